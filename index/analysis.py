@@ -1,0 +1,115 @@
+"""Language-aware text analysis for BM25: tokens, elisions, stopwords, stemming, accents.
+
+French by default: ``l’Afrique`` → ``afriqu``, ``qu'il`` → ``il`` (a stopword, dropped),
+``télécommunications`` → ``telecommun``. Stemming runs on the accented word (Snowball's
+French rules need the accents); accents are folded afterwards so that a question typed
+without accents still matches.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import bm25s.stopwords as bm25s_stopwords
+import Stemmer
+
+_TOKEN = re.compile(r"\w+(?:[-.]\w+)*", re.UNICODE)
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
+
+# Elided articles and pronouns glued to the next word by an apostrophe.
+_ELISIONS = {
+    "french": ("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"),
+    "italian": ("l", "d", "un", "dell", "all", "nell", "sull", "c", "s"),
+}
+
+_STOPWORDS = {
+    "french": bm25s_stopwords.STOPWORDS_FRENCH,
+    "english": bm25s_stopwords.STOPWORDS_EN,
+    "german": bm25s_stopwords.STOPWORDS_GERMAN,
+    "spanish": bm25s_stopwords.STOPWORDS_SPANISH,
+    "italian": bm25s_stopwords.STOPWORDS_ITALIAN,
+    "portuguese": bm25s_stopwords.STOPWORDS_PORTUGUESE,
+    "dutch": bm25s_stopwords.STOPWORDS_DUTCH,
+}
+
+# Frequent French function words missing from the stock list.
+_EXTRA_STOPWORDS = {
+    "french": (
+        "les", "des", "cette", "ces", "cet", "dans", "par", "pour", "sur", "est", "sont",
+        "été", "être", "comme", "plus", "aussi", "ainsi", "entre", "tout", "tous", "toute",
+        "toutes", "leur", "leurs", "dont", "quel", "quelle", "quels", "quelles", "combien",
+        "comment", "pourquoi", "quand", "quoi", "qui", "que", "où", "selon", "fait",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    """How text is turned into BM25 terms. ``language`` is a Snowball language name."""
+
+    language: str = "french"
+    stem: bool = True
+    fold_accents: bool = True
+    stopwords: bool = True
+
+
+def fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Analyzer:
+    """Turns text into a list of index terms. Thread-safe after construction."""
+
+    def __init__(self, config: AnalyzerConfig) -> None:
+        if config.language not in Stemmer.algorithms():
+            raise ValueError(
+                f"unknown analysis language {config.language!r}; "
+                f"choose one of {', '.join(sorted(Stemmer.algorithms()))}"
+            )
+        self.config = config
+        self._elisions = tuple(e + "'" for e in _ELISIONS.get(config.language, ()))
+        words = set(_STOPWORDS.get(config.language, ())) if config.stopwords else set()
+        if config.stopwords:
+            words.update(_EXTRA_STOPWORDS.get(config.language, ()))
+        self._stopwords = frozenset(words | {fold_accents(w) for w in words})
+        self._stemmer = Stemmer.Stemmer(config.language) if config.stem else None
+        self._term = functools.lru_cache(maxsize=200_000)(self._term_uncached)
+
+    def __call__(self, text: str) -> list[str]:
+        text = text.translate(_APOSTROPHES).casefold()
+        terms = []
+        for raw in re.split(r"[^\w'.-]+", text):
+            for word in self._strip_elision(raw).split("'"):
+                for token in _TOKEN.findall(word):
+                    terms.extend(self._terms_of(token))
+        return terms
+
+    def _terms_of(self, token: str) -> list[str]:
+        if _THOUSANDS.match(token):  # 45.000 and 45,000 mean 45000
+            return [token.replace(".", "").replace(",", "")]
+        term = self._term(token)
+        out = [term] if term else []
+        if "-" in token:  # e-santé also matches santé
+            out.extend(t for part in token.split("-") if (t := self._term(part)))
+        return out
+
+    def _strip_elision(self, word: str) -> str:
+        for prefix in self._elisions:
+            if word.startswith(prefix) and len(word) > len(prefix):
+                return word[len(prefix) :]
+        return word
+
+    def _term_uncached(self, token: str) -> str | None:
+        token = token.strip(".-")
+        if not token or token in self._stopwords:
+            return None
+        if len(token) == 1 and not token.isdigit():
+            return None
+        if self._stemmer is not None and not any(c.isdigit() for c in token):
+            token = self._stemmer.stemWord(token)
+        return fold_accents(token) if self.config.fold_accents else token

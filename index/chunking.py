@@ -1,0 +1,135 @@
+"""Cutting documents into passages that are exact, citable slices of their text.
+
+The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
+passage's text, character for character. Passages never cross a section, a boilerplate
+line or a page boundary, and are at most ``chunk_size`` characters long.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from index.boilerplate import normalise_line
+from index.documents import Document
+from index.sections import Section
+
+# Paragraphs first, then lines, then sentences, then clauses, then words. Lookbehind
+# separators keep the punctuation with the sentence it ends.
+SEPARATORS = (
+    r"\n\s*\n",
+    r"\n",
+    r"(?<=[.!?…»”])\s+",
+    r"(?<=[;:])\s+",
+    r"(?<=,)\s+",
+    r"\s+",
+    "",
+)
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    chunk_size: int = 1000
+    chunk_overlap: int = 150
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 50:
+            raise ValueError("chunk_size must be at least 50 characters")
+        if not 0 <= self.chunk_overlap < self.chunk_size // 2:
+            raise ValueError("chunk_overlap must be between 0 and half of chunk_size")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim slice ``[start, end)`` of document ``doc_id``."""
+
+    doc_id: str
+    start: int
+    end: int
+    section: str
+    page: int | None = None
+
+
+def make_splitter(params: ChunkingParams) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=params.chunk_size,
+        chunk_overlap=params.chunk_overlap,
+        separators=list(SEPARATORS),
+        is_separator_regex=True,
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+
+
+def content_runs(
+    text: str, section: Section, boilerplate: frozenset[str], breaks: tuple[int, ...] = ()
+) -> Iterator[tuple[int, int]]:
+    """Maximal spans of the section free of boilerplate lines and page breaks, trimmed."""
+    run_start: int | None = None
+    offset = section.start
+    first = True
+    for line in text[section.start : section.end].split("\n"):
+        line_end = offset + len(line)
+        # The section's own heading line is never boilerplate: it names the section.
+        is_noise = not first and normalise_line(line) in boilerplate
+        first = False
+        page_break = offset in breaks and offset != section.start
+        if (is_noise or page_break) and run_start is not None:
+            yield from _trimmed(text, run_start, offset)
+            run_start = None
+        if not is_noise and run_start is None:
+            run_start = offset
+        offset = line_end + 1
+    if run_start is not None:
+        yield from _trimmed(text, run_start, section.end)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        yield start + lead, start + lead + len(stripped)
+
+
+def chunk_document(
+    doc: Document,
+    sections: list[Section],
+    boilerplate: frozenset[str],
+    splitter: RecursiveCharacterTextSplitter,
+) -> list[Passage]:
+    """All passages of ``doc``, in document order."""
+    text = doc.text
+    passages: list[Passage] = []
+    for section in sections:
+        for run_start, run_end in content_runs(text, section, boilerplate, doc.pages):
+            run = text[run_start:run_end]
+            cursor = -1
+            for chunk in splitter.split_text(run):
+                if not any(c.isalnum() for c in chunk):
+                    continue
+                found = run.find(chunk, cursor + 1)
+                if found < 0:  # cannot happen: every chunk is a slice of the run
+                    found = run.find(chunk)
+                cursor = found
+                start = run_start + found
+                passages.append(
+                    Passage(
+                        doc_id=doc.doc_id,
+                        start=start,
+                        end=start + len(chunk),
+                        section=section.title,
+                        page=page_of(doc.pages, start),
+                    )
+                )
+    return passages
+
+
+def page_of(pages: tuple[int, ...], offset: int) -> int | None:
+    """1-based page number holding ``offset``, or ``None`` for unpaginated documents."""
+    if not pages:
+        return None
+    return bisect.bisect_right(pages, offset)

@@ -1,0 +1,112 @@
+"""Turning text into normalised vectors with a sentence-transformers model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.errors import ModelUnavailableError
+from index.models import KNOWN_PREFIXES, ResolvedModel
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbedderInfo:
+    """What a manifest records about the model that produced its vectors."""
+
+    requested: str
+    name: str
+    weights_sha256: str
+    dimension: int
+    fallback: bool
+    query_prefix: str
+    passage_prefix: str
+    max_seq_length: int
+
+
+class Embedder:
+    """A loaded sentence-transformers model with the prefixes its card asks for."""
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        *,
+        device: str = "cpu",
+        batch_size: int = 32,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(
+                str(model.path), device=device, local_files_only=True
+            )
+        except Exception as exc:  # noqa: BLE001 - report any load failure as ours
+            raise ModelUnavailableError(
+                f"cannot load embedding model from {model.path}: {exc}"
+            ) from exc
+        self.model = model
+        self.batch_size = batch_size
+        # Prefixes: explicit setting, else the model's own non-empty prompts, else the
+        # prefixes its card documents (by exact name), else none.
+        prompts = {k: v for k, v in (getattr(self._model, "prompts", None) or {}).items() if v}
+        known_query, known_passage = KNOWN_PREFIXES.get(model.name, ("", ""))
+        self.query_prefix = (
+            query_prefix if query_prefix is not None else prompts.get("query", known_query)
+        )
+        self.passage_prefix = (
+            passage_prefix
+            if passage_prefix is not None
+            else prompts.get("passage", prompts.get("document", known_passage))
+        )
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension"
+        )
+        dim = get_dim()
+        if dim is None:
+            dim = int(self._model.encode(["x"]).shape[1])
+        self.dimension = int(dim)
+        self._weights_sha256: str | None = None
+        # torch releases the GIL while encoding; one lock keeps concurrent callers from
+        # oversubscribing the cores with parallel forward passes.
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> EmbedderInfo:
+        if self._weights_sha256 is None:
+            self._weights_sha256 = self.model.weights_sha256()
+        return EmbedderInfo(
+            requested=self.model.requested,
+            name=self.model.name,
+            weights_sha256=self._weights_sha256,
+            dimension=self.dimension,
+            fallback=self.model.fallback,
+            query_prefix=self.query_prefix,
+            passage_prefix=self.passage_prefix,
+            max_seq_length=int(self._model.max_seq_length or 0),
+        )
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts], progress=False)
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts], progress=progress)
+
+    def _encode(self, texts: list[str], *, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,41 @@
+"""ragqa's own exception hierarchy.
+
+Library code raises these; only the edges (CLI, HTTP app) turn them into exit codes and
+HTTP statuses.
+"""
+
+
+class RagqaError(Exception):
+    """Base class for every error ragqa raises on purpose."""
+
+
+class DocumentError(RagqaError):
+    """A document cannot be read, decoded or parsed. The message names the file."""
+
+
+class EmptyCorpusError(RagqaError):
+    """The corpus folder holds no indexable document."""
+
+
+class QueryError(RagqaError):
+    """A question (or search parameter) is unusable, e.g. empty."""
+
+
+class IndexMissingError(RagqaError):
+    """No index has been built at the given directory yet."""
+
+
+class IndexCorruptError(RagqaError):
+    """An index directory is incomplete or inconsistent with its manifest."""
+
+
+class ModelMismatchError(RagqaError):
+    """The index was built with another embedding model than the one loaded."""
+
+
+class ModelUnavailableError(RagqaError):
+    """The embedding model cannot be found locally, downloaded, or replaced by the fallback."""
+
+
+class IndexBusyError(RagqaError):
+    """Another process is writing the index right now."""

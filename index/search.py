@@ -1,0 +1,138 @@
+"""Answering a question with ranked, citable passages: the one retrieval path used by the
+CLI, the HTTP service and the eval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.dense import search_dense
+from index.embedding import Embedder
+from index.errors import QueryError
+from index.fusion import FusionParams, fuse
+from index.store import LoadedIndex, check_model
+
+MODES = ("hybrid", "bm25", "dense")
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    mode: str = "hybrid"
+    fusion: FusionParams = FusionParams()
+    candidates: int = 100  # per ranker, before fusion
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with everything a citation needs."""
+
+    rank: int
+    score: float
+    row: int
+    doc_id: str
+    title: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    page: int | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: str
+    hits: list[Hit]
+    mode: str
+
+
+class Retriever:
+    """Searches one loaded index generation with one loaded embedding model."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder | None, params: RetrievalParams):
+        if embedder is not None:
+            check_model(index.manifest, embedder.info.weights_sha256, embedder.model.name)
+        elif params.mode != "bm25":
+            raise ValueError("dense and hybrid retrieval need an embedding model")
+        self.index = index
+        self.embedder = embedder
+        self.params = params
+
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        mode: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> SearchResult:
+        """Top-``k`` passages for ``question`` (restricted to ``doc_ids`` when given)."""
+        question = validate_question(question)
+        mode = mode or self.params.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode != "bm25" and self.embedder is None:
+            raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
+        allowed = self._allowed_rows(doc_ids)
+        depth = max(self.params.candidates, k)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        lexical = dense = empty
+        if mode in ("bm25", "hybrid"):
+            mask = None
+            if allowed is not None:
+                mask = np.zeros(len(self.index.passages), dtype=np.float32)
+                mask[list(allowed)] = 1.0
+            lexical = self.index.lexical.search(question, depth, mask)
+        if mode in ("dense", "hybrid"):
+            if query_vector is None:
+                assert self.embedder is not None
+                query_vector = self.embedder.encode_queries([question])[0]
+            dense = search_dense(self.index.dense, query_vector, depth, allowed)
+        if mode == "hybrid":
+            ranked = fuse(lexical, dense, self.params.fusion)
+        else:
+            ids, scores = lexical if mode == "bm25" else dense
+            ranked = list(zip(ids.tolist(), scores.tolist()))
+        return SearchResult(question, [self._hit(i + 1, row, score)
+                                       for i, (row, score) in enumerate(ranked[:k])], mode)
+
+    def _allowed_rows(self, doc_ids: Sequence[str] | None) -> set[int] | None:
+        if doc_ids is None:
+            return None
+        rows: set[int] = set()
+        for doc_id in doc_ids:
+            rows.update(self.index.doc_rows.get(doc_id, ()))
+        return rows
+
+    def _hit(self, rank: int, row: int, score: float) -> Hit:
+        p = self.index.passages[row]
+        doc = self.index.documents[p.doc_id]
+        return Hit(
+            rank=rank,
+            score=round(float(score), 6),
+            row=row,
+            doc_id=p.doc_id,
+            title=doc.title,
+            section=p.section,
+            quote=doc.text[p.start : p.end],
+            start=p.start,
+            end=p.end,
+            page=p.page,
+        )
+
+
+def validate_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise QueryError("the question is empty; ask something")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QueryError(
+            f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    return question.strip()

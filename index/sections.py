@@ -1,0 +1,66 @@
+"""Splitting a document into sections along its structure.
+
+Two kinds of section starts are recognised in any text document:
+
+* markdown ATX headings (``## Title``), outside fenced code blocks;
+* dated entries as written by live blogs, e.g. `` 18-04 à 17:52 Title`` or
+  ``2025-04-18 17:52 Title``: a line that *starts* with a date and a time of day.
+
+Text before the first section start belongs to a section titled with the document title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$")
+_DATE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?)"
+_TIME = r"\d{1,2}[:h]\d{2}"
+_SP = r"[^\S\n]"  # any whitespace but a newline: live blogs use non-breaking spaces
+_DATED_ENTRY = re.compile(
+    rf"^{_SP}*(?P<title>{_DATE}(?:{_SP}|,)+(?:(?:à|a|at|-|–){_SP}+)?{_TIME}\b{_SP}*\S.*?){_SP}*$"
+)
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_MARKUP = re.compile(r"[*_`]+")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span ``[start, end)`` of a document's canonical text, with its title."""
+
+    title: str
+    start: int
+    end: int
+
+
+def heading_title(line: str) -> str | None:
+    """The section title if ``line`` starts a section, else ``None``."""
+    match = _HEADING.match(line) or _DATED_ENTRY.match(line)
+    if not match:
+        return None
+    title = " ".join(_MARKUP.sub("", match.group("title")).split())
+    return title or None
+
+
+def split_sections(text: str, doc_title: str) -> list[Section]:
+    """Cut ``text`` into consecutive sections covering it entirely, in order."""
+    starts: list[tuple[int, str]] = []
+    offset = 0
+    in_fence = False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            title = heading_title(line)
+            if title is not None:
+                starts.append((offset, title))
+        offset += len(line) + 1
+    sections: list[Section] = []
+    if not starts or starts[0][0] > 0:
+        first_end = starts[0][0] if starts else len(text)
+        sections.append(Section(doc_title, 0, first_end))
+    for i, (start, title) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        sections.append(Section(title, start, end))
+    return sections

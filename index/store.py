@@ -1,0 +1,304 @@
+"""The index directory on disk: generations, manifest, atomic writes and checked loading.
+
+Layout::
+
+    INDEX_DIR/
+      CURRENT              name of the generation being served (replaced atomically)
+      gen-000007/          one complete, immutable generation
+        manifest.json      schema version, model, settings, per-file hashes, counts, versions
+        documents.jsonl    one line per document: id, title, hash, sections, canonical text
+        passages.jsonl     one line per passage: doc, start, end, section, page, vector key
+        dense.faiss        FAISS index, row i = passage i
+        bm25/              bm25s index, row i = passage i
+      .staging-*/          a generation being written (removed if a build dies)
+
+A generation is written in a staging folder, fsynced, renamed into place, and only then
+named in ``CURRENT`` (written to a temporary file and ``os.replace``d). A build that fails
+or is killed at any point leaves the previous generation served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+
+from index.analysis import Analyzer, AnalyzerConfig
+from index.chunking import Passage
+from index.dense import load_dense
+from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError, ModelMismatchError
+from index.lexical import LexicalIndex
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.jsonl"
+PASSAGES = "passages.jsonl"
+DENSE = "dense.faiss"
+BM25_DIR = "bm25"
+_GEN = re.compile(r"^gen-(\d{6,})$")
+REBUILD_HINT = "run `ragqa index --rebuild` to rebuild it"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    title: str
+    content_hash: str
+    text: str
+    sections: tuple[str, ...]
+    passages: int
+    indexed_at: str
+    pages: tuple[int, ...] = ()
+
+
+@dataclass
+class LoadedIndex:
+    """A generation loaded in memory, ready to search."""
+
+    path: Path
+    generation: int
+    manifest: dict
+    documents: dict[str, DocumentRecord]
+    passages: list[Passage]
+    vector_keys: list[str]
+    dense: faiss.Index
+    lexical: LexicalIndex
+    doc_rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def quote(self, row: int) -> str:
+        p = self.passages[row]
+        return self.documents[p.doc_id].text[p.start : p.end]
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def write_json_atomic(path: Path, payload: object) -> None:
+    """Write JSON to a temporary name, fsync, then ``os.replace`` onto ``path``."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, ensure_ascii=False, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_jsonl(path: Path, rows: Iterator[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False))
+            handle.write("\n")
+
+
+def fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for path in sorted(p for p in folder.rglob("*") if p.is_dir()):
+        fsync_dir(path)
+    fsync_dir(folder)
+
+
+def new_staging(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = index_dir / f".staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    return staging
+
+
+def publish(index_dir: Path, staging: Path, generation: int, keep: int = 2) -> Path:
+    """Move a complete staging folder into place and make it the served generation."""
+    fsync_tree(staging)
+    final = index_dir / f"gen-{generation:06d}"
+    if final.exists():  # leftover of a build killed after rename, before CURRENT
+        shutil.rmtree(final)
+    os.replace(staging, final)
+    fsync_dir(index_dir)
+    tmp = index_dir / f".{CURRENT}.tmp-{os.getpid()}"
+    tmp.write_text(final.name + "\n", encoding="utf-8")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    fsync_dir(index_dir)
+    _remove_old(index_dir, generation, keep)
+    return final
+
+
+def _remove_old(index_dir: Path, current: int, keep: int) -> None:
+    for path in index_dir.iterdir():
+        match = _GEN.match(path.name)
+        if match and int(match.group(1)) <= current - keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_stale(index_dir: Path) -> None:
+    """Remove staging folders and temporary files left by killed builds (lock held)."""
+    if not index_dir.is_dir():
+        return
+    for path in index_dir.iterdir():
+        if path.name.startswith(".staging-"):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f".{CURRENT}.tmp-"):
+            path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
+    """Serialise writers across threads and processes (an advisory ``flock``)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as handle:
+        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
+        try:
+            fcntl.flock(handle.fileno(), flags)
+        except BlockingIOError:
+            raise IndexBusyError(f"another process is writing the index at {index_dir}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def current_generation(index_dir: Path) -> tuple[int, Path] | None:
+    """The served generation's number and folder, or ``None`` when nothing was built."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    match = _GEN.match(name)
+    if not match or not (index_dir / name).is_dir():
+        raise IndexCorruptError(
+            f"{pointer} names {name!r}, which is not a generation folder; {REBUILD_HINT}"
+        )
+    return int(match.group(1)), index_dir / name
+
+
+def read_manifest(gen_dir: Path) -> dict:
+    path = gen_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} is unreadable ({exc}); {REBUILD_HINT}") from None
+    if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
+        found = manifest.get("schema_version") if isinstance(manifest, dict) else None
+        raise IndexCorruptError(
+            f"{path} has schema version {found!r}, this ragqa reads {SCHEMA_VERSION}; "
+            + REBUILD_HINT
+        )
+    return manifest
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} is unreadable ({exc}); {REBUILD_HINT}") from None
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Load and verify the served generation, or raise a clear error naming the bad file."""
+    found = current_generation(index_dir)
+    if found is None:
+        raise IndexMissingError(f"no index at {index_dir}; run `ragqa index` to build one")
+    generation, gen_dir = found
+    manifest = read_manifest(gen_dir)
+    try:
+        docs = [_document_record(row) for row in _read_jsonl(gen_dir / DOCUMENTS)]
+        rows = _read_jsonl(gen_dir / PASSAGES)
+        passages = [
+            Passage(r["doc_id"], r["start"], r["end"], r["section"], r.get("page")) for r in rows
+        ]
+        keys = [r["key"] for r in rows]
+    except (KeyError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"{gen_dir}: a record lacks field {exc}; {REBUILD_HINT}"
+        ) from None
+    counts = manifest.get("counts", {})
+    _expect(counts.get("documents") == len(docs), gen_dir / DOCUMENTS, "document count")
+    _expect(counts.get("passages") == len(passages), gen_dir / PASSAGES, "passage count")
+    documents = {d.doc_id: d for d in docs}
+    for p in passages:
+        doc = documents.get(p.doc_id)
+        _expect(doc is not None and 0 <= p.start < p.end <= len(doc.text), gen_dir / PASSAGES,
+                "passage offsets")
+    try:
+        dense = load_dense(gen_dir / DENSE)
+    except Exception as exc:  # noqa: BLE001 - FAISS raises RuntimeError for bad files
+        raise IndexCorruptError(
+            f"{gen_dir / DENSE} is unreadable ({str(exc).splitlines()[0][:200]}); {REBUILD_HINT}"
+        ) from None
+    _expect(dense.ntotal == len(passages), gen_dir / DENSE, "vector count")
+    _expect(dense.d == manifest.get("model", {}).get("dimension"), gen_dir / DENSE, "dimension")
+    analyzer = Analyzer(AnalyzerConfig(**manifest["analysis"]))
+    try:
+        lexical = LexicalIndex.load(gen_dir / BM25_DIR, analyzer, len(passages))
+    except Exception as exc:  # noqa: BLE001 - bm25s raises whatever numpy/json raise
+        raise IndexCorruptError(
+            f"{gen_dir / BM25_DIR} is unreadable ({str(exc).splitlines()[0][:200]}); "
+            + REBUILD_HINT
+        ) from None
+    doc_rows: dict[str, list[int]] = {}
+    for row, p in enumerate(passages):
+        doc_rows.setdefault(p.doc_id, []).append(row)
+    return LoadedIndex(
+        gen_dir, generation, manifest, documents, passages, keys, dense, lexical, doc_rows
+    )
+
+
+def _expect(ok: bool, path: Path, what: str) -> None:
+    if not ok:
+        raise IndexCorruptError(f"{path}: {what} does not match the manifest; {REBUILD_HINT}")
+
+
+def _document_record(row: dict) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=row["doc_id"],
+        title=row["title"],
+        content_hash=row["content_hash"],
+        text=row["text"],
+        sections=tuple(row["sections"]),
+        passages=row["passages"],
+        indexed_at=row["indexed_at"],
+        pages=tuple(row.get("pages", ())),
+    )
+
+
+def check_model(manifest: dict, weights_sha256: str, name: str) -> None:
+    """Refuse to search an index with vectors from another model than the one loaded."""
+    model = manifest.get("model", {})
+    if model.get("weights_sha256") != weights_sha256:
+        raise ModelMismatchError(
+            f"the index was built with embedding model {model.get('name')!r} but {name!r} is "
+            f"loaded now; {REBUILD_HINT} with this model, or configure the index's model"
+        )

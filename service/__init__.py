@@ -1,0 +1,1 @@
+"""ragqa's edges: settings, the `ragqa` CLI and the HTTP service."""

@@ -1,0 +1,192 @@
+"""The ``ragqa`` command line. Turns ragqa's errors into one line on stderr and an exit code.
+
+Exit codes: 0 success, 1 unexpected failure, 2 usage or bad question, 3 bad document or
+empty corpus, 4 missing/corrupt/busy index or model mismatch, 5 embedding model unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from index.builder import BuildReport
+from index.errors import (
+    DocumentError,
+    EmptyCorpusError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMissingError,
+    ModelMismatchError,
+    ModelUnavailableError,
+    QueryError,
+    RagqaError,
+)
+
+EXIT_CODES: dict[type[RagqaError], int] = {
+    QueryError: 2,
+    DocumentError: 3,
+    EmptyCorpusError: 3,
+    IndexMissingError: 4,
+    IndexCorruptError: 4,
+    IndexBusyError: 4,
+    ModelMismatchError: 4,
+    ModelUnavailableError: 5,
+}
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"ragqa: error: {message}", err=True)
+    sys.exit(code)
+
+
+class RagqaGroup(click.Group):
+    """Runs a subcommand and maps our errors to a one-line message and an exit code."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except RagqaError as exc:
+            code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
+            fail(str(exc), code)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "setting"
+            fail(f"invalid configuration {where}: {first.get('msg')}", 2)
+        except ValueError as exc:
+            fail(str(exc), 2)
+        except KeyboardInterrupt:
+            fail("interrupted; the served index is unchanged", 130)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="ragqa: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        pass
+
+
+def _settings(**overrides):
+    from service.settings import Settings
+
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+@click.group(cls=RagqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+@click.version_option(package_name="ragqa")
+def main(verbose: bool) -> None:
+    """ragqa: answers from your documents, proven with exact quotes."""
+    _setup_logging(verbose)
+
+
+corpus_option = click.option(
+    "--corpus", "corpus_dir", type=click.Path(path_type=Path),
+    help="Corpus folder [env RAGQA_CORPUS_DIR, default ./corpus].",
+)
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path),
+    help="Index folder [env RAGQA_INDEX_DIR, default ./.ragqa/index].",
+)
+
+
+def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> str:
+    model = f"{report.model}{' (fallback)' if report.fallback else ''}"
+    if report.up_to_date:
+        return (
+            f"index {index_dir} is up to date with {corpus_dir}: {report.documents} documents, "
+            f"{report.passages} passages, generation {report.generation}, model {model} "
+            f"({report.seconds:.2f} s)"
+        )
+    return (
+        f"indexed {corpus_dir} into {index_dir} (generation {report.generation}"
+        f"{', full rebuild' if report.rebuilt else ''}): {len(report.added)} added, "
+        f"{len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{report.unchanged} unchanged; {report.documents} documents, {report.passages} passages "
+        f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s "
+        f"with model {model}"
+    )
+
+
+@main.command("index")
+@corpus_option
+@index_option
+@click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
+def index_command(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> None:
+    """Build or incrementally update the index from the corpus folder."""
+    from service import engine
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    model = engine.resolve(settings)
+    report = engine.build(settings, model, rebuild=rebuild, progress=sys.stderr.isatty())
+    for label, ids in (("added", report.added), ("changed", report.changed),
+                       ("removed", report.removed)):
+        for doc_id in ids:
+            click.echo(f"  {label}: {doc_id}")
+    click.echo(describe_build(report, settings.corpus_dir, settings.index_dir))
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Number of passages.")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default=None,
+              help="Retrieval mode [default: RAGQA_RETRIEVAL_MODE or hybrid].")
+@click.option("--json", "as_json", is_flag=True, help="Print the /v1/search response body.")
+@corpus_option
+@index_option
+def ask_command(
+    question: str, k: int, mode: str | None, as_json: bool,
+    corpus_dir: Path | None, index_dir: Path | None,
+) -> None:
+    """Print the passages that best answer QUESTION, with citations."""
+    from index.search import validate_question
+    from service import engine
+    from service.schemas import search_response
+
+    validate_question(question)  # fail before loading anything
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    model = engine.resolve(settings)
+    embedder = engine.make_embedder(settings, model)
+    report = engine.build(settings, model, embedder=embedder)
+    if not report.up_to_date:
+        click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
+    eng = engine.open_engine(settings, model, embedder=embedder)
+    started = time.perf_counter()
+    result = eng.retriever.search(question, k, mode=mode)
+    took = (time.perf_counter() - started) * 1000
+    body = search_response(result, model=model.name, fallback=model.fallback, took_ms=took)
+    if as_json:
+        click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    if not body.passages:
+        click.echo("No passage matches this question.")
+        return
+    for p in body.passages:
+        click.echo(click.style(f"{p.rank}. {p.title}", bold=True) + f"  (score {p.score:.4f})")
+        if p.section != p.title:
+            click.echo(f"   section: {p.section}")
+        page = f", page {p.page}" if p.page else ""
+        click.echo(f"   {p.doc_id} [{p.start}:{p.end}]{page}")
+        for line in textwrap.wrap(" ".join(p.quote.split()), width=96):
+            click.echo(f"   | {line}")
+        click.echo()
+    fallback = " (fallback model)" if body.retrieval.fallback else ""
+    click.echo(f"{body.retrieval.mode} retrieval with {body.retrieval.model}{fallback}, "
+               f"{body.took_ms:.0f} ms")

@@ -1,0 +1,88 @@
+"""Wiring settings to the retrieval core: resolve the model, update and load the index.
+
+Used by every entry point (CLI commands, the HTTP app, the eval), so they all search
+through exactly the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.builder import BuildReport, update_index
+from index.embedding import Embedder
+from index.models import ResolvedModel, resolve_model
+from index.search import Retriever
+from index.store import load_index
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Engine:
+    """A loaded index generation, the model and a retriever over them."""
+
+    settings: Settings
+    model: ResolvedModel
+    embedder: Embedder
+    retriever: Retriever
+
+    @property
+    def generation(self) -> int:
+        return self.retriever.index.generation
+
+
+def resolve(settings: Settings) -> ResolvedModel:
+    return resolve_model(
+        settings.embed_model,
+        offline=settings.is_offline,
+        download_timeout=settings.download_timeout,
+    )
+
+
+def make_embedder(settings: Settings, model: ResolvedModel) -> Embedder:
+    return Embedder(
+        model,
+        device=settings.device,
+        batch_size=settings.embed_batch_size,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+    )
+
+
+def build(
+    settings: Settings,
+    model: ResolvedModel,
+    *,
+    corpus_dir: Path | None = None,
+    index_dir: Path | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> BuildReport:
+    """Bring the index up to date with the corpus (loads the model only if needed)."""
+    return update_index(
+        corpus_dir or settings.corpus_dir,
+        index_dir or settings.index_dir,
+        model,
+        (lambda m: embedder) if embedder is not None else (lambda m: make_embedder(settings, m)),
+        settings.index_config(),
+        rebuild=rebuild,
+        progress=progress,
+    )
+
+
+def open_engine(
+    settings: Settings,
+    model: ResolvedModel,
+    *,
+    index_dir: Path | None = None,
+    embedder: Embedder | None = None,
+) -> Engine:
+    """Load the served generation and a retriever for it; fails fast on any mismatch."""
+    index = load_index(index_dir or settings.index_dir)
+    embedder = embedder or make_embedder(settings, model)
+    retriever = Retriever(index, embedder, settings.retrieval_params(model.name))
+    return Engine(settings, model, embedder, retriever)

@@ -1,0 +1,78 @@
+"""All configuration, read from ``RAGQA_*`` environment variables (and ``.env``).
+
+Only the edges (CLI, app factory) build a :class:`Settings`; library code receives the
+plain values or frozen parameter objects derived here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.analysis import AnalyzerConfig
+from index.builder import IndexConfig
+from index.chunking import ChunkingParams
+from index.fusion import FusionParams, default_fusion
+from index.lexical import BM25Params
+from index.models import DEFAULT_MODEL_NAME
+from index.search import RetrievalParams
+
+
+class Settings(BaseSettings):
+    """Every ``RAGQA_*`` setting, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAGQA_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path(".ragqa/index")
+
+    embed_model: str = DEFAULT_MODEL_NAME
+    offline: bool = False
+    hf_hub_offline: bool = Field(False, validation_alias=AliasChoices("HF_HUB_OFFLINE"))
+    download_timeout: float = Field(10.0, gt=0)
+    device: str = "cpu"
+    embed_batch_size: int = Field(32, ge=1)
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+
+    chunk_size: int = Field(1000, ge=50)
+    chunk_overlap: int = Field(150, ge=0)
+    language: str = "french"
+    bm25_k1: float = Field(1.2, gt=0)
+    bm25_b: float = Field(0.75, ge=0, le=1)
+    embed_context: bool = True
+
+    retrieval_mode: str = "hybrid"
+    fusion: str = "auto"  # auto | rrf | linear
+    dense_weight: float | None = Field(None, ge=0, le=1)
+    candidates: int = Field(100, ge=1)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    @property
+    def is_offline(self) -> bool:
+        return self.offline or self.hf_hub_offline
+
+    def index_config(self) -> IndexConfig:
+        return IndexConfig(
+            chunking=ChunkingParams(self.chunk_size, self.chunk_overlap),
+            analysis=AnalyzerConfig(language=self.language),
+            bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b),
+            embed_context=self.embed_context,
+        )
+
+    def retrieval_params(self, model_name: str) -> RetrievalParams:
+        """Retrieval settings; ``auto`` fusion picks the measured best for ``model_name``."""
+        measured = default_fusion(model_name)
+        method = measured.method if self.fusion == "auto" else self.fusion
+        weight = self.dense_weight if self.dense_weight is not None else measured.dense_weight
+        return RetrievalParams(
+            mode=self.retrieval_mode,
+            fusion=FusionParams(method=method, dense_weight=weight),
+            candidates=self.candidates,
+        )
