@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_WESTERN = ("cp1252", "latin_1", "iso8859_15", "mac_roman", "utf_16", "utf_32")
 _MARKUP = re.compile(r"[*_`]+")
 
 
@@ -50,7 +51,13 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        best = from_bytes(data).best()
+        # Among equally clean readings, prefer the legacy encodings Western European text
+        # actually uses (cp1250 and cp1252 often decode the same bytes equally "cleanly").
+        candidates = sorted(
+            from_bytes(data),
+            key=lambda m: (round(m.chaos, 3), m.encoding not in _WESTERN, -m.coherence),
+        )
+        best = candidates[0] if candidates else None
         # Accept a detected legacy encoding only when the result is mostly clean text.
         if best is None or best.chaos > 0.2:
             raise DocumentError(

@@ -73,12 +73,6 @@ def _setup_logging(verbose: bool) -> None:
     )
     for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers is a dependency
-        pass
 
 
 def _settings(**overrides):
@@ -190,3 +184,16 @@ def ask_command(
     fallback = " (fallback model)" if body.retrieval.fallback else ""
     click.echo(f"{body.retrieval.mode} retrieval with {body.retrieval.model}{fallback}, "
                f"{body.took_ms:.0f} ms")
+
+
+def _register_eval() -> None:
+    from eval.cli import eval_command
+
+    main.add_command(eval_command)
+
+
+_register_eval()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

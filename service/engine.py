@@ -43,6 +43,9 @@ def resolve(settings: Settings) -> ResolvedModel:
 
 
 def make_embedder(settings: Settings, model: ResolvedModel) -> Embedder:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
     return Embedder(
         model,
         device=settings.device,

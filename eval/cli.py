@@ -1,0 +1,68 @@
+"""``ragqa eval``: retrieval quality of the served configuration on a question set."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+import click
+
+from eval.questions import KINDS, load_questions, select
+from eval.report import kinds_table, markdown_table, write_report
+from eval.runner import run_questions, summarise
+from index.search import MODES
+
+DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+
+
+@click.command("eval")
+@click.option("--questions", "questions_file", type=click.Path(path_type=Path),
+              default=DEFAULT_QUESTIONS, show_default=True, help="Project-format JSONL questions.")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--modes", default="bm25,dense,hybrid", show_default=True)
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json and report.md here.")
+def eval_command(questions_file, corpus_dir, index_dir, k, modes, split, as_json, out_dir) -> None:
+    """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
+    from service import engine
+    from service.cli import _settings
+
+    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in mode_list if m not in MODES]
+    if unknown or not mode_list:
+        raise click.BadParameter(f"unknown mode(s) {unknown}; use {', '.join(MODES)}", param_hint="--modes")
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    model = engine.resolve(settings)
+    embedder = engine.make_embedder(settings, model)
+    engine.build(settings, model, embedder=embedder)
+    eng = engine.open_engine(settings, model, embedder=embedder)
+    texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
+    questions = select(load_questions(questions_file, texts), split)
+    metrics: dict = summarise(run_questions(eng.retriever, questions, mode_list, k), k)
+    fusion = eng.retriever.params.fusion
+    metrics.update({
+        "split": split,
+        "questions_file": str(questions_file),
+        "model": model.name,
+        "fallback": model.fallback,
+        "fusion": f"{fusion.method}:{fusion.dense_weight}",
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+    })
+    header = (f"Question set `{questions_file}`, split `{split}` "
+              f"({sum(1 for q in questions if q.answerable)} answerable questions), model "
+              f"`{model.name}`{' (fallback)' if model.fallback else ''}, fusion {metrics['fusion']}, "
+              f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")
+    if out_dir is not None:
+        write_report(out_dir, metrics, header, mode_list, list(KINDS[:3]))
+    if as_json:
+        click.echo(json.dumps(metrics, ensure_ascii=False))
+        return
+    click.echo(header + "\n")
+    click.echo(markdown_table(metrics, mode_list))
+    click.echo()
+    click.echo(kinds_table(metrics, mode_list, list(KINDS[:3])))

@@ -1,0 +1,84 @@
+"""Question sets: the project's JSONL set, and dev/test splits that never change.
+
+A gold answer is a span of its document's canonical text: the offsets of the answer
+string, located once when the set is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import RagqaError
+
+KINDS = ("lexical", "paraphrase", "crosslingual", "unanswerable")
+SPLITS = ("dev", "test", "all")
+SPLIT_SEED = "ragqa-split-v1"
+
+
+class QuestionSetError(RagqaError):
+    """A question file is malformed or does not match its corpus."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    lang: str
+    kind: str
+    doc: str | None
+    spans: tuple[tuple[int, int], ...]  # gold answer spans in the document's text
+    group: str  # split unit: questions of one group always land in the same split
+
+    @property
+    def answerable(self) -> bool:
+        return self.doc is not None and bool(self.spans)
+
+
+def split_of(group: str, test_share: float = 0.5) -> str:
+    """Seeded, order-independent split: a group's split depends only on its name."""
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{group}".encode()).digest()
+    return "test" if int.from_bytes(digest[:8], "big") / 2**64 < test_share else "dev"
+
+
+def select(questions: list[Question], split: str) -> list[Question]:
+    if split not in SPLITS:
+        raise QuestionSetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    return questions if split == "all" else [q for q in questions if split_of(q.group) == split]
+
+
+def load_questions(path: Path, texts: dict[str, str]) -> list[Question]:
+    """Read a project question file; ``texts`` maps doc ids to canonical text."""
+    questions = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            doc, answers = row["doc"], row["answers"]
+            kind = row["kind"]
+            qid, text, lang = row["id"], row["question"], row["lang"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QuestionSetError(f"{path}:{number}: malformed question ({exc})") from None
+        if kind not in KINDS:
+            raise QuestionSetError(f"{path}:{number}: unknown kind {kind!r}")
+        spans = []
+        if doc is not None:
+            if doc not in texts:
+                raise QuestionSetError(f"{path}:{number}: document {doc!r} is not in the corpus")
+            for answer in answers:
+                start = texts[doc].find(answer)
+                if start < 0:
+                    raise QuestionSetError(
+                        f"{path}:{number}: answer {answer[:40]!r}… is not in {doc}"
+                    )
+                spans.append((start, start + len(answer)))
+        # Questions are split by question id: the set is small and spread over few files.
+        questions.append(Question(qid, text, lang, kind, doc, tuple(spans), group=qid))
+    return questions

@@ -1,0 +1,35 @@
+"""Turning flat metrics into a Markdown table and files on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+COLUMNS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "latency_p50_ms", "latency_p95_ms")
+
+
+def markdown_table(metrics: dict[str, float], modes: list[str]) -> str:
+    head = "| mode | questions | " + " | ".join(COLUMNS) + " |"
+    rule = "|" + "---|" * (len(COLUMNS) + 2)
+    rows = [head, rule]
+    for mode in modes:
+        cells = [f"{metrics.get(f'{mode}.{c}', float('nan')):.3f}".rstrip("0").rstrip(".")
+                 if "latency" not in c else f"{metrics.get(f'{mode}.{c}', 0):.1f}" for c in COLUMNS]
+        rows.append(f"| {mode} | {int(metrics.get(f'{mode}.questions', 0))} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def kinds_table(metrics: dict[str, float], modes: list[str], kinds: list[str]) -> str:
+    rows = ["| mode | " + " | ".join(f"{k} R@5" for k in kinds) + " |", "|" + "---|" * (len(kinds) + 1)]
+    for mode in modes:
+        rows.append(f"| {mode} | " + " | ".join(
+            f"{metrics[f'{mode}.{k}.recall@5']:.3f}" if f"{mode}.{k}.recall@5" in metrics else "-"
+            for k in kinds) + " |")
+    return "\n".join(rows)
+
+
+def write_report(out_dir: Path, metrics: dict, header: str, modes: list[str], kinds: list[str]) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), "utf-8")
+    text = f"{header}\n\n{markdown_table(metrics, modes)}\n\n{kinds_table(metrics, modes, kinds)}\n"
+    (out_dir / "report.md").write_text(text, "utf-8")

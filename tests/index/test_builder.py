@@ -1,0 +1,173 @@
+"""Incremental updates, atomicity and manifest checks, with the real model and FAISS."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.builder import IndexConfig, update_index
+from index.errors import (
+    DocumentError,
+    EmptyCorpusError,
+    IndexCorruptError,
+    IndexMissingError,
+    ModelMismatchError,
+)
+from index.models import ResolvedModel
+from index.search import Retriever, RetrievalParams
+from index.store import CURRENT, load_index
+
+
+def _build(corpus, index_dir, model, embedder, **kw):
+    return update_index(corpus, index_dir, model, lambda m: embedder, IndexConfig(), **kw)
+
+
+def _never(_model):
+    raise AssertionError("the model must not be loaded when nothing needs embedding")
+
+
+def test_incremental_add_change_delete(small_corpus: Path, tmp_path: Path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    first = _build(small_corpus, index_dir, minilm, embedder)
+    assert first.generation == 1 and sorted(first.added) == ["nokia.txt", "orange.md"]
+    assert first.embedded == first.passages > 0
+
+    again = update_index(small_corpus, index_dir, minilm, _never, IndexConfig())
+    assert again.up_to_date and again.generation == 1
+
+    (small_corpus / "ericsson.txt").write_text(
+        "Ericsson prépare la 5G\n\nEricsson annonce des essais 5G à Tanger.\n", encoding="utf-8"
+    )
+    (small_corpus / "nokia.txt").write_text(
+        "Nokia signe un protocole d'accord\n\nNokia ouvre un centre d'innovation à Rabat.\n",
+        encoding="utf-8",
+    )
+    (small_corpus / "orange.md").unlink()
+    update = _build(small_corpus, index_dir, minilm, embedder)
+    assert update.added == ["ericsson.txt"]
+    assert update.changed == ["nokia.txt"]
+    assert update.removed == ["orange.md"]
+    assert update.generation == 2
+    index = load_index(index_dir)
+    assert set(index.documents) == {"ericsson.txt", "nokia.txt"}
+    # Only the new and changed passages were embedded.
+    assert 0 < update.embedded < first.embedded + 2
+    for row in range(len(index.passages)):
+        assert index.quote(row) == index.documents[index.passages[row].doc_id].text[
+            index.passages[row].start : index.passages[row].end
+        ]
+    retriever = Retriever(index, embedder, RetrievalParams())
+    top = retriever.search("essais 5G à Tanger", 1).hits[0]
+    assert top.doc_id == "ericsson.txt"
+
+
+def test_reused_vectors_equal_fresh_ones(small_corpus, tmp_path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    _build(small_corpus, index_dir, minilm, embedder)
+    (small_corpus / "extra.txt").write_text("Un autre document\n\nsur la fibre.\n", "utf-8")
+    _build(small_corpus, index_dir, minilm, embedder)
+    incremental = load_index(index_dir)
+    _build(small_corpus, tmp_path / "fresh", minilm, embedder, rebuild=True)
+    fresh = load_index(tmp_path / "fresh")
+    assert incremental.vector_keys == fresh.vector_keys
+    a = incremental.dense.reconstruct_n(0, incremental.dense.ntotal)
+    b = fresh.dense.reconstruct_n(0, fresh.dense.ntotal)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_failure_mid_build_leaves_the_old_index_serving(small_corpus, tmp_path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    _build(small_corpus, index_dir, minilm, embedder)
+    before = load_index(index_dir)
+    (small_corpus / "new.txt").write_text("Nouveau\n\nUn texte nouveau sur le cloud.\n", "utf-8")
+
+    def explode(staging: Path) -> None:
+        assert (staging / "manifest.json").exists()  # the new generation was complete
+        raise RuntimeError("injected failure")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        _build(small_corpus, index_dir, minilm, embedder, before_publish=explode)
+    after = load_index(index_dir)
+    assert after.generation == before.generation
+    assert set(after.documents) == set(before.documents)
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".staging")]
+    # The next run recovers and publishes the change.
+    assert _build(small_corpus, index_dir, minilm, embedder).added == ["new.txt"]
+
+
+def test_bad_document_fails_the_run_and_keeps_the_index(small_corpus, tmp_path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    _build(small_corpus, index_dir, minilm, embedder)
+    (small_corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 1000)
+    with pytest.raises(DocumentError, match="binary.txt"):
+        _build(small_corpus, index_dir, minilm, embedder)
+    assert set(load_index(index_dir).documents) == {"nokia.txt", "orange.md"}
+
+
+def test_empty_corpus_is_an_error(tmp_path, minilm, embedder):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpusError):
+        _build(tmp_path / "empty", tmp_path / "idx", minilm, embedder)
+    with pytest.raises(EmptyCorpusError, match="does not exist"):
+        _build(tmp_path / "nope", tmp_path / "idx", minilm, embedder)
+    with pytest.raises(IndexMissingError, match="ragqa index"):
+        load_index(tmp_path / "idx")
+
+
+def test_manifest_describes_the_index(small_corpus, tmp_path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    report = _build(small_corpus, index_dir, minilm, embedder)
+    manifest = load_index(index_dir).manifest
+    assert manifest["schema_version"] == 1
+    assert manifest["model"]["name"] == minilm.name
+    assert manifest["model"]["weights_sha256"] == minilm.weights_sha256()
+    assert manifest["model"]["dimension"] == 384
+    assert manifest["model"]["fallback"] is False
+    assert manifest["config"]["chunking"] == {"chunk_size": 1000, "chunk_overlap": 150}
+    assert manifest["config"]["analysis"]["language"] == "french"
+    assert set(manifest["files"]) == {"nokia.txt", "orange.md"}
+    assert manifest["counts"] == {"documents": 2, "passages": report.passages}
+    assert manifest["dense"]["type"] == "IndexFlatIP"
+    assert {"faiss-cpu", "bm25s", "sentence-transformers"} <= set(manifest["versions"])
+    assert manifest["created_at"]
+
+
+def test_model_mismatch_is_refused(small_corpus, tmp_path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    _build(small_corpus, index_dir, minilm, embedder)
+    index = load_index(index_dir)
+    index.manifest["model"]["weights_sha256"] = "0" * 64  # as if built by another model
+    with pytest.raises(ModelMismatchError, match="ragqa index --rebuild"):
+        Retriever(index, embedder, RetrievalParams())
+
+
+def test_model_change_re_embeds_everything(small_corpus, tmp_path, minilm, embedder):
+    index_dir = tmp_path / "idx"
+    first = _build(small_corpus, index_dir, minilm, embedder)
+    other = ResolvedModel(minilm.requested, minilm.name, minilm.path, fallback=False)
+    manifest_path = index_dir / (index_dir / CURRENT).read_text().strip() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model"]["weights_sha256"] = "f" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    report = _build(small_corpus, index_dir, other, embedder)
+    assert report.embedded == first.passages
+
+
+@pytest.mark.parametrize("victim", ["manifest.json", "dense.faiss", "passages.jsonl", "bm25"])
+def test_corrupt_files_give_a_clear_error(small_corpus, tmp_path, minilm, embedder, victim):
+    index_dir = tmp_path / "idx"
+    _build(small_corpus, index_dir, minilm, embedder)
+    gen = index_dir / (index_dir / CURRENT).read_text().strip()
+    target = gen / victim
+    if target.is_dir():
+        for f in target.iterdir():
+            f.write_bytes(b"garbage")
+    else:
+        target.write_bytes(target.read_bytes()[: 20])
+    with pytest.raises(IndexCorruptError, match=r"ragqa index --rebuild") as info:
+        load_index(index_dir)
+    assert victim in str(info.value)
+    # A rebuild repairs it.
+    _build(small_corpus, index_dir, minilm, embedder, rebuild=True)
+    assert load_index(index_dir).generation > 1

@@ -1,0 +1,124 @@
+"""The product's promise: every passage is an exact slice of its document."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.boilerplate import find_boilerplate, normalise_line
+from index.chunking import ChunkingParams, chunk_document, make_splitter
+from index.documents import Document, load_text_document, scan_corpus
+from index.sections import split_sections
+from tests.conftest import CORPUS
+
+
+def _chunk_corpus(params: ChunkingParams):
+    docs = [load_text_document(p, p.name) for p in scan_corpus(CORPUS)]
+    split = [split_sections(d.text, d.title) for d in docs]
+    boilerplate = find_boilerplate((d.text, s) for d, s in zip(docs, split))
+    splitter = make_splitter(params)
+    return [(d, chunk_document(d, s, boilerplate, splitter)) for d, s in zip(docs, split)], boilerplate
+
+
+@pytest.mark.parametrize("size, overlap", [(1000, 150), (500, 50), (200, 0), (1500, 300)])
+def test_offsets_invariant_over_the_whole_corpus(size, overlap):
+    chunked, boilerplate = _chunk_corpus(ChunkingParams(size, overlap))
+    total = 0
+    for doc, passages in chunked:
+        assert passages, doc.doc_id
+        previous_start = -1
+        for p in passages:
+            quote = doc.text[p.start : p.end]
+            assert 0 < len(quote) <= size
+            assert quote == quote.strip()
+            assert p.start >= previous_start  # document order
+            previous_start = p.start
+            # Never a boilerplate line inside a passage.
+            for line in quote.split("\n")[1:]:
+                assert normalise_line(line) not in boilerplate
+            total += 1
+    assert total > 100
+
+
+def test_every_live_blog_entry_yields_passages_citing_it():
+    chunked, _ = _chunk_corpus(ChunkingParams())
+    doc, passages = next((d, ps) for d, ps in chunked if d.doc_id.startswith("004"))
+    sections = {s.title for s in split_sections(doc.text, doc.title)}
+    cited = {p.section for p in passages}
+    assert cited <= sections
+    assert len(cited) >= 60
+    first_entry = "18-04 à 17:52 “Fusion AI préfigure les systèmes autonomes de demain” (Mohamed Benouda)"
+    assert first_entry in cited
+
+
+def test_content_is_covered_apart_from_boilerplate():
+    """Chunking drops no content: every non-boilerplate line lies inside some passage."""
+    chunked, boilerplate = _chunk_corpus(ChunkingParams())
+    for doc, passages in chunked:
+        covered = bytearray(len(doc.text))
+        for p in passages:
+            covered[p.start : p.end] = b"\x01" * (p.end - p.start)
+        offset = 0
+        for line in doc.text.split("\n"):
+            if line.strip() and any(c.isalnum() for c in line) and normalise_line(line) not in boilerplate:
+                start = offset + (len(line) - len(line.lstrip()))
+                assert covered[start], (doc.doc_id, line[:60])
+            offset += len(line) + 1
+
+
+_words = st.text(
+    alphabet=st.sampled_from(list("abcdeéèàçô ZXY’'«»\u00a0.,;:!?…-\n\t0123456789#")),
+    min_size=0,
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(
+        st.one_of(
+            _words,
+            st.sampled_from(["\n\n", "\n# Titre\n", "\n 18-04 à 17:52 Entrée\n", "\r\n", "\nPIED DE PAGE RÉPÉTÉ ICI\n"]),
+        ),
+        max_size=80,
+    ),
+    size=st.integers(min_value=50, max_value=400),
+    overlap_ratio=st.floats(min_value=0, max_value=0.45),
+)
+def test_offsets_invariant_on_generated_text(parts, size, overlap_ratio):
+    text = "".join(parts).replace("\r\n", "\n")
+    if not text.strip():
+        return
+    doc = Document("gen.txt", text, "Gen", "0")
+    sections = split_sections(text, "Gen")
+    boilerplate = find_boilerplate([(text, sections)])
+    params = ChunkingParams(size, int(size * overlap_ratio))
+    for p in chunk_document(doc, sections, boilerplate, make_splitter(params)):
+        quote = text[p.start : p.end]
+        assert 0 < len(quote) <= size
+        assert any(c.isalnum() for c in quote)
+        assert p.section in {s.title for s in sections}
+
+
+def test_paginated_documents_never_cross_pages():
+    pages_text = ["Page un. " * 30, "Page deux. " * 30, "Page trois. " * 30]
+    text = "\n".join(pages_text)
+    starts, offset = [], 0
+    for page in pages_text:
+        starts.append(offset)
+        offset += len(page) + 1
+    doc = Document("a.pdf", text, "A", "0", pages=tuple(starts))
+    sections = split_sections(text, "A")
+    passages = chunk_document(doc, sections, frozenset(), make_splitter(ChunkingParams(200, 20)))
+    for p in passages:
+        assert p.page is not None
+        page_start = starts[p.page - 1]
+        page_end = starts[p.page] if p.page < len(starts) else len(text)
+        assert page_start <= p.start < p.end <= page_end
+    assert {p.page for p in passages} == {1, 2, 3}
+
+
+def test_bad_chunking_parameters_are_refused():
+    with pytest.raises(ValueError):
+        ChunkingParams(20, 0)
+    with pytest.raises(ValueError):
+        ChunkingParams(500, 400)
