@@ -19,6 +19,10 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.command("eval")
 @click.option("--questions", "questions_file", type=click.Path(path_type=Path),
               default=DEFAULT_QUESTIONS, show_default=True, help="Project-format JSONL questions.")
+@click.option("--squad", "squad_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Evaluate on a SQuAD-format file (its contexts become a temporary corpus).")
+@click.option("--beir", "beir_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Evaluate on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=10, show_default=True)
@@ -26,7 +30,8 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json and report.md here.")
-def eval_command(questions_file, corpus_dir, index_dir, k, modes, split, as_json, out_dir) -> None:
+def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k, modes, split,
+                 as_json, out_dir) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
     from service import engine
     from service.cli import _settings
@@ -35,13 +40,24 @@ def eval_command(questions_file, corpus_dir, index_dir, k, modes, split, as_json
     unknown = [m for m in mode_list if m not in MODES]
     if unknown or not mode_list:
         raise click.BadParameter(f"unknown mode(s) {unknown}; use {', '.join(MODES)}", param_hint="--modes")
+    external = None
+    if squad_file is not None and beir_dir is not None:
+        raise click.UsageError("use either --squad or --beir, not both")
+    if squad_file is not None or beir_dir is not None:
+        from eval.squad import load_beir, load_squad, materialise
+
+        documents, external = load_squad(squad_file) if squad_file else load_beir(beir_dir)
+        corpus_dir = materialise(documents, Path(".ragqa/eval"))
+        index_dir = index_dir or corpus_dir.parent / "index"
+        questions_file = squad_file or beir_dir
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     model = engine.resolve(settings)
     embedder = engine.make_embedder(settings, model)
     engine.build(settings, model, embedder=embedder)
     eng = engine.open_engine(settings, model, embedder=embedder)
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
-    questions = select(load_questions(questions_file, texts), split)
+    loaded = external if external is not None else load_questions(questions_file, texts)
+    questions = select(loaded, split)
     metrics: dict = summarise(run_questions(eng.retriever, questions, mode_list, k), k)
     fusion = eng.retriever.params.fusion
     metrics.update({
@@ -57,12 +73,18 @@ def eval_command(questions_file, corpus_dir, index_dir, k, modes, split, as_json
               f"({sum(1 for q in questions if q.answerable)} answerable questions), model "
               f"`{model.name}`{' (fallback)' if model.fallback else ''}, fusion {metrics['fusion']}, "
               f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")
+    kinds = sorted({q.kind for q in questions if q.answerable}, key=_kind_order)
     if out_dir is not None:
-        write_report(out_dir, metrics, header, mode_list, list(KINDS[:3]))
+        write_report(out_dir, metrics, header, mode_list, kinds)
     if as_json:
         click.echo(json.dumps(metrics, ensure_ascii=False))
         return
     click.echo(header + "\n")
     click.echo(markdown_table(metrics, mode_list))
     click.echo()
-    click.echo(kinds_table(metrics, mode_list, list(KINDS[:3])))
+    if len(kinds) > 1:
+        click.echo(kinds_table(metrics, mode_list, kinds))
+
+
+def _kind_order(kind: str) -> int:
+    return KINDS.index(kind) if kind in KINDS else len(KINDS)

@@ -1,0 +1,62 @@
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from eval.questions import QuestionSetError, load_questions, select, split_of
+from tests.conftest import CORPUS, ROOT
+
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+
+
+def _texts():
+    return {p.name: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
+
+
+def test_every_answer_occurs_in_its_document():
+    texts = _texts()
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
+    assert len(rows) >= 100
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert set(r) == {"id", "question", "lang", "kind", "doc", "answers"}
+        if r["kind"] == "unanswerable":
+            assert r["doc"] is None and r["answers"] == []
+        else:
+            assert r["answers"], r["id"]
+            for answer in r["answers"]:
+                assert answer in texts[r["doc"]], (r["id"], answer)
+    kinds = Counter(r["kind"] for r in rows)
+    assert kinds["paraphrase"] / len(rows) >= 0.25
+    assert kinds["crosslingual"] / len(rows) >= 0.12
+    assert kinds["unanswerable"] / len(rows) >= 0.08
+    assert {r["doc"] for r in rows if r["doc"]} == set(texts)
+
+
+def test_loaded_spans_point_at_the_answers():
+    texts = _texts()
+    questions = load_questions(QUESTIONS, texts)
+    for q in questions:
+        for start, end in q.spans:
+            assert texts[q.doc][start:end]
+
+
+def test_split_is_seeded_and_stable():
+    questions = load_questions(QUESTIONS, _texts())
+    dev, test = select(questions, "dev"), select(questions, "test")
+    assert len(dev) + len(test) == len(questions)
+    assert not {q.id for q in dev} & {q.id for q in test}
+    assert split_of("q001") == split_of("q001")
+    assert 0.35 < len(test) / len(questions) < 0.65
+
+
+def test_bad_question_files(tmp_path: Path):
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="malformed"):
+        load_questions(bad, _texts())
+    bad.write_text(json.dumps({"id": "x", "question": "q", "lang": "fr", "kind": "lexical",
+                               "doc": "000_53d6d8110b4badda.txt", "answers": ["absent"]}) + "\n")
+    with pytest.raises(QuestionSetError, match="not in"):
+        load_questions(bad, _texts())
