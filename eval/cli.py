@@ -29,7 +29,7 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.option("--modes", default="bm25,dense,hybrid", show_default=True)
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json and report.md here.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json, report.md and recall_at_k.png here.")
 def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k, modes, split,
                  as_json, out_dir) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
@@ -58,7 +58,8 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
     loaded = external if external is not None else load_questions(questions_file, texts)
     questions = select(loaded, split)
-    metrics: dict = summarise(run_questions(eng.retriever, questions, mode_list, k), k)
+    runs = run_questions(eng.retriever, questions, mode_list, k)
+    metrics: dict = summarise(runs, k)
     fusion = eng.retriever.params.fusion
     metrics.update({
         "split": split,
@@ -75,7 +76,10 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
               f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")
     kinds = sorted({q.kind for q in questions if q.answerable}, key=_kind_order)
     if out_dir is not None:
+        from eval.plot import plot_recall
+
         write_report(out_dir, metrics, header, mode_list, kinds)
+        plot_recall(runs, out_dir / "recall_at_k.png", f"{questions_file.name}, split {split}, {model.name}", k)
     if as_json:
         click.echo(json.dumps(metrics, ensure_ascii=False))
         return
