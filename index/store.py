@@ -260,7 +260,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
         ) from None
     _expect(dense.ntotal == len(passages), gen_dir / DENSE, "vector count")
     _expect(dense.d == manifest.get("model", {}).get("dimension"), gen_dir / DENSE, "dimension")
-    analyzer = Analyzer(AnalyzerConfig(**manifest["analysis"]))
+    try:
+        analyzer = Analyzer(AnalyzerConfig(**manifest["analysis"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"{gen_dir / MANIFEST}: bad analysis settings ({exc}); {REBUILD_HINT}"
+        ) from None
     try:
         lexical = LexicalIndex.load(gen_dir / BM25_DIR, analyzer, len(passages))
     except Exception as exc:  # noqa: BLE001 - bm25s raises whatever numpy/json raise

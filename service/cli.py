@@ -63,11 +63,16 @@ class RagqaGroup(click.Group):
             fail(str(exc), 2)
         except KeyboardInterrupt:
             fail("interrupted; the served index is unchanged", 130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last resort: one line, details with -v
+            logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
+            fail(f"unexpected failure: {type(exc).__name__}: {exc} (run with -v for details)", 1)
 
 
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="ragqa: %(message)s",
         stream=sys.stderr,
     )
