@@ -6,8 +6,9 @@ from pathlib import Path, PurePosixPath
 
 from index.documents import TEXT_SUFFIXES, Document, load_text_document
 from index.errors import DocumentError
+from index.formats import HTML_SUFFIXES, PDF_SUFFIXES, load_html_document, load_pdf_document
 
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 
 
 def load_document(path: Path, doc_id: str) -> Document:
@@ -15,6 +16,10 @@ def load_document(path: Path, doc_id: str) -> Document:
     suffix = PurePosixPath(doc_id).suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return load_text_document(path, doc_id)
+    elif suffix in HTML_SUFFIXES:
+        return load_html_document(path, doc_id)
+    elif suffix in PDF_SUFFIXES:
+        return load_pdf_document(path, doc_id)
     raise DocumentError(
         f"{doc_id}: unsupported file type {suffix or '(none)'}; "
         f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"

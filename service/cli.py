@@ -170,7 +170,8 @@ def ask_command(
     started = time.perf_counter()
     result = eng.retriever.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
-    body = search_response(result, model=model.name, fallback=model.fallback, took_ms=took)
+    body = search_response(result, model=model.name, fallback=model.fallback, took_ms=took,
+                           highlight=eng.highlighter(result.question))
     if as_json:
         click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -189,6 +190,32 @@ def ask_command(
     fallback = " (fallback model)" if body.retrieval.fallback else ""
     click.echo(f"{body.retrieval.mode} retrieval with {body.retrieval.model}{fallback}, "
                f"{body.took_ms:.0f} ms")
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Address to listen on [env RAGQA_HOST, default "
+              "127.0.0.1].")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port [env RAGQA_PORT, default 8000].")
+@corpus_option
+@index_option
+def serve_command(
+    host: str | None, port: int | None, corpus_dir: Path | None, index_dir: Path | None,
+) -> None:
+    """Update the index if the corpus changed, then serve the HTTP API."""
+    import uvicorn
+
+    from service import engine
+    from service.app import create_app
+
+    settings = _settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    model = engine.resolve(settings)
+    click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
+    report = engine.build(settings, model, progress=sys.stderr.isatty())
+    click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
+    app = create_app(settings, update_index=False)
+    click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
 def _register_eval() -> None:

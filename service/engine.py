@@ -7,13 +7,15 @@ through exactly the same code.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.builder import BuildReport, update_index
 from index.embedding import Embedder
 from index.models import ResolvedModel, resolve_model
-from index.search import Retriever
+from index.highlight import highlight_span
+from index.search import Hit, Retriever
 from index.store import load_index
 from service.settings import Settings
 
@@ -32,6 +34,17 @@ class Engine:
     @property
     def generation(self) -> int:
         return self.retriever.index.generation
+
+    def highlighter(self, question: str) -> Callable[[Hit], tuple[int, int]]:
+        """Maps a hit to the span of its sentence that best matches ``question``."""
+        index = self.retriever.index
+        analyze = index.lexical.analyzer
+
+        def span(hit: Hit) -> tuple[int, int]:
+            text = index.documents[hit.doc_id].text
+            return highlight_span(text, hit.start, hit.end, question, analyze)
+
+        return span
 
 
 def resolve(settings: Settings) -> ResolvedModel:

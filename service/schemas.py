@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.search import Hit, SearchResult
+from index.search import MAX_QUESTION_CHARS, Hit, SearchResult
+from index.store import DocumentRecord
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_ids: list[str] | None = Field(
+        None, min_length=1, max_length=1000, description="Search only these documents"
+    )
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description=f"1 to {MAX_QUESTION_CHARS} characters")
+    k: int = Field(5, ge=1, le=50, description="Number of passages")
+    filters: Filters | None = None
+
+
+class AskRequest(SearchRequest):
+    generate: bool = Field(True, description="Write an answer from the passages (needs an LLM)")
 
 
 class Span(BaseModel):
@@ -40,8 +63,63 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
-def passage_out(hit: Hit) -> PassageOut:
+class AskResponse(SearchResponse):
+    answer: str | None
+    reason: str | None = None
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    sections: list[str]
+    passages: int
+    content_hash: str
+    indexed_at: str
+    pages: int | None = Field(None, description="Page count of paginated sources")
+    chars: int = Field(description="Length of the canonical text")
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+    generation: int
+
+
+class WriteOut(BaseModel):
+    status: str = Field(description="created, replaced, unchanged or deleted")
+    id: str
+    generation: int
+    document: DocumentOut | None = None
+
+
+class HealthOut(BaseModel):
+    status: str
+    model: str
+    fallback: bool
+    documents: int
+    passages: int
+    generation: int
+
+
+def document_out(record: DocumentRecord) -> DocumentOut:
+    return DocumentOut(
+        id=record.doc_id,
+        title=record.title,
+        sections=list(record.sections),
+        passages=record.passages,
+        content_hash=record.content_hash,
+        indexed_at=record.indexed_at,
+        pages=len(record.pages) or None,
+        chars=len(record.text),
+    )
+
+
+Highlighter = Callable[[Hit], tuple[int, int]]
+
+
+def passage_out(hit: Hit, highlight: Highlighter | None = None) -> PassageOut:
+    span = highlight(hit) if highlight is not None else None
     return PassageOut(
+        highlight=Span(start=span[0], end=span[1]) if span else None,
         rank=hit.rank,
         score=hit.score,
         doc_id=hit.doc_id,
@@ -55,11 +133,13 @@ def passage_out(hit: Hit) -> PassageOut:
 
 
 def search_response(
-    result: SearchResult, *, model: str, fallback: bool, took_ms: float
+    result: SearchResult, *, model: str, fallback: bool, took_ms: float,
+    highlight: Highlighter | None = None,
 ) -> SearchResponse:
+    """The ``/v1/search`` body; ``highlight`` gives each passage's best sentence span."""
     return SearchResponse(
         question=result.question,
-        passages=[passage_out(h) for h in result.hits],
+        passages=[passage_out(h, highlight) for h in result.hits],
         retrieval=RetrievalInfo(mode=result.mode, model=model, fallback=fallback),
         took_ms=round(took_ms, 2),
     )

@@ -53,10 +53,28 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    # Comma-separated. With keys, write endpoints need `Authorization: Bearer <key>`;
+    # without, they accept loopback clients only.
+    api_keys: str = ""
+    require_key_for_read: bool = False
+    cors_origins: str = ""  # comma-separated origins allowed by CORS; none by default
+    max_upload_mb: float = Field(20.0, gt=0)
 
     @property
     def is_offline(self) -> bool:
         return self.offline or self.hf_hub_offline
+
+    @property
+    def api_key_list(self) -> tuple[str, ...]:
+        return _split(self.api_keys)
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return _split(self.cors_origins)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
@@ -76,3 +94,7 @@ class Settings(BaseSettings):
             fusion=FusionParams(method=method, dense_weight=weight),
             candidates=self.candidates,
         )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())

@@ -1,0 +1,101 @@
+"""``/v1/documents``: list, read, upload and delete the documents of the corpus."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from index.store import DocumentRecord
+from service.corpus import validate_doc_id
+from service.deps import (
+    EngineDep,
+    LiveDep,
+    SettingsDep,
+    limit_upload_size,
+    require_multipart,
+    require_reader,
+    require_writer,
+    too_large,
+)
+from service.engine import Engine
+from service.errors import ApiError
+from service.schemas import DocumentList, DocumentOut, WriteOut, document_out
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+reads = [Depends(require_reader)]
+
+
+def find(engine: Engine, doc_id: str) -> DocumentRecord:
+    validate_doc_id(doc_id)
+    record = engine.retriever.index.documents.get(doc_id)
+    if record is None:
+        raise ApiError(404, "unknown_document", f"no document {doc_id!r}; GET /v1/documents "
+                       "lists them")
+    return record
+
+
+@router.get("", response_model=DocumentList, dependencies=reads)
+def list_documents(engine: EngineDep) -> DocumentList:
+    """Every indexed document with its sections, passage count and content hash."""
+    docs = engine.retriever.index.documents
+    return DocumentList(documents=[document_out(docs[d]) for d in sorted(docs)],
+                        generation=engine.generation)
+
+
+@router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,
+            responses={200: {"content": {"text/plain": {}}}})
+def document_text(doc_id: str, engine: EngineDep) -> PlainTextResponse:
+    """The canonical text that every ``start``/``end`` offset refers to."""
+    record = find(engine, doc_id)
+    return PlainTextResponse(record.text, headers={"X-Content-SHA256": record.content_hash})
+
+
+@router.get("/{doc_id:path}", response_model=DocumentOut, dependencies=reads)
+def get_document(doc_id: str, engine: EngineDep) -> DocumentOut:
+    """One document's metadata."""
+    return document_out(find(engine, doc_id))
+
+
+@router.post("", response_model=WriteOut, status_code=201,
+             dependencies=[Depends(require_writer), Depends(require_multipart),
+                           Depends(limit_upload_size)],
+             responses={200: {"model": WriteOut, "description": "Replaced or unchanged"}})
+def upload_document(
+    live: LiveDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="A .txt, .md, .html or .pdf file")],
+    doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name")]
+    = None,
+) -> JSONResponse:
+    """Store a document in the corpus (durably), index it and serve it.
+
+    Idempotent: the same bytes under the same id change nothing. 201 when created, 200 when
+    replaced or unchanged.
+    """
+    name = doc_id if doc_id is not None else PurePosixPath(file.filename or "").name
+    validate_doc_id(name)
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise too_large(settings)
+    if not data.strip():
+        raise ApiError(422, "invalid_document", f"{name}: the file is empty")
+    result = live.upload(name, data)
+    body = WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
+                    document=document_out(result.record) if result.record else None)
+    return JSONResponse(body.model_dump(mode="json"),
+                        status_code=201 if result.status == "created" else 200)
+
+
+@router.delete("/{doc_id:path}", response_model=WriteOut,
+               dependencies=[Depends(require_writer)])
+def delete_document(doc_id: str, live: LiveDep) -> WriteOut:
+    """Remove a document from the corpus folder and the index."""
+    validate_doc_id(doc_id)
+    result = live.delete(doc_id)
+    return WriteOut(status=result.status, id=result.doc_id, generation=result.generation)

@@ -1,0 +1,28 @@
+"""``GET /health`` and ``GET /metrics``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service.deps import EngineDep
+from service.schemas import HealthOut
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health", response_model=HealthOut)
+def health(engine: EngineDep) -> HealthOut:
+    """What is being served: model (and whether it is the fallback), counts, generation."""
+    index = engine.retriever.index
+    return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
+                     documents=len(index.documents), passages=len(index.passages),
+                     generation=engine.generation)
+
+
+@router.get("/metrics", response_class=Response, include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text format: requests, errors and latency per route."""
+    return Response(generate_latest(request.app.state.metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,54 @@
+"""``POST /v1/search`` and ``POST /v1/ask``: ranked passages with verified quotes."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Depends
+
+from index.search import validate_question
+from service.corpus import validate_doc_id
+from service.deps import EngineDep, require_json, require_reader
+from service.engine import Engine
+from service.errors import ApiError
+from service.schemas import AskRequest, AskResponse, SearchRequest, SearchResponse, search_response
+
+logger = logging.getLogger(__name__)
+
+NO_LLM = "no LLM configured"
+
+router = APIRouter(prefix="/v1", tags=["search"],
+                   dependencies=[Depends(require_reader), Depends(require_json)])
+
+
+def run_search(engine: Engine, body: SearchRequest) -> SearchResponse:
+    """Validate the request against the served generation, search and highlight."""
+    started = time.perf_counter()
+    question = validate_question(body.question)
+    doc_ids = body.filters.doc_ids if body.filters and body.filters.doc_ids else None
+    if doc_ids is not None:
+        known = engine.retriever.index.documents
+        for doc_id in doc_ids:
+            validate_doc_id(doc_id)
+            if doc_id not in known:
+                raise ApiError(404, "unknown_document", f"no document {doc_id!r} in the index; "
+                               "GET /v1/documents lists them")
+    result = engine.retriever.search(question, body.k, doc_ids=doc_ids)
+    took = (time.perf_counter() - started) * 1000
+    return search_response(result, model=engine.model.name, fallback=engine.model.fallback,
+                           took_ms=took, highlight=engine.highlighter(result.question))
+
+
+@router.post("/search", response_model=SearchResponse)
+def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
+    """The ``k`` passages that best answer ``question``; ``quote`` is ``text[start:end]``."""
+    return run_search(engine, body)
+
+
+@router.post("/ask", response_model=AskResponse)
+def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
+    """Like ``/v1/search`` plus ``answer``: null with a ``reason`` until an LLM is configured."""
+    found = run_search(engine, body)
+    return AskResponse(**found.model_dump(), answer=None, reason=NO_LLM if body.generate
+                       else "generation not requested")

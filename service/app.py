@@ -1,0 +1,77 @@
+"""The FastAPI application: ``create_app(settings)``, whose lifespan loads the index.
+
+Nothing happens at import time. On start-up the lifespan resolves the embedding model,
+brings the index up to date with the corpus when asked to, and puts a
+:class:`~service.live.LiveIndex` in ``app.state``; a broken index or a missing model stops
+the start with a clear message instead of failing every request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from index import __version__
+from service import engine as engines
+from service.api import documents, health, search
+from service.errors import install_error_handlers
+from service.live import LiveIndex
+from service.metrics import Metrics, MetricsMiddleware
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Answers from your documents, proven with exact quotes.
+
+For every passage, `GET /v1/documents/{id}/text` sliced `[start:end]` equals `quote`,
+character for character. Errors are `{"error": {"code", "message"}}`."""
+
+
+def load_live_index(settings: Settings, update: bool = True) -> LiveIndex:
+    """Resolve the model, update the index if the corpus changed, and load it."""
+    model = engines.resolve(settings)
+    embedder = engines.make_embedder(settings, model)
+    if update:
+        report = engines.build(settings, model, embedder=embedder)
+        if not report.up_to_date:
+            logger.info("index updated to generation %d: %d documents, %d passages",
+                        report.generation, report.documents, report.passages)
+    return LiveIndex(engines.open_engine(settings, model, embedder=embedder))
+
+
+def create_app(settings: Settings | None = None, *, update_index: bool = True) -> FastAPI:
+    """Build the app. ``update_index=False`` serves the index as it is (``ragqa serve``
+    has just updated it)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.live = await run_in_threadpool(load_live_index, settings, update_index)
+        engine = app.state.live.engine
+        logger.info("serving generation %d of %s with %s", engine.generation,
+                    settings.index_dir, engine.model.name)
+        yield
+
+    app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    app.include_router(health.router)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origin_list),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    # Outermost, so that errors answered by any other layer are counted too.
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,84 @@
+"""The corpus folder as the HTTP service writes it: safe document ids and durable writes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path, PurePosixPath
+
+from index.loaders import SUPPORTED_SUFFIXES
+from index.store import fsync_dir
+from service.errors import ApiError
+
+MAX_ID_CHARS = 512
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(400, "invalid_document_id", message)
+
+
+def validate_doc_id(doc_id: str) -> str:
+    """``doc_id`` if it is a plain relative path inside the corpus, else a 400 error.
+
+    Document ids are corpus-relative paths with forward slashes (``reports/q1.pdf``); ids
+    that could escape the folder or hide from the indexer are refused.
+    """
+    if not doc_id or len(doc_id) > MAX_ID_CHARS:
+        raise _invalid(f"a document id must be 1 to {MAX_ID_CHARS} characters long")
+    if "\x00" in doc_id or any(ord(c) < 32 for c in doc_id):
+        raise _invalid("a document id cannot contain NUL or control characters")
+    if "\\" in doc_id:
+        raise _invalid("a document id uses forward slashes only")
+    if doc_id.startswith("/"):
+        raise _invalid("a document id is relative to the corpus folder; remove the leading /")
+    for part in doc_id.split("/"):
+        if part in ("", ".", ".."):
+            raise _invalid(f"{doc_id!r}: empty, '.' and '..' path segments are not allowed")
+        if part.startswith("."):
+            raise _invalid(f"{doc_id!r}: hidden names (starting with '.') are not allowed")
+    return doc_id
+
+
+def check_suffix(doc_id: str) -> None:
+    """Refuse ids whose file type the indexer cannot read (415)."""
+    suffix = PurePosixPath(doc_id).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ApiError(
+            415, "unsupported_file_type",
+            f"{doc_id}: unsupported file type {suffix or '(none)'}; "
+            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+        )
+
+
+def corpus_path(corpus_dir: Path, doc_id: str) -> Path:
+    """Where document ``doc_id`` lives, checked to be inside ``corpus_dir``."""
+    root = corpus_dir.resolve()
+    path = (root / validate_doc_id(doc_id)).resolve()
+    if not path.is_relative_to(root) or path == root:
+        raise _invalid(f"{doc_id!r} points outside the corpus folder")
+    return path
+
+
+def staging_path(target: Path) -> Path:
+    """A hidden temporary name next to ``target`` (the indexer skips hidden files)."""
+    return target.with_name(f".upload-{uuid.uuid4().hex}{target.suffix}")
+
+
+def write_durably(tmp: Path, data: bytes) -> None:
+    """Write ``data`` to ``tmp`` and fsync it."""
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def replace_durably(tmp: Path, target: Path) -> None:
+    """``os.replace`` the fsynced ``tmp`` onto ``target`` and fsync the folder entry."""
+    os.replace(tmp, target)
+    fsync_dir(target.parent)
+
+
+def remove_durably(target: Path) -> None:
+    target.unlink(missing_ok=True)
+    fsync_dir(target.parent)

@@ -1,0 +1,98 @@
+"""FastAPI dependencies: the served engine, settings, access control and content types."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.engine import Engine
+from service.errors import ApiError
+from service.live import LiveIndex
+from service.settings import Settings
+
+
+def get_live(request: Request) -> LiveIndex:
+    return request.app.state.live
+
+
+def get_engine(request: Request) -> Engine:
+    """The engine for this whole request: taken once, so one request sees one generation."""
+    return request.app.state.live.engine
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+LiveDep = Annotated[LiveIndex, Depends(get_live)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _check_access(request: Request, settings: Settings) -> None:
+    keys = settings.api_key_list
+    if not keys:
+        host = request.client.host if request.client else None
+        if not _is_loopback(host):
+            raise ApiError(403, "forbidden", "without RAGQA_API_KEYS configured, this endpoint "
+                           "accepts requests from the server's own machine only")
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "send `Authorization: Bearer <key>`",
+                       {"WWW-Authenticate": "Bearer"})
+    if not any(secrets.compare_digest(token.encode(), key.encode()) for key in keys):
+        raise ApiError(401, "unauthorized", "the API key is not valid",
+                       {"WWW-Authenticate": "Bearer"})
+
+
+def require_writer(request: Request, settings: SettingsDep) -> None:
+    """Write endpoints: a valid bearer key when keys are configured, else loopback only."""
+    _check_access(request, settings)
+
+
+def require_reader(request: Request, settings: SettingsDep) -> None:
+    """Read endpoints are open unless ``RAGQA_REQUIRE_KEY_FOR_READ`` is set."""
+    if settings.require_key_for_read:
+        _check_access(request, settings)
+
+
+def require_json(request: Request) -> None:
+    """Refuse request bodies that are not JSON with 415 rather than a confusing 422."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and not kind.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type",
+                       f"send the body as application/json (got {kind or 'no content type'})")
+
+
+def require_multipart(request: Request) -> None:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "upload the file as multipart/form-data "
+                       f"with a `file` field (got {kind or 'no content type'})")
+
+
+def limit_upload_size(request: Request, settings: SettingsDep) -> None:
+    """Refuse a body announced larger than the limit before reading it."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > settings.max_upload_bytes + 64 * 1024:
+        raise too_large(settings)
+
+
+def too_large(settings: Settings) -> ApiError:
+    return ApiError(413, "payload_too_large",
+                    f"the upload is larger than {settings.max_upload_mb:g} MB "
+                    "(RAGQA_MAX_UPLOAD_MB)")

@@ -1,0 +1,116 @@
+"""HTTP errors: every failure leaves as ``{"error": {"code", "message"}}`` with a fitting status.
+
+Library code raises :class:`~index.errors.RagqaError` subclasses; this module alone chooses
+their HTTP status. User mistakes are 4xx with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.errors import (
+    DocumentError,
+    EmptyCorpusError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMissingError,
+    ModelMismatchError,
+    ModelUnavailableError,
+    QueryError,
+    RagqaError,
+)
+
+logger = logging.getLogger(__name__)
+
+# (status, code) for each of our error types; the first matching entry wins.
+RAGQA_STATUS: list[tuple[type[RagqaError], int, str]] = [
+    (QueryError, 422, "invalid_question"),
+    (DocumentError, 422, "invalid_document"),
+    (EmptyCorpusError, 409, "empty_corpus"),
+    (IndexBusyError, 503, "index_busy"),
+    (IndexMissingError, 503, "index_missing"),
+    (IndexCorruptError, 500, "index_corrupt"),
+    (ModelMismatchError, 500, "model_mismatch"),
+    (ModelUnavailableError, 503, "model_unavailable"),
+]
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+}
+
+
+class ApiError(RagqaError):
+    """An error raised at the HTTP edge with its status and machine-readable code."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    kind = first.get("type", "")
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    where = ".".join(loc)
+    if kind == "json_invalid":
+        return 400, "invalid_json", "the request body is not valid JSON"
+    if kind == "extra_forbidden":
+        return 422, "unknown_field", f"unknown field {where!r}; remove it"
+    if kind == "missing":
+        return 422, "missing_field", f"field {where!r} is required"
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    return 422, "invalid_request", f"{where}: {message}" if where else message
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    status, code, message = _validation_message(exc)
+    return error_response(status, code, message)
+
+
+async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {request.url.path}"
+    return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+
+async def _on_ragqa(request: Request, exc: RagqaError) -> JSONResponse:
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+    for kind, status, code in RAGQA_STATUS:
+        if isinstance(exc, kind):
+            if status >= 500:
+                logger.error("%s %s failed: %s", request.method, request.url.path, exc)
+            return error_response(status, code, str(exc))
+    logger.error("%s %s failed: %s", request.method, request.url.path, exc)
+    return error_response(500, "internal_error", str(exc))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("%s %s failed unexpectedly", request.method, request.url.path)
+    return error_response(500, "internal_error", "unexpected server error; see the server log")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception type to a handler that emits the common error body."""
+    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(RagqaError, _on_ragqa)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)

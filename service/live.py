@@ -1,0 +1,132 @@
+"""The served index, swapped atomically after every upload or delete.
+
+Readers take :attr:`LiveIndex.engine` once per request and use only that object, so a query
+runs entirely against one generation. Writers are serialised by a lock in this process and
+by the index's ``flock`` across processes; they change the corpus folder, build a new
+generation and only then swap the engine. If indexing fails, the corpus file is put back
+as it was, so nothing already indexed is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.loaders import load_document
+from index.store import DocumentRecord
+from service import engine as engines
+from service.corpus import (
+    check_suffix,
+    corpus_path,
+    remove_durably,
+    replace_durably,
+    staging_path,
+    write_durably,
+)
+from service.engine import Engine
+from service.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: ``created``, ``replaced``, ``unchanged`` or ``deleted``."""
+
+    status: str
+    doc_id: str
+    record: DocumentRecord | None
+    generation: int
+
+
+class LiveIndex:
+    """Holds the engine being served and applies corpus changes to it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._write = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine to use for one whole request (replaced, never mutated)."""
+        return self._engine
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self._engine.settings.corpus_dir
+
+    def upload(self, doc_id: str, data: bytes) -> WriteResult:
+        """Store ``data`` as document ``doc_id`` durably, index it, then serve it."""
+        check_suffix(doc_id)
+        target = corpus_path(self.corpus_dir, doc_id)
+        with self._write:
+            if target.is_dir():
+                raise ApiError(409, "conflict", f"{doc_id!r} is a folder in the corpus")
+            old = target.read_bytes() if target.is_file() else None
+            if old is not None and _sha(old) == _sha(data):
+                current = self._engine
+                record = current.retriever.index.documents.get(doc_id)
+                if record is not None and record.content_hash == _sha(data):
+                    return WriteResult("unchanged", doc_id, record, current.generation)
+            tmp = staging_path(target)
+            try:
+                write_durably(tmp, data)
+                load_document(tmp, doc_id)  # refuse what the indexer could not read
+                replace_durably(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            try:
+                fresh = self._reindex()
+            except BaseException:
+                self._restore(target, old)
+                raise
+            status = "created" if old is None else "replaced"
+            logger.info("%s %s (generation %d)", status, doc_id, fresh.generation)
+            return WriteResult(status, doc_id, fresh.retriever.index.documents.get(doc_id),
+                               fresh.generation)
+
+    def delete(self, doc_id: str) -> WriteResult:
+        """Remove document ``doc_id`` from the corpus and the served index."""
+        target = corpus_path(self.corpus_dir, doc_id)
+        with self._write:
+            if doc_id not in self._engine.retriever.index.documents and not target.is_file():
+                raise ApiError(404, "unknown_document", f"no document {doc_id!r}")
+            if not target.is_file():
+                raise ApiError(409, "conflict", f"{doc_id!r} is indexed but not in the corpus "
+                               "folder; reindex the corpus")
+            if len(self._engine.retriever.index.documents) <= 1:
+                raise ApiError(409, "last_document", "cannot delete the last document; an "
+                               "index needs at least one (upload another first)")
+            old = target.read_bytes()
+            remove_durably(target)
+            try:
+                fresh = self._reindex()
+            except BaseException:
+                self._restore(target, old)
+                raise
+            logger.info("deleted %s (generation %d)", doc_id, fresh.generation)
+            return WriteResult("deleted", doc_id, None, fresh.generation)
+
+    def _reindex(self) -> Engine:
+        current = self._engine
+        engines.build(current.settings, current.model, embedder=current.embedder)
+        fresh = engines.open_engine(current.settings, current.model, embedder=current.embedder)
+        self._engine = fresh  # one reference assignment: readers see old or new, never a mix
+        return fresh
+
+    @staticmethod
+    def _restore(target: Path, old: bytes | None) -> None:
+        logger.warning("indexing failed; restoring %s", target)
+        if old is None:
+            remove_durably(target)
+            return
+        tmp = staging_path(target)
+        write_durably(tmp, old)
+        replace_durably(tmp, target)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

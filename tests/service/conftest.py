@@ -1,0 +1,82 @@
+"""Fixtures for the HTTP service: apps over the real corpus index, built with the real model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import CORPUS
+
+LOOPBACK = ("127.0.0.1", 50000)
+
+
+def make_settings(corpus_dir: Path, index_dir: Path, **values) -> Settings:
+    """Settings from explicit values only: no developer RAGQA_* variable, no .env."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("RAGQA_"):
+                mp.delenv(name)
+        return Settings(_env_file=None, corpus_dir=corpus_dir, index_dir=index_dir,
+                        offline=True, **values)
+
+
+@pytest.fixture(scope="module")
+def client(corpus_index: Path) -> Iterator[TestClient]:
+    """A read-only app over the session index of the real corpus (module-wide: fast)."""
+    app = create_app(make_settings(CORPUS, corpus_index))
+    with TestClient(app, client=LOOPBACK) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def writable(tmp_path: Path, corpus_index: Path) -> tuple[Path, Path]:
+    """Copies of the corpus and its index that a test may change."""
+    corpus = tmp_path / "corpus"
+    index = tmp_path / "index"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(corpus_index, index)
+    return corpus, index
+
+
+@pytest.fixture
+def write_client(writable: tuple[Path, Path]) -> Iterator[TestClient]:
+    """An app over the copies, called from loopback (write endpoints allowed)."""
+    app = create_app(make_settings(*writable), update_index=False)
+    with TestClient(app, client=LOOPBACK) as test_client:
+        yield test_client
+
+
+def check_passages(client: TestClient | httpx.Client, body: dict) -> None:
+    """The promise, for every passage: text[start:end] == quote; highlight inside quote."""
+    texts: dict[str, str] = {}
+    for passage in body["passages"]:
+        doc_id = passage["doc_id"]
+        if doc_id not in texts:
+            response = client.get(f"/v1/documents/{doc_id}/text")
+            assert response.status_code == 200, response.text
+            texts[doc_id] = response.text
+        text = texts[doc_id]
+        start, end = passage["start"], passage["end"]
+        assert text[start:end] == passage["quote"]
+        span = passage["highlight"]
+        assert start <= span["start"] < span["end"] <= end
+        sentence = text[span["start"] : span["end"]]
+        assert sentence == sentence.strip() and sentence in passage["quote"]
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict:
+    """A 4xx in the common shape; returns the error object."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]

@@ -1,0 +1,100 @@
+"""POST /v1/search and /v1/ask on the real corpus, with the real model."""
+
+import pytest
+
+from tests.conftest import LIVE_BLOG
+from tests.service.conftest import assert_error, check_passages
+
+GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 ?"
+NOKIA_DOC = "002_3fd3ba12ca1ab0c9.txt"
+
+
+def test_search_returns_verified_quotes_with_highlights(client):
+    response = client.post("/v1/search", json={"question": GITEX, "k": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"question", "passages", "retrieval", "took_ms"}
+    assert body["question"] == GITEX
+    assert body["retrieval"] == {"mode": "hybrid",
+                                 "model": "sentence-transformers/all-MiniLM-L6-v2",
+                                 "fallback": True}
+    assert [p["rank"] for p in body["passages"]] == [1, 2, 3, 4, 5]
+    assert body["passages"][0]["doc_id"] == LIVE_BLOG
+    assert all(p["page"] is None for p in body["passages"])
+    check_passages(client, body)
+    # The passage holding the figures highlights the sentence with them.
+    figures = next(p for p in body["passages"] if "45.000 visiteurs" in p["quote"])
+    offset = figures["start"]
+    sentence = figures["quote"][figures["highlight"]["start"] - offset :
+                                figures["highlight"]["end"] - offset]
+    assert "45.000 visiteurs" in sentence and "exposants" in sentence
+
+
+def test_k_defaults_to_five_and_is_honoured(client):
+    assert len(client.post("/v1/search", json={"question": "5G Maroc"}).json()["passages"]) == 5
+    body = client.post("/v1/search", json={"question": "5G Maroc", "k": 12}).json()
+    assert len(body["passages"]) == 12
+    check_passages(client, body)
+
+
+def test_doc_id_filter_restricts_the_passages(client):
+    body = client.post("/v1/search", json={"question": "Huawei Maroc", "k": 8,
+                                           "filters": {"doc_ids": [NOKIA_DOC]}}).json()
+    assert body["passages"] and {p["doc_id"] for p in body["passages"]} == {NOKIA_DOC}
+    check_passages(client, body)
+
+
+def test_ask_returns_the_passages_and_no_answer_without_llm(client):
+    response = client.post("/v1/ask", json={"question": GITEX, "k": 3, "generate": True})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["answer"] is None and body["reason"] == "no LLM configured"
+    assert len(body["passages"]) == 3 and body["passages"][0]["doc_id"] == LIVE_BLOG
+    check_passages(client, body)
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
+@pytest.mark.parametrize(
+    "body, status, code, words",
+    [
+        ({"question": ""}, 422, "invalid_question", "empty"),
+        ({"question": " \n\t "}, 422, "invalid_question", "empty"),
+        ({"question": "é" * 2001}, 422, "invalid_question", "2000"),
+        ({"question": "5G", "k": 0}, 422, "invalid_request", "k"),
+        ({"question": "5G", "k": 51}, 422, "invalid_request", "k"),
+        ({"question": "5G", "k": "many"}, 422, "invalid_request", "k"),
+        ({"question": 42}, 422, "invalid_request", "question"),
+        ({}, 422, "missing_field", "question"),
+        ({"question": "5G", "top_k": 3}, 422, "unknown_field", "top_k"),
+        ({"question": "5G", "filters": {"doc": ["x"]}}, 422, "unknown_field", "filters.doc"),
+        ({"question": "5G", "filters": {"doc_ids": []}}, 422, "invalid_request", "doc_ids"),
+        ({"question": "5G", "filters": {"doc_ids": ["nope.txt"]}}, 404, "unknown_document",
+         "nope.txt"),
+        ({"question": "5G", "filters": {"doc_ids": ["../../etc/passwd"]}}, 400,
+         "invalid_document_id", ".."),
+        ({"question": "5G", "filters": {"doc_ids": ["/etc/passwd.txt"]}}, 400,
+         "invalid_document_id", "leading"),
+        ({"question": "5G", "filters": {"doc_ids": ["a\u0000.txt"]}}, 400,
+         "invalid_document_id", "NUL"),
+        (["5G"], 422, "invalid_request", "dictionary"),
+    ],
+)
+def test_bad_requests_get_a_4xx_that_says_what_to_fix(client, path, body, status, code, words):
+    error = assert_error(client.post(path, json=body), status, code)
+    assert words in error["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
+def test_malformed_json_and_wrong_content_type(client, path):
+    bad = client.post(path, content=b'{"question": "5G",', headers={"content-type":
+                                                                   "application/json"})
+    assert_error(bad, 400, "invalid_json")
+    plain = client.post(path, content=b"question=5G", headers={"content-type": "text/plain"})
+    assert "application/json" in assert_error(plain, 415, "unsupported_media_type")["message"]
+    form = client.post(path, data={"question": "5G"})
+    assert_error(form, 415, "unsupported_media_type")
+
+
+def test_unknown_route_and_method_use_the_error_shape(client):
+    assert_error(client.get("/v1/nothing"), 404, "not_found")
+    assert_error(client.get("/v1/search"), 405, "method_not_allowed")
