@@ -57,6 +57,8 @@ def split_sections(text: str, doc_title: str) -> list[Section]:
                 starts.append((offset, title))
         offset += len(line) + 1
     sections: list[Section] = []
+    if starts and not text[: starts[0][0]].strip():
+        starts[0] = (0, starts[0][1])  # only blank lines before the first heading
     if not starts or starts[0][0] > 0:
         first_end = starts[0][0] if starts else len(text)
         sections.append(Section(doc_title, 0, first_end))

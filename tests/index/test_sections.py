@@ -33,3 +33,9 @@ def test_heading_title_variants():
     assert heading_title("2025-04-18 09:30 Ouverture du salon") == "2025-04-18 09:30 Ouverture du salon"
     assert heading_title("Le 18-04, il a parlé") is None
     assert heading_title("Plus de 45.000 visiteurs") is None
+
+
+def test_blank_lines_before_the_first_heading_make_no_section():
+    text = "\n\n## Titre\ntexte\n"
+    sections = split_sections(text, "Doc")
+    assert [(s.title, s.start, s.end) for s in sections] == [("Titre", 0, len(text))]
