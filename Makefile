@@ -19,9 +19,9 @@ setup: $(STAMP)
 index: setup
 	$(VENV)/bin/ragqa index
 
+# Indexes corpus/ if it changed (progress on stderr), then serves http://127.0.0.1:8000
 serve: setup
-	$(VENV)/bin/ragqa index
-	$(VENV)/bin/ragqa ask "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 ?" -k 3
+	$(VENV)/bin/ragqa serve
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
