@@ -17,9 +17,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from index import __version__
+from index.models import ResolvedModel
 from service import engine as engines
 from service.api import documents, health, search
 from service.errors import install_error_handlers
+from service.limits import UploadLimitMiddleware
 from service.live import LiveIndex
 from service.metrics import Metrics, MetricsMiddleware
 from service.settings import Settings
@@ -32,9 +34,11 @@ For every passage, `GET /v1/documents/{id}/text` sliced `[start:end]` equals `qu
 character for character. Errors are `{"error": {"code", "message"}}`."""
 
 
-def load_live_index(settings: Settings, update: bool = True) -> LiveIndex:
-    """Resolve the model, update the index if the corpus changed, and load it."""
-    model = engines.resolve(settings)
+def load_live_index(
+    settings: Settings, update: bool = True, model: ResolvedModel | None = None
+) -> LiveIndex:
+    """Resolve the model (unless given), update the index if the corpus changed, load it."""
+    model = model or engines.resolve(settings)
     embedder = engines.make_embedder(settings, model)
     if update:
         report = engines.build(settings, model, embedder=embedder)
@@ -44,14 +48,19 @@ def load_live_index(settings: Settings, update: bool = True) -> LiveIndex:
     return LiveIndex(engines.open_engine(settings, model, embedder=embedder))
 
 
-def create_app(settings: Settings | None = None, *, update_index: bool = True) -> FastAPI:
-    """Build the app. ``update_index=False`` serves the index as it is (``ragqa serve``
-    has just updated it)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    update_index: bool = True,
+    model: ResolvedModel | None = None,
+) -> FastAPI:
+    """Build the app. ``update_index=False`` serves the index as it is and ``model`` skips
+    resolving the model again (``ragqa serve`` has just done both)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.live = await run_in_threadpool(load_live_index, settings, update_index)
+        app.state.live = await run_in_threadpool(load_live_index, settings, update_index, model)
         engine = app.state.live.engine
         logger.info("serving generation %d of %s with %s", engine.generation,
                     settings.index_dir, engine.model.name)
@@ -72,6 +81,8 @@ def create_app(settings: Settings | None = None, *, update_index: bool = True) -
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes,
+                       max_mb=settings.max_upload_mb)
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -213,7 +213,7 @@ def serve_command(
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     report = engine.build(settings, model, progress=sys.stderr.isatty())
     click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
-    app = create_app(settings, update_index=False)
+    app = create_app(settings, update_index=False, model=model)
     click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 

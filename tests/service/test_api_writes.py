@@ -118,6 +118,18 @@ def test_upload_over_the_limit_is_413(writable):
         assert upload(client, "small.txt", b"Petit texte.").status_code == 201
 
 
+def test_huge_upload_is_refused_before_its_body_is_read(writable):
+    corpus, _ = writable
+    before = sorted(p.name for p in corpus.iterdir())
+    app = create_app(make_settings(*writable, max_upload_mb=0.001), update_index=False)
+    with TestClient(app, client=LOOPBACK) as client:
+        response = upload(client, "huge.txt", b"x" * 300_000)  # well past limit + framing
+        body = assert_error(response, 413, "payload_too_large")
+        assert "RAGQA_MAX_UPLOAD_MB" in body["message"]
+        assert response.headers.get("connection") == "close"  # answered by the middleware
+    assert sorted(p.name for p in corpus.iterdir()) == before
+
+
 def test_delete_errors(write_client):
     assert_error(write_client.delete("/v1/documents/missing.txt"), 404, "unknown_document")
     assert_error(write_client.delete("/v1/documents/%2E%2E/x.txt"), 400, "invalid_document_id")
