@@ -33,7 +33,7 @@ SEPARATORS = (
 @dataclass(frozen=True)
 class ChunkingParams:
     chunk_size: int = 1000
-    chunk_overlap: int = 150
+    chunk_overlap: int = 450
 
     def __post_init__(self) -> None:
         if self.chunk_size < 50:

@@ -23,6 +23,9 @@ class RetrievalParams:
     mode: str = "hybrid"
     fusion: FusionParams = FusionParams()
     candidates: int = 100  # per ranker, before fusion
+    # Overlapping chunks can return the same text twice; keep only the better-ranked of two
+    # passages of one document that share more than half of the shorter one.
+    dedupe: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -100,8 +103,20 @@ class Retriever:
         else:
             ids, scores = lexical if mode == "bm25" else dense
             ranked = list(zip(ids.tolist(), scores.tolist()))
+        if self.params.dedupe:
+            ranked = self._distinct(ranked, k)
         return SearchResult(question, [self._hit(i + 1, row, score)
                                        for i, (row, score) in enumerate(ranked[:k])], mode)
+
+    def _distinct(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        kept: list[tuple[int, float]] = []
+        for row, score in ranked:
+            p = self.index.passages[row]
+            if not any(_mostly_same(p, self.index.passages[other]) for other, _ in kept):
+                kept.append((row, score))
+                if len(kept) == k:
+                    break
+        return kept
 
     def _allowed_rows(self, doc_ids: Sequence[str] | None) -> set[int] | None:
         if doc_ids is None:
@@ -126,6 +141,13 @@ class Retriever:
             end=p.end,
             page=p.page,
         )
+
+
+def _mostly_same(a, b) -> bool:
+    if a.doc_id != b.doc_id:
+        return False
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared * 2 > min(a.end - a.start, b.end - b.start)
 
 
 def validate_question(question: str) -> str:

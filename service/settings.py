@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     passage_prefix: str | None = None
 
     chunk_size: int = Field(1000, ge=50)
-    chunk_overlap: int = Field(150, ge=0)
+    chunk_overlap: int = Field(450, ge=0)
     language: str = "french"
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)

@@ -124,7 +124,7 @@ def test_manifest_describes_the_index(small_corpus, tmp_path, minilm, embedder):
     assert manifest["model"]["weights_sha256"] == minilm.weights_sha256()
     assert manifest["model"]["dimension"] == 384
     assert manifest["model"]["fallback"] is False
-    assert manifest["config"]["chunking"] == {"chunk_size": 1000, "chunk_overlap": 150}
+    assert manifest["config"]["chunking"] == {"chunk_size": 1000, "chunk_overlap": 450}
     assert manifest["config"]["analysis"]["language"] == "french"
     assert set(manifest["files"]) == {"nokia.txt", "orange.md"}
     assert manifest["counts"] == {"documents": 2, "passages": report.passages}

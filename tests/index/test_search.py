@@ -74,3 +74,14 @@ def test_bad_questions(retriever, question):
 def test_question_of_stopwords_only_still_answers_densely(retriever):
     result = retriever.search("qu'est-ce que c'est ?", 3)
     assert len(result.hits) == 3
+
+
+def test_overlapping_chunks_are_not_returned_twice(retriever):
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = retriever.search("Orange Maroc 5G réseau déploiement", 10, mode=mode).hits
+        assert len(hits) == 10
+        for i, a in enumerate(hits):
+            for b in hits[i + 1 :]:
+                if a.doc_id == b.doc_id:
+                    shared = min(a.end, b.end) - max(a.start, b.start)
+                    assert shared * 2 <= min(a.end - a.start, b.end - b.start)
