@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 
 from index.errors import ModelUnavailableError
 from index.models import KNOWN_PREFIXES, ResolvedModel
@@ -40,6 +41,7 @@ class Embedder:
         batch_size: int = 32,
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
+        query_cache_size: int = 2048,
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
@@ -76,6 +78,9 @@ class Embedder:
         # torch releases the GIL while encoding; one lock keeps concurrent callers from
         # oversubscribing the cores with parallel forward passes.
         self._lock = threading.Lock()
+        # Repeated questions skip the model: vectors depend only on the model and the text.
+        self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
+        self._cache_lock = threading.Lock()
 
     @property
     def info(self) -> EmbedderInfo:
@@ -93,7 +98,21 @@ class Embedder:
         )
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + t for t in texts], progress=False)
+        """Normalised query vectors, served from a bounded LRU cache when seen before."""
+        with self._cache_lock:
+            cached = [self._query_cache.get(t) for t in texts]
+        missing = [t for t, v in zip(texts, cached) if v is None]
+        if missing:
+            fresh = self._encode([self.query_prefix + t for t in missing], progress=False)
+            found = dict(zip(missing, fresh))
+            with self._cache_lock:
+                for text, vector in found.items():
+                    vector.setflags(write=False)
+                    self._query_cache[text] = vector
+            cached = [v if v is not None else found[t] for t, v in zip(texts, cached)]
+        if not cached:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack(cached)
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self._encode([self.passage_prefix + t for t in texts], progress=progress)

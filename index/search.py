@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import threading
+
 import numpy as np
+from cachetools import LRUCache
 
 from index.dense import search_dense
 from index.embedding import Embedder
@@ -26,6 +29,7 @@ class RetrievalParams:
     # Overlapping chunks can return the same text twice; keep only the better-ranked of two
     # passages of one document that share more than half of the shorter one.
     dedupe: bool = True
+    result_cache_size: int = 1024  # a retriever serves one generation, so no invalidation
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -51,7 +55,7 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResult:
     question: str
-    hits: list[Hit]
+    hits: tuple[Hit, ...]
     mode: str
 
 
@@ -66,6 +70,8 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.params = params
+        self._results: LRUCache = LRUCache(maxsize=max(1, params.result_cache_size))
+        self._results_lock = threading.Lock()
 
     def search(
         self,
@@ -83,6 +89,13 @@ class Retriever:
             raise QueryError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         if mode != "bm25" and self.embedder is None:
             raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
+        key = (question, k, mode, tuple(doc_ids) if doc_ids is not None else None)
+        cacheable = query_vector is None  # a caller's own vector may differ from ours
+        if cacheable:
+            with self._results_lock:
+                cached = self._results.get(key)
+            if cached is not None:
+                return cached
         allowed = self._allowed_rows(doc_ids)
         depth = max(self.params.candidates, k)
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
@@ -105,8 +118,12 @@ class Retriever:
             ranked = list(zip(ids.tolist(), scores.tolist()))
         if self.params.dedupe:
             ranked = self._distinct(ranked, k)
-        return SearchResult(question, [self._hit(i + 1, row, score)
-                                       for i, (row, score) in enumerate(ranked[:k])], mode)
+        result = SearchResult(question, tuple(self._hit(i + 1, row, score)
+                                              for i, (row, score) in enumerate(ranked[:k])), mode)
+        if cacheable:
+            with self._results_lock:
+                self._results[key] = result
+        return result
 
     def _distinct(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         kept: list[tuple[int, float]] = []

@@ -62,7 +62,7 @@ def test_doc_filter(retriever):
     for mode in ("hybrid", "bm25", "dense"):
         hits = retriever.search("Gitex Africa visiteurs", 5, mode=mode, doc_ids=only).hits
         assert hits and {h.doc_id for h in hits} == set(only)
-    assert retriever.search("Gitex", 5, doc_ids=["unknown.txt"]).hits == []
+    assert retriever.search("Gitex", 5, doc_ids=["unknown.txt"]).hits == ()
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t", "x" * 2001])
@@ -85,3 +85,22 @@ def test_overlapping_chunks_are_not_returned_twice(retriever):
                 if a.doc_id == b.doc_id:
                     shared = min(a.end, b.end) - max(a.start, b.start)
                     assert shared * 2 <= min(a.end - a.start, b.end - b.start)
+
+
+def test_repeated_questions_are_served_from_the_caches(corpus_index, embedder, monkeypatch):
+    retriever = Retriever(load_index(corpus_index), embedder,
+                          RetrievalParams(fusion=default_fusion(embedder.model.name)))
+    question = "Quel est le programme Orange Digital Center ?"
+    first = retriever.search(question, 5)
+    calls = []
+    real_encode = embedder._encode
+    monkeypatch.setattr(embedder, "_encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
+    assert retriever.search(f"  {question} ", 5) is first  # same question, same result object
+    assert retriever.search(question, 3).hits == first.hits[:3]  # other k: searched again...
+    assert calls == []  # ...but the query vector came from the embedder's cache
+    embedder.encode_queries(["une question jamais vue"])
+    assert len(calls) == 1
+    # A retriever over a new generation starts with an empty result cache.
+    fresh = Retriever(load_index(corpus_index), embedder, retriever.params)
+    assert fresh.search(question, 5) is not first
+    assert fresh.search(question, 5).hits == first.hits
