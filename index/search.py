@@ -57,6 +57,8 @@ class SearchResult:
     question: str
     hits: tuple[Hit, ...]
     mode: str
+    # True when the best passage is probably not an answer (see index/relevance.py).
+    low_relevance: bool = False
 
 
 class Retriever:

@@ -59,6 +59,8 @@ class SearchResponse(BaseModel):
 
     question: str
     passages: list[PassageOut]
+    low_relevance: bool = Field(
+        False, description="True when the best passage is probably not an answer")
     retrieval: RetrievalInfo
     took_ms: float
 
@@ -140,6 +142,7 @@ def search_response(
     return SearchResponse(
         question=result.question,
         passages=[passage_out(h, highlight) for h in result.hits],
+        low_relevance=result.low_relevance,
         retrieval=RetrievalInfo(mode=result.mode, model=model, fallback=fallback),
         took_ms=round(took_ms, 2),
     )
