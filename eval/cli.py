@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from eval.questions import KINDS, load_questions, select
-from eval.report import kinds_table, markdown_table, write_report
+from eval.report import kinds_table, markdown_table, signal_table, write_report
 from eval.runner import run_questions, summarise
 from index.search import MODES
 
@@ -88,6 +88,12 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
     click.echo()
     if len(kinds) > 1:
         click.echo(kinds_table(metrics, mode_list, kinds))
+    signal = signal_table(metrics, mode_list)
+    if signal:
+        click.echo("\nLow-relevance signal (negatives: " + (
+            "unanswerable questions" if any(q.kind == "unanswerable" for q in questions)
+            else "each question asked with its gold document held out") + "):\n")
+        click.echo(signal)
 
 
 def _kind_order(kind: str) -> int:

@@ -51,3 +51,13 @@ def ndcg_at(relevance: Sequence[Sequence[bool]], k: int = 10) -> float:
 
 def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else 0.0
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Area under the ROC curve: the chance that a random positive scores above a random
+    negative (ties count half)."""
+    if not positives or not negatives:
+        return float("nan")
+    pos = np.asarray(positives, dtype=float)[:, None]
+    neg = np.asarray(negatives, dtype=float)[None, :]
+    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))

@@ -28,8 +28,27 @@ def kinds_table(metrics: dict[str, float], modes: list[str], kinds: list[str]) -
     return "\n".join(rows)
 
 
+SIGNAL = ("auc", "flagged_unanswerable", "flagged_answerable", "flagged_answered_at_1")
+
+
+def signal_table(metrics: dict[str, float], modes: list[str]) -> str:
+    """The low-relevance signal per mode; empty when the set has no negatives."""
+    if not any(f"{mode}.low_relevance.auc" in metrics for mode in modes):
+        return ""
+    rows = ["| mode | negatives | " + " | ".join(SIGNAL) + " |", "|" + "---|" * (len(SIGNAL) + 2)]
+    for mode in modes:
+        key = f"{mode}.low_relevance."
+        if f"{key}auc" in metrics:
+            rows.append(f"| {mode} | {int(metrics[f'{key}negatives'])} | " + " | ".join(
+                f"{metrics[key + c]:.3f}" if key + c in metrics else "-" for c in SIGNAL) + " |")
+    return "\n".join(rows)
+
+
 def write_report(out_dir: Path, metrics: dict, header: str, modes: list[str], kinds: list[str]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), "utf-8")
     text = f"{header}\n\n{markdown_table(metrics, modes)}\n\n{kinds_table(metrics, modes, kinds)}\n"
+    signal = signal_table(metrics, modes)
+    if signal:
+        text += f"\nLow-relevance signal:\n\n{signal}\n"
     (out_dir / "report.md").write_text(text, "utf-8")

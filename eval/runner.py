@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from eval.metrics import first_hit_rank, is_hit, mrr_at, ndcg_at, percentile, recall_at
+from eval.metrics import (auc, first_hit_rank, is_hit, mrr_at, ndcg_at, percentile,
+                          recall_at)
 from eval.questions import Question
 from index.search import Retriever
 
@@ -20,36 +21,54 @@ class ModeRun:
     relevance: list[list[bool]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    # The low-relevance signal per search: (answerable?, answered at rank 1?, probability,
+    # flagged?)
+    signal: list[tuple[bool, bool, float, bool]] = field(default_factory=list)
 
 
 def run_questions(
     retriever: Retriever, questions: Sequence[Question], modes: Sequence[str], k: int = 10
 ) -> dict[str, ModeRun]:
-    """Search every answerable question in every mode, recording ranks and latency.
+    """Search every question in every mode, recording ranks, latency and the signal.
 
     The query is embedded once per question; its encode time is added to the latency of
     the modes that use it, so each latency is what a user of that mode would wait.
+    Unanswerable questions only feed the low-relevance signal. A set without any (PIAF,
+    BEIR) gets held-out negatives instead: each answerable question asked again with its
+    gold document excluded from the search.
     """
     runs = {mode: ModeRun() for mode in modes}
     needs_vector = any(mode != "bm25" for mode in modes)
+    documents = list(retriever.index.documents)
+    # (Excluding one document means listing all the others: bounded to sets of modest size.)
+    hold_out = 1 < len(documents) <= 5000 and not any(q.kind == "unanswerable" for q in questions)
     for q in questions:
-        if not q.answerable:
-            continue
         encode_ms, vector = 0.0, None
         if needs_vector and retriever.embedder is not None:
             started = time.perf_counter()
             vector = retriever.embedder.encode_queries([q.question])[0]
             encode_ms = (time.perf_counter() - started) * 1000
         for mode in modes:
-            started = time.perf_counter()
-            hits = retriever.search(q.question, k, mode=mode, query_vector=vector).hits
-            elapsed = (time.perf_counter() - started) * 1000
-            relevance = [is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans) for h in hits]
             run = runs[mode]
+            started = time.perf_counter()
+            result = retriever.search(q.question, k, mode=mode, query_vector=vector)
+            elapsed = (time.perf_counter() - started) * 1000
+            if not q.answerable:
+                if q.kind == "unanswerable":  # not a question whose answer failed to load
+                    run.signal.append((False, False, result.relevance or 0.0, result.low_relevance))
+                continue
+            relevance = [is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans) for h in result.hits]
+            run.signal.append((True, bool(relevance and relevance[0]), result.relevance or 0.0,
+                               result.low_relevance))
             run.ranks.append(first_hit_rank(relevance))
             run.relevance.append(relevance)
             run.kinds.append(q.kind)
             run.latency_ms.append(elapsed + (encode_ms if mode != "bm25" else 0.0))
+            if hold_out:
+                others = [d for d in documents if d != q.doc]
+                held = retriever.search(q.question, k, mode=mode, doc_ids=others,
+                                        query_vector=vector)
+                run.signal.append((False, False, held.relevance or 0.0, held.low_relevance))
     return runs
 
 
@@ -61,6 +80,7 @@ def summarise(runs: dict[str, ModeRun], k: int = 10) -> dict[str, float]:
         out.update(_block(f"{mode}.", run.ranks, run.relevance, k))
         out[f"{mode}.latency_p50_ms"] = round(percentile(run.latency_ms, 50), 2)
         out[f"{mode}.latency_p95_ms"] = round(percentile(run.latency_ms, 95), 2)
+        out.update(_signal(f"{mode}.low_relevance.", run.signal))
         by_kind: dict[str, list[int]] = defaultdict(list)
         for i, kind in enumerate(run.kinds):
             by_kind[kind].append(i)
@@ -77,3 +97,22 @@ def _block(prefix: str, ranks, relevance, k: int) -> dict[str, float]:
     block[f"{prefix}mrr@{k}"] = round(mrr_at(ranks, k), 4)
     block[f"{prefix}ndcg@{k}"] = round(ndcg_at(relevance, k), 4)
     return block
+
+
+def _signal(prefix: str, signal: list[tuple[bool, bool, float, bool]]) -> dict[str, float]:
+    """How the low-relevance signal separates answerable questions from the others, and how
+    often it wrongly flags a question whose top passage is an answer."""
+    positives = [(p, flag) for answerable, _, p, flag in signal if answerable]
+    negatives = [(p, flag) for answerable, _, p, flag in signal if not answerable]
+    answered = [flag for answerable, at_1, _, flag in signal if answerable and at_1]
+    if not positives or not negatives:
+        return {}
+    out = {
+        f"{prefix}auc": round(auc([p for p, _ in positives], [p for p, _ in negatives]), 4),
+        f"{prefix}flagged_unanswerable": round(sum(f for _, f in negatives) / len(negatives), 4),
+        f"{prefix}flagged_answerable": round(sum(f for _, f in positives) / len(positives), 4),
+        f"{prefix}negatives": len(negatives),
+    }
+    if answered:
+        out[f"{prefix}flagged_answered_at_1"] = round(sum(answered) / len(answered), 4)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,19 @@ class LexicalIndex:
     def load(cls, folder: Path, analyzer: Analyzer, size: int) -> LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), show_progress=False)
         return cls(bm25, analyzer, size)
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        """BM25 (Lucene) idf of each term; a term no passage contains gets the maximum."""
+        # bm25s keeps a term-major sparse matrix: its indptr gives each term's document count.
+        indptr = self._bm25.scores["indptr"]
+        vocab = self._bm25.vocab_dict
+        n = self.size
+        out = []
+        for term in terms:
+            tid = vocab.get(term)
+            df = 0 if tid is None or tid + 1 >= len(indptr) else int(indptr[tid + 1] - indptr[tid])
+            out.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+        return out
 
     def search(
         self, query: str, k: int, mask: np.ndarray | None = None

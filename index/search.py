@@ -15,6 +15,7 @@ from index.dense import search_dense
 from index.embedding import Embedder
 from index.errors import QueryError
 from index.fusion import FusionParams, fuse
+from index.relevance import GENERIC, RelevanceModel, term_coverage
 from index.store import LoadedIndex, check_model
 
 MODES = ("hybrid", "bm25", "dense")
@@ -30,6 +31,9 @@ class RetrievalParams:
     # passages of one document that share more than half of the shorter one.
     dedupe: bool = True
     result_cache_size: int = 1024  # a retriever serves one generation, so no invalidation
+    # The low-relevance signal: with the query embedding (dense, hybrid) and without (bm25).
+    relevance: RelevanceModel = GENERIC
+    relevance_lexical: RelevanceModel = GENERIC
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -59,6 +63,7 @@ class SearchResult:
     mode: str
     # True when the best passage is probably not an answer (see index/relevance.py).
     low_relevance: bool = False
+    relevance: float | None = None  # estimated probability that the best passage answers
 
 
 class Retriever:
@@ -120,12 +125,37 @@ class Retriever:
             ranked = list(zip(ids.tolist(), scores.tolist()))
         if self.params.dedupe:
             ranked = self._distinct(ranked, k)
-        result = SearchResult(question, tuple(self._hit(i + 1, row, score)
-                                              for i, (row, score) in enumerate(ranked[:k])), mode)
+        hits = tuple(self._hit(i + 1, row, score) for i, (row, score) in enumerate(ranked[:k]))
+        probability = self._relevance(question, hits[0], mode, query_vector) if hits else 0.0
+        model = self._relevance_model(mode)
+        low = not hits or probability < model.threshold
+        result = SearchResult(question, hits, mode, low_relevance=low,
+                              relevance=round(probability, 4))
         if cacheable:
             with self._results_lock:
                 self._results[key] = result
         return result
+
+    def relevance_features(self, question: str, top: Hit,
+                           query_vector: np.ndarray | None) -> tuple[float, float | None]:
+        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`index.relevance`);
+        the cosine is None without a query vector."""
+        lexical = self.index.lexical
+        terms = list(dict.fromkeys(lexical.analyzer(question)))
+        coverage = term_coverage(terms, lexical.idf(terms), lexical.analyzer(top.quote))
+        cosine = None
+        if query_vector is not None:
+            cosine = float(self.index.dense.reconstruct(top.row) @ query_vector)
+        return coverage, cosine
+
+    def _relevance_model(self, mode: str) -> RelevanceModel:
+        return self.params.relevance if mode != "bm25" else self.params.relevance_lexical
+
+    def _relevance(self, question: str, top: Hit, mode: str,
+                   query_vector: np.ndarray | None) -> float:
+        model = self._relevance_model(mode)
+        vector = query_vector if model.uses_cosine() else None
+        return model.probability(*self.relevance_features(question, top, vector))
 
     def _distinct(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         kept: list[tuple[int, float]] = []

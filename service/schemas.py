@@ -61,6 +61,8 @@ class SearchResponse(BaseModel):
     passages: list[PassageOut]
     low_relevance: bool = Field(
         False, description="True when the best passage is probably not an answer")
+    relevance: float | None = Field(
+        None, description="Estimated probability (0-1) that the best passage answers")
     retrieval: RetrievalInfo
     took_ms: float
 
@@ -143,6 +145,7 @@ def search_response(
         question=result.question,
         passages=[passage_out(h, highlight) for h in result.hits],
         low_relevance=result.low_relevance,
+        relevance=result.relevance,
         retrieval=RetrievalInfo(mode=result.mode, model=model, fallback=fallback),
         took_ms=round(took_ms, 2),
     )

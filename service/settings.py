@@ -6,6 +6,7 @@ plain values or frozen parameter objects derived here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -17,6 +18,7 @@ from index.chunking import ChunkingParams
 from index.fusion import FusionParams, default_fusion
 from index.lexical import BM25Params
 from index.models import DEFAULT_MODEL_NAME
+from index.relevance import default_relevance
 from index.search import RetrievalParams
 
 
@@ -50,6 +52,9 @@ class Settings(BaseSettings):
     fusion: str = "auto"  # auto | rrf | linear
     dense_weight: float | None = Field(None, ge=0, le=1)
     candidates: int = Field(100, ge=1)
+    # Probability (0-1) below which the best passage is reported as `low_relevance`;
+    # unset = the threshold measured for the model (index/relevance.py).
+    low_relevance_threshold: float | None = Field(None, ge=0, le=1)
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -89,10 +94,16 @@ class Settings(BaseSettings):
         measured = default_fusion(model_name)
         method = measured.method if self.fusion == "auto" else self.fusion
         weight = self.dense_weight if self.dense_weight is not None else measured.dense_weight
+        relevance, lexical = default_relevance(model_name), default_relevance(None)
+        if self.low_relevance_threshold is not None:
+            relevance = replace(relevance, threshold=self.low_relevance_threshold)
+            lexical = replace(lexical, threshold=self.low_relevance_threshold)
         return RetrievalParams(
             mode=self.retrieval_mode,
             fusion=FusionParams(method=method, dense_weight=weight),
             candidates=self.candidates,
+            relevance=relevance,
+            relevance_lexical=lexical,
         )
 
 

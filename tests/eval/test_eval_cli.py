@@ -27,6 +27,10 @@ def test_eval_json_and_out(small_corpus, tmp_path):
         assert 0 <= metrics[f"{mode}.recall@5"] <= 1
         assert metrics[f"{mode}.latency_p50_ms"] > 0
     assert metrics["bm25.lexical.recall@1"] == 1.0
+    for mode in ("bm25", "dense", "hybrid"):  # the signal, with the unanswerable question
+        assert metrics[f"{mode}.low_relevance.negatives"] == 1
+        assert 0 <= metrics[f"{mode}.low_relevance.auc"] <= 1
+    assert "Low-relevance signal" in (out / "report.md").read_text("utf-8")
     assert (out / "metrics.json").exists() and (out / "report.md").exists()
     assert (out / "recall_at_k.png").read_bytes()[:4] == b"\x89PNG"
 

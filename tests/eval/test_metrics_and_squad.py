@@ -39,3 +39,12 @@ def test_squad_contexts_become_documents_with_answer_offsets(tmp_path):
         (start, end), = q.spans
         assert q.doc == doc_id and q.group == "Rabat"
     assert text[slice(*questions[1].spans[0])] == "600 000"
+
+
+def test_auc_counts_ordered_pairs_and_ties():
+    from eval.metrics import auc
+
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auc([0.1], [0.9]) == 0.0
+    assert auc([0.5], [0.5]) == 0.5
+    assert auc([0.9, 0.3], [0.5]) == 0.5

@@ -13,7 +13,8 @@ def test_search_returns_verified_quotes_with_highlights(client):
     response = client.post("/v1/search", json={"question": GITEX, "k": 5})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"question", "passages", "retrieval", "took_ms"}
+    assert set(body) == {"question", "passages", "low_relevance", "relevance", "retrieval",
+                         "took_ms"}
     assert body["question"] == GITEX
     assert body["retrieval"] == {"mode": "hybrid",
                                  "model": "sentence-transformers/all-MiniLM-L6-v2",
@@ -98,3 +99,13 @@ def test_malformed_json_and_wrong_content_type(client, path):
 def test_unknown_route_and_method_use_the_error_shape(client):
     assert_error(client.get("/v1/nothing"), 404, "not_found")
     assert_error(client.get("/v1/search"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
+def test_low_relevance_says_when_the_documents_do_not_touch_the_question(client, path):
+    off = client.post(path, json={"question": "Comment faire pousser des tomates sur un balcon ?"})
+    on = client.post(path, json={"question": "Quand se tient le GITEX Africa 2025 ?"})
+    assert off.status_code == on.status_code == 200
+    assert off.json()["low_relevance"] is True and off.json()["passages"]
+    assert on.json()["low_relevance"] is False
+    assert 0 <= off.json()["relevance"] < on.json()["relevance"] <= 1

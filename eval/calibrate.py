@@ -1,0 +1,104 @@
+"""Fitting the low-relevance signal on dev questions: ``python -m eval.calibrate``.
+
+Prints the :class:`~index.relevance.RelevanceModel` literals to record in
+``index/relevance.py`` for the served model. Uses dev splits only: the project set
+(answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
+each question is asked once with its article and once with that article held out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from eval.metrics import auc, is_hit
+from eval.questions import Question, load_questions, select
+from index.search import Retriever
+
+MAX_FALSE_FLAGS = 0.05  # share of dev questions answered at rank 1 that may be flagged
+
+
+def features(retriever: Retriever, questions: list[Question], hold_out: bool
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, answerable, answered_at_1)``: rows of (coverage, cosine) for the hybrid top hit."""
+    documents = list(retriever.index.documents)
+    rows, labels, answered = [], [], []
+    for q in questions:
+        vector = retriever.embedder.encode_queries([q.question])[0]
+        filters = [None]
+        if hold_out and q.answerable:
+            filters.append([d for d in documents if d != q.doc])
+        for doc_ids in filters:
+            hits = retriever.search(q.question, 1, doc_ids=doc_ids, query_vector=vector).hits
+            if not hits:
+                continue
+            positive = q.answerable and doc_ids is None
+            rows.append(retriever.relevance_features(q.question, hits[0], vector))
+            labels.append(positive)
+            answered.append(positive and is_hit(hits[0].doc_id, hits[0].start, hits[0].end,
+                                                q.doc or "", q.spans))
+    return np.array(rows, dtype=float), np.array(labels), np.array(answered)
+
+
+def fit(x: np.ndarray, y: np.ndarray, answered: np.ndarray, part: np.ndarray
+        ) -> tuple[list[float], float, float]:
+    """Logistic coefficients, intercept, and the threshold that flags at most
+    MAX_FALSE_FLAGS of the questions answered at rank 1 *in every part* (so a set of
+    paraphrased or cross-lingual questions is not sacrificed to a larger, easier one)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(x, y)
+    p = model.predict_proba(x)[:, 1]
+    quantiles = [float(np.quantile(p[answered & (part == i)], MAX_FALSE_FLAGS))
+                 for i in np.unique(part) if (answered & (part == i)).any()]
+    return model.coef_[0].tolist(), float(model.intercept_[0]), min(quantiles, default=0.0)
+
+
+def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
+    from service import engine
+    from service.cli import _settings
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    model = engine.resolve(settings)
+    embedder = engine.make_embedder(settings, model)
+    engine.build(settings, model, embedder=embedder)
+    return engine.open_engine(settings, model, embedder=embedder).retriever
+
+
+@click.command()
+@click.option("--questions", "questions_file", type=click.Path(path_type=Path),
+              default=Path("eval/questions.jsonl"), show_default=True)
+@click.option("--squad", "squad_file", type=click.Path(path_type=Path, exists=True))
+def main(questions_file: Path, squad_file: Path | None) -> None:
+    """Fit the low-relevance model on dev and print it."""
+    retriever = _open(None, None)
+    texts = {d: doc.text for d, doc in retriever.index.documents.items()}
+    parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False)]
+    if squad_file is not None:
+        from eval.squad import load_squad, materialise
+
+        documents, questions = load_squad(squad_file)
+        corpus = materialise(documents, Path(".ragqa/eval"))
+        squad = _open(corpus, corpus.parent / "index")
+        parts.append(features(squad, select(questions, "dev"), True))
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    answered = np.concatenate([p[2] for p in parts])
+    part = np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(parts)])
+    name = retriever.embedder.model.name
+    for label, columns in (("with cosine", [0, 1]), ("coverage only", [0])):
+        coef, intercept, threshold = fit(x[:, columns], y, answered, part)
+        cosine = coef[1] if len(coef) > 1 else 0.0
+        click.echo(f"# {label}: {len(y)} dev searches ({int(y.sum())} answerable)")
+        for (px, py, _), part in zip(parts, ("project", "squad")):
+            if len(py) and py.any() and not py.all():
+                probe = 1 / (1 + np.exp(-(intercept + px[:, columns] @ np.array(coef))))
+                click.echo(f"#   {part} dev AUC {auc(probe[py].tolist(), probe[~py].tolist()):.3f}")
+        click.echo(f"RelevanceModel(coverage={coef[0]:.3f}, cosine={cosine:.3f}, "
+                   f"intercept={intercept:.3f}, threshold={threshold:.3f})  # {name}")
+
+
+if __name__ == "__main__":
+    main()
