@@ -7,6 +7,7 @@ whose embedding input is new: vectors are reused by a hash of that input.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shutil
@@ -27,7 +28,7 @@ from index.chunking import ChunkingParams, Passage, chunk_document, make_splitte
 from index.dense import EXACT_LIMIT, all_vectors, build_dense, describe, save_dense
 from index.documents import Document, doc_id_for, scan_corpus, sha256_bytes
 from index.embedding import Embedder
-from index.errors import DocumentError, EmptyCorpusError
+from index.errors import DocumentError, EmptyCorpusError, IndexWriteError
 from index.lexical import BM25Params, LexicalIndex
 from index.loaders import SUPPORTED_SUFFIXES, load_document
 from index.models import ResolvedModel
@@ -52,6 +53,9 @@ from index.store import (
 
 logger = logging.getLogger(__name__)
 
+# Disk full, quota exceeded, file size limit: the write failed for want of room.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
 
 @dataclass(frozen=True)
 class IndexConfig:
@@ -64,6 +68,10 @@ class IndexConfig:
     # entry often never names the entry's subject.
     embed_context: bool = True
     exact_limit: int = EXACT_LIMIT
+    # Larger files are refused before being read: one huge file must not exhaust memory
+    # (its text, passages and vectors are all held while building). Not in the manifest:
+    # it decides what may be indexed, not how.
+    max_document_bytes: int | None = None
 
     def to_manifest(self) -> dict:
         return {
@@ -109,13 +117,21 @@ def vector_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def read_corpus(corpus_dir: Path) -> tuple[dict[str, Path], dict[str, str]]:
+def read_corpus(
+    corpus_dir: Path, max_bytes: int | None = None
+) -> tuple[dict[str, Path], dict[str, str]]:
     """``(paths, hashes)`` by document id for every supported file of the corpus."""
     paths: dict[str, Path] = {}
     hashes: dict[str, str] = {}
     for path in scan_corpus(corpus_dir, frozenset(SUPPORTED_SUFFIXES)):
         doc_id = doc_id_for(path, corpus_dir)
         try:
+            size = path.stat().st_size
+            if max_bytes is not None and size > max_bytes:
+                raise DocumentError(
+                    f"{doc_id}: {size / 2**20:.1f} MB is over the {max_bytes / 2**20:g} MB "
+                    "limit for one document (RAGQA_MAX_DOCUMENT_MB); split it or raise the limit"
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{doc_id}: cannot be read ({exc.strerror or exc})") from None
@@ -150,7 +166,7 @@ def update_index(
     weights = model.weights_sha256()
     with write_lock(index_dir):
         clean_stale(index_dir)
-        paths, hashes = read_corpus(corpus_dir)
+        paths, hashes = read_corpus(corpus_dir, config.max_document_bytes)
         found = current_generation(index_dir)
         manifest = read_manifest(found[1]) if found and not rebuild else None
         report = BuildReport(model=model.name, fallback=model.fallback, rebuilt=rebuild)
@@ -203,8 +219,13 @@ def update_index(
             if before_publish is not None:
                 before_publish(staging)
             publish(index_dir, staging, generation)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+                raise IndexWriteError(
+                    f"cannot write the index at {index_dir}: {exc.strerror}; free some space "
+                    "and run again (the served index is unchanged)"
+                ) from exc
             raise
         report.generation = generation
         report.documents = len(documents)

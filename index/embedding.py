@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from cachetools import LRUCache
 
+from index.backends import ExportedTransformer, vector_variant
+from index.batching import MicroBatcher
 from index.errors import ModelUnavailableError
 from index.models import KNOWN_PREFIXES, ResolvedModel
 
@@ -28,6 +31,7 @@ class EmbedderInfo:
     query_prefix: str
     passage_prefix: str
     max_seq_length: int
+    backend: str = "torch"
 
 
 class Embedder:
@@ -42,7 +46,15 @@ class Embedder:
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
         query_cache_size: int = 2048,
+        backend: str = "torch",
+        export_dir: Path | None = None,
+        query_batch_size: int = 32,
+        query_batch_wait_ms: float = 2.0,
     ) -> None:
+        """``backend``: ``torch``, or ``onnx``/``onnx-int8``/``openvino`` run from an ONNX
+        export of the model kept in ``export_dir`` (see :mod:`index.backends`). Concurrent
+        query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
+        most ``query_batch_wait_ms`` under load; see :mod:`index.batching`)."""
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -81,6 +93,21 @@ class Embedder:
         # Repeated questions skip the model: vectors depend only on the model and the text.
         self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
         self._cache_lock = threading.Lock()
+        # int8 vectors differ from fp32 ones: the model identity says which were made, so an
+        # index built with one is never searched with the other (see index/backends.py).
+        variant = vector_variant(backend)
+        if model.variant != variant:
+            self.model = replace(model, variant=variant)
+        self.backend = backend
+        self._exported: ExportedTransformer | None = None
+        if backend != "torch":
+            if export_dir is None:
+                raise ValueError(f"embedding backend {backend!r} needs an export folder")
+            self._exported = ExportedTransformer(self._model, backend, export_dir)
+        self.batcher = MicroBatcher(
+            lambda texts: self._encode(texts, progress=False),
+            max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,
+        )
 
     @property
     def info(self) -> EmbedderInfo:
@@ -95,6 +122,7 @@ class Embedder:
             query_prefix=self.query_prefix,
             passage_prefix=self.passage_prefix,
             max_seq_length=int(self._model.max_seq_length or 0),
+            backend=self.backend,
         )
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -103,7 +131,7 @@ class Embedder:
             cached = [self._query_cache.get(t) for t in texts]
         missing = [t for t, v in zip(texts, cached) if v is None]
         if missing:
-            fresh = self._encode([self.query_prefix + t for t in missing], progress=False)
+            fresh = self.batcher([self.query_prefix + t for t in missing])
             found = dict(zip(missing, fresh))
             with self._cache_lock:
                 for text, vector in found.items():
@@ -121,6 +149,8 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
+            if self._exported is not None:
+                return self._exported.encode(texts, self.batch_size)
             vectors = self._model.encode(
                 texts,
                 batch_size=self.batch_size,

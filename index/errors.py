@@ -39,3 +39,8 @@ class ModelUnavailableError(RagqaError):
 
 class IndexBusyError(RagqaError):
     """Another process is writing the index right now."""
+
+
+class IndexWriteError(RagqaError):
+    """The index could not be written (disk full, quota, file size limit); nothing served
+    changed."""

@@ -64,7 +64,7 @@ def load_html_document(path: Path, doc_id: str) -> Document:
 def load_pdf_document(path: Path, doc_id: str) -> Document:
     """Read a PDF's text into a :class:`Document` whose ``pages`` hold page start offsets."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
     data = _read(path, doc_id)
     try:
@@ -75,7 +75,11 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
         info_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except LimitReachedError:
+        # pypdf stops inflating a stream at 75 MB: a "zip bomb" is refused, not expanded.
+        raise DocumentError(f"{doc_id}: a PDF stream inflates past pypdf's safety limit "
+                            "(a compression bomb?); not indexed") from None
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"{doc_id}: not a readable PDF ({exc})") from None
     pages: list[int] = []
     parts: list[str] = []

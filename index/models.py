@@ -54,10 +54,15 @@ class ResolvedModel:
     path: Path
     fallback: bool
     reason: str = ""  # why the requested model was not used, when falling back
+    # What else decides the vectors ("int8" for a quantised backend, "" otherwise): part of
+    # the identity, so vectors of one variant are never mixed with another's.
+    variant: str = ""
 
     def weights_sha256(self) -> str:
-        """Hash of the model's weight files: the model's identity in a manifest."""
+        """Hash of the model's weight files (and variant): its identity in a manifest."""
         digest = hashlib.sha256()
+        if self.variant:
+            digest.update(f"variant:{self.variant}\n".encode())
         files = sorted(
             p for p in self.path.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES
         )

@@ -19,10 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from index import __version__
 from index.models import ResolvedModel
 from service import engine as engines
-from service.api import documents, health, search
-from service.errors import install_error_handlers
+from service.api import ask, chat, documents, health, search, widget
+from service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from service.limits import UploadLimitMiddleware
+from service.ratelimit import RateLimitMiddleware, parse_limits
+from service.security import SecurityHeadersMiddleware, content_security_policy
 from service.live import LiveIndex
+from service.llm.client import llm_client
 from service.metrics import Metrics, MetricsMiddleware
 from service.settings import Settings
 
@@ -53,27 +56,39 @@ def create_app(
     *,
     update_index: bool = True,
     model: ResolvedModel | None = None,
+    live: LiveIndex | None = None,
 ) -> FastAPI:
     """Build the app. ``update_index=False`` serves the index as it is and ``model`` skips
-    resolving the model again (``ragqa serve`` has just done both)."""
+    resolving the model again (``ragqa serve`` has just done both); ``live``, an index
+    already loaded, is served as it is (``ragqa serve`` loads it before uvicorn starts, so
+    a broken index is its one-line error, not a failed application start-up)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.live = await run_in_threadpool(load_live_index, settings, update_index, model)
+        app.state.live = live or await run_in_threadpool(load_live_index, settings,
+                                                         update_index, model)
         engine = app.state.live.engine
         logger.info("serving generation %d of %s with %s", engine.generation,
                     settings.index_dir, engine.model.name)
-        yield
+        app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
+        try:
+            yield
+        finally:
+            if app.state.llm is not None:
+                await app.state.llm.aclose()
 
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, responses=error_responses(*COMMON_ERRORS))
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.include_router(search.router)
+    app.include_router(ask.router)
+    app.include_router(chat.router)
     app.include_router(documents.router)
     app.include_router(health.router)
+    app.include_router(widget.router)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -82,7 +97,12 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes,
-                       max_mb=settings.max_upload_mb)
+                       max_mb=settings.max_upload_mb, max_body_bytes=settings.max_body_bytes,
+                       max_body_kb=settings.max_body_kb)
+    app.add_middleware(RateLimitMiddleware, limits=parse_limits(settings.rate_limit),
+                       include_loopback=settings.rate_limit_loopback)
+    # Outside the limits, so that their 413 and 429 answers carry the headers too.
+    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy())
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

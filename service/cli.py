@@ -1,7 +1,8 @@
 """The ``ragqa`` command line. Turns ragqa's errors into one line on stderr and an exit code.
 
 Exit codes: 0 success, 1 unexpected failure, 2 usage or bad question, 3 bad document or
-empty corpus, 4 missing/corrupt/busy index or model mismatch, 5 embedding model unavailable.
+empty corpus, 4 missing/corrupt/busy/unwritable index or model mismatch, 5 embedding model
+unavailable.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from index.errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexMissingError,
+    IndexWriteError,
     ModelMismatchError,
     ModelUnavailableError,
     QueryError,
@@ -36,6 +38,7 @@ EXIT_CODES: dict[type[RagqaError], int] = {
     IndexMissingError: 4,
     IndexCorruptError: 4,
     IndexBusyError: 4,
+    IndexWriteError: 4,
     ModelMismatchError: 4,
     ModelUnavailableError: 5,
 }
@@ -206,14 +209,15 @@ def serve_command(
     import uvicorn
 
     from service import engine
-    from service.app import create_app
+    from service.app import create_app, load_live_index
 
     settings = _settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
     model = engine.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     report = engine.build(settings, model, progress=sys.stderr.isatty())
     click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
-    app = create_app(settings, update_index=False, model=model)
+    live = load_live_index(settings, update=False, model=model)  # a broken index fails here
+    app = create_app(settings, update_index=False, model=model, live=live)
     click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
@@ -221,7 +225,10 @@ def serve_command(
 def _register_eval() -> None:
     from eval.cli import eval_command
 
+    from eval.bench.cli import bench_command
+
     main.add_command(eval_command)
+    main.add_command(bench_command)
 
 
 _register_eval()

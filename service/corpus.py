@@ -11,6 +11,13 @@ from index.store import fsync_dir
 from service.errors import ApiError
 
 MAX_ID_CHARS = 512
+# One path segment's limit on Linux file systems (NAME_MAX), in bytes of UTF-8.
+MAX_NAME_BYTES = 255
+# `validate_doc_id`'s rules as a JSON schema, so the OpenAPI schema documents exactly what
+# the API accepts: segments that do not start with '.', no control character, no backslash.
+_SEGMENT = r"[^\x00-\x1f\\/.][^\x00-\x1f\\/]*"
+DOC_ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_CHARS,
+                 "pattern": rf"^{_SEGMENT}(/{_SEGMENT})*$"}
 
 
 def _invalid(message: str) -> ApiError:
@@ -37,6 +44,22 @@ def validate_doc_id(doc_id: str) -> str:
         if part.startswith("."):
             raise _invalid(f"{doc_id!r}: hidden names (starting with '.') are not allowed")
     return doc_id
+
+
+def check_name_lengths(doc_id: str) -> None:
+    """Refuse, before writing, an id whose file or folder names the file system cannot hold."""
+    for part in doc_id.split("/"):
+        if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+            raise _invalid(f"{part[:40]}...: a file or folder name is limited to "
+                           f"{MAX_NAME_BYTES} bytes of UTF-8")
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for names the file system refuses (too long...)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def check_suffix(doc_id: str) -> None:

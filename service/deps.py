@@ -32,7 +32,8 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a client address) is this machine."""
     if not host:
         return False
     try:
@@ -45,7 +46,7 @@ def _check_access(request: Request, settings: Settings) -> None:
     keys = settings.api_key_list
     if not keys:
         host = request.client.host if request.client else None
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise ApiError(403, "forbidden", "without RAGQA_API_KEYS configured, this endpoint "
                            "accepts requests from the server's own machine only")
         return

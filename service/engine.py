@@ -6,12 +6,14 @@ through exactly the same code.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.builder import BuildReport, update_index
+from index.backends import vector_variant
 from index.embedding import Embedder
 from index.models import ResolvedModel, resolve_model
 from index.highlight import highlight_span
@@ -48,11 +50,19 @@ class Engine:
 
 
 def resolve(settings: Settings) -> ResolvedModel:
-    return resolve_model(
+    model = resolve_model(
         settings.embed_model,
         offline=settings.is_offline,
         download_timeout=settings.download_timeout,
     )
+    # A quantised backend makes other vectors: its identity differs (index/backends.py).
+    return dataclasses.replace(model, variant=vector_variant(settings.embed_backend))
+
+
+def export_dir(settings: Settings, model: ResolvedModel) -> Path:
+    """Where ONNX exports of ``model`` live: next to the index, keyed by the weights."""
+    weights = dataclasses.replace(model, variant="").weights_sha256()[:16]
+    return settings.index_dir.parent / "models" / f"{model.name.replace('/', '--')}-{weights}"
 
 
 def make_embedder(settings: Settings, model: ResolvedModel) -> Embedder:
@@ -65,6 +75,10 @@ def make_embedder(settings: Settings, model: ResolvedModel) -> Embedder:
         batch_size=settings.embed_batch_size,
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
+        backend=settings.embed_backend,
+        export_dir=export_dir(settings, model) if settings.embed_backend != "torch" else None,
+        query_batch_size=settings.query_batch_size,
+        query_batch_wait_ms=settings.query_batch_wait_ms,
     )
 
 

@@ -19,6 +19,7 @@ from index.errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexMissingError,
+    IndexWriteError,
     ModelMismatchError,
     ModelUnavailableError,
     QueryError,
@@ -34,6 +35,7 @@ RAGQA_STATUS: list[tuple[type[RagqaError], int, str]] = [
     (EmptyCorpusError, 409, "empty_corpus"),
     (IndexBusyError, 503, "index_busy"),
     (IndexMissingError, 503, "index_missing"),
+    (IndexWriteError, 507, "insufficient_storage"),
     (IndexCorruptError, 500, "index_corrupt"),
     (ModelMismatchError, 500, "model_mismatch"),
     (ModelUnavailableError, 503, "model_unavailable"),
@@ -43,6 +45,44 @@ _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
 }
+
+
+# The body of every error response, for the OpenAPI schema. Written out (not a model
+# reference) so that it stays application/json even on routes whose success is text/plain.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    }},
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI ``responses`` documenting ``statuses`` with the common error body, so a
+    client (or a schema fuzzer) finds every status the API may answer in the schema."""
+    return {status: {"description": _DESCRIPTIONS.get(status, "Error"),
+                     "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+            for status in statuses}
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (bad JSON, bad document id)",
+    401: "Missing or invalid API key",
+    403: "Write from a non-loopback client without API keys configured",
+    404: "Unknown document",
+    409: "Conflict (deleting the last document, a folder under that id)",
+    413: "Request body too large",
+    415: "Unsupported content type or file type",
+    422: "Invalid field values or unreadable document",
+    429: "Rate limit exceeded; retry after `Retry-After` seconds",
+    503: "Index busy or not available",
+    507: "No space left to write the corpus or the index; nothing served changed",
+}
+# What any route may answer besides its success (write routes add 403 and 409).
+COMMON_ERRORS = (400, 401, 404, 413, 415, 422, 429, 503)
 
 
 class ApiError(RagqaError):

@@ -21,6 +21,7 @@ from service import engine as engines
 from service.corpus import (
     check_suffix,
     corpus_path,
+    is_file,
     remove_durably,
     replace_durably,
     staging_path,
@@ -92,9 +93,9 @@ class LiveIndex:
         """Remove document ``doc_id`` from the corpus and the served index."""
         target = corpus_path(self.corpus_dir, doc_id)
         with self._write:
-            if doc_id not in self._engine.retriever.index.documents and not target.is_file():
+            if doc_id not in self._engine.retriever.index.documents and not is_file(target):
                 raise ApiError(404, "unknown_document", f"no document {doc_id!r}")
-            if not target.is_file():
+            if not is_file(target):
                 raise ApiError(409, "conflict", f"{doc_id!r} is indexed but not in the corpus "
                                "folder; reindex the corpus")
             if len(self._engine.retriever.index.documents) <= 1:

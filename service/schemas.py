@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from index.search import MAX_QUESTION_CHARS, Hit, SearchResult
 from index.store import DocumentRecord
+from service.corpus import DOC_ID_SCHEMA
 
 
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    doc_ids: list[str] | None = Field(
+    doc_ids: list[Annotated[str, Field(json_schema_extra=DOC_ID_SCHEMA)]] | None = Field(
         None, min_length=1, max_length=1000, description="Search only these documents"
     )
 
@@ -21,13 +23,19 @@ class Filters(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description=f"1 to {MAX_QUESTION_CHARS} characters")
+    # The limits are documented in the schema but checked by `validate_question`, whose
+    # messages say what to fix.
+    question: str = Field(
+        description=f"1 to {MAX_QUESTION_CHARS} characters, not only spaces",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"},
+    )
     k: int = Field(5, ge=1, le=50, description="Number of passages")
     filters: Filters | None = None
 
 
 class AskRequest(SearchRequest):
     generate: bool = Field(True, description="Write an answer from the passages (needs an LLM)")
+    stream: bool = Field(False, description="Answer as text/event-stream events (see README)")
 
 
 class Span(BaseModel):
@@ -67,9 +75,27 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
+class Citation(BaseModel):
+    n: int = Field(description="The [n] marker: the passage of rank n")
+    doc_id: str
+    start: int
+    end: int
+    quote: str = Field(description="The cited passage, exactly text[start:end]")
+
+
+class Answer(BaseModel):
+    text: str = Field(description="The answer, with [n] markers that point to passages")
+    citations: list[Citation]
+    model: str = Field(description="The LLM that wrote it (`ragqa` for an abstention)")
+    grounded: bool = Field(description="True when the answer cites at least one passage")
+    removed_markers: list[int] = Field(
+        default_factory=list, description="[n] markers that pointed to no passage, removed")
+
+
 class AskResponse(SearchResponse):
-    answer: str | None
-    reason: str | None = None
+    answer: Answer | None
+    reason: str | None = Field(
+        None, description="Why `answer` is null, or why it abstained or is not grounded")
 
 
 class DocumentOut(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.analysis import AnalyzerConfig
@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1)
     query_prefix: str | None = None
     passage_prefix: str | None = None
+    # torch | onnx | onnx-int8 | openvino (index/backends.py); measured by `ragqa bench`.
+    embed_backend: str = "torch"
+    # Concurrent query embeddings share one forward pass (index/batching.py): at most this
+    # many texts, waiting at most this long under load (a lone query never waits).
+    query_batch_size: int = Field(32, ge=1)
+    query_batch_wait_ms: float = Field(2.0, ge=0, le=100)
 
     chunk_size: int = Field(1000, ge=50)
     chunk_overlap: int = Field(450, ge=0)
@@ -64,6 +70,24 @@ class Settings(BaseSettings):
     require_key_for_read: bool = False
     cors_origins: str = ""  # comma-separated origins allowed by CORS; none by default
     max_upload_mb: float = Field(20.0, gt=0)
+    # Any other request body (JSON): larger ones are refused with 413 before being read.
+    max_body_kb: float = Field(1024.0, gt=0)
+    # Corpus files larger than this are refused by the indexer, before being read.
+    max_document_mb: float = Field(20.0, gt=0)
+    # Per client address, `limits` notation ("600/minute", "10/second;600/minute");
+    # "" or "off" disables it. Loopback clients are exempt unless rate_limit_loopback.
+    rate_limit: str = "600/minute"
+    rate_limit_loopback: bool = False
+
+    # An OpenAI-compatible chat-completions server (Ollama, llama.cpp, vLLM, LM Studio);
+    # unset = passages only. The model defaults to the first one the server lists.
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str = ""
+    llm_timeout: float = Field(60.0, gt=0)  # seconds per attempt (connect, each read)
+    llm_retries: int = Field(1, ge=0, le=5)  # on connection errors, 408, 429 and 5xx
+    llm_max_tokens: int = Field(512, ge=1)
+    llm_temperature: float = Field(0.1, ge=0, le=2)
 
     @property
     def is_offline(self) -> bool:
@@ -81,12 +105,34 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_kb * 1024)
+
+    @field_validator("embed_backend")
+    @classmethod
+    def _check_backend(cls, value: str) -> str:
+        from index.backends import vector_variant
+
+        vector_variant(value.strip().lower())  # ValueError lists the backends
+        return value.strip().lower()
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip().lower() not in ("", "off"):
+            parse_many(value)  # ValueError names the problem
+        return value.strip()
+
     def index_config(self) -> IndexConfig:
         return IndexConfig(
             chunking=ChunkingParams(self.chunk_size, self.chunk_overlap),
             analysis=AnalyzerConfig(language=self.language),
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b),
             embed_context=self.embed_context,
+            max_document_bytes=int(self.max_document_mb * 1024 * 1024),
         )
 
     def retrieval_params(self, model_name: str) -> RetrievalParams:

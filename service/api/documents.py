@@ -6,11 +6,11 @@ import logging
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from index.store import DocumentRecord
-from service.corpus import validate_doc_id
+from service.corpus import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
 from service.deps import (
     EngineDep,
     LiveDep,
@@ -22,12 +22,14 @@ from service.deps import (
     too_large,
 )
 from service.engine import Engine
-from service.errors import ApiError
+from service.errors import ApiError, error_responses
 from service.schemas import DocumentList, DocumentOut, WriteOut, document_out
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+DocId = Annotated[str, Path(description="The document's path in the corpus folder",
+                            json_schema_extra=DOC_ID_SCHEMA)]
 reads = [Depends(require_reader)]
 
 
@@ -50,14 +52,14 @@ def list_documents(engine: EngineDep) -> DocumentList:
 
 @router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,
             responses={200: {"content": {"text/plain": {}}}})
-def document_text(doc_id: str, engine: EngineDep) -> PlainTextResponse:
+def document_text(doc_id: DocId, engine: EngineDep) -> PlainTextResponse:
     """The canonical text that every ``start``/``end`` offset refers to."""
     record = find(engine, doc_id)
     return PlainTextResponse(record.text, headers={"X-Content-SHA256": record.content_hash})
 
 
 @router.get("/{doc_id:path}", response_model=DocumentOut, dependencies=reads)
-def get_document(doc_id: str, engine: EngineDep) -> DocumentOut:
+def get_document(doc_id: DocId, engine: EngineDep) -> DocumentOut:
     """One document's metadata."""
     return document_out(find(engine, doc_id))
 
@@ -65,12 +67,14 @@ def get_document(doc_id: str, engine: EngineDep) -> DocumentOut:
 @router.post("", response_model=WriteOut, status_code=201,
              dependencies=[Depends(require_writer), Depends(require_multipart),
                            Depends(limit_upload_size)],
-             responses={200: {"model": WriteOut, "description": "Replaced or unchanged"}})
+             responses={200: {"model": WriteOut, "description": "Replaced or unchanged"},
+                        **error_responses(403, 409, 507)})
 def upload_document(
     live: LiveDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="A .txt, .md, .html or .pdf file")],
-    doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name")]
+    doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name",
+                                       json_schema_extra=DOC_ID_SCHEMA)]
     = None,
 ) -> JSONResponse:
     """Store a document in the corpus (durably), index it and serve it.
@@ -80,6 +84,7 @@ def upload_document(
     """
     name = doc_id if doc_id is not None else PurePosixPath(file.filename or "").name
     validate_doc_id(name)
+    check_name_lengths(name)
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise too_large(settings)
@@ -93,8 +98,8 @@ def upload_document(
 
 
 @router.delete("/{doc_id:path}", response_model=WriteOut,
-               dependencies=[Depends(require_writer)])
-def delete_document(doc_id: str, live: LiveDep) -> WriteOut:
+               dependencies=[Depends(require_writer)], responses=error_responses(403, 409, 507))
+def delete_document(doc_id: DocId, live: LiveDep) -> WriteOut:
     """Remove a document from the corpus folder and the index."""
     validate_doc_id(doc_id)
     result = live.delete(doc_id)

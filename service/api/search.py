@@ -1,4 +1,5 @@
-"""``POST /v1/search`` and ``POST /v1/ask``: ranked passages with verified quotes."""
+"""``POST /v1/search``: ranked passages with verified quotes (``run_search`` also serves
+``/v1/ask``)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ from service.corpus import validate_doc_id
 from service.deps import EngineDep, require_json, require_reader
 from service.engine import Engine
 from service.errors import ApiError
-from service.schemas import AskRequest, AskResponse, SearchRequest, SearchResponse, search_response
+from service.schemas import SearchRequest, SearchResponse, search_response
 
 logger = logging.getLogger(__name__)
-
-NO_LLM = "no LLM configured"
 
 router = APIRouter(prefix="/v1", tags=["search"],
                    dependencies=[Depends(require_reader), Depends(require_json)])
@@ -45,10 +44,3 @@ def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
     """The ``k`` passages that best answer ``question``; ``quote`` is ``text[start:end]``."""
     return run_search(engine, body)
 
-
-@router.post("/ask", response_model=AskResponse)
-def ask(body: AskRequest, engine: EngineDep) -> AskResponse:
-    """Like ``/v1/search`` plus ``answer``: null with a ``reason`` until an LLM is configured."""
-    found = run_search(engine, body)
-    return AskResponse(**found.model_dump(), answer=None, reason=NO_LLM if body.generate
-                       else "generation not requested")

@@ -1,0 +1,129 @@
+"""The bench as Markdown tables and a latency/throughput plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def markdown(out: dict) -> str:
+    raw, idx, serving = out["raw"], out["indexing"], out["serving"]
+    lines = [
+        f"Model `{out['model']}`{' (bundled fallback)' if out['fallback'] else ''}, backend "
+        f"`{out['backend']}`, corpus `{out['corpus']}` ({idx['documents']} documents, "
+        f"{idx['passages']} passages), {out['machine']['cpus']} CPU cores; bench took "
+        f"{out.get('bench_seconds', 0):.0f} s.",
+        "",
+        "| measure | value |", "|---|---|",
+        _row(["raw model: single query", f"{raw['query_single_per_s']:.1f}/s "
+              f"({raw['query_single_ms']:.1f} ms)"]),
+        _row(["raw model: queries in batches of 16", f"{raw['query_batch16_per_s']:.1f}/s"]),
+        _row(["raw model: passages", f"{raw['passage_per_s']:.1f}/s"]),
+        _row(["full index build", f"{idx['passages_per_s']:.1f} passages/s "
+              f"({idx['full_build_s']:.1f} s)"]),
+        _row(["no-change re-index", f"{idx['noop_reindex_s']:.2f} s"]),
+        _row(["index size", f"{idx['index_bytes_per_passage']:,} bytes/passage "
+              f"({idx['dense_bytes_per_passage']:,} of them vectors)"]),
+        _row(["cold start to first answer", f"{serving['cold_start_s']:.1f} s"]),
+        _row(["server memory (RSS) after load", f"{serving.get('rss_mb', 0):.0f} MiB "
+              f"(peak {serving.get('peak_rss_mb', 0):.0f})"]),
+    ]
+    if "repeated_c1" in serving:
+        lines.append(_row(["repeated question (caches), p50",
+                           f"{serving['repeated_c1']['p50_ms']:.1f} ms"]))
+    lines += ["", "`POST /v1/search` over HTTP (unique questions, no cache hits):", "",
+              "| concurrency | QPS | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|"]
+    for lv in serving["levels"]:
+        lines.append(_row([lv["concurrency"], lv["throughput_qps"], lv["p50_ms"], lv["p95_ms"],
+                           lv["p99_ms"], lv["errors"]]))
+    if "c16_without_batching" in serving:
+        lv = serving["c16_without_batching"]
+        lines.append(_row(["16, micro-batching off", lv["throughput_qps"], lv["p50_ms"],
+                           lv["p95_ms"], lv["p99_ms"], lv["errors"]]))
+    if out.get("backends"):
+        lines += ["", "Embedding backends (same model; recall on `eval/questions.jsonl`):", "",
+                  "| backend | query/s single | query/s batch 16 | passages/s | build passages/s "
+                  "| min cos vs torch | dense R@5 | hybrid R@5 | hybrid R@10 |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, b in out["backends"].items():
+            lines.append(_row([name, b["query_single_per_s"], b["query_batch16_per_s"],
+                               b["passage_per_s"], b["build_passages_per_s"],
+                               b.get("min_cosine_vs_torch", ""), b.get("dense.recall@5", ""),
+                               b.get("hybrid.recall@5", ""), b.get("hybrid.recall@10", "")]))
+    if out.get("peers"):
+        ours = {lv["concurrency"]: lv for lv in serving["levels"]}.get(16, {})
+        lines += ["", "Peers, same passages and model, concurrency 16:", "",
+                  "| system | build s | QPS | p99 ms | RSS MiB | recall@5 |", "|---|---|---|---|---|---|",
+                  _row(["ragqa (hybrid)", idx["full_build_s"], ours.get("throughput_qps", ""),
+                        ours.get("p99_ms", ""), serving.get("rss_mb", ""),
+                        out.get("quality", {}).get("hybrid.recall@5", "")])]
+        for name, p in out["peers"].items():
+            if "error" in p:
+                lines.append(_row([name, "failed: " + p["error"][:80], "", "", "", ""]))
+            else:
+                lines.append(_row([name, p["build_s"], p["c16_throughput_qps"], p["c16_p99_ms"],
+                                   p["rss_mb"], p["recall@5"]]))
+    if out.get("scale"):
+        d, b = out["scale"]["dense"], out["scale"]["bm25"]
+        lines += ["", f"Scale ({d['vectors']:,} synthetic vectors, {b['passages']:,} synthetic "
+                  "passages):", "",
+                  "| part | index | build s | memory MiB | p50 ms | p99 ms | recall@10 |",
+                  "|---|---|---|---|---|---|---|",
+                  _row(["dense", d["index"]["type"] + (f" nlist={d['index'].get('nlist')}, "
+                        f"nprobe={d['index'].get('nprobe')}" if "nlist" in d["index"] else ""),
+                        d["build_s"], d["index_rss_mb"], d["p50_ms"], d["p99_ms"], d["recall@10"]]),
+                  _row(["dense, exact scan", "brute force", "", "", d["exact_scan_p50_ms"], "", "1.0"]),
+                  _row(["BM25", "bm25s", b["build_s"], b["index_rss_mb"], b["p50_ms"], b["p99_ms"],
+                        ""])]
+    lines += ["", "Targets (ratios from this one run):", "", "| target | measured | met |",
+              "|---|---|---|"]
+    for name, r in out["ratios"].items():
+        shown = {k: v for k, v in r.items() if k != "met"}
+        lines.append(_row([name, json.dumps(shown, ensure_ascii=False), "yes" if r["met"] else "**no**"]))
+    return "\n".join(lines) + "\n"
+
+
+def plot(out: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    levels = out["serving"]["levels"]
+    cs = [lv["concurrency"] for lv in levels]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2), dpi=100)
+    for key, label in (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")):
+        left.plot(cs, [lv[key] for lv in levels], marker="o", label=label)
+    left.set_xscale("log", base=2)
+    left.set_yscale("log")
+    left.set_xlabel("concurrency")
+    left.set_ylabel("latency (ms)")
+    left.set_xticks(cs, [str(c) for c in cs])
+    right.plot(cs, [lv["throughput_qps"] for lv in levels], marker="o", label="ragqa /v1/search")
+    right.axhline(out["raw"]["query_batch16_per_s"], color="grey", ls="--",
+                  label="raw model, batches of 16")
+    for name, p in (out.get("peers") or {}).items():
+        if "error" not in p:
+            right.scatter([16], [p["c16_throughput_qps"]], marker="x", s=60, label=name)
+    right.set_xscale("log", base=2)
+    right.set_xticks(cs, [str(c) for c in cs])
+    right.set_xlabel("concurrency")
+    right.set_ylabel("queries/s")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"ragqa bench: {out['model']} on {out['machine']['cpus']} CPU cores", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(out: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bench.json").write_text(json.dumps(out, indent=2, ensure_ascii=False), "utf-8")
+    (folder / "report.md").write_text(markdown(out), "utf-8")
+    plot(out, folder / "bench.png")

@@ -1,0 +1,148 @@
+"""Running the embedding model's transformer with ONNX Runtime or OpenVINO instead of torch.
+
+sentence-transformers' own ``backend="onnx"|"openvino"`` goes through Hugging Face Optimum,
+whose releases require ``transformers<4.58`` (optimum-onnx) or ``<5.6`` (optimum-intel);
+ragqa runs transformers 5.x, so the model is exported here, offline, from the local folder:
+
+* the transformer's forward pass (eager attention, so the padding mask stays a graph input)
+  is exported once with ``torch.onnx.export`` to ``<export_dir>/model.onnx``;
+* ``onnx-int8`` is that file with its weights dynamically quantised to int8 by ONNX Runtime
+  (``quantize_dynamic``): smaller and usually faster, but its vectors differ slightly, so an
+  index built with it carries another model identity (see :func:`vector_variant`);
+* ``openvino`` compiles the same fp32 ONNX file with OpenVINO's CPU plugin.
+
+Tokenisation, pooling and normalisation stay those of the loaded sentence-transformers
+model (its own modules), so every backend computes the same function; fp32 backends agree
+with torch to ~1e-6 and share the torch model's identity.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ModelUnavailableError
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def vector_variant(backend: str) -> str:
+    """What, besides the weights, decides the vectors: ``""`` for fp32 backends."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    return "int8" if backend.endswith("-int8") else ""
+
+
+def export_onnx(st_model, export_dir: Path, *, int8: bool = False) -> Path:
+    """The transformer of ``st_model`` as ONNX in ``export_dir`` (exported once, reused)."""
+    import torch
+
+    export_dir.mkdir(parents=True, exist_ok=True)
+    fp32 = export_dir / "model.onnx"
+    if not fp32.exists():
+        module = st_model[0]
+        auto_model = module.auto_model
+        previous = getattr(auto_model.config, "_attn_implementation", None)
+        if hasattr(auto_model, "set_attn_implementation"):
+            auto_model.set_attn_implementation("eager")  # SDPA bakes the mask shape in
+        sample = st_model.tokenize(["a short sample", "a longer sample sentence to export"])
+        names = [name for name in _INPUTS if name in sample]
+
+        class _Forward(torch.nn.Module):
+            def __init__(self, model) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, *args):
+                return self.model(**dict(zip(names, args))).last_hidden_state
+
+        axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "token_embeddings"]}
+        tmp = export_dir / f".model.onnx.tmp-{os.getpid()}"
+        try:
+            # The tracer's warnings are about shapes fixed at export; the axes are dynamic.
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    _Forward(auto_model).eval(), tuple(sample[n] for n in names), str(tmp),
+                    input_names=names, output_names=["token_embeddings"], dynamic_axes=axes,
+                    opset_version=17, dynamo=False,
+                )
+            os.replace(tmp, fp32)
+        finally:
+            tmp.unlink(missing_ok=True)
+            if previous and hasattr(auto_model, "set_attn_implementation"):
+                auto_model.set_attn_implementation(previous)
+        logger.info("exported %s to %s", type(auto_model).__name__, fp32)
+    if not int8:
+        return fp32
+    quantised = export_dir / "model-int8.onnx"
+    if not quantised.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = export_dir / f".model-int8.onnx.tmp-{os.getpid()}"
+        try:
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+            os.replace(tmp, quantised)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return quantised
+
+
+class ExportedTransformer:
+    """The exported forward pass plus the model's own tokenizer, pooling and normalisation."""
+
+    def __init__(self, st_model, backend: str, export_dir: Path) -> None:
+        vector_variant(backend)
+        try:
+            path = export_onnx(st_model, export_dir, int8=backend == "onnx-int8")
+            if backend == "openvino":
+                import openvino as ov
+
+                self._compiled = ov.Core().compile_model(str(path), "CPU")
+                self._names = [i.get_any_name() for i in self._compiled.inputs]
+                self._run = lambda feed: next(iter(self._compiled(feed).values()))
+            else:
+                import onnxruntime as ort
+
+                session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+                self._names = [i.name for i in session.get_inputs()]
+                self._run = lambda feed: session.run(None, feed)[0]
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                f"embedding backend {backend!r} needs {exc.name}; install it "
+                "(`pip install onnxruntime openvino`) or set RAGQA_EMBED_BACKEND=torch"
+            ) from exc
+        self._st = st_model
+        self.backend = backend
+        self.path = path
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        """Normalised float32 vectors, one row per text (batched by length like ST does)."""
+        import torch
+
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        rows: list[np.ndarray] = []
+        for begin in range(0, len(texts), batch_size):
+            chunk = [texts[i] for i in order[begin : begin + batch_size]]
+            features = self._st.tokenize(chunk)
+            feed = {n: features[n].numpy().astype(np.int64) for n in self._names}
+            features["token_embeddings"] = torch.from_numpy(np.asarray(self._run(feed)))
+            with torch.no_grad():
+                for module in list(self._st)[1:]:
+                    features = module(features)
+            rows.append(features["sentence_embedding"].float().numpy())
+        if rows:
+            stacked = np.concatenate(rows)
+            stacked /= np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
+            out = np.empty_like(stacked)
+            out[order] = stacked
+        return out

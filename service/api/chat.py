@@ -1,0 +1,202 @@
+"""``POST /v1/chat/completions`` and ``GET /v1/models``: ragqa as a model for stock clients.
+
+The OpenAI protocol, so the ``openai`` package, Open WebUI and friends can talk to ragqa:
+the last user message is the question (retrieval uses it alone), earlier user and assistant
+turns go to the LLM as context, the answer carries ``[n]`` markers, and the passages ride
+in an extra top-level ``ragqa`` field that stock clients ignore. A client's own system
+messages are not passed on: ragqa's system prompt is what keeps answers grounded.
+LLM failures are 502 (down, garbage) or 504 (timeout) with the common error body.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from service.api.ask import LLMDep
+from service.api.search import run_search
+from service.deps import EngineDep, SettingsDep, require_json, require_reader
+from service.errors import ApiError, error_responses
+from service.llm import answer as flow
+from service.llm.abstain import language_code
+from service.llm.client import Message, TextStream
+from service.llm.errors import LLMError
+from service.llm.sse import EventStreamResponse, sse
+from service.schemas import Answer, Filters, SearchRequest, SearchResponse
+
+logger = logging.getLogger(__name__)
+
+MODEL_ID = "ragqa"
+
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_reader)])
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The content, joining the text parts of a multi-part message."""
+        if isinstance(self.content, list):
+            return "\n".join(str(p.get("text", "")) for p in self.content
+                             if p.get("type") == "text")
+        return self.content or ""
+
+
+class RagqaOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(5, ge=1, le=50)
+    filters: Filters | None = None
+
+
+class ChatRequest(BaseModel):
+    # Stock clients send options we do not use (temperature, top_p, user, …): ignored.
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    ragqa: RagqaOptions | None = Field(
+        None, description="ragqa's own options (the openai client's `extra_body`)")
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    """The one model ragqa serves."""
+    return {"object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "ragqa"}]}
+
+
+@router.post("/chat/completions", dependencies=[Depends(require_json)],
+             responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                        **error_responses(502, 504)})
+async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
+                           settings: SettingsDep) -> Any:
+    """A chat completion answered from the documents, with ``[n]`` citations."""
+    question, history = _split(body.messages)
+    options = body.ragqa or RagqaOptions()
+    search = SearchRequest(question=question, k=options.k, filters=options.filters)
+    found = await run_in_threadpool(run_search, engine, search)
+    outcome = flow.without_llm(found, llm, language=language_code(settings.language))
+    if outcome is not None and outcome.answer is None:  # no LLM: the passages, listed
+        outcome = flow.Outcome(_passages_only(found), outcome.reason)
+    reply = _Reply(found)
+    if body.stream:
+        upstream = None
+        if outcome is None:
+            assert llm is not None
+            upstream = await _or_http_error(flow.open_stream(llm, found, history))
+        return EventStreamResponse(_chunks(reply, found, outcome, upstream))
+    if outcome is None:
+        assert llm is not None
+        outcome = await _or_http_error(flow.generate(llm, found, history))
+    return reply.completion(outcome)
+
+
+def _split(messages: list[ChatMessage]) -> tuple[str, list[Message]]:
+    """The last user message's text, and the turns before it."""
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].role == "user":
+            history = [{"role": m.role, "content": m.text()} for m in messages[:i]]
+            return messages[i].text(), history
+    raise ApiError(422, "invalid_request", "messages: there is no user message to answer")
+
+
+async def _or_http_error(call: Any) -> Any:
+    try:
+        return await call
+    except LLMError as exc:
+        logger.warning("chat completion failed: %s", exc)
+        raise ApiError(exc.status, exc.code, str(exc)) from exc
+
+
+def _passages_only(found: SearchResponse) -> Answer:
+    """Without an LLM, a readable list of the passages, each with its marker."""
+    lines = ["No LLM is configured; the closest passages are:"]
+    for n, p in enumerate(found.passages, start=1):
+        quote = " ".join(p.quote.split())
+        lines.append(f"[{n}] {p.title} — {quote[:300]}{'…' if len(quote) > 300 else ''}")
+    if not found.passages:
+        lines = ["No LLM is configured and no passage matches this question."]
+    return flow.finish("\n".join(lines), found, MODEL_ID, []).answer  # type: ignore[return-value]
+
+
+class _Reply:
+    """The OpenAI-shaped envelope of one completion."""
+
+    def __init__(self, found: SearchResponse) -> None:
+        self.id = f"chatcmpl-{uuid.uuid4().hex}"
+        self.created = int(time.time())
+        self.found = found
+
+    def passages(self) -> dict[str, Any]:
+        dumped = self.found.model_dump(mode="json")
+        return {key: dumped[key] for key in ("passages", "low_relevance", "relevance")}
+
+    def final(self, outcome: flow.Outcome) -> dict[str, Any]:
+        answer = outcome.answer
+        assert answer is not None
+        return {"citations": [c.model_dump() for c in answer.citations],
+                "grounded": answer.grounded, "removed_markers": answer.removed_markers,
+                "llm_model": answer.model, "reason": outcome.reason}
+
+    def completion(self, outcome: flow.Outcome) -> dict[str, Any]:
+        assert outcome.answer is not None
+        return {
+            "id": self.id, "object": "chat.completion", "created": self.created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                         "message": {"role": "assistant", "content": outcome.answer.text}}],
+            "ragqa": {**self.passages(), **self.final(outcome)},
+        }
+
+    def chunk(self, delta: dict[str, Any], finish: str | None = None,
+              extra: dict[str, Any] | None = None) -> str:
+        data: dict[str, Any] = {
+            "id": self.id, "object": "chat.completion.chunk", "created": self.created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
+                         "logprobs": None}],
+        }
+        if extra is not None:
+            data["ragqa"] = extra
+        return sse(data)
+
+
+async def _chunks(reply: _Reply, found: SearchResponse, outcome: flow.Outcome | None,
+                  upstream: TextStream | None) -> AsyncIterator[str]:
+    """Chunks: role and passages first, content pieces, a last chunk with the citations,
+    then ``[DONE]``; a mid-way LLM failure ends with ``{"error": …}`` as OpenAI's does."""
+    try:
+        yield reply.chunk({"role": "assistant", "content": ""}, extra=reply.passages())
+        if upstream is not None:
+            async with aclosing(flow.stream(upstream, found)) as items:
+                async for item in items:
+                    if isinstance(item, str):
+                        yield reply.chunk({"content": item})
+                    else:
+                        outcome = item
+    except LLMError as exc:
+        logger.warning("streamed chat completion failed: %s", exc)
+        yield sse({"error": {"code": exc.code, "message": str(exc)}})
+        return
+    finally:
+        if upstream is not None:  # also when the client left before the first piece
+            await upstream.aclose()
+    if upstream is None:
+        assert outcome is not None and outcome.answer is not None
+        yield reply.chunk({"content": outcome.answer.text})
+    assert outcome is not None
+    yield reply.chunk({}, finish="stop", extra=reply.final(outcome))
+    yield sse("[DONE]")

@@ -1,0 +1,101 @@
+"""The ask flow: from retrieved passages to an answer object, whole or streamed.
+
+Shared by ``POST /v1/ask`` and ``POST /v1/chat/completions``. The order of decisions:
+generation not requested, no LLM configured, nothing relevant retrieved (abstain without
+calling the LLM), then the LLM, whose failures become :class:`~service.llm.errors.LLMError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from service.llm.abstain import abstention
+from service.llm.citations import MarkerFilter, clean, make_answer
+from service.llm.client import LLMClient, Message, TextStream
+from service.llm.errors import LLMBadResponseError
+from service.llm.prompt import build_messages
+from service.schemas import Answer, SearchResponse
+
+NO_LLM = "no LLM configured"
+NOT_REQUESTED = "generation not requested"
+ABSTAINED = "low relevance: the documents do not seem to answer this question"
+NO_PASSAGE = "no passage matches this question"
+NOT_GROUNDED = "the answer cites no passage"
+EMPTY = "the LLM returned an empty answer"
+ABSTAINER = "ragqa"  # the `model` of an abstention: ragqa wrote it, not an LLM
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``answer`` (or None) and ``reason`` as they go into the response."""
+
+    answer: Answer | None
+    reason: str | None = None
+
+
+def without_llm(found: SearchResponse, llm: LLMClient | None, *, generate: bool = True,
+                language: str = "fr") -> Outcome | None:
+    """The outcome when the LLM is not to be called, else None. ``language`` is the
+    fallback for abstentions whose question's language cannot be told."""
+    if not generate:
+        return Outcome(None, NOT_REQUESTED)
+    if llm is None:
+        return Outcome(None, NO_LLM)
+    if found.low_relevance or not found.passages:
+        text = abstention(found.question, language)
+        answer = Answer(text=text, citations=[], model=ABSTAINER, grounded=False)
+        return Outcome(answer, ABSTAINED if found.passages else NO_PASSAGE)
+    return None
+
+
+def messages_for(found: SearchResponse, history: Sequence[Message] = ()) -> list[Message]:
+    return build_messages(found.question, found.passages, history)
+
+
+def finish(text: str, found: SearchResponse, model: str, removed: Sequence[int]) -> Outcome:
+    answer = make_answer(text, found.passages, model, removed)
+    return Outcome(answer, None if answer.grounded else NOT_GROUNDED)
+
+
+async def generate(llm: LLMClient, found: SearchResponse,
+                   history: Sequence[Message] = ()) -> Outcome:
+    """A whole answer from the LLM. Raises LLMError."""
+    completion = await llm.complete(messages_for(found, history))
+    text, removed = clean(completion.text, len(found.passages))
+    if not text:
+        raise LLMBadResponseError(EMPTY)
+    return finish(text, found, completion.model, removed)
+
+
+async def open_stream(llm: LLMClient, found: SearchResponse,
+                      history: Sequence[Message] = ()) -> TextStream:
+    """Start the LLM's streamed answer. Raises LLMError (down, timeout) before any text."""
+    return await llm.stream(messages_for(found, history))
+
+
+async def stream(upstream: TextStream, found: SearchResponse) -> AsyncIterator[str | Outcome]:
+    """Text pieces as the LLM writes them (invalid markers already removed), then the final
+    :class:`Outcome`. Raises LLMError mid-way.
+
+    The upstream response is closed whenever this generator ends: finished, failed, or
+    cancelled because our own client went away, which stops the LLM generating."""
+    markers = MarkerFilter(len(found.passages))
+    pieces: list[str] = []
+    try:
+        async with aclosing(upstream.__aiter__()) as texts:
+            async for piece in texts:
+                ready = markers.feed(piece)
+                if ready:
+                    pieces.append(ready)
+                    yield ready
+        rest = markers.flush()
+        if rest:
+            pieces.append(rest)
+            yield rest
+    finally:
+        await upstream.aclose()
+    if not pieces:
+        raise LLMBadResponseError(EMPTY)
+    yield finish("".join(pieces), found, upstream.model, markers.removed)

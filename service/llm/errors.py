@@ -1,0 +1,35 @@
+"""What can go wrong with the LLM server, each with the HTTP status the edges report it as.
+
+``/v1/ask`` turns these into ``answer: null`` with the message as ``reason`` (status 200);
+``/v1/chat/completions`` answers them with ``status`` and the common error body.
+"""
+
+from __future__ import annotations
+
+from index.errors import RagqaError
+
+
+class LLMError(RagqaError):
+    """The LLM could not give an answer."""
+
+    status = 502
+    code = "llm_error"
+
+
+class LLMUnavailableError(LLMError):
+    """Connection refused or reset, or an HTTP error status from the LLM server."""
+
+    code = "llm_unavailable"
+
+
+class LLMTimeoutError(LLMError):
+    """The LLM server did not answer within ``RAGQA_LLM_TIMEOUT``."""
+
+    status = 504
+    code = "llm_timeout"
+
+
+class LLMBadResponseError(LLMError):
+    """The LLM server answered something that is not a chat completion."""
+
+    code = "llm_bad_response"

@@ -1,0 +1,69 @@
+"""Security headers on every response, and the Content-Security-Policy of the widget pages.
+
+Every response gets ``X-Content-Type-Options: nosniff`` (a JSON or text body is never run
+as script), ``Referrer-Policy: no-referrer`` (intranet URLs do not leak to other sites) and
+``X-Frame-Options: DENY`` (no clickjacking; the widget is embedded as a script, never in a
+frame). The demo page and the widget's files (:data:`CSP_PATHS`, :data:`CSP_PREFIXES`) also
+get a Content-Security-Policy: scripts and connections only from this server, styles from
+this server plus inline ``style`` attributes. The interactive API docs (``/docs``) load
+Swagger UI from a CDN with an inline script, so they get no CSP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The widget's demo page and files (service/api/widget.py, service/static/).
+CSP_PATHS = frozenset({"/", "/widget.js", "/demo.css", "/favicon.svg"})
+CSP_PREFIXES = ("/static/",)
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def content_security_policy(connect_origins: Iterable[str] = ()) -> str:
+    """The CSP of the widget pages; ``connect_origins`` are added to ``connect-src``."""
+    connect = " ".join(["'self'", *connect_origins])
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"connect-src {connect}",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware that adds the headers above (never overriding a route's own)."""
+
+    def __init__(self, app: ASGIApp, *, csp: str) -> None:
+        self.app = app
+        self.csp = csp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        with_csp = path in CSP_PATHS or path.startswith(CSP_PREFIXES)
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                if with_csp:
+                    headers.setdefault("Content-Security-Policy", self.csp)
+            await send(message)
+
+        await self.app(scope, receive, add_headers)

@@ -1,0 +1,845 @@
+/*!
+ * <ragqa-chat>: ask questions about your documents, get answers proven with exact quotes.
+ *
+ * One script tag, no framework, no build step:
+ *   <script src="http://host:8000/widget.js"></script>
+ *   <ragqa-chat endpoint="http://host:8000" lang="fr"></ragqa-chat>
+ *
+ * Attributes: endpoint (default: where this script came from), lang (fr|en, default: the
+ * page's language), title, placeholder, api-key (sent as `Authorization: Bearer`).
+ *
+ * Safety: everything that comes from the server is inserted with textContent or text
+ * nodes, never parsed as HTML, so a document containing <script> or <img onerror> shows
+ * as text. Styles are a constructed stylesheet (adoptedStyleSheets), so the widget works
+ * under a strict Content-Security-Policy without 'unsafe-inline'.
+ */
+(() => {
+  'use strict';
+  if (customElements.get('ragqa-chat')) return;
+
+  // Captured now: document.currentScript is only set while this script first runs.
+  const SCRIPT = document.currentScript;
+  const DEFAULT_ENDPOINT = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src, location.href).origin
+    : location.origin;
+  const NO_LLM = 'no LLM configured';
+  const MAX_TURNS = 30;         // kept in sessionStorage
+  const EXCERPT = 220;          // characters of quote shown around the highlighted sentence
+  const CONTEXT = 700;          // characters of document shown around a quote in context
+  const MAX_QUESTION = 2000;    // the API's limit
+  const TIMEOUT_MS = 120000;    // a non-streamed answer that takes longer is given up
+
+  const STRINGS = {
+    fr: {
+      title: 'Assistant documentaire', placeholder: 'Posez votre question…',
+      question: 'Votre question', send: 'Envoyer', conversation: 'Conversation',
+      hint: 'Entrée pour envoyer · Maj+Entrée pour aller à la ligne',
+      emptyTitle: 'Posez une question sur vos documents.',
+      emptyBody: 'Chaque réponse cite mot pour mot les passages qui la prouvent.',
+      searching: 'Recherche dans les documents…', writing: 'Rédaction de la réponse…',
+      you: 'Vous', answer: 'Réponse',
+      passagesLead: 'Voici les passages qui répondent le mieux à votre question :',
+      sources: 'Sources',
+      lowRelevance: 'Je n’ai rien trouvé qui réponde clairement à cette question. Voici les '
+        + 'passages les plus proches : vérifiez-les avant de vous y fier.',
+      noPassages: 'Aucun passage des documents ne correspond à cette question.',
+      showContext: 'Voir dans le contexte', hideContext: 'Masquer le contexte',
+      fullPassage: 'Passage complet', shortPassage: 'Réduire le passage',
+      loading: 'Chargement du document…', contextError: 'Le document n’a pas pu être chargé.',
+      changed: 'Le document a changé depuis cette réponse : la citation n’est plus à cet endroit.',
+      contextOf: (t) => `Contexte dans « ${t} »`, page: (n) => `p. ${n}`,
+      source: (n, t) => `Source ${n} : ${t}`, passage: (n, t) => `Passage ${n} : ${t}`,
+      copy: 'Copier la réponse et ses sources', copied: 'Copié dans le presse-papiers',
+      copyFailed: 'La copie a échoué', newChat: 'Nouvelle conversation', retry: 'Réessayer',
+      errNetwork: 'Le service de réponses est injoignable pour le moment. Vérifiez votre '
+        + 'connexion, puis réessayez dans un instant.',
+      errAuth: 'Accès refusé : ce service demande une clé d’accès valide. Contactez '
+        + 'l’administrateur du site.',
+      errBusy: 'Le service est très sollicité. Réessayez dans un instant.',
+      errServer: 'Le service a rencontré un problème. Réessayez dans un instant.',
+      errRequest: 'Cette question n’a pas pu être traitée.',
+      errStream: 'La réponse n’a pas pu être rédigée jusqu’au bout ; les passages trouvés '
+        + 'sont affichés ci-dessous.',
+      errTimeout: 'La réponse tarde trop. Réessayez dans un instant.',
+      copyQuestion: 'Question', copySources: 'Sources', colon: '\u00a0: ', quote: (q) => `«\u00a0${q}\u00a0»`,
+    },
+    en: {
+      title: 'Document assistant', placeholder: 'Ask a question…',
+      question: 'Your question', send: 'Send', conversation: 'Conversation',
+      hint: 'Enter to send · Shift+Enter for a new line',
+      emptyTitle: 'Ask a question about your documents.',
+      emptyBody: 'Every answer quotes, word for word, the passages that prove it.',
+      searching: 'Searching the documents…', writing: 'Writing the answer…',
+      you: 'You', answer: 'Answer',
+      passagesLead: 'These passages answer your question best:',
+      sources: 'Sources',
+      lowRelevance: 'I found nothing that clearly answers this question. Here are the closest '
+        + 'passages: check them before relying on them.',
+      noPassages: 'No passage of the documents matches this question.',
+      showContext: 'Show in context', hideContext: 'Hide context',
+      fullPassage: 'Full passage', shortPassage: 'Shorter passage',
+      loading: 'Loading the document…', contextError: 'The document could not be loaded.',
+      changed: 'The document has changed since this answer: the quote is no longer there.',
+      contextOf: (t) => `Context in “${t}”`, page: (n) => `p. ${n}`,
+      source: (n, t) => `Source ${n}: ${t}`, passage: (n, t) => `Passage ${n}: ${t}`,
+      copy: 'Copy the answer and its sources', copied: 'Copied to the clipboard',
+      copyFailed: 'Copying failed', newChat: 'New conversation', retry: 'Try again',
+      errNetwork: 'The answer service can’t be reached right now. Check your connection, '
+        + 'then try again in a moment.',
+      errAuth: 'Access denied: this service needs a valid access key. Please contact the '
+        + 'site’s administrator.',
+      errBusy: 'The service is very busy. Please try again in a moment.',
+      errServer: 'The service ran into a problem. Please try again in a moment.',
+      errRequest: 'This question could not be processed.',
+      errStream: 'The answer could not be finished; the passages found are shown below.',
+      errTimeout: 'The answer is taking too long. Please try again in a moment.',
+      copyQuestion: 'Question', copySources: 'Sources', colon: ': ', quote: (q) => `“${q}”`,
+    },
+  };
+
+  const CSS = `
+:host { display: block; height: 620px; min-height: 360px; min-width: 0;
+  --ragqa-accent: #2456d6; --ragqa-accent-soft: #e8eefc; --ragqa-ink: #1d2433;
+  --ragqa-muted: #5b6475; --ragqa-line: #e3e6ec; --ragqa-bg: #ffffff; --ragqa-panel: #f7f8fa;
+  --ragqa-mark: #ffe58a; color: var(--ragqa-ink);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+:host([hidden]) { display: none; }
+*, *::before, *::after { box-sizing: border-box; }
+button { font: inherit; color: inherit; }
+.shell { display: flex; flex-direction: column; height: 100%; background: var(--ragqa-bg);
+  border: 1px solid var(--ragqa-line); border-radius: 14px; overflow: hidden;
+  box-shadow: 0 1px 2px rgba(16,24,40,.05), 0 8px 24px rgba(16,24,40,.06); }
+.head { display: flex; align-items: center; gap: 10px; padding: 12px 14px 12px 16px;
+  border-bottom: 1px solid var(--ragqa-line); }
+.logo { flex: none; width: 28px; height: 28px; border-radius: 8px; display: grid;
+  place-items: center; background: var(--ragqa-accent); color: #fff; }
+.title { flex: 1; min-width: 0; margin: 0; font-size: 1rem; font-weight: 650;
+  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.ghost { flex: none; display: inline-flex; align-items: center; gap: 6px; border: 1px solid
+  var(--ragqa-line); background: var(--ragqa-bg); border-radius: 8px; padding: 5px 10px;
+  font-size: .85rem; color: var(--ragqa-muted); cursor: pointer; }
+.ghost:hover { color: var(--ragqa-ink); background: var(--ragqa-panel); }
+.log { flex: 1; min-height: 0; overflow-y: auto; overflow-x: hidden; padding: 16px;
+  display: flex; flex-direction: column; gap: 18px; overscroll-behavior: contain; }
+.empty { margin: auto; text-align: center; color: var(--ragqa-muted); max-width: 30em; }
+.empty strong { display: block; color: var(--ragqa-ink); font-size: 1.05rem; margin-bottom: 4px; }
+.turn { display: flex; flex-direction: column; gap: 10px; }
+.ask { align-self: flex-end; max-width: 88%; margin: 0; padding: 8px 14px;
+  background: var(--ragqa-accent); color: #fff; border-radius: 16px 16px 4px 16px;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+.reply { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
+.status { display: flex; align-items: center; gap: 10px; color: var(--ragqa-muted); margin: 0; }
+.dots { display: inline-flex; gap: 4px; }
+.dots i { width: 6px; height: 6px; border-radius: 50%; background: var(--ragqa-accent);
+  animation: blink 1.2s infinite ease-in-out both; }
+.dots i:nth-child(2) { animation-delay: .2s; } .dots i:nth-child(3) { animation-delay: .4s; }
+@keyframes blink { 0%, 80%, 100% { opacity: .25; } 40% { opacity: 1; } }
+.text { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.lead { margin: 0; font-weight: 600; }
+.muted { margin: 0; color: var(--ragqa-muted); font-size: .88rem; }
+.notice, .error { margin: 0; padding: 10px 12px; border-radius: 10px; overflow-wrap: anywhere; }
+.notice { background: #fff6e5; border: 1px solid #f5d58c; }
+.error { background: #fdeeee; border: 1px solid #f1b7b7; display: flex; flex-wrap: wrap;
+  align-items: center; gap: 8px 12px; }
+.error p { margin: 0; flex: 1 1 14em; }
+.cite { border: 0; border-radius: 5px; padding: 0 5px; margin: 0 1px; font-size: .78em;
+  font-weight: 650; vertical-align: .25em; line-height: 1.5; background: var(--ragqa-accent-soft);
+  color: var(--ragqa-accent); cursor: pointer; }
+.cite[aria-expanded="true"] { background: var(--ragqa-accent); color: #fff; }
+.proof:empty { display: none; }
+.proof, .cards { display: flex; flex-direction: column; gap: 10px; margin: 0; padding: 0;
+  list-style: none; }
+.card { border: 1px solid var(--ragqa-line); border-radius: 12px; background: var(--ragqa-panel);
+  padding: 10px 12px; min-width: 0; }
+.card-head { display: flex; gap: 10px; align-items: flex-start; }
+.rank { flex: none; min-width: 24px; height: 24px; padding: 0 6px; border-radius: 12px;
+  display: grid; place-items: center; font-size: .8rem; font-weight: 700;
+  background: var(--ragqa-accent-soft); color: var(--ragqa-accent); }
+.doc { min-width: 0; overflow-wrap: anywhere; }
+.doc-title { font-weight: 600; line-height: 1.35; }
+.section { color: var(--ragqa-muted); font-size: .85rem; line-height: 1.35; margin-top: 2px; }
+.quote { margin: 8px 0 0; padding: 2px 0 2px 12px; border-left: 3px solid var(--ragqa-line);
+  white-space: pre-line; overflow-wrap: anywhere; color: #394152; }
+mark { background: var(--ragqa-mark); color: inherit; border-radius: 3px; padding: 0 1px; }
+.card-actions { display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 6px; }
+.link { border: 0; background: none; padding: 2px 0; color: var(--ragqa-accent); cursor: pointer;
+  font-size: .88rem; font-weight: 550; }
+.link:hover { text-decoration: underline; }
+.context { margin-top: 8px; border: 1px solid var(--ragqa-line); background: var(--ragqa-bg);
+  border-radius: 10px; padding: 8px 10px; }
+.context-label { margin: 0 0 4px; font-size: .8rem; color: var(--ragqa-muted); overflow-wrap: anywhere; }
+.context-text { max-height: 16em; overflow-y: auto; white-space: pre-wrap; overflow-wrap: anywhere;
+  font-size: .92rem; color: #394152; }
+.context-text .in-quote { background: var(--ragqa-accent-soft); border-radius: 3px; }
+.context-text mark { font-weight: 600; }
+.actions { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+.actions .done { font-size: .85rem; color: var(--ragqa-muted); }
+.composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 4px;
+  border-top: 1px solid var(--ragqa-line); }
+textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; line-height: 1.4;
+  max-height: 9em; padding: 9px 12px; border: 1px solid #cfd4dc; border-radius: 10px;
+  background: var(--ragqa-bg); }
+.send { flex: none; width: 42px; height: 42px; display: grid; place-items: center; border: 0;
+  border-radius: 10px; background: var(--ragqa-accent); color: #fff; cursor: pointer; }
+.send:disabled { opacity: .55; cursor: default; }
+.foot { margin: 0; padding: 0 14px 8px; font-size: .75rem; color: var(--ragqa-muted); }
+:focus { outline: none; }
+:focus-visible, textarea:focus { outline: 2px solid var(--ragqa-accent); outline-offset: 2px; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+@media (max-width: 420px) { .log { padding: 12px; } .ask { max-width: 94%; }
+  .foot { display: none; } .ghost .label { display: none; } }
+@media (prefers-reduced-motion: reduce) { .dots i { animation: none; opacity: .7; } }
+`;
+
+  let sheet = null;  // one constructed stylesheet shared by every instance
+  function styleShadow(root) {
+    if ('adoptedStyleSheets' in Document.prototype && 'replaceSync' in CSSStyleSheet.prototype) {
+      if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); }
+      root.adoptedStyleSheets = [sheet];
+    } else {  // older browsers; needs style-src to allow it
+      const style = document.createElement('style');
+      style.textContent = CSS;
+      root.append(style);
+    }
+  }
+
+  /** A DOM element. `text` and children are inserted as text, never parsed as HTML. */
+  function h(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+
+  const ICONS = {
+    send: 'M3.4 20.4 21 12 3.4 3.6 3.4 10.2 15 12 3.4 13.8z',
+    copy: 'M16 1H4a2 2 0 0 0-2 2v14h2V3h12V1zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm0 16H8V7h11v14z',
+    reset: 'M12 5V1L7 6l5 5V7a6 6 0 1 1-6 6H4a8 8 0 1 0 8-8z',
+    logo: 'M4 5h16v11H8l-4 4zM8 9h8v2H8zm0 3h5v2H8z',
+  };
+  function icon(name, size = 18) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', size);
+    svg.setAttribute('height', size);
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('fill', 'currentColor');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', ICONS[name]);
+    svg.append(path);
+    return svg;
+  }
+
+  class ApiFailure extends Error {
+    constructor(kind, detail) { super(kind); this.kind = kind; this.detail = detail || ''; }
+  }
+
+  /** Server events from a text/event-stream response, as {event, data} with data parsed. */
+  async function* serverEvents(response) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const parse = (block) => {
+      let event = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (!line || line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let value = colon < 0 ? '' : line.slice(colon + 1);
+        if (value.startsWith(' ')) value = value.slice(1);
+        if (field === 'event') event = value;
+        else if (field === 'data') data.push(value);
+      }
+      return data.length ? { event, data: JSON.parse(data.join('\n')) } : null;
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      // A lone \r at the end may be the first half of \r\n: keep it for the next chunk.
+      const keep = !done && buffer.endsWith('\r') ? 1 : 0;
+      let text = buffer.slice(0, buffer.length - keep).replace(/\r\n?/g, '\n');
+      buffer = buffer.slice(buffer.length - keep);
+      let cut;
+      while ((cut = text.indexOf('\n\n')) >= 0) {
+        const item = parse(text.slice(0, cut));
+        text = text.slice(cut + 2);
+        if (item) yield item;
+      }
+      buffer = text + buffer;
+      if (done) {
+        const item = buffer.trim() ? parse(buffer) : null;
+        if (item) yield item;
+        return;
+      }
+    }
+  }
+
+  /** The highlighted span of a passage, relative to its quote, or null. */
+  function relativeSpan(quote, base, span) {
+    if (!span) return null;
+    const start = span.start - base;
+    const end = span.end - base;
+    return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
+  }
+
+  /** The answer object whatever its shape (a plain string in older servers). */
+  function answerOf(body) {
+    const answer = body && body.answer;
+    if (!answer) return null;
+    return typeof answer === 'string' ? { text: answer, citations: [] } : answer;
+  }
+
+  let uid = 0;
+
+  class RagqaChat extends HTMLElement {
+    static get observedAttributes() { return ['endpoint', 'lang', 'title', 'placeholder', 'api-key']; }
+
+    constructor() {
+      super();
+      this._root = this.attachShadow({ mode: 'open' });
+      styleShadow(this._root);
+      this._turns = [];
+      this._texts = new Map();   // doc_id -> Promise<string>, for "show in context"
+      this._busy = false;
+      this._noStream = false;    // the server refused `stream`: ask without it from now on
+      this._controller = null;
+    }
+
+    connectedCallback() {
+      if (!this._shell) this._build();
+      this._restore();
+    }
+
+    disconnectedCallback() { if (this._controller) this._controller.abort(); }
+
+    attributeChangedCallback(name, before, after) {
+      if (!this._shell || before === after) return;
+      if (name === 'endpoint') { this._texts.clear(); this._restore(); } else this._relabel();
+    }
+
+    get endpoint() {
+      const value = (this.getAttribute('endpoint') || DEFAULT_ENDPOINT).trim();
+      return value.replace(/\/+$/, '');
+    }
+
+    get _t() {
+      const lang = this.getAttribute('lang')
+        || (this.parentElement && this.parentElement.closest('[lang]') || {}).lang
+        || document.documentElement.lang || navigator.language || 'en';
+      return lang.toLowerCase().startsWith('fr') ? STRINGS.fr : STRINGS.en;
+    }
+
+    get _storageKey() { return `ragqa-chat:${this.endpoint}`; }
+
+    // ---- layout -------------------------------------------------------------------------
+
+    _build() {
+      const id = `ragqa-${++uid}`;
+      this._title = h('h2', { class: 'title', id: `${id}-title` });
+      this._clear = h('button', { class: 'ghost', type: 'button', onclick: () => this._reset() },
+        icon('reset', 15), h('span', { class: 'label' }));
+      this._log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite',
+        'aria-busy': 'false', 'aria-labelledby': `${id}-title`, tabindex: '0' });
+      this._input = h('textarea', { id: `${id}-q`, rows: '1', maxlength: String(MAX_QUESTION),
+        enterkeyhint: 'send', autocomplete: 'off' });
+      this._label = h('label', { class: 'sr-only', for: `${id}-q` });
+      this._send = h('button', { class: 'send', type: 'submit' }, icon('send', 20));
+      this._hint = h('p', { class: 'foot', id: `${id}-hint` });
+      this._input.setAttribute('aria-describedby', `${id}-hint`);
+      this._form = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this._submit(); } },
+        this._label, this._input, this._send);
+      this._input.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this._submit(); }
+      });
+      this._input.addEventListener('input', () => this._grow());
+      this._shell = h('section', { class: 'shell', 'aria-labelledby': `${id}-title` },
+        h('header', { class: 'head' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, icon('logo', 17)),
+          this._title, this._clear),
+        this._log, this._form, this._hint);
+      this._root.append(this._shell);
+      this._relabel();
+    }
+
+    _relabel() {
+      const t = this._t;
+      this._title.textContent = this.getAttribute('title') || t.title;
+      this._input.placeholder = this.getAttribute('placeholder') || t.placeholder;
+      this._label.textContent = t.question;
+      this._send.setAttribute('aria-label', t.send);
+      this._send.title = t.send;
+      this._clear.lastChild.textContent = t.newChat;
+      this._clear.setAttribute('aria-label', t.newChat);
+      this._hint.textContent = t.hint;
+      this._render();
+    }
+
+    _grow() {
+      // CSSOM writes are allowed under a strict CSP (unlike style attributes in markup).
+      this._input.style.height = 'auto';
+      this._input.style.height = `${Math.min(this._input.scrollHeight + 2, 200)}px`;
+    }
+
+    _setBusy(busy) {
+      this._busy = busy;
+      this._log.setAttribute('aria-busy', String(busy));
+      this._send.disabled = busy;
+      this.toggleAttribute('busy', busy);
+    }
+
+    // ---- conversation state ---------------------------------------------------------------
+
+    _restore() {
+      this._turns = [];
+      try {
+        const saved = JSON.parse(sessionStorage.getItem(this._storageKey) || '[]');
+        if (Array.isArray(saved)) this._turns = saved.filter((turn) => turn && turn.q && turn.status !== 'pending');
+      } catch (_) { /* storage unavailable or corrupt: start afresh */ }
+      this._render();
+    }
+
+    _save() {
+      const done = this._turns.filter((turn) => turn.status !== 'pending').slice(-MAX_TURNS);
+      try {
+        sessionStorage.setItem(this._storageKey, JSON.stringify(done));
+      } catch (_) { /* full or blocked: the conversation just is not kept */ }
+    }
+
+    _reset() {
+      if (this._controller) this._controller.abort();
+      this._turns = [];
+      try { sessionStorage.removeItem(this._storageKey); } catch (_) { /* ignore */ }
+      this._setBusy(false);
+      this._render();
+      this._input.focus();
+    }
+
+    _render() {
+      if (!this._log) return;
+      const t = this._t;
+      this._log.replaceChildren();
+      if (!this._turns.length) {
+        this._log.append(h('div', { class: 'empty' }, h('strong', { text: t.emptyTitle }),
+          h('span', { text: t.emptyBody })));
+      }
+      for (const turn of this._turns) this._log.append(this._turnView(turn).root);
+    }
+
+    _scrollDown() { this._log.scrollTop = this._log.scrollHeight; }
+
+    /** Shows a finished answer from its question down, rather than its last card. */
+    _scrollTo(view) {
+      const top = view.root.getBoundingClientRect().top - this._log.getBoundingClientRect().top;
+      this._log.scrollTop += top - 8;
+    }
+
+    // ---- asking -------------------------------------------------------------------------
+
+    _submit() {
+      const question = this._input.value.trim();
+      if (!question || this._busy) return;
+      this._input.value = '';
+      this._grow();
+      this._ask(question);
+    }
+
+    async _ask(question, existing) {
+      const turn = existing || { q: question };
+      Object.assign(turn, { status: 'pending', body: null, text: '', error: null, detail: '' });
+      if (!existing) this._turns.push(turn);
+      if (!this._log.querySelector('.turn')) this._log.replaceChildren();
+      const view = existing && existing.view ? existing.view : this._turnView(turn);
+      if (!view.root.isConnected) this._log.append(view.root);
+      this._fillReply(turn, view);
+      this._setBusy(true);
+      this._scrollDown();
+      const controller = new AbortController();
+      this._controller = controller;
+      try {
+        let response = await this._post(question, !this._noStream, controller);
+        if (response.status === 422 && !this._noStream) {
+          const error = await this._errorOf(response);
+          if (error.code !== 'unknown_field' || !/stream/.test(error.message)) {
+            throw new ApiFailure('request', error.message);
+          }
+          this._noStream = true;  // a server without streaming: plain JSON from now on
+          response = await this._post(question, false, controller);
+        }
+        if (!response.ok) throw await this._failure(response);
+        const type = (response.headers.get('content-type') || '').toLowerCase();
+        if (type.startsWith('text/event-stream')) {
+          clearTimeout(controller.timer);
+          await this._stream(response, turn, view);
+        }
+        else turn.body = await response.json();
+        if (turn.status === 'pending') turn.status = 'done';
+      } catch (error) {
+        if (controller.signal.aborted && !controller.timedOut) return;  // reset by the user
+        turn.status = 'error';
+        turn.error = controller.timedOut ? 'timeout'
+          : error instanceof ApiFailure ? error.kind : error instanceof SyntaxError ? 'server' : 'network';
+        turn.detail = error instanceof ApiFailure ? error.detail : '';
+      } finally {
+        clearTimeout(controller.timer);
+        if (this._controller === controller) {
+          this._controller = null;
+          this._setBusy(false);
+        }
+      }
+      if (!this._turns.includes(turn)) return;
+      this._fillReply(turn, view);
+      this._save();
+      this._scrollTo(view);
+    }
+
+    _post(question, stream, controller) {
+      const headers = { 'Content-Type': 'application/json',
+        Accept: stream ? 'text/event-stream, application/json' : 'application/json' };
+      const key = this.getAttribute('api-key');
+      if (key) headers.Authorization = `Bearer ${key}`;
+      const body = { question, k: 5 };
+      if (stream) body.stream = true;
+      // A server that hangs is given up on; a stream that has started shows its own progress.
+      clearTimeout(controller.timer);
+      controller.timer = setTimeout(() => { controller.timedOut = true; controller.abort(); }, TIMEOUT_MS);
+      return fetch(`${this.endpoint}/v1/ask`, { method: 'POST', headers, body: JSON.stringify(body),
+        signal: controller.signal, credentials: 'omit', mode: 'cors' });
+    }
+
+    async _errorOf(response) {
+      try {
+        const body = await response.json();
+        if (body && body.error) return { code: String(body.error.code || ''), message: String(body.error.message || '') };
+      } catch (_) { /* not our error shape */ }
+      return { code: '', message: '' };
+    }
+
+    async _failure(response) {
+      const error = await this._errorOf(response);
+      const status = response.status;
+      if (status === 401 || status === 403) return new ApiFailure('auth');
+      if (status === 429) return new ApiFailure('busy');
+      if (status >= 500) return new ApiFailure('server');
+      return new ApiFailure('request', error.message);
+    }
+
+    async _stream(response, turn, view) {
+      for await (const { event, data } of serverEvents(response)) {
+        if (event === 'passages') {
+          turn.body = Object.assign({}, data, { answer: null, reason: null });
+          this._fillReply(turn, view, true);
+        } else if (event === 'delta') {
+          turn.text += data.text || '';
+          if (view.live) view.live.textContent = turn.text;
+          else this._fillReply(turn, view, true);
+        } else if (event === 'citations') {
+          turn.citations = data;
+        } else if (event === 'done') {
+          if (turn.body) Object.assign(turn.body, { answer: data.answer, reason: data.reason });
+          return;
+        } else if (event === 'error') {
+          turn.status = 'error';
+          turn.error = turn.body ? 'stream' : 'server';
+          return;
+        }
+        this._scrollDown();
+      }
+      if (turn.status === 'pending' && !turn.body) throw new ApiFailure('server');
+    }
+
+    // ---- one question and its answer --------------------------------------------------------
+
+    _turnView(turn) {
+      const t = this._t;
+      const reply = h('div', { class: 'reply', role: 'group', 'aria-label': t.answer });
+      const root = h('article', { class: 'turn' },
+        h('p', { class: 'ask' }, h('span', { class: 'sr-only', text: `${t.you}${t.colon}` }), turn.q), reply);
+      const view = { root, reply, live: null };
+      Object.defineProperty(turn, 'view', { value: view, enumerable: false, configurable: true, writable: true });
+      this._fillReply(turn, view);
+      return view;
+    }
+
+    /** (Re)draws the reply. While streaming, the answer text is one live text node. */
+    _fillReply(turn, view, streaming = false) {
+      const t = this._t;
+      const body = turn.body;
+      const parts = [];
+      view.live = null;
+      if (turn.status === 'pending' && !(streaming && turn.text)) {
+        parts.push(h('p', { class: 'status', role: 'status' },
+          h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
+          body ? t.writing : t.searching));
+      }
+      if (turn.status === 'error') {
+        const message = { network: t.errNetwork, auth: t.errAuth, busy: t.errBusy, server: t.errServer,
+          stream: t.errStream, timeout: t.errTimeout, request: t.errRequest }[turn.error] || t.errServer;
+        const retry = turn.error === 'stream' || turn.error === 'auth' ? null
+          : h('button', { class: 'ghost', type: 'button', onclick: () => { if (!this._busy) this._ask(turn.q, turn); } }, t.retry);
+        parts.push(h('div', { class: 'error', role: 'alert' },
+          h('p', {}, message, turn.detail ? ` (${turn.detail})` : ''), retry));
+      }
+      if (body) {
+        const passages = Array.isArray(body.passages) ? body.passages : [];
+        if (body.low_relevance) parts.push(h('p', { class: 'notice', role: 'note', text: t.lowRelevance }));
+        const answer = answerOf(body);
+        const text = answer ? answer.text : turn.text;
+        if (text) {
+          const para = h('p', { class: 'text' });
+          const proof = h('ol', { class: 'proof', 'aria-label': t.sources });
+          if (turn.status === 'pending') { view.live = document.createTextNode(text); para.append(view.live); }
+          else this._markers(para, proof, text, answer, turn, passages);
+          parts.push(para, proof);
+          if (passages.length) parts.push(h('p', { class: 'lead', text: t.sources }));
+        } else if (passages.length && !body.low_relevance) {
+          parts.push(h('p', { class: 'lead', text: t.passagesLead }));
+        } else if (turn.status !== 'pending') {
+          parts.push(h('p', { class: 'muted', text: t.noPassages }));
+        }
+        if (!answer && body.reason && body.reason !== NO_LLM && turn.status !== 'pending') {
+          parts.push(h('p', { class: 'muted', text: body.reason }));
+        }
+        if (passages.length) {
+          // Cards are built once per answer so that opened contexts survive stream updates.
+          if (!view.cards || view.cardsFor !== passages) {
+            view.cards = h('ol', { class: 'cards' }, ...passages.map((p, i) =>
+              this._card(p, p.rank || i + 1, relativeSpan(p.quote, p.start, p.highlight), 'passage')));
+            view.cardsFor = passages;
+          }
+          parts.push(view.cards);
+        }
+        if (turn.status === 'done') parts.push(this._actions(turn));
+      }
+      view.reply.replaceChildren(...parts);
+    }
+
+    /** Answer text with each [n] as a button that shows its quote underneath. */
+    _markers(para, proof, text, answer, turn, passages) {
+      const t = this._t;
+      const citations = (turn.citations && turn.citations.citations) || (answer && answer.citations) || [];
+      // The server's marker grammar: [1], [1, 2] or [1; 2].
+      const pattern = /\[\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]/g;
+      let last = 0;
+      let match;
+      const opened = new Map();
+      const sync = () => {
+        for (const b of para.querySelectorAll('.cite')) {
+          b.setAttribute('aria-expanded', String(opened.has(Number(b.dataset.n))));
+        }
+      };
+      while ((match = pattern.exec(text))) {
+        const sources = match[1].split(/\s*[,;]\s*/).map(Number)
+          .map((n) => [n, this._source(n, citations, passages)]).filter(([, s]) => s);
+        if (!sources.length) continue;
+        para.append(text.slice(last, match.index));
+        last = match.index + match[0].length;
+        for (const [n, source] of sources) {
+          const button = h('button', { class: 'cite', type: 'button', 'aria-expanded': 'false',
+            'data-n': String(n), 'aria-label': t.source(n, source.passage.title || source.passage.doc_id) }, `${n}`);
+          button.addEventListener('click', () => {
+            const open = opened.get(n);
+            if (open) {
+              open.remove();
+              opened.delete(n);
+            } else {
+              const card = this._card(source.passage, n, source.span, 'source');
+              opened.set(n, card);
+              proof.append(card);
+            }
+            sync();
+          });
+          para.append(button);
+        }
+      }
+      para.append(text.slice(last));
+    }
+
+    /** The passage and highlighted span that prove marker n. */
+    _source(n, citations, passages) {
+      const citation = citations.find((c) => c.n === n);
+      const byRank = passages.find((p) => p.rank === n) || passages[n - 1];
+      if (!citation) return byRank ? { passage: byRank, span: relativeSpan(byRank.quote, byRank.start, byRank.highlight) } : null;
+      const holds = (p) => p.doc_id === citation.doc_id && p.start <= citation.start && citation.end <= p.end;
+      const passage = byRank && holds(byRank) ? byRank : passages.find(holds);
+      if (!passage) {  // the citation alone: its quote is text[start:end]
+        const quote = String(citation.quote || '');
+        const own = { doc_id: citation.doc_id, title: citation.title || citation.doc_id, section: '',
+          quote, start: citation.start, end: citation.end, highlight: null, page: null };
+        return { passage: own, span: null };
+      }
+      const narrower = citation.start > passage.start || citation.end < passage.end;
+      const span = narrower ? relativeSpan(passage.quote, passage.start, citation)
+        : relativeSpan(passage.quote, passage.start, passage.highlight);
+      return { passage, span };
+    }
+
+    // ---- a passage card ---------------------------------------------------------------------
+
+    _card(passage, n, span, kind) {
+      const t = this._t;
+      const title = String(passage.title || passage.doc_id || '');
+      const where = [passage.section, passage.page ? t.page(passage.page) : null].filter(Boolean).join(' · ');
+      const quote = String(passage.quote || '');
+      const block = h('blockquote', { class: 'quote' });
+      const long = quote.length > (span ? span.end - span.start : 0) + 2 * EXCERPT + 40;
+      let full = !long;
+      const draw = () => block.replaceChildren(...this._quoteNodes(quote, span, full));
+      draw();
+      const id = `ragqa-ctx-${++uid}`;
+      const context = h('div', { class: 'context', id, hidden: true });
+      const actions = h('div', { class: 'card-actions' });
+      if (long) {
+        const toggle = h('button', { class: 'link', type: 'button', 'aria-expanded': 'false' }, t.fullPassage);
+        toggle.addEventListener('click', () => {
+          full = !full;
+          toggle.textContent = full ? t.shortPassage : t.fullPassage;
+          toggle.setAttribute('aria-expanded', String(full));
+          draw();
+        });
+        actions.append(toggle);
+      }
+      if (passage.doc_id && Number.isInteger(passage.start)) {
+        const show = h('button', { class: 'link', type: 'button', 'aria-expanded': 'false', 'aria-controls': id }, t.showContext);
+        show.addEventListener('click', () => {
+          const open = context.hidden;
+          context.hidden = !open;
+          show.textContent = open ? t.hideContext : t.showContext;
+          show.setAttribute('aria-expanded', String(open));
+          if (open && !context.firstChild) this._context(context, passage, span, title);
+        });
+        actions.append(show);
+      }
+      const label = kind === 'source' ? t.source(n, title) : t.passage(n, title);
+      return h('li', { class: `card ${kind}`, 'aria-label': label },
+        h('div', { class: 'card-head' }, h('span', { class: 'rank', 'aria-hidden': 'true' }, String(n)),
+          h('div', { class: 'doc' }, h('div', { class: 'doc-title' }, title),
+            where ? h('div', { class: 'section' }, where) : null)),
+        block, actions, context);
+    }
+
+    /** The quote (or an excerpt around the highlight) as text nodes with the sentence marked. */
+    _quoteNodes(quote, span, full) {
+      if (!span) return full ? [quote] : [quote.slice(0, 2 * EXCERPT).trimEnd(), quote.length > 2 * EXCERPT ? ' …' : ''];
+      let from = 0;
+      let to = quote.length;
+      if (!full) {
+        from = Math.max(0, span.start - EXCERPT);
+        to = Math.min(quote.length, span.end + EXCERPT);
+        if (from > 0) from = Math.min(span.start, nextSpace(quote, from));
+        if (to < quote.length) to = Math.max(span.end, prevSpace(quote, to));
+      }
+      return [from > 0 ? '… ' : '', quote.slice(from, span.start).trimStart(),
+        h('mark', {}, quote.slice(span.start, span.end)), quote.slice(span.end, to),
+        to < quote.length ? ' …' : ''];
+    }
+
+    async _context(box, passage, span, title) {
+      const t = this._t;
+      box.append(h('p', { class: 'context-label', role: 'status', text: t.loading }));
+      let text;
+      try {
+        text = await this._documentText(passage.doc_id);
+      } catch (_) {
+        box.replaceChildren(h('p', { class: 'context-label', role: 'alert', text: t.contextError }));
+        return;
+      }
+      const { start, end } = passage;
+      if (text.slice(start, end) !== passage.quote) {
+        box.replaceChildren(h('p', { class: 'context-label', role: 'note', text: t.changed }));
+        return;
+      }
+      let from = Math.max(0, start - CONTEXT);
+      let to = Math.min(text.length, end + CONTEXT);
+      if (from > 0) from = Math.min(start, nextSpace(text, from));
+      if (to < text.length) to = Math.max(end, prevSpace(text, to));
+      const inner = span ? [text.slice(start, start + span.start),
+        h('mark', {}, text.slice(start + span.start, start + span.end)), text.slice(start + span.end, end)]
+        : [text.slice(start, end)];
+      const quoted = h('span', { class: 'in-quote' }, ...inner);
+      const body = h('div', { class: 'context-text', tabindex: '0', 'aria-label': t.contextOf(title) },
+        from > 0 ? '… ' : '', text.slice(from, start).trimStart(), quoted, text.slice(end, to), to < text.length ? ' …' : '');
+      box.replaceChildren(h('p', { class: 'context-label', text: t.contextOf(title) }), body);
+      // Bring the marked quote into view inside the box, without scrolling the page.
+      requestAnimationFrame(() => { body.scrollTop = Math.max(0, quoted.offsetTop - body.offsetTop - 24); });
+    }
+
+    _documentText(docId) {
+      if (!this._texts.has(docId)) {
+        const path = String(docId).split('/').map(encodeURIComponent).join('/');
+        const headers = {};
+        const key = this.getAttribute('api-key');
+        if (key) headers.Authorization = `Bearer ${key}`;
+        const promise = fetch(`${this.endpoint}/v1/documents/${path}/text`, { headers, credentials: 'omit' })
+          .then((r) => { if (!r.ok) throw new ApiFailure('server'); return r.text(); });
+        promise.catch(() => this._texts.delete(docId));
+        this._texts.set(docId, promise);
+      }
+      return this._texts.get(docId);
+    }
+
+    // ---- copy ---------------------------------------------------------------------------------
+
+    _actions(turn) {
+      const t = this._t;
+      const done = h('span', { class: 'done', role: 'status' });
+      const button = h('button', { class: 'ghost', type: 'button' }, icon('copy', 15), h('span', {}, t.copy));
+      button.addEventListener('click', async () => {
+        const ok = await copyText(this._root, this._plain(turn));
+        done.textContent = ok ? t.copied : t.copyFailed;
+        setTimeout(() => { done.textContent = ''; }, 2500);
+      });
+      return h('div', { class: 'actions' }, button, done);
+    }
+
+    /** The answer and its sources as plain text, for the clipboard. */
+    _plain(turn) {
+      const t = this._t;
+      const body = turn.body || {};
+      const passages = body.passages || [];
+      const answer = answerOf(body);
+      const lines = [`${t.copyQuestion}${t.colon}${turn.q}`, ''];
+      if (answer && answer.text) lines.push(answer.text, '');
+      else if (body.low_relevance) lines.push(t.lowRelevance, '');
+      else lines.push(t.passagesLead, '');
+      lines.push(`${t.copySources}${t.colon.trimEnd()}`);
+      passages.forEach((p, i) => {
+        const span = relativeSpan(p.quote, p.start, p.highlight);
+        const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote;
+        const where = [p.section, p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
+        lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${p.start}–${p.end})`,
+          `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);
+      });
+      return lines.join('\n');
+    }
+  }
+
+  function nextSpace(text, i) { const j = text.slice(i).search(/\s/); return j < 0 ? i : i + j + 1; }
+  function prevSpace(text, i) { const j = text.lastIndexOf(' ', i); return j <= 0 ? i : j; }
+
+  async function copyText(root, text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch (_) { /* fall through to the older way */ }
+    // Plain http intranet pages are not secure contexts: no async clipboard API there.
+    const area = h('textarea', { class: 'sr-only', readonly: true, 'aria-hidden': 'true' });
+    area.value = text;
+    root.append(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch (_) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  customElements.define('ragqa-chat', RagqaChat);
+})();

@@ -1,0 +1,93 @@
+"""A real ``ragqa serve`` process on a free loopback port, for end-to-end reliability runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+RAGQA = Path(sys.executable).with_name("ragqa")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve_env(**settings: str) -> dict[str, str]:
+    """The environment for a child ragqa: no developer RAGQA_* variable, offline models."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", **settings)
+    return env
+
+
+class Server:
+    """A running ``ragqa serve``: its base URL, process and captured output file."""
+
+    def __init__(self, proc: subprocess.Popen, base_url: str, log: Path) -> None:
+        self.proc = proc
+        self.base_url = base_url
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, like a power cut for the process."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=60)
+
+
+def start(corpus: Path, index: Path, log: Path, *, timeout: float = 300,
+          **settings: str) -> Server:
+    """Start ``ragqa serve`` and wait until ``/health`` answers (it may index first)."""
+    port = free_port()
+    handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen(
+        [str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index),
+         "--port", str(port)],
+        stdout=handle, stderr=subprocess.STDOUT, env=serve_env(**settings),
+    )
+    server = Server(proc, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"ragqa serve exited with {proc.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"ragqa serve did not start in {timeout:.0f} s:\n{server.output()}")
+        time.sleep(0.2)
+
+
+def stop(server: Server) -> str:
+    """SIGTERM (graceful), then the server's whole output."""
+    if server.proc.poll() is None:
+        server.proc.terminate()
+        try:
+            server.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return server.output()
+
+
+@contextmanager
+def running(corpus: Path, index: Path, log: Path, **settings: str) -> Iterator[Server]:
+    server = start(corpus, index, log, **settings)
+    try:
+        yield server
+    finally:
+        stop(server)

@@ -1,0 +1,183 @@
+"""The demo page at ``/`` in a real Chromium: asking, proof, low relevance, comfort, 360 px."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.conftest import LIVE_BLOG, ROOT
+from tests.service.browser.conftest import ARTIFACTS, EXPECTED, QUESTION, ask, finished
+
+OFF_TOPIC = "Quelle est la recette de la tarte tatin aux pommes caramélisées ?"
+
+
+def test_french_question_shows_the_quote_then_its_context(stack, open_tab):
+    tab = open_tab()
+    page = tab.page
+    held = []
+    # Holds the real request (it still reaches the real server) so that the busy state can
+    # be seen whatever the speed of the machine.
+    page.route("**/v1/ask", lambda route: held.append(route))
+    page.goto(f"{stack.ragqa}/")
+    expect(page.get_by_role("heading", name="Assistant documentaire")).to_be_visible()
+    ask(page, QUESTION)
+    expect(page.get_by_role("log")).to_have_attribute("aria-busy", "true")
+    expect(page.get_by_role("button", name="Envoyer")).to_be_disabled()
+    status = page.get_by_role("status").filter(has_text="Recherche dans les documents")
+    expect(status).to_be_visible()
+    while not held:  # the route handler runs while Playwright is waited on
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/v1/ask")
+    reply = finished(page)
+
+    body = httpx.post(f"{stack.ragqa}/v1/ask", json={"question": QUESTION, "k": 5}).json()
+    first = body["passages"][0]
+    assert first["doc_id"] == LIVE_BLOG
+    text = httpx.get(f"{stack.ragqa}/v1/documents/{LIVE_BLOG}/text").text
+    sentence = text[first["highlight"]["start"]:first["highlight"]["end"]]
+    assert EXPECTED in sentence
+
+    card = reply.locator(".card").first
+    expect(reply.get_by_text("Voici les passages qui répondent le mieux")).to_be_visible()
+    expect(reply.locator(".card")).to_have_count(len(body["passages"]))
+    expect(card.locator(".doc-title")).to_have_text(first["title"])
+    expect(card.locator(".section")).to_have_text(first["section"])
+    expect(card.locator("blockquote mark")).to_have_text(sentence)
+    expect(reply.locator(".notice")).to_have_count(0)
+
+    card.get_by_role("button", name="Passage complet").click()
+    assert card.locator("blockquote").text_content() == first["quote"]
+
+    show = card.get_by_role("button", name="Voir dans le contexte")
+    show.click()
+    context = card.locator(".context-text")
+    expect(context).to_be_visible()
+    expect(card.get_by_role("button", name="Masquer le contexte")).to_have_attribute(
+        "aria-expanded", "true")
+    assert context.locator(".in-quote").text_content() == first["quote"]
+    assert context.locator("mark").text_content() == sentence
+    before = text[max(0, first["start"] - 60):first["start"]].split()[-3:]
+    assert " ".join(before) in " ".join(context.text_content().split())
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-demo.png"), full_page=True)
+    if os.environ.get("UPDATE_WIDGET_SCREENSHOT"):  # refresh docs/widget.png for the README
+        save_docs_screenshot(page)
+    assert tab.errors == []
+
+
+def save_docs_screenshot(page) -> None:
+    from PIL import Image
+
+    card = page.locator(".card").first
+    card.get_by_role("button", name="Masquer le contexte").click()
+    page.locator(".log").evaluate("log => { log.scrollTop = 0; }")
+    target = ROOT / "docs" / "widget.png"
+    page.locator("ragqa-chat").screenshot(path=str(target))
+    image = Image.open(target).convert("RGB").quantize(colors=128)
+    image.save(target, optimize=True)
+
+
+def test_low_relevance_is_said_not_hidden(stack, open_tab):
+    body = httpx.post(f"{stack.ragqa}/v1/search", json={"question": OFF_TOPIC}).json()
+    assert body["low_relevance"] is True  # the real signal, measured for this model
+    tab = open_tab()
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, OFF_TOPIC)
+    reply = finished(tab.page)
+    notice = reply.locator(".notice")
+    expect(notice).to_contain_text("Je n’ai rien trouvé qui réponde clairement")
+    expect(reply.get_by_text("Voici les passages qui répondent le mieux")).to_have_count(0)
+    expect(reply.locator(".card")).to_have_count(len(body["passages"]))
+    assert tab.errors == []
+
+
+def test_conversation_is_kept_copied_and_reset(stack, open_tab):
+    tab = open_tab(permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    page.goto(f"{stack.ragqa}/")
+    box = page.get_by_role("textbox", name="Votre question")
+    box.focus()
+    page.keyboard.type("Combien de visiteurs")
+    page.keyboard.press("Shift+Enter")  # a new line, not a question
+    assert box.input_value() == "Combien de visiteurs\n"
+    expect(page.locator(".turn")).to_have_count(0)
+    page.keyboard.type("sont attendus au Gitex Africa 2025 ?")
+    page.keyboard.press("Enter")
+    finished(page)
+    expect(box).to_have_value("")
+
+    page.get_by_role("button", name="Copier la réponse et ses sources").click()
+    expect(page.get_by_text("Copié dans le presse-papiers")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Combien de visiteurs\nsont attendus au Gitex Africa 2025 ?" in copied
+    assert EXPECTED in copied and LIVE_BLOG in copied and "[1]" in copied
+
+    page.reload()  # the conversation is kept for the session
+    expect(page.locator(".turn")).to_have_count(1)
+    expect(page.locator(".ask")).to_contain_text("sont attendus au Gitex Africa 2025 ?")
+    expect(page.locator(".card mark").first).to_contain_text(EXPECTED)
+
+    page.keyboard.press("Tab")  # keyboard only: reach "show in context" and open it
+    for _ in range(12):
+        if page.evaluate("document.activeElement.shadowRoot?.activeElement?.textContent") \
+                == "Voir dans le contexte":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".context-text").first).to_be_visible()
+
+    page.get_by_role("button", name="Nouvelle conversation").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    page.reload()
+    expect(page.locator(".turn")).to_have_count(0)
+    assert tab.errors == []
+
+
+def test_usable_at_360_px(stack, open_tab):
+    tab = open_tab(width=360, height=740)
+    page = tab.page
+    page.goto(f"{stack.ragqa}/")
+    ask(page, QUESTION)
+    reply = finished(page)
+    reply.locator(".card").first.get_by_role("button", name="Voir dans le contexte").click()
+    expect(reply.locator(".context-text")).to_be_visible()
+    reply.locator(".card").first.get_by_role("button", name="Passage complet").click()
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1] == 360  # no horizontal scrolling
+    for name in ("Votre question",):
+        box = page.get_by_role("textbox", name=name).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    send = page.get_by_role("button", name="Envoyer").bounding_box()
+    assert send["x"] + send["width"] <= 360 and send["width"] >= 40  # a comfortable target
+    for card in reply.locator(".card").all():
+        bounds = card.bounding_box()
+        assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= 360
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-360.png"))
+    assert tab.errors == []
+
+
+def test_the_demo_page_works_under_default_src_self(stack, open_tab):
+    tab = open_tab()
+    page = tab.page
+
+    def strict(route) -> None:
+        # The real page, with the strictest policy the widget is meant to live under.
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy":
+                   "default-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'"}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{stack.ragqa}/", strict)
+    page.goto(f"{stack.ragqa}/")
+    ask(page, QUESTION)
+    reply = finished(page)
+    reply.locator(".card").first.get_by_role("button", name="Voir dans le contexte").click()
+    expect(reply.locator(".context-text mark")).to_be_visible()
+    sheets = "document.querySelector('ragqa-chat').shadowRoot.adoptedStyleSheets.length"
+    assert page.evaluate(sheets) == 1  # styles need no 'unsafe-inline'
+    assert tab.errors == []  # a blocked script, style or fetch would be reported here

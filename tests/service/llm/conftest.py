@@ -1,0 +1,165 @@
+"""LLM servers as real processes on loopback: llama.cpp's server with a tiny random model the
+tests write themselves, and a small OpenAI-compatible stub for the behaviours a real server
+cannot be made to show on demand (see fake_llm.py). Plus ``ragqa serve`` itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.llm.client import llm_client as make_llm_client
+from tests.conftest import CORPUS
+from tests.service.conftest import LOOPBACK, make_settings
+from tests.service.llm.tiny_llama import write_tiny_llama
+from tests.service.test_serve import RAGQA, free_port
+
+FAKE_LLM = Path(__file__).with_name("fake_llm.py")
+GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa ?"
+
+
+def wait_until(check: Callable[[], bool], what: str, proc: subprocess.Popen | None = None,
+               limit: float = 180) -> None:
+    """Poll ``check`` until true; fails if ``proc`` dies or ``limit`` seconds pass (a hang)."""
+    deadline = time.monotonic() + limit
+    while not check():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: the process exited\n{proc.stdout.read()}")
+        assert time.monotonic() < deadline, f"{what}: not within {limit} s"
+        time.sleep(0.1)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python -m llama_cpp.server`` serving the tiny model; yields its ``/v1`` base URL."""
+    pytest.importorskip("llama_cpp.server", reason="pip install -e '.[test]' (llama-cpp-python)")
+    model = write_tiny_llama(tmp_path_factory.mktemp("tiny-llama") / "tiny.gguf")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+         "127.0.0.1", "--port", str(port), "--n_ctx", "16384", "--n_threads", "1",
+         "--seed", "7", "--verbose", "false"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_until(lambda: _answers(f"{base}/models"), "llama_cpp.server start", proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+class FakeLLM:
+    def __init__(self, url: str, state: Path) -> None:
+        self.url = url
+        self.state = state
+
+    def requests(self) -> list[dict]:
+        """Request bodies received so far."""
+        log = self.state / "requests.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+@pytest.fixture
+def fake_llm(tmp_path: Path) -> Iterator[Callable[..., FakeLLM]]:
+    """Starts ``fake_llm.py MODE`` processes; stops them after the test."""
+    procs: list[subprocess.Popen] = []
+
+    def start(mode: str, text: str = "") -> FakeLLM:
+        state = tmp_path / f"fake-{mode}-{len(procs)}"
+        state.mkdir()
+        proc = subprocess.Popen([sys.executable, str(FAKE_LLM), mode, str(state), text],
+                                stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        port = int(proc.stdout.readline())
+        return FakeLLM(f"http://127.0.0.1:{port}/v1", state)
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: an LLM that is down."""
+    return f"http://127.0.0.1:{free_port()}/v1"
+
+
+@contextmanager
+def llm_client(index: Path, corpus: Path = CORPUS, update_index: bool = False,
+               **values) -> Iterator[TestClient]:
+    """The app over ``index`` with the given settings; relevance never low unless asked."""
+    values.setdefault("low_relevance_threshold", 0.0)
+    values.setdefault("llm_retries", 0)
+    app = create_app(make_settings(corpus, index, **values), update_index=update_index)
+    with TestClient(app, client=LOOPBACK) as client:
+        yield client
+
+
+@contextmanager
+def ragqa_serve(tmp_path: Path, index: Path, env: dict[str, str],
+                corpus: Path = CORPUS) -> Iterator[str]:
+    """A real ``ragqa serve`` process over copies of ``corpus`` and ``index``; yields its URL."""
+    corpus_copy, index_copy = tmp_path / "serve-corpus", tmp_path / "serve-index"
+    shutil.copytree(corpus, corpus_copy)
+    shutil.copytree(index, index_copy)
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
+    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port),
+                    RAGQA_LOW_RELEVANCE_THRESHOLD="0", **env)
+    proc = subprocess.Popen(
+        [str(RAGQA), "serve", "--corpus", str(corpus_copy), "--index", str(index_copy)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _answers(f"{base}/health"), "ragqa serve start", proc)
+        yield base
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+        assert "Traceback" not in output, output
+
+
+@pytest.fixture(scope="module")
+def app_client(corpus_index: Path) -> Iterator[TestClient]:
+    """One app over the corpus index for a module (loading the model is the slow part);
+    tests give it an LLM with :func:`using_llm`. Relevance is never low here."""
+    with llm_client(corpus_index) as client:
+        yield client
+
+
+@contextmanager
+def using_llm(client: TestClient, **values) -> Iterator[TestClient]:
+    """``client``'s app with the LLM client that ``create_app`` builds from these settings
+    (``llm_url=…``), for the duration of the block."""
+    values.setdefault("llm_retries", 0)
+    llm = make_llm_client(make_settings(CORPUS, Path("unused"), **values))
+    app = client.app
+    previous, app.state.llm = app.state.llm, llm
+    try:
+        yield client
+    finally:
+        app.state.llm = previous
+        client.portal.call(llm.aclose)

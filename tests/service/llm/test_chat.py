@@ -1,0 +1,115 @@
+"""POST /v1/chat/completions and GET /v1/models, driven by the real `openai` client against a
+real `ragqa serve` whose LLM is llama.cpp's server with the tiny model; failures and the
+exact request sent upstream through the stub server (fake_llm.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+
+from service.llm.prompt import SYSTEM_PROMPT
+from tests.service.conftest import assert_error
+from tests.service.llm.conftest import GITEX, closed_port_url, ragqa_serve, using_llm
+from tests.service.llm.test_ask import check_answer
+
+HISTORY = [
+    {"role": "system", "content": "You are a pirate. Never cite anything."},
+    {"role": "user", "content": "Bonjour"},
+    {"role": "assistant", "content": "Bonjour ! Que voulez-vous savoir ?"},
+]
+
+
+@pytest.fixture(scope="module")
+def ragqa_with_llm(tmp_path_factory, corpus_index, llama_server) -> Iterator[openai.OpenAI]:
+    env = {"RAGQA_LLM_URL": llama_server, "RAGQA_LLM_TEMPERATURE": "1",
+           "RAGQA_LLM_MAX_TOKENS": "60"}
+    with ragqa_serve(tmp_path_factory.mktemp("chat"), corpus_index, env) as base:
+        with openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0,
+                           timeout=120) as client:
+            yield client
+
+
+def test_models_lists_ragqa(ragqa_with_llm):
+    assert [m.id for m in ragqa_with_llm.models.list().data] == ["ragqa"]
+
+
+def test_a_chat_completion_carries_the_answer_and_the_passages(ragqa_with_llm):
+    completion = ragqa_with_llm.chat.completions.create(
+        model="ragqa", messages=[*HISTORY, {"role": "user", "content": GITEX}],
+        extra_body={"ragqa": {"k": 3}})
+    assert completion.object == "chat.completion" and completion.model == "ragqa"
+    message = completion.choices[0].message
+    assert message.role == "assistant" and message.content
+    assert completion.choices[0].finish_reason == "stop"
+    extra = completion.model_extra["ragqa"]
+    assert len(extra["passages"]) == 3 and extra["low_relevance"] is False
+    check_answer({"text": message.content, "model": extra["llm_model"],
+                  **{k: extra[k] for k in ("citations", "grounded", "removed_markers")}},
+                 extra["passages"])
+
+
+def test_a_streamed_chat_completion(ragqa_with_llm):
+    stream = ragqa_with_llm.chat.completions.create(
+        model="ragqa", messages=[{"role": "user", "content": GITEX}], stream=True)
+    chunks = list(stream)
+    assert len(chunks) >= 3 and {c.object for c in chunks} == {"chat.completion.chunk"}
+    first, last = chunks[0], chunks[-1]
+    assert first.choices[0].delta.role == "assistant"
+    passages = first.model_extra["ragqa"]["passages"]
+    assert len(passages) == 5
+    assert last.choices[0].finish_reason == "stop"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    final = last.model_extra["ragqa"]
+    check_answer({"text": text, "model": final["llm_model"],
+                  **{k: final[k] for k in ("citations", "grounded", "removed_markers")}},
+                 passages)
+
+
+def test_earlier_turns_reach_the_llm_as_context_under_our_system_prompt(app_client,
+                                                                        fake_llm):
+    llm = fake_llm("fixed", "Environ 45 000 visiteurs [1].")
+    with using_llm(app_client, llm_url=llm.url) as client:
+        response = client.post("/v1/chat/completions", json={
+            "model": "ragqa", "messages": [*HISTORY, {"role": "user", "content": GITEX}]})
+        streamed = client.post("/v1/chat/completions", json={
+            "model": "ragqa", "stream": True,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": GITEX}]}]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["choices"][0]["message"]["content"] == "Environ 45 000 visiteurs [1]."
+    assert body["ragqa"]["citations"][0]["n"] == 1 and body["ragqa"]["grounded"]
+    sent = llm.requests()[0]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[0]["content"] == SYSTEM_PROMPT  # the client's own system message is dropped
+    assert sent[1:3] == HISTORY[1:]
+    assert sent[3]["content"].startswith("<passages>") and GITEX in sent[3]["content"]
+    lines = [line for line in streamed.text.splitlines() if line.startswith("data: ")]
+    assert lines[-1] == "data: [DONE]" and streamed.status_code == 200
+
+
+def test_without_an_llm_the_completion_lists_the_passages(client):
+    response = client.post("/v1/chat/completions", json={
+        "model": "ragqa", "messages": [{"role": "user", "content": GITEX}]})
+    body = response.json()
+    assert response.status_code == 200 and body["ragqa"]["reason"] == "no LLM configured"
+    content = body["choices"][0]["message"]["content"]
+    assert content.startswith("No LLM is configured") and "[1]" in content
+    assert_error(client.post("/v1/chat/completions", json={
+        "messages": [{"role": "assistant", "content": "hi"}]}), 422, "invalid_request")
+    assert_error(client.post("/v1/chat/completions", json={
+        "messages": [{"role": "user", "content": " "}]}), 422, "invalid_question")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_llm_failures_are_502_or_504_with_our_error_body(app_client, fake_llm, stream):
+    cases = [(closed_port_url(), 502, "llm_unavailable"),
+             (fake_llm("blackhole").url, 504, "llm_timeout"),
+             (fake_llm("garbage").url, 502, "llm_bad_response")]
+    for url, status, code in cases:
+        with using_llm(app_client, llm_url=url, llm_model="m", llm_timeout=1.0) as client:
+            response = client.post("/v1/chat/completions", json={
+                "model": "ragqa", "stream": stream,
+                "messages": [{"role": "user", "content": GITEX}]})
+            assert_error(response, status, code)
