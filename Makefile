@@ -3,18 +3,38 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 
-.PHONY: setup serve index test clean
+.PHONY: setup setup-test browser serve index test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned, so no other package can pull a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e .
 	touch $(STAMP)
 
+# The test extra adds llama-cpp-python, compiled from source (a C++ compiler, ~6 min once).
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
 setup: $(STAMP)
+
+setup-test: $(TEST_STAMP)
+
+# The widget's browser tests drive Debian's chromium (tests/service/browser).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing chromium for the browser tests" >&2; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "make: the browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; }
 
 index: setup
 	$(VENV)/bin/ragqa index
@@ -23,7 +43,7 @@ index: setup
 serve: setup
 	$(VENV)/bin/ragqa serve
 
-test: setup
+test: setup-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

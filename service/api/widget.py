@@ -39,13 +39,13 @@ def serve(request: Request, name: str) -> Response:
     return Response(content, media_type=MEDIA_TYPES[name], headers=headers)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def demo_page(request: Request) -> Response:
     """A page that embeds the widget with one script tag: ``make serve`` shows it."""
     return serve(request, "index.html")
 
 
-@router.get("/widget.js")
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
 def widget_script(request: Request) -> Response:
     """The self-contained ``<ragqa-chat>`` element (no framework, no build step)."""
     return serve(request, "widget.js")

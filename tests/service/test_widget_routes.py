@@ -26,3 +26,12 @@ def test_the_widget_script_is_served_and_revalidated(client):
     etag = response.headers["etag"]
     again = client.get("/widget.js", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
+
+
+def test_head_requests_get_the_headers_without_the_body(client):
+    for path in ("/", "/widget.js"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == 200, path
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.headers["etag"] == get.headers["etag"]
+        assert head.content == b""
