@@ -50,6 +50,9 @@ def markdown(out: dict) -> str:
                   "| min cos vs torch | dense R@5 | hybrid R@5 | hybrid R@10 |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for name, b in out["backends"].items():
+            if "skipped" in b:
+                lines.append(_row([name, f"skipped: {b['skipped']}"] + [""] * 7))
+                continue
             lines.append(_row([name, b["query_single_per_s"], b["query_batch16_per_s"],
                                b["passage_per_s"], b["build_passages_per_s"],
                                b.get("min_cosine_vs_torch", ""), b.get("dense.recall@5", ""),

@@ -13,6 +13,7 @@ from pathlib import Path
 from eval.bench import encode, indexing, serving
 from eval.questions import Question, QuestionSetError, load_questions
 from index.backends import BACKENDS
+from index.errors import ModelUnavailableError
 from index.embedding import Embedder
 from index.store import load_index
 
@@ -150,9 +151,14 @@ def _backends(settings, model, work: Path, queries, passages, questions, plan) -
     for backend in BACKENDS:
         _say(f"backend {backend}: raw rates, full build, retrieval quality")
         variant = dataclasses.replace(model, variant="int8" if backend.endswith("int8") else "")
-        emb = Embedder(variant, batch_size=settings.embed_batch_size, backend=backend,
-                       export_dir=engine.export_dir(settings, model) if backend != "torch" else None,
-                       query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix)
+        try:
+            emb = Embedder(variant, batch_size=settings.embed_batch_size, backend=backend,
+                           export_dir=engine.export_dir(settings, model) if backend != "torch" else None,
+                           query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix)
+        except ModelUnavailableError as exc:  # e.g. onnxruntime not installed: skip, say why
+            _say(f"backend {backend} skipped: {exc}")
+            results[backend] = {"skipped": str(exc)}
+            continue
         folder = work / f"index-{backend}"
         shutil.rmtree(folder, ignore_errors=True)
         row = encode.raw_rates(emb, queries, passages, seconds=plan.raw_seconds)
