@@ -101,6 +101,9 @@ class BuildReport:
     generation: int = 0
     up_to_date: bool = False
     rebuilt: bool = False
+    # Corpus files left out of the index, by id, with the reason (unreadable, too large,
+    # binary, empty, a broken PDF...). One bad file must not stop a corpus from being served.
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def embed_input(title: str, section: str, quote: str, contextual: bool) -> str:
@@ -117,32 +120,69 @@ def vector_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def read_corpus(
-    corpus_dir: Path, max_bytes: int | None = None
-) -> tuple[dict[str, Path], dict[str, str]]:
-    """``(paths, hashes)`` by document id for every supported file of the corpus."""
-    paths: dict[str, Path] = {}
-    hashes: dict[str, str] = {}
+@dataclass
+class CorpusScan:
+    """The corpus as found on disk: readable files with their hashes, and refused ones."""
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    # Files that could not even be read (permissions, over the size limit): no hash.
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def read_corpus(corpus_dir: Path, max_bytes: int | None = None) -> CorpusScan:
+    """Every supported file of the corpus by document id, hashed unless it cannot be read."""
+    scan = CorpusScan()
     for path in scan_corpus(corpus_dir, frozenset(SUPPORTED_SUFFIXES)):
         doc_id = doc_id_for(path, corpus_dir)
         try:
             size = path.stat().st_size
             if max_bytes is not None and size > max_bytes:
-                raise DocumentError(
-                    f"{doc_id}: {size / 2**20:.1f} MB is over the {max_bytes / 2**20:g} MB "
-                    "limit for one document (RAGQA_MAX_DOCUMENT_MB); split it or raise the limit"
+                scan.unreadable[doc_id] = (
+                    f"{size / 2**20:.1f} MB is over the {max_bytes / 2**20:g} MB limit for one "
+                    "document (RAGQA_MAX_DOCUMENT_MB); split it or raise the limit"
                 )
+                continue
             data = path.read_bytes()
         except OSError as exc:
-            raise DocumentError(f"{doc_id}: cannot be read ({exc.strerror or exc})") from None
-        paths[doc_id] = path
-        hashes[doc_id] = sha256_bytes(data)
-    if not paths:
+            scan.unreadable[doc_id] = f"cannot be read ({exc.strerror or exc})"
+            continue
+        scan.paths[doc_id] = path
+        scan.hashes[doc_id] = sha256_bytes(data)
+    if not scan.paths and not scan.unreadable:
         raise EmptyCorpusError(
             f"no documents to index in {corpus_dir} "
             f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
         )
-    return paths, hashes
+    return scan
+
+
+def _unchanged_since(manifest: dict, scan: CorpusScan) -> bool:
+    """Whether the corpus is exactly what ``manifest`` indexed or refused, file for file."""
+    files: dict[str, str] = manifest.get("files", {})
+    refused: dict[str, dict] = manifest.get("refused", {})
+    if set(files) | set(refused) != set(scan.hashes) | set(scan.unreadable):
+        return False
+    if any(refused.get(d, {}).get("sha256", "") is not None for d in scan.unreadable):
+        return False
+    return all(
+        files.get(d) == h or (d in refused and refused[d].get("sha256") == h)
+        for d, h in scan.hashes.items()
+    )
+
+
+def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
+    """The documents that load, and the reason each other file was refused."""
+    documents: list[Document] = []
+    refused = dict(scan.unreadable)
+    for doc_id in sorted(scan.paths):
+        try:
+            documents.append(load_document(scan.paths[doc_id], doc_id))
+        except DocumentError as exc:
+            # Messages name the document first ("a.pdf: the PDF is encrypted..."); the
+            # report keys by id already.
+            refused[doc_id] = str(exc).removeprefix(f"{doc_id}: ")
+    return documents, dict(sorted(refused.items()))
 
 
 def update_index(
@@ -153,20 +193,24 @@ def update_index(
     config: IndexConfig,
     *,
     rebuild: bool = False,
+    strict: bool = False,
     progress: bool = False,
     before_publish: Callable[[Path], None] | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; atomic, serialised with writers.
 
-    ``load_embedder`` is called only when something must be embedded, so a run that finds
-    nothing to do never loads the model. ``before_publish`` (for tests) runs on the
-    complete staging folder just before it is made current.
+    A file that cannot be indexed (unreadable, too large, not text, a broken PDF) is left
+    out and named in :attr:`BuildReport.refused` and in the manifest; with ``strict`` it
+    fails the run instead (:class:`DocumentError`, nothing published). ``load_embedder`` is
+    called only when something must be embedded, so a run that finds nothing to do never
+    loads the model. ``before_publish`` (for tests) runs on the complete staging folder
+    just before it is made current.
     """
     started = time.perf_counter()
     weights = model.weights_sha256()
     with write_lock(index_dir):
         clean_stale(index_dir)
-        paths, hashes = read_corpus(corpus_dir, config.max_document_bytes)
+        scan = read_corpus(corpus_dir, config.max_document_bytes)
         found = current_generation(index_dir)
         manifest = read_manifest(found[1]) if found and not rebuild else None
         report = BuildReport(model=model.name, fallback=model.fallback, rebuilt=rebuild)
@@ -175,12 +219,9 @@ def update_index(
             and manifest.get("model", {}).get("weights_sha256") == weights
             and manifest.get("config") == config.to_manifest()
         )
-        old_files = manifest.get("files", {}) if manifest else {}
-        report.added = sorted(set(hashes) - set(old_files))
-        report.removed = sorted(set(old_files) - set(hashes))
-        report.changed = sorted(d for d in hashes if d in old_files and old_files[d] != hashes[d])
-        report.unchanged = len(hashes) - len(report.added) - len(report.changed)
-        if same_setup and found and not (report.added or report.removed or report.changed):
+        if same_setup and found and _unchanged_since(manifest, scan):
+            report.refused = {d: r["reason"] for d, r in manifest.get("refused", {}).items()}
+            _check_strict(strict, report.refused)
             report.up_to_date = True
             report.generation = found[0]
             report.documents = manifest["counts"]["documents"]
@@ -188,7 +229,25 @@ def update_index(
             report.seconds = time.perf_counter() - started
             return report
 
-        documents = [load_document(paths[d], d) for d in sorted(paths)]
+        documents, report.refused = _load_documents(scan)
+        _check_strict(strict, report.refused)
+        if not documents:
+            raise EmptyCorpusError(
+                f"no document of {corpus_dir} could be indexed: "
+                + "; ".join(f"{d}: {r}" for d, r in list(report.refused.items())[:3])
+                + (f" (and {len(report.refused) - 3} more)" if len(report.refused) > 3 else "")
+            )
+        indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
+        old_files = manifest.get("files", {}) if manifest else {}
+        report.added = sorted(set(indexed) - set(old_files))
+        report.removed = sorted(set(old_files) - set(indexed))
+        report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
+        report.unchanged = len(indexed) - len(report.added) - len(report.changed)
+        refused = {
+            d: {"reason": reason, "sha256": scan.hashes.get(d)}
+            for d, reason in report.refused.items()
+        }
+
         previous = _reusable_vectors(index_dir, weights) if found and not rebuild else {}
         passages, sections, inputs = _passages(documents, config)
         keys = [vector_key(text) for text in inputs]
@@ -214,7 +273,7 @@ def update_index(
         try:
             _write_generation(
                 staging, documents, sections, passages, keys, matrix, config, model, weights,
-                hashes, generation,
+                indexed, refused, generation,
             )
             if before_publish is not None:
                 before_publish(staging)
@@ -232,6 +291,13 @@ def update_index(
         report.passages = len(passages)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _check_strict(strict: bool, refused: dict[str, str]) -> None:
+    if strict and refused:
+        doc_id, reason = next(iter(refused.items()))
+        more = f" (and {len(refused) - 1} more refused files)" if len(refused) > 1 else ""
+        raise DocumentError(f"{doc_id}: {reason}{more}")
 
 
 def _passages(
@@ -281,6 +347,7 @@ def _write_generation(
     model: ResolvedModel,
     weights: str,
     hashes: dict[str, str],
+    refused: dict[str, dict],
     generation: int,
 ) -> None:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -335,6 +402,7 @@ def _write_generation(
         "analysis": asdict(config.analysis),
         "dense": describe(dense),
         "files": dict(sorted(hashes.items())),
+        "refused": refused,
         "corpus_sha256": hashlib.sha256(
             "".join(f"{k}\0{v}\n" for k, v in sorted(hashes.items())).encode()
         ).hexdigest(),

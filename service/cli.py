@@ -108,13 +108,28 @@ index_option = click.option(
 )
 
 
+# Beyond this many refused files the rest are counted, not listed (the manifest and
+# GET /v1/documents list them all).
+_REFUSED_SHOWN = 20
+
+
+def echo_refused(report: BuildReport) -> None:
+    """One stderr line per corpus file left out of the index, with the reason."""
+    for doc_id, reason in list(report.refused.items())[:_REFUSED_SHOWN]:
+        click.echo(f"  refused: {doc_id}: {reason}", err=True)
+    if len(report.refused) > _REFUSED_SHOWN:
+        click.echo(f"  ... and {len(report.refused) - _REFUSED_SHOWN} more refused files "
+                   "(GET /v1/documents lists them all)", err=True)
+
+
 def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> str:
     model = f"{report.model}{' (fallback)' if report.fallback else ''}"
+    refused = f"; {len(report.refused)} files refused" if report.refused else ""
     if report.up_to_date:
         return (
             f"index {index_dir} is up to date with {corpus_dir}: {report.documents} documents, "
             f"{report.passages} passages, generation {report.generation}, model {model} "
-            f"({report.seconds:.2f} s)"
+            f"({report.seconds:.2f} s){refused}"
         )
     return (
         f"indexed {corpus_dir} into {index_dir} (generation {report.generation}"
@@ -122,7 +137,7 @@ def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> st
         f"{len(report.changed)} changed, {len(report.removed)} removed, "
         f"{report.unchanged} unchanged; {report.documents} documents, {report.passages} passages "
         f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s "
-        f"with model {model}"
+        f"with model {model}{refused}"
     )
 
 
@@ -130,17 +145,27 @@ def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> st
 @corpus_option
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
-def index_command(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> None:
-    """Build or incrementally update the index from the corpus folder."""
+@click.option("--strict", is_flag=True, help="Fail (exit 3, index unchanged) if any corpus "
+              "file cannot be indexed, instead of indexing the others and listing it.")
+def index_command(
+    corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, strict: bool,
+) -> None:
+    """Build or incrementally update the index from the corpus folder.
+
+    Files that cannot be indexed (unreadable, too large, binary, a broken PDF) are left
+    out and listed on stderr with the reason; the rest is indexed.
+    """
     from service import engine
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     model = engine.resolve(settings)
-    report = engine.build(settings, model, rebuild=rebuild, progress=sys.stderr.isatty())
+    report = engine.build(settings, model, rebuild=rebuild, strict=strict,
+                          progress=sys.stderr.isatty())
     for label, ids in (("added", report.added), ("changed", report.changed),
                        ("removed", report.removed)):
         for doc_id in ids:
             click.echo(f"  {label}: {doc_id}")
+    echo_refused(report)
     click.echo(describe_build(report, settings.corpus_dir, settings.index_dir))
 
 
@@ -168,6 +193,7 @@ def ask_command(
     embedder = engine.make_embedder(settings, model)
     report = engine.build(settings, model, embedder=embedder)
     if not report.up_to_date:
+        echo_refused(report)
         click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
     eng = engine.open_engine(settings, model, embedder=embedder)
     started = time.perf_counter()
@@ -215,6 +241,7 @@ def serve_command(
     model = engine.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     report = engine.build(settings, model, progress=sys.stderr.isatty())
+    echo_refused(report)
     click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
     live = load_live_index(settings, update=False, model=model)  # a broken index fails here
     app = create_app(settings, update_index=False, model=model, live=live)

@@ -89,6 +89,7 @@ def build(
     corpus_dir: Path | None = None,
     index_dir: Path | None = None,
     rebuild: bool = False,
+    strict: bool = False,
     progress: bool = False,
     embedder: Embedder | None = None,
 ) -> BuildReport:
@@ -100,6 +101,7 @@ def build(
         (lambda m: embedder) if embedder is not None else (lambda m: make_embedder(settings, m)),
         settings.index_config(),
         rebuild=rebuild,
+        strict=strict,
         progress=progress,
     )
 

@@ -98,7 +98,8 @@ class LiveIndex:
             if not is_file(target):
                 raise ApiError(409, "conflict", f"{doc_id!r} is indexed but not in the corpus "
                                "folder; reindex the corpus")
-            if len(self._engine.retriever.index.documents) <= 1:
+            indexed = self._engine.retriever.index.documents
+            if doc_id in indexed and len(indexed) <= 1:  # a refused file may always go
                 raise ApiError(409, "last_document", "cannot delete the last document; an "
                                "index needs at least one (upload another first)")
             old = target.read_bytes()

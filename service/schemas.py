@@ -109,9 +109,16 @@ class DocumentOut(BaseModel):
     chars: int = Field(description="Length of the canonical text")
 
 
+class RefusedOut(BaseModel):
+    id: str = Field(description="The file's path in the corpus folder")
+    reason: str = Field(description="Why it is not indexed (unreadable, too large, binary...)")
+
+
 class DocumentList(BaseModel):
     documents: list[DocumentOut]
     generation: int
+    refused: list[RefusedOut] = Field(
+        default_factory=list, description="Corpus files left out of the index, with the reason")
 
 
 class WriteOut(BaseModel):
@@ -128,6 +135,14 @@ class HealthOut(BaseModel):
     documents: int
     passages: int
     generation: int
+    refused: int = Field(0, description="Corpus files left out of the index (listed by "
+                         "GET /v1/documents)")
+
+
+def refused_out(manifest: dict) -> list[RefusedOut]:
+    """The refused files an index's manifest records, by id."""
+    return [RefusedOut(id=doc_id, reason=entry["reason"])
+            for doc_id, entry in sorted(manifest.get("refused", {}).items())]
 
 
 def document_out(record: DocumentRecord) -> DocumentOut:

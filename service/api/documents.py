@@ -23,7 +23,7 @@ from service.deps import (
 )
 from service.engine import Engine
 from service.errors import ApiError, error_responses
-from service.schemas import DocumentList, DocumentOut, WriteOut, document_out
+from service.schemas import DocumentList, DocumentOut, WriteOut, document_out, refused_out
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,12 @@ def find(engine: Engine, doc_id: str) -> DocumentRecord:
 
 @router.get("", response_model=DocumentList, dependencies=reads)
 def list_documents(engine: EngineDep) -> DocumentList:
-    """Every indexed document with its sections, passage count and content hash."""
-    docs = engine.retriever.index.documents
+    """Every indexed document with its sections, passage count and content hash, and the
+    corpus files that could not be indexed, with the reason."""
+    index = engine.retriever.index
+    docs = index.documents
     return DocumentList(documents=[document_out(docs[d]) for d in sorted(docs)],
-                        generation=engine.generation)
+                        generation=engine.generation, refused=refused_out(index.manifest))
 
 
 @router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,

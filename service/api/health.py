@@ -18,7 +18,8 @@ def health(engine: EngineDep) -> HealthOut:
     index = engine.retriever.index
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
                      documents=len(index.documents), passages=len(index.passages),
-                     generation=engine.generation)
+                     generation=engine.generation,
+                     refused=len(index.manifest.get("refused", {})))
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

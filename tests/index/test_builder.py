@@ -96,13 +96,53 @@ def test_failure_mid_build_leaves_the_old_index_serving(small_corpus, tmp_path, 
     assert _build(small_corpus, index_dir, minilm, embedder).added == ["new.txt"]
 
 
-def test_bad_document_fails_the_run_and_keeps_the_index(small_corpus, tmp_path, minilm, embedder):
+def test_bad_documents_are_refused_and_the_rest_indexed(small_corpus, tmp_path, minilm,
+                                                        embedder):
+    index_dir = tmp_path / "idx"
+    _build(small_corpus, index_dir, minilm, embedder)
+    (small_corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (small_corpus / "empty.md").write_bytes(b"")
+    (small_corpus / "big.txt").write_text("La fibre optique. " * 200, encoding="utf-8")
+    config = IndexConfig(max_document_bytes=1000)
+    report = update_index(small_corpus, index_dir, minilm, lambda m: embedder, config)
+    assert set(report.refused) == {"binary.txt", "empty.md", "big.txt"}
+    assert "binary" in report.refused["binary.txt"] and "empty" in report.refused["empty.md"]
+    assert "RAGQA_MAX_DOCUMENT_MB" in report.refused["big.txt"]
+    assert report.added == [] and report.unchanged == 2 and report.embedded == 0
+    served = load_index(index_dir)
+    assert set(served.documents) == {"nokia.txt", "orange.md"}
+    assert set(served.manifest["refused"]) == set(report.refused)
+    # Nothing changed on disk: up to date, still reported, the model is not loaded.
+    again = update_index(small_corpus, index_dir, minilm, _never, config)
+    assert again.up_to_date and again.refused == report.refused
+    # Fixing a refused file indexes it.
+    (small_corpus / "empty.md").write_text("# Inwi\n\nInwi lance la 5G.\n", encoding="utf-8")
+    fixed = update_index(small_corpus, index_dir, minilm, lambda m: embedder, config)
+    assert fixed.added == ["empty.md"] and set(fixed.refused) == {"binary.txt", "big.txt"}
+
+
+def test_strict_fails_on_a_refused_file_and_keeps_the_index(small_corpus, tmp_path, minilm,
+                                                            embedder):
     index_dir = tmp_path / "idx"
     _build(small_corpus, index_dir, minilm, embedder)
     (small_corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 1000)
     with pytest.raises(DocumentError, match="binary.txt"):
-        _build(small_corpus, index_dir, minilm, embedder)
+        _build(small_corpus, index_dir, minilm, embedder, strict=True)
     assert set(load_index(index_dir).documents) == {"nokia.txt", "orange.md"}
+    assert load_index(index_dir).manifest.get("refused", {}) == {}
+    # Once recorded as refused, a no-change run under --strict still fails.
+    _build(small_corpus, index_dir, minilm, embedder)
+    with pytest.raises(DocumentError, match="binary.txt"):
+        _build(small_corpus, index_dir, minilm, embedder, strict=True)
+
+
+def test_a_corpus_of_only_bad_files_is_an_error(tmp_path, minilm, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_bytes(b"")
+    (corpus / "b.pdf").write_bytes(b"not a pdf")
+    with pytest.raises(EmptyCorpusError, match="could be indexed: a.txt: .*b.pdf"):
+        _build(corpus, tmp_path / "idx", minilm, embedder)
 
 
 def test_empty_corpus_is_an_error(tmp_path, minilm, embedder):

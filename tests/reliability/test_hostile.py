@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from index.store import load_index
 from tests.make_pdf import make_pdf
 from tests.reliability.server import RAGQA, serve_env
 from tests.service.conftest import assert_error
@@ -132,13 +133,32 @@ def test_a_100_mb_text_file_is_refused_before_being_read(small_corpus, tmp_path)
     index = tmp_path / "index"
     proc, peak = _peak_rss_mb([str(RAGQA), "index", "--corpus", str(small_corpus),
                                "--index", str(index)], tmp_path)
-    print(f"\n100 MB text file: exit {proc.returncode}, {proc.stderr.strip().splitlines()[-1]}"
-          f"; peak RSS {peak:.0f} MB")
-    assert proc.returncode == 3
-    line = proc.stderr.strip().splitlines()[-1]
-    assert "énorme.txt" in line and "RAGQA_MAX_DOCUMENT_MB" in line and "100.0 MB" in line
+    line = next((s for s in proc.stderr.splitlines() if "énorme.txt" in s), "")
+    print(f"\n100 MB text file: exit {proc.returncode}, {line.strip()}; peak RSS {peak:.0f} MB")
+    assert proc.returncode == 0, proc.stderr
+    assert line.strip().startswith("refused: énorme.txt: 100.0 MB")
+    assert "RAGQA_MAX_DOCUMENT_MB" in line
+    assert "énorme.txt" not in load_index(index).documents and load_index(index).documents
     assert peak < 1500
-    assert not index.joinpath("CURRENT").exists()
+
+
+def test_a_corpus_of_hostile_files_indexes_the_rest_and_lists_each_refusal(small_corpus,
+                                                                          tmp_path):
+    for name, (data, _) in CASES.items():
+        (small_corpus / name).write_bytes(data)
+    index = tmp_path / "index"
+    proc = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus), "--index",
+                           str(index)], capture_output=True, text=True, env=serve_env(),
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    refused = {line.split(": ")[1] for line in proc.stderr.splitlines()
+               if line.startswith("  refused: ")}
+    assert refused == {name for name, (_, status) in CASES.items() if status == 422}
+    served = load_index(index)
+    assert set(served.documents) == {"nokia.txt", "orange.md"} | {
+        name for name, (_, status) in CASES.items() if status == 201}
+    assert set(served.manifest["refused"]) == refused
 
 
 @pytest.mark.slow

@@ -215,3 +215,24 @@ def test_queries_during_upload_and_delete_see_old_or_new_never_an_error(write_cl
             thread.join()
     assert errors == []
     assert seen[0] is False and True in seen and seen[-1] is False
+
+
+def test_a_refused_corpus_file_is_reported_and_can_be_fixed_or_deleted(writable):
+    corpus, index = writable
+    (corpus / "scan.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    app = create_app(make_settings(corpus, index))  # brings the index up to date at start
+    with TestClient(app, client=LOOPBACK) as client:
+        assert client.get("/health").json()["refused"] == 2
+        listed = client.get("/v1/documents").json()
+        reasons = {entry["id"]: entry["reason"] for entry in listed["refused"]}
+        assert set(reasons) == {"scan.txt", "broken.pdf"} and "binary" in reasons["scan.txt"]
+        assert {"scan.txt", "broken.pdf"}.isdisjoint(d["id"] for d in listed["documents"])
+
+        assert client.delete("/v1/documents/scan.txt").status_code == 200
+        assert not (corpus / "scan.txt").exists()
+        fixed = upload(client, "broken.pdf", FILES["pdf/zorglub.pdf"])
+        assert fixed.status_code == 200 and fixed.json()["status"] == "replaced"
+        assert client.get("/health").json()["refused"] == 0
+        assert client.get("/v1/documents").json()["refused"] == []
+        assert client.get("/v1/documents/broken.pdf").json()["pages"] == 2

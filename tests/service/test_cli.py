@@ -90,19 +90,22 @@ def test_empty_corpus_exits_3(tmp_path):
     assert "no documents to index" in _one_error_line(proc)
 
 
-def test_bad_file_exits_3_and_keeps_the_index(small_corpus, tmp_path):
+def test_bad_files_are_listed_and_the_rest_indexed(small_corpus, tmp_path):
     index_dir = tmp_path / "idx"
     assert ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir)).returncode == 0
     served = (index_dir / "CURRENT").read_text()
     (small_corpus / "photo.txt").write_bytes(b"\x89PNG\x00\x00\x00" * 100)
-    proc = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
-    assert proc.returncode == 3
-    assert "photo.txt" in _one_error_line(proc)
+    (small_corpus / "new.txt").write_text("Inwi lance la 5G à Agadir.\n", encoding="utf-8")
+    proc = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir), "--strict")
+    assert proc.returncode == 3 and "photo.txt" in _one_error_line(proc)
     assert (index_dir / "CURRENT").read_text() == served
-    (small_corpus / "latin1.txt").write_bytes(b"\xff\xfe\x00garbage\xff" * 3)
-    (small_corpus / "photo.txt").unlink()
     proc = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
-    assert proc.returncode == 3 and "latin1.txt" in _one_error_line(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert "refused: photo.txt: looks like a binary file" in proc.stderr
+    assert "added: new.txt" in proc.stdout and "1 files refused" in proc.stdout
+    assert (index_dir / "CURRENT").read_text() != served
+    again = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
+    assert "is up to date" in again.stdout and "refused: photo.txt" in again.stderr
 
 
 def test_corrupt_index_exits_4_naming_the_fix(small_corpus, tmp_path):
