@@ -30,7 +30,9 @@ from index.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8", "openvino")
+# ``auto``: ``onnx`` where ONNX Runtime is installed and the model exports, else ``torch``
+# (same vectors either way; see :class:`index.embedding.Embedder`).
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 

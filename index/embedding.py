@@ -52,7 +52,9 @@ class Embedder:
         query_batch_wait_ms: float = 2.0,
     ) -> None:
         """``backend``: ``torch``, or ``onnx``/``onnx-int8``/``openvino`` run from an ONNX
-        export of the model kept in ``export_dir`` (see :mod:`index.backends`). Concurrent
+        export of the model kept in ``export_dir`` (see :mod:`index.backends`), or ``auto``:
+        ``onnx`` when it can be set up, else ``torch`` with a warning saying why (both give
+        the same vectors, so either can search the other's index). Concurrent
         query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
         most ``query_batch_wait_ms`` under load; see :mod:`index.batching`)."""
         from sentence_transformers import SentenceTransformer
@@ -98,12 +100,21 @@ class Embedder:
         variant = vector_variant(backend)
         if model.variant != variant:
             self.model = replace(model, variant=variant)
-        self.backend = backend
         self._exported: ExportedTransformer | None = None
-        if backend != "torch":
+        if backend == "auto":
+            backend = "torch"
+            if export_dir is not None:
+                try:
+                    self._exported = ExportedTransformer(self._model, "onnx", export_dir)
+                    backend = "onnx"
+                except Exception as exc:  # noqa: BLE001 - any failure: torch does the same job
+                    logger.warning("embedding with torch, not ONNX Runtime (2x faster on CPU): "
+                                   "%s", str(exc).splitlines()[0] if str(exc) else exc)
+        elif backend != "torch":
             if export_dir is None:
                 raise ValueError(f"embedding backend {backend!r} needs an export folder")
             self._exported = ExportedTransformer(self._model, backend, export_dir)
+        self.backend = backend
         self.batcher = MicroBatcher(
             lambda texts: self._encode(texts, progress=False),
             max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import re
 import threading
 
 import numpy as np
@@ -20,6 +21,11 @@ from index.store import LoadedIndex, check_model
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUESTION_CHARS = 2000
+# What a question cannot consist of only: whitespace (in Python's sense and in JSON Schema's,
+# which differ on U+001C-U+001F and U+FEFF), control characters and the byte-order mark.
+# QUESTION_PATTERN, its complement, is what the HTTP schema publishes.
+_BLANK = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ufeff]*")
+QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,7 @@ def _mostly_same(a, b) -> bool:
 
 
 def validate_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
+    if not isinstance(question, str) or _BLANK.fullmatch(question):
         raise QueryError("the question is empty; ask something")
     if len(question) > MAX_QUESTION_CHARS:
         raise QueryError(

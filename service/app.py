@@ -69,8 +69,8 @@ def create_app(
         app.state.live = live or await run_in_threadpool(load_live_index, settings,
                                                          update_index, model)
         engine = app.state.live.engine
-        logger.info("serving generation %d of %s with %s", engine.generation,
-                    settings.index_dir, engine.model.name)
+        logger.info("serving generation %d of %s with %s (%s)", engine.generation,
+                    settings.index_dir, engine.model.name, engine.embedder.backend)
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
         try:
             yield

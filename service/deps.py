@@ -1,4 +1,9 @@
-"""FastAPI dependencies: the served engine, settings, access control and content types."""
+"""FastAPI dependencies: the served engine, settings, access control and content types.
+
+All are ``async def`` although none awaits: they only read the request and app state, and
+FastAPI runs a plain ``def`` dependency in its thread pool, a hand-off that cost more than
+the whole cached search.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +19,16 @@ from service.live import LiveIndex
 from service.settings import Settings
 
 
-def get_live(request: Request) -> LiveIndex:
+async def get_live(request: Request) -> LiveIndex:
     return request.app.state.live
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine for this whole request: taken once, so one request sees one generation."""
     return request.app.state.live.engine
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -60,18 +65,18 @@ def _check_access(request: Request, settings: Settings) -> None:
                        {"WWW-Authenticate": "Bearer"})
 
 
-def require_writer(request: Request, settings: SettingsDep) -> None:
+async def require_writer(request: Request, settings: SettingsDep) -> None:
     """Write endpoints: a valid bearer key when keys are configured, else loopback only."""
     _check_access(request, settings)
 
 
-def require_reader(request: Request, settings: SettingsDep) -> None:
+async def require_reader(request: Request, settings: SettingsDep) -> None:
     """Read endpoints are open unless ``RAGQA_REQUIRE_KEY_FOR_READ`` is set."""
     if settings.require_key_for_read:
         _check_access(request, settings)
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """Refuse request bodies that are not JSON with 415 rather than a confusing 422."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json" and not kind.endswith("+json"):
@@ -79,14 +84,14 @@ def require_json(request: Request) -> None:
                        f"send the body as application/json (got {kind or 'no content type'})")
 
 
-def require_multipart(request: Request) -> None:
+async def require_multipart(request: Request) -> None:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "upload the file as multipart/form-data "
                        f"with a `file` field (got {kind or 'no content type'})")
 
 
-def limit_upload_size(request: Request, settings: SettingsDep) -> None:
+async def limit_upload_size(request: Request, settings: SettingsDep) -> None:
     """Refuse a body announced larger than the limit before reading it."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > settings.max_upload_bytes + 64 * 1024:

@@ -16,7 +16,7 @@ from index.builder import BuildReport, update_index
 from index.backends import vector_variant
 from index.embedding import Embedder
 from index.models import ResolvedModel, resolve_model
-from index.highlight import highlight_span
+from index.highlight import Highlighter
 from index.search import Hit, Retriever
 from index.store import load_index
 from service.settings import Settings
@@ -32,6 +32,10 @@ class Engine:
     model: ResolvedModel
     embedder: Embedder
     retriever: Retriever
+    highlights: Highlighter = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.highlights = Highlighter(self.retriever.index.lexical.analyzer)
 
     @property
     def generation(self) -> int:
@@ -39,12 +43,11 @@ class Engine:
 
     def highlighter(self, question: str) -> Callable[[Hit], tuple[int, int]]:
         """Maps a hit to the span of its sentence that best matches ``question``."""
-        index = self.retriever.index
-        analyze = index.lexical.analyzer
+        documents = self.retriever.index.documents
+        sentence = self.highlights.for_question(question)
 
         def span(hit: Hit) -> tuple[int, int]:
-            text = index.documents[hit.doc_id].text
-            return highlight_span(text, hit.start, hit.end, question, analyze)
+            return sentence(hit.doc_id, documents[hit.doc_id].text, hit.start, hit.end)
 
         return span
 
@@ -60,9 +63,9 @@ def resolve(settings: Settings) -> ResolvedModel:
 
 
 def export_dir(settings: Settings, model: ResolvedModel) -> Path:
-    """Where ONNX exports of ``model`` live: next to the index, keyed by the weights."""
+    """Where ONNX exports of ``model`` live: one folder per model name and weights."""
     weights = dataclasses.replace(model, variant="").weights_sha256()[:16]
-    return settings.index_dir.parent / "models" / f"{model.name.replace('/', '--')}-{weights}"
+    return settings.export_root / f"{model.name.replace('/', '--')}-{weights}"
 
 
 def make_embedder(settings: Settings, model: ResolvedModel) -> Embedder:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.search import MAX_QUESTION_CHARS, Hit, SearchResult
+from index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
 from index.store import DocumentRecord
 from service.corpus import DOC_ID_SCHEMA
 
@@ -26,16 +26,21 @@ class SearchRequest(BaseModel):
     # The limits are documented in the schema but checked by `validate_question`, whose
     # messages say what to fix.
     question: str = Field(
-        description=f"1 to {MAX_QUESTION_CHARS} characters, not only spaces",
-        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"},
+        description=f"1 to {MAX_QUESTION_CHARS} characters, not only spaces or control "
+                    "characters",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS,
+                           "pattern": QUESTION_PATTERN},
     )
     k: int = Field(5, ge=1, le=50, description="Number of passages")
     filters: Filters | None = None
 
 
 class AskRequest(SearchRequest):
-    generate: bool = Field(True, description="Write an answer from the passages (needs an LLM)")
-    stream: bool = Field(False, description="Answer as text/event-stream events (see README)")
+    # strict: JSON true/false only, as the schema says (not 1, 1.0 or "yes").
+    generate: bool = Field(True, strict=True,
+                           description="Write an answer from the passages (needs an LLM)")
+    stream: bool = Field(False, strict=True,
+                         description="Answer as text/event-stream events (see README)")
 
 
 class Span(BaseModel):
@@ -137,6 +142,8 @@ class HealthOut(BaseModel):
     generation: int
     refused: int = Field(0, description="Corpus files left out of the index (listed by "
                          "GET /v1/documents)")
+    backend: str = Field("torch", description="What runs the embedding model: torch, onnx, "
+                         "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks onnx if it can)")
 
 
 def refused_out(manifest: dict) -> list[RefusedOut]:

@@ -6,6 +6,7 @@ plain values or frozen parameter objects derived here.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,8 +41,12 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1)
     query_prefix: str | None = None
     passage_prefix: str | None = None
-    # torch | onnx | onnx-int8 | openvino (index/backends.py); measured by `ragqa bench`.
-    embed_backend: str = "torch"
+    # auto | torch | onnx | onnx-int8 | openvino (index/backends.py); measured by
+    # `ragqa bench`. auto: onnx where onnxruntime is installed, else torch.
+    embed_backend: str = "auto"
+    # Where ONNX exports of models are kept (one per model and weights, shared by every
+    # index); default: $XDG_CACHE_HOME/ragqa/exports, else ~/.cache/ragqa/exports.
+    export_dir: Path | None = None
     # Concurrent query embeddings share one forward pass (index/batching.py): at most this
     # many texts, waiting at most this long under load (a lone query never waits).
     query_batch_size: int = Field(32, ge=1)
@@ -108,6 +113,13 @@ class Settings(BaseSettings):
     @property
     def max_body_bytes(self) -> int:
         return int(self.max_body_kb * 1024)
+
+    @property
+    def export_root(self) -> Path:
+        if self.export_dir is not None:
+            return self.export_dir
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(cache) / "ragqa" / "exports"
 
     @field_validator("embed_backend")
     @classmethod

@@ -50,7 +50,7 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
     out: dict = {"machine": {"node": platform.node(), "cpus": _cpus(),
                              "python": platform.python_version()},
                  "model": model.name, "fallback": model.fallback,
-                 "backend": settings.embed_backend, "corpus": str(corpus_dir)}
+                 "backend": embedder.backend, "corpus": str(corpus_dir)}
 
     _say("indexing (full build, then a no-change re-index)")
     out["indexing"] = indexing.build_speed(settings, model, embedder, corpus_dir, index_dir)
@@ -148,7 +148,7 @@ def _backends(settings, model, work: Path, queries, passages, questions, plan) -
     from service import engine
 
     results, reference = {}, None
-    for backend in BACKENDS:
+    for backend in (b for b in BACKENDS if b != "auto"):
         _say(f"backend {backend}: raw rates, full build, retrieval quality")
         variant = dataclasses.replace(model, variant="int8" if backend.endswith("int8") else "")
         try:

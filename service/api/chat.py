@@ -66,7 +66,7 @@ class ChatRequest(BaseModel):
 
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)
     ragqa: RagqaOptions | None = Field(
         None, description="ragqa's own options (the openai client's `extra_body`)")
 

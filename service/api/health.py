@@ -19,7 +19,8 @@ def health(engine: EngineDep) -> HealthOut:
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
                      documents=len(index.documents), passages=len(index.passages),
                      generation=engine.generation,
-                     refused=len(index.manifest.get("refused", {})))
+                     refused=len(index.manifest.get("refused", {})),
+                     backend=engine.embedder.backend)
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

@@ -44,3 +44,24 @@ def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, expo
 def test_unknown_backend_is_refused(minilm: ResolvedModel):
     with pytest.raises(ValueError, match="torch, onnx"):
         Embedder(minilm, backend="tensorrt")
+
+
+def test_auto_uses_onnx_when_it_can(embedder, minilm: ResolvedModel, export_dir: Path):
+    auto = Embedder(minilm, backend="auto", export_dir=export_dir)
+    assert auto.backend == "onnx" and auto.info.backend == "onnx"
+    assert auto.model == embedder.model  # same vectors, same identity: no re-index
+    np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),
+                               atol=1e-4)
+
+
+def test_auto_falls_back_to_torch_with_a_warning(embedder, minilm: ResolvedModel, tmp_path,
+                                                 caplog):
+    # An export folder that cannot be created (a file is in the way): a real failure.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    with caplog.at_level("WARNING", logger="index.embedding"):
+        auto = Embedder(minilm, backend="auto", export_dir=blocked / "exports")
+    assert auto.backend == "torch" and "torch, not ONNX Runtime" in caplog.text
+    np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),
+                               atol=1e-6)
+    assert Embedder(minilm, backend="auto").backend == "torch"  # no export folder given

@@ -1,13 +1,15 @@
-"""index.highlight: the best-matching sentence of a passage, in document offsets.
+"""index.highlight: the best-matching sentence of a passage, in document offsets."""
 
-(Lives here rather than in tests/index/ while that folder is being reworked elsewhere.)
-"""
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.analysis import Analyzer, AnalyzerConfig
-from index.highlight import highlight_span, sentence_spans
+import json
+
+from index.highlight import Highlighter, highlight_span, sentence_spans
+from tests.conftest import CORPUS
 
 ANALYZE = Analyzer(AnalyzerConfig())
 TEXT = (
@@ -59,3 +61,24 @@ def test_highlight_always_lies_inside_the_passage(text, data):
     assert start <= s <= e <= end
     if text[start:end].strip():
         assert s < e and text[s:e] == text[s:e].strip()
+
+
+def test_the_caching_highlighter_agrees_with_highlight_span_over_the_corpus():
+    # Real documents cut into windows, real questions, each window asked several times:
+    # remembered sentences must give exactly what analysing afresh gives.
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
+    questions = [json.loads(line)["question"]
+                 for line in (CORPUS.parent / "eval" / "questions.jsonl").open()][:40]
+    rng = random.Random(7)
+    windows = [(doc_id, start, min(len(text), start + 900))
+               for doc_id, text in texts.items() for start in range(0, len(text), 700)]
+    highlighter = Highlighter(ANALYZE, cache_size=64)
+    checked = 0
+    for question in questions:
+        span = highlighter.for_question(question)
+        for doc_id, start, end in rng.sample(windows, 20):
+            text = texts[doc_id]
+            assert span(doc_id, text, start, end) == highlight_span(text, start, end,
+                                                                     question, ANALYZE)
+            checked += 1
+    assert checked == 800 and len(highlighter._sentences) == 64

@@ -61,6 +61,8 @@ def test_health_says_what_is_served(client):
         "documents": len(listed),
         "passages": sum(d["passages"] for d in listed),
         "generation": 1,
+        "refused": 0,
+        "backend": "onnx",  # RAGQA_EMBED_BACKEND=auto with onnxruntime installed
     }
 
 

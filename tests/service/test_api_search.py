@@ -1,5 +1,7 @@
 """POST /v1/search and /v1/ask on the real corpus, with the real model."""
 
+import re
+
 import pytest
 
 from tests.conftest import LIVE_BLOG
@@ -60,6 +62,10 @@ def test_ask_returns_the_passages_and_no_answer_without_llm(client):
     [
         ({"question": ""}, 422, "invalid_question", "empty"),
         ({"question": " \n\t "}, 422, "invalid_question", "empty"),
+        # Blank in Python's sense but not JSON Schema's (U+001E), and control characters
+        # only: the published pattern refuses them too (see the test below).
+        ({"question": "\u001e\u001e"}, 422, "invalid_question", "empty"),
+        ({"question": "\u0000\u001b\ufeff\u00a0"}, 422, "invalid_question", "empty"),
         ({"question": "é" * 2001}, 422, "invalid_question", "2000"),
         ({"question": "5G", "k": 0}, 422, "invalid_request", "k"),
         ({"question": "5G", "k": 51}, 422, "invalid_request", "k"),
@@ -83,6 +89,27 @@ def test_ask_returns_the_passages_and_no_answer_without_llm(client):
 def test_bad_requests_get_a_4xx_that_says_what_to_fix(client, path, body, status, code, words):
     error = assert_error(client.post(path, json=body), status, code)
     assert words in error["message"]
+
+
+@pytest.mark.parametrize("field", ["generate", "stream"])
+@pytest.mark.parametrize("value", [1, 1.0, "true", "yes"])
+def test_ask_flags_are_json_booleans_only(client, field, value):
+    # The schema says boolean; lax parsing of 1.0 or "yes" would accept what it forbids.
+    error = assert_error(client.post("/v1/ask", json={"question": "5G", field: value}), 422,
+                         "invalid_request")
+    assert field in error["message"]
+
+
+def test_the_published_question_pattern_matches_what_the_server_accepts(client):
+    pattern = re.compile(client.get("/openapi.json").json()["components"]["schemas"]
+                         ["SearchRequest"]["properties"]["question"]["pattern"])
+    for question in ["\u001e\u001e", " \t\n", "\u0000\u001b\ufeff\u00a0\u3000", "\u0085"]:
+        assert not pattern.search(question)
+        assert_error(client.post("/v1/search", json={"question": question}), 422,
+                     "invalid_question")
+    for question in ["5G", "X\u001b", "\u200bGitex", "?"]:
+        assert pattern.search(question)
+        assert client.post("/v1/search", json={"question": question}).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
