@@ -122,6 +122,12 @@ class ExportedTransformer:
                 f"embedding backend {backend!r} needs {exc.name}; install it "
                 "(`pip install onnxruntime openvino`) or set RAGQA_EMBED_BACKEND=torch"
             ) from exc
+        except OSError as exc:
+            raise ModelUnavailableError(
+                f"cannot keep the {backend} export of the model in {export_dir} "
+                f"({exc.strerror or exc}); set RAGQA_EXPORT_DIR to a writable folder or "
+                "RAGQA_EMBED_BACKEND=torch"
+            ) from exc
         self._st = st_model
         self.backend = backend
         self.path = path

@@ -163,7 +163,8 @@ def _unchanged_since(manifest: dict, scan: CorpusScan) -> bool:
     refused: dict[str, dict] = manifest.get("refused", {})
     if set(files) | set(refused) != set(scan.hashes) | set(scan.unreadable):
         return False
-    if any(refused.get(d, {}).get("sha256", "") is not None for d in scan.unreadable):
+    # A file unreadable now was unreadable then too (refused without a hash).
+    if any(d in files or refused[d].get("sha256") is not None for d in scan.unreadable):
         return False
     return all(
         files.get(d) == h or (d in refused and refused[d].get("sha256") == h)

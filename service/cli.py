@@ -124,7 +124,8 @@ def echo_refused(report: BuildReport) -> None:
 
 def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> str:
     model = f"{report.model}{' (fallback)' if report.fallback else ''}"
-    refused = f"; {len(report.refused)} files refused" if report.refused else ""
+    count = len(report.refused)
+    refused = f"; {count} file{'s' if count > 1 else ''} refused" if count else ""
     if report.up_to_date:
         return (
             f"index {index_dir} is up to date with {corpus_dir}: {report.documents} documents, "

@@ -142,7 +142,7 @@ class HealthOut(BaseModel):
     generation: int
     refused: int = Field(0, description="Corpus files left out of the index (listed by "
                          "GET /v1/documents)")
-    backend: str = Field("torch", description="What runs the embedding model: torch, onnx, "
+    backend: str = Field(description="What runs the embedding model: torch, onnx, "
                          "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks onnx if it can)")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from index.embedding import Embedder
+from index.errors import ModelUnavailableError
 from index.models import ResolvedModel
 
 pytest.importorskip("onnxruntime")
@@ -65,3 +66,6 @@ def test_auto_falls_back_to_torch_with_a_warning(embedder, minilm: ResolvedModel
     np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),
                                atol=1e-6)
     assert Embedder(minilm, backend="auto").backend == "torch"  # no export folder given
+    # Asked for explicitly, the same failure is an error that says what to set.
+    with pytest.raises(ModelUnavailableError, match="RAGQA_EXPORT_DIR"):
+        Embedder(minilm, backend="onnx", export_dir=blocked / "exports")

@@ -102,7 +102,7 @@ def test_bad_files_are_listed_and_the_rest_indexed(small_corpus, tmp_path):
     proc = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
     assert proc.returncode == 0, proc.stderr
     assert "refused: photo.txt: looks like a binary file" in proc.stderr
-    assert "added: new.txt" in proc.stdout and "1 files refused" in proc.stdout
+    assert "added: new.txt" in proc.stdout and "1 file refused" in proc.stdout
     assert (index_dir / "CURRENT").read_text() != served
     again = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
     assert "is up to date" in again.stdout and "refused: photo.txt" in again.stderr
