@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     embed_context: bool = True
 
     retrieval_mode: str = "hybrid"
-    fusion: str = "auto"  # auto | rrf | linear
+    fusion: str = "auto"  # auto | rrf | linear | minmax | zscore (index/fusion.py)
     dense_weight: float | None = Field(None, ge=0, le=1)
     candidates: int = Field(100, ge=1)
     # Probability (0-1) below which the best passage is reported as `low_relevance`;
