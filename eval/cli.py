@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 
-from eval.questions import KINDS, load_questions, select
+from eval.questions import KINDS, load_offtopic, load_questions, select
 from eval.report import kinds_table, markdown_table, signal_table, write_report
 from eval.runner import run_questions, summarise
 from index.search import MODES
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
 
 
 @click.command("eval")
@@ -23,6 +24,8 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
               help="Evaluate on a SQuAD-format file (its contexts become a temporary corpus).")
 @click.option("--beir", "beir_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Evaluate on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).")
+@click.option("--offtopic", "offtopic_file", default=str(DEFAULT_OFFTOPIC), show_default=True,
+              help="Off-topic questions asked too, for the low-relevance signal ('' for none).")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=10, show_default=True)
@@ -30,7 +33,7 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json, report.md and recall_at_k.png here.")
-def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k, modes, split,
+def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir, index_dir, k, modes, split,
                  as_json, out_dir) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
     from service import engine
@@ -58,7 +61,12 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
     loaded = external if external is not None else load_questions(questions_file, texts)
     questions = select(loaded, split)
-    runs = run_questions(eng.retriever, questions, mode_list, k)
+    offtopic = []
+    # The default set is skipped where it is not (a run outside the repository); one named
+    # explicitly must exist.
+    if offtopic_file and (Path(offtopic_file) != DEFAULT_OFFTOPIC or DEFAULT_OFFTOPIC.is_file()):
+        offtopic = load_offtopic(Path(offtopic_file), split)
+    runs = run_questions(eng.retriever, questions, mode_list, k, offtopic=offtopic)
     metrics: dict = summarise(runs, k)
     fusion = eng.retriever.params.fusion
     metrics.update({

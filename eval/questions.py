@@ -82,3 +82,20 @@ def load_questions(path: Path, texts: dict[str, str]) -> list[Question]:
         # Questions are split by question id: the set is small and spread over few files.
         questions.append(Question(qid, text, lang, kind, doc, tuple(spans), group=qid))
     return questions
+
+
+def load_offtopic(path: Path, split: str) -> list[str]:
+    """Questions about nothing our corpora cover (``eval/offtopic.jsonl``), for ``split``.
+
+    Each row names its split explicitly: the set is small and hand-balanced between French
+    and English, so a hash split could leave one language out of one side."""
+    if split not in SPLITS:
+        raise QuestionSetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    try:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        return [r["question"] for r in rows if split == "all" or r["split"] == split]
+    except OSError as exc:
+        raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise QuestionSetError(f"{path}: malformed off-topic question ({exc})") from None

@@ -28,18 +28,22 @@ def kinds_table(metrics: dict[str, float], modes: list[str], kinds: list[str]) -
     return "\n".join(rows)
 
 
-SIGNAL = ("auc", "flagged_unanswerable", "flagged_answerable", "flagged_answered_at_1")
+SIGNAL = ("auc", "flagged_unanswerable", "flagged_answerable", "flagged_answered_at_1",
+          "offtopic_auc", "flagged_offtopic")
 
 
 def signal_table(metrics: dict[str, float], modes: list[str]) -> str:
     """The low-relevance signal per mode; empty when the set has no negatives."""
-    if not any(f"{mode}.low_relevance.auc" in metrics for mode in modes):
+    def measured(key: str) -> bool:
+        return f"{key}auc" in metrics or f"{key}flagged_offtopic" in metrics
+
+    if not any(measured(f"{mode}.low_relevance.") for mode in modes):
         return ""
     rows = ["| mode | negatives | " + " | ".join(SIGNAL) + " |", "|" + "---|" * (len(SIGNAL) + 2)]
     for mode in modes:
         key = f"{mode}.low_relevance."
-        if f"{key}auc" in metrics:
-            rows.append(f"| {mode} | {int(metrics[f'{key}negatives'])} | " + " | ".join(
+        if measured(key):
+            rows.append(f"| {mode} | {int(metrics.get(f'{key}negatives', 0))} | " + " | ".join(
                 f"{metrics[key + c]:.3f}" if key + c in metrics else "-" for c in SIGNAL) + " |")
     return "\n".join(rows)
 

@@ -24,10 +24,13 @@ class ModeRun:
     # The low-relevance signal per search: (answerable?, answered at rank 1?, probability,
     # flagged?)
     signal: list[tuple[bool, bool, float, bool]] = field(default_factory=list)
+    # Questions far from any corpus (eval/offtopic.jsonl): (probability, flagged?)
+    offtopic: list[tuple[float, bool]] = field(default_factory=list)
 
 
 def run_questions(
-    retriever: Retriever, questions: Sequence[Question], modes: Sequence[str], k: int = 10
+    retriever: Retriever, questions: Sequence[Question], modes: Sequence[str], k: int = 10,
+    offtopic: Sequence[str] = (),
 ) -> dict[str, ModeRun]:
     """Search every question in every mode, recording ranks, latency and the signal.
 
@@ -35,7 +38,9 @@ def run_questions(
     the modes that use it, so each latency is what a user of that mode would wait.
     Unanswerable questions only feed the low-relevance signal. A set without any (PIAF,
     BEIR) gets held-out negatives instead: each answerable question asked again with its
-    gold document excluded from the search.
+    gold document excluded from the search. ``offtopic`` questions (about nothing any
+    corpus of ours covers) are asked too, and only feed the signal: every one should be
+    flagged.
     """
     runs = {mode: ModeRun() for mode in modes}
     needs_vector = any(mode != "bm25" for mode in modes)
@@ -69,6 +74,13 @@ def run_questions(
                 held = retriever.search(q.question, k, mode=mode, doc_ids=others,
                                         query_vector=vector)
                 run.signal.append((False, False, held.relevance or 0.0, held.low_relevance))
+    for question in offtopic:
+        vector = None
+        if needs_vector and retriever.embedder is not None:
+            vector = retriever.embedder.encode_queries([question])[0]
+        for mode in modes:
+            result = retriever.search(question, k, mode=mode, query_vector=vector)
+            runs[mode].offtopic.append((result.relevance or 0.0, result.low_relevance))
     return runs
 
 
@@ -81,6 +93,7 @@ def summarise(runs: dict[str, ModeRun], k: int = 10) -> dict[str, float]:
         out[f"{mode}.latency_p50_ms"] = round(percentile(run.latency_ms, 50), 2)
         out[f"{mode}.latency_p95_ms"] = round(percentile(run.latency_ms, 95), 2)
         out.update(_signal(f"{mode}.low_relevance.", run.signal))
+        out.update(_offtopic(f"{mode}.low_relevance.", run.signal, run.offtopic))
         by_kind: dict[str, list[int]] = defaultdict(list)
         for i, kind in enumerate(run.kinds):
             by_kind[kind].append(i)
@@ -115,4 +128,28 @@ def _signal(prefix: str, signal: list[tuple[bool, bool, float, bool]]) -> dict[s
     }
     if answered:
         out[f"{prefix}flagged_answered_at_1"] = round(sum(answered) / len(answered), 4)
+    return out
+
+
+def _offtopic(prefix: str, signal: list[tuple[bool, bool, float, bool]],
+              offtopic: list[tuple[float, bool]]) -> dict[str, float]:
+    """How many off-topic questions are flagged, and how well the probability separates them
+    from the set's answerable questions."""
+    if not offtopic:
+        return {}
+    positives = [p for answerable, _, p, _ in signal if answerable]
+    out = {
+        f"{prefix}offtopic": len(offtopic),
+        f"{prefix}flagged_offtopic": round(sum(f for _, f in offtopic) / len(offtopic), 4),
+    }
+    if positives:
+        out[f"{prefix}offtopic_auc"] = round(auc(positives, [p for p, _ in offtopic]), 4)
+    if not any(not answerable for answerable, *_ in signal):
+        # No negatives of the set's own: still report how often answerable ones are flagged.
+        answerable = [f for a, _, _, f in signal if a]
+        answered = [f for a, at_1, _, f in signal if a and at_1]
+        if answerable:
+            out[f"{prefix}flagged_answerable"] = round(sum(answerable) / len(answerable), 4)
+        if answered:
+            out[f"{prefix}flagged_answered_at_1"] = round(sum(answered) / len(answered), 4)
     return out

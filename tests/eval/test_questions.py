@@ -60,3 +60,33 @@ def test_bad_question_files(tmp_path: Path):
                                "doc": "000_53d6d8110b4badda.txt", "answers": ["absent"]}) + "\n")
     with pytest.raises(QuestionSetError, match="not in"):
         load_questions(bad, _texts())
+
+
+def test_offtopic_set_is_balanced_and_split_explicitly(tmp_path):
+    from eval.questions import load_offtopic
+
+    path = ROOT / "eval" / "offtopic.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert len({r["id"] for r in rows}) == len(rows) >= 40
+    for split in ("dev", "test"):
+        langs = Counter(r["lang"] for r in rows if r["split"] == split)
+        assert langs["fr"] >= 10 and langs["en"] >= 10, (split, langs)
+    assert len(load_offtopic(path, "test")) == sum(r["split"] == "test" for r in rows)
+    assert len(load_offtopic(path, "all")) == len(rows)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "sans split"}\n', encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="malformed"):
+        load_offtopic(bad, "dev")
+
+
+def test_offtopic_rates_are_summarised():
+    from eval.runner import ModeRun, summarise
+
+    run = ModeRun(ranks=[1, 2], relevance=[[True], [False, True]], kinds=["lexical"] * 2,
+                  latency_ms=[1.0, 1.0],
+                  signal=[(True, True, 0.9, False), (True, False, 0.4, True)],
+                  offtopic=[(0.1, True), (0.5, False)])
+    out = summarise({"hybrid": run})
+    assert out["hybrid.low_relevance.flagged_offtopic"] == 0.5
+    assert out["hybrid.low_relevance.offtopic_auc"] == 0.75  # 3 of the 4 (answerable, off-topic) pairs ordered
+    assert out["hybrid.low_relevance.flagged_answerable"] == 0.5
