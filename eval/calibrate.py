@@ -14,15 +14,20 @@ import click
 import numpy as np
 
 from eval.metrics import auc, is_hit
-from eval.questions import Question, load_questions, select
+from eval.questions import Question, load_offtopic, load_questions, select
 from index.search import Retriever
 
 MAX_FALSE_FLAGS = 0.05  # share of dev questions answered at rank 1 that may be flagged
+MAX_FLAGGED_ANSWERABLE = 0.10  # share of answerable dev questions that may be flagged
 
 
-def features(retriever: Retriever, questions: list[Question], hold_out: bool
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(X, answerable, answered_at_1)``: rows of (coverage, cosine) for the hybrid top hit."""
+def features(retriever: Retriever, questions: list[Question], hold_out: bool,
+             offtopic: list[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, answerable, answered_at_1)``: rows of (coverage, cosine) for the hybrid top hit.
+
+    ``offtopic`` questions (eval/offtopic.jsonl, dev) are negatives in every set."""
+    questions = list(questions) + [Question(f"offtopic-{i}", text, "", "offtopic", None, (), "")
+                                   for i, text in enumerate(offtopic)]
     documents = list(retriever.index.documents)
     rows, labels, answered = [], [], []
     for q in questions:
@@ -45,14 +50,21 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool
 def fit(x: np.ndarray, y: np.ndarray, answered: np.ndarray, part: np.ndarray
         ) -> tuple[list[float], float, float]:
     """Logistic coefficients, intercept, and the threshold that flags at most
-    MAX_FALSE_FLAGS of the questions answered at rank 1 *in every part* (so a set of
-    paraphrased or cross-lingual questions is not sacrificed to a larger, easier one)."""
+    MAX_FALSE_FLAGS of the questions answered at rank 1 and at most MAX_FLAGGED_ANSWERABLE
+    of the answerable ones *in every part* (so a set of paraphrased or cross-lingual
+    questions is not sacrificed to a larger, easier one)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression().fit(x, y)
+    # Balanced classes: the probability then reads the same whatever the share of
+    # negatives a set happened to have (PIAF has one held-out negative per question).
+    model = LogisticRegression(class_weight="balanced").fit(x, y)
     p = model.predict_proba(x)[:, 1]
-    quantiles = [float(np.quantile(p[answered & (part == i)], MAX_FALSE_FLAGS))
-                 for i in np.unique(part) if (answered & (part == i)).any()]
+    quantiles = []
+    for i in np.unique(part):
+        for rows, share in ((answered & (part == i), MAX_FALSE_FLAGS),
+                            (y & (part == i), MAX_FLAGGED_ANSWERABLE)):
+            if rows.any():
+                quantiles.append(float(np.quantile(p[rows], share, method="lower")))
     return model.coef_[0].tolist(), float(model.intercept_[0]), min(quantiles, default=0.0)
 
 
@@ -70,19 +82,24 @@ def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
 @click.command()
 @click.option("--questions", "questions_file", type=click.Path(path_type=Path),
               default=Path("eval/questions.jsonl"), show_default=True)
-@click.option("--squad", "squad_file", type=click.Path(path_type=Path, exists=True))
-def main(questions_file: Path, squad_file: Path | None) -> None:
+@click.option("--squad", "squad_files", type=click.Path(path_type=Path, exists=True),
+              multiple=True, help="SQuAD-format sets, each its own part (repeatable).")
+def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
     """Fit the low-relevance model on dev and print it."""
     retriever = _open(None, None)
     texts = {d: doc.text for d, doc in retriever.index.documents.items()}
-    parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False)]
-    if squad_file is not None:
+    offtopic = load_offtopic(Path("eval/offtopic.jsonl"), "dev")
+    parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False,
+                      offtopic)]
+    names = ["project"]
+    for squad_file in squad_files:
         from eval.squad import load_squad, materialise
 
+        names.append(squad_file.stem)
         documents, questions = load_squad(squad_file)
         corpus = materialise(documents, Path(".ragqa/eval"))
         squad = _open(corpus, corpus.parent / "index")
-        parts.append(features(squad, select(questions, "dev"), True))
+        parts.append(features(squad, select(questions, "dev"), True, offtopic))
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     answered = np.concatenate([p[2] for p in parts])
@@ -92,10 +109,13 @@ def main(questions_file: Path, squad_file: Path | None) -> None:
         coef, intercept, threshold = fit(x[:, columns], y, answered, part)
         cosine = coef[1] if len(coef) > 1 else 0.0
         click.echo(f"# {label}: {len(y)} dev searches ({int(y.sum())} answerable)")
-        for (px, py, _), part in zip(parts, ("project", "squad")):
+        for (px, py, pa), set_name in zip(parts, names):
             if len(py) and py.any() and not py.all():
                 probe = 1 / (1 + np.exp(-(intercept + px[:, columns] @ np.array(coef))))
-                click.echo(f"#   {part} dev AUC {auc(probe[py].tolist(), probe[~py].tolist()):.3f}")
+                flagged = probe < threshold
+                click.echo(f"#   {set_name} dev AUC {auc(probe[py].tolist(), probe[~py].tolist()):.3f}"
+                           f", flagged: negatives {flagged[~py].mean():.3f}, answerable "
+                           f"{flagged[py].mean():.3f}, answered at 1 {flagged[pa].mean():.3f}")
         click.echo(f"RelevanceModel(coverage={coef[0]:.3f}, cosine={cosine:.3f}, "
                    f"intercept={intercept:.3f}, threshold={threshold:.3f})  # {name}")
 
