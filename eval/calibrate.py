@@ -57,14 +57,11 @@ def fit(x: np.ndarray, y: np.ndarray, answered: np.ndarray, part: np.ndarray
 
 
 def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
-    from service import engine
-    from service.cli import _settings
+    from ragqa import wiring
+    from ragqa.settings import load_settings
 
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    engine.build(settings, model, embedder=embedder)
-    return engine.open_engine(settings, model, embedder=embedder).retriever
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    return wiring.start(settings).engine.retriever
 
 
 @click.command()

@@ -33,8 +33,8 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k, modes, split,
                  as_json, out_dir) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
-    from service import engine
-    from service.cli import _settings
+    from ragqa import wiring
+    from ragqa.settings import load_settings
 
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
@@ -50,11 +50,9 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
         corpus_dir = materialise(documents, Path(".ragqa/eval"))
         index_dir = index_dir or corpus_dir.parent / "index"
         questions_file = squad_file or beir_dir
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    engine.build(settings, model, embedder=embedder)
-    eng = engine.open_engine(settings, model, embedder=embedder)
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    eng = wiring.start(settings).engine
+    model = eng.model
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
     loaded = external if external is not None else load_questions(questions_file, texts)
     questions = select(loaded, split)

@@ -116,7 +116,7 @@ class Embedder:
             self._exported = ExportedTransformer(self._model, backend, export_dir)
         self.backend = backend
         self.batcher = MicroBatcher(
-            lambda texts: self._encode(texts, progress=False),
+            lambda texts: self.encode(texts),
             max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,
         )
 
@@ -154,16 +154,18 @@ class Embedder:
         return np.stack(cached)
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self._encode([self.passage_prefix + t for t in texts], progress=progress)
+        return self.encode([self.passage_prefix + t for t in texts], progress=progress)
 
-    def _encode(self, texts: list[str], *, progress: bool) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """The model itself on ``texts`` as given (no prefix, no cache, no micro-batching):
+        normalised float32 vectors, one row per text. The bench times this."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             if self._exported is not None:
                 return self._exported.encode(texts, self.batch_size)
             vectors = self._model.encode(
-                texts,
+                list(texts),
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,

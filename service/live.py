@@ -17,7 +17,8 @@ from pathlib import Path
 
 from index.loaders import load_document
 from index.store import DocumentRecord
-from service import engine as engines
+from ragqa import wiring
+from ragqa.engine import Engine
 from service.corpus import (
     check_suffix,
     corpus_path,
@@ -27,7 +28,6 @@ from service.corpus import (
     staging_path,
     write_durably,
 )
-from service.engine import Engine
 from service.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -113,9 +113,7 @@ class LiveIndex:
             return WriteResult("deleted", doc_id, None, fresh.generation)
 
     def _reindex(self) -> Engine:
-        current = self._engine
-        engines.build(current.settings, current.model, embedder=current.embedder)
-        fresh = engines.open_engine(current.settings, current.model, embedder=current.embedder)
+        fresh = wiring.refresh(self._engine)
         self._engine = fresh  # one reference assignment: readers see old or new, never a mix
         return fresh
 

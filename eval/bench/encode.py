@@ -37,7 +37,7 @@ def raw_rates(
 ) -> dict[str, float]:
     """``query_single_per_s``, ``query_batch16_per_s``, ``passage_per_s`` and the single
     query's mean latency (``query_single_ms``)."""
-    encode = embedder._encode  # the model itself: no cache, no micro-batching
+    encode = embedder.encode  # the model itself: no cache, no micro-batching
     qs = [embedder.query_prefix + q for q in queries]
     ps = [embedder.passage_prefix + p for p in passages[:passage_count]]
     position = iter(range(10**9))

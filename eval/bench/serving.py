@@ -96,7 +96,7 @@ def first_answer(server: Server, probe, timeout: float = 600.0) -> float:
 
 def ragqa_serve(corpus_dir: Path, index_dir: Path, log: Path, env: dict[str, str]) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "service.cli", "serve", "--corpus", str(corpus_dir),
+    command = [sys.executable, "-m", "ragqa", "serve", "--corpus", str(corpus_dir),
                "--index", str(index_dir), "--port", str(port)]
     return start(command, port, log, env)
 

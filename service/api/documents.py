@@ -21,7 +21,7 @@ from service.deps import (
     require_writer,
     too_large,
 )
-from service.engine import Engine
+from ragqa.engine import Engine
 from service.errors import ApiError, error_responses
 from service.schemas import DocumentList, DocumentOut, WriteOut, document_out, refused_out
 

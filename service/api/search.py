@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from index.search import validate_question
 from service.corpus import validate_doc_id
 from service.deps import EngineDep, require_json, require_reader
-from service.engine import Engine
+from ragqa.engine import Engine
 from service.errors import ApiError
 from service.schemas import SearchRequest, SearchResponse, search_response
 

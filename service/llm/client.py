@@ -24,7 +24,7 @@ from service.llm.errors import (
 )
 
 if TYPE_CHECKING:
-    from service.settings import Settings
+    from ragqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from tests.support import RAGQA
 
-RAGQA = Path(sys.executable).with_name("ragqa")
 
 
 def free_port() -> int:
@@ -53,7 +53,7 @@ def start(corpus: Path, index: Path, log: Path, *, timeout: float = 300,
     port = free_port()
     handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen(
-        [str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index),
+        [*RAGQA, "serve", "--corpus", str(corpus), "--index", str(index),
          "--port", str(port)],
         stdout=handle, stderr=subprocess.STDOUT, env=serve_env(**settings),
     )

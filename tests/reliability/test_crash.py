@@ -96,14 +96,14 @@ def test_a_truncated_index_file_stops_the_start_naming_file_and_fix(small_corpus
 def test_corrupt_index_cli_start_is_one_line_and_rebuild_fixes_it(small_corpus, built):
     dense = _gen(built) / DENSE
     dense.write_bytes(dense.read_bytes()[:100])
-    proc = subprocess.run([str(RAGQA), "serve", "--corpus", str(small_corpus), "--index",
+    proc = subprocess.run([*RAGQA, "serve", "--corpus", str(small_corpus), "--index",
                            str(built), "--port", "0"], capture_output=True, text=True,
                           env=serve_env(), timeout=300)
     assert proc.returncode == 4
     lines = [line for line in proc.stderr.splitlines() if line.startswith("ragqa: error:")]
     assert len(lines) == 1 and str(dense) in lines[0] and "ragqa index --rebuild" in lines[0]
     assert "Traceback" not in proc.stderr
-    fixed = subprocess.run([str(RAGQA), "index", "--rebuild", "--corpus", str(small_corpus),
+    fixed = subprocess.run([*RAGQA, "index", "--rebuild", "--corpus", str(small_corpus),
                             "--index", str(built)], capture_output=True, text=True,
                            env=serve_env(), timeout=300)
     assert fixed.returncode == 0, fixed.stderr
@@ -143,7 +143,7 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
                 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
                 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-        proc = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus), "--index",
+        proc = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus), "--index",
                                str(index)], capture_output=True, text=True, env=serve_env(),
                               timeout=300, preexec_fn=no_room)
         print(f"\nfull disk ({'tmpfs' if mounted else 'RLIMIT_FSIZE'}): {proc.stderr.strip()}")
@@ -157,7 +157,7 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
         assert not [p for p in index.iterdir() if p.name.startswith(".staging")]
         if mounted:
             (disk / "filler").unlink()
-            again = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus),
+            again = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus),
                                     "--index", str(index)], capture_output=True, text=True,
                                    env=serve_env(), timeout=300)
             assert again.returncode == 0, again.stderr

@@ -131,7 +131,7 @@ def test_a_100_mb_text_file_is_refused_before_being_read(small_corpus, tmp_path)
         for _ in range(100):
             handle.write(("La fibre relie Rabat et Casablanca. " * 30_000)[: 2**20].encode())
     index = tmp_path / "index"
-    proc, peak = _peak_rss_mb([str(RAGQA), "index", "--corpus", str(small_corpus),
+    proc, peak = _peak_rss_mb([*RAGQA, "index", "--corpus", str(small_corpus),
                                "--index", str(index)], tmp_path)
     line = next((s for s in proc.stderr.splitlines() if "énorme.txt" in s), "")
     print(f"\n100 MB text file: exit {proc.returncode}, {line.strip()}; peak RSS {peak:.0f} MB")
@@ -147,7 +147,7 @@ def test_a_corpus_of_hostile_files_indexes_the_rest_and_lists_each_refusal(small
     for name, (data, _) in CASES.items():
         (small_corpus / name).write_bytes(data)
     index = tmp_path / "index"
-    proc = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus), "--index",
+    proc = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus), "--index",
                            str(index)], capture_output=True, text=True, env=serve_env(),
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
@@ -168,7 +168,7 @@ def test_10000_tiny_files_are_indexed(tmp_path):
         folder = corpus / f"d{i // 500:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"note-{i}.txt").write_text(f"Note {i}\n\nLa note {i} parle de fibre.\n")
-    proc, peak = _peak_rss_mb([str(RAGQA), "index", "--corpus", str(corpus),
+    proc, peak = _peak_rss_mb([*RAGQA, "index", "--corpus", str(corpus),
                                "--index", str(tmp_path / "index")], tmp_path)
     print(f"\n10,000 tiny files: {proc.stdout.strip().splitlines()[-1]}; peak RSS {peak:.0f} MB")
     assert proc.returncode == 0, proc.stderr

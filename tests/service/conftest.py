@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.settings import Settings
+from ragqa.settings import Settings
 from tests.conftest import CORPUS
 
 LOOPBACK = ("127.0.0.1", 50000)

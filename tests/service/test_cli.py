@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, LIVE_BLOG
+from tests.support import RAGQA
 
-RAGQA = Path(sys.executable).with_name("ragqa")
 
 
 def ragqa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
     return subprocess.run(
-        [str(RAGQA), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
+        [*RAGQA, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
     )
 
 

@@ -12,8 +12,8 @@ import httpx
 
 from tests.conftest import CORPUS, LIVE_BLOG
 from tests.service.conftest import check_passages
+from tests.support import RAGQA
 
-RAGQA = Path(sys.executable).with_name("ragqa")
 
 
 def free_port() -> int:
@@ -33,7 +33,7 @@ def test_ragqa_serve_updates_the_index_then_answers(tmp_path, corpus_index):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port))
     proc = subprocess.Popen(
-        [str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index)],
+        [*RAGQA, "serve", "--corpus", str(corpus), "--index", str(index)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -72,7 +72,7 @@ def test_serve_with_a_missing_corpus_fails_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
     proc = subprocess.run(
-        [str(RAGQA), "serve", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "i"),
+        [*RAGQA, "serve", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "i"),
          "--port", str(free_port())],
         capture_output=True, text=True, env=env, timeout=300,
     )

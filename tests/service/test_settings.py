@@ -1,7 +1,7 @@
 """Settings turn into the library's parameter objects."""
 
 from index.relevance import GENERIC, default_relevance
-from service.settings import Settings
+from ragqa.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 

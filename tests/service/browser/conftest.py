@@ -26,9 +26,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import CORPUS, ROOT
+from tests.support import RAGQA
 
 CHROMIUM = "/usr/bin/chromium"
-RAGQA = Path(sys.executable).with_name("ragqa")
 ARTIFACTS = ROOT / ".ragqa" / "artifacts"
 QUESTION = "Combien de visiteurs sont attendus au Gitex Africa 2025 ?"
 EXPECTED = "Avec plus de 45.000 visiteurs et 1.500 exposants attendus"
@@ -142,7 +142,7 @@ def ragqa_serve(corpus: Path, index: Path, work: Path, port: int, **env: str) ->
     """A real ``ragqa serve`` on loopback ``port`` with the given RAGQA_* settings."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port), **env)
-    proc = subprocess.Popen([str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index)],
+    proc = subprocess.Popen([*RAGQA, "serve", "--corpus", str(corpus), "--index", str(index)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=full_env, cwd=work)
     base = f"http://127.0.0.1:{port}"

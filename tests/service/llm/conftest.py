@@ -23,7 +23,7 @@ from service.llm.client import llm_client as make_llm_client
 from tests.conftest import CORPUS
 from tests.service.conftest import LOOPBACK, make_settings
 from tests.service.llm.tiny_llama import write_tiny_llama
-from tests.service.test_serve import RAGQA, free_port
+from tests.support import RAGQA, free_port
 
 FAKE_LLM = Path(__file__).with_name("fake_llm.py")
 GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa ?"
@@ -129,7 +129,7 @@ def ragqa_serve(tmp_path: Path, index: Path, env: dict[str, str],
     full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port),
                     RAGQA_LOW_RELEVANCE_THRESHOLD="0", **env)
     proc = subprocess.Popen(
-        [str(RAGQA), "serve", "--corpus", str(corpus_copy), "--index", str(index_copy)],
+        [*RAGQA, "serve", "--corpus", str(corpus_copy), "--index", str(index_copy)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
     )
     base = f"http://127.0.0.1:{port}"

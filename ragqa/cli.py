@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from eval.bench.cli import bench_command
+from eval.cli import eval_command
 from index.builder import BuildReport
 from index.errors import (
     DocumentError,
@@ -30,6 +32,7 @@ from index.errors import (
     QueryError,
     RagqaError,
 )
+from ragqa.settings import load_settings
 
 EXIT_CODES: dict[type[RagqaError], int] = {
     QueryError: 2,
@@ -81,13 +84,6 @@ def _setup_logging(verbose: bool) -> None:
     )
     for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
-
-
-def _settings(**overrides):
-    from service.settings import Settings
-
-    values = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**values)
 
 
 @click.group(cls=RagqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -156,12 +152,12 @@ def index_command(
     Files that cannot be indexed (unreadable, too large, binary, a broken PDF) are left
     out and listed on stderr with the reason; the rest is indexed.
     """
-    from service import engine
+    from ragqa import wiring
 
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    report = engine.build(settings, model, rebuild=rebuild, strict=strict,
-                          progress=sys.stderr.isatty())
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    model = wiring.resolve(settings)
+    report = wiring.index_corpus(settings, model, rebuild=rebuild, strict=strict,
+                                 progress=sys.stderr.isatty())
     for label, ids in (("added", report.added), ("changed", report.changed),
                        ("removed", report.removed)):
         for doc_id in ids:
@@ -185,18 +181,16 @@ def ask_command(
 ) -> None:
     """Print the passages that best answer QUESTION, with citations."""
     from index.search import validate_question
-    from service import engine
+    from ragqa import wiring
     from service.schemas import search_response
 
     validate_question(question)  # fail before loading anything
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    report = engine.build(settings, model, embedder=embedder)
-    if not report.up_to_date:
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    ready = wiring.start(settings)
+    report, eng, model = ready.report, ready.engine, ready.engine.model
+    if report is not None and not report.up_to_date:
         echo_refused(report)
         click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
-    eng = engine.open_engine(settings, model, embedder=embedder)
     started = time.perf_counter()
     result = eng.retriever.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
@@ -235,31 +229,25 @@ def serve_command(
     """Update the index if the corpus changed, then serve the HTTP API."""
     import uvicorn
 
-    from service import engine
-    from service.app import create_app, load_live_index
+    from ragqa import wiring
+    from service.app import create_app
 
-    settings = _settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
+    settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    model = wiring.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
-    report = engine.build(settings, model, progress=sys.stderr.isatty())
-    echo_refused(report)
-    click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
-    live = load_live_index(settings, update=False, model=model)  # a broken index fails here
-    app = create_app(settings, update_index=False, model=model, live=live)
+    # The index is updated and opened here, before uvicorn starts, with one embedder: a
+    # broken index is a one-line error, not a failed application start-up.
+    ready = wiring.start(settings, model=model, progress=sys.stderr.isatty())
+    assert ready.report is not None
+    echo_refused(ready.report)
+    click.echo(describe_build(ready.report, settings.corpus_dir, settings.index_dir), err=True)
+    app = create_app(settings, engine=ready.engine)
     click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
-def _register_eval() -> None:
-    from eval.cli import eval_command
-
-    from eval.bench.cli import bench_command
-
-    main.add_command(eval_command)
-    main.add_command(bench_command)
-
-
-_register_eval()
+main.add_command(eval_command)
+main.add_command(bench_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

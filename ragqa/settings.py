@@ -165,5 +165,11 @@ class Settings(BaseSettings):
         )
 
 
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and ``.env``) with an entry point's options on top
+    (``None`` means "not given")."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
