@@ -1,11 +1,14 @@
-"""Turning text into normalised vectors with a sentence-transformers model."""
+"""Turning text into normalised vectors with a sentence-transformers model.
+
+The prefixes and the backend variant come from the :class:`~index.identity.VectorIdentity`
+the embedder is made for, so the vectors it makes are exactly those that identity names.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,44 +17,30 @@ from cachetools import LRUCache
 from index.backends import ExportedTransformer, vector_variant
 from index.batching import MicroBatcher
 from index.errors import ModelUnavailableError
-from index.models import KNOWN_PREFIXES, ResolvedModel
+from index.identity import VectorIdentity, vector_identity
+from index.models import ResolvedModel
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class EmbedderInfo:
-    """What a manifest records about the model that produced its vectors."""
-
-    requested: str
-    name: str
-    weights_sha256: str
-    dimension: int
-    fallback: bool
-    query_prefix: str
-    passage_prefix: str
-    max_seq_length: int
-    backend: str = "torch"
-
-
 class Embedder:
-    """A loaded sentence-transformers model with the prefixes its card asks for."""
+    """A loaded sentence-transformers model making the vectors of one identity."""
 
     def __init__(
         self,
         model: ResolvedModel,
         *,
+        identity: VectorIdentity | None = None,
         device: str = "cpu",
         batch_size: int = 32,
-        query_prefix: str | None = None,
-        passage_prefix: str | None = None,
         query_cache_size: int = 2048,
         backend: str = "torch",
         export_dir: Path | None = None,
         query_batch_size: int = 32,
         query_batch_wait_ms: float = 2.0,
     ) -> None:
-        """``backend``: ``torch``, or ``onnx``/``onnx-int8``/``openvino`` run from an ONNX
+        """``identity``: the vectors to make (prefixes, variant); default: the model's own
+        prefixes for ``backend``. ``backend``: ``torch``, or ``onnx``/``onnx-int8``/``openvino`` run from an ONNX
         export of the model kept in ``export_dir`` (see :mod:`index.backends`), or ``auto``:
         ``onnx`` when it can be set up, else ``torch`` with a warning saying why (both give
         the same vectors, so either can search the other's index). Concurrent
@@ -69,18 +58,14 @@ class Embedder:
             ) from exc
         self.model = model
         self.batch_size = batch_size
-        # Prefixes: explicit setting, else the model's own non-empty prompts, else the
-        # prefixes its card documents (by exact name), else none.
-        prompts = {k: v for k, v in (getattr(self._model, "prompts", None) or {}).items() if v}
-        known_query, known_passage = KNOWN_PREFIXES.get(model.name, ("", ""))
-        self.query_prefix = (
-            query_prefix if query_prefix is not None else prompts.get("query", known_query)
-        )
-        self.passage_prefix = (
-            passage_prefix
-            if passage_prefix is not None
-            else prompts.get("passage", prompts.get("document", known_passage))
-        )
+        self.identity = identity or vector_identity(model, backend=backend)
+        # int8 vectors differ from fp32 ones: the identity says which are made, so an index
+        # built with one is never searched with the other (see index/backends.py).
+        if self.identity.variant != vector_variant(backend):
+            raise ValueError(f"backend {backend!r} does not make {self.identity.variant!r} "
+                             "vectors")
+        self.query_prefix = self.identity.query_prefix
+        self.passage_prefix = self.identity.passage_prefix
         get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
             self._model, "get_sentence_embedding_dimension"
         )
@@ -88,18 +73,12 @@ class Embedder:
         if dim is None:
             dim = int(self._model.encode(["x"]).shape[1])
         self.dimension = int(dim)
-        self._weights_sha256: str | None = None
         # torch releases the GIL while encoding; one lock keeps concurrent callers from
         # oversubscribing the cores with parallel forward passes.
         self._lock = threading.Lock()
         # Repeated questions skip the model: vectors depend only on the model and the text.
         self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
         self._cache_lock = threading.Lock()
-        # int8 vectors differ from fp32 ones: the model identity says which were made, so an
-        # index built with one is never searched with the other (see index/backends.py).
-        variant = vector_variant(backend)
-        if model.variant != variant:
-            self.model = replace(model, variant=variant)
         self._exported: ExportedTransformer | None = None
         if backend == "auto":
             backend = "torch"
@@ -118,22 +97,6 @@ class Embedder:
         self.batcher = MicroBatcher(
             lambda texts: self.encode(texts),
             max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,
-        )
-
-    @property
-    def info(self) -> EmbedderInfo:
-        if self._weights_sha256 is None:
-            self._weights_sha256 = self.model.weights_sha256()
-        return EmbedderInfo(
-            requested=self.model.requested,
-            name=self.model.name,
-            weights_sha256=self._weights_sha256,
-            dimension=self.dimension,
-            fallback=self.model.fallback,
-            query_prefix=self.query_prefix,
-            passage_prefix=self.passage_prefix,
-            max_seq_length=int(self._model.max_seq_length or 0),
-            backend=self.backend,
         )
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -17,7 +17,7 @@ from index.embedding import Embedder
 from index.errors import QueryError
 from index.fusion import FusionParams, fuse
 from index.relevance import GENERIC, RelevanceModel, term_coverage
-from index.store import LoadedIndex, check_model
+from index.store import LoadedIndex
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUESTION_CHARS = 2000
@@ -77,7 +77,7 @@ class Retriever:
 
     def __init__(self, index: LoadedIndex, embedder: Embedder | None, params: RetrievalParams):
         if embedder is not None:
-            check_model(index.manifest, embedder.info.weights_sha256, embedder.model.name)
+            index.manifest.check_vectors(embedder.identity, embedder.model.name)
         elif params.mode != "bm25":
             raise ValueError("dense and hybrid retrieval need an embedding model")
         self.index = index

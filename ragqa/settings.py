@@ -14,7 +14,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.analysis import AnalyzerConfig
-from index.builder import IndexConfig
+from index.config import IndexConfig
 from index.chunking import ChunkingParams
 from index.fusion import FusionParams, default_fusion
 from index.lexical import BM25Params
@@ -143,7 +143,6 @@ class Settings(BaseSettings):
             chunking=ChunkingParams(self.chunk_size, self.chunk_overlap),
             analysis=AnalyzerConfig(language=self.language),
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b),
-            embed_context=self.embed_context,
             max_document_bytes=int(self.max_document_mb * 1024 * 1024),
         )
 

@@ -9,14 +9,13 @@ they all search through the same code. :func:`refresh` re-indexes for a served e
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.backends import vector_variant
 from index.builder import BuildReport, update_index
 from index.embedding import Embedder
+from index.identity import VectorIdentity, vector_identity
 from index.models import ResolvedModel, resolve_model
 from index.search import Retriever
 from index.store import load_index
@@ -50,7 +49,7 @@ def start(
     ``model`` skips resolving (a caller that already reported the resolution).
     """
     model = model or resolve(settings)
-    embedder = make_embedder(settings, model)
+    embedder = make_embedder(settings, model, identity(settings, model))
     report = None
     if update:
         report = index_corpus(settings, model, embedder=embedder, rebuild=rebuild,
@@ -67,32 +66,43 @@ def refresh(engine: Engine) -> Engine:
 
 def resolve(settings: Settings) -> ResolvedModel:
     """The embedding model the settings ask for (or the bundled fallback, with a warning)."""
-    model = resolve_model(
+    return resolve_model(
         settings.embed_model,
         offline=settings.is_offline,
         download_timeout=settings.download_timeout,
     )
-    # A quantised backend makes other vectors: its identity differs (index/backends.py).
-    return dataclasses.replace(model, variant=vector_variant(settings.embed_backend))
+
+
+def identity(settings: Settings, model: ResolvedModel) -> VectorIdentity:
+    """The identity of the vectors ``model`` makes with these settings (backend variant,
+    prefixes, embedded context); computed without loading the model."""
+    return vector_identity(
+        model,
+        backend=settings.embed_backend,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+        embed_context=settings.embed_context,
+    )
 
 
 def export_dir(settings: Settings, model: ResolvedModel) -> Path:
     """Where ONNX exports of ``model`` live: one folder per model name and weights."""
-    weights = dataclasses.replace(model, variant="").weights_sha256()[:16]
+    weights = model.weights_sha256()[:16]
     return settings.export_root / f"{model.name.replace('/', '--')}-{weights}"
 
 
-def make_embedder(settings: Settings, model: ResolvedModel) -> Embedder:
-    """Load ``model`` with the settings' backend, batching and prefixes."""
+def make_embedder(settings: Settings, model: ResolvedModel,
+                  vectors: VectorIdentity | None = None) -> Embedder:
+    """Load ``model`` with the settings' backend and batching, making ``vectors`` (default:
+    the settings' :func:`identity`)."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
     return Embedder(
         model,
+        identity=vectors or identity(settings, model),
         device=settings.device,
         batch_size=settings.embed_batch_size,
-        query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix,
         backend=settings.embed_backend,
         export_dir=export_dir(settings, model) if settings.embed_backend != "torch" else None,
         query_batch_size=settings.query_batch_size,
@@ -112,12 +122,15 @@ def index_corpus(
     """Bring the settings' index up to date with their corpus. Without ``embedder`` the
     model is loaded only if something must be embedded (``ragqa index`` on an unchanged
     corpus never loads it)."""
+    vectors = embedder.identity if embedder is not None else identity(settings, model)
     return update_index(
         settings.corpus_dir,
         settings.index_dir,
-        model,
-        (lambda m: embedder) if embedder is not None else (lambda m: make_embedder(settings, m)),
-        settings.index_config(),
+        model=model,
+        identity=vectors,
+        load_embedder=(lambda: embedder) if embedder is not None
+        else (lambda: make_embedder(settings, model, vectors)),
+        config=settings.index_config(),
         rebuild=rebuild,
         strict=strict,
         progress=progress,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from index.manifest import Manifest
 from index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
 from index.store import DocumentRecord
 from service.corpus import DOC_ID_SCHEMA
@@ -146,10 +147,10 @@ class HealthOut(BaseModel):
                          "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks onnx if it can)")
 
 
-def refused_out(manifest: dict) -> list[RefusedOut]:
+def refused_out(manifest: Manifest) -> list[RefusedOut]:
     """The refused files an index's manifest records, by id."""
-    return [RefusedOut(id=doc_id, reason=entry["reason"])
-            for doc_id, entry in sorted(manifest.get("refused", {}).items())]
+    return [RefusedOut(id=doc_id, reason=entry.reason)
+            for doc_id, entry in sorted(manifest.refused.items())]
 
 
 def document_out(record: DocumentRecord) -> DocumentOut:

@@ -24,3 +24,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def build_index(corpus, index_dir, model, embedder, config=None, *, load_embedder=None, **kw):
+    """``update_index`` with ``embedder``'s identity; ``load_embedder`` replaces the loader
+    (e.g. one that fails, to prove that nothing is embedded)."""
+    from index.builder import IndexConfig, update_index
+
+    return update_index(corpus, index_dir, model=model, identity=embedder.identity,
+                        load_embedder=load_embedder or (lambda: embedder),
+                        config=config or IndexConfig(), **kw)

@@ -44,7 +44,7 @@ def build_speed(settings, model: ResolvedModel, embedder: Embedder, corpus_dir: 
         "index_bytes": size,
         "index_bytes_per_passage": round(size / max(1, full.passages)),
         "dense_bytes_per_passage": round(dense / max(1, full.passages)),
-        "dense_index": loaded.manifest.get("dense", {}).get("type"),
+        "dense_index": loaded.manifest.dense.get("type"),
     }
 
 

@@ -19,7 +19,7 @@ def health(engine: EngineDep) -> HealthOut:
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
                      documents=len(index.documents), passages=len(index.passages),
                      generation=engine.generation,
-                     refused=len(index.manifest.get("refused", {})),
+                     refused=len(index.manifest.refused),
                      backend=engine.embedder.backend)
 
 

@@ -93,8 +93,8 @@ def test_repeated_questions_are_served_from_the_caches(corpus_index, embedder, m
     question = "Quel est le programme Orange Digital Center ?"
     first = retriever.search(question, 5)
     calls = []
-    real_encode = embedder._encode
-    monkeypatch.setattr(embedder, "_encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
+    real_encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
     assert retriever.search(f"  {question} ", 5) is first  # same question, same result object
     assert retriever.search(question, 3).hits == first.hits[:3]  # other k: searched again...
     assert calls == []  # ...but the query vector came from the embedder's cache

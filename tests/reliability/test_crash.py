@@ -17,10 +17,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from index.builder import IndexConfig, update_index
 from index.errors import IndexCorruptError
 from index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
 from service.app import create_app
+from tests.support import build_index
 from tests.reliability.server import RAGQA, serve_env, start, stop
 from tests.service.conftest import make_settings
 
@@ -69,7 +69,7 @@ def _post_quietly(base_url: str) -> None:
 @pytest.fixture
 def built(small_corpus, tmp_path, minilm, embedder) -> Path:
     index = tmp_path / "index"
-    update_index(small_corpus, index, minilm, lambda m: embedder, IndexConfig())
+    build_index(small_corpus, index, minilm, embedder)
     return index
 
 
@@ -126,7 +126,7 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
     mounted = _mount_small_tmpfs(disk, 2048)
     try:
         index = disk / "index"
-        update_index(small_corpus, index, minilm, lambda m: embedder, IndexConfig())
+        build_index(small_corpus, index, minilm, embedder)
         before = load_index(index)
         (small_corpus / "grand.md").write_text(
             "# Grand\n\n" + "Le réseau de fibre relie Rabat et Casablanca. " * 200, "utf-8")

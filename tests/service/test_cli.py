@@ -13,9 +13,9 @@ from tests.support import RAGQA
 
 
 
-def ragqa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def ragqa(*args: str, cwd: Path | None = None, **settings: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", **settings)
     return subprocess.run(
         [*RAGQA, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
     )
@@ -120,3 +120,17 @@ def test_corrupt_index_exits_4_naming_the_fix(small_corpus, tmp_path):
     assert ragqa("index", "--rebuild", "--corpus", str(small_corpus),
                  "--index", str(index_dir)).returncode == 0
     assert ragqa("ask", "5G", "--corpus", str(small_corpus), "--index", str(index_dir)).returncode == 0
+
+
+def test_a_new_passage_prefix_re_embeds_the_index(small_corpus, tmp_path):
+    """RAGQA_PASSAGE_PREFIX changes every passage vector: the index is not "up to date"."""
+    index_dir = tmp_path / "idx"
+    first = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
+    assert first.returncode == 0, first.stderr
+    changed = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir),
+                    RAGQA_PASSAGE_PREFIX="passage: ")
+    assert changed.returncode == 0, changed.stderr
+    assert "up to date" not in changed.stdout and "0 reused" in changed.stdout
+    same = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir),
+                 RAGQA_PASSAGE_PREFIX="passage: ")
+    assert "is up to date" in same.stdout
