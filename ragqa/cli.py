@@ -1,6 +1,6 @@
 """The ``ragqa`` command line. Turns ragqa's errors into one line on stderr and an exit code.
 
-Exit codes: 0 success, 1 unexpected failure, 2 usage or bad question, 3 bad document or
+Exit codes: 0 success, 1 unexpected failure, 2 usage, bad setting or bad question, 3 bad document or
 empty corpus, 4 missing/corrupt/busy/unwritable index or model mismatch, 5 embedding model
 unavailable.
 """
@@ -15,12 +15,11 @@ import time
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
-
 from eval.bench.cli import bench_command
 from eval.cli import eval_command
 from index.builder import BuildReport
 from index.errors import (
+    ConfigError,
     DocumentError,
     EmptyCorpusError,
     IndexBusyError,
@@ -35,6 +34,7 @@ from index.errors import (
 from ragqa.settings import load_settings
 
 EXIT_CODES: dict[type[RagqaError], int] = {
+    ConfigError: 2,
     QueryError: 2,
     DocumentError: 3,
     EmptyCorpusError: 3,
@@ -61,12 +61,6 @@ class RagqaGroup(click.Group):
         except RagqaError as exc:
             code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
             fail(str(exc), code)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "setting"
-            fail(f"invalid configuration {where}: {first.get('msg')}", 2)
-        except ValueError as exc:
-            fail(str(exc), 2)
         except KeyboardInterrupt:
             fail("interrupted; the served index is unchanged", 130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from index import __version__
 from ragqa import wiring
 from ragqa.engine import Engine
-from ragqa.settings import Settings
+from ragqa.settings import Settings, load_settings
 from service.api import ask, chat, documents, health, search, widget
 from service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from service.limits import UploadLimitMiddleware
@@ -48,7 +48,7 @@ def create_app(
     as it is (``ragqa serve`` starts it before uvicorn, so a broken index is its one-line
     error, not a failed application start-up); without it the lifespan starts one, bringing
     the index up to date first unless ``update_index=False``."""
-    settings = settings or Settings()
+    settings = settings or load_settings()  # ConfigError names a bad RAGQA_* variable
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

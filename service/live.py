@@ -20,6 +20,9 @@ from index.store import DocumentRecord
 from ragqa import wiring
 from ragqa.engine import Engine
 from service.corpus import (
+    CorpusConflictError,
+    LastDocumentError,
+    UnknownDocumentError,
     check_suffix,
     corpus_path,
     is_file,
@@ -28,7 +31,6 @@ from service.corpus import (
     staging_path,
     write_durably,
 )
-from service.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class LiveIndex:
         target = corpus_path(self.corpus_dir, doc_id)
         with self._write:
             if target.is_dir():
-                raise ApiError(409, "conflict", f"{doc_id!r} is a folder in the corpus")
+                raise CorpusConflictError(f"{doc_id!r} is a folder in the corpus")
             old = target.read_bytes() if target.is_file() else None
             if old is not None and _sha(old) == _sha(data):
                 current = self._engine
@@ -94,14 +96,14 @@ class LiveIndex:
         target = corpus_path(self.corpus_dir, doc_id)
         with self._write:
             if doc_id not in self._engine.retriever.index.documents and not is_file(target):
-                raise ApiError(404, "unknown_document", f"no document {doc_id!r}")
+                raise UnknownDocumentError(f"no document {doc_id!r}")
             if not is_file(target):
-                raise ApiError(409, "conflict", f"{doc_id!r} is indexed but not in the corpus "
-                               "folder; reindex the corpus")
+                raise CorpusConflictError(f"{doc_id!r} is indexed but not in the corpus "
+                                          "folder; reindex the corpus")
             indexed = self._engine.retriever.index.documents
             if doc_id in indexed and len(indexed) <= 1:  # a refused file may always go
-                raise ApiError(409, "last_document", "cannot delete the last document; an "
-                               "index needs at least one (upload another first)")
+                raise LastDocumentError("cannot delete the last document; an index needs at "
+                                        "least one (upload another first)")
             old = target.read_bytes()
             remove_durably(target)
             try:

@@ -118,7 +118,7 @@ async def _or_http_error(call: Any) -> Any:
         return await call
     except LLMError as exc:
         logger.warning("chat completion failed: %s", exc)
-        raise ApiError(exc.status, exc.code, str(exc)) from exc
+        raise  # answered by service/errors.py with the error's status and code
 
 
 def _passages_only(found: SearchResponse) -> Answer:
