@@ -43,6 +43,28 @@ def vector_variant(backend: str) -> str:
     return "int8" if backend.endswith("-int8") else ""
 
 
+def open_backend(st_model, backend: str, export_dir: Path | None
+                 ) -> tuple[str, ExportedTransformer | None]:
+    """The backend that will run ``st_model``: its name and, unless torch runs it, the
+    exported transformer. ``auto`` is ``onnx`` when it can be set up, else ``torch`` with a
+    warning saying why (both give the same vectors)."""
+    vector_variant(backend)  # ValueError lists the backends
+    if backend == "torch":
+        return "torch", None
+    if backend == "auto":
+        if export_dir is None:
+            return "torch", None
+        try:
+            return "onnx", ExportedTransformer(st_model, "onnx", export_dir)
+        except Exception as exc:  # noqa: BLE001 - any failure: torch does the same job
+            logger.warning("embedding with torch, not ONNX Runtime (2x faster on CPU): %s",
+                           str(exc).splitlines()[0] if str(exc) else exc)
+            return "torch", None
+    if export_dir is None:
+        raise ValueError(f"embedding backend {backend!r} needs an export folder")
+    return backend, ExportedTransformer(st_model, backend, export_dir)
+
+
 def export_onnx(st_model, export_dir: Path, *, int8: bool = False) -> Path:
     """The transformer of ``st_model`` as ONNX in ``export_dir`` (exported once, reused)."""
     import torch

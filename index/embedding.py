@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
-from index.backends import ExportedTransformer, vector_variant
+from index.backends import ExportedTransformer, open_backend, vector_variant
 from index.batching import MicroBatcher
 from index.errors import ModelUnavailableError
 from index.identity import VectorIdentity, vector_identity
@@ -40,22 +40,11 @@ class Embedder:
         query_batch_wait_ms: float = 2.0,
     ) -> None:
         """``identity``: the vectors to make (prefixes, variant); default: the model's own
-        prefixes for ``backend``. ``backend``: ``torch``, or ``onnx``/``onnx-int8``/``openvino`` run from an ONNX
-        export of the model kept in ``export_dir`` (see :mod:`index.backends`), or ``auto``:
-        ``onnx`` when it can be set up, else ``torch`` with a warning saying why (both give
-        the same vectors, so either can search the other's index). Concurrent
-        query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
+        prefixes for ``backend``. ``backend``: ``torch``, or ``onnx``/``onnx-int8``/
+        ``openvino`` run from an ONNX export of the model kept in ``export_dir``, or ``auto``
+        (see :func:`index.backends.open_backend`). Concurrent query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
         most ``query_batch_wait_ms`` under load; see :mod:`index.batching`)."""
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            self._model = SentenceTransformer(
-                str(model.path), device=device, local_files_only=True
-            )
-        except Exception as exc:  # noqa: BLE001 - report any load failure as ours
-            raise ModelUnavailableError(
-                f"cannot load embedding model from {model.path}: {exc}"
-            ) from exc
+        self._model = _load(model, device)
         self.model = model
         self.batch_size = batch_size
         self.identity = identity or vector_identity(model, backend=backend)
@@ -79,21 +68,7 @@ class Embedder:
         # Repeated questions skip the model: vectors depend only on the model and the text.
         self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
         self._cache_lock = threading.Lock()
-        self._exported: ExportedTransformer | None = None
-        if backend == "auto":
-            backend = "torch"
-            if export_dir is not None:
-                try:
-                    self._exported = ExportedTransformer(self._model, "onnx", export_dir)
-                    backend = "onnx"
-                except Exception as exc:  # noqa: BLE001 - any failure: torch does the same job
-                    logger.warning("embedding with torch, not ONNX Runtime (2x faster on CPU): "
-                                   "%s", str(exc).splitlines()[0] if str(exc) else exc)
-        elif backend != "torch":
-            if export_dir is None:
-                raise ValueError(f"embedding backend {backend!r} needs an export folder")
-            self._exported = ExportedTransformer(self._model, backend, export_dir)
-        self.backend = backend
+        self.backend, self._exported = open_backend(self._model, backend, export_dir)
         self.batcher = MicroBatcher(
             lambda texts: self.encode(texts),
             max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,
@@ -135,3 +110,13 @@ class Embedder:
                 show_progress_bar=progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _load(model: ResolvedModel, device: str):
+    """The sentence-transformers model in ``model.path`` (never downloads)."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(str(model.path), device=device, local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - report any load failure as ours
+        raise ModelUnavailableError(f"cannot load embedding model from {model.path}: {exc}") from exc

@@ -70,6 +70,8 @@ class SearchResult:
     # True when the best passage is probably not an answer (see index/relevance.py).
     low_relevance: bool = False
     relevance: float | None = None  # estimated probability that the best passage answers
+    model: str = ""  # the embedding model loaded (the index's when searching without one)
+    fallback: bool = False  # whether that model is the bundled fallback
 
 
 class Retriever:
@@ -135,8 +137,10 @@ class Retriever:
         probability = self._relevance(question, hits[0], mode, query_vector) if hits else 0.0
         model = self._relevance_model(mode)
         low = not hits or probability < model.threshold
+        loaded = self.embedder.model if self.embedder is not None else self.index.manifest.model
         result = SearchResult(question, hits, mode, low_relevance=low,
-                              relevance=round(probability, 4))
+                              relevance=round(probability, 4), model=loaded.name,
+                              fallback=loaded.fallback)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result

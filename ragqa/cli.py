@@ -181,15 +181,14 @@ def ask_command(
     validate_question(question)  # fail before loading anything
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
     ready = wiring.start(settings)
-    report, eng, model = ready.report, ready.engine, ready.engine.model
+    report, eng = ready.report, ready.engine
     if report is not None and not report.up_to_date:
         echo_refused(report)
         click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
     started = time.perf_counter()
     result = eng.retriever.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
-    body = search_response(result, model=model.name, fallback=model.fallback, took_ms=took,
-                           highlight=eng.highlighter(result.question))
+    body = search_response(result, took_ms=took, highlight=eng.highlighter(result.question))
     if as_json:
         click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return

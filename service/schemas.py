@@ -166,10 +166,10 @@ def document_out(record: DocumentRecord) -> DocumentOut:
     )
 
 
-Highlighter = Callable[[Hit], tuple[int, int]]
+SpanOf = Callable[[Hit], tuple[int, int]]  # a hit's highlight span
 
 
-def passage_out(hit: Hit, highlight: Highlighter | None = None) -> PassageOut:
+def passage_out(hit: Hit, highlight: SpanOf | None = None) -> PassageOut:
     span = highlight(hit) if highlight is not None else None
     return PassageOut(
         highlight=Span(start=span[0], end=span[1]) if span else None,
@@ -186,8 +186,7 @@ def passage_out(hit: Hit, highlight: Highlighter | None = None) -> PassageOut:
 
 
 def search_response(
-    result: SearchResult, *, model: str, fallback: bool, took_ms: float,
-    highlight: Highlighter | None = None,
+    result: SearchResult, *, took_ms: float, highlight: SpanOf | None = None,
 ) -> SearchResponse:
     """The ``/v1/search`` body; ``highlight`` gives each passage's best sentence span."""
     return SearchResponse(
@@ -195,6 +194,6 @@ def search_response(
         passages=[passage_out(h, highlight) for h in result.hits],
         low_relevance=result.low_relevance,
         relevance=result.relevance,
-        retrieval=RetrievalInfo(mode=result.mode, model=model, fallback=fallback),
+        retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback),
         took_ms=round(took_ms, 2),
     )

@@ -68,7 +68,8 @@ async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, settings: Settin
         except LLMError as exc:
             logger.warning("no answer for /v1/ask: %s", exc)
             outcome = flow.Outcome(None, str(exc))
-    return AskResponse(**found.model_dump(), answer=outcome.answer, reason=outcome.reason)
+    # The search response's fields as they are (already validated models, not a dump).
+    return AskResponse(**dict(found), answer=outcome.answer, reason=outcome.reason)
 
 
 async def ask_events(found: SearchResponse, llm: LLMClient | None,
