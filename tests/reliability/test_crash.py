@@ -21,7 +21,7 @@ from index.errors import IndexCorruptError
 from index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
 from service.app import create_app
 from tests.support import build_index
-from tests.reliability.server import RAGQA, serve_env, start, stop
+from tests.support import RAGQA, child_env, start, stop
 from tests.service.conftest import make_settings
 
 NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
@@ -98,14 +98,14 @@ def test_corrupt_index_cli_start_is_one_line_and_rebuild_fixes_it(small_corpus, 
     dense.write_bytes(dense.read_bytes()[:100])
     proc = subprocess.run([*RAGQA, "serve", "--corpus", str(small_corpus), "--index",
                            str(built), "--port", "0"], capture_output=True, text=True,
-                          env=serve_env(), timeout=300)
+                          env=child_env(), timeout=300)
     assert proc.returncode == 4
     lines = [line for line in proc.stderr.splitlines() if line.startswith("ragqa: error:")]
     assert len(lines) == 1 and str(dense) in lines[0] and "ragqa index --rebuild" in lines[0]
     assert "Traceback" not in proc.stderr
     fixed = subprocess.run([*RAGQA, "index", "--rebuild", "--corpus", str(small_corpus),
                             "--index", str(built)], capture_output=True, text=True,
-                           env=serve_env(), timeout=300)
+                           env=child_env(), timeout=300)
     assert fixed.returncode == 0, fixed.stderr
     assert set(load_index(built).documents) == {"nokia.txt", "orange.md"}
 
@@ -144,7 +144,7 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
                 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
         proc = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus), "--index",
-                               str(index)], capture_output=True, text=True, env=serve_env(),
+                               str(index)], capture_output=True, text=True, env=child_env(),
                               timeout=300, preexec_fn=no_room)
         print(f"\nfull disk ({'tmpfs' if mounted else 'RLIMIT_FSIZE'}): {proc.stderr.strip()}")
         assert proc.returncode == 4, proc.stderr
@@ -159,7 +159,7 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
             (disk / "filler").unlink()
             again = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus),
                                     "--index", str(index)], capture_output=True, text=True,
-                                   env=serve_env(), timeout=300)
+                                   env=child_env(), timeout=300)
             assert again.returncode == 0, again.stderr
             assert "grand.md" in load_index(index).documents
     finally:

@@ -14,7 +14,7 @@ import pytest
 
 from index.store import load_index
 from tests.make_pdf import make_pdf
-from tests.reliability.server import RAGQA, serve_env
+from tests.support import RAGQA, child_env
 from tests.service.conftest import assert_error
 
 TEXT = "Zorglub Telecom pose un câble sous-marin entre Dakhla et les Canaries.\n"
@@ -105,7 +105,7 @@ def _peak_rss_mb(command: list[str], tmp_path: Path) -> tuple[subprocess.Complet
     """Run ``command`` under a fresh parent; the command's peak resident memory in MB."""
     out = tmp_path / "peak-rss"
     proc = subprocess.run([sys.executable, "-c", _MEASURE, str(out), *command],
-                          capture_output=True, text=True, env=serve_env(), timeout=900)
+                          capture_output=True, text=True, env=child_env(), timeout=900)
     return proc, int(out.read_text()) / 1024
 
 
@@ -148,7 +148,7 @@ def test_a_corpus_of_hostile_files_indexes_the_rest_and_lists_each_refusal(small
         (small_corpus / name).write_bytes(data)
     index = tmp_path / "index"
     proc = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus), "--index",
-                           str(index)], capture_output=True, text=True, env=serve_env(),
+                           str(index)], capture_output=True, text=True, env=child_env(),
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
