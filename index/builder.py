@@ -52,6 +52,12 @@ from index.store import (
 
 logger = logging.getLogger(__name__)
 
+# Told ``(passages embedded, passages to embed)`` as embedding goes (see ragqa/progress.py).
+Progress = Callable[[int, int], None]
+# Passages per encode call between two progress reports: large enough for the model's
+# length-sorted batching, small enough for a report every few seconds on a CPU.
+PROGRESS_STEP = 512
+
 # Disk full, quota exceeded, file size limit: the write failed for want of room.
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
@@ -191,7 +197,7 @@ def update_index(
     config: IndexConfig,
     rebuild: bool = False,
     strict: bool = False,
-    progress: bool = False,
+    progress: Progress | None = None,
     before_publish: Callable[[Path], None] | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; atomic, serialised with writers.
@@ -203,7 +209,8 @@ def update_index(
     fails the run instead (:class:`DocumentError`, nothing published). ``load_embedder``
     (which must make ``identity``'s vectors) is called only when something must be
     embedded, so a run that finds nothing to do never loads the model. ``before_publish``
-    (for tests) runs on the complete staging folder just before it is made current.
+    (for tests) runs on the complete staging folder just before it is made current;
+    ``progress`` is told how many passages are embedded as embedding goes.
     """
     started = time.perf_counter()
     with write_lock(index_dir):
@@ -259,7 +266,8 @@ def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: Vec
 
 
 def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
-           identity: VectorIdentity, load_embedder: Callable[[], Embedder], progress: bool,
+           identity: VectorIdentity, load_embedder: Callable[[], Embedder],
+           progress: Progress | None,
            report: BuildReport) -> np.ndarray:
     """The plan's vectors, row i = passage i: reused by key, the missing ones embedded."""
     keys = plan.keys
@@ -274,8 +282,14 @@ def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
     if missing:
         assert embedder is not None
         logger.info("embedding %d new passages with %s", len(missing), model.name)
-        fresh = embedder.encode_passages([plan.inputs[i] for i in missing], progress=progress)
-        vectors.update(zip((keys[i] for i in missing), fresh))
+        if progress is not None:
+            progress(0, len(missing))
+        for begin in range(0, len(missing), PROGRESS_STEP):
+            rows = missing[begin : begin + PROGRESS_STEP]
+            fresh = embedder.encode_passages([plan.inputs[i] for i in rows])
+            vectors.update(zip((keys[i] for i in rows), fresh))
+            if progress is not None:
+                progress(begin + len(rows), len(missing))
     dimension = embedder.dimension if embedder else next(iter(reusable.values())).shape[0]
     matrix = np.zeros((len(plan.passages), dimension), dtype=np.float32)
     for row, key in enumerate(keys):

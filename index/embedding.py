@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
-from index.backends import ExportedTransformer, open_backend, vector_variant
+from index.backends import open_backend, vector_variant
 from index.batching import MicroBatcher
 from index.errors import ModelUnavailableError
 from index.identity import VectorIdentity, vector_identity
@@ -91,10 +91,10 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack(cached)
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self.encode([self.passage_prefix + t for t in texts], progress=progress)
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode([self.passage_prefix + t for t in texts])
 
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """The model itself on ``texts`` as given (no prefix, no cache, no micro-batching):
         normalised float32 vectors, one row per text. The bench times this."""
         if not texts:
@@ -107,7 +107,7 @@ class Embedder:
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
-                show_progress_bar=progress,
+                show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

@@ -7,6 +7,7 @@ unavailable.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
@@ -31,6 +32,7 @@ from index.errors import (
     QueryError,
     RagqaError,
 )
+from ragqa.progress import embedding_progress
 from ragqa.settings import load_settings
 
 EXIT_CODES: dict[type[RagqaError], int] = {
@@ -132,6 +134,15 @@ def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> st
     )
 
 
+def corpus_index_dir(corpus_dir: Path) -> Path:
+    """The index of ``ragqa ask --corpus DIR`` without ``--index``: a folder of its own for
+    DIR (``.ragqa/indexes/<name>-<hash of its absolute path>``), so asking about another
+    folder never rebuilds the default index with it."""
+    folder = corpus_dir.expanduser().resolve()
+    digest = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:12]
+    return Path(".ragqa") / "indexes" / f"{folder.name or 'corpus'}-{digest}"
+
+
 @main.command("index")
 @corpus_option
 @index_option
@@ -151,7 +162,7 @@ def index_command(
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
     model = wiring.resolve(settings)
     report = wiring.index_corpus(settings, model, rebuild=rebuild, strict=strict,
-                                 progress=sys.stderr.isatty())
+                                 progress=embedding_progress())
     for label, ids in (("added", report.added), ("changed", report.changed),
                        ("removed", report.removed)):
         for doc_id in ids:
@@ -167,7 +178,9 @@ def index_command(
 @click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default=None,
               help="Retrieval mode [default: RAGQA_RETRIEVAL_MODE or hybrid].")
 @click.option("--json", "as_json", is_flag=True, help="Print the /v1/search response body.")
-@corpus_option
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Corpus folder [env RAGQA_CORPUS_DIR, default ./corpus]; without --index, "
+              "it gets an index of its own under .ragqa/indexes/.")
 @index_option
 def ask_command(
     question: str, k: int, mode: str | None, as_json: bool,
@@ -179,6 +192,8 @@ def ask_command(
     from service.schemas import search_response
 
     validate_question(question)  # fail before loading anything
+    if corpus_dir is not None and index_dir is None:
+        index_dir = corpus_index_dir(corpus_dir)  # never the default (served) index
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
     ready = wiring.start(settings)
     report, eng = ready.report, ready.engine
@@ -230,7 +245,7 @@ def serve_command(
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     # The index is updated and opened here, before uvicorn starts, with one embedder: a
     # broken index is a one-line error, not a failed application start-up.
-    ready = wiring.start(settings, model=model, progress=sys.stderr.isatty())
+    ready = wiring.start(settings, model=model, progress=embedding_progress())
     assert ready.report is not None
     echo_refused(ready.report)
     click.echo(describe_build(ready.report, settings.corpus_dir, settings.index_dir), err=True)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.builder import BuildReport, update_index
+from index.builder import BuildReport, Progress, update_index
 from index.embedding import Embedder
 from index.identity import VectorIdentity, vector_identity
 from index.models import ResolvedModel, resolve_model
@@ -40,7 +40,7 @@ def start(
     update: bool = True,
     rebuild: bool = False,
     strict: bool = False,
-    progress: bool = False,
+    progress: Progress | None = None,
     model: ResolvedModel | None = None,
 ) -> Started:
     """Resolve the model, make its embedder, update the index when ``update``, open it.
@@ -117,7 +117,7 @@ def index_corpus(
     embedder: Embedder | None = None,
     rebuild: bool = False,
     strict: bool = False,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Bring the settings' index up to date with their corpus. Without ``embedder`` the
     model is loaded only if something must be embedded (``ragqa index`` on an unchanged

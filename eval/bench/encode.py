@@ -43,15 +43,15 @@ def raw_rates(
     position = iter(range(10**9))
 
     def one() -> None:
-        encode([qs[next(position) % len(qs)]], progress=False)
+        encode([qs[next(position) % len(qs)]])
 
     def sixteen() -> None:
         start = next(position) * 16
-        encode([qs[(start + i) % len(qs)] for i in range(16)], progress=False)
+        encode([qs[(start + i) % len(qs)] for i in range(16)])
 
     single = _rate(one, 1, seconds)
     batch = _rate(sixteen, 16, seconds)
-    passage = _rate(lambda: encode(ps, progress=False), len(ps), seconds, max_rounds=3)
+    passage = _rate(lambda: encode(ps), len(ps), seconds, max_rounds=3)
     return {
         "query_single_per_s": round(single, 2),
         "query_single_ms": round(1000.0 / single, 2),

@@ -158,7 +158,7 @@ def test_a_corpus_of_hostile_files_indexes_the_rest_and_lists_each_refusal(small
     served = load_index(index)
     assert set(served.documents) == {"nokia.txt", "orange.md"} | {
         name for name, (_, status) in CASES.items() if status == 201}
-    assert set(served.manifest["refused"]) == refused
+    assert set(served.manifest.refused) == refused
 
 
 @pytest.mark.slow
