@@ -49,11 +49,10 @@ def _imports() -> list[tuple[str, str, str]]:
 def _edges() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, target, name in _imports():
-        folder = ROOT / Path(*target.split("."))
-        is_module = name and ((folder / name).is_dir() or (folder / f"{name}.py").is_file())
-        source, dest = _unit(module), _unit(f"{target}.{name}" if is_module else target)
-        if source != dest:
-            graph.setdefault(source, set()).add(dest)
+        # `from ragqa import wiring` imports the module ragqa.wiring.
+        dest = _unit(f"{target}.{name}" if target == "ragqa" else target)
+        if _unit(module) != dest:
+            graph.setdefault(_unit(module), set()).add(dest)
     return graph
 
 
