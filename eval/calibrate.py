@@ -1,6 +1,6 @@
-"""Fitting the low-relevance signal on dev questions: ``python -m eval.calibrate``.
+"""Fitting the low-relevance signal on dev questions: ``python -m ragqa.eval.calibrate``.
 
-Prints the :class:`~index.relevance.RelevanceModel` literals to record in
+Prints the :class:`~ragqa.index.relevance.RelevanceModel` literals to record in
 ``index/relevance.py`` for the served model. Uses dev splits only: the project set
 (answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
 each question is asked once with its article and once with that article held out.
@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from eval.metrics import auc, is_hit
-from eval.questions import Question, load_questions, select
-from index.search import Retriever
+from ragqa.eval.metrics import auc, is_hit
+from ragqa.eval.questions import Question, load_questions, select
+from ragqa.index.search import Retriever
 
 MAX_FALSE_FLAGS = 0.05  # share of dev questions answered at rank 1 that may be flagged
 
@@ -74,7 +74,7 @@ def main(questions_file: Path, squad_file: Path | None) -> None:
     texts = {d: doc.text for d, doc in retriever.index.documents.items()}
     parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False)]
     if squad_file is not None:
-        from eval.squad import load_squad, materialise
+        from ragqa.eval.squad import load_squad, materialise
 
         documents, questions = load_squad(squad_file)
         corpus = materialise(documents, Path(".ragqa/eval"))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from eval.questions import KINDS, load_questions, select
-from eval.report import kinds_table, markdown_table, signal_table, write_report
-from eval.runner import run_questions, summarise
-from index.search import MODES
+from ragqa.eval.questions import KINDS, load_questions, select
+from ragqa.eval.report import kinds_table, markdown_table, signal_table, write_report
+from ragqa.eval.runner import run_questions, summarise
+from ragqa.index.search import MODES
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 
@@ -44,7 +44,7 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
     if squad_file is not None and beir_dir is not None:
         raise click.UsageError("use either --squad or --beir, not both")
     if squad_file is not None or beir_dir is not None:
-        from eval.squad import load_beir, load_squad, materialise
+        from ragqa.eval.squad import load_beir, load_squad, materialise
 
         documents, external = load_squad(squad_file) if squad_file else load_beir(beir_dir)
         corpus_dir = materialise(documents, Path(".ragqa/eval"))
@@ -74,7 +74,7 @@ def eval_command(questions_file, squad_file, beir_dir, corpus_dir, index_dir, k,
               f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")
     kinds = sorted({q.kind for q in questions if q.answerable}, key=_kind_order)
     if out_dir is not None:
-        from eval.plot import plot_recall
+        from ragqa.eval.plot import plot_recall
 
         write_report(out_dir, metrics, header, mode_list, kinds)
         plot_recall(runs, out_dir / "recall_at_k.png", f"{questions_file.name}, split {split}, {model.name}", k)

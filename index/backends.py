@@ -26,13 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import ModelUnavailableError
+from ragqa.index.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8", "openvino")
 # ``auto``: ``onnx`` where ONNX Runtime is installed and the model exports, else ``torch``
-# (same vectors either way; see :class:`index.embedding.Embedder`).
+# (same vectors either way; see :class:`ragqa.index.embedding.Embedder`).
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 

@@ -20,22 +20,22 @@ from pathlib import Path
 
 import numpy as np
 
-from index import __version__
-from index.analysis import Analyzer
-from index.boilerplate import find_boilerplate
-from index.chunking import Passage, chunk_document, make_splitter
-from index.config import IndexConfig
-from index.dense import all_vectors, build_dense, describe, save_dense
-from index.documents import Document, doc_id_for, scan_corpus, sha256_bytes
-from index.embedding import Embedder
-from index.errors import DocumentError, EmptyCorpusError, IndexWriteError
-from index.identity import VectorIdentity
-from index.lexical import LexicalIndex
-from index.loaders import SUPPORTED_SUFFIXES, load_document
-from index.manifest import Manifest, ModelRecord, RefusedFile, read_manifest, write_manifest
-from index.models import ResolvedModel
-from index.sections import split_sections
-from index.store import (
+from ragqa.index import __version__
+from ragqa.index.analysis import Analyzer
+from ragqa.index.boilerplate import find_boilerplate
+from ragqa.index.chunking import Passage, chunk_document, make_splitter
+from ragqa.index.config import IndexConfig
+from ragqa.index.dense import all_vectors, build_dense, describe, save_dense
+from ragqa.index.documents import Document, doc_id_for, scan_corpus, sha256_bytes
+from ragqa.index.embedding import Embedder
+from ragqa.index.errors import DocumentError, EmptyCorpusError, IndexWriteError
+from ragqa.index.identity import VectorIdentity
+from ragqa.index.lexical import LexicalIndex
+from ragqa.index.loaders import SUPPORTED_SUFFIXES, load_document
+from ragqa.index.manifest import Manifest, ModelRecord, RefusedFile, read_manifest, write_manifest
+from ragqa.index.models import ResolvedModel
+from ragqa.index.sections import split_sections
+from ragqa.index.store import (
     BM25_DIR,
     DENSE,
     DOCUMENTS,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from index.analysis import AnalyzerConfig
-from index.chunking import ChunkingParams
-from index.dense import EXACT_LIMIT
-from index.lexical import BM25Params
+from ragqa.index.analysis import AnalyzerConfig
+from ragqa.index.chunking import ChunkingParams
+from ragqa.index.dense import EXACT_LIMIT
+from ragqa.index.lexical import BM25Params
 
 
 @dataclass(frozen=True)
 class IndexConfig:
     """Chunking, BM25 analysis and the dense index type (recorded in the manifest). What
-    decides the vectors is the :class:`~index.identity.VectorIdentity`, recorded beside it."""
+    decides the vectors is the :class:`~ragqa.index.identity.VectorIdentity`, recorded beside it."""
 
     chunking: ChunkingParams = field(default_factory=ChunkingParams)
     analysis: AnalyzerConfig = field(default_factory=AnalyzerConfig)

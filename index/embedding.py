@@ -1,6 +1,6 @@
 """Turning text into normalised vectors with a sentence-transformers model.
 
-The prefixes and the backend variant come from the :class:`~index.identity.VectorIdentity`
+The prefixes and the backend variant come from the :class:`~ragqa.index.identity.VectorIdentity`
 the embedder is made for, so the vectors it makes are exactly those that identity names.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
-from index.backends import open_backend, vector_variant
-from index.batching import MicroBatcher
-from index.errors import ModelUnavailableError
-from index.identity import VectorIdentity, vector_identity
-from index.models import ResolvedModel
+from ragqa.index.backends import open_backend, vector_variant
+from ragqa.index.batching import MicroBatcher
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.identity import VectorIdentity, vector_identity
+from ragqa.index.models import ResolvedModel
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ class Embedder:
         """``identity``: the vectors to make (prefixes, variant); default: the model's own
         prefixes for ``backend``. ``backend``: ``torch``, or ``onnx``/``onnx-int8``/
         ``openvino`` run from an ONNX export of the model kept in ``export_dir``, or ``auto``
-        (see :func:`index.backends.open_backend`). Concurrent query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
-        most ``query_batch_wait_ms`` under load; see :mod:`index.batching`)."""
+        (see :func:`ragqa.index.backends.open_backend`). Concurrent query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
+        most ``query_batch_wait_ms`` under load; see :mod:`ragqa.index.batching`)."""
         self._model = _load(model, device)
         self.model = model
         self.batch_size = batch_size

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 
-from index.backends import vector_variant
-from index.models import KNOWN_PREFIXES, ResolvedModel
+from ragqa.index.backends import vector_variant
+from ragqa.index.models import KNOWN_PREFIXES, ResolvedModel
 
 
 @dataclass(frozen=True)

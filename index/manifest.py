@@ -3,7 +3,7 @@ here only.
 
 It makes a generation self-describing: the schema version, the model and the identity of
 its vectors, the index configuration, every indexed file's hash and every refused file's
-reason, counts and library versions. Loading checks it (see :mod:`index.store`).
+reason, counts and library versions. Loading checks it (see :mod:`ragqa.index.store`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.config import IndexConfig
-from index.errors import IndexCorruptError, ModelMismatchError
-from index.identity import VectorIdentity
+from ragqa.index.config import IndexConfig
+from ragqa.index.errors import IndexCorruptError, ModelMismatchError
+from ragqa.index.identity import VectorIdentity
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from index.errors import ModelUnavailableError
+from ragqa.index.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 

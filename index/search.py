@@ -12,12 +12,12 @@ import threading
 import numpy as np
 from cachetools import LRUCache
 
-from index.dense import search_dense
-from index.embedding import Embedder
-from index.errors import QueryError
-from index.fusion import FusionParams, fuse
-from index.relevance import GENERIC, RelevanceModel, term_coverage
-from index.store import LoadedIndex
+from ragqa.index.dense import search_dense
+from ragqa.index.embedding import Embedder
+from ragqa.index.errors import QueryError
+from ragqa.index.fusion import FusionParams, fuse
+from ragqa.index.relevance import GENERIC, RelevanceModel, term_coverage
+from ragqa.index.store import LoadedIndex
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUESTION_CHARS = 2000
@@ -148,7 +148,7 @@ class Retriever:
 
     def relevance_features(self, question: str, top: Hit,
                            query_vector: np.ndarray | None) -> tuple[float, float | None]:
-        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`index.relevance`);
+        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`ragqa.index.relevance`);
         the cosine is None without a query vector."""
         lexical = self.index.lexical
         terms = list(dict.fromkeys(lexical.analyzer(question)))

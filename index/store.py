@@ -32,12 +32,12 @@ from pathlib import Path
 
 import faiss
 
-from index.analysis import Analyzer
-from index.chunking import Passage
-from index.dense import load_dense
-from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
-from index.lexical import LexicalIndex
-from index.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
+from ragqa.index.analysis import Analyzer
+from ragqa.index.chunking import Passage
+from ragqa.index.dense import load_dense
+from ragqa.index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
+from ragqa.index.lexical import LexicalIndex
+from ragqa.index.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
 
 logger = logging.getLogger(__name__)
 

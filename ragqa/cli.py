@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import click
-from eval.bench.cli import bench_command
-from eval.cli import eval_command
-from index.builder import BuildReport
-from index.errors import (
+from ragqa.eval.bench.cli import bench_command
+from ragqa.eval.cli import eval_command
+from ragqa.index.builder import BuildReport
+from ragqa.index.errors import (
     ConfigError,
     DocumentError,
     EmptyCorpusError,
@@ -187,9 +187,9 @@ def ask_command(
     corpus_dir: Path | None, index_dir: Path | None,
 ) -> None:
     """Print the passages that best answer QUESTION, with citations."""
-    from index.search import validate_question
+    from ragqa.index.search import validate_question
     from ragqa import wiring
-    from service.schemas import search_response
+    from ragqa.service.schemas import search_response
 
     validate_question(question)  # fail before loading anything
     if corpus_dir is not None and index_dir is None:
@@ -238,7 +238,7 @@ def serve_command(
     import uvicorn
 
     from ragqa import wiring
-    from service.app import create_app
+    from ragqa.service.app import create_app
 
     settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
     model = wiring.resolve(settings)

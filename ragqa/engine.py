@@ -10,10 +10,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.embedding import Embedder
-from index.models import ResolvedModel
-from index.highlight import Highlighter
-from index.search import Hit, Retriever
+from ragqa.index.embedding import Embedder
+from ragqa.index.models import ResolvedModel
+from ragqa.index.highlight import Highlighter
+from ragqa.index.search import Hit, Retriever
 from ragqa.settings import Settings
 
 

@@ -1,7 +1,7 @@
 """All configuration, read from ``RAGQA_*`` environment variables (and ``.env``).
 
 Only the edges (CLI, app factory) build a :class:`Settings`, through :func:`load_settings`,
-which turns any invalid value into one :class:`~index.errors.ConfigError` naming the
+which turns any invalid value into one :class:`~ragqa.index.errors.ConfigError` naming the
 environment variable and what it accepts. Enumerated settings are ``Literal`` types, so a
 typo fails when the settings load, not when first used. Library code receives the plain
 values or frozen parameter objects derived here.
@@ -17,15 +17,15 @@ from typing import Literal, get_args
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.analysis import AnalyzerConfig
-from index.config import IndexConfig
-from index.errors import ConfigError
-from index.chunking import ChunkingParams
-from index.fusion import FusionParams, default_fusion
-from index.lexical import BM25Params
-from index.models import DEFAULT_MODEL_NAME
-from index.relevance import default_relevance
-from index.search import RetrievalParams
+from ragqa.index.analysis import AnalyzerConfig
+from ragqa.index.config import IndexConfig
+from ragqa.index.errors import ConfigError
+from ragqa.index.chunking import ChunkingParams
+from ragqa.index.fusion import FusionParams, default_fusion
+from ragqa.index.lexical import BM25Params
+from ragqa.index.models import DEFAULT_MODEL_NAME
+from ragqa.index.relevance import default_relevance
+from ragqa.index.search import RetrievalParams
 
 RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search.py MODES
 Fusion = Literal["auto", "rrf", "linear"]  # auto: the measured best for the model

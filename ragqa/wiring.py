@@ -13,12 +13,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.builder import BuildReport, Progress, update_index
-from index.embedding import Embedder
-from index.identity import VectorIdentity, vector_identity
-from index.models import ResolvedModel, resolve_model
-from index.search import Retriever
-from index.store import load_index
+from ragqa.index.builder import BuildReport, Progress, update_index
+from ragqa.index.embedding import Embedder
+from ragqa.index.identity import VectorIdentity, vector_identity
+from ragqa.index.models import ResolvedModel, resolve_model
+from ragqa.index.search import Retriever
+from ragqa.index.store import load_index
 from ragqa.engine import Engine
 from ragqa.settings import Settings
 

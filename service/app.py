@@ -2,7 +2,7 @@
 
 Nothing happens at import time. On start-up the lifespan starts the engine through the
 composition root (:func:`ragqa.wiring.start`: model, embedder, index brought up to date,
-generation opened) unless it was given one, and puts a :class:`~service.live.LiveIndex` in
+generation opened) unless it was given one, and puts a :class:`~ragqa.service.live.LiveIndex` in
 ``app.state``; a broken index or a missing model stops the start with a clear message
 instead of failing every request.
 """
@@ -17,18 +17,18 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from index import __version__
+from ragqa.index import __version__
 from ragqa import wiring
 from ragqa.engine import Engine
 from ragqa.settings import Settings, load_settings
-from service.api import ask, chat, documents, health, search, widget
-from service.errors import COMMON_ERRORS, error_responses, install_error_handlers
-from service.limits import UploadLimitMiddleware
-from service.ratelimit import RateLimitMiddleware, parse_limits
-from service.security import SecurityHeadersMiddleware, content_security_policy
-from service.live import LiveIndex
-from service.llm.client import llm_client
-from service.metrics import Metrics, MetricsMiddleware
+from ragqa.service.api import ask, chat, documents, health, search, widget
+from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
+from ragqa.service.limits import UploadLimitMiddleware
+from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
+from ragqa.service.security import SecurityHeadersMiddleware, content_security_policy
+from ragqa.service.live import LiveIndex
+from ragqa.service.llm.client import llm_client
+from ragqa.service.metrics import Metrics, MetricsMiddleware
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The corpus folder as the HTTP service writes it: safe document ids and durable writes.
 
-Raises the corpus errors below; :mod:`service.errors` alone gives them HTTP statuses.
+Raises the corpus errors below; :mod:`ragqa.service.errors` alone gives them HTTP statuses.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import os
 import uuid
 from pathlib import Path, PurePosixPath
 
-from index.errors import RagqaError
-from index.loaders import SUPPORTED_SUFFIXES
-from index.store import fsync_dir
+from ragqa.index.errors import RagqaError
+from ragqa.index.loaders import SUPPORTED_SUFFIXES
+from ragqa.index.store import fsync_dir
 
 MAX_ID_CHARS = 512
 # One path segment's limit on Linux file systems (NAME_MAX), in bytes of UTF-8.

@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ragqa.engine import Engine
-from service.errors import ApiError
-from service.live import LiveIndex
+from ragqa.service.errors import ApiError
+from ragqa.service.live import LiveIndex
 from ragqa.settings import Settings
 
 

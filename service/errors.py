@@ -1,7 +1,7 @@
 """HTTP errors: every failure leaves as ``{"error": {"code", "message"}}`` with a fitting status.
 
 Library code (the index, the corpus writes, the LLM client) raises
-:class:`~index.errors.RagqaError` subclasses; this module alone chooses their HTTP status
+:class:`~ragqa.index.errors.RagqaError` subclasses; this module alone chooses their HTTP status
 (:data:`RAGQA_STATUS`). User mistakes are 4xx with a message that says what to fix.
 """
 
@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.errors import (
+from ragqa.index.errors import (
     ConfigError,
     DocumentError,
     EmptyCorpusError,
@@ -27,14 +27,14 @@ from index.errors import (
     QueryError,
     RagqaError,
 )
-from service.corpus import (
+from ragqa.service.corpus import (
     CorpusConflictError,
     InvalidDocumentIdError,
     LastDocumentError,
     UnknownDocumentError,
     UnsupportedFileTypeError,
 )
-from service.llm.errors import LLMError, LLMTimeoutError
+from ragqa.service.llm.errors import LLMError, LLMTimeoutError
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.loaders import load_document
-from index.store import DocumentRecord
+from ragqa.index.loaders import load_document
+from ragqa.index.store import DocumentRecord
 from ragqa import wiring
 from ragqa.engine import Engine
-from service.corpus import (
+from ragqa.service.corpus import (
     CorpusConflictError,
     LastDocumentError,
     UnknownDocumentError,

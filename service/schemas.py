@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.manifest import Manifest
-from index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
-from index.store import DocumentRecord
-from service.corpus import DOC_ID_SCHEMA
+from ragqa.index.manifest import Manifest
+from ragqa.index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
+from ragqa.index.store import DocumentRecord
+from ragqa.service.corpus import DOC_ID_SCHEMA
 
 
 class Filters(BaseModel):

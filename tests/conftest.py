@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding import Embedder
-from index.models import ResolvedModel, fallback_model_path
+from ragqa.index.embedding import Embedder
+from ragqa.index.models import ResolvedModel, fallback_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

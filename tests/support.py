@@ -111,7 +111,7 @@ def running(corpus: Path, index: Path, log: Path, **kw) -> Iterator[Server]:
 def build_index(corpus, index_dir, model, embedder, config=None, *, load_embedder=None, **kw):
     """``update_index`` with ``embedder``'s identity; ``load_embedder`` replaces the loader
     (e.g. one that fails, to prove that nothing is embedded)."""
-    from index.builder import IndexConfig, update_index
+    from ragqa.index.builder import IndexConfig, update_index
 
     return update_index(corpus, index_dir, model=model, identity=embedder.identity,
                         load_embedder=load_embedder or (lambda: embedder),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from eval.bench.run import BenchPlan, run_bench
+from ragqa.eval.bench.run import BenchPlan, run_bench
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 
@@ -33,7 +33,7 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurrency, seconds,
                   skip_peers, skip_backends, scale) -> None:
     """Measure the raw model, indexing, HTTP serving, embedding backends, peers and scale."""
-    from eval.bench import report
+    from ragqa.eval.bench import report
     from ragqa import wiring
     from ragqa.settings import load_settings
 

@@ -6,11 +6,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.questions import Question
-from eval.runner import run_questions, summarise
-from index.embedding import Embedder
-from index.models import ResolvedModel
-from index.store import load_index
+from ragqa.eval.questions import Question
+from ragqa.eval.runner import run_questions, summarise
+from ragqa.index.embedding import Embedder
+from ragqa.index.models import ResolvedModel
+from ragqa.index.store import load_index
 
 
 def folder_bytes(folder: Path) -> int:

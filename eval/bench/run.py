@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.bench import encode, indexing, serving
-from eval.questions import Question, QuestionSetError, load_questions
-from index.backends import BACKENDS
-from index.errors import ModelUnavailableError
-from index.store import load_index
+from ragqa.eval.bench import encode, indexing, serving
+from ragqa.eval.questions import Question, QuestionSetError, load_questions
+from ragqa.index.backends import BACKENDS
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.store import load_index
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
     if plan.peers:
         out["peers"] = _peers(model, work, loaded, questions, questions_json, plan)
     if plan.scale:
-        from eval.bench.scale import run_scale
+        from ragqa.eval.bench.scale import run_scale
 
         _say(f"scale: {plan.scale:,} synthetic vectors and passages")
         out["scale"] = run_scale(plan.scale)
@@ -171,7 +171,7 @@ def _backends(settings, model, work: Path, queries, passages, questions, plan) -
 
 
 def _peers(model, work: Path, loaded, questions, questions_json: Path, plan: BenchPlan) -> dict:
-    from eval.bench import peers
+    from ragqa.eval.bench import peers
 
     _say("peers: preparing their virtualenv (first run installs txtai and LangChain)")
     python = peers.ensure_venv(Path(".ragqa/bench/peers-venv").resolve())

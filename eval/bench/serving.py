@@ -109,7 +109,7 @@ def search_probe(port: int, question: str):
 def load(url: str, concurrency: int, seconds: float, questions_file: Path, *,
          method: str = "POST", repeat: bool = False, warmup: float = 1.0) -> dict:
     """Run the load generator in its own process against ``url``; its JSON result."""
-    command = [sys.executable, "-m", "eval.bench.load", url, "--concurrency", str(concurrency),
+    command = [sys.executable, "-m", "ragqa.eval.bench.load", url, "--concurrency", str(concurrency),
                "--seconds", str(seconds), "--warmup", str(warmup), "--questions",
                str(questions_file), "--method", method]
     if repeat:

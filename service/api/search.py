@@ -8,12 +8,12 @@ import time
 
 from fastapi import APIRouter, Depends
 
-from index.search import validate_question
-from service.corpus import validate_doc_id
-from service.deps import EngineDep, require_json, require_reader
+from ragqa.index.search import validate_question
+from ragqa.service.corpus import validate_doc_id
+from ragqa.service.deps import EngineDep, require_json, require_reader
 from ragqa.engine import Engine
-from service.errors import ApiError
-from service.schemas import SearchRequest, SearchResponse, search_response
+from ragqa.service.errors import ApiError
+from ragqa.service.schemas import SearchRequest, SearchResponse, search_response
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,13 @@
 """What can go wrong with the LLM server, each with a machine-readable ``code``.
 
 ``/v1/ask`` turns these into ``answer: null`` with the message as ``reason`` (status 200);
-``/v1/chat/completions`` answers them with the status :mod:`service.errors` gives them and
+``/v1/chat/completions`` answers them with the status :mod:`ragqa.service.errors` gives them and
 the common error body.
 """
 
 from __future__ import annotations
 
-from index.errors import RagqaError
+from ragqa.index.errors import RagqaError
 
 
 class LLMError(RagqaError):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import QuestionSetError, load_questions, select, split_of
+from ragqa.eval.questions import QuestionSetError, load_questions, select, split_of
 from tests.conftest import CORPUS, ROOT
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"

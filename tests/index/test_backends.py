@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import Embedder
-from index.errors import ModelUnavailableError
-from index.models import ResolvedModel
+from ragqa.index.embedding import Embedder
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.models import ResolvedModel
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -61,7 +61,7 @@ def test_auto_falls_back_to_torch_with_a_warning(embedder, minilm: ResolvedModel
     # An export folder that cannot be created (a file is in the way): a real failure.
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
-    with caplog.at_level("WARNING", logger="index.embedding"):
+    with caplog.at_level("WARNING", logger="ragqa.index.embedding"):
         auto = Embedder(minilm, backend="auto", export_dir=blocked / "exports")
     assert auto.backend == "torch" and "torch, not ONNX Runtime" in caplog.text
     np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),

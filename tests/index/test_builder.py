@@ -7,20 +7,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import IndexConfig, update_index
-from index.embedding import Embedder
-from index.chunking import ChunkingParams
-from index.errors import (
+from ragqa.index.builder import IndexConfig, update_index
+from ragqa.index.embedding import Embedder
+from ragqa.index.chunking import ChunkingParams
+from ragqa.index.errors import (
     DocumentError,
     EmptyCorpusError,
     IndexCorruptError,
     IndexMissingError,
     ModelMismatchError,
 )
-from index.models import ResolvedModel
-from index.search import Retriever, RetrievalParams
-from index.manifest import read_manifest
-from index.store import CURRENT, load_index
+from ragqa.index.models import ResolvedModel
+from ragqa.index.search import Retriever, RetrievalParams
+from ragqa.index.manifest import read_manifest
+from ragqa.index.store import CURRENT, load_index
 from tests.support import build_index
 
 

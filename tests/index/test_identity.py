@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from index.identity import model_prefixes, vector_identity
-from index.models import ResolvedModel
+from ragqa.index.identity import model_prefixes, vector_identity
+from ragqa.index.models import ResolvedModel
 
 
 def _model(folder: Path, name: str = "local/model", prompts: dict | None = None) -> ResolvedModel:

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from index.store import load_index
+from ragqa.index.store import load_index
 from tests.support import RAGQA
 
 TRIALS = 20

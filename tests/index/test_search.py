@@ -2,10 +2,10 @@
 
 import pytest
 
-from index.errors import QueryError
-from index.fusion import default_fusion
-from index.search import Retriever, RetrievalParams
-from index.store import load_index
+from ragqa.index.errors import QueryError
+from ragqa.index.fusion import default_fusion
+from ragqa.index.search import Retriever, RetrievalParams
+from ragqa.index.store import load_index
 from tests.conftest import LIVE_BLOG
 
 ANNOUNCEMENT = "17-02 à 16:49 La 3e édition de GITEX Africa se tiendra du 14 au 16 avril à Marrakech"

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from index.errors import IndexCorruptError
-from index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
-from service.app import create_app
+from ragqa.index.errors import IndexCorruptError
+from ragqa.index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
+from ragqa.service.app import create_app
 from tests.support import build_index
 from tests.support import RAGQA, child_env, start, stop
 from tests.service.conftest import make_settings

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from ragqa.service.app import create_app
 from ragqa.settings import Settings
 from tests.conftest import CORPUS
 

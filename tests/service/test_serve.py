@@ -51,8 +51,8 @@ def test_app_start_fails_fast_on_a_missing_corpus(tmp_path):
     import pytest
     from fastapi.testclient import TestClient
 
-    from index.errors import EmptyCorpusError
-    from service.app import create_app
+    from ragqa.index.errors import EmptyCorpusError
+    from ragqa.service.app import create_app
     from tests.service.conftest import make_settings
 
     (tmp_path / "corpus").mkdir()

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from index.relevance import GENERIC, default_relevance
+from ragqa.index.relevance import GENERIC, default_relevance
 from ragqa.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -23,9 +23,9 @@ def test_low_relevance_threshold_defaults_to_the_measured_one_and_can_be_set(mon
 def test_enumerated_settings_are_the_library_s_choices():
     from typing import get_args
 
-    from index.backends import BACKENDS
-    from index.fusion import METHODS
-    from index.search import MODES
+    from ragqa.index.backends import BACKENDS
+    from ragqa.index.fusion import METHODS
+    from ragqa.index.search import MODES
     from ragqa.settings import EmbedBackend, Fusion, RetrievalMode
 
     assert get_args(EmbedBackend) == BACKENDS
@@ -45,8 +45,8 @@ def test_enumerated_settings_are_the_library_s_choices():
 ])
 def test_a_bad_setting_fails_the_app_factory_naming_the_variable(monkeypatch, name, value,
                                                                   message):
-    from index.errors import ConfigError
-    from service.app import create_app
+    from ragqa.index.errors import ConfigError
+    from ragqa.service.app import create_app
 
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as info:

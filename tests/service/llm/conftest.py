@@ -17,8 +17,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.llm.client import llm_client as make_llm_client
+from ragqa.service.app import create_app
+from ragqa.service.llm.client import llm_client as make_llm_client
 from tests.conftest import CORPUS
 from tests.service.conftest import LOOPBACK, make_settings
 from tests.service.llm.tiny_llama import write_tiny_llama
