@@ -1,1 +1,2 @@
-"""Measuring retrieval quality and speed with the same retrieval code as the service."""
+"""Measuring retrieval quality (``ragqa eval``) and speed (``ragqa bench``) with the same
+retrieval code as the service: engines come from the composition root, ``ragqa.wiring``."""

@@ -1,6 +1,6 @@
-"""Fitting the low-relevance signal on dev questions: ``python -m eval.calibrate``.
+"""Fitting the low-relevance signal on dev questions: ``python -m ragqa.eval.calibrate``.
 
-Prints the :class:`~index.relevance.RelevanceModel` literals to record in
+Prints the :class:`~ragqa.index.relevance.RelevanceModel` literals to record in
 ``index/relevance.py`` for the served model. Uses dev splits only: the project set
 (answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
 each question is asked once with its article and once with that article held out.
@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from eval.metrics import auc, is_hit
-from eval.questions import Question, load_offtopic, load_questions, select
-from index.search import Retriever
+from ragqa.eval.metrics import auc, is_hit
+from ragqa.eval.questions import Question, load_offtopic, load_questions, select
+from ragqa.index.search import Retriever
 
 MAX_FALSE_FLAGS = 0.05  # share of dev questions answered at rank 1 that may be flagged
 MAX_FLAGGED_ANSWERABLE = 0.10  # share of answerable dev questions that may be flagged
@@ -69,14 +69,11 @@ def fit(x: np.ndarray, y: np.ndarray, answered: np.ndarray, part: np.ndarray
 
 
 def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
-    from service import engine
-    from service.cli import _settings
+    from ragqa import wiring
+    from ragqa.settings import load_settings
 
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    engine.build(settings, model, embedder=embedder)
-    return engine.open_engine(settings, model, embedder=embedder).retriever
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    return wiring.start(settings).engine.retriever
 
 
 @click.command()
@@ -93,7 +90,7 @@ def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
                       offtopic)]
     names = ["project"]
     for squad_file in squad_files:
-        from eval.squad import load_squad, materialise
+        from ragqa.eval.squad import load_squad, materialise
 
         names.append(squad_file.stem)
         documents, questions = load_squad(squad_file)

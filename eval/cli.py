@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from eval.questions import KINDS, load_offtopic, load_questions, select
-from eval.report import kinds_table, markdown_table, signal_table, write_report
-from eval.runner import run_questions, summarise
-from index.search import MODES
+from ragqa.eval.questions import KINDS, load_offtopic, load_questions, select
+from ragqa.eval.report import kinds_table, markdown_table, signal_table, write_report
+from ragqa.eval.runner import run_questions, summarise
+from ragqa.index.search import MODES
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
@@ -36,8 +36,8 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
 def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir, index_dir, k, modes, split,
                  as_json, out_dir) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
-    from service import engine
-    from service.cli import _settings
+    from ragqa import wiring
+    from ragqa.settings import load_settings
 
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
@@ -47,17 +47,15 @@ def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir
     if squad_file is not None and beir_dir is not None:
         raise click.UsageError("use either --squad or --beir, not both")
     if squad_file is not None or beir_dir is not None:
-        from eval.squad import load_beir, load_squad, materialise
+        from ragqa.eval.squad import load_beir, load_squad, materialise
 
         documents, external = load_squad(squad_file) if squad_file else load_beir(beir_dir)
         corpus_dir = materialise(documents, Path(".ragqa/eval"))
         index_dir = index_dir or corpus_dir.parent / "index"
         questions_file = squad_file or beir_dir
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    engine.build(settings, model, embedder=embedder)
-    eng = engine.open_engine(settings, model, embedder=embedder)
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    eng = wiring.start(settings).engine
+    model = eng.model
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
     loaded = external if external is not None else load_questions(questions_file, texts)
     questions = select(loaded, split)
@@ -84,7 +82,7 @@ def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir
               f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")
     kinds = sorted({q.kind for q in questions if q.answerable}, key=_kind_order)
     if out_dir is not None:
-        from eval.plot import plot_recall
+        from ragqa.eval.plot import plot_recall
 
         write_report(out_dir, metrics, header, mode_list, kinds)
         plot_recall(runs, out_dir / "recall_at_k.png", f"{questions_file.name}, split {split}, {model.name}", k)

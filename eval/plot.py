@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.metrics import recall_at
-from eval.runner import ModeRun
+from ragqa.eval.metrics import recall_at
+from ragqa.eval.runner import ModeRun
 
 
 def plot_recall(runs: dict[str, ModeRun], path: Path, title: str, k: int = 10) -> None:

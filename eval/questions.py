@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import RagqaError
+from ragqa.index.errors import RagqaError
 
 KINDS = ("lexical", "paraphrase", "crosslingual", "unanswerable")
 SPLITS = ("dev", "test", "all")

@@ -1,4 +1,4 @@
-"""Running a question set through the service's own :class:`~index.search.Retriever`."""
+"""Running a question set through the service's own :class:`~ragqa.index.search.Retriever`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from eval.metrics import (auc, first_hit_rank, is_hit, mrr_at, ndcg_at, percentile,
+from ragqa.eval.metrics import (auc, first_hit_rank, is_hit, mrr_at, ndcg_at, percentile,
                           recall_at)
-from eval.questions import Question
-from index.search import Retriever
+from ragqa.eval.questions import Question
+from ragqa.index.search import Retriever
 
 
 @dataclass

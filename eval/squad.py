@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from eval.questions import Question, QuestionSetError
+from ragqa.eval.questions import Question, QuestionSetError
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 

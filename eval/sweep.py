@@ -1,7 +1,7 @@
-"""Choosing hybrid-ranking defaults for a model on dev splits: ``python -m eval.sweep``.
+"""Choosing hybrid-ranking defaults for a model on dev splits: ``python -m ragqa.eval.sweep``.
 
 Every question of every set is embedded once; each fusion configuration is then run through
-the service's own :class:`~index.search.Retriever` (same fusion, same de-duplication), so
+the service's own :class:`~ragqa.index.search.Retriever` (same fusion, same de-duplication), so
 the figures are those a served configuration would get. Only ``dev`` questions are used:
 the ``test`` splits stay untouched for the README's tables.
 
@@ -21,10 +21,10 @@ from pathlib import Path
 import click
 import numpy as np
 
-from eval.metrics import first_hit_rank, is_hit, mrr_at, recall_at
-from eval.questions import Question
-from index.fusion import METHODS, FusionParams
-from index.search import RetrievalParams, Retriever
+from ragqa.eval.metrics import first_hit_rank, is_hit, mrr_at, recall_at
+from ragqa.eval.questions import Question
+from ragqa.index.fusion import METHODS, FusionParams
+from ragqa.index.search import RetrievalParams, Retriever
 
 WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 CANDIDATES = (20, 50, 100, 200)
@@ -106,14 +106,11 @@ def _line(row: dict) -> str:
 
 
 def _open(corpus_dir: Path | None, index_dir: Path | None):
-    from service import engine
-    from service.cli import _settings
+    from ragqa import wiring
+    from ragqa.settings import load_settings
 
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    engine.build(settings, model, embedder=embedder)
-    return engine.open_engine(settings, model, embedder=embedder)
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    return wiring.start(settings).engine
 
 
 @click.command()
@@ -124,8 +121,8 @@ def _open(corpus_dir: Path | None, index_dir: Path | None):
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write rows as JSON.")
 def main(questions_file: Path, squad_files: tuple[Path, ...], out_file: Path | None) -> None:
     """Sweep fusion method, dense weight and candidate depth on dev splits."""
-    from eval.questions import load_questions, select
-    from eval.squad import load_squad, materialise
+    from ragqa.eval.questions import load_questions, select
+    from ragqa.eval.squad import load_squad, materialise
 
     project = _open(None, None)
     texts = {d: doc.text for d, doc in project.retriever.index.documents.items()}

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import ModelUnavailableError
+from ragqa.index.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8", "openvino")
 # ``auto``: ``onnx`` where ONNX Runtime is installed and the model exports, else ``torch``
-# (same vectors either way; see :class:`index.embedding.Embedder`).
+# (same vectors either way; see :class:`ragqa.index.embedding.Embedder`).
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -41,6 +41,28 @@ def vector_variant(backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
     return "int8" if backend.endswith("-int8") else ""
+
+
+def open_backend(st_model, backend: str, export_dir: Path | None
+                 ) -> tuple[str, ExportedTransformer | None]:
+    """The backend that will run ``st_model``: its name and, unless torch runs it, the
+    exported transformer. ``auto`` is ``onnx`` when it can be set up, else ``torch`` with a
+    warning saying why (both give the same vectors)."""
+    vector_variant(backend)  # ValueError lists the backends
+    if backend == "torch":
+        return "torch", None
+    if backend == "auto":
+        if export_dir is None:
+            return "torch", None
+        try:
+            return "onnx", ExportedTransformer(st_model, "onnx", export_dir)
+        except Exception as exc:  # noqa: BLE001 - any failure: torch does the same job
+            logger.warning("embedding with torch, not ONNX Runtime (2x faster on CPU): %s",
+                           str(exc).splitlines()[0] if str(exc) else exc)
+            return "torch", None
+    if export_dir is None:
+        raise ValueError(f"embedding backend {backend!r} needs an export folder")
+    return backend, ExportedTransformer(st_model, backend, export_dir)
 
 
 def export_onnx(st_model, export_dir: Path, *, int8: bool = False) -> Path:

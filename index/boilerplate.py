@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from index.sections import Section
+from ragqa.index.sections import Section
 
 MIN_SECTIONS = 3
 MIN_CHARS = 12  # very short lines ("0", "Entretien.") are left to the chunker

@@ -9,78 +9,57 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
-import shutil
 import logging
+import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from index import __version__
-from index.analysis import Analyzer, AnalyzerConfig
-from index.boilerplate import find_boilerplate
-from index.chunking import ChunkingParams, Passage, chunk_document, make_splitter
-from index.dense import EXACT_LIMIT, all_vectors, build_dense, describe, save_dense
-from index.documents import Document, doc_id_for, scan_corpus, sha256_bytes
-from index.embedding import Embedder
-from index.errors import DocumentError, EmptyCorpusError, IndexWriteError
-from index.lexical import BM25Params, LexicalIndex
-from index.loaders import SUPPORTED_SUFFIXES, load_document
-from index.models import ResolvedModel
-from index.sections import split_sections
-from index.store import (
+from ragqa.index import __version__
+from ragqa.index.analysis import Analyzer
+from ragqa.index.boilerplate import find_boilerplate
+from ragqa.index.chunking import Passage, chunk_document, make_splitter
+from ragqa.index.config import IndexConfig
+from ragqa.index.dense import all_vectors, build_dense, describe, save_dense
+from ragqa.index.documents import Document, doc_id_for, scan_corpus, sha256_bytes
+from ragqa.index.embedding import Embedder
+from ragqa.index.errors import DocumentError, EmptyCorpusError, IndexWriteError
+from ragqa.index.identity import VectorIdentity
+from ragqa.index.lexical import LexicalIndex
+from ragqa.index.loaders import SUPPORTED_SUFFIXES, load_document
+from ragqa.index.manifest import Manifest, ModelRecord, RefusedFile, read_manifest, write_manifest
+from ragqa.index.models import ResolvedModel
+from ragqa.index.sections import split_sections
+from ragqa.index.store import (
     BM25_DIR,
     DENSE,
     DOCUMENTS,
-    MANIFEST,
     PASSAGES,
-    SCHEMA_VERSION,
     LoadedIndex,
     clean_stale,
     current_generation,
     load_index,
     new_staging,
     publish,
-    read_manifest,
     write_jsonl,
     write_lock,
 )
 
 logger = logging.getLogger(__name__)
 
+# Told ``(passages embedded, passages to embed)`` as embedding goes (see ragqa/progress.py).
+Progress = Callable[[int, int], None]
+# Passages per encode call between two progress reports: large enough for the model's
+# length-sorted batching, small enough for a report every few seconds on a CPU.
+PROGRESS_STEP = 512
+
 # Disk full, quota exceeded, file size limit: the write failed for want of room.
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    """Everything that shapes an index besides the corpus and the model."""
-
-    chunking: ChunkingParams = field(default_factory=ChunkingParams)
-    analysis: AnalyzerConfig = field(default_factory=AnalyzerConfig)
-    bm25: BM25Params = field(default_factory=BM25Params)
-    # Embed "title / section / passage" rather than the bare passage: a passage deep in an
-    # entry often never names the entry's subject.
-    embed_context: bool = True
-    exact_limit: int = EXACT_LIMIT
-    # Larger files are refused before being read: one huge file must not exhaust memory
-    # (its text, passages and vectors are all held while building). Not in the manifest:
-    # it decides what may be indexed, not how.
-    max_document_bytes: int | None = None
-
-    def to_manifest(self) -> dict:
-        return {
-            "chunking": asdict(self.chunking),
-            "analysis": asdict(self.analysis),
-            "bm25": asdict(self.bm25),
-            "embed_context": self.embed_context,
-            "exact_limit": self.exact_limit,
-        }
 
 
 @dataclass
@@ -157,17 +136,16 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None) -> CorpusScan:
     return scan
 
 
-def _unchanged_since(manifest: dict, scan: CorpusScan) -> bool:
+def _unchanged_since(manifest: Manifest, scan: CorpusScan) -> bool:
     """Whether the corpus is exactly what ``manifest`` indexed or refused, file for file."""
-    files: dict[str, str] = manifest.get("files", {})
-    refused: dict[str, dict] = manifest.get("refused", {})
+    files, refused = manifest.files, manifest.refused
     if set(files) | set(refused) != set(scan.hashes) | set(scan.unreadable):
         return False
     # A file unreadable now was unreadable then too (refused without a hash).
-    if any(d in files or refused[d].get("sha256") is not None for d in scan.unreadable):
+    if any(d in files or refused[d].sha256 is not None for d in scan.unreadable):
         return False
     return all(
-        files.get(d) == h or (d in refused and refused[d].get("sha256") == h)
+        files.get(d) == h or (d in refused and refused[d].sha256 == h)
         for d, h in scan.hashes.items()
     )
 
@@ -186,112 +164,158 @@ def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
     return documents, dict(sorted(refused.items()))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a run will index: the documents that load, their passages and the text each
+    passage's vector is made from (keyed by its hash), and what changed since ``previous``."""
+
+    documents: list[Document]
+    sections: dict[str, list[str]]
+    passages: list[Passage]
+    inputs: list[str]
+    keys: list[str]
+    files: dict[str, str]  # indexed document id -> sha256
+    refused: dict[str, RefusedFile]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation to write: the plan, its vectors (row i = passage i) and its number."""
+
+    number: int
+    plan: Plan
+    matrix: np.ndarray
+
+
 def update_index(
     corpus_dir: Path,
     index_dir: Path,
-    model: ResolvedModel,
-    load_embedder: Callable[[ResolvedModel], Embedder],
-    config: IndexConfig,
     *,
+    model: ResolvedModel,
+    identity: VectorIdentity,
+    load_embedder: Callable[[], Embedder],
+    config: IndexConfig,
     rebuild: bool = False,
     strict: bool = False,
-    progress: bool = False,
+    progress: Progress | None = None,
     before_publish: Callable[[Path], None] | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; atomic, serialised with writers.
 
+    Plan (read, load, chunk) → embed (only passages whose input is new, or whose vectors
+    were made with another ``identity``) → write (a staging folder published atomically).
     A file that cannot be indexed (unreadable, too large, not text, a broken PDF) is left
     out and named in :attr:`BuildReport.refused` and in the manifest; with ``strict`` it
-    fails the run instead (:class:`DocumentError`, nothing published). ``load_embedder`` is
-    called only when something must be embedded, so a run that finds nothing to do never
-    loads the model. ``before_publish`` (for tests) runs on the complete staging folder
-    just before it is made current.
+    fails the run instead (:class:`DocumentError`, nothing published). ``load_embedder``
+    (which must make ``identity``'s vectors) is called only when something must be
+    embedded, so a run that finds nothing to do never loads the model. ``before_publish``
+    (for tests) runs on the complete staging folder just before it is made current;
+    ``progress`` is told how many passages are embedded as embedding goes.
     """
     started = time.perf_counter()
-    weights = model.weights_sha256()
     with write_lock(index_dir):
         clean_stale(index_dir)
         scan = read_corpus(corpus_dir, config.max_document_bytes)
         found = current_generation(index_dir)
-        manifest = read_manifest(found[1]) if found and not rebuild else None
+        previous = read_manifest(found[1]) if found and not rebuild else None
         report = BuildReport(model=model.name, fallback=model.fallback, rebuilt=rebuild)
-        same_setup = bool(
-            manifest
-            and manifest.get("model", {}).get("weights_sha256") == weights
-            and manifest.get("config") == config.to_manifest()
-        )
-        if same_setup and found and _unchanged_since(manifest, scan):
-            report.refused = {d: r["reason"] for d, r in manifest.get("refused", {}).items()}
+        if (found and previous and previous.vectors == identity and previous.config == config
+                and _unchanged_since(previous, scan)):
+            report.refused = {d: r.reason for d, r in previous.refused.items()}
             _check_strict(strict, report.refused)
             report.up_to_date = True
             report.generation = found[0]
-            report.documents = manifest["counts"]["documents"]
-            report.passages = manifest["counts"]["passages"]
+            report.documents = previous.documents
+            report.passages = previous.passages
             report.seconds = time.perf_counter() - started
             return report
 
-        documents, report.refused = _load_documents(scan)
-        _check_strict(strict, report.refused)
-        if not documents:
-            raise EmptyCorpusError(
-                f"no document of {corpus_dir} could be indexed: "
-                + "; ".join(f"{d}: {r}" for d, r in list(report.refused.items())[:3])
-                + (f" (and {len(report.refused) - 3} more)" if len(report.refused) > 3 else "")
-            )
-        indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
-        old_files = manifest.get("files", {}) if manifest else {}
-        report.added = sorted(set(indexed) - set(old_files))
-        report.removed = sorted(set(old_files) - set(indexed))
-        report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
-        report.unchanged = len(indexed) - len(report.added) - len(report.changed)
-        refused = {
-            d: {"reason": reason, "sha256": scan.hashes.get(d)}
-            for d, reason in report.refused.items()
-        }
-
-        previous = _reusable_vectors(index_dir, weights) if found and not rebuild else {}
-        passages, sections, inputs = _passages(documents, config)
-        keys = [vector_key(text) for text in inputs]
-        missing = sorted({i for i, key in enumerate(keys) if key not in previous})
-        vectors: dict[str, np.ndarray] = {}
-        embedder: Embedder | None = None
-        if missing or not previous:
-            embedder = load_embedder(model)
-        if missing:
-            assert embedder is not None
-            logger.info("embedding %d new passages with %s", len(missing), model.name)
-            fresh = embedder.encode_passages([inputs[i] for i in missing], progress=progress)
-            vectors.update(zip((keys[i] for i in missing), fresh))
-        dimension = embedder.dimension if embedder else next(iter(previous.values())).shape[0]
-        matrix = np.zeros((len(passages), dimension), dtype=np.float32)
-        for row, key in enumerate(keys):
-            matrix[row] = vectors[key] if key in vectors else previous[key]
-        report.embedded = len({keys[i] for i in missing})
-        report.reused = len(passages) - len(missing)
-
-        generation = (found[0] + 1) if found else 1
-        staging = new_staging(index_dir)
-        try:
-            _write_generation(
-                staging, documents, sections, passages, keys, matrix, config, model, weights,
-                indexed, refused, generation,
-            )
-            if before_publish is not None:
-                before_publish(staging)
-            publish(index_dir, staging, generation)
-        except BaseException as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
-                raise IndexWriteError(
-                    f"cannot write the index at {index_dir}: {exc.strerror}; free some space "
-                    "and run again (the served index is unchanged)"
-                ) from exc
-            raise
-        report.generation = generation
-        report.documents = len(documents)
-        report.passages = len(passages)
+        plan = _plan(corpus_dir, scan, config, identity, strict, previous, report)
+        reusable = _reusable_vectors(index_dir, identity) if found and not rebuild else {}
+        matrix = _embed(plan, reusable, model, identity, load_embedder, progress, report)
+        generation = Generation((found[0] + 1) if found else 1, plan, matrix)
+        _write(index_dir, generation, config, model, identity, before_publish)
+        report.generation = generation.number
+        report.documents = len(plan.documents)
+        report.passages = len(plan.passages)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: VectorIdentity,
+          strict: bool, previous: Manifest | None, report: BuildReport) -> Plan:
+    """Load the documents, chunk them and note in ``report`` what changed."""
+    documents, report.refused = _load_documents(scan)
+    _check_strict(strict, report.refused)
+    if not documents:
+        raise EmptyCorpusError(
+            f"no document of {corpus_dir} could be indexed: "
+            + "; ".join(f"{d}: {r}" for d, r in list(report.refused.items())[:3])
+            + (f" (and {len(report.refused) - 3} more)" if len(report.refused) > 3 else "")
+        )
+    indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
+    old_files = previous.files if previous else {}
+    report.added = sorted(set(indexed) - set(old_files))
+    report.removed = sorted(set(old_files) - set(indexed))
+    report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
+    report.unchanged = len(indexed) - len(report.added) - len(report.changed)
+    refused = {d: RefusedFile(reason, scan.hashes.get(d)) for d, reason in report.refused.items()}
+    passages, sections, inputs = _passages(documents, config, identity.embed_context)
+    keys = [vector_key(text) for text in inputs]
+    return Plan(documents, sections, passages, inputs, keys, indexed, refused)
+
+
+def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
+           identity: VectorIdentity, load_embedder: Callable[[], Embedder],
+           progress: Progress | None,
+           report: BuildReport) -> np.ndarray:
+    """The plan's vectors, row i = passage i: reused by key, the missing ones embedded."""
+    keys = plan.keys
+    missing = sorted({i for i, key in enumerate(keys) if key not in reusable})
+    vectors: dict[str, np.ndarray] = {}
+    embedder: Embedder | None = None
+    if missing or not reusable:
+        embedder = load_embedder()
+        if embedder.identity != identity:
+            raise ValueError("the embedder makes other vectors than the index's identity: "
+                             + ", ".join(embedder.identity.differences(identity)))
+    if missing:
+        assert embedder is not None
+        logger.info("embedding %d new passages with %s", len(missing), model.name)
+        if progress is not None:
+            progress(0, len(missing))
+        for begin in range(0, len(missing), PROGRESS_STEP):
+            rows = missing[begin : begin + PROGRESS_STEP]
+            fresh = embedder.encode_passages([plan.inputs[i] for i in rows])
+            vectors.update(zip((keys[i] for i in rows), fresh))
+            if progress is not None:
+                progress(begin + len(rows), len(missing))
+    dimension = embedder.dimension if embedder else next(iter(reusable.values())).shape[0]
+    matrix = np.zeros((len(plan.passages), dimension), dtype=np.float32)
+    for row, key in enumerate(keys):
+        matrix[row] = vectors[key] if key in vectors else reusable[key]
+    report.embedded = len({keys[i] for i in missing})
+    report.reused = len(plan.passages) - len(missing)
+    return matrix
+
+
+def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: ResolvedModel,
+           identity: VectorIdentity, before_publish: Callable[[Path], None] | None) -> None:
+    """Write ``generation`` into a staging folder, then publish it (or leave nothing)."""
+    staging = new_staging(index_dir)
+    try:
+        _write_generation(staging, generation, config, model, identity)
+        if before_publish is not None:
+            before_publish(staging)
+        publish(index_dir, staging, generation.number)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+            raise IndexWriteError(
+                f"cannot write the index at {index_dir}: {exc.strerror}; free some space "
+                "and run again (the served index is unchanged)"
+            ) from exc
+        raise
 
 
 def _check_strict(strict: bool, refused: dict[str, str]) -> None:
@@ -302,7 +326,7 @@ def _check_strict(strict: bool, refused: dict[str, str]) -> None:
 
 
 def _passages(
-    documents: list[Document], config: IndexConfig
+    documents: list[Document], config: IndexConfig, contextual: bool
 ) -> tuple[list[Passage], dict[str, list[str]], list[str]]:
     splitter = make_splitter(config.chunking)
     split = [split_sections(doc.text, doc.title) for doc in documents]
@@ -315,7 +339,7 @@ def _passages(
         for p in chunk_document(doc, secs, boilerplate, splitter):
             passages.append(p)
             quote = doc.text[p.start : p.end]
-            inputs.append(embed_input(doc.title, p.section, quote, config.embed_context))
+            inputs.append(embed_input(doc.title, p.section, quote, contextual))
     return passages, section_titles, inputs
 
 
@@ -324,33 +348,23 @@ def bm25_text(title: str, section: str, quote: str) -> str:
     return quote if quote.startswith(section[:40]) else f"{section}\n{quote}"
 
 
-def _reusable_vectors(index_dir: Path, weights: str) -> dict[str, np.ndarray]:
-    """Vectors of the served generation by key, if it was built with the same model."""
+def _reusable_vectors(index_dir: Path, identity: VectorIdentity) -> dict[str, np.ndarray]:
+    """Vectors of the served generation by key, if they were made with ``identity``."""
     try:
         old: LoadedIndex = load_index(index_dir)
     except Exception as exc:  # noqa: BLE001 - a broken old index only costs re-embedding
         logger.warning("previous index not reusable (%s); embedding everything", exc)
         return {}
-    if old.manifest.get("model", {}).get("weights_sha256") != weights:
+    if old.manifest.vectors != identity:
         return {}
     matrix = all_vectors(old.dense)
     return {key: matrix[row] for row, key in enumerate(old.vector_keys)}
 
 
-def _write_generation(
-    folder: Path,
-    documents: list[Document],
-    sections: dict[str, list[str]],
-    passages: list[Passage],
-    keys: list[str],
-    matrix: np.ndarray,
-    config: IndexConfig,
-    model: ResolvedModel,
-    weights: str,
-    hashes: dict[str, str],
-    refused: dict[str, dict],
-    generation: int,
-) -> None:
+def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
+                      model: ResolvedModel, identity: VectorIdentity) -> None:
+    plan, matrix = generation.plan, generation.matrix
+    documents, sections, passages, keys = plan.documents, plan.sections, plan.passages, plan.keys
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     by_id = {doc.doc_id: doc for doc in documents}
     counts: dict[str, int] = {}
@@ -388,29 +402,24 @@ def _write_generation(
         for p in passages
     ]
     LexicalIndex.build(texts, analyzer, config.bm25).save(folder / BM25_DIR)
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "generation": generation,
-        "created_at": now,
-        "model": {
-            "requested": model.requested,
-            "name": model.name,
-            "weights_sha256": weights,
-            "dimension": int(matrix.shape[1]),
-            "fallback": model.fallback,
-        },
-        "config": config.to_manifest(),
-        "analysis": asdict(config.analysis),
-        "dense": describe(dense),
-        "files": dict(sorted(hashes.items())),
-        "refused": refused,
-        "corpus_sha256": hashlib.sha256(
-            "".join(f"{k}\0{v}\n" for k, v in sorted(hashes.items())).encode()
+    write_manifest(folder, Manifest(
+        generation=generation.number,
+        created_at=now,
+        model=ModelRecord(requested=model.requested, name=model.name,
+                          weights_sha256=identity.weights_sha256,
+                          dimension=int(matrix.shape[1]), fallback=model.fallback),
+        vectors=identity,
+        config=config,
+        dense=describe(dense),
+        files=plan.files,
+        refused=plan.refused,
+        corpus_sha256=hashlib.sha256(
+            "".join(f"{k}\0{v}\n" for k, v in sorted(plan.files.items())).encode()
         ).hexdigest(),
-        "counts": {"documents": len(documents), "passages": len(passages)},
-        "versions": _versions(),
-    }
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+        documents=len(documents),
+        passages=len(passages),
+        versions=_versions(),
+    ))
 
 
 def _versions() -> dict[str, str]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from index.boilerplate import normalise_line
-from index.documents import Document
-from index.sections import Section
+from ragqa.index.boilerplate import normalise_line
+from ragqa.index.documents import Document
+from ragqa.index.sections import Section
 
 # Paragraphs first, then lines, then sentences, then clauses, then words. Lookbehind
 # separators keep the punctuation with the sentence it ends.

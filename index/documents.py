@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from charset_normalizer import from_bytes
 
-from index.errors import DocumentError, EmptyCorpusError
+from ragqa.index.errors import DocumentError, EmptyCorpusError
 
 logger = logging.getLogger(__name__)
 

@@ -1,86 +1,60 @@
-"""Turning text into normalised vectors with a sentence-transformers model."""
+"""Turning text into normalised vectors with a sentence-transformers model.
+
+The prefixes and the backend variant come from the :class:`~ragqa.index.identity.VectorIdentity`
+the embedder is made for, so the vectors it makes are exactly those that identity names.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from cachetools import LRUCache
 
-from index.backends import ExportedTransformer, vector_variant
-from index.batching import MicroBatcher
-from index.errors import ModelUnavailableError
-from index.models import KNOWN_PREFIXES, ResolvedModel
+from ragqa.index.backends import open_backend, vector_variant
+from ragqa.index.batching import MicroBatcher
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.identity import VectorIdentity, vector_identity
+from ragqa.index.models import ResolvedModel
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class EmbedderInfo:
-    """What a manifest records about the model that produced its vectors."""
-
-    requested: str
-    name: str
-    weights_sha256: str
-    dimension: int
-    fallback: bool
-    query_prefix: str
-    passage_prefix: str
-    max_seq_length: int
-    backend: str = "torch"
-
-
 class Embedder:
-    """A loaded sentence-transformers model with the prefixes its card asks for."""
+    """A loaded sentence-transformers model making the vectors of one identity."""
 
     def __init__(
         self,
         model: ResolvedModel,
         *,
+        identity: VectorIdentity | None = None,
         device: str = "cpu",
         batch_size: int = 32,
-        query_prefix: str | None = None,
-        passage_prefix: str | None = None,
         query_cache_size: int = 2048,
         backend: str = "torch",
         export_dir: Path | None = None,
         query_batch_size: int = 32,
         query_batch_wait_ms: float = 2.0,
     ) -> None:
-        """``backend``: ``torch``, or ``onnx``/``onnx-int8``/``openvino`` run from an ONNX
-        export of the model kept in ``export_dir`` (see :mod:`index.backends`), or ``auto``:
-        ``onnx`` when it can be set up, else ``torch`` with a warning saying why (both give
-        the same vectors, so either can search the other's index). Concurrent
-        query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
-        most ``query_batch_wait_ms`` under load; see :mod:`index.batching`)."""
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            self._model = SentenceTransformer(
-                str(model.path), device=device, local_files_only=True
-            )
-        except Exception as exc:  # noqa: BLE001 - report any load failure as ours
-            raise ModelUnavailableError(
-                f"cannot load embedding model from {model.path}: {exc}"
-            ) from exc
+        """``identity``: the vectors to make (prefixes, variant); default: the model's own
+        prefixes for ``backend``. ``backend``: ``torch``, or ``onnx``/``onnx-int8``/
+        ``openvino`` run from an ONNX export of the model kept in ``export_dir``, or ``auto``
+        (see :func:`ragqa.index.backends.open_backend`). Concurrent query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
+        most ``query_batch_wait_ms`` under load; see :mod:`ragqa.index.batching`)."""
+        self._model = _load(model, device)
         self.model = model
         self.batch_size = batch_size
-        # Prefixes: explicit setting, else the model's own non-empty prompts, else the
-        # prefixes its card documents (by exact name), else none.
-        prompts = {k: v for k, v in (getattr(self._model, "prompts", None) or {}).items() if v}
-        known_query, known_passage = KNOWN_PREFIXES.get(model.name, ("", ""))
-        self.query_prefix = (
-            query_prefix if query_prefix is not None else prompts.get("query", known_query)
-        )
-        self.passage_prefix = (
-            passage_prefix
-            if passage_prefix is not None
-            else prompts.get("passage", prompts.get("document", known_passage))
-        )
+        self.identity = identity or vector_identity(model, backend=backend)
+        # int8 vectors differ from fp32 ones: the identity says which are made, so an index
+        # built with one is never searched with the other (see index/backends.py).
+        if self.identity.variant != vector_variant(backend):
+            raise ValueError(f"backend {backend!r} does not make {self.identity.variant!r} "
+                             "vectors")
+        self.query_prefix = self.identity.query_prefix
+        self.passage_prefix = self.identity.passage_prefix
         get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
             self._model, "get_sentence_embedding_dimension"
         )
@@ -88,52 +62,16 @@ class Embedder:
         if dim is None:
             dim = int(self._model.encode(["x"]).shape[1])
         self.dimension = int(dim)
-        self._weights_sha256: str | None = None
         # torch releases the GIL while encoding; one lock keeps concurrent callers from
         # oversubscribing the cores with parallel forward passes.
         self._lock = threading.Lock()
         # Repeated questions skip the model: vectors depend only on the model and the text.
         self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
         self._cache_lock = threading.Lock()
-        # int8 vectors differ from fp32 ones: the model identity says which were made, so an
-        # index built with one is never searched with the other (see index/backends.py).
-        variant = vector_variant(backend)
-        if model.variant != variant:
-            self.model = replace(model, variant=variant)
-        self._exported: ExportedTransformer | None = None
-        if backend == "auto":
-            backend = "torch"
-            if export_dir is not None:
-                try:
-                    self._exported = ExportedTransformer(self._model, "onnx", export_dir)
-                    backend = "onnx"
-                except Exception as exc:  # noqa: BLE001 - any failure: torch does the same job
-                    logger.warning("embedding with torch, not ONNX Runtime (2x faster on CPU): "
-                                   "%s", str(exc).splitlines()[0] if str(exc) else exc)
-        elif backend != "torch":
-            if export_dir is None:
-                raise ValueError(f"embedding backend {backend!r} needs an export folder")
-            self._exported = ExportedTransformer(self._model, backend, export_dir)
-        self.backend = backend
+        self.backend, self._exported = open_backend(self._model, backend, export_dir)
         self.batcher = MicroBatcher(
-            lambda texts: self._encode(texts, progress=False),
+            lambda texts: self.encode(texts),
             max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,
-        )
-
-    @property
-    def info(self) -> EmbedderInfo:
-        if self._weights_sha256 is None:
-            self._weights_sha256 = self.model.weights_sha256()
-        return EmbedderInfo(
-            requested=self.model.requested,
-            name=self.model.name,
-            weights_sha256=self._weights_sha256,
-            dimension=self.dimension,
-            fallback=self.model.fallback,
-            query_prefix=self.query_prefix,
-            passage_prefix=self.passage_prefix,
-            max_seq_length=int(self._model.max_seq_length or 0),
-            backend=self.backend,
         )
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -153,20 +91,32 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack(cached)
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self._encode([self.passage_prefix + t for t in texts], progress=progress)
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode([self.passage_prefix + t for t in texts])
 
-    def _encode(self, texts: list[str], *, progress: bool) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The model itself on ``texts`` as given (no prefix, no cache, no micro-batching):
+        normalised float32 vectors, one row per text. The bench times this."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             if self._exported is not None:
                 return self._exported.encode(texts, self.batch_size)
             vectors = self._model.encode(
-                texts,
+                list(texts),
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
-                show_progress_bar=progress,
+                show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _load(model: ResolvedModel, device: str):
+    """The sentence-transformers model in ``model.path`` (never downloads)."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(str(model.path), device=device, local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - report any load failure as ours
+        raise ModelUnavailableError(f"cannot load embedding model from {model.path}: {exc}") from exc

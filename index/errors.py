@@ -44,3 +44,8 @@ class IndexBusyError(RagqaError):
 class IndexWriteError(RagqaError):
     """The index could not be written (disk full, quota, file size limit); nothing served
     changed."""
+
+
+class ConfigError(RagqaError):
+    """A setting is invalid. The message names the setting (its environment variable) and
+    what it accepts."""

@@ -11,8 +11,8 @@ import io
 import logging
 from pathlib import Path, PurePosixPath
 
-from index.documents import Document, extract_title, sha256_bytes
-from index.errors import DocumentError
+from ragqa.index.documents import Document, extract_title, sha256_bytes
+from ragqa.index.errors import DocumentError
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The BM25 side of the index (bm25s), over terms produced by :mod:`index.analysis`."""
+"""The BM25 side of the index (bm25s), over terms produced by :mod:`ragqa.index.analysis`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.analysis import Analyzer
+from ragqa.index.analysis import Analyzer
 
 
 @dataclass(frozen=True)

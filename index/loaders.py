@@ -1,12 +1,12 @@
-"""Reading any supported file into a :class:`~index.documents.Document`, by suffix."""
+"""Reading any supported file into a :class:`~ragqa.index.documents.Document`, by suffix."""
 
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from index.documents import TEXT_SUFFIXES, Document, load_text_document
-from index.errors import DocumentError
-from index.formats import HTML_SUFFIXES, PDF_SUFFIXES, load_html_document, load_pdf_document
+from ragqa.index.documents import TEXT_SUFFIXES, Document, load_text_document
+from ragqa.index.errors import DocumentError
+from ragqa.index.formats import HTML_SUFFIXES, PDF_SUFFIXES, load_html_document, load_pdf_document
 
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 

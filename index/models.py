@@ -14,6 +14,7 @@ up to date stays fast.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import socket
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from index.errors import ModelUnavailableError
+from ragqa.index.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -54,26 +55,24 @@ class ResolvedModel:
     path: Path
     fallback: bool
     reason: str = ""  # why the requested model was not used, when falling back
-    # What else decides the vectors ("int8" for a quantised backend, "" otherwise): part of
-    # the identity, so vectors of one variant are never mixed with another's.
-    variant: str = ""
 
     def weights_sha256(self) -> str:
-        """Hash of the model's weight files (and variant): its identity in a manifest."""
-        digest = hashlib.sha256()
-        if self.variant:
-            digest.update(f"variant:{self.variant}\n".encode())
-        files = sorted(
-            p for p in self.path.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES
-        )
-        if not files:
-            files = sorted(p for p in self.path.rglob("*.json") if p.is_file())
-        for file in files:
-            digest.update(file.relative_to(self.path).as_posix().encode())
-            with open(file, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        return digest.hexdigest()
+        """Hash of the model's weight files (computed once per process and folder)."""
+        return _weights_sha256(self.path)
+
+
+@functools.lru_cache(maxsize=8)
+def _weights_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES)
+    if not files:
+        files = sorted(p for p in path.rglob("*.json") if p.is_file())
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode())
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def fallback_model_path() -> Path | None:

@@ -1,7 +1,7 @@
 """Is the best passage probably an answer? The ``low_relevance`` signal.
 
 Two features of the top-ranked passage, combined by a logistic model fitted on dev
-questions (``python -m eval.calibrate``; figures in the README's "Retrieval quality"):
+questions (``python -m ragqa.eval.calibrate``; figures in the README's "Retrieval quality"):
 
 * ``coverage``: the idf-weighted share of the question's terms that occur in the passage.
   A question about something the documents never mention leaves its rarest terms
@@ -51,7 +51,7 @@ def term_coverage(
     return sum(w for term, w in zip(query_terms, idf) if term in found) / total
 
 
-# Fitted by `python -m eval.calibrate` on dev questions only: the project set's dev split
+# Fitted by `python -m ragqa.eval.calibrate` on dev questions only: the project set's dev split
 # (answerable vs unanswerable) and PIAF's dev articles, where each question is asked once
 # with its article and once with that article held out of the search. The threshold is the
 # probability that wrongly flags at most 5% of the dev questions whose top passage is an

@@ -12,12 +12,12 @@ import threading
 import numpy as np
 from cachetools import LRUCache
 
-from index.dense import search_dense
-from index.embedding import Embedder
-from index.errors import QueryError
-from index.fusion import FusionParams, fuse
-from index.relevance import GENERIC, RelevanceModel, term_coverage
-from index.store import LoadedIndex, check_model
+from ragqa.index.dense import search_dense
+from ragqa.index.embedding import Embedder
+from ragqa.index.errors import QueryError
+from ragqa.index.fusion import FusionParams, fuse
+from ragqa.index.relevance import GENERIC, RelevanceModel, term_coverage
+from ragqa.index.store import LoadedIndex
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUESTION_CHARS = 2000
@@ -70,6 +70,8 @@ class SearchResult:
     # True when the best passage is probably not an answer (see index/relevance.py).
     low_relevance: bool = False
     relevance: float | None = None  # estimated probability that the best passage answers
+    model: str = ""  # the embedding model loaded (the index's when searching without one)
+    fallback: bool = False  # whether that model is the bundled fallback
 
 
 class Retriever:
@@ -77,7 +79,7 @@ class Retriever:
 
     def __init__(self, index: LoadedIndex, embedder: Embedder | None, params: RetrievalParams):
         if embedder is not None:
-            check_model(index.manifest, embedder.info.weights_sha256, embedder.model.name)
+            index.manifest.check_vectors(embedder.identity, embedder.model.name)
         elif params.mode != "bm25":
             raise ValueError("dense and hybrid retrieval need an embedding model")
         self.index = index
@@ -135,8 +137,10 @@ class Retriever:
         probability = self._relevance(question, hits[0], mode, query_vector) if hits else 0.0
         model = self._relevance_model(mode)
         low = not hits or probability < model.threshold
+        loaded = self.embedder.model if self.embedder is not None else self.index.manifest.model
         result = SearchResult(question, hits, mode, low_relevance=low,
-                              relevance=round(probability, 4))
+                              relevance=round(probability, 4), model=loaded.name,
+                              fallback=loaded.fallback)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result
@@ -144,7 +148,7 @@ class Retriever:
 
     def relevance_features(self, question: str, top: Hit,
                            query_vector: np.ndarray | None) -> tuple[float, float | None]:
-        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`index.relevance`);
+        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`ragqa.index.relevance`);
         the cosine is None without a query vector."""
         lexical = self.index.lexical
         terms = list(dict.fromkeys(lexical.analyzer(question)))

@@ -32,23 +32,21 @@ from pathlib import Path
 
 import faiss
 
-from index.analysis import Analyzer, AnalyzerConfig
-from index.chunking import Passage
-from index.dense import load_dense
-from index.errors import IndexBusyError, IndexCorruptError, IndexMissingError, ModelMismatchError
-from index.lexical import LexicalIndex
+from ragqa.index.analysis import Analyzer
+from ragqa.index.chunking import Passage
+from ragqa.index.dense import load_dense
+from ragqa.index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
+from ragqa.index.lexical import LexicalIndex
+from ragqa.index.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
-MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"
 PASSAGES = "passages.jsonl"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 _GEN = re.compile(r"^gen-(\d{6,})$")
-REBUILD_HINT = "run `ragqa index --rebuild` to rebuild it"
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class LoadedIndex:
 
     path: Path
     generation: int
-    manifest: dict
+    manifest: Manifest
     documents: dict[str, DocumentRecord]
     passages: list[Passage]
     vector_keys: list[str]
@@ -199,23 +197,6 @@ def current_generation(index_dir: Path) -> tuple[int, Path] | None:
     return int(match.group(1)), index_dir / name
 
 
-def read_manifest(gen_dir: Path) -> dict:
-    path = gen_dir / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{path} is unreadable ({exc}); {REBUILD_HINT}") from None
-    if not isinstance(manifest, dict) or manifest.get("schema_version") != SCHEMA_VERSION:
-        found = manifest.get("schema_version") if isinstance(manifest, dict) else None
-        raise IndexCorruptError(
-            f"{path} has schema version {found!r}, this ragqa reads {SCHEMA_VERSION}; "
-            + REBUILD_HINT
-        )
-    return manifest
-
-
 def _read_jsonl(path: Path) -> list[dict]:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -244,9 +225,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         raise IndexCorruptError(
             f"{gen_dir}: a record lacks field {exc}; {REBUILD_HINT}"
         ) from None
-    counts = manifest.get("counts", {})
-    _expect(counts.get("documents") == len(docs), gen_dir / DOCUMENTS, "document count")
-    _expect(counts.get("passages") == len(passages), gen_dir / PASSAGES, "passage count")
+    _expect(manifest.documents == len(docs), gen_dir / DOCUMENTS, "document count")
+    _expect(manifest.passages == len(passages), gen_dir / PASSAGES, "passage count")
     documents = {d.doc_id: d for d in docs}
     for p in passages:
         doc = documents.get(p.doc_id)
@@ -259,9 +239,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
             f"{gen_dir / DENSE} is unreadable ({str(exc).splitlines()[0][:200]}); {REBUILD_HINT}"
         ) from None
     _expect(dense.ntotal == len(passages), gen_dir / DENSE, "vector count")
-    _expect(dense.d == manifest.get("model", {}).get("dimension"), gen_dir / DENSE, "dimension")
+    _expect(dense.d == manifest.model.dimension, gen_dir / DENSE, "dimension")
     try:
-        analyzer = Analyzer(AnalyzerConfig(**manifest["analysis"]))
+        analyzer = Analyzer(manifest.config.analysis)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorruptError(
             f"{gen_dir / MANIFEST}: bad analysis settings ({exc}); {REBUILD_HINT}"
@@ -297,13 +277,3 @@ def _document_record(row: dict) -> DocumentRecord:
         indexed_at=row["indexed_at"],
         pages=tuple(row.get("pages", ())),
     )
-
-
-def check_model(manifest: dict, weights_sha256: str, name: str) -> None:
-    """Refuse to search an index with vectors from another model than the one loaded."""
-    model = manifest.get("model", {})
-    if model.get("weights_sha256") != weights_sha256:
-        raise ModelMismatchError(
-            f"the index was built with embedding model {model.get('name')!r} but {name!r} is "
-            f"loaded now; {REBUILD_HINT} with this model, or configure the index's model"
-        )

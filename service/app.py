@@ -1,9 +1,10 @@
 """The FastAPI application: ``create_app(settings)``, whose lifespan loads the index.
 
-Nothing happens at import time. On start-up the lifespan resolves the embedding model,
-brings the index up to date with the corpus when asked to, and puts a
-:class:`~service.live.LiveIndex` in ``app.state``; a broken index or a missing model stops
-the start with a clear message instead of failing every request.
+Nothing happens at import time. On start-up the lifespan starts the engine through the
+composition root (:func:`ragqa.wiring.start`: model, embedder, index brought up to date,
+generation opened) unless it was given one, and puts a :class:`~ragqa.service.live.LiveIndex` in
+``app.state``; a broken index or a missing model stops the start with a clear message
+instead of failing every request.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from index import __version__
-from index.models import ResolvedModel
-from service import engine as engines
-from service.api import ask, chat, documents, health, search, widget
-from service.errors import COMMON_ERRORS, error_responses, install_error_handlers
-from service.limits import UploadLimitMiddleware
-from service.ratelimit import RateLimitMiddleware, parse_limits
-from service.security import SecurityHeadersMiddleware, content_security_policy
-from service.live import LiveIndex
-from service.llm.client import llm_client
-from service.metrics import Metrics, MetricsMiddleware
-from service.settings import Settings
+from ragqa.index import __version__
+from ragqa import wiring
+from ragqa.engine import Engine
+from ragqa.settings import Settings, load_settings
+from ragqa.service.api import ask, chat, documents, health, search, widget
+from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
+from ragqa.service.limits import UploadLimitMiddleware
+from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
+from ragqa.service.security import SecurityHeadersMiddleware, content_security_policy
+from ragqa.service.live import LiveIndex
+from ragqa.service.llm.client import llm_client
+from ragqa.service.metrics import Metrics, MetricsMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -37,40 +38,24 @@ For every passage, `GET /v1/documents/{id}/text` sliced `[start:end]` equals `qu
 character for character. Errors are `{"error": {"code", "message"}}`."""
 
 
-def load_live_index(
-    settings: Settings, update: bool = True, model: ResolvedModel | None = None
-) -> LiveIndex:
-    """Resolve the model (unless given), update the index if the corpus changed, load it."""
-    model = model or engines.resolve(settings)
-    embedder = engines.make_embedder(settings, model)
-    if update:
-        report = engines.build(settings, model, embedder=embedder)
-        if not report.up_to_date:
-            logger.info("index updated to generation %d: %d documents, %d passages",
-                        report.generation, report.documents, report.passages)
-    return LiveIndex(engines.open_engine(settings, model, embedder=embedder))
-
-
 def create_app(
     settings: Settings | None = None,
     *,
+    engine: Engine | None = None,
     update_index: bool = True,
-    model: ResolvedModel | None = None,
-    live: LiveIndex | None = None,
 ) -> FastAPI:
-    """Build the app. ``update_index=False`` serves the index as it is and ``model`` skips
-    resolving the model again (``ragqa serve`` has just done both); ``live``, an index
-    already loaded, is served as it is (``ragqa serve`` loads it before uvicorn starts, so
-    a broken index is its one-line error, not a failed application start-up)."""
-    settings = settings or Settings()
+    """Build the app. ``engine``, already started by :func:`ragqa.wiring.start`, is served
+    as it is (``ragqa serve`` starts it before uvicorn, so a broken index is its one-line
+    error, not a failed application start-up); without it the lifespan starts one, bringing
+    the index up to date first unless ``update_index=False``."""
+    settings = settings or load_settings()  # ConfigError names a bad RAGQA_* variable
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.live = live or await run_in_threadpool(load_live_index, settings,
-                                                         update_index, model)
-        engine = app.state.live.engine
-        logger.info("serving generation %d of %s with %s (%s)", engine.generation,
-                    settings.index_dir, engine.model.name, engine.embedder.backend)
+        served = engine or await run_in_threadpool(_start, settings, update_index)
+        app.state.live = LiveIndex(served)
+        logger.info("serving generation %d of %s with %s (%s)", served.generation,
+                    settings.index_dir, served.model.name, served.embedder.backend)
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
         try:
             yield
@@ -106,3 +91,11 @@ def create_app(
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _start(settings: Settings, update_index: bool) -> Engine:
+    ready = wiring.start(settings, update=update_index)
+    if ready.report is not None and not ready.report.up_to_date:
+        logger.info("index updated to generation %d: %d documents, %d passages",
+                    ready.report.generation, ready.report.documents, ready.report.passages)
+    return ready.engine

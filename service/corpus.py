@@ -1,4 +1,7 @@
-"""The corpus folder as the HTTP service writes it: safe document ids and durable writes."""
+"""The corpus folder as the HTTP service writes it: safe document ids and durable writes.
+
+Raises the corpus errors below; :mod:`ragqa.service.errors` alone gives them HTTP statuses.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ import os
 import uuid
 from pathlib import Path, PurePosixPath
 
-from index.loaders import SUPPORTED_SUFFIXES
-from index.store import fsync_dir
-from service.errors import ApiError
+from ragqa.index.errors import RagqaError
+from ragqa.index.loaders import SUPPORTED_SUFFIXES
+from ragqa.index.store import fsync_dir
 
 MAX_ID_CHARS = 512
 # One path segment's limit on Linux file systems (NAME_MAX), in bytes of UTF-8.
@@ -20,12 +23,37 @@ DOC_ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_CHARS,
                  "pattern": rf"^{_SEGMENT}(/{_SEGMENT})*$"}
 
 
-def _invalid(message: str) -> ApiError:
-    return ApiError(400, "invalid_document_id", message)
+class CorpusError(RagqaError):
+    """A change to the corpus folder that cannot be made as asked."""
+
+
+class InvalidDocumentIdError(CorpusError):
+    """A document id that is not a plain relative path inside the corpus."""
+
+
+class UnsupportedFileTypeError(CorpusError):
+    """A document id whose file type the indexer cannot read."""
+
+
+class UnknownDocumentError(CorpusError):
+    """No such document in the corpus or the index."""
+
+
+class CorpusConflictError(CorpusError):
+    """The corpus is not in a state that allows the change (a folder under that id...)."""
+
+
+class LastDocumentError(CorpusConflictError):
+    """Deleting the last indexed document: an index needs at least one."""
+
+
+def _invalid(message: str) -> InvalidDocumentIdError:
+    return InvalidDocumentIdError(message)
 
 
 def validate_doc_id(doc_id: str) -> str:
-    """``doc_id`` if it is a plain relative path inside the corpus, else a 400 error.
+    """``doc_id`` if it is a plain relative path inside the corpus, else
+    :class:`InvalidDocumentIdError`.
 
     Document ids are corpus-relative paths with forward slashes (``reports/q1.pdf``); ids
     that could escape the folder or hide from the indexer are refused.
@@ -63,11 +91,10 @@ def is_file(path: Path) -> bool:
 
 
 def check_suffix(doc_id: str) -> None:
-    """Refuse ids whose file type the indexer cannot read (415)."""
+    """Refuse ids whose file type the indexer cannot read."""
     suffix = PurePosixPath(doc_id).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ApiError(
-            415, "unsupported_file_type",
+        raise UnsupportedFileTypeError(
             f"{doc_id}: unsupported file type {suffix or '(none)'}; "
             f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
         )

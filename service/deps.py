@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.engine import Engine
-from service.errors import ApiError
-from service.live import LiveIndex
-from service.settings import Settings
+from ragqa.engine import Engine
+from ragqa.service.errors import ApiError
+from ragqa.service.live import LiveIndex
+from ragqa.settings import Settings
 
 
 async def get_live(request: Request) -> LiveIndex:

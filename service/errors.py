@@ -1,7 +1,8 @@
 """HTTP errors: every failure leaves as ``{"error": {"code", "message"}}`` with a fitting status.
 
-Library code raises :class:`~index.errors.RagqaError` subclasses; this module alone chooses
-their HTTP status. User mistakes are 4xx with a message that says what to fix.
+Library code (the index, the corpus writes, the LLM client) raises
+:class:`~ragqa.index.errors.RagqaError` subclasses; this module alone chooses their HTTP status
+(:data:`RAGQA_STATUS`). User mistakes are 4xx with a message that says what to fix.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.errors import (
+from ragqa.index.errors import (
+    ConfigError,
     DocumentError,
     EmptyCorpusError,
     IndexBusyError,
@@ -25,11 +27,27 @@ from index.errors import (
     QueryError,
     RagqaError,
 )
+from ragqa.service.corpus import (
+    CorpusConflictError,
+    InvalidDocumentIdError,
+    LastDocumentError,
+    UnknownDocumentError,
+    UnsupportedFileTypeError,
+)
+from ragqa.service.llm.errors import LLMError, LLMTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# (status, code) for each of our error types; the first matching entry wins.
-RAGQA_STATUS: list[tuple[type[RagqaError], int, str]] = [
+# (status, code) for each of our error types; the first matching entry wins. A code of
+# None is the error's own ``code`` (the LLM errors name theirs).
+RAGQA_STATUS: list[tuple[type[RagqaError], int, str | None]] = [
+    (InvalidDocumentIdError, 400, "invalid_document_id"),
+    (UnknownDocumentError, 404, "unknown_document"),
+    (UnsupportedFileTypeError, 415, "unsupported_file_type"),
+    (LastDocumentError, 409, "last_document"),
+    (CorpusConflictError, 409, "conflict"),
+    (LLMTimeoutError, 504, None),
+    (LLMError, 502, None),
     (QueryError, 422, "invalid_question"),
     (DocumentError, 422, "invalid_document"),
     (EmptyCorpusError, 409, "empty_corpus"),
@@ -39,6 +57,7 @@ RAGQA_STATUS: list[tuple[type[RagqaError], int, str]] = [
     (IndexCorruptError, 500, "index_corrupt"),
     (ModelMismatchError, 500, "model_mismatch"),
     (ModelUnavailableError, 503, "model_unavailable"),
+    (ConfigError, 500, "configuration_error"),
 ]
 
 _HTTP_CODES = {
@@ -138,7 +157,7 @@ async def _on_ragqa(request: Request, exc: RagqaError) -> JSONResponse:
         if isinstance(exc, kind):
             if status >= 500:
                 logger.error("%s %s failed: %s", request.method, request.url.path, exc)
-            return error_response(status, code, str(exc))
+            return error_response(status, code or getattr(exc, "code", "error"), str(exc))
     logger.error("%s %s failed: %s", request.method, request.url.path, exc)
     return error_response(500, "internal_error", str(exc))
 

@@ -15,10 +15,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.loaders import load_document
-from index.store import DocumentRecord
-from service import engine as engines
-from service.corpus import (
+from ragqa.index.loaders import load_document
+from ragqa.index.store import DocumentRecord
+from ragqa import wiring
+from ragqa.engine import Engine
+from ragqa.service.corpus import (
+    CorpusConflictError,
+    LastDocumentError,
+    UnknownDocumentError,
     check_suffix,
     corpus_path,
     is_file,
@@ -27,8 +31,6 @@ from service.corpus import (
     staging_path,
     write_durably,
 )
-from service.engine import Engine
-from service.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class LiveIndex:
         target = corpus_path(self.corpus_dir, doc_id)
         with self._write:
             if target.is_dir():
-                raise ApiError(409, "conflict", f"{doc_id!r} is a folder in the corpus")
+                raise CorpusConflictError(f"{doc_id!r} is a folder in the corpus")
             old = target.read_bytes() if target.is_file() else None
             if old is not None and _sha(old) == _sha(data):
                 current = self._engine
@@ -94,14 +96,14 @@ class LiveIndex:
         target = corpus_path(self.corpus_dir, doc_id)
         with self._write:
             if doc_id not in self._engine.retriever.index.documents and not is_file(target):
-                raise ApiError(404, "unknown_document", f"no document {doc_id!r}")
+                raise UnknownDocumentError(f"no document {doc_id!r}")
             if not is_file(target):
-                raise ApiError(409, "conflict", f"{doc_id!r} is indexed but not in the corpus "
-                               "folder; reindex the corpus")
+                raise CorpusConflictError(f"{doc_id!r} is indexed but not in the corpus "
+                                          "folder; reindex the corpus")
             indexed = self._engine.retriever.index.documents
             if doc_id in indexed and len(indexed) <= 1:  # a refused file may always go
-                raise ApiError(409, "last_document", "cannot delete the last document; an "
-                               "index needs at least one (upload another first)")
+                raise LastDocumentError("cannot delete the last document; an index needs at "
+                                        "least one (upload another first)")
             old = target.read_bytes()
             remove_durably(target)
             try:
@@ -113,9 +115,7 @@ class LiveIndex:
             return WriteResult("deleted", doc_id, None, fresh.generation)
 
     def _reindex(self) -> Engine:
-        current = self._engine
-        engines.build(current.settings, current.model, embedder=current.embedder)
-        fresh = engines.open_engine(current.settings, current.model, embedder=current.embedder)
+        fresh = wiring.refresh(self._engine)
         self._engine = fresh  # one reference assignment: readers see old or new, never a mix
         return fresh
 

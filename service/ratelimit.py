@@ -19,7 +19,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.deps import is_loopback
+from ragqa.service.deps import is_loopback
 
 EXEMPT_PATHS = frozenset({"/health", "/metrics"})
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
-from index.store import DocumentRecord
-from service.corpus import DOC_ID_SCHEMA
+from ragqa.index.manifest import Manifest
+from ragqa.index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
+from ragqa.index.store import DocumentRecord
+from ragqa.service.corpus import DOC_ID_SCHEMA
 
 
 class Filters(BaseModel):
@@ -146,10 +147,10 @@ class HealthOut(BaseModel):
                          "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks onnx if it can)")
 
 
-def refused_out(manifest: dict) -> list[RefusedOut]:
+def refused_out(manifest: Manifest) -> list[RefusedOut]:
     """The refused files an index's manifest records, by id."""
-    return [RefusedOut(id=doc_id, reason=entry["reason"])
-            for doc_id, entry in sorted(manifest.get("refused", {}).items())]
+    return [RefusedOut(id=doc_id, reason=entry.reason)
+            for doc_id, entry in sorted(manifest.refused.items())]
 
 
 def document_out(record: DocumentRecord) -> DocumentOut:
@@ -165,10 +166,10 @@ def document_out(record: DocumentRecord) -> DocumentOut:
     )
 
 
-Highlighter = Callable[[Hit], tuple[int, int]]
+SpanOf = Callable[[Hit], tuple[int, int]]  # a hit's highlight span
 
 
-def passage_out(hit: Hit, highlight: Highlighter | None = None) -> PassageOut:
+def passage_out(hit: Hit, highlight: SpanOf | None = None) -> PassageOut:
     span = highlight(hit) if highlight is not None else None
     return PassageOut(
         highlight=Span(start=span[0], end=span[1]) if span else None,
@@ -185,8 +186,7 @@ def passage_out(hit: Hit, highlight: Highlighter | None = None) -> PassageOut:
 
 
 def search_response(
-    result: SearchResult, *, model: str, fallback: bool, took_ms: float,
-    highlight: Highlighter | None = None,
+    result: SearchResult, *, took_ms: float, highlight: SpanOf | None = None,
 ) -> SearchResponse:
     """The ``/v1/search`` body; ``highlight`` gives each passage's best sentence span."""
     return SearchResponse(
@@ -194,6 +194,6 @@ def search_response(
         passages=[passage_out(h, highlight) for h in result.hits],
         low_relevance=result.low_relevance,
         relevance=result.relevance,
-        retrieval=RetrievalInfo(mode=result.mode, model=model, fallback=fallback),
+        retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback),
         took_ms=round(took_ms, 2),
     )

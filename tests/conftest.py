@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding import Embedder
-from index.models import ResolvedModel, fallback_model_path
+from ragqa.index.embedding import Embedder
+from ragqa.index.models import ResolvedModel, fallback_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -44,10 +44,10 @@ def embedder(minilm: ResolvedModel) -> Embedder:
 def corpus_index(tmp_path_factory: pytest.TempPathFactory, minilm: ResolvedModel,
                  embedder: Embedder) -> Path:
     """The real corpus indexed once with the real bundled model and default settings."""
-    from index.builder import IndexConfig, update_index
+    from tests.support import build_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
-    update_index(CORPUS, index_dir, minilm, lambda m: embedder, IndexConfig())
+    build_index(CORPUS, index_dir, minilm, embedder)
     return index_dir
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from eval.bench.run import BenchPlan, run_bench
+from ragqa.eval.bench.run import BenchPlan, run_bench
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 
@@ -33,9 +33,9 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurrency, seconds,
                   skip_peers, skip_backends, scale) -> None:
     """Measure the raw model, indexing, HTTP serving, embedding backends, peers and scale."""
-    from eval.bench import report
-    from service import engine
-    from service.cli import _settings
+    from ragqa.eval.bench import report
+    from ragqa import wiring
+    from ragqa.settings import load_settings
 
     levels = (1, 4) if quick else (1, 4, 16, 64)
     if concurrency:
@@ -54,8 +54,8 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
         peers=not (quick or skip_peers),
         scale=scale,
     )
-    settings = _settings(corpus_dir=corpus_dir)
-    model = engine.resolve(settings)
+    settings = load_settings(corpus_dir=corpus_dir)
+    model = wiring.resolve(settings)
     work = Path(".ragqa/bench/work").resolve()
     out = run_bench(settings, model, questions_file, work, plan)
     if out_dir is not None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.embedding import Embedder
+from ragqa.index.embedding import Embedder
 
 
 def _rate(fn, items: int, min_seconds: float, max_rounds: int = 1000) -> float:
@@ -37,21 +37,21 @@ def raw_rates(
 ) -> dict[str, float]:
     """``query_single_per_s``, ``query_batch16_per_s``, ``passage_per_s`` and the single
     query's mean latency (``query_single_ms``)."""
-    encode = embedder._encode  # the model itself: no cache, no micro-batching
+    encode = embedder.encode  # the model itself: no cache, no micro-batching
     qs = [embedder.query_prefix + q for q in queries]
     ps = [embedder.passage_prefix + p for p in passages[:passage_count]]
     position = iter(range(10**9))
 
     def one() -> None:
-        encode([qs[next(position) % len(qs)]], progress=False)
+        encode([qs[next(position) % len(qs)]])
 
     def sixteen() -> None:
         start = next(position) * 16
-        encode([qs[(start + i) % len(qs)] for i in range(16)], progress=False)
+        encode([qs[(start + i) % len(qs)] for i in range(16)])
 
     single = _rate(one, 1, seconds)
     batch = _rate(sixteen, 16, seconds)
-    passage = _rate(lambda: encode(ps, progress=False), len(ps), seconds, max_rounds=3)
+    passage = _rate(lambda: encode(ps), len(ps), seconds, max_rounds=3)
     return {
         "query_single_per_s": round(single, 2),
         "query_single_ms": round(1000.0 / single, 2),

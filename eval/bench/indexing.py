@@ -6,11 +6,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.questions import Question
-from eval.runner import run_questions, summarise
-from index.embedding import Embedder
-from index.models import ResolvedModel
-from index.store import load_index
+from ragqa.eval.questions import Question
+from ragqa.eval.runner import run_questions, summarise
+from ragqa.index.embedding import Embedder
+from ragqa.index.models import ResolvedModel
+from ragqa.index.store import load_index
 
 
 def folder_bytes(folder: Path) -> int:
@@ -24,13 +24,12 @@ def build_speed(settings, model: ResolvedModel, embedder: Embedder, corpus_dir: 
     ``passages_per_s`` counts the whole build (reading, chunking, embedding, BM25, FAISS,
     writing), so its ratio to the raw passage rate is what the pipeline costs on top.
     """
-    from service import engine
+    from ragqa import wiring
 
-    full = engine.build(settings, model, corpus_dir=corpus_dir, index_dir=index_dir,
-                        rebuild=True, embedder=embedder)
+    settings = settings.model_copy(update={"corpus_dir": corpus_dir, "index_dir": index_dir})
+    full = wiring.index_corpus(settings, model, embedder=embedder, rebuild=True)
     started = time.perf_counter()
-    again = engine.build(settings, model, corpus_dir=corpus_dir, index_dir=index_dir,
-                         embedder=embedder)
+    again = wiring.index_corpus(settings, model, embedder=embedder)
     noop = time.perf_counter() - started
     loaded = load_index(index_dir)
     size = folder_bytes(loaded.path)
@@ -45,7 +44,7 @@ def build_speed(settings, model: ResolvedModel, embedder: Embedder, corpus_dir: 
         "index_bytes": size,
         "index_bytes_per_passage": round(size / max(1, full.passages)),
         "dense_bytes_per_passage": round(dense / max(1, full.passages)),
-        "dense_index": loaded.manifest.get("dense", {}).get("type"),
+        "dense_index": loaded.manifest.dense.get("type"),
     }
 
 
@@ -53,9 +52,10 @@ def quality(settings, model: ResolvedModel, embedder: Embedder, index_dir: Path,
             questions: Sequence[Question], modes: Sequence[str] = ("dense", "hybrid")) -> dict:
     """recall@5/@10 and MRR@10 of ``modes`` on ``questions``, searching ``index_dir`` with
     ``embedder`` through the service's own retriever (the ``ragqa eval`` numbers)."""
-    from service import engine
+    from ragqa import wiring
 
-    eng = engine.open_engine(settings, model, index_dir=index_dir, embedder=embedder)
+    settings = settings.model_copy(update={"index_dir": index_dir})
+    eng = wiring.open_engine(settings, model, embedder)
     metrics = summarise(run_questions(eng.retriever, questions, list(modes), 10), 10)
     return {
         f"{mode}.{name}": metrics[f"{mode}.{name}"]

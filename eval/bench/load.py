@@ -1,5 +1,5 @@
 """A closed-loop HTTP load generator, run as its own process so it never shares the server's
-interpreter: ``python -m eval.bench.load URL --concurrency 16 --seconds 10 --questions F``.
+interpreter: ``python -m ragqa.eval.bench.load URL --concurrency 16 --seconds 10 --questions F``.
 
 ``concurrency`` workers each send a request, wait for the answer, and send the next. Every
 question is made unique (a counter is appended) so no cache can answer it; ``--repeat``

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import httpx
 
-from eval.bench import serving
-from eval.metrics import first_hit_rank, is_hit, recall_at
-from eval.questions import Question
-from index.builder import embed_input
-from index.store import LoadedIndex
+from ragqa.eval.bench import serving
+from ragqa.eval.metrics import first_hit_rank, is_hit, recall_at
+from ragqa.eval.questions import Question
+from ragqa.index.builder import embed_input
+from ragqa.index.store import LoadedIndex
 
 logger = logging.getLogger(__name__)
 

@@ -10,12 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.bench import encode, indexing, serving
-from eval.questions import Question, QuestionSetError, load_questions
-from index.backends import BACKENDS
-from index.errors import ModelUnavailableError
-from index.embedding import Embedder
-from index.store import load_index
+from ragqa.eval.bench import encode, indexing, serving
+from ragqa.eval.questions import Question, QuestionSetError, load_questions
+from ragqa.index.backends import BACKENDS
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.store import load_index
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +38,14 @@ def _say(message: str) -> None:
 
 
 def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan) -> dict:
-    from service import engine
+    from ragqa import wiring
 
     began = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
     corpus_dir = settings.corpus_dir
     index_dir = work / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
-    embedder = engine.make_embedder(settings, model)
+    embedder = wiring.make_embedder(settings, model)
     out: dict = {"machine": {"node": platform.node(), "cpus": _cpus(),
                              "python": platform.python_version()},
                  "model": model.name, "fallback": model.fallback,
@@ -84,7 +83,7 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
     if plan.peers:
         out["peers"] = _peers(model, work, loaded, questions, questions_json, plan)
     if plan.scale:
-        from eval.bench.scale import run_scale
+        from ragqa.eval.bench.scale import run_scale
 
         _say(f"scale: {plan.scale:,} synthetic vectors and passages")
         out["scale"] = run_scale(plan.scale)
@@ -143,18 +142,14 @@ def _serve(corpus_dir: Path, index_dir: Path, work: Path, env: dict[str, str],
 
 
 def _backends(settings, model, work: Path, queries, passages, questions, plan) -> dict:
-    import dataclasses
-
-    from service import engine
+    from ragqa import wiring
 
     results, reference = {}, None
     for backend in (b for b in BACKENDS if b != "auto"):
         _say(f"backend {backend}: raw rates, full build, retrieval quality")
-        variant = dataclasses.replace(model, variant="int8" if backend.endswith("int8") else "")
         try:
-            emb = Embedder(variant, batch_size=settings.embed_batch_size, backend=backend,
-                           export_dir=engine.export_dir(settings, model) if backend != "torch" else None,
-                           query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix)
+            emb = wiring.make_embedder(settings.model_copy(update={"embed_backend": backend}),
+                                       model)
         except ModelUnavailableError as exc:  # e.g. onnxruntime not installed: skip, say why
             _say(f"backend {backend} skipped: {exc}")
             results[backend] = {"skipped": str(exc)}
@@ -166,7 +161,7 @@ def _backends(settings, model, work: Path, queries, passages, questions, plan) -
         row["build_passages_per_s"] = build["passages_per_s"]
         if questions:
             row.update(indexing.quality(settings, emb.model, emb, folder, questions))
-        vectors = emb._encode([emb.passage_prefix + p for p in passages[:32]], progress=False)
+        vectors = emb.encode([emb.passage_prefix + p for p in passages[:32]])
         if reference is None:
             reference = vectors  # torch comes first
         row["min_cosine_vs_torch"] = round(encode.agreement(reference, vectors), 5)
@@ -176,7 +171,7 @@ def _backends(settings, model, work: Path, queries, passages, questions, plan) -
 
 
 def _peers(model, work: Path, loaded, questions, questions_json: Path, plan: BenchPlan) -> dict:
-    from eval.bench import peers
+    from ragqa.eval.bench import peers
 
     _say("peers: preparing their virtualenv (first run installs txtai and LangChain)")
     python = peers.ensure_venv(Path(".ragqa/bench/peers-venv").resolve())

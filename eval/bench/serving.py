@@ -96,7 +96,7 @@ def first_answer(server: Server, probe, timeout: float = 600.0) -> float:
 
 def ragqa_serve(corpus_dir: Path, index_dir: Path, log: Path, env: dict[str, str]) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "service.cli", "serve", "--corpus", str(corpus_dir),
+    command = [sys.executable, "-m", "ragqa", "serve", "--corpus", str(corpus_dir),
                "--index", str(index_dir), "--port", str(port)]
     return start(command, port, log, env)
 
@@ -109,7 +109,7 @@ def search_probe(port: int, question: str):
 def load(url: str, concurrency: int, seconds: float, questions_file: Path, *,
          method: str = "POST", repeat: bool = False, warmup: float = 1.0) -> dict:
     """Run the load generator in its own process against ``url``; its JSON result."""
-    command = [sys.executable, "-m", "eval.bench.load", url, "--concurrency", str(concurrency),
+    command = [sys.executable, "-m", "ragqa.eval.bench.load", url, "--concurrency", str(concurrency),
                "--seconds", str(seconds), "--warmup", str(warmup), "--questions",
                str(questions_file), "--method", method]
     if repeat:

@@ -16,14 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from service.api.search import run_search
-from service.deps import EngineDep, SettingsDep, require_json, require_reader
-from service.llm import answer as flow
-from service.llm.abstain import language_code
-from service.llm.client import LLMClient
-from service.llm.errors import LLMError
-from service.llm.sse import EventStreamResponse, sse
-from service.schemas import AskRequest, AskResponse, SearchResponse
+from ragqa.service.api.search import run_search
+from ragqa.service.deps import EngineDep, SettingsDep, require_json, require_reader
+from ragqa.service.llm import answer as flow
+from ragqa.service.llm.abstain import language_code
+from ragqa.service.llm.client import LLMClient
+from ragqa.service.llm.errors import LLMError
+from ragqa.service.llm.sse import EventStreamResponse, sse
+from ragqa.service.schemas import AskRequest, AskResponse, SearchResponse
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, settings: Settin
         except LLMError as exc:
             logger.warning("no answer for /v1/ask: %s", exc)
             outcome = flow.Outcome(None, str(exc))
-    return AskResponse(**found.model_dump(), answer=outcome.answer, reason=outcome.reason)
+    # The search response's fields as they are (already validated models, not a dump).
+    return AskResponse(**dict(found), answer=outcome.answer, reason=outcome.reason)
 
 
 async def ask_events(found: SearchResponse, llm: LLMClient | None,

@@ -21,16 +21,16 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from service.api.ask import LLMDep
-from service.api.search import run_search
-from service.deps import EngineDep, SettingsDep, require_json, require_reader
-from service.errors import ApiError, error_responses
-from service.llm import answer as flow
-from service.llm.abstain import language_code
-from service.llm.client import Message, TextStream
-from service.llm.errors import LLMError
-from service.llm.sse import EventStreamResponse, sse
-from service.schemas import Answer, Filters, SearchRequest, SearchResponse
+from ragqa.service.api.ask import LLMDep
+from ragqa.service.api.search import run_search
+from ragqa.service.deps import EngineDep, SettingsDep, require_json, require_reader
+from ragqa.service.errors import ApiError, error_responses
+from ragqa.service.llm import answer as flow
+from ragqa.service.llm.abstain import language_code
+from ragqa.service.llm.client import Message, TextStream
+from ragqa.service.llm.errors import LLMError
+from ragqa.service.llm.sse import EventStreamResponse, sse
+from ragqa.service.schemas import Answer, Filters, SearchRequest, SearchResponse
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ async def _or_http_error(call: Any) -> Any:
         return await call
     except LLMError as exc:
         logger.warning("chat completion failed: %s", exc)
-        raise ApiError(exc.status, exc.code, str(exc)) from exc
+        raise  # answered by service/errors.py with the error's status and code
 
 
 def _passages_only(found: SearchResponse) -> Answer:

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from index.store import DocumentRecord
-from service.corpus import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
-from service.deps import (
+from ragqa.index.store import DocumentRecord
+from ragqa.service.corpus import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
+from ragqa.service.deps import (
     EngineDep,
     LiveDep,
     SettingsDep,
@@ -21,9 +21,9 @@ from service.deps import (
     require_writer,
     too_large,
 )
-from service.engine import Engine
-from service.errors import ApiError, error_responses
-from service.schemas import DocumentList, DocumentOut, WriteOut, document_out, refused_out
+from ragqa.engine import Engine
+from ragqa.service.errors import ApiError, error_responses
+from ragqa.service.schemas import DocumentList, DocumentOut, WriteOut, document_out, refused_out
 
 logger = logging.getLogger(__name__)
 

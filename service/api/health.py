@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.deps import EngineDep
-from service.schemas import HealthOut
+from ragqa.service.deps import EngineDep
+from ragqa.service.schemas import HealthOut
 
 router = APIRouter(tags=["operations"])
 
@@ -19,7 +19,7 @@ def health(engine: EngineDep) -> HealthOut:
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
                      documents=len(index.documents), passages=len(index.passages),
                      generation=engine.generation,
-                     refused=len(index.manifest.get("refused", {})),
+                     refused=len(index.manifest.refused),
                      backend=engine.embedder.backend)
 
 

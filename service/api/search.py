@@ -8,12 +8,12 @@ import time
 
 from fastapi import APIRouter, Depends
 
-from index.search import validate_question
-from service.corpus import validate_doc_id
-from service.deps import EngineDep, require_json, require_reader
-from service.engine import Engine
-from service.errors import ApiError
-from service.schemas import SearchRequest, SearchResponse, search_response
+from ragqa.index.search import validate_question
+from ragqa.service.corpus import validate_doc_id
+from ragqa.service.deps import EngineDep, require_json, require_reader
+from ragqa.engine import Engine
+from ragqa.service.errors import ApiError
+from ragqa.service.schemas import SearchRequest, SearchResponse, search_response
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,9 @@ router = APIRouter(prefix="/v1", tags=["search"],
 
 
 def run_search(engine: Engine, body: SearchRequest) -> SearchResponse:
-    """Validate the request against the served generation, search and highlight."""
+    """Check the request against the served generation, search and highlight."""
     started = time.perf_counter()
-    question = validate_question(body.question)
+    question = validate_question(body.question)  # first: an empty question is the error
     doc_ids = body.filters.doc_ids if body.filters and body.filters.doc_ids else None
     if doc_ids is not None:
         known = engine.retriever.index.documents
@@ -35,8 +35,7 @@ def run_search(engine: Engine, body: SearchRequest) -> SearchResponse:
                                "GET /v1/documents lists them")
     result = engine.retriever.search(question, body.k, doc_ids=doc_ids)
     took = (time.perf_counter() - started) * 1000
-    return search_response(result, model=engine.model.name, fallback=engine.model.fallback,
-                           took_ms=took, highlight=engine.highlighter(result.question))
+    return search_response(result, took_ms=took, highlight=engine.highlighter(result.question))
 
 
 @router.post("/search", response_model=SearchResponse)

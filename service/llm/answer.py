@@ -2,7 +2,7 @@
 
 Shared by ``POST /v1/ask`` and ``POST /v1/chat/completions``. The order of decisions:
 generation not requested, no LLM configured, nothing relevant retrieved (abstain without
-calling the LLM), then the LLM, whose failures become :class:`~service.llm.errors.LLMError`.
+calling the LLM), then the LLM, whose failures become :class:`~ragqa.service.llm.errors.LLMError`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
-from service.llm.abstain import abstention
-from service.llm.citations import MarkerFilter, clean, make_answer
-from service.llm.client import LLMClient, Message, TextStream
-from service.llm.errors import LLMBadResponseError
-from service.llm.prompt import build_messages
-from service.schemas import Answer, SearchResponse
+from ragqa.service.llm.abstain import abstention
+from ragqa.service.llm.citations import MarkerFilter, clean, make_answer
+from ragqa.service.llm.client import LLMClient, Message, TextStream
+from ragqa.service.llm.errors import LLMBadResponseError
+from ragqa.service.llm.prompt import build_messages
+from ragqa.service.schemas import Answer, SearchResponse
 
 NO_LLM = "no LLM configured"
 NOT_REQUESTED = "generation not requested"

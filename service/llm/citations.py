@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from service.schemas import Answer, Citation, PassageOut
+from ragqa.service.schemas import Answer, Citation, PassageOut
 
 # [1], [2, 3], [2;3]: the forms models use. Leading spaces go with a removed marker.
 MARKER = re.compile(r"(\s*)\[\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]")

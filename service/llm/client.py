@@ -3,7 +3,7 @@ vLLM and LM Studio alike.
 
 Built on the ``openai`` package's async client, which brings timeouts and bounded retries
 (connection errors, 408, 429, 5xx) with backoff. This module turns its exceptions into ours
-(:mod:`service.llm.errors`) so the rest of the service never sees an ``openai`` type.
+(:mod:`ragqa.service.llm.errors`) so the rest of the service never sees an ``openai`` type.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import openai
 
-from service.llm.errors import (
+from ragqa.service.llm.errors import (
     LLMBadResponseError,
     LLMError,
     LLMTimeoutError,
@@ -24,7 +24,7 @@ from service.llm.errors import (
 )
 
 if TYPE_CHECKING:
-    from service.settings import Settings
+    from ragqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 

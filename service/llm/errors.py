@@ -1,18 +1,18 @@
-"""What can go wrong with the LLM server, each with the HTTP status the edges report it as.
+"""What can go wrong with the LLM server, each with a machine-readable ``code``.
 
 ``/v1/ask`` turns these into ``answer: null`` with the message as ``reason`` (status 200);
-``/v1/chat/completions`` answers them with ``status`` and the common error body.
+``/v1/chat/completions`` answers them with the status :mod:`ragqa.service.errors` gives them and
+the common error body.
 """
 
 from __future__ import annotations
 
-from index.errors import RagqaError
+from ragqa.index.errors import RagqaError
 
 
 class LLMError(RagqaError):
     """The LLM could not give an answer."""
 
-    status = 502
     code = "llm_error"
 
 
@@ -25,7 +25,6 @@ class LLMUnavailableError(LLMError):
 class LLMTimeoutError(LLMError):
     """The LLM server did not answer within ``RAGQA_LLM_TIMEOUT``."""
 
-    status = 504
     code = "llm_timeout"
 
 

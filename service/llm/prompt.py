@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from service.llm.client import Message
-from service.schemas import PassageOut
+from ragqa.service.llm.client import Message
+from ragqa.service.schemas import PassageOut
 
 SYSTEM_PROMPT = """You answer questions using only the numbered passages the user provides.
 

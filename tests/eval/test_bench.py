@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from index.models import ResolvedModel
-from service.cli import main
+from ragqa.index.models import ResolvedModel
+from ragqa.cli import main
 
 
 def test_quick_bench_reports_every_section(small_corpus: Path, minilm: ResolvedModel,

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.service.test_cli import ragqa
+from tests.support import run_ragqa as ragqa
 
 
 def test_eval_json_and_out(small_corpus, tmp_path):

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from eval.metrics import first_hit_rank, is_hit, mrr_at, ndcg_at, recall_at
-from eval.squad import load_squad
+from ragqa.eval.metrics import first_hit_rank, is_hit, mrr_at, ndcg_at, recall_at
+from ragqa.eval.squad import load_squad
 
 
 def test_hit_needs_half_of_a_gold_span_in_the_gold_doc():
@@ -42,7 +42,7 @@ def test_squad_contexts_become_documents_with_answer_offsets(tmp_path):
 
 
 def test_auc_counts_ordered_pairs_and_ties():
-    from eval.metrics import auc
+    from ragqa.eval.metrics import auc
 
     assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auc([0.1], [0.9]) == 0.0

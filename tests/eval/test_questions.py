@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import QuestionSetError, load_questions, select, split_of
+from ragqa.eval.questions import QuestionSetError, load_questions, select, split_of
 from tests.conftest import CORPUS, ROOT
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -63,7 +63,7 @@ def test_bad_question_files(tmp_path: Path):
 
 
 def test_offtopic_set_is_balanced_and_split_explicitly(tmp_path):
-    from eval.questions import load_offtopic
+    from ragqa.eval.questions import load_offtopic
 
     path = ROOT / "eval" / "offtopic.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -80,7 +80,7 @@ def test_offtopic_set_is_balanced_and_split_explicitly(tmp_path):
 
 
 def test_offtopic_rates_are_summarised():
-    from eval.runner import ModeRun, summarise
+    from ragqa.eval.runner import ModeRun, summarise
 
     run = ModeRun(ranks=[1, 2], relevance=[[True], [False, True]], kinds=["lexical"] * 2,
                   latency_ms=[1.0, 1.0],

@@ -1,6 +1,6 @@
 import pytest
 
-from index.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.analysis import Analyzer, AnalyzerConfig
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import Embedder
-from index.errors import ModelUnavailableError
-from index.models import ResolvedModel
+from ragqa.index.embedding import Embedder
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.models import ResolvedModel
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -29,7 +29,7 @@ def test_onnx_backend_matches_torch_and_shares_its_identity(embedder, minilm: Re
     onnx = Embedder(minilm, backend="onnx", export_dir=export_dir)
     np.testing.assert_allclose(onnx.encode_passages(TEXTS), embedder.encode_passages(TEXTS),
                                atol=1e-4)
-    assert onnx.info.weights_sha256 == embedder.info.weights_sha256
+    assert onnx.identity == embedder.identity
     assert (export_dir / "model.onnx").exists()
 
 
@@ -39,7 +39,8 @@ def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, expo
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     assert np.min(np.sum(vectors * embedder.encode_queries(TEXTS), axis=1)) > 0.8
     # Different vectors, different identity: an index built with one refuses the other.
-    assert int8.info.weights_sha256 != embedder.info.weights_sha256
+    assert int8.identity != embedder.identity
+    assert int8.identity.differences(embedder.identity) == ["backend variant (RAGQA_EMBED_BACKEND)"]
 
 
 def test_unknown_backend_is_refused(minilm: ResolvedModel):
@@ -49,8 +50,8 @@ def test_unknown_backend_is_refused(minilm: ResolvedModel):
 
 def test_auto_uses_onnx_when_it_can(embedder, minilm: ResolvedModel, export_dir: Path):
     auto = Embedder(minilm, backend="auto", export_dir=export_dir)
-    assert auto.backend == "onnx" and auto.info.backend == "onnx"
-    assert auto.model == embedder.model  # same vectors, same identity: no re-index
+    assert auto.backend == "onnx"
+    assert auto.identity == embedder.identity  # same vectors, same identity: no re-index
     np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),
                                atol=1e-4)
 
@@ -60,7 +61,7 @@ def test_auto_falls_back_to_torch_with_a_warning(embedder, minilm: ResolvedModel
     # An export folder that cannot be created (a file is in the way): a real failure.
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
-    with caplog.at_level("WARNING", logger="index.embedding"):
+    with caplog.at_level("WARNING", logger="ragqa.index.embedding"):
         auto = Embedder(minilm, backend="auto", export_dir=blocked / "exports")
     assert auto.backend == "torch" and "torch, not ONNX Runtime" in caplog.text
     np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),

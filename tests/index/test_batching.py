@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from index.batching import MicroBatcher
-from index.embedding import Embedder
-from index.models import ResolvedModel
+from ragqa.index.batching import MicroBatcher
+from ragqa.index.embedding import Embedder
+from ragqa.index.models import ResolvedModel
 
 
 @pytest.fixture()

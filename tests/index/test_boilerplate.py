@@ -1,6 +1,6 @@
-from index.boilerplate import find_boilerplate, normalise_line
-from index.documents import load_text_document
-from index.sections import split_sections
+from ragqa.index.boilerplate import find_boilerplate, normalise_line
+from ragqa.index.documents import load_text_document
+from ragqa.index.sections import split_sections
 from tests.conftest import CORPUS, LIVE_BLOG
 
 

@@ -1,29 +1,34 @@
 """Incremental updates, atomicity and manifest checks, with the real model and FAISS."""
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index.builder import IndexConfig, update_index
-from index.errors import (
+from ragqa.index.builder import IndexConfig, update_index
+from ragqa.index.embedding import Embedder
+from ragqa.index.chunking import ChunkingParams
+from ragqa.index.errors import (
     DocumentError,
     EmptyCorpusError,
     IndexCorruptError,
     IndexMissingError,
     ModelMismatchError,
 )
-from index.models import ResolvedModel
-from index.search import Retriever, RetrievalParams
-from index.store import CURRENT, load_index
+from ragqa.index.models import ResolvedModel
+from ragqa.index.search import Retriever, RetrievalParams
+from ragqa.index.manifest import read_manifest
+from ragqa.index.store import CURRENT, load_index
+from tests.support import build_index
 
 
 def _build(corpus, index_dir, model, embedder, **kw):
-    return update_index(corpus, index_dir, model, lambda m: embedder, IndexConfig(), **kw)
+    return build_index(corpus, index_dir, model, embedder, **kw)
 
 
-def _never(_model):
+def _never():
     raise AssertionError("the model must not be loaded when nothing needs embedding")
 
 
@@ -33,7 +38,7 @@ def test_incremental_add_change_delete(small_corpus: Path, tmp_path: Path, minil
     assert first.generation == 1 and sorted(first.added) == ["nokia.txt", "orange.md"]
     assert first.embedded == first.passages > 0
 
-    again = update_index(small_corpus, index_dir, minilm, _never, IndexConfig())
+    again = build_index(small_corpus, index_dir, minilm, embedder, load_embedder=_never)
     assert again.up_to_date and again.generation == 1
 
     (small_corpus / "ericsson.txt").write_text(
@@ -104,20 +109,20 @@ def test_bad_documents_are_refused_and_the_rest_indexed(small_corpus, tmp_path, 
     (small_corpus / "empty.md").write_bytes(b"")
     (small_corpus / "big.txt").write_text("La fibre optique. " * 200, encoding="utf-8")
     config = IndexConfig(max_document_bytes=1000)
-    report = update_index(small_corpus, index_dir, minilm, lambda m: embedder, config)
+    report = build_index(small_corpus, index_dir, minilm, embedder, config)
     assert set(report.refused) == {"binary.txt", "empty.md", "big.txt"}
     assert "binary" in report.refused["binary.txt"] and "empty" in report.refused["empty.md"]
     assert "RAGQA_MAX_DOCUMENT_MB" in report.refused["big.txt"]
     assert report.added == [] and report.unchanged == 2 and report.embedded == 0
     served = load_index(index_dir)
     assert set(served.documents) == {"nokia.txt", "orange.md"}
-    assert set(served.manifest["refused"]) == set(report.refused)
+    assert set(served.manifest.refused) == set(report.refused)
     # Nothing changed on disk: up to date, still reported, the model is not loaded.
-    again = update_index(small_corpus, index_dir, minilm, _never, config)
+    again = build_index(small_corpus, index_dir, minilm, embedder, config, load_embedder=_never)
     assert again.up_to_date and again.refused == report.refused
     # Fixing a refused file indexes it.
     (small_corpus / "empty.md").write_text("# Inwi\n\nInwi lance la 5G.\n", encoding="utf-8")
-    fixed = update_index(small_corpus, index_dir, minilm, lambda m: embedder, config)
+    fixed = build_index(small_corpus, index_dir, minilm, embedder, config)
     assert fixed.added == ["empty.md"] and set(fixed.refused) == {"binary.txt", "big.txt"}
 
 
@@ -129,7 +134,7 @@ def test_strict_fails_on_a_refused_file_and_keeps_the_index(small_corpus, tmp_pa
     with pytest.raises(DocumentError, match="binary.txt"):
         _build(small_corpus, index_dir, minilm, embedder, strict=True)
     assert set(load_index(index_dir).documents) == {"nokia.txt", "orange.md"}
-    assert load_index(index_dir).manifest.get("refused", {}) == {}
+    assert load_index(index_dir).manifest.refused == {}
     # Once recorded as refused, a no-change run under --strict still fails.
     _build(small_corpus, index_dir, minilm, embedder)
     with pytest.raises(DocumentError, match="binary.txt"):
@@ -159,25 +164,33 @@ def test_manifest_describes_the_index(small_corpus, tmp_path, minilm, embedder):
     index_dir = tmp_path / "idx"
     report = _build(small_corpus, index_dir, minilm, embedder)
     manifest = load_index(index_dir).manifest
-    assert manifest["schema_version"] == 1
-    assert manifest["model"]["name"] == minilm.name
-    assert manifest["model"]["weights_sha256"] == minilm.weights_sha256()
-    assert manifest["model"]["dimension"] == 384
-    assert manifest["model"]["fallback"] is False
-    assert manifest["config"]["chunking"] == {"chunk_size": 1000, "chunk_overlap": 450}
-    assert manifest["config"]["analysis"]["language"] == "french"
-    assert set(manifest["files"]) == {"nokia.txt", "orange.md"}
-    assert manifest["counts"] == {"documents": 2, "passages": report.passages}
-    assert manifest["dense"]["type"] == "IndexFlatIP"
-    assert {"faiss-cpu", "bm25s", "sentence-transformers"} <= set(manifest["versions"])
-    assert manifest["created_at"]
+    assert manifest.schema_version == 1
+    assert manifest.model.name == minilm.name
+    assert manifest.model.weights_sha256 == minilm.weights_sha256()
+    assert manifest.model.dimension == 384
+    assert manifest.model.fallback is False
+    assert manifest.vectors == embedder.identity
+    assert manifest.config.chunking == ChunkingParams(chunk_size=1000, chunk_overlap=450)
+    assert manifest.config.analysis.language == "french"
+    assert set(manifest.files) == {"nokia.txt", "orange.md"}
+    assert (manifest.documents, manifest.passages) == (2, report.passages)
+    assert manifest.dense["type"] == "IndexFlatIP"
+    assert {"faiss-cpu", "bm25s", "sentence-transformers"} <= set(manifest.versions)
+    assert manifest.created_at
+    # The file itself: the same record, written and read by index/manifest.py only.
+    gen = index_dir / (index_dir / CURRENT).read_text().strip()
+    raw = json.loads((gen / "manifest.json").read_text())
+    assert raw["counts"] == {"documents": 2, "passages": report.passages}
+    assert raw["model"]["weights_sha256"] == minilm.weights_sha256()
+    assert read_manifest(gen) == manifest
 
 
 def test_model_mismatch_is_refused(small_corpus, tmp_path, minilm, embedder):
     index_dir = tmp_path / "idx"
     _build(small_corpus, index_dir, minilm, embedder)
     index = load_index(index_dir)
-    index.manifest["model"]["weights_sha256"] = "0" * 64  # as if built by another model
+    other = dataclasses.replace(index.manifest.vectors, weights_sha256="0" * 64)
+    index.manifest = dataclasses.replace(index.manifest, vectors=other)  # another model's
     with pytest.raises(ModelMismatchError, match="ragqa index --rebuild"):
         Retriever(index, embedder, RetrievalParams())
 
@@ -188,7 +201,7 @@ def test_model_change_re_embeds_everything(small_corpus, tmp_path, minilm, embed
     other = ResolvedModel(minilm.requested, minilm.name, minilm.path, fallback=False)
     manifest_path = index_dir / (index_dir / CURRENT).read_text().strip() / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["model"]["weights_sha256"] = "f" * 64
+    manifest["vectors"]["weights_sha256"] = "f" * 64
     manifest_path.write_text(json.dumps(manifest))
     report = _build(small_corpus, index_dir, other, embedder)
     assert report.embedded == first.passages
@@ -211,3 +224,27 @@ def test_corrupt_files_give_a_clear_error(small_corpus, tmp_path, minilm, embedd
     # A rebuild repairs it.
     _build(small_corpus, index_dir, minilm, embedder, rebuild=True)
     assert load_index(index_dir).generation > 1
+
+
+def test_a_prefix_change_re_embeds_and_the_old_identity_is_refused(small_corpus, tmp_path,
+                                                                   minilm, embedder):
+    """Everything that changes the vectors is the index's identity: a new passage prefix
+    (RAGQA_PASSAGE_PREFIX) re-embeds every passage instead of leaving stale vectors."""
+    index_dir = tmp_path / "idx"
+    first = _build(small_corpus, index_dir, minilm, embedder)
+    prefixed = Embedder(minilm, identity=dataclasses.replace(embedder.identity,
+                                                             passage_prefix="passage: "))
+    again = _build(small_corpus, index_dir, minilm, prefixed)
+    assert not again.up_to_date and again.generation == 2
+    assert again.embedded == first.passages and again.reused == 0
+    assert load_index(index_dir).manifest.vectors.passage_prefix == "passage: "
+    with pytest.raises(ModelMismatchError, match="RAGQA_PASSAGE_PREFIX"):
+        Retriever(load_index(index_dir), embedder, RetrievalParams())
+    assert _build(small_corpus, index_dir, minilm, prefixed, load_embedder=_never).up_to_date
+
+
+def test_an_embedder_of_another_identity_is_refused(small_corpus, tmp_path, minilm, embedder):
+    other = dataclasses.replace(embedder.identity, query_prefix="query: ")
+    with pytest.raises(ValueError, match="query prefix"):
+        update_index(small_corpus, tmp_path / "idx", model=minilm, identity=other,
+                     load_embedder=lambda: embedder, config=IndexConfig())

@@ -4,10 +4,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.boilerplate import find_boilerplate, normalise_line
-from index.chunking import ChunkingParams, chunk_document, make_splitter
-from index.documents import Document, load_text_document, scan_corpus
-from index.sections import split_sections
+from ragqa.index.boilerplate import find_boilerplate, normalise_line
+from ragqa.index.chunking import ChunkingParams, chunk_document, make_splitter
+from ragqa.index.documents import Document, load_text_document, scan_corpus
+from ragqa.index.sections import split_sections
 from tests.conftest import CORPUS
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from eval.bench.scale import exact_top, synthetic_vectors
-from index.dense import all_vectors, build_dense, load_dense, save_dense, search_dense
+from ragqa.index.synthetic import exact_top, synthetic_vectors
+from ragqa.index.dense import all_vectors, build_dense, load_dense, save_dense, search_dense
 
 
 def test_small_collections_are_searched_exactly():

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import decode_text, extract_title, load_text_document
-from index.errors import DocumentError
+from ragqa.index.documents import decode_text, extract_title, load_text_document
+from ragqa.index.errors import DocumentError
 from tests.conftest import CORPUS
 
 

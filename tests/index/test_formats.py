@@ -5,10 +5,10 @@
 
 import pytest
 
-from index.chunking import ChunkingParams, chunk_document, make_splitter
-from index.errors import DocumentError
-from index.loaders import load_document
-from index.sections import split_sections
+from ragqa.index.chunking import ChunkingParams, chunk_document, make_splitter
+from ragqa.index.errors import DocumentError
+from ragqa.index.loaders import load_document
+from ragqa.index.sections import split_sections
 from tests.make_pdf import make_pdf
 
 PAGE = """<html><head><meta charset="utf-8"><title>Orange 5G | Le Site</title></head><body>

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from index.fusion import RRF_K, FusionParams, fuse
+from ragqa.index.fusion import RRF_K, FusionParams, fuse
 
 
 def _ranked(ids, scores):

@@ -5,10 +5,10 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.analysis import Analyzer, AnalyzerConfig
 import json
 
-from index.highlight import Highlighter, highlight_span, sentence_spans
+from ragqa.index.highlight import Highlighter, highlight_span, sentence_spans
 from tests.conftest import CORPUS
 
 ANALYZE = Analyzer(AnalyzerConfig())

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from index.store import load_index
+from ragqa.index.store import load_index
+from tests.support import RAGQA
 
-RAGQA = Path(sys.executable).with_name("ragqa")
 TRIALS = 20
 
 
@@ -24,7 +24,7 @@ def _run(corpus: Path, index_dir: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
     return subprocess.Popen(
-        [str(RAGQA), "index", "--corpus", str(corpus), "--index", str(index_dir), *extra],
+        [*RAGQA, "index", "--corpus", str(corpus), "--index", str(index_dir), *extra],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 

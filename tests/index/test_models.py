@@ -3,8 +3,8 @@ import socket
 
 import pytest
 
-from index.errors import ModelUnavailableError
-from index.models import FALLBACK_MODEL_NAME, resolve_model
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.models import FALLBACK_MODEL_NAME, resolve_model
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_without_fallback_the_error_says_how_to_provide(no_network):
 
 
 def test_e5_prefixes_are_known_by_exact_name():
-    from index.models import KNOWN_PREFIXES
+    from ragqa.index.models import KNOWN_PREFIXES
 
     assert KNOWN_PREFIXES["intfloat/multilingual-e5-small"] == ("query: ", "passage: ")
     assert FALLBACK_MODEL_NAME not in KNOWN_PREFIXES

@@ -2,10 +2,10 @@
 
 import pytest
 
-from index.fusion import default_fusion
-from index.relevance import GENERIC, RelevanceModel, default_relevance, term_coverage
-from index.search import Retriever, RetrievalParams
-from index.store import load_index
+from ragqa.index.fusion import default_fusion
+from ragqa.index.relevance import GENERIC, RelevanceModel, default_relevance, term_coverage
+from ragqa.index.search import Retriever, RetrievalParams
+from ragqa.index.store import load_index
 
 
 @pytest.fixture(scope="module")

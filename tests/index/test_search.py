@@ -2,10 +2,10 @@
 
 import pytest
 
-from index.errors import QueryError
-from index.fusion import default_fusion
-from index.search import Retriever, RetrievalParams
-from index.store import load_index
+from ragqa.index.errors import QueryError
+from ragqa.index.fusion import default_fusion
+from ragqa.index.search import Retriever, RetrievalParams
+from ragqa.index.store import load_index
 from tests.conftest import LIVE_BLOG
 
 ANNOUNCEMENT = "17-02 à 16:49 La 3e édition de GITEX Africa se tiendra du 14 au 16 avril à Marrakech"
@@ -93,8 +93,8 @@ def test_repeated_questions_are_served_from_the_caches(corpus_index, embedder, m
     question = "Quel est le programme Orange Digital Center ?"
     first = retriever.search(question, 5)
     calls = []
-    real_encode = embedder._encode
-    monkeypatch.setattr(embedder, "_encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
+    real_encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
     assert retriever.search(f"  {question} ", 5) is first  # same question, same result object
     assert retriever.search(question, 3).hits == first.hits[:3]  # other k: searched again...
     assert calls == []  # ...but the query vector came from the embedder's cache

@@ -1,6 +1,6 @@
 import re
 
-from index.sections import heading_title, split_sections
+from ragqa.index.sections import heading_title, split_sections
 from tests.conftest import CORPUS, LIVE_BLOG
 
 ENTRY_LINE = re.compile(r"^\s*\d\d-\d\d à \d\d:\d\d", re.M)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS
-from tests.reliability.server import Server, running
+from tests.support import Server, running
 from tests.service.conftest import writable, write_client  # noqa: F401 - shared fixtures
 
 

@@ -166,7 +166,7 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
 
 
 def main() -> None:
-    from tests.reliability.server import running
+    from tests.support import running
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from ragqa.service.app import create_app
 from tests.service.conftest import LOOPBACK, assert_error, make_settings
 
 REMOTE = ("192.0.2.7", 4000)
@@ -23,7 +23,7 @@ def app_for(writable, **values):
 def test_keys_are_compared_in_constant_time_and_never_logged(writable, monkeypatch, caplog):
     import hmac
 
-    import service.deps as deps
+    import ragqa.service.deps as deps
 
     compared: list[tuple[bytes, bytes]] = []
 

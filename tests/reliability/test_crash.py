@@ -17,11 +17,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from index.builder import IndexConfig, update_index
-from index.errors import IndexCorruptError
-from index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
-from service.app import create_app
-from tests.reliability.server import RAGQA, serve_env, start, stop
+from ragqa.index.errors import IndexCorruptError
+from ragqa.index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
+from ragqa.service.app import create_app
+from tests.support import build_index
+from tests.support import RAGQA, child_env, start, stop
 from tests.service.conftest import make_settings
 
 NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
@@ -69,7 +69,7 @@ def _post_quietly(base_url: str) -> None:
 @pytest.fixture
 def built(small_corpus, tmp_path, minilm, embedder) -> Path:
     index = tmp_path / "index"
-    update_index(small_corpus, index, minilm, lambda m: embedder, IndexConfig())
+    build_index(small_corpus, index, minilm, embedder)
     return index
 
 
@@ -96,16 +96,16 @@ def test_a_truncated_index_file_stops_the_start_naming_file_and_fix(small_corpus
 def test_corrupt_index_cli_start_is_one_line_and_rebuild_fixes_it(small_corpus, built):
     dense = _gen(built) / DENSE
     dense.write_bytes(dense.read_bytes()[:100])
-    proc = subprocess.run([str(RAGQA), "serve", "--corpus", str(small_corpus), "--index",
+    proc = subprocess.run([*RAGQA, "serve", "--corpus", str(small_corpus), "--index",
                            str(built), "--port", "0"], capture_output=True, text=True,
-                          env=serve_env(), timeout=300)
+                          env=child_env(), timeout=300)
     assert proc.returncode == 4
     lines = [line for line in proc.stderr.splitlines() if line.startswith("ragqa: error:")]
     assert len(lines) == 1 and str(dense) in lines[0] and "ragqa index --rebuild" in lines[0]
     assert "Traceback" not in proc.stderr
-    fixed = subprocess.run([str(RAGQA), "index", "--rebuild", "--corpus", str(small_corpus),
+    fixed = subprocess.run([*RAGQA, "index", "--rebuild", "--corpus", str(small_corpus),
                             "--index", str(built)], capture_output=True, text=True,
-                           env=serve_env(), timeout=300)
+                           env=child_env(), timeout=300)
     assert fixed.returncode == 0, fixed.stderr
     assert set(load_index(built).documents) == {"nokia.txt", "orange.md"}
 
@@ -126,7 +126,7 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
     mounted = _mount_small_tmpfs(disk, 2048)
     try:
         index = disk / "index"
-        update_index(small_corpus, index, minilm, lambda m: embedder, IndexConfig())
+        build_index(small_corpus, index, minilm, embedder)
         before = load_index(index)
         (small_corpus / "grand.md").write_text(
             "# Grand\n\n" + "Le réseau de fibre relie Rabat et Casablanca. " * 200, "utf-8")
@@ -143,8 +143,8 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
                 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
                 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-        proc = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus), "--index",
-                               str(index)], capture_output=True, text=True, env=serve_env(),
+        proc = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus), "--index",
+                               str(index)], capture_output=True, text=True, env=child_env(),
                               timeout=300, preexec_fn=no_room)
         print(f"\nfull disk ({'tmpfs' if mounted else 'RLIMIT_FSIZE'}): {proc.stderr.strip()}")
         assert proc.returncode == 4, proc.stderr
@@ -157,9 +157,9 @@ def test_full_disk_while_indexing_is_a_clear_error_and_the_served_index_survives
         assert not [p for p in index.iterdir() if p.name.startswith(".staging")]
         if mounted:
             (disk / "filler").unlink()
-            again = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus),
+            again = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus),
                                     "--index", str(index)], capture_output=True, text=True,
-                                   env=serve_env(), timeout=300)
+                                   env=child_env(), timeout=300)
             assert again.returncode == 0, again.stderr
             assert "grand.md" in load_index(index).documents
     finally:

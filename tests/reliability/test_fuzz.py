@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.reliability.server import Server
+from tests.support import Server
 
 EXAMPLES = int(os.environ.get("RAGQA_FUZZ_EXAMPLES", "80"))
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.store import load_index
+from ragqa.index.store import load_index
 from tests.make_pdf import make_pdf
-from tests.reliability.server import RAGQA, serve_env
+from tests.support import RAGQA, child_env
 from tests.service.conftest import assert_error
 
 TEXT = "Zorglub Telecom pose un câble sous-marin entre Dakhla et les Canaries.\n"
@@ -105,15 +105,15 @@ def _peak_rss_mb(command: list[str], tmp_path: Path) -> tuple[subprocess.Complet
     """Run ``command`` under a fresh parent; the command's peak resident memory in MB."""
     out = tmp_path / "peak-rss"
     proc = subprocess.run([sys.executable, "-c", _MEASURE, str(out), *command],
-                          capture_output=True, text=True, env=serve_env(), timeout=900)
+                          capture_output=True, text=True, env=child_env(), timeout=900)
     return proc, int(out.read_text()) / 1024
 
 
 def test_zip_bomb_pdf_is_bounded(tmp_path):
     path = tmp_path / "bomb.pdf"
     path.write_bytes(bomb_pdf())
-    code = ("import sys; from pathlib import Path; from index.loaders import load_document\n"
-            "from index.errors import DocumentError\n"
+    code = ("import sys; from pathlib import Path; from ragqa.index.loaders import load_document\n"
+            "from ragqa.index.errors import DocumentError\n"
             "try:\n    d = load_document(Path(sys.argv[1]), 'bomb.pdf'); print(len(d.text))\n"
             "except DocumentError as e:\n    print('refused:', e)\n")
     proc, peak = _peak_rss_mb([sys.executable, "-c", code, str(path)], tmp_path)
@@ -131,7 +131,7 @@ def test_a_100_mb_text_file_is_refused_before_being_read(small_corpus, tmp_path)
         for _ in range(100):
             handle.write(("La fibre relie Rabat et Casablanca. " * 30_000)[: 2**20].encode())
     index = tmp_path / "index"
-    proc, peak = _peak_rss_mb([str(RAGQA), "index", "--corpus", str(small_corpus),
+    proc, peak = _peak_rss_mb([*RAGQA, "index", "--corpus", str(small_corpus),
                                "--index", str(index)], tmp_path)
     line = next((s for s in proc.stderr.splitlines() if "énorme.txt" in s), "")
     print(f"\n100 MB text file: exit {proc.returncode}, {line.strip()}; peak RSS {peak:.0f} MB")
@@ -147,8 +147,8 @@ def test_a_corpus_of_hostile_files_indexes_the_rest_and_lists_each_refusal(small
     for name, (data, _) in CASES.items():
         (small_corpus / name).write_bytes(data)
     index = tmp_path / "index"
-    proc = subprocess.run([str(RAGQA), "index", "--corpus", str(small_corpus), "--index",
-                           str(index)], capture_output=True, text=True, env=serve_env(),
+    proc = subprocess.run([*RAGQA, "index", "--corpus", str(small_corpus), "--index",
+                           str(index)], capture_output=True, text=True, env=child_env(),
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -158,7 +158,7 @@ def test_a_corpus_of_hostile_files_indexes_the_rest_and_lists_each_refusal(small
     served = load_index(index)
     assert set(served.documents) == {"nokia.txt", "orange.md"} | {
         name for name, (_, status) in CASES.items() if status == 201}
-    assert set(served.manifest["refused"]) == refused
+    assert set(served.manifest.refused) == refused
 
 
 @pytest.mark.slow
@@ -168,7 +168,7 @@ def test_10000_tiny_files_are_indexed(tmp_path):
         folder = corpus / f"d{i // 500:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"note-{i}.txt").write_text(f"Note {i}\n\nLa note {i} parle de fibre.\n")
-    proc, peak = _peak_rss_mb([str(RAGQA), "index", "--corpus", str(corpus),
+    proc, peak = _peak_rss_mb([*RAGQA, "index", "--corpus", str(corpus),
                                "--index", str(tmp_path / "index")], tmp_path)
     print(f"\n10,000 tiny files: {proc.stdout.strip().splitlines()[-1]}; peak RSS {peak:.0f} MB")
     assert proc.returncode == 0, proc.stderr

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.reliability.server import Server
+from tests.support import Server
 from tests.reliability.soak import soak
 
 pytestmark = pytest.mark.soak

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.settings import Settings
+from ragqa.service.app import create_app
+from ragqa.settings import Settings
 from tests.conftest import CORPUS
 
 LOOPBACK = ("127.0.0.1", 50000)

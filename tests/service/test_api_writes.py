@@ -6,7 +6,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from ragqa.service.app import create_app
 from tests.service.conftest import LOOPBACK, assert_error, check_passages, make_settings
 from tests.make_pdf import make_pdf
 

@@ -1,24 +1,18 @@
 """The real `ragqa` command, run as a user runs it (a subprocess)."""
 
 import json
-import os
+import re
+import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import CORPUS, LIVE_BLOG
+from tests.support import run_ragqa
 
-RAGQA = Path(sys.executable).with_name("ragqa")
 
 
-def ragqa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
-    return subprocess.run(
-        [str(RAGQA), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
-    )
+ragqa = run_ragqa
 
 
 def _one_error_line(proc: subprocess.CompletedProcess) -> str:
@@ -120,3 +114,46 @@ def test_corrupt_index_exits_4_naming_the_fix(small_corpus, tmp_path):
     assert ragqa("index", "--rebuild", "--corpus", str(small_corpus),
                  "--index", str(index_dir)).returncode == 0
     assert ragqa("ask", "5G", "--corpus", str(small_corpus), "--index", str(index_dir)).returncode == 0
+
+
+def test_a_new_passage_prefix_re_embeds_the_index(small_corpus, tmp_path):
+    """RAGQA_PASSAGE_PREFIX changes every passage vector: the index is not "up to date"."""
+    index_dir = tmp_path / "idx"
+    first = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
+    assert first.returncode == 0, first.stderr
+    changed = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir),
+                    RAGQA_PASSAGE_PREFIX="passage: ")
+    assert changed.returncode == 0, changed.stderr
+    assert "up to date" not in changed.stdout and "0 reused" in changed.stdout
+    same = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir),
+                 RAGQA_PASSAGE_PREFIX="passage: ")
+    assert "is up to date" in same.stdout
+
+
+def test_ask_about_another_corpus_uses_an_index_of_its_own(small_corpus, tmp_path):
+    """`ragqa ask --corpus DIR` without --index never rebuilds the default index with DIR."""
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = ragqa("ask", "Nokia", "-k", "1", "--corpus", str(small_corpus), cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert "nokia.txt" in proc.stdout
+    assert not (work / ".ragqa" / "index").exists()
+    own = list((work / ".ragqa" / "indexes").iterdir())
+    assert [p.name.startswith("small-corpus-") for p in own] == [True]
+    assert (own[0] / "CURRENT").is_file()
+    # Another folder of the same name elsewhere gets another index.
+    other = tmp_path / "elsewhere" / "small-corpus"
+    other.parent.mkdir()
+    shutil.copytree(small_corpus, other)
+    assert ragqa("ask", "Nokia", "--corpus", str(other), cwd=work).returncode == 0
+    assert len(list((work / ".ragqa" / "indexes").iterdir())) == 2
+
+
+def test_indexing_progress_is_logged_in_lines_when_not_on_a_terminal(small_corpus, tmp_path):
+    proc = ragqa("index", "--corpus", str(small_corpus), "--index", str(tmp_path / "idx"))
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "passages" in line]
+    total = int(re.search(r"ragqa: embedding (\d+) passages", lines[0]).group(1))
+    assert re.fullmatch(rf"ragqa: embedded {total}/{total} passages \(100%\), [\d.]+ passages/s",
+                        lines[-1])
+    assert "\r" not in proc.stderr  # no bar drawn into a log

@@ -1,7 +1,11 @@
 """Settings turn into the library's parameter objects."""
 
-from index.relevance import GENERIC, default_relevance
-from service.settings import Settings
+import subprocess
+
+import pytest
+
+from ragqa.index.relevance import GENERIC, default_relevance
+from ragqa.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -14,3 +18,58 @@ def test_low_relevance_threshold_defaults_to_the_measured_one_and_can_be_set(mon
     monkeypatch.setenv("RAGQA_LOW_RELEVANCE_THRESHOLD", "0")
     params = Settings(_env_file=None).retrieval_params(MINILM)
     assert params.relevance.threshold == 0 and params.relevance_lexical.threshold == 0
+
+
+def test_enumerated_settings_are_the_library_s_choices():
+    from typing import get_args
+
+    from ragqa.index.backends import BACKENDS
+    from ragqa.index.fusion import METHODS
+    from ragqa.index.search import MODES
+    from ragqa.settings import EmbedBackend, Fusion, RetrievalMode
+
+    assert get_args(EmbedBackend) == BACKENDS
+    assert get_args(RetrievalMode) == MODES
+    assert set(get_args(Fusion)) == {"auto", *METHODS}
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("RAGQA_FUSION", "foo", "RAGQA_FUSION: 'foo' is not one of auto, rrf, linear"),
+    ("RAGQA_RETRIEVAL_MODE", "fuzzy",
+     "RAGQA_RETRIEVAL_MODE: 'fuzzy' is not one of hybrid, bm25, dense"),
+    ("RAGQA_EMBED_BACKEND", "tensorrt", "RAGQA_EMBED_BACKEND: 'tensorrt' is not one of auto, "
+     "torch, onnx, onnx-int8, openvino"),
+    ("RAGQA_CHUNK_SIZE", "10", "RAGQA_CHUNK_SIZE: must be ≥ 50"),
+    ("RAGQA_CHUNK_OVERLAP", "900", "RAGQA_CHUNK_SIZE, RAGQA_CHUNK_OVERLAP: chunk_overlap"),
+    ("RAGQA_LANGUAGE", "klingon", "RAGQA_LANGUAGE: 'klingon' is not one of"),
+])
+def test_a_bad_setting_fails_the_app_factory_naming_the_variable(monkeypatch, name, value,
+                                                                  message):
+    from ragqa.index.errors import ConfigError
+    from ragqa.service.app import create_app
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        create_app()
+    assert str(info.value).startswith(message)
+
+
+def test_a_bad_setting_is_one_cli_error_line_with_exit_2(tmp_path):
+    from tests.support import RAGQA, child_env
+
+    for name, value, message in [
+        ("RAGQA_FUSION", "foo", "RAGQA_FUSION: 'foo' is not one of auto, rrf, linear"),
+        ("RAGQA_CHUNK_SIZE", "10", "RAGQA_CHUNK_SIZE: must be ≥ 50 (got '10')"),
+    ]:
+        proc = subprocess.run([*RAGQA, "index", "--corpus", str(tmp_path / "none")],
+                              capture_output=True, text=True, timeout=300,
+                              env=child_env(**{name: value}), cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip() == f"ragqa: error: {message}"
+
+
+def test_choices_are_case_insensitive(monkeypatch):
+    monkeypatch.setenv("RAGQA_EMBED_BACKEND", " ONNX ")
+    monkeypatch.setenv("RAGQA_FUSION", "RRF")
+    settings = Settings(_env_file=None)
+    assert (settings.embed_backend, settings.fusion) == ("onnx", "rrf")

@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import CORPUS, ROOT
+from tests.support import free_port, start, stop
 
 CHROMIUM = "/usr/bin/chromium"
-RAGQA = Path(sys.executable).with_name("ragqa")
 ARTIFACTS = ROOT / ".ragqa" / "artifacts"
 QUESTION = "Combien de visiteurs sont attendus au Gitex Africa 2025 ?"
 EXPECTED = "Avec plus de 45.000 visiteurs et 1.500 exposants attendus"
@@ -40,14 +36,6 @@ Le code du wifi Zorglub est affiché à l'accueil
 
 Ne collez jamais <b>ce texte</b> dans une page : <svg onload="window.ragqaPwned = true"></svg>
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def embed_page(script_origin: str, endpoint: str, lang: str = "en") -> str:
@@ -140,26 +128,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, corpus_index: Path) -> Itera
 @contextmanager
 def ragqa_serve(corpus: Path, index: Path, work: Path, port: int, **env: str) -> Iterator[str]:
     """A real ``ragqa serve`` on loopback ``port`` with the given RAGQA_* settings."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port), **env)
-    proc = subprocess.Popen([str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=full_env, cwd=work)
-    base = f"http://127.0.0.1:{port}"
+    server = start(corpus, index, work / f"serve-{port}.log", port=port, cwd=work, **env)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                httpx.get(f"{base}/health", timeout=2).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "ragqa serve did not start"
-                time.sleep(0.3)
-        yield base
+        yield server.base_url
     finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=30)
+        output = stop(server)
     assert "Traceback" not in output, output
 
 

@@ -23,9 +23,9 @@ from tests.service.browser.conftest import (
     QUESTION,
     ask,
     finished,
-    free_port,
     ragqa_serve,
 )
+from tests.support import free_port
 
 FAKE_LLM = Path(__file__).resolve().parent.parent / "llm" / "fake_llm.py"
 ANSWER = ("D’après le live-blog, plus de 45.000 visiteurs sont attendus [1], "

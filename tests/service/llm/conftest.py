@@ -5,7 +5,6 @@ cannot be made to show on demand (see fake_llm.py). Plus ``ragqa serve`` itself.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,12 +17,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.llm.client import llm_client as make_llm_client
+from ragqa.service.app import create_app
+from ragqa.service.llm.client import llm_client as make_llm_client
 from tests.conftest import CORPUS
 from tests.service.conftest import LOOPBACK, make_settings
 from tests.service.llm.tiny_llama import write_tiny_llama
-from tests.service.test_serve import RAGQA, free_port
+from tests.support import free_port, start, stop
 
 FAKE_LLM = Path(__file__).with_name("fake_llm.py")
 GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa ?"
@@ -124,21 +123,12 @@ def ragqa_serve(tmp_path: Path, index: Path, env: dict[str, str],
     corpus_copy, index_copy = tmp_path / "serve-corpus", tmp_path / "serve-index"
     shutil.copytree(corpus, corpus_copy)
     shutil.copytree(index, index_copy)
-    port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port),
-                    RAGQA_LOW_RELEVANCE_THRESHOLD="0", **env)
-    proc = subprocess.Popen(
-        [str(RAGQA), "serve", "--corpus", str(corpus_copy), "--index", str(index_copy)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = start(corpus_copy, index_copy, tmp_path / "serve.log",
+                   **{"RAGQA_LOW_RELEVANCE_THRESHOLD": "0", **env})
     try:
-        wait_until(lambda: _answers(f"{base}/health"), "ragqa serve start", proc)
-        yield base
+        yield server.base_url
     finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=30)
+        output = stop(server)
         assert "Traceback" not in output, output
 
 

@@ -11,8 +11,8 @@ import json
 
 import httpx
 
-from service.llm.abstain import ABSTENTIONS
-from service.llm.answer import ABSTAINED, NO_LLM
+from ragqa.service.llm.abstain import ABSTENTIONS
+from ragqa.service.llm.answer import ABSTAINED, NO_LLM
 from tests.service.conftest import check_passages
 from tests.service.llm.conftest import (
     GITEX,

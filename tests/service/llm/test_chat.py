@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from service.llm.prompt import SYSTEM_PROMPT
+from ragqa.service.llm.prompt import SYSTEM_PROMPT
 from tests.service.conftest import assert_error
 from tests.service.llm.conftest import GITEX, closed_port_url, ragqa_serve, using_llm
 from tests.service.llm.test_ask import check_answer

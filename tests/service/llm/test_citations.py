@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.llm.abstain import ABSTENTIONS, abstention, guess_language
-from service.llm.citations import MarkerFilter, cited_numbers, clean, make_answer
-from service.schemas import PassageOut
+from ragqa.service.llm.abstain import ABSTENTIONS, abstention, guess_language
+from ragqa.service.llm.citations import MarkerFilter, cited_numbers, clean, make_answer
+from ragqa.service.schemas import PassageOut
 
 
 def passage(rank: int, doc_id: str) -> PassageOut:

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from service.llm.answer import NOT_GROUNDED
-from service.llm.prompt import SYSTEM_PROMPT
+from ragqa.service.llm.answer import NOT_GROUNDED
+from ragqa.service.llm.prompt import SYSTEM_PROMPT
 from tests.service.llm.conftest import llm_client, using_llm
 from tests.service.llm.test_ask import check_answer, events
 

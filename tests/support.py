@@ -1,4 +1,5 @@
-"""A real ``ragqa serve`` process on a free loopback port, for end-to-end reliability runs."""
+"""Helpers shared by the tests (not fixtures): the real ``ragqa`` command as a subprocess,
+its environment, free loopback ports, a live ``ragqa serve``, and building an index."""
 
 from __future__ import annotations
 
@@ -14,20 +15,30 @@ from pathlib import Path
 
 import httpx
 
-RAGQA = Path(sys.executable).with_name("ragqa")
+# The real command: ``python -m ragqa`` runs exactly what the ``ragqa`` script runs, from
+# the code under test (whichever checkout is on sys.path), not from a stale installation.
+RAGQA = (sys.executable, "-m", "ragqa")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve_env(**settings: str) -> dict[str, str]:
+def child_env(**settings: str) -> dict[str, str]:
     """The environment for a child ragqa: no developer RAGQA_* variable, offline models."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", **settings)
     return env
+
+
+def run_ragqa(*args: str, cwd: Path | None = None, **settings: str
+              ) -> subprocess.CompletedProcess:
+    """Run ``ragqa ARGS`` to completion with ``settings`` (RAGQA_* variables) set."""
+    return subprocess.run([*RAGQA, *args], capture_output=True, text=True,
+                          env=child_env(**settings), cwd=cwd, timeout=600)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class Server:
@@ -37,6 +48,10 @@ class Server:
         self.proc = proc
         self.base_url = base_url
         self.log = log
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -48,14 +63,13 @@ class Server:
 
 
 def start(corpus: Path, index: Path, log: Path, *, timeout: float = 300,
-          **settings: str) -> Server:
+          port: int | None = None, cwd: Path | None = None, **settings: str) -> Server:
     """Start ``ragqa serve`` and wait until ``/health`` answers (it may index first)."""
-    port = free_port()
+    port = port or free_port()
     handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen(
-        [str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index),
-         "--port", str(port)],
-        stdout=handle, stderr=subprocess.STDOUT, env=serve_env(**settings),
+        [*RAGQA, "serve", "--corpus", str(corpus), "--index", str(index), "--port", str(port)],
+        stdout=handle, stderr=subprocess.STDOUT, env=child_env(**settings), cwd=cwd,
     )
     server = Server(proc, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + timeout
@@ -85,9 +99,20 @@ def stop(server: Server) -> str:
 
 
 @contextmanager
-def running(corpus: Path, index: Path, log: Path, **settings: str) -> Iterator[Server]:
-    server = start(corpus, index, log, **settings)
+def running(corpus: Path, index: Path, log: Path, **kw) -> Iterator[Server]:
+    """``ragqa serve`` for the ``with`` block (arguments as for :func:`start`)."""
+    server = start(corpus, index, log, **kw)
     try:
         yield server
     finally:
         stop(server)
+
+
+def build_index(corpus, index_dir, model, embedder, config=None, *, load_embedder=None, **kw):
+    """``update_index`` with ``embedder``'s identity; ``load_embedder`` replaces the loader
+    (e.g. one that fails, to prove that nothing is embedded)."""
+    from ragqa.index.builder import IndexConfig, update_index
+
+    return update_index(corpus, index_dir, model=model, identity=embedder.identity,
+                        load_embedder=load_embedder or (lambda: embedder),
+                        config=config or IndexConfig(), **kw)

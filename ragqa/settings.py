@@ -1,7 +1,10 @@
 """All configuration, read from ``RAGQA_*`` environment variables (and ``.env``).
 
-Only the edges (CLI, app factory) build a :class:`Settings`; library code receives the
-plain values or frozen parameter objects derived here.
+Only the edges (CLI, app factory) build a :class:`Settings`, through :func:`load_settings`,
+which turns any invalid value into one :class:`~ragqa.index.errors.ConfigError` naming the
+environment variable and what it accepts. Enumerated settings are ``Literal`` types, so a
+typo fails when the settings load, not when first used. Library code receives the plain
+values or frozen parameter objects derived here.
 """
 
 from __future__ import annotations
@@ -9,18 +12,25 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal, get_args
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.analysis import AnalyzerConfig
-from index.builder import IndexConfig
-from index.chunking import ChunkingParams
-from index.fusion import FusionParams, default_fusion
-from index.lexical import BM25Params
-from index.models import DEFAULT_MODEL_NAME
-from index.relevance import default_relevance
-from index.search import RetrievalParams
+from ragqa.index.analysis import AnalyzerConfig
+from ragqa.index.config import IndexConfig
+from ragqa.index.errors import ConfigError
+from ragqa.index.chunking import ChunkingParams
+from ragqa.index.fusion import FusionParams, default_fusion
+from ragqa.index.lexical import BM25Params
+from ragqa.index.models import DEFAULT_MODEL_NAME
+from ragqa.index.relevance import default_relevance
+from ragqa.index.search import RetrievalParams
+
+RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search.py MODES
+Fusion = Literal["auto", "rrf", "linear", "minmax", "zscore"]  # auto: the measured best for the model (index/fusion.py)
+# index/backends.py BACKENDS; auto: onnx where onnxruntime is installed, else torch.
+EmbedBackend = Literal["auto", "torch", "onnx", "onnx-int8", "openvino"]
 
 
 class Settings(BaseSettings):
@@ -41,9 +51,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1)
     query_prefix: str | None = None
     passage_prefix: str | None = None
-    # auto | torch | onnx | onnx-int8 | openvino (index/backends.py); measured by
-    # `ragqa bench`. auto: onnx where onnxruntime is installed, else torch.
-    embed_backend: str = "auto"
+    # Measured by `ragqa bench` (index/backends.py).
+    embed_backend: EmbedBackend = "auto"
     # Where ONNX exports of models are kept (one per model and weights, shared by every
     # index); default: $XDG_CACHE_HOME/ragqa/exports, else ~/.cache/ragqa/exports.
     export_dir: Path | None = None
@@ -59,8 +68,8 @@ class Settings(BaseSettings):
     bm25_b: float = Field(0.75, ge=0, le=1)
     embed_context: bool = True
 
-    retrieval_mode: str = "hybrid"
-    fusion: str = "auto"  # auto | rrf | linear | minmax | zscore (index/fusion.py)
+    retrieval_mode: RetrievalMode = "hybrid"
+    fusion: Fusion = "auto"
     dense_weight: float | None = Field(None, ge=0, le=1)
     candidates: int = Field(100, ge=1)
     # Probability (0-1) below which the best passage is reported as `low_relevance`;
@@ -121,13 +130,27 @@ class Settings(BaseSettings):
         cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         return Path(cache) / "ragqa" / "exports"
 
-    @field_validator("embed_backend")
+    @field_validator("embed_backend", "retrieval_mode", "fusion", mode="before")
     @classmethod
-    def _check_backend(cls, value: str) -> str:
-        from index.backends import vector_variant
+    def _normalise_choice(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
-        vector_variant(value.strip().lower())  # ValueError lists the backends
-        return value.strip().lower()
+    @field_validator("language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        import Stemmer
+
+        if value not in Stemmer.algorithms():
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(Stemmer.algorithms()))}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_index_config(self) -> Settings:
+        try:
+            self.index_config()  # chunk size and overlap together
+        except ValueError as exc:
+            raise ValueError(f"RAGQA_CHUNK_SIZE, RAGQA_CHUNK_OVERLAP: {exc}") from None
+        return self
 
     @field_validator("rate_limit")
     @classmethod
@@ -143,7 +166,6 @@ class Settings(BaseSettings):
             chunking=ChunkingParams(self.chunk_size, self.chunk_overlap),
             analysis=AnalyzerConfig(language=self.language),
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b),
-            embed_context=self.embed_context,
             max_document_bytes=int(self.max_document_mb * 1024 * 1024),
         )
 
@@ -163,6 +185,45 @@ class Settings(BaseSettings):
             relevance=relevance,
             relevance_lexical=lexical,
         )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and ``.env``) with an entry point's options on top
+    (``None`` means "not given"); :class:`ConfigError` names the variable to fix."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_describe(error) for error in exc.errors())) from None
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field``."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"RAGQA_{field.upper()}"
+
+
+_BOUNDS = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<",
+           "less_than_equal": "≤"}
+
+
+def _describe(error: dict) -> str:
+    """``RAGQA_FUSION: 'foo' is not one of auto, rrf, linear`` for one pydantic error."""
+    loc = [str(part) for part in error.get("loc", ())]
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "literal_error" and loc:
+        choices = get_args(Settings.model_fields[loc[0]].annotation)
+        what = f"{error.get('input')!r} is not one of {', '.join(map(str, choices))}"
+    elif kind in _BOUNDS:
+        bound = next(iter(ctx.values()), "?")
+        what = f"must be {_BOUNDS[kind]} {bound} (got {error.get('input')!r})"
+    else:
+        what = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if not loc:  # a check of several settings together: the message names them
+        return what
+    return f"{env_name(loc[0])}: {what}"
 
 
 def _split(value: str) -> tuple[str, ...]:

@@ -1,12 +1,13 @@
 """The ``ragqa`` command line. Turns ragqa's errors into one line on stderr and an exit code.
 
-Exit codes: 0 success, 1 unexpected failure, 2 usage or bad question, 3 bad document or
+Exit codes: 0 success, 1 unexpected failure, 2 usage, bad setting or bad question, 3 bad document or
 empty corpus, 4 missing/corrupt/busy/unwritable index or model mismatch, 5 embedding model
 unavailable.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sys
@@ -15,10 +16,11 @@ import time
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
-
-from index.builder import BuildReport
-from index.errors import (
+from ragqa.eval.bench.cli import bench_command
+from ragqa.eval.cli import eval_command
+from ragqa.index.builder import BuildReport
+from ragqa.index.errors import (
+    ConfigError,
     DocumentError,
     EmptyCorpusError,
     IndexBusyError,
@@ -30,8 +32,11 @@ from index.errors import (
     QueryError,
     RagqaError,
 )
+from ragqa.progress import embedding_progress
+from ragqa.settings import load_settings
 
 EXIT_CODES: dict[type[RagqaError], int] = {
+    ConfigError: 2,
     QueryError: 2,
     DocumentError: 3,
     EmptyCorpusError: 3,
@@ -58,12 +63,6 @@ class RagqaGroup(click.Group):
         except RagqaError as exc:
             code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
             fail(str(exc), code)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "setting"
-            fail(f"invalid configuration {where}: {first.get('msg')}", 2)
-        except ValueError as exc:
-            fail(str(exc), 2)
         except KeyboardInterrupt:
             fail("interrupted; the served index is unchanged", 130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
@@ -81,13 +80,6 @@ def _setup_logging(verbose: bool) -> None:
     )
     for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
-
-
-def _settings(**overrides):
-    from service.settings import Settings
-
-    values = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**values)
 
 
 @click.group(cls=RagqaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,6 +134,15 @@ def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> st
     )
 
 
+def corpus_index_dir(corpus_dir: Path) -> Path:
+    """The index of ``ragqa ask --corpus DIR`` without ``--index``: a folder of its own for
+    DIR (``.ragqa/indexes/<name>-<hash of its absolute path>``), so asking about another
+    folder never rebuilds the default index with it."""
+    folder = corpus_dir.expanduser().resolve()
+    digest = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:12]
+    return Path(".ragqa") / "indexes" / f"{folder.name or 'corpus'}-{digest}"
+
+
 @main.command("index")
 @corpus_option
 @index_option
@@ -156,12 +157,12 @@ def index_command(
     Files that cannot be indexed (unreadable, too large, binary, a broken PDF) are left
     out and listed on stderr with the reason; the rest is indexed.
     """
-    from service import engine
+    from ragqa import wiring
 
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    report = engine.build(settings, model, rebuild=rebuild, strict=strict,
-                          progress=sys.stderr.isatty())
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    model = wiring.resolve(settings)
+    report = wiring.index_corpus(settings, model, rebuild=rebuild, strict=strict,
+                                 progress=embedding_progress())
     for label, ids in (("added", report.added), ("changed", report.changed),
                        ("removed", report.removed)):
         for doc_id in ids:
@@ -177,31 +178,32 @@ def index_command(
 @click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default=None,
               help="Retrieval mode [default: RAGQA_RETRIEVAL_MODE or hybrid].")
 @click.option("--json", "as_json", is_flag=True, help="Print the /v1/search response body.")
-@corpus_option
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Corpus folder [env RAGQA_CORPUS_DIR, default ./corpus]; without --index, "
+              "it gets an index of its own under .ragqa/indexes/.")
 @index_option
 def ask_command(
     question: str, k: int, mode: str | None, as_json: bool,
     corpus_dir: Path | None, index_dir: Path | None,
 ) -> None:
     """Print the passages that best answer QUESTION, with citations."""
-    from index.search import validate_question
-    from service import engine
-    from service.schemas import search_response
+    from ragqa.index.search import validate_question
+    from ragqa import wiring
+    from ragqa.service.schemas import search_response
 
     validate_question(question)  # fail before loading anything
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
-    embedder = engine.make_embedder(settings, model)
-    report = engine.build(settings, model, embedder=embedder)
-    if not report.up_to_date:
+    if corpus_dir is not None and index_dir is None:
+        index_dir = corpus_index_dir(corpus_dir)  # never the default (served) index
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    ready = wiring.start(settings)
+    report, eng = ready.report, ready.engine
+    if report is not None and not report.up_to_date:
         echo_refused(report)
         click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
-    eng = engine.open_engine(settings, model, embedder=embedder)
     started = time.perf_counter()
     result = eng.retriever.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
-    body = search_response(result, model=model.name, fallback=model.fallback, took_ms=took,
-                           highlight=eng.highlighter(result.question))
+    body = search_response(result, took_ms=took, highlight=eng.highlighter(result.question))
     if as_json:
         click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -235,31 +237,25 @@ def serve_command(
     """Update the index if the corpus changed, then serve the HTTP API."""
     import uvicorn
 
-    from service import engine
-    from service.app import create_app, load_live_index
+    from ragqa import wiring
+    from ragqa.service.app import create_app
 
-    settings = _settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
-    model = engine.resolve(settings)
+    settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    model = wiring.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
-    report = engine.build(settings, model, progress=sys.stderr.isatty())
-    echo_refused(report)
-    click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
-    live = load_live_index(settings, update=False, model=model)  # a broken index fails here
-    app = create_app(settings, update_index=False, model=model, live=live)
+    # The index is updated and opened here, before uvicorn starts, with one embedder: a
+    # broken index is a one-line error, not a failed application start-up.
+    ready = wiring.start(settings, model=model, progress=embedding_progress())
+    assert ready.report is not None
+    echo_refused(ready.report)
+    click.echo(describe_build(ready.report, settings.corpus_dir, settings.index_dir), err=True)
+    app = create_app(settings, engine=ready.engine)
     click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
-def _register_eval() -> None:
-    from eval.cli import eval_command
-
-    from eval.bench.cli import bench_command
-
-    main.add_command(eval_command)
-    main.add_command(bench_command)
-
-
-_register_eval()
+main.add_command(eval_command)
+main.add_command(bench_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,43 @@
+"""How an index is shaped besides its corpus and its vectors: :class:`IndexConfig`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ragqa.index.analysis import AnalyzerConfig
+from ragqa.index.chunking import ChunkingParams
+from ragqa.index.dense import EXACT_LIMIT
+from ragqa.index.lexical import BM25Params
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Chunking, BM25 analysis and the dense index type (recorded in the manifest). What
+    decides the vectors is the :class:`~ragqa.index.identity.VectorIdentity`, recorded beside it."""
+
+    chunking: ChunkingParams = field(default_factory=ChunkingParams)
+    analysis: AnalyzerConfig = field(default_factory=AnalyzerConfig)
+    bm25: BM25Params = field(default_factory=BM25Params)
+    exact_limit: int = EXACT_LIMIT
+    # Larger files are refused before being read: one huge file must not exhaust memory
+    # (its text, passages and vectors are all held while building). Not in the manifest
+    # (nor compared): it decides what may be indexed, not how.
+    max_document_bytes: int | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict:
+        return {
+            "chunking": asdict(self.chunking),
+            "analysis": asdict(self.analysis),
+            "bm25": asdict(self.bm25),
+            "exact_limit": self.exact_limit,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> IndexConfig:
+        """Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed record."""
+        return cls(
+            chunking=ChunkingParams(**data["chunking"]),
+            analysis=AnalyzerConfig(**data["analysis"]),
+            bm25=BM25Params(**data["bm25"]),
+            exact_limit=int(data["exact_limit"]),
+        )

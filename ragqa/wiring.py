@@ -1,0 +1,144 @@
+"""The composition root: settings in, a ready :class:`~ragqa.engine.Engine` out.
+
+:func:`start` is the one place that wires the parts together (model resolved once, embedder
+made once, index brought up to date if asked, generation opened); the CLI, the app factory,
+``ragqa eval``, ``eval/calibrate.py`` and ``ragqa bench`` all call it or its steps below, so
+they all search through the same code. :func:`refresh` re-indexes for a served engine
+(uploads and deletes) with the engine's own model and embedder.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ragqa.index.builder import BuildReport, Progress, update_index
+from ragqa.index.embedding import Embedder
+from ragqa.index.identity import VectorIdentity, vector_identity
+from ragqa.index.models import ResolvedModel, resolve_model
+from ragqa.index.search import Retriever
+from ragqa.index.store import load_index
+from ragqa.engine import Engine
+from ragqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Started:
+    """What :func:`start` made: the engine, and the indexing run's report (``None`` when
+    the index was opened as it is)."""
+
+    engine: Engine
+    report: BuildReport | None
+
+
+def start(
+    settings: Settings,
+    *,
+    update: bool = True,
+    rebuild: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+    model: ResolvedModel | None = None,
+) -> Started:
+    """Resolve the model, make its embedder, update the index when ``update``, open it.
+
+    Fails fast (our own errors) on a missing model, a broken index or a model mismatch.
+    ``model`` skips resolving (a caller that already reported the resolution).
+    """
+    model = model or resolve(settings)
+    embedder = make_embedder(settings, model, identity(settings, model))
+    report = None
+    if update:
+        report = index_corpus(settings, model, embedder=embedder, rebuild=rebuild,
+                              strict=strict, progress=progress)
+    return Started(open_engine(settings, model, embedder), report)
+
+
+def refresh(engine: Engine) -> Engine:
+    """Bring ``engine``'s index up to date with its corpus and open the new generation with
+    the same model and embedder (the live index calls this after every upload or delete)."""
+    index_corpus(engine.settings, engine.model, embedder=engine.embedder)
+    return open_engine(engine.settings, engine.model, engine.embedder)
+
+
+def resolve(settings: Settings) -> ResolvedModel:
+    """The embedding model the settings ask for (or the bundled fallback, with a warning)."""
+    return resolve_model(
+        settings.embed_model,
+        offline=settings.is_offline,
+        download_timeout=settings.download_timeout,
+    )
+
+
+def identity(settings: Settings, model: ResolvedModel) -> VectorIdentity:
+    """The identity of the vectors ``model`` makes with these settings (backend variant,
+    prefixes, embedded context); computed without loading the model."""
+    return vector_identity(
+        model,
+        backend=settings.embed_backend,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+        embed_context=settings.embed_context,
+    )
+
+
+def export_dir(settings: Settings, model: ResolvedModel) -> Path:
+    """Where ONNX exports of ``model`` live: one folder per model name and weights."""
+    weights = model.weights_sha256()[:16]
+    return settings.export_root / f"{model.name.replace('/', '--')}-{weights}"
+
+
+def make_embedder(settings: Settings, model: ResolvedModel,
+                  vectors: VectorIdentity | None = None) -> Embedder:
+    """Load ``model`` with the settings' backend and batching, making ``vectors`` (default:
+    the settings' :func:`identity`)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
+    return Embedder(
+        model,
+        identity=vectors or identity(settings, model),
+        device=settings.device,
+        batch_size=settings.embed_batch_size,
+        backend=settings.embed_backend,
+        export_dir=export_dir(settings, model) if settings.embed_backend != "torch" else None,
+        query_batch_size=settings.query_batch_size,
+        query_batch_wait_ms=settings.query_batch_wait_ms,
+    )
+
+
+def index_corpus(
+    settings: Settings,
+    model: ResolvedModel,
+    *,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the settings' index up to date with their corpus. Without ``embedder`` the
+    model is loaded only if something must be embedded (``ragqa index`` on an unchanged
+    corpus never loads it)."""
+    vectors = embedder.identity if embedder is not None else identity(settings, model)
+    return update_index(
+        settings.corpus_dir,
+        settings.index_dir,
+        model=model,
+        identity=vectors,
+        load_embedder=(lambda: embedder) if embedder is not None
+        else (lambda: make_embedder(settings, model, vectors)),
+        config=settings.index_config(),
+        rebuild=rebuild,
+        strict=strict,
+        progress=progress,
+    )
+
+
+def open_engine(settings: Settings, model: ResolvedModel, embedder: Embedder) -> Engine:
+    """Load the served generation and a retriever for it; fails fast on any mismatch."""
+    index = load_index(settings.index_dir)
+    retriever = Retriever(index, embedder, settings.retrieval_params(model.name))
+    return Engine(settings, model, embedder, retriever)
