@@ -44,3 +44,7 @@ class IndexBusyError(RagqaError):
 class IndexWriteError(RagqaError):
     """The index could not be written (disk full, quota, file size limit); nothing served
     changed."""
+
+
+class ModelFileError(ModelUnavailableError):
+    """A model file is truncated or corrupted. The message names the file."""

@@ -57,6 +57,7 @@ def resolve(settings: Settings) -> ResolvedModel:
         settings.embed_model,
         offline=settings.is_offline,
         download_timeout=settings.download_timeout,
+        model_cache=settings.model_cache_root,
     )
     # A quantised backend makes other vectors: its identity differs (index/backends.py).
     return dataclasses.replace(model, variant=vector_variant(settings.embed_backend))
