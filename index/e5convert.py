@@ -159,14 +159,16 @@ def write_model_folder(model: E5File, folder: Path, *, dtype=WEIGHTS_DTYPE) -> N
         "config.json": bert_config(model),
         "tokenizer_config.json": {
             "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": h.max_positions,
-            "model_input_names": ["input_ids", "attention_mask"], "clean_up_tokenization_spaces": False,
+            "model_input_names": ["input_ids", "attention_mask"],
+            "clean_up_tokenization_spaces": False,
             **special,
         },
         "special_tokens_map.json": special,
         "modules.json": [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+            for i, (path, kind) in enumerate(
+                [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
+            )
         ],
         "sentence_bert_config.json": {"max_seq_length": h.max_positions, "do_lower_case": False},
         "config_sentence_transformers.json": {

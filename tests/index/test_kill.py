@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from index.store import load_index
+from index.models import FALLBACK_MODEL_NAME
 
 RAGQA = Path(sys.executable).with_name("ragqa")
 TRIALS = 20
@@ -22,7 +23,7 @@ TRIALS = 20
 
 def _run(corpus: Path, index_dir: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME)
     return subprocess.Popen(
         [str(RAGQA), "index", "--corpus", str(corpus), "--index", str(index_dir), *extra],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from index.models import FALLBACK_MODEL_NAME
 
 RAGQA = Path(sys.executable).with_name("ragqa")
 
@@ -26,7 +27,8 @@ def free_port() -> int:
 def serve_env(**settings: str) -> dict[str, str]:
     """The environment for a child ragqa: no developer RAGQA_* variable, offline models."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", **settings)
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME)
+    env.update(settings)
     return env
 
 

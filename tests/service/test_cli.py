@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, LIVE_BLOG
+from index.models import FALLBACK_MODEL_NAME
 
 RAGQA = Path(sys.executable).with_name("ragqa")
 
 
 def ragqa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME)
     return subprocess.run(
         [str(RAGQA), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
     )
@@ -39,8 +40,8 @@ def test_ask_json_is_the_search_body_with_verified_quotes(corpus_index):
     assert body["low_relevance"] is False
     assert body["retrieval"]["mode"] == "hybrid"
     assert body["retrieval"]["model"] == "sentence-transformers/all-MiniLM-L6-v2"
-    assert body["retrieval"]["fallback"] is True  # the default e5 model is not available here
-    assert "WARNING" in proc.stderr and "intfloat/multilingual-e5-small" in proc.stderr
+    assert body["retrieval"]["fallback"] is True  # MiniLM by name: not in the hub cache here
+    assert "WARNING" in proc.stderr and FALLBACK_MODEL_NAME in proc.stderr
     assert len(body["passages"]) == 4
     for p in body["passages"]:
         assert {"rank", "score", "doc_id", "title", "section", "quote", "start", "end"} <= set(p)

@@ -12,6 +12,7 @@ import httpx
 
 from tests.conftest import CORPUS, LIVE_BLOG
 from tests.service.conftest import check_passages
+from index.models import FALLBACK_MODEL_NAME
 
 RAGQA = Path(sys.executable).with_name("ragqa")
 
@@ -31,7 +32,8 @@ def test_ragqa_serve_updates_the_index_then_answers(tmp_path, corpus_index):
                                      encoding="utf-8")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port))
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME,
+               RAGQA_PORT=str(port))
     proc = subprocess.Popen(
         [str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -70,7 +72,7 @@ def test_ragqa_serve_updates_the_index_then_answers(tmp_path, corpus_index):
 
 def test_serve_with_a_missing_corpus_fails_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME)
     proc = subprocess.run(
         [str(RAGQA), "serve", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "i"),
          "--port", str(free_port())],

@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import CORPUS, ROOT
+from index.models import FALLBACK_MODEL_NAME
 
 CHROMIUM = "/usr/bin/chromium"
 RAGQA = Path(sys.executable).with_name("ragqa")
@@ -141,7 +142,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, corpus_index: Path) -> Itera
 def ragqa_serve(corpus: Path, index: Path, work: Path, port: int, **env: str) -> Iterator[str]:
     """A real ``ragqa serve`` on loopback ``port`` with the given RAGQA_* settings."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port), **env)
+    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME,
+                    RAGQA_PORT=str(port), **env)
     proc = subprocess.Popen([str(RAGQA), "serve", "--corpus", str(corpus), "--index", str(index)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=full_env, cwd=work)

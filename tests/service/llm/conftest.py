@@ -24,6 +24,7 @@ from tests.conftest import CORPUS
 from tests.service.conftest import LOOPBACK, make_settings
 from tests.service.llm.tiny_llama import write_tiny_llama
 from tests.service.test_serve import RAGQA, free_port
+from index.models import FALLBACK_MODEL_NAME
 
 FAKE_LLM = Path(__file__).with_name("fake_llm.py")
 GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa ?"
@@ -126,7 +127,8 @@ def ragqa_serve(tmp_path: Path, index: Path, env: dict[str, str],
     shutil.copytree(index, index_copy)
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_PORT=str(port),
+    full_env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME,
+                    RAGQA_PORT=str(port),
                     RAGQA_LOW_RELEVANCE_THRESHOLD="0", **env)
     proc = subprocess.Popen(
         [str(RAGQA), "serve", "--corpus", str(corpus_copy), "--index", str(index_copy)],
