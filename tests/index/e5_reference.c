@@ -30,3 +30,13 @@ int ref_embed_first_window(e5_model *m, const char *text, float *out) {
     free(content); free(ids); free(pos); free(ss); free(se);
     return rc;
 }
+
+/* Threads of the engine's OpenMP loops: one keeps the reference from spinning at barriers
+ * on a busy machine (its results do not depend on it). */
+void ref_threads(int n) {
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}

@@ -80,6 +80,7 @@ class _Reference:
                                    ctypes.POINTER(ctypes.c_int), ctypes.c_int]  # fmt: skip
         lib.ref_embed_first_window.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
                                                ctypes.POINTER(ctypes.c_float)]  # fmt: skip
+        lib.ref_threads(1)
         self.lib, self.model = lib, lib.e5_load(str(model).encode())
         assert self.model, "the reference engine could not load the model file"
 
