@@ -49,3 +49,7 @@ class IndexWriteError(RagqaError):
 class ConfigError(RagqaError):
     """A setting is invalid. The message names the setting (its environment variable) and
     what it accepts."""
+
+
+class ModelFileError(ModelUnavailableError):
+    """A model file is truncated or corrupted. The message names the file."""

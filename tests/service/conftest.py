@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from ragqa.service.app import create_app
 from ragqa.settings import Settings
 from tests.conftest import CORPUS
+from ragqa.index.models import FALLBACK_MODEL_NAME
 
 LOOPBACK = ("127.0.0.1", 50000)
 
@@ -24,6 +25,9 @@ def make_settings(corpus_dir: Path, index_dir: Path, **values) -> Settings:
         for name in list(os.environ):
             if name.startswith("RAGQA_"):
                 mp.delenv(name)
+        # The session index is built with MiniLM: ask for it by name (offline it resolves
+        # to the bundled package, "fallback": true), not for the default bundled e5 model.
+        values.setdefault("embed_model", FALLBACK_MODEL_NAME)
         return Settings(_env_file=None, corpus_dir=corpus_dir, index_dir=index_dir,
                         offline=True, **values)
 

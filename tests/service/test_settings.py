@@ -34,7 +34,7 @@ def test_enumerated_settings_are_the_library_s_choices():
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
-    ("RAGQA_FUSION", "foo", "RAGQA_FUSION: 'foo' is not one of auto, rrf, linear"),
+    ("RAGQA_FUSION", "foo", "RAGQA_FUSION: 'foo' is not one of auto, rrf, linear, minmax, zscore"),
     ("RAGQA_RETRIEVAL_MODE", "fuzzy",
      "RAGQA_RETRIEVAL_MODE: 'fuzzy' is not one of hybrid, bm25, dense"),
     ("RAGQA_EMBED_BACKEND", "tensorrt", "RAGQA_EMBED_BACKEND: 'tensorrt' is not one of auto, "
@@ -58,7 +58,7 @@ def test_a_bad_setting_is_one_cli_error_line_with_exit_2(tmp_path):
     from tests.support import RAGQA, child_env
 
     for name, value, message in [
-        ("RAGQA_FUSION", "foo", "RAGQA_FUSION: 'foo' is not one of auto, rrf, linear"),
+        ("RAGQA_FUSION", "foo", "RAGQA_FUSION: 'foo' is not one of auto, rrf, linear, minmax, zscore"),
         ("RAGQA_CHUNK_SIZE", "10", "RAGQA_CHUNK_SIZE: must be ≥ 50 (got '10')"),
     ]:
         proc = subprocess.run([*RAGQA, "index", "--corpus", str(tmp_path / "none")],
