@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.boilerplate import find_boilerplate, normalise_line
+from index.boilerplate import find_boilerplate, find_generic_headings, normalise_line
 from index.chunking import ChunkingParams, chunk_document, make_splitter
 from index.documents import Document, load_text_document, scan_corpus
 from index.sections import split_sections
@@ -122,3 +122,35 @@ def test_bad_chunking_parameters_are_refused():
         ChunkingParams(20, 0)
     with pytest.raises(ValueError):
         ChunkingParams(500, 400)
+
+
+def test_a_section_holding_only_a_generic_heading_yields_no_passage():
+    text = ("# Aide au logement\n\n## Qui est concerné ?\n\n### Cas général\n\n"
+            "Les locataires d'un logement décent peuvent en bénéficier.\n\n"
+            "## Vidéo : la ministre présente l'aide\n")
+    doc = Document("a.md", text, "Aide au logement", "0")
+    sections = split_sections(text, doc.title)
+    splitter = make_splitter(ChunkingParams())
+    generic = frozenset({"qui est concerné ?", "cas général"})
+    passages = chunk_document(doc, sections, frozenset(), splitter, generic)
+    # The title and a distinctive heading are content even alone; the generic one is not.
+    assert [p.section for p in passages] == [
+        "Aide au logement", "Cas général", "Vidéo : la ministre présente l'aide"]
+    assert text[passages[1].start : passages[1].end] == (
+        "### Cas général\n\nLes locataires d'un logement décent peuvent en bénéficier.")
+    kept = chunk_document(doc, sections, frozenset(), splitter)
+    assert [p.section for p in kept][1] == "Qui est concerné ?"
+
+
+def test_generic_headings_are_those_of_several_documents():
+    titles = [["Aide A", "Qui est concerné ?"], ["Aide B", "Qui est  concerné ?"],
+              ["Aide C", "QUI EST CONCERNÉ ?", "Recours"], ["Aide D", "Recours"]]
+    assert find_generic_headings(titles) == {"qui est concerné ?"}
+
+
+def test_a_document_that_is_only_generic_headings_keeps_them():
+    text = "## Sous-titre\n"
+    doc = Document("t.md", text, "Titre", "0")
+    passages = chunk_document(doc, split_sections(text, "Titre"), frozenset(),
+                              make_splitter(ChunkingParams()), frozenset({"sous-titre"}))
+    assert [text[p.start : p.end] for p in passages] == ["## Sous-titre"]
