@@ -2,7 +2,8 @@
 
 The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
 passage's text, character for character. Passages never cross a section, a boilerplate
-line or a page boundary, and are at most ``chunk_size`` characters long.
+line or a page boundary, and are at most ``chunk_size`` characters long. A section that
+holds nothing but a generic heading line yields no passage.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ragqa.index.boilerplate import normalise_line
 from ragqa.index.documents import Document
-from ragqa.index.sections import Section
+from ragqa.index.sections import Section, heading_title
 
 # Paragraphs first, then lines, then sentences, then clauses, then words. Lookbehind
 # separators keep the punctuation with the sentence it ends.
@@ -32,6 +33,20 @@ SEPARATORS = (
 
 @dataclass(frozen=True)
 class ChunkingParams:
+    """Passage size and overlap, in characters.
+
+    Re-measured for issue 14 in BM25-only mode on the ``dev`` splits of three corpus shapes
+    (``python -m ragqa.eval.corpus_sweep``; recall@5 / MRR@10, project / PIAF / long pages):
+    1000/450 gives 0.896/0.744, 0.870/0.784, 0.848/0.758; overlap 142 costs the news set
+    most (0.831/0.682; PIAF and the long pages, whose paragraphs are shorter than a
+    passage, do not move), 300 too (0.870/0.706); 500/225 loses everywhere
+    (0.753/0.604, 0.787/0.682, 0.756/0.641), 800/350 too. Longer passages gain a little on
+    all three (1500/675: 0.883/0.755, 0.881/0.794, 0.856/0.762) but a longer passage
+    contains more answers by its length alone, is a longer quote, and is what the dense
+    model reads (the bundled MiniLM stops at 256 tokens, about 1,000 characters; e5 at 512):
+    the size is decided with the dense measurements, not from BM25 alone.
+    """
+
     chunk_size: int = 1000
     chunk_overlap: int = 450
 
@@ -100,11 +115,19 @@ def chunk_document(
     sections: list[Section],
     boilerplate: frozenset[str],
     splitter: RecursiveCharacterTextSplitter,
+    generic_headings: frozenset[str] = frozenset(),
 ) -> list[Passage]:
-    """All passages of ``doc``, in document order."""
+    """All passages of ``doc``, in document order.
+
+    A section that holds nothing but its heading line yields no passage when that heading is
+    generic (its normalised title is in ``generic_headings``, see
+    :func:`ragqa.index.boilerplate.find_generic_headings`), unless the document has nothing else.
+    """
     text = doc.text
     passages: list[Passage] = []
+    empty_sections: list[Passage] = []
     for section in sections:
+        found_here: list[Passage] = []
         for run_start, run_end in content_runs(text, section, boilerplate, doc.pages):
             run = text[run_start:run_end]
             cursor = -1
@@ -116,7 +139,7 @@ def chunk_document(
                     found = run.find(chunk)
                 cursor = found
                 start = run_start + found
-                passages.append(
+                found_here.append(
                     Passage(
                         doc_id=doc.doc_id,
                         start=start,
@@ -125,7 +148,22 @@ def chunk_document(
                         page=page_of(doc.pages, start),
                     )
                 )
-    return passages
+        # A generic heading with nothing under it ("## Qui est concerné ?" right above
+        # "### Cas général") answers nothing, and as a few-word passage it outscores real
+        # ones for a question worded like it. A distinctive one (a live blog's video entry,
+        # title only) is content and stays.
+        if normalise_line(section.title) in generic_headings and all(
+            _heading_only(text[p.start : p.end]) for p in found_here
+        ):
+            empty_sections.extend(found_here)
+        else:
+            passages.extend(found_here)
+    return passages or empty_sections
+
+
+def _heading_only(chunk: str) -> bool:
+    first, _, rest = chunk.partition("\n")
+    return heading_title(first) is not None and not any(c.isalnum() for c in rest)
 
 
 def page_of(pages: tuple[int, ...], offset: int) -> int | None:

@@ -10,6 +10,13 @@ from ragqa.index.dense import EXACT_LIMIT
 from ragqa.index.lexical import BM25Params
 
 
+# How passages and their BM25 text are derived from documents (boilerplate, empty generic
+# sections, BM25 text) beyond the parameters below. Recorded, so an index built by an older
+# rule is rebuilt (reusing its vectors) instead of being reported up to date. 1: before
+# issue 14 (a record without the field); 2: issue 14.
+PROCESSING_VERSION = 2
+
+
 @dataclass(frozen=True)
 class IndexConfig:
     """Chunking, BM25 analysis and the dense index type (recorded in the manifest). What
@@ -19,6 +26,7 @@ class IndexConfig:
     analysis: AnalyzerConfig = field(default_factory=AnalyzerConfig)
     bm25: BM25Params = field(default_factory=BM25Params)
     exact_limit: int = EXACT_LIMIT
+    processing: int = PROCESSING_VERSION
     # Larger files are refused before being read: one huge file must not exhaust memory
     # (its text, passages and vectors are all held while building). Not in the manifest
     # (nor compared): it decides what may be indexed, not how.
@@ -30,6 +38,7 @@ class IndexConfig:
             "analysis": asdict(self.analysis),
             "bm25": asdict(self.bm25),
             "exact_limit": self.exact_limit,
+            "processing": self.processing,
         }
 
     @classmethod
@@ -40,4 +49,5 @@ class IndexConfig:
             analysis=AnalyzerConfig(**data["analysis"]),
             bm25=BM25Params(**data["bm25"]),
             exact_limit=int(data["exact_limit"]),
+            processing=int(data.get("processing", 1)),  # records before version 2 had none
         )

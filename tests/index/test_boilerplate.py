@@ -14,13 +14,22 @@ def test_live_blog_footer_is_found_without_being_told():
     assert len(found) <= 5
 
 
-def test_lines_repeated_across_documents_are_boilerplate():
-    footer = "Abonnez-vous à notre lettre d'information hebdomadaire"
+def test_lines_shared_across_documents_stay_content():
+    # Issue 14: administrative pages share definitions and contact blocks that a question
+    # may target; a line found once in each of several documents is not their template.
+    shared = "Allô Service Public répond au 39 39 du lundi au vendredi"
     docs = []
     for i in range(3):
-        text = f"Article {i}\n\nContenu propre numéro {i} sur le numérique.\n\n{footer}\n"
+        text = f"Article {i}\n\nContenu propre numéro {i} sur le numérique.\n\n{shared}\n"
         docs.append((text, split_sections(text, f"A{i}")))
-    found = find_boilerplate(docs)
+    assert find_boilerplate(docs) == frozenset()
+
+
+def test_a_line_one_document_repeats_is_boilerplate_everywhere():
+    footer = "Abonnez-vous à notre lettre d'information hebdomadaire"
+    blog = "".join(f"# Entrée {i}\nNouvelle numéro {i} du jour.\n{footer}\n" for i in range(3))
+    other = f"# Autre\nUn autre article.\n{footer}\n"
+    found = find_boilerplate([(blog, split_sections(blog, "B")), (other, split_sections(other, "O"))])
     assert found == {normalise_line(footer)}
 
 

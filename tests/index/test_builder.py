@@ -248,3 +248,20 @@ def test_an_embedder_of_another_identity_is_refused(small_corpus, tmp_path, mini
     with pytest.raises(ValueError, match="query prefix"):
         update_index(small_corpus, tmp_path / "idx", model=minilm, identity=other,
                      load_embedder=lambda: embedder, config=IndexConfig())
+
+
+def test_an_index_built_by_older_corpus_processing_is_rebuilt(small_corpus, tmp_path, minilm,
+                                                               embedder):
+    # Issue 14 changed which lines are boilerplate and what BM25 indexes: an index built by
+    # the old rules must not report itself up to date (its vectors are still reused).
+    index_dir = tmp_path / "idx"
+    first = _build(small_corpus, index_dir, minilm, embedder)
+    manifest_path = index_dir / (index_dir / CURRENT).read_text().strip() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["config"]["processing"] == 2
+    manifest["config"]["processing"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    report = _build(small_corpus, index_dir, minilm, embedder)
+    assert not report.up_to_date and report.generation == first.generation + 1
+    assert report.embedded == 0
+    assert _build(small_corpus, index_dir, minilm, embedder).up_to_date

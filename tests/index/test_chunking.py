@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ragqa.index.boilerplate import find_boilerplate, normalise_line
+from ragqa.index.boilerplate import find_boilerplate, find_generic_headings, normalise_line
 from ragqa.index.chunking import ChunkingParams, chunk_document, make_splitter
 from ragqa.index.documents import Document, load_text_document, scan_corpus
 from ragqa.index.sections import split_sections
@@ -92,7 +92,9 @@ def test_offsets_invariant_on_generated_text(parts, size, overlap_ratio):
     sections = split_sections(text, "Gen")
     boilerplate = find_boilerplate([(text, sections)])
     params = ChunkingParams(size, int(size * overlap_ratio))
-    for p in chunk_document(doc, sections, boilerplate, make_splitter(params)):
+    # Every heading generic, so that empty sections are dropped too.
+    generic = find_generic_headings([[s.title for s in sections]], min_documents=1)
+    for p in chunk_document(doc, sections, boilerplate, make_splitter(params), generic):
         quote = text[p.start : p.end]
         assert 0 < len(quote) <= size
         assert any(c.isalnum() for c in quote)
@@ -122,3 +124,35 @@ def test_bad_chunking_parameters_are_refused():
         ChunkingParams(20, 0)
     with pytest.raises(ValueError):
         ChunkingParams(500, 400)
+
+
+def test_a_section_holding_only_a_generic_heading_yields_no_passage():
+    text = ("# Aide au logement\n\n## Qui est concerné ?\n\n### Cas général\n\n"
+            "Les locataires d'un logement décent peuvent en bénéficier.\n\n"
+            "## Vidéo : la ministre présente l'aide\n")
+    doc = Document("a.md", text, "Aide au logement", "0")
+    sections = split_sections(text, doc.title)
+    splitter = make_splitter(ChunkingParams())
+    generic = frozenset({"qui est concerné ?", "cas général"})
+    passages = chunk_document(doc, sections, frozenset(), splitter, generic)
+    # The title and a distinctive heading are content even alone; the generic one is not.
+    assert [p.section for p in passages] == [
+        "Aide au logement", "Cas général", "Vidéo : la ministre présente l'aide"]
+    assert text[passages[1].start : passages[1].end] == (
+        "### Cas général\n\nLes locataires d'un logement décent peuvent en bénéficier.")
+    kept = chunk_document(doc, sections, frozenset(), splitter)
+    assert [p.section for p in kept][1] == "Qui est concerné ?"
+
+
+def test_generic_headings_are_those_of_several_documents():
+    titles = [["Aide A", "Qui est concerné ?"], ["Aide B", "Qui est  concerné ?"],
+              ["Aide C", "QUI EST CONCERNÉ ?", "Recours"], ["Aide D", "Recours"]]
+    assert find_generic_headings(titles) == {"qui est concerné ?"}
+
+
+def test_a_document_that_is_only_generic_headings_keeps_them():
+    text = "## Sous-titre\n"
+    doc = Document("t.md", text, "Titre", "0")
+    passages = chunk_document(doc, split_sections(text, "Titre"), frozenset(),
+                              make_splitter(ChunkingParams()), frozenset({"sous-titre"}))
+    assert [text[p.start : p.end] for p in passages] == ["## Sous-titre"]
