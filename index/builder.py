@@ -14,7 +14,7 @@ import shutil
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -33,6 +33,7 @@ from index.lexical import BM25Params, LexicalIndex
 from index.loaders import SUPPORTED_SUFFIXES, load_document
 from index.models import ResolvedModel
 from index.sections import split_sections
+from index.titles import TITLE_RULES, headline, read_title_sidecar, shared_preamble_lines
 from index.store import (
     BM25_DIR,
     DENSE,
@@ -80,6 +81,8 @@ class IndexConfig:
             "bm25": asdict(self.bm25),
             "embed_context": self.embed_context,
             "exact_limit": self.exact_limit,
+            # Titles go into every embedding input: new title rules mean a new index.
+            "title_rules": TITLE_RULES,
         }
 
 
@@ -128,6 +131,8 @@ class CorpusScan:
     hashes: dict[str, str] = field(default_factory=dict)
     # Files that could not even be read (permissions, over the size limit): no hash.
     unreadable: dict[str, str] = field(default_factory=dict)
+    # Explicit titles from ``.title`` sidecar files, by document id.
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def read_corpus(corpus_dir: Path, max_bytes: int | None = None) -> CorpusScan:
@@ -149,6 +154,9 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None) -> CorpusScan:
             continue
         scan.paths[doc_id] = path
         scan.hashes[doc_id] = sha256_bytes(data)
+        title = read_title_sidecar(path)
+        if title is not None:
+            scan.titles[doc_id] = title
     if not scan.paths and not scan.unreadable:
         raise EmptyCorpusError(
             f"no documents to index in {corpus_dir} "
@@ -162,6 +170,8 @@ def _unchanged_since(manifest: dict, scan: CorpusScan) -> bool:
     files: dict[str, str] = manifest.get("files", {})
     refused: dict[str, dict] = manifest.get("refused", {})
     if set(files) | set(refused) != set(scan.hashes) | set(scan.unreadable):
+        return False
+    if manifest.get("titles", {}) != scan.titles:  # a title set or changed by hand
         return False
     # A file unreadable now was unreadable then too (refused without a hash).
     if any(d in files or refused[d].get("sha256") is not None for d in scan.unreadable):
@@ -183,7 +193,21 @@ def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
             # Messages name the document first ("a.pdf: the PDF is encrypted..."); the
             # report keys by id already.
             refused[doc_id] = str(exc).removeprefix(f"{doc_id}: ")
-    return documents, dict(sorted(refused.items()))
+    return _retitled(documents, scan.titles), dict(sorted(refused.items()))
+
+
+def _retitled(documents: list[Document], explicit: dict[str, str]) -> list[Document]:
+    """Documents with their final titles: the explicit one, else the headline found with
+    the corpus's own chrome (lines in the preamble of several documents) left out."""
+    chrome = shared_preamble_lines(doc.text for doc in documents if doc.title_source == "text")
+    titled = []
+    for doc in documents:
+        if doc.doc_id in explicit:
+            doc = replace(doc, title=explicit[doc.doc_id], title_source="explicit")
+        elif chrome and doc.title_source == "text":
+            doc = replace(doc, title=headline(doc.text, doc.title, chrome))
+        titled.append(doc)
+    return titled
 
 
 def update_index(
@@ -274,7 +298,7 @@ def update_index(
         try:
             _write_generation(
                 staging, documents, sections, passages, keys, matrix, config, model, weights,
-                indexed, refused, generation,
+                indexed, refused, generation, scan.titles,
             )
             if before_publish is not None:
                 before_publish(staging)
@@ -350,6 +374,7 @@ def _write_generation(
     hashes: dict[str, str],
     refused: dict[str, dict],
     generation: int,
+    titles: dict[str, str],
 ) -> None:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     by_id = {doc.doc_id: doc for doc in documents}
@@ -404,6 +429,8 @@ def _write_generation(
         "dense": describe(dense),
         "files": dict(sorted(hashes.items())),
         "refused": refused,
+        # Explicit titles (from ``.title`` sidecars) by file: a change re-indexes.
+        "titles": dict(sorted(titles.items())),
         "corpus_sha256": hashlib.sha256(
             "".join(f"{k}\0{v}\n" for k, v in sorted(hashes.items())).encode()
         ).hexdigest(),

@@ -283,6 +283,13 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
   }
 
   /** The highlighted span of a passage, relative to its quote, or null. */
+  // The section line of a card, or null when it would only repeat the document title (a
+  // one-section document, or text before the first heading, is titled with the document).
+  function sectionOf(passage) {
+    const section = String(passage.section || '').trim();
+    return section && section !== String(passage.title || '').trim() ? section : null;
+  }
+
   function relativeSpan(quote, base, span) {
     if (!span) return null;
     const start = span.start - base;
@@ -685,7 +692,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     _card(passage, n, span, kind) {
       const t = this._t;
       const title = String(passage.title || passage.doc_id || '');
-      const where = [passage.section, passage.page ? t.page(passage.page) : null].filter(Boolean).join(' · ');
+      const where = [sectionOf(passage), passage.page ? t.page(passage.page) : null].filter(Boolean).join(' · ');
       const quote = String(passage.quote || '');
       const block = h('blockquote', { class: 'quote' });
       const long = quote.length > (span ? span.end - span.start : 0) + 2 * EXCERPT + 40;
@@ -812,7 +819,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       passages.forEach((p, i) => {
         const span = relativeSpan(p.quote, p.start, p.highlight);
         const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote;
-        const where = [p.section, p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
+        const where = [sectionOf(p), p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
         lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${p.start}–${p.end})`,
           `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);
       });
