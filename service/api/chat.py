@@ -90,7 +90,7 @@ async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
     found = await run_in_threadpool(run_search, engine, search)
     outcome = flow.without_llm(found, llm, language=language_code(settings.language))
     if outcome is not None and outcome.answer is None:  # no LLM: the passages, listed
-        outcome = flow.Outcome(_passages_only(found), outcome.reason)
+        outcome = flow.Outcome(_passages_only(found), outcome.reason, outcome.code)
     reply = _Reply(found)
     if body.stream:
         upstream = None
@@ -149,7 +149,8 @@ class _Reply:
         assert answer is not None
         return {"citations": [c.model_dump() for c in answer.citations],
                 "grounded": answer.grounded, "removed_markers": answer.removed_markers,
-                "llm_model": answer.model, "reason": outcome.reason}
+                "llm_model": answer.model, "reason": outcome.reason,
+                "reason_code": outcome.code}
 
     def completion(self, outcome: flow.Outcome) -> dict[str, Any]:
         assert outcome.answer is not None

@@ -94,6 +94,7 @@ def test_without_an_llm_the_completion_lists_the_passages(client):
         "model": "ragqa", "messages": [{"role": "user", "content": GITEX}]})
     body = response.json()
     assert response.status_code == 200 and body["ragqa"]["reason"] == "no LLM configured"
+    assert body["ragqa"]["reason_code"] == "no_llm"
     content = body["choices"][0]["message"]["content"]
     assert content.startswith("No LLM is configured") and "[1]" in content
     assert_error(client.post("/v1/chat/completions", json={
