@@ -19,11 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from index import __version__
 from index.models import ResolvedModel
 from service import engine as engines
-from service.api import ask, chat, documents, health, search, widget
+from service.api import ask, chat, docs, documents, health, search, widget
 from service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from service.limits import UploadLimitMiddleware
 from service.ratelimit import RateLimitMiddleware, parse_limits
-from service.security import SecurityHeadersMiddleware, content_security_policy
+from service.security import DOCS_CSP, SecurityHeadersMiddleware, content_security_policy
 from service.live import LiveIndex
 from service.llm.client import llm_client
 from service.metrics import Metrics, MetricsMiddleware
@@ -78,8 +78,10 @@ def create_app(
             if app.state.llm is not None:
                 await app.state.llm.aclose()
 
+    # /docs is served by service/api/docs.py from local files (FastAPI's uses a CDN); no ReDoc.
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, responses=error_responses(*COMMON_ERRORS))
+                  lifespan=lifespan, responses=error_responses(*COMMON_ERRORS),
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
@@ -89,6 +91,7 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(health.router)
     app.include_router(widget.router)
+    app.include_router(docs.router)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -102,7 +105,8 @@ def create_app(
     app.add_middleware(RateLimitMiddleware, limits=parse_limits(settings.rate_limit),
                        include_loopback=settings.rate_limit_loopback)
     # Outside the limits, so that their 413 and 429 answers carry the headers too.
-    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy())
+    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(),
+                       docs_csp=DOCS_CSP)
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
