@@ -17,6 +17,7 @@ from index.analysis import AnalyzerConfig
 from index.builder import IndexConfig
 from index.chunking import ChunkingParams
 from index.fusion import FusionParams, default_fusion
+from index.highlight import SIMILARITY_WEIGHT
 from index.lexical import BM25Params
 from index.models import DEFAULT_MODEL_NAME
 from index.relevance import default_relevance
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     fusion: str = "auto"  # auto | rrf | linear
     dense_weight: float | None = Field(None, ge=0, le=1)
     candidates: int = Field(100, ge=1)
+    # Weight of the embedding model's question-sentence cosine in choosing the highlighted
+    # sentence, beside the analysed terms (index/highlight.py); 0 = terms only, no cost.
+    highlight_model_weight: float = Field(SIMILARITY_WEIGHT, ge=0, le=10)
     # Probability (0-1) below which the best passage is reported as `low_relevance`;
     # unset = the threshold measured for the model (index/relevance.py).
     low_relevance_threshold: float | None = Field(None, ge=0, le=1)
