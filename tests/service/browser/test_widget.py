@@ -247,3 +247,21 @@ def test_the_demo_page_works_under_default_src_self(stack, open_tab):
     sheets = "document.querySelector('ragqa-chat').shadowRoot.adoptedStyleSheets.length"
     assert page.evaluate(sheets) == 1  # styles need no 'unsafe-inline'
     assert tab.errors == []  # a blocked script, style or fetch would be reported here
+
+
+def test_a_one_section_document_shows_its_title_once(stack, open_tab):
+    body = _answer_with(stack, QUESTION, answer=None, reason="no LLM configured",
+                        reason_code="no_llm")
+    first = body["passages"][0]
+    body["passages"] = [{**first, "section": first["title"]}, body["passages"][1]]
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, QUESTION)
+    reply = finished(tab.page)
+    cards = reply.locator(".card")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).locator(".doc-title")).to_have_text(first["title"])
+    expect(cards.nth(0).locator(".section")).to_have_count(0)  # not the title again
+    expect(cards.nth(1).locator(".section")).to_have_count(1)
+    assert tab.errors == []
