@@ -68,7 +68,7 @@ class ChatRequest(BaseModel):
     # Stock clients send options we do not use (temperature, top_p, user, …): ignored.
     model_config = ConfigDict(extra="allow")
 
-    model: str = MODEL_ID
+    model: str = Field(MODEL_ID, description="`ragqa`, the one model served (404 otherwise)")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = Field(False, strict=True)
     ragqa: RagqaOptions | None = Field(
