@@ -188,6 +188,7 @@ def metadata_title(title: str | None) -> str | None:
 
 
 TITLE_SIDECAR_SUFFIX = ".title"
+MAX_SIDECAR_BYTES = 4096
 
 
 def title_sidecar(path: Path) -> Path:
@@ -202,7 +203,8 @@ def title_sidecar(path: Path) -> Path:
 def read_title_sidecar(path: Path) -> str | None:
     """The explicit title of the document at ``path``, or None when it has none."""
     try:
-        data = title_sidecar(path).read_bytes()
+        with title_sidecar(path).open("rb") as handle:
+            data = handle.read(MAX_SIDECAR_BYTES)  # a title, not a document: bounded
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
