@@ -13,7 +13,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +35,7 @@ from ragqa.index.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.manifest import Manifest, ModelRecord, RefusedFile, read_manifest, write_manifest
 from ragqa.index.models import ResolvedModel
 from ragqa.index.sections import heading_title, split_sections
+from ragqa.index.titles import headline, read_title_sidecar, shared_preamble_lines
 from ragqa.index.store import (
     BM25_DIR,
     DENSE,
@@ -107,6 +108,8 @@ class CorpusScan:
     hashes: dict[str, str] = field(default_factory=dict)
     # Files that could not even be read (permissions, over the size limit): no hash.
     unreadable: dict[str, str] = field(default_factory=dict)
+    # Explicit titles from ``.title`` sidecar files, by document id.
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def read_corpus(corpus_dir: Path, max_bytes: int | None = None) -> CorpusScan:
@@ -128,6 +131,9 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None) -> CorpusScan:
             continue
         scan.paths[doc_id] = path
         scan.hashes[doc_id] = sha256_bytes(data)
+        title = read_title_sidecar(path)
+        if title is not None:
+            scan.titles[doc_id] = title
     if not scan.paths and not scan.unreadable:
         raise EmptyCorpusError(
             f"no documents to index in {corpus_dir} "
@@ -140,6 +146,8 @@ def _unchanged_since(manifest: Manifest, scan: CorpusScan) -> bool:
     """Whether the corpus is exactly what ``manifest`` indexed or refused, file for file."""
     files, refused = manifest.files, manifest.refused
     if set(files) | set(refused) != set(scan.hashes) | set(scan.unreadable):
+        return False
+    if manifest.titles != scan.titles:  # a title set or changed by hand
         return False
     # A file unreadable now was unreadable then too (refused without a hash).
     if any(d in files or refused[d].sha256 is not None for d in scan.unreadable):
@@ -161,7 +169,21 @@ def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
             # Messages name the document first ("a.pdf: the PDF is encrypted..."); the
             # report keys by id already.
             refused[doc_id] = str(exc).removeprefix(f"{doc_id}: ")
-    return documents, dict(sorted(refused.items()))
+    return _retitled(documents, scan.titles), dict(sorted(refused.items()))
+
+
+def _retitled(documents: list[Document], explicit: dict[str, str]) -> list[Document]:
+    """Documents with their final titles: the explicit one, else the headline found with
+    the corpus's own chrome (lines in the preamble of several documents) left out."""
+    chrome = shared_preamble_lines(doc.text for doc in documents if doc.title_source == "text")
+    titled = []
+    for doc in documents:
+        if doc.doc_id in explicit:
+            doc = replace(doc, title=explicit[doc.doc_id], title_source="explicit")
+        elif chrome and doc.title_source == "text":
+            doc = replace(doc, title=headline(doc.text, doc.title, chrome))
+        titled.append(doc)
+    return titled
 
 
 @dataclass(frozen=True)
@@ -176,6 +198,7 @@ class Plan:
     keys: list[str]
     files: dict[str, str]  # indexed document id -> sha256
     refused: dict[str, RefusedFile]
+    titles: dict[str, str]  # explicit titles (``.title`` sidecars) by document id
 
 
 @dataclass(frozen=True)
@@ -262,7 +285,8 @@ def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: Vec
     refused = {d: RefusedFile(reason, scan.hashes.get(d)) for d, reason in report.refused.items()}
     passages, sections, inputs = _passages(documents, config, identity.embed_context)
     keys = [vector_key(text) for text in inputs]
-    return Plan(documents, sections, passages, inputs, keys, indexed, refused)
+    return Plan(documents, sections, passages, inputs, keys, indexed, refused,
+                dict(sorted(scan.titles.items())))
 
 
 def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
@@ -440,6 +464,7 @@ def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
         dense=describe(dense),
         files=plan.files,
         refused=plan.refused,
+        titles=plan.titles,
         corpus_sha256=hashlib.sha256(
             "".join(f"{k}\0{v}\n" for k, v in sorted(plan.files.items())).encode()
         ).hexdigest(),

@@ -8,6 +8,7 @@ from ragqa.index.analysis import AnalyzerConfig
 from ragqa.index.chunking import ChunkingParams
 from ragqa.index.dense import EXACT_LIMIT
 from ragqa.index.lexical import BM25Params
+from ragqa.index.titles import TITLE_RULES
 
 
 # How passages and their BM25 text are derived from documents (boilerplate, empty generic
@@ -27,6 +28,8 @@ class IndexConfig:
     bm25: BM25Params = field(default_factory=BM25Params)
     exact_limit: int = EXACT_LIMIT
     processing: int = PROCESSING_VERSION
+    # Titles go into every embedding input and BM25 text: new title rules, a new index.
+    title_rules: int = TITLE_RULES
     # Larger files are refused before being read: one huge file must not exhaust memory
     # (its text, passages and vectors are all held while building). Not in the manifest
     # (nor compared): it decides what may be indexed, not how.
@@ -39,6 +42,7 @@ class IndexConfig:
             "bm25": asdict(self.bm25),
             "exact_limit": self.exact_limit,
             "processing": self.processing,
+            "title_rules": self.title_rules,
         }
 
     @classmethod
@@ -50,4 +54,5 @@ class IndexConfig:
             bm25=BM25Params(**data["bm25"]),
             exact_limit=int(data["exact_limit"]),
             processing=int(data.get("processing", 1)),  # records before version 2 had none
+            title_rules=int(data.get("title_rules", 1)),
         )

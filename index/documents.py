@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from charset_normalizer import from_bytes
 
 from ragqa.index.errors import DocumentError, EmptyCorpusError
+from ragqa.index.titles import headline
 
 logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _WESTERN = ("cp1252", "latin_1", "iso8859_15", "mac_roman", "utf_16", "utf_32")
-_MARKUP = re.compile(r"[*_`]+")
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,10 @@ class Document:
     title: str
     content_hash: str  # sha256 of the file's bytes
     pages: tuple[int, ...] = ()  # start offset of each page, for paginated sources
+    # Where the title comes from: "text" (the headline found in the text, which the
+    # builder may refine with corpus-wide chrome), "metadata" (PDF info, HTML <title>) or
+    # "explicit" (given on upload, kept in a ``.title`` sidecar file).
+    title_source: str = "text"
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -81,21 +83,8 @@ def _control_ratio(text: str) -> float:
 
 
 def extract_title(text: str, fallback: str) -> str:
-    """The first markdown heading, else the first non-empty line, without markup."""
-    first_line = None
-    for line in text.split("\n"):
-        if not line.strip():
-            continue
-        match = _HEADING.match(line)
-        if match:
-            return _clean_title(match.group(1)) or fallback
-        if first_line is None:
-            first_line = line
-    return _clean_title(first_line or "") or fallback
-
-
-def _clean_title(line: str) -> str:
-    return " ".join(_MARKUP.sub("", line).split())[:300]
+    """The document's headline (see :mod:`ragqa.index.titles`), else ``fallback``."""
+    return headline(text, fallback)
 
 
 def doc_id_for(path: Path, corpus_dir: Path) -> str:

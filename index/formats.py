@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from ragqa.index.documents import Document, extract_title, sha256_bytes
 from ragqa.index.errors import DocumentError
+from ragqa.index.titles import metadata_title
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +57,11 @@ def load_html_document(path: Path, doc_id: str) -> Document:
         raise DocumentError(f"{doc_id}: the HTML page holds no text")
     metadata = trafilatura.extract_metadata(data)
     fallback = PurePosixPath(doc_id).stem
-    title = (metadata.title if metadata and metadata.title else "") or extract_title(text, fallback)
-    return Document(doc_id=doc_id, text=text, title=" ".join(title.split())[:300],
-                    content_hash=sha256_bytes(data))
+    # trafilatura reads og:title, then <title> without the site name, then the first <h1>.
+    title = metadata_title(metadata.title if metadata else None)
+    return Document(doc_id=doc_id, text=text, title=title or extract_title(text, fallback),
+                    content_hash=sha256_bytes(data),
+                    title_source="metadata" if title else "text")
 
 
 def load_pdf_document(path: Path, doc_id: str) -> Document:
@@ -93,6 +96,8 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
         raise DocumentError(
             f"{doc_id}: the PDF holds no extractable text (a scan needs OCR first)"
         )
-    title = " ".join(str(info_title).split()) or extract_title(text, PurePosixPath(doc_id).stem)
-    return Document(doc_id=doc_id, text=text, title=title[:300],
-                    content_hash=sha256_bytes(data), pages=tuple(pages))
+    title = metadata_title(info_title)
+    return Document(doc_id=doc_id, text=text,
+                    title=title or extract_title(text, PurePosixPath(doc_id).stem),
+                    content_hash=sha256_bytes(data), pages=tuple(pages),
+                    title_source="metadata" if title else "text")

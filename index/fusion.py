@@ -89,7 +89,7 @@ MEASURED: dict[str, FusionParams] = {
     "sentence-transformers/all-MiniLM-L6-v2": FusionParams(method="linear", dense_weight=0.1),
     # The bundled multilingual e5 (the default): dense alone is close to BM25 (dev recall@5
     # project 0.896 / 0.896, PIAF 0.860 / 0.870, long pages 0.791 / 0.848) and they miss
-    # different questions. Swept (`python -m eval.sweep`) on the three dev splits, objective
+    # different questions. Swept (`python -m ragqa.eval.sweep`) on the three dev splits, objective
     # the mean of (recall@5 + MRR@10) / 2: min-max 0.5 best (0.864), z-score 0.5 next
     # (0.863), RRF at best 0.843 (0.3), max-linear at best 0.853 (0.9); BM25 alone 0.817.
     # Candidate depth 20/50/200 moved it by less than 0.003 either way: 100 kept.

@@ -57,6 +57,8 @@ class Manifest:
     documents: int
     passages: int
     versions: dict[str, str] = field(default_factory=dict)
+    # Explicit titles (``.title`` sidecars) by document id: a change re-indexes.
+    titles: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict:
@@ -70,6 +72,7 @@ class Manifest:
             "dense": self.dense,
             "files": dict(sorted(self.files.items())),
             "refused": {d: asdict(r) for d, r in self.refused.items()},
+            "titles": dict(sorted(self.titles.items())),
             "corpus_sha256": self.corpus_sha256,
             "counts": {"documents": self.documents, "passages": self.passages},
             "versions": self.versions,
@@ -93,6 +96,7 @@ class Manifest:
             documents=int(data["counts"]["documents"]),
             passages=int(data["counts"]["passages"]),
             versions=dict(data.get("versions", {})),
+            titles={str(k): str(v) for k, v in data.get("titles", {}).items()},
         )
 
     def check_vectors(self, identity: VectorIdentity, model_name: str) -> None:

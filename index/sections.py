@@ -34,6 +34,11 @@ class Section:
     end: int
 
 
+def is_dated_entry(line: str) -> bool:
+    """Whether ``line`` opens a live-blog entry (a date and a time of day, then a title)."""
+    return bool(_DATED_ENTRY.match(line))
+
+
 def heading_title(line: str) -> str | None:
     """The section title if ``line`` starts a section, else ``None``."""
     match = _HEADING.match(line) or _DATED_ENTRY.match(line)

@@ -28,7 +28,13 @@ class Engine:
     highlights: Highlighter = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.highlights = Highlighter(self.retriever.index.lexical.analyzer)
+        # The model's similarity joins the term match; sentence vectors are cached per
+        # passage for this generation (a new generation is a new Engine).
+        weight = self.settings.highlight_model_weight
+        lexical = self.retriever.index.lexical
+        self.highlights = Highlighter(lexical.analyzer, idf=lexical.idf,
+                                      embed=self.embedder.encode_passages if weight else None,
+                                      weight=weight)
 
     @property
     def generation(self) -> int:
@@ -37,7 +43,11 @@ class Engine:
     def highlighter(self, question: str) -> Callable[[Hit], tuple[int, int]]:
         """Maps a hit to the span of its sentence that best matches ``question``."""
         documents = self.retriever.index.documents
-        sentence = self.highlights.for_question(question)
+        vector = None
+        if self.highlights.uses_model:
+            # The search has just encoded the question: a lookup in the query cache.
+            vector = self.embedder.encode_queries([question])[0]
+        sentence = self.highlights.for_question(question, vector)
 
         def span(hit: Hit) -> tuple[int, int]:
             return sentence(hit.doc_id, documents[hit.doc_id].text, hit.start, hit.end)

@@ -22,6 +22,7 @@ from ragqa.index.config import IndexConfig
 from ragqa.index.errors import ConfigError
 from ragqa.index.chunking import ChunkingParams
 from ragqa.index.fusion import FusionParams, default_fusion
+from ragqa.index.highlight import SIMILARITY_WEIGHT
 from ragqa.index.lexical import BM25Params
 from ragqa.index.models import DEFAULT_MODEL_NAME
 from ragqa.index.relevance import default_relevance
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     fusion: Fusion = "auto"
     dense_weight: float | None = Field(None, ge=0, le=1)
     candidates: int = Field(100, ge=1)
+    # Weight of the embedding model's question-sentence cosine in choosing the highlighted
+    # sentence, beside the analysed terms (index/highlight.py); 0 = terms only, no cost.
+    highlight_model_weight: float = Field(SIMILARITY_WEIGHT, ge=0, le=10)
     # Probability (0-1) below which the best passage is reported as `low_relevance`;
     # unset = the threshold measured for the model (index/relevance.py).
     low_relevance_threshold: float | None = Field(None, ge=0, le=1)

@@ -21,11 +21,11 @@ from ragqa.index import __version__
 from ragqa import wiring
 from ragqa.engine import Engine
 from ragqa.settings import Settings, load_settings
-from ragqa.service.api import ask, chat, documents, health, search, widget
+from ragqa.service.api import ask, chat, docs, documents, health, search, widget
 from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from ragqa.service.limits import UploadLimitMiddleware
 from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
-from ragqa.service.security import SecurityHeadersMiddleware, content_security_policy
+from ragqa.service.security import DOCS_CSP, SecurityHeadersMiddleware, content_security_policy
 from ragqa.service.live import LiveIndex
 from ragqa.service.llm.client import llm_client
 from ragqa.service.metrics import Metrics, MetricsMiddleware
@@ -63,8 +63,10 @@ def create_app(
             if app.state.llm is not None:
                 await app.state.llm.aclose()
 
+    # /docs is served by service/api/docs.py from local files (FastAPI's uses a CDN); no ReDoc.
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, responses=error_responses(*COMMON_ERRORS))
+                  lifespan=lifespan, responses=error_responses(*COMMON_ERRORS),
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
@@ -74,6 +76,7 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(health.router)
     app.include_router(widget.router)
+    app.include_router(docs.router)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -87,7 +90,8 @@ def create_app(
     app.add_middleware(RateLimitMiddleware, limits=parse_limits(settings.rate_limit),
                        include_loopback=settings.rate_limit_loopback)
     # Outside the limits, so that their 413 and 429 answers carry the headers too.
-    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy())
+    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(),
+                       docs_csp=DOCS_CSP)
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -108,17 +108,23 @@ class ApiError(RagqaError):
     """An error raised at the HTTP edge with its status and machine-readable code."""
 
     def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None,
+                 fields: dict[str, str | None] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        # More members of the error object, e.g. OpenAI's "type" and "param" on the
+        # OpenAI-compatible routes, so that its clients read the error as their own.
+        self.fields = fields or {}
 
 
 def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+                   headers: dict[str, str] | None = None,
+                   fields: dict[str, str | None] | None = None) -> JSONResponse:
+    body = {"code": code, "message": message, **(fields or {})}
+    return JSONResponse({"error": body}, status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
@@ -152,7 +158,7 @@ async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONRespons
 
 async def _on_ragqa(request: Request, exc: RagqaError) -> JSONResponse:
     if isinstance(exc, ApiError):
-        return error_response(exc.status, exc.code, exc.message, exc.headers)
+        return error_response(exc.status, exc.code, exc.message, exc.headers, exc.fields)
     for kind, status, code in RAGQA_STATUS:
         if isinstance(exc, kind):
             if status >= 500:

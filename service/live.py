@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ragqa.index.loaders import load_document
 from ragqa.index.store import DocumentRecord
+from ragqa.index.titles import clean_title, read_title_sidecar, title_sidecar
 from ragqa import wiring
 from ragqa.engine import Engine
 from ragqa.service.corpus import (
@@ -61,15 +62,24 @@ class LiveIndex:
     def corpus_dir(self) -> Path:
         return self._engine.settings.corpus_dir
 
-    def upload(self, doc_id: str, data: bytes) -> WriteResult:
-        """Store ``data`` as document ``doc_id`` durably, index it, then serve it."""
+    def upload(self, doc_id: str, data: bytes, title: str | None = None) -> WriteResult:
+        """Store ``data`` as document ``doc_id`` durably, index it, then serve it.
+
+        ``title``, when given, is the document's explicit title, kept in a ``.title``
+        sidecar file beside it so that every re-index keeps it; a blank string removes
+        it (the title is found in the text again); None leaves the current one as it is.
+        """
         check_suffix(doc_id)
         target = corpus_path(self.corpus_dir, doc_id)
+        sidecar = title_sidecar(target)
+        new_title = None if title is None else clean_title(title)
         with self._write:
             if target.is_dir():
                 raise CorpusConflictError(f"{doc_id!r} is a folder in the corpus")
             old = target.read_bytes() if target.is_file() else None
-            if old is not None and _sha(old) == _sha(data):
+            old_title = sidecar.read_bytes() if is_file(sidecar) else None
+            same_title = title is None or read_title_sidecar(target) == new_title
+            if old is not None and _sha(old) == _sha(data) and same_title:
                 current = self._engine
                 record = current.retriever.index.documents.get(doc_id)
                 if record is not None and record.content_hash == _sha(data):
@@ -79,12 +89,16 @@ class LiveIndex:
                 write_durably(tmp, data)
                 load_document(tmp, doc_id)  # refuse what the indexer could not read
                 replace_durably(tmp, target)
+                if title is not None:
+                    self._put(sidecar, new_title.encode("utf-8") if new_title else None)
             finally:
                 tmp.unlink(missing_ok=True)
             try:
                 fresh = self._reindex()
             except BaseException:
                 self._restore(target, old)
+                if title is not None:
+                    self._put(sidecar, old_title)
                 raise
             status = "created" if old is None else "replaced"
             logger.info("%s %s (generation %d)", status, doc_id, fresh.generation)
@@ -105,11 +119,16 @@ class LiveIndex:
                 raise LastDocumentError("cannot delete the last document; an index needs at "
                                         "least one (upload another first)")
             old = target.read_bytes()
+            sidecar = title_sidecar(target)
+            old_title = sidecar.read_bytes() if is_file(sidecar) else None
             remove_durably(target)
+            if old_title is not None:
+                remove_durably(sidecar)
             try:
                 fresh = self._reindex()
             except BaseException:
                 self._restore(target, old)
+                self._put(sidecar, old_title)
                 raise
             logger.info("deleted %s (generation %d)", doc_id, fresh.generation)
             return WriteResult("deleted", doc_id, None, fresh.generation)
@@ -118,6 +137,16 @@ class LiveIndex:
         fresh = wiring.refresh(self._engine)
         self._engine = fresh  # one reference assignment: readers see old or new, never a mix
         return fresh
+
+    @staticmethod
+    def _put(target: Path, data: bytes | None) -> None:
+        """Write ``data`` to ``target`` durably, or remove it when None."""
+        if data is None:
+            remove_durably(target)
+            return
+        tmp = staging_path(target)
+        write_durably(tmp, data)
+        replace_durably(tmp, target)
 
     @staticmethod
     def _restore(target: Path, old: bytes | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,10 +98,28 @@ class Answer(BaseModel):
         default_factory=list, description="[n] markers that pointed to no passage, removed")
 
 
+# Why an answer is missing, abstains or is not grounded, for programs (the `reason` beside
+# it is for people and may change wording). Documented in README's API section.
+ReasonCode = Literal[
+    "generate_false",    # the request said "generate": false
+    "no_llm",            # no LLM configured (RAGQA_LLM_URL unset)
+    "low_relevance",     # the passages do not seem to answer: abstained without the LLM
+    "no_passage",        # nothing matched the question at all
+    "llm_unavailable",   # the LLM server refused the connection or answered an error
+    "llm_timeout",       # the LLM server did not answer within RAGQA_LLM_TIMEOUT
+    "llm_bad_response",  # the LLM answered something unusable (not a completion, empty)
+    "llm_error",         # any other LLM failure
+    "not_grounded",      # the LLM answered but cited no passage
+]
+
+
 class AskResponse(SearchResponse):
     answer: Answer | None
     reason: str | None = Field(
-        None, description="Why `answer` is null, or why it abstained or is not grounded")
+        None, description="Why `answer` is null, or why it abstained or is not grounded "
+                          "(for people; wording may change)")
+    reason_code: ReasonCode | None = Field(
+        None, description="`reason` for programs: null exactly when `reason` is null")
 
 
 class DocumentOut(BaseModel):

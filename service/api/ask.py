@@ -50,7 +50,8 @@ _STREAM_DOC = {200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
 
 @router.post("/ask", response_model=AskResponse, responses=_STREAM_DOC)
 async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, settings: SettingsDep) -> Any:
-    """Like ``/v1/search`` plus ``answer`` (text, citations, model, grounded) and ``reason``.
+    """Like ``/v1/search`` plus ``answer`` (text, citations, model, grounded), ``reason``
+    and ``reason_code`` (for programs: see README's "Reason codes").
 
     ``answer`` is null, with a ``reason``, when no LLM is configured, generation was not
     requested or the LLM failed; on low relevance the LLM is not called and the answer says
@@ -67,9 +68,10 @@ async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, settings: Settin
             outcome = await flow.generate(llm, found)
         except LLMError as exc:
             logger.warning("no answer for /v1/ask: %s", exc)
-            outcome = flow.Outcome(None, str(exc))
+            outcome = flow.failed(exc)
     # The search response's fields as they are (already validated models, not a dump).
-    return AskResponse(**dict(found), answer=outcome.answer, reason=outcome.reason)
+    return AskResponse(**dict(found), answer=outcome.answer, reason=outcome.reason,
+                       reason_code=outcome.code)
 
 
 async def ask_events(found: SearchResponse, llm: LLMClient | None,
@@ -95,6 +97,7 @@ async def ask_events(found: SearchResponse, llm: LLMClient | None,
                     outcome = item
     except LLMError as exc:
         logger.warning("streamed /v1/ask failed: %s", exc)
+        # `code` is the same value `reason_code` takes in a non-streamed answer.
         yield sse({"code": exc.code, "message": str(exc)}, "error")
         return
     finally:
@@ -114,4 +117,4 @@ def _citations(outcome: flow.Outcome) -> dict[str, Any]:
 
 def _done(outcome: flow.Outcome) -> dict[str, Any]:
     answer = outcome.answer.model_dump() if outcome.answer is not None else None
-    return {"answer": answer, "reason": outcome.reason}
+    return {"answer": answer, "reason": outcome.reason, "reason_code": outcome.code}

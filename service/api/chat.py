@@ -5,7 +5,10 @@ the last user message is the question (retrieval uses it alone), earlier user an
 turns go to the LLM as context, the answer carries ``[n]`` markers, and the passages ride
 in an extra top-level ``ragqa`` field that stock clients ignore. A client's own system
 messages are not passed on: ragqa's system prompt is what keeps answers grounded.
-LLM failures are 502 (down, garbage) or 504 (timeout) with the common error body.
+LLM failures are 502 (down, garbage) or 504 (timeout) with the common error body; a
+``model`` other than ``ragqa`` is a 404 whose error body also has OpenAI's ``type`` and
+``param``. Without an LLM, the completion lists the passages whole, in the question's
+language (:mod:`ragqa.service.llm.listing`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from ragqa.service.llm.abstain import language_code
 from ragqa.service.llm.client import Message, TextStream
 from ragqa.service.llm.errors import LLMError
 from ragqa.service.llm.sse import EventStreamResponse, sse
-from ragqa.service.schemas import Answer, Filters, SearchRequest, SearchResponse
+from ragqa.service.llm.listing import passages_text
+from ragqa.service.schemas import Answer, Citation, Filters, SearchRequest, SearchResponse
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ class ChatRequest(BaseModel):
     # Stock clients send options we do not use (temperature, top_p, user, …): ignored.
     model_config = ConfigDict(extra="allow")
 
-    model: str = MODEL_ID
+    model: str = Field(MODEL_ID, description="`ragqa`, the one model served (404 otherwise)")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = Field(False, strict=True)
     ragqa: RagqaOptions | None = Field(
@@ -84,13 +88,19 @@ def models() -> dict[str, Any]:
 async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
                            settings: SettingsDep) -> Any:
     """A chat completion answered from the documents, with ``[n]`` citations."""
+    if body.model != MODEL_ID:
+        raise ApiError(404, "model_not_found",
+                       f"The model {body.model!r} does not exist; this server serves one "
+                       f"model: {MODEL_ID!r} (GET /v1/models)",
+                       fields={"type": "invalid_request_error", "param": "model"})
     question, history = _split(body.messages)
     options = body.ragqa or RagqaOptions()
     search = SearchRequest(question=question, k=options.k, filters=options.filters)
     found = await run_in_threadpool(run_search, engine, search)
-    outcome = flow.without_llm(found, llm, language=language_code(settings.language))
+    language = language_code(settings.language)
+    outcome = flow.without_llm(found, llm, language=language)
     if outcome is not None and outcome.answer is None:  # no LLM: the passages, listed
-        outcome = flow.Outcome(_passages_only(found), outcome.reason)
+        outcome = flow.Outcome(_passages_only(found, language), outcome.reason, outcome.code)
     reply = _Reply(found)
     if body.stream:
         upstream = None
@@ -121,15 +131,13 @@ async def _or_http_error(call: Any) -> Any:
         raise  # answered by service/errors.py with the error's status and code
 
 
-def _passages_only(found: SearchResponse) -> Answer:
-    """Without an LLM, a readable list of the passages, each with its marker."""
-    lines = ["No LLM is configured; the closest passages are:"]
-    for n, p in enumerate(found.passages, start=1):
-        quote = " ".join(p.quote.split())
-        lines.append(f"[{n}] {p.title} — {quote[:300]}{'…' if len(quote) > 300 else ''}")
-    if not found.passages:
-        lines = ["No LLM is configured and no passage matches this question."]
-    return flow.finish("\n".join(lines), found, MODEL_ID, []).answer  # type: ignore[return-value]
+def _passages_only(found: SearchResponse, language: str) -> Answer:
+    """Without an LLM, the passages listed whole in the question's language, each with its
+    marker and cited (built here, not parsed from the text: quotes may hold "[2]")."""
+    text = passages_text(found.question, found.passages, found.low_relevance, language)
+    citations = [Citation(n=n, doc_id=p.doc_id, start=p.start, end=p.end, quote=p.quote)
+                 for n, p in enumerate(found.passages, start=1)]
+    return Answer(text=text, citations=citations, model=MODEL_ID, grounded=bool(citations))
 
 
 class _Reply:
@@ -149,7 +157,8 @@ class _Reply:
         assert answer is not None
         return {"citations": [c.model_dump() for c in answer.citations],
                 "grounded": answer.grounded, "removed_markers": answer.removed_markers,
-                "llm_model": answer.model, "reason": outcome.reason}
+                "llm_model": answer.model, "reason": outcome.reason,
+                "reason_code": outcome.code}
 
     def completion(self, outcome: flow.Outcome) -> dict[str, Any]:
         assert outcome.answer is not None

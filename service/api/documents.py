@@ -78,6 +78,12 @@ def upload_document(
     doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name",
                                        json_schema_extra=DOC_ID_SCHEMA)]
     = None,
+    title: Annotated[str | None, Form(
+        max_length=1000,
+        description="The document's title, kept across re-indexing (in a `.title` file "
+                    "beside the document); blank (a space) removes it. Without it the title is the "
+                    "document's headline (PDF/HTML metadata, else the first real heading)")]
+    = None,
 ) -> JSONResponse:
     """Store a document in the corpus (durably), index it and serve it.
 
@@ -92,7 +98,7 @@ def upload_document(
         raise too_large(settings)
     if not data.strip():
         raise ApiError(422, "invalid_document", f"{name}: the file is empty")
-    result = live.upload(name, data)
+    result = live.upload(name, data, title)
     body = WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
                     document=document_out(result.record) if result.record else None)
     return JSONResponse(body.model_dump(mode="json"),

@@ -21,6 +21,7 @@ MEDIA_TYPES = {
     "widget.js": "text/javascript; charset=utf-8",
     "demo.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
+    "docs-init.js": "text/javascript; charset=utf-8",  # served by service/api/docs.py
 }
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from ragqa.service.llm.abstain import abstention
 from ragqa.service.llm.citations import MarkerFilter, clean, make_answer
 from ragqa.service.llm.client import LLMClient, Message, TextStream
-from ragqa.service.llm.errors import LLMBadResponseError
+from ragqa.service.llm.errors import LLMBadResponseError, LLMError
 from ragqa.service.llm.prompt import build_messages
-from ragqa.service.schemas import Answer, SearchResponse
+from ragqa.service.schemas import Answer, ReasonCode, SearchResponse
 
 NO_LLM = "no LLM configured"
 NOT_REQUESTED = "generation not requested"
@@ -29,10 +29,16 @@ ABSTAINER = "ragqa"  # the `model` of an abstention: ragqa wrote it, not an LLM
 
 @dataclass(frozen=True)
 class Outcome:
-    """``answer`` (or None) and ``reason`` as they go into the response."""
+    """``answer`` (or None), ``reason`` and its ``code`` as they go into the response."""
 
     answer: Answer | None
     reason: str | None = None
+    code: ReasonCode | None = None  # set exactly when ``reason`` is
+
+
+def failed(exc: LLMError) -> Outcome:
+    """The outcome of an LLM failure: no answer, the error as the reason."""
+    return Outcome(None, str(exc), exc.code)  # type: ignore[arg-type]  # an LLMError code
 
 
 def without_llm(found: SearchResponse, llm: LLMClient | None, *, generate: bool = True,
@@ -40,13 +46,15 @@ def without_llm(found: SearchResponse, llm: LLMClient | None, *, generate: bool 
     """The outcome when the LLM is not to be called, else None. ``language`` is the
     fallback for abstentions whose question's language cannot be told."""
     if not generate:
-        return Outcome(None, NOT_REQUESTED)
+        return Outcome(None, NOT_REQUESTED, "generate_false")
     if llm is None:
-        return Outcome(None, NO_LLM)
+        return Outcome(None, NO_LLM, "no_llm")
     if found.low_relevance or not found.passages:
         text = abstention(found.question, language)
         answer = Answer(text=text, citations=[], model=ABSTAINER, grounded=False)
-        return Outcome(answer, ABSTAINED if found.passages else NO_PASSAGE)
+        if found.passages:
+            return Outcome(answer, ABSTAINED, "low_relevance")
+        return Outcome(answer, NO_PASSAGE, "no_passage")
     return None
 
 
@@ -56,7 +64,9 @@ def messages_for(found: SearchResponse, history: Sequence[Message] = ()) -> list
 
 def finish(text: str, found: SearchResponse, model: str, removed: Sequence[int]) -> Outcome:
     answer = make_answer(text, found.passages, model, removed)
-    return Outcome(answer, None if answer.grounded else NOT_GROUNDED)
+    if answer.grounded:
+        return Outcome(answer)
+    return Outcome(answer, NOT_GROUNDED, "not_grounded")
 
 
 async def generate(llm: LLMClient, found: SearchResponse,

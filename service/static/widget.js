@@ -21,7 +21,9 @@
   const SCRIPT = document.currentScript;
   const DEFAULT_ENDPOINT = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src, location.href).origin
     : location.origin;
-  const NO_LLM = 'no LLM configured';
+  // The server's `reason_code`s after which the answer could not be written by the LLM:
+  // the widget says so in the reader's language (the server's `reason` is English prose).
+  const LLM_FAILED = new Set(['llm_unavailable', 'llm_timeout', 'llm_bad_response', 'llm_error']);
   const MAX_TURNS = 30;         // kept in sessionStorage
   const EXCERPT = 220;          // characters of quote shown around the highlighted sentence
   const CONTEXT = 700;          // characters of document shown around a quote in context
@@ -42,6 +44,10 @@
       lowRelevance: 'Je n’ai rien trouvé qui réponde clairement à cette question. Voici les '
         + 'passages les plus proches : vérifiez-les avant de vous y fier.',
       noPassages: 'Aucun passage des documents ne correspond à cette question.',
+      closest: 'Passages les plus proches',
+      llmFailed: 'La réponse n’a pas pu être rédigée pour le moment. Voici les passages qui '
+        + 'répondent le mieux à votre question :',
+      notGrounded: 'Cette réponse ne cite aucun passage : vérifiez-la avant de vous y fier.',
       showContext: 'Voir dans le contexte', hideContext: 'Masquer le contexte',
       fullPassage: 'Passage complet', shortPassage: 'Réduire le passage',
       loading: 'Chargement du document…', contextError: 'Le document n’a pas pu être chargé.',
@@ -75,6 +81,10 @@
       lowRelevance: 'I found nothing that clearly answers this question. Here are the closest '
         + 'passages: check them before relying on them.',
       noPassages: 'No passage of the documents matches this question.',
+      closest: 'Closest passages',
+      llmFailed: 'The answer could not be written right now. These passages answer your '
+        + 'question best:',
+      notGrounded: 'This answer cites no passage: check it before relying on it.',
       showContext: 'Show in context', hideContext: 'Hide context',
       fullPassage: 'Full passage', shortPassage: 'Shorter passage',
       loading: 'Loading the document…', contextError: 'The document could not be loaded.',
@@ -283,6 +293,13 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
   }
 
   /** The highlighted span of a passage, relative to its quote, or null. */
+  // The section line of a card, or null when it would only repeat the document title (a
+  // one-section document, or text before the first heading, is titled with the document).
+  function sectionOf(passage) {
+    const section = String(passage.section || '').trim();
+    return section && section !== String(passage.title || '').trim() ? section : null;
+  }
+
   function relativeSpan(quote, base, span) {
     if (!span) return null;
     const start = span.start - base;
@@ -533,7 +550,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     async _stream(response, turn, view) {
       for await (const { event, data } of serverEvents(response)) {
         if (event === 'passages') {
-          turn.body = Object.assign({}, data, { answer: null, reason: null });
+          turn.body = Object.assign({}, data, { answer: null, reason: null, reason_code: null });
           this._fillReply(turn, view, true);
         } else if (event === 'delta') {
           turn.text += data.text || '';
@@ -542,7 +559,8 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         } else if (event === 'citations') {
           turn.citations = data;
         } else if (event === 'done') {
-          if (turn.body) Object.assign(turn.body, { answer: data.answer, reason: data.reason });
+          if (turn.body) Object.assign(turn.body, { answer: data.answer, reason: data.reason,
+            reason_code: data.reason_code || null });
           return;
         } else if (event === 'error') {
           turn.status = 'error';
@@ -588,23 +606,31 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       }
       if (body) {
         const passages = Array.isArray(body.passages) ? body.passages : [];
-        if (body.low_relevance) parts.push(h('p', { class: 'notice', role: 'note', text: t.lowRelevance }));
+        const code = body.reason_code || null;
         const answer = answerOf(body);
-        const text = answer ? answer.text : turn.text;
-        if (text) {
-          const para = h('p', { class: 'text' });
-          const proof = h('ol', { class: 'proof', 'aria-label': t.sources });
-          if (turn.status === 'pending') { view.live = document.createTextNode(text); para.append(view.live); }
-          else this._markers(para, proof, text, answer, turn, passages);
-          parts.push(para, proof);
-          if (passages.length) parts.push(h('p', { class: 'lead', text: t.sources }));
-        } else if (passages.length && !body.low_relevance) {
-          parts.push(h('p', { class: 'lead', text: t.passagesLead }));
-        } else if (turn.status !== 'pending') {
-          parts.push(h('p', { class: 'muted', text: t.noPassages }));
-        }
-        if (!answer && body.reason && body.reason !== NO_LLM && turn.status !== 'pending') {
-          parts.push(h('p', { class: 'muted', text: body.reason }));
+        // One message per reply, chosen by code and flag, never by the server's prose: with
+        // low relevance or no passage, ragqa's own abstention is that message, so its text
+        // is not repeated as an answer.
+        if (!passages.length) {
+          if (turn.status !== 'pending') parts.push(h('p', { class: 'notice', role: 'note', text: t.noPassages }));
+        } else if (body.low_relevance || code === 'low_relevance') {
+          parts.push(h('p', { class: 'notice', role: 'note', text: t.lowRelevance }),
+            h('p', { class: 'lead', text: t.closest }));
+        } else {
+          const text = answer ? answer.text : turn.text;
+          if (text) {
+            const para = h('p', { class: 'text' });
+            const proof = h('ol', { class: 'proof', 'aria-label': t.sources });
+            if (turn.status === 'pending') { view.live = document.createTextNode(text); para.append(view.live); }
+            else this._markers(para, proof, text, answer, turn, passages);
+            parts.push(para, proof);
+            if (code === 'not_grounded') parts.push(h('p', { class: 'muted', text: t.notGrounded }));
+            parts.push(h('p', { class: 'lead', text: t.sources }));
+          } else if (LLM_FAILED.has(code) && turn.status !== 'pending') {
+            parts.push(h('p', { class: 'notice', role: 'note', text: t.llmFailed }));
+          } else {
+            parts.push(h('p', { class: 'lead', text: t.passagesLead }));
+          }
         }
         if (passages.length) {
           // Cards are built once per answer so that opened contexts survive stream updates.
@@ -685,7 +711,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     _card(passage, n, span, kind) {
       const t = this._t;
       const title = String(passage.title || passage.doc_id || '');
-      const where = [passage.section, passage.page ? t.page(passage.page) : null].filter(Boolean).join(' · ');
+      const where = [sectionOf(passage), passage.page ? t.page(passage.page) : null].filter(Boolean).join(' · ');
       const quote = String(passage.quote || '');
       const block = h('blockquote', { class: 'quote' });
       const long = quote.length > (span ? span.end - span.start : 0) + 2 * EXCERPT + 40;
@@ -805,14 +831,15 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const passages = body.passages || [];
       const answer = answerOf(body);
       const lines = [`${t.copyQuestion}${t.colon}${turn.q}`, ''];
-      if (answer && answer.text) lines.push(answer.text, '');
-      else if (body.low_relevance) lines.push(t.lowRelevance, '');
+      if (!passages.length) lines.push(t.noPassages, '');
+      else if (body.low_relevance || body.reason_code === 'low_relevance') lines.push(t.lowRelevance, '');
+      else if (answer && answer.text) lines.push(answer.text, '');
       else lines.push(t.passagesLead, '');
       lines.push(`${t.copySources}${t.colon.trimEnd()}`);
       passages.forEach((p, i) => {
         const span = relativeSpan(p.quote, p.start, p.highlight);
         const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote;
-        const where = [p.section, p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
+        const where = [sectionOf(p), p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
         lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${p.start}–${p.end})`,
           `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);
       });

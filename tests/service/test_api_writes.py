@@ -236,3 +236,32 @@ def test_a_refused_corpus_file_is_reported_and_can_be_fixed_or_deleted(writable)
         assert client.get("/health").json()["refused"] == 0
         assert client.get("/v1/documents").json()["refused"] == []
         assert client.get("/v1/documents/broken.pdf").json()["pages"] == 2
+
+
+def test_upload_with_an_explicit_title_keeps_it_across_reindexing(write_client, writable):
+    corpus, _ = writable
+    doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
+    response = write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
+                                 data={"id": doc_id, "title": "  Câble Dakhla–Canaries "})
+    assert response.status_code == 201, response.text
+    assert response.json()["document"]["title"] == "Câble Dakhla–Canaries"
+    assert (corpus / "notes/zorglub.txt.title").read_text("utf-8") == "Câble Dakhla–Canaries"
+    found = write_client.post("/v1/search", json=QUESTION).json()["passages"][0]
+    assert found["doc_id"] == doc_id and found["title"] == "Câble Dakhla–Canaries"
+    # same bytes, no title field: unchanged, title kept; a new title re-indexes
+    assert upload(write_client, doc_id, data).json()["status"] == "unchanged"
+    renamed = write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
+                                data={"id": doc_id, "title": "Zorglub"}).json()
+    assert renamed["status"] == "replaced" and renamed["document"]["title"] == "Zorglub"
+    # another document's upload re-indexes everything: the explicit title survives
+    assert upload(write_client, "notes/other.md", b"# Autre\n\nAutre texte.\n").status_code == 201
+    assert write_client.get(f"/v1/documents/{doc_id}").json()["title"] == "Zorglub"
+    # a blank title gives the document its headline back (an empty form field is absent)
+    reset = write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
+                              data={"id": doc_id, "title": " "}).json()
+    assert reset["document"]["title"] == "Zorglub Telecom"
+    assert not (corpus / "notes/zorglub.txt.title").exists()
+    write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
+                      data={"id": doc_id, "title": "Zorglub"})
+    assert write_client.delete(f"/v1/documents/{doc_id}").status_code == 200
+    assert not (corpus / "notes/zorglub.txt.title").exists()

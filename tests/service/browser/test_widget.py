@@ -81,16 +81,82 @@ def save_docs_screenshot(page) -> None:
     image.save(target, optimize=True)
 
 
-def test_low_relevance_is_said_not_hidden(stack, open_tab):
-    body = httpx.post(f"{stack.ragqa}/v1/search", json={"question": OFF_TOPIC}).json()
+def test_low_relevance_is_said_once_with_the_closest_passages(stack, open_tab):
+    body = httpx.post(f"{stack.ragqa}/v1/ask", json={"question": OFF_TOPIC}).json()
     assert body["low_relevance"] is True  # the real signal, measured for this model
+    assert body["reason_code"] == "no_llm" and body["passages"]  # this server has no LLM
     tab = open_tab()
     tab.page.goto(f"{stack.ragqa}/")
     ask(tab.page, OFF_TOPIC)
     reply = finished(tab.page)
     notice = reply.locator(".notice")
+    expect(notice).to_have_count(1)  # one message, not two that contradict each other
     expect(notice).to_contain_text("Je n’ai rien trouvé qui réponde clairement")
+    expect(reply.locator(".lead")).to_have_text("Passages les plus proches")
+    expect(reply.get_by_text("Aucun passage des documents")).to_have_count(0)
     expect(reply.get_by_text("Voici les passages qui répondent le mieux")).to_have_count(0)
+    expect(reply.locator(".muted")).to_have_count(0)
+    expect(reply.locator(".card")).to_have_count(len(body["passages"]))
+    assert tab.errors == []
+
+
+def test_no_llm_shows_the_passages_without_a_reason_in_prose(stack, open_tab):
+    body = httpx.post(f"{stack.ragqa}/v1/ask", json={"question": QUESTION}).json()
+    assert body["answer"] is None and body["reason_code"] == "no_llm"
+    assert body["low_relevance"] is False
+    tab = open_tab()
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, QUESTION)
+    reply = finished(tab.page)
+    expect(reply.get_by_text("Voici les passages qui répondent le mieux")).to_be_visible()
+    expect(reply.locator(".notice, .muted, .text")).to_have_count(0)
+    expect(reply.get_by_text(body["reason"])).to_have_count(0)  # English prose never shown
+    expect(reply.locator(".card")).to_have_count(len(body["passages"]))
+    # A section is shown only when it says more than the title (one-section documents).
+    for card in reply.locator(".card").all():
+        if card.locator(".section").count():
+            assert card.locator(".section").text_content() != card.locator(
+                ".doc-title").text_content()
+    assert tab.errors == []
+
+
+def _answer_with(stack, question: str, **fields) -> dict:
+    """A real /v1/search body as /v1/ask would return it with the given answer fields."""
+    body = httpx.post(f"{stack.ragqa}/v1/search", json={"question": question}).json()
+    return {**body, **fields}
+
+
+def test_an_abstention_by_the_llm_flow_is_one_notice(stack, open_tab):
+    # The server's answer when an LLM is configured and relevance is low: its own
+    # abstention as `answer`, code low_relevance. The widget must not say it twice.
+    body = _answer_with(stack, OFF_TOPIC, reason="low relevance: ...", reason_code="low_relevance",
+                        answer={"text": "Les documents disponibles ne permettent pas de répondre "
+                                "à cette question. Voici les passages les plus proches.",
+                                "citations": [], "model": "ragqa", "grounded": False})
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, OFF_TOPIC)
+    reply = finished(tab.page)
+    expect(reply.locator(".notice")).to_have_count(1)
+    expect(reply.get_by_text("Les documents disponibles ne permettent pas")).to_have_count(0)
+    expect(reply.locator(".lead")).to_have_text("Passages les plus proches")
+    expect(reply.locator(".card")).to_have_count(len(body["passages"]))
+    assert tab.errors == []
+
+
+def test_an_llm_failure_is_said_by_code_in_the_readers_language(stack, open_tab):
+    body = _answer_with(stack, QUESTION, answer=None, reason="LLM server unreachable (boom)",
+                        reason_code="llm_unavailable")
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, QUESTION)
+    reply = finished(tab.page)
+    expect(reply.locator(".notice")).to_have_text(
+        "La réponse n’a pas pu être rédigée pour le moment. Voici les passages qui "
+        "répondent le mieux à votre question :")
+    expect(reply.get_by_text("boom")).to_have_count(0)
     expect(reply.locator(".card")).to_have_count(len(body["passages"]))
     assert tab.errors == []
 
@@ -181,3 +247,21 @@ def test_the_demo_page_works_under_default_src_self(stack, open_tab):
     sheets = "document.querySelector('ragqa-chat').shadowRoot.adoptedStyleSheets.length"
     assert page.evaluate(sheets) == 1  # styles need no 'unsafe-inline'
     assert tab.errors == []  # a blocked script, style or fetch would be reported here
+
+
+def test_a_one_section_document_shows_its_title_once(stack, open_tab):
+    body = _answer_with(stack, QUESTION, answer=None, reason="no LLM configured",
+                        reason_code="no_llm")
+    first = body["passages"][0]
+    body["passages"] = [{**first, "section": first["title"]}, body["passages"][1]]
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, QUESTION)
+    reply = finished(tab.page)
+    cards = reply.locator(".card")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).locator(".doc-title")).to_have_text(first["title"])
+    expect(cards.nth(0).locator(".section")).to_have_count(0)  # not the title again
+    expect(cards.nth(1).locator(".section")).to_have_count(1)
+    assert tab.errors == []

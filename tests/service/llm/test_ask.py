@@ -62,6 +62,7 @@ def test_the_llm_answer_cites_passages_and_invalid_markers_are_removed(app_clien
     # The tiny model writes [1], [2] and [9] tokens often: with 3 passages, [9] is invalid.
     assert {c["n"] for c in answer["citations"]} <= {1, 2} and answer["grounded"]
     assert answer["removed_markers"] == [9] and body["reason"] is None
+    assert body["reason_code"] is None
     assert answer["model"].endswith("tiny.gguf")
 
 
@@ -96,10 +97,11 @@ def test_low_relevance_abstains_without_calling_the_llm(corpus_index, fake_llm):
     assert body["low_relevance"] and len(body["passages"]) == 3
     assert body["answer"] == {"text": ABSTENTIONS["fr"], "citations": [], "model": "ragqa",
                               "grounded": False, "removed_markers": []}
-    assert body["reason"] == ABSTAINED
+    assert body["reason"] == ABSTAINED and body["reason_code"] == "low_relevance"
     assert english["answer"]["text"] == ABSTENTIONS["en"]
     assert [name for name, _ in streamed] == ["passages", "delta", "citations", "done"]
     assert streamed[-1][1]["answer"]["grounded"] is False
+    assert streamed[-1][1]["reason_code"] == "low_relevance"
     assert llm.requests() == []  # the LLM server never received a request
 
 
@@ -107,28 +109,30 @@ def test_without_an_llm_the_stream_is_passages_then_done(client):
     response = client.post("/v1/ask", json={"question": GITEX, "k": 2, "stream": True})
     got = events(response)
     assert [name for name, _ in got] == ["passages", "done"]
-    assert got[1][1] == {"answer": None, "reason": NO_LLM}
+    assert got[1][1] == {"answer": None, "reason": NO_LLM, "reason_code": "no_llm"}
     not_asked = client.post("/v1/ask", json={"question": GITEX, "generate": False}).json()
     assert not_asked["answer"] is None and not_asked["reason"] == "generation not requested"
+    assert not_asked["reason_code"] == "generate_false"
 
 
 def test_llm_down_slow_or_garbage_still_returns_the_passages(app_client, fake_llm):
     cases = {
-        "down": (closed_port_url(), "cannot be reached"),
-        "timeout": (fake_llm("blackhole").url, "did not answer in time"),
-        "garbage": (fake_llm("garbage").url, "not a chat completion"),
+        "down": (closed_port_url(), "cannot be reached", "llm_unavailable"),
+        "timeout": (fake_llm("blackhole").url, "did not answer in time", "llm_timeout"),
+        "garbage": (fake_llm("garbage").url, "not a chat completion", "llm_bad_response"),
     }
-    for case, (url, words) in cases.items():
+    for case, (url, words, code) in cases.items():
         with using_llm(app_client, llm_url=url, llm_model="m", llm_timeout=1.0) as client:
             response = client.post("/v1/ask", json={"question": GITEX, "k": 2})
             assert response.status_code == 200, (case, response.text)
             body = response.json()
             assert body["answer"] is None and words in body["reason"], (case, body["reason"])
+            assert body["reason_code"] == code, case
             assert len(body["passages"]) == 2
             check_passages(client, body)
             streamed = events(client.post("/v1/ask", json={"question": GITEX, "stream": True}))
         assert [name for name, _ in streamed] == ["passages", "error"], case
-        assert words in streamed[1][1]["message"] and streamed[1][1]["code"].startswith("llm_")
+        assert words in streamed[1][1]["message"] and streamed[1][1]["code"] == code
 
 
 def test_an_llm_failing_mid_stream_ends_the_stream_with_an_error_event(app_client, fake_llm):

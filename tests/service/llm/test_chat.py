@@ -94,8 +94,24 @@ def test_without_an_llm_the_completion_lists_the_passages(client):
         "model": "ragqa", "messages": [{"role": "user", "content": GITEX}]})
     body = response.json()
     assert response.status_code == 200 and body["ragqa"]["reason"] == "no LLM configured"
+    assert body["ragqa"]["reason_code"] == "no_llm"
     content = body["choices"][0]["message"]["content"]
-    assert content.startswith("No LLM is configured") and "[1]" in content
+    passages = body["ragqa"]["passages"]
+    assert content.startswith("Aucun LLM n’est configuré")  # a French question
+    for n, p in enumerate(passages, start=1):
+        # each quote whole, line by line, under its marker with its offsets
+        assert f"[{n}] {p['title']}" in content
+        assert f"{p['doc_id']}, caractères {p['start']}–{p['end']}" in content
+        quoted = "\n".join(f"> {line}".rstrip() for line in p["quote"].strip("\n").split("\n"))
+        assert quoted in content, n
+    assert "[…]" not in content  # passages of the default size are never cut
+    assert [c["n"] for c in body["ragqa"]["citations"]] == list(range(1, len(passages) + 1))
+    english = client.post("/v1/chat/completions", json={"messages": [
+        {"role": "user", "content": "How many visitors are expected at Gitex Africa?"}]}).json()
+    text = english["choices"][0]["message"]["content"]
+    lead = ("The documents do not seem to answer" if english["ragqa"]["low_relevance"]
+            else "No LLM is configured")
+    assert text.startswith(lead) and ", characters " in text
     assert_error(client.post("/v1/chat/completions", json={
         "messages": [{"role": "assistant", "content": "hi"}]}), 422, "invalid_request")
     assert_error(client.post("/v1/chat/completions", json={
@@ -113,3 +129,20 @@ def test_llm_failures_are_502_or_504_with_our_error_body(app_client, fake_llm, s
                 "model": "ragqa", "stream": stream,
                 "messages": [{"role": "user", "content": GITEX}]})
             assert_error(response, status, code)
+
+
+def test_an_unknown_model_is_a_404_in_openais_error_shape(client):
+    response = client.post("/v1/chat/completions", json={
+        "model": "gpt-4o", "messages": [{"role": "user", "content": GITEX}]})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] == "model"
+    assert error["code"] == "model_not_found" and "'ragqa'" in error["message"]
+    assert "'gpt-4o'" in error["message"]
+    # the openai client reads it as its own NotFoundError
+    with openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client,
+                       max_retries=0) as stock:
+        with pytest.raises(openai.NotFoundError) as raised:
+            stock.chat.completions.create(model="gpt-4o",
+                                          messages=[{"role": "user", "content": GITEX}])
+    assert raised.value.code == "model_not_found" and raised.value.param == "model"

@@ -56,6 +56,7 @@ def test_the_injected_text_stays_data_and_an_obeying_answer_is_not_grounded(
     assert answer["text"] == "Le data center a ouvert en 1999."
     assert answer["removed_markers"] == [9] and answer["citations"] == []
     assert answer["grounded"] is False and body["reason"] == NOT_GROUNDED
+    assert body["reason_code"] == "not_grounded"
 
     messages = llm.requests()[0]["messages"]
     assert [m["role"] for m in messages] == ["system", "user"]
