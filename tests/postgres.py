@@ -51,15 +51,17 @@ def pg_server() -> Iterator[PgServer]:
 
         yield PgServer(external, url_for)
         return
-    try:
-        import pgserver
-    except ImportError:
-        pytest.skip("pgserver is not installed (pip install -e '.[test]'), and "
-                    f"{TEST_URL_VARIABLE} is not set")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, at import: XDG_RUNTIME_DIR not set
+        try:
+            import pgserver
+        except ImportError:
+            pytest.skip("pgserver is not installed (pip install -e '.[test]'), and "
+                        f"{TEST_URL_VARIABLE} is not set")
     folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-"))
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR not set
+            warnings.simplefilter("ignore")
             server = pgserver.get_server(folder / "data", cleanup_mode="delete")
     except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
         shutil.rmtree(folder, ignore_errors=True)
