@@ -16,13 +16,14 @@ Variants:
   passage text, ``plainto_tsquery`` (every term required), ranked by ``ts_rank_cd``.
 * ``fts_or_cd`` / ``fts_or_rank`` — the same with the query's terms OR-ed, ranked by
   ``ts_rank_cd`` / ``ts_rank``.
-* ``ours_or_cd`` — ``ts_rank_cd`` over *our* analysed terms (``passages.terms``), OR-ed:
-  separates the effect of the analysis from that of the ranking function.
+* ``ours_or_cd`` — ``ts_rank_cd`` over *our* analysed terms (stored as a ``tsvector`` with
+  their positions), OR-ed: separates the effect of the analysis from that of the ranking.
 * ``bm25_sql`` — BM25 scored in SQL over postings (:func:`index.pg.search.bm25_search`).
 
 ``--scale N`` then grows the PIAF database to about N passages (copies of its documents
-under other ids) and times the dev questions again for ``bm25s``, ``fts_or_cd`` and
-``bm25_sql`` (latency only: copies make recall meaningless).
+under other ids) and times 300 of the questions again (the raw top-100 query) for
+``bm25s``, ``fts_or_rank``, ``bm25_sql`` and ``bm25_sql`` without index-only scans (latency
+only: copies make recall meaningless).
 
     nice -n 10 python -m eval.pg_lexical --out eval/results/pg-lexical.md [--scale 100000]
 
@@ -35,8 +36,6 @@ import argparse
 import dataclasses
 import json
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +44,7 @@ import numpy as np
 import psycopg
 
 from eval.metrics import percentile
+from eval.pg_server import database_server, fresh_database
 from eval.questions import Question, load_questions, select
 from eval.report import markdown_table
 from eval.runner import run_questions, summarise
@@ -68,6 +68,7 @@ _FTS = """SELECT id, {rank}({column}, s.q) AS score
 FROM passages, (SELECT {query} AS q) AS s WHERE {column} @@ s.q ORDER BY score DESC, id LIMIT %s"""
 _FRENCH_AND = "plainto_tsquery('french', %s)"
 _FRENCH_OR = "replace(plainto_tsquery('french', %s)::text, ' & ', ' | ')::tsquery"
+_MAX_POSITION = 16383  # tsvector positions stop there
 
 
 class _ConstantEmbedder:
@@ -124,10 +125,23 @@ def passage_texts(index: LoadedIndex) -> list[str]:
     return out
 
 
+def tsvector_literal(terms: list[str]) -> str:
+    """``terms`` (in order) as a ``tsvector`` input string with 1-based positions."""
+    positions: dict[str, list[int]] = {}
+    for i, term in enumerate(terms, 1):
+        positions.setdefault(term, []).append(min(i, _MAX_POSITION))
+    return " ".join(_lexeme(term) + ":" + ",".join(map(str, dict.fromkeys(where)))
+                    for term, where in positions.items())
+
+
+def _lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def load_into_postgres(conn: psycopg.Connection, index: LoadedIndex, analyzer: Analyzer,
                        texts: list[str], id_prefix: str = "") -> dict[int, int]:
-    """Write every document of ``index`` (ids prefixed) and the ``fts`` column; returns
-    passage id → row of ``index``."""
+    """Write every document of ``index`` (ids prefixed) and the measurement's own columns
+    (``fts``: French full-text; ``ours``: our analysed terms); passage id → row of ``index``."""
     by_doc: dict[str, list[int]] = {}
     for row, p in enumerate(index.passages):
         by_doc.setdefault(p.doc_id, []).append(row)
@@ -148,11 +162,12 @@ def load_into_postgres(conn: psycopg.Connection, index: LoadedIndex, analyzer: A
     for pid, doc_id, ordinal in ids:
         mapping[pid] = by_doc[doc_id[len(id_prefix):]][ordinal]
     with conn.transaction():
-        conn.execute("CREATE TEMP TABLE bodies (id bigint, body text) ON COMMIT DROP")
-        with conn.cursor().copy("COPY bodies (id, body) FROM STDIN") as copy:
+        conn.execute("CREATE TEMP TABLE bodies (id bigint, body text, ours tsvector) "
+                     "ON COMMIT DROP")
+        with conn.cursor().copy("COPY bodies (id, body, ours) FROM STDIN") as copy:
             for pid, row in mapping.items():
-                copy.write_row((pid, texts[row]))
-        conn.execute("UPDATE passages p SET fts = to_tsvector('french', b.body) "
+                copy.write_row((pid, texts[row], tsvector_literal(analyzer(texts[row]))))
+        conn.execute("UPDATE passages p SET fts = to_tsvector('french', b.body), ours = b.ours "
                      "FROM bodies b WHERE p.id = b.id")
     return mapping
 
@@ -166,9 +181,8 @@ def fetchers(conn: psycopg.Connection, analyzer: Analyzer) -> dict[str, Callable
         terms = list(dict.fromkeys(analyzer(q)))
         if not terms:
             return []
-        tsquery = " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'"
-                             for t in terms)
-        return conn.execute(_FTS.format(rank="ts_rank_cd", query="%s::tsquery", column="terms"),
+        tsquery = " | ".join(_lexeme(t) for t in terms)
+        return conn.execute(_FTS.format(rank="ts_rank_cd", query="%s::tsquery", column="ours"),
                             (tsquery, k)).fetchall()
 
     return {
@@ -199,34 +213,15 @@ def measure(index: LoadedIndex, mapping: dict[int, int], conn: psycopg.Connectio
     return metrics
 
 
-def open_database(base_url: str | None, name: str, keep: list) -> str:
-    """A fresh database called ``name`` (on ``base_url``'s server, or a pgserver one)."""
-    if base_url is None:
-        import pgserver
-
-        folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-lexical-"))
-        server = pgserver.get_server(folder / "data", cleanup_mode="delete")
-        keep.extend([server, folder])
-        base_url = server.get_uri()
-        url_for = server.get_uri
-    else:
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-        def url_for(database: str) -> str:
-            return make_conninfo(**{**conninfo_to_dict(base_url), "dbname": database})
-    with psycopg.connect(base_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return url_for(name)
-
-
 def prepare(conn: psycopg.Connection) -> None:
     migrate(conn, dimension=_ConstantEmbedder.dimension)
-    conn.execute("ALTER TABLE passages ADD COLUMN IF NOT EXISTS fts tsvector")
+    conn.execute("ALTER TABLE passages ADD COLUMN IF NOT EXISTS fts tsvector, "
+                 "ADD COLUMN IF NOT EXISTS ours tsvector")
 
 
 def finish(conn: psycopg.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS passages_fts ON passages USING gin (fts)")
+    conn.execute("CREATE INDEX IF NOT EXISTS passages_ours ON passages USING gin (ours)")
     conn.execute("VACUUM ANALYZE")
 
 
@@ -242,18 +237,21 @@ def scale_latency(index: LoadedIndex, conn: psycopg.Connection, questions: list[
     total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
     big = LexicalIndex.build(texts * (copies + 1), analyzer, IndexConfig().bm25)
     sql = fetchers(conn, analyzer)
-    timed = {"bm25s": lambda q, k: big.search(q, k), "fts_or_cd": sql["fts_or_cd"],
-             "bm25_sql": sql["bm25_sql"]}
+    timed = {"bm25s": lambda q, k: big.search(q, k), "fts_or_rank": sql["fts_or_rank"],
+             "bm25_sql": sql["bm25_sql"], "bm25_sql, no index-only scans": sql["bm25_sql"]}
+    sample = questions[:: max(1, len(questions) // 300)][:300]
     out = {}
     for name, fetch in timed.items():
-        fetch(questions[0].question, 100)  # warm
+        conn.execute(f"SET enable_indexonlyscan = {'off' if 'no index-only' in name else 'on'}")
+        fetch(sample[0].question, 100)  # warm
         times = []
-        for q in questions:
+        for q in sample:
             started = time.perf_counter()
             fetch(q.question, 100)
             times.append((time.perf_counter() - started) * 1000)
         out[name] = (percentile(times, 50), percentile(times, 95))
         print(f"  scale {total}: {name} p50 {out[name][0]:.1f} ms", flush=True)
+    conn.execute("SET enable_indexonlyscan = on")
     return total, out
 
 
@@ -265,12 +263,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, default=0, help="also time PIAF grown to N passages")
     parser.add_argument("--out", type=Path, help="write the tables (markdown) here")
     args = parser.parse_args(argv)
-    keep: list = []
     sections: list[str] = []
     results: dict = {}
-    try:
-        sets = [("project", Path("corpus"), None), ("piaf", None, args.piaf)]
-        for name, corpus, squad in sets:
+    with database_server(args.database_url) as (admin_url, url_for):
+        for name, corpus, squad in [("project", Path("corpus"), None), ("piaf", None, args.piaf)]:
             print(f"{name}: building", flush=True)
             external = None
             if squad is not None:
@@ -278,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
                 corpus = materialise(documents, SCRATCH / "squad")
             index = build_bm25_index(corpus, SCRATCH / name)
             texts = passage_texts(index)
-            url = open_database(args.database_url, f"ragqa_pg_lexical_{name}", keep)
+            url = fresh_database(admin_url, url_for, f"ragqa_pg_lexical_{name}")
             with connect(url) as conn:
                 prepare(conn)
                 started = time.perf_counter()
@@ -308,14 +304,8 @@ def main(argv: list[str] | None = None) -> None:
                                      for v, (p50, p95) in times.items())
                     sections.append(
                         f"**Latency at {total:,} passages** (PIAF's documents copied; "
-                        f"{len(questions)} dev questions, top 100, query only)\n\n"
+                        f"{min(300, len(questions))} dev questions, top 100, query only)\n\n"
                         f"| variant | p50 ms | p95 ms |\n|---|---|---|\n{rows}")
-    finally:
-        for item in reversed(keep):
-            if isinstance(item, Path):
-                shutil.rmtree(item, ignore_errors=True)
-            else:
-                item.cleanup()
     header = (f"`python -m eval.pg_lexical --split {args.split}"
               f"{f' --scale {args.scale}' if args.scale else ''}` on {platform.node()} "
               f"({time.strftime('%Y-%m-%d')}); latencies per search through the Retriever, "

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import numpy as np
 import psycopg
 
 from eval.bench.scale import exact_top, synthetic_vectors
+from eval.pg_server import database_server, fresh_database
 from index.pg.connect import register_vector_type
 
 M, EF_CONSTRUCTION = 16, 64
@@ -143,21 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     rows = faiss_rows(xb, xq, truth, k)
     for row in rows:
         print(row, flush=True)
-    folder, server = None, None
-    url = args.database_url
-    if url is None:
-        import pgserver
-
-        folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-vectors-"))
-        server = pgserver.get_server(folder / "data", cleanup_mode="delete")
-        url = server.get_uri()
-    try:
+    with database_server(args.database_url) as (admin_url, url_for):
+        url = fresh_database(admin_url, url_for, "ragqa_pg_vectors")
         pg_rows, info = pgvector_rows(url, xb, xq, truth, k, extra)
-    finally:
-        if server is not None:
-            server.cleanup()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
     for row in pg_rows:
         print(row, flush=True)
     print(info)

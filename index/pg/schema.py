@@ -14,13 +14,16 @@ Tables (version 1):
   to), title, content hash of the uploaded bytes, page starts, section titles.
 * ``refused`` — files left out of the index, with the reason (and their hash when readable).
 * ``passages`` — verbatim slices ``[start_offset, end_offset)`` of a document, with section,
-  page, the number of analysed terms (``length``, for BM25), the analysed terms as a
-  ``tsvector`` (positions kept; GIN-indexed) and the passage embedding (``vector(dim)``,
-  HNSW-indexed for inner product: vectors are normalised, as in the files store).
-* ``postings`` — term → passage with its term frequency and length: BM25 scored in SQL with the same
-  analysis as the files store (measured in ``eval/results/pg-lexical.md``).
+  page, the number of analysed terms (``length``, for BM25) and the passage embedding
+  (``vector(dim)``, HNSW-indexed for inner product: vectors are normalised, as in the files
+  store).
+* ``postings`` — term → passage with its term frequency and the passage's length: BM25
+  scored in SQL over the files store's own analysis (chosen over PostgreSQL's full-text
+  search on recall; see ``eval/results/pg-lexical.md``). The key carries ``tf`` and
+  ``length`` so that scoring reads the index alone (index-only scans).
 * ``corpus_stats`` — one row: passage count and total analysed length, for BM25's ``N`` and
-  average length, kept exact by every write in the same transaction.
+  average length, kept exact by every write in the same transaction, and ``changes``, a
+  counter every write bumps (replicas compare it to drop cached results).
 """
 
 from __future__ import annotations
@@ -77,12 +80,10 @@ def _v1(dimension: int) -> list[str]:
             section text NOT NULL,
             page integer,
             length integer NOT NULL,
-            terms tsvector NOT NULL,
             embedding vector({int(dimension)}),
             UNIQUE (doc_id, ordinal),
             CHECK (0 <= start_offset AND start_offset < end_offset)
         )""",
-        "CREATE INDEX passages_terms ON passages USING gin (terms)",
         "CREATE INDEX passages_embedding ON passages USING hnsw (embedding vector_ip_ops)",
         """CREATE TABLE postings (
             term text NOT NULL,
@@ -90,21 +91,22 @@ def _v1(dimension: int) -> list[str]:
             tf integer NOT NULL CHECK (tf > 0),
             -- the passage's length, repeated so that scoring never reads passages
             length integer NOT NULL,
-            PRIMARY KEY (term, passage_id)
+            PRIMARY KEY (term, passage_id) INCLUDE (tf, length)
         )""",
         # For the cascade from passages: without it every deleted passage scans postings.
         "CREATE INDEX postings_passage ON postings (passage_id)",
         """CREATE TABLE corpus_stats (
             singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
             passages bigint NOT NULL DEFAULT 0,
-            total_length bigint NOT NULL DEFAULT 0
+            total_length bigint NOT NULL DEFAULT 0,
+            changes bigint NOT NULL DEFAULT 0
         )""",
         "INSERT INTO corpus_stats DEFAULT VALUES",
     ]
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "documents, refused files, passages (tsvector + vector), postings, identity", _v1),
+    Migration(1, "documents, refused files, passages with vectors, postings, identity, statistics", _v1),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

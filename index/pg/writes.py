@@ -20,7 +20,6 @@ import psycopg
 
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
 DOCUMENT_LOCK_SPACE = 0x7261  # "ra"
-_MAX_POSITION = 16383  # tsvector positions stop there (PostgreSQL clamps larger ones)
 
 
 @dataclass(frozen=True)
@@ -135,18 +134,6 @@ def lock_document(conn: psycopg.Connection, doc_id: str) -> None:
     )
 
 
-def tsvector_literal(terms: Sequence[str]) -> str:
-    """``terms`` (in order) as a ``tsvector`` input string with 1-based positions."""
-    positions: dict[str, list[int]] = {}
-    for i, term in enumerate(terms, 1):
-        positions.setdefault(term, []).append(min(i, _MAX_POSITION))
-    return " ".join(
-        "'" + term.replace("\\", "\\\\").replace("'", "''") + "':"
-        + ",".join(map(str, dict.fromkeys(where)))
-        for term, where in positions.items()
-    )
-
-
 def _delete_passages(conn: psycopg.Connection, doc_id: str) -> tuple[int, int]:
     """Delete a document's passages (postings cascade); their count and total length."""
     row = conn.execute(
@@ -173,13 +160,13 @@ def _insert_passages(conn: psycopg.Connection, doc: DocumentWrite) -> int:
     with conn.cursor() as cur:
         with cur.copy(
             "COPY passages (id, doc_id, ordinal, start_offset, end_offset, section, page, "
-            "length, terms, embedding) FROM STDIN"
+            "length, embedding) FROM STDIN"
         ) as copy:
             for ordinal, (pid, p) in enumerate(zip(ids, doc.passages)):
                 total += len(p.terms)
                 vector = None if p.vector is None else np.asarray(p.vector, dtype=np.float32)
                 copy.write_row((pid, doc.doc_id, ordinal, p.start, p.end, p.section, p.page,
-                                len(p.terms), tsvector_literal(p.terms), vector))
+                                len(p.terms), vector))
         with cur.copy("COPY postings (term, passage_id, tf, length) FROM STDIN") as copy:
             for pid, p in zip(ids, doc.passages):
                 for term, tf in Counter(p.terms).items():
@@ -189,8 +176,8 @@ def _insert_passages(conn: psycopg.Connection, doc: DocumentWrite) -> int:
 
 def _update_stats(conn: psycopg.Connection, passages: int, length: int) -> None:
     # Last statement before the commit: the one row every writer updates is held briefly.
-    if passages or length:
-        conn.execute(
-            "UPDATE corpus_stats SET passages = passages + %s, total_length = total_length + %s",
-            (passages, length),
-        )
+    conn.execute(
+        "UPDATE corpus_stats SET passages = passages + %s, total_length = total_length + %s, "
+        "changes = changes + 1",
+        (passages, length),
+    )

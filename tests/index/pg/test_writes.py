@@ -18,7 +18,7 @@ import pytest
 
 from index.pg.connect import connect
 from index.pg.writes import (DocumentWrite, PassageRow, delete_document, refuse_document,
-                             replace_document, tsvector_literal)
+                             replace_document)
 from tests.index.pg.docs import make_document
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,8 +71,10 @@ def test_an_unchanged_upload_writes_nothing(conn: psycopg.Connection) -> None:
     replace_document(conn, make_document("a.md", "1"))
     before = conn.execute("SELECT xmin::text, id FROM passages ORDER BY id").fetchall()
     stamp = conn.execute("SELECT xmin::text, indexed_at FROM documents").fetchone()
+    changes = conn.execute("SELECT changes FROM corpus_stats").fetchone()[0]
     outcome = replace_document(conn, make_document("a.md", "1"))
     assert (outcome.changed, outcome.passages, outcome.removed) == (False, 3, 0)
+    assert conn.execute("SELECT changes FROM corpus_stats").fetchone()[0] == changes
     assert conn.execute("SELECT xmin::text, id FROM passages ORDER BY id").fetchall() == before
     assert conn.execute("SELECT xmin::text, indexed_at FROM documents").fetchone() == stamp
 
@@ -81,8 +83,11 @@ def test_a_new_version_replaces_the_old_one_only(conn: psycopg.Connection) -> No
     replace_document(conn, make_document("a.md", "1", passages=5))
     replace_document(conn, make_document("b.md", "1", passages=2))
     b_rows = conn.execute("SELECT xmin::text, id FROM passages WHERE doc_id = 'b.md'").fetchall()
+    changes = conn.execute("SELECT changes FROM corpus_stats").fetchone()[0]
     outcome = replace_document(conn, make_document("a.md", "2", passages=3))
     assert (outcome.changed, outcome.passages, outcome.removed) == (True, 3, 5)
+    # Every change is counted: replicas drop cached results when the counter moves.
+    assert conn.execute("SELECT changes FROM corpus_stats").fetchone()[0] == changes + 1
     assert assert_consistent(conn) == {"a.md": "2", "b.md": "1"}
     # The other document's rows were not rewritten: the cost follows the document.
     assert conn.execute("SELECT xmin::text, id FROM passages WHERE doc_id = 'b.md'").fetchall() \
@@ -121,17 +126,6 @@ def test_a_failing_write_leaves_the_previous_version(conn: psycopg.Connection) -
     with pytest.raises(RuntimeError):
         replace_document(conn, make_document("a.md", "2", passages=6), before_commit=fail)
     assert assert_consistent(conn) == {"a.md": "1"}
-
-
-def test_tsvector_literal_keeps_positions_and_quotes() -> None:
-    assert tsvector_literal(["l'eau", "eau", "back\\slash", "eau"]) == \
-        "'l''eau':1 'eau':2,4 'back\\\\slash':3"
-
-
-def test_tsvector_literal_is_what_postgres_reads(conn: psycopg.Connection) -> None:
-    terms = ["l'eau", "eau", "back\\slash", "eau", "e-sant", "45000"]
-    stored = conn.execute("SELECT %s::tsvector", (tsvector_literal(terms),)).fetchone()[0]
-    assert stored == "'45000':6 'back\\\\slash':3 'e-sant':5 'eau':2,4 'l''eau':1"
 
 
 def test_concurrent_writers_in_threads(pg_url: str, conn: psycopg.Connection) -> None:
