@@ -14,9 +14,10 @@ Tables (version 1):
   to), title, content hash of the uploaded bytes, page starts, section titles.
 * ``refused`` — files left out of the index, with the reason (and their hash when readable).
 * ``passages`` — verbatim slices ``[start_offset, end_offset)`` of a document, with section,
-  page, the number of analysed terms (``length``, for BM25) and the passage embedding
+  page, the number of analysed terms (``length``, for BM25), the passage embedding
   (``vector(dim)``, HNSW-indexed for inner product: vectors are normalised, as in the files
-  store).
+  store) and the key of what was embedded (``embed_key``: a new version of a document
+  reuses the vectors of its unchanged passages).
 * ``postings`` — term → passage with its term frequency and the passage's length: BM25
   scored in SQL over the files store's own analysis (chosen over PostgreSQL's full-text
   search on recall; see ``eval/results/pg-lexical.md``). The key carries ``tf`` and
@@ -80,6 +81,7 @@ def _v1(dimension: int) -> list[str]:
             section text NOT NULL,
             page integer,
             length integer NOT NULL,
+            embed_key text,
             embedding vector({int(dimension)}),
             UNIQUE (doc_id, ordinal),
             CHECK (0 <= start_offset AND start_offset < end_offset)
@@ -106,7 +108,7 @@ def _v1(dimension: int) -> list[str]:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "documents, refused files, passages with vectors, postings, identity, statistics", _v1),
+    Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

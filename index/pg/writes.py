@@ -25,7 +25,8 @@ DOCUMENT_LOCK_SPACE = 0x7261  # "ra"
 @dataclass(frozen=True)
 class PassageRow:
     """One passage to store: a verbatim slice ``[start, end)`` of its document's text,
-    with its analysed terms (in order, repeats kept) and its embedding (or ``None``)."""
+    with its analysed terms (in order, repeats kept), its embedding (or ``None``) and the
+    key of the text that was embedded (see :func:`stored_vectors`)."""
 
     start: int
     end: int
@@ -33,6 +34,7 @@ class PassageRow:
     page: int | None
     terms: tuple[str, ...]
     vector: np.ndarray | None = None
+    embed_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,22 @@ def refuse_document(
         _update_stats(conn, -removed, -removed_length)
 
 
+def stored_vectors(conn: psycopg.Connection, doc_id: str) -> dict[str, np.ndarray]:
+    """The stored vectors of ``doc_id``'s passages by ``embed_key``: a writer embeds only
+    the passages of a new version whose key is not among them."""
+    rows = conn.execute(
+        "SELECT embed_key, embedding FROM passages "
+        "WHERE doc_id = %s AND embed_key IS NOT NULL AND embedding IS NOT NULL",
+        (doc_id,),
+    ).fetchall()
+    return {key: _as_array(vector) for key, vector in rows}
+
+
+def _as_array(vector: object) -> np.ndarray:
+    to_numpy = getattr(vector, "to_numpy", None)  # pgvector's Vector
+    return np.asarray(to_numpy() if to_numpy else vector, dtype=np.float32)
+
+
 def lock_document(conn: psycopg.Connection, doc_id: str) -> None:
     """Take the document's advisory lock until the end of the current transaction."""
     conn.execute(
@@ -160,13 +178,13 @@ def _insert_passages(conn: psycopg.Connection, doc: DocumentWrite) -> int:
     with conn.cursor() as cur:
         with cur.copy(
             "COPY passages (id, doc_id, ordinal, start_offset, end_offset, section, page, "
-            "length, embedding) FROM STDIN"
+            "length, embed_key, embedding) FROM STDIN"
         ) as copy:
             for ordinal, (pid, p) in enumerate(zip(ids, doc.passages)):
                 total += len(p.terms)
                 vector = None if p.vector is None else np.asarray(p.vector, dtype=np.float32)
                 copy.write_row((pid, doc.doc_id, ordinal, p.start, p.end, p.section, p.page,
-                                len(p.terms), vector))
+                                len(p.terms), p.embed_key, vector))
         with cur.copy("COPY postings (term, passage_id, tf, length) FROM STDIN") as copy:
             for pid, p in zip(ids, doc.passages):
                 for term, tf in Counter(p.terms).items():

@@ -27,7 +27,8 @@ def make_document(doc_id: str, version: str, passages: int = 3) -> DocumentWrite
     for i, paragraph in enumerate(paragraphs):
         terms = tuple(paragraph.casefold().replace(":", " ").replace(".", " ").split())
         rows.append(PassageRow(start=offset, end=offset + len(paragraph), section=doc_id,
-                               page=None, terms=terms, vector=vector_for(f"{doc_id}/{version}/{i}")))
+                               page=None, terms=terms, vector=vector_for(f"{doc_id}/{version}/{i}"),
+                               embed_key=f"{doc_id}/{version}/{i}"))
         offset += len(paragraph) + 2
     return DocumentWrite(
         doc_id=doc_id, title=doc_id, text=text,

@@ -18,7 +18,7 @@ import pytest
 
 from index.pg.connect import connect
 from index.pg.writes import (DocumentWrite, PassageRow, delete_document, refuse_document,
-                             replace_document)
+                             replace_document, stored_vectors)
 from tests.index.pg.docs import make_document
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -92,6 +92,17 @@ def test_a_new_version_replaces_the_old_one_only(conn: psycopg.Connection) -> No
     # The other document's rows were not rewritten: the cost follows the document.
     assert conn.execute("SELECT xmin::text, id FROM passages WHERE doc_id = 'b.md'").fetchall() \
         == b_rows
+
+
+def test_stored_vectors_by_key(conn: psycopg.Connection) -> None:
+    doc = make_document("a.md", "1", passages=3)
+    replace_document(conn, doc)
+    replace_document(conn, make_document("b.md", "1"))
+    found = stored_vectors(conn, "a.md")
+    assert set(found) == {p.embed_key for p in doc.passages}
+    for p in doc.passages:
+        np.testing.assert_allclose(found[p.embed_key], p.vector, rtol=1e-6)
+    assert stored_vectors(conn, "missing.md") == {}
 
 
 def test_delete_and_refuse(conn: psycopg.Connection) -> None:
