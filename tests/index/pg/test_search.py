@@ -9,7 +9,7 @@ import pytest
 
 from index.analysis import Analyzer, AnalyzerConfig
 from index.lexical import BM25Params, LexicalIndex
-from index.pg.search import bm25_search, vector_search
+from index.pg.search import bm25_search, term_stats, vector_search
 from index.pg.writes import DocumentWrite, PassageRow, delete_document, replace_document
 from tests.index.pg.docs import make_document, vector_for
 
@@ -51,6 +51,17 @@ def test_bm25_in_sql_matches_bm25s(conn: psycopg.Connection, params: BM25Params)
         assert got.keys() == expected.keys(), query
         for pid, score in expected.items():
             assert got[pid] == pytest.approx(score, rel=1e-4), query
+
+
+def test_term_statistics_match_bm25s_idf(conn: psycopg.Connection) -> None:
+    analyzer = Analyzer(AnalyzerConfig())
+    _store(conn, analyzer)
+    reference = LexicalIndex.build(TEXTS, analyzer, BM25Params())
+    terms = analyzer("fibre optique data center xyzzy")
+    stats = term_stats(conn, terms)
+    assert stats.passages == len(TEXTS)
+    assert "xyzzy" not in stats.df and stats.df["fibr"] == 4
+    assert [stats.idf(t) for t in terms] == pytest.approx(reference.idf(terms))
 
 
 def test_bm25_follows_writes_and_doc_filter(conn: psycopg.Connection) -> None:
