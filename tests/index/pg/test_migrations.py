@@ -130,6 +130,11 @@ def test_an_unreachable_database_is_one_clear_error(tmp_path) -> None:
     assert "secret" not in str(caught.value)
 
 
+def test_a_malformed_url_is_one_clear_error() -> None:
+    with pytest.raises(DatabaseUnavailableError, match="invalid database URL"):
+        connect("not a url at all")
+
+
 def test_passwords_are_redacted() -> None:
     assert redact("postgresql://u:p@ss@host:5432/db") == "postgresql://u:***@host:5432/db"
     assert redact("postgresql://u@host/db") == "postgresql://u@host/db"
