@@ -1,0 +1,34 @@
+"""Errors of the PostgreSQL store. Library code raises these; the edges (CLI, HTTP app)
+name the setting to fix (``RAGQA_DATABASE_URL``) and choose exit codes and statuses."""
+
+from __future__ import annotations
+
+from index.errors import RagqaError
+
+
+class StoreError(RagqaError):
+    """Base class of the PostgreSQL store's errors."""
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database cannot be reached, or refused the credentials."""
+
+
+class VectorExtensionError(StoreError):
+    """The database has no usable pgvector extension (missing, too old, not creatable)."""
+
+
+class MigrationPermissionError(StoreError):
+    """The database role may not create the schema's tables."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was migrated by a newer ragqa than this one."""
+
+
+class SchemaNotReadyError(StoreError):
+    """The database has not been migrated (or only partly) to this ragqa's schema."""
+
+
+class StoreConfigMismatchError(StoreError):
+    """The database was indexed with other chunking/analysis settings than configured."""

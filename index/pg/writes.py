@@ -1,0 +1,201 @@
+"""Per-document writes: one transaction replaces one document's passages.
+
+The cost of a write is proportional to the document (its passages, their postings and
+index entries), never to the corpus. Writers of one document are serialised by a
+transaction-scoped advisory lock on its id, so concurrent uploads of one document through
+several replicas apply one after the other (the last commit wins, whole); writers of
+different documents run in parallel and meet only on the one-row ``corpus_stats`` update
+at the end of their transaction. A writer killed before its commit leaves nothing: the
+transaction is rolled back and its locks are released with its connection.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import psycopg
+
+# Namespace of the per-document advisory locks (the second key is a hash of the doc id).
+DOCUMENT_LOCK_SPACE = 0x7261  # "ra"
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """One passage to store: a verbatim slice ``[start, end)`` of its document's text,
+    with its analysed terms (in order, repeats kept), its embedding (or ``None``) and the
+    key of the text that was embedded (see :func:`stored_vectors`)."""
+
+    start: int
+    end: int
+    section: str
+    page: int | None
+    terms: tuple[str, ...]
+    vector: np.ndarray | None = None
+    embed_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentWrite:
+    """A document with all its passages, in document order."""
+
+    doc_id: str
+    title: str
+    text: str  # canonical text: what every offset refers to
+    content_hash: str  # sha256 of the uploaded bytes
+    passages: tuple[PassageRow, ...]
+    pages: tuple[int, ...] = ()
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    doc_id: str
+    changed: bool  # False: same content hash already stored, nothing written
+    passages: int  # passages stored for the document now
+    removed: int  # passages it had before
+
+
+def replace_document(
+    conn: psycopg.Connection,
+    doc: DocumentWrite,
+    *,
+    before_commit: Callable[[], None] | None = None,
+) -> WriteOutcome:
+    """Store ``doc`` in place of its previous version, in one transaction.
+
+    An upload whose content hash is already stored for ``doc.doc_id`` writes nothing (the
+    outcome says ``changed=False``). A refusal recorded for the id is cleared. ``conn``
+    must not be inside a transaction (use :func:`index.pg.connect.connect`).
+    ``before_commit`` (for tests) runs with everything written, just before the commit.
+    """
+    for p in doc.passages:
+        if not 0 <= p.start < p.end <= len(doc.text):
+            raise ValueError(f"{doc.doc_id}: passage [{p.start}, {p.end}) is outside the text")
+    with conn.transaction():
+        lock_document(conn, doc.doc_id)
+        row = conn.execute(
+            "SELECT content_hash, passages FROM documents WHERE doc_id = %s", (doc.doc_id,)
+        ).fetchone()
+        if row is not None and row[0] == doc.content_hash:
+            return WriteOutcome(doc.doc_id, changed=False, passages=row[1], removed=0)
+        removed, removed_length = _delete_passages(conn, doc.doc_id)
+        conn.execute(
+            """INSERT INTO documents (doc_id, title, content_hash, text, pages, sections,
+                                      passages, indexed_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, now())
+               ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title,
+                   content_hash = excluded.content_hash, text = excluded.text,
+                   pages = excluded.pages, sections = excluded.sections,
+                   passages = excluded.passages, indexed_at = excluded.indexed_at""",
+            (doc.doc_id, doc.title, doc.content_hash, doc.text, list(doc.pages),
+             list(doc.sections), len(doc.passages)),
+        )
+        length = _insert_passages(conn, doc)
+        conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))
+        _update_stats(conn, len(doc.passages) - removed, length - removed_length)
+        if before_commit is not None:
+            before_commit()
+    return WriteOutcome(doc.doc_id, changed=True, passages=len(doc.passages), removed=removed)
+
+
+def delete_document(conn: psycopg.Connection, doc_id: str) -> bool:
+    """Remove a document, its passages and any refusal recorded for it; whether it existed."""
+    with conn.transaction():
+        lock_document(conn, doc_id)
+        removed, removed_length = _delete_passages(conn, doc_id)
+        existed = conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,)).rowcount > 0
+        refused = conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc_id,)).rowcount > 0
+        _update_stats(conn, -removed, -removed_length)
+    return existed or refused
+
+
+def refuse_document(
+    conn: psycopg.Connection, doc_id: str, reason: str, content_hash: str | None = None
+) -> None:
+    """Record that ``doc_id`` could not be indexed (and drop any indexed version of it)."""
+    with conn.transaction():
+        lock_document(conn, doc_id)
+        removed, removed_length = _delete_passages(conn, doc_id)
+        conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,))
+        conn.execute(
+            """INSERT INTO refused (doc_id, reason, content_hash) VALUES (%s, %s, %s)
+               ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason,
+                   content_hash = excluded.content_hash, refused_at = now()""",
+            (doc_id, reason, content_hash),
+        )
+        _update_stats(conn, -removed, -removed_length)
+
+
+def stored_vectors(conn: psycopg.Connection, doc_id: str) -> dict[str, np.ndarray]:
+    """The stored vectors of ``doc_id``'s passages by ``embed_key``: a writer embeds only
+    the passages of a new version whose key is not among them."""
+    rows = conn.execute(
+        "SELECT embed_key, embedding FROM passages "
+        "WHERE doc_id = %s AND embed_key IS NOT NULL AND embedding IS NOT NULL",
+        (doc_id,),
+    ).fetchall()
+    return {key: _as_array(vector) for key, vector in rows}
+
+
+def _as_array(vector: object) -> np.ndarray:
+    to_numpy = getattr(vector, "to_numpy", None)  # pgvector's Vector
+    return np.asarray(to_numpy() if to_numpy else vector, dtype=np.float32)
+
+
+def lock_document(conn: psycopg.Connection, doc_id: str) -> None:
+    """Take the document's advisory lock until the end of the current transaction."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DOCUMENT_LOCK_SPACE, doc_id)
+    )
+
+
+def _delete_passages(conn: psycopg.Connection, doc_id: str) -> tuple[int, int]:
+    """Delete a document's passages (postings cascade); their count and total length."""
+    row = conn.execute(
+        "WITH gone AS (DELETE FROM passages WHERE doc_id = %s RETURNING length) "
+        "SELECT count(*), coalesce(sum(length), 0) FROM gone",
+        (doc_id,),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _insert_passages(conn: psycopg.Connection, doc: DocumentWrite) -> int:
+    """COPY the passages and their postings; the total analysed length."""
+    if not doc.passages:
+        return 0
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('passages', 'id')) "
+            "FROM generate_series(1, %s)",
+            (len(doc.passages),),
+        ).fetchall()
+    ]
+    total = 0
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY passages (id, doc_id, ordinal, start_offset, end_offset, section, page, "
+            "length, embed_key, embedding) FROM STDIN"
+        ) as copy:
+            for ordinal, (pid, p) in enumerate(zip(ids, doc.passages)):
+                total += len(p.terms)
+                vector = None if p.vector is None else np.asarray(p.vector, dtype=np.float32)
+                copy.write_row((pid, doc.doc_id, ordinal, p.start, p.end, p.section, p.page,
+                                len(p.terms), p.embed_key, vector))
+        with cur.copy("COPY postings (term, passage_id, tf, length) FROM STDIN") as copy:
+            for pid, p in zip(ids, doc.passages):
+                for term, tf in Counter(p.terms).items():
+                    copy.write_row((term, pid, tf, len(p.terms)))
+    return total
+
+
+def _update_stats(conn: psycopg.Connection, passages: int, length: int) -> None:
+    # Last statement before the commit: the one row every writer updates is held briefly.
+    conn.execute(
+        "UPDATE corpus_stats SET passages = passages + %s, total_length = total_length + %s, "
+        "changes = changes + 1",
+        (passages, length),
+    )

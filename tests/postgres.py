@@ -1,0 +1,88 @@
+"""A real PostgreSQL 16 with pgvector for tests, from the PyPI package ``pgserver``.
+
+``pg_server`` starts one server per test session in a temporary folder (a few seconds) and
+deletes it at the end; ``pg_url`` gives each test a fresh, empty database on it. Set
+``RAGQA_TEST_DATABASE_URL`` (a superuser's URL on PostgreSQL >= 15 with the pgvector
+package installed) to run the same tests against your own server instead.
+
+As root, pgserver cannot run PostgreSQL as root (PostgreSQL refuses to): it creates a
+system user ``pgserver`` (``useradd``) and runs the server as that user, after making the
+folders above the data folder and its bundled binaries readable and traversable by others
+(``chmod o+rx``). That is why the data folder is our own ``mkdtemp`` folder, not pytest's
+``tmp_path`` (which lives under a 0700 folder pgserver would open up). Tests are skipped,
+with the reason, only when no server can be started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TEST_URL_VARIABLE = "RAGQA_TEST_DATABASE_URL"
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """Where the test server is: ``url(database)`` gives a database's URL on it."""
+
+    admin_url: str
+    url_for: Callable[[str], str]
+
+    def url(self, database: str) -> str:
+        return self.url_for(database)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    external = os.environ.get(TEST_URL_VARIABLE)
+    if external:
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        def url_for(database: str) -> str:
+            return make_conninfo(**{**conninfo_to_dict(external), "dbname": database})
+
+        yield PgServer(external, url_for)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, at import: XDG_RUNTIME_DIR not set
+        try:
+            import pgserver
+        except ImportError:
+            pytest.skip("pgserver is not installed (pip install -e '.[test]'), and "
+                        f"{TEST_URL_VARIABLE} is not set")
+    folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(folder / "data", cleanup_mode="delete")
+    except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"PostgreSQL (pgserver) could not start here: {type(exc).__name__}: {exc}")
+    try:
+        yield PgServer(server.get_uri(), lambda database: server.get_uri(database))
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh empty database for one test, dropped afterwards."""
+    import psycopg
+
+    name = f"ragqa_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_server.url(name)
+    finally:
+        with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
