@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from ragqa.index.builder import IndexConfig, update_index
 from ragqa.index.documents import load_text_document
 from ragqa.index.formats import load_html_document, load_pdf_document
 from ragqa.index.store import load_index
 from ragqa.index.titles import headline, metadata_title, shared_preamble_lines
+from tests.support import build_index
 from tests.conftest import CORPUS
 from tests.make_pdf import make_pdf
 
@@ -116,8 +116,7 @@ def _titles(index_dir: Path) -> dict[str, str]:
 def test_explicit_title_sidecar_is_kept_and_a_change_reindexes(small_corpus, tmp_path, minilm,
                                                               embedder):
     index_dir = tmp_path / "index"
-    build = lambda: update_index(small_corpus, index_dir, minilm, lambda m: embedder,  # noqa: E731
-                                 IndexConfig())
+    build = lambda: build_index(small_corpus, index_dir, minilm, embedder)  # noqa: E731
     build()
     assert _titles(index_dir)["nokia.txt"] == "Nokia signe un protocole d'accord"
     (small_corpus / "nokia.txt.title").write_text("  Accord Nokia\n", encoding="utf-8")
