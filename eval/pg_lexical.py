@@ -3,8 +3,8 @@
 For each question set, the project's own pipeline builds a BM25-only index (the real
 builder, chunker and analyzer; a constant stand-in for the embedding model, which BM25
 never uses), and the same passages are written to PostgreSQL through
-:func:`index.pg.writes.replace_document`. Every variant is then run through the service's
-own :class:`~index.search.Retriever` and :func:`eval.runner.run_questions`: only the
+:func:`ragqa.index.pg.writes.replace_document`. Every variant is then run through the service's
+own :class:`~ragqa.index.search.Retriever` and :func:`ragqa.eval.runner.run_questions`: only the
 ``lexical`` part of the loaded index is swapped for one that asks PostgreSQL, so
 near-duplicate removal, hit building and metrics are identical, and latency is what a
 ``bm25`` search through the service would take (SQL round trip included).
@@ -18,14 +18,14 @@ Variants:
   ``ts_rank_cd`` / ``ts_rank``.
 * ``ours_or_cd`` — ``ts_rank_cd`` over *our* analysed terms (stored as a ``tsvector`` with
   their positions), OR-ed: separates the effect of the analysis from that of the ranking.
-* ``bm25_sql`` — BM25 scored in SQL over postings (:func:`index.pg.search.bm25_search`).
+* ``bm25_sql`` — BM25 scored in SQL over postings (:func:`ragqa.index.pg.search.bm25_search`).
 
 ``--scale N`` then grows the PIAF database to about N passages (copies of its documents
 under other ids) and times 300 of the questions again (the raw top-100 query) for
 ``bm25s``, ``fts_or_rank``, ``bm25_sql`` and ``bm25_sql`` without index-only scans (latency
 only: copies make recall meaningless).
 
-    nice -n 10 python -m eval.pg_lexical --out eval/results/pg-lexical.md [--scale 100000]
+    nice -n 10 python -m ragqa.eval.pg_lexical --out eval/results/pg-lexical.md [--scale 100000]
 
 Without ``--database-url`` a throw-away PostgreSQL 16 + pgvector is started with pgserver.
 """
@@ -43,22 +43,22 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from eval.metrics import percentile
-from eval.pg_server import database_server, fresh_database
-from eval.questions import Question, load_questions, select
-from eval.report import markdown_table
-from eval.runner import run_questions, summarise
-from eval.squad import load_squad, materialise
-from index.analysis import Analyzer
-from index.builder import IndexConfig, bm25_text, update_index
-from index.lexical import LexicalIndex
-from index.models import ResolvedModel
-from index.pg.connect import connect
-from index.pg.migrations import migrate
-from index.pg.search import bm25_search
-from index.pg.writes import DocumentWrite, PassageRow, replace_document
-from index.search import RetrievalParams, Retriever
-from index.store import LoadedIndex, load_index
+from ragqa.eval.metrics import percentile
+from ragqa.eval.pg_server import database_server, fresh_database
+from ragqa.eval.questions import Question, load_questions, select
+from ragqa.eval.report import markdown_table
+from ragqa.eval.runner import run_questions, summarise
+from ragqa.eval.squad import load_squad, materialise
+from ragqa.index.analysis import Analyzer
+from ragqa.index.builder import IndexConfig, bm25_text, update_index
+from ragqa.index.lexical import LexicalIndex
+from ragqa.index.models import ResolvedModel
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.migrations import migrate
+from ragqa.index.pg.search import bm25_search
+from ragqa.index.pg.writes import DocumentWrite, PassageRow, replace_document
+from ragqa.index.search import RetrievalParams, Retriever
+from ragqa.index.store import LoadedIndex, load_index
 
 VARIANTS = ("bm25s", "fts_and_cd", "fts_or_cd", "fts_or_rank", "ours_or_cd", "bm25_sql")
 SCRATCH = Path(".ragqa/pg-lexical")
@@ -85,7 +85,7 @@ class _ConstantEmbedder:
 class SqlLexical:
     """The ``lexical`` part of a loaded index, answered by PostgreSQL.
 
-    ``search`` has :meth:`index.lexical.LexicalIndex.search`'s contract (rows of the loaded
+    ``search`` has :meth:`ragqa.index.lexical.LexicalIndex.search`'s contract (rows of the loaded
     index, best first); idf and the analyzer (for the low-relevance signal) stay bm25s's.
     """
 
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
                         f"**Latency at {total:,} passages** (PIAF's documents copied; "
                         f"{min(300, len(questions))} dev questions, top 100, query only)\n\n"
                         f"| variant | p50 ms | p95 ms |\n|---|---|---|\n{rows}")
-    header = (f"`python -m eval.pg_lexical --split {args.split}"
+    header = (f"`python -m ragqa.eval.pg_lexical --split {args.split}"
               f"{f' --scale {args.scale}' if args.scale else ''}` on {platform.node()} "
               f"({time.strftime('%Y-%m-%d')}); latencies per search through the Retriever, "
               "PostgreSQL on the same machine over a Unix socket.")

@@ -10,7 +10,7 @@ Python (psycopg over a Unix socket, binary vector parameter); FAISS's is an in-p
 Also timed: inserting more vectors one small document at a time (10 rows per transaction)
 into the indexed table, the cost a per-document write pays for its vectors.
 
-    nice -n 10 python -m eval.pg_vectors --n 100000 --out eval/results/pg-vectors.json
+    nice -n 10 python -m ragqa.eval.pg_vectors --n 100000 --out eval/results/pg-vectors.json
 
 Without ``--database-url`` a throw-away PostgreSQL 16 + pgvector is started with pgserver.
 """
@@ -26,9 +26,9 @@ import faiss
 import numpy as np
 import psycopg
 
-from eval.bench.scale import exact_top, synthetic_vectors
-from eval.pg_server import database_server, fresh_database
-from index.pg.connect import register_vector_type
+from ragqa.eval.bench.scale import exact_top, synthetic_vectors
+from ragqa.eval.pg_server import database_server, fresh_database
+from ragqa.index.pg.connect import register_vector_type
 
 M, EF_CONSTRUCTION = 16, 64
 EF_SEARCH = (40, 100)

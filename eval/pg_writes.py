@@ -2,13 +2,13 @@
 
 A corpus of N passages (PIAF's documents, chunked and analysed by the project's own
 pipeline, copied under other ids until N is reached; 384-d seeded synthetic vectors) is
-loaded with :func:`index.pg.writes.replace_document` (HNSW index built once after the bulk
+loaded with :func:`ragqa.index.pg.writes.replace_document` (HNSW index built once after the bulk
 load), then one small document (5 passages, analysed terms and vectors) is uploaded,
 uploaded again unchanged, replaced by a new version and deleted, ``--repeat`` times each.
 The files store rewrites a whole generation for each of these (README: 0.2 s at 454 passages,
 1.1–1.6 s at 4,659); here the cost should not grow with N.
 
-    nice -n 10 python -m eval.pg_writes --sizes 1000,10000,50000
+    nice -n 10 python -m ragqa.eval.pg_writes --sizes 1000,10000,50000
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.bench.scale import synthetic_vectors
-from eval.metrics import percentile
-from eval.pg_lexical import PIAF, SCRATCH, build_bm25_index, passage_texts
-from eval.pg_server import database_server, fresh_database
-from eval.squad import load_squad, materialise
-from index.pg.connect import connect
-from index.pg.migrations import migrate
-from index.pg.writes import DocumentWrite, PassageRow, delete_document, replace_document
+from ragqa.eval.bench.scale import synthetic_vectors
+from ragqa.eval.metrics import percentile
+from ragqa.eval.pg_lexical import PIAF, SCRATCH, build_bm25_index, passage_texts
+from ragqa.eval.pg_server import database_server, fresh_database
+from ragqa.eval.squad import load_squad, materialise
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.migrations import migrate
+from ragqa.index.pg.writes import DocumentWrite, PassageRow, delete_document, replace_document
 
 DIM = 384
 

@@ -6,7 +6,7 @@ import re
 
 import psycopg
 
-from index.pg.errors import DatabaseUnavailableError
+from ragqa.index.pg.errors import DatabaseUnavailableError
 
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^/]*@")  # up to the last @ before the path
 _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]+")

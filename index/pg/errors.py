@@ -3,7 +3,7 @@ name the setting to fix (``RAGQA_DATABASE_URL``) and choose exit codes and statu
 
 from __future__ import annotations
 
-from index.errors import RagqaError
+from ragqa.index.errors import RagqaError
 
 
 class StoreError(RagqaError):

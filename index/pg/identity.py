@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from index.errors import ModelMismatchError
-from index.pg.errors import StoreConfigMismatchError
+from ragqa.index.errors import ModelMismatchError
+from ragqa.index.pg.errors import StoreConfigMismatchError
 
 # Key of the advisory lock that serialises the first recording of the identity.
 IDENTITY_LOCK_KEY = 0x72616771_6964656E  # "ragqiden"
@@ -44,7 +44,7 @@ def read_identity(conn: psycopg.Connection) -> StoreIdentity | None:
 def ensure_identity(conn: psycopg.Connection, wanted: StoreIdentity) -> StoreIdentity:
     """Record ``wanted`` on a new store, or check it against the recorded one.
 
-    Raises :class:`~index.errors.ModelMismatchError` for another model or dimension, and
+    Raises :class:`~ragqa.index.errors.ModelMismatchError` for another model or dimension, and
     :class:`StoreConfigMismatchError` for other passage settings.
     """
     with conn.transaction():

@@ -14,10 +14,10 @@ import logging
 import psycopg
 from psycopg import errors as pg_errors
 
-from index.pg.connect import register_vector_type
-from index.pg.errors import (MigrationPermissionError, SchemaNotReadyError, SchemaTooNewError,
+from ragqa.index.pg.connect import register_vector_type
+from ragqa.index.pg.errors import (MigrationPermissionError, SchemaNotReadyError, SchemaTooNewError,
                              VectorExtensionError)
-from index.pg.schema import MIGRATIONS, MIN_PGVECTOR, SCHEMA_VERSION
+from ragqa.index.pg.schema import MIGRATIONS, MIN_PGVECTOR, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 A migration is never edited once released: a change to the schema is a new migration with
 the next version number. :data:`SCHEMA_VERSION` is the newest version this code knows; a
 database whose ``schema_version`` is higher was migrated by a newer ragqa and is refused
-(see :mod:`index.pg.migrations`).
+(see :mod:`ragqa.index.pg.migrations`).
 
 Tables (version 1):
 

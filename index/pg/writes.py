@@ -68,7 +68,7 @@ def replace_document(
 
     An upload whose content hash is already stored for ``doc.doc_id`` writes nothing (the
     outcome says ``changed=False``). A refusal recorded for the id is cleared. ``conn``
-    must not be inside a transaction (use :func:`index.pg.connect.connect`).
+    must not be inside a transaction (use :func:`ragqa.index.pg.connect.connect`).
     ``before_commit`` (for tests) runs with everything written, just before the commit.
     """
     for p in doc.passages:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from index.pg.connect import connect
-from index.pg.migrations import migrate
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.migrations import migrate
 from tests.postgres import pg_server, pg_url  # noqa: F401 - fixtures
 
 DIM = 8

@@ -7,7 +7,7 @@ import hashlib
 
 import numpy as np
 
-from index.pg.writes import DocumentWrite, PassageRow
+from ragqa.index.pg.writes import DocumentWrite, PassageRow
 
 DIM = 8
 

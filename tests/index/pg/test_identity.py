@@ -7,10 +7,10 @@ import threading
 import psycopg
 import pytest
 
-from index.errors import ModelMismatchError
-from index.pg.connect import connect
-from index.pg.errors import StoreConfigMismatchError
-from index.pg.identity import StoreIdentity, ensure_identity, read_identity
+from ragqa.index.errors import ModelMismatchError
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.errors import StoreConfigMismatchError
+from ragqa.index.pg.identity import StoreIdentity, ensure_identity, read_identity
 from tests.index.pg.conftest import DIM
 
 SETTINGS = {"chunking": {"chunk_size": 1000, "chunk_overlap": 450}, "analysis": "french"}

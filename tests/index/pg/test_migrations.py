@@ -7,11 +7,11 @@ import threading
 import psycopg
 import pytest
 
-from index.pg.connect import connect, redact
-from index.pg.errors import (DatabaseUnavailableError, MigrationPermissionError,
+from ragqa.index.pg.connect import connect, redact
+from ragqa.index.pg.errors import (DatabaseUnavailableError, MigrationPermissionError,
                              SchemaNotReadyError, SchemaTooNewError, VectorExtensionError)
-from index.pg.migrations import check_schema, check_vector_extension, migrate
-from index.pg.schema import SCHEMA_VERSION
+from ragqa.index.pg.migrations import check_schema, check_vector_extension, migrate
+from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
           "corpus_stats"}

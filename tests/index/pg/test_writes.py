@@ -16,8 +16,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from index.pg.connect import connect
-from index.pg.writes import (DocumentWrite, PassageRow, delete_document, refuse_document,
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.writes import (DocumentWrite, PassageRow, delete_document, refuse_document,
                              replace_document, stored_vectors)
 from tests.index.pg.docs import make_document
 

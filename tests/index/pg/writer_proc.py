@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 import time
 
-from index.pg.connect import connect
-from index.pg.writes import replace_document
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.writes import replace_document
 from tests.index.pg.docs import make_document
 
 
