@@ -210,8 +210,19 @@ def ask_command(
     if not body.passages:
         click.echo("No passage matches this question.")
         return
+    if body.low_relevance:
+        # Said before the passages, so nobody reads them as answers first.
+        click.echo(click.style(
+            f"Low relevance ({body.relevance or 0:.0%}): the documents probably do not answer this "
+            "question; below are the closest passages.", fg="yellow", bold=True))
+    else:
+        click.echo(f"Relevance {body.relevance or 0:.0%}: estimated probability that the first "
+                   "passage answers.")
+    click.echo()
     for p in body.passages:
-        click.echo(click.style(f"{p.rank}. {p.title}", bold=True) + f"  (score {p.score:.4f})")
+        # The score ranks passages within this answer only (fused, normalised per question):
+        # it is not a confidence, which is what the relevance line above is.
+        click.echo(click.style(f"{p.rank}. {p.title}", bold=True) + f"  (rank score {p.score:.3f})")
         if p.section != p.title:
             click.echo(f"   section: {p.section}")
         page = f", page {p.page}" if p.page else ""

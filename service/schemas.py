@@ -51,7 +51,9 @@ class Span(BaseModel):
 
 class PassageOut(BaseModel):
     rank: int
-    score: float
+    score: float = Field(description=(
+        "Ranks the passages of this answer (BM25 and dense scores fused, normalised per "
+        "question): comparable within one response only, not a confidence; see relevance"))
     doc_id: str
     title: str
     section: str

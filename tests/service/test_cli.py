@@ -50,6 +50,17 @@ def test_ask_prints_readable_citations(corpus_index):
     assert proc.returncode == 0, proc.stderr
     assert "002_3fd3ba12ca1ab0c9.txt [" in proc.stdout
     assert "1. " in proc.stdout and "2. " in proc.stdout
+    assert proc.stdout.startswith("Relevance ") and "Low relevance" not in proc.stdout
+    assert "rank score" in proc.stdout
+
+
+def test_ask_says_low_relevance_before_the_passages(corpus_index):
+    proc = ragqa("ask", "Quelle est la recette de la blanquette de veau ?", "-k", "2",
+                 "--corpus", str(CORPUS), "--index", str(corpus_index))
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("Low relevance (") and "do not answer" in first
+    assert "1. " in proc.stdout  # the closest passages are still shown, after the warning
 
 
 def test_index_reports_then_is_up_to_date(small_corpus, tmp_path):
