@@ -76,10 +76,13 @@ def objective(per_set: dict[str, dict[str, float]]) -> float:
 
 
 def sweep(sets: Sequence[QuestionSet], base: RetrievalParams, candidates: Sequence[int] = CANDIDATES,
-          echo=click.echo) -> list[dict]:
-    """Every configuration on every set, then the candidate depth for the best three."""
+          echo=click.echo, only: Sequence[str] = ()) -> list[dict]:
+    """Every configuration (or those labelled in ``only``) on every set, then the candidate
+    depth for the best three."""
     rows = []
     for label, mode, params in configurations(base):
+        if only and label not in only:
+            continue
         per_set = {s.name: score(s, params, mode) for s in sets}
         rows.append({"config": label, "mode": mode, "candidates": params.candidates,
                      "objective": objective(per_set), "sets": per_set})
@@ -119,7 +122,9 @@ def _open(corpus_dir: Path | None, index_dir: Path | None):
 @click.option("--squad", "squad_files", type=click.Path(path_type=Path, exists=True),
               multiple=True, help="SQuAD-format sets (each becomes its own corpus).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write rows as JSON.")
-def main(questions_file: Path, squad_files: tuple[Path, ...], out_file: Path | None) -> None:
+@click.option("--only", default="", help="Comma-separated labels to run (e.g. bm25,dense,minmax:0.5).")
+def main(questions_file: Path, squad_files: tuple[Path, ...], out_file: Path | None,
+         only: str) -> None:
     """Sweep fusion method, dense weight and candidate depth on dev splits."""
     from ragqa.eval.questions import load_questions, select
     from ragqa.eval.squad import load_squad, materialise
@@ -135,7 +140,9 @@ def main(questions_file: Path, squad_files: tuple[Path, ...], out_file: Path | N
         sets.append(embed(path.stem, opened.retriever, select(questions, "dev")))
     click.echo(f"model {project.model.name}; dev questions: "
                + ", ".join(f"{s.name} {len(s.questions)}" for s in sets))
-    rows = sweep(sets, project.retriever.params)
+    labels = [label.strip() for label in only.split(",") if label.strip()]
+    rows = sweep(sets, project.retriever.params, candidates=() if labels else CANDIDATES,
+                 only=labels)
     best = max((r for r in rows if r["mode"] == "hybrid"), key=lambda r: r["objective"])
     click.echo(f"best: {best['config']} candidates {best['candidates']} "
                f"objective {best['objective']:.4f}")
