@@ -6,7 +6,6 @@ trials are full rebuilds, half incremental updates (a file added), each killed a
 drawn over the measured length of that kind of run.
 """
 
-import os
 import random
 import signal
 import subprocess
@@ -15,14 +14,13 @@ import time
 from pathlib import Path
 
 from ragqa.index.store import load_index
-from tests.support import RAGQA
+from tests.support import RAGQA, child_env
 
 TRIALS = 20
 
 
 def _run(corpus: Path, index_dir: Path, *extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1")
+    env = child_env()  # offline, the small bundled MiniLM: trials sized for its speed
     return subprocess.Popen(
         [*RAGQA, "index", "--corpus", str(corpus), "--index", str(index_dir), *extra],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
