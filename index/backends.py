@@ -153,6 +153,10 @@ class ExportedTransformer:
         self._st = st_model
         self.backend = backend
         self.path = path
+        # The exported graph now does the transformer's work: its torch weights (as large as
+        # the export: ~470 MB for e5-small) would only sit in memory. Tokenizer, pooling
+        # and normalisation stay.
+        st_model[0].auto_model.to("meta")
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Normalised float32 vectors, one row per text (batched by length like ST does)."""
