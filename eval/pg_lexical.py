@@ -52,6 +52,7 @@ from ragqa.eval.squad import load_squad, materialise
 from ragqa.index.analysis import Analyzer
 from ragqa.index.builder import IndexConfig, bm25_text, update_index
 from ragqa.index.lexical import LexicalIndex
+from ragqa.index.identity import VectorIdentity
 from ragqa.index.models import ResolvedModel
 from ragqa.index.pg.connect import connect
 from ragqa.index.pg.migrations import migrate
@@ -75,6 +76,7 @@ class _ConstantEmbedder:
     """Stands in for the embedding model: BM25 never reads the vectors."""
 
     dimension = 8
+    identity = VectorIdentity(weights_sha256="constant")
 
     def encode_passages(self, texts, *, progress: bool = False) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -112,7 +114,8 @@ def build_bm25_index(corpus: Path, folder: Path) -> LoadedIndex:
     model_dir.mkdir(parents=True, exist_ok=True)
     (model_dir / "config.json").write_text('{"constant": true}', "utf-8")
     model = ResolvedModel("constant", "constant", model_dir, fallback=False)
-    update_index(corpus, folder / "index", model, lambda m: _ConstantEmbedder(), IndexConfig())
+    update_index(corpus, folder / "index", model=model, identity=_ConstantEmbedder.identity,
+                 load_embedder=_ConstantEmbedder, config=IndexConfig())
     return load_index(folder / "index")
 
 

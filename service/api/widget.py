@@ -28,7 +28,7 @@ MEDIA_TYPES = {
 @lru_cache(maxsize=len(MEDIA_TYPES))
 def static_file(name: str) -> tuple[bytes, str]:
     """The bytes of ``service/static/<name>`` and their ETag."""
-    content = (files("service") / "static" / name).read_bytes()
+    content = (files("ragqa.service") / "static" / name).read_bytes()
     return content, f'"{hashlib.sha256(content).hexdigest()[:32]}"'
 
 
