@@ -142,6 +142,8 @@ def _convert_file(source: Path, folder: Path) -> None:
 def _convert_locked(
     source: Path, source_sha256: str, root: Path, key: str, convert: Callable[[Path, Path], None]
 ) -> None:
+    from ragqa.index.store import fsync_dir  # the index's own helper; store loads faiss
+
     final = root / key
     # Only the lock holder writes, so whatever staging or rejected folders are left were
     # abandoned by a killed process.
@@ -167,17 +169,11 @@ def _convert_locked(
             handle.flush()
             os.fsync(handle.fileno())
         for folder in [*(p for p in staging.rglob("*") if p.is_dir()), staging]:
-            _fsync_dir(folder)
+            fsync_dir(folder)
         os.rename(staging, final)
-        _fsync_dir(root)
+        fsync_dir(root)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("converted %s into %s in %.1f s", source, final, time.perf_counter() - started)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -189,7 +189,7 @@ def write_model_folder(model: E5File, folder: Path, *, dtype=WEIGHTS_DTYPE) -> N
     _write_bytes(folder / "tokenizer.json", build_tokenizer(model).to_str().encode())
     weights = folder / "model.safetensors"
     save_file(bert_weights(model, dtype), str(weights), metadata={"format": "pt"})
-    _fsync(weights)
+    fsync_file(weights)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -199,7 +199,8 @@ def _write_bytes(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """Flush ``path``'s data to disk (a file written by another library)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
