@@ -75,7 +75,7 @@ def faiss_rows(xb: np.ndarray, xq: np.ndarray, truth: np.ndarray, k: int) -> lis
 
 
 def pgvector_rows(url: str, xb: np.ndarray, xq: np.ndarray, truth: np.ndarray, k: int,
-                  extra: np.ndarray) -> tuple[list[dict], dict]:
+                  extra: np.ndarray, work_mem: str = "1GB") -> tuple[list[dict], dict]:
     dim = xb.shape[1]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -89,7 +89,7 @@ def pgvector_rows(url: str, xb: np.ndarray, xq: np.ndarray, truth: np.ndarray, k
                 copy.write_row((i, v))
         load_s = time.perf_counter() - started
         # The whole graph in memory while building (else pgvector builds far slower on disk).
-        conn.execute("SET maintenance_work_mem = '1GB'")
+        conn.execute(f"SET maintenance_work_mem = '{work_mem}'")
         workers = conn.execute("SHOW max_parallel_maintenance_workers").fetchone()[0]
         started = time.perf_counter()
         conn.execute("CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_ip_ops) "
@@ -119,7 +119,7 @@ def pgvector_rows(url: str, xb: np.ndarray, xq: np.ndarray, truth: np.ndarray, k
                     for i, v in enumerate(extra[begin:begin + 10], len(xb) + begin):
                         copy.write_row((i, v))
         insert_ms = (time.perf_counter() - started) * 1000 / len(extra)
-    info = {"load_s": round(load_s, 1), "index_mb": round(size_mb, 1),
+    info = {"load_s": round(load_s, 1), "maintenance_work_mem": work_mem, "index_mb": round(size_mb, 1),
             "parallel_maintenance_workers": int(workers),
             "insert_ms_per_vector_into_graph": round(insert_ms, 2), "inserted": len(extra)}
     return rows, info
@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--database-url")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--maintenance-work-mem", default="1GB",
+                        help="PostgreSQL memory for the HNSW build (the graph must fit: "
+                             "about 8GB for 1,000,000 384-d vectors)")
     args = parser.parse_args(argv)
     k, extra_n = 10, 1000
     vectors = synthetic_vectors(args.n + args.queries + extra_n, seed=0)
@@ -144,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
         print(row, flush=True)
     with database_server(args.database_url) as (admin_url, url_for):
         url = fresh_database(admin_url, url_for, "ragqa_pg_vectors")
-        pg_rows, info = pgvector_rows(url, xb, xq, truth, k, extra)
+        pg_rows, info = pgvector_rows(url, xb, xq, truth, k, extra,
+                                      args.maintenance_work_mem)
     for row in pg_rows:
         print(row, flush=True)
     print(info)
