@@ -9,6 +9,7 @@ not retrieved are counted apart: this measures the highlight, not retrieval.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         def span_for(question: str, h: Highlighter = highlighter) -> SpanFor:
             vector = embedder.encode_queries([question])[0] if weight > 0 else None
-            return h.for_question(question, vector)
+            return functools.partial(h.span, h.focus(question, vector))
 
         results[f"weight {weight}"] = asdict(measure(eng.retriever, questions, span_for))
     print(json.dumps(results, indent=2, ensure_ascii=False))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from pathlib import Path
 
 import faiss
@@ -86,24 +85,22 @@ def all_vectors(index: faiss.Index) -> np.ndarray:
 
 
 def search_dense(
-    index: faiss.Index, query: np.ndarray, k: int, allowed: Collection[int] | None = None
+    index: faiss.Index, query: np.ndarray, k: int, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` ``(ids, scores)`` for one query vector, optionally among ``allowed`` ids."""
+    """Top-``k`` ``(ids, scores)`` for one query vector, optionally among ``rows`` (an
+    int64 array of allowed ids)."""
     k = min(k, index.ntotal)
-    if k <= 0:
+    if k <= 0 or (rows is not None and not len(rows)):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    if allowed is not None and not isinstance(index, faiss.IndexFlat):
+    if rows is not None and not isinstance(index, faiss.IndexFlat):
         # Restricted to some documents: score exactly the allowed rows (an approximate
         # index probing only some cells could miss them all).
-        rows = np.fromiter(allowed, dtype=np.int64)
-        if not len(rows):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = index.reconstruct_batch(rows) @ query.reshape(-1)
         top = np.argsort(-scores, kind="stable")[:k]
         return rows[top], scores[top].astype(np.float32)
     params = None
-    if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64)))
+    if rows is not None:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
     scores, ids = index.search(query.reshape(1, -1), k, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]

@@ -21,6 +21,10 @@ class QueryError(RagqaError):
     """A question (or search parameter) is unusable, e.g. empty."""
 
 
+class UnknownDocumentError(RagqaError):
+    """No such document in the corpus or the index (a search filter, a read, a delete)."""
+
+
 class IndexMissingError(RagqaError):
     """No index has been built at the given directory yet."""
 

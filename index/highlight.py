@@ -9,6 +9,7 @@ a heading-only line is never chosen when a content sentence matches.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -188,12 +189,17 @@ def highlight_span(
     sentences = analysed_sentences(text, start, end, analyze)
     similarity = None
     if query_vector is not None and embed is not None:
-        def similarity(indices: Sequence[int]) -> np.ndarray:
-            spans = [sentences[i].span for i in indices]
-            return embed([text[s:e] for s, e in spans]) @ query_vector
+        similarity = functools.partial(_embedded_similarity, embed, text, sentences,
+                                       query_vector)
     wanted = set(analyze(question))
     return best_sentence(sentences, wanted, (start, end), similarity, weight,
                          _idf(idf, wanted))
+
+
+def _embedded_similarity(embed: EmbedTexts, text: str, sentences: Sentences,
+                         vector: np.ndarray, indices: Sequence[int]) -> np.ndarray:
+    """The model's cosines between ``vector`` and the sentences of ``indices``."""
+    return embed([text[slice(*sentences[i].span)] for i in indices]) @ vector
 
 
 def _idf(idf: TermWeights | None, terms: set[str] | frozenset[str]) -> dict[str, float] | None:
@@ -203,14 +209,24 @@ def _idf(idf: TermWeights | None, terms: set[str] | frozenset[str]) -> dict[str,
     return dict(zip(ordered, idf(ordered)))
 
 
+@dataclass(frozen=True)
+class Focus:
+    """What one question asks for, prepared once per request: its analysed terms, their
+    corpus weights and (when the model's similarity counts) its vector."""
+
+    terms: frozenset[str]
+    weights: dict[str, float] | None
+    vector: np.ndarray | None
+
+
 class Highlighter:
     """:func:`highlight_span` over one index generation, remembering each passage's
     analysed sentences and (with an embedding model) each sentence's vector.
 
     A passage's text never changes within an index generation, so only the question is
-    analysed per request, and a sentence is embedded once (and only when it could win):
-    the passages returned most often cost a lookup. The caches hold at most ``cache_size``
-    passages and ``4 * cache_size`` sentence vectors. Thread-safe.
+    analysed per request (:meth:`focus`), and a sentence is embedded once (and only when it
+    could win): the passages returned most often cost a lookup. The caches hold at most
+    ``cache_size`` passages and ``4 * cache_size`` sentence vectors. Thread-safe.
     """
 
     def __init__(self, analyze: Callable[[str], list[str]], cache_size: int = 4096,
@@ -229,31 +245,34 @@ class Highlighter:
         """Whether the model's similarity counts (an encoder and a weight above 0)."""
         return self._embed is not None
 
-    def for_question(
-        self, question: str, query_vector: np.ndarray | None = None
-    ) -> Callable[[str, str, int, int], tuple[int, int]]:
-        """``span(doc_id, text, start, end)`` for this question; ``query_vector`` (the
-        question's vector from the index's model) adds the model's similarity."""
-        wanted = frozenset(self._analyze(question))
-        weights = _idf(self._idf, wanted)
-        use_model = query_vector is not None and self._embed is not None
+    def focus(self, question: str, query_vector: np.ndarray | None = None) -> Focus:
+        """``question`` prepared for :meth:`span`; ``query_vector`` (the question's vector
+        from the index's model) adds the model's similarity when :attr:`uses_model`."""
+        terms = frozenset(self._analyze(question))
+        vector = query_vector if self.uses_model else None
+        return Focus(terms, _idf(self._idf, terms), vector)
 
-        def span(doc_id: str, text: str, start: int, end: int) -> tuple[int, int]:
-            key = (doc_id, start, end)
+    def span(self, focus: Focus, doc_id: str, text: str, start: int,
+             end: int) -> tuple[int, int]:
+        """The span of the sentence of ``text[start:end]`` (a passage of ``doc_id``) that
+        best matches ``focus``."""
+        key = (doc_id, start, end)
+        with self._lock:
+            sentences = self._cache.get(key)
+        if sentences is None:
+            sentences = analysed_sentences(text, start, end, self._analyze)
             with self._lock:
-                sentences = self._cache.get(key)
-            if sentences is None:
-                sentences = analysed_sentences(text, start, end, self._analyze)
-                with self._lock:
-                    self._cache[key] = sentences
-            similarity = None
-            if use_model:
-                def similarity(indices: Sequence[int]) -> np.ndarray:
-                    return self._sentence_vectors(doc_id, text, sentences, indices) @ query_vector
-            return best_sentence(sentences, wanted, (start, end), similarity,
-                                 self._weight, weights)
+                self._cache[key] = sentences
+        similarity = None
+        if focus.vector is not None:
+            similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
+                                           sentences)
+        return best_sentence(sentences, focus.terms, (start, end), similarity, self._weight,
+                             focus.weights)
 
-        return span
+    def _similarity(self, vector: np.ndarray, doc_id: str, text: str, sentences: Sentences,
+                    indices: Sequence[int]) -> np.ndarray:
+        return self._sentence_vectors(doc_id, text, sentences, indices) @ vector
 
     def _sentence_vectors(self, doc_id: str, text: str, sentences: Sentences,
                           indices: Sequence[int]) -> np.ndarray:

@@ -58,15 +58,18 @@ class LexicalIndex:
         return out
 
     def search(
-        self, query: str, k: int, mask: np.ndarray | None = None
+        self, query: str, k: int, rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` ``(ids, scores)``, best first; passages matching no term are left out."""
+        """Top-``k`` ``(ids, scores)``, best first, optionally among ``rows`` (an int64
+        array of allowed ids); passages matching no term are left out."""
         terms = self.analyzer(query)
         if not terms or self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float32)[: self.size]
-        if mask is not None:
-            scores = scores * mask
+        if rows is not None:
+            kept = np.zeros_like(scores)
+            kept[rows] = scores[rows]
+            scores = kept
         k = min(k, int(np.count_nonzero(scores > 0)))
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

@@ -3,7 +3,7 @@ CLI, the HTTP service and the eval."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import re
@@ -14,7 +14,7 @@ from cachetools import LRUCache
 
 from ragqa.index.dense import search_dense
 from ragqa.index.embedding import Embedder
-from ragqa.index.errors import QueryError
+from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import FusionParams, fuse
 from ragqa.index.relevance import GENERIC, RelevanceModel, term_coverage
 from ragqa.index.store import LoadedIndex
@@ -94,38 +94,39 @@ class Retriever:
         k: int = 5,
         *,
         mode: str | None = None,
-        doc_ids: Sequence[str] | None = None,
+        doc_ids: Collection[str] | None = None,
         query_vector: np.ndarray | None = None,
     ) -> SearchResult:
-        """Top-``k`` passages for ``question`` (restricted to ``doc_ids`` when given)."""
+        """Top-``k`` passages for ``question`` (restricted to ``doc_ids`` when given).
+
+        The one place a question is checked (:class:`QueryError`); a ``doc_ids`` filter
+        naming a document the index does not hold raises :class:`UnknownDocumentError`.
+        """
         question = validate_question(question)
         mode = mode or self.params.mode
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         if mode != "bm25" and self.embedder is None:
             raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
-        key = (question, k, mode, tuple(doc_ids) if doc_ids is not None else None)
+        only = frozenset(doc_ids) if doc_ids is not None else None
+        key = (question, k, mode, only)
         cacheable = query_vector is None  # a caller's own vector may differ from ours
         if cacheable:
             with self._results_lock:
                 cached = self._results.get(key)
             if cached is not None:
                 return cached
-        allowed = self._allowed_rows(doc_ids)
+        rows = self._rows_of(only) if only is not None else None
         depth = max(self.params.candidates, k)
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         lexical = dense = empty
         if mode in ("bm25", "hybrid"):
-            mask = None
-            if allowed is not None:
-                mask = np.zeros(len(self.index.passages), dtype=np.float32)
-                mask[list(allowed)] = 1.0
-            lexical = self.index.lexical.search(question, depth, mask)
+            lexical = self.index.lexical.search(question, depth, rows)
         if mode in ("dense", "hybrid"):
             if query_vector is None:
                 assert self.embedder is not None
                 query_vector = self.embedder.encode_queries([question])[0]
-            dense = search_dense(self.index.dense, query_vector, depth, allowed)
+            dense = search_dense(self.index.dense, query_vector, depth, rows)
         if mode == "hybrid":
             ranked = fuse(lexical, dense, self.params.fusion)
         else:
@@ -177,13 +178,13 @@ class Retriever:
                     break
         return kept
 
-    def _allowed_rows(self, doc_ids: Sequence[str] | None) -> set[int] | None:
-        if doc_ids is None:
-            return None
-        rows: set[int] = set()
-        for doc_id in doc_ids:
-            rows.update(self.index.doc_rows.get(doc_id, ()))
-        return rows
+    def _rows_of(self, doc_ids: frozenset[str]) -> np.ndarray:
+        """The passage rows of ``doc_ids``, ascending, as the rankers take them."""
+        unknown = sorted(doc_id for doc_id in doc_ids if doc_id not in self.index.documents)
+        if unknown:
+            raise UnknownDocumentError(f"no document {unknown[0]!r} in the index")
+        parts = [self.index.doc_rows[d] for d in doc_ids if d in self.index.doc_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def _hit(self, rank: int, row: int, score: float) -> Hit:
         p = self.index.passages[row]

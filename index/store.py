@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
+import numpy as np
 
 from ragqa.index.analysis import Analyzer
 from ragqa.index.chunking import Passage
@@ -73,7 +74,8 @@ class LoadedIndex:
     vector_keys: list[str]
     dense: faiss.Index
     lexical: LexicalIndex
-    doc_rows: dict[str, list[int]] = field(default_factory=dict)
+    # Each document's passage rows, ascending (a search filter is a union of these).
+    doc_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
     def quote(self, row: int) -> str:
         p = self.passages[row]
@@ -253,9 +255,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
             f"{gen_dir / BM25_DIR} is unreadable ({str(exc).splitlines()[0][:200]}); "
             + REBUILD_HINT
         ) from None
-    doc_rows: dict[str, list[int]] = {}
+    rows_of: dict[str, list[int]] = {}
     for row, p in enumerate(passages):
-        doc_rows.setdefault(p.doc_id, []).append(row)
+        rows_of.setdefault(p.doc_id, []).append(row)
+    doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in rows_of.items()}
     return LoadedIndex(
         gen_dir, generation, manifest, documents, passages, keys, dense, lexical, doc_rows
     )

@@ -203,7 +203,7 @@ def ask_command(
     started = time.perf_counter()
     result = eng.retriever.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
-    body = search_response(result, took_ms=took, highlight=eng.highlighter(result.question))
+    body = search_response(result, took_ms=took, highlights=eng.highlight(result))
     if as_json:
         click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return

@@ -7,13 +7,12 @@ CLI and the eval all search through it, so they search through exactly the same 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ragqa.index.embedding import Embedder
 from ragqa.index.models import ResolvedModel
 from ragqa.index.highlight import Highlighter
-from ragqa.index.search import Hit, Retriever
+from ragqa.index.search import Retriever, SearchResult
 from ragqa.settings import Settings
 
 
@@ -40,16 +39,13 @@ class Engine:
     def generation(self) -> int:
         return self.retriever.index.generation
 
-    def highlighter(self, question: str) -> Callable[[Hit], tuple[int, int]]:
-        """Maps a hit to the span of its sentence that best matches ``question``."""
-        documents = self.retriever.index.documents
+    def highlight(self, result: SearchResult) -> tuple[tuple[int, int], ...]:
+        """The span of each hit's sentence that best matches the result's question."""
         vector = None
-        if self.highlights.uses_model:
+        if self.highlights.uses_model and result.hits:
             # The search has just encoded the question: a lookup in the query cache.
-            vector = self.embedder.encode_queries([question])[0]
-        sentence = self.highlights.for_question(question, vector)
-
-        def span(hit: Hit) -> tuple[int, int]:
-            return sentence(hit.doc_id, documents[hit.doc_id].text, hit.start, hit.end)
-
-        return span
+            vector = self.embedder.encode_queries([result.question])[0]
+        focus = self.highlights.focus(result.question, vector)
+        documents = self.retriever.index.documents
+        return tuple(self.highlights.span(focus, hit.doc_id, documents[hit.doc_id].text,
+                                          hit.start, hit.end) for hit in result.hits)

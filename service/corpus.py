@@ -35,10 +35,6 @@ class UnsupportedFileTypeError(CorpusError):
     """A document id whose file type the indexer cannot read."""
 
 
-class UnknownDocumentError(CorpusError):
-    """No such document in the corpus or the index."""
-
-
 class CorpusConflictError(CorpusError):
     """The corpus is not in a state that allows the change (a folder under that id...)."""
 

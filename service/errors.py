@@ -26,12 +26,12 @@ from ragqa.index.errors import (
     ModelUnavailableError,
     QueryError,
     RagqaError,
+    UnknownDocumentError,
 )
 from ragqa.service.corpus import (
     CorpusConflictError,
     InvalidDocumentIdError,
     LastDocumentError,
-    UnknownDocumentError,
     UnsupportedFileTypeError,
 )
 from ragqa.service.llm.errors import LLMError, LLMTimeoutError

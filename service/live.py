@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.loaders import load_document
 from ragqa.index.store import DocumentRecord
 from ragqa.index.titles import clean_title, read_title_sidecar, title_sidecar
@@ -23,7 +24,6 @@ from ragqa.engine import Engine
 from ragqa.service.corpus import (
     CorpusConflictError,
     LastDocumentError,
-    UnknownDocumentError,
     check_suffix,
     corpus_path,
     is_file,

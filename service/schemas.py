@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -186,13 +186,9 @@ def document_out(record: DocumentRecord) -> DocumentOut:
     )
 
 
-SpanOf = Callable[[Hit], tuple[int, int]]  # a hit's highlight span
-
-
-def passage_out(hit: Hit, highlight: SpanOf | None = None) -> PassageOut:
-    span = highlight(hit) if highlight is not None else None
+def passage_out(hit: Hit, highlight: tuple[int, int] | None = None) -> PassageOut:
     return PassageOut(
-        highlight=Span(start=span[0], end=span[1]) if span else None,
+        highlight=Span(start=highlight[0], end=highlight[1]) if highlight else None,
         rank=hit.rank,
         score=hit.score,
         doc_id=hit.doc_id,
@@ -206,12 +202,14 @@ def passage_out(hit: Hit, highlight: SpanOf | None = None) -> PassageOut:
 
 
 def search_response(
-    result: SearchResult, *, took_ms: float, highlight: SpanOf | None = None,
+    result: SearchResult, *, took_ms: float,
+    highlights: Sequence[tuple[int, int]] | None = None,
 ) -> SearchResponse:
-    """The ``/v1/search`` body; ``highlight`` gives each passage's best sentence span."""
+    """The ``/v1/search`` body; ``highlights`` holds each passage's best sentence span."""
+    spans = highlights if highlights is not None else [None] * len(result.hits)
     return SearchResponse(
         question=result.question,
-        passages=[passage_out(h, highlight) for h in result.hits],
+        passages=[passage_out(h, span) for h, span in zip(result.hits, spans, strict=True)],
         low_relevance=result.low_relevance,
         relevance=result.relevance,
         retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback),

@@ -1,5 +1,6 @@
 """eval.highlights: the answer-in-highlight measure, on the real corpus index."""
 
+import functools
 from pathlib import Path
 
 from ragqa.eval.highlights import legacy_span_for, measure
@@ -16,7 +17,9 @@ def test_the_measure_counts_answer_passages_and_highlights(corpus_index: Path, e
     texts = {d: r.text for d, r in index.documents.items()}
     questions = select(load_questions(ROOT / "eval" / "questions.jsonl", texts), "dev")[:25]
     analyzer = index.lexical.analyzer
-    now = measure(retriever, questions, Highlighter(analyzer, idf=index.lexical.idf).for_question)
+    highlighter = Highlighter(analyzer, idf=index.lexical.idf)
+    now = measure(retriever, questions,
+                  lambda q: functools.partial(highlighter.span, highlighter.focus(q)))
     before = measure(retriever, questions, lambda q: legacy_span_for(analyzer, q))
     whole = measure(retriever, questions, lambda q: lambda doc_id, text, s, e: (s, e))
     assert now.questions == before.questions == sum(q.answerable for q in questions)

@@ -36,7 +36,7 @@ def test_a_document_filter_on_an_ivf_index_is_exact():
     vectors = synthetic_vectors(5_000, clusters=50, seed=2)
     index = build_dense(vectors, exact_limit=100)
     allowed = {7, 4000, 4999, 1234}
-    ids, scores = search_dense(index, vectors[0], 3, allowed)
+    ids, scores = search_dense(index, vectors[0], 3, np.array(sorted(allowed), np.int64))
     expected = sorted(allowed, key=lambda row: -float(vectors[row] @ vectors[0]))[:3]
     assert ids.tolist() == expected
     np.testing.assert_allclose(scores, [vectors[r] @ vectors[0] for r in expected], rtol=1e-5)

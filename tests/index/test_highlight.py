@@ -77,11 +77,11 @@ def test_the_caching_highlighter_agrees_with_highlight_span_over_the_corpus():
     highlighter = Highlighter(ANALYZE, cache_size=64)
     checked = 0
     for question in questions:
-        span = highlighter.for_question(question)
+        focus = highlighter.focus(question)
         for doc_id, start, end in rng.sample(windows, 20):
             text = texts[doc_id]
-            assert span(doc_id, text, start, end) == highlight_span(text, start, end,
-                                                                     question, ANALYZE)
+            assert highlighter.span(focus, doc_id, text, start, end) == highlight_span(
+                text, start, end, question, ANALYZE)
             checked += 1
     assert checked == 800 and len(highlighter._cache) == 64
 
@@ -181,13 +181,14 @@ def test_sentence_vectors_are_embedded_once_per_passage_and_the_cache_is_bounded
     highlighter = Highlighter(ANALYZE, cache_size=2, embed=model, weight=2.0)
     vector = np.array([1.0, 0.0], np.float32)
     for question in ("Combien coûte le forfait ?", "Quel est le prix ?", "Orange Rabat ?"):
-        span = highlighter.for_question(question, vector)("a", PRICES, 0, len(PRICES))
+        span = highlighter.span(highlighter.focus(question, vector), "a", PRICES, 0,
+                                len(PRICES))
         assert PRICES[span[0]:span[1]] == "Son tarif mensuel est de 249 dirhams."
     assert model.calls == 1
     for n in range(3):
-        highlighter.for_question("prix", vector)(f"doc{n}", PRICES, 0, len(PRICES))
+        highlighter.span(highlighter.focus("prix", vector), f"doc{n}", PRICES, 0, len(PRICES))
     assert len(highlighter._cache) == 2 and model.calls == 4
     # without a question vector, or with weight 0, the model is not used at all
     assert not Highlighter(ANALYZE, embed=model, weight=0).uses_model
-    highlighter.for_question("prix")("new", PRICES, 0, len(PRICES))
+    highlighter.span(highlighter.focus("prix"), "new", PRICES, 0, len(PRICES))
     assert model.calls == 4

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ragqa.index.errors import QueryError
+from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import default_fusion
 from ragqa.index.search import Retriever, RetrievalParams
 from ragqa.index.store import load_index
@@ -62,7 +62,9 @@ def test_doc_filter(retriever):
     for mode in ("hybrid", "bm25", "dense"):
         hits = retriever.search("Gitex Africa visiteurs", 5, mode=mode, doc_ids=only).hits
         assert hits and {h.doc_id for h in hits} == set(only)
-    assert retriever.search("Gitex", 5, doc_ids=["unknown.txt"]).hits == ()
+    # A filter naming a document the index does not hold is an error, not an empty result.
+    with pytest.raises(UnknownDocumentError, match="unknown.txt"):
+        retriever.search("Gitex", 5, doc_ids=[only[0], "unknown.txt"])
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t", "x" * 2001])
