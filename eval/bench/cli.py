@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ragqa.eval.bench.run import BenchPlan, run_bench
+from ragqa.eval.bench.writes import PIAF as DEFAULT_PIAF
+from ragqa.eval.bench.writes import STORES, WritesPlan
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 
@@ -30,9 +32,25 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.option("--skip-backends", is_flag=True, help="Do not compare ONNX/OpenVINO/int8.")
 @click.option("--scale", type=click.IntRange(0, 10_000_000), default=0, show_default=True,
               help="Also index this many synthetic vectors and passages (e.g. 1000000).")
+@click.option("--writes", "write_sizes", default=None,
+              help="Also time one small upload and its delete at these corpus sizes, in "
+                   "passages (e.g. 1000,10000,100000).")
+@click.option("--stores", default="files,postgres", show_default=True,
+              help="Stores for --writes: files, postgres.")
+@click.option("--repeat", type=click.IntRange(1, 1000), default=5, show_default=True,
+              help="Uploads and deletes per store and size for --writes.")
+@click.option("--database-url", default=None,
+              help="PostgreSQL server for --writes (a superuser's URL; a database per size "
+                   "is created on it) [default: a throw-away pgserver].")
+@click.option("--piaf", type=click.Path(path_type=Path, dir_okay=False),
+              default=DEFAULT_PIAF, show_default=True,
+              help="SQuAD-format file whose articles make the --writes corpora.")
+@click.option("--writes-only", is_flag=True, help="Run only the --writes section.")
 def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurrency, seconds,
-                  skip_peers, skip_backends, scale) -> None:
-    """Measure the raw model, indexing, HTTP serving, embedding backends, peers and scale."""
+                  skip_peers, skip_backends, scale, write_sizes, stores, repeat, database_url,
+                  piaf, writes_only) -> None:
+    """Measure the raw model, indexing, HTTP serving, embedding backends, peers, scale and
+    write latency against corpus size."""
     from ragqa.eval.bench import report
     from ragqa import wiring
     from ragqa.settings import load_settings
@@ -45,6 +63,22 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
             raise click.BadParameter("use integers, e.g. 1,4,16", param_hint="--concurrency")
         if not levels or min(levels) < 1:
             raise click.BadParameter("levels must be >= 1", param_hint="--concurrency")
+    writes = None
+    if write_sizes:
+        try:
+            sizes = tuple(int(n) for n in write_sizes.split(",") if n.strip())
+        except ValueError:
+            raise click.BadParameter("use integers, e.g. 1000,10000", param_hint="--writes")
+        if not sizes or min(sizes) < 1:
+            raise click.BadParameter("sizes must be >= 1", param_hint="--writes")
+        chosen = tuple(s.strip() for s in stores.split(",") if s.strip())
+        unknown = sorted(set(chosen) - set(STORES))
+        if unknown or not chosen:
+            raise click.BadParameter(f"use {' or '.join(STORES)}", param_hint="--stores")
+        writes = WritesPlan(sizes=sizes, stores=chosen, repeat=repeat, piaf=piaf,
+                            database_url=database_url)
+    elif writes_only:
+        raise click.BadParameter("needs --writes SIZES", param_hint="--writes-only")
     plan = BenchPlan(
         concurrency=levels,
         seconds=seconds or (2.0 if quick else 10.0),
@@ -53,6 +87,8 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
         no_batching=not quick and 16 in levels,
         peers=not (quick or skip_peers),
         scale=scale,
+        writes=writes,
+        writes_only=writes_only,
     )
     settings = load_settings(corpus_dir=corpus_dir)
     model = wiring.resolve(settings)

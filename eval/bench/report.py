@@ -11,6 +11,10 @@ def _row(cells) -> str:
 
 
 def markdown(out: dict) -> str:
+    if "serving" not in out:  # a writes-only run (``ragqa bench --writes ... --writes-only``)
+        return (f"Model `{out['model']}`{' (bundled fallback)' if out['fallback'] else ''}, "
+                f"backend `{out['backend']}`, {out['machine']['cpus']} CPU cores; bench took "
+                f"{out.get('bench_seconds', 0):.0f} s.\n\n" + markdown_writes(out["writes"]))
     raw, idx, serving = out["raw"], out["indexing"], out["serving"]
     lines = [
         f"Model `{out['model']}`{' (bundled fallback)' if out['fallback'] else ''}, backend "
@@ -82,6 +86,8 @@ def markdown(out: dict) -> str:
                   _row(["dense, exact scan", "brute force", "", "", d["exact_scan_p50_ms"], "", "1.0"]),
                   _row(["BM25", "bm25s", b["build_s"], b["index_rss_mb"], b["p50_ms"], b["p99_ms"],
                         ""])]
+    if out.get("writes"):
+        lines += ["", markdown_writes(out["writes"]).rstrip("\n")]
     lines += ["", "Targets (ratios from this one run):", "", "| target | measured | met |",
               "|---|---|---|"]
     for name, r in out["ratios"].items():
@@ -125,8 +131,61 @@ def plot(out: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def markdown_writes(writes: dict) -> str:
+    """The writes section: one row per store and corpus size."""
+    lines = [f"Writes through the API's write path (one small document uploaded, then deleted; "
+             f"{writes['repeat']} times each; corpus: {writes['corpus']}; {writes['vectors']}):",
+             "", "| store | passages | documents | initial load s | upload p50 ms | upload p95 ms "
+             "| delete p50 ms | delete p95 ms | searchable / gone |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in writes["rows"]:
+        if "skipped" in r:
+            lines.append(_row([r["store"], f"~{r['target_passages']:,}",
+                               f"skipped: {r['skipped'][:100]}"] + [""] * 6))
+            continue
+        checks = ("yes" if r["searchable_after_upload"] else "**no**") + " / " + (
+            "yes" if r["gone_after_delete"] else "**no**")
+        lines.append(_row([r["store"], f"{r['passages']:,}", f"{r['documents']:,}", r["load_s"],
+                           r["upload_p50_ms"], r["upload_p95_ms"], r["delete_p50_ms"],
+                           r["delete_p95_ms"], checks]))
+    return "\n".join(lines) + "\n"
+
+
+def plot_writes(writes: dict, path: Path) -> None:
+    """Latency against passages, log-log: p50 per store and operation (p95 dotted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    rows = [r for r in writes["rows"] if "skipped" not in r]
+    colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)
+    for store in dict.fromkeys(r["store"] for r in rows):
+        mine = sorted((r for r in rows if r["store"] == store), key=lambda r: r["passages"])
+        xs = [r["passages"] for r in mine]
+        for op, marker in (("upload", "o"), ("delete", "s")):
+            colour = next(colours)
+            ax.plot(xs, [r[f"{op}_p50_ms"] for r in mine], marker=marker, color=colour,
+                    label=f"{store}: {op} (p50)")
+            ax.plot(xs, [r[f"{op}_p95_ms"] for r in mine], ls=":", color=colour, alpha=0.6)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("passages in the corpus")
+    ax.set_ylabel("latency per write (ms)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    ax.set_title("One small document: upload, then delete (p95 dotted)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def write(out: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "bench.json").write_text(json.dumps(out, indent=2, ensure_ascii=False), "utf-8")
     (folder / "report.md").write_text(markdown(out), "utf-8")
-    plot(out, folder / "bench.png")
+    if "serving" in out:
+        plot(out, folder / "bench.png")
+    if out.get("writes"):
+        plot_writes(out["writes"], folder / "bench-writes.png")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragqa.eval.bench import encode, indexing, serving
+from ragqa.eval.bench.writes import WritesPlan
 from ragqa.eval.questions import Question, QuestionSetError, load_questions
 from ragqa.index.backends import BACKENDS
 from ragqa.index.errors import ModelUnavailableError
@@ -31,6 +32,8 @@ class BenchPlan:
     peers: bool = True
     peer_concurrency: int = 16
     scale: int = 0  # vectors and passages of the scale section; 0 = skipped
+    writes: WritesPlan | None = None  # the writes section (eval/bench/writes.py); None = skipped
+    writes_only: bool = False  # only the writes section (no indexing, serving, ...)
 
 
 def _say(message: str) -> None:
@@ -50,6 +53,10 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
                              "python": platform.python_version()},
                  "model": model.name, "fallback": model.fallback,
                  "backend": embedder.backend, "corpus": str(corpus_dir)}
+    if plan.writes_only:
+        out["writes"] = _writes(settings, model, embedder, work, plan)
+        out["bench_seconds"] = round(time.perf_counter() - began, 1)
+        return out
 
     _say("indexing (full build, then a no-change re-index)")
     out["indexing"] = indexing.build_speed(settings, model, embedder, corpus_dir, index_dir)
@@ -87,9 +94,20 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
 
         _say(f"scale: {plan.scale:,} synthetic vectors and passages")
         out["scale"] = run_scale(plan.scale)
+    if plan.writes is not None:
+        out["writes"] = _writes(settings, model, embedder, work, plan)
     out["ratios"] = ratios(out)
     out["bench_seconds"] = round(time.perf_counter() - began, 1)
     return out
+
+
+def _writes(settings, model, embedder, work: Path, plan: BenchPlan) -> dict:
+    from ragqa.eval.bench.writes import run_writes
+
+    assert plan.writes is not None
+    _say(f"writes: stores {', '.join(plan.writes.stores)} at "
+         f"{', '.join(f'{n:,}' for n in plan.writes.sizes)} passages")
+    return run_writes(settings, model, embedder, work / "writes", plan.writes, say=_say)
 
 
 def _cpus() -> int:

@@ -1,0 +1,351 @@
+"""Write latency against corpus size: one small upload, then its delete, through the real
+write path of each store (``ragqa bench --writes 1000,10000,100000``; issue 17).
+
+For each size N and each store, a scratch corpus of about N passages is made from PIAF's
+documents (``../shared/benchmarks/piaf/piaf-v1.0.json``), copied under other ids (and with
+the copy's number in their first line, their title) until N passages are reached, written as
+``.txt`` files. The store is brought to that corpus once (the *initial load*, timed), the
+real engine is opened on it, and then ``repeat`` times a new small document of a few
+paragraphs is uploaded and deleted again through the API's own write path
+(:class:`ragqa.service.live.LiveIndex` for the files store, the PostgreSQL store's live
+index for ``postgres``), each operation timed on its own. After each upload a search for
+the document's own made-up word must find it, and after each delete the document must be
+gone (a search filtered to it is refused as unknown): the figures are for writes that
+really happened.
+
+**Synthetic vectors for the pre-existing corpus only.** Embedding 100,000 passages with the
+real model takes about an hour on two CPU cores, so the *initial load* embeds the bulk
+corpus with :class:`StandInEmbedder`: it carries the real model's
+:class:`~ragqa.index.identity.VectorIdentity` and dimension and returns seeded, normalised
+random vectors (one per text, from a hash of the text). The measured writes are real: the
+engine serving them holds the real model, and since both stores reuse vectors by key, an
+upload embeds exactly its own new passages with it; the corpus around it is what is
+synthetic. The initial-load times are therefore *not* indexing times with the real model
+(``ragqa bench``'s indexing section measures those).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ragqa.eval.metrics import percentile
+from ragqa.eval.squad import load_squad
+from ragqa.index.builder import update_index
+from ragqa.index.errors import UnknownDocumentError
+from ragqa.index.identity import VectorIdentity
+from ragqa.index.store import load_index
+
+logger = logging.getLogger(__name__)
+
+SIZES = (1000, 10_000, 100_000)
+STORES = ("files", "postgres")
+PIAF = Path("../shared/benchmarks/piaf/piaf-v1.0.json")
+
+
+@dataclass(frozen=True)
+class WritesPlan:
+    """What the writes section measures: corpus sizes (passages), stores and repeats."""
+
+    sizes: tuple[int, ...] = SIZES
+    stores: tuple[str, ...] = STORES
+    repeat: int = 5
+    piaf: Path = PIAF
+    database_url: str | None = None  # postgres: this server, else a throw-away pgserver
+
+
+class StandInEmbedder:
+    """Stands in for the real model while the *pre-existing* corpus is loaded: the real
+    model's identity and dimension, seeded normalised random vectors (one per text, from a
+    hash of the text, so the same text always gets the same vector). Never used for the
+    measured writes."""
+
+    def __init__(self, identity: VectorIdentity, dimension: int) -> None:
+        self.identity = identity
+        self.dimension = dimension
+        self.backend = "stand-in"
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        del progress
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
+                                  "little")
+            out[i] = np.random.default_rng(seed).standard_normal(self.dimension)
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        return out
+
+
+# ---------------------------------------------------------------------------------------
+# The corpus
+
+
+def piaf_articles(path: Path) -> list[tuple[str, str, str]]:
+    """``(doc id stem, title, body)`` of each PIAF article (body: its paragraphs)."""
+    documents, _ = load_squad(path)
+    out = []
+    for doc_id, text in documents.items():
+        first, _, body = text.partition("\n\n")
+        out.append((doc_id.removesuffix(".md"), first.removeprefix("# ").strip(), body))
+    return out
+
+
+def _copy_text(title: str, body: str, copy: int) -> str:
+    return f"{title} (copie {copy})\n\n{body}"
+
+
+def _copy_id(stem: str, copy: int) -> str:
+    return f"c{copy:04d}_{stem}.txt"
+
+
+def passages_per_article(articles: list[tuple[str, str, str]], settings, model,
+                         identity: VectorIdentity, dimension: int, work: Path) -> list[int]:
+    """How many passages the project's pipeline cuts from each article (copy 0 indexed once
+    with the stand-in vectors: the count is the builder's own, not an estimate)."""
+    corpus, index_dir = work / "count" / "corpus", work / "count" / "index"
+    shutil.rmtree(work / "count", ignore_errors=True)
+    corpus.mkdir(parents=True)
+    for stem, title, body in articles:
+        (corpus / _copy_id(stem, 0)).write_text(_copy_text(title, body, 0), "utf-8")
+    stand_in = StandInEmbedder(identity, dimension)
+    update_index(corpus, index_dir, model=model, identity=identity,
+                 load_embedder=lambda: stand_in, config=settings.index_config())
+    counts: dict[str, int] = {}
+    for p in load_index(index_dir).passages:
+        counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+    shutil.rmtree(work / "count", ignore_errors=True)
+    return [counts.get(_copy_id(stem, 0), 0) for stem, _, _ in articles]
+
+
+def write_corpus(articles: list[tuple[str, str, str]], counts: list[int], n: int,
+                 folder: Path) -> int:
+    """Copies of the articles as ``.txt`` files in ``folder`` until they hold about ``n``
+    passages (whole articles: it stops at the first one reaching ``n``); the expected
+    passage count."""
+    if not any(counts):
+        raise ValueError("the PIAF articles cut into no passages")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    used, copy = 0, 0
+    while used < n:
+        for (stem, title, body), count in zip(articles, counts):
+            if not count:
+                continue
+            (folder / _copy_id(stem, copy)).write_text(_copy_text(title, body, copy), "utf-8")
+            used += count
+            if used >= n:
+                break
+        copy += 1
+    return used
+
+
+def _marker(i: int) -> str:
+    """A made-up word, unique to upload ``i`` (a letter per digit: no number splitting)."""
+    return "zorvelinde" + "".join(chr(ord("a") + int(d)) for d in f"{i:04d}")
+
+
+def small_document(i: int) -> tuple[str, bytes, str]:
+    """``(doc id, bytes, question)``: upload ``i``, a note of four short paragraphs about
+    a made-up place, and a question naming it."""
+    place = _marker(i)
+    paragraphs = [
+        f"Compte rendu du conseil de quartier de {place}, séance {i}.",
+        f"Le raccordement de {place} à la fibre optique avance : {120 + i} foyers de plus "
+        "ont été raccordés ce mois-ci, et les travaux de la rue principale finiront au "
+        "printemps.",
+        "La bibliothèque municipale ouvrira désormais le samedi après-midi ; les horaires "
+        "du marché ne changent pas.",
+        f"Prochaine réunion à {place} le premier mardi du mois prochain, à 18 heures, à la "
+        "salle des fêtes.",
+    ]
+    text = "\n\n".join(paragraphs) + "\n"
+    return f"bench-writes/note-{i:04d}.txt", text.encode("utf-8"), \
+        f"Combien de foyers ont été raccordés à la fibre à {place} ?"
+
+
+# ---------------------------------------------------------------------------------------
+# Timing
+
+
+def _found(engine, question: str, doc_id: str) -> bool:
+    return any(hit.doc_id == doc_id for hit in engine.retriever.search(question, k=10).hits)
+
+
+def _gone(engine, question: str, doc_id: str) -> bool:
+    """Whether ``doc_id`` is unknown to the served index (a filter naming it is refused)
+    and absent from the hits of ``question``."""
+    try:
+        engine.retriever.search(question, k=10, doc_ids=[doc_id])
+    except UnknownDocumentError:
+        return not _found(engine, question, doc_id)
+    return False
+
+
+def time_writes(live, repeat: int, *, first: int = 0) -> dict:
+    """Upload then delete a new small document ``repeat`` times through ``live`` (a live
+    index: ``engine``, ``upload(doc_id, data)``, ``delete(doc_id)``); milliseconds per
+    operation, and whether every upload was searchable and every delete removed it."""
+    upload_ms: list[float] = []
+    delete_ms: list[float] = []
+    searchable = removed = True
+    statuses: set[str] = set()
+    for i in range(first, first + repeat):
+        doc_id, data, question = small_document(i)
+        started = time.perf_counter()
+        result = live.upload(doc_id, data)
+        upload_ms.append((time.perf_counter() - started) * 1000)
+        statuses.add(result.status)
+        searchable = searchable and _found(live.engine, question, doc_id)
+        started = time.perf_counter()
+        live.delete(doc_id)
+        delete_ms.append((time.perf_counter() - started) * 1000)
+        # Another wording than the one searched above: no result cache can answer it.
+        removed = removed and _gone(live.engine, question.replace("Combien", "Quel nombre"),
+                                    doc_id)
+    return {
+        "repeat": repeat,
+        "upload_p50_ms": round(percentile(upload_ms, 50), 1),
+        "upload_p95_ms": round(percentile(upload_ms, 95), 1),
+        "delete_p50_ms": round(percentile(delete_ms, 50), 1),
+        "delete_p95_ms": round(percentile(delete_ms, 95), 1),
+        "upload_ms": [round(v, 1) for v in upload_ms],
+        "delete_ms": [round(v, 1) for v in delete_ms],
+        "upload_statuses": sorted(statuses),
+        "searchable_after_upload": searchable,
+        "gone_after_delete": removed,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The stores
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A store brought to a corpus: its live index, the load's seconds and counts."""
+
+    live: object
+    load_s: float
+    documents: int
+    passages: int
+
+
+def load_files(settings, model, embedder, corpus: Path, index_dir: Path) -> Loaded:
+    """The files store: generation 1 built with the stand-in vectors, then the real
+    engine (the real model) opened on it under :class:`LiveIndex`."""
+    from ragqa import wiring
+    from ragqa.service.live import LiveIndex
+
+    stand_in = StandInEmbedder(embedder.identity, embedder.dimension)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    started = time.perf_counter()
+    report = update_index(corpus, index_dir, model=model, identity=embedder.identity,
+                          load_embedder=lambda: stand_in, config=settings.index_config())
+    load_s = time.perf_counter() - started
+    files = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir})
+    engine = wiring.open_engine(files, model, embedder)
+    return Loaded(LiveIndex(engine), round(load_s, 1), report.documents, report.passages)
+
+
+def load_postgres(settings, model, embedder, corpus: Path, url: str) -> Loaded:
+    """The PostgreSQL store (branch ``pg-store``): the real engine opened on an empty
+    database (migrated, identity recorded), the corpus indexed into it with the stand-in
+    vectors by the bulk entry point ``ragqa index`` uses, then its live index.
+
+    Needs ``ragqa.wiring.start_postgres``, ``ragqa.index.pg.indexing.index_corpus_into`` and
+    ``ragqa.service.live_pg.PgLiveIndex``; raises ImportError where they are missing.
+    """
+    from ragqa import wiring
+    from ragqa.index.pg.connect import connect
+    from ragqa.index.pg.indexing import index_corpus_into
+    from ragqa.service.live_pg import PgLiveIndex
+
+    pg = settings.model_copy(update={"corpus_dir": corpus, "store": "postgres",
+                                     "database_url": url})
+    engine = wiring.start_postgres(pg, model, embedder, index_if_empty=False).engine
+    stand_in = StandInEmbedder(embedder.identity, embedder.dimension)
+    started = time.perf_counter()
+    conn = connect(url)
+    try:
+        report = index_corpus_into(conn, corpus, config=pg.index_config(),
+                                   contextual=embedder.identity.embed_context,
+                                   load_embedder=lambda: stand_in, model_name=model.name,
+                                   fallback=model.fallback)
+        conn.execute("VACUUM ANALYZE")
+    finally:
+        conn.close()
+    load_s = time.perf_counter() - started
+    return Loaded(PgLiveIndex(engine), round(load_s, 1), report.documents, report.passages)
+
+
+def _close(live) -> None:
+    close = getattr(getattr(live.engine, "index", None), "close", None)
+    if callable(close):
+        close()
+
+
+@contextmanager
+def _databases(plan: WritesPlan) -> Iterator[Callable[[str], str]]:
+    """A fresh database's URL by name, on ``plan.database_url``'s server or a pgserver."""
+    from ragqa.eval.pg_server import database_server, fresh_database
+
+    with database_server(plan.database_url) as (admin_url, url_for):
+        yield lambda name: fresh_database(admin_url, url_for, name)
+
+
+def run_writes(settings, model, embedder, work: Path, plan: WritesPlan,
+               say: Callable[[str], None] = logger.info) -> dict:
+    """The ``writes`` section of ``ragqa bench``: one row per store and size."""
+    articles = piaf_articles(plan.piaf)
+    work.mkdir(parents=True, exist_ok=True)
+    say(f"writes: cutting PIAF's {len(articles)} articles once to count their passages")
+    counts = passages_per_article(articles, settings, model, embedder.identity,
+                                  embedder.dimension, work)
+    embedder.encode_passages(["Une phrase pour charger le modèle."])  # not in any timing
+    rows: list[dict] = []
+    databases = _databases(plan) if "postgres" in plan.stores else nullcontext(None)
+    with databases as database:
+        for n in plan.sizes:
+            corpus = work / f"corpus-{n}"
+            expected = write_corpus(articles, counts, n, corpus)
+            for store in plan.stores:
+                say(f"writes: {store} store, about {n:,} passages ({expected:,} expected); "
+                    f"{plan.repeat} uploads and deletes")
+                row = {"store": store, "target_passages": n}
+                try:
+                    if store == "files":
+                        loaded = load_files(settings, model, embedder, corpus,
+                                            work / f"index-{n}")
+                    elif store == "postgres":
+                        loaded = load_postgres(settings, model, embedder, corpus,
+                                               database(f"ragqa_bench_writes_{n}"))
+                    else:
+                        raise ValueError(f"unknown store {store!r}; use files or postgres")
+                except ImportError as exc:  # the store is not in this version of ragqa
+                    rows.append({**row, "skipped": f"{type(exc).__name__}: {exc}"})
+                    continue
+                try:
+                    timed = time_writes(loaded.live, plan.repeat)
+                finally:
+                    _close(loaded.live)
+                rows.append({**row, "documents": loaded.documents, "passages": loaded.passages,
+                             "load_s": loaded.load_s, **timed})
+                say(f"writes: {store} {loaded.passages:,} passages: upload p50 "
+                    f"{timed['upload_p50_ms']:.0f} ms, delete p50 {timed['delete_p50_ms']:.0f} ms")
+            shutil.rmtree(corpus, ignore_errors=True)
+            shutil.rmtree(work / f"index-{n}", ignore_errors=True)
+    return {
+        "repeat": plan.repeat,
+        "corpus": f"PIAF articles copied under other ids ({plan.piaf.name})",
+        "vectors": "initial corpus: seeded stand-in vectors with the real model's identity; "
+                   "the measured uploads embed their own passages with the real model",
+        "rows": rows,
+    }
