@@ -75,6 +75,9 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
         unknown = sorted(set(chosen) - set(STORES))
         if unknown or not chosen:
             raise click.BadParameter(f"use {' or '.join(STORES)}", param_hint="--stores")
+        if not piaf.is_file():
+            raise click.BadParameter(f"{piaf} is not a file (the PIAF set, or any SQuAD-format "
+                                     "file)", param_hint="--piaf")
         writes = WritesPlan(sizes=sizes, stores=chosen, repeat=repeat, piaf=piaf,
                             database_url=database_url)
     elif writes_only:

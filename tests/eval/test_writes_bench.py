@@ -115,7 +115,8 @@ def test_bad_writes_options_are_usage_errors(tmp_path: Path):
 
     for args, name in ((["--writes", "10,x"], "--writes"),
                        (["--writes", "10", "--stores", "sqlite"], "--stores"),
-                       (["--writes-only"], "--writes-only")):
+                       (["--writes-only"], "--writes-only"),
+                       (["--writes", "10", "--piaf", str(tmp_path / "none.json")], "--piaf")):
         result = CliRunner().invoke(main, ["bench", *args])
         assert result.exit_code == 2, result.output
         assert name in result.output
