@@ -48,6 +48,7 @@ class DocumentWrite:
     passages: tuple[PassageRow, ...]
     pages: tuple[int, ...] = ()
     sections: tuple[str, ...] = ()
+    explicit_title: str | None = None  # a title given by hand (kept by later uploads)
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,13 @@ def replace_document(
     doc: DocumentWrite,
     *,
     before_commit: Callable[[], None] | None = None,
+    force: bool = False,
 ) -> WriteOutcome:
     """Store ``doc`` in place of its previous version, in one transaction.
 
-    An upload whose content hash is already stored for ``doc.doc_id`` writes nothing (the
-    outcome says ``changed=False``). A refusal recorded for the id is cleared. ``conn``
+    An upload whose content hash (and explicit title) is already stored for ``doc.doc_id``
+    writes nothing (the outcome says ``changed=False``) unless ``force`` (the same bytes
+    processed with a new corpus context). A refusal recorded for the id is cleared. ``conn``
     must not be inside a transaction (use :func:`ragqa.index.pg.connect.connect`).
     ``before_commit`` (for tests) runs with everything written, just before the commit.
     """
@@ -77,21 +80,24 @@ def replace_document(
     with conn.transaction():
         lock_document(conn, doc.doc_id)
         row = conn.execute(
-            "SELECT content_hash, passages FROM documents WHERE doc_id = %s", (doc.doc_id,)
+            "SELECT content_hash, passages, explicit_title FROM documents WHERE doc_id = %s",
+            (doc.doc_id,),
         ).fetchone()
-        if row is not None and row[0] == doc.content_hash:
+        if (row is not None and not force and row[0] == doc.content_hash
+                and row[2] == doc.explicit_title):
             return WriteOutcome(doc.doc_id, changed=False, passages=row[1], removed=0)
         removed, removed_length = _delete_passages(conn, doc.doc_id)
         conn.execute(
             """INSERT INTO documents (doc_id, title, content_hash, text, pages, sections,
-                                      passages, indexed_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, now())
+                                      passages, indexed_at, explicit_title)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, now(), %s)
                ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title,
                    content_hash = excluded.content_hash, text = excluded.text,
                    pages = excluded.pages, sections = excluded.sections,
-                   passages = excluded.passages, indexed_at = excluded.indexed_at""",
+                   passages = excluded.passages, indexed_at = excluded.indexed_at,
+                   explicit_title = excluded.explicit_title""",
             (doc.doc_id, doc.title, doc.content_hash, doc.text, list(doc.pages),
-             list(doc.sections), len(doc.passages)),
+             list(doc.sections), len(doc.passages), doc.explicit_title),
         )
         length = _insert_passages(conn, doc)
         conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))
