@@ -148,7 +148,7 @@ def _unchanged_since(manifest: Manifest, scan: CorpusScan) -> bool:
     )
 
 
-def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
+def load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
     """The documents that load, and the reason each other file was refused."""
     documents: list[Document] = []
     refused = dict(scan.unreadable)
@@ -222,7 +222,7 @@ def update_index(
         if (found and previous and previous.vectors == identity and previous.config == config
                 and _unchanged_since(previous, scan)):
             report.refused = {d: r.reason for d, r in previous.refused.items()}
-            _check_strict(strict, report.refused)
+            check_strict(strict, report.refused)
             report.up_to_date = True
             report.generation = found[0]
             report.documents = previous.documents
@@ -245,14 +245,9 @@ def update_index(
 def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: VectorIdentity,
           strict: bool, previous: Manifest | None, report: BuildReport) -> Plan:
     """Load the documents, chunk them and note in ``report`` what changed."""
-    documents, report.refused = _load_documents(scan)
-    _check_strict(strict, report.refused)
-    if not documents:
-        raise EmptyCorpusError(
-            f"no document of {corpus_dir} could be indexed: "
-            + "; ".join(f"{d}: {r}" for d, r in list(report.refused.items())[:3])
-            + (f" (and {len(report.refused) - 3} more)" if len(report.refused) > 3 else "")
-        )
+    documents, report.refused = load_documents(scan)
+    check_strict(strict, report.refused)
+    check_loaded(corpus_dir, documents, report.refused)
     indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
     old_files = previous.files if previous else {}
     report.added = sorted(set(indexed) - set(old_files))
@@ -327,7 +322,17 @@ def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: 
         raise
 
 
-def _check_strict(strict: bool, refused: dict[str, str]) -> None:
+def check_loaded(corpus_dir: Path, documents: list[Document], refused: dict[str, str]) -> None:
+    """:class:`EmptyCorpusError` when no document of the corpus could be loaded."""
+    if not documents:
+        raise EmptyCorpusError(
+            f"no document of {corpus_dir} could be indexed: "
+            + "; ".join(f"{d}: {r}" for d, r in list(refused.items())[:3])
+            + (f" (and {len(refused) - 3} more)" if len(refused) > 3 else "")
+        )
+
+
+def check_strict(strict: bool, refused: dict[str, str]) -> None:
     if strict and refused:
         doc_id, reason = next(iter(refused.items()))
         more = f" (and {len(refused) - 1} more refused files)" if len(refused) > 1 else ""

@@ -143,10 +143,10 @@ def stored_vectors(conn: psycopg.Connection, doc_id: str) -> dict[str, np.ndarra
         "WHERE doc_id = %s AND embed_key IS NOT NULL AND embedding IS NOT NULL",
         (doc_id,),
     ).fetchall()
-    return {key: _as_array(vector) for key, vector in rows}
+    return {key: as_array(vector) for key, vector in rows}
 
 
-def _as_array(vector: object) -> np.ndarray:
+def as_array(vector: object) -> np.ndarray:
     to_numpy = getattr(vector, "to_numpy", None)  # pgvector's Vector
     return np.asarray(to_numpy() if to_numpy else vector, dtype=np.float32)
 

@@ -1,0 +1,161 @@
+"""The PostgreSQL store as the retriever reads it: :class:`PgStore`, an
+:class:`~ragqa.index.view.IndexView` over a connection pool.
+
+Nothing is held in memory but the analyzer and the identity: every read goes to the
+database, so a write committed through any replica is seen by the next request of every
+other. ``generation`` is ``corpus_stats.changes`` (bumped by every write), which keys the
+retriever's result cache. A search costs a handful of statements (BM25 over postings, the
+HNSW walk, one query for all candidate passages with their quotes), never one per hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+
+import numpy as np
+
+from ragqa.index.analysis import Analyzer
+from ragqa.index.config import IndexConfig
+from ragqa.index.errors import ModelMismatchError
+from ragqa.index.identity import VectorIdentity
+from ragqa.index.manifest import ModelRecord, RefusedFile
+from ragqa.index.pg.identity import StoreIdentity
+from ragqa.index.pg.pool import Pool
+from ragqa.index.pg.search import bm25_search, term_stats, vector_search
+from ragqa.index.pg.writes import as_array
+from ragqa.index.store import DocumentRecord
+from ragqa.index.view import PassageRecord
+
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+_PASSAGES = """SELECT p.id, p.doc_id, p.start_offset, p.end_offset, p.section, p.page, d.title,
+       substr(d.text, p.start_offset + 1, p.end_offset - p.start_offset)
+FROM passages p JOIN documents d USING (doc_id) WHERE p.id = ANY(%s)"""
+
+_DOCUMENTS = """SELECT doc_id, title, content_hash, text, sections, passages,
+       to_char(indexed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'), pages
+FROM documents"""
+
+
+def store_identity(model: ModelRecord, vectors: VectorIdentity,
+                   config: IndexConfig) -> StoreIdentity:
+    """What a database records about how it was indexed: the model, and everything else
+    that decides its vectors and passages (a server configured otherwise is refused)."""
+    shape = {k: v for k, v in asdict(vectors).items() if k != "weights_sha256"}
+    return StoreIdentity(model_name=model.name, weights_sha256=vectors.weights_sha256,
+                         dimension=model.dimension,
+                         settings={"vectors": shape, "config": config.to_json()})
+
+
+class PgStore:
+    """The PostgreSQL store's :class:`~ragqa.index.view.IndexView`."""
+
+    store = "postgres"
+
+    def __init__(self, pool: Pool, identity: StoreIdentity, config: IndexConfig, *,
+                 model: ModelRecord, ef_search: int = 100) -> None:
+        self.pool = pool
+        self.identity = identity
+        self.config = config
+        self._model = model
+        self._analyzer = Analyzer(config.analysis)
+        self.ef_search = ef_search
+
+    @property
+    def generation(self) -> int:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT changes FROM corpus_stats").fetchone()
+        return int(row[0]) if row else 0
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self._analyzer
+
+    @property
+    def model(self) -> ModelRecord:
+        return self._model
+
+    def check_vectors(self, identity: VectorIdentity, model_name: str) -> None:
+        if identity.weights_sha256 != self.identity.weights_sha256:
+            raise ModelMismatchError(
+                f"the database was embedded with model {self.identity.model_name!r} but "
+                f"{model_name!r} is loaded now; configure that model, or index into a new "
+                "database with this one")
+        shape = {k: v for k, v in asdict(identity).items() if k != "weights_sha256"}
+        if shape != self.identity.settings.get("vectors"):
+            raise ModelMismatchError(
+                f"the database's vectors were made with {self.identity.settings.get('vectors')}"
+                f" but {shape} is configured now; restore those settings or use a new database")
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        with self.pool.connection() as conn:
+            stats = term_stats(conn, list(terms))
+        return [stats.idf(term) for term in terms]
+
+    def lexical_top(self, question: str, k: int,
+                    doc_ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        terms = self._analyzer(question)
+        if not terms:
+            return _EMPTY
+        bm25 = self.config.bm25
+        with self.pool.connection() as conn:
+            found = bm25_search(conn, terms, k, k1=bm25.k1, b=bm25.b, doc_ids=doc_ids)
+        return _arrays(found)
+
+    def dense_top(self, vector: np.ndarray, k: int,
+                  doc_ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        with self.pool.connection() as conn:
+            found = vector_search(conn, vector, k, ef_search=max(k, self.ef_search),
+                                  doc_ids=doc_ids)
+        return _arrays(found)
+
+    def passages_of(self, rows: Iterable[int]) -> dict[int, PassageRecord]:
+        ids = [int(r) for r in rows]
+        if not ids:
+            return {}
+        with self.pool.connection() as conn:
+            found = conn.execute(_PASSAGES, (ids,)).fetchall()
+        return {int(r[0]): PassageRecord(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5],
+                                         r[6], r[7]) for r in found}
+
+    def vector(self, row: int) -> np.ndarray:
+        with self.pool.connection() as conn:
+            found = conn.execute("SELECT embedding FROM passages WHERE id = %s",
+                                 (int(row),)).fetchone()
+        if found is None or found[0] is None:
+            return np.zeros(self._model.dimension, dtype=np.float32)  # deleted meanwhile
+        return as_array(found[0])
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.documents_by_id([doc_id]).get(doc_id)
+
+    def documents_by_id(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocumentRecord]:
+        with self.pool.connection() as conn:
+            if doc_ids is None:
+                found = conn.execute(_DOCUMENTS + " ORDER BY doc_id").fetchall()
+            else:
+                found = conn.execute(_DOCUMENTS + " WHERE doc_id = ANY(%s) ORDER BY doc_id",
+                                     (list(doc_ids),)).fetchall()
+        return {r[0]: DocumentRecord(doc_id=r[0], title=r[1], content_hash=r[2], text=r[3],
+                                     sections=tuple(r[4]), passages=int(r[5]), indexed_at=r[6],
+                                     pages=tuple(r[7])) for r in found}
+
+    def refused(self) -> dict[str, RefusedFile]:
+        with self.pool.connection() as conn:
+            found = conn.execute(
+                "SELECT doc_id, reason, content_hash FROM refused ORDER BY doc_id").fetchall()
+        return {r[0]: RefusedFile(r[1], r[2]) for r in found}
+
+    def counts(self) -> tuple[int, int]:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT (SELECT count(*) FROM documents), passages "
+                               "FROM corpus_stats").fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _arrays(found: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    if not found:
+        return _EMPTY
+    return (np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found)),
+            np.fromiter((s for _, s in found), dtype=np.float32, count=len(found)))
