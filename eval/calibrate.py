@@ -28,7 +28,7 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool,
     ``offtopic`` questions (eval/offtopic.jsonl, dev) are negatives in every set."""
     questions = list(questions) + [Question(f"offtopic-{i}", text, "", "offtopic", None, (), "")
                                    for i, text in enumerate(offtopic)]
-    documents = list(retriever.index.documents)
+    documents = list(retriever.index.documents_by_id())
     rows, labels, answered = [], [], []
     for q in questions:
         vector = retriever.embedder.encode_queries([q.question])[0]
@@ -84,7 +84,7 @@ def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
 def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
     """Fit the low-relevance model on dev and print it."""
     retriever = _open(None, None)
-    texts = {d: doc.text for d, doc in retriever.index.documents.items()}
+    texts = {d: doc.text for d, doc in retriever.index.documents_by_id().items()}
     offtopic = load_offtopic(Path("eval/offtopic.jsonl"), "dev")
     parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False,
                       offtopic)]

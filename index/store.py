@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,22 +104,22 @@ class LoadedIndex:
         return self.lexical.idf(terms)
 
     def lexical_top(self, question: str, k: int,
-                    doc_ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        mask = None
-        if doc_ids is not None:
-            mask = np.zeros(len(self.passages), dtype=np.float32)
-            mask[self.rows_of(doc_ids)] = 1.0
-        return self.lexical.search(question, k, mask)
+                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical.search(question, k, self.rows_of(doc_ids))
 
     def dense_top(self, vector: np.ndarray, k: int,
-                  doc_ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        allowed = None if doc_ids is None else self.rows_of(doc_ids)
-        return search_dense(self.dense, vector, k, allowed)
+                  doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return search_dense(self.dense, vector, k, self.rows_of(doc_ids))
 
-    def rows_of(self, doc_ids: Sequence[str]) -> np.ndarray:
-        """The rows of the passages of ``doc_ids`` (unknown ids have none)."""
-        rows = [row for doc_id in dict.fromkeys(doc_ids) for row in self.doc_rows.get(doc_id, ())]
-        return np.asarray(rows, dtype=np.int64)
+    def rows_of(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
+        """The passage rows of ``doc_ids``, ascending, as the rankers take them (None: all)."""
+        if doc_ids is None:
+            return None
+        parts = [self.doc_rows[d] for d in doc_ids if d in self.doc_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:
+        return sorted(d for d in doc_ids if d not in self.documents)
 
     def passages_of(self, rows: Iterable[int]) -> dict[int, PassageRecord]:
         out = {}
@@ -145,6 +145,9 @@ class LoadedIndex:
 
     def counts(self) -> tuple[int, int]:
         return len(self.documents), len(self.passages)
+
+    def close(self) -> None:
+        """Nothing to release: a generation is memory (and mapped files) only."""
 
 
 # -- writing -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ position in a files generation, its id in the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -64,12 +64,17 @@ class IndexView(Protocol):
     def idf(self, terms: Sequence[str]) -> list[float]:
         """BM25 (Lucene) idf of each analysed term over the whole store."""
 
-    def lexical_top(self, question: str, k: int, doc_ids: Sequence[str] | None = None) -> Ranked:
-        """BM25 top-``k`` for ``question`` (passages matching no term left out)."""
+    def lexical_top(self, question: str, k: int,
+                    doc_ids: Collection[str] | None = None) -> Ranked:
+        """BM25 top-``k`` for ``question`` (passages matching no term left out), among the
+        passages of ``doc_ids`` when given."""
 
     def dense_top(self, vector: np.ndarray, k: int,
-                  doc_ids: Sequence[str] | None = None) -> Ranked:
+                  doc_ids: Collection[str] | None = None) -> Ranked:
         """Top-``k`` passages by inner product with the (normalised) query ``vector``."""
+
+    def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:
+        """Those of ``doc_ids`` the store does not hold, sorted."""
 
     def passages_of(self, rows: Iterable[int]) -> dict[int, PassageRecord]:
         """The records of ``rows``, read together (rows that no longer exist are absent)."""
@@ -87,3 +92,6 @@ class IndexView(Protocol):
 
     def counts(self) -> tuple[int, int]:
         """``(documents, passages)``."""
+
+    def close(self) -> None:
+        """Release what the store holds open (connections); nothing for files."""

@@ -10,7 +10,7 @@ HNSW walk, one query for all candidate passages with their quotes), never one pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict
 
 import numpy as np
@@ -94,21 +94,30 @@ class PgStore:
         return [stats.idf(term) for term in terms]
 
     def lexical_top(self, question: str, k: int,
-                    doc_ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         terms = self._analyzer(question)
         if not terms:
             return _EMPTY
         bm25 = self.config.bm25
         with self.pool.connection() as conn:
-            found = bm25_search(conn, terms, k, k1=bm25.k1, b=bm25.b, doc_ids=doc_ids)
+            found = bm25_search(conn, terms, k, k1=bm25.k1, b=bm25.b,
+                                doc_ids=None if doc_ids is None else sorted(doc_ids))
         return _arrays(found)
 
     def dense_top(self, vector: np.ndarray, k: int,
-                  doc_ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         with self.pool.connection() as conn:
             found = vector_search(conn, vector, k, ef_search=max(k, self.ef_search),
-                                  doc_ids=doc_ids)
+                                  doc_ids=None if doc_ids is None else sorted(doc_ids))
         return _arrays(found)
+
+    def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:
+        wanted = sorted(set(doc_ids))
+        with self.pool.connection() as conn:
+            found = conn.execute("SELECT doc_id FROM documents WHERE doc_id = ANY(%s)",
+                                 (wanted,)).fetchall()
+        known = {r[0] for r in found}
+        return [d for d in wanted if d not in known]
 
     def passages_of(self, rows: Iterable[int]) -> dict[int, PassageRecord]:
         ids = [int(r) for r in rows]
@@ -152,6 +161,10 @@ class PgStore:
             row = conn.execute("SELECT (SELECT count(*) FROM documents), passages "
                                "FROM corpus_stats").fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def _arrays(found: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
