@@ -63,6 +63,7 @@ def test_health_says_what_is_served(client):
         "generation": 1,
         "refused": 0,
         "backend": "onnx",  # RAGQA_EMBED_BACKEND=auto with onnxruntime installed
+        "store": "files",
     }
 
 
