@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     # postgresql://user:password@host:5432/dbname (libpq URL or key=value string); needed
     # with RAGQA_STORE=postgres, ignored otherwise.
     database_url: str | None = None
-    # Connections each process keeps open to the database (RAGQA_STORE=postgres).
+    # Connections each process keeps open to the database (RAGQA_STORE=postgres), and how
+    # long a request waits for one before answering 503 (the database is away).
     database_pool_size: int = Field(8, ge=1, le=100)
+    database_timeout: float = Field(5.0, gt=0, le=120)
 
     embed_model: str = DEFAULT_MODEL_NAME
     offline: bool = False

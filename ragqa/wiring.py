@@ -89,7 +89,8 @@ def start_postgres(
                 logger.info("serving the database as it is (run `ragqa index` to bring it in "
                             "line with %s)", settings.corpus_dir)
         assert settings.database_url is not None
-        pool = Pool(settings.database_url, size=settings.database_pool_size).open()
+        pool = Pool(settings.database_url, size=settings.database_pool_size,
+                    timeout=settings.database_timeout).open()
     store = PgStore(pool, found, settings.index_config(), model=_model_record(model, embedder),
                     ef_search=max(settings.candidates, 40))
     retriever = Retriever(store, embedder, settings.retrieval_params(model.name))
@@ -209,7 +210,7 @@ def _prepared(settings: Settings, model: ResolvedModel,
     from ragqa.index.pg.store import store_identity
 
     assert settings.database_url is not None
-    conn = connect(settings.database_url)
+    conn = connect(settings.database_url, timeout=settings.database_timeout)
     try:
         migrate(conn, dimension=embedder.dimension)
         wanted = store_identity(_model_record(model, embedder), embedder.identity,
