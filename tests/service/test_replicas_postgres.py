@@ -1,0 +1,109 @@
+"""Real `ragqa serve` and `ragqa index` processes on the PostgreSQL store: two replicas on
+one database see each other's writes at their next request; bad configuration is one
+line naming RAGQA_DATABASE_URL, with the index errors' exit code."""
+
+from __future__ import annotations
+
+import httpx
+import psycopg
+
+from tests.conftest import CORPUS
+from tests.postgres import database_copy
+from tests.service.conftest import check_passages
+from tests.support import free_port, run_ragqa, running
+
+ZORGLUB = "# Zorglub Telecom\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n".encode()
+QUESTION = {"question": "Zorglub câble sous-marin Dakhla", "k": 3}
+
+
+def _pg(url: str) -> dict[str, str]:
+    return {"RAGQA_STORE": "postgres", "RAGQA_DATABASE_URL": url}
+
+
+def test_two_replicas_on_one_database_see_each_other_s_writes(tmp_path, pg_server, pg_corpus):
+    with database_copy(pg_server, pg_corpus) as url:
+        with running(CORPUS, tmp_path / "no-index", tmp_path / "a.log", timeout=300,
+                     **_pg(url)) as a, \
+             running(CORPUS, tmp_path / "no-index", tmp_path / "b.log", timeout=300,
+                     **_pg(url)) as b, \
+             httpx.Client(base_url=a.base_url, timeout=60) as via_a, \
+             httpx.Client(base_url=b.base_url, timeout=60) as via_b:
+            assert via_b.get("/health").json()["store"] == "postgres"
+            before = via_b.post("/v1/search", json=QUESTION).json()  # cached by B
+            assert "notes/zorglub.md" not in {p["doc_id"] for p in before["passages"]}
+
+            created = via_a.post("/v1/documents", files={"file": ("zorglub.md", ZORGLUB)},
+                                 data={"id": "notes/zorglub.md"})
+            assert created.status_code == 201, created.text
+            found = via_b.post("/v1/search", json=QUESTION).json()  # B's next request
+            assert found["passages"][0]["doc_id"] == "notes/zorglub.md"
+            check_passages(via_b, found)
+            assert via_b.get("/health").json()["generation"] == created.json()["generation"]
+
+            again = via_b.post("/v1/documents", files={"file": ("zorglub.md", ZORGLUB)},
+                               data={"id": "notes/zorglub.md"})
+            assert again.status_code == 200 and again.json()["status"] == "unchanged"
+            assert again.json()["generation"] == created.json()["generation"]
+
+            assert via_b.delete("/v1/documents/notes/zorglub.md").status_code == 200
+            after = via_a.post("/v1/search", json=QUESTION).json()
+            assert "notes/zorglub.md" not in {p["doc_id"] for p in after["passages"]}
+        for log in ("a.log", "b.log"):
+            output = (tmp_path / log).read_text(encoding="utf-8")
+            assert "as it is: 5 documents" in output and "Traceback" not in output
+
+
+def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path):
+    url = f"postgresql://ragqa:secret@127.0.0.1:{free_port()}/ragqa"
+    proc = run_ragqa("index", "--corpus", str(CORPUS), cwd=tmp_path, **_pg(url))
+    assert proc.returncode == 4, proc.stderr
+    # (the line before it, if any, is the test model's fallback warning)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ragqa: error")]
+    assert len(errors) == 1 and proc.stderr.strip().endswith(errors[0]), proc.stderr
+    assert errors[0].startswith("ragqa: error: RAGQA_DATABASE_URL: cannot connect to")
+    assert "check the URL" in errors[0] and "secret" not in proc.stderr
+
+
+def test_a_database_embedded_with_another_model_is_refused(tmp_path, pg_server, pg_corpus):
+    with database_copy(pg_server, pg_corpus) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("UPDATE store_identity SET model_name = 'other/model', "
+                         "weights_sha256 = repeat('0', 64)")
+        proc = run_ragqa("serve", "--corpus", str(CORPUS), "--port", str(free_port()),
+                         cwd=tmp_path, **_pg(url))
+    assert proc.returncode == 4, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ragqa: error: RAGQA_DATABASE_URL (")
+    assert "embedded with model 'other/model'" in last
+
+
+def test_a_database_without_pgvector_names_the_fix(tmp_path, pg_url):
+    role = "ragqa_owner"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+    try:
+        limited = pg_url.replace("postgresql://postgres:", f"postgresql://{role}:", 1)
+        assert limited != pg_url
+        proc = run_ragqa("index", "--corpus", str(CORPUS), cwd=tmp_path, **_pg(limited))
+        assert proc.returncode == 4, proc.stderr
+        last = proc.stderr.strip().splitlines()[-1]
+        assert last.startswith("ragqa: error: RAGQA_DATABASE_URL (")
+        assert "CREATE EXTENSION vector" in last
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_ragqa_index_into_an_empty_database_then_again(tmp_path, pg_url, small_corpus):
+    first = run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path, **_pg(pg_url))
+    assert first.returncode == 0, first.stderr
+    assert "2 added, 0 changed, 0 removed" in first.stdout and "password" not in first.stdout
+    (small_corpus / "nokia.txt").unlink()
+    second = run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path, **_pg(pg_url))
+    assert second.returncode == 0, second.stderr
+    assert "removed: nokia.txt" in second.stdout and "0 added, 0 changed, 1 removed" in second.stdout
+    third = run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path, **_pg(pg_url))
+    assert "is up to date with" in third.stdout, third.stdout
