@@ -107,3 +107,17 @@ def test_ragqa_index_into_an_empty_database_then_again(tmp_path, pg_url, small_c
     assert "removed: nokia.txt" in second.stdout and "0 added, 0 changed, 1 removed" in second.stdout
     third = run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path, **_pg(pg_url))
     assert "is up to date with" in third.stdout, third.stdout
+
+
+def test_ragqa_serve_on_an_empty_database_indexes_the_folder_first(tmp_path, pg_url,
+                                                                   small_corpus):
+    with running(small_corpus, tmp_path / "no-index", tmp_path / "serve.log", timeout=300,
+                 **_pg(pg_url)) as server, \
+         httpx.Client(base_url=server.base_url, timeout=60) as client:
+        assert client.get("/health").json()["documents"] == 2
+        body = client.post("/v1/search", json={"question": "5G Casablanca", "k": 1}).json()
+        assert body["passages"][0]["doc_id"] == "orange.md"
+        check_passages(client, body)
+    output = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "2 added, 0 changed, 0 removed" in output and "password" not in output
+    assert not (tmp_path / "no-index").exists()  # nothing written beside the database
