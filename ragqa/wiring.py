@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ragqa.index.builder import BuildReport, Progress, update_index
 from ragqa.index.embedding import Embedder
@@ -25,6 +26,11 @@ from ragqa.index.search import Retriever
 from ragqa.index.store import load_index
 from ragqa.engine import Engine
 from ragqa.settings import Settings
+
+if TYPE_CHECKING:  # the postgres extra is optional: imported where the store is used
+    import psycopg
+
+    from ragqa.index.pg.identity import StoreIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +82,14 @@ def start_postgres(
     """Connect → migrate → check the store's identity → (index the corpus folder into an
     empty store) → an engine over a connection pool. A store that holds documents is served
     as it is: the database, not the folder, is the truth (``ragqa index`` syncs them)."""
+    from ragqa.index.pg.indexing import holds_documents
     from ragqa.index.pg.pool import Pool
     from ragqa.index.pg.store import PgStore
 
     report = None
     with _database(settings):
         with _prepared(settings, model, embedder) as (conn, found):
-            empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM documents)").fetchone()[0]
+            empty = not holds_documents(conn)
             if empty and index_if_empty:
                 report = _sync(conn, settings, model, embedder, strict=strict, progress=progress)
             elif not empty:
@@ -201,7 +208,7 @@ def _model_record(model: ResolvedModel, embedder: Embedder) -> ModelRecord:
 
 @contextmanager
 def _prepared(settings: Settings, model: ResolvedModel,
-              embedder: Embedder) -> Iterator[tuple[object, object]]:
+              embedder: Embedder) -> Iterator[tuple[psycopg.Connection, StoreIdentity]]:
     """One connection to a database migrated to this ragqa's schema whose identity matches
     the model and settings (recorded on a new database): ``(connection, identity)``."""
     from ragqa.index.pg.connect import connect
@@ -220,7 +227,7 @@ def _prepared(settings: Settings, model: ResolvedModel,
         conn.close()
 
 
-def _sync(conn, settings: Settings, model: ResolvedModel, embedder: Embedder, *,
+def _sync(conn: psycopg.Connection, settings: Settings, model: ResolvedModel, embedder: Embedder, *,
           strict: bool, progress: Progress | None) -> BuildReport:
     from ragqa.index.pg.indexing import index_corpus_into
 

@@ -140,6 +140,12 @@ def index_corpus_into(
     return report
 
 
+def holds_documents(conn: psycopg.Connection) -> bool:
+    """Whether any document is stored (a new store is indexed from the corpus folder)."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM documents)").fetchone()
+    return bool(row and row[0])
+
+
 def ingest_document(
     conn: psycopg.Connection,
     doc: Document,
