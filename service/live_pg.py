@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from ragqa.engine import Engine
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.loaders import load_document
+from ragqa.index.pg.errors import LastDocumentRefusal
 from ragqa.index.pg.indexing import ingest_document
 from ragqa.index.pg.store import PgStore
 from ragqa.index.pg.writes import delete_document
@@ -67,16 +68,13 @@ class PgLiveIndex:
     def delete(self, doc_id: str) -> WriteResult:
         """Remove document ``doc_id`` (or a refused file's record) from the store."""
         with self._store.pool.connection() as conn:
-            indexed = conn.execute("SELECT count(*) FILTER (WHERE doc_id = %s), count(*) "
-                                   "FROM documents", (doc_id,)).fetchone()
-            refused = conn.execute("SELECT 1 FROM refused WHERE doc_id = %s",
-                                   (doc_id,)).fetchone() is not None
-            if not indexed[0] and not refused:
-                raise UnknownDocumentError(f"no document {doc_id!r}")
-            if indexed[0] and indexed[1] <= 1:  # a refused file may always go
+            try:  # a refused file may always go; the last document may not
+                existed = delete_document(conn, doc_id, keep_one=True)
+            except LastDocumentRefusal:
                 raise LastDocumentError("cannot delete the last document; an index needs at "
-                                        "least one (upload another first)")
-            delete_document(conn, doc_id)
+                                        "least one (upload another first)") from None
+        if not existed:
+            raise UnknownDocumentError(f"no document {doc_id!r}")
         generation = self._store.generation
         logger.info("deleted %s (changes %d)", doc_id, generation)
         return WriteResult("deleted", doc_id, None, generation)

@@ -12,14 +12,19 @@ transaction is rolled back and its locks are released with its connection.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import psycopg
 
+from ragqa.index.pg.errors import LastDocumentRefusal
+
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
 DOCUMENT_LOCK_SPACE = 0x7261  # "ra"
+# Serialises deletes that must keep one document (so two replicas deleting the last two
+# documents at once cannot both succeed). Writers of new documents never take it.
+KEEP_ONE_LOCK_KEY = 0x72616771_6B656570  # "ragqkeep"
 
 
 @dataclass(frozen=True)
@@ -107,14 +112,26 @@ def replace_document(
     return WriteOutcome(doc.doc_id, changed=True, passages=len(doc.passages), removed=removed)
 
 
-def delete_document(conn: psycopg.Connection, doc_id: str) -> bool:
-    """Remove a document, its passages and any refusal recorded for it; whether it existed."""
+def delete_document(conn: psycopg.Connection, doc_id: str, *, keep_one: bool = False) -> bool:
+    """Remove a document, its passages and any refusal recorded for it; whether it existed.
+
+    With ``keep_one``, deleting the only stored document raises
+    :class:`~ragqa.index.pg.errors.LastDocumentRefusal` (checked under a lock shared by such
+    deletes, in the same transaction: concurrent ones cannot both pass).
+    """
     with conn.transaction():
+        if keep_one:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (KEEP_ONE_LOCK_KEY,))
+            row = conn.execute("SELECT count(*) FILTER (WHERE doc_id = %s), count(*) "
+                               "FROM documents", (doc_id,)).fetchone()
+            if row is not None and row[0] and row[1] <= 1:
+                raise LastDocumentRefusal(f"{doc_id} is the only document stored")
         lock_document(conn, doc_id)
         removed, removed_length = _delete_passages(conn, doc_id)
         existed = conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,)).rowcount > 0
         refused = conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc_id,)).rowcount > 0
-        _update_stats(conn, -removed, -removed_length)
+        if existed or refused:  # nothing deleted: nothing changed for readers' caches
+            _update_stats(conn, -removed, -removed_length)
     return existed or refused
 
 
