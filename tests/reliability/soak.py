@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,9 +60,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dict:
-    """Run the soak against ``base_url``; returns the summary (``failures`` must be empty)."""
+def soak(base_url: str | Sequence[str], seconds: float, clients: int = 32,
+         seed: int = 8) -> dict:
+    """Run the soak against ``base_url``; returns the summary (``failures`` must be empty).
+
+    Several URLs (replicas on one database): readers are spread over them, the writer uses
+    the first, and every acknowledged upload must be listed, verbatim, through each.
+    """
     stats = Stats()
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
+    base_url = urls[0]
     with httpx.Client(base_url=base_url, timeout=120) as setup:
         listed = setup.get("/v1/documents").json()["documents"]
         base = {d["id"]: setup.get(f"/v1/documents/{d['id']}/text").text for d in listed}
@@ -81,7 +89,7 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
 
     def reader(index: int) -> None:
         rng = random.Random(seed * 1000 + index)
-        with httpx.Client(base_url=base_url, timeout=120) as client:
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=120) as client:
             while not stop.is_set():
                 kind = rng.choice(["search", "search", "ask", "documents"])
                 started = time.perf_counter()
@@ -141,13 +149,14 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    with httpx.Client(base_url=base_url, timeout=120) as client:
-        listed_ids = {d["id"] for d in client.get("/v1/documents").json()["documents"]}
-        for doc_id, text in uploaded.items():
-            if doc_id not in listed_ids:
-                stats.fail(f"acknowledged upload missing: {doc_id}")
-            elif client.get(f"/v1/documents/{doc_id}/text").text != text:
-                stats.fail(f"acknowledged upload changed: {doc_id}")
+    for url in urls:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            listed_ids = {d["id"] for d in client.get("/v1/documents").json()["documents"]}
+            for doc_id, text in uploaded.items():
+                if doc_id not in listed_ids:
+                    stats.fail(f"acknowledged upload missing through {url}: {doc_id}")
+                elif client.get(f"/v1/documents/{doc_id}/text").text != text:
+                    stats.fail(f"acknowledged upload changed through {url}: {doc_id}")
     everything = [s for values in stats.latencies.values() for s in values]
     return {
         "seconds": round(elapsed, 1),

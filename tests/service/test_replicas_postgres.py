@@ -9,6 +9,7 @@ import psycopg
 
 from tests.conftest import CORPUS
 from tests.postgres import database_copy
+from tests.reliability.soak import soak
 from tests.service.conftest import check_passages
 from tests.support import free_port, run_ragqa, running
 
@@ -48,6 +49,13 @@ def test_two_replicas_on_one_database_see_each_other_s_writes(tmp_path, pg_serve
             assert via_b.delete("/v1/documents/notes/zorglub.md").status_code == 200
             after = via_a.post("/v1/search", json=QUESTION).json()
             assert "notes/zorglub.md" not in {p["doc_id"] for p in after["passages"]}
+
+            # The soak over both: readers on A and B, a writer through A; no failed
+            # request, every quote verified, every acknowledged upload listed through both.
+            summary = soak([a.base_url, b.base_url], seconds=12, clients=16)
+            print(f"\nsoak over two replicas: {summary}")
+            assert summary["failed"] == 0, summary["failures"]
+            assert summary["by_kind"].get("upload", 0) >= 1 and summary["quotes_checked"] > 0
         for log in ("a.log", "b.log"):
             output = (tmp_path / log).read_text(encoding="utf-8")
             assert "as it is: 5 documents" in output and "Traceback" not in output
