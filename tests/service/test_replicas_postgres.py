@@ -129,3 +129,62 @@ def test_ragqa_serve_on_an_empty_database_indexes_the_folder_first(tmp_path, pg_
     output = (tmp_path / "serve.log").read_text(encoding="utf-8")
     assert "2 added, 0 changed, 0 removed" in output and "password" not in output
     assert not (tmp_path / "no-index").exists()  # nothing written beside the database
+
+
+def test_a_replica_killed_during_uploads_leaves_every_acknowledged_one_whole(
+        tmp_path, pg_server, pg_corpus):
+    import threading
+    import time
+
+    sent: dict[str, str] = {}
+    acknowledged: list[str] = []
+
+    def writer(base_url: str, stop: threading.Event) -> None:
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                doc_id = f"kill/zorglub-{n}.md"
+                sent[doc_id] = (f"# Zorglub {n}\n\nZorglub Telecom pose le câble numéro {n} "
+                                f"entre Dakhla et les Canaries.\n")
+                try:
+                    response = client.post("/v1/documents", data={"id": doc_id}, files={
+                        "file": (f"zorglub-{n}.md", sent[doc_id].encode())})
+                except httpx.HTTPError:
+                    return  # the server died under this request
+                if response.status_code == 201:
+                    acknowledged.append(doc_id)
+
+    with database_copy(pg_server, pg_corpus) as url:
+        with running(CORPUS, tmp_path / "no-index", tmp_path / "a.log", timeout=300,
+                     **_pg(url)) as a:
+            stop = threading.Event()
+            thread = threading.Thread(target=writer, args=(a.base_url, stop))
+            thread.start()
+            deadline = time.monotonic() + 60
+            while len(acknowledged) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            a.kill()  # SIGKILL in the middle of the next upload
+            stop.set()
+            thread.join(timeout=60)
+        assert len(acknowledged) >= 3
+        with psycopg.connect(url) as conn:
+            stored = dict(conn.execute("SELECT doc_id, text FROM documents "
+                                       "WHERE doc_id LIKE 'kill/%'").fetchall())
+            for doc_id in acknowledged:  # every acknowledged upload is there, verbatim
+                assert stored.get(doc_id) == sent[doc_id]
+            # whatever else is there is whole: counts and statistics agree
+            assert not conn.execute(
+                "SELECT doc_id FROM documents d WHERE passages <> "
+                "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id)").fetchall()
+            assert conn.execute(
+                "SELECT s.passages = (SELECT count(*) FROM passages) AND s.total_length = "
+                "(SELECT coalesce(sum(length), 0) FROM passages) FROM corpus_stats s"
+            ).fetchone()[0]
+        with running(CORPUS, tmp_path / "no-index", tmp_path / "b.log", timeout=300,
+                     **_pg(url)) as b, httpx.Client(base_url=b.base_url, timeout=60) as client:
+            found = client.post("/v1/search", json={
+                "question": f"Zorglub câble numéro {acknowledged[-1].split('-')[-1][:-3]}",
+                "k": 5}).json()
+            assert acknowledged[-1] in {p["doc_id"] for p in found["passages"]}
+            check_passages(client, found)
