@@ -1,7 +1,8 @@
 """Fitting the low-relevance signal on dev questions: ``python -m ragqa.eval.calibrate``.
 
 Prints the :class:`~ragqa.index.relevance.RelevanceModel` literals to record in
-``index/relevance.py`` for the served model. Uses dev splits only: the project set
+``index/relevance.py`` for the served model: with coverage, cosine and ranker agreement,
+with coverage and cosine only, and with coverage only. Uses dev splits only: the project set
 (answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
 each question is asked once with its article and once with that article held out.
 """
