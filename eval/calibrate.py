@@ -118,7 +118,8 @@ def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
             if len(py) and py.any() and not py.all():
                 probe = 1 / (1 + np.exp(-(intercept + px[:, columns] @ np.array(coef))))
                 flagged = probe < threshold
-                click.echo(f"#   {set_name} dev AUC {auc(probe[py].tolist(), probe[~py].tolist()):.3f}"
+                area = auc(probe[py].tolist(), probe[~py].tolist())
+                click.echo(f"#   {set_name} dev AUC {area:.3f}"
                            f", flagged: negatives {flagged[~py].mean():.3f}, answerable "
                            f"{flagged[py].mean():.3f}, answered at 1 {flagged[pa].mean():.3f}"
                            f", off-topic {int(flagged[po].sum())} of {int(po.sum())}")
