@@ -16,10 +16,11 @@ from ragqa.index.dense import search_dense
 from ragqa.index.embedding import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import FusionParams, fuse
-from ragqa.index.relevance import GENERIC, RelevanceModel, term_coverage
+from ragqa.index.relevance import GENERIC, RelevanceModel, ranker_agreement, term_coverage
 from ragqa.index.store import LoadedIndex
 
 MODES = ("hybrid", "bm25", "dense")
+Ranked = tuple[np.ndarray, np.ndarray]  # one ranker's top rows and scores, best first
 MAX_QUESTION_CHARS = 2000
 # What a question cannot consist of only: whitespace (in Python's sense and in JSON Schema's,
 # which differ on U+001C-U+001F and U+FEFF), control characters and the byte-order mark.
@@ -118,15 +119,14 @@ class Retriever:
                 return cached
         rows = self._rows_of(only) if only is not None else None
         depth = max(self.params.candidates, k)
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        lexical = dense = empty
-        if mode in ("bm25", "hybrid"):
-            lexical = self.index.lexical.search(question, depth, rows)
-        if mode in ("dense", "hybrid"):
-            if query_vector is None:
-                assert self.embedder is not None
-                query_vector = self.embedder.encode_queries([question])[0]
-            dense = search_dense(self.index.dense, query_vector, depth, rows)
+        model = self._relevance_model(mode)
+        if mode != "bm25" and query_vector is None:
+            assert self.embedder is not None
+            query_vector = self.embedder.encode_queries([question])[0]
+        # Dense mode runs BM25 too when the relevance model compares the two rankings.
+        lexical, dense = self._rankings(
+            question, query_vector if mode != "bm25" else None, depth, rows,
+            lexical=mode != "dense" or model.uses_agreement())
         if mode == "hybrid":
             ranked = fuse(lexical, dense, self.params.fusion)
         else:
@@ -135,8 +135,11 @@ class Retriever:
         if self.params.dedupe:
             ranked = self._distinct(ranked, k)
         hits = tuple(self._hit(i + 1, row, score) for i, (row, score) in enumerate(ranked[:k]))
-        probability = self._relevance(question, hits[0], mode, query_vector) if hits else 0.0
-        model = self._relevance_model(mode)
+        probability = 0.0
+        if hits:
+            vector = query_vector if model.uses_cosine() or model.uses_agreement() else None
+            probability = model.probability(
+                *self._features(question, hits[0], vector, dense[0], lexical[0]))
         low = not hits or probability < model.threshold
         loaded = self.embedder.model if self.embedder is not None else self.index.manifest.model
         result = SearchResult(question, hits, mode, low_relevance=low,
@@ -147,26 +150,43 @@ class Retriever:
                 self._results[key] = result
         return result
 
-    def relevance_features(self, question: str, top: Hit,
-                           query_vector: np.ndarray | None) -> tuple[float, float | None]:
-        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`ragqa.index.relevance`);
-        the cosine is None without a query vector."""
+    def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                           doc_ids: Collection[str] | None = None
+                           ) -> tuple[float, float | None, float | None]:
+        """``(coverage, cosine, agreement)`` of a search for ``question`` (restricted to
+        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.relevance`); the
+        cosine and the agreement are None without a query vector. The rankings compared are
+        those a search of up to ``candidates`` results has."""
+        rows = self._rows_of(frozenset(doc_ids)) if doc_ids is not None else None
+        lexical, dense = self._rankings(question, query_vector, self.params.candidates, rows,
+                                        lexical=query_vector is not None)
+        return self._features(question, top, query_vector, dense[0], lexical[0])
+
+    def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray
+                  ) -> tuple[float, float | None, float | None]:
         lexical = self.index.lexical
         terms = list(dict.fromkeys(lexical.analyzer(question)))
         coverage = term_coverage(terms, lexical.idf(terms), lexical.analyzer(top.quote))
-        cosine = None
+        if query_vector is None:
+            return coverage, None, None
+        cosine = float(self.index.dense.reconstruct(top.row) @ query_vector)
+        return coverage, cosine, ranker_agreement(dense_rows, lexical_rows)
+
+    def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
+                  rows: np.ndarray | None, *, lexical: bool) -> tuple[Ranked, Ranked]:
+        """``(lexical, dense)`` top-``depth`` candidates among ``rows`` (all without); a
+        ranker not asked for (``lexical`` False, no ``query_vector``) gives an empty list."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        bm25 = vectors = empty
+        if lexical:
+            bm25 = self.index.lexical.search(question, depth, rows)
         if query_vector is not None:
-            cosine = float(self.index.dense.reconstruct(top.row) @ query_vector)
-        return coverage, cosine
+            vectors = search_dense(self.index.dense, query_vector, depth, rows)
+        return bm25, vectors
 
     def _relevance_model(self, mode: str) -> RelevanceModel:
         return self.params.relevance if mode != "bm25" else self.params.relevance_lexical
-
-    def _relevance(self, question: str, top: Hit, mode: str,
-                   query_vector: np.ndarray | None) -> float:
-        model = self._relevance_model(mode)
-        vector = query_vector if model.uses_cosine() else None
-        return model.probability(*self.relevance_features(question, top, vector))
 
     def _distinct(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         kept: list[tuple[int, float]] = []
