@@ -15,10 +15,11 @@ from cachetools import LRUCache
 from ragqa.index.embedding import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import FusionParams, fuse
-from ragqa.index.relevance import GENERIC, RelevanceModel, term_coverage
+from ragqa.index.relevance import GENERIC, RelevanceModel, ranker_agreement, term_coverage
 from ragqa.index.view import IndexView, PassageRecord
 
 MODES = ("hybrid", "bm25", "dense")
+Ranked = tuple[np.ndarray, np.ndarray]  # one ranker's top rows and scores, best first
 MAX_QUESTION_CHARS = 2000
 # What a question cannot consist of only: whitespace (in Python's sense and in JSON Schema's,
 # which differ on U+001C-U+001F and U+FEFF), control characters and the byte-order mark.
@@ -120,19 +121,16 @@ class Retriever:
             if cached is not None:
                 return cached
         if only is not None:
-            unknown = self.index.unknown_documents(only)
-            if unknown:
-                raise UnknownDocumentError(f"no document {unknown[0]!r} in the index")
+            self._check_known(only)
         depth = max(self.params.candidates, k)
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        lexical = dense = empty
-        if mode in ("bm25", "hybrid"):
-            lexical = self.index.lexical_top(question, depth, only)
-        if mode in ("dense", "hybrid"):
-            if query_vector is None:
-                assert self.embedder is not None
-                query_vector = self.embedder.encode_queries([question])[0]
-            dense = self.index.dense_top(query_vector, depth, only)
+        model = self._relevance_model(mode)
+        if mode != "bm25" and query_vector is None:
+            assert self.embedder is not None
+            query_vector = self.embedder.encode_queries([question])[0]
+        # Dense mode runs BM25 too when the relevance model compares the two rankings.
+        lexical, dense = self._rankings(
+            question, query_vector if mode != "bm25" else None, depth, only,
+            lexical=mode != "dense" or model.uses_agreement())
         if mode == "hybrid":
             ranked = fuse(lexical, dense, self.params.fusion)
         else:
@@ -140,8 +138,11 @@ class Retriever:
             ranked = list(zip(ids.tolist(), scores.tolist()))
         chosen = self._chosen(ranked, k)
         hits = tuple(_hit(i + 1, record, score) for i, (record, score) in enumerate(chosen))
-        probability = self._relevance(question, hits[0], mode, query_vector) if hits else 0.0
-        model = self._relevance_model(mode)
+        probability = 0.0
+        if hits:
+            vector = query_vector if model.uses_cosine() or model.uses_agreement() else None
+            probability = model.probability(
+                *self._features(question, hits[0], vector, dense[0], lexical[0]))
         low = not hits or probability < model.threshold
         loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
@@ -152,26 +153,51 @@ class Retriever:
                 self._results[key] = result
         return result
 
-    def relevance_features(self, question: str, top: Hit,
-                           query_vector: np.ndarray | None) -> tuple[float, float | None]:
-        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`ragqa.index.relevance`);
-        the cosine is None without a query vector."""
+    def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                           doc_ids: Collection[str] | None = None
+                           ) -> tuple[float, float | None, float | None]:
+        """``(coverage, cosine, agreement)`` of a search for ``question`` (restricted to
+        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.relevance`); the
+        cosine and the agreement are None without a query vector. The rankings compared are
+        those a search of up to ``candidates`` results has."""
+        only = frozenset(doc_ids) if doc_ids is not None else None
+        if only is not None:
+            self._check_known(only)
+        lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
+                                        lexical=query_vector is not None)
+        return self._features(question, top, query_vector, dense[0], lexical[0])
+
+    def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray
+                  ) -> tuple[float, float | None, float | None]:
         analyzer = self.index.analyzer
         terms = list(dict.fromkeys(analyzer(question)))
         coverage = term_coverage(terms, self.index.idf(terms), analyzer(top.quote))
-        cosine = None
+        if query_vector is None:
+            return coverage, None, None
+        cosine = float(self.index.vector(top.row) @ query_vector)
+        return coverage, cosine, ranker_agreement(dense_rows, lexical_rows)
+
+    def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
+                  doc_ids: frozenset[str] | None, *, lexical: bool) -> tuple[Ranked, Ranked]:
+        """``(lexical, dense)`` top-``depth`` candidates among the passages of ``doc_ids``
+        (all without); a ranker not asked for (``lexical`` False, no ``query_vector``) gives
+        an empty list."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        bm25 = vectors = empty
+        if lexical:
+            bm25 = self.index.lexical_top(question, depth, doc_ids)
         if query_vector is not None:
-            cosine = float(self.index.vector(top.row) @ query_vector)
-        return coverage, cosine
+            vectors = self.index.dense_top(query_vector, depth, doc_ids)
+        return bm25, vectors
 
     def _relevance_model(self, mode: str) -> RelevanceModel:
         return self.params.relevance if mode != "bm25" else self.params.relevance_lexical
 
-    def _relevance(self, question: str, top: Hit, mode: str,
-                   query_vector: np.ndarray | None) -> float:
-        model = self._relevance_model(mode)
-        vector = query_vector if model.uses_cosine() else None
-        return model.probability(*self.relevance_features(question, top, vector))
+    def _check_known(self, doc_ids: frozenset[str]) -> None:
+        unknown = self.index.unknown_documents(doc_ids)
+        if unknown:
+            raise UnknownDocumentError(f"no document {unknown[0]!r} in the index")
 
     def _chosen(self, ranked: list[tuple[int, float]],
                 k: int) -> list[tuple[PassageRecord, float]]:

@@ -145,3 +145,50 @@ def pg_corpus(pg_server: PgServer, corpus_index: Path, minilm, embedder) -> str:
         index_corpus_into(conn, CORPUS, config=config, contextual=embedder.identity.embed_context,
                           load_embedder=FilesVectors)
     return name
+
+
+@dataclass
+class OwnPgServer:
+    """A PostgreSQL of one test's own, which the test may stop and start again (the URL
+    stays the same: the socket lives in the data folder)."""
+
+    server: object  # pgserver.PostgresServer
+
+    @property
+    def url(self) -> str:
+        return self.server.get_uri()
+
+    def stop(self) -> None:
+        """Stop at once, as a crash or a failover would (``pg_ctl stop -m immediate``)."""
+        import pgserver
+
+        pgserver.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.server.pgdata,
+                        user=self.server.system_user)
+
+    def start(self) -> None:
+        self.server.ensure_postgres_running()
+
+
+@pytest.fixture
+def pg_own_server() -> Iterator[OwnPgServer]:
+    """A throw-away pgserver PostgreSQL for one test (a few seconds to start)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import pgserver
+        except ImportError:
+            pytest.skip("pgserver is not installed (pip install -e '.[test]')")
+    folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-own-"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(folder / "data", cleanup_mode="delete")
+    except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"PostgreSQL (pgserver) could not start here: {type(exc).__name__}: {exc}")
+    own = OwnPgServer(server)
+    try:
+        yield own
+    finally:
+        server.cleanup()  # stops it if running, then deletes its data folder
+        shutil.rmtree(folder, ignore_errors=True)

@@ -19,8 +19,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -64,13 +64,13 @@ def soak(base_url: str | Sequence[str], seconds: float, clients: int = 32,
          seed: int = 8) -> dict:
     """Run the soak against ``base_url``; returns the summary (``failures`` must be empty).
 
-    Several URLs (replicas on one database): readers are spread over them, the writer uses
-    the first, and every acknowledged upload must be listed, verbatim, through each.
+    Given several URLs (replicas of one store), reader ``i`` asks replica ``i mod n``, the
+    writer's requests go to each replica in turn, and at the end every acknowledged upload
+    must be listed, with its text, by every replica.
     """
-    stats = Stats()
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
-    base_url = urls[0]
-    with httpx.Client(base_url=base_url, timeout=120) as setup:
+    stats = Stats()
+    with httpx.Client(base_url=urls[0], timeout=120) as setup:
         listed = setup.get("/v1/documents").json()["documents"]
         base = {d["id"]: setup.get(f"/v1/documents/{d['id']}/text").text for d in listed}
     uploaded: dict[str, str] = {}  # acknowledged and not deleted since
@@ -113,8 +113,12 @@ def soak(base_url: str | Sequence[str], seconds: float, clients: int = 32,
     def writer() -> None:
         rng = random.Random(seed)
         n = 0
-        with httpx.Client(base_url=base_url, timeout=300) as client:
+        replicas = [httpx.Client(base_url=url, timeout=300) for url in urls]
+        turn = 0
+        try:
             while not stop.is_set():
+                client = replicas[turn % len(replicas)]
+                turn += 1
                 if len(uploaded) >= 3 and rng.random() < 0.5:
                     doc_id = rng.choice(sorted(uploaded))
                     started = time.perf_counter()
@@ -138,6 +142,9 @@ def soak(base_url: str | Sequence[str], seconds: float, clients: int = 32,
                 else:
                     with state:
                         uploaded[doc_id] = text
+        finally:
+            for client in replicas:
+                client.close()
 
     threads = [threading.Thread(target=reader, args=(i,)) for i in range(clients)]
     threads.append(threading.Thread(target=writer))
@@ -161,6 +168,7 @@ def soak(base_url: str | Sequence[str], seconds: float, clients: int = 32,
     return {
         "seconds": round(elapsed, 1),
         "clients": clients,
+        "replicas": len(urls),
         "requests": len(everything),
         "by_kind": {k: len(v) for k, v in sorted(stats.latencies.items())},
         "failed": len(stats.failures),
