@@ -127,7 +127,11 @@ def index_corpus_into(
         if stored_refused.get(doc_id) != (reason, scan.hashes.get(doc_id)):
             refuse_document(conn, doc_id, reason, scan.hashes.get(doc_id))
     present = {doc.doc_id for doc in titled} | set(report.refused)
-    for doc_id in sorted((set(stored) | set(stored_refused)) - present):
+    uploaded = _uploaded(conn) - present  # uploads through the API stay until deleted there
+    if uploaded:
+        logger.info("kept %d documents uploaded through the API (not in %s)", len(uploaded),
+                    corpus_dir)
+    for doc_id in sorted((set(stored) | set(stored_refused)) - present - uploaded):
         delete_document(conn, doc_id)
         if doc_id in stored:
             report.removed.append(doc_id)
@@ -180,13 +184,16 @@ def ingest_document(
     if missing:
         fresh = embed([processed.inputs[i] for i in missing])
         vectors.update(zip((processed.keys[i] for i in missing), fresh))
-    write = document_write(processed, Analyzer(config.analysis), vectors, explicit_title)
+    write = document_write(processed, Analyzer(config.analysis), vectors, explicit_title,
+                           source="api")
     return Ingested(replace_document(conn, write), embedded=len(missing))
 
 
 def document_write(processed: ProcessedDocument, analyzer: Analyzer,
-                   vectors: dict[str, np.ndarray], explicit_title: str | None) -> DocumentWrite:
-    """The rows to store for ``processed``, its passages' vectors taken by key."""
+                   vectors: dict[str, np.ndarray], explicit_title: str | None,
+                   source: str = "folder") -> DocumentWrite:
+    """The rows to store for ``processed``, its passages' vectors taken by key;
+    ``source`` says where it came from (``folder`` or ``api``)."""
     doc = processed.document
     rows = tuple(
         PassageRow(start=p.start, end=p.end, section=p.section, page=p.page,
@@ -195,7 +202,8 @@ def document_write(processed: ProcessedDocument, analyzer: Analyzer,
     )
     return DocumentWrite(doc_id=doc.doc_id, title=doc.title, text=doc.text,
                          content_hash=doc.content_hash, passages=rows, pages=doc.pages,
-                         sections=processed.sections, explicit_title=explicit_title)
+                         sections=processed.sections, explicit_title=explicit_title,
+                         source=source)
 
 
 class _Writer:
@@ -264,6 +272,11 @@ def _stored_layouts(conn: psycopg.Connection) -> dict[str, tuple[str, str | None
         if start is not None:
             entry[3].append((int(start), int(end), section, page, key))
     return {d: (h, e, (t, tuple(p))) for d, (h, e, t, p) in found.items()}
+
+
+def _uploaded(conn: psycopg.Connection) -> set[str]:
+    """The stored documents that came through the API."""
+    return {r[0] for r in conn.execute("SELECT doc_id FROM documents WHERE source = 'api'")}
 
 
 def _stored_refusals(conn: psycopg.Connection) -> dict[str, tuple[str, str | None]]:

@@ -124,12 +124,17 @@ def _v2(dimension: int) -> list[str]:
         # A title given on upload (or in a `.title` file beside a corpus file): kept by later
         # uploads of the document that give none, like the files store's sidecar.
         "ALTER TABLE documents ADD COLUMN explicit_title text",
+        # Where a document came from: `ragqa index` from the corpus folder, or an upload
+        # through the API. `ragqa index` deletes only folder documents absent from the
+        # folder; uploads stay until deleted through the API.
+        """ALTER TABLE documents ADD COLUMN source text NOT NULL DEFAULT 'folder'
+            CHECK (source IN ('folder', 'api'))""",
     ]
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
-    Migration(2, "corpus context, explicit titles", _v2),
+    Migration(2, "corpus context, explicit titles, document sources", _v2),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

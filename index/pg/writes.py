@@ -54,6 +54,7 @@ class DocumentWrite:
     pages: tuple[int, ...] = ()
     sections: tuple[str, ...] = ()
     explicit_title: str | None = None  # a title given by hand (kept by later uploads)
+    source: str = "folder"  # "folder" (`ragqa index`) or "api" (an upload)
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,15 @@ def replace_document(
         removed, removed_length = _delete_passages(conn, doc.doc_id)
         conn.execute(
             """INSERT INTO documents (doc_id, title, content_hash, text, pages, sections,
-                                      passages, indexed_at, explicit_title)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, now(), %s)
+                                      passages, indexed_at, explicit_title, source)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, now(), %s, %s)
                ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title,
                    content_hash = excluded.content_hash, text = excluded.text,
                    pages = excluded.pages, sections = excluded.sections,
                    passages = excluded.passages, indexed_at = excluded.indexed_at,
-                   explicit_title = excluded.explicit_title""",
+                   explicit_title = excluded.explicit_title, source = excluded.source""",
             (doc.doc_id, doc.title, doc.content_hash, doc.text, list(doc.pages),
-             list(doc.sections), len(doc.passages), doc.explicit_title),
+             list(doc.sections), len(doc.passages), doc.explicit_title, doc.source),
         )
         length = _insert_passages(conn, doc)
         conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))

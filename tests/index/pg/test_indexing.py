@@ -194,3 +194,28 @@ def test_the_corpus_context_is_stored_with_the_bulk_index(store_conn, tmp_path, 
                                           encoding="utf-8")
     _sync(conn, corpus, CountingEmbedder(embedder))
     assert "cas général" in read_context(conn).generic_headings
+
+
+def test_ragqa_index_keeps_api_uploads_and_deletes_folder_documents_gone_from_the_folder(
+        store_conn, small_corpus, embedder):
+    conn, _ = store_conn
+    counting = CountingEmbedder(embedder)
+    _sync(conn, small_corpus, counting)
+    text = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
+    note = Document("notes/zorglub.md", text, "Zorglub", sha256_bytes(text.encode()))
+    assert ingest_document(conn, note, config=IndexConfig(), contextual=True,
+                           embed=counting.encode_passages).outcome.changed
+    # A folder document changed through the API is the API's now: gone from the folder, kept.
+    orange = (small_corpus / "orange.md").read_text(encoding="utf-8") + "\nMise à jour.\n"
+    ingest_document(conn, Document("orange.md", orange, "Orange Maroc",
+                                   sha256_bytes(orange.encode())),
+                    config=IndexConfig(), contextual=True, embed=counting.encode_passages)
+    (small_corpus / "nokia.txt").unlink()
+    (small_corpus / "orange.md").unlink()
+    (small_corpus / "other.md").write_text("# Autre\n\nUn autre texte.\n", encoding="utf-8")
+    report = _sync(conn, small_corpus, counting)
+    assert report.removed == ["nokia.txt"] and report.added == ["other.md"]
+    assert dict(conn.execute("SELECT doc_id, source FROM documents").fetchall()) == {
+        "notes/zorglub.md": "api", "orange.md": "api", "other.md": "folder"}
+    stats = conn.execute("SELECT passages FROM corpus_stats").fetchone()[0]
+    assert stats == conn.execute("SELECT count(*) FROM passages").fetchone()[0]
