@@ -1,7 +1,8 @@
 """Fitting the low-relevance signal on dev questions: ``python -m ragqa.eval.calibrate``.
 
 Prints the :class:`~ragqa.index.relevance.RelevanceModel` literals to record in
-``index/relevance.py`` for the served model. Uses dev splits only: the project set
+``index/relevance.py`` for the served model: with coverage, cosine and ranker agreement,
+with coverage and cosine only, and with coverage only. Uses dev splits only: the project set
 (answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
 each question is asked once with its article and once with that article held out.
 """
@@ -22,14 +23,16 @@ MAX_FLAGGED_ANSWERABLE = 0.10  # share of answerable dev questions that may be f
 
 
 def features(retriever: Retriever, questions: list[Question], hold_out: bool,
-             offtopic: list[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(X, answerable, answered_at_1)``: rows of (coverage, cosine) for the hybrid top hit.
+             offtopic: list[str] = ()
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, answerable, answered_at_1, off_topic)``: rows of (coverage, cosine, agreement) of the
+    hybrid search (see :mod:`ragqa.index.relevance`).
 
     ``offtopic`` questions (eval/offtopic.jsonl, dev) are negatives in every set."""
     questions = list(questions) + [Question(f"offtopic-{i}", text, "", "offtopic", None, (), "")
                                    for i, text in enumerate(offtopic)]
-    documents = list(retriever.index.documents)
-    rows, labels, answered = [], [], []
+    documents = list(retriever.index.documents_by_id())
+    rows, labels, answered, off = [], [], [], []
     for q in questions:
         vector = retriever.embedder.encode_queries([q.question])[0]
         filters = [None]
@@ -40,11 +43,12 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool,
             if not hits:
                 continue
             positive = q.answerable and doc_ids is None
-            rows.append(retriever.relevance_features(q.question, hits[0], vector))
+            rows.append(retriever.relevance_features(q.question, hits[0], vector, doc_ids))
             labels.append(positive)
+            off.append(q.kind == "offtopic")
             answered.append(positive and is_hit(hits[0].doc_id, hits[0].start, hits[0].end,
                                                 q.doc or "", q.spans))
-    return np.array(rows, dtype=float), np.array(labels), np.array(answered)
+    return np.array(rows, dtype=float), np.array(labels), np.array(answered), np.array(off)
 
 
 def fit(x: np.ndarray, y: np.ndarray, answered: np.ndarray, part: np.ndarray
@@ -84,7 +88,7 @@ def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
 def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
     """Fit the low-relevance model on dev and print it."""
     retriever = _open(None, None)
-    texts = {d: doc.text for d, doc in retriever.index.documents.items()}
+    texts = {d: doc.text for d, doc in retriever.index.documents_by_id().items()}
     offtopic = load_offtopic(Path("eval/offtopic.jsonl"), "dev")
     parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False,
                       offtopic)]
@@ -102,19 +106,26 @@ def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
     answered = np.concatenate([p[2] for p in parts])
     part = np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(parts)])
     name = retriever.embedder.model.name
-    for label, columns in (("with cosine", [0, 1]), ("coverage only", [0])):
+    # The full model, the one without ranker agreement (as fitted before it was measured),
+    # and the model-free one (bm25 mode, unmeasured models).
+    for label, columns in (("with cosine and agreement", [0, 1, 2]), ("with cosine", [0, 1]),
+                           ("coverage only", [0])):
         coef, intercept, threshold = fit(x[:, columns], y, answered, part)
         cosine = coef[1] if len(coef) > 1 else 0.0
+        agreement = coef[2] if len(coef) > 2 else 0.0
         click.echo(f"# {label}: {len(y)} dev searches ({int(y.sum())} answerable)")
-        for (px, py, pa), set_name in zip(parts, names):
+        for (px, py, pa, po), set_name in zip(parts, names):
             if len(py) and py.any() and not py.all():
                 probe = 1 / (1 + np.exp(-(intercept + px[:, columns] @ np.array(coef))))
                 flagged = probe < threshold
-                click.echo(f"#   {set_name} dev AUC {auc(probe[py].tolist(), probe[~py].tolist()):.3f}"
+                area = auc(probe[py].tolist(), probe[~py].tolist())
+                click.echo(f"#   {set_name} dev AUC {area:.3f}"
                            f", flagged: negatives {flagged[~py].mean():.3f}, answerable "
-                           f"{flagged[py].mean():.3f}, answered at 1 {flagged[pa].mean():.3f}")
+                           f"{flagged[py].mean():.3f}, answered at 1 {flagged[pa].mean():.3f}"
+                           f", off-topic {int(flagged[po].sum())} of {int(po.sum())}")
         click.echo(f"RelevanceModel(coverage={coef[0]:.3f}, cosine={cosine:.3f}, "
-                   f"intercept={intercept:.3f}, threshold={threshold:.3f})  # {name}")
+                   f"intercept={intercept:.3f}, threshold={threshold:.3f}, "
+                   f"agreement={agreement:.3f})  # {name}")
 
 
 if __name__ == "__main__":

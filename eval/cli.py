@@ -56,7 +56,7 @@ def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
     eng = wiring.start(settings).engine
     model = eng.model
-    texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents.items()}
+    texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents_by_id().items()}
     loaded = external if external is not None else load_questions(questions_file, texts)
     questions = select(loaded, split)
     offtopic = []

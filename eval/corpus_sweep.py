@@ -34,7 +34,7 @@ from ragqa.eval.squad import load_squad
 from ragqa.index.analysis import Analyzer, AnalyzerConfig
 from ragqa.index.boilerplate import (MIN_CHARS, MIN_SECTIONS, find_boilerplate,
                                find_generic_headings, normalise_line)
-from ragqa.index.builder import bm25_text
+from ragqa.index.processing import bm25_text
 from ragqa.index.chunking import ChunkingParams, Passage, chunk_document, make_splitter
 from ragqa.index.documents import Document, extract_title
 from ragqa.index.lexical import BM25Params, LexicalIndex
@@ -51,7 +51,7 @@ class Variant:
     name: str
     chunk_size: int = 1000
     chunk_overlap: int = 450
-    # What BM25 indexes besides the quote: "title" (index.builder.bm25_text: the document
+    # What BM25 indexes besides the quote: "title" (index.processing.bm25_text: the document
     # title), "section" (before issue 14: the section title, even when the quote starts with
     # its "## heading" line), "section-once" (not when it does), "none", "title+section".
     context: str = "title"

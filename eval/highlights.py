@@ -41,7 +41,7 @@ class HighlightReport:
 def measure(retriever: Retriever, questions: Sequence[Question],
             span_for: Callable[[str], SpanFor], k: int = 10) -> HighlightReport:
     """Highlight each question's answer passage with ``span_for(question)``."""
-    texts = {d: r.text for d, r in retriever.index.documents.items()}
+    texts = {d: r.text for d, r in retriever.index.documents_by_id().items()}
     answerable = [q for q in questions if q.answerable]
     retrieved = contains = overlaps = 0
     for q in answerable:
@@ -76,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = load_settings(corpus_dir=args.corpus, index_dir=args.index)
     eng = wiring.start(settings).engine
     model, embedder = eng.model, eng.embedder
-    analyzer = eng.retriever.index.lexical.analyzer
-    texts = {d: r.text for d, r in eng.retriever.index.documents.items()}
+    analyzer = eng.retriever.index.analyzer
+    texts = {d: r.text for d, r in eng.retriever.index.documents_by_id().items()}
     questions = select(load_questions(args.questions, texts), args.split)
     results = {"model": model.name, "split": args.split}
 
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         measure(eng.retriever, questions, terms_only_without_heading_rule))
     for weight in (float(w) for w in args.weights.split(",")):
         highlighter = Highlighter(analyzer, embed=embedder.encode_passages, weight=weight,
-                                  idf=eng.retriever.index.lexical.idf)
+                                  idf=eng.retriever.index.idf)
 
         def span_for(question: str, h: Highlighter = highlighter) -> SpanFor:
             vector = embedder.encode_queries([question])[0] if weight > 0 else None

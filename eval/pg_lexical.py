@@ -50,7 +50,8 @@ from ragqa.eval.report import markdown_table
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.squad import load_squad, materialise
 from ragqa.index.analysis import Analyzer
-from ragqa.index.builder import IndexConfig, bm25_text, update_index
+from ragqa.index.builder import IndexConfig, update_index
+from ragqa.index.processing import bm25_text
 from ragqa.index.lexical import LexicalIndex
 from ragqa.index.identity import VectorIdentity
 from ragqa.index.models import ResolvedModel

@@ -4,7 +4,7 @@ The vectors are ``eval.bench.scale.synthetic_vectors`` (seeded, shaped like sent
 embeddings, normalised) and recall@10 is against exact inner-product search
 (``eval.bench.scale.exact_top``), as in ``ragqa bench --scale``. Both HNSW graphs use the same
 parameters (pgvector's defaults: M 16, ef_construction 64) and are searched with
-ef_search 40 (pgvector's default) and 100. FAISS's exact scan (``IndexFlatIP``, what the files
+ef_search 40 (pgvector's default), 100 and 400. FAISS's exact scan (``IndexFlatIP``, what the files
 store serves up to 100,000 passages) is timed too. pgvector's latency is a whole query from
 Python (psycopg over a Unix socket, binary vector parameter); FAISS's is an in-process call.
 Also timed: inserting more vectors one small document at a time (10 rows per transaction)
@@ -31,7 +31,7 @@ from ragqa.eval.pg_server import database_server, fresh_database
 from ragqa.index.pg.connect import register_vector_type
 
 M, EF_CONSTRUCTION = 16, 64
-EF_SEARCH = (40, 100)
+EF_SEARCH = (40, 100, 400)
 
 
 def _recall(found: list[np.ndarray], truth: np.ndarray, k: int) -> float:

@@ -44,7 +44,7 @@ def run_questions(
     """
     runs = {mode: ModeRun() for mode in modes}
     needs_vector = any(mode != "bm25" for mode in modes)
-    documents = list(retriever.index.documents)
+    documents = list(retriever.index.documents_by_id())
     # (Excluding one document means listing all the others: bounded to sets of modest size.)
     hold_out = 1 < len(documents) <= 5000 and not any(q.kind == "unanswerable" for q in questions)
     for q in questions:

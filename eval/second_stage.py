@@ -35,7 +35,7 @@ def measure(retriever: Retriever, questions: list[Question], depth: int = 20,
     assert embedder is not None
     cache: dict[str, np.ndarray] = {}
     ranks: dict[float, list[int | None]] = {a: [] for a in mixes}
-    texts = {d: doc.text for d, doc in retriever.index.documents.items()}
+    texts = {d: doc.text for d, doc in retriever.index.documents_by_id().items()}
     for q in (q for q in questions if q.answerable):
         vector = embedder.encode_queries([q.question])[0]
         hits = retriever.search(q.question, depth, query_vector=vector).hits
@@ -69,7 +69,7 @@ def main(squad_files: tuple[Path, ...], limit: int) -> None:
     from ragqa.eval.sweep import _open
 
     project = _open(None, None)
-    texts = {d: doc.text for d, doc in project.retriever.index.documents.items()}
+    texts = {d: doc.text for d, doc in project.retriever.index.documents_by_id().items()}
     sets = [("project", project.retriever,
              select(load_questions(Path("eval/questions.jsonl"), texts), "dev"))]
     for path in squad_files:

@@ -130,7 +130,7 @@ def main(questions_file: Path, squad_files: tuple[Path, ...], out_file: Path | N
     from ragqa.eval.squad import load_squad, materialise
 
     project = _open(None, None)
-    texts = {d: doc.text for d, doc in project.retriever.index.documents.items()}
+    texts = {d: doc.text for d, doc in project.retriever.index.documents_by_id().items()}
     sets = [embed("project", project.retriever,
                   select(load_questions(questions_file, texts), "dev"))]
     for path in squad_files:

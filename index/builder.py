@@ -1,8 +1,9 @@
 """Building and incrementally updating an index directory from a corpus folder.
 
 Every run re-reads the corpus (cheap) and re-chunks it (boilerplate is a corpus-wide
-property, so one new document can change another's passages), but embeds only passages
-whose embedding input is new: vectors are reused by a hash of that input.
+property, so one new document can change another's passages: see
+:mod:`ragqa.index.processing`), but embeds only passages whose embedding input is new:
+vectors are reused by a hash of that input.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -22,8 +23,7 @@ import numpy as np
 
 from ragqa.index import __version__
 from ragqa.index.analysis import Analyzer
-from ragqa.index.boilerplate import find_boilerplate, find_generic_headings
-from ragqa.index.chunking import Passage, chunk_document, make_splitter
+from ragqa.index.chunking import Passage, make_splitter
 from ragqa.index.config import IndexConfig
 from ragqa.index.dense import all_vectors, build_dense, describe, save_dense
 from ragqa.index.documents import Document, doc_id_for, scan_corpus, sha256_bytes
@@ -34,8 +34,12 @@ from ragqa.index.lexical import LexicalIndex
 from ragqa.index.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.manifest import Manifest, ModelRecord, RefusedFile, read_manifest, write_manifest
 from ragqa.index.models import ResolvedModel
-from ragqa.index.sections import heading_title, split_sections
-from ragqa.index.titles import headline, read_title_sidecar, shared_preamble_lines
+from ragqa.index.processing import (
+    ProcessedDocument,
+    corpus_context,
+    process_document,
+)
+from ragqa.index.titles import read_title_sidecar
 from ragqa.index.store import (
     BM25_DIR,
     DENSE,
@@ -84,20 +88,6 @@ class BuildReport:
     # Corpus files left out of the index, by id, with the reason (unreadable, too large,
     # binary, empty, a broken PDF...). One bad file must not stop a corpus from being served.
     refused: dict[str, str] = field(default_factory=dict)
-
-
-def embed_input(title: str, section: str, quote: str, contextual: bool) -> str:
-    """The text the model sees for a passage (the quote itself stays verbatim)."""
-    if not contextual:
-        return quote
-    head = [title]
-    if section != title and not quote.startswith(section[:40]):
-        head.append(section)
-    return "\n".join(head) + "\n\n" + quote
-
-
-def vector_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass
@@ -158,7 +148,7 @@ def _unchanged_since(manifest: Manifest, scan: CorpusScan) -> bool:
     )
 
 
-def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
+def load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
     """The documents that load, and the reason each other file was refused."""
     documents: list[Document] = []
     refused = dict(scan.unreadable)
@@ -169,21 +159,7 @@ def _load_documents(scan: CorpusScan) -> tuple[list[Document], dict[str, str]]:
             # Messages name the document first ("a.pdf: the PDF is encrypted..."); the
             # report keys by id already.
             refused[doc_id] = str(exc).removeprefix(f"{doc_id}: ")
-    return _retitled(documents, scan.titles), dict(sorted(refused.items()))
-
-
-def _retitled(documents: list[Document], explicit: dict[str, str]) -> list[Document]:
-    """Documents with their final titles: the explicit one, else the headline found with
-    the corpus's own chrome (lines in the preamble of several documents) left out."""
-    chrome = shared_preamble_lines(doc.text for doc in documents if doc.title_source == "text")
-    titled = []
-    for doc in documents:
-        if doc.doc_id in explicit:
-            doc = replace(doc, title=explicit[doc.doc_id], title_source="explicit")
-        elif chrome and doc.title_source == "text":
-            doc = replace(doc, title=headline(doc.text, doc.title, chrome))
-        titled.append(doc)
-    return titled
+    return documents, dict(sorted(refused.items()))
 
 
 @dataclass(frozen=True)
@@ -199,6 +175,7 @@ class Plan:
     files: dict[str, str]  # indexed document id -> sha256
     refused: dict[str, RefusedFile]
     titles: dict[str, str]  # explicit titles (``.title`` sidecars) by document id
+    bm25_texts: list[str]  # what BM25 analyses for each passage
 
 
 @dataclass(frozen=True)
@@ -245,7 +222,7 @@ def update_index(
         if (found and previous and previous.vectors == identity and previous.config == config
                 and _unchanged_since(previous, scan)):
             report.refused = {d: r.reason for d, r in previous.refused.items()}
-            _check_strict(strict, report.refused)
+            check_strict(strict, report.refused)
             report.up_to_date = True
             report.generation = found[0]
             report.documents = previous.documents
@@ -268,14 +245,9 @@ def update_index(
 def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: VectorIdentity,
           strict: bool, previous: Manifest | None, report: BuildReport) -> Plan:
     """Load the documents, chunk them and note in ``report`` what changed."""
-    documents, report.refused = _load_documents(scan)
-    _check_strict(strict, report.refused)
-    if not documents:
-        raise EmptyCorpusError(
-            f"no document of {corpus_dir} could be indexed: "
-            + "; ".join(f"{d}: {r}" for d, r in list(report.refused.items())[:3])
-            + (f" (and {len(report.refused) - 3} more)" if len(report.refused) > 3 else "")
-        )
+    documents, report.refused = load_documents(scan)
+    check_strict(strict, report.refused)
+    check_loaded(corpus_dir, documents, report.refused)
     indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
     old_files = previous.files if previous else {}
     report.added = sorted(set(indexed) - set(old_files))
@@ -283,10 +255,18 @@ def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: Vec
     report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
     report.unchanged = len(indexed) - len(report.added) - len(report.changed)
     refused = {d: RefusedFile(reason, scan.hashes.get(d)) for d, reason in report.refused.items()}
-    passages, sections, inputs = _passages(documents, config, identity.embed_context)
-    keys = [vector_key(text) for text in inputs]
-    return Plan(documents, sections, passages, inputs, keys, indexed, refused,
-                dict(sorted(scan.titles.items())))
+    processed = _passages(documents, scan.titles, config, identity.embed_context)
+    return Plan(
+        documents=[p.document for p in processed],
+        sections={p.document.doc_id: list(p.sections) for p in processed},
+        passages=[passage for p in processed for passage in p.passages],
+        inputs=[text for p in processed for text in p.inputs],
+        keys=[key for p in processed for key in p.keys],
+        files=indexed,
+        refused=refused,
+        titles=dict(sorted(scan.titles.items())),
+        bm25_texts=[text for p in processed for text in p.bm25_texts],
+    )
 
 
 def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
@@ -342,7 +322,17 @@ def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: 
         raise
 
 
-def _check_strict(strict: bool, refused: dict[str, str]) -> None:
+def check_loaded(corpus_dir: Path, documents: list[Document], refused: dict[str, str]) -> None:
+    """:class:`EmptyCorpusError` when no document of the corpus could be loaded."""
+    if not documents:
+        raise EmptyCorpusError(
+            f"no document of {corpus_dir} could be indexed: "
+            + "; ".join(f"{d}: {r}" for d, r in list(refused.items())[:3])
+            + (f" (and {len(refused) - 3} more)" if len(refused) > 3 else "")
+        )
+
+
+def check_strict(strict: bool, refused: dict[str, str]) -> None:
     if strict and refused:
         doc_id, reason = next(iter(refused.items()))
         more = f" (and {len(refused) - 1} more refused files)" if len(refused) > 1 else ""
@@ -350,53 +340,12 @@ def _check_strict(strict: bool, refused: dict[str, str]) -> None:
 
 
 def _passages(
-    documents: list[Document], config: IndexConfig, contextual: bool
-) -> tuple[list[Passage], dict[str, list[str]], list[str]]:
+    documents: list[Document], explicit: dict[str, str], config: IndexConfig, contextual: bool
+) -> list[ProcessedDocument]:
+    """Every document titled and cut with the context of the whole corpus."""
+    titled, context = corpus_context(documents, explicit)
     splitter = make_splitter(config.chunking)
-    split = [split_sections(doc.text, doc.title) for doc in documents]
-    boilerplate = find_boilerplate((doc.text, secs) for doc, secs in zip(documents, split))
-    generic = find_generic_headings([s.title for s in secs] for secs in split)
-    passages: list[Passage] = []
-    inputs: list[str] = []
-    section_titles: dict[str, list[str]] = {}
-    for doc, secs in zip(documents, split):
-        section_titles[doc.doc_id] = [s.title for s in secs]
-        for p in chunk_document(doc, secs, boilerplate, splitter, generic):
-            passages.append(p)
-            quote = doc.text[p.start : p.end]
-            inputs.append(embed_input(doc.title, p.section, quote, contextual))
-    return passages, section_titles, inputs
-
-
-def bm25_text(title: str, section: str, quote: str) -> str:
-    """What BM25 indexes for a passage: the document's title, then the quote.
-
-    The title says what a passage deep in a page is about, which the passage itself often
-    does not. The section title is left out: on structured pages headings are generic and
-    repeated ("Qui est concerné ?", "Comment faire ?"), so adding them to every passage made
-    a question worded like a heading match that section on every page. Measured in
-    BM25-only mode on the ``dev`` splits (``python -m ragqa.eval.corpus_sweep``), with the other
-    new defaults, recall@1 / recall@5 / MRR@10:
-
-    ==================  =================  =================  =================
-    BM25 text           project (news)     PIAF               long pages
-    ==================  =================  =================  =================
-    title + quote       0.662/0.896/0.744  0.719/0.870/0.784  0.688/0.848/0.758
-    section + quote     0.662/0.896/0.751  0.712/0.870/0.781  0.614/0.821/0.700
-    title + section     0.636/0.896/0.733  0.719/0.870/0.784  0.694/0.849/0.761
-    quote only          0.675/0.896/0.752  0.702/0.859/0.769  0.632/0.824/0.711
-    ==================  =================  =================  =================
-
-    (project: 77 questions, one question is 0.013. Its live blog's entry titles do help some
-    questions, 3 of 78 at recall@5 on ``test``; its documents' titles are poor today, e.g.
-    "Un proche vous offre cet article".) ``section`` is kept in the signature for callers
-    that compose other texts from the same parts.
-    """
-    del section
-    first_line = quote.partition("\n")[0]
-    if quote.startswith(title[:40]) or heading_title(first_line) == title:
-        return quote
-    return f"{title}\n{quote}"
+    return [process_document(doc, context, splitter, contextual=contextual) for doc in titled]
 
 
 def _reusable_vectors(index_dir: Path, identity: VectorIdentity) -> dict[str, np.ndarray]:
@@ -417,7 +366,6 @@ def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
     plan, matrix = generation.plan, generation.matrix
     documents, sections, passages, keys = plan.documents, plan.sections, plan.passages, plan.keys
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    by_id = {doc.doc_id: doc for doc in documents}
     counts: dict[str, int] = {}
     for p in passages:
         counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
@@ -448,11 +396,7 @@ def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
     dense = build_dense(matrix, config.exact_limit)
     save_dense(dense, folder / DENSE)
     analyzer = Analyzer(config.analysis)
-    texts = [
-        bm25_text(by_id[p.doc_id].title, p.section, by_id[p.doc_id].text[p.start : p.end])
-        for p in passages
-    ]
-    LexicalIndex.build(texts, analyzer, config.bm25).save(folder / BM25_DIR)
+    LexicalIndex.build(plan.bm25_texts, analyzer, config.bm25).save(folder / BM25_DIR)
     write_manifest(folder, Manifest(
         generation=generation.number,
         created_at=now,

@@ -12,14 +12,14 @@ import threading
 import numpy as np
 from cachetools import LRUCache
 
-from ragqa.index.dense import search_dense
 from ragqa.index.embedding import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import FusionParams, fuse
-from ragqa.index.relevance import GENERIC, RelevanceModel, term_coverage
-from ragqa.index.store import LoadedIndex
+from ragqa.index.relevance import GENERIC, RelevanceModel, ranker_agreement, term_coverage
+from ragqa.index.view import IndexView, PassageRecord
 
 MODES = ("hybrid", "bm25", "dense")
+Ranked = tuple[np.ndarray, np.ndarray]  # one ranker's top rows and scores, best first
 MAX_QUESTION_CHARS = 2000
 # What a question cannot consist of only: whitespace (in Python's sense and in JSON Schema's,
 # which differ on U+001C-U+001F and U+FEFF), control characters and the byte-order mark.
@@ -36,7 +36,8 @@ class RetrievalParams:
     # Overlapping chunks can return the same text twice; keep only the better-ranked of two
     # passages of one document that share more than half of the shorter one.
     dedupe: bool = True
-    result_cache_size: int = 1024  # a retriever serves one generation, so no invalidation
+    # Results are cached by the store's generation too: a write makes them unreachable.
+    result_cache_size: int = 1024
     # The low-relevance signal: with the query embedding (dense, hybrid) and without (bm25).
     relevance: RelevanceModel = GENERIC
     relevance_lexical: RelevanceModel = GENERIC
@@ -72,14 +73,16 @@ class SearchResult:
     relevance: float | None = None  # estimated probability that the best passage answers
     model: str = ""  # the embedding model loaded (the index's when searching without one)
     fallback: bool = False  # whether that model is the bundled fallback
+    generation: int = 0  # the store's generation the passages were read from
 
 
 class Retriever:
-    """Searches one loaded index generation with one loaded embedding model."""
+    """Searches one store (:class:`~ragqa.index.view.IndexView`: a loaded files generation,
+    or the PostgreSQL store) with one loaded embedding model."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder | None, params: RetrievalParams):
+    def __init__(self, index: IndexView, embedder: Embedder | None, params: RetrievalParams):
         if embedder is not None:
-            index.manifest.check_vectors(embedder.identity, embedder.model.name)
+            index.check_vectors(embedder.identity, embedder.model.name)
         elif params.mode != "bm25":
             raise ValueError("dense and hybrid retrieval need an embedding model")
         self.index = index
@@ -109,98 +112,117 @@ class Retriever:
         if mode != "bm25" and self.embedder is None:
             raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
         only = frozenset(doc_ids) if doc_ids is not None else None
-        key = (question, k, mode, only)
+        generation = self.index.generation  # the one read of it (a query for postgres)
+        key = (generation, question, k, mode, only)
         cacheable = query_vector is None  # a caller's own vector may differ from ours
         if cacheable:
             with self._results_lock:
                 cached = self._results.get(key)
             if cached is not None:
                 return cached
-        rows = self._rows_of(only) if only is not None else None
+        if only is not None:
+            self._check_known(only)
         depth = max(self.params.candidates, k)
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        lexical = dense = empty
-        if mode in ("bm25", "hybrid"):
-            lexical = self.index.lexical.search(question, depth, rows)
-        if mode in ("dense", "hybrid"):
-            if query_vector is None:
-                assert self.embedder is not None
-                query_vector = self.embedder.encode_queries([question])[0]
-            dense = search_dense(self.index.dense, query_vector, depth, rows)
+        model = self._relevance_model(mode)
+        if mode != "bm25" and query_vector is None:
+            assert self.embedder is not None
+            query_vector = self.embedder.encode_queries([question])[0]
+        # Dense mode runs BM25 too when the relevance model compares the two rankings.
+        lexical, dense = self._rankings(
+            question, query_vector if mode != "bm25" else None, depth, only,
+            lexical=mode != "dense" or model.uses_agreement())
         if mode == "hybrid":
             ranked = fuse(lexical, dense, self.params.fusion)
         else:
             ids, scores = lexical if mode == "bm25" else dense
             ranked = list(zip(ids.tolist(), scores.tolist()))
-        if self.params.dedupe:
-            ranked = self._distinct(ranked, k)
-        hits = tuple(self._hit(i + 1, row, score) for i, (row, score) in enumerate(ranked[:k]))
-        probability = self._relevance(question, hits[0], mode, query_vector) if hits else 0.0
-        model = self._relevance_model(mode)
+        chosen = self._chosen(ranked, k)
+        hits = tuple(_hit(i + 1, record, score) for i, (record, score) in enumerate(chosen))
+        probability = 0.0
+        if hits:
+            vector = query_vector if model.uses_cosine() or model.uses_agreement() else None
+            probability = model.probability(
+                *self._features(question, hits[0], vector, dense[0], lexical[0]))
         low = not hits or probability < model.threshold
-        loaded = self.embedder.model if self.embedder is not None else self.index.manifest.model
+        loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
                               relevance=round(probability, 4), model=loaded.name,
-                              fallback=loaded.fallback)
+                              fallback=loaded.fallback, generation=generation)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result
         return result
 
-    def relevance_features(self, question: str, top: Hit,
-                           query_vector: np.ndarray | None) -> tuple[float, float | None]:
-        """``(coverage, cosine)`` of ``top`` for ``question`` (see :mod:`ragqa.index.relevance`);
-        the cosine is None without a query vector."""
-        lexical = self.index.lexical
-        terms = list(dict.fromkeys(lexical.analyzer(question)))
-        coverage = term_coverage(terms, lexical.idf(terms), lexical.analyzer(top.quote))
-        cosine = None
+    def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                           doc_ids: Collection[str] | None = None
+                           ) -> tuple[float, float | None, float | None]:
+        """``(coverage, cosine, agreement)`` of a search for ``question`` (restricted to
+        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.relevance`); the
+        cosine and the agreement are None without a query vector. The rankings compared are
+        those a search of up to ``candidates`` results has."""
+        only = frozenset(doc_ids) if doc_ids is not None else None
+        if only is not None:
+            self._check_known(only)
+        lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
+                                        lexical=query_vector is not None)
+        return self._features(question, top, query_vector, dense[0], lexical[0])
+
+    def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray
+                  ) -> tuple[float, float | None, float | None]:
+        analyzer = self.index.analyzer
+        terms = list(dict.fromkeys(analyzer(question)))
+        coverage = term_coverage(terms, self.index.idf(terms), analyzer(top.quote))
+        if query_vector is None:
+            return coverage, None, None
+        cosine = float(self.index.vector(top.row) @ query_vector)
+        return coverage, cosine, ranker_agreement(dense_rows, lexical_rows)
+
+    def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
+                  doc_ids: frozenset[str] | None, *, lexical: bool) -> tuple[Ranked, Ranked]:
+        """``(lexical, dense)`` top-``depth`` candidates among the passages of ``doc_ids``
+        (all without); a ranker not asked for (``lexical`` False, no ``query_vector``) gives
+        an empty list."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        bm25 = vectors = empty
+        if lexical:
+            bm25 = self.index.lexical_top(question, depth, doc_ids)
         if query_vector is not None:
-            cosine = float(self.index.dense.reconstruct(top.row) @ query_vector)
-        return coverage, cosine
+            vectors = self.index.dense_top(query_vector, depth, doc_ids)
+        return bm25, vectors
 
     def _relevance_model(self, mode: str) -> RelevanceModel:
         return self.params.relevance if mode != "bm25" else self.params.relevance_lexical
 
-    def _relevance(self, question: str, top: Hit, mode: str,
-                   query_vector: np.ndarray | None) -> float:
-        model = self._relevance_model(mode)
-        vector = query_vector if model.uses_cosine() else None
-        return model.probability(*self.relevance_features(question, top, vector))
-
-    def _distinct(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
-        kept: list[tuple[int, float]] = []
-        for row, score in ranked:
-            p = self.index.passages[row]
-            if not any(_mostly_same(p, self.index.passages[other]) for other, _ in kept):
-                kept.append((row, score))
-                if len(kept) == k:
-                    break
-        return kept
-
-    def _rows_of(self, doc_ids: frozenset[str]) -> np.ndarray:
-        """The passage rows of ``doc_ids``, ascending, as the rankers take them."""
-        unknown = sorted(doc_id for doc_id in doc_ids if doc_id not in self.index.documents)
+    def _check_known(self, doc_ids: frozenset[str]) -> None:
+        unknown = self.index.unknown_documents(doc_ids)
         if unknown:
             raise UnknownDocumentError(f"no document {unknown[0]!r} in the index")
-        parts = [self.index.doc_rows[d] for d in doc_ids if d in self.index.doc_rows]
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
-    def _hit(self, rank: int, row: int, score: float) -> Hit:
-        p = self.index.passages[row]
-        doc = self.index.documents[p.doc_id]
-        return Hit(
-            rank=rank,
-            score=round(float(score), 6),
-            row=row,
-            doc_id=p.doc_id,
-            title=doc.title,
-            section=p.section,
-            quote=doc.text[p.start : p.end],
-            start=p.start,
-            end=p.end,
-            page=p.page,
-        )
+    def _chosen(self, ranked: list[tuple[int, float]],
+                k: int) -> list[tuple[PassageRecord, float]]:
+        """The first ``k`` ranked passages, read from the store a batch at a time (usually
+        one), without near-duplicates when ``dedupe``; rows gone meanwhile are skipped."""
+        kept: list[tuple[PassageRecord, float]] = []
+        batch = max(4 * k, 20) if self.params.dedupe else k
+        for begin in range(0, len(ranked), batch):
+            part = ranked[begin : begin + batch]
+            records = self.index.passages_of(row for row, _ in part)
+            for row, score in part:
+                p = records.get(row)
+                if p is None or (self.params.dedupe
+                                 and any(_mostly_same(p, other) for other, _ in kept)):
+                    continue
+                kept.append((p, score))
+                if len(kept) == k:
+                    return kept
+        return kept
+
+
+def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
+    return Hit(rank=rank, score=round(float(score), 6), row=p.row, doc_id=p.doc_id,
+               title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
+               page=p.page)
 
 
 def _mostly_same(a, b) -> bool:

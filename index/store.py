@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +35,13 @@ import numpy as np
 
 from ragqa.index.analysis import Analyzer
 from ragqa.index.chunking import Passage
-from ragqa.index.dense import load_dense
+from ragqa.index.dense import load_dense, search_dense
+from ragqa.index.identity import VectorIdentity
 from ragqa.index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from ragqa.index.lexical import LexicalIndex
-from ragqa.index.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
+from ragqa.index.manifest import (MANIFEST, REBUILD_HINT, Manifest, ModelRecord, RefusedFile,
+                                  read_manifest)
+from ragqa.index.view import PassageRecord
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +67,8 @@ class DocumentRecord:
 
 @dataclass
 class LoadedIndex:
-    """A generation loaded in memory, ready to search."""
+    """A generation loaded in memory, ready to search: the files store's
+    :class:`~ragqa.index.view.IndexView` (rows are positions in the generation)."""
 
     path: Path
     generation: int
@@ -77,9 +81,73 @@ class LoadedIndex:
     # Each document's passage rows, ascending (a search filter is a union of these).
     doc_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
+    store = "files"
+
     def quote(self, row: int) -> str:
         p = self.passages[row]
         return self.documents[p.doc_id].text[p.start : p.end]
+
+    # -- the IndexView protocol (index/view.py) --------------------------------------------
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self.lexical.analyzer
+
+    @property
+    def model(self) -> ModelRecord:
+        return self.manifest.model
+
+    def check_vectors(self, identity: VectorIdentity, model_name: str) -> None:
+        self.manifest.check_vectors(identity, model_name)
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        return self.lexical.idf(terms)
+
+    def lexical_top(self, question: str, k: int,
+                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical.search(question, k, self.rows_of(doc_ids))
+
+    def dense_top(self, vector: np.ndarray, k: int,
+                  doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return search_dense(self.dense, vector, k, self.rows_of(doc_ids))
+
+    def rows_of(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
+        """The passage rows of ``doc_ids``, ascending, as the rankers take them (None: all)."""
+        if doc_ids is None:
+            return None
+        parts = [self.doc_rows[d] for d in doc_ids if d in self.doc_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:
+        return sorted(d for d in doc_ids if d not in self.documents)
+
+    def passages_of(self, rows: Iterable[int]) -> dict[int, PassageRecord]:
+        out = {}
+        for row in rows:
+            p = self.passages[row]
+            doc = self.documents[p.doc_id]
+            out[row] = PassageRecord(row, p.doc_id, p.start, p.end, p.section, p.page,
+                                     doc.title, doc.text[p.start : p.end])
+        return out
+
+    def vector(self, row: int) -> np.ndarray:
+        return self.dense.reconstruct(int(row))
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.documents.get(doc_id)
+
+    def documents_by_id(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocumentRecord]:
+        ids = sorted(self.documents) if doc_ids is None else sorted(set(doc_ids))
+        return {d: self.documents[d] for d in ids if d in self.documents}
+
+    def refused(self) -> dict[str, RefusedFile]:
+        return dict(sorted(self.manifest.refused.items()))
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.documents), len(self.passages)
+
+    def close(self) -> None:
+        """Nothing to release: a generation is memory (and mapped files) only."""
 
 
 # -- writing -----------------------------------------------------------------------------

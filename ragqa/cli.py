@@ -32,6 +32,7 @@ from ragqa.index.errors import (
     QueryError,
     RagqaError,
 )
+from ragqa.index.pg.errors import StoreError
 from ragqa.progress import embedding_progress
 from ragqa.settings import load_settings
 
@@ -45,6 +46,7 @@ EXIT_CODES: dict[type[RagqaError], int] = {
     IndexBusyError: 4,
     IndexWriteError: 4,
     ModelMismatchError: 4,
+    StoreError: 4,  # the PostgreSQL store: unreachable, no pgvector, schema newer...
     ModelUnavailableError: 5,
 }
 
@@ -114,7 +116,16 @@ def echo_refused(report: BuildReport) -> None:
                    "(GET /v1/documents lists them all)", err=True)
 
 
-def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path) -> str:
+def store_name(settings) -> str:
+    """Where the index lives, for messages: the folder, or the database (password hidden)."""
+    if settings.store == "postgres":
+        from ragqa.index.pg.connect import redact
+
+        return f"database {redact(settings.database_url or '')}"
+    return str(settings.index_dir)
+
+
+def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path | str) -> str:
     model = f"{report.model}{' (fallback)' if report.fallback else ''}"
     count = len(report.refused)
     refused = f"; {count} file{'s' if count > 1 else ''} refused" if count else ""
@@ -168,7 +179,7 @@ def index_command(
         for doc_id in ids:
             click.echo(f"  {label}: {doc_id}")
     echo_refused(report)
-    click.echo(describe_build(report, settings.corpus_dir, settings.index_dir))
+    click.echo(describe_build(report, settings.corpus_dir, store_name(settings)))
 
 
 @main.command("ask")
@@ -257,9 +268,15 @@ def serve_command(
     # The index is updated and opened here, before uvicorn starts, with one embedder: a
     # broken index is a one-line error, not a failed application start-up.
     ready = wiring.start(settings, model=model, progress=embedding_progress())
-    assert ready.report is not None
-    echo_refused(ready.report)
-    click.echo(describe_build(ready.report, settings.corpus_dir, settings.index_dir), err=True)
+    if ready.report is not None:
+        echo_refused(ready.report)
+        click.echo(describe_build(ready.report, settings.corpus_dir, store_name(settings)),
+                   err=True)
+    else:  # the PostgreSQL store already holds documents: served as it is
+        documents, passages = ready.engine.index.counts()
+        click.echo(f"serving {store_name(settings)} as it is: {documents} documents, "
+                   f"{passages} passages (`ragqa index` brings it in line with "
+                   f"{settings.corpus_dir})", err=True)
     app = create_app(settings, engine=ready.engine)
     click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -1,4 +1,5 @@
-"""The ready engine: one loaded index generation, the model, its embedder and a retriever.
+"""The ready engine: the store (a files generation or PostgreSQL), the model, its embedder
+and a retriever.
 
 Made by :mod:`ragqa.wiring` (the composition root) and nowhere else; the HTTP service, the
 CLI and the eval all search through it, so they search through exactly the same code.
@@ -7,18 +8,21 @@ CLI and the eval all search through it, so they search through exactly the same 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 
 from ragqa.index.embedding import Embedder
 from ragqa.index.models import ResolvedModel
 from ragqa.index.highlight import Highlighter
 from ragqa.index.search import Retriever, SearchResult
+from ragqa.index.view import IndexView
 from ragqa.settings import Settings
 
 
 @dataclass
 class Engine:
-    """A loaded index generation, the model and a retriever over them."""
+    """A store (a loaded files generation, or the PostgreSQL store), the model and a
+    retriever over them."""
 
     settings: Settings
     model: ResolvedModel
@@ -27,13 +31,24 @@ class Engine:
     highlights: Highlighter = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._highlights_generation = self.retriever.index.generation
+        self.highlights = self._highlighter()
+        self._lock = threading.Lock()
+
+    def _highlighter(self) -> Highlighter:
         # The model's similarity joins the term match; sentence vectors are cached per
-        # passage for this generation (a new generation is a new Engine).
+        # passage for one generation (the files store: a new generation is a new Engine;
+        # the PostgreSQL store: a new Highlighter when a write changed the generation).
         weight = self.settings.highlight_model_weight
-        lexical = self.retriever.index.lexical
-        self.highlights = Highlighter(lexical.analyzer, idf=lexical.idf,
-                                      embed=self.embedder.encode_passages if weight else None,
-                                      weight=weight)
+        index = self.retriever.index
+        return Highlighter(index.analyzer, idf=index.idf,
+                           embed=self.embedder.encode_passages if weight else None,
+                           weight=weight)
+
+    @property
+    def index(self) -> IndexView:
+        """The store being searched."""
+        return self.retriever.index
 
     @property
     def generation(self) -> int:
@@ -41,11 +56,27 @@ class Engine:
 
     def highlight(self, result: SearchResult) -> tuple[tuple[int, int], ...]:
         """The span of each hit's sentence that best matches the result's question."""
+        if not result.hits:
+            return ()
+        highlights = self._highlights_for(result.generation)
         vector = None
-        if self.highlights.uses_model and result.hits:
+        if highlights.uses_model:
             # The search has just encoded the question: a lookup in the query cache.
             vector = self.embedder.encode_queries([result.question])[0]
-        focus = self.highlights.focus(result.question, vector)
-        documents = self.retriever.index.documents
-        return tuple(self.highlights.span(focus, hit.doc_id, documents[hit.doc_id].text,
-                                          hit.start, hit.end) for hit in result.hits)
+        focus = highlights.focus(result.question, vector)
+        documents = self.index.documents_by_id({hit.doc_id for hit in result.hits})
+        spans = []
+        for hit in result.hits:
+            doc = documents.get(hit.doc_id)
+            if doc is None or doc.text[hit.start : hit.end] != hit.quote:
+                spans.append((hit.start, hit.end))  # rewritten since the search: the passage
+                continue
+            spans.append(highlights.span(focus, hit.doc_id, doc.text, hit.start, hit.end))
+        return tuple(spans)
+
+    def _highlights_for(self, generation: int) -> Highlighter:
+        with self._lock:
+            if generation != self._highlights_generation:
+                self.highlights = self._highlighter()
+                self._highlights_generation = generation
+            return self.highlights

@@ -32,6 +32,9 @@ RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search.py MODES
 Fusion = Literal["auto", "rrf", "linear", "minmax", "zscore"]  # auto: the measured best for the model (index/fusion.py)
 # index/backends.py BACKENDS; auto: onnx where onnxruntime is installed, else torch.
 EmbedBackend = Literal["auto", "torch", "onnx", "onnx-int8", "openvino"]
+# Where the index lives: `files` (generations in RAGQA_INDEX_DIR, the default, no server) or
+# `postgres` (PostgreSQL + pgvector at RAGQA_DATABASE_URL, shared by many `ragqa serve`).
+Store = Literal["files", "postgres"]
 
 
 class Settings(BaseSettings):
@@ -43,6 +46,14 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path(".ragqa/index")
+    store: Store = "files"
+    # postgresql://user:password@host:5432/dbname (libpq URL or key=value string); needed
+    # with RAGQA_STORE=postgres, ignored otherwise.
+    database_url: str | None = None
+    # Connections each process keeps open to the database (RAGQA_STORE=postgres), and how
+    # long a request waits for one before answering 503 (the database is away).
+    database_pool_size: int = Field(8, ge=1, le=100)
+    database_timeout: float = Field(5.0, gt=0, le=120)
 
     embed_model: str = DEFAULT_MODEL_NAME
     offline: bool = False
@@ -144,7 +155,7 @@ class Settings(BaseSettings):
         cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         return Path(cache) / "ragqa" / "models"
 
-    @field_validator("embed_backend", "retrieval_mode", "fusion", mode="before")
+    @field_validator("embed_backend", "retrieval_mode", "fusion", "store", mode="before")
     @classmethod
     def _normalise_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -164,6 +175,13 @@ class Settings(BaseSettings):
             self.index_config()  # chunk size and overlap together
         except ValueError as exc:
             raise ValueError(f"RAGQA_CHUNK_SIZE, RAGQA_CHUNK_OVERLAP: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_store(self) -> Settings:
+        if self.store == "postgres" and not (self.database_url or "").strip():
+            raise ValueError("RAGQA_DATABASE_URL: RAGQA_STORE=postgres needs the database's "
+                             "URL, e.g. postgresql://ragqa:PASSWORD@localhost:5432/ragqa")
         return self
 
     @field_validator("rate_limit")

@@ -10,17 +10,27 @@ they all search through the same code. :func:`refresh` re-indexes for a served e
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ragqa.index.builder import BuildReport, Progress, update_index
 from ragqa.index.embedding import Embedder
+from ragqa.index.errors import ConfigError, ModelMismatchError
 from ragqa.index.identity import VectorIdentity, vector_identity
+from ragqa.index.manifest import ModelRecord
 from ragqa.index.models import ResolvedModel, resolve_model
 from ragqa.index.search import Retriever
 from ragqa.index.store import load_index
 from ragqa.engine import Engine
 from ragqa.settings import Settings
+
+if TYPE_CHECKING:  # the postgres extra is optional: imported where the store is used
+    import psycopg
+
+    from ragqa.index.pg.identity import StoreIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +60,48 @@ def start(
     """
     model = model or resolve(settings)
     embedder = make_embedder(settings, model, identity(settings, model))
+    if settings.store == "postgres":
+        return start_postgres(settings, model, embedder, index_if_empty=update, strict=strict,
+                              progress=progress)
     report = None
     if update:
         report = index_corpus(settings, model, embedder=embedder, rebuild=rebuild,
                               strict=strict, progress=progress)
     return Started(open_engine(settings, model, embedder), report)
+
+
+def start_postgres(
+    settings: Settings,
+    model: ResolvedModel,
+    embedder: Embedder,
+    *,
+    index_if_empty: bool = True,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Started:
+    """Connect → migrate → check the store's identity → (index the corpus folder into an
+    empty store) → an engine over a connection pool. A store that holds documents is served
+    as it is: the database, not the folder, is the truth (``ragqa index`` syncs them)."""
+    from ragqa.index.pg.indexing import holds_documents
+    from ragqa.index.pg.pool import Pool
+    from ragqa.index.pg.store import PgStore
+
+    report = None
+    with _database(settings):
+        with _prepared(settings, model, embedder) as (conn, found):
+            empty = not holds_documents(conn)
+            if empty and index_if_empty:
+                report = _sync(conn, settings, model, embedder, strict=strict, progress=progress)
+            elif not empty:
+                logger.info("serving the database as it is (run `ragqa index` to bring it in "
+                            "line with %s)", settings.corpus_dir)
+        assert settings.database_url is not None
+        pool = Pool(settings.database_url, size=settings.database_pool_size,
+                    timeout=settings.database_timeout).open()
+    store = PgStore(pool, found, settings.index_config(), model=_model_record(model, embedder),
+                    ef_search=max(settings.candidates, 40))
+    retriever = Retriever(store, embedder, settings.retrieval_params(model.name))
+    return Started(Engine(settings, model, embedder, retriever), report)
 
 
 def refresh(engine: Engine) -> Engine:
@@ -122,7 +169,15 @@ def index_corpus(
 ) -> BuildReport:
     """Bring the settings' index up to date with their corpus. Without ``embedder`` the
     model is loaded only if something must be embedded (``ragqa index`` on an unchanged
-    corpus never loads it)."""
+    corpus never loads it); with the PostgreSQL store it is loaded (its dimension is part
+    of the store's identity)."""
+    if settings.store == "postgres":
+        if rebuild:
+            raise ConfigError("--rebuild is for the files store; with RAGQA_STORE=postgres, "
+                              "index into a new database to start over")
+        embedder = embedder or make_embedder(settings, model)
+        with _database(settings), _prepared(settings, model, embedder) as (conn, _):
+            return _sync(conn, settings, model, embedder, strict=strict, progress=progress)
     vectors = embedder.identity if embedder is not None else identity(settings, model)
     return update_index(
         settings.corpus_dir,
@@ -143,3 +198,57 @@ def open_engine(settings: Settings, model: ResolvedModel, embedder: Embedder) ->
     index = load_index(settings.index_dir)
     retriever = Retriever(index, embedder, settings.retrieval_params(model.name))
     return Engine(settings, model, embedder, retriever)
+
+
+def _model_record(model: ResolvedModel, embedder: Embedder) -> ModelRecord:
+    return ModelRecord(requested=model.requested, name=model.name,
+                       weights_sha256=embedder.identity.weights_sha256,
+                       dimension=embedder.dimension, fallback=model.fallback)
+
+
+@contextmanager
+def _prepared(settings: Settings, model: ResolvedModel,
+              embedder: Embedder) -> Iterator[tuple[psycopg.Connection, StoreIdentity]]:
+    """One connection to a database migrated to this ragqa's schema whose identity matches
+    the model and settings (recorded on a new database): ``(connection, identity)``."""
+    from ragqa.index.pg.connect import connect
+    from ragqa.index.pg.identity import ensure_identity
+    from ragqa.index.pg.migrations import migrate
+    from ragqa.index.pg.store import store_identity
+
+    assert settings.database_url is not None
+    conn = connect(settings.database_url, timeout=settings.database_timeout)
+    try:
+        migrate(conn, dimension=embedder.dimension)
+        wanted = store_identity(_model_record(model, embedder), embedder.identity,
+                                settings.index_config())
+        yield conn, ensure_identity(conn, wanted)
+    finally:
+        conn.close()
+
+
+def _sync(conn: psycopg.Connection, settings: Settings, model: ResolvedModel, embedder: Embedder, *,
+          strict: bool, progress: Progress | None) -> BuildReport:
+    from ragqa.index.pg.indexing import index_corpus_into
+
+    return index_corpus_into(conn, settings.corpus_dir, config=settings.index_config(),
+                             contextual=embedder.identity.embed_context,
+                             load_embedder=lambda: embedder, model_name=model.name,
+                             fallback=model.fallback, strict=strict, progress=progress)
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[None]:
+    """The store's configuration errors name ``RAGQA_DATABASE_URL`` (the setting to fix)."""
+    from ragqa.index.pg.connect import redact
+    from ragqa.index.pg.errors import DatabaseUnavailableError, StoreError
+
+    try:
+        yield
+    except DatabaseUnavailableError as exc:
+        raise DatabaseUnavailableError(
+            f"RAGQA_DATABASE_URL: {exc}; check the URL (host, port, user, password, database) "
+            "and that PostgreSQL is running") from None
+    except (StoreError, ModelMismatchError) as exc:
+        url = redact(settings.database_url or "")
+        raise type(exc)(f"RAGQA_DATABASE_URL ({url}): {exc}") from None

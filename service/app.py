@@ -26,7 +26,7 @@ from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_h
 from ragqa.service.limits import UploadLimitMiddleware
 from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
 from ragqa.service.security import DOCS_CSP, SecurityHeadersMiddleware, content_security_policy
-from ragqa.service.live import LiveIndex
+from ragqa.service.live import LiveIndex, LiveWrites
 from ragqa.service.llm.client import llm_client
 from ragqa.service.metrics import Metrics, MetricsMiddleware
 
@@ -53,15 +53,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         served = engine or await run_in_threadpool(_start, settings, update_index)
-        app.state.live = LiveIndex(served)
-        logger.info("serving generation %d of %s with %s (%s)", served.generation,
-                    settings.index_dir, served.model.name, served.embedder.backend)
+        app.state.live = live_index(served)
+        logger.info("serving generation %d of the %s store with %s (%s)", served.generation,
+                    served.index.store, served.model.name, served.embedder.backend)
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
         try:
             yield
         finally:
             if app.state.llm is not None:
                 await app.state.llm.aclose()
+            if engine is None:  # started here: its connections (if any) end here too
+                served.index.close()
 
     # /docs is served by service/api/docs.py from local files (FastAPI's uses a CDN); no ReDoc.
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,
@@ -95,6 +97,16 @@ def create_app(
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
+
+
+def live_index(engine: Engine) -> LiveWrites:
+    """The writes through this server: the corpus folder and a new generation (files), or
+    one transaction per document (postgres)."""
+    if engine.index.store == "postgres":
+        from ragqa.service.live_pg import PgLiveIndex
+
+        return PgLiveIndex(engine)
+    return LiveIndex(engine)
 
 
 def _start(settings: Settings, update_index: bool) -> Engine:

@@ -15,11 +15,11 @@ from fastapi import Depends, Request
 
 from ragqa.engine import Engine
 from ragqa.service.errors import ApiError
-from ragqa.service.live import LiveIndex
+from ragqa.service.live import LiveWrites
 from ragqa.settings import Settings
 
 
-async def get_live(request: Request) -> LiveIndex:
+async def get_live(request: Request) -> LiveWrites:
     return request.app.state.live
 
 
@@ -32,7 +32,7 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-LiveDep = Annotated[LiveIndex, Depends(get_live)]
+LiveDep = Annotated[LiveWrites, Depends(get_live)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

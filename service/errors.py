@@ -28,6 +28,7 @@ from ragqa.index.errors import (
     RagqaError,
     UnknownDocumentError,
 )
+from ragqa.index.pg.errors import DatabaseUnavailableError, StoreError
 from ragqa.service.corpus import (
     CorpusConflictError,
     InvalidDocumentIdError,
@@ -58,6 +59,8 @@ RAGQA_STATUS: list[tuple[type[RagqaError], int, str | None]] = [
     (ModelMismatchError, 500, "model_mismatch"),
     (ModelUnavailableError, 503, "model_unavailable"),
     (ConfigError, 500, "configuration_error"),
+    (DatabaseUnavailableError, 503, "database_unavailable"),
+    (StoreError, 500, "store_error"),
 ]
 
 _HTTP_CODES = {
@@ -97,7 +100,7 @@ _DESCRIPTIONS = {
     415: "Unsupported content type or file type",
     422: "Invalid field values or unreadable document",
     429: "Rate limit exceeded; retry after `Retry-After` seconds",
-    503: "Index busy or not available",
+    503: "Index busy or not available, or the database (RAGQA_STORE=postgres) unreachable",
     507: "No space left to write the corpus or the index; nothing served changed",
 }
 # What any route may answer besides its success (write routes add 403 and 409).

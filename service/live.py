@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.loaders import load_document
@@ -46,8 +47,21 @@ class WriteResult:
     generation: int
 
 
+class LiveWrites(Protocol):
+    """What the routes use: the engine for one request, uploads and deletes (the files
+    store's :class:`LiveIndex`, the PostgreSQL store's
+    :class:`~ragqa.service.live_pg.PgLiveIndex`)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    def upload(self, doc_id: str, data: bytes, title: str | None = None) -> WriteResult: ...
+
+    def delete(self, doc_id: str) -> WriteResult: ...
+
+
 class LiveIndex:
-    """Holds the engine being served and applies corpus changes to it."""
+    """Holds the engine being served and applies corpus changes to it (the files store)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -81,7 +95,7 @@ class LiveIndex:
             same_title = title is None or read_title_sidecar(target) == new_title
             if old is not None and _sha(old) == _sha(data) and same_title:
                 current = self._engine
-                record = current.retriever.index.documents.get(doc_id)
+                record = current.index.document(doc_id)
                 if record is not None and record.content_hash == _sha(data):
                     return WriteResult("unchanged", doc_id, record, current.generation)
             tmp = staging_path(target)
@@ -102,20 +116,21 @@ class LiveIndex:
                 raise
             status = "created" if old is None else "replaced"
             logger.info("%s %s (generation %d)", status, doc_id, fresh.generation)
-            return WriteResult(status, doc_id, fresh.retriever.index.documents.get(doc_id),
+            return WriteResult(status, doc_id, fresh.index.document(doc_id),
                                fresh.generation)
 
     def delete(self, doc_id: str) -> WriteResult:
         """Remove document ``doc_id`` from the corpus and the served index."""
         target = corpus_path(self.corpus_dir, doc_id)
         with self._write:
-            if doc_id not in self._engine.retriever.index.documents and not is_file(target):
+            if self._engine.index.document(doc_id) is None and not is_file(target):
                 raise UnknownDocumentError(f"no document {doc_id!r}")
             if not is_file(target):
                 raise CorpusConflictError(f"{doc_id!r} is indexed but not in the corpus "
                                           "folder; reindex the corpus")
-            indexed = self._engine.retriever.index.documents
-            if doc_id in indexed and len(indexed) <= 1:  # a refused file may always go
+            indexed = self._engine.index
+            if indexed.document(doc_id) is not None and indexed.counts()[0] <= 1:
+                # a refused file may always go
                 raise LastDocumentError("cannot delete the last document; an index needs at "
                                         "least one (upload another first)")
             old = target.read_bytes()

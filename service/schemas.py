@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragqa.index.manifest import Manifest
+from ragqa.index.manifest import RefusedFile
 from ragqa.index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
 from ragqa.index.store import DocumentRecord
 from ragqa.service.corpus import DOC_ID_SCHEMA
@@ -165,12 +165,14 @@ class HealthOut(BaseModel):
                          "GET /v1/documents)")
     backend: str = Field(description="What runs the embedding model: torch, onnx, "
                          "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks onnx if it can)")
+    store: str = Field("files", description="Where the index lives: files (RAGQA_INDEX_DIR) "
+                       "or postgres (RAGQA_DATABASE_URL)")
 
 
-def refused_out(manifest: Manifest) -> list[RefusedOut]:
-    """The refused files an index's manifest records, by id."""
+def refused_out(refused: dict[str, RefusedFile]) -> list[RefusedOut]:
+    """The refused files a store records, by id."""
     return [RefusedOut(id=doc_id, reason=entry.reason)
-            for doc_id, entry in sorted(manifest.refused.items())]
+            for doc_id, entry in sorted(refused.items())]
 
 
 def document_out(record: DocumentRecord) -> DocumentOut:

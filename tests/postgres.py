@@ -21,6 +21,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +87,108 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def database_copy(server: PgServer, template: str) -> Iterator[str]:
+    """A fresh database copied from ``template`` (``CREATE DATABASE … TEMPLATE``: a file
+    copy, no re-indexing), dropped afterwards; its URL."""
+    import psycopg
+
+    name = f"ragqa_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield server.url(name)
+    finally:
+        with psycopg.connect(server.admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_corpus(pg_server: PgServer, corpus_index: Path, minilm, embedder) -> str:
+    """The name of a template database holding the real corpus as ``ragqa index`` with
+    ``RAGQA_STORE=postgres`` writes it (default settings, the bundled MiniLM), its vectors
+    taken by key from the session's files index: copy it with :func:`database_copy`."""
+    import numpy as np
+    import psycopg
+
+    from ragqa.index.dense import all_vectors
+    from ragqa.index.manifest import ModelRecord
+    from ragqa.index.pg.connect import connect
+    from ragqa.index.pg.identity import ensure_identity
+    from ragqa.index.pg.indexing import index_corpus_into
+    from ragqa.index.pg.migrations import migrate
+    from ragqa.index.pg.store import store_identity
+    from ragqa.index.processing import vector_key
+    from ragqa.index.store import load_index
+    from ragqa.settings import Settings
+    from tests.conftest import CORPUS
+
+    files = load_index(corpus_index)
+    matrix = all_vectors(files.dense)
+    by_key = {key: matrix[row] for row, key in enumerate(files.vector_keys)}
+
+    class FilesVectors:  # an unknown key fails: the stores key passages alike
+        def encode_passages(self, texts):
+            return np.stack([by_key[vector_key(text)] for text in texts])
+
+    name = f"ragqa_corpus_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    config = Settings(_env_file=None).index_config()
+    with connect(pg_server.url(name)) as conn:
+        migrate(conn, dimension=embedder.dimension)
+        model = ModelRecord(minilm.requested, minilm.name, embedder.identity.weights_sha256,
+                            embedder.dimension, minilm.fallback)
+        ensure_identity(conn, store_identity(model, embedder.identity, config))
+        index_corpus_into(conn, CORPUS, config=config, contextual=embedder.identity.embed_context,
+                          load_embedder=FilesVectors)
+    return name
+
+
+@dataclass
+class OwnPgServer:
+    """A PostgreSQL of one test's own, which the test may stop and start again (the URL
+    stays the same: the socket lives in the data folder)."""
+
+    server: object  # pgserver.PostgresServer
+
+    @property
+    def url(self) -> str:
+        return self.server.get_uri()
+
+    def stop(self) -> None:
+        """Stop at once, as a crash or a failover would (``pg_ctl stop -m immediate``)."""
+        import pgserver
+
+        pgserver.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.server.pgdata,
+                        user=self.server.system_user)
+
+    def start(self) -> None:
+        self.server.ensure_postgres_running()
+
+
+@pytest.fixture
+def pg_own_server() -> Iterator[OwnPgServer]:
+    """A throw-away pgserver PostgreSQL for one test (a few seconds to start)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import pgserver
+        except ImportError:
+            pytest.skip("pgserver is not installed (pip install -e '.[test]')")
+    folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-own-"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(folder / "data", cleanup_mode="delete")
+    except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"PostgreSQL (pgserver) could not start here: {type(exc).__name__}: {exc}")
+    own = OwnPgServer(server)
+    try:
+        yield own
+    finally:
+        server.cleanup()  # stops it if running, then deletes its data folder
+        shutil.rmtree(folder, ignore_errors=True)

@@ -94,3 +94,18 @@ def test_no_private_name_crosses_a_package():
     crossing = [(m, f"{t}.{n}") for m, t, n in _imports()
                 if n.startswith("_") and not n.startswith("__") and _unit(m) != _unit(t)]
     assert crossing == []
+
+
+def test_the_files_store_needs_no_postgres_package():
+    """The quick start (files store) imports nothing of the optional `postgres` extra."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules.update(dict.fromkeys(('psycopg', 'psycopg_pool', "
+            "'pgvector'))); import ragqa.cli, ragqa.service.app, ragqa.wiring, "
+            "ragqa.index.search, ragqa.index.builder; "
+            "from ragqa.service.app import create_app; from ragqa.settings import Settings; "
+            "create_app(Settings(_env_file=None)); print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -32,3 +32,7 @@ class SchemaNotReadyError(StoreError):
 
 class StoreConfigMismatchError(StoreError):
     """The database was indexed with other chunking/analysis settings than configured."""
+
+
+class LastDocumentRefusal(StoreError):
+    """A delete that would leave the store without any document (refused, nothing written)."""

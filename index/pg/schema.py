@@ -25,6 +25,10 @@ Tables (version 1):
 * ``corpus_stats`` — one row: passage count and total analysed length, for BM25's ``N`` and
   average length, kept exact by every write in the same transaction, and ``changes``, a
   counter every write bumps (replicas compare it to drop cached results).
+
+Version 2 adds ``corpus_context`` (one row: the boilerplate lines, generic headings and title
+chrome a bulk index found over the whole corpus, applied to documents uploaded one at a
+time; see :mod:`ragqa.index.processing`) and ``documents.explicit_title``.
 """
 
 from __future__ import annotations
@@ -107,8 +111,30 @@ def _v1(dimension: int) -> list[str]:
     ]
 
 
+def _v2(dimension: int) -> list[str]:
+    del dimension
+    return [
+        # The corpus-wide context of a bulk index (index/processing.py CorpusContext: boilerplate
+        # lines, generic headings, title chrome), applied to documents uploaded one by one.
+        """CREATE TABLE corpus_context (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            context jsonb NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now()
+        )""",
+        # A title given on upload (or in a `.title` file beside a corpus file): kept by later
+        # uploads of the document that give none, like the files store's sidecar.
+        "ALTER TABLE documents ADD COLUMN explicit_title text",
+        # Where a document came from: `ragqa index` from the corpus folder, or an upload
+        # through the API. `ragqa index` deletes only folder documents absent from the
+        # folder; uploads stay until deleted through the API.
+        """ALTER TABLE documents ADD COLUMN source text NOT NULL DEFAULT 'folder'
+            CHECK (source IN ('folder', 'api'))""",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
+    Migration(2, "corpus context, explicit titles, document sources", _v2),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -90,14 +90,31 @@ def bm25_search(
 
 
 def vector_search(
-    conn: psycopg.Connection, vector: np.ndarray, k: int, *, ef_search: int | None = None
+    conn: psycopg.Connection,
+    vector: np.ndarray,
+    k: int,
+    *,
+    ef_search: int | None = None,
+    doc_ids: Sequence[str] | None = None,
 ) -> list[tuple[int, float]]:
-    """Top-``k`` ``(passage id, inner product)`` through the HNSW index, best first.
+    """Top-``k`` ``(passage id, inner product)``, best first.
 
-    ``ef_search`` (pgvector's default 40) bounds the candidates the graph walk keeps; it
-    must be at least ``k`` for ``k`` results.
+    Through the HNSW index, where ``ef_search`` (pgvector's default 40) bounds the
+    candidates the graph walk keeps: it must be at least ``k`` for ``k`` results. With
+    ``doc_ids``, the passages of those documents are scored exactly instead (an HNSW walk
+    filtered afterwards could return fewer than ``k``, or none).
     """
     query = np.asarray(vector, dtype=np.float32)
+    if k <= 0:
+        return []
+    if doc_ids is not None:
+        rows = conn.execute(
+            "WITH chosen AS MATERIALIZED (SELECT id, embedding FROM passages "
+            "WHERE doc_id = ANY(%s) AND embedding IS NOT NULL) "
+            "SELECT id, -(embedding <#> %s) AS score FROM chosen ORDER BY score DESC, id LIMIT %s",
+            (list(doc_ids), query, k),
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
     with conn.transaction():
         if ef_search is not None:
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")

@@ -12,14 +12,19 @@ transaction is rolled back and its locks are released with its connection.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import psycopg
 
+from ragqa.index.pg.errors import LastDocumentRefusal
+
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
 DOCUMENT_LOCK_SPACE = 0x7261  # "ra"
+# Serialises deletes that must keep one document (so two replicas deleting the last two
+# documents at once cannot both succeed). Writers of new documents never take it.
+KEEP_ONE_LOCK_KEY = 0x72616771_6B656570  # "ragqkeep"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class DocumentWrite:
     passages: tuple[PassageRow, ...]
     pages: tuple[int, ...] = ()
     sections: tuple[str, ...] = ()
+    explicit_title: str | None = None  # a title given by hand (kept by later uploads)
+    source: str = "folder"  # "folder" (`ragqa index`) or "api" (an upload)
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,13 @@ def replace_document(
     doc: DocumentWrite,
     *,
     before_commit: Callable[[], None] | None = None,
+    force: bool = False,
 ) -> WriteOutcome:
     """Store ``doc`` in place of its previous version, in one transaction.
 
-    An upload whose content hash is already stored for ``doc.doc_id`` writes nothing (the
-    outcome says ``changed=False``). A refusal recorded for the id is cleared. ``conn``
+    An upload whose content hash (and explicit title) is already stored for ``doc.doc_id``
+    writes nothing (the outcome says ``changed=False``) unless ``force`` (the same bytes
+    processed with a new corpus context). A refusal recorded for the id is cleared. ``conn``
     must not be inside a transaction (use :func:`ragqa.index.pg.connect.connect`).
     ``before_commit`` (for tests) runs with everything written, just before the commit.
     """
@@ -77,21 +86,24 @@ def replace_document(
     with conn.transaction():
         lock_document(conn, doc.doc_id)
         row = conn.execute(
-            "SELECT content_hash, passages FROM documents WHERE doc_id = %s", (doc.doc_id,)
+            "SELECT content_hash, passages, explicit_title FROM documents WHERE doc_id = %s",
+            (doc.doc_id,),
         ).fetchone()
-        if row is not None and row[0] == doc.content_hash:
+        if (row is not None and not force and row[0] == doc.content_hash
+                and row[2] == doc.explicit_title):
             return WriteOutcome(doc.doc_id, changed=False, passages=row[1], removed=0)
         removed, removed_length = _delete_passages(conn, doc.doc_id)
         conn.execute(
             """INSERT INTO documents (doc_id, title, content_hash, text, pages, sections,
-                                      passages, indexed_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, now())
+                                      passages, indexed_at, explicit_title, source)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, now(), %s, %s)
                ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title,
                    content_hash = excluded.content_hash, text = excluded.text,
                    pages = excluded.pages, sections = excluded.sections,
-                   passages = excluded.passages, indexed_at = excluded.indexed_at""",
+                   passages = excluded.passages, indexed_at = excluded.indexed_at,
+                   explicit_title = excluded.explicit_title, source = excluded.source""",
             (doc.doc_id, doc.title, doc.content_hash, doc.text, list(doc.pages),
-             list(doc.sections), len(doc.passages)),
+             list(doc.sections), len(doc.passages), doc.explicit_title, doc.source),
         )
         length = _insert_passages(conn, doc)
         conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))
@@ -101,14 +113,26 @@ def replace_document(
     return WriteOutcome(doc.doc_id, changed=True, passages=len(doc.passages), removed=removed)
 
 
-def delete_document(conn: psycopg.Connection, doc_id: str) -> bool:
-    """Remove a document, its passages and any refusal recorded for it; whether it existed."""
+def delete_document(conn: psycopg.Connection, doc_id: str, *, keep_one: bool = False) -> bool:
+    """Remove a document, its passages and any refusal recorded for it; whether it existed.
+
+    With ``keep_one``, deleting the only stored document raises
+    :class:`~ragqa.index.pg.errors.LastDocumentRefusal` (checked under a lock shared by such
+    deletes, in the same transaction: concurrent ones cannot both pass).
+    """
     with conn.transaction():
+        if keep_one:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (KEEP_ONE_LOCK_KEY,))
+            row = conn.execute("SELECT count(*) FILTER (WHERE doc_id = %s), count(*) "
+                               "FROM documents", (doc_id,)).fetchone()
+            if row is not None and row[0] and row[1] <= 1:
+                raise LastDocumentRefusal(f"{doc_id} is the only document stored")
         lock_document(conn, doc_id)
         removed, removed_length = _delete_passages(conn, doc_id)
         existed = conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,)).rowcount > 0
         refused = conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc_id,)).rowcount > 0
-        _update_stats(conn, -removed, -removed_length)
+        if existed or refused:  # nothing deleted: nothing changed for readers' caches
+            _update_stats(conn, -removed, -removed_length)
     return existed or refused
 
 
@@ -137,10 +161,10 @@ def stored_vectors(conn: psycopg.Connection, doc_id: str) -> dict[str, np.ndarra
         "WHERE doc_id = %s AND embed_key IS NOT NULL AND embedding IS NOT NULL",
         (doc_id,),
     ).fetchall()
-    return {key: _as_array(vector) for key, vector in rows}
+    return {key: as_array(vector) for key, vector in rows}
 
 
-def _as_array(vector: object) -> np.ndarray:
+def as_array(vector: object) -> np.ndarray:
     to_numpy = getattr(vector, "to_numpy", None)  # pgvector's Vector
     return np.asarray(to_numpy() if to_numpy else vector, dtype=np.float32)
 

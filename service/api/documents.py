@@ -35,7 +35,7 @@ reads = [Depends(require_reader)]
 
 def find(engine: Engine, doc_id: str) -> DocumentRecord:
     validate_doc_id(doc_id)
-    record = engine.retriever.index.documents.get(doc_id)
+    record = engine.index.document(doc_id)
     if record is None:
         raise ApiError(404, "unknown_document", f"no document {doc_id!r}; GET /v1/documents "
                        "lists them")
@@ -46,10 +46,11 @@ def find(engine: Engine, doc_id: str) -> DocumentRecord:
 def list_documents(engine: EngineDep) -> DocumentList:
     """Every indexed document with its sections, passage count and content hash, and the
     corpus files that could not be indexed, with the reason."""
-    index = engine.retriever.index
-    docs = index.documents
+    index = engine.index
+    generation = index.generation  # read first: the list is at least this recent
+    docs = index.documents_by_id()
     return DocumentList(documents=[document_out(docs[d]) for d in sorted(docs)],
-                        generation=engine.generation, refused=refused_out(index.manifest))
+                        generation=generation, refused=refused_out(index.refused()))
 
 
 @router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,

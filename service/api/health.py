@@ -15,12 +15,12 @@ router = APIRouter(tags=["operations"])
 @router.get("/health", response_model=HealthOut)
 def health(engine: EngineDep) -> HealthOut:
     """What is being served: model (and whether it is the fallback), counts, generation."""
-    index = engine.retriever.index
+    index = engine.index
+    documents, passages = index.counts()
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
-                     documents=len(index.documents), passages=len(index.passages),
-                     generation=engine.generation,
-                     refused=len(index.manifest.refused),
-                     backend=engine.embedder.backend)
+                     documents=documents, passages=passages, generation=index.generation,
+                     refused=len(index.refused()), backend=engine.embedder.backend,
+                     store=index.store)
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

@@ -1,6 +1,6 @@
 """What BM25 indexes for a passage: the document title, then the verbatim quote."""
 
-from ragqa.index.builder import bm25_text
+from ragqa.index.processing import bm25_text
 
 
 def test_the_document_title_is_prefixed_not_the_generic_section():

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -59,10 +60,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dict:
-    """Run the soak against ``base_url``; returns the summary (``failures`` must be empty)."""
+def soak(base_url: str | Sequence[str], seconds: float, clients: int = 32,
+         seed: int = 8) -> dict:
+    """Run the soak against ``base_url``; returns the summary (``failures`` must be empty).
+
+    Given several URLs (replicas of one store), reader ``i`` asks replica ``i mod n``, the
+    writer's requests go to each replica in turn, and at the end every acknowledged upload
+    must be listed, with its text, by every replica.
+    """
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     stats = Stats()
-    with httpx.Client(base_url=base_url, timeout=120) as setup:
+    with httpx.Client(base_url=urls[0], timeout=120) as setup:
         listed = setup.get("/v1/documents").json()["documents"]
         base = {d["id"]: setup.get(f"/v1/documents/{d['id']}/text").text for d in listed}
     uploaded: dict[str, str] = {}  # acknowledged and not deleted since
@@ -81,7 +89,7 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
 
     def reader(index: int) -> None:
         rng = random.Random(seed * 1000 + index)
-        with httpx.Client(base_url=base_url, timeout=120) as client:
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=120) as client:
             while not stop.is_set():
                 kind = rng.choice(["search", "search", "ask", "documents"])
                 started = time.perf_counter()
@@ -105,8 +113,12 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
     def writer() -> None:
         rng = random.Random(seed)
         n = 0
-        with httpx.Client(base_url=base_url, timeout=300) as client:
+        replicas = [httpx.Client(base_url=url, timeout=300) for url in urls]
+        turn = 0
+        try:
             while not stop.is_set():
+                client = replicas[turn % len(replicas)]
+                turn += 1
                 if len(uploaded) >= 3 and rng.random() < 0.5:
                     doc_id = rng.choice(sorted(uploaded))
                     started = time.perf_counter()
@@ -130,6 +142,9 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
                 else:
                     with state:
                         uploaded[doc_id] = text
+        finally:
+            for client in replicas:
+                client.close()
 
     threads = [threading.Thread(target=reader, args=(i,)) for i in range(clients)]
     threads.append(threading.Thread(target=writer))
@@ -141,17 +156,19 @@ def soak(base_url: str, seconds: float, clients: int = 32, seed: int = 8) -> dic
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    with httpx.Client(base_url=base_url, timeout=120) as client:
-        listed_ids = {d["id"] for d in client.get("/v1/documents").json()["documents"]}
-        for doc_id, text in uploaded.items():
-            if doc_id not in listed_ids:
-                stats.fail(f"acknowledged upload missing: {doc_id}")
-            elif client.get(f"/v1/documents/{doc_id}/text").text != text:
-                stats.fail(f"acknowledged upload changed: {doc_id}")
+    for url in urls:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            listed_ids = {d["id"] for d in client.get("/v1/documents").json()["documents"]}
+            for doc_id, text in uploaded.items():
+                if doc_id not in listed_ids:
+                    stats.fail(f"acknowledged upload missing through {url}: {doc_id}")
+                elif client.get(f"/v1/documents/{doc_id}/text").text != text:
+                    stats.fail(f"acknowledged upload changed through {url}: {doc_id}")
     everything = [s for values in stats.latencies.values() for s in values]
     return {
         "seconds": round(elapsed, 1),
         "clients": clients,
+        "replicas": len(urls),
         "requests": len(everything),
         "by_kind": {k: len(v) for k, v in sorted(stats.latencies.items())},
         "failed": len(stats.failures),

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from ragqa.service.app import create_app
 from ragqa.settings import Settings
 from tests.conftest import CORPUS
+from tests.postgres import PgServer, database_copy, pg_corpus, pg_server, pg_url  # noqa: F401
 from ragqa.index.models import FALLBACK_MODEL_NAME
 
 LOOPBACK = ("127.0.0.1", 50000)
@@ -38,6 +39,39 @@ def client(corpus_index: Path) -> Iterator[TestClient]:
     app = create_app(make_settings(CORPUS, corpus_index))
     with TestClient(app, client=LOOPBACK) as test_client:
         yield test_client
+
+
+STORES = ("files", "postgres")
+
+
+@pytest.fixture(scope="module", params=STORES)
+def store_client(request: pytest.FixtureRequest, corpus_index: Path) -> Iterator[TestClient]:
+    """A read-only app over the real corpus in each store (``.store`` says which): the
+    session's files index, or a copy of the corpus database."""
+    if request.param == "files":
+        app = create_app(make_settings(CORPUS, corpus_index))
+        with TestClient(app, client=LOOPBACK) as test_client:
+            test_client.store = "files"
+            yield test_client
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    with database_copy(server, request.getfixturevalue("pg_corpus")) as url:
+        app = create_app(make_settings(CORPUS, corpus_index, store="postgres", database_url=url))
+        with TestClient(app, client=LOOPBACK) as test_client:
+            test_client.store = "postgres"
+            yield test_client
+
+
+@pytest.fixture
+def pg_write_client(tmp_path: Path, pg_server: PgServer, pg_corpus: str  # noqa: F811
+                    ) -> Iterator[TestClient]:
+    """An app over a fresh copy of the corpus database (``.database_url``), from loopback."""
+    with database_copy(pg_server, pg_corpus) as url:
+        app = create_app(make_settings(tmp_path / "no-corpus", tmp_path / "no-index",
+                                       store="postgres", database_url=url))
+        with TestClient(app, client=LOOPBACK) as test_client:
+            test_client.database_url = url
+            yield test_client
 
 
 @pytest.fixture

@@ -11,6 +11,12 @@ GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 
 NOKIA_DOC = "002_3fd3ba12ca1ab0c9.txt"
 
 
+
+@pytest.fixture(scope="module")
+def client(store_client):
+    """Every test here runs on both stores (see ``store_client``)."""
+    return store_client
+
 def test_search_returns_verified_quotes_with_highlights(client):
     response = client.post("/v1/search", json={"question": GITEX, "k": 5})
     assert response.status_code == 200, response.text

@@ -55,7 +55,7 @@ def test_ask_prints_readable_citations(corpus_index):
 
 
 def test_ask_says_low_relevance_before_the_passages(corpus_index):
-    proc = ragqa("ask", "Quelle est la recette de la blanquette de veau ?", "-k", "2",
+    proc = ragqa("ask", "Qui a peint la Joconde ?", "-k", "2",
                  "--corpus", str(CORPUS), "--index", str(corpus_index))
     assert proc.returncode == 0, proc.stderr
     first = proc.stdout.splitlines()[0]

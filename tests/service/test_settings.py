@@ -42,6 +42,7 @@ def test_enumerated_settings_are_the_library_s_choices():
     ("RAGQA_CHUNK_SIZE", "10", "RAGQA_CHUNK_SIZE: must be ≥ 50"),
     ("RAGQA_CHUNK_OVERLAP", "900", "RAGQA_CHUNK_SIZE, RAGQA_CHUNK_OVERLAP: chunk_overlap"),
     ("RAGQA_LANGUAGE", "klingon", "RAGQA_LANGUAGE: 'klingon' is not one of"),
+    ("RAGQA_STORE", "mysql", "RAGQA_STORE: 'mysql' is not one of files, postgres"),
 ])
 def test_a_bad_setting_fails_the_app_factory_naming_the_variable(monkeypatch, name, value,
                                                                   message):
@@ -73,3 +74,18 @@ def test_choices_are_case_insensitive(monkeypatch):
     monkeypatch.setenv("RAGQA_FUSION", "RRF")
     settings = Settings(_env_file=None)
     assert (settings.embed_backend, settings.fusion) == ("onnx", "rrf")
+
+
+def test_the_postgres_store_needs_a_database_url(monkeypatch):
+    from ragqa.index.errors import ConfigError
+    from ragqa.settings import load_settings
+
+    for name in ("RAGQA_DATABASE_URL", "RAGQA_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings(_env_file=None).store == "files"  # the default needs no database
+    monkeypatch.setenv("RAGQA_STORE", "Postgres")
+    with pytest.raises(ConfigError, match=r"^RAGQA_DATABASE_URL: RAGQA_STORE=postgres needs"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("RAGQA_DATABASE_URL", "postgresql://ragqa@db/ragqa")
+    settings = load_settings(_env_file=None)
+    assert (settings.store, settings.database_url) == ("postgres", "postgresql://ragqa@db/ragqa")

@@ -14,7 +14,7 @@ from ragqa.index.pg.migrations import check_schema, check_vector_extension, migr
 from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
-          "corpus_stats"}
+          "corpus_stats", "corpus_context"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
@@ -140,3 +140,22 @@ def test_passwords_are_redacted() -> None:
     assert redact("postgresql://u@host/db") == "postgresql://u@host/db"
     assert redact("host=h password=s3 dbname=d") == "host=h password=*** dbname=d"
     assert redact("postgresql://u@h/d?password=s3&x=1") == "postgresql://u@h/d?password=***&x=1"
+
+
+def test_a_version_1_database_keeps_its_documents_through_version_2(pg_url: str) -> None:
+    from ragqa.index.pg import migrations
+    from ragqa.index.pg.schema import MIGRATIONS
+
+    with connect(pg_url) as conn:
+        original = migrations.MIGRATIONS
+        migrations.MIGRATIONS = MIGRATIONS[:1]  # what a ragqa of schema version 1 applied
+        try:
+            migrate(conn, dimension=8)
+        finally:
+            migrations.MIGRATIONS = original
+        conn.execute("INSERT INTO documents (doc_id, title, content_hash, text) "
+                     "VALUES ('a.txt', 'A', 'h', 'text')")
+        assert migrate(conn, dimension=8) == 1
+        assert conn.execute("SELECT doc_id, explicit_title FROM documents").fetchall() == [
+            ("a.txt", None)]
+        assert "corpus_context" in _tables(conn)

@@ -204,3 +204,33 @@ def test_a_writer_killed_before_commit_leaves_nothing(pg_url: str,
     conn.execute("SET lock_timeout = '10s'")
     assert replace_document(conn, make_document("big.md", "2", passages=3)).changed
     assert assert_consistent(conn) == {"big.md": "2"}
+
+
+def test_deletes_that_keep_one_document_cannot_empty_the_store_together(
+        pg_url: str, conn: psycopg.Connection) -> None:
+    from ragqa.index.pg.errors import LastDocumentRefusal
+
+    for doc_id in ("a.txt", "b.txt"):
+        replace_document(conn, make_document(doc_id, "v1"))
+    changes = conn.execute("SELECT changes FROM corpus_stats").fetchone()[0]
+    assert not delete_document(conn, "missing.txt", keep_one=True)  # nothing: no change
+    assert conn.execute("SELECT changes FROM corpus_stats").fetchone()[0] == changes
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def delete(doc_id: str) -> None:
+        with connect(pg_url) as own:
+            start.wait()
+            try:
+                delete_document(own, doc_id, keep_one=True)
+                outcomes.append("deleted")
+            except LastDocumentRefusal:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=delete, args=(d,)) for d in ("a.txt", "b.txt")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["deleted", "refused"]
+    assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1

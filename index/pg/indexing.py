@@ -1,0 +1,284 @@
+"""Writing documents into the PostgreSQL store: a whole corpus folder, or one document.
+
+Both stores cut documents alike (:mod:`ragqa.index.processing`). :func:`index_corpus_into`
+(``ragqa index`` with ``RAGQA_STORE=postgres``) computes the corpus-wide context over the
+whole folder exactly as the files builder does, stores it, and brings the database in line
+with the folder document by document: added, changed (or cut differently under a new
+context), deleted and refused documents, each in its own transaction; unchanged documents
+are not touched. :func:`ingest_document` (an upload through the API) cuts one document
+with the stored context and writes it alone. Only passages whose embedding input is new
+are embedded: the others' vectors are reused by key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import psycopg
+
+from ragqa.index.analysis import Analyzer
+from ragqa.index.builder import (
+    PROGRESS_STEP,
+    BuildReport,
+    Progress,
+    check_loaded,
+    check_strict,
+    load_documents,
+    read_corpus,
+)
+from ragqa.index.chunking import make_splitter
+from ragqa.index.config import IndexConfig
+from ragqa.index.documents import Document
+from ragqa.index.embedding import Embedder
+from ragqa.index.pg.context import read_context, write_context
+from ragqa.index.pg.writes import (
+    DocumentWrite,
+    PassageRow,
+    WriteOutcome,
+    delete_document,
+    refuse_document,
+    replace_document,
+    stored_vectors,
+)
+from ragqa.index.processing import (
+    ProcessedDocument,
+    corpus_context,
+    process_document,
+    retitle,
+)
+
+logger = logging.getLogger(__name__)
+
+# Normalised passage vectors of texts (the embedder's passage side).
+EmbedTexts = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What :func:`ingest_document` did: the write's outcome and how many passages it
+    embedded (the others' vectors were reused)."""
+
+    outcome: WriteOutcome
+    embedded: int
+
+
+def index_corpus_into(
+    conn: psycopg.Connection,
+    corpus_dir: Path,
+    *,
+    config: IndexConfig,
+    contextual: bool,
+    load_embedder: Callable[[], Embedder],
+    model_name: str = "",
+    fallback: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the database in line with ``corpus_dir``; the report says what changed.
+
+    The store must be migrated and its identity checked. ``load_embedder`` is called only
+    if something must be embedded. With ``strict``, a refused file fails the run before
+    anything is written (:class:`~ragqa.index.errors.DocumentError`).
+    """
+    started = time.perf_counter()
+    report = BuildReport(model=model_name, fallback=fallback)
+    scan = read_corpus(corpus_dir, config.max_document_bytes)
+    documents, report.refused = load_documents(scan)
+    check_strict(strict, report.refused)
+    check_loaded(corpus_dir, documents, report.refused)
+    titled, context = corpus_context(documents, scan.titles)
+    splitter = make_splitter(config.chunking)
+    analyzer = Analyzer(config.analysis)
+    stored = _stored_layouts(conn)
+    stored_refused = _stored_refusals(conn)
+    write_context(conn, context)
+
+    pending: list[tuple[ProcessedDocument, bool]] = []  # (document, force)
+    for doc in titled:
+        processed = process_document(doc, context, splitter, contextual=contextual)
+        explicit = scan.titles.get(doc.doc_id)
+        before = stored.get(doc.doc_id)
+        if before is None:
+            report.added.append(doc.doc_id)
+        elif before[0] != doc.content_hash or before[1] != explicit:
+            report.changed.append(doc.doc_id)
+        elif before[2] != _layout(processed):
+            pending.append((processed, True))  # same bytes, cut otherwise (a new context)
+            report.unchanged += 1
+            continue
+        else:
+            report.unchanged += 1
+            continue
+        pending.append((processed, False))
+
+    writer = _Writer(conn, analyzer, load_embedder, progress,
+                     sum(len(p.passages) for p, _ in pending), scan.titles)
+    for processed, force in pending:
+        writer.add(processed, force)
+    writer.flush()
+    report.embedded, report.reused = writer.embedded, writer.reused
+
+    for doc_id, reason in report.refused.items():
+        if stored_refused.get(doc_id) != (reason, scan.hashes.get(doc_id)):
+            refuse_document(conn, doc_id, reason, scan.hashes.get(doc_id))
+    present = {doc.doc_id for doc in titled} | set(report.refused)
+    uploaded = _uploaded(conn) - present  # uploads through the API stay until deleted there
+    if uploaded:
+        logger.info("kept %d documents uploaded through the API (not in %s)", len(uploaded),
+                    corpus_dir)
+    for doc_id in sorted((set(stored) | set(stored_refused)) - present - uploaded):
+        delete_document(conn, doc_id)
+        if doc_id in stored:
+            report.removed.append(doc_id)
+    report.up_to_date = not (pending or report.removed) and all(
+        stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
+    row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
+                       "FROM corpus_stats").fetchone()
+    report.documents, report.passages, report.generation = int(row[0]), int(row[1]), int(row[2])
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def holds_documents(conn: psycopg.Connection) -> bool:
+    """Whether any document is stored (a new store is indexed from the corpus folder)."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM documents)").fetchone()
+    return bool(row and row[0])
+
+
+def ingest_document(
+    conn: psycopg.Connection,
+    doc: Document,
+    *,
+    config: IndexConfig,
+    contextual: bool,
+    embed: EmbedTexts,
+    explicit_title: str | None = None,
+    keep_title: bool = True,
+) -> Ingested:
+    """Write one loaded document, cut with the stored corpus context and its own
+    boilerplate; documents already stored keep their passages.
+
+    ``explicit_title`` is the document's title given by hand; None with ``keep_title``
+    keeps the one stored for it (if any), None without it removes it. An upload of the
+    same bytes (and title) writes nothing and embeds nothing.
+    """
+    row = conn.execute("SELECT content_hash, explicit_title, passages FROM documents "
+                       "WHERE doc_id = %s", (doc.doc_id,)).fetchone()
+    if explicit_title is None and keep_title and row is not None:
+        explicit_title = row[1]
+    if row is not None and row[0] == doc.content_hash and row[1] == explicit_title:
+        return Ingested(WriteOutcome(doc.doc_id, changed=False, passages=int(row[2]),
+                                     removed=0), embedded=0)
+    context = read_context(conn)
+    titled = retitle(doc, context.chrome, explicit_title)
+    processed = process_document(titled, context, make_splitter(config.chunking),
+                                 contextual=contextual, own_boilerplate=True)
+    reusable = stored_vectors(conn, doc.doc_id)
+    missing = [i for i, key in enumerate(processed.keys) if key not in reusable]
+    vectors = dict(reusable)
+    if missing:
+        fresh = embed([processed.inputs[i] for i in missing])
+        vectors.update(zip((processed.keys[i] for i in missing), fresh))
+    write = document_write(processed, Analyzer(config.analysis), vectors, explicit_title,
+                           source="api")
+    return Ingested(replace_document(conn, write), embedded=len(missing))
+
+
+def document_write(processed: ProcessedDocument, analyzer: Analyzer,
+                   vectors: dict[str, np.ndarray], explicit_title: str | None,
+                   source: str = "folder") -> DocumentWrite:
+    """The rows to store for ``processed``, its passages' vectors taken by key;
+    ``source`` says where it came from (``folder`` or ``api``)."""
+    doc = processed.document
+    rows = tuple(
+        PassageRow(start=p.start, end=p.end, section=p.section, page=p.page,
+                   terms=tuple(analyzer(text)), vector=vectors[key], embed_key=key)
+        for p, text, key in zip(processed.passages, processed.bm25_texts, processed.keys)
+    )
+    return DocumentWrite(doc_id=doc.doc_id, title=doc.title, text=doc.text,
+                         content_hash=doc.content_hash, passages=rows, pages=doc.pages,
+                         sections=processed.sections, explicit_title=explicit_title,
+                         source=source)
+
+
+class _Writer:
+    """Embeds the passages of pending documents in batches, then writes each document."""
+
+    def __init__(self, conn: psycopg.Connection, analyzer: Analyzer,
+                 load_embedder: Callable[[], Embedder], progress: Progress | None,
+                 total: int, titles: dict[str, str]) -> None:
+        self.conn, self.analyzer, self.titles = conn, analyzer, titles
+        self.load_embedder, self.progress, self.total = load_embedder, progress, total
+        self.embedder: Embedder | None = None
+        self.batch: list[tuple[ProcessedDocument, bool, dict[str, np.ndarray]]] = []
+        self.inputs: dict[str, str] = {}  # key -> text still to embed
+        self.embedded = self.reused = self.done = 0
+
+    def add(self, processed: ProcessedDocument, force: bool) -> None:
+        reusable = stored_vectors(self.conn, processed.document.doc_id)
+        for key, text in zip(processed.keys, processed.inputs):
+            if key in reusable:
+                self.reused += 1
+            else:
+                self.inputs[key] = text
+        self.batch.append((processed, force, reusable))
+        if len(self.inputs) >= PROGRESS_STEP:
+            self.flush()
+
+    def flush(self) -> None:
+        fresh: dict[str, np.ndarray] = {}
+        if self.inputs:
+            if self.embedder is None:
+                self.embedder = self.load_embedder()
+                if self.progress is not None:
+                    self.progress(0, self.total)
+            keys = list(self.inputs)
+            fresh = dict(zip(keys, self.embedder.encode_passages([self.inputs[k] for k in keys])))
+            self.embedded += len(keys)
+        for processed, force, reusable in self.batch:
+            vectors = {**reusable, **fresh}
+            write = document_write(processed, self.analyzer, vectors,
+                                   self.titles.get(processed.document.doc_id))
+            replace_document(self.conn, write, force=force)
+            self.done += len(processed.passages)
+        if self.progress is not None and self.embedder is not None:
+            self.progress(min(self.done, self.total), self.total)
+        self.batch, self.inputs = [], {}
+
+
+Layout = tuple[str, tuple[tuple[int, int, str, int | None, str | None], ...]]
+
+
+def _layout(processed: ProcessedDocument) -> Layout:
+    return (processed.document.title,
+            tuple((p.start, p.end, p.section, p.page, key)
+                  for p, key in zip(processed.passages, processed.keys)))
+
+
+def _stored_layouts(conn: psycopg.Connection) -> dict[str, tuple[str, str | None, Layout]]:
+    """Every stored document's ``(content hash, explicit title, layout)``."""
+    rows = conn.execute(
+        "SELECT d.doc_id, d.content_hash, d.explicit_title, d.title, p.start_offset, "
+        "p.end_offset, p.section, p.page, p.embed_key FROM documents d "
+        "LEFT JOIN passages p USING (doc_id) ORDER BY d.doc_id, p.ordinal").fetchall()
+    found: dict[str, tuple[str, str | None, str, list]] = {}
+    for doc_id, content_hash, explicit, title, start, end, section, page, key in rows:
+        entry = found.setdefault(doc_id, (content_hash, explicit, title, []))
+        if start is not None:
+            entry[3].append((int(start), int(end), section, page, key))
+    return {d: (h, e, (t, tuple(p))) for d, (h, e, t, p) in found.items()}
+
+
+def _uploaded(conn: psycopg.Connection) -> set[str]:
+    """The stored documents that came through the API."""
+    return {r[0] for r in conn.execute("SELECT doc_id FROM documents WHERE source = 'api'")}
+
+
+def _stored_refusals(conn: psycopg.Connection) -> dict[str, tuple[str, str | None]]:
+    rows = conn.execute("SELECT doc_id, reason, content_hash FROM refused").fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}

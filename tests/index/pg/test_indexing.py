@@ -1,0 +1,221 @@
+"""Indexing into the PostgreSQL store: the same passages and results as the files store,
+per-document syncs that touch only what changed, uploads cut with the stored context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ragqa.index.config import IndexConfig
+from ragqa.index.documents import Document, sha256_bytes
+from ragqa.index.embedding import Embedder
+from ragqa.index.manifest import ModelRecord
+from ragqa.index.models import ResolvedModel
+from ragqa.index.pg.connect import connect
+from ragqa.index.pg.identity import ensure_identity
+from ragqa.index.pg.indexing import index_corpus_into, ingest_document
+from ragqa.index.pg.migrations import migrate
+from ragqa.index.pg.pool import Pool
+from ragqa.index.pg.store import PgStore, store_identity
+from ragqa.index.search import Retriever, RetrievalParams
+from ragqa.index.store import load_index
+from tests.conftest import CORPUS
+
+QUESTIONS = ("Quand la 5G sera-t-elle lancée au Maroc ?", "Qui a signé l'accord avec Nokia ?",
+             "Combien d'abonnés internet mobile ?", "fibre optique couverture nationale",
+             "data center Rabat")
+
+
+class CountingEmbedder:
+    """The real embedder, counting the passages it is asked to embed."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder, self.embedded = embedder, 0
+
+    def encode_passages(self, texts):
+        self.embedded += len(texts)
+        return self.embedder.encode_passages(texts)
+
+
+class FilesVectors:
+    """Vectors taken from the files store's generation by key (the stores key passages
+    alike, which this also checks: an unknown key fails), so the corpus is embedded once."""
+
+    def __init__(self, index) -> None:
+        from ragqa.index.dense import all_vectors
+
+        matrix = all_vectors(index.dense)
+        self.vectors = {key: matrix[row] for row, key in enumerate(index.vector_keys)}
+        self.embedded = 0
+
+    def encode_passages(self, texts):
+        from ragqa.index.processing import vector_key
+
+        self.embedded += len(texts)
+        return np.stack([self.vectors[vector_key(text)] for text in texts])
+
+
+def _model(minilm: ResolvedModel, embedder: Embedder) -> ModelRecord:
+    return ModelRecord(minilm.requested, minilm.name, embedder.identity.weights_sha256,
+                       embedder.dimension, minilm.fallback)
+
+
+@pytest.fixture
+def store_conn(pg_url: str, minilm: ResolvedModel, embedder: Embedder):
+    conn = connect(pg_url)
+    migrate(conn, dimension=embedder.dimension)
+    found = ensure_identity(conn, store_identity(_model(minilm, embedder), embedder.identity,
+                                                 IndexConfig()))
+    try:
+        yield conn, found
+    finally:
+        conn.close()
+
+
+def _sync(conn, corpus: Path, counting: CountingEmbedder):
+    return index_corpus_into(conn, corpus, config=IndexConfig(),
+                             contextual=True, load_embedder=lambda: counting)
+
+
+def test_a_bulk_index_gives_the_files_store_s_passages_and_results(
+        store_conn, pg_url, corpus_index, minilm, embedder):
+    conn, found = store_conn
+    files = load_index(corpus_index)
+    counting = FilesVectors(files)
+    report = _sync(conn, CORPUS, counting)
+    assert (report.documents, report.passages) == (len(files.documents), len(files.passages))
+    assert sorted(report.added) == sorted(files.documents) and counting.embedded > 0
+
+    rows = conn.execute("SELECT p.doc_id, p.start_offset, p.end_offset, p.section, p.page, "
+                        "p.embed_key, d.title FROM passages p JOIN documents d USING (doc_id) "
+                        "ORDER BY p.doc_id, p.ordinal").fetchall()
+    expected = sorted((p.doc_id, p.start, p.end, p.section, p.page, key,
+                       files.documents[p.doc_id].title)
+                      for p, key in zip(files.passages, files.vector_keys))
+    assert sorted(rows) == expected
+
+    pool = Pool(pg_url, size=2).open()
+    try:
+        store = PgStore(pool, found, IndexConfig(), model=_model(minilm, embedder))
+        params = RetrievalParams(result_cache_size=1)
+        on_files, on_pg = Retriever(files, embedder, params), Retriever(store, embedder, params)
+        for question in QUESTIONS:
+            for mode in ("bm25", "dense", "hybrid"):
+                a = on_files.search(question, 5, mode=mode)
+                b = on_pg.search(question, 5, mode=mode)
+                assert [(h.doc_id, h.start, h.end, h.quote) for h in a.hits] == [
+                    (h.doc_id, h.start, h.end, h.quote) for h in b.hits], (question, mode)
+                assert np.allclose([h.score for h in a.hits], [h.score for h in b.hits],
+                                   atol=1e-4)
+                assert a.relevance == pytest.approx(b.relevance, abs=1e-3)
+            only = sorted(files.documents)[:2]
+            a = on_files.search(question, 5, doc_ids=only)
+            b = on_pg.search(question, 5, doc_ids=only)
+            assert [(h.doc_id, h.start) for h in a.hits] == [(h.doc_id, h.start) for h in b.hits]
+    finally:
+        pool.close()
+
+
+def test_a_second_sync_changes_nothing_and_a_changed_file_is_rewritten_alone(
+        store_conn, small_corpus, embedder):
+    conn, _ = store_conn
+    counting = CountingEmbedder(embedder)
+    first = _sync(conn, small_corpus, counting)
+    assert sorted(first.added) == ["nokia.txt", "orange.md"]
+    changes = conn.execute("SELECT changes FROM corpus_stats").fetchone()[0]
+    again = _sync(conn, small_corpus, counting)
+    assert again.up_to_date and again.unchanged == 2
+    assert conn.execute("SELECT changes FROM corpus_stats").fetchone()[0] == changes
+
+    orange = small_corpus / "orange.md"
+    orange.write_text(orange.read_text(encoding="utf-8") + "\n## Fibre\n\nLa fibre arrive "
+                      "à Tanger en 2026.\n", encoding="utf-8")
+    (small_corpus / "nokia.txt").unlink()
+    (small_corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    counting.embedded = 0
+    third = _sync(conn, small_corpus, counting)
+    assert third.changed == ["orange.md"] and third.removed == ["nokia.txt"]
+    assert "broken.pdf" in third.refused
+    assert 0 < counting.embedded < third.passages + 1 and third.reused > 0
+    assert conn.execute("SELECT doc_id FROM documents").fetchall() == [("orange.md",)]
+    assert conn.execute("SELECT doc_id FROM refused").fetchall() == [("broken.pdf",)]
+    stats = conn.execute("SELECT passages FROM corpus_stats").fetchone()[0]
+    assert stats == conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+
+def test_an_upload_is_cut_with_the_stored_context_and_an_unchanged_one_writes_nothing(
+        store_conn, tmp_path, embedder):
+    conn, _ = store_conn
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    footer = "Partagez cet article sur les réseaux sociaux"
+    for name in ("a", "b"):  # the footer repeats in 3 sections of each: boilerplate
+        (corpus / f"{name}.md").write_text(
+            "".join(f"## Partie {i} de {name}\n\nTexte {i} sur le réseau {name}.\n\n{footer}\n\n"
+                    for i in range(3)), encoding="utf-8")
+    _sync(conn, corpus, CountingEmbedder(embedder))
+    # An upload mentions the footer once: alone it would not be boilerplate; with the
+    # stored context it is left out, as a bulk index of the corpus with it would.
+    text = f"# Nouvelle\n\nLe réseau c arrive.\n\n{footer}\n"
+    doc = Document("c.md", text, "Nouvelle", sha256_bytes(text.encode()))
+    counting = CountingEmbedder(embedder)
+    done = ingest_document(conn, doc, config=IndexConfig(), contextual=True,
+                           embed=counting.encode_passages)
+    assert done.outcome.changed and done.embedded == counting.embedded > 0
+    quotes = [r[0] for r in conn.execute(
+        "SELECT substr(d.text, p.start_offset + 1, p.end_offset - p.start_offset) "
+        "FROM passages p JOIN documents d USING (doc_id) WHERE doc_id = 'c.md'").fetchall()]
+    assert quotes and not any(footer in q for q in quotes)
+    changes = conn.execute("SELECT changes FROM corpus_stats").fetchone()[0]
+    again = ingest_document(conn, doc, config=IndexConfig(), contextual=True,
+                            embed=counting.encode_passages)
+    assert not again.outcome.changed and again.embedded == 0
+    assert conn.execute("SELECT changes FROM corpus_stats").fetchone()[0] == changes
+    titled = ingest_document(conn, doc, config=IndexConfig(), contextual=True,
+                             embed=counting.encode_passages, explicit_title="Titre choisi")
+    assert titled.outcome.changed
+    assert conn.execute("SELECT title, explicit_title FROM documents WHERE doc_id = 'c.md'"
+                        ).fetchone() == ("Titre choisi", "Titre choisi")
+    kept = ingest_document(conn, doc, config=IndexConfig(), contextual=True,
+                           embed=counting.encode_passages)  # no title given: kept
+    assert not kept.outcome.changed
+
+
+def test_the_corpus_context_is_stored_with_the_bulk_index(store_conn, tmp_path, embedder):
+    from ragqa.index.pg.context import read_context
+
+    conn, _ = store_conn
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a", "b", "c"):  # a heading shared by three documents is generic
+        (corpus / f"{name}.md").write_text(f"# Page {name}\n\n## Cas général\n\nRègle {name}.\n",
+                                          encoding="utf-8")
+    _sync(conn, corpus, CountingEmbedder(embedder))
+    assert "cas général" in read_context(conn).generic_headings
+
+
+def test_ragqa_index_keeps_api_uploads_and_deletes_folder_documents_gone_from_the_folder(
+        store_conn, small_corpus, embedder):
+    conn, _ = store_conn
+    counting = CountingEmbedder(embedder)
+    _sync(conn, small_corpus, counting)
+    text = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
+    note = Document("notes/zorglub.md", text, "Zorglub", sha256_bytes(text.encode()))
+    assert ingest_document(conn, note, config=IndexConfig(), contextual=True,
+                           embed=counting.encode_passages).outcome.changed
+    # A folder document changed through the API is the API's now: gone from the folder, kept.
+    orange = (small_corpus / "orange.md").read_text(encoding="utf-8") + "\nMise à jour.\n"
+    ingest_document(conn, Document("orange.md", orange, "Orange Maroc",
+                                   sha256_bytes(orange.encode())),
+                    config=IndexConfig(), contextual=True, embed=counting.encode_passages)
+    (small_corpus / "nokia.txt").unlink()
+    (small_corpus / "orange.md").unlink()
+    (small_corpus / "other.md").write_text("# Autre\n\nUn autre texte.\n", encoding="utf-8")
+    report = _sync(conn, small_corpus, counting)
+    assert report.removed == ["nokia.txt"] and report.added == ["other.md"]
+    assert dict(conn.execute("SELECT doc_id, source FROM documents").fetchall()) == {
+        "notes/zorglub.md": "api", "orange.md": "api", "other.md": "folder"}
+    stats = conn.execute("SELECT passages FROM corpus_stats").fetchone()[0]
+    assert stats == conn.execute("SELECT count(*) FROM passages").fetchone()[0]

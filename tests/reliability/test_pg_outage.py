@@ -1,0 +1,81 @@
+"""The database stopped under load (issue 17): while a client keeps asking, PostgreSQL stops
+at once (``pg_ctl stop -m immediate``, as a crash or a failover would); every request gets
+200 or a 503 naming the database, never a 500 or a hang, and when the database is back the
+same ``ragqa serve`` process answers again, writes included, without a restart.
+
+Real parts only: a PostgreSQL 16 + pgvector of this test's own (pgserver), a real
+``ragqa serve`` on loopback, the bundled English model (``tests/support.py``'s ``child_env``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.postgres import OwnPgServer, pg_own_server  # noqa: F401 - fixture
+from tests.support import start, stop
+
+NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
+
+
+def test_the_database_stopped_under_load_is_a_503_then_recovers_without_restart(
+    pg_own_server: OwnPgServer, small_corpus: Path, tmp_path: Path  # noqa: F811
+):
+    server = start(small_corpus, tmp_path / "no-index", tmp_path / "serve.log",
+                   RAGQA_STORE="postgres", RAGQA_DATABASE_URL=pg_own_server.url,
+                   RAGQA_DATABASE_TIMEOUT="2")
+    statuses: list[tuple[float, int, str]] = []  # (when, status, body)
+    halt = threading.Event()
+
+    def load() -> None:
+        n = 0
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            while not halt.is_set():
+                n += 1  # a new question each time: never an answer from a cache
+                try:
+                    r = client.post("/v1/search", json={"question": f"5G Casablanca {n}"})
+                    statuses.append((time.monotonic(), r.status_code, r.text))
+                except httpx.HTTPError as exc:
+                    statuses.append((time.monotonic(), 0, repr(exc)))
+
+    thread = threading.Thread(target=load)
+    try:
+        thread.start()
+        time.sleep(2)
+        pg_own_server.stop()
+        stopped = time.monotonic()
+        time.sleep(6)
+        down = [(code, text) for at, code, text in statuses if at > stopped + 3]
+        assert down and all(code == 503 for code, _ in down), down[:3]
+        assert "database_unavailable" in down[-1][1] and "database" in down[-1][1].lower()
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            assert client.get("/health").status_code == 503
+        pg_own_server.start()
+        back = time.monotonic()
+        deadline = back + 60
+        while time.monotonic() < deadline:
+            if statuses and statuses[-1][0] > back and statuses[-1][1] == 200:
+                break
+            time.sleep(0.2)
+        assert statuses[-1][1] == 200, statuses[-1]
+        assert server.proc.poll() is None  # the same process: no restart
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            assert client.get("/health").status_code == 200
+            response = client.post("/v1/documents", data={"id": "notes/zorglub.md"},
+                                   files={"file": ("zorglub.md", NOTE.encode())})
+            assert response.status_code == 201, response.text
+            found = client.post("/v1/search", json={"question": "Zorglub Dakhla", "k": 1})
+            assert found.json()["passages"][0]["doc_id"] == "notes/zorglub.md"
+    finally:
+        halt.set()
+        thread.join()
+        output = stop(server)
+    before = [code for at, code, _ in statuses if at < stopped]
+    assert before and set(before) == {200}
+    assert {code for _, code, _ in statuses} <= {200, 503}, "only answers or clear 503s"
+    print(f"\n{len(statuses)} requests: {sum(c == 200 for _, c, _ in statuses)} answered, "
+          f"{sum(c == 503 for _, c, _ in statuses)} refused with 503 while the database was away")
+    assert "Traceback" not in output
