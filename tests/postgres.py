@@ -41,6 +41,25 @@ class PgServer:
         return self.url_for(database)
 
 
+def _start_pgserver(prefix: str, hint: str = "") -> tuple[object, Path]:
+    """A pgserver PostgreSQL in a new ``mkdtemp`` folder: ``(server, folder)``; the test is
+    skipped, with the reason, when pgserver is missing or cannot start here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, at import: XDG_RUNTIME_DIR not set
+        try:
+            import pgserver
+        except ImportError:
+            pytest.skip(f"pgserver is not installed (pip install -e '.[test]'){hint}")
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pgserver.get_server(folder / "data", cleanup_mode="delete"), folder
+    except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"PostgreSQL (pgserver) could not start here: {type(exc).__name__}: {exc}")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     external = os.environ.get(TEST_URL_VARIABLE)
@@ -52,21 +71,7 @@ def pg_server() -> Iterator[PgServer]:
 
         yield PgServer(external, url_for)
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs, at import: XDG_RUNTIME_DIR not set
-        try:
-            import pgserver
-        except ImportError:
-            pytest.skip("pgserver is not installed (pip install -e '.[test]'), and "
-                        f"{TEST_URL_VARIABLE} is not set")
-    folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-"))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = pgserver.get_server(folder / "data", cleanup_mode="delete")
-    except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"PostgreSQL (pgserver) could not start here: {type(exc).__name__}: {exc}")
+    server, folder = _start_pgserver("ragqa-pg-", f", and {TEST_URL_VARIABLE} is not set")
     try:
         yield PgServer(server.get_uri(), lambda database: server.get_uri(database))
     finally:
@@ -77,27 +82,20 @@ def pg_server() -> Iterator[PgServer]:
 @pytest.fixture
 def pg_url(pg_server: PgServer) -> Iterator[str]:
     """A fresh empty database for one test, dropped afterwards."""
-    import psycopg
-
-    name = f"ragqa_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield pg_server.url(name)
-    finally:
-        with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_copy(pg_server) as url:
+        yield url
 
 
 @contextmanager
-def database_copy(server: PgServer, template: str) -> Iterator[str]:
-    """A fresh database copied from ``template`` (``CREATE DATABASE … TEMPLATE``: a file
-    copy, no re-indexing), dropped afterwards; its URL."""
+def database_copy(server: PgServer, template: str | None = None) -> Iterator[str]:
+    """A fresh database, copied from ``template`` when given (``CREATE DATABASE …
+    TEMPLATE``: a file copy, no re-indexing), dropped afterwards; its URL."""
     import psycopg
 
     name = f"ragqa_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(server.admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield server.url(name)
     finally:
@@ -172,20 +170,7 @@ class OwnPgServer:
 @pytest.fixture
 def pg_own_server() -> Iterator[OwnPgServer]:
     """A throw-away pgserver PostgreSQL for one test (a few seconds to start)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            import pgserver
-        except ImportError:
-            pytest.skip("pgserver is not installed (pip install -e '.[test]')")
-    folder = Path(tempfile.mkdtemp(prefix="ragqa-pg-own-"))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = pgserver.get_server(folder / "data", cleanup_mode="delete")
-    except Exception as exc:  # noqa: BLE001 - any failure to start means: cannot test here
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"PostgreSQL (pgserver) could not start here: {type(exc).__name__}: {exc}")
+    server, folder = _start_pgserver("ragqa-pg-own-")
     own = OwnPgServer(server)
     try:
         yield own

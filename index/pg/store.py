@@ -122,7 +122,8 @@ class PgStore:
                   doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         with self.pool.connection() as conn:
             found = vector_search(conn, vector, k, ef_search=max(k, self.ef_search),
-                                  doc_ids=None if doc_ids is None else sorted(doc_ids))
+                                  doc_ids=None if doc_ids is None else sorted(doc_ids),
+                                  exact_limit=self.config.exact_limit)
         return _arrays(found)
 
     def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:

@@ -8,23 +8,9 @@ from fastapi.testclient import TestClient
 
 from ragqa.service.app import create_app
 from tests.service.conftest import LOOPBACK, assert_error, check_passages, make_settings
-from tests.make_pdf import make_pdf
+from tests.service.uploads import FILES, QUESTION
 
 NOKIA_DOC = "002_3fd3ba12ca1ab0c9.txt"
-HTML = ("<html><head><title>Zorglub Telecom</title></head><body><nav>Accueil | Contact</nav>"
-        "<article><h1>Zorglub Telecom</h1><p>Zorglub Telecom installe un câble sous-marin "
-        "entre Dakhla et les Canaries.</p></article><footer>Mentions légales</footer>"
-        "</body></html>")
-FILES = {
-    "notes/zorglub.txt": b"Zorglub Telecom\n\nZorglub Telecom installe un cable sous-marin "
-                         b"entre Dakhla et les Canaries.\n",
-    "notes/zorglub.md": "# Zorglub Telecom\n\nZorglub Telecom installe un câble sous-marin "
-                        "entre Dakhla et les Canaries.\n".encode(),
-    "web/zorglub.html": HTML.encode(),
-    "pdf/zorglub.pdf": make_pdf([["Sommaire"], ["Zorglub Telecom installe un cable "
-                                                "sous-marin entre Dakhla et les Canaries."]]),
-}
-QUESTION = {"question": "Zorglub câble sous-marin Dakhla", "k": 3}
 
 
 def upload(client, doc_id, data, **kwargs):
