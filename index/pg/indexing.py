@@ -36,6 +36,7 @@ from ragqa.index.config import IndexConfig
 from ragqa.index.documents import Document
 from ragqa.index.embedding import Embedder
 from ragqa.index.pg.context import read_context, write_context
+from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.writes import (
     DocumentWrite,
     PassageRow,
@@ -54,6 +55,9 @@ from ragqa.index.processing import (
 
 logger = logging.getLogger(__name__)
 
+# Passages to write into an empty store from which its vector graph is built after the
+# load instead of during it (see CREATE_VECTOR_INDEX).
+DEFER_GRAPH_AT = 1000
 # Normalised passage vectors of texts (the embedder's passage side).
 EmbedTexts = Callable[[Sequence[str]], np.ndarray]
 
@@ -116,11 +120,21 @@ def index_corpus_into(
             continue
         pending.append((processed, False))
 
-    writer = _Writer(conn, analyzer, load_embedder, progress,
-                     sum(len(p.passages) for p, _ in pending), scan.titles)
-    for processed, force in pending:
-        writer.add(processed, force)
-    writer.flush()
+    total = sum(len(p.passages) for p, _ in pending)
+    writer = _Writer(conn, analyzer, load_embedder, progress, total, scan.titles)
+    # Into an empty store, build the vector graph once at the end rather than insert into it
+    # passage by passage (searches meanwhile scan the vectors exactly).
+    deferred = not stored and total >= DEFER_GRAPH_AT
+    if deferred:
+        conn.execute(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
+    try:
+        for processed, force in pending:
+            writer.add(processed, force)
+        writer.flush()
+    finally:
+        if deferred:
+            logger.info("building the vector index over %d passages", total)
+            conn.execute(CREATE_VECTOR_INDEX)
     report.embedded, report.reused = writer.embedded, writer.reused
 
     for doc_id, reason in report.refused.items():

@@ -17,7 +17,7 @@ from psycopg import errors as pg_errors
 from ragqa.index.pg.connect import register_vector_type
 from ragqa.index.pg.errors import (MigrationPermissionError, SchemaNotReadyError, SchemaTooNewError,
                              VectorExtensionError)
-from ragqa.index.pg.schema import MIGRATIONS, MIN_PGVECTOR, SCHEMA_VERSION
+from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX, MIGRATIONS, MIN_PGVECTOR, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ def migrate(conn: psycopg.Connection, *, dimension: int) -> int:
                 (migration.version, migration.description),
             )
         check_vector_extension(conn)
+        # A bulk load killed between dropping the graph and rebuilding it left none.
+        if conn.execute("SELECT to_regclass(%s)", (VECTOR_INDEX,)).fetchone()[0] is None:
+            _execute(conn, CREATE_VECTOR_INDEX)
     register_vector_type(conn)  # the type exists now, if it did not at connection time
     return found
 

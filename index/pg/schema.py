@@ -132,6 +132,14 @@ def _v2(dimension: int) -> list[str]:
     ]
 
 
+# The HNSW graph over the passage vectors (created by migration 1). A bulk load into an
+# empty store drops it and builds it once at the end (index/pg/indexing.py): inserting
+# vectors one by one into the graph costs about 5 ms each, building it afterwards a
+# fraction of that. Every start re-creates it if a load was killed before it was rebuilt.
+VECTOR_INDEX = "passages_embedding"
+CREATE_VECTOR_INDEX = (f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON passages "
+                       "USING hnsw (embedding vector_ip_ops)")
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),

@@ -219,3 +219,28 @@ def test_ragqa_index_keeps_api_uploads_and_deletes_folder_documents_gone_from_th
         "notes/zorglub.md": "api", "orange.md": "api", "other.md": "folder"}
     stats = conn.execute("SELECT passages FROM corpus_stats").fetchone()[0]
     assert stats == conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+
+def test_a_bulk_load_into_an_empty_store_builds_the_vector_graph_once_at_the_end(
+        store_conn, monkeypatch, small_corpus, embedder):
+    from ragqa.index.pg.migrations import migrate
+
+    conn, _ = store_conn
+    monkeypatch.setattr("ragqa.index.pg.indexing.DEFER_GRAPH_AT", 1)  # the tiny corpus counts
+    seen: list[bool] = []
+
+    class Watching(CountingEmbedder):
+        def encode_passages(self, texts):  # during the load: the graph is not there
+            seen.append(_graph(conn))
+            return super().encode_passages(texts)
+
+    _sync(conn, small_corpus, Watching(embedder))
+    assert seen == [False] and _graph(conn)
+    # A load killed before the rebuild leaves no graph: the next start makes it again.
+    conn.execute("DROP INDEX passages_embedding")
+    migrate(conn, dimension=embedder.dimension)
+    assert _graph(conn)
+
+
+def _graph(conn) -> bool:
+    return conn.execute("SELECT to_regclass('passages_embedding')").fetchone()[0] is not None
