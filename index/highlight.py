@@ -252,10 +252,43 @@ class Highlighter:
         vector = query_vector if self.uses_model else None
         return Focus(terms, _idf(self._idf, terms), vector)
 
+    def spans(self, focus: Focus,
+              passages: Sequence[tuple[str, str, int, int]]) -> list[tuple[int, int]]:
+        """:meth:`span` of each ``(doc_id, text, start, end)``, the sentences the model must
+        compare embedded together in one call (one call per passage cost several times as
+        much: each pays the encoder's fixed overhead)."""
+        if focus.vector is not None:
+            wanted: dict[tuple[str, int, int], str] = {}
+            for doc_id, text, start, end in passages:
+                sentences = self._sentences(doc_id, text, start, end)
+                asked = _Asked()  # which sentences would be compared: they do not depend
+                best_sentence(sentences, focus.terms, (start, end), asked, self._weight,
+                              focus.weights)  # on the cosines themselves
+                for i in asked.indices:
+                    wanted[(doc_id, *sentences[i].span)] = text[slice(*sentences[i].span)]
+            with self._lock:
+                missing = [key for key in wanted if key not in self._vectors]
+            if missing:
+                assert self._embed is not None
+                fresh = self._embed([wanted[key] for key in missing])
+                with self._lock:
+                    for key, vector in zip(missing, fresh):
+                        self._vectors[key] = vector
+        return [self.span(focus, *passage) for passage in passages]
+
     def span(self, focus: Focus, doc_id: str, text: str, start: int,
              end: int) -> tuple[int, int]:
         """The span of the sentence of ``text[start:end]`` (a passage of ``doc_id``) that
         best matches ``focus``."""
+        sentences = self._sentences(doc_id, text, start, end)
+        similarity = None
+        if focus.vector is not None:
+            similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
+                                           sentences)
+        return best_sentence(sentences, focus.terms, (start, end), similarity, self._weight,
+                             focus.weights)
+
+    def _sentences(self, doc_id: str, text: str, start: int, end: int) -> Sentences:
         key = (doc_id, start, end)
         with self._lock:
             sentences = self._cache.get(key)
@@ -263,12 +296,7 @@ class Highlighter:
             sentences = analysed_sentences(text, start, end, self._analyze)
             with self._lock:
                 self._cache[key] = sentences
-        similarity = None
-        if focus.vector is not None:
-            similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
-                                           sentences)
-        return best_sentence(sentences, focus.terms, (start, end), similarity, self._weight,
-                             focus.weights)
+        return sentences
 
     def _similarity(self, vector: np.ndarray, doc_id: str, text: str, sentences: Sentences,
                     indices: Sequence[int]) -> np.ndarray:
@@ -289,3 +317,14 @@ class Highlighter:
                     found[n] = vector
                     self._vectors[keys[n]] = vector
         return np.stack(found)
+
+
+class _Asked:
+    """A similarity that only notes which sentences it was asked about (answering 0)."""
+
+    def __init__(self) -> None:
+        self.indices: list[int] = []
+
+    def __call__(self, indices: Sequence[int]) -> np.ndarray:
+        self.indices.extend(indices)
+        return np.zeros(len(indices))

@@ -65,14 +65,12 @@ class Engine:
             vector = self.embedder.encode_queries([result.question])[0]
         focus = highlights.focus(result.question, vector)
         documents = self.index.documents_by_id({hit.doc_id for hit in result.hits})
-        spans = []
-        for hit in result.hits:
-            doc = documents.get(hit.doc_id)
-            if doc is None or doc.text[hit.start : hit.end] != hit.quote:
-                spans.append((hit.start, hit.end))  # rewritten since the search: the passage
-                continue
-            spans.append(highlights.span(focus, hit.doc_id, doc.text, hit.start, hit.end))
-        return tuple(spans)
+        current = [hit for hit in result.hits if hit.doc_id in documents
+                   and documents[hit.doc_id].text[hit.start : hit.end] == hit.quote]
+        found = dict(zip((hit.rank for hit in current), highlights.spans(focus, [
+            (hit.doc_id, documents[hit.doc_id].text, hit.start, hit.end) for hit in current])))
+        # A passage rewritten since the search is highlighted whole.
+        return tuple(found.get(hit.rank, (hit.start, hit.end)) for hit in result.hits)
 
     def _highlights_for(self, generation: int) -> Highlighter:
         with self._lock:

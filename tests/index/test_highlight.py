@@ -192,3 +192,18 @@ def test_sentence_vectors_are_embedded_once_per_passage_and_the_cache_is_bounded
     assert not Highlighter(ANALYZE, embed=model, weight=0).uses_model
     highlighter.span(highlighter.focus("prix"), "new", PRICES, 0, len(PRICES))
     assert model.calls == 4
+
+
+def test_spans_embed_the_sentences_of_every_passage_in_one_call_and_agree_with_span():
+    model = FakeModel()
+    highlighter = Highlighter(ANALYZE, embed=model, weight=2.0)
+    vector = np.array([1.0, 0.0], np.float32)
+    passages = [(f"doc{n}", PRICES, 0, len(PRICES)) for n in range(4)]
+    focus = highlighter.focus("Combien coûte le forfait ?", vector)
+    spans = highlighter.spans(focus, passages)
+    assert model.calls == 1  # one encoder call for the four passages' contenders
+    alone = Highlighter(ANALYZE, embed=FakeModel(), weight=2.0)
+    assert spans == [alone.span(alone.focus("Combien coûte le forfait ?", vector), *p)
+                     for p in passages]
+    highlighter.spans(focus, passages)
+    assert model.calls == 1  # remembered
