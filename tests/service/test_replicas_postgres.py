@@ -72,6 +72,20 @@ def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path):
     assert "check the URL" in errors[0] and "secret" not in proc.stderr
 
 
+def test_wrong_credentials_are_one_line_naming_the_url_and_exit_4(tmp_path, pg_url):
+    # pgserver trusts local connections, so the credential that can be wrong is the role:
+    # one the server does not know is refused at login, as a wrong password would be.
+    wrong = pg_url.replace("postgresql://postgres:", "postgresql://nobody_here:s3cret", 1)
+    assert wrong != pg_url
+    proc = run_ragqa("serve", "--corpus", str(CORPUS), "--port", str(free_port()),
+                     cwd=tmp_path, **_pg(wrong))
+    assert proc.returncode == 4, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ragqa: error")]
+    assert len(errors) == 1 and proc.stderr.strip().endswith(errors[0]), proc.stderr
+    assert errors[0].startswith("ragqa: error: RAGQA_DATABASE_URL: cannot connect to")
+    assert "nobody_here" in errors[0] and "s3cret" not in proc.stderr
+
+
 def test_a_database_embedded_with_another_model_is_refused(tmp_path, pg_server, pg_corpus):
     with database_copy(pg_server, pg_corpus) as url:
         with psycopg.connect(url, autocommit=True) as conn:
