@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from ragqa.service.app import create_app
 from ragqa.service.llm.client import llm_client as make_llm_client
 from tests.conftest import CORPUS
-from tests.service.conftest import LOOPBACK, make_settings
+from tests.postgres import database_copy
+from tests.service.conftest import LOOPBACK, STORES, make_settings
 from tests.service.llm.tiny_llama import write_tiny_llama
 from tests.support import free_port, start, stop
 
@@ -132,12 +133,21 @@ def ragqa_serve(tmp_path: Path, index: Path, env: dict[str, str],
         assert "Traceback" not in output, output
 
 
-@pytest.fixture(scope="module")
-def app_client(corpus_index: Path) -> Iterator[TestClient]:
-    """One app over the corpus index for a module (loading the model is the slow part);
-    tests give it an LLM with :func:`using_llm`. Relevance is never low here."""
-    with llm_client(corpus_index) as client:
-        yield client
+@pytest.fixture(scope="module", params=STORES)
+def app_client(request: pytest.FixtureRequest, corpus_index: Path) -> Iterator[TestClient]:
+    """One app over the real corpus for a module, in each store (``.store`` says which: the
+    session's files index, or a copy of the corpus database); tests give it an LLM with
+    :func:`using_llm`. Relevance is never low here."""
+    if request.param == "files":
+        with llm_client(corpus_index) as client:
+            client.store = "files"
+            yield client
+        return
+    server = request.getfixturevalue("pg_server")
+    with database_copy(server, request.getfixturevalue("pg_corpus")) as url:
+        with llm_client(corpus_index, store="postgres", database_url=url) as client:
+            client.store = "postgres"
+            yield client
 
 
 @contextmanager
