@@ -96,7 +96,7 @@ def vector_search(
     *,
     ef_search: int | None = None,
     doc_ids: Sequence[str] | None = None,
-    exact_limit: int | None = None,
+    exact: bool = False,
 ) -> list[tuple[int, float]]:
     """Top-``k`` ``(passage id, inner product)``, best first.
 
@@ -104,23 +104,21 @@ def vector_search(
     candidates the graph walk keeps: it must be at least ``k`` for ``k`` results. With
     ``doc_ids``, the passages of those documents are scored exactly instead (an HNSW walk
     filtered afterwards could return fewer than ``k``, or none), and so is the whole store
-    while it holds at most ``exact_limit`` passages, as the files store does below its own
-    limit: the graph is approximate even on small stores (on the default corpus's 454
-    passages it missed a question's true best passage at ``ef_search`` 100), and a scan of
-    that many vectors costs milliseconds.
+    with ``exact`` (the caller's choice below a size, as the files store's: the graph is
+    approximate even on small stores; on the default corpus's 454 passages it missed a
+    question's true best passage at ``ef_search`` 100, and a scan of that many vectors
+    costs milliseconds).
     """
     query = np.asarray(vector, dtype=np.float32)
     if k <= 0:
         return []
-    if doc_ids is None and exact_limit is not None:
-        row = conn.execute("SELECT passages FROM corpus_stats").fetchone()
-        if row is not None and int(row[0]) <= exact_limit:
-            rows = conn.execute(
-                "SELECT id, -(embedding <#> %s) AS score FROM passages "
-                "WHERE embedding IS NOT NULL ORDER BY score DESC, id LIMIT %s",
-                (query, k),
-            ).fetchall()
-            return [(int(r[0]), float(r[1])) for r in rows]
+    if doc_ids is None and exact:
+        rows = conn.execute(
+            "SELECT id, -(embedding <#> %s) AS score FROM passages "
+            "WHERE embedding IS NOT NULL ORDER BY score DESC, id LIMIT %s",
+            (query, k),
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
     if doc_ids is not None:
         rows = conn.execute(
             "WITH chosen AS MATERIALIZED (SELECT id, embedding FROM passages "

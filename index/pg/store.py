@@ -75,12 +75,21 @@ class PgStore:
         self._model = model
         self._analyzer = Analyzer(config.analysis)
         self.ef_search = ef_search
+        # Passages stored when the generation was last read (one query gives both): below
+        # the config's exact_limit the dense search scans every vector, as the files store.
+        self._passages: int | None = None
 
     @property
     def generation(self) -> int:
+        return self._stats()[0]
+
+    def _stats(self) -> tuple[int, int]:
+        """``(changes, passages)``; remembers the passage count for :meth:`dense_top`."""
         with self.pool.connection() as conn:
-            row = conn.execute("SELECT changes FROM corpus_stats").fetchone()
-        return int(row[0]) if row else 0
+            row = conn.execute("SELECT changes, passages FROM corpus_stats").fetchone()
+        changes, passages = (int(row[0]), int(row[1])) if row else (0, 0)
+        self._passages = passages
+        return changes, passages
 
     @property
     def analyzer(self) -> Analyzer:
@@ -120,10 +129,11 @@ class PgStore:
 
     def dense_top(self, vector: np.ndarray, k: int,
                   doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        stored = self._passages if self._passages is not None else self._stats()[1]
         with self.pool.connection() as conn:
             found = vector_search(conn, vector, k, ef_search=max(k, self.ef_search),
                                   doc_ids=None if doc_ids is None else sorted(doc_ids),
-                                  exact_limit=self.config.exact_limit)
+                                  exact=stored <= self.config.exact_limit)
         return _arrays(found)
 
     def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:

@@ -95,9 +95,9 @@ def test_vector_search_finds_the_nearest(conn: psycopg.Connection) -> None:
     assert "passages_embedding" in plan
 
 
-def test_vector_search_is_exact_below_the_exact_limit(conn: psycopg.Connection) -> None:
-    # Random queries against 120 stored vectors: within the limit the order is exactly
-    # numpy's (the graph is approximate even this small); above it, the graph answers.
+def test_vector_search_scans_exactly_when_asked(conn: psycopg.Connection) -> None:
+    # Random queries against 120 stored vectors: scanned, the order is exactly numpy's
+    # (the graph is approximate even this small).
     for d in range(30):
         replace_document(conn, make_document(f"v{d}.md", "1", passages=4))
     ids, vectors = zip(*((pid, np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v))
@@ -108,7 +108,7 @@ def test_vector_search_is_exact_below_the_exact_limit(conn: psycopg.Connection) 
         query = rng.normal(size=matrix.shape[1]).astype(np.float32)
         query /= np.linalg.norm(query)
         exact = [ids[i] for i in np.argsort(-(matrix @ query), kind="stable")[:10]]
-        found = vector_search(conn, query, 10, ef_search=10, exact_limit=len(ids))
+        found = vector_search(conn, query, 10, ef_search=10, exact=True)
         assert [pid for pid, _ in found] == exact
     plan = "\n".join(r[0] for r in conn.execute(
         "EXPLAIN SELECT id, -(embedding <#> %s) AS score FROM passages "
