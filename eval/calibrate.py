@@ -1,8 +1,9 @@
 """Fitting the low-relevance signal on dev questions: ``python -m ragqa.eval.calibrate``.
 
 Prints the :class:`~ragqa.index.relevance.RelevanceModel` literals to record in
-``index/relevance.py`` for the served model: with coverage, cosine and ranker agreement,
-with coverage and cosine only, and with coverage only. Uses dev splits only: the project set
+``index/relevance.py`` for the model in use (:data:`MODELS`: the feature sets served for e5
+and for MiniLM, and coverage alone), with each set's flag rates and how each set fares when
+left out of the fit. Uses dev splits only: the project set
 (answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
 each question is asked once with its article and once with that article held out.
 """
@@ -18,15 +19,33 @@ from ragqa.eval.metrics import auc, is_hit
 from ragqa.eval.questions import Question, load_offtopic, load_questions, select
 from ragqa.index.search import Retriever
 
-MAX_FALSE_FLAGS = 0.05  # share of dev questions answered at rank 1 that may be flagged
-MAX_FLAGGED_ANSWERABLE = 0.10  # share of answerable dev questions that may be flagged
+# The issue's limit is 10 % of answerable questions flagged on every question set, sets we
+# do not see included. A threshold that flags exactly 10 % of each dev set flags about as
+# many of a new set, as often more as less: the dev limits keep a margin below it (leaving
+# each set out of the fit in turn, eval/results/relevance-features.md, is how a set not
+# seen fares).
+MAX_FALSE_FLAGS = 0.04  # share of dev questions answered at rank 1 that may be flagged
+MAX_FLAGGED_ANSWERABLE = 0.08  # share of answerable dev questions that may be flagged
+# Columns of the feature rows (RelevanceFeatures' order) and the models printed: the served
+# one first.
+COLUMNS = ("coverage", "cosine", "agreement", "sentence")
+MODELS = (("coverage, best sentence, agreement (served for e5)",
+           ("coverage", "sentence", "agreement"), "hybrid"),
+          ("the same, dense mode (its own top passages)",
+           ("coverage", "sentence", "agreement"), "dense"),
+          ("coverage, cosine, agreement (served for MiniLM)",
+           ("coverage", "cosine", "agreement"), "hybrid"),
+          ("the same, dense mode", ("coverage", "cosine", "agreement"), "dense"),
+          # Searches without a query vector rank with BM25 alone: fitted on its top passages.
+          ("coverage only (bm25 mode, unmeasured models)", ("coverage",), "bm25"))
 
 
 def features(retriever: Retriever, questions: list[Question], hold_out: bool,
-             offtopic: list[str] = ()
+             offtopic: list[str] = (), mode: str = "hybrid"
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(X, answerable, answered_at_1, off_topic)``: rows of (coverage, cosine, agreement) of the
-    hybrid search (see :mod:`ragqa.index.relevance`).
+    """``(X, answerable, answered_at_1, off_topic)``: rows of :data:`COLUMNS` (the
+    :class:`~ragqa.index.relevance.RelevanceFeatures`; NaN where not measured) of the
+    search in ``mode`` (``bm25``: coverage only).
 
     ``offtopic`` questions (eval/offtopic.jsonl, dev) are negatives in every set."""
     questions = list(questions) + [Question(f"offtopic-{i}", text, "", "offtopic", None, (), "")
@@ -34,12 +53,15 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool,
     documents = list(retriever.index.documents_by_id())
     rows, labels, answered, off = [], [], [], []
     for q in questions:
-        vector = retriever.embedder.encode_queries([q.question])[0]
+        vector = None
+        if mode != "bm25":
+            vector = retriever.embedder.encode_queries([q.question])[0]
         filters = [None]
         if hold_out and q.answerable:
             filters.append([d for d in documents if d != q.doc])
         for doc_ids in filters:
-            hits = retriever.search(q.question, 1, doc_ids=doc_ids, query_vector=vector).hits
+            hits = retriever.search(q.question, 1, mode=mode, doc_ids=doc_ids,
+                                    query_vector=vector).hits
             if not hits:
                 continue
             positive = q.answerable and doc_ids is None
@@ -90,42 +112,54 @@ def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
     retriever = _open(None, None)
     texts = {d: doc.text for d, doc in retriever.index.documents_by_id().items()}
     offtopic = load_offtopic(Path("eval/offtopic.jsonl"), "dev")
-    parts = [features(retriever, select(load_questions(questions_file, texts), "dev"), False,
-                      offtopic)]
-    names = ["project"]
+    sets = [("project", retriever, select(load_questions(questions_file, texts), "dev"), False)]
     for squad_file in squad_files:
         from ragqa.eval.squad import load_squad, materialise
 
-        names.append(squad_file.stem)
         documents, questions = load_squad(squad_file)
         corpus = materialise(documents, Path(".ragqa/eval"))
-        squad = _open(corpus, corpus.parent / "index")
-        parts.append(features(squad, select(questions, "dev"), True, offtopic))
-    x = np.concatenate([p[0] for p in parts])
+        sets.append((squad_file.stem, _open(corpus, corpus.parent / "index"),
+                     select(questions, "dev"), True))
+    names = [name for name, *_ in sets]
+    by_mode = {mode: [features(r, qs, hold, offtopic, mode) for _, r, qs, hold in sets]
+               for mode in dict.fromkeys(mode for *_, mode in MODELS)}
+    name = retriever.embedder.model.name
+    for label, chosen, mode in MODELS:
+        _report(label, [COLUMNS.index(c) for c in chosen], by_mode[mode], names, name)
+
+
+def _report(label: str, columns: list[int], parts: list, names: list[str], model: str) -> None:
+    """Fit on all ``parts`` (one per question set) and print the model, its flag rates per
+    set, and each set's when left out of the fit."""
+    x = np.concatenate([p[0] for p in parts])[:, columns]
     y = np.concatenate([p[1] for p in parts])
     answered = np.concatenate([p[2] for p in parts])
     part = np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(parts)])
-    name = retriever.embedder.model.name
-    # The full model, the one without ranker agreement (as fitted before it was measured),
-    # and the model-free one (bm25 mode, unmeasured models).
-    for label, columns in (("with cosine and agreement", [0, 1, 2]), ("with cosine", [0, 1]),
-                           ("coverage only", [0])):
-        coef, intercept, threshold = fit(x[:, columns], y, answered, part)
-        cosine = coef[1] if len(coef) > 1 else 0.0
-        agreement = coef[2] if len(coef) > 2 else 0.0
-        click.echo(f"# {label}: {len(y)} dev searches ({int(y.sum())} answerable)")
-        for (px, py, pa, po), set_name in zip(parts, names):
-            if len(py) and py.any() and not py.all():
-                probe = 1 / (1 + np.exp(-(intercept + px[:, columns] @ np.array(coef))))
-                flagged = probe < threshold
-                area = auc(probe[py].tolist(), probe[~py].tolist())
-                click.echo(f"#   {set_name} dev AUC {area:.3f}"
-                           f", flagged: negatives {flagged[~py].mean():.3f}, answerable "
-                           f"{flagged[py].mean():.3f}, answered at 1 {flagged[pa].mean():.3f}"
-                           f", off-topic {int(flagged[po].sum())} of {int(po.sum())}")
-        click.echo(f"RelevanceModel(coverage={coef[0]:.3f}, cosine={cosine:.3f}, "
-                   f"intercept={intercept:.3f}, threshold={threshold:.3f}, "
-                   f"agreement={agreement:.3f})  # {name}")
+    coef, intercept, threshold = fit(x, y, answered, part)
+    click.echo(f"# {label}: {len(y)} dev searches ({int(y.sum())} answerable)")
+    for (px, py, pa, po), set_name in zip(parts, names):
+        if len(py) and py.any() and not py.all():
+            probe = 1 / (1 + np.exp(-(intercept + px[:, columns] @ np.array(coef))))
+            flagged = probe < threshold
+            area = auc(probe[py].tolist(), probe[~py].tolist())
+            click.echo(f"#   {set_name} dev AUC {area:.3f}"
+                       f", flagged: negatives {flagged[~py].mean():.3f}, answerable "
+                       f"{flagged[py].mean():.3f}, answered at 1 {flagged[pa].mean():.3f}"
+                       f", off-topic {int(flagged[po].sum())} of {int(po.sum())}")
+    if len(parts) > 1:  # how a set left out of the fit fares (a set nobody fitted on)
+        left_out = []
+        for i, set_name in enumerate(names):
+            rest = part != i
+            c2, b2, t2 = fit(x[rest], y[rest], answered[rest], part[rest])
+            probe = 1 / (1 + np.exp(-(b2 + x[part == i] @ np.array(c2))))
+            flagged, py, po = probe < t2, y[part == i], parts[i][3]
+            left_out.append(f"{set_name} answerable {flagged[py].mean():.3f}, off-topic "
+                            f"{int(flagged[po].sum())} of {int(po.sum())}")
+        click.echo("#   each set left out of the fit: " + "; ".join(left_out))
+    weights = dict(zip([COLUMNS[c] for c in columns], coef))
+    fields = ", ".join(f"{c}={weights.get(c, 0.0):.3f}" for c in COLUMNS if c != "coverage")
+    click.echo(f"RelevanceModel(coverage={weights['coverage']:.3f}, {fields}, "
+               f"intercept={intercept:.3f}, threshold={threshold:.3f})  # {model}")
 
 
 if __name__ == "__main__":

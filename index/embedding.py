@@ -34,6 +34,7 @@ class Embedder:
         device: str = "cpu",
         batch_size: int = 32,
         query_cache_size: int = 2048,
+        sentence_cache_size: int = 8192,
         backend: str = "torch",
         export_dir: Path | None = None,
         query_batch_size: int = 32,
@@ -67,6 +68,9 @@ class Embedder:
         self._lock = threading.Lock()
         # Repeated questions skip the model: vectors depend only on the model and the text.
         self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
+        # Sentences of returned passages, embedded as passages: the relevance signal and the
+        # highlight both compare the question with them, often the same ones.
+        self._sentence_cache: LRUCache = LRUCache(maxsize=max(1, sentence_cache_size))
         self._cache_lock = threading.Lock()
         self.backend, self._exported = open_backend(self._model, backend, export_dir)
         self.batcher = MicroBatcher(
@@ -93,6 +97,23 @@ class Embedder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.passage_prefix + t for t in texts])
+
+    def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`encode_passages` of short texts (a passage's sentences), served from a
+        bounded LRU cache when seen before; one model call for all the new ones."""
+        with self._cache_lock:
+            cached = [self._sentence_cache.get(t) for t in texts]
+        missing = list(dict.fromkeys(t for t, v in zip(texts, cached) if v is None))
+        if missing:
+            found = dict(zip(missing, self.encode_passages(missing)))
+            with self._cache_lock:
+                for text, vector in found.items():
+                    vector.setflags(write=False)
+                    self._sentence_cache[text] = vector
+            cached = [v if v is not None else found[t] for t, v in zip(texts, cached)]
+        if not cached:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack(cached)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """The model itself on ``texts`` as given (no prefix, no cache, no micro-batching):

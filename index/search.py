@@ -15,7 +15,16 @@ from cachetools import LRUCache
 from ragqa.index.embedding import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import FusionParams, fuse
-from ragqa.index.relevance import GENERIC, RelevanceModel, ranker_agreement, term_coverage
+from ragqa.index.highlight import sentence_spans
+from ragqa.index.relevance import (
+    GENERIC,
+    RelevanceFeatures,
+    RelevanceModel,
+    best_sentence_cosine,
+    ranker_agreement,
+    sentences_to_compare,
+    term_coverage,
+)
 from ragqa.index.view import IndexView, PassageRecord
 
 MODES = ("hybrid", "bm25", "dense")
@@ -38,9 +47,11 @@ class RetrievalParams:
     dedupe: bool = True
     # Results are cached by the store's generation too: a write makes them unreachable.
     result_cache_size: int = 1024
-    # The low-relevance signal: with the query embedding (dense, hybrid) and without (bm25).
+    # The low-relevance signal: with the query embedding (hybrid; dense too unless it has its
+    # own) and without (bm25).
     relevance: RelevanceModel = GENERIC
     relevance_lexical: RelevanceModel = GENERIC
+    relevance_dense: RelevanceModel | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -140,9 +151,9 @@ class Retriever:
         hits = tuple(_hit(i + 1, record, score) for i, (record, score) in enumerate(chosen))
         probability = 0.0
         if hits:
-            vector = query_vector if model.uses_cosine() or model.uses_agreement() else None
-            probability = model.probability(
-                *self._features(question, hits[0], vector, dense[0], lexical[0]))
+            vector = query_vector if model.uses_vector() else None
+            probability = model.probability(*self._features(
+                question, hits[0], vector, dense[0], lexical[0], model.uses_sentence()))
         low = not hits or probability < model.threshold
         loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
@@ -154,29 +165,39 @@ class Retriever:
         return result
 
     def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
-                           doc_ids: Collection[str] | None = None
-                           ) -> tuple[float, float | None, float | None]:
-        """``(coverage, cosine, agreement)`` of a search for ``question`` (restricted to
-        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.relevance`); the
-        cosine and the agreement are None without a query vector. The rankings compared are
-        those a search of up to ``candidates`` results has."""
+                           doc_ids: Collection[str] | None = None) -> RelevanceFeatures:
+        """All the :class:`RelevanceFeatures` of a search for ``question`` (restricted to
+        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.relevance`); all
+        but the coverage are None without a query vector. The rankings compared are those a
+        search of up to ``candidates`` results has."""
         only = frozenset(doc_ids) if doc_ids is not None else None
         if only is not None:
             self._check_known(only)
         lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
                                         lexical=query_vector is not None)
-        return self._features(question, top, query_vector, dense[0], lexical[0])
+        return self._features(question, top, query_vector, dense[0], lexical[0], True)
 
     def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
-                  dense_rows: np.ndarray, lexical_rows: np.ndarray
-                  ) -> tuple[float, float | None, float | None]:
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray, sentence: bool
+                  ) -> RelevanceFeatures:
+        """The features of ``top``; the best sentence's cosine (a model call) only when
+        ``sentence`` is asked for."""
         analyzer = self.index.analyzer
         terms = list(dict.fromkeys(analyzer(question)))
-        coverage = term_coverage(terms, self.index.idf(terms), analyzer(top.quote))
+        idf = self.index.idf(terms)
+        coverage = term_coverage(terms, idf, analyzer(top.quote))
         if query_vector is None:
-            return coverage, None, None
+            return RelevanceFeatures(coverage)
         cosine = float(self.index.vector(top.row) @ query_vector)
-        return coverage, cosine, ranker_agreement(dense_rows, lexical_rows)
+        best = None
+        if sentence:
+            assert self.embedder is not None  # a query vector comes from our model
+            sentences = [top.quote[a:b] for a, b in sentence_spans(top.quote, 0, len(top.quote))]
+            chosen = sentences_to_compare([analyzer(s) for s in sentences], dict(zip(terms, idf)))
+            best = best_sentence_cosine(
+                self.embedder.encode_sentences([sentences[i] for i in chosen]), query_vector)
+        return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
+                                 best)
 
     def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
                   doc_ids: frozenset[str] | None, *, lexical: bool) -> tuple[Ranked, Ranked]:
@@ -192,7 +213,11 @@ class Retriever:
         return bm25, vectors
 
     def _relevance_model(self, mode: str) -> RelevanceModel:
-        return self.params.relevance if mode != "bm25" else self.params.relevance_lexical
+        if mode == "bm25":
+            return self.params.relevance_lexical
+        if mode == "dense" and self.params.relevance_dense is not None:
+            return self.params.relevance_dense
+        return self.params.relevance
 
     def _check_known(self, doc_ids: frozenset[str]) -> None:
         unknown = self.index.unknown_documents(doc_ids)

@@ -42,7 +42,7 @@ class Engine:
         weight = self.settings.highlight_model_weight
         index = self.retriever.index
         return Highlighter(index.analyzer, idf=index.idf,
-                           embed=self.embedder.encode_passages if weight else None,
+                           embed=self.embedder.encode_sentences if weight else None,
                            weight=weight)
 
     @property

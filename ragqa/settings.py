@@ -206,16 +206,18 @@ class Settings(BaseSettings):
         measured = default_fusion(model_name)
         method = measured.method if self.fusion == "auto" else self.fusion
         weight = self.dense_weight if self.dense_weight is not None else measured.dense_weight
-        relevance, lexical = default_relevance(model_name), default_relevance(None)
+        relevance, dense, lexical = (default_relevance(model_name, mode)
+                                     for mode in ("hybrid", "dense", "bm25"))
         if self.low_relevance_threshold is not None:
-            relevance = replace(relevance, threshold=self.low_relevance_threshold)
-            lexical = replace(lexical, threshold=self.low_relevance_threshold)
+            relevance, dense, lexical = (replace(m, threshold=self.low_relevance_threshold)
+                                         for m in (relevance, dense, lexical))
         return RetrievalParams(
             mode=self.retrieval_mode,
             fusion=FusionParams(method=method, dense_weight=weight),
             candidates=self.candidates,
             relevance=relevance,
             relevance_lexical=lexical,
+            relevance_dense=dense,
         )
 
 

