@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -80,20 +80,8 @@ class Embedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised query vectors, served from a bounded LRU cache when seen before."""
-        with self._cache_lock:
-            cached = [self._query_cache.get(t) for t in texts]
-        missing = [t for t, v in zip(texts, cached) if v is None]
-        if missing:
-            fresh = self.batcher([self.query_prefix + t for t in missing])
-            found = dict(zip(missing, fresh))
-            with self._cache_lock:
-                for text, vector in found.items():
-                    vector.setflags(write=False)
-                    self._query_cache[text] = vector
-            cached = [v if v is not None else found[t] for t, v in zip(texts, cached)]
-        if not cached:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack(cached)
+        return self._cached(self._query_cache, texts,
+                            lambda new: self.batcher([self.query_prefix + t for t in new]))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.passage_prefix + t for t in texts])
@@ -101,15 +89,20 @@ class Embedder:
     def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """:meth:`encode_passages` of short texts (a passage's sentences), served from a
         bounded LRU cache when seen before; one model call for all the new ones."""
+        return self._cached(self._sentence_cache, texts, self.encode_passages)
+
+    def _cached(self, cache: LRUCache, texts: Sequence[str],
+                encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Vectors of ``texts`` from ``cache``, the missing ones (each once) by ``encode``."""
         with self._cache_lock:
-            cached = [self._sentence_cache.get(t) for t in texts]
+            cached = [cache.get(t) for t in texts]
         missing = list(dict.fromkeys(t for t, v in zip(texts, cached) if v is None))
         if missing:
-            found = dict(zip(missing, self.encode_passages(missing)))
+            found = dict(zip(missing, encode(missing)))
             with self._cache_lock:
                 for text, vector in found.items():
                     vector.setflags(write=False)
-                    self._sentence_cache[text] = vector
+                    cache[text] = vector
             cached = [v if v is not None else found[t] for t, v in zip(texts, cached)]
         if not cached:
             return np.zeros((0, self.dimension), dtype=np.float32)
