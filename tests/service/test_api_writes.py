@@ -7,16 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ragqa.service.app import create_app
-from tests.service.conftest import LOOPBACK, assert_error, check_passages, make_settings
-from tests.service.uploads import FILES, QUESTION
+from tests.service.conftest import LOOPBACK, assert_error, make_settings
+from tests.service.uploads import FILES, QUESTION, assert_uploaded_and_found, upload
 
 NOKIA_DOC = "002_3fd3ba12ca1ab0c9.txt"
-
-
-def upload(client, doc_id, data, **kwargs):
-    name = doc_id.rsplit("/", 1)[-1]
-    return client.post("/v1/documents", files={"file": (name, data)}, data={"id": doc_id},
-                       **kwargs)
 
 
 @pytest.mark.parametrize("doc_id", sorted(FILES))
@@ -28,14 +22,7 @@ def test_upload_each_format_then_find_and_delete_it(write_client, writable, doc_
     assert body["status"] == "created" and body["id"] == doc_id and body["generation"] == 2
     assert (corpus / doc_id).read_bytes() == FILES[doc_id]  # durable in the corpus folder
     assert not list(corpus.rglob(".upload-*"))
-    assert write_client.get(f"/v1/documents/{doc_id}").json()["passages"] >= 1
-    found = write_client.post("/v1/search", json=QUESTION).json()
-    assert found["passages"][0]["doc_id"] == doc_id
-    check_passages(write_client, found)
-    text = write_client.get(f"/v1/documents/{doc_id}/text").text
-    assert "Accueil" not in text and "Mentions" not in text
-    if doc_id.endswith(".pdf"):
-        assert body["document"]["pages"] == 2 and found["passages"][0]["page"] == 2
+    assert_uploaded_and_found(write_client, doc_id, body)
 
     deleted = write_client.delete(f"/v1/documents/{doc_id}")
     assert deleted.status_code == 200 and deleted.json()["status"] == "deleted"
@@ -227,8 +214,7 @@ def test_a_refused_corpus_file_is_reported_and_can_be_fixed_or_deleted(writable)
 def test_upload_with_an_explicit_title_keeps_it_across_reindexing(write_client, writable):
     corpus, _ = writable
     doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
-    response = write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
-                                 data={"id": doc_id, "title": "  Câble Dakhla–Canaries "})
+    response = upload(write_client, doc_id, data, title="  Câble Dakhla–Canaries ")
     assert response.status_code == 201, response.text
     assert response.json()["document"]["title"] == "Câble Dakhla–Canaries"
     assert (corpus / "notes/zorglub.txt.title").read_text("utf-8") == "Câble Dakhla–Canaries"
@@ -236,18 +222,15 @@ def test_upload_with_an_explicit_title_keeps_it_across_reindexing(write_client, 
     assert found["doc_id"] == doc_id and found["title"] == "Câble Dakhla–Canaries"
     # same bytes, no title field: unchanged, title kept; a new title re-indexes
     assert upload(write_client, doc_id, data).json()["status"] == "unchanged"
-    renamed = write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
-                                data={"id": doc_id, "title": "Zorglub"}).json()
+    renamed = upload(write_client, doc_id, data, title="Zorglub").json()
     assert renamed["status"] == "replaced" and renamed["document"]["title"] == "Zorglub"
     # another document's upload re-indexes everything: the explicit title survives
     assert upload(write_client, "notes/other.md", b"# Autre\n\nAutre texte.\n").status_code == 201
     assert write_client.get(f"/v1/documents/{doc_id}").json()["title"] == "Zorglub"
     # a blank title gives the document its headline back (an empty form field is absent)
-    reset = write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
-                              data={"id": doc_id, "title": " "}).json()
+    reset = upload(write_client, doc_id, data, title=" ").json()
     assert reset["document"]["title"] == "Zorglub Telecom"
     assert not (corpus / "notes/zorglub.txt.title").exists()
-    write_client.post("/v1/documents", files={"file": ("zorglub.txt", data)},
-                      data={"id": doc_id, "title": "Zorglub"})
+    upload(write_client, doc_id, data, title="Zorglub")
     assert write_client.delete(f"/v1/documents/{doc_id}").status_code == 200
     assert not (corpus / "notes/zorglub.txt.title").exists()

@@ -9,13 +9,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from tests.service.conftest import assert_error, check_passages
-from tests.service.uploads import FILES, QUESTION
-
-
-
-def upload(client, doc_id, data, **form):
-    name = doc_id.rsplit("/", 1)[-1]
-    return client.post("/v1/documents", files={"file": (name, data)}, data={"id": doc_id, **form})
+from tests.service.uploads import FILES, QUESTION, assert_uploaded_and_found, upload
 
 
 @pytest.mark.parametrize("doc_id", sorted(FILES))
@@ -28,14 +22,7 @@ def test_upload_each_format_then_find_and_delete_it(pg_write_client, doc_id):
     body = response.json()
     assert body["status"] == "created" and body["id"] == doc_id
     assert body["generation"] == before["generation"] + 1  # one transaction, one change
-    assert client.get(f"/v1/documents/{doc_id}").json()["passages"] >= 1
-    found = client.post("/v1/search", json=QUESTION).json()
-    assert found["passages"][0]["doc_id"] == doc_id
-    check_passages(client, found)
-    text = client.get(f"/v1/documents/{doc_id}/text").text
-    assert "Accueil" not in text and "Mentions" not in text
-    if doc_id.endswith(".pdf"):
-        assert body["document"]["pages"] == 2 and found["passages"][0]["page"] == 2
+    assert_uploaded_and_found(client, doc_id, body)
 
     deleted = client.delete(f"/v1/documents/{doc_id}")
     assert deleted.status_code == 200 and deleted.json()["status"] == "deleted"
