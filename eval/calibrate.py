@@ -33,11 +33,14 @@ TARGET_FLAGGED_ANSWERABLE = 0.10  # the issue's limit, for any question set
 CONFIDENCE = 0.90
 # Columns of the feature rows (RelevanceFeatures' order) and the models printed: the served
 # one first.
-COLUMNS = ("coverage", "cosine", "agreement", "sentence")
-MODELS = (("coverage, best sentence, agreement (served for e5)",
-           ("coverage", "sentence", "agreement"), "hybrid"),
+COLUMNS = ("coverage", "cosine", "agreement", "sentence", "token_match")
+MODELS = (("coverage, best sentence, agreement, token match (served for e5)",
+           ("coverage", "sentence", "agreement", "token_match"), "hybrid"),
           ("the same, dense mode (its own top passages)",
-           ("coverage", "sentence", "agreement"), "dense"),
+           ("coverage", "sentence", "agreement", "token_match"), "dense"),
+          ("coverage, best sentence, agreement (e5 without the token match)",
+           ("coverage", "sentence", "agreement"), "hybrid"),
+          ("the same, dense mode", ("coverage", "sentence", "agreement"), "dense"),
           ("coverage, cosine, agreement (served for MiniLM)",
            ("coverage", "cosine", "agreement"), "hybrid"),
           ("the same, dense mode", ("coverage", "cosine", "agreement"), "dense"),

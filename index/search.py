@@ -24,6 +24,7 @@ from ragqa.index.relevance import (
     ranker_agreement,
     sentences_to_compare,
     term_coverage,
+    token_match,
 )
 from ragqa.index.view import IndexView, PassageRecord
 
@@ -153,7 +154,8 @@ class Retriever:
         if hits:
             vector = query_vector if model.uses_vector() else None
             probability = model.probability(*self._features(
-                question, hits[0], vector, dense[0], lexical[0], model.uses_sentence()))
+                question, hits[0], vector, dense[0], lexical[0],
+                sentence=model.uses_sentence(), tokens=model.uses_token_match()))
         low = not hits or probability < model.threshold
         loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
@@ -175,13 +177,14 @@ class Retriever:
             self._check_known(only)
         lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
                                         lexical=query_vector is not None)
-        return self._features(question, top, query_vector, dense[0], lexical[0], True)
+        return self._features(question, top, query_vector, dense[0], lexical[0],
+                              sentence=True, tokens=True)
 
     def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
-                  dense_rows: np.ndarray, lexical_rows: np.ndarray, sentence: bool
-                  ) -> RelevanceFeatures:
-        """The features of ``top``; the best sentence's cosine (a model call) only when
-        ``sentence`` is asked for."""
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray, *, sentence: bool,
+                  tokens: bool) -> RelevanceFeatures:
+        """The features of ``top``; the best sentence's cosine and the token match (model
+        calls) only when asked for (``sentence``, ``tokens``)."""
         analyzer = self.index.analyzer
         terms = list(dict.fromkeys(analyzer(question)))
         idf = self.index.idf(terms)
@@ -189,15 +192,18 @@ class Retriever:
         if query_vector is None:
             return RelevanceFeatures(coverage)
         cosine = float(self.index.vector(top.row) @ query_vector)
-        best = None
+        best = matched = None
+        assert self.embedder is not None  # a query vector comes from our model
         if sentence:
-            assert self.embedder is not None  # a query vector comes from our model
             sentences = [top.quote[a:b] for a, b in sentence_spans(top.quote, 0, len(top.quote))]
             chosen = sentences_to_compare([analyzer(s) for s in sentences], dict(zip(terms, idf)))
             best = best_sentence_cosine(
                 self.embedder.encode_sentences([sentences[i] for i in chosen]), query_vector)
+        if tokens:
+            matched = token_match(self.embedder.token_vectors(question, query=True),
+                                  self.embedder.token_vectors(top.quote, query=False))
         return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
-                                 best)
+                                 best, matched)
 
     def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
                   doc_ids: frozenset[str] | None, *, lexical: bool) -> tuple[Ranked, Ranked]:

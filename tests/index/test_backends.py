@@ -31,6 +31,12 @@ def test_onnx_backend_matches_torch_and_shares_its_identity(embedder, minilm: Re
                                atol=1e-4)
     assert onnx.identity == embedder.identity
     assert (export_dir / "model.onnx").exists()
+    # The token vectors of the relevance signal's token match, too (the served backend is
+    # onnx where it can be).
+    for text in TEXTS:
+        for query in (True, False):
+            np.testing.assert_allclose(onnx.token_vectors(text, query=query),
+                                       embedder.token_vectors(text, query=query), atol=1e-4)
 
 
 def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, export_dir: Path):

