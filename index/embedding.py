@@ -107,8 +107,14 @@ class Embedder:
             return cached.astype(np.float32)
         prefix = self.query_prefix if query else self.passage_prefix
         tokenizer = self._model.tokenizer
-        features = self._model.tokenize([prefix + text])  # the API ST 5 and 6 share
+        # Under the model's lock: a fast tokenizer called with other truncation settings from
+        # another thread at the same time fails ("Already borrowed").
         with self._lock:
+            features = self._model.tokenize([prefix + text])  # the API ST 5 and 6 share
+            # The character span of each token: the text's own tokens end after the prefix
+            # (the prefix's trailing space belongs to the text's first token).
+            spans = tokenizer(prefix + text, return_offsets_mapping=True, truncation=True,
+                              max_length=features["input_ids"].shape[1])["offset_mapping"]
             if self._exported is not None:
                 states = self._exported.token_states(features)[0]
             else:
@@ -119,10 +125,6 @@ class Embedder:
                     out = self._model[0]({k: v.to(device) if hasattr(v, "to") else v
                                           for k, v in features.items()})
                 states = out["token_embeddings"][0].float().cpu().numpy()
-        # The text's own tokens: those ending after the prefix (the prefix's trailing space
-        # belongs to the text's first token) that are not special and not punctuation.
-        spans = tokenizer(prefix + text, return_offsets_mapping=True, truncation=True,
-                          max_length=features["input_ids"].shape[1])["offset_mapping"]
         ids = features["input_ids"][0].tolist()
         pieces = tokenizer.convert_ids_to_tokens(ids)
         special = set(tokenizer.all_special_ids)

@@ -104,3 +104,22 @@ def test_an_encode_failure_reaches_every_caller_of_the_batch():
                 future.result()
     # The batcher recovers: the next call is served.
     assert batcher(["e"]).shape == (1, 1)
+
+
+def test_token_vectors_made_beside_concurrent_embeddings_match_sequential_ones(minilm):
+    """The relevance signal's token vectors share the model and its tokenizer with the
+    embeddings of concurrent requests: made beside them, they equal those made alone."""
+    texts = [f"Le salon numéro {i} attend {i * 1000} visiteurs à Marrakech." for i in range(12)]
+    sequential = Embedder(minilm, token_cache_size=1)
+    expected = [sequential.token_vectors(t, query=False) for t in texts]
+    shared = Embedder(minilm, token_cache_size=1)
+
+    def work(i: int):
+        if i % 2:
+            return shared.encode_passages([texts[i] * 3, texts[i]])
+        return shared.token_vectors(texts[i], query=False)
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(work, range(len(texts))))
+    for i in range(0, len(texts), 2):
+        np.testing.assert_allclose(results[i], expected[i], atol=1e-3)
