@@ -254,6 +254,8 @@ def _describe(error: dict) -> str:
     if kind == "literal_error" and loc:
         choices = get_args(Settings.model_fields[loc[0]].annotation)
         what = f"{error.get('input')!r} is not one of {', '.join(map(str, choices))}"
+    elif kind in ("bool_parsing", "bool_type"):
+        what = f"{error.get('input')!r} is not one of true, false (also 1, 0, yes, no, on, off)"
     elif kind in _BOUNDS:
         bound = next(iter(ctx.values()), "?")
         what = f"must be {_BOUNDS[kind]} {bound} (got {error.get('input')!r})"

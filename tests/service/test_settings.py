@@ -63,6 +63,8 @@ def test_enumerated_settings_are_the_library_s_choices():
     ("RAGQA_CHUNK_OVERLAP", "900", "RAGQA_CHUNK_SIZE, RAGQA_CHUNK_OVERLAP: chunk_overlap"),
     ("RAGQA_LANGUAGE", "klingon", "RAGQA_LANGUAGE: 'klingon' is not one of"),
     ("RAGQA_STORE", "mysql", "RAGQA_STORE: 'mysql' is not one of files, postgres"),
+    ("RAGQA_RELEVANCE_TOKEN_MATCH", "maybe",
+     "RAGQA_RELEVANCE_TOKEN_MATCH: 'maybe' is not one of true, false"),
 ])
 def test_a_bad_setting_fails_the_app_factory_naming_the_variable(monkeypatch, name, value,
                                                                   message):
