@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
-from ragqa.index.backends import open_backend, vector_variant
+from ragqa.index.backends import model_inputs, open_backend, vector_variant
 from ragqa.index.batching import MicroBatcher
 from ragqa.index.errors import ModelUnavailableError
 from ragqa.index.identity import VectorIdentity, vector_identity
@@ -110,7 +110,7 @@ class Embedder:
         # Under the model's lock: a fast tokenizer called with other truncation settings from
         # another thread at the same time fails ("Already borrowed").
         with self._lock:
-            features = self._model.tokenize([prefix + text])  # the API ST 5 and 6 share
+            features = model_inputs(self._model, [prefix + text])
             # The character span of each token: the text's own tokens end after the prefix
             # (the prefix's trailing space belongs to the text's first token).
             spans = tokenizer(prefix + text, return_offsets_mapping=True, truncation=True,

@@ -3,6 +3,7 @@ the bundled model."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,28 @@ def test_onnx_backend_matches_torch_and_shares_its_identity(embedder, minilm: Re
         for query in (True, False):
             np.testing.assert_allclose(onnx.token_vectors(text, query=query),
                                        embedder.token_vectors(text, query=query), atol=1e-4)
+
+
+def test_onnx_threads_do_not_spin_after_a_run():
+    """Spinning threads take the cores from the rest of a search (README, "Performance")."""
+    from ragqa.index.backends import onnx_session_options
+
+    options = onnx_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_model_inputs_tokenise_without_the_deprecated_call(minilm: ResolvedModel, caplog):
+    """sentence-transformers 6 logs a deprecation warning for `tokenize`: a server's log
+    would show it on the first question."""
+    from sentence_transformers import SentenceTransformer
+
+    from ragqa.index.backends import model_inputs
+
+    model = SentenceTransformer(str(minilm.path), device="cpu")
+    with caplog.at_level(logging.WARNING):
+        features = model_inputs(model, TEXTS)
+    assert not [r for r in caplog.records if "deprecated" in r.getMessage()]
+    assert features["input_ids"].shape[0] == len(TEXTS)
 
 
 def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, export_dir: Path):

@@ -143,8 +143,10 @@ def test_token_vectors_are_the_texts_own_tokens_normalised_and_cached(e5_embedde
     np.testing.assert_allclose(np.linalg.norm(as_query, axis=1), 1.0, atol=1e-3)
     assert not np.allclose(as_query, as_passage, atol=1e-2)
     calls = []
-    real = e5_embedder._model.tokenize
-    monkeypatch.setattr(e5_embedder._model, "tokenize",
+    # What model_inputs calls: `preprocess` (sentence-transformers 6) or `tokenize` (5).
+    name = "preprocess" if hasattr(e5_embedder._model, "preprocess") else "tokenize"
+    real = getattr(e5_embedder._model, name)
+    monkeypatch.setattr(e5_embedder._model, name,
                         lambda *a, **kw: calls.append(a) or real(*a, **kw))
     np.testing.assert_allclose(e5_embedder.token_vectors(text, query=True), as_query, atol=1e-3)
     assert calls == []  # served from the cache
