@@ -190,22 +190,30 @@ class ExportedTransformer:
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Normalised float32 vectors, one row per text (batched by length like ST does)."""
-        import torch
-
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), 0), dtype=np.float32)
         rows: list[np.ndarray] = []
         for begin in range(0, len(texts), batch_size):
             chunk = [texts[i] for i in order[begin : begin + batch_size]]
-            features = model_inputs(self._st, chunk)
-            features["token_embeddings"] = torch.from_numpy(self.token_states(features))
-            with torch.no_grad():
-                for module in list(self._st)[1:]:
-                    features = module(features)
-            rows.append(features["sentence_embedding"].float().numpy())
+            rows.append(self.encode_with_states(chunk)[0])
         if rows:
             stacked = np.concatenate(rows)
-            stacked /= np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
             out = np.empty_like(stacked)
             out[order] = stacked
         return out
+
+    def encode_with_states(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+        """One batch: normalised float32 vectors, the last hidden states ``(texts, tokens,
+        dim)`` they were pooled from, and the input features (padded: see its
+        ``attention_mask``)."""
+        import torch
+
+        features = model_inputs(self._st, texts)
+        states = self.token_states(features)
+        pooled = dict(features, token_embeddings=torch.from_numpy(states))
+        with torch.no_grad():
+            for module in list(self._st)[1:]:
+                pooled = module(pooled)
+        vectors = pooled["sentence_embedding"].float().numpy()
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors, states, features

@@ -40,12 +40,15 @@ class Embedder:
         export_dir: Path | None = None,
         query_batch_size: int = 32,
         query_batch_wait_ms: float = 2.0,
+        query_tokens: bool = False,
     ) -> None:
         """``identity``: the vectors to make (prefixes, variant); default: the model's own
         prefixes for ``backend``. ``backend``: ``torch``, or ``onnx``/``onnx-int8``/
         ``openvino`` run from an ONNX export of the model kept in ``export_dir``, or ``auto``
         (see :func:`ragqa.index.backends.open_backend`). Concurrent query embeddings are batched together (up to ``query_batch_size`` texts, waiting at
-        most ``query_batch_wait_ms`` under load; see :mod:`ragqa.index.batching`)."""
+        most ``query_batch_wait_ms`` under load; see :mod:`ragqa.index.batching`).
+        ``query_tokens``: keep the :meth:`token_vectors` of the questions embedded, from the
+        same model pass (an ONNX backend's), for the relevance signal's token match."""
         self._model = _load(model, device)
         self.model = model
         self.batch_size = batch_size
@@ -77,8 +80,9 @@ class Embedder:
         self._token_cache: LRUCache = LRUCache(maxsize=max(1, token_cache_size))
         self._cache_lock = threading.Lock()
         self.backend, self._exported = open_backend(self._model, backend, export_dir)
+        self.query_tokens = query_tokens
         self.batcher = MicroBatcher(
-            lambda texts: self.encode(texts),
+            lambda texts: self._encode_queries(texts),
             max_batch=query_batch_size, max_wait_ms=query_batch_wait_ms,
         )
 
@@ -106,15 +110,11 @@ class Embedder:
         if cached is not None:
             return cached.astype(np.float32)
         prefix = self.query_prefix if query else self.passage_prefix
-        tokenizer = self._model.tokenizer
         # Under the model's lock: a fast tokenizer called with other truncation settings from
         # another thread at the same time fails ("Already borrowed").
         with self._lock:
             features = model_inputs(self._model, [prefix + text])
-            # The character span of each token: the text's own tokens end after the prefix
-            # (the prefix's trailing space belongs to the text's first token).
-            spans = tokenizer(prefix + text, return_offsets_mapping=True, truncation=True,
-                              max_length=features["input_ids"].shape[1])["offset_mapping"]
+            spans = self._token_spans(prefix + text, features["input_ids"].shape[1])
             if self._exported is not None:
                 states = self._exported.token_states(features)[0]
             else:
@@ -125,11 +125,27 @@ class Embedder:
                     out = self._model[0]({k: v.to(device) if hasattr(v, "to") else v
                                           for k, v in features.items()})
                 states = out["token_embeddings"][0].float().cpu().numpy()
-        ids = features["input_ids"][0].tolist()
+        stored = self._keep_tokens(key, states, features["input_ids"][0].tolist(), spans,
+                                   len(prefix))
+        return stored.astype(np.float32)  # what the cache will give: the same every time
+
+    def _token_spans(self, text: str, length: int) -> list[tuple[int, int]]:
+        """The character span of each of the model's tokens of ``text`` (``length`` of them,
+        special tokens included). Under the model's lock."""
+        return self._model.tokenizer(text, return_offsets_mapping=True, truncation=True,
+                                     max_length=length)["offset_mapping"]
+
+    def _keep_tokens(self, key: tuple[bool, str], states: np.ndarray, ids: list[int],
+                     spans: list[tuple[int, int]], prefix_chars: int) -> np.ndarray:
+        """The normalised states of the text's own tokens, cached under ``key``: not the
+        special tokens, not those of the prefix (the text's tokens end after it: the
+        prefix's trailing space belongs to the text's first token), not those without a
+        letter or digit."""
+        tokenizer = self._model.tokenizer
         pieces = tokenizer.convert_ids_to_tokens(ids)
         special = set(tokenizer.all_special_ids)
         keep = [i for i, (token_id, piece, (_, end)) in enumerate(zip(ids, pieces, spans))
-                if token_id not in special and end > len(prefix)
+                if token_id not in special and end > prefix_chars
                 and any(ch.isalnum() for ch in piece)]
         vectors = states[keep]
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -137,7 +153,32 @@ class Embedder:
         stored.setflags(write=False)
         with self._cache_lock:
             self._token_cache[key] = stored
-        return stored.astype(np.float32)  # what the cache will give: the same every time
+        return stored
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """The micro-batcher's work: :meth:`encode` of prefixed questions, keeping their
+        token vectors from the same pass when asked to (``query_tokens``)."""
+        if (not self.query_tokens or self._exported is None or not texts
+                or self._model.tokenizer.padding_side != "right"):
+            return self.encode(texts)
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # less padding
+        rows = []
+        with self._lock:
+            for begin in range(0, len(texts), self.batch_size):
+                chunk = [texts[i] for i in order[begin : begin + self.batch_size]]
+                vectors, states, features = self._exported.encode_with_states(chunk)
+                lengths = features["attention_mask"].sum(dim=1).tolist()
+                spans = [self._token_spans(t, states.shape[1]) for t in chunk]
+                rows.append(vectors)
+                for i, text in enumerate(chunk):
+                    ids = features["input_ids"][i][: lengths[i]].tolist()
+                    if len(spans[i]) == len(ids) and text.startswith(self.query_prefix):
+                        self._keep_tokens((True, text[len(self.query_prefix):]),
+                                          states[i][: lengths[i]], ids, spans[i],
+                                          len(self.query_prefix))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        out[order] = np.concatenate(rows)
+        return out
 
     def _cached(self, cache: LRUCache, texts: Sequence[str],
                 encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:

@@ -146,6 +146,7 @@ def make_embedder(settings: Settings, model: ResolvedModel,
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
+    params = settings.retrieval_params(model.name)
     return Embedder(
         model,
         identity=vectors or identity(settings, model),
@@ -155,6 +156,10 @@ def make_embedder(settings: Settings, model: ResolvedModel,
         export_dir=export_dir(settings, model) if settings.embed_backend != "torch" else None,
         query_batch_size=settings.query_batch_size,
         query_batch_wait_ms=settings.query_batch_wait_ms,
+        # The question's token vectors come from the pass that embeds it when the relevance
+        # signal's token match will read them.
+        query_tokens=any(m.uses_token_match() for m in (params.relevance, params.relevance_dense)
+                         if m is not None),
     )
 
 

@@ -62,6 +62,32 @@ def test_model_inputs_tokenise_without_the_deprecated_call(minilm: ResolvedModel
     assert features["input_ids"].shape[0] == len(TEXTS)
 
 
+def test_a_question_s_token_vectors_come_from_the_pass_that_embeds_it(
+        minilm: ResolvedModel, export_dir: Path, monkeypatch):
+    """With ``query_tokens`` (the served relevance signal reads them), embedding questions
+    keeps their token vectors from the same batched pass: the token match then makes no
+    pass of its own, and gets what a pass of its own gives (a prefix, as e5's, included)."""
+    from ragqa.index.identity import vector_identity
+
+    identity = vector_identity(minilm, backend="onnx", query_prefix="query: ")
+    keeping = Embedder(minilm, identity=identity, backend="onnx", export_dir=export_dir,
+                       query_tokens=True)
+    alone = Embedder(minilm, identity=identity, backend="onnx", export_dir=export_dir)
+    questions = [TEXTS[0], "Qui a signé avec Nokia ?", "x"]
+    np.testing.assert_allclose(keeping.encode_queries(questions),
+                               alone.encode_queries(questions), atol=1e-5)
+    calls = []
+    real = keeping._exported.token_states
+    monkeypatch.setattr(keeping._exported, "token_states",
+                        lambda *a: calls.append(a) or real(*a))
+    for question in questions:
+        np.testing.assert_allclose(keeping.token_vectors(question, query=True),
+                                   alone.token_vectors(question, query=True), atol=2e-3)
+    assert calls == []
+    keeping.token_vectors(questions[1], query=False)  # a passage: a pass of its own
+    assert len(calls) == 1
+
+
 def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, export_dir: Path):
     int8 = Embedder(minilm, backend="onnx-int8", export_dir=export_dir)
     vectors = int8.encode_queries(TEXTS)
