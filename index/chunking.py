@@ -2,14 +2,15 @@
 
 The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
 passage's text, character for character. Passages never cross a section, a boilerplate
-line or a page boundary, and are at most ``chunk_size`` characters long. A section that
-holds nothing but a generic heading line yields no passage.
+line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_size``
+characters long. A section that holds nothing but a generic heading line yields no passage,
+nor does a passage made only of lines that say nothing (a kicker, the title alone).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -80,16 +81,18 @@ def make_splitter(params: ChunkingParams) -> RecursiveCharacterTextSplitter:
 
 
 def content_runs(
-    text: str, section: Section, boilerplate: frozenset[str], breaks: tuple[int, ...] = ()
+    text: str, section: Section, boilerplate: frozenset[str], breaks: tuple[int, ...] = (),
+    skipped: Collection[int] = frozenset(),
 ) -> Iterator[tuple[int, int]]:
-    """Maximal spans of the section free of boilerplate lines and page breaks, trimmed."""
+    """Maximal spans of the section free of boilerplate lines, skipped lines (those starting
+    at an offset in ``skipped``) and page breaks, trimmed."""
     run_start: int | None = None
     offset = section.start
     first = True
     for line in text[section.start : section.end].split("\n"):
         line_end = offset + len(line)
         # The section's own heading line is never boilerplate: it names the section.
-        is_noise = not first and normalise_line(line) in boilerplate
+        is_noise = offset in skipped or (not first and normalise_line(line) in boilerplate)
         first = False
         page_break = offset in breaks and offset != section.start
         if (is_noise or page_break) and run_start is not None:
@@ -116,19 +119,24 @@ def chunk_document(
     boilerplate: frozenset[str],
     splitter: RecursiveCharacterTextSplitter,
     generic_headings: frozenset[str] = frozenset(),
+    skipped: Collection[int] = frozenset(),
+    minor: Collection[int] = frozenset(),
 ) -> list[Passage]:
     """All passages of ``doc``, in document order.
 
     A section that holds nothing but its heading line yields no passage when that heading is
     generic (its normalised title is in ``generic_headings``, see
-    :func:`ragqa.index.boilerplate.find_generic_headings`), unless the document has nothing else.
+    :func:`ragqa.index.boilerplate.find_generic_headings`), nor does a passage whose every
+    line is *minor* (starts at an offset in ``minor``: a kicker, a rule, the title line),
+    unless the document has nothing else. Lines starting at an offset in ``skipped`` (page
+    chrome: a paywall notice, a login prompt) are in no passage.
     """
     text = doc.text
     passages: list[Passage] = []
     empty_sections: list[Passage] = []
     for section in sections:
         found_here: list[Passage] = []
-        for run_start, run_end in content_runs(text, section, boilerplate, doc.pages):
+        for run_start, run_end in content_runs(text, section, boilerplate, doc.pages, skipped):
             run = text[run_start:run_end]
             cursor = -1
             for chunk in splitter.split_text(run):
@@ -156,9 +164,23 @@ def chunk_document(
             _heading_only(text[p.start : p.end]) for p in found_here
         ):
             empty_sections.extend(found_here)
-        else:
-            passages.extend(found_here)
-    return passages or empty_sections
+            continue
+        # A kicker over the headline ("COMMUNIQUÉ DE PRESSE", a rule) or the title alone
+        # before the first section answers nothing, and as a few-word passage it outscores
+        # real ones for a question that shares a word with it.
+        for p in found_here:
+            (empty_sections if minor and _only_minor(text, p, minor) else passages).append(p)
+    return passages or sorted(empty_sections, key=lambda p: p.start)
+
+
+def _only_minor(text: str, passage: Passage, minor: Collection[int]) -> bool:
+    """Whether every line ``passage`` touches starts at an offset in ``minor``."""
+    offset = text.rfind("\n", 0, passage.start) + 1
+    for line in text[offset : passage.end].split("\n"):
+        if line.strip() and offset not in minor:
+            return False
+        offset += len(line) + 1
+    return True
 
 
 def _heading_only(chunk: str) -> bool:

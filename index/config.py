@@ -14,8 +14,9 @@ from ragqa.index.titles import TITLE_RULES
 # How passages and their BM25 text are derived from documents (boilerplate, empty generic
 # sections, BM25 text) beyond the parameters below. Recorded, so an index built by an older
 # rule is rebuilt (reusing its vectors) instead of being reported up to date. 1: before
-# issue 14 (a record without the field); 2: issue 14.
-PROCESSING_VERSION = 2
+# issue 14 (a record without the field); 2: issue 14; 3: page chrome in no passage, and no
+# passage of only a title, kickers or rules (`processing.front_matter`).
+PROCESSING_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Three properties of a document's passages depend on the rest of the corpus
 (:class:`CorpusContext`): boilerplate lines (a line repeated in three sections of any
 document is dropped wherever it occurs), generic headings (a section title heading
 sections in three documents names no subject) and title chrome (preamble lines shared by
-several documents are never a title). Everything else is the document's own: its title,
+several documents are never a title, nor part of a passage). Everything else is the document's own: its title,
 sections, passages, embedding inputs and their keys, and the texts BM25 analyses.
 
 The files store recomputes the context over the whole corpus on every run. The PostgreSQL
@@ -27,7 +27,12 @@ from ragqa.index.boilerplate import find_boilerplate, find_generic_headings
 from ragqa.index.chunking import Passage, chunk_document
 from ragqa.index.documents import Document
 from ragqa.index.sections import Section, heading_title, split_sections
-from ragqa.index.titles import headline, shared_preamble_lines
+from ragqa.index.titles import (
+    MAX_TITLE_CHARS,
+    headline,
+    preamble_lines,
+    shared_preamble_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,9 @@ def process_document(
     boilerplate = context.boilerplate
     if own_boilerplate:
         boilerplate = boilerplate | find_boilerplate([(doc.text, sections)])
+    skipped, minor = front_matter(doc, context.chrome)
     passages = tuple(chunk_document(doc, sections, boilerplate, splitter,
-                                    context.generic_headings))
+                                    context.generic_headings, skipped, minor))
     quotes = [doc.text[p.start : p.end] for p in passages]
     inputs = tuple(embed_input(doc.title, p.section, q, contextual)
                    for p, q in zip(passages, quotes))
@@ -126,6 +132,20 @@ def process_document(
         keys=tuple(vector_key(text) for text in inputs),
         bm25_texts=tuple(bm25_text(doc.title, p.section, q) for p, q in zip(passages, quotes)),
     )
+
+
+def front_matter(doc: Document, chrome: frozenset[str]) -> tuple[frozenset[int], frozenset[int]]:
+    """Offsets of the lines of ``doc``'s preamble that no passage holds (page chrome: calls
+    to action, lines shared by several documents' preambles, breadcrumbs) and of those that
+    make no passage on their own (chrome, kickers, rules, bylines, the title line itself);
+    a headline other than the title, such as a standfirst, is content."""
+    skipped, minor = set(), set()
+    for line in preamble_lines(doc.text, chrome):
+        if line.kind == "chrome":
+            skipped.add(line.start)
+        if line.kind != "headline" or line.text[:MAX_TITLE_CHARS] == doc.title:
+            minor.add(line.start)
+    return frozenset(skipped), frozenset(minor)
 
 
 def embed_input(title: str, section: str, quote: str, contextual: bool) -> str:

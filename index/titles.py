@@ -87,8 +87,15 @@ def normalise(line: str) -> str:
 
 def preamble(text: str) -> list[_Line]:
     """The non-empty lines before the body starts, at most :data:`PREAMBLE_LINES`."""
-    lines: list[_Line] = []
+    return [line for line, _, _ in _preamble(text)]
+
+
+def _preamble(text: str) -> list[tuple[_Line, str, int]]:
+    """The preamble's lines, each with its raw text and its offset in ``text``."""
+    lines: list[tuple[_Line, str, int]] = []
+    offset = 0
     for raw in text.split("\n"):
+        start, offset = offset, offset + len(raw) + 1
         if not raw.strip():
             continue
         if len(lines) >= PREAMBLE_LINES or is_dated_entry(raw):
@@ -97,8 +104,25 @@ def preamble(text: str) -> list[_Line]:
         cleaned = clean_line(match.group(2) if match else raw)
         if not match and _is_prose(cleaned) and not _is_call_to_action(cleaned):
             break
-        lines.append(_Line(cleaned, heading=bool(match)))
+        lines.append((_Line(cleaned, heading=bool(match)), raw, start))
     return lines
+
+
+@dataclass(frozen=True)
+class PreambleLine:
+    """One line of a document's preamble: ``text[start:end]``, and what it is
+    (``noise``, ``chrome``, ``label``, ``headline``: see the module's docstring)."""
+
+    start: int
+    end: int
+    kind: str
+    text: str  # cleaned: markup removed, whitespace collapsed
+
+
+def preamble_lines(text: str, chrome: frozenset[str] = frozenset()) -> list[PreambleLine]:
+    """The lines before the body starts, classified (``chrome`` as in :func:`headline`)."""
+    return [PreambleLine(start, start + len(raw), _kind(line, raw, chrome), line.text)
+            for line, raw, start in _preamble(text)]
 
 
 def _words(line: str) -> list[str]:
@@ -148,9 +172,9 @@ def headline(text: str, fallback: str, chrome: frozenset[str] = frozenset()) -> 
     ``chrome`` holds normalised lines (see :func:`normalise`) known to be site chrome,
     e.g. found in the preamble of several documents.
     """
-    lines = preamble(text)
-    raws = _raw_lines(text, len(lines))
-    kinds = [_kind(line, raw, chrome) for line, raw in zip(lines, raws)]
+    found = _preamble(text)
+    lines = [line for line, _, _ in found]
+    kinds = [_kind(line, raw, chrome) for line, raw, _ in found]
     for wanted in (
         lambda line, kind: kind == "headline" and line.heading,
         lambda line, kind: kind == "headline",
@@ -164,10 +188,6 @@ def headline(text: str, fallback: str, chrome: frozenset[str] = frozenset()) -> 
         if _LETTER.search(line) and line.casefold() not in chrome:
             return line[:MAX_TITLE_CHARS]
     return fallback
-
-
-def _raw_lines(text: str, count: int) -> list[str]:
-    return [raw for raw in text.split("\n") if raw.strip()][:count]
 
 
 def shared_preamble_lines(texts: Iterable[str], min_docs: int = MIN_SHARED_DOCS) -> frozenset[str]:

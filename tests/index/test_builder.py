@@ -10,6 +10,7 @@ import pytest
 from ragqa.index.builder import IndexConfig, update_index
 from ragqa.index.embedding import Embedder
 from ragqa.index.chunking import ChunkingParams
+from ragqa.index.config import PROCESSING_VERSION
 from ragqa.index.errors import (
     DocumentError,
     EmptyCorpusError,
@@ -258,8 +259,8 @@ def test_an_index_built_by_older_corpus_processing_is_rebuilt(small_corpus, tmp_
     first = _build(small_corpus, index_dir, minilm, embedder)
     manifest_path = index_dir / (index_dir / CURRENT).read_text().strip() / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    assert manifest["config"]["processing"] == 2
-    manifest["config"]["processing"] = 1
+    assert manifest["config"]["processing"] == PROCESSING_VERSION
+    manifest["config"]["processing"] = PROCESSING_VERSION - 1
     manifest_path.write_text(json.dumps(manifest))
     report = _build(small_corpus, index_dir, minilm, embedder)
     assert not report.up_to_date and report.generation == first.generation + 1

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ragqa.index.boilerplate import find_boilerplate, find_generic_headings, normalise_line
 from ragqa.index.chunking import ChunkingParams, chunk_document, make_splitter
-from ragqa.index.documents import Document, load_text_document, scan_corpus
+from ragqa.index.documents import Document, extract_title, load_text_document, scan_corpus
+from ragqa.index.processing import CorpusContext, corpus_context, process_document
 from ragqa.index.sections import split_sections
 from tests.conftest import CORPUS
 
@@ -156,3 +157,59 @@ def test_a_document_that_is_only_generic_headings_keeps_them():
     passages = chunk_document(doc, split_sections(text, "Titre"), frozenset(),
                               make_splitter(ChunkingParams()), frozenset({"sous-titre"}))
     assert [text[p.start : p.end] for p in passages] == ["## Sous-titre"]
+
+
+def _processed(text: str, doc_id: str = "a.md"):
+    """``text``'s passages as the stores cut them (its own title, no corpus context)."""
+    doc = Document(doc_id, text, extract_title(text, "fallback"), "0")
+    return [text[p.start : p.end] for p in
+            process_document(doc, CorpusContext(), make_splitter(ChunkingParams()),
+                             contextual=True).passages]
+
+
+BODY = ("Le ministère a présenté mardi à Rabat un plan de cinq ans pour la fibre optique, "
+        "qui doit couvrir toutes les communes rurales du royaume d'ici la fin de la décennie.")
+
+
+def test_page_chrome_and_kickers_are_in_no_passage():
+    text = ("Un proche vous offre cet article\n\n"
+            "Inscrivez-vous gratuitement pour lire cet article, habituellement réservé aux "
+            "lecteurs abonnés.\n\nVous êtes déjà inscrit ? Se connecter\n\n"
+            "## COMMUNIQUÉ DE PRESSE\n\n---\n\n## La fibre arrive à Dakhla\n\n" + BODY + "\n")
+    assert _processed(text) == ["## La fibre arrive à Dakhla\n\n" + BODY]
+
+
+def test_chrome_inside_a_passage_is_cut_out_of_it():
+    text = ("La fibre arrive à Dakhla\n\nPartagez sur Facebook\n\n" + BODY + "\n")
+    # Without the chrome line, the title is left alone (no passage) above the body.
+    assert _processed(text) == [BODY]
+    standfirst = ("La fibre arrive à Dakhla\n\nToutes les communes rurales raccordées\n\n"
+                  "Partagez sur Facebook\n\n" + BODY + "\n")
+    assert _processed(standfirst) == [
+        "La fibre arrive à Dakhla\n\nToutes les communes rurales raccordées", BODY]
+
+
+def test_a_title_alone_makes_no_passage_but_a_standfirst_does():
+    alone = "# La fibre arrive à Dakhla\n\n## Le plan\n\n" + BODY + "\n"
+    assert _processed(alone) == ["## Le plan\n\n" + BODY]
+    standfirst = ("# La fibre arrive à Dakhla\n\nToutes les communes rurales seront raccordées "
+                  "avant la fin de la décennie\n\n## Le plan\n\n" + BODY + "\n")
+    assert _processed(standfirst)[0] == (
+        "# La fibre arrive à Dakhla\n\nToutes les communes rurales seront raccordées avant la "
+        "fin de la décennie")
+
+
+def test_a_document_that_is_only_a_title_keeps_it():
+    assert _processed("Zorglub Telecom\n", "z.txt") == ["Zorglub Telecom"]
+    assert _processed("## COMMUNIQUÉ DE PRESSE\n\n---\n") == ["## COMMUNIQUÉ DE PRESSE\n\n---"]
+
+
+def test_the_bundled_corpus_indexes_no_paywall_notice_and_no_kicker_alone():
+    docs = [load_text_document(p, p.name) for p in scan_corpus(CORPUS)]
+    titled, context = corpus_context(docs)
+    splitter = make_splitter(ChunkingParams())
+    quotes = [doc.text[p.start : p.end] for doc in titled
+              for p in process_document(doc, context, splitter, contextual=True).passages]
+    assert not [q for q in quotes if "vous offre cet article" in q or "Se connecter" in q]
+    assert "## COMMUNIQUÉ DE PRESSE\n\n---" not in quotes
+    assert len(quotes) > 400

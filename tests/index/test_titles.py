@@ -7,7 +7,7 @@ import pytest
 from ragqa.index.documents import load_text_document
 from ragqa.index.formats import load_html_document, load_pdf_document
 from ragqa.index.store import load_index
-from ragqa.index.titles import headline, metadata_title, shared_preamble_lines
+from ragqa.index.titles import headline, metadata_title, preamble_lines, shared_preamble_lines
 from tests.support import build_index
 from tests.conftest import CORPUS
 from tests.make_pdf import make_pdf
@@ -127,3 +127,18 @@ def test_explicit_title_sidecar_is_kept_and_a_change_reindexes(small_corpus, tmp
     (small_corpus / "nokia.txt.title").unlink()
     assert not build().up_to_date
     assert _titles(index_dir)["nokia.txt"] == "Nokia signe un protocole d'accord"
+
+
+def test_preamble_lines_are_classified_slices_of_the_text():
+    text = ("Un proche vous offre cet article\n\n  ## COMMUNIQUÉ DE PRESSE\n---\n"
+            "Le Journal des Télécoms\n## La fibre arrive à Dakhla\n\n" + BODY + "\n")
+    lines = preamble_lines(text, frozenset({"le journal des télécoms"}))
+    assert [(line.kind, text[line.start : line.end]) for line in lines] == [
+        ("chrome", "Un proche vous offre cet article"),
+        ("label", "  ## COMMUNIQUÉ DE PRESSE"),
+        ("noise", "---"),
+        ("chrome", "Le Journal des Télécoms"),
+        ("headline", "## La fibre arrive à Dakhla"),
+    ]
+    assert lines[-1].text == "La fibre arrive à Dakhla"
+    assert preamble_lines(BODY) == []
