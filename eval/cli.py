@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ragqa.eval.questions import KINDS, load_offtopic, load_questions, select
+from ragqa.eval.questions import KINDS, load_offtopic, load_questions, load_translations, select
 from ragqa.eval.report import kinds_table, markdown_table, signal_table, write_report
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.index.search import MODES
@@ -24,6 +24,10 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
               help="Evaluate on a SQuAD-format file (its contexts become a temporary corpus).")
 @click.option("--beir", "beir_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Evaluate on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).")
+@click.option("--translations", "translations_file",
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="JSONL {id, lang, question}: ask only these questions of the set, in "
+                   "another language (e.g. eval/piaf-en.jsonl with --squad PIAF).")
 @click.option("--offtopic", "offtopic_file", default=str(DEFAULT_OFFTOPIC), show_default=True,
               help="Off-topic questions asked too, for the low-relevance signal ('' for none).")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
@@ -33,8 +37,8 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json, report.md and recall_at_k.png here.")
-def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir, index_dir, k, modes, split,
-                 as_json, out_dir) -> None:
+def eval_command(questions_file, squad_file, beir_dir, translations_file, offtopic_file, corpus_dir,
+                 index_dir, k, modes, split, as_json, out_dir) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
     from ragqa import wiring
     from ragqa.settings import load_settings
@@ -58,6 +62,8 @@ def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir
     model = eng.model
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents_by_id().items()}
     loaded = external if external is not None else load_questions(questions_file, texts)
+    if translations_file is not None:
+        loaded = load_translations(translations_file, loaded)
     questions = select(loaded, split)
     offtopic = []
     # The default set is skipped where it is not (a run outside the repository); one named
@@ -76,7 +82,10 @@ def eval_command(questions_file, squad_file, beir_dir, offtopic_file, corpus_dir
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
     })
-    header = (f"Question set `{questions_file}`, split `{split}` "
+    if translations_file is not None:
+        metrics["translations_file"] = str(translations_file)
+    asked = f" asked as translated in `{translations_file}`" if translations_file else ""
+    header = (f"Question set `{questions_file}`{asked}, split `{split}` "
               f"({sum(1 for q in questions if q.answerable)} answerable questions), model "
               f"`{model.name}`{' (fallback)' if model.fallback else ''}, fusion {metrics['fusion']}, "
               f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")

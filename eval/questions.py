@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ragqa.index.errors import RagqaError
@@ -99,3 +99,30 @@ def load_offtopic(path: Path, split: str) -> list[str]:
         raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise QuestionSetError(f"{path}: malformed off-topic question ({exc})") from None
+
+
+def load_translations(path: Path, questions: list[Question]) -> list[Question]:
+    """The ``questions`` that ``path`` translates, asked in their translation.
+
+    ``path`` is JSONL, one ``{"id", "lang", "question"}`` per line, ``id`` naming a question
+    of the set (e.g. ``eval/piaf-en.jsonl``: PIAF questions asked in English over the French
+    articles). The translations keep their original's document, answer spans and split, and
+    are of the ``crosslingual`` kind."""
+    by_id = {q.id: q for q in questions}
+    translated = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            original = by_id[row["id"]]
+            text, lang = str(row["question"]), str(row["lang"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QuestionSetError(f"{path}:{number}: not a translation of a question of the "
+                                   f"set ({exc})") from None
+        translated.append(replace(original, question=text, lang=lang, kind="crosslingual"))
+    return translated

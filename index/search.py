@@ -4,7 +4,7 @@ CLI, the HTTP service and the eval."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import re
 import threading
@@ -16,6 +16,7 @@ from ragqa.index.embedding import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.fusion import FusionParams, fuse
 from ragqa.index.highlight import sentence_spans
+from ragqa.index.language import QuestionLanguage
 from ragqa.index.relevance import (
     GENERIC,
     RelevanceFeatures,
@@ -42,6 +43,9 @@ QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
 class RetrievalParams:
     mode: str = "hybrid"
     fusion: FusionParams = FusionParams()
+    # The dense weight of the fusion for a question not in the index's analysis language
+    # (index/language.py): BM25 cannot read it. None: the same fusion for every question.
+    crosslingual_dense_weight: float | None = None
     candidates: int = 100  # per ranker, before fusion
     # Overlapping chunks can return the same text twice; keep only the better-ranked of two
     # passages of one document that share more than half of the shorter one.
@@ -53,10 +57,16 @@ class RetrievalParams:
     relevance: RelevanceModel = GENERIC
     relevance_lexical: RelevanceModel = GENERIC
     relevance_dense: RelevanceModel | None = None
+    # For a question in another language than the index analyses (both modes with a query
+    # vector): its terms are not the passages', so the lexical features mean nothing there.
+    relevance_crosslingual: RelevanceModel | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        weight = self.crosslingual_dense_weight
+        if weight is not None and not 0.0 <= weight <= 1.0:
+            raise ValueError("crosslingual_dense_weight must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,10 @@ class Retriever:
         self.params = params
         self._results: LRUCache = LRUCache(maxsize=max(1, params.result_cache_size))
         self._results_lock = threading.Lock()
+        self._language = QuestionLanguage(index.analyzer.config.language)
+        if embedder is not None and (params.crosslingual_dense_weight is not None
+                                     or params.relevance_crosslingual is not None):
+            self._language.load()  # now, not on the first question (once per process)
 
     def search(
         self,
@@ -135,7 +149,8 @@ class Retriever:
         if only is not None:
             self._check_known(only)
         depth = max(self.params.candidates, k)
-        model = self._relevance_model(mode)
+        foreign = mode != "bm25" and self._is_foreign(question)
+        model = self._relevance_model(mode, foreign)
         if mode != "bm25" and query_vector is None:
             assert self.embedder is not None
             query_vector = self.embedder.encode_queries([question])[0]
@@ -144,7 +159,7 @@ class Retriever:
             question, query_vector if mode != "bm25" else None, depth, only,
             lexical=mode != "dense" or model.uses_agreement())
         if mode == "hybrid":
-            ranked = fuse(lexical, dense, self.params.fusion)
+            ranked = fuse(lexical, dense, self._fusion(foreign))
         else:
             ids, scores = lexical if mode == "bm25" else dense
             ranked = list(zip(ids.tolist(), scores.tolist()))
@@ -165,6 +180,24 @@ class Retriever:
             with self._results_lock:
                 self._results[key] = result
         return result
+
+    def fusion_for(self, question: str) -> FusionParams:
+        """The hybrid fusion for ``question``: the measured one, or, for a question in
+        another language than the index analyses, the one with ``crosslingual_dense_weight``."""
+        return self._fusion(self._is_foreign(question))
+
+    def _is_foreign(self, question: str) -> bool:
+        """Whether ``question`` is in another language than the index analyses, when that
+        changes anything (a crosslingual fusion or relevance model is set)."""
+        if self.params.crosslingual_dense_weight is None and self.params.relevance_crosslingual is None:
+            return False
+        return self._language.is_foreign(question)
+
+    def _fusion(self, foreign: bool) -> FusionParams:
+        weight = self.params.crosslingual_dense_weight
+        if not foreign or weight is None:
+            return self.params.fusion
+        return replace(self.params.fusion, dense_weight=weight)
 
     def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                            doc_ids: Collection[str] | None = None) -> RelevanceFeatures:
@@ -218,9 +251,11 @@ class Retriever:
             vectors = self.index.dense_top(query_vector, depth, doc_ids)
         return bm25, vectors
 
-    def _relevance_model(self, mode: str) -> RelevanceModel:
+    def _relevance_model(self, mode: str, foreign: bool = False) -> RelevanceModel:
         if mode == "bm25":
             return self.params.relevance_lexical
+        if foreign and self.params.relevance_crosslingual is not None:
+            return self.params.relevance_crosslingual
         if mode == "dense" and self.params.relevance_dense is not None:
             return self.params.relevance_dense
         return self.params.relevance

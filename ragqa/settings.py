@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = "hybrid"
     fusion: Fusion = "auto"
     dense_weight: float | None = Field(None, ge=0, le=1)
+    # The dense weight for a question in another language than `language` (BM25 cannot read
+    # it; index/language.py); "off": the same fusion for every question.
+    crosslingual_dense_weight: float | None = Field(1.0, ge=0, le=1)
     candidates: int = Field(100, ge=1)
     # Weight of the embedding model's question-sentence cosine in choosing the highlighted
     # sentence, beside the analysed terms (index/highlight.py); 0 = terms only, no cost.
@@ -163,6 +166,13 @@ class Settings(BaseSettings):
     def _normalise_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("crosslingual_dense_weight", mode="before")
+    @classmethod
+    def _off_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("off", "none", ""):
+            return None
+        return value
+
     @field_validator("language")
     @classmethod
     def _check_language(cls, value: str) -> str:
@@ -218,6 +228,7 @@ class Settings(BaseSettings):
         return RetrievalParams(
             mode=self.retrieval_mode,
             fusion=FusionParams(method=method, dense_weight=weight),
+            crosslingual_dense_weight=self.crosslingual_dense_weight,
             candidates=self.candidates,
             relevance=relevance,
             relevance_lexical=lexical,

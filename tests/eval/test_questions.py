@@ -90,3 +90,33 @@ def test_offtopic_rates_are_summarised():
     assert out["hybrid.low_relevance.flagged_offtopic"] == 0.5
     assert out["hybrid.low_relevance.offtopic_auc"] == 0.75  # 3 of the 4 (answerable, off-topic) pairs ordered
     assert out["hybrid.low_relevance.flagged_answerable"] == 0.5
+
+
+def test_translations_ask_their_originals_in_another_language(tmp_path: Path):
+    from ragqa.eval.questions import Question, load_translations
+
+    originals = [Question("a", "Où Orange lance-t-il la 5G ?", "", "squad", "o.md", ((0, 5),), "O"),
+                 Question("b", "Qui signe ?", "", "squad", "n.md", ((3, 9),), "N")]
+    path = tmp_path / "en.jsonl"
+    path.write_text(json.dumps({"id": "b", "lang": "en", "question": "Who signs?"}) + "\n",
+                    "utf-8")
+    [asked] = load_translations(path, originals)
+    assert (asked.id, asked.question, asked.lang, asked.kind) == ("b", "Who signs?", "en",
+                                                                  "crosslingual")
+    assert (asked.doc, asked.spans, asked.group) == ("n.md", ((3, 9),), "N")  # same split
+    path.write_text(json.dumps({"id": "zz", "lang": "en", "question": "?"}) + "\n", "utf-8")
+    with pytest.raises(QuestionSetError, match=r"en.jsonl:1: not a translation"):
+        load_translations(path, originals)
+
+
+def test_the_piaf_translations_name_piaf_questions_on_both_splits():
+    from ragqa.eval.questions import load_translations
+    from ragqa.eval.squad import load_squad
+
+    piaf = ROOT.parent / "shared" / "benchmarks" / "piaf" / "piaf-v1.0.json"
+    if not piaf.is_file():
+        pytest.skip("../shared/benchmarks/piaf is not beside the repository")
+    _, questions = load_squad(piaf)
+    asked = load_translations(ROOT / "eval" / "piaf-en.jsonl", questions)
+    assert len(asked) == 120 and all(q.answerable and q.lang == "en" for q in asked)
+    assert Counter(split_of(q.group) for q in asked) == {"dev": 80, "test": 40}

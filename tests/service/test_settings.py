@@ -40,6 +40,14 @@ def test_the_token_match_is_on_by_default_and_can_be_turned_off(monkeypatch):
     assert Settings(_env_file=None).retrieval_params(MINILM).relevance == default_relevance(MINILM)
 
 
+def test_the_crosslingual_weight_defaults_to_the_model_alone_and_can_be_turned_off(monkeypatch):
+    monkeypatch.delenv("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", raising=False)
+    assert Settings(_env_file=None).retrieval_params(MINILM).crosslingual_dense_weight == 1.0
+    for value, expected in (("0.8", 0.8), ("off", None), (" OFF ", None)):
+        monkeypatch.setenv("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", value)
+        assert Settings(_env_file=None).retrieval_params(MINILM).crosslingual_dense_weight == expected
+
+
 def test_enumerated_settings_are_the_library_s_choices():
     from typing import get_args
 
@@ -65,6 +73,7 @@ def test_enumerated_settings_are_the_library_s_choices():
     ("RAGQA_STORE", "mysql", "RAGQA_STORE: 'mysql' is not one of files, postgres"),
     ("RAGQA_RELEVANCE_TOKEN_MATCH", "maybe",
      "RAGQA_RELEVANCE_TOKEN_MATCH: 'maybe' is not one of true, false"),
+    ("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", "2", "RAGQA_CROSSLINGUAL_DENSE_WEIGHT: must be ≤ 1"),
 ])
 def test_a_bad_setting_fails_the_app_factory_naming_the_variable(monkeypatch, name, value,
                                                                   message):
