@@ -16,7 +16,13 @@ import click
 import numpy as np
 
 from ragqa.eval.metrics import auc, is_hit
-from ragqa.eval.questions import Question, load_offtopic, load_questions, select
+from ragqa.eval.questions import (
+    Question,
+    load_offtopic,
+    load_questions,
+    load_translations,
+    select,
+)
 from ragqa.index.search import Retriever
 
 # The issue's limit is 10 % of answerable questions flagged on every question set, sets we
@@ -46,6 +52,14 @@ MODELS = (("coverage, best sentence, agreement, token match (served for e5)",
           ("the same, dense mode", ("coverage", "cosine", "agreement"), "dense"),
           # Searches without a query vector rank with BM25 alone: fitted on its top passages.
           ("coverage only (bm25 mode, unmeasured models)", ("coverage",), "bm25"))
+# Questions in another language than the corpus's (index/language.py), fitted on their own
+# (--translations): the project set's English questions, each SQuAD set's questions in
+# translation, and the English off-topic questions. Their searches rank with the model
+# alone, so hybrid and dense mode share the fit.
+CROSSLINGUAL_MODELS = (
+    ("crosslingual: coverage, best sentence, agreement, token match (served for e5)",
+     ("coverage", "sentence", "agreement", "token_match"), "hybrid"),
+    ("crosslingual without the token match", ("coverage", "sentence", "agreement"), "hybrid"))
 
 
 def features(retriever: Retriever, questions: list[Question], hold_out: bool,
@@ -134,25 +148,41 @@ def _open(corpus_dir: Path | None, index_dir: Path | None) -> Retriever:
               default=Path("eval/questions.jsonl"), show_default=True)
 @click.option("--squad", "squad_files", type=click.Path(path_type=Path, exists=True),
               multiple=True, help="SQuAD-format sets, each its own part (repeatable).")
-def main(questions_file: Path, squad_files: tuple[Path, ...]) -> None:
+@click.option("--translations", "translations_file",
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Translations of the SQuAD sets' questions (eval/piaf-en.jsonl): fit the "
+                   "model for questions in another language too.")
+def main(questions_file: Path, squad_files: tuple[Path, ...],
+         translations_file: Path | None) -> None:
     """Fit the low-relevance model on dev and print it."""
     retriever = _open(None, None)
     texts = {d: doc.text for d, doc in retriever.index.documents_by_id().items()}
     offtopic = load_offtopic(Path("eval/offtopic.jsonl"), "dev")
-    sets = [("project", retriever, select(load_questions(questions_file, texts), "dev"), False)]
+    project = select(load_questions(questions_file, texts), "dev")
+    sets = [("project", retriever, project, False)]
+    translated = [("project", retriever, [q for q in project if q.kind == "crosslingual"],
+                   False)]
     for squad_file in squad_files:
         from ragqa.eval.squad import load_squad, materialise
 
         documents, questions = load_squad(squad_file)
         corpus = materialise(documents, Path(".ragqa/eval"))
-        sets.append((squad_file.stem, _open(corpus, corpus.parent / "index"),
-                     select(questions, "dev"), True))
+        squad_retriever = _open(corpus, corpus.parent / "index")
+        sets.append((squad_file.stem, squad_retriever, select(questions, "dev"), True))
+        if translations_file is not None:
+            translated.append((squad_file.stem, squad_retriever, select(
+                load_translations(translations_file, questions), "dev"), True))
     names = [name for name, *_ in sets]
     by_mode = {mode: [features(r, qs, hold, offtopic, mode) for _, r, qs, hold in sets]
                for mode in dict.fromkeys(mode for *_, mode in MODELS)}
     name = retriever.embedder.model.name
     for label, chosen, mode in MODELS:
         _report(label, [COLUMNS.index(c) for c in chosen], by_mode[mode], names, name)
+    if translations_file is not None:
+        english = load_offtopic(Path("eval/offtopic.jsonl"), "dev", lang="en")
+        parts = [features(r, qs, hold, english) for _, r, qs, hold in translated]
+        for label, chosen, _ in CROSSLINGUAL_MODELS:
+            _report(label, [COLUMNS.index(c) for c in chosen], parts, names, name)
 
 
 def _report(label: str, columns: list[int], parts: list, names: list[str], model: str) -> None:
@@ -185,7 +215,7 @@ def _report(label: str, columns: list[int], parts: list, names: list[str], model
         click.echo("#   each set left out of the fit: " + "; ".join(left_out))
     weights = dict(zip([COLUMNS[c] for c in columns], coef))
     fields = ", ".join(f"{c}={weights.get(c, 0.0):.3f}" for c in COLUMNS if c != "coverage")
-    click.echo(f"RelevanceModel(coverage={weights['coverage']:.3f}, {fields}, "
+    click.echo(f"RelevanceModel(coverage={weights.get('coverage', 0.0):.3f}, {fields}, "
                f"intercept={intercept:.3f}, threshold={threshold:.3f})  # {model}")
 
 

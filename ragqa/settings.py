@@ -25,7 +25,7 @@ from ragqa.index.fusion import FusionParams, default_fusion
 from ragqa.index.highlight import SIMILARITY_WEIGHT
 from ragqa.index.lexical import BM25Params
 from ragqa.index.models import DEFAULT_MODEL_NAME
-from ragqa.index.relevance import default_relevance
+from ragqa.index.relevance import crosslingual_relevance, default_relevance
 from ragqa.index.search import RetrievalParams
 
 RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search.py MODES
@@ -222,9 +222,12 @@ class Settings(BaseSettings):
         relevance, dense, lexical = (
             default_relevance(model_name, mode, token_match=self.relevance_token_match)
             for mode in ("hybrid", "dense", "bm25"))
+        crosslingual = crosslingual_relevance(model_name, token_match=self.relevance_token_match)
         if self.low_relevance_threshold is not None:
             relevance, dense, lexical = (replace(m, threshold=self.low_relevance_threshold)
                                          for m in (relevance, dense, lexical))
+            if crosslingual is not None:
+                crosslingual = replace(crosslingual, threshold=self.low_relevance_threshold)
         return RetrievalParams(
             mode=self.retrieval_mode,
             fusion=FusionParams(method=method, dense_weight=weight),
@@ -233,6 +236,7 @@ class Settings(BaseSettings):
             relevance=relevance,
             relevance_lexical=lexical,
             relevance_dense=dense,
+            relevance_crosslingual=crosslingual,
         )
 
 

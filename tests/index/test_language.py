@@ -62,3 +62,24 @@ def test_an_english_question_is_ranked_by_the_model_alone(index, e5_embedder):
 def test_a_bad_weight_is_refused():
     with pytest.raises(ValueError, match="crosslingual_dense_weight"):
         RetrievalParams(crosslingual_dense_weight=1.5)
+
+
+@pytest.mark.parametrize(("question", "low"), [
+    ("How many visitors and exhibitors are expected at Gitex Africa 2025?", False),
+    ("Which Moroccan cities did Huawei's teams visit to meet startups?", False),
+    ("How long should I knead bread dough?", True),
+])
+def test_an_english_question_is_judged_by_the_fit_for_such_questions(index, e5_embedder,
+                                                                     question, low):
+    from ragqa.settings import Settings
+
+    params = Settings(_env_file=None).retrieval_params(e5_embedder.model.name)
+    assert params.relevance_crosslingual is not None
+    retriever = Retriever(index, e5_embedder, params)
+    result = retriever.search(question, 5)
+    vector = e5_embedder.encode_queries([question])[0]
+    features = retriever.relevance_features(question, result.hits[0], vector)
+    assert result.relevance == pytest.approx(
+        params.relevance_crosslingual.probability(*features), abs=1e-4)
+    assert result.relevance != pytest.approx(params.relevance.probability(*features), abs=1e-4)
+    assert result.low_relevance is low
