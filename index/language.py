@@ -5,8 +5,8 @@ stemmer). A question in another language, an English question over French news, 
 almost no terms with the passages once analysed: the few it does share (a name, a cognate,
 an English word the French stopword list does not know) make BM25's top list mostly noise,
 and half of the hybrid score with it. The embedding model is multilingual and reads both.
-:class:`QuestionLanguage` tells such questions apart with py3langid (langid.py's model of
-97 languages, bundled in the package: no download), so the retriever can rank them with
+:class:`QuestionLanguage` tells such questions apart with py3langid (a langid.py model of
+140 languages, bundled in the package: no download), so the retriever can rank them with
 the model's weight instead (``crosslingual_dense_weight`` in
 :class:`~ragqa.index.search.RetrievalParams`; measured in the README's "Retrieval
 quality").
