@@ -79,6 +79,7 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, offtop
         "model": model.name,
         "fallback": model.fallback,
         "fusion": f"{fusion.method}:{fusion.dense_weight}",
+        "crosslingual_dense_weight": eng.retriever.params.crosslingual_dense_weight,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
     })
@@ -87,7 +88,8 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, offtop
     asked = f" asked as translated in `{translations_file}`" if translations_file else ""
     header = (f"Question set `{questions_file}`{asked}, split `{split}` "
               f"({sum(1 for q in questions if q.answerable)} answerable questions), model "
-              f"`{model.name}`{' (fallback)' if model.fallback else ''}, fusion {metrics['fusion']}, "
+              f"`{model.name}`{' (fallback)' if model.fallback else ''}, fusion {metrics['fusion']}"
+              f"{_crosslingual(metrics['crosslingual_dense_weight'])}, "
               f"chunks {settings.chunk_size}/{settings.chunk_overlap}, k={k}, on {platform.node() or 'this machine'}.")
     kinds = sorted({q.kind for q in questions if q.answerable}, key=_kind_order)
     if out_dir is not None:
@@ -113,3 +115,7 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, offtop
 
 def _kind_order(kind: str) -> int:
     return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+
+def _crosslingual(weight: float | None) -> str:
+    return "" if weight is None else f" (dense weight {weight} for a question in another language)"
