@@ -4,8 +4,9 @@ Three properties of a document's passages depend on the rest of the corpus
 (:class:`CorpusContext`): boilerplate lines (a line repeated in three sections of any
 document is dropped wherever it occurs), generic headings (a section title heading
 sections in three documents names no subject) and title chrome (preamble lines shared by
-several documents are never a title, nor part of a passage). Everything else is the document's own: its title,
-sections, passages, embedding inputs and their keys, and the texts BM25 analyses.
+several documents are never a title, nor part of a passage). Everything else is the
+document's own: its title, sections, passages, embedding inputs and their keys, and the
+texts BM25 analyses.
 
 The files store recomputes the context over the whole corpus on every run. The PostgreSQL
 store computes it the same way on a bulk ``ragqa index`` and stores it; a document
