@@ -190,7 +190,8 @@ class Retriever:
     def _is_foreign(self, question: str) -> bool:
         """Whether ``question`` is in another language than the index analyses, when that
         changes anything (a crosslingual fusion or relevance model is set)."""
-        if self.params.crosslingual_dense_weight is None and self.params.relevance_crosslingual is None:
+        params = self.params
+        if params.crosslingual_dense_weight is None and params.relevance_crosslingual is None:
             return False
         return self._language.is_foreign(question)
 
