@@ -49,16 +49,19 @@ def select(questions: list[Question], split: str) -> list[Question]:
     return questions if split == "all" else [q for q in questions if split_of(q.group) == split]
 
 
-def load_questions(path: Path, texts: dict[str, str]) -> list[Question]:
-    """Read a project question file; ``texts`` maps doc ids to canonical text."""
-    questions = []
+def _numbered_lines(path: Path) -> list[tuple[int, str]]:
+    """The non-blank lines of a JSONL file with their 1-based numbers."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    return [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+
+
+def load_questions(path: Path, texts: dict[str, str]) -> list[Question]:
+    """Read a project question file; ``texts`` maps doc ids to canonical text."""
+    questions = []
+    for number, line in _numbered_lines(path):
         try:
             row = json.loads(line)
             doc, answers = row["doc"], row["answers"]
@@ -112,13 +115,7 @@ def load_translations(path: Path, questions: list[Question]) -> list[Question]:
     are of the ``crosslingual`` kind."""
     by_id = {q.id: q for q in questions}
     translated = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, line in _numbered_lines(path):
         try:
             row = json.loads(line)
             original = by_id[row["id"]]

@@ -169,8 +169,13 @@ class Settings(BaseSettings):
     @field_validator("crosslingual_dense_weight", mode="before")
     @classmethod
     def _off_is_none(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().lower() in ("off", "none", ""):
-            return None
+        if isinstance(value, str):
+            if value.strip().lower() in ("off", "none", ""):
+                return None
+            try:
+                return float(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number between 0 and 1, nor off") from None
         return value
 
     @field_validator("language")

@@ -74,6 +74,8 @@ def test_enumerated_settings_are_the_library_s_choices():
     ("RAGQA_RELEVANCE_TOKEN_MATCH", "maybe",
      "RAGQA_RELEVANCE_TOKEN_MATCH: 'maybe' is not one of true, false"),
     ("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", "2", "RAGQA_CROSSLINGUAL_DENSE_WEIGHT: must be ≤ 1"),
+    ("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", "half",
+     "RAGQA_CROSSLINGUAL_DENSE_WEIGHT: 'half' is not a number between 0 and 1, nor off"),
 ])
 def test_a_bad_setting_fails_the_app_factory_naming_the_variable(monkeypatch, name, value,
                                                                   message):
