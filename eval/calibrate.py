@@ -1,7 +1,7 @@
 """Fitting the low-relevance signal on dev questions: ``python -m ragqa.eval.calibrate``.
 
-Prints the :class:`~ragqa.index.relevance.RelevanceModel` literals to record in
-``index/relevance.py`` for the model in use (:data:`MODELS`: the feature sets served for e5
+Prints the :class:`~ragqa.index.search.relevance.RelevanceModel` literals to record in
+``index/search/relevance.py`` for the model in use (:data:`MODELS`: the feature sets served for e5
 and for MiniLM, and coverage alone), with each set's flag rates and how each set fares when
 left out of the fit. Uses dev splits only: the project set
 (answerable vs unanswerable questions) and, with ``--squad``, a SQuAD-format set where
@@ -23,7 +23,7 @@ from ragqa.eval.questions import (
     load_translations,
     select,
 )
-from ragqa.index.search import Retriever
+from ragqa.index.search.retriever import Retriever
 
 # The issue's limit is 10 % of answerable questions flagged on every question set, sets we
 # do not see included. A threshold that flags exactly 10 % of each dev set flags about as
@@ -52,7 +52,7 @@ MODELS = (("coverage, best sentence, agreement, token match (served for e5)",
           ("the same, dense mode", ("coverage", "cosine", "agreement"), "dense"),
           # Searches without a query vector rank with BM25 alone: fitted on its top passages.
           ("coverage only (bm25 mode, unmeasured models)", ("coverage",), "bm25"))
-# Questions in another language than the corpus's (index/language.py), fitted on their own
+# Questions in another language than the corpus's (index/search/language.py), fitted on their own
 # (--translations): the project set's English questions, each SQuAD set's questions in
 # translation, and the English off-topic questions. Their searches rank with the model
 # alone, so hybrid and dense mode share the fit.
@@ -66,7 +66,7 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool,
              offtopic: list[str] = (), mode: str = "hybrid"
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(X, answerable, answered_at_1, off_topic)``: rows of :data:`COLUMNS` (the
-    :class:`~ragqa.index.relevance.RelevanceFeatures`; NaN where not measured) of the
+    :class:`~ragqa.index.search.relevance.RelevanceFeatures`; NaN where not measured) of the
     search in ``mode`` (``bm25``: coverage only).
 
     ``offtopic`` questions (eval/offtopic.jsonl, dev) are negatives in every set."""

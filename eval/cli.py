@@ -11,7 +11,7 @@ import click
 from ragqa.eval.questions import KINDS, load_offtopic, load_questions, load_translations, select
 from ragqa.eval.report import kinds_table, markdown_table, signal_table, write_report
 from ragqa.eval.runner import run_questions, summarise
-from ragqa.index.search import MODES
+from ragqa.index.search.retriever import MODES
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")

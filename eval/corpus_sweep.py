@@ -3,7 +3,7 @@
 ``ragqa eval --modes bm25`` still builds (and embeds) a full index; choosing chunking,
 boilerplate and BM25-text defaults needs dozens of builds, so this module builds only the
 lexical side, with the project's own code (sections, boilerplate, chunker, analyzer, bm25s,
-and the service's :class:`~ragqa.index.search.Retriever` with its near-duplicate filter), and
+and the service's :class:`~ragqa.index.search.retriever.Retriever` with its near-duplicate filter), and
 measures recall@1/@5 and MRR@10 on the ``dev`` split of three corpus shapes:
 
 * ``project``: ``eval/questions.jsonl`` over ``corpus/`` (news, a live blog);
@@ -31,19 +31,21 @@ from ragqa.eval.longdocs import build as build_longdocs
 from ragqa.eval.metrics import first_hit_rank, is_hit, mrr_at, recall_at
 from ragqa.eval.questions import Question, load_questions, select
 from ragqa.eval.squad import load_squad
-from ragqa.index.analysis import Analyzer, AnalyzerConfig
-from ragqa.index.boilerplate import (MIN_CHARS, MIN_SECTIONS, find_boilerplate,
+from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.documents.boilerplate import (MIN_CHARS, MIN_SECTIONS, find_boilerplate,
                                find_generic_headings, normalise_line)
-from ragqa.index.processing import bm25_text
-from ragqa.index.chunking import ChunkingParams, Passage, chunk_document, make_splitter
-from ragqa.index.documents import Document, extract_title
-from ragqa.index.lexical import BM25Params, LexicalIndex
-from ragqa.index.loaders import load_document
-from ragqa.index.search import RetrievalParams, Retriever
-from ragqa.index.sections import Section, heading_title, split_sections
+from ragqa.index.documents.processing import bm25_text
+from ragqa.index.documents.chunking import ChunkingParams, Passage, chunk_document, make_splitter
+from ragqa.index.documents.reading import Document, extract_title
+from ragqa.index.files.lexical import BM25Params, LexicalIndex
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.search.retriever import RetrievalParams, Retriever
+from ragqa.index.documents.sections import Section, heading_title, split_sections
 from ragqa.index.config import IndexConfig
-from ragqa.index.manifest import Manifest, ModelRecord
-from ragqa.index.store import DocumentRecord, LoadedIndex
+from ragqa.index.files.manifest import Manifest
+from ragqa.index.records import ModelRecord
+from ragqa.index.files.generations import LoadedIndex
+from ragqa.index.records import DocumentRecord
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,9 @@ def pack(index_dir: Path, out: Path) -> None:
     from safetensors.numpy import load_file, save_file
 
     from ragqa import wiring
-    from ragqa.index.builder import embed_input
-    from ragqa.index.dense import all_vectors
-    from ragqa.index.store import load_index
+    from ragqa.index.files.builder import embed_input
+    from ragqa.index.files.dense import all_vectors
+    from ragqa.index.files.generations import load_index
     from ragqa.settings import load_settings
 
     loaded = load_index(index_dir)

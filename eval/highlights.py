@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ragqa.eval.questions import Question, load_questions, select
-from ragqa.index.highlight import Highlighter
-from ragqa.index.search import Retriever
+from ragqa.index.search.highlight import Highlighter
+from ragqa.index.search.retriever import Retriever
 
 SpanFor = Callable[[str, str, int, int], tuple[int, int]]
 
@@ -103,7 +103,7 @@ def legacy_span_for(analyze: Callable[[str], list[str]], question: str) -> SpanF
     the sentence sharing the most question terms, headings included, else the first."""
     import math
 
-    from ragqa.index.highlight import sentence_spans
+    from ragqa.index.search.highlight import sentence_spans
 
     wanted = set(analyze(question))
 

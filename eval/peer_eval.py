@@ -79,7 +79,7 @@ def summary(ranks: Sequence[int | None], k: int = 10) -> dict[str, float]:
 
 def project_set(corpus_dir: Path, questions_file: Path) -> tuple[dict[str, str], list[Question]]:
     """The project corpus as ragqa loads it (the canonical text its spans refer to)."""
-    from ragqa.index.loaders import load_document
+    from ragqa.index.documents.loaders import load_document
 
     paths = sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
     texts = {p.name: load_document(p, p.name).text for p in paths}

@@ -4,7 +4,7 @@ For each question set, the project's own pipeline builds a BM25-only index (the 
 builder, chunker and analyzer; a constant stand-in for the embedding model, which BM25
 never uses), and the same passages are written to PostgreSQL through
 :func:`ragqa.index.pg.writes.replace_document`. Every variant is then run through the service's
-own :class:`~ragqa.index.search.Retriever` and :func:`ragqa.eval.runner.run_questions`: only the
+own :class:`~ragqa.index.search.retriever.Retriever` and :func:`ragqa.eval.runner.run_questions`: only the
 ``lexical`` part of the loaded index is swapped for one that asks PostgreSQL, so
 near-duplicate removal, hit building and metrics are identical, and latency is what a
 ``bm25`` search through the service would take (SQL round trip included).
@@ -49,18 +49,18 @@ from ragqa.eval.questions import Question, load_questions, select
 from ragqa.eval.report import markdown_table
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.squad import load_squad, materialise
-from ragqa.index.analysis import Analyzer
-from ragqa.index.builder import IndexConfig, update_index
-from ragqa.index.processing import bm25_text
-from ragqa.index.lexical import LexicalIndex
-from ragqa.index.identity import VectorIdentity
-from ragqa.index.models import ResolvedModel
+from ragqa.index.search.analysis import Analyzer
+from ragqa.index.files.builder import IndexConfig, update_index
+from ragqa.index.documents.processing import bm25_text
+from ragqa.index.files.lexical import LexicalIndex
+from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.pg.connect import connect
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.search import bm25_search
 from ragqa.index.pg.writes import DocumentWrite, PassageRow, replace_document
-from ragqa.index.search import RetrievalParams, Retriever
-from ragqa.index.store import LoadedIndex, load_index
+from ragqa.index.search.retriever import RetrievalParams, Retriever
+from ragqa.index.files.generations import LoadedIndex, load_index
 
 VARIANTS = ("bm25s", "fts_and_cd", "fts_or_cd", "fts_or_rank", "ours_or_cd", "bm25_sql")
 SCRATCH = Path(".ragqa/pg-lexical")
@@ -88,7 +88,7 @@ class _ConstantEmbedder:
 class SqlLexical:
     """The ``lexical`` part of a loaded index, answered by PostgreSQL.
 
-    ``search`` has :meth:`ragqa.index.lexical.LexicalIndex.search`'s contract (rows of the loaded
+    ``search`` has :meth:`ragqa.index.files.lexical.LexicalIndex.search`'s contract (rows of the loaded
     index, best first); idf and the analyzer (for the low-relevance signal) stay bm25s's.
     """
 

@@ -1,4 +1,4 @@
-"""Running a question set through the service's own :class:`~ragqa.index.search.Retriever`."""
+"""Running a question set through the service's own :class:`~ragqa.index.search.retriever.Retriever`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ragqa.eval.metrics import (auc, first_hit_rank, is_hit, mrr_at, ndcg_at, percentile,
                           recall_at)
 from ragqa.eval.questions import Question
-from ragqa.index.search import Retriever
+from ragqa.index.search.retriever import Retriever
 
 
 @dataclass

@@ -17,8 +17,8 @@ import numpy as np
 
 from ragqa.eval.metrics import first_hit_rank, is_hit, mrr_at, recall_at
 from ragqa.eval.questions import Question
-from ragqa.index.highlight import sentence_spans
-from ragqa.index.search import Retriever
+from ragqa.index.search.highlight import sentence_spans
+from ragqa.index.search.retriever import Retriever
 
 MIXES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
 

@@ -1,7 +1,7 @@
 """Choosing hybrid-ranking defaults for a model on dev splits: ``python -m ragqa.eval.sweep``.
 
 Every question of every set is embedded once; each fusion configuration is then run through
-the service's own :class:`~ragqa.index.search.Retriever` (same fusion, same de-duplication), so
+the service's own :class:`~ragqa.index.search.retriever.Retriever` (same fusion, same de-duplication), so
 the figures are those a served configuration would get. Only ``dev`` questions are used:
 the ``test`` splits stay untouched for the README's tables.
 
@@ -23,8 +23,8 @@ import numpy as np
 
 from ragqa.eval.metrics import first_hit_rank, is_hit, mrr_at, recall_at
 from ragqa.eval.questions import Question
-from ragqa.index.fusion import METHODS, FusionParams
-from ragqa.index.search import RetrievalParams, Retriever
+from ragqa.index.search.fusion import METHODS, FusionParams
+from ragqa.index.search.retriever import RetrievalParams, Retriever
 
 WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 CANDIDATES = (20, 50, 100, 200)

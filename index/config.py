@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ragqa.index.analysis import AnalyzerConfig
-from ragqa.index.chunking import ChunkingParams
-from ragqa.index.dense import EXACT_LIMIT
-from ragqa.index.lexical import BM25Params
-from ragqa.index.titles import TITLE_RULES
+from ragqa.index.search.analysis import AnalyzerConfig
+from ragqa.index.documents.chunking import ChunkingParams
+from ragqa.index.files.dense import EXACT_LIMIT
+from ragqa.index.files.lexical import BM25Params
+from ragqa.index.documents.titles import TITLE_RULES
 
 
 # How passages and their BM25 text are derived from documents (boilerplate, empty generic
@@ -22,7 +22,7 @@ PROCESSING_VERSION = 3
 @dataclass(frozen=True)
 class IndexConfig:
     """Chunking, BM25 analysis and the dense index type (recorded in the manifest). What
-    decides the vectors is the :class:`~ragqa.index.identity.VectorIdentity`, recorded beside it."""
+    decides the vectors is the :class:`~ragqa.index.embedding.identity.VectorIdentity`, recorded beside it."""
 
     chunking: ChunkingParams = field(default_factory=ChunkingParams)
     analysis: AnalyzerConfig = field(default_factory=AnalyzerConfig)

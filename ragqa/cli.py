@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from ragqa.eval.bench.cli import bench_command
 from ragqa.eval.cli import eval_command
-from ragqa.index.builder import BuildReport
+from ragqa.index.records import BuildReport
 from ragqa.index.errors import (
     ConfigError,
     DocumentError,
@@ -198,7 +198,7 @@ def ask_command(
     corpus_dir: Path | None, index_dir: Path | None,
 ) -> None:
     """Print the passages that best answer QUESTION, with citations."""
-    from ragqa.index.search import validate_question
+    from ragqa.index.search.retriever import validate_question
     from ragqa import wiring
     from ragqa.service.schemas import search_response
 

@@ -11,11 +11,11 @@ import dataclasses
 import threading
 from dataclasses import dataclass
 
-from ragqa.index.embedding import Embedder
-from ragqa.index.models import ResolvedModel
-from ragqa.index.highlight import Highlighter
-from ragqa.index.search import Retriever, SearchResult
-from ragqa.index.view import IndexView
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.search.highlight import Highlighter
+from ragqa.index.search.retriever import Retriever, SearchResult
+from ragqa.index.search.view import IndexView
 from ragqa.settings import Settings
 
 

@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from ragqa.index.builder import Progress
+from ragqa.index.records import Progress
 
 
 def embedding_progress(stream: TextIO | None = None, *, interactive: bool | None = None,
                        every_s: float = 10.0, every_fraction: float = 0.1,
                        clock: Callable[[], float] = time.monotonic) -> Progress:
-    """A progress callback for :func:`ragqa.index.builder.update_index` writing to ``stream``
+    """A progress callback for :func:`ragqa.index.files.builder.update_index` writing to ``stream``
     (stderr); ``interactive`` defaults to whether it is a terminal."""
     stream = stream or sys.stderr
     if interactive is None:

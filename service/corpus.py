@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.errors import RagqaError
-from ragqa.index.loaders import SUPPORTED_SUFFIXES
-from ragqa.index.store import fsync_dir
+from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES
+from ragqa.index.files.generations import fsync_dir
 
 MAX_ID_CHARS = 512
 # One path segment's limit on Linux file systems (NAME_MAX), in bytes of UTF-8.

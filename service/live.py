@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from ragqa.index.errors import UnknownDocumentError
-from ragqa.index.loaders import load_document
-from ragqa.index.store import DocumentRecord
-from ragqa.index.titles import clean_title, read_title_sidecar, title_sidecar
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.records import DocumentRecord
+from ragqa.index.documents.titles import clean_title, read_title_sidecar, title_sidecar
 from ragqa import wiring
 from ragqa.engine import Engine
 from ragqa.service.corpus import (

@@ -16,12 +16,12 @@ from pathlib import Path, PurePosixPath
 
 from ragqa.engine import Engine
 from ragqa.index.errors import UnknownDocumentError
-from ragqa.index.loaders import load_document
+from ragqa.index.documents.loaders import load_document
 from ragqa.index.pg.errors import LastDocumentRefusal
 from ragqa.index.pg.indexing import ingest_document
 from ragqa.index.pg.store import PgStore
 from ragqa.index.pg.writes import delete_document
-from ragqa.index.titles import clean_title
+from ragqa.index.documents.titles import clean_title
 from ragqa.service.corpus import LastDocumentError, check_suffix
 from ragqa.service.live import WriteResult
 

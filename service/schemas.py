@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragqa.index.manifest import RefusedFile
-from ragqa.index.search import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
-from ragqa.index.store import DocumentRecord
+from ragqa.index.records import RefusedFile
+from ragqa.index.search.retriever import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
+from ragqa.index.records import DocumentRecord
 from ragqa.service.corpus import DOC_ID_SCHEMA
 
 

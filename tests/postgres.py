@@ -111,15 +111,15 @@ def pg_corpus(pg_server: PgServer, corpus_index: Path, minilm, embedder) -> str:
     import numpy as np
     import psycopg
 
-    from ragqa.index.dense import all_vectors
-    from ragqa.index.manifest import ModelRecord
+    from ragqa.index.files.dense import all_vectors
+    from ragqa.index.records import ModelRecord
     from ragqa.index.pg.connect import connect
     from ragqa.index.pg.identity import ensure_identity
     from ragqa.index.pg.indexing import index_corpus_into
     from ragqa.index.pg.migrations import migrate
     from ragqa.index.pg.store import store_identity
-    from ragqa.index.processing import vector_key
-    from ragqa.index.store import load_index
+    from ragqa.index.documents.processing import vector_key
+    from ragqa.index.files.generations import load_index
     from ragqa.settings import Settings
     from tests.conftest import CORPUS
 

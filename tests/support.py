@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from ragqa.index.models import FALLBACK_MODEL_NAME
+from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 
 # The real command: ``python -m ragqa`` runs exactly what the ``ragqa`` script runs, from
 # the code under test (whichever checkout is on sys.path), not from a stale installation.
@@ -113,7 +113,7 @@ def running(corpus: Path, index: Path, log: Path, **kw) -> Iterator[Server]:
 def build_index(corpus, index_dir, model, embedder, config=None, *, load_embedder=None, **kw):
     """``update_index`` with ``embedder``'s identity; ``load_embedder`` replaces the loader
     (e.g. one that fails, to prove that nothing is embedded)."""
-    from ragqa.index.builder import IndexConfig, update_index
+    from ragqa.index.files.builder import IndexConfig, update_index
 
     return update_index(corpus, index_dir, model=model, identity=embedder.identity,
                         load_embedder=load_embedder or (lambda: embedder),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ragqa.index.embedding import Embedder
+from ragqa.index.embedding.embedder import Embedder
 
 
 def _rate(fn, items: int, min_seconds: float, max_rounds: int = 1000) -> float:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ragqa.eval.questions import Question
 from ragqa.eval.runner import run_questions, summarise
-from ragqa.index.embedding import Embedder
-from ragqa.index.models import ResolvedModel
-from ragqa.index.store import load_index
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.files.generations import load_index
 
 
 def folder_bytes(folder: Path) -> int:

@@ -20,8 +20,8 @@ import httpx
 from ragqa.eval.bench import serving
 from ragqa.eval.metrics import first_hit_rank, is_hit, recall_at
 from ragqa.eval.questions import Question
-from ragqa.index.processing import embed_input
-from ragqa.index.store import LoadedIndex
+from ragqa.index.documents.processing import embed_input
+from ragqa.index.files.generations import LoadedIndex
 
 logger = logging.getLogger(__name__)
 

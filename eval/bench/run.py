@@ -13,9 +13,9 @@ from pathlib import Path
 from ragqa.eval.bench import encode, indexing, serving
 from ragqa.eval.bench.writes import WritesPlan
 from ragqa.eval.questions import Question, QuestionSetError, load_questions
-from ragqa.index.backends import BACKENDS
+from ragqa.index.embedding.backends import BACKENDS
 from ragqa.index.errors import ModelUnavailableError
-from ragqa.index.store import load_index
+from ragqa.index.files.generations import load_index
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ import time
 import numpy as np
 import psutil
 
-from ragqa.index.analysis import Analyzer, AnalyzerConfig
-from ragqa.index.dense import build_dense, describe, search_dense
-from ragqa.index.lexical import BM25Params, LexicalIndex
-from ragqa.index.synthetic import exact_top, synthetic_vectors
+from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.files.dense import build_dense, describe, search_dense
+from ragqa.index.files.lexical import BM25Params, LexicalIndex
+from ragqa.index.search.synthetic import exact_top, synthetic_vectors
 
 
 def _rss_mb() -> float:

@@ -16,7 +16,7 @@ really happened.
 **Synthetic vectors for the pre-existing corpus only.** Embedding 100,000 passages with the
 real model takes about an hour on two CPU cores, so the *initial load* embeds the bulk
 corpus with :class:`StandInEmbedder`: it carries the real model's
-:class:`~ragqa.index.identity.VectorIdentity` and dimension and returns seeded, normalised
+:class:`~ragqa.index.embedding.identity.VectorIdentity` and dimension and returns seeded, normalised
 random vectors (one per text, from a hash of the text). The measured writes are real: the
 engine serving them holds the real model, and since both stores reuse vectors by key, an
 upload embeds exactly its own new passages with it; the corpus around it is what is
@@ -39,10 +39,10 @@ import numpy as np
 
 from ragqa.eval.metrics import percentile
 from ragqa.eval.squad import load_squad
-from ragqa.index.builder import update_index
+from ragqa.index.files.builder import update_index
 from ragqa.index.errors import UnknownDocumentError
-from ragqa.index.identity import VectorIdentity
-from ragqa.index.store import load_index
+from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.files.generations import load_index
 
 logger = logging.getLogger(__name__)
 

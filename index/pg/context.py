@@ -1,4 +1,4 @@
-"""The stored :class:`~ragqa.index.processing.CorpusContext`: what a bulk index found over
+"""The stored :class:`~ragqa.index.documents.processing.CorpusContext`: what a bulk index found over
 the whole corpus (boilerplate lines, generic headings, title chrome), applied to documents
 uploaded one at a time."""
 
@@ -8,7 +8,7 @@ import json
 
 import psycopg
 
-from ragqa.index.processing import CorpusContext
+from ragqa.index.documents.processing import CorpusContext
 
 
 def read_context(conn: psycopg.Connection) -> CorpusContext:

@@ -1,6 +1,6 @@
 """Writing documents into the PostgreSQL store: a whole corpus folder, or one document.
 
-Both stores cut documents alike (:mod:`ragqa.index.processing`). :func:`index_corpus_into`
+Both stores cut documents alike (:mod:`ragqa.index.documents.processing`). :func:`index_corpus_into`
 (``ragqa index`` with ``RAGQA_STORE=postgres``) computes the corpus-wide context over the
 whole folder exactly as the files builder does, stores it, and brings the database in line
 with the folder document by document: added, changed (or cut differently under a new
@@ -21,20 +21,14 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from ragqa.index.analysis import Analyzer
-from ragqa.index.builder import (
-    PROGRESS_STEP,
-    BuildReport,
-    Progress,
-    check_loaded,
-    check_strict,
-    load_documents,
-    read_corpus,
-)
-from ragqa.index.chunking import make_splitter
+from ragqa.index.search.analysis import Analyzer
+from ragqa.index.records import PROGRESS_STEP
+from ragqa.index.documents.corpus import check_loaded, check_strict, load_documents, read_corpus
+from ragqa.index.records import BuildReport, Progress
+from ragqa.index.documents.chunking import make_splitter
 from ragqa.index.config import IndexConfig
-from ragqa.index.documents import Document
-from ragqa.index.embedding import Embedder
+from ragqa.index.documents.reading import Document
+from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg.context import read_context, write_context
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.writes import (
@@ -46,7 +40,7 @@ from ragqa.index.pg.writes import (
     replace_document,
     stored_vectors,
 )
-from ragqa.index.processing import (
+from ragqa.index.documents.processing import (
     ProcessedDocument,
     corpus_context,
     process_document,

@@ -28,7 +28,7 @@ Tables (version 1):
 
 Version 2 adds ``corpus_context`` (one row: the boilerplate lines, generic headings and title
 chrome a bulk index found over the whole corpus, applied to documents uploaded one at a
-time; see :mod:`ragqa.index.processing`) and ``documents.explicit_title``.
+time; see :mod:`ragqa.index.documents.processing`) and ``documents.explicit_title``.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _v1(dimension: int) -> list[str]:
 def _v2(dimension: int) -> list[str]:
     del dimension
     return [
-        # The corpus-wide context of a bulk index (index/processing.py CorpusContext: boilerplate
+        # The corpus-wide context of a bulk index (index/documents/processing.py CorpusContext: boilerplate
         # lines, generic headings, title chrome), applied to documents uploaded one by one.
         """CREATE TABLE corpus_context (
             singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),

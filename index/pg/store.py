@@ -1,5 +1,5 @@
 """The PostgreSQL store as the retriever reads it: :class:`PgStore`, an
-:class:`~ragqa.index.view.IndexView` over a connection pool.
+:class:`~ragqa.index.search.view.IndexView` over a connection pool.
 
 Nothing is held in memory but the analyzer and the identity: every read goes to the
 database, so a write committed through any replica is seen by the next request of every
@@ -15,17 +15,17 @@ from dataclasses import asdict
 
 import numpy as np
 
-from ragqa.index.analysis import Analyzer
+from ragqa.index.search.analysis import Analyzer
 from ragqa.index.config import IndexConfig
 from ragqa.index.errors import ModelMismatchError
-from ragqa.index.identity import VectorIdentity
-from ragqa.index.manifest import ModelRecord, RefusedFile
+from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.records import ModelRecord, RefusedFile
 from ragqa.index.pg.identity import StoreIdentity
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.search import bm25_search, term_stats, vector_search
 from ragqa.index.pg.writes import as_array
-from ragqa.index.store import DocumentRecord
-from ragqa.index.view import PassageRecord
+from ragqa.index.records import DocumentRecord
+from ragqa.index.records import PassageRecord
 
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
@@ -63,7 +63,7 @@ def store_identity(model: ModelRecord, vectors: VectorIdentity,
 
 
 class PgStore:
-    """The PostgreSQL store's :class:`~ragqa.index.view.IndexView`."""
+    """The PostgreSQL store's :class:`~ragqa.index.search.view.IndexView`."""
 
     store = "postgres"
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from ragqa.index.store import DocumentRecord
+from ragqa.index.records import DocumentRecord
 from ragqa.service.corpus import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
 from ragqa.service.deps import (
     EngineDep,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ragqa.index.models import ResolvedModel
+from ragqa.index.embedding.models import ResolvedModel
 from ragqa.cli import main
 
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from ragqa.eval.corpus_sweep import NAIVE, NEW, TODAY, Corpus, measure, passages_for
 from ragqa.eval.questions import Question
-from ragqa.index.documents import Document
+from ragqa.index.documents.reading import Document
 
 _FOOTER = "Suivez-nous sur les réseaux sociaux pour ne rien manquer"
 

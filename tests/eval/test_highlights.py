@@ -5,9 +5,9 @@ from pathlib import Path
 
 from ragqa.eval.highlights import legacy_span_for, measure
 from ragqa.eval.questions import load_questions, select
-from ragqa.index.highlight import Highlighter
-from ragqa.index.search import Retriever, RetrievalParams
-from ragqa.index.store import load_index
+from ragqa.index.search.highlight import Highlighter
+from ragqa.index.search.retriever import Retriever, RetrievalParams
+from ragqa.index.files.generations import load_index
 from tests.conftest import ROOT
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from ragqa.eval.bench.report import markdown_writes, plot_writes
 from ragqa.eval.bench.writes import StandInEmbedder, WritesPlan, run_writes
-from ragqa.index.models import ResolvedModel
+from ragqa.index.embedding.models import ResolvedModel
 from ragqa.settings import load_settings
 from tests.postgres import pg_server  # noqa: F401 - fixture
 

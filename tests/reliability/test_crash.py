@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ragqa.index.errors import IndexCorruptError
-from ragqa.index.store import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
+from ragqa.index.files.generations import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
 from ragqa.service.app import create_app
 from tests.support import build_index
 from tests.support import RAGQA, child_env, start, stop

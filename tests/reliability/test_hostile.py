@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ragqa.index.store import load_index
+from ragqa.index.files.generations import load_index
 from tests.make_pdf import make_pdf
 from tests.support import RAGQA, child_env
 from tests.service.conftest import assert_error
@@ -112,7 +112,7 @@ def _peak_rss_mb(command: list[str], tmp_path: Path) -> tuple[subprocess.Complet
 def test_zip_bomb_pdf_is_bounded(tmp_path):
     path = tmp_path / "bomb.pdf"
     path.write_bytes(bomb_pdf())
-    code = ("import sys; from pathlib import Path; from ragqa.index.loaders import load_document\n"
+    code = ("import sys; from pathlib import Path; from ragqa.index.documents.loaders import load_document\n"
             "from ragqa.index.errors import DocumentError\n"
             "try:\n    d = load_document(Path(sys.argv[1]), 'bomb.pdf'); print(len(d.text))\n"
             "except DocumentError as e:\n    print('refused:', e)\n")

@@ -15,7 +15,7 @@ from ragqa.service.app import create_app
 from ragqa.settings import Settings
 from tests.conftest import CORPUS
 from tests.postgres import PgServer, database_copy, pg_corpus, pg_server, pg_url  # noqa: F401
-from ragqa.index.models import FALLBACK_MODEL_NAME
+from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 
 LOOPBACK = ("127.0.0.1", 50000)
 

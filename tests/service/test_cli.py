@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from tests.conftest import CORPUS, LIVE_BLOG
-from ragqa.index.models import FALLBACK_MODEL_NAME
+from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 from tests.support import run_ragqa
 
 
@@ -55,7 +55,7 @@ def test_ask_prints_readable_citations(corpus_index):
 
 
 def test_ask_says_low_relevance_before_the_passages(corpus_index):
-    # The fallback model's threshold flags the farthest questions (index/relevance.py).
+    # The fallback model's threshold flags the farthest questions (index/search/relevance.py).
     proc = ragqa("ask", "Who won the 1998 football World Cup final?", "-k", "2",
                  "--corpus", str(CORPUS), "--index", str(corpus_index))
     assert proc.returncode == 0, proc.stderr

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from ragqa.index.relevance import GENERIC, WITHOUT_TOKEN_MATCH, default_relevance
+from ragqa.index.search.relevance import GENERIC, WITHOUT_TOKEN_MATCH, default_relevance
 from ragqa.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -51,9 +51,9 @@ def test_the_crosslingual_weight_defaults_to_the_model_alone_and_can_be_turned_o
 def test_enumerated_settings_are_the_library_s_choices():
     from typing import get_args
 
-    from ragqa.index.backends import BACKENDS
-    from ragqa.index.fusion import METHODS
-    from ragqa.index.search import MODES
+    from ragqa.index.embedding.backends import BACKENDS
+    from ragqa.index.search.fusion import METHODS
+    from ragqa.index.search.retriever import MODES
     from ragqa.settings import EmbedBackend, Fusion, RetrievalMode
 
     assert get_args(EmbedBackend) == BACKENDS

@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 
 from ragqa.index.config import IndexConfig
-from ragqa.index.documents import Document, sha256_bytes
-from ragqa.index.embedding import Embedder
-from ragqa.index.manifest import ModelRecord
-from ragqa.index.models import ResolvedModel
+from ragqa.index.documents.reading import Document, sha256_bytes
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.records import ModelRecord
+from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.pg.connect import connect
 from ragqa.index.pg.identity import ensure_identity
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.store import PgStore, store_identity
-from ragqa.index.search import Retriever, RetrievalParams
-from ragqa.index.store import load_index
+from ragqa.index.search.retriever import Retriever, RetrievalParams
+from ragqa.index.files.generations import load_index
 from tests.conftest import CORPUS
 
 QUESTIONS = ("Quand la 5G sera-t-elle lancée au Maroc ?", "Qui a signé l'accord avec Nokia ?",
@@ -44,14 +44,14 @@ class FilesVectors:
     alike, which this also checks: an unknown key fails), so the corpus is embedded once."""
 
     def __init__(self, index) -> None:
-        from ragqa.index.dense import all_vectors
+        from ragqa.index.files.dense import all_vectors
 
         matrix = all_vectors(index.dense)
         self.vectors = {key: matrix[row] for row, key in enumerate(index.vector_keys)}
         self.embedded = 0
 
     def encode_passages(self, texts):
-        from ragqa.index.processing import vector_key
+        from ragqa.index.documents.processing import vector_key
 
         self.embedded += len(texts)
         return np.stack([self.vectors[vector_key(text)] for text in texts])

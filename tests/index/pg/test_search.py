@@ -7,8 +7,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from ragqa.index.analysis import Analyzer, AnalyzerConfig
-from ragqa.index.lexical import BM25Params, LexicalIndex
+from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.files.lexical import BM25Params, LexicalIndex
 from ragqa.index.pg.search import bm25_search, term_stats, vector_search
 from ragqa.index.pg.writes import DocumentWrite, PassageRow, delete_document, replace_document
 from tests.index.pg.docs import make_document, vector_for

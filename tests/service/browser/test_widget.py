@@ -12,7 +12,7 @@ from tests.service.browser.conftest import ARTIFACTS, EXPECTED, QUESTION, ask, f
 
 # The test servers use the bundled fallback model (MiniLM, English-trained), whose
 # low-relevance threshold flags only the questions farthest from the corpus (about half
-# the dev off-topic ones, index/relevance.py): a question about football is one.
+# the dev off-topic ones, index/search/relevance.py): a question about football is one.
 OFF_TOPIC = "Who won the 1998 football World Cup final?"
 
 

@@ -1,0 +1,1 @@
+"""Documents into passages: reading files into canonical text, titles, sections, boilerplate, chunking."""

@@ -1,0 +1,195 @@
+"""Cutting documents into passages that are exact, citable slices of their text.
+
+The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
+passage's text, character for character. Passages never cross a section, a boilerplate
+line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_size``
+characters long. A section that holds nothing but a generic heading line yields no passage,
+nor does a passage made only of lines that say nothing (a kicker, the title alone).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ragqa.index.documents.boilerplate import normalise_line
+from ragqa.index.documents.reading import Document
+from ragqa.index.documents.sections import Section, heading_title
+
+# Paragraphs first, then lines, then sentences, then clauses, then words. Lookbehind
+# separators keep the punctuation with the sentence it ends.
+SEPARATORS = (
+    r"\n\s*\n",
+    r"\n",
+    r"(?<=[.!?…»”])\s+",
+    r"(?<=[;:])\s+",
+    r"(?<=,)\s+",
+    r"\s+",
+    "",
+)
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    """Passage size and overlap, in characters.
+
+    Re-measured for issue 14 in BM25-only mode on the ``dev`` splits of three corpus shapes
+    (``python -m ragqa.eval.corpus_sweep``; recall@5 / MRR@10, project / PIAF / long pages):
+    1000/450 gives 0.896/0.744, 0.870/0.784, 0.848/0.758; overlap 142 costs the news set
+    most (0.831/0.682; PIAF and the long pages, whose paragraphs are shorter than a
+    passage, do not move), 300 too (0.870/0.706); 500/225 loses everywhere
+    (0.753/0.604, 0.787/0.682, 0.756/0.641), 800/350 too. Longer passages gain a little on
+    all three (1500/675: 0.883/0.755, 0.881/0.794, 0.856/0.762) but a longer passage
+    contains more answers by its length alone, is a longer quote, and is what the dense
+    model reads (the bundled MiniLM stops at 256 tokens, about 1,000 characters; e5 at 512):
+    the size is decided with the dense measurements, not from BM25 alone.
+    """
+
+    chunk_size: int = 1000
+    chunk_overlap: int = 450
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 50:
+            raise ValueError("chunk_size must be at least 50 characters")
+        if not 0 <= self.chunk_overlap < self.chunk_size // 2:
+            raise ValueError("chunk_overlap must be between 0 and half of chunk_size")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim slice ``[start, end)`` of document ``doc_id``."""
+
+    doc_id: str
+    start: int
+    end: int
+    section: str
+    page: int | None = None
+
+
+def make_splitter(params: ChunkingParams) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=params.chunk_size,
+        chunk_overlap=params.chunk_overlap,
+        separators=list(SEPARATORS),
+        is_separator_regex=True,
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+
+
+def content_runs(
+    text: str, section: Section, boilerplate: frozenset[str], breaks: tuple[int, ...] = (),
+    skipped: Collection[int] = frozenset(),
+) -> Iterator[tuple[int, int]]:
+    """Maximal spans of the section free of boilerplate lines, skipped lines (those starting
+    at an offset in ``skipped``) and page breaks, trimmed."""
+    run_start: int | None = None
+    offset = section.start
+    first = True
+    for line in text[section.start : section.end].split("\n"):
+        line_end = offset + len(line)
+        # The section's own heading line is never boilerplate: it names the section.
+        is_noise = offset in skipped or (not first and normalise_line(line) in boilerplate)
+        first = False
+        page_break = offset in breaks and offset != section.start
+        if (is_noise or page_break) and run_start is not None:
+            yield from _trimmed(text, run_start, offset)
+            run_start = None
+        if not is_noise and run_start is None:
+            run_start = offset
+        offset = line_end + 1
+    if run_start is not None:
+        yield from _trimmed(text, run_start, section.end)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        yield start + lead, start + lead + len(stripped)
+
+
+def chunk_document(
+    doc: Document,
+    sections: list[Section],
+    boilerplate: frozenset[str],
+    splitter: RecursiveCharacterTextSplitter,
+    generic_headings: frozenset[str] = frozenset(),
+    skipped: Collection[int] = frozenset(),
+    minor: Collection[int] = frozenset(),
+) -> list[Passage]:
+    """All passages of ``doc``, in document order.
+
+    A section that holds nothing but its heading line yields no passage when that heading is
+    generic (its normalised title is in ``generic_headings``, see
+    :func:`ragqa.index.documents.boilerplate.find_generic_headings`), nor does a passage whose every
+    line is *minor* (starts at an offset in ``minor``: a kicker, a rule, the title line),
+    unless the document has nothing else. Lines starting at an offset in ``skipped`` (page
+    chrome: a paywall notice, a login prompt) are in no passage.
+    """
+    text = doc.text
+    passages: list[Passage] = []
+    empty_sections: list[Passage] = []
+    for section in sections:
+        found_here: list[Passage] = []
+        for run_start, run_end in content_runs(text, section, boilerplate, doc.pages, skipped):
+            run = text[run_start:run_end]
+            cursor = -1
+            for chunk in splitter.split_text(run):
+                if not any(c.isalnum() for c in chunk):
+                    continue
+                found = run.find(chunk, cursor + 1)
+                if found < 0:  # cannot happen: every chunk is a slice of the run
+                    found = run.find(chunk)
+                cursor = found
+                start = run_start + found
+                found_here.append(
+                    Passage(
+                        doc_id=doc.doc_id,
+                        start=start,
+                        end=start + len(chunk),
+                        section=section.title,
+                        page=page_of(doc.pages, start),
+                    )
+                )
+        # A generic heading with nothing under it ("## Qui est concerné ?" right above
+        # "### Cas général") answers nothing, and as a few-word passage it outscores real
+        # ones for a question worded like it. A distinctive one (a live blog's video entry,
+        # title only) is content and stays.
+        if normalise_line(section.title) in generic_headings and all(
+            _heading_only(text[p.start : p.end]) for p in found_here
+        ):
+            empty_sections.extend(found_here)
+            continue
+        # A kicker over the headline ("COMMUNIQUÉ DE PRESSE", a rule) or the title alone
+        # before the first section answers nothing, and as a few-word passage it outscores
+        # real ones for a question that shares a word with it.
+        for p in found_here:
+            (empty_sections if minor and _only_minor(text, p, minor) else passages).append(p)
+    return passages or sorted(empty_sections, key=lambda p: p.start)
+
+
+def _only_minor(text: str, passage: Passage, minor: Collection[int]) -> bool:
+    """Whether every line ``passage`` touches starts at an offset in ``minor``."""
+    offset = text.rfind("\n", 0, passage.start) + 1
+    for line in text[offset : passage.end].split("\n"):
+        if line.strip() and offset not in minor:
+            return False
+        offset += len(line) + 1
+    return True
+
+
+def _heading_only(chunk: str) -> bool:
+    first, _, rest = chunk.partition("\n")
+    return heading_title(first) is not None and not any(c.isalnum() for c in rest)
+
+
+def page_of(pages: tuple[int, ...], offset: int) -> int | None:
+    """1-based page number holding ``offset``, or ``None`` for unpaginated documents."""
+    if not pages:
+        return None
+    return bisect.bisect_right(pages, offset)

@@ -1,0 +1,334 @@
+"""Building and incrementally updating an index directory from a corpus folder.
+
+Every run re-reads the corpus (cheap) and re-chunks it (boilerplate is a corpus-wide
+property, so one new document can change another's passages: see
+:mod:`ragqa.index.documents.processing`), but embeds only passages whose embedding input is new:
+vectors are reused by a hash of that input.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from ragqa.index.documents.corpus import (
+    CorpusScan,
+    check_loaded,
+    check_strict,
+    load_documents,
+    read_corpus,
+)
+from ragqa.index.records import PROGRESS_STEP, BuildReport, Progress
+from ragqa.index import __version__
+from ragqa.index.search.analysis import Analyzer
+from ragqa.index.documents.chunking import Passage, make_splitter
+from ragqa.index.config import IndexConfig
+from ragqa.index.files.dense import all_vectors, build_dense, describe, save_dense
+from ragqa.index.documents.reading import Document
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.durable import write_jsonl
+from ragqa.index.errors import IndexWriteError
+from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.files.lexical import LexicalIndex
+from ragqa.index.files.manifest import Manifest, read_manifest, write_manifest
+from ragqa.index.records import ModelRecord, RefusedFile
+from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.documents.processing import (
+    ProcessedDocument,
+    corpus_context,
+    process_document,
+)
+from ragqa.index.files.generations import (
+    BM25_DIR,
+    DENSE,
+    DOCUMENTS,
+    PASSAGES,
+    LoadedIndex,
+    clean_stale,
+    current_generation,
+    load_index,
+    new_staging,
+    publish,
+    write_lock,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# Disk full, quota exceeded, file size limit: the write failed for want of room.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _unchanged_since(manifest: Manifest, scan: CorpusScan) -> bool:
+    """Whether the corpus is exactly what ``manifest`` indexed or refused, file for file."""
+    files, refused = manifest.files, manifest.refused
+    if set(files) | set(refused) != set(scan.hashes) | set(scan.unreadable):
+        return False
+    if manifest.titles != scan.titles:  # a title set or changed by hand
+        return False
+    # A file unreadable now was unreadable then too (refused without a hash).
+    if any(d in files or refused[d].sha256 is not None for d in scan.unreadable):
+        return False
+    return all(
+        files.get(d) == h or (d in refused and refused[d].sha256 == h)
+        for d, h in scan.hashes.items()
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will index: the documents that load, their passages and the text each
+    passage's vector is made from (keyed by its hash), and what changed since ``previous``."""
+
+    documents: list[Document]
+    sections: dict[str, list[str]]
+    passages: list[Passage]
+    inputs: list[str]
+    keys: list[str]
+    files: dict[str, str]  # indexed document id -> sha256
+    refused: dict[str, RefusedFile]
+    titles: dict[str, str]  # explicit titles (``.title`` sidecars) by document id
+    bm25_texts: list[str]  # what BM25 analyses for each passage
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation to write: the plan, its vectors (row i = passage i) and its number."""
+
+    number: int
+    plan: Plan
+    matrix: np.ndarray
+
+
+def update_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    model: ResolvedModel,
+    identity: VectorIdentity,
+    load_embedder: Callable[[], Embedder],
+    config: IndexConfig,
+    rebuild: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+    before_publish: Callable[[Path], None] | None = None,
+) -> BuildReport:
+    """Bring ``index_dir`` up to date with ``corpus_dir``; atomic, serialised with writers.
+
+    Plan (read, load, chunk) → embed (only passages whose input is new, or whose vectors
+    were made with another ``identity``) → write (a staging folder published atomically).
+    A file that cannot be indexed (unreadable, too large, not text, a broken PDF) is left
+    out and named in :attr:`BuildReport.refused` and in the manifest; with ``strict`` it
+    fails the run instead (:class:`DocumentError`, nothing published). ``load_embedder``
+    (which must make ``identity``'s vectors) is called only when something must be
+    embedded, so a run that finds nothing to do never loads the model. ``before_publish``
+    (for tests) runs on the complete staging folder just before it is made current;
+    ``progress`` is told how many passages are embedded as embedding goes.
+    """
+    started = time.perf_counter()
+    with write_lock(index_dir):
+        clean_stale(index_dir)
+        scan = read_corpus(corpus_dir, config.max_document_bytes)
+        found = current_generation(index_dir)
+        previous = read_manifest(found[1]) if found and not rebuild else None
+        report = BuildReport(model=model.name, fallback=model.fallback, rebuilt=rebuild)
+        if (found and previous and previous.vectors == identity and previous.config == config
+                and _unchanged_since(previous, scan)):
+            report.refused = {d: r.reason for d, r in previous.refused.items()}
+            check_strict(strict, report.refused)
+            report.up_to_date = True
+            report.generation = found[0]
+            report.documents = previous.documents
+            report.passages = previous.passages
+            report.seconds = time.perf_counter() - started
+            return report
+
+        plan = _plan(corpus_dir, scan, config, identity, strict, previous, report)
+        reusable = _reusable_vectors(index_dir, identity) if found and not rebuild else {}
+        matrix = _embed(plan, reusable, model, identity, load_embedder, progress, report)
+        generation = Generation((found[0] + 1) if found else 1, plan, matrix)
+        _write(index_dir, generation, config, model, identity, before_publish)
+        report.generation = generation.number
+        report.documents = len(plan.documents)
+        report.passages = len(plan.passages)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: VectorIdentity,
+          strict: bool, previous: Manifest | None, report: BuildReport) -> Plan:
+    """Load the documents, chunk them and note in ``report`` what changed."""
+    documents, report.refused = load_documents(scan)
+    check_strict(strict, report.refused)
+    check_loaded(corpus_dir, documents, report.refused)
+    indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
+    old_files = previous.files if previous else {}
+    report.added = sorted(set(indexed) - set(old_files))
+    report.removed = sorted(set(old_files) - set(indexed))
+    report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
+    report.unchanged = len(indexed) - len(report.added) - len(report.changed)
+    refused = {d: RefusedFile(reason, scan.hashes.get(d)) for d, reason in report.refused.items()}
+    processed = _passages(documents, scan.titles, config, identity.embed_context)
+    return Plan(
+        documents=[p.document for p in processed],
+        sections={p.document.doc_id: list(p.sections) for p in processed},
+        passages=[passage for p in processed for passage in p.passages],
+        inputs=[text for p in processed for text in p.inputs],
+        keys=[key for p in processed for key in p.keys],
+        files=indexed,
+        refused=refused,
+        titles=dict(sorted(scan.titles.items())),
+        bm25_texts=[text for p in processed for text in p.bm25_texts],
+    )
+
+
+def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
+           identity: VectorIdentity, load_embedder: Callable[[], Embedder],
+           progress: Progress | None,
+           report: BuildReport) -> np.ndarray:
+    """The plan's vectors, row i = passage i: reused by key, the missing ones embedded."""
+    keys = plan.keys
+    missing = sorted({i for i, key in enumerate(keys) if key not in reusable})
+    vectors: dict[str, np.ndarray] = {}
+    embedder: Embedder | None = None
+    if missing or not reusable:
+        embedder = load_embedder()
+        if embedder.identity != identity:
+            raise ValueError("the embedder makes other vectors than the index's identity: "
+                             + ", ".join(embedder.identity.differences(identity)))
+    if missing:
+        assert embedder is not None
+        logger.info("embedding %d new passages with %s", len(missing), model.name)
+        if progress is not None:
+            progress(0, len(missing))
+        for begin in range(0, len(missing), PROGRESS_STEP):
+            rows = missing[begin : begin + PROGRESS_STEP]
+            fresh = embedder.encode_passages([plan.inputs[i] for i in rows])
+            vectors.update(zip((keys[i] for i in rows), fresh))
+            if progress is not None:
+                progress(begin + len(rows), len(missing))
+    dimension = embedder.dimension if embedder else next(iter(reusable.values())).shape[0]
+    matrix = np.zeros((len(plan.passages), dimension), dtype=np.float32)
+    for row, key in enumerate(keys):
+        matrix[row] = vectors[key] if key in vectors else reusable[key]
+    report.embedded = len({keys[i] for i in missing})
+    report.reused = len(plan.passages) - len(missing)
+    return matrix
+
+
+def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: ResolvedModel,
+           identity: VectorIdentity, before_publish: Callable[[Path], None] | None) -> None:
+    """Write ``generation`` into a staging folder, then publish it (or leave nothing)."""
+    staging = new_staging(index_dir)
+    try:
+        _write_generation(staging, generation, config, model, identity)
+        if before_publish is not None:
+            before_publish(staging)
+        publish(index_dir, staging, generation.number)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+            raise IndexWriteError(
+                f"cannot write the index at {index_dir}: {exc.strerror}; free some space "
+                "and run again (the served index is unchanged)"
+            ) from exc
+        raise
+
+
+def _passages(
+    documents: list[Document], explicit: dict[str, str], config: IndexConfig, contextual: bool
+) -> list[ProcessedDocument]:
+    """Every document titled and cut with the context of the whole corpus."""
+    titled, context = corpus_context(documents, explicit)
+    splitter = make_splitter(config.chunking)
+    return [process_document(doc, context, splitter, contextual=contextual) for doc in titled]
+
+
+def _reusable_vectors(index_dir: Path, identity: VectorIdentity) -> dict[str, np.ndarray]:
+    """Vectors of the served generation by key, if they were made with ``identity``."""
+    try:
+        old: LoadedIndex = load_index(index_dir)
+    except Exception as exc:  # noqa: BLE001 - a broken old index only costs re-embedding
+        logger.warning("previous index not reusable (%s); embedding everything", exc)
+        return {}
+    if old.manifest.vectors != identity:
+        return {}
+    matrix = all_vectors(old.dense)
+    return {key: matrix[row] for row, key in enumerate(old.vector_keys)}
+
+
+def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
+                      model: ResolvedModel, identity: VectorIdentity) -> None:
+    plan, matrix = generation.plan, generation.matrix
+    documents, sections, passages, keys = plan.documents, plan.sections, plan.passages, plan.keys
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    counts: dict[str, int] = {}
+    for p in passages:
+        counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+    write_jsonl(
+        folder / DOCUMENTS,
+        (
+            {
+                "doc_id": doc.doc_id,
+                "title": doc.title,
+                "content_hash": doc.content_hash,
+                "sections": sections[doc.doc_id],
+                "passages": counts.get(doc.doc_id, 0),
+                "indexed_at": now,
+                "pages": list(doc.pages),
+                "text": doc.text,
+            }
+            for doc in documents
+        ),
+    )
+    write_jsonl(
+        folder / PASSAGES,
+        (
+            {"doc_id": p.doc_id, "start": p.start, "end": p.end, "section": p.section,
+             "page": p.page, "key": key}
+            for p, key in zip(passages, keys)
+        ),
+    )
+    dense = build_dense(matrix, config.exact_limit)
+    save_dense(dense, folder / DENSE)
+    analyzer = Analyzer(config.analysis)
+    LexicalIndex.build(plan.bm25_texts, analyzer, config.bm25).save(folder / BM25_DIR)
+    write_manifest(folder, Manifest(
+        generation=generation.number,
+        created_at=now,
+        model=ModelRecord(requested=model.requested, name=model.name,
+                          weights_sha256=identity.weights_sha256,
+                          dimension=int(matrix.shape[1]), fallback=model.fallback),
+        vectors=identity,
+        config=config,
+        dense=describe(dense),
+        files=plan.files,
+        refused=plan.refused,
+        titles=plan.titles,
+        corpus_sha256=hashlib.sha256(
+            "".join(f"{k}\0{v}\n" for k, v in sorted(plan.files.items())).encode()
+        ).hexdigest(),
+        documents=len(documents),
+        passages=len(passages),
+        versions=_versions(),
+    ))
+
+
+def _versions() -> dict[str, str]:
+    versions = {"ragqa": __version__}
+    for package in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "langchain-text-splitters"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions

@@ -1,0 +1,89 @@
+"""Records that cross between the stores, the search and the service: what a document, a
+passage, a model and an indexing run are, whichever store holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """What a hit needs of one passage: where it is, its section, page, document title
+    and its verbatim text (``document text[start:end]``)."""
+
+    row: int
+    doc_id: str
+    start: int
+    end: int
+    section: str
+    page: int | None
+    title: str  # its document's
+    quote: str
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A stored document: its canonical text (what every citation offset refers to), title,
+    sections and pages, and how many passages it has."""
+
+    doc_id: str
+    title: str
+    content_hash: str
+    text: str
+    sections: tuple[str, ...]
+    passages: int
+    indexed_at: str
+    pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """The embedding model that made the vectors, as resolved when building."""
+
+    requested: str
+    name: str
+    weights_sha256: str
+    dimension: int
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class RefusedFile:
+    """A corpus file left out of the index: why, and its hash when it could be read (so an
+    unchanged refused file does not make the index look out of date)."""
+
+    reason: str
+    sha256: str | None = None
+
+
+# Told ``(passages embedded, passages to embed)`` as embedding goes (see ragqa/progress.py).
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """What an indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    documents: int = 0
+    passages: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    model: str = ""
+    fallback: bool = False
+    generation: int = 0
+    up_to_date: bool = False
+    rebuilt: bool = False
+    # Corpus files left out of the index, by id, with the reason (unreadable, too large,
+    # binary, empty, a broken PDF...). One bad file must not stop a corpus from being served.
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+# Passages per encode call between two progress reports: large enough for the model's
+# length-sorted batching, small enough for a report every few seconds on a CPU.
+PROGRESS_STEP = 512

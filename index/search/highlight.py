@@ -1,0 +1,330 @@
+"""Pointing at the sentence of a passage that best answers a question.
+
+A highlight is a span of the document's canonical text inside a passage's ``[start, end)``
+(so a client can underline it in the quote or in the full text with the same offsets).
+The sentence is chosen by the analysed terms it shares with the question and, when the
+caller passes the question's vector and the model's encoder, by the model's similarity;
+a heading-only line is never chosen when a content sentence matches.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from cachetools import LRUCache
+
+from ragqa.index.documents.sections import heading_title
+
+# A sentence ends at ., !, ? or … (optionally followed by a closing quote or bracket) and
+# whitespace, or at a line break: live-blog entries and lists have no final punctuation.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"')\]]?\s+|\n+")
+
+
+def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Spans of the sentences of ``text[start:end]``, whitespace-trimmed, in order."""
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        yield from _trim(text, cursor, match.start())
+        cursor = match.end()
+    yield from _trim(text, cursor, end)
+
+
+def _trim(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        yield start + lead, start + lead + len(stripped)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a passage: its span, its analysed terms, whether it is a heading."""
+
+    span: tuple[int, int]
+    terms: frozenset[str]
+    heading: bool  # a whole line that only names what follows (see :func:`is_heading_only`)
+    asks: bool = False  # a question (an interview's): what follows it is the answer
+
+
+Sentences = list[Sentence]
+# Normalised vectors of texts, one row each (the embedding model's passage side).
+EmbedTexts = Callable[[Sequence[str]], np.ndarray]
+# The corpus-wide weight (idf) of each analysed term, e.g. the BM25 index's.
+TermWeights = Callable[[Sequence[str]], Sequence[float]]
+# The model's cosines between the question and the sentences of the given indices.
+Similarity = Callable[[Sequence[int]], np.ndarray]
+MAX_EMBEDDED = 3  # sentences of one passage compared by the model, at most
+
+# Weight of the model's cosine added to the analysed-term score (scaled to [0, 1] within
+# the passage). Chosen on the dev split of eval/questions.jsonl with the bundled MiniLM
+# (`python -m ragqa.eval.highlights`): 0.05 to 0.6 all give 49/71, 0 gives 48, 1 gives 48, 2
+# gives 46; 0.3 is the middle of the plateau (README, "Highlight").
+SIMILARITY_WEIGHT = 0.3
+# Share of a heading's or an interview question's term score passed to the sentence right
+# after it: what a heading announces, the sentence under it says.
+CARRY = 0.5
+_LABEL_MAX_WORDS = 12
+_TITLE_LINE_MAX_WORDS = 8
+_ENDS_SENTENCE = re.compile(r"[.!?…][»”\"')\]]?$")
+_EMPHASIS = re.compile(r"^(\*\*|__)(.+)\1$")
+
+
+def is_heading_only(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole line that is a heading, not content.
+
+    Markdown headings and live-blog entry lines (:func:`ragqa.index.documents.sections.heading_title`), and
+    short label lines: wholly bold, or in capitals, or ending with a colon, without a final
+    full stop (``**A PROPOS DE HUAWEI MAROC :**``, ``Chiffres clés :``).
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if line.strip() != text[start:end]:
+        return False
+    if heading_title(line) is not None:
+        return True
+    bare = line.strip()
+    emphasis = _EMPHASIS.match(bare)
+    inner = emphasis.group(2).strip() if emphasis else bare
+    if len(inner.split()) > _LABEL_MAX_WORDS or _ENDS_SENTENCE.search(inner):
+        return False
+    letters = [c for c in inner if c.isalpha()]
+    capitals = bool(letters) and all(c.isupper() for c in letters)
+    short = len(inner.split()) <= _TITLE_LINE_MAX_WORDS and not inner.endswith(("?", ","))
+    return bool(emphasis) or capitals or inner.endswith(":") or short
+
+
+def analysed_sentences(
+    text: str, start: int, end: int, analyze: Callable[[str], list[str]]
+) -> Sentences:
+    """The sentences of ``text[start:end]`` with the set of terms of each."""
+    return [Sentence((s, e), frozenset(analyze(text[s:e])), is_heading_only(text, s, e),
+                     text[s:e].rstrip(" »”\"')").endswith("?"))
+            for s, e in sentence_spans(text, start, end)]
+
+
+def best_sentence(
+    sentences: Sentences,
+    wanted: set[str] | frozenset[str],
+    default: tuple[int, int],
+    similarity: Similarity | None = None,
+    weight: float = SIMILARITY_WEIGHT,
+    idf: dict[str, float] | None = None,
+) -> tuple[int, int]:
+    """The span of the sentence that best matches the question (see :func:`highlight_span`).
+
+    A shared term scores its corpus ``idf`` (1 without) times ``1 + log(sentences /
+    sentences holding it)``: terms rare in the corpus and within the passage weigh more.
+
+    ``similarity``, when given, returns the model's cosine between the question and the
+    sentences of the given indices; it is added to the analysed-term score (scaled to
+    [0, 1] within the passage) as ``terms + weight * cosine``. It is asked only about the
+    sentences that could still win (a cosine moves a score by at most ``2 * weight``), at
+    most :data:`MAX_EMBEDDED` of them, so a request embeds few sentences.
+    """
+    if not sentences:
+        return default
+    frequency: dict[str, int] = {}
+    shared = [s.terms & wanted for s in sentences]
+    for found in shared:
+        for term in found:
+            frequency[term] = frequency.get(term, 0) + 1
+    corpus = idf or {}
+    lexical = np.array([sum(corpus.get(t, 1.0) * (1.0 + math.log(len(sentences) / frequency[t]))
+                            for t in found) for found in shared])
+    # Headings and interview questions name a topic, they do not say anything about it:
+    # one is the highlight only when no content sentence matches at all, and the sentence
+    # right after one inherits part of its match.
+    prompt = np.array([s.heading or s.asks for s in sentences])
+    content = ~prompt
+    lexical = lexical + CARRY * np.concatenate(([0.0], (lexical * prompt)[:-1])) * content
+    matches = lexical > 0 if similarity is None else np.ones(len(sentences), dtype=bool)
+    allowed = content & matches
+    if not allowed.any():
+        allowed = content if content.any() and not (lexical > 0).any() else lexical > 0
+    if not allowed.any():
+        return sentences[0].span
+    score = lexical / lexical.max() if lexical.max() > 0 else lexical
+    score = np.where(allowed, score, -np.inf)
+    if similarity is not None and weight > 0:
+        contenders = np.flatnonzero(score >= score.max() - 2 * weight)
+        # the best by terms first (a stable sort keeps document order among equals)
+        contenders = contenders[np.argsort(-score[contenders], kind="stable")][:MAX_EMBEDDED]
+        if len(contenders) > 1:
+            contenders = np.sort(contenders)
+            blended = score[contenders] + weight * similarity(contenders.tolist())
+            return sentences[int(contenders[np.argmax(blended)])].span
+    return sentences[int(np.argmax(score))].span  # argmax: ties go to the earlier sentence
+
+
+def highlight_span(
+    text: str,
+    start: int,
+    end: int,
+    question: str,
+    analyze: Callable[[str], list[str]],
+    *,
+    query_vector: np.ndarray | None = None,
+    embed: EmbedTexts | None = None,
+    weight: float = SIMILARITY_WEIGHT,
+    idf: TermWeights | None = None,
+) -> tuple[int, int]:
+    """The sentence of ``text[start:end]`` that best matches ``question``.
+
+    ``analyze`` turns text into terms (the index's BM25 analyzer, so stemming and accent
+    folding match retrieval); terms rare within the passage, and in the corpus when
+    ``idf`` gives the corpus's term weights, weigh more. With
+    ``query_vector`` (the question's normalised vector) and ``embed`` (the same model's
+    passage encoder), the model's similarity joins the term match. A heading-only line is
+    never chosen when a content sentence matches. Ties go to the earlier sentence; with no
+    match at all, the first content sentence is returned.
+    """
+    sentences = analysed_sentences(text, start, end, analyze)
+    similarity = None
+    if query_vector is not None and embed is not None:
+        similarity = functools.partial(_embedded_similarity, embed, text, sentences,
+                                       query_vector)
+    wanted = set(analyze(question))
+    return best_sentence(sentences, wanted, (start, end), similarity, weight,
+                         _idf(idf, wanted))
+
+
+def _embedded_similarity(embed: EmbedTexts, text: str, sentences: Sentences,
+                         vector: np.ndarray, indices: Sequence[int]) -> np.ndarray:
+    """The model's cosines between ``vector`` and the sentences of ``indices``."""
+    return embed([text[slice(*sentences[i].span)] for i in indices]) @ vector
+
+
+def _idf(idf: TermWeights | None, terms: set[str] | frozenset[str]) -> dict[str, float] | None:
+    if idf is None:
+        return None
+    ordered = sorted(terms)
+    return dict(zip(ordered, idf(ordered)))
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What one question asks for, prepared once per request: its analysed terms, their
+    corpus weights and (when the model's similarity counts) its vector."""
+
+    terms: frozenset[str]
+    weights: dict[str, float] | None
+    vector: np.ndarray | None
+
+
+class Highlighter:
+    """:func:`highlight_span` over one index generation, remembering each passage's
+    analysed sentences and (with an embedding model) each sentence's vector.
+
+    A passage's text never changes within an index generation, so only the question is
+    analysed per request (:meth:`focus`), and a sentence is embedded once (and only when it
+    could win): the passages returned most often cost a lookup. The caches hold at most
+    ``cache_size`` passages and ``4 * cache_size`` sentence vectors. Thread-safe.
+    """
+
+    def __init__(self, analyze: Callable[[str], list[str]], cache_size: int = 4096,
+                 embed: EmbedTexts | None = None, weight: float = SIMILARITY_WEIGHT,
+                 idf: TermWeights | None = None) -> None:
+        self._analyze = analyze
+        self._idf = idf
+        self._embed = embed if weight > 0 else None
+        self._weight = weight
+        self._cache: LRUCache = LRUCache(maxsize=cache_size)
+        self._vectors: LRUCache = LRUCache(maxsize=4 * cache_size)
+        self._lock = threading.Lock()
+
+    @property
+    def uses_model(self) -> bool:
+        """Whether the model's similarity counts (an encoder and a weight above 0)."""
+        return self._embed is not None
+
+    def focus(self, question: str, query_vector: np.ndarray | None = None) -> Focus:
+        """``question`` prepared for :meth:`span`; ``query_vector`` (the question's vector
+        from the index's model) adds the model's similarity when :attr:`uses_model`."""
+        terms = frozenset(self._analyze(question))
+        vector = query_vector if self.uses_model else None
+        return Focus(terms, _idf(self._idf, terms), vector)
+
+    def spans(self, focus: Focus,
+              passages: Sequence[tuple[str, str, int, int]]) -> list[tuple[int, int]]:
+        """:meth:`span` of each ``(doc_id, text, start, end)``, the sentences the model must
+        compare embedded together in one call (one call per passage cost several times as
+        much: each pays the encoder's fixed overhead)."""
+        if focus.vector is not None:
+            wanted: dict[tuple[str, int, int], str] = {}
+            for doc_id, text, start, end in passages:
+                sentences = self._sentences(doc_id, text, start, end)
+                asked = _Asked()  # which sentences would be compared: they do not depend
+                best_sentence(sentences, focus.terms, (start, end), asked, self._weight,
+                              focus.weights)  # on the cosines themselves
+                for i in asked.indices:
+                    wanted[(doc_id, *sentences[i].span)] = text[slice(*sentences[i].span)]
+            with self._lock:
+                missing = [key for key in wanted if key not in self._vectors]
+            if missing:
+                assert self._embed is not None
+                fresh = self._embed([wanted[key] for key in missing])
+                with self._lock:
+                    for key, vector in zip(missing, fresh):
+                        self._vectors[key] = vector
+        return [self.span(focus, *passage) for passage in passages]
+
+    def span(self, focus: Focus, doc_id: str, text: str, start: int,
+             end: int) -> tuple[int, int]:
+        """The span of the sentence of ``text[start:end]`` (a passage of ``doc_id``) that
+        best matches ``focus``."""
+        sentences = self._sentences(doc_id, text, start, end)
+        similarity = None
+        if focus.vector is not None:
+            similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
+                                           sentences)
+        return best_sentence(sentences, focus.terms, (start, end), similarity, self._weight,
+                             focus.weights)
+
+    def _sentences(self, doc_id: str, text: str, start: int, end: int) -> Sentences:
+        key = (doc_id, start, end)
+        with self._lock:
+            sentences = self._cache.get(key)
+        if sentences is None:
+            sentences = analysed_sentences(text, start, end, self._analyze)
+            with self._lock:
+                self._cache[key] = sentences
+        return sentences
+
+    def _similarity(self, vector: np.ndarray, doc_id: str, text: str, sentences: Sentences,
+                    indices: Sequence[int]) -> np.ndarray:
+        return self._sentence_vectors(doc_id, text, sentences, indices) @ vector
+
+    def _sentence_vectors(self, doc_id: str, text: str, sentences: Sentences,
+                          indices: Sequence[int]) -> np.ndarray:
+        """Vectors of the given sentences, embedding only those not seen before."""
+        keys = [(doc_id, *sentences[i].span) for i in indices]
+        with self._lock:
+            found = [self._vectors.get(key) for key in keys]
+        missing = [n for n, vector in enumerate(found) if vector is None]
+        if missing:
+            assert self._embed is not None
+            fresh = self._embed([text[keys[n][1] : keys[n][2]] for n in missing])
+            with self._lock:
+                for n, vector in zip(missing, fresh):
+                    found[n] = vector
+                    self._vectors[keys[n]] = vector
+        return np.stack(found)
+
+
+class _Asked:
+    """A similarity that only notes which sentences it was asked about (answering 0)."""
+
+    def __init__(self) -> None:
+        self.indices: list[int] = []
+
+    def __call__(self, indices: Sequence[int]) -> np.ndarray:
+        self.indices.extend(indices)
+        return np.zeros(len(indices))

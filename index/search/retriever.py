@@ -1,0 +1,311 @@
+"""Answering a question with ranked, citable passages: the one retrieval path used by the
+CLI, the HTTP service and the eval."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
+import re
+import threading
+
+import numpy as np
+from cachetools import LRUCache
+
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.search.fusion import FusionParams, fuse
+from ragqa.index.search.highlight import sentence_spans
+from ragqa.index.search.language import QuestionLanguage
+from ragqa.index.search.relevance import (
+    GENERIC,
+    RelevanceFeatures,
+    RelevanceModel,
+    best_sentence_cosine,
+    ranker_agreement,
+    sentences_to_compare,
+    term_coverage,
+    token_match,
+)
+from ragqa.index.search.view import IndexView
+from ragqa.index.records import PassageRecord
+
+MODES = ("hybrid", "bm25", "dense")
+Ranked = tuple[np.ndarray, np.ndarray]  # one ranker's top rows and scores, best first
+MAX_QUESTION_CHARS = 2000
+# What a question cannot consist of only: whitespace (in Python's sense and in JSON Schema's,
+# which differ on U+001C-U+001F and U+FEFF), control characters and the byte-order mark.
+# QUESTION_PATTERN, its complement, is what the HTTP schema publishes.
+_BLANK = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ufeff]*")
+QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    mode: str = "hybrid"
+    fusion: FusionParams = FusionParams()
+    # The dense weight of the fusion for a question not in the index's analysis language
+    # (index/search/language.py): BM25 cannot read it. None: the same fusion for every question.
+    crosslingual_dense_weight: float | None = None
+    candidates: int = 100  # per ranker, before fusion
+    # Overlapping chunks can return the same text twice; keep only the better-ranked of two
+    # passages of one document that share more than half of the shorter one.
+    dedupe: bool = True
+    # Results are cached by the store's generation too: a write makes them unreachable.
+    result_cache_size: int = 1024
+    # The low-relevance signal: with the query embedding (hybrid; dense too unless it has its
+    # own) and without (bm25).
+    relevance: RelevanceModel = GENERIC
+    relevance_lexical: RelevanceModel = GENERIC
+    relevance_dense: RelevanceModel | None = None
+    # For a question in another language than the index analyses (both modes with a query
+    # vector): few of its terms are the passages' (names, cognates), so the lexical features
+    # read differently there; fitted on such questions (index/search/relevance.py).
+    relevance_crosslingual: RelevanceModel | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        weight = self.crosslingual_dense_weight
+        if weight is not None and not 0.0 <= weight <= 1.0:
+            raise ValueError("crosslingual_dense_weight must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with everything a citation needs."""
+
+    rank: int
+    score: float
+    row: int
+    doc_id: str
+    title: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    page: int | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: str
+    hits: tuple[Hit, ...]
+    mode: str
+    # True when the best passage is probably not an answer (see index/search/relevance.py).
+    low_relevance: bool = False
+    relevance: float | None = None  # estimated probability that the best passage answers
+    model: str = ""  # the embedding model loaded (the index's when searching without one)
+    fallback: bool = False  # whether that model is the bundled fallback
+    generation: int = 0  # the store's generation the passages were read from
+
+
+class Retriever:
+    """Searches one store (:class:`~ragqa.index.search.view.IndexView`: a loaded files generation,
+    or the PostgreSQL store) with one loaded embedding model."""
+
+    def __init__(self, index: IndexView, embedder: Embedder | None, params: RetrievalParams):
+        if embedder is not None:
+            index.check_vectors(embedder.identity, embedder.model.name)
+        elif params.mode != "bm25":
+            raise ValueError("dense and hybrid retrieval need an embedding model")
+        self.index = index
+        self.embedder = embedder
+        self.params = params
+        self._results: LRUCache = LRUCache(maxsize=max(1, params.result_cache_size))
+        self._results_lock = threading.Lock()
+        self._language = QuestionLanguage(index.analyzer.config.language)
+        if embedder is not None and (params.crosslingual_dense_weight is not None
+                                     or params.relevance_crosslingual is not None):
+            self._language.load()  # now, not on the first question (once per process)
+
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        mode: str | None = None,
+        doc_ids: Collection[str] | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> SearchResult:
+        """Top-``k`` passages for ``question`` (restricted to ``doc_ids`` when given).
+
+        The one place a question is checked (:class:`QueryError`); a ``doc_ids`` filter
+        naming a document the index does not hold raises :class:`UnknownDocumentError`.
+        """
+        question = validate_question(question)
+        mode = mode or self.params.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode != "bm25" and self.embedder is None:
+            raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
+        only = frozenset(doc_ids) if doc_ids is not None else None
+        generation = self.index.generation  # the one read of it (a query for postgres)
+        key = (generation, question, k, mode, only)
+        cacheable = query_vector is None  # a caller's own vector may differ from ours
+        if cacheable:
+            with self._results_lock:
+                cached = self._results.get(key)
+            if cached is not None:
+                return cached
+        if only is not None:
+            self._check_known(only)
+        depth = max(self.params.candidates, k)
+        foreign = mode != "bm25" and self._is_foreign(question)
+        model = self._relevance_model(mode, foreign)
+        if mode != "bm25" and query_vector is None:
+            assert self.embedder is not None
+            query_vector = self.embedder.encode_queries([question])[0]
+        # Dense mode runs BM25 too when the relevance model compares the two rankings.
+        lexical, dense = self._rankings(
+            question, query_vector if mode != "bm25" else None, depth, only,
+            lexical=mode != "dense" or model.uses_agreement())
+        if mode == "hybrid":
+            ranked = fuse(lexical, dense, self._fusion(foreign))
+        else:
+            ids, scores = lexical if mode == "bm25" else dense
+            ranked = list(zip(ids.tolist(), scores.tolist()))
+        chosen = self._chosen(ranked, k)
+        hits = tuple(_hit(i + 1, record, score) for i, (record, score) in enumerate(chosen))
+        probability = 0.0
+        if hits:
+            vector = query_vector if model.uses_vector() else None
+            probability = model.probability(*self._features(
+                question, hits[0], vector, dense[0], lexical[0],
+                sentence=model.uses_sentence(), tokens=model.uses_token_match()))
+        low = not hits or probability < model.threshold
+        loaded = self.embedder.model if self.embedder is not None else self.index.model
+        result = SearchResult(question, hits, mode, low_relevance=low,
+                              relevance=round(probability, 4), model=loaded.name,
+                              fallback=loaded.fallback, generation=generation)
+        if cacheable:
+            with self._results_lock:
+                self._results[key] = result
+        return result
+
+    def fusion_for(self, question: str) -> FusionParams:
+        """The hybrid fusion for ``question``: the measured one, or, for a question in
+        another language than the index analyses, the one with ``crosslingual_dense_weight``."""
+        return self._fusion(self._is_foreign(question))
+
+    def _is_foreign(self, question: str) -> bool:
+        """Whether ``question`` is in another language than the index analyses, when that
+        changes anything (a crosslingual fusion or relevance model is set)."""
+        params = self.params
+        if params.crosslingual_dense_weight is None and params.relevance_crosslingual is None:
+            return False
+        return self._language.is_foreign(question)
+
+    def _fusion(self, foreign: bool) -> FusionParams:
+        weight = self.params.crosslingual_dense_weight
+        if not foreign or weight is None:
+            return self.params.fusion
+        return replace(self.params.fusion, dense_weight=weight)
+
+    def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                           doc_ids: Collection[str] | None = None) -> RelevanceFeatures:
+        """All the :class:`RelevanceFeatures` of a search for ``question`` (restricted to
+        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.search.relevance`); all
+        but the coverage are None without a query vector. The rankings compared are those a
+        search of up to ``candidates`` results has."""
+        only = frozenset(doc_ids) if doc_ids is not None else None
+        if only is not None:
+            self._check_known(only)
+        lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
+                                        lexical=query_vector is not None)
+        return self._features(question, top, query_vector, dense[0], lexical[0],
+                              sentence=True, tokens=True)
+
+    def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray, *, sentence: bool,
+                  tokens: bool) -> RelevanceFeatures:
+        """The features of ``top``; the best sentence's cosine and the token match (model
+        calls) only when asked for (``sentence``, ``tokens``)."""
+        analyzer = self.index.analyzer
+        terms = list(dict.fromkeys(analyzer(question)))
+        idf = self.index.idf(terms)
+        coverage = term_coverage(terms, idf, analyzer(top.quote))
+        if query_vector is None:
+            return RelevanceFeatures(coverage)
+        cosine = float(self.index.vector(top.row) @ query_vector)
+        best = matched = None
+        assert self.embedder is not None  # a query vector comes from our model
+        if sentence:
+            sentences = [top.quote[a:b] for a, b in sentence_spans(top.quote, 0, len(top.quote))]
+            chosen = sentences_to_compare([analyzer(s) for s in sentences], dict(zip(terms, idf)))
+            best = best_sentence_cosine(
+                self.embedder.encode_sentences([sentences[i] for i in chosen]), query_vector)
+        if tokens:
+            matched = token_match(self.embedder.token_vectors(question, query=True),
+                                  self.embedder.token_vectors(top.quote, query=False))
+        return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
+                                 best, matched)
+
+    def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
+                  doc_ids: frozenset[str] | None, *, lexical: bool) -> tuple[Ranked, Ranked]:
+        """``(lexical, dense)`` top-``depth`` candidates among the passages of ``doc_ids``
+        (all without); a ranker not asked for (``lexical`` False, no ``query_vector``) gives
+        an empty list."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        bm25 = vectors = empty
+        if lexical:
+            bm25 = self.index.lexical_top(question, depth, doc_ids)
+        if query_vector is not None:
+            vectors = self.index.dense_top(query_vector, depth, doc_ids)
+        return bm25, vectors
+
+    def _relevance_model(self, mode: str, foreign: bool = False) -> RelevanceModel:
+        if mode == "bm25":
+            return self.params.relevance_lexical
+        if foreign and self.params.relevance_crosslingual is not None:
+            return self.params.relevance_crosslingual
+        if mode == "dense" and self.params.relevance_dense is not None:
+            return self.params.relevance_dense
+        return self.params.relevance
+
+    def _check_known(self, doc_ids: frozenset[str]) -> None:
+        unknown = self.index.unknown_documents(doc_ids)
+        if unknown:
+            raise UnknownDocumentError(f"no document {unknown[0]!r} in the index")
+
+    def _chosen(self, ranked: list[tuple[int, float]],
+                k: int) -> list[tuple[PassageRecord, float]]:
+        """The first ``k`` ranked passages, read from the store a batch at a time (usually
+        one), without near-duplicates when ``dedupe``; rows gone meanwhile are skipped."""
+        kept: list[tuple[PassageRecord, float]] = []
+        batch = max(4 * k, 20) if self.params.dedupe else k
+        for begin in range(0, len(ranked), batch):
+            part = ranked[begin : begin + batch]
+            records = self.index.passages_of(row for row, _ in part)
+            for row, score in part:
+                p = records.get(row)
+                if p is None or (self.params.dedupe
+                                 and any(_mostly_same(p, other) for other, _ in kept)):
+                    continue
+                kept.append((p, score))
+                if len(kept) == k:
+                    return kept
+        return kept
+
+
+def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
+    return Hit(rank=rank, score=round(float(score), 6), row=p.row, doc_id=p.doc_id,
+               title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
+               page=p.page)
+
+
+def _mostly_same(a, b) -> bool:
+    if a.doc_id != b.doc_id:
+        return False
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared * 2 > min(a.end - a.start, b.end - b.start)
+
+
+def validate_question(question: str) -> str:
+    if not isinstance(question, str) or _BLANK.fullmatch(question):
+        raise QueryError("the question is empty; ask something")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QueryError(
+            f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    return question.strip()

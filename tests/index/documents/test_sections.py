@@ -1,0 +1,41 @@
+import re
+
+from ragqa.index.documents.sections import heading_title, split_sections
+from tests.conftest import CORPUS, LIVE_BLOG
+
+ENTRY_LINE = re.compile(r"^\s*\d\d-\d\d à \d\d:\d\d", re.M)
+
+
+def test_live_blog_entries_become_sections():
+    text = (CORPUS / LIVE_BLOG).read_text(encoding="utf-8")
+    sections = split_sections(text, "Live")
+    entries = ENTRY_LINE.findall(text)
+    assert len(sections) == len(entries) + 1  # + the preamble before the first entry
+    assert sections[0].title == "Live" and sections[0].start == 0
+    first = sections[1]
+    assert first.title == "18-04 à 17:52 “Fusion AI préfigure les systèmes autonomes de demain” (Mohamed Benouda)"
+    assert text[first.start : first.end].lstrip().startswith("18-04 à 17:52")
+    # Sections tile the text exactly.
+    assert sections[-1].end == len(text)
+    for a, b in zip(sections, sections[1:]):
+        assert a.end == b.start
+
+
+def test_markdown_headings_and_fences():
+    text = "Intro\n# Titre un\ntexte\n```\n# pas un titre\n```\n## Titre deux ##\nfin\n"
+    titles = [s.title for s in split_sections(text, "Doc")]
+    assert titles == ["Doc", "Titre un", "Titre deux"]
+
+
+def test_heading_title_variants():
+    assert heading_title("### **Huawei Maroc**") == "Huawei Maroc"
+    assert heading_title("\u00a018-04 à 17:52\u00a0“Titre”") == "18-04 à 17:52 “Titre”"
+    assert heading_title("2025-04-18 09:30 Ouverture du salon") == "2025-04-18 09:30 Ouverture du salon"
+    assert heading_title("Le 18-04, il a parlé") is None
+    assert heading_title("Plus de 45.000 visiteurs") is None
+
+
+def test_blank_lines_before_the_first_heading_make_no_section():
+    text = "\n\n## Titre\ntexte\n"
+    sections = split_sections(text, "Doc")
+    assert [(s.title, s.start, s.end) for s in sections] == [("Titre", 0, len(text))]

@@ -1,0 +1,129 @@
+"""ONNX Runtime backends of the embedding model (index/embedding/backends.py), exported offline from
+the bundled model."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.errors import ModelUnavailableError
+from ragqa.index.embedding.models import ResolvedModel
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+TEXTS = ["Combien de visiteurs au Gitex Africa 2025 ?", "x",
+         "Nokia et le ministère signent un accord pour la fibre optique. " * 20]
+
+
+@pytest.fixture(scope="module")
+def export_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("onnx-export")
+
+
+def test_onnx_backend_matches_torch_and_shares_its_identity(embedder, minilm: ResolvedModel,
+                                                            export_dir: Path):
+    onnx = Embedder(minilm, backend="onnx", export_dir=export_dir)
+    np.testing.assert_allclose(onnx.encode_passages(TEXTS), embedder.encode_passages(TEXTS),
+                               atol=1e-4)
+    assert onnx.identity == embedder.identity
+    assert (export_dir / "model.onnx").exists()
+    # The token vectors of the relevance signal's token match, too (the served backend is
+    # onnx where it can be). They are not normalised: two runtimes agree to 0.1 % of each
+    # value (onnxruntime 1.32 differs from torch by 1.2e-4 on one of 91,392 values of 0.13).
+    for text in TEXTS:
+        for query in (True, False):
+            np.testing.assert_allclose(onnx.token_vectors(text, query=query),
+                                       embedder.token_vectors(text, query=query), atol=1e-4,
+                                       rtol=2e-3)
+
+
+def test_onnx_threads_do_not_spin_after_a_run():
+    """Spinning threads take the cores from the rest of a search (README, "Performance")."""
+    from ragqa.index.embedding.backends import onnx_session_options
+
+    options = onnx_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_model_inputs_tokenise_without_the_deprecated_call(minilm: ResolvedModel, caplog):
+    """sentence-transformers 6 logs a deprecation warning for `tokenize`: a server's log
+    would show it on the first question."""
+    from sentence_transformers import SentenceTransformer
+
+    from ragqa.index.embedding.backends import model_inputs
+
+    model = SentenceTransformer(str(minilm.path), device="cpu")
+    with caplog.at_level(logging.WARNING):
+        features = model_inputs(model, TEXTS)
+    assert not [r for r in caplog.records if "deprecated" in r.getMessage()]
+    assert features["input_ids"].shape[0] == len(TEXTS)
+
+
+def test_a_question_s_token_vectors_come_from_the_pass_that_embeds_it(
+        minilm: ResolvedModel, export_dir: Path, monkeypatch):
+    """With ``query_tokens`` (the served relevance signal reads them), embedding questions
+    keeps their token vectors from the same batched pass: the token match then makes no
+    pass of its own, and gets what a pass of its own gives (a prefix, as e5's, included)."""
+    from ragqa.index.embedding.identity import vector_identity
+
+    identity = vector_identity(minilm, backend="onnx", query_prefix="query: ")
+    keeping = Embedder(minilm, identity=identity, backend="onnx", export_dir=export_dir,
+                       query_tokens=True)
+    alone = Embedder(minilm, identity=identity, backend="onnx", export_dir=export_dir)
+    questions = [TEXTS[0], "Qui a signé avec Nokia ?", "x"]
+    np.testing.assert_allclose(keeping.encode_queries(questions),
+                               alone.encode_queries(questions), atol=1e-5)
+    calls = []
+    real = keeping._exported.token_states
+    monkeypatch.setattr(keeping._exported, "token_states",
+                        lambda *a: calls.append(a) or real(*a))
+    for question in questions:
+        np.testing.assert_allclose(keeping.token_vectors(question, query=True),
+                                   alone.token_vectors(question, query=True), atol=2e-3)
+    assert calls == []
+    keeping.token_vectors(questions[1], query=False)  # a passage: a pass of its own
+    assert len(calls) == 1
+
+
+def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, export_dir: Path):
+    int8 = Embedder(minilm, backend="onnx-int8", export_dir=export_dir)
+    vectors = int8.encode_queries(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert np.min(np.sum(vectors * embedder.encode_queries(TEXTS), axis=1)) > 0.8
+    # Different vectors, different identity: an index built with one refuses the other.
+    assert int8.identity != embedder.identity
+    assert int8.identity.differences(embedder.identity) == ["backend variant (RAGQA_EMBED_BACKEND)"]
+
+
+def test_unknown_backend_is_refused(minilm: ResolvedModel):
+    with pytest.raises(ValueError, match="torch, onnx"):
+        Embedder(minilm, backend="tensorrt")
+
+
+def test_auto_uses_onnx_when_it_can(embedder, minilm: ResolvedModel, export_dir: Path):
+    auto = Embedder(minilm, backend="auto", export_dir=export_dir)
+    assert auto.backend == "onnx"
+    assert auto.identity == embedder.identity  # same vectors, same identity: no re-index
+    np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),
+                               atol=1e-4)
+
+
+def test_auto_falls_back_to_torch_with_a_warning(embedder, minilm: ResolvedModel, tmp_path,
+                                                 caplog):
+    # An export folder that cannot be created (a file is in the way): a real failure.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    with caplog.at_level("WARNING", logger="ragqa.index.embedding.embedder"):
+        auto = Embedder(minilm, backend="auto", export_dir=blocked / "exports")
+    assert auto.backend == "torch" and "torch, not ONNX Runtime" in caplog.text
+    np.testing.assert_allclose(auto.encode_queries(TEXTS), embedder.encode_queries(TEXTS),
+                               atol=1e-6)
+    assert Embedder(minilm, backend="auto").backend == "torch"  # no export folder given
+    # Asked for explicitly, the same failure is an error that says what to set.
+    with pytest.raises(ModelUnavailableError, match="RAGQA_EXPORT_DIR"):
+        Embedder(minilm, backend="onnx", export_dir=blocked / "exports")

@@ -1,0 +1,85 @@
+"""Questions in another language than the index analyses are ranked by the model."""
+
+from dataclasses import replace
+
+import pytest
+
+from ragqa.index.search.fusion import FusionParams
+from ragqa.index.search.language import QuestionLanguage
+from ragqa.index.search.retriever import Retriever, RetrievalParams
+from ragqa.index.files.generations import load_index
+
+
+@pytest.mark.parametrize("question", [
+    "How many visitors and exhibitors are expected at Gitex Africa 2025?",
+    "What did Nokia and the Moroccan government sign?",
+    "Welche Unternehmen investieren in Marokko?",
+])
+def test_a_question_in_another_language_is_foreign(question):
+    assert QuestionLanguage("french").is_foreign(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 ?",
+    "Qui a signé un protocole d'accord avec le gouvernement du Maroc ?",
+    "Huawei SPARK",  # names only: no language to speak of, so not foreign
+])
+def test_a_question_in_the_analysed_language_is_not(question):
+    assert not QuestionLanguage("french").is_foreign(question)
+
+
+def test_the_analysed_language_decides():
+    english = "What did Nokia and the Moroccan government sign?"
+    assert not QuestionLanguage("english").is_foreign(english)
+    assert QuestionLanguage("english").is_foreign("Qu'a signé Nokia avec le gouvernement ?")
+    # A language the identifier does not know: nothing is foreign, BM25 is never set aside.
+    assert QuestionLanguage("yiddish").code is None
+    assert not QuestionLanguage("yiddish").is_foreign(english)
+
+
+@pytest.fixture(scope="module")
+def index(e5_corpus_index):
+    return load_index(e5_corpus_index)
+
+
+def test_an_english_question_is_ranked_by_the_model_alone(index, e5_embedder):
+    params = RetrievalParams(fusion=FusionParams("minmax", 0.5), crosslingual_dense_weight=1.0)
+    retriever = Retriever(index, e5_embedder, params)
+    english = "Which Moroccan cities did Huawei's teams visit to meet startups?"
+    assert retriever.fusion_for(english) == FusionParams("minmax", 1.0)
+    hybrid = retriever.search(english, 5)
+    dense = retriever.search(english, 5, mode="dense")
+    assert [h.row for h in hybrid.hits] == [h.row for h in dense.hits]
+    # A French question keeps the measured fusion, and BM25 its half of the score.
+    french = "Quelles villes marocaines les équipes de Huawei ont-elles visitées ?"
+    assert retriever.fusion_for(french) == FusionParams("minmax", 0.5)
+    # Off: one fusion for every question (BM25's list reorders the English one's passages).
+    off = Retriever(index, e5_embedder, replace(params, crosslingual_dense_weight=None))
+    assert off.fusion_for(english) == FusionParams("minmax", 0.5)
+    assert [h.row for h in off.search(english, 5).hits] != [h.row for h in hybrid.hits]
+
+
+def test_a_bad_weight_is_refused():
+    with pytest.raises(ValueError, match="crosslingual_dense_weight"):
+        RetrievalParams(crosslingual_dense_weight=1.5)
+
+
+@pytest.mark.parametrize(("question", "low"), [
+    ("How many visitors and exhibitors are expected at Gitex Africa 2025?", False),
+    ("Which Moroccan cities did Huawei's teams visit to meet startups?", False),
+    ("How long should I knead bread dough?", True),
+])
+def test_an_english_question_is_judged_by_the_fit_for_such_questions(index, e5_embedder,
+                                                                     question, low):
+    from ragqa.settings import Settings
+
+    params = Settings(_env_file=None).retrieval_params(e5_embedder.model.name)
+    assert params.relevance_crosslingual is not None
+    retriever = Retriever(index, e5_embedder, params)
+    result = retriever.search(question, 5)
+    vector = e5_embedder.encode_queries([question])[0]
+    features = retriever.relevance_features(question, result.hits[0], vector)
+    assert result.relevance == pytest.approx(
+        params.relevance_crosslingual.probability(*features), abs=1e-4)
+    assert result.relevance != pytest.approx(params.relevance.probability(*features), abs=1e-4)
+    assert result.low_relevance is low

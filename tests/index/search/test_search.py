@@ -1,0 +1,108 @@
+"""Ranking sanity with the real bundled model on the real corpus."""
+
+import pytest
+
+from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.search.fusion import default_fusion
+from ragqa.index.search.retriever import Retriever, RetrievalParams
+from ragqa.index.files.generations import load_index
+from tests.conftest import LIVE_BLOG
+
+ANNOUNCEMENT = "17-02 à 16:49 La 3e édition de GITEX Africa se tiendra du 14 au 16 avril à Marrakech"
+
+
+@pytest.fixture(scope="module")
+def retriever(corpus_index, embedder):
+    params = RetrievalParams(fusion=default_fusion(embedder.model.name))
+    return Retriever(load_index(corpus_index), embedder, params)
+
+
+def _check_quotes(retriever, hits):
+    for hit in hits:
+        text = retriever.index.documents[hit.doc_id].text
+        assert text[hit.start : hit.end] == hit.quote
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+def test_gitex_figures_question_returns_the_announcement_entry_first(retriever, mode):
+    result = retriever.search(
+        "Combien de visiteurs et d'exposants sont attendus au Gitex Africa 2025 ?", 5, mode=mode
+    )
+    top = result.hits[0]
+    assert top.doc_id == LIVE_BLOG
+    assert top.section == ANNOUNCEMENT
+    assert any("45.000 visiteurs" in h.quote for h in result.hits[:3])
+    _check_quotes(retriever, result.hits)
+
+
+@pytest.mark.parametrize(
+    "question, doc_id",
+    [
+        ("Quel accord Nokia a-t-il signé avec le gouvernement marocain ?", "002_3fd3ba12ca1ab0c9.txt"),
+        ("Huawei SPARK programme startups Maroc", "001_d52cea156ab06147.txt"),
+        ("USTDA délégation marocaine villes intelligentes", "003_269b4ea9b94f60aa.txt"),
+        ("Huawei ICT Academy talents formés", "000_53d6d8110b4badda.txt"),
+    ],
+)
+def test_questions_find_their_document(retriever, question, doc_id):
+    result = retriever.search(question, 3)
+    assert result.hits[0].doc_id == doc_id
+    _check_quotes(retriever, result.hits)
+
+
+def test_ranks_scores_and_k(retriever):
+    result = retriever.search("5G Maroc", 7, mode="dense")
+    assert [h.rank for h in result.hits] == list(range(1, 8))
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_doc_filter(retriever):
+    only = ["002_3fd3ba12ca1ab0c9.txt"]
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = retriever.search("Gitex Africa visiteurs", 5, mode=mode, doc_ids=only).hits
+        assert hits and {h.doc_id for h in hits} == set(only)
+    # A filter naming a document the index does not hold is an error, not an empty result.
+    with pytest.raises(UnknownDocumentError, match="unknown.txt"):
+        retriever.search("Gitex", 5, doc_ids=[only[0], "unknown.txt"])
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "x" * 2001])
+def test_bad_questions(retriever, question):
+    with pytest.raises(QueryError):
+        retriever.search(question, 5)
+
+
+def test_question_of_stopwords_only_still_answers_densely(retriever):
+    result = retriever.search("qu'est-ce que c'est ?", 3)
+    assert len(result.hits) == 3
+
+
+def test_overlapping_chunks_are_not_returned_twice(retriever):
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = retriever.search("Orange Maroc 5G réseau déploiement", 10, mode=mode).hits
+        assert len(hits) == 10
+        for i, a in enumerate(hits):
+            for b in hits[i + 1 :]:
+                if a.doc_id == b.doc_id:
+                    shared = min(a.end, b.end) - max(a.start, b.start)
+                    assert shared * 2 <= min(a.end - a.start, b.end - b.start)
+
+
+def test_repeated_questions_are_served_from_the_caches(corpus_index, embedder, monkeypatch):
+    retriever = Retriever(load_index(corpus_index), embedder,
+                          RetrievalParams(fusion=default_fusion(embedder.model.name)))
+    question = "Quel est le programme Orange Digital Center ?"
+    first = retriever.search(question, 5)
+    calls = []
+    real_encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda *a, **kw: calls.append(a) or real_encode(*a, **kw))
+    assert retriever.search(f"  {question} ", 5) is first  # same question, same result object
+    assert retriever.search(question, 3).hits == first.hits[:3]  # other k: searched again...
+    assert calls == []  # ...but the query vector came from the embedder's cache
+    embedder.encode_queries(["une question jamais vue"])
+    assert len(calls) == 1
+    # A retriever over a new generation starts with an empty result cache.
+    fresh = Retriever(load_index(corpus_index), embedder, retriever.params)
+    assert fresh.search(question, 5) is not first
+    assert fresh.search(question, 5).hits == first.hits
