@@ -20,6 +20,11 @@ class PassageRecord:
     page: int | None
     title: str  # its document's
     quote: str
+    # The rest of the passage's first line before it and of its last line after it: what
+    # tells the highlighter whether a sentence is a whole line (a heading), without the
+    # document's whole text.
+    before: str = ""
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,15 @@ class BuildReport:
 # Passages per encode call between two progress reports: large enough for the model's
 # length-sorted batching, small enough for a report every few seconds on a CPU.
 PROGRESS_STEP = 512
+
+
+def line_context(text: str, start: int, end: int, limit: int | None = None) -> tuple[str, str]:
+    """``(before, after)``: the rest of the line of ``text`` that holds ``start``, before it,
+    and of the line that holds ``end``, after it; at most ``limit`` characters each (the
+    PostgreSQL store reads a margin of the document, not all of it)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if limit is not None:
+        line_start, line_end = max(line_start, start - limit), min(line_end, end + limit)
+    return text[line_start:start], text[end:line_end]

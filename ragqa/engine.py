@@ -1,80 +1,106 @@
-"""The ready engine: the store (a files generation or PostgreSQL), the model, its embedder
-and a retriever.
+"""The ready engine: a store (files or PostgreSQL), the model, its embedder, and the one
+search path every caller takes.
 
-Made by :mod:`ragqa.wiring` (the composition root) and nowhere else; the HTTP service, the
-CLI and the eval all search through it, so they search through exactly the same code.
+Made by :mod:`ragqa.wiring` (the composition root) and nowhere else. :meth:`Engine.search`
+returns highlighted hits for the HTTP routes (``/v1/search``, ``/v1/ask``, the OpenAI
+endpoint), ``ragqa ask`` and the eval alike: the question is encoded once, the store is
+read in one session (one connection on postgres), and the highlighter works from the text
+and the question's vector the retriever already holds.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.search.highlight import Highlighter
-from ragqa.index.search.retriever import Retriever, SearchResult
+from ragqa.index.search.retriever import RetrievalParams, Retriever, SearchResult
 from ragqa.index.search.view import IndexView
+from ragqa.index.store import Store
 from ragqa.settings import Settings
 
+Span = tuple[int, int]
 
-@dataclass
+
+@dataclass(frozen=True)
+class Found:
+    """A search's result and, for each hit, the span of its sentence that best answers the
+    question (the document's offsets, inside the hit's ``[start:end]``)."""
+
+    result: SearchResult
+    highlights: tuple[Span, ...]
+
+
 class Engine:
-    """A store (a loaded files generation, or the PostgreSQL store), the model and a
-    retriever over them."""
+    """A store, the model and its embedder; a retriever and a highlighter for the store's
+    current view (a new files generation gets new ones, as a write makes it)."""
 
-    settings: Settings
-    model: ResolvedModel
-    embedder: Embedder
-    retriever: Retriever
-    highlights: Highlighter = dataclasses.field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._highlights_generation = self.retriever.index.generation
-        self.highlights = self._highlighter()
+    def __init__(self, settings: Settings, model: ResolvedModel, embedder: Embedder,
+                 store: Store) -> None:
+        self.settings = settings
+        self.model = model
+        self.embedder = embedder
+        self.store = store
+        self.params: RetrievalParams = settings.retrieval_params(model.name)
         self._lock = threading.Lock()
-
-    def _highlighter(self) -> Highlighter:
-        # The model's similarity joins the term match; sentence vectors are cached per
-        # passage for one generation (the files store: a new generation is a new Engine;
-        # the PostgreSQL store: a new Highlighter when a write changed the generation).
-        weight = self.settings.highlight_model_weight
-        index = self.retriever.index
-        return Highlighter(index.analyzer, idf=index.idf,
-                           embed=self.embedder.encode_sentences if weight else None,
-                           weight=weight)
+        self._retriever: Retriever | None = None
+        self._highlighter: tuple[int, Highlighter] | None = None
+        self.retriever  # fails fast (a model mismatch) at start, not at the first question
 
     @property
     def index(self) -> IndexView:
-        """The store being searched."""
-        return self.retriever.index
+        """The store's view to read one whole request from."""
+        return self.store.view()
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever over the store's current view."""
+        view = self.store.view()
+        with self._lock:
+            if self._retriever is None or self._retriever.index is not view:
+                self._retriever = Retriever(view, self.embedder, self.params)
+                self._highlighter = None
+            return self._retriever
 
     @property
     def generation(self) -> int:
-        return self.retriever.index.generation
+        return self.store.view().generation
 
-    def highlight(self, result: SearchResult) -> tuple[tuple[int, int], ...]:
-        """The span of each hit's sentence that best matches the result's question."""
+    def search(self, question: str, k: int = 5, *, mode: str | None = None,
+               doc_ids: Collection[str] | None = None) -> Found:
+        """The ``k`` passages that best answer ``question`` (among ``doc_ids``' when
+        given), each with its highlight. Our errors: :class:`~ragqa.index.errors.QueryError`
+        for a question that cannot be asked, :class:`~ragqa.index.errors.UnknownDocumentError`
+        for a filter naming a document the store does not hold."""
+        retriever = self.retriever
+        with retriever.index.session():
+            result = retriever.search(question, k, mode=mode, doc_ids=doc_ids)
+            return Found(result, self._highlight(retriever, result))
+
+    def _highlight(self, retriever: Retriever, result: SearchResult) -> tuple[Span, ...]:
         if not result.hits:
             return ()
-        highlights = self._highlights_for(result.generation)
-        vector = None
-        if highlights.uses_model:
-            # The search has just encoded the question: a lookup in the query cache.
-            vector = self.embedder.encode_queries([result.question])[0]
-        focus = highlights.focus(result.question, vector)
-        documents = self.index.documents_by_id({hit.doc_id for hit in result.hits})
-        current = [hit for hit in result.hits if hit.doc_id in documents
-                   and documents[hit.doc_id].text[hit.start : hit.end] == hit.quote]
-        found = dict(zip((hit.rank for hit in current), highlights.spans(focus, [
-            (hit.doc_id, documents[hit.doc_id].text, hit.start, hit.end) for hit in current])))
-        # A passage rewritten since the search is highlighted whole.
-        return tuple(found.get(hit.rank, (hit.start, hit.end)) for hit in result.hits)
+        highlighter = self._highlighter_for(retriever, result.generation)
+        focus = highlighter.focus(result.question, result.query_vector)
+        return tuple(highlighter.spans(focus, [
+            (hit.doc_id, hit.before + hit.quote + hit.after, hit.start, hit.end,
+             hit.start - len(hit.before)) for hit in result.hits]))
 
-    def _highlights_for(self, generation: int) -> Highlighter:
+    def _highlighter_for(self, retriever: Retriever, generation: int) -> Highlighter:
+        """One highlighter per generation: it caches sentences and their vectors per passage
+        (the model's similarity joins the term match unless its weight is 0)."""
         with self._lock:
-            if generation != self._highlights_generation:
-                self.highlights = self._highlighter()
-                self._highlights_generation = generation
-            return self.highlights
+            if self._highlighter is None or self._highlighter[0] != generation:
+                weight = self.settings.highlight_model_weight
+                index = retriever.index
+                self._highlighter = (generation, Highlighter(
+                    index.analyzer, idf=index.idf,
+                    embed=self.embedder.encode_sentences if weight else None, weight=weight))
+            return self._highlighter[1]
+
+    def close(self) -> None:
+        """Release the store's connections (if any)."""
+        self.store.close()

@@ -1,37 +1,28 @@
 """The composition root: settings in, a ready :class:`~ragqa.engine.Engine` out.
 
 :func:`start` is the one place that wires the parts together (model resolved once, embedder
-made once, index brought up to date if asked, generation opened); the CLI, the app factory,
-``ragqa eval``, ``eval/calibrate.py`` and ``ragqa bench`` all call it or its steps below, so
-they all search through the same code. :func:`refresh` re-indexes for a served engine
-(uploads and deletes) with the engine's own model and embedder.
+made once, the store opened and made ready to serve); the CLI, the app factory, ``ragqa
+eval``, ``eval/calibrate.py`` and ``ragqa bench`` all call it or its steps below, so they all
+search through the same code. :func:`open_store` is the one place a store is chosen
+(:data:`STORES`); above it nothing asks which store it has.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ragqa.index.files.builder import update_index
-from ragqa.index.records import BuildReport, Progress
-from ragqa.index.embedding.embedder import Embedder
-from ragqa.index.errors import ConfigError, ModelMismatchError
-from ragqa.index.embedding.identity import VectorIdentity, vector_identity
-from ragqa.index.records import ModelRecord
-from ragqa.index.embedding.models import ResolvedModel, resolve_model
-from ragqa.index.search.retriever import Retriever
-from ragqa.index.files.generations import load_index
 from ragqa.engine import Engine
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.embedding.identity import VectorIdentity, vector_identity
+from ragqa.index.embedding.models import ResolvedModel, resolve_model
+from ragqa.index.errors import ModelMismatchError
+from ragqa.index.records import BuildReport, ModelRecord, Progress
+from ragqa.index.store import Store
 from ragqa.settings import Settings
-
-if TYPE_CHECKING:  # the postgres extra is optional: imported where the store is used
-    import psycopg
-
-    from ragqa.index.pg.identity import StoreIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -53,63 +44,80 @@ def start(
     strict: bool = False,
     progress: Progress | None = None,
     model: ResolvedModel | None = None,
+    embedder: Embedder | None = None,
 ) -> Started:
-    """Resolve the model, make its embedder, update the index when ``update``, open it.
+    """Resolve the model, make its embedder, open the store, make it ready to serve (the
+    files store: the corpus folder's changes indexed when ``update``; postgres: an empty
+    database indexed from the folder), and an engine over it.
 
     Fails fast (our own errors) on a missing model, a broken index or a model mismatch.
-    ``model`` skips resolving (a caller that already reported the resolution).
+    ``model`` skips resolving (a caller that already reported the resolution); ``embedder``
+    reuses a loaded one (a benchmark's).
     """
     model = model or resolve(settings)
-    embedder = make_embedder(settings, model, identity(settings, model))
-    if settings.store == "postgres":
-        return start_postgres(settings, model, embedder, index_if_empty=update, strict=strict,
-                              progress=progress)
-    report = None
-    if update:
-        report = index_corpus(settings, model, embedder=embedder, rebuild=rebuild,
-                              strict=strict, progress=progress)
-    return Started(open_engine(settings, model, embedder), report)
+    embedder = embedder or make_embedder(settings, model, identity(settings, model))
+    store = open_store(settings, model, embedder=embedder)
+    try:
+        with _store_errors(settings):
+            if rebuild:
+                report: BuildReport | None = store.sync(rebuild=True, strict=strict,
+                                                        progress=progress)
+            else:
+                report = store.start(update=update, strict=strict, progress=progress)
+            engine = Engine(settings, model, embedder, store)
+    except BaseException:
+        store.close()
+        raise
+    return Started(engine, report)
 
 
-def start_postgres(
-    settings: Settings,
-    model: ResolvedModel,
-    embedder: Embedder,
-    *,
-    index_if_empty: bool = True,
-    strict: bool = False,
-    progress: Progress | None = None,
-) -> Started:
-    """Connect → migrate → check the store's identity → (index the corpus folder into an
-    empty store) → an engine over a connection pool. A store that holds documents is served
-    as it is: the database, not the folder, is the truth (``ragqa index`` syncs them)."""
-    from ragqa.index.pg.indexing import holds_documents
-    from ragqa.index.pg.pool import Pool
-    from ragqa.index.pg.store import PgStore
+def open_store(settings: Settings, model: ResolvedModel, *,
+               embedder: Embedder | None = None) -> Store:
+    """The store the settings name (``RAGQA_STORE``), the one place a backend is chosen.
 
-    report = None
-    with _database(settings):
-        with _prepared(settings, model, embedder) as (conn, found):
-            empty = not holds_documents(conn)
-            if empty and index_if_empty:
-                report = _sync(conn, settings, model, embedder, strict=strict, progress=progress)
-            elif not empty:
-                logger.info("serving the database as it is (run `ragqa index` to bring it in "
-                            "line with %s)", settings.corpus_dir)
-        assert settings.database_url is not None
-        pool = Pool(settings.database_url, size=settings.database_pool_size,
-                    timeout=settings.database_timeout).open()
-    store = PgStore(pool, found, settings.index_config(), model=_model_record(model, embedder),
-                    ef_search=max(settings.candidates, 40))
-    retriever = Retriever(store, embedder, settings.retrieval_params(model.name))
-    return Started(Engine(settings, model, embedder, retriever), report)
+    Without ``embedder`` the files store loads the model only if something must be
+    embedded (``ragqa index`` on an unchanged corpus never loads it); the PostgreSQL store
+    needs it at once (its dimension is part of the database's identity).
+    """
+    vectors = embedder.identity if embedder is not None else identity(settings, model)
+
+    def load_embedder() -> Embedder:
+        nonlocal embedder
+        if embedder is None:
+            embedder = make_embedder(settings, model, vectors)
+        return embedder
+
+    with _store_errors(settings):
+        return STORES[settings.store](settings, model, vectors, load_embedder)
 
 
-def refresh(engine: Engine) -> Engine:
-    """Bring ``engine``'s index up to date with its corpus and open the new generation with
-    the same model and embedder (the live index calls this after every upload or delete)."""
-    index_corpus(engine.settings, engine.model, embedder=engine.embedder)
-    return open_engine(engine.settings, engine.model, engine.embedder)
+def _files_store(settings: Settings, model: ResolvedModel, vectors: VectorIdentity,
+                 load_embedder: Callable[[], Embedder]) -> Store:
+    from ragqa.index.files.store import FilesStore
+
+    return FilesStore(settings.corpus_dir, settings.index_dir, config=settings.index_config(),
+                      model=model, identity=vectors, load_embedder=load_embedder)
+
+
+def _postgres_store(settings: Settings, model: ResolvedModel, vectors: VectorIdentity,
+                    load_embedder: Callable[[], Embedder]) -> Store:
+    from ragqa.index.pg.store import PgOptions, PgStore
+
+    assert settings.database_url is not None  # the settings refuse postgres without one
+    embedder = load_embedder()
+    options = PgOptions(settings.database_url, pool_size=settings.database_pool_size,
+                        timeout=settings.database_timeout,
+                        ef_search=max(settings.candidates, 40))
+    return PgStore(options, settings.corpus_dir, config=settings.index_config(),
+                   model=model_record(model, embedder), embedder=embedder)
+
+
+# RAGQA_STORE -> how to open it: a new backend is one module and one line here.
+STORES: dict[str, Callable[[Settings, ResolvedModel, VectorIdentity, Callable[[], Embedder]],
+                           Store]] = {
+    "files": _files_store,
+    "postgres": _postgres_store,
+}
 
 
 def resolve(settings: Settings) -> ResolvedModel:
@@ -164,6 +172,19 @@ def make_embedder(settings: Settings, model: ResolvedModel,
     )
 
 
+@contextmanager
+def opened_store(settings: Settings, model: ResolvedModel, *,
+                 embedder: Embedder | None = None) -> Iterator[Store]:
+    """:func:`open_store` for one block (``ragqa index``), closed after it, its errors
+    naming the setting to fix."""
+    store = open_store(settings, model, embedder=embedder)
+    try:
+        with _store_errors(settings):
+            yield store
+    finally:
+        store.close()
+
+
 def index_corpus(
     settings: Settings,
     model: ResolvedModel,
@@ -173,79 +194,26 @@ def index_corpus(
     strict: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Bring the settings' index up to date with their corpus. Without ``embedder`` the
-    model is loaded only if something must be embedded (``ragqa index`` on an unchanged
-    corpus never loads it); with the PostgreSQL store it is loaded (its dimension is part
-    of the store's identity)."""
-    if settings.store == "postgres":
-        if rebuild:
-            raise ConfigError("--rebuild is for the files store; with RAGQA_STORE=postgres, "
-                              "index into a new database to start over")
-        embedder = embedder or make_embedder(settings, model)
-        with _database(settings), _prepared(settings, model, embedder) as (conn, _):
-            return _sync(conn, settings, model, embedder, strict=strict, progress=progress)
-    vectors = embedder.identity if embedder is not None else identity(settings, model)
-    return update_index(
-        settings.corpus_dir,
-        settings.index_dir,
-        model=model,
-        identity=vectors,
-        load_embedder=(lambda: embedder) if embedder is not None
-        else (lambda: make_embedder(settings, model, vectors)),
-        config=settings.index_config(),
-        rebuild=rebuild,
-        strict=strict,
-        progress=progress,
-    )
+    """Bring the settings' store in line with their corpus folder."""
+    with opened_store(settings, model, embedder=embedder) as store:
+        return store.sync(rebuild=rebuild, strict=strict, progress=progress)
 
 
-def open_engine(settings: Settings, model: ResolvedModel, embedder: Embedder) -> Engine:
-    """Load the served generation and a retriever for it; fails fast on any mismatch."""
-    index = load_index(settings.index_dir)
-    retriever = Retriever(index, embedder, settings.retrieval_params(model.name))
-    return Engine(settings, model, embedder, retriever)
-
-
-def _model_record(model: ResolvedModel, embedder: Embedder) -> ModelRecord:
+def model_record(model: ResolvedModel, embedder: Embedder) -> ModelRecord:
+    """What a store records of the model that made its vectors."""
     return ModelRecord(requested=model.requested, name=model.name,
                        weights_sha256=embedder.identity.weights_sha256,
                        dimension=embedder.dimension, fallback=model.fallback)
 
 
-@contextmanager
-def _prepared(settings: Settings, model: ResolvedModel,
-              embedder: Embedder) -> Iterator[tuple[psycopg.Connection, StoreIdentity]]:
-    """One connection to a database migrated to this ragqa's schema whose identity matches
-    the model and settings (recorded on a new database): ``(connection, identity)``."""
-    from ragqa.index.pg.connect import connect
-    from ragqa.index.pg.identity import ensure_identity
-    from ragqa.index.pg.migrations import migrate
-    from ragqa.index.pg.store import store_identity
-
-    assert settings.database_url is not None
-    conn = connect(settings.database_url, timeout=settings.database_timeout)
-    try:
-        migrate(conn, dimension=embedder.dimension)
-        wanted = store_identity(_model_record(model, embedder), embedder.identity,
-                                settings.index_config())
-        yield conn, ensure_identity(conn, wanted)
-    finally:
-        conn.close()
-
-
-def _sync(conn: psycopg.Connection, settings: Settings, model: ResolvedModel, embedder: Embedder, *,
-          strict: bool, progress: Progress | None) -> BuildReport:
-    from ragqa.index.pg.indexing import index_corpus_into
-
-    return index_corpus_into(conn, settings.corpus_dir, config=settings.index_config(),
-                             contextual=embedder.identity.embed_context,
-                             load_embedder=lambda: embedder, model_name=model.name,
-                             fallback=model.fallback, strict=strict, progress=progress)
+def _store_errors(settings: Settings) -> AbstractContextManager[None]:
+    """A store's errors, naming the setting to fix (:data:`STORE_ERRORS`)."""
+    return STORE_ERRORS.get(settings.store, lambda _: nullcontext())(settings)
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[None]:
-    """The store's configuration errors name ``RAGQA_DATABASE_URL`` (the setting to fix)."""
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """The PostgreSQL store's configuration errors name ``RAGQA_DATABASE_URL``."""
     from ragqa.index.pg.connect import redact
     from ragqa.index.pg.errors import DatabaseUnavailableError, StoreError
 
@@ -258,3 +226,9 @@ def _database(settings: Settings) -> Iterator[None]:
     except (StoreError, ModelMismatchError) as exc:
         url = redact(settings.database_url or "")
         raise type(exc)(f"RAGQA_DATABASE_URL ({url}): {exc}") from None
+
+
+# Errors of a store that name the setting to fix, by RAGQA_STORE.
+STORE_ERRORS: dict[str, Callable[[Settings], AbstractContextManager[None]]] = {
+    "postgres": _database_errors,
+}

@@ -1,10 +1,9 @@
 """The FastAPI application: ``create_app(settings)``, whose lifespan loads the index.
 
 Nothing happens at import time. On start-up the lifespan starts the engine through the
-composition root (:func:`ragqa.wiring.start`: model, embedder, index brought up to date,
-generation opened) unless it was given one, and puts a :class:`~ragqa.service.live.LiveIndex` in
-``app.state``; a broken index or a missing model stops the start with a clear message
-instead of failing every request.
+composition root (:func:`ragqa.wiring.start`: model, embedder, store opened and made ready)
+unless it was given one, and puts it in ``app.state.engine``; a broken index or a missing
+model stops the start with a clear message instead of failing every request.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_h
 from ragqa.service.limits import UploadLimitMiddleware
 from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
 from ragqa.service.security import DOCS_CSP, SecurityHeadersMiddleware, content_security_policy
-from ragqa.service.live import LiveIndex, LiveWrites
 from ragqa.service.llm.client import llm_client
 from ragqa.service.metrics import Metrics, MetricsMiddleware
 
@@ -53,9 +51,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         served = engine or await run_in_threadpool(_start, settings, update_index)
-        app.state.live = live_index(served)
+        app.state.engine = served
         logger.info("serving generation %d of the %s store with %s (%s)", served.generation,
-                    served.index.store, served.model.name, served.embedder.backend)
+                    served.store.name, served.model.name, served.embedder.backend)
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
         try:
             yield
@@ -63,7 +61,7 @@ def create_app(
             if app.state.llm is not None:
                 await app.state.llm.aclose()
             if engine is None:  # started here: its connections (if any) end here too
-                served.index.close()
+                served.close()
 
     # /docs is served by service/api/docs.py from local files (FastAPI's uses a CDN); no ReDoc.
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,
@@ -97,16 +95,6 @@ def create_app(
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
-
-
-def live_index(engine: Engine) -> LiveWrites:
-    """The writes through this server: the corpus folder and a new generation (files), or
-    one transaction per document (postgres)."""
-    if engine.index.store == "postgres":
-        from ragqa.service.live_pg import PgLiveIndex
-
-        return PgLiveIndex(engine)
-    return LiveIndex(engine)
 
 
 def _start(settings: Settings, update_index: bool) -> Engine:

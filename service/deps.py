@@ -15,24 +15,18 @@ from fastapi import Depends, Request
 
 from ragqa.engine import Engine
 from ragqa.service.errors import ApiError
-from ragqa.service.live import LiveWrites
 from ragqa.settings import Settings
 
 
-async def get_live(request: Request) -> LiveWrites:
-    return request.app.state.live
-
-
 async def get_engine(request: Request) -> Engine:
-    """The engine for this whole request: taken once, so one request sees one generation."""
-    return request.app.state.live.engine
+    """The served engine: its store's view is read once per request (one generation)."""
+    return request.app.state.engine
 
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-LiveDep = Annotated[LiveWrites, Depends(get_live)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -117,7 +117,7 @@ def pg_corpus(pg_server: PgServer, corpus_index: Path, minilm, embedder) -> str:
     from ragqa.index.pg.identity import ensure_identity
     from ragqa.index.pg.indexing import index_corpus_into
     from ragqa.index.pg.migrations import migrate
-    from ragqa.index.pg.store import store_identity
+    from ragqa.index.pg.view import store_identity
     from ragqa.index.documents.processing import vector_key
     from ragqa.index.files.generations import load_index
     from ragqa.settings import Settings

@@ -55,7 +55,7 @@ def quality(settings, model: ResolvedModel, embedder: Embedder, index_dir: Path,
     from ragqa import wiring
 
     settings = settings.model_copy(update={"index_dir": index_dir})
-    eng = wiring.open_engine(settings, model, embedder)
+    eng = wiring.start(settings, update=False, model=model, embedder=embedder).engine
     metrics = summarise(run_questions(eng.retriever, questions, list(modes), 10), 10)
     return {
         f"{mode}.{name}": metrics[f"{mode}.{name}"]

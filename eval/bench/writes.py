@@ -6,9 +6,8 @@ documents (``../shared/benchmarks/piaf/piaf-v1.0.json``), copied under other ids
 the copy's number in their first line, their title) until N passages are reached, written as
 ``.txt`` files. The store is brought to that corpus once (the *initial load*, timed), the
 real engine is opened on it, and then ``repeat`` times a new small document of a few
-paragraphs is uploaded and deleted again through the API's own write path
-(:class:`ragqa.service.live.LiveIndex` for the files store, the PostgreSQL store's live
-index for ``postgres``), each operation timed on its own. After each upload a search for
+paragraphs is uploaded and deleted again through the API's own write path (the store's
+:meth:`~ragqa.index.store.Store.upload` and ``delete``), each operation timed on its own. After each upload a search for
 the document's own made-up word must find it, and after each delete the document must be
 gone (a search filtered to it is refused as unknown): the figures are for writes that
 really happened.
@@ -194,10 +193,10 @@ def _gone(engine, question: str, doc_id: str) -> bool:
     return False
 
 
-def time_writes(live, repeat: int, *, first: int = 0) -> dict:
-    """Upload then delete a new small document ``repeat`` times through ``live`` (a live
-    index: ``engine``, ``upload(doc_id, data)``, ``delete(doc_id)``); milliseconds per
-    operation, and whether every upload was searchable and every delete removed it."""
+def time_writes(engine, repeat: int, *, first: int = 0) -> dict:
+    """Upload then delete a new small document ``repeat`` times through ``engine``'s store;
+    milliseconds per operation, and whether every upload was searchable and every delete
+    removed it."""
     upload_ms: list[float] = []
     delete_ms: list[float] = []
     # The model alone on the notes' paragraphs: the part of an upload no store can avoid.
@@ -205,22 +204,22 @@ def time_writes(live, repeat: int, *, first: int = 0) -> dict:
     for i in range(first, first + repeat):
         paragraphs = _note(i)[1].split("\n\n")
         started = time.perf_counter()
-        live.engine.embedder.encode_passages(paragraphs)
+        engine.embedder.encode_passages(paragraphs)
         embed_ms.append((time.perf_counter() - started) * 1000)
     searchable = removed = True
     statuses: set[str] = set()
     for i in range(first, first + repeat):
         doc_id, data, question = small_document(i)
         started = time.perf_counter()
-        result = live.upload(doc_id, data)
+        result = engine.store.upload(doc_id, data)
         upload_ms.append((time.perf_counter() - started) * 1000)
         statuses.add(result.status)
-        searchable = searchable and _found(live.engine, question, doc_id)
+        searchable = searchable and _found(engine, question, doc_id)
         started = time.perf_counter()
-        live.delete(doc_id)
+        engine.store.delete(doc_id)
         delete_ms.append((time.perf_counter() - started) * 1000)
         # Another wording than the one searched above: no result cache can answer it.
-        removed = removed and _gone(live.engine, question.replace("Combien", "Quel nombre"),
+        removed = removed and _gone(engine, question.replace("Combien", "Quel nombre"),
                                     doc_id)
     return {
         "repeat": repeat,
@@ -243,9 +242,9 @@ def time_writes(live, repeat: int, *, first: int = 0) -> dict:
 
 @dataclass(frozen=True)
 class Loaded:
-    """A store brought to a corpus: its live index, the load's seconds and counts."""
+    """A store brought to a corpus: the engine over it, the load's seconds and counts."""
 
-    live: object
+    engine: object
     load_s: float
     documents: int
     passages: int
@@ -253,9 +252,8 @@ class Loaded:
 
 def load_files(settings, model, embedder, corpus: Path, index_dir: Path) -> Loaded:
     """The files store: generation 1 built with the stand-in vectors, then the real
-    engine (the real model) opened on it under :class:`LiveIndex`."""
+    engine (the real model) opened on it."""
     from ragqa import wiring
-    from ragqa.service.live import LiveIndex
 
     stand_in = StandInEmbedder(embedder.identity, embedder.dimension)
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -264,26 +262,21 @@ def load_files(settings, model, embedder, corpus: Path, index_dir: Path) -> Load
                           load_embedder=lambda: stand_in, config=settings.index_config())
     load_s = time.perf_counter() - started
     files = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir})
-    engine = wiring.open_engine(files, model, embedder)
-    return Loaded(LiveIndex(engine), round(load_s, 1), report.documents, report.passages)
+    engine = wiring.start(files, update=False, model=model, embedder=embedder).engine
+    return Loaded(engine, round(load_s, 1), report.documents, report.passages)
 
 
 def load_postgres(settings, model, embedder, corpus: Path, url: str) -> Loaded:
-    """The PostgreSQL store (branch ``pg-store``): the real engine opened on an empty
-    database (migrated, identity recorded), the corpus indexed into it with the stand-in
-    vectors by the bulk entry point ``ragqa index`` uses, then its live index.
-
-    Needs ``ragqa.wiring.start_postgres``, ``ragqa.index.pg.indexing.index_corpus_into`` and
-    ``ragqa.service.live_pg.PgLiveIndex``; raises ImportError where they are missing.
-    """
+    """The PostgreSQL store: the real engine opened on an empty database (migrated,
+    identity recorded), then the corpus indexed into it with the stand-in vectors by the bulk
+    entry point ``ragqa index`` uses. Needs the ``postgres`` extra (ImportError without)."""
     from ragqa import wiring
     from ragqa.index.pg.connect import connect
     from ragqa.index.pg.indexing import index_corpus_into
-    from ragqa.service.live_pg import PgLiveIndex
 
     pg = settings.model_copy(update={"corpus_dir": corpus, "store": "postgres",
                                      "database_url": url})
-    engine = wiring.start_postgres(pg, model, embedder, index_if_empty=False).engine
+    engine = wiring.start(pg, update=False, model=model, embedder=embedder).engine
     stand_in = StandInEmbedder(embedder.identity, embedder.dimension)
     started = time.perf_counter()
     conn = connect(url)
@@ -296,13 +289,11 @@ def load_postgres(settings, model, embedder, corpus: Path, url: str) -> Loaded:
     finally:
         conn.close()
     load_s = time.perf_counter() - started
-    return Loaded(PgLiveIndex(engine), round(load_s, 1), report.documents, report.passages)
+    return Loaded(engine, round(load_s, 1), report.documents, report.passages)
 
 
-def _close(live) -> None:
-    close = getattr(getattr(live.engine, "index", None), "close", None)
-    if callable(close):
-        close()
+def _close(engine) -> None:
+    engine.close()
 
 
 @contextmanager
@@ -346,9 +337,9 @@ def run_writes(settings, model, embedder, work: Path, plan: WritesPlan,
                     rows.append({**row, "skipped": f"{type(exc).__name__}: {exc}"})
                     continue
                 try:
-                    timed = time_writes(loaded.live, plan.repeat)
+                    timed = time_writes(loaded.engine, plan.repeat)
                 finally:
-                    _close(loaded.live)
+                    _close(loaded.engine)
                 rows.append({**row, "documents": loaded.documents, "passages": loaded.passages,
                              "load_s": loaded.load_s, **timed})
                 say(f"writes: {store} {loaded.passages:,} passages: upload p50 "

@@ -33,7 +33,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ragqa.index.records import DocumentRecord
+from ragqa.index.records import DocumentRecord, PassageRecord, line_context
 from ragqa.index.search.analysis import Analyzer
 from ragqa.index.documents.chunking import Passage
 from ragqa.index.files.dense import load_dense, search_dense
@@ -43,7 +43,6 @@ from ragqa.index.errors import IndexBusyError, IndexCorruptError, IndexMissingEr
 from ragqa.index.files.lexical import LexicalIndex
 from ragqa.index.files.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
 from ragqa.index.records import ModelRecord, RefusedFile
-from ragqa.index.records import PassageRecord
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +116,8 @@ class LoadedIndex:
             p = self.passages[row]
             doc = self.documents[p.doc_id]
             out[row] = PassageRecord(row, p.doc_id, p.start, p.end, p.section, p.page,
-                                     doc.title, doc.text[p.start : p.end])
+                                     doc.title, doc.text[p.start : p.end],
+                                     *line_context(doc.text, p.start, p.end))
         return out
 
     def vector(self, row: int) -> np.ndarray:
@@ -135,6 +135,10 @@ class LoadedIndex:
 
     def counts(self) -> tuple[int, int]:
         return len(self.documents), len(self.passages)
+
+    def session(self) -> contextlib.nullcontext[None]:
+        """Nothing to share: a generation is in memory."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         """Nothing to release: a generation is memory (and mapped files) only."""

@@ -10,6 +10,7 @@ is back works again without a restart.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -43,6 +44,7 @@ class Pool:
             configure=_configure,
             name="ragqa",
         )
+        self._local = threading.local()  # the connection pinned by this thread's session
 
     def open(self) -> Pool:
         """Open the pool and wait for a first connection; raise our error if none comes."""
@@ -58,16 +60,36 @@ class Pool:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        """One connection for a unit of work; our error when the database is unavailable."""
+        """One connection for a unit of work; our error when the database is unavailable.
+        Inside this thread's :meth:`session`, the session's connection."""
+        pinned = getattr(self._local, "conn", None)
+        if pinned is not None:
+            try:
+                yield pinned
+            except psycopg.OperationalError as exc:
+                raise DatabaseUnavailableError(_lost(self.url, exc)) from None
+            return
         try:
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout:
             raise DatabaseUnavailableError(_unreachable(self.url)) from None
         except psycopg.OperationalError as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise DatabaseUnavailableError(
-                f"lost the database at {redact(self.url)}: {reason}") from None
+            raise DatabaseUnavailableError(_lost(self.url, exc)) from None
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Every unit of work of this thread until the block ends shares one connection (a
+        search's reads: one connection taken from the pool, not one per query)."""
+        if getattr(self._local, "conn", None) is not None:
+            yield  # nested: the outer session's connection
+            return
+        with self.connection() as conn:
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -76,3 +98,8 @@ def _configure(conn: psycopg.Connection) -> None:
 
 def _unreachable(url: str) -> str:
     return f"the database at {redact(url)} is not reachable (no connection came in time)"
+
+
+def _lost(url: str, exc: psycopg.OperationalError) -> str:
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return f"lost the database at {redact(url)}: {reason}"

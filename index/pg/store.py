@@ -1,206 +1,180 @@
-"""The PostgreSQL store as the retriever reads it: :class:`PgStore`, an
-:class:`~ragqa.index.search.view.IndexView` over a connection pool.
+"""PostgreSQL + pgvector as a :class:`~ragqa.index.store.Store`: the database is the truth.
 
-Nothing is held in memory but the analyzer and the identity: every read goes to the
-database, so a write committed through any replica is seen by the next request of every
-other. ``generation`` is ``corpus_stats.changes`` (bumped by every write), which keys the
-retriever's result cache. A search costs a handful of statements (BM25 over postings, the
-HNSW walk, one query for all candidate passages with their quotes), never one per hit.
+:meth:`PgStore.open` connects, applies the schema's migrations (safely from several replicas
+at once) and checks that the database was indexed with this model and these passage
+settings (recorded on a new database), then serves it through a connection pool. No corpus
+folder is written and no generation is built: an upload is loaded and checked from its
+bytes, cut with the store's corpus context
+(:func:`~ragqa.index.pg.indexing.ingest_document`), only its new passages are embedded, and
+it is written in one transaction, acknowledged after the commit. Every replica reads the
+database, so a write is visible through all of them at their next request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
-import numpy as np
+import psycopg
 
-from ragqa.index.search.analysis import Analyzer
 from ragqa.index.config import IndexConfig
-from ragqa.index.errors import ModelMismatchError
-from ragqa.index.embedding.identity import VectorIdentity
-from ragqa.index.records import ModelRecord, RefusedFile
-from ragqa.index.pg.identity import StoreIdentity
+from ragqa.index.documents.ids import LastDocumentError, check_suffix
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.titles import clean_title
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.errors import ConfigError, UnknownDocumentError
+from ragqa.index.pg.connect import connect, redact
+from ragqa.index.pg.errors import LastDocumentRefusal
+from ragqa.index.pg.identity import StoreIdentity, ensure_identity
+from ragqa.index.pg.indexing import holds_documents, index_corpus_into, ingest_document
+from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.pool import Pool
-from ragqa.index.pg.search import bm25_search, term_stats, vector_search
-from ragqa.index.pg.writes import as_array
-from ragqa.index.records import DocumentRecord
-from ragqa.index.records import PassageRecord
+from ragqa.index.pg.view import PgView, store_identity
+from ragqa.index.pg.writes import delete_document
+from ragqa.index.records import BuildReport, ModelRecord, Progress
+from ragqa.index.store import WriteResult
 
-_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-
-# One statement (one snapshot): the passages, and for each of their documents the title and
-# the one slice of its text that covers them all, sent once (on the document's first row)
-# and cut in Python. Slicing a long, compressed text once per passage in SQL cost ~1 ms a
-# row. PostgreSQL's character offsets are Python's (code points).
-_PASSAGES = """WITH p AS (
-    SELECT id, doc_id, start_offset, end_offset, section, page FROM passages WHERE id = ANY(%s)
-), span AS (
-    SELECT doc_id, min(start_offset) AS lo, max(end_offset) AS hi FROM p GROUP BY doc_id
-), t AS (
-    SELECT s.doc_id, s.lo, d.title, substr(d.text, s.lo + 1, s.hi - s.lo) AS chunk
-    FROM span s JOIN documents d USING (doc_id)
-)
-SELECT p.id, p.doc_id, p.start_offset, p.end_offset, p.section, p.page, t.title, t.lo,
-       CASE WHEN row_number() OVER (PARTITION BY p.doc_id ORDER BY p.id) = 1
-            THEN t.chunk END
-FROM p JOIN t USING (doc_id)
-ORDER BY p.doc_id, p.id"""
-
-_DOCUMENTS = """SELECT doc_id, title, content_hash, text, sections, passages,
-       to_char(indexed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'), pages
-FROM documents"""
+logger = logging.getLogger(__name__)
 
 
-def store_identity(model: ModelRecord, vectors: VectorIdentity,
-                   config: IndexConfig) -> StoreIdentity:
-    """What a database records about how it was indexed: the model, and everything else
-    that decides its vectors and passages (a server configured otherwise is refused)."""
-    shape = {k: v for k, v in asdict(vectors).items() if k != "weights_sha256"}
-    return StoreIdentity(model_name=model.name, weights_sha256=vectors.weights_sha256,
-                         dimension=model.dimension,
-                         settings={"vectors": shape, "config": config.to_json()})
+@dataclass(frozen=True)
+class PgOptions:
+    """How to reach the database and serve it."""
+
+    url: str
+    pool_size: int = 8
+    timeout: float = 10.0
+    ef_search: int = 100  # HNSW candidates per vector search (at least k)
 
 
 class PgStore:
-    """The PostgreSQL store's :class:`~ragqa.index.search.view.IndexView`."""
+    """The PostgreSQL store: a view over a pool, and per-document writes."""
 
-    store = "postgres"
+    name = "postgres"
 
-    def __init__(self, pool: Pool, identity: StoreIdentity, config: IndexConfig, *,
-                 model: ModelRecord, ef_search: int = 100) -> None:
-        self.pool = pool
-        self.identity = identity
-        self.config = config
+    def __init__(self, options: PgOptions, corpus_dir: Path, *, config: IndexConfig,
+                 model: ModelRecord, embedder: Embedder) -> None:
+        """Check the database (connect, migrate, identity); the pool opens at first use."""
+        self.options = options
+        self.corpus_dir = corpus_dir
+        self._config = config
         self._model = model
-        self._analyzer = Analyzer(config.analysis)
-        self.ef_search = ef_search
-        # Passages stored when the generation was last read (one query gives both): below
-        # the config's exact_limit the dense search scans every vector, as the files store.
-        self._passages: int | None = None
+        self._embedder = embedder
+        with self._connection() as conn:
+            self._identity = self._checked(conn)
+        self._view: PgView | None = None
 
     @property
-    def generation(self) -> int:
-        return self._stats()[0]
+    def location(self) -> str:
+        return f"database {redact(self.options.url)}"
 
-    def _stats(self) -> tuple[int, int]:
-        """``(changes, passages)``; remembers the passage count for :meth:`dense_top`."""
-        with self.pool.connection() as conn:
-            row = conn.execute("SELECT changes, passages FROM corpus_stats").fetchone()
-        changes, passages = (int(row[0]), int(row[1])) if row else (0, 0)
-        self._passages = passages
-        return changes, passages
+    # -- reading ---------------------------------------------------------------------------
 
-    @property
-    def analyzer(self) -> Analyzer:
-        return self._analyzer
-
-    @property
-    def model(self) -> ModelRecord:
-        return self._model
-
-    def check_vectors(self, identity: VectorIdentity, model_name: str) -> None:
-        if identity.weights_sha256 != self.identity.weights_sha256:
-            raise ModelMismatchError(
-                f"the database was embedded with model {self.identity.model_name!r} but "
-                f"{model_name!r} is loaded now; configure that model, or index into a new "
-                "database with this one")
-        shape = {k: v for k, v in asdict(identity).items() if k != "weights_sha256"}
-        if shape != self.identity.settings.get("vectors"):
-            raise ModelMismatchError(
-                f"the database's vectors were made with {self.identity.settings.get('vectors')}"
-                f" but {shape} is configured now; restore those settings or use a new database")
-
-    def idf(self, terms: Sequence[str]) -> list[float]:
-        with self.pool.connection() as conn:
-            stats = term_stats(conn, list(terms))
-        return [stats.idf(term) for term in terms]
-
-    def lexical_top(self, question: str, k: int,
-                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        terms = self._analyzer(question)
-        if not terms:
-            return _EMPTY
-        bm25 = self.config.bm25
-        with self.pool.connection() as conn:
-            found = bm25_search(conn, terms, k, k1=bm25.k1, b=bm25.b,
-                                doc_ids=None if doc_ids is None else sorted(doc_ids))
-        return _arrays(found)
-
-    def dense_top(self, vector: np.ndarray, k: int,
-                  doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        stored = self._passages if self._passages is not None else self._stats()[1]
-        with self.pool.connection() as conn:
-            found = vector_search(conn, vector, k, ef_search=max(k, self.ef_search),
-                                  doc_ids=None if doc_ids is None else sorted(doc_ids),
-                                  exact=stored <= self.config.exact_limit)
-        return _arrays(found)
-
-    def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:
-        wanted = sorted(set(doc_ids))
-        with self.pool.connection() as conn:
-            found = conn.execute("SELECT doc_id FROM documents WHERE doc_id = ANY(%s)",
-                                 (wanted,)).fetchall()
-        known = {r[0] for r in found}
-        return [d for d in wanted if d not in known]
-
-    def passages_of(self, rows: Iterable[int]) -> dict[int, PassageRecord]:
-        ids = [int(r) for r in rows]
-        if not ids:
-            return {}
-        with self.pool.connection() as conn:
-            found = conn.execute(_PASSAGES, (ids,)).fetchall()
-        chunks: dict[str, str] = {}
-        records = {}
-        for row, doc_id, start, end, section, page, title, lo, chunk in found:
-            if chunk is not None:
-                chunks[doc_id] = chunk
-            text = chunks[doc_id]
-            records[int(row)] = PassageRecord(int(row), doc_id, int(start), int(end), section,
-                                              page, title, text[start - lo : end - lo])
-        return records
-
-    def vector(self, row: int) -> np.ndarray:
-        with self.pool.connection() as conn:
-            found = conn.execute("SELECT embedding FROM passages WHERE id = %s",
-                                 (int(row),)).fetchone()
-        if found is None or found[0] is None:
-            return np.zeros(self._model.dimension, dtype=np.float32)  # deleted meanwhile
-        return as_array(found[0])
-
-    def document(self, doc_id: str) -> DocumentRecord | None:
-        return self.documents_by_id([doc_id]).get(doc_id)
-
-    def documents_by_id(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocumentRecord]:
-        with self.pool.connection() as conn:
-            if doc_ids is None:
-                found = conn.execute(_DOCUMENTS + " ORDER BY doc_id").fetchall()
-            else:
-                found = conn.execute(_DOCUMENTS + " WHERE doc_id = ANY(%s) ORDER BY doc_id",
-                                     (list(doc_ids),)).fetchall()
-        return {r[0]: DocumentRecord(doc_id=r[0], title=r[1], content_hash=r[2], text=r[3],
-                                     sections=tuple(r[4]), passages=int(r[5]), indexed_at=r[6],
-                                     pages=tuple(r[7])) for r in found}
-
-    def refused(self) -> dict[str, RefusedFile]:
-        with self.pool.connection() as conn:
-            found = conn.execute(
-                "SELECT doc_id, reason, content_hash FROM refused ORDER BY doc_id").fetchall()
-        return {r[0]: RefusedFile(r[1], r[2]) for r in found}
-
-    def counts(self) -> tuple[int, int]:
-        with self.pool.connection() as conn:
-            row = conn.execute("SELECT (SELECT count(*) FROM documents), passages "
-                               "FROM corpus_stats").fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
-
+    def view(self) -> PgView:
+        """The store over its pool (one for the process: every read goes to the database)."""
+        if self._view is None:
+            pool = Pool(self.options.url, size=self.options.pool_size,
+                        timeout=self.options.timeout).open()
+            self._view = PgView(pool, self._identity, self._config, model=self._model,
+                                ef_search=self.options.ef_search)
+        return self._view
 
     def close(self) -> None:
-        self.pool.close()
+        if self._view is not None:
+            self._view.close()
+            self._view = None
 
+    # -- writing ---------------------------------------------------------------------------
 
-def _arrays(found: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-    if not found:
-        return _EMPTY
-    return (np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found)),
-            np.fromiter((s for _, s in found), dtype=np.float32, count=len(found)))
+    def start(self, *, update: bool = True, strict: bool = False,
+              progress: Progress | None = None) -> BuildReport | None:
+        """Ready to serve: an empty database is indexed from the corpus folder (when
+        ``update``); one that holds documents is served as it is (``ragqa index`` syncs)."""
+        with self._connection() as conn:
+            empty = not holds_documents(conn)
+            if empty and update:
+                return self._sync(conn, strict=strict, progress=progress)
+        if not empty:
+            logger.info("serving the database as it is (run `ragqa index` to bring it in "
+                        "line with %s)", self.corpus_dir)
+        return None
+
+    def sync(self, *, rebuild: bool = False, strict: bool = False,
+             progress: Progress | None = None) -> BuildReport:
+        """Bring the database in line with the corpus folder; ``rebuild`` is refused (index
+        into a new database to start over)."""
+        if rebuild:
+            raise ConfigError("--rebuild is for the files store; with the PostgreSQL store, "
+                              "index into a new database to start over")
+        with self._connection() as conn:
+            return self._sync(conn, strict=strict, progress=progress)
+
+    def upload(self, doc_id: str, data: bytes, title: str | None = None) -> WriteResult:
+        """Store ``data`` as document ``doc_id`` in one transaction, acknowledged after the
+        commit (see :meth:`ragqa.index.store.Store.upload`)."""
+        check_suffix(doc_id)
+        with tempfile.TemporaryDirectory(prefix="ragqa-upload-") as folder:
+            path = Path(folder) / f"upload{PurePosixPath(doc_id).suffix.lower()}"
+            path.write_bytes(data)
+            document = load_document(path, doc_id)  # DocumentError: refused, nothing written
+        view, embedder = self.view(), self._embedder
+        with view.pool.connection() as conn:
+            existed = conn.execute("SELECT 1 FROM documents WHERE doc_id = %s",
+                                   (doc_id,)).fetchone() is not None
+            done = ingest_document(
+                conn, document, config=self._config,
+                contextual=embedder.identity.embed_context, embed=embedder.encode_passages,
+                explicit_title=None if title is None else clean_title(title),
+                keep_title=title is None)
+        status = ("unchanged" if not done.outcome.changed
+                  else "replaced" if existed else "created")
+        generation = view.generation
+        logger.info("%s %s (%d passages, %d embedded; changes %d)", status, doc_id,
+                    done.outcome.passages, done.embedded, generation)
+        return WriteResult(status, doc_id, view.document(doc_id), generation)
+
+    def delete(self, doc_id: str) -> WriteResult:
+        """Remove document ``doc_id`` (or a refused file's record) from the store."""
+        view = self.view()
+        with view.pool.connection() as conn:
+            try:  # a refused file may always go; the last document may not
+                existed = delete_document(conn, doc_id, keep_one=True)
+            except LastDocumentRefusal:
+                raise LastDocumentError("cannot delete the last document; an index needs at "
+                                        "least one (upload another first)") from None
+        if not existed:
+            raise UnknownDocumentError(f"no document {doc_id!r}")
+        generation = view.generation
+        logger.info("deleted %s (changes %d)", doc_id, generation)
+        return WriteResult("deleted", doc_id, None, generation)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """One connection of its own (migrations and bulk indexing run outside the pool)."""
+        conn = connect(self.options.url, timeout=self.options.timeout)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _checked(self, conn: psycopg.Connection) -> StoreIdentity:
+        """Migrate to this ragqa's schema; the database's identity, checked against the
+        model and settings (recorded on a new database)."""
+        migrate(conn, dimension=self._embedder.dimension)
+        wanted = store_identity(self._model, self._embedder.identity, self._config)
+        return ensure_identity(conn, wanted)
+
+    def _sync(self, conn: psycopg.Connection, *, strict: bool,
+              progress: Progress | None) -> BuildReport:
+        embedder = self._embedder
+        return index_corpus_into(conn, self.corpus_dir, config=self._config,
+                                 contextual=embedder.identity.embed_context,
+                                 load_embedder=lambda: embedder, model_name=self._model.name,
+                                 fallback=self._model.fallback, strict=strict,
+                                 progress=progress)

@@ -9,6 +9,7 @@ a heading-only line is never chosen when a content sentence matches.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -253,19 +254,22 @@ class Highlighter:
         return Focus(terms, _idf(self._idf, terms), vector)
 
     def spans(self, focus: Focus,
-              passages: Sequence[tuple[str, str, int, int]]) -> list[tuple[int, int]]:
-        """:meth:`span` of each ``(doc_id, text, start, end)``, the sentences the model must
-        compare embedded together in one call (one call per passage cost several times as
-        much: each pays the encoder's fixed overhead)."""
+              passages: Sequence[tuple[str, str, int, int] | tuple[str, str, int, int, int]]
+              ) -> list[tuple[int, int]]:
+        """:meth:`span` of each ``(doc_id, text, start, end[, offset])``, the sentences the
+        model must compare embedded together in one call (one call per passage cost several
+        times as much: each pays the encoder's fixed overhead)."""
         if focus.vector is not None:
             wanted: dict[tuple[str, int, int], str] = {}
-            for doc_id, text, start, end in passages:
-                sentences = self._sentences(doc_id, text, start, end)
+            for doc_id, text, start, end, *rest in passages:
+                offset = rest[0] if rest else 0
+                sentences = self._sentences(doc_id, text, start, end, offset)
                 asked = _Asked()  # which sentences would be compared: they do not depend
                 best_sentence(sentences, focus.terms, (start, end), asked, self._weight,
                               focus.weights)  # on the cosines themselves
                 for i in asked.indices:
-                    wanted[(doc_id, *sentences[i].span)] = text[slice(*sentences[i].span)]
+                    a, b = sentences[i].span
+                    wanted[(doc_id, a, b)] = text[a - offset : b - offset]
             with self._lock:
                 missing = [key for key in wanted if key not in self._vectors]
             if missing:
@@ -277,33 +281,39 @@ class Highlighter:
         return [self.span(focus, *passage) for passage in passages]
 
     def span(self, focus: Focus, doc_id: str, text: str, start: int,
-             end: int) -> tuple[int, int]:
-        """The span of the sentence of ``text[start:end]`` (a passage of ``doc_id``) that
-        best matches ``focus``."""
-        sentences = self._sentences(doc_id, text, start, end)
+             end: int, offset: int = 0) -> tuple[int, int]:
+        """The span of the sentence of the passage ``[start:end]`` of ``doc_id`` that best
+        matches ``focus``. ``text`` is the document's text from ``offset`` on: the whole of
+        it, or the passage with the rest of its first and last lines (what tells whether a
+        sentence is a whole line); spans are the document's offsets either way."""
+        sentences = self._sentences(doc_id, text, start, end, offset)
         similarity = None
         if focus.vector is not None:
             similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
-                                           sentences)
+                                           sentences, offset)
         return best_sentence(sentences, focus.terms, (start, end), similarity, self._weight,
                              focus.weights)
 
-    def _sentences(self, doc_id: str, text: str, start: int, end: int) -> Sentences:
+    def _sentences(self, doc_id: str, text: str, start: int, end: int,
+                   offset: int = 0) -> Sentences:
         key = (doc_id, start, end)
         with self._lock:
             sentences = self._cache.get(key)
         if sentences is None:
-            sentences = analysed_sentences(text, start, end, self._analyze)
+            sentences = analysed_sentences(text, start - offset, end - offset, self._analyze)
+            if offset:
+                sentences = [dataclasses.replace(s, span=(s.span[0] + offset, s.span[1] + offset))
+                             for s in sentences]
             with self._lock:
                 self._cache[key] = sentences
         return sentences
 
     def _similarity(self, vector: np.ndarray, doc_id: str, text: str, sentences: Sentences,
-                    indices: Sequence[int]) -> np.ndarray:
-        return self._sentence_vectors(doc_id, text, sentences, indices) @ vector
+                    offset: int, indices: Sequence[int]) -> np.ndarray:
+        return self._sentence_vectors(doc_id, text, sentences, indices, offset) @ vector
 
     def _sentence_vectors(self, doc_id: str, text: str, sentences: Sentences,
-                          indices: Sequence[int]) -> np.ndarray:
+                          indices: Sequence[int], offset: int = 0) -> np.ndarray:
         """Vectors of the given sentences, embedding only those not seen before."""
         keys = [(doc_id, *sentences[i].span) for i in indices]
         with self._lock:
@@ -311,7 +321,8 @@ class Highlighter:
         missing = [n for n, vector in enumerate(found) if vector is None]
         if missing:
             assert self._embed is not None
-            fresh = self._embed([text[keys[n][1] : keys[n][2]] for n in missing])
+            fresh = self._embed([text[keys[n][1] - offset : keys[n][2] - offset]
+                                 for n in missing])
             with self._lock:
                 for n, vector in zip(missing, fresh):
                     found[n] = vector

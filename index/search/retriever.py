@@ -4,7 +4,7 @@ CLI, the HTTP service and the eval."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import re
 import threading
@@ -85,6 +85,9 @@ class Hit:
     start: int
     end: int
     page: int | None
+    # The rest of the passage's first and last lines (see PassageRecord): for the highlight.
+    before: str = field(default="", repr=False)
+    after: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class SearchResult:
     model: str = ""  # the embedding model loaded (the index's when searching without one)
     fallback: bool = False  # whether that model is the bundled fallback
     generation: int = 0  # the store's generation the passages were read from
+    # The question's vector (None in bm25 mode): what the highlight compares sentences with.
+    query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class Retriever:
@@ -132,7 +137,15 @@ class Retriever:
 
         The one place a question is checked (:class:`QueryError`); a ``doc_ids`` filter
         naming a document the index does not hold raises :class:`UnknownDocumentError`.
+        The store's reads share one session (one connection on postgres).
         """
+        with self.index.session():
+            return self._search(question, k, mode=mode, doc_ids=doc_ids,
+                                query_vector=query_vector)
+
+    def _search(self, question: str, k: int, *, mode: str | None,
+                doc_ids: Collection[str] | None, query_vector: np.ndarray | None
+                ) -> SearchResult:
         question = validate_question(question)
         mode = mode or self.params.mode
         if mode not in MODES:
@@ -177,7 +190,8 @@ class Retriever:
         loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
                               relevance=round(probability, 4), model=loaded.name,
-                              fallback=loaded.fallback, generation=generation)
+                              fallback=loaded.fallback, generation=generation,
+                              query_vector=query_vector if mode != "bm25" else None)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result
@@ -291,7 +305,7 @@ class Retriever:
 def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
     return Hit(rank=rank, score=round(float(score), 6), row=p.row, doc_id=p.doc_id,
                title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
-               page=p.page)
+               page=p.page, before=p.before, after=p.after)
 
 
 def _mostly_same(a, b) -> bool:

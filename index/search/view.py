@@ -4,13 +4,14 @@ The retrieval logic (:class:`~ragqa.index.search.retriever.Retriever`: validatio
 near-duplicate removal, the relevance signal, the result cache) is written once, against
 this protocol. Two stores implement it: a loaded files generation
 (:class:`~ragqa.index.files.generations.LoadedIndex`) and the PostgreSQL store
-(:class:`~ragqa.index.pg.store.PgStore`). A passage is named by an integer ``row``: its
+(:class:`~ragqa.index.pg.view.PgView`). A passage is named by an integer ``row``: its
 position in a files generation, its id in the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
@@ -74,6 +75,10 @@ class IndexView(Protocol):
 
     def counts(self) -> tuple[int, int]:
         """``(documents, passages)``."""
+
+    def session(self) -> AbstractContextManager[None]:
+        """A block whose reads share what they can: one connection for the whole of a
+        search on postgres (nested blocks share the outer one); nothing for files."""
 
     def close(self) -> None:
         """Release what the store holds open (connections); nothing for files."""

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ragqa.index.records import DocumentRecord
-from ragqa.service.corpus import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
+from ragqa.index.documents.ids import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
 from ragqa.service.deps import (
     EngineDep,
-    LiveDep,
     SettingsDep,
     limit_upload_size,
     require_multipart,
@@ -73,7 +72,7 @@ def get_document(doc_id: DocId, engine: EngineDep) -> DocumentOut:
              responses={200: {"model": WriteOut, "description": "Replaced or unchanged"},
                         **error_responses(403, 409, 507)})
 def upload_document(
-    live: LiveDep,
+    engine: EngineDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="A .txt, .md, .html or .pdf file")],
     doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name",
@@ -99,7 +98,7 @@ def upload_document(
         raise too_large(settings)
     if not data.strip():
         raise ApiError(422, "invalid_document", f"{name}: the file is empty")
-    result = live.upload(name, data, title)
+    result = engine.store.upload(name, data, title)
     body = WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
                     document=document_out(result.record) if result.record else None)
     return JSONResponse(body.model_dump(mode="json"),
@@ -108,8 +107,8 @@ def upload_document(
 
 @router.delete("/{doc_id:path}", response_model=WriteOut,
                dependencies=[Depends(require_writer)], responses=error_responses(403, 409, 507))
-def delete_document(doc_id: DocId, live: LiveDep) -> WriteOut:
+def delete_document(doc_id: DocId, engine: EngineDep) -> WriteOut:
     """Remove a document from the corpus folder and the index."""
     validate_doc_id(doc_id)
-    result = live.delete(doc_id)
+    result = engine.store.delete(doc_id)
     return WriteOut(status=result.status, id=result.doc_id, generation=result.generation)

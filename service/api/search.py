@@ -8,7 +8,7 @@ import time
 
 from fastapi import APIRouter, Depends
 
-from ragqa.service.corpus import validate_doc_id
+from ragqa.index.documents.ids import validate_doc_id
 from ragqa.service.deps import EngineDep, require_json, require_reader
 from ragqa.engine import Engine
 from ragqa.service.schemas import SearchRequest, SearchResponse, search_response
@@ -20,15 +20,16 @@ router = APIRouter(prefix="/v1", tags=["search"],
 
 
 def run_search(engine: Engine, body: SearchRequest) -> SearchResponse:
-    """Search the served generation and highlight; the retriever checks the question and
-    that the filter's documents exist, this edge only that their ids are well formed."""
+    """Search and highlight (the engine's one search path); the retriever checks the
+    question and that the filter's documents exist, this edge only that their ids are well
+    formed."""
     started = time.perf_counter()
     doc_ids = body.filters.doc_ids if body.filters and body.filters.doc_ids else None
     for doc_id in doc_ids or ():
         validate_doc_id(doc_id)
-    result = engine.retriever.search(body.question, body.k, doc_ids=doc_ids)
+    found = engine.search(body.question, body.k, doc_ids=doc_ids)
     took = (time.perf_counter() - started) * 1000
-    return search_response(result, took_ms=took, highlights=engine.highlight(result))
+    return search_response(found.result, took_ms=took, highlights=found.highlights)
 
 
 @router.post("/search", response_model=SearchResponse)

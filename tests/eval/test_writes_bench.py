@@ -4,11 +4,9 @@ is what the bench measures, not what a test asserts."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-import pytest
 
 from ragqa.eval.bench.report import markdown_writes, plot_writes
 from ragqa.eval.bench.writes import StandInEmbedder, WritesPlan, run_writes
@@ -16,7 +14,6 @@ from ragqa.index.embedding.models import ResolvedModel
 from ragqa.settings import load_settings
 from tests.postgres import pg_server  # noqa: F401 - fixture
 
-PG_LIVE = importlib.util.find_spec("ragqa.service.live_pg") is not None
 
 WORDS = ("commune préfecture budget rivière école marché route forêt village musée gare "
          "hôpital théâtre pont jardin église château port vigne moulin fontaine halle").split()
@@ -71,8 +68,6 @@ def test_files_store_writes_section(tmp_path: Path, minilm: ResolvedModel, embed
     assert (tmp_path / "bench-writes.png").stat().st_size > 0
 
 
-@pytest.mark.skipif(not PG_LIVE, reason="the PostgreSQL store's live index (branch "
-                    "pg-store) is not in this version")
 def test_postgres_store_writes_section(tmp_path: Path, minilm: ResolvedModel, embedder,
                                        monkeypatch, pg_server):  # noqa: F811
     settings = _settings(tmp_path, minilm, monkeypatch)

@@ -18,7 +18,7 @@ from ragqa.index.pg.identity import ensure_identity
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.pool import Pool
-from ragqa.index.pg.store import PgStore, store_identity
+from ragqa.index.pg.view import PgView, store_identity
 from ragqa.index.search.retriever import Retriever, RetrievalParams
 from ragqa.index.files.generations import load_index
 from tests.conftest import CORPUS
@@ -98,7 +98,7 @@ def test_a_bulk_index_gives_the_files_store_s_passages_and_results(
 
     pool = Pool(pg_url, size=2).open()
     try:
-        store = PgStore(pool, found, IndexConfig(), model=_model(minilm, embedder))
+        store = PgView(pool, found, IndexConfig(), model=_model(minilm, embedder))
         params = RetrievalParams(result_cache_size=1)
         on_files, on_pg = Retriever(files, embedder, params), Retriever(store, embedder, params)
         for question in QUESTIONS:

@@ -1,17 +1,15 @@
-"""The corpus folder as the HTTP service writes it: safe document ids and durable writes.
+"""Document ids: plain relative paths inside the corpus, checked before anything is written.
 
-Raises the corpus errors below; :mod:`ragqa.service.errors` alone gives them HTTP statuses.
+Raises the corpus errors below; the edges (:mod:`ragqa.service.errors`, the CLI) alone give
+them HTTP statuses or exit codes.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.errors import RagqaError
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES
-from ragqa.index.files.generations import fsync_dir
 
 MAX_ID_CHARS = 512
 # One path segment's limit on Linux file systems (NAME_MAX), in bytes of UTF-8.
@@ -103,28 +101,3 @@ def corpus_path(corpus_dir: Path, doc_id: str) -> Path:
     if not path.is_relative_to(root) or path == root:
         raise _invalid(f"{doc_id!r} points outside the corpus folder")
     return path
-
-
-def staging_path(target: Path) -> Path:
-    """A hidden temporary name next to ``target`` (the indexer skips hidden files)."""
-    return target.with_name(f".upload-{uuid.uuid4().hex}{target.suffix}")
-
-
-def write_durably(tmp: Path, data: bytes) -> None:
-    """Write ``data`` to ``tmp`` and fsync it."""
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def replace_durably(tmp: Path, target: Path) -> None:
-    """``os.replace`` the fsynced ``tmp`` onto ``target`` and fsync the folder entry."""
-    os.replace(tmp, target)
-    fsync_dir(target.parent)
-
-
-def remove_durably(target: Path) -> None:
-    target.unlink(missing_ok=True)
-    fsync_dir(target.parent)
