@@ -1,5 +1,6 @@
-"""Helpers shared by the tests (not fixtures): the real ``ragqa`` command as a subprocess,
-its environment, free loopback ports, a live ``ragqa serve``, and building an index."""
+"""Helpers shared by the tests (not fixtures): waiting on a condition, the real ``ragqa``
+command as a subprocess, its environment, free loopback ports, a live ``ragqa serve``, and
+building an index."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
@@ -20,11 +22,46 @@ from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 # the code under test (whichever checkout is on sys.path), not from a stale installation.
 RAGQA = (sys.executable, "-m", "ragqa")
 
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], *, what: str, timeout: float = 60.0,
+               interval: float = 0.05,
+               ignoring: type[Exception] | tuple[type[Exception], ...] = (),
+               pause: Callable[[float], object] = time.sleep) -> T:
+    """Call ``condition`` every ``interval`` seconds until it returns a truthy value, and
+    return that value; after ``timeout`` seconds fail the test (``AssertionError``) naming
+    ``what`` was awaited and what the last call returned or raised.
+
+    An exception of the ``ignoring`` types counts as "not yet" (a server that does not
+    listen yet); any other propagates at once, so a condition can stop the wait early by
+    asserting (a process that died). ``pause`` waits between calls: Playwright's sync API,
+    for one, runs its handlers only inside its own waits.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = condition()
+        except ignoring as exc:
+            last = f"raised {exc!r}"
+        else:
+            if value:
+                return value
+            last = f"returned {value!r}"
+        if time.monotonic() >= deadline:
+            if len(last) > 500:
+                last = last[:500] + "..."
+            raise AssertionError(f"{what}: not within {timeout:g} s (the last check {last})")
+        pause(interval)
+
 
 def child_env(**settings: str) -> dict[str, str]:
     """The environment for a child ragqa: no developer RAGQA_* variable, offline models."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
-    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME)
+    env.update(HF_HUB_OFFLINE="1", RAGQA_OFFLINE="1", RAGQA_EMBED_MODEL=FALLBACK_MODEL_NAME,
+               # An upload is answered once indexed (201/200), however busy the cores: what
+               # the tests of writes check. The 202 path: tests/service/test_jobs_api.py.
+               RAGQA_UPLOAD_WAIT_SECONDS="300")
     env.update(settings)
     return env
 
@@ -74,19 +111,19 @@ def start(corpus: Path, index: Path, log: Path, *, timeout: float = 300,
         stdout=handle, stderr=subprocess.STDOUT, env=child_env(**settings), cwd=cwd,
     )
     server = Server(proc, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def healthy() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"ragqa serve exited with {proc.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"ragqa serve did not start in {timeout:.0f} s:\n{server.output()}")
-        time.sleep(0.2)
+        return httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200
+
+    try:
+        wait_until(healthy, what="ragqa serve answering /health with 200", timeout=timeout,
+                   interval=0.2, ignoring=httpx.TransportError)
+    except AssertionError as exc:
+        proc.kill()
+        raise RuntimeError(f"{exc}\n{server.output()}") from None
+    return server
 
 
 def stop(server: Server) -> str:

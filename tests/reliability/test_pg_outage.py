@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.postgres import OwnPgServer, pg_own_server  # noqa: F401 - fixture
-from tests.support import start, stop
+from tests.support import start, stop, wait_until
 
 NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
 
@@ -41,27 +41,28 @@ def test_the_database_stopped_under_load_is_a_503_then_recovers_without_restart(
                 except httpx.HTTPError as exc:
                     statuses.append((time.monotonic(), 0, repr(exc)))
 
+    def refusing() -> bool:  # the last three answers came after the stop, all 503
+        last = statuses[-3:]
+        return len(last) == 3 and all(at > stopped and code == 503 for at, code, _ in last)
+
     thread = threading.Thread(target=load)
     try:
         thread.start()
-        time.sleep(2)
+        wait_until(lambda: sum(code == 200 for _, code, _ in statuses) >= 3,
+                   what="three answers before the database stops", timeout=60)
         stopping = time.monotonic()  # answers timed before this came before the stop
         pg_own_server.stop()
         stopped = time.monotonic()
-        time.sleep(6)
-        down = [(code, text) for at, code, text in statuses if at > stopped + 3]
-        assert down and all(code == 503 for code, _ in down), down[:3]
-        assert "database_unavailable" in down[-1][1] and "database" in down[-1][1].lower()
+        wait_until(refusing, what="503s in a row once the database stopped", timeout=60)
+        assert "database_unavailable" in statuses[-1][2]
+        assert "database" in statuses[-1][2].lower()
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             assert client.get("/health").status_code == 503
+        restarting = time.monotonic()
         pg_own_server.start()
         back = time.monotonic()
-        deadline = back + 60
-        while time.monotonic() < deadline:
-            if statuses and statuses[-1][0] > back and statuses[-1][1] == 200:
-                break
-            time.sleep(0.2)
-        assert statuses[-1][1] == 200, statuses[-1]
+        wait_until(lambda: statuses[-1][0] > back and statuses[-1][1] == 200,
+                   what="an answer once the database is back", timeout=60)
         assert server.proc.poll() is None  # the same process: no restart
         with httpx.Client(base_url=server.base_url, timeout=60) as client:
             assert client.get("/health").status_code == 200
@@ -76,6 +77,9 @@ def test_the_database_stopped_under_load_is_a_503_then_recovers_without_restart(
         output = stop(server)
     before = [code for at, code, _ in statuses if at < stopping]
     assert before and set(before) == {200}
+    # From the first refusal until the database was started again: refusals only.
+    first_refusal = next(at for at, code, _ in statuses if at > stopped and code == 503)
+    assert {code for at, code, _ in statuses if first_refusal <= at < restarting} == {503}
     assert {code for _, code, _ in statuses} <= {200, 503}, "only answers or clear 503s"
     print(f"\n{len(statuses)} requests: {sum(c == 200 for _, c, _ in statuses)} answered, "
           f"{sum(c == 503 for _, c, _ in statuses)} refused with 503 while the database was away")

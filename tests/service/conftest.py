@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,8 @@ def make_settings(corpus_dir: Path, index_dir: Path, **values) -> Settings:
         # The session index is built with MiniLM: ask for it by name (offline it resolves
         # to the bundled package, "fallback": true), not for the default bundled e5 model.
         values.setdefault("embed_model", FALLBACK_MODEL_NAME)
+        # Uploads answered once indexed, however busy the cores (see tests/support.py).
+        values.setdefault("upload_wait_seconds", 300)
         return Settings(_env_file=None, corpus_dir=corpus_dir, index_dir=index_dir,
                         offline=True, **values)
 
@@ -63,18 +66,6 @@ def store_client(request: pytest.FixtureRequest, corpus_index: Path) -> Iterator
 
 
 @pytest.fixture
-def pg_write_client(tmp_path: Path, pg_server: PgServer, pg_corpus: str  # noqa: F811
-                    ) -> Iterator[TestClient]:
-    """An app over a fresh copy of the corpus database (``.database_url``), from loopback."""
-    with database_copy(pg_server, pg_corpus) as url:
-        app = create_app(make_settings(tmp_path / "no-corpus", tmp_path / "no-index",
-                                       store="postgres", database_url=url))
-        with TestClient(app, client=LOOPBACK) as test_client:
-            test_client.database_url = url
-            yield test_client
-
-
-@pytest.fixture
 def writable(tmp_path: Path, corpus_index: Path) -> tuple[Path, Path]:
     """Copies of the corpus and its index that a test may change."""
     corpus = tmp_path / "corpus"
@@ -90,6 +81,44 @@ def write_client(writable: tuple[Path, Path]) -> Iterator[TestClient]:
     app = create_app(make_settings(*writable), update_index=False)
     with TestClient(app, client=LOOPBACK) as test_client:
         yield test_client
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    """The store a write test runs on: each of :data:`STORES`, unless the test names one
+    (``@pytest.mark.parametrize("store", ["files"])``, for what only that store does)."""
+    return request.param
+
+
+@pytest.fixture
+def write_app(request: pytest.FixtureRequest, store: str, tmp_path: Path
+              ) -> Iterator[Callable[..., AbstractContextManager[TestClient]]]:
+    """``write_app(client=LOOPBACK, update_index=False, **settings)`` opens an app over data
+    this test may change, in ``store``: copies of the corpus folder and its index, or a
+    fresh copy of the corpus database. Every app a test opens serves the same data. Its
+    client says ``.store``, ``.corpus`` (the corpus folder the app is given: the postgres
+    store must never write one) and ``.database_url`` (None for the files store)."""
+    with ExitStack() as stack:
+        if store == "files":
+            corpus, index = request.getfixturevalue("writable")
+            values: dict[str, str] = {}
+        else:
+            server: PgServer = request.getfixturevalue("pg_server")
+            url = stack.enter_context(database_copy(server, request.getfixturevalue("pg_corpus")))
+            corpus, index = tmp_path / "no-corpus", tmp_path / "no-index"
+            values = {"store": "postgres", "database_url": url}
+
+        @contextmanager
+        def open_app(*, client: tuple[str, int] = LOOPBACK, update_index: bool = False,
+                     **settings) -> Iterator[TestClient]:
+            app = create_app(make_settings(corpus, index, **values, **settings),
+                             update_index=update_index)
+            with TestClient(app, client=client) as test_client:
+                test_client.store, test_client.corpus = store, corpus
+                test_client.database_url = values.get("database_url")
+                yield test_client
+
+        yield open_app
 
 
 def check_passages(client: TestClient | httpx.Client, body: dict) -> None:

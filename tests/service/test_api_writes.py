@@ -1,53 +1,78 @@
-"""POST and DELETE /v1/documents: durable uploads of every format, access, live updates."""
+"""POST and DELETE /v1/documents on both stores: durable uploads of every format, the same
+responses and errors, access, live updates; then what only one store does (the files
+store's corpus folder; the postgres store's 503 while the database is away)."""
+
+from __future__ import annotations
 
 import threading
 import time
 
+import psycopg
 import pytest
-from fastapi.testclient import TestClient
+from psycopg.conninfo import conninfo_to_dict
 
-from ragqa.service.app import create_app
-from tests.service.conftest import LOOPBACK, assert_error, make_settings
+from tests.service.conftest import assert_error, check_passages
 from tests.service.uploads import FILES, QUESTION, assert_uploaded_and_found, upload
+from tests.support import wait_until
 
 NOKIA_DOC = "002_3fd3ba12ca1ab0c9.txt"
+FILES_ONLY = pytest.mark.parametrize("store", ["files"])
+POSTGRES_ONLY = pytest.mark.parametrize("store", ["postgres"])
+
+
+@pytest.fixture
+def client(write_app):
+    """An app over data this test may change, in each store, called from loopback."""
+    with write_app() as test_client:
+        yield test_client
+
+
+def stored_state(client) -> tuple:
+    """What a refused write must leave as it was: health, the document list and the files
+    of the corpus folder (none, and no folder, for the postgres store)."""
+    folder = client.corpus
+    files = sorted(p.relative_to(folder) for p in folder.rglob("*")) if folder.exists() else []
+    return client.get("/health").json(), client.get("/v1/documents").json(), files
 
 
 @pytest.mark.parametrize("doc_id", sorted(FILES))
-def test_upload_each_format_then_find_and_delete_it(write_client, writable, doc_id):
-    corpus, _ = writable
-    response = upload(write_client, doc_id, FILES[doc_id])
+def test_upload_each_format_then_find_and_delete_it(client, doc_id):
+    before = client.get("/health").json()
+    assert before["store"] == client.store
+    response = upload(client, doc_id, FILES[doc_id])
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["status"] == "created" and body["id"] == doc_id and body["generation"] == 2
-    assert (corpus / doc_id).read_bytes() == FILES[doc_id]  # durable in the corpus folder
-    assert not list(corpus.rglob(".upload-*"))
-    assert_uploaded_and_found(write_client, doc_id, body)
+    assert body["status"] == "created" and body["id"] == doc_id
+    assert body["generation"] == before["generation"] + 1  # one write, one change
+    assert_uploaded_and_found(client, doc_id, body)
 
-    deleted = write_client.delete(f"/v1/documents/{doc_id}")
+    deleted = client.delete(f"/v1/documents/{doc_id}")
     assert deleted.status_code == 200 and deleted.json()["status"] == "deleted"
-    assert not (corpus / doc_id).exists()
-    assert_error(write_client.get(f"/v1/documents/{doc_id}"), 404, "unknown_document")
-    after = write_client.post("/v1/search", json=QUESTION).json()
+    assert_error(client.get(f"/v1/documents/{doc_id}"), 404, "unknown_document")
+    after = client.post("/v1/search", json=QUESTION).json()
     assert doc_id not in {p["doc_id"] for p in after["passages"]}
-    assert write_client.get("/health").json()["generation"] == 3
+    health = client.get("/health").json()
+    assert health["generation"] == before["generation"] + 2
+    assert (health["documents"], health["passages"]) == (before["documents"], before["passages"])
 
 
-def test_upload_is_idempotent_and_reupload_replaces(write_client):
-    first = upload(write_client, "notes/zorglub.md", FILES["notes/zorglub.md"])
-    again = upload(write_client, "notes/zorglub.md", FILES["notes/zorglub.md"])
+def test_upload_is_idempotent_and_reupload_replaces(client):
+    first = upload(client, "notes/zorglub.md", FILES["notes/zorglub.md"])
+    again = upload(client, "notes/zorglub.md", FILES["notes/zorglub.md"])
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["status"] == "unchanged"
     assert again.json()["generation"] == first.json()["generation"]
+    assert again.json()["document"] == first.json()["document"]
     new = "# Zorglub Telecom\n\nZorglub Telecom renonce au câble de Dakhla.\n".encode()
-    replaced = upload(write_client, "notes/zorglub.md", new)
+    replaced = upload(client, "notes/zorglub.md", new)
     assert replaced.status_code == 200 and replaced.json()["status"] == "replaced"
     assert replaced.json()["generation"] == first.json()["generation"] + 1
-    assert write_client.get("/v1/documents/notes/zorglub.md/text").text == new.decode()
+    assert client.get("/v1/documents/notes/zorglub.md/text").text == new.decode()
+    check_passages(client, client.post("/v1/search", json=QUESTION).json())
 
 
-def test_upload_uses_the_file_name_by_default(write_client):
-    response = write_client.post("/v1/documents", files={"file": ("memo.txt", b"Un memo.")})
+def test_upload_uses_the_file_name_by_default(client):
+    response = client.post("/v1/documents", files={"file": ("memo.txt", b"Un memo.")})
     assert response.status_code == 201 and response.json()["id"] == "memo.txt"
 
 
@@ -65,60 +90,56 @@ def test_upload_uses_the_file_name_by_default(write_client):
         ("nul\x00.txt", b"x", 400, "invalid_document_id"),
     ],
 )
-def test_bad_uploads_are_refused_and_nothing_indexed_is_lost(write_client, writable, doc_id,
-                                                            data, status, code):
-    corpus, _ = writable
-    before = sorted(p.relative_to(corpus) for p in corpus.rglob("*"))
-    health = write_client.get("/health").json()
-    assert_error(upload(write_client, doc_id, data), status, code)
-    assert sorted(p.relative_to(corpus) for p in corpus.rglob("*")) == before
-    assert write_client.get("/health").json() == health
+def test_bad_uploads_are_refused_and_nothing_changes(client, doc_id, data, status, code):
+    before = stored_state(client)
+    assert_error(upload(client, doc_id, data), status, code)
+    assert stored_state(client) == before
 
 
-def test_upload_needs_multipart_and_a_file(write_client):
-    assert_error(write_client.post("/v1/documents", json={"file": "x"}), 415,
+def test_upload_needs_multipart_and_a_file(client):
+    assert_error(client.post("/v1/documents", json={"file": "x"}), 415,
                  "unsupported_media_type")
-    assert_error(write_client.post("/v1/documents", files={"other": ("a.txt", b"x")}), 422,
+    assert_error(client.post("/v1/documents", files={"other": ("a.txt", b"x")}), 422,
                  "missing_field")
 
 
-def test_upload_over_the_limit_is_413(writable):
-    app = create_app(make_settings(*writable, max_upload_mb=0.001), update_index=False)
-    with TestClient(app, client=LOOPBACK) as client:
+def test_upload_over_the_limit_is_413(write_app):
+    with write_app(max_upload_mb=0.001) as client:
         big = b"Zorglub. " * 400  # 3.6 kB > 1 kB
         assert "RAGQA_MAX_UPLOAD_MB" in assert_error(upload(client, "big.txt", big), 413,
                                                      "payload_too_large")["message"]
         assert upload(client, "small.txt", b"Petit texte.").status_code == 201
 
 
-def test_huge_upload_is_refused_before_its_body_is_read(writable):
-    corpus, _ = writable
-    before = sorted(p.name for p in corpus.iterdir())
-    app = create_app(make_settings(*writable, max_upload_mb=0.001), update_index=False)
-    with TestClient(app, client=LOOPBACK) as client:
+def test_huge_upload_is_refused_before_its_body_is_read(write_app):
+    with write_app(max_upload_mb=0.001) as client:
+        before = stored_state(client)
         response = upload(client, "huge.txt", b"x" * 300_000)  # well past limit + framing
         body = assert_error(response, 413, "payload_too_large")
         assert "RAGQA_MAX_UPLOAD_MB" in body["message"]
         assert response.headers.get("connection") == "close"  # answered by the middleware
-    assert sorted(p.name for p in corpus.iterdir()) == before
+        assert stored_state(client) == before
 
 
-def test_delete_errors(write_client):
-    assert_error(write_client.delete("/v1/documents/missing.txt"), 404, "unknown_document")
-    assert_error(write_client.delete("/v1/documents/%2E%2E/x.txt"), 400, "invalid_document_id")
+def test_delete_errors_and_the_last_document_stays(client):
+    assert_error(client.delete("/v1/documents/missing.txt"), 404, "unknown_document")
+    assert_error(client.delete("/v1/documents/%2E%2E/x.txt"), 400, "invalid_document_id")
+    ids = [d["id"] for d in client.get("/v1/documents").json()["documents"]]
+    for doc_id in ids[:-1]:
+        assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
+    assert_error(client.delete(f"/v1/documents/{ids[-1]}"), 409, "last_document")
+    assert [d["id"] for d in client.get("/v1/documents").json()["documents"]] == ids[-1:]
 
 
-def test_writes_without_keys_are_for_loopback_only(writable):
-    app = create_app(make_settings(*writable), update_index=False)
-    with TestClient(app, client=("192.0.2.7", 4000)) as remote:
+def test_writes_without_keys_are_for_loopback_only(write_app):
+    with write_app(client=("192.0.2.7", 4000)) as remote:
         assert_error(upload(remote, "r.txt", b"Texte."), 403, "forbidden")
         assert_error(remote.delete(f"/v1/documents/{NOKIA_DOC}"), 403, "forbidden")
         assert remote.post("/v1/search", json={"question": "Nokia"}).status_code == 200
 
 
-def test_api_keys_guard_writes_and_optionally_reads(writable):
-    settings = make_settings(*writable, api_keys="k1, k2", require_key_for_read=True)
-    with TestClient(create_app(settings, update_index=False), client=LOOPBACK) as client:
+def test_api_keys_guard_writes_and_optionally_reads(write_app):
+    with write_app(api_keys="k1, k2", require_key_for_read=True) as client:
         response = upload(client, "k.txt", b"Texte.")
         assert_error(response, 401, "unauthorized")
         assert response.headers["www-authenticate"] == "Bearer"
@@ -131,71 +152,125 @@ def test_api_keys_guard_writes_and_optionally_reads(writable):
         assert "k.txt" in {d["id"] for d in listed.json()["documents"]}
 
 
-def test_cors_is_off_by_default_and_follows_the_setting(writable, write_client):
+def test_cors_is_off_by_default_and_follows_the_setting(write_app, client):
     preflight = {"Origin": "https://intranet.example", "Access-Control-Request-Method": "POST"}
-    plain = write_client.options("/v1/search", headers=preflight)
+    plain = client.options("/v1/search", headers=preflight)
     assert "access-control-allow-origin" not in plain.headers
-    settings = make_settings(*writable, cors_origins="https://intranet.example")
-    with TestClient(create_app(settings, update_index=False), client=LOOPBACK) as client:
-        allowed = client.options("/v1/search", headers=preflight)
+    with write_app(cors_origins="https://intranet.example") as configured:
+        allowed = configured.options("/v1/search", headers=preflight)
         assert allowed.headers["access-control-allow-origin"] == "https://intranet.example"
-        other = client.options("/v1/search", headers={**preflight, "Origin": "https://evil.example"})
+        other = configured.options("/v1/search",
+                                   headers={**preflight, "Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
 
 
-def wait_until(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
-def test_queries_during_upload_and_delete_see_old_or_new_never_an_error(write_client, writable):
-    corpus, _ = writable
-    texts = {p.name: p.read_text(encoding="utf-8") for p in corpus.glob("*.txt")}
+def test_queries_during_upload_and_delete_see_old_or_new_never_an_error(client):
+    listed = client.get("/v1/documents").json()["documents"]
+    texts = {d["id"]: client.get(f"/v1/documents/{d['id']}/text").text for d in listed}
     texts["notes/zorglub.md"] = FILES["notes/zorglub.md"].decode()
     errors: list[str] = []
-    seen: list[bool] = []  # whether each answer included the uploaded document
+    # (sent, answered, whether the answer included the uploaded document), monotonic times
+    seen: list[tuple[float, float, bool]] = []
     stop = threading.Event()
 
     def hammer() -> None:
         while not stop.is_set():
-            response = write_client.post("/v1/search", json=QUESTION)
+            sent = time.monotonic()
+            response = client.post("/v1/search", json=QUESTION)
             if response.status_code != 200:
                 errors.append(response.text)
                 continue
             passages = response.json()["passages"]
             # Every quote is a slice of its document as it is in one generation or the other.
             for p in passages:
-                if texts[p["doc_id"]][p["start"] : p["end"]] != p["quote"]:
+                if texts.get(p["doc_id"], "")[p["start"] : p["end"]] != p["quote"]:
                     errors.append(f"mixed state: {p}")
-            seen.append(any(p["doc_id"] == "notes/zorglub.md" for p in passages))
+            has = any(p["doc_id"] == "notes/zorglub.md" for p in passages)
+            seen.append((sent, time.monotonic(), has))
+
+    def sent_after(moment: float) -> list[bool]:
+        return [has for sent, _, has in seen if sent > moment]
 
     threads = [threading.Thread(target=hammer) for _ in range(3)]
     for thread in threads:
         thread.start()
     try:
-        wait_until(lambda: len(seen) >= 3)
-        uploaded = upload(write_client, "notes/zorglub.md", FILES["notes/zorglub.md"])
+        wait_until(lambda: len(seen) >= 3, what="three answers before the upload")
+        upload_sent = time.monotonic()
+        uploaded = upload(client, "notes/zorglub.md", FILES["notes/zorglub.md"])
         assert uploaded.status_code == 201
-        wait_until(lambda: seen.count(True) >= 3)
-        assert write_client.delete("/v1/documents/notes/zorglub.md").status_code == 200
-        count = len(seen)
-        wait_until(lambda: len(seen) >= count + 3)
+        uploaded_at = time.monotonic()
+        wait_until(lambda: len(sent_after(uploaded_at)) >= 3,
+                   what="three searches sent after the upload was acknowledged")
+        delete_sent = time.monotonic()
+        assert client.delete("/v1/documents/notes/zorglub.md").status_code == 200
+        deleted_at = time.monotonic()
+        wait_until(lambda: len(sent_after(deleted_at)) >= 3,
+                   what="three searches sent after the delete was acknowledged")
     finally:
         stop.set()
         for thread in threads:
             thread.join()
     assert errors == []
-    assert seen[0] is False and True in seen and seen[-1] is False
+    # Answered before the upload began: without it; asked once it was acknowledged (and
+    # answered before the delete began): with it; asked after the delete: without it.
+    assert not any(has for _, answered, has in seen if answered < upload_sent)
+    assert all(has for sent, answered, has in seen if uploaded_at < sent and answered < delete_sent)
+    assert not any(sent_after(deleted_at))
 
 
-def test_a_refused_corpus_file_is_reported_and_can_be_fixed_or_deleted(writable):
-    corpus, index = writable
+def test_an_explicit_title_is_kept_by_uploads_without_one(client):
+    doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
+    response = upload(client, doc_id, data, title="  Câble Dakhla–Canaries ")
+    assert response.status_code == 201, response.text
+    assert response.json()["document"]["title"] == "Câble Dakhla–Canaries"
+    found = client.post("/v1/search", json=QUESTION).json()["passages"][0]
+    assert found["doc_id"] == doc_id and found["title"] == "Câble Dakhla–Canaries"
+    # same bytes, no title field: unchanged, title kept; a new title re-indexes
+    assert upload(client, doc_id, data).json()["status"] == "unchanged"
+    renamed = upload(client, doc_id, data, title="Zorglub").json()
+    assert renamed["status"] == "replaced" and renamed["document"]["title"] == "Zorglub"
+    # another document's upload (the files store re-indexes everything): the title survives
+    assert upload(client, "notes/other.md", b"# Autre\n\nAutre texte.\n").status_code == 201
+    assert client.get(f"/v1/documents/{doc_id}").json()["title"] == "Zorglub"
+    # a blank title gives the document its headline back (an empty form field is absent)
+    reset = upload(client, doc_id, data, title=" ").json()
+    assert reset["document"]["title"] == "Zorglub Telecom"
+
+
+# --- what only one store does -------------------------------------------------------------
+
+
+@FILES_ONLY
+def test_files_store_keeps_each_upload_in_the_corpus_folder(client):
+    for doc_id, data in sorted(FILES.items()):
+        assert upload(client, doc_id, data).status_code == 201
+        assert (client.corpus / doc_id).read_bytes() == data  # durable in the corpus folder
+        assert not list(client.corpus.rglob(".upload-*"))
+        assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
+        assert not (client.corpus / doc_id).exists()
+
+
+@FILES_ONLY
+def test_files_store_keeps_an_explicit_title_beside_its_document(client):
+    doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
+    beside = client.corpus / "notes/zorglub.txt.title"
+    assert upload(client, doc_id, data, title="  Câble Dakhla–Canaries ").status_code == 201
+    assert beside.read_text("utf-8") == "Câble Dakhla–Canaries"
+    upload(client, doc_id, data, title=" ")  # a blank title: the headline again
+    assert not beside.exists()
+    upload(client, doc_id, data, title="Zorglub")
+    assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
+    assert not beside.exists()
+
+
+@FILES_ONLY
+def test_files_store_reports_a_refused_corpus_file_that_can_be_fixed_or_deleted(
+        write_app, writable):
+    corpus, _ = writable
     (corpus / "scan.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
-    app = create_app(make_settings(corpus, index))  # brings the index up to date at start
-    with TestClient(app, client=LOOPBACK) as client:
+    with write_app(update_index=True) as client:  # brings the index up to date at start
         assert client.get("/health").json()["refused"] == 2
         listed = client.get("/v1/documents").json()
         reasons = {entry["id"]: entry["reason"] for entry in listed["refused"]}
@@ -211,26 +286,35 @@ def test_a_refused_corpus_file_is_reported_and_can_be_fixed_or_deleted(writable)
         assert client.get("/v1/documents/broken.pdf").json()["pages"] == 2
 
 
-def test_upload_with_an_explicit_title_keeps_it_across_reindexing(write_client, writable):
-    corpus, _ = writable
-    doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
-    response = upload(write_client, doc_id, data, title="  Câble Dakhla–Canaries ")
-    assert response.status_code == 201, response.text
-    assert response.json()["document"]["title"] == "Câble Dakhla–Canaries"
-    assert (corpus / "notes/zorglub.txt.title").read_text("utf-8") == "Câble Dakhla–Canaries"
-    found = write_client.post("/v1/search", json=QUESTION).json()["passages"][0]
-    assert found["doc_id"] == doc_id and found["title"] == "Câble Dakhla–Canaries"
-    # same bytes, no title field: unchanged, title kept; a new title re-indexes
-    assert upload(write_client, doc_id, data).json()["status"] == "unchanged"
-    renamed = upload(write_client, doc_id, data, title="Zorglub").json()
-    assert renamed["status"] == "replaced" and renamed["document"]["title"] == "Zorglub"
-    # another document's upload re-indexes everything: the explicit title survives
-    assert upload(write_client, "notes/other.md", b"# Autre\n\nAutre texte.\n").status_code == 201
-    assert write_client.get(f"/v1/documents/{doc_id}").json()["title"] == "Zorglub"
-    # a blank title gives the document its headline back (an empty form field is absent)
-    reset = upload(write_client, doc_id, data, title=" ").json()
-    assert reset["document"]["title"] == "Zorglub Telecom"
-    assert not (corpus / "notes/zorglub.txt.title").exists()
-    upload(write_client, doc_id, data, title="Zorglub")
-    assert write_client.delete(f"/v1/documents/{doc_id}").status_code == 200
-    assert not (corpus / "notes/zorglub.txt.title").exists()
+@POSTGRES_ONLY
+def test_postgres_store_writes_nothing_beside_the_database(client, tmp_path):
+    for doc_id, data in sorted(FILES.items()):
+        assert upload(client, doc_id, data).status_code == 201
+    assert client.delete("/v1/documents/notes/zorglub.md").status_code == 200
+    assert not client.corpus.exists() and not (tmp_path / "no-index").exists()
+
+
+@POSTGRES_ONLY
+def test_postgres_store_answers_503_while_the_database_is_away_then_recovers(
+        write_app, pg_server):
+    # A short pool timeout: each refused request waits for it.
+    with write_app(database_timeout=1) as client:
+        name = conninfo_to_dict(client.database_url)["dbname"]
+        assert client.post("/v1/search", json=QUESTION).status_code == 200
+        with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+            # Renamed away (connections killed): for the server, the database is gone.
+            admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+            admin.execute(f'ALTER DATABASE "{name}" RENAME TO "{name}_away"')
+        try:
+            for path, call in (("/v1/search", lambda: client.post("/v1/search", json=QUESTION)),
+                               ("/health", lambda: client.get("/health")),
+                               ("/v1/documents", lambda: client.get("/v1/documents"))):
+                error = assert_error(call(), 503, "database_unavailable")
+                assert "database" in error["message"], path
+        finally:
+            with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}_away" RENAME TO "{name}"')
+        response = client.post("/v1/search", json={**QUESTION, "question": "Nokia fibre"})
+        assert response.status_code == 200, response.text
+        assert client.get("/health").json()["status"] == "ok"

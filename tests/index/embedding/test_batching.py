@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from ragqa.index.embedding.batching import MicroBatcher
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
+from tests.support import wait_until
 
 
 @pytest.fixture()
@@ -23,13 +23,6 @@ def fresh_embedder(minilm: ResolvedModel) -> Embedder:
 QUESTIONS = [f"Question numéro {i} : combien de visiteurs au salon {i * 7} ?" for i in range(16)]
 
 
-def _wait_until(predicate, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.001)
-
-
 def test_concurrent_queries_share_one_encode_call_and_match_unbatched(fresh_embedder):
     emb = fresh_embedder
     # Hold the model so the first caller's pass cannot finish until every other caller has
@@ -37,7 +30,8 @@ def test_concurrent_queries_share_one_encode_call_and_match_unbatched(fresh_embe
     emb._lock.acquire()
     with ThreadPoolExecutor(len(QUESTIONS)) as pool:
         futures = [pool.submit(emb.encode_queries, [q]) for q in QUESTIONS]
-        _wait_until(lambda: len(emb.batcher._queue) == len(QUESTIONS) - 1)
+        wait_until(lambda: len(emb.batcher._queue) == len(QUESTIONS) - 1,
+                   what="every other caller queued", timeout=30)
         emb._lock.release()
         batched = np.stack([f.result()[0] for f in futures])
     assert emb.batcher.stats.calls == 2
@@ -70,9 +64,10 @@ def test_batch_never_exceeds_max_batch_and_keeps_order():
     requests = [[str(i)] for i in range(9)] + [["100", "101"]]
     with ThreadPoolExecutor(len(requests)) as pool:
         futures = [pool.submit(batcher, requests[0])]
-        _wait_until(lambda: len(calls) == 1)
+        wait_until(lambda: len(calls) == 1, what="the first pass started", timeout=30)
         futures += [pool.submit(batcher, texts) for texts in requests[1:]]
-        _wait_until(lambda: len(batcher._queue) == len(requests) - 1)
+        wait_until(lambda: len(batcher._queue) == len(requests) - 1,
+                   what="every other request queued", timeout=30)
         gate.set()
         results = [f.result() for f in futures]
     for texts, result in zip(requests, results):
@@ -94,9 +89,9 @@ def test_an_encode_failure_reaches_every_caller_of_the_batch():
     batcher = MicroBatcher(encode, max_batch=8, max_wait_ms=0)
     with ThreadPoolExecutor(4) as pool:
         first = pool.submit(batcher, ["a"])
-        _wait_until(lambda: batcher._running)
+        wait_until(lambda: batcher._running, what="the first pass started", timeout=30)
         others = [pool.submit(batcher, [t]) for t in "bcd"]
-        _wait_until(lambda: len(batcher._queue) == 3)
+        wait_until(lambda: len(batcher._queue) == 3, what="three callers queued", timeout=30)
         gate.set()
         assert first.result().shape == (1, 1)
         for future in others:
