@@ -11,7 +11,7 @@ from tests.conftest import CORPUS
 from tests.postgres import database_copy
 from tests.reliability.soak import soak
 from tests.service.conftest import check_passages
-from tests.support import free_port, run_ragqa, running
+from tests.support import free_port, run_ragqa, running, wait_until
 
 ZORGLUB = "# Zorglub Telecom\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n".encode()
 QUESTION = {"question": "Zorglub câble sous-marin Dakhla", "k": 3}
@@ -148,7 +148,6 @@ def test_ragqa_serve_on_an_empty_database_indexes_the_folder_first(tmp_path, pg_
 def test_a_replica_killed_during_uploads_leaves_every_acknowledged_one_whole(
         tmp_path, pg_server, pg_corpus):
     import threading
-    import time
 
     sent: dict[str, str] = {}
     acknowledged: list[str] = []
@@ -175,13 +174,12 @@ def test_a_replica_killed_during_uploads_leaves_every_acknowledged_one_whole(
             stop = threading.Event()
             thread = threading.Thread(target=writer, args=(a.base_url, stop))
             thread.start()
-            deadline = time.monotonic() + 60
-            while len(acknowledged) < 3 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            a.kill()  # SIGKILL in the middle of the next upload
-            stop.set()
-            thread.join(timeout=60)
-        assert len(acknowledged) >= 3
+            try:
+                wait_until(lambda: len(acknowledged) >= 3, what="three acknowledged uploads")
+                a.kill()  # SIGKILL in the middle of the next upload
+            finally:
+                stop.set()
+                thread.join(timeout=60)
         with psycopg.connect(url) as conn:
             stored = dict(conn.execute("SELECT doc_id, text FROM documents "
                                        "WHERE doc_id LIKE 'kill/%'").fetchall())

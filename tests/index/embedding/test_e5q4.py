@@ -32,6 +32,7 @@ from ragqa.index.embedding.models import (
     BUNDLED_MODEL_NAME, DEFAULT_MODEL_NAME, FALLBACK_MODEL_NAME, ResolvedModel, resolve_model,
 )  # fmt: skip
 from tests.conftest import ROOT
+from tests.support import wait_until
 
 HARNESS = Path(__file__).with_name("e5_reference.c")
 
@@ -332,11 +333,12 @@ def test_conversion_killed_midway_is_redone(source, tmp_path):
     child = subprocess.Popen([sys.executable, "-c", code, str(source), str(root),
                               BUNDLED_MODEL_NAME], env=env)  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while not list(root.glob(".*staging*/model.safetensors")):
+        def writing_weights() -> list[Path]:
             assert child.poll() is None, "the conversion ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+            return list(root.glob(".*staging*/model.safetensors"))
+
+        wait_until(writing_weights, what="the conversion writing its weights", timeout=120,
+                   interval=0.01)
         child.send_signal(signal.SIGKILL)
     finally:
         child.wait()

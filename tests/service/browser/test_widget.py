@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import LIVE_BLOG, ROOT
 from tests.service.browser.conftest import ARTIFACTS, EXPECTED, QUESTION, ask, finished
+from tests.support import wait_until
 
 # The test servers use the bundled fallback model (MiniLM, English-trained), whose
 # low-relevance threshold flags only the questions farthest from the corpus (about half
@@ -30,8 +31,9 @@ def test_french_question_shows_the_quote_then_its_context(stack, open_tab):
     expect(page.get_by_role("button", name="Envoyer")).to_be_disabled()
     status = page.get_by_role("status").filter(has_text="Recherche dans les documents")
     expect(status).to_be_visible()
-    while not held:  # the route handler runs while Playwright is waited on
-        page.wait_for_timeout(50)
+    # Playwright runs the route handler only while it is waited on: pause with its own wait.
+    wait_until(lambda: held, what="the page's request to /v1/ask", timeout=30,
+               pause=lambda seconds: page.wait_for_timeout(seconds * 1000))
     held[0].continue_()
     page.unroute("**/v1/ask")
     reply = finished(page)

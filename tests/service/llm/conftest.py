@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,28 +22,17 @@ from tests.conftest import CORPUS
 from tests.postgres import database_copy
 from tests.service.conftest import LOOPBACK, STORES, make_settings
 from tests.service.llm.tiny_llama import write_tiny_llama
-from tests.support import free_port, start, stop
+from tests.support import free_port, start, stop, wait_until
 
 FAKE_LLM = Path(__file__).with_name("fake_llm.py")
 GITEX = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa ?"
 
 
-def wait_until(check: Callable[[], bool], what: str, proc: subprocess.Popen | None = None,
-               limit: float = 180) -> None:
-    """Poll ``check`` until true; fails if ``proc`` dies or ``limit`` seconds pass (a hang)."""
-    deadline = time.monotonic() + limit
-    while not check():
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"{what}: the process exited\n{proc.stdout.read()}")
-        assert time.monotonic() < deadline, f"{what}: not within {limit} s"
-        time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+def _answers(url: str, proc: subprocess.Popen) -> bool:
+    """Whether ``url`` answers 200; fails at once if ``proc`` (its server) has exited."""
+    if proc.poll() is not None:
+        raise AssertionError(f"the server exited\n{proc.stdout.read()}")
+    return httpx.get(url, timeout=2).status_code == 200
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +49,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:
-        wait_until(lambda: _answers(f"{base}/models"), "llama_cpp.server start", proc)
+        wait_until(lambda: _answers(f"{base}/models", proc), what="llama_cpp.server start",
+                   timeout=180, interval=0.1, ignoring=httpx.TransportError)
         yield base
     finally:
         proc.terminate()

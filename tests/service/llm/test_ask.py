@@ -20,8 +20,8 @@ from tests.service.llm.conftest import (
     llm_client,
     ragqa_serve,
     using_llm,
-    wait_until,
 )
+from tests.support import wait_until
 
 
 def events(response: httpx.Response) -> list[tuple[str, dict]]:
@@ -165,7 +165,8 @@ def test_a_client_that_disconnects_stops_the_generation(tmp_path, corpus_index, 
                     if seen == 5:
                         break
             assert seen == 5
-            wait_until(lambda: (llm.state / "closed").exists(), "upstream closed", limit=60)
+            wait_until(lambda: (llm.state / "closed").exists(), what="upstream closed",
+                       timeout=60)
             # The server is fine afterwards.
             assert client.post("/v1/search", json={"question": GITEX}).status_code == 200
     assert len(llm.requests()) == 1
