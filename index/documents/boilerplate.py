@@ -7,25 +7,10 @@ distinct sections *of one document* is that document's template, hence boilerpla
 left out wherever it occurs). Content quoted twice (an entry posted twice) stays, because the
 default threshold is three sections.
 
-A line shared by several *documents* is not boilerplate by that fact alone: administrative
-pages share glossary definitions, contact blocks and quoted paragraphs that a question may
-target, and a line dropped everywhere can never be found. Counting sections across documents
-(the rule until issue 14) lost exactly those. Measured in BM25-only mode on the ``dev``
-splits (``python -m ragqa.eval.corpus_sweep``, see ``eval/results/corpus-processing.md``), with the
-other new defaults, recall@1 / recall@5 / MRR@10:
-
-=====================================  =================  =================  =================
-rule                                   project (news)     PIAF               long pages
-=====================================  =================  =================  =================
->= 3 sections of one document (this)   0.662/0.896/0.744  0.719/0.870/0.784  0.688/0.848/0.758
->= 3 sections anywhere (before)        0.662/0.896/0.744  0.719/0.870/0.784  0.587/0.716/0.647
-never                                  0.649/0.896/0.739  0.719/0.870/0.784  0.688/0.848/0.758
-=====================================  =================  =================  =================
-
-Also tried: this rule or any short repeated line (< 10 words; but a contact line such as a
-phone number is short), 0.676/0.841/0.749 on the long pages; keeping a shared line in the
-first document holding it only, 0.552/0.754/0.639 there (before the other changes, where
-the old rule gave 0.521/0.719/0.606).
+A line shared by several *documents* is not boilerplate by that fact alone: glossary
+definitions, contact blocks and quoted paragraphs that a question may target are shared, and
+a line dropped everywhere can never be found (counting sections across documents, the rule
+until issue 14, lost exactly those). Measured: eval/results/corpus-processing.md#boilerplate-rule
 """
 
 from __future__ import annotations

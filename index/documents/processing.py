@@ -167,26 +167,10 @@ def vector_key(text: str) -> str:
 def bm25_text(title: str, section: str, quote: str) -> str:
     """What BM25 indexes for a passage: the document's title, then the quote.
 
-    The title says what a passage deep in a page is about, which the passage itself often
-    does not. The section title is left out: on structured pages headings are generic and
-    repeated ("Qui est concerné ?", "Comment faire ?"), so adding them to every passage made
-    a question worded like a heading match that section on every page. Measured in
-    BM25-only mode on the ``dev`` splits (``python -m ragqa.eval.corpus_sweep``), with the other
-    new defaults, recall@1 / recall@5 / MRR@10:
-
-    ==================  =================  =================  =================
-    BM25 text           project (news)     PIAF               long pages
-    ==================  =================  =================  =================
-    title + quote       0.662/0.896/0.744  0.719/0.870/0.784  0.688/0.848/0.758
-    section + quote     0.662/0.896/0.751  0.712/0.870/0.781  0.614/0.821/0.700
-    title + section     0.636/0.896/0.733  0.719/0.870/0.784  0.694/0.849/0.761
-    quote only          0.675/0.896/0.752  0.702/0.859/0.769  0.632/0.824/0.711
-    ==================  =================  =================  =================
-
-    (project: 77 questions, one question is 0.013. Its live blog's entry titles do help some
-    questions, 3 of 78 at recall@5 on ``test``; its documents' titles are poor today, e.g.
-    "Un proche vous offre cet article".) ``section`` is kept in the signature for callers
-    that compose other texts from the same parts.
+    The title says what a passage deep in a page is about; section headings are left out,
+    being generic and repeated on structured pages ("Qui est concerné ?"). Measured:
+    eval/results/corpus-processing.md#bm25-text. ``section`` is kept in the signature for
+    callers that compose other texts from the same parts.
     """
     del section
     first_line = quote.partition("\n")[0]

