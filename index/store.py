@@ -58,11 +58,14 @@ class Store(Protocol):
         new and changed files indexed, removed ones dropped; ``strict`` refuses a corpus with
         any unreadable file; ``rebuild`` starts over where the store can."""
 
-    def upload(self, doc_id: str, data: bytes, title: str | None = None) -> WriteResult:
+    def upload(self, doc_id: str, data: bytes, title: str | None = None, *,
+               progress: Progress | None = None) -> WriteResult:
         """Store ``data`` as document ``doc_id`` durably and index it. ``title``: the
         document's explicit title; a blank string removes it (found in the text again); None
         keeps the current one. A file the indexer cannot read is refused with a
-        :class:`~ragqa.index.errors.DocumentError` and nothing is stored."""
+        :class:`~ragqa.index.errors.DocumentError` and nothing is stored. ``progress`` is
+        told ``(passages embedded, passages to embed)`` as embedding goes; an exception it
+        raises fails the write, and the store is left as it was."""
 
     def delete(self, doc_id: str) -> WriteResult:
         """Remove document ``doc_id`` (:class:`~ragqa.index.errors.UnknownDocumentError`

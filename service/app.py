@@ -19,8 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from ragqa.index import __version__
 from ragqa import wiring
 from ragqa.engine import Engine
+from ragqa.index.jobs import JobQueue
+from ragqa.index.watch import FolderWatcher
 from ragqa.settings import Settings, load_settings
-from ragqa.service.api import ask, chat, docs, documents, health, search, widget
+from ragqa.service.api import ask, chat, docs, documents, health, jobs, search, widget
 from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from ragqa.service.limits import UploadLimitMiddleware
 from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
@@ -52,12 +54,20 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         served = engine or await run_in_threadpool(_start, settings, update_index)
         app.state.engine = served
+        app.state.jobs = JobQueue(served.store, settings.jobs_folder).start()
+        watcher = None
+        if settings.watch:
+            watcher = FolderWatcher(settings.corpus_dir, app.state.jobs.submit_sync,
+                                    settings.watch_interval).start()
         logger.info("serving generation %d of the %s store with %s (%s)", served.generation,
                     served.store.name, served.model.name, served.embedder.backend)
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
         try:
             yield
         finally:
+            if watcher is not None:
+                await run_in_threadpool(watcher.close)
+            await run_in_threadpool(app.state.jobs.close)
             if app.state.llm is not None:
                 await app.state.llm.aclose()
             if engine is None:  # started here: its connections (if any) end here too
@@ -74,6 +84,7 @@ def create_app(
     app.include_router(ask.router)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(jobs.router)
     app.include_router(health.router)
     app.include_router(widget.router)
     app.include_router(docs.router)

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ragqa.engine import Engine
+from ragqa.index.jobs import JobQueue
 from ragqa.service.errors import ApiError
 from ragqa.settings import Settings
 
@@ -23,11 +24,16 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+async def get_jobs(request: Request) -> JobQueue:
+    return request.app.state.jobs
+
+
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

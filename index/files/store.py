@@ -103,7 +103,8 @@ class FilesStore:
             self._view = load_index(self.index_dir)
         return report
 
-    def upload(self, doc_id: str, data: bytes, title: str | None = None) -> WriteResult:
+    def upload(self, doc_id: str, data: bytes, title: str | None = None, *,
+               progress: Progress | None = None) -> WriteResult:
         """Write ``data`` to the corpus folder as ``doc_id`` durably, index it, then serve
         it; ``title`` is kept in a ``.title`` sidecar beside the file so that every re-index
         keeps it (see :meth:`ragqa.index.store.Store.upload`)."""
@@ -132,7 +133,7 @@ class FilesStore:
             finally:
                 tmp.unlink(missing_ok=True)
             try:
-                fresh = self._reindex()
+                fresh = self._reindex(progress)
             except BaseException:
                 _restore(target, old)
                 if title is not None:
@@ -177,9 +178,9 @@ class FilesStore:
             self._view = load_index(self.index_dir)
         return self._view
 
-    def _reindex(self) -> LoadedIndex:
+    def _reindex(self, progress: Progress | None = None) -> LoadedIndex:
         update_index(self.corpus_dir, self.index_dir, model=self._model, identity=self._identity,
-                     load_embedder=self._load_embedder, config=self._config)
+                     load_embedder=self._load_embedder, config=self._config, progress=progress)
         fresh = load_index(self.index_dir)
         self._view = fresh  # one reference assignment: readers see old or new, never a mix
         return fresh

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import psycopg
 
 from ragqa.index.config import IndexConfig
@@ -113,7 +114,8 @@ class PgStore:
         with self._connection() as conn:
             return self._sync(conn, strict=strict, progress=progress)
 
-    def upload(self, doc_id: str, data: bytes, title: str | None = None) -> WriteResult:
+    def upload(self, doc_id: str, data: bytes, title: str | None = None, *,
+               progress: Progress | None = None) -> WriteResult:
         """Store ``data`` as document ``doc_id`` in one transaction, acknowledged after the
         commit (see :meth:`ragqa.index.store.Store.upload`)."""
         check_suffix(doc_id)
@@ -122,12 +124,21 @@ class PgStore:
             path.write_bytes(data)
             document = load_document(path, doc_id)  # DocumentError: refused, nothing written
         view, embedder = self.view(), self._embedder
+
+        def embed(texts: list[str]) -> np.ndarray:
+            if progress is not None:
+                progress(0, len(texts))
+            vectors = embedder.encode_passages(texts)
+            if progress is not None:
+                progress(len(texts), len(texts))
+            return vectors
+
         with view.pool.connection() as conn:
             existed = conn.execute("SELECT 1 FROM documents WHERE doc_id = %s",
                                    (doc_id,)).fetchone() is not None
             done = ingest_document(
                 conn, document, config=self._config,
-                contextual=embedder.identity.embed_context, embed=embedder.encode_passages,
+                contextual=embedder.identity.embed_context, embed=embed,
                 explicit_title=None if title is None else clean_title(title),
                 keep_title=title is None)
         status = ("unchanged" if not done.outcome.changed

@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
 from ragqa.service.deps import (
     EngineDep,
+    JobsDep,
     SettingsDep,
     limit_upload_size,
     require_multipart,
@@ -22,7 +24,14 @@ from ragqa.service.deps import (
 )
 from ragqa.engine import Engine
 from ragqa.service.errors import ApiError, error_responses
-from ragqa.service.schemas import DocumentList, DocumentOut, WriteOut, document_out, refused_out
+from ragqa.service.schemas import (
+    DocumentList,
+    DocumentOut,
+    WriteOut,
+    document_out,
+    job_out,
+    refused_out,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +79,12 @@ def get_document(doc_id: DocId, engine: EngineDep) -> DocumentOut:
              dependencies=[Depends(require_writer), Depends(require_multipart),
                            Depends(limit_upload_size)],
              responses={200: {"model": WriteOut, "description": "Replaced or unchanged"},
+                        202: {"model": WriteOut, "description": "Stored, being indexed: "
+                              "follow `job` (GET /v1/jobs/{id})"},
                         **error_responses(403, 409, 507)})
 def upload_document(
     engine: EngineDep,
+    jobs: JobsDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="A .txt, .md, .html or .pdf file")],
     doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name",
@@ -85,10 +97,12 @@ def upload_document(
                     "document's headline (PDF/HTML metadata, else the first real heading)")]
     = None,
 ) -> JSONResponse:
-    """Store a document in the corpus (durably), index it and serve it.
+    """Store a document durably, index it and serve it.
 
     Idempotent: the same bytes under the same id change nothing. 201 when created, 200 when
-    replaced or unchanged.
+    replaced or unchanged, within ``RAGQA_UPLOAD_WAIT_SECONDS``; after that, 202 with the
+    upload's ``job`` (``GET /v1/jobs/{id}``): it is stored and will be indexed, even if the
+    server stops meanwhile. A file the indexer cannot read is refused at once (4xx).
     """
     name = doc_id if doc_id is not None else PurePosixPath(file.filename or "").name
     validate_doc_id(name)
@@ -98,17 +112,36 @@ def upload_document(
         raise too_large(settings)
     if not data.strip():
         raise ApiError(422, "invalid_document", f"{name}: the file is empty")
-    result = engine.store.upload(name, data, title)
-    body = WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
-                    document=document_out(result.record) if result.record else None)
+    job = jobs.submit(name, data, title)
+    job = jobs.wait(job.id, settings.upload_wait_seconds)
+    if not job.finished:
+        body = WriteOut(status="accepted", id=name, generation=engine.generation,
+                        job=job_out(job))
+        return JSONResponse(body.model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/v1/jobs/{job.id}"})
+    outcome = jobs.outcome(job.id)
+    if isinstance(outcome, BaseException):
+        raise outcome  # the write's own error: the same status as a synchronous write
+    assert outcome is not None
+    body = WriteOut(status=outcome.status, id=outcome.doc_id, generation=outcome.generation,
+                    document=document_out(outcome.record) if outcome.record else None)
     return JSONResponse(body.model_dump(mode="json"),
-                        status_code=201 if result.status == "created" else 200)
+                        status_code=201 if outcome.status == "created" else 200)
 
 
 @router.delete("/{doc_id:path}", response_model=WriteOut,
                dependencies=[Depends(require_writer)], responses=error_responses(403, 409, 507))
-def delete_document(doc_id: DocId, engine: EngineDep) -> WriteOut:
-    """Remove a document from the corpus folder and the index."""
+def delete_document(doc_id: DocId, engine: EngineDep, jobs: JobsDep) -> WriteOut:
+    """Remove a document from the index (and the corpus folder); an upload of it not yet
+    indexed is cancelled (``cancelled`` when there was nothing else to delete)."""
     validate_doc_id(doc_id)
-    result = engine.store.delete(doc_id)
-    return WriteOut(status=result.status, id=result.doc_id, generation=result.generation)
+    cancelled = jobs.cancel(doc_id)
+    try:
+        result = engine.store.delete(doc_id)
+    except UnknownDocumentError:
+        if not cancelled:
+            raise
+        return WriteOut(status="cancelled", id=doc_id, generation=engine.generation,
+                        job=job_out(cancelled[0]))
+    return WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
+                    job=job_out(cancelled[0]) if cancelled else None)

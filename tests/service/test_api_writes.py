@@ -291,7 +291,13 @@ def test_postgres_store_writes_nothing_beside_the_database(client, tmp_path):
     for doc_id, data in sorted(FILES.items()):
         assert upload(client, doc_id, data).status_code == 201
     assert client.delete("/v1/documents/notes/zorglub.md").status_code == 200
-    assert not client.corpus.exists() and not (tmp_path / "no-index").exists()
+    assert not client.corpus.exists()
+    # Only the server's upload jobs are on its disk (records; an upload's bytes only until it
+    # is indexed): no corpus folder, no index.
+    index = tmp_path / "no-index"
+    assert [p.relative_to(index).parts[0] for p in index.rglob("*")] in ([], [".jobs"] * len(
+        list(index.rglob("*"))))
+    assert not list(index.rglob("*.data"))
 
 
 @POSTGRES_ONLY

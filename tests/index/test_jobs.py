@@ -1,0 +1,139 @@
+"""index.jobs: uploads recorded durably, applied in order by a worker, resumed after a stop,
+cancelled on request.
+
+The store here is a stand-in that records uploads and can be held mid-write: what is under
+test is the queue (order, durability, progress, cancellation), and a real store cannot be
+paused at a chosen passage. The real stores behind the HTTP API are tested in
+tests/service/test_jobs_api.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from ragqa.index.errors import DocumentError
+from ragqa.index.jobs import JobCancelledError, JobQueue
+from ragqa.index.store import WriteResult
+from tests.support import wait_until
+
+
+class HeldStore:
+    """Uploads reported in two progress steps; ``hold`` keeps one between them."""
+
+    name = "stand-in"
+    location = "memory"
+
+    def __init__(self) -> None:
+        self.uploads: list[tuple[str, bytes, str | None]] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.inside = threading.Event()
+
+    def upload(self, doc_id, data, title=None, *, progress=None):
+        if data == b"bad":
+            raise DocumentError(f"{doc_id}: not a document")
+        if progress:
+            progress(0, 2)
+        self.inside.set()
+        self.hold.wait(30)
+        if progress:
+            progress(1, 2)
+            progress(2, 2)
+        self.uploads.append((doc_id, data, title))
+        return WriteResult("created", doc_id, None, len(self.uploads))
+
+
+def test_an_upload_is_applied_and_followed(tmp_path: Path):
+    store = HeldStore()
+    jobs = JobQueue(store, tmp_path / "jobs").start()
+    try:
+        job = jobs.submit("a.txt", b"hello", "Titre")
+        done = jobs.wait(job.id, 10)
+        assert done.state == "done" and done.status == "created" and done.generation == 1
+        assert (done.passages_done, done.passages_total) == (2, 2) and done.rate is not None
+        assert store.uploads == [("a.txt", b"hello", "Titre")]
+        assert isinstance(jobs.outcome(job.id), WriteResult)
+        assert not (tmp_path / "jobs" / f"{job.id}.data").exists()  # bytes gone once applied
+        assert [j.id for j in jobs.list()] == [job.id]
+    finally:
+        jobs.close()
+
+
+def test_a_failed_upload_keeps_its_error(tmp_path: Path):
+    jobs = JobQueue(HeldStore(), tmp_path / "jobs").start()
+    try:
+        job = jobs.wait(jobs.submit("b.txt", b"bad").id, 10)
+        assert job.state == "failed" and "not a document" in job.error
+        assert isinstance(jobs.outcome(job.id), DocumentError)
+    finally:
+        jobs.close()
+
+
+def test_an_accepted_upload_survives_a_stop_and_resumes(tmp_path: Path):
+    store = HeldStore()
+    store.hold.clear()  # the first upload never finishes in this process
+    first = JobQueue(store, tmp_path / "jobs").start()
+    running = first.submit("a.txt", b"one")
+    queued = first.submit("b.txt", b"two")
+    wait_until(store.inside.is_set, what="the first upload to start")
+    assert first.wait(queued.id, 0.1).state == "queued"
+    # The process dies: nothing of the queue's memory survives, only its folder.
+    again = HeldStore()
+    second = JobQueue(again, tmp_path / "jobs").start()
+    try:
+        for job_id in (running.id, queued.id):
+            assert second.wait(job_id, 10).state == "done"
+        assert [u[0] for u in again.uploads] == ["a.txt", "b.txt"]  # in the order accepted
+    finally:
+        store.hold.set()
+        first.close()
+        second.close()
+
+
+def test_a_delete_cancels_queued_and_running_jobs(tmp_path: Path):
+    store = HeldStore()
+    store.hold.clear()
+    jobs = JobQueue(store, tmp_path / "jobs").start()
+    try:
+        running = jobs.submit("a.txt", b"one")
+        queued = jobs.submit("a.txt", b"two")
+        wait_until(store.inside.is_set, what="the first upload to start")
+        threading.Timer(0.2, store.hold.set).start()  # the running one reports progress again
+        cancelled = jobs.cancel("a.txt")
+        assert {j.id for j in cancelled} == {running.id, queued.id}
+        assert jobs.get(queued.id).state == "cancelled"
+        assert jobs.wait(running.id, 10).state == "cancelled"
+        assert isinstance(jobs.outcome(running.id), JobCancelledError)
+        assert store.uploads == []
+    finally:
+        store.hold.set()
+        jobs.close()
+
+
+def test_an_unreadable_record_is_skipped(tmp_path: Path):
+    folder = tmp_path / "jobs"
+    folder.mkdir()
+    (folder / "broken.json").write_text("{not json", encoding="utf-8")
+    jobs = JobQueue(HeldStore(), folder).start()
+    try:
+        assert jobs.list() == []
+    finally:
+        jobs.close()
+
+
+@pytest.mark.parametrize("state", ["queued", "running"])
+def test_a_record_without_its_bytes_fails_on_resume(tmp_path: Path, state: str):
+    import json
+
+    folder = tmp_path / "jobs"
+    folder.mkdir()
+    (folder / "x.json").write_text(json.dumps({"id": "x", "doc_id": "a.txt", "state": state}),
+                                   encoding="utf-8")
+    jobs = JobQueue(HeldStore(), folder).start()
+    try:
+        assert jobs.get("x").state == "failed" and "lost" in jobs.get("x").error
+    finally:
+        jobs.close()

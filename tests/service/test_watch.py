@@ -1,0 +1,45 @@
+"""`ragqa serve --watch` (RAGQA_WATCH): files added, changed and removed in the corpus folder
+are indexed within seconds, through sync jobs (the files store, real model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragqa.index.watch import folder_signature
+from tests.support import wait_until
+
+QUESTION = {"question": "Zorglub câble sous-marin Dakhla", "k": 3}
+
+
+def _top(client) -> str | None:
+    passages = client.post("/v1/search", json=QUESTION).json()["passages"]
+    return passages[0]["doc_id"] if passages else None
+
+
+@pytest.mark.parametrize("store", ["files"])
+def test_the_folder_is_followed(write_app, store):
+    with write_app(watch=True, watch_interval=0.2) as client:
+        note = client.corpus / "notes" / "zorglub.txt"
+        note.parent.mkdir()
+        note.write_text("Zorglub Telecom installe un câble sous-marin entre Dakhla et les "
+                        "Canaries.\n", encoding="utf-8")
+        wait_until(lambda: client.get("/v1/documents/notes/zorglub.txt").status_code == 200,
+                   what="the new file to be indexed", timeout=120)
+        assert _top(client) == "notes/zorglub.txt"
+        note.write_text("Zorglub Telecom renonce au câble sous-marin de Dakhla.\n",
+                        encoding="utf-8")
+        wait_until(lambda: "renonce" in client.get("/v1/documents/notes/zorglub.txt/text").text,
+                   what="the changed file to be indexed again", timeout=120)
+        note.unlink()
+        wait_until(lambda: client.get("/v1/documents/notes/zorglub.txt").status_code == 404,
+                   what="the removed file to leave the index", timeout=120)
+        syncs = [j for j in client.get("/v1/jobs").json()["jobs"] if j["kind"] == "sync"]
+        assert syncs and all(j["state"] == "done" for j in syncs)
+
+
+def test_the_signature_sees_what_the_indexer_reads(tmp_path):
+    (tmp_path / "a.txt").write_text("a", encoding="utf-8")
+    (tmp_path / ".upload-x.txt").write_text("being written", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text("b", encoding="utf-8")
+    assert {p for p, _, _ in folder_signature(tmp_path)} == {"a.txt", "sub/b.md"}
