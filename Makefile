@@ -4,6 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.installed-test-stamp
+# setuptools' "Editable installation ... be careful with folders" note is information only,
+# printed on every editable install made by a meta path finder, the only editable mode that
+# maps index/, service/ and eval/ to ragqa.* (package-dir); it is silenced, nothing else is.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e
 
 .PHONY: setup setup-test browser serve index test clean
 
@@ -12,12 +16,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned, so no other package can pull a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e .
+	$(EDITABLE) .
 	touch $(STAMP)
 
 # The test extra adds llama-cpp-python, compiled from source (a C++ compiler, ~6 min once).
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(EDITABLE) '.[test]'
 	touch $(TEST_STAMP)
 
 setup: $(STAMP)
@@ -41,6 +45,7 @@ index: setup
 
 # Indexes corpus/ if it changed (progress on stderr), then serves http://127.0.0.1:8000
 serve: setup
+	@echo "make: the ragqa command is $(VENV)/bin/ragqa (or: source $(VENV)/bin/activate, then ragqa)"
 	$(VENV)/bin/ragqa serve
 
 test: setup-test browser

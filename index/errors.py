@@ -57,3 +57,8 @@ class ConfigError(RagqaError):
 
 class ModelFileError(ModelUnavailableError):
     """A model file is truncated or corrupted. The message names the file."""
+
+
+class MissingExtraError(ConfigError):
+    """A setting needs an optional extra that is not installed (e.g. ``RAGQA_STORE=postgres``
+    without the ``postgres`` extra). The message names the package and the install command."""

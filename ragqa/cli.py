@@ -1,8 +1,8 @@
 """The ``ragqa`` command line. Turns ragqa's errors into one line on stderr and an exit code.
 
 Exit codes: 0 success, 1 unexpected failure, 2 usage, bad setting or bad question, 3 bad document or
-empty corpus, 4 missing/corrupt/busy/unwritable index or model mismatch, 5 embedding model
-unavailable.
+missing/empty corpus, 4 missing/corrupt/busy/unwritable index, model mismatch, unreachable
+store or its extra not installed, 5 embedding model unavailable.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ragqa.index.errors import (
     IndexCorruptError,
     IndexMissingError,
     IndexWriteError,
+    MissingExtraError,
     ModelMismatchError,
     ModelUnavailableError,
     QueryError,
@@ -34,10 +35,12 @@ from ragqa.index.errors import (
 )
 from ragqa.index.pg.errors import StoreError
 from ragqa.progress import embedding_progress
-from ragqa.settings import load_settings
+from ragqa.settings import check_folders, load_settings
 
+# The most specific type listed decides (MissingExtraError is a ConfigError).
 EXIT_CODES: dict[type[RagqaError], int] = {
     ConfigError: 2,
+    MissingExtraError: 4,  # e.g. RAGQA_STORE=postgres without the postgres extra
     QueryError: 2,
     DocumentError: 3,
     EmptyCorpusError: 3,
@@ -63,7 +66,7 @@ class RagqaGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RagqaError as exc:
-            code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
+            code = next((EXIT_CODES[t] for t in type(exc).__mro__ if t in EXIT_CODES), 1)
             fail(str(exc), code)
         except KeyboardInterrupt:
             fail("interrupted; the served index is unchanged", 130)
@@ -171,6 +174,7 @@ def index_command(
     from ragqa import wiring
 
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    check_folders(settings, indexing=True)  # before the model: a typo fails in a second
     model = wiring.resolve(settings)
     report = wiring.index_corpus(settings, model, rebuild=rebuild, strict=strict,
                                  progress=embedding_progress())
@@ -206,6 +210,7 @@ def ask_command(
     if corpus_dir is not None and index_dir is None:
         index_dir = corpus_index_dir(corpus_dir)  # never the default (served) index
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    check_folders(settings)  # before the model loads (seconds)
     ready = wiring.start(settings)
     report, eng = ready.report, ready.engine
     if report is not None and not report.up_to_date:
@@ -263,6 +268,7 @@ def serve_command(
     from ragqa.service.app import create_app
 
     settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    check_folders(settings)  # before the model loads (seconds)
     model = wiring.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     # The index is updated and opened here, before uvicorn starts, with one embedder: a

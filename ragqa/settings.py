@@ -9,6 +9,7 @@ values or frozen parameter objects derived here.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ragqa.index.search.analysis import AnalyzerConfig
 from ragqa.index.config import IndexConfig
-from ragqa.index.errors import ConfigError
+from ragqa.index.errors import ConfigError, EmptyCorpusError, IndexWriteError, MissingExtraError
 from ragqa.index.documents.chunking import ChunkingParams
 from ragqa.index.search.fusion import FusionParams, default_fusion
 from ragqa.index.search.highlight import SIMILARITY_WEIGHT
@@ -247,11 +248,82 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment (and ``.env``) with an entry point's options on top
-    (``None`` means "not given"); :class:`ConfigError` names the variable to fix."""
+    (``None`` means "not given"); :class:`ConfigError` names the variable to fix, and
+    :class:`MissingExtraError` an optional extra the settings need (:func:`check_extras`)."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise ConfigError("; ".join(_describe(error) for error in exc.errors())) from None
+    check_extras(settings)
+    return settings
+
+
+# The modules of the `postgres` extra (pyproject.toml), each with the distribution that
+# provides it, and how to install them.
+POSTGRES_MODULES = {"psycopg": "psycopg[binary]", "psycopg_pool": "psycopg-pool",
+                    "pgvector": "pgvector"}
+INSTALL_POSTGRES = ".venv/bin/pip install -e '.[postgres]'"
+
+
+def check_extras(settings: Settings) -> None:
+    """Fail with :class:`MissingExtraError` when the settings need an optional extra that is
+    not installed (``RAGQA_STORE=postgres``: the ``postgres`` extra), instead of a
+    ``ModuleNotFoundError`` once the store is first used. Nothing is imported: cheap enough
+    for every edge to run first (:func:`load_settings` does)."""
+    if settings.store != "postgres":
+        return
+    missing = [dist for module, dist in POSTGRES_MODULES.items() if not _installed(module)]
+    if missing:
+        raise MissingExtraError(
+            f"RAGQA_STORE=postgres needs {', '.join(missing)} (the postgres extra), which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed; install it with: "
+            f"{INSTALL_POSTGRES}")
+
+
+def check_folders(settings: Settings, *, indexing: bool = False) -> None:
+    """The cheap checks of the configured folders, for an edge to run before any model is
+    resolved or loaded: the corpus folder is a folder (:class:`EmptyCorpusError`), and the
+    files store's index folder is a writable folder or can be created
+    (:class:`IndexWriteError`). Each message names the setting and the path. Nothing is
+    created.
+
+    With ``RAGQA_STORE=postgres`` there is no index folder, and the corpus folder is read
+    only by ``indexing`` (``ragqa index``) or to fill an empty database, so it is not
+    required otherwise (a database that holds documents is served as it is).
+    """
+    if settings.store == "files" or indexing:
+        corpus = settings.corpus_dir
+        if not os.path.isdir(corpus):
+            what = "is not a folder" if os.path.lexists(corpus) else "does not exist"
+            raise EmptyCorpusError(f"RAGQA_CORPUS_DIR (--corpus): the corpus folder {corpus} "
+                                   f"{what}")
+    if settings.store == "files":
+        _check_index_dir(settings.index_dir)
+
+
+def _check_index_dir(index_dir: Path) -> None:
+    """``index_dir`` is a folder ragqa may write in, or can be created in the nearest
+    existing folder above it."""
+    wanted = index_dir.expanduser()
+    existing = wanted  # climb to the nearest entry that exists ("." or "/" at the latest)
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    # Creating an entry needs W and X on the folder; access() also reports a read-only
+    # file system, even to root.
+    if os.path.isdir(existing) and os.access(existing, os.W_OK | os.X_OK):
+        return
+    problem = ("is not writable (permission denied or read-only file system)"
+               if os.path.isdir(existing) else "is not a folder")
+    raise IndexWriteError(f"RAGQA_INDEX_DIR (--index): cannot "
+                          f"{'use' if existing == wanted else 'create'} the index folder "
+                          f"{index_dir}: {existing} {problem}")
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a broken installation, or a module without a spec
+        return False
 
 
 def env_name(field: str) -> str:

@@ -12,6 +12,12 @@ from ragqa.index.search.retriever import MAX_QUESTION_CHARS, QUESTION_PATTERN, H
 from ragqa.index.records import DocumentRecord
 from ragqa.service.corpus import DOC_ID_SCHEMA
 
+# The question of the documented example bodies (Swagger's "Try it out"): one the bundled
+# corpus (French news on Morocco's digital economy) answers, so a first try finds passages.
+EXAMPLE_QUESTION = "Combien de visiteurs sont attendus au Gitex Africa 2025 ?"
+SEARCH_EXAMPLE = {"question": EXAMPLE_QUESTION, "k": 5}
+ASK_EXAMPLE = {**SEARCH_EXAMPLE, "generate": True, "stream": False}
+
 
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -22,7 +28,9 @@ class Filters(BaseModel):
 
 
 class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The example is the body Swagger's "Try it out" starts from (without it, Swagger makes
+    # one up from the patterns: a one-letter question and random document ids).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SEARCH_EXAMPLE]})
 
     # The limits are documented in the schema but checked by `validate_question`, whose
     # messages say what to fix.
@@ -31,12 +39,15 @@ class SearchRequest(BaseModel):
                     "characters",
         json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS,
                            "pattern": QUESTION_PATTERN},
+        examples=[EXAMPLE_QUESTION],
     )
     k: int = Field(5, ge=1, le=50, description="Number of passages")
     filters: Filters | None = None
 
 
 class AskRequest(SearchRequest):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ASK_EXAMPLE]})
+
     # strict: JSON true/false only, as the schema says (not 1, 1.0 or "yes").
     generate: bool = Field(True, strict=True,
                            description="Write an answer from the passages (needs an LLM)")
