@@ -2,7 +2,9 @@
 
 HTML: the page's main text, as markdown so headings still cut sections, without
 navigation, footers and other chrome. PDF: the pages' text joined by a blank line, with the
-start offset of every page kept in :attr:`Document.pages` so passages know their page.
+start offset of every page kept in :attr:`Document.pages` so passages know their page. An
+encrypted PDF that opens without a password (an owner password only restricts printing or
+copying) is read; one that needs a password is refused.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import logging
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.documents.reading import Document, extract_title, sha256_bytes
-from ragqa.index.errors import DocumentError
 from ragqa.index.documents.titles import metadata_title
+from ragqa.index.errors import DocumentError
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,8 @@ PAGE_SEPARATOR = "\n\n"
 CHROME_XPATHS = ["//nav", "//header", "//footer", "//aside", "//*[@role='navigation']"]
 
 
-def _read(path: Path, doc_id: str) -> bytes:
+def read_bytes(path: Path, doc_id: str) -> bytes:
+    """The bytes of the file at ``path``, or :class:`DocumentError` if unreadable or empty."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -43,7 +46,7 @@ def load_html_document(path: Path, doc_id: str) -> Document:
     """Read an HTML page's main text into a :class:`Document`."""
     import trafilatura  # heavy (lxml, dateparser): loaded only when an HTML file is read
 
-    data = _read(path, doc_id)
+    data = read_bytes(path, doc_id)
     if b"\x00" in data[:8192]:
         raise DocumentError(f"{doc_id}: looks like a binary file (NUL bytes), not HTML")
     text = trafilatura.extract(data, output_format="markdown", include_comments=False,
@@ -69,10 +72,10 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
-    data = _read(path, doc_id)
+    data = read_bytes(path, doc_id)
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
+        if reader.is_encrypted and not _opens_without_password(reader):
             raise DocumentError(f"{doc_id}: the PDF is encrypted; upload an unencrypted copy")
         page_texts = [_canonical(page.extract_text() or "").strip() for page in reader.pages]
         info_title = (reader.metadata.title if reader.metadata else None) or ""
@@ -101,3 +104,16 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
                     title=title or extract_title(text, PurePosixPath(doc_id).stem),
                     content_hash=sha256_bytes(data), pages=tuple(pages),
                     title_source="metadata" if title else "text")
+
+
+def _opens_without_password(reader) -> bool:
+    """Whether an encrypted PDF opens with the empty user password: one that only restricts
+    printing or copying (an owner password) is read like any other. AES needs the
+    ``cryptography`` package, which is not installed: such a PDF stays refused."""
+    from pypdf import PasswordType
+    from pypdf.errors import DependencyError
+
+    try:
+        return reader.decrypt("") != PasswordType.NOT_DECRYPTED
+    except (DependencyError, NotImplementedError):
+        return False

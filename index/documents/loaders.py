@@ -1,26 +1,81 @@
-"""Reading any supported file into a :class:`~ragqa.index.documents.reading.Document`, by suffix."""
+"""Reading any supported file into a :class:`~ragqa.index.documents.reading.Document`, by suffix.
+
+Text and markdown (:mod:`~ragqa.index.documents.reading`), HTML and PDF
+(:mod:`~ragqa.index.documents.formats`), Word and OpenDocument text
+(:mod:`~ragqa.index.documents.wordprocessing`), PowerPoint and OpenDocument presentations
+(:mod:`~ragqa.index.documents.presentations`), Excel and OpenDocument workbooks
+(:mod:`~ragqa.index.documents.spreadsheets`) and e-mail (:mod:`~ragqa.index.documents.mail`).
+Structured formats give an :class:`~ragqa.index.documents.outline.OutlinedDocument`, whose
+sections :func:`~ragqa.index.documents.outline.document_sections` gives.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from ragqa.index.documents.formats import (
+    HTML_SUFFIXES,
+    PDF_SUFFIXES,
+    load_html_document,
+    load_pdf_document,
+)
+from ragqa.index.documents.mail import EMAIL_SUFFIXES, load_email_document
+from ragqa.index.documents.presentations import (
+    ODP_SUFFIXES,
+    PPTX_SUFFIXES,
+    load_odp_document,
+    load_pptx_document,
+)
 from ragqa.index.documents.reading import TEXT_SUFFIXES, Document, load_text_document
+from ragqa.index.documents.spreadsheets import (
+    ODS_SUFFIXES,
+    XLSX_SUFFIXES,
+    load_ods_document,
+    load_xlsx_document,
+)
+from ragqa.index.documents.wordprocessing import (
+    ODT_SUFFIXES,
+    WORD_SUFFIXES,
+    load_docx_document,
+    load_odt_document,
+)
 from ragqa.index.errors import DocumentError
-from ragqa.index.documents.formats import HTML_SUFFIXES, PDF_SUFFIXES, load_html_document, load_pdf_document
 
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+_LOADERS: dict[frozenset[str], Callable[[Path, str], Document]] = {
+    TEXT_SUFFIXES: load_text_document,
+    HTML_SUFFIXES: load_html_document,
+    PDF_SUFFIXES: load_pdf_document,
+    WORD_SUFFIXES: load_docx_document,
+    ODT_SUFFIXES: load_odt_document,
+    PPTX_SUFFIXES: load_pptx_document,
+    ODP_SUFFIXES: load_odp_document,
+    XLSX_SUFFIXES: load_xlsx_document,
+    ODS_SUFFIXES: load_ods_document,
+    EMAIL_SUFFIXES: load_email_document,
+}
+LOADERS: dict[str, Callable[[Path, str], Document]] = {
+    suffix: loader for suffixes, loader in _LOADERS.items() for suffix in suffixes
+}
+SUPPORTED_SUFFIXES = frozenset(LOADERS)
+# Refused types that have an accepted twin: the refusal says what to save them as.
+MACRO_SUFFIXES = {".docm": ".docx", ".dotm": ".docx", ".xlsm": ".xlsx", ".xltm": ".xlsx",
+                  ".xlsb": ".xlsx", ".pptm": ".pptx", ".potm": ".pptx", ".ppsm": ".pptx"}
+LEGACY_SUFFIXES = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx", ".msg": ".eml",
+                   ".rtf": ".docx"}
 
 
 def load_document(path: Path, doc_id: str) -> Document:
     """Load ``path`` (whose id is ``doc_id``) or raise :class:`DocumentError`."""
     suffix = PurePosixPath(doc_id).suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return load_text_document(path, doc_id)
-    elif suffix in HTML_SUFFIXES:
-        return load_html_document(path, doc_id)
-    elif suffix in PDF_SUFFIXES:
-        return load_pdf_document(path, doc_id)
+    loader = LOADERS.get(suffix)
+    if loader is not None:
+        return loader(path, doc_id)
+    if suffix in MACRO_SUFFIXES:
+        raise DocumentError(f"{doc_id}: macro-enabled Office files ({suffix}) are not "
+                            f"accepted; save it as {MACRO_SUFFIXES[suffix]} without macros")
+    hint = (f"; save it as {LEGACY_SUFFIXES[suffix]}" if suffix in LEGACY_SUFFIXES else "")
     raise DocumentError(
-        f"{doc_id}: unsupported file type {suffix or '(none)'}; "
+        f"{doc_id}: unsupported file type {suffix or '(none)'}{hint}; "
         f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
     )

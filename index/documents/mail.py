@@ -1,0 +1,220 @@
+"""E-mail messages (``.eml``), read with the standard library's ``email`` package.
+
+The title is the subject (reply and forward prefixes such as "RE :" removed), else the
+file's name. The text opens with the headers a mail client shows, one per line:
+"Objet : ...", "De : ...", "À : ...", "Cc : ...", "Date : ..." (sender and date are
+facts a question may ask about), then the body: the plain-text part when there is one
+(hard-wrapped lines joined, ``format=flowed`` honoured), else the HTML part's text, laid
+out as any structured document (tables as ``header : value`` lines, no markup).
+
+Attachments are *not* indexed: a document is one file with one text, and the indexer has
+no notion of a document inside another. They are named on the last line instead,
+"Pièces jointes (non indexées) : rapport.pdf, budget.xlsx", so that a reader of a quote
+knows the message had them; save an attachment into the corpus to index it. An encrypted
+message (S/MIME, PGP) is refused: its body cannot be read.
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.errors import MessageError
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path, PurePosixPath
+
+from ragqa.index.documents.formats import read_bytes
+from ragqa.index.documents.layout import (
+    TextBuilder,
+    clean_lines,
+    one_line,
+    table_lines,
+    unwrap,
+)
+from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.reading import decode_text
+from ragqa.index.documents.titles import metadata_title
+from ragqa.index.errors import DocumentError
+
+EMAIL_SUFFIXES = frozenset({".eml"})
+ATTACHMENTS_LINE = "Pièces jointes (non indexées) : "
+HEADER_LABELS = (("subject", "Objet"), ("from", "De"), ("to", "À"), ("cc", "Cc"),
+                 ("date", "Date"))
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|tr|fw|fwd|aw|wg|réf|ref)\s*(?:\[\d+\])?\s*:\s*)+",
+                           re.IGNORECASE)
+_ENCRYPTED = frozenset({"multipart/encrypted", "application/pkcs7-mime",
+                        "application/x-pkcs7-mime"})
+_SIGNATURES = frozenset({"application/pkcs7-signature", "application/x-pkcs7-signature",
+                         "application/pgp-signature"})
+# HTML elements that end a paragraph, and those that end a line.
+_HTML_PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul",
+                              "ol", "dl", "pre", "hr", "table", "section", "article"})
+_HTML_LINES = frozenset({"div", "li", "tr", "dt", "dd", "td", "th"})
+_HTML_DROPPED = ("script", "style", "head", "title", "template", "noscript")
+_PARAGRAPH = "\x1e"  # marks a paragraph's end while the text is assembled
+_BREAK = "\x1f"  # a <br>; two in a row end a paragraph
+_BREAKS = re.compile(r"\x1f[^\S\n]*\x1f[\s\x1f]*")
+
+
+def load_email_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read an ``.eml`` message into an :class:`OutlinedDocument` (no sections: a message
+    is one section)."""
+    data = read_bytes(path, doc_id)
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{doc_id}: looks like a binary file (NUL bytes), not an e-mail")
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    if not any(message.get(name) for name in ("from", "subject", "date", "message-id")):
+        raise DocumentError(f"{doc_id}: not an e-mail message (no From, Subject or Date "
+                            "header)")
+    if message.get_content_type() in _ENCRYPTED:
+        raise DocumentError(f"{doc_id}: the message is encrypted (S/MIME or PGP); its text "
+                            "cannot be read")
+    builder = TextBuilder()
+    builder.block(_header_lines(message))
+    for block in _body_blocks(message, doc_id):
+        builder.block(block)
+    attachments = _attachment_names(message)
+    if attachments:
+        builder.block([ATTACHMENTS_LINE + ", ".join(attachments)])
+    subject = metadata_title(_REPLY_PREFIX.sub("", str(message.get("subject") or "")))
+    return builder.document(doc_id, data, subject or PurePosixPath(doc_id).stem)
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except (MessageError, ValueError, IndexError, TypeError, AttributeError):
+        # A header the policy cannot parse: its raw text.
+        value = next((v for k, v in message.raw_items() if k.lower() == name), None)
+    if value is None:
+        return ""
+    if name == "date":
+        when = getattr(value, "datetime", None)
+        if when is not None:
+            return when.isoformat(sep=" ", timespec="minutes")
+    return one_line(str(value))
+
+
+def _header_lines(message: EmailMessage) -> list[str]:
+    lines = []
+    for name, label in HEADER_LABELS:
+        value = _header(message, name)
+        if value:
+            lines.append(f"{label} : {value}")
+    return lines
+
+
+def _body_blocks(message: EmailMessage, doc_id: str) -> list[list[str]]:
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return []
+    content = _content(body, doc_id)
+    if body.get_content_subtype() == "html":
+        return _blocks(html_lines(content))
+    if str(body.get_param("format", "")).lower() == "flowed":
+        delsp = str(body.get_param("delsp", "")).lower() == "yes"
+        content = "\n".join(_unflow(content.replace("\r\n", "\n").split("\n"), delsp))
+    return [unwrap(block) for block in _blocks(clean_lines(content))]
+
+
+def _content(part: EmailMessage, doc_id: str) -> str:
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError, ValueError):  # an unknown or wrong charset
+        payload = part.get_payload(decode=True) or b""
+        return decode_text(payload, doc_id) if payload.strip() else ""
+
+
+def _unflow(lines: list[str], delsp: bool) -> list[str]:
+    """RFC 3676: a line ending with a space goes on on the next line (the signature
+    separator "-- " excepted)."""
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        line = line.removeprefix(" ")  # space-stuffing
+        if joining:
+            out[-1] += line
+        else:
+            out.append(line)
+        joining = line.endswith(" ") and line != "-- "
+        if joining and delsp:
+            out[-1] = out[-1][:-1]
+    return [line.rstrip() for line in out]
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    """``lines`` cut at blank lines."""
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _attachment_names(message: EmailMessage) -> list[str]:
+    names = []
+    for part in message.walk():
+        if part.is_attachment() and part.get_content_type() not in _SIGNATURES:
+            name = part.get_filename() or f"({part.get_content_type()})"
+            names.append(one_line(name))
+    return names
+
+
+def html_lines(markup: str) -> list[str]:
+    """The text of an HTML message as lines, blank lines between paragraphs: no markup, no
+    bullets, data tables as ``header : value`` lines (layout tables read as blocks)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    if not markup.strip():
+        return []
+    try:
+        root = lxml_html.document_fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return []
+    for dropped in root.xpath("|".join(f"//{tag}" for tag in _HTML_DROPPED)):
+        dropped.drop_tree()
+    out: list[str] = []
+    _html_walk(root, out)
+    text = _BREAKS.sub(_PARAGRAPH, "".join(out)).replace(_BREAK, "\n")
+    lines: list[str] = []
+    for paragraph in text.split(_PARAGRAPH):
+        kept = [line.strip() for line in clean_lines(paragraph) if line.strip()]
+        if kept:
+            lines.extend([*kept, ""])
+    return lines[:-1]
+
+
+def _html_walk(element, out: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag == "br":
+        out.append(_BREAK)
+    elif tag == "table" and _is_data_table(element):
+        rows = [[" ".join(cell.text_content().split()) for cell in row.xpath("./td|./th")]
+                for row in element.iter("tr")]
+        header = bool(element.xpath(".//th")) or None
+        out.append(_PARAGRAPH + "\n".join(table_lines(rows, header)) + _PARAGRAPH)
+    else:
+        edge = _PARAGRAPH if tag in _HTML_PARAGRAPHS else "\n" if tag in _HTML_LINES else ""
+        out.append(edge)
+        if isinstance(element.tag, str):
+            out.append(_html_spaces(element.text, tag))
+            for child in element:
+                _html_walk(child, out)
+        out.append(edge)
+    out.append(_html_spaces(element.tail, ""))
+
+
+def _html_spaces(text: str | None, tag: str) -> str:
+    if not text:
+        return ""
+    return text if tag == "pre" else re.sub(r"\s+", " ", text)
+
+
+def _is_data_table(table) -> bool:
+    """A table of data (two columns or more, no table inside), not one of layout."""
+    if table.xpath(".//table"):
+        return False
+    return any(len(row.xpath("./td|./th")) >= 2 for row in table.iter("tr"))

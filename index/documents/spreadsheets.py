@@ -1,0 +1,210 @@
+"""Excel (``.xlsx``, openpyxl) and OpenDocument (``.ods``, odfdo) workbooks.
+
+A sheet is a section titled with its name (a line of the text). Its rows read as lines;
+the first row with two filled cells is the header, and every later row repeats it cell by
+cell, so that a row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the
+header (a title, a note) read as their cells. Hidden Excel sheets are left out. A cell
+reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
+the text the file displays. The title is the file's metadata title, else the file's name:
+a workbook has no headline, and its first line is a sheet's name.
+
+A sheet of more than :data:`MAX_SHEET_ROWS` rows with content, or :data:`MAX_SHEET_CELLS`
+cells read, or a workbook of more than :data:`MAX_WORKBOOK_ROWS` rows is refused with
+that reason: such a table is data to query, not text to quote, and a truncated copy
+would answer wrongly ("how many...?") without saying so.
+
+openpyxl (MIT, with et-xmlfile) in read-only mode streams each sheet's XML: 3.3 MB
+installed. A generated 10,000-row, 6-column sheet (0.45 MB) loads in 0.95 s, about 63,000
+cells/s; the same sheet as ``.ods`` in 1.4 s.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ragqa.index.documents.formats import read_bytes
+from ragqa.index.documents.layout import CELL_SEPARATOR, TextBuilder, labelled_row, one_line
+from ragqa.index.documents.opendocument import (
+    ODS_MIMETYPE,
+    PARSE_ERRORS,
+    paragraphs_text,
+    read_odf,
+    repeat,
+)
+from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.packages import check_ooxml, open_package, unreadable
+from ragqa.index.documents.titles import metadata_title
+from ragqa.index.errors import DocumentError
+
+if TYPE_CHECKING:
+    from odfdo import Element
+
+XLSX_SUFFIXES = frozenset({".xlsx"})
+ODS_SUFFIXES = frozenset({".ods"})
+XLSX_KIND = "Excel workbook"
+ODS_KIND = "OpenDocument spreadsheet"
+MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
+MAX_SHEET_CELLS = 400_000  # cells read (empty ones between filled ones included), per sheet
+MAX_SHEET_COLUMNS = 16_384  # Excel's and LibreOffice's widest sheet
+MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
+_ODS_VALUES = ("office:value", "office:date-value", "office:time-value",
+               "office:boolean-value", "office:string-value")
+
+
+class RowBudget:
+    """Rows left for the whole workbook."""
+
+    def __init__(self) -> None:
+        self.rows = MAX_WORKBOOK_ROWS
+
+
+def load_xlsx_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read an ``.xlsx`` workbook into an :class:`OutlinedDocument`, a section per sheet."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    data = read_bytes(path, doc_id)
+    check_ooxml(open_package(data, doc_id, XLSX_KIND), doc_id, XLSX_KIND, ".xlsx")
+    builder, budget = TextBuilder(), RowBudget()
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                                          keep_links=False)
+        try:
+            for sheet in workbook.worksheets:
+                if sheet.sheet_state != "visible":
+                    continue
+                sheet.reset_dimensions()  # a row is as wide as its last cell, not the sheet
+                rows = ([format_value(c.value, getattr(c, "number_format", None) or "")
+                         for c in row] for row in sheet.iter_rows())
+                read_sheet(builder, sheet.title, rows, doc_id, budget)
+            title = metadata_title(workbook.properties.title)
+        finally:
+            workbook.close()
+    except DocumentError:
+        raise
+    except (*PARSE_ERRORS, InvalidFileException) as exc:
+        raise unreadable(doc_id, XLSX_KIND, exc) from None
+    return builder.document(doc_id, data, title or PurePosixPath(doc_id).stem)
+
+
+def format_value(value: object, number_format: str = "") -> str:
+    """A cell's value as a reader sees it (dates in ISO form, percentages as "25 %")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, (int, float)):
+        if "%" in number_format:
+            return f"{value * 100:.10g} %"
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.12g}"
+        return str(value)
+    return str(value)
+
+
+def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], doc_id: str,
+               budget: RowBudget) -> None:
+    """Lay out one sheet (a heading line, then its rows) or refuse it when over a cap."""
+    header: list[str] | None = None
+    lines: list[str] = []
+    filled = cells = 0
+    for row in rows:
+        cells += len(row)
+        if cells > MAX_SHEET_CELLS:
+            raise DocumentError(f"{doc_id}: sheet {name!r} has more than {MAX_SHEET_CELLS:,} "
+                                "cells, over the limit for one sheet; not indexed")
+        values = [one_line(v) for v in row]
+        if not any(values):
+            continue
+        filled += 1
+        budget.rows -= 1
+        if filled > MAX_SHEET_ROWS or budget.rows < 0:
+            limit = (f"{MAX_SHEET_ROWS:,} rows, the limit for one sheet" if filled > MAX_SHEET_ROWS
+                     else f"{MAX_WORKBOOK_ROWS:,} rows in all, the limit for one workbook")
+            raise DocumentError(f"{doc_id}: sheet {name!r} goes past {limit}; split the "
+                                "workbook or export the part to index")
+        if header is None and sum(1 for v in values if v) >= 2:
+            header = values
+        elif header is None:
+            lines.append(CELL_SEPARATOR.join(v for v in values if v))
+        else:
+            lines.append(labelled_row(header, values))
+    if header is not None and len(lines) == 0:
+        lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
+    if lines:
+        builder.heading(name or "?", 1)
+        builder.block(lines)
+
+
+def load_ods_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read an ``.ods`` workbook into an :class:`OutlinedDocument`, a section per sheet."""
+    data = read_bytes(path, doc_id)
+    walk = partial(_walk_ods, doc_id=doc_id)
+    builder, title = read_odf(data, doc_id, ODS_KIND, ODS_MIMETYPE, walk)
+    return builder.document(doc_id, data, title or PurePosixPath(doc_id).stem)
+
+
+def _walk_ods(document, doc_id: str) -> TextBuilder:
+    builder, budget = TextBuilder(), RowBudget()
+    for table in document.body.children:
+        if table.tag == "table:table":
+            name = str(table.get_attribute("table:name") or "")
+            read_sheet(builder, name, _ods_rows(table, doc_id), doc_id, budget)
+    return builder
+
+
+def _ods_rows(element: Element, doc_id: str) -> Iterator[list[str]]:
+    """The rows of a sheet. Repeated rows are yielded as often as they stand, except empty
+    ones (LibreOffice ends a sheet with a million of them), which are skipped."""
+    for child in element.children:
+        if child.tag == "table:table-row":
+            cells = _ods_cells(child, doc_id)
+            if any(cells):
+                for _ in range(repeat(child, "table:number-rows-repeated")):
+                    yield cells  # the sheet's row cap stops a repeated row's flood
+        elif child.tag in ("table:table-header-rows", "table:table-rows",
+                           "table:table-row-group"):
+            yield from _ods_rows(child, doc_id)
+
+
+def _ods_cells(row: Element, doc_id: str) -> list[str]:
+    cells: list[str] = []
+    empty = 0  # empty cells not yet written: only written when a filled one follows
+    for cell in row.children:
+        if cell.tag not in ("table:table-cell", "table:covered-table-cell"):
+            continue
+        count = repeat(cell, "table:number-columns-repeated")
+        text = _ods_cell_text(cell)
+        if not text:
+            empty += count
+            continue
+        if len(cells) + empty + count > MAX_SHEET_COLUMNS:
+            raise DocumentError(f"{doc_id}: a row is wider than {MAX_SHEET_COLUMNS:,} "
+                                "columns; not a readable sheet")
+        cells.extend([""] * empty + [text] * count)
+        empty = 0
+    return cells
+
+
+def _ods_cell_text(cell: Element) -> str:
+    text = paragraphs_text(cell)
+    if text.strip():
+        return text
+    for attribute in _ODS_VALUES:  # a cell written without its display text
+        value = cell.get_attribute(attribute)
+        if value not in (None, ""):
+            return str(value)
+    return ""

@@ -1,0 +1,207 @@
+"""Word (``.docx``, python-docx) and OpenDocument text (``.odt``, odfdo) documents.
+
+The body is read in order: paragraphs as blocks, headings (Word's "Heading N" styles and
+styles with an outline level; ODF's ``text:h``) as section starts with their heading path,
+list items as lines, tables as ``header : value`` lines (see
+:mod:`ragqa.index.documents.layout`). Left out: headers and footers, footnotes, comments,
+tables of contents, text boxes, and content controls around whole blocks (a cover page).
+The title is the file's metadata title, else the paragraph styled "Title", else the
+headline found in the text.
+
+python-docx (MIT, lxml) is the maintained reader of ``.docx``: 2.9 MB installed. A
+generated 115-page document (340,000 characters, 0.1 MB) loads in 0.46 s, about 250
+pages/s (python-docx's own parse and walk: 0.32 s).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ragqa.index.documents.formats import read_bytes
+from ragqa.index.documents.layout import TextBuilder, clean_lines, table_lines, unwrap
+from ragqa.index.documents.opendocument import (
+    ODT_MIMETYPE,
+    PARSE_ERRORS,
+    inline_text,
+    marks_header,
+    read_odf,
+    table_rows,
+)
+from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.packages import check_ooxml, open_package, unreadable
+from ragqa.index.documents.titles import metadata_title
+from ragqa.index.errors import DocumentError
+
+if TYPE_CHECKING:
+    from docx.styles.style import ParagraphStyle
+    from docx.table import Table
+    from odfdo import Element
+
+WORD_SUFFIXES = frozenset({".docx"})
+ODT_SUFFIXES = frozenset({".odt"})
+WORD_KIND = "Word document"
+ODT_KIND = "OpenDocument text"
+
+_HEADING_STYLE = re.compile(r"^(?:heading|titre|überschrift|título|titolo)\s*(\d)$",
+                            re.IGNORECASE)
+_TITLE_STYLE = re.compile(r"^(?:title|titre)$", re.IGNORECASE)
+_LIST_STYLE = re.compile(r"\b(?:list|liste)\b", re.IGNORECASE)
+_TOC_STYLE = re.compile(r"^(?:toc|table des matières|contents)\b", re.IGNORECASE)
+_MAX_STYLE_DEPTH = 10  # a style's base styles looked at, at most
+
+
+def load_docx_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read a ``.docx`` file into an :class:`OutlinedDocument`."""
+    import docx
+    from docx.exceptions import PythonDocxError
+    from docx.opc.exceptions import OpcError
+
+    data = read_bytes(path, doc_id)
+    check_ooxml(open_package(data, doc_id, WORD_KIND), doc_id, WORD_KIND, ".docx")
+    try:
+        document = docx.Document(io.BytesIO(data))
+        builder, style_title = _walk_docx(document)
+        title = metadata_title(document.core_properties.title)
+    except DocumentError:
+        raise
+    except (*PARSE_ERRORS, PythonDocxError, OpcError) as exc:
+        raise unreadable(doc_id, WORD_KIND, exc) from None
+    return builder.document(doc_id, data, title or metadata_title(style_title))
+
+
+def _walk_docx(document) -> tuple[TextBuilder, str | None]:
+    from docx.table import Table
+
+    builder = TextBuilder()
+    style_title: str | None = None
+    kinds: dict[str | None, tuple[str, int]] = {}  # by style id
+    items: list[str] = []  # the list being read, item by item
+
+    def close_list() -> None:
+        builder.block(items)
+        items.clear()
+
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            close_list()
+            builder.block(table_lines(_docx_rows(block), _docx_header(block)))
+            continue
+        style = block.style
+        key = style.style_id if style is not None else None
+        if key not in kinds:
+            kinds[key] = _style_kind(style)
+        kind, level = kinds[key]
+        text = block.text
+        if kind == "toc" or not text.strip():
+            continue
+        if kind == "list":
+            items.extend(unwrap(clean_lines(text)))
+            continue
+        close_list()
+        if kind == "heading":
+            builder.heading(text, level)
+        else:
+            if kind == "title" and style_title is None:
+                style_title = text
+            builder.paragraph(text)
+    close_list()
+    return builder, style_title
+
+
+def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
+    """What a paragraph of ``style`` is, from the style's name or the names of the styles it
+    is based on: ("heading", level), or ("title" | "list" | "toc" | "text", 0)."""
+    names: list[str] = []
+    outline: int | None = None
+    current = style
+    for _ in range(_MAX_STYLE_DEPTH):
+        if current is None:
+            break
+        names.append((current.name or "").strip())
+        if outline is None:
+            found = current.element.xpath("./w:pPr/w:outlineLvl/@w:val")
+            outline = int(found[0]) if found and str(found[0]).isdigit() else None
+        current = current.base_style
+    for name in names:
+        if match := _HEADING_STYLE.match(name):
+            return "heading", int(match.group(1))
+        if _TITLE_STYLE.match(name):
+            return "title", 0
+        if _TOC_STYLE.match(name):
+            return "toc", 0
+    if outline is not None and outline < 9:  # 9 is Word's "body text" level
+        return "heading", outline + 1
+    if any(_LIST_STYLE.search(name) for name in names):
+        return "list", 0
+    return "text", 0
+
+
+def _docx_rows(table: Table) -> list[list[str]]:
+    rows = []
+    for row in table.rows:
+        cells, previous = [], None
+        for cell in row.cells:
+            if cell is not previous:  # a merged cell spans several grid columns
+                cells.append(cell.text)
+            previous = cell
+        rows.append(cells)
+    return rows
+
+
+def _docx_header(table: Table) -> bool | None:
+    """True when the first row's text is all bold (a header row), else let the layout
+    decide."""
+    runs = [run for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs
+            if run.text.strip()] if table.rows else []
+    return True if runs and all(run.bold for run in runs) else None
+
+
+def load_odt_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read an ``.odt`` file into an :class:`OutlinedDocument`."""
+    data = read_bytes(path, doc_id)
+    builder, title = read_odf(data, doc_id, ODT_KIND, ODT_MIMETYPE, _walk_odt)
+    return builder.document(doc_id, data, title)
+
+
+def _walk_odt(document) -> TextBuilder:
+    builder = TextBuilder()
+    _odt_blocks(document.body, builder)
+    return builder
+
+
+def _odt_blocks(parent: Element, builder: TextBuilder) -> None:
+    for child in parent.children:
+        tag = child.tag
+        if tag == "text:h":
+            builder.heading(inline_text(child), _outline_level(child))
+        elif tag == "text:p":
+            builder.paragraph(inline_text(child))
+        elif tag == "text:list":
+            lines: list[str] = []
+            _odt_list(child, builder, lines)
+            builder.block(lines)
+        elif tag == "table:table":
+            builder.block(table_lines(table_rows(child), marks_header(child)))
+        elif tag in ("text:section", "office:text"):
+            _odt_blocks(child, builder)
+
+
+def _outline_level(heading: Element) -> int:
+    return max(heading.get_attribute_integer("text:outline-level") or 1, 1)
+
+
+def _odt_list(element: Element, builder: TextBuilder, lines: list[str]) -> None:
+    """A list's items as ``lines``; a numbered heading in it closes the block before it."""
+    for item in element.children:  # text:list-item, text:list-header
+        for child in item.children:
+            if child.tag == "text:p":
+                lines.extend(unwrap(clean_lines(inline_text(child))))
+            elif child.tag == "text:h":
+                builder.block(lines)
+                lines.clear()
+                builder.heading(inline_text(child), _outline_level(child))
+            elif child.tag == "text:list":
+                _odt_list(child, builder, lines)

@@ -1,0 +1,105 @@
+"""E-mail (.eml): the subject is the title, sender and date are in the text, the body reads
+without hard wraps or markup, attachments are named but not indexed."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.errors import DocumentError
+
+from tests.index.documents.structured import assert_plain, passages
+
+WRAPPED = """Bonjour Marie,
+
+Suite à la réunion du comité de pilotage, le budget du projet de
+numérisation des archives est validé pour un montant de 2 millions de
+dirhams.
+
+Les prochaines étapes :
+1. lancer l'appel d'offres
+2. recruter deux archivistes
+
+Cordialement,
+Ahmed
+"""
+
+
+def make_eml(path, *, attachment: bool = True, html_only: bool = False) -> None:
+    message = EmailMessage()
+    message["Subject"] = "RE: Budget des archives"
+    message["From"] = "Ahmed Alaoui <ahmed.alaoui@exemple.ma>"
+    message["To"] = "Marie Dupont <marie.dupont@exemple.ma>"
+    message["Date"] = "Tue, 12 Mar 2024 10:30:00 +0100"
+    html = ("<html><head><style>p {color: red}</style></head><body><p>Bonjour Marie,</p>"
+            "<p>Le budget est <b>validé</b>.</p><table><tr><th>Poste</th><th>Montant</th>"
+            "<th>Année</th></tr><tr><td>Archives</td><td>2 millions</td><td>2024</td></tr>"
+            "</table><ul><li>appel d'offres</li><li>recrutement</li></ul></body></html>")
+    if html_only:
+        message.set_content(html, subtype="html")
+    else:
+        message.set_content(WRAPPED)
+        message.add_alternative(html, subtype="html")
+    if attachment:
+        message.add_attachment(b"%PDF-1.4 ...", maintype="application", subtype="pdf",
+                               filename="budget-2024.pdf")
+    path.write_bytes(bytes(message))
+
+
+def test_eml_keeps_sender_date_and_joins_wrapped_lines(tmp_path):
+    path = tmp_path / "budget.eml"
+    make_eml(path)
+    doc = load_document(path, "courriels/budget.eml")
+    assert_plain(doc)
+    assert doc.title == "Budget des archives" and doc.title_source == "metadata"
+    assert doc.text.startswith(
+        "Objet : RE: Budget des archives\nDe : Ahmed Alaoui <ahmed.alaoui@exemple.ma>\n"
+        "À : Marie Dupont <marie.dupont@exemple.ma>\nDate : 2024-03-12 10:30+01:00\n\n")
+    assert ("Suite à la réunion du comité de pilotage, le budget du projet de numérisation "
+            "des archives est validé pour un montant de 2 millions de dirhams.") in doc.text
+    assert ("Les prochaines étapes :\n1. lancer l'appel d'offres\n2. recruter deux "
+            "archivistes\n\nCordialement,\nAhmed") in doc.text  # lines that end no sentence
+    assert doc.text.endswith("\n\nPièces jointes (non indexées) : budget-2024.pdf")
+    assert passages(doc)
+
+
+def test_an_html_only_message_reads_without_markup(tmp_path):
+    path = tmp_path / "html.eml"
+    make_eml(path, attachment=False, html_only=True)
+    doc = load_document(path, "html.eml")
+    assert_plain(doc)
+    assert "color" not in doc.text and "<p>" not in doc.text and "<b>" not in doc.text
+    assert "Bonjour Marie,\n\nLe budget est validé." in doc.text
+    assert "Poste : Archives ; Montant : 2 millions ; Année : 2024" in doc.text
+    assert "appel d'offres\nrecrutement" in doc.text
+    assert "Pièces jointes" not in doc.text
+
+
+def test_encrypted_and_non_mail_files_are_refused(tmp_path):
+    encrypted = EmailMessage()
+    encrypted["Subject"] = "Confidentiel"
+    encrypted["From"] = "a@exemple.ma"
+    encrypted.set_content(b"\x30\x82 chiffre", maintype="application", subtype="pkcs7-mime")
+    path = tmp_path / "secret.eml"
+    path.write_bytes(bytes(encrypted))
+    with pytest.raises(DocumentError, match="secret.eml: the message is encrypted"):
+        load_document(path, "secret.eml")
+    path = tmp_path / "notes.eml"
+    path.write_text("Juste des notes, sans en-têtes.\n\nRien d'autre.", encoding="utf-8")
+    with pytest.raises(DocumentError, match="notes.eml: not an e-mail message"):
+        load_document(path, "notes.eml")
+
+
+def test_format_flowed_lines_are_joined(tmp_path):
+    message = EmailMessage()
+    message["Subject"] = "Horaires"
+    message["From"] = "accueil@exemple.ma"
+    message.set_content("L'accueil ouvre à 8 h 30 et ferme à \n16 h 30, du lundi au \n"
+                        "vendredi.\n-- \nAccueil\n", cte="8bit")
+    message.set_param("format", "flowed")
+    path = tmp_path / "horaires.eml"
+    path.write_bytes(bytes(message))
+    doc = load_document(path, "horaires.eml")
+    assert "L'accueil ouvre à 8 h 30 et ferme à 16 h 30, du lundi au vendredi.\n--\nAccueil" \
+        in doc.text

@@ -1,0 +1,132 @@
+"""Excel (.xlsx) and OpenDocument (.ods) workbooks: a sheet is a section, a row is a line
+that repeats its header, huge sheets are refused naming the sheet."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from datetime import datetime
+
+import openpyxl
+import pytest
+from odfdo import Document as OdfDocument
+from odfdo import Table
+from ragqa.index.documents import spreadsheets
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.errors import DocumentError
+
+from tests.index.documents.structured import assert_plain, passages, section_titles
+
+
+def make_xlsx(path, rows: int = 2) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Fréquentation"
+    sheet.append(["Fréquentation des musées en 2024"])  # a title row above the header
+    sheet.append(["Ville", "Visiteurs", "Ouverture", "Hausse"])
+    data = [("Rabat", 45000, datetime(2024, 3, 12), 0.25),
+            ("Fès", 30000, datetime(2024, 5, 2), 0.1)]
+    for i in range(rows):
+        city, visitors, opened, rise = data[i % 2]
+        sheet.append([city, visitors, opened, rise])
+        sheet.cell(row=sheet.max_row, column=4).number_format = "0%"
+    sheet.append([])
+    sheet.append(["Total", 75000])
+    hidden = workbook.create_sheet("Calculs")
+    hidden.append(["interne", "ne pas lire"])
+    hidden.sheet_state = "hidden"
+    budget = workbook.create_sheet("Budget")
+    budget.append(["Poste", "Montant"])
+    budget.append(["Personnel", 1200000])
+    workbook.properties.title = ""
+    workbook.save(path)
+
+
+def test_xlsx_rows_repeat_their_header_and_sheets_are_sections(tmp_path):
+    path = tmp_path / "musees-2024.xlsx"
+    make_xlsx(path)
+    doc = load_document(path, "stats/musees-2024.xlsx")
+    assert_plain(doc)
+    assert doc.title == "musees-2024"  # a workbook has no headline: its file's name
+    lines = doc.text.split("\n")
+    assert "Fréquentation des musées en 2024" in lines
+    assert "Ville : Rabat ; Visiteurs : 45000 ; Ouverture : 2024-03-12 ; Hausse : 25 %" in lines
+    assert "Ville : Fès ; Visiteurs : 30000 ; Ouverture : 2024-05-02 ; Hausse : 10 %" in lines
+    assert "Ville : Total ; Visiteurs : 75000" in lines
+    assert "Poste : Personnel ; Montant : 1200000" in lines
+    assert "ne pas lire" not in doc.text  # hidden sheet
+    assert section_titles(doc) == ["Fréquentation", "Budget"]
+    assert {p.section for p in passages(doc)} == {"Fréquentation", "Budget"}
+
+
+def test_a_huge_sheet_is_refused_naming_it(tmp_path, monkeypatch):
+    path = tmp_path / "gros.xlsx"
+    make_xlsx(path, rows=60)
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_ROWS", 50)
+    with pytest.raises(DocumentError, match="gros.xlsx: sheet 'Fréquentation' goes past 50 "
+                                            "rows, the limit for one sheet"):
+        load_document(path, "gros.xlsx")
+
+
+def test_a_stray_far_cell_does_not_make_a_huge_read(tmp_path):
+    """A cell at XFD1048576 (the sheet's last) expands no million padded rows."""
+    path = tmp_path / "loin.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Ville", "Visiteurs"])
+    sheet.append(["Rabat", 45000])
+    sheet["XFD1048576"] = "fin"
+    workbook.save(path)
+    started = time.perf_counter()
+    doc = load_document(path, "loin.xlsx")
+    assert time.perf_counter() - started < 5
+    assert doc.text == "Sheet\n\nVille : Rabat ; Visiteurs : 45000\nfin"
+
+
+def make_ods(path, trailing_empty_rows: int = 0) -> None:
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    table = Table("Visiteurs", width=2, height=3)
+    table.set_values([["Ville", "Visiteurs"], ["Rabat", "45 000"], ["Fès", "30 000"]])
+    document.body.append(table)
+    other = Table("Notes", width=1, height=1)
+    other.set_values([["Chiffres provisoires."]])
+    document.body.append(other)
+    document.save(path)
+    if trailing_empty_rows:  # as LibreOffice writes a sheet: a million empty rows, repeated
+        patch_content(path, b"</table:table>", (
+            f'<table:table-row table:number-rows-repeated="{trailing_empty_rows}">'
+            '<table:table-cell table:number-columns-repeated="1024"/>'
+            "</table:table-row></table:table>").encode())
+
+
+def patch_content(path, old: bytes, new: bytes) -> None:
+    """Replace the first ``old`` of the package's content.xml with ``new``."""
+    with zipfile.ZipFile(path) as source:
+        parts = {i: source.read(i) for i in source.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts.items():
+            if info.filename == "content.xml":
+                assert old in data
+                data = data.replace(old, new, 1)
+            target.writestr(info, data)
+
+
+def test_ods_rows_repeat_their_header(tmp_path):
+    path = tmp_path / "visiteurs.ods"
+    make_ods(path, trailing_empty_rows=1_048_000)
+    doc = load_document(path, "visiteurs.ods")
+    assert_plain(doc)
+    assert doc.text == ("Visiteurs\n\nVille : Rabat ; Visiteurs : 45 000\n"
+                        "Ville : Fès ; Visiteurs : 30 000\n\nNotes\n\nChiffres provisoires.")
+    assert section_titles(doc) == ["Visiteurs", "Notes"]
+    assert passages(doc)
+
+
+def test_a_repeated_row_flood_is_refused(tmp_path):
+    path = tmp_path / "flot.ods"
+    make_ods(path)
+    patch_content(path, b"<table:table-row>", b'<table:table-row table:number-rows-repeated="'
+                  b'10000000">')
+    with pytest.raises(DocumentError, match="sheet 'Visiteurs' goes past 20,000 rows"):
+        load_document(path, "flot.ods")
