@@ -40,7 +40,8 @@ from ragqa.index.documents.reading import Document, extract_title
 from ragqa.index.files.lexical import BM25Params, LexicalIndex
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.search.retriever import RetrievalParams, Retriever
-from ragqa.index.documents.sections import Section, heading_title, split_sections
+from ragqa.index.documents.outline import document_sections
+from ragqa.index.documents.sections import Section, heading_title
 from ragqa.index.config import IndexConfig
 from ragqa.index.files.manifest import Manifest
 from ragqa.index.records import ModelRecord
@@ -161,7 +162,7 @@ def passages_for(corpus: Corpus, v: Variant) -> tuple[list[Passage], list[str]]:
         by_id = {d.doc_id: d for d in docs}
         return passages, [by_id[p.doc_id].text[p.start : p.end] for p in passages]
     splitter = make_splitter(ChunkingParams(v.chunk_size, v.chunk_overlap))
-    split = [split_sections(d.text, d.title) for d in docs]
+    split = [document_sections(d) for d in docs]
     boiler = boilerplate_per_doc(v.boilerplate, docs, split)
     generic = find_generic_headings([s.title for s in secs] for secs in split)
     passages: list[Passage] = []

@@ -119,15 +119,6 @@ def echo_refused(report: BuildReport) -> None:
                    "(GET /v1/documents lists them all)", err=True)
 
 
-def store_name(settings) -> str:
-    """Where the index lives, for messages: the folder, or the database (password hidden)."""
-    if settings.store == "postgres":
-        from ragqa.index.pg.connect import redact
-
-        return f"database {redact(settings.database_url or '')}"
-    return str(settings.index_dir)
-
-
 def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path | str) -> str:
     model = f"{report.model}{' (fallback)' if report.fallback else ''}"
     count = len(report.refused)
@@ -176,14 +167,15 @@ def index_command(
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
     check_folders(settings, indexing=True)  # before the model: a typo fails in a second
     model = wiring.resolve(settings)
-    report = wiring.index_corpus(settings, model, rebuild=rebuild, strict=strict,
-                                 progress=embedding_progress())
+    with wiring.opened_store(settings, model) as store:
+        report = store.sync(rebuild=rebuild, strict=strict, progress=embedding_progress())
+        location = store.location
     for label, ids in (("added", report.added), ("changed", report.changed),
                        ("removed", report.removed)):
         for doc_id in ids:
             click.echo(f"  {label}: {doc_id}")
     echo_refused(report)
-    click.echo(describe_build(report, settings.corpus_dir, store_name(settings)))
+    click.echo(describe_build(report, settings.corpus_dir, location))
 
 
 @main.command("ask")
@@ -211,15 +203,15 @@ def ask_command(
         index_dir = corpus_index_dir(corpus_dir)  # never the default (served) index
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
     check_folders(settings)  # before the model loads (seconds)
-    ready = wiring.start(settings)
+    ready = wiring.start(settings, progress=embedding_progress())  # a build says how it goes
     report, eng = ready.report, ready.engine
     if report is not None and not report.up_to_date:
         echo_refused(report)
         click.echo(describe_build(report, settings.corpus_dir, settings.index_dir), err=True)
     started = time.perf_counter()
-    result = eng.retriever.search(question, k, mode=mode)
+    found = eng.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
-    body = search_response(result, took_ms=took, highlights=eng.highlight(result))
+    body = search_response(found.result, took_ms=took, highlights=found.highlights)
     if as_json:
         click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -256,10 +248,14 @@ def ask_command(
               "127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port [env RAGQA_PORT, default 8000].")
+@click.option("--watch", is_flag=True, default=None,
+              help="Index the corpus folder's changes (files added, changed, removed) within "
+              "seconds [env RAGQA_WATCH].")
 @corpus_option
 @index_option
 def serve_command(
-    host: str | None, port: int | None, corpus_dir: Path | None, index_dir: Path | None,
+    host: str | None, port: int | None, watch: bool | None, corpus_dir: Path | None,
+    index_dir: Path | None,
 ) -> None:
     """Update the index if the corpus changed, then serve the HTTP API."""
     import uvicorn
@@ -267,7 +263,8 @@ def serve_command(
     from ragqa import wiring
     from ragqa.service.app import create_app
 
-    settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir,
+                             watch=watch)
     check_folders(settings)  # before the model loads (seconds)
     model = wiring.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
@@ -276,11 +273,11 @@ def serve_command(
     ready = wiring.start(settings, model=model, progress=embedding_progress())
     if ready.report is not None:
         echo_refused(ready.report)
-        click.echo(describe_build(ready.report, settings.corpus_dir, store_name(settings)),
-                   err=True)
-    else:  # the PostgreSQL store already holds documents: served as it is
+        click.echo(describe_build(ready.report, settings.corpus_dir,
+                                  ready.engine.store.location), err=True)
+    else:  # a store that is the truth (PostgreSQL holding documents): served as it is
         documents, passages = ready.engine.index.counts()
-        click.echo(f"serving {store_name(settings)} as it is: {documents} documents, "
+        click.echo(f"serving {ready.engine.store.location} as it is: {documents} documents, "
                    f"{passages} passages (`ragqa index` brings it in line with "
                    f"{settings.corpus_dir})", err=True)
     app = create_app(settings, engine=ready.engine)

@@ -3,7 +3,7 @@
 The builder reports ``(passages embedded, passages to embed)``; :func:`embedding_progress`
 turns that into a bar (passages, rate, ETA) when stderr is a terminal, and into a line
 ``ragqa: embedded 1200/5000 passages (24%), 38.5 passages/s, about 1m39s left`` every
-``every_s`` seconds or ``every_fraction`` of the work otherwise (logs, CI, ``docker logs``).
+``every_s`` seconds (10) or ``every_fraction`` of the work (5 %) otherwise (logs, CI, ``docker logs``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ragqa.index.records import Progress
 
 
 def embedding_progress(stream: TextIO | None = None, *, interactive: bool | None = None,
-                       every_s: float = 10.0, every_fraction: float = 0.1,
+                       every_s: float = 10.0, every_fraction: float = 0.05,
                        clock: Callable[[], float] = time.monotonic) -> Progress:
     """A progress callback for :func:`ragqa.index.files.builder.update_index` writing to ``stream``
     (stderr); ``interactive`` defaults to whether it is a terminal."""

@@ -113,6 +113,16 @@ class Settings(BaseSettings):
     max_body_kb: float = Field(1024.0, gt=0)
     # Corpus files larger than this are refused by the indexer, before being read.
     max_document_mb: float = Field(20.0, gt=0)
+    # How long an upload's request waits for its indexing: done within it, 201/200 as a
+    # synchronous write; else 202 with the job to follow (GET /v1/jobs/{id}).
+    upload_wait_seconds: float = Field(5.0, ge=0)
+    # Where accepted uploads wait to be indexed (so they survive a crash); default: a
+    # ".jobs" folder in RAGQA_INDEX_DIR.
+    jobs_dir: Path | None = None
+    # `ragqa serve --watch`: the corpus folder's changes indexed within seconds (polled
+    # every watch_interval seconds; a sync job once the folder holds still).
+    watch: bool = False
+    watch_interval: float = Field(2.0, gt=0)
     # Per client address, `limits` notation ("600/minute", "10/second;600/minute");
     # "" or "off" disables it. Loopback clients are exempt unless rate_limit_loopback.
     rate_limit: str = "600/minute"
@@ -139,6 +149,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> tuple[str, ...]:
         return _split(self.cors_origins)
+
+    @property
+    def jobs_folder(self) -> Path:
+        return self.jobs_dir if self.jobs_dir is not None else self.index_dir / ".jobs"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -22,7 +22,7 @@ from ragqa.index.embedding.models import ResolvedModel, resolve_model
 from ragqa.index.errors import ModelMismatchError
 from ragqa.index.records import BuildReport, ModelRecord, Progress
 from ragqa.index.store import Store
-from ragqa.settings import Settings
+from ragqa.settings import Settings, check_folders
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ def start(
     ``model`` skips resolving (a caller that already reported the resolution); ``embedder``
     reuses a loaded one (a benchmark's).
     """
+    if update:
+        check_folders(settings)  # cheap, before the model loads (seconds)
     model = model or resolve(settings)
     embedder = embedder or make_embedder(settings, model, identity(settings, model))
     store = open_store(settings, model, embedder=embedder)

@@ -21,7 +21,7 @@ from ragqa import wiring
 from ragqa.engine import Engine
 from ragqa.index.jobs import JobQueue
 from ragqa.index.watch import FolderWatcher
-from ragqa.settings import Settings, load_settings
+from ragqa.settings import Settings, check_extras, load_settings
 from ragqa.service.api import ask, chat, docs, documents, health, jobs, search, widget
 from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from ragqa.service.limits import UploadLimitMiddleware
@@ -49,6 +49,7 @@ def create_app(
     error, not a failed application start-up); without it the lifespan starts one, bringing
     the index up to date first unless ``update_index=False``."""
     settings = settings or load_settings()  # ConfigError names a bad RAGQA_* variable
+    check_extras(settings)  # settings given explicitly skipped load_settings' check
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ from ragqa.index.errors import (
     UnknownDocumentError,
 )
 from ragqa.index.pg.errors import DatabaseUnavailableError, StoreError
-from ragqa.service.corpus import (
+from ragqa.index.documents.ids import (
     CorpusConflictError,
     InvalidDocumentIdError,
     LastDocumentError,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ragqa.index.records import RefusedFile
 from ragqa.index.search.retriever import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
 from ragqa.index.records import DocumentRecord
-from ragqa.service.corpus import DOC_ID_SCHEMA
+from ragqa.index.documents.ids import DOC_ID_SCHEMA
 
 # The question of the documented example bodies (Swagger's "Try it out"): one the bundled
 # corpus (French news on Morocco's digital economy) answers, so a first try finds passages.
@@ -158,11 +158,38 @@ class DocumentList(BaseModel):
         default_factory=list, description="Corpus files left out of the index, with the reason")
 
 
+class JobOut(BaseModel):
+    """An upload being indexed (``/v1/jobs/{id}``)."""
+
+    id: str
+    kind: str = Field("upload", description="upload, or sync (the corpus folder's changes, "
+                      "`ragqa serve --watch`)")
+    document: str = Field(description="The document id the upload is stored under (empty "
+                          "for a sync)")
+    state: str = Field(description="queued, running, done, failed or cancelled")
+    passages_done: int = Field(description="Passages embedded so far")
+    passages_total: int | None = Field(description="Passages to embed (null until known)")
+    rate: float | None = Field(description="Passages embedded per second so far")
+    error: str | None = Field(None, description="Why it failed or was cancelled")
+    status: str | None = Field(None, description="Once done: created, replaced or unchanged")
+    generation: int | None = Field(None, description="Once done: the generation serving it")
+    created_at: float = Field(description="When accepted (Unix time)")
+    finished_at: float | None = None
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+
+
 class WriteOut(BaseModel):
-    status: str = Field(description="created, replaced, unchanged or deleted")
+    status: str = Field(description="created, replaced, unchanged or deleted; accepted (202: "
+                        "stored durably, being indexed: follow `job`); cancelled (a delete "
+                        "that stopped an upload not yet indexed)")
     id: str
     generation: int
     document: DocumentOut | None = None
+    job: JobOut | None = Field(None, description="The upload's job (202), or the cancelled "
+                               "ones' (delete)")
 
 
 class HealthOut(BaseModel):
@@ -228,3 +255,11 @@ def search_response(
         retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback),
         took_ms=round(took_ms, 2),
     )
+
+
+def job_out(job) -> JobOut:
+    """A :class:`~ragqa.index.jobs.Job` as the API shows it."""
+    return JobOut(id=job.id, kind=job.kind, document=job.doc_id, state=job.state,
+                  passages_done=job.passages_done, passages_total=job.passages_total,
+                  rate=job.rate, error=job.error, status=job.status, generation=job.generation,
+                  created_at=job.created_at, finished_at=job.finished_at)

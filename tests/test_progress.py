@@ -5,19 +5,19 @@ import io
 from ragqa.progress import embedding_progress
 
 
-def test_lines_every_tenth_or_every_ten_seconds():
+def test_lines_every_twentieth_or_every_ten_seconds():
     now = [0.0]
     out = io.StringIO()
     progress = embedding_progress(out, interactive=False, clock=lambda: now[0])
     progress(0, 1000)
-    for done in range(50, 1001, 50):  # 50 passages per second
+    for done in range(25, 1001, 25):  # 25 passages per second
         now[0] += 1.0
         progress(done, 1000)
     lines = out.getvalue().splitlines()
     assert lines[0] == "ragqa: embedding 1000 passages"
-    assert lines[1] == "ragqa: embedded 100/1000 passages (10%), 50.0 passages/s, about 18s left"
-    assert lines[-1] == "ragqa: embedded 1000/1000 passages (100%), 50.0 passages/s"
-    assert len(lines) == 11
+    assert lines[1] == "ragqa: embedded 50/1000 passages (5%), 25.0 passages/s, about 38s left"
+    assert lines[-1] == "ragqa: embedded 1000/1000 passages (100%), 25.0 passages/s"
+    assert len(lines) == 21
     slow, out = [0.0], io.StringIO()
     progress = embedding_progress(out, interactive=False, clock=lambda: slow[0])
     progress(0, 10_000)

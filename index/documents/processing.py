@@ -27,7 +27,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ragqa.index.documents.boilerplate import find_boilerplate, find_generic_headings
 from ragqa.index.documents.chunking import Passage, chunk_document
 from ragqa.index.documents.reading import Document
-from ragqa.index.documents.sections import Section, heading_title, split_sections
+from ragqa.index.documents.outline import document_sections
+from ragqa.index.documents.sections import Section, heading_title
 from ragqa.index.documents.titles import (
     MAX_TITLE_CHARS,
     headline,
@@ -94,7 +95,7 @@ def corpus_context(
     explicit = explicit or {}
     chrome = title_chrome(documents)
     titled = [retitle(doc, chrome, explicit.get(doc.doc_id)) for doc in documents]
-    split = [split_sections(doc.text, doc.title) for doc in titled]
+    split = [document_sections(doc) for doc in titled]
     return titled, CorpusContext(
         boilerplate=find_boilerplate((doc.text, secs) for doc, secs in zip(titled, split)),
         generic_headings=find_generic_headings([s.title for s in secs] for secs in split),
@@ -115,7 +116,7 @@ def process_document(
     ``own_boilerplate`` adds the lines ``doc`` itself repeats section after section to the
     context's (a document processed alone, whose lines the stored context never saw).
     """
-    sections: list[Section] = split_sections(doc.text, doc.title)
+    sections: list[Section] = document_sections(doc)
     boilerplate = context.boilerplate
     if own_boilerplate:
         boilerplate = boilerplate | find_boilerplate([(doc.text, sections)])

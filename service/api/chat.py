@@ -34,7 +34,14 @@ from ragqa.service.llm.client import Message, TextStream
 from ragqa.service.llm.errors import LLMError
 from ragqa.service.llm.sse import EventStreamResponse, sse
 from ragqa.service.llm.listing import passages_text
-from ragqa.service.schemas import Answer, Citation, Filters, SearchRequest, SearchResponse
+from ragqa.service.schemas import (
+    EXAMPLE_QUESTION,
+    Answer,
+    Citation,
+    Filters,
+    SearchRequest,
+    SearchResponse,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +72,10 @@ class RagqaOptions(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    # Stock clients send options we do not use (temperature, top_p, user, …): ignored.
-    model_config = ConfigDict(extra="allow")
+    # Stock clients send options we do not use (temperature, top_p, user, …): ignored. The
+    # example is the body Swagger's "Try it out" starts from: a question the corpus answers.
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"model": MODEL_ID, "messages": [{"role": "user", "content": EXAMPLE_QUESTION}]}]})
 
     model: str = Field(MODEL_ID, description="`ragqa`, the one model served (404 otherwise)")
     messages: list[ChatMessage] = Field(min_length=1)

@@ -121,3 +121,20 @@ def test_an_odt_named_docx_is_refused_as_not_a_word_document(tmp_path):
     make_odt(path)
     with pytest.raises(DocumentError, match="projet.docx: not a Word document"):
         load_document(path, "projet.docx")
+
+
+def test_the_indexer_cites_a_word_heading_path(tmp_path):
+    """Through the indexer's own processing (both stores cut documents with it): a passage
+    under "Résultats › Par ville" is cited with that path."""
+    from ragqa.index.documents.chunking import ChunkingParams, make_splitter
+    from ragqa.index.documents.processing import corpus_context, process_document
+
+    path = tmp_path / "rapport.docx"
+    make_docx(path)
+    titled, context = corpus_context([load_document(path, "rapport.docx")])
+    done = process_document(titled[0], context, make_splitter(ChunkingParams()),
+                            contextual=False)
+    assert "Résultats › Par ville" in done.sections
+    cited = {p.section for p in done.passages if "Rabat accueille" in
+             titled[0].text[p.start:p.end]}
+    assert cited == {"Résultats › Par ville"}
