@@ -98,8 +98,8 @@ class JobQueue:
 
     def start(self) -> JobQueue:
         """Load the recorded jobs, queue again those a stopped process left unfinished, and
-        start the worker."""
-        self._folder.mkdir(parents=True, exist_ok=True)
+        start the worker. The folder is made by the first job (a server that takes no
+        upload writes nothing)."""
         resumed = 0
         records = [p for p in self._folder.glob("*.json") if not p.name.startswith(".")]
         for path in sorted(records, key=lambda p: p.stat().st_mtime):
@@ -161,6 +161,7 @@ class JobQueue:
                 if self._jobs[job_id].kind == "sync":
                     return self._jobs[job_id]
             job = Job(id=uuid.uuid4().hex, doc_id="", kind="sync")
+            self._folder.mkdir(parents=True, exist_ok=True)
             self._save(job)
             self._jobs[job.id] = job
             self._done[job.id] = threading.Event()
