@@ -45,10 +45,14 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.option("--piaf", type=click.Path(path_type=Path, dir_okay=False),
               default=DEFAULT_PIAF, show_default=True,
               help="SQuAD-format file whose articles make the --writes corpora.")
-@click.option("--writes-only", is_flag=True, help="Run only the --writes section.")
+@click.option("--writes-only", is_flag=True,
+              help="Run only the --writes section (and --formats when given).")
+@click.option("--formats", "formats", type=click.IntRange(0, 100_000), default=0,
+              show_default=True, help="Also time reading each file format (docx, odt, pptx, "
+              "xlsx, eml, html...) of one document of this many --piaf paragraphs (e.g. 200).")
 def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurrency, seconds,
                   skip_peers, skip_backends, scale, write_sizes, stores, repeat, database_url,
-                  piaf, writes_only) -> None:
+                  piaf, writes_only, formats) -> None:
     """Measure the raw model, indexing, HTTP serving, embedding backends, peers, scale and
     write latency against corpus size."""
     from ragqa.eval.bench import report
@@ -80,8 +84,12 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
                                      "file)", param_hint="--piaf")
         writes = WritesPlan(sizes=sizes, stores=chosen, repeat=repeat, piaf=piaf,
                             database_url=database_url)
-    elif writes_only:
-        raise click.BadParameter("needs --writes SIZES", param_hint="--writes-only")
+    elif writes_only and not formats:
+        raise click.BadParameter("needs --writes SIZES or --formats N",
+                                 param_hint="--writes-only")
+    if formats and not piaf.is_file():
+        raise click.BadParameter(f"{piaf} is not a file (the PIAF set, or any SQuAD-format "
+                                 "file)", param_hint="--piaf")
     plan = BenchPlan(
         concurrency=levels,
         seconds=seconds or (2.0 if quick else 10.0),
@@ -92,6 +100,8 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
         scale=scale,
         writes=writes,
         writes_only=writes_only,
+        formats=formats,
+        formats_source=piaf,
     )
     settings = load_settings(corpus_dir=corpus_dir)
     model = wiring.resolve(settings)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ragqa.eval.bench.formats import markdown_formats
+
 
 def _row(cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
@@ -12,9 +14,12 @@ def _row(cells) -> str:
 
 def markdown(out: dict) -> str:
     if "serving" not in out:  # a writes-only run (``ragqa bench --writes ... --writes-only``)
+        parts = [markdown_formats(out["formats"])] if out.get("formats") else []
+        if out.get("writes"):
+            parts.append(markdown_writes(out["writes"]))
         return (f"Model `{out['model']}`{' (bundled fallback)' if out['fallback'] else ''}, "
                 f"backend `{out['backend']}`, {out['machine']['cpus']} CPU cores; bench took "
-                f"{out.get('bench_seconds', 0):.0f} s.\n\n" + markdown_writes(out["writes"]))
+                f"{out.get('bench_seconds', 0):.0f} s.\n\n" + "\n".join(parts))
     raw, idx, serving = out["raw"], out["indexing"], out["serving"]
     lines = [
         f"Model `{out['model']}`{' (bundled fallback)' if out['fallback'] else ''}, backend "
@@ -86,6 +91,8 @@ def markdown(out: dict) -> str:
                   _row(["dense, exact scan", "brute force", "", "", d["exact_scan_p50_ms"], "", "1.0"]),
                   _row(["BM25", "bm25s", b["build_s"], b["index_rss_mb"], b["p50_ms"], b["p99_ms"],
                         ""])]
+    if out.get("formats"):
+        lines += ["", markdown_formats(out["formats"]).rstrip("\n")]
     if out.get("writes"):
         lines += ["", markdown_writes(out["writes"]).rstrip("\n")]
     lines += ["", "Targets (ratios from this one run):", "", "| target | measured | met |",

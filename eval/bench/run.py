@@ -34,6 +34,9 @@ class BenchPlan:
     scale: int = 0  # vectors and passages of the scale section; 0 = skipped
     writes: WritesPlan | None = None  # the writes section (eval/bench/writes.py); None = skipped
     writes_only: bool = False  # only the writes section (no indexing, serving, ...)
+    # The formats section (eval/bench/formats.py): PIAF paragraphs per document; 0 = skipped.
+    formats: int = 0
+    formats_source: Path | None = None  # the SQuAD-format file they come from
 
 
 def _say(message: str) -> None:
@@ -53,8 +56,15 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
                              "python": platform.python_version()},
                  "model": model.name, "fallback": model.fallback,
                  "backend": embedder.backend, "corpus": str(corpus_dir)}
+    if plan.formats:
+        _say(f"formats: one document of {plan.formats} paragraphs in each format")
+        from ragqa.eval.bench.formats import format_rates, piaf_paragraphs
+
+        assert plan.formats_source is not None
+        out["formats"] = format_rates(piaf_paragraphs(plan.formats_source, plan.formats))
     if plan.writes_only:
-        out["writes"] = _writes(settings, model, embedder, work, plan)
+        if plan.writes is not None:
+            out["writes"] = _writes(settings, model, embedder, work, plan)
         out["bench_seconds"] = round(time.perf_counter() - began, 1)
         return out
 
