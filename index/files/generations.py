@@ -39,7 +39,12 @@ from ragqa.index.documents.chunking import Passage
 from ragqa.index.files.dense import load_dense, search_dense
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.durable import fsync_dir, fsync_tree, write_atomic
-from ragqa.index.errors import IndexBusyError, IndexCorruptError, IndexMissingError
+from ragqa.index.errors import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMissingError,
+    IndexWriteError,
+)
 from ragqa.index.files.lexical import LexicalIndex
 from ragqa.index.files.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
 from ragqa.index.records import ModelRecord, RefusedFile
@@ -190,8 +195,13 @@ def clean_stale(index_dir: Path) -> None:
 @contextlib.contextmanager
 def write_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
     """Serialise writers across threads and processes (an advisory ``flock``)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a+") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".lock", "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:  # a file in the way, a read-only place: our error, not a crash
+        raise IndexWriteError(f"cannot create the index folder {index_dir}: "
+                              f"{exc.strerror or exc}") from exc
+    with handle:
         flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
             fcntl.flock(handle.fileno(), flags)

@@ -266,3 +266,13 @@ def test_an_index_built_by_older_corpus_processing_is_rebuilt(small_corpus, tmp_
     assert not report.up_to_date and report.generation == first.generation + 1
     assert report.embedded == 0
     assert _build(small_corpus, index_dir, minilm, embedder).up_to_date
+
+
+def test_an_index_folder_under_a_file_is_our_error(tmp_path, minilm, embedder):
+    """The library never lets a raw OSError out: the CLI's exit 4, the API's 507."""
+    from ragqa.index.errors import IndexWriteError
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(IndexWriteError, match="cannot create the index folder"):
+        build_index(Path("corpus"), blocker / "index", minilm, embedder)
