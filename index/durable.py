@@ -16,7 +16,8 @@ from pathlib import Path
 
 
 def fsync_file(path: Path) -> None:
-    """Flush ``path``'s data to disk (a file written by another library)."""
+    """Flush ``path`` to disk: a file's data (one written by another library), or a folder's
+    entries (names created, renamed or removed in it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -24,13 +25,7 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Flush ``folder``'s entries (names created, renamed or removed in it) to disk."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+fsync_dir = fsync_file  # a folder is flushed the same way: its entries reach the disk
 
 
 def fsync_tree(folder: Path) -> None:
