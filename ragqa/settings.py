@@ -36,6 +36,7 @@ EmbedBackend = Literal["auto", "torch", "onnx", "onnx-int8", "openvino"]
 # Where the index lives: `files` (generations in RAGQA_INDEX_DIR, the default, no server) or
 # `postgres` (PostgreSQL + pgvector at RAGQA_DATABASE_URL, shared by many `ragqa serve`).
 Store = Literal["files", "postgres"]
+Auth = Literal["none", "jwt", "header"]  # service/auth.py
 
 
 class Settings(BaseSettings):
@@ -107,6 +108,19 @@ class Settings(BaseSettings):
     # without, they accept loopback clients only.
     api_keys: str = ""
     require_key_for_read: bool = False
+    # Who is asking (service/auth.py): none (as above), jwt (a bearer token from the
+    # intranet's identity provider) or header (a trusted reverse proxy's headers). With jwt
+    # or header, reads need an identity (401), writes membership of write_group or an API key.
+    auth: Auth = "none"
+    jwt_jwks: str | None = None  # a JWKS file, or an https URL
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_groups_claim: str = "groups"
+    jwt_leeway: float = Field(30.0, ge=0, le=600)  # seconds of clock skew for exp/nbf
+    trusted_proxies: str = ""  # comma-separated addresses or networks (RAGQA_AUTH=header)
+    auth_user_header: str = "X-Forwarded-User"
+    auth_groups_header: str = "X-Forwarded-Groups"
+    write_group: str | None = None  # members may upload and delete (RAGQA_AUTH=jwt|header)
     cors_origins: str = ""  # comma-separated origins allowed by CORS; none by default
     max_upload_mb: float = Field(20.0, gt=0)
     # Any other request body (JSON): larger ones are refused with 413 before being read.
@@ -215,6 +229,33 @@ class Settings(BaseSettings):
         if self.store == "postgres" and not (self.database_url or "").strip():
             raise ValueError("RAGQA_DATABASE_URL: RAGQA_STORE=postgres needs the database's "
                              "URL, e.g. postgresql://ragqa:PASSWORD@localhost:5432/ragqa")
+        return self
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> Settings:
+        if self.auth == "jwt":
+            missing = [name for name, value in (("RAGQA_JWT_JWKS", self.jwt_jwks),
+                                                ("RAGQA_JWT_ISSUER", self.jwt_issuer),
+                                                ("RAGQA_JWT_AUDIENCE", self.jwt_audience))
+                       if not (value or "").strip()]
+            if missing:
+                raise ValueError(f"{', '.join(missing)}: RAGQA_AUTH=jwt needs the identity "
+                                 "provider's keys (a JWKS file or https URL), issuer and "
+                                 "audience")
+            if (self.jwt_jwks or "").startswith("http://"):
+                raise ValueError("RAGQA_JWT_JWKS: fetch the provider's keys over https, or "
+                                 "give a file")
+        if self.auth == "header":
+            import ipaddress
+
+            try:
+                proxies = [ipaddress.ip_network(t.strip(), strict=False)
+                           for t in self.trusted_proxies.split(",") if t.strip()]
+            except ValueError as exc:
+                raise ValueError(f"RAGQA_TRUSTED_PROXIES: {exc}") from None
+            if not proxies:
+                raise ValueError("RAGQA_TRUSTED_PROXIES: RAGQA_AUTH=header needs the "
+                                 "addresses of the reverse proxies whose headers are trusted")
         return self
 
     @field_validator("rate_limit")

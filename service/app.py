@@ -22,6 +22,7 @@ from ragqa.engine import Engine
 from ragqa.index.jobs import JobQueue
 from ragqa.index.watch import FolderWatcher
 from ragqa.settings import Settings, check_extras, load_settings
+from ragqa.service.auth import authenticator
 from ragqa.service.api import ask, chat, docs, documents, health, jobs, search, widget
 from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from ragqa.service.limits import UploadLimitMiddleware
@@ -79,6 +80,11 @@ def create_app(
                   lifespan=lifespan, responses=error_responses(*COMMON_ERRORS),
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.auth = authenticator(
+        settings.auth, jwks=settings.jwt_jwks, issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience, groups_claim=settings.jwt_groups_claim,
+        leeway=settings.jwt_leeway, trusted_proxies=settings.trusted_proxies,
+        user_header=settings.auth_user_header, groups_header=settings.auth_groups_header)
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.include_router(search.router)

@@ -12,9 +12,11 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ragqa.engine import Engine
 from ragqa.index.jobs import JobQueue
+from ragqa.service.auth import AuthError, Authenticator, Identity
 from ragqa.service.errors import ApiError
 from ragqa.settings import Settings
 
@@ -65,14 +67,47 @@ def _check_access(request: Request, settings: Settings) -> None:
                        {"WWW-Authenticate": "Bearer"})
 
 
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def _identity(request: Request, authenticate: Authenticator) -> Identity:
+    """The request's identity (RAGQA_AUTH=jwt|header), or 401 saying what is wrong."""
+    try:
+        # In the thread pool: a token naming a new key may fetch the provider's JWKS.
+        identity = await run_in_threadpool(authenticate, request)
+    except AuthError as exc:
+        raise ApiError(401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"}) from None
+    request.state.identity = identity
+    return identity
+
+
 async def require_writer(request: Request, settings: SettingsDep) -> None:
-    """Write endpoints: a valid bearer key when keys are configured, else loopback only."""
-    _check_access(request, settings)
+    """Write endpoints. With ``RAGQA_AUTH=jwt|header``: an API key, or an identity in
+    ``RAGQA_WRITE_GROUP`` (others 403). Otherwise a valid bearer key when keys are
+    configured, else loopback only."""
+    authenticate = request.app.state.auth
+    if authenticate is None:
+        _check_access(request, settings)
+        return
+    token = _bearer(request)
+    if token and any(secrets.compare_digest(token.encode(), key.encode())
+                     for key in settings.api_key_list):
+        return
+    identity = await _identity(request, authenticate)
+    if not settings.write_group or settings.write_group not in identity.groups:
+        raise ApiError(403, "forbidden", "uploads and deletes are for members of the "
+                       "RAGQA_WRITE_GROUP group (or holders of an API key)")
 
 
 async def require_reader(request: Request, settings: SettingsDep) -> None:
-    """Read endpoints are open unless ``RAGQA_REQUIRE_KEY_FOR_READ`` is set."""
-    if settings.require_key_for_read:
+    """Read endpoints: with ``RAGQA_AUTH=jwt|header`` an identity (401 without); otherwise
+    open unless ``RAGQA_REQUIRE_KEY_FOR_READ`` is set."""
+    authenticate = request.app.state.auth
+    if authenticate is not None:
+        await _identity(request, authenticate)
+    elif settings.require_key_for_read:
         _check_access(request, settings)
 
 
