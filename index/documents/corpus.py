@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document, doc_id_for, scan_corpus, sha256_bytes
-from ragqa.index.documents.titles import read_title_sidecar
+from ragqa.index.documents.sidecars import read_title_sidecar
 from ragqa.index.errors import DocumentError, EmptyCorpusError
 
 

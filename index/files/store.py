@@ -26,7 +26,7 @@ from ragqa.index.documents.ids import (
     is_file,
 )
 from ragqa.index.documents.loaders import load_document
-from ragqa.index.documents.titles import clean_title, read_title_sidecar, title_sidecar
+from ragqa.index.documents.sidecars import clean_title, read_title_sidecar, title_sidecar
 from ragqa.index.durable import (
     remove_durably,
     replace_durably,

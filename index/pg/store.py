@@ -25,7 +25,7 @@ import psycopg
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.ids import LastDocumentError, check_suffix
 from ragqa.index.documents.loaders import load_document
-from ragqa.index.documents.titles import clean_title
+from ragqa.index.documents.sidecars import clean_title
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import ConfigError, UnknownDocumentError
 from ragqa.index.pg.connect import connect, redact
