@@ -1,0 +1,101 @@
+"""Searching a follow-up (:class:`~ragqa.index.search.followup.Followup`) with the one
+retriever: the conversation changes what its two rankers return, nothing else.
+
+:class:`ConversationView` is the store's view seen from inside a conversation: its BM25
+ranking adds the borrowed queries' scores (weighted) to the question's, and both rankers
+put the passages of the previous turn's documents among their candidates with a bonus.
+The :class:`~ragqa.index.search.retriever.Retriever` then does what it does for any
+question (fusion, near-duplicates, the relevance signal) over that view, with the query
+vector of the follow-up read in context. A question that stands alone never comes here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+import numpy as np
+
+from ragqa.index.search.followup import Followup
+from ragqa.index.search.retriever import Retriever, SearchResult
+from ragqa.index.search.view import IndexView, Ranked
+
+
+class ConversationView:
+    """An :class:`~ragqa.index.search.view.IndexView` whose rankers read ``followup``'s
+    borrowed queries and prior; everything else is ``base``'s."""
+
+    def __init__(self, base: IndexView, followup: Followup) -> None:
+        self._base = base
+        self._followup = followup
+        cited = list(followup.cited)
+        if cited and followup.prior:
+            gone = set(base.unknown_documents(cited))  # deleted since: no prior, no error
+            cited = [d for d in cited if d not in gone]
+        self._cited = cited if followup.prior else []
+
+    def __getattr__(self, name: str):
+        return getattr(self._base, name)
+
+    def lexical_top(self, question: str, k: int,
+                    doc_ids: Collection[str] | None = None) -> Ranked:
+        """BM25 of the question plus each borrowed query times its weight."""
+        scores: dict[int, float] = {}
+        cited: set[int] = set()
+        for text, weight in ((question, 1.0), *self._followup.lexical):
+            found, rows = self._candidates(self._base.lexical_top, text, k, doc_ids)
+            cited |= rows
+            for row, score in found.items():
+                scores[row] = scores.get(row, 0.0) + weight * score
+        return self._ranked(scores, cited, k)
+
+    def dense_top(self, vector: np.ndarray, k: int,
+                  doc_ids: Collection[str] | None = None) -> Ranked:
+        return self._ranked(*self._candidates(self._base.dense_top, vector, k, doc_ids), k)
+
+    def _candidates(self, ranker, query, k: int, doc_ids: Collection[str] | None
+                    ) -> tuple[dict[int, float], set[int]]:
+        """``ranker``'s top ``k`` with the cited documents' own top ``k`` added (the same
+        scores: a filter only leaves rows out), and the rows of those documents."""
+        ids, scores = ranker(query, k, doc_ids)
+        found = dict(zip(ids.tolist(), scores.tolist()))
+        cited = [d for d in self._cited if doc_ids is None or d in doc_ids]
+        if not cited:
+            return found, set()
+        ids, scores = ranker(query, k, cited)
+        found.update(zip(ids.tolist(), scores.tolist()))
+        return found, set(ids.tolist())
+
+    def _ranked(self, scores: dict[int, float], cited: set[int], k: int) -> Ranked:
+        """The top ``k`` of ``scores``, the ``cited`` rows raised by ``prior`` of the
+        scores' range."""
+        if not scores:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if cited:
+            bonus = self._followup.prior * (max(scores.values()) - min(scores.values()))
+            for row in cited & scores.keys():
+                scores[row] += bonus
+        order = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return (np.array([row for row, _ in order], dtype=np.int64),
+                np.array([score for _, score in order], dtype=np.float32))
+
+
+def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
+                    mode: str | None = None, doc_ids: Collection[str] | None = None,
+                    query_vector: np.ndarray | None = None) -> SearchResult:
+    """``followup`` searched with ``retriever``'s model and parameters over a
+    :class:`ConversationView` of its store; a question that stands alone, as ever.
+
+    ``query_vector`` is the follow-up's vector in context (``followup.dense_text``
+    embedded), computed here unless given."""
+    if not followup.history_used:
+        return retriever.search(followup.question, k, mode=mode, doc_ids=doc_ids,
+                                query_vector=query_vector)
+    mode = mode or retriever.params.mode
+    if mode != "bm25" and query_vector is None and retriever.embedder is not None:
+        text = followup.dense_text or followup.question
+        query_vector = retriever.embedder.encode_queries([text])[0]
+    view = ConversationView(retriever.index, followup)
+    inner = Retriever(view, retriever.embedder, replace(retriever.params, result_cache_size=1))
+    return inner.search(followup.question, k, mode=mode, doc_ids=doc_ids,
+                        query_vector=query_vector if mode != "bm25" else None)

@@ -1,0 +1,95 @@
+"""A follow-up searched through the one retriever over a ConversationView, with the real
+bundled model on the real corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragqa.index.files.generations import load_index
+from ragqa.index.search.conversation import ConversationView, search_followup
+from ragqa.index.search.followup import Followup, Turn, plan, standalone
+from ragqa.index.search.fusion import default_fusion
+from ragqa.index.search.retriever import Retriever, RetrievalParams
+from tests.conftest import LIVE_BLOG
+
+NOKIA_DOC = "002_3fd3ba12ca1ab0c9.txt"
+NOKIA = Turn("Quel accord Nokia a-t-il conclu avec le Maroc ?", doc_ids=(NOKIA_DOC,))
+WHERE = "ont signé un protocole d’accord lors du GITEX Africa 2025 au Maroc"
+
+
+@pytest.fixture(scope="module")
+def retriever(corpus_index, embedder):
+    params = RetrievalParams(fusion=default_fusion(embedder.model.name))
+    return Retriever(load_index(corpus_index), embedder, params)
+
+
+def _followup(retriever, question, history):
+    index = retriever.index
+    return plan(question, history, index.analyzer, index.idf)
+
+
+def test_a_question_that_stands_alone_is_the_plain_search(retriever):
+    question = "Combien de visiteurs sont attendus au Gitex Africa 2025 ?"
+    followup = _followup(retriever, question, [NOKIA])
+    assert followup == standalone(question)
+    assert search_followup(retriever, followup, 5) == retriever.search(question, 5)
+
+
+def test_the_follow_up_finds_what_the_previous_question_was_about(retriever):
+    question = "Et lors de quel événement ?"
+    alone = retriever.search(question, 5)
+    assert alone.hits[0].doc_id != NOKIA_DOC
+    followup = _followup(retriever, question, [NOKIA])
+    result = search_followup(retriever, followup, 5)
+    assert result.question == question
+    assert result.hits[0].doc_id == NOKIA_DOC
+    assert any(WHERE in h.quote for h in result.hits[:3])
+    documents = retriever.index.documents
+    for hit in result.hits:  # the promise holds for follow-ups too
+        assert documents[hit.doc_id].text[hit.start:hit.end] == hit.quote
+
+
+def test_borrowed_queries_add_their_weighted_bm25_scores(retriever):
+    base = retriever.index
+    followup = Followup("signé", "signé (Nokia)", True, lexical=(("Nokia", 0.5),))
+    ids, scores = ConversationView(base, followup).lexical_top("signé", 50)
+    own = dict(zip(*(a.tolist() for a in base.lexical_top("signé", 50))))
+    borrowed = dict(zip(*(a.tolist() for a in base.lexical_top("Nokia", 50))))
+    for row, score in zip(ids.tolist(), scores.tolist()):
+        assert score == pytest.approx(own.get(row, 0.0) + 0.5 * borrowed.get(row, 0.0), rel=1e-5)
+    assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_the_prior_lifts_the_cited_documents(retriever):
+    question = "Quelles technologies pour la couverture Internet nationale ?"
+    plain = Followup(question, question, True)
+    lifted = Followup(question, question, True, cited=(NOKIA_DOC,), prior=1.0)
+    ids, _ = ConversationView(retriever.index, plain).dense_top(
+        retriever.embedder.encode_queries([question])[0], 10)
+    lifted_ids, _ = ConversationView(retriever.index, lifted).dense_top(
+        retriever.embedder.encode_queries([question])[0], 10)
+    records = retriever.index.passages_of(lifted_ids.tolist())
+    assert records[int(lifted_ids[0])].doc_id == NOKIA_DOC
+    cited = [r for r in lifted_ids.tolist() if records[r].doc_id == NOKIA_DOC]
+    assert lifted_ids[: len(cited)].tolist() == cited  # a bonus of the whole range: all first
+    assert ids.tolist() != lifted_ids.tolist()
+
+
+def test_a_cited_document_gone_since_is_no_error(retriever):
+    followup = _followup(retriever, "Qui l'a signé ?",
+                         [Turn(NOKIA.question, doc_ids=("gone.txt", NOKIA_DOC))])
+    assert search_followup(retriever, followup, 3).hits
+
+
+def test_a_filter_holds_for_follow_ups(retriever):
+    followup = _followup(retriever, "Qui l'a signé ?", [NOKIA])
+    result = search_followup(retriever, followup, 5, doc_ids=[LIVE_BLOG])
+    assert result.hits and {h.doc_id for h in result.hits} == {LIVE_BLOG}
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense"])
+def test_every_mode(retriever, mode):
+    followup = _followup(retriever, "Qui l'a signé ?", [NOKIA])
+    result = search_followup(retriever, followup, 3, mode=mode)
+    assert result.mode == mode and len(result.hits) == 3
+    assert (result.query_vector is None) == (mode == "bm25")

@@ -1,0 +1,126 @@
+"""What a question of a conversation leans on (index/search/followup.py): plain functions,
+with the real French analyzer and a stand-in idf."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.search.followup import (
+    FOLLOWUP,
+    FollowupParams,
+    Turn,
+    content_words,
+    has_marker,
+    leans_on_history,
+    names,
+    plan,
+    specificity,
+)
+
+ANALYZER = Analyzer(AnalyzerConfig())
+NOKIA = Turn("Quel accord Nokia a-t-il conclu avec le Maroc ?",
+             doc_ids=("002_nokia.txt", "004_blog.txt"))
+
+
+def idf(terms):
+    """Every term weighs 3: a question of four content terms has a specificity of 12."""
+    return [3.0] * len(terms)
+
+
+@pytest.mark.parametrize("question", [
+    "Qui l'a signé ?", "Et l'édition précédente ?", "Et en Égypte ?",
+    "Combien de startups y sont inscrites au Maroc ?", "Qui en est le directeur général ?",
+    "Où se trouvait son atelier ?", "Quand ont-elles été reconstruites ?",
+    "De quelles consoles est-il à l'origine ?", "Qui préside cette université ?",
+    "Combien d'entre elles ont été fondées par des femmes ?", "Where was it built?",
+    "And the year before?",
+])
+def test_anaphora_and_ellipsis_are_markers(question):
+    assert has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Quand Satoru Iwata est-il devenu président de Nintendo ?",
+    "Combien de réseaux 5G Ericsson a-t-il lancés dans le monde ?",
+    "Depuis quand la télémédecine est-elle encadrée au Maroc ?",
+    "Quand le CDG Express doit-il être mis en service ?",
+    "Quel surnom donnait-on à Hans Herrmann ?",
+    "Combien de visiteurs sont attendus au Gitex Africa 2025 ?",
+    "Combien y a-t-il de startups au Maroc ?",
+])
+def test_questions_that_name_their_subject_have_no_marker(question):
+    assert not has_marker(question)
+
+
+def test_names_are_capitalised_words_after_the_first():
+    assert names("Quand ouvre le Gitex Africa ?") == ["Gitex", "Africa"]
+    assert names("Quel est le rôle de l'ADD ?") == ["ADD"]
+    assert names("Qui l'a signé ?") == []
+
+
+def test_specificity_is_the_idf_mass_of_distinct_terms():
+    assert specificity("Qui l'a signé ?", ANALYZER, idf) == 3.0  # "sign"
+    assert specificity("signé signé signé", ANALYZER, idf) == 3.0
+    assert specificity("Qui est-ce ?", ANALYZER, lambda t: [1.0] * len(t)) < 2.0
+
+
+def test_a_short_question_leans_unless_it_names_something():
+    assert leans_on_history("Qui a terminé deuxième ?", ANALYZER, idf)  # 6 < 10
+    assert not leans_on_history("Quand ouvre le Gitex Africa ?", ANALYZER, idf)
+    assert not leans_on_history("Combien de personnes emploie le groupe industriel ?",
+                                ANALYZER, idf)  # 4 terms: 12
+    params = FollowupParams(names=False)
+    assert leans_on_history("Quand ouvre le Gitex Africa ?", ANALYZER, idf, params)
+
+
+def test_content_words_keep_index_terms_as_written():
+    assert content_words(NOKIA.question, ANALYZER) == ["accord", "Nokia", "conclu", "Maroc"]
+    assert content_words("Combien de participants son forum e-health a-t-il réunis ?",
+                         ANALYZER) == ["participants", "forum", "e-health", "réunis"]
+    # Words whose terms are already known are not borrowed twice.
+    known = set(ANALYZER("Nokia Maroc"))
+    assert content_words(NOKIA.question, ANALYZER, known) == ["accord", "conclu"]
+
+
+def test_a_follow_up_borrows_the_previous_question():
+    followup = plan("Qui l'a signé ?", [NOKIA], ANALYZER, idf)
+    assert followup.history_used
+    assert followup.query == "Qui l'a signé ? (accord Nokia conclu Maroc)"
+    assert followup.lexical == (("accord Nokia conclu Maroc", FOLLOWUP.lexical_weight),)
+    assert followup.dense_text == f"{NOKIA.question} Qui l'a signé ?"
+    assert followup.cited == NOKIA.doc_ids and followup.prior == FOLLOWUP.prior
+
+
+def test_older_turns_count_less_and_lend_only_new_words():
+    earlier = [NOKIA, Turn("Qui l'a signé pour le Maroc ?", doc_ids=("002_nokia.txt",))]
+    followup = plan("Et quand ?", earlier, ANALYZER, idf,
+                    FollowupParams(lexical_weight=0.5, decay=0.5, turns=2))
+    assert followup.lexical == (("signé Maroc", 0.5), ("accord Nokia conclu", 0.25))
+    assert followup.cited == ("002_nokia.txt",)  # the previous turn's documents
+    assert followup.query == "Et quand ? (signé Maroc accord Nokia conclu)"
+
+
+def test_a_question_that_stands_alone_is_searched_as_it_is():
+    question = "Combien de visiteurs sont attendus au Gitex Africa 2025 ?"
+    followup = plan(question, [NOKIA], ANALYZER, idf)
+    assert not followup.history_used
+    assert (followup.query, followup.lexical, followup.dense_text, followup.cited) == (
+        question, (), None, ())
+
+
+def test_no_history_no_borrowing():
+    assert not plan("Qui l'a signé ?", [], ANALYZER, idf).history_used
+    assert not plan("Qui l'a signé ?", [Turn("  ")], ANALYZER, idf).history_used
+
+
+def test_the_prior_and_the_dense_context_can_be_turned_off():
+    followup = plan("Qui l'a signé ?", [NOKIA], ANALYZER, idf,
+                    FollowupParams(prior=0.0, dense_turns=0))
+    assert followup.cited == () and followup.prior == 0.0 and followup.dense_text is None
+    assert followup.history_used and followup.lexical
+
+
+def test_parameters_are_checked():
+    with pytest.raises(ValueError, match="prior"):
+        FollowupParams(prior=-1)
