@@ -28,6 +28,11 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
               type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="JSONL {id, lang, question}: ask only these questions of the set, in "
                    "another language (e.g. eval/piaf-en.jsonl with --squad PIAF).")
+@click.option("--conversations", "conversations_file",
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Evaluate follow-up questions instead: a conversations file (e.g. "
+                   "eval/conversations.jsonl), its project conversations, or its PIAF ones "
+                   "with --squad PIAF.")
 @click.option("--offtopic", "offtopic_file", default=str(DEFAULT_OFFTOPIC), show_default=True,
               help="Off-topic questions asked too, for the low-relevance signal ('' for none).")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
@@ -37,9 +42,10 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json, report.md and recall_at_k.png here.")
-def eval_command(questions_file, squad_file, beir_dir, translations_file, offtopic_file, corpus_dir,
-                 index_dir, k, modes, split, as_json, out_dir) -> None:
-    """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind."""
+def eval_command(questions_file, squad_file, beir_dir, translations_file, conversations_file,
+                 offtopic_file, corpus_dir, index_dir, k, modes, split, as_json, out_dir) -> None:
+    """Measure recall@1/5/10, MRR@10, nDCG@10 and latency per mode and per question kind;
+    with --conversations, follow-ups with their history, without it and rewritten by hand."""
     from ragqa import wiring
     from ragqa.settings import load_settings
 
@@ -61,6 +67,15 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, offtop
     eng = wiring.start(settings).engine
     model = eng.model
     texts = {doc_id: doc.text for doc_id, doc in eng.retriever.index.documents_by_id().items()}
+    if conversations_file is not None:
+        if beir_dir is not None or translations_file is not None:
+            raise click.UsageError("--conversations goes with the project corpus or --squad PIAF")
+        from ragqa.eval.conversation_report import report_conversations
+
+        report_conversations(eng, settings, texts, conversations_file,
+                             "piaf" if squad_file is not None else "project", split, k,
+                             as_json=as_json, out_dir=out_dir)
+        return
     loaded = external if external is not None else load_questions(questions_file, texts)
     if translations_file is not None:
         loaded = load_translations(translations_file, loaded)
