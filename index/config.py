@@ -15,8 +15,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # sections, BM25 text) beyond the parameters below. Recorded, so an index built by an older
 # rule is rebuilt (reusing its vectors) instead of being reported up to date. 1: before
 # issue 14 (a record without the field); 2: issue 14; 3: page chrome in no passage, and no
-# passage of only a title, kickers or rules (`processing.front_matter`).
-PROCESSING_VERSION = 3
+# passage of only a title, kickers or rules (`processing.front_matter`); 4: HTML read as
+# plain text with its headings as sections (`documents.webpages`), no markdown.
+PROCESSING_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Canonical text of HTML pages (trafilatura) and PDF files (pypdf).
+"""Reading HTML pages and PDF files.
 
-HTML: the page's main text, as markdown so headings still cut sections, without
-navigation, footers and other chrome. PDF: the pages' text joined by a blank line, with the
-start offset of every page kept in :attr:`Document.pages` so passages know their page. An
-encrypted PDF that opens without a password (an owner password only restricts printing or
-copying) is read; one that needs a password is refused.
+HTML: the page's main text, without navigation, footers and other chrome, laid out as a
+person reads it, its headings kept as structure (:mod:`ragqa.index.documents.webpages`).
+PDF: the pages' text joined by a blank line, with the start offset of every page kept in
+:attr:`Document.pages` so passages know their page. An encrypted PDF that opens without a
+password (an owner password only restricts printing or copying) is read; one that needs a
+password is refused.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ import io
 import logging
 from pathlib import Path, PurePosixPath
 
+from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.reading import Document, extract_title, sha256_bytes
 from ragqa.index.documents.titles import metadata_title
+from ragqa.index.documents.webpages import HTML_SUFFIXES, read_html
 from ragqa.index.errors import DocumentError
 
 logger = logging.getLogger(__name__)
 
-HTML_SUFFIXES = frozenset({".html", ".htm"})
+__all__ = ["HTML_SUFFIXES", "PDF_SUFFIXES", "load_html_document", "load_pdf_document",
+           "read_bytes"]
+
 PDF_SUFFIXES = frozenset({".pdf"})
 PAGE_SEPARATOR = "\n\n"
-# Page chrome that HTML5 marks as such: pruned before extraction, because on short pages
-# trafilatura falls back to a baseline extraction that would keep it.
-CHROME_XPATHS = ["//nav", "//header", "//footer", "//aside", "//*[@role='navigation']"]
 
 
 def read_bytes(path: Path, doc_id: str) -> bytes:
@@ -42,29 +44,12 @@ def _canonical(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_html_document(path: Path, doc_id: str) -> Document:
-    """Read an HTML page's main text into a :class:`Document`."""
-    import trafilatura  # heavy (lxml, dateparser): loaded only when an HTML file is read
-
+def load_html_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read an HTML page's main text into an :class:`OutlinedDocument`."""
     data = read_bytes(path, doc_id)
     if b"\x00" in data[:8192]:
         raise DocumentError(f"{doc_id}: looks like a binary file (NUL bytes), not HTML")
-    text = trafilatura.extract(data, output_format="markdown", include_comments=False,
-                               include_tables=True, favor_recall=True,
-                               prune_xpath=CHROME_XPATHS)
-    if not text or not text.strip():
-        # Pages too short for trafilatura's main-content heuristics: all visible text.
-        text = trafilatura.html2txt(data)
-    text = _canonical(text or "").strip()
-    if not text:
-        raise DocumentError(f"{doc_id}: the HTML page holds no text")
-    metadata = trafilatura.extract_metadata(data)
-    fallback = PurePosixPath(doc_id).stem
-    # trafilatura reads og:title, then <title> without the site name, then the first <h1>.
-    title = metadata_title(metadata.title if metadata else None)
-    return Document(doc_id=doc_id, text=text, title=title or extract_title(text, fallback),
-                    content_hash=sha256_bytes(data),
-                    title_source="metadata" if title else "text")
+    return read_html(data, doc_id)
 
 
 def load_pdf_document(path: Path, doc_id: str) -> Document:

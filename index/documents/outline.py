@@ -5,8 +5,11 @@ section, but the canonical text carries no ``#`` to say so: it is what a person 
 Such a document is an :class:`OutlinedDocument`, a :class:`Document` that also holds its
 :class:`Heading` records (the offset of each heading line and its *heading path*, the
 titles from the top level down). :func:`document_sections` gives the sections of any
-document: those of its outline when it has one, else those found in its text by
-:func:`ragqa.index.documents.sections.split_sections`.
+document: those of its outline for an :class:`OutlinedDocument` (one section when it has
+no heading: a line of its text that looks like a markdown heading, e.g. ``# mount /mnt`` in
+a web page's ``<pre>``, is text), else those found in its text by
+:func:`ragqa.index.documents.sections.split_sections` (a ``.md`` file's ``#`` headings,
+written by its author).
 """
 
 from __future__ import annotations
@@ -47,14 +50,19 @@ class OutlinedDocument(Document):
 def document_sections(doc: Document) -> list[Section]:
     """Consecutive sections covering ``doc.text`` entirely, in order.
 
-    For an :class:`OutlinedDocument` with headings, one section per heading, titled with
-    its heading path; text before the first heading is a section titled with the document
-    title (as :func:`~ragqa.index.documents.sections.split_sections` does for markdown).
+    For an :class:`OutlinedDocument`, one section per heading, titled with its heading
+    path; text before the first heading (all of it, without headings) is a section titled
+    with the document title (as :func:`~ragqa.index.documents.sections.split_sections`
+    does for markdown). A heading directly followed by a deeper one ("Qui est concerné ?"
+    right above "Cas général") heads no section of its own: its line opens its first
+    sub-section's, whose passages it introduces, instead of being a passage of a few words
+    that answers nothing.
     """
-    headings = doc.headings if isinstance(doc, OutlinedDocument) else ()
-    if not headings:
+    if not isinstance(doc, OutlinedDocument):
         return split_sections(doc.text, doc.title)
-    starts = [(h.start, h.title) for h in headings]
+    if not doc.headings:
+        return [Section(doc.title, 0, len(doc.text))]
+    starts = _section_starts(doc.text, doc.headings)
     if not doc.text[: starts[0][0]].strip():
         starts[0] = (0, starts[0][1])  # only blank lines before the first heading
     sections: list[Section] = []
@@ -64,3 +72,22 @@ def document_sections(doc: Document) -> list[Section]:
         end = starts[i + 1][0] if i + 1 < len(starts) else len(doc.text)
         sections.append(Section(title, start, end))
     return sections
+
+
+def _section_starts(text: str, headings: tuple[Heading, ...]) -> list[tuple[int, str]]:
+    """``(offset, title)`` of each section start: a heading with nothing but its own line
+    before a deeper heading starts the next section instead."""
+    starts: list[tuple[int, str]] = []
+    pending: int | None = None  # the start of the headings waiting for their sub-section
+    for heading, following in zip(headings, (*headings[1:], None)):
+        start = heading.start if pending is None else pending
+        line_end = text.find("\n", heading.start)
+        # (A section named by a label, an untitled slide, has no heading line of its own.)
+        if (following is not None and following.level > heading.level and line_end >= 0
+                and text[heading.start:line_end] == heading.path[-1]
+                and not text[line_end:following.start].strip()):
+            pending = start
+            continue
+        pending = None
+        starts.append((start, heading.title))
+    return starts

@@ -4,11 +4,12 @@
 """
 
 import pytest
-
 from ragqa.index.documents.chunking import ChunkingParams, chunk_document, make_splitter
-from ragqa.index.errors import DocumentError
 from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import document_sections
 from ragqa.index.documents.sections import split_sections
+from ragqa.index.errors import DocumentError
+
 from tests.make_pdf import make_pdf
 
 PAGE = """<html><head><meta charset="utf-8"><title>Orange 5G | Le Site</title></head><body>
@@ -26,8 +27,7 @@ def test_html_keeps_the_main_text_and_headings_without_chrome(tmp_path):
     assert "Orange Maroc lance la 5G à Casablanca en 2025." in doc.text
     assert "Menu principal" not in doc.text and "Mentions légales" not in doc.text
     assert doc.title.startswith("Orange")
-    sections = split_sections(doc.text, doc.title)
-    assert "Data centers" in [s.title for s in sections]
+    assert "Orange lance la 5G › Data centers" in [s.title for s in document_sections(doc)]
     assert doc.pages == ()
 
 

@@ -1,0 +1,262 @@
+"""HTML pages: the main text as a person reads it, with its headings as structure.
+
+trafilatura finds the main content (navigation, footers and other chrome left out) and the
+page's title; this module lays that content out as the other structured formats are
+(:mod:`ragqa.index.documents.layout`): ``<h1>``-``<h6>`` are
+:class:`~ragqa.index.documents.outline.Heading` records with their heading path, never a
+``#`` in the text; paragraphs are one line per ``<br>`` (whitespace in the source, hard
+wraps included, is a space, as a browser shows it); list items are lines; table rows are
+``header : value`` lines; a ``<pre>`` (or a code block) keeps its lines verbatim, and a
+line of it is content, never a heading. Nothing a converter adds (``#``, pipes, backticks,
+fences, bullets, emphasis marks) reaches the canonical text.
+
+Why trafilatura's element tree rather than its markdown or its serialised XML: the
+markdown *is* converter syntax (a ``# `` line of a ``<pre>`` read back as a heading, table
+pipes in quotes), and the serialised XML trims the whitespace of everything but ``<code>``,
+so a ``<pre>`` it does not take for code loses its line breaks. :func:`trafilatura.bare_extraction`
+gives the same main content before serialisation (its documented ``.body`` tree, in
+trafilatura's XML vocabulary: ``head``, ``p``, ``list``/``item``, ``table``/``row``/``cell``,
+``quote``, ``code``, ``hi``, ``lb``). Every ``<pre>`` is wrapped in a ``<code>`` before
+extraction, so that trafilatura keeps its whitespace and the walk below can tell it from a
+``<blockquote>`` (both become ``quote``).
+
+A paragraph that opens with a date and a time of day ("18-04 à 17:52 Titre", a live blog's
+entry) starts a section, as it did when sections were cut in the markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ragqa.index.documents.layout import (
+    HEADER_SEPARATOR,
+    TextBuilder,
+    clean_lines,
+    one_line,
+    table_lines,
+    unwrap,
+)
+from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.sections import is_dated_entry
+from ragqa.index.documents.titles import metadata_title
+from ragqa.index.errors import DocumentError
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+# Page chrome that HTML5 marks as such: pruned before extraction, because on short pages
+# trafilatura falls back to a baseline extraction that would keep it.
+CHROME_XPATHS = ["//nav", "//header", "//footer", "//aside", "//*[@role='navigation']"]
+# A dated entry sits below every heading level: the next entry or any heading ends it.
+ENTRY_LEVEL = 7
+DEFAULT_HEADING_LEVEL = 3  # a ``head`` without its level, as trafilatura renders one
+
+_BREAK = "\x00"  # a <br> inside inline text, until the text is cut into lines
+_LEVEL = re.compile(r"^h([1-6])$")
+_INLINE = frozenset({"hi", "ref", "del", "lb", "span", "sub", "sup", "graphic", "abbr",
+                     "code", "quote"})
+_BLOCKS = frozenset({"head", "p", "list", "table", "quote", "code"})
+_LINE_TAGS = frozenset({"head", "p", "list", "item", "table", "row", "div"})
+
+
+def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
+    """The :class:`OutlinedDocument` of the HTML page ``data`` (``doc_id`` names it in
+    errors); :class:`DocumentError` when it holds no text."""
+    import trafilatura  # heavy (lxml, dateparser): loaded only when an HTML file is read
+
+    builder = TextBuilder()
+    title: str | None = None
+    tree = trafilatura.load_html(data)
+    if tree is not None:
+        _keep_preformatted(tree)
+        # bare_extraction works on a copy: the tree is left as it is.
+        extracted = trafilatura.bare_extraction(
+            tree, include_comments=False, include_tables=True, include_formatting=True,
+            favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
+        if extracted is not None and extracted.body is not None:
+            _blocks(extracted.body, builder)
+            # trafilatura reads og:title, then <title> without the site name, then <h1>.
+            title = metadata_title(extracted.title)
+    if not builder.text().strip():
+        # Pages too short for trafilatura's main-content heuristics: all visible text.
+        builder.paragraph(trafilatura.html2txt(data) or "")
+    if not builder.text().strip():
+        raise DocumentError(f"{doc_id}: the HTML page holds no text")
+    return builder.document(doc_id, data, title)
+
+
+def _keep_preformatted(tree: _Element) -> None:
+    """Wrap the content of every ``<pre>`` in a ``<code>``: trafilatura then keeps its
+    whitespace, and a ``<pre>`` stays recognisable after extraction (:func:`_preformatted`)."""
+    from lxml.html import Element
+
+    for pre in list(tree.iter("pre")):
+        if len(pre) == 1 and pre[0].tag == "code" and _blank(pre.text, pre[0].tail):
+            continue  # already <pre><code>
+        code = Element("code")
+        code.text, pre.text = pre.text, None
+        code.extend(list(pre))
+        pre.append(code)
+
+
+def _blank(*texts: str | None) -> bool:
+    return not any(t and t.strip() for t in texts)
+
+
+def _preformatted(elem: _Element) -> bool:
+    """Whether a block keeps its lines: a ``<pre>`` (a ``quote`` or ``code`` wrapping one
+    ``code``) or a multi-line code block."""
+    if elem.tag not in ("quote", "code"):
+        return False
+    if len(elem) == 1 and elem[0].tag == "code" and _blank(elem.text, elem[0].tail):
+        return True
+    return elem.tag == "code" and "\n" in "".join(elem.itertext()).strip()
+
+
+def _blocks(container: _Element, builder: TextBuilder) -> None:
+    """Lay out the blocks of ``container``; loose inline text between them is a paragraph."""
+    run: list[str] = [container.text or ""]
+    for child in container:
+        tag = child.tag
+        if not isinstance(tag, str):  # a comment or a processing instruction
+            run.append(child.tail or "")
+            continue
+        if tag == "lb":
+            run.append(_BREAK)
+        elif tag in _INLINE and not (tag in _BLOCKS and _stands_alone(child, run)):
+            run.append(_inline(child))
+        else:
+            _paragraph(run, builder)
+            run = []
+            _block(child, builder)
+        run.append(child.tail or "")
+    _paragraph(run, builder)
+
+
+def _stands_alone(elem: _Element, run: list[str]) -> bool:
+    """Whether a ``quote`` or ``code`` among loose text is a block of its own (nothing but
+    blanks around it) rather than a word of the text."""
+    return _preformatted(elem) or (_blank(*run) and _blank(elem.tail))
+
+
+def _block(elem: _Element, builder: TextBuilder) -> None:
+    tag = elem.tag
+    if tag == "head":
+        match = _LEVEL.match(elem.get("rend", ""))
+        builder.heading(_inline(elem, br=" "), int(match.group(1)) if match
+                        else DEFAULT_HEADING_LEVEL)
+    elif tag == "p":
+        _paragraph([_inline(elem)], builder)
+    elif tag == "list":
+        builder.block(_list_lines(elem))
+    elif tag == "table":
+        builder.block(table_lines(*_table(elem)))
+    elif _preformatted(elem):
+        builder.block(_pre_lines(elem))
+    else:  # a blockquote, a div, a section: its own blocks
+        _blocks(elem, builder)
+
+
+def _paragraph(run: Iterable[str], builder: TextBuilder) -> None:
+    """A paragraph from inline text (``<br>`` marked with :data:`_BREAK`): one line per
+    ``<br>``, hard-wrapped lines joined; a live blog's dated entry heads a section."""
+    lines = _lines("".join(run))
+    if lines and is_dated_entry(lines[0]):
+        builder.heading(lines[0], ENTRY_LEVEL)
+        lines = lines[1:]
+    builder.block(lines)
+
+
+def _lines(text: str) -> list[str]:
+    return unwrap([line for part in text.split(_BREAK) if (line := one_line(part))])
+
+
+def _inline(elem: _Element, br: str = _BREAK) -> str:
+    """The text of ``elem`` and its descendants (not its tail), ``<br>`` as ``br``."""
+    parts = [elem.text or ""]
+    for child in elem:
+        if isinstance(child.tag, str):
+            if child.tag == "lb":
+                parts.append(br)
+            elif child.tag in _LINE_TAGS:  # a block inside inline text: a line of its own
+                parts.extend((br, _inline(child, br), br))
+            elif child.tag == "cell":
+                parts.extend((" ", _inline(child, br), " "))
+            else:
+                parts.append(_inline(child, br))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _pre_lines(elem: _Element) -> list[str]:
+    """A ``<pre>``'s lines as they are (indentation kept), markup around words dropped."""
+    text = "".join(elem.itertext())
+    return [line for line in clean_lines(text) if line.strip()]
+
+
+def _list_lines(elem: _Element) -> list[str]:
+    """A list's items as lines, nested lists' items after their item's; a definition
+    list's ``term : definition``."""
+    lines: list[str] = []
+    term: str | None = None
+    for item in elem:
+        if item.tag != "item":
+            continue
+        item_lines = _item_lines(item)
+        rend = item.get("rend", "")
+        if rend.startswith("dt"):
+            if term is not None:
+                lines.append(term)
+            term = " ".join(item_lines) or None
+            continue
+        if term is not None and rend.startswith("dd") and item_lines:
+            item_lines[0] = f"{term}{HEADER_SEPARATOR}{item_lines[0]}"
+            term = None
+        lines.extend(item_lines)
+    if term is not None:
+        lines.append(term)
+    return lines
+
+
+def _item_lines(item: _Element) -> list[str]:
+    """An item's own text (its paragraphs, its ``<br>`` lines), then its nested lists'."""
+    lines: list[str] = []
+    run: list[str] = [item.text or ""]
+    for child in item:
+        if not isinstance(child.tag, str):
+            pass
+        elif child.tag == "list":
+            lines.extend(_lines("".join(run)))
+            run = []
+            lines.extend(_list_lines(child))
+        elif _preformatted(child):
+            lines.extend(_lines("".join(run)))
+            run = []
+            lines.extend(_pre_lines(child))
+        elif child.tag in ("p", "head", "quote"):
+            run.extend((_BREAK, _inline(child), _BREAK))
+        else:
+            run.append(_inline(child))
+        run.append(child.tail or "")
+    lines.extend(_lines("".join(run)))
+    return lines
+
+
+def _table(elem: _Element) -> tuple[list[list[str]], bool | None]:
+    """A table's rows of cell texts, and whether its first row is marked as its header."""
+    rows = [row for row in elem.iter("row") if _nearest_table(row) is elem]
+    cells = [[c for c in row if c.tag == "cell"] for row in rows]
+    texts = [[one_line(_inline(c, br=" ")) for c in row] for row in cells]
+    header = True if cells and cells[0] and all(c.get("role") == "head"
+                                                 for c in cells[0]) else None
+    return texts, header
+
+
+def _nearest_table(row: _Element) -> _Element | None:
+    parent = row.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent

@@ -1,0 +1,217 @@
+"""HTML pages (index/documents/webpages.py): the main text as a person reads it, headings as
+sections with their heading path, ``<pre>`` lines as content, tables as "header : value"
+lines, and no syntax a converter would add."""
+
+from __future__ import annotations
+
+import re
+
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import OutlinedDocument, document_sections
+
+from tests.index.documents.structured import assert_plain, passages, section_titles
+
+# A chapter of an administrator's manual, as a documentation generator writes it: a
+# navigation bar and a footer around the chapter, source lines wrapped at 80 columns.
+CHAPTER = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<title>Chapitre 9. Sauvegardes</title></head>
+<body>
+<nav><a href="index.html">Accueil</a> | <a href="ch08.html">Chapitre précédent</a></nav>
+<div class="chapter">
+<h1>Sauvegardes</h1>
+<p>Les sauvegardes protègent les données du serveur contre les pannes et les erreurs
+humaines. Ce chapitre présente les outils disponibles dans Debian et la façon de les
+<em>combiner</em> pour une politique de sauvegarde complète.</p>
+<h2>Rotation des bandes</h2>
+<p>La rotation des bandes suit un calendrier fixé par l'administrateur. On prépare
+d'abord le support avec <code>mkfs.ext4</code> puis on recharge le service de messagerie
+avec <code>postfix reload</code> pour vider sa file d'attente.</p>
+<pre class="screen"># mkfs.ext4 /dev/loop1
+# mount /dev/loop1 /mnt/sauvegarde
+    tar czf /mnt/sauvegarde/etc.tgz /etc
+# postfix reload</pre>
+<h3>Rotation hebdomadaire</h3>
+<p>Une bande complète est écrite chaque lundi, et une bande incrémentale les autres jours
+de la semaine.</p>
+<table>
+<thead><tr><th>Jour</th><th>Type</th><th>Durée</th></tr></thead>
+<tbody><tr><td>Lundi</td><td>Complète</td><td>4 h</td></tr>
+<tr><td>Mardi</td><td>Incrémentale</td><td>1 h</td></tr></tbody>
+</table>
+<h3>Rotation mensuelle</h3>
+<p>La dernière bande du mois est conservée <strong>un an</strong> dans un coffre hors
+site, à l'abri du feu.</p>
+<ul><li>Étiqueter la bande avec le mois.</li>
+<li>Noter son numéro dans le registre, puis
+<ul><li>vérifier la lecture de la bande.</li></ul></li></ul>
+<h2>Restauration</h2>
+<p>Pour restaurer un fichier, on monte la bande<br>puis on copie le fichier à sa place
+d'origine.<br>Le service redémarre ensuite.</p>
+<dl><dt>rsync</dt><dd>Outil de synchronisation de fichiers.</dd></dl>
+</div>
+<footer>Copyright 2025 Projet Debian — Mentions légales — Plan du site</footer>
+</body></html>
+"""
+
+SECTIONS = ["Sauvegardes", "Sauvegardes › Rotation des bandes",
+            "Sauvegardes › Rotation des bandes › Rotation hebdomadaire",
+            "Sauvegardes › Rotation des bandes › Rotation mensuelle",
+            "Sauvegardes › Restauration"]
+# What a converter to markdown adds: backticks and fences, table pipes and rules, heading
+# marks, bullets, emphasis.
+MARKDOWN = re.compile(r"`|\||^\s*#|^\s*[-*+]\s|\*\*|^\s*-{3,}|^\s*~~~", re.MULTILINE)
+
+
+def load(tmp_path, html: str, name: str = "manuel/ch09.html") -> OutlinedDocument:
+    path = tmp_path / name.replace("/", "_")
+    path.write_text(html, encoding="utf-8")
+    doc = load_document(path, name)
+    assert isinstance(doc, OutlinedDocument)
+    return doc
+
+
+def pre_span(doc: OutlinedDocument) -> tuple[int, int]:
+    start = doc.text.index("# mkfs.ext4")
+    return start, doc.text.index("# postfix reload") + len("# postfix reload")
+
+
+def test_headings_are_sections_with_their_heading_path(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    assert doc.title == "Sauvegardes" and doc.title_source == "metadata"
+    assert section_titles(doc) == SECTIONS
+    for heading in doc.headings:  # every heading is a line of the text, at its offset
+        assert doc.text[heading.start:].startswith(heading.path[-1] + "\n")
+    assert doc.text.startswith("Sauvegardes\n\nLes sauvegardes protègent")
+    found = passages(doc, size=200)  # exact slices, each inside its section
+    assert {p.section for p in found} == set(SECTIONS)
+    table = doc.text.index("Jour : Lundi")
+    assert next(p for p in found if p.start <= table < p.end).section == SECTIONS[2]
+
+
+def test_pre_lines_are_content_never_headings(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    assert ("# mkfs.ext4 /dev/loop1\n# mount /dev/loop1 /mnt/sauvegarde\n"
+            "    tar czf /mnt/sauvegarde/etc.tgz /etc\n# postfix reload") in doc.text
+    titles = section_titles(doc)
+    assert not any("mkfs" in t or "postfix" in t for t in titles)
+    start, end = pre_span(doc)
+    section = next(s for s in document_sections(doc) if s.start <= start < s.end)
+    assert section.title == "Sauvegardes › Rotation des bandes" and end <= section.end
+
+
+def test_pre_lines_are_no_section_on_a_page_without_headings(tmp_path):
+    page = ("<html><head><title>Commandes</title></head><body><article>"
+            "<p>Voici les commandes à taper pour préparer le disque de sauvegarde du "
+            "serveur, dans cet ordre, avec les droits de l'administrateur.</p>"
+            "<pre># mkfs.ext4 /dev/loop1\n# postfix reload</pre>"
+            "<p>Le disque est alors prêt à recevoir la première sauvegarde complète.</p>"
+            "</article></body></html>")
+    doc = load(tmp_path, page, "commandes.html")
+    assert "# mkfs.ext4 /dev/loop1\n# postfix reload" in doc.text
+    assert section_titles(doc) == ["Commandes"]
+
+
+def test_a_table_is_header_value_lines(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    assert ("Jour : Lundi ; Type : Complète ; Durée : 4 h\n"
+            "Jour : Mardi ; Type : Incrémentale ; Durée : 1 h") in doc.text
+    assert "Jour\n" not in doc.text  # the header row is in every row, not a line of its own
+
+
+def test_no_markdown_syntax_reaches_the_text(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    start, end = pre_span(doc)
+    outside_pre = doc.text[:start] + doc.text[end:]
+    assert not MARKDOWN.search(outside_pre), MARKDOWN.search(outside_pre)
+    assert "```" not in doc.text and "`" not in doc.text and "\\" not in doc.text
+    assert "avec mkfs.ext4 puis on recharge" in doc.text  # inline code: its words only
+    assert "*" not in outside_pre and "_" not in outside_pre
+    assert "conservée un an dans un coffre" in doc.text  # emphasis: its words only
+
+
+def test_lists_are_lines_without_bullets(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    assert ("Étiqueter la bande avec le mois.\n"
+            "Noter son numéro dans le registre, puis\n"
+            "vérifier la lecture de la bande.") in doc.text
+    assert "rsync : Outil de synchronisation de fichiers." in doc.text
+
+
+def test_hard_wrapped_source_lines_are_one_line(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    assert ("Les sauvegardes protègent les données du serveur contre les pannes et les "
+            "erreurs humaines. Ce chapitre présente les outils disponibles dans Debian et la "
+            "façon de les combiner pour une politique de sauvegarde complète.\n") in doc.text
+    # A <br> in the middle of a sentence is joined; one after a full stop is a new line.
+    assert ("Pour restaurer un fichier, on monte la bande puis on copie le fichier à sa "
+            "place d'origine.\nLe service redémarre ensuite.") in doc.text
+
+
+def test_navigation_and_footer_are_dropped(tmp_path):
+    doc = load(tmp_path, CHAPTER)
+    for chrome in ("Accueil", "Chapitre précédent", "Copyright", "Mentions légales",
+                   "Plan du site"):
+        assert chrome not in doc.text
+
+
+def test_the_text_is_plain_outside_pre(tmp_path):
+    page = CHAPTER.replace(CHAPTER[CHAPTER.index("<pre"):CHAPTER.index("</pre>") + 6], "")
+    doc = load(tmp_path, page)
+    assert_plain(doc)
+    assert section_titles(doc) == SECTIONS
+    passages(doc, size=120)
+
+
+def test_dated_entries_of_a_live_blog_are_sections(tmp_path):
+    page = ("<html><head><title>Direct : GITEX 2025</title></head><body><article>"
+            "<h1>Direct : GITEX 2025</h1>"
+            "<p>18-04 à 17:52 Clôture du salon</p><p>Le salon ferme ses portes sur un record "
+            "de fréquentation, avec plus de quarante mille visiteurs sur quatre jours.</p>"
+            "<p>18-04 à 15:10 Annonce d'Orange<br>Orange annonce un nouveau centre de données "
+            "à Rabat, qui ouvrira ses portes au public en juin prochain.</p>"
+            "</article></body></html>")
+    doc = load(tmp_path, page, "direct.html")
+    assert section_titles(doc) == [
+        "Direct : GITEX 2025 › 18-04 à 17:52 Clôture du salon",
+        "Direct : GITEX 2025 › 18-04 à 15:10 Annonce d'Orange"]
+    passages(doc)
+
+
+def test_a_code_block_keeps_its_lines(tmp_path):
+    page = ("<html><head><title>Script</title></head><body><main><h1>Script de sauvegarde"
+            "</h1><p>Le script suivant est lancé chaque nuit par cron sur le serveur de "
+            "fichiers, et envoie son rapport par courrier.</p>"
+            '<pre><code class="language-sh">#!/bin/sh\n# sauvegarde de /etc\n'
+            'tar czf /srv/etc.tgz /etc\n</code></pre></main></body></html>')
+    doc = load(tmp_path, page, "script.html")
+    assert "#!/bin/sh\n# sauvegarde de /etc\ntar czf /srv/etc.tgz /etc" in doc.text
+    assert section_titles(doc) == ["Script de sauvegarde"]
+
+
+def test_markdown_files_keep_their_headings(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# Notes\n\nIntro.\n\n## Rotation\n\nUne bande par jour.\n",
+                    encoding="utf-8")
+    doc = load_document(path, "notes.md")
+    assert not isinstance(doc, OutlinedDocument)
+    assert doc.text.startswith("# Notes\n")  # as the user wrote it
+    assert section_titles(doc) == ["Notes", "Rotation"]
+
+
+def test_a_heading_right_above_a_sub_heading_opens_its_section(tmp_path):
+    # An administrative page: "Qui est concerné ?" says nothing before "Cas général". Alone
+    # it would be a passage of three words that outscores real ones.
+    page = ("<html><head><title>Allocation logement</title></head><body><article>"
+            "<h1>Allocation logement</h1><h2>Qui est concerné ?</h2><h3>Cas général</h3>"
+            "<p>Toute personne qui paie un loyer pour sa résidence principale peut demander "
+            "l'allocation, sous conditions de ressources.</p><h3>Cas particulier</h3>"
+            "<p>Les étudiants logés en résidence universitaire la demandent en ligne.</p>"
+            "</article></body></html>")
+    doc = load(tmp_path, page, "allocation.html")
+    assert section_titles(doc) == [
+        "Allocation logement › Qui est concerné ? › Cas général",
+        "Allocation logement › Qui est concerné ? › Cas particulier"]
+    first = passages(doc)[0]
+    assert doc.text[first.start:first.end].startswith(
+        "Allocation logement\n\nQui est concerné ?\n\nCas général\n\nToute personne")
