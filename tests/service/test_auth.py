@@ -125,7 +125,19 @@ def test_no_token_is_401_on_every_read(jwt_client):
         assert response.status_code == 401, path
 
 
-def test_writes_are_for_the_write_group_or_an_api_key(jwt_client):
+@pytest.fixture
+def jwt_write_client(jwks: Path, writable: tuple[Path, Path]):
+    """As jwt_client, over copies of the corpus and its index that a test may change."""
+    app = create_app(make_settings(*writable, auth="jwt", jwt_jwks=str(jwks),
+                                   jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+                                   write_group="ragqa-editors", api_keys="cle-secrete"),
+                     update_index=False)
+    with TestClient(app, client=LOOPBACK) as client:
+        yield client
+
+
+def test_writes_are_for_the_write_group_or_an_api_key(jwt_write_client):
+    jwt_client = jwt_write_client
     doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
     reader = bearer(token(groups=["rh"]))
     assert upload(jwt_client, doc_id, data, headers=reader).status_code == 403
