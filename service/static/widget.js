@@ -8,6 +8,11 @@
  * Attributes: endpoint (default: where this script came from), lang (fr|en, default: the
  * page's language), title, placeholder, api-key (sent as `Authorization: Bearer`).
  *
+ * Conversation: each question is sent with the turns before it (`history`: questions, the
+ * LLM's answers cut short, the documents each turn showed), so "Qui l'a signé ?" is searched
+ * as what it means; the reply says what was searched ("Recherche : …") when that differs.
+ * "Nouvelle conversation" forgets them.
+ *
  * Safety: everything that comes from the server is inserted with textContent or text
  * nodes, never parsed as HTML, so a document containing <script> or <img onerror> shows
  * as text. Styles are a constructed stylesheet (adoptedStyleSheets), so the widget works
@@ -29,6 +34,12 @@
   const CONTEXT = 700;          // characters of document shown around a quote in context
   const MAX_QUESTION = 2000;    // the API's limit
   const TIMEOUT_MS = 120000;    // a non-streamed answer that takes longer is given up
+  // The conversation sent with a question: the API's bounds (10 turns, 24,000 characters),
+  // with room to spare; an answer is cut, a turn shows its first documents only.
+  const HISTORY_TURNS = 10;
+  const HISTORY_CHARS = 20000;
+  const HISTORY_ANSWER = 1500;
+  const HISTORY_DOCS = 5;
 
   const STRINGS = {
     fr: {
@@ -67,6 +78,7 @@
         + 'sont affichés ci-dessous.',
       errTimeout: 'La réponse tarde trop. Réessayez dans un instant.',
       copyQuestion: 'Question', copySources: 'Sources', colon: '\u00a0: ', quote: (q) => `«\u00a0${q}\u00a0»`,
+      searchedFor: (q) => `Recherche\u00a0: ${q}`,
     },
     en: {
       title: 'Document assistant', placeholder: 'Ask a question…',
@@ -103,6 +115,7 @@
       errStream: 'The answer could not be finished; the passages found are shown below.',
       errTimeout: 'The answer is taking too long. Please try again in a moment.',
       copyQuestion: 'Question', copySources: 'Sources', colon: ': ', quote: (q) => `“${q}”`,
+      searchedFor: (q) => `Searched for: ${q}`,
     },
   };
 
@@ -146,6 +159,8 @@ button { font: inherit; color: inherit; }
 .text { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .lead { margin: 0; font-weight: 600; }
 .muted { margin: 0; color: var(--ragqa-muted); font-size: .88rem; }
+.searched { margin: 0; color: var(--ragqa-muted); font-size: .85rem; font-style: italic;
+  overflow-wrap: anywhere; }
 .notice, .error { margin: 0; padding: 10px 12px; border-radius: 10px; overflow-wrap: anywhere; }
 .notice { background: #fff6e5; border: 1px solid #f5d58c; }
 .error { background: #fdeeee; border: 1px solid #f1b7b7; display: flex; flex-wrap: wrap;
@@ -307,6 +322,24 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
   }
 
+  /** What the server searched for a follow-up, when the history changed it, or null. */
+  function searchedQuery(body, question) {
+    const retrieval = body && body.retrieval;
+    if (!retrieval || !retrieval.history_used || typeof retrieval.query !== 'string') return null;
+    const query = retrieval.query.trim();
+    return query && query !== String(question || '').trim() ? query : null;
+  }
+
+  /** The documents a turn showed, best first: those its answer cites, else its passages'. */
+  function citedDocuments(body, answer) {
+    const ids = [];
+    const add = (id) => { if (typeof id === 'string' && id && !ids.includes(id)) ids.push(id); };
+    const citations = answer && Array.isArray(answer.citations) ? answer.citations : [];
+    citations.forEach((c) => add(c && c.doc_id));
+    if (!ids.length && body && Array.isArray(body.passages)) body.passages.forEach((p) => add(p && p.doc_id));
+    return ids.slice(0, HISTORY_DOCS);
+  }
+
   /** The answer object whatever its shape (a plain string in older servers). */
   function answerOf(body) {
     const answer = body && body.answer;
@@ -327,6 +360,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._texts = new Map();   // doc_id -> Promise<string>, for "show in context"
       this._busy = false;
       this._noStream = false;    // the server refused `stream`: ask without it from now on
+      this._noHistory = false;   // the server refused `history` (an older one): the same
       this._controller = null;
     }
 
@@ -480,14 +514,20 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const controller = new AbortController();
       this._controller = controller;
       try {
-        let response = await this._post(question, !this._noStream, controller);
-        if (response.status === 422 && !this._noStream) {
+        const history = this._history(turn);
+        let response = await this._post(question, !this._noStream, controller, history);
+        // An older server refuses what it does not know (422 unknown_field): ask without it
+        // from now on, `history` first, then `stream`.
+        for (let tries = 0; response.status === 422 && tries < 2; tries++) {
           const error = await this._errorOf(response);
-          if (error.code !== 'unknown_field' || !/stream/.test(error.message)) {
+          if (error.code === 'unknown_field' && /history/.test(error.message) && !this._noHistory) {
+            this._noHistory = true;
+          } else if (error.code === 'unknown_field' && /stream/.test(error.message) && !this._noStream) {
+            this._noStream = true;  // a server without streaming: plain JSON from now on
+          } else {
             throw new ApiFailure('request', error.message);
           }
-          this._noStream = true;  // a server without streaming: plain JSON from now on
-          response = await this._post(question, false, controller);
+          response = await this._post(question, !this._noStream, controller, history);
         }
         if (!response.ok) throw await this._failure(response);
         const type = (response.headers.get('content-type') || '').toLowerCase();
@@ -516,12 +556,35 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._scrollTo(view);
     }
 
-    _post(question, stream, controller) {
+    /** The turns before `turn` as the API reads them, oldest first, within its bounds. */
+    _history(turn) {
+      const before = this._turns.slice(0, this._turns.indexOf(turn)).filter((t) => t && t.q);
+      const history = [];
+      let size = 0;
+      for (const earlier of before.slice(-HISTORY_TURNS).reverse()) {
+        const question = String(earlier.q).slice(0, MAX_QUESTION);
+        const entry = { question };
+        const body = earlier.body || null;
+        const answer = answerOf(body);
+        if (answer && answer.text && body && !body.low_relevance) {
+          entry.answer = String(answer.text).slice(0, HISTORY_ANSWER);
+        }
+        const docs = citedDocuments(body, answer);
+        if (docs.length) entry.doc_ids = docs;
+        size += question.length + (entry.answer ? entry.answer.length : 0);
+        if (size > HISTORY_CHARS) break;
+        history.unshift(entry);
+      }
+      return history;
+    }
+
+    _post(question, stream, controller, history) {
       const headers = { 'Content-Type': 'application/json',
         Accept: stream ? 'text/event-stream, application/json' : 'application/json' };
       const key = this.getAttribute('api-key');
       if (key) headers.Authorization = `Bearer ${key}`;
       const body = { question, k: 5 };
+      if (history && history.length && !this._noHistory) body.history = history;
       if (stream) body.stream = true;
       // A server that hangs is given up on; a stream that has started shows its own progress.
       clearTimeout(controller.timer);
@@ -605,6 +668,8 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
           h('p', {}, message, turn.detail ? ` (${turn.detail})` : ''), retry));
       }
       if (body) {
+        const searched = searchedQuery(body, turn.q);
+        if (searched) parts.push(h('p', { class: 'searched', role: 'note', text: t.searchedFor(searched) }));
         const passages = Array.isArray(body.passages) ? body.passages : [];
         const code = body.reason_code || null;
         const answer = answerOf(body);
