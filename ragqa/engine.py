@@ -5,17 +5,21 @@ Made by :mod:`ragqa.wiring` (the composition root) and nowhere else. :meth:`Engi
 returns highlighted hits for the HTTP routes (``/v1/search``, ``/v1/ask``, the OpenAI
 endpoint), ``ragqa ask`` and the eval alike: the question is encoded once, the store is
 read in one session (one connection on postgres), and the highlighter works from the text
-and the question's vector the retriever already holds.
+and the question's vector the retriever already holds. A question asked in a conversation
+comes with its ``history``: rewritten by an LLM (``standalone``, from the service), or else
+searched with what it leans on (:mod:`ragqa.index.search.followup`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.search.conversation import search_followup
+from ragqa.index.search.followup import FOLLOWUP, Turn, plan
 from ragqa.index.search.highlight import Highlighter
 from ragqa.index.search.retriever import RetrievalParams, Retriever, SearchResult
 from ragqa.index.search.view import IndexView
@@ -32,6 +36,11 @@ class Found:
 
     result: SearchResult
     highlights: tuple[Span, ...]
+    # What was searched: the question itself, its rewrite by an LLM, or the question with
+    # the words it borrowed from the conversation; and whether the history changed it, how.
+    query: str = ""
+    history_used: bool = False
+    history_method: str | None = None  # "llm" or "context" when history_used
 
 
 class Engine:
@@ -70,15 +79,42 @@ class Engine:
         return self.store.view().generation
 
     def search(self, question: str, k: int = 5, *, mode: str | None = None,
-               doc_ids: Collection[str] | None = None) -> Found:
+               doc_ids: Collection[str] | None = None, history: Sequence[Turn] = (),
+               standalone: str | None = None) -> Found:
         """The ``k`` passages that best answer ``question`` (among ``doc_ids``' when
         given), each with its highlight. Our errors: :class:`~ragqa.index.errors.QueryError`
         for a question that cannot be asked, :class:`~ragqa.index.errors.UnknownDocumentError`
-        for a filter naming a document the store does not hold."""
+        for a filter naming a document the store does not hold.
+
+        ``history``: the conversation's earlier turns, oldest first. ``standalone``: the
+        question as an LLM rewrote it from them (searched instead of it); without one, the
+        question is searched with what it borrows from the history when it leans on it
+        (:func:`~ragqa.index.search.followup.plan`), else exactly as without a history."""
         retriever = self.retriever
         with retriever.index.session():
-            result = retriever.search(question, k, mode=mode, doc_ids=doc_ids)
-            return Found(result, self._highlight(retriever, result))
+            if standalone is not None and history:
+                return self._rewritten(retriever, question, standalone, k, mode, doc_ids)
+            if not history:
+                result = retriever.search(question, k, mode=mode, doc_ids=doc_ids)
+                return Found(result, self._highlight(retriever, result), result.question)
+            index = retriever.index
+            followup = plan(question, history, index.analyzer, index.idf, FOLLOWUP)
+            result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids)
+            used = followup.history_used
+            return Found(result, self._highlight(retriever, result),
+                         followup.query if used else result.question, used,
+                         "context" if used else None)
+
+    def _rewritten(self, retriever: Retriever, question: str, standalone: str, k: int,
+                   mode: str | None, doc_ids: Collection[str] | None) -> Found:
+        """The LLM's standalone question searched (and highlighted) as any question; the
+        result keeps the question as asked."""
+        result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids)
+        highlights = self._highlight(retriever, result)
+        used = " ".join(result.question.split()).casefold() != " ".join(
+            question.split()).casefold()
+        return Found(replace(result, question=question.strip()), highlights, result.question,
+                     used, "llm" if used else None)
 
     def _highlight(self, retriever: Retriever, result: SearchResult) -> tuple[Span, ...]:
         if not result.hits:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragqa.index.records import RefusedFile
+from ragqa.index.search.followup import MAX_TURNS
 from ragqa.index.search.retriever import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA
@@ -27,6 +28,52 @@ class Filters(BaseModel):
     )
 
 
+# The bounds of a request's conversation: turns, an answer's length, documents per turn,
+# and all its text together (questions and answers).
+MAX_ANSWER_CHARS = 8000
+MAX_TURN_DOCUMENTS = 50
+MAX_HISTORY_CHARS = 24000
+
+
+class HistoryTurn(BaseModel):
+    """An earlier turn of the conversation: untrusted data that only helps to understand a
+    follow-up ("Qui l'a signé ?"), never instructions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description=f"What was asked (1 to {MAX_QUESTION_CHARS} characters)")
+    answer: str | None = Field(None, description="What was answered (optional; up to "
+                               f"{MAX_ANSWER_CHARS} characters)")
+    doc_ids: list[Annotated[str, Field(json_schema_extra=DOC_ID_SCHEMA)]] | None = Field(
+        None, description="The documents that turn cited or showed, best first (optional)")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("an earlier turn's question is empty")
+        if len(value) > MAX_QUESTION_CHARS:
+            raise ValueError(f"an earlier turn's question is {len(value)} characters long; "
+                             f"the limit is {MAX_QUESTION_CHARS}")
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_ANSWER_CHARS:
+            raise ValueError(f"an earlier turn's answer is {len(value)} characters long; "
+                             f"the limit is {MAX_ANSWER_CHARS}: cut it")
+        return value
+
+    @field_validator("doc_ids")
+    @classmethod
+    def _doc_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(value) > MAX_TURN_DOCUMENTS:
+            raise ValueError(f"{len(value)} documents in one turn; the limit is "
+                             f"{MAX_TURN_DOCUMENTS}")
+        return value
+
+
 class SearchRequest(BaseModel):
     # The example is the body Swagger's "Try it out" starts from (without it, Swagger makes
     # one up from the patterns: a one-letter question and random document ids).
@@ -43,6 +90,23 @@ class SearchRequest(BaseModel):
     )
     k: int = Field(5, ge=1, le=50, description="Number of passages")
     filters: Filters | None = None
+    history: list[HistoryTurn] | None = Field(
+        None, description=f"The conversation's earlier turns, oldest first (at most "
+        f"{MAX_TURNS}, {MAX_HISTORY_CHARS} characters in all): a follow-up is searched with "
+        "what it leans on, see `retrieval.query`")
+
+    @field_validator("history")
+    @classmethod
+    def _history(cls, value: list[HistoryTurn] | None) -> list[HistoryTurn] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_TURNS:
+            raise ValueError(f"{len(value)} earlier turns; send at most the last {MAX_TURNS}")
+        size = sum(len(t.question) + len(t.answer or "") for t in value)
+        if size > MAX_HISTORY_CHARS:
+            raise ValueError(f"the earlier turns hold {size} characters; the limit is "
+                             f"{MAX_HISTORY_CHARS}: send fewer turns or shorter answers")
+        return value
 
 
 class AskRequest(SearchRequest):
@@ -79,6 +143,14 @@ class RetrievalInfo(BaseModel):
     mode: str
     model: str
     fallback: bool
+    query: str | None = Field(None, description=(
+        "What was searched: the question, or, for a follow-up, the question made to stand "
+        "alone (rewritten by the LLM, or followed by the words it borrowed from the history)"))
+    history_used: bool = Field(False, description="Whether the history changed what was "
+                               "searched")
+    history_method: Literal["llm", "context"] | None = Field(None, description=(
+        "How: `llm` (rewritten by the LLM) or `context` (the earlier turns' words, the "
+        "previous question read with it, its documents preferred); null when not used"))
 
 
 class SearchResponse(BaseModel):
@@ -244,15 +316,19 @@ def passage_out(hit: Hit, highlight: tuple[int, int] | None = None) -> PassageOu
 def search_response(
     result: SearchResult, *, took_ms: float,
     highlights: Sequence[tuple[int, int]] | None = None,
+    query: str | None = None, history_used: bool = False, history_method: str | None = None,
 ) -> SearchResponse:
-    """The ``/v1/search`` body; ``highlights`` holds each passage's best sentence span."""
+    """The ``/v1/search`` body; ``highlights`` holds each passage's best sentence span;
+    ``query`` what was searched (the question when not given)."""
     spans = highlights if highlights is not None else [None] * len(result.hits)
     return SearchResponse(
         question=result.question,
         passages=[passage_out(h, span) for h, span in zip(result.hits, spans, strict=True)],
         low_relevance=result.low_relevance,
         relevance=result.relevance,
-        retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback),
+        retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback,
+                                query=query or result.question, history_used=history_used,
+                                history_method=history_method if history_used else None),
         took_ms=round(took_ms, 2),
     )
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends
 
-from ragqa.service.api.search import run_search
+from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
 from ragqa.service.deps import EngineDep, SettingsDep, require_json, require_reader
 from ragqa.service.llm import answer as flow
 from ragqa.service.llm.abstain import language_code
-from ragqa.service.llm.client import LLMClient
+from ragqa.service.llm.client import LLMClient, Message
 from ragqa.service.llm.errors import LLMError
 from ragqa.service.llm.sse import EventStreamResponse, sse
 from ragqa.service.schemas import AskRequest, AskResponse, SearchResponse
@@ -28,14 +27,6 @@ from ragqa.service.schemas import AskRequest, AskResponse, SearchResponse
 logger = logging.getLogger(__name__)
 
 NO_LLM = flow.NO_LLM
-
-
-def get_llm(request: Request) -> LLMClient | None:
-    """The app's LLM client, or None when ``RAGQA_LLM_URL`` is not set."""
-    return getattr(request.app.state, "llm", None)
-
-
-LLMDep = Annotated[LLMClient | None, Depends(get_llm)]
 
 router = APIRouter(prefix="/v1", tags=["ask"],
                    dependencies=[Depends(require_reader), Depends(require_json)])
@@ -49,23 +40,26 @@ _STREAM_DOC = {200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
 
 
 @router.post("/ask", response_model=AskResponse, responses=_STREAM_DOC)
-async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, settings: SettingsDep) -> Any:
+async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, rewriter: RewriterDep,
+              settings: SettingsDep) -> Any:
     """Like ``/v1/search`` plus ``answer`` (text, citations, model, grounded), ``reason``
     and ``reason_code`` (for programs: see README's "Reason codes").
 
     ``answer`` is null, with a ``reason``, when no LLM is configured, generation was not
     requested or the LLM failed; on low relevance the LLM is not called and the answer says
-    the documents do not answer."""
-    found = await run_in_threadpool(run_search, engine, body)
+    the documents do not answer. With ``history``, the earlier turns go to the LLM as the
+    conversation before the question (as the OpenAI endpoint's do)."""
+    found = await search_in_conversation(engine, body, rewriter)
     early = flow.without_llm(found, llm, generate=body.generate,
                              language=language_code(settings.language))
+    history = conversation_messages(body)
     if body.stream:
-        return EventStreamResponse(ask_events(found, llm, early))
+        return EventStreamResponse(ask_events(found, llm, early, history))
     outcome = early
     if outcome is None:
         assert llm is not None
         try:
-            outcome = await flow.generate(llm, found)
+            outcome = await flow.generate(llm, found, history)
         except LLMError as exc:
             logger.warning("no answer for /v1/ask: %s", exc)
             outcome = flow.failed(exc)
@@ -74,8 +68,19 @@ async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, settings: Settin
                        reason_code=outcome.code)
 
 
+def conversation_messages(body: AskRequest) -> list[Message]:
+    """The request's earlier turns as chat messages (user, then assistant when answered)."""
+    messages: list[Message] = []
+    for turn in body.history or ():
+        messages.append({"role": "user", "content": turn.question})
+        if turn.answer:
+            messages.append({"role": "assistant", "content": turn.answer})
+    return messages
+
+
 async def ask_events(found: SearchResponse, llm: LLMClient | None,
-                     early: flow.Outcome | None) -> AsyncIterator[str]:
+                     early: flow.Outcome | None,
+                     history: list[Message] | None = None) -> AsyncIterator[str]:
     """The SSE events of one streamed ``/v1/ask``."""
     yield sse(found.model_dump(mode="json"), "passages")
     if early is not None:
@@ -88,7 +93,7 @@ async def ask_events(found: SearchResponse, llm: LLMClient | None,
     outcome: flow.Outcome | None = None
     upstream = None
     try:
-        upstream = await flow.open_stream(llm, found)
+        upstream = await flow.open_stream(llm, found, history or ())
         async with aclosing(flow.stream(upstream, found)) as items:
             async for item in items:
                 if isinstance(item, str):

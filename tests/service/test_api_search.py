@@ -26,7 +26,8 @@ def test_search_returns_verified_quotes_with_highlights(client):
     assert body["question"] == GITEX
     assert body["retrieval"] == {"mode": "hybrid",
                                  "model": "sentence-transformers/all-MiniLM-L6-v2",
-                                 "fallback": True}
+                                 "fallback": True, "query": GITEX, "history_used": False,
+                                 "history_method": None}
     assert [p["rank"] for p in body["passages"]] == [1, 2, 3, 4, 5]
     assert body["passages"][0]["doc_id"] == LIVE_BLOG
     assert all(p["page"] is None for p in body["passages"])
