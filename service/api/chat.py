@@ -1,9 +1,10 @@
 """``POST /v1/chat/completions`` and ``GET /v1/models``: ragqa as a model for stock clients.
 
 The OpenAI protocol, so the ``openai`` package, Open WebUI and friends can talk to ragqa:
-the last user message is the question (retrieval uses it alone), earlier user and assistant
-turns go to the LLM as context, the answer carries ``[n]`` markers, and the passages ride
-in an extra top-level ``ragqa`` field that stock clients ignore. A client's own system
+the last user message is the question, earlier user and assistant turns are its conversation
+(the follow-up is searched as a standalone question, as ``/v1/search`` does with a
+``history``, and they go to the LLM as context), the answer carries ``[n]`` markers, and
+the passages ride in an extra top-level ``ragqa`` field that stock clients ignore. A client's own system
 messages are not passed on: ragqa's system prompt is what keeps answers grounded.
 LLM failures are 502 (down, garbage) or 504 (timeout) with the common error body; a
 ``model`` other than ``ragqa`` is a 404 whose error body also has OpenAI's ``type`` and
@@ -22,10 +23,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from ragqa.service.api.ask import LLMDep
-from ragqa.service.api.search import run_search
+from ragqa.index.search.followup import MAX_TURNS
+from ragqa.index.search.retriever import MAX_QUESTION_CHARS
+from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
 from ragqa.service.deps import EngineDep, SettingsDep, require_json, require_reader
 from ragqa.service.errors import ApiError, error_responses
 from ragqa.service.llm import answer as flow
@@ -36,9 +37,12 @@ from ragqa.service.llm.sse import EventStreamResponse, sse
 from ragqa.service.llm.listing import passages_text
 from ragqa.service.schemas import (
     EXAMPLE_QUESTION,
+    MAX_ANSWER_CHARS,
+    MAX_HISTORY_CHARS,
     Answer,
     Citation,
     Filters,
+    HistoryTurn,
     SearchRequest,
     SearchResponse,
 )
@@ -95,7 +99,7 @@ def models() -> dict[str, Any]:
              responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
                         **error_responses(502, 504)})
 async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
-                           settings: SettingsDep) -> Any:
+                           rewriter: RewriterDep, settings: SettingsDep) -> Any:
     """A chat completion answered from the documents, with ``[n]`` citations."""
     if body.model != MODEL_ID:
         raise ApiError(404, "model_not_found",
@@ -104,8 +108,9 @@ async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
                        fields={"type": "invalid_request_error", "param": "model"})
     question, history = _split(body.messages)
     options = body.ragqa or RagqaOptions()
-    search = SearchRequest(question=question, k=options.k, filters=options.filters)
-    found = await run_in_threadpool(run_search, engine, search)
+    search = SearchRequest(question=question, k=options.k, filters=options.filters,
+                           history=turns_of(history) or None)
+    found = await search_in_conversation(engine, search, rewriter)
     language = language_code(settings.language)
     outcome = flow.without_llm(found, llm, language=language)
     if outcome is not None and outcome.answer is None:  # no LLM: the passages, listed
@@ -130,6 +135,27 @@ def _split(messages: list[ChatMessage]) -> tuple[str, list[Message]]:
             history = [{"role": m.role, "content": m.text()} for m in messages[:i]]
             return messages[i].text(), history
     raise ApiError(422, "invalid_request", "messages: there is no user message to answer")
+
+
+def turns_of(history: list[Message]) -> list[HistoryTurn]:
+    """The chat's earlier messages as turns (each user message, with the assistant's reply
+    that follows it), the most recent that fit the API's bounds, cut to its limits rather
+    than refused: a long chat is a chat, not an error."""
+    turns: list[HistoryTurn] = []
+    for message in history:
+        text = message["content"].strip()
+        if message["role"] == "user" and text:
+            turns.append(HistoryTurn(question=text[:MAX_QUESTION_CHARS]))
+        elif message["role"] == "assistant" and text and turns and not turns[-1].answer:
+            turns[-1].answer = text[:MAX_ANSWER_CHARS]
+    kept: list[HistoryTurn] = []
+    size = 0
+    for turn in reversed(turns[-MAX_TURNS:]):
+        size += len(turn.question) + len(turn.answer or "")
+        if size > MAX_HISTORY_CHARS:
+            break
+        kept.append(turn)
+    return kept[::-1]
 
 
 async def _or_http_error(call: Any) -> Any:
@@ -159,7 +185,8 @@ class _Reply:
 
     def passages(self) -> dict[str, Any]:
         dumped = self.found.model_dump(mode="json")
-        return {key: dumped[key] for key in ("passages", "low_relevance", "relevance")}
+        return {key: dumped[key] for key in ("passages", "low_relevance", "relevance",
+                                             "retrieval")}
 
     def final(self, outcome: flow.Outcome) -> dict[str, Any]:
         answer = outcome.answer

@@ -59,7 +59,10 @@ def without_llm(found: SearchResponse, llm: LLMClient | None, *, generate: bool 
 
 
 def messages_for(found: SearchResponse, history: Sequence[Message] = ()) -> list[Message]:
-    return build_messages(found.question, found.passages, history)
+    """The answer's prompt; a follow-up the LLM rewrote carries its standalone form."""
+    retrieval = found.retrieval
+    standalone = retrieval.query if retrieval.history_method == "llm" else None
+    return build_messages(found.question, found.passages, history, standalone)
 
 
 def finish(text: str, found: SearchResponse, model: str, removed: Sequence[int]) -> Outcome:

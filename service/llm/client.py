@@ -90,11 +90,13 @@ class LLMClient:
             self._model = ids[0]
         return self._model
 
-    async def complete(self, messages: Sequence[Message]) -> Completion:
-        """One whole answer."""
+    async def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None,
+                       temperature: float | None = None) -> Completion:
+        """One whole answer (``max_tokens`` and ``temperature`` default to the config's)."""
         model = await self.model()
         try:
-            response = await self._client.chat.completions.create(**self._request(model, messages))
+            response = await self._client.chat.completions.create(
+                **self._request(model, messages, max_tokens, temperature))
         except Exception as exc:  # noqa: BLE001
             raise _ours(exc) from exc
         try:
@@ -124,9 +126,11 @@ class LLMClient:
     async def aclose(self) -> None:
         await self._client.close()
 
-    def _request(self, model: str, messages: Sequence[Message]) -> dict[str, Any]:
+    def _request(self, model: str, messages: Sequence[Message], max_tokens: int | None = None,
+                 temperature: float | None = None) -> dict[str, Any]:
         return {"model": model, "messages": list(messages),
-                "max_tokens": self.config.max_tokens, "temperature": self.config.temperature}
+                "max_tokens": self.config.max_tokens if max_tokens is None else max_tokens,
+                "temperature": self.config.temperature if temperature is None else temperature}
 
 
 class TextStream:

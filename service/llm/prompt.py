@@ -56,17 +56,22 @@ def format_passages(passages: Sequence[PassageOut]) -> str:
 
 
 def build_messages(
-    question: str, passages: Sequence[PassageOut], history: Sequence[Message] = ()
+    question: str, passages: Sequence[PassageOut], history: Sequence[Message] = (),
+    standalone: str | None = None,
 ) -> list[Message]:
     """System prompt, the recent earlier turns (user and assistant only), then the passages
-    and the question. Passage ``n`` is ``passages[n-1]``; markers ``[n]`` refer to it."""
+    and the question (with ``standalone``, its meaning in the conversation as the search
+    understood it). Passage ``n`` is ``passages[n-1]``; markers ``[n]`` refer to it."""
     earlier = [
         {"role": m["role"], "content": m["content"][:MAX_HISTORY_CHARS]}
         for m in history if m.get("role") in ("user", "assistant") and m.get("content")
     ][-MAX_HISTORY_MESSAGES:]
+    meaning = ""
+    if standalone and standalone.strip() != question.strip():
+        meaning = f"In this conversation, the question means: {neutralise(standalone)}\n\n"
     user = (
         f"{format_passages(passages)}\n\n"
-        f"Question: {neutralise(question)}\n\n"
+        f"Question: {neutralise(question)}\n\n{meaning}"
         "Answer from the passages above, citing them as [n]."
     )
     return [{"role": "system", "content": SYSTEM_PROMPT}, *earlier,
