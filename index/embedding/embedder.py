@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
-from ragqa.index.embedding.backends import model_inputs, open_backend, vector_variant
+from ragqa.index.embedding.backends import ExportedTransformer, open_backend, vector_variant
 from ragqa.index.embedding.batching import MicroBatcher
+from ragqa.index.embedding.inputs import model_inputs
 from ragqa.index.errors import ModelUnavailableError
 from ragqa.index.embedding.identity import VectorIdentity, vector_identity
 from ragqa.index.embedding.models import ResolvedModel
@@ -49,27 +50,32 @@ class Embedder:
         most ``query_batch_wait_ms`` under load; see :mod:`ragqa.index.embedding.batching`).
         ``query_tokens``: keep the :meth:`token_vectors` of the questions embedded, from the
         same model pass (an ONNX backend's), for the relevance signal's token match."""
-        self._model = _load(model, device)
         self.model = model
         self.batch_size = batch_size
         self.identity = identity or vector_identity(model, backend=backend)
         # int8 vectors differ from fp32 ones: the identity says which are made, so an index
         # built with one is never searched with the other (see index/embedding/backends.py).
-        if self.identity.variant != vector_variant(backend):
+        if self.identity.variant != vector_variant(backend, model.name):
             raise ValueError(f"backend {backend!r} does not make {self.identity.variant!r} "
                              "vectors")
         self.query_prefix = self.identity.query_prefix
         self.passage_prefix = self.identity.passage_prefix
+        # torch releases the GIL while encoding; one lock keeps concurrent callers from
+        # oversubscribing the cores with parallel forward passes.
+        self._lock = threading.Lock()
+        # The backend first: an export runs in a child process, before this one loads
+        # anything big, and an exported graph runs the transformer itself, so its torch
+        # weights are then not loaded (only mapped, then dropped).
+        self.backend, graph = open_backend(model, backend, export_dir)
+        self._model = _load(model, device, weights=graph is None)
+        self._exported = ExportedTransformer(self._model, graph) if graph is not None else None
         get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
             self._model, "get_sentence_embedding_dimension"
         )
         dim = get_dim()
         if dim is None:
-            dim = int(self._model.encode(["x"]).shape[1])
+            dim = int(self.encode(["x"]).shape[1])
         self.dimension = int(dim)
-        # torch releases the GIL while encoding; one lock keeps concurrent callers from
-        # oversubscribing the cores with parallel forward passes.
-        self._lock = threading.Lock()
         # Repeated questions skip the model: vectors depend only on the model and the text.
         self._query_cache: LRUCache = LRUCache(maxsize=max(1, query_cache_size))
         # Sentences of returned passages, embedded as passages: the relevance signal and the
@@ -79,7 +85,6 @@ class Embedder:
         # 200 KB for a 1,000-character passage).
         self._token_cache: LRUCache = LRUCache(maxsize=max(1, token_cache_size))
         self._cache_lock = threading.Lock()
-        self.backend, self._exported = open_backend(self._model, backend, export_dir)
         self.query_tokens = query_tokens
         self.batcher = MicroBatcher(
             lambda texts: self._encode_queries(texts),
@@ -215,11 +220,19 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _load(model: ResolvedModel, device: str):
-    """The sentence-transformers model in ``model.path`` (never downloads)."""
+def _load(model: ResolvedModel, device: str, *, weights: bool = True):
+    """The sentence-transformers model in ``model.path`` (never downloads). Without
+    ``weights`` the transformer's are read as float16 (the bundled model's are stored so:
+    mapped from the file, not copied) for an exported backend to drop."""
     from sentence_transformers import SentenceTransformer
 
+    kwargs = {}
+    if not weights:
+        import torch
+
+        kwargs["model_kwargs"] = {"dtype": torch.float16}
     try:
-        return SentenceTransformer(str(model.path), device=device, local_files_only=True)
+        return SentenceTransformer(str(model.path), device=device, local_files_only=True,
+                                   **kwargs)
     except Exception as exc:  # noqa: BLE001 - report any load failure as ours
         raise ModelUnavailableError(f"cannot load embedding model from {model.path}: {exc}") from exc

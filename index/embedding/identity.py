@@ -25,7 +25,7 @@ class VectorIdentity:
     manifest; equal identities make interchangeable vectors)."""
 
     weights_sha256: str
-    variant: str = ""  # "int8" for a quantised backend, "" for fp32 ones
+    variant: str = ""  # backends.INT8_VARIANT for the quantised backend, "" for fp32 ones
     query_prefix: str = ""
     passage_prefix: str = ""
     embed_context: bool = True  # "title / section / passage" embedded, not the bare passage
@@ -58,7 +58,7 @@ def vector_identity(
     own_query, own_passage = model_prefixes(model)
     return VectorIdentity(
         weights_sha256=model.weights_sha256(),
-        variant=vector_variant(backend),
+        variant=vector_variant(backend, model.name),
         query_prefix=own_query if query_prefix is None else query_prefix,
         passage_prefix=own_passage if passage_prefix is None else passage_prefix,
         embed_context=embed_context,

@@ -1,5 +1,5 @@
-"""ONNX Runtime backends of the embedding model (index/embedding/backends.py), exported offline from
-the bundled model."""
+"""ONNX Runtime backends of the embedding model (index/embedding/backends.py), exported offline
+from the bundled model, in a child process (index/embedding/onnx_export.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ragqa.index.embedding.backends import INT8_VARIANT, token_batches
 from ragqa.index.embedding.embedder import Embedder
-from ragqa.index.errors import ModelUnavailableError
 from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.embedding.onnx_export import FP32_FILE, INT8_FILE
+from ragqa.index.errors import ModelUnavailableError
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -31,7 +33,7 @@ def test_onnx_backend_matches_torch_and_shares_its_identity(embedder, minilm: Re
     np.testing.assert_allclose(onnx.encode_passages(TEXTS), embedder.encode_passages(TEXTS),
                                atol=1e-4)
     assert onnx.identity == embedder.identity
-    assert (export_dir / "model.onnx").exists()
+    assert (export_dir / FP32_FILE).exists()
     # The token vectors of the relevance signal's token match, too (the served backend is
     # onnx where it can be). They are not normalised: two runtimes agree to 0.1 % of each
     # value (onnxruntime 1.32 differs from torch by 1.2e-4 on one of 91,392 values of 0.13).
@@ -55,7 +57,7 @@ def test_model_inputs_tokenise_without_the_deprecated_call(minilm: ResolvedModel
     would show it on the first question."""
     from sentence_transformers import SentenceTransformer
 
-    from ragqa.index.embedding.backends import model_inputs
+    from ragqa.index.embedding.inputs import model_inputs
 
     model = SentenceTransformer(str(minilm.path), device="cpu")
     with caplog.at_level(logging.WARNING):
@@ -92,12 +94,47 @@ def test_a_question_s_token_vectors_come_from_the_pass_that_embeds_it(
 
 def test_int8_backend_has_its_own_identity(embedder, minilm: ResolvedModel, export_dir: Path):
     int8 = Embedder(minilm, backend="onnx-int8", export_dir=export_dir)
+    assert (export_dir / INT8_FILE).exists()
     vectors = int8.encode_queries(TEXTS)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
-    assert np.min(np.sum(vectors * embedder.encode_queries(TEXTS), axis=1)) > 0.8
-    # Different vectors, different identity: an index built with one refuses the other.
+    assert np.min(np.sum(vectors * embedder.encode_queries(TEXTS), axis=1)) > 0.95
+    # Different vectors, different identity: an index built with one refuses the other, and
+    # one built with the earlier int8 recipe ("int8") too.
     assert int8.identity != embedder.identity
     assert int8.identity.differences(embedder.identity) == ["backend variant (RAGQA_EMBED_BACKEND)"]
+    assert int8.identity.variant == INT8_VARIANT != "int8"
+
+
+def test_batches_bound_texts_and_padded_tokens():
+    lengths = [10, 300, 20, 300, 5, 1200, 40]
+    batches = list(token_batches(lengths, 3, budget=1024))
+    assert batches == [[5], [1, 3, 6], [2, 0, 4]]  # longest first; too long for any: alone
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    assert list(token_batches([], 32)) == []
+
+
+def test_batching_does_not_change_fp32_vectors(minilm: ResolvedModel, export_dir: Path):
+    """Texts are tokenised once and run longest first in batches cut to their longest text:
+    each text gets the vector it gets alone (and the padding left out costs nothing)."""
+    onnx = Embedder(minilm, backend="onnx", export_dir=export_dir, batch_size=2)
+    texts = [TEXTS[2], "Le Maroc numérique", TEXTS[0], "x", TEXTS[2][:300], "Orange lance la 5G"]
+    together = onnx.encode(texts)
+    alone = np.concatenate([onnx.encode([text]) for text in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_the_export_runs_in_a_child_process(minilm: ResolvedModel, tmp_path, monkeypatch):
+    """The serving process never holds the torch model that is exported (its memory would
+    stay taken), nor the transformer's torch weights once the export runs it."""
+    import ragqa.index.embedding.onnx_export as onnx_export
+
+    def here(*args):
+        raise AssertionError("the model was exported in the serving process")
+
+    monkeypatch.setattr(onnx_export, "_export_fp32", here)  # the child imports its own
+    onnx = Embedder(minilm, backend="onnx", export_dir=tmp_path / "export")
+    assert onnx.backend == "onnx" and (tmp_path / "export" / FP32_FILE).is_file()
+    assert {p.device.type for p in onnx._model[0].auto_model.parameters()} == {"meta"}
 
 
 def test_unknown_backend_is_refused(minilm: ResolvedModel):

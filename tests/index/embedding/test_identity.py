@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from ragqa.index.embedding.backends import INT8_VARIANT
 from ragqa.index.embedding.identity import model_prefixes, vector_identity
 from ragqa.index.embedding.models import ResolvedModel
 
@@ -35,9 +36,23 @@ def test_settings_override_the_prefixes_and_every_part_counts(tmp_path):
     assert bare.differences(default) == ["query prefix (RAGQA_QUERY_PREFIX)",
                                          "passage prefix (RAGQA_PASSAGE_PREFIX)"]
     assert vector_identity(model, backend="onnx") == default  # fp32 backends: same vectors
-    assert vector_identity(model, backend="onnx-int8").variant == "int8"
+    assert vector_identity(model, backend="onnx-int8").variant == INT8_VARIANT
+    assert vector_identity(model, backend="auto") == default  # auto: onnx for this model
     assert vector_identity(model, embed_context=False) != default
     (tmp_path / "m2").mkdir()
     (tmp_path / "m2" / "model.safetensors").write_bytes(b"other weights")
     other = ResolvedModel(model.name, model.name, tmp_path / "m2", fallback=False)
     assert vector_identity(other).weights_sha256 != default.weights_sha256
+
+
+def test_auto_names_the_backend_measured_for_the_model(tmp_path):
+    """The bundled e5's measured default is int8 (its own vectors); other models: fp32."""
+    from ragqa.index.embedding.backends import resolve_backend
+    from ragqa.index.embedding.models import BUNDLED_MODEL_NAME, FALLBACK_MODEL_NAME
+
+    bundled = _model(tmp_path / "e5", name=BUNDLED_MODEL_NAME)
+    assert resolve_backend("auto", BUNDLED_MODEL_NAME) == "onnx-int8"
+    assert resolve_backend("auto", FALLBACK_MODEL_NAME) == "onnx"
+    assert resolve_backend("onnx", BUNDLED_MODEL_NAME) == "onnx"
+    assert vector_identity(bundled, backend="auto").variant == INT8_VARIANT
+    assert vector_identity(bundled, backend="onnx").variant == ""
