@@ -31,7 +31,8 @@ from ragqa.index.search.retriever import RetrievalParams
 
 RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search/retriever.py MODES
 Fusion = Literal["auto", "rrf", "linear", "minmax", "zscore"]  # auto: the measured best for the model (index/search/fusion.py)
-# index/embedding/backends.py BACKENDS; auto: onnx where onnxruntime is installed, else torch.
+# index/embedding/backends.py BACKENDS; auto: the backend measured best for the model
+# (AUTO_BACKENDS: onnx-int8 for the bundled e5), else onnx.
 EmbedBackend = Literal["auto", "torch", "onnx", "onnx-int8", "openvino"]
 # Where the index lives: `files` (generations in RAGQA_INDEX_DIR, the default, no server) or
 # `postgres` (PostgreSQL + pgvector at RAGQA_DATABASE_URL, shared by many `ragqa serve`).

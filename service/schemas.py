@@ -274,7 +274,8 @@ class HealthOut(BaseModel):
     refused: int = Field(0, description="Corpus files left out of the index (listed by "
                          "GET /v1/documents)")
     backend: str = Field(description="What runs the embedding model: torch, onnx, "
-                         "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks onnx if it can)")
+                         "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks the one measured best "
+                         "for the model: onnx-int8 for the bundled e5, else onnx)")
     store: str = Field("files", description="Where the index lives: files (RAGQA_INDEX_DIR) "
                        "or postgres (RAGQA_DATABASE_URL)")
 
