@@ -85,6 +85,9 @@ def _setup_logging(verbose: bool) -> None:
     )
     for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
+    # Progress of the one-off model conversion and export (a first start): a line every 10 s.
+    if not verbose:
+        logging.getLogger("ragqa.index.embedding.isolated").setLevel(logging.INFO)
 
 
 @click.group(cls=RagqaGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,17 +13,22 @@ outcome: the job's exception is raised again in the parent with its own type (a
 the child's traceback attached as its cause. A child that dies without an answer (killed,
 out of memory) raises :class:`~ragqa.index.errors.ModelUnavailableError` naming the job.
 The child dies with its parent (Linux), so a killed server leaves no job running behind it.
+While it runs, the parent logs a line every ``every_s`` seconds (10), so a first start that
+converts the model is never silent for long (the CLI shows this module's INFO lines); the
+child's own progress bars (transformers' weight loading) are turned off.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import pickle
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -33,24 +38,29 @@ from ragqa.index.errors import ModelUnavailableError
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1
+logger = logging.getLogger(__name__)
 
 
 class ChildTraceback(Exception):
     """The traceback of a job's exception in the child process (attached as its cause)."""
 
 
-def run_isolated(job: Callable[..., T], *args, what: str) -> T:
+def run_isolated(job: Callable[..., T], *args, what: str, every_s: float = 10.0) -> T:
     """``job(*args)`` in a fresh child process: its result, or its exception raised here.
 
     ``job`` must be a module-level function and ``args`` picklable (paths, flags); ``what``
-    names the job in the error raised if the child dies."""
+    names the job in the progress lines (every ``every_s`` seconds) and in the error raised
+    if the child dies."""
     with tempfile.TemporaryDirectory(prefix="ragqa-job-") as folder:
         request, answer = Path(folder) / "job.pickle", Path(folder) / "answer.pickle"
         request.write_bytes(pickle.dumps((job, args)))
-        # The child finds ragqa (and the rest) where this process does.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        code = subprocess.run([sys.executable, "-m", __name__, str(request), str(answer),
-                               str(os.getpid())], env=env, check=False).returncode
+        # The child finds ragqa (and the rest) where this process does; its progress bars
+        # would interleave with ours on stderr.
+        env = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1", **os.environ,
+               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        code = _wait_logging(subprocess.Popen(
+            [sys.executable, "-m", __name__, str(request), str(answer), str(os.getpid())],
+            env=env), what, every_s)
         try:
             ok, value, child_traceback = pickle.loads(answer.read_bytes())
         except FileNotFoundError:
@@ -61,6 +71,24 @@ def run_isolated(job: Callable[..., T], *args, what: str) -> T:
     if ok:
         return value
     raise value from ChildTraceback(child_traceback)
+
+
+def _wait_logging(child: subprocess.Popen, what: str, every_s: float) -> int:
+    """Wait for ``child``, logging a line when it starts, every ``every_s`` s, and at its end."""
+    started = time.monotonic()
+    logger.info("%s: started (done once, then kept)", what)
+    while True:
+        try:
+            code = child.wait(timeout=every_s)
+        except subprocess.TimeoutExpired:
+            logger.info("%s: still running, %.0f s", what, time.monotonic() - started)
+            continue
+        except BaseException:  # interrupted: the child must not outlive the wait
+            child.kill()
+            child.wait()
+            raise
+        logger.info("%s: ended after %.0f s", what, time.monotonic() - started)
+        return code
 
 
 def _child(request: Path, answer: Path, parent: int) -> None:

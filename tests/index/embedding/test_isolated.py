@@ -4,6 +4,7 @@ error comes back as itself, a child that dies is reported, and a child dies with
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import signal
 import subprocess
@@ -94,3 +95,21 @@ def test_the_child_dies_with_its_parent(tmp_path):
 
     if sys.platform.startswith("linux"):
         wait_until(gone, what="the child process ending with its parent", timeout=10)
+
+
+def _nap(seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_long_job_reports_while_it_runs(caplog):
+    """A first start converting the model is never silent: a line when the job starts, one
+    every ``every_s`` seconds while it runs, one when it ends."""
+    caplog.set_level(logging.INFO, logger="ragqa.index.embedding.isolated")
+    assert run_isolated(_nap, 0.6, what="the conversion of x", every_s=0.1) == 0.6
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "the conversion of x: started (done once, then kept)"
+    assert sum("still running" in line for line in lines) >= 3
+    assert lines[-1].startswith("the conversion of x: ended after")
