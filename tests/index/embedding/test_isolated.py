@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ragqa.index.embedding.isolated import ChildTraceback, run_isolated
 from ragqa.index.errors import ModelFileError, ModelUnavailableError
+
 from tests.conftest import ROOT
 from tests.support import wait_until
 
