@@ -16,7 +16,8 @@ located in the document's canonical text), at every place the string occurs: a l
 repeats entries, and each copy answers. ``kind`` says how a follow-up leans on the turns
 before it (pronoun, ellipsis, comparison, attribute), or ``standalone`` for a question that
 changes the subject and must be searched as if alone. ``split`` is the conversation's; a
-PIAF conversation has its article's split (:func:`~ragqa.eval.questions.split_of`).
+PIAF conversation has its article's split (:func:`~ragqa.eval.questions.split_of`). ``test2``
+holds conversations written after ``test`` had been run (a PIAF one over a ``test`` article).
 
 The history a follow-up is asked with is what a client would send: the earlier questions,
 no answers (no LLM wrote any), and as each turn's documents those of the passages the
@@ -38,6 +39,8 @@ from ragqa.index.search.followup import FOLLOWUP, FollowupParams, Turn, plan
 from ragqa.index.search.retriever import Retriever, SearchResult
 
 CORPORA = ("project", "piaf")
+# test2 was written after test had been seen (docs/retrieval-quality.md#conversations).
+SPLITS = ("dev", "test", "test2")
 FOLLOWUP_KINDS = ("pronoun", "ellipsis", "comparison", "attribute", "standalone")
 CONDITIONS = ("history", "alone", "standalone")  # with the dialogue, without, the ceiling
 RUNS = (*CONDITIONS, "switch")  # and first turns asked after another conversation
@@ -62,7 +65,7 @@ class Conversation:
 
 def load_conversations(path: Path, texts: dict[str, str], corpus: str,
                        split: str = "all") -> list[Conversation]:
-    """The conversations of ``corpus`` in ``split`` ("all": both); ``texts`` maps that
+    """The conversations of ``corpus`` in ``split`` ("all": every split); ``texts`` maps that
     corpus's document ids to their canonical text."""
     if corpus not in CORPORA:
         raise QuestionSetError(f"unknown corpus {corpus!r}; use one of {', '.join(CORPORA)}")
@@ -74,8 +77,9 @@ def load_conversations(path: Path, texts: dict[str, str], corpus: str,
             cid, row_corpus, row_split, turns = row["id"], row["corpus"], row["split"], row["turns"]
         except (ValueError, KeyError, TypeError) as exc:
             raise QuestionSetError(f"{where}: malformed conversation ({exc})") from None
-        if row_corpus not in CORPORA or row_split not in ("dev", "test"):
-            raise QuestionSetError(f"{where}: corpus must be one of {CORPORA}, split dev or test")
+        if row_corpus not in CORPORA or row_split not in SPLITS:
+            raise QuestionSetError(f"{where}: corpus must be one of {CORPORA}, "
+                                   "split dev, test or test2")
         if not isinstance(turns, list) or not 2 <= len(turns) <= 3:
             raise QuestionSetError(f"{where}: a conversation has two or three turns")
         if row_corpus != corpus or split not in ("all", row_split):

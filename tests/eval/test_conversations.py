@@ -52,9 +52,11 @@ def test_a_conversation_is_read_with_every_place_its_answers_occur(tmp_path):
 
 
 def test_corpus_and_split_select(tmp_path):
-    path = _write(tmp_path, _row(), _row(id="c2", split="test"), _row(id="c3", corpus="piaf"))
-    assert [c.id for c in load_conversations(path, TEXTS, "project")] == ["c1", "c2"]
+    path = _write(tmp_path, _row(), _row(id="c2", split="test"), _row(id="c3", corpus="piaf"),
+                  _row(id="c4", split="test2"))
+    assert [c.id for c in load_conversations(path, TEXTS, "project")] == ["c1", "c2", "c4"]
     assert [c.id for c in load_conversations(path, TEXTS, "project", "test")] == ["c2"]
+    assert [c.id for c in load_conversations(path, TEXTS, "project", "test2")] == ["c4"]
 
 
 @pytest.mark.parametrize("row, message", [
@@ -63,7 +65,7 @@ def test_corpus_and_split_select(tmp_path):
     (_row(turns=[FIRST, {k: v for k, v in SECOND.items() if k != "standalone"}]), "standalone"),
     (_row(turns=[FIRST, {**SECOND, "answers": ["absent"]}]), "is not in orange.md"),
     (_row(turns=[FIRST, {**SECOND, "doc": "gone.md"}]), "not in the corpus"),
-    (_row(split="train"), "split dev or test"),
+    (_row(split="train"), "split dev, test or test2"),
     ({"id": "c1"}, "malformed conversation"),
 ])
 def test_a_malformed_file_says_where(tmp_path, row, message):
@@ -101,6 +103,16 @@ def test_ragqa_eval_conversations(small_corpus, tmp_path):
                               "standalone": "Quand ouvre le data center de Rabat ?",
                               "doc": "orange.md", "answers": ["ouvrira en juin"]}]),
     ]
+    test2 = ragqa("eval", "--conversations", str(_write(tmp_path, *[{**r, "split": "test2"}
+                                                                    for r in rows])),
+                  "--corpus", str(small_corpus), "--index", str(tmp_path / "idx"), "--json",
+                  "--split", "test2")
+    assert test2.returncode == 0, test2.stderr
+    assert json.loads(test2.stdout)["conversations"] == 2
+    questions = ragqa("eval", "--corpus", str(small_corpus), "--index", str(tmp_path / "idx"),
+                      "--split", "test2")
+    assert questions.returncode != 0 and "Traceback" not in questions.stderr
+    assert "conversations" in questions.stderr
     out = tmp_path / "report"
     proc = ragqa("eval", "--conversations", str(_write(tmp_path, *rows)), "--corpus",
                  str(small_corpus), "--index", str(tmp_path / "idx"), "--json", "--out", str(out))
@@ -131,6 +143,9 @@ def test_the_committed_set():
     assert len(rows) >= 80 and len({r["id"] for r in rows}) == len(rows)
     assert len(project) >= 40 and (not PIAF.is_file() or len(piaf) >= 40)
     kinds = Counter((r["split"], t["kind"]) for r in rows for t in r["turns"][1:])
-    for split in ("dev", "test"):
+    for split in ("dev", "test", "test2"):
         for kind in ("pronoun", "ellipsis", "comparison", "attribute", "standalone"):
             assert kinds[(split, kind)] >= 1, (split, kind)
+    # test2, written after test had been seen: at least 30 conversations over both corpora.
+    test2 = Counter(r["corpus"] for r in rows if r["split"] == "test2")
+    assert sum(test2.values()) >= 30 and min(test2["project"], test2["piaf"]) >= 10
