@@ -1,0 +1,204 @@
+"""The one command that rebuilds the reader: ``python -m ragqa.eval.reader_train``.
+
+PIAF (SQuAD format) split by article (:func:`~ragqa.eval.reader_data.reader_split`), pairs
+mined with the service's retriever over PIAF's articles, the frozen layers' states cached
+under ``--cache``, the top trained, the epoch with the best dev MRR@10 (top 5 reranked)
+kept, and the artifact written with its card (data, split, seed, dev metrics, hash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import random
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ragqa.eval.reader_data import dev_candidates, mine_train, reader_split
+from ragqa.eval.reader_metrics import answerability, ranking, rerank_order, spans
+from ragqa.index.reading.artifact import DEFAULT_DIR, ReaderCard, sha256_file, write_artifact
+from ragqa.index.reading.train import Example, TrainConfig
+
+logger = logging.getLogger("ragqa.eval.reader_train")
+ROOT = Path(__file__).resolve().parent.parent
+PIAF = ROOT.parent / "shared" / "benchmarks" / "piaf" / "piaf-v1.0.json"
+BETAS = (0.0, 0.5, 1.0, 2.0)
+NS = (3, 5, 10)
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def dev_pairs(cands: list) -> tuple[list[Example], list[tuple[int, int]]]:
+    """Dev candidates as examples, and each example's ``(question, hit)`` (-1: other)."""
+    examples, where = [], []
+    for qi, c in enumerate(cands):
+        for hi, (hit, answer) in enumerate(zip(c.hits, c.answers)):
+            examples.append(Example(c.question.question, hit.quote, answer, "dev"))
+            where.append((qi, hi))
+        if c.other is not None:
+            examples.append(Example(c.question.question, c.other.quote, None, "other-article"))
+            where.append((qi, -1))
+    return examples, where
+
+
+def dev_metrics(outs: list, cached, cands: list, where: list, examples: list[Example]) -> dict:
+    """Dev measures from per-window outputs (a passage takes its best window)."""
+    from ragqa.index.reading.reader import best_span
+
+    logit: dict[int, float] = {}
+    span: dict[int, str] = {}
+    for w, (value, start, end) in zip(cached.windows, outs):
+        if w.pair not in logit or value > logit[w.pair]:
+            logit[w.pair] = value
+            _, s, e = best_span(start, end, w, examples[w.pair].passage)
+            span[w.pair] = examples[w.pair].passage[s:e]
+    pos, neg, answered = [], [], []
+    per_q: list[list[float]] = [[float("-inf")] * len(c.relevant) for c in cands]
+    for pair, (qi, hi) in enumerate(where):
+        value = logit.get(pair, float("-inf"))
+        if hi >= 0:
+            per_q[qi][hi] = value
+        answer = examples[pair].answer
+        if answer is not None:
+            pos.append(value)
+            answered.append((span.get(pair, ""), examples[pair].passage[answer[0]:answer[1]]))
+        elif hi < 0 or not cands[qi].relevant[hi]:
+            neg.append(value)
+    relevant = [c.relevant for c in cands]
+    out = {"answerability": answerability(pos, neg), "span": spans(answered),
+           "baseline": ranking(relevant, [list(range(len(r))) for r in relevant])}
+    depth = max(len(c.hits) for c in cands)
+    for n in [n for n in NS if n <= depth]:
+        for beta in BETAS:
+            out[f"rerank@{n}:beta{beta}"] = ranking(
+                relevant, [rerank_order(l, n, beta) for l in per_q])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ragqa.eval.reader_train",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", type=Path, default=PIAF)
+    parser.add_argument("--index-dir", type=Path, default=Path(".ragqa/reader/piaf-index"))
+    parser.add_argument("--cache", type=Path, default=Path(".ragqa/reader"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--split-layer", type=int, default=TrainConfig.split_layer)
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--lr-layers", type=float, default=TrainConfig.lr_layers)
+    parser.add_argument("--lr-heads", type=float, default=TrainConfig.lr_heads)
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--dev-questions", type=int, default=300)
+    parser.add_argument("--dev-top", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=0, help="train questions (0: all)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--mine-only", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    import torch
+
+    from ragqa import wiring
+    from ragqa.eval.squad import load_squad, materialise
+    from ragqa.index.reading.model import ReaderTop, load_base
+    from ragqa.index.reading.train import cache_states, outputs, train
+    from ragqa.settings import load_settings
+
+    torch.set_num_threads(args.threads)
+    config = TrainConfig(split_layer=args.split_layer, epochs=args.epochs,
+                         lr_layers=args.lr_layers, lr_heads=args.lr_heads, seed=args.seed)
+    documents, questions = load_squad(args.squad)
+    corpus = materialise(documents, Path(".ragqa/eval"))
+    settings = load_settings(corpus_dir=corpus, index_dir=args.index_dir)
+    engine = wiring.start(settings).engine
+    model = engine.model
+    texts = {d: doc.text for d, doc in engine.retriever.index.documents_by_id().items()}
+    train_q = [q for q in questions if reader_split(q.group) == "train"]
+    dev_q = [q for q in questions if reader_split(q.group) == "dev" and q.answerable]
+    if args.limit:
+        train_q = train_q[:args.limit]
+    dev_q = sorted(random.Random(args.seed).sample(dev_q, min(args.dev_questions, len(dev_q))),
+                   key=lambda q: q.id)
+    started = time.perf_counter()
+    examples = mine_train(engine.retriever, train_q, texts)
+    cands = dev_candidates(engine.retriever, dev_q, k=10)
+    mined_s = time.perf_counter() - started
+    kinds: dict[str, int] = {}
+    for e in examples:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    logger.info("mined %d train pairs %s, %d dev questions in %.0f s", len(examples), kinds,
+                len(cands), mined_s)
+    if args.mine_only:
+        return 0
+    # The dev examples: the top --dev-top hits and the other-article hit; the full top 10's
+    # relevance only orders the rest.
+    top_cands = [type(c)(c.question, c.hits[:args.dev_top], c.relevant, c.answers[:args.dev_top],
+                         c.other) for c in cands]
+    dev_examples, where = dev_pairs(top_cands)
+    base = load_base(model.path)
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model.path), local_files_only=True)
+    weights = model.weights_sha256()
+    t0 = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done % 320 == 0 or done == total:
+            logger.info("frozen states %d/%d (%.2f windows/s)", done, total,
+                        done / (time.perf_counter() - t0))
+
+    tag = _key(weights, config.split_layer, config.max_len, config.stride)
+    train_cached = cache_states(base, tokenizer, examples, config,
+                                args.cache / f"train-{tag}-{_key([asdict(e) for e in examples])}.pt",
+                                progress=progress)
+    t0 = time.perf_counter()
+    dev_cached = cache_states(base, tokenizer, dev_examples, config,
+                              args.cache / f"dev-{tag}-{_key([asdict(e) for e in dev_examples])}.pt",
+                              progress=progress)
+    cache_s = time.perf_counter() - started - mined_s
+    top = ReaderTop(base, config.split_layer)
+    best: dict = {"score": -1.0}
+
+    def evaluate(model_top, epoch: int) -> dict:
+        metrics = dev_metrics(outputs(model_top, dev_cached), dev_cached, top_cands, where,
+                              dev_examples)
+        score = metrics[f"rerank@{args.dev_top}:beta0.0"]["mrr@10"]
+        if score > best["score"]:
+            best.update(score=score, epoch=epoch, metrics=metrics,
+                        state={k: v.detach().clone() for k, v in model_top.state_dict().items()})
+        logger.info("dev epoch %d: %s", epoch, json.dumps(metrics))
+        return {"dev_mrr@10_rerank@%d" % args.dev_top: score}
+
+    t1 = time.perf_counter()
+    history = train(top, train_cached, config, evaluate)
+    train_s = time.perf_counter() - t1
+    card = ReaderCard(
+        base_model=model.name, base_weights_sha256=weights, split_layer=config.split_layer,
+        max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
+        seed=config.seed,
+        data={"source": args.squad.name, "source_sha256": sha256_file(args.squad),
+              "split": f"reader_split (eval/reader_data.py): test = today's test; today's dev "
+                       f"articles {TRAIN_SHARE_TEXT} to train",
+              "train_questions": len(train_q), "train_pairs": kinds,
+              "train_windows": len(train_cached.windows),
+              "dev_questions": len(cands), "dev_top": args.dev_top,
+              "dev_windows": len(dev_cached.windows)},
+        training={**asdict(config), "history": history, "best_epoch": best["epoch"],
+                  "mining_s": round(mined_s), "frozen_states_s": round(cache_s),
+                  "training_s": round(train_s), "threads": args.threads},
+        dev=best["metrics"],
+        command="python -m ragqa.eval.reader_train " + " ".join(argv if argv is not None else sys.argv[1:]),
+    )
+    card = write_artifact(args.out, best["state"], card)
+    logger.info("wrote %s (%d bytes), best epoch %d", args.out, card.weights_bytes, best["epoch"])
+    return 0
+
+
+TRAIN_SHARE_TEXT = "two in three"
+
+if __name__ == "__main__":
+    raise SystemExit(main())
