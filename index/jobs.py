@@ -46,6 +46,8 @@ class Job:
     id: str
     doc_id: str  # "" for a sync
     title: str | None = None  # as for Store.upload: None keeps the current title
+    # Who may read it (ragqa.index.access), set before it is indexed; None keeps the current.
+    groups: list[str] | None = None
     kind: str = "upload"  # or "sync": the corpus folder's changes (``ragqa serve --watch``)
     state: str = "queued"
     created_at: float = field(default_factory=time.time)
@@ -134,7 +136,8 @@ class JobQueue:
 
     # -- requests --------------------------------------------------------------------------
 
-    def submit(self, doc_id: str, data: bytes, title: str | None = None) -> Job:
+    def submit(self, doc_id: str, data: bytes, title: str | None = None,
+               groups: frozenset[str] | None = None) -> Job:
         """Check that the indexer can read the upload (our errors: an unsupported type, a
         corrupt or unreadable file), record it durably and queue it; returns once it is
         safe on disk."""
@@ -143,7 +146,8 @@ class JobQueue:
             path = Path(folder) / f"upload{PurePosixPath(doc_id).suffix.lower()}"
             path.write_bytes(data)
             load_document(path, doc_id)  # DocumentError: refused, nothing recorded
-        job = Job(id=uuid.uuid4().hex, doc_id=doc_id, title=title)
+        job = Job(id=uuid.uuid4().hex, doc_id=doc_id, title=title,
+                  groups=None if groups is None else sorted(groups))
         write_bytes(self._data(job.id), data)
         self._save(job)
         with self._lock:
@@ -225,8 +229,7 @@ class JobQueue:
                 self._finish(job, "done")
                 return
             data = self._data(job.id).read_bytes()
-            result = self._store.upload(job.doc_id, data, job.title,
-                                        progress=self._progress(job))
+            result = self._upload(job, data)
         except JobCancelledError as exc:
             self._errors[job.id] = exc
             self._finish(job, "cancelled", error="cancelled: the document was deleted")
@@ -238,6 +241,20 @@ class JobQueue:
             self._results[job.id] = result
             job.status, job.generation = result.status, result.generation
             self._finish(job, "done")
+
+    def _upload(self, job: Job, data: bytes) -> WriteResult:
+        """The store's upload, the job's groups set first (so that the document is never
+        visible to a reader it is not for) and put back if the upload fails."""
+        if job.groups is None:
+            return self._store.upload(job.doc_id, data, job.title, progress=self._progress(job))
+        groups = self._store.groups
+        before = groups.of(job.doc_id)
+        groups.set(job.doc_id, frozenset(job.groups))
+        try:
+            return self._store.upload(job.doc_id, data, job.title, progress=self._progress(job))
+        except BaseException:
+            groups.set(job.doc_id, before)
+            raise
 
     def _progress(self, job: Job) -> Callable[[int, int], None]:
         def report(done: int, total: int) -> None:

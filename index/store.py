@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ragqa.index.access import DocumentGroups
 from ragqa.index.records import BuildReport, DocumentRecord, Progress
 from ragqa.index.search.view import IndexView
 
@@ -40,6 +41,10 @@ class Store(Protocol):
 
     name: str  # "files" or "postgres": what /health reports
     location: str  # where the index lives, for messages (a folder; a database, no password)
+
+    # Who may read each document (ragqa.index.access), kept outside the vectors: a change
+    # re-embeds nothing. An attribute or a property.
+    groups: DocumentGroups
 
     def view(self) -> IndexView:
         """The searchable state to read one whole request from (a write made after this call

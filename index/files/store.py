@@ -38,6 +38,7 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import UnknownDocumentError
+from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.builder import update_index
 from ragqa.index.files.generations import LoadedIndex, load_index
 from ragqa.index.records import BuildReport, Progress
@@ -62,6 +63,7 @@ class FilesStore:
         self._load_embedder = load_embedder
         self._view: LoadedIndex | None = None
         self._write = threading.Lock()
+        self.groups = SidecarGroups(corpus_dir)  # who may read what: `.groups` sidecars
 
     @property
     def location(self) -> str:
@@ -101,6 +103,7 @@ class FilesStore:
                               progress=progress)
         if self._view is not None and self._view.generation != report.generation:
             self._view = load_index(self.index_dir)
+        self.groups.reload()  # sidecars edited by hand
         return report
 
     def upload(self, doc_id: str, data: bytes, title: str | None = None, *,

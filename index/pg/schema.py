@@ -29,6 +29,10 @@ Tables (version 1):
 Version 2 adds ``corpus_context`` (one row: the boilerplate lines, generic headings and title
 chrome a bulk index found over the whole corpus, applied to documents uploaded one at a
 time; see :mod:`ragqa.index.documents.processing`) and ``documents.explicit_title``.
+
+Version 3 adds ``document_groups``: the groups that may read a document (none: every
+reader), kept apart from its passages so that a change re-embeds nothing; a change bumps
+``corpus_stats.changes`` like any write.
 """
 
 from __future__ import annotations
@@ -140,9 +144,24 @@ VECTOR_INDEX = "passages_embedding"
 CREATE_VECTOR_INDEX = (f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON passages "
                        "USING hnsw (embedding vector_ip_ops)")
 
+def _v3(dimension: int) -> list[str]:
+    del dimension
+    return [
+        # Who may read a document (ragqa.index.access): its groups; a document without a
+        # row is every reader's. No foreign key: an upload's groups are set before its
+        # document is written, so that it is never visible to readers it is not for.
+        """CREATE TABLE document_groups (
+            doc_id text PRIMARY KEY,
+            groups text[] NOT NULL CHECK (cardinality(groups) > 0)
+        )""",
+        "CREATE INDEX document_groups_groups ON document_groups USING gin (groups)",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
+    Migration(3, "document groups", _v3),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -30,6 +30,7 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import ConfigError, UnknownDocumentError
 from ragqa.index.pg.connect import connect, redact
 from ragqa.index.pg.errors import LastDocumentRefusal
+from ragqa.index.pg.groups import PgGroups, apply_sidecars
 from ragqa.index.pg.identity import StoreIdentity, ensure_identity
 from ragqa.index.pg.indexing import holds_documents, index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
@@ -83,6 +84,11 @@ class PgStore:
             self._view = PgView(pool, self._identity, self._config, model=self._model,
                                 ef_search=self.options.ef_search)
         return self._view
+
+    @property
+    def groups(self) -> PgGroups:
+        """The documents' groups, in the database (read through the view's pool)."""
+        return PgGroups(self.view().pool)
 
     def close(self) -> None:
         if self._view is not None:
@@ -184,8 +190,10 @@ class PgStore:
     def _sync(self, conn: psycopg.Connection, *, strict: bool,
               progress: Progress | None) -> BuildReport:
         embedder = self._embedder
-        return index_corpus_into(conn, self.corpus_dir, config=self._config,
-                                 contextual=embedder.identity.embed_context,
-                                 load_embedder=lambda: embedder, model_name=self._model.name,
-                                 fallback=self._model.fallback, strict=strict,
-                                 progress=progress)
+        report = index_corpus_into(conn, self.corpus_dir, config=self._config,
+                                   contextual=embedder.identity.embed_context,
+                                   load_embedder=lambda: embedder, model_name=self._model.name,
+                                   fallback=self._model.fallback, strict=strict,
+                                   progress=progress)
+        apply_sidecars(conn, self.corpus_dir)  # the folder's `.groups` files, if any
+        return report
