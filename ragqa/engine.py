@@ -16,12 +16,20 @@ import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from ragqa.index.access import Allowlists, Reader, within
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.search.conversation import search_followup
 from ragqa.index.search.followup import FOLLOWUP, Turn, plan
 from ragqa.index.search.highlight import Highlighter
-from ragqa.index.search.retriever import RetrievalParams, Retriever, SearchResult
+from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.search.retriever import (
+    MODES,
+    RetrievalParams,
+    Retriever,
+    SearchResult,
+    validate_question,
+)
 from ragqa.index.search.view import IndexView
 from ragqa.index.store import Store
 from ragqa.settings import Settings
@@ -57,6 +65,7 @@ class Engine:
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
         self._highlighter: tuple[int, Highlighter] | None = None
+        self._allowlists = Allowlists()
         self.retriever  # fails fast (a model mismatch) at start, not at the first question
 
     @property
@@ -78,9 +87,17 @@ class Engine:
     def generation(self) -> int:
         return self.store.view().generation
 
+    def readable(self, reader: Reader) -> frozenset[str] | None:
+        """The ids of the documents ``reader`` may read (None: all of them), computed once
+        per store state and group set (:class:`~ragqa.index.access.Allowlists`)."""
+        if reader.groups is None:
+            return None
+        return self._allowlists.get(self.store.view(), self.store.groups, reader.groups)
+
     def search(self, question: str, k: int = 5, *, mode: str | None = None,
                doc_ids: Collection[str] | None = None, history: Sequence[Turn] = (),
-               standalone: str | None = None) -> Found:
+               standalone: str | None = None,
+               readable: frozenset[str] | None = None) -> Found:
         """The ``k`` passages that best answer ``question`` (among ``doc_ids``' when
         given), each with its highlight. Our errors: :class:`~ragqa.index.errors.QueryError`
         for a question that cannot be asked, :class:`~ragqa.index.errors.UnknownDocumentError`
@@ -89,7 +106,20 @@ class Engine:
         ``history``: the conversation's earlier turns, oldest first. ``standalone``: the
         question as an LLM rewrote it from them (searched instead of it); without one, the
         question is searched with what it borrows from the history when it leans on it
-        (:func:`~ragqa.index.search.followup.plan`), else exactly as without a history."""
+        (:func:`~ragqa.index.search.followup.plan`), else exactly as without a history.
+
+        ``readable``: the reader's allowlist (:meth:`readable`; None: every document). Only
+        those documents are ranked, so the top ``k`` is full of readable ones; a ``doc_ids``
+        filter naming another is refused as if it were absent (the same error, after the
+        same checks of the question)."""
+        try:
+            doc_ids = within(doc_ids, readable)
+        except UnknownDocumentError:
+            validate_question(standalone if standalone is not None and history else question)
+            if mode is not None and mode not in MODES:
+                raise QueryError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}") \
+                    from None
+            raise
         retriever = self.retriever
         with retriever.index.session():
             if standalone is not None and history:

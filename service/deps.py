@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ragqa.engine import Engine
+from ragqa.index.access import EVERYONE, Reader
 from ragqa.index.jobs import JobQueue
 from ragqa.service.auth import AuthError, Authenticator, Identity
 from ragqa.service.errors import ApiError
@@ -83,32 +84,64 @@ async def _identity(request: Request, authenticate: Authenticator) -> Identity:
     return identity
 
 
-async def require_writer(request: Request, settings: SettingsDep) -> None:
+def _holds_key(request: Request, settings: Settings) -> bool:
+    token = _bearer(request)
+    return bool(token) and any(secrets.compare_digest(token.encode(), key.encode())
+                               for key in settings.api_key_list)
+
+
+def _reader_of(identity: Identity, settings: Settings) -> Reader:
+    """A member of the write group reads every document (they may change any document's
+    groups: hiding one from them would protect nothing); others read their groups'."""
+    if settings.write_group and settings.write_group in identity.groups:
+        return Reader(identity.user, None, writer=True)
+    return Reader(identity.user, identity.groups)
+
+
+async def require_writer(request: Request, settings: SettingsDep) -> Reader:
     """Write endpoints. With ``RAGQA_AUTH=jwt|header``: an API key, or an identity in
     ``RAGQA_WRITE_GROUP`` (others 403). Otherwise a valid bearer key when keys are
     configured, else loopback only."""
     authenticate = request.app.state.auth
     if authenticate is None:
         _check_access(request, settings)
-        return
-    token = _bearer(request)
-    if token and any(secrets.compare_digest(token.encode(), key.encode())
-                     for key in settings.api_key_list):
-        return
-    identity = await _identity(request, authenticate)
-    if not settings.write_group or settings.write_group not in identity.groups:
-        raise ApiError(403, "forbidden", "uploads and deletes are for members of the "
+        return Reader("api-key" if settings.api_key_list else "", None, writer=True)
+    if _holds_key(request, settings):
+        return Reader("api-key", None, writer=True)
+    reader = _reader_of(await _identity(request, authenticate), settings)
+    if not reader.writer:
+        raise ApiError(403, "forbidden", "uploads, deletes and groups are for members of the "
                        "RAGQA_WRITE_GROUP group (or holders of an API key)")
+    return reader
 
 
-async def require_reader(request: Request, settings: SettingsDep) -> None:
-    """Read endpoints: with ``RAGQA_AUTH=jwt|header`` an identity (401 without); otherwise
-    open unless ``RAGQA_REQUIRE_KEY_FOR_READ`` is set."""
+async def require_reader(request: Request, settings: SettingsDep) -> Reader:
+    """Read endpoints, and who reads: with ``RAGQA_AUTH=jwt|header`` an identity (401
+    without) or an API key; otherwise every document, open unless
+    ``RAGQA_REQUIRE_KEY_FOR_READ`` is set."""
     authenticate = request.app.state.auth
     if authenticate is not None:
-        await _identity(request, authenticate)
-    elif settings.require_key_for_read:
+        if _holds_key(request, settings):
+            return Reader("api-key", None, writer=True)
+        return _reader_of(await _identity(request, authenticate), settings)
+    if settings.require_key_for_read:
         _check_access(request, settings)
+    return EVERYONE
+
+
+async def optional_reader(request: Request, settings: SettingsDep) -> Reader | None:
+    """For ``/health``: who asks, when they say so; None for a caller without a valid
+    identity while ``RAGQA_AUTH`` is set (a load balancer's probe: never refused)."""
+    if request.app.state.auth is None:
+        return EVERYONE
+    try:
+        return await require_reader(request, settings)
+    except ApiError:
+        return None
+
+
+ReaderDep = Annotated[Reader, Depends(require_reader)]
+WriterDep = Annotated[Reader, Depends(require_writer)]
 
 
 async def require_json(request: Request) -> None:

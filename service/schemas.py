@@ -207,6 +207,16 @@ class AskResponse(SearchResponse):
         None, description="`reason` for programs: null exactly when `reason` is null")
 
 
+class GroupsIn(BaseModel):
+    """``PUT /v1/documents/{id}/groups``: who may read a document from now on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    groups: list[str] = Field(max_length=100, description="Group names (no spaces or "
+                              "commas); empty: every authenticated reader",
+                              json_schema_extra={"examples": [["rh", "direction"]]})
+
+
 class DocumentOut(BaseModel):
     id: str
     title: str
@@ -216,6 +226,8 @@ class DocumentOut(BaseModel):
     indexed_at: str
     pages: int | None = Field(None, description="Page count of paginated sources")
     chars: int = Field(description="Length of the canonical text")
+    groups: list[str] = Field(default_factory=list, description="The groups whose members "
+                              "may read it (RAGQA_AUTH=jwt|header); empty: every reader")
 
 
 class RefusedOut(BaseModel):
@@ -268,11 +280,13 @@ class HealthOut(BaseModel):
     status: str
     model: str
     fallback: bool
-    documents: int
-    passages: int
+    documents: int | None = Field(description="Documents the caller may read (all of them "
+                                  "without RAGQA_AUTH, for an API key or the write group); "
+                                  "null for a caller without an identity under RAGQA_AUTH")
+    passages: int | None = Field(description="Their passages (null as `documents`)")
     generation: int
-    refused: int = Field(0, description="Corpus files left out of the index (listed by "
-                         "GET /v1/documents)")
+    refused: int | None = Field(0, description="Corpus files left out of the index (listed by "
+                                "GET /v1/documents); for readers of everything only, else null")
     backend: str = Field(description="What runs the embedding model: torch, onnx, "
                          "onnx-int8 or openvino (RAGQA_EMBED_BACKEND=auto picks the one measured best "
                          "for the model: onnx-int8 for the bundled e5, else onnx)")
@@ -286,7 +300,8 @@ def refused_out(refused: dict[str, RefusedFile]) -> list[RefusedOut]:
             for doc_id, entry in sorted(refused.items())]
 
 
-def document_out(record: DocumentRecord) -> DocumentOut:
+def document_out(record: DocumentRecord,
+                 groups: frozenset[str] = frozenset()) -> DocumentOut:
     return DocumentOut(
         id=record.doc_id,
         title=record.title,
@@ -296,6 +311,7 @@ def document_out(record: DocumentRecord) -> DocumentOut:
         indexed_at=record.indexed_at,
         pages=len(record.pages) or None,
         chars=len(record.text),
+        groups=sorted(groups),
     )
 
 

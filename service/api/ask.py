@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
-from ragqa.service.deps import EngineDep, SettingsDep, require_json, require_reader
+from ragqa.service.deps import EngineDep, ReaderDep, SettingsDep, require_json, require_reader
 from ragqa.service.llm import answer as flow
 from ragqa.service.llm.abstain import language_code
 from ragqa.service.llm.client import LLMClient, Message
@@ -41,7 +41,7 @@ _STREAM_DOC = {200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
 
 @router.post("/ask", response_model=AskResponse, responses=_STREAM_DOC)
 async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, rewriter: RewriterDep,
-              settings: SettingsDep) -> Any:
+              settings: SettingsDep, reader: ReaderDep) -> Any:
     """Like ``/v1/search`` plus ``answer`` (text, citations, model, grounded), ``reason``
     and ``reason_code`` (for programs: see README's "Reason codes").
 
@@ -49,7 +49,7 @@ async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, rewriter: Rewrit
     requested or the LLM failed; on low relevance the LLM is not called and the answer says
     the documents do not answer. With ``history``, the earlier turns go to the LLM as the
     conversation before the question (as the OpenAI endpoint's do)."""
-    found = await search_in_conversation(engine, body, rewriter)
+    found = await search_in_conversation(engine, body, rewriter, reader)
     early = flow.without_llm(found, llm, generate=body.generate,
                              language=language_code(settings.language))
     history = conversation_messages(body)

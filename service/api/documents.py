@@ -1,4 +1,8 @@
-"""``/v1/documents``: list, read, upload and delete the documents of the corpus."""
+"""``/v1/documents``: list, read, upload and delete the documents of the corpus, and set who
+may read each (``groups``, :mod:`ragqa.index.access`).
+
+A reader sees only the documents their groups may read: the list holds those alone, and any
+other answers 404 exactly as an absent document does."""
 
 from __future__ import annotations
 
@@ -6,15 +10,17 @@ import logging
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from ragqa.index.access import EVERYONE, GroupsError, Reader, parse_groups
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
 from ragqa.service.deps import (
     EngineDep,
     JobsDep,
+    ReaderDep,
     SettingsDep,
     limit_upload_size,
     require_multipart,
@@ -27,6 +33,7 @@ from ragqa.service.errors import ApiError, error_responses
 from ragqa.service.schemas import (
     DocumentList,
     DocumentOut,
+    GroupsIn,
     WriteOut,
     document_out,
     job_out,
@@ -41,9 +48,12 @@ DocId = Annotated[str, Path(description="The document's path in the corpus folde
 reads = [Depends(require_reader)]
 
 
-def find(engine: Engine, doc_id: str) -> DocumentRecord:
+def find(engine: Engine, doc_id: str, reader: Reader) -> DocumentRecord:
+    """The record of ``doc_id`` if ``reader`` may read it; 404 alike for one they may not
+    and for an absent one."""
     validate_doc_id(doc_id)
-    record = engine.index.document(doc_id)
+    readable = engine.readable(reader)
+    record = engine.index.document(doc_id) if readable is None or doc_id in readable else None
     if record is None:
         raise ApiError(404, "unknown_document", f"no document {doc_id!r}; GET /v1/documents "
                        "lists them")
@@ -51,28 +61,54 @@ def find(engine: Engine, doc_id: str) -> DocumentRecord:
 
 
 @router.get("", response_model=DocumentList, dependencies=reads)
-def list_documents(engine: EngineDep) -> DocumentList:
-    """Every indexed document with its sections, passage count and content hash, and the
-    corpus files that could not be indexed, with the reason."""
+def list_documents(engine: EngineDep, reader: ReaderDep) -> DocumentList:
+    """Every indexed document the caller may read, with its sections, passage count, content
+    hash and groups; for readers of everything, the corpus files that could not be indexed,
+    with the reason."""
     index = engine.index
     generation = index.generation  # read first: the list is at least this recent
-    docs = index.documents_by_id()
-    return DocumentList(documents=[document_out(docs[d]) for d in sorted(docs)],
-                        generation=generation, refused=refused_out(index.refused()))
+    docs = index.documents_by_id(engine.readable(reader))
+    groups = engine.store.groups.all()
+    refused = refused_out(index.refused()) if reader.everything else []
+    return DocumentList(documents=[document_out(docs[d], groups.get(d, frozenset()))
+                                   for d in sorted(docs)],
+                        generation=generation, refused=refused)
 
 
 @router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,
             responses={200: {"content": {"text/plain": {}}}})
-def document_text(doc_id: DocId, engine: EngineDep) -> PlainTextResponse:
+def document_text(doc_id: DocId, engine: EngineDep, reader: ReaderDep) -> PlainTextResponse:
     """The canonical text that every ``start``/``end`` offset refers to."""
-    record = find(engine, doc_id)
+    record = find(engine, doc_id, reader)
     return PlainTextResponse(record.text, headers={"X-Content-SHA256": record.content_hash})
 
 
 @router.get("/{doc_id:path}", response_model=DocumentOut, dependencies=reads)
-def get_document(doc_id: DocId, engine: EngineDep) -> DocumentOut:
+def get_document(doc_id: DocId, engine: EngineDep, reader: ReaderDep) -> DocumentOut:
     """One document's metadata."""
-    return document_out(find(engine, doc_id))
+    return document_out(find(engine, doc_id, reader), engine.store.groups.of(doc_id))
+
+
+@router.put("/{doc_id:path}/groups", response_model=DocumentOut,
+            dependencies=[Depends(require_writer)], responses=error_responses(403, 404))
+def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
+               engine: EngineDep) -> DocumentOut:
+    """Who may read the document from now on (empty: every authenticated reader). Nothing
+    is re-embedded; the next request of every reader sees the change."""
+    record = find(engine, doc_id, EVERYONE)
+    if any("," in g for g in body.groups):
+        raise ApiError(422, "invalid_groups", "a group name cannot hold a comma")
+    groups = _groups(",".join(body.groups))
+    engine.store.groups.set(doc_id, groups)
+    logger.info("groups of %s set to %s", doc_id, sorted(groups) or "every reader")
+    return document_out(record, groups)
+
+
+def _groups(text: str) -> frozenset[str]:
+    try:
+        return parse_groups(text)
+    except GroupsError as exc:
+        raise ApiError(422, "invalid_groups", str(exc)) from None
 
 
 @router.post("", response_model=WriteOut, status_code=201,
@@ -96,6 +132,13 @@ def upload_document(
                     "beside the document); blank (a space) removes it. Without it the title is the "
                     "document's headline (PDF/HTML metadata, else the first real heading)")]
     = None,
+    groups: Annotated[str | None, Form(
+        max_length=20_000,
+        description="Who may read it: group names separated by commas (`rh,direction`), set "
+                    "before it is indexed; blank (a space): every authenticated reader. "
+                    "Without it a new document is every reader's and a replaced one keeps its "
+                    "groups")]
+    = None,
 ) -> JSONResponse:
     """Store a document durably, index it and serve it.
 
@@ -112,7 +155,8 @@ def upload_document(
         raise too_large(settings)
     if not data.strip():
         raise ApiError(422, "invalid_document", f"{name}: the file is empty")
-    job = jobs.submit(name, data, title)
+    readers = None if groups is None else _groups(groups)
+    job = jobs.submit(name, data, title, readers)
     job = jobs.wait(job.id, settings.upload_wait_seconds)
     if not job.finished:
         body = WriteOut(status="accepted", id=name, generation=engine.generation,
@@ -123,8 +167,10 @@ def upload_document(
     if isinstance(outcome, BaseException):
         raise outcome  # the write's own error: the same status as a synchronous write
     assert outcome is not None
+    record = outcome.record
     body = WriteOut(status=outcome.status, id=outcome.doc_id, generation=outcome.generation,
-                    document=document_out(outcome.record) if outcome.record else None)
+                    document=document_out(record, engine.store.groups.of(record.doc_id))
+                    if record else None)
     return JSONResponse(body.model_dump(mode="json"),
                         status_code=201 if outcome.status == "created" else 200)
 
@@ -141,7 +187,9 @@ def delete_document(doc_id: DocId, engine: EngineDep, jobs: JobsDep) -> WriteOut
     except UnknownDocumentError:
         if not cancelled:
             raise
+        engine.store.groups.set(doc_id, frozenset())
         return WriteOut(status="cancelled", id=doc_id, generation=engine.generation,
                         job=job_out(cancelled[0]))
+    engine.store.groups.set(doc_id, frozenset())  # a later upload of this id starts open
     return WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
                     job=job_out(cancelled[0]) if cancelled else None)

@@ -18,10 +18,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ragqa.engine import Engine
+from ragqa.index.access import EVERYONE, Reader
 from ragqa.index.documents.ids import validate_doc_id
 from ragqa.index.search.followup import Turn
 from ragqa.index.search.retriever import validate_question
-from ragqa.service.deps import EngineDep, require_json, require_reader
+from ragqa.service.deps import EngineDep, ReaderDep, require_json, require_reader
 from ragqa.service.llm.client import LLMClient
 from ragqa.service.llm.rewrite import Rewriter
 from ragqa.service.schemas import HistoryTurn, SearchRequest, SearchResponse, search_response
@@ -77,18 +78,20 @@ async def standalone_question(body: SearchRequest, rewriter: Rewriter | None,
 
 
 def run_search(engine: Engine, body: SearchRequest, standalone: str | None = None,
-               history: Sequence[Turn] | None = None) -> SearchResponse:
+               history: Sequence[Turn] | None = None,
+               reader: Reader = EVERYONE) -> SearchResponse:
     """Search and highlight (the engine's one search path); the retriever checks the
     question and that the filter's documents exist, this edge only that their ids are well
     formed. ``standalone``: the LLM's rewrite of a follow-up; ``history`` the request's
-    turns (read from ``body`` when not given)."""
+    turns (read from ``body`` when not given); ``reader``: whose documents are searched
+    (their allowlist goes down the search path: nothing else is ranked)."""
     started = time.perf_counter()
     doc_ids = body.filters.doc_ids if body.filters and body.filters.doc_ids else None
     for doc_id in doc_ids or ():
         validate_doc_id(doc_id)
     history = history_of(body.history) if history is None else history
     found = engine.search(body.question, body.k, doc_ids=doc_ids, history=history,
-                          standalone=standalone)
+                          standalone=standalone, readable=engine.readable(reader))
     took = (time.perf_counter() - started) * 1000
     return search_response(found.result, took_ms=took, highlights=found.highlights,
                            query=found.query, history_used=found.history_used,
@@ -96,16 +99,17 @@ def run_search(engine: Engine, body: SearchRequest, standalone: str | None = Non
 
 
 async def search_in_conversation(engine: Engine, body: SearchRequest,
-                                 rewriter: Rewriter | None) -> SearchResponse:
+                                 rewriter: Rewriter | None,
+                                 reader: Reader = EVERYONE) -> SearchResponse:
     """:func:`run_search` after the LLM's rewrite of a follow-up (when there is an LLM)."""
     history = history_of(body.history)
     standalone = await standalone_question(body, rewriter, history)
-    return await run_in_threadpool(run_search, engine, body, standalone, history)
+    return await run_in_threadpool(run_search, engine, body, standalone, history, reader)
 
 
 @router.post("/search", response_model=SearchResponse)
-async def search(body: SearchRequest, engine: EngineDep,
-                 rewriter: RewriterDep) -> SearchResponse:
+async def search(body: SearchRequest, engine: EngineDep, rewriter: RewriterDep,
+                 reader: ReaderDep) -> SearchResponse:
     """The ``k`` passages that best answer ``question``; ``quote`` is ``text[start:end]``.
     With ``history``, a follow-up is searched as a standalone question (``retrieval.query``)."""
-    return await search_in_conversation(engine, body, rewriter)
+    return await search_in_conversation(engine, body, rewriter, reader)
