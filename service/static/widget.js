@@ -8,6 +8,13 @@
  * Attributes: endpoint (default: where this script came from), lang (fr|en, default: the
  * page's language), title, placeholder, api-key (sent as `Authorization: Bearer`).
  *
+ * Identity (RAGQA_AUTH=jwt): the page hands the reader's token to the widget, sent as
+ * `Authorization: Bearer`: the `token` attribute, or, for tokens that expire, a callback
+ *   el.getToken = async ({ refresh }) => (await keycloak.updateToken(30), keycloak.token);
+ * called before each request (its answer wins over the attribute); after a 401 it is called
+ * once more with `refresh: true` and the request sent again. The reader sees only the
+ * documents their groups may read: the server filters, the widget shows what it gets.
+ *
  * Conversation: each question is sent with the turns before it (`history`: questions, the
  * LLM's answers cut short, the documents each turn showed), so "Qui l'a signé ?" is searched
  * as what it means; the reply says what was searched ("Recherche : …") when that differs.
@@ -350,7 +357,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
   let uid = 0;
 
   class RagqaChat extends HTMLElement {
-    static get observedAttributes() { return ['endpoint', 'lang', 'title', 'placeholder', 'api-key']; }
+    static get observedAttributes() { return ['endpoint', 'lang', 'title', 'placeholder', 'api-key', 'token']; }
 
     constructor() {
       super();
@@ -362,6 +369,8 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._noStream = false;    // the server refused `stream`: ask without it from now on
       this._noHistory = false;   // the server refused `history` (an older one): the same
       this._controller = null;
+      // `getToken` (async ({ refresh }) => token) is the page's own property: not set here,
+      // so one given before this script upgraded the element is kept.
     }
 
     connectedCallback() {
@@ -373,7 +382,9 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
 
     attributeChangedCallback(name, before, after) {
       if (!this._shell || before === after) return;
-      if (name === 'endpoint') { this._texts.clear(); this._restore(); } else this._relabel();
+      if (name === 'endpoint') { this._texts.clear(); this._restore(); }
+      else if (name === 'token' || name === 'api-key') this._texts.clear();  // another reader
+      else this._relabel();
     }
 
     get endpoint() {
@@ -578,18 +589,39 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       return history;
     }
 
+    /** `Authorization` for the next request: the page's callback, else `token`, else
+     * `api-key`; none when none is set. `refresh`: the last token was refused (401). */
+    async _authorization(refresh = false) {
+      let value = null;
+      if (typeof this.getToken === 'function') {
+        try { value = await this.getToken({ refresh }); } catch (_) { value = null; }
+      }
+      value = value || this.getAttribute('token') || this.getAttribute('api-key');
+      return value ? { Authorization: `Bearer ${String(value).trim()}` } : {};
+    }
+
+    /** fetch with the reader's token; a 401 asks the page's callback for a fresh token and
+     * sends the request once more. */
+    async _fetch(url, options) {
+      let response = await fetch(url, Object.assign({}, options, {
+        headers: Object.assign({}, options.headers, await this._authorization(false)) }));
+      if (response.status === 401 && typeof this.getToken === 'function') {
+        response = await fetch(url, Object.assign({}, options, {
+          headers: Object.assign({}, options.headers, await this._authorization(true)) }));
+      }
+      return response;
+    }
+
     _post(question, stream, controller, history) {
       const headers = { 'Content-Type': 'application/json',
         Accept: stream ? 'text/event-stream, application/json' : 'application/json' };
-      const key = this.getAttribute('api-key');
-      if (key) headers.Authorization = `Bearer ${key}`;
       const body = { question, k: 5 };
       if (history && history.length && !this._noHistory) body.history = history;
       if (stream) body.stream = true;
       // A server that hangs is given up on; a stream that has started shows its own progress.
       clearTimeout(controller.timer);
       controller.timer = setTimeout(() => { controller.timedOut = true; controller.abort(); }, TIMEOUT_MS);
-      return fetch(`${this.endpoint}/v1/ask`, { method: 'POST', headers, body: JSON.stringify(body),
+      return this._fetch(`${this.endpoint}/v1/ask`, { method: 'POST', headers, body: JSON.stringify(body),
         signal: controller.signal, credentials: 'omit', mode: 'cors' });
     }
 
@@ -864,10 +896,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     _documentText(docId) {
       if (!this._texts.has(docId)) {
         const path = String(docId).split('/').map(encodeURIComponent).join('/');
-        const headers = {};
-        const key = this.getAttribute('api-key');
-        if (key) headers.Authorization = `Bearer ${key}`;
-        const promise = fetch(`${this.endpoint}/v1/documents/${path}/text`, { headers, credentials: 'omit' })
+        const promise = this._fetch(`${this.endpoint}/v1/documents/${path}/text`, { headers: {}, credentials: 'omit' })
           .then((r) => { if (!r.ok) throw new ApiFailure('server'); return r.text(); });
         promise.catch(() => this._texts.delete(docId));
         this._texts.set(docId, promise);
