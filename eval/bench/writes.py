@@ -21,17 +21,28 @@ engine serving them holds the real model, and since both stores reuse vectors by
 upload embeds exactly its own new passages with it; the corpus around it is what is
 synthetic. The initial-load times are therefore *not* indexing times with the real model
 (``ragqa bench``'s indexing section measures those).
+
+**Searching over segments (files store).** The files store appends a write as a segment
+and merges segments into a new generation in the background (issue 27). After the timed
+writes, :func:`time_segments` merges, writes ``segments`` more notes (one segment each,
+background merges held off so that exactly that many are served), merges them (timed:
+what a background merge costs at that size), and times searches of PIAF's questions over
+the view with the segments and over the merged one, taking turns question by question.
+Both without the model (the question's vector is made beforehand): the *rankers* (BM25
+and dense top-100 and the passages read: what the store's view costs) and the retriever's
+whole hybrid *search* (fusion, near-duplicates, the coverage-only relevance signal).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +53,16 @@ from ragqa.index.files.builder import update_index
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.files.generations import load_index
+from ragqa.index.files.merge import MergePolicy
+from ragqa.index.search.relevance import GENERIC
+from ragqa.index.search.retriever import Retriever
 
 logger = logging.getLogger(__name__)
 
 SIZES = (1000, 10_000, 100_000)
 STORES = ("files", "postgres")
+SEGMENTS = 20  # files store: segments served while searches are timed (time_segments)
+SEARCH_QUESTIONS = 60
 PIAF = Path("../shared/benchmarks/piaf/piaf-v1.0.json")
 
 
@@ -59,6 +75,7 @@ class WritesPlan:
     repeat: int = 5
     piaf: Path = PIAF
     database_url: str | None = None  # postgres: this server, else a throw-away pgserver
+    segments: int = SEGMENTS  # files: segments served while searches are timed (0: skip)
 
 
 class StandInEmbedder:
@@ -208,19 +225,24 @@ def time_writes(engine, repeat: int, *, first: int = 0) -> dict:
         embed_ms.append((time.perf_counter() - started) * 1000)
     searchable = removed = True
     statuses: set[str] = set()
-    for i in range(first, first + repeat):
-        doc_id, data, question = small_document(i)
-        started = time.perf_counter()
-        result = engine.store.upload(doc_id, data)
-        upload_ms.append((time.perf_counter() - started) * 1000)
-        statuses.add(result.status)
-        searchable = searchable and _found(engine, question, doc_id)
-        started = time.perf_counter()
-        engine.store.delete(doc_id)
-        delete_ms.append((time.perf_counter() - started) * 1000)
-        # Another wording than the one searched above: no result cache can answer it.
-        removed = removed and _gone(engine, question.replace("Combien", "Quel nombre"),
-                                    doc_id)
+    # The model's share of each upload, timed inside it: the store's own share is the rest.
+    store_ms: list[float] = []
+    with _model_time(engine.embedder) as model_s:
+        for i in range(first, first + repeat):
+            doc_id, data, question = small_document(i)
+            model_s[0] = 0.0
+            started = time.perf_counter()
+            result = engine.store.upload(doc_id, data)
+            upload_ms.append((time.perf_counter() - started) * 1000)
+            store_ms.append(upload_ms[-1] - model_s[0] * 1000)
+            statuses.add(result.status)
+            searchable = searchable and _found(engine, question, doc_id)
+            started = time.perf_counter()
+            engine.store.delete(doc_id)
+            delete_ms.append((time.perf_counter() - started) * 1000)
+            # Another wording than the one searched above: no result cache can answer it.
+            removed = removed and _gone(engine, question.replace("Combien", "Quel nombre"),
+                                        doc_id)
     return {
         "repeat": repeat,
         "upload_p50_ms": round(percentile(upload_ms, 50), 1),
@@ -228,12 +250,102 @@ def time_writes(engine, repeat: int, *, first: int = 0) -> dict:
         "delete_p50_ms": round(percentile(delete_ms, 50), 1),
         "delete_p95_ms": round(percentile(delete_ms, 95), 1),
         "model_only_p50_ms": round(percentile(embed_ms, 50), 1),
+        "upload_store_p50_ms": round(percentile(store_ms, 50), 1),
+        "upload_store_p95_ms": round(percentile(store_ms, 95), 1),
         "upload_ms": [round(v, 1) for v in upload_ms],
         "delete_ms": [round(v, 1) for v in delete_ms],
         "upload_statuses": sorted(statuses),
         "searchable_after_upload": searchable,
         "gone_after_delete": removed,
     }
+
+
+@contextmanager
+def _model_time(embedder) -> Iterator[list[float]]:
+    """Seconds spent in ``embedder.encode_passages`` (the one model call of an upload),
+    added up in the list's only item while the block runs (the caller zeroes it)."""
+    spent = [0.0]
+    encode = embedder.encode_passages
+
+    def timed(texts, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return encode(texts, *args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    embedder.encode_passages = timed
+    try:
+        yield spent
+    finally:
+        del embedder.encode_passages  # the method again
+
+
+def time_search(engine, views: dict[str, object], questions: list[str], vectors: np.ndarray,
+                rounds: int = 5) -> dict:
+    """Milliseconds per search over each of ``views`` (by name), the question's vector
+    given: the rankers alone (BM25 and dense top-100, the best passages read) and the
+    retriever's whole hybrid search with the coverage-only relevance signal (the model
+    aside: the measured signals may run it on the best passage). The views take turns
+    question by question, so that the machine's load weighs on them alike; ``*_ratio_p50``:
+    the median of the per-question ratios to the first view."""
+    params = replace(engine.params, relevance=GENERIC, relevance_lexical=GENERIC,
+                     relevance_dense=None, relevance_crosslingual=None)
+    retrievers = {name: Retriever(view, engine.embedder, params) for name, view in views.items()}
+    rankers: dict[str, list[float]] = {name: [] for name in views}
+    search: dict[str, list[float]] = {name: [] for name in views}
+    for _ in range(rounds):
+        for question, vector in zip(questions, vectors):
+            for name, view in views.items():
+                started = time.perf_counter()
+                lexical, _ = view.lexical_top(question, 100)
+                dense, _ = view.dense_top(vector, 100)
+                view.passages_of([*lexical[:20].tolist(), *dense[:20].tolist()])
+                rankers[name].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                retrievers[name].search(question, k=5, mode="hybrid", query_vector=vector)
+                search[name].append((time.perf_counter() - started) * 1000)
+    first = next(iter(views))
+    out = {}
+    for name in views:
+        out[name] = {"rankers_p50_ms": round(percentile(rankers[name], 50), 3),
+                     "rankers_p95_ms": round(percentile(rankers[name], 95), 3),
+                     "search_p50_ms": round(percentile(search[name], 50), 3),
+                     "search_p95_ms": round(percentile(search[name], 95), 3)}
+        if name != first:
+            for kind, times in (("rankers", rankers), ("search", search)):
+                ratios = [a / b for a, b in zip(times[name], times[first]) if b > 0]
+                out[name][f"{kind}_ratio_p50"] = round(percentile(ratios, 50), 3)
+    return out
+
+
+def time_segments(engine, questions: list[str], segments: int, *, first: int) -> dict:
+    """Search latency over a generation plus ``segments`` segments (``segments`` notes
+    uploaded, one segment each) and over the generation they merge into (the same
+    passages); the merge's seconds. Background merges are held off meanwhile, so exactly
+    that many segments are served."""
+    store = engine.store
+    policy = store.merge_policy
+    store.merge_policy = MergePolicy(background=False)
+    try:
+        store.merge()  # from one generation: the timed writes left segments
+        for i in range(first, first + segments):
+            doc_id, data, _ = small_document(i)
+            store.upload(doc_id, data)
+        segmented = store.view()
+        started = time.perf_counter()
+        report = store.merge()
+        merge_s = time.perf_counter() - started
+        merged = store.view()
+    finally:
+        store.merge_policy = policy
+    vectors = engine.embedder.encode_queries(questions)
+    timed = time_search(engine, {"merged": merged, "with_segments": segmented}, questions,
+                        vectors)
+    return {"segments": len(segmented.segments),
+            "segment_passages": segmented.size - segmented.base.size,
+            "merge_s": round(merge_s, 1),
+            "merge_embedded": report.embedded if report is not None else None, **timed}
 
 
 # ---------------------------------------------------------------------------------------
@@ -263,6 +375,10 @@ def load_files(settings, model, embedder, corpus: Path, index_dir: Path) -> Load
     load_s = time.perf_counter() - started
     files = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir})
     engine = wiring.start(files, update=False, model=model, embedder=embedder).engine
+    # The collector's first passes over the index just loaded (a million objects at 100k
+    # passages) would otherwise land in the first timed writes; a server makes them long
+    # before its writes, once.
+    gc.collect()
     return Loaded(engine, round(load_s, 1), report.documents, report.passages)
 
 
@@ -270,9 +386,10 @@ def load_postgres(settings, model, embedder, corpus: Path, url: str) -> Loaded:
     """The PostgreSQL store: the real engine opened on an empty database (migrated,
     identity recorded), then the corpus indexed into it with the stand-in vectors by the bulk
     entry point ``ragqa index`` uses. Needs the ``postgres`` extra (ImportError without)."""
-    from ragqa import wiring
     from ragqa.index.pg.connect import connect
     from ragqa.index.pg.indexing import index_corpus_into
+
+    from ragqa import wiring
 
     pg = settings.model_copy(update={"corpus_dir": corpus, "store": "postgres",
                                      "database_url": url})
@@ -309,6 +426,8 @@ def run_writes(settings, model, embedder, work: Path, plan: WritesPlan,
                say: Callable[[str], None] = logger.info) -> dict:
     """The ``writes`` section of ``ragqa bench``: one row per store and size."""
     articles = piaf_articles(plan.piaf)
+    asked = [q.question for q in load_squad(plan.piaf)[1]]
+    questions = asked[:: max(1, len(asked) // SEARCH_QUESTIONS)][:SEARCH_QUESTIONS]
     work.mkdir(parents=True, exist_ok=True)
     say(f"writes: cutting PIAF's {len(articles)} articles once to count their passages")
     counts = passages_per_article(articles, settings, model, embedder.identity,
@@ -338,6 +457,11 @@ def run_writes(settings, model, embedder, work: Path, plan: WritesPlan,
                     continue
                 try:
                     timed = time_writes(loaded.engine, plan.repeat)
+                    if store == "files" and plan.segments and questions:
+                        say(f"writes: files {loaded.passages:,} passages: searches over "
+                            f"{plan.segments} segments, then merged")
+                        timed["search"] = time_segments(loaded.engine, questions,
+                                                        plan.segments, first=plan.repeat)
                 finally:
                     _close(loaded.engine)
                 rows.append({**row, "documents": loaded.documents, "passages": loaded.passages,

@@ -3,24 +3,28 @@
 Every run re-reads the corpus (cheap) and re-chunks it (boilerplate is a corpus-wide
 property, so one new document can change another's passages: see
 :mod:`ragqa.index.documents.processing`), but embeds only passages whose embedding input is new:
-vectors are reused by a hash of that input.
+vectors are reused by a hash of that input. A run writes a whole new generation, which
+replaces the served one and every segment written after it (the corpus folder is the
+truth); a store's own writes append segments instead (:mod:`ragqa.index.files.writes`), and
+a background merge folds them into a generation (:mod:`ragqa.index.files.merge`).
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-
+from ragqa.index import __version__
+from ragqa.index.config import IndexConfig
+from ragqa.index.documents.chunking import Passage, make_splitter
 from ragqa.index.documents.corpus import (
     CorpusScan,
     check_loaded,
@@ -28,39 +32,44 @@ from ragqa.index.documents.corpus import (
     load_documents,
     read_corpus,
 )
-from ragqa.index.records import PROGRESS_STEP, BuildReport, Progress
-from ragqa.index import __version__
-from ragqa.index.search.analysis import Analyzer
-from ragqa.index.documents.chunking import Passage, make_splitter
-from ragqa.index.config import IndexConfig
-from ragqa.index.files.dense import all_vectors, build_dense, describe, save_dense
-from ragqa.index.documents.reading import Document
-from ragqa.index.embedding.embedder import Embedder
-from ragqa.index.durable import write_jsonl
-from ragqa.index.errors import IndexWriteError
-from ragqa.index.embedding.identity import VectorIdentity
-from ragqa.index.files.lexical import LexicalIndex
-from ragqa.index.files.manifest import Manifest, read_manifest, write_manifest
-from ragqa.index.records import ModelRecord, RefusedFile
-from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.documents.processing import (
+    CorpusContext,
     ProcessedDocument,
     corpus_context,
     process_document,
 )
-from ragqa.index.files.generations import (
+from ragqa.index.documents.reading import Document
+from ragqa.index.durable import write_jsonl
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.errors import IndexWriteError
+from ragqa.index.files.dense import build_dense, describe, save_dense
+from ragqa.index.files.folders import clean_stale, new_staging, publish, write_lock
+from ragqa.index.files.generation import (
     BM25_DIR,
     DENSE,
     DOCUMENTS,
     PASSAGES,
-    LoadedIndex,
-    clean_stale,
-    current_generation,
-    load_index,
-    new_staging,
-    publish,
-    write_lock,
+    TERMS,
+    write_context,
 )
+from ragqa.index.files.generations import load_index
+from ragqa.index.files.lexical import LexicalIndex
+from ragqa.index.files.manifest import Manifest, read_manifest, write_manifest
+from ragqa.index.files.pointer import Pointer, read_pointer
+from ragqa.index.files.rows import document_row, passage_row
+from ragqa.index.files.segmented import SegmentedIndex
+from ragqa.index.files.segments import changed_manifest, corpus_hash, read_record
+from ragqa.index.records import (
+    PROGRESS_STEP,
+    BuildReport,
+    DocumentRecord,
+    ModelRecord,
+    Progress,
+    RefusedFile,
+)
+from ragqa.index.search.analysis import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +108,7 @@ class Plan:
     refused: dict[str, RefusedFile]
     titles: dict[str, str]  # explicit titles (``.title`` sidecars) by document id
     bm25_texts: list[str]  # what BM25 analyses for each passage
+    context: CorpusContext  # what the passages were cut with (kept for segments)
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,7 @@ def update_index(
     strict: bool = False,
     progress: Progress | None = None,
     before_publish: Callable[[Path], None] | None = None,
+    served: SegmentedIndex | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; atomic, serialised with writers.
 
@@ -133,30 +144,39 @@ def update_index(
     (which must make ``identity``'s vectors) is called only when something must be
     embedded, so a run that finds nothing to do never loads the model. ``before_publish``
     (for tests) runs on the complete staging folder just before it is made current;
-    ``progress`` is told how many passages are embedded as embedding goes.
+    ``progress`` is told how many passages are embedded as embedding goes. ``served``: the
+    index as already loaded by the caller (its vectors are reused without reading them
+    again when it is still what the folder serves).
+
+    A corpus that is exactly what the generation and its segments index is up to date
+    (the segments stay until a merge); anything else builds a new generation from the whole
+    corpus, which retires every segment.
     """
     started = time.perf_counter()
     with write_lock(index_dir):
         clean_stale(index_dir)
         scan = read_corpus(corpus_dir, config.max_document_bytes)
-        found = current_generation(index_dir)
-        previous = read_manifest(found[1]) if found and not rebuild else None
+        found = read_pointer(index_dir)
+        previous = served_manifest(index_dir, found) if found and not rebuild else None
         report = BuildReport(model=model.name, fallback=model.fallback, rebuilt=rebuild)
         if (found and previous and previous.vectors == identity and previous.config == config
                 and _unchanged_since(previous, scan)):
             report.refused = {d: r.reason for d, r in previous.refused.items()}
             check_strict(strict, report.refused)
             report.up_to_date = True
-            report.generation = found[0]
+            report.generation = found.version
             report.documents = previous.documents
             report.passages = previous.passages
             report.seconds = time.perf_counter() - started
             return report
 
-        plan = _plan(corpus_dir, scan, config, identity, strict, previous, report)
-        reusable = _reusable_vectors(index_dir, identity) if found and not rebuild else {}
-        matrix = _embed(plan, reusable, model, identity, load_embedder, progress, report)
-        generation = Generation((found[0] + 1) if found else 1, plan, matrix)
+        plan = plan_corpus(corpus_dir, scan, config, identity, strict, previous, report)
+        reusable = {}
+        if found and not rebuild:
+            reusable = (served.vectors_by_key() if served is not None
+                        and served.pointer == found else _reusable_vectors(index_dir, identity))
+        matrix = embed_plan(plan, reusable, model, identity, load_embedder, progress, report)
+        generation = Generation(found.version + 1 if found else 1, plan, matrix)
         _write(index_dir, generation, config, model, identity, before_publish)
         report.generation = generation.number
         report.documents = len(plan.documents)
@@ -165,8 +185,21 @@ def update_index(
         return report
 
 
-def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: VectorIdentity,
-          strict: bool, previous: Manifest | None, report: BuildReport) -> Plan:
+def served_manifest(index_dir: Path, pointer: Pointer) -> Manifest:
+    """What ``pointer`` indexes: its generation's manifest with its segments' changes
+    (read from their ``segment.json`` only)."""
+    base = read_manifest(index_dir / pointer.generation)
+    if not pointer.segments:
+        return base
+    records = [read_record(index_dir / name) for name in pointer.segments]
+    return changed_manifest(base, (r.changes for r in records), generation=pointer.version,
+                            documents=records[-1].totals["documents"],
+                            passages=records[-1].totals["passages"])
+
+
+def plan_corpus(corpus_dir: Path, scan: CorpusScan, config: IndexConfig,
+                identity: VectorIdentity, strict: bool, previous: Manifest | None,
+                report: BuildReport) -> Plan:
     """Load the documents, chunk them and note in ``report`` what changed."""
     documents, report.refused = load_documents(scan)
     check_strict(strict, report.refused)
@@ -178,7 +211,7 @@ def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: Vec
     report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
     report.unchanged = len(indexed) - len(report.added) - len(report.changed)
     refused = {d: RefusedFile(reason, scan.hashes.get(d)) for d, reason in report.refused.items()}
-    processed = _passages(documents, scan.titles, config, identity.embed_context)
+    processed, context = _passages(documents, scan.titles, config, identity.embed_context)
     return Plan(
         documents=[p.document for p in processed],
         sections={p.document.doc_id: list(p.sections) for p in processed},
@@ -189,10 +222,11 @@ def _plan(corpus_dir: Path, scan: CorpusScan, config: IndexConfig, identity: Vec
         refused=refused,
         titles=dict(sorted(scan.titles.items())),
         bm25_texts=[text for p in processed for text in p.bm25_texts],
+        context=context,
     )
 
 
-def _embed(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
+def embed_plan(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel,
            identity: VectorIdentity, load_embedder: Callable[[], Embedder],
            progress: Progress | None,
            report: BuildReport) -> np.ndarray:
@@ -231,7 +265,7 @@ def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: 
     """Write ``generation`` into a staging folder, then publish it (or leave nothing)."""
     staging = new_staging(index_dir)
     try:
-        _write_generation(staging, generation, config, model, identity)
+        write_generation(staging, generation, config, model, identity)
         if before_publish is not None:
             before_publish(staging)
         publish(index_dir, staging, generation.number)
@@ -247,63 +281,52 @@ def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: 
 
 def _passages(
     documents: list[Document], explicit: dict[str, str], config: IndexConfig, contextual: bool
-) -> list[ProcessedDocument]:
-    """Every document titled and cut with the context of the whole corpus."""
+) -> tuple[list[ProcessedDocument], CorpusContext]:
+    """Every document titled and cut with the context of the whole corpus, and that context."""
     titled, context = corpus_context(documents, explicit)
     splitter = make_splitter(config.chunking)
-    return [process_document(doc, context, splitter, contextual=contextual) for doc in titled]
+    return ([process_document(doc, context, splitter, contextual=contextual) for doc in titled],
+            context)
 
 
 def _reusable_vectors(index_dir: Path, identity: VectorIdentity) -> dict[str, np.ndarray]:
     """Vectors of the served generation by key, if they were made with ``identity``."""
     try:
-        old: LoadedIndex = load_index(index_dir)
+        old = load_index(index_dir)
     except Exception as exc:  # noqa: BLE001 - a broken old index only costs re-embedding
         logger.warning("previous index not reusable (%s); embedding everything", exc)
         return {}
     if old.manifest.vectors != identity:
         return {}
-    matrix = all_vectors(old.dense)
-    return {key: matrix[row] for row, key in enumerate(old.vector_keys)}
+    if isinstance(old, SegmentedIndex):
+        return old.vectors_by_key()
+    return dict(zip(old.vector_keys, old.all_vectors()))
 
 
-def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
-                      model: ResolvedModel, identity: VectorIdentity) -> None:
+def write_generation(folder: Path, generation: Generation, config: IndexConfig,
+                     model: ResolvedModel, identity: VectorIdentity) -> Manifest:
+    """Write ``generation``'s files into the (staging) ``folder``; its manifest."""
     plan, matrix = generation.plan, generation.matrix
-    documents, sections, passages, keys = plan.documents, plan.sections, plan.passages, plan.keys
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     counts: dict[str, int] = {}
-    for p in passages:
+    for p in plan.passages:
         counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
-    write_jsonl(
-        folder / DOCUMENTS,
-        (
-            {
-                "doc_id": doc.doc_id,
-                "title": doc.title,
-                "content_hash": doc.content_hash,
-                "sections": sections[doc.doc_id],
-                "passages": counts.get(doc.doc_id, 0),
-                "indexed_at": now,
-                "pages": list(doc.pages),
-                "text": doc.text,
-            }
-            for doc in documents
-        ),
-    )
-    write_jsonl(
-        folder / PASSAGES,
-        (
-            {"doc_id": p.doc_id, "start": p.start, "end": p.end, "section": p.section,
-             "page": p.page, "key": key}
-            for p, key in zip(passages, keys)
-        ),
-    )
+    write_jsonl(folder / DOCUMENTS, (
+        document_row(DocumentRecord(
+            doc_id=doc.doc_id, title=doc.title, content_hash=doc.content_hash,
+            text=doc.text, sections=tuple(plan.sections[doc.doc_id]),
+            passages=counts.get(doc.doc_id, 0), indexed_at=now, pages=tuple(doc.pages)))
+        for doc in plan.documents
+    ))
+    write_jsonl(folder / PASSAGES,
+                (passage_row(p, key) for p, key in zip(plan.passages, plan.keys)))
     dense = build_dense(matrix, config.exact_limit)
     save_dense(dense, folder / DENSE)
     analyzer = Analyzer(config.analysis)
-    LexicalIndex.build(plan.bm25_texts, analyzer, config.bm25).save(folder / BM25_DIR)
-    write_manifest(folder, Manifest(
+    LexicalIndex.build(plan.bm25_texts, analyzer, config.bm25).save(folder / BM25_DIR,
+                                                                    folder / TERMS)
+    write_context(folder, plan.context)
+    manifest = Manifest(
         generation=generation.number,
         created_at=now,
         model=ModelRecord(requested=model.requested, name=model.name,
@@ -315,13 +338,13 @@ def _write_generation(folder: Path, generation: Generation, config: IndexConfig,
         files=plan.files,
         refused=plan.refused,
         titles=plan.titles,
-        corpus_sha256=hashlib.sha256(
-            "".join(f"{k}\0{v}\n" for k, v in sorted(plan.files.items())).encode()
-        ).hexdigest(),
-        documents=len(documents),
-        passages=len(passages),
+        corpus_sha256=corpus_hash(plan.files),
+        documents=len(plan.documents),
+        passages=len(plan.passages),
         versions=_versions(),
-    ))
+    )
+    write_manifest(folder, manifest)
+    return manifest
 
 
 def _versions() -> dict[str, str]:

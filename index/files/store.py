@@ -2,17 +2,21 @@
 
 :class:`FilesStore` implements :class:`~ragqa.index.store.Store`. The corpus folder is the
 truth: :meth:`~FilesStore.sync` brings the index directory in line with it
-(:func:`~ragqa.index.files.builder.update_index`), and a write changes the folder durably,
-builds a new generation and only then swaps the served view, so a request reads one
-generation from start to end (readers take :meth:`~FilesStore.view` once). Writers are
-serialised by a lock in this process and by the index's ``flock`` across processes. If
-indexing fails, the corpus file is put back as it was, so nothing already indexed is lost.
+(:func:`~ragqa.index.files.builder.update_index`). A write changes the folder durably,
+appends a segment that costs the one document (:mod:`ragqa.index.files.writes`) and only
+then swaps the served view (one reference assignment), so a request reads one state from
+start to end (readers take :meth:`~FilesStore.view` once). Segments are merged into a new
+generation in the background once the :class:`~ragqa.index.files.merge.MergePolicy` says
+so (:meth:`~FilesStore.merge`). Writers are serialised by a lock in this process and by the
+index's ``flock`` across processes. If indexing fails, the corpus file is put back as it
+was, so nothing already indexed is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +30,7 @@ from ragqa.index.documents.ids import (
     is_file,
 )
 from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sidecars import clean_title, read_title_sidecar, title_sidecar
 from ragqa.index.durable import (
     remove_durably,
@@ -40,7 +45,10 @@ from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.builder import update_index
-from ragqa.index.files.generations import LoadedIndex, load_index
+from ragqa.index.files.generations import load_index
+from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
+from ragqa.index.files.segmented import SegmentedIndex
+from ragqa.index.files.writes import append_delete, append_upload, as_view
 from ragqa.index.records import BuildReport, Progress
 from ragqa.index.store import WriteResult
 
@@ -54,16 +62,22 @@ class FilesStore:
 
     def __init__(self, corpus_dir: Path, index_dir: Path, *, config: IndexConfig,
                  model: ResolvedModel, identity: VectorIdentity,
-                 load_embedder: Callable[[], Embedder]) -> None:
+                 load_embedder: Callable[[], Embedder],
+                 merge_policy: MergePolicy | None = None) -> None:
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
         self._config = config
         self._model = model
         self._identity = identity
         self._load_embedder = load_embedder
-        self._view: LoadedIndex | None = None
+        self.merge_policy = merge_policy or MergePolicy()  # may be replaced (a benchmark)
+        self._view: SegmentedIndex | None = None
         self._write = threading.Lock()
         self.groups = SidecarGroups(corpus_dir)  # who may read what: `.groups` sidecars
+        # Writes that failed and put a corpus file back: a merge reading the folder
+        # meanwhile may have seen the file that was refused, so it is dropped.
+        self._failures = 0
+        self._merger = Merger(self.merge)
 
     @property
     def location(self) -> str:
@@ -71,18 +85,19 @@ class FilesStore:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def view(self) -> LoadedIndex:
-        """The served generation (loaded on first use; replaced, never mutated, by a write)."""
+    def view(self) -> SegmentedIndex:
+        """The served generation and segments (loaded on first use; replaced, never
+        mutated, by a write)."""
         view = self._view
         if view is None:
             with self._write:
-                if self._view is None:
-                    self._view = load_index(self.index_dir)
-                view = self._view
+                view = self._current()
         return view
 
     def close(self) -> None:
-        """Nothing to release: a generation is memory (and mapped files) only."""
+        """Stop merging (a merge running is waited for, or dropped): nothing else to
+        release, the index is memory only."""
+        self._merger.close()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -90,21 +105,48 @@ class FilesStore:
               progress: Progress | None = None) -> BuildReport | None:
         """Ready to serve: the corpus folder's changes indexed first when ``update``."""
         report = self.sync(strict=strict, progress=progress) if update else None
-        self.view()  # a broken index fails here, at start, not at the first question
+        self._after_write(self.view())  # a broken index fails here, not at the first question
         return report
 
     def sync(self, *, rebuild: bool = False, strict: bool = False,
              progress: Progress | None = None) -> BuildReport:
         """Index the corpus folder's changes (only new passages are embedded; the model is
-        loaded only if something must be embedded) and serve the new generation."""
-        report = update_index(self.corpus_dir, self.index_dir, model=self._model,
-                              identity=self._identity, load_embedder=self._load_embedder,
-                              config=self._config, rebuild=rebuild, strict=strict,
-                              progress=progress)
-        if self._view is not None and self._view.generation != report.generation:
-            self._view = load_index(self.index_dir)
+        loaded only if something must be embedded) and serve the new generation. A folder
+        exactly as served (segments included) is up to date; any change builds a whole
+        generation, which merges the segments in."""
+        with self._write:
+            report = update_index(self.corpus_dir, self.index_dir, model=self._model,
+                                  identity=self._identity, load_embedder=self._load_embedder,
+                                  config=self._config, rebuild=rebuild, strict=strict,
+                                  progress=progress, served=self._view)
+            if self._view is not None and self._view.generation != report.generation:
+                self._view = as_view(load_index(self.index_dir))
         self.groups.reload()  # sidecars edited by hand
         return report
+
+    def merge(self) -> BuildReport | None:
+        """Merge the segments into a new generation built from the corpus folder, as
+        ``ragqa index`` would build it, while writes go on (see
+        :mod:`ragqa.index.files.merge`); its report, or None when there was nothing to
+        merge or the merge was dropped. The background merges call this."""
+        with self._write:
+            view, failures = self._current(), self._failures
+        if not view.segments:
+            return None
+        prepared = prepare_merge(self.corpus_dir, self.index_dir, view, model=self._model,
+                                 identity=self._identity, load_embedder=self._load_embedder,
+                                 config=self._config)
+        with self._write:
+            if self._failures != failures or self._merger.stopping.is_set():
+                shutil.rmtree(prepared.folder, ignore_errors=True)
+                return None
+            fresh = publish_merge(self.index_dir, prepared, self._current())
+            if fresh is None:
+                return None
+            self._view = fresh
+        logger.info("merged %d segments into generation %d (%.1f s)", len(view.segments),
+                    fresh.generation, prepared.report.seconds)
+        return prepared.report
 
     def upload(self, doc_id: str, data: bytes, title: str | None = None, *,
                progress: Progress | None = None) -> WriteResult:
@@ -129,15 +171,17 @@ class FilesStore:
             tmp = temporary_name(target, ".upload")
             try:
                 write_bytes(tmp, data)
-                load_document(tmp, doc_id)  # refuse what the indexer could not read
+                document = load_document(tmp, doc_id)  # refuse what the indexer could not read
                 replace_durably(tmp, target)
                 if title is not None:
                     _put(sidecar, new_title.encode("utf-8") if new_title else None)
             finally:
                 tmp.unlink(missing_ok=True)
             try:
-                fresh = self._reindex(progress)
+                fresh = self._index_upload(document, read_title_sidecar(target), len(data),
+                                           progress)
             except BaseException:
+                self._failures += 1
                 _restore(target, old)
                 if title is not None:
                     _put(sidecar, old_title)
@@ -167,26 +211,50 @@ class FilesStore:
             if old_title is not None:
                 remove_durably(sidecar)
             try:
-                fresh = self._reindex()
+                fresh = append_delete(self.index_dir, indexed, doc_id) or self._reindex()
             except BaseException:
+                self._failures += 1
                 _restore(target, old)
                 _put(sidecar, old_title)
                 raise
+            self._after_write(fresh)
             logger.info("deleted %s (generation %d)", doc_id, fresh.generation)
             return WriteResult("deleted", doc_id, None, fresh.generation)
 
-    def _current(self) -> LoadedIndex:
+    def _index_upload(self, document: Document, explicit_title: str | None, size: int,
+                      progress: Progress | None) -> SegmentedIndex:
+        """Index an upload already in the corpus folder: a segment, or a whole generation
+        when one cannot serve (a generation of an older ragqa, a file over the size limit:
+        the builder refuses it as ``ragqa index`` would)."""
+        limit = self._config.max_document_bytes
+        fresh = None
+        if limit is None or size <= limit:
+            fresh = append_upload(self.index_dir, self._current(), document, explicit_title,
+                                  config=self._config, identity=self._identity,
+                                  load_embedder=self._load_embedder, progress=progress)
+        fresh = fresh or self._reindex(progress)
+        self._after_write(fresh)
+        return fresh
+
+    def _after_write(self, fresh: SegmentedIndex) -> None:
+        """Serve ``fresh`` (one reference assignment: readers see old or new, never a mix),
+        and ask for a merge when the policy says it is time."""
+        self._view = fresh
+        if self.merge_policy.background and self.merge_policy.due(fresh):
+            self._merger.request()
+
+    def _current(self) -> SegmentedIndex:
         """The served view, the write lock held."""
         if self._view is None:
-            self._view = load_index(self.index_dir)
+            self._view = as_view(load_index(self.index_dir))
         return self._view
 
-    def _reindex(self, progress: Progress | None = None) -> LoadedIndex:
+    def _reindex(self, progress: Progress | None = None) -> SegmentedIndex:
+        """A whole new generation from the corpus folder (the write lock held)."""
         update_index(self.corpus_dir, self.index_dir, model=self._model, identity=self._identity,
-                     load_embedder=self._load_embedder, config=self._config, progress=progress)
-        fresh = load_index(self.index_dir)
-        self._view = fresh  # one reference assignment: readers see old or new, never a mix
-        return fresh
+                     load_embedder=self._load_embedder, config=self._config, progress=progress,
+                     served=self._view)
+        return as_view(load_index(self.index_dir))
 
 
 def _put(target: Path, data: bytes | None) -> None:
