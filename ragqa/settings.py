@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     auth_user_header: str = "X-Forwarded-User"
     auth_groups_header: str = "X-Forwarded-Groups"
     write_group: str | None = None  # members may upload and delete (RAGQA_AUTH=jwt|header)
+    # The audit log (service/audit.py): a JSON-lines file of who read which document ids,
+    # when; unset: none. The questions' text only with audit_questions.
+    audit_log: Path | None = None
+    audit_questions: bool = False
     cors_origins: str = ""  # comma-separated origins allowed by CORS; none by default
     max_upload_mb: float = Field(20.0, gt=0)
     # Any other request body (JSON): larger ones are refused with 413 before being read.

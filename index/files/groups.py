@@ -32,8 +32,8 @@ class SidecarGroups:
 
     def reload(self) -> None:
         """Read every sidecar of the corpus folder again (a sync's last step)."""
-        found = read_corpus_groups(self.corpus_dir)
-        with self._lock:
+        with self._lock:  # held while reading: a PUT meanwhile is never undone by old data
+            found = read_corpus_groups(self.corpus_dir)
             if found != self._restricted or not self._loaded:
                 self._restricted = found
                 self._version += 1

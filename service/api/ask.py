@@ -16,7 +16,14 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
-from ragqa.service.deps import EngineDep, ReaderDep, SettingsDep, require_json, require_reader
+from ragqa.service.deps import (
+    AuditDep,
+    EngineDep,
+    ReaderDep,
+    SettingsDep,
+    require_json,
+    require_reader,
+)
 from ragqa.service.llm import answer as flow
 from ragqa.service.llm.abstain import language_code
 from ragqa.service.llm.client import LLMClient, Message
@@ -41,7 +48,7 @@ _STREAM_DOC = {200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
 
 @router.post("/ask", response_model=AskResponse, responses=_STREAM_DOC)
 async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, rewriter: RewriterDep,
-              settings: SettingsDep, reader: ReaderDep) -> Any:
+              settings: SettingsDep, reader: ReaderDep, audit: AuditDep) -> Any:
     """Like ``/v1/search`` plus ``answer`` (text, citations, model, grounded), ``reason``
     and ``reason_code`` (for programs: see README's "Reason codes").
 
@@ -50,6 +57,7 @@ async def ask(body: AskRequest, engine: EngineDep, llm: LLMDep, rewriter: Rewrit
     the documents do not answer. With ``history``, the earlier turns go to the LLM as the
     conversation before the question (as the OpenAI endpoint's do)."""
     found = await search_in_conversation(engine, body, rewriter, reader)
+    audit.record([p.doc_id for p in found.passages], body.question)
     early = flow.without_llm(found, llm, generate=body.generate,
                              language=language_code(settings.language))
     history = conversation_messages(body)

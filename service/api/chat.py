@@ -27,7 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ragqa.index.search.followup import MAX_TURNS
 from ragqa.index.search.retriever import MAX_QUESTION_CHARS
 from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
-from ragqa.service.deps import EngineDep, ReaderDep, SettingsDep, require_json, require_reader
+from ragqa.service.deps import (
+    AuditDep,
+    EngineDep,
+    ReaderDep,
+    SettingsDep,
+    require_json,
+    require_reader,
+)
 from ragqa.service.errors import ApiError, error_responses
 from ragqa.service.llm import answer as flow
 from ragqa.service.llm.abstain import language_code
@@ -100,7 +107,7 @@ def models() -> dict[str, Any]:
                         **error_responses(502, 504)})
 async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
                            rewriter: RewriterDep, settings: SettingsDep,
-                           reader: ReaderDep) -> Any:
+                           reader: ReaderDep, audit: AuditDep) -> Any:
     """A chat completion answered from the documents, with ``[n]`` citations."""
     if body.model != MODEL_ID:
         raise ApiError(404, "model_not_found",
@@ -112,6 +119,7 @@ async def chat_completions(body: ChatRequest, engine: EngineDep, llm: LLMDep,
     search = SearchRequest(question=question, k=options.k, filters=options.filters,
                            history=turns_of(history) or None)
     found = await search_in_conversation(engine, search, rewriter, reader)
+    audit.record([p.doc_id for p in found.passages], question)
     language = language_code(settings.language)
     outcome = flow.without_llm(found, llm, language=language)
     if outcome is not None and outcome.answer is None:  # no LLM: the passages, listed

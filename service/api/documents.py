@@ -18,6 +18,7 @@ from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
 from ragqa.service.deps import (
+    AuditDep,
     EngineDep,
     JobsDep,
     ReaderDep,
@@ -77,16 +78,21 @@ def list_documents(engine: EngineDep, reader: ReaderDep) -> DocumentList:
 
 @router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,
             responses={200: {"content": {"text/plain": {}}}})
-def document_text(doc_id: DocId, engine: EngineDep, reader: ReaderDep) -> PlainTextResponse:
+def document_text(doc_id: DocId, engine: EngineDep, reader: ReaderDep,
+                  audit: AuditDep) -> PlainTextResponse:
     """The canonical text that every ``start``/``end`` offset refers to."""
     record = find(engine, doc_id, reader)
+    audit.record([doc_id])
     return PlainTextResponse(record.text, headers={"X-Content-SHA256": record.content_hash})
 
 
 @router.get("/{doc_id:path}", response_model=DocumentOut, dependencies=reads)
-def get_document(doc_id: DocId, engine: EngineDep, reader: ReaderDep) -> DocumentOut:
+def get_document(doc_id: DocId, engine: EngineDep, reader: ReaderDep,
+                 audit: AuditDep) -> DocumentOut:
     """One document's metadata."""
-    return document_out(find(engine, doc_id, reader), engine.store.groups.of(doc_id))
+    record = find(engine, doc_id, reader)
+    audit.record([doc_id])
+    return document_out(record, engine.store.groups.of(doc_id))
 
 
 @router.put("/{doc_id:path}/groups", response_model=DocumentOut,

@@ -22,7 +22,7 @@ from ragqa.index.access import EVERYONE, Reader
 from ragqa.index.documents.ids import validate_doc_id
 from ragqa.index.search.followup import Turn
 from ragqa.index.search.retriever import validate_question
-from ragqa.service.deps import EngineDep, ReaderDep, require_json, require_reader
+from ragqa.service.deps import AuditDep, EngineDep, ReaderDep, require_json, require_reader
 from ragqa.service.llm.client import LLMClient
 from ragqa.service.llm.rewrite import Rewriter
 from ragqa.service.schemas import HistoryTurn, SearchRequest, SearchResponse, search_response
@@ -109,7 +109,9 @@ async def search_in_conversation(engine: Engine, body: SearchRequest,
 
 @router.post("/search", response_model=SearchResponse)
 async def search(body: SearchRequest, engine: EngineDep, rewriter: RewriterDep,
-                 reader: ReaderDep) -> SearchResponse:
+                 reader: ReaderDep, audit: AuditDep) -> SearchResponse:
     """The ``k`` passages that best answer ``question``; ``quote`` is ``text[start:end]``.
     With ``history``, a follow-up is searched as a standalone question (``retrieval.query``)."""
-    return await search_in_conversation(engine, body, rewriter, reader)
+    found = await search_in_conversation(engine, body, rewriter, reader)
+    audit.record([p.doc_id for p in found.passages], body.question)
+    return found
