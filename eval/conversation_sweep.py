@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from ragqa.eval.conversations import load_conversations, run_conversations, summarise
+from ragqa.eval.conversations import SPLITS, load_conversations, run_conversations, summarise
 from ragqa.index.search.followup import FOLLOWUP, FollowupParams
 
 # One axis at a time around the served configuration, then the pairs that matter.
@@ -33,13 +33,21 @@ GRID: dict[str, tuple] = {
     "dense_turns": (0, 1, 2),
     "prior": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5),
     "prior_documents": (1, 3, 5),
+    "weak_markers": ("marker", "no_name", "no_new_name"),
+    "chain": (True, False),
+    "carry_names": (False, True),
+    "definitions": (True, False),
 }
+# What was served before the chain, the weak markers and the definitions rule, with its
+# prior of 0.4 (docs/retrieval-quality.md#conversations).
+BEFORE = replace(FOLLOWUP, weak_markers="marker", chain=False, carry_names=False, prior=0.4,
+                 definitions=False)
 
 
 def configurations(axes: tuple[str, ...]) -> list[FollowupParams]:
     """The served configuration, each axis of :data:`GRID` varied alone, and the grid of
     ``axes`` together."""
-    out = [FOLLOWUP]
+    out = [FOLLOWUP, BEFORE]
     for name, values in GRID.items():
         out += [replace(FOLLOWUP, **{name: v}) for v in values if v != getattr(FOLLOWUP, name)]
     if axes:
@@ -49,6 +57,8 @@ def configurations(axes: tuple[str, ...]) -> list[FollowupParams]:
 
 
 def describe(params: FollowupParams) -> str:
+    if params == BEFORE and BEFORE != FOLLOWUP:
+        return "before: every marker strong, no chain, no definitions rule, prior 0.4"
     changed = [f"{f}={getattr(params, f)}" for f in GRID if getattr(params, f) != getattr(FOLLOWUP, f)]
     return ", ".join(changed) or "served"
 
@@ -58,7 +68,7 @@ def describe(params: FollowupParams) -> str:
               required=True, help="PIAF's SQuAD-format JSON.")
 @click.option("--conversations", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               default=Path("eval/conversations.jsonl"), show_default=True)
-@click.option("--split", type=click.Choice(["dev", "test"]), default="dev", show_default=True)
+@click.option("--split", type=click.Choice(SPLITS), default="dev", show_default=True)
 @click.option("--grid", "axes", multiple=True, type=click.Choice(sorted(GRID)),
               help="Axes varied together (repeat), besides each axis alone.")
 def main(piaf: Path, conversations: Path, split: str, axes: tuple[str, ...]) -> None:

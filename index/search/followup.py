@@ -17,9 +17,17 @@ them (:class:`Followup`):
 Whether a question leans on the dialogue is told by what it says
 (:func:`leans_on_history`): an anaphora or an ellipsis of its own (a sentence that starts
 with "Et", a pronoun that points back, "cette université", "a-t-il" without a subject…),
-or too little to search for on its own: no name, and the idf mass of its terms over the
+a possessive or "en" before a verb in a question that names nothing ("Où se trouvait son
+atelier ?"; in "Quand Nokia a-t-il ouvert son centre… ?" the possessive is Nokia's, and
+"Où en est le projet… ?" is an idiom), or too little to search for on its own: no name, not
+a definition ("Qu'est-ce qu'un réseau privé ?"), and the idf mass of its terms over the
 index below ``min_specificity`` ("Qui a terminé deuxième ?"). A question that stands alone
-("Quand ouvre le Gitex Africa ?") is searched exactly as without a history. The rules,
+("Quand ouvre le Gitex Africa ?") is searched exactly as without a history.
+
+The turns a follow-up reads form a chain (:func:`read_turns`): the previous turn, and the
+one before it only if the previous one leaned on it, so a third turn carries what the
+second borrowed ("Qui l'a signé ?" then "Et lors de quel événement ?": "Nokia" is in the
+first question only), and the subject a conversation has left lends nothing. The rules,
 thresholds and weights were measured on the dev split of ``eval/conversations.jsonl``,
 with each conversation's first question also asked after the previous conversation (a
 change of subject the history must not touch): ``python -m ragqa.eval.conversation_sweep``,
@@ -56,16 +64,28 @@ class FollowupParams:
     lexical_weight: float = 0.25  # BM25 weight of the previous question's terms
     decay: float = 0.5            # each turn further back counts this much as the next one
     dense_turns: int = 1          # earlier questions embedded with the follow-up (0: none)
-    prior: float = 0.4            # score bonus (share of a ranker's range) for cited documents
+    prior: float = 0.3            # score bonus (share of a ranker's range) for cited documents
     prior_documents: int = 5      # how many of the previous turn's documents get it
     min_specificity: float = 10.0  # idf mass under which a question cannot stand alone
     markers: bool = True          # anaphora and ellipsis markers make a question lean too
     names: bool = True            # a name in a short question lets it stand alone
+    # When a weak marker (a possessive, "en" before a verb) makes a question lean: always
+    # ("marker"), only in a question that names nothing ("no_name"), or that names nothing
+    # the earlier questions did not ("no_new_name").
+    weak_markers: str = "no_name"
+    chain: bool = True            # read an older turn only if the turn after it leaned on it
+    definitions: bool = True      # "Qu'est-ce qu'un réseau privé ?" stands alone
+    carry_names: bool = False     # names from older turns of the chain weigh as the previous one's
 
     def __post_init__(self) -> None:
         for name in ("lexical_weight", "decay", "prior"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if self.weak_markers not in WEAK_MARKER_RULES:
+            raise ValueError(f"weak_markers must be one of {', '.join(WEAK_MARKER_RULES)}")
+
+
+WEAK_MARKER_RULES = ("marker", "no_name", "no_new_name")
 
 
 # Measured on eval/conversations.jsonl's dev split (docs/retrieval-quality.md#conversations).
@@ -99,13 +119,20 @@ _CONTINUES = re.compile(r"^\W*(?:et|and|also|aussi|mais|puis|but)\b", re.IGNOREC
 _POINTS_BACK = re.compile(r"""
       \bl['’](?:a|ont|avait|avaient|aura)\b            # qui l'a signé
     | \bles\s+(?:a|ont|avait|avaient)\b                # les a reçus
-    | \b(?:lui|leur|leurs|son|sa|ses|celui|celle|ceux|celles|cela|ça)\b
+    | \b(?:lui|celui|celle|ceux|celles|cela|ça)\b
     | (?<![-'’])\b(?:il|elle|ils|elles|eux)\b(?!-)      # avec elle, d'entre elles
     | \b(?:cet|cette|ces)\s+\w+                         # cette entreprise, ces réseaux
     | \bce\s+derni                                     # ce dernier
     | \by\b(?!\s+a-t-il)                                # y sont inscrites (not "y a-t-il")
+    | \b(?:it|they|them|he|she|him|this|these|those)\b
+    """, re.IGNORECASE | re.VERBOSE)
+# Weak markers: a possessive belongs to the question's own subject as often as to an
+# earlier turn's ("Quand Nokia a-t-il ouvert son centre… ?"), and "en" before a verb is an
+# idiom as often as a pronoun ("Où en est le projet… ?", "Qui en est le directeur ?"):
+# they point back as FollowupParams.weak_markers says.
+_WEAK = re.compile(r"""
+      \b(?:son|sa|ses|leur|leurs|its|their|his|her)\b
     | \ben\s+(?:est|sont|a|ont|était|étaient|compte)\b  # qui en est le directeur
-    | \b(?:it|its|they|them|their|he|she|him|his|her|this|these|those)\b
     """, re.IGNORECASE | re.VERBOSE)
 # "a-t-il", "est-elle": the subject is a pronoun ("De quelles consoles est-il à
 # l'origine ?"), unless a noun phrase stands before the verb: a name or a determiner in
@@ -119,13 +146,21 @@ _DETERMINERS = frozenset(
     "notre nos votre vos the a an".split())
 
 
-def has_marker(question: str) -> bool:
-    """Whether ``question`` has a word or shape that points back to an earlier turn."""
+def pointing_back(question: str) -> str | None:
+    """"strong" when ``question`` has a word or shape that points back to an earlier turn,
+    "weak" when it has only a possessive or "en" before a verb, else None."""
     question = question.strip()
     if _CONTINUES.search(question) or _POINTS_BACK.search(question):
-        return True
-    return any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)
-               if not _IMPERSONAL.search(question[: m.start()]))
+        return "strong"
+    if any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)
+           if not _IMPERSONAL.search(question[: m.start()])):
+        return "strong"
+    return "weak" if _WEAK.search(question) else None
+
+
+def has_marker(question: str) -> bool:
+    """Whether ``question`` has a word or shape that may point back to an earlier turn."""
+    return pointing_back(question) is not None
 
 
 def _has_subject(before: str) -> bool:
@@ -138,6 +173,18 @@ def _has_subject(before: str) -> bool:
                 or word.casefold() in _DETERMINERS):
             return True
     return False
+
+
+# A definition: "Qu'est-ce qu'un réseau privé ?", "What is a private network?" asks what a
+# kind of thing is, a subject of its own ("Qu'est-ce que c'est ?" names nothing: not one).
+_DEFINITION = re.compile(r"^\W*(?:qu['’]est[- ]ce\s+qu(?:e\s+|['’])|what\s+(?:is|are)\s+)(?P<rest>.+)",
+                         re.IGNORECASE)
+
+
+def is_definition(question: str, analyzer: Analyzer) -> bool:
+    """Whether ``question`` asks what something it names is."""
+    match = _DEFINITION.match(question.strip())
+    return bool(match and analyzer(match["rest"]))
 
 
 # A name: a capitalised word (or an acronym) after the question's first word.
@@ -158,13 +205,43 @@ def specificity(question: str, analyzer: Analyzer,
 
 def leans_on_history(question: str, analyzer: Analyzer,
                      idf: Callable[[Sequence[str]], list[float]],
-                     params: FollowupParams = FOLLOWUP) -> bool:
-    """Whether ``question`` needs the turns before it to be searched (see the module)."""
-    if params.markers and has_marker(question):
+                     params: FollowupParams = FOLLOWUP, earlier: Sequence[str] = ()) -> bool:
+    """Whether ``question`` needs the turns before it to be searched (see the module);
+    ``earlier``: the questions asked before it (for ``weak_markers="no_new_name"``)."""
+    marker = pointing_back(question) if params.markers else None
+    if marker == "strong":
         return True
-    if params.names and names(question):
+    own = names(question)
+    if marker == "weak":
+        if params.weak_markers == "marker" or not own:
+            return True
+        if params.weak_markers == "no_new_name":
+            said = {w.casefold() for text in earlier for w in re.findall(r"[\w.-]+", text)}
+            if all(name.casefold() in said for name in own):
+                return True
+    if params.definitions and is_definition(question, analyzer):
+        return False
+    if params.names and own:
         return False
     return specificity(question, analyzer, idf) < params.min_specificity
+
+
+def read_turns(history: Sequence[Turn], analyzer: Analyzer,
+               idf: Callable[[Sequence[str]], list[float]],
+               params: FollowupParams = FOLLOWUP) -> list[Turn]:
+    """The earlier turns a follow-up asked after ``history`` (oldest first) reads, newest
+    first: at most ``params.turns``; with ``params.chain``, a turn further back only while
+    the turn after it leaned on it: a third turn carries what the second borrowed from the
+    first, and after a change of subject the turns before it lend nothing."""
+    earlier = [t for t in history[-MAX_TURNS:] if t.question.strip()][::-1]  # newest first
+    read = earlier[: min(1, params.turns)]
+    for depth in range(1, min(params.turns, len(earlier))):
+        if params.chain and not leans_on_history(
+                earlier[depth - 1].question, analyzer, idf, params,
+                [t.question for t in earlier[depth:]]):
+            break
+        read.append(earlier[depth])
+    return read
 
 
 def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
@@ -172,22 +249,31 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          params: FollowupParams = FOLLOWUP) -> Followup:
     """How to search ``question`` asked after ``history`` (oldest turn first)."""
     earlier = [t for t in history[-MAX_TURNS:] if t.question.strip()][::-1]  # newest first
-    if not earlier or not leans_on_history(question, analyzer, idf, params):
+    if not earlier or not leans_on_history(question, analyzer, idf, params,
+                                           [t.question for t in earlier]):
         return standalone(question)
+    read = read_turns(history, analyzer, idf, params)
     own = set(analyzer(question))
     lexical: list[tuple[str, float]] = []
     shown: list[str] = []
-    weight = params.lexical_weight
-    for turn in earlier[: params.turns]:
-        words = content_words(turn.question, analyzer, own | set(analyzer(" ".join(shown))))
+
+    def borrow(text: str, weight: float) -> None:
+        words = content_words(text, analyzer, own | set(analyzer(" ".join(shown))))
         if words and weight > 0:
             lexical.append((" ".join(words), weight))
             shown.extend(words)
+
+    weight = params.lexical_weight
+    for depth, turn in enumerate(read):
+        borrow(turn.question, weight)
+        if depth == 0 and params.carry_names:
+            # The older turns' names, as much as the previous turn's own words.
+            borrow(" ".join(n for t in read[1:] for n in names(t.question)), weight)
         weight *= params.decay
     query = f"{question.strip()} ({' '.join(shown)})" if shown else question.strip()
     dense_text = None
     if params.dense_turns:
-        dense_text = " ".join([t.question.strip() for t in earlier[: params.dense_turns]][::-1]
+        dense_text = " ".join([t.question.strip() for t in read[: params.dense_turns]][::-1]
                               + [question.strip()])
     cited: tuple[str, ...] = ()
     if params.prior and params.prior_documents:

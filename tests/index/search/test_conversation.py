@@ -93,3 +93,22 @@ def test_every_mode(retriever, mode):
     result = search_followup(retriever, followup, 3, mode=mode)
     assert result.mode == mode and len(result.hits) == 3
     assert (result.query_vector is None) == (mode == "bm25")
+
+
+def test_a_question_naming_its_subject_with_a_possessive_is_the_plain_search(retriever):
+    """"son premier bureau" is Huawei's: a change of subject, searched as without history."""
+    question = "En quelle année Huawei a-t-il ouvert son premier bureau au Maroc ?"
+    followup = _followup(retriever, question, [NOKIA])
+    assert not followup.history_used
+    assert search_followup(retriever, followup, 5) == retriever.search(question, 5)
+
+
+def test_a_third_turn_finds_what_the_first_named(retriever):
+    """"Et lors de quel événement ?" after "Qui l'a signé ?" after the Nokia question: the
+    name is in the first turn only."""
+    signed = Turn("Qui l'a signé ?", doc_ids=(NOKIA_DOC,))
+    followup = _followup(retriever, "Et lors de quel événement ?", [NOKIA, signed])
+    assert any("Nokia" in text for text, _ in followup.lexical)
+    result = search_followup(retriever, followup, 5)
+    assert result.hits[0].doc_id == NOKIA_DOC
+    assert any(WHERE in h.quote for h in result.hits[:3])

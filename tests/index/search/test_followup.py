@@ -12,6 +12,7 @@ from ragqa.index.search.followup import (
     Turn,
     content_words,
     has_marker,
+    is_definition,
     leans_on_history,
     names,
     plan,
@@ -124,3 +125,87 @@ def test_the_prior_and_the_dense_context_can_be_turned_off():
 def test_parameters_are_checked():
     with pytest.raises(ValueError, match="prior"):
         FollowupParams(prior=-1)
+
+
+# A possessive or "en" before a verb points back only in a question that names nothing:
+# in one that names its subject, the possessive is that subject's ("Quand Nokia a-t-il
+# ouvert son centre… ?") and "où en est" is an idiom.
+@pytest.mark.parametrize("question", [
+    "Quand Airbus a-t-il inauguré son usine de Casablanca ?",
+    "Où en est le chantier du port de Dakhla ?",
+    "Combien de clients utilisent leurs cartes Visa au Maroc ?",
+])
+def test_a_possessive_in_a_question_that_names_its_subject_stands_alone(question):
+    assert has_marker(question)  # a weak marker still
+    assert not leans_on_history(question, ANALYZER, idf, earlier=[NOKIA.question])
+    followup = plan(question, [NOKIA], ANALYZER, idf)
+    assert not followup.history_used
+    assert leans_on_history(question, ANALYZER, idf, FollowupParams(weak_markers="marker"))
+
+
+@pytest.mark.parametrize("question", [
+    "Où se trouvait son atelier ?", "Qui en est le directeur général ?",
+    "Quel est le montant de leurs achats locaux ?",
+])
+def test_a_possessive_in_a_question_that_names_nothing_leans(question):
+    assert plan(question, [NOKIA], ANALYZER, idf).history_used
+
+
+def test_no_new_name_lets_a_possessive_lean_when_its_names_were_said_before():
+    question = "Quand a-t-il ouvert son centre au Maroc ?"
+    assert not plan("Quand l'entreprise a ouvert son centre au Maroc ?", [NOKIA], ANALYZER,
+                    idf).history_used
+    params = FollowupParams(weak_markers="no_new_name")
+    assert plan("Quand l'entreprise a ouvert son centre au Maroc ?", [NOKIA], ANALYZER, idf,
+                params).history_used  # "Maroc" was in the question before
+    assert not plan("Quand l'entreprise a ouvert son centre au Sénégal ?", [NOKIA], ANALYZER,
+                    idf, params).history_used
+    assert plan(question, [NOKIA], ANALYZER, idf).history_used  # "a-t-il": a strong marker
+    with pytest.raises(ValueError, match="weak_markers"):
+        FollowupParams(weak_markers="sometimes")
+
+
+SIGNED = Turn("Qui l'a signé ?", doc_ids=("002_nokia.txt",))
+VISITORS = Turn("Combien de visiteurs sont attendus au Gitex Africa 2025 ?",
+                doc_ids=("004_gitex.txt",))
+
+
+def test_a_third_turn_carries_what_the_second_borrowed():
+    """The name of a three-turn conversation is often in its first question only: the
+    second leaned on it, and the third leans on both."""
+    followup = plan("Et lors de quel événement ?", [NOKIA, SIGNED], ANALYZER, idf,
+                    FollowupParams(dense_turns=2))
+    assert followup.lexical == (("signé", FOLLOWUP.lexical_weight),
+                                ("accord Nokia conclu Maroc",
+                                 FOLLOWUP.lexical_weight * FOLLOWUP.decay))
+    assert followup.dense_text == f"{NOKIA.question} {SIGNED.question} Et lors de quel événement ?"
+    assert followup.cited == SIGNED.doc_ids
+
+
+def test_names_carried_from_older_turns_weigh_as_the_previous_ones():
+    followup = plan("Et lors de quel événement ?", [NOKIA, SIGNED], ANALYZER, idf,
+                    FollowupParams(carry_names=True))
+    weight = FOLLOWUP.lexical_weight
+    assert followup.lexical == (("signé", weight), ("Nokia Maroc", weight),
+                                ("accord conclu", weight * FOLLOWUP.decay))
+
+
+def test_the_chain_stops_at_a_turn_that_stood_alone():
+    """After a change of subject, the turns before it lend nothing."""
+    question = "Et l'édition précédente ?"
+    followup = plan(question, [NOKIA, VISITORS], ANALYZER, idf, FollowupParams(dense_turns=2))
+    assert [text for text, _ in followup.lexical] == ["visiteurs attendus Gitex Africa 2025"]
+    assert followup.dense_text == f"{VISITORS.question} {question}"
+    unchained = plan(question, [NOKIA, VISITORS], ANALYZER, idf,
+                     FollowupParams(chain=False, dense_turns=2))
+    assert len(unchained.lexical) == 2 and NOKIA.question in unchained.dense_text
+
+
+def test_a_definition_question_stands_alone():
+    question = "Qu'est-ce qu'un réseau privé ?"
+    assert is_definition(question, ANALYZER) and is_definition("What is a data center?", ANALYZER)
+    assert not is_definition("Qu'est-ce que c'est ?", ANALYZER)  # names nothing
+    assert not plan(question, [NOKIA], ANALYZER, idf).history_used  # 2 terms: 6 < 10
+    assert plan(question, [NOKIA], ANALYZER, idf, FollowupParams(definitions=False)).history_used
+    assert plan("Qu'est-ce que c'est ?", [NOKIA], ANALYZER, idf).history_used
+    assert plan("Qu'est-ce que sa plateforme ?", [NOKIA], ANALYZER, idf).history_used
