@@ -46,12 +46,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-
 from ragqa.eval.metrics import percentile
 from ragqa.eval.squad import load_squad
-from ragqa.index.files.builder import update_index
-from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.errors import UnknownDocumentError
+from ragqa.index.files.builder import update_index
 from ragqa.index.files.generations import load_index
 from ragqa.index.files.merge import MergePolicy
 from ragqa.index.search.relevance import GENERIC

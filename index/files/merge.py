@@ -156,8 +156,10 @@ class Merger:
             except Exception:
                 logger.exception("background merge failed; the segments stay served")
 
-    def close(self, timeout: float = 60.0) -> None:
-        """Start no other merge and wait (up to ``timeout`` seconds) for the one running."""
+    def close(self, timeout: float = 5.0) -> None:
+        """Start no other merge and wait (up to ``timeout`` seconds) for the one running: a
+        server stopping does not wait for a long merge, which is then dropped (it publishes
+        nothing once stopping; its folder goes with the next writer, as a killed one's)."""
         self.stopping.set()
         with self._lock:
             thread = self._thread

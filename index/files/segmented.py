@@ -275,17 +275,26 @@ class SegmentedIndex:
         major = rows.copy()  # the generation row a passage sits at, or would precede
         in_delta = rows >= base
         major[in_delta] = self.delta.insertion[rows[in_delta] - base]
-        order = np.lexsort((rows, ~in_delta, major, -scores))
-        if in_delta.sum() > 1:
-            # Two segments' passages tied at one place: by document id, then position.
-            s, m, d = scores[order], major[order], in_delta[order]
-            if ((s[1:] == s[:-1]) & (m[1:] == m[:-1]) & d[1:] & d[:-1]).any():
-                order = np.asarray(sorted(order.tolist(), key=lambda i: (
-                    -float(scores[i]), int(major[i]), not in_delta[i],
-                    self._passage(int(rows[i])).doc_id, self._passage(int(rows[i])).start)),
-                    dtype=np.int64)
+        # Within the segments, a merged index's order (documents by id, passages in order)
+        # is each row's rank among them; the generation's rows are in that order already.
+        within = rows.copy()
+        within[in_delta] = self._delta_rank[rows[in_delta] - base]
+        order = np.lexsort((within, ~in_delta, major, -scores))
         order = order[:k]
         return rows[order].astype(np.int64), scores[order]
+
+    @cached_property
+    def _delta_rank(self) -> np.ndarray:
+        """Each segment row's place among all segment rows in a merged index's order
+        (documents by id, then passages in order; made once per view)."""
+        passages = self.delta.passages
+        if not passages:
+            return _NO_ROWS
+        _, documents = np.unique(np.asarray([p.doc_id for p in passages]), return_inverse=True)
+        starts = np.fromiter((p.start for p in passages), dtype=np.int64, count=len(passages))
+        rank = np.empty(len(passages), dtype=np.int64)
+        rank[np.lexsort((starts, documents))] = np.arange(len(passages), dtype=np.int64)
+        return rank
 
     def rows_of(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
         """The live passage rows of ``doc_ids``, ascending (None: all)."""

@@ -43,9 +43,9 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import UnknownDocumentError
-from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.builder import update_index
 from ragqa.index.files.generations import load_index
+from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.writes import append_delete, append_upload, as_view
