@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import logging
+import pickle
 import random
 import sys
 import time
@@ -20,7 +21,8 @@ from pathlib import Path
 
 from ragqa.eval.reader_data import dev_candidates, mine_train, reader_split
 from ragqa.eval.reader_metrics import answerability, ranking, rerank_order, spans
-from ragqa.index.reading.artifact import DEFAULT_DIR, ReaderCard, sha256_file, write_artifact
+from ragqa.index.reading.artifact import (DEFAULT_DIR, ReaderCard, read_tensors, sha256_file,
+                                          write_artifact)
 from ragqa.index.reading.train import Example, TrainConfig
 
 logger = logging.getLogger("ragqa.eval.reader_train")
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr-layers", type=float, default=TrainConfig.lr_layers)
     parser.add_argument("--lr-heads", type=float, default=TrainConfig.lr_heads)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--head", choices=("cls", "span"), default=TrainConfig.head)
     parser.add_argument("--dev-questions", type=int, default=300)
     parser.add_argument("--dev-top", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="train questions (0: all)")
@@ -110,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     config = TrainConfig(split_layer=args.split_layer, epochs=args.epochs,
-                         lr_layers=args.lr_layers, lr_heads=args.lr_heads, seed=args.seed)
+                         lr_layers=args.lr_layers, lr_heads=args.lr_heads, seed=args.seed,
+                         head=args.head)
     documents, questions = load_squad(args.squad)
     corpus = materialise(documents, Path(".ragqa/eval"))
     settings = load_settings(corpus_dir=corpus, index_dir=args.index_dir)
@@ -119,13 +123,21 @@ def main(argv: list[str] | None = None) -> int:
     texts = {d: doc.text for d, doc in engine.retriever.index.documents_by_id().items()}
     train_q = [q for q in questions if reader_split(q.group) == "train"]
     dev_q = [q for q in questions if reader_split(q.group) == "dev" and q.answerable]
-    if args.limit:
-        train_q = train_q[:args.limit]
+    if args.limit:  # a seeded sample across the train articles
+        train_q = sorted(random.Random(args.seed).sample(train_q, min(args.limit, len(train_q))),
+                         key=lambda q: q.id)
     dev_q = sorted(random.Random(args.seed).sample(dev_q, min(args.dev_questions, len(dev_q))),
                    key=lambda q: q.id)
     started = time.perf_counter()
-    examples = mine_train(engine.retriever, train_q, texts)
-    cands = dev_candidates(engine.retriever, dev_q, k=10)
+    source_sha = sha256_file(args.squad)
+    mined_file = args.cache / f"mined-{_key(source_sha, str(args.index_dir.resolve()), _generation(args.index_dir), args.limit, args.dev_questions, args.seed)}.pkl"
+    if mined_file.is_file():  # the pairs of an earlier run over the same data and index
+        examples, cands = pickle.loads(mined_file.read_bytes())
+    else:
+        examples = mine_train(engine.retriever, train_q, texts)
+        cands = dev_candidates(engine.retriever, dev_q, k=10)
+        mined_file.parent.mkdir(parents=True, exist_ok=True)
+        mined_file.write_bytes(pickle.dumps((examples, cands)))
     mined_s = time.perf_counter() - started
     kinds: dict[str, int] = {}
     for e in examples:
@@ -160,45 +172,56 @@ def main(argv: list[str] | None = None) -> int:
                               args.cache / f"dev-{tag}-{_key([asdict(e) for e in dev_examples])}.pt",
                               progress=progress)
     cache_s = time.perf_counter() - started - mined_s
-    top = ReaderTop(base, config.split_layer)
+    top = ReaderTop(base, config.split_layer, config.head)
     best: dict = {"score": -1.0}
+    history: list[dict] = []
+    t1 = time.perf_counter()
+
+    def card_now() -> ReaderCard:
+        return ReaderCard(
+            base_model=model.name, base_weights_sha256=weights, split_layer=config.split_layer,
+            max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
+            seed=config.seed, head=config.head,
+            data={"source": args.squad.name, "source_sha256": source_sha,
+                  "split": "reader_split (eval/reader_data.py): test = today's test; today's "
+                           "dev articles two in three to train, the rest dev",
+                  "train_questions": len(train_q), "train_pairs": kinds,
+                  "train_windows": len(train_cached.windows),
+                  "dev_questions": len(cands), "dev_top": args.dev_top,
+                  "dev_windows": len(dev_cached.windows)},
+            training={**asdict(config), "history": list(history), "best_epoch": best["epoch"],
+                      "mining_s": round(mined_s), "frozen_states_s": round(cache_s),
+                      "training_s": round(time.perf_counter() - t1), "threads": args.threads},
+            dev=best["metrics"],
+            command="python -m ragqa.eval.reader_train " + " ".join(
+                argv if argv is not None else sys.argv[1:]),
+        )
 
     def evaluate(model_top, epoch: int) -> dict:
         metrics = dev_metrics(outputs(model_top, dev_cached), dev_cached, top_cands, where,
                               dev_examples)
         score = metrics[f"rerank@{args.dev_top}:beta0.0"]["mrr@10"]
-        if score > best["score"]:
-            best.update(score=score, epoch=epoch, metrics=metrics,
-                        state={k: v.detach().clone() for k, v in model_top.state_dict().items()})
         logger.info("dev epoch %d: %s", epoch, json.dumps(metrics))
-        return {"dev_mrr@10_rerank@%d" % args.dev_top: score}
+        if score > best["score"]:
+            # Written at once: a run stopped later still leaves its best epoch, with a card
+            # that says how far it went.
+            best.update(score=score, epoch=epoch, metrics=metrics)
+            history.append({"epoch": epoch, "dev_mrr@10": score, "written": True})
+            card = write_artifact(args.out, model_top.state_dict(), card_now())
+            logger.info("wrote %s (%d bytes), epoch %d", args.out, card.weights_bytes, epoch)
+        return {f"dev_mrr@10_rerank@{args.dev_top}": score}
 
-    t1 = time.perf_counter()
-    history = train(top, train_cached, config, evaluate)
-    train_s = time.perf_counter() - t1
-    card = ReaderCard(
-        base_model=model.name, base_weights_sha256=weights, split_layer=config.split_layer,
-        max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
-        seed=config.seed,
-        data={"source": args.squad.name, "source_sha256": sha256_file(args.squad),
-              "split": f"reader_split (eval/reader_data.py): test = today's test; today's dev "
-                       f"articles {TRAIN_SHARE_TEXT} to train",
-              "train_questions": len(train_q), "train_pairs": kinds,
-              "train_windows": len(train_cached.windows),
-              "dev_questions": len(cands), "dev_top": args.dev_top,
-              "dev_windows": len(dev_cached.windows)},
-        training={**asdict(config), "history": history, "best_epoch": best["epoch"],
-                  "mining_s": round(mined_s), "frozen_states_s": round(cache_s),
-                  "training_s": round(train_s), "threads": args.threads},
-        dev=best["metrics"],
-        command="python -m ragqa.eval.reader_train " + " ".join(argv if argv is not None else sys.argv[1:]),
-    )
-    card = write_artifact(args.out, best["state"], card)
-    logger.info("wrote %s (%d bytes), best epoch %d", args.out, card.weights_bytes, best["epoch"])
+    records = train(top, train_cached, config, evaluate)
+    history[:] = records
+    write_artifact(args.out, read_tensors(args.out), card_now())  # the card's full history
     return 0
 
 
-TRAIN_SHARE_TEXT = "two in three"
+def _generation(index_dir: Path) -> str:
+    try:
+        return (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 if __name__ == "__main__":
     raise SystemExit(main())

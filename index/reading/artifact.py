@@ -47,6 +47,7 @@ class ReaderCard:
     training: dict[str, Any] = field(default_factory=dict)  # hyper-parameters, time, steps/s
     dev: dict[str, Any] = field(default_factory=dict)  # dev metrics
     command: str = ""
+    head: str = "cls"  # the answerability head's inputs (ReaderTop's head)
     format: int = FORMAT
 
 

@@ -41,11 +41,16 @@ def frozen_states(base: Any, input_ids: torch.Tensor, mask: torch.Tensor, split:
 class ReaderTop(nn.Module):
     """The trained part: copies of the base's top layers, and the two heads."""
 
-    def __init__(self, base: Any, split: int) -> None:
+    def __init__(self, base: Any, split: int, head: str = "cls") -> None:
         super().__init__()
         size = base.config.hidden_size
+        self.head = head
         self.layers = nn.ModuleList(copy.deepcopy(layer) for layer in base.encoder.layer[split:])
-        self.answer = nn.Sequential(nn.Linear(size, size), nn.Tanh(), nn.Linear(size, 1))
+        # "cls": answerability from the first token's state; "span": from it and the states
+        # the start and end logits point at (softmax-weighted, the first token standing for
+        # "no answer" as in SQuAD 2.0 readers), so the verdict reads the answer it found.
+        width = size * (3 if head == "span" else 1)
+        self.answer = nn.Sequential(nn.Linear(width, size), nn.Tanh(), nn.Linear(size, 1))
         self.span = nn.Linear(size, 2)
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor, passage: torch.Tensor
@@ -53,10 +58,18 @@ class ReaderTop(nn.Module):
         """``(answerability logits (batch,), start logits, end logits (batch, tokens))``;
         tokens outside the passage (``passage`` False) get ``NEG``."""
         hidden = run_layers(self.layers, hidden, mask).float()
-        answer = self.answer(hidden[:, 0]).squeeze(-1)
         start, end = self.span(hidden).unbind(-1)
         outside = ~passage
-        return answer, start.masked_fill(outside, NEG), end.masked_fill(outside, NEG)
+        if self.head == "span":  # the first token is the "no answer here" position
+            outside = outside.clone()
+            outside[:, 0] = False
+        start, end = start.masked_fill(outside, NEG), end.masked_fill(outside, NEG)
+        features = hidden[:, 0]
+        if self.head == "span":
+            at_start = torch.softmax(start, -1).unsqueeze(1) @ hidden
+            at_end = torch.softmax(end, -1).unsqueeze(1) @ hidden
+            features = torch.cat([features, at_start.squeeze(1), at_end.squeeze(1)], -1)
+        return self.answer(features).squeeze(-1), start, end
 
 
 def load_base(path: Any) -> Any:

@@ -126,7 +126,7 @@ def open_reader(base_path: Path, base_weights_sha256: str, folder: Path = DEFAUL
             f"{card.base_weights_sha256[:16]}..., not the loaded model's "
             f"{base_weights_sha256[:16]}...; rebuild it with `python -m ragqa.eval.reader_train`")
     base = load_base(base_path)
-    top = ReaderTop(base, card.split_layer)
+    top = ReaderTop(base, card.split_layer, card.head)
     tensors = read_tensors(folder)
     missing, unexpected = top.load_state_dict(tensors, strict=False)
     if missing or unexpected:

@@ -43,6 +43,7 @@ class TrainConfig:
     lr_heads: float = 1e-3
     warmup: float = 0.1
     span_weight: float = 1.0
+    head: str = "cls"  # see ReaderTop
     seed: int = 0
 
 
@@ -180,10 +181,12 @@ def train(top: Any, cached: Cached, config: TrainConfig,
             answer, start, end = top(hidden, mask, passage)
             labels = torch.tensor([float(cached.labels[i]) for i in rows])
             loss = functional.binary_cross_entropy_with_logits(answer, labels)
-            pos = [r for r, i in enumerate(rows) if cached.spans[i] is not None]
+            # With the "span" head, a window without the answer points at its first token.
+            pos = [r for r, i in enumerate(rows)
+                   if cached.spans[i] is not None or config.head == "span"]
             if pos:
-                s = torch.tensor([cached.spans[rows[r]][0] for r in pos])  # type: ignore[index]
-                e = torch.tensor([cached.spans[rows[r]][1] for r in pos])  # type: ignore[index]
+                s = torch.tensor([(cached.spans[rows[r]] or (0, 0))[0] for r in pos])
+                e = torch.tensor([(cached.spans[rows[r]] or (0, 0))[1] for r in pos])
                 loss = loss + config.span_weight * 0.5 * (
                     functional.cross_entropy(start[pos], s) + functional.cross_entropy(end[pos], e))
             loss.backward()

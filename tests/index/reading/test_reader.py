@@ -36,20 +36,21 @@ def _examples() -> list[Example]:
     return out
 
 
-@pytest.fixture(scope="module")
-def trained(converted: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+@pytest.fixture(scope="module", params=["cls", "span"])
+def trained(request: pytest.FixtureRequest, converted: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     from transformers import AutoTokenizer
 
     from ragqa.index.embedding.models import ResolvedModel
     from ragqa.index.reading.model import ReaderTop, load_base
 
-    config = TrainConfig(max_len=96, stride=32, epochs=2, batch=4)
+    config = TrainConfig(max_len=96, stride=32, epochs=2, batch=4, head=request.param)
     base = load_base(converted)
     tokenizer = AutoTokenizer.from_pretrained(str(converted), local_files_only=True)
     cached = cache_states(base, tokenizer, _examples(), config)
     assert sum(cached.labels) == 3 and all(s is not None for s, l in
                                            zip(cached.spans, cached.labels) if l)
-    top = ReaderTop(base, config.split_layer)
+    top = ReaderTop(base, config.split_layer, config.head)
     history = train(top, cached, config)
     assert len(history) == 2 and all(h["loss"] > 0 for h in history)
     folder = tmp_path_factory.mktemp("reader")
@@ -57,7 +58,7 @@ def trained(converted: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     write_artifact(folder, top.state_dict(), ReaderCard(
         base_model="e5", base_weights_sha256=weights, split_layer=config.split_layer,
         max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
-        seed=config.seed))
+        seed=config.seed, head=config.head))
     return folder, weights
 
 
