@@ -17,7 +17,7 @@ from ragqa.index.documents.sidecars import read_corpus_groups
 from ragqa.index.pg.pool import Pool
 from ragqa.index.search.view import IndexView
 
-_READABLE = """SELECT d.doc_id FROM documents d
+READABLE_SQL = """SELECT d.doc_id FROM documents d
 LEFT JOIN document_groups g USING (doc_id)
 WHERE g.doc_id IS NULL OR g.groups && %s::text[]"""
 
@@ -53,7 +53,7 @@ class PgGroups:
 
     def readable(self, view: IndexView, groups: frozenset[str]) -> frozenset[str]:
         with self.pool.connection() as conn:
-            rows = conn.execute(_READABLE, (sorted(groups),)).fetchall()
+            rows = conn.execute(READABLE_SQL, (sorted(groups),)).fetchall()
         return frozenset(r[0] for r in rows)
 
 
