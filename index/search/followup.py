@@ -15,11 +15,12 @@ them (:class:`Followup`):
   both rankers' candidates and their scores raised by ``prior`` of the ranker's range.
 
 Whether a question leans on the dialogue is told by what it says
-(:func:`leans_on_history`): an anaphora or an ellipsis of its own (a sentence that starts
-with "Et", a pronoun that points back, "cette université", "a-t-il" without a subject…),
-a possessive or "en" before a verb in a question that names nothing ("Où se trouvait son
-atelier ?"; in "Quand Nokia a-t-il ouvert son centre… ?" the possessive is Nokia's, and
-"Où en est le projet… ?" is an idiom), or too little to search for on its own: no name, not
+(:func:`leans_on_history`, from the words :mod:`~ragqa.index.search.markers` reads): an
+anaphora or an ellipsis of its own (a sentence that starts with "Et", a pronoun that
+points back, "cette université", "a-t-il" without a subject…), a possessive or "en"
+before a verb in a question that names nothing ("Où se trouvait son atelier ?"; in "Quand
+Nokia a-t-il ouvert son centre… ?" the possessive is Nokia's, and "Où en est le projet… ?"
+is an idiom), or too little to search for on its own: no name, not
 a definition ("Qu'est-ce qu'un réseau privé ?"), and the idf mass of its terms over the
 index below ``min_specificity`` ("Qui a terminé deuxième ?"). A question that stands alone
 ("Quand ouvre le Gitex Africa ?") is searched exactly as without a history.
@@ -41,6 +42,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.search.analysis import Analyzer
+from ragqa.index.search.markers import is_definition, names, pointing_back
 
 # At most this many earlier turns are read (the API refuses more).
 MAX_TURNS = 10
@@ -109,91 +111,6 @@ class Followup:
 def standalone(question: str) -> Followup:
     """A question searched as it is."""
     return Followup(question, question)
-
-
-# Words and shapes that point back to an earlier turn, French and English: a sentence that
-# starts with "Et"/"And" continues the previous one ("Et l'édition précédente ?"); the
-# others are pronouns and determiners that need an antecedent. One feature beside the
-# specificity below, measured together (docs/retrieval-quality.md#conversations).
-_CONTINUES = re.compile(r"^\W*(?:et|and|also|aussi|mais|puis|but)\b", re.IGNORECASE)
-_POINTS_BACK = re.compile(r"""
-      \bl['’](?:a|ont|avait|avaient|aura)\b            # qui l'a signé
-    | \bles\s+(?:a|ont|avait|avaient)\b                # les a reçus
-    | \b(?:lui|celui|celle|ceux|celles|cela|ça)\b
-    | (?<![-'’])\b(?:il|elle|ils|elles|eux)\b(?!-)      # avec elle, d'entre elles
-    | \b(?:cet|cette|ces)\s+\w+                         # cette entreprise, ces réseaux
-    | \bce\s+derni                                     # ce dernier
-    | \by\b(?!\s+a-t-il)                                # y sont inscrites (not "y a-t-il")
-    | \b(?:it|they|them|he|she|him|this|these|those)\b
-    """, re.IGNORECASE | re.VERBOSE)
-# Weak markers: a possessive belongs to the question's own subject as often as to an
-# earlier turn's ("Quand Nokia a-t-il ouvert son centre… ?"), and "en" before a verb is an
-# idiom as often as a pronoun ("Où en est le projet… ?", "Qui en est le directeur ?"):
-# they point back as FollowupParams.weak_markers says.
-_WEAK = re.compile(r"""
-      \b(?:son|sa|ses|leur|leurs|its|their|his|her)\b
-    | \ben\s+(?:est|sont|a|ont|était|étaient|compte)\b  # qui en est le directeur
-    """, re.IGNORECASE | re.VERBOSE)
-# "a-t-il", "est-elle": the subject is a pronoun ("De quelles consoles est-il à
-# l'origine ?"), unless a noun phrase stands before the verb: a name or a determiner in
-# the few words before it ("Quand Satoru Iwata est-il devenu…", "Depuis quand la
-# télémédecine est-elle encadrée ?").
-_INVERTED = re.compile(r"(?:\b(?:se|ne|en)\s+|\b[sn]['’])?(?P<verb>\w+)-(?:t-)?(?:il|elle|ils|elles)\b",
-                       re.IGNORECASE)
-_IMPERSONAL = re.compile(r"(?:^|\s)y\s*$", re.IGNORECASE)  # "y a-t-il": there is
-_DETERMINERS = frozenset(
-    "le la les l un une des du au aux ce cet cette ces son sa ses leur leurs mon ma mes "
-    "notre nos votre vos the a an".split())
-
-
-def pointing_back(question: str) -> str | None:
-    """"strong" when ``question`` has a word or shape that points back to an earlier turn,
-    "weak" when it has only a possessive or "en" before a verb, else None."""
-    question = question.strip()
-    if _CONTINUES.search(question) or _POINTS_BACK.search(question):
-        return "strong"
-    if any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)
-           if not _IMPERSONAL.search(question[: m.start()])):
-        return "strong"
-    return "weak" if _WEAK.search(question) else None
-
-
-def has_marker(question: str) -> bool:
-    """Whether ``question`` has a word or shape that may point back to an earlier turn."""
-    return pointing_back(question) is not None
-
-
-def _has_subject(before: str) -> bool:
-    """Whether the last few words before an inverted verb hold a noun phrase: a name (not
-    the question's first word), a number or a determiner."""
-    words = re.findall(r"\w+", before)
-    for position in range(max(0, len(words) - 5), len(words)):
-        word = words[position]
-        if ((position > 0 and word[0].isupper()) or any(c.isdigit() for c in word)
-                or word.casefold() in _DETERMINERS):
-            return True
-    return False
-
-
-# A definition: "Qu'est-ce qu'un réseau privé ?", "What is a private network?" asks what a
-# kind of thing is, a subject of its own ("Qu'est-ce que c'est ?" names nothing: not one).
-_DEFINITION = re.compile(r"^\W*(?:qu['’]est[- ]ce\s+qu(?:e\s+|['’])|what\s+(?:is|are)\s+)(?P<rest>.+)",
-                         re.IGNORECASE)
-
-
-def is_definition(question: str, analyzer: Analyzer) -> bool:
-    """Whether ``question`` asks what something it names is."""
-    match = _DEFINITION.match(question.strip())
-    return bool(match and analyzer(match["rest"]))
-
-
-# A name: a capitalised word (or an acronym) after the question's first word.
-_NAME = re.compile(r"(?<=[\s'’(«\"-])[A-ZÀ-ÖØ-Ý][\w.-]*")
-
-
-def names(question: str) -> list[str]:
-    """The names ``question`` mentions (capitalised words after its first one)."""
-    return _NAME.findall(question.strip())
 
 
 def specificity(question: str, analyzer: Analyzer,

@@ -4,20 +4,17 @@ with the real French analyzer and a stand-in idf."""
 from __future__ import annotations
 
 import pytest
-
 from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
 from ragqa.index.search.followup import (
     FOLLOWUP,
     FollowupParams,
     Turn,
     content_words,
-    has_marker,
-    is_definition,
     leans_on_history,
-    names,
     plan,
     specificity,
 )
+from ragqa.index.search.markers import has_marker, is_definition, names
 
 ANALYZER = Analyzer(AnalyzerConfig())
 NOKIA = Turn("Quel accord Nokia a-t-il conclu avec le Maroc ?",
