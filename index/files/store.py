@@ -119,9 +119,11 @@ class FilesStore:
                                   identity=self._identity, load_embedder=self._load_embedder,
                                   config=self._config, rebuild=rebuild, strict=strict,
                                   progress=progress, served=self._view)
+            # sidecars edited by hand, read before a new view is served: a reader never
+            # sees a document whose groups are not loaded yet
+            self.groups.reload()
             if self._view is not None and self._view.generation != report.generation:
                 self._view = as_view(load_index(self.index_dir))
-        self.groups.reload()  # sidecars edited by hand
         return report
 
     def merge(self) -> BuildReport | None:
@@ -140,6 +142,7 @@ class FilesStore:
             if self._failures != failures or self._merger.stopping.is_set():
                 shutil.rmtree(prepared.folder, ignore_errors=True)
                 return None
+            self.groups.reload()  # the merge indexed the folder: its sidecars too, first
             fresh = publish_merge(self.index_dir, prepared, self._current())
             if fresh is None:
                 return None
@@ -254,6 +257,7 @@ class FilesStore:
         update_index(self.corpus_dir, self.index_dir, model=self._model, identity=self._identity,
                      load_embedder=self._load_embedder, config=self._config, progress=progress,
                      served=self._view)
+        self.groups.reload()  # hand-placed sidecars, loaded before the caller serves it
         return as_view(load_index(self.index_dir))
 
 
