@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     import torch
-
-    from ragqa import wiring
     from ragqa.eval.questions import load_questions, select
     from ragqa.eval.reader_data import reader_split
     from ragqa.index.reading.reader import open_reader
+
+    from ragqa import wiring
     from ragqa.settings import load_settings
 
     torch.set_num_threads(args.threads)

@@ -21,8 +21,13 @@ from pathlib import Path
 
 from ragqa.eval.reader_data import dev_candidates, mine_train, reader_split
 from ragqa.eval.reader_metrics import answerability, ranking, rerank_order, spans
-from ragqa.index.reading.artifact import (DEFAULT_DIR, ReaderCard, read_tensors, sha256_file,
-                                          write_artifact)
+from ragqa.index.reading.artifact import (
+    DEFAULT_DIR,
+    ReaderCard,
+    read_tensors,
+    sha256_file,
+    write_artifact,
+)
 from ragqa.index.reading.train import Example, TrainConfig
 
 logger = logging.getLogger("ragqa.eval.reader_train")
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr-heads", type=float, default=TrainConfig.lr_heads)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--head", choices=("cls", "span"), default=TrainConfig.head)
+    parser.add_argument("--norm", action=argparse.BooleanOptionalAction,
+                        default=TrainConfig.norm, help="a fresh LayerNorm before the heads")
     parser.add_argument("--dev-questions", type=int, default=300)
     parser.add_argument("--dev-top", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="train questions (0: all)")
@@ -104,17 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     import torch
-
-    from ragqa import wiring
     from ragqa.eval.squad import load_squad, materialise
     from ragqa.index.reading.model import ReaderTop, load_base
     from ragqa.index.reading.train import cache_states, outputs, train
+
+    from ragqa import wiring
     from ragqa.settings import load_settings
 
     torch.set_num_threads(args.threads)
     config = TrainConfig(split_layer=args.split_layer, epochs=args.epochs,
                          lr_layers=args.lr_layers, lr_heads=args.lr_heads, seed=args.seed,
-                         head=args.head)
+                         head=args.head, norm=args.norm)
     documents, questions = load_squad(args.squad)
     corpus = materialise(documents, Path(".ragqa/eval"))
     settings = load_settings(corpus_dir=corpus, index_dir=args.index_dir)
@@ -172,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                               args.cache / f"dev-{tag}-{_key([asdict(e) for e in dev_examples])}.pt",
                               progress=progress)
     cache_s = time.perf_counter() - started - mined_s
-    top = ReaderTop(base, config.split_layer, config.head)
+    top = ReaderTop(base, config.split_layer, config.head, config.norm)
     best: dict = {"score": -1.0}
     history: list[dict] = []
     t1 = time.perf_counter()
@@ -181,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         return ReaderCard(
             base_model=model.name, base_weights_sha256=weights, split_layer=config.split_layer,
             max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
-            seed=config.seed, head=config.head,
+            seed=config.seed, head=config.head, norm=config.norm,
             data={"source": args.squad.name, "source_sha256": source_sha,
                   "split": "reader_split (eval/reader_data.py): test = today's test; today's "
                            "dev articles two in three to train, the rest dev",

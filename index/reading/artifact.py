@@ -48,6 +48,7 @@ class ReaderCard:
     dev: dict[str, Any] = field(default_factory=dict)  # dev metrics
     command: str = ""
     head: str = "cls"  # the answerability head's inputs (ReaderTop's head)
+    norm: bool = False  # a fresh LayerNorm before the heads (ReaderTop's norm)
     format: int = FORMAT
 
 

@@ -41,7 +41,7 @@ def frozen_states(base: Any, input_ids: torch.Tensor, mask: torch.Tensor, split:
 class ReaderTop(nn.Module):
     """The trained part: copies of the base's top layers, and the two heads."""
 
-    def __init__(self, base: Any, split: int, head: str = "cls") -> None:
+    def __init__(self, base: Any, split: int, head: str = "cls", norm: bool = False) -> None:
         super().__init__()
         size = base.config.hidden_size
         self.head = head
@@ -52,12 +52,18 @@ class ReaderTop(nn.Module):
         width = size * (3 if head == "span" else 1)
         self.answer = nn.Sequential(nn.Linear(width, size), nn.Tanh(), nn.Linear(size, 1))
         self.span = nn.Linear(size, 2)
+        # e5's last LayerNorm leaves small states (|x| <= 1, per-dimension spread about 0.1
+        # across tokens): a fresh one restores unit scale, or the heads barely move from
+        # their prior in a few hundred steps.
+        self.norm = nn.LayerNorm(size) if norm else None
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor, passage: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(answerability logits (batch,), start logits, end logits (batch, tokens))``;
         tokens outside the passage (``passage`` False) get ``NEG``."""
         hidden = run_layers(self.layers, hidden, mask).float()
+        if self.norm is not None:
+            hidden = self.norm(hidden)
         start, end = self.span(hidden).unbind(-1)
         outside = ~passage
         if self.head == "span":  # the first token is the "no answer here" position

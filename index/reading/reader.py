@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragqa.index.reading.artifact import (DEFAULT_DIR, ReaderCard, ReaderUnavailableError,
-                                          read_card, read_tensors)
+from ragqa.index.reading.artifact import (
+    DEFAULT_DIR,
+    ReaderCard,
+    ReaderUnavailableError,
+    read_card,
+    read_tensors,
+)
 from ragqa.index.reading.pairs import Window, windows
 
 logger = logging.getLogger(__name__)
@@ -70,7 +75,6 @@ class Reader:
 
     def read_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[Reading]:
         import torch
-
         from ragqa.index.reading.model import frozen_states
 
         cut = windows(self.tokenizer, list(pairs), max_len=self.card.max_len,
@@ -115,9 +119,8 @@ def open_reader(base_path: Path, base_weights_sha256: str, folder: Path = DEFAUL
                 ) -> Reader:
     """The reader in ``folder`` over the base model at ``base_path``; refused (our errors)
     when absent, damaged, or trained over other base weights."""
-    from transformers import AutoTokenizer
-
     from ragqa.index.reading.model import ReaderTop, load_base
+    from transformers import AutoTokenizer
 
     card = read_card(folder)
     if card.base_weights_sha256 != base_weights_sha256:
@@ -126,7 +129,7 @@ def open_reader(base_path: Path, base_weights_sha256: str, folder: Path = DEFAUL
             f"{card.base_weights_sha256[:16]}..., not the loaded model's "
             f"{base_weights_sha256[:16]}...; rebuild it with `python -m ragqa.eval.reader_train`")
     base = load_base(base_path)
-    top = ReaderTop(base, card.split_layer, card.head)
+    top = ReaderTop(base, card.split_layer, card.head, card.norm)
     tensors = read_tensors(folder)
     missing, unexpected = top.load_state_dict(tensors, strict=False)
     if missing or unexpected:

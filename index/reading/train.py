@@ -39,11 +39,12 @@ class TrainConfig:
     max_windows: int = 2  # per pair: a long passage's later windows are rarely needed
     epochs: int = 2
     batch: int = 16
-    lr_layers: float = 1e-4
-    lr_heads: float = 1e-3
+    lr_layers: float = 2e-4
+    lr_heads: float = 2e-3
     warmup: float = 0.1
     span_weight: float = 1.0
-    head: str = "cls"  # see ReaderTop
+    head: str = "span"  # see ReaderTop
+    norm: bool = True  # see ReaderTop
     seed: int = 0
 
 
@@ -82,7 +83,6 @@ def cache_states(base: Any, tokenizer: Any, examples: Sequence[Example], config:
     """Label the windows of ``examples`` and compute their frozen states (loaded from
     ``file`` when it holds the same windows)."""
     import torch
-
     from ragqa.index.reading.model import frozen_states
     from ragqa.index.reading.reader import pad_batch
 

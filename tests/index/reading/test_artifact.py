@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from ragqa.index.errors import RagqaError
-from ragqa.index.reading.artifact import (CARD, DEFAULT_DIR, WEIGHTS, ReaderCard,
-                                          ReaderCorruptError, ReaderUnavailableError,
-                                          read_card, read_tensors, write_artifact)
+from ragqa.index.reading.artifact import (
+    CARD,
+    DEFAULT_DIR,
+    WEIGHTS,
+    ReaderCard,
+    ReaderCorruptError,
+    ReaderUnavailableError,
+    read_card,
+    read_tensors,
+    write_artifact,
+)
 from ragqa.index.reading.reader import reader_or_none
 
 

@@ -7,18 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ragqa.index.reading.artifact import ReaderCard, ReaderUnavailableError, write_artifact
 from ragqa.index.reading.pairs import windows
 from ragqa.index.reading.reader import open_reader
 from ragqa.index.reading.train import Example, TrainConfig, cache_states, train
 
 PASSAGES = [
-    "Le programme SPARK accompagne les jeunes entreprises.  Cette année, 26 startups sont "
-    "inscrites au programme SPARK, dont la moitié à Casablanca.",
+    ("Le programme SPARK accompagne les jeunes entreprises.  Cette année, 26 startups sont "
+     "inscrites au programme SPARK, dont la moitié à Casablanca."),
     "Orange Maroc lance la 5G à Casablanca en 2025 ; le réseau couvrira Rabat en 2026.",
-    "Nokia et le ministère signent un accord pour la fibre optique et la couverture "
-    "nationale.\n\nLe nouveau data center de Rabat ouvrira en juin.",
+    ("Nokia et le ministère signent un accord pour la fibre optique et la couverture "
+     "nationale.\n\nLe nouveau data center de Rabat ouvrira en juin."),
 ]
 
 
@@ -36,21 +35,22 @@ def _examples() -> list[Example]:
     return out
 
 
-@pytest.fixture(scope="module", params=["cls", "span"])
+@pytest.fixture(scope="module", params=[("cls", False), ("span", True)],
+                ids=["cls", "span-norm"])
 def trained(request: pytest.FixtureRequest, converted: Path,
             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    from transformers import AutoTokenizer
-
     from ragqa.index.embedding.models import ResolvedModel
     from ragqa.index.reading.model import ReaderTop, load_base
+    from transformers import AutoTokenizer
 
-    config = TrainConfig(max_len=96, stride=32, epochs=2, batch=4, head=request.param)
+    config = TrainConfig(max_len=96, stride=32, epochs=2, batch=4, head=request.param[0],
+                         norm=request.param[1])
     base = load_base(converted)
     tokenizer = AutoTokenizer.from_pretrained(str(converted), local_files_only=True)
     cached = cache_states(base, tokenizer, _examples(), config)
     assert sum(cached.labels) == 3 and all(s is not None for s, l in
                                            zip(cached.spans, cached.labels) if l)
-    top = ReaderTop(base, config.split_layer, config.head)
+    top = ReaderTop(base, config.split_layer, config.head, config.norm)
     history = train(top, cached, config)
     assert len(history) == 2 and all(h["loss"] > 0 for h in history)
     folder = tmp_path_factory.mktemp("reader")
@@ -58,7 +58,7 @@ def trained(request: pytest.FixtureRequest, converted: Path,
     write_artifact(folder, top.state_dict(), ReaderCard(
         base_model="e5", base_weights_sha256=weights, split_layer=config.split_layer,
         max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
-        seed=config.seed, head=config.head))
+        seed=config.seed, head=config.head, norm=config.norm))
     return folder, weights
 
 
