@@ -80,9 +80,10 @@ def set_groups(conn: psycopg.Connection, changes: dict[str, frozenset[str]]) -> 
 
 
 def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path) -> bool:
-    """The corpus folder's ``.groups`` sidecars written to the database (a sync's last
-    step). A document whose sidecar was removed keeps its groups: on this store the
-    database is the truth (``PUT /v1/documents/{id}/groups`` changes them)."""
+    """The corpus folder's ``.groups`` sidecars written to the database, in one
+    transaction committed before a sync writes any document. A document whose sidecar was
+    removed keeps its groups: on this store the database is the truth (``PUT
+    /v1/documents/{id}/groups`` changes them)."""
     found = read_corpus_groups(corpus_dir)
     with conn.transaction():
         return set_groups(conn, found)

@@ -5,9 +5,10 @@ Both stores cut documents alike (:mod:`ragqa.index.documents.processing`). :func
 whole folder exactly as the files builder does, stores it, and brings the database in line
 with the folder document by document: added, changed (or cut differently under a new
 context), deleted and refused documents, each in its own transaction; unchanged documents
-are not touched. :func:`ingest_document` (an upload through the API) cuts one document
-with the stored context and writes it alone. Only passages whose embedding input is new
-are embedded: the others' vectors are reused by key.
+are not touched; the folder's ``.groups`` sidecars are written first. :func:`ingest_document`
+(an upload through the API) cuts one document with the stored context and writes it alone.
+Only passages whose embedding input is new are embedded: the others' vectors are reused by
+key.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg.context import read_context, write_context
+from ragqa.index.pg.groups import apply_sidecars
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.writes import (
     DocumentWrite,
@@ -89,6 +91,10 @@ def index_corpus_into(
     documents, report.refused = load_documents(scan)
     check_strict(strict, report.refused)
     check_loaded(corpus_dir, documents, report.refused)
+    # The folder's ``.groups`` sidecars are committed before any of its documents is: a
+    # restricted document is never readable by everyone, not even while the run goes on or
+    # after it died (read after the scan: a sidecar placed before its document counts).
+    apply_sidecars(conn, corpus_dir)
     titled, context = corpus_context(documents, scan.titles)
     splitter = make_splitter(config.chunking)
     analyzer = Analyzer(config.analysis)

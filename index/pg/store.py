@@ -30,7 +30,7 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import ConfigError, UnknownDocumentError
 from ragqa.index.pg.connect import connect, redact
 from ragqa.index.pg.errors import LastDocumentRefusal
-from ragqa.index.pg.groups import PgGroups, apply_sidecars
+from ragqa.index.pg.groups import PgGroups
 from ragqa.index.pg.identity import StoreIdentity, ensure_identity
 from ragqa.index.pg.indexing import holds_documents, index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
@@ -195,5 +195,4 @@ class PgStore:
                                    load_embedder=lambda: embedder, model_name=self._model.name,
                                    fallback=self._model.fallback, strict=strict,
                                    progress=progress)
-        apply_sidecars(conn, self.corpus_dir)  # the folder's `.groups` files, if any
         return report

@@ -244,3 +244,41 @@ def test_a_bulk_load_into_an_empty_store_builds_the_vector_graph_once_at_the_end
 
 def _graph(conn) -> bool:
     return conn.execute("SELECT to_regclass('passages_embedding')").fetchone()[0] is not None
+
+
+def test_a_sync_commits_the_sidecars_groups_before_any_document(
+        store_conn, pg_url, embedder, tmp_path, monkeypatch):
+    """A restricted document is never readable by everyone, not during the run (each
+    document commits on its own) nor after a run that died half-way."""
+    conn, _ = store_conn
+    corpus = tmp_path / "corpus"
+    (corpus / "rh").mkdir(parents=True)
+    (corpus / "rh" / "salaires.md").write_text("# Salaires\n\nLa grille des salaires.\n",
+                                               encoding="utf-8")
+    (corpus / "rh" / "salaires.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "ouvert.md").write_text("# Ouvert\n\nUne note pour tous.\n", encoding="utf-8")
+    from ragqa.index.pg import indexing
+
+    other = connect(pg_url)  # sees only what is committed
+    seen: dict[str, list] = {}
+    replace = indexing.replace_document
+
+    def watched(c, write, **kwargs):
+        seen[write.doc_id] = [r[0] for r in other.execute(
+            "SELECT groups FROM document_groups WHERE doc_id = %s", (write.doc_id,))]
+        done = replace(c, write, **kwargs)
+        if write.doc_id == "rh/salaires.md":
+            raise RuntimeError("killed half-way, the restricted document written")
+        return done
+
+    monkeypatch.setattr(indexing, "replace_document", watched)
+    try:
+        with pytest.raises(RuntimeError):
+            _sync(conn, corpus, CountingEmbedder(embedder))
+        assert seen["rh/salaires.md"] == [["rh"]]
+        assert other.execute("SELECT count(*) FROM documents WHERE doc_id = %s",
+                             ("rh/salaires.md",)).fetchone() == (1,)
+        assert other.execute("SELECT groups FROM document_groups WHERE doc_id = %s",
+                             ("rh/salaires.md",)).fetchone() == (["rh"],)
+    finally:
+        other.close()
