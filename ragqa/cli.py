@@ -285,7 +285,10 @@ def serve_command(
                    f"{settings.corpus_dir})", err=True)
     app = create_app(settings, engine=ready.engine)
     click.echo(f"serving on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # Under RAGQA_AUTH=header the peer is checked against RAGQA_TRUSTED_PROXIES: it must be
+    # the socket's own, never one read from X-Forwarded-For (anyone can send that header).
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
+                proxy_headers=settings.auth != "header")
 
 
 main.add_command(eval_command)

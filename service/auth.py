@@ -174,10 +174,16 @@ class ProxyHeaders:
             address = None
         if address is None or not any(address in n for n in self.trusted):
             raise AuthError("this server takes identities from its trusted proxy only")
-        user = headers.get(self.user_header, "").strip()
+        users, groups = headers.getlist(self.user_header), headers.getlist(self.groups_header)
+        if len(users) > 1 or len(groups) > 1:
+            # the proxy added its header beside one the client sent: which is whose is
+            # unknowable, so neither is believed (the proxy must overwrite them)
+            raise AuthError(f"more than one {self.user_header} or {self.groups_header} "
+                            "header: the proxy must replace the client's, not add its own")
+        user = users[0].strip() if users else ""
         if not user:
             raise AuthError(f"the proxy sent no {self.user_header} header")
-        return Identity(user, parse_groups(headers.get(self.groups_header, "")))
+        return Identity(user, parse_groups(groups[0] if groups else ""))
 
 
 # Request -> its identity, or AuthError (what the app keeps in ``app.state.auth``).

@@ -182,6 +182,42 @@ def test_a_trusted_proxy_says_who_is_asking(proxy_app):
         assert client.post("/v1/search", json=QUESTION, headers=headers).status_code == 401
 
 
+def test_a_user_or_groups_header_sent_twice_is_refused(proxy_app):
+    """A proxy that appends its header beside the client's: which one is the proxy's is
+    unknowable, so the request is refused rather than the first taken."""
+    with TestClient(proxy_app, client=LOOPBACK) as client:
+        for name in ("X-Forwarded-User", "X-Forwarded-Groups"):
+            headers = [("X-Forwarded-User", "amina"), ("X-Forwarded-Groups", "rh"),
+                       (name, "editors" if "Groups" in name else "root")]
+            response = client.post("/v1/search", json=QUESTION, headers=headers)
+            assert response.status_code == 401, response.text
+            assert "more than one" in response.text
+
+
+def test_ragqa_serve_under_header_auth_ignores_x_forwarded_for(tmp_path, corpus_index):
+    """The real ``ragqa serve``: a client on loopback claiming, by X-Forwarded-For, to be
+    the trusted proxy is still loopback, so its identity headers are not believed."""
+    import shutil
+
+    import httpx
+
+    from tests.support import start, stop
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(corpus_index, index)
+    server = start(corpus, index, tmp_path / "serve.log", timeout=180, RAGQA_AUTH="header",
+                   RAGQA_TRUSTED_PROXIES="10.9.8.7")
+    try:
+        response = httpx.post(f"{server.base_url}/v1/search", json=QUESTION, timeout=30,
+                              headers={"X-Forwarded-For": "10.9.8.7",
+                                       "X-Forwarded-User": "amina",
+                                       "X-Forwarded-Groups": "rh"})
+        assert response.status_code == 401, response.text
+    finally:
+        stop(server)
+
+
 def test_the_settings_name_what_jwt_and_header_need():
     from ragqa.index.errors import ConfigError
     from ragqa.settings import load_settings
