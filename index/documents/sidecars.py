@@ -88,16 +88,30 @@ def read_groups_sidecar(path: Path) -> frozenset[str] | None:
 def read_corpus_groups(corpus_dir: Path) -> dict[str, frozenset[str]]:
     """Every ``.groups`` sidecar of the corpus folder, by the id of the document beside it
     (hidden folders skipped, as the indexer does; a sidecar beside no document counts too:
-    its document may arrive)."""
+    its document may arrive).
+
+    Fails closed: an entry whose name ends with the suffix in any case (``x.md.GROUPS``)
+    that is not a readable regular file named exactly ``<document>.groups`` (a dangling
+    link, a folder, another case) makes its document
+    :data:`~ragqa.index.access.UNREADABLE`: whoever placed it meant to restrict it."""
     found: dict[str, frozenset[str]] = {}
     if not corpus_dir.is_dir():
         return found
-    for sidecar in sorted(corpus_dir.rglob("*" + GROUPS_SIDECAR_SUFFIX)):
-        rel = sidecar.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts) or not sidecar.is_file():
+    suffix = GROUPS_SIDECAR_SUFFIX
+    for entry in sorted(corpus_dir.rglob("*")):
+        if not entry.name.lower().endswith(suffix) or len(entry.name) == len(suffix):
             continue
-        document = sidecar.with_name(sidecar.name.removesuffix(GROUPS_SIDECAR_SUFFIX))
-        groups = read_groups_sidecar(document)
-        if groups:
-            found[rel.with_name(document.name).as_posix()] = groups
+        rel = entry.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        document = entry.with_name(entry.name[:-len(suffix)])
+        doc_id = rel.with_name(document.name).as_posix()
+        if entry.name.endswith(suffix) and entry.is_file():
+            groups = read_groups_sidecar(document)
+        else:
+            logger.warning("%s: not a readable %s file; the document is hidden from readers "
+                           "until it is fixed", entry, suffix)
+            groups = UNREADABLE
+        if groups and found.get(doc_id) != UNREADABLE:
+            found[doc_id] = groups
     return found
