@@ -11,9 +11,12 @@
  * Identity (RAGQA_AUTH=jwt): the page hands the reader's token to the widget, sent as
  * `Authorization: Bearer`: the `token` attribute, or, for tokens that expire, a callback
  *   el.getToken = async ({ refresh }) => (await keycloak.updateToken(30), keycloak.token);
- * called before each request (its answer wins over the attribute); after a 401 it is called
- * once more with `refresh: true` and the request sent again. The reader sees only the
- * documents their groups may read: the server filters, the widget shows what it gets.
+ * called before each request (when it is set, only its answer is sent: never the attributes,
+ * not even when it fails); after a 401 it is called once more with `refresh: true` and the
+ * request sent again. The reader sees only the documents their groups may read: the server
+ * filters, the widget shows what it gets. The conversation and the documents' texts are the
+ * reader's: kept under their token's subject, and forgotten when another reader's token
+ * (another `sub`, another key) comes.
  *
  * Conversation: each question is sent with the turns before it (`history`: questions, the
  * LLM's answers cut short, the documents each turn showed), so "Qui l'a signé ?" is searched
@@ -47,6 +50,35 @@
   const HISTORY_CHARS = 20000;
   const HISTORY_ANSWER = 1500;
   const HISTORY_DOCS = 5;
+
+  /** Who a credential is for: a JWT's issuer and subject (a refreshed token is the same
+   * reader), else the credential itself; '' without one. Read, not verified: the server
+   * verifies; this only keeps one reader's conversation from another's. */
+  function readerOf(value) {
+    if (!value) return '';
+    const text = String(value).trim();
+    const parts = text.split('.');
+    if (parts.length === 3) {
+      try {
+        const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+        const claims = JSON.parse(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')));
+        if (claims && claims.sub) return `jwt:${claims.iss || ''}:${claims.sub}`;
+      } catch (_) { /* not a JWT: the credential itself */ }
+    }
+    return `key:${text}`;
+  }
+
+  /** A short digest of `text` for a storage key (two FNV-1a 32-bit hashes): no credential
+   * is written into the storage's key names. Not a secret, only a name. */
+  function digest(text) {
+    let a = 0x811c9dc5, b = 0x01000193 ^ 0x5bd1e995;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+    }
+    return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  }
 
   const STRINGS = {
     fr: {
@@ -383,7 +415,9 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     attributeChangedCallback(name, before, after) {
       if (!this._shell || before === after) return;
       if (name === 'endpoint') { this._texts.clear(); this._restore(); }
-      else if (name === 'token' || name === 'api-key') this._texts.clear();  // another reader
+      else if ((name === 'token' || name === 'api-key') && typeof this.getToken !== 'function') {
+        this._noteReader(readerOf(this._attributeCredential()));  // perhaps another reader
+      }
       else this._relabel();
     }
 
@@ -399,7 +433,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       return lang.toLowerCase().startsWith('fr') ? STRINGS.fr : STRINGS.en;
     }
 
-    get _storageKey() { return `ragqa-chat:${this.endpoint}`; }
+    get _storageKey() {
+      const reader = this._reader || '';
+      return `ragqa-chat:${this.endpoint}` + (reader ? `:${digest(reader)}` : '');
+    }
 
     // ---- layout -------------------------------------------------------------------------
 
@@ -458,7 +495,20 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
 
     // ---- conversation state ---------------------------------------------------------------
 
+    /** The turns kept for this endpoint and reader (the reader known first: the page's
+     * callback is asked when set). */
     _restore() {
+      if (typeof this.getToken === 'function') {
+        const asked = this._restoring = this._credential(false).then((value) => {
+          if (this._restoring === asked) { this._reader = readerOf(value); this._load(); }
+        });
+      } else {
+        this._reader = readerOf(this._attributeCredential());
+        this._load();
+      }
+    }
+
+    _load() {
       this._turns = [];
       try {
         const saved = JSON.parse(sessionStorage.getItem(this._storageKey) || '[]');
@@ -525,8 +575,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const controller = new AbortController();
       this._controller = controller;
       try {
-        const history = this._history(turn);
-        let response = await this._post(question, !this._noStream, controller, history);
+        let response = await this._post(question, !this._noStream, controller, turn);
         // An older server refuses what it does not know (422 unknown_field): ask without it
         // from now on, `history` first, then `stream`.
         for (let tries = 0; response.status === 422 && tries < 2; tries++) {
@@ -538,7 +587,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
           } else {
             throw new ApiFailure('request', error.message);
           }
-          response = await this._post(question, !this._noStream, controller, history);
+          response = await this._post(question, !this._noStream, controller, turn);
         }
         if (!response.ok) throw await this._failure(response);
         const type = (response.headers.get('content-type') || '').toLowerCase();
@@ -589,22 +638,50 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       return history;
     }
 
-    /** `Authorization` for the next request: the page's callback, else `token`, else
-     * `api-key`; none when none is set. `refresh`: the last token was refused (401). */
-    async _authorization(refresh = false) {
-      let value = null;
+    _attributeCredential() { return this.getAttribute('token') || this.getAttribute('api-key'); }
+
+    /** The credential for the next request: the page's callback alone when it is set (one
+     * that fails sends none: never a fallback to another credential), else `token`, else
+     * `api-key`; null without one. */
+    async _credential(refresh) {
       if (typeof this.getToken === 'function') {
-        try { value = await this.getToken({ refresh }); } catch (_) { value = null; }
+        try { return (await this.getToken({ refresh })) || null; } catch (_) { return null; }
       }
-      value = value || this.getAttribute('token') || this.getAttribute('api-key');
+      return this._attributeCredential() || null;
+    }
+
+    /** Another reader from now on: the turns (shown, kept, sent as `history`) and the
+     * documents' texts were the last reader's, so they go; a question being asked stays. */
+    _noteReader(reader) {
+      this._restoring = null;  // a question came first: what is shown now stays
+      if (this._reader === undefined || reader === this._reader) {
+        this._reader = reader;
+        return;
+      }
+      try { sessionStorage.removeItem(this._storageKey); } catch (_) { /* ignore */ }
+      this._reader = reader;
+      this._texts.clear();
+      const asking = this._turns.filter((turn) => turn.status === 'pending');
+      if (asking.length === this._turns.length) return;
+      this._turns = asking;  // at most one, the last: a question waits for the one before
+      if (!asking.length) { this._render(); return; }
+      const shown = [...this._log.querySelectorAll('.turn')];
+      shown.slice(0, -1).forEach((el) => el.remove());
+    }
+
+    /** `Authorization` for the next request (see `_credential`); none when none is set.
+     * `refresh`: the last token was refused (401). */
+    async _authorization(refresh = false) {
+      const value = await this._credential(refresh);
+      this._noteReader(readerOf(value));
       return value ? { Authorization: `Bearer ${String(value).trim()}` } : {};
     }
 
     /** fetch with the reader's token; a 401 asks the page's callback for a fresh token and
      * sends the request once more. */
-    async _fetch(url, options) {
+    async _fetch(url, options, authorization = null) {
       let response = await fetch(url, Object.assign({}, options, {
-        headers: Object.assign({}, options.headers, await this._authorization(false)) }));
+        headers: Object.assign({}, options.headers, authorization || await this._authorization(false)) }));
       if (response.status === 401 && typeof this.getToken === 'function') {
         response = await fetch(url, Object.assign({}, options, {
           headers: Object.assign({}, options.headers, await this._authorization(true)) }));
@@ -612,9 +689,12 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       return response;
     }
 
-    _post(question, stream, controller, history) {
+    async _post(question, stream, controller, turn) {
       const headers = { 'Content-Type': 'application/json',
         Accept: stream ? 'text/event-stream, application/json' : 'application/json' };
+      // Who asks is known first: another reader's turns are forgotten, never sent as history.
+      const authorization = await this._authorization(false);
+      const history = this._history(turn);
       const body = { question, k: 5 };
       if (history && history.length && !this._noHistory) body.history = history;
       if (stream) body.stream = true;
@@ -622,7 +702,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       clearTimeout(controller.timer);
       controller.timer = setTimeout(() => { controller.timedOut = true; controller.abort(); }, TIMEOUT_MS);
       return this._fetch(`${this.endpoint}/v1/ask`, { method: 'POST', headers, body: JSON.stringify(body),
-        signal: controller.signal, credentials: 'omit', mode: 'cors' });
+        signal: controller.signal, credentials: 'omit', mode: 'cors' }, authorization);
     }
 
     async _errorOf(response) {

@@ -127,3 +127,86 @@ def test_without_a_token_the_widget_says_so(secured, open_tab):
     reply = finished(page)
     expect(reply.locator(".error")).to_be_visible()
     expect(reply.locator(".card")).to_have_count(0)
+
+
+def _asks(page) -> list:
+    """The widget's POST /v1/ask requests, as the browser sent them."""
+    sent: list = []
+    page.on("request", lambda r: sent.append(r)
+            if r.method == "POST" and r.url.endswith("/v1/ask") else None)
+    return sent
+
+
+def test_another_readers_token_forgets_the_conversation(secured, open_tab):
+    """A `token` attribute naming another subject: the turns shown, kept and sent as history
+    were the last reader's; they go, and a page of the same tab does not bring them back."""
+    ragqa, site = secured
+    rh, finance = token(groups=["rh"], sub="u-rh"), token(groups=["finance"], sub="u-fin")
+    site.pages["/rh-then.html"] = page_with(
+        ragqa, f'<ragqa-chat endpoint="{ragqa}" token="{rh}"></ragqa-chat>')
+    site.pages["/fin-then.html"] = page_with(
+        ragqa, f'<ragqa-chat endpoint="{ragqa}" token="{finance}"></ragqa-chat>')
+    page = open_tab().page
+    sent = _asks(page)
+    page.goto(f"{site.url}/rh-then.html")
+    ask_and_read(page)
+    turns = page.locator("ragqa-chat .turn")
+    expect(turns).to_have_count(1)
+    # The same reader's refreshed token keeps the conversation.
+    page.evaluate("t => document.querySelector('ragqa-chat').setAttribute('token', t)",
+                  token(groups=["rh"], sub="u-rh", jti="refreshed"))
+    expect(turns).to_have_count(1)
+    page.goto(f"{site.url}/fin-then.html")  # the same tab: the same sessionStorage
+    expect(page.locator("ragqa-chat .empty, ragqa-chat .log")).not_to_have_count(0)
+    expect(turns).to_have_count(0)
+    page.goto(f"{site.url}/rh-then.html")
+    expect(turns).to_have_count(1)  # rh's own conversation, under rh's subject
+    page.evaluate("t => document.querySelector('ragqa-chat').setAttribute('token', t)", finance)
+    expect(turns).to_have_count(0)
+    titles = ask_and_read(page)
+    assert TITLES["rh/salaires.md"] not in titles
+    expect(turns).to_have_count(1)
+    assert "history" not in sent[-1].post_data_json  # rh's question is not sent
+    keys = page.evaluate("Object.keys(sessionStorage)")
+    assert keys and not any(rh in k or finance in k for k in keys)
+
+
+def test_a_callback_returning_another_readers_token_forgets_the_conversation(
+        secured, open_tab):
+    ragqa, site = secured
+    tokens = {"rh": token(groups=["rh"], sub="u-rh2"),
+              "finance": token(groups=["finance"], sub="u-fin2")}
+    script = f"""window.tokens = {json.dumps(tokens)}; window.who = 'rh';
+document.querySelector('ragqa-chat').getToken = async () => window.tokens[window.who];"""
+    site.pages["/switch.html"] = page_with(
+        ragqa, f'<ragqa-chat endpoint="{ragqa}"></ragqa-chat>', script)
+    page = open_tab().page
+    sent = _asks(page)
+    page.goto(f"{site.url}/switch.html")
+    ask_and_read(page)
+    turns = page.locator("ragqa-chat .turn")
+    expect(turns).to_have_count(1)
+    page.evaluate("window.who = 'finance'")
+    titles = ask_and_read(page)
+    assert TITLES["finance/budget.md"] in titles
+    expect(turns).to_have_count(1)
+    assert "history" not in sent[-1].post_data_json
+    assert sent[-1].headers["authorization"] == f"Bearer {tokens['finance']}"
+    assert "zibeline" not in page.locator("ragqa-chat").inner_text()
+
+
+def test_a_failing_callback_never_falls_back_to_the_api_key(secured, open_tab):
+    ragqa, site = secured
+    script = """document.querySelector('ragqa-chat').getToken = async () => {
+  throw new Error('signed out'); };"""
+    site.pages["/failing.html"] = page_with(
+        ragqa, f'<ragqa-chat endpoint="{ragqa}" api-key="cle-du-site"></ragqa-chat>', script)
+    page = open_tab().page
+    sent = _asks(page)
+    page.goto(f"{site.url}/failing.html")
+    box = page.get_by_role("textbox", name="Votre question")
+    box.fill(QUESTION)
+    box.press("Enter")
+    reply = finished(page)
+    expect(reply.locator(".error")).to_be_visible()
+    assert sent and all("authorization" not in r.headers for r in sent)
