@@ -21,6 +21,10 @@ class ModeRun:
     relevance: list[list[bool]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    # What a reader is shown: characters in the top 5, and pairs of them that overlap or touch
+    # within one section (the same sentences twice).
+    top5_chars: list[int] = field(default_factory=list)
+    top5_neighbours: list[int] = field(default_factory=list)
     # The low-relevance signal per search: (answerable?, answered at rank 1?, probability,
     # flagged?)
     signal: list[tuple[bool, bool, float, bool]] = field(default_factory=list)
@@ -69,6 +73,12 @@ def run_questions(
             run.relevance.append(relevance)
             run.kinds.append(q.kind)
             run.latency_ms.append(elapsed + (encode_ms if mode != "bm25" else 0.0))
+            top = result.hits[:5]
+            run.top5_chars.append(sum(h.end - h.start for h in top))
+            run.top5_neighbours.append(sum(
+                1 for i, a in enumerate(top) for b in top[i + 1:]
+                if (a.doc_id, a.section) == (b.doc_id, b.section)
+                and b.start <= a.end and a.start <= b.end))
             if hold_out:
                 others = [d for d in documents if d != q.doc]
                 held = retriever.search(q.question, k, mode=mode, doc_ids=others,
@@ -92,6 +102,10 @@ def summarise(runs: dict[str, ModeRun], k: int = 10) -> dict[str, float]:
         out.update(_block(f"{mode}.", run.ranks, run.relevance, k))
         out[f"{mode}.latency_p50_ms"] = round(percentile(run.latency_ms, 50), 2)
         out[f"{mode}.latency_p95_ms"] = round(percentile(run.latency_ms, 95), 2)
+        if run.top5_chars:
+            out[f"{mode}.top5_chars"] = round(sum(run.top5_chars) / len(run.top5_chars), 1)
+            out[f"{mode}.top5_neighbours"] = round(
+                sum(run.top5_neighbours) / len(run.top5_neighbours), 3)
         out.update(_signal(f"{mode}.low_relevance.", run.signal))
         out.update(_offtopic(f"{mode}.low_relevance.", run.signal, run.offtopic))
         by_kind: dict[str, list[int]] = defaultdict(list)

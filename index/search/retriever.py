@@ -51,6 +51,10 @@ class RetrievalParams:
     # Overlapping chunks can return the same text twice; keep only the better-ranked of two
     # passages of one document that share more than half of the shorter one.
     dedupe: bool = True
+    # Overlapping or touching windows of one section found together become one passage (their
+    # union, still an exact slice of the document, at its better rank) while it stays within
+    # this many characters; 0 leaves them apart. Measured: eval/results/neighbours.md
+    merge_neighbours: int = 2000
     # Results are cached by the store's generation too: a write makes them unreachable.
     result_cache_size: int = 1024
     # The low-relevance signal: with the query embedding (hybrid; dense too unless it has its
@@ -293,8 +297,9 @@ class Retriever:
             records = self.index.passages_of(row for row, _ in part)
             for row, score in part:
                 p = records.get(row)
-                if p is None or (self.params.dedupe
-                                 and any(_mostly_same(p, other) for other, _ in kept)):
+                if p is None or _merged(kept, p, self.params.merge_neighbours):
+                    continue
+                if self.params.dedupe and any(_mostly_same(p, other) for other, _ in kept):
                     continue
                 kept.append((p, score))
                 if len(kept) == k:
@@ -306,6 +311,42 @@ def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
     return Hit(rank=rank, score=round(float(score), 6), row=p.row, doc_id=p.doc_id,
                title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
                page=p.page, before=p.before, after=p.after)
+
+
+def _merged(kept: list[tuple[PassageRecord, float]], p: PassageRecord, limit: int) -> bool:
+    """Whether ``p`` went into a kept passage of its section that it overlaps or touches (the
+    union within ``limit`` characters); the union then absorbs any other kept passage it
+    now reaches, which leaves the list."""
+    for i, (other, score) in enumerate(kept):
+        union = _union(other, p, limit)
+        if union is None:
+            continue
+        j = i + 1
+        while j < len(kept):
+            wider = _union(union, kept[j][0], limit)
+            if wider is None:
+                j += 1
+            else:
+                union = wider
+                del kept[j]
+        kept[i] = (union, score)
+        return True
+    return False
+
+
+def _union(a: PassageRecord, b: PassageRecord, limit: int) -> PassageRecord | None:
+    """One passage of ``a`` and ``b`` (the row, rank and score of ``a``) when they are of one
+    section of one document, overlap or touch, and span at most ``limit`` characters."""
+    if (a.doc_id != b.doc_id or a.section != b.section or b.start > a.end or a.start > b.end
+            or max(a.end, b.end) - min(a.start, b.start) > limit):
+        return None
+    first, last = (a, b) if a.start <= b.start else (b, a)
+    if last.end <= first.end:  # one holds the other
+        quote, after = first.quote, first.after
+    else:  # the two quotes agree where they overlap: both are slices of one text
+        quote, after = first.quote + last.quote[first.end - last.start:], last.after
+    return replace(a, start=first.start, end=max(a.end, b.end), quote=quote,
+                   before=first.before, after=after, page=first.page)
 
 
 def _mostly_same(a, b) -> bool:

@@ -106,3 +106,56 @@ def test_repeated_questions_are_served_from_the_caches(corpus_index, embedder, m
     fresh = Retriever(load_index(corpus_index), embedder, retriever.params)
     assert fresh.search(question, 5) is not first
     assert fresh.search(question, 5).hits == first.hits
+
+
+def test_windows_of_one_section_are_returned_once(retriever):
+    """No two hits of one section overlap or touch: such windows come back as one passage,
+    still an exact slice of the document, at most ``merge_neighbours`` characters long."""
+    limit = retriever.params.merge_neighbours
+    for mode in ("hybrid", "bm25", "dense"):
+        for question in ("Orange Maroc 5G réseau déploiement",
+                         "Combien de visiteurs et d'exposants au Gitex Africa 2025 ?"):
+            hits = retriever.search(question, 10, mode=mode).hits
+            _check_quotes(retriever, hits)
+            for i, a in enumerate(hits):
+                for b in hits[i + 1 :]:
+                    if ((a.doc_id, a.section) == (b.doc_id, b.section)
+                            and not (b.start > a.end or a.start > b.end)):
+                        # together they would pass the limit
+                        assert max(a.end, b.end) - min(a.start, b.start) > limit
+                    assert b.end - b.start <= max(limit, 1000)
+
+
+def _record(row, start, end, text, section="S", doc="d"):
+    from ragqa.index.records import PassageRecord
+
+    return PassageRecord(row=row, doc_id=doc, start=start, end=end, section=section, page=None,
+                         title="T", quote=text[start:end], before="", after="")
+
+
+def test_merging_keeps_exact_slices_and_the_better_rank():
+    from ragqa.index.search.retriever import _merged
+
+    text = "".join(chr(ord("a") + i % 26) for i in range(3000))
+    kept = [(_record(7, 1000, 2000, text), 0.9), (_record(3, 0, 500, text, doc="e"), 0.8)]
+    assert _merged(kept, _record(8, 1500, 2500, text), 2000)  # overlaps the first
+    assert [(p.row, p.start, p.end, s) for p, s in kept] == [(7, 1000, 2500, 0.9),
+                                                            (3, 0, 500, 0.8)]
+    assert kept[0][0].quote == text[1000:2500]
+    assert _merged(kept, _record(9, 600, 1000, text), 2000)  # touches it: 600-2500
+    assert kept[0][0].quote == text[600:2500]
+    # too long together, another section, a gap, another document: left apart
+    assert not _merged(kept, _record(10, 2500, 2700, text), 2000)
+    assert not _merged(kept, _record(11, 2000, 2400, text, section="other"), 5000)
+    assert not _merged(kept, _record(12, 2501, 2600, text), 5000)
+    assert not _merged(kept, _record(13, 2000, 2400, text, doc="x"), 5000)
+
+
+def test_a_passage_reaching_two_kept_ones_joins_them():
+    from ragqa.index.search.retriever import _merged
+
+    text = "x" * 3000
+    kept = [(_record(1, 0, 1000, text), 0.9), (_record(2, 1500, 2500, text), 0.8)]
+    assert _merged(kept, _record(3, 900, 1600, text), 3000)
+    assert [(p.row, p.start, p.end) for p, _ in kept] == [(1, 0, 2500)]
+    assert kept[0][0].quote == text[0:2500]
