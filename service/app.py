@@ -56,6 +56,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         served = engine or await run_in_threadpool(_start, settings, update_index)
         app.state.engine = served
+        if settings.auth == "none":
+            await run_in_threadpool(_warn_groups_unenforced, served)
         app.state.jobs = JobQueue(served.store, settings.jobs_folder).start()
         watcher = None
         if settings.watch:
@@ -99,7 +101,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origin_list),
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],  # PUT: a document's groups
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes,
@@ -121,3 +123,14 @@ def _start(settings: Settings, update_index: bool) -> Engine:
         logger.info("index updated to generation %d: %d documents, %d passages",
                     ready.report.generation, ready.report.documents, ready.report.passages)
     return ready.engine
+
+
+def _warn_groups_unenforced(engine: Engine) -> None:
+    """Documents with groups served without RAGQA_AUTH: the groups restrict nothing (every
+    caller reads every document), which a log line says at start rather than nobody."""
+    restricted = engine.store.groups.all()
+    if restricted:
+        logger.warning("%d documents have groups (.groups files or uploads), but RAGQA_AUTH "
+                       "is none: every caller reads every document. Set RAGQA_AUTH=jwt or "
+                       "RAGQA_AUTH=header to enforce them (docs/reliability.md, Access)",
+                       len(restricted))

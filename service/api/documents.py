@@ -31,6 +31,7 @@ from ragqa.service.deps import (
 )
 from ragqa.engine import Engine
 from ragqa.service.errors import ApiError, error_responses
+from ragqa.settings import Settings
 from ragqa.service.schemas import (
     DocumentList,
     DocumentOut,
@@ -98,23 +99,30 @@ def get_document(doc_id: DocId, engine: EngineDep, reader: ReaderDep,
 @router.put("/{doc_id:path}/groups", response_model=DocumentOut,
             dependencies=[Depends(require_writer)], responses=error_responses(403, 404))
 def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
-               engine: EngineDep) -> DocumentOut:
+               engine: EngineDep, settings: SettingsDep) -> DocumentOut:
     """Who may read the document from now on (empty: every authenticated reader). Nothing
     is re-embedded; the next request of every reader sees the change."""
     record = find(engine, doc_id, EVERYONE)
     if any("," in g for g in body.groups):
         raise ApiError(422, "invalid_groups", "a group name cannot hold a comma")
-    groups = _groups(",".join(body.groups))
+    groups = _groups(",".join(body.groups), settings)
     engine.store.groups.set(doc_id, groups)
     logger.info("groups of %s set to %s", doc_id, sorted(groups) or "every reader")
     return document_out(record, groups)
 
 
-def _groups(text: str) -> frozenset[str]:
+def _groups(text: str, settings: Settings) -> frozenset[str]:
     try:
-        return parse_groups(text)
+        groups = parse_groups(text)
     except GroupsError as exc:
         raise ApiError(422, "invalid_groups", str(exc)) from None
+    if groups and settings.auth == "none":
+        # Accepted, they would restrict nothing: without an identity every caller reads
+        # every document. Refused, so that nobody believes a document is protected.
+        raise ApiError(422, "groups_not_enforced", "groups restrict nothing without an "
+                       "identity: set RAGQA_AUTH=jwt or RAGQA_AUTH=header (docs/reliability.md"
+                       ", Access) before giving a document groups")
+    return groups
 
 
 @router.post("", response_model=WriteOut, status_code=201,
@@ -161,7 +169,7 @@ def upload_document(
         raise too_large(settings)
     if not data.strip():
         raise ApiError(422, "invalid_document", f"{name}: the file is empty")
-    readers = None if groups is None else _groups(groups)
+    readers = None if groups is None else _groups(groups, settings)
     job = jobs.submit(name, data, title, readers)
     job = jobs.wait(job.id, settings.upload_wait_seconds)
     if not job.finished:

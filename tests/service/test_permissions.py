@@ -250,3 +250,36 @@ def test_a_groups_sidecar_is_read_by_the_sync(write_app, jwks, tmp_path):
                        json={"groups": ["juridique"]})
             sidecar = corpus / "juridique/litige.md.groups"
             assert sidecar.read_text(encoding="utf-8") == "juridique\n"
+
+
+def test_without_auth_groups_are_refused_and_those_already_given_warned_about(
+        write_app, jwks, caplog):
+    """RAGQA_AUTH=none reads everything to everyone: groups given then would protect
+    nothing, so an upload or a PUT with groups is refused (422, naming RAGQA_AUTH), and a
+    start over documents that have groups says so in the log."""
+    with write_app(**auth_settings(jwks)) as client:
+        upload_secrets(client)
+    with caplog.at_level("WARNING", logger="ragqa.service.app"):
+        with write_app() as client:
+            warned = [r.getMessage() for r in caplog.records if "RAGQA_AUTH" in r.getMessage()]
+            assert len(warned) == 1 and warned[0].startswith("3 documents have groups")
+            refused = upload(client, "rh/autre.md", b"# Autre\n\nUn autre texte.\n",
+                             groups="rh")
+            body = assert_error(refused, 422, "groups_not_enforced")
+            assert "RAGQA_AUTH" in body["message"]
+            assert client.get("/v1/documents/rh/autre.md").status_code == 404
+            put = client.put("/v1/documents/juridique/litige.md/groups", json={"groups": ["x"]})
+            assert_error(put, 422, "groups_not_enforced")
+            opened = client.put("/v1/documents/juridique/litige.md/groups", json={"groups": []})
+            assert opened.status_code == 200 and opened.json()["groups"] == []
+
+
+@pytest.mark.parametrize("store", ["files"])
+def test_a_page_of_another_origin_may_put_groups(write_app, jwks):
+    origin = "https://intranet.example"
+    with write_app(**auth_settings(jwks), cors_origins=origin) as client:
+        preflight = client.options("/v1/documents/x.md/groups", headers={
+            "Origin": origin, "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type"})
+        assert preflight.status_code == 200, preflight.text
+        assert "PUT" in preflight.headers["access-control-allow-methods"]
