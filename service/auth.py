@@ -2,7 +2,7 @@
 
 * ``jwt``: an ``Authorization: Bearer`` JSON Web Token, verified against the provider's keys
   (``RAGQA_JWT_JWKS``: a JWKS file, or an https URL fetched and cached, fetched again when a
-  token names a key id not seen yet), its issuer and audience, ``exp``/``nbf`` with a small
+  token names a key id not seen yet and in the background after ten minutes), its issuer and audience, ``exp``/``nbf`` with a small
   leeway. Asymmetric algorithms only, and only the one the key itself is for: never
   ``none``, never an HMAC keyed with a public key. Groups come from the claim
   ``RAGQA_JWT_GROUPS_CLAIM`` (a list of strings, or one string of space- or comma-separated
@@ -42,6 +42,13 @@ MAX_TOKEN_CHARS = 16_384  # a real ID/access token is a few KB; larger ones are 
 # within seconds; tokens with made-up key ids cannot make the server hammer the provider).
 REFETCH_AFTER_S = 10.0
 JWKS_TIMEOUT_S = 10.0
+# Keys older than this are fetched again in the background (the current ones serve
+# meanwhile): a key the provider withdrew stops being accepted within about this long.
+MAX_AGE_S = 600.0
+# After a failed fetch, none is tried again for this long: while the provider is down,
+# requests are answered at once (with the keys held, or 401 without any), not each one
+# waiting JWKS_TIMEOUT_S under the lock.
+RETRY_FAILED_AFTER_S = 5.0
 
 
 class AuthError(RagqaError):
@@ -69,27 +76,61 @@ def parse_groups(value: object) -> frozenset[str]:
 
 
 class JwksKeys:
-    """The provider's public keys by key id, from a file or an https URL (cached)."""
+    """The provider's public keys by key id, from a file or an https URL (cached for
+    :data:`MAX_AGE_S`, then refreshed in the background; a failed fetch is not tried again
+    for :data:`RETRY_FAILED_AFTER_S`)."""
 
     def __init__(self, source: str, timeout: float = JWKS_TIMEOUT_S) -> None:
         self._source = source
         self._timeout = timeout
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._failed_at = float("-inf")
+        self._refreshing = False
         self._lock = threading.Lock()
 
     def key(self, kid: str | None) -> jwt.PyJWK:
+        now = time.monotonic()
         with self._lock:
+            retry = now - self._failed_at > RETRY_FAILED_AFTER_S
             if not self._keys or (kid not in self._keys
-                                  and time.monotonic() - self._fetched_at > REFETCH_AFTER_S):
-                self._keys = self._load()
-                self._fetched_at = time.monotonic()
+                                  and now - self._fetched_at > REFETCH_AFTER_S):
+                if retry:
+                    self._fetch(now)
+                elif not self._keys:
+                    raise AuthError("the identity provider's keys cannot be read right now")
+            elif now - self._fetched_at > MAX_AGE_S and retry and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="ragqa-jwks", daemon=True).start()
             if kid is None and len(self._keys) == 1:
                 return next(iter(self._keys.values()))
             if kid not in self._keys:
                 raise AuthError("the token is signed with a key the identity provider does "
                                 "not publish")
             return self._keys[kid]
+
+    def _fetch(self, now: float) -> None:
+        """Fetch the keys, the lock held; a failure keeps the keys held (AuthError when
+        there are none)."""
+        try:
+            self._keys = self._load()
+            self._fetched_at = now
+        except AuthError:
+            self._failed_at = now
+            if not self._keys:
+                raise
+
+    def _refresh(self) -> None:
+        """The background refresh of keys past :data:`MAX_AGE_S`."""
+        try:
+            keys = self._load()
+            with self._lock:
+                self._keys, self._fetched_at = keys, time.monotonic()
+        except AuthError:
+            with self._lock:
+                self._failed_at = time.monotonic()
+        finally:
+            self._refreshing = False
 
     def _load(self) -> dict[str, jwt.PyJWK]:
         try:

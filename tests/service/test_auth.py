@@ -166,6 +166,50 @@ def test_a_rotated_key_is_fetched_again(jwks: Path, corpus_index: Path, tmp_path
         assert client.post("/v1/search", json=QUESTION, headers=bearer(fresh)).status_code == 200
 
 
+def test_keys_past_their_max_age_are_fetched_again(jwks: Path, tmp_path: Path, monkeypatch):
+    """A key the provider withdrew stops being accepted (before: a key once seen was kept
+    for the life of the process); the refresh runs in the background."""
+    from ragqa.service.auth import AuthError, JwksKeys
+
+    keys = tmp_path / "jwks.json"
+    keys.write_text(jwks.read_text(encoding="utf-8"), encoding="utf-8")
+    cache = JwksKeys(str(keys))
+    assert cache.key("rsa-1").key_id == "rsa-1"
+    keys.write_text(json.dumps({"keys": [_jwk(OTHER_KEY, "rsa-2")]}), encoding="utf-8")
+    assert cache.key("rsa-1").key_id == "rsa-1"  # within its max age: the cache serves
+    monkeypatch.setattr("ragqa.service.auth.MAX_AGE_S", 0.0)
+
+    def withdrawn() -> bool:
+        try:
+            cache.key("rsa-1")
+        except AuthError:
+            return True
+        return False
+
+    from tests.support import wait_until
+
+    wait_until(withdrawn, what="the withdrawn key refused", timeout=10, interval=0.05)
+    assert cache.key("rsa-2").key_id == "rsa-2"
+
+
+def test_keys_that_cannot_be_read_are_not_fetched_by_every_request(tmp_path: Path,
+                                                                   monkeypatch):
+    from ragqa.service.auth import AuthError, JwksKeys
+
+    keys = tmp_path / "jwks.json"  # not there yet: the provider is down
+    cache = JwksKeys(str(keys))
+    loads = []
+    load = cache._load
+    monkeypatch.setattr(cache, "_load", lambda: loads.append(1) or load())  # a spy
+    for _ in range(5):
+        with pytest.raises(AuthError, match="cannot be read right now"):
+            cache.key("rsa-1")
+    assert len(loads) == 1
+    keys.write_text(json.dumps({"keys": [_jwk(RSA_KEY, "rsa-1")]}), encoding="utf-8")
+    monkeypatch.setattr("ragqa.service.auth.RETRY_FAILED_AFTER_S", 0.0)
+    assert cache.key("rsa-1").key_id == "rsa-1" and len(loads) == 2
+
+
 @pytest.fixture(scope="module")
 def proxy_app(corpus_index: Path):
     return create_app(make_settings(CORPUS, corpus_index, auth="header",
