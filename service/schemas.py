@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -9,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragqa.index.records import RefusedFile
 from ragqa.index.search.followup import MAX_TURNS
-from ragqa.index.search.retriever import MAX_QUESTION_CHARS, QUESTION_PATTERN, Hit, SearchResult
+from ragqa.index.search.retriever import (
+    BLANK_PATTERN,
+    MAX_QUESTION_CHARS,
+    QUESTION_PATTERN,
+    Hit,
+    SearchResult,
+)
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA
 
@@ -41,7 +48,11 @@ class HistoryTurn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description=f"What was asked (1 to {MAX_QUESTION_CHARS} characters)")
+    question: str = Field(
+        description=f"What was asked (1 to {MAX_QUESTION_CHARS} characters, not only spaces "
+                    "or control characters)",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS,
+                           "pattern": QUESTION_PATTERN})
     answer: str | None = Field(None, description="What was answered (optional; up to "
                                f"{MAX_ANSWER_CHARS} characters)")
     doc_ids: list[Annotated[str, Field(json_schema_extra=DOC_ID_SCHEMA)]] | None = Field(
@@ -50,7 +61,7 @@ class HistoryTurn(BaseModel):
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
-        if not value.strip():
+        if re.fullmatch(BLANK_PATTERN, value):  # what QUESTION_PATTERN leaves out
             raise ValueError("an earlier turn's question is empty")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"an earlier turn's question is {len(value)} characters long; "
@@ -93,7 +104,9 @@ class SearchRequest(BaseModel):
     history: list[HistoryTurn] | None = Field(
         None, description=f"The conversation's earlier turns, oldest first (at most "
         f"{MAX_TURNS}, {MAX_HISTORY_CHARS} characters in all): a follow-up is searched with "
-        "what it leans on, see `retrieval.query`")
+        "what it leans on, see `retrieval.query`",
+        # Published for clients; checked by the validator below, whose message says what to do.
+        json_schema_extra={"maxItems": MAX_TURNS})
 
     @field_validator("history")
     @classmethod

@@ -36,7 +36,8 @@ MAX_QUESTION_CHARS = 2000
 # What a question cannot consist of only: whitespace (in Python's sense and in JSON Schema's,
 # which differ on U+001C-U+001F and U+FEFF), control characters and the byte-order mark.
 # QUESTION_PATTERN, its complement, is what the HTTP schema publishes.
-_BLANK = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ufeff]*")
+BLANK_PATTERN = r"[\s\x00-\x1f\x7f-\x9f\ufeff]*"
+_BLANK = re.compile(BLANK_PATTERN)
 QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
 
 
