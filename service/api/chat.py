@@ -15,6 +15,7 @@ language (:mod:`ragqa.service.llm.listing`).
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -25,7 +26,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ragqa.index.search.followup import MAX_TURNS
-from ragqa.index.search.retriever import MAX_QUESTION_CHARS
+from ragqa.index.search.retriever import BLANK_PATTERN, MAX_QUESTION_CHARS
 from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
 from ragqa.service.deps import (
     AuditDep,
@@ -153,7 +154,7 @@ def turns_of(history: list[Message]) -> list[HistoryTurn]:
     turns: list[HistoryTurn] = []
     for message in history:
         text = message["content"].strip()
-        if message["role"] == "user" and text:
+        if message["role"] == "user" and not re.fullmatch(BLANK_PATTERN, text):
             turns.append(HistoryTurn(question=text[:MAX_QUESTION_CHARS]))
         elif message["role"] == "assistant" and text and turns and not turns[-1].answer:
             turns[-1].answer = text[:MAX_ANSWER_CHARS]

@@ -147,3 +147,14 @@ def test_an_unknown_model_is_a_404_in_openais_error_shape(client):
             stock.chat.completions.create(model="gpt-4o",
                                           messages=[{"role": "user", "content": GITEX}])
     assert raised.value.code == "model_not_found" and raised.value.param == "model"
+
+
+def test_a_user_message_of_control_characters_is_no_earlier_turn():
+    """A chat message a search would refuse as empty (control characters only) is left out of
+    the history instead of failing the request."""
+    from ragqa.service.api.chat import turns_of
+
+    turns = turns_of([{"role": "user", "content": "\x01\x02"},
+                      {"role": "assistant", "content": "?"},
+                      {"role": "user", "content": "Quel accord Nokia a-t-il conclu ?"}])
+    assert [t.question for t in turns] == ["Quel accord Nokia a-t-il conclu ?"]
