@@ -21,15 +21,16 @@ from pathlib import Path
 import faiss
 import numpy as np
 from ragqa.index.documents.chunking import Passage
-from ragqa.index.documents.processing import CorpusContext
+from ragqa.index.documents.processing import CorpusContext, bm25_text
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.dense import all_vectors, load_dense, search_dense
-from ragqa.index.files.lexical import LexicalIndex
+from ragqa.index.files.lexical import LexicalIndex, passage_terms
 from ragqa.index.files.manifest import MANIFEST, REBUILD_HINT, Manifest, read_manifest
 from ragqa.index.files.pointer import is_served_name, number_of
-from ragqa.index.files.postings import Postings
+from ragqa.index.files.postings import Part, Postings
 from ragqa.index.files.rows import read_rows
+from ragqa.index.files.scoped import Scope, Scopes
 from ragqa.index.records import (
     DocumentRecord,
     ModelRecord,
@@ -84,6 +85,28 @@ class LoadedIndex:
     def postings(self) -> Postings | None:
         return self.lexical.postings
 
+    @cached_property
+    def scoring_postings(self) -> Postings:
+        """The passages' raw BM25 statistics: ``terms.npz``, or for a generation written
+        before it existed, made from the passages on first use (an allowlisted search)."""
+        if self.postings is not None:
+            return self.postings
+        texts = [bm25_text(self.documents[p.doc_id].title, p.section, self.quote(row))
+                 for row, p in enumerate(self.passages)]
+        return Postings.build(passage_terms(texts, self.analyzer))
+
+    @cached_property
+    def scopes(self) -> Scopes:
+        """BM25 over an allowlist's passages (:mod:`ragqa.index.files.scoped`), per allowlist."""
+        params = self.manifest.config.bm25
+
+        def make(doc_ids: frozenset[str]) -> Scope:
+            rows = self.rows_of(doc_ids)
+            assert rows is not None
+            return Scope([Part(self.scoring_postings, 0)], rows, params.k1, params.b)
+
+        return Scopes(make)
+
     @property
     def writable(self) -> bool:
         """Whether segments can be written after it (else a write builds a generation)."""
@@ -116,12 +139,18 @@ class LoadedIndex:
     def check_vectors(self, identity: VectorIdentity, model_name: str) -> None:
         self.manifest.check_vectors(identity, model_name)
 
-    def idf(self, terms: Sequence[str]) -> list[float]:
+    def idf(self, terms: Sequence[str], scope: Collection[str] | None = None) -> list[float]:
+        if scope is not None:
+            return self.scopes.get(frozenset(scope)).idf(terms)
         return self.lexical.idf(terms)
 
-    def lexical_top(self, question: str, k: int,
-                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self.lexical.search(question, k, self.rows_of(doc_ids))
+    def lexical_top(self, question: str, k: int, doc_ids: Collection[str] | None = None,
+                    scope: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if scope is None:  # bm25s's own scores, the whole generation's statistics
+            return self.lexical.search(question, k, self.rows_of(doc_ids))
+        found, scores = self.scopes.get(frozenset(scope)).candidates(
+            self.analyzer(question), k, self.rows_of(doc_ids))
+        return found[:k], scores[:k]
 
     def dense_top(self, vector: np.ndarray, k: int,
                   doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -39,6 +39,7 @@ from ragqa.index.files.postings import (
     idf,
     length_norms,
 )
+from ragqa.index.files.scoped import Scope, Scopes
 from ragqa.index.files.segments import Segment, changed_manifest
 from ragqa.index.records import (
     DocumentRecord,
@@ -161,6 +162,18 @@ class SegmentedIndex:
         params = self.base.manifest.config.bm25
         return length_norms(self._parts, self.stats, params.k1, params.b)
 
+    @cached_property
+    def _scopes(self) -> Scopes:
+        """BM25 over an allowlist's live passages (:mod:`ragqa.index.files.scoped`)."""
+        params = self.base.manifest.config.bm25
+
+        def make(doc_ids: frozenset[str]) -> Scope:
+            rows = self.rows_of(doc_ids)
+            assert rows is not None
+            return Scope(self._parts, rows, params.k1, params.b)
+
+        return Scopes(make)
+
     def live_rows(self) -> Iterator[int]:
         return (int(row) for row in np.flatnonzero(self._live))
 
@@ -223,17 +236,23 @@ class SegmentedIndex:
     def check_vectors(self, identity: VectorIdentity, model_name: str) -> None:
         self.base.check_vectors(identity, model_name)
 
-    def idf(self, terms: Sequence[str]) -> list[float]:
+    def idf(self, terms: Sequence[str], scope: Collection[str] | None = None) -> list[float]:
         if not self.segments:
-            return self.base.idf(terms)
+            return self.base.idf(terms, scope)
+        if scope is not None:
+            return self._scopes.get(frozenset(scope)).idf(terms)
         n = self.stats.passages
         return [idf(df, n) for df in document_frequencies(self._parts, terms)]
 
-    def lexical_top(self, question: str, k: int,
-                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def lexical_top(self, question: str, k: int, doc_ids: Collection[str] | None = None,
+                    scope: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         if not self.segments:
-            return self.base.lexical_top(question, k, doc_ids)
+            return self.base.lexical_top(question, k, doc_ids, scope)
         terms = self.analyzer(question)
+        if scope is not None:  # the statistics of the allowlist's live passages only
+            found, scores = self._scopes.get(frozenset(scope)).candidates(
+                terms, k, self.rows_of(doc_ids))
+            return self._best(found, scores, k)
         if not terms or not self.stats.passages:
             return _NO_ROWS, _NO_SCORES
         params = self.base.manifest.config.bm25
