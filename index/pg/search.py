@@ -8,6 +8,11 @@ term repeated in the query counts again, as in bm25s). ``df`` is counted from th
 replica scores alike with no cache to invalidate. A search is two statements: the term
 statistics, then the scores of the passages holding any of the terms; a write committed
 between them can shift scores by a hair, never return a passage that is not there.
+
+A search with a ``scope`` (a restricted reader's allowlist) takes all three statistics
+from the passages of the scope's documents only (:data:`_SCOPED_STATS`: their count and
+total length, and each term's postings among them), so that documents the reader cannot
+read weigh on nothing: the scores are those of a store holding only the scope.
 """
 
 from __future__ import annotations
@@ -23,6 +28,17 @@ import psycopg
 _STATS = """SELECT s.passages, s.total_length, t.term, t.df
 FROM corpus_stats s LEFT JOIN (
     SELECT term, count(*) AS df FROM postings WHERE term = ANY(%s) GROUP BY term
+) t ON true"""
+
+# The same row shape over the passages of some documents only (the allowed ones, read once).
+_SCOPED_STATS = """WITH allowed AS MATERIALIZED (
+    SELECT id, length FROM passages WHERE doc_id = ANY(%(docs)s)
+)
+SELECT s.passages, s.total_length, t.term, t.df
+FROM (SELECT count(*) AS passages, coalesce(sum(length), 0) AS total_length FROM allowed) s
+LEFT JOIN (
+    SELECT po.term, count(*) AS df FROM postings po JOIN allowed a ON a.id = po.passage_id
+    WHERE po.term = ANY(%(terms)s) GROUP BY po.term
 ) t ON true"""
 
 # float8 throughout: with numeric operands PostgreSQL would compute in numeric, several
@@ -54,8 +70,14 @@ class TermStats:
         return math.log(1.0 + (self.passages - df + 0.5) / (df + 0.5))
 
 
-def term_stats(conn: psycopg.Connection, terms: Sequence[str]) -> TermStats:
-    rows = conn.execute(_STATS, (list(dict.fromkeys(terms)),)).fetchall()
+def term_stats(conn: psycopg.Connection, terms: Sequence[str],
+               scope: Sequence[str] | None = None) -> TermStats:
+    """The statistics of every passage, or of the passages of ``scope``'s documents."""
+    wanted = list(dict.fromkeys(terms))
+    if scope is None:
+        rows = conn.execute(_STATS, (wanted,)).fetchall()
+    else:
+        rows = conn.execute(_SCOPED_STATS, {"terms": wanted, "docs": list(scope)}).fetchall()
     passages, total = (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
     df = {row[2]: int(row[3]) for row in rows if row[2] is not None}
     return TermStats(passages, total / max(1, passages), df)
@@ -69,16 +91,20 @@ def bm25_search(
     k1: float = 1.2,
     b: float = 0.75,
     doc_ids: Sequence[str] | None = None,
+    scope: Sequence[str] | None = None,
 ) -> list[tuple[int, float]]:
     """Top-``k`` ``(passage id, score)`` for analysed query ``terms``, best first.
 
     Passages matching no term are left out. With ``doc_ids``, only their passages are
-    scored; the statistics stay the whole corpus's, as in a restricted files-store search.
+    scored, with the whole corpus's statistics; with ``scope`` (documents holding
+    ``doc_ids``; ``doc_ids`` is the scope when not given), with its passages' statistics.
     """
     counts = Counter(terms)
     if not counts or k <= 0:
         return []
-    stats = term_stats(conn, list(counts))
+    if scope is not None and doc_ids is None:
+        doc_ids = scope
+    stats = term_stats(conn, list(counts), scope)
     present = [t for t in counts if t in stats.df]
     if not present:
         return []

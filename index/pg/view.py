@@ -123,20 +123,21 @@ class PgView:
                 f"the database's vectors were made with {self.identity.settings.get('vectors')}"
                 f" but {shape} is configured now; restore those settings or use a new database")
 
-    def idf(self, terms: Sequence[str]) -> list[float]:
+    def idf(self, terms: Sequence[str], scope: Collection[str] | None = None) -> list[float]:
         with self.pool.connection() as conn:
-            stats = term_stats(conn, list(terms))
+            stats = term_stats(conn, list(terms), None if scope is None else sorted(scope))
         return [stats.idf(term) for term in terms]
 
-    def lexical_top(self, question: str, k: int,
-                    doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def lexical_top(self, question: str, k: int, doc_ids: Collection[str] | None = None,
+                    scope: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         terms = self._analyzer(question)
         if not terms:
             return _EMPTY
         bm25 = self.config.bm25
         with self.pool.connection() as conn:
             found = bm25_search(conn, terms, k, k1=bm25.k1, b=bm25.b,
-                                doc_ids=None if doc_ids is None else sorted(doc_ids))
+                                doc_ids=None if doc_ids is None else sorted(doc_ids),
+                                scope=None if scope is None else sorted(scope))
         return _arrays(found)
 
     def dense_top(self, vector: np.ndarray, k: int,

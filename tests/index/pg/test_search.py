@@ -115,3 +115,36 @@ def test_vector_search_scans_exactly_when_asked(conn: psycopg.Connection) -> Non
         "WHERE embedding IS NOT NULL ORDER BY score DESC, id LIMIT 10",
         (np.ones(matrix.shape[1], dtype=np.float32),)).fetchall())
     assert "passages_embedding" not in plan  # a scan, not the graph
+
+
+def test_bm25_with_a_scope_scores_as_a_store_of_only_its_documents(
+        conn: psycopg.Connection) -> None:
+    """A reader's allowlist (issue 29): the passage count, average length and document
+    frequencies are the allowed documents' own, as if the store held nothing else."""
+    analyzer = Analyzer(AnalyzerConfig())
+    ids = _store(conn, analyzer)
+    allowed = ["d1.md", "d3.md", "d4.md", "d6.md"]
+    terms = analyzer("fibre optique data center xyzzy")
+    stats = term_stats(conn, terms, allowed)
+    assert stats.passages == len(allowed) and stats.df["fibr"] == 2
+    whole = term_stats(conn, terms)
+    assert whole.passages == len(TEXTS) and whole.df["fibr"] == 4  # unchanged without one
+    scoped = {query: bm25_search(conn, analyzer(query), 10, scope=allowed) for query in QUERIES}
+    some = bm25_search(conn, analyzer("fibre optique"), 10, doc_ids=["d3.md"], scope=allowed)
+    assert [pid for pid, _ in some] == [ids[3]]
+    # The scores bm25s gives on an index of the allowed texts alone...
+    reference = LexicalIndex.build([TEXTS[int(d[1])] for d in allowed], analyzer, BM25Params())
+    for query, found in scoped.items():
+        rows, scores = reference.search(query, 10)
+        expected = {ids[int(allowed[r][1])]: s for r, s in zip(rows.tolist(), scores.tolist())}
+        assert dict(found).keys() == expected.keys(), query
+        for pid, score in found:
+            assert score == pytest.approx(expected[pid], rel=1e-4), query
+    assert dict(some)[ids[3]] == dict(bm25_search(conn, analyzer("fibre optique"), 10,
+                                                  scope=allowed))[ids[3]]
+    # ...and exactly what the store answers once the other documents are gone.
+    for doc_id in {f"d{i}.md" for i in range(len(TEXTS))} - set(allowed):
+        delete_document(conn, doc_id)
+    for query, found in scoped.items():
+        assert bm25_search(conn, analyzer(query), 10) == found, query
+    assert term_stats(conn, terms) == stats
