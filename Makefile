@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test-stamp
 # maps index/, service/ and eval/ to ragqa.* (package-dir); it is silenced, nothing else is.
 EDITABLE := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e
 
-.PHONY: setup setup-test browser serve index test clean
+.PHONY: setup setup-test browser serve index test test-heavy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,12 @@ serve: setup
 	@echo "make: the ragqa command is $(VENV)/bin/ragqa (or: source $(VENV)/bin/activate, then ragqa)"
 	$(VENV)/bin/ragqa serve
 
+# The suite without its heavy tests (pyproject.toml's markers), which CI runs after it.
 test: setup-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-heavy: setup-test browser
+	$(PY) -m pytest -m heavy $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .ragqa .pytest_cache

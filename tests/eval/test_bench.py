@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-
 from ragqa.index.embedding.models import ResolvedModel
+
 from ragqa.cli import main
 
 
+@pytest.mark.heavy
 def test_quick_bench_reports_every_section(small_corpus: Path, minilm: ResolvedModel,
                                            tmp_path: Path, monkeypatch):
     monkeypatch.setenv("RAGQA_EMBED_MODEL", str(minilm.path))

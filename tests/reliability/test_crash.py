@@ -16,13 +16,22 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
 from ragqa.index.errors import IndexCorruptError
-from ragqa.index.files.generations import BM25_DIR, CURRENT, DENSE, DOCUMENTS, MANIFEST, PASSAGES, load_index
+from ragqa.index.files.generations import (
+    BM25_DIR,
+    CURRENT,
+    DENSE,
+    DOCUMENTS,
+    MANIFEST,
+    PASSAGES,
+    load_index,
+)
 from ragqa.service.app import create_app
-from tests.support import build_index
-from tests.support import RAGQA, child_env, start, stop
+
 from tests.service.conftest import make_settings
+from tests.support import RAGQA, build_index, child_env, start, stop
+
+pytestmark = pytest.mark.heavy  # tens of seconds each: `make test-heavy`, run by CI
 
 NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
 

@@ -26,7 +26,7 @@ from tests.support import Server
 
 EXAMPLES = int(os.environ.get("RAGQA_FUZZ_EXAMPLES", "80"))
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.heavy]
 
 
 # What OpenAPI cannot say, so schema-valid requests are rightly refused and that one check is

@@ -14,9 +14,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.postgres import OwnPgServer, pg_own_server  # noqa: F401 - fixture
 from tests.support import start, stop, wait_until
+
+pytestmark = pytest.mark.heavy  # tens of seconds each: `make test-heavy`, run by CI
 
 NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n"
 

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from tests.support import Server
 from tests.reliability.soak import soak
+from tests.support import Server
 
-pytestmark = pytest.mark.soak
+pytestmark = [pytest.mark.soak, pytest.mark.heavy]
 
 
 def test_32_clients_with_live_uploads_and_deletes_lose_nothing(served_copy: Server):

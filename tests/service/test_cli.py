@@ -6,12 +6,10 @@ import shutil
 import subprocess
 
 import pytest
+from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 
 from tests.conftest import CORPUS, LIVE_BLOG
-from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 from tests.support import run_ragqa
-
-
 
 ragqa = run_ragqa
 
@@ -115,6 +113,7 @@ def test_bad_files_are_listed_and_the_rest_indexed(small_corpus, tmp_path):
     assert "is up to date" in again.stdout and "refused: photo.txt" in again.stderr
 
 
+@pytest.mark.heavy
 def test_corrupt_index_exits_4_naming_the_fix(small_corpus, tmp_path):
     index_dir = tmp_path / "idx"
     assert ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir)).returncode == 0

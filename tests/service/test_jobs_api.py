@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import CORPUS
 from tests.service.uploads import FILES, QUESTION, assert_uploaded_and_found, upload
@@ -79,6 +80,7 @@ def test_a_delete_cancels_an_upload_not_yet_indexed(write_app):
         assert all(p["doc_id"] != "notes/long.txt" for p in found)
 
 
+@pytest.mark.heavy
 def test_an_accepted_upload_survives_kill_9(tmp_path: Path, corpus_index: Path):
     """The files store, through a real `ragqa serve`: accepted (202), the server killed at
     once, started again: the upload is indexed and found."""

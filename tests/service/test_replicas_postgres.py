@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import httpx
 import psycopg
+import pytest
 
 from tests.conftest import CORPUS
 from tests.postgres import database_copy
 from tests.reliability.soak import soak
 from tests.service.conftest import check_passages
 from tests.support import free_port, run_ragqa, running, wait_until
+
+pytestmark = pytest.mark.heavy  # tens of seconds each: `make test-heavy`, run by CI
 
 ZORGLUB = "# Zorglub Telecom\n\nZorglub Telecom pose un câble sous-marin à Dakhla.\n".encode()
 QUESTION = {"question": "Zorglub câble sous-marin Dakhla", "k": 3}

@@ -23,15 +23,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from ragqa.index.embedding.backends import INT8_VARIANT
 from ragqa.index.embedding.bundled import MARKER, bundled_source, converted_model, is_complete
 from ragqa.index.embedding.e5q4 import QK, dequantize_q4_0, read_e5_file
 from ragqa.index.embedding.embedder import Embedder
-from ragqa.index.errors import ModelFileError, ModelUnavailableError
 from ragqa.index.embedding.models import (
-    BUNDLED_MODEL_NAME, DEFAULT_MODEL_NAME, FALLBACK_MODEL_NAME, ResolvedModel, resolve_model,
+    BUNDLED_MODEL_NAME,
+    DEFAULT_MODEL_NAME,
+    FALLBACK_MODEL_NAME,
+    ResolvedModel,
+    resolve_model,
 )  # fmt: skip
+from ragqa.index.errors import ModelFileError, ModelUnavailableError
+
 from tests.conftest import ROOT
 from tests.support import wait_until
 
@@ -237,6 +241,7 @@ def test_crosslingual_ranking_sanity(e5_embedder):
     assert list(scores.argmax(axis=1)) == [0, 1, 2]
 
 
+@pytest.mark.heavy
 def test_onnx_backends_give_the_torch_vectors_or_close(e5_embedder, converted, tmp_path):
     pytest.importorskip("onnxruntime")
     model = ResolvedModel(BUNDLED_MODEL_NAME, BUNDLED_MODEL_NAME, converted, False)

@@ -13,7 +13,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from ragqa.index.files.generations import load_index
+
 from tests.support import RAGQA, child_env
 
 # 8 in CI (about 50 s); RAGQA_KILL_TRIALS=20 or more for a thorough run.
@@ -34,6 +36,7 @@ def _timed(corpus: Path, index_dir: Path, *extra: str) -> float:
     return time.perf_counter() - started
 
 
+@pytest.mark.heavy
 def test_kill_minus_9_during_builds_leaves_a_consistent_index(small_corpus: Path, tmp_path: Path):
     index_dir = tmp_path / "idx"
     assert _run(small_corpus, index_dir).wait(timeout=300) == 0

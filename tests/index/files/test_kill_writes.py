@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from ragqa.index.files.generations import load_index
 
 from tests.conftest import ROOT
@@ -62,6 +63,7 @@ def _served(index, doc: str) -> str | None:
     return None if record is None else record.content_hash
 
 
+@pytest.mark.heavy
 def test_kill_minus_9_during_writes_and_merges_loses_no_acknowledged_write(
         small_corpus: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
