@@ -92,19 +92,22 @@ def bm25_search(
     b: float = 0.75,
     doc_ids: Sequence[str] | None = None,
     scope: Sequence[str] | None = None,
+    stats: TermStats | None = None,
 ) -> list[tuple[int, float]]:
     """Top-``k`` ``(passage id, score)`` for analysed query ``terms``, best first.
 
     Passages matching no term are left out. With ``doc_ids``, only their passages are
     scored, with the whole corpus's statistics; with ``scope`` (documents holding
     ``doc_ids``; ``doc_ids`` is the scope when not given), with its passages' statistics.
+    ``stats``: those statistics (of ``terms`` at least) when the caller has them already.
     """
     counts = Counter(terms)
     if not counts or k <= 0:
         return []
     if scope is not None and doc_ids is None:
         doc_ids = scope
-    stats = term_stats(conn, list(counts), scope)
+    if stats is None:
+        stats = term_stats(conn, list(counts), scope)
     present = [t for t in counts if t in stats.df]
     if not present:
         return []

@@ -10,11 +10,14 @@ HNSW walk, one query for all candidate passages with their quotes), never one pe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict
 
 import numpy as np
+import psycopg
+from cachetools import LRUCache
 
 from ragqa.index.search.analysis import Analyzer
 from ragqa.index.config import IndexConfig
@@ -22,7 +25,7 @@ from ragqa.index.errors import ModelMismatchError
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.pg.identity import StoreIdentity
 from ragqa.index.pg.pool import Pool
-from ragqa.index.pg.search import bm25_search, term_stats, vector_search
+from ragqa.index.pg.search import TermStats, bm25_search, term_stats, vector_search
 from ragqa.index.pg.writes import as_array
 from ragqa.index.records import (
     DocumentRecord,
@@ -90,6 +93,11 @@ class PgView:
         # Passages stored when the generation was last read (one query gives both): below
         # the config's exact_limit the dense search scans every vector, as the files store.
         self._passages: int | None = None
+        self._changes: int | None = None  # the generation last read
+        # An allowlist's term statistics, by (generation, allowlist, terms): counted once
+        # per search for its BM25, its relevance and its highlights (three reads of them).
+        self._scoped: LRUCache = LRUCache(maxsize=256)
+        self._scoped_lock = threading.Lock()
 
     @property
     def generation(self) -> int:
@@ -100,8 +108,23 @@ class PgView:
         with self.pool.connection() as conn:
             row = conn.execute("SELECT changes, passages FROM corpus_stats").fetchone()
         changes, passages = (int(row[0]), int(row[1])) if row else (0, 0)
-        self._passages = passages
+        self._passages, self._changes = passages, changes
         return changes, passages
+
+    def _scoped_stats(self, conn: psycopg.Connection, terms: Sequence[str],
+                      scope: Collection[str]) -> TermStats:
+        """The statistics of ``terms`` over the passages of ``scope``'s documents, counted
+        once per generation (the one the search read: a write committed since moves them
+        by a hair, as between any two statements of a search)."""
+        changes = self._changes if self._changes is not None else self._stats()[0]
+        key = (changes, frozenset(scope), frozenset(terms))
+        with self._scoped_lock:
+            found = self._scoped.get(key)
+        if found is None:
+            found = term_stats(conn, sorted(set(terms)), sorted(scope))
+            with self._scoped_lock:
+                self._scoped[key] = found
+        return found
 
     @property
     def analyzer(self) -> Analyzer:
@@ -125,7 +148,8 @@ class PgView:
 
     def idf(self, terms: Sequence[str], scope: Collection[str] | None = None) -> list[float]:
         with self.pool.connection() as conn:
-            stats = term_stats(conn, list(terms), None if scope is None else sorted(scope))
+            stats = (term_stats(conn, list(terms)) if scope is None
+                     else self._scoped_stats(conn, terms, scope))
         return [stats.idf(term) for term in terms]
 
     def lexical_top(self, question: str, k: int, doc_ids: Collection[str] | None = None,
@@ -137,7 +161,9 @@ class PgView:
         with self.pool.connection() as conn:
             found = bm25_search(conn, terms, k, k1=bm25.k1, b=bm25.b,
                                 doc_ids=None if doc_ids is None else sorted(doc_ids),
-                                scope=None if scope is None else sorted(scope))
+                                scope=None if scope is None else sorted(scope),
+                                stats=None if scope is None
+                                else self._scoped_stats(conn, terms, scope))
         return _arrays(found)
 
     def dense_top(self, vector: np.ndarray, k: int,
