@@ -13,8 +13,9 @@ searched with what it leans on (:mod:`ragqa.index.search.followup`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ragqa.index.access import Allowlists, Reader, within
 from ragqa.index.embedding.embedder import Embedder
@@ -111,7 +112,9 @@ class Engine:
         ``readable``: the reader's allowlist (:meth:`readable`; None: every document). Only
         those documents are ranked, so the top ``k`` is full of readable ones; a ``doc_ids``
         filter naming another is refused as if it were absent (the same error, after the
-        same checks of the question)."""
+        same checks of the question). Every BM25 statistic and idf of the search (ranking,
+        relevance, the follow-up's reading, highlights) is then that of those documents'
+        passages: the others weigh on nothing."""
         try:
             doc_ids = within(doc_ids, readable)
         except UnknownDocumentError:
@@ -123,34 +126,41 @@ class Engine:
         retriever = self.retriever
         with retriever.index.session():
             if standalone is not None and history:
-                return self._rewritten(retriever, question, standalone, k, mode, doc_ids)
+                return self._rewritten(retriever, question, standalone, k, mode, doc_ids,
+                                       readable)
             if not history:
-                result = retriever.search(question, k, mode=mode, doc_ids=doc_ids)
-                return Found(result, self._highlight(retriever, result), result.question)
+                result = retriever.search(question, k, mode=mode, doc_ids=doc_ids,
+                                          scope=readable)
+                return Found(result, self._highlight(retriever, result, readable),
+                             result.question)
             index = retriever.index
-            followup = plan(question, history, index.analyzer, index.idf, FOLLOWUP)
-            result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids)
+            followup = plan(question, history, index.analyzer, _idf(index, readable), FOLLOWUP)
+            result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
+                                     scope=readable)
             used = followup.history_used
-            return Found(result, self._highlight(retriever, result),
+            return Found(result, self._highlight(retriever, result, readable),
                          followup.query if used else result.question, used,
                          "context" if used else None)
 
     def _rewritten(self, retriever: Retriever, question: str, standalone: str, k: int,
-                   mode: str | None, doc_ids: Collection[str] | None) -> Found:
+                   mode: str | None, doc_ids: Collection[str] | None,
+                   readable: frozenset[str] | None) -> Found:
         """The LLM's standalone question searched (and highlighted) as any question; the
         result keeps the question as asked."""
-        result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids)
-        highlights = self._highlight(retriever, result)
+        result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids, scope=readable)
+        highlights = self._highlight(retriever, result, readable)
         used = " ".join(result.question.split()).casefold() != " ".join(
             question.split()).casefold()
         return Found(replace(result, question=question.strip()), highlights, result.question,
                      used, "llm" if used else None)
 
-    def _highlight(self, retriever: Retriever, result: SearchResult) -> tuple[Span, ...]:
+    def _highlight(self, retriever: Retriever, result: SearchResult,
+                   readable: frozenset[str] | None = None) -> tuple[Span, ...]:
         if not result.hits:
             return ()
         highlighter = self._highlighter_for(retriever, result.generation)
-        focus = highlighter.focus(result.question, result.query_vector)
+        focus = highlighter.focus(result.question, result.query_vector,
+                                  None if readable is None else _idf(retriever.index, readable))
         return tuple(highlighter.spans(focus, [
             (hit.doc_id, hit.before + hit.quote + hit.after, hit.start, hit.end,
              hit.start - len(hit.before)) for hit in result.hits]))
@@ -170,3 +180,10 @@ class Engine:
     def close(self) -> None:
         """Release the store's connections (if any)."""
         self.store.close()
+
+
+def _idf(index: IndexView, readable: frozenset[str] | None
+         ) -> Callable[[Sequence[str]], list[float]]:
+    """The idf a search for a reader uses: over the passages of their allowlist, or of the
+    whole store for a reader of everything."""
+    return index.idf if readable is None else partial(index.idf, scope=readable)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
@@ -37,13 +38,16 @@ class ConversationView:
     def __getattr__(self, name: str):
         return getattr(self._base, name)
 
-    def lexical_top(self, question: str, k: int,
-                    doc_ids: Collection[str] | None = None) -> Ranked:
-        """BM25 of the question plus each borrowed query times its weight."""
+    def lexical_top(self, question: str, k: int, doc_ids: Collection[str] | None = None,
+                    scope: Collection[str] | None = None) -> Ranked:
+        """BM25 of the question plus each borrowed query times its weight (all with the
+        statistics of ``scope`` when given)."""
         scores: dict[int, float] = {}
         cited: set[int] = set()
+        ranker = (self._base.lexical_top if scope is None
+                  else partial(self._base.lexical_top, scope=scope))
         for text, weight in ((question, 1.0), *self._followup.lexical):
-            found, rows = self._candidates(self._base.lexical_top, text, k, doc_ids)
+            found, rows = self._candidates(ranker, text, k, doc_ids)
             cited |= rows
             for row, score in found.items():
                 scores[row] = scores.get(row, 0.0) + weight * score
@@ -82,15 +86,16 @@ class ConversationView:
 
 def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
                     mode: str | None = None, doc_ids: Collection[str] | None = None,
-                    query_vector: np.ndarray | None = None) -> SearchResult:
+                    query_vector: np.ndarray | None = None,
+                    scope: frozenset[str] | None = None) -> SearchResult:
     """``followup`` searched with ``retriever``'s model and parameters over a
     :class:`ConversationView` of its store; a question that stands alone, as ever.
 
     ``query_vector`` is the follow-up's vector in context (``followup.dense_text``
-    embedded), computed here unless given."""
+    embedded), computed here unless given; ``scope`` as in :meth:`Retriever.search`."""
     if not followup.history_used:
         return retriever.search(followup.question, k, mode=mode, doc_ids=doc_ids,
-                                query_vector=query_vector)
+                                query_vector=query_vector, scope=scope)
     mode = mode or retriever.params.mode
     if mode != "bm25" and query_vector is None and retriever.embedder is not None:
         text = followup.dense_text or followup.question
@@ -98,4 +103,4 @@ def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
     view = ConversationView(retriever.index, followup)
     inner = Retriever(view, retriever.embedder, replace(retriever.params, result_cache_size=1))
     return inner.search(followup.question, k, mode=mode, doc_ids=doc_ids,
-                        query_vector=query_vector if mode != "bm25" else None)
+                        query_vector=query_vector if mode != "bm25" else None, scope=scope)

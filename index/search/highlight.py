@@ -246,12 +246,15 @@ class Highlighter:
         """Whether the model's similarity counts (an encoder and a weight above 0)."""
         return self._embed is not None
 
-    def focus(self, question: str, query_vector: np.ndarray | None = None) -> Focus:
+    def focus(self, question: str, query_vector: np.ndarray | None = None,
+              idf: TermWeights | None = None) -> Focus:
         """``question`` prepared for :meth:`span`; ``query_vector`` (the question's vector
-        from the index's model) adds the model's similarity when :attr:`uses_model`."""
+        from the index's model) adds the model's similarity when :attr:`uses_model`;
+        ``idf``: this request's term weights instead of the highlighter's (a restricted
+        reader's, over the documents they may read)."""
         terms = frozenset(self._analyze(question))
         vector = query_vector if self.uses_model else None
-        return Focus(terms, _idf(self._idf, terms), vector)
+        return Focus(terms, _idf(idf if idf is not None else self._idf, terms), vector)
 
     def spans(self, focus: Focus,
               passages: Sequence[tuple[str, str, int, int] | tuple[str, str, int, int, int]]

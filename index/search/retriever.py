@@ -137,29 +137,34 @@ class Retriever:
         mode: str | None = None,
         doc_ids: Collection[str] | None = None,
         query_vector: np.ndarray | None = None,
+        scope: frozenset[str] | None = None,
     ) -> SearchResult:
         """Top-``k`` passages for ``question`` (restricted to ``doc_ids`` when given).
 
         The one place a question is checked (:class:`QueryError`); a ``doc_ids`` filter
         naming a document the index does not hold raises :class:`UnknownDocumentError`.
         The store's reads share one session (one connection on postgres).
+
+        ``scope``: a restricted reader's allowlist (``doc_ids`` within it). BM25 and every
+        idf of the search (the relevance's coverage and sentence choice) then count its
+        documents' passages only, so that documents outside it weigh on nothing.
         """
         with self.index.session():
             return self._search(question, k, mode=mode, doc_ids=doc_ids,
-                                query_vector=query_vector)
+                                query_vector=query_vector, scope=scope)
 
     def _search(self, question: str, k: int, *, mode: str | None,
-                doc_ids: Collection[str] | None, query_vector: np.ndarray | None
-                ) -> SearchResult:
+                doc_ids: Collection[str] | None, query_vector: np.ndarray | None,
+                scope: frozenset[str] | None = None) -> SearchResult:
         question = validate_question(question)
         mode = mode or self.params.mode
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         if mode != "bm25" and self.embedder is None:
             raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
-        only = frozenset(doc_ids) if doc_ids is not None else None
+        only = frozenset(doc_ids) if doc_ids is not None else scope
         generation = self.index.generation  # the one read of it (a query for postgres)
-        key = (generation, question, k, mode, only)
+        key = (generation, question, k, mode, only, scope)
         cacheable = query_vector is None  # a caller's own vector may differ from ours
         if cacheable:
             with self._results_lock:
@@ -177,7 +182,7 @@ class Retriever:
         # Dense mode runs BM25 too when the relevance model compares the two rankings.
         lexical, dense = self._rankings(
             question, query_vector if mode != "bm25" else None, depth, only,
-            lexical=mode != "dense" or model.uses_agreement())
+            lexical=mode != "dense" or model.uses_agreement(), scope=scope)
         if mode == "hybrid":
             ranked = fuse(lexical, dense, self._fusion(foreign))
         else:
@@ -190,7 +195,7 @@ class Retriever:
             vector = query_vector if model.uses_vector() else None
             probability = model.probability(*self._features(
                 question, hits[0], vector, dense[0], lexical[0],
-                sentence=model.uses_sentence(), tokens=model.uses_token_match()))
+                sentence=model.uses_sentence(), tokens=model.uses_token_match(), scope=scope))
         low = not hits or probability < model.threshold
         loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
@@ -222,27 +227,30 @@ class Retriever:
         return replace(self.params.fusion, dense_weight=weight)
 
     def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
-                           doc_ids: Collection[str] | None = None) -> RelevanceFeatures:
+                           doc_ids: Collection[str] | None = None,
+                           scope: frozenset[str] | None = None) -> RelevanceFeatures:
         """All the :class:`RelevanceFeatures` of a search for ``question`` (restricted to
-        ``doc_ids``) whose best passage is ``top`` (see :mod:`ragqa.index.search.relevance`); all
-        but the coverage are None without a query vector. The rankings compared are those a
-        search of up to ``candidates`` results has."""
-        only = frozenset(doc_ids) if doc_ids is not None else None
+        ``doc_ids``, with the statistics of ``scope`` as :meth:`search`) whose best passage
+        is ``top`` (see :mod:`ragqa.index.search.relevance`); all but the coverage are None
+        without a query vector. The rankings compared are those a search of up to
+        ``candidates`` results has."""
+        only = frozenset(doc_ids) if doc_ids is not None else scope
         if only is not None:
             self._check_known(only)
         lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
-                                        lexical=query_vector is not None)
+                                        lexical=query_vector is not None, scope=scope)
         return self._features(question, top, query_vector, dense[0], lexical[0],
-                              sentence=True, tokens=True)
+                              sentence=True, tokens=True, scope=scope)
 
     def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                   dense_rows: np.ndarray, lexical_rows: np.ndarray, *, sentence: bool,
-                  tokens: bool) -> RelevanceFeatures:
+                  tokens: bool, scope: frozenset[str] | None = None) -> RelevanceFeatures:
         """The features of ``top``; the best sentence's cosine and the token match (model
-        calls) only when asked for (``sentence``, ``tokens``)."""
+        calls) only when asked for (``sentence``, ``tokens``); idf over ``scope``'s passages
+        when given."""
         analyzer = self.index.analyzer
         terms = list(dict.fromkeys(analyzer(question)))
-        idf = self.index.idf(terms)
+        idf = self.index.idf(terms) if scope is None else self.index.idf(terms, scope)
         coverage = term_coverage(terms, idf, analyzer(top.quote))
         if query_vector is None:
             return RelevanceFeatures(coverage)
@@ -261,14 +269,16 @@ class Retriever:
                                  best, matched)
 
     def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
-                  doc_ids: frozenset[str] | None, *, lexical: bool) -> tuple[Ranked, Ranked]:
+                  doc_ids: frozenset[str] | None, *, lexical: bool,
+                  scope: frozenset[str] | None = None) -> tuple[Ranked, Ranked]:
         """``(lexical, dense)`` top-``depth`` candidates among the passages of ``doc_ids``
-        (all without); a ranker not asked for (``lexical`` False, no ``query_vector``) gives
-        an empty list."""
+        (all without; BM25 with ``scope``'s statistics when given); a ranker not asked for
+        (``lexical`` False, no ``query_vector``) gives an empty list."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         bm25 = vectors = empty
         if lexical:
-            bm25 = self.index.lexical_top(question, depth, doc_ids)
+            bm25 = (self.index.lexical_top(question, depth, doc_ids) if scope is None
+                    else self.index.lexical_top(question, depth, doc_ids, scope))
         if query_vector is not None:
             vectors = self.index.dense_top(query_vector, depth, doc_ids)
         return bm25, vectors

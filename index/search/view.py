@@ -44,13 +44,17 @@ class IndexView(Protocol):
         """Raise :class:`~ragqa.index.errors.ModelMismatchError` unless the stored vectors
         were made with ``identity``."""
 
-    def idf(self, terms: Sequence[str]) -> list[float]:
-        """BM25 (Lucene) idf of each analysed term over the whole store."""
+    def idf(self, terms: Sequence[str], scope: Collection[str] | None = None) -> list[float]:
+        """BM25 (Lucene) idf of each analysed term over the whole store, or over the
+        passages of the documents of ``scope`` (a reader's allowlist) when given."""
 
-    def lexical_top(self, question: str, k: int,
-                    doc_ids: Collection[str] | None = None) -> Ranked:
+    def lexical_top(self, question: str, k: int, doc_ids: Collection[str] | None = None,
+                    scope: Collection[str] | None = None) -> Ranked:
         """BM25 top-``k`` for ``question`` (passages matching no term left out), among the
-        passages of ``doc_ids`` when given."""
+        passages of ``doc_ids`` when given. With ``scope`` (a reader's allowlist, holding
+        ``doc_ids``), every statistic (document frequencies, passage count, average
+        length) is that of its documents' passages, as if the store held nothing else,
+        and only they are ranked when ``doc_ids`` is None."""
 
     def dense_top(self, vector: np.ndarray, k: int,
                   doc_ids: Collection[str] | None = None) -> Ranked:
