@@ -11,7 +11,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ragqa.eval.metrics import auc, first_hit_rank
+from ragqa.index.reading.train import Example
 
+BETAS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0)  # rerank_order's rank penalties tried on dev
+NS = (3, 5, 10)  # how many of the top hits are reranked
 _ARTICLES = re.compile(r"\b(le|la|les|l|un|une|des|du|de|d|the|a|an)\b")
 
 
@@ -59,3 +62,50 @@ def spans(pairs: Sequence[tuple[str, str]]) -> dict:
     n = len(pairs) or 1
     return {"exact_match": round(sum(normalise(p) == normalise(g) for p, g in pairs) / n, 4),
             "f1": round(sum(span_f1(p, g) for p, g in pairs) / n, 4), "count": len(pairs)}
+
+
+def dev_pairs(cands: list) -> tuple[list[Example], list[tuple[int, int]]]:
+    """Dev candidates as examples, and each example's ``(question, hit)`` (-1: other)."""
+    examples, where = [], []
+    for qi, c in enumerate(cands):
+        for hi, (hit, answer) in enumerate(zip(c.hits, c.answers)):
+            examples.append(Example(c.question.question, hit.quote, answer, "dev"))
+            where.append((qi, hi))
+        if c.other is not None:
+            examples.append(Example(c.question.question, c.other.quote, None, "other-article"))
+            where.append((qi, -1))
+    return examples, where
+
+
+def dev_metrics(outs: list, cached, cands: list, where: list, examples: list[Example]) -> dict:
+    """Dev measures from per-window outputs (a passage takes its best window)."""
+    from ragqa.index.reading.reader import best_span
+
+    logit: dict[int, float] = {}
+    span: dict[int, str] = {}
+    for w, (value, start, end) in zip(cached.windows, outs):
+        if w.pair not in logit or value > logit[w.pair]:
+            logit[w.pair] = value
+            _, s, e = best_span(start, end, w, examples[w.pair].passage)
+            span[w.pair] = examples[w.pair].passage[s:e]
+    pos, neg, answered = [], [], []
+    per_q: list[list[float]] = [[float("-inf")] * len(c.relevant) for c in cands]
+    for pair, (qi, hi) in enumerate(where):
+        value = logit.get(pair, float("-inf"))
+        if hi >= 0:
+            per_q[qi][hi] = value
+        answer = examples[pair].answer
+        if answer is not None:
+            pos.append(value)
+            answered.append((span.get(pair, ""), examples[pair].passage[answer[0]:answer[1]]))
+        elif hi < 0 or not cands[qi].relevant[hi]:
+            neg.append(value)
+    relevant = [c.relevant for c in cands]
+    out = {"answerability": answerability(pos, neg), "span": spans(answered),
+           "baseline": ranking(relevant, [list(range(len(r))) for r in relevant])}
+    depth = max(len(c.hits) for c in cands)
+    for n in [n for n in NS if n <= depth]:
+        for beta in BETAS:
+            out[f"rerank@{n}:beta{beta}"] = ranking(
+                relevant, [rerank_order(l, n, beta) for l in per_q])
+    return out

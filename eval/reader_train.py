@@ -16,76 +16,28 @@ import pickle
 import random
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from ragqa.eval.reader_data import dev_candidates, mine_train, reader_split
-from ragqa.eval.reader_metrics import answerability, ranking, rerank_order, spans
+from ragqa.eval.reader_metrics import dev_metrics, dev_pairs
 from ragqa.index.reading.artifact import (
     DEFAULT_DIR,
     ReaderCard,
+    read_card,
     read_tensors,
     sha256_file,
     write_artifact,
 )
-from ragqa.index.reading.train import Example, TrainConfig
+from ragqa.index.reading.train import TrainConfig
 
 logger = logging.getLogger("ragqa.eval.reader_train")
 ROOT = Path(__file__).resolve().parent.parent
 PIAF = ROOT.parent / "shared" / "benchmarks" / "piaf" / "piaf-v1.0.json"
-BETAS = (0.0, 0.5, 1.0, 2.0)
-NS = (3, 5, 10)
 
 
 def _key(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
-
-
-def dev_pairs(cands: list) -> tuple[list[Example], list[tuple[int, int]]]:
-    """Dev candidates as examples, and each example's ``(question, hit)`` (-1: other)."""
-    examples, where = [], []
-    for qi, c in enumerate(cands):
-        for hi, (hit, answer) in enumerate(zip(c.hits, c.answers)):
-            examples.append(Example(c.question.question, hit.quote, answer, "dev"))
-            where.append((qi, hi))
-        if c.other is not None:
-            examples.append(Example(c.question.question, c.other.quote, None, "other-article"))
-            where.append((qi, -1))
-    return examples, where
-
-
-def dev_metrics(outs: list, cached, cands: list, where: list, examples: list[Example]) -> dict:
-    """Dev measures from per-window outputs (a passage takes its best window)."""
-    from ragqa.index.reading.reader import best_span
-
-    logit: dict[int, float] = {}
-    span: dict[int, str] = {}
-    for w, (value, start, end) in zip(cached.windows, outs):
-        if w.pair not in logit or value > logit[w.pair]:
-            logit[w.pair] = value
-            _, s, e = best_span(start, end, w, examples[w.pair].passage)
-            span[w.pair] = examples[w.pair].passage[s:e]
-    pos, neg, answered = [], [], []
-    per_q: list[list[float]] = [[float("-inf")] * len(c.relevant) for c in cands]
-    for pair, (qi, hi) in enumerate(where):
-        value = logit.get(pair, float("-inf"))
-        if hi >= 0:
-            per_q[qi][hi] = value
-        answer = examples[pair].answer
-        if answer is not None:
-            pos.append(value)
-            answered.append((span.get(pair, ""), examples[pair].passage[answer[0]:answer[1]]))
-        elif hi < 0 or not cands[qi].relevant[hi]:
-            neg.append(value)
-    relevant = [c.relevant for c in cands]
-    out = {"answerability": answerability(pos, neg), "span": spans(answered),
-           "baseline": ranking(relevant, [list(range(len(r))) for r in relevant])}
-    depth = max(len(c.hits) for c in cands)
-    for n in [n for n in NS if n <= depth]:
-        for beta in BETAS:
-            out[f"rerank@{n}:beta{beta}"] = ranking(
-                relevant, [rerank_order(l, n, beta) for l in per_q])
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev-top", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="train questions (0: all)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu",
+                        help="where the network runs (cpu, cuda): only speed differs")
     parser.add_argument("--mine-only", action="store_true")
+    parser.add_argument("--rank", type=int, default=32,
+                        help="store the trained layers as rank-R deltas over the base's "
+                             "(0: whole, 21 MB for six layers)")
+    parser.add_argument("--from-run", type=Path, default=None,
+                        help="skip training: compress the artifact of a finished run (--out "
+                             "of that run) at --rank, measured on the same dev questions")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     import torch
@@ -158,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     top_cands = [type(c)(c.question, c.hits[:args.dev_top], c.relevant, c.answers[:args.dev_top],
                          c.other) for c in cands]
     dev_examples, where = dev_pairs(top_cands)
-    base = load_base(model.path)
+    base = load_base(model.path).to(args.device)
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(model.path), local_files_only=True)
@@ -173,13 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     tag = _key(weights, config.split_layer, config.max_len, config.stride)
     train_cached = cache_states(base, tokenizer, examples, config,
                                 args.cache / f"train-{tag}-{_key([asdict(e) for e in examples])}.pt",
-                                progress=progress)
+                                progress=progress, device=args.device)
     t0 = time.perf_counter()
     dev_cached = cache_states(base, tokenizer, dev_examples, config,
                               args.cache / f"dev-{tag}-{_key([asdict(e) for e in dev_examples])}.pt",
-                              progress=progress)
+                              progress=progress, device=args.device)
     cache_s = time.perf_counter() - started - mined_s
-    top = ReaderTop(base, config.split_layer, config.head, config.norm)
+    top = ReaderTop(base, config.split_layer, config.head, config.norm).to(args.device)
     best: dict = {"score": -1.0}
     history: list[dict] = []
     t1 = time.perf_counter()
@@ -207,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     def evaluate(model_top, epoch: int) -> dict:
         metrics = dev_metrics(outputs(model_top, dev_cached), dev_cached, top_cands, where,
                               dev_examples)
-        score = metrics[f"rerank@{args.dev_top}:beta0.0"]["mrr@10"]
+        # the epoch that reranks best with the rank prior the service would use with it
+        score = max(v["mrr@10"] for k, v in metrics.items()
+                    if k.startswith(f"rerank@{args.dev_top}:"))
         logger.info("dev epoch %d: %s", epoch, json.dumps(metrics))
         if score > best["score"]:
             # Written at once: a run stopped later still leaves its best epoch, with a card
@@ -218,9 +180,28 @@ def main(argv: list[str] | None = None) -> int:
             logger.info("wrote %s (%d bytes), epoch %d", args.out, card.weights_bytes, epoch)
         return {f"dev_mrr@10_rerank@{args.dev_top}": score}
 
-    records = train(top, train_cached, config, evaluate)
-    history[:] = records
-    write_artifact(args.out, read_tensors(args.out), card_now())  # the card's full history
+    if args.from_run is None:
+        records = train(top, train_cached, config, evaluate)
+        history[:] = records
+        card, trained = card_now(), read_tensors(args.out)
+    else:  # a finished run's best epoch, compressed anew (its card says how it was trained)
+        card, trained = read_card(args.from_run), read_tensors(args.from_run)
+    if args.rank > 0:
+        from ragqa.index.reading.delta import compress, expand
+
+        fresh = ReaderTop(base, config.split_layer, config.head, config.norm).state_dict()
+        small = compress(trained, fresh, args.rank)
+        top.load_state_dict(expand(small, fresh))
+        metrics = dev_metrics(outputs(top, dev_cached), dev_cached, top_cands, where,
+                              dev_examples)
+        logger.info("dev at rank %d: %s", args.rank, json.dumps(metrics))
+        card = replace(card, delta_rank=args.rank, dev=metrics,
+                       training={**card.training, "full_rank_dev": card.dev},
+                       command=card_now().command if args.from_run is None else
+                       f"{card.command} (compressed: {card_now().command})")
+        trained = small
+    card = write_artifact(args.out, trained, card)  # the card's full history
+    logger.info("wrote %s (%d bytes)", args.out, card.weights_bytes)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The reader's artifact: ``reader.safetensors`` (the trained top layers and heads, fp16)
+"""The reader's artifact: ``reader.safetensors`` (the trained top layers, whole or as
+low-rank deltas over the base's (:mod:`~ragqa.index.reading.delta`), and heads, fp16)
 and ``reader.json``, its card: what it was trained from (data, split, seed), its dev
 metrics, the base model it completes, and the weights file's SHA-256, checked at load.
 
@@ -49,6 +50,7 @@ class ReaderCard:
     command: str = ""
     head: str = "cls"  # the answerability head's inputs (ReaderTop's head)
     norm: bool = False  # a fresh LayerNorm before the heads (ReaderTop's norm)
+    delta_rank: int = 0  # > 0: trained weight matrices stored as low-rank deltas (delta.py)
     format: int = FORMAT
 
 
@@ -90,7 +92,7 @@ def write_artifact(folder: Path, tensors: dict[str, Any], card: ReaderCard) -> R
 
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".{WEIGHTS}.tmp"
-    save_file({k: v.detach().to(torch.float16).contiguous() for k, v in tensors.items()},
+    save_file({k: v.detach().cpu().to(torch.float16).contiguous() for k, v in tensors.items()},
               str(staging))
     card = ReaderCard(**{**asdict(card), "weights_sha256": sha256_file(staging),
                          "weights_bytes": staging.stat().st_size})

@@ -19,6 +19,7 @@ from typing import Any
 from ragqa.index.reading.artifact import (
     DEFAULT_DIR,
     ReaderCard,
+    ReaderCorruptError,
     ReaderUnavailableError,
     read_card,
     read_tensors,
@@ -131,10 +132,16 @@ def open_reader(base_path: Path, base_weights_sha256: str, folder: Path = DEFAUL
     base = load_base(base_path)
     top = ReaderTop(base, card.split_layer, card.head, card.norm)
     tensors = read_tensors(folder)
+    if card.delta_rank:
+        from ragqa.index.reading.delta import expand
+
+        try:
+            tensors = expand(tensors, top.state_dict())
+        except KeyError as exc:
+            raise ReaderCorruptError(f"{folder}: a low-rank delta lacks its pair or its base "
+                                     f"weight ({exc})") from None
     missing, unexpected = top.load_state_dict(tensors, strict=False)
     if missing or unexpected:
-        from ragqa.index.reading.artifact import ReaderCorruptError
-
         raise ReaderCorruptError(f"{folder}: tensors do not fit the reader (missing "
                                  f"{missing[:3]}, unexpected {unexpected[:3]})")
     top.eval()

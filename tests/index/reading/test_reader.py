@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 from ragqa.index.reading.artifact import ReaderCard, ReaderUnavailableError, write_artifact
+from ragqa.index.reading.delta import compress, expand
 from ragqa.index.reading.pairs import windows
 from ragqa.index.reading.reader import open_reader
 from ragqa.index.reading.train import Example, TrainConfig, cache_states, train
@@ -35,8 +37,8 @@ def _examples() -> list[Example]:
     return out
 
 
-@pytest.fixture(scope="module", params=[("cls", False), ("span", True)],
-                ids=["cls", "span-norm"])
+@pytest.fixture(scope="module", params=[("cls", False, 0), ("span", True, 0), ("span", True, 4)],
+                ids=["cls", "span-norm", "span-norm-delta"])
 def trained(request: pytest.FixtureRequest, converted: Path,
             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     from ragqa.index.embedding.models import ResolvedModel
@@ -55,10 +57,20 @@ def trained(request: pytest.FixtureRequest, converted: Path,
     assert len(history) == 2 and all(h["loss"] > 0 for h in history)
     folder = tmp_path_factory.mktemp("reader")
     weights = ResolvedModel("e5", "e5", converted, False).weights_sha256()
-    write_artifact(folder, top.state_dict(), ReaderCard(
+    rank = request.param[2]
+    state = top.state_dict()
+    if rank:  # low-rank deltas over a fresh top (the base's own layers)
+        fresh = ReaderTop(base, config.split_layer, config.head, config.norm).state_dict()
+        state = compress(state, fresh, rank)
+    write_artifact(folder, state, ReaderCard(
         base_model="e5", base_weights_sha256=weights, split_layer=config.split_layer,
         max_len=config.max_len, stride=config.stride, weights_sha256="", weights_bytes=0,
-        seed=config.seed, head=config.head, norm=config.norm))
+        seed=config.seed, head=config.head, norm=config.norm, delta_rank=rank))
+    if rank:  # what the loader rebuilds is the state the factors stand for
+        loaded = open_reader(converted, weights, folder).top.state_dict()
+        expected = expand({k: v.half().float() for k, v in state.items()}, fresh)
+        for name, value in expected.items():
+            assert torch.allclose(loaded[name], value, atol=1e-6), name
     return folder, weights
 
 
