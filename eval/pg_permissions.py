@@ -11,7 +11,10 @@ six words of a held-out passage) the store's part of a search is timed, as
 (``ef_search`` 100), then unfiltered and restricted to a random reader's allowlist (the
 SQL of :class:`~ragqa.index.pg.groups.PgGroups`, timed apart: it is computed once per store
 state and group set). The query's embedding (the same for both) is not included: the ratio
-is the strictest one.
+is the strictest one. A restricted search is timed twice: with BM25 over the whole store's
+statistics (``filtered``: how it ran before issue 29's fix) and over the allowlist's own
+(``scoped``: how :class:`~ragqa.index.pg.view.PgView` runs it now), and so are the term
+statistics alone (what the relevance's and the highlight's idf each cost).
 
     nice -n 10 python -m ragqa.eval.pg_permissions --docs 10000 --per-doc 10 --groups 1000
 """
@@ -32,7 +35,7 @@ from ragqa.index.pg.connect import connect
 from ragqa.index.pg.groups import READABLE_SQL
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
-from ragqa.index.pg.search import bm25_search, vector_search
+from ragqa.index.pg.search import bm25_search, term_stats, vector_search
 from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
 
 DIM = 384
@@ -112,19 +115,26 @@ def measure(url: str, *, queries: int, readers: int, groups: int, seed: int) -> 
             allowlists.append(sorted(r[0] for r in rows))
         passages = int(conn.execute("SELECT passages FROM corpus_stats").fetchone()[0])
 
-        def search(i: int, docs: list[str] | None) -> tuple[float, float]:
-            """(BM25 ms, vector ms) of query ``i`` among ``docs`` (all when None)."""
+        def search(i: int, docs: list[str] | None, scoped: bool = False
+                   ) -> tuple[float, float, float]:
+            """(BM25 ms, vector ms, term statistics ms) of query ``i`` among ``docs`` (all
+            when None), BM25 with their own statistics when ``scoped``."""
+            scope = docs if scoped else None
             started = time.perf_counter()
-            bm25_search(conn, terms[i], 100, doc_ids=docs)
+            bm25_search(conn, terms[i], 100, doc_ids=docs, scope=scope)
             middle = time.perf_counter()
             vector_search(conn, vectors[i], 100, ef_search=100, doc_ids=docs)
-            return (middle - started) * 1000, (time.perf_counter() - middle) * 1000
+            end = time.perf_counter()
+            term_stats(conn, terms[i], scope)
+            return ((middle - started) * 1000, (end - middle) * 1000,
+                    (time.perf_counter() - end) * 1000)
 
-        search(0, None), search(0, allowlists[0])  # warm
-        plain, filtered = [], []
-        for i in range(queries):  # alternated: the machine's load weighs on both alike
+        search(0, None), search(0, allowlists[0]), search(0, allowlists[0], True)  # warm
+        plain, filtered, scoped = [], [], []
+        for i in range(queries):  # alternated: the machine's load weighs on all alike
             plain.append(search(i, None))
             filtered.append(search(i, allowlists[i % readers]))
+            scoped.append(search(i, allowlists[i % readers], True))
     share = [len(a) for a in allowlists]
 
     def p(values: list[float], q: int) -> float:
@@ -134,12 +144,15 @@ def measure(url: str, *, queries: int, readers: int, groups: int, seed: int) -> 
               "readable_documents_median": int(np.median(share)),
               "allowlist_sql_p50_ms": p(allow_ms, 50)}
     for name, part in (("bm25", lambda t: t[0]), ("vector", lambda t: t[1]),
-                       ("search", lambda t: t[0] + t[1])):
-        a, b = [part(t) for t in plain], [part(t) for t in filtered]
+                       ("search", lambda t: t[0] + t[1]), ("term_stats", lambda t: t[2])):
+        a, b, c = ([part(t) for t in times] for times in (plain, filtered, scoped))
         result[name] = {"unfiltered_p50_ms": p(a, 50), "unfiltered_p99_ms": p(a, 99),
                         "filtered_p50_ms": p(b, 50), "filtered_p99_ms": p(b, 99),
+                        "scoped_p50_ms": p(c, 50), "scoped_p99_ms": p(c, 99),
                         "ratio_p50": round(float(np.percentile(b, 50) / np.percentile(a, 50)),
-                                           2)}
+                                           2),
+                        "scoped_ratio_p50": round(float(np.percentile(c, 50)
+                                                        / np.percentile(a, 50)), 2)}
     return result
 
 
