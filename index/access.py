@@ -4,9 +4,11 @@ A document holds a set of groups; none means every authenticated reader may read
 reader (:class:`Reader`) holds the groups their identity gives, or ``None`` for a reader of
 everything (no ``RAGQA_AUTH``, an API key, a member of the write group: whoever may change a
 document's groups could read it anyway). A reader's groups become an *allowlist* of document
-ids (:meth:`Allowlists.get`) that the one search path takes as its ``doc_ids`` filter: the
-rankers score only those documents, so a reader gets a full top k of what they may read and
-nothing else is ever scored, cached, highlighted or counted for them.
+ids (:meth:`Allowlists.get`) that the one search path takes as its ``doc_ids`` filter and as
+the ``scope`` of BM25's statistics and every idf: the rankers score only those documents,
+with statistics counted over them alone, so a reader gets a full top k of what they may read
+and nothing else is ever scored, counted, cached or highlighted for them, nor weighs on
+their scores.
 
 Each store keeps the groups outside its vectors (:class:`DocumentGroups`): changing them
 re-embeds nothing. The files store keeps them in ``<file>.groups`` sidecars

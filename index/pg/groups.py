@@ -2,7 +2,7 @@
 
 A reader's allowlist is computed in SQL (documents without a row, or whose groups overlap
 the reader's, through the GIN index on ``groups``) and the search's own statements then
-score only those documents' passages. A change of groups is one transaction that also
+score only those documents' passages, with BM25's statistics counted over them alone. A change of groups is one transaction that also
 bumps ``corpus_stats.changes``, so every replica's caches (keyed by it) see it at their
 next request; nothing is re-embedded.
 """
