@@ -49,7 +49,8 @@ def measure(docs: int, per_doc: int, groups: int, queries: int, readers: int,
                                                      replace=False)) for _ in range(readers)]
     # A document's passages are rows d * per_doc ... (documents by id, as a generation).
     allowlists = [np.concatenate([np.arange(d * per_doc, (d + 1) * per_doc) for d in range(docs)
-                                  if may_read(document_groups[d], held)]) for held in holders]
+                                  if may_read(document_groups[d], held)]
+                                 or [np.zeros(0, dtype=np.int64)]) for held in holders]
     made_ms, scopes = [], []
     for rows in allowlists:
         begin = time.perf_counter()
