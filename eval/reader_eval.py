@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from ragqa.eval.metrics import is_hit
-from ragqa.eval.reader_metrics import answerability, ranking, rerank_order
-from ragqa.eval.reader_train import BETAS, NS, PIAF
+from ragqa.eval.reader_metrics import BETAS, NS, answerability, ranking, rerank_order
+from ragqa.eval.reader_train import PIAF
 from ragqa.index.reading.artifact import DEFAULT_DIR
 
 logger = logging.getLogger("ragqa.eval.reader_eval")
