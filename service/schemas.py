@@ -250,7 +250,9 @@ class RefusedOut(BaseModel):
 
 class DocumentList(BaseModel):
     documents: list[DocumentOut]
-    generation: int
+    generation: int | None = Field(description="The store's generation (it moves with every "
+                                   "write, hidden documents' included): for readers of "
+                                   "everything only, else null")
     refused: list[RefusedOut] = Field(
         default_factory=list, description="Corpus files left out of the index, with the reason")
 
@@ -297,7 +299,9 @@ class HealthOut(BaseModel):
                                   "without RAGQA_AUTH, for an API key or the write group); "
                                   "null for a caller without an identity under RAGQA_AUTH")
     passages: int | None = Field(description="Their passages (null as `documents`)")
-    generation: int
+    generation: int | None = Field(description="The store's generation (it moves with every "
+                                   "write, hidden documents' included): for readers of "
+                                   "everything only, else null")
     refused: int | None = Field(0, description="Corpus files left out of the index (listed by "
                                 "GET /v1/documents); for readers of everything only, else null")
     backend: str = Field(description="What runs the embedding model: torch, onnx, "

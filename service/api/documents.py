@@ -74,7 +74,8 @@ def list_documents(engine: EngineDep, reader: ReaderDep) -> DocumentList:
     refused = refused_out(index.refused()) if reader.everything else []
     return DocumentList(documents=[document_out(docs[d], groups.get(d, frozenset()))
                                    for d in sorted(docs)],
-                        generation=generation, refused=refused)
+                        generation=generation if reader.everything else None,
+                        refused=refused)
 
 
 @router.get("/{doc_id:path}/text", response_class=PlainTextResponse, dependencies=reads,

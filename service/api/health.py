@@ -22,10 +22,12 @@ def health(engine: EngineDep,
 
     The counts are the caller's: the store's totals for readers of everything, the
     documents they may read for others, none for a caller without an identity while
-    ``RAGQA_AUTH`` is set (a probe is never refused)."""
+    ``RAGQA_AUTH`` is set (a probe is never refused). The generation, which moves with
+    every write (hidden documents' too), only for readers of everything."""
     index = engine.index
-    documents = passages = refused = None
+    documents = passages = refused = generation = None
     if reader is not None and reader.everything:
+        generation = index.generation  # read first: the counts are at least this recent
         documents, passages = index.counts()
         refused = len(index.refused())
     elif reader is not None:
@@ -34,7 +36,7 @@ def health(engine: EngineDep,
         documents = len(readable)
         passages = sum(r.passages for r in index.documents_by_id(readable).values())
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
-                     documents=documents, passages=passages, generation=index.generation,
+                     documents=documents, passages=passages, generation=generation,
                      refused=refused, backend=engine.embedder.backend, store=index.store)
 
 

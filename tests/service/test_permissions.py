@@ -138,6 +138,12 @@ def test_the_list_and_health_count_only_what_the_caller_may_read(write_app, jwks
         anonymous = client.get("/health").json()
         assert anonymous["status"] == "ok" and anonymous["documents"] is None
         assert anonymous["passages"] is None
+        # The generation moves with every write, hidden documents' too: readers of
+        # everything only.
+        assert isinstance(writer["generation"], int)
+        assert isinstance(client.get("/v1/documents", headers=KEY).json()["generation"], int)
+        assert health["generation"] is None and mine["generation"] is None
+        assert anonymous["generation"] is None
         for text in (json.dumps(mine), json.dumps(health), client.get("/metrics").text):
             assert "budget" not in text and "litige" not in text
 
