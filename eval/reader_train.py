@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     history: list[dict] = []
     t1 = time.perf_counter()
 
+    command = "python -m ragqa.eval.reader_train " + " ".join(
+        argv if argv is not None else sys.argv[1:])
+
     def card_now() -> ReaderCard:
         return ReaderCard(
             base_model=model.name, base_weights_sha256=weights, split_layer=config.split_layer,
@@ -160,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                       "mining_s": round(mined_s), "frozen_states_s": round(cache_s),
                       "training_s": round(time.perf_counter() - t1), "threads": args.threads},
             dev=best["metrics"],
-            command="python -m ragqa.eval.reader_train " + " ".join(
-                argv if argv is not None else sys.argv[1:]),
+            command=command,
         )
 
     def evaluate(model_top, epoch: int) -> dict:
@@ -197,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("dev at rank %d: %s", args.rank, json.dumps(metrics))
         card = replace(card, delta_rank=args.rank, dev=metrics,
                        training={**card.training, "full_rank_dev": card.dev},
-                       command=card_now().command if args.from_run is None else
-                       f"{card.command} (compressed: {card_now().command})")
+                       command=command if args.from_run is None else
+                       f"{card.command} (compressed: {command})")
         trained = small
     card = write_artifact(args.out, trained, card)  # the card's full history
     logger.info("wrote %s (%d bytes)", args.out, card.weights_bytes)

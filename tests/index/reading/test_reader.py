@@ -108,3 +108,23 @@ def test_windows_cover_a_long_passage_with_true_offsets(converted: Path) -> None
     assert holding
     first, last = holding[0].answer_tokens(start, start + len("26 startups"))
     assert passage[holding[0].offsets[first][0]:holding[0].offsets[last][1]].strip() == "26 startups"
+
+
+def test_the_committed_reader_scores_the_passage_that_answers_higher(converted: Path) -> None:
+    """The committed artifact over the bundled e5 (questions and passages of our own, not
+    PIAF's): each question's answering passage outscores the two that do not answer it,
+    and its span is an exact slice of that passage."""
+    from ragqa.index.embedding.models import ResolvedModel
+    from ragqa.index.reading.artifact import CARD, DEFAULT_DIR
+
+    if not (DEFAULT_DIR / CARD).exists():
+        pytest.skip("no reader committed")
+    weights = ResolvedModel("e5", "e5", converted, False).weights_sha256()
+    reader = open_reader(converted, weights, DEFAULT_DIR)
+    assert reader.card.delta_rank > 0
+    for example in _examples()[::2]:
+        readings = reader.read(example.question, PASSAGES)
+        mine = PASSAGES.index(example.passage)
+        others = [r.answerability for i, r in enumerate(readings) if i != mine]
+        assert readings[mine].answerability > max(others), (example.question, readings)
+        assert example.passage[readings[mine].start:readings[mine].end] == readings[mine].span
