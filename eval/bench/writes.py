@@ -75,6 +75,7 @@ class WritesPlan:
     piaf: Path = PIAF
     database_url: str | None = None  # postgres: this server, else a throw-away pgserver
     segments: int = SEGMENTS  # files: segments served while searches are timed (0: skip)
+    sync: bool = True  # a folder sync after one file added, changed, removed (time_sync)
 
 
 class StandInEmbedder:
@@ -178,13 +179,13 @@ def _note(i: int) -> tuple[str, str, str]:
     place = _marker(i)
     paragraphs = [
         f"Compte rendu du conseil de quartier de {place}, séance {i}.",
-        f"Le raccordement de {place} à la fibre optique avance : {120 + i} foyers de plus "
-        "ont été raccordés ce mois-ci, et les travaux de la rue principale finiront au "
-        "printemps.",
-        "La bibliothèque municipale ouvrira désormais le samedi après-midi ; les horaires "
-        "du marché ne changent pas.",
-        f"Prochaine réunion à {place} le premier mardi du mois prochain, à 18 heures, à la "
-        "salle des fêtes.",
+        (f"Le raccordement de {place} à la fibre optique avance : {120 + i} foyers de plus "
+         "ont été raccordés ce mois-ci, et les travaux de la rue principale finiront au "
+         "printemps."),
+        ("La bibliothèque municipale ouvrira désormais le samedi après-midi ; les horaires "
+         "du marché ne changent pas."),
+        (f"Prochaine réunion à {place} le premier mardi du mois prochain, à 18 heures, à la "
+         "salle des fêtes."),
     ]
     text = "\n\n".join(paragraphs) + "\n"
     return (f"bench-writes/note-{i:04d}.txt", text,
@@ -278,6 +279,53 @@ def _model_time(embedder) -> Iterator[list[float]]:
         yield spent
     finally:
         del embedder.encode_passages  # the method again
+
+
+def time_sync(engine, repeat: int, *, first: int) -> dict:
+    """A folder sync (``ragqa serve --watch``, ``ragqa index``) after one file changed:
+    ``repeat`` times a note is written into the corpus folder (added), then rewritten
+    (changed), then removed, each followed by a timed ``store.sync()``; milliseconds per
+    sync, and the store's share (the model's time inside the sync taken out). Checked: the
+    note is searchable after it is added and gone after it is removed."""
+    store = engine.store
+    corpus = Path(store.corpus_dir)
+    total: dict[str, list[float]] = {"added": [], "changed": [], "removed": []}
+    own: dict[str, list[float]] = {"added": [], "changed": [], "removed": []}
+    searchable = removed = True
+    segments = 0
+    with _model_time(engine.embedder) as model_s:
+        for i in range(first, first + repeat):
+            doc_id, text, question = _note(i)
+            doc_id = doc_id.replace("bench-writes/", "bench-sync/")
+            target = corpus / doc_id
+            target.parent.mkdir(parents=True, exist_ok=True)
+            for kind in ("added", "changed", "removed"):
+                if kind == "added":
+                    target.write_text(text, "utf-8")
+                elif kind == "changed":
+                    target.write_text(text + "Le marché aura lieu le jeudi.\n", "utf-8")
+                else:
+                    target.unlink()
+                model_s[0] = 0.0
+                started = time.perf_counter()
+                store.sync()
+                total[kind].append((time.perf_counter() - started) * 1000)
+                own[kind].append(total[kind][-1] - model_s[0] * 1000)
+                segments = max(segments, len(getattr(store.view(), "segments", ())))
+                if kind == "added":
+                    searchable = searchable and _found(engine, question, doc_id)
+                elif kind == "removed":
+                    removed = removed and _gone(engine, question, doc_id)
+    every = [v for kind in own for v in own[kind]]
+    return {
+        "sync_p50_ms": round(percentile([v for k in total for v in total[k]], 50), 1),
+        "sync_store_p50_ms": round(percentile(every, 50), 1),
+        "sync_store_p95_ms": round(percentile(every, 95), 1),
+        **{f"sync_{kind}_store_ms": [round(v, 1) for v in own[kind]] for kind in own},
+        "sync_segments_served": segments,
+        "searchable_after_sync": searchable,
+        "gone_after_sync": removed,
+    }
 
 
 def time_search(engine, views: dict[str, object], questions: list[str], vectors: np.ndarray,
@@ -456,6 +504,11 @@ def run_writes(settings, model, embedder, work: Path, plan: WritesPlan,
                     continue
                 try:
                     timed = time_writes(loaded.engine, plan.repeat)
+                    if plan.sync:
+                        say(f"writes: {store} {loaded.passages:,} passages: a sync after "
+                            "one file changed")
+                        timed.update(time_sync(loaded.engine, plan.repeat,
+                                               first=plan.repeat + plan.segments))
                     if store == "files" and plan.segments and questions:
                         say(f"writes: files {loaded.passages:,} passages: searches over "
                             f"{plan.segments} segments, then merged")
