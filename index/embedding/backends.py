@@ -14,10 +14,12 @@ holds the torch model it exports):
 * ``openvino`` compiles the fp32 ONNX file with OpenVINO's CPU plugin;
 * ``auto``: the backend measured best for the model (:data:`AUTO_BACKENDS`), else ``onnx``.
 
-Tokenisation, pooling and normalisation stay those of the loaded sentence-transformers
-model (its own modules), so every backend computes the same function; fp32 backends agree
-with torch to ~1e-6 and share the torch model's identity. Texts are tokenised once per call,
-sorted by token count and run in batches bounded in padded tokens (:data:`TOKEN_BUDGET`).
+Tokenisation, pooling and normalisation are those of the model's sentence-transformers
+folder, computed without torch where the folder allows it (:mod:`ragqa.index.embedding.pipeline`;
+the serving process then never imports torch), so every backend computes the same function;
+fp32 backends agree with torch to ~1e-6 and share the torch model's identity. Texts are
+tokenised once per call, sorted by token count and run in batches bounded in padded tokens
+(:data:`TOKEN_BUDGET`).
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ragqa.index.embedding.inputs import model_inputs
 from ragqa.index.errors import ModelUnavailableError
 
 if TYPE_CHECKING:
     from ragqa.index.embedding.models import ResolvedModel
+    from ragqa.index.embedding.pipeline import TextPipeline
 
 logger = logging.getLogger(__name__)
 
@@ -184,20 +186,18 @@ class ExportedGraph:
 
 
 class ExportedTransformer:
-    """The exported forward pass plus the model's own tokenizer, pooling and normalisation."""
+    """The exported forward pass between a model's own tokenisation and pooling (a
+    :class:`~ragqa.index.embedding.pipeline.TextPipeline`), then normalisation."""
 
-    def __init__(self, st_model, graph: ExportedGraph) -> None:
-        self._st = st_model
+    def __init__(self, text: TextPipeline, graph: ExportedGraph) -> None:
+        self.text = text
         self._graph = graph
         self.backend = graph.backend
         self.path = graph.path
-        # The exported graph does the transformer's work: torch weights (when they were
-        # loaded) would only sit in memory. Tokenizer, pooling and normalisation stay.
-        st_model[0].auto_model.to("meta")
 
     def token_states(self, features: dict) -> np.ndarray:
         """The last hidden states ``(texts, tokens, dim)`` of tokenized ``features``."""
-        return np.asarray(self._graph({n: features[n].numpy().astype(np.int64)
+        return np.asarray(self._graph({n: np.asarray(features[n], dtype=np.int64)
                                        for n in self._graph.names}), dtype=np.float32)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
@@ -208,10 +208,10 @@ class ExportedTransformer:
         inputs being quantised with one scale per pass."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        features = model_inputs(self._st, texts)
-        lengths = features["attention_mask"].sum(dim=1).tolist()
+        features = self.text.inputs(texts)
+        lengths = features["attention_mask"].sum(axis=1).tolist()
         # Right padding: a batch's features are the call's, cut to its longest text.
-        trim = getattr(getattr(self._st, "tokenizer", None), "padding_side", "right") == "right"
+        trim = self.text.padding_side == "right"
         out: np.ndarray | None = None
         for rows in token_batches(lengths, batch_size):
             width = max(lengths[i] for i in rows) if trim else len(features["input_ids"][0])
@@ -227,19 +227,13 @@ class ExportedTransformer:
         """One batch: normalised float32 vectors, the last hidden states ``(texts, tokens,
         dim)`` they were pooled from, and the input features (padded: see its
         ``attention_mask``)."""
-        features = model_inputs(self._st, texts)
+        features = self.text.inputs(texts)
         states = self.token_states(features)
         return self._pool(features, states), states, features
 
     def _pool(self, features: dict, states: np.ndarray) -> np.ndarray:
         """The model's own modules after the transformer (pooling, normalisation)."""
-        import torch
-
-        pooled = dict(features, token_embeddings=torch.from_numpy(states))
-        with torch.no_grad():
-            for module in list(self._st)[1:]:
-                pooled = module(pooled)
-        vectors = pooled["sentence_embedding"].float().numpy()
+        vectors = self.text.pool(features, states)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
 

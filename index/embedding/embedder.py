@@ -2,6 +2,10 @@
 
 The prefixes and the backend variant come from the :class:`~ragqa.index.embedding.identity.VectorIdentity`
 the embedder is made for, so the vectors it makes are exactly those that identity names.
+
+With an ONNX or OpenVINO backend, the model's folder is tokenised and pooled without torch
+where it can be (:mod:`ragqa.index.embedding.pipeline`): torch and sentence-transformers
+are then never imported (about 400 MB of a serving process); the torch backend loads them.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from cachetools import LRUCache
 
 from ragqa.index.embedding.backends import ExportedTransformer, open_backend, vector_variant
 from ragqa.index.embedding.batching import MicroBatcher
-from ragqa.index.embedding.inputs import model_inputs
-from ragqa.index.errors import ModelUnavailableError
 from ragqa.index.embedding.identity import VectorIdentity, vector_identity
+from ragqa.index.embedding.inputs import model_inputs
 from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.embedding.pipeline import (SentenceTransformerPipeline, TextPipeline,
+                                            folder_pipeline)
+from ragqa.index.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +70,21 @@ class Embedder:
         # oversubscribing the cores with parallel forward passes.
         self._lock = threading.Lock()
         # The backend first: an export runs in a child process, before this one loads
-        # anything big, and an exported graph runs the transformer itself, so its torch
-        # weights are then not loaded (only mapped, then dropped).
+        # anything big, and an exported graph runs the transformer itself: then only the
+        # tokenizer and the pooling are needed, read from the folder without torch where it
+        # can be (else sentence-transformers' own, its torch weights mapped, then dropped).
         self.backend, graph = open_backend(model, backend, export_dir)
-        self._model = _load(model, device, weights=graph is None)
-        self._exported = ExportedTransformer(self._model, graph) if graph is not None else None
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
-        dim = get_dim()
+        text: TextPipeline | None = folder_pipeline(model.path) if graph is not None else None
+        self._model = None if text is not None else _load(model, device,
+                                                           weights=graph is None)
+        if self._model is not None:
+            text = SentenceTransformerPipeline(self._model)
+            if graph is not None:  # the exported graph does the transformer's work
+                self._model[0].auto_model.to("meta")
+        assert text is not None
+        self._text = text
+        self._exported = ExportedTransformer(text, graph) if graph is not None else None
+        dim = text.dimension
         if dim is None:
             dim = int(self.encode(["x"]).shape[1])
         self.dimension = int(dim)
@@ -118,13 +130,14 @@ class Embedder:
         # Under the model's lock: a fast tokenizer called with other truncation settings from
         # another thread at the same time fails ("Already borrowed").
         with self._lock:
-            features = model_inputs(self._model, [prefix + text])
-            spans = self._token_spans(prefix + text, features["input_ids"].shape[1])
+            spans = self._text.spans(prefix + text)
             if self._exported is not None:
+                features = self._text.inputs([prefix + text])
                 states = self._exported.token_states(features)[0]
             else:
                 import torch
 
+                features = model_inputs(self._model, [prefix + text])
                 device = self._model.device
                 with torch.no_grad():
                     out = self._model[0]({k: v.to(device) if hasattr(v, "to") else v
@@ -134,21 +147,14 @@ class Embedder:
                                    len(prefix))
         return stored.astype(np.float32)  # what the cache will give: the same every time
 
-    def _token_spans(self, text: str, length: int) -> list[tuple[int, int]]:
-        """The character span of each of the model's tokens of ``text`` (``length`` of them,
-        special tokens included). Under the model's lock."""
-        return self._model.tokenizer(text, return_offsets_mapping=True, truncation=True,
-                                     max_length=length)["offset_mapping"]
-
     def _keep_tokens(self, key: tuple[bool, str], states: np.ndarray, ids: list[int],
                      spans: list[tuple[int, int]], prefix_chars: int) -> np.ndarray:
         """The normalised states of the text's own tokens, cached under ``key``: not the
         special tokens, not those of the prefix (the text's tokens end after it: the
         prefix's trailing space belongs to the text's first token), not those without a
         letter or digit."""
-        tokenizer = self._model.tokenizer
-        pieces = tokenizer.convert_ids_to_tokens(ids)
-        special = set(tokenizer.all_special_ids)
+        pieces = self._text.pieces(ids)
+        special = self._text.special_ids
         keep = [i for i, (token_id, piece, (_, end)) in enumerate(zip(ids, pieces, spans))
                 if token_id not in special and end > prefix_chars
                 and any(ch.isalnum() for ch in piece)]
@@ -164,7 +170,7 @@ class Embedder:
         """The micro-batcher's work: :meth:`encode` of prefixed questions, keeping their
         token vectors from the same pass when asked to (``query_tokens``)."""
         if (not self.query_tokens or self._exported is None or not texts
-                or self._model.tokenizer.padding_side != "right"):
+                or self._text.padding_side != "right"):
             return self.encode(texts)
         order = np.argsort([-len(t) for t in texts], kind="stable")  # less padding
         rows = []
@@ -172,8 +178,8 @@ class Embedder:
             for begin in range(0, len(texts), self.batch_size):
                 chunk = [texts[i] for i in order[begin : begin + self.batch_size]]
                 vectors, states, features = self._exported.encode_with_states(chunk)
-                lengths = features["attention_mask"].sum(dim=1).tolist()
-                spans = [self._token_spans(t, states.shape[1]) for t in chunk]
+                lengths = features["attention_mask"].sum(axis=1).tolist()
+                spans = [self._text.spans(t) for t in chunk]
                 rows.append(vectors)
                 for i, text in enumerate(chunk):
                     ids = features["input_ids"][i][: lengths[i]].tolist()

@@ -125,7 +125,8 @@ def test_batching_does_not_change_fp32_vectors(minilm: ResolvedModel, export_dir
 
 def test_the_export_runs_in_a_child_process(minilm: ResolvedModel, tmp_path, monkeypatch):
     """The serving process never holds the torch model that is exported (its memory would
-    stay taken), nor the transformer's torch weights once the export runs it."""
+    stay taken), nor torch at all: the folder is tokenised and pooled without it
+    (index/embedding/pipeline.py)."""
     import ragqa.index.embedding.onnx_export as onnx_export
 
     def here(*args):
@@ -134,6 +135,17 @@ def test_the_export_runs_in_a_child_process(minilm: ResolvedModel, tmp_path, mon
     monkeypatch.setattr(onnx_export, "_export_fp32", here)  # the child imports its own
     onnx = Embedder(minilm, backend="onnx", export_dir=tmp_path / "export")
     assert onnx.backend == "onnx" and (tmp_path / "export" / FP32_FILE).is_file()
+    assert onnx._model is None
+
+
+def test_a_folder_only_sentence_transformers_reads_keeps_no_torch_weights(
+        minilm: ResolvedModel, export_dir: Path, monkeypatch):
+    """Tokenised and pooled by sentence-transformers (a folder the torch-free pipeline cannot
+    compute), the transformer's torch weights are still dropped: the export runs it."""
+    import ragqa.index.embedding.embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "folder_pipeline", lambda folder: None)
+    onnx = Embedder(minilm, backend="onnx", export_dir=export_dir)
     assert {p.device.type for p in onnx._model[0].auto_model.parameters()} == {"meta"}
 
 
