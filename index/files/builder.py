@@ -159,14 +159,7 @@ def update_index(
         found = read_pointer(index_dir)
         previous = served_manifest(index_dir, found) if found and not rebuild else None
         report = BuildReport(model=model.name, fallback=model.fallback, rebuilt=rebuild)
-        if (found and previous and previous.vectors == identity and previous.config == config
-                and _unchanged_since(previous, scan)):
-            report.refused = {d: r.reason for d, r in previous.refused.items()}
-            check_strict(strict, report.refused)
-            report.up_to_date = True
-            report.generation = found.version
-            report.documents = previous.documents
-            report.passages = previous.passages
+        if up_to_date(report, found, previous, scan, identity, config, strict):
             report.seconds = time.perf_counter() - started
             return report
 
@@ -183,6 +176,34 @@ def update_index(
         report.passages = len(plan.passages)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def up_to_date(report: BuildReport, found: Pointer | None, previous: Manifest | None,
+               scan: CorpusScan, identity: VectorIdentity, config: IndexConfig,
+               strict: bool) -> bool:
+    """Whether what ``found`` serves (``previous``: its manifest) indexes exactly the folder
+    ``scan`` found, with these vectors and settings; if so ``report`` says so."""
+    if not (found and previous and previous.vectors == identity and previous.config == config
+            and _unchanged_since(previous, scan)):
+        return False
+    report.refused = {d: r.reason for d, r in previous.refused.items()}
+    check_strict(strict, report.refused)
+    report.up_to_date = True
+    report.generation = found.version
+    report.documents = previous.documents
+    report.passages = previous.passages
+    return True
+
+
+def note_changes(report: BuildReport, indexed: dict[str, str], previous: Manifest | None
+                 ) -> None:
+    """Which documents ``report``'s run added, changed and removed: ``indexed`` (id ->
+    hash) against what ``previous`` indexed."""
+    old_files = previous.files if previous else {}
+    report.added = sorted(set(indexed) - set(old_files))
+    report.removed = sorted(set(old_files) - set(indexed))
+    report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
+    report.unchanged = len(indexed) - len(report.added) - len(report.changed)
 
 
 def served_manifest(index_dir: Path, pointer: Pointer) -> Manifest:
@@ -205,11 +226,7 @@ def plan_corpus(corpus_dir: Path, scan: CorpusScan, config: IndexConfig,
     check_strict(strict, report.refused)
     check_loaded(corpus_dir, documents, report.refused)
     indexed = {doc.doc_id: scan.hashes[doc.doc_id] for doc in documents}
-    old_files = previous.files if previous else {}
-    report.added = sorted(set(indexed) - set(old_files))
-    report.removed = sorted(set(old_files) - set(indexed))
-    report.changed = sorted(d for d in indexed if d in old_files and old_files[d] != indexed[d])
-    report.unchanged = len(indexed) - len(report.added) - len(report.changed)
+    note_changes(report, indexed, previous)
     refused = {d: RefusedFile(reason, scan.hashes.get(d)) for d, reason in report.refused.items()}
     processed, context = _passages(documents, scan.titles, config, identity.embed_context)
     return Plan(

@@ -122,6 +122,11 @@ class LoadedIndex:
         """The first row of each document of :attr:`doc_order`."""
         return np.asarray([self.doc_rows[d][0] for d in self.doc_order], dtype=np.int64)
 
+    @cached_property
+    def key_rows(self) -> dict[str, int]:
+        """A row holding each vector key (made on first use: a sync's lookups)."""
+        return {key: row for row, key in enumerate(self.vector_keys)}
+
     def all_vectors(self) -> np.ndarray:
         """Every vector, row i = passage i."""
         return all_vectors(self.dense)

@@ -52,9 +52,17 @@ class MergePolicy:
     def due(self, view: SegmentedIndex) -> bool:
         if not view.segments:
             return False
-        churn = view.size - view.base.size + view.dead
-        return (len(view.segments) >= self.max_segments
-                or churn >= self.max_share * max(view.base.size, 1))
+        return self._due(len(view.segments), view.size - view.base.size + view.dead,
+                         view.base.size)
+
+    def due_after(self, view: SegmentedIndex, added: int, retired: int) -> bool:
+        """Whether a merge would be due once one more segment, adding ``added`` passages and
+        retiring ``retired`` live ones, is applied to ``view``."""
+        churn = view.size - view.base.size + view.dead + added + retired
+        return self._due(len(view.segments) + 1, churn, view.base.size)
+
+    def _due(self, segments: int, churn: int, base: int) -> bool:
+        return segments >= self.max_segments or churn >= self.max_share * max(base, 1)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from ragqa.index.documents.chunking import Passage
 from ragqa.index.documents.processing import CorpusContext
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.files.delta import Delta
@@ -186,6 +187,28 @@ class SegmentedIndex:
             return out
         return {(base.vector_keys[r] if r < base.size else delta.keys[r - base.size]):
                 self.vector(r) for r in self._rows_in(doc_id, self._changed).tolist()}
+
+    def indexed(self, doc_id: str) -> tuple[list[Passage], list[str]]:
+        """``doc_id``'s live passages in order and their vector keys (a sync compares them
+        with the folder's)."""
+        base, delta = self.base, self.delta
+        rows = self._rows_in(doc_id, self._changed).tolist()
+        return ([self._passage(r) for r in rows],
+                [base.vector_keys[r] if r < base.size else delta.keys[r - base.size]
+                 for r in rows])
+
+    def vectors_for(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those of ``keys`` any row holds (live or retired: a vector
+        is the one its key's input makes), without reading every vector."""
+        base, delta = self.base, self.delta
+        in_delta = {key: row for row, key in enumerate(delta.keys)}
+        out = {}
+        for key in keys:
+            if key in in_delta:
+                out[key] = delta.vectors[in_delta[key]].copy()
+            elif key in base.key_rows:
+                out[key] = base.dense.reconstruct(base.key_rows[key])
+        return out
 
     def quote(self, row: int) -> str:
         p = self._passage(row)
@@ -369,8 +392,9 @@ class SegmentedIndex:
         return {d: record for d, record in found if record is not None}
 
     def refused(self) -> dict[str, RefusedFile]:
-        return dict(sorted((d, r) for d, r in self.base.manifest.refused.items()
-                           if d not in self._changed))
+        if not self.segments:
+            return self.base.refused()
+        return dict(sorted(self.manifest.refused.items()))
 
     def counts(self) -> tuple[int, int]:
         return self._documents_count, self.size - len(self._dead)

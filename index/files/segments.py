@@ -5,7 +5,8 @@ Layout::
 
     seg-000012/
       segment.json      the documents it changes: each one's new hash and explicit title,
-                        or none (deleted); every earlier passage of those documents is retired
+                        or none (deleted, or refused now: why); every earlier passage of
+                        those documents is retired
       documents.jsonl   the changed documents as they are now (none for a delete)
       passages.jsonl    their passages, with vector keys
       dense.faiss       their vectors (exact FAISS index), row i = passage i
@@ -33,7 +34,7 @@ from ragqa.index.files.manifest import REBUILD_HINT, Manifest
 from ragqa.index.files.pointer import number_of
 from ragqa.index.files.postings import Postings
 from ragqa.index.files.rows import document_row, passage_row, read_rows
-from ragqa.index.records import DocumentRecord
+from ragqa.index.records import DocumentRecord, RefusedFile
 
 SEGMENT = "segment.json"
 DOCUMENTS = "documents.jsonl"
@@ -46,10 +47,25 @@ SEGMENT_SCHEMA = 1
 @dataclass(frozen=True)
 class Change:
     """What a segment says of one document: its file's hash and explicit title now, or
-    ``sha256`` None when it was deleted."""
+    ``sha256`` None when it was deleted or is refused now (``refused``: why, as a
+    manifest records it; a sync writes it so that the index says what the folder holds)."""
 
     sha256: str | None
     title: str | None = None
+    refused: RefusedFile | None = None
+
+    def to_json(self) -> dict:
+        out: dict = {"sha256": self.sha256, "title": self.title}
+        if self.refused is not None:
+            out["refused"] = {"reason": self.refused.reason, "sha256": self.refused.sha256}
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> Change:
+        refused = data.get("refused")
+        return cls(data["sha256"], data.get("title"),
+                   None if refused is None else RefusedFile(str(refused["reason"]),
+                                                            refused.get("sha256")))
 
 
 @dataclass(frozen=True)
@@ -88,8 +104,7 @@ def write_segment(folder: Path, segment: Segment, totals: tuple[int, int]) -> No
         "schema_version": SEGMENT_SCHEMA,
         "number": segment.number,
         "created_at": segment.created_at,
-        "changes": {doc_id: {"sha256": c.sha256, "title": c.title}
-                    for doc_id, c in sorted(segment.changes.items())},
+        "changes": {doc_id: c.to_json() for doc_id, c in sorted(segment.changes.items())},
         "counts": {"documents": len(segment.documents), "passages": segment.size},
         "totals": {"documents": totals[0], "passages": totals[1]},
     }
@@ -120,8 +135,7 @@ def read_record(folder: Path) -> SegmentRecord:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["schema_version"] != SEGMENT_SCHEMA or data["number"] != number_of(folder.name):
             raise ValueError(f"schema {data['schema_version']}, number {data['number']}")
-        changes = {str(d): Change(c["sha256"], c.get("title"))
-                   for d, c in data["changes"].items()}
+        changes = {str(d): Change.from_json(c) for d, c in data["changes"].items()}
         return SegmentRecord(str(data["created_at"]), changes,
                              {k: int(v) for k, v in data["counts"].items()},
                              {k: int(v) for k, v in data["totals"].items()})
@@ -176,8 +190,10 @@ def changed_manifest(base: Manifest, changes: Iterable[dict[str, Change]], *, ge
             refused.pop(doc_id, None)  # an upload is a file that loads; a delete removes it
             if change.sha256 is not None:
                 files[doc_id] = change.sha256
-                if change.title is not None:
-                    titles[doc_id] = change.title
+            if change.refused is not None:
+                refused[doc_id] = change.refused
+            if change.title is not None and (change.sha256 or change.refused):
+                titles[doc_id] = change.title
     return replace(base, generation=generation, files=files, refused=refused,
                    titles=dict(sorted(titles.items())), documents=documents, passages=passages,
                    corpus_sha256=corpus_hash(files))

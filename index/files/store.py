@@ -1,8 +1,10 @@
 """The embedded files store: a corpus folder and its FAISS + BM25 generations on disk.
 
 :class:`FilesStore` implements :class:`~ragqa.index.store.Store`. The corpus folder is the
-truth: :meth:`~FilesStore.sync` brings the index directory in line with it
-(:func:`~ragqa.index.files.builder.update_index`). A write changes the folder durably,
+truth: :meth:`~FilesStore.sync` brings the index directory in line with it, appending what
+changed as a segment (:mod:`ragqa.index.files.sync`) or building a whole generation
+(:func:`~ragqa.index.files.builder.update_index`: ``--rebuild``, or when a segment cannot
+serve). A write changes the folder durably,
 appends a segment that costs the one document (:mod:`ragqa.index.files.writes`) and only
 then swaps the served view (one reference assignment), so a request reads one state from
 start to end (readers take :meth:`~FilesStore.view` once). Segments are merged into a new
@@ -18,10 +20,12 @@ import hashlib
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ragqa.index.config import IndexConfig
+from ragqa.index.documents.corpus import read_corpus
 from ragqa.index.documents.ids import (
     CorpusConflictError,
     LastDocumentError,
@@ -43,11 +47,15 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import UnknownDocumentError
-from ragqa.index.files.builder import update_index
+from ragqa.index.files.builder import note_changes, served_manifest, up_to_date, update_index
+from ragqa.index.files.folders import clean_stale, write_lock
 from ragqa.index.files.generations import load_index
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
+from ragqa.index.files.planning import PlanMemo
+from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
+from ragqa.index.files.sync import append_sync
 from ragqa.index.files.writes import append_delete, append_upload, as_view
 from ragqa.index.records import BuildReport, Progress
 from ragqa.index.store import WriteResult
@@ -78,6 +86,9 @@ class FilesStore:
         # meanwhile may have seen the file that was refused, so it is dropped.
         self._failures = 0
         self._merger = Merger(self.merge)
+        # What each corpus file contributes to a plan: a sync loads and cuts only the
+        # files that changed (ragqa.index.files.planning).
+        self._memo = PlanMemo(config, identity.embed_context)
 
     @property
     def location(self) -> str:
@@ -111,19 +122,60 @@ class FilesStore:
     def sync(self, *, rebuild: bool = False, strict: bool = False,
              progress: Progress | None = None) -> BuildReport:
         """Index the corpus folder's changes (only new passages are embedded; the model is
-        loaded only if something must be embedded) and serve the new generation. A folder
-        exactly as served (segments included) is up to date; any change builds a whole
-        generation, which merges the segments in."""
+        loaded only if something must be embedded) and serve them. A folder exactly as
+        served (segments included) is up to date; a change is appended as one segment,
+        which costs what changed (:mod:`ragqa.index.files.sync`), or builds a whole
+        generation when a segment cannot serve it or ``rebuild`` is asked."""
         with self._write:
-            report = update_index(self.corpus_dir, self.index_dir, model=self._model,
-                                  identity=self._identity, load_embedder=self._load_embedder,
-                                  config=self._config, rebuild=rebuild, strict=strict,
-                                  progress=progress, served=self._view)
-            # sidecars edited by hand, read before a new view is served: a reader never
-            # sees a document whose groups are not loaded yet
+            report = None if rebuild else self._sync_segment(strict, progress)
+            if report is None:
+                report = update_index(self.corpus_dir, self.index_dir, model=self._model,
+                                      identity=self._identity,
+                                      load_embedder=self._load_embedder, config=self._config,
+                                      rebuild=rebuild, strict=strict, progress=progress,
+                                      served=self._view)
+                # sidecars edited by hand, read before a new view is served: a reader never
+                # sees a document whose groups are not loaded yet
+                self.groups.reload()
+                if self._view is not None and self._view.generation != report.generation:
+                    self._view = as_view(load_index(self.index_dir))
+        return report
+
+    def _sync_segment(self, strict: bool, progress: Progress | None) -> BuildReport | None:
+        """The folder's changes as one segment (the write lock held): its report, or None
+        when a generation is to be built instead."""
+        started = time.perf_counter()
+        report = BuildReport(model=self._model.name, fallback=self._model.fallback)
+        with write_lock(self.index_dir):
+            clean_stale(self.index_dir)  # what a killed write left, as a build removes it
+            scan = read_corpus(self.corpus_dir, self._config.max_document_bytes)
+            found = read_pointer(self.index_dir)
+            if found is None:
+                return None
+            previous = served_manifest(self.index_dir, found)
+        if previous.vectors != self._identity or previous.config != self._config:
+            return None
+        if up_to_date(report, found, previous, scan, self._identity, self._config, strict):
             self.groups.reload()
-            if self._view is not None and self._view.generation != report.generation:
-                self._view = as_view(load_index(self.index_dir))
+        else:
+            plan = self._memo.plan(self.corpus_dir, scan, strict)
+            current = self._current()
+            fresh = append_sync(self.index_dir, current, plan, self._memo,
+                                identity=self._identity, load_embedder=self._load_embedder,
+                                policy=self.merge_policy, report=report, progress=progress)
+            if fresh is None:
+                return None
+            report.up_to_date = fresh is current  # the folder's files, cut as served
+            note_changes(report, plan.files, current.manifest)
+            report.refused = {d: r.reason for d, r in plan.refused.items()}
+            report.generation = fresh.generation
+            report.documents, report.passages = fresh.counts()
+            self.groups.reload()  # before the view that serves the folder's documents
+            self._view = fresh
+            logger.info("synced %s as a segment (generation %d): %d files loaded again, "
+                        "%d passages embedded", self.corpus_dir, fresh.generation,
+                        plan.loaded, report.embedded)
+        report.seconds = time.perf_counter() - started
         return report
 
     def merge(self) -> BuildReport | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,7 +55,7 @@ def append_upload(index_dir: Path, view: SegmentedIndex, document: Document,
         titled = retitle(document, context.chrome, explicit_title)
         processed = process_document(titled, context, make_splitter(config.chunking),
                                      contextual=identity.embed_context, own_boilerplate=True)
-        vectors = _vectors(processed.keys, processed.inputs,
+        vectors = embed_missing(processed.keys, processed.inputs,
                            current.vectors_by_key(document.doc_id), current.model.dimension,
                            identity, load_embedder, progress)
         record = DocumentRecord(
@@ -67,7 +67,7 @@ def append_upload(index_dir: Path, view: SegmentedIndex, document: Document,
                             list(processed.passages), list(processed.keys), vectors,
                             passage_terms(processed.bm25_texts, current.analyzer))
 
-    return _append(index_dir, view, make)
+    return append_segment(index_dir, view, make)
 
 
 def append_delete(index_dir: Path, view: SegmentedIndex, doc_id: str) -> SegmentedIndex | None:
@@ -78,11 +78,21 @@ def append_delete(index_dir: Path, view: SegmentedIndex, doc_id: str) -> Segment
         nothing = np.zeros((0, current.model.dimension), dtype=np.float32)
         return Segment.make(name, now, {doc_id: Change(None)}, [], [], [], nothing, [])
 
-    return _append(index_dir, view, make)
+    return append_segment(index_dir, view, make)
 
 
-def _append(index_dir: Path, view: SegmentedIndex,
-            make: Callable[[SegmentedIndex, str, str], Segment]) -> SegmentedIndex | None:
+class NotASegment(Exception):
+    """Raised by a ``make`` of :func:`append_segment`: this write is to build a generation
+    instead (nothing is written)."""
+
+
+def append_segment(index_dir: Path, view: SegmentedIndex,
+                   make: Callable[[SegmentedIndex, str, str], Segment | None]
+                   ) -> SegmentedIndex | None:
+    """Write the segment ``make`` makes from the served view (the index's lock held) and
+    serve it; the new view; the served view itself when ``make`` returns None (nothing to
+    write); None when a segment cannot serve (a generation of an older ragqa, no index, or
+    ``make`` raised :class:`NotASegment`)."""
     with write_lock(index_dir):
         clean_stale(index_dir)
         pointer = read_pointer(index_dir)
@@ -94,7 +104,12 @@ def _append(index_dir: Path, view: SegmentedIndex,
             return None
         name = segment_name(pointer.version + 1)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        segment = make(view, name, now)
+        try:
+            segment = make(view, name, now)
+        except NotASegment:
+            return None
+        if segment is None:
+            return view
         fresh = view.with_segments([segment])
         staging = new_staging(index_dir)
         try:
@@ -107,9 +122,10 @@ def _append(index_dir: Path, view: SegmentedIndex,
         return fresh
 
 
-def _vectors(keys: tuple[str, ...], inputs: tuple[str, ...], reusable: dict[str, np.ndarray],
-             dimension: int, identity: VectorIdentity, load_embedder: Callable[[], Embedder],
-             progress: Progress | None) -> np.ndarray:
+def embed_missing(keys: Sequence[str], inputs: Sequence[str],
+                  reusable: dict[str, np.ndarray], dimension: int, identity: VectorIdentity,
+                  load_embedder: Callable[[], Embedder],
+                  progress: Progress | None) -> np.ndarray:
     """The passages' vectors, row i = passage i: reused by key, the others embedded."""
     missing = sorted({key: i for i, key in enumerate(keys) if key not in reusable}.values())
     vectors = dict(reusable)
