@@ -59,6 +59,43 @@ def measure(retriever: Retriever, questions: Sequence[Question],
     return HighlightReport(len(answerable), retrieved, contains, overlaps)
 
 
+def measure_service(engine, questions: Sequence[Question], k: int = 10) -> dict:
+    """The highlight as ``Engine.search`` gives it (with the reader when ``engine.reading``
+    is set), for the first of the top 5 passages holding a gold span; with recall@1, MRR@10
+    of that order and the seconds per question."""
+    import time
+
+    from ragqa.eval.metrics import first_hit_rank, is_hit
+
+    answerable = [q for q in questions if q.answerable]
+    retrieved = contains = overlaps = 0
+    ranks: list[int | None] = []
+    started = time.perf_counter()
+    for q in answerable:
+        found = engine.search(q.question, k)
+        hits = found.result.hits
+        ranks.append(first_hit_rank(
+            [is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans) for h in hits]))
+        first = next(((i, h) for i, h in enumerate(hits[:5]) if h.doc_id == q.doc
+                      and any(h.start <= gs and ge <= h.end for gs, ge in q.spans)), None)
+        if first is None:
+            continue
+        i, hit = first
+        retrieved += 1
+        s, e = found.highlights[i]
+        golds = [g for g in q.spans if hit.start <= g[0] and g[1] <= hit.end]
+        contains += any(s <= gs and ge <= e for gs, ge in golds)
+        overlaps += any(s < ge and gs < e for gs, ge in golds)
+    report = asdict(HighlightReport(len(answerable), retrieved, contains, overlaps))
+    n = max(len(ranks), 1)
+    report.update({
+        "contains_rate": round(contains / max(retrieved, 1), 4),
+        "recall@1": round(sum(r == 1 for r in ranks) / n, 4),
+        "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4),
+        "seconds_per_question": round((time.perf_counter() - started) / n, 3)})
+    return report
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     import argparse
 
@@ -72,7 +109,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--split", default="dev", choices=["dev", "test", "all"])
     parser.add_argument("--weights", default="0,0.05,0.1,0.2,0.4",
                         help="similarity weights to compare (0: terms only)")
+    parser.add_argument("--reader", action="store_true",
+                        help="compare the service's highlight and order without and with the "
+                             "trained reader (RAGQA_READER) instead of the weights")
+    parser.add_argument("--squad", type=Path, default=None,
+                        help="with --reader: a SQuAD-format set instead (its reader split: "
+                             "dev is the third of the dev articles the reader did not train on)")
+    parser.add_argument("--limit", type=int, default=0, help="with --squad: first N questions")
+    parser.add_argument("--answerability", default="",
+                        help="with --reader: other least answerabilities for an answer span "
+                             "to compare (comma-separated; readings are reused)")
     args = parser.parse_args(argv)
+    if args.reader:
+        print(json.dumps(_with_reader(args), indent=2, ensure_ascii=False))
+        return
     settings = load_settings(corpus_dir=args.corpus, index_dir=args.index)
     eng = wiring.start(settings).engine
     model, embedder = eng.model, eng.embedder
@@ -96,6 +146,48 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         results[f"weight {weight}"] = asdict(measure(eng.retriever, questions, span_for))
     print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+def _with_reader(args) -> dict:
+    """The service's highlight, recall@1 and MRR@10 with the reader off and on."""
+    from ragqa import wiring
+    from ragqa.settings import load_settings
+
+    corpus, index = args.corpus, args.index
+    if args.squad is not None:
+        from ragqa.eval.squad import load_squad, materialise
+
+        documents, loaded = load_squad(args.squad)
+        corpus = materialise(documents, Path(".ragqa/eval"))
+        index = corpus.parent / "index"
+    settings = load_settings(corpus_dir=corpus, index_dir=index, reader=True)
+    eng = wiring.start(settings).engine
+    if eng.reading is None:
+        raise SystemExit("the reader did not load (see the warning above)")
+    if args.squad is None:
+        texts = {d: r.text for d, r in eng.retriever.index.documents_by_id().items()}
+        loaded = load_questions(args.questions, texts)
+    if args.squad is not None:  # the reader trained on two thirds of the dev articles
+        from ragqa.eval.reader_data import reader_split
+
+        questions = [q for q in loaded if reader_split(q.group) == args.split]
+    else:
+        questions = select(loaded, args.split)
+    if args.limit:
+        questions = questions[:args.limit]
+    reading, results = eng.reading, {"set": str(args.squad or args.questions),
+                                     "split": args.split}
+    eng.reading = None
+    results["reader off"] = measure_service(eng, questions)
+    eng.reading = reading
+    results[f"reader on (top {reading.top}, beta {reading.beta})"] = measure_service(
+        eng, questions)
+    for least in (float(x) for x in args.answerability.split(",") if x):
+        chosen, reading.min_answerability = reading.min_answerability, least
+        results[f"reader on, answer span from answerability {least}"] = measure_service(
+            eng, questions)
+        reading.min_answerability = chosen
+    return results
 
 
 def legacy_span_for(analyze: Callable[[str], list[str]], question: str) -> SpanFor:

@@ -20,10 +20,11 @@ from functools import partial
 from ragqa.index.access import Allowlists, Reader, within
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
+from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.reading.stage import Answer, ReadingStage
 from ragqa.index.search.conversation import search_followup
 from ragqa.index.search.followup import FOLLOWUP, Turn, plan
-from ragqa.index.search.highlight import Highlighter
-from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.search.highlight import Highlighter, sentence_spans
 from ragqa.index.search.retriever import (
     MODES,
     RetrievalParams,
@@ -50,6 +51,8 @@ class Found:
     query: str = ""
     history_used: bool = False
     history_method: str | None = None  # "llm" or "context" when history_used
+    # With the reader (RAGQA_READER): each hit's answer span, or None (index/reading/stage.py)
+    answers: tuple[Answer | None, ...] = ()
 
 
 class Engine:
@@ -57,11 +60,12 @@ class Engine:
     current view (a new files generation gets new ones, as a write makes it)."""
 
     def __init__(self, settings: Settings, model: ResolvedModel, embedder: Embedder,
-                 store: Store) -> None:
+                 store: Store, reading: ReadingStage | None = None) -> None:
         self.settings = settings
         self.model = model
         self.embedder = embedder
         self.store = store
+        self.reading = reading  # the trained reader's stage, when RAGQA_READER is on
         self.params: RetrievalParams = settings.retrieval_params(model.name)
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
@@ -131,16 +135,15 @@ class Engine:
             if not history:
                 result = retriever.search(question, k, mode=mode, doc_ids=doc_ids,
                                           scope=readable)
-                return Found(result, self._highlight(retriever, result, readable),
-                             result.question)
+                return self._found(retriever, result, readable, result.question)
             index = retriever.index
             followup = plan(question, history, index.analyzer, _idf(index, readable), FOLLOWUP)
             result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
                                      scope=readable)
             used = followup.history_used
-            return Found(result, self._highlight(retriever, result, readable),
-                         followup.query if used else result.question, used,
-                         "context" if used else None)
+            return self._found(retriever, result, readable,
+                               followup.query if used else result.question, used,
+                               "context" if used else None)
 
     def _rewritten(self, retriever: Retriever, question: str, standalone: str, k: int,
                    mode: str | None, doc_ids: Collection[str] | None,
@@ -148,11 +151,28 @@ class Engine:
         """The LLM's standalone question searched (and highlighted) as any question; the
         result keeps the question as asked."""
         result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids, scope=readable)
-        highlights = self._highlight(retriever, result, readable)
+        found = self._found(retriever, result, readable, result.question)
         used = " ".join(result.question.split()).casefold() != " ".join(
             question.split()).casefold()
-        return Found(replace(result, question=question.strip()), highlights, result.question,
-                     used, "llm" if used else None)
+        return replace(found, result=replace(found.result, question=question.strip()),
+                       history_used=used, history_method="llm" if used else None)
+
+    def _found(self, retriever: Retriever, result: SearchResult,
+               readable: frozenset[str] | None, query: str, used: bool = False,
+               method: str | None = None) -> Found:
+        """The result, read by the reader when there is one (its top passages reordered, an
+        answer span in those it believes answer, whose highlight is then the answer's
+        sentence), and highlighted."""
+        answers: tuple[Answer | None, ...] = ()
+        if self.reading is not None and result.hits:
+            read = self.reading.apply(query, result.hits)
+            result, answers = replace(result, hits=read.hits), read.answers
+        highlights = self._highlight(retriever, result, readable)
+        if answers:
+            highlights = tuple(
+                span if answer is None else _answer_sentence(hit, answer)
+                for hit, span, answer in zip(result.hits, highlights, answers, strict=True))
+        return Found(result, highlights, query, used, method, answers)
 
     def _highlight(self, retriever: Retriever, result: SearchResult,
                    readable: frozenset[str] | None = None) -> tuple[Span, ...]:
@@ -180,6 +200,17 @@ class Engine:
     def close(self) -> None:
         """Release the store's connections (if any)."""
         self.store.close()
+
+
+def _answer_sentence(hit, answer: Answer) -> Span:
+    """The sentences of ``hit`` the answer span lies in (document offsets, inside the hit)."""
+    offset = hit.start - len(hit.before)
+    text = hit.before + hit.quote + hit.after
+    spans = [(offset + s, offset + e) for s, e in sentence_spans(text, 0, len(text))
+             if offset + s < answer.end and answer.start < offset + e]
+    if not spans:
+        return answer.start, answer.end
+    return max(spans[0][0], hit.start), min(spans[-1][1], hit.end)
 
 
 def _idf(index: IndexView, readable: frozenset[str] | None

@@ -26,7 +26,8 @@ from ragqa.index.search.fusion import FusionParams, default_fusion
 from ragqa.index.search.highlight import SIMILARITY_WEIGHT
 from ragqa.index.files.lexical import BM25Params
 from ragqa.index.embedding.models import DEFAULT_MODEL_NAME
-from ragqa.index.search.relevance import crosslingual_relevance, default_relevance
+from ragqa.index.search.relevance import (BORDERLINE, crosslingual_relevance,
+                                          default_relevance)
 from ragqa.index.search.retriever import RetrievalParams
 
 RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search/retriever.py MODES
@@ -99,9 +100,19 @@ class Settings(BaseSettings):
     # Probability (0-1) below which the best passage is reported as `low_relevance`;
     # unset = the threshold measured for the model (index/search/relevance.py).
     low_relevance_threshold: float | None = Field(None, ge=0, le=1)
+    # A low-relevance search at least this share of the threshold is `borderline`: with an
+    # LLM, /v1/ask has it read the passages (it may abstain: `llm_abstained`); 1: never.
+    llm_borderline: float = Field(BORDERLINE, ge=0, le=1)
     # The relevance signal's token match (a model call on the top passage, about 100 ms on 2
     # cores when the passage is new); false: the fit without it (index/search/relevance.py).
     relevance_token_match: bool = True
+    # The trained reader (index/reading/): reranks the top `reader_top` passages and points
+    # at the answer in each (`answer_span`). Off by default: about 0.6 s per question whose
+    # passages it has not read, on 2 cores (docs/retrieval-quality.md, "The reader").
+    reader: bool = False
+    reader_top: int = Field(5, ge=1, le=20)
+    # The reader's folder (reader.json + reader.safetensors); unset: the one ragqa ships.
+    reader_dir: Path | None = None
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -303,6 +314,7 @@ class Settings(BaseSettings):
             relevance_lexical=lexical,
             relevance_dense=dense,
             relevance_crosslingual=crosslingual,
+            borderline=self.llm_borderline,
         )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragqa.engine import Engine
+from ragqa.index.reading.stage import ReadingStage
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity, vector_identity
 from ragqa.index.embedding.models import ResolvedModel, resolve_model
@@ -66,11 +67,23 @@ def start(
                                                         progress=progress)
             else:
                 report = store.start(update=update, strict=strict, progress=progress)
-            engine = Engine(settings, model, embedder, store)
+            engine = Engine(settings, model, embedder, store, reading_stage(settings, model))
     except BaseException:
         store.close()
         raise
     return Started(engine, report)
+
+
+def reading_stage(settings: Settings, model: ResolvedModel) -> ReadingStage | None:
+    """The trained reader's stage when ``RAGQA_READER`` is on and the reader loads over
+    ``model`` (one warning saying why not, otherwise: the search goes on without it)."""
+    if not settings.reader:
+        return None
+    from ragqa.index.reading.artifact import DEFAULT_DIR
+    from ragqa.index.reading.reader import reader_or_none
+
+    reader = reader_or_none(model.path, model.weights_sha256(), settings.reader_dir or DEFAULT_DIR)
+    return ReadingStage(reader, top=settings.reader_top) if reader is not None else None
 
 
 def open_store(settings: Settings, model: ResolvedModel, *,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ragqa.index.reading.stage import Answer as Reading
 from ragqa.index.records import RefusedFile
 from ragqa.index.search.followup import MAX_TURNS
 from ragqa.index.search.retriever import (
@@ -150,6 +151,13 @@ class PassageOut(BaseModel):
     end: int
     highlight: Span | None = None
     page: int | None = None
+    answer_span: Span | None = Field(None, description=(
+        "With the reader on (RAGQA_READER): where it found the answer in this passage "
+        "(document offsets inside [start:end]; the highlight is then its sentence); null when "
+        "the reader is off or does not believe the passage answers"))
+    answerability: float | None = Field(None, description=(
+        "With the reader on: its probability that this passage answers (the top "
+        "RAGQA_READER_TOP passages only; null otherwise)"))
 
 
 class RetrievalInfo(BaseModel):
@@ -175,6 +183,10 @@ class SearchResponse(BaseModel):
         False, description="True when the best passage is probably not an answer")
     relevance: float | None = Field(
         None, description="Estimated probability (0-1) that the best passage answers")
+    borderline: bool = Field(
+        False, description="low_relevance, but near its threshold (RAGQA_LLM_BORDERLINE): "
+                           "with an LLM configured, /v1/ask lets it read the passages (it "
+                           "abstains with reason_code llm_abstained when they do not answer)")
     retrieval: RetrievalInfo
     took_ms: float
 
@@ -202,12 +214,14 @@ ReasonCode = Literal[
     "generate_false",    # the request said "generate": false
     "no_llm",            # no LLM configured (RAGQA_LLM_URL unset)
     "low_relevance",     # the passages do not seem to answer: abstained without the LLM
+                         # (a `borderline` search goes to the LLM instead)
     "no_passage",        # nothing matched the question at all
     "llm_unavailable",   # the LLM server refused the connection or answered an error
     "llm_timeout",       # the LLM server did not answer within RAGQA_LLM_TIMEOUT
     "llm_bad_response",  # the LLM answered something unusable (not a completion, empty)
     "llm_error",         # any other LLM failure
     "not_grounded",      # the LLM answered but cited no passage
+    "llm_abstained",     # the LLM read the passages and said they do not answer ([0])
 ]
 
 
@@ -309,6 +323,8 @@ class HealthOut(BaseModel):
                          "for the model: onnx-int8 for the bundled e5, else onnx)")
     store: str = Field("files", description="Where the index lives: files (RAGQA_INDEX_DIR) "
                        "or postgres (RAGQA_DATABASE_URL)")
+    reader: bool = Field(False, description="Whether the trained reader reads the top "
+                         "passages (RAGQA_READER on and its weights loaded over this model)")
 
 
 def refused_out(refused: dict[str, RefusedFile]) -> list[RefusedOut]:
@@ -332,9 +348,12 @@ def document_out(record: DocumentRecord,
     )
 
 
-def passage_out(hit: Hit, highlight: tuple[int, int] | None = None) -> PassageOut:
+def passage_out(hit: Hit, highlight: tuple[int, int] | None = None,
+                answer: Reading | None = None) -> PassageOut:
     return PassageOut(
         highlight=Span(start=highlight[0], end=highlight[1]) if highlight else None,
+        answer_span=Span(start=answer.start, end=answer.end) if answer else None,
+        answerability=answer.answerability if answer else None,
         rank=hit.rank,
         score=hit.score,
         doc_id=hit.doc_id,
@@ -351,15 +370,20 @@ def search_response(
     result: SearchResult, *, took_ms: float,
     highlights: Sequence[tuple[int, int]] | None = None,
     query: str | None = None, history_used: bool = False, history_method: str | None = None,
+    answers: Sequence[Reading | None] = (),
 ) -> SearchResponse:
-    """The ``/v1/search`` body; ``highlights`` holds each passage's best sentence span;
-    ``query`` what was searched (the question when not given)."""
+    """The ``/v1/search`` body; ``highlights`` holds each passage's best sentence span,
+    ``answers`` the reader's answer in each (when it read them); ``query`` what was searched
+    (the question when not given)."""
     spans = highlights if highlights is not None else [None] * len(result.hits)
+    answers = answers or [None] * len(result.hits)
     return SearchResponse(
         question=result.question,
-        passages=[passage_out(h, span) for h, span in zip(result.hits, spans, strict=True)],
+        passages=[passage_out(h, span, answer)
+                  for h, span, answer in zip(result.hits, spans, answers, strict=True)],
         low_relevance=result.low_relevance,
         relevance=result.relevance,
+        borderline=result.borderline,
         retrieval=RetrievalInfo(mode=result.mode, model=result.model, fallback=result.fallback,
                                 query=query or result.question, history_used=history_used,
                                 history_method=history_method if history_used else None),

@@ -43,6 +43,13 @@ import numpy as np
 # shorter lists, from a smaller corpus or fewer candidates, are compared whole).
 AGREEMENT_DEPTH = 20
 
+# A low-relevance search whose probability is at least this share of its threshold is
+# "borderline": with an LLM configured, /v1/ask lets it read the passages (told to abstain)
+# instead of abstaining unread. On dev (eval/results/borderline.md): PIAF, 10 of the 35
+# flagged answerable questions, 82 of 306 flagged held-out ones and 2 of 8 flagged off-topic
+# ones are borderline; the project set, its 1 flagged answerable one and 5 of 16 off-topic.
+BORDERLINE = 0.8
+
 
 class RelevanceFeatures(NamedTuple):
     """What a search measured of its best passage; None: not measured (no query vector, or

@@ -18,6 +18,7 @@ from ragqa.index.search.fusion import FusionParams, fuse
 from ragqa.index.search.highlight import sentence_spans
 from ragqa.index.search.language import QuestionLanguage
 from ragqa.index.search.relevance import (
+    BORDERLINE,
     GENERIC,
     RelevanceFeatures,
     RelevanceModel,
@@ -67,6 +68,9 @@ class RetrievalParams:
     # vector): few of its terms are the passages' (names, cognates), so the lexical features
     # read differently there; fitted on such questions (index/search/relevance.py).
     relevance_crosslingual: RelevanceModel | None = None
+    # A low-relevance search whose probability is at least this share of its threshold is
+    # `borderline`: the signal is unsure there, so an LLM (told to abstain) reads it; 1: none.
+    borderline: float = BORDERLINE
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -103,6 +107,8 @@ class SearchResult:
     # True when the best passage is probably not an answer (see index/search/relevance.py).
     low_relevance: bool = False
     relevance: float | None = None  # estimated probability that the best passage answers
+    # Low relevance, but near the threshold (RetrievalParams.borderline).
+    borderline: bool = False
     model: str = ""  # the embedding model loaded (the index's when searching without one)
     fallback: bool = False  # whether that model is the bundled fallback
     generation: int = 0  # the store's generation the passages were read from
@@ -197,9 +203,11 @@ class Retriever:
                 question, hits[0], vector, dense[0], lexical[0],
                 sentence=model.uses_sentence(), tokens=model.uses_token_match(), scope=scope))
         low = not hits or probability < model.threshold
+        borderline = bool(hits) and low and probability >= model.threshold * self.params.borderline
         loaded = self.embedder.model if self.embedder is not None else self.index.model
         result = SearchResult(question, hits, mode, low_relevance=low,
-                              relevance=round(probability, 4), model=loaded.name,
+                              relevance=round(probability, 4), borderline=borderline,
+                              model=loaded.name,
                               fallback=loaded.fallback, generation=generation,
                               query_vector=query_vector if mode != "bm25" else None)
         if cacheable:
@@ -282,6 +290,12 @@ class Retriever:
         if query_vector is not None:
             vectors = self.index.dense_top(query_vector, depth, doc_ids)
         return bm25, vectors
+
+    def threshold_for(self, question: str, mode: str | None = None) -> float:
+        """The low-relevance threshold a search of ``question`` is held to."""
+        mode = mode or self.params.mode
+        return self._relevance_model(mode, mode != "bm25" and self._is_foreign(question)
+                                     ).threshold
 
     def _relevance_model(self, mode: str, foreign: bool = False) -> RelevanceModel:
         if mode == "bm25":

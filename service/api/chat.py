@@ -196,7 +196,7 @@ class _Reply:
     def passages(self) -> dict[str, Any]:
         dumped = self.found.model_dump(mode="json")
         return {key: dumped[key] for key in ("passages", "low_relevance", "relevance",
-                                             "retrieval")}
+                                             "borderline", "retrieval")}
 
     def final(self, outcome: flow.Outcome) -> dict[str, Any]:
         answer = outcome.answer

@@ -37,7 +37,8 @@ def health(engine: EngineDep,
         passages = sum(r.passages for r in index.documents_by_id(readable).values())
     return HealthOut(status="ok", model=engine.model.name, fallback=engine.model.fallback,
                      documents=documents, passages=passages, generation=generation,
-                     refused=refused, backend=engine.embedder.backend, store=index.store)
+                     refused=refused, backend=engine.embedder.backend, store=index.store,
+                     reader=engine.reading is not None)
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

@@ -95,7 +95,7 @@ def run_search(engine: Engine, body: SearchRequest, standalone: str | None = Non
     took = (time.perf_counter() - started) * 1000
     return search_response(found.result, took_ms=took, highlights=found.highlights,
                            query=found.query, history_used=found.history_used,
-                           history_method=found.history_method)
+                           history_method=found.history_method, answers=found.answers)
 
 
 async def search_in_conversation(engine: Engine, body: SearchRequest,

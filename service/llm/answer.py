@@ -2,7 +2,9 @@
 
 Shared by ``POST /v1/ask`` and ``POST /v1/chat/completions``. The order of decisions:
 generation not requested, no LLM configured, nothing relevant retrieved (abstain without
-calling the LLM), then the LLM, whose failures become :class:`~ragqa.service.llm.errors.LLMError`.
+calling the LLM, unless the search is ``borderline``: near the low-relevance threshold, the
+LLM reads the passages and may abstain itself, ``llm_abstained``), then the LLM, whose
+failures become :class:`~ragqa.service.llm.errors.LLMError`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ NOT_REQUESTED = "generation not requested"
 ABSTAINED = "low relevance: the documents do not seem to answer this question"
 NO_PASSAGE = "no passage matches this question"
 NOT_GROUNDED = "the answer cites no passage"
+LLM_ABSTAINED = "the LLM found no answer in the passages"
 EMPTY = "the LLM returned an empty answer"
 ABSTAINER = "ragqa"  # the `model` of an abstention: ragqa wrote it, not an LLM
 
@@ -49,7 +52,7 @@ def without_llm(found: SearchResponse, llm: LLMClient | None, *, generate: bool 
         return Outcome(None, NOT_REQUESTED, "generate_false")
     if llm is None:
         return Outcome(None, NO_LLM, "no_llm")
-    if found.low_relevance or not found.passages:
+    if (found.low_relevance and not found.borderline) or not found.passages:
         text = abstention(found.question, language)
         answer = Answer(text=text, citations=[], model=ABSTAINER, grounded=False)
         if found.passages:
@@ -65,10 +68,14 @@ def messages_for(found: SearchResponse, history: Sequence[Message] = ()) -> list
     return build_messages(found.question, found.passages, history, standalone)
 
 
-def finish(text: str, found: SearchResponse, model: str, removed: Sequence[int]) -> Outcome:
-    answer = make_answer(text, found.passages, model, removed)
+def finish(text: str, found: SearchResponse, model: str, markers: MarkerFilter) -> Outcome:
+    """The outcome of the LLM's whole (cleaned) text: grounded when it cites a passage;
+    else its abstention (it wrote ``[0]``: the passages do not answer), else not grounded."""
+    answer = make_answer(text, found.passages, model, markers.removed)
     if answer.grounded:
         return Outcome(answer)
+    if markers.abstained:
+        return Outcome(answer, LLM_ABSTAINED, "llm_abstained")
     return Outcome(answer, NOT_GROUNDED, "not_grounded")
 
 
@@ -76,10 +83,10 @@ async def generate(llm: LLMClient, found: SearchResponse,
                    history: Sequence[Message] = ()) -> Outcome:
     """A whole answer from the LLM. Raises LLMError."""
     completion = await llm.complete(messages_for(found, history))
-    text, removed = clean(completion.text, len(found.passages))
+    text, markers = clean(completion.text, len(found.passages))
     if not text:
         raise LLMBadResponseError(EMPTY)
-    return finish(text, found, completion.model, removed)
+    return finish(text, found, completion.model, markers)
 
 
 async def open_stream(llm: LLMClient, found: SearchResponse,
@@ -111,4 +118,4 @@ async def stream(upstream: TextStream, found: SearchResponse) -> AsyncIterator[s
         await upstream.aclose()
     if not pieces:
         raise LLMBadResponseError(EMPTY)
-    yield finish("".join(pieces), found, upstream.model, markers.removed)
+    yield finish("".join(pieces), found, upstream.model, markers)

@@ -1,5 +1,8 @@
 """``[n]`` markers in an answer: keep those that point to a passage, remove the others.
 
+``[0]`` is the LLM's abstention (the prompt asks for it when the passages do not answer):
+removed from the text like an invalid marker, but recorded as ``abstained``, not as removed.
+
 :class:`MarkerFilter` works on a stream of text pieces (and on a whole answer fed at once),
 holding back only what could still become a marker, so the pieces it lets through are final:
 the streamed deltas join into exactly the answer's text.
@@ -16,6 +19,7 @@ from ragqa.service.schemas import Answer, Citation, PassageOut
 MARKER = re.compile(r"(\s*)\[\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]")
 _OPEN_MARKER = re.compile(r"\[\s*(?:\d{1,6}(?:\s*[,;]\s*\d{0,6})*\s*)?\Z")
 _HOLD = 40  # longest unclosed "[..." held back waiting for its "]"
+ABSTAIN_MARKER = 0  # "[0]": the passages do not answer (see the prompt's rules)
 
 
 def _numbers(group: str) -> list[int]:
@@ -24,11 +28,13 @@ def _numbers(group: str) -> list[int]:
 
 class MarkerFilter:
     """Feed answer pieces, get back text with invalid markers removed; ``removed`` lists
-    the numbers that pointed to no passage (1..``count`` are valid)."""
+    the numbers that pointed to no passage (1..``count`` are valid); ``abstained`` is
+    True once a ``[0]`` was seen."""
 
     def __init__(self, count: int) -> None:
         self.count = count
         self.removed: list[int] = []
+        self.abstained = False
         self._pending = ""
         self._started = False
 
@@ -62,18 +68,21 @@ class MarkerFilter:
         numbers = _numbers(match.group(2))
         valid = [n for n in numbers if 1 <= n <= self.count]
         for n in numbers:
-            if n not in valid and n not in self.removed:
+            if n == ABSTAIN_MARKER:
+                self.abstained = True
+            elif n not in valid and n not in self.removed:
                 self.removed.append(n)
         if not valid:
             return ""
         return f"{match.group(1)}[{', '.join(str(n) for n in valid)}]"
 
 
-def clean(text: str, count: int) -> tuple[str, list[int]]:
-    """A whole answer with invalid markers removed, and the removed numbers."""
+def clean(text: str, count: int) -> tuple[str, MarkerFilter]:
+    """A whole answer with invalid markers removed, and the filter that read it (its
+    ``removed`` numbers, whether it ``abstained``)."""
     marker_filter = MarkerFilter(count)
     cleaned = marker_filter.feed(text) + marker_filter.flush()
-    return cleaned, marker_filter.removed
+    return cleaned, marker_filter
 
 
 def cited_numbers(text: str) -> list[int]:

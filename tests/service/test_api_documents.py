@@ -71,6 +71,7 @@ def test_health_says_what_is_served(client):
         "refused": 0,
         "backend": "onnx",  # RAGQA_EMBED_BACKEND=auto with onnxruntime installed
         "store": client.store,
+        "reader": False,  # RAGQA_READER is off by default
     }
 
 

@@ -21,8 +21,9 @@ def test_search_returns_verified_quotes_with_highlights(client):
     response = client.post("/v1/search", json={"question": GITEX, "k": 5})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"question", "passages", "low_relevance", "relevance", "retrieval",
-                         "took_ms"}
+    assert set(body) == {"question", "passages", "low_relevance", "relevance", "borderline",
+                         "retrieval", "took_ms"}
+    assert body["borderline"] is False  # not low relevance: never borderline
     assert body["question"] == GITEX
     assert body["retrieval"] == {"mode": "hybrid",
                                  "model": "sentence-transformers/all-MiniLM-L6-v2",

@@ -27,8 +27,8 @@ def test_ask_json_is_the_search_body_with_verified_quotes(corpus_index):
                  "-k", "4", "--json", "--corpus", str(CORPUS), "--index", str(corpus_index))
     assert proc.returncode == 0, proc.stderr
     body = json.loads(proc.stdout)
-    assert set(body) == {"question", "passages", "low_relevance", "relevance", "retrieval",
-                         "took_ms"}
+    assert set(body) == {"question", "passages", "low_relevance", "relevance", "borderline",
+                         "retrieval", "took_ms"}
     assert body["low_relevance"] is False
     assert body["retrieval"]["mode"] == "hybrid"
     assert body["retrieval"]["model"] == "sentence-transformers/all-MiniLM-L6-v2"

@@ -333,3 +333,25 @@ def test_search_and_calibration_see_the_same_features(corpus_index, embedder, mo
         assert features.agreement is not None and features.sentence is not None
         assert features.token_match is not None
         assert result.relevance == round(model.probability(*features), 4)
+
+
+def test_borderline_is_a_low_relevance_search_near_its_threshold(corpus_index, embedder):
+    """``borderline``: flagged, with a probability at least ``borderline`` x the threshold."""
+    name = embedder.model.name
+    measured = default_relevance(name)
+    probability = _served(corpus_index, embedder).search(ANSWERED, 5).relevance
+    assert probability > 0
+
+    def search(threshold_share, borderline):
+        model = RelevanceModel(**{**measured.__dict__,
+                                  "threshold": probability * threshold_share})
+        params = RetrievalParams(fusion=default_fusion(name), relevance=model,
+                                 borderline=borderline)
+        return Retriever(load_index(corpus_index), embedder, params).search(ANSWERED, 5)
+
+    near = search(1.1, 0.9)  # flagged (p < 1.1 p), and p >= 0.9 x 1.1 p
+    assert near.low_relevance and near.borderline
+    far = search(1.1, 0.95)  # flagged, and p < 0.95 x 1.1 p
+    assert far.low_relevance and not far.borderline
+    kept = search(0.9, 0.0)  # not flagged: never borderline
+    assert not kept.low_relevance and not kept.borderline

@@ -12,7 +12,7 @@ import json
 import httpx
 
 from ragqa.service.llm.abstain import ABSTENTIONS
-from ragqa.service.llm.answer import ABSTAINED, NO_LLM
+from ragqa.service.llm.answer import ABSTAINED, LLM_ABSTAINED, NO_LLM
 from tests.service.conftest import check_passages
 from tests.service.llm.conftest import (
     GITEX,
@@ -89,7 +89,8 @@ def test_the_stream_sends_passages_deltas_citations_then_done(app_client, llama_
 
 def test_low_relevance_abstains_without_calling_the_llm(corpus_index, fake_llm):
     llm = fake_llm("fixed", "Never sent [1].")
-    with llm_client(corpus_index, llm_url=llm.url, low_relevance_threshold=1.0) as client:
+    with llm_client(corpus_index, llm_url=llm.url, low_relevance_threshold=1.0,
+                    llm_borderline=1.0) as client:
         body = client.post("/v1/ask", json={"question": GITEX, "k": 3}).json()
         english = client.post("/v1/ask", json={
             "question": "How many visitors are expected at Gitex Africa?"}).json()
@@ -103,6 +104,35 @@ def test_low_relevance_abstains_without_calling_the_llm(corpus_index, fake_llm):
     assert streamed[-1][1]["answer"]["grounded"] is False
     assert streamed[-1][1]["reason_code"] == "low_relevance"
     assert llm.requests() == []  # the LLM server never received a request
+
+
+def test_a_borderline_search_goes_to_the_llm_whose_abstention_is_llm_abstained(
+        corpus_index, fake_llm):
+    """Low relevance near the threshold: the LLM reads the passages; its ``[0]`` (the
+    prompt's abstention) becomes ``llm_abstained``, whole and streamed."""
+    llm = fake_llm("fixed", "[0] Les passages ne donnent pas ce chiffre.")
+    with llm_client(corpus_index, llm_url=llm.url, low_relevance_threshold=1.0,
+                    llm_borderline=0.0) as client:
+        body = client.post("/v1/ask", json={"question": GITEX, "k": 3}).json()
+        streamed = events(client.post("/v1/ask", json={"question": GITEX, "stream": True}))
+    assert body["low_relevance"] and body["borderline"]
+    assert body["answer"] == {"text": "Les passages ne donnent pas ce chiffre.",
+                              "citations": [], "model": "fake-llm", "grounded": False,
+                              "removed_markers": []}
+    assert body["reason"] == LLM_ABSTAINED and body["reason_code"] == "llm_abstained"
+    done = streamed[-1][1]
+    assert done["reason_code"] == "llm_abstained" and done["answer"]["grounded"] is False
+    assert "".join(data["text"] for name, data in streamed if name == "delta") == \
+        "Les passages ne donnent pas ce chiffre."
+    prompt = llm.requests()[0]["messages"][0]["content"]
+    assert "[0]" in prompt and len(llm.requests()) == 2
+
+
+def test_an_llm_answer_without_citation_or_abstention_is_not_grounded(corpus_index, fake_llm):
+    llm = fake_llm("fixed", "Environ 26 startups.")
+    with llm_client(corpus_index, llm_url=llm.url) as client:
+        body = client.post("/v1/ask", json={"question": GITEX, "k": 3}).json()
+    assert body["reason_code"] == "not_grounded" and not body["borderline"]
 
 
 def test_without_an_llm_the_stream_is_passages_then_done(client):

@@ -20,9 +20,9 @@ PASSAGES = [passage(1, "a.txt"), passage(2, "b.md"), passage(3, "a.txt")]
 
 
 def test_valid_markers_are_kept_and_invalid_ones_removed_and_reported():
-    text, removed = clean(" Rabat ouvre en juin [2]. Casablanca [7] aussi [1, 9][3;12].\n", 3)
+    text, markers = clean(" Rabat ouvre en juin [2]. Casablanca [7] aussi [1, 9][3;12].\n", 3)
     assert text == "Rabat ouvre en juin [2]. Casablanca aussi [1][3]."
-    assert removed == [7, 9, 12]
+    assert markers.removed == [7, 9, 12] and not markers.abstained
 
 
 def test_citations_map_each_marker_to_the_passage_of_that_rank_once():
@@ -34,19 +34,29 @@ def test_citations_map_each_marker_to_the_passage_of_that_rank_once():
 
 
 def test_an_answer_without_a_valid_citation_is_not_grounded():
-    text, removed = clean("La réponse est 42 [4].", 3)
-    answer = make_answer(text, PASSAGES, "m", removed)
+    text, markers = clean("La réponse est 42 [4].", 3)
+    answer = make_answer(text, PASSAGES, "m", markers.removed)
     assert answer.text == "La réponse est 42." and answer.citations == []
     assert not answer.grounded and answer.removed_markers == [4]
     assert not make_answer("Aucun passage ne le dit.", PASSAGES, "m").grounded
 
 
 def test_brackets_that_are_not_markers_are_left_alone():
-    assert clean("Voir [annexe] et [0] puis [2", 3) == ("Voir [annexe] et puis [2", [0])
+    text, markers = clean("Voir [annexe] et [5] puis [2", 3)
+    assert (text, markers.removed) == ("Voir [annexe] et puis [2", [5])
     assert cited_numbers("[2] [1,2] [x]") == [2, 1]
 
 
+def test_the_abstention_marker_is_removed_and_recorded_not_reported_as_invalid():
+    text, markers = clean("[0] Les passages ne donnent pas ce chiffre.", 3)
+    assert text == "Les passages ne donnent pas ce chiffre."
+    assert markers.abstained and markers.removed == []
+    text, markers = clean("Le chiffre est 26 [2].", 3)
+    assert not markers.abstained
+
+
 @given(st.lists(st.sampled_from(["Le ", "5G", " [", "1", "]", "[9]", " ", "\n", "[2, 7]",
+                                 "[0]", "0",
                                  "é", "[", "3]", "x"]), max_size=30),
        st.data())
 def test_streamed_pieces_join_into_the_whole_answer(parts, data):
@@ -55,8 +65,9 @@ def test_streamed_pieces_join_into_the_whole_answer(parts, data):
     pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
     stream = MarkerFilter(3)
     emitted = [stream.feed(p) for p in pieces] + [stream.flush()]
-    assert "".join(emitted) == clean(text, 3)[0]
-    assert stream.removed == clean(text, 3)[1]
+    whole, markers = clean(text, 3)
+    assert "".join(emitted) == whole
+    assert (stream.removed, stream.abstained) == (markers.removed, markers.abstained)
 
 
 def test_the_question_language_is_guessed_for_french_and_english():

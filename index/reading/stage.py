@@ -1,0 +1,88 @@
+"""The reading stage of a search: the trained reader reads the top passages, reorders them
+and points at the answer in each one it believes answers.
+
+Chosen on dev (``eval/results/reader.md``, ``python -m ragqa.eval.reader_eval``): the top
+:data:`TOP` passages are reranked by ``logit - BETA ln(rank)`` (the reader's answerability
+logit, held back by the retrieval rank, so a passage the reader is unsure of keeps its
+place); the reader's order alone is worse than retrieval's on both dev sets. A passage whose
+answerability reaches :data:`MIN_ANSWERABILITY` gets its answer span (document offsets,
+inside the passage); the others get none and keep the highlight the service gives anyway.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from cachetools import LRUCache
+
+from ragqa.index.reading.reader import Reader, Reading
+from ragqa.index.search.retriever import Hit
+
+TOP = 5  # passages read per question (dev: 5 and 3 tie on the project set, 5 wins on PIAF)
+BETA = 1.0  # weight of ln(rank) against the reader's logit (dev: 1 on both sets)
+MIN_ANSWERABILITY = 0.5
+CACHE = 1024  # readings kept, by (question, passage): a question asked again reads nothing
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Where the reader found the answer in one passage: ``[start:end]`` in the document's
+    text, inside the passage, and the probability that the passage answers."""
+
+    start: int
+    end: int
+    answerability: float
+
+
+@dataclass(frozen=True)
+class ReadHits:
+    """The hits in their new order (ranks renumbered) and, for each, its answer or None
+    (not read, or not believed to answer), and how many passages the model read."""
+
+    hits: tuple[Hit, ...]
+    answers: tuple[Answer | None, ...]
+    read: int
+
+
+class ReadingStage:
+    """Reranks and reads a search's top passages with one :class:`Reader` (thread-safe)."""
+
+    def __init__(self, reader: Reader, top: int = TOP, beta: float = BETA,
+                 min_answerability: float = MIN_ANSWERABILITY) -> None:
+        self.reader, self.top, self.beta = reader, top, beta
+        self.min_answerability = min_answerability
+        self._cache: LRUCache = LRUCache(maxsize=CACHE)
+        self._lock = threading.Lock()
+
+    def apply(self, question: str, hits: Sequence[Hit]) -> ReadHits:
+        head = list(hits[:self.top])
+        readings = self._readings(question, head)
+        order = sorted(range(len(head)),
+                       key=lambda i: -(readings[i][0].logit - self.beta * math.log(i + 1)))
+        ordered = [head[i] for i in order] + list(hits[self.top:])
+        answers: list[Answer | None] = [self._answer(head[i], readings[i][0]) for i in order]
+        answers += [None] * (len(hits) - len(head))
+        return ReadHits(tuple(replace(hit, rank=n) for n, hit in enumerate(ordered, 1)),
+                        tuple(answers), sum(1 for _, fresh in readings if fresh))
+
+    def _readings(self, question: str, hits: list[Hit]) -> list[tuple[Reading, bool]]:
+        """Each hit's reading, and whether the model read it now (not cached)."""
+        keys = [(question, hit.doc_id, hit.start, hit.end, hit.quote) for hit in hits]
+        with self._lock:
+            known = [self._cache.get(key) for key in keys]
+        missing = [i for i, reading in enumerate(known) if reading is None]
+        if missing:
+            fresh = self.reader.read(question, [hits[i].quote for i in missing])
+            with self._lock:
+                for i, reading in zip(missing, fresh, strict=True):
+                    self._cache[keys[i]] = known[i] = reading
+        return [(reading, i in missing) for i, reading in enumerate(known)]  # type: ignore[misc]
+
+    def _answer(self, hit: Hit, reading: Reading) -> Answer | None:
+        if reading.answerability < self.min_answerability or reading.end <= reading.start:
+            return None
+        return Answer(hit.start + reading.start, hit.start + reading.end,
+                      round(reading.answerability, 4))

@@ -1,0 +1,58 @@
+"""``RAGQA_READER``: the committed reader in the routes, with the default model (e5) over
+the real corpus; and its fallback (a warning, the search as before) where it cannot load."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ragqa.index.embedding.models import BUNDLED_MODEL_NAME
+from ragqa.index.reading.artifact import CARD, DEFAULT_DIR
+from ragqa.service.app import create_app
+from tests.conftest import CORPUS
+from tests.service.conftest import LOOPBACK, check_passages, make_settings
+
+SPARK = "Combien de startups sont inscrites au programme SPARK ?"
+
+
+@pytest.fixture(scope="module")
+def reading_client(e5_corpus_index, model_cache, converted) -> Iterator[TestClient]:
+    if not (DEFAULT_DIR / CARD).exists():
+        pytest.skip("no reader committed")
+    settings = make_settings(CORPUS, e5_corpus_index, embed_model=BUNDLED_MODEL_NAME,
+                             embed_backend="torch", model_cache_dir=model_cache, reader=True)
+    with TestClient(create_app(settings, update_index=False), client=LOOPBACK) as client:
+        yield client
+
+
+def test_the_reader_points_at_the_answer_and_highlights_its_sentence(reading_client):
+    assert reading_client.get("/health").json()["reader"] is True
+    body = reading_client.post("/v1/search", json={"question": SPARK, "k": 7}).json()
+    check_passages(reading_client, body)
+    passages = body["passages"]
+    assert [p["rank"] for p in passages] == list(range(1, 8))
+    assert all(p["answerability"] is None and p["answer_span"] is None for p in passages[5:])
+    answered = [p for p in passages[:5] if p["answer_span"] is not None]
+    assert answered, "the reader believes none of the top 5 answers"
+    for passage in answered:
+        span, highlight = passage["answer_span"], passage["highlight"]
+        assert passage["start"] <= span["start"] < span["end"] <= passage["end"]
+        assert highlight["start"] <= span["start"] and span["end"] <= highlight["end"] \
+            or span["start"] < highlight["start"] < highlight["end"] < span["end"]
+        assert 0.5 <= passage["answerability"] <= 1
+
+
+def test_without_a_reader_for_the_model_the_search_goes_on_with_a_warning(corpus_index, caplog):
+    """The session index uses MiniLM: the committed reader completes e5, so it is refused
+    with one warning, and the search answers without reader fields."""
+    settings = make_settings(CORPUS, corpus_index, reader=True)
+    with caplog.at_level(logging.WARNING, logger="ragqa.index.reading.reader"), \
+            TestClient(create_app(settings, update_index=False), client=LOOPBACK) as client:
+        body = client.post("/v1/search", json={"question": SPARK, "k": 3}).json()
+        health = client.get("/health").json()
+    assert health["reader"] is False
+    assert any("without the trained reader" in r.getMessage() for r in caplog.records)
+    assert body["passages"] and all(p["answer_span"] is None for p in body["passages"])
