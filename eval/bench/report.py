@@ -158,6 +158,17 @@ def markdown_writes(writes: dict) -> str:
     lines += ["", "*model alone*: the embedding model on the note's four paragraphs, outside "
               "any store (the share of an upload that no store can avoid). p95 over "
               f"{writes['repeat']} writes is close to the slowest one."]
+    synced = [r for r in writes["rows"] if "sync_store_p50_ms" in r]
+    if synced:
+        lines += ["", ("A folder sync after one file added, changed or removed (the store's "
+                       "share, the model's time taken out):"), "",
+                  ("| store | passages | sync p50 ms | store's share p50 ms (p95) | "
+                   "searchable / gone |"), "|---|---|---|---|---|"]
+        for r in synced:
+            checks = ("yes" if r["searchable_after_sync"] else "**no**") + " / " + (
+                "yes" if r["gone_after_sync"] else "**no**")
+            lines.append(_row([r["store"], f"{r['passages']:,}", r["sync_p50_ms"],
+                               f"{r['sync_store_p50_ms']} ({r['sync_store_p95_ms']})", checks]))
     return "\n".join(lines) + "\n"
 
 

@@ -62,8 +62,12 @@ def test_files_store_writes_section(tmp_path: Path, minilm: ResolvedModel, embed
         assert len(row["upload_ms"]) == len(row["delete_ms"]) == 2
         assert row["upload_p50_ms"] <= row["upload_p95_ms"]
         assert row["load_s"] >= 0
+        # a folder sync after one file added, changed, removed: indexed, then gone
+        assert row["searchable_after_sync"] is True and row["gone_after_sync"] is True
+        assert len(row["sync_changed_store_ms"]) == 2
     text = markdown_writes(section)
     assert f"| files | {rows[1]['passages']:,} |" in text
+    assert "A folder sync after one file" in text
     plot_writes(section, tmp_path / "bench-writes.png")
     assert (tmp_path / "bench-writes.png").stat().st_size > 0
 
