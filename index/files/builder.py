@@ -5,8 +5,9 @@ property, so one new document can change another's passages: see
 :mod:`ragqa.index.documents.processing`), but embeds only passages whose embedding input is new:
 vectors are reused by a hash of that input. A run writes a whole new generation, which
 replaces the served one and every segment written after it (the corpus folder is the
-truth); a store's own writes append segments instead (:mod:`ragqa.index.files.writes`), and
-a background merge folds them into a generation (:mod:`ragqa.index.files.merge`).
+truth); a store's own writes append segments instead (:mod:`ragqa.index.files.writes`), so
+does a store's sync of the folder when a segment can serve it (:mod:`ragqa.index.files.sync`),
+and a background merge folds them into a generation (:mod:`ragqa.index.files.merge`).
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ragqa.index.records import ModelRecord, RefusedFile
 from ragqa.index.config import IndexConfig
-from ragqa.index.errors import IndexCorruptError, ModelMismatchError
 from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.errors import IndexCorruptError, ModelMismatchError
+from ragqa.index.records import ModelRecord, RefusedFile
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
