@@ -12,7 +12,6 @@ and a background merge folds them into a generation (:mod:`ragqa.index.files.mer
 
 from __future__ import annotations
 
-import errno
 import logging
 import shutil
 import time
@@ -44,9 +43,8 @@ from ragqa.index.durable import write_jsonl
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.embedding.models import ResolvedModel
-from ragqa.index.errors import IndexWriteError
 from ragqa.index.files.dense import build_dense, describe, save_dense
-from ragqa.index.files.folders import clean_stale, new_staging, publish, write_lock
+from ragqa.index.files.folders import clean_stale, new_staging, no_room, publish, write_lock
 from ragqa.index.files.generation import (
     BM25_DIR,
     DENSE,
@@ -73,10 +71,6 @@ from ragqa.index.records import (
 from ragqa.index.search.analysis import Analyzer
 
 logger = logging.getLogger(__name__)
-
-
-# Disk full, quota exceeded, file size limit: the write failed for want of room.
-_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def _unchanged_since(manifest: Manifest, scan: CorpusScan) -> bool:
@@ -289,11 +283,9 @@ def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: 
         publish(index_dir, staging, generation.number)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
-            raise IndexWriteError(
-                f"cannot write the index at {index_dir}: {exc.strerror}; free some space "
-                "and run again (the served index is unchanged)"
-            ) from exc
+        error = no_room(index_dir, exc)
+        if error is not None:
+            raise error from exc
         raise
 
 

@@ -4,6 +4,7 @@ one in place, the writers' lock, and the removal of what killed writes left behi
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
@@ -23,6 +24,19 @@ def new_staging(index_dir: Path) -> Path:
         shutil.rmtree(staging)
     staging.mkdir()
     return staging
+
+
+# Disk full, quota exceeded, file size limit: the write failed for want of room.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def no_room(index_dir: Path, exc: BaseException) -> IndexWriteError | None:
+    """Our error for a write of a generation or segment that failed for want of room (the
+    served index is unchanged then), or None for any other failure."""
+    if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+        return IndexWriteError(f"cannot write the index at {index_dir}: {exc.strerror}; free "
+                               "some space and run again (the served index is unchanged)")
+    return None
 
 
 def new_merging(index_dir: Path) -> Path:

@@ -25,7 +25,7 @@ from ragqa.index.documents.processing import process_document, retitle
 from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
-from ragqa.index.files.folders import clean_stale, new_staging, place, write_lock
+from ragqa.index.files.folders import clean_stale, new_staging, no_room, place, write_lock
 from ragqa.index.files.generations import load_pointer
 from ragqa.index.files.lexical import passage_terms
 from ragqa.index.files.pointer import read_pointer, segment_name, write_pointer
@@ -115,8 +115,11 @@ def append_segment(index_dir: Path, view: SegmentedIndex,
         try:
             write_segment(staging, segment, fresh.counts())
             place(index_dir, staging, name)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            error = no_room(index_dir, exc)
+            if error is not None:
+                raise error from exc
             raise
         write_pointer(index_dir, pointer.with_segment(name), pointer)
         return fresh
