@@ -126,6 +126,53 @@ def test_a_sync_appends_the_changes_as_one_segment_that_serves_what_a_rebuild_se
     assert _passages(again.view()) == _passages(fresh)
 
 
+FOOTER = "Suivez toute l'actualité de la commune sur ses réseaux sociaux."
+
+
+def _page(title: str, sections: list[str], footer_every: bool) -> str:
+    parts = [f"# {title}"]
+    for i, body in enumerate(sections):
+        parts.append(f"## {title}, partie {i + 1}\n\n{body}")
+        if footer_every or i == 0:
+            parts.append(FOOTER)
+    return "\n\n".join(parts) + "\n"
+
+
+def test_a_file_that_moves_the_corpus_context_re_cuts_the_documents_it_touches(
+        tmp_path, minilm, embedder):
+    """A new page repeating a line in three sections makes it boilerplate everywhere: the
+    pages that held it once are cut again too, as a rebuild cuts them; removed, they come
+    back as they were, their vectors reused from the retired rows."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for name, words in (("a", "La fibre optique arrive à Rabat en 2025."),
+                        ("b", "Le port de Tanger Med agrandit ses quais.")):
+        (corpus / f"{name}.md").write_text(_page(name.upper(), [words, words.upper()], False),
+                                           "utf-8")
+    build_index(corpus, index, minilm, embedder)
+    counting = CountingEmbedder(embedder)
+    # a tiny corpus: any change is a tenth of it, which the default policy rebuilds
+    store = _store(corpus, index, minilm, counting, max_share=10.0)
+    before = _passages(store.view())
+    (corpus / "c.md").write_text(_page("C", ["Le marché ouvre le samedi.", "La piscine ferme.",
+                                             "La gare est rénovée."], True), "utf-8")
+    report = store.sync()
+    segment = store.view().segments[-1]
+    assert set(segment.changes) == {"a.md", "b.md", "c.md"}  # a and b cut again
+    assert report.added == ["c.md"] and report.changed == []
+    build_index(corpus, tmp_path / "fresh", minilm, embedder)
+    fresh = SegmentedIndex.over(load_index(tmp_path / "fresh"))
+    assert _passages(store.view()) == _passages(fresh) != before
+    assert _documents(store.view()) == _documents(fresh)
+    assert FOOTER not in " ".join(r.quote for r in store.view().passages_of(
+        store.view().live_rows()).values())
+    (corpus / "c.md").unlink()
+    counting.embedded.clear()
+    report = store.sync()
+    assert report.removed == ["c.md"] and report.embedded == 0 and not counting.embedded
+    assert _passages(store.view()) == before
+
+
 def test_a_second_sync_loads_only_the_file_that_changed(copied, minilm, embedder,
                                                         monkeypatch):
     corpus, index = copied
