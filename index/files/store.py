@@ -55,7 +55,7 @@ from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_
 from ragqa.index.files.planning import PlanMemo
 from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
-from ragqa.index.files.sync import append_sync
+from ragqa.index.files.sync import Synced, append_sync
 from ragqa.index.files.writes import append_delete, append_upload, as_view
 from ragqa.index.records import BuildReport, Progress
 from ragqa.index.store import WriteResult
@@ -89,6 +89,7 @@ class FilesStore:
         # What each corpus file contributes to a plan: a sync loads and cuts only the
         # files that changed (ragqa.index.files.planning).
         self._memo = PlanMemo(config, identity.embed_context)
+        self._synced: Synced | None = None  # what the last sync left served
 
     @property
     def location(self) -> str:
@@ -162,9 +163,12 @@ class FilesStore:
             current = self._current()
             fresh = append_sync(self.index_dir, current, plan, self._memo,
                                 identity=self._identity, load_embedder=self._load_embedder,
-                                policy=self.merge_policy, report=report, progress=progress)
+                                policy=self.merge_policy, report=report,
+                                synced=self._synced, progress=progress)
             if fresh is None:
+                self._synced = None
                 return None
+            self._synced = Synced(fresh.pointer, plan.cuts)
             report.up_to_date = fresh is current  # the folder's files, cut as served
             note_changes(report, plan.files, current.manifest)
             report.refused = {d: r.reason for d, r in plan.refused.items()}

@@ -25,6 +25,7 @@ segments up.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ragqa.index.embedding.embedder import Embedder
@@ -32,21 +33,34 @@ from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.files.lexical import passage_terms
 from ragqa.index.files.merge import MergePolicy
 from ragqa.index.files.planning import Cut, FolderPlan, PlanMemo
+from ragqa.index.files.pointer import Pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import Change, Segment
 from ragqa.index.files.writes import NotASegment, append_segment, embed_missing
 from ragqa.index.records import BuildReport, DocumentRecord, Progress
 
 
-def changes(view: SegmentedIndex, plan: FolderPlan) -> dict[str, Change]:
+@dataclass(frozen=True)
+class Synced:
+    """What a sync left served: the pointer, and the cuts it found served as they are."""
+
+    pointer: Pointer
+    cuts: dict[str, Cut]
+
+
+def changes(view: SegmentedIndex, plan: FolderPlan,
+            synced: Synced | None = None) -> dict[str, Change]:
     """What a segment must say for ``view`` to index what ``plan`` found, by document
-    (sorted); empty when the view holds it already."""
+    (sorted); empty when the view holds it already. ``synced``: what the last sync left;
+    while ``view`` is still that state, a document whose cut is the very one it served is
+    not compared again (the memo made no new cut: its file, title and context are the same)."""
     manifest = view.manifest
+    known = synced.cuts if synced is not None and synced.pointer == view.pointer else {}
     out: dict[str, Change] = {}
     for doc_id, cut in plan.cuts.items():
         sha, title = plan.files[doc_id], plan.titles.get(doc_id)
         if not (manifest.files.get(doc_id) == sha and manifest.titles.get(doc_id) == title
-                and _served_as(view, doc_id, sha, cut)):
+                and (known.get(doc_id) is cut or _served_as(view, doc_id, sha, cut))):
             out[doc_id] = Change(sha, title)
     for doc_id, refused in plan.refused.items():
         title = plan.titles.get(doc_id)
@@ -71,14 +85,14 @@ def _served_as(view: SegmentedIndex, doc_id: str, sha: str, cut: Cut) -> bool:
 
 def append_sync(index_dir: Path, view: SegmentedIndex, plan: FolderPlan, memo: PlanMemo, *,
                 identity: VectorIdentity, load_embedder: Callable[[], Embedder],
-                policy: MergePolicy, report: BuildReport,
+                policy: MergePolicy, report: BuildReport, synced: Synced | None = None,
                 progress: Progress | None = None) -> SegmentedIndex | None:
     """Serve what ``plan`` found as one segment after the served view (``view`` when it is
     already that); the view that serves it, or None when a segment cannot serve (see the
     module; nothing written). ``report`` is told what was embedded and reused."""
 
     def make(current: SegmentedIndex, name: str, now: str) -> Segment | None:
-        found = changes(current, plan)
+        found = changes(current, plan, synced)
         if not found:
             return None
         written = [d for d, change in found.items() if change.sha256 is not None]
