@@ -354,6 +354,15 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return section && section !== String(passage.title || '').trim() ? section : null;
   }
 
+  /** Whether a reply says "nothing here answers" instead of showing an answer: ragqa's own
+   *  abstention, the LLM's (`llm_abstained`), or low relevance, unless the search was
+   *  borderline and the LLM wrote an answer (or is writing one). */
+  function nothingAnswers(body, answer, text) {
+    const code = body.reason_code || null;
+    if (code === 'low_relevance' || code === 'llm_abstained') return true;
+    return Boolean(body.low_relevance) && !(body.borderline && (text || (answer && answer.text)));
+  }
+
   function relativeSpan(quote, base, span) {
     if (!span) return null;
     const start = span.start - base;
@@ -626,7 +635,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         const entry = { question };
         const body = earlier.body || null;
         const answer = answerOf(body);
-        if (answer && answer.text && body && !body.low_relevance) {
+        if (answer && answer.text && body && !nothingAnswers(body, answer)) {
           entry.answer = String(answer.text).slice(0, HISTORY_ANSWER);
         }
         const docs = citedDocuments(body, answer);
@@ -790,7 +799,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         // is not repeated as an answer.
         if (!passages.length) {
           if (turn.status !== 'pending') parts.push(h('p', { class: 'notice', role: 'note', text: t.noPassages }));
-        } else if (body.low_relevance || code === 'low_relevance') {
+        } else if (nothingAnswers(body, answer, turn.text)) {
           parts.push(h('p', { class: 'notice', role: 'note', text: t.lowRelevance }),
             h('p', { class: 'lead', text: t.closest }));
         } else {
@@ -893,7 +902,8 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const block = h('blockquote', { class: 'quote' });
       const long = quote.length > (span ? span.end - span.start : 0) + 2 * EXCERPT + 40;
       let full = !long;
-      const draw = () => block.replaceChildren(...this._quoteNodes(quote, span, full));
+      const answer = relativeSpan(quote, passage.start, passage.answer_span);
+      const draw = () => block.replaceChildren(...this._quoteNodes(quote, span, full, answer));
       draw();
       const id = `ragqa-ctx-${++uid}`;
       const context = h('div', { class: 'context', id, hidden: true });
@@ -927,8 +937,9 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         block, actions, context);
     }
 
-    /** The quote (or an excerpt around the highlight) as text nodes with the sentence marked. */
-    _quoteNodes(quote, span, full) {
+    /** The quote (or an excerpt around the highlight) as text nodes with the sentence marked
+     *  and, when the reader found it there (answer_span), the answer inside it in bold. */
+    _quoteNodes(quote, span, full, answer) {
       if (!span) return full ? [quote] : [quote.slice(0, 2 * EXCERPT).trimEnd(), quote.length > 2 * EXCERPT ? ' …' : ''];
       let from = 0;
       let to = quote.length;
@@ -938,8 +949,13 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         if (from > 0) from = Math.min(span.start, nextSpace(quote, from));
         if (to < quote.length) to = Math.max(span.end, prevSpace(quote, to));
       }
+      const inside = answer && answer.start >= span.start && answer.end <= span.end
+        ? [quote.slice(span.start, answer.start),
+          h('strong', { class: 'answer' }, quote.slice(answer.start, answer.end)),
+          quote.slice(answer.end, span.end)]
+        : [quote.slice(span.start, span.end)];
       return [from > 0 ? '… ' : '', quote.slice(from, span.start).trimStart(),
-        h('mark', {}, quote.slice(span.start, span.end)), quote.slice(span.end, to),
+        h('mark', {}, ...inside), quote.slice(span.end, to),
         to < quote.length ? ' …' : ''];
     }
 
@@ -1006,7 +1022,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const answer = answerOf(body);
       const lines = [`${t.copyQuestion}${t.colon}${turn.q}`, ''];
       if (!passages.length) lines.push(t.noPassages, '');
-      else if (body.low_relevance || body.reason_code === 'low_relevance') lines.push(t.lowRelevance, '');
+      else if (nothingAnswers(body, answer)) lines.push(t.lowRelevance, '');
       else if (answer && answer.text) lines.push(answer.text, '');
       else lines.push(t.passagesLead, '');
       lines.push(`${t.copySources}${t.colon.trimEnd()}`);

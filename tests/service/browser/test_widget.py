@@ -270,3 +270,59 @@ def test_a_one_section_document_shows_its_title_once(stack, open_tab):
     expect(cards.nth(0).locator(".section")).to_have_count(0)  # not the title again
     expect(cards.nth(1).locator(".section")).to_have_count(1)
     assert tab.errors == []
+
+
+def test_a_borderline_search_shows_the_llms_answer_and_its_abstention_one_notice(
+        stack, open_tab):
+    """Low relevance near the threshold goes to the LLM (``borderline``): its cited answer is
+    shown as an answer; its own abstention (``llm_abstained``) as the one low-relevance
+    notice, its sentence not repeated."""
+    answered = _answer_with(stack, QUESTION, low_relevance=True, borderline=True,
+                            reason=None, reason_code=None)
+    first = answered["passages"][0]
+    answered["answer"] = {"text": "Plus de 45.000 visiteurs sont attendus [1].",
+                          "citations": [{"n": 1, "doc_id": first["doc_id"],
+                                         "start": first["start"], "end": first["end"],
+                                         "quote": first["quote"]}],
+                          "model": "fake-llm", "grounded": True, "removed_markers": []}
+    abstained = _answer_with(stack, QUESTION, low_relevance=True, borderline=True,
+                             reason="the LLM found no answer in the passages",
+                             reason_code="llm_abstained",
+                             answer={"text": "Les passages ne donnent pas ce chiffre.",
+                                     "citations": [], "model": "fake-llm", "grounded": False,
+                                     "removed_markers": []})
+    for body, notices in ((answered, 0), (abstained, 1)):
+        tab = open_tab()
+        tab.page.route("**/v1/ask", _fulfil_with(body))
+        tab.page.goto(f"{stack.ragqa}/")
+        ask(tab.page, QUESTION)
+        reply = finished(tab.page)
+        expect(reply.locator(".notice")).to_have_count(notices)
+        if notices:
+            expect(reply.locator(".notice")).to_contain_text("Je n’ai rien trouvé")
+            expect(reply.get_by_text("Les passages ne donnent pas")).to_have_count(0)
+        else:
+            expect(reply.locator(".text")).to_contain_text("Plus de 45.000 visiteurs")
+        assert tab.errors == []
+
+
+def _fulfil_with(body: dict):
+    return lambda route: route.fulfill(json=body)
+
+
+def test_the_readers_answer_is_bold_inside_the_marked_sentence(stack, open_tab):
+    body = _answer_with(stack, QUESTION, answer=None, reason="no LLM configured",
+                        reason_code="no_llm")
+    index, passage = next((i, p) for i, p in enumerate(body["passages"])
+                          if "45.000 visiteurs" in p["quote"])
+    at = passage["start"] + passage["quote"].index("45.000 visiteurs")
+    assert passage["highlight"]["start"] <= at < passage["highlight"]["end"]
+    passage["answer_span"] = {"start": at, "end": at + len("45.000 visiteurs")}
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{stack.ragqa}/")
+    ask(tab.page, QUESTION)
+    card = finished(tab.page).locator(".card").nth(index)
+    expect(card.locator("mark strong.answer")).to_have_text("45.000 visiteurs")
+    expect(card.locator("mark")).to_contain_text(EXPECTED)
+    assert tab.errors == []
