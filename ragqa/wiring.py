@@ -167,9 +167,6 @@ def make_embedder(settings: Settings, model: ResolvedModel,
                   vectors: VectorIdentity | None = None) -> Embedder:
     """Load ``model`` with the settings' backend and batching, making ``vectors`` (default:
     the settings' :func:`identity`)."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
     params = settings.retrieval_params(model.name)
     return Embedder(
         model,

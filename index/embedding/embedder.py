@@ -231,7 +231,9 @@ def _load(model: ResolvedModel, device: str, *, weights: bool = True):
     ``weights`` the transformer's are read as float16 (the bundled model's are stored so:
     mapped from the file, not copied) for an exported backend to drop."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
     kwargs = {}
     if not weights:
         import torch

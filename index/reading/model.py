@@ -81,5 +81,7 @@ class ReaderTop(nn.Module):
 def load_base(path: Any) -> Any:
     """The bundled e5 folder's BERT encoder, in eval mode (its dropout off)."""
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI or server
     return AutoModel.from_pretrained(str(path), local_files_only=True).eval()
