@@ -161,7 +161,8 @@ class PlanMemo:
             return found
         doc = load_document(plan.paths[doc_id], doc_id)
         done = self._process(doc, plan.context.chrome, plan.titles.get(doc_id), plan.context)
-        if done.keys != plan.cuts[doc_id].keys:  # the file changed since the plan read it
+        # the file changed since the plan read it (its hash, or what it cuts into)
+        if doc.content_hash != plan.files[doc_id] or done.keys != plan.cuts[doc_id].keys:
             raise DocumentError(f"{doc_id}: the file changed while it was indexed; sync again")
         return done
 

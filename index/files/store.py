@@ -49,7 +49,7 @@ from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.files.builder import note_changes, served_manifest, up_to_date, update_index
 from ragqa.index.files.folders import clean_stale, write_lock
-from ragqa.index.files.generations import load_index
+from ragqa.index.files.generations import load_index, load_pointer
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
 from ragqa.index.files.planning import PlanMemo
@@ -158,6 +158,9 @@ class FilesStore:
             return None
         if up_to_date(report, found, previous, scan, self._identity, self._config, strict):
             self.groups.reload()
+            if self._view is not None and self._view.pointer != found:
+                # another process (`ragqa index`) wrote the folder's state: serve it
+                self._view = as_view(load_pointer(self.index_dir, found))
         else:
             plan = self._memo.plan(self.corpus_dir, scan, strict)
             current = self._current()

@@ -229,6 +229,23 @@ def test_a_refused_file_is_recorded_once(copied, minilm, embedder):
     assert store.sync().up_to_date
 
 
+def test_a_server_whose_folder_another_process_synced_serves_that_state(copied, minilm,
+                                                                        embedder):
+    """``ragqa serve`` serving, ``ragqa index`` (another store on the same folders) syncs a
+    new file: the server's next sync finds the folder up to date and serves that state."""
+    corpus, index = copied
+    serving, other = _store(corpus, index, minilm, embedder), _store(corpus, index, minilm,
+                                                                     embedder)
+    before = serving.view().generation
+    (corpus / "ajout.txt").write_text("Zorglub Telecom pose un câble entre Dakhla et les "
+                                      "Canaries.\n", "utf-8")
+    assert not other.sync().up_to_date
+    report = serving.sync()
+    assert report.up_to_date
+    assert "ajout.txt" in serving.view().documents_by_id()
+    assert serving.view().generation == report.generation > before
+
+
 def test_rebuild_large_changes_and_older_generations_build_a_generation(copied, minilm,
                                                                          embedder):
     corpus, index = copied
