@@ -129,21 +129,28 @@ class Engine:
             raise
         retriever = self.retriever
         with retriever.index.session():
-            if standalone is not None and history:
-                return self._rewritten(retriever, question, standalone, k, mode, doc_ids,
-                                       readable)
-            if not history:
-                result = retriever.search(question, k, mode=mode, doc_ids=doc_ids,
-                                          scope=readable)
-                return self._found(retriever, result, readable, result.question)
-            index = retriever.index
-            followup = plan(question, history, index.analyzer, _idf(index, readable), FOLLOWUP)
-            result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
-                                     scope=readable)
-            used = followup.history_used
-            return self._found(retriever, result, readable,
-                               followup.query if used else result.question, used,
-                               "context" if used else None)
+            found = self._searched(retriever, question, k, mode, doc_ids, history,
+                                   standalone, readable)
+        # The reader needs no store: it runs after the session (a postgres connection is
+        # not held through its model passes).
+        return self._read(found)
+
+    def _searched(self, retriever: Retriever, question: str, k: int, mode: str | None,
+                  doc_ids: Collection[str] | None, history: Sequence[Turn],
+                  standalone: str | None, readable: frozenset[str] | None) -> Found:
+        if standalone is not None and history:
+            return self._rewritten(retriever, question, standalone, k, mode, doc_ids, readable)
+        if not history:
+            result = retriever.search(question, k, mode=mode, doc_ids=doc_ids, scope=readable)
+            return Found(result, self._highlight(retriever, result, readable), result.question)
+        index = retriever.index
+        followup = plan(question, history, index.analyzer, _idf(index, readable), FOLLOWUP)
+        result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
+                                 scope=readable)
+        used = followup.history_used
+        return Found(result, self._highlight(retriever, result, readable),
+                     followup.query if used else result.question, used,
+                     "context" if used else None)
 
     def _rewritten(self, retriever: Retriever, question: str, standalone: str, k: int,
                    mode: str | None, doc_ids: Collection[str] | None,
@@ -151,28 +158,26 @@ class Engine:
         """The LLM's standalone question searched (and highlighted) as any question; the
         result keeps the question as asked."""
         result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids, scope=readable)
-        found = self._found(retriever, result, readable, result.question)
+        highlights = self._highlight(retriever, result, readable)
         used = " ".join(result.question.split()).casefold() != " ".join(
             question.split()).casefold()
-        return replace(found, result=replace(found.result, question=question.strip()),
-                       history_used=used, history_method="llm" if used else None)
+        return Found(replace(result, question=question.strip()), highlights, result.question,
+                     used, "llm" if used else None)
 
-    def _found(self, retriever: Retriever, result: SearchResult,
-               readable: frozenset[str] | None, query: str, used: bool = False,
-               method: str | None = None) -> Found:
-        """The result, read by the reader when there is one (its top passages reordered, an
-        answer span in those it believes answer, whose highlight is then the answer's
-        sentence), and highlighted."""
-        answers: tuple[Answer | None, ...] = ()
-        if self.reading is not None and result.hits:
-            read = self.reading.apply(query, result.hits)
-            result, answers = replace(result, hits=read.hits), read.answers
-        highlights = self._highlight(retriever, result, readable)
-        if answers:
-            highlights = tuple(
-                span if answer is None else _answer_sentence(hit, answer)
-                for hit, span, answer in zip(result.hits, highlights, answers, strict=True))
-        return Found(result, highlights, query, used, method, answers)
+    def _read(self, found: Found) -> Found:
+        """``found`` read by the reader when there is one: its top passages reordered (what
+        was searched is what is read), each read passage's answerability, and where it
+        believes one answers, the answer's span, whose sentence becomes the highlight."""
+        hits = found.result.hits
+        if self.reading is None or not hits:
+            return found
+        read = self.reading.apply(found.query or found.result.question, hits)
+        highlights = tuple(
+            found.highlights[i] if answer is None or answer.start is None
+            else _answer_sentence(hit, answer)
+            for hit, i, answer in zip(read.hits, read.order, read.answers, strict=True))
+        return replace(found, result=replace(found.result, hits=read.hits),
+                       highlights=highlights, answers=read.answers)
 
     def _highlight(self, retriever: Retriever, result: SearchResult,
                    readable: frozenset[str] | None = None) -> tuple[Span, ...]:
@@ -204,6 +209,7 @@ class Engine:
 
 def _answer_sentence(hit, answer: Answer) -> Span:
     """The sentences of ``hit`` the answer span lies in (document offsets, inside the hit)."""
+    assert answer.start is not None and answer.end is not None
     offset = hit.start - len(hit.before)
     text = hit.before + hit.quote + hit.after
     spans = [(offset + s, offset + e) for s, e in sentence_spans(text, 0, len(text))

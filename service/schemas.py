@@ -153,11 +153,11 @@ class PassageOut(BaseModel):
     page: int | None = None
     answer_span: Span | None = Field(None, description=(
         "With the reader on (RAGQA_READER): where it found the answer in this passage "
-        "(document offsets inside [start:end]; the highlight is then its sentence); null when "
-        "the reader is off or does not believe the passage answers"))
+        "(document offsets inside [start:end]; the highlight is then its sentence), when its "
+        "answerability is at least 0.5; null otherwise and with the reader off"))
     answerability: float | None = Field(None, description=(
-        "With the reader on: its probability that this passage answers (the top "
-        "RAGQA_READER_TOP passages only; null otherwise)"))
+        "With the reader on: its probability that this passage answers, for each passage "
+        "it read (the top RAGQA_READER_TOP); null for the others and with the reader off"))
 
 
 class RetrievalInfo(BaseModel):
@@ -352,8 +352,9 @@ def passage_out(hit: Hit, highlight: tuple[int, int] | None = None,
                 answer: Reading | None = None) -> PassageOut:
     return PassageOut(
         highlight=Span(start=highlight[0], end=highlight[1]) if highlight else None,
-        answer_span=Span(start=answer.start, end=answer.end) if answer else None,
-        answerability=answer.answerability if answer else None,
+        answer_span=Span(start=answer.start, end=answer.end)
+        if answer is not None and answer.start is not None and answer.end is not None else None,
+        answerability=answer.answerability if answer is not None else None,
         rank=hit.rank,
         score=hit.score,
         doc_id=hit.doc_id,

@@ -7,6 +7,8 @@ logit, held back by the retrieval rank, so a passage the reader is unsure of kee
 place); the reader's order alone is worse than retrieval's on both dev sets. A passage whose
 answerability reaches :data:`MIN_ANSWERABILITY` gets its answer span (document offsets,
 inside the passage); the others get none and keep the highlight the service gives anyway.
+The model runs one question at a time (its own threads use the cores): concurrent questions
+queue rather than slow each other down.
 """
 
 from __future__ import annotations
@@ -29,20 +31,23 @@ CACHE = 1024  # readings kept, by (question, passage): a question asked again re
 
 @dataclass(frozen=True)
 class Answer:
-    """Where the reader found the answer in one passage: ``[start:end]`` in the document's
-    text, inside the passage, and the probability that the passage answers."""
+    """One passage as the reader read it: the probability that it answers, and where the
+    answer is (``[start:end]`` in the document's text, inside the passage) when that
+    probability reaches the stage's least (else None)."""
 
-    start: int
-    end: int
     answerability: float
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass(frozen=True)
 class ReadHits:
-    """The hits in their new order (ranks renumbered) and, for each, its answer or None
-    (not read, or not believed to answer), and how many passages the model read."""
+    """The hits in their new order (ranks renumbered), where each came from (``order[i]``:
+    its position before), its reading (None: not read), and how many passages the model
+    read now (the others were cached)."""
 
     hits: tuple[Hit, ...]
+    order: tuple[int, ...]
     answers: tuple[Answer | None, ...]
     read: int
 
@@ -56,17 +61,19 @@ class ReadingStage:
         self.min_answerability = min_answerability
         self._cache: LRUCache = LRUCache(maxsize=CACHE)
         self._lock = threading.Lock()
+        self._model = threading.Lock()
 
     def apply(self, question: str, hits: Sequence[Hit]) -> ReadHits:
         head = list(hits[:self.top])
         readings = self._readings(question, head)
         order = sorted(range(len(head)),
                        key=lambda i: -(readings[i][0].logit - self.beta * math.log(i + 1)))
-        ordered = [head[i] for i in order] + list(hits[self.top:])
-        answers: list[Answer | None] = [self._answer(head[i], readings[i][0]) for i in order]
+        order += range(len(head), len(hits))
+        answers: list[Answer | None] = [self._answer(head[i], readings[i][0]) for i in order
+                                        if i < len(head)]
         answers += [None] * (len(hits) - len(head))
-        return ReadHits(tuple(replace(hit, rank=n) for n, hit in enumerate(ordered, 1)),
-                        tuple(answers), sum(1 for _, fresh in readings if fresh))
+        return ReadHits(tuple(replace(hits[i], rank=n) for n, i in enumerate(order, 1)),
+                        tuple(order), tuple(answers), sum(1 for _, fresh in readings if fresh))
 
     def _readings(self, question: str, hits: list[Hit]) -> list[tuple[Reading, bool]]:
         """Each hit's reading, and whether the model read it now (not cached)."""
@@ -75,14 +82,15 @@ class ReadingStage:
             known = [self._cache.get(key) for key in keys]
         missing = [i for i, reading in enumerate(known) if reading is None]
         if missing:
-            fresh = self.reader.read(question, [hits[i].quote for i in missing])
+            with self._model:
+                fresh = self.reader.read(question, [hits[i].quote for i in missing])
             with self._lock:
                 for i, reading in zip(missing, fresh, strict=True):
                     self._cache[keys[i]] = known[i] = reading
         return [(reading, i in missing) for i, reading in enumerate(known)]  # type: ignore[misc]
 
-    def _answer(self, hit: Hit, reading: Reading) -> Answer | None:
+    def _answer(self, hit: Hit, reading: Reading) -> Answer:
+        answerability = round(reading.answerability, 4)
         if reading.answerability < self.min_answerability or reading.end <= reading.start:
-            return None
-        return Answer(hit.start + reading.start, hit.start + reading.end,
-                      round(reading.answerability, 4))
+            return Answer(answerability)
+        return Answer(answerability, hit.start + reading.start, hit.start + reading.end)

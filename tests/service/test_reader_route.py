@@ -35,8 +35,10 @@ def test_the_reader_points_at_the_answer_and_highlights_its_sentence(reading_cli
     passages = body["passages"]
     assert [p["rank"] for p in passages] == list(range(1, 8))
     assert all(p["answerability"] is None and p["answer_span"] is None for p in passages[5:])
+    assert all(0 <= p["answerability"] <= 1 for p in passages[:5])  # read, each of them
     answered = [p for p in passages[:5] if p["answer_span"] is not None]
     assert answered, "the reader believes none of the top 5 answers"
+    assert all(p["answerability"] < 0.5 for p in passages[:5] if p not in answered)
     for passage in answered:
         span, highlight = passage["answer_span"], passage["highlight"]
         assert passage["start"] <= span["start"] < span["end"] <= passage["end"]

@@ -41,13 +41,15 @@ def test_the_top_is_reordered_by_the_readers_logit_held_back_by_rank(reader, hit
     assert [h.row for h in read.hits[:5]] == [hits[i].row for i in expected]
     assert [h.row for h in read.hits[5:]] == [h.row for h in hits[5:]]  # not read: kept
     assert [h.rank for h in read.hits] == list(range(1, len(hits) + 1))
+    assert read.order == (*expected, *range(5, len(hits)))
     assert read.read == 5 and read.answers[5:] == (None,) * (len(hits) - 5)
     for hit, answer, i in zip(read.hits, read.answers, expected, strict=False):
-        if answer is None:
+        assert answer.answerability == round(readings[i].answerability, 4)
+        if answer.start is None:
             assert readings[i].answerability < stage.min_answerability
             continue
         assert hit.start <= answer.start < answer.end <= hit.end
-        assert answer.answerability == round(readings[i].answerability, 4) >= 0.5
+        assert answer.answerability >= 0.5
 
 
 def test_a_passage_is_read_once_per_question(reader, hits):
