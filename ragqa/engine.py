@@ -51,7 +51,8 @@ class Found:
     query: str = ""
     history_used: bool = False
     history_method: str | None = None  # "llm" or "context" when history_used
-    # With the reader (RAGQA_READER): each hit's answer span, or None (index/reading/stage.py)
+    # With the reader (RAGQA_READER): each hit's reading (answerability, answer span when
+    # it believes the hit answers), None for a hit it did not read (index/reading/stage.py)
     answers: tuple[Answer | None, ...] = ()
 
 

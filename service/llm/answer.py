@@ -71,6 +71,8 @@ def messages_for(found: SearchResponse, history: Sequence[Message] = ()) -> list
 def finish(text: str, found: SearchResponse, model: str, markers: MarkerFilter) -> Outcome:
     """The outcome of the LLM's whole (cleaned) text: grounded when it cites a passage;
     else its abstention (it wrote ``[0]``: the passages do not answer), else not grounded."""
+    if markers.abstained and not text:  # "[0]" alone: the abstention, in words
+        text = abstention(found.question)
     answer = make_answer(text, found.passages, model, markers.removed)
     if answer.grounded:
         return Outcome(answer)
@@ -84,7 +86,7 @@ async def generate(llm: LLMClient, found: SearchResponse,
     """A whole answer from the LLM. Raises LLMError."""
     completion = await llm.complete(messages_for(found, history))
     text, markers = clean(completion.text, len(found.passages))
-    if not text:
+    if not text and not markers.abstained:
         raise LLMBadResponseError(EMPTY)
     return finish(text, found, completion.model, markers)
 
@@ -116,6 +118,6 @@ async def stream(upstream: TextStream, found: SearchResponse) -> AsyncIterator[s
             yield rest
     finally:
         await upstream.aclose()
-    if not pieces:
+    if not pieces and not markers.abstained:
         raise LLMBadResponseError(EMPTY)
     yield finish("".join(pieces), found, upstream.model, markers)

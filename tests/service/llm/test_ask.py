@@ -128,6 +128,17 @@ def test_a_borderline_search_goes_to_the_llm_whose_abstention_is_llm_abstained(
     assert "[0]" in prompt and len(llm.requests()) == 2
 
 
+def test_an_abstention_marker_alone_is_said_in_words(corpus_index, fake_llm):
+    llm = fake_llm("fixed", "[0]")
+    with llm_client(corpus_index, llm_url=llm.url) as client:
+        body = client.post("/v1/ask", json={"question": GITEX, "k": 3}).json()
+        streamed = events(client.post("/v1/ask", json={"question": GITEX, "stream": True}))
+    assert body["reason_code"] == "llm_abstained"
+    assert body["answer"]["text"] == ABSTENTIONS["fr"] and not body["answer"]["grounded"]
+    assert streamed[-1][1]["reason_code"] == "llm_abstained"
+    assert streamed[-1][1]["answer"]["text"] == ABSTENTIONS["fr"]
+
+
 def test_an_llm_answer_without_citation_or_abstention_is_not_grounded(corpus_index, fake_llm):
     llm = fake_llm("fixed", "Environ 26 startups.")
     with llm_client(corpus_index, llm_url=llm.url) as client:
