@@ -53,10 +53,12 @@ def test_a_conversation_is_read_with_every_place_its_answers_occur(tmp_path):
 
 def test_corpus_and_split_select(tmp_path):
     path = _write(tmp_path, _row(), _row(id="c2", split="test"), _row(id="c3", corpus="piaf"),
-                  _row(id="c4", split="test2"))
+                  _row(id="c4", split="test2"), _row(id="c5", split="test3"))
+    # test3 is held out: read only when asked for by name.
     assert [c.id for c in load_conversations(path, TEXTS, "project")] == ["c1", "c2", "c4"]
     assert [c.id for c in load_conversations(path, TEXTS, "project", "test")] == ["c2"]
     assert [c.id for c in load_conversations(path, TEXTS, "project", "test2")] == ["c4"]
+    assert [c.id for c in load_conversations(path, TEXTS, "project", "test3")] == ["c5"]
 
 
 @pytest.mark.parametrize("row, message", [
@@ -65,7 +67,7 @@ def test_corpus_and_split_select(tmp_path):
     (_row(turns=[FIRST, {k: v for k, v in SECOND.items() if k != "standalone"}]), "standalone"),
     (_row(turns=[FIRST, {**SECOND, "answers": ["absent"]}]), "is not in orange.md"),
     (_row(turns=[FIRST, {**SECOND, "doc": "gone.md"}]), "not in the corpus"),
-    (_row(split="train"), "split dev, test or test2"),
+    (_row(split="train"), "split dev, test, test2 or test3"),
     ({"id": "c1"}, "malformed conversation"),
 ])
 def test_a_malformed_file_says_where(tmp_path, row, message):
@@ -136,12 +138,14 @@ def test_the_committed_set():
     path = ROOT / "eval" / "conversations.jsonl"
     texts = {p.name: p.read_text("utf-8") for p in CORPUS.glob("*.txt")}
     project = load_conversations(path, texts, "project")
+    held_out = load_conversations(path, texts, "project", "test3")  # its answers found too
     piaf: list = []
     if PIAF.is_file():
         piaf = load_conversations(path, load_squad(PIAF)[0], "piaf")
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     assert len(rows) >= 80 and len({r["id"] for r in rows}) == len(rows)
     assert len(project) >= 40 and (not PIAF.is_file() or len(piaf) >= 40)
+    assert len(held_out) >= 20 and not {c.id for c in held_out} & {c.id for c in project}
     kinds = Counter((r["split"], t["kind"]) for r in rows for t in r["turns"][1:])
     for split in ("dev", "test", "test2"):
         for kind in ("pronoun", "ellipsis", "comparison", "attribute", "standalone"):
