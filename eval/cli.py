@@ -39,8 +39,9 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.option("--modes", default="bm25,dense,hybrid", show_default=True)
-@click.option("--split", type=click.Choice(["dev", "test", "test2", "all"]), default="all",
-              show_default=True, help="test2: the conversations' second test split only.")
+@click.option("--split", type=click.Choice(["dev", "test", "test2", "test3", "all"]),
+              default="all", show_default=True,
+              help="test2, test3: the conversations' second and third test splits only.")
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json, report.md and recall_at_k.png here.")
 def eval_command(questions_file, squad_file, beir_dir, translations_file, conversations_file,
@@ -55,8 +56,8 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, conver
     if unknown or not mode_list:
         raise click.BadParameter(f"unknown mode(s) {unknown}; use {', '.join(MODES)}", param_hint="--modes")
     external = None
-    if split == "test2" and conversations_file is None:
-        raise click.UsageError("--split test2 is a split of the conversations set only "
+    if split in ("test2", "test3") and conversations_file is None:
+        raise click.UsageError(f"--split {split} is a split of the conversations set only "
                                "(with --conversations)")
     if squad_file is not None and beir_dir is not None:
         raise click.UsageError("use either --squad or --beir, not both")

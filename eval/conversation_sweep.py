@@ -33,6 +33,8 @@ GRID: dict[str, tuple] = {
     "dense_turns": (0, 1, 2),
     "prior": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5),
     "prior_documents": (1, 3, 5),
+    "prior_passages": (0, 1, 2, 3, 5, 10),
+    "own_mass": (0.0, 10.0, 15.0, 20.0, 30.0),
     "weak_markers": ("marker", "no_name", "no_new_name"),
     "chain": (True, False),
     "carry_names": (False, True),

@@ -3,7 +3,8 @@ retriever: the conversation changes what its two rankers return, nothing else.
 
 :class:`ConversationView` is the store's view seen from inside a conversation: its BM25
 ranking adds the borrowed queries' scores (weighted) to the question's, and both rankers
-put the passages of the previous turn's documents among their candidates with a bonus.
+put the passages of the previous turn's documents among their candidates, the best few of
+each document with a bonus.
 The :class:`~ragqa.index.search.retriever.Retriever` then does what it does for any
 question (fusion, near-duplicates, the relevance signal) over that view, with the query
 vector of the follow-up read in context. A question that stands alone never comes here.
@@ -68,7 +69,23 @@ class ConversationView:
             return found, set()
         ids, scores = ranker(query, k, cited)
         found.update(zip(ids.tolist(), scores.tolist()))
-        return found, set(ids.tolist())
+        return found, self._lifted(ids.tolist())
+
+    def _lifted(self, rows: list[int]) -> set[int]:
+        """Of the cited documents' ``rows`` (best first), those the prior raises: each
+        document's first ``prior_passages`` (all when 0)."""
+        most = self._followup.prior_passages
+        if not most:
+            return set(rows)
+        records = self._base.passages_of(rows)
+        taken: dict[str, int] = {}
+        lifted = set()
+        for row in rows:
+            doc = records[row].doc_id
+            if taken.get(doc, 0) < most:
+                taken[doc] = taken.get(doc, 0) + 1
+                lifted.add(row)
+        return lifted
 
     def _ranked(self, scores: dict[int, float], cited: set[int], k: int) -> Ranked:
         """The top ``k`` of ``scores``, the ``cited`` rows raised by ``prior`` of the

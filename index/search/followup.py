@@ -12,7 +12,9 @@ them (:class:`Followup`):
 * **dense**: the model embeds the previous question and the follow-up together, so "Qui
   l'a signé ?" is read in the context that gives "l'" its meaning;
 * **a prior** toward the documents the previous turn cited: their passages are added to
-  both rankers' candidates and their scores raised by ``prior`` of the ranker's range.
+  both rankers' candidates, and the best ``prior_passages`` of each for the follow-up (in
+  each ranker) get their scores raised by ``prior`` of the ranker's range: a live blog of
+  sixty entries is not lifted whole.
 
 Whether a question leans on the dialogue is told by what it says
 (:func:`leans_on_history`, from the words :mod:`~ragqa.index.search.markers` reads): an
@@ -68,6 +70,9 @@ class FollowupParams:
     dense_turns: int = 1          # earlier questions embedded with the follow-up (0: none)
     prior: float = 0.3            # score bonus (share of a ranker's range) for cited documents
     prior_documents: int = 5      # how many of the previous turn's documents get it
+    # How many passages of each such document get it, its best for the follow-up in each
+    # ranker (0: all of its candidates): a long document should not be lifted whole.
+    prior_passages: int = 3
     min_specificity: float = 10.0  # idf mass under which a question cannot stand alone
     markers: bool = True          # anaphora and ellipsis markers make a question lean too
     names: bool = True            # a name in a short question lets it stand alone
@@ -78,9 +83,12 @@ class FollowupParams:
     chain: bool = True            # read an older turn only if the turn after it leaned on it
     definitions: bool = True      # "Qu'est-ce qu'un réseau privé ?" stands alone
     carry_names: bool = False     # names from older turns of the chain weigh as the previous one's
+    # Borrowed words weigh less when the follow-up has much of its own to search for: their
+    # weight times min(1, own_mass / its idf mass) (0: always the full weight).
+    own_mass: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("lexical_weight", "decay", "prior"):
+        for name in ("lexical_weight", "decay", "prior", "prior_passages", "own_mass"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.weak_markers not in WEAK_MARKER_RULES:
@@ -106,6 +114,7 @@ class Followup:
     dense_text: str | None = None              # what the model embeds instead of the question
     cited: tuple[str, ...] = ()                # documents whose passages get ``prior``
     prior: float = 0.0
+    prior_passages: int = 0                    # per cited document and ranker; 0: all
 
 
 def standalone(question: str) -> Followup:
@@ -181,6 +190,8 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
             shown.extend(words)
 
     weight = params.lexical_weight
+    if params.own_mass:
+        weight *= min(1.0, params.own_mass / max(specificity(question, analyzer, idf), 1e-9))
     for depth, turn in enumerate(read):
         borrow(turn.question, weight)
         if depth == 0 and params.carry_names:
@@ -199,7 +210,7 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     if not lexical and dense_text is None and not cited:
         return standalone(question)
     return Followup(question, query, True, tuple(lexical), dense_text, cited,
-                    params.prior if cited else 0.0)
+                    params.prior if cited else 0.0, params.prior_passages)
 
 
 _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vous)$",

@@ -111,10 +111,11 @@ def test_ragqa_eval_conversations(small_corpus, tmp_path):
                   "--split", "test2")
     assert test2.returncode == 0, test2.stderr
     assert json.loads(test2.stdout)["conversations"] == 2
-    questions = ragqa("eval", "--corpus", str(small_corpus), "--index", str(tmp_path / "idx"),
-                      "--split", "test2")
-    assert questions.returncode != 0 and "Traceback" not in questions.stderr
-    assert "conversations" in questions.stderr
+    for held_out in ("test2", "test3"):
+        questions = ragqa("eval", "--corpus", str(small_corpus), "--index",
+                          str(tmp_path / "idx"), "--split", held_out)
+        assert questions.returncode != 0 and "Traceback" not in questions.stderr
+        assert "conversations" in questions.stderr
     out = tmp_path / "report"
     proc = ragqa("eval", "--conversations", str(_write(tmp_path, *rows)), "--corpus",
                  str(small_corpus), "--index", str(tmp_path / "idx"), "--json", "--out", str(out))

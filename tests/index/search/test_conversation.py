@@ -75,6 +75,27 @@ def test_the_prior_lifts_the_cited_documents(retriever):
     assert ids.tolist() != lifted_ids.tolist()
 
 
+def test_the_prior_lifts_only_a_long_documents_best_passages(retriever):
+    """With ``prior_passages``, the live blog (some sixty entries) is not lifted whole: only
+    its two passages that best match the follow-up, in each ranker."""
+    question = "Quelles technologies pour la couverture Internet nationale ?"
+    vector = retriever.embedder.encode_queries([question])[0]
+    index = retriever.index
+    lifted = Followup(question, question, True, cited=(LIVE_BLOG,), prior=1.0,
+                      prior_passages=2)
+    best = index.dense_top(vector, 2, [LIVE_BLOG])[0].tolist()
+    ids, _ = ConversationView(index, lifted).dense_top(vector, 10)
+    assert ids[:2].tolist() == best
+    records = index.passages_of(ids.tolist())
+    assert [r for r in ids.tolist()[2:] if records[r].doc_id == LIVE_BLOG] != ids.tolist()[2:]
+    words, _ = ConversationView(index, lifted).lexical_top(question, 10)
+    assert words[:2].tolist() == index.lexical_top(question, 2, [LIVE_BLOG])[0].tolist()
+    whole = Followup(question, question, True, cited=(LIVE_BLOG,), prior=1.0)
+    ids, _ = ConversationView(index, whole).dense_top(vector, 10)
+    assert {records_doc for records_doc in
+            (r.doc_id for r in index.passages_of(ids.tolist()).values())} == {LIVE_BLOG}
+
+
 def test_a_cited_document_gone_since_is_no_error(retriever):
     followup = _followup(retriever, "Qui l'a signé ?",
                          [Turn(NOKIA.question, doc_ids=("gone.txt", NOKIA_DOC))])
