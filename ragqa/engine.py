@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from ragqa.index.access import Allowlists, Reader, within
+from ragqa.index.cachestats import CacheCount, CacheCounter
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import QueryError, UnknownDocumentError
@@ -72,6 +73,11 @@ class Engine:
         self._retriever: Retriever | None = None
         self._highlighter: tuple[int, Highlighter] | None = None
         self._allowlists = Allowlists()
+        # One counter per cache for the engine's life: the retriever and highlighter a new
+        # generation brings count on, and the analyzers of the views served before are kept.
+        self._counters = {name: CacheCounter() for name in (
+            "search_results", "highlight_sentences", "highlight_vectors")}
+        self._analyzed_before: dict[str, CacheCount] = {}
         self.retriever  # fails fast (a model mismatch) at start, not at the first question
 
     @property
@@ -85,13 +91,32 @@ class Engine:
         view = self.store.view()
         with self._lock:
             if self._retriever is None or self._retriever.index is not view:
-                self._retriever = Retriever(view, self.embedder, self.params)
+                if self._retriever is not None and self._retriever.index.analyzer is not \
+                        view.analyzer:
+                    self._analyzed_before = _added(
+                        self._analyzed_before, _analyzer_counts(self._retriever.index))
+                self._retriever = Retriever(view, self.embedder, self.params,
+                                            counter=self._counters["search_results"])
                 self._highlighter = None
             return self._retriever
 
     @property
     def generation(self) -> int:
         return self.store.view().generation
+
+    def cache_counts(self) -> dict[str, CacheCount]:
+        """Hits and misses so far of every cache a search goes through, by name (the
+        ``cache`` label of ``/metrics``' ``ragqa_cache_hits_total``; docs/http-api.md)."""
+        counts = {name: counter.snapshot() for name, counter in self._counters.items()}
+        counts.update(self.embedder.cache_counts())
+        with self._lock:
+            retriever = self._retriever
+            before = self._analyzed_before
+        if retriever is not None:
+            counts.update(_added(before, _analyzer_counts(retriever.index)))
+        if self.reading is not None:
+            counts["reader"] = self.reading.counter.snapshot()
+        return counts
 
     def readable(self, reader: Reader) -> frozenset[str] | None:
         """The ids of the documents ``reader`` may read (None: all of them), computed once
@@ -200,7 +225,8 @@ class Engine:
                 index = retriever.index
                 self._highlighter = (generation, Highlighter(
                     index.analyzer, idf=index.idf,
-                    embed=self.embedder.encode_sentences if weight else None, weight=weight))
+                    embed=self.embedder.encode_sentences if weight else None, weight=weight,
+                    counters=self._counters))
             return self._highlighter[1]
 
     def close(self) -> None:
@@ -225,3 +251,12 @@ def _idf(index: IndexView, readable: frozenset[str] | None
     """The idf a search for a reader uses: over the passages of their allowlist, or of the
     whole store for a reader of everything."""
     return index.idf if readable is None else partial(index.idf, scope=readable)
+
+
+def _analyzer_counts(index: IndexView) -> dict[str, CacheCount]:
+    return {name: CacheCount(*pair) for name, pair in index.analyzer.cache_counts().items()}
+
+
+def _added(a: dict[str, CacheCount], b: dict[str, CacheCount]) -> dict[str, CacheCount]:
+    return {name: a.get(name, CacheCount(0, 0)) + b.get(name, CacheCount(0, 0))
+            for name in a.keys() | b.keys()}

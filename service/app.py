@@ -87,7 +87,7 @@ def create_app(
         audience=settings.jwt_audience, groups_claim=settings.jwt_groups_claim,
         leeway=settings.jwt_leeway, trusted_proxies=settings.trusted_proxies,
         user_header=settings.auth_user_header, groups_header=settings.auth_groups_header)
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(caches=lambda: _cache_counts(app))
     install_error_handlers(app)
     app.include_router(search.router)
     app.include_router(ask.router)
@@ -115,6 +115,11 @@ def create_app(
     # Outermost, so that errors answered by any other layer are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _cache_counts(app: FastAPI):
+    engine = getattr(app.state, "engine", None)  # None until the lifespan has started it
+    return engine.cache_counts() if engine is not None else None
 
 
 def _start(settings: Settings, update_index: bool) -> Engine:

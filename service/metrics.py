@@ -1,11 +1,20 @@
-"""Prometheus metrics per route: requests, errors and latency (``prometheus-client``)."""
+"""Prometheus metrics per route: requests, errors and latency (``prometheus-client``); and
+the hits and misses of the search path's caches, read from the engine when scraped."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ragqa.index.cachestats import CacheCount
+
+# The caches' counts by name (the engine's ``cache_counts``), or None before it has started.
+CacheSource = Callable[[], Mapping[str, CacheCount] | None]
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -13,7 +22,9 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 class Metrics:
     """One registry per app, so several apps (tests) never share counters."""
 
-    def __init__(self) -> None:
+    def __init__(self, caches: CacheSource | None = None) -> None:
+        """``caches``: read at each scrape for ``ragqa_cache_hits_total`` and
+        ``ragqa_cache_misses_total`` (label ``cache``)."""
         self.registry = CollectorRegistry()
         self.requests = Counter("ragqa_http_requests", "HTTP requests handled",
                                 ("method", "route", "status"), registry=self.registry)
@@ -22,6 +33,29 @@ class Metrics:
         self.latency = Histogram("ragqa_http_request_duration_seconds",
                                  "Time to answer an HTTP request", ("method", "route"),
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
+        if caches is not None:
+            self.registry.register(CacheCollector(caches))
+
+
+class CacheCollector(Collector):
+    """``ragqa_cache_hits_total{cache="..."}`` and ``ragqa_cache_misses_total``: the counts
+    the caches keep themselves (:mod:`ragqa.index.cachestats`), read when scraped."""
+
+    def __init__(self, source: CacheSource) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = self.source() or {}
+        hits = CounterMetricFamily("ragqa_cache_hits", "Lookups a cache of the search path "
+                                   "answered", labels=("cache",))
+        misses = CounterMetricFamily("ragqa_cache_misses", "Lookups a cache of the search "
+                                     "path did not answer (the work was done)",
+                                     labels=("cache",))
+        for name, count in sorted(counts.items()):
+            hits.add_metric((name,), count.hits)
+            misses.add_metric((name,), count.misses)
+        yield hits
+        yield misses
 
 
 class MetricsMiddleware:

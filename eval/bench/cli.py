@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ragqa.eval.bench.run import BenchPlan, run_bench
+from ragqa.eval.bench.varying import VaryingPlan
 from ragqa.eval.bench.writes import PIAF as DEFAULT_PIAF
 from ragqa.eval.bench.writes import STORES, WritesPlan
 
@@ -50,16 +51,27 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 @click.option("--formats", "formats", type=click.IntRange(0, 100_000), default=0,
               show_default=True, help="Also time reading each file format (docx, odt, pptx, "
               "xlsx, eml, html...) of one document of this many --piaf paragraphs (e.g. 200).")
+@click.option("--varying", "varying", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Only measure serving questions whose top passages vary: "
+              "the distinct questions of this SQuAD-format file (e.g. "
+              "../shared/benchmarks/piaf/piaf-v1.0.json), each sent once, over its articles, "
+              "at --concurrency [default 1,4,16] for --seconds each [default 20]; with each "
+              "cache's hit rate and a profile of never-seen searches.")
+@click.option("--varying-per-level", "per_level", type=click.IntRange(0, 1_000_000),
+              default=0, show_default=True,
+              help="--varying: questions per concurrency level, all measured (0: as many as "
+                   "--seconds allows, after a 1 s warm-up).")
 def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurrency, seconds,
                   skip_peers, skip_backends, scale, write_sizes, stores, repeat, database_url,
-                  piaf, writes_only, formats) -> None:
+                  piaf, writes_only, formats, varying, per_level) -> None:
     """Measure the raw model, indexing, HTTP serving, embedding backends, peers, scale and
-    write latency against corpus size."""
+    write latency against corpus size; or, with --varying, serving questions whose top
+    passages vary."""
     from ragqa.eval.bench import report
     from ragqa import wiring
     from ragqa.settings import load_settings
 
-    levels = (1, 4) if quick else (1, 4, 16, 64)
+    levels = (1, 4) if quick else (1, 4, 16) if varying else (1, 4, 16, 64)
     if concurrency:
         try:
             levels = tuple(int(c) for c in concurrency.split(",") if c.strip())
@@ -90,6 +102,15 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
     if formats and not piaf.is_file():
         raise click.BadParameter(f"{piaf} is not a file (the PIAF set, or any SQuAD-format "
                                  "file)", param_hint="--piaf")
+    varying_plan = None
+    if varying is not None:
+        if not varying.is_file():
+            raise click.BadParameter(f"{varying} is not a file (the PIAF set, or any "
+                                     "SQuAD-format file)", param_hint="--varying")
+        varying_plan = VaryingPlan(squad=varying, concurrency=levels,
+                                   seconds=seconds or (5.0 if quick else 20.0),
+                                   raw_seconds=1.0 if quick else 3.0, per_level=per_level,
+                                   timed=3 if quick else 40, profiled=3 if quick else 40)
     plan = BenchPlan(
         concurrency=levels,
         seconds=seconds or (2.0 if quick else 10.0),
@@ -102,6 +123,7 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
         writes_only=writes_only,
         formats=formats,
         formats_source=piaf,
+        varying=varying_plan,
     )
     settings = load_settings(corpus_dir=corpus_dir)
     model = wiring.resolve(settings)

@@ -15,6 +15,10 @@ def _row(cells) -> str:
 def markdown(out: dict) -> str:
     if "serving" not in out:  # a writes-only run (``ragqa bench --writes ... --writes-only``)
         parts = [markdown_formats(out["formats"])] if out.get("formats") else []
+        if out.get("varying"):  # ``ragqa bench --varying PIAF_JSON``
+            from ragqa.eval.bench.varying import markdown as markdown_varying
+
+            parts.append(markdown_varying(out["varying"]))
         if out.get("writes"):
             parts.append(markdown_writes(out["writes"]))
         return (f"Model `{out['model']}`{' (bundled fallback)' if out['fallback'] else ''}, "

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragqa.eval.bench import encode, indexing, serving
+from ragqa.eval.bench.varying import VaryingPlan
 from ragqa.eval.bench.writes import WritesPlan
 from ragqa.eval.questions import Question, QuestionSetError, load_questions
 from ragqa.index.embedding.backends import BACKENDS
@@ -37,6 +38,8 @@ class BenchPlan:
     # The formats section (eval/bench/formats.py): PIAF paragraphs per document; 0 = skipped.
     formats: int = 0
     formats_source: Path | None = None  # the SQuAD-format file they come from
+    # Only serving questions whose top passages vary (eval/bench/varying.py); None = skipped.
+    varying: VaryingPlan | None = None
 
 
 def _say(message: str) -> None:
@@ -56,6 +59,13 @@ def run_bench(settings, model, questions_file: Path, work: Path, plan: BenchPlan
                              "python": platform.python_version()},
                  "model": model.name, "fallback": model.fallback,
                  "backend": embedder.backend, "corpus": str(corpus_dir)}
+    if plan.varying is not None:
+        from ragqa.eval.bench.varying import run_varying
+
+        out["varying"] = run_varying(settings, model, embedder, work, plan.varying,
+                                     _server_env(settings), _say)
+        out["bench_seconds"] = round(time.perf_counter() - began, 1)
+        return out
     if plan.formats:
         _say(f"formats: one document of {plan.formats} paragraphs in each format")
         from ragqa.eval.bench.formats import format_rates, piaf_paragraphs

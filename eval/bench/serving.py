@@ -107,13 +107,19 @@ def search_probe(port: int, question: str):
 
 
 def load(url: str, concurrency: int, seconds: float, questions_file: Path, *,
-         method: str = "POST", repeat: bool = False, warmup: float = 1.0) -> dict:
-    """Run the load generator in its own process against ``url``; its JSON result."""
+         method: str = "POST", repeat: bool = False, warmup: float = 1.0, once: bool = False,
+         metrics: str | None = None) -> dict:
+    """Run the load generator in its own process against ``url``; its JSON result
+    (``once``, ``metrics``: see :mod:`ragqa.eval.bench.load`)."""
     command = [sys.executable, "-m", "ragqa.eval.bench.load", url, "--concurrency", str(concurrency),
                "--seconds", str(seconds), "--warmup", str(warmup), "--questions",
                str(questions_file), "--method", method]
     if repeat:
         command.append("--repeat")
+    if once:
+        command.append("--once")
+    if metrics:
+        command += ["--metrics", metrics]
     done = subprocess.run(command, capture_output=True, text=True, check=False,
                           timeout=seconds + warmup + 300)
     if done.returncode != 0:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from cachetools import LRUCache
 
+from ragqa.index.cachestats import CacheCount, CacheCounter
 from ragqa.index.embedding.backends import ExportedTransformer, open_backend, vector_variant
 from ragqa.index.embedding.batching import MicroBatcher
 from ragqa.index.embedding.identity import VectorIdentity, vector_identity
@@ -97,6 +98,10 @@ class Embedder:
         # 200 KB for a 1,000-character passage).
         self._token_cache: LRUCache = LRUCache(maxsize=max(1, token_cache_size))
         self._cache_lock = threading.Lock()
+        # Lookups of each cache (``/metrics``: ragqa_cache_hits_total{cache=...}).
+        self._counters = {name: CacheCounter() for name in (
+            "query_vectors", "sentence_vectors", "token_vectors_question",
+            "token_vectors_passage")}
         self.query_tokens = query_tokens
         self.batcher = MicroBatcher(
             lambda texts: self._encode_queries(texts),
@@ -106,7 +111,8 @@ class Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised query vectors, served from a bounded LRU cache when seen before."""
         return self._cached(self._query_cache, texts,
-                            lambda new: self.batcher([self.query_prefix + t for t in new]))
+                            lambda new: self.batcher([self.query_prefix + t for t in new]),
+                            self._counters["query_vectors"])
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.passage_prefix + t for t in texts])
@@ -114,7 +120,8 @@ class Embedder:
     def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """:meth:`encode_passages` of short texts (a passage's sentences), served from a
         bounded LRU cache when seen before; one model call for all the new ones."""
-        return self._cached(self._sentence_cache, texts, self.encode_passages)
+        return self._cached(self._sentence_cache, texts, self.encode_passages,
+                            self._counters["sentence_vectors"])
 
     def token_vectors(self, text: str, *, query: bool) -> np.ndarray:
         """Normalised last-layer vectors of the tokens of ``text`` read as a query (``query``)
@@ -124,6 +131,8 @@ class Embedder:
         key = (query, text)
         with self._cache_lock:
             cached = self._token_cache.get(key)
+        counter = self._counters["token_vectors_question" if query else "token_vectors_passage"]
+        counter.add(hits=cached is not None, misses=cached is None)
         if cached is not None:
             return cached.astype(np.float32)
         prefix = self.query_prefix if query else self.passage_prefix
@@ -191,12 +200,17 @@ class Embedder:
         out[order] = np.concatenate(rows)
         return out
 
+    def cache_counts(self) -> dict[str, CacheCount]:
+        """Hits and misses so far of the query, sentence and token-vector caches."""
+        return {name: counter.snapshot() for name, counter in self._counters.items()}
+
     def _cached(self, cache: LRUCache, texts: Sequence[str],
-                encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+                encode: Callable[[list[str]], np.ndarray], counter: CacheCounter) -> np.ndarray:
         """Vectors of ``texts`` from ``cache``, the missing ones (each once) by ``encode``."""
         with self._cache_lock:
             cached = [cache.get(t) for t in texts]
         missing = list(dict.fromkeys(t for t, v in zip(texts, cached) if v is None))
+        counter.add(hits=len(texts) - sum(v is None for v in cached), misses=len(missing))
         if missing:
             found = dict(zip(missing, encode(missing)))
             with self._cache_lock:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from cachetools import LRUCache
 
+from ragqa.index.cachestats import CacheCounter
 from ragqa.index.reading.reader import Reader, Reading
 from ragqa.index.search.retriever import Hit
 
@@ -62,6 +63,7 @@ class ReadingStage:
         self._cache: LRUCache = LRUCache(maxsize=CACHE)
         self._lock = threading.Lock()
         self._model = threading.Lock()
+        self.counter = CacheCounter()  # readings found cached or not, one per passage
 
     def apply(self, question: str, hits: Sequence[Hit]) -> ReadHits:
         head = list(hits[:self.top])
@@ -81,6 +83,7 @@ class ReadingStage:
         with self._lock:
             known = [self._cache.get(key) for key in keys]
         missing = [i for i, reading in enumerate(known) if reading is None]
+        self.counter.add(hits=len(known) - len(missing), misses=len(missing))
         if missing:
             with self._model:
                 fresh = self.reader.read(question, [hits[i].quote for i in missing])

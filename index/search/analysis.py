@@ -84,6 +84,13 @@ class Analyzer:
         # tokenising and stemming again (highlighting analyses every returned passage).
         self._word = functools.lru_cache(maxsize=200_000)(self._word_uncached)
 
+    def cache_counts(self) -> dict[str, tuple[int, int]]:
+        """``(hits, misses)`` so far of the word and term caches (``analyzer_words``,
+        ``analyzer_terms``)."""
+        words, terms = self._word.cache_info(), self._term.cache_info()
+        return {"analyzer_words": (words.hits, words.misses),
+                "analyzer_terms": (terms.hits, terms.misses)}
+
     def __call__(self, text: str) -> list[str]:
         terms: list[str] = []
         for mark in _APOSTROPHES:  # str.replace is far faster than a translate table

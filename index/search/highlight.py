@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from cachetools import LRUCache
 
+from ragqa.index.cachestats import CacheCount, CacheCounter
 from ragqa.index.documents.sections import heading_title
 
 # A sentence ends at ., !, ? or … (optionally followed by a closing quote or bracket) and
@@ -232,7 +233,11 @@ class Highlighter:
 
     def __init__(self, analyze: Callable[[str], list[str]], cache_size: int = 4096,
                  embed: EmbedTexts | None = None, weight: float = SIMILARITY_WEIGHT,
-                 idf: TermWeights | None = None) -> None:
+                 idf: TermWeights | None = None,
+                 counters: dict[str, CacheCounter] | None = None) -> None:
+        """``counters``: where the hits and misses of the two caches are counted, under
+        ``highlight_sentences`` and ``highlight_vectors`` (an engine passes the same ones to
+        each highlighter it makes, so the counts outlive generations)."""
         self._analyze = analyze
         self._idf = idf
         self._embed = embed if weight > 0 else None
@@ -240,6 +245,13 @@ class Highlighter:
         self._cache: LRUCache = LRUCache(maxsize=cache_size)
         self._vectors: LRUCache = LRUCache(maxsize=4 * cache_size)
         self._lock = threading.Lock()
+        counters = counters or {}
+        self.counters = {name: counters.get(name) or CacheCounter()
+                         for name in ("highlight_sentences", "highlight_vectors")}
+
+    def cache_counts(self) -> dict[str, CacheCount]:
+        """Hits and misses so far of the analysed-sentence and sentence-vector caches."""
+        return {name: counter.snapshot() for name, counter in self.counters.items()}
 
     @property
     def uses_model(self) -> bool:
@@ -275,13 +287,17 @@ class Highlighter:
                     wanted[(doc_id, a, b)] = text[a - offset : b - offset]
             with self._lock:
                 missing = [key for key in wanted if key not in self._vectors]
+            self.counters["highlight_vectors"].add(hits=len(wanted) - len(missing),
+                                                   misses=len(missing))
             if missing:
                 assert self._embed is not None
                 fresh = self._embed([wanted[key] for key in missing])
                 with self._lock:
                     for key, vector in zip(missing, fresh):
                         self._vectors[key] = vector
-        return [self.span(focus, *passage) for passage in passages]
+        # The pass above counted the sentence-cache lookups already (when there was one).
+        return [self._span(focus, *passage, count=focus.vector is None)
+                for passage in passages]
 
     def span(self, focus: Focus, doc_id: str, text: str, start: int,
              end: int, offset: int = 0) -> tuple[int, int]:
@@ -289,7 +305,11 @@ class Highlighter:
         matches ``focus``. ``text`` is the document's text from ``offset`` on: the whole of
         it, or the passage with the rest of its first and last lines (what tells whether a
         sentence is a whole line); spans are the document's offsets either way."""
-        sentences = self._sentences(doc_id, text, start, end, offset)
+        return self._span(focus, doc_id, text, start, end, offset)
+
+    def _span(self, focus: Focus, doc_id: str, text: str, start: int, end: int,
+              offset: int = 0, *, count: bool = True) -> tuple[int, int]:
+        sentences = self._sentences(doc_id, text, start, end, offset, count=count)
         similarity = None
         if focus.vector is not None:
             similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
@@ -298,10 +318,13 @@ class Highlighter:
                              focus.weights)
 
     def _sentences(self, doc_id: str, text: str, start: int, end: int,
-                   offset: int = 0) -> Sentences:
+                   offset: int = 0, *, count: bool = True) -> Sentences:
         key = (doc_id, start, end)
         with self._lock:
             sentences = self._cache.get(key)
+        if count:
+            self.counters["highlight_sentences"].add(hits=sentences is not None,
+                                                     misses=sentences is None)
         if sentences is None:
             sentences = analysed_sentences(text, start - offset, end - offset, self._analyze)
             if offset:

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 from cachetools import LRUCache
 
+from ragqa.index.cachestats import CacheCounter
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.search.fusion import FusionParams, fuse
@@ -120,7 +121,10 @@ class Retriever:
     """Searches one store (:class:`~ragqa.index.search.view.IndexView`: a loaded files generation,
     or the PostgreSQL store) with one loaded embedding model."""
 
-    def __init__(self, index: IndexView, embedder: Embedder | None, params: RetrievalParams):
+    def __init__(self, index: IndexView, embedder: Embedder | None, params: RetrievalParams,
+                 *, counter: CacheCounter | None = None):
+        """``counter``: where the result cache's hits and misses are counted (an engine
+        passes the same one to each retriever it makes, so the counts outlive generations)."""
         if embedder is not None:
             index.check_vectors(embedder.identity, embedder.model.name)
         elif params.mode != "bm25":
@@ -130,6 +134,7 @@ class Retriever:
         self.params = params
         self._results: LRUCache = LRUCache(maxsize=max(1, params.result_cache_size))
         self._results_lock = threading.Lock()
+        self.counter = counter if counter is not None else CacheCounter()
         self._language = QuestionLanguage(index.analyzer.config.language)
         if embedder is not None and (params.crosslingual_dense_weight is not None
                                      or params.relevance_crosslingual is not None):
@@ -175,6 +180,7 @@ class Retriever:
         if cacheable:
             with self._results_lock:
                 cached = self._results.get(key)
+            self.counter.add(hits=cached is not None, misses=cached is None)
             if cached is not None:
                 return cached
         if only is not None:

@@ -43,6 +43,7 @@ def health(engine: EngineDep,
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)
 def metrics(request: Request) -> Response:
-    """Prometheus text format: requests, errors and latency per route."""
+    """Prometheus text format: requests, errors and latency per route; cache hits and
+    misses of the search path."""
     return Response(generate_latest(request.app.state.metrics.registry),
                     media_type=CONTENT_TYPE_LATEST)
