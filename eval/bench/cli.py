@@ -61,9 +61,14 @@ DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
               default=0, show_default=True,
               help="--varying: questions per concurrency level, all measured (0: as many as "
                    "--seconds allows, after a 1 s warm-up).")
+@click.option("--varying-size", "varying_size", type=click.IntRange(0, 10_000_000),
+              default=0, show_default=True,
+              help="--varying: grow the articles' corpus to about this many passages with "
+                   "stand-in documents (seeded words of the articles, seeded random vectors; "
+                   "the articles keep the model's vectors), e.g. 100000. 0: the articles alone.")
 def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurrency, seconds,
                   skip_peers, skip_backends, scale, write_sizes, stores, repeat, database_url,
-                  piaf, writes_only, formats, varying, per_level) -> None:
+                  piaf, writes_only, formats, varying, per_level, varying_size) -> None:
     """Measure the raw model, indexing, HTTP serving, embedding backends, peers, scale and
     write latency against corpus size; or, with --varying, serving questions whose top
     passages vary."""
@@ -110,7 +115,8 @@ def bench_command(corpus_dir, questions_file, as_json, out_dir, quick, concurren
         varying_plan = VaryingPlan(squad=varying, concurrency=levels,
                                    seconds=seconds or (5.0 if quick else 20.0),
                                    raw_seconds=1.0 if quick else 3.0, per_level=per_level,
-                                   timed=3 if quick else 40, profiled=3 if quick else 40)
+                                   timed=3 if quick else 40, profiled=3 if quick else 40,
+                                   size=varying_size)
     plan = BenchPlan(
         concurrency=levels,
         seconds=seconds or (2.0 if quick else 10.0),

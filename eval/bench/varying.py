@@ -22,6 +22,7 @@ import cProfile
 import json
 import pstats
 import random
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ class VaryingPlan:
     timed: int = 40  # never-seen questions timed in process (0: skip, and the profile too)
     profiled: int = 40  # never-seen questions profiled in process (0: skip)
     seed: int = 0
+    # Passages of the corpus served (0: the file's articles alone): the articles (real
+    # vectors) and stand-in documents around them (:func:`filler_documents`).
+    size: int = 0
 
 
 def distinct_questions(squad: Path, seed: int = 0) -> tuple[dict[str, str], list[str]]:
@@ -72,13 +76,18 @@ def run_varying(settings, model, embedder, work: Path, plan: VaryingPlan,
     served = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir})
     say(f"varying: indexing {len(documents)} articles of {plan.squad} (kept between runs)")
     built = wiring.index_corpus(served, model, embedder=embedder)
+    articles = built.passages
+    if plan.size > built.passages:
+        corpus, index_dir, built = _grown(settings, model, embedder, documents, corpus,
+                                          index_dir, plan, say)
+        served = settings.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir})
     loaded = load_index(index_dir)
     passages = [loaded.quote(row) for row in range(min(64, len(loaded.passages)))]
     say("varying: raw model rates")
     raw = encode.raw_rates(embedder, questions[:64], passages, seconds=plan.raw_seconds)
     out: dict = {
         "source": str(plan.squad), "corpus": str(corpus), "documents": built.documents,
-        "passages": built.passages, "seed": plan.seed,
+        "passages": built.passages, "article_passages": articles, "seed": plan.seed,
         "settings": {"relevance_token_match": settings.relevance_token_match,
                      "highlight_model_weight": settings.highlight_model_weight,
                      "reader": settings.reader, "backend": embedder.backend},
@@ -96,6 +105,62 @@ def run_varying(settings, model, embedder, work: Path, plan: VaryingPlan,
             engine.close()
     out["targets"] = targets(out)
     return out
+
+
+def filler_documents(documents: dict[str, str], passages: int, seed: int = 0,
+                     paragraphs: int = 8, words: int = 90) -> dict[str, str]:
+    """About ``passages`` passages of stand-in text, as documents of ``paragraphs``
+    paragraphs of ``words`` words drawn (seeded) from the words of ``documents`` as often as
+    they occur there: the corpus's vocabulary and term frequencies, no sentence of its own,
+    so a stand-in passage enters a question's top passages only on shared terms."""
+    vocabulary = np.array([w for text in documents.values() for w in text.split()
+                           if not w.startswith("#")])
+    rng = np.random.default_rng(seed)
+    per_document = max(1, round(paragraphs * words * 6.5 / 550))  # chunk step ~550 chars
+    out = {}
+    for i in range(max(1, -(-passages // per_document))):
+        drawn = vocabulary[rng.integers(0, len(vocabulary), paragraphs * words)]
+        body = "\n\n".join(" ".join(drawn[p * words : (p + 1) * words]) + "."
+                           for p in range(paragraphs))
+        out[f"{FILLER}/f{i:06d}.txt"] = f"Document {i}\n\n{body}\n"
+    return out
+
+
+FILLER = "filler"  # the folder of the stand-in documents in a grown corpus
+
+
+def _grown(settings, model, embedder, documents: dict[str, str], corpus: Path,
+           index_dir: Path, plan: VaryingPlan, say: Callable[[str], None]):
+    """The articles' corpus and index grown to about ``plan.size`` passages with stand-in
+    documents (:func:`filler_documents`) whose vectors are seeded random ones
+    (:class:`~ragqa.eval.bench.writes.StandInEmbedder`): the articles keep the real
+    model's vectors (reused from their own index, same inputs), so a question's vector still
+    finds them, while the stand-ins take part in BM25 and in the rankers' cost. Kept
+    between runs."""
+    from ragqa.eval.bench.writes import StandInEmbedder
+    from ragqa.index.files.builder import update_index
+    from ragqa.index.files.generations import load_index
+
+    base = load_index(index_dir)
+    filler = filler_documents(documents, plan.size - len(base.passages), plan.seed)
+    folder = corpus.parent.parent / f"{corpus.parent.name}-{plan.size}"
+    big_corpus, big_index = folder / "corpus", folder / "index"
+    if not big_corpus.is_dir():
+        say(f"varying: writing {len(filler):,} stand-in documents around the articles")
+        staging = folder / ".corpus-tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(corpus, staging)
+        (staging / FILLER).mkdir()
+        for doc_id, text in filler.items():
+            (staging / doc_id).write_text(text, "utf-8")
+        staging.rename(big_corpus)
+    if not big_index.is_dir():
+        shutil.copytree(index_dir, big_index)  # the articles' real vectors, reused
+    say(f"varying: indexing the grown corpus (stand-in vectors for {FILLER}/)")
+    stand_in = StandInEmbedder(embedder.identity, embedder.dimension)
+    built = update_index(big_corpus, big_index, model=model, identity=embedder.identity,
+                         load_embedder=lambda: stand_in, config=settings.index_config())
+    return big_corpus, big_index, built
 
 
 def _serve(corpus: Path, index_dir: Path, work: Path, env: dict[str, str],
@@ -135,13 +200,18 @@ def in_process(engine, questions: list[str], timed: int, profiled: int) -> dict:
     cProfile: where a search's time goes."""
     engine.search(PROBE)  # first-search costs out of the way (PROBE is in no level)
     before = engine.cache_counts()
-    latencies = []
+    latencies, tops = [], []
     for question in questions[:timed]:
         started = time.perf_counter()
-        engine.search(question)
+        found = engine.search(question)
         latencies.append((time.perf_counter() - started) * 1000)
+        tops.extend((h.doc_id, h.start) for h in found.result.hits)
     after = engine.cache_counts()
     out = {"timed": len(latencies),
+           # how much the passages returned vary: distinct ones among all returned, and
+           # those of the stand-in documents of a grown corpus
+           "returned_passages": len(tops), "distinct_returned": len(set(tops)),
+           "returned_from_filler": sum(d.startswith(FILLER + "/") for d, _ in tops),
            "p50_ms": round(float(np.percentile(latencies, 50)), 2),
            "p95_ms": round(float(np.percentile(latencies, 95)), 2),
            "caches": cache_deltas(before, after)}
@@ -260,8 +330,11 @@ def markdown(section: dict) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     profile = section.get("in_process", {}).get("profile")
     if profile:
-        lines += ["", f"In process, never-seen questions: p50 "
-                  f"{section['in_process']['p50_ms']} ms without a profiler; under cProfile "
+        ip = section["in_process"]
+        lines += ["", f"In process, {ip['timed']} never-seen questions: p50 {ip['p50_ms']} ms "
+                  f"without a profiler ({ip['distinct_returned']} distinct passages of "
+                  f"{ip['returned_passages']} returned, {ip['returned_from_filler']} of them "
+                  f"stand-ins); under cProfile "
                   f"({profile['questions']} questions, {profile['search_ms']} ms each):", "",
                   "| part | ms a question | share |", "|---|---|---|"]
         for label, part in profile["parts"].items():

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ragqa.index.embedding.models import ResolvedModel
 
 from ragqa.cli import main
-from ragqa.eval.bench.varying import PROBE, distinct_questions
+from ragqa.eval.bench.varying import PROBE, distinct_questions, filler_documents
 
 TOPICS = [
     ("Tanger", "Le port de Tanger Med a traité {n} conteneurs en 2023.", "Combien de conteneurs"),
@@ -42,6 +42,16 @@ def _squad(path: Path) -> Path:
     return path
 
 
+def test_filler_documents_are_seeded_and_of_the_corpus_words(tmp_path: Path):
+    documents, _ = distinct_questions(_squad(tmp_path / "set.json"))
+    filler = filler_documents(documents, 100, seed=1)
+    assert filler == filler_documents(documents, 100, seed=1)
+    assert all(doc_id.startswith("filler/") for doc_id in filler)
+    words = {w for text in documents.values() for w in text.split()}
+    body = next(iter(filler.values())).split("\n\n", 1)[1]
+    assert set(body.replace(".", " ").split()) <= {w.rstrip(".") for w in words} | words
+
+
 def test_distinct_questions_are_each_once_and_shuffled(tmp_path: Path):
     documents, questions = distinct_questions(_squad(tmp_path / "set.json"), seed=0)
     assert len(documents) == 5
@@ -59,11 +69,14 @@ def test_varying_bench_sends_each_question_once_and_reports_cache_hit_rates(
     squad = _squad(tmp_path / "set.json")
     result = CliRunner().invoke(main, [
         "bench", "--varying", str(squad), "--quick", "--concurrency", "1,4",
-        "--varying-per-level", "6", "--seconds", "60", "--json",
+        "--varying-per-level", "6", "--seconds", "60", "--varying-size", "80", "--json",
     ])
     assert result.exit_code == 0, result.output
     section = json.loads(result.output.strip().splitlines()[-1])["varying"]
-    assert section["questions_available"] == 20 and section["documents"] == 5
+    assert section["questions_available"] == 20
+    # The five articles' passages grown with stand-in documents to about 80 passages.
+    assert section["article_passages"] < 40 <= section["passages"]
+    assert section["documents"] > 5
     levels = section["serving"]["levels"]
     assert [lv["concurrency"] for lv in levels] == [1, 4]
     # Disjoint runs of the shuffled questions: no question sent twice.
@@ -79,8 +92,9 @@ def test_varying_bench_sends_each_question_once_and_reports_cache_hit_rates(
         assert caches["query_vectors"]["misses"] == 6
         for count in caches.values():
             assert count["hit_rate"] is None or 0.0 <= count["hit_rate"] <= 1.0
-    assert "c1_p50_ms" in section["targets"] and "c16_qps_over_raw_batch16" not in section["targets"]
+    assert set(section["targets"]) == {"c1_p50_ms"}  # no level at 16
     in_process = section["in_process"]
     assert in_process["timed"] == 3 and in_process["caches"]["search_results"]["hits"] == 0
+    assert 0 <= in_process["returned_from_filler"] <= in_process["returned_passages"]
     parts = in_process["profile"]["parts"]
     assert {"question encode", "rankings (BM25 + dense)", "highlight, all"} <= set(parts)
