@@ -7,9 +7,11 @@ suffixes; a title's change re-indexes, a groups change re-embeds nothing)."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from ragqa.index.access import UNREADABLE, GroupsError, parse_groups
+from ragqa.index.documents.folder import Stamp, StampCache, list_folder, now_ns
 from ragqa.index.documents.titles import MAX_TITLE_CHARS
 
 logger = logging.getLogger(__name__)
@@ -85,10 +87,12 @@ def read_groups_sidecar(path: Path) -> frozenset[str] | None:
         return UNREADABLE
 
 
-def read_corpus_groups(corpus_dir: Path) -> dict[str, frozenset[str]]:
+def read_corpus_groups(corpus_dir: Path, stamps: StampCache | None = None
+                       ) -> dict[str, frozenset[str]]:
     """Every ``.groups`` sidecar of the corpus folder, by the id of the document beside it
     (hidden folders skipped, as the indexer does; a sidecar beside no document counts too:
-    its document may arrive).
+    its document may arrive). With ``stamps``, a sidecar whose stat has not moved since it
+    was read is not read again (``stamps`` is updated).
 
     Fails closed: an entry whose name ends with the suffix in any case (``x.md.GROUPS``)
     that is not a readable regular file named exactly ``<document>.groups`` (a dangling
@@ -98,20 +102,44 @@ def read_corpus_groups(corpus_dir: Path) -> dict[str, frozenset[str]]:
     if not corpus_dir.is_dir():
         return found
     suffix = GROUPS_SIDECAR_SUFFIX
-    for entry in sorted(corpus_dir.rglob("*")):
+    started = now_ns()
+    consulted: list[str] = []
+    for rel, entry in list_folder(corpus_dir):
         if not entry.name.lower().endswith(suffix) or len(entry.name) == len(suffix):
             continue
-        rel = entry.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        document = entry.with_name(entry.name[:-len(suffix)])
-        doc_id = rel.with_name(document.name).as_posix()
-        if entry.name.endswith(suffix) and entry.is_file():
-            groups = read_groups_sidecar(document)
+        doc_id = rel[:-len(suffix)]
+        try:
+            regular = entry.name.endswith(suffix) and entry.is_file()
+        except OSError:
+            regular = False
+        if regular:
+            groups = _groups(Path(entry.path[:-len(suffix)]), rel, stamps, started)
+            consulted.append(rel)
         else:
             logger.warning("%s: not a readable %s file; the document is hidden from readers "
-                           "until it is fixed", entry, suffix)
+                           "until it is fixed", entry.path, suffix)
             groups = UNREADABLE
         if groups and found.get(doc_id) != UNREADABLE:
             found[doc_id] = groups
+    if stamps is not None:
+        stamps.keep_only(consulted)
     return found
+
+
+def _groups(document: Path, rel: str, stamps: StampCache | None, started: int
+            ) -> frozenset[str] | None:
+    """:func:`read_groups_sidecar`, read again only when the sidecar's stat moved (a
+    sidecar that cannot be read is read again at every sync, and said in the log)."""
+    if stamps is None:
+        return read_groups_sidecar(document)
+    try:
+        stamp = Stamp.of(os.stat(groups_sidecar(document)))
+    except OSError:
+        return read_groups_sidecar(document)
+    kept = stamps.get(rel, stamp)
+    if kept is not None:
+        return kept or None
+    groups = read_groups_sidecar(document)
+    if groups != UNREADABLE:
+        stamps.put(rel, stamp, groups or frozenset(), started)
+    return groups

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from ragqa.index.access import format_groups, may_read
+from ragqa.index.documents.folder import StampCache
 from ragqa.index.documents.ids import corpus_path
 from ragqa.index.documents.sidecars import groups_sidecar, read_corpus_groups
 from ragqa.index.durable import remove_durably, write_atomic
@@ -29,11 +30,12 @@ class SidecarGroups:
         self._restricted: dict[str, frozenset[str]] = {}
         self._version = 0
         self._loaded = False
+        self._stamps = StampCache()  # sidecars read again only when their stat moved
 
     def reload(self) -> None:
         """Read every sidecar of the corpus folder again (a sync's last step)."""
         with self._lock:  # held while reading: a PUT meanwhile is never undone by old data
-            found = read_corpus_groups(self.corpus_dir)
+            found = read_corpus_groups(self.corpus_dir, self._stamps)
             if found != self._restricted or not self._loaded:
                 self._restricted = found
                 self._version += 1

@@ -16,8 +16,11 @@ document it touches misses and is cut again: a rebuild's planning, no more.
 
 The memo is a pure cache of those functions' results: it never says what is served, so
 nothing has to invalidate it (an upload that cut a document otherwise is found by comparing
-with the served index, see :mod:`ragqa.index.files.sync`). It lives in the store's memory:
-the first sync of a process plans the whole folder, later ones what changed.
+with the served index, see :mod:`ragqa.index.files.sync`). A document's passages are kept
+as a :class:`Cut`, a digest and a count (what a sync compares with the served document):
+the memo is small (4.6 MB of JSON at 25,000 files, most of it hashes) and is saved beside
+the index (:mod:`ragqa.index.files.sync_state`), so that a process's first sync plans what
+changed too; a document to write is cut again from its file (:meth:`PlanMemo.processed`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,13 +56,26 @@ from ragqa.index.records import RefusedFile
 
 @dataclass(frozen=True)
 class Cut:
-    """One document as a rebuild indexes it: what a sync compares with the served one."""
+    """One document as a rebuild indexes it, by digest: what a sync compares with the
+    served one (:func:`cut_digest`), and its passages' count."""
 
-    title: str
-    sections: tuple[str, ...]
-    pages: tuple[int, ...]
-    passages: tuple[Passage, ...]
-    keys: tuple[str, ...]
+    digest: str
+    passages: int
+
+    @classmethod
+    def of(cls, done: ProcessedDocument) -> Cut:
+        return cls(cut_digest(done.document.title, done.sections, done.document.pages,
+                              done.passages, done.keys), len(done.passages))
+
+
+def cut_digest(title: str, sections: Sequence[str], pages: Sequence[int],
+               passages: Sequence[Passage], keys: Sequence[str]) -> str:
+    """A digest of a document's title, sections, pages, passages and their vector keys
+    (the rest of what is served of it follows from its file's hash)."""
+    text = json.dumps([title, list(sections), list(pages),
+                       [[p.doc_id, p.start, p.end, p.section, p.page] for p in passages],
+                       list(keys)], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass
@@ -74,6 +91,39 @@ class _Entry:
     cut_by: tuple[str | None, str] | None = None  # (explicit title, context) of ``cut``
     cut: Cut | None = None
 
+    def to_json(self) -> list:
+        return [self.sha256, self.refused,
+                None if self.preamble is None else sorted(self.preamble),
+                None if self.shaped_by is None else list(self.shaped_by),
+                sorted(self.boilerplate), sorted(self.headings),
+                None if self.cut_by is None else list(self.cut_by),
+                None if self.cut is None else [self.cut.digest, self.cut.passages]]
+
+    @classmethod
+    def from_json(cls, row: list) -> _Entry:
+        """Raises ``TypeError`` or ``ValueError`` on a malformed row."""
+        sha, refused, preamble, shaped_by, boilerplate, headings, cut_by, cut = row
+        if not isinstance(sha, str) or not isinstance(refused, str | None):
+            raise ValueError("a malformed memo entry")
+        return cls(sha, refused, None if preamble is None else _strings(preamble),
+                   None if shaped_by is None else _key(shaped_by),
+                   _strings(boilerplate), _strings(headings),
+                   None if cut_by is None else _key(cut_by),
+                   None if cut is None else Cut(str(cut[0]), int(cut[1])))
+
+
+def _strings(items: list) -> frozenset[str]:
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("a malformed memo entry")
+    return frozenset(items)
+
+
+def _key(pair: list) -> tuple[str | None, str]:
+    explicit, fingerprint = pair
+    if not isinstance(explicit, str | None) or not isinstance(fingerprint, str):
+        raise ValueError("a malformed memo entry")
+    return (explicit, fingerprint)
+
 
 @dataclass(frozen=True)
 class FolderPlan:
@@ -88,7 +138,7 @@ class FolderPlan:
     titles: dict[str, str]
     context: CorpusContext
     processed: dict[str, ProcessedDocument]
-    paths: dict[str, Path]
+    paths: Mapping[str, Path]
     loaded: int  # how many files were read and loaded again (the rest came from the memo)
 
 
@@ -101,6 +151,24 @@ class PlanMemo:
         self._contextual = contextual
         self._splitter = make_splitter(config.chunking)
         self._entries: dict[str, _Entry] = {}
+        self.changed = False  # since it was loaded or saved: worth saving
+
+    def cuts(self) -> dict[str, Cut]:
+        """The cut of every document it holds that loads."""
+        return {d: e.cut for d, e in self._entries.items()
+                if e.refused is None and e.cut is not None}
+
+    def to_json(self) -> dict:
+        """What it holds, for :mod:`ragqa.index.files.sync_state`."""
+        return {doc_id: entry.to_json() for doc_id, entry in self._entries.items()}
+
+    def load_json(self, data: dict) -> None:
+        """Hold what :meth:`to_json` gave (a process's saved memo); raises ``TypeError``,
+        ``ValueError`` or ``KeyError`` on a malformed record, holding nothing then."""
+        self._entries = {}
+        entries = {str(doc_id): _Entry.from_json(row) for doc_id, row in data.items()}
+        self._entries = entries
+        self.changed = False
 
     def plan(self, corpus_dir: Path, scan: CorpusScan, strict: bool = False) -> FolderPlan:
         """The folder ``scan`` found, planned (:class:`DocumentError` with ``strict`` when
@@ -144,15 +212,15 @@ class PlanMemo:
                 done = self._process(self._document(doc_id, scan, docs), chrome, explicit,
                                      context)
                 processed[doc_id] = done
-                entry.cut = Cut(done.document.title, done.sections, tuple(done.document.pages),
-                                done.passages, done.keys)
+                entry.cut = Cut.of(done)
                 entry.cut_by = (explicit, context_key)
+        self.changed = True
         return FolderPlan(
             cuts={d: e.cut for d, e in loaded.items() if e.cut is not None},
             files={d: e.sha256 for d, e in loaded.items()},
             refused={d: RefusedFile(r, scan.hashes.get(d)) for d, r in reasons.items()},
             titles=dict(sorted(scan.titles.items())),
-            context=context, processed=processed, paths=dict(scan.paths), loaded=len(docs))
+            context=context, processed=processed, paths=scan.paths, loaded=len(docs))
 
     def processed(self, plan: FolderPlan, doc_id: str) -> ProcessedDocument:
         """``doc_id`` cut as ``plan`` cuts it (loaded and cut again unless the plan did)."""
@@ -162,7 +230,7 @@ class PlanMemo:
         doc = load_document(plan.paths[doc_id], doc_id)
         done = self._process(doc, plan.context.chrome, plan.titles.get(doc_id), plan.context)
         # the file changed since the plan read it (its hash, or what it cuts into)
-        if doc.content_hash != plan.files[doc_id] or done.keys != plan.cuts[doc_id].keys:
+        if doc.content_hash != plan.files[doc_id] or Cut.of(done) != plan.cuts[doc_id]:
             raise DocumentError(f"{doc_id}: the file changed while it was indexed; sync again")
         return done
 

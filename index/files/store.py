@@ -56,6 +56,7 @@ from ragqa.index.files.planning import PlanMemo
 from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.sync import Synced, append_sync
+from ragqa.index.files.sync_state import SyncState, load_state, save_state, state_key
 from ragqa.index.files.writes import append_delete, append_upload, as_view
 from ragqa.index.records import BuildReport, Progress
 from ragqa.index.store import WriteResult
@@ -87,9 +88,12 @@ class FilesStore:
         self._failures = 0
         self._merger = Merger(self.merge)
         # What each corpus file contributes to a plan: a sync loads and cuts only the
-        # files that changed (ragqa.index.files.planning).
+        # files that changed (ragqa.index.files.planning); with the files' stamps and what
+        # the last sync left served, saved beside the index (ragqa.index.files.sync_state)
+        # and loaded at the first sync.
         self._memo = PlanMemo(config, identity.embed_context)
-        self._synced: Synced | None = None  # what the last sync left served
+        self._state: SyncState | None = None
+        self._state_key = state_key(corpus_dir, config, identity.embed_context)
 
     @property
     def location(self) -> str:
@@ -140,6 +144,7 @@ class FilesStore:
                 self.groups.reload()
                 if self._view is not None and self._view.generation != report.generation:
                     self._view = as_view(load_index(self.index_dir))
+            self._save_state()
         return report
 
     def _sync_segment(self, strict: bool, progress: Progress | None) -> BuildReport | None:
@@ -147,9 +152,12 @@ class FilesStore:
         when a generation is to be built instead."""
         started = time.perf_counter()
         report = BuildReport(model=self._model.name, fallback=self._model.fallback)
+        if self._state is None:  # the first sync of this store: what the last one saved
+            self._state = load_state(self.index_dir, self._state_key, self._memo)
+        state = self._state
         with write_lock(self.index_dir):
             clean_stale(self.index_dir)  # what a killed write left, as a build removes it
-            scan = read_corpus(self.corpus_dir, self._config.max_document_bytes)
+            scan = read_corpus(self.corpus_dir, self._config.max_document_bytes, state.stamps)
             found = read_pointer(self.index_dir)
             if found is None:
                 return None
@@ -167,11 +175,11 @@ class FilesStore:
             fresh = append_sync(self.index_dir, current, plan, self._memo,
                                 identity=self._identity, load_embedder=self._load_embedder,
                                 policy=self.merge_policy, report=report,
-                                synced=self._synced, progress=progress)
+                                synced=state.synced, progress=progress)
             if fresh is None:
-                self._synced = None
+                state.synced = None
                 return None
-            self._synced = Synced(fresh.pointer, plan.cuts)
+            state.synced = Synced(fresh.pointer, plan.cuts)
             report.up_to_date = fresh is current  # the folder's files, cut as served
             note_changes(report, plan.files, current.manifest)
             report.refused = {d: r.reason for d, r in plan.refused.items()}
@@ -179,11 +187,17 @@ class FilesStore:
             report.documents, report.passages = fresh.counts()
             self.groups.reload()  # before the view that serves the folder's documents
             self._view = fresh
-            logger.info("synced %s as a segment (generation %d): %d files loaded again, "
-                        "%d passages embedded", self.corpus_dir, fresh.generation,
-                        plan.loaded, report.embedded)
+            logger.info("synced %s as a segment (generation %d): %d files read, %d loaded "
+                        "again, %d passages embedded", self.corpus_dir, fresh.generation,
+                        scan.hashed, plan.loaded, report.embedded)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _save_state(self) -> None:
+        """Save what the syncs know of the folder, when it moved (the write lock held)."""
+        if self._state is not None and self._state.unsaved(self._memo):
+            with write_lock(self.index_dir):
+                save_state(self.index_dir, self._state_key, self._state, self._memo)
 
     def merge(self) -> BuildReport | None:
         """Merge the segments into a new generation built from the corpus folder, as

@@ -24,7 +24,7 @@ segments up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.files.lexical import passage_terms
 from ragqa.index.files.merge import MergePolicy
-from ragqa.index.files.planning import Cut, FolderPlan, PlanMemo
+from ragqa.index.files.planning import Cut, FolderPlan, PlanMemo, cut_digest
 from ragqa.index.files.pointer import Pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import Change, Segment
@@ -42,25 +42,27 @@ from ragqa.index.records import BuildReport, DocumentRecord, Progress
 
 @dataclass(frozen=True)
 class Synced:
-    """What a sync left served: the pointer, and the cuts it found served as they are."""
+    """What a sync left served: the pointer, and the cuts it found served as they are
+    (saved with the memo, :mod:`ragqa.index.files.sync_state`)."""
 
     pointer: Pointer
-    cuts: dict[str, Cut]
+    cuts: Mapping[str, Cut]
 
 
 def changes(view: SegmentedIndex, plan: FolderPlan,
             synced: Synced | None = None) -> dict[str, Change]:
     """What a segment must say for ``view`` to index what ``plan`` found, by document
     (sorted); empty when the view holds it already. ``synced``: what the last sync left;
-    while ``view`` is still that state, a document whose cut is the very one it served is
-    not compared again (the memo made no new cut: its file, title and context are the same)."""
+    while ``view`` is still that state (or that state with segments appended, uploads or
+    deletes, that do not change the document), a document whose cut is the one it served
+    then (the same digest) is not compared again."""
     manifest = view.manifest
-    known = synced.cuts if synced is not None and synced.pointer == view.pointer else {}
+    known = _still_served(view, synced)
     out: dict[str, Change] = {}
     for doc_id, cut in plan.cuts.items():
         sha, title = plan.files[doc_id], plan.titles.get(doc_id)
         if not (manifest.files.get(doc_id) == sha and manifest.titles.get(doc_id) == title
-                and (known.get(doc_id) is cut or _served_as(view, doc_id, sha, cut))):
+                and (known.get(doc_id) == cut or _served_as(view, doc_id, sha, cut))):
             out[doc_id] = Change(sha, title)
     for doc_id, refused in plan.refused.items():
         title = plan.titles.get(doc_id)
@@ -73,14 +75,25 @@ def changes(view: SegmentedIndex, plan: FolderPlan,
     return dict(sorted(out.items()))
 
 
+def _still_served(view: SegmentedIndex, synced: Synced | None) -> Mapping[str, Cut]:
+    """The cuts of ``synced`` that ``view`` still serves as they were."""
+    if synced is None:
+        return {}
+    then, now = synced.pointer, view.pointer
+    if then == now:
+        return synced.cuts
+    if then.generation != now.generation or now.segments[:len(then.segments)] != then.segments:
+        return {}  # a merge or a build since: compared again
+    touched = {d for s in view.segments[len(then.segments):] for d in s.changes}
+    return {d: cut for d, cut in synced.cuts.items() if d not in touched}
+
+
 def _served_as(view: SegmentedIndex, doc_id: str, sha: str, cut: Cut) -> bool:
     record = view.document(doc_id)
-    if (record is None or record.content_hash != sha or record.title != cut.title
-            or tuple(record.sections) != cut.sections or tuple(record.pages) != cut.pages
-            or record.passages != len(cut.passages)):
+    if record is None or record.content_hash != sha or record.passages != cut.passages:
         return False
     passages, keys = view.indexed(doc_id)
-    return tuple(keys) == cut.keys and tuple(passages) == cut.passages
+    return cut_digest(record.title, record.sections, record.pages, passages, keys) == cut.digest
 
 
 def append_sync(index_dir: Path, view: SegmentedIndex, plan: FolderPlan, memo: PlanMemo, *,
@@ -96,7 +109,7 @@ def append_sync(index_dir: Path, view: SegmentedIndex, plan: FolderPlan, memo: P
         if not found:
             return None
         written = [d for d, change in found.items() if change.sha256 is not None]
-        added = sum(len(plan.cuts[d].passages) for d in written)
+        added = sum(plan.cuts[d].passages for d in written)
         retired = sum(len(r) for r in (current.rows_of([d]) for d in found) if r is not None)
         if policy.due_after(current, added, retired):
             raise NotASegment
