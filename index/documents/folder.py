@@ -22,6 +22,7 @@ more recently is read again at the next sync, and kept once it has settled.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterable
@@ -101,6 +102,7 @@ class StampCache:
 
     def __init__(self) -> None:
         self._values: dict[str, tuple[Stamp, object]] = {}
+        self._encoded: dict[str, tuple[tuple[Stamp, object], str]] = {}  # see encoded()
         self.changed = False  # since it was loaded or saved: worth saving
 
     def get(self, name: str, stamp: Stamp, default: object = None) -> object:
@@ -128,6 +130,20 @@ class StampCache:
 
     def to_json(self) -> dict:
         return {name: [*stamp, value] for name, (stamp, value) in self._values.items()}
+
+    def encoded(self) -> str:
+        """:meth:`to_json` as JSON text, each value encoded again only when it moved."""
+        cache, parts = self._encoded, []
+        for name, kept in self._values.items():
+            done = cache.get(name)
+            if done is None or done[0] is not kept:
+                done = cache[name] = (kept, json.dumps(name, ensure_ascii=False) + ":"
+                                      + json.dumps([*kept[0], kept[1]], ensure_ascii=False,
+                                                   separators=(",", ":")))
+            parts.append(done[1])
+        for name in [n for n in cache if n not in self._values]:
+            del cache[name]
+        return "{" + ",".join(parts) + "}"
 
     @classmethod
     def from_json(cls, data: dict) -> StampCache:

@@ -151,6 +151,7 @@ class PlanMemo:
         self._contextual = contextual
         self._splitter = make_splitter(config.chunking)
         self._entries: dict[str, _Entry] = {}
+        self._encoded: dict[str, tuple[_Entry, tuple, str]] = {}  # see encoded()
         self.changed = False  # since it was loaded or saved: worth saving
 
     def cuts(self) -> dict[str, Cut]:
@@ -161,6 +162,22 @@ class PlanMemo:
     def to_json(self) -> dict:
         """What it holds, for :mod:`ragqa.index.files.sync_state`."""
         return {doc_id: entry.to_json() for doc_id, entry in self._entries.items()}
+
+    def encoded(self) -> str:
+        """:meth:`to_json` as JSON text, each entry encoded again only when it moved (the
+        memo is saved after syncs that change a file or two of thousands)."""
+        cache, parts = self._encoded, []
+        for doc_id, entry in self._entries.items():
+            moved = (entry.shaped_by, entry.cut_by, entry.cut)
+            kept = cache.get(doc_id)
+            if kept is None or kept[0] is not entry or kept[1] != moved:
+                kept = cache[doc_id] = (entry, moved, json.dumps(doc_id, ensure_ascii=False)
+                                        + ":" + json.dumps(entry.to_json(), ensure_ascii=False,
+                                                           separators=(",", ":")))
+            parts.append(kept[2])
+        for doc_id in [d for d in cache if d not in self._entries]:
+            del cache[doc_id]
+        return "{" + ",".join(parts) + "}"
 
     def load_json(self, data: dict) -> None:
         """Hold what :meth:`to_json` gave (a process's saved memo); raises ``TypeError``,

@@ -88,22 +88,19 @@ def save_state(index_dir: Path, key: str, state: SyncState, memo: PlanMemo) -> N
     log and costs the next process's first sync a whole reading of the folder)."""
     memo_cuts = memo.cuts()
     synced = state.synced
-    record = {
-        "key": key,
-        "stamps": state.stamps.to_json(),
-        "memo": memo.to_json(),
-        "synced": None if synced is None else {
-            "pointer": [synced.pointer.generation, *synced.pointer.segments],
-            # most often the memo's own cuts: not written twice
-            "cuts": "memo" if synced.cuts == memo_cuts else {
-                d: [c.digest, c.passages] for d, c in synced.cuts.items()},
-        },
+    served = None if synced is None else {
+        "pointer": [synced.pointer.generation, *synced.pointer.segments],
+        # most often the memo's own cuts: not written twice
+        "cuts": "memo" if synced.cuts == memo_cuts else {
+            d: [c.digest, c.passages] for d, c in synced.cuts.items()},
     }
+    text = ('{"key":' + json.dumps(key) + ',"stamps":' + state.stamps.encoded()
+            + ',"memo":' + memo.encoded() + ',"synced":'
+            + json.dumps(served, ensure_ascii=False, separators=(",", ":")) + "}")
     target = index_dir / STATE
     tmp = temporary_name(target)
     try:
-        tmp.write_bytes(json.dumps(record, ensure_ascii=False,
-                                   separators=(",", ":")).encode("utf-8"))
+        tmp.write_bytes(text.encode("utf-8"))
         os.replace(tmp, target)
     except OSError as exc:
         logger.warning("%s: cannot be saved (%s); the next process's first sync will read "

@@ -12,6 +12,7 @@ from ragqa.index.documents import corpus as corpus_module
 from ragqa.index.documents import sidecars
 from ragqa.index.documents.folder import RACY_NS
 from ragqa.index.files import planning, sync
+from ragqa.index.files import store as store_module
 from ragqa.index.files.generations import load_index
 from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
@@ -56,8 +57,9 @@ def _clear(seen: dict[str, list]) -> None:
 
 
 def test_a_restarted_process_syncs_what_changed_and_serves_what_a_rebuild_serves(
-        copied, minilm, embedder, counted, tmp_path):
+        copied, minilm, embedder, counted, tmp_path, monkeypatch):
     corpus, index = copied
+    monkeypatch.setattr(store_module, "SAVE_EVERY_S", 3600.0)  # however slow the machine
     files = len(corpus_module.read_corpus(corpus).hashes)
     _clear(counted)
     (corpus / "ajout.txt").write_text("Ajout\n\nUn fichier posé à la main.\n", "utf-8")
@@ -82,6 +84,12 @@ def test_a_restarted_process_syncs_what_changed_and_serves_what_a_rebuild_serves
     assert _documents(restarted.view()) == _documents(fresh)
     assert restarted.view().manifest.titles == fresh.manifest.titles
 
+    # A process started before this one saved (it saves at most every 30 s, and on close;
+    # or it was killed): the state it finds is older, and costs the files changed since.
+    _clear(counted)
+    assert _store(corpus, index, minilm, embedder).sync().up_to_date
+    assert len(counted["hashed"]) == 1 and counted["loaded"] == []  # CHANGED read again
+    restarted.close()
     _clear(counted)
     again = _store(corpus, index, minilm, embedder)
     assert again.sync().up_to_date
