@@ -243,6 +243,8 @@ def cache_deltas(before: dict, after: dict) -> dict[str, dict]:
 PARTS = (
     ("question encode", ("embedding/embedder.py", "encode_queries"), None),
     ("rankings (BM25 + dense)", ("search/retriever.py", "_rankings"), None),
+    ("rankings: BM25", ("", "lexical_top"), ("search/retriever.py", "_rankings")),
+    ("rankings: dense", ("", "dense_top"), ("search/retriever.py", "_rankings")),
     ("fusion, passages read", ("search/retriever.py", "_chosen"), None),
     ("relevance: token match (passage tokens)", ("embedding/embedder.py", "token_vectors"),
      ("search/retriever.py", "_features")),
@@ -305,8 +307,9 @@ def markdown(section: dict) -> str:
     raw = section["raw"]
     lines = [f"Questions whose top passages vary: {section['questions_sent_over_http']} of "
              f"{section['questions_available']} distinct questions of `{section['source']}` "
-             f"sent once each, over {section['documents']} articles ({section['passages']} "
-             f"passages); raw model {raw['query_single_ms']:.1f} ms a question, "
+             f"sent once each, over {section['documents']} documents ({section['passages']} "
+             f"passages, {section.get('article_passages', section['passages'])} of them the "
+             f"articles'); raw model {raw['query_single_ms']:.1f} ms a question, "
              f"{raw['query_batch16_per_s']:.1f}/s in batches of 16; settings "
              f"{section['settings']}.", "",
              "| concurrency | questions | QPS | QPS / raw batch-16 | p50 ms | p95 ms | p99 ms "
