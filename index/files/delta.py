@@ -22,6 +22,9 @@ from ragqa.index.files.segments import Segment
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_TF = np.zeros(0, dtype=np.float32)
+# Up to this dimension, FAISS 1.15's fvec_inner_products_ny has kernels of its own (2, 4, 8,
+# 12) that an exact index's search does not use (tests/index/files/test_delta.py checks it).
+_OWN_KERNELS = 12
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class DeltaPostings:
 
     def lookup(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         return self.terms.get(term, (_NO_ROWS, _NO_TF))
+
+    def frequency(self, term: str) -> int:
+        """How many passages hold ``term``."""
+        found = self.terms.get(term)
+        return 0 if found is None else len(found[0])
 
     def extended(self, segment: Segment) -> DeltaPostings:
         """These postings and ``segment``'s after them (a new object; this one unchanged)."""
@@ -98,16 +106,41 @@ class Delta:
 
     def search(self, vector: np.ndarray, k: int,
                rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` ``(rows, scores)`` by inner product, among ``rows`` when given: FAISS's
-        exact kernel, as an exact index computes them."""
-        base = self.vectors if rows is None else self.vectors[rows]
-        k = min(k, len(base))
+        """The ``k`` best ``(rows, scores)`` by inner product, among ``rows`` when given, and
+        every row tied with the k-th, in no particular order (the view orders them): FAISS's
+        exact kernel, so each score is the one an exact index computes, to the bit."""
+        scores = inner_products(self.vectors, vector, rows)
+        found = np.arange(len(scores), dtype=np.int64) if rows is None else rows
+        k = min(k, len(scores))
         if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, found = faiss.knn(vector.reshape(1, -1).astype(np.float32), base, k,
+            return _NO_ROWS, _NO_TF
+        if k < len(scores):
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores >= kth
+            found, scores = found[keep], scores[keep]
+        return found.astype(np.int64, copy=False), scores
+
+
+def inner_products(vectors: np.ndarray, vector: np.ndarray,
+                   rows: np.ndarray | None = None) -> np.ndarray:
+    """``vectors @ vector`` (of ``rows`` only, when given) with the kernel FAISS's exact
+    index searches one query with (``fvec_inner_products_ny``): numpy's BLAS sums in
+    another order, so its last bit can differ. One C call, no top-k: a view's segments hold
+    a few passages, and FAISS's own top-k search cost more in Python than the scores."""
+    base = vectors if rows is None else vectors[rows]
+    base = np.ascontiguousarray(base, dtype=np.float32)
+    query = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+    out = np.empty(len(base), dtype=np.float32)
+    if not len(base):
+        return out
+    if len(query) <= _OWN_KERNELS:  # the index's search scores these with a kernel of its own
+        scores, found = faiss.knn(query.reshape(1, -1), base, len(base),
                                   metric=faiss.METRIC_INNER_PRODUCT)
-        found = found[0].astype(np.int64)
-        return (found if rows is None else rows[found].astype(np.int64)), scores[0]
+        out[found[0]] = scores[0]
+        return out
+    faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(query),
+                                 faiss.swig_ptr(base), len(query), len(base))
+    return out
 
 
 def _insertion(doc_id: str, doc_order: list[str], first_rows: np.ndarray, base_size: int) -> int:
