@@ -335,12 +335,17 @@ def time_search(engine, views: dict[str, object], questions: list[str], vectors:
     retriever's whole hybrid search with the coverage-only relevance signal (the model
     aside: the measured signals may run it on the best passage). The views take turns
     question by question, so that the machine's load weighs on them alike; ``*_ratio_p50``:
-    the median of the per-question ratios to the first view."""
+    the median of the per-question ratios to the first view; ``same_hits_share``: the share
+    of searches whose hits (documents and offsets, in order) are the first view's."""
     params = replace(engine.params, relevance=GENERIC, relevance_lexical=GENERIC,
                      relevance_dense=None, relevance_crosslingual=None)
     retrievers = {name: Retriever(view, engine.embedder, params) for name, view in views.items()}
     rankers: dict[str, list[float]] = {name: [] for name in views}
     search: dict[str, list[float]] = {name: [] for name in views}
+    # What each search returned: the views hold the same passages, so the same hits are
+    # expected; where they differ (fused scores tied, broken by row), the searches compared
+    # did different work (another best passage analysed).
+    found: dict[str, list[list[tuple[str, int]]]] = {name: [] for name in views}
     for _ in range(rounds):
         for question, vector in zip(questions, vectors):
             for name, view in views.items():
@@ -350,8 +355,10 @@ def time_search(engine, views: dict[str, object], questions: list[str], vectors:
                 view.passages_of([*lexical[:20].tolist(), *dense[:20].tolist()])
                 rankers[name].append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                retrievers[name].search(question, k=5, mode="hybrid", query_vector=vector)
+                result = retrievers[name].search(question, k=5, mode="hybrid",
+                                                 query_vector=vector)
                 search[name].append((time.perf_counter() - started) * 1000)
+                found[name].append([(hit.doc_id, hit.start) for hit in result.hits])
     first = next(iter(views))
     out = {}
     for name in views:
@@ -363,6 +370,8 @@ def time_search(engine, views: dict[str, object], questions: list[str], vectors:
             for kind, times in (("rankers", rankers), ("search", search)):
                 ratios = [a / b for a, b in zip(times[name], times[first]) if b > 0]
                 out[name][f"{kind}_ratio_p50"] = round(percentile(ratios, 50), 3)
+            same = sum(a == b for a, b in zip(found[name], found[first]))
+            out[name]["same_hits_share"] = round(same / max(1, len(found[first])), 3)
     return out
 
 
