@@ -85,7 +85,7 @@ async def _run(url: str, concurrency: int, seconds: float, warmup: float, questi
     if once:
         extra["sent"] = sent
     if metrics:
-        extra["caches"] = _deltas(*scrapes)
+        extra["caches"] = deltas(*scrapes)
     return {
         "concurrency": concurrency,
         "requests": len(latencies),
@@ -102,13 +102,18 @@ async def _run(url: str, concurrency: int, seconds: float, warmup: float, questi
 
 async def _cache_counts(client: httpx.AsyncClient, url: str | None
                         ) -> dict[str, tuple[float, float]]:
-    """``{cache: (hits, misses)}`` from a ``/metrics`` endpoint's Prometheus text."""
-    from prometheus_client.parser import text_string_to_metric_families
-
+    """``{cache: (hits, misses)}`` from a ``/metrics`` endpoint."""
     response = await client.get(url)
     response.raise_for_status()
+    return cache_counts_of(response.text)
+
+
+def cache_counts_of(text: str) -> dict[str, tuple[float, float]]:
+    """``{cache: (hits, misses)}`` from Prometheus text (``ragqa_cache_hits_total`` ...)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     counts: dict[str, list[float]] = {}
-    for family in text_string_to_metric_families(response.text):
+    for family in text_string_to_metric_families(text):
         if family.name not in ("ragqa_cache_hits", "ragqa_cache_misses"):
             continue
         for sample in family.samples:
@@ -118,7 +123,7 @@ async def _cache_counts(client: httpx.AsyncClient, url: str | None
     return {name: (hits, misses) for name, (hits, misses) in counts.items()}
 
 
-def _deltas(before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]
+def deltas(before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]
             ) -> dict[str, dict]:
     """Each cache's hits, misses and hit rate between two scrapes (rate None: no lookups)."""
     out = {}

@@ -11,7 +11,11 @@ from click.testing import CliRunner
 from ragqa.index.embedding.models import ResolvedModel
 
 from ragqa.cli import main
+from ragqa.eval.bench.load import cache_counts_of, deltas
 from ragqa.eval.bench.varying import PROBE, distinct_questions, filler_documents
+from ragqa.index.cachestats import CacheCount
+from ragqa.service.metrics import Metrics
+from prometheus_client import generate_latest
 
 TOPICS = [
     ("Tanger", "Le port de Tanger Med a traité {n} conteneurs en 2023.", "Combien de conteneurs"),
@@ -40,6 +44,23 @@ def _squad(path: Path) -> Path:
     data[0]["paragraphs"][1]["qas"].append(dict(data[0]["paragraphs"][1]["qas"][0], id="again"))
     path.write_text(json.dumps({"data": data}, ensure_ascii=False), "utf-8")
     return path
+
+
+def test_cache_counts_go_out_on_metrics_and_come_back_as_deltas():
+    counts = {"search_results": CacheCount(3, 7), "query_vectors": CacheCount(0, 10)}
+    metrics = Metrics(caches=lambda: counts)
+    text = generate_latest(metrics.registry).decode()
+    assert 'ragqa_cache_hits_total{cache="search_results"} 3.0' in text
+    assert 'ragqa_cache_misses_total{cache="query_vectors"} 10.0' in text
+    before = cache_counts_of(text)
+    assert before == {"search_results": (3.0, 7.0), "query_vectors": (0.0, 10.0)}
+    counts["search_results"] = CacheCount(5, 9)
+    after = cache_counts_of(generate_latest(metrics.registry).decode())
+    assert deltas(before, after) == {
+        "query_vectors": {"hits": 0, "misses": 0, "hit_rate": None},
+        "search_results": {"hits": 2, "misses": 2, "hit_rate": 0.5}}
+    # Before the engine has started: the families, no samples.
+    assert cache_counts_of(generate_latest(Metrics(caches=lambda: None).registry).decode()) == {}
 
 
 def test_filler_documents_are_seeded_and_of_the_corpus_words(tmp_path: Path):
