@@ -6,8 +6,11 @@ reader's best logit over the top :data:`~ragqa.index.reading.stage.TOP` passages
 
     python -m ragqa.eval.reader_relevance --squad ../shared/benchmarks/piaf/piaf-v1.0.json
 
-The threshold is chosen as ``python -m ragqa.eval.calibrate`` chooses it (at most 4 % of
-the questions answered at rank 1 flagged, and the binomial rule per set).
+Two thresholds are reported: as ``python -m ragqa.eval.calibrate`` chooses one (at most 4 %
+of the questions answered at rank 1 flagged, and the binomial rule per set), and the one
+where the fit flags as many answerable questions as the served signal does ("matched"); the
+served constants (``ragqa.index.reading.stage``: the fit and the matched threshold,
+rounded) are counted too ("flagged served with reader").
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 from ragqa.eval.calibrate import fit
 from ragqa.eval.metrics import auc, is_hit
 from ragqa.eval.questions import Question, load_offtopic, load_questions, select
+from ragqa.index.reading.stage import INTERCEPT, THRESHOLD, W_READER, W_SERVED, ReadingStage
 
 
 def _logit(p: float) -> float:
@@ -64,8 +68,15 @@ def report(parts: dict[str, list[dict]]) -> dict:
     x = np.array([[_logit(r["relevance"]), r["reader"]] for r in everything])
     coef, intercept, threshold = fit(x, y, answered, part)
     p = 1 / (1 + np.exp(-(x @ np.array(coef) + intercept)))
+    flagged = np.array([r["flagged"] for r in everything])
+    positives = np.sort(p[y])
+    matched = float(positives[min(int(flagged[y].sum()), len(positives) - 1)])
+    served = np.array([ReadingStage.relevance(r["relevance"], r["reader"]) for r in everything])
     out: dict = {"fit": {"relevance_logit": round(coef[0], 4), "reader_logit": round(coef[1], 4),
-                         "intercept": round(intercept, 4), "threshold": round(threshold, 4)}}
+                         "intercept": round(intercept, 4), "threshold": round(threshold, 4),
+                         "threshold matched": round(matched, 4)},
+                 "served": {"relevance_logit": W_SERVED, "reader_logit": W_READER,
+                            "intercept": INTERCEPT, "threshold": THRESHOLD}}
     for number, (name, rs) in enumerate(parts.items()):
         idx = np.flatnonzero(part == number).tolist()
         kinds = sorted({r["kind"] for r in rs})
@@ -74,7 +85,11 @@ def report(parts: dict[str, list[dict]]) -> dict:
             here = [i for i in idx if everything[i]["kind"] == kind]
             table[kind] = {"searches": len(here),
                            "flagged served": sum(everything[i]["flagged"] for i in here),
-                           "flagged with reader": int(sum(p[i] < threshold for i in here))}
+                           "flagged with reader": int(sum(p[i] < threshold for i in here)),
+                           "flagged with reader, matched": int(sum(p[i] < matched
+                                                                   for i in here)),
+                           "flagged served with reader": int(sum(served[i] < THRESHOLD
+                                                                 for i in here))}
         pos = [i for i in idx if everything[i]["answerable"]]
         neg = [i for i in idx if not everything[i]["answerable"]]
         table["auc served"] = round(auc([everything[i]["relevance"] for i in pos],

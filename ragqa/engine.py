@@ -193,17 +193,24 @@ class Engine:
     def _read(self, found: Found) -> Found:
         """``found`` read by the reader when there is one: its top passages reordered (what
         was searched is what is read), each read passage's answerability, and where it
-        believes one answers, the answer's span, whose sentence becomes the highlight."""
+        believes one answers, the answer's span, whose sentence becomes the highlight; its
+        ``relevance``, ``low_relevance`` and ``borderline`` with the reader's belief joined."""
         hits = found.result.hits
         if self.reading is None or not hits:
             return found
-        read = self.reading.apply(found.query or found.result.question, hits)
+        stage = self.reading
+        read = stage.apply(found.query or found.result.question, hits)
         highlights = tuple(
             found.highlights[i] if answer is None or answer.start is None
             else _answer_sentence(hit, answer)
             for hit, i, answer in zip(read.hits, read.order, read.answers, strict=True))
-        return replace(found, result=replace(found.result, hits=read.hits),
-                       highlights=highlights, answers=read.answers)
+        # The relevance signal hears the reader too (fitted on dev, see ReadingStage).
+        relevance = stage.relevance(found.result.relevance or 0.0, read.best_logit)
+        low = relevance < stage.threshold
+        borderline = low and relevance >= stage.threshold * self.retriever.params.borderline
+        result = replace(found.result, hits=read.hits, relevance=round(relevance, 4),
+                         low_relevance=low, borderline=borderline)
+        return replace(found, result=result, highlights=highlights, answers=read.answers)
 
     def _highlight(self, retriever: Retriever, result: SearchResult,
                    readable: frozenset[str] | None = None) -> tuple[Span, ...]:

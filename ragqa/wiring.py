@@ -83,7 +83,12 @@ def reading_stage(settings: Settings, model: ResolvedModel) -> ReadingStage | No
     from ragqa.index.reading.reader import reader_or_none
 
     reader = reader_or_none(model.path, model.weights_sha256(), settings.reader_dir or DEFAULT_DIR)
-    return ReadingStage(reader, top=settings.reader_top) if reader is not None else None
+    if reader is None:
+        return None
+    if settings.low_relevance_threshold is None:
+        return ReadingStage(reader, top=settings.reader_top)
+    return ReadingStage(reader, top=settings.reader_top,
+                        threshold=settings.low_relevance_threshold)
 
 
 def open_store(settings: Settings, model: ResolvedModel, *,

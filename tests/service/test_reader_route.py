@@ -4,6 +4,7 @@ the real corpus; and its fallback (a warning, the search as before) where it can
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from ragqa.index.embedding.models import BUNDLED_MODEL_NAME
 from ragqa.index.reading.artifact import CARD, DEFAULT_DIR
+from ragqa.index.reading.stage import INTERCEPT, THRESHOLD, W_READER, W_SERVED
 from ragqa.service.app import create_app
 from tests.conftest import CORPUS
 from tests.service.conftest import LOOPBACK, check_passages, make_settings
@@ -58,3 +60,29 @@ def test_without_a_reader_for_the_model_the_search_goes_on_with_a_warning(corpus
     assert health["reader"] is False
     assert any("without the trained reader" in r.getMessage() for r in caplog.records)
     assert body["passages"] and all(p["answer_span"] is None for p in body["passages"])
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+@pytest.fixture(scope="module")
+def plain_client(e5_corpus_index, model_cache, converted) -> Iterator[TestClient]:
+    settings = make_settings(CORPUS, e5_corpus_index, embed_model=BUNDLED_MODEL_NAME,
+                             embed_backend="torch", model_cache_dir=model_cache)
+    with TestClient(create_app(settings, update_index=False), client=LOOPBACK) as client:
+        yield client
+
+
+@pytest.mark.parametrize("question", [SPARK, "Quelle est la recette de la tarte tatin ?"])
+def test_relevance_joins_the_readers_belief(reading_client, plain_client, question):
+    """With the reader, ``relevance`` is the dev fit of the served relevance and the
+    reader's best logit over the read passages, and ``low_relevance`` its threshold."""
+    served = plain_client.post("/v1/search", json={"question": question, "k": 5}).json()
+    read = reading_client.post("/v1/search", json={"question": question, "k": 5}).json()
+    best = max(_logit(p["answerability"]) for p in read["passages"])
+    z = W_SERVED * _logit(served["relevance"]) + W_READER * best + INTERCEPT
+    assert read["relevance"] == pytest.approx(1 / (1 + math.exp(-z)), abs=2e-3)
+    assert read["low_relevance"] == (read["relevance"] < THRESHOLD)
+    assert read["low_relevance"] == (question != SPARK)  # the tart is no digital economy
