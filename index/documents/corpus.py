@@ -15,7 +15,11 @@ from pathlib import Path
 from ragqa.index.documents.folder import Stamp, StampCache, list_folder, now_ns, suffix_of
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document, sha256_bytes
-from ragqa.index.documents.sidecars import TITLE_SIDECAR_SUFFIX, read_title_sidecar
+from ragqa.index.documents.sidecars import (
+    TITLE_SIDECAR_SUFFIX,
+    read_title_sidecar,
+    read_title_sidecar_or_fail,
+)
 from ragqa.index.errors import DocumentError, EmptyCorpusError
 
 
@@ -125,7 +129,10 @@ def _title(path: str, sidecar: str, stamps: StampCache | None, started: int) -> 
     kept = stamps.get(sidecar, stamp)
     if kept is not None:
         return kept or None
-    title = read_title_sidecar(Path(path))
+    try:
+        title = read_title_sidecar_or_fail(Path(path))
+    except OSError:  # not remembered: read (and said in the log) again next time
+        return read_title_sidecar(Path(path))
     stamps.put(sidecar, stamp, title or _NO_TITLE, started)
     return title
 

@@ -33,15 +33,23 @@ def title_sidecar(path: Path) -> Path:
 
 
 def read_title_sidecar(path: Path) -> str | None:
-    """The explicit title of the document at ``path``, or None when it has none."""
+    """The explicit title of the document at ``path``, or None when it has none (or its
+    sidecar cannot be read: said in the log)."""
+    try:
+        return read_title_sidecar_or_fail(path)
+    except OSError as exc:
+        logger.warning("%s: cannot be read (%s); the title is taken from the text",
+                       title_sidecar(path), exc.strerror or exc)
+        return None
+
+
+def read_title_sidecar_or_fail(path: Path) -> str | None:
+    """:func:`read_title_sidecar`, but a sidecar that exists and cannot be read raises its
+    ``OSError`` (for a caller that must not remember that as "no title")."""
     try:
         with title_sidecar(path).open("rb") as handle:
             data = handle.read(MAX_SIDECAR_BYTES)  # a title, not a document: bounded
     except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        logger.warning("%s: cannot be read (%s); the title is taken from the text",
-                       title_sidecar(path), exc.strerror or exc)
         return None
     return clean_title(data.decode("utf-8", errors="replace"))
 

@@ -50,7 +50,7 @@ from ragqa.index.documents.processing import (
 )
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.titles import MIN_SHARED_DOCS, shared_preamble_lines
-from ragqa.index.errors import DocumentError
+from ragqa.index.errors import DocumentError, RagqaError
 from ragqa.index.records import RefusedFile
 
 
@@ -140,6 +140,11 @@ class FolderPlan:
     processed: dict[str, ProcessedDocument]
     paths: Mapping[str, Path]
     loaded: int  # how many files were read and loaded again (the rest came from the memo)
+
+
+class StaleMemoError(RagqaError):
+    """The memo holds a cut that the code does not make from the same file: it was filled
+    by other code (a saved sync state); the store forgets it and builds instead."""
 
 
 class PlanMemo:
@@ -246,9 +251,12 @@ class PlanMemo:
             return found
         doc = load_document(plan.paths[doc_id], doc_id)
         done = self._process(doc, plan.context.chrome, plan.titles.get(doc_id), plan.context)
-        # the file changed since the plan read it (its hash, or what it cuts into)
-        if doc.content_hash != plan.files[doc_id] or Cut.of(done) != plan.cuts[doc_id]:
+        if doc.content_hash != plan.files[doc_id]:  # the file changed since the plan read it
             raise DocumentError(f"{doc_id}: the file changed while it was indexed; sync again")
+        if Cut.of(done) != plan.cuts[doc_id]:
+            # The same bytes cut otherwise than the memo says: a memo saved by other code
+            # (another ragqa or library version that the state's key did not tell apart).
+            raise StaleMemoError(f"{doc_id}: cut otherwise than the saved sync state says")
         return done
 
     def _process(self, doc: Document, chrome: frozenset[str], explicit: str | None,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.corpus import read_corpus
+from ragqa.index.documents.folder import StampCache
 from ragqa.index.documents.ids import (
     CorpusConflictError,
     LastDocumentError,
@@ -52,7 +53,7 @@ from ragqa.index.files.folders import clean_stale, write_lock
 from ragqa.index.files.generations import load_index, load_pointer
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
-from ragqa.index.files.planning import PlanMemo
+from ragqa.index.files.planning import PlanMemo, StaleMemoError
 from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.sync import Synced, append_sync
@@ -179,10 +180,19 @@ class FilesStore:
         else:
             plan = self._memo.plan(self.corpus_dir, scan, strict)
             current = self._current()
-            fresh = append_sync(self.index_dir, current, plan, self._memo,
-                                identity=self._identity, load_embedder=self._load_embedder,
-                                policy=self.merge_policy, report=report,
-                                synced=state.synced, progress=progress)
+            try:
+                fresh = append_sync(self.index_dir, current, plan, self._memo,
+                                    identity=self._identity, load_embedder=self._load_embedder,
+                                    policy=self.merge_policy, report=report,
+                                    synced=state.synced, progress=progress)
+            except StaleMemoError as exc:
+                logger.warning("%s; the sync state is forgotten and the index built from the "
+                               "corpus folder", exc)
+                self._memo.load_json({})
+                self._memo.changed = True  # the forgotten state replaces the saved one
+                self._state = SyncState(StampCache())
+                self._saved_at = None  # at once, so no other process trusts it again
+                return None
             if fresh is None:
                 state.synced = None
                 return None

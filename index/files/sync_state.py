@@ -23,11 +23,13 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.folder import StampCache
 from ragqa.index.durable import temporary_name
+from ragqa.index.files import planning
 from ragqa.index.files.planning import Cut, PlanMemo
 from ragqa.index.files.pointer import Pointer
 from ragqa.index.files.sync import Synced
@@ -52,12 +54,35 @@ class SyncState:
         return self.stamps.changed or memo.changed or self.synced is not self.saved
 
 
+# The libraries whose versions decide how a file is read and cut.
+CUTTING_LIBRARIES = ("langchain-text-splitters", "pypdf", "trafilatura", "lxml", "python-docx",
+                     "python-pptx", "openpyxl", "odfdo", "charset-normalizer")
+
+
 def state_key(corpus_dir: Path, config: IndexConfig, contextual: bool) -> str:
-    """What the saved state is valid for: this version of it, the corpus folder and the
-    settings that decide how documents are cut."""
-    text = json.dumps([VERSION, os.path.abspath(corpus_dir), config.to_json(), contextual],
-                      sort_keys=True)
+    """What the saved state is valid for: this version of it, the corpus folder, the
+    settings that decide how documents are cut, and the code that cuts them (ragqa's
+    document reading and planning sources, the libraries it reads files with): a state
+    saved by another version is set aside rather than trusted."""
+    text = json.dumps([VERSION, os.path.abspath(corpus_dir), config.to_json(), contextual,
+                       _cutting_code()], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cutting_code() -> list:
+    from ragqa.index import documents
+
+    sources = sorted(Path(documents.__file__).parent.glob("*.py")) + [Path(planning.__file__)]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.name.encode("utf-8") + b"\0" + source.read_bytes())
+    versions = []
+    for name in CUTTING_LIBRARIES:
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return [digest.hexdigest(), versions]
 
 
 def load_state(index_dir: Path, key: str, memo: PlanMemo) -> SyncState:
@@ -85,7 +110,8 @@ def load_state(index_dir: Path, key: str, memo: PlanMemo) -> SyncState:
 
 def save_state(index_dir: Path, key: str, state: SyncState, memo: PlanMemo) -> None:
     """Save ``state`` and ``memo`` in ``index_dir`` (atomically; a failure is said in the
-    log and costs the next process's first sync a whole reading of the folder)."""
+    log, leaves what was saved before, and leaves ``state`` unsaved: the next save tries
+    again)."""
     memo_cuts = memo.cuts()
     synced = state.synced
     served = None if synced is None else {
@@ -103,8 +129,10 @@ def save_state(index_dir: Path, key: str, state: SyncState, memo: PlanMemo) -> N
         tmp.write_bytes(text.encode("utf-8"))
         os.replace(tmp, target)
     except OSError as exc:
-        logger.warning("%s: cannot be saved (%s); the next process's first sync will read "
-                       "the whole corpus folder", target, exc.strerror or exc)
+        logger.warning("%s: cannot be saved (%s); the next process's first sync will trust "
+                       "what was saved before, if anything, checking it file by file",
+                       target, exc.strerror or exc)
+        return  # still unsaved: the next save tries again
     finally:
         tmp.unlink(missing_ok=True)
     state.stamps.changed = memo.changed = False

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ragqa.index.documents import corpus as corpus_module
 from ragqa.index.documents import sidecars
-from ragqa.index.documents.folder import RACY_NS
+from ragqa.index.documents.folder import RACY_NS, StampCache
 from ragqa.index.files import planning, sync
 from ragqa.index.files import store as store_module
 from ragqa.index.files.generations import load_index
@@ -163,3 +163,67 @@ def test_a_groups_sidecar_is_read_again_only_when_its_stat_moved(copied, minilm,
     (corpus / f"{doc}.groups").unlink()
     store.sync()
     assert store.groups.of(doc) == frozenset()
+
+
+def test_a_state_saved_by_other_code_is_forgotten_not_trusted(copied, minilm, embedder,
+                                                              counted, tmp_path, caplog):
+    """A cut saved by another ragqa or library version (here: one digest altered by hand,
+    under the same key) that a new generation no longer serves: the sync that meets it
+    builds from the folder instead of failing, and the saved state is replaced."""
+    corpus, index = copied
+    (corpus / "ajout.txt").write_text("Ajout\n\nUn fichier posé à la main.\n", "utf-8")
+    store = _store(corpus, index, minilm, embedder)
+    store.sync()
+    store.close()
+    state = index / STATE
+    record = json.loads(state.read_bytes())
+    record["memo"][CHANGED][-1][0] = "0" * 64  # cut otherwise by "older code"
+    state.write_text(json.dumps(record), "utf-8")
+    _store(corpus, index, minilm, embedder).sync(rebuild=True)  # the state is not read
+    (corpus / "ajout.txt").write_text("Ajout\n\nUn fichier posé à la main, changé.\n",
+                                      "utf-8")
+    with caplog.at_level(logging.WARNING, logger="ragqa.index.files.store"):
+        restarted = _store(corpus, index, minilm, embedder)
+        report = restarted.sync()  # CHANGED compared with the new generation: not the same
+    assert report.changed == ["ajout.txt"]
+    assert any("sync state is forgotten" in r.getMessage() for r in caplog.records)
+    build_index(corpus, tmp_path / "fresh", minilm, embedder)
+    fresh = SegmentedIndex.over(load_index(tmp_path / "fresh"))
+    assert _passages(restarted.view()) == _passages(fresh)
+    assert "0" * 64 not in state.read_text("utf-8")  # replaced at once
+    text = (corpus / CHANGED).read_text("utf-8")
+    (corpus / CHANGED).write_text(text + "\n\nUn paragraphe ajouté après coup.\n", "utf-8")
+    assert restarted.sync().changed == [CHANGED]  # and syncs go on
+
+
+def test_a_title_sidecar_that_cannot_be_read_is_not_remembered(tmp_path, monkeypatch):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Texte\n\nUn paragraphe.\n", "utf-8")
+    (folder / "a.txt.title").write_text("Titre explicite", "utf-8")
+    later = corpus_module.now_ns() + 30 * RACY_NS
+    monkeypatch.setattr(corpus_module, "now_ns", lambda: later)
+    stamps = StampCache()
+    real, broken = Path.open, [True]
+
+    def failing(self, *args, **kwargs):
+        if self.name.endswith(".title") and broken[0]:
+            raise OSError(24, "Too many open files")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", failing)
+    assert corpus_module.read_corpus(folder, stamps=stamps).titles == {}  # said in the log
+    broken[0] = False  # the sidecar's stat has not moved: it must be read again all the same
+    assert corpus_module.read_corpus(folder, stamps=stamps).titles == {"a.txt": "Titre explicite"}
+
+
+def test_the_key_moves_with_the_code_that_cuts(tmp_path, monkeypatch):
+    from ragqa.index.config import IndexConfig
+    from ragqa.index.files import sync_state
+
+    key = sync_state.state_key(tmp_path, IndexConfig(), False)
+    assert sync_state.state_key(tmp_path, IndexConfig(), False) == key
+    real = sync_state.metadata.version
+    monkeypatch.setattr(sync_state.metadata, "version",
+                        lambda name: "0.0.0" if name == "pypdf" else real(name))
+    assert sync_state.state_key(tmp_path, IndexConfig(), False) != key
