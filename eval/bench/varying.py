@@ -163,6 +163,12 @@ def _grown(settings, model, embedder, documents: dict[str, str], corpus: Path,
     return big_corpus, big_index, built
 
 
+def level_questions(questions: list[str], offset: int, per_level: int) -> list[str]:
+    """The questions a load level may send: the next ``per_level`` from ``offset`` (all
+    that are left when 0: the level sends what its time allows)."""
+    return questions[offset:offset + per_level] if per_level else questions[offset:]
+
+
 def _serve(corpus: Path, index_dir: Path, work: Path, env: dict[str, str],
            questions: list[str], plan: VaryingPlan,
            say: Callable[[str], None]) -> tuple[dict, int]:
@@ -176,7 +182,7 @@ def _serve(corpus: Path, index_dir: Path, work: Path, env: dict[str, str],
         base = f"http://127.0.0.1:{server.port}"
         levels = []
         for c in plan.concurrency:
-            batch = questions[offset : offset + plan.per_level or None]
+            batch = level_questions(questions, offset, plan.per_level)
             remaining = work / "varying-questions.json"
             remaining.write_text(json.dumps(batch, ensure_ascii=False), "utf-8")
             say(f"varying: concurrency {c}, {len(batch)} questions for {plan.seconds:g} s "

@@ -12,7 +12,12 @@ from ragqa.index.embedding.models import ResolvedModel
 
 from ragqa.cli import main
 from ragqa.eval.bench.load import cache_counts_of, deltas
-from ragqa.eval.bench.varying import PROBE, distinct_questions, filler_documents
+from ragqa.eval.bench.varying import (
+    PROBE,
+    distinct_questions,
+    filler_documents,
+    level_questions,
+)
 from ragqa.index.cachestats import CacheCount
 from ragqa.service.metrics import Metrics
 from prometheus_client import generate_latest
@@ -71,6 +76,15 @@ def test_filler_documents_are_seeded_and_of_the_corpus_words(tmp_path: Path):
     words = {w for text in documents.values() for w in text.split()}
     body = next(iter(filler.values())).split("\n\n", 1)[1]
     assert set(body.replace(".", " ").split()) <= {w.rstrip(".") for w in words} | words
+
+
+def test_each_level_takes_the_questions_left_after_the_last():
+    questions = [f"q{i}" for i in range(10)]
+    assert level_questions(questions, 0, 4) == questions[:4]
+    assert level_questions(questions, 4, 4) == questions[4:8]
+    # without a count per level, a level may send all that is left (not nothing)
+    assert level_questions(questions, 0, 0) == questions
+    assert level_questions(questions, 6, 0) == questions[6:]
 
 
 def test_distinct_questions_are_each_once_and_shuffled(tmp_path: Path):
