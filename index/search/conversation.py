@@ -73,7 +73,9 @@ class ConversationView:
 
     def _lifted(self, rows: list[int]) -> set[int]:
         """Of the cited documents' ``rows`` (best first), those the prior raises: each
-        document's first ``prior_passages`` (all when 0)."""
+        document's first ``prior_passages`` (all when 0). BM25 asks once for the question
+        and once per borrowed query: each lifts its own best, so a document may get up to
+        that many times ``prior_passages`` lifted there (what was measured on dev)."""
         most = self._followup.prior_passages
         if not most:
             return set(rows)
@@ -81,7 +83,10 @@ class ConversationView:
         taken: dict[str, int] = {}
         lifted = set()
         for row in rows:
-            doc = records[row].doc_id
+            record = records.get(row)  # None: deleted since the ranker read it
+            if record is None:
+                continue
+            doc = record.doc_id
             if taken.get(doc, 0) < most:
                 taken[doc] = taken.get(doc, 0) + 1
                 lifted.add(row)

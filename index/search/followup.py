@@ -13,8 +13,9 @@ them (:class:`Followup`):
   l'a signé ?" is read in the context that gives "l'" its meaning;
 * **a prior** toward the documents the previous turn cited: their passages are added to
   both rankers' candidates, and the best ``prior_passages`` of each for the follow-up (in
-  each ranker) get their scores raised by ``prior`` of the ranker's range: a live blog of
-  sixty entries is not lifted whole.
+  the dense ranker; in BM25, for the question and for each borrowed query) get their scores
+  raised by ``prior`` of the ranker's range: a live blog of sixty entries is not lifted
+  whole.
 
 Whether a question leans on the dialogue is told by what it says
 (:func:`leans_on_history`, from the words :mod:`~ragqa.index.search.markers` reads): an
