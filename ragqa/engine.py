@@ -204,12 +204,19 @@ class Engine:
             found.highlights[i] if answer is None or answer.start is None
             else _answer_sentence(hit, answer)
             for hit, i, answer in zip(read.hits, read.order, read.answers, strict=True))
-        # The relevance signal hears the reader too (fitted on dev, see ReadingStage).
-        relevance = stage.relevance(found.result.relevance or 0.0, read.best_logit)
-        low = relevance < stage.threshold
-        borderline = low and relevance >= stage.threshold * self.retriever.params.borderline
-        result = replace(found.result, hits=read.hits, relevance=round(relevance, 4),
-                         low_relevance=low, borderline=borderline)
+        result = replace(found.result, hits=read.hits)
+        retriever = self.retriever
+        served = retriever.relevance_model_for(found.query or result.question, result.mode)
+        if (result.mode == "hybrid" and served is retriever.params.relevance
+                and served.uses_token_match()):
+            # The relevance signal hears the reader too, where it was fitted (on dev: hybrid
+            # searches of questions in the index's language, the token match on; see
+            # ReadingStage); elsewhere it stays the served signal.
+            relevance = stage.relevance(result.relevance or 0.0, read.best_logit)
+            low = relevance < stage.threshold
+            result = replace(result, relevance=round(relevance, 4), low_relevance=low,
+                             borderline=low and relevance >= stage.threshold
+                             * retriever.params.borderline)
         return replace(found, result=result, highlights=highlights, answers=read.answers)
 
     def _highlight(self, retriever: Retriever, result: SearchResult,

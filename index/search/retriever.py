@@ -299,9 +299,12 @@ class Retriever:
 
     def threshold_for(self, question: str, mode: str | None = None) -> float:
         """The low-relevance threshold a search of ``question`` is held to."""
+        return self.relevance_model_for(question, mode).threshold
+
+    def relevance_model_for(self, question: str, mode: str | None = None) -> RelevanceModel:
+        """The relevance model a search of ``question`` in ``mode`` is scored with."""
         mode = mode or self.params.mode
-        return self._relevance_model(mode, mode != "bm25" and self._is_foreign(question)
-                                     ).threshold
+        return self._relevance_model(mode, mode != "bm25" and self._is_foreign(question))
 
     def _relevance_model(self, mode: str, foreign: bool = False) -> RelevanceModel:
         if mode == "bm25":

@@ -86,3 +86,15 @@ def test_relevance_joins_the_readers_belief(reading_client, plain_client, questi
     assert read["relevance"] == pytest.approx(1 / (1 + math.exp(-z)), abs=2e-3)
     assert read["low_relevance"] == (read["relevance"] < THRESHOLD)
     assert read["low_relevance"] == (question != SPARK)  # the tart is no digital economy
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense"])
+def test_relevance_stays_the_served_signal_where_the_join_was_not_fitted(
+        reading_client, plain_client, mode):
+    """The join was fitted on hybrid searches: another mode (a server whose RAGQA_MODE is
+    bm25 or dense) keeps the served signal, though the passages are read."""
+    served = plain_client.app.state.engine.search(SPARK, 5, mode=mode).result
+    read = reading_client.app.state.engine.search(SPARK, 5, mode=mode)
+    assert read.answers[0] is not None  # read all the same
+    assert (read.result.relevance, read.result.low_relevance, read.result.borderline) == (
+        served.relevance, served.low_relevance, served.borderline)
