@@ -163,6 +163,9 @@ class LoadedIndex:
         order = np.lexsort((ids, -scores))  # equal scores in row order (FAISS: any order)
         return ids[order], scores[order]
 
+    def tie_order(self, rows: np.ndarray) -> np.ndarray:
+        return rows  # a generation's rows are documents by id, passages in order
+
     def rows_of(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
         """The passage rows of ``doc_ids``, ascending, as the rankers take them (None: all)."""
         if doc_ids is None:

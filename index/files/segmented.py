@@ -318,6 +318,10 @@ class SegmentedIndex:
         order = np.lexsort((self._positions.take(rows), -scores))[:k]
         return rows[order], scores[order]
 
+    def tie_order(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's place in a merged index of this view (see :func:`merged_positions`)."""
+        return self._positions.take(rows) if self.segments else rows
+
     @cached_property
     def _positions(self) -> np.ndarray:
         """Each row's place in a merged index of this view's rows: made at the view's first

@@ -166,6 +166,9 @@ class PgView:
                                 else self._scoped_stats(conn, terms, scope))
         return _arrays(found)
 
+    def tie_order(self, rows: np.ndarray) -> np.ndarray:
+        return rows  # passage ids: the order they were written in (no rebuild to follow)
+
     def dense_top(self, vector: np.ndarray, k: int,
                   doc_ids: Collection[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         stored = self._passages if self._passages is not None else self._stats()[1]

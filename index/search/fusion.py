@@ -17,6 +17,7 @@ labelled data is there to set the weight; which wins for a model is measured, no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +42,11 @@ def fuse(
     lexical: tuple[np.ndarray, np.ndarray],
     dense: tuple[np.ndarray, np.ndarray],
     params: FusionParams,
+    tie_order: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[tuple[int, float]]:
-    """``(passage id, fused score)`` pairs, best first, from two ranked ``(ids, scores)``."""
+    """``(passage id, fused score)`` pairs, best first, from two ranked ``(ids, scores)``;
+    equal fused scores (frequent with min-max: 0.5) in ``tie_order``'s keys of the ids
+    (the store's :meth:`~ragqa.index.search.view.IndexView.tie_order`), else by id."""
     weights = (1.0 - params.dense_weight, params.dense_weight)
     lists: list[tuple[dict[int, float], float]] = []  # (contribution by id, missing value)
     for (ids, scores), weight in zip((lexical, dense), weights):
@@ -58,7 +62,11 @@ def fuse(
         lists.append((dict(zip(ids.tolist(), contributions.tolist())), missing))
     every = set().union(*(c.keys() for c, _ in lists)) if lists else set()
     fused = {pid: sum(c.get(pid, missing) for c, missing in lists) for pid in every}
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    if tie_order is None or not fused:
+        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    ids = np.fromiter(fused, dtype=np.int64, count=len(fused))
+    keys = dict(zip(ids.tolist(), np.asarray(tie_order(ids)).tolist()))
+    return sorted(fused.items(), key=lambda item: (-item[1], keys[item[0]]))
 
 
 def normalise(scores: np.ndarray, method: str) -> np.ndarray:

@@ -196,7 +196,7 @@ class Retriever:
             question, query_vector if mode != "bm25" else None, depth, only,
             lexical=mode != "dense" or model.uses_agreement(), scope=scope)
         if mode == "hybrid":
-            ranked = fuse(lexical, dense, self._fusion(foreign))
+            ranked = fuse(lexical, dense, self._fusion(foreign), self.index.tie_order)
         else:
             ids, scores = lexical if mode == "bm25" else dense
             ranked = list(zip(ids.tolist(), scores.tolist()))

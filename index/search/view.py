@@ -60,6 +60,12 @@ class IndexView(Protocol):
                   doc_ids: Collection[str] | None = None) -> Ranked:
         """Top-``k`` passages by inner product with the (normalised) query ``vector``."""
 
+    def tie_order(self, rows: np.ndarray) -> np.ndarray:
+        """A sort key per row that orders rows as an index rebuilt from the store holds
+        them (documents by id, passages in order): where fused scores tie, hits fall as
+        they would after a rebuild (a files generation's rows are that order already; its
+        segments' are not)."""
+
     def unknown_documents(self, doc_ids: Collection[str]) -> list[str]:
         """Those of ``doc_ids`` the store does not hold, sorted."""
 

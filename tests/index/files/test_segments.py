@@ -18,6 +18,7 @@ from ragqa.index.files.merge import MergePolicy
 from ragqa.index.files.pointer import CURRENT, read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.store import FilesStore
+from ragqa.index.search.fusion import FusionParams, fuse
 from ragqa.index.search.retriever import RetrievalParams, Retriever
 
 from tests.conftest import CORPUS, ROOT
@@ -136,6 +137,28 @@ def test_search_over_segments_equals_the_merged_index(copied, minilm, embedder):
             (rows_a, scores_a), (rows_b, scores_b) = rank(segmented), rank(merged)
             np.testing.assert_array_equal(scores_a, scores_b)
             assert _keys(segmented, rows_a) == _keys(merged, rows_b)
+    # Fused: equal fused scores (min-max: 0.5) fall in the merged index's order, not by row.
+    ties = 0
+    for question in QUESTIONS:
+        vector = embedder.encode_queries([question])[0]
+        fused = []
+        for view in (segmented, merged):
+            ranked = fuse(view.lexical_top(question, 100), view.dense_top(vector, 100),
+                          FusionParams("minmax", 0.5), view.tie_order)
+            fused.append(list(zip(_keys(view, [r for r, _ in ranked]),
+                                  [score for _, score in ranked])))
+        assert fused[0] == fused[1], question
+        scores = [score for _, score in fused[0]]
+        ties += len(scores) - len(set(scores))
+    assert ties  # else this would test nothing
+    # And the order itself: every live row of the segments' view, sorted by its tie order,
+    # reads as the merged index's rows in their order.
+    vector = embedder.encode_queries([QUESTIONS[0]])[0]
+    live = segmented.dense_top(vector, 10**6)[0]
+    every = np.sort(merged.dense_top(vector, 10**6)[0])
+    by_tie = live[np.argsort(segmented.tie_order(live), kind="stable")]
+    assert _keys(segmented, by_tie) == _keys(merged, every)
+    assert _keys(segmented, np.sort(live)) != _keys(merged, every)  # rows alone would not
 
 
 def test_a_view_held_by_a_reader_never_changes(copied, minilm, embedder):

@@ -50,3 +50,15 @@ def test_zscore_gives_a_missing_passage_the_list_minimum():
     fused = dict(fuse(lexical, dense, FusionParams("zscore", 0.5)))
     assert fused[3] == pytest.approx(0.5 * -1.0 + 0.5 * 0.0)  # missing from BM25: its minimum
     assert fused[1] == pytest.approx(0.5 * 1.0)
+
+
+def test_equal_fused_scores_fall_in_the_stores_tie_order():
+    """min-max gives 0.5 to a passage at the top of one list and the bottom of the other:
+    ties are common. They fall by id, or in the order the store says a rebuilt index
+    would hold the rows (a files store's segments number rows otherwise)."""
+    lexical = (np.array([7, 3]), np.array([2.0, 1.0]))
+    dense = (np.array([3, 7]), np.array([0.9, 0.1]))
+    by_id = fuse(lexical, dense, FusionParams("minmax", 0.5))
+    assert [i for i, _ in by_id] == [3, 7] and by_id[0][1] == by_id[1][1] == 0.5
+    reversed_order = fuse(lexical, dense, FusionParams("minmax", 0.5), lambda rows: -rows)
+    assert [i for i, _ in reversed_order] == [7, 3]
