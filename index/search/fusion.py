@@ -62,11 +62,12 @@ def fuse(
         lists.append((dict(zip(ids.tolist(), contributions.tolist())), missing))
     every = set().union(*(c.keys() for c, _ in lists)) if lists else set()
     fused = {pid: sum(c.get(pid, missing) for c, missing in lists) for pid in every}
-    if tie_order is None or not fused:
-        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    if not fused:
+        return []
     ids = np.fromiter(fused, dtype=np.int64, count=len(fused))
-    keys = dict(zip(ids.tolist(), np.asarray(tie_order(ids)).tolist()))
-    return sorted(fused.items(), key=lambda item: (-item[1], keys[item[0]]))
+    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+    order = np.lexsort((ids if tie_order is None else np.asarray(tie_order(ids)), -scores))
+    return list(zip(ids[order].tolist(), scores[order].tolist()))
 
 
 def normalise(scores: np.ndarray, method: str) -> np.ndarray:
