@@ -118,13 +118,13 @@ def test_a_title_sidecar_is_read_again_only_when_its_stat_moved(tmp_path, monkey
     later = module.now_ns() + 10 * RACY_NS
     monkeypatch.setattr(module, "now_ns", lambda: later)
     reads: list[Path] = []
-    real = module.read_title_sidecar
+    real = module.read_title_sidecar_or_fail
 
     def counted(path):
         reads.append(path)
         return real(path)
 
-    monkeypatch.setattr(module, "read_title_sidecar", counted)
+    monkeypatch.setattr(module, "read_title_sidecar_or_fail", counted)
     stamps = StampCache()
     assert read_corpus(tmp_path, stamps=stamps).titles == {"a.txt": "Le titre"}
     assert read_corpus(tmp_path, stamps=stamps).titles == {"a.txt": "Le titre"}
