@@ -21,21 +21,12 @@ from ragqa.index.files.store import FilesStore
 from ragqa.index.search.fusion import FusionParams, fuse
 from ragqa.index.search.retriever import RetrievalParams, Retriever
 
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import ROOT
 from tests.support import build_index, wait_until
 
 QUESTIONS = [json.loads(line)["question"]
              for line in (ROOT / "eval" / "questions.jsonl").read_text("utf-8").splitlines()[:12]]
 NOTE = "# Zorglub\n\nZorglub Telecom pose un câble sous-marin entre Dakhla et les Canaries.\n"
-
-
-@pytest.fixture
-def copied(tmp_path: Path, corpus_index: Path) -> tuple[Path, Path]:
-    """The real corpus and its index (the session's, copied: nothing is embedded again)."""
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("notes"))
-    shutil.copytree(corpus_index, index)
-    return corpus, index
 
 
 def _store(corpus: Path, index: Path, minilm, embedder, **policy) -> FilesStore:

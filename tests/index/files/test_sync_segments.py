@@ -7,7 +7,6 @@ index, copied from the session's)."""
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,20 +28,12 @@ from ragqa.index.files.store import FilesStore
 from ragqa.index.records import BuildReport
 from ragqa.index.search.retriever import RetrievalParams, Retriever
 
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import ROOT
 from tests.index.files.test_segments import QUESTIONS, _hits, _passages
 from tests.support import build_index, child_env, wait_until
 
 CHANGED = "001_d52cea156ab06147.txt"
 REMOVED = "000_53d6d8110b4badda.txt"
-
-
-@pytest.fixture
-def copied(tmp_path: Path, corpus_index: Path) -> tuple[Path, Path]:
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("notes"))
-    shutil.copytree(corpus_index, index)
-    return corpus, index
 
 
 class CountingEmbedder:

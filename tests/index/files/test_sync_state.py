@@ -4,7 +4,6 @@ serves; a lost or corrupt state costs a whole reading of the folder, never an er
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,9 @@ from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.sync_state import STATE
 
-from tests.conftest import CORPUS
 from tests.index.files.test_segments import _passages
 from tests.index.files.test_sync_segments import CHANGED, _documents, _store
 from tests.support import build_index
-
-
-@pytest.fixture
-def copied(tmp_path: Path, corpus_index: Path) -> tuple[Path, Path]:
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("notes"))
-    shutil.copytree(corpus_index, index)
-    return corpus, index
 
 
 @pytest.fixture
