@@ -29,6 +29,14 @@ def load_squad(path: Path) -> tuple[dict[str, str], list[Question]]:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise QuestionSetError(f"{path}: not a readable SQuAD-format file ({exc})") from None
+    try:
+        return _articles(data)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise QuestionSetError(f"{path}: not a SQuAD-format file: an article, paragraph or "
+                               f"question without the expected fields ({exc!r})") from None
+
+
+def _articles(data) -> tuple[dict[str, str], list[Question]]:
     documents: dict[str, str] = {}
     questions: list[Question] = []
     for number, article in enumerate(data):

@@ -48,3 +48,14 @@ def test_auc_counts_ordered_pairs_and_ties():
     assert auc([0.1], [0.9]) == 0.0
     assert auc([0.5], [0.5]) == 0.5
     assert auc([0.9, 0.3], [0.5]) == 0.5
+
+
+@pytest.mark.parametrize("data", [5, [5], [{"paragraphs": [{"qas": []}]}],
+                                  [{"paragraphs": [{"context": "x", "qas": [{"id": 1}]}]}]])
+def test_a_malformed_squad_file_is_our_error_naming_it(tmp_path, data):
+    from ragqa.eval.questions import QuestionSetError
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"data": data}), "utf-8")
+    with pytest.raises(QuestionSetError, match="not a SQuAD-format file"):
+        load_squad(path)
