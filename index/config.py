@@ -36,6 +36,11 @@ class IndexConfig:
     # (its text, passages and vectors are all held while building). Not in the manifest
     # (nor compared): it decides what may be indexed, not how.
     max_document_bytes: int | None = field(default=None, compare=False)
+    # Every sentence of every passage embedded at index time (:mod:`ragqa.index.files.
+    # sentences`), so that the highlight and the relevance signal read a never-seen passage
+    # without a model pass. Recorded: an index built without them is rebuilt with them
+    # (reusing its passage vectors) when they are wanted, and the other way round.
+    sentence_vectors: bool = True
 
     def to_json(self) -> dict:
         return {
@@ -45,6 +50,7 @@ class IndexConfig:
             "exact_limit": self.exact_limit,
             "processing": self.processing,
             "title_rules": self.title_rules,
+            "sentence_vectors": self.sentence_vectors,
         }
 
     @classmethod
@@ -57,4 +63,5 @@ class IndexConfig:
             exact_limit=int(data["exact_limit"]),
             processing=int(data.get("processing", 1)),  # records before version 2 had none
             title_rules=int(data.get("title_rules", 1)),
+            sentence_vectors=bool(data.get("sentence_vectors", False)),  # none before
         )

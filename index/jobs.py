@@ -257,10 +257,11 @@ class JobQueue:
             raise
 
     def _progress(self, job: Job) -> Callable[[int, int], None]:
-        def report(done: int, total: int) -> None:
+        def report(done: int, total: int, unit: str = "passages") -> None:
             if job.id in self._cancelled:
                 raise JobCancelledError(f"the upload of {job.doc_id} was cancelled")
-            job.passages_done, job.passages_total = done, total
+            if unit == "passages":  # the job's counts are its passages'
+                job.passages_done, job.passages_total = done, total
 
         return report
 

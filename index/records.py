@@ -62,8 +62,9 @@ class RefusedFile:
     sha256: str | None = None
 
 
-# Told ``(passages embedded, passages to embed)`` as embedding goes (see ragqa/progress.py).
-Progress = Callable[[int, int], None]
+# Told ``(done, to do)`` as embedding goes (see ragqa/progress.py): passages, then, with
+# ``unit="sentences"``, the passages' sentences (index/files/sentences.py).
+Progress = Callable[..., None]
 
 
 @dataclass
@@ -78,6 +79,7 @@ class BuildReport:
     passages: int = 0
     embedded: int = 0
     reused: int = 0
+    sentences_embedded: int = 0  # sentences embedded for the index (the others were reused)
     seconds: float = 0.0
     model: str = ""
     fallback: bool = False

@@ -137,8 +137,9 @@ def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path | str)
         f"{', full rebuild' if report.rebuilt else ''}): {len(report.added)} added, "
         f"{len(report.changed)} changed, {len(report.removed)} removed, "
         f"{report.unchanged} unchanged; {report.documents} documents, {report.passages} passages "
-        f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s "
-        f"with model {model}{refused}"
+        f"({report.embedded} embedded, {report.reused} reused"
+        f"{f'; {report.sentences_embedded} sentences embedded' if report.sentences_embedded else ''}"
+        f") in {report.seconds:.1f} s with model {model}{refused}"
     )
 
 

@@ -76,7 +76,8 @@ class Engine:
         # One counter per cache for the engine's life: the retriever and highlighter a new
         # generation brings count on, and the analyzers of the views served before are kept.
         self._counters = {name: CacheCounter() for name in (
-            "search_results", "highlight_sentences", "highlight_vectors")}
+            "search_results", "highlight_sentences", "highlight_vectors",
+            "stored_sentences")}
         self._analyzed_before: dict[str, CacheCount] = {}
         self.retriever  # fails fast (a model mismatch) at start, not at the first question
 
@@ -95,8 +96,9 @@ class Engine:
                         view.analyzer:
                     self._analyzed_before = _added(
                         self._analyzed_before, _analyzer_counts(self._retriever.index))
-                self._retriever = Retriever(view, self.embedder, self.params,
-                                            counter=self._counters["search_results"])
+                self._retriever = Retriever(
+                    view, self.embedder, self.params, counter=self._counters["search_results"],
+                    sentence_counter=self._counters["stored_sentences"])
                 self._highlighter = None
             return self._retriever
 
@@ -239,7 +241,7 @@ class Engine:
                 index = retriever.index
                 self._highlighter = (generation, Highlighter(
                     index.analyzer, idf=index.idf,
-                    embed=self.embedder.encode_sentences if weight else None, weight=weight,
+                    embed=retriever.sentence_vectors if weight else None, weight=weight,
                     counters=self._counters))
             return self._highlighter[1]
 

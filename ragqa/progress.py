@@ -1,6 +1,7 @@
 """Indexing progress for people: a tqdm bar on a terminal, periodic log lines otherwise.
 
-The builder reports ``(passages embedded, passages to embed)``; :func:`embedding_progress`
+The builder reports ``(passages embedded, passages to embed)``, then the same of the
+passages' sentences (``unit="sentences"``); :func:`embedding_progress`
 turns that into a bar (passages, rate, ETA) when stderr is a terminal, and into a line
 ``ragqa: embedded 1200/5000 passages (24%), 38.5 passages/s, about 1m39s left`` every
 ``every_s`` seconds (10) or ``every_fraction`` of the work (5 %) otherwise (logs, CI, ``docker logs``).
@@ -32,12 +33,12 @@ class _Bar:
         self._stream = stream
         self._bar = None
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, unit: str = "passages") -> None:
         from tqdm import tqdm
 
         if self._bar is None:
-            self._bar = tqdm(total=total, unit="passage", desc="embedding", file=self._stream,
-                             dynamic_ncols=True)
+            self._bar = tqdm(total=total, unit=unit.rstrip("s"), desc="embedding",
+                             file=self._stream, dynamic_ncols=True)
         self._bar.update(done - self._bar.n)
         if done >= total:
             self._bar.close()
@@ -52,12 +53,12 @@ class _Lines:
         self._started = self._last_at = 0.0
         self._last_done = 0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, unit: str = "passages") -> None:
         now = self._clock()
         if done == 0:
             self._started = self._last_at = now
             self._last_done = 0
-            self._stream.write(f"ragqa: embedding {total} passages\n")
+            self._stream.write(f"ragqa: embedding {total} {unit}\n")
             self._stream.flush()
             return
         due = (now - self._last_at >= self._every_s
@@ -67,8 +68,8 @@ class _Lines:
         elapsed = max(now - self._started, 1e-9)
         rate = done / elapsed
         left = "" if done >= total else f", about {_duration((total - done) / rate)} left"
-        self._stream.write(f"ragqa: embedded {done}/{total} passages ({100 * done // total}%), "
-                           f"{rate:.1f} passages/s{left}\n")
+        self._stream.write(f"ragqa: embedded {done}/{total} {unit} ({100 * done // total}%), "
+                           f"{rate:.1f} {unit}/s{left}\n")
         self._stream.flush()
         self._last_at, self._last_done = now, done
 

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # The relevance signal's token match (a model call on the top passage, about 100 ms on 2
     # cores when the passage is new); false: the fit without it (index/search/relevance.py).
     relevance_token_match: bool = True
+    # Embed every sentence of every passage at index time (about 0.7x the passages' own
+    # embedding time, 768 bytes per distinct sentence on disk), so that the highlight and the
+    # relevance signal read a never-seen passage without a model pass; false: embedded at
+    # query time instead (index/files/sentences.py). Changing it rebuilds the index.
+    sentence_vectors: bool = True
     # The trained reader (index/reading/): reranks the top `reader_top` passages and points
     # at the answer in each (`answer_span`). Off by default: about 0.6 s per question whose
     # passages it has not read, on 2 cores (docs/retrieval-quality.md, "The reader").
@@ -289,6 +294,7 @@ class Settings(BaseSettings):
             analysis=AnalyzerConfig(language=self.language),
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b),
             max_document_bytes=int(self.max_document_mb * 1024 * 1024),
+            sentence_vectors=self.sentence_vectors,
         )
 
     def retrieval_params(self, model_name: str) -> RetrievalParams:

@@ -89,9 +89,11 @@ def run_varying(settings, model, embedder, work: Path, plan: VaryingPlan,
         "source": str(plan.squad), "corpus": str(corpus), "documents": built.documents,
         "passages": built.passages, "article_passages": articles, "seed": plan.seed,
         "settings": {"relevance_token_match": settings.relevance_token_match,
+                     "sentence_vectors": settings.sentence_vectors,
                      "highlight_model_weight": settings.highlight_model_weight,
                      "reader": settings.reader, "backend": embedder.backend},
         "raw": raw, "questions_available": len(questions),
+        "sentence_vectors": stored_sentences(loaded),
     }
     out["serving"], used = _serve(corpus, index_dir, work, env, questions, plan, say)
     out["questions_sent_over_http"] = used
@@ -105,6 +107,18 @@ def run_varying(settings, model, embedder, work: Path, plan: VaryingPlan,
             engine.close()
     out["targets"] = targets(out)
     return out
+
+
+def stored_sentences(loaded) -> dict:
+    """What the served generation holds of index-time sentence vectors: how many, their
+    bytes on disk, and those bytes per passage (``ragqa.index.files.sentences``)."""
+    from ragqa.index.files.sentences import KEYS, VECTORS
+
+    base = getattr(loaded, "base", loaded)
+    size = sum((base.path / name).stat().st_size for name in (KEYS, VECTORS)
+               if (base.path / name).exists())
+    return {"sentences": len(base.sentences) if base.sentences is not None else 0,
+            "bytes": size, "bytes_per_passage": round(size / max(len(base.passages), 1), 1)}
 
 
 def filler_documents(documents: dict[str, str], passages: int, seed: int = 0,
@@ -254,11 +268,14 @@ PARTS = (
     ("fusion, passages read", ("search/retriever.py", "_chosen"), None),
     ("relevance: token match (passage tokens)", ("embedding/embedder.py", "token_vectors"),
      ("search/retriever.py", "_features")),
-    ("relevance: best-sentence vectors", ("embedding/embedder.py", "encode_sentences"),
+    ("relevance: best-sentence vectors", ("search/sentences.py", "__call__"),
      ("search/retriever.py", "_features")),
     ("relevance, all", ("search/retriever.py", "_features"), None),
-    ("highlight: sentence vectors", ("embedding/embedder.py", "encode_sentences"),
+    ("highlight: sentence vectors", ("search/sentences.py", "__call__"),
      ("search/highlight.py", "spans")),
+    # what the two above left to the model: sentences the index does not hold
+    ("sentence vectors: the model's", ("embedding/embedder.py", "encode_sentences"),
+     ("search/sentences.py", "__call__")),
     ("highlight, all", ("ragqa/engine.py", "_highlight"), None),
     ("reader", ("reading/stage.py", "apply"), None),
 )

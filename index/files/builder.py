@@ -60,6 +60,7 @@ from ragqa.index.files.pointer import Pointer, read_pointer
 from ragqa.index.files.rows import document_row, passage_row
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import changed_manifest, corpus_hash, read_record
+from ragqa.index.files.sentences import SentenceLookup, SentenceTable, embed_sentences
 from ragqa.index.records import (
     PROGRESS_STEP,
     BuildReport,
@@ -108,11 +109,13 @@ class Plan:
 
 @dataclass(frozen=True)
 class Generation:
-    """One generation to write: the plan, its vectors (row i = passage i) and its number."""
+    """One generation to write: the plan, its vectors (row i = passage i), its number and
+    its sentence vectors (None: not made, ``sentence_vectors`` off)."""
 
     number: int
     plan: Plan
     matrix: np.ndarray
+    sentences: SentenceTable | None = None
 
 
 def update_index(
@@ -159,12 +162,15 @@ def update_index(
             return report
 
         plan = plan_corpus(corpus_dir, scan, config, identity, strict, previous, report)
-        reusable = {}
+        old = None
         if found and not rebuild:
-            reusable = (served.vectors_by_key() if served is not None
-                        and served.pointer == found else _reusable_vectors(index_dir, identity))
+            old = (served if served is not None and served.pointer == found
+                   else _reusable_index(index_dir, identity))
+        reusable = {} if old is None else _vectors_by_key(old)
         matrix = embed_plan(plan, reusable, model, identity, load_embedder, progress, report)
-        generation = Generation(found.version + 1 if found else 1, plan, matrix)
+        sentences = plan_sentences(plan, config, old, int(matrix.shape[1]), identity,
+                                   load_embedder, progress, report)
+        generation = Generation(found.version + 1 if found else 1, plan, matrix, sentences)
         _write(index_dir, generation, config, model, identity, before_publish)
         report.generation = generation.number
         report.documents = len(plan.documents)
@@ -248,10 +254,7 @@ def embed_plan(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel
     vectors: dict[str, np.ndarray] = {}
     embedder: Embedder | None = None
     if missing or not reusable:
-        embedder = load_embedder()
-        if embedder.identity != identity:
-            raise ValueError("the embedder makes other vectors than the index's identity: "
-                             + ", ".join(embedder.identity.differences(identity)))
+        embedder = checked_embedder(load_embedder, identity)
     if missing:
         assert embedder is not None
         logger.info("embedding %d new passages with %s", len(missing), model.name)
@@ -270,6 +273,32 @@ def embed_plan(plan: Plan, reusable: dict[str, np.ndarray], model: ResolvedModel
     report.embedded = len({keys[i] for i in missing})
     report.reused = len(plan.passages) - len(missing)
     return matrix
+
+
+def plan_sentences(plan: Plan, config: IndexConfig, old, dimension: int,
+                   identity: VectorIdentity, load_embedder: Callable[[], Embedder],
+                   progress: Progress | None, report: BuildReport) -> SentenceTable | None:
+    """The sentence vectors of the plan's passages (None when ``config`` wants none):
+    those the served index ``old`` holds copied, the others embedded."""
+    if not config.sentence_vectors:
+        return None
+    texts = {doc.doc_id: doc.text for doc in plan.documents}
+    known = old.sentence_lookup if old is not None else SentenceLookup(())
+    table, report.sentences_embedded = embed_sentences(
+        (texts[p.doc_id][p.start:p.end] for p in plan.passages), known, dimension,
+        lambda batch: checked_embedder(load_embedder, identity).encode_passages(batch),
+        progress)
+    return table
+
+
+def checked_embedder(load_embedder: Callable[[], Embedder], identity: VectorIdentity
+                     ) -> Embedder:
+    """The embedder ``load_embedder`` gives, which must make ``identity``'s vectors."""
+    embedder = load_embedder()
+    if embedder.identity != identity:
+        raise ValueError("the embedder makes other vectors than the index's identity: "
+                         + ", ".join(embedder.identity.differences(identity)))
+    return embedder
 
 
 def _write(index_dir: Path, generation: Generation, config: IndexConfig, model: ResolvedModel,
@@ -299,15 +328,19 @@ def _passages(
             context)
 
 
-def _reusable_vectors(index_dir: Path, identity: VectorIdentity) -> dict[str, np.ndarray]:
-    """Vectors of the served generation by key, if they were made with ``identity``."""
+def _reusable_index(index_dir: Path, identity: VectorIdentity):
+    """The served index, if its vectors were made with ``identity`` (None: nothing to
+    reuse)."""
     try:
         old = load_index(index_dir)
     except Exception as exc:  # noqa: BLE001 - a broken old index only costs re-embedding
         logger.warning("previous index not reusable (%s); embedding everything", exc)
-        return {}
-    if old.manifest.vectors != identity:
-        return {}
+        return None
+    return old if old.manifest.vectors == identity else None
+
+
+def _vectors_by_key(old) -> dict[str, np.ndarray]:
+    """Vectors of a loaded generation or segmented view by key."""
     if isinstance(old, SegmentedIndex):
         return old.vectors_by_key()
     return dict(zip(old.vector_keys, old.all_vectors()))
@@ -336,6 +369,8 @@ def write_generation(folder: Path, generation: Generation, config: IndexConfig,
     LexicalIndex.build(plan.bm25_texts, analyzer, config.bm25).save(folder / BM25_DIR,
                                                                     folder / TERMS)
     write_context(folder, plan.context)
+    if generation.sentences is not None:
+        generation.sentences.save(folder)
     manifest = Manifest(
         generation=generation.number,
         created_at=now,

@@ -31,6 +31,7 @@ from ragqa.index.files.pointer import is_served_name, number_of
 from ragqa.index.files.postings import Part, Postings
 from ragqa.index.files.rows import read_rows
 from ragqa.index.files.scoped import Scope, Scopes
+from ragqa.index.files.sentences import SentenceLookup, SentenceTable, load_table
 from ragqa.index.records import (
     DocumentRecord,
     ModelRecord,
@@ -66,8 +67,17 @@ class LoadedIndex:
     doc_rows: dict[str, np.ndarray] = field(default_factory=dict)
     # What its passages were cut with (None: written before segments existed).
     context: CorpusContext | None = None
+    # Its passages' sentence vectors (None: made without, or before they existed).
+    sentences: SentenceTable | None = None
 
     store = "files"
+
+    @cached_property
+    def sentence_lookup(self) -> SentenceLookup:
+        return SentenceLookup([self.sentences])
+
+    def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        return self.sentence_lookup.find(texts, self.manifest.model.dimension)
 
     def quote(self, row: int) -> str:
         p = self.passages[row]
@@ -250,7 +260,8 @@ def load_generation(gen_dir: Path) -> LoadedIndex:
     doc_rows = {d: np.asarray(rows, dtype=np.int64) for d, rows in rows_of.items()}
     number = number_of(gen_dir.name) if is_served_name(gen_dir.name) else manifest.generation
     return LoadedIndex(gen_dir, number, manifest, documents, passages, keys, dense, lexical,
-                       doc_rows, _context(gen_dir / CONTEXT))
+                       doc_rows, _context(gen_dir / CONTEXT),
+                       load_table(gen_dir, manifest.model.dimension))
 
 
 def _postings(path: Path, size: int) -> Postings | None:

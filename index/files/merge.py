@@ -27,7 +27,13 @@ from ragqa.index.durable import fsync_file, fsync_tree
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.embedding.models import ResolvedModel
-from ragqa.index.files.builder import Generation, embed_plan, plan_corpus, write_generation
+from ragqa.index.files.builder import (
+    Generation,
+    embed_plan,
+    plan_corpus,
+    plan_sentences,
+    write_generation,
+)
 from ragqa.index.files.folders import new_merging, place, write_lock
 from ragqa.index.files.generation import LoadedIndex, load_generation
 from ragqa.index.files.manifest import MANIFEST, write_manifest
@@ -88,9 +94,12 @@ def prepare_merge(corpus_dir: Path, index_dir: Path, view: SegmentedIndex, *,
     plan = plan_corpus(corpus_dir, scan, config, identity, False, view.manifest, report)
     matrix = embed_plan(plan, view.vectors_by_key(), model, identity, load_embedder, progress,
                         report)
+    sentences = plan_sentences(plan, config, view, int(matrix.shape[1]), identity,
+                               load_embedder, progress, report)
     folder = new_merging(index_dir)
     try:
-        write_generation(folder, Generation(0, plan, matrix), config, model, identity)
+        write_generation(folder, Generation(0, plan, matrix, sentences), config, model,
+                         identity)
         fsync_tree(folder)
         loaded = load_generation(folder)
     except BaseException:

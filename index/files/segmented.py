@@ -42,6 +42,7 @@ from ragqa.index.files.postings import (
 )
 from ragqa.index.files.scoped import Scope, Scopes
 from ragqa.index.files.segments import Segment, changed_manifest
+from ragqa.index.files.sentences import SentenceLookup
 from ragqa.index.records import (
     DocumentRecord,
     ModelRecord,
@@ -111,6 +112,15 @@ class SegmentedIndex:
         return SegmentedIndex(base, (*self.segments, *segments), delta, changed,
                               np.sort(np.concatenate(dead)).astype(np.int64),
                               self._dead_length + float(lengths.sum(dtype=np.float64)))
+
+    @cached_property
+    def sentence_lookup(self) -> SentenceLookup:
+        """The sentence vectors of the generation and its segments (the newest first)."""
+        return SentenceLookup([*(s.sentences for s in reversed(self.segments)),
+                               self.base.sentences])
+
+    def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        return self.sentence_lookup.find(texts, self.base.manifest.model.dimension)
 
     def _rows_in(self, doc_id: str, changed: dict) -> np.ndarray:
         if doc_id in changed:

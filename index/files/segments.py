@@ -11,6 +11,8 @@ Layout::
       passages.jsonl    their passages, with vector keys
       dense.faiss       their vectors (exact FAISS index), row i = passage i
       terms.npz         their BM25 statistics (:class:`~ragqa.index.files.postings.Postings`)
+      sentence-*.npy    their sentences' vectors (:mod:`ragqa.index.files.sentences`), when
+                        the index makes them
 
 A segment is written in a staging folder, fsynced, renamed into place and only then named
 in ``CURRENT`` (:mod:`ragqa.index.files.pointer`), like a generation. The view over a
@@ -33,6 +35,7 @@ from ragqa.index.files.dense import all_vectors, build_dense, load_dense, save_d
 from ragqa.index.files.manifest import REBUILD_HINT, Manifest
 from ragqa.index.files.pointer import number_of
 from ragqa.index.files.postings import Postings
+from ragqa.index.files.sentences import SentenceTable, load_table
 from ragqa.index.files.rows import document_row, passage_row, read_rows
 from ragqa.index.records import DocumentRecord, RefusedFile
 
@@ -80,6 +83,7 @@ class Segment:
     keys: list[str]
     vectors: np.ndarray  # float32, row i = passage i (stored as an exact FAISS index)
     postings: Postings
+    sentences: SentenceTable | None = None  # its passages' sentence vectors, when made
 
     @property
     def number(self) -> int:
@@ -92,9 +96,11 @@ class Segment:
     @classmethod
     def make(cls, name: str, created_at: str, changes: dict[str, Change],
              documents: list[DocumentRecord], passages: list[Passage], keys: list[str],
-             vectors: np.ndarray, terms: list[list[str]]) -> Segment:
+             vectors: np.ndarray, terms: list[list[str]],
+             sentences: SentenceTable | None = None) -> Segment:
         return cls(name, created_at, changes, {d.doc_id: d for d in documents}, passages, keys,
-                   np.ascontiguousarray(vectors, dtype=np.float32), Postings.build(terms))
+                   np.ascontiguousarray(vectors, dtype=np.float32), Postings.build(terms),
+                   sentences)
 
 
 def write_segment(folder: Path, segment: Segment, totals: tuple[int, int]) -> None:
@@ -114,6 +120,8 @@ def write_segment(folder: Path, segment: Segment, totals: tuple[int, int]) -> No
                 (passage_row(p, key) for p, key in zip(segment.passages, segment.keys)))
     save_dense(build_dense(segment.vectors), folder / DENSE)
     segment.postings.save(folder / TERMS)
+    if segment.sentences is not None:
+        segment.sentences.save(folder)
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,8 @@ def load_segment(folder: Path, dimension: int) -> Segment:
     except Exception as exc:  # noqa: BLE001 - numpy and zipfile raise many kinds
         raise IndexCorruptError(f"{folder / TERMS} is unreadable ({exc}); {REBUILD_HINT}") from None
     _expect(postings.size == len(passages), folder / TERMS, "passage count")
-    return Segment(folder.name, created_at, changes, by_id, passages, keys, vectors, postings)
+    return Segment(folder.name, created_at, changes, by_id, passages, keys, vectors, postings,
+                   load_table(folder, dimension))
 
 
 def _expect(ok: bool, path: Path, what: str) -> None:

@@ -36,7 +36,12 @@ from ragqa.index.files.planning import Cut, FolderPlan, PlanMemo, cut_digest
 from ragqa.index.files.pointer import Pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import Change, Segment
-from ragqa.index.files.writes import NotASegment, append_segment, embed_missing
+from ragqa.index.files.writes import (
+    NotASegment,
+    append_segment,
+    embed_missing,
+    segment_sentences,
+)
 from ragqa.index.records import BuildReport, DocumentRecord, Progress
 
 
@@ -126,10 +131,12 @@ def append_sync(index_dir: Path, view: SegmentedIndex, plan: FolderPlan, memo: P
             content_hash=p.document.content_hash, text=p.document.text, sections=p.sections,
             passages=len(p.passages), indexed_at=now, pages=tuple(p.document.pages))
             for p in processed]
-        return Segment.make(name, now, found, records,
-                            [x for p in processed for x in p.passages], keys, vectors,
+        passages = [x for p in processed for x in p.passages]
+        sentences, report.sentences_embedded = segment_sentences(
+            current, records, passages, identity, load_embedder, progress)
+        return Segment.make(name, now, found, records, passages, keys, vectors,
                             passage_terms([t for p in processed for t in p.bm25_texts],
-                                          current.analyzer))
+                                          current.analyzer), sentences)
 
     if not view.writable:
         return None

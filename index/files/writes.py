@@ -31,6 +31,7 @@ from ragqa.index.files.lexical import passage_terms
 from ragqa.index.files.pointer import read_pointer, segment_name, write_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import Change, Segment, write_segment
+from ragqa.index.files.sentences import SentenceTable, embed_sentences
 from ragqa.index.records import PROGRESS_STEP, DocumentRecord, Progress
 
 logger = logging.getLogger(__name__)
@@ -63,9 +64,11 @@ def append_upload(index_dir: Path, view: SegmentedIndex, document: Document,
             text=titled.text, sections=processed.sections, passages=len(processed.passages),
             indexed_at=now, pages=tuple(titled.pages))
         change = Change(document.content_hash, explicit_title)
+        sentences, _ = segment_sentences(current, [record], processed.passages, identity,
+                                         load_embedder, progress)
         return Segment.make(name, now, {document.doc_id: change}, [record],
                             list(processed.passages), list(processed.keys), vectors,
-                            passage_terms(processed.bm25_texts, current.analyzer))
+                            passage_terms(processed.bm25_texts, current.analyzer), sentences)
 
     return append_segment(index_dir, view, make)
 
@@ -123,6 +126,28 @@ def append_segment(index_dir: Path, view: SegmentedIndex,
             raise
         write_pointer(index_dir, pointer.with_segment(name), pointer)
         return fresh
+
+
+def segment_sentences(current: SegmentedIndex, records: Sequence[DocumentRecord],
+                      passages: Sequence, identity: VectorIdentity,
+                      load_embedder: Callable[[], Embedder],
+                      progress: Progress | None) -> tuple[SentenceTable | None, int]:
+    """The sentence vectors of a segment's ``passages`` (of the documents ``records``), the
+    sentences the served index holds reused (None when it makes none: its configuration),
+    and how many were embedded."""
+    if not current.manifest.config.sentence_vectors:
+        return None, 0
+    texts = {r.doc_id: r.text for r in records}
+
+    def encode(batch: list[str]) -> np.ndarray:
+        embedder = load_embedder()
+        if embedder.identity != identity:
+            raise ValueError("the embedder makes other vectors than the index's identity: "
+                             + ", ".join(embedder.identity.differences(identity)))
+        return embedder.encode_passages(batch)
+
+    return embed_sentences((texts[p.doc_id][p.start:p.end] for p in passages),
+                           current.sentence_lookup, current.model.dimension, encode, progress)
 
 
 def embed_missing(keys: Sequence[str], inputs: Sequence[str],

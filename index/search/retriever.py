@@ -29,6 +29,7 @@ from ragqa.index.search.relevance import (
     term_coverage,
     token_match,
 )
+from ragqa.index.search.sentences import SentenceVectors
 from ragqa.index.search.view import IndexView
 from ragqa.index.records import PassageRecord
 
@@ -122,9 +123,12 @@ class Retriever:
     or the PostgreSQL store) with one loaded embedding model."""
 
     def __init__(self, index: IndexView, embedder: Embedder | None, params: RetrievalParams,
-                 *, counter: CacheCounter | None = None):
+                 *, counter: CacheCounter | None = None,
+                 sentence_counter: CacheCounter | None = None):
         """``counter``: where the result cache's hits and misses are counted (an engine
-        passes the same one to each retriever it makes, so the counts outlive generations)."""
+        passes the same one to each retriever it makes, so the counts outlive generations);
+        ``sentence_counter``: the same of the sentence vectors found in the store
+        (:attr:`sentence_vectors`)."""
         if embedder is not None:
             index.check_vectors(embedder.identity, embedder.model.name)
         elif params.mode != "bm25":
@@ -135,6 +139,10 @@ class Retriever:
         self._results: LRUCache = LRUCache(maxsize=max(1, params.result_cache_size))
         self._results_lock = threading.Lock()
         self.counter = counter if counter is not None else CacheCounter()
+        # The sentences the relevance signal (and the engine's highlighter) compares with
+        # the question: the store's vectors where it made them, else the model's.
+        self.sentence_vectors = (SentenceVectors(index, embedder, sentence_counter)
+                                 if embedder is not None else None)
         self._language = QuestionLanguage(index.analyzer.config.language)
         if embedder is not None and (params.crosslingual_dense_weight is not None
                                      or params.relevance_crosslingual is not None):
@@ -270,12 +278,12 @@ class Retriever:
             return RelevanceFeatures(coverage)
         cosine = float(self.index.vector(top.row) @ query_vector)
         best = matched = None
-        assert self.embedder is not None  # a query vector comes from our model
+        assert self.embedder is not None and self.sentence_vectors is not None  # our model's
         if sentence:
             sentences = [top.quote[a:b] for a, b in sentence_spans(top.quote, 0, len(top.quote))]
             chosen = sentences_to_compare([analyzer(s) for s in sentences], dict(zip(terms, idf)))
             best = best_sentence_cosine(
-                self.embedder.encode_sentences([sentences[i] for i in chosen]), query_vector)
+                self.sentence_vectors([sentences[i] for i in chosen]), query_vector)
         if tokens:
             matched = token_match(self.embedder.token_vectors(question, query=True),
                                   self.embedder.token_vectors(top.quote, query=False))

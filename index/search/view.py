@@ -75,6 +75,11 @@ class IndexView(Protocol):
     def vector(self, row: int) -> np.ndarray:
         """The stored vector of passage ``row``."""
 
+    def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(found, vectors)``: whether the store holds each sentence's vector, made at
+        index time (:mod:`ragqa.index.files.sentences`), and those vectors (float32 rows,
+        zeros where not held)."""
+
     def document(self, doc_id: str) -> DocumentRecord | None: ...
 
     def documents_by_id(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocumentRecord]:

@@ -65,7 +65,8 @@ def test_a_write_appends_one_segment_and_a_restart_serves_it(copied, minilm, emb
     assert pointer.generation == before.path.name and len(pointer.segments) == 1
     segment = index / pointer.segments[0]
     assert sorted(p.name for p in segment.iterdir()) == [
-        "dense.faiss", "documents.jsonl", "passages.jsonl", "segment.json", "terms.npz"]
+        "dense.faiss", "documents.jsonl", "passages.jsonl", "segment.json",
+        "sentence-keys.npy", "sentence-vectors.npy", "terms.npz"]
     assert (segment / "documents.jsonl").stat().st_size < 1000  # the one document, not all
     found = Retriever(store.view(), embedder, RetrievalParams()).search("Zorglub Dakhla", k=3)
     assert found.hits[0].doc_id == "notes/zorglub.md" and "Dakhla" in found.hits[0].quote

@@ -1,0 +1,41 @@
+"""The vectors of the sentences a search compares with its question.
+
+The highlight and the relevance signal compare the question with single sentences of the
+passages returned (:mod:`ragqa.index.search.highlight`, :mod:`ragqa.index.search.relevance`).
+A store that made them at index time (:mod:`ragqa.index.files.sentences`) answers with a
+lookup; the others are made by the model (the embedder's bounded cache remembers them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ragqa.index.cachestats import CacheCounter
+from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.search.view import IndexView
+
+
+class SentenceVectors:
+    """Passage-side vectors of sentences: the store's where it holds them, else the model's.
+
+    ``counter`` counts each sentence found in the store as a hit and each one left to the
+    model as a miss (``/metrics``: ``ragqa_cache_hits_total{cache="stored_sentences"}``).
+    """
+
+    def __init__(self, index: IndexView, embedder: Embedder,
+                 counter: CacheCounter | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.counter = counter if counter is not None else CacheCounter()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised float32 vectors of ``texts``, one row each."""
+        found, vectors = self.index.stored_sentence_vectors(texts)
+        held = int(found.sum())
+        self.counter.add(hits=held, misses=len(texts) - held)
+        if held < len(texts):
+            missing = np.flatnonzero(~found)
+            vectors[missing] = self.embedder.encode_sentences([texts[i] for i in missing])
+        return vectors

@@ -1,0 +1,162 @@
+"""Sentence vectors made at index time: every sentence of every passage is in the index's
+table (a generation's, a segment's), a search reads them there instead of running the
+model, and an index without them is rebuilt with them (the real model and corpus)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ragqa.index.config import IndexConfig
+from ragqa.index.errors import IndexCorruptError
+from ragqa.index.files.generations import load_index
+from ragqa.index.files.merge import MergePolicy
+from ragqa.index.files.pointer import read_pointer
+from ragqa.index.files.sentences import (
+    KEYS,
+    VECTORS,
+    SentenceLookup,
+    SentenceTable,
+    embed_sentences,
+    load_table,
+    sentence_texts,
+    text_keys,
+)
+from ragqa.index.files.store import FilesStore
+from ragqa.index.search.highlight import Highlighter
+from ragqa.index.search.retriever import RetrievalParams, Retriever
+
+from tests.conftest import CORPUS
+from tests.support import build_index
+
+NOTE = ("# Zorglub\n\nZorglub Telecom pose un câble sous-marin entre Dakhla et les Canaries. "
+        "Le chantier durera deux ans.\n")
+
+
+def _unit(rows: int, dimension: int = 4, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+class _Counting:
+    """An encoder that counts the texts it was asked to embed."""
+
+    def __init__(self, dimension: int = 4) -> None:
+        self.texts: list[str] = []
+        self.dimension = dimension
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return _unit(len(texts), self.dimension, seed=len(self.texts))
+
+
+def test_a_table_finds_what_it_holds_and_nothing_else(tmp_path: Path):
+    quotes = ["Première phrase. Deuxième phrase !", "Deuxième phrase ! Troisième ?\nUne ligne"]
+    encode = _Counting()
+    table, embedded = embed_sentences(quotes, SentenceLookup(()), 4, encode)
+    assert embedded == 4 and len(table) == 4  # the shared sentence embedded once
+    assert sorted(encode.texts) == sorted(["Première phrase.", "Deuxième phrase !",
+                                           "Troisième ?", "Une ligne"])
+    table.save(tmp_path)
+    loaded = load_table(tmp_path, 4)
+    assert loaded is not None and np.array_equal(loaded.keys, table.keys)
+    found, vectors = SentenceLookup([loaded]).find(["Troisième ?", "Absente.", "Une ligne"], 4)
+    assert found.tolist() == [True, False, True]
+    assert not vectors[1].any()
+    row = int(loaded.rows(text_keys(["Une ligne"]))[0])
+    np.testing.assert_array_equal(vectors[2], loaded.vectors[row].astype(np.float32))
+    assert load_table(tmp_path / "none", 4) is None  # no table: none, not an error
+
+
+def test_sentences_already_held_are_copied_not_embedded():
+    first, _ = embed_sentences(["Un. Deux."], SentenceLookup(()), 4, _Counting())
+    encode = _Counting()
+    second, embedded = embed_sentences(["Deux. Trois."], SentenceLookup([first]), 4, encode)
+    assert embedded == 1 and encode.texts == ["Trois."]
+    found, vectors = SentenceLookup([second]).find(["Deux."], 4)
+    held, old = SentenceLookup([first]).find(["Deux."], 4)
+    assert found.all() and held.all()
+    np.testing.assert_array_equal(vectors, old)
+
+
+def test_a_table_whose_files_disagree_is_a_corrupt_index(corpus_index: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    shutil.copytree(corpus_index, index)
+    generation = index / read_pointer(index).generation
+    keys = np.load(generation / KEYS)
+    np.save(generation / KEYS, keys[:-1])
+    with pytest.raises(IndexCorruptError, match="sentence vectors"):
+        load_index(index)
+    (generation / VECTORS).write_bytes(b"not numpy")
+    with pytest.raises(IndexCorruptError, match="sentence vectors"):
+        load_index(index)
+
+
+def test_an_index_holds_every_sentence_of_its_passages(corpus_index: Path, embedder):
+    view = load_index(corpus_index)
+    texts = list(dict.fromkeys(t for row in range(len(view.passages))
+                               for t in sentence_texts(view.quote(row))))
+    found, vectors = view.stored_sentence_vectors(texts)
+    assert found.all() and len(view.sentences) == len(texts)
+    sample = texts[:: max(1, len(texts) // 40)]
+    made = embedder.encode_passages(sample)
+    held = view.stored_sentence_vectors(sample)[1]
+    assert np.abs((made * held).sum(axis=1) - 1).max() < 0.01  # the model's vectors (float16)
+
+
+def test_a_search_reads_the_sentences_from_the_index_not_the_model(corpus_index: Path,
+                                                                   embedder):
+    view = load_index(corpus_index)
+    retriever = Retriever(view, embedder, RetrievalParams())
+    before = embedder.cache_counts()["sentence_vectors"]
+    questions = ["Quand l'état d'urgence sanitaire a-t-il été déclaré au Maroc ?",
+                 "Combien de startups sont inscrites au programme SPARK ?"]
+    for question in questions:
+        result = retriever.search(question, k=5)
+        highlighter = Highlighter(view.analyzer, embed=retriever.sentence_vectors,
+                                  idf=view.idf)
+        focus = highlighter.focus(question, result.query_vector)
+        highlighter.spans(focus, [(h.doc_id, h.before + h.quote + h.after, h.start, h.end,
+                                   h.start - len(h.before)) for h in result.hits])
+    counted = retriever.sentence_vectors.counter.snapshot()
+    assert counted.hits > 0 and counted.misses == 0
+    after = embedder.cache_counts()["sentence_vectors"]
+    assert after == before  # the model's sentence cache was never asked
+
+
+def test_an_index_built_without_sentence_vectors_is_rebuilt_with_them(tmp_path: Path,
+                                                                      corpus_index: Path,
+                                                                      minilm, embedder):
+    index = tmp_path / "index"
+    shutil.copytree(corpus_index, index)
+    without = build_index(CORPUS, index, minilm, embedder,
+                          IndexConfig(sentence_vectors=False))
+    assert without.embedded == 0 and without.sentences_embedded == 0
+    view = load_index(index)
+    assert view.sentences is None and not view.stored_sentence_vectors(["x"])[0].any()
+    assert not (view.path / KEYS).exists()
+    again = build_index(CORPUS, index, minilm, embedder)  # the default: with them
+    assert not again.up_to_date and again.embedded == 0  # passage vectors reused
+    assert again.sentences_embedded > 100 and load_index(index).sentences is not None
+    reused = build_index(CORPUS, index, minilm, embedder)
+    assert reused.up_to_date and reused.sentences_embedded == 0
+
+
+def test_a_written_segment_holds_its_sentences_and_a_merge_keeps_them(copied, minilm,
+                                                                      embedder):
+    corpus, index = copied
+    store = FilesStore(corpus, index, config=IndexConfig(), model=minilm,
+                       identity=embedder.identity, load_embedder=lambda: embedder,
+                       merge_policy=MergePolicy(background=False))
+    store.upload("notes/zorglub.md", NOTE.encode())
+    view = store.view()
+    wanted = ["Zorglub Telecom pose un câble sous-marin entre Dakhla et les Canaries.",
+              "Le chantier durera deux ans."]
+    assert view.segments[-1].sentences is not None
+    assert view.stored_sentence_vectors(wanted)[0].all()
+    assert load_index(index).stored_sentence_vectors(wanted)[0].all()  # on disk too
+    store.merge()
+    merged = store.view()
+    assert not merged.segments and merged.base.sentences is not None
+    assert merged.stored_sentence_vectors(wanted)[0].all()
+    store.close()
