@@ -41,6 +41,10 @@ class IndexConfig:
     # without a model pass. Recorded: an index built without them is rebuilt with them
     # (reusing its passage vectors) when they are wanted, and the other way round.
     sentence_vectors: bool = True
+    # Every passage's token vectors made at index time (:mod:`ragqa.index.files.tokens`),
+    # for the relevance signal's token match: no model pass over the top passage. Recorded
+    # like ``sentence_vectors``.
+    token_vectors: bool = True
 
     def to_json(self) -> dict:
         return {
@@ -51,6 +55,7 @@ class IndexConfig:
             "processing": self.processing,
             "title_rules": self.title_rules,
             "sentence_vectors": self.sentence_vectors,
+            "token_vectors": self.token_vectors,
         }
 
     @classmethod
@@ -64,4 +69,5 @@ class IndexConfig:
             processing=int(data.get("processing", 1)),  # records before version 2 had none
             title_rules=int(data.get("title_rules", 1)),
             sentence_vectors=bool(data.get("sentence_vectors", False)),  # none before
+            token_vectors=bool(data.get("token_vectors", False)),
         )

@@ -80,6 +80,7 @@ class BuildReport:
     embedded: int = 0
     reused: int = 0
     sentences_embedded: int = 0  # sentences embedded for the index (the others were reused)
+    tokens_embedded: int = 0  # passages whose token vectors were made (the others reused)
     seconds: float = 0.0
     model: str = ""
     fallback: bool = False

@@ -139,6 +139,7 @@ def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path | str)
         f"{report.unchanged} unchanged; {report.documents} documents, {report.passages} passages "
         f"({report.embedded} embedded, {report.reused} reused"
         f"{f'; {report.sentences_embedded} sentences embedded' if report.sentences_embedded else ''}"
+        f"{f', {report.tokens_embedded} passages read for tokens' if report.tokens_embedded else ''}"
         f") in {report.seconds:.1f} s with model {model}{refused}"
     )
 

@@ -77,7 +77,7 @@ class Engine:
         # generation brings count on, and the analyzers of the views served before are kept.
         self._counters = {name: CacheCounter() for name in (
             "search_results", "highlight_sentences", "highlight_vectors",
-            "stored_sentences")}
+            "stored_sentences", "stored_tokens")}
         self._analyzed_before: dict[str, CacheCount] = {}
         self.retriever  # fails fast (a model mismatch) at start, not at the first question
 
@@ -98,7 +98,8 @@ class Engine:
                         self._analyzed_before, _analyzer_counts(self._retriever.index))
                 self._retriever = Retriever(
                     view, self.embedder, self.params, counter=self._counters["search_results"],
-                    sentence_counter=self._counters["stored_sentences"])
+                    sentence_counter=self._counters["stored_sentences"],
+                    token_counter=self._counters["stored_tokens"])
                 self._highlighter = None
             return self._retriever
 

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     # relevance signal read a never-seen passage without a model pass; false: embedded at
     # query time instead (index/files/sentences.py). Changing it rebuilds the index.
     sentence_vectors: bool = True
+    # Make every passage's token vectors at index time (one more model pass per passage,
+    # about the passages' own embedding time; 64 kB a passage on disk), so that the relevance
+    # signal's token match costs a lookup, not a model pass over the top passage
+    # (index/files/tokens.py). Changing it rebuilds the index.
+    token_vectors: bool = True
     # The trained reader (index/reading/): reranks the top `reader_top` passages and points
     # at the answer in each (`answer_span`). Off by default: about 0.6 s per question whose
     # passages it has not read, on 2 cores (docs/retrieval-quality.md, "The reader").
@@ -295,6 +300,7 @@ class Settings(BaseSettings):
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b),
             max_document_bytes=int(self.max_document_mb * 1024 * 1024),
             sentence_vectors=self.sentence_vectors,
+            token_vectors=self.token_vectors,
         )
 
     def retrieval_params(self, model_name: str) -> RetrievalParams:

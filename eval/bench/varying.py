@@ -90,10 +90,12 @@ def run_varying(settings, model, embedder, work: Path, plan: VaryingPlan,
         "passages": built.passages, "article_passages": articles, "seed": plan.seed,
         "settings": {"relevance_token_match": settings.relevance_token_match,
                      "sentence_vectors": settings.sentence_vectors,
+                     "token_vectors": settings.token_vectors,
                      "highlight_model_weight": settings.highlight_model_weight,
                      "reader": settings.reader, "backend": embedder.backend},
         "raw": raw, "questions_available": len(questions),
         "sentence_vectors": stored_sentences(loaded),
+        "token_vectors": stored_tokens(loaded),
     }
     out["serving"], used = _serve(corpus, index_dir, work, env, questions, plan, say)
     out["questions_sent_over_http"] = used
@@ -118,6 +120,20 @@ def stored_sentences(loaded) -> dict:
     size = sum((base.path / name).stat().st_size for name in (KEYS, VECTORS)
                if (base.path / name).exists())
     return {"sentences": len(base.sentences) if base.sentences is not None else 0,
+            "bytes": size, "bytes_per_passage": round(size / max(len(base.passages), 1), 1)}
+
+
+def stored_tokens(loaded) -> dict:
+    """What the served generation holds of index-time token vectors (passages, tokens,
+    bytes on disk and per passage; ``ragqa.index.files.tokens``)."""
+    from ragqa.index.files.tokens import FILES
+
+    base = getattr(loaded, "base", loaded)
+    size = sum((base.path / name).stat().st_size for name in FILES
+               if (base.path / name).exists())
+    table = base.tokens
+    return {"passages": len(table) if table is not None else 0,
+            "tokens": len(table.vectors) if table is not None else 0,
             "bytes": size, "bytes_per_passage": round(size / max(len(base.passages), 1), 1)}
 
 
@@ -266,8 +282,11 @@ PARTS = (
     ("rankings: BM25", ("", "lexical_top"), ("search/retriever.py", "_rankings")),
     ("rankings: dense", ("", "dense_top"), ("search/retriever.py", "_rankings")),
     ("fusion, passages read", ("search/retriever.py", "_chosen"), None),
-    ("relevance: token match (passage tokens)", ("embedding/embedder.py", "token_vectors"),
+    ("relevance: token match (passage tokens)", ("search/sentences.py", "of"),
      ("search/retriever.py", "_features")),
+    # what it left to the model: passages the index does not hold
+    ("token match: the model's pass", ("embedding/embedder.py", "token_vectors"),
+     ("search/sentences.py", "of")),
     ("relevance: best-sentence vectors", ("search/sentences.py", "__call__"),
      ("search/retriever.py", "_features")),
     ("relevance, all", ("search/retriever.py", "_features"), None),

@@ -61,6 +61,7 @@ from ragqa.index.files.rows import document_row, passage_row
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import changed_manifest, corpus_hash, read_record
 from ragqa.index.files.sentences import SentenceLookup, SentenceTable, embed_sentences
+from ragqa.index.files.tokens import TokenLookup, TokenTable, embed_tokens
 from ragqa.index.records import (
     PROGRESS_STEP,
     BuildReport,
@@ -116,6 +117,7 @@ class Generation:
     plan: Plan
     matrix: np.ndarray
     sentences: SentenceTable | None = None
+    tokens: TokenTable | None = None  # its passages' token vectors (``token_vectors``)
 
 
 def update_index(
@@ -170,7 +172,10 @@ def update_index(
         matrix = embed_plan(plan, reusable, model, identity, load_embedder, progress, report)
         sentences = plan_sentences(plan, config, old, int(matrix.shape[1]), identity,
                                    load_embedder, progress, report)
-        generation = Generation(found.version + 1 if found else 1, plan, matrix, sentences)
+        tokens = plan_tokens(plan, config, old, int(matrix.shape[1]), identity, load_embedder,
+                             progress, report)
+        generation = Generation(found.version + 1 if found else 1, plan, matrix, sentences,
+                                tokens)
         _write(index_dir, generation, config, model, identity, before_publish)
         report.generation = generation.number
         report.documents = len(plan.documents)
@@ -291,6 +296,22 @@ def plan_sentences(plan: Plan, config: IndexConfig, old, dimension: int,
     return table
 
 
+def plan_tokens(plan: Plan, config: IndexConfig, old, dimension: int,
+                identity: VectorIdentity, load_embedder: Callable[[], Embedder],
+                progress: Progress | None, report: BuildReport) -> TokenTable | None:
+    """The token vectors of the plan's passages (None when ``config`` wants none): those
+    the served index ``old`` holds copied, the others made."""
+    if not config.token_vectors:
+        return None
+    texts = {doc.doc_id: doc.text for doc in plan.documents}
+    known = old.token_lookup if old is not None else TokenLookup(())
+    table, report.tokens_embedded = embed_tokens(
+        (texts[p.doc_id][p.start:p.end] for p in plan.passages), known, dimension,
+        lambda batch: checked_embedder(load_embedder, identity).passage_token_vectors(batch),
+        progress)
+    return table
+
+
 def checked_embedder(load_embedder: Callable[[], Embedder], identity: VectorIdentity
                      ) -> Embedder:
     """The embedder ``load_embedder`` gives, which must make ``identity``'s vectors."""
@@ -371,6 +392,8 @@ def write_generation(folder: Path, generation: Generation, config: IndexConfig,
     write_context(folder, plan.context)
     if generation.sentences is not None:
         generation.sentences.save(folder)
+    if generation.tokens is not None:
+        generation.tokens.save(folder)
     manifest = Manifest(
         generation=generation.number,
         created_at=now,

@@ -32,6 +32,7 @@ from ragqa.index.files.postings import Part, Postings
 from ragqa.index.files.rows import read_rows
 from ragqa.index.files.scoped import Scope, Scopes
 from ragqa.index.files.sentences import SentenceLookup, SentenceTable, load_table
+from ragqa.index.files.tokens import TokenLookup, TokenTable, load_tokens
 from ragqa.index.records import (
     DocumentRecord,
     ModelRecord,
@@ -69,8 +70,17 @@ class LoadedIndex:
     context: CorpusContext | None = None
     # Its passages' sentence vectors (None: made without, or before they existed).
     sentences: SentenceTable | None = None
+    # Its passages' token vectors (None: made without, or before they existed).
+    tokens: TokenTable | None = None
 
     store = "files"
+
+    @cached_property
+    def token_lookup(self) -> TokenLookup:
+        return TokenLookup([self.tokens])
+
+    def stored_token_vectors(self, quote: str) -> np.ndarray | None:
+        return self.token_lookup.find(quote)
 
     @cached_property
     def sentence_lookup(self) -> SentenceLookup:
@@ -261,7 +271,8 @@ def load_generation(gen_dir: Path) -> LoadedIndex:
     number = number_of(gen_dir.name) if is_served_name(gen_dir.name) else manifest.generation
     return LoadedIndex(gen_dir, number, manifest, documents, passages, keys, dense, lexical,
                        doc_rows, _context(gen_dir / CONTEXT),
-                       load_table(gen_dir, manifest.model.dimension))
+                       load_table(gen_dir, manifest.model.dimension),
+                       load_tokens(gen_dir, manifest.model.dimension))
 
 
 def _postings(path: Path, size: int) -> Postings | None:

@@ -32,6 +32,7 @@ from ragqa.index.files.builder import (
     embed_plan,
     plan_corpus,
     plan_sentences,
+    plan_tokens,
     write_generation,
 )
 from ragqa.index.files.folders import new_merging, place, write_lock
@@ -96,9 +97,11 @@ def prepare_merge(corpus_dir: Path, index_dir: Path, view: SegmentedIndex, *,
                         report)
     sentences = plan_sentences(plan, config, view, int(matrix.shape[1]), identity,
                                load_embedder, progress, report)
+    tokens = plan_tokens(plan, config, view, int(matrix.shape[1]), identity, load_embedder,
+                         progress, report)
     folder = new_merging(index_dir)
     try:
-        write_generation(folder, Generation(0, plan, matrix, sentences), config, model,
+        write_generation(folder, Generation(0, plan, matrix, sentences, tokens), config, model,
                          identity)
         fsync_tree(folder)
         loaded = load_generation(folder)

@@ -43,6 +43,7 @@ from ragqa.index.files.postings import (
 from ragqa.index.files.scoped import Scope, Scopes
 from ragqa.index.files.segments import Segment, changed_manifest
 from ragqa.index.files.sentences import SentenceLookup
+from ragqa.index.files.tokens import TokenLookup
 from ragqa.index.records import (
     DocumentRecord,
     ModelRecord,
@@ -121,6 +122,14 @@ class SegmentedIndex:
 
     def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         return self.sentence_lookup.find(texts, self.base.manifest.model.dimension)
+
+    @cached_property
+    def token_lookup(self) -> TokenLookup:
+        """The token vectors of the generation and its segments (the newest first)."""
+        return TokenLookup([*(s.tokens for s in reversed(self.segments)), self.base.tokens])
+
+    def stored_token_vectors(self, quote: str) -> np.ndarray | None:
+        return self.token_lookup.find(quote)
 
     def _rows_in(self, doc_id: str, changed: dict) -> np.ndarray:
         if doc_id in changed:

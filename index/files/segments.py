@@ -13,6 +13,7 @@ Layout::
       terms.npz         their BM25 statistics (:class:`~ragqa.index.files.postings.Postings`)
       sentence-*.npy    their sentences' vectors (:mod:`ragqa.index.files.sentences`), when
                         the index makes them
+      token-*.npy       their token vectors (:mod:`ragqa.index.files.tokens`), likewise
 
 A segment is written in a staging folder, fsynced, renamed into place and only then named
 in ``CURRENT`` (:mod:`ragqa.index.files.pointer`), like a generation. The view over a
@@ -36,6 +37,7 @@ from ragqa.index.files.manifest import REBUILD_HINT, Manifest
 from ragqa.index.files.pointer import number_of
 from ragqa.index.files.postings import Postings
 from ragqa.index.files.sentences import SentenceTable, load_table
+from ragqa.index.files.tokens import TokenTable, load_tokens
 from ragqa.index.files.rows import document_row, passage_row, read_rows
 from ragqa.index.records import DocumentRecord, RefusedFile
 
@@ -84,6 +86,7 @@ class Segment:
     vectors: np.ndarray  # float32, row i = passage i (stored as an exact FAISS index)
     postings: Postings
     sentences: SentenceTable | None = None  # its passages' sentence vectors, when made
+    tokens: TokenTable | None = None  # its passages' token vectors, when made
 
     @property
     def number(self) -> int:
@@ -97,10 +100,11 @@ class Segment:
     def make(cls, name: str, created_at: str, changes: dict[str, Change],
              documents: list[DocumentRecord], passages: list[Passage], keys: list[str],
              vectors: np.ndarray, terms: list[list[str]],
-             sentences: SentenceTable | None = None) -> Segment:
+             sentences: SentenceTable | None = None,
+             tokens: TokenTable | None = None) -> Segment:
         return cls(name, created_at, changes, {d.doc_id: d for d in documents}, passages, keys,
                    np.ascontiguousarray(vectors, dtype=np.float32), Postings.build(terms),
-                   sentences)
+                   sentences, tokens)
 
 
 def write_segment(folder: Path, segment: Segment, totals: tuple[int, int]) -> None:
@@ -122,6 +126,8 @@ def write_segment(folder: Path, segment: Segment, totals: tuple[int, int]) -> No
     segment.postings.save(folder / TERMS)
     if segment.sentences is not None:
         segment.sentences.save(folder)
+    if segment.tokens is not None:
+        segment.tokens.save(folder)
 
 
 @dataclass(frozen=True)
@@ -179,7 +185,7 @@ def load_segment(folder: Path, dimension: int) -> Segment:
         raise IndexCorruptError(f"{folder / TERMS} is unreadable ({exc}); {REBUILD_HINT}") from None
     _expect(postings.size == len(passages), folder / TERMS, "passage count")
     return Segment(folder.name, created_at, changes, by_id, passages, keys, vectors, postings,
-                   load_table(folder, dimension))
+                   load_table(folder, dimension), load_tokens(folder, dimension))
 
 
 def _expect(ok: bool, path: Path, what: str) -> None:

@@ -41,6 +41,7 @@ from ragqa.index.files.writes import (
     append_segment,
     embed_missing,
     segment_sentences,
+    segment_tokens,
 )
 from ragqa.index.records import BuildReport, DocumentRecord, Progress
 
@@ -134,9 +135,11 @@ def append_sync(index_dir: Path, view: SegmentedIndex, plan: FolderPlan, memo: P
         passages = [x for p in processed for x in p.passages]
         sentences, report.sentences_embedded = segment_sentences(
             current, records, passages, identity, load_embedder, progress)
+        tokens, report.tokens_embedded = segment_tokens(
+            current, records, passages, identity, load_embedder, progress)
         return Segment.make(name, now, found, records, passages, keys, vectors,
                             passage_terms([t for p in processed for t in p.bm25_texts],
-                                          current.analyzer), sentences)
+                                          current.analyzer), sentences, tokens)
 
     if not view.writable:
         return None

@@ -32,6 +32,7 @@ from ragqa.index.files.pointer import read_pointer, segment_name, write_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import Change, Segment, write_segment
 from ragqa.index.files.sentences import SentenceTable, embed_sentences
+from ragqa.index.files.tokens import TokenTable, embed_tokens
 from ragqa.index.records import PROGRESS_STEP, DocumentRecord, Progress
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,12 @@ def append_upload(index_dir: Path, view: SegmentedIndex, document: Document,
         change = Change(document.content_hash, explicit_title)
         sentences, _ = segment_sentences(current, [record], processed.passages, identity,
                                          load_embedder, progress)
+        tokens, _ = segment_tokens(current, [record], processed.passages, identity,
+                                   load_embedder, progress)
         return Segment.make(name, now, {document.doc_id: change}, [record],
                             list(processed.passages), list(processed.keys), vectors,
-                            passage_terms(processed.bm25_texts, current.analyzer), sentences)
+                            passage_terms(processed.bm25_texts, current.analyzer), sentences,
+                            tokens)
 
     return append_segment(index_dir, view, make)
 
@@ -138,16 +142,33 @@ def segment_sentences(current: SegmentedIndex, records: Sequence[DocumentRecord]
     if not current.manifest.config.sentence_vectors:
         return None, 0
     texts = {r.doc_id: r.text for r in records}
-
-    def encode(batch: list[str]) -> np.ndarray:
-        embedder = load_embedder()
-        if embedder.identity != identity:
-            raise ValueError("the embedder makes other vectors than the index's identity: "
-                             + ", ".join(embedder.identity.differences(identity)))
-        return embedder.encode_passages(batch)
-
     return embed_sentences((texts[p.doc_id][p.start:p.end] for p in passages),
-                           current.sentence_lookup, current.model.dimension, encode, progress)
+                           current.sentence_lookup, current.model.dimension,
+                           lambda batch: _checked(load_embedder, identity).encode_passages(batch),
+                           progress)
+
+
+def segment_tokens(current: SegmentedIndex, records: Sequence[DocumentRecord],
+                   passages: Sequence, identity: VectorIdentity,
+                   load_embedder: Callable[[], Embedder],
+                   progress: Progress | None) -> tuple[TokenTable | None, int]:
+    """The token vectors of a segment's ``passages`` as :func:`segment_sentences` makes
+    their sentences' (None when the index makes none), and how many passages were read."""
+    if not current.manifest.config.token_vectors:
+        return None, 0
+    texts = {r.doc_id: r.text for r in records}
+    return embed_tokens((texts[p.doc_id][p.start:p.end] for p in passages),
+                        current.token_lookup, current.model.dimension,
+                        lambda batch: _checked(load_embedder, identity)
+                        .passage_token_vectors(batch), progress)
+
+
+def _checked(load_embedder: Callable[[], Embedder], identity: VectorIdentity) -> Embedder:
+    embedder = load_embedder()
+    if embedder.identity != identity:
+        raise ValueError("the embedder makes other vectors than the index's identity: "
+                         + ", ".join(embedder.identity.differences(identity)))
+    return embedder
 
 
 def embed_missing(keys: Sequence[str], inputs: Sequence[str],

@@ -29,7 +29,7 @@ from ragqa.index.search.relevance import (
     term_coverage,
     token_match,
 )
-from ragqa.index.search.sentences import SentenceVectors
+from ragqa.index.search.sentences import PassageTokens, SentenceVectors
 from ragqa.index.search.view import IndexView
 from ragqa.index.records import PassageRecord
 
@@ -124,11 +124,13 @@ class Retriever:
 
     def __init__(self, index: IndexView, embedder: Embedder | None, params: RetrievalParams,
                  *, counter: CacheCounter | None = None,
-                 sentence_counter: CacheCounter | None = None):
+                 sentence_counter: CacheCounter | None = None,
+                 token_counter: CacheCounter | None = None):
         """``counter``: where the result cache's hits and misses are counted (an engine
         passes the same one to each retriever it makes, so the counts outlive generations);
         ``sentence_counter``: the same of the sentence vectors found in the store
-        (:attr:`sentence_vectors`)."""
+        (:attr:`sentence_vectors`), ``token_counter`` of the passages' token vectors
+        (:attr:`passage_tokens`)."""
         if embedder is not None:
             index.check_vectors(embedder.identity, embedder.model.name)
         elif params.mode != "bm25":
@@ -143,6 +145,8 @@ class Retriever:
         # the question: the store's vectors where it made them, else the model's.
         self.sentence_vectors = (SentenceVectors(index, embedder, sentence_counter)
                                  if embedder is not None else None)
+        self.passage_tokens = (PassageTokens(index, embedder, token_counter)
+                               if embedder is not None else None)
         self._language = QuestionLanguage(index.analyzer.config.language)
         if embedder is not None and (params.crosslingual_dense_weight is not None
                                      or params.relevance_crosslingual is not None):
@@ -285,8 +289,9 @@ class Retriever:
             best = best_sentence_cosine(
                 self.sentence_vectors([sentences[i] for i in chosen]), query_vector)
         if tokens:
+            assert self.passage_tokens is not None
             matched = token_match(self.embedder.token_vectors(question, query=True),
-                                  self.embedder.token_vectors(top.quote, query=False))
+                                  self.passage_tokens.of(top.quote))
         return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
                                  best, matched)
 

@@ -1,9 +1,11 @@
-"""The vectors of the sentences a search compares with its question.
+"""The vectors a search reads passages with: their sentences', their tokens'.
 
 The highlight and the relevance signal compare the question with single sentences of the
-passages returned (:mod:`ragqa.index.search.highlight`, :mod:`ragqa.index.search.relevance`).
-A store that made them at index time (:mod:`ragqa.index.files.sentences`) answers with a
-lookup; the others are made by the model (the embedder's bounded cache remembers them).
+passages returned, and the relevance's token match with the top passage's tokens
+(:mod:`ragqa.index.search.highlight`, :mod:`ragqa.index.search.relevance`). A store that
+made them at index time (:mod:`ragqa.index.files.sentences`, :mod:`ragqa.index.files.tokens`)
+answers with a lookup; the others are made by the model (the embedder's bounded caches
+remember them).
 """
 
 from __future__ import annotations
@@ -39,3 +41,25 @@ class SentenceVectors:
             missing = np.flatnonzero(~found)
             vectors[missing] = self.embedder.encode_sentences([texts[i] for i in missing])
         return vectors
+
+
+class PassageTokens:
+    """A passage's token vectors: the store's where it holds them, else the model's.
+
+    ``counter`` counts a passage found in the store as a hit, one left to the model as a
+    miss (``/metrics``: ``ragqa_cache_hits_total{cache="stored_tokens"}``).
+    """
+
+    def __init__(self, index: IndexView, embedder: Embedder,
+                 counter: CacheCounter | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.counter = counter if counter is not None else CacheCounter()
+
+    def of(self, quote: str) -> np.ndarray:
+        """Normalised float32 token vectors of the passage ``quote``, one row a token."""
+        found = self.index.stored_token_vectors(quote)
+        self.counter.add(hits=found is not None, misses=found is None)
+        if found is not None:
+            return found
+        return self.embedder.token_vectors(quote, query=False)

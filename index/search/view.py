@@ -80,6 +80,10 @@ class IndexView(Protocol):
         index time (:mod:`ragqa.index.files.sentences`), and those vectors (float32 rows,
         zeros where not held)."""
 
+    def stored_token_vectors(self, quote: str) -> np.ndarray | None:
+        """The token vectors of the passage ``quote`` made at index time
+        (:mod:`ragqa.index.files.tokens`), normalised float32 rows; None when not held."""
+
     def document(self, doc_id: str) -> DocumentRecord | None: ...
 
     def documents_by_id(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocumentRecord]:

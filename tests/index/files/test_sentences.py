@@ -1,6 +1,7 @@
-"""Sentence vectors made at index time: every sentence of every passage is in the index's
-table (a generation's, a segment's), a search reads them there instead of running the
-model, and an index without them is rebuilt with them (the real model and corpus)."""
+"""Sentence and token vectors made at index time: every sentence of every passage, and every
+passage's tokens, are in the index's tables (a generation's, a segment's), a search reads
+them there instead of running the model, and an index without them is rebuilt with them
+(the real model and corpus)."""
 
 import shutil
 from pathlib import Path
@@ -16,14 +17,16 @@ from ragqa.index.files.sentences import (
     KEYS,
     VECTORS,
     SentenceLookup,
-    SentenceTable,
     embed_sentences,
     load_table,
     sentence_texts,
     text_keys,
 )
 from ragqa.index.files.store import FilesStore
+from ragqa.index.files.tokens import FILES as TOKEN_FILES
+from ragqa.index.files.tokens import dequantise, quantise
 from ragqa.index.search.highlight import Highlighter
+from ragqa.index.search.relevance import token_match
 from ragqa.index.search.retriever import RetrievalParams, Retriever
 
 from tests.conftest import CORPUS
@@ -160,3 +163,67 @@ def test_a_written_segment_holds_its_sentences_and_a_merge_keeps_them(copied, mi
     assert not merged.segments and merged.base.sentences is not None
     assert merged.stored_sentence_vectors(wanted)[0].all()
     store.close()
+
+
+# The passages' token vectors (index/files/tokens.py), for the relevance's token match.
+
+def test_token_vectors_survive_their_int8_storage():
+    vectors = _unit(300, 384, seed=3)
+    rows, scales = quantise(vectors)
+    back = dequantise(rows, scales)
+    assert rows.dtype == np.int8 and (back * vectors).sum(axis=1).min() > 0.999
+    other = _unit(50, 384, seed=4)  # what the token match computes: cosines between sets
+    assert np.abs(other @ back.T - other @ vectors.T).max() < 0.01
+
+
+def test_an_index_holds_every_passages_tokens_and_a_search_reads_them(corpus_index: Path,
+                                                                      embedder):
+    view = load_index(corpus_index)
+    assert view.tokens is not None and len(view.tokens) == len(
+        {view.quote(row) for row in range(len(view.passages))})
+    for row in range(0, len(view.passages), max(1, len(view.passages) // 12)):
+        quote = view.quote(row)
+        held = view.stored_token_vectors(quote)
+        made = embedder.token_vectors(quote, query=False)
+        assert held is not None and held.shape == made.shape
+        assert (held * made).sum(axis=1).min() > 0.995
+    assert view.stored_token_vectors("Un texte qu'aucun passage ne cite.") is None
+    retriever = Retriever(view, embedder, RetrievalParams(merge_neighbours=0))
+    before = embedder.cache_counts()["token_vectors_passage"]
+    top = retriever.search("Combien de startups sont inscrites au programme SPARK ?").hits[0]
+    features = retriever.relevance_features(top.quote, top, None)  # no vector: no tokens
+    assert features.token_match is None
+    question = "Combien de startups sont inscrites au programme SPARK ?"
+    vector = embedder.encode_queries([question])[0]
+    stored = retriever.relevance_features(question, top, vector).token_match
+    assert retriever.passage_tokens.counter.snapshot().hits >= 1
+    assert embedder.cache_counts()["token_vectors_passage"] == before  # no model pass
+    exact = token_match(embedder.token_vectors(question, query=True),
+                        embedder.token_vectors(top.quote, query=False))
+    assert abs(stored - exact) < 0.005
+
+
+def test_an_upload_holds_its_tokens_and_without_them_the_model_makes_them(copied, minilm,
+                                                                          embedder):
+    corpus, index = copied
+    store = FilesStore(corpus, index, config=IndexConfig(), model=minilm,
+                       identity=embedder.identity, load_embedder=lambda: embedder,
+                       merge_policy=MergePolicy(background=False))
+    store.upload("notes/zorglub.md", NOTE.encode())
+    view = store.view()
+    record = view.document("notes/zorglub.md")
+    quote = record.text[view.indexed("notes/zorglub.md")[0][0].start:
+                        view.indexed("notes/zorglub.md")[0][0].end]
+    assert view.segments[-1].tokens is not None and view.stored_token_vectors(quote) is not None
+    store.close()
+    without = build_index(CORPUS, index, minilm, embedder,
+                          IndexConfig(token_vectors=False, sentence_vectors=False))
+    assert without.embedded == 0 and without.tokens_embedded == 0
+    bare = load_index(index)
+    assert bare.tokens is None and not any((bare.path / name).exists() for name in TOKEN_FILES)
+    retriever = Retriever(bare, embedder, RetrievalParams())
+    question = "Quand l'état d'urgence sanitaire a-t-il été déclaré au Maroc ?"
+    top = retriever.search(question).hits[0]
+    vector = embedder.encode_queries([question])[0]
+    assert retriever.relevance_features(question, top, vector).token_match is not None
+    assert retriever.passage_tokens.counter.snapshot().misses == 1  # the model's pass
