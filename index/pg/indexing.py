@@ -8,7 +8,11 @@ context), deleted and refused documents, each in its own transaction; unchanged 
 are not touched; the folder's ``.groups`` sidecars are written first. :func:`ingest_document`
 (an upload through the API) cuts one document with the stored context and writes it alone.
 Only passages whose embedding input is new are embedded: the others' vectors are reused by
-key.
+key. With ``sentence_vectors`` on, the sentences of the passages are stored too
+(:mod:`ragqa.index.pg.sentences`), and only those the table lacks are embedded: an upload's
+in the transaction that writes it, a bulk index's in a pass after its documents, over every
+document of the folder (so that a sync also fills in what a store indexed without them, or a
+run killed half-way, lacks).
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from ragqa.index.records import BuildReport, Progress
 from ragqa.index.documents.chunking import make_splitter
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document
+from ragqa.index.files.sentences import SentenceTable
 from ragqa.index.embedding.embedder import Embedder
+from ragqa.index.pg import sentences
 from ragqa.index.pg.context import read_context, write_context
 from ragqa.index.pg.groups import apply_sidecars
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
@@ -60,11 +66,12 @@ EmbedTexts = Callable[[Sequence[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class Ingested:
-    """What :func:`ingest_document` did: the write's outcome and how many passages it
-    embedded (the others' vectors were reused)."""
+    """What :func:`ingest_document` did: the write's outcome and how many passages (and
+    sentences) it embedded (the others' vectors were reused)."""
 
     outcome: WriteOutcome
     embedded: int
+    sentences: int = 0
 
 
 def index_corpus_into(
@@ -103,8 +110,10 @@ def index_corpus_into(
     write_context(conn, context)
 
     pending: list[tuple[ProcessedDocument, bool]] = []  # (document, force)
+    spans: list[tuple[str, list[tuple[int, int]]]] = []  # every document's passages
     for doc in titled:
         processed = process_document(doc, context, splitter, contextual=contextual)
+        spans.append((processed.document.text, [(p.start, p.end) for p in processed.passages]))
         explicit = scan.titles.get(doc.doc_id)
         before = stored.get(doc.doc_id)
         if before is None:
@@ -149,7 +158,11 @@ def index_corpus_into(
         delete_document(conn, doc_id)
         if doc_id in stored:
             report.removed.append(doc_id)
-    report.up_to_date = not (pending or report.removed) and all(
+    if config.sentence_vectors:
+        quotes = (text[start:end] for text, passages in spans for start, end in passages)
+        report.sentences_embedded = sentences.fill(
+            conn, quotes, lambda texts: writer.loaded().encode_passages(texts), progress)
+    report.up_to_date = not (pending or report.removed or report.sentences_embedded) and all(
         stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
     row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
                        "FROM corpus_stats").fetchone()
@@ -171,6 +184,7 @@ def ingest_document(
     config: IndexConfig,
     contextual: bool,
     embed: EmbedTexts,
+    embed_sentences: EmbedTexts | None = None,
     explicit_title: str | None = None,
     keep_title: bool = True,
 ) -> Ingested:
@@ -179,7 +193,10 @@ def ingest_document(
 
     ``explicit_title`` is the document's title given by hand; None with ``keep_title``
     keeps the one stored for it (if any), None without it removes it. An upload of the
-    same bytes (and title) writes nothing and embeds nothing.
+    same bytes (and title) writes nothing and embeds nothing. With
+    ``config.sentence_vectors``, the sentences of its passages the store lacks are embedded
+    with ``embed_sentences`` (``embed`` when None: both are the passage side) and written
+    with the document.
     """
     row = conn.execute("SELECT content_hash, explicit_title, passages FROM documents "
                        "WHERE doc_id = %s", (doc.doc_id,)).fetchone()
@@ -198,16 +215,24 @@ def ingest_document(
     if missing:
         fresh = embed([processed.inputs[i] for i in missing])
         vectors.update(zip((processed.keys[i] for i in missing), fresh))
+    table = None
+    if config.sentence_vectors:
+        text = processed.document.text
+        new = sentences.new_sentences(conn, (text[p.start:p.end] for p in processed.passages))
+        table = sentences.embed_table(new, embed_sentences or embed) if new else None
     write = document_write(processed, Analyzer(config.analysis), vectors, explicit_title,
-                           source="api")
-    return Ingested(replace_document(conn, write), embedded=len(missing))
+                           source="api", sentences=table)
+    return Ingested(replace_document(conn, write), embedded=len(missing),
+                    sentences=len(table) if table is not None else 0)
 
 
 def document_write(processed: ProcessedDocument, analyzer: Analyzer,
                    vectors: dict[str, np.ndarray], explicit_title: str | None,
-                   source: str = "folder") -> DocumentWrite:
+                   source: str = "folder", sentences: SentenceTable | None = None
+                   ) -> DocumentWrite:
     """The rows to store for ``processed``, its passages' vectors taken by key;
-    ``source`` says where it came from (``folder`` or ``api``)."""
+    ``source`` says where it came from (``folder`` or ``api``); ``sentences``, sentence
+    vectors to store with it."""
     doc = processed.document
     rows = tuple(
         PassageRow(start=p.start, end=p.end, section=p.section, page=p.page,
@@ -217,7 +242,7 @@ def document_write(processed: ProcessedDocument, analyzer: Analyzer,
     return DocumentWrite(doc_id=doc.doc_id, title=doc.title, text=doc.text,
                          content_hash=doc.content_hash, passages=rows, pages=doc.pages,
                          sections=processed.sections, explicit_title=explicit_title,
-                         source=source)
+                         source=source, sentences=sentences)
 
 
 class _Writer:
@@ -243,6 +268,12 @@ class _Writer:
         self.batch.append((processed, force, reusable))
         if len(self.inputs) >= PROGRESS_STEP:
             self.flush()
+
+    def loaded(self) -> Embedder:
+        """The embedder, loaded at the first call."""
+        if self.embedder is None:
+            self.embedder = self.load_embedder()
+        return self.embedder
 
     def flush(self) -> None:
         fresh: dict[str, np.ndarray] = {}

@@ -33,6 +33,12 @@ time; see :mod:`ragqa.index.documents.processing`) and ``documents.explicit_titl
 Version 3 adds ``document_groups``: the groups that may read a document (none: every
 reader), kept apart from its passages so that a change re-embeds nothing; a change bumps
 ``corpus_stats.changes`` like any write.
+
+Version 4 adds ``sentence_vectors``: the passage-side vector of every sentence of the
+stored passages, made at index time so that a search reads a never-seen passage's sentences
+with a lookup instead of a model pass (:mod:`ragqa.index.pg.sentences`). Addressed by
+content: the key is a digest of the sentence's text alone, so rows are shared by every
+passage that holds the sentence and are never deleted with them.
 """
 
 from __future__ import annotations
@@ -158,10 +164,24 @@ def _v3(dimension: int) -> list[str]:
     ]
 
 
+def _v4(dimension: int) -> list[str]:
+    return [
+        # key: the sentence's uint64 BLAKE2b-8 key (ragqa.index.files.sentences.text_keys)
+        # as a signed bigint of the same bits; embedding: its float16 vector, little-endian
+        # (what the files store keeps, and readable with any pgvector: halfvec needs 0.7).
+        # Never searched by vector: read by key only, so no vector index.
+        f"""CREATE TABLE sentence_vectors (
+            key bigint PRIMARY KEY,
+            embedding bytea NOT NULL CHECK (octet_length(embedding) = {2 * int(dimension)})
+        )""",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
     Migration(3, "document groups", _v3),
+    Migration(4, "sentence vectors", _v4),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

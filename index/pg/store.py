@@ -5,9 +5,9 @@ at once) and checks that the database was indexed with this model and these pass
 settings (recorded on a new database), then serves it through a connection pool. No corpus
 folder is written and no generation is built: an upload is loaded and checked from its
 bytes, cut with the store's corpus context
-(:func:`~ragqa.index.pg.indexing.ingest_document`), only its new passages are embedded, and
-it is written in one transaction, acknowledged after the commit. Every replica reads the
-database, so a write is visible through all of them at their next request.
+(:func:`~ragqa.index.pg.indexing.ingest_document`), only its new passages (and sentences)
+are embedded, and it is written in one transaction, acknowledged after the commit. Every
+replica reads the database, so a write is visible through all of them at their next request.
 """
 
 from __future__ import annotations
@@ -131,12 +131,12 @@ class PgStore:
             document = load_document(path, doc_id)  # DocumentError: refused, nothing written
         view, embedder = self.view(), self._embedder
 
-        def embed(texts: list[str]) -> np.ndarray:
+        def embed(texts: list[str], unit: str = "passages") -> np.ndarray:
             if progress is not None:
-                progress(0, len(texts))
+                progress(0, len(texts), unit=unit)
             vectors = embedder.encode_passages(texts)
             if progress is not None:
-                progress(len(texts), len(texts))
+                progress(len(texts), len(texts), unit=unit)
             return vectors
 
         with view.pool.connection() as conn:
@@ -145,13 +145,14 @@ class PgStore:
             done = ingest_document(
                 conn, document, config=self._config,
                 contextual=embedder.identity.embed_context, embed=embed,
+                embed_sentences=lambda texts: embed(texts, unit="sentences"),
                 explicit_title=None if title is None else clean_title(title),
                 keep_title=title is None)
         status = ("unchanged" if not done.outcome.changed
                   else "replaced" if existed else "created")
         generation = view.generation
-        logger.info("%s %s (%d passages, %d embedded; changes %d)", status, doc_id,
-                    done.outcome.passages, done.embedded, generation)
+        logger.info("%s %s (%d passages, %d embedded, %d sentences; changes %d)", status,
+                    doc_id, done.outcome.passages, done.embedded, done.sentences, generation)
         return WriteResult(status, doc_id, view.document(doc_id), generation)
 
     def delete(self, doc_id: str) -> WriteResult:

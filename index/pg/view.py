@@ -25,6 +25,7 @@ from ragqa.index.errors import ModelMismatchError
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.pg.identity import StoreIdentity
 from ragqa.index.pg.pool import Pool
+from ragqa.index.pg.sentences import read_vectors
 from ragqa.index.pg.search import TermStats, bm25_search, term_stats, vector_search
 from ragqa.index.pg.writes import as_array
 from ragqa.index.records import (
@@ -67,14 +68,24 @@ _DOCUMENTS = """SELECT doc_id, title, content_hash, text, sections, passages,
 FROM documents"""
 
 
+# IndexConfig settings left out of the store's identity (see :func:`store_identity`).
+UNRECORDED = frozenset({"sentence_vectors", "token_vectors"})
+
+
 def store_identity(model: ModelRecord, vectors: VectorIdentity,
                    config: IndexConfig) -> StoreIdentity:
     """What a database records about how it was indexed: the model, and everything else
-    that decides its vectors and passages (a server configured otherwise is refused)."""
+    that decides its vectors and passages (a server configured otherwise is refused).
+
+    Not :data:`UNRECORDED` settings: they decide no passage (a store switched to
+    ``sentence_vectors`` fills in the sentences it lacks at its next sync, and reads the
+    model's until then; it keeps no token vectors), so a database recorded before they
+    existed is served as it is, and switching them refuses none."""
     shape = {k: v for k, v in asdict(vectors).items() if k != "weights_sha256"}
+    settings = {k: v for k, v in config.to_json().items() if k not in UNRECORDED}
     return StoreIdentity(model_name=model.name, weights_sha256=vectors.weights_sha256,
                          dimension=model.dimension,
-                         settings={"vectors": shape, "config": config.to_json()})
+                         settings={"vectors": shape, "config": settings})
 
 
 class PgView:
@@ -211,6 +222,20 @@ class PgView:
         if found is None or found[0] is None:
             return np.zeros(self._model.dimension, dtype=np.float32)  # deleted meanwhile
         return as_array(found[0])
+
+    def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence vectors written with the passages, in one statement; none looked up
+        with ``sentence_vectors`` off (the store then neither writes nor reads them)."""
+        if not self.config.sentence_vectors or not texts:
+            return (np.zeros(len(texts), dtype=bool),
+                    np.zeros((len(texts), self._model.dimension), dtype=np.float32))
+        with self.pool.connection() as conn:
+            return read_vectors(conn, texts, self._model.dimension)
+
+    def stored_token_vectors(self, quote: str) -> np.ndarray | None:
+        """None: the database keeps no passage token vectors (64 kB a passage; the token
+        match makes them at query time, cached by the embedder; docs/postgres.md)."""
+        return None
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.documents_by_id([doc_id]).get(doc_id)

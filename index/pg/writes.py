@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import psycopg
 
+from ragqa.index.files.sentences import SentenceTable
+from ragqa.index.pg import sentences as sentence_rows
 from ragqa.index.pg.errors import LastDocumentRefusal
 
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
@@ -55,6 +57,8 @@ class DocumentWrite:
     sections: tuple[str, ...] = ()
     explicit_title: str | None = None  # a title given by hand (kept by later uploads)
     source: str = "folder"  # "folder" (`ragqa index`) or "api" (an upload)
+    # Vectors of its passages' sentences the store lacked (ragqa.index.pg.sentences), or None.
+    sentences: SentenceTable | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ def replace_document(
 
     An upload whose content hash (and explicit title) is already stored for ``doc.doc_id``
     writes nothing (the outcome says ``changed=False``) unless ``force`` (the same bytes
-    processed with a new corpus context). A refusal recorded for the id is cleared. ``conn``
+    processed with a new corpus context). ``doc.sentences`` are inserted with it (those
+    another writer stored meanwhile are skipped). A refusal recorded for the id is cleared. ``conn``
     must not be inside a transaction (use :func:`ragqa.index.pg.connect.connect`).
     ``before_commit`` (for tests) runs with everything written, just before the commit.
     """
@@ -106,6 +111,8 @@ def replace_document(
              list(doc.sections), len(doc.passages), doc.explicit_title, doc.source),
         )
         length = _insert_passages(conn, doc)
+        if doc.sentences is not None:
+            sentence_rows.insert(conn, doc.sentences)
         conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))
         _update_stats(conn, len(doc.passages) - removed, length - removed_length)
         if before_commit is not None:

@@ -10,73 +10,51 @@ import pytest
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document, sha256_bytes
-from ragqa.index.embedding.embedder import Embedder
-from ragqa.index.records import ModelRecord
-from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.pg.connect import connect
-from ragqa.index.pg.identity import ensure_identity
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
-from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.pool import Pool
-from ragqa.index.pg.view import PgView, store_identity
+from ragqa.index.pg.view import PgView
 from ragqa.index.search.retriever import Retriever, RetrievalParams
 from ragqa.index.files.generations import load_index
 from tests.conftest import CORPUS
+from tests.index.pg.models import CountingEmbedder, model_record
 
 QUESTIONS = ("Quand la 5G sera-t-elle lancée au Maroc ?", "Qui a signé l'accord avec Nokia ?",
              "Combien d'abonnés internet mobile ?", "fibre optique couverture nationale",
              "data center Rabat")
 
 
-class CountingEmbedder:
-    """The real embedder, counting the passages it is asked to embed."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder, self.embedded = embedder, 0
-
-    def encode_passages(self, texts):
-        self.embedded += len(texts)
-        return self.embedder.encode_passages(texts)
-
-
 class FilesVectors:
     """Vectors taken from the files store's generation by key (the stores key passages
-    alike, which this also checks: an unknown key fails), so the corpus is embedded once."""
+    alike, which this also checks: an unknown key fails), so the corpus is embedded once;
+    and the sentences' from its sentence table (the stores cut sentences alike: one it
+    lacks fails)."""
 
     def __init__(self, index) -> None:
         from ragqa.index.files.dense import all_vectors
 
         matrix = all_vectors(index.dense)
+        self.index = index
         self.vectors = {key: matrix[row] for row, key in enumerate(index.vector_keys)}
-        self.embedded = 0
+        self.embedded = self.sentences = 0
 
     def encode_passages(self, texts):
         from ragqa.index.documents.processing import vector_key
 
-        self.embedded += len(texts)
-        return np.stack([self.vectors[vector_key(text)] for text in texts])
+        found = [self.vectors.get(vector_key(text)) for text in texts]
+        if all(v is not None for v in found):
+            self.embedded += len(texts)
+            return np.stack(found)
+        held, vectors = self.index.stored_sentence_vectors(texts)  # a batch of sentences
+        assert held.all()
+        self.sentences += len(texts)
+        return vectors
 
 
-def _model(minilm: ResolvedModel, embedder: Embedder) -> ModelRecord:
-    return ModelRecord(minilm.requested, minilm.name, embedder.identity.weights_sha256,
-                       embedder.dimension, minilm.fallback)
-
-
-@pytest.fixture
-def store_conn(pg_url: str, minilm: ResolvedModel, embedder: Embedder):
-    conn = connect(pg_url)
-    migrate(conn, dimension=embedder.dimension)
-    found = ensure_identity(conn, store_identity(_model(minilm, embedder), embedder.identity,
-                                                 IndexConfig()))
-    try:
-        yield conn, found
-    finally:
-        conn.close()
-
-
-def _sync(conn, corpus: Path, counting: CountingEmbedder):
-    return index_corpus_into(conn, corpus, config=IndexConfig(),
-                             contextual=True, load_embedder=lambda: counting)
+def _sync(conn, corpus: Path, counting: CountingEmbedder, config: IndexConfig = IndexConfig(),
+          **kwargs):
+    return index_corpus_into(conn, corpus, config=config, contextual=True,
+                             load_embedder=lambda: counting, **kwargs)
 
 
 def test_a_bulk_index_gives_the_files_store_s_passages_and_results(
@@ -87,6 +65,7 @@ def test_a_bulk_index_gives_the_files_store_s_passages_and_results(
     report = _sync(conn, CORPUS, counting)
     assert (report.documents, report.passages) == (len(files.documents), len(files.passages))
     assert sorted(report.added) == sorted(files.documents) and counting.embedded > 0
+    assert report.sentences_embedded == counting.sentences > counting.embedded
 
     rows = conn.execute("SELECT p.doc_id, p.start_offset, p.end_offset, p.section, p.page, "
                         "p.embed_key, d.title FROM passages p JOIN documents d USING (doc_id) "
@@ -98,7 +77,7 @@ def test_a_bulk_index_gives_the_files_store_s_passages_and_results(
 
     pool = Pool(pg_url, size=2).open()
     try:
-        store = PgView(pool, found, IndexConfig(), model=_model(minilm, embedder))
+        store = PgView(pool, found, IndexConfig(), model=model_record(minilm, embedder))
         params = RetrievalParams(result_cache_size=1)
         on_files, on_pg = Retriever(files, embedder, params), Retriever(store, embedder, params)
         for question in QUESTIONS:
@@ -163,7 +142,8 @@ def test_an_upload_is_cut_with_the_stored_context_and_an_unchanged_one_writes_no
     counting = CountingEmbedder(embedder)
     done = ingest_document(conn, doc, config=IndexConfig(), contextual=True,
                            embed=counting.encode_passages)
-    assert done.outcome.changed and done.embedded == counting.embedded > 0
+    assert done.outcome.changed and done.embedded + done.sentences == counting.embedded
+    assert done.embedded > 0
     quotes = [r[0] for r in conn.execute(
         "SELECT substr(d.text, p.start_offset + 1, p.end_offset - p.start_offset) "
         "FROM passages p JOIN documents d USING (doc_id) WHERE doc_id = 'c.md'").fetchall()]
@@ -235,7 +215,8 @@ def test_a_bulk_load_into_an_empty_store_builds_the_vector_graph_once_at_the_end
             return super().encode_passages(texts)
 
     _sync(conn, small_corpus, Watching(embedder))
-    assert seen == [False] and _graph(conn)
+    # The passages during the load; their sentences in the pass after it, graph built.
+    assert seen == [False, True] and _graph(conn)
     # A load killed before the rebuild leaves no graph: the next start makes it again.
     conn.execute("DROP INDEX passages_embedding")
     migrate(conn, dimension=embedder.dimension)
