@@ -42,9 +42,10 @@ class IndexConfig:
     # (reusing its passage vectors) when they are wanted, and the other way round.
     sentence_vectors: bool = True
     # Every passage's token vectors made at index time (:mod:`ragqa.index.files.tokens`),
-    # for the relevance signal's token match: no model pass over the top passage. Recorded
-    # like ``sentence_vectors``.
-    token_vectors: bool = True
+    # for the relevance signal's token match: no model pass over the top passage. True,
+    # False or "auto" (for a generation of at most 10,000 passages). Recorded like
+    # ``sentence_vectors``.
+    token_vectors: bool | str = "auto"
 
     def to_json(self) -> dict:
         return {
@@ -69,5 +70,12 @@ class IndexConfig:
             processing=int(data.get("processing", 1)),  # records before version 2 had none
             title_rules=int(data.get("title_rules", 1)),
             sentence_vectors=bool(data.get("sentence_vectors", False)),  # none before
-            token_vectors=bool(data.get("token_vectors", False)),
+            token_vectors=_token_setting(data.get("token_vectors", False)),
         )
+
+
+def _token_setting(value) -> bool | str:
+    """A recorded ``token_vectors``: true, false or "auto"."""
+    if value in (True, False, "auto"):
+        return value
+    raise ValueError(f"token_vectors is {value!r}, not true, false or auto")

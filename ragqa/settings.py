@@ -112,10 +112,11 @@ class Settings(BaseSettings):
     # query time instead (index/files/sentences.py). Changing it rebuilds the index.
     sentence_vectors: bool = True
     # Make every passage's token vectors at index time (one more model pass per passage,
-    # about the passages' own embedding time; 64 kB a passage on disk), so that the relevance
+    # about the passages' own embedding time; 60 kB a passage on disk), so that the relevance
     # signal's token match costs a lookup, not a model pass over the top passage
-    # (index/files/tokens.py). Changing it rebuilds the index.
-    token_vectors: bool = True
+    # (index/files/tokens.py); auto: for an index of at most 10,000 passages. Changing it
+    # rebuilds the index.
+    token_vectors: bool | Literal["auto"] = "auto"
     # The trained reader (index/reading/): reranks the top `reader_top` passages and points
     # at the answer in each (`answer_span`). Off by default: about 0.6 s per question whose
     # passages it has not read, on 2 cores (docs/retrieval-quality.md, "The reader").

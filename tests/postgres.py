@@ -129,7 +129,12 @@ def pg_corpus(pg_server: PgServer, corpus_index: Path, minilm, embedder) -> str:
 
     class FilesVectors:  # an unknown key fails: the stores key passages alike
         def encode_passages(self, texts):
-            return np.stack([by_key[vector_key(text)] for text in texts])
+            found = [by_key.get(vector_key(text)) for text in texts]
+            if all(v is not None for v in found):
+                return np.stack(found)
+            held, vectors = files.stored_sentence_vectors(texts)  # a batch of sentences:
+            assert held.all()  # the files index made them with the same model
+            return vectors
 
     name = f"ragqa_corpus_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server.admin_url, autocommit=True) as admin:

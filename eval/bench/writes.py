@@ -99,6 +99,19 @@ class StandInEmbedder:
         out /= np.linalg.norm(out, axis=1, keepdims=True)
         return out
 
+    def passage_token_vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Seeded token vectors as many as the real model makes of such a text (about one
+        per 6 characters of French), so that the index holds what it would."""
+        out = []
+        for text in texts:
+            rows = max(1, len(text) // 6)
+            seed = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
+                                  "little")
+            vectors = np.random.default_rng(seed).standard_normal((rows, self.dimension))
+            out.append((vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+                       .astype(np.float16))
+        return out
+
 
 # ---------------------------------------------------------------------------------------
 # The corpus

@@ -62,6 +62,7 @@ from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import changed_manifest, corpus_hash, read_record
 from ragqa.index.files.sentences import SentenceLookup, SentenceTable, embed_sentences
 from ragqa.index.files.tokens import TokenLookup, TokenTable, embed_tokens
+from ragqa.index.files.tokens import wanted as tokens_wanted
 from ragqa.index.records import (
     PROGRESS_STEP,
     BuildReport,
@@ -301,7 +302,7 @@ def plan_tokens(plan: Plan, config: IndexConfig, old, dimension: int,
                 progress: Progress | None, report: BuildReport) -> TokenTable | None:
     """The token vectors of the plan's passages (None when ``config`` wants none): those
     the served index ``old`` holds copied, the others made."""
-    if not config.token_vectors:
+    if not tokens_wanted(config.token_vectors, len(plan.passages)):
         return None
     texts = {doc.doc_id: doc.text for doc in plan.documents}
     known = old.token_lookup if old is not None else TokenLookup(())

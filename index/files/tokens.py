@@ -39,6 +39,16 @@ OFFSETS = "token-offsets.npy"
 VECTORS = "token-vectors.npy"
 SCALES = "token-scales.npy"
 FILES = (KEYS, OFFSETS, VECTORS, SCALES)
+# ``token_vectors="auto"`` makes them for a generation of at most this many passages: 640 MB
+# on disk at most (held in memory once while a generation is written); a larger corpus
+# keeps the token match's pass at query time unless ``RAGQA_TOKEN_VECTORS=true``.
+AUTO_LIMIT = 10_000
+
+
+def wanted(setting: bool | str, passages: int) -> bool:
+    """Whether a generation of ``passages`` passages gets token vectors under ``setting``
+    (``True``, ``False`` or ``"auto"``)."""
+    return setting is True or (setting == "auto" and passages <= AUTO_LIMIT)
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

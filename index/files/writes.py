@@ -153,8 +153,9 @@ def segment_tokens(current: SegmentedIndex, records: Sequence[DocumentRecord],
                    load_embedder: Callable[[], Embedder],
                    progress: Progress | None) -> tuple[TokenTable | None, int]:
     """The token vectors of a segment's ``passages`` as :func:`segment_sentences` makes
-    their sentences' (None when the index makes none), and how many passages were read."""
-    if not current.manifest.config.token_vectors:
+    their sentences' (None when the served generation has none: its configuration, or
+    ``auto`` over a large corpus), and how many passages were read."""
+    if current.base.tokens is None:
         return None, 0
     texts = {r.doc_id: r.text for r in records}
     return embed_tokens((texts[p.doc_id][p.start:p.end] for p in passages),

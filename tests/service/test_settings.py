@@ -40,6 +40,32 @@ def test_the_token_match_is_on_by_default_and_can_be_turned_off(monkeypatch):
     assert Settings(_env_file=None).retrieval_params(MINILM).relevance == default_relevance(MINILM)
 
 
+def test_index_time_vectors_are_recorded_in_the_index_config(monkeypatch):
+    """Sentence vectors on, token vectors "auto" by default; each can be set; a recorded
+    config round-trips, and one written before them reads as without them."""
+    from pydantic import ValidationError
+
+    from ragqa.index.config import IndexConfig
+    from ragqa.index.files.tokens import AUTO_LIMIT, wanted
+
+    for name in ("RAGQA_SENTENCE_VECTORS", "RAGQA_TOKEN_VECTORS"):
+        monkeypatch.delenv(name, raising=False)
+    config = Settings(_env_file=None).index_config()
+    assert config.sentence_vectors is True and config.token_vectors == "auto"
+    assert IndexConfig.from_json(config.to_json()) == config
+    old = {k: v for k, v in config.to_json().items() if not k.endswith("_vectors")}
+    assert IndexConfig.from_json(old) == IndexConfig(sentence_vectors=False, token_vectors=False)
+    assert wanted("auto", AUTO_LIMIT) and not wanted("auto", AUTO_LIMIT + 1)
+    assert wanted(True, 10 * AUTO_LIMIT) and not wanted(False, 1)
+    monkeypatch.setenv("RAGQA_SENTENCE_VECTORS", "false")
+    monkeypatch.setenv("RAGQA_TOKEN_VECTORS", "true")
+    config = Settings(_env_file=None).index_config()
+    assert config.sentence_vectors is False and config.token_vectors is True
+    monkeypatch.setenv("RAGQA_TOKEN_VECTORS", "sometimes")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)
+
+
 def test_the_crosslingual_weight_defaults_to_the_model_alone_and_can_be_turned_off(monkeypatch):
     monkeypatch.delenv("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", raising=False)
     assert Settings(_env_file=None).retrieval_params(MINILM).crosslingual_dense_weight == 1.0
