@@ -13,7 +13,8 @@ as :func:`~ragqa.index.search.highlight.sentence_spans` cuts a passage's quote::
 The table is addressed by content: a sentence's key is a digest of its text alone (the
 prefix and the model are the index's vector identity), so a passage merged from two
 windows, or cut at another place, still finds those of its sentences the table holds, and
-anything it lacks is embedded at query time as before. Both files are memory-mapped: they
+anything it lacks is embedded at query time as before. The keys are memory-mapped, the
+vectors read row by row when asked for (:class:`~ragqa.index.files.rowfile.RowFile`): they
 cost the page cache, not the process. An index written before them (or with
 ``RAGQA_SENTENCE_VECTORS=false``) simply has none.
 """
@@ -30,6 +31,7 @@ import numpy as np
 
 from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.manifest import REBUILD_HINT
+from ragqa.index.files.rowfile import RowFile
 from ragqa.index.records import PROGRESS_STEP, Progress
 from ragqa.index.search.highlight import sentence_spans
 
@@ -58,7 +60,7 @@ class SentenceTable:
     """Vectors of distinct sentences by key (``keys`` ascending, row i = key i)."""
 
     keys: np.ndarray  # uint64
-    vectors: np.ndarray  # float16, (len(keys), dimension)
+    vectors: np.ndarray | RowFile  # float16, (len(keys), dimension); on disk once loaded
 
     @classmethod
     def empty(cls, dimension: int) -> SentenceTable:
@@ -89,9 +91,8 @@ def load_table(folder: Path, dimension: int) -> SentenceTable | None:
     if not keys_path.exists() and not vectors_path.exists():
         return None
     try:
-        keys = np.load(keys_path, mmap_mode="r")
-        vectors = np.load(vectors_path, mmap_mode="r")
-    except (OSError, ValueError) as exc:
+        keys, vectors = np.load(keys_path, mmap_mode="r"), RowFile(vectors_path)
+    except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"{folder}: sentence vectors unreadable ({exc}); "
                                 f"{REBUILD_HINT}") from None
     if (keys.dtype != np.uint64 or vectors.dtype != np.float16 or keys.ndim != 1

@@ -15,7 +15,7 @@ Stored as int8 with one scale per token (about 390 bytes a token at 384 dimensio
 tokens a 1,000-character passage: 64 kB), read back and normalised again: each token's
 cosines move by about 0.001 (measured in tests). Addressed by the quote's text like the
 sentences: a passage merged from two windows is not in the table, and its tokens are made
-at query time as before. Memory-mapped.
+at query time as before. Read row by row when asked for, like the sentences' vectors.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 
 from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.manifest import REBUILD_HINT
+from ragqa.index.files.rowfile import RowFile
 from ragqa.index.files.sentences import text_keys
 from ragqa.index.records import PROGRESS_STEP, Progress
 
@@ -72,8 +73,8 @@ class TokenTable:
 
     keys: np.ndarray  # uint64
     offsets: np.ndarray  # int64, len(keys) + 1
-    vectors: np.ndarray  # int8, (tokens, dimension)
-    scales: np.ndarray  # float32, (tokens,)
+    vectors: np.ndarray | RowFile  # int8, (tokens, dimension); on disk once loaded
+    scales: np.ndarray | RowFile  # float32, (tokens,)
 
     @classmethod
     def empty(cls, dimension: int) -> TokenTable:
@@ -103,8 +104,9 @@ def load_tokens(folder: Path, dimension: int) -> TokenTable | None:
     if not any(path.exists() for path in paths):
         return None
     try:
-        keys, offsets, vectors, scales = (np.load(path, mmap_mode="r") for path in paths)
-    except (OSError, ValueError) as exc:
+        keys, offsets = np.load(paths[0], mmap_mode="r"), np.load(paths[1], mmap_mode="r")
+        vectors, scales = RowFile(paths[2]), RowFile(paths[3])
+    except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"{folder}: token vectors unreadable ({exc}); "
                                 f"{REBUILD_HINT}") from None
     ok = (keys.dtype == np.uint64 and offsets.dtype == np.int64 and vectors.dtype == np.int8

@@ -13,6 +13,7 @@ from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.generations import load_index
 from ragqa.index.files.merge import MergePolicy
 from ragqa.index.files.pointer import read_pointer
+from ragqa.index.files.rowfile import RowFile
 from ragqa.index.files.sentences import (
     KEYS,
     VECTORS,
@@ -227,3 +228,20 @@ def test_an_upload_holds_its_tokens_and_without_them_the_model_makes_them(copied
     vector = embedder.encode_queries([question])[0]
     assert retriever.relevance_features(question, top, vector).token_match is not None
     assert retriever.passage_tokens.counter.snapshot().misses == 1  # the model's pass
+
+
+def test_a_row_file_reads_exactly_the_rows_asked_for(tmp_path: Path):
+    array = np.arange(60, dtype=np.float16).reshape(20, 3)
+    np.save(tmp_path / "a.npy", array)
+    rows = RowFile(tmp_path / "a.npy")
+    assert rows.shape == (20, 3) and rows.dtype == np.float16 and len(rows) == 20
+    np.testing.assert_array_equal(rows[4], array[4])
+    np.testing.assert_array_equal(rows[-1], array[-1])
+    np.testing.assert_array_equal(rows[5:9], array[5:9])
+    np.testing.assert_array_equal(rows[np.array([7, 0, 19])], array[[7, 0, 19]])
+    assert rows[3:3].shape == (0, 3)
+    with pytest.raises(IndexError):
+        rows[np.array([20])]
+    (tmp_path / "short.npy").write_bytes((tmp_path / "a.npy").read_bytes()[:-10])
+    with pytest.raises(ValueError, match="shorter"):
+        RowFile(tmp_path / "short.npy")
