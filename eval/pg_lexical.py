@@ -116,7 +116,8 @@ def build_bm25_index(corpus: Path, folder: Path) -> LoadedIndex:
     (model_dir / "config.json").write_text('{"constant": true}', "utf-8")
     model = ResolvedModel("constant", "constant", model_dir, fallback=False)
     update_index(corpus, folder / "index", model=model, identity=_ConstantEmbedder.identity,
-                 load_embedder=_ConstantEmbedder, config=IndexConfig())
+                 load_embedder=_ConstantEmbedder,
+                 config=IndexConfig(sentence_vectors=False, token_vectors=False))  # BM25 only
     return load_index(folder / "index")
 
 

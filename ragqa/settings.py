@@ -107,12 +107,12 @@ class Settings(BaseSettings):
     # cores when the passage is new); false: the fit without it (index/search/relevance.py).
     relevance_token_match: bool = True
     # Embed every sentence of every passage at index time (about 0.7x the passages' own
-    # embedding time, 768 bytes per distinct sentence on disk), so that the highlight and the
+    # embedding time, 776 bytes per distinct sentence on disk; postgres: a table), so that the highlight and the
     # relevance signal read a never-seen passage without a model pass; false: embedded at
-    # query time instead (index/files/sentences.py). Changing it rebuilds the index.
+    # query time instead (index/files/sentences.py). Changing it rebuilds a files index.
     sentence_vectors: bool = True
     # Make every passage's token vectors at index time (one more model pass per passage,
-    # about the passages' own embedding time; 60 kB a passage on disk), so that the relevance
+    # about twice the passages' own embedding time; 62 kB a passage on disk), so that the relevance
     # signal's token match costs a lookup, not a model pass over the top passage
     # (index/files/tokens.py); auto: for an index of at most 10,000 passages. Changing it
     # rebuilds the index.

@@ -11,8 +11,8 @@ on 2 cores. A generation (and a segment) therefore holds them for each of its pa
     token-vectors.npy  int8, one row per token: round(vector / scale)
     token-scales.npy   float32, one per token: its largest component / 127
 
-Stored as int8 with one scale per token (about 390 bytes a token at 384 dimensions, 165
-tokens a 1,000-character passage: 64 kB), read back and normalised again: each token's
+Stored as int8 with one scale per token (388 bytes a token at 384 dimensions, about 160
+tokens a 1,000-character passage: 62 kB), read back and normalised again: each token's
 cosines move by about 0.001 (measured in tests). Addressed by the quote's text like the
 sentences: a passage merged from two windows is not in the table, and its tokens are made
 at query time as before. Read row by row when asked for, like the sentences' vectors.
@@ -40,9 +40,11 @@ OFFSETS = "token-offsets.npy"
 VECTORS = "token-vectors.npy"
 SCALES = "token-scales.npy"
 FILES = (KEYS, OFFSETS, VECTORS, SCALES)
-# ``token_vectors="auto"`` makes them for a generation of at most this many passages: 640 MB
-# on disk at most (held in memory once while a generation is written); a larger corpus
-# keeps the token match's pass at query time unless ``RAGQA_TOKEN_VECTORS=true``.
+# ``token_vectors="auto"`` makes them for a generation of at most this many passages: about
+# 620 MB on disk for passages of 1,000 characters (62 kB each; a passage cut at the model's
+# 512 tokens costs up to 200 kB), held in memory once while a generation is written; a
+# larger corpus keeps the token match's pass at query time unless
+# ``RAGQA_TOKEN_VECTORS=true``. Segments follow their generation until the next merge.
 AUTO_LIMIT = 10_000
 
 
@@ -171,13 +173,13 @@ def embed_tokens(quotes: Iterable[str], known: TokenLookup, dimension: int,
     if missing:
         logger.info("making the token vectors of %d passages", len(missing))
         if progress is not None:
-            progress(0, len(missing), unit="passages' tokens")
+            progress(0, len(missing), unit="token passes")
         for begin in range(0, len(missing), PROGRESS_STEP):
             rows = missing[begin : begin + PROGRESS_STEP]
             for i, vectors in zip(rows, encode([texts[i] for i in rows])):
                 parts[i] = quantise(vectors)
             if progress is not None:
-                progress(begin + len(rows), len(missing), unit="passages' tokens")
+                progress(begin + len(rows), len(missing), unit="token passes")
     order, seen = [], set()
     for i in np.argsort(keys, kind="stable").tolist():
         if int(keys[i]) not in seen:  # two quotes of one key: a 2^-64 chance; keep one
@@ -185,8 +187,10 @@ def embed_tokens(quotes: Iterable[str], known: TokenLookup, dimension: int,
             order.append(i)
     counts = np.array([len(parts[i][0]) for i in order], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    vectors = (np.concatenate([parts[i][0] for i in order]) if order
-               else np.zeros((0, dimension), np.int8))
-    scales = (np.concatenate([parts[i][1] for i in order]).astype(np.float32) if order
-              else np.zeros(0, np.float32))
-    return TokenTable(keys[order], offsets, vectors.reshape(-1, dimension), scales), len(missing)
+    vectors = np.empty((int(offsets[-1]), dimension), dtype=np.int8)
+    scales = np.empty(int(offsets[-1]), dtype=np.float32)
+    for n, i in enumerate(order):  # each part dropped once copied: the table is held once
+        rows, row_scales = parts.pop(i)
+        vectors[offsets[n] : offsets[n + 1]] = rows
+        scales[offsets[n] : offsets[n + 1]] = row_scales
+    return TokenTable(keys[order], offsets, vectors, scales), len(missing)

@@ -25,6 +25,7 @@ from ragqa.index.documents.processing import process_document, retitle
 from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
+from ragqa.index.files.builder import checked_embedder
 from ragqa.index.files.folders import clean_stale, new_staging, no_room, place, write_lock
 from ragqa.index.files.generations import load_pointer
 from ragqa.index.files.lexical import passage_terms
@@ -144,7 +145,7 @@ def segment_sentences(current: SegmentedIndex, records: Sequence[DocumentRecord]
     texts = {r.doc_id: r.text for r in records}
     return embed_sentences((texts[p.doc_id][p.start:p.end] for p in passages),
                            current.sentence_lookup, current.model.dimension,
-                           lambda batch: _checked(load_embedder, identity).encode_passages(batch),
+                           lambda batch: checked_embedder(load_embedder, identity).encode_passages(batch),
                            progress)
 
 
@@ -160,16 +161,9 @@ def segment_tokens(current: SegmentedIndex, records: Sequence[DocumentRecord],
     texts = {r.doc_id: r.text for r in records}
     return embed_tokens((texts[p.doc_id][p.start:p.end] for p in passages),
                         current.token_lookup, current.model.dimension,
-                        lambda batch: _checked(load_embedder, identity)
+                        lambda batch: checked_embedder(load_embedder, identity)
                         .passage_token_vectors(batch), progress)
 
-
-def _checked(load_embedder: Callable[[], Embedder], identity: VectorIdentity) -> Embedder:
-    embedder = load_embedder()
-    if embedder.identity != identity:
-        raise ValueError("the embedder makes other vectors than the index's identity: "
-                         + ", ".join(embedder.identity.differences(identity)))
-    return embedder
 
 
 def embed_missing(keys: Sequence[str], inputs: Sequence[str],

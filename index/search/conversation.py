@@ -123,6 +123,10 @@ def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
         text = followup.dense_text or followup.question
         query_vector = retriever.embedder.encode_queries([text])[0]
     view = ConversationView(retriever.index, followup)
-    inner = Retriever(view, retriever.embedder, replace(retriever.params, result_cache_size=1))
+    inner = Retriever(view, retriever.embedder, replace(retriever.params, result_cache_size=1),
+                      sentence_counter=retriever.sentence_vectors.counter
+                      if retriever.sentence_vectors is not None else None,
+                      token_counter=retriever.passage_tokens.counter
+                      if retriever.passage_tokens is not None else None)
     return inner.search(followup.question, k, mode=mode, doc_ids=doc_ids,
                         query_vector=query_vector if mode != "bm25" else None, scope=scope)

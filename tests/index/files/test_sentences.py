@@ -25,7 +25,7 @@ from ragqa.index.files.sentences import (
 )
 from ragqa.index.files.store import FilesStore
 from ragqa.index.files.tokens import FILES as TOKEN_FILES
-from ragqa.index.files.tokens import dequantise, quantise
+from ragqa.index.files.tokens import TokenLookup, dequantise, embed_tokens, load_tokens, quantise
 from ragqa.index.search.highlight import Highlighter
 from ragqa.index.search.relevance import token_match
 from ragqa.index.search.retriever import RetrievalParams, Retriever
@@ -245,3 +245,25 @@ def test_a_row_file_reads_exactly_the_rows_asked_for(tmp_path: Path):
     (tmp_path / "short.npy").write_bytes((tmp_path / "a.npy").read_bytes()[:-10])
     with pytest.raises(ValueError, match="shorter"):
         RowFile(tmp_path / "short.npy")
+
+
+def test_empty_tables_round_trip(tmp_path: Path):
+    """A segment that only retires documents holds empty tables: they load as such."""
+    sentences, made = embed_sentences([], SentenceLookup(()), 4, _Counting())
+    tokens, read = embed_tokens([], TokenLookup(()), 4, lambda texts: [])
+    assert made == read == 0
+    sentences.save(tmp_path)
+    tokens.save(tmp_path)
+    assert len(load_table(tmp_path, 4)) == 0 and len(load_tokens(tmp_path, 4)) == 0
+    assert not SentenceLookup([load_table(tmp_path, 4)]).find(["x"], 4)[0].any()
+
+
+def test_auto_token_vectors_stop_above_the_limit(tmp_path: Path, corpus_index: Path, minilm,
+                                                 embedder, monkeypatch):
+    index = tmp_path / "index"
+    shutil.copytree(corpus_index, index)
+    passages = len(load_index(index).passages)
+    monkeypatch.setattr("ragqa.index.files.tokens.AUTO_LIMIT", passages - 1)
+    report = build_index(CORPUS, index, minilm, embedder, rebuild=True)
+    assert report.tokens_embedded == 0 and load_index(index).tokens is None
+    assert load_index(index).sentences is not None  # sentences do not depend on it

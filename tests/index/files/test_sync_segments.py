@@ -48,6 +48,9 @@ class CountingEmbedder:
         self.embedded += list(texts)
         return self._embedder.encode_passages(texts, **kwargs)
 
+    def passage_token_vectors(self, texts):  # the token vectors' own pass, not counted
+        return self._embedder.passage_token_vectors(texts)
+
 
 def _store(corpus: Path, index: Path, minilm, embedder, **policy) -> FilesStore:
     return FilesStore(corpus, index, config=IndexConfig(), model=minilm,
