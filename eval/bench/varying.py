@@ -184,6 +184,11 @@ def _grown(settings, model, embedder, documents: dict[str, str], corpus: Path,
         for doc_id, text in filler.items():
             (staging / doc_id).write_text(text, "utf-8")
         staging.rename(big_corpus)
+    if big_index.is_dir() and settings.sentence_vectors and getattr(
+            (kept := load_index(big_index)), "base", kept).sentences is None:
+        # kept from before sentence vectors: rebuilt from the articles' index, or the
+        # stand-in would embed the articles' sentences
+        shutil.rmtree(big_index)
     if not big_index.is_dir():
         shutil.copytree(index_dir, big_index)  # the articles' real vectors, reused
     say(f"varying: indexing the grown corpus (stand-in vectors for {FILLER}/)")
