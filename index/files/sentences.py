@@ -85,7 +85,7 @@ class SentenceTable:
 
 
 def load_table(folder: Path, dimension: int) -> SentenceTable | None:
-    """The table of a generation or segment ``folder`` (memory-mapped), None when it has
+    """The table of a generation or segment ``folder`` (read when needed), None when it has
     none; :class:`IndexCorruptError` when its files disagree."""
     keys_path, vectors_path = folder / KEYS, folder / VECTORS
     if not keys_path.exists() and not vectors_path.exists():

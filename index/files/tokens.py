@@ -100,7 +100,7 @@ class TokenTable:
 
 
 def load_tokens(folder: Path, dimension: int) -> TokenTable | None:
-    """The table of a generation or segment ``folder`` (memory-mapped), None when it has
+    """The table of a generation or segment ``folder`` (read when needed), None when it has
     none; :class:`IndexCorruptError` when its files disagree."""
     paths = [folder / name for name in FILES]
     if not any(path.exists() for path in paths):
