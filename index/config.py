@@ -43,7 +43,8 @@ class IndexConfig:
     sentence_vectors: bool = True
     # Every passage's token vectors made at index time (:mod:`ragqa.index.files.tokens`),
     # for the relevance signal's token match: no model pass over the top passage. True,
-    # False or "auto" (for a generation of at most 10,000 passages). Recorded like
+    # False or "auto" (for a generation of at most 10,000 passages, with a model whose
+    # relevance fit uses the token match). Recorded like
     # ``sentence_vectors``.
     token_vectors: bool | str = "auto"
 

@@ -114,7 +114,8 @@ class Settings(BaseSettings):
     # Make every passage's token vectors at index time (one more model pass per passage,
     # about twice the passages' own embedding time; 62 kB a passage on disk), so that the relevance
     # signal's token match costs a lookup, not a model pass over the top passage
-    # (index/files/tokens.py); auto: for an index of at most 10,000 passages. Changing it
+    # (index/files/tokens.py); auto: for an index of at most 10,000 passages, with a model
+    # whose relevance fit uses the token match (the bundled e5). Changing it
     # rebuilds the index.
     token_vectors: bool | Literal["auto"] = "auto"
     # The trained reader (index/reading/): reranks the top `reader_top` passages and points

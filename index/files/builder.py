@@ -174,7 +174,7 @@ def update_index(
         sentences = plan_sentences(plan, config, old, int(matrix.shape[1]), identity,
                                    load_embedder, progress, report)
         tokens = plan_tokens(plan, config, old, int(matrix.shape[1]), identity, load_embedder,
-                             progress, report)
+                             progress, report, model.name)
         generation = Generation(found.version + 1 if found else 1, plan, matrix, sentences,
                                 tokens)
         _write(index_dir, generation, config, model, identity, before_publish)
@@ -299,10 +299,12 @@ def plan_sentences(plan: Plan, config: IndexConfig, old, dimension: int,
 
 def plan_tokens(plan: Plan, config: IndexConfig, old, dimension: int,
                 identity: VectorIdentity, load_embedder: Callable[[], Embedder],
-                progress: Progress | None, report: BuildReport) -> TokenTable | None:
-    """The token vectors of the plan's passages (None when ``config`` wants none): those
-    the served index ``old`` holds copied, the others made."""
-    if not tokens_wanted(config.token_vectors, len(plan.passages)):
+                progress: Progress | None, report: BuildReport,
+                model_name: str) -> TokenTable | None:
+    """The token vectors of the plan's passages (None when ``config`` wants none for this
+    many passages of ``model_name``'s): those the served index ``old`` holds copied, the
+    others made."""
+    if not tokens_wanted(config.token_vectors, len(plan.passages), model_name):
         return None
     texts = {doc.doc_id: doc.text for doc in plan.documents}
     known = old.token_lookup if old is not None else TokenLookup(())

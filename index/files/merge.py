@@ -98,7 +98,7 @@ def prepare_merge(corpus_dir: Path, index_dir: Path, view: SegmentedIndex, *,
     sentences = plan_sentences(plan, config, view, int(matrix.shape[1]), identity,
                                load_embedder, progress, report)
     tokens = plan_tokens(plan, config, view, int(matrix.shape[1]), identity, load_embedder,
-                         progress, report)
+                         progress, report, model.name)
     folder = new_merging(index_dir)
     try:
         write_generation(folder, Generation(0, plan, matrix, sentences, tokens), config, model,

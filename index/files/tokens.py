@@ -48,10 +48,17 @@ FILES = (KEYS, OFFSETS, VECTORS, SCALES)
 AUTO_LIMIT = 10_000
 
 
-def wanted(setting: bool | str, passages: int) -> bool:
+def wanted(setting: bool | str, passages: int, model_name: str | None = None) -> bool:
     """Whether a generation of ``passages`` passages gets token vectors under ``setting``
-    (``True``, ``False`` or ``"auto"``)."""
-    return setting is True or (setting == "auto" and passages <= AUTO_LIMIT)
+    (``True``, ``False`` or ``"auto"``: when the relevance signal measured for ``model_name``
+    uses the token match, as the bundled e5's does and MiniLM's does not)."""
+    if setting is True:
+        return True
+    if setting != "auto" or passages > AUTO_LIMIT:
+        return False
+    from ragqa.index.search.relevance import default_relevance
+
+    return model_name is None or default_relevance(model_name).uses_token_match()
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

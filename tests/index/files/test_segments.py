@@ -66,8 +66,7 @@ def test_a_write_appends_one_segment_and_a_restart_serves_it(copied, minilm, emb
     segment = index / pointer.segments[0]
     assert sorted(p.name for p in segment.iterdir()) == [
         "dense.faiss", "documents.jsonl", "passages.jsonl", "segment.json",
-        "sentence-keys.npy", "sentence-vectors.npy", "terms.npz", "token-keys.npy",
-        "token-offsets.npy", "token-scales.npy", "token-vectors.npy"]
+        "sentence-keys.npy", "sentence-vectors.npy", "terms.npz"]  # MiniLM: no tokens
     assert (segment / "documents.jsonl").stat().st_size < 1000  # the one document, not all
     found = Retriever(store.view(), embedder, RetrievalParams()).search("Zorglub Dakhla", k=3)
     assert found.hits[0].doc_id == "notes/zorglub.md" and "Dakhla" in found.hits[0].quote

