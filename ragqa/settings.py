@@ -223,6 +223,21 @@ class Settings(BaseSettings):
     def _normalise_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("token_vectors", mode="before")
+    @classmethod
+    def _auto_or_bool(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        if word == "auto":
+            return "auto"
+        if word in ("true", "1", "yes", "on"):
+            return True
+        if word in ("false", "0", "no", "off"):
+            return False
+        raise ValueError(f"{value!r} is not one of auto, true, false "
+                         "(also 1, 0, yes, no, on, off)")
+
     @field_validator("crosslingual_dense_weight", mode="before")
     @classmethod
     def _off_is_none(cls, value: object) -> object:

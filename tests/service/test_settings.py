@@ -47,6 +47,7 @@ def test_index_time_vectors_are_recorded_in_the_index_config(monkeypatch):
 
     from ragqa.index.config import IndexConfig
     from ragqa.index.files.tokens import AUTO_LIMIT, wanted
+    from tests.support import RAGQA, child_env
 
     for name in ("RAGQA_SENTENCE_VECTORS", "RAGQA_TOKEN_VECTORS"):
         monkeypatch.delenv(name, raising=False)
@@ -61,9 +62,16 @@ def test_index_time_vectors_are_recorded_in_the_index_config(monkeypatch):
     monkeypatch.setenv("RAGQA_TOKEN_VECTORS", "true")
     config = Settings(_env_file=None).index_config()
     assert config.sentence_vectors is False and config.token_vectors is True
+    monkeypatch.setenv("RAGQA_TOKEN_VECTORS", " Auto ")
+    assert Settings(_env_file=None).token_vectors == "auto"
     monkeypatch.setenv("RAGQA_TOKEN_VECTORS", "sometimes")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+    proc = subprocess.run([*RAGQA, "index", "--corpus", "nowhere"], capture_output=True,
+                          text=True, env=child_env(RAGQA_TOKEN_VECTORS="sometimes"))
+    assert proc.returncode != 0 and proc.stderr.strip() == (
+        "ragqa: error: RAGQA_TOKEN_VECTORS: 'sometimes' is not one of auto, true, false "
+        "(also 1, 0, yes, no, on, off)")
 
 
 def test_the_crosslingual_weight_defaults_to_the_model_alone_and_can_be_turned_off(monkeypatch):
