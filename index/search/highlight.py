@@ -133,6 +133,24 @@ def best_sentence(
     """
     if not sentences:
         return default
+    return _decide(sentences, _plan(sentences, wanted, similarity is not None, weight, idf),
+                   similarity, weight)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the terms decided in one passage: the sentence (``chosen``), or the
+    ``contenders`` (indices, in passage order) the model's cosine settles, and their term
+    scores."""
+
+    chosen: int | None
+    contenders: tuple[int, ...] = ()
+    scores: np.ndarray | None = None
+
+
+def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similarity: bool,
+          weight: float, idf: dict[str, float] | None) -> _Plan:
+    """:func:`best_sentence`'s term scores (``sentences`` not empty)."""
     frequency: dict[str, int] = {}
     shared = [s.terms & wanted for s in sentences]
     for found in shared:
@@ -147,23 +165,31 @@ def best_sentence(
     prompt = np.array([s.heading or s.asks for s in sentences])
     content = ~prompt
     lexical = lexical + CARRY * np.concatenate(([0.0], (lexical * prompt)[:-1])) * content
-    matches = lexical > 0 if similarity is None else np.ones(len(sentences), dtype=bool)
+    matches = lexical > 0 if not with_similarity else np.ones(len(sentences), dtype=bool)
     allowed = content & matches
     if not allowed.any():
         allowed = content if content.any() and not (lexical > 0).any() else lexical > 0
     if not allowed.any():
-        return sentences[0].span
+        return _Plan(0)
     score = lexical / lexical.max() if lexical.max() > 0 else lexical
     score = np.where(allowed, score, -np.inf)
-    if similarity is not None and weight > 0:
+    if with_similarity and weight > 0:
         contenders = np.flatnonzero(score >= score.max() - 2 * weight)
         # the best by terms first (a stable sort keeps document order among equals)
         contenders = contenders[np.argsort(-score[contenders], kind="stable")][:MAX_EMBEDDED]
         if len(contenders) > 1:
             contenders = np.sort(contenders)
-            blended = score[contenders] + weight * similarity(contenders.tolist())
-            return sentences[int(contenders[np.argmax(blended)])].span
-    return sentences[int(np.argmax(score))].span  # argmax: ties go to the earlier sentence
+            return _Plan(None, tuple(contenders.tolist()), score[contenders])
+    return _Plan(int(np.argmax(score)))  # argmax: ties go to the earlier sentence
+
+
+def _decide(sentences: Sentences, plan: _Plan, similarity: Similarity | None,
+            weight: float) -> tuple[int, int]:
+    if plan.chosen is not None:
+        return sentences[plan.chosen].span
+    assert similarity is not None and plan.scores is not None
+    blended = plan.scores + weight * similarity(plan.contenders)
+    return sentences[plan.contenders[int(np.argmax(blended))]].span
 
 
 def highlight_span(
@@ -274,30 +300,38 @@ class Highlighter:
         """:meth:`span` of each ``(doc_id, text, start, end[, offset])``, the sentences the
         model must compare embedded together in one call (one call per passage cost several
         times as much: each pays the encoder's fixed overhead)."""
-        if focus.vector is not None:
-            wanted: dict[tuple[str, int, int], str] = {}
-            for doc_id, text, start, end, *rest in passages:
-                offset = rest[0] if rest else 0
-                sentences = self._sentences(doc_id, text, start, end, offset)
-                asked = _Asked()  # which sentences would be compared: they do not depend
-                best_sentence(sentences, focus.terms, (start, end), asked, self._weight,
-                              focus.weights)  # on the cosines themselves
-                for i in asked.indices:
-                    a, b = sentences[i].span
-                    wanted[(doc_id, a, b)] = text[a - offset : b - offset]
+        if focus.vector is None:
+            return [self._span(focus, *passage) for passage in passages]
+        plans = []
+        wanted: dict[tuple[str, int, int], str] = {}
+        for doc_id, text, start, end, *rest in passages:
+            offset = rest[0] if rest else 0
+            sentences = self._sentences(doc_id, text, start, end, offset)
+            plan = _plan(sentences, focus.terms, True, self._weight,
+                         focus.weights) if sentences else _Plan(None)
+            plans.append((sentences, plan))
+            for i in plan.contenders:  # the sentences the model's cosine settles
+                a, b = sentences[i].span
+                wanted[(doc_id, a, b)] = text[a - offset : b - offset]
+        with self._lock:
+            missing = [key for key in wanted if key not in self._vectors]
+        self.counters["highlight_vectors"].add(hits=len(wanted) - len(missing),
+                                               misses=len(missing))
+        if missing:
+            assert self._embed is not None
+            fresh = self._embed([wanted[key] for key in missing])
             with self._lock:
-                missing = [key for key in wanted if key not in self._vectors]
-            self.counters["highlight_vectors"].add(hits=len(wanted) - len(missing),
-                                                   misses=len(missing))
-            if missing:
-                assert self._embed is not None
-                fresh = self._embed([wanted[key] for key in missing])
-                with self._lock:
-                    for key, vector in zip(missing, fresh):
-                        self._vectors[key] = vector
-        # The pass above counted the sentence-cache lookups already (when there was one).
-        return [self._span(focus, *passage, count=focus.vector is None)
-                for passage in passages]
+                for key, vector in zip(missing, fresh):
+                    self._vectors[key] = vector
+        spans = []
+        for (doc_id, text, start, end, *rest), (sentences, plan) in zip(passages, plans):
+            if not sentences:
+                spans.append((start, end))
+                continue
+            similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
+                                           sentences, rest[0] if rest else 0)
+            spans.append(_decide(sentences, plan, similarity, self._weight))
+        return spans
 
     def span(self, focus: Focus, doc_id: str, text: str, start: int,
              end: int, offset: int = 0) -> tuple[int, int]:
@@ -354,14 +388,3 @@ class Highlighter:
                     found[n] = vector
                     self._vectors[keys[n]] = vector
         return np.stack(found)
-
-
-class _Asked:
-    """A similarity that only notes which sentences it was asked about (answering 0)."""
-
-    def __init__(self) -> None:
-        self.indices: list[int] = []
-
-    def __call__(self, indices: Sequence[int]) -> np.ndarray:
-        self.indices.extend(indices)
-        return np.zeros(len(indices))
