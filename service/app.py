@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
+from threadpoolctl import threadpool_limits
 
 from ragqa.index import __version__
 from ragqa import wiring
@@ -66,6 +67,11 @@ def create_app(
         logger.info("serving generation %d of the %s store with %s (%s)", served.generation,
                     served.store.name, served.model.name, served.embedder.backend)
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
+        # Requests are the parallelism of a served process: a BLAS pool for each small matrix
+        # product (the token match's, the sentences' cosines) only spins on the cores other
+        # requests and the model need. One thread: concurrency-16 searches faster, concurrency
+        # 1 unchanged (docs/performance.md). The start-up build above kept the pool.
+        blas = threadpool_limits(limits=1, user_api="blas")
         try:
             yield
         finally:
@@ -76,6 +82,7 @@ def create_app(
                 await app.state.llm.aclose()
             if engine is None:  # started here: its connections (if any) end here too
                 served.close()
+            blas.restore_original_limits()
 
     # /docs is served by service/api/docs.py from local files (FastAPI's uses a CDN); no ReDoc.
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,

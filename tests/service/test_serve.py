@@ -60,3 +60,30 @@ def test_app_start_fails_fast_on_a_missing_corpus(tmp_path):
     with pytest.raises(EmptyCorpusError, match="no documents to index"):
         with TestClient(app):
             pass
+
+
+def test_a_served_app_keeps_blas_to_one_thread_and_gives_it_back(corpus_index):
+    import pytest
+    from fastapi.testclient import TestClient
+    from threadpoolctl import threadpool_info
+
+    from ragqa.service.app import create_app
+    from tests.service.conftest import make_settings
+
+    def blas_threads() -> dict[str, int]:
+        # numpy's OpenBLAS (pthreads: one pool for the process; FAISS's OpenMP build
+        # follows each thread's OpenMP settings instead)
+        return {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()
+                if pool["user_api"] == "blas" and pool.get("threading_layer") == "pthreads"}
+
+    app = create_app(make_settings(CORPUS, corpus_index))
+    before = blas_threads()
+    assert before, "numpy's BLAS is not seen"
+    if max(before.values()) == 1:
+        pytest.skip("one core: numpy's BLAS has one thread already")
+    with TestClient(app) as client:
+        inside = blas_threads()
+        assert set(inside.values()) == {1}, inside
+        assert client.post("/v1/search", json={"question": "Gitex Africa", "k": 1}).status_code == 200
+    after = blas_threads()
+    assert {path: after[path] for path in before} == before
