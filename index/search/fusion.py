@@ -48,7 +48,7 @@ def fuse(
     equal fused scores (frequent with min-max: 0.5) in ``tie_order``'s keys of the ids
     (the store's :meth:`~ragqa.index.search.view.IndexView.tie_order`), else by id."""
     weights = (1.0 - params.dense_weight, params.dense_weight)
-    lists: list[tuple[dict[int, float], float]] = []  # (contribution by id, missing value)
+    lists: list[tuple[np.ndarray, np.ndarray, float]] = []  # (ids, contributions, missing)
     for (ids, scores), weight in zip((lexical, dense), weights):
         if weight == 0.0 or len(ids) == 0:
             continue
@@ -59,13 +59,17 @@ def fuse(
             normalised = normalise(np.asarray(scores, dtype=np.float64), params.method)
             contributions = weight * normalised
             missing = weight * min(0.0, float(normalised.min()))
-        lists.append((dict(zip(ids.tolist(), contributions.tolist())), missing))
-    every = set().union(*(c.keys() for c, _ in lists)) if lists else set()
-    fused = {pid: sum(c.get(pid, missing) for c, missing in lists) for pid in every}
-    if not fused:
+        lists.append((np.asarray(ids, dtype=np.int64), contributions, missing))
+    if not lists:
         return []
-    ids = np.fromiter(fused, dtype=np.int64, count=len(fused))
-    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+    ids = np.unique(np.concatenate([listed for listed, _, _ in lists]))
+    # Each list's contribution, or its missing value for the ids it does not rank, added
+    # list by list in this order (a fused score's rounding, hence its ties, as summed).
+    scores = np.zeros(len(ids))
+    for listed, contributions, missing in lists:
+        part = np.full(len(ids), missing)
+        part[np.searchsorted(ids, listed)] = contributions
+        scores = scores + part
     order = np.lexsort((ids if tie_order is None else np.asarray(tie_order(ids)), -scores))
     return list(zip(ids[order].tolist(), scores[order].tolist()))
 
