@@ -60,7 +60,7 @@ from ragqa.index.files.pointer import Pointer, read_pointer
 from ragqa.index.files.rows import document_row, passage_row
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import changed_manifest, corpus_hash, read_record
-from ragqa.index.files.sentences import SentenceLookup, SentenceTable, embed_sentences
+from ragqa.index.files.sentences import SentenceLookup, embed_sentences, save_table
 from ragqa.index.files.tokens import TokenLookup, TokenTable, embed_tokens
 from ragqa.index.files.tokens import wanted as tokens_wanted
 from ragqa.index.records import (
@@ -72,6 +72,7 @@ from ragqa.index.records import (
     RefusedFile,
 )
 from ragqa.index.search.analysis import Analyzer
+from ragqa.index.sentencetable import SentenceTable
 
 logger = logging.getLogger(__name__)
 
@@ -394,7 +395,7 @@ def write_generation(folder: Path, generation: Generation, config: IndexConfig,
                                                                     folder / TERMS)
     write_context(folder, plan.context)
     if generation.sentences is not None:
-        generation.sentences.save(folder)
+        save_table(generation.sentences, folder)
     if generation.tokens is not None:
         generation.tokens.save(folder)
     manifest = Manifest(

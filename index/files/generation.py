@@ -31,7 +31,7 @@ from ragqa.index.files.pointer import is_served_name, number_of
 from ragqa.index.files.postings import Part, Postings
 from ragqa.index.files.rows import read_rows
 from ragqa.index.files.scoped import Scope, Scopes
-from ragqa.index.files.sentences import SentenceLookup, SentenceTable, load_table
+from ragqa.index.files.sentences import SentenceLookup, load_table
 from ragqa.index.files.tokens import TokenLookup, TokenTable, load_tokens
 from ragqa.index.records import (
     DocumentRecord,
@@ -41,6 +41,7 @@ from ragqa.index.records import (
     line_context,
 )
 from ragqa.index.search.analysis import Analyzer
+from ragqa.index.sentencetable import SentenceTable
 
 DOCUMENTS = "documents.jsonl"
 PASSAGES = "passages.jsonl"

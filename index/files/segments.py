@@ -36,10 +36,11 @@ from ragqa.index.files.dense import all_vectors, build_dense, load_dense, save_d
 from ragqa.index.files.manifest import REBUILD_HINT, Manifest
 from ragqa.index.files.pointer import number_of
 from ragqa.index.files.postings import Postings
-from ragqa.index.files.sentences import SentenceTable, load_table
+from ragqa.index.files.sentences import load_table, save_table
 from ragqa.index.files.tokens import TokenTable, load_tokens
 from ragqa.index.files.rows import document_row, passage_row, read_rows
 from ragqa.index.records import DocumentRecord, RefusedFile
+from ragqa.index.sentencetable import SentenceTable
 
 SEGMENT = "segment.json"
 DOCUMENTS = "documents.jsonl"
@@ -125,7 +126,7 @@ def write_segment(folder: Path, segment: Segment, totals: tuple[int, int]) -> No
     save_dense(build_dense(segment.vectors), folder / DENSE)
     segment.postings.save(folder / TERMS)
     if segment.sentences is not None:
-        segment.sentences.save(folder)
+        save_table(segment.sentences, folder)
     if segment.tokens is not None:
         segment.tokens.save(folder)
 

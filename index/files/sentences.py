@@ -17,14 +17,17 @@ anything it lacks is embedded at query time as before. The keys are memory-mappe
 vectors read row by row when asked for (:class:`~ragqa.index.files.rowfile.RowFile`): they
 cost the page cache, not the process. An index written before them (or with
 ``RAGQA_SENTENCE_VECTORS=false``) simply has none.
+
+The sentences, their keys and the in-memory table are store-neutral
+(:mod:`ragqa.index.sentencetable`); this module holds the files store's side: the two files,
+the tables of a generation and its segments read as one (:class:`SentenceLookup`), and a
+build's table, reusing the rows they hold (:func:`embed_sentences`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,56 +35,19 @@ import numpy as np
 from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.manifest import REBUILD_HINT
 from ragqa.index.files.rowfile import RowFile
-from ragqa.index.records import PROGRESS_STEP, Progress
-from ragqa.index.search.highlight import sentence_spans
+from ragqa.index.records import Progress
+from ragqa.index.sentencetable import SENTENCE_STEP, SentenceTable, sentence_texts, text_keys
 
 logger = logging.getLogger(__name__)
 
 KEYS = "sentence-keys.npy"
 VECTORS = "sentence-vectors.npy"
-# Sentences per encode call between two progress reports: short texts, about 300 a second.
-SENTENCE_STEP = 8 * PROGRESS_STEP
 
 
-def sentence_texts(quote: str) -> list[str]:
-    """The sentences of a passage's quote, as the search reads them."""
-    return [quote[a:b] for a, b in sentence_spans(quote, 0, len(quote))]
-
-
-def text_keys(texts: Sequence[str]) -> np.ndarray:
-    """The table key of each text: the first 8 bytes of its BLAKE2b digest, as uint64."""
-    return np.fromiter((int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8)
-                                       .digest(), "little") for t in texts),
-                       dtype=np.uint64, count=len(texts))
-
-
-@dataclass(frozen=True)
-class SentenceTable:
-    """Vectors of distinct sentences by key (``keys`` ascending, row i = key i)."""
-
-    keys: np.ndarray  # uint64
-    vectors: np.ndarray | RowFile  # float16, (len(keys), dimension); on disk once loaded
-
-    @classmethod
-    def empty(cls, dimension: int) -> SentenceTable:
-        return cls(np.zeros(0, dtype=np.uint64), np.zeros((0, dimension), dtype=np.float16))
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def rows(self, keys: np.ndarray) -> np.ndarray:
-        """The row of each of ``keys``, -1 where the table does not hold it."""
-        if not len(self.keys):
-            return np.full(len(keys), -1, dtype=np.int64)
-        at = np.searchsorted(self.keys, keys)
-        inside = at < len(self.keys)
-        found = inside.copy()
-        found[inside] = self.keys[at[inside]] == keys[inside]
-        return np.where(found, at, -1).astype(np.int64)
-
-    def save(self, folder: Path) -> None:
-        np.save(folder / KEYS, self.keys)
-        np.save(folder / VECTORS, self.vectors)
+def save_table(table: SentenceTable, folder: Path) -> None:
+    """Write ``table`` as the sentence files of a generation or segment ``folder``."""
+    np.save(folder / KEYS, table.keys)
+    np.save(folder / VECTORS, table.vectors)
 
 
 def load_table(folder: Path, dimension: int) -> SentenceTable | None:

@@ -30,7 +30,7 @@ import numpy as np
 from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.manifest import REBUILD_HINT
 from ragqa.index.files.rowfile import RowFile
-from ragqa.index.files.sentences import text_keys
+from ragqa.index.sentencetable import text_keys
 from ragqa.index.records import PROGRESS_STEP, Progress
 
 logger = logging.getLogger(__name__)

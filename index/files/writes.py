@@ -32,9 +32,10 @@ from ragqa.index.files.lexical import passage_terms
 from ragqa.index.files.pointer import read_pointer, segment_name, write_pointer
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import Change, Segment, write_segment
-from ragqa.index.files.sentences import SentenceTable, embed_sentences
+from ragqa.index.files.sentences import embed_sentences
 from ragqa.index.files.tokens import TokenTable, embed_tokens
 from ragqa.index.records import PROGRESS_STEP, DocumentRecord, Progress
+from ragqa.index.sentencetable import SentenceTable
 
 logger = logging.getLogger(__name__)
 

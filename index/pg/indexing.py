@@ -33,7 +33,6 @@ from ragqa.index.records import BuildReport, Progress
 from ragqa.index.documents.chunking import make_splitter
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document
-from ragqa.index.files.sentences import SentenceTable
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg import sentences
 from ragqa.index.pg.context import read_context, write_context
@@ -54,6 +53,7 @@ from ragqa.index.documents.processing import (
     process_document,
     retitle,
 )
+from ragqa.index.sentencetable import SentenceTable
 
 logger = logging.getLogger(__name__)
 

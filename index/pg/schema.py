@@ -166,7 +166,7 @@ def _v3(dimension: int) -> list[str]:
 
 def _v4(dimension: int) -> list[str]:
     return [
-        # key: the sentence's uint64 BLAKE2b-8 key (ragqa.index.files.sentences.text_keys)
+        # key: the sentence's uint64 BLAKE2b-8 key (ragqa.index.sentencetable.text_keys)
         # as a signed bigint of the same bits; embedding: its float16 vector, little-endian
         # (what the files store keeps, and readable with any pgvector: halfvec needs 0.7).
         # Never searched by vector: read by key only, so no vector index.

@@ -1,12 +1,12 @@
 """Sentence vectors in the PostgreSQL store: the ``sentence_vectors`` table (schema 4).
 
 The highlight and the relevance signal compare the question with single sentences of the
-passages a search returns. As in the files store (:mod:`ragqa.index.files.sentences`), the
-passage-side vector of every sentence of every stored passage is made when the passage is
-written, so that a search reads them with one lookup instead of a model pass.
+passages a search returns. As in the files store, the passage-side vector of every sentence
+of every stored passage is made when the passage is written, so that a search reads them
+with one lookup instead of a model pass.
 
 A row is addressed by content: its key is a digest of the sentence's text alone
-(:func:`~ragqa.index.files.sentences.text_keys`, uint64, stored as the bigint of the same
+(:func:`~ragqa.index.sentencetable.text_keys`, uint64, stored as the bigint of the same
 bits), its vector float16 bytes. Rows are shared by every passage (of any document) holding
 the sentence, so writers insert with ``ON CONFLICT DO NOTHING`` (replicas and concurrent
 writers are safe) and nothing deletes them: a row no passage holds any more is harmless (a
@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import psycopg
 
-from ragqa.index.files.sentences import SENTENCE_STEP, SentenceTable, sentence_texts, text_keys
 from ragqa.index.records import Progress
+from ragqa.index.sentencetable import SENTENCE_STEP, SentenceTable, sentence_texts, text_keys
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import psycopg
 
-from ragqa.index.files.sentences import SentenceTable
 from ragqa.index.pg import sentences as sentence_rows
 from ragqa.index.pg.errors import LastDocumentRefusal
+from ragqa.index.sentencetable import SentenceTable
 
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
 DOCUMENT_LOCK_SPACE = 0x7261  # "ra"

@@ -20,8 +20,7 @@ from ragqa.index.files.sentences import (
     SentenceLookup,
     embed_sentences,
     load_table,
-    sentence_texts,
-    text_keys,
+    save_table,
 )
 from ragqa.index.files.store import FilesStore
 from ragqa.index.files.tokens import FILES as TOKEN_FILES
@@ -37,6 +36,7 @@ from ragqa.index.files.tokens import (
 from ragqa.index.search.highlight import Highlighter
 from ragqa.index.search.relevance import token_match
 from ragqa.index.search.retriever import RetrievalParams, Retriever
+from ragqa.index.sentencetable import sentence_texts, text_keys
 
 from tests.conftest import CORPUS
 from tests.support import build_index
@@ -69,7 +69,7 @@ def test_a_table_finds_what_it_holds_and_nothing_else(tmp_path: Path):
     assert embedded == 4 and len(table) == 4  # the shared sentence embedded once
     assert sorted(encode.texts) == sorted(["Première phrase.", "Deuxième phrase !",
                                            "Troisième ?", "Une ligne"])
-    table.save(tmp_path)
+    save_table(table, tmp_path)
     loaded = load_table(tmp_path, 4)
     assert loaded is not None and np.array_equal(loaded.keys, table.keys)
     found, vectors = SentenceLookup([loaded]).find(["Troisième ?", "Absente.", "Une ligne"], 4)
@@ -264,7 +264,7 @@ def test_empty_tables_round_trip(tmp_path: Path):
     sentences, made = embed_sentences([], SentenceLookup(()), 4, _Counting())
     tokens, read = embed_tokens([], TokenLookup(()), 4, lambda texts: [])
     assert made == read == 0
-    sentences.save(tmp_path)
+    save_table(sentences, tmp_path)
     tokens.save(tmp_path)
     assert len(load_table(tmp_path, 4)) == 0 and len(load_tokens(tmp_path, 4)) == 0
     assert not SentenceLookup([load_table(tmp_path, 4)]).find(["x"], 4)[0].any()

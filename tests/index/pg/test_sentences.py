@@ -11,12 +11,12 @@ import pytest
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document, sha256_bytes
-from ragqa.index.files.sentences import SentenceTable, sentence_texts, text_keys
 from ragqa.index.pg.connect import connect
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.sentences import held, insert, read_vectors
 from ragqa.index.pg.view import PgView, store_identity
+from ragqa.index.sentencetable import SentenceTable, sentence_texts, text_keys
 from tests.index.pg.conftest import DIM
 from tests.index.pg.models import CountingEmbedder, model_record
 
