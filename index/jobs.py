@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +25,7 @@ from ragqa.index.documents.ids import check_suffix
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.durable import remove_durably, write_atomic, write_bytes
 from ragqa.index.errors import RagqaError
+from ragqa.index.records import Progress
 from ragqa.index.store import Store, WriteResult
 
 logger = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ class JobQueue:
             groups.set(job.doc_id, before)
             raise
 
-    def _progress(self, job: Job) -> Callable[[int, int], None]:
+    def _progress(self, job: Job) -> Progress:
         def report(done: int, total: int, unit: str = "passages") -> None:
             if job.id in self._cancelled:
                 raise JobCancelledError(f"the upload of {job.doc_id} was cancelled")

@@ -3,7 +3,7 @@ passage, a model and an indexing run are, whichever store holds them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 from dataclasses import dataclass, field
 
 
@@ -62,9 +62,11 @@ class RefusedFile:
     sha256: str | None = None
 
 
-# Told ``(done, to do)`` as embedding goes (see ragqa/progress.py): passages, then, with
-# ``unit="sentences"``, the passages' sentences (index/files/sentences.py).
-Progress = Callable[..., None]
+class Progress(Protocol):
+    """Told ``(done, to do)`` as embedding goes (see ragqa/progress.py): passages, then,
+    with ``unit``, what else a build embeds ("sentences", "token passes")."""
+
+    def __call__(self, done: int, total: int, unit: str = "passages") -> None: ...
 
 
 @dataclass
