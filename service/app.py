@@ -69,20 +69,21 @@ def create_app(
         app.state.llm = llm_client(settings)  # None without RAGQA_LLM_URL: passages only
         # Requests are the parallelism of a served process: a BLAS pool for each small matrix
         # product (the token match's, the sentences' cosines) only spins on the cores other
-        # requests and the model need. One thread: concurrency-16 searches faster, concurrency
-        # 1 unchanged (docs/performance.md). The start-up build above kept the pool.
-        blas = threadpool_limits(limits=1, user_api="blas")
-        try:
-            yield
-        finally:
-            if watcher is not None:
-                await run_in_threadpool(watcher.close)
-            await run_in_threadpool(app.state.jobs.close)
-            if app.state.llm is not None:
-                await app.state.llm.aclose()
-            if engine is None:  # started here: its connections (if any) end here too
-                served.close()
-            blas.restore_original_limits()
+        # requests and the model need. numpy's BLAS at one thread: concurrency-16 searches
+        # faster, concurrency 1 within noise (docs/performance.md). The start-up build above
+        # kept the pool; index jobs run in this process while serving do not. (threadpoolctl
+        # lets one live thread control OpenBLAS: under `ragqa serve`, this one.)
+        with threadpool_limits(limits=1, user_api="blas"):
+            try:
+                yield
+            finally:
+                if watcher is not None:
+                    await run_in_threadpool(watcher.close)
+                await run_in_threadpool(app.state.jobs.close)
+                if app.state.llm is not None:
+                    await app.state.llm.aclose()
+                if engine is None:  # started here: its connections (if any) end here too
+                    served.close()
 
     # /docs is served by service/api/docs.py from local files (FastAPI's uses a CDN); no ReDoc.
     app = FastAPI(title="ragqa", version=__version__, description=DESCRIPTION,

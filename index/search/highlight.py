@@ -185,6 +185,8 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
 
 def _decide(sentences: Sentences, plan: _Plan, similarity: Similarity | None,
             weight: float) -> tuple[int, int]:
+    """The span of the plan's sentence, or of the contender best by terms plus ``weight``
+    times the model's cosine."""
     if plan.chosen is not None:
         return sentences[plan.chosen].span
     assert similarity is not None and plan.scores is not None
@@ -342,8 +344,8 @@ class Highlighter:
         return self._span(focus, doc_id, text, start, end, offset)
 
     def _span(self, focus: Focus, doc_id: str, text: str, start: int, end: int,
-              offset: int = 0, *, count: bool = True) -> tuple[int, int]:
-        sentences = self._sentences(doc_id, text, start, end, offset, count=count)
+              offset: int = 0) -> tuple[int, int]:
+        sentences = self._sentences(doc_id, text, start, end, offset)
         similarity = None
         if focus.vector is not None:
             similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
@@ -352,13 +354,12 @@ class Highlighter:
                              focus.weights)
 
     def _sentences(self, doc_id: str, text: str, start: int, end: int,
-                   offset: int = 0, *, count: bool = True) -> Sentences:
+                   offset: int = 0) -> Sentences:
         key = (doc_id, start, end)
         with self._lock:
             sentences = self._cache.get(key)
-        if count:
-            self.counters["highlight_sentences"].add(hits=sentences is not None,
-                                                     misses=sentences is None)
+        self.counters["highlight_sentences"].add(hits=sentences is not None,
+                                                 misses=sentences is None)
         if sentences is None:
             sentences = analysed_sentences(text, start - offset, end - offset, self._analyze)
             if offset:

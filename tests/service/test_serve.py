@@ -62,28 +62,46 @@ def test_app_start_fails_fast_on_a_missing_corpus(tmp_path):
             pass
 
 
+# Run in a child: threadpoolctl lets one live thread control a process's OpenBLAS, so a
+# limit set earlier in the test process (by a library, from the main thread) would make the
+# app's, set from TestClient's thread, a no-op here, though not under `ragqa serve`.
+BLAS_CHILD = """
+import json, sys
+from fastapi.testclient import TestClient
+from threadpoolctl import threadpool_info
+from ragqa.service.app import create_app
+from ragqa.settings import Settings
+
+def blas():  # numpy's OpenBLAS: one pool for the process (FAISS's OpenMP build: per thread)
+    return sorted(p["num_threads"] for p in threadpool_info()
+                  if p["user_api"] == "blas" and p.get("threading_layer") == "pthreads")
+
+app = create_app(Settings(_env_file=None, corpus_dir=sys.argv[1], index_dir=sys.argv[2]))
+before = blas()
+with TestClient(app) as client:
+    inside = blas()
+    status = client.post("/v1/search", json={"question": "Gitex Africa", "k": 1}).status_code
+print(json.dumps({"before": before, "inside": inside, "after": blas(), "status": status}))
+"""
+
+
 def test_a_served_app_keeps_blas_to_one_thread_and_gives_it_back(corpus_index):
+    import json
+    import subprocess
+    import sys
+
     import pytest
-    from fastapi.testclient import TestClient
-    from threadpoolctl import threadpool_info
 
-    from ragqa.service.app import create_app
-    from tests.service.conftest import make_settings
+    from tests.support import child_env
 
-    def blas_threads() -> dict[str, int]:
-        # numpy's OpenBLAS (pthreads: one pool for the process; FAISS's OpenMP build
-        # follows each thread's OpenMP settings instead)
-        return {pool["filepath"]: pool["num_threads"] for pool in threadpool_info()
-                if pool["user_api"] == "blas" and pool.get("threading_layer") == "pthreads"}
-
-    app = create_app(make_settings(CORPUS, corpus_index))
-    before = blas_threads()
-    assert before, "numpy's BLAS is not seen"
-    if max(before.values()) == 1:
-        pytest.skip("one core: numpy's BLAS has one thread already")
-    with TestClient(app) as client:
-        inside = blas_threads()
-        assert set(inside.values()) == {1}, inside
-        assert client.post("/v1/search", json={"question": "Gitex Africa", "k": 1}).status_code == 200
-    after = blas_threads()
-    assert {path: after[path] for path in before} == before
+    done = subprocess.run([sys.executable, "-c", BLAS_CHILD, str(CORPUS), str(corpus_index)],
+                          capture_output=True, text=True, timeout=300,
+                          env=child_env(OPENBLAS_NUM_THREADS="2"))  # a known start
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    if not seen["before"]:
+        pytest.skip("numpy's BLAS is not a pthreads OpenBLAS here")
+    assert seen["status"] == 200
+    assert set(seen["before"]) == {2}
+    assert set(seen["inside"]) == {1}
+    assert seen["after"] == seen["before"]
