@@ -25,6 +25,10 @@ class PassageRecord:
     # document's whole text.
     before: str = ""
     after: str = ""
+    # A passage joined at query time from overlapping windows of one section: the spans
+    # ``(start, end)`` of the index's passages it was made of, in document order (empty for
+    # a passage as stored).
+    windows: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

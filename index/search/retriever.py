@@ -99,6 +99,9 @@ class Hit:
     # The rest of the passage's first and last lines (see PassageRecord): for the highlight.
     before: str = field(default="", repr=False)
     after: str = field(default="", repr=False)
+    # The spans of the index's passages a passage joined at query time was made of (see
+    # PassageRecord): the relevance's token match reads their stored tokens.
+    windows: tuple[tuple[int, int], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -290,8 +293,9 @@ class Retriever:
                 self.sentence_vectors([sentences[i] for i in chosen]), query_vector)
         if tokens:
             assert self.passage_tokens is not None
+            windows = [top.quote[a - top.start : b - top.start] for a, b in top.windows]
             matched = token_match(self.embedder.token_vectors(question, query=True),
-                                  self.passage_tokens.of(top.quote))
+                                  self.passage_tokens.of(top.quote, windows))
         return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
                                  best, matched)
 
@@ -357,7 +361,7 @@ class Retriever:
 def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
     return Hit(rank=rank, score=round(float(score), 6), row=p.row, doc_id=p.doc_id,
                title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
-               page=p.page, before=p.before, after=p.after)
+               page=p.page, before=p.before, after=p.after, windows=p.windows)
 
 
 def _merged(kept: list[tuple[PassageRecord, float]], p: PassageRecord, limit: int) -> bool:
@@ -392,8 +396,10 @@ def _union(a: PassageRecord, b: PassageRecord, limit: int) -> PassageRecord | No
         quote, after = first.quote, first.after
     else:  # the two quotes agree where they overlap: both are slices of one text
         quote, after = first.quote + last.quote[first.end - last.start:], last.after
+    windows = tuple(sorted({*(a.windows or ((a.start, a.end),)),
+                            *(b.windows or ((b.start, b.end),))}))
     return replace(a, start=first.start, end=max(a.end, b.end), quote=quote,
-                   before=first.before, after=after, page=first.page)
+                   before=first.before, after=after, page=first.page, windows=windows)
 
 
 def _mostly_same(a, b) -> bool:

@@ -56,9 +56,17 @@ class PassageTokens:
         self.embedder = embedder
         self.counter = counter if counter is not None else CacheCounter()
 
-    def of(self, quote: str) -> np.ndarray:
-        """Normalised float32 token vectors of the passage ``quote``, one row a token."""
+    def of(self, quote: str, windows: Sequence[str] = ()) -> np.ndarray:
+        """Normalised float32 token vectors of the passage ``quote``, one row a token.
+
+        ``windows``: the quotes of the index's passages a passage joined at query time was
+        made of; when the store holds all of them, their tokens together stand for the
+        joined passage's (each token as its own window's pass read it)."""
         found = self.index.stored_token_vectors(quote)
+        if found is None and windows:
+            parts = [self.index.stored_token_vectors(window) for window in windows]
+            if all(part is not None for part in parts):
+                found = np.concatenate(parts)
         self.counter.add(hits=found is not None, misses=found is None)
         if found is not None:
             return found

@@ -279,3 +279,26 @@ def test_auto_token_vectors_follow_the_model_and_the_size(corpus_index: Path):
     view = load_index(corpus_index)  # the session's MiniLM index, built with "auto"
     assert view.manifest.config.token_vectors == "auto" and view.tokens is None
     assert view.sentences is not None  # the highlight uses those with any model
+
+
+def test_a_joined_passage_s_tokens_are_its_windows_stored_ones(e5_corpus_index: Path,
+                                                              e5_embedder):
+    """A passage joined at query time from two windows is not in the token table; its
+    windows are: their stored tokens together stand for it, without a model pass."""
+    view = load_index(e5_corpus_index)
+    retriever = Retriever(view, e5_embedder, RetrievalParams())  # windows joined (the default)
+    question = "Combien de visiteurs et d'exposants sont attendus au Gitex Africa ?"
+    joined = next((hit for hit in retriever.search(question, 10).hits if hit.windows), None)
+    assert joined is not None, "no joined passage for this question"
+    windows = [joined.quote[a - joined.start : b - joined.start] for a, b in joined.windows]
+    assert view.stored_token_vectors(joined.quote) is None
+    assert all(view.stored_token_vectors(window) is not None for window in windows)
+    before = e5_embedder.cache_counts()["token_vectors_passage"]
+    tokens = retriever.passage_tokens.of(joined.quote, windows)
+    assert e5_embedder.cache_counts()["token_vectors_passage"] == before  # no model pass
+    assert len(tokens) == sum(len(view.stored_token_vectors(w)) for w in windows)
+    # without its windows, the model makes the joined passage's tokens as before
+    made = retriever.passage_tokens.of(joined.quote)
+    assert e5_embedder.cache_counts()["token_vectors_passage"] != before
+    vector = e5_embedder.token_vectors(question, query=True)
+    assert abs(token_match(vector, tokens) - token_match(vector, made)) < 0.05

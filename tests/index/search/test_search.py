@@ -151,6 +151,21 @@ def test_merging_keeps_exact_slices_and_the_better_rank():
     assert not _merged(kept, _record(13, 2000, 2400, text, doc="x"), 5000)
 
 
+def test_a_joined_passage_names_the_windows_it_was_made_of():
+    from ragqa.index.search.retriever import _merged
+
+    text = "".join(chr(ord("a") + i % 26) for i in range(3000))
+    kept = [(_record(1, 1000, 2000, text), 0.9)]
+    assert kept[0][0].windows == ()  # a passage as stored
+    assert _merged(kept, _record(2, 1500, 2500, text), 2000)
+    assert kept[0][0].windows == ((1000, 2000), (1500, 2500))
+    assert _merged(kept, _record(3, 600, 1100, text), 2000)  # joins the joined one
+    assert kept[0][0].windows == ((600, 1100), (1000, 2000), (1500, 2500))
+    joined = kept[0][0]
+    assert [joined.quote[a - joined.start : b - joined.start] for a, b in joined.windows] == [
+        text[600:1100], text[1000:2000], text[1500:2500]]
+
+
 def test_a_passage_reaching_two_kept_ones_joins_them():
     from ragqa.index.search.retriever import _merged
 
