@@ -3,8 +3,8 @@ passage, a model and an indexing run are, whichever store holds them."""
 
 from __future__ import annotations
 
-from typing import Protocol
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
