@@ -26,7 +26,7 @@ import argparse
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,13 +153,14 @@ def _maxsim(question: np.ndarray, sentence: np.ndarray) -> float:
     return float((question @ sentence.T).max(axis=1).mean()) if len(sentence) else 0.0
 
 
-def fit_softmax(candidates: Sequence[Candidate], l2: float) -> np.ndarray:
-    """Weights of a conditional logit: a softmax over each passage's sentences, the right
-    ones' probability maximised (L2 penalty ``l2``)."""
+def fit_softmax(candidates: Sequence[tuple[np.ndarray, np.ndarray]], l2: float) -> np.ndarray:
+    """Weights of a conditional logit over ``(features, right)`` groups (a passage's
+    sentences, a search's hits): a softmax over each group's rows, the right ones'
+    probability maximised (L2 penalty ``l2``); groups with no right row are left out."""
     from scipy.optimize import minimize
 
-    groups = [(c.features, c.right / c.right.sum()) for c in candidates
-              if c.right.any() and len(c.right) > 1]
+    groups = [(x, right / right.sum()) for x, right in candidates
+              if right.any() and len(right) > 1]
     width = groups[0][0].shape[1]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -180,17 +181,9 @@ def rate(candidates: Sequence[Candidate], score) -> float:
     return round(float(np.mean([c.right[int(np.argmax(score(c)))] for c in candidates])), 4)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
-
-    from ragqa import wiring
-    from ragqa.eval.questions import load_questions, select
-    from ragqa.eval.reader_data import reader_split
-    from ragqa.eval.squad import load_squad, materialise
-    from ragqa.settings import load_settings
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The command line of the session-18 experiments (this one, ``rerank_learned``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--piaf", type=Path,
                         default=Path("../shared/benchmarks/piaf/piaf-v1.0.json"))
     parser.add_argument("--longdocs", type=Path, default=Path(".ragqa/longdocs/longdocs-v1.json"),
@@ -198,9 +191,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
     parser.add_argument("--work", type=Path, default=Path(".ragqa/stored-vectors"))
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    args = parser.parse_args(argv)
+    return parser
 
-    sets: dict[str, list[Candidate]] = {}
+
+def corpora(args: argparse.Namespace) -> Iterator[tuple[str, object, list[tuple[object, str]]]]:
+    """``(name, engine, [(question, split)])`` for PIAF (its reader ``train`` and ``dev``
+    articles), the long pages (``dev``) and the project (``dev``), each corpus indexed under
+    ``args.work`` as served; each engine is closed when the next is made."""
+    from ragqa import wiring
+    from ragqa.eval.questions import load_questions, select
+    from ragqa.eval.reader_data import reader_split
+    from ragqa.eval.squad import load_squad, materialise
+    from ragqa.settings import load_settings
+
     for name, path in (("PIAF", args.piaf), ("long pages", args.longdocs), ("project", None)):
         if path is None:
             corpus, index = Path("corpus"), args.work / "project" / "stored"
@@ -220,9 +223,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                 chosen = [(q, reader_split(q.group)) for q in loaded
                           if reader_split(q.group) != "test"
                           and (name == "PIAF" or reader_split(q.group) == "dev")]
-            sets[name] = collect(engine, chosen)
+            yield name, engine, chosen
         finally:
             engine.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    args = arguments(__doc__.splitlines()[0]).parse_args(argv)
+    sets = {name: collect(engine, chosen) for name, engine, chosen in corpora(args)}
 
     train = [c for c in sets["PIAF"] if c.split == "train"]
     dev = {name: [c for c in found if c.split == "dev"] for name, found in sets.items()}
@@ -237,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for label, feature in SINGLE.items():
         row(label, lambda c, j=FEATURES.index(feature): c.features[:, j])
     for l2 in (0.1, 1.0, 10.0):
-        w = fit_softmax(train, l2)
+        w = fit_softmax([(c.features, c.right) for c in train], l2)
         row(f"conditional logit, all features, L2 {l2}", lambda c, w=w: c.features @ w)
     x = np.vstack([c.features for c in train])
     y = np.concatenate([c.right for c in train])

@@ -3,7 +3,7 @@ CLI, the HTTP service and the eval."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import re
@@ -263,13 +263,21 @@ class Retriever:
         is ``top`` (see :mod:`ragqa.index.search.relevance`); all but the coverage are None
         without a query vector. The rankings compared are those a search of up to
         ``candidates`` results has."""
+        return self.relevance_features_each(question, [top], query_vector, doc_ids, scope)[0]
+
+    def relevance_features_each(self, question: str, hits: Sequence[Hit],
+                                query_vector: np.ndarray | None,
+                                doc_ids: Collection[str] | None = None,
+                                scope: frozenset[str] | None = None) -> list[RelevanceFeatures]:
+        """:meth:`relevance_features` of each of ``hits`` as if it were the best passage,
+        the rankings compared made once."""
         only = frozenset(doc_ids) if doc_ids is not None else scope
         if only is not None:
             self._check_known(only)
         lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
                                         lexical=query_vector is not None, scope=scope)
-        return self._features(question, top, query_vector, dense[0], lexical[0],
-                              sentence=True, tokens=True, scope=scope)
+        return [self._features(question, hit, query_vector, dense[0], lexical[0],
+                               sentence=True, tokens=True, scope=scope) for hit in hits]
 
     def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                   dense_rows: np.ndarray, lexical_rows: np.ndarray, *, sentence: bool,

@@ -36,7 +36,7 @@ def test_the_conditional_logit_learns_which_feature_marks_the_right_sentence():
         right[int(np.argmax(x[:, 1] + 0.3 * rng.normal(size=5)))] = True  # feature 1 tells
         candidates.append(Candidate("train", x, right, np.eye(5, dtype=bool)[0],
                                     np.zeros((5, 2))))
-    w = fit_softmax(candidates, l2=0.1)
+    w = fit_softmax([(c.features, c.right) for c in candidates], l2=0.1)
     assert int(np.argmax(w)) == 1 and w[1] > 2 * max(abs(w[0]), abs(w[2]))
     assert rate(candidates, lambda c: c.features @ w) > 0.7
     assert rate(candidates, lambda c: c.served.astype(float)) < 0.4  # always the first: chance

@@ -276,6 +276,16 @@ def test_the_sentences_compared_are_those_sharing_the_most_weighted_terms():
     assert sentences_to_compare([], weights) == []
 
 
+def test_each_hits_features_are_those_it_would_have_as_the_best_passage(retriever):
+    """relevance_features_each measures every hit of a search (the rankings made once) as
+    relevance_features measures one; the hits differ, and so do their features."""
+    vector = retriever.embedder.encode_queries([ANSWERED])[0]
+    hits = retriever.search(ANSWERED, 3, query_vector=vector).hits
+    each = retriever.relevance_features_each(ANSWERED, hits, vector)
+    assert each == [retriever.relevance_features(ANSWERED, hit, vector) for hit in hits]
+    assert len({f.cosine for f in each}) == len(hits)
+
+
 def test_the_best_sentence_is_its_own_measure_of_the_top_passage(retriever):
     """The sentence feature is the model's best cosine between the question and the top
     passage's two sentences sharing the most idf-weighted terms with it (each embedded as a
