@@ -211,7 +211,8 @@ def corpora(args: argparse.Namespace) -> Iterator[tuple[str, object, list[tuple[
             documents, loaded = load_squad(path)
             corpus = materialise(documents, args.work / "corpora")
             index = corpus.parent / "stored"
-        settings = load_settings(corpus_dir=corpus, index_dir=index)
+        # the fusion's order: these experiments measure it, or fit what replaces it
+        settings = load_settings(corpus_dir=corpus, index_dir=index, reorder=False)
         model = wiring.resolve(settings)
         wiring.index_corpus(settings, model)
         engine = wiring.start(settings, update=False, model=model).engine

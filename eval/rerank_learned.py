@@ -10,8 +10,12 @@ search's top ``N``) fitted on PIAF's reader ``train`` articles
 (:func:`ragqa.eval.reader_data.reader_split`), whose order replaces the top ``N``; recall@1
 and MRR@10 are reported on PIAF's reader ``dev`` articles, the long pages' same articles
 (:mod:`ragqa.eval.longdocs`) and the project's ``dev`` split, against the served order.
-An experiment: nothing here changes the service. Each corpus is indexed under ``--work``
-(sentence and token vectors stored, as served).
+Both fits (with the token match, and without it for stores that do not hold every top
+hit's token vectors) are made for N in :data:`TOPS` and four L2 penalties; the one chosen
+per fit is the fewest hits within :data:`NEAR` of the best mean MRR@10 over the three dev
+sets, and its weights are what :data:`ragqa.index.search.reorder.MEASURED` serves. Searches
+are made with the fusion's order (``RAGQA_REORDER=false``). Each corpus is indexed under
+``--work`` (sentence and token vectors stored, as served).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ragqa.eval.highlight_learned import arguments, corpora, fit_softmax
+from ragqa.index.search.reorder import FEATURES, WITHOUT_TOKENS, features
 
-FEATURES = ("log_rank", "score_share", "coverage", "coverage_gap", "cosine", "cosine_gap",
-            "sentence", "sentence_gap", "token_match", "token_match_gap")
+
+TOPS = (3, 5, 10)
+NEAR = 0.002  # of the mean dev MRR@10: a larger top must gain more than this to be chosen
 
 
 @dataclass
@@ -35,16 +41,6 @@ class Search:
     split: str
     features: np.ndarray  # (hits, len(FEATURES))
     right: np.ndarray  # bool
-
-
-def features(ranks: np.ndarray, scores: np.ndarray, measured) -> np.ndarray:
-    """The :data:`FEATURES` of a search's hits (1-based ``ranks``, fused ``scores``, each
-    hit's :class:`~ragqa.index.search.relevance.RelevanceFeatures`), gaps to the best hit's."""
-    columns = [np.log(ranks), scores / scores.max()]
-    for name in ("coverage", "cosine", "sentence", "token_match"):
-        values = np.array([getattr(m, name) for m in measured], dtype=float)
-        columns += [values, values - values.max()]
-    return np.column_stack(columns)
 
 
 def collect(retriever, questions: Sequence[tuple[object, str]], k: int = 10) -> list[Search]:
@@ -60,8 +56,7 @@ def collect(retriever, questions: Sequence[tuple[object, str]], k: int = 10) -> 
         if not hits:
             continue
         measured = retriever.relevance_features_each(q.question, hits, result.query_vector)
-        out.append(Search(split, features(np.array([h.rank for h in hits], dtype=float),
-                                          np.array([h.score for h in hits]), measured),
+        out.append(Search(split, features(np.array([h.score for h in hits]), measured),
                           np.array([is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans)
                                     for h in hits])))
     return out
@@ -75,6 +70,10 @@ def reordered(search: Search, w: np.ndarray | None, top: int) -> np.ndarray:
         head = min(top, len(order))
         order[:head] = np.argsort(-(search.features[:head] @ w), kind="stable")
     return search.right[order]
+
+
+def _columns(searches: Sequence[Search], keep: list[int]) -> list[Search]:
+    return [Search(s.split, s.features[:, keep], s.right) for s in searches]
 
 
 def scores(searches: Sequence[Search], w: np.ndarray | None, top: int) -> dict[str, float]:
@@ -98,13 +97,25 @@ def main(argv: Sequence[str] | None = None) -> None:
                     "dev searches": {name: len(found) for name, found in dev.items()},
                     "features": list(FEATURES),
                     "dev": {"served order": {n: scores(f, None, 10) for n, f in dev.items()}},
-                    "weights": {}}
-    for top in (3, 5, 10):
-        for l2 in (0.001, 0.01, 0.1, 1.0):
-            w = fit_softmax([(s.features[:top], s.right[:top]) for s in train], l2)
-            label = f"top {top} reordered, L2 {l2}"
-            report["dev"][label] = {n: scores(f, w, top) for n, f in dev.items()}
-            report["weights"][label] = dict(zip(FEATURES, np.round(w, 3).tolist()))
+                    "weights": {}, "chosen": {}}
+    for variant, columns in (("", FEATURES), (" without the token match", WITHOUT_TOKENS)):
+        keep = [FEATURES.index(c) for c in columns]
+        best: dict[int, tuple[float, str]] = {}  # by top: the best mean MRR@10 and its label
+        for top in TOPS:
+            for l2 in (0.001, 0.01, 0.1, 1.0):
+                w = fit_softmax([(s.features[:top, keep], s.right[:top]) for s in train], l2)
+                label = f"top {top} reordered, L2 {l2}{variant}"
+                measured = {n: scores(_columns(f, keep), w, top) for n, f in dev.items()}
+                report["dev"][label] = measured
+                report["weights"][label] = [round(float(x), 4) for x in w]
+                mean = float(np.mean([m["mrr@10"] for m in measured.values()]))
+                if top not in best or mean > best[top][0] + 1e-9:
+                    best[top] = (mean, label)
+        # the fewest hits measured (each costs its features) within NEAR of the best
+        most = max(mean for mean, _ in best.values())
+        top = min(t for t, (mean, _) in best.items() if mean >= most - NEAR)
+        report["chosen"][variant.strip() or "with the token match"] = (
+            f"{best[top][1]} (mean dev MRR@10 {best[top][0]:.4f}, best {most:.4f})")
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if args.out is not None:

@@ -28,6 +28,7 @@ from ragqa.index.files.lexical import BM25Params
 from ragqa.index.embedding.models import DEFAULT_MODEL_NAME
 from ragqa.index.search.relevance import (BORDERLINE, crosslingual_relevance,
                                           default_relevance)
+from ragqa.index.search.reorder import default_reorder
 from ragqa.index.search.retriever import RetrievalParams
 
 RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search/retriever.py MODES
@@ -106,6 +107,9 @@ class Settings(BaseSettings):
     # The relevance signal's token match (a model call on the top passage, about 100 ms on 2
     # cores when the passage is new); false: the fit without it (index/search/relevance.py).
     relevance_token_match: bool = True
+    # A hybrid search's top hits reordered by what the relevance signal measures of each
+    # (index/search/reorder.py; the embedding models it was fitted for); false: the fusion's order.
+    reorder: bool = True
     # Embed every sentence of every passage at index time (about 0.7x the passages' own
     # embedding time, 776 bytes per distinct sentence on disk; postgres: a table), so that the highlight and the
     # relevance signal read a never-seen passage without a model pass; false: embedded at
@@ -344,6 +348,7 @@ class Settings(BaseSettings):
             relevance_dense=dense,
             relevance_crosslingual=crosslingual,
             borderline=self.llm_borderline,
+            reorder=default_reorder(model_name) if self.reorder else None,
         )
 
 

@@ -141,8 +141,9 @@ class Span(BaseModel):
 class PassageOut(BaseModel):
     rank: int
     score: float = Field(description=(
-        "Ranks the passages of this answer (BM25 and dense scores fused, normalised per "
-        "question): comparable within one response only, not a confidence; see relevance"))
+        "The fusion's score of the passage (BM25 and dense scores fused, normalised per "
+        "question): comparable within one response only, not a confidence; `rank` is the "
+        "order (the top passages reordered by their measures, RAGQA_REORDER); see relevance"))
     doc_id: str
     title: str
     section: str

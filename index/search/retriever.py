@@ -29,6 +29,7 @@ from ragqa.index.search.relevance import (
     term_coverage,
     token_match,
 )
+from ragqa.index.search.reorder import Reorders
 from ragqa.index.search.sentences import PassageTokens, SentenceVectors
 from ragqa.index.search.view import IndexView
 from ragqa.index.records import PassageRecord
@@ -73,6 +74,9 @@ class RetrievalParams:
     # A low-relevance search whose probability is at least this share of its threshold is
     # `borderline`: the signal is unsure there, so an LLM (told to abstain) reads it; 1: none.
     borderline: float = BORDERLINE
+    # A hybrid search's top hits reordered by what the relevance signal measures of each
+    # (index/search/reorder.py); None: the fusion's order.
+    reorder: Reorders | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -215,14 +219,29 @@ class Retriever:
         else:
             ids, scores = lexical if mode == "bm25" else dense
             ranked = list(zip(ids.tolist(), scores.tolist()))
-        chosen = self._chosen(ranked, k)
+        reorder = self.params.reorder if mode == "hybrid" else None
+        chosen = self._chosen(ranked, max(k, reorder.top) if reorder is not None else k)
         hits = tuple(_hit(i + 1, record, score) for i, (record, score) in enumerate(chosen))
+        # The relevance signal measures the fusion's best passage (what it was fitted on),
+        # whichever passage the reorder puts first.
+        fused_best = hits[0] if hits else None
+        top_features = None
+        if reorder is not None and len(hits) > 1:
+            assert query_vector is not None  # hybrid
+            hits, top_features = self._reordered(question, hits, reorder, query_vector,
+                                                 dense[0], lexical[0], scope,
+                                                 tokens=model.uses_token_match())
+        hits = hits[:k]
         probability = 0.0
-        if hits:
-            vector = query_vector if model.uses_vector() else None
-            probability = model.probability(*self._features(
-                question, hits[0], vector, dense[0], lexical[0],
-                sentence=model.uses_sentence(), tokens=model.uses_token_match(), scope=scope))
+        if fused_best is not None:
+            if top_features is None or (model.uses_token_match()
+                                        and top_features.token_match is None):
+                vector = query_vector if model.uses_vector() else None
+                top_features = self._features(
+                    question, fused_best, vector, dense[0], lexical[0],
+                    sentence=model.uses_sentence(), tokens=model.uses_token_match(),
+                    scope=scope)
+            probability = model.probability(*top_features)
         low = not hits or probability < model.threshold
         borderline = bool(hits) and low and probability >= model.threshold * self.params.borderline
         loaded = self.embedder.model if self.embedder is not None else self.index.model
@@ -254,6 +273,33 @@ class Retriever:
         if not foreign or weight is None:
             return self.params.fusion
         return replace(self.params.fusion, dense_weight=weight)
+
+    def _reordered(self, question: str, hits: tuple[Hit, ...], reorders: Reorders,
+                   query_vector: np.ndarray, dense_rows: np.ndarray, lexical_rows: np.ndarray,
+                   scope: frozenset[str] | None, *, tokens: bool
+                   ) -> tuple[tuple[Hit, ...], RelevanceFeatures]:
+        """``hits`` with their top reordered (:mod:`ragqa.index.search.reorder`), renumbered,
+        and the features of the first of ``hits`` (the fusion's best). The token match joins
+        the features when ``tokens`` (the relevance signal uses it) and the store holds every
+        top hit's token vectors: no model pass is made for the order."""
+        reorder = reorders.with_tokens if tokens else reorders.without_tokens
+        head = hits[:reorder.top]
+        measured = [self._features(question, hit, query_vector, dense_rows, lexical_rows,
+                                   sentence=True, tokens=False, scope=scope) for hit in head]
+        if tokens:
+            assert self.passage_tokens is not None and self.embedder is not None
+            stored = [self.passage_tokens.stored(hit.quote, _window_quotes(hit)) for hit in head]
+            if all(found is not None for found in stored):
+                asked = self.embedder.token_vectors(question, query=True)
+                measured = [m._replace(token_match=token_match(asked, found))
+                            for m, found in zip(measured, stored)]
+            else:
+                reorder = reorders.without_tokens
+                head = hits[:reorder.top]
+                measured = measured[:reorder.top]
+        order = reorder.order([hit.score for hit in head], measured)
+        moved = [head[i] for i in order] + list(hits[len(head):])
+        return tuple(replace(hit, rank=i + 1) for i, hit in enumerate(moved)), measured[0]
 
     def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                            doc_ids: Collection[str] | None = None,
@@ -301,9 +347,8 @@ class Retriever:
                 self.sentence_vectors([sentences[i] for i in chosen]), query_vector)
         if tokens:
             assert self.passage_tokens is not None
-            windows = [top.quote[a - top.start : b - top.start] for a, b in top.windows]
             matched = token_match(self.embedder.token_vectors(question, query=True),
-                                  self.passage_tokens.of(top.quote, windows))
+                                  self.passage_tokens.of(top.quote, _window_quotes(top)))
         return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
                                  best, matched)
 
@@ -364,6 +409,11 @@ class Retriever:
                 if len(kept) == k:
                     return kept
         return kept
+
+
+def _window_quotes(hit: Hit) -> list[str]:
+    """The quotes of the index's passages ``hit`` was joined from (none when it is one)."""
+    return [hit.quote[a - hit.start : b - hit.start] for a, b in hit.windows]
 
 
 def _hit(rank: int, p: PassageRecord, score: float) -> Hit:

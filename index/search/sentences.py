@@ -62,12 +62,24 @@ class PassageTokens:
         ``windows``: the quotes of the index's passages a passage joined at query time was
         made of; when the store holds all of them, their tokens together stand for the
         joined passage's (each token as its own window's pass read it)."""
+        found = self._lookup(quote, windows)
+        self.counter.add(hits=found is not None, misses=found is None)
+        if found is not None:
+            return found
+        return self.embedder.token_vectors(quote, query=False)
+
+    def stored(self, quote: str, windows: Sequence[str] = ()) -> np.ndarray | None:
+        """:meth:`of` where the store holds the tokens (counted as a hit), else None: no
+        model pass."""
+        found = self._lookup(quote, windows)
+        if found is not None:
+            self.counter.add(hits=1, misses=0)
+        return found
+
+    def _lookup(self, quote: str, windows: Sequence[str]) -> np.ndarray | None:
         found = self.index.stored_token_vectors(quote)
         if found is None and windows:
             parts = [self.index.stored_token_vectors(window) for window in windows]
             if all(part is not None for part in parts):
                 found = np.concatenate(parts)
-        self.counter.add(hits=found is not None, misses=found is None)
-        if found is not None:
-            return found
-        return self.embedder.token_vectors(quote, query=False)
+        return found

@@ -1,22 +1,9 @@
-"""The learned-reorder experiment's own parts: its features and the order it scores."""
+"""The reorder fit's own scoring: only the top is reordered, and the scores follow it."""
 
 import numpy as np
 import pytest
 
-from ragqa.eval.rerank_learned import FEATURES, Search, features, reordered, scores
-from ragqa.index.search.relevance import RelevanceFeatures
-
-
-def test_features_keep_each_measure_and_its_gap_to_the_best_hit():
-    measured = [RelevanceFeatures(0.5, 0.8, 0.1, 0.7, 0.6),
-                RelevanceFeatures(1.0, 0.9, 0.1, 0.6, 0.7)]
-    x = features(np.array([1.0, 2.0]), np.array([0.04, 0.02]), measured)
-    column = {name: x[:, i] for i, name in enumerate(FEATURES)}
-    assert column["log_rank"].tolist() == [0.0, pytest.approx(np.log(2))]
-    assert column["score_share"].tolist() == [1.0, 0.5]
-    assert column["coverage_gap"].tolist() == [-0.5, 0.0]
-    assert column["sentence_gap"].tolist() == [0.0, pytest.approx(-0.1)]
-    assert column["token_match"].tolist() == [0.6, 0.7]
+from ragqa.eval.rerank_learned import Search, reordered, scores
 
 
 def test_only_the_top_is_reordered_and_the_scores_follow_the_new_order():
