@@ -234,9 +234,10 @@ def ask_command(
                    "passage answers.")
     click.echo()
     for p in body.passages:
-        # The score ranks passages within this answer only (fused, normalised per question):
-        # it is not a confidence, which is what the relevance line above is.
-        click.echo(click.style(f"{p.rank}. {p.title}", bold=True) + f"  (rank score {p.score:.3f})")
+        # The fusion's score, comparable within this answer only (normalised per question; the
+        # top passages are reordered after it): not a confidence, which the relevance line is.
+        click.echo(click.style(f"{p.rank}. {p.title}", bold=True)
+                   + f"  (retrieval score {p.score:.3f})")
         if p.section != p.title:
             click.echo(f"   section: {p.section}")
         page = f", page {p.page}" if p.page else ""

@@ -348,7 +348,9 @@ class Settings(BaseSettings):
             relevance_dense=dense,
             relevance_crosslingual=crosslingual,
             borderline=self.llm_borderline,
-            reorder=default_reorder(model_name) if self.reorder else None,
+            # fitted on the measured fusion's scores: another fusion keeps its own order
+            reorder=(default_reorder(model_name) if self.reorder and method == measured.method
+                     and weight == measured.dense_weight else None),
         )
 
 

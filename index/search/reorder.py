@@ -46,8 +46,12 @@ class Reorder:
     def order(self, scores: Sequence[float], measured: Sequence[RelevanceFeatures]
               ) -> list[int]:
         """The new order (indices) of hits with fused ``scores`` (best first) and
-        ``measured`` features; ties keep the fusion's order."""
-        x = features(np.asarray(scores, dtype=float), measured, tokens=self.tokens)
+        ``measured`` features; ties keep the fusion's order. Scores whose best is not
+        positive (a fusion it was not fitted on) keep the fusion's order."""
+        fused = np.asarray(scores, dtype=float)
+        if not fused.size or fused.max() <= 0:
+            return list(range(len(fused)))
+        x = features(fused, measured, tokens=self.tokens)
         return np.argsort(-(x @ np.asarray(self.weights)), kind="stable").tolist()
 
 

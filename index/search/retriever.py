@@ -220,6 +220,8 @@ class Retriever:
             ids, scores = lexical if mode == "bm25" else dense
             ranked = list(zip(ids.tolist(), scores.tolist()))
         reorder = self.params.reorder if mode == "hybrid" else None
+        # With a reorder, a search for fewer passages reads its top N all the same (the same
+        # passages, windows joined alike, and verdict as a search for N).
         chosen = self._chosen(ranked, max(k, reorder.top) if reorder is not None else k)
         hits = tuple(_hit(i + 1, record, score) for i, (record, score) in enumerate(chosen))
         # The relevance signal measures the fusion's best passage (what it was fitted on),
@@ -284,8 +286,10 @@ class Retriever:
         top hit's token vectors: no model pass is made for the order."""
         reorder = reorders.with_tokens if tokens else reorders.without_tokens
         head = hits[:reorder.top]
+        idf = self._idf(question, scope)  # the same for every hit: read once
         measured = [self._features(question, hit, query_vector, dense_rows, lexical_rows,
-                                   sentence=True, tokens=False, scope=scope) for hit in head]
+                                   sentence=True, tokens=False, scope=scope, idf=idf)
+                    for hit in head]
         if tokens:
             assert self.passage_tokens is not None and self.embedder is not None
             stored = [self.passage_tokens.stored(hit.quote, _window_quotes(hit)) for hit in head]
@@ -322,18 +326,20 @@ class Retriever:
             self._check_known(only)
         lexical, dense = self._rankings(question, query_vector, self.params.candidates, only,
                                         lexical=query_vector is not None, scope=scope)
+        idf = self._idf(question, scope)
         return [self._features(question, hit, query_vector, dense[0], lexical[0],
-                               sentence=True, tokens=True, scope=scope) for hit in hits]
+                               sentence=True, tokens=True, scope=scope, idf=idf)
+                for hit in hits]
 
     def _features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                   dense_rows: np.ndarray, lexical_rows: np.ndarray, *, sentence: bool,
-                  tokens: bool, scope: frozenset[str] | None = None) -> RelevanceFeatures:
+                  tokens: bool, scope: frozenset[str] | None = None,
+                  idf: tuple[list[str], list[float]] | None = None) -> RelevanceFeatures:
         """The features of ``top``; the best sentence's cosine and the token match (model
         calls) only when asked for (``sentence``, ``tokens``); idf over ``scope``'s passages
-        when given."""
+        when given (``idf``: the question's terms and their weights, read by :meth:`_idf`)."""
         analyzer = self.index.analyzer
-        terms = list(dict.fromkeys(analyzer(question)))
-        idf = self.index.idf(terms) if scope is None else self.index.idf(terms, scope)
+        terms, idf = idf if idf is not None else self._idf(question, scope)
         coverage = term_coverage(terms, idf, analyzer(top.quote))
         if query_vector is None:
             return RelevanceFeatures(coverage)
@@ -351,6 +357,13 @@ class Retriever:
                                   self.passage_tokens.of(top.quote, _window_quotes(top)))
         return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
                                  best, matched)
+
+    def _idf(self, question: str, scope: frozenset[str] | None
+             ) -> tuple[list[str], list[float]]:
+        """The question's distinct analysed terms and their idf (over ``scope``'s passages
+        when given)."""
+        terms = list(dict.fromkeys(self.index.analyzer(question)))
+        return terms, self.index.idf(terms) if scope is None else self.index.idf(terms, scope)
 
     def _rankings(self, question: str, query_vector: np.ndarray | None, depth: int,
                   doc_ids: frozenset[str] | None, *, lexical: bool,

@@ -49,7 +49,7 @@ def test_ask_prints_readable_citations(corpus_index):
     assert "002_3fd3ba12ca1ab0c9.txt [" in proc.stdout
     assert "1. " in proc.stdout and "2. " in proc.stdout
     assert proc.stdout.startswith("Relevance ") and "Low relevance" not in proc.stdout
-    assert "rank score" in proc.stdout
+    assert "retrieval score" in proc.stdout
 
 
 def test_ask_says_low_relevance_before_the_passages(corpus_index):

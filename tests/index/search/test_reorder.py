@@ -82,8 +82,14 @@ def test_the_top_five_are_the_fusions_in_the_fitted_order_the_rest_and_the_verdi
             before.relevance, before.low_relevance, before.borderline)
         moved += [(h.doc_id, h.start) for h in after.hits[:5]] != [
             (h.doc_id, h.start) for h in head]
-        # asked for fewer hits than the reorder reads, the first is the same
-        assert reordering.search(question, 1, query_vector=vector).hits[0] == after.hits[0]
+        # asked for fewer hits than the reorder reads, a search reads the top 5 all the
+        # same: its hits and verdict are those of a search for 5 (windows of a section found
+        # among the top 5 joined as a search for 5 joins them)
+        five = reordering.search(question, 5, query_vector=vector)
+        for k in range(1, 5):
+            fewer = reordering.search(question, k, query_vector=vector)
+            assert fewer.hits == five.hits[:k]
+            assert (fewer.relevance, fewer.low_relevance) == (five.relevance, five.low_relevance)
     assert moved, "the fitted order never differed from the fusion's on these questions"
 
 
@@ -93,9 +99,8 @@ def test_without_the_token_match_or_the_stored_tokens_the_second_fit_orders(
     plain = _retriever(e5_corpus_index, e5_embedder, reorders, token_match=False)
     lacking = _retriever(e5_corpus_index, e5_embedder, reorders)
     # a store that does not hold the tokens (PostgreSQL, an index above RAGQA_TOKEN_VECTORS'
-    # auto limit): simulated here by the lookup finding none, so no model pass is made
-    monkeypatch.setattr(lacking.passage_tokens, "stored", lambda quote, windows=(): None)
-    misses = lacking.passage_tokens.counter.snapshot().misses
+    # auto limit): simulated here by this retriever's own view of the index finding none
+    monkeypatch.setattr(lacking.index, "stored_token_vectors", lambda quote: None)
     for question in QUESTIONS:
         vector = fused.embedder.encode_queries([question])[0]
         head = fused.search(question, 5, query_vector=vector).hits
@@ -106,8 +111,9 @@ def test_without_the_token_match_or_the_stored_tokens_the_second_fit_orders(
         for retriever in (plain, lacking):
             found = retriever.search(question, 5, query_vector=vector).hits
             assert [(h.doc_id, h.start) for h in found] == expected
-    # the token match the relevance signal itself needs (the fusion's best) is the only one made
-    assert lacking.passage_tokens.counter.snapshot().misses - misses <= len(QUESTIONS)
+    # no model pass for the order: the token match the relevance signal itself needs (the
+    # fusion's best) is the only one left to the model, once a search
+    assert lacking.passage_tokens.counter.snapshot().misses == len(QUESTIONS)
 
 
 def test_other_modes_keep_their_rankers_order(served):
@@ -124,5 +130,12 @@ def test_the_served_settings_carry_the_fits_and_turn_them_off(e5_embedder):
     name = e5_embedder.model.name
     assert load_settings().retrieval_params(name).reorder is default_reorder(name)
     assert load_settings(reorder=False).retrieval_params(name).reorder is None
+    # fitted on the measured fusion's scores: another fusion keeps its own order
+    assert load_settings(fusion="rrf").retrieval_params(name).reorder is None
+    assert load_settings(dense_weight=0.3).retrieval_params(name).reorder is None
+    # scores whose best is not positive (z-scores, say) keep the fusion's order
+    assert default_reorder(name).with_tokens.order([-0.1, -0.5], [
+        RelevanceFeatures(0.0, 0.1, 0.0, 0.1, 0.1), RelevanceFeatures(1.0, 0.9, 0.0, 0.9, 0.9)
+    ]) == [0, 1]
     assert default_reorder("sentence-transformers/all-MiniLM-L6-v2") is None
     assert replace(default_reorder(name).with_tokens, top=3).top == 3
