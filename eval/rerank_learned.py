@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ragqa.eval.highlight_learned import arguments, corpora, fit_softmax
+from ragqa.eval.learned import arguments, corpora, fit_softmax
 from ragqa.index.search.reorder import FEATURES, WITHOUT_TOKENS, features
 
 

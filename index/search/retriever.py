@@ -236,13 +236,17 @@ class Retriever:
         hits = hits[:k]
         probability = 0.0
         if fused_best is not None:
-            if top_features is None or (model.uses_token_match()
-                                        and top_features.token_match is None):
+            if top_features is None:
                 vector = query_vector if model.uses_vector() else None
                 top_features = self._features(
                     question, fused_best, vector, dense[0], lexical[0],
                     sentence=model.uses_sentence(), tokens=model.uses_token_match(),
                     scope=scope)
+            elif model.uses_token_match() and top_features.token_match is None:
+                # the reorder read its top without tokens (the store lacks some): the token
+                # match alone is left to measure
+                top_features = top_features._replace(
+                    token_match=self._token_match(question, fused_best))
             probability = model.probability(*top_features)
         low = not hits or probability < model.threshold
         borderline = bool(hits) and low and probability >= model.threshold * self.params.borderline
@@ -352,11 +356,15 @@ class Retriever:
             best = best_sentence_cosine(
                 self.sentence_vectors([sentences[i] for i in chosen]), query_vector)
         if tokens:
-            assert self.passage_tokens is not None
-            matched = token_match(self.embedder.token_vectors(question, query=True),
-                                  self.passage_tokens.of(top.quote, _window_quotes(top)))
+            matched = self._token_match(question, top)
         return RelevanceFeatures(coverage, cosine, ranker_agreement(dense_rows, lexical_rows),
                                  best, matched)
+
+    def _token_match(self, question: str, hit: Hit) -> float:
+        """The relevance's token match of ``hit`` (its stored tokens, else a model pass)."""
+        assert self.passage_tokens is not None and self.embedder is not None
+        return token_match(self.embedder.token_vectors(question, query=True),
+                           self.passage_tokens.of(hit.quote, _window_quotes(hit)))
 
     def _idf(self, question: str, scope: frozenset[str] | None
              ) -> tuple[list[str], list[float]]:

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ragqa.eval.highlight_learned import FEATURES, Candidate, features, fit_softmax, rate
+from ragqa.eval.highlight_learned import FEATURES, Candidate, features, rate
+from ragqa.eval.learned import fit_softmax
 from ragqa.index.search.highlight import analysed_sentences
 
 
