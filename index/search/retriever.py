@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import re
 import threading
+from itertools import chain
 
 import numpy as np
 from cachetools import LRUCache
@@ -290,10 +291,7 @@ class Retriever:
         top hit's token vectors: no model pass is made for the order."""
         reorder = reorders.with_tokens if tokens else reorders.without_tokens
         head = hits[:reorder.top]
-        idf = self._idf(question, scope)  # the same for every hit: read once
-        measured = [self._features(question, hit, query_vector, dense_rows, lexical_rows,
-                                   sentence=True, tokens=False, scope=scope, idf=idf)
-                    for hit in head]
+        measured = self._measured(question, head, query_vector, dense_rows, lexical_rows, scope)
         if tokens:
             assert self.passage_tokens is not None and self.embedder is not None
             stored = [self.passage_tokens.stored(hit.quote, _window_quotes(hit)) for hit in head]
@@ -308,6 +306,34 @@ class Retriever:
         order = reorder.order([hit.score for hit in head], measured)
         moved = [head[i] for i in order] + list(hits[len(head):])
         return tuple(replace(hit, rank=i + 1) for i, hit in enumerate(moved)), measured[0]
+
+    def _measured(self, question: str, head: Sequence[Hit], query_vector: np.ndarray,
+                  dense_rows: np.ndarray, lexical_rows: np.ndarray,
+                  scope: frozenset[str] | None) -> list[RelevanceFeatures]:
+        """:meth:`_features` of each of ``head`` with its best sentence and without the token
+        match, the same values made with less work: each passage's sentences analysed once
+        (its coverage reads their terms together: a sentence ends at whitespace, which the
+        analyzer splits words at), one stored-vector read for every passage's sentences
+        compared, the question's idf read once."""
+        analyzer = self.index.analyzer
+        terms, idf = self._idf(question, scope)
+        weights = dict(zip(terms, idf))
+        agreement = ranker_agreement(dense_rows, lexical_rows)
+        coverages, compared, owners = [], [], []
+        for n, hit in enumerate(head):
+            quote = hit.quote
+            sentences = [quote[a:b] for a, b in sentence_spans(quote, 0, len(quote))]
+            analysed = [analyzer(s) for s in sentences]
+            coverages.append(term_coverage(terms, idf, chain.from_iterable(analysed)))
+            chosen = sentences_to_compare(analysed, weights)
+            compared += [sentences[i] for i in chosen]
+            owners += [n] * len(chosen)
+        assert self.sentence_vectors is not None  # our model's (a hybrid search)
+        vectors, owned = self.sentence_vectors(compared), np.asarray(owners, dtype=int)
+        best = [best_sentence_cosine(vectors[owned == n], query_vector) for n in range(len(head))]
+        return [RelevanceFeatures(coverage, float(self.index.vector(hit.row) @ query_vector),
+                                  agreement, sentence)
+                for hit, coverage, sentence in zip(head, coverages, best)]
 
     def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                            doc_ids: Collection[str] | None = None,

@@ -93,6 +93,21 @@ def test_the_top_five_are_the_fusions_in_the_fitted_order_the_rest_and_the_verdi
     assert moved, "the fitted order never differed from the fusion's on these questions"
 
 
+def test_the_top_is_measured_as_the_relevance_signal_measures_each_passage(served):
+    """The reorder's own measure of its top (each passage's sentences analysed once, one
+    stored-vector read for them all) gives the relevance signal's values to the bit."""
+    _, reordering, fused = served
+    for question in QUESTIONS:
+        vector = fused.embedder.encode_queries([question])[0]
+        head = fused.search(question, 5, query_vector=vector).hits
+        lexical, dense = reordering._rankings(question, vector, reordering.params.candidates,
+                                              None, lexical=True)
+        fast = reordering._measured(question, head, vector, dense[0], lexical[0], None)
+        reference = fused.relevance_features_each(question, head, vector)
+        assert fast == [m._replace(token_match=None) for m in reference]
+        assert all(m.sentence for m in fast) and len({m.coverage for m in fast}) > 1
+
+
 def test_without_the_token_match_or_the_stored_tokens_the_second_fit_orders(
         served, e5_corpus_index, e5_embedder, monkeypatch):
     reorders, _, fused = served
