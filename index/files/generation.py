@@ -210,6 +210,10 @@ class LoadedIndex:
     def vector(self, row: int) -> np.ndarray:
         return self.dense.reconstruct(int(row))
 
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        return np.stack([self.vector(row) for row in rows]) if len(rows) else np.zeros(
+            (0, self.manifest.model.dimension), dtype=np.float32)
+
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.documents.get(doc_id)
 

@@ -395,6 +395,10 @@ class SegmentedIndex:
     def _retired(self) -> frozenset[int]:
         return frozenset(self._dead.tolist())
 
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        return np.stack([self.vector(row) for row in rows]) if len(rows) else np.zeros(
+            (0, self.base.manifest.model.dimension), dtype=np.float32)
+
     def vector(self, row: int) -> np.ndarray:
         row = int(row)
         if row < self.base.size:

@@ -223,6 +223,18 @@ class PgView:
             return np.zeros(self._model.dimension, dtype=np.float32)  # deleted meanwhile
         return as_array(found[0])
 
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """:meth:`vector` of each of ``rows``, in one statement."""
+        wanted = [int(r) for r in rows]
+        with self.pool.connection() as conn:
+            found = dict(conn.execute("SELECT id, embedding FROM passages WHERE id = ANY(%s)",
+                                      (wanted,)).fetchall())
+        out = np.zeros((len(wanted), self._model.dimension), dtype=np.float32)
+        for i, row in enumerate(wanted):
+            if found.get(row) is not None:  # else deleted meanwhile
+                out[i] = as_array(found[row])
+        return out
+
     def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The sentence vectors written with the passages, in one statement; none looked up
         with ``sentence_vectors`` off (the store then neither writes nor reads them)."""

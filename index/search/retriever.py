@@ -331,9 +331,9 @@ class Retriever:
         assert self.sentence_vectors is not None  # our model's (a hybrid search)
         vectors, owned = self.sentence_vectors(compared), np.asarray(owners, dtype=int)
         best = [best_sentence_cosine(vectors[owned == n], query_vector) for n in range(len(head))]
-        return [RelevanceFeatures(coverage, float(self.index.vector(hit.row) @ query_vector),
-                                  agreement, sentence)
-                for hit, coverage, sentence in zip(head, coverages, best)]
+        passages = self.index.vectors([hit.row for hit in head])
+        return [RelevanceFeatures(coverage, float(vector @ query_vector), agreement, sentence)
+                for vector, coverage, sentence in zip(passages, coverages, best)]
 
     def relevance_features(self, question: str, top: Hit, query_vector: np.ndarray | None,
                            doc_ids: Collection[str] | None = None,

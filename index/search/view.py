@@ -75,6 +75,9 @@ class IndexView(Protocol):
     def vector(self, row: int) -> np.ndarray:
         """The stored vector of passage ``row``."""
 
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of ``rows``, one row each, read together."""
+
     def stored_sentence_vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``(found, vectors)``: whether the store holds each sentence's vector, made at
         index time (:mod:`ragqa.index.files.sentences`), and those vectors (float32 rows,
