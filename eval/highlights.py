@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cachetools import LRUCache
+
 from ragqa.eval.questions import Question, load_questions, select
 from ragqa.index.search.highlight import Highlighter
 from ragqa.index.search.retriever import Retriever
@@ -116,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="with --reader: a SQuAD-format set instead (its reader split: "
                              "dev is the third of the dev articles the reader did not train on)")
     parser.add_argument("--limit", type=int, default=0, help="with --squad: first N questions")
+    parser.add_argument("--betas", default="",
+                        help="with --reader: other weights of ln(rank) against the reader's "
+                             "logit to compare (comma-separated; readings are reused)")
     parser.add_argument("--answerability", default="",
                         help="with --reader: other least answerabilities for an answer span "
                              "to compare (comma-separated; readings are reused)")
@@ -180,8 +185,14 @@ def _with_reader(args) -> dict:
     eng.reading = None
     results["reader off"] = measure_service(eng, questions)
     eng.reading = reading
+    # every reading kept, so that the other betas and answerabilities reuse them
+    reading._cache = LRUCache(maxsize=max(len(questions) * reading.top, 1))
     results[f"reader on (top {reading.top}, beta {reading.beta})"] = measure_service(
         eng, questions)
+    for beta in (float(x) for x in args.betas.split(",") if x):
+        chosen, reading.beta = reading.beta, beta
+        results[f"reader on (top {reading.top}, beta {beta})"] = measure_service(eng, questions)
+        reading.beta = chosen
     for least in (float(x) for x in args.answerability.split(",") if x):
         chosen, reading.min_answerability = reading.min_answerability, least
         results[f"reader on, answer span from answerability {least}"] = measure_service(
