@@ -202,7 +202,8 @@ class Engine:
         if self.reading is None or not hits:
             return found
         stage = self.reading
-        read = stage.apply(found.query or found.result.question, hits)
+        read = stage.apply(found.query or found.result.question, hits,
+                           keep_order=found.result.reordered)
         highlights = tuple(
             found.highlights[i] if answer is None or answer.start is None
             else _answer_sentence(hit, answer)

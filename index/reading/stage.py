@@ -4,7 +4,11 @@ and points at the answer in each one it believes answers.
 Chosen on dev (``eval/results/reader.md``, ``python -m ragqa.eval.reader_eval``): the top
 :data:`TOP` passages are reranked by ``logit - BETA ln(rank)`` (the reader's answerability
 logit, held back by the retrieval rank, so a passage the reader is unsure of keeps its
-place); the reader's order alone is worse than retrieval's on both dev sets. A passage whose
+place); the reader's order alone is worse than retrieval's on both dev sets. A search whose
+top the served reorder ordered (:mod:`ragqa.index.search.reorder`, ``SearchResult.reordered``)
+keeps that order: measured on the three dev sets with the reorder on (``python -m
+ragqa.eval.highlights --reader --betas``), any reader rerank lowers the mean MRR@10 (beta 1:
+0.801, 2: 0.806, 4: 0.812, the reorder's own order 0.814). A passage whose
 answerability reaches :data:`MIN_ANSWERABILITY` gets its answer span (document offsets,
 inside the passage); the others get none and keep the highlight the service gives anyway.
 The model runs one question at a time (its own threads use the cores): concurrent questions
@@ -31,7 +35,7 @@ from ragqa.index.reading.reader import Reader, Reading
 from ragqa.index.search.retriever import Hit
 
 TOP = 5  # passages read per question (dev: 5 and 3 tie on the project set, 5 wins on PIAF)
-BETA = 1.0  # weight of ln(rank) against the reader's logit (dev: 1 on both sets)
+BETA = 1.0  # weight of ln(rank) against the logit (dev, the fusion's order: 1 on both sets)
 MIN_ANSWERABILITY = 0.5
 CACHE = 1024  # readings kept, by (question, passage): a question asked again reads nothing
 # relevance = sigmoid(W_SERVED * logit(served relevance) + W_READER * best logit + INTERCEPT)
@@ -77,11 +81,14 @@ class ReadingStage:
         self._model = threading.Lock()
         self.counter = CacheCounter()  # readings found cached or not, one per passage
 
-    def apply(self, question: str, hits: Sequence[Hit]) -> ReadHits:
+    def apply(self, question: str, hits: Sequence[Hit], *, keep_order: bool = False
+              ) -> ReadHits:
+        """``hits`` with their top :attr:`top` read, reranked unless ``keep_order`` (a
+        search the served reorder ordered), each read one's :class:`Answer`."""
         head = list(hits[:self.top])
         readings = self._readings(question, head)
-        order = sorted(range(len(head)),
-                       key=lambda i: -(readings[i][0].logit - self.beta * math.log(i + 1)))
+        order = list(range(len(head))) if keep_order else sorted(
+            range(len(head)), key=lambda i: -(readings[i][0].logit - self.beta * math.log(i + 1)))
         order += range(len(head), len(hits))
         answers: list[Answer | None] = [self._answer(head[i], readings[i][0]) for i in order
                                         if i < len(head)]

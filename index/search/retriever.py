@@ -124,6 +124,8 @@ class SearchResult:
     generation: int = 0  # the store's generation the passages were read from
     # The question's vector (None in bm25 mode): what the highlight compares sentences with.
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Whether the reorder (index/search/reorder.py) set the order of the top hits.
+    reordered: bool = False
 
 
 class Retriever:
@@ -229,8 +231,9 @@ class Retriever:
         # whichever passage the reorder puts first.
         fused_best = hits[0] if hits else None
         top_features = None
-        if reorder is not None and len(hits) > 1:
-            assert query_vector is not None  # hybrid
+        reordered = reorder is not None and len(hits) > 1
+        if reordered:
+            assert query_vector is not None and reorder is not None  # hybrid
             hits, top_features = self._reordered(question, hits, reorder, query_vector,
                                                  dense[0], lexical[0], scope,
                                                  tokens=model.uses_token_match())
@@ -256,7 +259,8 @@ class Retriever:
                               relevance=round(probability, 4), borderline=borderline,
                               model=loaded.name,
                               fallback=loaded.fallback, generation=generation,
-                              query_vector=query_vector if mode != "bm25" else None)
+                              query_vector=query_vector if mode != "bm25" else None,
+                              reordered=reordered)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result

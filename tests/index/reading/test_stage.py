@@ -59,3 +59,15 @@ def test_a_passage_is_read_once_per_question(reader, hits):
     assert (first.read, again.read) == (3, 0)
     assert (again.hits, again.answers) == (first.hits, first.answers)
     assert stage.apply("Qui organise le Gitex Africa ?", hits).read == 3
+
+
+def test_a_search_the_reorder_ordered_is_read_in_its_order(reader, hits):
+    stage = ReadingStage(reader, top=5, beta=1.0)
+    read = stage.apply(QUESTION, hits, keep_order=True)
+    reranked = stage.apply(QUESTION, hits)
+    assert read.hits == hits and read.order == tuple(range(len(hits)))
+    readings = reader.read(QUESTION, [h.quote for h in hits[:5]])
+    assert [a.answerability for a in read.answers[:5]] == [
+        round(r.answerability, 4) for r in readings]
+    assert read.best_logit == reranked.best_logit
+    assert reranked.order != read.order, "the reader kept retrieval's order: nothing shown"
