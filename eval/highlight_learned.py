@@ -22,7 +22,6 @@ corpus is indexed under ``--work`` (sentence vectors stored, as served).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ragqa.eval.learned import arguments, corpora, fit_softmax
+from ragqa.eval.learned import arguments, corpora, fit_softmax, write_report
 
 _QUANTITY = re.compile(
     r"\bcombien\b|\b(?:nombre|montant|pourcentage|taux|prix|co[uû]t|chiffre|somme|budget|"
@@ -190,10 +189,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         logistic = LogisticRegression(C=strength, max_iter=2000).fit(x, y)
         row(f"logistic, features + question x sentence vectors, C {strength}",
             lambda c, m=logistic: m.decision_function(np.hstack([c.features, 10 * c.products])))
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", "utf-8")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

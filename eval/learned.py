@@ -5,6 +5,7 @@ conditional logit."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -80,3 +81,11 @@ def corpora(args: argparse.Namespace) -> Iterator[tuple[str, object, list[tuple[
             yield name, engine, chosen
         finally:
             engine.close()
+
+
+def write_report(report: dict, out: Path | None) -> None:
+    """Print ``report`` as JSON, and write it to ``out`` when given."""
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    print(text)
+    if out is not None:
+        out.write_text(text + "\n", "utf-8")

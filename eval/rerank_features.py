@@ -14,7 +14,6 @@ recall@1 / MRR@10 on the same three dev sets. The `test` splits are not read.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 
@@ -22,11 +21,11 @@ import numpy as np
 
 from ragqa.eval.highlight_learned import (_CAPITALISED, _DATE, _DIGIT, _PERSON, _PLACE,
                                           _QUANTITY, _YEAR)
-from ragqa.eval.learned import arguments, corpora, fit_softmax
-from ragqa.eval.rerank_learned import Search, scores
+from ragqa.eval.learned import arguments, corpora, fit_softmax, write_report
+from ragqa.eval.rerank_learned import Search, collect, scores
 from ragqa.index.search.highlight import sentence_spans
 from ragqa.index.search.relevance import term_coverage
-from ragqa.index.search.reorder import FEATURES, features
+from ragqa.index.search.reorder import FEATURES
 
 EXTRA = ("dense_log_rank", "lexical_log_rank", "best_sentence_coverage", "title_coverage",
          "kind_match", "log_length")
@@ -58,29 +57,10 @@ def extra(retriever, question: str, hits, vector: np.ndarray) -> np.ndarray:
     return np.array(rows)
 
 
-def collect(retriever, questions: Sequence[tuple[object, str]], k: int = 10) -> list[Search]:
-    """:func:`ragqa.eval.rerank_learned.collect` with the :data:`EXTRA` columns after."""
-    from ragqa.eval.metrics import is_hit
-
-    out = []
-    for q, split in questions:
-        if not q.answerable:
-            continue
-        result = retriever.search(q.question, k)
-        if not result.hits:
-            continue
-        hits, vector = result.hits, result.query_vector
-        measured = retriever.relevance_features_each(q.question, hits, vector)
-        x = np.hstack([features(np.array([h.score for h in hits]), measured),
-                       extra(retriever, q.question, hits, vector)])
-        out.append(Search(split, x, np.array([is_hit(h.doc_id, h.start, h.end, q.doc or "",
-                                                     q.spans) for h in hits])))
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     args = arguments(__doc__.splitlines()[0]).parse_args(argv)
-    sets = {name: collect(engine.retriever, chosen) for name, engine, chosen in corpora(args)}
+    sets = {name: collect(engine.retriever, chosen, extra=extra)
+            for name, engine, chosen in corpora(args)}
     train = [s for s in sets["PIAF"] if s.split == "train"]
     dev = {name: [s for s in found if s.split == "dev"] for name, found in sets.items()}
     names = [*FEATURES, *EXTRA]
@@ -98,10 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 mean = float(np.mean([m["mrr@10"] for m in measured.values()]))
                 label = f"top {top}, L2 {l2}, " + (" + ".join(more) or "the served features")
                 report["dev"][label] = {**measured, "mean mrr@10": round(mean, 4)}
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", "utf-8")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

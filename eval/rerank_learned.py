@@ -20,13 +20,12 @@ are made with the fusion's order (``RAGQA_REORDER=false``). Each corpus is index
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ragqa.eval.learned import arguments, corpora, fit_softmax
+from ragqa.eval.learned import arguments, corpora, fit_softmax, write_report
 from ragqa.index.search.reorder import FEATURES, WITHOUT_TOKENS, features
 
 
@@ -43,8 +42,10 @@ class Search:
     right: np.ndarray  # bool
 
 
-def collect(retriever, questions: Sequence[tuple[object, str]], k: int = 10) -> list[Search]:
-    """Each answerable question (with its split) searched, its top ``k`` measured."""
+def collect(retriever, questions: Sequence[tuple[object, str]], k: int = 10,
+            extra: Callable[..., np.ndarray] | None = None) -> list[Search]:
+    """Each answerable question (with its split) searched, its top ``k`` measured (and
+    ``extra(retriever, question, hits, query_vector)``'s columns after, when given)."""
     from ragqa.eval.metrics import is_hit
 
     out = []
@@ -56,8 +57,10 @@ def collect(retriever, questions: Sequence[tuple[object, str]], k: int = 10) -> 
         if not hits:
             continue
         measured = retriever.relevance_features_each(q.question, hits, result.query_vector)
-        out.append(Search(split, features(np.array([h.score for h in hits]), measured),
-                          np.array([is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans)
+        x = features(np.array([h.score for h in hits]), measured)
+        if extra is not None:
+            x = np.hstack([x, extra(retriever, q.question, hits, result.query_vector)])
+        out.append(Search(split, x, np.array([is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans)
                                     for h in hits])))
     return out
 
@@ -116,10 +119,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         top = min(t for t, (mean, _) in best.items() if mean >= most - NEAR)
         report["chosen"][variant.strip() or "with the token match"] = (
             f"{best[top][1]} (mean dev MRR@10 {best[top][0]:.4f}, best {most:.4f})")
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", "utf-8")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":
