@@ -119,8 +119,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "dev is the third of the dev articles the reader did not train on)")
     parser.add_argument("--limit", type=int, default=0, help="with --squad: first N questions")
     parser.add_argument("--betas", default="",
-                        help="with --reader: other weights of ln(rank) against the reader's "
-                             "logit to compare (comma-separated; readings are reused)")
+                        help="with --reader: weights of ln(rank) against the reader's logit "
+                             "to compare, the reader reranking every top (one the reorder "
+                             "ordered too; comma-separated; readings are reused)")
     parser.add_argument("--answerability", default="",
                         help="with --reader: other least answerabilities for an answer span "
                              "to compare (comma-separated; readings are reused)")
@@ -187,12 +188,14 @@ def _with_reader(args) -> dict:
     eng.reading = reading
     # every reading kept, so that the other betas and answerabilities reuse them
     reading._cache = LRUCache(maxsize=max(len(questions) * reading.top, 1))
-    results[f"reader on (top {reading.top}, beta {reading.beta})"] = measure_service(
+    results[f"reader on (top {reading.top}, as served)"] = measure_service(
         eng, questions)
     for beta in (float(x) for x in args.betas.split(",") if x):
-        chosen, reading.beta = reading.beta, beta
-        results[f"reader on (top {reading.top}, beta {beta})"] = measure_service(eng, questions)
-        reading.beta = chosen
+        # the reader's own rerank, of a top the reorder ordered too
+        chosen, reading.beta, reading.keep_reordered = reading.beta, beta, False
+        results[f"reader reranks (top {reading.top}, beta {beta})"] = measure_service(
+            eng, questions)
+        reading.beta, reading.keep_reordered = chosen, True
     for least in (float(x) for x in args.answerability.split(",") if x):
         chosen, reading.min_answerability = reading.min_answerability, least
         results[f"reader on, answer span from answerability {least}"] = measure_service(

@@ -203,7 +203,7 @@ class Engine:
             return found
         stage = self.reading
         read = stage.apply(found.query or found.result.question, hits,
-                           keep_order=found.result.reordered)
+                           keep_order=found.result.reordered and stage.keep_reordered)
         highlights = tuple(
             found.highlights[i] if answer is None or answer.start is None
             else _answer_sentence(hit, answer)

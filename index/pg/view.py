@@ -226,6 +226,8 @@ class PgView:
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """:meth:`vector` of each of ``rows``, in one statement."""
         wanted = [int(r) for r in rows]
+        if not wanted:
+            return np.zeros((0, self._model.dimension), dtype=np.float32)
         with self.pool.connection() as conn:
             found = dict(conn.execute("SELECT id, embedding FROM passages WHERE id = ANY(%s)",
                                       (wanted,)).fetchall())

@@ -8,7 +8,8 @@ place); the reader's order alone is worse than retrieval's on both dev sets. A s
 top the served reorder ordered (:mod:`ragqa.index.search.reorder`, ``SearchResult.reordered``)
 keeps that order: measured on the three dev sets with the reorder on (``python -m
 ragqa.eval.highlights --reader --betas``), any reader rerank lowers the mean MRR@10 (beta 1:
-0.801, 2: 0.806, 4: 0.812, the reorder's own order 0.814). A passage whose
+0.801, 2: 0.806, 4: 0.812, the reorder's own order 0.814; PIAF alone gains 0.003 with beta 2
+or 4, the project set loses 0.008-0.040). A passage whose
 answerability reaches :data:`MIN_ANSWERABILITY` gets its answer span (document offsets,
 inside the passage); the others get none and keep the highlight the service gives anyway.
 The model runs one question at a time (its own threads use the cores): concurrent questions
@@ -72,8 +73,11 @@ class ReadingStage:
 
     def __init__(self, reader: Reader, top: int = TOP, beta: float = BETA,
                  min_answerability: float = MIN_ANSWERABILITY,
-                 threshold: float = THRESHOLD) -> None:
+                 threshold: float = THRESHOLD, keep_reordered: bool = True) -> None:
+        """``keep_reordered``: a top the served reorder ordered keeps its order (measured
+        better on dev); False reranks it too (what ``ragqa.eval.highlights --betas`` measures)."""
         self.reader, self.top, self.beta = reader, top, beta
+        self.keep_reordered = keep_reordered
         self.min_answerability = min_answerability
         self.threshold = threshold
         self._cache: LRUCache = LRUCache(maxsize=CACHE)

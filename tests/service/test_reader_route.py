@@ -105,7 +105,8 @@ def test_relevance_stays_the_served_signal_where_the_join_was_not_fitted(
 def test_a_reordered_top_keeps_its_order_when_read(reading_client, plain_client, question):
     """A hybrid search's top, ordered by the served reorder, is read but not reranked by
     the reader (dev: every rerank on top of the reorder lowered the mean MRR@10); a search
-    the reorder did not order (bm25 mode) is reranked as before."""
+    the reorder did not order (bm25 mode) is not marked so, and the reader reranks it
+    (tests/index/reading/test_stage.py)."""
     served = plain_client.post("/v1/search", json={"question": question, "k": 7}).json()
     read = reading_client.post("/v1/search", json={"question": question, "k": 7}).json()
     assert [(p["doc_id"], p["start"], p["end"]) for p in read["passages"]] == [

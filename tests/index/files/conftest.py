@@ -23,9 +23,9 @@ class RememberingEmbedder(Embedder):
     count what the index code asks for, as before). Token passes are not remembered."""
 
     def __init__(self, model: ResolvedModel) -> None:
-        super().__init__(model)
-        self._made: dict[str, np.ndarray] = {}
+        self._made: dict[str, np.ndarray] = {}  # before the model's first pass, made below
         self._made_lock = threading.Lock()
+        super().__init__(model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         with self._made_lock:
