@@ -76,6 +76,15 @@ def dequantise(rows: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return vectors
 
 
+def normalised(rows: np.ndarray) -> np.ndarray:
+    """:func:`dequantise` without the scales: a row's one scale cancels when the row is
+    normalised (the same vectors to float32 rounding), so a search reads the int8 rows
+    alone."""
+    vectors = rows.astype(np.float32)
+    vectors /= np.maximum(np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None], 1e-12)
+    return vectors
+
+
 @dataclass(frozen=True)
 class TokenTable:
     """The token vectors of distinct passage quotes, by key (``keys`` ascending)."""
@@ -95,11 +104,11 @@ class TokenTable:
 
     def get(self, key: np.uint64) -> np.ndarray | None:
         """The normalised float32 token vectors of the quote of ``key``, None if absent."""
-        at = int(np.searchsorted(self.keys, key))
+        at = int(self.keys.searchsorted(key))
         if at >= len(self.keys) or self.keys[at] != key:
             return None
-        lo, hi = int(self.offsets[at]), int(self.offsets[at + 1])
-        return dequantise(self.vectors[lo:hi], self.scales[lo:hi])
+        lo, hi = self.offsets[at : at + 2].tolist()
+        return normalised(self.vectors[lo:hi])
 
     def save(self, folder: Path) -> None:
         for name, array in zip(FILES, (self.keys, self.offsets, self.vectors, self.scales)):
@@ -113,7 +122,9 @@ def load_tokens(folder: Path, dimension: int) -> TokenTable | None:
     if not any(path.exists() for path in paths):
         return None
     try:
-        keys, offsets = np.load(paths[0], mmap_mode="r"), np.load(paths[1], mmap_mode="r")
+        # In memory (16 bytes a passage): a search looks several up, and a mapped array's
+        # every read is a slower Python object.
+        keys, offsets = np.load(paths[0]), np.load(paths[1])
         vectors, scales = RowFile(paths[2]), RowFile(paths[3])
     except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"{folder}: token vectors unreadable ({exc}); "

@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import chain
 
 import bm25s.stopwords as bm25s_stopwords
 import Stemmer
@@ -92,19 +93,22 @@ class Analyzer:
                 "analyzer_terms": (terms.hits, terms.misses)}
 
     def __call__(self, text: str) -> list[str]:
-        terms: list[str] = []
         for mark in _APOSTROPHES:  # str.replace is far faster than a translate table
             text = text.replace(mark, "'")
-        for raw in _WORDS.split(text.casefold()):
-            if raw:
-                terms.extend(self._word(raw))
-        return terms
+        # Whitespace splits words (it is one of _WORDS' separators), each one's terms a
+        # cache lookup; the loop in C (map, chain): a search analyses its top passages'
+        # sentences, and splitting them by _WORDS was half of it (measured).
+        return list(chain.from_iterable(map(self._word, text.casefold().split())))
 
-    def _word_uncached(self, raw: str) -> tuple[str, ...]:
+    def _word_uncached(self, word: str) -> tuple[str, ...]:
+        """The terms of a whitespace-free ``word`` (casefolded): of each of its pieces
+        between _WORDS' separators."""
         terms: list[str] = []
-        for word in self._strip_elision(raw).split("'"):
-            for token in _TOKEN.findall(word):
-                terms.extend(self._terms_of(token))
+        for raw in _WORDS.split(word):
+            if raw:
+                for part in self._strip_elision(raw).split("'"):
+                    for token in _TOKEN.findall(part):
+                        terms.extend(self._terms_of(token))
         return tuple(terms)
 
     def _terms_of(self, token: str) -> list[str]:

@@ -150,37 +150,41 @@ class _Plan:
 
 def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similarity: bool,
           weight: float, idf: dict[str, float] | None) -> _Plan:
-    """:func:`best_sentence`'s term scores (``sentences`` not empty)."""
+    """:func:`best_sentence`'s term scores (``sentences`` not empty). Plain Python, not
+    numpy: a passage has a few sentences, and numpy's cost per call was most of it."""
     frequency: dict[str, int] = {}
     shared = [s.terms & wanted for s in sentences]
     for found in shared:
         for term in found:
             frequency[term] = frequency.get(term, 0) + 1
     corpus = idf or {}
-    lexical = np.array([sum(corpus.get(t, 1.0) * (1.0 + math.log(len(sentences) / frequency[t]))
-                            for t in found) for found in shared])
+    count = len(sentences)
+    lexical = [sum(corpus.get(t, 1.0) * (1.0 + math.log(count / frequency[t]))
+                   for t in found) for found in shared]
     # Headings and interview questions name a topic, they do not say anything about it:
     # one is the highlight only when no content sentence matches at all, and the sentence
     # right after one inherits part of its match.
-    prompt = np.array([s.heading or s.asks for s in sentences])
-    content = ~prompt
-    lexical = lexical + CARRY * np.concatenate(([0.0], (lexical * prompt)[:-1])) * content
-    matches = lexical > 0 if not with_similarity else np.ones(len(sentences), dtype=bool)
-    allowed = content & matches
-    if not allowed.any():
-        allowed = content if content.any() and not (lexical > 0).any() else lexical > 0
-    if not allowed.any():
+    content = [not (s.heading or s.asks) for s in sentences]
+    lexical = [score + CARRY * (lexical[i - 1] if i and not content[i - 1] else 0.0)
+               * is_content for i, (score, is_content) in enumerate(zip(lexical, content))]
+    matched = [score > 0 for score in lexical]
+    allowed = [c and (m or with_similarity) for c, m in zip(content, matched)]
+    if not any(allowed):
+        allowed = content if any(content) and not any(matched) else matched
+    if not any(allowed):
         return _Plan(0)
-    score = lexical / lexical.max() if lexical.max() > 0 else lexical
-    score = np.where(allowed, score, -np.inf)
+    top = max(lexical)
+    score = [x / top for x in lexical] if top > 0 else lexical
+    score = [x if ok else -math.inf for x, ok in zip(score, allowed)]
     if with_similarity and weight > 0:
-        contenders = np.flatnonzero(score >= score.max() - 2 * weight)
+        floor = max(score) - 2 * weight
         # the best by terms first (a stable sort keeps document order among equals)
-        contenders = contenders[np.argsort(-score[contenders], kind="stable")][:MAX_EMBEDDED]
+        contenders = sorted((i for i, x in enumerate(score) if x >= floor),
+                            key=lambda i: -score[i])[:MAX_EMBEDDED]
         if len(contenders) > 1:
-            contenders = np.sort(contenders)
-            return _Plan(None, tuple(contenders.tolist()), score[contenders])
-    return _Plan(int(np.argmax(score)))  # argmax: ties go to the earlier sentence
+            contenders.sort()
+            return _Plan(None, tuple(contenders), np.array([score[i] for i in contenders]))
+    return _Plan(max(range(count), key=score.__getitem__))  # ties go to the earlier sentence
 
 
 def _decide(sentences: Sentences, plan: _Plan, similarity: Similarity | None,

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -140,7 +141,7 @@ def sentences_to_compare(sentence_terms: Sequence[Iterable[str]], weights: dict[
     """Indices of the ``k`` sentences (given by their analysed terms) whose distinct terms
     weigh most in ``weights`` (the question's terms and their idf), in that order; ties, and
     sentences sharing nothing, in passage order."""
-    shared = [sum(weights.get(t, 0.0) for t in set(terms)) for terms in sentence_terms]
+    shared = [sum(map(weights.get, set(terms), repeat(0.0))) for terms in sentence_terms]
     return sorted(range(len(shared)), key=lambda i: -shared[i])[:k]
 
 

@@ -30,6 +30,7 @@ from ragqa.index.files.tokens import (
     dequantise,
     embed_tokens,
     load_tokens,
+    normalised,
     quantise,
     wanted,
 )
@@ -183,6 +184,19 @@ def test_token_vectors_survive_their_int8_storage():
     assert rows.dtype == np.int8 and (back * vectors).sum(axis=1).min() > 0.999
     other = _unit(50, 384, seed=4)  # what the token match computes: cosines between sets
     assert np.abs(other @ back.T - other @ vectors.T).max() < 0.01
+
+
+def test_a_search_reads_the_int8_token_rows_without_their_scales():
+    """A row's scale cancels when the row is normalised: the rows alone give what
+    dequantise gives (to float32 rounding), an all-zero row stays zero."""
+    vectors = _unit(300, 384, seed=5) * np.linspace(0.01, 50, 300)[:, None]
+    vectors[7] = 0.0
+    rows, scales = quantise(vectors)
+    fast, full = normalised(rows), dequantise(rows, scales)
+    assert fast.dtype == np.float32 and fast.shape == full.shape
+    assert np.abs(fast - full).max() < 1e-6 and not fast[7].any()
+    other = _unit(20, 384, seed=6)
+    assert abs(token_match(other, fast) - token_match(other, full)) < 1e-6
 
 
 def test_an_index_holds_every_passages_tokens_and_a_search_reads_them(e5_corpus_index: Path,
