@@ -116,11 +116,12 @@ class Settings(BaseSettings):
     # query time instead (index/files/sentences.py). Changing it rebuilds a files index.
     sentence_vectors: bool = True
     # Make every passage's token vectors at index time (one more model pass per passage,
-    # about twice the passages' own embedding time; 62 kB a passage on disk), so that the relevance
-    # signal's token match costs a lookup, not a model pass over the top passage
-    # (index/files/tokens.py); auto: for an index of at most 10,000 passages, with a model
-    # whose relevance fit uses the token match (the bundled e5). Changing it
-    # rebuilds the index.
+    # about twice the passages' own embedding time; 62 kB a passage on disk or in the
+    # database), so that the relevance signal's token match and the reorder cost a lookup,
+    # not a model pass over each top passage (index/tokenrows.py); auto: for a store of at
+    # most 10,000 passages, with a model whose relevance fit uses the token match (the
+    # bundled e5). Changing it rebuilds a files index; a database makes those it lacks at
+    # its next `ragqa index` (and with each upload).
     token_vectors: bool | Literal["auto"] = "auto"
     # The trained reader (index/reading/): reranks the top `reader_top` passages and points
     # at the answer in each (`answer_span`). Off by default: about 0.6 s per question whose

@@ -62,7 +62,7 @@ from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.segments import changed_manifest, corpus_hash, read_record
 from ragqa.index.files.sentences import SentenceLookup, embed_sentences, save_table
 from ragqa.index.files.tokens import TokenLookup, TokenTable, embed_tokens
-from ragqa.index.files.tokens import wanted as tokens_wanted
+from ragqa.index.tokenrows import wanted as tokens_wanted
 from ragqa.index.records import (
     PROGRESS_STEP,
     BuildReport,

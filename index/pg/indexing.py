@@ -34,7 +34,7 @@ from ragqa.index.documents.chunking import make_splitter
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
-from ragqa.index.pg import sentences
+from ragqa.index.pg import sentences, tokens
 from ragqa.index.pg.context import read_context, write_context
 from ragqa.index.pg.groups import apply_sidecars
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
@@ -72,6 +72,7 @@ class Ingested:
     outcome: WriteOutcome
     embedded: int
     sentences: int = 0
+    tokens: int = 0  # passages whose token vectors it made
 
 
 def index_corpus_into(
@@ -162,7 +163,13 @@ def index_corpus_into(
         quotes = (text[start:end] for text, passages in spans for start, end in passages)
         report.sentences_embedded = sentences.fill(
             conn, quotes, lambda texts: writer.loaded().encode_passages(texts), progress)
-    report.up_to_date = not (pending or report.removed or report.sentences_embedded) and all(
+    held = int(conn.execute("SELECT passages FROM corpus_stats").fetchone()[0])
+    if tokens.wanted_for(config.token_vectors, held, model_name):
+        quotes = (text[start:end] for text, passages in spans for start, end in passages)
+        report.tokens_embedded = tokens.fill(
+            conn, quotes, lambda texts: writer.loaded().passage_token_vectors(texts), progress)
+    report.up_to_date = not (pending or report.removed or report.sentences_embedded
+                             or report.tokens_embedded) and all(
         stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
     row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
                        "FROM corpus_stats").fetchone()
@@ -185,6 +192,8 @@ def ingest_document(
     contextual: bool,
     embed: EmbedTexts,
     embed_sentences: EmbedTexts | None = None,
+    embed_tokens: tokens.EncodeTokens | None = None,
+    model_name: str = "",
     explicit_title: str | None = None,
     keep_title: bool = True,
 ) -> Ingested:
@@ -196,7 +205,9 @@ def ingest_document(
     same bytes (and title) writes nothing and embeds nothing. With
     ``config.sentence_vectors``, the sentences of its passages the store lacks are embedded
     with ``embed_sentences`` (``embed`` when None: both are the passage side) and written
-    with the document.
+    with the document; so are its passages' token vectors the store lacks, made with
+    ``embed_tokens`` when the store wants them (``config.token_vectors`` for the store's
+    size and ``model_name``: :func:`ragqa.index.pg.tokens.wanted_for`).
     """
     row = conn.execute("SELECT content_hash, explicit_title, passages FROM documents "
                        "WHERE doc_id = %s", (doc.doc_id,)).fetchone()
@@ -220,19 +231,28 @@ def ingest_document(
         text = processed.document.text
         new = sentences.new_sentences(conn, (text[p.start:p.end] for p in processed.passages))
         table = sentences.embed_table(new, embed_sentences or embed) if new else None
+    rows = None
+    if embed_tokens is not None:
+        stored = int(conn.execute("SELECT passages FROM corpus_stats").fetchone()[0])
+        after = stored - (int(row[2]) if row is not None else 0) + len(processed.passages)
+        if tokens.wanted_for(config.token_vectors, after, model_name):
+            text = processed.document.text
+            quotes = tokens.new_quotes(conn, (text[p.start:p.end] for p in processed.passages))
+            rows = tokens.rows_of(quotes, embed_tokens) if quotes else None
     write = document_write(processed, Analyzer(config.analysis), vectors, explicit_title,
-                           source="api", sentences=table)
+                           source="api", sentences=table, tokens=rows)
     return Ingested(replace_document(conn, write), embedded=len(missing),
-                    sentences=len(table) if table is not None else 0)
+                    sentences=len(table) if table is not None else 0,
+                    tokens=len(rows[0]) if rows is not None else 0)
 
 
 def document_write(processed: ProcessedDocument, analyzer: Analyzer,
                    vectors: dict[str, np.ndarray], explicit_title: str | None,
-                   source: str = "folder", sentences: SentenceTable | None = None
-                   ) -> DocumentWrite:
+                   source: str = "folder", sentences: SentenceTable | None = None,
+                   tokens: tuple[list[int], list[bytes]] | None = None) -> DocumentWrite:
     """The rows to store for ``processed``, its passages' vectors taken by key;
     ``source`` says where it came from (``folder`` or ``api``); ``sentences``, sentence
-    vectors to store with it."""
+    vectors to store with it, ``tokens`` token vectors (:func:`ragqa.index.pg.tokens.rows_of`)."""
     doc = processed.document
     rows = tuple(
         PassageRow(start=p.start, end=p.end, section=p.section, page=p.page,
@@ -242,7 +262,7 @@ def document_write(processed: ProcessedDocument, analyzer: Analyzer,
     return DocumentWrite(doc_id=doc.doc_id, title=doc.title, text=doc.text,
                          content_hash=doc.content_hash, passages=rows, pages=doc.pages,
                          sections=processed.sections, explicit_title=explicit_title,
-                         source=source, sentences=sentences)
+                         source=source, sentences=sentences, tokens=tokens)
 
 
 class _Writer:

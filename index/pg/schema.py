@@ -39,6 +39,10 @@ stored passages, made at index time so that a search reads a never-seen passage'
 with a lookup instead of a model pass (:mod:`ragqa.index.pg.sentences`). Addressed by
 content: the key is a digest of the sentence's text alone, so rows are shared by every
 passage that holds the sentence and are never deleted with them.
+
+Version 5 adds ``token_vectors``: the int8 token vectors of each stored passage's quote, for
+the relevance's token match and the reorder of a search's top passages, addressed by a
+digest of the quote like the sentences (:mod:`ragqa.index.pg.tokens`).
 """
 
 from __future__ import annotations
@@ -177,11 +181,25 @@ def _v4(dimension: int) -> list[str]:
     ]
 
 
+def _v5(dimension: int) -> list[str]:
+    return [
+        # key: the passage quote's uint64 BLAKE2b-8 key as a signed bigint (as sentences);
+        # tokens: its tokens' int8 rows, ``dimension`` bytes each. Stored out of line and
+        # not compressed (EXTERNAL): int8 vectors hardly compress, and a read then copies.
+        f"""CREATE TABLE token_vectors (
+            key bigint PRIMARY KEY,
+            tokens bytea NOT NULL CHECK (octet_length(tokens) % {int(dimension)} = 0)
+        )""",
+        "ALTER TABLE token_vectors ALTER COLUMN tokens SET STORAGE EXTERNAL",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
     Migration(3, "document groups", _v3),
     Migration(4, "sentence vectors", _v4),
+    Migration(5, "passage token vectors", _v5),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -45,14 +45,15 @@ def signed(keys: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
 
 
-def held(conn: psycopg.Connection, keys: np.ndarray) -> np.ndarray:
+def held(conn: psycopg.Connection, keys: np.ndarray, statement: str = _HELD) -> np.ndarray:
     """Whether the table holds each of ``keys`` (uint64), one statement per
-    :data:`LOOKUP_STEP` keys."""
+    :data:`LOOKUP_STEP` keys (``statement``: the lookup of another table addressed the same
+    way, the passages' token vectors)."""
     wanted = signed(keys)
     found: set[int] = set()
     distinct = np.unique(wanted).tolist()
     for begin in range(0, len(distinct), LOOKUP_STEP):
-        rows = conn.execute(_HELD, (distinct[begin : begin + LOOKUP_STEP],)).fetchall()
+        rows = conn.execute(statement, (distinct[begin : begin + LOOKUP_STEP],)).fetchall()
         found.update(int(r[0]) for r in rows)
     return np.fromiter((k in found for k in wanted.tolist()), dtype=bool, count=len(wanted))
 

@@ -139,6 +139,14 @@ class PgStore:
                 progress(len(texts), len(texts), unit=unit)
             return vectors
 
+        def embed_tokens(quotes: list[str]) -> list[np.ndarray]:
+            if progress is not None:
+                progress(0, len(quotes), unit="token passes")
+            made = embedder.passage_token_vectors(quotes)
+            if progress is not None:
+                progress(len(quotes), len(quotes), unit="token passes")
+            return made
+
         with view.pool.connection() as conn:
             existed = conn.execute("SELECT 1 FROM documents WHERE doc_id = %s",
                                    (doc_id,)).fetchone() is not None
@@ -146,13 +154,15 @@ class PgStore:
                 conn, document, config=self._config,
                 contextual=embedder.identity.embed_context, embed=embed,
                 embed_sentences=lambda texts: embed(texts, unit="sentences"),
+                embed_tokens=embed_tokens, model_name=self._model.name,
                 explicit_title=None if title is None else clean_title(title),
                 keep_title=title is None)
         status = ("unchanged" if not done.outcome.changed
                   else "replaced" if existed else "created")
         generation = view.generation
-        logger.info("%s %s (%d passages, %d embedded, %d sentences; changes %d)", status,
-                    doc_id, done.outcome.passages, done.embedded, done.sentences, generation)
+        logger.info("%s %s (%d passages, %d embedded, %d sentences, %d token passes; "
+                    "changes %d)", status, doc_id, done.outcome.passages, done.embedded,
+                    done.sentences, done.tokens, generation)
         return WriteResult(status, doc_id, view.document(doc_id), generation)
 
     def delete(self, doc_id: str) -> WriteResult:

@@ -27,6 +27,7 @@ from ragqa.index.pg.identity import StoreIdentity
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.sentences import read_vectors
 from ragqa.index.pg.search import TermStats, bm25_search, term_stats, vector_search
+from ragqa.index.pg.tokens import read_tokens
 from ragqa.index.pg.writes import as_array
 from ragqa.index.records import (
     DocumentRecord,
@@ -78,9 +79,9 @@ def store_identity(model: ModelRecord, vectors: VectorIdentity,
     that decides its vectors and passages (a server configured otherwise is refused).
 
     Not :data:`UNRECORDED` settings: they decide no passage (a store switched to
-    ``sentence_vectors`` fills in the sentences it lacks at its next sync, and reads the
-    model's until then; it keeps no token vectors), so a database recorded before they
-    existed is served as it is, and switching them refuses none."""
+    ``sentence_vectors`` or ``token_vectors`` fills in the vectors it lacks at its next
+    sync, and reads the model's until then), so a database recorded before they existed is
+    served as it is, and switching them refuses none."""
     shape = {k: v for k, v in asdict(vectors).items() if k != "weights_sha256"}
     settings = {k: v for k, v in config.to_json().items() if k not in UNRECORDED}
     return StoreIdentity(model_name=model.name, weights_sha256=vectors.weights_sha256,
@@ -247,9 +248,13 @@ class PgView:
             return read_vectors(conn, texts, self._model.dimension)
 
     def stored_token_vectors(self, quote: str) -> np.ndarray | None:
-        """None: the database keeps no passage token vectors (64 kB a passage; the token
-        match makes them at query time, cached by the embedder; docs/postgres.md)."""
-        return None
+        """The token vectors written with the passage ``quote`` (:mod:`ragqa.index.pg.tokens`),
+        None where the database holds none (then made at query time); none looked up with
+        ``token_vectors`` off."""
+        if self.config.token_vectors is False:
+            return None
+        with self.pool.connection() as conn:
+            return read_tokens(conn, quote, self._model.dimension)
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.documents_by_id([doc_id]).get(doc_id)

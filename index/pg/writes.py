@@ -19,6 +19,7 @@ import numpy as np
 import psycopg
 
 from ragqa.index.pg import sentences as sentence_rows
+from ragqa.index.pg import tokens as token_rows
 from ragqa.index.pg.errors import LastDocumentRefusal
 from ragqa.index.sentencetable import SentenceTable
 
@@ -59,6 +60,8 @@ class DocumentWrite:
     source: str = "folder"  # "folder" (`ragqa index`) or "api" (an upload)
     # Vectors of its passages' sentences the store lacked (ragqa.index.pg.sentences), or None.
     sentences: SentenceTable | None = None
+    # Token vectors of its passages the store lacked (ragqa.index.pg.tokens.rows_of), or None.
+    tokens: tuple[list[int], list[bytes]] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,10 @@ def replace_document(
 
     An upload whose content hash (and explicit title) is already stored for ``doc.doc_id``
     writes nothing (the outcome says ``changed=False``) unless ``force`` (the same bytes
-    processed with a new corpus context). ``doc.sentences`` are inserted with it (those
-    another writer stored meanwhile are skipped). A refusal recorded for the id is cleared. ``conn``
-    must not be inside a transaction (use :func:`ragqa.index.pg.connect.connect`).
+    processed with a new corpus context). ``doc.sentences`` and ``doc.tokens`` are inserted
+    with it (those another writer stored meanwhile are skipped). A refusal recorded for the
+    id is cleared. ``conn`` must not be inside a transaction (use
+    :func:`ragqa.index.pg.connect.connect`).
     ``before_commit`` (for tests) runs with everything written, just before the commit.
     """
     for p in doc.passages:
@@ -113,6 +117,8 @@ def replace_document(
         length = _insert_passages(conn, doc)
         if doc.sentences is not None:
             sentence_rows.insert(conn, doc.sentences)
+        if doc.tokens is not None:
+            token_rows.insert(conn, doc.tokens)
         conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))
         _update_stats(conn, len(doc.passages) - removed, length - removed_length)
         if before_commit is not None:

@@ -46,7 +46,7 @@ def test_index_time_vectors_are_recorded_in_the_index_config(monkeypatch):
     from pydantic import ValidationError
 
     from ragqa.index.config import IndexConfig
-    from ragqa.index.files.tokens import AUTO_LIMIT, wanted
+    from ragqa.index.tokenrows import AUTO_LIMIT, wanted
     from tests.support import RAGQA, child_env
 
     for name in ("RAGQA_SENTENCE_VECTORS", "RAGQA_TOKEN_VECTORS"):

@@ -24,20 +24,12 @@ from ragqa.index.files.sentences import (
 )
 from ragqa.index.files.store import FilesStore
 from ragqa.index.files.tokens import FILES as TOKEN_FILES
-from ragqa.index.files.tokens import (
-    AUTO_LIMIT,
-    TokenLookup,
-    dequantise,
-    embed_tokens,
-    load_tokens,
-    normalised,
-    quantise,
-    wanted,
-)
+from ragqa.index.files.tokens import TokenLookup, embed_tokens, load_tokens
 from ragqa.index.search.highlight import Highlighter
 from ragqa.index.search.relevance import token_match
 from ragqa.index.search.retriever import RetrievalParams, Retriever
 from ragqa.index.sentencetable import sentence_texts, text_keys
+from ragqa.index.tokenrows import AUTO_LIMIT, dequantise, normalised, quantise, wanted
 
 from tests.conftest import CORPUS
 from tests.support import build_index

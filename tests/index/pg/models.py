@@ -21,6 +21,10 @@ class CountingEmbedder:
         self.calls += 1
         return self.embedder.encode_passages(texts)
 
+    def passage_token_vectors(self, texts):
+        self.token_passes = getattr(self, "token_passes", 0) + len(texts)
+        return self.embedder.passage_token_vectors(texts)
+
 
 def model_record(minilm: ResolvedModel, embedder: Embedder) -> ModelRecord:
     return ModelRecord(minilm.requested, minilm.name, embedder.identity.weights_sha256,

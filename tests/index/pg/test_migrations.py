@@ -14,7 +14,8 @@ from ragqa.index.pg.migrations import check_schema, check_vector_extension, migr
 from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
-          "corpus_stats", "corpus_context", "document_groups", "sentence_vectors"}
+          "corpus_stats", "corpus_context", "document_groups", "sentence_vectors",
+          "token_vectors"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:

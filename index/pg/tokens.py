@@ -1,0 +1,111 @@
+"""Passages' token vectors in the PostgreSQL store: the ``token_vectors`` table (schema 5).
+
+The relevance signal's token match, and the reorder of a search's top passages, compare
+each token of the question with the tokens of a passage as the model reads it alone
+(:mod:`ragqa.index.files.tokens`). Without them stored, each never-seen top passage costs a
+model pass at query time (about 40 ms on 2 cores), and the reorder falls back to its fit
+without the token match. As in the files store, they are made when a passage is written,
+under the same setting (``token_vectors``: ``auto`` makes them while the store holds at
+most :data:`~ragqa.index.tokenrows.AUTO_LIMIT` passages, for a model whose relevance
+uses the token match).
+
+A row is addressed by content, like a sentence's (:mod:`ragqa.index.pg.sentences`): its key
+is a digest of the passage's quote, its bytes the int8 rows of the quote's tokens, one row
+of ``dimension`` bytes a token (the files store's rows; their scales are not kept: a row's
+one scale cancels when the row is normalised, :func:`~ragqa.index.tokenrows.normalised`).
+Rows are shared by every passage of that text, inserted with ``ON CONFLICT DO NOTHING``
+(replicas and concurrent writers are safe) and never deleted: a row no passage holds any
+more is a lookup nobody makes and costs its bytes only (about 62 kB a 1,000-character
+passage); indexing into a new database sheds them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import psycopg
+
+from ragqa.index.pg.sentences import held, signed
+from ragqa.index.records import PROGRESS_STEP, Progress
+from ragqa.index.sentencetable import text_keys
+from ragqa.index.tokenrows import normalised, quantise
+from ragqa.index.tokenrows import wanted as tokens_wanted
+
+logger = logging.getLogger(__name__)
+
+# Token vectors of each of a list of passage quotes (the embedder's
+# ``passage_token_vectors``: float rows, normalised).
+EncodeTokens = Callable[[Sequence[str]], list[np.ndarray]]
+
+_HELD = "SELECT key FROM token_vectors WHERE key = ANY(%s::bigint[])"
+_READ = "SELECT tokens FROM token_vectors WHERE key = %s"
+_INSERT = ("INSERT INTO token_vectors (key, tokens) "
+           "SELECT * FROM unnest(%s::bigint[], %s::bytea[]) ON CONFLICT (key) DO NOTHING")
+
+
+def read_tokens(conn: psycopg.Connection, quote: str, dimension: int) -> np.ndarray | None:
+    """The normalised float32 token vectors of the passage ``quote``, None when the table
+    does not hold them."""
+    key = int(signed(text_keys([quote]))[0])
+    row = conn.execute(_READ, (key,), binary=True).fetchone()
+    if row is None:
+        return None
+    return normalised(np.frombuffer(bytes(row[0]), dtype=np.int8).reshape(-1, dimension))
+
+
+def new_quotes(conn: psycopg.Connection, quotes: Iterable[str]) -> list[str]:
+    """The distinct ``quotes`` whose token vectors the table lacks, in their order."""
+    texts = list(dict.fromkeys(quotes))
+    if not texts:
+        return []
+    known = held(conn, text_keys(texts), _HELD)
+    return [text for text, there in zip(texts, known.tolist()) if not there]
+
+
+def rows_of(quotes: Sequence[str], encode: EncodeTokens) -> tuple[list[int], list[bytes]]:
+    """The table rows of ``quotes`` (distinct): their keys (as the table's bigint) and the
+    int8 bytes of their token vectors, made with ``encode``."""
+    keys = signed(text_keys(quotes)).tolist()
+    return keys, [quantise(vectors)[0].tobytes() for vectors in encode(list(quotes))]
+
+
+def insert(conn: psycopg.Connection, rows: tuple[list[int], list[bytes]]) -> int:
+    """Insert ``rows`` (:func:`rows_of`) the table lacks, in ascending key order (two writers
+    of the same new keys wait for one another instead of deadlocking); how many were new."""
+    keys, data = rows
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    if not order:
+        return 0
+    cursor = conn.execute(_INSERT, ([keys[i] for i in order], [data[i] for i in order]))
+    return max(cursor.rowcount, 0)
+
+
+def fill(conn: psycopg.Connection, quotes: Iterable[str], encode: EncodeTokens,
+         progress: Progress | None = None) -> int:
+    """Store the token vectors of every one of ``quotes`` the table lacks; how many passages
+    were read. Each batch of :data:`~ragqa.index.records.PROGRESS_STEP` commits on its own
+    (``conn`` in autocommit): a run killed half-way keeps what it made."""
+    texts = new_quotes(conn, quotes)
+    if not texts:
+        return 0
+    logger.info("making the token vectors of %d passages", len(texts))
+    if progress is not None:
+        progress(0, len(texts), unit="token passes")
+    for begin in range(0, len(texts), PROGRESS_STEP):
+        batch = texts[begin : begin + PROGRESS_STEP]
+        with conn.transaction():
+            insert(conn, rows_of(batch, encode))
+        if progress is not None:
+            progress(begin + len(batch), len(texts), unit="token passes")
+    return len(texts)
+
+
+def wanted_for(setting: bool | str, passages: int, model_name: str) -> bool:
+    """Whether a store of ``passages`` passages makes token vectors under ``setting`` (the
+    files store's rule, :func:`~ragqa.index.tokenrows.wanted`); ``auto`` needs the model's
+    name (without one, none are made)."""
+    if setting == "auto" and not model_name:
+        return False
+    return tokens_wanted(setting, passages, model_name)
