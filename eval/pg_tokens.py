@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import statistics
 import time
 from pathlib import Path
@@ -71,6 +73,8 @@ def measure(squad: Path, work: Path, count: int, database_url: str | None) -> di
             conn.execute("TRUNCATE token_vectors")
         runs.append(_searched(settings, questions, "no tokens stored"))
     return {"command": "python -m ragqa.eval.pg_tokens", "squad": str(squad),
+            "machine": {"cpus": len(os.sched_getaffinity(0)),
+                        "python": platform.python_version()},
             "passages": int(passages), "indexed_seconds": round(indexed, 1),
             "token_rows": int(rows), "token_table_bytes": int(size),
             "bytes_per_passage": round(size / max(rows, 1)), "runs": runs}

@@ -41,11 +41,11 @@ class IndexConfig:
     # without a model pass. Recorded: an index built without them is rebuilt with them
     # (reusing its passage vectors) when they are wanted, and the other way round.
     sentence_vectors: bool = True
-    # Every passage's token vectors made at index time (:mod:`ragqa.index.files.tokens`),
-    # for the relevance signal's token match: no model pass over the top passage. True,
-    # False or "auto" (for a generation of at most 10,000 passages, with a model whose
-    # relevance fit uses the token match). Recorded like
-    # ``sentence_vectors``.
+    # Every passage's token vectors made at index time (:mod:`ragqa.index.tokenrows`), for
+    # the relevance signal's token match and the reorder: no model pass over a top passage.
+    # True, False or "auto" (for a store of at most 10,000 passages, with a model whose
+    # relevance fit uses the token match). Recorded like ``sentence_vectors`` in a files
+    # index; a database does not record it (it fills in what it lacks).
     token_vectors: bool | str = "auto"
 
     def to_json(self) -> dict:

@@ -120,8 +120,8 @@ class Settings(BaseSettings):
     # database), so that the relevance signal's token match and the reorder cost a lookup,
     # not a model pass over each top passage (index/tokenrows.py); auto: for a store of at
     # most 10,000 passages, with a model whose relevance fit uses the token match (the
-    # bundled e5). Changing it rebuilds a files index; a database makes those it lacks at
-    # its next `ragqa index` (and with each upload).
+    # bundled e5). Changing it rebuilds a files index; a database makes those it lacks for
+    # every stored passage at its next `ragqa index` (and with each upload).
     token_vectors: bool | Literal["auto"] = "auto"
     # The trained reader (index/reading/): reranks the top `reader_top` passages and points
     # at the answer in each (`answer_span`). Off by default: about 0.6 s per question whose

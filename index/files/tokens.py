@@ -13,9 +13,11 @@ on 2 cores. A generation (and a segment) therefore holds them for each of its pa
 
 Stored as int8 with one scale per token (388 bytes a token at 384 dimensions, about 160
 tokens a 1,000-character passage: 62 kB), read back and normalised again: each token's
-cosines move by about 0.001 (measured in tests). Addressed by the quote's text like the
-sentences: a passage merged from two windows is not in the table, and its tokens are made
-at query time as before. Read row by row when asked for, like the sentences' vectors.
+cosines move by about 0.001 (measured in tests). A search reads a passage's int8 rows alone
+(a row's scale cancels when it is normalised: :func:`~ragqa.index.tokenrows.normalised`);
+the keys and offsets are held in memory, the rows read when asked for, like the sentences'
+vectors. Addressed by the quote's text like the sentences: a passage merged from two windows
+is not in the table, but its windows are (their tokens together stand for it).
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ import numpy as np
 from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.manifest import REBUILD_HINT
 from ragqa.index.files.rowfile import RowFile
+from ragqa.index.records import PROGRESS_STEP, Progress
 from ragqa.index.sentencetable import text_keys
 from ragqa.index.tokenrows import normalised, quantise
-from ragqa.index.records import PROGRESS_STEP, Progress
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ OFFSETS = "token-offsets.npy"
 VECTORS = "token-vectors.npy"
 SCALES = "token-scales.npy"
 FILES = (KEYS, OFFSETS, VECTORS, SCALES)
+
+
 @dataclass(frozen=True)
 class TokenTable:
     """The token vectors of distinct passage quotes, by key (``keys`` ascending)."""

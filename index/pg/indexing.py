@@ -163,11 +163,12 @@ def index_corpus_into(
         quotes = (text[start:end] for text, passages in spans for start, end in passages)
         report.sentences_embedded = sentences.fill(
             conn, quotes, lambda texts: writer.loaded().encode_passages(texts), progress)
-    held = int(conn.execute("SELECT passages FROM corpus_stats").fetchone()[0])
-    if tokens.wanted_for(config.token_vectors, held, model_name):
-        quotes = (text[start:end] for text, passages in spans for start, end in passages)
+    if config.token_vectors is not False and tokens.wanted_for(
+            config.token_vectors, _stored_passages(conn), model_name):
+        # every stored passage's: the folder's and those uploaded through the API
         report.tokens_embedded = tokens.fill(
-            conn, quotes, lambda texts: writer.loaded().passage_token_vectors(texts), progress)
+            conn, tokens.stored_quotes(conn),
+            lambda texts: writer.loaded().passage_token_vectors(texts), progress)
     report.up_to_date = not (pending or report.removed or report.sentences_embedded
                              or report.tokens_embedded) and all(
         stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
@@ -232,9 +233,9 @@ def ingest_document(
         new = sentences.new_sentences(conn, (text[p.start:p.end] for p in processed.passages))
         table = sentences.embed_table(new, embed_sentences or embed) if new else None
     rows = None
-    if embed_tokens is not None:
-        stored = int(conn.execute("SELECT passages FROM corpus_stats").fetchone()[0])
-        after = stored - (int(row[2]) if row is not None else 0) + len(processed.passages)
+    if embed_tokens is not None and config.token_vectors is not False:
+        after = (_stored_passages(conn) - (int(row[2]) if row is not None else 0)
+                 + len(processed.passages))  # the store's passages once it is written
         if tokens.wanted_for(config.token_vectors, after, model_name):
             text = processed.document.text
             quotes = tokens.new_quotes(conn, (text[p.start:p.end] for p in processed.passages))
@@ -337,6 +338,10 @@ def _stored_layouts(conn: psycopg.Connection) -> dict[str, tuple[str, str | None
         if start is not None:
             entry[3].append((int(start), int(end), section, page, key))
     return {d: (h, e, (t, tuple(p))) for d, (h, e, t, p) in found.items()}
+
+
+def _stored_passages(conn: psycopg.Connection) -> int:
+    return int(conn.execute("SELECT passages FROM corpus_stats").fetchone()[0])
 
 
 def _uploaded(conn: psycopg.Connection) -> set[str]:

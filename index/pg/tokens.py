@@ -22,7 +22,7 @@ passage); indexing into a new database sheds them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import psycopg
@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 # ``passage_token_vectors``: float rows, normalised).
 EncodeTokens = Callable[[Sequence[str]], list[np.ndarray]]
 
+# Rows per insert statement (about 64 kB each).
+INSERT_STEP = 64
+
 _HELD = "SELECT key FROM token_vectors WHERE key = ANY(%s::bigint[])"
 _READ = "SELECT tokens FROM token_vectors WHERE key = %s"
 _INSERT = ("INSERT INTO token_vectors (key, tokens) "
@@ -53,6 +56,15 @@ def read_tokens(conn: psycopg.Connection, quote: str, dimension: int) -> np.ndar
     if row is None:
         return None
     return normalised(np.frombuffer(bytes(row[0]), dtype=np.int8).reshape(-1, dimension))
+
+
+def stored_quotes(conn: psycopg.Connection) -> Iterator[str]:
+    """The quote of every stored passage (uploads' too), document by document."""
+    rows = conn.execute("SELECT d.text, array_agg(p.start_offset ORDER BY p.ordinal), "
+                        "array_agg(p.end_offset ORDER BY p.ordinal) FROM documents d "
+                        "JOIN passages p USING (doc_id) GROUP BY d.doc_id, d.text")
+    for text, starts, ends in rows:
+        yield from (text[a:b] for a, b in zip(starts, ends))
 
 
 def new_quotes(conn: psycopg.Connection, quotes: Iterable[str]) -> list[str]:
@@ -73,20 +85,25 @@ def rows_of(quotes: Sequence[str], encode: EncodeTokens) -> tuple[list[int], lis
 
 def insert(conn: psycopg.Connection, rows: tuple[list[int], list[bytes]]) -> int:
     """Insert ``rows`` (:func:`rows_of`) the table lacks, in ascending key order (two writers
-    of the same new keys wait for one another instead of deadlocking); how many were new."""
+    of the same new keys wait for one another instead of deadlocking), :data:`INSERT_STEP`
+    a statement; how many were new."""
     keys, data = rows
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    if not order:
-        return 0
-    cursor = conn.execute(_INSERT, ([keys[i] for i in order], [data[i] for i in order]))
-    return max(cursor.rowcount, 0)
+    inserted = 0
+    for begin in range(0, len(order), INSERT_STEP):
+        part = order[begin : begin + INSERT_STEP]
+        cursor = conn.execute(_INSERT, ([keys[i] for i in part], [data[i] for i in part]))
+        inserted += max(cursor.rowcount, 0)
+    return inserted
 
 
 def fill(conn: psycopg.Connection, quotes: Iterable[str], encode: EncodeTokens,
          progress: Progress | None = None) -> int:
     """Store the token vectors of every one of ``quotes`` the table lacks; how many passages
     were read. Each batch of :data:`~ragqa.index.records.PROGRESS_STEP` commits on its own
-    (``conn`` in autocommit): a run killed half-way keeps what it made."""
+    (``conn`` in autocommit): a run killed half-way keeps what it made. Each batch bumps
+    the store's generation (``corpus_stats.changes``): servers that found the table empty
+    look again."""
     texts = new_quotes(conn, quotes)
     if not texts:
         return 0
@@ -97,6 +114,7 @@ def fill(conn: psycopg.Connection, quotes: Iterable[str], encode: EncodeTokens,
         batch = texts[begin : begin + PROGRESS_STEP]
         with conn.transaction():
             insert(conn, rows_of(batch, encode))
+            conn.execute("UPDATE corpus_stats SET changes = changes + 1")
         if progress is not None:
             progress(begin + len(batch), len(texts), unit="token passes")
     return len(texts)

@@ -110,6 +110,8 @@ class PgView:
         # per search for its BM25, its relevance and its highlights (three reads of them).
         self._scoped: LRUCache = LRUCache(maxsize=256)
         self._scoped_lock = threading.Lock()
+        # Whether token_vectors holds any row, by generation (see _holds_tokens).
+        self._tokens_held: tuple[int, bool] | None = None
 
     @property
     def generation(self) -> int:
@@ -253,8 +255,21 @@ class PgView:
         ``token_vectors`` off."""
         if self.config.token_vectors is False:
             return None
+        changes = self._changes if self._changes is not None else self._stats()[0]
         with self.pool.connection() as conn:
+            if not self._holds_tokens(conn, changes):
+                return None
             return read_tokens(conn, quote, self._model.dimension)
+
+    def _holds_tokens(self, conn: psycopg.Connection, changes: int) -> bool:
+        """Whether ``token_vectors`` holds any row, asked once a generation (a fill bumps
+        it): a database that makes none (above ``auto``'s limit, a model whose relevance
+        does not use them, not filled since migration 5) pays no lookup per top passage."""
+        held = self._tokens_held
+        if held is None or held[0] != changes:
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM token_vectors)").fetchone()
+            held = self._tokens_held = (changes, bool(row and row[0]))
+        return held[1]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.documents_by_id([doc_id]).get(doc_id)

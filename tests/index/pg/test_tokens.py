@@ -142,6 +142,34 @@ def test_an_upload_stores_its_new_passages_tokens_with_it(store_conn, pg_url, sm
                            embed_tokens=counting.passage_token_vectors, model_name=minilm.name)
     assert auto.outcome.changed and auto.tokens == 0
 
+    # `ragqa index` fills in an uploaded document's too (not in the folder).
+    conn.execute("TRUNCATE token_vectors")
+    filled = index_corpus_into(conn, small_corpus, config=ON, contextual=True,
+                               load_embedder=lambda: embedder, model_name=minilm.name)
+    assert filled.tokens_embedded == len(_quotes(conn)) == _stored(conn)
+    assert set(_quotes(conn, "notes/autre.md")) <= set(_quotes(conn))
+
+
+def test_auto_counts_the_store_once_the_upload_is_written(store_conn, small_corpus, embedder,
+                                                          minilm, monkeypatch):
+    """``auto`` stops at the limit counting the upload's passages in and a replaced
+    version's out (the rule reads the name only: MiniLM embeds, e5's name is given)."""
+    conn, _ = store_conn
+    index_corpus_into(conn, small_corpus, config=IndexConfig(token_vectors=False),
+                      contextual=True, load_embedder=lambda: embedder, model_name=minilm.name)
+    held = conn.execute("SELECT passages FROM corpus_stats").fetchone()[0]
+    doc = Document("notes/zorglub.md", ZORGLUB, "Zorglub", sha256_bytes(ZORGLUB.encode()))
+    counting = CountingEmbedder(embedder)
+    kwargs = dict(config=IndexConfig(), contextual=True, embed=counting.encode_passages,
+                  embed_tokens=counting.passage_token_vectors, model_name=BUNDLED_MODEL_NAME)
+    monkeypatch.setattr("ragqa.index.tokenrows.AUTO_LIMIT", held)  # one passage too many
+    assert ingest_document(conn, doc, **kwargs).tokens == 0
+    written = conn.execute("SELECT passages FROM corpus_stats").fetchone()[0]
+    assert written > held
+    monkeypatch.setattr("ragqa.index.tokenrows.AUTO_LIMIT", written)  # a new version: as many
+    again = ingest_document(conn, doc, explicit_title="Câble", **kwargs)
+    assert again.outcome.changed and again.tokens == len(_quotes(conn, doc.doc_id)) >= 1
+
 
 @pytest.fixture
 def e5_store(pg_url: str, e5_embedder, small_corpus: Path):
@@ -163,7 +191,8 @@ def e5_store(pg_url: str, e5_embedder, small_corpus: Path):
 
 
 def test_a_search_over_the_bundled_model_reads_its_top_passages_tokens(e5_store, pg_url,
-                                                                       e5_embedder):
+                                                                       e5_embedder,
+                                                                       monkeypatch):
     conn, found, model, report = e5_store
     assert report.tokens_embedded == len(_quotes(conn)) == _stored(conn) > 1
     view = _view(pg_url, found, model, IndexConfig())
@@ -185,9 +214,20 @@ def test_a_search_over_the_bundled_model_reads_its_top_passages_tokens(e5_store,
         exact = token_match(e5_embedder.token_vectors(question, query=True),
                             e5_embedder.token_vectors(top.quote, query=False))
         assert abs(stored - exact) < 0.005
-        # Without them (a database indexed before them), the top passage's are made.
+        # Without them (a database indexed before them), none is looked up once the view
+        # has seen the table empty, and the top passage's are made by the model.
         conn.execute("TRUNCATE token_vectors")
+        conn.execute("UPDATE corpus_stats SET changes = changes + 1")
+        read = retriever.passage_tokens.counter.snapshot()
+        passes = e5_embedder.cache_counts()["token_vectors_passage"]
+        lookups = []
+        monkeypatch.setattr("ragqa.index.pg.view.read_tokens",
+                            lambda *args: lookups.append(args))
         retriever.search("Qui signe un accord pour la fibre optique ?", 5)
-        assert e5_embedder.cache_counts()["token_vectors_passage"].misses > made.misses
+        assert lookups == []
+        after = retriever.passage_tokens.counter.snapshot()
+        assert after.hits == read.hits and after.misses == read.misses + 1  # the relevance's
+        now = e5_embedder.cache_counts()["token_vectors_passage"]
+        assert now.hits + now.misses == passes.hits + passes.misses + 1
     finally:
         view.close()
