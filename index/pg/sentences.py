@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import psycopg
@@ -25,6 +26,8 @@ from ragqa.index.records import Progress
 from ragqa.index.sentencetable import SENTENCE_STEP, SentenceTable, sentence_texts, text_keys
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Keys per lookup statement, rows per insert statement.
 LOOKUP_STEP = 10_000
@@ -128,19 +131,27 @@ def embed_table(texts: Sequence[str], encode: EmbedTexts) -> SentenceTable:
 def fill(conn: psycopg.Connection, quotes: Iterable[str], encode: EmbedTexts,
          progress: Progress | None = None) -> int:
     """Store the vector of every sentence of ``quotes`` the table lacks; how many were
-    embedded. Each batch of :data:`SENTENCE_STEP` commits on its own (``conn`` is in
-    autocommit): a run killed half-way keeps what it made, and the next one goes on."""
+    embedded (:func:`in_batches` of :data:`SENTENCE_STEP`)."""
     texts = new_sentences(conn, quotes)
-    if not texts:
-        return 0
-    logger.info("embedding %d new sentences", len(texts))
-    if progress is not None:
-        progress(0, len(texts), unit="sentences")
-    for begin in range(0, len(texts), SENTENCE_STEP):
-        batch = texts[begin : begin + SENTENCE_STEP]
-        table = embed_table(batch, encode)
-        with conn.transaction():
-            insert(conn, table)
-        if progress is not None:
-            progress(begin + len(batch), len(texts), unit="sentences")
+    if texts:
+        logger.info("embedding %d new sentences", len(texts))
+        in_batches(conn, texts, SENTENCE_STEP, lambda batch: embed_table(batch, encode),
+                   lambda table: insert(conn, table), progress, "sentences")
     return len(texts)
+
+
+def in_batches(conn: psycopg.Connection, texts: Sequence[str], step: int,
+               make: Callable[[Sequence[str]], T], write: Callable[[T], object],
+               progress: Progress | None, unit: str) -> None:
+    """``write(make(batch))`` for each ``step`` of ``texts``: made by the model outside any
+    transaction, written in one of its own (``conn`` is in autocommit), so a run killed
+    half-way keeps what it wrote and the next one goes on; ``progress`` told in ``unit``."""
+    if progress is not None:
+        progress(0, len(texts), unit=unit)
+    for begin in range(0, len(texts), step):
+        batch = texts[begin : begin + step]
+        made = make(batch)
+        with conn.transaction():
+            write(made)
+        if progress is not None:
+            progress(begin + len(batch), len(texts), unit=unit)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 import psycopg
 
-from ragqa.index.pg.sentences import held, signed
+from ragqa.index.pg.sentences import held, in_batches, signed
 from ragqa.index.records import PROGRESS_STEP, Progress
 from ragqa.index.sentencetable import text_keys
 from ragqa.index.tokenrows import normalised, quantise
@@ -100,24 +100,20 @@ def insert(conn: psycopg.Connection, rows: tuple[list[int], list[bytes]]) -> int
 def fill(conn: psycopg.Connection, quotes: Iterable[str], encode: EncodeTokens,
          progress: Progress | None = None) -> int:
     """Store the token vectors of every one of ``quotes`` the table lacks; how many passages
-    were read. Each batch of :data:`~ragqa.index.records.PROGRESS_STEP` commits on its own
-    (``conn`` in autocommit): a run killed half-way keeps what it made. Each batch bumps
-    the store's generation (``corpus_stats.changes``): servers that found the table empty
-    look again."""
+    were read (:func:`~ragqa.index.pg.sentences.in_batches` of
+    :data:`~ragqa.index.records.PROGRESS_STEP`). Each batch bumps the store's generation
+    (``corpus_stats.changes``): servers that found the table empty look again."""
     texts = new_quotes(conn, quotes)
-    if not texts:
-        return 0
-    logger.info("making the token vectors of %d passages", len(texts))
-    if progress is not None:
-        progress(0, len(texts), unit="token passes")
-    for begin in range(0, len(texts), PROGRESS_STEP):
-        batch = texts[begin : begin + PROGRESS_STEP]
-        with conn.transaction():
-            insert(conn, rows_of(batch, encode))
-            conn.execute("UPDATE corpus_stats SET changes = changes + 1")
-        if progress is not None:
-            progress(begin + len(batch), len(texts), unit="token passes")
+    if texts:
+        logger.info("making the token vectors of %d passages", len(texts))
+        in_batches(conn, texts, PROGRESS_STEP, lambda batch: rows_of(batch, encode),
+                   lambda rows: _insert_and_bump(conn, rows), progress, "token passes")
     return len(texts)
+
+
+def _insert_and_bump(conn: psycopg.Connection, rows: tuple[list[int], list[bytes]]) -> None:
+    insert(conn, rows)
+    conn.execute("UPDATE corpus_stats SET changes = changes + 1")
 
 
 def wanted_for(setting: bool | str, passages: int, model_name: str) -> bool:
