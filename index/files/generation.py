@@ -83,6 +83,9 @@ class LoadedIndex:
     def stored_token_vectors(self, quote: str) -> np.ndarray | None:
         return self.token_lookup.find(quote)
 
+    def stored_token_vectors_each(self, quotes: Sequence[str]) -> list[np.ndarray | None]:
+        return [self.token_lookup.find(quote) for quote in quotes]
+
     @cached_property
     def sentence_lookup(self) -> SentenceLookup:
         return SentenceLookup([self.sentences])

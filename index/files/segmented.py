@@ -131,6 +131,9 @@ class SegmentedIndex:
     def stored_token_vectors(self, quote: str) -> np.ndarray | None:
         return self.token_lookup.find(quote)
 
+    def stored_token_vectors_each(self, quotes: Sequence[str]) -> list[np.ndarray | None]:
+        return [self.token_lookup.find(quote) for quote in quotes]
+
     def _rows_in(self, doc_id: str, changed: dict) -> np.ndarray:
         if doc_id in changed:
             entry = changed[doc_id]

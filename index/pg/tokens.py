@@ -43,19 +43,23 @@ EncodeTokens = Callable[[Sequence[str]], list[np.ndarray]]
 INSERT_STEP = 64
 
 _HELD = "SELECT key FROM token_vectors WHERE key = ANY(%s::bigint[])"
-_READ = "SELECT tokens FROM token_vectors WHERE key = %s"
+_READ = "SELECT key, tokens FROM token_vectors WHERE key = ANY(%s::bigint[])"
 _INSERT = ("INSERT INTO token_vectors (key, tokens) "
            "SELECT * FROM unnest(%s::bigint[], %s::bytea[]) ON CONFLICT (key) DO NOTHING")
 
 
-def read_tokens(conn: psycopg.Connection, quote: str, dimension: int) -> np.ndarray | None:
-    """The normalised float32 token vectors of the passage ``quote``, None when the table
-    does not hold them."""
-    key = int(signed(text_keys([quote]))[0])
-    row = conn.execute(_READ, (key,), binary=True).fetchone()
-    if row is None:
-        return None
-    return normalised(np.frombuffer(bytes(row[0]), dtype=np.int8).reshape(-1, dimension))
+def read_tokens(conn: psycopg.Connection, quotes: Sequence[str],
+                dimension: int) -> list[np.ndarray | None]:
+    """The normalised float32 token vectors of each passage of ``quotes``, read in one
+    statement; None for a quote the table does not hold."""
+    if not quotes:
+        return []
+    wanted = signed(text_keys(quotes)).tolist()
+    rows = conn.execute(_READ, (sorted(set(wanted)),), binary=True).fetchall()
+    by_key = {int(key): bytes(data) for key, data in rows}
+    return [None if (data := by_key.get(key)) is None
+            else normalised(np.frombuffer(data, dtype=np.int8).reshape(-1, dimension))
+            for key in wanted]
 
 
 def stored_quotes(conn: psycopg.Connection) -> Iterator[str]:

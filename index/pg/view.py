@@ -253,13 +253,17 @@ class PgView:
         """The token vectors written with the passage ``quote`` (:mod:`ragqa.index.pg.tokens`),
         None where the database holds none (then made at query time); none looked up with
         ``token_vectors`` off."""
-        if self.config.token_vectors is False:
-            return None
+        return self.stored_token_vectors_each([quote])[0]
+
+    def stored_token_vectors_each(self, quotes: Sequence[str]) -> list[np.ndarray | None]:
+        """:meth:`stored_token_vectors` of each of ``quotes``, in one statement."""
+        if self.config.token_vectors is False or not quotes:
+            return [None] * len(quotes)
         changes = self._changes if self._changes is not None else self._stats()[0]
         with self.pool.connection() as conn:
             if not self._holds_tokens(conn, changes):
-                return None
-            return read_tokens(conn, quote, self._model.dimension)
+                return [None] * len(quotes)
+            return read_tokens(conn, quotes, self._model.dimension)
 
     def _holds_tokens(self, conn: psycopg.Connection, changes: int) -> bool:
         """Whether ``token_vectors`` holds any row, asked once a generation (a fill bumps

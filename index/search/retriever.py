@@ -298,11 +298,8 @@ class Retriever:
         measured = self._measured(question, head, query_vector, dense_rows, lexical_rows, scope)
         if tokens:
             assert self.passage_tokens is not None and self.embedder is not None
-            stored: list[np.ndarray | None] = []
-            for hit in head:  # the first one the store lacks ends the lookups
-                stored.append(self.passage_tokens.stored(hit.quote, _window_quotes(hit)))
-                if stored[-1] is None:
-                    break
+            stored = self.passage_tokens.stored_each(
+                [(hit.quote, _window_quotes(hit)) for hit in head])
             if all(found is not None for found in stored):
                 asked = self.embedder.token_vectors(question, query=True)
                 measured = [m._replace(token_match=token_match(asked, found))

@@ -71,15 +71,27 @@ class PassageTokens:
     def stored(self, quote: str, windows: Sequence[str] = ()) -> np.ndarray | None:
         """:meth:`of` where the store holds the tokens (counted as a hit), else None: no
         model pass."""
-        found = self._lookup(quote, windows)
-        if found is not None:
-            self.counter.add(hits=1, misses=0)
+        return self.stored_each([(quote, windows)])[0]
+
+    def stored_each(self, passages: Sequence[tuple[str, Sequence[str]]]
+                    ) -> list[np.ndarray | None]:
+        """:meth:`stored` of each ``(quote, windows)`` of ``passages``, read from the store
+        together (one statement on PostgreSQL)."""
+        found = self._read_each(passages)
+        self.counter.add(hits=sum(f is not None for f in found), misses=0)
         return found
 
     def _lookup(self, quote: str, windows: Sequence[str]) -> np.ndarray | None:
-        found = self.index.stored_token_vectors(quote)
-        if found is None and windows:
-            parts = [self.index.stored_token_vectors(window) for window in windows]
-            if all(part is not None for part in parts):
-                found = np.concatenate(parts)
+        return self._read_each([(quote, windows)])[0]
+
+    def _read_each(self, passages: Sequence[tuple[str, Sequence[str]]]
+                   ) -> list[np.ndarray | None]:
+        quotes = [quote for quote, _ in passages]
+        read = self.index.stored_token_vectors_each(
+            quotes + [window for _, windows in passages for window in windows])
+        found, parts = read[:len(quotes)], iter(read[len(quotes):])
+        for i, (_, windows) in enumerate(passages):
+            own = [next(parts) for _ in windows]
+            if found[i] is None and own and all(part is not None for part in own):
+                found[i] = np.concatenate(own)
         return found

@@ -87,6 +87,9 @@ class IndexView(Protocol):
         """The token vectors of the passage ``quote`` made at index time
         (:mod:`ragqa.index.files.tokens`), normalised float32 rows; None when not held."""
 
+    def stored_token_vectors_each(self, quotes: Sequence[str]) -> list[np.ndarray | None]:
+        """:meth:`stored_token_vectors` of each of ``quotes``, read together."""
+
     def document(self, doc_id: str) -> DocumentRecord | None: ...
 
     def documents_by_id(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocumentRecord]:

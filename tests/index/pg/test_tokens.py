@@ -17,7 +17,7 @@ from ragqa.index.pg.identity import ensure_identity
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.pool import Pool
-from ragqa.index.pg.tokens import wanted_for
+from ragqa.index.pg.tokens import read_tokens, wanted_for
 from ragqa.index.pg.view import PgView, store_identity
 from ragqa.index.records import ModelRecord
 from ragqa.index.search.fusion import default_fusion
@@ -80,6 +80,12 @@ def test_an_index_stores_every_passages_tokens_once(store_conn, pg_url, small_co
                 assert _close_to_the_model(view.stored_token_vectors(quote),
                                            embedder.token_vectors(quote, query=False))
             assert view.stored_token_vectors("Un texte qu'aucun passage ne cite.") is None
+            each = view.stored_token_vectors_each(
+                [quotes[1], "Un texte qu'aucun passage ne cite.", quotes[0], quotes[1]])
+            assert each[1] is None
+            for got, quote in zip([each[0], each[2], each[3]], [quotes[1], quotes[0], quotes[1]]):
+                assert got is not None
+                assert np.array_equal(got, view.stored_token_vectors(quote))
     finally:
         view.close()
 
@@ -203,8 +209,15 @@ def test_a_search_over_the_bundled_model_reads_its_top_passages_tokens(e5_store,
         retriever = Retriever(view, e5_embedder, params)
         question = "Quand Orange lance-t-il la 5G à Casablanca ?"
         made = e5_embedder.cache_counts()["token_vectors_passage"]
+        reads = []
+        monkeypatch.setattr("ragqa.index.pg.view.read_tokens",
+                            lambda conn, quotes, dimension: reads.append(list(quotes))
+                            or read_tokens(conn, quotes, dimension))
         result = retriever.search(question, 5)
         assert result.reordered and len(result.hits) > 1
+        # the top passages' tokens read in one statement, the relevance's from that read
+        assert len(reads) == 1 and len(reads[0]) >= len(result.hits)
+        monkeypatch.undo()
         # every top passage's tokens read from the database: no model pass over one
         assert retriever.passage_tokens.counter.snapshot().hits >= len(result.hits)
         assert e5_embedder.cache_counts()["token_vectors_passage"] == made

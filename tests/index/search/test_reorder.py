@@ -114,8 +114,11 @@ def test_without_the_token_match_or_the_stored_tokens_the_second_fit_orders(
     plain = _retriever(e5_corpus_index, e5_embedder, reorders, token_match=False)
     lacking = _retriever(e5_corpus_index, e5_embedder, reorders)
     # a store that does not hold the tokens (above RAGQA_TOKEN_VECTORS' auto limit, a
-    # database not filled since schema 5): simulated here by this retriever's own view of the index finding none
+    # database not filled since schema 5): simulated here by this retriever's own view of
+    # the index finding none
     monkeypatch.setattr(lacking.index, "stored_token_vectors", lambda quote: None)
+    monkeypatch.setattr(lacking.index, "stored_token_vectors_each",
+                        lambda quotes: [None] * len(quotes))
     for question in QUESTIONS:
         vector = fused.embedder.encode_queries([question])[0]
         head = fused.search(question, 5, query_vector=vector).hits
