@@ -1,0 +1,45 @@
+"""The typed-question variants (``ragqa.eval.typed_questions``): pure text, no model."""
+
+from __future__ import annotations
+
+import math
+import random
+
+from ragqa.eval.typed_questions import CORPUS_RATIO, corpus_forms, restorer, speller, typo
+
+TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
+        "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
+        "publié au Maroc, cite Huawei et le programme SPARK. Le programme SPARK, dit le "
+        "ministère, est ouvert. ") * 10
+
+
+def _restore():
+    return restorer(*corpus_forms([TEXT]), math.log(CORPUS_RATIO))
+
+
+def test_a_folded_question_gets_the_corpus_forms_back():
+    restore = _restore()
+    assert (restore("combien d'etudiants le ministere et huawei forment-ils au maroc")
+            == "combien d'étudiants le ministère et Huawei forment-ils au Maroc")
+    # wholly without accents but with capitals: accents only, the capitals as typed
+    assert restore("Combien d'etudiants forme Huawei ?") == "Combien d'étudiants forme Huawei ?"
+    # wholly in lower case but with accents: capitals only
+    assert restore("le programme spark du ministère") == "le programme SPARK du ministère"
+
+
+def test_a_question_typed_properly_is_left_alone():
+    restore = _restore()
+    for question in ["Combien d'étudiants le ministère forme-t-il au Maroc ?",
+                     "Qui est le ministre ?", "Quel programme Huawei mène-t-il ?"]:
+        assert restore(question) == question
+    # short words and words the corpus does not hold stay as typed
+    assert restore("a ou zzz etudiants") == "a ou zzz étudiants"
+
+
+def test_typos_and_their_correction():
+    rng = random.Random(0)
+    changed = typo("Combien d'étudiants le ministère forme-t-il ?", rng)
+    assert changed != "Combien d'étudiants le ministère forme-t-il ?"
+    assert typo("Qui est-ce ?", rng) == "Qui est-ce ?"  # no word of 6 letters or more
+    spell = speller([TEXT])
+    assert spell("Le minsitère forme des étudaints") == "Le ministère forme des étudiants"
