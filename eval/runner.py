@@ -52,15 +52,18 @@ def run_questions(
     # (Excluding one document means listing all the others: bounded to sets of modest size.)
     hold_out = 1 < len(documents) <= 5000 and not any(q.kind == "unanswerable" for q in questions)
     for q in questions:
-        encode_ms, vector = 0.0, None
+        encode_ms, vector, searched = 0.0, None, q.question
         if needs_vector and retriever.embedder is not None:
             started = time.perf_counter()
-            vector = retriever.embedder.encode_queries([q.question])[0]
+            # as the service reads it (typed without accents or capitals: the corpus's forms)
+            searched = retriever.model_question(q.question)
+            vector = retriever.embedder.encode_queries([searched])[0]
             encode_ms = (time.perf_counter() - started) * 1000
         for mode in modes:
             run = runs[mode]
             started = time.perf_counter()
-            result = retriever.search(q.question, k, mode=mode, query_vector=vector)
+            result = retriever.search(searched if mode != "bm25" else q.question, k, mode=mode,
+                                      query_vector=vector)
             elapsed = (time.perf_counter() - started) * 1000
             if not q.answerable:
                 if q.kind == "unanswerable":  # not a question whose answer failed to load
@@ -81,15 +84,18 @@ def run_questions(
                 and b.start <= a.end and a.start <= b.end))
             if hold_out:
                 others = [d for d in documents if d != q.doc]
+                # (a question read with the corpus's forms finds them among the others)
                 held = retriever.search(q.question, k, mode=mode, doc_ids=others,
-                                        query_vector=vector)
+                                        query_vector=vector if searched == q.question else None)
                 run.signal.append((False, False, held.relevance or 0.0, held.low_relevance))
     for question in offtopic:
-        vector = None
+        vector, searched = None, question
         if needs_vector and retriever.embedder is not None:
-            vector = retriever.embedder.encode_queries([question])[0]
+            searched = retriever.model_question(question)
+            vector = retriever.embedder.encode_queries([searched])[0]
         for mode in modes:
-            result = retriever.search(question, k, mode=mode, query_vector=vector)
+            result = retriever.search(searched if mode != "bm25" else question, k, mode=mode,
+                                      query_vector=vector)
             runs[mode].offtopic.append((result.relevance or 0.0, result.low_relevance))
     return runs
 

@@ -1,16 +1,18 @@
 """Questions as people type them: ``python -m ragqa.eval.typed_questions``.
 
 Users often type a question without its accents or its capitals ("combien d'abonnes a
-inwi"). The lexical side folds both away (the BM25 analyzer), the model does not: it reads
-"ministere" as another word than "ministère". This writes variants of a question set, each a
-file for ``ragqa eval --translations`` (which asks the set's questions in the given text,
-keeping their answers and split):
+inwi"). The service reads such a question with its words in the forms BM25's top passages
+for it write them in (:mod:`ragqa.index.search.typed`, ``RAGQA_QUESTION_FORMS``), and
+``ragqa eval`` measures it so. This writes variants of a question set, each a file for
+``ragqa eval --translations`` (which asks the set's questions in the given text, keeping
+their answers and split), to measure what typing costs with that and without it
+(``RAGQA_QUESTION_FORMS=false``), and how other restorations compare:
 
 * ``same``: the questions as written (the baseline under the same route);
 * ``accents``: accents removed; ``lower``: lower-cased; ``fold``: both, and no final "?";
   ``typo``: one letter of one long word swapped, dropped or doubled (seeded);
-* each of those with ``-corpus``: the words restored to the form the corpus writes them in
-  most (a question typed wholly without accents gets them back, one typed wholly in lower
+* each of those with ``-corpus``: the words restored before the search from the whole
+  corpus's forms (:class:`~ragqa.index.search.typed.WordForms` over every document; a question typed wholly without accents gets them back, one typed wholly in lower
   case its capitals; a word is changed only where the corpus writes it at least 20 times
   more often in the other form, counted mid-sentence so that capitals at a sentence's start
   do not count; words of fewer than 3 letters are left alone);
@@ -19,16 +21,14 @@ keeping their answers and split):
   the same restoration from the model's own vocabulary (its whole-word pieces and their
   scores, a margin of 3 in log-probability) instead of the corpus's.
 
-Questions in another language than French are written unchanged. Nothing here is served:
-it measures how much typing costs and how much a restoration would win back
-(eval/results/typed-questions.md).
+Questions in another language than French are written unchanged. Results:
+eval/results/typed-questions.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import re
 import unicodedata
@@ -38,16 +38,10 @@ from pathlib import Path
 
 from ragqa.eval.questions import select
 from ragqa.eval.squad import load_squad
+from ragqa.index.search.typed import WordForms
 
-_WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]+")
-# A word counted for its form: one after a lower-case letter or a comma and a space (or an
-# elided "l'"/"d'"), not one that starts a sentence or a line.
-_MID = re.compile(r"(?<=[a-zà-ÿ,;] )[^\W\d_]+|(?<=[a-zà-ÿ,;] [ld]')[^\W\d_]+")
-CORPUS_RATIO = 20
 MODEL_MARGIN = 3.0
-
-Forms = dict[str, list[tuple[float, str]]]
 
 
 def fold(text: str) -> str:
@@ -87,49 +81,16 @@ VARIANTS: dict[str, Callable[[str, random.Random], str]] = {
 }
 
 
-def corpus_forms(texts: Iterable[str]) -> tuple[Forms, dict[str, float]]:
-    """Each word's forms in ``texts`` (by its folded lower-case key) with their log counts,
-    and each form's own log count."""
-    counts = Counter(w for text in texts for w in _MID.findall(text))
-    own = {w: math.log(c) for w, c in counts.items()}
-    forms: Forms = {}
-    for w, score in own.items():
-        forms.setdefault(fold(w).lower(), []).append((score, w))
-    return forms, own
+def corpus_forms(texts: Iterable[str]) -> WordForms:
+    """The forms the whole corpus writes its words in (mid-sentence counts)."""
+    return WordForms.written_in(texts)
 
 
-def model_forms(tokenizer: Path) -> tuple[Forms, dict[str, float]]:
-    """The whole-word pieces of a unigram ``tokenizer.json`` and their scores, as
-    :func:`corpus_forms`."""
+def model_forms(tokenizer: Path) -> WordForms:
+    """The whole-word pieces of a unigram ``tokenizer.json``, weighted by their scores."""
     vocab = json.loads(tokenizer.read_text(encoding="utf-8"))["model"]["vocab"]
-    own = {p[1:]: float(s) for p, s in vocab
-           if p.startswith("\u2581") and len(p) > 3 and p[1:].isalpha()}
-    forms: Forms = {}
-    for w, score in own.items():
-        forms.setdefault(fold(w).lower(), []).append((score, w))
-    return forms, own
-
-
-def restorer(forms: Forms, own: dict[str, float], margin: float) -> Callable[[str], str]:
-    """A question with its words restored to their dominant form (see the module)."""
-    def restore(question: str) -> str:
-        folded, lower = fold(question) == question, question == question.lower()
-        if not folded and not lower:
-            return question
-
-        def word(match: re.Match) -> str:
-            w = match.group(0)
-            if len(w) < 3 or not w.isalpha():
-                return w
-            pool = forms.get(fold(w).lower(), [])
-            if not (lower and folded):
-                pool = [f for f in pool if (f[1].lower() == w if lower else fold(f[1]) == w)]
-            if not pool:
-                return w
-            score, best = max(pool)
-            return best if score - own.get(w, -math.inf) >= margin else w
-        return _WORD.sub(word, question)
-    return restore
+    return WordForms.weighted({p[1:]: float(s) for p, s in vocab
+                               if p.startswith("\u2581") and len(p) > 3 and p[1:].isalpha()})
 
 
 def speller(texts: Iterable[str]) -> Callable[[str], str]:
@@ -180,9 +141,10 @@ def main() -> None:
         texts = [p.read_text(encoding="utf-8", errors="replace")
                  for p in sorted(args.corpus.rglob("*")) if p.is_file()]
     texts = list(texts)
-    restorers = {"corpus": restorer(*corpus_forms(texts), math.log(CORPUS_RATIO))}
+    restorers = {"corpus": corpus_forms(texts).restore}
     if args.tokenizer is not None:
-        restorers["model"] = restorer(*model_forms(args.tokenizer), MODEL_MARGIN)
+        forms = model_forms(args.tokenizer)
+        restorers["model"] = lambda question: forms.restore(question, MODEL_MARGIN)
     restorers["spell"] = speller(texts)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, variant in VARIANTS.items():

@@ -47,8 +47,10 @@ class Found:
 
     result: SearchResult
     highlights: tuple[Span, ...]
-    # What was searched: the question itself, its rewrite by an LLM, or the question with
-    # the words it borrowed from the conversation; and whether the history changed it, how.
+    # What was searched: the question itself (typed wholly without accents or capitals: with
+    # its words as the corpus writes them, index/search/typed.py), its rewrite by an LLM, or
+    # the question with the words it borrowed from the conversation; and whether the history
+    # changed it, how.
     query: str = ""
     history_used: bool = False
     history_method: str | None = None  # "llm" or "context" when history_used
@@ -171,14 +173,15 @@ class Engine:
             return self._rewritten(retriever, question, standalone, k, mode, doc_ids, readable)
         if not history:
             result = retriever.search(question, k, mode=mode, doc_ids=doc_ids, scope=readable)
-            return Found(result, self._highlight(retriever, result, readable), result.question)
+            return Found(result, self._highlight(retriever, result, readable),
+                         result.read_as or result.question)
         index = retriever.index
         followup = plan(question, history, index.analyzer, _idf(index, readable), FOLLOWUP)
         result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
                                  scope=readable)
         used = followup.history_used
         return Found(result, self._highlight(retriever, result, readable),
-                     followup.query if used else result.question, used,
+                     followup.query if used else result.read_as or result.question, used,
                      "context" if used else None)
 
     def _rewritten(self, retriever: Retriever, question: str, standalone: str, k: int,
@@ -190,8 +193,8 @@ class Engine:
         highlights = self._highlight(retriever, result, readable)
         used = " ".join(result.question.split()).casefold() != " ".join(
             question.split()).casefold()
-        return Found(replace(result, question=question.strip()), highlights, result.question,
-                     used, "llm" if used else None)
+        return Found(replace(result, question=question.strip()), highlights,
+                     result.read_as or result.question, used, "llm" if used else None)
 
     def _read(self, found: Found) -> Found:
         """``found`` read by the reader when there is one: its top passages reordered (what
@@ -228,7 +231,7 @@ class Engine:
         if not result.hits:
             return ()
         highlighter = self._highlighter_for(retriever, result.generation)
-        focus = highlighter.focus(result.question, result.query_vector,
+        focus = highlighter.focus(result.read_as or result.question, result.query_vector,
                                   None if readable is None else _idf(retriever.index, readable))
         return tuple(highlighter.spans(focus, [
             (hit.doc_id, hit.before + hit.quote + hit.after, hit.start, hit.end,

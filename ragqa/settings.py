@@ -30,6 +30,7 @@ from ragqa.index.search.relevance import (BORDERLINE, crosslingual_relevance,
                                           default_relevance)
 from ragqa.index.search.reorder import default_reorder
 from ragqa.index.search.retriever import RetrievalParams
+from ragqa.index.search.typed import PASSAGES as QUESTION_FORMS
 
 RetrievalMode = Literal["hybrid", "bm25", "dense"]  # index/search/retriever.py MODES
 Fusion = Literal["auto", "rrf", "linear", "minmax", "zscore"]  # auto: the measured best for the model (index/search/fusion.py)
@@ -110,6 +111,9 @@ class Settings(BaseSettings):
     # A hybrid search's top hits reordered by what the relevance signal measures of each
     # (index/search/reorder.py; the embedding models it was fitted for); false: the fusion's order.
     reorder: bool = True
+    # A question typed wholly without accents or capitals is read by the model with its words
+    # as the passages BM25 finds for it write them (index/search/typed.py); false: as typed.
+    question_forms: bool = True
     # Embed every sentence of every passage at index time (about 0.7x the passages' own
     # embedding time, 776 bytes per distinct sentence on disk; postgres: a table), so that the highlight and the
     # relevance signal read a never-seen passage without a model pass; false: embedded at
@@ -352,6 +356,7 @@ class Settings(BaseSettings):
             # fitted on the measured fusion's scores: another fusion keeps its own order
             reorder=(default_reorder(model_name) if self.reorder and method == measured.method
                      and weight == measured.dense_weight else None),
+            question_forms=QUESTION_FORMS if self.question_forms else 0,
         )
 
 

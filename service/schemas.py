@@ -166,8 +166,10 @@ class RetrievalInfo(BaseModel):
     model: str
     fallback: bool
     query: str | None = Field(None, description=(
-        "What was searched: the question, or, for a follow-up, the question made to stand "
-        "alone (rewritten by the LLM, or followed by the words it borrowed from the history)"))
+        "What was searched: the question (typed wholly without accents or wholly in lower "
+        "case: with its words as the documents write them, e.g. `etudiants` -> `étudiants`), "
+        "or, for a follow-up, the question made to stand alone (rewritten by the LLM, or "
+        "followed by the words it borrowed from the history)"))
     history_used: bool = Field(False, description="Whether the history changed what was "
                                "searched")
     history_method: Literal["llm", "context"] | None = Field(None, description=(

@@ -32,6 +32,7 @@ from ragqa.index.search.relevance import (
 )
 from ragqa.index.search.reorder import Reorders
 from ragqa.index.search.sentences import PassageTokens, SentenceVectors
+from ragqa.index.search.typed import PASSAGES, WordForms, typed_plainly
 from ragqa.index.search.view import IndexView
 from ragqa.index.records import PassageRecord
 
@@ -78,6 +79,9 @@ class RetrievalParams:
     # A hybrid search's top hits reordered by what the relevance signal measures of each
     # (index/search/reorder.py); None: the fusion's order.
     reorder: Reorders | None = None
+    # A question typed wholly without accents or capitals is read by the model with its words
+    # as this many of BM25's top passages write them (index/search/typed.py); 0: as typed.
+    question_forms: int = PASSAGES
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -126,6 +130,9 @@ class SearchResult:
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     # Whether the reorder (index/search/reorder.py) set the order of the top hits.
     reordered: bool = False
+    # The question as it was searched where that differs: typed without accents or capitals,
+    # with its words as the corpus writes them (index/search/typed.py).
+    read_as: str | None = None
 
 
 class Retriever:
@@ -210,8 +217,11 @@ class Retriever:
         depth = max(self.params.candidates, k)
         foreign = mode != "bm25" and self._is_foreign(question)
         model = self._relevance_model(mode, foreign)
+        asked = question
         if mode != "bm25" and query_vector is None:
             assert self.embedder is not None
+            if not foreign:
+                question = self.model_question(question, only, scope)
             query_vector = self.embedder.encode_queries([question])[0]
         # Dense mode runs BM25 too when the relevance model compares the two rankings.
         lexical, dense = self._rankings(
@@ -255,12 +265,13 @@ class Retriever:
         low = not hits or probability < model.threshold
         borderline = bool(hits) and low and probability >= model.threshold * self.params.borderline
         loaded = self.embedder.model if self.embedder is not None else self.index.model
-        result = SearchResult(question, hits, mode, low_relevance=low,
+        result = SearchResult(asked, hits, mode, low_relevance=low,
                               relevance=round(probability, 4), borderline=borderline,
                               model=loaded.name,
                               fallback=loaded.fallback, generation=generation,
                               query_vector=query_vector if mode != "bm25" else None,
-                              reordered=reordered)
+                              reordered=reordered,
+                              read_as=question if question != asked else None)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result
@@ -284,6 +295,20 @@ class Retriever:
         if not foreign or weight is None:
             return self.params.fusion
         return replace(self.params.fusion, dense_weight=weight)
+
+    def model_question(self, question: str, doc_ids: Collection[str] | None = None,
+                       scope: frozenset[str] | None = None) -> str:
+        """``question`` as the model should read it: typed wholly without accents or
+        capitals, its words in the forms of the top :attr:`RetrievalParams.question_forms`
+        passages BM25 finds for it (among ``doc_ids``, with ``scope``'s statistics: as
+        :meth:`search`; :mod:`ragqa.index.search.typed`); else as typed."""
+        wanted = self.params.question_forms
+        if (not wanted or not typed_plainly(question)
+                or self._language.is_foreign(question)):  # its forms are another language's
+            return question
+        rows, _ = self.index.lexical_top(question, wanted, doc_ids, scope)
+        found = self.index.passages_of(rows.tolist())
+        return WordForms.written_in(p.quote for p in found.values()).restore(question)
 
     def _reordered(self, question: str, hits: tuple[Hit, ...], reorders: Reorders,
                    query_vector: np.ndarray, dense_rows: np.ndarray, lexical_rows: np.ndarray,

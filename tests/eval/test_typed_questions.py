@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import random
 
-from ragqa.eval.typed_questions import CORPUS_RATIO, corpus_forms, restorer, speller, typo
+from ragqa.eval.typed_questions import corpus_forms, speller, typo
 
 TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
         "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
@@ -14,7 +13,7 @@ TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au 
 
 
 def _restore():
-    return restorer(*corpus_forms([TEXT]), math.log(CORPUS_RATIO))
+    return corpus_forms([TEXT]).restore
 
 
 def test_a_folded_question_gets_the_corpus_forms_back():

@@ -41,6 +41,15 @@ def test_search_returns_verified_quotes_with_highlights(client):
     assert "45.000 visiteurs" in sentence and "exposants" in sentence
 
 
+def test_a_question_typed_without_capitals_is_searched_as_the_documents_write_it(client):
+    typed = "quels partenaires de huawei soutiennent le programme spark"
+    body = client.post("/v1/search", json={"question": typed, "k": 5}).json()
+    assert body["question"] == typed  # the question as asked, what was searched beside it
+    assert body["retrieval"]["query"] == \
+        "quels partenaires de Huawei soutiennent le programme SPARK"
+    check_passages(client, body)
+
+
 def test_k_defaults_to_five_and_is_honoured(client):
     assert len(client.post("/v1/search", json={"question": "5G Maroc"}).json()["passages"]) == 5
     body = client.post("/v1/search", json={"question": "5G Maroc", "k": 12}).json()

@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from ragqa.index.search.relevance import GENERIC, WITHOUT_TOKEN_MATCH, default_relevance
+from ragqa.index.search.typed import PASSAGES
 from ragqa.settings import Settings
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -38,6 +39,13 @@ def test_the_token_match_is_on_by_default_and_can_be_turned_off(monkeypatch):
     assert not params.relevance.uses_token_match() and params.relevance.uses_sentence()
     assert params.relevance_lexical == GENERIC
     assert Settings(_env_file=None).retrieval_params(MINILM).relevance == default_relevance(MINILM)
+
+
+def test_plainly_typed_questions_read_with_the_corpus_forms_unless_turned_off(monkeypatch):
+    monkeypatch.delenv("RAGQA_QUESTION_FORMS", raising=False)
+    assert Settings(_env_file=None).retrieval_params(MINILM).question_forms == PASSAGES > 0
+    monkeypatch.setenv("RAGQA_QUESTION_FORMS", "false")
+    assert Settings(_env_file=None).retrieval_params(MINILM).question_forms == 0
 
 
 def test_index_time_vectors_are_recorded_in_the_index_config(monkeypatch):

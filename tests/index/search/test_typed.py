@@ -1,0 +1,71 @@
+"""Questions typed without accents or capitals (``index/search/typed.py``): read with the
+corpus's word forms, by the real model over the real corpus's index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ragqa.index.files.generations import load_index
+from ragqa.index.search.fusion import default_fusion
+from ragqa.index.search.relevance import default_relevance
+from ragqa.index.search.reorder import default_reorder
+from ragqa.index.search.retriever import RetrievalParams, Retriever
+from ragqa.index.search.typed import WordForms, typed_plainly
+
+TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
+        "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
+        "publié au Maroc, cite Huawei et le programme SPARK. Le programme SPARK, dit le "
+        "ministère, est ouvert. ") * 3
+
+
+def test_which_questions_are_typed_plainly():
+    assert typed_plainly("combien d'etudiants au maroc ?")
+    assert typed_plainly("Combien d'etudiants au Maroc ?")  # no accent anywhere
+    assert typed_plainly("combien d'étudiants au maroc ?")  # no capital anywhere
+    assert not typed_plainly("Combien d'étudiants au Maroc ?")
+    assert not typed_plainly("2024 ?")
+
+
+def test_words_take_the_forms_the_passages_write():
+    forms = WordForms.written_in([TEXT])
+    assert (forms.restore("combien d'etudiants le ministere et huawei forment-ils au maroc")
+            == "combien d'étudiants le ministère et Huawei forment-ils au Maroc")
+    # without accents but with capitals: accents only; in lower case with accents: capitals
+    assert forms.restore("Combien d'etudiants forme Huawei ?") == \
+        "Combien d'étudiants forme Huawei ?"
+    assert forms.restore("le programme spark du ministère") == "le programme SPARK du ministère"
+    # typed properly, or a form the passages also write often enough, or too short: as typed
+    for question in ["Combien d'étudiants le ministère forme-t-il au Maroc ?",
+                     "a ou la", "le programme de zzz"]:
+        assert forms.restore(question) == question
+    # a capital that only starts sentences does not count ("Le", "Selon", "Un")
+    assert forms.restore("selon le rapport") == "selon le rapport"
+
+
+@pytest.fixture(scope="module")
+def retriever(e5_corpus_index, e5_embedder):
+    name = e5_embedder.model.name
+    params = RetrievalParams(fusion=default_fusion(name), relevance=default_relevance(name),
+                             reorder=default_reorder(name))
+    return Retriever(load_index(e5_corpus_index), e5_embedder, params)
+
+
+def test_a_plainly_typed_question_is_read_with_the_corpus_forms(retriever, e5_embedder):
+    typed = "combien de startups sont inscrites au programme spark de huawei"
+    result = retriever.search(typed, 5)
+    assert result.question == typed
+    assert result.read_as == "combien de startups sont inscrites au programme SPARK de Huawei"
+    assert np.allclose(result.query_vector, e5_embedder.encode_queries([result.read_as])[0])
+    # what the model reads decides: off, the question's own vector
+    off = Retriever(retriever.index, e5_embedder,
+                    RetrievalParams(**{**retriever.params.__dict__, "question_forms": 0}))
+    plain = off.search(typed, 5)
+    assert plain.read_as is None
+    assert np.allclose(plain.query_vector, e5_embedder.encode_queries([typed])[0])
+    # a question typed properly, in bm25 mode, or in another language: as typed
+    assert retriever.search("Combien de startups sont inscrites au programme SPARK ?",
+                            5).read_as is None
+    assert retriever.search(typed, 5, mode="bm25").read_as is None
+    assert retriever.model_question("how many startups joined the huawei spark programme") \
+        == "how many startups joined the huawei spark programme"
