@@ -75,19 +75,20 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool,
     documents = list(retriever.index.documents_by_id())
     rows, labels, answered, off = [], [], [], []
     for q in questions:
-        vector = None
-        if mode != "bm25":
-            vector = retriever.embedder.encode_queries([q.question])[0]
         filters = [None]
         if hold_out and q.answerable:
             filters.append([d for d in documents if d != q.doc])
         for doc_ids in filters:
-            hits = retriever.search(q.question, 1, mode=mode, doc_ids=doc_ids,
+            asked, vector = q.question, None
+            if mode != "bm25":  # as the service reads it (index/search/typed.py)
+                asked = retriever.model_question(q.question, doc_ids)
+                vector = retriever.embedder.encode_queries([asked])[0]
+            hits = retriever.search(asked, 1, mode=mode, doc_ids=doc_ids,
                                     query_vector=vector).hits
             if not hits:
                 continue
             positive = q.answerable and doc_ids is None
-            rows.append(retriever.relevance_features(q.question, hits[0], vector, doc_ids))
+            rows.append(retriever.relevance_features(asked, hits[0], vector, doc_ids))
             labels.append(positive)
             off.append(q.kind == "offtopic")
             answered.append(positive and is_hit(hits[0].doc_id, hits[0].start, hits[0].end,

@@ -95,6 +95,8 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, conver
     fusion = eng.retriever.params.fusion
     metrics.update({
         "split": split,
+        # plainly typed questions read with the corpus's forms (0: as typed; RAGQA_QUESTION_FORMS)
+        "question_forms": eng.retriever.params.question_forms,
         "questions_file": str(questions_file),
         "model": model.name,
         "fallback": model.fallback,

@@ -47,14 +47,15 @@ def measure(retriever: Retriever, questions: Sequence[Question],
     answerable = [q for q in questions if q.answerable]
     retrieved = contains = overlaps = 0
     for q in answerable:
-        hits = retriever.search(q.question, k).hits
+        result = retriever.search(q.question, k)
+        hits, asked = result.hits, result.read_as or q.question  # what the service reads
         found = next(((h, g) for h in hits if h.doc_id == q.doc for g in q.spans
                       if h.start <= g[0] and g[1] <= h.end), None)
         if found is None:
             continue
         hit, _ = found
         retrieved += 1
-        s, e = span_for(q.question)(hit.doc_id, texts[hit.doc_id], hit.start, hit.end)
+        s, e = span_for(asked)(hit.doc_id, texts[hit.doc_id], hit.start, hit.end)
         golds = [g for g in q.spans if hit.start <= g[0] and g[1] <= hit.end]
         contains += any(s <= gs and ge <= e for gs, ge in golds)
         overlaps += any(s < ge and gs < e for gs, ge in golds)

@@ -12,16 +12,18 @@ their answers and split), to measure what typing costs with that and without it
 * ``accents``: accents removed; ``lower``: lower-cased; ``fold``: both, and no final "?";
   ``typo``: one letter of one long word swapped, dropped or doubled (seeded);
 * each of those with ``-corpus``: the words restored before the search from the whole
-  corpus's forms (:class:`~ragqa.index.search.typed.WordForms` over every document; a question typed wholly without accents gets them back, one typed wholly in lower
-  case its capitals; a word is changed only where the corpus writes it at least 20 times
-  more often in the other form, counted mid-sentence so that capitals at a sentence's start
-  do not count; words of fewer than 3 letters are left alone);
+  corpus's forms (:class:`~ragqa.index.search.typed.WordForms` over every document, the
+  served rule: a question typed wholly without accents gets them back, one typed wholly in
+  lower case its capitals, where the corpus writes the typed form at least 20 times less
+  often, counted mid-sentence; words of fewer than 3 letters are left alone);
 * ``-spell``: typos corrected against the corpus's words (a prototype, :func:`speller`);
 * with ``--tokenizer FILE`` (a unigram ``tokenizer.json``, the bundled e5's), ``-model``:
   the same restoration from the model's own vocabulary (its whole-word pieces and their
   scores, a margin of 3 in log-probability) instead of the corpus's.
 
-Questions in another language than French are written unchanged. Results:
+Questions in another language than French are written unchanged. ``--served`` also loads
+the service over the set's corpus and records what it does with the questions as written
+and what reading the folded ones costs. Results:
 eval/results/typed-questions.md.
 """
 
@@ -31,14 +33,17 @@ import argparse
 import json
 import random
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 from ragqa.eval.questions import select
 from ragqa.eval.squad import load_squad
-from ragqa.index.search.typed import WordForms
+from ragqa.index.search.typed import WordForms, typed_plainly
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 MODEL_MARGIN = 3.0
@@ -130,6 +135,10 @@ def main() -> None:
     parser.add_argument("--split", default="dev", choices=["dev", "test", "all"])
     parser.add_argument("--tokenizer", type=Path, default=None)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--served", action="store_true",
+                        help="also load the service over the set's corpus: how many questions "
+                        "as written it reads plainly typed and changes, and what reading the "
+                        "folded ones costs (DIR/served.json)")
     args = parser.parse_args()
     if args.squad is not None:
         documents, questions = load_squad(args.squad)
@@ -159,6 +168,43 @@ def main() -> None:
                                          ensure_ascii=False) + "\n")
     print(f"wrote {len(VARIANTS) * (1 + len(restorers))} files of {len(rows)} questions "
           f"to {args.out}")
+    if args.served:
+        served = _served(args.squad, [(q, lang) for _, q, lang in rows])
+        (args.out / "served.json").write_text(json.dumps(served, indent=1), encoding="utf-8")
+        print(json.dumps(served))
+
+
+def _served(squad: Path | None, rows: list[tuple[str, str]]) -> dict:
+    """What the service (``RAGQA_QUESTION_FORMS`` as set) does with ``rows`` (question,
+    language): how many it reads as typed plainly and changes, as written, and the time
+    :meth:`~ragqa.index.search.retriever.Retriever.model_question` takes on their folded
+    variants (each once, in process)."""
+    from ragqa import wiring
+    from ragqa.settings import load_settings
+
+    if squad is not None:
+        from ragqa.eval.squad import materialise
+
+        documents, _ = load_squad(squad)
+        corpus_dir = materialise(documents, Path(".ragqa/eval"))
+        settings = load_settings(corpus_dir=corpus_dir, index_dir=corpus_dir.parent / "index")
+    else:
+        settings = load_settings()
+    retriever = wiring.start(settings).engine.retriever
+    french = [q for q, lang in rows if lang in ("fr", "")]
+    plainly = [q for q in french if typed_plainly(q)]
+    changed = sum(retriever.model_question(q) != q for q in plainly)
+    folded = [VARIANTS["fold"](q, random.Random(0)) for q in french]
+    retriever.model_question(folded[0])
+    took = []
+    for question in folded[1:]:
+        started = time.perf_counter()
+        retriever.model_question(question)
+        took.append((time.perf_counter() - started) * 1000)
+    return {"question_forms": retriever.params.question_forms, "questions": len(french),
+            "typed_plainly": len(plainly), "changed": changed, "folded_timed": len(took),
+            "p50_ms": round(float(np.percentile(took, 50)), 2),
+            "p90_ms": round(float(np.percentile(took, 90)), 2)}
 
 
 if __name__ == "__main__":

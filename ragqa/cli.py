@@ -217,7 +217,7 @@ def ask_command(
     found = eng.search(question, k, mode=mode)
     took = (time.perf_counter() - started) * 1000
     body = search_response(found.result, took_ms=took, highlights=found.highlights,
-                           answers=found.answers)
+                           query=found.query, answers=found.answers)
     if as_json:
         click.echo(json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return

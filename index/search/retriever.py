@@ -165,8 +165,7 @@ class Retriever:
         self.passage_tokens = (PassageTokens(index, embedder, token_counter)
                                if embedder is not None else None)
         self._language = QuestionLanguage(index.analyzer.config.language)
-        if embedder is not None and (params.crosslingual_dense_weight is not None
-                                     or params.relevance_crosslingual is not None):
+        if embedder is not None and (self._detects() or params.question_forms):
             self._language.load()  # now, not on the first question (once per process)
 
     def search(
@@ -221,7 +220,8 @@ class Retriever:
         if mode != "bm25" and query_vector is None:
             assert self.embedder is not None
             if not foreign:
-                question = self.model_question(question, only, scope)
+                question = self.model_question(question, only, scope,
+                                               foreign=False if self._detects() else None)
             query_vector = self.embedder.encode_queries([question])[0]
         # Dense mode runs BM25 too when the relevance model compares the two rankings.
         lexical, dense = self._rankings(
@@ -282,13 +282,17 @@ class Retriever:
         another language than the index analyses, the one with ``crosslingual_dense_weight``."""
         return self._fusion(self._is_foreign(question))
 
+    def _detects(self) -> bool:
+        """Whether :meth:`_is_foreign` asks the language identifier (a crosslingual fusion
+        or relevance model is set)."""
+        params = self.params
+        return (params.crosslingual_dense_weight is not None
+                or params.relevance_crosslingual is not None)
+
     def _is_foreign(self, question: str) -> bool:
         """Whether ``question`` is in another language than the index analyses, when that
         changes anything (a crosslingual fusion or relevance model is set)."""
-        params = self.params
-        if params.crosslingual_dense_weight is None and params.relevance_crosslingual is None:
-            return False
-        return self._language.is_foreign(question)
+        return self._detects() and self._language.is_foreign(question)
 
     def _fusion(self, foreign: bool) -> FusionParams:
         weight = self.params.crosslingual_dense_weight
@@ -297,15 +301,19 @@ class Retriever:
         return replace(self.params.fusion, dense_weight=weight)
 
     def model_question(self, question: str, doc_ids: Collection[str] | None = None,
-                       scope: frozenset[str] | None = None) -> str:
+                       scope: frozenset[str] | None = None, *,
+                       foreign: bool | None = None) -> str:
         """``question`` as the model should read it: typed wholly without accents or
         capitals, its words in the forms of the top :attr:`RetrievalParams.question_forms`
         passages BM25 finds for it (among ``doc_ids``, with ``scope``'s statistics: as
-        :meth:`search`; :mod:`ragqa.index.search.typed`); else as typed."""
+        :meth:`search`; :mod:`ragqa.index.search.typed`); else as typed. ``foreign``:
+        whether it is in another language than the index's, when the caller knows."""
         wanted = self.params.question_forms
-        if (not wanted or not typed_plainly(question)
-                or self._language.is_foreign(question)):  # its forms are another language's
+        if not wanted or not typed_plainly(question):
             return question
+        if foreign if foreign is not None else self._language.is_foreign(question):
+            return question  # its words' forms are another language's
+
         rows, _ = self.index.lexical_top(question, wanted, doc_ids, scope)
         found = self.index.passages_of(rows.tolist())
         return WordForms.written_in(p.quote for p in found.values()).restore(question)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,15 +34,28 @@ MIN_LETTERS = 3
 
 _WORD = re.compile(r"\w+")
 # A word counted for its form: one after a lower-case letter, a comma or a semicolon and a
-# space (or an elided "l'" / "d'" there), not one that starts a sentence or a line.
-_MID = re.compile(r"(?<=[a-zà-ÿ,;] )[^\W\d_]+|(?<=[a-zà-ÿ,;] [ld]')[^\W\d_]+")
+# space, or after an elision there ("l'", "d’", "qu'", "jusqu’"...), not one that starts a
+# sentence or a line. (Python's look-behinds are of fixed width: one per elision's length.)
+_AFTER = "(?<=[a-zà-ÿ,;] )"
+_MID = re.compile("|".join(
+    f"{look}[^\\W\\d_]+" for look in (
+        _AFTER, "(?<=[a-zà-ÿ,;] [ldnscjmt]['’])", "(?<=[a-zà-ÿ,;] qu['’])",
+        "(?<=[a-zà-ÿ,;] jusqu['’])", "(?<=[a-zà-ÿ,;] lorsqu['’])",
+        "(?<=[a-zà-ÿ,;] puisqu['’])")))
+
+
+def _unaccented(text: str) -> bool:
+    """Whether ``text`` has no letter with a mark (spaces, dashes and ellipses of any kind
+    allowed: only the letters count)."""
+    return not any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
 
 
 def typed_plainly(question: str) -> bool:
-    """Whether ``question`` holds letters and is typed wholly without accents or wholly in
-    lower case (the questions :meth:`WordForms.restore` changes)."""
-    return (any(c.isalpha() for c in question)
-            and (fold_accents(question) == question or question == question.lower()))
+    """Whether ``question`` holds letters of a script with capitals and is typed wholly
+    without accents or wholly in lower case (the questions :meth:`WordForms.restore` may
+    change; a question in a script without capitals, Arabic, never is)."""
+    return (any(c.isupper() or c.islower() for c in question)
+            and (_unaccented(question) or question == question.lower()))
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ class WordForms:
         """``question`` with its words in their dominant forms where it is typed plainly
         (:func:`typed_plainly`): a form's weight must exceed the typed one's by ``margin``
         (a typed form never written weighs minus infinity)."""
-        folded = fold_accents(question) == question
+        folded = _unaccented(question)
         lower = question == question.lower()
         if not (folded or lower):
             return question

@@ -25,6 +25,10 @@ def test_which_questions_are_typed_plainly():
     assert typed_plainly("combien d'étudiants au maroc ?")  # no capital anywhere
     assert not typed_plainly("Combien d'étudiants au Maroc ?")
     assert not typed_plainly("2024 ?")
+    # a no-break space before "?" or an ellipsis is no accent; a script without capitals
+    # (Arabic) is never typed "plainly"
+    assert typed_plainly("Combien d'etudiants au Maroc\u00a0?") and typed_plainly("et apres…")
+    assert not typed_plainly("كم عدد الطلاب في المغرب")
 
 
 def test_words_take_the_forms_the_passages_write():
@@ -41,6 +45,16 @@ def test_words_take_the_forms_the_passages_write():
         assert forms.restore(question) == question
     # a capital that only starts sentences does not count ("Le", "Selon", "Un")
     assert forms.restore("selon le rapport") == "selon le rapport"
+    # a no-break space does not keep a question from its accents
+    assert forms.restore("Combien d'etudiants au Maroc\u00a0?") == \
+        "Combien d'étudiants au Maroc\u00a0?"
+
+
+def test_words_after_an_elision_count_whatever_the_apostrophe():
+    forms = WordForms.written_in(["le choix d’émergence, puis l’intérêt qu’ISESCO porte "
+                                  "jusqu’à Oujda. " * 3])
+    assert forms.restore("l'emergence et l'interet de l'isesco") == \
+        "l'émergence et l'intérêt de l'ISESCO"
 
 
 @pytest.fixture(scope="module")
