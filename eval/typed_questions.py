@@ -17,6 +17,8 @@ their answers and split), to measure what typing costs with that and without it
   lower case its capitals, where the corpus writes the typed form at least 20 times less
   often, counted mid-sentence; words of fewer than 3 letters are left alone);
 * ``-spell``: typos corrected against the corpus's words (a prototype, :func:`speller`);
+  ``-stemspell``: the same, leaving alone a word whose BM25 terms the corpus holds
+  (:func:`stem_speller`);
 * with ``--tokenizer FILE`` (a unigram ``tokenizer.json``, the bundled e5's), ``-model``:
   the same restoration from the model's own vocabulary (its whole-word pieces and their
   scores, a margin of 3 in log-probability) instead of the corpus's.
@@ -43,6 +45,7 @@ import numpy as np
 
 from ragqa.eval.questions import select
 from ragqa.eval.squad import load_squad
+from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
 from ragqa.index.search.typed import WordForms, typed_plainly
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -125,6 +128,22 @@ def speller(texts: Iterable[str]) -> Callable[[str], str]:
     return lambda question: _LETTERS.sub(word, question)
 
 
+def stem_speller(texts: Iterable[str]) -> Callable[[str], str]:
+    """:func:`speller`, but a word whose BM25 terms the corpus holds (the analyzer's stems:
+    an inflection the corpus does not write, "décorés" beside "décoré") or that has none (a
+    stopword) is left as typed."""
+    texts = list(texts)
+    analyzer = Analyzer(AnalyzerConfig())
+    terms = {t for text in texts for t in analyzer(text)}
+    correct = speller(texts)
+
+    def word(match: re.Match) -> str:
+        w = match.group(0)
+        held = analyzer(w)
+        return w if all(t in terms for t in held) else correct(w)  # a stopword: none
+    return lambda question: _LETTERS.sub(word, question)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--squad", type=Path, default=None,
@@ -155,6 +174,7 @@ def main() -> None:
         forms = model_forms(args.tokenizer)
         restorers["model"] = lambda question: forms.restore(question, MODEL_MARGIN)
     restorers["spell"] = speller(texts)
+    restorers["stemspell"] = stem_speller(texts)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, variant in VARIANTS.items():
         for suffix, restore in [("", None), *((f"-{k}", r) for k, r in restorers.items())]:

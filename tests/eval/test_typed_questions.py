@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from ragqa.eval.typed_questions import corpus_forms, speller, typo
+from ragqa.eval.typed_questions import corpus_forms, speller, stem_speller, typo
 
 TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
         "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
@@ -42,3 +42,11 @@ def test_typos_and_their_correction():
     assert typo("Qui est-ce ?", rng) == "Qui est-ce ?"  # no word of 6 letters or more
     spell = speller([TEXT])
     assert spell("Le minsitère forme des étudaints") == "Le ministère forme des étudiants"
+
+
+def test_the_safer_correction_leaves_stems_the_corpus_holds_and_stopwords():
+    spell = stem_speller([TEXT])
+    assert spell("Le minsitère forme des étudaints") == "Le ministère forme des étudiants"
+    # an inflection the corpus does not write, whose stem it holds; a stopword
+    assert spell("les ministères formés quelles") == "les ministères formés quelles"
+    assert speller([TEXT])("les ministères") != "les ministères"  # the plain prototype would
