@@ -216,17 +216,20 @@ class Retriever:
         depth = max(self.params.candidates, k)
         foreign = mode != "bm25" and self._is_foreign(question)
         model = self._relevance_model(mode, foreign)
-        asked = question
+        asked, read = question, None
         if mode != "bm25" and query_vector is None:
             assert self.embedder is not None
             if not foreign:
-                question = self.model_question(question, only, scope,
-                                               foreign=False if self._detects() else None)
+                question, read = self._read_forms(question, depth, only, scope,
+                                                  foreign=False if self._detects() else None)
             query_vector = self.embedder.encode_queries([question])[0]
         # Dense mode runs BM25 too when the relevance model compares the two rankings.
+        wants_lexical = mode != "dense" or model.uses_agreement()
         lexical, dense = self._rankings(
             question, query_vector if mode != "bm25" else None, depth, only,
-            lexical=mode != "dense" or model.uses_agreement(), scope=scope)
+            lexical=wants_lexical and read is None, scope=scope)
+        if wants_lexical and read is not None:
+            lexical = read  # the question as typed was searched already (it is unchanged)
         if mode == "hybrid":
             ranked = fuse(lexical, dense, self._fusion(foreign), self.index.tie_order)
         else:
@@ -308,15 +311,24 @@ class Retriever:
         passages BM25 finds for it (among ``doc_ids``, with ``scope``'s statistics: as
         :meth:`search`; :mod:`ragqa.index.search.typed`); else as typed. ``foreign``:
         whether it is in another language than the index's, when the caller knows."""
+        return self._read_forms(question, self.params.question_forms, doc_ids, scope,
+                                foreign=foreign)[0]
+
+    def _read_forms(self, question: str, depth: int, doc_ids: Collection[str] | None,
+                    scope: frozenset[str] | None, *, foreign: bool | None
+                    ) -> tuple[str, Ranked | None]:
+        """:meth:`model_question`, and BM25's top ``depth`` (at least the passages read)
+        for the question as typed where it searched it and left it unchanged (a search
+        reuses it: the same question, the same ranking), else None."""
         wanted = self.params.question_forms
         if not wanted or not typed_plainly(question):
-            return question
+            return question, None
         if foreign if foreign is not None else self._language.is_foreign(question):
-            return question  # its words' forms are another language's
-
-        rows, _ = self.index.lexical_top(question, wanted, doc_ids, scope)
-        found = self.index.passages_of(rows.tolist())
-        return WordForms.written_in(p.quote for p in found.values()).restore(question)
+            return question, None  # its words' forms are another language's
+        ranked = self.index.lexical_top(question, max(depth, wanted), doc_ids, scope)
+        found = self.index.passages_of(ranked[0][:wanted].tolist())
+        restored = WordForms.written_in(p.quote for p in found.values()).restore(question)
+        return restored, ranked if restored == question else None
 
     def _reordered(self, question: str, hits: tuple[Hit, ...], reorders: Reorders,
                    query_vector: np.ndarray, dense_rows: np.ndarray, lexical_rows: np.ndarray,

@@ -78,8 +78,15 @@ def test_a_plainly_typed_question_is_read_with_the_corpus_forms(retriever, e5_em
     assert plain.read_as is None
     assert np.allclose(plain.query_vector, e5_embedder.encode_queries([typed])[0])
     # a question typed properly, in bm25 mode, or in another language: as typed
-    assert retriever.search("Combien de startups sont inscrites au programme SPARK ?",
-                            5).read_as is None
+    proper = "Combien de startups sont inscrites au programme SPARK ?"
+    read = retriever.search(proper, 5)
+    assert read.read_as is None
+    # (it holds no accented letter: read, left unchanged, and ranked with the BM25 search
+    # its reading made: the same passages, scores and verdict as with the forms off)
+    alone = off.search(proper, 5)
+    assert [(h.doc_id, h.start, h.score) for h in read.hits] == \
+        [(h.doc_id, h.start, h.score) for h in alone.hits]
+    assert (read.relevance, read.low_relevance) == (alone.relevance, alone.low_relevance)
     assert retriever.search(typed, 5, mode="bm25").read_as is None
     assert retriever.model_question("how many startups joined the huawei spark programme") \
         == "how many startups joined the huawei spark programme"
