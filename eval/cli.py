@@ -97,6 +97,8 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, conver
         "split": split,
         # plainly typed questions read with the corpus's forms (0: as typed; RAGQA_QUESTION_FORMS)
         "question_forms": eng.retriever.params.question_forms,
+        # words the index holds no term of read as the passages' nearest (RAGQA_QUESTION_TYPOS)
+        "question_typos": eng.retriever.params.question_typos,
         "questions_file": str(questions_file),
         "model": model.name,
         "fallback": model.fallback,

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # A question typed wholly without accents or capitals is read by the model with its words
     # as the passages BM25 finds for it write them (index/search/typed.py); false: as typed.
     question_forms: bool = True
+    # A question's word the index holds no term of (a typo, mostly) is read as the word one
+    # edit away that BM25's top passages for it write most (index/search/typed.py); false:
+    # as typed.
+    question_typos: bool = True
     # Embed every sentence of every passage at index time (about 0.7x the passages' own
     # embedding time, 776 bytes per distinct sentence on disk; postgres: a table), so that the highlight and the
     # relevance signal read a never-seen passage without a model pass; false: embedded at
@@ -357,6 +361,7 @@ class Settings(BaseSettings):
             reorder=(default_reorder(model_name) if self.reorder and method == measured.method
                      and weight == measured.dense_weight else None),
             question_forms=QUESTION_FORMS if self.question_forms else 0,
+            question_typos=self.question_typos,
         )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import re
 import threading
+import unicodedata
 from itertools import chain
 
 import numpy as np
@@ -32,7 +33,14 @@ from ragqa.index.search.relevance import (
 )
 from ragqa.index.search.reorder import Reorders
 from ragqa.index.search.sentences import PassageTokens, SentenceVectors
-from ragqa.index.search.typed import PASSAGES, WordForms, typed_plainly
+from ragqa.index.search.typed import (
+    PASSAGES,
+    TYPO_PASSAGES,
+    WordForms,
+    corrected,
+    long_words,
+    typed_plainly,
+)
 from ragqa.index.search.view import IndexView
 from ragqa.index.records import PassageRecord
 
@@ -45,6 +53,8 @@ MAX_QUESTION_CHARS = 2000
 BLANK_PATTERN = r"[\s\x00-\x1f\x7f-\x9f\ufeff]*"
 _BLANK = re.compile(BLANK_PATTERN)
 QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
+# A term no analyzer makes (they split at whitespace): no passage holds it.
+_NO_TERM = " "
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,10 @@ class RetrievalParams:
     # A question typed wholly without accents or capitals is read by the model with its words
     # as this many of BM25's top passages write them (index/search/typed.py); 0: as typed.
     question_forms: int = PASSAGES
+    # A word of a question the index holds no term of (a typo, mostly) is read, by both
+    # rankers, as the word one edit away that BM25's top passages for the question write most
+    # (index/search/typed.py); False: as typed.
+    question_typos: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -131,7 +145,8 @@ class SearchResult:
     # Whether the reorder (index/search/reorder.py) set the order of the top hits.
     reordered: bool = False
     # The question as it was searched where that differs: typed without accents or capitals,
-    # with its words as the corpus writes them (index/search/typed.py).
+    # with its words as the corpus writes them, or its typos read as the passages' nearest
+    # words (index/search/typed.py).
     read_as: str | None = None
 
 
@@ -165,7 +180,8 @@ class Retriever:
         self.passage_tokens = (PassageTokens(index, embedder, token_counter)
                                if embedder is not None else None)
         self._language = QuestionLanguage(index.analyzer.config.language)
-        if embedder is not None and (self._detects() or params.question_forms):
+        if embedder is not None and (self._detects() or params.question_forms
+                                     or params.question_typos):
             self._language.load()  # now, not on the first question (once per process)
 
     def search(
@@ -306,10 +322,12 @@ class Retriever:
     def model_question(self, question: str, doc_ids: Collection[str] | None = None,
                        scope: frozenset[str] | None = None, *,
                        foreign: bool | None = None) -> str:
-        """``question`` as the model should read it: typed wholly without accents or
-        capitals, its words in the forms of the top :attr:`RetrievalParams.question_forms`
-        passages BM25 finds for it (among ``doc_ids``, with ``scope``'s statistics: as
-        :meth:`search`; :mod:`ragqa.index.search.typed`); else as typed. ``foreign``:
+        """``question`` as the model (and, where it changes, BM25) should read it: typed
+        wholly without accents or capitals, its words in the forms of the top
+        :attr:`RetrievalParams.question_forms` passages BM25 finds for it; a word the index
+        holds no term of as the nearest word of the top :data:`TYPO_PASSAGES`
+        (:attr:`RetrievalParams.question_typos`) (among ``doc_ids``, with ``scope``'s
+        statistics: as :meth:`search`; :mod:`ragqa.index.search.typed`); else as typed. ``foreign``:
         whether it is in another language than the index's, when the caller knows."""
         return self._read_forms(question, self.params.question_forms, doc_ids, scope,
                                 foreign=foreign)[0]
@@ -321,14 +339,39 @@ class Retriever:
         for the question as typed where it searched it and left it unchanged (a search
         reuses it: the same question, the same ranking), else None."""
         wanted = self.params.question_forms
-        if not wanted or not typed_plainly(question):
+        plainly = bool(wanted) and typed_plainly(question)
+        # (words read in their composed form: a decomposed accent is no word's end)
+        unknown = (self._unknown_words(unicodedata.normalize("NFC", question), scope)
+                   if self.params.question_typos else set())
+        if not (plainly or unknown):
             return question, None
         if foreign if foreign is not None else self._language.is_foreign(question):
             return question, None  # its words' forms are another language's
-        ranked = self.index.lexical_top(question, max(depth, wanted), doc_ids, scope)
-        found = self.index.passages_of(ranked[0][:wanted].tolist())
-        restored = WordForms.written_in(p.quote for p in found.values()).restore(question)
-        return restored, ranked if restored == question else None
+        typos = TYPO_PASSAGES if unknown else 0
+        passages = max(typos, wanted if plainly else 0)
+        ranked = self.index.lexical_top(question, max(depth, passages), doc_ids, scope)
+        rows = ranked[0][:passages].tolist()
+        found = self.index.passages_of(rows)
+        quotes = [found[r].quote for r in rows if r in found]
+        read = WordForms.written_in(quotes[:wanted]).restore(question) if plainly else question
+        if unknown:
+            read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos])
+        if read != question:
+            return read, None
+        return question, (ranked[0][:depth], ranked[1][:depth])  # as long as a search's own
+
+    def _unknown_words(self, question: str, scope: frozenset[str] | None) -> set[str]:
+        """The :func:`long_words` of ``question`` the index (``scope``'s passages when
+        given) holds none of the analysed terms of (a stopword, which has none, is known)."""
+        analyzer = self.index.analyzer
+        words = {w: analyzer(w) for w in long_words(question)}
+        terms = list(dict.fromkeys(t for held in words.values() for t in held))
+        if not terms:
+            return set()
+        # A term no passage holds gets the largest idf: that of one no analyzer makes.
+        idf = self.index.idf([*terms, _NO_TERM], scope)
+        absent = {t for t, value in zip(terms, idf) if value >= idf[-1] - 1e-9}
+        return {w for w, held in words.items() if held and any(t in absent for t in held)}
 
     def _reordered(self, question: str, hits: tuple[Hit, ...], reorders: Reorders,
                    query_vector: np.ndarray, dense_rows: np.ndarray, lexical_rows: np.ndarray,

@@ -13,6 +13,14 @@ words; one typed wholly in lower case but with accents gets back only capitals (
 "SPARK"), one typed without accents but with capitals only accents. Words of fewer than
 :data:`MIN_LETTERS` letters ("a", "ou", "la") are left as typed: their accented forms are
 other words.
+
+Typos: a word of at least :data:`TYPO_LETTERS` letters none of whose analysed terms the
+index holds ("minstère", "huwaei") is read, by the model and by BM25, as the word BM25's
+top :data:`TYPO_PASSAGES` passages for the question write most among those
+equal to it but for accents, ligatures and case, else one edit away (a letter dropped,
+added, swapped with the next or changed; one of the two words of at least
+:data:`TYPO_EDITED` letters): :func:`corrected`. A word the index holds, in any inflection
+its stemmer joins, is never touched, nor is a word no passage writes near it.
 """
 
 from __future__ import annotations
@@ -21,8 +29,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ragqa.index.search.analysis import fold_accents
 
@@ -31,6 +40,14 @@ PASSAGES = 10
 # How much more often the passages must write another form than the typed one.
 RATIO = 20
 MIN_LETTERS = 3
+# The shortest word read as a typo when the index holds no term of it (shorter ones are
+# often other words one edit away).
+TYPO_LETTERS = 5
+# A word one edit away is read for a typo only where it or the typo has this many letters
+# (five-letter words one edit apart are often two words: "jaune" and "jeune").
+TYPO_EDITED = 6
+# How many of BM25's top passages are read for the words a typo may be one edit from.
+TYPO_PASSAGES = 30
 
 _WORD = re.compile(r"\w+")
 # A word counted for its form: one after a lower-case letter, a comma or a semicolon and a
@@ -101,3 +118,64 @@ class WordForms:
             best_weight, best = max(pool)
             return best if best_weight - self.weight.get(typed, -math.inf) >= margin else typed
         return _WORD.sub(word, question)
+
+
+def _one_edit(word: str, letters: Iterable[str]) -> set[str]:
+    """The strings one edit from ``word``: a letter dropped, swapped with the next, changed
+    or added (from ``letters``)."""
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    letters = list(letters)
+    return ({a + b[1:] for a, b in cuts if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+            | {a + c + b[1:] for a, b in cuts if b for c in letters}
+            | {a + c + b for a, b in cuts for c in letters}) - {word}
+
+
+@lru_cache(maxsize=65536)
+def _key(word: str) -> str:
+    """``word`` without accents, ligatures or capitals: what a typo is measured on."""
+    if word.isascii():
+        return word.lower()
+    return fold_accents(word).lower().replace("œ", "oe").replace("æ", "ae")
+
+
+def long_words(question: str) -> set[str]:
+    """The words of ``question`` that :func:`corrected` may read as typos: those of at least
+    :data:`TYPO_LETTERS` letters and nothing else ("ICT4Peace" is not one)."""
+    return {w for w in _WORD.findall(question) if len(w) >= TYPO_LETTERS and w.isalpha()}
+
+
+def corrected(question: str, unknown: Collection[str], texts: Iterable[str]) -> str:
+    """``question`` with each of its words in ``unknown`` (words the index holds no term of:
+    typos, mostly) replaced by the word ``texts`` (BM25's top passages, best first) write
+    most among those equal to it but for accents, ligatures and case ("oeuvre": "œuvre"),
+    else among those one edit away (where either has :data:`TYPO_EDITED` letters), of two
+    written as often the one written first; its capitals kept; a word with none stays as
+    typed."""
+    if not unknown:
+        return question
+    lengths = [len(_key(w)) for w in unknown]
+    # the words of the lengths a neighbour may have (one letter more or less; a ligature
+    # makes a word one letter shorter than its key: "œuvre", "oeuvre")
+    sized = re.compile(rf"\b[^\W\d_]{{{max(1, min(lengths) - 2)},{max(lengths) + 1}}}\b")
+    counts = Counter(w for text in texts for w in sized.findall(text))
+    keyed: dict[str, list[tuple[int, int, str]]] = {}
+    for first, (form, count) in enumerate(counts.items()):  # in the order first written
+        keyed.setdefault(_key(form), []).append((count, -first, form))
+    letters = {c for key in keyed for c in key}
+
+    def word(match: re.Match) -> str:
+        typed = match.group(0)
+        if typed not in unknown:
+            return typed
+        key = _key(typed)
+        near = [f for f in keyed.get(key, ()) if f[2] != typed] or [
+            f for k in _one_edit(key, letters) if max(len(k), len(key)) >= TYPO_EDITED
+            for f in keyed.get(k, ())]
+        if not near:
+            return typed
+        best = max(near)[2]
+        if typed.isupper():
+            return best.upper()
+        return best[0].upper() + best[1:] if typed[0].isupper() else best
+    return _WORD.sub(word, question)

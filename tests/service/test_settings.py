@@ -48,6 +48,13 @@ def test_plainly_typed_questions_read_with_the_corpus_forms_unless_turned_off(mo
     assert Settings(_env_file=None).retrieval_params(MINILM).question_forms == 0
 
 
+def test_typos_read_as_the_passages_nearest_word_unless_turned_off(monkeypatch):
+    monkeypatch.delenv("RAGQA_QUESTION_TYPOS", raising=False)
+    assert Settings(_env_file=None).retrieval_params(MINILM).question_typos is True
+    monkeypatch.setenv("RAGQA_QUESTION_TYPOS", "false")
+    assert Settings(_env_file=None).retrieval_params(MINILM).question_typos is False
+
+
 def test_index_time_vectors_are_recorded_in_the_index_config(monkeypatch):
     """Sentence vectors on, token vectors "auto" by default; each can be set; a recorded
     config round-trips, and one written before them reads as without them."""

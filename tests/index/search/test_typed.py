@@ -3,6 +3,9 @@ corpus's word forms, by the real model over the real corpus's index."""
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -11,7 +14,7 @@ from ragqa.index.search.fusion import default_fusion
 from ragqa.index.search.relevance import default_relevance
 from ragqa.index.search.reorder import default_reorder
 from ragqa.index.search.retriever import RetrievalParams, Retriever
-from ragqa.index.search.typed import WordForms, typed_plainly
+from ragqa.index.search.typed import WordForms, corrected, long_words, typed_plainly
 
 TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
         "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
@@ -57,6 +60,31 @@ def test_words_after_an_elision_count_whatever_the_apostrophe():
         "l'émergence et l'intérêt de l'ISESCO"
 
 
+def test_a_word_the_index_does_not_hold_is_read_as_the_passages_nearest():
+    forms = [TEXT + " Une œuvre du ministère. " * 2]  # the passages, best first
+    # one letter dropped, doubled, swapped or changed, with or without its accents; the
+    # form the passages write, a capital that starts the word kept
+    assert corrected("Combien d'étudiants le minstère forme-t-il ?", {"minstère"}, forms) == \
+        "Combien d'étudiants le ministère forme-t-il ?"
+    assert corrected("Que fait huwaei au Maroc ?", {"huwaei"}, forms) == \
+        "Que fait Huawei au Maroc ?"
+    assert corrected("QUE FAIT HUWAEI ?", {"HUWAEI"}, forms) == "QUE FAIT HUAWEI ?"
+    assert corrected("Prorgamme et etudiiants", {"Prorgamme", "etudiiants"}, forms) == \
+        "Programme et étudiants"
+    # the same word but for accents or a ligature comes first ("oeuvre": "œuvre")
+    assert corrected("Quelle oeuvre ?", {"oeuvre"}, forms) == "Quelle œuvre ?"
+    # only the words named; a word nothing is one edit from stays as typed
+    assert corrected("le minstère et le minstère", set(), forms) == "le minstère et le minstère"
+    assert corrected("la zzzzzzz du Maroc", {"zzzzzzz"}, forms) == "la zzzzzzz du Maroc"
+    # words that may be typos: five letters or more, letters only
+    assert long_words("Qui dirige l'organisation ICT4Peace en 2024 ?") == {"dirige", "organisation"}
+    # five-letter words one edit apart are often two words ("jaune", "jeune"): left alone
+    jeune = ["un jeune public, un jeune étudiant. " * 3]
+    assert corrected("le métal jaune", {"jaune"}, jeune) == "le métal jaune"
+    assert corrected("le métal jaune", {"jaune"}, ["le métal jaunes. " * 3]) \
+        == "le métal jaunes"
+
+
 @pytest.fixture(scope="module")
 def retriever(e5_corpus_index, e5_embedder):
     name = e5_embedder.model.name
@@ -90,3 +118,28 @@ def test_a_plainly_typed_question_is_read_with_the_corpus_forms(retriever, e5_em
     assert retriever.search(typed, 5, mode="bm25").read_as is None
     assert retriever.model_question("how many startups joined the huawei spark programme") \
         == "how many startups joined the huawei spark programme"
+
+
+def test_a_typo_is_read_by_both_rankers_as_the_word_the_passages_write(retriever, e5_embedder):
+    typed = "Combien de startups sont inscrites au programme SPARK de Huwaei ?"
+    proper = "Combien de startups sont inscrites au programme SPARK de Huawei ?"
+    result = retriever.search(typed, 5)
+    assert (result.question, result.read_as) == (typed, proper)
+    assert np.allclose(result.query_vector, e5_embedder.encode_queries([proper])[0])
+    written = retriever.search(proper, 5)
+    assert written.read_as is None
+    assert [(h.doc_id, h.start, h.score) for h in result.hits] == \
+        [(h.doc_id, h.start, h.score) for h in written.hits]
+    # off, or where a restricted reader's documents hold no "Huawei": as typed
+    off = Retriever(retriever.index, e5_embedder, replace(retriever.params, question_typos=False))
+    assert off.search(typed, 5).read_as is None
+    others = frozenset(d for d, record in retriever.index.documents_by_id().items()
+                       if "huawei" not in record.text.lower())
+    assert retriever.search(typed, 5, scope=others).read_as is None
+    # (a word held only outside a reader's documents is unknown to that reader)
+    assert "Huawei" in retriever._unknown_words("Que fait Huawei ?", others)
+    assert "Huawei" not in retriever._unknown_words("Que fait Huawei ?", None)
+    # a decomposed accent (macOS, text copied from a PDF) does not cut a word in two
+    decomposed = unicodedata.normalize("NFD", "Combien d'étudiants de Huwaei sont inscrits ?")
+    assert retriever.search(decomposed, 5).read_as == \
+        "Combien d'étudiants de Huawei sont inscrits ?"
