@@ -1,16 +1,19 @@
 """Questions as people type them: ``python -m ragqa.eval.typed_questions``.
 
 Users often type a question without its accents or its capitals ("combien d'abonnes a
-inwi"). The service reads such a question with its words in the forms BM25's top passages
-for it write them in (:mod:`ragqa.index.search.typed`, ``RAGQA_QUESTION_FORMS``), and
-``ragqa eval`` measures it so. This writes variants of a question set, each a file for
-``ragqa eval --translations`` (which asks the set's questions in the given text, keeping
-their answers and split), to measure what typing costs with that and without it
-(``RAGQA_QUESTION_FORMS=false``), and how other restorations compare:
+inwi"), or with a typo. The service reads such a question with its words in the forms
+BM25's top passages for it write them in (:mod:`ragqa.index.search.typed`,
+``RAGQA_QUESTION_FORMS``), and a word the index holds no term of as the nearest word those
+passages write (``RAGQA_QUESTION_TYPOS``), and ``ragqa eval`` measures it so. This writes
+variants of a question set, each a file for ``ragqa eval --translations`` (which asks the
+set's questions in the given text, keeping their answers and split), to measure what typing
+costs with that and without it (``RAGQA_QUESTION_FORMS=false``, ``RAGQA_QUESTION_TYPOS=false``),
+and how other restorations compare:
 
 * ``same``: the questions as written (the baseline under the same route);
 * ``accents``: accents removed; ``lower``: lower-cased; ``fold``: both, and no final "?";
-  ``typo``: one letter of one long word swapped, dropped or doubled (seeded);
+  ``typo``: one letter of one long word swapped, dropped or doubled (seeded); ``foldtypo``:
+  folded and a typo;
 * each of those with ``-corpus``: the words restored before the search from the whole
   corpus's forms (:class:`~ragqa.index.search.typed.WordForms` over every document, the
   served rule: a question typed wholly without accents gets them back, one typed wholly in
@@ -86,6 +89,7 @@ VARIANTS: dict[str, Callable[[str, random.Random], str]] = {
     "lower": lambda q, rng: q.lower(),
     "fold": lambda q, rng: fold(q).lower().rstrip(" ?"),
     "typo": typo,
+    "foldtypo": lambda q, rng: typo(fold(q).lower().rstrip(" ?"), rng),
 }
 
 
@@ -158,6 +162,12 @@ def main() -> None:
                         help="also load the service over the set's corpus: how many questions "
                         "as written it reads plainly typed and changes, and what reading the "
                         "folded ones costs (DIR/served.json)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="with --squad: index the set into a throw-away PostgreSQL and time "
+                        "Engine.search over its questions as written, with RAGQA_QUESTION_TYPOS "
+                        "off and on in turn (DIR/postgres.json)")
+    parser.add_argument("--database-url", default=None,
+                        help="with --postgres: an administrator URL instead of pgserver")
     args = parser.parse_args()
     if args.squad is not None:
         documents, questions = load_squad(args.squad)
@@ -192,13 +202,19 @@ def main() -> None:
         served = _served(args.squad, [(q, lang) for _, q, lang in rows])
         (args.out / "served.json").write_text(json.dumps(served, indent=1), encoding="utf-8")
         print(json.dumps(served))
+    if args.postgres and args.squad is not None:
+        timed = _postgres(args.squad, [q for _, q, lang in rows if lang in ("fr", "")],
+                          args.database_url)
+        (args.out / "postgres.json").write_text(json.dumps(timed, indent=1), encoding="utf-8")
+        print(json.dumps(timed))
 
 
 def _served(squad: Path | None, rows: list[tuple[str, str]]) -> dict:
-    """What the service (``RAGQA_QUESTION_FORMS`` as set) does with ``rows`` (question,
-    language): how many it reads as typed plainly and changes, as written, and the time
-    :meth:`~ragqa.index.search.retriever.Retriever.model_question` takes on their folded
-    variants (each once, in process)."""
+    """What the service (``RAGQA_QUESTION_FORMS`` and ``RAGQA_QUESTION_TYPOS`` as set) does
+    with ``rows`` (question, language): how many it reads as typed plainly and changes, and
+    how many it changes in all, as written, and the time
+    :meth:`~ragqa.index.search.retriever.Retriever.model_question` takes on their folded and
+    their typo variants (each once, in process)."""
     from ragqa import wiring
     from ragqa.settings import load_settings
 
@@ -214,17 +230,67 @@ def _served(squad: Path | None, rows: list[tuple[str, str]]) -> dict:
     french = [q for q, lang in rows if lang in ("fr", "")]
     plainly = [q for q in french if typed_plainly(q)]
     changed = sum(retriever.model_question(q) != q for q in plainly)
-    folded = [VARIANTS["fold"](q, random.Random(0)) for q in french]
-    retriever.model_question(folded[0])
-    took = []
-    for question in folded[1:]:
-        started = time.perf_counter()
-        retriever.model_question(question)
-        took.append((time.perf_counter() - started) * 1000)
-    return {"question_forms": retriever.params.question_forms, "questions": len(french),
-            "typed_plainly": len(plainly), "changed": changed, "folded_timed": len(took),
-            "p50_ms": round(float(np.percentile(took, 50)), 2),
-            "p90_ms": round(float(np.percentile(took, 90)), 2)}
+    out = {"question_forms": retriever.params.question_forms,
+           "question_typos": retriever.params.question_typos, "questions": len(french),
+           "typed_plainly": len(plainly), "changed": changed,
+           "changed_all": sum(retriever.model_question(q) != q for q in french)}
+    for name in ("fold", "typo"):
+        rng = random.Random(0)
+        asked = [VARIANTS[name](q, rng) for q in french]
+        retriever.model_question(asked[0])
+        took = []
+        for question in asked[1:]:
+            started = time.perf_counter()
+            retriever.model_question(question)
+            took.append((time.perf_counter() - started) * 1000)
+        prefix = "folded" if name == "fold" else name
+        out |= {f"{prefix}_timed": len(took),
+                f"{prefix}_p50_ms": round(float(np.percentile(took, 50)), 2),
+                f"{prefix}_p90_ms": round(float(np.percentile(took, 90)), 2)}
+    return out
+
+
+def _postgres(squad: Path, questions: list[str], database_url: str | None,
+              count: int = 300, rounds: int = 2) -> dict:
+    """What reading typos costs on PostgreSQL, where knowing which words the index holds is
+    one more statement: ``Engine.search`` (k=5) of the first ``count`` distinct ``questions``
+    as written, each once, in a fresh engine with ``RAGQA_QUESTION_TYPOS`` off and on in turn
+    (``rounds`` times), p50 and p90."""
+    import statistics
+
+    from ragqa import wiring
+    from ragqa.eval.pg_server import database_server, fresh_database
+    from ragqa.eval.squad import materialise
+    from ragqa.settings import load_settings
+
+    documents, _ = load_squad(squad)
+    corpus = materialise(documents, Path(".ragqa/typed-postgres"))
+    asked = list(dict.fromkeys(questions))[:count]
+    runs = []
+    with database_server(database_url) as (admin_url, url_for):
+        url = fresh_database(admin_url, url_for, "ragqa_eval_typed")
+        base = {"corpus_dir": corpus, "store": "postgres", "database_url": url}
+        wiring.start(load_settings(**base), update=True).engine.close()
+        for round_ in range(rounds):
+            for typos in (False, True):
+                engine = wiring.start(load_settings(**base, question_typos=typos),
+                                      update=False).engine
+                try:
+                    engine.search("Quelle est la question ?", 5)  # loaded, not timed
+                    took = []
+                    for question in asked:
+                        started = time.perf_counter()
+                        engine.search(question, 5)
+                        took.append((time.perf_counter() - started) * 1000)
+                finally:
+                    engine.close()
+                took.sort()
+                runs.append({"round": round_ + 1, "question_typos": typos,
+                             "questions": len(took),
+                             "p50_ms": round(statistics.median(took), 1),
+                             "p90_ms": round(took[int(0.9 * (len(took) - 1))], 1)})
+    return {"command": "python -m ragqa.eval.typed_questions --squad FILE --postgres --out DIR",
+            "squad": str(squad), "runs": runs}
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from ragqa.eval.typed_questions import corpus_forms, speller, stem_speller, typo
+from ragqa.eval.typed_questions import VARIANTS, corpus_forms, speller, stem_speller, typo
 
 TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
         "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
@@ -40,6 +40,10 @@ def test_typos_and_their_correction():
     changed = typo("Combien d'étudiants le ministère forme-t-il ?", rng)
     assert changed != "Combien d'étudiants le ministère forme-t-il ?"
     assert typo("Qui est-ce ?", rng) == "Qui est-ce ?"  # no word of 6 letters or more
+    # folded (no accents, capitals or final "?") and one typo
+    both = VARIANTS["foldtypo"]("Combien d'étudiants le ministère forme-t-il ?", random.Random(0))
+    assert both == typo("combien d'etudiants le ministere forme-t-il", random.Random(0))
+    assert both != "combien d'etudiants le ministere forme-t-il"
     spell = speller([TEXT])
     assert spell("Le minsitère forme des étudaints") == "Le ministère forme des étudiants"
 
