@@ -169,6 +169,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="with --postgres: an administrator URL instead of pgserver")
     args = parser.parse_args()
+    if args.postgres and args.squad is None:
+        parser.error("--postgres times a SQuAD-format set's questions: give --squad FILE")
     if args.squad is not None:
         documents, questions = load_squad(args.squad)
         rows = [(q.id, q.question, q.lang) for q in select(questions, args.split)]
@@ -202,7 +204,7 @@ def main() -> None:
         served = _served(args.squad, [(q, lang) for _, q, lang in rows])
         (args.out / "served.json").write_text(json.dumps(served, indent=1), encoding="utf-8")
         print(json.dumps(served))
-    if args.postgres and args.squad is not None:
+    if args.postgres:
         timed = _postgres(args.squad, [q for _, q, lang in rows if lang in ("fr", "")],
                           args.database_url)
         (args.out / "postgres.json").write_text(json.dumps(timed, indent=1), encoding="utf-8")
