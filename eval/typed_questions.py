@@ -168,9 +168,18 @@ def main() -> None:
                         "off and on in turn (DIR/postgres.json)")
     parser.add_argument("--database-url", default=None,
                         help="with --postgres: an administrator URL instead of pgserver")
+    parser.add_argument("--conversations", type=Path, default=None,
+                        help="instead: write each variant of a conversation set "
+                        "(eval/conversations.jsonl) with its follow-ups (every turn after the "
+                        "first) typed so, for ragqa eval --conversations")
     args = parser.parse_args()
     if args.postgres and args.squad is None:
         parser.error("--postgres times a SQuAD-format set's questions: give --squad FILE")
+    if args.conversations is not None:
+        written = conversation_variants(args.conversations, args.out)
+        print(f"wrote {len(VARIANTS)} files to {args.out}; follow-ups changed: "
+              + ", ".join(f"{name} {n}" for name, n in written.items()))
+        return
     if args.squad is not None:
         documents, questions = load_squad(args.squad)
         rows = [(q.id, q.question, q.lang) for q in select(questions, args.split)]
@@ -209,6 +218,29 @@ def main() -> None:
                           args.database_url)
         (args.out / "postgres.json").write_text(json.dumps(timed, indent=1), encoding="utf-8")
         print(json.dumps(timed))
+
+
+def conversation_variants(conversations: Path, out: Path) -> dict[str, int]:
+    """Each :data:`VARIANTS` of ``conversations`` (JSON lines: ``turns``, each with its
+    ``question``) written to ``out/conversations-NAME.jsonl``, the follow-ups' questions
+    typed so (the first turn's as written: it is searched alone, measured by the other
+    sets); how many follow-ups each variant changed."""
+    rows = [json.loads(line) for line in
+            conversations.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out.mkdir(parents=True, exist_ok=True)
+    changed: dict[str, int] = {}
+    for name, variant in VARIANTS.items():
+        rng = random.Random(0)
+        changed[name] = 0
+        with open(out / f"conversations-{name}.jsonl", "w", encoding="utf-8") as file:
+            for row in rows:
+                turns = [dict(turn) for turn in row["turns"]]
+                for turn in turns[1:]:
+                    typed = variant(turn["question"], rng)
+                    changed[name] += typed != turn["question"]
+                    turn["question"] = typed
+                file.write(json.dumps({**row, "turns": turns}, ensure_ascii=False) + "\n")
+    return changed
 
 
 def _served(squad: Path | None, rows: list[tuple[str, str]]) -> dict:

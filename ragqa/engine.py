@@ -181,8 +181,8 @@ class Engine:
                                  scope=readable)
         used = followup.history_used
         return Found(result, self._highlight(retriever, result, readable),
-                     followup.query if used else result.read_as or result.question, used,
-                     "context" if used else None)
+                     followup.read_as(result.read_as) if used
+                     else result.read_as or result.question, used, "context" if used else None)
 
     def _rewritten(self, retriever: Retriever, question: str, standalone: str, k: int,
                    mode: str | None, doc_ids: Collection[str] | None,

@@ -114,14 +114,13 @@ def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
     :class:`ConversationView` of its store; a question that stands alone, as ever.
 
     ``query_vector`` is the follow-up's vector in context (``followup.dense_text``
-    embedded), computed here unless given; ``scope`` as in :meth:`Retriever.search`."""
+    embedded), computed by the search unless given, with the question read as any
+    question is (forms, typos: :meth:`Retriever.model_question`) from the passages the
+    conversation's BM25 ranks first; ``scope`` as in :meth:`Retriever.search`."""
     if not followup.history_used:
         return retriever.search(followup.question, k, mode=mode, doc_ids=doc_ids,
                                 query_vector=query_vector, scope=scope)
     mode = mode or retriever.params.mode
-    if mode != "bm25" and query_vector is None and retriever.embedder is not None:
-        text = followup.dense_text or followup.question
-        query_vector = retriever.embedder.encode_queries([text])[0]
     view = ConversationView(retriever.index, followup)
     inner = Retriever(view, retriever.embedder, replace(retriever.params, result_cache_size=1),
                       sentence_counter=retriever.sentence_vectors.counter
@@ -129,4 +128,5 @@ def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
                       token_counter=retriever.passage_tokens.counter
                       if retriever.passage_tokens is not None else None)
     return inner.search(followup.question, k, mode=mode, doc_ids=doc_ids,
-                        query_vector=query_vector if mode != "bm25" else None, scope=scope)
+                        query_vector=query_vector if mode != "bm25" else None, scope=scope,
+                        dense_text=followup.dense_text)

@@ -117,6 +117,14 @@ class Followup:
     prior: float = 0.0
     prior_passages: int = 0                    # per cited document and ranker; 0: all
 
+    def read_as(self, read: str | None) -> str:
+        """:attr:`query` with the question as the search read it (``read``: its forms and
+        typos, :attr:`~ragqa.index.search.retriever.SearchResult.read_as`; None: as typed)."""
+        asked = self.question.strip()
+        if read is None or not self.query.startswith(asked):
+            return self.query
+        return read.strip() + self.query[len(asked):]
+
 
 def standalone(question: str) -> Followup:
     """A question searched as it is."""

@@ -180,8 +180,8 @@ class Retriever:
         self.passage_tokens = (PassageTokens(index, embedder, token_counter)
                                if embedder is not None else None)
         self._language = QuestionLanguage(index.analyzer.config.language)
-        if embedder is not None and (self._detects() or params.question_forms
-                                     or params.question_typos):
+        if params.question_typos or (embedder is not None and (self._detects()
+                                                               or params.question_forms)):
             self._language.load()  # now, not on the first question (once per process)
 
     def search(
@@ -193,6 +193,7 @@ class Retriever:
         doc_ids: Collection[str] | None = None,
         query_vector: np.ndarray | None = None,
         scope: frozenset[str] | None = None,
+        dense_text: str | None = None,
     ) -> SearchResult:
         """Top-``k`` passages for ``question`` (restricted to ``doc_ids`` when given).
 
@@ -203,14 +204,19 @@ class Retriever:
         ``scope``: a restricted reader's allowlist (``doc_ids`` within it). BM25 and every
         idf of the search (the relevance's coverage and sentence choice) then count its
         documents' passages only, so that documents outside it weigh on nothing.
+
+        ``dense_text``: what the model embeds instead of the question (a follow-up read in
+        context: the earlier question, then this one), with the question's own reading
+        (forms, typos: :meth:`model_question`) applied to its end, which is the question.
         """
         with self.index.session():
             return self._search(question, k, mode=mode, doc_ids=doc_ids,
-                                query_vector=query_vector, scope=scope)
+                                query_vector=query_vector, scope=scope, dense_text=dense_text)
 
     def _search(self, question: str, k: int, *, mode: str | None,
                 doc_ids: Collection[str] | None, query_vector: np.ndarray | None,
-                scope: frozenset[str] | None = None) -> SearchResult:
+                scope: frozenset[str] | None = None,
+                dense_text: str | None = None) -> SearchResult:
         question = validate_question(question)
         mode = mode or self.params.mode
         if mode not in MODES:
@@ -219,7 +225,7 @@ class Retriever:
             raise QueryError(f"mode {mode!r} needs an embedding model; use mode 'bm25'")
         only = frozenset(doc_ids) if doc_ids is not None else scope
         generation = self.index.generation  # the one read of it (a query for postgres)
-        key = (generation, question, k, mode, only, scope)
+        key = (generation, question, k, mode, only, scope, dense_text)
         cacheable = query_vector is None  # a caller's own vector may differ from ours
         if cacheable:
             with self._results_lock:
@@ -238,7 +244,12 @@ class Retriever:
             if not foreign:
                 question, read = self._read_forms(question, depth, only, scope,
                                                   foreign=False if self._detects() else None)
-            query_vector = self.embedder.encode_queries([question])[0]
+            text = question if dense_text is None else _ending_with(dense_text, asked, question)
+            query_vector = self.embedder.encode_queries([text])[0]
+        elif mode == "bm25" and self.params.question_typos:
+            # BM25 folds accents and case itself: only the typos are read
+            question, read = self._read_forms(question, depth, only, scope, foreign=None,
+                                              forms=False)
         # Dense mode runs BM25 too when the relevance model compares the two rankings.
         wants_lexical = mode != "dense" or model.uses_agreement()
         lexical, dense = self._rankings(
@@ -333,12 +344,13 @@ class Retriever:
                                 foreign=foreign)[0]
 
     def _read_forms(self, question: str, depth: int, doc_ids: Collection[str] | None,
-                    scope: frozenset[str] | None, *, foreign: bool | None
+                    scope: frozenset[str] | None, *, foreign: bool | None, forms: bool = True
                     ) -> tuple[str, Ranked | None]:
         """:meth:`model_question`, and BM25's top ``depth`` (at least the passages read)
         for the question as typed where it searched it and left it unchanged (a search
-        reuses it: the same question, the same ranking), else None."""
-        wanted = self.params.question_forms
+        reuses it: the same question, the same ranking), else None. ``forms`` False: the
+        typos only."""
+        wanted = self.params.question_forms if forms else 0
         plainly = bool(wanted) and typed_plainly(question)
         # (words read in their composed form: a decomposed accent is no word's end)
         unknown = (self._unknown_words(unicodedata.normalize("NFC", question), scope)
@@ -549,6 +561,18 @@ class Retriever:
                 if len(kept) == k:
                     return kept
         return kept
+
+
+def _ending_with(text: str, question: str, read: str) -> str:
+    """``text`` (which ends with ``question``, stripped or not) with that end read as
+    ``read``; ``text`` as it is where it does not end so (its context matters more)."""
+    if read == question:
+        return text
+    end = text.rstrip()
+    for asked in (question.strip(), question):
+        if asked and end.endswith(asked):
+            return end[: len(end) - len(asked)] + read.strip()
+    return text
 
 
 def _window_quotes(hit: Hit) -> list[str]:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import random
 
-from ragqa.eval.typed_questions import VARIANTS, corpus_forms, speller, stem_speller, typo
+import json
+
+from ragqa.eval.typed_questions import (
+    VARIANTS,
+    conversation_variants,
+    corpus_forms,
+    speller,
+    stem_speller,
+    typo,
+)
 
 TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
         "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
@@ -54,3 +63,23 @@ def test_the_safer_correction_leaves_stems_the_corpus_holds_and_stopwords():
     # an inflection the corpus does not write, whose stem it holds; a stopword
     assert spell("les ministères formés quelles") == "les ministères formés quelles"
     assert speller([TEXT])("les ministères") != "les ministères"  # the plain prototype would
+
+
+def test_conversation_variants_type_the_follow_ups_only(tmp_path):
+    rows = [{"id": "c1", "corpus": "project", "split": "dev", "turns": [
+        {"question": "Quel accord Nokia a-t-il conclu avec le Maroc ?", "doc": "a.txt"},
+        {"question": "Qui l'a signé ?", "doc": "a.txt", "kind": "pronoun"},
+        {"question": "Et lors de quel événement ?", "doc": "a.txt"}]}]
+    source = tmp_path / "conversations.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    changed = conversation_variants(source, tmp_path / "out")
+    assert changed["same"] == 0 and changed["fold"] == 2 and changed["typo"] == 1
+    folded = json.loads((tmp_path / "out" / "conversations-fold.jsonl").read_text("utf-8"))
+    assert [t["question"] for t in folded["turns"]] == [
+        "Quel accord Nokia a-t-il conclu avec le Maroc ?", "qui l'a signe",
+        "et lors de quel evenement"]
+    assert folded["turns"][1]["kind"] == "pronoun" and folded["id"] == "c1"
+    typed = json.loads((tmp_path / "out" / "conversations-typo.jsonl").read_text("utf-8"))
+    third = typed["turns"][2]["question"]
+    assert third != rows[0]["turns"][2]["question"] and len(third.split()) == 6

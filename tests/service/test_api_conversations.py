@@ -49,6 +49,15 @@ def test_a_follow_up_is_searched_with_what_it_leans_on(client):
     check_passages(client, body)
 
 
+def test_a_follow_ups_typo_is_read_and_shown_in_the_query(client):
+    body = _search(client, "Et lors de quel événemnt ?", [{"question": NOKIA,
+                                                           "doc_ids": [NOKIA_DOC]}])
+    assert body["retrieval"]["query"] == f"{FOLLOW_UP} (accord Nokia conclu Maroc)"
+    assert body["question"] == "Et lors de quel événemnt ?"
+    assert body["passages"] == _search(client, FOLLOW_UP, [{"question": NOKIA,
+                                                            "doc_ids": [NOKIA_DOC]}])["passages"]
+
+
 def test_a_question_that_stands_alone_is_searched_as_without_history(client):
     plain = _search(client, GITEX)
     body = _search(client, GITEX, [{"question": NOKIA, "answer": "Un protocole d'accord.",

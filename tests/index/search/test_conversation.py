@@ -3,6 +3,9 @@ bundled model on the real corpus."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from ragqa.index.files.generations import load_index
@@ -47,6 +50,26 @@ def test_the_follow_up_finds_what_the_previous_question_was_about(retriever):
     documents = retriever.index.documents
     for hit in result.hits:  # the promise holds for follow-ups too
         assert documents[hit.doc_id].text[hit.start:hit.end] == hit.quote
+
+
+def test_a_typo_in_a_follow_up_is_read_from_the_conversations_passages(retriever):
+    typed, proper = "Et lors de quel événemnt ?", "Et lors de quel événement ?"
+    followup = _followup(retriever, typed, [NOKIA])
+    assert followup.history_used
+    result = search_followup(retriever, followup, 5)
+    assert (result.question, result.read_as) == (typed, proper)
+    assert followup.read_as(result.read_as) == f"{proper} (accord Nokia conclu Maroc)"
+    # searched as the follow-up typed properly: both rankers (the model reads the earlier
+    # question, then the follow-up as read)
+    written = search_followup(retriever, _followup(retriever, proper, [NOKIA]), 5)
+    assert written.read_as is None
+    assert [(h.doc_id, h.start, h.score) for h in result.hits] == \
+        [(h.doc_id, h.start, h.score) for h in written.hits]
+    assert np.allclose(result.query_vector, written.query_vector)
+    # off: as typed
+    off = Retriever(retriever.index, retriever.embedder,
+                    replace(retriever.params, question_typos=False))
+    assert search_followup(off, followup, 5).read_as is None
 
 
 def test_borrowed_queries_add_their_weighted_bm25_scores(retriever):

@@ -107,6 +107,16 @@ def test_a_question_that_stands_alone_is_searched_as_it_is():
         question, (), None, ())
 
 
+def test_the_query_shown_reads_the_question_as_searched():
+    followup = plan("  Et lors de quel événemnt ? ", [NOKIA], ANALYZER, idf)
+    assert followup.query == "Et lors de quel événemnt ? (accord Nokia conclu Maroc)"
+    assert followup.read_as(None) == followup.query
+    assert followup.read_as("Et lors de quel événement ?") == \
+        "Et lors de quel événement ? (accord Nokia conclu Maroc)"
+    alone = plan("Quand ouvre le Gitex Africa ?", [], ANALYZER, idf)
+    assert alone.read_as("Quand ouvre le GITEX Africa ?") == "Quand ouvre le GITEX Africa ?"
+
+
 def test_no_history_no_borrowing():
     assert not plan("Qui l'a signé ?", [], ANALYZER, idf).history_used
     assert not plan("Qui l'a signé ?", [Turn("  ")], ANALYZER, idf).history_used

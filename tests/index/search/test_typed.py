@@ -130,9 +130,15 @@ def test_a_typo_is_read_by_both_rankers_as_the_word_the_passages_write(retriever
     assert written.read_as is None
     assert [(h.doc_id, h.start, h.score) for h in result.hits] == \
         [(h.doc_id, h.start, h.score) for h in written.hits]
+    # in bm25 mode too (which folds accents and case itself: only typos are read there)
+    lexical = retriever.search(typed, 5, mode="bm25")
+    assert lexical.read_as == proper
+    assert [(h.doc_id, h.start, h.score) for h in lexical.hits] == \
+        [(h.doc_id, h.start, h.score) for h in retriever.search(proper, 5, mode="bm25").hits]
     # off, or where a restricted reader's documents hold no "Huawei": as typed
     off = Retriever(retriever.index, e5_embedder, replace(retriever.params, question_typos=False))
     assert off.search(typed, 5).read_as is None
+    assert off.search(typed, 5, mode="bm25").read_as is None
     others = frozenset(d for d, record in retriever.index.documents_by_id().items()
                        if "huawei" not in record.text.lower())
     assert retriever.search(typed, 5, scope=others).read_as is None
