@@ -34,8 +34,8 @@ from pathlib import Path
 
 from ragqa.eval.metrics import first_hit_rank, is_hit, mrr_at, recall_at
 from ragqa.eval.questions import QuestionSetError, _numbered_lines
-from ragqa.index.search.conversation import search_followup
-from ragqa.index.search.followup import FOLLOWUP, FollowupParams, Turn, plan
+from ragqa.index.search.conversation import plan_followup, search_followup
+from ragqa.index.search.followup import FOLLOWUP, FollowupParams, Turn
 from ragqa.index.search.retriever import Retriever, SearchResult
 
 CORPORA = ("project", "piaf")
@@ -135,11 +135,10 @@ class ConversationRun:
 def run_conversations(retriever: Retriever, conversations: Sequence[Conversation],
                       k: int = 10, *, mode: str = "hybrid", params: FollowupParams = FOLLOWUP,
                       conditions: Sequence[str] = RUNS) -> ConversationRun:
-    """Every conversation through :func:`~ragqa.index.search.followup.plan` and
-    :func:`~ragqa.index.search.conversation.search_followup`, the service's own path;
+    """Every conversation through :func:`~ragqa.index.search.conversation.plan_followup`
+    and :func:`~ragqa.index.search.conversation.search_followup`, the service's own path;
     ``conditions`` other than ``history`` are left empty when not asked for (a sweep)."""
     run = ConversationRun()
-    index = retriever.index
     previous: Turn | None = None
     for conversation in conversations:
         history: list[Turn] = []
@@ -148,12 +147,13 @@ def run_conversations(retriever: Retriever, conversations: Sequence[Conversation
                 result = retriever.search(turn.question, k, mode=mode)
                 run.first.append(_rank(result, turn))
                 if previous is not None and "switch" in conditions:
-                    followup = plan(turn.question, [previous], index.analyzer, index.idf, params)
+                    followup = plan_followup(retriever, turn.question, [previous],
+                                             params=params)
                     run.switch.append(_rank(search_followup(retriever, followup, k, mode=mode),
                                             turn))
                     run.switch_used.append(followup.history_used)
             else:
-                followup = plan(turn.question, history, index.analyzer, index.idf, params)
+                followup = plan_followup(retriever, turn.question, history, params=params)
                 result = search_followup(retriever, followup, k, mode=mode)
                 run.ranks["history"].append(_rank(result, turn))
                 if "alone" in conditions:

@@ -213,7 +213,8 @@ def retriever_for(corpus: Corpus, passages: list[Passage], texts: list[str]) -> 
                         {}, {}, {}, "", len(records), len(passages))
     index = LoadedIndex(Path("."), 0, manifest, records, passages, [""] * len(passages),
                         faiss.IndexFlatIP(1), lexical, dict(rows))
-    return Retriever(index, None, RetrievalParams(mode="bm25"))
+    # BM25 as it ranks the question as written: no typos read (what the sweep measured)
+    return Retriever(index, None, RetrievalParams(mode="bm25", question_typos=False))
 
 
 def measure(corpus: Corpus, v: Variant, k: int = 10) -> dict[str, float]:

@@ -208,7 +208,7 @@ def measure(index: LoadedIndex, mapping: dict[int, int], conn: psycopg.Connectio
         lexical = index.lexical if variant == "bm25s" else SqlLexical(index.lexical, mapping,
                                                                       sql[variant])
         retriever = Retriever(dataclasses.replace(index, lexical=lexical), None,
-                              RetrievalParams(mode="bm25"))
+                              RetrievalParams(mode="bm25", question_typos=False))
         started = time.perf_counter()
         summary = summarise(run_questions(retriever, questions, ["bm25"]))
         print(f"  {variant}: {time.perf_counter() - started:.1f} s, "

@@ -171,13 +171,17 @@ def main() -> None:
     parser.add_argument("--conversations", type=Path, default=None,
                         help="instead: write each variant of a conversation set "
                         "(eval/conversations.jsonl) with its follow-ups (every turn after the "
-                        "first) typed so, for ragqa eval --conversations")
+                        "first) typed so, and with every turn typed so (NAME-all), for ragqa "
+                        "eval --conversations")
     args = parser.parse_args()
     if args.postgres and args.squad is None:
         parser.error("--postgres times a SQuAD-format set's questions: give --squad FILE")
     if args.conversations is not None:
+        if args.squad is not None or args.served or args.postgres or args.split != "dev":
+            parser.error("--conversations writes variants of the conversations file only: "
+                         "no --squad, --split, --served or --postgres")
         written = conversation_variants(args.conversations, args.out)
-        print(f"wrote {len(VARIANTS)} files to {args.out}; follow-ups changed: "
+        print(f"wrote {2 * len(VARIANTS)} files to {args.out}; follow-ups changed: "
               + ", ".join(f"{name} {n}" for name, n in written.items()))
         return
     if args.squad is not None:
@@ -224,22 +228,27 @@ def conversation_variants(conversations: Path, out: Path) -> dict[str, int]:
     """Each :data:`VARIANTS` of ``conversations`` (JSON lines: ``turns``, each with its
     ``question``) written to ``out/conversations-NAME.jsonl``, the follow-ups' questions
     typed so (the first turn's as written: it is searched alone, measured by the other
-    sets); how many follow-ups each variant changed."""
+    sets), and to ``out/conversations-NAME-all.jsonl``, every turn's (the earlier questions
+    a follow-up borrows from too); how many follow-ups each variant changed."""
     rows = [json.loads(line) for line in
             conversations.read_text(encoding="utf-8").splitlines() if line.strip()]
     out.mkdir(parents=True, exist_ok=True)
     changed: dict[str, int] = {}
     for name, variant in VARIANTS.items():
-        rng = random.Random(0)
-        changed[name] = 0
-        with open(out / f"conversations-{name}.jsonl", "w", encoding="utf-8") as file:
-            for row in rows:
-                turns = [dict(turn) for turn in row["turns"]]
-                for turn in turns[1:]:
-                    typed = variant(turn["question"], rng)
-                    changed[name] += typed != turn["question"]
-                    turn["question"] = typed
-                file.write(json.dumps({**row, "turns": turns}, ensure_ascii=False) + "\n")
+        for suffix, first in (("", 1), ("-all", 0)):
+            rng = random.Random(0)
+            count = 0
+            with open(out / f"conversations-{name}{suffix}.jsonl", "w",
+                      encoding="utf-8") as file:
+                for row in rows:
+                    turns = [dict(turn) for turn in row["turns"]]
+                    for number, turn in enumerate(turns[first:], first):
+                        typed = variant(turn["question"], rng)
+                        count += number > 0 and typed != turn["question"]
+                        turn["question"] = typed
+                    file.write(json.dumps({**row, "turns": turns}, ensure_ascii=False) + "\n")
+            if not suffix:
+                changed[name] = count
     return changed
 
 

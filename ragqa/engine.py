@@ -23,8 +23,8 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import QueryError, UnknownDocumentError
 from ragqa.index.reading.stage import Answer, ReadingStage
-from ragqa.index.search.conversation import search_followup
-from ragqa.index.search.followup import FOLLOWUP, Turn, plan
+from ragqa.index.search.conversation import plan_followup, search_followup
+from ragqa.index.search.followup import Turn
 from ragqa.index.search.highlight import Highlighter, sentence_spans
 from ragqa.index.search.retriever import (
     MODES,
@@ -175,8 +175,8 @@ class Engine:
             result = retriever.search(question, k, mode=mode, doc_ids=doc_ids, scope=readable)
             return Found(result, self._highlight(retriever, result, readable),
                          result.read_as or result.question)
-        index = retriever.index
-        followup = plan(question, history, index.analyzer, _idf(index, readable), FOLLOWUP)
+        followup = plan_followup(retriever, question, history, doc_ids=doc_ids, scope=readable,
+                                 idf=_idf(retriever.index, readable))
         result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
                                  scope=readable)
         used = followup.history_used

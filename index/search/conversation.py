@@ -6,19 +6,21 @@ ranking adds the borrowed queries' scores (weighted) to the question's, and both
 put the passages of the previous turn's documents among their candidates, the best few of
 each document with a bonus.
 The :class:`~ragqa.index.search.retriever.Retriever` then does what it does for any
-question (fusion, near-duplicates, the relevance signal) over that view, with the query
-vector of the follow-up read in context. A question that stands alone never comes here.
+question (its forms and typos read, fusion, near-duplicates, the relevance signal) over that
+view, with the query vector of the follow-up read in context. A question that stands alone
+never comes here. :func:`plan_followup` plans a follow-up with the earlier questions it
+borrows from read as any question is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from functools import partial
 
 import numpy as np
 
-from ragqa.index.search.followup import Followup
+from ragqa.index.search.followup import FOLLOWUP, Followup, FollowupParams, Turn, plan
 from ragqa.index.search.retriever import Retriever, SearchResult
 from ragqa.index.search.view import IndexView, Ranked
 
@@ -130,3 +132,29 @@ def search_followup(retriever: Retriever, followup: Followup, k: int = 5, *,
     return inner.search(followup.question, k, mode=mode, doc_ids=doc_ids,
                         query_vector=query_vector if mode != "bm25" else None, scope=scope,
                         dense_text=followup.dense_text)
+
+
+def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], *,
+                  doc_ids: Collection[str] | None = None, scope: frozenset[str] | None = None,
+                  idf: Callable[[Sequence[str]], list[float]] | None = None,
+                  params: FollowupParams = FOLLOWUP) -> Followup:
+    """:func:`~ragqa.index.search.followup.plan` of ``question`` after ``history``, the
+    earlier questions it may borrow from (the last ``params.turns``) read as any question
+    is (forms, typos: :meth:`Retriever.model_question`, with ``doc_ids`` and ``scope`` as
+    the search's) where it leans on them: a typo in an earlier question lends BM25 a word
+    no passage holds, and the model a misspelt context. ``idf``: the statistics the plan
+    weighs terms with (``scope``'s; default the store's)."""
+    index = retriever.index
+    idf = idf if idf is not None else index.idf
+    followup = plan(question, history, index.analyzer, idf, params)
+    if not followup.history_used:
+        return followup
+    read = list(history)
+    earlier = [i for i, turn in enumerate(history) if turn.question.strip()]
+    for i in earlier[len(earlier) - params.turns:] if params.turns else ():
+        asked = history[i].question
+        typed = retriever.model_question(asked, doc_ids, scope)
+        if typed != asked:
+            read[i] = replace(history[i], question=typed)
+    return followup if read == list(history) else plan(question, read, index.analyzer, idf,
+                                                       params)

@@ -247,7 +247,8 @@ class Retriever:
             text = question if dense_text is None else _ending_with(dense_text, asked, question)
             query_vector = self.embedder.encode_queries([text])[0]
         elif mode == "bm25" and self.params.question_typos:
-            # BM25 folds accents and case itself: only the typos are read
+            # only the typos are read (BM25 folds accents and case; the forms were measured
+            # for the model's reading only)
             question, read = self._read_forms(question, depth, only, scope, foreign=None,
                                               forms=False)
         # Dense mode runs BM25 too when the relevance model compares the two rankings.
@@ -361,6 +362,8 @@ class Retriever:
             return question, None  # its words' forms are another language's
         typos = TYPO_PASSAGES if unknown else 0
         passages = max(typos, wanted if plainly else 0)
+        # (a conversation's BM25 ranks its top k otherwise than the top k of a longer list:
+        # only a ranking of the search's own depth is reused)
         ranked = self.index.lexical_top(question, max(depth, passages), doc_ids, scope)
         rows = ranked[0][:passages].tolist()
         found = self.index.passages_of(rows)
@@ -368,9 +371,11 @@ class Retriever:
         read = WordForms.written_in(quotes[:wanted]).restore(question) if plainly else question
         if unknown:
             read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos])
-        if read != question:
+        if read not in (question, unicodedata.normalize("NFC", question)):
             return read, None
-        return question, (ranked[0][:depth], ranked[1][:depth])  # as long as a search's own
+        if passages > depth:
+            return question, None
+        return question, ranked
 
     def _unknown_words(self, question: str, scope: frozenset[str] | None) -> set[str]:
         """The :func:`long_words` of ``question`` the index (``scope``'s passages when

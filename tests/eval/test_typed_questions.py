@@ -83,3 +83,7 @@ def test_conversation_variants_type_the_follow_ups_only(tmp_path):
     typed = json.loads((tmp_path / "out" / "conversations-typo.jsonl").read_text("utf-8"))
     third = typed["turns"][2]["question"]
     assert third != rows[0]["turns"][2]["question"] and len(third.split()) == 6
+    every = json.loads((tmp_path / "out" / "conversations-fold-all.jsonl").read_text("utf-8"))
+    assert [t["question"] for t in every["turns"]] == [
+        "quel accord nokia a-t-il conclu avec le maroc", "qui l'a signe",
+        "et lors de quel evenement"]

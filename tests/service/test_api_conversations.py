@@ -56,6 +56,10 @@ def test_a_follow_ups_typo_is_read_and_shown_in_the_query(client):
     assert body["question"] == "Et lors de quel événemnt ?"
     assert body["passages"] == _search(client, FOLLOW_UP, [{"question": NOKIA,
                                                             "doc_ids": [NOKIA_DOC]}])["passages"]
+    # the earlier question it borrows from is read too
+    typed = NOKIA.replace("accord", "acord")
+    again = _search(client, FOLLOW_UP, [{"question": typed, "doc_ids": [NOKIA_DOC]}])
+    assert again["retrieval"]["query"] == f"{FOLLOW_UP} (accord Nokia conclu Maroc)"
 
 
 def test_a_question_that_stands_alone_is_searched_as_without_history(client):

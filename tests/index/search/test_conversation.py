@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ragqa.index.files.generations import load_index
-from ragqa.index.search.conversation import ConversationView, search_followup
+from ragqa.index.search.conversation import ConversationView, plan_followup, search_followup
 from ragqa.index.search.followup import Followup, Turn, plan, standalone
 from ragqa.index.search.fusion import default_fusion
 from ragqa.index.search.retriever import Retriever, RetrievalParams
@@ -44,7 +44,10 @@ def test_the_follow_up_finds_what_the_previous_question_was_about(retriever):
     assert alone.hits[0].doc_id != NOKIA_DOC
     followup = _followup(retriever, question, [NOKIA])
     result = search_followup(retriever, followup, 5)
-    assert result.question == question
+    assert result.question == question and result.read_as is None
+    # the model reads the earlier question and the follow-up together, as typed
+    assert np.allclose(result.query_vector,
+                       retriever.embedder.encode_queries([followup.dense_text])[0])
     assert result.hits[0].doc_id == NOKIA_DOC
     assert any(WHERE in h.quote for h in result.hits[:3])
     documents = retriever.index.documents
@@ -70,6 +73,22 @@ def test_a_typo_in_a_follow_up_is_read_from_the_conversations_passages(retriever
     off = Retriever(retriever.index, retriever.embedder,
                     replace(retriever.params, question_typos=False))
     assert search_followup(off, followup, 5).read_as is None
+
+
+def test_the_earlier_question_a_follow_up_borrows_from_is_read_too(retriever):
+    typed = Turn("Quel acord Nokia a-t-il conclu avec le Maroc ?", doc_ids=(NOKIA_DOC,))
+    followup = plan_followup(retriever, "Qui l'a signé ?", [Turn("Bonjour"), typed])
+    proper = _followup(retriever, "Qui l'a signé ?", [Turn("Bonjour"), NOKIA])
+    assert followup == proper
+    assert followup.lexical[0][0] == "accord Nokia conclu Maroc"
+    assert followup.dense_text == f"{NOKIA.question} Qui l'a signé ?"
+    # a question that stands alone reads nothing of its history; off, as typed
+    gitex = "Combien de visiteurs sont attendus au Gitex Africa 2025 ?"
+    assert plan_followup(retriever, gitex, [typed]) == standalone(gitex)
+    off = Retriever(retriever.index, retriever.embedder,
+                    replace(retriever.params, question_typos=False))
+    assert plan_followup(off, "Qui l'a signé ?", [typed]).lexical[0][0] == \
+        "acord Nokia conclu Maroc"
 
 
 def test_borrowed_queries_add_their_weighted_bm25_scores(retriever):
