@@ -88,6 +88,8 @@ def _setup_logging(verbose: bool) -> None:
     # Progress of the one-off model conversion and export (a first start): a line every 10 s.
     if not verbose:
         logging.getLogger("ragqa.index.embedding.isolated").setLevel(logging.INFO)
+        # What a PostgreSQL `ragqa index` reclaimed (rows no stored passage holds): one line.
+        logging.getLogger("ragqa.index.pg.reclaim").setLevel(logging.INFO)
 
 
 @click.group(cls=RagqaGroup, context_settings={"help_option_names": ["-h", "--help"]})

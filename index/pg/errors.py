@@ -36,3 +36,9 @@ class StoreConfigMismatchError(StoreError):
 
 class LastDocumentRefusal(StoreError):
     """A delete that would leave the store without any document (refused, nothing written)."""
+
+
+class SideRowsGone(StoreError):
+    """A write's passages need sentence or token rows it found stored before its
+    transaction, and a reclaim deleted some since (:mod:`ragqa.index.pg.reclaim`): nothing
+    was written; prepare it again (the upload path does, by itself)."""

@@ -12,7 +12,9 @@ key. With ``sentence_vectors`` on, the sentences of the passages are stored too
 (:mod:`ragqa.index.pg.sentences`), and only those the table lacks are embedded: an upload's
 in the transaction that writes it, a bulk index's in a pass after its documents, over every
 document of the folder (so that a sync also fills in what a store indexed without them, or a
-run killed half-way, lacks).
+run killed half-way, lacks). A bulk index ends by reclaiming the sentence and token rows no
+stored passage holds any more (:mod:`ragqa.index.pg.reclaim`); an upload that relied on a row
+reclaimed meanwhile is prepared again.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg import sentences, tokens
 from ragqa.index.pg.context import read_context, write_context
+from ragqa.index.pg.errors import SideRowsGone
 from ragqa.index.pg.groups import apply_sidecars
+from ragqa.index.pg.reclaim import reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.writes import (
     DocumentWrite,
@@ -62,6 +66,9 @@ logger = logging.getLogger(__name__)
 DEFER_GRAPH_AT = 1000
 # Normalised passage vectors of texts (the embedder's passage side).
 EmbedTexts = Callable[[Sequence[str]], np.ndarray]
+# Times an upload is prepared at most when reclaims keep deleting rows it relies on (each
+# try after the first follows a reclaim's batch: one is rare, three in a row are a fault).
+UPLOAD_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,9 @@ def index_corpus_into(
     report.up_to_date = not (pending or report.removed or report.sentences_embedded
                              or report.tokens_embedded) and all(
         stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
+    # Last: the rows of passages this run (or anyone since the last run) deleted or rewrote.
+    # Nothing a reader sees changes, so the run stays up to date and no generation is bumped.
+    reclaim(conn)
     row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
                        "FROM corpus_stats").fetchone()
     report.documents, report.passages, report.generation = int(row[0]), int(row[1]), int(row[2])
@@ -227,33 +237,74 @@ def ingest_document(
     if missing:
         fresh = embed([processed.inputs[i] for i in missing])
         vectors.update(zip((processed.keys[i] for i in missing), fresh))
+    analyzer = Analyzer(config.analysis)
+    stored_before = int(row[2]) if row is not None else 0
+    made_sentences = made_tokens = tries = 0
+    while True:  # again only if a reclaim deleted a row it relies on (SideRowsGone)
+        tries += 1
+        side = _upload_side_rows(conn, processed, config, embed_sentences or embed,
+                                 embed_tokens, model_name, stored_before)
+        made_sentences += len(side.sentences) if side.sentences is not None else 0
+        made_tokens += len(side.tokens[0]) if side.tokens is not None else 0
+        write = document_write(processed, analyzer, vectors, explicit_title, source="api",
+                               sentences=side.sentences, tokens=side.tokens,
+                               needs_sentences=config.sentence_vectors,
+                               needs_tokens=side.needs_tokens)
+        try:
+            outcome = replace_document(conn, write)
+        except SideRowsGone:
+            if tries >= UPLOAD_TRIES:
+                raise
+            logger.info("%s: rows it found stored were reclaimed meanwhile; preparing it "
+                        "again", doc.doc_id)
+            continue
+        return Ingested(outcome, embedded=len(missing), sentences=made_sentences,
+                        tokens=made_tokens)
+
+
+@dataclass(frozen=True)
+class _SideRows:
+    """An upload's sentence and token rows the store lacked when it looked, and whether its
+    passages want token rows at all."""
+
+    sentences: SentenceTable | None
+    tokens: tuple[list[int], list[bytes]] | None
+    needs_tokens: bool
+
+
+def _upload_side_rows(conn: psycopg.Connection, processed: ProcessedDocument,
+                      config: IndexConfig, embed_sentences: EmbedTexts,
+                      embed_tokens: tokens.EncodeTokens | None, model_name: str,
+                      stored_before: int) -> _SideRows:
+    """The rows ``processed``'s passages lack: its sentences' (with ``sentence_vectors``)
+    and its quotes' tokens (when the store, once it is written, wants them: it holds
+    ``stored_before`` passages of the document's previous version)."""
+    text = processed.document.text
+    quotes = [text[p.start:p.end] for p in processed.passages]
     table = None
     if config.sentence_vectors:
-        text = processed.document.text
-        new = sentences.new_sentences(conn, (text[p.start:p.end] for p in processed.passages))
-        table = sentences.embed_table(new, embed_sentences or embed) if new else None
-    rows = None
-    if embed_tokens is not None and config.token_vectors is not False:
-        after = (_stored_passages(conn) - (int(row[2]) if row is not None else 0)
-                 + len(processed.passages))  # the store's passages once it is written
-        if tokens.wanted_for(config.token_vectors, after, model_name):
-            text = processed.document.text
-            quotes = tokens.new_quotes(conn, (text[p.start:p.end] for p in processed.passages))
-            rows = tokens.rows_of(quotes, embed_tokens) if quotes else None
-    write = document_write(processed, Analyzer(config.analysis), vectors, explicit_title,
-                           source="api", sentences=table, tokens=rows)
-    return Ingested(replace_document(conn, write), embedded=len(missing),
-                    sentences=len(table) if table is not None else 0,
-                    tokens=len(rows[0]) if rows is not None else 0)
+        new = sentences.new_sentences(conn, quotes)
+        table = sentences.embed_table(new, embed_sentences) if new else None
+    if embed_tokens is None or config.token_vectors is False:
+        return _SideRows(table, None, needs_tokens=False)
+    after = _stored_passages(conn) - stored_before + len(quotes)  # once it is written
+    if not tokens.wanted_for(config.token_vectors, after, model_name):
+        return _SideRows(table, None, needs_tokens=False)
+    lacking = tokens.new_quotes(conn, quotes)
+    return _SideRows(table, tokens.rows_of(lacking, embed_tokens) if lacking else None,
+                     needs_tokens=True)
 
 
 def document_write(processed: ProcessedDocument, analyzer: Analyzer,
                    vectors: dict[str, np.ndarray], explicit_title: str | None,
                    source: str = "folder", sentences: SentenceTable | None = None,
-                   tokens: tuple[list[int], list[bytes]] | None = None) -> DocumentWrite:
+                   tokens: tuple[list[int], list[bytes]] | None = None, *,
+                   needs_sentences: bool = False, needs_tokens: bool = False) -> DocumentWrite:
     """The rows to store for ``processed``, its passages' vectors taken by key;
     ``source`` says where it came from (``folder`` or ``api``); ``sentences``, sentence
-    vectors to store with it, ``tokens`` token vectors (:func:`ragqa.index.pg.tokens.rows_of`)."""
+    vectors to store with it, ``tokens`` token vectors (:func:`ragqa.index.pg.tokens.rows_of`);
+    ``needs_*``: its passages' rows must all be stored when it commits
+    (:class:`~ragqa.index.pg.writes.DocumentWrite`)."""
     doc = processed.document
     rows = tuple(
         PassageRow(start=p.start, end=p.end, section=p.section, page=p.page,
@@ -263,7 +314,8 @@ def document_write(processed: ProcessedDocument, analyzer: Analyzer,
     return DocumentWrite(doc_id=doc.doc_id, title=doc.title, text=doc.text,
                          content_hash=doc.content_hash, passages=rows, pages=doc.pages,
                          sections=processed.sections, explicit_title=explicit_title,
-                         source=source, sentences=sentences, tokens=tokens)
+                         source=source, sentences=sentences, tokens=tokens,
+                         needs_sentences=needs_sentences, needs_tokens=needs_tokens)
 
 
 class _Writer:

@@ -38,7 +38,8 @@ Version 4 adds ``sentence_vectors``: the passage-side vector of every sentence o
 stored passages, made at index time so that a search reads a never-seen passage's sentences
 with a lookup instead of a model pass (:mod:`ragqa.index.pg.sentences`). Addressed by
 content: the key is a digest of the sentence's text alone, so rows are shared by every
-passage that holds the sentence and are never deleted with them.
+passage that holds the sentence and are not deleted with them (the end of ``ragqa index``
+reclaims those no passage holds: :mod:`ragqa.index.pg.reclaim`).
 
 Version 5 adds ``token_vectors``: the int8 token vectors of each stored passage's quote, for
 the relevance's token match and the reorder of a search's top passages, addressed by a

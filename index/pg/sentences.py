@@ -9,8 +9,10 @@ A row is addressed by content: its key is a digest of the sentence's text alone
 (:func:`~ragqa.index.sentencetable.text_keys`, uint64, stored as the bigint of the same
 bits), its vector float16 bytes. Rows are shared by every passage (of any document) holding
 the sentence, so writers insert with ``ON CONFLICT DO NOTHING`` (replicas and concurrent
-writers are safe) and nothing deletes them: a row no passage holds any more is harmless (a
-lookup nobody makes) and costs its bytes only; no garbage collection is needed.
+writers are safe) and deleting a passage cannot delete its rows. A row no passage holds any
+more is harmless (a lookup nobody makes) but costs its bytes: the end of every ``ragqa
+index`` reclaims such rows (:mod:`ragqa.index.pg.reclaim`), keeping those of
+:func:`sentence_keys` of every stored passage.
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ def held(conn: psycopg.Connection, keys: np.ndarray, statement: str = _HELD) -> 
         rows = conn.execute(statement, (distinct[begin : begin + LOOKUP_STEP],)).fetchall()
         found.update(int(r[0]) for r in rows)
     return np.fromiter((k in found for k in wanted.tolist()), dtype=bool, count=len(wanted))
+
+
+def sentence_keys(quotes: Iterable[str]) -> np.ndarray:
+    """The keys (uint64) of every sentence of ``quotes``, repeats kept: the rows their
+    passages need, cut as the writers cut them (:func:`new_sentences`)."""
+    return text_keys([text for quote in quotes for text in sentence_texts(quote)])
 
 
 def read_vectors(conn: psycopg.Connection, texts: Sequence[str],

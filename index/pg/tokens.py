@@ -14,9 +14,10 @@ is a digest of the passage's quote, its bytes the int8 rows of the quote's token
 of ``dimension`` bytes a token (the files store's rows; their scales are not kept: a row's
 one scale cancels when the row is normalised, :func:`~ragqa.index.tokenrows.normalised`).
 Rows are shared by every passage of that text, inserted with ``ON CONFLICT DO NOTHING``
-(replicas and concurrent writers are safe) and never deleted: a row no passage holds any
-more is a lookup nobody makes and costs its bytes only (about 62 kB a 1,000-character
-passage); indexing into a new database sheds them.
+(replicas and concurrent writers are safe), so deleting a passage cannot delete its row. A
+row no passage holds any more is a lookup nobody makes but costs its bytes (about 62 kB a
+1,000-character passage): the end of every ``ragqa index`` reclaims such rows
+(:mod:`ragqa.index.pg.reclaim`), keeping the :func:`quote_keys` of every stored passage.
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ _INSERT = ("INSERT INTO token_vectors (key, tokens) "
            "SELECT * FROM unnest(%s::bigint[], %s::bytea[]) ON CONFLICT (key) DO NOTHING")
 
 
+def quote_keys(quotes: Sequence[str]) -> np.ndarray:
+    """The key (uint64) of each passage quote: its row's."""
+    return text_keys(quotes)
+
+
+def held_quotes(conn: psycopg.Connection, quotes: Sequence[str]) -> np.ndarray:
+    """Whether the table holds the row of each of ``quotes``."""
+    return held(conn, quote_keys(quotes), _HELD)
+
+
 def read_tokens(conn: psycopg.Connection, quotes: Sequence[str],
                 dimension: int) -> list[np.ndarray | None]:
     """The normalised float32 token vectors of each passage of ``quotes``, read in one
@@ -76,7 +87,7 @@ def new_quotes(conn: psycopg.Connection, quotes: Iterable[str]) -> list[str]:
     texts = list(dict.fromkeys(quotes))
     if not texts:
         return []
-    known = held(conn, text_keys(texts), _HELD)
+    known = held_quotes(conn, texts)
     return [text for text, there in zip(texts, known.tolist()) if not there]
 
 

@@ -6,7 +6,9 @@ transaction-scoped advisory lock on its id, so concurrent uploads of one documen
 several replicas apply one after the other (the last commit wins, whole); writers of
 different documents run in parallel and meet only on the one-row ``corpus_stats`` update
 at the end of their transaction. A writer killed before its commit leaves nothing: the
-transaction is rolled back and its locks are released with its connection.
+transaction is rolled back and its locks are released with its connection. Every write of
+passages also holds the side rows' lock shared (:func:`~ragqa.index.pg.reclaim.share_side_rows`):
+a reclaim of the sentence and token rows no passage holds never runs while it is uncommitted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import psycopg
 
 from ragqa.index.pg import sentences as sentence_rows
 from ragqa.index.pg import tokens as token_rows
-from ragqa.index.pg.errors import LastDocumentRefusal
+from ragqa.index.pg.errors import LastDocumentRefusal, SideRowsGone
+from ragqa.index.pg.reclaim import share_side_rows
 from ragqa.index.sentencetable import SentenceTable
 
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
@@ -62,6 +65,11 @@ class DocumentWrite:
     sentences: SentenceTable | None = None
     # Token vectors of its passages the store lacked (ragqa.index.pg.tokens.rows_of), or None.
     tokens: tuple[list[int], list[bytes]] | None = None
+    # Whether every sentence row (token row) of its passages must be stored when it commits:
+    # an upload's, which relies on the rows it found stored before its transaction (a reclaim
+    # may have deleted them since). A bulk write's are filled in after it commits.
+    needs_sentences: bool = False
+    needs_tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,11 @@ def replace_document(
     An upload whose content hash (and explicit title) is already stored for ``doc.doc_id``
     writes nothing (the outcome says ``changed=False``) unless ``force`` (the same bytes
     processed with a new corpus context). ``doc.sentences`` and ``doc.tokens`` are inserted
-    with it (those another writer stored meanwhile are skipped). A refusal recorded for the
-    id is cleared. ``conn`` must not be inside a transaction (use
-    :func:`ragqa.index.pg.connect.connect`).
+    with it (those another writer stored meanwhile are skipped); with ``doc.needs_sentences``
+    (``needs_tokens``) a row of its passages still missing then raises
+    :class:`~ragqa.index.pg.errors.SideRowsGone` and nothing is written (a reclaim deleted it
+    after the caller looked it up). A refusal recorded for the id is cleared. ``conn`` must
+    not be inside a transaction (use :func:`ragqa.index.pg.connect.connect`).
     ``before_commit`` (for tests) runs with everything written, just before the commit.
     """
     for p in doc.passages:
@@ -101,6 +111,7 @@ def replace_document(
         if (row is not None and not force and row[0] == doc.content_hash
                 and row[2] == doc.explicit_title):
             return WriteOutcome(doc.doc_id, changed=False, passages=row[1], removed=0)
+        share_side_rows(conn)  # until the commit: no reclaim before it sees these passages
         removed, removed_length = _delete_passages(conn, doc.doc_id)
         conn.execute(
             """INSERT INTO documents (doc_id, title, content_hash, text, pages, sections,
@@ -119,6 +130,7 @@ def replace_document(
             sentence_rows.insert(conn, doc.sentences)
         if doc.tokens is not None:
             token_rows.insert(conn, doc.tokens)
+        _check_side_rows(conn, doc)
         conn.execute("DELETE FROM refused WHERE doc_id = %s", (doc.doc_id,))
         _update_stats(conn, len(doc.passages) - removed, length - removed_length)
         if before_commit is not None:
@@ -187,6 +199,23 @@ def lock_document(conn: psycopg.Connection, doc_id: str) -> None:
     conn.execute(
         "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DOCUMENT_LOCK_SPACE, doc_id)
     )
+
+
+def _check_side_rows(conn: psycopg.Connection, doc: DocumentWrite) -> None:
+    """Raise :class:`SideRowsGone` if a row ``doc`` needs is not stored (run under the
+    side rows' lock: none can go between this check and the commit)."""
+    if not (doc.needs_sentences or doc.needs_tokens):
+        return
+    quotes = [doc.text[p.start:p.end] for p in doc.passages]
+    missing = 0
+    if doc.needs_sentences:
+        keys = np.unique(sentence_rows.sentence_keys(quotes))
+        missing += int((~sentence_rows.held(conn, keys)).sum())
+    if doc.needs_tokens:
+        missing += int((~token_rows.held_quotes(conn, list(dict.fromkeys(quotes)))).sum())
+    if missing:
+        raise SideRowsGone(f"{doc.doc_id}: {missing} sentence or token rows its passages need "
+                           "were reclaimed since it looked them up")
 
 
 def _delete_passages(conn: psycopg.Connection, doc_id: str) -> tuple[int, int]:

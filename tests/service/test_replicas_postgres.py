@@ -4,6 +4,8 @@ line naming RAGQA_DATABASE_URL, with the index errors' exit code."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import psycopg
 import pytest
@@ -130,8 +132,12 @@ def test_ragqa_index_into_an_empty_database_then_again(tmp_path, pg_url, small_c
     second = run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path, **_pg(pg_url))
     assert second.returncode == 0, second.stderr
     assert "removed: nokia.txt" in second.stdout and "0 added, 0 changed, 1 removed" in second.stdout
+    # the removed document's sentence rows are reclaimed, and the run says so on stderr
+    assert re.search(r"^ragqa: reclaimed [1-9]\d* sentence rows and 0 token rows \([\d.]+ [kMG]B\)",
+                     second.stderr, re.M), second.stderr
     third = run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path, **_pg(pg_url))
     assert "is up to date with" in third.stdout, third.stdout
+    assert "reclaimed" not in third.stderr, third.stderr
 
 
 def test_ragqa_serve_on_an_empty_database_indexes_the_folder_first(tmp_path, pg_url,
