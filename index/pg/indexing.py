@@ -14,7 +14,8 @@ in the transaction that writes it, a bulk index's in a pass after its documents,
 document of the folder (so that a sync also fills in what a store indexed without them, or a
 run killed half-way, lacks). A bulk index ends by reclaiming the sentence and token rows no
 stored passage holds any more (:mod:`ragqa.index.pg.reclaim`); an upload that relied on a row
-reclaimed meanwhile is prepared again.
+reclaimed meanwhile is prepared again, holding the side rows' lock
+(:func:`~ragqa.index.pg.writes.replace_upload`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg import sentences, tokens
 from ragqa.index.pg.context import read_context, write_context
-from ragqa.index.pg.errors import SideRowsGone
 from ragqa.index.pg.groups import apply_sidecars
 from ragqa.index.pg.reclaim import reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
@@ -49,6 +49,7 @@ from ragqa.index.pg.writes import (
     delete_document,
     refuse_document,
     replace_document,
+    replace_upload,
     stored_vectors,
 )
 from ragqa.index.documents.processing import (
@@ -66,9 +67,6 @@ logger = logging.getLogger(__name__)
 DEFER_GRAPH_AT = 1000
 # Normalised passage vectors of texts (the embedder's passage side).
 EmbedTexts = Callable[[Sequence[str]], np.ndarray]
-# Times an upload is prepared at most when reclaims keep deleting rows it relies on (each
-# try after the first follows a reclaim's batch: one is rare, three in a row are a fault).
-UPLOAD_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -239,27 +237,21 @@ def ingest_document(
         vectors.update(zip((processed.keys[i] for i in missing), fresh))
     analyzer = Analyzer(config.analysis)
     stored_before = int(row[2]) if row is not None else 0
-    made_sentences = made_tokens = tries = 0
-    while True:  # again only if a reclaim deleted a row it relies on (SideRowsGone)
-        tries += 1
+    made = {"sentences": 0, "tokens": 0}  # over every try (a reclaim may take what one found)
+
+    def prepare() -> DocumentWrite:
         side = _upload_side_rows(conn, processed, config, embed_sentences or embed,
                                  embed_tokens, model_name, stored_before)
-        made_sentences += len(side.sentences) if side.sentences is not None else 0
-        made_tokens += len(side.tokens[0]) if side.tokens is not None else 0
-        write = document_write(processed, analyzer, vectors, explicit_title, source="api",
-                               sentences=side.sentences, tokens=side.tokens,
-                               needs_sentences=config.sentence_vectors,
-                               needs_tokens=side.needs_tokens)
-        try:
-            outcome = replace_document(conn, write)
-        except SideRowsGone:
-            if tries >= UPLOAD_TRIES:
-                raise
-            logger.info("%s: rows it found stored were reclaimed meanwhile; preparing it "
-                        "again", doc.doc_id)
-            continue
-        return Ingested(outcome, embedded=len(missing), sentences=made_sentences,
-                        tokens=made_tokens)
+        made["sentences"] += len(side.sentences) if side.sentences is not None else 0
+        made["tokens"] += len(side.tokens[0]) if side.tokens is not None else 0
+        return document_write(processed, analyzer, vectors, explicit_title, source="api",
+                              sentences=side.sentences, tokens=side.tokens,
+                              needs_sentences=config.sentence_vectors,
+                              needs_tokens=side.needs_tokens)
+
+    outcome = replace_upload(conn, prepare)
+    return Ingested(outcome, embedded=len(missing), sentences=made["sentences"],
+                    tokens=made["tokens"])
 
 
 @dataclass(frozen=True)

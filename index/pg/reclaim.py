@@ -18,24 +18,31 @@ Why it is safe beside writers (uploads through any replica, another ``ragqa inde
   in shared mode until it commits (:func:`share_side_rows`), and an upload checks under it
   that every row its passages need is stored; a row reclaimed since its look-up fails the
   write (:class:`~ragqa.index.pg.errors.SideRowsGone`), which
-  :func:`~ragqa.index.pg.indexing.ingest_document` prepares again (embedding what is gone).
-  Shared holders never wait for one another.
+  :func:`~ragqa.index.pg.writes.replace_upload` prepares again (embedding what is gone),
+  this time holding the lock shared from before its look-up until its commit
+  (:func:`side_rows_held`): no reclaim batch runs in between, so the second try cannot lose
+  a row. Shared holders never wait for one another.
 * :func:`reclaim` deletes in transactions that each hold the lock exclusively: while one
-  runs, no passage commits. Each first reads again the documents whose row changed since the
-  keys were computed (every passage write rewrites its document's row, so the row version,
-  ``xmin``, says which), adds their keys, and deletes only candidates no stored passage holds
-  at that moment. A passage committed before the lock is seen and its rows kept; one
-  committed after finds its rows deleted and (an upload) fails and is prepared again, or (a
-  bulk write, whose side rows are filled after its commit) is filled in by the pass that
-  follows its commit.
-* The heavy part (reading every passage, cutting its sentences, hashing them, reading the
-  tables' keys: about 11 s for 100,000 passages of 10 sentences on 2 cores) runs before,
-  without the lock; each locked transaction deletes at most :data:`DELETE_STEP` rows (about
-  60 ms a batch at that size), so writers wait for one short batch at most. The lock is
-  tried, not waited for (a waiting exclusive request would queue every new writer behind
-  it): while writes keep it for :data:`LOCK_WAIT_S`, the reclaim stops with a warning and
-  the next run goes on. A reclaim killed half-way deleted whole batches of rows nobody holds
-  and nothing else.
+  runs, no passage can be written. Each first reads again the documents whose row changed
+  since the keys were computed (every passage write rewrites its document's row, so the row
+  version, ``xmin``, says which), adds their keys, and deletes only candidates no stored
+  passage holds at that moment. A passage committed before the lock is seen and its rows
+  kept; one written after finds its rows deleted and (an upload) fails and is prepared
+  again, or (a bulk write, whose side rows are filled after its commit) is filled in by the
+  pass that follows its commit (token rows only while the store wants them:
+  :func:`~ragqa.index.pg.tokens.wanted_for`, with ``auto`` up to 10,000 passages).
+* The heavy part (reading every document, 1,000 a statement, cutting its passages'
+  sentences, hashing them, reading the tables' keys: about 11 s for 100,000 passages of 10
+  sentences on 2 cores, whether or not anything goes) runs before, without the lock; before
+  each batch the documents changed since are read again, still without it, so a locked
+  transaction reads the documents' versions, the few documents written in the moment since,
+  and deletes at most :data:`DELETE_STEP` rows: its hold grows with the number of documents
+  and with what was written in that moment, not with what was written during the scan. The
+  lock is tried, not waited for (a waiting exclusive request would queue every new writer
+  behind it): while writes keep it for :data:`LOCK_WAIT_S`, the reclaim stops with a
+  warning and the next run goes on; so it does (and the run it ends goes through) when the
+  database fails it. A reclaim killed half-way deleted whole batches of rows nobody holds
+  and nothing else. When both tables are empty it returns at once.
 
 The view reads side rows by key and never by passage, so a search that reads a passage
 replaced meanwhile may find its rows gone: it embeds them at query time, as for any
@@ -46,7 +53,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,15 +73,25 @@ DELETE_STEP = {"sentence_vectors": 20_000, "token_vectors": 1_000}
 LOCK_WAIT_S = 60.0
 LOCK_POLL_S = 0.02
 
-# Every document's text and passage offsets, with its row's version; one statement, one
-# snapshot. A document without passages has none to keep.
+# Documents read a statement: each statement is short (no snapshot held for the whole scan,
+# no statement_timeout reached), and each document's row version is read with its passages.
+READ_STEP = 1_000
+
+# Documents' text and passage offsets, with their row's version (one statement: one
+# snapshot for a document's row and its passages). A document without passages has none to
+# keep. Followed by a WHERE on doc_id.
 _DOCUMENTS = """SELECT d.doc_id, d.xmin::text, d.text, p.starts, p.ends FROM documents d
 CROSS JOIN LATERAL (
     SELECT array_agg(start_offset ORDER BY ordinal) AS starts,
            array_agg(end_offset ORDER BY ordinal) AS ends
     FROM passages WHERE passages.doc_id = d.doc_id
 ) p"""
+_FIRST = _DOCUMENTS + " ORDER BY d.doc_id LIMIT %s"
+_AFTER = _DOCUMENTS + " WHERE d.doc_id > %s ORDER BY d.doc_id LIMIT %s"
+_THESE = _DOCUMENTS + " WHERE d.doc_id = ANY(%s)"
 _VERSIONS = "SELECT doc_id, xmin::text FROM documents"
+_ANY_ROW = ("SELECT EXISTS (SELECT 1 FROM sentence_vectors) "
+            "OR EXISTS (SELECT 1 FROM token_vectors)")
 # The value column of each side table, for the bytes a deletion frees.
 _TABLES = {"sentence_vectors": "embedding", "token_vectors": "tokens"}
 
@@ -107,36 +125,72 @@ def share_side_rows(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (SIDE_ROWS_LOCK,))
 
 
+@contextmanager
+def side_rows_held(conn: psycopg.Connection) -> Iterator[None]:
+    """Hold :data:`SIDE_ROWS_LOCK` shared until the block ends, across its transactions
+    (session level): no reclaim batch deletes a row between a look-up of the stored rows
+    and the commit of the write relying on it. ``conn`` must not be inside a transaction:
+    the lock and the unlock each run in their own, so the block's writes open theirs as
+    usual (not savepoints of one left open). A reclaim waits meanwhile (it tries the lock)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (SIDE_ROWS_LOCK,))
+    try:
+        yield
+    finally:
+        if not conn.closed:  # a connection lost has released it with its session
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_unlock_shared(%s)", (SIDE_ROWS_LOCK,))
+
+
 def reclaim(conn: psycopg.Connection, *, wait: float | None = None) -> Reclaimed:
     """Delete every row of ``sentence_vectors`` and ``token_vectors`` that no stored
     passage holds (see the module's docstring for why concurrent writers lose none).
 
     ``conn`` must not be inside a transaction (:func:`ragqa.index.pg.connect.connect`):
     each batch commits on its own. A batch that cannot take the lock within ``wait``
-    seconds (:data:`LOCK_WAIT_S`) stops the reclaim (``complete=False``, a warning).
+    seconds (:data:`LOCK_WAIT_S`) stops the reclaim (``complete=False``, a warning); so
+    does an error of the database (the batches committed before it stay done, and the
+    connection is left outside any transaction, usable).
     """
     started = time.perf_counter()
     wait = LOCK_WAIT_S if wait is None else wait
-    orphans = _Orphans(conn)
     deleted = {table: 0 for table in _TABLES}
     freed = 0
     complete = True
-    for table in _TABLES:
-        step = DELETE_STEP[table]
-        while complete and len(orphans.candidates[table]):
-            with conn.transaction():
-                complete = _lock_exclusively(conn, wait)
-                if not complete:
-                    break
+    failure: psycopg.Error | None = None
+    try:
+        row = conn.execute(_ANY_ROW).fetchone()
+        if not (row and row[0]):  # nothing stored, nothing to reclaim: no scan
+            logger.debug("no side row stored: nothing to reclaim")
+            return Reclaimed(seconds=time.perf_counter() - started)
+        orphans = _Orphans(conn)
+        for table in _TABLES:
+            step = DELETE_STEP[table]
+            while complete and len(orphans.candidates[table]):
+                # Unlocked, what changed since the scan (or the last batch); locked, only
+                # what changed in the moment since: the lock's hold stays short.
                 orphans.refresh(conn)
-                batch = orphans.take(table, step)
-                if len(batch):
-                    rows, size = _delete(conn, table, batch)
-                    deleted[table] += rows
-                    freed += size
+                with conn.transaction():
+                    complete = _lock_exclusively(conn, wait)
+                    if not complete:
+                        break
+                    orphans.refresh(conn)
+                    batch = orphans.take(table, step)
+                    if len(batch):
+                        rows, size = _delete(conn, table, batch)
+                        deleted[table] += rows
+                        freed += size
+    except psycopg.Error as exc:
+        failure, complete = exc, False
+        _leave_transaction(conn)
     done = Reclaimed(sentences=deleted["sentence_vectors"], tokens=deleted["token_vectors"],
                      bytes=freed, seconds=time.perf_counter() - started, complete=complete)
-    if not complete:
+    if failure is not None:
+        reason = " ".join(str(failure).split()) or type(failure).__name__
+        logger.warning("stopped reclaiming the rows no stored passage holds after %s: the "
+                       "database failed it (%s; the next `ragqa index` goes on)",
+                       done.describe(), reason)
+    elif not complete:
         logger.warning("stopped reclaiming the rows no stored passage holds after %s: writes "
                        "held the lock for %.0f s (the next `ragqa index` goes on)",
                        done.describe(), wait)
@@ -171,8 +225,9 @@ class _Orphans:
                          len(self.candidates["token_vectors"]))
 
     def refresh(self, conn: psycopg.Connection) -> None:
-        """Keep the candidates that passages written since hold (the caller holds the lock
-        exclusively: no passage commits until it ends)."""
+        """Keep the candidates that passages written since the last look hold. Under the
+        lock held exclusively (no passage can be written until it ends) what is left is
+        held by no stored passage; without it, this only shortens the locked one."""
         now = dict(conn.execute(_VERSIONS).fetchall())
         changed = sorted(d for d, version in now.items() if self.versions.get(d) != version)
         self.versions = {d: v for d, v in self.versions.items() if d in now}
@@ -191,18 +246,32 @@ class _Orphans:
 
     def _read(self, conn: psycopg.Connection, doc_ids: list[str] | None) -> dict[str, np.ndarray]:
         """The keys the passages of ``doc_ids`` (all documents: None) hold, by table,
-        sorted and distinct; records the versions read."""
+        sorted and distinct; records the versions read. :data:`READ_STEP` documents a
+        statement, each read with its version (what the refreshes compare)."""
         parts: dict[str, list[np.ndarray]] = {table: [] for table in _TABLES}
-        query, params = ((_DOCUMENTS, None) if doc_ids is None
-                         else (_DOCUMENTS + " WHERE d.doc_id = ANY(%s)", (doc_ids,)))
-        with conn.cursor() as cur:
-            for doc_id, version, text, starts, ends in cur.stream(query, params):
+        for rows in _document_chunks(conn, doc_ids):
+            for doc_id, version, text, starts, ends in rows:
                 self.versions[doc_id] = version
                 if starts:
                     for table, keys in kept_keys(text, list(zip(starts, ends))).items():
                         parts[table].append(keys)
         return {table: np.unique(np.concatenate(found)) if found
                 else np.zeros(0, dtype=np.int64) for table, found in parts.items()}
+
+
+def _document_chunks(conn: psycopg.Connection, doc_ids: list[str] | None) -> Iterator[list]:
+    """The rows of :data:`_DOCUMENTS` for ``doc_ids`` (every document: None, in ``doc_id``
+    order, keyset-paged), :data:`READ_STEP` documents a statement."""
+    if doc_ids is not None:
+        for i in range(0, len(doc_ids), READ_STEP):
+            yield conn.execute(_THESE, (doc_ids[i:i + READ_STEP],)).fetchall()
+        return
+    rows = conn.execute(_FIRST, (READ_STEP,)).fetchall()
+    while rows:
+        yield rows
+        if len(rows) < READ_STEP:
+            return
+        rows = conn.execute(_AFTER, (rows[-1][0], READ_STEP)).fetchall()
 
 
 def _lock_exclusively(conn: psycopg.Connection, wait: float) -> bool:
@@ -217,6 +286,14 @@ def _lock_exclusively(conn: psycopg.Connection, wait: float) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(LOCK_POLL_S)
+
+
+def _leave_transaction(conn: psycopg.Connection) -> None:
+    """After an error: the connection out of any transaction (autocommit leaves none; a
+    caller's, against the contract, is rolled back), unless it was lost."""
+    if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        with suppress(psycopg.Error):  # lost meanwhile: its next use says so
+            conn.rollback()
 
 
 def _table_keys(conn: psycopg.Connection, table: str) -> np.ndarray:

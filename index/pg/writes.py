@@ -9,12 +9,16 @@ at the end of their transaction. A writer killed before its commit leaves nothin
 transaction is rolled back and its locks are released with its connection. Every write of
 passages also holds the side rows' lock shared (:func:`~ragqa.index.pg.reclaim.share_side_rows`):
 a reclaim of the sentence and token rows no passage holds never runs while it is uncommitted.
+An upload, which relies on rows it looked up before its transaction, is written with
+:func:`replace_upload`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,14 +27,22 @@ import psycopg
 from ragqa.index.pg import sentences as sentence_rows
 from ragqa.index.pg import tokens as token_rows
 from ragqa.index.pg.errors import LastDocumentRefusal, SideRowsGone
-from ragqa.index.pg.reclaim import share_side_rows
+from ragqa.index.pg.reclaim import share_side_rows, side_rows_held
 from ragqa.index.sentencetable import SentenceTable
+
+logger = logging.getLogger(__name__)
 
 # Namespace of the per-document advisory locks (the second key is a hash of the doc id).
 DOCUMENT_LOCK_SPACE = 0x7261  # "ra"
 # Serialises deletes that must keep one document (so two replicas deleting the last two
 # documents at once cannot both succeed). Writers of new documents never take it.
 KEEP_ONE_LOCK_KEY = 0x72616771_6B656570  # "ragqkeep"
+# Times an upload is prepared at most (replace_upload). The first try looks up the stored
+# side rows without the side rows' lock, and a reclaim may delete some before its write (one
+# reclaim can take rows from every batch it runs). The second and third hold the lock shared
+# from before their look-up until their commit, so no reclaim can: one of them failing means
+# rows went another way (deleted by hand), a fault.
+UPLOAD_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,28 @@ def replace_document(
         if before_commit is not None:
             before_commit()
     return WriteOutcome(doc.doc_id, changed=True, passages=len(doc.passages), removed=removed)
+
+
+def replace_upload(conn: psycopg.Connection, prepare: Callable[[], DocumentWrite]) -> WriteOutcome:
+    """Store what ``prepare()`` makes (it looks up the side rows the store holds and makes
+    the others: an upload), with :func:`replace_document`. If a reclaim deleted a row it
+    found (:class:`~ragqa.index.pg.errors.SideRowsGone`), prepare and write it again, this
+    time holding the side rows' lock shared from before ``prepare()`` until the commit
+    (:func:`~ragqa.index.pg.reclaim.side_rows_held`): no reclaim batch can run in between.
+    ``conn`` must not be inside a transaction."""
+    for attempt in range(1, UPLOAD_TRIES + 1):
+        with ExitStack() as held:
+            if attempt > 1:
+                held.enter_context(side_rows_held(conn))
+            write = prepare()
+            try:
+                return replace_document(conn, write)
+            except SideRowsGone:
+                if attempt >= UPLOAD_TRIES:
+                    raise
+                logger.info("%s: rows it found stored were reclaimed meanwhile; preparing it "
+                            "again under the side rows' lock", write.doc_id)
+    raise AssertionError("unreachable")  # the last try returned or raised
 
 
 def delete_document(conn: psycopg.Connection, doc_id: str, *, keep_one: bool = False) -> bool:

@@ -1,7 +1,8 @@
 """Reclaiming the sentence and token rows no stored passage holds: what goes, what stays
 (rows shared with a live passage, an upload's), and that writers racing a reclaim lose no
-row their committed passages hold (an upload prepared before a reclaim is prepared again; a
-reclaim waits for an uncommitted write)."""
+row their committed passages hold (an upload prepared before a reclaim is prepared again,
+holding the lock; a reclaim waits for an uncommitted write; a document written between the
+scan and a batch keeps its rows); a reclaim the database fails leaves the run going."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
+import pytest
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.reading import Document, sha256_bytes
-from ragqa.index.pg import indexing, reclaim as reclaim_module
+from ragqa.index.pg import indexing
+from ragqa.index.pg import reclaim as reclaim_module
+from ragqa.index.pg import writes as writes_module
 from ragqa.index.pg.connect import connect
-from ragqa.index.pg.errors import SideRowsGone
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.reclaim import Reclaimed, reclaim
@@ -27,7 +31,8 @@ from ragqa.index.pg.sentences import held, insert, signed
 from ragqa.index.pg.tokens import held_quotes
 from ragqa.index.pg.tokens import insert as insert_tokens
 from ragqa.index.pg.view import PgView
-from ragqa.index.pg.writes import DocumentWrite, PassageRow, delete_document, replace_document
+from ragqa.index.pg.writes import (DocumentWrite, PassageRow, delete_document,
+                                   replace_document, replace_upload)
 from ragqa.index.sentencetable import SentenceTable, sentence_texts, text_keys
 from tests.index.pg.conftest import DIM
 from tests.index.pg.docs import vector_for
@@ -82,10 +87,15 @@ def _write_with_rows(conn, doc: DocumentWrite) -> None:
 
 def _upload(conn, doc: DocumentWrite, pause=None) -> int:
     """An upload as :func:`ingest_document` makes it, without a model: look up which rows
-    its passages lack, make those, write them with it; prepared again while a reclaim
-    deleted a row it relied on. How many tries it took. ``pause()`` runs after the look-up
-    and before the commit (the windows a reclaim could slip into)."""
-    for tries in range(1, 20):
+    its passages lack, make those, write them with it, through the production retries
+    (:func:`replace_upload`: ``UPLOAD_TRIES``, the lock held from the second). How many
+    tries it took. ``pause()`` runs after each look-up, before the write (the window a
+    reclaim could slip into)."""
+    tries = 0
+
+    def prepare() -> DocumentWrite:
+        nonlocal tries
+        tries += 1
         quotes = _quotes_of(doc)
         table, tokens = _rows_for(quotes)
         lack = ~held(conn, table.keys)
@@ -95,14 +105,11 @@ def _upload(conn, doc: DocumentWrite, pause=None) -> int:
                   [b for b, m in zip(tokens[1], lack_tokens) if m])
         if pause is not None:
             pause()
-        write = dataclasses.replace(doc, sentences=table, tokens=tokens,
-                                    needs_sentences=True, needs_tokens=True)
-        try:
-            replace_document(conn, write, before_commit=pause)
-            return tries
-        except SideRowsGone:
-            continue
-    raise AssertionError(f"{doc.doc_id}: never written")
+        return dataclasses.replace(doc, sentences=table, tokens=tokens,
+                                   needs_sentences=True, needs_tokens=True)
+
+    replace_upload(conn, prepare)
+    return tries
 
 
 def _live(conn) -> tuple[set[int], set[int]]:
@@ -150,6 +157,7 @@ def test_only_rows_no_stored_passage_holds_go_in_batches(conn, monkeypatch):
 
     monkeypatch.setattr(reclaim_module, "DELETE_STEP",
                         {"sentence_vectors": 2, "token_vectors": 1})  # several batches each
+    monkeypatch.setattr(reclaim_module, "READ_STEP", 1)  # a statement a document
     batches = []
     real_delete = reclaim_module._delete
     monkeypatch.setattr(reclaim_module, "_delete",
@@ -236,7 +244,7 @@ def test_an_upload_whose_rows_a_reclaim_took_meanwhile_is_prepared_again(
 
     other = connect(pg_url)
     writes = []
-    real = indexing.replace_document
+    real = writes_module.replace_document
 
     def reclaim_first(c, write, **kw):
         writes.append(write)
@@ -245,7 +253,7 @@ def test_an_upload_whose_rows_a_reclaim_took_meanwhile_is_prepared_again(
             assert reclaim(other).rows > 0  # ... and deleted before its transaction
         return real(c, write, **kw)
 
-    monkeypatch.setattr(indexing, "replace_document", reclaim_first)
+    monkeypatch.setattr(writes_module, "replace_document", reclaim_first)
     counting = CountingEmbedder(embedder)
     try:
         again = ingest_document(conn, upload, embed=counting.encode_passages,
@@ -255,6 +263,123 @@ def test_an_upload_whose_rows_a_reclaim_took_meanwhile_is_prepared_again(
     assert len(writes) == 2 and again.outcome.changed
     assert (again.sentences, again.tokens) == (first.sentences, first.tokens)  # made again
     assert _stored(conn) == _live(conn)  # every passage's rows, the upload's included
+
+
+def test_an_upload_whose_rows_a_reclaim_takes_before_every_write_goes_in_at_its_second_try(
+        store_conn, pg_url, small_corpus, minilm, embedder, monkeypatch):
+    """Before each look-up the upload's rows are stored again as orphans (a deleted copy's)
+    and before each write a reclaim runs: the first try (no lock) loses them and fails; the
+    second holds the lock shared from its look-up to its commit, so that reclaim cannot take
+    it (and deletes nothing), and the upload commits with every row it relies on."""
+    conn, _ = store_conn
+    index_corpus_into(conn, small_corpus, config=ON, contextual=True,
+                      load_embedder=lambda: embedder, model_name=minilm.name)
+    upload = Document("notes/zorglub.md", ZORGLUB, "Zorglub", sha256_bytes(ZORGLUB.encode()))
+    kwargs = dict(config=ON, contextual=True, model_name=minilm.name,
+                  embed=embedder.encode_passages, embed_tokens=embedder.passage_token_vectors)
+    ingest_document(conn, upload, **kwargs)
+    delete_document(conn, upload.doc_id)  # its rows stay until a reclaim
+    conn.execute("CREATE TABLE saved_sentences AS TABLE sentence_vectors")
+    conn.execute("CREATE TABLE saved_tokens AS TABLE token_vectors")
+
+    other = connect(pg_url)
+    reclaims: list[Reclaimed] = []
+    real_look, real_write = indexing._upload_side_rows, writes_module.replace_document
+
+    def orphans_back_then_look(*args, **kw):
+        other.execute("INSERT INTO sentence_vectors TABLE saved_sentences ON CONFLICT DO NOTHING")
+        other.execute("INSERT INTO token_vectors TABLE saved_tokens ON CONFLICT DO NOTHING")
+        return real_look(*args, **kw)
+
+    def reclaim_then_write(c, write, **kw):
+        reclaims.append(reclaim(other, wait=0.3))
+        return real_write(c, write, **kw)
+
+    monkeypatch.setattr(indexing, "_upload_side_rows", orphans_back_then_look)
+    monkeypatch.setattr(writes_module, "replace_document", reclaim_then_write)
+    try:
+        done = ingest_document(conn, upload, **kwargs)
+    finally:
+        other.close()
+    assert len(reclaims) == 2 and done.outcome.changed
+    assert reclaims[0].complete and reclaims[0].rows > 0  # the first try's rows, taken
+    assert not reclaims[1].complete and reclaims[1].rows == 0  # the second's lock held
+    assert (done.sentences, done.tokens) == (0, 0)  # each try found its rows stored
+    assert _stored(conn) == _live(conn)  # every passage's rows, the upload's included
+    lock = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()
+    assert lock[0] == 0  # the session's shared lock released
+
+
+@pytest.mark.parametrize("how", ["in place", "deleted and created again"])
+def test_a_document_written_between_the_scan_and_a_batch_keeps_its_rows(
+        conn, pg_url, monkeypatch, how):
+    """``a.md`` is written again (same id) after the reclaim's unlocked reads and before its
+    batch takes the lock, now holding a row that only a deleted document held (a bulk write:
+    it relies on the stored row): the batch reads it again (its row's ``xmin`` changed) and
+    keeps that row; its old version's rows go at the next reclaim."""
+    _write_with_rows(conn, _document("a.md", ["Le réseau couvre le nord."]))
+    _write_with_rows(conn, _document("old.md", ["La fibre arrive à Rabat.",
+                                                "Le chantier ferme en mai."]))
+    delete_document(conn, "old.md")  # both its rows: candidates of the scan
+    other = connect(pg_url)
+    real_lock = reclaim_module._lock_exclusively
+    written: list[str] = []
+
+    def write_then_lock(c, wait):
+        if not written:  # after the unlocked refresh, before the locked one
+            if how != "in place":
+                delete_document(other, "a.md")
+            replace_document(other, _document("a.md", ["La fibre arrive à Rabat."]))
+            written.append("a.md")
+        return real_lock(c, wait)
+
+    monkeypatch.setattr(reclaim_module, "_lock_exclusively", write_then_lock)
+    try:
+        done = reclaim(conn)
+    finally:
+        other.close()
+    assert written and done.complete
+    assert (done.sentences, done.tokens) == (1, 1)  # "Le chantier ferme en mai." only
+    live_sentences, live_tokens = _live(conn)
+    stored_sentences, stored_tokens = _stored(conn)
+    assert _keys_of(["La fibre arrive à Rabat."]) <= live_sentences <= stored_sentences
+    assert live_tokens <= stored_tokens
+    again = reclaim(conn)
+    assert (again.sentences, again.tokens) == (1, 1)
+    assert _stored(conn) == _live(conn)  # a.md's old version's, gone now
+
+
+def test_a_reclaim_the_database_fails_warns_and_leaves_the_connection_usable(
+        conn, monkeypatch, caplog):
+    _write_with_rows(conn, _document("gone.md", ["Le chantier ferme en mai."]))
+    delete_document(conn, "gone.md")
+
+    def failing(c, table, keys):
+        c.execute("SELECT 1 / 0")
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(reclaim_module, "_delete", failing)
+    with caplog.at_level(logging.WARNING, logger="ragqa.index.pg.reclaim"):
+        done = reclaim(conn)
+    assert not done.complete and done.rows == 0
+    assert "the database failed it" in caplog.text and "division by zero" in caplog.text
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+    monkeypatch.undo()
+    assert reclaim(conn).rows == 2  # the next one goes on
+
+
+def test_a_reclaim_of_empty_tables_reads_no_document(conn, monkeypatch):
+    _write_with_rows(conn, _document("a.md", ["Le réseau couvre le nord."]))
+    conn.execute("DELETE FROM sentence_vectors")
+    conn.execute("DELETE FROM token_vectors")
+
+    def no_scan(*args, **kw):
+        raise AssertionError("scanned the documents")
+
+    monkeypatch.setattr(reclaim_module, "_Orphans", no_scan)
+    done = reclaim(conn)
+    assert done.complete and done.rows == 0
 
 
 def test_a_reclaim_waits_for_an_uncommitted_write_and_keeps_its_rows(conn, pg_url, caplog):
@@ -307,14 +432,24 @@ def test_a_reclaim_waits_for_an_uncommitted_write_and_keeps_its_rows(conn, pg_ur
 
 
 def test_writers_and_reclaims_at_once_lose_no_live_row(conn, pg_url):
-    """Three writers upload, replace and delete documents made of a few shared sentences
-    (rows go orphan and come back) while reclaims run in a loop: at the end every stored
-    passage has all its rows."""
+    """Three writers upload (through the production retries), replace and delete documents
+    made of a few shared sentences (rows go orphan and come back) while reclaims run in a
+    loop: at the end every stored passage has all its rows. One upload waits after its
+    look-up until a whole reclaim ran: at least one reclaim overlaps a write in flight."""
     phrases = [f"Phrase {i} du réseau." for i in range(6)]
     stop = threading.Event()
     failures: list[BaseException] = []
-    counts = {"writes": 0, "retries": 0, "reclaims": 0}
+    counts = {"writes": 0, "retries": 0, "reclaims": 0, "overlaps": 0}
     lock = threading.Lock()
+
+    def wait_for_a_reclaim() -> None:
+        """In the first try's window (no lock held): until a reclaim started and ended."""
+        seen = counts["reclaims"]
+        deadline = time.monotonic() + 60
+        while counts["reclaims"] < seen + 2:
+            assert time.monotonic() < deadline, "no reclaim ran during an upload"
+            time.sleep(0.005)
+        counts["overlaps"] += 1
 
     def writer(seed: int) -> None:
         rng = random.Random(seed)
@@ -327,7 +462,8 @@ def test_writers_and_reclaims_at_once_lose_no_live_row(conn, pg_url):
                     continue
                 paragraphs = [" ".join(rng.sample(phrases, 2)) for _ in range(rng.randint(1, 3))]
                 tries = _upload(c, _document(doc_id, paragraphs),
-                                pause=lambda: time.sleep(rng.random() * 0.02))
+                                pause=lambda: wait_for_a_reclaim() if seed == 0
+                                and not counts["overlaps"] else time.sleep(rng.random() * 0.02))
                 with lock:
                     counts["writes"] += 1
                     counts["retries"] += tries - 1
@@ -359,6 +495,7 @@ def test_writers_and_reclaims_at_once_lose_no_live_row(conn, pg_url):
     background.join(60)
     assert not failures, failures
     assert counts["writes"] > 20 and counts["reclaims"] > 1
+    assert counts["overlaps"] + counts["retries"] >= 1
     live_sentences, live_tokens = _live(conn)
     stored_sentences, stored_tokens = _stored(conn)
     assert live_sentences <= stored_sentences and live_tokens <= stored_tokens
