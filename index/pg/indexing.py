@@ -40,7 +40,7 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg import sentences, tokens
 from ragqa.index.pg.context import read_context, write_context
 from ragqa.index.pg.groups import apply_sidecars
-from ragqa.index.pg.reclaim import reclaim
+from ragqa.index.pg.reclaim import KeptKeys, reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.writes import (
     DocumentWrite,
@@ -91,8 +91,11 @@ def index_corpus_into(
     fallback: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    kept: KeptKeys | None = None,
 ) -> BuildReport:
     """Bring the database in line with ``corpus_dir``; the report says what changed.
+    ``kept``: the side rows' keys an earlier run of this process cut (a server's syncs:
+    the reclaim that ends the run then cuts only the documents written since).
 
     The store must be migrated and its identity checked. ``load_embedder`` is called only
     if something must be embedded. With ``strict``, a refused file fails the run before
@@ -179,7 +182,7 @@ def index_corpus_into(
         stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
     # Last: the rows of passages this run (or anyone since the last run) deleted or rewrote.
     # Nothing a reader sees changes, so the run stays up to date and no generation is bumped.
-    reclaim(conn)
+    reclaim(conn, memo=kept)
     row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
                        "FROM corpus_stats").fetchone()
     report.documents, report.passages, report.generation = int(row[0]), int(row[1]), int(row[2])

@@ -33,7 +33,9 @@ Why it is safe beside writers (uploads through any replica, another ``ragqa inde
   :func:`~ragqa.index.pg.tokens.wanted_for`, with ``auto`` up to 10,000 passages).
 * The heavy part (reading every document, 1,000 a statement, cutting its passages'
   sentences, hashing them, reading the tables' keys: about 11 s for 100,000 passages of 10
-  sentences on 2 cores, whether or not anything goes) runs before, without the lock; before
+  sentences on 2 cores, whether or not anything goes; a process's later reclaims, with the
+  keys it cut before (:class:`KeptKeys`: a server's syncs), cut only the documents written
+  since, by their row's version) runs before, without the lock; before
   each batch the documents changed since are read again, still without it, so a locked
   transaction reads the documents' versions, the few documents written in the moment since,
   and deletes at most :data:`DELETE_STEP` rows: its hold grows with the number of documents
@@ -80,16 +82,17 @@ READ_STEP = 1_000
 # Documents' text and passage offsets, with their row's version (one statement: one
 # snapshot for a document's row and its passages). A document without passages has none to
 # keep. Followed by a WHERE on doc_id.
-_DOCUMENTS = """SELECT d.doc_id, d.xmin::text, d.text, p.starts, p.ends FROM documents d
+_DOCUMENTS = """SELECT d.doc_id, d.xmin::text || '/' || d.content_hash, d.text, p.starts, p.ends
+FROM documents d
 CROSS JOIN LATERAL (
     SELECT array_agg(start_offset ORDER BY ordinal) AS starts,
            array_agg(end_offset ORDER BY ordinal) AS ends
     FROM passages WHERE passages.doc_id = d.doc_id
 ) p"""
-_FIRST = _DOCUMENTS + " ORDER BY d.doc_id LIMIT %s"
-_AFTER = _DOCUMENTS + " WHERE d.doc_id > %s ORDER BY d.doc_id LIMIT %s"
 _THESE = _DOCUMENTS + " WHERE d.doc_id = ANY(%s)"
-_VERSIONS = "SELECT doc_id, xmin::text FROM documents"
+# A document row's version: the transaction that wrote it (every passage write rewrites it)
+# and its content's hash (a memo kept across databases restored under one URL is not fooled).
+_VERSIONS = "SELECT doc_id, xmin::text || '/' || content_hash FROM documents"
 _ANY_ROW = ("SELECT EXISTS (SELECT 1 FROM sentence_vectors) "
             "OR EXISTS (SELECT 1 FROM token_vectors)")
 # The value column of each side table, for the bytes a deletion frees.
@@ -142,9 +145,12 @@ def side_rows_held(conn: psycopg.Connection) -> Iterator[None]:
                 conn.execute("SELECT pg_advisory_unlock_shared(%s)", (SIDE_ROWS_LOCK,))
 
 
-def reclaim(conn: psycopg.Connection, *, wait: float | None = None) -> Reclaimed:
+def reclaim(conn: psycopg.Connection, *, wait: float | None = None,
+            memo: KeptKeys | None = None) -> Reclaimed:
     """Delete every row of ``sentence_vectors`` and ``token_vectors`` that no stored
     passage holds (see the module's docstring for why concurrent writers lose none).
+    ``memo``: the documents' keys a previous reclaim of this process cut (kept up to date
+    here; None: every document is cut).
 
     ``conn`` must not be inside a transaction (:func:`ragqa.index.pg.connect.connect`):
     each batch commits on its own. A batch that cannot take the lock within ``wait``
@@ -163,7 +169,7 @@ def reclaim(conn: psycopg.Connection, *, wait: float | None = None) -> Reclaimed
         if not (row and row[0]):  # nothing stored, nothing to reclaim: no scan
             logger.debug("no side row stored: nothing to reclaim")
             return Reclaimed(seconds=time.perf_counter() - started)
-        orphans = _Orphans(conn)
+        orphans = _Orphans(conn, memo if memo is not None else KeptKeys())
         for table in _TABLES:
             step = DELETE_STEP[table]
             while complete and len(orphans.candidates[table]):
@@ -210,15 +216,66 @@ def kept_keys(text: str, spans: Sequence[tuple[int, int]]) -> dict[str, np.ndarr
             "token_vectors": signed(quote_keys(quotes))}
 
 
-class _Orphans:
-    """The rows of each table no stored passage held when last looked, and the version of
-    each document they were computed from (to read again only those that changed)."""
+class KeptKeys:
+    """The side-row keys each stored document's passages hold, by the version of the
+    document's row they were cut from: what the reclaims of one process share (a server's
+    folder syncs), so that a reclaim cuts and hashes only the documents written since the
+    last one (the first, every document). One reclaim at a time uses it (a store's syncs
+    run one after another)."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.versions: dict[str, str] = {}
-        kept = self._read(conn, None)
-        self.candidates = {table: np.setdiff1d(_table_keys(conn, table), kept[table])
-                           for table in _TABLES}
+    def __init__(self) -> None:
+        self._docs: dict[str, tuple[str, dict[str, np.ndarray]]] = {}
+
+    def stale(self, versions: dict[str, str]) -> list[str]:
+        """Of the documents ``versions`` names (each with its row's version now), those
+        whose keys are not known at that version; forgets the documents it does not name."""
+        for doc_id in self._docs.keys() - versions.keys():
+            del self._docs[doc_id]
+        return sorted(d for d, version in versions.items() if self.version(d) != version)
+
+    def version(self, doc_id: str) -> str | None:
+        known = self._docs.get(doc_id)
+        return known[0] if known is not None else None
+
+    def read(self, conn: psycopg.Connection, doc_ids: list[str]) -> dict[str, np.ndarray]:
+        """Cut and hash the passages of ``doc_ids`` as stored now (:data:`READ_STEP`
+        documents a statement, each with its version), remember them; their keys by table,
+        sorted and distinct (a document deleted meanwhile has none)."""
+        parts: dict[str, list[np.ndarray]] = {table: [] for table in _TABLES}
+        for i in range(0, len(doc_ids), READ_STEP):
+            for doc_id, version, text, starts, ends in conn.execute(
+                    _THESE, (doc_ids[i:i + READ_STEP],)).fetchall():
+                keys = (kept_keys(text, list(zip(starts, ends))) if starts
+                        else {table: np.zeros(0, dtype=np.int64) for table in _TABLES})
+                self._docs[doc_id] = (version, keys)
+                for table, found in keys.items():
+                    parts[table].append(found)
+        return _distinct(parts)
+
+    def every(self) -> dict[str, np.ndarray]:
+        """The keys of every document remembered, by table, sorted and distinct."""
+        return _distinct({table: [keys[table] for _, keys in self._docs.values()]
+                          for table in _TABLES})
+
+
+def _distinct(parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+    return {table: np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+            for table, found in parts.items()}
+
+
+class _Orphans:
+    """The rows of each table no stored passage held when last looked (the documents' keys
+    in ``memo``, at the versions it remembers: a refresh reads again only those that
+    changed)."""
+
+    def __init__(self, conn: psycopg.Connection, memo: KeptKeys) -> None:
+        self.memo = memo
+        memo.read(conn, memo.stale(dict(conn.execute(_VERSIONS).fetchall())))
+        kept = memo.every()
+        # (both distinct, the table's keys sorted: the candidates stay sorted, and the
+        # difference of a million keys takes milliseconds instead of a second)
+        self.candidates = {table: np.setdiff1d(_table_keys(conn, table), kept[table],
+                                               assume_unique=True) for table in _TABLES}
         if any(len(c) for c in self.candidates.values()):
             logger.debug("%d sentence rows and %d token rows to reclaim, checked again "
                          "under the lock", len(self.candidates["sentence_vectors"]),
@@ -228,13 +285,10 @@ class _Orphans:
         """Keep the candidates that passages written since the last look hold. Under the
         lock held exclusively (no passage can be written until it ends) what is left is
         held by no stored passage; without it, this only shortens the locked one."""
-        now = dict(conn.execute(_VERSIONS).fetchall())
-        changed = sorted(d for d, version in now.items() if self.versions.get(d) != version)
-        self.versions = {d: v for d, v in self.versions.items() if d in now}
+        changed = self.memo.stale(dict(conn.execute(_VERSIONS).fetchall()))
         if not changed:
             return
-        kept = self._read(conn, changed)
-        for table, keys in kept.items():
+        for table, keys in self.memo.read(conn, changed).items():
             held = self.candidates[table]
             self.candidates[table] = held[~np.isin(held, keys)]
 
@@ -243,35 +297,6 @@ class _Orphans:
         batch, self.candidates[table] = (self.candidates[table][:count],
                                          self.candidates[table][count:])
         return batch
-
-    def _read(self, conn: psycopg.Connection, doc_ids: list[str] | None) -> dict[str, np.ndarray]:
-        """The keys the passages of ``doc_ids`` (all documents: None) hold, by table,
-        sorted and distinct; records the versions read. :data:`READ_STEP` documents a
-        statement, each read with its version (what the refreshes compare)."""
-        parts: dict[str, list[np.ndarray]] = {table: [] for table in _TABLES}
-        for rows in _document_chunks(conn, doc_ids):
-            for doc_id, version, text, starts, ends in rows:
-                self.versions[doc_id] = version
-                if starts:
-                    for table, keys in kept_keys(text, list(zip(starts, ends))).items():
-                        parts[table].append(keys)
-        return {table: np.unique(np.concatenate(found)) if found
-                else np.zeros(0, dtype=np.int64) for table, found in parts.items()}
-
-
-def _document_chunks(conn: psycopg.Connection, doc_ids: list[str] | None) -> Iterator[list]:
-    """The rows of :data:`_DOCUMENTS` for ``doc_ids`` (every document: None, in ``doc_id``
-    order, keyset-paged), :data:`READ_STEP` documents a statement."""
-    if doc_ids is not None:
-        for i in range(0, len(doc_ids), READ_STEP):
-            yield conn.execute(_THESE, (doc_ids[i:i + READ_STEP],)).fetchall()
-        return
-    rows = conn.execute(_FIRST, (READ_STEP,)).fetchall()
-    while rows:
-        yield rows
-        if len(rows) < READ_STEP:
-            return
-        rows = conn.execute(_AFTER, (rows[-1][0], READ_STEP)).fetchall()
 
 
 def _lock_exclusively(conn: psycopg.Connection, wait: float) -> bool:

@@ -35,6 +35,7 @@ from ragqa.index.pg.identity import StoreIdentity, ensure_identity
 from ragqa.index.pg.indexing import holds_documents, index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.pool import Pool
+from ragqa.index.pg.reclaim import KeptKeys
 from ragqa.index.pg.view import PgView, store_identity
 from ragqa.index.pg.writes import delete_document
 from ragqa.index.records import BuildReport, ModelRecord, Progress
@@ -69,6 +70,9 @@ class PgStore:
         with self._connection() as conn:
             self._identity = self._checked(conn)
         self._view: PgView | None = None
+        # The passages' side-row keys the last sync's reclaim cut (its syncs run one at a
+        # time: the jobs' one worker, or a command's one call).
+        self._kept = KeptKeys()
 
     @property
     def location(self) -> str:
@@ -205,5 +209,5 @@ class PgStore:
                                    contextual=embedder.identity.embed_context,
                                    load_embedder=lambda: embedder, model_name=self._model.name,
                                    fallback=self._model.fallback, strict=strict,
-                                   progress=progress)
+                                   progress=progress, kept=self._kept)
         return report

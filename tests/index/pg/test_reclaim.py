@@ -172,6 +172,31 @@ def test_only_rows_no_stored_passage_holds_go_in_batches(conn, monkeypatch):
     assert reclaim(conn).rows == 0  # nothing left
 
 
+def test_a_memo_of_the_last_reclaim_cuts_only_the_documents_written_since(conn, monkeypatch):
+    for doc_id, text in [("a.md", "La fibre arrive à Rabat."), ("b.md", "Le câble relie Dakhla."),
+                         ("c.md", "Le chantier ferme en mai.")]:
+        _write_with_rows(conn, _document(doc_id, [text]))
+    cut = []
+    real_cut = reclaim_module.kept_keys
+    monkeypatch.setattr(reclaim_module, "kept_keys",
+                        lambda text, spans: cut.append(text) or real_cut(text, spans))
+    memo = reclaim_module.KeptKeys()
+    assert reclaim(conn, memo=memo).rows == 0 and len(cut) == 3  # the first: every document
+    cut.clear()
+    assert reclaim(conn, memo=memo).rows == 0 and cut == []  # nothing written since
+    _write_with_rows(conn, _document("b.md", ["Le câble relie Laâyoune."]))
+    delete_document(conn, "c.md")
+    done = reclaim(conn, memo=memo)
+    assert [t.strip() for t in cut] == ["Le câble relie Laâyoune."]  # only what was written
+    assert (done.sentences, done.tokens) == (2, 2)  # b's old sentence and c's, and tokens
+    assert _stored(conn) == _live(conn)
+    # the same text written again (a forced re-index: a new row version) is cut again
+    cut.clear()
+    replace_document(conn, _document("a.md", ["La fibre arrive à Rabat."]), force=True)
+    assert reclaim(conn, memo=memo).rows == 0
+    assert [t.strip() for t in cut] == ["La fibre arrive à Rabat."]
+
+
 def test_ragqa_index_reclaims_what_deleted_and_changed_documents_held(
         store_conn, pg_url, small_corpus: Path, minilm, embedder, caplog):
     """Through the real pipeline: a changed file's old passages, a deleted file's, an
