@@ -32,8 +32,8 @@ Why it is safe beside writers (uploads through any replica, another ``ragqa inde
   pass that follows its commit (token rows only while the store wants them:
   :func:`~ragqa.index.pg.tokens.wanted_for`, with ``auto`` up to 10,000 passages).
 * The heavy part (reading every document, 1,000 a statement, cutting its passages'
-  sentences, hashing them, reading the tables' keys: about 11 s for 100,000 passages of 10
-  sentences on 2 cores, whether or not anything goes; a process's later reclaims, with the
+  sentences, hashing them, reading the tables' keys: about 16 s for 100,000 passages of 10
+  sentences on 2 shared cores, whether or not anything goes (``eval/pg_reclaim.py``); a process's later reclaims, with the
   keys it cut before (:class:`KeptKeys`: a server's syncs), cut only the documents written
   since, by their row's version) runs before, without the lock; before
   each batch the documents changed since are read again, still without it, so a locked
