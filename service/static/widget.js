@@ -370,10 +370,11 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
   }
 
-  /** What the server searched for a follow-up, when the history changed it, or null. */
+  /** What the server searched when it differs from the question (a follow-up the history
+   *  changed, a typo or unaccented words read as the documents write them), or null. */
   function searchedQuery(body, question) {
     const retrieval = body && body.retrieval;
-    if (!retrieval || !retrieval.history_used || typeof retrieval.query !== 'string') return null;
+    if (!retrieval || typeof retrieval.query !== 'string') return null;
     const query = retrieval.query.trim();
     return query && query !== String(question || '').trim() ? query : null;
   }

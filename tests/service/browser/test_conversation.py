@@ -1,6 +1,7 @@
 """The widget in a conversation (issue 30, item 4), in a real Chromium against a real
 ``ragqa serve`` without an LLM: each question goes with the turns before it, a follow-up's
-reply says what was searched ("Recherche : …"), and "Nouvelle conversation" starts afresh."""
+reply says what was searched ("Recherche : …", as does a question whose typo was read), and
+"Nouvelle conversation" starts afresh."""
 
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ def test_a_follow_up_is_sent_with_its_conversation_and_says_what_was_searched(st
     alone = finished(page)
     assert "history" not in sent[-1]
     expect(alone.locator(".searched")).to_have_count(0)
+    # a question whose typo the server read says so too
+    ask(page, "Combien de startups sont inscrites au programme SPARK de Huwaei ?")
+    read = finished(page)
+    expect(read.locator(".searched")).to_have_text(
+        "Recherche\u00a0: Combien de startups sont inscrites au programme SPARK de Huawei ?")
     assert tab.errors == []
 
 
