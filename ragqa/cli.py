@@ -234,6 +234,9 @@ def ask_command(
     else:
         click.echo(f"Relevance {body.relevance or 0:.0%}: estimated probability that the first "
                    "passage answers.")
+    if body.retrieval.query.strip() != question.strip():
+        # a typo or unaccented words read as the documents write them (retrieval.query)
+        click.echo(f"Searched for: {body.retrieval.query}")
     click.echo()
     for p in body.passages:
         # The fusion's score, comparable within this answer only (normalised per question; the

@@ -50,6 +50,15 @@ def test_ask_prints_readable_citations(corpus_index):
     assert "1. " in proc.stdout and "2. " in proc.stdout
     assert proc.stdout.startswith("Relevance ") and "Low relevance" not in proc.stdout
     assert "retrieval score" in proc.stdout
+    assert "Searched for" not in proc.stdout  # searched as typed
+
+
+def test_ask_says_what_it_searched_when_it_read_a_typo(corpus_index):
+    proc = ragqa("ask", "Quel protocle Nokia a signé ?", "-k", "1", "--corpus", str(CORPUS),
+                 "--index", str(corpus_index))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1] == "Searched for: Quel protocole Nokia a signé ?"
+    assert "002_3fd3ba12ca1ab0c9.txt [" in proc.stdout
 
 
 def test_ask_says_low_relevance_before_the_passages(corpus_index):
