@@ -140,6 +140,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
         return 400, "invalid_json", "the request body is not valid JSON"
     if kind == "extra_forbidden":
         return 422, "unknown_field", f"unknown field {where!r}; remove it"
+    if kind == "missing" and not where:
+        return 422, "missing_field", "the request body is required: a JSON object"
     if kind == "missing":
         return 422, "missing_field", f"field {where!r} is required"
     message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")

@@ -17,6 +17,7 @@ from ragqa.index.search.retriever import (
     QUESTION_PATTERN,
     Hit,
     SearchResult,
+    unpaired_surrogate,
 )
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA
@@ -67,6 +68,8 @@ class HistoryTurn(BaseModel):
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"an earlier turn's question is {len(value)} characters long; "
                              f"the limit is {MAX_QUESTION_CHARS}")
+        if (broken := unpaired_surrogate(value)) is not None:
+            raise ValueError(f"an earlier turn's question {broken}")
         return value
 
     @field_validator("answer")
@@ -75,6 +78,8 @@ class HistoryTurn(BaseModel):
         if value is not None and len(value) > MAX_ANSWER_CHARS:
             raise ValueError(f"an earlier turn's answer is {len(value)} characters long; "
                              f"the limit is {MAX_ANSWER_CHARS}: cut it")
+        if value is not None and (broken := unpaired_surrogate(value)) is not None:
+            raise ValueError(f"an earlier turn's answer {broken}")
         return value
 
     @field_validator("doc_ids")
@@ -100,7 +105,8 @@ class SearchRequest(BaseModel):
                            "pattern": QUESTION_PATTERN},
         examples=[EXAMPLE_QUESTION],
     )
-    k: int = Field(5, ge=1, le=50, description="Number of passages")
+    # strict: a JSON integer only, as the schema says (not true, "5" or 5.0).
+    k: int = Field(5, ge=1, le=50, strict=True, description="Number of passages")
     filters: Filters | None = None
     history: list[HistoryTurn] | None = Field(
         None, description=f"The conversation's earlier turns, oldest first (at most "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.errors import RagqaError
-from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES
+from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, unsupported
 
 MAX_ID_CHARS = 512
 # One path segment's limit on Linux file systems (NAME_MAX), in bytes of UTF-8.
@@ -88,10 +88,7 @@ def check_suffix(doc_id: str) -> None:
     """Refuse ids whose file type the indexer cannot read."""
     suffix = PurePosixPath(doc_id).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UnsupportedFileTypeError(
-            f"{doc_id}: unsupported file type {suffix or '(none)'}; "
-            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
-        )
+        raise UnsupportedFileTypeError(unsupported(doc_id))
 
 
 def corpus_path(corpus_dir: Path, doc_id: str) -> Path:

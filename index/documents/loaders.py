@@ -71,11 +71,15 @@ def load_document(path: Path, doc_id: str) -> Document:
     loader = LOADERS.get(suffix)
     if loader is not None:
         return loader(path, doc_id)
+    raise DocumentError(unsupported(doc_id))
+
+
+def unsupported(doc_id: str) -> str:
+    """Why ``doc_id``'s file type is refused, and what to save it as where we know."""
+    suffix = PurePosixPath(doc_id).suffix.lower()
     if suffix in MACRO_SUFFIXES:
-        raise DocumentError(f"{doc_id}: macro-enabled Office files ({suffix}) are not "
-                            f"accepted; save it as {MACRO_SUFFIXES[suffix]} without macros")
+        return (f"{doc_id}: macro-enabled Office files ({suffix}) are not accepted; save it "
+                f"as {MACRO_SUFFIXES[suffix]} without macros")
     hint = (f"; save it as {LEGACY_SUFFIXES[suffix]}" if suffix in LEGACY_SUFFIXES else "")
-    raise DocumentError(
-        f"{doc_id}: unsupported file type {suffix or '(none)'}{hint}; "
-        f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
-    )
+    return (f"{doc_id}: unsupported file type {suffix or '(none)'}{hint}; "
+            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")

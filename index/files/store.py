@@ -265,6 +265,10 @@ class FilesStore:
         with self._write:
             if target.is_dir():
                 raise CorpusConflictError(f"{doc_id!r} is a folder in the corpus")
+            above = _file_above(self.corpus_dir, target)
+            if above is not None:
+                raise CorpusConflictError(f"{doc_id!r} would be inside {above!r}, a file in "
+                                          "the corpus, not a folder")
             old = target.read_bytes() if target.is_file() else None
             old_title = sidecar.read_bytes() if is_file(sidecar) else None
             same_title = title is None or read_title_sidecar(target) == new_title
@@ -369,6 +373,15 @@ def _put(target: Path, data: bytes | None) -> None:
         remove_durably(target)
     else:
         write_atomic(target, data)
+
+
+def _file_above(corpus_dir: Path, target: Path) -> str | None:
+    """The corpus-relative path of a file where ``target`` needs a folder, if any."""
+    root = corpus_dir.resolve()
+    for folder in reversed(target.relative_to(root).parents[:-1]):  # "a", then "a/b"
+        if (root / folder).is_file():
+            return folder.as_posix()
+    return None
 
 
 def _restore(target: Path, old: bytes | None) -> None:

@@ -52,6 +52,7 @@ MAX_QUESTION_CHARS = 2000
 # QUESTION_PATTERN, its complement, is what the HTTP schema publishes.
 BLANK_PATTERN = r"[\s\x00-\x1f\x7f-\x9f\ufeff]*"
 _BLANK = re.compile(BLANK_PATTERN)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
 # A term no analyzer makes (they split at whitespace): no passage holds it.
 _NO_TERM = " "
@@ -636,9 +637,21 @@ def _mostly_same(a, b) -> bool:
     return shared * 2 > min(a.end - a.start, b.end - b.start)
 
 
+def unpaired_surrogate(text: str) -> str | None:
+    """What to say of ``text`` when it holds a lone UTF-16 surrogate (JSON's ``"\\ud800"``
+    without its pair: a cut emoji), which no model or analyzer can read; else None."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return (f"holds an unpaired UTF-16 surrogate (\\u{ord(found.group()):04x} at character "
+            f"{found.start()}): send valid Unicode text")
+
+
 def validate_question(question: str) -> str:
     if not isinstance(question, str) or _BLANK.fullmatch(question):
         raise QueryError("the question is empty; ask something")
+    if (broken := unpaired_surrogate(question)) is not None:
+        raise QueryError(f"the question {broken}")
     if len(question) > MAX_QUESTION_CHARS:
         raise QueryError(
             f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"

@@ -23,10 +23,10 @@ from contextlib import aclosing
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragqa.index.search.followup import MAX_TURNS
-from ragqa.index.search.retriever import BLANK_PATTERN, MAX_QUESTION_CHARS
+from ragqa.index.search.retriever import BLANK_PATTERN, MAX_QUESTION_CHARS, unpaired_surrogate
 from ragqa.service.api.search import LLMDep, RewriterDep, search_in_conversation
 from ragqa.service.deps import (
     AuditDep,
@@ -68,6 +68,17 @@ class ChatMessage(BaseModel):
     role: str
     content: str | list[dict[str, Any]] | None = None
 
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value: str | list[dict[str, Any]] | None
+                 ) -> str | list[dict[str, Any]] | None:
+        parts = [value] if isinstance(value, str) else [
+            p.get("text") for p in value or () if isinstance(p.get("text"), str)]
+        for part in parts:
+            if (broken := unpaired_surrogate(part)) is not None:
+                raise ValueError(f"a message {broken}")
+        return value
+
     def text(self) -> str:
         """The content, joining the text parts of a multi-part message."""
         if isinstance(self.content, list):
@@ -79,7 +90,7 @@ class ChatMessage(BaseModel):
 class RagqaOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    k: int = Field(5, ge=1, le=50)
+    k: int = Field(5, ge=1, le=50, strict=True)
     filters: Filters | None = None
 
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ragqa.service.api.widget import static_file
+from ragqa.service.errors import ApiError
 
 router = APIRouter(tags=["docs"], include_in_schema=False)
 
@@ -72,7 +73,7 @@ def docs_asset(name: str, request: Request) -> Response:
         content, etag = bundled_file(name)
         media_type = BUNDLED[name]
     else:
-        return Response("not found", status_code=404, media_type="text/plain")
+        raise ApiError(404, "not_found", f"no such asset: {name}")
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

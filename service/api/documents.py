@@ -17,6 +17,7 @@ from ragqa.index.access import EVERYONE, GroupsError, Reader, parse_groups
 from ragqa.index.errors import UnknownDocumentError
 from ragqa.index.records import DocumentRecord
 from ragqa.index.documents.ids import DOC_ID_SCHEMA, check_name_lengths, validate_doc_id
+from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES
 from ragqa.service.deps import (
     AuditDep,
     EngineDep,
@@ -137,7 +138,8 @@ def upload_document(
     engine: EngineDep,
     jobs: JobsDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="A .txt, .md, .html or .pdf file")],
+    file: Annotated[UploadFile, File(description="The document: "
+                                     + ", ".join(sorted(SUPPORTED_SUFFIXES)))],
     doc_id: Annotated[str | None, Form(alias="id", description="Defaults to the file name",
                                        json_schema_extra=DOC_ID_SCHEMA)]
     = None,

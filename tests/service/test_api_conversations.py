@@ -110,6 +110,17 @@ def test_the_openai_endpoint_builds_the_history_from_its_messages(client):
     assert single["retrieval"]["history_used"] is False
 
 
+@pytest.mark.parametrize("content", ['"x \\ud800"', '[{"type": "text", "text": "\\udc00"}]'])
+def test_a_chat_message_with_a_lone_surrogate_is_a_422(client, content):
+    # (was a 500 from the tokenizer, or the LLM blamed for the client's text)
+    body = ('{"model": "ragqa", "messages": [{"role": "user", "content": "5G ?"}, '
+            f'{{"role": "assistant", "content": {content}}}, '
+            '{"role": "user", "content": "Qui l a sign\u00e9 ?"}]}')
+    response = client.post("/v1/chat/completions", content=body.encode(),
+                           headers={"content-type": "application/json"})
+    assert "surrogate" in assert_error(response, 422, "invalid_request")["message"]
+
+
 def test_a_long_chat_is_cut_to_the_bounds_not_refused(client):
     messages = []
     for n in range(30):

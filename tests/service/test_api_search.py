@@ -101,6 +101,10 @@ def test_ask_returns_the_passages_and_no_answer_without_llm(client):
         ({"question": "5G", "filters": {"doc_ids": ["a\u0000.txt"]}}, 400,
          "invalid_document_id", "NUL"),
         (["5G"], 422, "invalid_request", "dictionary"),
+        # JSON numbers only (true, "5" or 5.0 would be read as a number of passages)
+        ({"question": "5G", "k": True}, 422, "invalid_request", "k"),
+        ({"question": "5G", "k": "5"}, 422, "invalid_request", "k"),
+        ({"question": "5G", "k": 5.0}, 422, "invalid_request", "k"),
     ],
 )
 def test_bad_requests_get_a_4xx_that_says_what_to_fix(client, path, body, status, code, words):
@@ -127,6 +131,30 @@ def test_the_published_question_pattern_matches_what_the_server_accepts(client):
     for question in ["5G", "X\u001b", "\u200bGitex", "?"]:
         assert pattern.search(question)
         assert client.post("/v1/search", json={"question": question}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
+@pytest.mark.parametrize("body, code, words", [
+    # A lone UTF-16 surrogate (a cut emoji, as a browser's JSON.stringify writes it): a 422
+    # saying so, not a 500 from the model's tokenizer; a whole pair is a character like any.
+    ('{"question": "Gitex \\ud800 ?"}', "invalid_question", "\\ud800 at character 6"),
+    ('{"question": "Gitex ?", "history": [{"question": "5G \\udc00"}]}', "invalid_request",
+     "surrogate"),
+    ('{"question": "Gitex ?", "history": [{"question": "5G", "answer": "\\ud83d"}]}',
+     "invalid_request", "surrogate"),
+])
+def test_a_lone_surrogate_is_a_422(client, path, body, code, words):
+    headers = {"content-type": "application/json"}
+    error = assert_error(client.post(path, content=body.encode(), headers=headers), 422, code)
+    assert words in error["message"]
+    whole = '{"question": "Gitex \\ud83d\\ude00 ?"}'.encode()
+    assert client.post(path, content=whole, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
+def test_an_empty_body_says_a_json_object_is_needed(client, path):
+    empty = client.post(path, content=b"", headers={"content-type": "application/json"})
+    assert "JSON object" in assert_error(empty, 422, "missing_field")["message"]
 
 
 @pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])

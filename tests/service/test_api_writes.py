@@ -252,6 +252,21 @@ def test_files_store_keeps_each_upload_in_the_corpus_folder(client):
 
 
 @FILES_ONLY
+def test_an_id_where_the_corpus_holds_a_file_or_a_folder_is_a_conflict(client):
+    data = FILES["notes/zorglub.txt"]
+    assert upload(client, "notes/zorglub.txt", data).status_code == 201
+    before = stored_state(client)
+    # a path under a file (was a 500: the folder could not be made), and a file over a folder
+    assert_error(upload(client, "notes/zorglub.txt/plus.txt", data), 409, "conflict")
+    assert stored_state(client) == before
+    (client.corpus / "dossier.txt").mkdir()
+    (client.corpus / "dossier.txt" / "x.md").write_bytes(data)
+    before = stored_state(client)
+    assert_error(upload(client, "dossier.txt", data), 409, "conflict")
+    assert stored_state(client) == before
+
+
+@FILES_ONLY
 def test_files_store_keeps_an_explicit_title_beside_its_document(client):
     doc_id, data = "notes/zorglub.txt", FILES["notes/zorglub.txt"]
     beside = client.corpus / "notes/zorglub.txt.title"

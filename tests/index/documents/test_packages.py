@@ -153,6 +153,12 @@ def test_a_docx_with_a_macro_part_but_a_plain_type_is_read_macros_ignored(tmp_pa
 
 def test_legacy_office_suffixes_are_refused_with_a_hint(tmp_path):
     assert "unsupported file type .doc; save it as .docx" in refused(tmp_path, "a.doc", b"x")
+    # an upload's id is checked first, with the same hints
+    from ragqa.index.documents.ids import UnsupportedFileTypeError, check_suffix
+
+    for doc_id, hint in [("a.doc", "save it as .docx"), ("b.docm", "as .docx without macros")]:
+        with pytest.raises(UnsupportedFileTypeError, match=hint):
+            check_suffix(doc_id)
 
 
 def office_bytes(name: str) -> tuple[bytes, str]:
