@@ -6,6 +6,7 @@ them HTTP statuses or exit codes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.errors import RagqaError
@@ -16,7 +17,8 @@ MAX_ID_CHARS = 512
 MAX_NAME_BYTES = 255
 # `validate_doc_id`'s rules as a JSON schema, so the OpenAPI schema documents exactly what
 # the API accepts: segments that do not start with '.', no control character, no backslash.
-_SEGMENT = r"[^\x00-\x1f\\/.][^\x00-\x1f\\/]*"
+_SEGMENT = r"[^\x00-\x1f\x7f-\x9f\\/.][^\x00-\x1f\x7f-\x9f\\/]*"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 DOC_ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_CHARS,
                  "pattern": rf"^{_SEGMENT}(/{_SEGMENT})*$"}
 
@@ -54,7 +56,9 @@ def validate_doc_id(doc_id: str) -> str:
     """
     if not doc_id or len(doc_id) > MAX_ID_CHARS:
         raise _invalid(f"a document id must be 1 to {MAX_ID_CHARS} characters long")
-    if "\x00" in doc_id or any(ord(c) < 32 for c in doc_id):
+    # C0 and C1 controls and DEL (a name sent as bytes that are not UTF-8 and read as
+    # Latin-1 holds C1 ones), and lone surrogates (undecodable bytes): no file name to keep
+    if _CONTROL.search(doc_id):
         raise _invalid("a document id cannot contain NUL or control characters")
     if "\\" in doc_id:
         raise _invalid("a document id uses forward slashes only")

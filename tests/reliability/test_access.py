@@ -94,7 +94,7 @@ def test_json_bodies_are_limited(writable):
 
 @pytest.mark.parametrize("doc_id", [
     "../etc/passwd.txt", "a/../../b.txt", "/abs.txt", "a\\..\\b.txt", "nul\x00.txt",
-    "ctl\x01.txt", ".hidden.txt", "a//b.txt", "x" * 600 + ".txt", "é" * 200 + ".txt",
+    "ctl\x01.txt", "c1\x85.txt", ".hidden.txt", "a//b.txt", "x" * 600 + ".txt", "é" * 200 + ".txt",
 ])
 def test_hostile_ids_and_upload_names_are_400(write_client, writable, doc_id):
     corpus, _ = writable
