@@ -409,6 +409,10 @@ def check_folders(settings: Settings, *, indexing: bool = False) -> None:
     With ``RAGQA_STORE=postgres`` there is no index folder, and the corpus folder is read
     only by ``indexing`` (``ragqa index``) or to fill an empty database, so it is not
     required otherwise (a database that holds documents is served as it is).
+
+    The default corpus folder (no ``--corpus``, no ``RAGQA_CORPUS_DIR``) is refused for a
+    files index made from another folder that still exists (:class:`ConfigError`,
+    :mod:`ragqa.index.files.origin`): a sync would remove that folder's documents.
     """
     if settings.store == "files" or indexing:
         corpus = settings.corpus_dir
@@ -418,6 +422,10 @@ def check_folders(settings: Settings, *, indexing: bool = False) -> None:
                                    f"{what}")
     if settings.store == "files":
         _check_index_dir(settings.index_dir)
+        if "corpus_dir" not in settings.model_fields_set:  # the default ./corpus: is it the
+            from ragqa.index.files.origin import check_default_folder  # index's own folder?
+
+            check_default_folder(settings.index_dir, settings.corpus_dir)
 
 
 def _check_index_dir(index_dir: Path) -> None:

@@ -53,6 +53,7 @@ from ragqa.index.files.folders import clean_stale, write_lock
 from ragqa.index.files.generations import load_index, load_pointer
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
+from ragqa.index.files.origin import record_folder
 from ragqa.index.files.planning import PlanMemo, StaleMemoError
 from ragqa.index.files.pointer import read_pointer
 from ragqa.index.files.segmented import SegmentedIndex
@@ -151,6 +152,7 @@ class FilesStore:
                 if self._view is not None and self._view.generation != report.generation:
                     self._view = as_view(load_index(self.index_dir))
             self._save_state()
+            record_folder(self.index_dir, self.corpus_dir)  # what `check_folders` compares
         return report
 
     def _sync_segment(self, strict: bool, progress: Progress | None) -> BuildReport | None:

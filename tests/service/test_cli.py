@@ -85,6 +85,31 @@ def test_index_reports_then_is_up_to_date(small_corpus, tmp_path):
     assert "0 added, 0 changed, 1 removed" in third.stdout
 
 
+def test_an_index_is_not_synced_to_a_default_folder_it_was_not_made_from(small_corpus, tmp_path):
+    """`ragqa ask --index DIR` where ./corpus is another folder removed every document DIR
+    held of its own folder (exit 0): now refused before anything loads."""
+    index_dir = tmp_path / "idx"
+    assert ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir)).returncode == 0
+    work = tmp_path / "work"
+    (work / "corpus").mkdir(parents=True)
+    (work / "corpus" / "autre.txt").write_text("Un autre dossier, un autre sujet.\n", "utf-8")
+    served = (index_dir / "CURRENT").read_text()
+    for args in (["ask", "Nokia"], ["index"], ["serve", "--port", "9"]):
+        proc = ragqa(*args, "--index", str(index_dir), cwd=work)
+        assert proc.returncode == 2, proc.stderr
+        line = _one_error_line(proc)
+        assert f"holds the folder {small_corpus.resolve()}" in line and "--corpus" in line
+    assert (index_dir / "CURRENT").read_text() == served
+    # named, the folder is what to index there (what `ragqa index --corpus` is for) ...
+    proc = ragqa("index", "--corpus", "corpus", "--index", str(index_dir), cwd=work)
+    assert proc.returncode == 0 and "1 added, 0 changed, 2 removed" in proc.stdout, proc.stderr
+    # ... and a folder that no longer exists (a project moved) is held against no one
+    moved = tmp_path / "moved"
+    work.rename(moved)
+    proc = ragqa("ask", "dossier", "--index", str(index_dir), cwd=moved)
+    assert proc.returncode == 0 and "autre.txt" in proc.stdout, proc.stderr
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_is_a_usage_error(question, corpus_index):
     proc = ragqa("ask", question, "--index", str(corpus_index), "--corpus", str(CORPUS))
