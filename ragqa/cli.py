@@ -8,6 +8,7 @@ store or its extra not installed, 5 embedding model unavailable.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import sys
@@ -16,8 +17,6 @@ import time
 from pathlib import Path
 
 import click
-from ragqa.eval.bench.cli import bench_command
-from ragqa.eval.cli import eval_command
 from ragqa.index.records import BuildReport
 from ragqa.index.errors import (
     ConfigError,
@@ -59,8 +58,40 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+# Commands whose modules load only when they run (or when --help lists them): the eval and
+# bench stacks are most of what `ragqa ask` would otherwise import before it starts.
+LAZY_COMMANDS = {"eval": ("ragqa.eval.cli", "eval_command"),
+                 "bench": ("ragqa.eval.bench.cli", "bench_command")}
+
+
 class RagqaGroup(click.Group):
-    """Runs a subcommand and maps our errors to a one-line message and an exit code."""
+    """Runs a subcommand and maps our errors to a one-line message and an exit code; a
+    usage error is one line too (``ragqa: error: …; see 'ragqa ask --help'``, exit 2)."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        kwargs["standalone_mode"] = False  # click's errors come here, not to its 3 lines
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `ragqa` alone: its help
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            see = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
+            fail(f"{exc.format_message().rstrip('.')}{see}", exc.exit_code)
+        except click.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except click.exceptions.Abort:
+            fail("interrupted", 130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -83,7 +114,9 @@ def _setup_logging(verbose: bool) -> None:
         format="ragqa: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx"):
+    # (pypdf's warnings name no file, and a PDF it cannot read is listed as refused anyway)
+    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "bm25s", "httpx",
+                  "pypdf"):
         logging.getLogger(noisy).setLevel(logging.ERROR if not verbose else logging.INFO)
     # Progress of the one-off model conversion and export (a first start): a line every 10 s.
     if not verbose:
@@ -255,6 +288,27 @@ def ask_command(
                f"{body.took_ms:.0f} ms")
 
 
+def check_listen(host: str, port: int) -> None:
+    """:class:`ConfigError` naming the setting when ``host:port`` cannot be listened on (an
+    unknown address, a port in use or reserved), as uvicorn would find only after the index
+    is brought up to date; the socket is closed again at once."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigError(f"RAGQA_HOST (--host): cannot listen on {host!r}: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise ConfigError(f"RAGQA_PORT (--port): cannot listen on {host}:{port}: "
+                              f"{exc.strerror or exc}") from None
+
+
 @main.command("serve")
 @click.option("--host", default=None, help="Address to listen on [env RAGQA_HOST, default "
               "127.0.0.1].")
@@ -278,6 +332,7 @@ def serve_command(
     settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir,
                              watch=watch)
     check_folders(settings)  # before the model loads (seconds)
+    check_listen(settings.host, settings.port)  # a port in use fails now, not after indexing
     model = wiring.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     # The index is updated and opened here, before uvicorn starts, with one embedder: a
@@ -299,9 +354,6 @@ def serve_command(
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 proxy_headers=settings.auth != "header")
 
-
-main.add_command(eval_command)
-main.add_command(bench_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
