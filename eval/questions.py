@@ -11,15 +11,16 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ragqa.index.errors import RagqaError
+from ragqa.index.errors import ConfigError
 
 KINDS = ("lexical", "paraphrase", "crosslingual", "unanswerable")
 SPLITS = ("dev", "test", "all")
 SPLIT_SEED = "ragqa-split-v1"
 
 
-class QuestionSetError(RagqaError):
-    """A question file is malformed or does not match its corpus."""
+class QuestionSetError(ConfigError):
+    """A question file is malformed or does not match its corpus (a bad input, as a bad
+    setting: exit 2 on the command line)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ def _numbered_lines(path: Path) -> list[tuple[int, str]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise QuestionSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise QuestionSetError(f"{path}: not UTF-8 text (byte {exc.start}); a JSONL file of "
+                               "questions is expected") from None
     return [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
 
 

@@ -56,6 +56,9 @@ def test_bad_question_files(tmp_path: Path):
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
     with pytest.raises(QuestionSetError, match="malformed"):
         load_questions(bad, _texts())
+    bad.write_bytes(b"\xff\xfe\x00binary")  # was an "unexpected failure" on the command line
+    with pytest.raises(QuestionSetError, match="not UTF-8 text"):
+        load_questions(bad, _texts())
     bad.write_text(json.dumps({"id": "x", "question": "q", "lang": "fr", "kind": "lexical",
                                "doc": "000_53d6d8110b4badda.txt", "answers": ["absent"]}) + "\n")
     with pytest.raises(QuestionSetError, match="not in"):
