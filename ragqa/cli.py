@@ -105,7 +105,8 @@ class RagqaGroup(click.Group):
             raise
         except Exception as exc:  # noqa: BLE001 - last resort: one line, details with -v
             logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
-            fail(f"unexpected failure: {type(exc).__name__}: {exc} (run with -v for details)", 1)
+            fail(f"unexpected failure: {type(exc).__name__}: {exc} (details: ragqa -v "
+                 f"{ctx.invoked_subcommand or ''} ...)", 1)
 
 
 def _setup_logging(verbose: bool) -> None:
