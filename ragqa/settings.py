@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal, get_args
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     offline: bool = False
     hf_hub_offline: bool = Field(False, validation_alias=AliasChoices("HF_HUB_OFFLINE"))
     download_timeout: float = Field(10.0, gt=0)
+    # A torch device (the torch backend only: the ONNX backends run on the CPU).
     device: str = "cpu"
     embed_batch_size: int = Field(32, ge=1)
     query_prefix: str | None = None
@@ -261,6 +263,13 @@ class Settings(BaseSettings):
                 return float(value)
             except ValueError:
                 raise ValueError(f"{value!r} is not a number between 0 and 1, nor off") from None
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        if not re.fullmatch(r"cpu|cuda(:\d+)?|mps|xpu(:\d+)?", value):
+            raise ValueError(f"{value!r} is not a torch device: cpu, cuda, cuda:N, mps or xpu")
         return value
 
     @field_validator("language")

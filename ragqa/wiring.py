@@ -173,6 +173,9 @@ def make_embedder(settings: Settings, model: ResolvedModel,
     """Load ``model`` with the settings' backend and batching, making ``vectors`` (default:
     the settings' :func:`identity`)."""
     params = settings.retrieval_params(model.name)
+    if settings.device != "cpu" and settings.embed_backend != "torch":
+        logger.warning("RAGQA_DEVICE=%s is for RAGQA_EMBED_BACKEND=torch; the %s backend "
+                       "runs the model on the CPU", settings.device, settings.embed_backend)
     return Embedder(
         model,
         identity=vectors or identity(settings, model),

@@ -59,6 +59,10 @@ class CorpusScan:
     hashed: int = 0  # files read and hashed (the others' hashes came from the stamps)
 
 
+# A name with a document's suffix that is no file to read: said, not skipped in silence.
+NOT_A_FILE = "not a regular file (a link to nothing, a FIFO or a socket)"
+
+
 def read_corpus(corpus_dir: Path, max_bytes: int | None = None,
                 stamps: StampCache | None = None) -> CorpusScan:
     """Every supported file of the corpus by document id, hashed unless it cannot be read
@@ -73,10 +77,15 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None,
     consulted: set[str] = set()  # what ``stamps`` keeps: the rest is gone from the folder
     suffixes = SUPPORTED_SUFFIXES
     for doc_id, entry in listed:
+        if suffix_of(entry.name).lower() not in suffixes:
+            continue
         try:
-            if suffix_of(entry.name).lower() not in suffixes or not entry.is_file():
+            if not entry.is_file():
+                if not entry.is_dir():  # (a folder's files are listed on their own)
+                    scan.unreadable[doc_id] = NOT_A_FILE
                 continue
-        except OSError:
+        except OSError as exc:  # a loop of links
+            scan.unreadable[doc_id] = f"cannot be read ({exc.strerror or exc})"
             continue
         path = entry.path
         try:

@@ -120,6 +120,7 @@ def test_enumerated_settings_are_the_library_s_choices():
     ("RAGQA_CHUNK_OVERLAP", "900", "RAGQA_CHUNK_SIZE, RAGQA_CHUNK_OVERLAP: chunk_overlap"),
     ("RAGQA_LANGUAGE", "klingon", "RAGQA_LANGUAGE: 'klingon' is not one of"),
     ("RAGQA_STORE", "mysql", "RAGQA_STORE: 'mysql' is not one of files, postgres"),
+    ("RAGQA_DEVICE", "quantum", "RAGQA_DEVICE: 'quantum' is not a torch device"),
     ("RAGQA_RELEVANCE_TOKEN_MATCH", "maybe",
      "RAGQA_RELEVANCE_TOKEN_MATCH: 'maybe' is not one of true, false"),
     ("RAGQA_CROSSLINGUAL_DENSE_WEIGHT", "2", "RAGQA_CROSSLINGUAL_DENSE_WEIGHT: must be ≤ 1"),

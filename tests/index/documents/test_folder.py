@@ -4,7 +4,7 @@ sync skip reading files whose stat did not move (issue 27, item 5)."""
 import os
 from pathlib import Path, PurePath
 
-from ragqa.index.documents.corpus import read_corpus
+from ragqa.index.documents.corpus import NOT_A_FILE, read_corpus
 from ragqa.index.documents.folder import RACY_NS, Stamp, StampCache, list_folder, suffix_of
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES
 from ragqa.index.documents.reading import scan_corpus
@@ -33,6 +33,9 @@ def test_the_folder_is_listed_in_the_order_of_sorted_rglob(tmp_path):
     assert [scan.paths[d] for d in scan.paths] == scan_corpus(
         tmp_path, frozenset(SUPPORTED_SUFFIXES))
     assert "lien.md" in scan.paths and "casse.md" not in scan.paths
+    assert scan.unreadable == {"casse.md": NOT_A_FILE}  # said, not skipped in silence
+    os.mkfifo(tmp_path / "tube.txt")
+    assert read_corpus(tmp_path).unreadable == {"casse.md": NOT_A_FILE, "tube.txt": NOT_A_FILE}
     assert set(scan.titles) == {"a/b.txt"}
 
 
