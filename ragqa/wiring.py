@@ -19,7 +19,8 @@ from ragqa.engine import Engine
 from ragqa.index.reading.stage import ReadingStage
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity, vector_identity
-from ragqa.index.embedding.models import ResolvedModel, resolve_model
+from ragqa.index.embedding.models import (DEFAULT_MODEL_NAME, FALLBACK_MODEL_NAME, ResolvedModel,
+                                          resolve_model)
 from ragqa.index.errors import ModelMismatchError
 from ragqa.index.records import BuildReport, ModelRecord, Progress
 from ragqa.index.store import Store
@@ -141,11 +142,17 @@ STORES: dict[str, Callable[[Settings, ResolvedModel, VectorIdentity, Callable[[]
 
 
 def resolve(settings: Settings) -> ResolvedModel:
-    """The embedding model the settings ask for (or the bundled fallback, with a warning)."""
+    """The embedding model the settings ask for: for the default one, the bundled fallback
+    (with a warning) when it cannot be had; a model named in ``RAGQA_EMBED_MODEL`` that
+    cannot be had is :class:`ModelUnavailableError` instead (a typo must not re-embed an
+    index with the weaker fallback)."""
+    named = ("embed_model" in settings.model_fields_set
+             and settings.embed_model not in (DEFAULT_MODEL_NAME, FALLBACK_MODEL_NAME))
     return resolve_model(
         settings.embed_model,
         offline=settings.is_offline,
         download_timeout=settings.download_timeout,
+        allow_fallback=not named,
         model_cache=settings.model_cache_root,
     )
 

@@ -111,6 +111,19 @@ def test_an_index_is_not_synced_to_a_default_folder_it_was_not_made_from(small_c
     assert proc.returncode == 0 and "autre.txt" in proc.stdout, proc.stderr
 
 
+def test_a_named_model_that_cannot_be_had_is_an_error_not_the_fallback(small_corpus, tmp_path):
+    """A typo in RAGQA_EMBED_MODEL re-embedded the index with the weaker fallback (exit 0);
+    only the default model falls back."""
+    index_dir = tmp_path / "idx"
+    assert ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir)).returncode == 0
+    served = (index_dir / "CURRENT").read_text()
+    proc = ragqa("ask", "Nokia", "--corpus", str(small_corpus), "--index", str(index_dir),
+                 RAGQA_EMBED_MODEL="nonexistent/model")
+    assert proc.returncode == 5
+    assert "'nonexistent/model' is unavailable" in _one_error_line(proc)
+    assert (index_dir / "CURRENT").read_text() == served
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_is_a_usage_error(question, corpus_index):
     proc = ragqa("ask", question, "--index", str(corpus_index), "--corpus", str(CORPUS))
