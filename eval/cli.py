@@ -51,16 +51,16 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, conver
     from ragqa import wiring
     from ragqa.settings import load_settings
 
+    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in mode_list if m not in MODES]
+    if unknown or not mode_list:
+        raise click.BadParameter(f"unknown mode(s) {unknown}; use {', '.join(MODES)}", param_hint="--modes")
     if out_dir is not None:  # before the evaluation, not after it
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise click.BadParameter(f"cannot create {out_dir}: {exc.strerror or exc}",
                                      param_hint="--out") from None
-    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
-    unknown = [m for m in mode_list if m not in MODES]
-    if unknown or not mode_list:
-        raise click.BadParameter(f"unknown mode(s) {unknown}; use {', '.join(MODES)}", param_hint="--modes")
     external = None
     if split in ("test2", "test3") and conversations_file is None:
         raise click.UsageError(f"--split {split} is a split of the conversations set only "

@@ -58,6 +58,9 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+# click >= 8.2 reports a group run without a command as this usage error (8.1 exits 0).
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
 # Commands whose modules load only when they run (or when --help lists them): the eval and
 # bench stacks are most of what `ragqa ask` would otherwise import before it starts.
 LAZY_COMMANDS = {"eval": ("ragqa.eval.cli", "eval_command"),
@@ -72,12 +75,12 @@ class RagqaGroup(click.Group):
         kwargs["standalone_mode"] = False  # click's errors come here, not to its 3 lines
         try:
             code = super().main(*args, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as exc:  # `ragqa` alone: its help
-            exc.show()
-            sys.exit(exc.exit_code)
         except click.UsageError as exc:
-            see = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
-            fail(f"{exc.format_message().rstrip('.')}{see}", exc.exit_code)
+            if isinstance(exc, _NO_ARGS_IS_HELP):  # `ragqa` alone: its help (click >= 8.2)
+                exc.show()
+                sys.exit(exc.exit_code)
+            see = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            fail(f"{exc.format_message()}{see}", exc.exit_code)
         except click.ClickException as exc:
             fail(exc.format_message(), exc.exit_code)
         except click.exceptions.Abort:
@@ -295,19 +298,22 @@ def check_listen(host: str, port: int) -> None:
     is brought up to date; the socket is closed again at once."""
     import socket
 
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port,
-                                                             type=socket.SOCK_STREAM)[0]
+    try:  # every address the server will bind, as asyncio finds them ("": all interfaces)
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as exc:
         raise ConfigError(f"RAGQA_HOST (--host): cannot listen on {host!r}: "
                           f"{getattr(exc, 'strerror', None) or exc}") from None
-    with socket.socket(family, kind, proto) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            raise ConfigError(f"RAGQA_PORT (--port): cannot listen on {host}:{port}: "
-                              f"{exc.strerror or exc}") from None
+    for family, kind, proto, _, address in dict.fromkeys(found):
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio binds
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                raise ConfigError(f"RAGQA_PORT (--port): cannot listen on {host}:{port}: "
+                                  f"{exc.strerror or exc}") from None
 
 
 @main.command("serve")

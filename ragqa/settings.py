@@ -268,8 +268,9 @@ class Settings(BaseSettings):
     @field_validator("device")
     @classmethod
     def _check_device(cls, value: str) -> str:
-        if not re.fullmatch(r"cpu|cuda(:\d+)?|mps|xpu(:\d+)?", value):
-            raise ValueError(f"{value!r} is not a torch device: cpu, cuda, cuda:N, mps or xpu")
+        if not re.fullmatch(r"(cpu|cuda|mps|xpu|npu|hpu|xla|ipu|mtia)(:\d+)?", value):
+            raise ValueError(f"{value!r} is not a torch device: cpu, cuda, mps, xpu, npu, hpu, "
+                             "xla, ipu or mtia, with :N for one of several")
         return value
 
     @field_validator("language")

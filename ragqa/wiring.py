@@ -180,10 +180,7 @@ def make_embedder(settings: Settings, model: ResolvedModel,
     """Load ``model`` with the settings' backend and batching, making ``vectors`` (default:
     the settings' :func:`identity`)."""
     params = settings.retrieval_params(model.name)
-    if settings.device != "cpu" and settings.embed_backend != "torch":
-        logger.warning("RAGQA_DEVICE=%s is for RAGQA_EMBED_BACKEND=torch; the %s backend "
-                       "runs the model on the CPU", settings.device, settings.embed_backend)
-    return Embedder(
+    embedder = Embedder(
         model,
         identity=vectors or identity(settings, model),
         device=settings.device,
@@ -197,6 +194,10 @@ def make_embedder(settings: Settings, model: ResolvedModel,
         query_tokens=any(m.uses_token_match() for m in (params.relevance, params.relevance_dense)
                          if m is not None),
     )
+    if settings.device != "cpu" and embedder.backend != "torch":
+        logger.warning("RAGQA_DEVICE=%s is for the torch backend; the %s backend runs the "
+                       "model on the CPU", settings.device, embedder.backend)
+    return embedder
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragqa.index.documents.folder import Stamp, StampCache, list_folder, now_ns, suffix_of
+from ragqa.index.documents.ids import InvalidDocumentIdError, validate_doc_id
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document, sha256_bytes
 from ragqa.index.documents.sidecars import (
@@ -78,6 +79,11 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None,
     suffixes = SUPPORTED_SUFFIXES
     for doc_id, entry in listed:
         if suffix_of(entry.name).lower() not in suffixes:
+            continue
+        try:  # a name no request could address (control characters, a backslash...)
+            validate_doc_id(doc_id)
+        except InvalidDocumentIdError as exc:
+            scan.unreadable[doc_id] = f"{exc}; rename the file"
             continue
         try:
             if not entry.is_file():

@@ -1,48 +1,74 @@
-"""The corpus folder an index was made from, kept beside it (``corpus-folder``: its absolute
-path), so that a command that was not told which folder to read does not sync the index to
-another one: ``ragqa ask --index DIR`` run where ``./corpus`` is some other folder would
-otherwise remove every document the index holds of its own folder (and then embed the other
-one's).
+"""The corpus folder an index was made from, kept beside it (``corpus-folder``), so that a
+command that was not told which folder to read does not sync the index to another one:
+``ragqa ask --index DIR`` run where ``./corpus`` is some other folder would otherwise
+remove every document the index holds of its own folder (and then embed the other one's).
 
 The check applies only to a folder that was not given (the default ``./corpus``): a
-``--corpus`` or ``RAGQA_CORPUS_DIR`` says what to index, and a recorded folder that no
-longer exists (a project moved or renamed) is not held against anyone.
+``--corpus`` or ``RAGQA_CORPUS_DIR`` says what to index. The folder is kept twice, as an
+absolute path (links not followed: a ``corpus`` link moved to another version of the
+documents is the same folder) and relative to the index folder (a project copied or moved
+with its index keeps its pair); either matching is the same folder, and a recorded folder
+that no longer exists is not held against anyone.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from pathlib import Path
 
 from ragqa.index.durable import write_atomic
 from ragqa.index.errors import ConfigError
 
+logger = logging.getLogger(__name__)
+
 ORIGIN = "corpus-folder"
 
 
-def recorded_folder(index_dir: Path) -> Path | None:
-    """The folder the index at ``index_dir`` was last synced with, if it says."""
+def _recorded(corpus_dir: Path, index_dir: Path) -> dict[str, str]:
+    folder = os.path.abspath(corpus_dir)
+    return {"path": folder, "relative": os.path.relpath(folder, os.path.abspath(index_dir))}
+
+
+def recorded_folder(index_dir: Path) -> dict[str, str] | None:
+    """What the index at ``index_dir`` says of the folder it was last synced with."""
     try:
-        text = (index_dir / ORIGIN).read_text("utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+        found = json.loads((index_dir / ORIGIN).read_text("utf-8"))
+    except (OSError, ValueError):
         return None
-    return Path(text) if text else None
+    if not isinstance(found, dict) or not all(
+            isinstance(found.get(k), str) for k in ("path", "relative")):
+        return None
+    return found
 
 
 def record_folder(index_dir: Path, corpus_dir: Path) -> None:
-    """Note ``corpus_dir`` as the folder the index at ``index_dir`` now holds (after a sync)."""
-    folder = corpus_dir.resolve()
-    if index_dir.is_dir() and recorded_folder(index_dir) != folder:
-        write_atomic(index_dir / ORIGIN, f"{folder}\n".encode())
+    """Note ``corpus_dir`` as the folder the index at ``index_dir`` now holds (after a
+    sync); a failure to write it is a warning, not a failed sync."""
+    folder = _recorded(corpus_dir, index_dir)
+    if not index_dir.is_dir() or recorded_folder(index_dir) == folder:
+        return
+    try:
+        write_atomic(index_dir / ORIGIN, (json.dumps(folder, ensure_ascii=False) + "\n").encode())
+    except OSError as exc:
+        logger.warning("%s: cannot note the corpus folder (%s)", index_dir / ORIGIN,
+                       exc.strerror or exc)
 
 
 def check_default_folder(index_dir: Path, corpus_dir: Path) -> None:
     """Refuse (:class:`ConfigError`) to sync the index at ``index_dir`` with the default
     ``corpus_dir`` when it was made from another folder that still exists."""
     recorded = recorded_folder(index_dir)
-    folder = corpus_dir.resolve()
-    if recorded is None or recorded == folder or not recorded.is_dir():
+    if recorded is None:
+        return
+    here = _recorded(corpus_dir, index_dir)
+    if recorded["path"] == here["path"] or recorded["relative"] == here["relative"]:
+        return
+    if not os.path.isdir(recorded["path"]):
         return
     raise ConfigError(
-        f"the index {index_dir} holds the folder {recorded}, not {folder}: pass --corpus "
-        f"{recorded} to use it; to make it the index of {folder} instead (removing what it "
-        f"holds of the other folder), pass --corpus {corpus_dir} explicitly")
+        f"the index {index_dir} holds the folder {recorded['path']}, not "
+        f"{here['path']}: to use it, give that folder (--corpus or RAGQA_CORPUS_DIR); to make "
+        f"it the index of {here['path']} instead (removing what it holds of the other "
+        f"folder), give this one explicitly (--corpus {corpus_dir})")

@@ -99,7 +99,7 @@ def test_an_index_is_not_synced_to_a_default_folder_it_was_not_made_from(small_c
         proc = ragqa(*args, "--index", str(index_dir), cwd=work)
         assert proc.returncode == 2, proc.stderr
         line = _one_error_line(proc)
-        assert f"holds the folder {small_corpus.resolve()}" in line and "--corpus" in line
+        assert f"holds the folder {small_corpus}" in line and "--corpus" in line
     assert (index_dir / "CURRENT").read_text() == served
     # named, the folder is what to index there (what `ragqa index --corpus` is for) ...
     proc = ragqa("index", "--corpus", "corpus", "--index", str(index_dir), cwd=work)

@@ -35,7 +35,10 @@ def test_the_folder_is_listed_in_the_order_of_sorted_rglob(tmp_path):
     assert "lien.md" in scan.paths and "casse.md" not in scan.paths
     assert scan.unreadable == {"casse.md": NOT_A_FILE}  # said, not skipped in silence
     os.mkfifo(tmp_path / "tube.txt")
-    assert read_corpus(tmp_path).unreadable == {"casse.md": NOT_A_FILE, "tube.txt": NOT_A_FILE}
+    (tmp_path / "caf\x85e.txt").write_text("Un nom que nul ne peut demander.\n", "utf-8")
+    refused = read_corpus(tmp_path).unreadable
+    assert refused.pop("caf\x85e.txt").startswith("a document id cannot contain")  # (C1)
+    assert refused == {"casse.md": NOT_A_FILE, "tube.txt": NOT_A_FILE}
     assert set(scan.titles) == {"a/b.txt"}
 
 
