@@ -139,15 +139,19 @@ def train(train_set: Sequence[Tokens], dev: dict[str, list[Tokens]], kind: str, 
     return history
 
 
+def _windows(hit) -> list[str]:
+    """The quotes of the stored passages ``hit`` was joined from, as the search reads their
+    tokens (none when it is one)."""
+    return [hit.quote[a - hit.start:b - hit.start] for a, b in hit.windows]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = arguments(__doc__.splitlines()[0]).parse_args(argv)
-    from ragqa.index.search.retriever import _window_quotes
-
     held: list[tuple[np.ndarray, list[np.ndarray]]] = []
 
     def keep(retriever, question: str, hits, vector: np.ndarray) -> np.ndarray:
         held.append((retriever.embedder.token_vectors(question, query=True),
-                     [retriever.passage_tokens.of(h.quote, _window_quotes(h)).astype(np.float16)
+                     [retriever.passage_tokens.of(h.quote, _windows(h)).astype(np.float16)
                       for h in hits]))
         return np.zeros((len(hits), 0))
 

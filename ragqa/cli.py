@@ -8,7 +8,6 @@ store or its extra not installed, 5 embedding model unavailable.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import sys
@@ -63,8 +62,7 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 # Commands whose modules load only when they run (or when --help lists them): the eval and
 # bench stacks are most of what `ragqa ask` would otherwise import before it starts.
-LAZY_COMMANDS = {"eval": ("ragqa.eval.cli", "eval_command"),
-                 "bench": ("ragqa.eval.bench.cli", "bench_command")}
+LAZY_COMMANDS = ("bench", "eval")
 
 
 class RagqaGroup(click.Group):
@@ -91,9 +89,14 @@ class RagqaGroup(click.Group):
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS:
-            module, attribute = LAZY_COMMANDS[name]
-            return getattr(importlib.import_module(module), attribute)
+        if name == "eval":
+            from ragqa.eval.cli import eval_command
+
+            return eval_command
+        if name == "bench":
+            from ragqa.eval.bench.cli import bench_command
+
+            return bench_command
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
