@@ -91,6 +91,14 @@ class HistoryTurn(BaseModel):
         return value
 
 
+def json_integer(value: object) -> object:
+    """``value`` unless it is a JSON boolean or string, which lax parsing would read as an
+    integer (``true`` as 1, ``"5"`` as 5) where the schema says integer."""
+    if isinstance(value, bool | str):
+        raise ValueError(f"{value!r} is not a JSON integer")
+    return value
+
+
 class SearchRequest(BaseModel):
     # The example is the body Swagger's "Try it out" starts from (without it, Swagger makes
     # one up from the patterns: a one-letter question and random document ids).
@@ -105,8 +113,8 @@ class SearchRequest(BaseModel):
                            "pattern": QUESTION_PATTERN},
         examples=[EXAMPLE_QUESTION],
     )
-    # strict: a JSON integer only, as the schema says (not true, "5" or 5.0).
-    k: int = Field(5, ge=1, le=50, strict=True, description="Number of passages")
+    # A JSON integer, as the schema says: 5 or 5.0 (JSON Schema's integers), not true or "5".
+    k: int = Field(5, ge=1, le=50, description="Number of passages")
     filters: Filters | None = None
     history: list[HistoryTurn] | None = Field(
         None, description=f"The conversation's earlier turns, oldest first (at most "
@@ -114,6 +122,11 @@ class SearchRequest(BaseModel):
         "what it leans on, see `retrieval.query`",
         # Published for clients; checked by the validator below, whose message says what to do.
         json_schema_extra={"maxItems": MAX_TURNS})
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k(cls, value: object) -> object:
+        return json_integer(value)
 
     @field_validator("history")
     @classmethod

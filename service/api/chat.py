@@ -53,6 +53,7 @@ from ragqa.service.schemas import (
     HistoryTurn,
     SearchRequest,
     SearchResponse,
+    json_integer,
 )
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,12 @@ class ChatMessage(BaseModel):
 class RagqaOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    k: int = Field(5, ge=1, le=50, strict=True)
+    k: int = Field(5, ge=1, le=50)
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k(cls, value: object) -> object:
+        return json_integer(value)
     filters: Filters | None = None
 
 
