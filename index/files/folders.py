@@ -99,8 +99,8 @@ def write_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = open(index_dir / ".lock", "a+")  # noqa: SIM115 - closed by the with below
     except OSError as exc:  # a file in the way, a read-only place: our error, not a crash
-        raise IndexWriteError(f"cannot create the index folder {index_dir}: "
-                              f"{exc.strerror or exc}") from exc
+        raise IndexWriteError(f"RAGQA_INDEX_DIR (--index): cannot create the index folder "
+                              f"{index_dir}: {exc.strerror or exc}") from exc
     with handle:
         flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
