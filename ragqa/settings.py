@@ -422,7 +422,8 @@ def check_folders(settings: Settings, *, indexing: bool = False) -> None:
 
     The default corpus folder (no ``--corpus``, no ``RAGQA_CORPUS_DIR``) is refused for a
     files index made from another folder that still exists (:class:`ConfigError`,
-    :mod:`ragqa.index.files.origin`): a sync would remove that folder's documents.
+    :mod:`ragqa.index.files.origin`): a sync would remove that folder's documents. (A
+    database makes the same check when it is opened for a sync: :mod:`ragqa.index.pg.origin`.)
     """
     if settings.store == "files" or indexing:
         corpus = settings.corpus_dir

@@ -130,7 +130,9 @@ def _postgres_store(settings: Settings, model: ResolvedModel, vectors: VectorIde
                         timeout=settings.database_timeout,
                         ef_search=max(settings.candidates, 40))
     return PgStore(options, settings.corpus_dir, config=settings.index_config(),
-                   model=model_record(model, embedder), embedder=embedder)
+                   model=model_record(model, embedder), embedder=embedder,
+                   default_corpus="corpus_dir" not in settings.model_fields_set,
+                   watching=settings.watch)
 
 
 # RAGQA_STORE -> how to open it: a new backend is one module and one line here.

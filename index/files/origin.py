@@ -1,14 +1,12 @@
-"""The corpus folder an index was made from, kept beside it (``corpus-folder``), so that a
-command that was not told which folder to read does not sync the index to another one:
-``ragqa ask --index DIR`` run where ``./corpus`` is some other folder would otherwise
-remove every document the index holds of its own folder (and then embed the other one's).
+"""The corpus folder a files index was made from, kept beside it (``corpus-folder``), so
+that a command that was not told which folder to read does not sync the index to another
+one (see :mod:`ragqa.index.origin`): ``ragqa ask --index DIR`` run where ``./corpus`` is some
+other folder would otherwise remove every document the index holds of its own folder.
 
-The check applies only to a folder that was not given (the default ``./corpus``): a
-``--corpus`` or ``RAGQA_CORPUS_DIR`` says what to index. The folder is kept twice, as an
-absolute path (links not followed: a ``corpus`` link moved to another version of the
-documents is the same folder) and relative to the index folder (a project copied or moved
-with its index keeps its pair); either matching is the same folder, and a recorded folder
-that no longer exists is not held against anyone.
+The folder is kept twice, as an absolute path (:func:`~ragqa.index.origin.folder_path`) and
+relative to the index folder (a project copied or moved with its index keeps its pair);
+either matching is the same folder, and a recorded folder that no longer exists is not held
+against anyone.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import os
 from pathlib import Path
 
 from ragqa.index.durable import write_atomic
-from ragqa.index.errors import ConfigError
+from ragqa.index.origin import folder_path, other_folder
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +25,7 @@ ORIGIN = "corpus-folder"
 
 
 def _recorded(corpus_dir: Path, index_dir: Path) -> dict[str, str]:
-    folder = os.path.abspath(corpus_dir)
+    folder = folder_path(corpus_dir)
     return {"path": folder, "relative": os.path.relpath(folder, os.path.abspath(index_dir))}
 
 
@@ -57,8 +55,8 @@ def record_folder(index_dir: Path, corpus_dir: Path) -> None:
 
 
 def check_default_folder(index_dir: Path, corpus_dir: Path) -> None:
-    """Refuse (:class:`ConfigError`) to sync the index at ``index_dir`` with the default
-    ``corpus_dir`` when it was made from another folder that still exists."""
+    """Refuse (:class:`~ragqa.index.errors.ConfigError`) to sync the index at ``index_dir``
+    with the default ``corpus_dir`` when it was made from another folder that still exists."""
     recorded = recorded_folder(index_dir)
     if recorded is None:
         return
@@ -67,8 +65,4 @@ def check_default_folder(index_dir: Path, corpus_dir: Path) -> None:
         return
     if not os.path.isdir(recorded["path"]):
         return
-    raise ConfigError(
-        f"the index {index_dir} holds the folder {recorded['path']}, not "
-        f"{here['path']}: to use it, give that folder (--corpus or RAGQA_CORPUS_DIR); to make "
-        f"it the index of {here['path']} instead (removing what it holds of the other "
-        f"folder), give this one explicitly (--corpus {corpus_dir})")
+    raise other_folder("index", str(index_dir), recorded["path"], corpus_dir)

@@ -44,6 +44,10 @@ reclaims those no passage holds: :mod:`ragqa.index.pg.reclaim`).
 Version 5 adds ``token_vectors``: the int8 token vectors of each stored passage's quote, for
 the relevance's token match and the reorder of a search's top passages, addressed by a
 digest of the quote like the sentences (:mod:`ragqa.index.pg.tokens`).
+
+Version 6 adds ``corpus_folder``: one row, the corpus folder of the last folder sync, so that
+a command run elsewhere without ``--corpus`` does not sync the database with that place's
+``./corpus`` (:mod:`ragqa.index.pg.origin`).
 """
 
 from __future__ import annotations
@@ -197,12 +201,25 @@ def _v5(dimension: int) -> list[str]:
     ]
 
 
+def _v6(dimension: int) -> list[str]:
+    del dimension
+    return [
+        # path: absolute, links not followed (ragqa.index.origin.folder_path).
+        """CREATE TABLE corpus_folder (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            path text NOT NULL,
+            synced_at timestamptz NOT NULL DEFAULT now()
+        )""",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
     Migration(3, "document groups", _v3),
     Migration(4, "sentence vectors", _v4),
     Migration(5, "passage token vectors", _v5),
+    Migration(6, "the corpus folder of the last sync", _v6),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

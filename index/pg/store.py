@@ -34,6 +34,7 @@ from ragqa.index.pg.groups import PgGroups
 from ragqa.index.pg.identity import StoreIdentity, ensure_identity
 from ragqa.index.pg.indexing import holds_documents, index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
+from ragqa.index.pg.origin import check_default_folder, record_folder
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.reclaim import KeptKeys
 from ragqa.index.pg.view import PgView, store_identity
@@ -60,15 +61,24 @@ class PgStore:
     name = "postgres"
 
     def __init__(self, options: PgOptions, corpus_dir: Path, *, config: IndexConfig,
-                 model: ModelRecord, embedder: Embedder) -> None:
-        """Check the database (connect, migrate, identity); the pool opens at first use."""
+                 model: ModelRecord, embedder: Embedder, default_corpus: bool = False,
+                 watching: bool = False) -> None:
+        """Check the database (connect, migrate, identity); the pool opens at first use.
+
+        ``default_corpus``: ``corpus_dir`` is the default ``./corpus``, not a folder given,
+        so a sync with it is refused when the database holds another folder that exists
+        (:mod:`ragqa.index.pg.origin`): checked before every sync, and here already when
+        ``watching`` (``serve --watch``, whose syncs come later, in a job)."""
         self.options = options
         self.corpus_dir = corpus_dir
         self._config = config
         self._model = model
         self._embedder = embedder
+        self._default_corpus = default_corpus
         with self._connection() as conn:
             self._identity = self._checked(conn)
+            if watching:
+                self._check_folder(conn)
         self._view: PgView | None = None
         # The passages' side-row keys the last sync's reclaim cut (its syncs run one at a
         # time: the jobs' one worker, or a command's one call).
@@ -202,12 +212,18 @@ class PgStore:
         wanted = store_identity(self._model, self._embedder.identity, self._config)
         return ensure_identity(conn, wanted)
 
+    def _check_folder(self, conn: psycopg.Connection) -> None:
+        if self._default_corpus:
+            check_default_folder(conn, self.corpus_dir, redact(self.options.url))
+
     def _sync(self, conn: psycopg.Connection, *, strict: bool,
               progress: Progress | None) -> BuildReport:
+        self._check_folder(conn)
         embedder = self._embedder
         report = index_corpus_into(conn, self.corpus_dir, config=self._config,
                                    contextual=embedder.identity.embed_context,
                                    load_embedder=lambda: embedder, model_name=self._model.name,
                                    fallback=self._model.fallback, strict=strict,
                                    progress=progress, kept=self._kept)
+        record_folder(conn, self.corpus_dir)
         return report

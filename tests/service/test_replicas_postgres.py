@@ -140,6 +140,35 @@ def test_ragqa_index_into_an_empty_database_then_again(tmp_path, pg_url, small_c
     assert "reclaimed" not in third.stderr, third.stderr
 
 
+def test_a_database_is_not_synced_to_a_default_folder_it_was_not_made_from(
+        tmp_path, pg_url, small_corpus):
+    """`ragqa index` run where ./corpus is another folder synced the database to it,
+    removing the documents of its own folder (exit 0): now refused, the database untouched."""
+    assert run_ragqa("index", "--corpus", str(small_corpus), cwd=tmp_path,
+                     **_pg(pg_url)).returncode == 0
+    work = tmp_path / "work"
+    (work / "corpus").mkdir(parents=True)
+    (work / "corpus" / "autre.txt").write_text("Un autre dossier, un autre sujet.\n", "utf-8")
+    for args in (["index"], ["serve", "--watch", "--port", str(free_port())]):
+        proc = run_ragqa(*args, cwd=work, **_pg(pg_url))
+        assert proc.returncode == 2, proc.stderr
+        errors = [e for e in proc.stderr.splitlines() if e.startswith("ragqa: error")]
+        assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert f"holds the folder {small_corpus}" in errors[0] and "--corpus" in errors[0]
+        assert "password" not in errors[0]
+    with psycopg.connect(pg_url) as conn:
+        assert {r[0] for r in conn.execute("SELECT doc_id FROM documents")} == {
+            "orange.md", "nokia.txt"}
+    # a command that does not sync a database holding documents is not refused
+    proc = run_ragqa("ask", "Nokia fibre optique", "-k", "1", cwd=work, **_pg(pg_url))
+    assert proc.returncode == 0 and "nokia.txt" in proc.stdout, proc.stderr
+    # named, the folder is what to index (and becomes the database's folder)
+    proc = run_ragqa("index", "--corpus", "corpus", cwd=work, **_pg(pg_url))
+    assert proc.returncode == 0 and "1 added, 0 changed, 2 removed" in proc.stdout, proc.stderr
+    proc = run_ragqa("index", cwd=work, **_pg(pg_url))
+    assert proc.returncode == 0 and "is up to date with" in proc.stdout, proc.stderr
+
+
 def test_ragqa_serve_on_an_empty_database_indexes_the_folder_first(tmp_path, pg_url,
                                                                    small_corpus):
     with running(small_corpus, tmp_path / "no-index", tmp_path / "serve.log", timeout=300,

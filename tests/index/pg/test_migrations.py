@@ -15,7 +15,7 @@ from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
           "corpus_stats", "corpus_context", "document_groups", "sentence_vectors",
-          "token_vectors"}
+          "token_vectors", "corpus_folder"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
