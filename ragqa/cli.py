@@ -338,11 +338,13 @@ def serve_command(
 
     from ragqa import wiring
     from ragqa.service.app import create_app
+    from ragqa.service.audit import open_audit_log
 
     settings = load_settings(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir,
                              watch=watch)
     check_folders(settings)  # before the model loads (seconds)
     check_listen(settings.host, settings.port)  # a port in use fails now, not after indexing
+    open_audit_log(settings.audit_log)  # and an audit log that cannot be written
     model = wiring.resolve(settings)
     click.echo(f"checking the index of {settings.corpus_dir} ...", err=True)
     # The index is updated and opened here, before uvicorn starts, with one embedder: a

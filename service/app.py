@@ -27,6 +27,7 @@ from ragqa.service.auth import authenticator
 from ragqa.service.api import ask, chat, docs, documents, health, jobs, search, widget
 from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
 from ragqa.service.limits import UploadLimitMiddleware
+from ragqa.service.audit import open_audit_log
 from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
 from ragqa.service.security import DOCS_CSP, SecurityHeadersMiddleware, content_security_policy
 from ragqa.service.llm.client import llm_client
@@ -52,6 +53,8 @@ def create_app(
     the index up to date first unless ``update_index=False``."""
     settings = settings or load_settings()  # ConfigError names a bad RAGQA_* variable
     check_extras(settings)  # settings given explicitly skipped load_settings' check
+    # Reads must not be served unaudited: a log that cannot be opened fails the start.
+    audit_log = open_audit_log(settings.audit_log, questions=settings.audit_questions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +93,7 @@ def create_app(
                   lifespan=lifespan, responses=error_responses(*COMMON_ERRORS),
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.audit_log = audit_log
     app.state.auth = authenticator(
         settings.auth, jwks=settings.jwt_jwks, issuer=settings.jwt_issuer,
         audience=settings.jwt_audience, groups_claim=settings.jwt_groups_claim,

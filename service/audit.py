@@ -6,6 +6,11 @@ document; the question only when ``RAGQA_AUDIT_QUESTIONS`` is set (a question ca
 sensitive: "is X being dismissed?"). Lines are appended with one ``write`` each to a file
 opened in append mode, so several processes may share one file; rotate it with
 ``copytruncate`` (logrotate) or by moving it away: the next line reopens it.
+
+A log that cannot be opened when the server starts (a folder that cannot be made, no write
+permission) fails the start (:meth:`AuditLog.check`): a deployment that asks for an audit
+must not serve reads it cannot record. One that fails later (a full disk) is an error logged
+with the request, which is still answered.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ragqa.index.access import Reader
+from ragqa.index.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +37,39 @@ class AuditLog:
         self.questions = questions
         self._lock = threading.Lock()
 
+    def check(self) -> AuditLog:
+        """Open the log (made if missing, with its folder) as a write would, or raise
+        :class:`ConfigError` naming ``RAGQA_AUDIT_LOG``; nothing is written."""
+        try:
+            self._append(b"")
+        except OSError as exc:
+            raise ConfigError(f"RAGQA_AUDIT_LOG: cannot write the audit log {self.path}: "
+                              f"{exc.strerror or exc}") from None
+        return self
+
     def write(self, entry: dict) -> None:
         line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    os.write(fd, line)
-                finally:
-                    os.close(fd)
+                self._append(line)
             except OSError as exc:  # an audit that cannot be written is said, never fatal
                 logger.error("cannot write the audit log %s: %s", self.path,
                              exc.strerror or exc)
+
+    def _append(self, line: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if line:
+                os.write(fd, line)
+        finally:
+            os.close(fd)
+
+
+def open_audit_log(path: Path | None, *, questions: bool = False) -> AuditLog | None:
+    """The audit log at ``path`` (``RAGQA_AUDIT_LOG``), checked (:meth:`AuditLog.check`);
+    None without one."""
+    return None if path is None else AuditLog(path, questions=questions).check()
 
 
 class Audit:

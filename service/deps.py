@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ragqa.engine import Engine
 from ragqa.index.access import EVERYONE, Reader
 from ragqa.index.jobs import JobQueue
-from ragqa.service.audit import Audit, AuditLog
+from ragqa.service.audit import Audit
 from ragqa.service.auth import AuthError, Authenticator, Identity
 from ragqa.service.errors import ApiError
 from ragqa.settings import Settings
@@ -145,22 +144,12 @@ async def optional_reader(request: Request, settings: SettingsDep) -> Reader | N
 ReaderDep = Annotated[Reader, Depends(require_reader)]
 WriterDep = Annotated[Reader, Depends(require_writer)]
 
-_AUDIT_LOCK = threading.Lock()
-
-
-async def get_audit(request: Request, settings: SettingsDep, reader: ReaderDep) -> Audit:
-    """The request's audit (a no-op without ``RAGQA_AUDIT_LOG``); the log is opened once
-    per app."""
-    state = request.app.state
-    log = getattr(state, "audit_log", None)
-    if log is None and settings.audit_log is not None:
-        with _AUDIT_LOCK:
-            log = getattr(state, "audit_log", None)
-            if log is None:
-                log = state.audit_log = AuditLog(settings.audit_log,
-                                                 questions=settings.audit_questions)
+async def get_audit(request: Request, reader: ReaderDep) -> Audit:
+    """The request's audit (a no-op without ``RAGQA_AUDIT_LOG``: the app's log, checked
+    when the app was made)."""
     route = request.scope.get("route")
-    return Audit(log, reader, request.client.host if request.client else None,
+    return Audit(getattr(request.app.state, "audit_log", None), reader,
+                 request.client.host if request.client else None,
                  getattr(route, "path", request.url.path))
 
 

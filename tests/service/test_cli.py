@@ -150,6 +150,16 @@ def test_serve_on_a_port_in_use_fails_before_indexing(corpus_index):
     assert f"RAGQA_PORT (--port): cannot listen on 127.0.0.1:{port}" in _one_error_line(proc)
 
 
+def test_serve_with_an_audit_log_it_cannot_write_fails_before_indexing(small_corpus, tmp_path):
+    """Every read was served unaudited, with an error logged per request."""
+    (tmp_path / "a-file").write_text("not a folder")
+    proc = ragqa("serve", "--corpus", str(small_corpus), "--index", str(tmp_path / "idx"),
+                 RAGQA_AUDIT_LOG=str(tmp_path / "a-file" / "reads.jsonl"))
+    assert proc.returncode == 2
+    assert "RAGQA_AUDIT_LOG: cannot write the audit log" in _one_error_line(proc)
+    assert not (tmp_path / "idx").exists()  # before the model loads and the index is made
+
+
 def test_empty_corpus_exits_3(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = ragqa("index", "--corpus", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"))

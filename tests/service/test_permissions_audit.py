@@ -29,7 +29,7 @@ def test_the_audit_log_says_who_read_which_documents_never_their_text(
     log = tmp_path / "audit" / "reads.jsonl"
     with write_app(**auth_settings(jwks), audit_log=log) as client:
         upload_secrets(client)
-        assert not log.exists()  # writes are not reads
+        assert log.read_text() == ""  # opened at start (checked); writes are not reads
         headers = reader("rh", user="amina")
         found = client.post("/v1/search", headers=headers,
                             json={"question": QUESTION, "k": 4}).json()
@@ -67,3 +67,16 @@ def test_without_the_setting_nothing_is_written(write_app, jwks, tmp_path):  # n
     with write_app(**auth_settings(jwks)) as client:
         client.post("/v1/search", headers=reader("rh"), json={"question": QUESTION})
         assert getattr(client.app.state, "audit_log", None) is None
+
+
+def test_an_audit_log_that_cannot_be_opened_fails_the_start_naming_the_setting(tmp_path):
+    """It was a warning per request, every read served unaudited; now no app is made (and
+    `ragqa serve` exits 2 before the model loads, in tests/service/test_cli.py)."""
+    from ragqa.index.errors import ConfigError
+    from ragqa.service.app import create_app
+    from ragqa.settings import Settings
+
+    (tmp_path / "a-file").write_text("not a folder")
+    log = tmp_path / "a-file" / "reads.jsonl"
+    with pytest.raises(ConfigError, match=r"^RAGQA_AUDIT_LOG: cannot write the audit log .*a-file"):
+        create_app(Settings(audit_log=log, corpus_dir=tmp_path, index_dir=tmp_path / "i"))
