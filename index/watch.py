@@ -21,7 +21,9 @@ Signature = frozenset[tuple[str, int, int]]
 
 def folder_signature(folder: Path) -> Signature:
     """``(relative path, size, mtime ns)`` of every visible file under ``folder`` (hidden
-    files and folders, such as an upload being written, are skipped, as the indexer does)."""
+    files and folders, such as an upload being written, are skipped, as the indexer does).
+    An entry that is neither a folder nor a regular file (a broken link, a FIFO: the indexer
+    lists it as refused) counts too, with size -1 and its own mtime, so that it is noticed."""
     found: set[tuple[str, int, int]] = set()
     stack = [folder]
     while stack:
@@ -39,6 +41,9 @@ def folder_signature(folder: Path) -> Signature:
                 elif entry.is_file():
                     st = entry.stat()
                     found.add((os.path.relpath(entry.path, folder), st.st_size, st.st_mtime_ns))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found.add((os.path.relpath(entry.path, folder), -1, st.st_mtime_ns))
             except OSError:
                 continue
     return frozenset(found)

@@ -3,6 +3,8 @@ are indexed within seconds, through sync jobs (the files store, real model)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ragqa.index.watch import folder_signature
@@ -43,3 +45,18 @@ def test_the_signature_sees_what_the_indexer_reads(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("b", encoding="utf-8")
     assert {p for p, _, _ in folder_signature(tmp_path)} == {"a.txt", "sub/b.md"}
+
+
+def test_the_signature_sees_a_broken_link_and_a_fifo(tmp_path):
+    """The indexer lists them as refused; the watcher did not notice them (it recorded
+    regular files only), so they waited for some other change."""
+    (tmp_path / "a.txt").write_text("a", encoding="utf-8")
+    before = folder_signature(tmp_path)
+    (tmp_path / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    with_link = folder_signature(tmp_path)
+    assert with_link != before and ("gone.md", -1) in {(p, s) for p, s, _ in with_link}
+    os.mkfifo(tmp_path / "pipe.txt")
+    assert ("pipe.txt", -1) in {(p, s) for p, s, _ in folder_signature(tmp_path)}
+    (tmp_path / "gone.md").unlink()
+    (tmp_path / "pipe.txt").unlink()
+    assert folder_signature(tmp_path) == before
