@@ -160,6 +160,25 @@ def test_serve_with_an_audit_log_it_cannot_write_fails_before_indexing(small_cor
     assert not (tmp_path / "idx").exists()  # before the model loads and the index is made
 
 
+def test_a_ctrl_c_while_the_command_imports_is_one_line_and_exit_130():
+    """The command's imports take about a second; a Ctrl-C then printed a traceback. The
+    interrupt is made to arrive during the import of ragqa.cli (an import hook raises it)."""
+    import sys
+
+    hook = ("import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'ragqa.cli':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "from ragqa.__main__ import run\n"
+            "run()\n")
+    proc = subprocess.run([sys.executable, "-c", hook, "--help"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 130
+    assert proc.stderr == "ragqa: error: interrupted\n"
+
+
 def test_empty_corpus_exits_3(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = ragqa("index", "--corpus", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"))
