@@ -10,8 +10,9 @@ then swaps the served view (one reference assignment), so a request reads one st
 start to end (readers take :meth:`~FilesStore.view` once). Segments are merged into a new
 generation in the background once the :class:`~ragqa.index.files.merge.MergePolicy` says
 so (:meth:`~FilesStore.merge`). Writers are serialised by a lock in this process and by the
-index's ``flock`` across processes. If indexing fails, the corpus file is put back as it
-was, so nothing already indexed is lost.
+index's ``flock`` across processes, and what another process wrote is served within a
+second (:mod:`ragqa.index.files.follow`). If indexing fails, the corpus file is put back as
+it was, so nothing already indexed is lost.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from ragqa.index.embedding.models import ResolvedModel
 from ragqa.index.errors import IndexWriteError, UnknownDocumentError
 from ragqa.index.files.builder import note_changes, served_manifest, up_to_date, update_index
 from ragqa.index.files.folders import clean_stale, write_lock
+from ragqa.index.files.follow import PointerFollower
 from ragqa.index.files.generations import load_index, load_pointer
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
@@ -99,6 +101,9 @@ class FilesStore:
         self._state: SyncState | None = None
         self._state_key = state_key(corpus_dir, config, identity.embed_context)
         self._saved_at: float | None = None  # time.monotonic() of the last save or load
+        # What another process (`ragqa index`, a server on the same folder) writes is
+        # served too, without a restart.
+        self._follower = PointerFollower(index_dir, self._serve_outside_write)
 
     @property
     def location(self) -> str:
@@ -113,12 +118,15 @@ class FilesStore:
         if view is None:
             with self._write:
                 view = self._current()
+        else:
+            self._follower.check(view.pointer)
         return view
 
     def close(self) -> None:
         """Stop merging (a merge running is waited for, or dropped) and save what the syncs
         know of the folder: nothing else to release, the index is memory only."""
         self._merger.close()
+        self._follower.wait()
         with self._write:
             self._save_state(now=True)
 
@@ -353,6 +361,24 @@ class FilesStore:
         self._view = fresh
         if self.merge_policy.background and self.merge_policy.due(fresh):
             self._merger.request()
+
+    def _serve_outside_write(self) -> None:
+        """Serve what ``CURRENT`` names when another process moved it (the follower's
+        thread); skipped while a write of this process runs: it reads ``CURRENT`` itself."""
+        if not self._write.acquire(blocking=False):
+            return
+        try:
+            served = self._view
+            if served is None or read_pointer(self.index_dir) == served.pointer:
+                return
+            fresh = as_view(load_index(self.index_dir))
+            fresh.check_vectors(self._identity, self._model.name)  # another model: not served
+            self.groups.reload()  # sidecars first: never a document without its groups
+            self._after_write(fresh)
+            logger.info("serving %s as another process left it: %d documents, %d passages",
+                        self.index_dir, *fresh.counts())
+        finally:
+            self._write.release()
 
     def _current(self) -> SegmentedIndex:
         """The served view, the write lock held."""

@@ -4,11 +4,13 @@ are indexed within seconds, through sync jobs (the files store, real model)."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
 from ragqa.index.watch import folder_signature
-from tests.support import wait_until
+from tests.service.conftest import check_passages
+from tests.support import run_ragqa, wait_until
 
 QUESTION = {"question": "Zorglub câble sous-marin Dakhla", "k": 3}
 
@@ -37,6 +39,26 @@ def test_the_folder_is_followed(write_app, store):
                    what="the removed file to leave the index", timeout=120)
         syncs = [j for j in client.get("/v1/jobs").json()["jobs"] if j["kind"] == "sync"]
         assert syncs and all(j["state"] == "done" for j in syncs)
+
+
+@pytest.mark.parametrize("store", ["files"])
+def test_a_separate_ragqa_index_is_served_without_a_restart(write_app, store, writable):
+    """`ragqa index` run beside a server (cron, by hand): the server kept serving what it had
+    loaded until a restart. Now it reads CURRENT at most once a second from a request."""
+    corpus, index = writable
+    with write_app() as client:  # no --watch: the folder is not followed, the index is
+        assert _top(client) != "notes/zorglub.txt"
+        note = corpus / "notes" / "zorglub.txt"
+        note.parent.mkdir()
+        note.write_text("Zorglub Telecom installe un câble sous-marin entre Dakhla et les "
+                        "Canaries.\n", encoding="utf-8")
+        proc = run_ragqa("index", "--corpus", str(corpus), "--index", str(index))
+        assert proc.returncode == 0 and "1 added" in proc.stdout, proc.stderr
+        wait_until(lambda: _top(client) == "notes/zorglub.txt",
+                   what="the other process's index to be served", timeout=60)
+        check_passages(client, client.post("/v1/search", json=QUESTION).json())
+        written = int(re.search(r"\(generation (\d+)", proc.stdout).group(1))
+        assert client.get("/health").json()["generation"] == written
 
 
 def test_the_signature_sees_what_the_indexer_reads(tmp_path):
