@@ -18,6 +18,7 @@ re-embeds nothing. The files store keeps them in ``<file>.groups`` sidecars
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,6 +30,9 @@ from ragqa.index.search.view import IndexView
 
 MAX_GROUPS = 100  # per document
 MAX_GROUP_CHARS = 200
+# Unicode categories no group name holds: controls, invisible format characters (a zero-width
+# space makes a name nobody can type), lone surrogates, unassigned code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Cn"})
 # What a document whose groups cannot be read gets: no group a reader can hold (names have
 # no spaces), so only readers of everything see it until the sidecar is fixed.
 UNREADABLE = frozenset({" unreadable "})
@@ -47,12 +51,25 @@ def parse_groups(text: str) -> frozenset[str]:
     for name in names:
         if len(name) > MAX_GROUP_CHARS:
             raise GroupsError(f"a group name is longer than {MAX_GROUP_CHARS} characters")
-        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in name):
-            raise GroupsError(f"group {name[:40]!r} has a space or a control character; "
-                              "separate groups with commas")
+        if any(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in name):
+            raise GroupsError(f"group {name[:40]!r} has a space, a control or an invisible "
+                              "character; separate groups with commas")
     if len(set(names)) > MAX_GROUPS:
         raise GroupsError(f"a document may have at most {MAX_GROUPS} groups")
     return frozenset(names)
+
+
+def while_replacing(before: frozenset[str], after: frozenset[str]) -> frozenset[str]:
+    """The groups of a document while a version readable by ``after`` replaces one readable
+    by ``before`` (either may be served meanwhile): only readers both let in. The stricter
+    set when one of them is every reader's, else their common groups; none in common: only
+    readers of everything (:data:`UNREADABLE`). Never looser than either, at worst stricter
+    for a reader holding one group of each, for the time of the write."""
+    if not before:
+        return after
+    if not after:
+        return before
+    return (before & after) or UNREADABLE
 
 
 def format_groups(groups: Iterable[str]) -> str:

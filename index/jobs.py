@@ -21,6 +21,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ragqa.index.access import while_replacing
 from ragqa.index.documents.ids import check_suffix
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.durable import remove_durably, write_atomic, write_bytes
@@ -243,18 +244,24 @@ class JobQueue:
             self._finish(job, "done")
 
     def _upload(self, job: Job, data: bytes) -> WriteResult:
-        """The store's upload, the job's groups set first (so that the document is never
-        visible to a reader it is not for) and put back if the upload fails."""
+        """The store's upload under the job's groups, set so that neither version is ever
+        visible to a reader it is not for: while the new version is indexed the old one is
+        still served, so the groups meanwhile let in only readers both sets let in
+        (:func:`while_replacing`); the job's own are set once it is served, and the old ones
+        put back if the upload fails."""
         if job.groups is None:
             return self._store.upload(job.doc_id, data, job.title, progress=self._progress(job))
         groups = self._store.groups
-        before = groups.of(job.doc_id)
-        groups.set(job.doc_id, frozenset(job.groups))
+        before, after = groups.of(job.doc_id), frozenset(job.groups)
+        groups.set(job.doc_id, while_replacing(before, after))
         try:
-            return self._store.upload(job.doc_id, data, job.title, progress=self._progress(job))
+            result = self._store.upload(job.doc_id, data, job.title,
+                                        progress=self._progress(job))
         except BaseException:
             groups.set(job.doc_id, before)
             raise
+        groups.set(job.doc_id, after)
+        return result
 
     def _progress(self, job: Job) -> Progress:
         def report(done: int, total: int, unit: str = "passages") -> None:

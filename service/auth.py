@@ -65,9 +65,11 @@ class Identity:
 
 def parse_groups(value: object) -> frozenset[str]:
     """Groups from a claim or a header: a list of strings, or a string of names separated by
-    commas or spaces; :class:`AuthError` for anything else."""
+    commas (as proxies join them); :class:`AuthError` for anything else. Spaces do not
+    separate: a provider's group "editeurs externes" is one name, which no document's groups
+    can hold (their names have no spaces), not membership of "editeurs" and "externes"."""
     if isinstance(value, str):
-        names = value.replace(",", " ").split()
+        names = [v.strip() for v in value.split(",")]
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         names = [v.strip() for v in value]
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ragqa.index.access import format_groups, may_read
+from ragqa.index.access import UNREADABLE, format_groups, may_read
 from ragqa.index.documents.folder import StampCache
 from ragqa.index.documents.ids import corpus_path
 from ragqa.index.documents.sidecars import groups_sidecar, read_corpus_groups
@@ -60,9 +60,10 @@ class SidecarGroups:
         sidecar = groups_sidecar(corpus_path(self.corpus_dir, doc_id))
         self._map()
         with self._lock:
-            if groups:
+            if groups:  # UNREADABLE as a sidecar naming no group: it reads back as itself
                 sidecar.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(sidecar, (format_groups(groups) + "\n").encode("utf-8"))
+                text = "" if groups == UNREADABLE else format_groups(groups) + "\n"
+                write_atomic(sidecar, text.encode("utf-8"))
             elif sidecar.exists():
                 remove_durably(sidecar)
             restricted = dict(self._restricted)  # replaced, never mutated: readers iterate it

@@ -107,6 +107,9 @@ def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
     record = find(engine, doc_id, EVERYONE)
     if any("," in g for g in body.groups):
         raise ApiError(422, "invalid_groups", "a group name cannot hold a comma")
+    if any(not g.strip() for g in body.groups):  # was dropped: [""] opened the document
+        raise ApiError(422, "invalid_groups", "a group name cannot be blank; send [] to let "
+                       "every reader read the document")
     groups = _groups(",".join(body.groups), settings)
     engine.store.groups.set(doc_id, groups)
     logger.info("groups of %s set to %s", doc_id, sorted(groups) or "every reader")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ragqa.index.access import UNREADABLE
 from ragqa.index.errors import DocumentError
 from ragqa.index.jobs import JobCancelledError, JobQueue
 from ragqa.index.store import WriteResult
@@ -136,4 +137,47 @@ def test_a_record_without_its_bytes_fails_on_resume(tmp_path: Path, state: str):
     try:
         assert jobs.get("x").state == "failed" and "lost" in jobs.get("x").error
     finally:
+        jobs.close()
+
+
+class GroupsSeen:
+    """The groups a stand-in store holds (as its ``groups``), in memory."""
+
+    def __init__(self, **known: frozenset[str]) -> None:
+        self.known = dict(known)
+
+    def of(self, doc_id: str) -> frozenset[str]:
+        return self.known.get(doc_id, frozenset())
+
+    def set(self, doc_id: str, groups: frozenset[str]) -> None:
+        self.known[doc_id] = groups
+
+
+@pytest.mark.parametrize(("before", "after", "meanwhile"), [
+    (set(), {"rh"}, {"rh"}),  # a public version restricted: restricted from the start
+    ({"rh"}, set(), {"rh"}),  # opened: the old version stays rh's until the new one serves
+    ({"rh", "direction"}, {"direction", "paie"}, {"direction"}),  # both let in: direction
+    ({"rh"}, {"direction"}, UNREADABLE),  # nothing in common: the writers only
+])
+def test_a_replacement_s_groups_while_it_is_indexed_let_in_only_readers_of_both(
+        tmp_path: Path, before, after, meanwhile):
+    """Replacing an rh-only document with a public version showed the old text to every
+    reader while the new one was indexed (the new groups were set first)."""
+    store = HeldStore()
+    store.groups = GroupsSeen(**{"paie.md": frozenset(before)})
+    store.hold.clear()
+    jobs = JobQueue(store, tmp_path / "jobs").start()
+    try:
+        job = jobs.submit("paie.md", b"v2", groups=frozenset(after))
+        assert store.inside.wait(10)  # the old version is still the one served
+        assert store.groups.of("paie.md") == frozenset(meanwhile)
+        store.hold.set()
+        assert jobs.wait(job.id, 10).state == "done"
+        assert store.groups.of("paie.md") == frozenset(after)
+        # a failed replacement puts the old groups back
+        store.groups.set("paie.md", frozenset(before))
+        failed = jobs.wait(jobs.submit("paie.md", b"bad", groups=frozenset(after)).id, 10)
+        assert failed.state == "failed" and store.groups.of("paie.md") == frozenset(before)
+    finally:
+        store.hold.set()
         jobs.close()

@@ -226,6 +226,21 @@ def test_a_trusted_proxy_says_who_is_asking(proxy_app):
         assert client.post("/v1/search", json=QUESTION, headers=headers).status_code == 401
 
 
+def test_spaces_never_separate_groups(proxy_app):
+    """`X-Forwarded-Groups: editeurs externes` (one group of the provider's) read as
+    `editeurs` and `externes` gave memberships nobody granted, the write group's included."""
+    from ragqa.service.auth import parse_groups
+
+    assert parse_groups("editors externes, rh") == {"editors externes", "rh"}
+    assert parse_groups(" rh ,direction,, ") == {"rh", "direction"}
+    assert parse_groups(["rh", " direction "]) == {"rh", "direction"}
+    with TestClient(proxy_app, client=LOOPBACK) as client:
+        headers = {"X-Forwarded-User": "amina", "X-Forwarded-Groups": "editors externes"}
+        response = client.put("/v1/documents/001_d52cea156ab06147.txt/groups",
+                              json={"groups": ["rh"]}, headers=headers)
+        assert response.status_code == 403, response.text  # not a member of `editors`
+
+
 def test_a_user_or_groups_header_sent_twice_is_refused(proxy_app):
     """A proxy that appends its header beside the client's: which one is the proxy's is
     unknowable, so the request is refused rather than the first taken."""

@@ -169,8 +169,11 @@ def test_changing_groups_re_embeds_nothing_and_is_seen_at_once(write_app, jwks):
         assert "finance/budget.md" in _ids(search(client, reader("nobody"), k=8))
         assert_error(client.put("/v1/documents/nope.md/groups", headers=KEY,
                                 json={"groups": ["rh"]}), 404, "unknown_document")
-        assert_error(client.put("/v1/documents/finance/budget.md/groups", headers=KEY,
-                                json={"groups": ["r h"]}), 422, "invalid_groups")
+        # a blank name opened the document (200, groups []); an invisible one made a group
+        # nobody could hold
+        for bad in (["r h"], [""], ["rh", " "], ["\u200brh"]):
+            assert_error(client.put("/v1/documents/finance/budget.md/groups", headers=KEY,
+                                    json={"groups": bad}), 422, "invalid_groups")
 
 
 def _ids(found: dict) -> set[str]:

@@ -41,3 +41,30 @@ def test_a_link_to_a_readable_sidecar_is_read(tmp_path):
     (tmp_path / "shared.groups").write_text("rh, direction\n", encoding="utf-8")
     (corpus / "a.md.groups").symlink_to(tmp_path / "shared.groups")
     assert read_corpus_groups(corpus) == {"a.md": frozenset({"rh", "direction"})}
+
+
+def test_a_sidecar_meant_for_a_document_never_leaves_it_open(tmp_path):
+    """Each of these left its document every reader's, with nothing in the log (found by
+    an audit): an empty or blank sidecar, one named in another case or Unicode form than
+    its document, a link to a restricted file; a BOM made the group unholdable."""
+    import unicodedata
+
+    corpus = tmp_path / "corpus"
+    for name in ("vide.txt", "blanc.txt", "Bonus.txt", "bom.txt", "piege.txt", "ouvert.txt"):
+        _doc(corpus, name)
+    (corpus / "vide.txt.groups").write_text("", encoding="utf-8")
+    (corpus / "blanc.txt.groups").write_text("  \n , \n", encoding="utf-8")
+    (corpus / "bonus.txt.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "bom.txt.groups").write_bytes("\ufeffrh\n".encode())
+    nfc = unicodedata.normalize("NFC", "prime-équipe.txt")
+    _doc(corpus, nfc)
+    (corpus / (unicodedata.normalize("NFD", nfc) + ".groups")).write_text("rh\n", "utf-8")
+    (corpus / "piege.txt.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "lien-piege.txt").symlink_to(corpus / "piege.txt")
+    (corpus / "lien-ouvert.txt").symlink_to(corpus / "ouvert.txt")
+    found = read_corpus_groups(corpus)
+    assert found["vide.txt"] == found["blanc.txt"] == UNREADABLE
+    assert found["Bonus.txt"] == found[nfc] == UNREADABLE  # fix the sidecar's name
+    assert found["bom.txt"] == frozenset({"rh"})
+    assert found["lien-piege.txt"] == found["piege.txt"] == frozenset({"rh"})
+    assert "ouvert.txt" not in found and "lien-ouvert.txt" not in found

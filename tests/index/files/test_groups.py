@@ -88,3 +88,18 @@ def test_a_write_that_rebuilds_the_generation_loads_sidecars_first(store, monkey
     store.upload("notes/note.md", NOTE.encode())
     assert seen and not any(seen)
     assert _readable_by_nobody(store)
+
+
+def test_the_writers_only_state_of_a_replacement_reads_back_as_itself(tmp_path):
+    """A replacement whose old and new groups share none is the writers' only while it is
+    indexed (index/access.py while_replacing): its sidecar must read back so after a crash,
+    never as a group a reader could hold."""
+    from ragqa.index.access import UNREADABLE
+    from ragqa.index.files.groups import SidecarGroups
+
+    (tmp_path / "paie.md").write_text("# Paie\n\nTexte.\n", encoding="utf-8")
+    groups = SidecarGroups(tmp_path)
+    groups.set("paie.md", UNREADABLE)
+    assert groups.of("paie.md") == UNREADABLE
+    again = SidecarGroups(tmp_path)  # a restart
+    assert again.of("paie.md") == UNREADABLE
