@@ -11,6 +11,7 @@ sections :func:`~ragqa.index.documents.outline.document_sections` gives.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -42,6 +43,8 @@ from ragqa.index.documents.wordprocessing import (
 )
 from ragqa.index.errors import DocumentError
 
+logger = logging.getLogger(__name__)
+
 _LOADERS: dict[frozenset[str], Callable[[Path, str], Document]] = {
     TEXT_SUFFIXES: load_text_document,
     HTML_SUFFIXES: load_html_document,
@@ -66,12 +69,29 @@ LEGACY_SUFFIXES = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx", ".msg": ".
 
 
 def load_document(path: Path, doc_id: str) -> Document:
-    """Load ``path`` (whose id is ``doc_id``) or raise :class:`DocumentError`."""
+    """Load ``path`` (whose id is ``doc_id``) or raise :class:`DocumentError`.
+
+    Each loader refuses what it knows to be wrong with a :class:`DocumentError`; a damaged
+    file can still make a parsing library fail in ways no loader foresees (a zip member
+    whose data does not inflate, a PDF filter pypdf does not implement, a malformed object
+    it trips on). That is one file refused as damaged, never a failed run: one bad file in
+    a folder of thousands must not stop the others from being indexed (or an upload answer
+    500)."""
     suffix = PurePosixPath(doc_id).suffix.lower()
     loader = LOADERS.get(suffix)
-    if loader is not None:
+    if loader is None:
+        raise DocumentError(unsupported(doc_id))
+    try:
         return loader(path, doc_id)
-    raise DocumentError(unsupported(doc_id))
+    except DocumentError:
+        raise
+    except OSError as exc:
+        raise DocumentError(f"{doc_id}: cannot be read ({exc.strerror or exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - see above (MemoryError, RecursionError too)
+        logger.debug("%s: the loader failed", doc_id, exc_info=True)
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise DocumentError(f"{doc_id}: the file could not be read; it may be damaged "
+                            f"({detail})") from exc
 
 
 def unsupported(doc_id: str) -> str:
