@@ -59,6 +59,9 @@ from ragqa.service.schemas import (
 logger = logging.getLogger(__name__)
 
 MODEL_ID = "ragqa"
+# The roles of OpenAI's chat messages ("developer" is its newer "system"; "function" the
+# older "tool"): only user and assistant messages are read, the others accepted and skipped.
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_reader)])
 
@@ -68,6 +71,13 @@ class ChatMessage(BaseModel):
 
     role: str
     content: str | list[dict[str, Any]] | None = None
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        if value not in ROLES:  # was ignored: a misspelt "user" left the question unasked
+            raise ValueError(f"unknown role {value[:40]!r}; one of {', '.join(ROLES)}")
+        return value
 
     @field_validator("content")
     @classmethod
@@ -81,11 +91,17 @@ class ChatMessage(BaseModel):
         return value
 
     def text(self) -> str:
-        """The content, joining the text parts of a multi-part message."""
+        """The content, joining the text parts of a multi-part message (with a space: it
+        is read as one question)."""
         if isinstance(self.content, list):
-            return "\n".join(str(p.get("text", "")) for p in self.content
-                             if p.get("type") == "text")
+            return " ".join(str(p.get("text", "")) for p in self.content
+                            if p.get("type") == "text")
         return self.content or ""
+
+    def holds_only_other_parts(self) -> bool:
+        """Whether the content is parts none of which is text (an image alone)."""
+        return (isinstance(self.content, list) and bool(self.content)
+                and not any(p.get("type") == "text" for p in self.content))
 
 
 class RagqaOptions(BaseModel):
@@ -159,6 +175,9 @@ def _split(messages: list[ChatMessage]) -> tuple[str, list[Message]]:
     """The last user message's text, and the turns before it."""
     for i in range(len(messages) - 1, -1, -1):
         if messages[i].role == "user":
+            if messages[i].holds_only_other_parts():
+                raise ApiError(422, "invalid_question", "the last user message has no text "
+                               "part: ragqa reads text only (images and files are not read)")
             history = [{"role": m.role, "content": m.text()} for m in messages[:i]]
             return messages[i].text(), history
     raise ApiError(422, "invalid_request", "messages: there is no user message to answer")

@@ -117,6 +117,19 @@ def test_without_an_llm_the_completion_lists_the_passages(client):
         "messages": [{"role": "assistant", "content": "hi"}]}), 422, "invalid_request")
     assert_error(client.post("/v1/chat/completions", json={
         "messages": [{"role": "user", "content": " "}]}), 422, "invalid_question")
+    # an audit's rough edges: a misspelt role was skipped (the question left unasked), an
+    # image alone was "the question is empty", text parts were joined with a new line
+    assert_error(client.post("/v1/chat/completions", json={
+        "messages": [{"role": "usr", "content": GITEX}]}), 422, "invalid_request")
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    response = client.post("/v1/chat/completions", json={
+        "messages": [{"role": "user", "content": [image]}]})
+    assert_error(response, 422, "invalid_question")
+    assert "text only" in response.json()["error"]["message"]
+    parts = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Combien de visiteurs"}, image,
+        {"type": "text", "text": "au Gitex Africa 2025 ?"}]}]}).json()
+    assert parts["ragqa"]["passages"] and "\n" not in parts["ragqa"]["retrieval"]["query"]
 
 
 @pytest.mark.parametrize("stream", [False, True])
