@@ -16,8 +16,11 @@ from ragqa.index.documents.titles import TITLE_RULES
 # rule is rebuilt (reusing its vectors) instead of being reported up to date. 1: before
 # issue 14 (a record without the field); 2: issue 14; 3: page chrome in no passage, and no
 # passage of only a title, kickers or rules (`processing.front_matter`); 4: HTML read as
-# plain text with its headings as sections (`documents.webpages`), no markdown.
-PROCESSING_VERSION = 4
+# plain text with its headings as sections (`documents.webpages`), no markdown; 5: underlined
+# (setext) headings as sections and a front matter block read as metadata
+# (`documents.sections`), and what the December 2026 loader audit fixed (damaged files
+# refused, Word, spreadsheet, e-mail and HTML text that was lost).
+PROCESSING_VERSION = 5
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from charset_normalizer import from_bytes
 
 from ragqa.index.errors import DocumentError, EmptyCorpusError
-from ragqa.index.documents.titles import headline
+from ragqa.index.documents.sections import front_matter_end
+from ragqa.index.documents.titles import headline, metadata_title
 
 logger = logging.getLogger(__name__)
 
@@ -92,18 +94,45 @@ def doc_id_for(path: Path, corpus_dir: Path) -> str:
 
 
 def load_text_document(path: Path, doc_id: str) -> Document:
-    """Read a ``.txt``/``.md`` file into a :class:`Document`."""
+    """Read a ``.txt``/``.md`` file into a :class:`Document`; a markdown file's front matter
+    (Jekyll, Hugo, MkDocs, Obsidian: ``---`` lines around ``title: …``) gives its title."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{doc_id}: cannot be read ({exc.strerror or exc})") from None
     text = decode_text(data, doc_id)
+    declared = front_matter_title(text)
     return Document(
         doc_id=doc_id,
         text=text,
-        title=extract_title(text, fallback=PurePosixPath(doc_id).stem),
+        title=declared or extract_title(front_matter_free(text),
+                                        fallback=PurePosixPath(doc_id).stem),
         content_hash=sha256_bytes(data),
+        title_source="metadata" if declared else "text",
     )
+
+
+_TITLE_KEY = re.compile(r"^title[ \t]*:[ \t]*(?P<value>.*?)[ \t]*$", re.M)
+
+
+def front_matter_title(text: str) -> str | None:
+    """The ``title:`` of a YAML front matter block opening ``text`` (quotes removed), or
+    None; only a plain one-line value is read (no YAML library for one key)."""
+    end = front_matter_end(text)
+    found = _TITLE_KEY.search(text, 0, end) if end else None
+    if found is None:
+        return None
+    value = found.group("value")
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return metadata_title(value)
+
+
+def front_matter_free(text: str) -> str:
+    """``text`` with an opening front matter block blanked (same length: offsets hold), so
+    that its keys are not taken for a headline."""
+    end = front_matter_end(text)
+    return re.sub(r"[^\n]", " ", text[:end]) + text[end:] if end else text
 
 
 def scan_corpus(corpus_dir: Path, suffixes: frozenset[str] = TEXT_SUFFIXES) -> list[Path]:

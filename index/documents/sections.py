@@ -1,8 +1,10 @@
 """Splitting a document into sections along its structure.
 
-Two kinds of section starts are recognised in any text document:
+Three kinds of section starts are recognised in any text document:
 
 * markdown ATX headings (``## Title``), outside fenced code blocks;
+* underlined headings (markdown's setext, and plain text's habit): a line of words followed
+  by a line of three or more ``=`` or ``-`` alone (``---`` after a blank line is a rule);
 * dated entries as written by live blogs, e.g. `` 18-04 à 17:52 Title`` or
   ``2025-04-18 17:52 Title``: a line that *starts* with a date and a time of day.
 
@@ -22,6 +24,18 @@ _DATED_ENTRY = re.compile(
     rf"^{_SP}*(?P<title>{_DATE}(?:{_SP}|,)+(?:(?:à|a|at|-|–){_SP}+)?{_TIME}\b{_SP}*\S.*?){_SP}*$"
 )
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_MAX_UNDERLINED = 120  # characters: a heading, not a paragraph that runs into a rule
+# A YAML front matter block opening a document (Jekyll, Hugo, MkDocs, Obsidian): ``---``,
+# key lines, ``---`` or ``...``. Metadata, not a section's text: no heading is read in it.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n){0,60}?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+
+
+def front_matter_end(text: str) -> int:
+    """Where a front matter block opening ``text`` ends (0: none)."""
+    block = _FRONT_MATTER.match(text)
+    return block.end() if block else 0
 _MARKUP = re.compile(r"[*_`]+")
 
 
@@ -51,15 +65,25 @@ def heading_title(line: str) -> str | None:
 def split_sections(text: str, doc_title: str) -> list[Section]:
     """Cut ``text`` into consecutive sections covering it entirely, in order."""
     starts: list[tuple[int, str]] = []
-    offset = 0
     in_fence = False
-    for line in text.split("\n"):
+    previous: tuple[int, str] | None = None  # the last line, if it could be underlined
+    offset = front_matter_end(text)
+    for line in text[offset:].split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
+            previous = None
         elif not in_fence:
             title = heading_title(line)
             if title is not None:
                 starts.append((offset, title))
+                previous = None
+            elif previous is not None and _UNDERLINE.match(line):
+                starts.append((previous[0], previous[1]))
+                previous = None
+            else:
+                words = " ".join(_MARKUP.sub("", line).split())
+                previous = ((offset, words) if words and len(words) <= _MAX_UNDERLINED
+                            and not _LIST_ITEM.match(line) else None)
         offset += len(line) + 1
     sections: list[Section] = []
     if starts and not text[: starts[0][0]].strip():

@@ -39,3 +39,30 @@ def test_blank_lines_before_the_first_heading_make_no_section():
     text = "\n\n## Titre\ntexte\n"
     sections = split_sections(text, "Doc")
     assert [(s.title, s.start, s.end) for s in sections] == [("Titre", 0, len(text))]
+
+
+def test_underlined_headings_are_sections_and_rules_are_not():
+    """Markdown's setext headings (and plain text's underlines) were text of the section
+    above: a question about "Télétravail" got the document title as its section."""
+    text = ("Politique RH\n============\n\nIntro.\n\nTélétravail\n-----------\n\nDeux jours.\n\n"
+            "---\n\nUne règle, pas un titre.\n- un point\n---\n```\ncode\n---\n```\n")
+    sections = split_sections(text, "Doc")
+    assert [s.title for s in sections] == ["Politique RH", "Télétravail"]
+    assert text[sections[1].start:].startswith("Télétravail\n---")
+    assert sections[-1].end == len(text)
+
+
+def test_a_front_matter_block_is_no_heading_and_gives_the_title(tmp_path):
+    """Its keys were read as a heading (`date: 2024` underlined by the closing `---`) and
+    the title was "title: Politique de télétravail"."""
+    from ragqa.index.documents.reading import load_text_document
+
+    text = ('---\ntitle: "Politique de télétravail"\ndate: 2024-05-02\n---\n\n'
+            "Le télétravail est ouvert à tous.\n\nModalités\n---------\n\nDeux jours.\n")
+    assert [s.title for s in split_sections(text, "Doc")] == ["Doc", "Modalités"]
+    (tmp_path / "teletravail.md").write_text(text, encoding="utf-8")
+    document = load_text_document(tmp_path / "teletravail.md", "teletravail.md")
+    assert document.title == "Politique de télétravail"
+    assert document.title_source == "metadata" and document.text == text  # offsets hold
+    (tmp_path / "plain.md").write_text("---\n\nNotes de réunion\n", encoding="utf-8")
+    assert load_text_document(tmp_path / "plain.md", "plain.md").title == "Notes de réunion"
