@@ -3,7 +3,8 @@
 A sheet is a section titled with its name (a line of the text). Its rows read as lines;
 the first row with two filled cells is the header, and every later row repeats it cell by
 cell, so that a row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the
-header (a title, a note) read as their cells. Hidden Excel sheets are left out. A cell
+header (a title, a note) read as their cells. Hidden sheets are left out, Excel's and
+LibreOffice's alike (a sheet hidden is often one not meant for every reader). A cell
 reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
 the text the file displays. The title is the file's metadata title, else the file's name:
 a workbook has no headline, and its first line is a sheet's name.
@@ -160,10 +161,24 @@ def load_ods_document(path: Path, doc_id: str) -> OutlinedDocument:
 def _walk_ods(document, doc_id: str) -> TextBuilder:
     builder, budget = TextBuilder(), RowBudget()
     for table in document.body.children:
-        if table.tag == "table:table":
+        if table.tag == "table:table" and not _ods_hidden(document, table):
             name = str(table.get_attribute("table:name") or "")
             read_sheet(builder, name, _ods_rows(table, doc_id), doc_id, budget)
     return builder
+
+
+def _ods_hidden(document, table: Element) -> bool:
+    """Whether a sheet is hidden: ODF marks it on the sheet's table style, an automatic
+    style of content.xml (``<style:table-properties table:display="false"/>``), not on the
+    table itself."""
+    style_name = table.get_attribute("table:style-name")
+    if not style_name:
+        return False
+    style = document.content.get_style("table", str(style_name))
+    properties = style.get_element("style:table-properties") if style is not None else None
+    # odfdo reads "false" as the boolean False.
+    return properties is not None and properties.get_attribute("table:display") in (False,
+                                                                                   "false")
 
 
 def _ods_rows(element: Element, doc_id: str) -> Iterator[list[str]]:

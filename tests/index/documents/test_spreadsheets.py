@@ -10,7 +10,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 from odfdo import Document as OdfDocument
-from odfdo import Table
+from odfdo import Style, Table
 from ragqa.index.documents import spreadsheets
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.errors import DocumentError
@@ -130,3 +130,23 @@ def test_a_repeated_row_flood_is_refused(tmp_path):
                   b'10000000">')
     with pytest.raises(DocumentError, match="sheet 'Visiteurs' goes past 20,000 rows"):
         load_document(path, "flot.ods")
+
+
+def test_a_hidden_ods_sheet_is_left_out(tmp_path):
+    """LibreOffice's Sheet > Hide Sheet marks the sheet's table style, not the table."""
+    path = tmp_path / "paie.ods"
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    shown = Table("Effectifs", width=2, height=2)
+    shown.set_values([["Service", "Effectif"], ["Paie", "5"]])
+    hidden = Table("Salaires (masqué)", width=2, height=2)
+    hidden.set_values([["Nom", "Salaire"], ["Durand", "98000"]])
+    style = Style("table", name="taHidden")
+    style.set_properties({"table:display": "false"}, area="table")
+    document.insert_style(style, automatic=True)
+    hidden.style = "taHidden"
+    document.body.extend([shown, hidden])
+    document.save(path)
+    doc = load_document(path, "paie.ods")
+    assert "98000" not in doc.text
+    assert section_titles(doc) == ["Effectifs"]
