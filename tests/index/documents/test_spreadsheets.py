@@ -9,6 +9,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+from openpyxl.styles import Border, Side
 from odfdo import Document as OdfDocument
 from odfdo import Style, Table
 from ragqa.index.documents import spreadsheets
@@ -150,3 +151,26 @@ def test_a_hidden_ods_sheet_is_left_out(tmp_path):
     doc = load_document(path, "paie.ods")
     assert "98000" not in doc.text
     assert section_titles(doc) == ["Effectifs"]
+
+
+def test_blank_formatted_cells_below_the_data_are_not_counted(tmp_path, monkeypatch):
+    """A template with borders on A1:Z200 but three rows of data is read, not refused as
+    too many cells: only the cells up to the last value count."""
+    path = tmp_path / "registre.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Registre"
+    thin = Side(style="thin")
+    for row in sheet.iter_rows(min_row=1, max_row=200, max_col=26):
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for i, values in enumerate((["Date", "Visiteur"], ["2026-11-01", "Durand"],
+                                ["2026-11-02", "Martin"]), start=1):
+        sheet.cell(row=i, column=1, value=values[0])
+        sheet.cell(row=i, column=2, value=values[1])
+    workbook.save(path)
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_CELLS", 1_000)
+    monkeypatch.setattr(spreadsheets, "SKIM_CELLS", 100, raising=False)
+    doc = load_document(path, "registre.xlsx")
+    assert doc.text == ("Registre\n\nDate : 2026-11-01 ; Visiteur : Durand\n"
+                        "Date : 2026-11-02 ; Visiteur : Martin")
