@@ -230,3 +230,14 @@ def test_a_utf16_page_with_its_bom_is_read(tmp_path):
     assert doc.text == ("Inventaire réalisé le 3 novembre 2026.\n\n"
                         "Nom : SRV-PAIE-01 ; Système : Windows Server 2022")
     assert doc.title == "Inventaire des serveurs"
+
+
+def test_text_standing_directly_in_body_keeps_its_first_line(tmp_path):
+    """trafilatura drops the body's own text: a page of <br> lines lost its first one."""
+    people = [("paie", "M. Martin"), ("formation", "Mme Leroy"), ("accueil", "M. Petit"),
+              ("informatique", "Mme Roux"), ("juridique", "M. Blanc"), ("achats", "Mme Noir")]
+    lines = [f"Service {s} : {n}, poste {1000 + i}" for i, (s, n) in enumerate(people)]
+    doc = load(tmp_path, "<html><head><title>Annuaire</title></head><body>"
+               + "<br>\n".join(lines) + "<br><br>\nHoraires : de 9h à 17h.<br>\n"
+               "Fermé les jours fériés.</body></html>", name="annuaire.html")
+    assert doc.text == "\n".join([*lines, "Horaires : de 9h à 17h.", "Fermé les jours fériés."])
