@@ -1,7 +1,8 @@
 """Excel (``.xlsx``, openpyxl) and OpenDocument (``.ods``, odfdo) workbooks.
 
 A sheet is a section titled with its name (a line of the text). Its rows read as lines;
-the first row with two filled cells is the header, and every later row repeats it cell by
+the header is the first row of mostly words that the next row does not go past (else the
+first with two filled cells; :func:`header_row`), and every later row repeats it cell by
 cell, so that a row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the
 header (a title, a note) read as their cells. Hidden sheets are left out, Excel's and
 LibreOffice's alike (a sheet hidden is often one not meant for every reader). A cell
@@ -24,6 +25,7 @@ cells/s; the same sheet as ``.ods`` in 1.4 s.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
@@ -56,7 +58,10 @@ MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
 MAX_SHEET_CELLS = 400_000  # cells up to each row's last value, empty rows between included
 MAX_SHEET_COLUMNS = 16_384  # Excel's and LibreOffice's widest sheet
 MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
+HEADER_SEARCH_ROWS = 10  # the header is looked for among a sheet's first filled rows
 SKIM_CELLS = 50_000  # a sheet declared larger is skimmed for its last filled row first
+# A cell that reads as a number, an amount, a percentage, a date or a time, not a word.
+_NUMBER_LIKE = re.compile(r"[-+−(]?[\d\s.,:/%€$£()'-]*\d[\d\s.,:/%€$£()'-]*\s*[A-Z]{0,3}")
 _ODS_VALUES = ("office:value", "office:date-value", "office:time-value",
                "office:boolean-value", "office:string-value")
 
@@ -161,12 +166,38 @@ def format_value(value: object, number_format: str = "") -> str:
 def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], doc_id: str,
                budget: RowBudget) -> None:
     """Lay out one sheet (a heading line, then its rows) or refuse it when over a cap."""
-    header: list[str] | None = None
     lines: list[str] = []
+    top: list[list[str]] | None = []  # the first rows, until the header is chosen among them
+    header: list[str] | None = None
+    data_rows = 0
+    for values in _filled_rows(name, rows, doc_id, budget):
+        if top is not None:
+            top.append(values)
+            if len(top) <= HEADER_SEARCH_ROWS:
+                continue
+            header, data_rows = _lay_out_top(top, lines)
+            top = None
+        elif header is None:
+            lines.append(CELL_SEPARATOR.join(v for v in values if v))
+        else:
+            lines.append(labelled_row(header, values))
+            data_rows += 1
+    if top is not None:
+        header, data_rows = _lay_out_top(top, lines)
+    if header is not None and data_rows == 0:
+        lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
+    if lines:
+        builder.heading(name or "?", 1)
+        builder.block(lines)
+
+
+def _filled_rows(name: str, rows: Iterable[Sequence[str]], doc_id: str,
+                 budget: RowBudget) -> Iterator[list[str]]:
+    """The rows with a value, each cell on one line; :class:`DocumentError` past a cap."""
     filled = cells = blank = 0  # blank: cells of empty rows, counted once a filled one follows
     for row in rows:
         values = [one_line(v) if v else "" for v in row]
-        width = next((i + 1 for i in range(len(values) - 1, -1, -1) if values[i]), 0)
+        width = _width(values)
         if not width:
             blank += len(row)
             continue
@@ -182,17 +213,45 @@ def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], d
                      else f"{MAX_WORKBOOK_ROWS:,} rows in all, the limit for one workbook")
             raise DocumentError(f"{doc_id}: sheet {name!r} goes past {limit}; split the "
                                 "workbook or export the part to index")
-        if header is None and sum(1 for v in values if v) >= 2:
-            header = values
-        elif header is None:
-            lines.append(CELL_SEPARATOR.join(v for v in values if v))
-        else:
-            lines.append(labelled_row(header, values))
-    if header is not None and len(lines) == 0:
-        lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
-    if lines:
-        builder.heading(name or "?", 1)
-        builder.block(lines)
+        yield values
+
+
+def _width(values: Sequence[str]) -> int:
+    """How far a row goes: the column of its last value (0 for an empty row)."""
+    return next((i + 1 for i in range(len(values) - 1, -1, -1) if values[i]), 0)
+
+
+def _lay_out_top(top: list[list[str]], lines: list[str]) -> tuple[list[str] | None, int]:
+    """Lay out a sheet's first rows into ``lines``: those above its header as their cells,
+    those below it labelled. Returns the header and how many rows it labelled."""
+    at = header_row(top)
+    for values in top[:at]:
+        lines.append(CELL_SEPARATOR.join(v for v in values if v))
+    if at is None:
+        return None, 0
+    header = top[at]
+    lines.extend(labelled_row(header, values) for values in top[at + 1:])
+    return header, len(top) - at - 1
+
+
+def header_row(top: Sequence[Sequence[str]]) -> int | None:
+    """Which of a sheet's first rows is its header.
+
+    Not merely the first with two values: an office sheet often opens with a title and an
+    "updated on | date" line above its table. The header is the first row of two values
+    or more, mostly words rather than numbers or dates, that the next row does not go
+    past (data rows as wide as their header, or narrower where their last cells are
+    blank). Failing such a row (years as column names: "Poste | 2023 | 2024"), the first
+    row with two values, as before."""
+    candidates = [i for i, row in enumerate(top[:HEADER_SEARCH_ROWS])
+                  if sum(1 for v in row if v) >= 2]
+    for i in candidates:
+        values = [v for v in top[i] if v]
+        words = sum(1 for v in values if not _NUMBER_LIKE.fullmatch(v))
+        if 2 * words > len(values) and (i + 1 == len(top) or _width(top[i + 1])
+                                        <= _width(top[i])):
+            return i
+    return candidates[0] if candidates else None
 
 
 def load_ods_document(path: Path, doc_id: str) -> OutlinedDocument:

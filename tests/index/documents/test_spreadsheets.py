@@ -174,3 +174,26 @@ def test_blank_formatted_cells_below_the_data_are_not_counted(tmp_path, monkeypa
     doc = load_document(path, "registre.xlsx")
     assert doc.text == ("Registre\n\nDate : 2026-11-01 ; Visiteur : Durand\n"
                         "Date : 2026-11-02 ; Visiteur : Martin")
+
+
+def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
+    """A title, "Mis à jour le | date", a blank row, then the table: the first row with two
+    values is not the header."""
+    path = tmp_path / "astreintes.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Astreintes"
+    for row in (["Planning des astreintes"], ["Mis à jour le", datetime(2026, 11, 2)], [],
+                ["Semaine", "Agent", "Téléphone"], ["S45", "Durand", "06 11 22 33 44"],
+                ["S46", "Martin"]):
+        sheet.append(row)
+    years = workbook.create_sheet("Budget")  # years as column names: the first row still
+    for row in (["Poste", 2025, 2026], ["Personnel", 1200, 1300]):
+        years.append(row)
+    workbook.save(path)
+    doc = load_document(path, "astreintes.xlsx")
+    assert doc.text == (
+        "Astreintes\n\nPlanning des astreintes\nMis à jour le ; 2026-11-02\n"
+        "Semaine : S45 ; Agent : Durand ; Téléphone : 06 11 22 33 44\n"
+        "Semaine : S46 ; Agent : Martin\n\nBudget\n\nPoste : Personnel ; 2025 : 1200 ; "
+        "2026 : 1300")
