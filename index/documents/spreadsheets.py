@@ -196,6 +196,8 @@ def _filled_rows(name: str, rows: Iterable[Sequence[str]], doc_id: str,
     """The rows with a value, each cell on one line; :class:`DocumentError` past a cap."""
     filled = cells = blank = 0  # blank: cells of empty rows, counted once a filled one follows
     for row in rows:
+        if not row:  # a row missing from the file: a million of them before a stray far cell
+            continue
         values = [one_line(v) if v else "" for v in row]
         width = _width(values)
         if not width:
