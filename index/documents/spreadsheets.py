@@ -153,7 +153,7 @@ def format_value(value: object, number_format: str = "") -> str:
     if isinstance(value, (date, time)):
         return value.isoformat()
     if isinstance(value, timedelta):
-        return str(value)
+        return format_duration(value, number_format)
     if isinstance(value, (int, float)):
         if "%" in number_format:
             return f"{value * 100:.10g} %"
@@ -161,6 +161,21 @@ def format_value(value: object, number_format: str = "") -> str:
             return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.12g}"
         return str(value)
     return str(value)
+
+
+def format_duration(value: timedelta, number_format: str = "") -> str:
+    """A duration as Excel shows an elapsed-time format: ``[h]:mm`` 1.5 days as "36:00"
+    (Python's own "1 day, 12:00:00" reads as a date to no one), ``[mm]:ss`` in minutes,
+    seconds shown when the format shows them."""
+    code = number_format.lower()
+    seconds = round(abs(value.total_seconds()))
+    sign = "-" if value.total_seconds() < 0 else ""
+    minutes, secs = divmod(seconds, 60)
+    if code.startswith(("[m", "[s")):
+        return f"{sign}{minutes}:{secs:02d}"
+    hours, minutes = divmod(minutes, 60)
+    text = f"{sign}{hours}:{minutes:02d}"
+    return f"{text}:{secs:02d}" if "s" in code.replace("[h]", "") or secs else text
 
 
 def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], doc_id: str,

@@ -197,3 +197,18 @@ def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
         "Semaine : S45 ; Agent : Durand ; Téléphone : 06 11 22 33 44\n"
         "Semaine : S46 ; Agent : Martin\n\nBudget\n\nPoste : Personnel ; 2025 : 1200 ; "
         "2026 : 1300")
+
+
+def test_durations_read_as_excel_shows_them(tmp_path):
+    """[h]:mm shows 1.5 days as 36:00; Python's str() gave "1 day, 12:00:00"."""
+    path = tmp_path / "heures.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Heures"
+    sheet.append(["Agent", "Heures sup", "Pause"])
+    sheet.append(["Durand", 1.5, 90 / 1440])
+    sheet["B2"].number_format = "[h]:mm"
+    sheet["C2"].number_format = "[mm]:ss"
+    workbook.save(path)
+    doc = load_document(path, "heures.xlsx")
+    assert doc.text == "Heures\n\nAgent : Durand ; Heures sup : 36:00 ; Pause : 90:00"
