@@ -1,10 +1,10 @@
 """Excel (``.xlsx``, openpyxl) and OpenDocument (``.ods``, odfdo) workbooks.
 
 A sheet is a section titled with its name (a line of the text). Its rows read as lines;
-the header is the first row of mostly words that the next row does not go past (else the
-first with two filled cells; :func:`header_row`), and every later row repeats it cell by
-cell, so that a row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the
-header (a title, a note) read as their cells. Hidden sheets are left out, Excel's and
+the header is the first row of mostly words below any title block (else the first with two
+filled cells; :func:`header_row`), and every later row repeats it cell by cell, so that a
+row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the header (a title, a
+note) read as their cells. Hidden sheets are left out, Excel's and
 LibreOffice's alike (a sheet hidden is often one not meant for every reader). A cell
 reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
 the text the file displays. The title is the file's metadata title, else the file's name:
@@ -183,14 +183,16 @@ def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], d
     """Lay out one sheet (a heading line, then its rows) or refuse it when over a cap."""
     lines: list[str] = []
     top: list[list[str]] | None = []  # the first rows, until the header is chosen among them
+    gaps: list[bool] = []  # whether blank rows stand above each of them
     header: list[str] | None = None
     data_rows = 0
-    for values in _filled_rows(name, rows, doc_id, budget):
+    for values, after_blank in _filled_rows(name, rows, doc_id, budget):
         if top is not None:
             top.append(values)
+            gaps.append(after_blank)
             if len(top) <= HEADER_SEARCH_ROWS:
                 continue
-            header, data_rows = _lay_out_top(top, lines)
+            header, data_rows = _lay_out_top(top, gaps, lines)
             top = None
         elif header is None:
             lines.append(CELL_SEPARATOR.join(v for v in values if v))
@@ -198,7 +200,7 @@ def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], d
             lines.append(labelled_row(header, values))
             data_rows += 1
     if top is not None:
-        header, data_rows = _lay_out_top(top, lines)
+        header, data_rows = _lay_out_top(top, gaps, lines)
     if header is not None and data_rows == 0:
         lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
     if lines:
@@ -207,16 +209,20 @@ def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], d
 
 
 def _filled_rows(name: str, rows: Iterable[Sequence[str]], doc_id: str,
-                 budget: RowBudget) -> Iterator[list[str]]:
-    """The rows with a value, each cell on one line; :class:`DocumentError` past a cap."""
+                 budget: RowBudget) -> Iterator[tuple[list[str], bool]]:
+    """The rows with a value, each cell on one line, and whether blank rows stand above
+    it; :class:`DocumentError` past a cap."""
     filled = cells = blank = 0  # blank: cells of empty rows, counted once a filled one follows
+    after_blank = False
     for row in rows:
         if not row:  # a row missing from the file: a million of them before a stray far cell
+            after_blank = True
             continue
         values = [one_line(v) if v else "" for v in row]
         width = _width(values)
         if not width:
             blank += len(row)
+            after_blank = True
             continue
         cells += blank + width  # a row's blank cells past its last value are not read
         blank = 0
@@ -230,7 +236,8 @@ def _filled_rows(name: str, rows: Iterable[Sequence[str]], doc_id: str,
                      else f"{MAX_WORKBOOK_ROWS:,} rows in all, the limit for one workbook")
             raise DocumentError(f"{doc_id}: sheet {name!r} goes past {limit}; split the "
                                 "workbook or export the part to index")
-        yield values
+        yield values, after_blank
+        after_blank = False
 
 
 def _width(values: Sequence[str]) -> int:
@@ -238,10 +245,11 @@ def _width(values: Sequence[str]) -> int:
     return next((i + 1 for i in range(len(values) - 1, -1, -1) if values[i]), 0)
 
 
-def _lay_out_top(top: list[list[str]], lines: list[str]) -> tuple[list[str] | None, int]:
+def _lay_out_top(top: list[list[str]], gaps: list[bool],
+                 lines: list[str]) -> tuple[list[str] | None, int]:
     """Lay out a sheet's first rows into ``lines``: those above its header as their cells,
     those below it labelled. Returns the header and how many rows it labelled."""
-    at = header_row(top)
+    at = header_row(top, gaps)
     for values in top[:at]:
         lines.append(CELL_SEPARATOR.join(v for v in values if v))
     if at is None:
@@ -251,23 +259,27 @@ def _lay_out_top(top: list[list[str]], lines: list[str]) -> tuple[list[str] | No
     return header, len(top) - at - 1
 
 
-def header_row(top: Sequence[Sequence[str]]) -> int | None:
-    """Which of a sheet's first rows is its header.
+def header_row(top: Sequence[Sequence[str]], gaps: Sequence[bool]) -> int | None:
+    """Which of a sheet's first rows (``gaps``: whether blank rows stand above each) is its
+    header.
 
-    Not merely the first with two values: an office sheet often opens with a title and an
-    "updated on | date" line above its table. The header is the first row of two values
-    or more, mostly words rather than numbers or dates, that the next row does not go
-    past (data rows as wide as their header, or narrower where their last cells are
-    blank). Failing such a row (years as column names: "Poste | 2023 | 2024"), the first
-    row with two values, as before."""
+    Not merely the first with two values: an office sheet often opens with a title block
+    ("Mis à jour le | date", "Service | Paie") and a blank row above its table. The header
+    is the first row of two values or more, mostly words rather than numbers or dates, that
+    is not a line of such a block (one that a blank row and a wider row follow). Failing
+    such a row (years as column names: "Poste | 2025 | 2026"), the first row with two
+    values, as before. A data row wider than its header (a note in a column without a
+    name) leaves the header as it is: only a blank row tells a title block from a table."""
     candidates = [i for i, row in enumerate(top[:HEADER_SEARCH_ROWS])
                   if sum(1 for v in row if v) >= 2]
     for i in candidates:
         values = [v for v in top[i] if v]
         words = sum(1 for v in values if not _NUMBER_LIKE.fullmatch(v))
-        if 2 * words > len(values) and (i + 1 == len(top) or _width(top[i + 1])
-                                        <= _width(top[i])):
-            return i
+        if 2 * words <= len(values):
+            continue
+        if i + 1 < len(top) and gaps[i + 1] and _width(top[i + 1]) > _width(top[i]):
+            continue  # a line of a title block
+        return i
     return candidates[0] if candidates else None
 
 
@@ -304,13 +316,15 @@ def _ods_hidden(document, table: Element) -> bool:
 
 def _ods_rows(element: Element, doc_id: str) -> Iterator[list[str]]:
     """The rows of a sheet. Repeated rows are yielded as often as they stand, except empty
-    ones (LibreOffice ends a sheet with a million of them), which are skipped."""
+    ones (LibreOffice ends a sheet with a million of them), yielded once."""
     for child in element.children:
         if child.tag == "table:table-row":
             cells = _ods_cells(child, doc_id)
             if any(cells):
                 for _ in range(repeat(child, "table:number-rows-repeated")):
                     yield cells  # the sheet's row cap stops a repeated row's flood
+            else:
+                yield []  # once, however repeated: a blank row tells a title block
         elif child.tag in ("table:table-header-rows", "table:table-rows",
                            "table:table-row-group"):
             yield from _ods_rows(child, doc_id)

@@ -187,6 +187,13 @@ def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
                 ["Semaine", "Agent", "Téléphone"], ["S45", "Durand", "06 11 22 33 44"],
                 ["S46", "Martin"]):
         sheet.append(row)
+    form = workbook.create_sheet("Fiche")  # a title block, a blank row, the table
+    for row in (["Service", "Paie"], [], ["Nom", "Poste", "Bureau"], ["Durand", "Gestionnaire",
+                                                                   "B12"]):
+        form.append(row)
+    notes = workbook.create_sheet("Notes")  # a note past the header's last column
+    for row in (["Ville", "Visiteurs"], ["Rabat", "45000", "estimation"], ["Fès", "30000"]):
+        notes.append(row)
     years = workbook.create_sheet("Budget")  # years as column names: the first row still
     for row in (["Poste", 2025, 2026], ["Personnel", 1200, 1300]):
         years.append(row)
@@ -195,8 +202,10 @@ def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
     assert doc.text == (
         "Astreintes\n\nPlanning des astreintes\nMis à jour le ; 2026-11-02\n"
         "Semaine : S45 ; Agent : Durand ; Téléphone : 06 11 22 33 44\n"
-        "Semaine : S46 ; Agent : Martin\n\nBudget\n\nPoste : Personnel ; 2025 : 1200 ; "
-        "2026 : 1300")
+        "Semaine : S46 ; Agent : Martin\n\nFiche\n\nService ; Paie\n"
+        "Nom : Durand ; Poste : Gestionnaire ; Bureau : B12\n\nNotes\n\n"
+        "Ville : Rabat ; Visiteurs : 45000 ; estimation\nVille : Fès ; Visiteurs : 30000\n\n"
+        "Budget\n\nPoste : Personnel ; 2025 : 1200 ; 2026 : 1300")
 
 
 def test_durations_read_as_excel_shows_them(tmp_path):
