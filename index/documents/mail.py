@@ -41,6 +41,7 @@ from ragqa.index.errors import DocumentError
 
 EMAIL_SUFFIXES = frozenset({".eml"})
 ATTACHMENTS_LINE = "Pièces jointes (non indexées) : "
+MAX_NESTING = 20  # MIME parts and forwarded messages inside one another, read no deeper
 HEADER_LABELS = (("subject", "Objet"), ("from", "De"), ("to", "À"), ("cc", "Cc"),
                  ("date", "Date"))
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|tr|fw|fwd|aw|wg|réf|ref)\s*(?:\[\d+\])?\s*:\s*)+",
@@ -56,7 +57,6 @@ _HTML_LINES = frozenset({"div", "li", "tr", "dt", "dd", "td", "th"})
 _HTML_DROPPED = ("script", "style", "head", "title", "template", "noscript")
 _PARAGRAPH = "\x1e"  # marks a paragraph's end while the text is assembled
 _BREAK = "\x1f"  # a <br>; two in a row end a paragraph
-MAX_NESTING = 20  # MIME parts and forwarded messages inside one another, read no deeper
 _BREAKS = re.compile(r"\x1f[^\S\n]*\x1f[\s\x1f]*")
 
 
@@ -120,9 +120,8 @@ def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[s
     if depth > MAX_NESTING or (depth and part.is_attachment()):
         return []
     if content_type == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) and inner else inner
-        if not isinstance(inner, EmailMessage):
+        inner = _forwarded(part)
+        if inner is None:
             return []
         return [_header_lines(inner), *_body_blocks(inner, doc_id, depth + 1)]
     if content_type in ("multipart/alternative", "multipart/related"):
@@ -199,11 +198,19 @@ def _attachment_names(message: EmailMessage) -> list[str]:
     return names
 
 
+def _forwarded(part: EmailMessage) -> EmailMessage | None:
+    """The message a ``message/rfc822`` part holds (a forwarded one), if it parsed."""
+    if part.get_content_type() != "message/rfc822":
+        return None
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    return inner if isinstance(inner, EmailMessage) else None
+
+
 def _forwarded_subject(part: EmailMessage) -> str:
     """The subject of a message attached as a file (Outlook's "forward as attachment")."""
-    inner = part.get_payload() if part.get_content_type() == "message/rfc822" else None
-    inner = inner[0] if isinstance(inner, list) and inner else inner
-    return _header(inner, "subject") if isinstance(inner, EmailMessage) else ""
+    inner = _forwarded(part)
+    return _header(inner, "subject") if inner is not None else ""
 
 
 def html_lines(markup: str) -> list[str]:
