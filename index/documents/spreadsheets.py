@@ -61,7 +61,7 @@ MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
 HEADER_SEARCH_ROWS = 10  # the header is looked for among a sheet's first filled rows
 SKIM_CELLS = 50_000  # a sheet declared larger is skimmed for its last filled row first
 # A cell that reads as a number, an amount, a percentage, a date or a time, not a word.
-_NUMBER_LIKE = re.compile(r"[-+−(]?[\d\s.,:/%€$£()'-]*\d[\d\s.,:/%€$£()'-]*\s*[A-Z]{0,3}")
+_NUMBER_LIKE = re.compile(r"(?=\D*\d)[-+−()\d\s.,:/%€$£']+(?:[A-Z]{1,3})?")
 _ODS_VALUES = ("office:value", "office:date-value", "office:time-value",
                "office:boolean-value", "office:string-value")
 
@@ -137,6 +137,8 @@ def _last_filled_row(package: zipfile.ZipFile, sheet) -> int | None:
             if row.find("{*}c/{*}v") is not None or row.find("{*}c/{*}is") is not None:
                 last = number
             row.clear()
+            while row.getprevious() is not None:  # the rows read: a million would weigh
+                del row.getparent()[0]
     return last
 
 
