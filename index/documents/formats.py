@@ -27,6 +27,7 @@ __all__ = ["HTML_SUFFIXES", "PDF_SUFFIXES", "load_html_document", "load_pdf_docu
 
 PDF_SUFFIXES = frozenset({".pdf"})
 PAGE_SEPARATOR = "\n\n"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_bytes(path: Path, doc_id: str) -> bytes:
@@ -47,7 +48,9 @@ def _canonical(text: str) -> str:
 def load_html_document(path: Path, doc_id: str) -> OutlinedDocument:
     """Read an HTML page's main text into an :class:`OutlinedDocument`."""
     data = read_bytes(path, doc_id)
-    if b"\x00" in data[:8192]:
+    # UTF-16 is half NUL bytes, and is what Windows PowerShell 5.1 saves a page in
+    # (ConvertTo-Html | Out-File): with its BOM it is text, decoded by trafilatura.
+    if b"\x00" in data[:8192] and not data.startswith(UTF16_BOMS):
         raise DocumentError(f"{doc_id}: looks like a binary file (NUL bytes), not HTML")
     return read_html(data, doc_id)
 

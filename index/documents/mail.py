@@ -5,7 +5,10 @@ file's name. The text opens with the headers a mail client shows, one per line:
 "Objet : ...", "De : ...", "À : ...", "Cc : ...", "Date : ..." (sender and date are
 facts a question may ask about), then the body: the plain-text part when there is one
 (hard-wrapped lines joined, ``format=flowed`` honoured), else the HTML part's text, laid
-out as any structured document (tables as ``header : value`` lines, no markup).
+out as any structured document (tables as ``header : value`` lines, no markup). Every
+part the reader sees follows in order: a body split around an inline image (Apple Mail),
+a message forwarded inline, after its own header lines. A part's charset is the declared
+one when its bytes decode with it, else UTF-8, else the legacy encoding they read best in.
 
 Attachments are *not* indexed: a document is one file with one text, and the indexer has
 no notion of a document inside another. They are named on the last line instead,
@@ -38,6 +41,7 @@ from ragqa.index.errors import DocumentError
 
 EMAIL_SUFFIXES = frozenset({".eml"})
 ATTACHMENTS_LINE = "Pièces jointes (non indexées) : "
+MAX_NESTING = 20  # MIME parts and forwarded messages inside one another, read no deeper
 HEADER_LABELS = (("subject", "Objet"), ("from", "De"), ("to", "À"), ("cc", "Cc"),
                  ("date", "Date"))
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|tr|fw|fwd|aw|wg|réf|ref)\s*(?:\[\d+\])?\s*:\s*)+",
@@ -104,25 +108,57 @@ def _header_lines(message: EmailMessage) -> list[str]:
     return lines
 
 
-def _body_blocks(message: EmailMessage, doc_id: str) -> list[list[str]]:
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
+def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[str]]:
+    """The blocks of every part a mail client shows in the body, in order.
+
+    Not only the first: Apple Mail splits a body in two text parts around an inline
+    image, and a message forwarded inline (``message/rfc822``) is text the reader sees,
+    read here with its headers laid out as the message's own. Of alternatives (plain and
+    HTML) and of a related set (HTML and its images), the best part only, as
+    :meth:`EmailMessage.get_body` chooses it; an attachment is only named."""
+    content_type = part.get_content_type()
+    if depth > MAX_NESTING or (depth and part.is_attachment()):
         return []
-    content = _content(body, doc_id)
-    if body.get_content_subtype() == "html":
-        return _blocks(html_lines(content))
-    if str(body.get_param("format", "")).lower() == "flowed":
-        delsp = str(body.get_param("delsp", "")).lower() == "yes"
+    if content_type == "message/rfc822":
+        inner = _forwarded(part)
+        if inner is None:
+            return []
+        return [_header_lines(inner), *_body_blocks(inner, doc_id, depth + 1)]
+    if content_type in ("multipart/alternative", "multipart/related"):
+        best = part.get_body(preferencelist=("plain", "html"))
+        return _body_blocks(best, doc_id, depth + 1) if best is not None else []
+    if part.is_multipart():
+        return [block for sub in part.iter_parts()
+                for block in _body_blocks(sub, doc_id, depth + 1)]
+    if content_type == "text/html":
+        return _blocks(html_lines(_content(part, doc_id)))
+    if content_type != "text/plain":
+        return []
+    content = _content(part, doc_id)
+    if str(part.get_param("format", "")).lower() == "flowed":
+        delsp = str(part.get_param("delsp", "")).lower() == "yes"
         content = "\n".join(_unflow(content.replace("\r\n", "\n").split("\n"), delsp))
     return [unwrap(block) for block in _blocks(clean_lines(content))]
 
 
 def _content(part: EmailMessage, doc_id: str) -> str:
+    """A text part's text from its bytes: the declared charset when the bytes decode with
+    it, else UTF-8, else the legacy encoding they read best in. The ``email`` package
+    decodes with the declared charset (US-ASCII when none is declared) and puts U+FFFD in
+    place of every accented letter of an 8-bit Latin-1 body that declares nothing."""
+    payload = part.get_payload(decode=True) or b""
+    if not payload.strip():
+        return ""
+    for charset in (part.get_content_charset(), "utf-8"):
+        if charset:
+            try:
+                return payload.decode(charset)
+            except (LookupError, UnicodeError):  # an unknown charset, or not this one
+                continue
     try:
-        return part.get_content()
-    except (LookupError, UnicodeError, ValueError):  # an unknown or wrong charset
-        payload = part.get_payload(decode=True) or b""
-        return decode_text(payload, doc_id) if payload.strip() else ""
+        return decode_text(payload, doc_id)
+    except DocumentError:  # not clean text in any encoding: read what can be read
+        return payload.decode("cp1252", errors="replace")
 
 
 def _unflow(lines: list[str], delsp: bool) -> list[str]:
@@ -157,9 +193,24 @@ def _attachment_names(message: EmailMessage) -> list[str]:
     names = []
     for part in message.walk():
         if part.is_attachment() and part.get_content_type() not in _SIGNATURES:
-            name = part.get_filename() or f"({part.get_content_type()})"
+            name = part.get_filename() or _forwarded_subject(part) or f"({part.get_content_type()})"
             names.append(one_line(name))
     return names
+
+
+def _forwarded(part: EmailMessage) -> EmailMessage | None:
+    """The message a ``message/rfc822`` part holds (a forwarded one), if it parsed."""
+    if part.get_content_type() != "message/rfc822":
+        return None
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    return inner if isinstance(inner, EmailMessage) else None
+
+
+def _forwarded_subject(part: EmailMessage) -> str:
+    """The subject of a message attached as a file (Outlook's "forward as attachment")."""
+    inner = _forwarded(part)
+    return _header(inner, "subject") if inner is not None else ""
 
 
 def html_lines(markup: str) -> list[str]:
@@ -171,8 +222,15 @@ def html_lines(markup: str) -> list[str]:
     if not markup.strip():
         return []
     try:
-        root = lxml_html.document_fromstring(markup)
-    except (etree.ParserError, ValueError):
+        try:
+            root = lxml_html.document_fromstring(markup)
+        except ValueError:
+            # lxml refuses a str that declares its encoding (XHTML's "<?xml ... encoding=
+            # ...?>"): the text is decoded already, so it is given as UTF-8 bytes, said so.
+            parser = lxml_html.HTMLParser(encoding="utf-8")
+            root = lxml_html.document_fromstring(markup.encode("utf-8", "surrogatepass"),
+                                                 parser=parser)
+    except (etree.ParserError, ValueError, UnicodeError):
         return []
     for dropped in root.xpath("|".join(f"//{tag}" for tag in _HTML_DROPPED)):
         dropped.drop_tree()

@@ -72,6 +72,7 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
     tree = trafilatura.load_html(data)
     if tree is not None:
         _keep_preformatted(tree)
+        _wrap_loose_text(tree)
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
             tree, include_comments=False, include_tables=True, include_formatting=True,
@@ -100,6 +101,43 @@ def _keep_preformatted(tree: _Element) -> None:
         code.text, pre.text = pre.text, None
         code.extend(list(pre))
         pre.append(code)
+
+
+def _wrap_loose_text(tree: _Element) -> None:
+    """Wrap each run of text and inline elements standing directly in ``<body>`` in a
+    ``<p>``: trafilatura drops the body's own text (a page of ``<br>`` lines lost its first
+    line) and makes a paragraph of every line after it; inside a ``<p>`` the lines stay
+    lines, as a browser shows them."""
+    from lxml.html import Element, defs
+
+    inline = (defs.special_inline_tags | defs.phrase_tags | defs.font_style_tags
+              | {"mark", "time", "wbr", "label"})
+    body = tree if tree.tag == "body" else tree.find("body")
+    if body is None or _blank(body.text, *(child.tail for child in body)):
+        return
+    run: _Element | None = None  # the <p> that collects the current run
+    position = 0
+    if not _blank(body.text):
+        run = Element("p")
+        run.text, body.text = body.text, None
+        body.insert(0, run)
+        position = 1
+    while position < len(body):
+        child = body[position]
+        if isinstance(child.tag, str) and child.tag in inline:
+            if run is None:
+                run = Element("p")
+                body.insert(position, run)
+                position += 1
+            run.append(child)  # moved out of the body, its tail (more loose text) with it
+            continue
+        run = None  # a block (or a comment) ends the run; loose text after it opens one
+        if not _blank(child.tail):
+            run = Element("p")
+            run.text, child.tail = child.tail, None
+            body.insert(position + 1, run)
+            position += 1
+        position += 1
 
 
 def _blank(*texts: str | None) -> bool:

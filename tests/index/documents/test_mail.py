@@ -103,3 +103,47 @@ def test_format_flowed_lines_are_joined(tmp_path):
     doc = load_document(path, "horaires.eml")
     assert "L'accueil ouvre à 8 h 30 et ferme à 16 h 30, du lundi au vendredi.\n--\nAccueil" \
         in doc.text
+
+
+def test_an_xhtml_body_with_an_xml_declaration_is_read(tmp_path):
+    """lxml refuses a str that declares its encoding; the body was dropped without a word."""
+    path = tmp_path / "ticket.eml"
+    path.write_bytes(
+        b"From: support@exemple.ma\nSubject: Ticket 4521\nContent-Type: text/html; "
+        b"charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        b"<body><p>Votre acc\xc3\xa8s VPN a \xc3\xa9t\xc3\xa9 r\xc3\xa9activ\xc3\xa9.</p>"
+        b"</body></html>\n")
+    doc = load_document(path, "ticket.eml")
+    assert doc.text.endswith("\n\nVotre accès VPN a été réactivé.")
+
+
+def test_every_body_part_and_a_forwarded_message_are_read(tmp_path):
+    """Apple Mail splits the body around an inline image; a forwarded message is inline."""
+    path = tmp_path / "plan.eml"
+    path.write_bytes(
+        b'From: marie@exemple.ma\nSubject: Plan\nMIME-Version: 1.0\nContent-Type: '
+        b'multipart/mixed; boundary="B"\n\n--B\nContent-Type: text/plain; charset=utf-8\n\n'
+        b"Voici le plan du parking :\n--B\nContent-Type: image/png\nContent-Disposition: "
+        b'inline; filename="plan.png"\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n'
+        b"--B\nContent-Type: text/plain; charset=utf-8\n\nLe badge est au b\xc3\xa2timent C.\n"
+        b"--B\nContent-Type: message/rfc822\n\nFrom: ali@exemple.ma\nSubject: Compte rendu\n"
+        b"Content-Type: text/plain; charset=utf-8\n\nR\xc3\xa9union le 4 d\xc3\xa9cembre.\n"
+        b"--B\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+        b"From: ali@exemple.ma\nSubject: Ancien message\n\nNon lu.\n--B--\n")
+    doc = load_document(path, "plan.eml")
+    assert doc.text == (
+        "Objet : Plan\nDe : marie@exemple.ma\n\nVoici le plan du parking :\n\n"
+        "Le badge est au bâtiment C.\n\nObjet : Compte rendu\nDe : ali@exemple.ma\n\n"
+        "Réunion le 4 décembre.\n\nPièces jointes (non indexées) : Ancien message")
+
+
+@pytest.mark.parametrize("charset", [b"", b"; charset=us-ascii", b"; charset=x-inconnu"])
+def test_an_8bit_latin_body_without_its_charset_is_not_replacement_characters(tmp_path,
+                                                                              charset):
+    path = tmp_path / "note.eml"
+    path.write_bytes(b"From: a@exemple.ma\nSubject: Note\nContent-Type: text/plain" + charset
+                     + b"\nContent-Transfer-Encoding: 8bit\n\n"
+                     b"R\xe9union du comit\xe9 \xe0 9h, d\xe9j\xe0 pr\xe9vue.\n")
+    doc = load_document(path, "note.eml")
+    assert doc.text.endswith("\n\nRéunion du comité à 9h, déjà prévue.")

@@ -9,8 +9,9 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+from openpyxl.styles import Border, Side
 from odfdo import Document as OdfDocument
-from odfdo import Table
+from odfdo import Style, Table
 from ragqa.index.documents import spreadsheets
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.errors import DocumentError
@@ -130,3 +131,93 @@ def test_a_repeated_row_flood_is_refused(tmp_path):
                   b'10000000">')
     with pytest.raises(DocumentError, match="sheet 'Visiteurs' goes past 20,000 rows"):
         load_document(path, "flot.ods")
+
+
+def test_a_hidden_ods_sheet_is_left_out(tmp_path):
+    """LibreOffice's Sheet > Hide Sheet marks the sheet's table style, not the table."""
+    path = tmp_path / "paie.ods"
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    shown = Table("Effectifs", width=2, height=2)
+    shown.set_values([["Service", "Effectif"], ["Paie", "5"]])
+    hidden = Table("Salaires (masqué)", width=2, height=2)
+    hidden.set_values([["Nom", "Salaire"], ["Durand", "98000"]])
+    style = Style("table", name="taHidden")
+    style.set_properties({"table:display": "false"}, area="table")
+    document.insert_style(style, automatic=True)
+    hidden.style = "taHidden"
+    document.body.extend([shown, hidden])
+    document.save(path)
+    doc = load_document(path, "paie.ods")
+    assert "98000" not in doc.text
+    assert section_titles(doc) == ["Effectifs"]
+
+
+def test_blank_formatted_cells_below_the_data_are_not_counted(tmp_path, monkeypatch):
+    """A template with borders on A1:Z200 but three rows of data is read, not refused as
+    too many cells: only the cells up to the last value count."""
+    path = tmp_path / "registre.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Registre"
+    thin = Side(style="thin")
+    for row in sheet.iter_rows(min_row=1, max_row=200, max_col=26):
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for i, values in enumerate((["Date", "Visiteur"], ["2026-11-01", "Durand"],
+                                ["2026-11-02", "Martin"]), start=1):
+        sheet.cell(row=i, column=1, value=values[0])
+        sheet.cell(row=i, column=2, value=values[1])
+    workbook.save(path)
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_CELLS", 1_000)
+    monkeypatch.setattr(spreadsheets, "SKIM_CELLS", 100, raising=False)
+    doc = load_document(path, "registre.xlsx")
+    assert doc.text == ("Registre\n\nDate : 2026-11-01 ; Visiteur : Durand\n"
+                        "Date : 2026-11-02 ; Visiteur : Martin")
+
+
+def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
+    """A title, "Mis à jour le | date", a blank row, then the table: the first row with two
+    values is not the header."""
+    path = tmp_path / "astreintes.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Astreintes"
+    for row in (["Planning des astreintes"], ["Mis à jour le", datetime(2026, 11, 2)], [],
+                ["Semaine", "Agent", "Téléphone"], ["S45", "Durand", "06 11 22 33 44"],
+                ["S46", "Martin"]):
+        sheet.append(row)
+    form = workbook.create_sheet("Fiche")  # a title block, a blank row, the table
+    for row in (["Service", "Paie"], [], ["Nom", "Poste", "Bureau"], ["Durand", "Gestionnaire",
+                                                                   "B12"]):
+        form.append(row)
+    notes = workbook.create_sheet("Notes")  # a note past the header's last column
+    for row in (["Ville", "Visiteurs"], ["Rabat", "45000", "estimation"], ["Fès", "30000"]):
+        notes.append(row)
+    years = workbook.create_sheet("Budget")  # years as column names: the first row still
+    for row in (["Poste", 2025, 2026], ["Personnel", 1200, 1300]):
+        years.append(row)
+    workbook.save(path)
+    doc = load_document(path, "astreintes.xlsx")
+    assert doc.text == (
+        "Astreintes\n\nPlanning des astreintes\nMis à jour le ; 2026-11-02\n"
+        "Semaine : S45 ; Agent : Durand ; Téléphone : 06 11 22 33 44\n"
+        "Semaine : S46 ; Agent : Martin\n\nFiche\n\nService ; Paie\n"
+        "Nom : Durand ; Poste : Gestionnaire ; Bureau : B12\n\nNotes\n\n"
+        "Ville : Rabat ; Visiteurs : 45000 ; estimation\nVille : Fès ; Visiteurs : 30000\n\n"
+        "Budget\n\nPoste : Personnel ; 2025 : 1200 ; 2026 : 1300")
+
+
+def test_durations_read_as_excel_shows_them(tmp_path):
+    """[h]:mm shows 1.5 days as 36:00; Python's str() gave "1 day, 12:00:00"."""
+    path = tmp_path / "heures.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Heures"
+    sheet.append(["Agent", "Heures sup", "Pause"])
+    sheet.append(["Durand", 1.5, 90 / 1440])
+    sheet["B2"].number_format = "[h]:mm"
+    sheet["C2"].number_format = "[mm]:ss"
+    workbook.save(path)
+    doc = load_document(path, "heures.xlsx")
+    assert doc.text == "Heures\n\nAgent : Durand ; Heures sup : 36:00 ; Pause : 90:00"

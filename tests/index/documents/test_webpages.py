@@ -215,3 +215,29 @@ def test_a_heading_right_above_a_sub_heading_opens_its_section(tmp_path):
     first = passages(doc)[0]
     assert doc.text[first.start:first.end].startswith(
         "Allocation logement\n\nQui est concerné ?\n\nCas général\n\nToute personne")
+
+
+def test_a_utf16_page_with_its_bom_is_read(tmp_path):
+    """Windows PowerShell 5.1's ConvertTo-Html | Out-File writes UTF-16LE with a BOM."""
+    html = ("<html><head><title>Inventaire des serveurs</title></head><body>\r\n"
+            "<p>Inventaire réalisé le 3 novembre 2026.</p>\r\n<table>\r\n"
+            "<tr><th>Nom</th><th>Système</th></tr>\r\n"
+            "<tr><td>SRV-PAIE-01</td><td>Windows Server 2022</td></tr>\r\n</table>\r\n"
+            "</body></html>\r\n")
+    path = tmp_path / "inventaire.html"
+    path.write_bytes(b"\xff\xfe" + html.encode("utf-16-le"))
+    doc = load_document(path, "inventaire.html")
+    assert doc.text == ("Inventaire réalisé le 3 novembre 2026.\n\n"
+                        "Nom : SRV-PAIE-01 ; Système : Windows Server 2022")
+    assert doc.title == "Inventaire des serveurs"
+
+
+def test_text_standing_directly_in_body_keeps_its_first_line(tmp_path):
+    """trafilatura drops the body's own text: a page of <br> lines lost its first one."""
+    people = [("paie", "M. Martin"), ("formation", "Mme Leroy"), ("accueil", "M. Petit"),
+              ("informatique", "Mme Roux"), ("juridique", "M. Blanc"), ("achats", "Mme Noir")]
+    lines = [f"Service {s} : {n}, poste {1000 + i}" for i, (s, n) in enumerate(people)]
+    doc = load(tmp_path, "<html><head><title>Annuaire</title></head><body>"
+               + "<br>\n".join(lines) + "<br><br>\nHoraires : de 9h à 17h.<br>\n"
+               "Fermé les jours fériés.</body></html>", name="annuaire.html")
+    assert doc.text == "\n".join([*lines, "Horaires : de 9h à 17h.", "Fermé les jours fériés."])
