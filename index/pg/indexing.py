@@ -1,21 +1,26 @@
 """Writing documents into the PostgreSQL store: a whole corpus folder, or one document.
 
 Both stores cut documents alike (:mod:`ragqa.index.documents.processing`). :func:`index_corpus_into`
-(``ragqa index`` with ``RAGQA_STORE=postgres``) computes the corpus-wide context over the
-whole folder exactly as the files builder does, stores it, and brings the database in line
-with the folder document by document: added, changed (or cut differently under a new
-context), deleted and refused documents, each in its own transaction; unchanged documents
-are not touched; the folder's ``.groups`` sidecars are written first. :func:`ingest_document`
-(an upload through the API) cuts one document with the stored context and writes it alone.
-Only passages whose embedding input is new are embedded: the others' vectors are reused by
-key. With ``sentence_vectors`` on, the sentences of the passages are stored too
+(``ragqa index`` with ``RAGQA_STORE=postgres``, a server's ``--watch`` syncs) plans the
+folder as the files store's sync does (:class:`~ragqa.index.files.planning.PlanMemo`: the
+corpus-wide context over the whole folder, every document cut as a full index cuts it),
+stores the context, and brings the database in line with the folder document by document:
+added, changed (or cut differently under a new context), deleted and refused documents,
+each in its own transaction; unchanged documents are not touched; the folder's ``.groups``
+sidecars are written first. With a process's :class:`~ragqa.index.pg.sync_memo.SyncMemo`,
+a later sync reads, loads and cuts only the files that changed, and still compares every
+document with what the database holds then. :func:`ingest_document` (an upload through the
+API) cuts one document with the stored context and writes it alone. Only passages whose
+embedding input is new are embedded: the others' vectors are reused by key. With
+``sentence_vectors`` on, the sentences of the passages are stored too
 (:mod:`ragqa.index.pg.sentences`), and only those the table lacks are embedded: an upload's
-in the transaction that writes it, a bulk index's in a pass after its documents, over every
-document of the folder (so that a sync also fills in what a store indexed without them, or a
-run killed half-way, lacks). A bulk index ends by reclaiming the sentence and token rows no
-stored passage holds any more (:mod:`ragqa.index.pg.reclaim`); an upload that relied on a row
-reclaimed meanwhile is prepared again, holding the side rows' lock
-(:func:`~ragqa.index.pg.writes.replace_upload`).
+in the transaction that writes it, a bulk index's in a pass after its documents
+(:mod:`ragqa.index.pg.side_fill`), over every document of the folder the first time (so
+that a sync also fills in what a store indexed without them, or a run killed half-way,
+lacks), then over the documents written since, by anyone. A bulk index ends by reclaiming
+the sentence and token rows no stored passage holds any more (:mod:`ragqa.index.pg.reclaim`);
+an upload that relied on a row reclaimed meanwhile is prepared again, holding the side rows'
+lock (:func:`~ragqa.index.pg.writes.replace_upload`).
 """
 
 from __future__ import annotations
