@@ -48,7 +48,7 @@ from ragqa.index.pg.groups import apply_sidecars
 from ragqa.index.pg.reclaim import KeptKeys, reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.side_fill import fill_side_rows
-from ragqa.index.pg.sync_memo import Layout, SyncMemo
+from ragqa.index.pg.sync_memo import SyncMemo
 from ragqa.index.pg.writes import (
     DocumentWrite,
     PassageRow,
@@ -123,7 +123,7 @@ def index_corpus_into(
     # after it died (read after the scan: a sidecar placed before its document counts).
     apply_sidecars(conn, corpus_dir)
     analyzer = Analyzer(config.analysis)
-    stored = _stored_layouts(conn)
+    stored = memo.stored.read(conn)  # as stored now (what moved since read again)
     stored_refused = _stored_refusals(conn)
     write_context(conn, plan.context)
 
@@ -372,20 +372,6 @@ class _Writer:
         if self.progress is not None and self.embedder is not None:
             self.progress(min(self.done, self.total), self.total)
         self.batch, self.inputs = [], {}
-
-
-def _stored_layouts(conn: psycopg.Connection) -> dict[str, tuple[str, str | None, Layout]]:
-    """Every stored document's ``(content hash, explicit title, layout)``."""
-    rows = conn.execute(
-        "SELECT d.doc_id, d.content_hash, d.explicit_title, d.title, p.start_offset, "
-        "p.end_offset, p.section, p.page, p.embed_key FROM documents d "
-        "LEFT JOIN passages p USING (doc_id) ORDER BY d.doc_id, p.ordinal").fetchall()
-    found: dict[str, tuple[str, str | None, str, list]] = {}
-    for doc_id, content_hash, explicit, title, start, end, section, page, key in rows:
-        entry = found.setdefault(doc_id, (content_hash, explicit, title, []))
-        if start is not None:
-            entry[3].append((int(start), int(end), section, page, key))
-    return {d: (h, e, (t, tuple(p))) for d, (h, e, t, p) in found.items()}
 
 
 def _stored_passages(conn: psycopg.Connection) -> int:

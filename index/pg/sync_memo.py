@@ -15,7 +15,10 @@ the files store's sync keeps (:mod:`ragqa.index.files.sync`), with the same mach
   only the documents whose key moved are loaded and cut again, and the plan is the one a
   full plan gives, passage for passage);
 * each document's layout (title, passages, vector keys: what is compared with the stored
-  one) by its cut's digest, so that a document not cut again is compared without cutting it;
+  one, :mod:`ragqa.index.pg.layouts`) by its cut's digest, so that a document not cut again
+  is compared without cutting it, and each stored document's layout by the version of its
+  row (:class:`~ragqa.index.pg.layouts.StoredLayouts`), so that only the documents written
+  since the last sync, by anyone, are read again;
 * which documents' side rows were found complete, by the version of their row
   (:class:`~ragqa.index.pg.side_fill.FilledRows`).
 
@@ -34,21 +37,9 @@ from pathlib import Path
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.folder import StampCache
-from ragqa.index.documents.processing import ProcessedDocument
 from ragqa.index.files.planning import Cut, FolderPlan, PlanMemo
+from ragqa.index.pg.layouts import Layout, StoredLayouts, layout_of
 from ragqa.index.pg.side_fill import FilledRows
-
-# What is compared with a stored document: its title and each passage's
-# ``(start, end, section, page, vector key)``.
-Layout = tuple[str, tuple[tuple[int, int, str, int | None, str | None], ...]]
-
-
-def layout_of(processed: ProcessedDocument) -> Layout:
-    """The layout a full index stores for ``processed``."""
-    return (processed.document.title,
-            tuple((p.start, p.end, p.section, p.page, key)
-                  for p, key in zip(processed.passages, processed.keys)))
-
 
 class SyncMemo:
     """What one process's syncs of one store keep (see the module); used by one sync at a
@@ -57,6 +48,7 @@ class SyncMemo:
     def __init__(self) -> None:
         self.stamps = StampCache()
         self.filled = FilledRows()
+        self.stored = StoredLayouts()
         self._key: tuple | None = None
         self._plans: PlanMemo | None = None
         self._layouts: dict[str, tuple[Cut, Layout]] = {}
@@ -69,6 +61,7 @@ class SyncMemo:
         if self._plans is None or key != self._key:
             self.stamps = StampCache()
             self.filled.forget()
+            self.stored = StoredLayouts()
             self._layouts = {}
             self._plans = PlanMemo(config, contextual)
             self._key = key

@@ -19,6 +19,7 @@ from ragqa.index.pg import sentences as pg_sentences
 from ragqa.index.pg.connect import connect
 from ragqa.index.pg.context import read_context
 from ragqa.index.pg.indexing import index_corpus_into, ingest_document
+from ragqa.index.pg.layouts import StoredLayouts
 from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.reclaim import KeptKeys
 from ragqa.index.pg.sync_memo import SyncMemo
@@ -276,3 +277,23 @@ def _quotes(conn) -> list[str]:
 def _rows(conn, doc_id: str) -> list:
     return conn.execute("SELECT start_offset, end_offset, section, embed_key FROM passages "
                         "WHERE doc_id = %s ORDER BY ordinal", (doc_id,)).fetchall()
+
+
+def test_stored_layouts_are_read_again_only_where_a_row_version_moved(
+        twin, embedder, monkeypatch):
+    twin.sync()
+    conn = twin.conns["memo"]
+    layouts = StoredLayouts()
+    first = layouts.read(conn)
+    taken: list[set[str]] = []
+    real = layouts._take
+    monkeypatch.setattr(layouts, "_take",
+                        lambda rows: taken.append({r[0] for r in rows}) or real(rows))
+    assert layouts.read(conn) == first and taken == []
+    body = "# Page b\n\nUne mise à jour par l'API du réseau b.\n"
+    ingest_document(conn, Document("b.md", body, "b", sha256_bytes(body.encode())),
+                    config=CONFIG, contextual=True, embed=embedder.encode_passages)
+    delete_document(conn, "c.txt")
+    again = layouts.read(conn)
+    assert taken == [{"b.md"}] and again == StoredLayouts().read(conn)
+    assert again["b.md"] != first["b.md"] and "c.txt" not in again
