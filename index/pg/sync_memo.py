@@ -41,6 +41,7 @@ from ragqa.index.files.planning import Cut, FolderPlan, PlanMemo
 from ragqa.index.pg.layouts import Layout, StoredLayouts, layout_of
 from ragqa.index.pg.side_fill import FilledRows
 
+
 class SyncMemo:
     """What one process's syncs of one store keep (see the module); used by one sync at a
     time (a store's syncs run one after another)."""
