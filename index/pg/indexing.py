@@ -1,21 +1,26 @@
 """Writing documents into the PostgreSQL store: a whole corpus folder, or one document.
 
 Both stores cut documents alike (:mod:`ragqa.index.documents.processing`). :func:`index_corpus_into`
-(``ragqa index`` with ``RAGQA_STORE=postgres``) computes the corpus-wide context over the
-whole folder exactly as the files builder does, stores it, and brings the database in line
-with the folder document by document: added, changed (or cut differently under a new
-context), deleted and refused documents, each in its own transaction; unchanged documents
-are not touched; the folder's ``.groups`` sidecars are written first. :func:`ingest_document`
-(an upload through the API) cuts one document with the stored context and writes it alone.
-Only passages whose embedding input is new are embedded: the others' vectors are reused by
-key. With ``sentence_vectors`` on, the sentences of the passages are stored too
+(``ragqa index`` with ``RAGQA_STORE=postgres``, a server's ``--watch`` syncs) plans the
+folder as the files store's sync does (:class:`~ragqa.index.files.planning.PlanMemo`: the
+corpus-wide context over the whole folder, every document cut as a full index cuts it),
+stores the context, and brings the database in line with the folder document by document:
+added, changed (or cut differently under a new context), deleted and refused documents,
+each in its own transaction; unchanged documents are not touched; the folder's ``.groups``
+sidecars are written first. With a process's :class:`~ragqa.index.pg.sync_memo.SyncMemo`,
+a later sync reads, loads and cuts only the files that changed, and still compares every
+document with what the database holds then. :func:`ingest_document` (an upload through the
+API) cuts one document with the stored context and writes it alone. Only passages whose
+embedding input is new are embedded: the others' vectors are reused by key. With
+``sentence_vectors`` on, the sentences of the passages are stored too
 (:mod:`ragqa.index.pg.sentences`), and only those the table lacks are embedded: an upload's
-in the transaction that writes it, a bulk index's in a pass after its documents, over every
-document of the folder (so that a sync also fills in what a store indexed without them, or a
-run killed half-way, lacks). A bulk index ends by reclaiming the sentence and token rows no
-stored passage holds any more (:mod:`ragqa.index.pg.reclaim`); an upload that relied on a row
-reclaimed meanwhile is prepared again, holding the side rows' lock
-(:func:`~ragqa.index.pg.writes.replace_upload`).
+in the transaction that writes it, a bulk index's in a pass after its documents
+(:mod:`ragqa.index.pg.side_fill`), over every document of the folder the first time (so
+that a sync also fills in what a store indexed without them, or a run killed half-way,
+lacks), then over the documents written since, by anyone. A bulk index ends by reclaiming
+the sentence and token rows no stored passage holds any more (:mod:`ragqa.index.pg.reclaim`);
+an upload that relied on a row reclaimed meanwhile is prepared again, holding the side rows'
+lock (:func:`~ragqa.index.pg.writes.replace_upload`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import psycopg
 
 from ragqa.index.search.analysis import Analyzer
 from ragqa.index.records import PROGRESS_STEP
-from ragqa.index.documents.corpus import check_loaded, check_strict, load_documents, read_corpus
+from ragqa.index.documents.corpus import read_corpus
 from ragqa.index.records import BuildReport, Progress
 from ragqa.index.documents.chunking import make_splitter
 from ragqa.index.config import IndexConfig
@@ -42,6 +47,8 @@ from ragqa.index.pg.context import read_context, write_context
 from ragqa.index.pg.groups import apply_sidecars
 from ragqa.index.pg.reclaim import KeptKeys, reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
+from ragqa.index.pg.side_fill import fill_side_rows
+from ragqa.index.pg.sync_memo import SyncMemo
 from ragqa.index.pg.writes import (
     DocumentWrite,
     PassageRow,
@@ -52,12 +59,7 @@ from ragqa.index.pg.writes import (
     replace_upload,
     stored_vectors,
 )
-from ragqa.index.documents.processing import (
-    ProcessedDocument,
-    corpus_context,
-    process_document,
-    retitle,
-)
+from ragqa.index.documents.processing import ProcessedDocument, process_document, retitle
 from ragqa.index.sentencetable import SentenceTable
 
 logger = logging.getLogger(__name__)
@@ -92,10 +94,14 @@ def index_corpus_into(
     strict: bool = False,
     progress: Progress | None = None,
     kept: KeptKeys | None = None,
+    memo: SyncMemo | None = None,
 ) -> BuildReport:
     """Bring the database in line with ``corpus_dir``; the report says what changed.
     ``kept``: the side rows' keys an earlier run of this process cut (a server's syncs:
-    the reclaim that ends the run then cuts only the documents written since).
+    the reclaim that ends the run then cuts only the documents written since). ``memo``:
+    what an earlier sync of this process kept (:class:`~ragqa.index.pg.sync_memo.SyncMemo`,
+    updated here: a later sync reads, loads and cuts only the files that changed and
+    checks the side rows only of documents written since); None: a full sync.
 
     The store must be migrated and its identity checked. ``load_embedder`` is called only
     if something must be embedded. With ``strict``, a refused file fails the run before
@@ -103,51 +109,51 @@ def index_corpus_into(
     """
     started = time.perf_counter()
     report = BuildReport(model=model_name, fallback=fallback)
-    scan = read_corpus(corpus_dir, config.max_document_bytes)
-    documents, report.refused = load_documents(scan)
-    check_strict(strict, report.refused)
-    check_loaded(corpus_dir, documents, report.refused)
+    memo = memo if memo is not None else SyncMemo()  # a fresh one: a full sync
+    planner = memo.planner(corpus_dir, config, contextual)
+    scan = read_corpus(corpus_dir, config.max_document_bytes, stamps=memo.stamps)
+    # The folder as a full index cuts it; only the files whose hash, title or context
+    # moved since the memo's last sync are loaded and cut again (strict and empty folders
+    # fail here, as a full load does).
+    plan = planner.plan(corpus_dir, scan, strict)
+    memo.note(plan)
+    report.refused = {doc_id: r.reason for doc_id, r in plan.refused.items()}
     # The folder's ``.groups`` sidecars are committed before any of its documents is: a
     # restricted document is never readable by everyone, not even while the run goes on or
     # after it died (read after the scan: a sidecar placed before its document counts).
     apply_sidecars(conn, corpus_dir)
-    titled, context = corpus_context(documents, scan.titles)
-    splitter = make_splitter(config.chunking)
     analyzer = Analyzer(config.analysis)
-    stored = _stored_layouts(conn)
+    stored = memo.stored.read(conn)  # as stored now (what moved since read again)
     stored_refused = _stored_refusals(conn)
-    write_context(conn, context)
+    write_context(conn, plan.context)
 
-    pending: list[tuple[ProcessedDocument, bool]] = []  # (document, force)
-    spans: list[tuple[str, list[tuple[int, int]]]] = []  # every document's passages
-    for doc in titled:
-        processed = process_document(doc, context, splitter, contextual=contextual)
-        spans.append((processed.document.text, [(p.start, p.end) for p in processed.passages]))
-        explicit = scan.titles.get(doc.doc_id)
-        before = stored.get(doc.doc_id)
+    pending: list[tuple[str, bool]] = []  # (document, force)
+    for doc_id in plan.cuts:
+        explicit = plan.titles.get(doc_id)
+        before = stored.get(doc_id)
         if before is None:
-            report.added.append(doc.doc_id)
-        elif before[0] != doc.content_hash or before[1] != explicit:
-            report.changed.append(doc.doc_id)
-        elif before[2] != _layout(processed):
-            pending.append((processed, True))  # same bytes, cut otherwise (a new context)
+            report.added.append(doc_id)
+        elif before[0] != plan.files[doc_id] or before[1] != explicit:
+            report.changed.append(doc_id)
+        elif before[2] != memo.layout(plan, doc_id):
+            pending.append((doc_id, True))  # same bytes, cut otherwise (a new context)
             report.unchanged += 1
             continue
         else:
             report.unchanged += 1
             continue
-        pending.append((processed, False))
+        pending.append((doc_id, False))
 
-    total = sum(len(p.passages) for p, _ in pending)
-    writer = _Writer(conn, analyzer, load_embedder, progress, total, scan.titles)
+    total = sum(plan.cuts[d].passages for d, _ in pending)
+    writer = _Writer(conn, analyzer, load_embedder, progress, total, plan.titles)
     # Into an empty store, build the vector graph once at the end rather than insert into it
     # passage by passage (searches meanwhile scan the vectors exactly).
     deferred = not stored and total >= DEFER_GRAPH_AT
     if deferred:
         conn.execute(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
     try:
-        for processed, force in pending:
-            writer.add(processed, force)
+        for doc_id, force in pending:
+            writer.add(planner.processed(plan, doc_id), force)
         writer.flush()
     finally:
         if deferred:
@@ -155,10 +161,10 @@ def index_corpus_into(
             conn.execute(CREATE_VECTOR_INDEX)
     report.embedded, report.reused = writer.embedded, writer.reused
 
-    for doc_id, reason in report.refused.items():
-        if stored_refused.get(doc_id) != (reason, scan.hashes.get(doc_id)):
-            refuse_document(conn, doc_id, reason, scan.hashes.get(doc_id))
-    present = {doc.doc_id for doc in titled} | set(report.refused)
+    for doc_id, refused in plan.refused.items():
+        if stored_refused.get(doc_id) != (refused.reason, refused.sha256):
+            refuse_document(conn, doc_id, refused.reason, refused.sha256)
+    present = set(plan.cuts) | set(plan.refused)
     uploaded = _uploaded(conn) - present  # uploads through the API stay until deleted there
     if uploaded:
         logger.info("kept %d documents uploaded through the API (not in %s)", len(uploaded),
@@ -167,19 +173,23 @@ def index_corpus_into(
         delete_document(conn, doc_id)
         if doc_id in stored:
             report.removed.append(doc_id)
-    if config.sentence_vectors:
-        quotes = (text[start:end] for text, passages in spans for start, end in passages)
-        report.sentences_embedded = sentences.fill(
-            conn, quotes, lambda texts: writer.loaded().encode_passages(texts), progress)
-    if config.token_vectors is not False and tokens.wanted_for(
-            config.token_vectors, _stored_passages(conn), model_name):
-        # every stored passage's: the folder's and those uploaded through the API
-        report.tokens_embedded = tokens.fill(
-            conn, tokens.stored_quotes(conn),
-            lambda texts: writer.loaded().passage_token_vectors(texts), progress)
+    # The side rows of the passages that may lack them: those of documents written since
+    # the memo last checked (by this run or anyone else), every stored one the first time
+    # (what fills in a store indexed without them, or a run killed half-way).
+    with_tokens = config.token_vectors is not False and tokens.wanted_for(
+        config.token_vectors, _stored_passages(conn), model_name)
+    if config.sentence_vectors or with_tokens:
+        filled = fill_side_rows(
+            conn, memo.filled,
+            sentences_of=set(plan.cuts) if config.sentence_vectors else None,
+            with_tokens=with_tokens,  # every stored passage's: uploads' too
+            encode=lambda texts: writer.loaded().encode_passages(texts),
+            encode_tokens=lambda texts: writer.loaded().passage_token_vectors(texts),
+            progress=progress)
+        report.sentences_embedded, report.tokens_embedded = filled.sentences, filled.tokens
     report.up_to_date = not (pending or report.removed or report.sentences_embedded
                              or report.tokens_embedded) and all(
-        stored_refused.get(d) == (r, scan.hashes.get(d)) for d, r in report.refused.items())
+        stored_refused.get(d) == (r.reason, r.sha256) for d, r in plan.refused.items())
     # Last: the rows of passages this run (or anyone since the last run) deleted or rewrote.
     # Nothing a reader sees changes, so the run stays up to date and no generation is bumped.
     reclaim(conn, memo=kept)
@@ -362,29 +372,6 @@ class _Writer:
         if self.progress is not None and self.embedder is not None:
             self.progress(min(self.done, self.total), self.total)
         self.batch, self.inputs = [], {}
-
-
-Layout = tuple[str, tuple[tuple[int, int, str, int | None, str | None], ...]]
-
-
-def _layout(processed: ProcessedDocument) -> Layout:
-    return (processed.document.title,
-            tuple((p.start, p.end, p.section, p.page, key)
-                  for p, key in zip(processed.passages, processed.keys)))
-
-
-def _stored_layouts(conn: psycopg.Connection) -> dict[str, tuple[str, str | None, Layout]]:
-    """Every stored document's ``(content hash, explicit title, layout)``."""
-    rows = conn.execute(
-        "SELECT d.doc_id, d.content_hash, d.explicit_title, d.title, p.start_offset, "
-        "p.end_offset, p.section, p.page, p.embed_key FROM documents d "
-        "LEFT JOIN passages p USING (doc_id) ORDER BY d.doc_id, p.ordinal").fetchall()
-    found: dict[str, tuple[str, str | None, str, list]] = {}
-    for doc_id, content_hash, explicit, title, start, end, section, page, key in rows:
-        entry = found.setdefault(doc_id, (content_hash, explicit, title, []))
-        if start is not None:
-            entry[3].append((int(start), int(end), section, page, key))
-    return {d: (h, e, (t, tuple(p))) for d, (h, e, t, p) in found.items()}
 
 
 def _stored_passages(conn: psycopg.Connection) -> int:

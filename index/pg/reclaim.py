@@ -63,6 +63,7 @@ import numpy as np
 import psycopg
 
 from ragqa.index.pg.sentences import sentence_keys, signed
+from ragqa.index.pg import versions as row_versions
 from ragqa.index.pg.tokens import quote_keys
 
 logger = logging.getLogger(__name__)
@@ -75,24 +76,9 @@ DELETE_STEP = {"sentence_vectors": 20_000, "token_vectors": 1_000}
 LOCK_WAIT_S = 60.0
 LOCK_POLL_S = 0.02
 
-# Documents read a statement: each statement is short (no snapshot held for the whole scan,
-# no statement_timeout reached), and each document's row version is read with its passages.
-READ_STEP = 1_000
+# Documents read a statement (see :data:`ragqa.index.pg.versions.READ_STEP`).
+READ_STEP = row_versions.READ_STEP
 
-# Documents' text and passage offsets, with their row's version (one statement: one
-# snapshot for a document's row and its passages). A document without passages has none to
-# keep. Followed by a WHERE on doc_id.
-_DOCUMENTS = """SELECT d.doc_id, d.xmin::text || '/' || d.content_hash, d.text, p.starts, p.ends
-FROM documents d
-CROSS JOIN LATERAL (
-    SELECT array_agg(start_offset ORDER BY ordinal) AS starts,
-           array_agg(end_offset ORDER BY ordinal) AS ends
-    FROM passages WHERE passages.doc_id = d.doc_id
-) p"""
-_THESE = _DOCUMENTS + " WHERE d.doc_id = ANY(%s)"
-# A document row's version: the transaction that wrote it (every passage write rewrites it)
-# and its content's hash (a memo kept across databases restored under one URL is not fooled).
-_VERSIONS = "SELECT doc_id, xmin::text || '/' || content_hash FROM documents"
 _ANY_ROW = ("SELECT EXISTS (SELECT 1 FROM sentence_vectors) "
             "OR EXISTS (SELECT 1 FROM token_vectors)")
 # The value column of each side table, for the bytes a deletion frees.
@@ -242,14 +228,13 @@ class KeptKeys:
         documents a statement, each with its version), remember them; their keys by table,
         sorted and distinct (a document deleted meanwhile has none)."""
         parts: dict[str, list[np.ndarray]] = {table: [] for table in _TABLES}
-        for i in range(0, len(doc_ids), READ_STEP):
-            for doc_id, version, text, starts, ends in conn.execute(
-                    _THESE, (doc_ids[i:i + READ_STEP],)).fetchall():
-                keys = (kept_keys(text, list(zip(starts, ends))) if starts
-                        else {table: np.zeros(0, dtype=np.int64) for table in _TABLES})
-                self._docs[doc_id] = (version, keys)
-                for table, found in keys.items():
-                    parts[table].append(found)
+        found_now = row_versions.read_documents(conn, doc_ids, READ_STEP)
+        for doc_id, version, text, spans in found_now:
+            keys = (kept_keys(text, spans) if spans
+                    else {table: np.zeros(0, dtype=np.int64) for table in _TABLES})
+            self._docs[doc_id] = (version, keys)
+            for table, found in keys.items():
+                parts[table].append(found)
         return _distinct(parts)
 
     def every(self) -> dict[str, np.ndarray]:
@@ -270,7 +255,7 @@ class _Orphans:
 
     def __init__(self, conn: psycopg.Connection, memo: KeptKeys) -> None:
         self.memo = memo
-        memo.read(conn, memo.stale(dict(conn.execute(_VERSIONS).fetchall())))
+        memo.read(conn, memo.stale(row_versions.versions(conn)))
         kept = memo.every()
         # (both distinct, the table's keys sorted: the candidates stay sorted, and the
         # difference of a million keys takes milliseconds instead of a second)
@@ -285,7 +270,7 @@ class _Orphans:
         """Keep the candidates that passages written since the last look hold. Under the
         lock held exclusively (no passage can be written until it ends) what is left is
         held by no stored passage; without it, this only shortens the locked one."""
-        changed = self.memo.stale(dict(conn.execute(_VERSIONS).fetchall()))
+        changed = self.memo.stale(row_versions.versions(conn))
         if not changed:
             return
         for table, keys in self.memo.read(conn, changed).items():

@@ -37,6 +37,7 @@ from ragqa.index.pg.migrations import migrate
 from ragqa.index.pg.origin import check_default_folder, record_folder
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.reclaim import KeptKeys
+from ragqa.index.pg.sync_memo import SyncMemo
 from ragqa.index.pg.view import PgView, store_identity
 from ragqa.index.pg.writes import delete_document
 from ragqa.index.records import BuildReport, ModelRecord, Progress
@@ -83,6 +84,9 @@ class PgStore:
         # The passages' side-row keys the last sync's reclaim cut (its syncs run one at a
         # time: the jobs' one worker, or a command's one call).
         self._kept = KeptKeys()
+        # What its syncs keep of the folder (stamps, plan, side rows found complete): a later
+        # sync reads, cuts and checks only what changed (same syncs, one at a time).
+        self._memo = SyncMemo()
 
     @property
     def location(self) -> str:
@@ -224,6 +228,6 @@ class PgStore:
                                    contextual=embedder.identity.embed_context,
                                    load_embedder=lambda: embedder, model_name=self._model.name,
                                    fallback=self._model.fallback, strict=strict,
-                                   progress=progress, kept=self._kept)
+                                   progress=progress, kept=self._kept, memo=self._memo)
         record_folder(conn, self.corpus_dir)
         return report
