@@ -3,8 +3,10 @@
 The body is read in order: paragraphs as blocks, headings (Word's "Heading N" styles and
 styles with an outline level; ODF's ``text:h``) as section starts with their heading path,
 list items as lines, tables as ``header : value`` lines (see
-:mod:`ragqa.index.documents.layout`). Left out: headers and footers, footnotes, comments,
-tables of contents, text boxes, and content controls around whole blocks (a cover page).
+:mod:`ragqa.index.documents.layout`). A ``.docx``'s text is what Word shows with changes
+accepted, content controls and nested tables included (:mod:`ragqa.index.documents.wordml`).
+Left out: headers and footers, footnotes, comments, tables of contents, text boxes, tracked
+deletions, and a cover page building block.
 The title is the file's metadata title, else the paragraph styled "Title", else the
 headline found in the text.
 
@@ -20,6 +22,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ragqa.index.documents import wordml
 from ragqa.index.documents.formats import read_bytes
 from ragqa.index.documents.layout import TextBuilder, clean_lines, table_lines, unwrap
 from ragqa.index.documents.opendocument import (
@@ -37,7 +40,6 @@ from ragqa.index.errors import DocumentError
 
 if TYPE_CHECKING:
     from docx.styles.style import ParagraphStyle
-    from docx.table import Table
     from odfdo import Element
 
 WORD_SUFFIXES = frozenset({".docx"})
@@ -73,7 +75,7 @@ def load_docx_document(path: Path, doc_id: str) -> OutlinedDocument:
 
 
 def _walk_docx(document) -> tuple[TextBuilder, str | None]:
-    from docx.table import Table
+    from docx.enum.style import WD_STYLE_TYPE
 
     builder = TextBuilder()
     style_title: str | None = None
@@ -84,17 +86,16 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
         builder.block(items)
         items.clear()
 
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
+    for block in wordml.blocks(document.element.body):
+        if block.tag == wordml.TABLE:
             close_list()
-            builder.block(table_lines(_docx_rows(block), _docx_header(block)))
+            builder.block(table_lines(wordml.table_rows(block), wordml.header_row(block)))
             continue
-        style = block.style
-        key = style.style_id if style is not None else None
+        key = block.style  # the paragraph's style id, None for the default style
         if key not in kinds:
-            kinds[key] = _style_kind(style)
+            kinds[key] = _style_kind(document.part.get_style(key, WD_STYLE_TYPE.PARAGRAPH))
         kind, level = kinds[key]
-        text = block.text
+        text = wordml.paragraph_text(block)
         if kind == "toc" or not text.strip():
             continue
         if kind == "list":
@@ -137,26 +138,6 @@ def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
     if any(_LIST_STYLE.search(name) for name in names):
         return "list", 0
     return "text", 0
-
-
-def _docx_rows(table: Table) -> list[list[str]]:
-    rows = []
-    for row in table.rows:
-        cells, previous = [], None
-        for cell in row.cells:
-            if cell is not previous:  # a merged cell spans several grid columns
-                cells.append(cell.text)
-            previous = cell
-        rows.append(cells)
-    return rows
-
-
-def _docx_header(table: Table) -> bool | None:
-    """True when the first row's text is all bold (a header row), else let the layout
-    decide."""
-    runs = [run for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs
-            if run.text.strip()] if table.rows else []
-    return True if runs and all(run.bold for run in runs) else None
 
 
 def load_odt_document(path: Path, doc_id: str) -> OutlinedDocument:
