@@ -41,7 +41,7 @@ def test_what_another_process_writes_is_served_without_a_restart(copied, minilm,
     other = _store(corpus, index, minilm, embedder.identity, lambda: embedder)
     held = server.view()
     other.upload("notes/zorglub.md", NOTE.encode())  # the other process's write
-    assert server.view() is held  # not read again before the interval
+    assert server.view() is held  # the request that notices keeps the served view
     wait_until(lambda: "notes/zorglub.md" in server.view().documents,
                what="the other process's upload to be served", timeout=30)
     fresh = server.view()
