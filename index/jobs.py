@@ -253,15 +253,23 @@ class JobQueue:
             return self._store.upload(job.doc_id, data, job.title, progress=self._progress(job))
         groups = self._store.groups
         before, after = groups.of(job.doc_id), frozenset(job.groups)
-        groups.set(job.doc_id, while_replacing(before, after))
+        meanwhile = while_replacing(before, after)
+        groups.set(job.doc_id, meanwhile)
         try:
             result = self._store.upload(job.doc_id, data, job.title,
                                         progress=self._progress(job))
         except BaseException:
-            groups.set(job.doc_id, before)
+            self._settle(job.doc_id, meanwhile, before)
             raise
-        groups.set(job.doc_id, after)
+        self._settle(job.doc_id, meanwhile, after)
         return result
+
+    def _settle(self, doc_id: str, meanwhile: frozenset[str], final: frozenset[str]) -> None:
+        """Set ``final`` unless the groups are no longer ``meanwhile``: a writer's ``PUT``
+        made while the job ran is theirs to keep, not undone by the job."""
+        groups = self._store.groups
+        if groups.of(doc_id) == meanwhile:
+            groups.set(doc_id, final)
 
     def _progress(self, job: Job) -> Progress:
         def report(done: int, total: int, unit: str = "passages") -> None:

@@ -83,11 +83,12 @@ def load_document(path: Path, doc_id: str) -> Document:
         raise DocumentError(unsupported(doc_id))
     try:
         return loader(path, doc_id)
-    except DocumentError:
+    except (DocumentError, MemoryError, OSError):
+        # a refusal already, or a failure of the moment (memory, a read error): the run
+        # fails and the index stays as it is, rather than a refusal kept by the file's hash
+        # (a sync does not read an unchanged file again) removing the document
         raise
-    except OSError as exc:
-        raise DocumentError(f"{doc_id}: cannot be read ({exc.strerror or exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - see above (MemoryError, RecursionError too)
+    except Exception as exc:  # noqa: BLE001 - see above
         logger.debug("%s: the loader failed", doc_id, exc_info=True)
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
         raise DocumentError(f"{doc_id}: the file could not be read; it may be damaged "

@@ -25,17 +25,21 @@ _DATED_ENTRY = re.compile(
 )
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+# A list item or a table row (``| a | b |``, ``+---+``) is no heading, underlined or not.
+_NOT_A_HEADING = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|[|+])")
+_LETTER = re.compile(r"[^\W\d_]")
 _MAX_UNDERLINED = 120  # characters: a heading, not a paragraph that runs into a rule
 # A YAML front matter block opening a document (Jekyll, Hugo, MkDocs, Obsidian): ``---``,
 # key lines, ``---`` or ``...``. Metadata, not a section's text: no heading is read in it.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n){0,60}?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:", re.M)
 
 
 def front_matter_end(text: str) -> int:
-    """Where a front matter block opening ``text`` ends (0: none)."""
+    """Where a front matter block opening ``text`` ends (0: none). It must hold a ``key:``
+    line: a rule, a heading and another rule open many a plain document."""
     block = _FRONT_MATTER.match(text)
-    return block.end() if block else 0
+    return block.end() if block and _KEY_LINE.search(block.group(0)) else 0
 _MARKUP = re.compile(r"[*_`]+")
 
 
@@ -82,8 +86,9 @@ def split_sections(text: str, doc_title: str) -> list[Section]:
                 previous = None
             else:
                 words = " ".join(_MARKUP.sub("", line).split())
-                previous = ((offset, words) if words and len(words) <= _MAX_UNDERLINED
-                            and not _LIST_ITEM.match(line) else None)
+                previous = ((offset, words) if len(words) <= _MAX_UNDERLINED
+                            and _LETTER.search(words) and not _NOT_A_HEADING.match(line)
+                            else None)
         offset += len(line) + 1
     sections: list[Section] = []
     if starts and not text[: starts[0][0]].strip():

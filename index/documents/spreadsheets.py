@@ -1,8 +1,8 @@
 """Excel (``.xlsx``, openpyxl) and OpenDocument (``.ods``, odfdo) workbooks.
 
 A sheet is a section titled with its name (a line of the text). Its rows read as lines;
-the header is the first row of mostly words below any title block (else the first with two
-filled cells; :func:`header_row`), and every later row repeats it cell by cell, so that a
+the header is the first row of two filled cells or more below any title block
+(:func:`header_row`), and every later row repeats it cell by cell, so that a
 row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the header (a title, a
 note) read as their cells. Hidden sheets are left out, Excel's and
 LibreOffice's alike (a sheet hidden is often one not meant for every reader). A cell
@@ -25,7 +25,6 @@ cells/s; the same sheet as ``.ods`` in 1.4 s.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
@@ -60,8 +59,6 @@ MAX_SHEET_COLUMNS = 16_384  # Excel's and LibreOffice's widest sheet
 MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
 HEADER_SEARCH_ROWS = 10  # the header is looked for among a sheet's first filled rows
 SKIM_CELLS = 50_000  # a sheet declared larger is skimmed for its last filled row first
-# A cell that reads as a number, an amount, a percentage, a date or a time, not a word.
-_NUMBER_LIKE = re.compile(r"(?=\D*\d)[-+−()\d\s.,:/%€$£']+(?:[A-Z]{1,3})?")
 _ODS_VALUES = ("office:value", "office:date-value", "office:time-value",
                "office:boolean-value", "office:string-value")
 
@@ -173,11 +170,14 @@ def format_duration(value: timedelta, number_format: str = "") -> str:
     seconds = round(abs(value.total_seconds()))
     sign = "-" if value.total_seconds() < 0 else ""
     minutes, secs = divmod(seconds, 60)
-    if code.startswith(("[m", "[s")):
+    if code.startswith("[s"):
+        return f"{sign}{seconds}"
+    if code.startswith("[m"):
         return f"{sign}{minutes}:{secs:02d}"
     hours, minutes = divmod(minutes, 60)
     text = f"{sign}{hours}:{minutes:02d}"
-    return f"{text}:{secs:02d}" if "s" in code.replace("[h]", "") or secs else text
+    shows_seconds = "s" in code.replace("[h]", "") if code else bool(secs)  # no format: all
+    return f"{text}:{secs:02d}" if shows_seconds else text
 
 
 def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], doc_id: str,
@@ -267,18 +267,15 @@ def header_row(top: Sequence[Sequence[str]], gaps: Sequence[bool]) -> int | None
 
     Not merely the first with two values: an office sheet often opens with a title block
     ("Mis à jour le | date", "Service | Paie") and a blank row above its table. The header
-    is the first row of two values or more, mostly words rather than numbers or dates, that
-    is not a line of such a block (one that a blank row and a wider row follow). Failing
-    such a row (years as column names: "Poste | 2025 | 2026"), the first row with two
-    values, as before. A data row wider than its header (a note in a column without a
-    name) leaves the header as it is: only a blank row tells a title block from a table."""
+    is the first row of two values or more that is not a line of such a block (one that a
+    blank row and a wider row follow); failing one, the first row with two values. Whether
+    its cells are words or numbers does not count: years are column names ("Ville | 2024 |
+    2025") over rows of words as often as words over numbers. A data row wider than its
+    header (a note in a column without a name) leaves the header as it is: only a blank
+    row tells a title block from a table."""
     candidates = [i for i, row in enumerate(top[:HEADER_SEARCH_ROWS])
                   if sum(1 for v in row if v) >= 2]
     for i in candidates:
-        values = [v for v in top[i] if v]
-        words = sum(1 for v in values if not _NUMBER_LIKE.fullmatch(v))
-        if 2 * words <= len(values):
-            continue
         if i + 1 < len(top) and gaps[i + 1] and _width(top[i + 1]) > _width(top[i]):
             continue  # a line of a title block
         return i

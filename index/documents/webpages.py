@@ -115,29 +115,33 @@ def _wrap_loose_text(tree: _Element) -> None:
     body = tree if tree.tag == "body" else tree.find("body")
     if body is None or _blank(body.text, *(child.tail for child in body)):
         return
+    children = list(body)  # rebuilt in one pass: indexing an lxml child walks the list
+    for child in children:
+        body.remove(child)  # its tail goes with it: loose text after it
+    kept: list[_Element] = []
     run: _Element | None = None  # the <p> that collects the current run
-    position = 0
     if not _blank(body.text):
         run = Element("p")
-        run.text, body.text = body.text, None
-        body.insert(0, run)
-        position = 1
-    while position < len(body):
-        child = body[position]
+        run.text = body.text
+        kept.append(run)
+    body.text = None
+    for child in children:
         if isinstance(child.tag, str) and child.tag in inline:
             if run is None:
                 run = Element("p")
-                body.insert(position, run)
-                position += 1
-            run.append(child)  # moved out of the body, its tail (more loose text) with it
+                kept.append(run)
+            run.append(child)  # its tail (more loose text) with it
             continue
         run = None  # a block (or a comment) ends the run; loose text after it opens one
-        if not _blank(child.tail):
+        tail, child.tail = child.tail, None
+        kept.append(child)
+        if not _blank(tail):
             run = Element("p")
-            run.text, child.tail = child.tail, None
-            body.insert(position + 1, run)
-            position += 1
-        position += 1
+            run.text = tail
+            kept.append(run)
+        elif tail:
+            child.tail = tail  # blank: kept where it was
+    body.extend(kept)
 
 
 def _blank(*texts: str | None) -> bool:

@@ -36,9 +36,13 @@ class PointerFollower:
     calls, and costs nothing more than a clock read between intervals."""
 
     def __init__(self, index_dir: Path, load: Callable[[], None], *,
-                 every: float = FOLLOW_EVERY_S) -> None:
+                 every: float = FOLLOW_EVERY_S,
+                 moved: Callable[[], bool] = lambda: False) -> None:
+        """``moved``: whether something besides ``CURRENT`` asks for ``load`` (the
+        documents' groups changed by another process)."""
         self._index_dir = index_dir
         self._load = load
+        self._moved = moved
         self._every = every
         self._next = time.monotonic() + every
         self._lock = threading.Lock()
@@ -56,7 +60,8 @@ class PointerFollower:
             pointer = read_pointer(self._index_dir)
         except RagqaError:  # a folder a writer is retiring, or damage: the load will say
             pointer = None
-        if pointer is None or pointer == served or pointer == self._refused:
+        if (pointer is None or pointer == served or pointer == self._refused) \
+                and not self._moved():
             return
         with self._lock:
             if self._thread is not None and self._thread.is_alive():

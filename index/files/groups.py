@@ -10,7 +10,10 @@ re-embeds nothing and builds no generation.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+import uuid
 from pathlib import Path
 
 from ragqa.index.access import UNREADABLE, format_groups, may_read
@@ -19,6 +22,14 @@ from ragqa.index.documents.ids import corpus_path
 from ragqa.index.documents.sidecars import groups_sidecar, read_corpus_groups
 from ragqa.index.durable import remove_durably, write_atomic
 from ragqa.index.search.view import IndexView
+
+logger = logging.getLogger(__name__)
+
+
+# Rewritten (a new file each time) by every change made through :meth:`SidecarGroups.set`:
+# another server on the same folder sees it move and reads the sidecars again. Hidden, so
+# no indexer, sync or watcher reads it as a document.
+CHANGED_MARKER = ".ragqa-groups-changed"
 
 
 class SidecarGroups:
@@ -31,11 +42,32 @@ class SidecarGroups:
         self._version = 0
         self._loaded = False
         self._stamps = StampCache()  # sidecars read again only when their stat moved
+        self._marker: tuple[int, int] | None = None  # CHANGED_MARKER as last seen
+
+    def moved(self) -> bool:
+        """Whether another process changed groups through its API since they were read
+        (:data:`CHANGED_MARKER`); one ``stat``."""
+        return self._loaded and self._marker_stamp() != self._marker
+
+    def _marker_stamp(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.corpus_dir / CHANGED_MARKER)
+        except OSError:
+            return None
+        return found.st_ino, found.st_mtime_ns
 
     def reload(self) -> None:
-        """Read every sidecar of the corpus folder again (a sync's last step)."""
+        """Read every sidecar of the corpus folder again (a sync's last step, or serving what
+        another process wrote). A restricted document whose file is gone from the folder
+        keeps its groups: an index may still hold it (another process's upload appended a
+        segment without a sync), and the absence of its sidecar then says nothing."""
         with self._lock:  # held while reading: a PUT meanwhile is never undone by old data
+            self._marker = self._marker_stamp()  # before reading: a change meanwhile moves it
             found = read_corpus_groups(self.corpus_dir, self._stamps)
+            for doc_id, groups in self._restricted.items():
+                if doc_id not in found and not os.path.lexists(
+                        os.path.join(self.corpus_dir, doc_id)):
+                    found[doc_id] = groups
             if found != self._restricted or not self._loaded:
                 self._restricted = found
                 self._version += 1
@@ -66,6 +98,13 @@ class SidecarGroups:
                 write_atomic(sidecar, text.encode("utf-8"))
             elif sidecar.exists():
                 remove_durably(sidecar)
+            try:  # another server on this folder reads the sidecars again
+                write_atomic(self.corpus_dir / CHANGED_MARKER, uuid.uuid4().hex.encode())
+                self._marker = self._marker_stamp()
+            except OSError as exc:
+                logger.warning("%s: cannot be written (%s); other servers on this folder see "
+                               "the change at their next sync", self.corpus_dir / CHANGED_MARKER,
+                               exc.strerror or exc)
             restricted = dict(self._restricted)  # replaced, never mutated: readers iterate it
             if groups:
                 restricted[doc_id] = frozenset(groups)

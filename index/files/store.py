@@ -103,7 +103,8 @@ class FilesStore:
         self._saved_at: float | None = None  # time.monotonic() of the last save or load
         # What another process (`ragqa index`, a server on the same folder) writes is
         # served too, without a restart.
-        self._follower = PointerFollower(index_dir, self._serve_outside_write)
+        self._follower = PointerFollower(index_dir, self._serve_outside_write,
+                                         moved=lambda: self.groups.moved())
 
     @property
     def location(self) -> str:
@@ -370,6 +371,8 @@ class FilesStore:
         try:
             served = self._view
             if served is None or read_pointer(self.index_dir) == served.pointer:
+                if self.groups.moved():  # groups another server changed (a PUT)
+                    self.groups.reload()
                 return
             fresh = as_view(load_index(self.index_dir))
             fresh.check_vectors(self._identity, self._model.name)  # another model: not served

@@ -105,8 +105,8 @@ def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
     """Who may read the document from now on (empty: every authenticated reader). Nothing
     is re-embedded; the next request of every reader sees the change."""
     record = find(engine, doc_id, EVERYONE)
-    if any("," in g for g in body.groups):
-        raise ApiError(422, "invalid_groups", "a group name cannot hold a comma")
+    if any("," in g or "\n" in g for g in body.groups):  # each is one name, not a list
+        raise ApiError(422, "invalid_groups", "a group name cannot hold a comma or a new line")
     if any(not g.strip() for g in body.groups):  # was dropped: [""] opened the document
         raise ApiError(422, "invalid_groups", "a group name cannot be blank; send [] to let "
                        "every reader read the document")

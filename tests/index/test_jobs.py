@@ -181,3 +181,22 @@ def test_a_replacement_s_groups_while_it_is_indexed_let_in_only_readers_of_both(
     finally:
         store.hold.set()
         jobs.close()
+
+
+def test_a_put_made_while_the_upload_runs_is_kept(tmp_path: Path):
+    """Found by review: the job set its groups after the upload, undoing a writer's PUT
+    made meanwhile (which may have just locked the document down)."""
+    store = HeldStore()
+    store.groups = GroupsSeen(**{"paie.md": frozenset({"rh"})})
+    store.hold.clear()
+    jobs = JobQueue(store, tmp_path / "jobs").start()
+    try:
+        job = jobs.submit("paie.md", b"v2", groups=frozenset())
+        assert store.inside.wait(10)
+        store.groups.set("paie.md", frozenset({"direction"}))  # the writer's PUT
+        store.hold.set()
+        assert jobs.wait(job.id, 10).state == "done"
+        assert store.groups.of("paie.md") == {"direction"}
+    finally:
+        store.hold.set()
+        jobs.close()

@@ -171,7 +171,7 @@ def test_changing_groups_re_embeds_nothing_and_is_seen_at_once(write_app, jwks):
                                 json={"groups": ["rh"]}), 404, "unknown_document")
         # a blank name opened the document (200, groups []); an invisible one made a group
         # nobody could hold
-        for bad in (["r h"], [""], ["rh", " "], ["\u200brh"]):
+        for bad in (["r h"], [""], ["rh", " "], ["\u200brh"], ["rh\ndirection"]):
             assert_error(client.put("/v1/documents/finance/budget.md/groups", headers=KEY,
                                     json={"groups": bad}), 422, "invalid_groups")
 

@@ -17,6 +17,12 @@ def test_live_blog_entries_become_sections():
     assert text[first.start : first.end].lstrip().startswith("18-04 à 17:52")
     # Sections tile the text exactly.
     assert sections[-1].end == len(text)
+    # found by review: a bordered plain-text table made sections of its rows, and a rule,
+    # a heading and a rule opening a file were taken for a front matter block
+    table = "Rapport\n\n-------------\n| Nom | Ville |\n-------------\n| Ali | Rabat |\n"
+    assert [s.title for s in split_sections(table, "Doc")] == ["Doc"]
+    ruled = "---\n# Vrai titre\n\nDu texte.\n\n---\n\n## Suite\n\nFin.\n"
+    assert [s.title for s in split_sections(ruled, "Doc")] == ["Doc", "Vrai titre", "Suite"]
     for a, b in zip(sections, sections[1:]):
         assert a.end == b.start
 

@@ -197,6 +197,10 @@ def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
     years = workbook.create_sheet("Budget")  # years as column names: the first row still
     for row in (["Poste", 2025, 2026], ["Personnel", 1200, 1300]):
         years.append(row)
+    states = workbook.create_sheet("Sites")  # years over words (found by review: a rule of
+    for row in (["Ville", 2024, 2025], ["Rabat", "ouvert", "fermé"],  # "mostly words" took
+                ["Fès", "fermé", "ouvert"]):  # Rabat's row for the header)
+        states.append(row)
     workbook.save(path)
     doc = load_document(path, "astreintes.xlsx")
     assert doc.text == (
@@ -205,7 +209,9 @@ def test_the_header_is_the_table_s_not_an_updated_on_line_above_it(tmp_path):
         "Semaine : S46 ; Agent : Martin\n\nFiche\n\nService ; Paie\n"
         "Nom : Durand ; Poste : Gestionnaire ; Bureau : B12\n\nNotes\n\n"
         "Ville : Rabat ; Visiteurs : 45000 ; estimation\nVille : Fès ; Visiteurs : 30000\n\n"
-        "Budget\n\nPoste : Personnel ; 2025 : 1200 ; 2026 : 1300")
+        "Budget\n\nPoste : Personnel ; 2025 : 1200 ; 2026 : 1300\n\n"
+        "Sites\n\nVille : Rabat ; 2024 : ouvert ; 2025 : fermé\n"
+        "Ville : Fès ; 2024 : fermé ; 2025 : ouvert")
 
 
 def test_durations_read_as_excel_shows_them(tmp_path):

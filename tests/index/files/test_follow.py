@@ -82,3 +82,49 @@ def test_a_state_made_with_another_model_is_not_served(small_corpus, tmp_path, m
         server._follower.wait(30)
     assert len(refusals()) == 1 and "query prefix" in refusals()[0], refusals()
     assert "zorglub.md" not in server.view().documents
+
+
+def test_a_followed_state_never_opens_a_document_whose_file_went(small_corpus, tmp_path,
+                                                                  minilm, embedder):
+    """Found by review: the folder had lost a restricted document and its sidecar (by hand,
+    no sync yet) while the index still held it; another process's unrelated upload made
+    the follower reload the sidecars, and the document became every reader's."""
+    from ragqa.index.access import may_read
+
+    corpus, index = small_corpus, tmp_path / "index"
+    (corpus / "secret.md").write_text("# Salaires\n\nLe salaire du directeur.\n", "utf-8")
+    (corpus / "secret.md.groups").write_text("rh\n", encoding="utf-8")
+    writer = _store(corpus, index, minilm, embedder.identity, lambda: embedder)
+    writer.start()
+    server = _store(corpus, index, minilm, embedder.identity, lambda: embedder)
+    held = server.view()
+    assert server.groups.of("secret.md") == {"rh"}
+    (corpus / "secret.md").unlink()
+    (corpus / "secret.md.groups").unlink()
+    writer.upload("autre.md", NOTE.encode())
+    wait_until(lambda: "autre.md" in server.view().documents,
+               what="the other process's upload to be served", timeout=30)
+    assert "secret.md" in server.view().documents and server.view() is not held
+    assert not may_read(server.groups.of("secret.md"), frozenset({"compta"}))
+
+
+def test_a_group_change_made_through_another_server_is_seen(small_corpus, tmp_path, minilm,
+                                                             embedder):
+    """Found by review: a PUT of groups on one server wrote only the sidecar, and another
+    server on the same folder kept serving the document to every reader."""
+    from ragqa.index.access import may_read
+
+    corpus, index = small_corpus, tmp_path / "index"
+    a = _store(corpus, index, minilm, embedder.identity, lambda: embedder)
+    a.start()
+    b = _store(corpus, index, minilm, embedder.identity, lambda: embedder)
+    b.start()
+    compta = frozenset({"compta"})
+    assert may_read(b.groups.of("orange.md"), compta)
+    a.groups.set("orange.md", frozenset({"rh"}))  # PUT /v1/documents/orange.md/groups on A
+    wait_until(lambda: (b.view(), not may_read(b.groups.of("orange.md"), compta))[1],
+               what="the other server's PUT to be seen", timeout=30)
+    a.groups.set("orange.md", frozenset())  # and opened again
+    wait_until(lambda: (b.view(), may_read(b.groups.of("orange.md"), compta))[1],
+               what="the reopening to be seen", timeout=30)
+    assert a.sync().up_to_date  # the marker is no document: nothing to index
