@@ -10,7 +10,8 @@ The rules every structured format shares, so that their canonical texts read ali
 * a table row is a line of ``header : value`` cells joined by `` ; `` (:func:`table_lines`),
   so that every row stands alone ("Ville : Rabat ; Visiteurs : 45 000");
 * hard-wrapped lines (a soft line break in the middle of a sentence, an e-mail wrapped at
-  72 columns) are joined (:func:`unwrap`), so that no passage is cut mid-sentence;
+  72 columns) are joined (:func:`~ragqa.index.documents.wrapping.unwrap`), so that no
+  passage is cut mid-sentence;
 * pages (slides) are separated like a PDF's, with their start offsets kept.
 """
 
@@ -23,21 +24,17 @@ from pathlib import PurePosixPath
 from ragqa.index.documents.outline import Heading, OutlinedDocument
 from ragqa.index.documents.reading import extract_title, sha256_bytes
 from ragqa.index.documents.titles import MAX_TITLE_CHARS
+from ragqa.index.documents.wrapping import unwrap
 from ragqa.index.errors import DocumentError
 
 BLOCK_SEPARATOR = "\n\n"
 PAGE_SEPARATOR = "\n\n"  # as between a PDF's pages
 CELL_SEPARATOR = " ; "
 HEADER_SEPARATOR = " : "
-# A line at least this long that ends without punctuation was wrapped, whatever follows.
-WRAP_MIN_CHARS = 60
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
-# A comma does not end a clause: "le budget,\nvalidé en mars" goes on.
-_ENDS_CLAUSE = re.compile(r"[.!?…:;»\"”)\]]\s*$")
-_ITEM_START = re.compile(r"^\s*(?:[-–—•·▪►*+>]|\(?\d{1,3}[.)]|[a-z][.)])\s")
 _NUMBER = re.compile(r"^[\d\s.,%€$+\-/:]+$")
 
 
@@ -50,28 +47,6 @@ def clean_lines(text: str) -> list[str]:
 def one_line(text: str) -> str:
     """``text`` on one line, whitespace collapsed (a heading, a table cell)."""
     return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
-
-
-def unwrap(lines: Sequence[str]) -> list[str]:
-    """``lines`` with hard-wrapped ones joined: a line that does not end a clause is joined
-    to the next when the next starts in lower case (the sentence goes on) or when it is
-    long enough to have been wrapped. List items and blank lines are never joined."""
-    out: list[str] = []
-    for line in lines:
-        if out and _continues(out[-1], line):
-            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
-        else:
-            out.append(line)
-    return out
-
-
-def _continues(previous: str, line: str) -> bool:
-    head = line.lstrip()
-    if not previous.strip() or not head or _ITEM_START.match(line):
-        return False
-    if _ENDS_CLAUSE.search(previous):
-        return False
-    return head[0].islower() or len(previous.strip()) >= WRAP_MIN_CHARS
 
 
 def looks_like_header(cells: Sequence[str]) -> bool:
