@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+# Ligature glyphs, as TeX or InDesign output writes them: a byte code that cp1252 leaves
+# unused, named by the font's /Differences (pypdf reads it back as the ligature character).
+_LIGATURES = {"\ufb00": 0x8F, "\ufb01": 0x81, "\ufb02": 0x8D}
+_GLYPHS = {0x8F: b"/ff", 0x81: b"/fi", 0x8D: b"/fl"}
+
 
 def _escape(line: str) -> bytes:
-    raw = line.encode("cp1252")
+    raw = b"".join(bytes([_LIGATURES[c]]) if c in _LIGATURES else c.encode("cp1252")
+                   for c in line)
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
 def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
-    """A valid PDF whose page ``i`` shows the lines ``pages[i]`` (cp1252 characters only)."""
+    """A valid PDF whose page ``i`` shows the lines ``pages[i]`` (cp1252 characters and
+    the ligatures ﬀ, ﬁ, ﬂ only)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -18,7 +25,8 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
 
     catalog = add(b"")  # filled in once the page tree's number is known
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-               b"/Encoding /WinAnsiEncoding >>")
+               b"/Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences ["
+               + b" ".join(b"%d %s" % item for item in sorted(_GLYPHS.items())) + b"] >> >>")
     page_tree = len(objects) + 1 + 2 * len(pages)
     kids = []
     for lines in pages:

@@ -2,10 +2,12 @@
 
 HTML: the page's main text, without navigation, footers and other chrome, laid out as a
 person reads it, its headings kept as structure (:mod:`ragqa.index.documents.webpages`).
-PDF: the pages' text joined by a blank line, with the start offset of every page kept in
-:attr:`Document.pages` so passages know their page. An encrypted PDF that opens without a
-password (an owner password only restricts printing or copying) is read; one that needs a
-password is refused.
+PDF: the pages' text read as a person reads it (words hyphenated at line ends joined,
+ligature glyphs as letters, hard-wrapped lines as paragraphs:
+:mod:`ragqa.index.documents.pdftext`), joined by a blank line, with the start offset of
+every page kept in :attr:`Document.pages` so passages know their page. An encrypted PDF
+that opens without a password (an owner password only restricts printing or copying) is
+read; one that needs a password is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.pdftext import pdf_text
 from ragqa.index.documents.reading import Document, extract_title, sha256_bytes
 from ragqa.index.documents.titles import metadata_title
 from ragqa.index.documents.webpages import HTML_SUFFIXES, read_html
@@ -26,7 +29,6 @@ __all__ = ["HTML_SUFFIXES", "PDF_SUFFIXES", "load_html_document", "load_pdf_docu
            "read_bytes"]
 
 PDF_SUFFIXES = frozenset({".pdf"})
-PAGE_SEPARATOR = "\n\n"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -39,10 +41,6 @@ def read_bytes(path: Path, doc_id: str) -> bytes:
     if not data.strip():
         raise DocumentError(f"{doc_id}: the file is empty")
     return data
-
-
-def _canonical(text: str) -> str:
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def load_html_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -65,7 +63,7 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _opens_without_password(reader):
             raise DocumentError(f"{doc_id}: the PDF is encrypted; upload an unencrypted copy")
-        page_texts = [_canonical(page.extract_text() or "").strip() for page in reader.pages]
+        page_texts = [page.extract_text() or "" for page in reader.pages]
         info_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
         raise
@@ -75,14 +73,8 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
                             "(a compression bomb?); not indexed") from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"{doc_id}: not a readable PDF ({exc})") from None
-    pages: list[int] = []
-    parts: list[str] = []
-    offset = 0
-    for page_text in page_texts:
-        pages.append(offset)
-        parts.append(page_text)
-        offset += len(page_text) + len(PAGE_SEPARATOR)
-    text = PAGE_SEPARATOR.join(parts)
+    shaped = pdf_text(page_texts)
+    text = shaped.text
     if not text.strip():
         raise DocumentError(
             f"{doc_id}: the PDF holds no extractable text (a scan needs OCR first)"
@@ -90,7 +82,7 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
     title = metadata_title(info_title)
     return Document(doc_id=doc_id, text=text,
                     title=title or extract_title(text, PurePosixPath(doc_id).stem),
-                    content_hash=sha256_bytes(data), pages=tuple(pages),
+                    content_hash=sha256_bytes(data), pages=shaped.pages,
                     title_source="metadata" if title else "text")
 
 

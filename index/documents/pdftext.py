@@ -1,0 +1,109 @@
+"""A PDF's extracted text as a person reads it: the canonical text of a PDF.
+
+pypdf gives each page's text as the lines the layout printed. Three things of the layout
+are undone, page by page, so that BM25, the embedding model, highlights and quotes see
+words and sentences:
+
+* ligature glyphs (U+FB00–U+FB06, "ﬁ" in "ﬁnancement" as TeX and InDesign write it) are
+  the letters they stand for (their NFKC form), and soft hyphens (U+00AD, invisible) go;
+* a word hyphenated at a line end is joined when the next line starts in lower case:
+  "préve-\\nnance" reads "prévenance". French writes many compounds with a hyphen
+  ("porte-parole", "peut-être"), so the hyphen is kept when the document itself says so
+  (the hyphenated form is more frequent in it than the joined word), when the word at the
+  line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil"), or, with no evidence
+  either way, when the next part is a word that only ends compounds (:data:`COMPOUND_ENDS`:
+  "-il", "-être", "-deux"...). Otherwise the default joins: a justified line's hyphen cuts
+  a word far more often than it falls at a compound's. A capital after the hyphen
+  ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
+* hard-wrapped lines are joined into paragraphs (:func:`~ragqa.index.documents.wrapping.unwrap`,
+  the rule of the other formats), so that a highlight is a sentence, not a line of it.
+
+Pages stay apart (a word hyphenated at a page end is left as printed: joining would move
+it to another page than the one cited), separated by a blank line, and the start offset of
+each is kept: every offset refers to the text returned here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ragqa.index.documents.wrapping import unwrap
+
+PAGE_SEPARATOR = "\n\n"
+
+# Their NFKC forms (checked by the tests), kept as a table: NFKC on the whole text would
+# also change other characters (superscripts, fractions, full-width forms) people wrote.
+LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                           "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
+SOFT_HYPHEN = "\xad"
+# Words that end French compounds and are no word's last syllable: inverted pronouns
+# ("dit-il", "pensez-vous"), "-là", "-ci", "-même(s)", "-être" and the numbers
+# ("vingt-deux", "dix-sept"). The right-hand part of a line-end hyphen being one of these,
+# the hyphen is kept unless the document shows the joined word.
+COMPOUND_ENDS = frozenset({
+    "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi", "lui",
+    "leur", "eux", "ce", "là", "ci", "même", "mêmes", "être",
+    "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze",
+    "douze", "treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente",
+    "quarante", "cinquante", "soixante", "cent", "cents", "mille",
+})
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
+# A word (maybe a compound) ending a line with a hyphen, and the word opening the next one.
+_LINE_END_HYPHEN = re.compile(
+    rf"(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
+_WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """A PDF's canonical text and the start offset of each of its pages in it."""
+
+    text: str
+    pages: tuple[int, ...]
+
+
+def pdf_text(page_texts: Sequence[str]) -> PdfText:
+    """The canonical text of a PDF whose pages' extracted texts are ``page_texts``."""
+    pages = [_letters(page) for page in page_texts]
+    words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for page in pages:
+        lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
+        shaped = "\n".join(unwrap(lines)).strip()
+        starts.append(offset)
+        parts.append(shaped)
+        offset += len(shaped) + len(PAGE_SEPARATOR)
+    return PdfText(PAGE_SEPARATOR.join(parts), tuple(starts))
+
+
+def _letters(page: str) -> str:
+    """``page`` with ligatures as letters, soft hyphens gone, its line breaks ``\\n``,
+    control characters removed and lines right-stripped."""
+    text = _LINE_BREAKS.sub("\n", page.replace("\ufeff", "")).translate(LIGATURES)
+    text = text.replace(SOFT_HYPHEN + "\n", "").replace(SOFT_HYPHEN, "")
+    return "\n".join(line.rstrip() for line in _CONTROL.sub("", text).split("\n")).strip()
+
+
+def _joined(match: re.Match[str], words: Counter[str]) -> str:
+    """The text of a line-end hyphen ``match``: the two parts joined, with the hyphen or
+    without (see the module's docstring)."""
+    left, right = match["left"], match["right"]
+    hyphen = match.group()[len(left)]
+    compound = f"{left}{hyphen}{right}"
+    if not right[0].islower():
+        return compound
+    if any(h in left or h in right for h in _HYPHENS):
+        return compound
+    as_compound = sum(words[form.casefold()] for form in {f"{left}-{right}", compound})
+    as_word = words[f"{left}{right}".casefold()]
+    if as_compound != as_word:
+        return compound if as_compound > as_word else f"{left}{right}"
+    return compound if right.casefold() in COMPOUND_ENDS else f"{left}{right}"

@@ -1,0 +1,114 @@
+"""A PDF's text as a person reads it (index/documents/pdftext.py): words hyphenated at line
+ends joined, ligature glyphs as letters, hard-wrapped lines as paragraphs, page offsets
+kept."""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from ragqa.index.documents.chunking import ChunkingParams, chunk_document, make_splitter
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.pdftext import pdf_text
+from ragqa.index.documents.sections import split_sections
+from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.search.highlight import Highlighter
+from tests.make_pdf import make_pdf
+
+# A justified page: the title line, then a paragraph whose lines end anywhere.
+RULES = ["Règlement intérieur",
+         "Le présent règlement s'applique à l'ensemble des salariés de l'entreprise, quel",
+         "que soit leur lieu de travail. Le délai de préve-",
+         "nance est fixé à quinze jours ouvrés pour toute de-",
+         "mande de congés payés adressée au service du personnel.",
+         "Les horaires collectifs sont affichés dans chaque établissement."]
+
+
+def load(tmp_path: Path, pages: list[list[str]], name: str = "doc.pdf"):
+    path = tmp_path / name
+    path.write_bytes(make_pdf(pages))
+    return load_document(path, name)
+
+
+def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
+    doc = load(tmp_path, [RULES])
+    assert "Le délai de prévenance est fixé" in doc.text
+    assert "pour toute demande de congés" in doc.text
+    assert "-\n" not in doc.text
+
+
+@pytest.mark.parametrize("lines, read", [
+    # the hyphenated form elsewhere in the document: a compound
+    (["Le porte-parole du syndicat a lu la déclaration. Le porte-",
+      "parole a ensuite répondu aux questions."], "Le porte-parole a ensuite"),
+    # the joined word elsewhere in the document: a word cut by the layout
+    (["Le télétravail est possible deux jours par semaine. Le télé-",
+      "travail est organisé par accord."], "Le télétravail est organisé"),
+    # no evidence: a word that only ends compounds keeps its hyphen
+    (["Le délai sera peut-", "être prolongé."], "sera peut-être prolongé."),
+    (["Il viendra, dit-", "il, en juin."], "dit-il, en juin."),
+    (["Le montant est de vingt-", "deux euros."], "vingt-deux euros."),
+    # a hyphen inside the word at the line end: a compound
+    (["C'est-à-", "dire le lundi."], "C'est-à-dire le lundi."),
+    (["Y a-t-", "il un délai ?"], "Y a-t-il un délai ?"),
+    # a capital after the hyphen: a compound whose next part is a name, joined as one
+    (["La croissance au Moyen-", "Orient ralentit."], "au Moyen-Orient ralentit."),
+    # no evidence: the default joins the word (a justified line's hyphen cuts a word)
+    (["Les congés sont posés avec un délai de préve-", "nance d'un mois."],
+     "un délai de prévenance d'un mois."),
+])
+def test_line_end_hyphens_keep_compounds_and_join_cut_words(tmp_path, lines, read):
+    assert read in load(tmp_path, [lines]).text
+
+
+def test_ligature_glyphs_read_as_letters(tmp_path):
+    doc = load(tmp_path, [["Le \ufb01nancement du \ufb02ux est e\ufb00ectif."]])
+    assert doc.text == "Le financement du flux est effectif."
+    ligatures = "".join(map(chr, range(0xFB00, 0xFB07)))  # all of Unicode's Latin ones
+    assert pdf_text([ligatures]).text == unicodedata.normalize("NFKC", ligatures)
+
+
+def test_soft_hyphens_are_invisible():
+    assert pdf_text(["Le délai de pré\xadve\xad\nnance."]).text == "Le délai de prévenance."
+
+
+def test_hard_wrapped_lines_read_as_paragraphs(tmp_path):
+    doc = load(tmp_path, [RULES])
+    assert doc.text.split("\n") == [
+        "Règlement intérieur",
+        "Le présent règlement s'applique à l'ensemble des salariés de l'entreprise, quel que "
+        "soit leur lieu de travail. Le délai de prévenance est fixé à quinze jours ouvrés "
+        "pour toute demande de congés payés adressée au service du personnel.",
+        "Les horaires collectifs sont affichés dans chaque établissement."]
+    assert doc.title == "Règlement intérieur"
+
+
+def test_the_highlight_of_a_wrapped_pdf_is_the_whole_sentence(tmp_path):
+    doc = load(tmp_path, [RULES])
+    passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
+                              make_splitter(ChunkingParams()))
+    highlighter = Highlighter(Analyzer(AnalyzerConfig()))
+    focus = highlighter.focus("Quel est le délai de prévenance d'une demande de congés ?")
+    start, end = highlighter.span(focus, doc.doc_id, doc.text, passages[0].start,
+                                  passages[-1].end)
+    assert doc.text[start:end] == (
+        "Le délai de prévenance est fixé à quinze jours ouvrés pour toute demande de congés "
+        "payés adressée au service du personnel.")
+
+
+def test_page_offsets_hold_after_the_text_is_reshaped(tmp_path):
+    doc = load(tmp_path, [RULES, ["Le \ufb01nancement de la forma-", "tion est annuel."],
+                          ["Annexe"]])
+    assert len(doc.pages) == 3 and doc.pages[0] == 0
+    assert doc.text[doc.pages[1]:].startswith("Le financement de la formation est annuel.")
+    assert doc.text[doc.pages[2]:] == "Annexe"
+    passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
+                              make_splitter(ChunkingParams(chunk_size=120, chunk_overlap=0)))
+    assert {doc.text[p.start:p.end].split()[0]: p.page for p in passages}["Annexe"] == 3
+
+
+def test_a_hyphen_at_a_page_end_is_left_alone():
+    # Joining across pages would move a word to another page than the one it is printed on.
+    shaped = pdf_text(["Le délai de préve-", "nance est fixé."])
+    assert shaped.text == "Le délai de préve-\n\nnance est fixé."
+    assert shaped.pages == (0, len("Le délai de préve-\n\n"))
