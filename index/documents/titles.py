@@ -15,7 +15,10 @@ notice ("Un proche vous offre cet article"), a login prompt, a rubric label
 The first markdown heading that is a headline wins, else the first headline line, else the
 first label (a live blog titled "GITEX 2025"), else the first line, else ``fallback``.
 The preamble ends at the first prose paragraph or live-blog entry ("18-04 à 17:52 ..."),
-which open the body rather than name it.
+which open the body rather than name it. A paragraph is a line with the lines that carry
+on its sentence (:func:`~ragqa.index.documents.wrapping.goes_on`): the first line of a
+hard-wrapped paragraph ("Le présent règlement s'applique à l'ensemble des salariés de
+l'entreprise, quel") is body text, not a headline, even when short of a sentence.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ragqa.index.documents.sections import is_dated_entry
+from ragqa.index.documents.wrapping import goes_on
 
 
-TITLE_RULES = 2  # bumped whenever these rules change, so that indexes are rebuilt
+TITLE_RULES = 3  # bumped whenever these rules change, so that indexes are rebuilt
 PREAMBLE_LINES = 15  # non-empty lines looked at, at most
 MAX_TITLE_CHARS = 300
 MIN_SHARED_DOCS = 3  # a preamble line in this many documents is site chrome
@@ -91,7 +95,8 @@ def _preamble(text: str) -> list[tuple[_Line, str, int]]:
     """The preamble's lines, each with its raw text and its offset in ``text``."""
     lines: list[tuple[_Line, str, int]] = []
     offset = 0
-    for raw in text.split("\n"):
+    raws = text.split("\n")
+    for i, raw in enumerate(raws):
         start, offset = offset, offset + len(raw) + 1
         if not raw.strip():
             continue
@@ -99,10 +104,25 @@ def _preamble(text: str) -> list[tuple[_Line, str, int]]:
             break
         match = _HEADING.match(raw)
         cleaned = clean_line(match.group(2) if match else raw)
-        if not match and _is_prose(cleaned) and not _is_call_to_action(cleaned):
+        if not match and not _is_call_to_action(cleaned) and (
+                _is_prose(cleaned) or _is_prose(_paragraph(raws, i))):
             break
         lines.append((_Line(cleaned, heading=bool(match)), raw, start))
     return lines
+
+
+def _paragraph(raws: list[str], i: int) -> str:
+    """Line ``i`` of ``raws`` with the lines that carry on its sentence (a justified
+    paragraph hard-wrapped: "… de l'entreprise, quel" / "que soit leur lieu …"), cleaned,
+    as long as needed to tell prose."""
+    words = [clean_line(raws[i])]
+    n = len(words[0].split())
+    for previous, line in zip(raws[i:i + PREAMBLE_LINES], raws[i + 1:i + 1 + PREAMBLE_LINES]):
+        if n >= _PROSE_MIN_WORDS or not goes_on(previous, line):
+            break
+        words.append(clean_line(line))
+        n += len(words[-1].split())
+    return " ".join(words)
 
 
 @dataclass(frozen=True)

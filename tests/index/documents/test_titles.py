@@ -69,6 +69,27 @@ def test_the_body_and_live_blog_entries_are_not_the_title():
     assert headline("Zorglub Telecom\n\nZorglub installe un câble à Dakhla.\n", "x") == "Zorglub Telecom"
 
 
+# A justified text file: a short title, then a paragraph whose lines end mid-sentence.
+REGLEMENT = ["Règlement intérieur",
+             "Le présent règlement s'applique à l'ensemble des salariés de l'entreprise, quel",
+             "que soit leur lieu de travail. Il fixe les règles d'hygiène et de sécurité ainsi",
+             "que les règles générales et permanentes relatives à la discipline."]
+
+
+def test_a_wrapped_body_line_is_not_the_title(tmp_path):
+    text = "\n".join(REGLEMENT) + "\n"
+    assert headline(text, "x") == "Règlement intérieur"
+    (tmp_path / "reglement.txt").write_text(text, encoding="utf-8")
+    assert load_text_document(tmp_path / "reglement.txt", "reglement.txt").title == (
+        "Règlement intérieur")
+    # The preamble ends where the wrapped paragraph starts: its lines are content.
+    assert [line.text for line in preamble_lines(text)] == ["Règlement intérieur"]
+    # A title wrapped onto a second line is still a title: its paragraph is no prose.
+    wrapped = ("Rapport sur le déploiement de la fibre optique dans les\ncampagnes "
+               f"marocaines\n\n{BODY}\n")
+    assert headline(wrapped, "x") == "Rapport sur le déploiement de la fibre optique dans les"
+
+
 def test_lines_in_the_preamble_of_several_documents_are_chrome():
     texts = [f"Le Journal des Télécoms\n\nTitre numéro {n} de la journée\n\n{BODY}"
              for n in range(3)]
