@@ -19,8 +19,10 @@ from ragqa.index.documents.titles import TITLE_RULES
 # plain text with its headings as sections (`documents.webpages`), no markdown; 5: underlined
 # (setext) headings as sections and a front matter block read as metadata
 # (`documents.sections`), and what the December 2026 loader audit fixed (damaged files
-# refused, Word, spreadsheet, e-mail and HTML text that was lost).
-PROCESSING_VERSION = 5
+# refused, Word, spreadsheet, e-mail and HTML text that was lost); 6: PDF text as a person
+# reads it (`documents.pdftext`: line-end hyphenation joined, ligatures as letters, hard
+# wraps unwrapped).
+PROCESSING_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ are undone, page by page, so that BM25, the embedding model, highlights and quot
 words and sentences:
 
 * ligature glyphs (U+FB00–U+FB06, "ﬁ" in "ﬁnancement" as TeX and InDesign write it) are
-  the letters they stand for (their NFKC form), and soft hyphens (U+00AD, invisible) go;
+  the letters they stand for (their NFKC form), and soft hyphens (U+00AD, invisible) go.
+  BM25's analyzer (``casefold``) and the model's tokenizer (NFKC) already read "ﬁ" as
+  "fi"; the glyph still reached the quotes people read and copy, and the LLM's prompt;
 * a word hyphenated at a line end is joined when the next line starts in lower case:
   "préve-\\nnance" reads "prévenance". French writes many compounds with a hyphen
   ("porte-parole", "peut-être"), so the hyphen is kept when the document itself says so
