@@ -12,7 +12,8 @@ words and sentences:
   "préve-\\nnance" reads "prévenance". French writes many compounds with a hyphen
   ("porte-parole", "peut-être"), so the hyphen is kept when the document itself says so
   (the hyphenated form is more frequent in it than the joined word), when the word at the
-  line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil"), or, with no evidence
+  line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil") or is one letter
+  ("e-\\nmail": no layout cuts a word after its first letter), or, with no evidence
   either way, when the next part is a word that only ends compounds (:data:`COMPOUND_ENDS`:
   "-il", "-être", "-deux"...). Otherwise the default joins: a justified line's hyphen cuts
   a word far more often than it falls at a compound's. A capital after the hyphen
@@ -58,7 +59,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
 # A word (maybe a compound) ending a line with a hyphen, and the word opening the next one.
 _LINE_END_HYPHEN = re.compile(
-    rf"(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
+    rf"(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
 _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 
@@ -102,8 +103,8 @@ def _joined(match: re.Match[str], words: Counter[str]) -> str:
     compound = f"{left}{hyphen}{right}"
     if not right[0].islower():
         return compound
-    if any(h in left or h in right for h in _HYPHENS):
-        return compound
+    if len(left) == 1 or any(h in left or h in right for h in _HYPHENS):
+        return compound  # layouts leave two letters at least before a hyphen that cuts
     as_compound = sum(words[form.casefold()] for form in {f"{left}-{right}", compound})
     as_word = words[f"{left}{right}".casefold()]
     if as_compound != as_word:

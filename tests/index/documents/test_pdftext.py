@@ -51,6 +51,8 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
     # a hyphen inside the word at the line end: a compound
     (["C'est-à-", "dire le lundi."], "C'est-à-dire le lundi."),
     (["Y a-t-", "il un délai ?"], "Y a-t-il un délai ?"),
+    # one letter before the hyphen: no layout cuts a word there
+    (["Envoyez un e-", "mail au service."], "Envoyez un e-mail au service."),
     # a capital after the hyphen: a compound whose next part is a name, joined as one
     (["La croissance au Moyen-", "Orient ralentit."], "au Moyen-Orient ralentit."),
     # no evidence: the default joins the word (a justified line's hyphen cuts a word)
@@ -105,6 +107,11 @@ def test_page_offsets_hold_after_the_text_is_reshaped(tmp_path):
     passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
                               make_splitter(ChunkingParams(chunk_size=120, chunk_overlap=0)))
     assert {doc.text[p.start:p.end].split()[0]: p.page for p in passages}["Annexe"] == 3
+
+
+def test_an_indented_next_line_is_joined_too():
+    assert pdf_text(["Le délai de préve-\n  nance est fixé."]).text == (
+        "Le délai de prévenance est fixé.")
 
 
 def test_a_hyphen_at_a_page_end_is_left_alone():
