@@ -19,10 +19,12 @@ from ragqa.index.documents.titles import TITLE_RULES
 # plain text with its headings as sections (`documents.webpages`), no markdown; 5: underlined
 # (setext) headings as sections and a front matter block read as metadata
 # (`documents.sections`), and what the December 2026 loader audit fixed (damaged files
-# refused, Word, spreadsheet, e-mail and HTML text that was lost); 6: PDF text as a person
-# reads it (`documents.pdftext`: line-end hyphenation joined, ligatures as letters, hard
-# wraps unwrapped).
-PROCESSING_VERSION = 6
+# refused, Word, spreadsheet, e-mail and HTML text that was lost); 6: UTF-16 without a BOM
+# read, legacy encodings chosen by plausibility (Mac Roman, Italian and Portuguese cp1252:
+# `documents.charsets`), a meeting invitation's event read (`documents.invitations`);
+# 7: PDF text as a person reads it (`documents.pdftext`: line-end hyphenation joined,
+# ligatures as letters, hard wraps unwrapped).
+PROCESSING_VERSION = 7
 
 
 @dataclass(frozen=True)

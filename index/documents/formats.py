@@ -12,10 +12,13 @@ read; one that needs a password is refused.
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import io
 import logging
 from pathlib import Path, PurePosixPath
 
+from ragqa.index.documents.charsets import utf16_without_bom
 from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.pdftext import pdf_text
 from ragqa.index.documents.reading import Document, extract_title, sha256_bytes
@@ -47,9 +50,16 @@ def load_html_document(path: Path, doc_id: str) -> OutlinedDocument:
     """Read an HTML page's main text into an :class:`OutlinedDocument`."""
     data = read_bytes(path, doc_id)
     # UTF-16 is half NUL bytes, and is what Windows PowerShell 5.1 saves a page in
-    # (ConvertTo-Html | Out-File): with its BOM it is text, decoded by trafilatura.
+    # (ConvertTo-Html | Out-File): with its BOM it is text, decoded by trafilatura. Plainly
+    # UTF-16 without one, it is given the BOM its byte order has (the document keeps the
+    # file's own hash).
     if b"\x00" in data[:8192] and not data.startswith(UTF16_BOMS):
-        raise DocumentError(f"{doc_id}: looks like a binary file (NUL bytes), not HTML")
+        codec = utf16_without_bom(data)
+        if codec is None:
+            raise DocumentError(f"{doc_id}: looks like a binary file (NUL bytes), not HTML")
+        bom = codecs.BOM_UTF16_LE if codec == "utf_16_le" else codecs.BOM_UTF16_BE
+        document = read_html(bom + data, doc_id)
+        return dataclasses.replace(document, content_hash=sha256_bytes(data))
     return read_html(data, doc_id)
 
 

@@ -9,6 +9,9 @@ out as any structured document (tables as ``header : value`` lines, no markup). 
 part the reader sees follows in order: a body split around an inline image (Apple Mail),
 a message forwarded inline, after its own header lines. A part's charset is the declared
 one when its bytes decode with it, else UTF-8, else the legacy encoding they read best in.
+A meeting invitation (``text/calendar``) reads as the meeting: what, when, where, who
+organises it, then its description (:mod:`ragqa.index.documents.invitations`); beside a
+text part, only its what/when/where/who lines, above the text.
 
 Attachments are *not* indexed: a document is one file with one text, and the indexer has
 no notion of a document inside another. They are named on the last line instead,
@@ -27,6 +30,7 @@ from email.parser import BytesParser
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.documents.formats import read_bytes
+from ragqa.index.documents.invitations import event_blocks
 from ragqa.index.documents.layout import (
     TextBuilder,
     clean_lines,
@@ -126,7 +130,14 @@ def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[s
         return [_header_lines(inner), *_body_blocks(inner, doc_id, depth + 1)]
     if content_type in ("multipart/alternative", "multipart/related"):
         best = part.get_body(preferencelist=("plain", "html"))
-        return _body_blocks(best, doc_id, depth + 1) if best is not None else []
+        invitation = next((sub for sub in part.iter_parts()
+                           if sub.get_content_type() == "text/calendar"), None)
+        # A meeting invitation's when and where, above the text that describes it.
+        meeting = event_blocks(_content(invitation, doc_id), details=best is None) \
+            if invitation is not None else []
+        return meeting + (_body_blocks(best, doc_id, depth + 1) if best is not None else [])
+    if content_type == "text/calendar":
+        return event_blocks(_content(part, doc_id))
     if part.is_multipart():
         return [block for sub in part.iter_parts()
                 for block in _body_blocks(sub, doc_id, depth + 1)]

@@ -6,14 +6,14 @@ with a byte-order mark removed and line endings normalised to ``\\n``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from charset_normalizer import from_bytes
-
+from ragqa.index.documents.charsets import doubtful_utf8, legacy_reading, utf16_without_bom
 from ragqa.index.errors import DocumentError, EmptyCorpusError
 from ragqa.index.documents.sections import front_matter_end
 from ragqa.index.documents.titles import headline, metadata_title
@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
-_WESTERN = ("cp1252", "latin_1", "iso8859_15", "mac_roman", "utf_16", "utf_32")
+# UTF-32's little-endian BOM starts with UTF-16's: it is looked for first.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf_32"), (codecs.BOM_UTF32_BE, "utf_32"),
+         (codecs.BOM_UTF16_LE, "utf_16"), (codecs.BOM_UTF16_BE, "utf_16"))
 
 
 @dataclass(frozen=True)
@@ -45,37 +47,56 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """Decode raw bytes into canonical text, or raise :class:`DocumentError` naming ``name``."""
+    """Decode raw bytes into canonical text, or raise :class:`DocumentError` naming ``name``.
+
+    UTF-8 (with or without a BOM) and UTF-16 (with a BOM, or plainly UTF-16 without one)
+    are read as such; other bytes in the legacy encoding they read best in
+    (:mod:`ragqa.index.documents.charsets`)."""
     if not data.strip():
         raise DocumentError(f"{name}: the file is empty")
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DocumentError(f"{name}: looks like a binary file (NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Among equally clean readings, prefer the legacy encodings Western European text
-        # actually uses (cp1250 and cp1252 often decode the same bytes equally "cleanly").
-        candidates = sorted(
-            from_bytes(data),
-            key=lambda m: (round(m.chaos, 3), m.encoding not in _WESTERN, -m.coherence),
-        )
-        best = candidates[0] if candidates else None
-        # Accept a detected legacy encoding only when the result is mostly clean text.
-        if best is None or best.chaos > 0.2:
-            raise DocumentError(
-                f"{name}: not valid UTF-8 and no text encoding could be detected; "
-                "convert it to UTF-8"
-            ) from None
-        logger.warning("%s: not UTF-8, decoded as %s", name, best.encoding)
-        text = str(best)
+    marked = next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
+    if marked is not None:
+        try:
+            text = data.decode(marked)  # the BOM says which byte order
+        except UnicodeDecodeError:
+            raise DocumentError(f"{name}: starts with a {marked.upper().replace('_', '-')} "
+                                "byte-order mark but is not such text") from None
+    elif b"\x00" in data[:8192]:
+        codec = utf16_without_bom(data)
+        if codec is None:
+            raise DocumentError(f"{name}: looks like a binary file (NUL bytes), not text")
+        logger.warning("%s: UTF-16 without a byte-order mark, read as %s", name, codec)
+        text = data.decode(codec)
+    else:
+        text = _decode_8bit(data, name)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DocumentError(f"{name}: the file holds no text")
     if _control_ratio(text) > 0.05:
         raise DocumentError(f"{name}: looks like a binary file, not text")
     return text
+
+
+def _decode_8bit(data: bytes, name: str) -> str:
+    """UTF-8, unless the bytes are not UTF-8 or only happen to be (see
+    :func:`~ragqa.index.documents.charsets.doubtful_utf8`): then the best legacy reading."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        reading = legacy_reading(data)
+    else:
+        reading = doubtful_utf8(data, text)
+        if reading is None:
+            return text
+    if reading is None:
+        raise DocumentError(
+            f"{name}: not valid UTF-8 and no text encoding could be detected; "
+            "convert it to UTF-8"
+        )
+    logger.warning("%s: not UTF-8, decoded as %s", name, reading.encoding)
+    return reading.text
 
 
 def _control_ratio(text: str) -> float:

@@ -1,21 +1,19 @@
 """Excel (``.xlsx``, openpyxl) and OpenDocument (``.ods``, odfdo) workbooks.
 
-A sheet is a section titled with its name (a line of the text). Its rows read as lines;
-the header is the first row of two filled cells or more below any title block
-(:func:`header_row`), and every later row repeats it cell by cell, so that a
-row stands alone: "Ville : Rabat ; Visiteurs : 45000". Rows above the header (a title, a
-note) read as their cells. Hidden sheets are left out, Excel's and
-LibreOffice's alike (a sheet hidden is often one not meant for every reader). A cell
+A sheet is a section titled with its name, its rows laid out as lines under their header
+(:mod:`ragqa.index.documents.sheets`: "Ville : Rabat ; Visiteurs : 45000"). Hidden sheets
+are left out, Excel's and LibreOffice's alike (a sheet hidden is often one not meant for
+every reader). A cell
 reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
 the text the file displays. The title is the file's metadata title, else the file's name:
 a workbook has no headline, and its first line is a sheet's name.
 
-A sheet of more than :data:`MAX_SHEET_ROWS` rows with content, or :data:`MAX_SHEET_CELLS`
-cells up to each row's last value (blank formatted cells beside or below the data do not
-count: a template bordered down to row 20,000 is as small as its data), or a workbook of
-more than :data:`MAX_WORKBOOK_ROWS` rows is refused with that reason: such a table is data
-to query, not text to quote, and a truncated copy would answer wrongly ("how many...?")
-without saying so.
+A sheet of more than ``MAX_SHEET_ROWS`` rows with content, or ``MAX_SHEET_CELLS`` cells up
+to each row's last value (blank formatted cells beside or below the data do not count: a
+template bordered down to row 20,000 is as small as its data), or a workbook of more than
+``MAX_WORKBOOK_ROWS`` rows (:mod:`~ragqa.index.documents.sheets`) is refused with that
+reason: such a table is data to query, not text to quote, and a truncated copy would
+answer wrongly ("how many...?") without saying so.
 
 openpyxl (MIT, with et-xmlfile) in read-only mode streams each sheet's XML: 3.3 MB
 installed. A generated 10,000-row, 6-column sheet (0.45 MB) loads in 0.95 s, about 63,000
@@ -26,14 +24,14 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ragqa.index.documents.formats import read_bytes
-from ragqa.index.documents.layout import CELL_SEPARATOR, TextBuilder, labelled_row, one_line
+from ragqa.index.documents.layout import TextBuilder
 from ragqa.index.documents.opendocument import (
     ODS_MIMETYPE,
     PARSE_ERRORS,
@@ -43,6 +41,7 @@ from ragqa.index.documents.opendocument import (
 )
 from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.packages import check_ooxml, open_package, unreadable
+from ragqa.index.documents.sheets import RowBudget, read_sheet
 from ragqa.index.documents.titles import metadata_title
 from ragqa.index.errors import DocumentError
 
@@ -53,21 +52,10 @@ XLSX_SUFFIXES = frozenset({".xlsx"})
 ODS_SUFFIXES = frozenset({".ods"})
 XLSX_KIND = "Excel workbook"
 ODS_KIND = "OpenDocument spreadsheet"
-MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
-MAX_SHEET_CELLS = 400_000  # cells up to each row's last value, empty rows between included
 MAX_SHEET_COLUMNS = 16_384  # Excel's and LibreOffice's widest sheet
-MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
-HEADER_SEARCH_ROWS = 10  # the header is looked for among a sheet's first filled rows
 SKIM_CELLS = 50_000  # a sheet declared larger is skimmed for its last filled row first
 _ODS_VALUES = ("office:value", "office:date-value", "office:time-value",
                "office:boolean-value", "office:string-value")
-
-
-class RowBudget:
-    """Rows left for the whole workbook."""
-
-    def __init__(self) -> None:
-        self.rows = MAX_WORKBOOK_ROWS
 
 
 def load_xlsx_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -178,108 +166,6 @@ def format_duration(value: timedelta, number_format: str = "") -> str:
     text = f"{sign}{hours}:{minutes:02d}"
     shows_seconds = "s" in code.replace("[h]", "") if code else bool(secs)  # no format: all
     return f"{text}:{secs:02d}" if shows_seconds else text
-
-
-def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], doc_id: str,
-               budget: RowBudget) -> None:
-    """Lay out one sheet (a heading line, then its rows) or refuse it when over a cap."""
-    lines: list[str] = []
-    top: list[list[str]] | None = []  # the first rows, until the header is chosen among them
-    gaps: list[bool] = []  # whether blank rows stand above each of them
-    header: list[str] | None = None
-    data_rows = 0
-    for values, after_blank in _filled_rows(name, rows, doc_id, budget):
-        if top is not None:
-            top.append(values)
-            gaps.append(after_blank)
-            if len(top) <= HEADER_SEARCH_ROWS:
-                continue
-            header, data_rows = _lay_out_top(top, gaps, lines)
-            top = None
-        elif header is None:
-            lines.append(CELL_SEPARATOR.join(v for v in values if v))
-        else:
-            lines.append(labelled_row(header, values))
-            data_rows += 1
-    if top is not None:
-        header, data_rows = _lay_out_top(top, gaps, lines)
-    if header is not None and data_rows == 0:
-        lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
-    if lines:
-        builder.heading(name or "?", 1)
-        builder.block(lines)
-
-
-def _filled_rows(name: str, rows: Iterable[Sequence[str]], doc_id: str,
-                 budget: RowBudget) -> Iterator[tuple[list[str], bool]]:
-    """The rows with a value, each cell on one line, and whether blank rows stand above
-    it; :class:`DocumentError` past a cap."""
-    filled = cells = blank = 0  # blank: cells of empty rows, counted once a filled one follows
-    after_blank = False
-    for row in rows:
-        if not row:  # a row missing from the file: a million of them before a stray far cell
-            after_blank = True
-            continue
-        values = [one_line(v) if v else "" for v in row]
-        width = _width(values)
-        if not width:
-            blank += len(row)
-            after_blank = True
-            continue
-        cells += blank + width  # a row's blank cells past its last value are not read
-        blank = 0
-        if cells > MAX_SHEET_CELLS:
-            raise DocumentError(f"{doc_id}: sheet {name!r} has more than {MAX_SHEET_CELLS:,} "
-                                "cells, over the limit for one sheet; not indexed")
-        filled += 1
-        budget.rows -= 1
-        if filled > MAX_SHEET_ROWS or budget.rows < 0:
-            limit = (f"{MAX_SHEET_ROWS:,} rows, the limit for one sheet" if filled > MAX_SHEET_ROWS
-                     else f"{MAX_WORKBOOK_ROWS:,} rows in all, the limit for one workbook")
-            raise DocumentError(f"{doc_id}: sheet {name!r} goes past {limit}; split the "
-                                "workbook or export the part to index")
-        yield values, after_blank
-        after_blank = False
-
-
-def _width(values: Sequence[str]) -> int:
-    """How far a row goes: the column of its last value (0 for an empty row)."""
-    return next((i + 1 for i in range(len(values) - 1, -1, -1) if values[i]), 0)
-
-
-def _lay_out_top(top: list[list[str]], gaps: list[bool],
-                 lines: list[str]) -> tuple[list[str] | None, int]:
-    """Lay out a sheet's first rows into ``lines``: those above its header as their cells,
-    those below it labelled. Returns the header and how many rows it labelled."""
-    at = header_row(top, gaps)
-    for values in top[:at]:
-        lines.append(CELL_SEPARATOR.join(v for v in values if v))
-    if at is None:
-        return None, 0
-    header = top[at]
-    lines.extend(labelled_row(header, values) for values in top[at + 1:])
-    return header, len(top) - at - 1
-
-
-def header_row(top: Sequence[Sequence[str]], gaps: Sequence[bool]) -> int | None:
-    """Which of a sheet's first rows (``gaps``: whether blank rows stand above each) is its
-    header.
-
-    Not merely the first with two values: an office sheet often opens with a title block
-    ("Mis à jour le | date", "Service | Paie") and a blank row above its table. The header
-    is the first row of two values or more that is not a line of such a block (one that a
-    blank row and a wider row follow); failing one, the first row with two values. Whether
-    its cells are words or numbers does not count: years are column names ("Ville | 2024 |
-    2025") over rows of words as often as words over numbers. A data row wider than its
-    header (a note in a column without a name) leaves the header as it is: only a blank
-    row tells a title block from a table."""
-    candidates = [i for i, row in enumerate(top[:HEADER_SEARCH_ROWS])
-                  if sum(1 for v in row if v) >= 2]
-    for i in candidates:
-        if i + 1 < len(top) and gaps[i + 1] and _width(top[i + 1]) > _width(top[i]):
-            continue  # a line of a title block
-        return i
-    return candidates[0] if candidates else None
 
 
 def load_ods_document(path: Path, doc_id: str) -> OutlinedDocument:

@@ -147,3 +147,81 @@ def test_an_8bit_latin_body_without_its_charset_is_not_replacement_characters(tm
                      b"R\xe9union du comit\xe9 \xe0 9h, d\xe9j\xe0 pr\xe9vue.\n")
     doc = load_document(path, "note.eml")
     assert doc.text.endswith("\n\nRéunion du comité à 9h, déjà prévue.")
+
+
+INVITATION = (
+    "BEGIN:VCALENDAR\r\nMETHOD:{method}\r\nPRODID:Microsoft Exchange Server 2010\r\n"
+    "VERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Romance Standard Time\r\nBEGIN:STANDARD\r\n"
+    "DTSTART:16010101T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+    "BEGIN:VEVENT\r\nORGANIZER;CN=\"Martin, Alice\":mailto:alice.martin@exemple.fr\r\n"
+    "ATTENDEE;ROLE=REQ-PARTICIPANT;CN=Bob:mailto:bob@exemple.fr\r\n"
+    "DESCRIPTION;LANGUAGE=fr-FR:Ordre du jour :\\n- budget 2027\\, arbitrages\\n- recrut\r\n"
+    " ements\\n\\nMerci de confirmer.\\n\r\n"
+    "SUMMARY;LANGUAGE=fr-FR:Comité de direction\r\n"
+    "DTSTART;TZID=Romance Standard Time:20261105T140000\r\n"
+    "DTEND;TZID=Romance Standard Time:20261105T153000\r\n"
+    "UID:040000008200E00074C5B7101A82E0080000000\r\n"
+    "LOCATION;LANGUAGE=fr-FR:Salle B\\, 3e étage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_a_calendar_only_invitation_reads_as_the_meeting(tmp_path):
+    """Outlook's meeting request, the event its only part: an empty body on main."""
+    path = tmp_path / "invitation.eml"
+    path.write_bytes(
+        b"From: Alice Martin <alice.martin@exemple.fr>\r\nSubject: Invitation : Comit\xc3\xa9"
+        b"\r\nDate: Mon, 2 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/calendar; charset=utf-8; method=REQUEST\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        + INVITATION.format(method="REQUEST").encode("utf-8"))
+    doc = load_document(path, "invitation.eml")
+    assert "\r" not in doc.text and "\\" not in doc.text
+    assert doc.text.split("\n\n")[1:] == [
+        "Événement : Comité de direction\n"
+        "Quand : 2026-11-05 14:00 – 15:30 (Romance Standard Time)\n"
+        "Lieu : Salle B, 3e étage\n"
+        "Organisateur : Martin, Alice <alice.martin@exemple.fr>",
+        "Ordre du jour :\n- budget 2027, arbitrages\n- recrutements",
+        "Merci de confirmer."]
+
+
+def test_an_invitation_beside_its_text_adds_when_and_where(tmp_path):
+    message = EmailMessage()
+    message["Subject"] = "Annulé : Comité de direction"
+    message["From"] = "alice.martin@exemple.fr"
+    message.set_content("La réunion est annulée.")
+    message.add_alternative(INVITATION.format(method="CANCEL"), subtype="calendar",
+                            params={"method": "CANCEL"})
+    path = tmp_path / "annulation.eml"
+    path.write_bytes(bytes(message))
+    doc = load_document(path, "annulation.eml")
+    assert doc.text.split("\n\n")[1:] == [
+        "Événement annulé : Comité de direction\n"
+        "Quand : 2026-11-05 14:00 – 15:30 (Romance Standard Time)\n"
+        "Lieu : Salle B, 3e étage\n"
+        "Organisateur : Martin, Alice <alice.martin@exemple.fr>",
+        "La réunion est annulée."]
+
+
+@pytest.mark.parametrize("event, when", [
+    ("DTSTART;VALUE=DATE:20261105\r\nDTEND;VALUE=DATE:20261107", "2026-11-05 – 2026-11-06"),
+    ("DTSTART;VALUE=DATE:20261105", "2026-11-05"),
+    ("DTSTART:20261105T130000Z\r\nDURATION:PT1H", "2026-11-05 13:00 – 14:00 (UTC)"),
+    ("DTSTART:20261105T230000\r\nDTEND:20261106T010000", "2026-11-05 23:00 – 2026-11-06 01:00"),
+])
+def test_all_day_utc_and_floating_events(tmp_path, event, when):
+    path = tmp_path / "evenement.eml"
+    path.write_text("From: a@exemple.fr\nSubject: Formation\nContent-Type: text/calendar\n\n"
+                    "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Formation\n" + event
+                    + "\nEND:VEVENT\nEND:VCALENDAR\n", encoding="utf-8")
+    doc = load_document(path, "evenement.eml")
+    assert doc.text.endswith(f"\n\nÉvénement : Formation\nQuand : {when}")
+
+
+def test_an_unreadable_calendar_gives_an_empty_body_not_an_error(tmp_path):
+    path = tmp_path / "casse.eml"
+    path.write_text("From: a@exemple.fr\nSubject: Invitation\nContent-Type: text/calendar\n\n"
+                    "ceci n'est pas un calendrier\n", encoding="utf-8")
+    assert load_document(path, "casse.eml").text == "Objet : Invitation\nDe : a@exemple.fr"

@@ -12,7 +12,7 @@ import pytest
 from openpyxl.styles import Border, Side
 from odfdo import Document as OdfDocument
 from odfdo import Style, Table
-from ragqa.index.documents import spreadsheets
+from ragqa.index.documents import sheets, spreadsheets
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.errors import DocumentError
 
@@ -63,7 +63,7 @@ def test_xlsx_rows_repeat_their_header_and_sheets_are_sections(tmp_path):
 def test_a_huge_sheet_is_refused_naming_it(tmp_path, monkeypatch):
     path = tmp_path / "gros.xlsx"
     make_xlsx(path, rows=60)
-    monkeypatch.setattr(spreadsheets, "MAX_SHEET_ROWS", 50)
+    monkeypatch.setattr(sheets, "MAX_SHEET_ROWS", 50)
     with pytest.raises(DocumentError, match="gros.xlsx: sheet 'Fréquentation' goes past 50 "
                                             "rows, the limit for one sheet"):
         load_document(path, "gros.xlsx")
@@ -169,7 +169,7 @@ def test_blank_formatted_cells_below_the_data_are_not_counted(tmp_path, monkeypa
         sheet.cell(row=i, column=1, value=values[0])
         sheet.cell(row=i, column=2, value=values[1])
     workbook.save(path)
-    monkeypatch.setattr(spreadsheets, "MAX_SHEET_CELLS", 1_000)
+    monkeypatch.setattr(sheets, "MAX_SHEET_CELLS", 1_000)
     monkeypatch.setattr(spreadsheets, "SKIM_CELLS", 100, raising=False)
     doc = load_document(path, "registre.xlsx")
     assert doc.text == ("Registre\n\nDate : 2026-11-01 ; Visiteur : Durand\n"

@@ -4,10 +4,14 @@ lines, and no syntax a converter would add."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+
+import pytest
 
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import OutlinedDocument, document_sections
+from ragqa.index.errors import DocumentError
 
 from tests.index.documents.structured import assert_plain, passages, section_titles
 
@@ -230,6 +234,26 @@ def test_a_utf16_page_with_its_bom_is_read(tmp_path):
     assert doc.text == ("Inventaire réalisé le 3 novembre 2026.\n\n"
                         "Nom : SRV-PAIE-01 ; Système : Windows Server 2022")
     assert doc.title == "Inventaire des serveurs"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_page_without_a_bom_is_read_and_keeps_the_file_hash(tmp_path, codec):
+    """Refused on main as "a binary file (NUL bytes)"."""
+    html = ("<html><head><title>Inventaire des serveurs</title></head><body>\r\n"
+            "<p>Inventaire réalisé le 3 novembre 2026.</p>\r\n</body></html>\r\n")
+    path = tmp_path / "inventaire.html"
+    path.write_bytes(html.encode(codec))
+    doc = load_document(path, "inventaire.html")
+    assert doc.text == "Inventaire réalisé le 3 novembre 2026."
+    assert doc.title == "Inventaire des serveurs"
+    assert doc.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_binary_named_html_is_still_refused(tmp_path):
+    path = tmp_path / "image.html"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    with pytest.raises(DocumentError, match="binary"):
+        load_document(path, "image.html")
 
 
 def test_text_standing_directly_in_body_keeps_its_first_line(tmp_path):

@@ -1,0 +1,172 @@
+"""Which encoding a text file's bytes are in, when they are not plain UTF-8.
+
+charset_normalizer proposes readings and measures each one's *chaos* (its mess detector:
+symbols and odd letter sequences a text rarely holds). On a short French sentence several
+readings are equally clean to it: "Réunion" in Mac Roman reads "RŽunion" in cp1252 and
+"Rˇunion" in cp1257 with the same chaos, and Italian or Portuguese cp1252 text scores a
+little worse than its cp1250 reading ("atençăo ŕ"). So a Western reading nearly as clean
+as the cleanest wins when a Western European reader would recognise it better
+(:func:`plausibility`); among those, the cleanest, then the most common encoding.
+Readings in other scripts' encodings (cp1251, Shift JIS...) are left to the library.
+
+A UTF-8 file is read as UTF-8, unless the reading holds something Western text does not
+(a letter of another script glued to a Latin one: Mac Roman's "l’Église" is valid UTF-8,
+"lՃglise") and a legacy reading is both cleaner and more plausible.
+
+UTF-16 without a byte-order mark (some Windows tools write it) is recognised by its NUL
+bytes, which fall on one side of each two-byte unit (the high byte of Latin letters).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# The legacy encodings Western European text is found in, most common first (ties go to
+# the first). latin_1 and iso8859_15 differ from cp1252 only where cp1252 has
+# typographic marks and ISO has controls or ¤ ½ ¼ (€ œ Œ in iso8859_15).
+WESTERN = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
+MAX_CHAOS = 0.2  # charset_normalizer's own threshold: messier readings are not text
+CHAOS_MARGIN = 0.1  # readings this close to the cleanest are compared by plausibility
+SAMPLE_CHARS = 100_000  # plausibility is measured on the text's start
+
+# Letters French, German, Spanish, Italian, Portuguese, Dutch and the Nordic languages are
+# written with (Latin-1's, and French's Œ œ Ÿ), typographic marks common in their running
+# text, and among those the marks that may stand inside a word (l’Église, Mo–Fr, l·l).
+WESTERN_LETTERS = frozenset(
+    {chr(c) for c in range(0xC0, 0x100)} - {"×", "÷"} | set("ŒœŸ"))
+WESTERN_MARKS = frozenset("«»“”„‚‹›–—…•€£°§½¼¾¡¿\u00a0\u202f")
+WESTERN_JOINERS = frozenset("’‘·")
+_FRACTIONS = frozenset("½¼¾")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way of decoding a file's bytes."""
+
+    encoding: str
+    text: str
+    chaos: float  # charset_normalizer's mess ratio, 0 (clean) to 1
+    coherence: float  # charset_normalizer's language coherence, 0 to 1
+    plausibility: int  # see plausibility()
+
+
+def plausibility(text: str) -> int:
+    """How Western European ``text`` looks, from its non-ASCII characters: +1 for each
+    letter or mark of :data:`WESTERN_LETTERS` / :data:`WESTERN_MARKS` /
+    :data:`WESTERN_JOINERS`, -1 for what such text rarely holds: a control character, a
+    capital letter right after a small one ("RÈunion"), a symbol between two letters
+    ("Procˇdure", "b‰timent"), a letter of another script glued to a Latin one
+    ("lՃglise"). Other characters count 0: a Cyrillic or Greek text is not penalised, only
+    not favoured. Only the readings of one file's bytes are compared with it."""
+    sample = text[:SAMPLE_CHARS]
+    score = 0
+    for found in _NON_ASCII.finditer(sample):
+        i = found.start()
+        c = found.group()
+        before = sample[i - 1] if i else " "
+        after = sample[i + 1] if i + 1 < len(sample) else " "
+        if unicodedata.category(c) in ("Cc", "Co", "Cn"):
+            score -= 1
+        elif c.isalpha():
+            if (c.isupper() and before.islower()) or before.isdigit() or after.isdigit():
+                score -= 1
+            elif c in WESTERN_LETTERS:
+                score += before.isalpha() or after.isalpha()  # not a word of one letter
+            elif not unicodedata.name(c, "").startswith("LATIN") and (
+                    _ascii_letter(before) or _ascii_letter(after)):
+                score -= 1
+        elif c in WESTERN_JOINERS:
+            score += 1
+        elif (before.isalpha() and after.isalpha()) or (
+                c in _FRACTIONS and (before.isalpha() or after.isalpha())):  # "l'½il"
+            score -= 1
+        elif c in WESTERN_MARKS:
+            score += 1
+    return score
+
+
+def _ascii_letter(c: str) -> bool:
+    return c.isascii() and c.isalpha()
+
+
+def legacy_reading(data: bytes) -> Reading | None:
+    """The best reading of ``data`` in a legacy encoding, or None when no reading is clean
+    enough to be text. charset_normalizer's choice (the cleanest, then the most coherent)
+    gives way to a Western reading nearly as clean that is more plausible, or as plausible
+    and as clean; other scripts' encodings (cp1251, Shift JIS...) are left to its choice."""
+    readings = _readings(data)
+    if not readings:
+        return None
+    best = min(readings, key=lambda r: (round(r.chaos, 3), -r.coherence, _rank(r.encoding)))
+    western = [r for r in readings
+               if r.encoding in WESTERN and r.chaos <= best.chaos + CHAOS_MARGIN]
+    if not western:
+        return best
+    top = max(western, key=lambda r: (r.plausibility, -r.chaos, -_rank(r.encoding)))
+    if (top.plausibility, -round(top.chaos, 3)) >= (best.plausibility, -round(best.chaos, 3)):
+        return top
+    return best
+
+
+def doubtful_utf8(data: bytes, text: str) -> Reading | None:
+    """A legacy reading to use instead of ``text``, the valid UTF-8 reading of ``data``,
+    when ``text`` holds what Western text does not and the legacy reading is both more
+    plausible and cleaner; else None (``text`` is right)."""
+    score = plausibility(text)
+    if score >= 0:
+        return None
+    from charset_normalizer.md import mess_ratio
+
+    candidates = [r for r in _readings(data, WESTERN) if r.plausibility > max(score, 0)]
+    if not candidates:
+        return None
+    chaos = mess_ratio(text[:SAMPLE_CHARS], MAX_CHAOS)
+    best = max(candidates, key=lambda r: (r.plausibility, -r.chaos, -_rank(r.encoding)))
+    return best if best.chaos < chaos else None
+
+
+def _readings(data: bytes, isolation: tuple[str, ...] | None = None) -> list[Reading]:
+    """charset_normalizer's readings of ``data``, and the Western encodings' always (it
+    stops early once one reading is clean, and Mac Roman may not be among them)."""
+    from charset_normalizer import from_bytes
+
+    seen: dict[str, Reading] = {}
+    runs = [isolation] if isolation else [None, WESTERN]
+    for cp_isolation in runs:
+        for match in from_bytes(data, threshold=MAX_CHAOS,
+                                cp_isolation=list(cp_isolation) if cp_isolation else None):
+            text = str(match)
+            if text in seen or match.chaos > MAX_CHAOS:  # a fallback reading
+                continue
+            # One reading stands for every encoding that gives the same text: named by
+            # the most common Western one among them.
+            names = sorted(match.could_be_from_charset or [match.encoding], key=_rank)
+            seen[text] = Reading(names[0], text, match.chaos, match.coherence,
+                                 plausibility(text))
+    return list(seen.values())
+
+
+def _rank(encoding: str) -> int:
+    return WESTERN.index(encoding) if encoding in WESTERN else len(WESTERN)
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """The codec (``utf_16_le`` or ``utf_16_be``) of ``data`` when it is plainly UTF-16
+    written without a byte-order mark, else None: an even length, NUL bytes on one side of
+    the two-byte units only (the high byte of Latin letters), a strict decoding, and a
+    reading charset_normalizer finds clean. A binary file's NULs fall anywhere."""
+    if len(data) % 2 or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    sample = data[:8192]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # A few NULs on the other side are letters such as U+0100 or U+4E00 ("一").
+    if max(even, odd) == 0 or min(even, odd) * 20 > max(even, odd):
+        return None
+    codec = "utf_16_le" if odd > even else "utf_16_be"
+    from charset_normalizer import from_bytes
+
+    return codec if from_bytes(data, threshold=MAX_CHAOS, cp_isolation=[codec]) else None

@@ -1,0 +1,139 @@
+"""Text files in legacy encodings and in UTF-16 without a BOM, as Windows and old Mac tools
+save them: read as the words they hold, real binaries still refused."""
+
+from __future__ import annotations
+
+import random
+import struct
+
+import pytest
+from ragqa.index.documents.charsets import plausibility
+from ragqa.index.documents.reading import decode_text
+from ragqa.index.errors import DocumentError
+
+FRENCH = [
+    "Réunion du comité",
+    "Procédure : déclarer ses congés avant le 15 mars.",
+    "À noter : l'accès au bâtiment nécessite un badge.",
+    "Adresse : 12 rue de l’Église, 75002 Paris",
+    "Ça coûte 20 € ; l’œuvre « Noël » est prête aujourd’hui.",
+    "Le cœur du problème : l’ordre des opérations, l’œil et l’âme.",
+    "Été 2026 – « Journée portes ouvertes » … inscriptions closes",
+    "Les élèves où ça ? Déjà là-bas, à l'écoute.",
+]
+WESTERN = [
+    "Der Bürgermeister äußerte sich zur Größe des Saals.",
+    "Öffnungszeiten: Mo–Fr 9–17 Uhr",
+    "¿Dónde está la estación? Mañana habrá reunión en el edificio. ¡Olé!",
+    "Información: la oficina está cerrada el año próximo.",
+    "A atenção à ação é necessária; não há solução à vista.",
+    "Perché è così? Più tardi sarà già là, però.",
+    "Één café, twee geïnteresseerde ideeën.",
+    "Blåbærgrød med fløde er en sød ret på Færøerne.",
+    "Mélanger 1½ tasse de farine et ¼ de sucre.",
+]
+
+
+def _encodable(texts, encoding):
+    out = []
+    for text in texts:
+        try:
+            out.append((text, text.encode(encoding)))
+        except UnicodeEncodeError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("encoding", ["mac_roman", "cp1252", "latin-1", "iso8859-15"])
+@pytest.mark.parametrize("language, texts", [("fr", FRENCH), ("other", WESTERN)])
+def test_western_legacy_encodings_read_as_written(encoding, language, texts):
+    """On main Mac Roman read "RŽunion", "lՃglise" (valid UTF-8 by chance) and "Ė noter",
+    and Italian or Portuguese cp1252 read as cp1250 ("Perché č cosě", "atençăo ŕ")."""
+    cases = _encodable(texts, encoding)
+    assert cases
+    wrong = [(text, decode_text(data, "note.txt")) for text, data in cases
+             if decode_text(data, "note.txt") != text]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("iso8859-15", "Le bœuf coûte 20 € le kilo."),
+    ("cp1252", "Le bœuf coûte 20 € le kilo ; « l’œuvre »."),
+    ("mac_roman", "Prix : 20 € TTC, l’œuvre « Noël »."),
+])
+def test_euro_and_oe_ligature_of_each_encoding(encoding, text):
+    assert decode_text(text.encode(encoding), "prix.txt") == text
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("Привет, как дела? Это тестовый документ о погоде в Москве.", "cp1251"),
+    ("Привет, как дела? Это тестовый документ о погоде в Москве.", "koi8_r"),
+    ("Καλημέρα σας, αυτό είναι ένα δοκιμαστικό κείμενο για τον καιρό.", "cp1253"),
+    ("Dobrý den, příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
+    ("日本語のテキストです。これは試験用の文書で、天気について書いています。", "shift_jis"),
+    ("这是一个测试文件，关于北京的天气情况和交通状况。", "gb18030"),
+])
+def test_other_scripts_legacy_encodings_are_still_read(text, encoding):
+    assert decode_text(text.encode(encoding), "doc.txt") == text
+
+
+@pytest.mark.parametrize("text", [
+    "Le mot arménien Ճանապարհ et le grec λόγος, dans un texte français.",
+    "Привет, как дела? Это тестовый документ.",
+    "Tシャツ iPhone手机 H₂O x² → résumé",
+    "Réunion du comité : l’ordre du jour — « budget ».",
+])
+def test_utf8_stays_utf8(text):
+    assert decode_text(text.encode("utf-8"), "doc.txt") == text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [
+    "Réunion du comité\r\nLes congés d'été doivent être posés avant le 15 mars.\r\n",
+    "Été 2026 – « Journée portes ouvertes » … inscriptions closes",
+    "Привет, как дела? Это тестовый документ.",
+    "a",
+])
+def test_utf16_without_a_bom_is_read(codec, text):
+    """Refused on main as "a binary file (NUL bytes)"."""
+    assert decode_text(text.encode(codec), "notes.txt") == text.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_with_a_bom_are_read(codec):
+    text = "Réunion du comité à 9h."
+    assert decode_text(text.encode(codec), "notes.txt") == text
+
+
+def _binaries() -> list[bytes]:
+    rng = random.Random(7)
+    return [
+        b"\x00\x01\x02PNG\x00\x00binary" * 50,
+        bytes(range(256)) * 40,
+        bytes(rng.getrandbits(8) for _ in range(20000)),
+        b"".join(struct.pack("<h", rng.randint(0, 255)) for _ in range(5000)),
+        b"".join(struct.pack("<h", rng.randint(32, 126)) for _ in range(5000)),
+        b"".join(struct.pack("<i", rng.randint(0, 10000)) for _ in range(3000)),
+        b"\x00" * 4000 + b"ab",
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(rng.getrandbits(8)
+                                                                   for _ in range(3000)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(_binaries())))
+def test_binaries_are_still_refused(index):
+    with pytest.raises(DocumentError, match=r"^bin\.txt: .*binary"):
+        decode_text(_binaries()[index], "bin.txt")
+
+
+def test_plausibility_prefers_what_western_text_holds():
+    assert plausibility("Réunion du comité") > plausibility("RŽunion du comitŽ")
+    assert plausibility("Procédure") > plausibility("Procˇdure")  # a symbol inside a word
+    assert plausibility("l’Église") > plausibility("lՃglise")  # another script in a word
+    assert plausibility("l’accès") > plausibility("l’accËs")  # a capital after a small one
+    assert plausibility("l'œil") > plausibility("l'½il")  # a fraction against a letter
+    assert plausibility("9–17 Uhr") > plausibility("9ñ17 Uhr")  # a letter against a digit
+    assert plausibility("Prix : 20 €") > plausibility("Prix : 20 Û")  # a one-letter word
+    assert plausibility("caf\x82") < 0  # a control character
+    # Another script is not penalised on its own, only not favoured.
+    assert plausibility("Привет, как дела?") == 0
