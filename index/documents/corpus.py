@@ -12,7 +12,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragqa.index.documents.folder import Stamp, StampCache, list_folder, now_ns, suffix_of
+from ragqa.index.documents.folder import (
+    Listed,
+    Stamp,
+    StampCache,
+    list_folder,
+    now_ns,
+    suffix_of,
+)
 from ragqa.index.documents.ids import InvalidDocumentIdError, validate_doc_id
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document, sha256_bytes
@@ -58,6 +65,9 @@ class CorpusScan:
     # Explicit titles from ``.title`` sidecar files, by document id.
     titles: dict[str, str] = field(default_factory=dict)
     hashed: int = 0  # files read and hashed (the others' hashes came from the stamps)
+    # The folder as listed for this scan: what else reads the folder in the same sync (its
+    # ``.groups`` files: ragqa.index.documents.group_rules) takes it rather than list again.
+    listing: list[Listed] = field(default_factory=list)
 
 
 # A name with a document's suffix that is no file to read: said, not skipped in silence.
@@ -73,7 +83,7 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None,
         raise EmptyCorpusError(f"corpus folder {corpus_dir} does not exist or is not a folder")
     scan = CorpusScan()
     started = now_ns()
-    listed = list_folder(corpus_dir)
+    listed = scan.listing = list_folder(corpus_dir)
     names = {item.rel for item in listed}
     consulted: set[str] = set()  # what ``stamps`` keeps: the rest is gone from the folder
     suffixes = SUPPORTED_SUFFIXES

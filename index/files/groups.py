@@ -3,7 +3,10 @@
 The corpus folder is the files store's truth, so a document's groups live beside it, as
 its explicit title does: written by an upload's ``groups`` field or ``PUT
 /v1/documents/{id}/groups`` (atomically, fsynced), or by hand and picked up by the next
-sync (``ragqa index``, a server's start, ``--watch``). They are held in memory as a map of
+sync (``ragqa index``, a server's start, ``--watch``). Whatever changes them here (a
+``PUT``, an upload) reads the folder again as a sync does, so the folder's rules (a link
+gets its target's groups, a misnamed sidecar hides the document it was meant for:
+:mod:`ragqa.index.documents.group_rules`) hold at once. They are held in memory as a map of
 the restricted documents; the vectors and the generations never hold them, so a change
 re-embeds nothing and builds no generation.
 """
@@ -19,7 +22,8 @@ from pathlib import Path
 from ragqa.index.access import UNREADABLE, format_groups, may_read
 from ragqa.index.documents.folder import StampCache
 from ragqa.index.documents.ids import corpus_path
-from ragqa.index.documents.sidecars import groups_sidecar, read_corpus_groups
+from ragqa.index.documents.group_rules import read_corpus_groups
+from ragqa.index.documents.sidecars import groups_sidecar
 from ragqa.index.durable import remove_durably, write_atomic
 from ragqa.index.search.view import IndexView
 
@@ -57,21 +61,28 @@ class SidecarGroups:
         return found.st_ino, found.st_mtime_ns
 
     def reload(self) -> None:
-        """Read every sidecar of the corpus folder again (a sync's last step, or serving what
-        another process wrote). A restricted document whose file is gone from the folder
-        keeps its groups: an index may still hold it (another process's upload appended a
-        segment without a sync), and the absence of its sidecar then says nothing."""
+        """Read every sidecar of the corpus folder again (a sync's last step, an upload's,
+        or serving what another process wrote), with the folder's rules over them
+        (:mod:`ragqa.index.documents.group_rules`). A restricted document whose file is gone
+        from the folder keeps its groups: an index may still hold it (another process's
+        upload appended a segment without a sync), and the absence of its sidecar then says
+        nothing."""
         with self._lock:  # held while reading: a PUT meanwhile is never undone by old data
-            self._marker = self._marker_stamp()  # before reading: a change meanwhile moves it
-            found = read_corpus_groups(self.corpus_dir, self._stamps)
-            for doc_id, groups in self._restricted.items():
-                if doc_id not in found and not os.path.lexists(
-                        os.path.join(self.corpus_dir, doc_id)):
-                    found[doc_id] = groups
-            if found != self._restricted or not self._loaded:
-                self._restricted = found
-                self._version += 1
-            self._loaded = True
+            self._read()
+
+    def _read(self, forget: str | None = None) -> None:
+        """:meth:`reload`, the lock held; ``forget``: a document whose groups were just
+        removed, not kept when its file is gone (deleted: a later upload starts open)."""
+        self._marker = self._marker_stamp()  # before reading: a change meanwhile moves it
+        found = read_corpus_groups(self.corpus_dir, self._stamps)
+        for doc_id, groups in self._restricted.items():
+            if doc_id != forget and doc_id not in found and not os.path.lexists(
+                    os.path.join(self.corpus_dir, doc_id)):
+                found[doc_id] = groups
+        if found != self._restricted or not self._loaded:
+            self._restricted = found  # replaced, never mutated: readers iterate it
+            self._version += 1
+        self._loaded = True
 
     def _map(self) -> dict[str, frozenset[str]]:
         if not self._loaded:
@@ -100,18 +111,13 @@ class SidecarGroups:
                 remove_durably(sidecar)
             try:  # another server on this folder reads the sidecars again
                 write_atomic(self.corpus_dir / CHANGED_MARKER, uuid.uuid4().hex.encode())
-                self._marker = self._marker_stamp()
             except OSError as exc:
                 logger.warning("%s: cannot be written (%s); other servers on this folder see "
                                "the change at their next sync", self.corpus_dir / CHANGED_MARKER,
                                exc.strerror or exc)
-            restricted = dict(self._restricted)  # replaced, never mutated: readers iterate it
-            if groups:
-                restricted[doc_id] = frozenset(groups)
-            else:
-                restricted.pop(doc_id, None)
-            self._restricted = restricted
-            self._version += 1
+            # The folder read again, as a sync reads it: the links to the document follow
+            # it, and a misnamed sidecar meant for it still hides it.
+            self._read(forget=doc_id)
 
     def readable(self, view: IndexView, groups: frozenset[str]) -> frozenset[str]:
         restricted = self._map()

@@ -352,7 +352,10 @@ class FilesStore:
             fresh = append_upload(self.index_dir, self._current(), document, explicit_title,
                                   config=self._config, identity=self._identity,
                                   load_embedder=self._load_embedder, progress=progress)
-        fresh = fresh or self._reindex(progress)
+        if fresh is None:
+            fresh = self._reindex(progress)  # the folder's groups read with it
+        else:  # the folder's rules over the new file (a misnamed sidecar meant for it, the
+            self.groups.reload()  # links to it), read before it is served, as a sync does
         self._after_write(fresh)
         return fresh
 

@@ -2,18 +2,26 @@
 
 A reader's allowlist is computed in SQL (documents without a row, or whose groups overlap
 the reader's, through the GIN index on ``groups``) and the search's own statements then
-score only those documents' passages, with BM25's statistics counted over them alone. A change of groups is one transaction that also
-bumps ``corpus_stats.changes``, so every replica's caches (keyed by it) see it at their
-next request; nothing is re-embedded.
+score only those documents' passages, with BM25's statistics counted over them alone. A
+change of groups is one transaction that also bumps ``corpus_stats.changes``, so every
+replica's caches (keyed by it) see it at their next request; nothing is re-embedded.
+
+The corpus folder's rules (:mod:`ragqa.index.documents.group_rules`: a link gets its
+target's groups, a misnamed ``.groups`` file hides the document it was meant for) are
+written with every change from the folder (a sync, :func:`apply_sidecars`) and from the API
+(a ``PUT``, an upload: :meth:`PgGroups.set`, :meth:`PgGroups.apply_rules`), in the same
+transaction, so that every replica sees the links change with their target.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import psycopg
 
-from ragqa.index.documents.sidecars import read_corpus_groups
+from ragqa.index.documents.folder import Listed
+from ragqa.index.documents.group_rules import FolderGroups, read_folder_groups
 from ragqa.index.pg.pool import Pool
 from ragqa.index.search.view import IndexView
 
@@ -26,12 +34,20 @@ ON CONFLICT (doc_id) DO UPDATE SET groups = excluded.groups"""
 
 _BUMP = "UPDATE corpus_stats SET changes = changes + 1"
 
+# The links' targets as the table holds them: their groups, and whether they are stored.
+_TARGETS = """SELECT t.doc_id, g.groups, d.doc_id IS NOT NULL
+FROM unnest(%s::text[]) AS t(doc_id)
+LEFT JOIN document_groups g USING (doc_id)
+LEFT JOIN documents d USING (doc_id)"""
+
 
 class PgGroups:
-    """:class:`~ragqa.index.access.DocumentGroups` in the database, over the store's pool."""
+    """:class:`~ragqa.index.access.DocumentGroups` in the database, over the store's pool;
+    ``corpus_dir``, the folder its syncs index (whose rules a change follows)."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, corpus_dir: Path | None = None) -> None:
         self.pool = pool
+        self.corpus_dir = corpus_dir
 
     def version(self) -> int:
         return 0  # every change bumps the generation, which keys the allowlists already
@@ -48,8 +64,26 @@ class PgGroups:
         return {r[0]: frozenset(r[1]) for r in rows}
 
     def set(self, doc_id: str, groups: frozenset[str]) -> None:
+        """Give ``doc_id`` these groups, and the links of the folder to it theirs, in one
+        transaction (the folder's rules then decide: a misnamed ``.groups`` file meant for
+        it still hides it, a link of the folder without a ``.groups`` file of its own keeps
+        its target's groups)."""
+        folder = self._folder()  # listed before the transaction: no lock held meanwhile
         with self.pool.connection() as conn, conn.transaction():
             set_groups(conn, {doc_id: groups})
+            apply_rules(conn, folder, folder.affected([doc_id]))
+
+    def apply_rules(self, doc_id: str) -> None:
+        """The folder's rules over ``doc_id`` and the links to it, written (an upload, before
+        the document is)."""
+        folder = self._folder()
+        with self.pool.connection() as conn, conn.transaction():
+            apply_rules(conn, folder, folder.affected([doc_id]))
+
+    def _folder(self) -> FolderGroups:
+        if self.corpus_dir is None:
+            return FolderGroups({}, frozenset(), {}, {})
+        return read_folder_groups(self.corpus_dir)
 
     def readable(self, view: IndexView, groups: frozenset[str]) -> frozenset[str]:
         with self.pool.connection() as conn:
@@ -79,11 +113,40 @@ def set_groups(conn: psycopg.Connection, changes: dict[str, frozenset[str]]) -> 
     return changed
 
 
-def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path) -> bool:
-    """The corpus folder's ``.groups`` sidecars written to the database, in one
-    transaction committed before a sync writes any document. A document whose sidecar was
-    removed keeps its groups: on this store the database is the truth (``PUT
+def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
+                among: Collection[str] | None = None) -> bool:
+    """The groups the folder's rules give its documents (``among`` only, when given),
+    written in the caller's transaction over what the table holds; whether anything
+    changed. A link's target's groups are the table's; for a target not stored yet (or
+    deleted through the API), its ``.groups`` file's, else the link is left as it is. A
+    misnamed ``.groups`` file hides the uploads it was meant for too (the folder does not
+    list them)."""
+    targets = sorted(folder.targets(among))
+    own: dict[str, frozenset[str] | None] = {}
+    if targets:
+        for doc_id, groups, stored in conn.execute(_TARGETS, (targets,)).fetchall():
+            if groups is not None:
+                own[doc_id] = frozenset(groups)
+            else:
+                own[doc_id] = frozenset() if stored else folder.sidecars.get(doc_id)
+    # The near-name rule reaches the documents uploaded through the API too: the folder
+    # does not list them.
+    unlisted = among if among is not None else _uploaded(conn) if folder.lonely else ()
+    return set_groups(conn, folder.ruled(lambda target: own.get(target), among, unlisted))
+
+
+def _uploaded(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT doc_id FROM documents WHERE source = 'api'")]
+
+
+def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
+                   listing: list[Listed] | None = None) -> bool:
+    """The corpus folder's ``.groups`` sidecars written to the database, and the folder's
+    rules over them, in one transaction committed before a sync writes any document;
+    ``listing``: the sync's own listing of the folder (none: listed here). A document whose
+    sidecar was removed keeps its groups: on this store the database is the truth (``PUT
     /v1/documents/{id}/groups`` changes them)."""
-    found = read_corpus_groups(corpus_dir)
+    folder = read_folder_groups(corpus_dir, listing)
     with conn.transaction():
-        return set_groups(conn, found)
+        changed = set_groups(conn, folder.sidecars)
+        return apply_rules(conn, folder) or changed

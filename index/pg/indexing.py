@@ -120,8 +120,9 @@ def index_corpus_into(
     report.refused = {doc_id: r.reason for doc_id, r in plan.refused.items()}
     # The folder's ``.groups`` sidecars are committed before any of its documents is: a
     # restricted document is never readable by everyone, not even while the run goes on or
-    # after it died (read after the scan: a sidecar placed before its document counts).
-    apply_sidecars(conn, corpus_dir)
+    # after it died (the scan's listing: a sidecar placed before its document is in it; the
+    # sidecars are read now). The folder's rules (links, near names) are applied with them.
+    apply_sidecars(conn, corpus_dir, scan.listing)  # the scan's listing: one a sync
     analyzer = Analyzer(config.analysis)
     stored = memo.stored.read(conn)  # as stored now (what moved since read again)
     stored_refused = _stored_refusals(conn)

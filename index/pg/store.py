@@ -106,7 +106,7 @@ class PgStore:
     @property
     def groups(self) -> PgGroups:
         """The documents' groups, in the database (read through the view's pool)."""
-        return PgGroups(self.view().pool)
+        return PgGroups(self.view().pool, self.corpus_dir)
 
     def close(self) -> None:
         if self._view is not None:
@@ -165,6 +165,9 @@ class PgStore:
                 progress(len(quotes), len(quotes), unit="token passes")
             return made
 
+        # The folder's rules over it, written before it is (a misnamed ``.groups`` file
+        # meant for it hides it, as a sync would).
+        self.groups.apply_rules(doc_id)
         with view.pool.connection() as conn:
             existed = conn.execute("SELECT 1 FROM documents WHERE doc_id = %s",
                                    (doc_id,)).fetchone() is not None

@@ -4,7 +4,7 @@ dangling link, a folder, another case) hides its document rather than leave it o
 from pathlib import Path
 
 from ragqa.index.access import UNREADABLE
-from ragqa.index.documents.sidecars import read_corpus_groups
+from ragqa.index.documents.group_rules import read_corpus_groups
 
 
 def _doc(corpus: Path, name: str) -> Path:
@@ -68,3 +68,40 @@ def test_a_sidecar_meant_for_a_document_never_leaves_it_open(tmp_path):
     assert found["bom.txt"] == frozenset({"rh"})
     assert found["lien-piege.txt"] == found["piege.txt"] == frozenset({"rh"})
     assert "ouvert.txt" not in found and "lien-ouvert.txt" not in found
+
+
+def test_a_link_whose_target_cannot_be_told_is_hidden(tmp_path):
+    """A link holds its target's text: one into the folder at nothing listed (its target
+    deleted, a file of a hidden folder) or that cannot be resolved (a loop) is hidden; one
+    out of the folder follows no groups of the folder's."""
+    from ragqa.index.documents.group_rules import read_folder_groups
+
+    corpus = tmp_path / "corpus"
+    _doc(corpus, "a.md")
+    _doc(corpus, ".prive/secret.md")
+    outside = _doc(tmp_path, "dehors.md")
+    (corpus / "parti.md").symlink_to(corpus / "supprime.md")
+    (corpus / "cache.md").symlink_to(corpus / ".prive" / "secret.md")
+    (corpus / "boucle.md").symlink_to(corpus / "boucle.md")
+    (corpus / "dehors.md").symlink_to(outside)
+    (corpus / "lien.md").symlink_to(corpus / "a.md")
+    found = read_corpus_groups(corpus)
+    assert found == {"parti.md": UNREADABLE, "cache.md": UNREADABLE, "boucle.md": UNREADABLE}
+    folder = read_folder_groups(corpus)
+    assert folder.links["lien.md"] == "a.md" and "dehors.md" not in folder.links
+    assert folder.ruled(lambda target: frozenset({"rh"}), among={"lien.md"}) == {
+        "lien.md": frozenset({"rh"})}
+
+
+def test_a_misnamed_sidecar_reaches_documents_the_folder_does_not_list(tmp_path):
+    """PostgreSQL's uploads are not in the folder: a ``.groups`` file meant for one of them
+    hides it all the same."""
+    from ragqa.index.documents.group_rules import read_folder_groups
+
+    corpus = tmp_path / "corpus"
+    _doc(corpus, "a.md")
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    folder = read_folder_groups(corpus)
+    assert folder.near == frozenset()
+    assert folder.nearly_named(["Paie.md", "paie.md", "autre.md"]) == {"Paie.md"}
+    assert folder.ruled(lambda target: None, unlisted=["Paie.md"]) == {"Paie.md": UNREADABLE}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from ragqa.index.documents import corpus as corpus_module
-from ragqa.index.documents import sidecars
+from ragqa.index.documents import group_rules
 from ragqa.index.documents.folder import RACY_NS, StampCache
 from ragqa.index.files import planning, sync
 from ragqa.index.files import store as store_module
@@ -135,9 +135,9 @@ def test_a_groups_sidecar_is_read_again_only_when_its_stat_moved(copied, minilm,
                                                                  counted, monkeypatch):
     corpus, index = copied
     reads: list[Path] = []
-    real = sidecars.read_groups_sidecar
-    monkeypatch.setattr(sidecars, "now_ns", corpus_module.now_ns)
-    monkeypatch.setattr(sidecars, "read_groups_sidecar",
+    real = group_rules.read_groups_sidecar
+    monkeypatch.setattr(group_rules, "now_ns", corpus_module.now_ns)
+    monkeypatch.setattr(group_rules, "read_groups_sidecar",
                         lambda path: reads.append(path) or real(path))
     doc = CHANGED
     (corpus / f"{doc}.groups").write_text("rh\n", "utf-8")

@@ -263,3 +263,32 @@ def test_a_sync_commits_the_sidecars_groups_before_any_document(
                              ("rh/salaires.md",)).fetchone() == (["rh"],)
     finally:
         other.close()
+
+
+def test_a_sync_lists_the_folder_once_and_its_links_follow_the_table(
+        store_conn, embedder, tmp_path, monkeypatch):
+    """The ``.groups`` files are read from the sync's own listing, and a link made later to
+    a document restricted through the API (no ``.groups`` file: the table holds its groups)
+    gets them, as the link to a restricted file of the files store does."""
+    from ragqa.index.documents import corpus as corpus_module, group_rules
+    from ragqa.index.pg.groups import set_groups
+
+    conn, _ = store_conn
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paie.md").write_text("# Paie\n\nLa paie de mars.\n", encoding="utf-8")
+    (corpus / "ouvert.md").write_text("# Ouvert\n\nUne note pour tous.\n", encoding="utf-8")
+    counting = CountingEmbedder(embedder)
+    _sync(conn, corpus, counting)
+    with conn.transaction():  # what a PUT writes
+        set_groups(conn, {"paie.md": frozenset({"rh"})})
+    (corpus / "lien.md").symlink_to("paie.md")
+    listed = []
+    for module in (corpus_module, group_rules):
+        real = module.list_folder
+        monkeypatch.setattr(module, "list_folder",
+                            lambda folder, real=real: listed.append(folder) or real(folder))
+    _sync(conn, corpus, counting)
+    assert len(listed) == 1
+    rows = dict(conn.execute("SELECT doc_id, groups FROM document_groups").fetchall())
+    assert rows == {"paie.md": ["rh"], "lien.md": ["rh"]}
