@@ -58,8 +58,11 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
 # A word (maybe a compound) ending a line with a hyphen, and the word opening the next one.
+# The left word is matched from its first letter only (the look-behinds): tried from every
+# letter of a long token (a hash, a base64 block) the search was quadratic.
 _LINE_END_HYPHEN = re.compile(
-    rf"(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
+    rf"(?<!\w)(?<!\w[{_HYPHENS}])(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n"
+    rf"[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
 _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 

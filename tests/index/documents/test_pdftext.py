@@ -2,6 +2,7 @@
 ends joined, ligature glyphs as letters, hard-wrapped lines as paragraphs, page offsets
 kept."""
 
+import time
 import unicodedata
 from pathlib import Path
 
@@ -119,3 +120,13 @@ def test_a_hyphen_at_a_page_end_is_left_alone():
     shaped = pdf_text(["Le délai de préve-", "nance est fixé."])
     assert shaped.text == "Le délai de préve-\n\nnance est fixé."
     assert shaped.pages == (0, len("Le délai de préve-\n\n"))
+
+
+def test_a_long_unbroken_token_is_read_in_linear_time():
+    # A hash or a base64 block printed on one line: looking for a line-end hyphen from
+    # every position inside it took minutes (quadratic); the limit is far above a linear run.
+    token = "0123456789abcdef" * 6250  # 100,000 characters
+    start = time.perf_counter()
+    shaped = pdf_text([f"Annexe : empreinte\n{token}\nLe délai de préve-\nnance est fixé."])
+    assert time.perf_counter() - start < 20
+    assert token in shaped.text and shaped.text.endswith("Le délai de prévenance est fixé.")
