@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragqa.index.documents.wrapping import unwrap
+from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on, unwrap
 
 PAGE_SEPARATOR = "\n\n"
 
@@ -83,11 +83,24 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
     offset = 0
     for page in pages:
         lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
-        shaped = "\n".join(unwrap(lines)).strip()
+        shaped = "\n".join(unwrap(lines, full_width(page.split("\n")))).strip()
         starts.append(offset)
         parts.append(shaped)
         offset += len(shaped) + len(PAGE_SEPARATOR)
     return PdfText(PAGE_SEPARATOR.join(parts), tuple(starts))
+
+
+def full_width(lines: Sequence[str]) -> int:
+    """The width, in characters, of a page's full lines: the median length of the lines
+    that surely were wrapped (one that ends no clause before a lower-case line, or a word
+    hyphenated at its end) and are long enough to be (:data:`WRAP_MIN_CHARS`); 0 where
+    the page has none."""
+    wrapped = sorted(
+        len(line.strip()) for line, following in zip(lines, lines[1:])
+        if len(line.strip()) >= WRAP_MIN_CHARS and following.strip()
+        and (goes_on(line, following)
+             or (line[-1] in _HYPHENS and following.lstrip()[0].isalpha())))
+    return wrapped[len(wrapped) // 2] if wrapped else 0
 
 
 def _letters(page: str) -> str:

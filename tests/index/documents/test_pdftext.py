@@ -130,3 +130,36 @@ def test_a_long_unbroken_token_is_read_in_linear_time():
     shaped = pdf_text([f"Annexe : empreinte\n{token}\nLe délai de préve-\nnance est fixé."])
     assert time.perf_counter() - start < 20
     assert token in shaped.text and shaped.text.endswith("Le délai de prévenance est fixé.")
+
+
+def test_a_long_heading_or_table_row_is_not_joined_to_the_next_line(tmp_path):
+    # A line of 60 characters or more does not reach the margin of a page whose paragraph
+    # lines are wrapped further out (or that shows no wrapped line at all): a heading or a
+    # table row, whose next line starts a block of its own.
+    heading = "Rapport annuel sur la situation économique et financière de la région"
+    doc = load(tmp_path, [[
+        heading, "Le présent rapport présente les principaux indicateurs de l'année écoulée.",
+        "Il a été adopté par le conseil régional le 12 mars."]])
+    assert doc.text.split("\n")[0] == heading and doc.title == heading
+    table = ["Nom Prénom Service Téléphone Adresse électronique Bureau",
+             "Dupont Jean Ressources humaines 01 23 45 67 89 jean.dupont@x.fr B12",
+             "Martin Claire Comptabilité et finances 01 23 45 67 90 claire.martin@x.fr B14",
+             "Durand Paul Informatique 01 23 45 67 91 paul.durand@x.fr B15"]
+    assert pdf_text(["\n".join(table)]).text.split("\n") == table
+    article = ["Article 12 – Conditions de résiliation du contrat par l'une des parties",
+               "Le contrat peut être résilié par chacune des parties à tout moment par lettre "
+               "recommandée",
+               "avec avis de réception adressée à l'autre partie trois mois avant la date prévue."]
+    assert pdf_text(["\n".join(article)]).text.split("\n") == [
+        article[0], f"{article[1]} {article[2]}"]
+
+
+def test_a_line_wrapped_at_the_margin_is_joined_to_a_capital(tmp_path):
+    # The paragraph's lines reach the margin (the ones wrapped before a lower-case word
+    # show where it is): one wrapped before a name is joined too.
+    lines = ["Le comité de direction s'est réuni le mardi 4 mars dans les locaux de la",
+             "direction régionale de l'emploi pour examiner le budget prévisionnel de",
+             "l'exercice et les projets en cours dans les différents services de la ville de",
+             "Paris, avant de les présenter au conseil municipal lors de sa prochaine séance.",
+             "Annexe"]
+    assert pdf_text(["\n".join(lines)]).text.split("\n") == [" ".join(lines[:4]), "Annexe"]
