@@ -14,12 +14,17 @@ words and sentences:
   (the hyphenated form is more frequent in it than the joined word), when the word at the
   line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil") or is one letter
   ("e-\\nmail": no layout cuts a word after its first letter), or, with no evidence
-  either way, when the next part is a word that only ends compounds (:data:`COMPOUND_ENDS`:
-  "-il", "-être", "-deux"...). Otherwise the default joins: a justified line's hyphen cuts
-  a word far more often than it falls at a compound's. A capital after the hyphen
-  ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
+  either way, when the hyphen is inside a URL or an e-mail address, when the word before
+  it only starts compounds (:data:`COMPOUND_STARTS`: "après-", "grand-", "sous-"...), when
+  the next part only ends them (:data:`COMPOUND_ENDS`: "-il", "-être", "-deux"...) or when
+  it keeps two i's apart ("anti-inflammatoire"). Otherwise the default joins: a justified
+  line's hyphen cuts a word far more often than it falls at a compound's. A capital after
+  the hyphen ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
 * hard-wrapped lines are joined into paragraphs (:func:`~ragqa.index.documents.wrapping.unwrap`,
-  the rule of the other formats), so that a highlight is a sentence, not a line of it.
+  the rule of the other formats), so that a highlight is a sentence, not a line of it. A
+  line of 60 characters or more is taken as wrapped before a capital only when it reaches
+  near the page's full width (:func:`full_width`, from the lines that surely were wrapped):
+  a heading, a title or a table row stops short of the margin.
 
 Pages stay apart (a word hyphenated at a page end is left as printed: joining would move
 it to another page than the one cited), separated by a blank line, and the start offset of
@@ -54,6 +59,21 @@ COMPOUND_ENDS = frozenset({
     "quarante", "cinquante", "soixante", "cent", "cents", "mille",
 })
 
+# Words that start French compounds ("après-midi", "grand-mère", "sous-traitant",
+# "mot-clé") and that no layout would leave before a hyphen cutting an ordinary word: the
+# left-hand part of a line-end hyphen being one of these, the hyphen is kept unless the
+# document shows the joined word. Left out, as they also begin ordinary words a layout
+# cuts there: "auto" ("auto-risation"), "anti" ("anti-ciper"; "anti-inflammatoire" keeps
+# its hyphen by the two i's), "sur" ("sur-veillance"), "contre" ("contre-partie"),
+# "extra" ("extra-ordinaire"), "beau" ("beau-coup"), "bas" ("bas-sin"), "porte" and
+# "garde" (their verbs' "porte-ra", "garde-rait"), "mi", "co", "ex", "pré", "re"
+# ("mi-nistre", "co-mité", "ex-ception", "pré-sident", "re-cevoir"). "sous" still cuts
+# "sous-signé", far rarer than its compounds.
+COMPOUND_STARTS = frozenset({
+    "après", "avant", "arrière", "grand", "belle", "demi", "semi", "sous", "non", "chef",
+    "mot", "week", "état", "états", "haut", "petit", "petite", "vice", "nord", "sud",
+})
+
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
@@ -63,6 +83,8 @@ _HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
 _LINE_END_HYPHEN = re.compile(
     rf"(?<!\w)(?<!\w[{_HYPHENS}])(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n"
     rf"[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
+_ADDRESS_MARK = re.compile(r"[/@]|\.\w")
+_ADDRESS_REACH = 200  # characters looked at either side of the hyphen for an address
 _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 
@@ -125,4 +147,17 @@ def _joined(match: re.Match[str], words: Counter[str]) -> str:
     as_word = words[f"{left}{right}".casefold()]
     if as_compound != as_word:
         return compound if as_compound > as_word else f"{left}{right}"
-    return compound if right.casefold() in COMPOUND_ENDS else f"{left}{right}"
+    if (_in_address(match) or left.casefold() in COMPOUND_STARTS
+            or right.casefold() in COMPOUND_ENDS or left[-1] + right[0] == "ii"):
+        return compound
+    return f"{left}{right}"
+
+
+def _in_address(match: re.Match[str]) -> bool:
+    """Whether a line-end hyphen ``match`` is inside a URL or an e-mail address, whose
+    hyphens are its own: the token it cuts holds ``/``, ``@`` or a ``.`` between letters."""
+    before = match.string[max(0, match.start() - _ADDRESS_REACH):match.start()]
+    after = match.string[match.end():match.end() + _ADDRESS_REACH]
+    token = (before.split() or [""])[-1] if before[-1:].strip() else ""
+    token += "-" + (after.split() or [""])[0] if after[:1].strip() else ""
+    return bool(_ADDRESS_MARK.search(token))

@@ -56,6 +56,27 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
     (["Envoyez un e-", "mail au service."], "Envoyez un e-mail au service."),
     # a capital after the hyphen: a compound whose next part is a name, joined as one
     (["La croissance au Moyen-", "Orient ralentit."], "au Moyen-Orient ralentit."),
+    # no evidence: a word that starts compounds and no other word keeps its hyphen
+    (["Le rendez-vous est fixé dans l'après-", "midi."], "dans l'après-midi."),
+    (["Il vit chez sa grand-", "mère."], "chez sa grand-mère."),
+    (["Le sous-", "traitant a livré."], "Le sous-traitant a livré."),
+    (["Le mot-", "clé, le week-", "end, le chef-", "d'oeuvre."],
+     "Le mot-clé, le week-end, le chef-d'oeuvre."),
+    (["Les états-", "majors et la belle-", "soeur."], "Les états-majors et la belle-soeur."),
+    (["Une demi-", "heure de non-", "conformité."], "Une demi-heure de non-conformité."),
+    # no evidence: two i's that the hyphen keeps apart
+    (["Un traitement anti-", "inflammatoire."], "Un traitement anti-inflammatoire."),
+    # an address or a URL keeps its own hyphens
+    (["Voir https://www.exemple.fr/rapport-", "annuel pour le détail."],
+     "Voir https://www.exemple.fr/rapport-annuel pour le détail."),
+    (["Écrire à jean-", "marc.dupont@exemple.fr pour le détail."],
+     "Écrire à jean-marc.dupont@exemple.fr pour le détail."),
+    # a sentence's period after the next part is no address
+    (["Les congés sont posés avec un délai de préve-", "nance. Le service répond."],
+     "un délai de prévenance. Le service répond."),
+    # words that also begin ordinary words are no evidence: "autorisation", "anticiper"
+    (["La demande d'auto-", "risation est à anti-", "ciper."],
+     "La demande d'autorisation est à anticiper."),
     # no evidence: the default joins the word (a justified line's hyphen cuts a word)
     (["Les congés sont posés avec un délai de préve-", "nance d'un mois."],
      "un délai de prévenance d'un mois."),
