@@ -23,7 +23,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # read, legacy encodings chosen by plausibility (Mac Roman, Italian and Portuguese cp1252:
 # `documents.charsets`), a meeting invitation's event read (`documents.invitations`);
 # 7: PDF text as a person reads it (`documents.pdftext`: line-end hyphenation joined,
-# ligatures as letters, hard wraps unwrapped).
+# compounds, URLs and addresses kept, ligatures as letters, hard wraps unwrapped, a long
+# heading or table row kept a line of its own), and an invitation's repeated or malformed
+# properties read without Python lists or the mail lost (`documents.invitations`).
 PROCESSING_VERSION = 7
 
 

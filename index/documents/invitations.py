@@ -7,7 +7,10 @@ Time)" (the event's own local time and the name of its time zone, as the invitat
 gives them), "Lieu : ...", "Organisateur : Alice Martin <alice@example.fr>", then the
 description's paragraphs. A cancelled meeting says so ("Événement annulé : ..."). The
 ``icalendar`` package unfolds the lines, unescapes ``\\,`` and ``\\n`` and reads the time
-zones (``TZID``, an Outlook ``VTIMEZONE``, UTC).
+zones (``TZID``, an Outlook ``VTIMEZONE``, UTC). A property given twice reads as its first
+value (the places, the descriptions: all of them); a malformed line (a date past 9999, a
+floating start beside a UTC end) is left out of its event, and the event and the mail's
+other parts stay.
 """
 
 from __future__ import annotations
@@ -19,43 +22,75 @@ from ragqa.index.documents.layout import clean_lines, one_line, unwrap
 __all__ = ["event_blocks"]
 
 
+# What icalendar or a malformed value may raise while one line of an event is read: a
+# date out of range (DTSTART 9999-12-31 with a DURATION), a floating time beside a UTC one,
+# a value of an unexpected type. Such a line is left out, not the event nor the mail.
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError)
+
+
 def event_blocks(content: str, details: bool = True) -> list[list[str]]:
     """The blocks of lines a reader sees of the iCalendar ``content``: for each event its
     summary, when, where and organiser lines, then (``details``) its description's
-    paragraphs. An unreadable calendar gives no block."""
+    paragraphs. An unreadable calendar gives no block, an unreadable event or line of an
+    event is left out; nothing raises."""
     import icalendar
 
-    try:
-        calendar = icalendar.Calendar.from_ical(content)
-        method = str(calendar.get("method", "")).upper()
-        blocks: list[list[str]] = []
-        for event in calendar.walk("VEVENT"):
-            blocks.extend(_event(event, method, details))
-        return blocks
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+    try:  # a part may hold several VCALENDARs
+        calendars = icalendar.Calendar.from_ical(content, multiple=True)
+    except _UNREADABLE:
         return []  # a malformed calendar: nothing a reader could make out
+    blocks: list[list[str]] = []
+    for calendar in calendars:
+        method = _read(lambda: _first(calendar.get("method", ""))).upper()
+        try:
+            events = calendar.walk("VEVENT")
+        except _UNREADABLE:
+            continue
+        for event in events:
+            blocks.extend(_event(event, method, details))
+    return blocks
+
+
+def _read(value) -> str:
+    """``value()``, or "" where the line it reads is malformed."""
+    try:
+        return value()
+    except _UNREADABLE:
+        return ""
+
+
+def _first(value) -> str:
+    """A property's text; of a property given twice (icalendar's list), the first's."""
+    return str(value[0] if isinstance(value, list) and value else value)
+
+
+def _all(value, separator: str) -> str:
+    """A property's text; of a property given twice, each one's, joined."""
+    return separator.join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _event(event, method: str, details: bool) -> list[list[str]]:
-    cancelled = method == "CANCEL" or str(event.get("status", "")).upper() == "CANCELLED"
+    status = _read(lambda: _first(event.get("status", ""))).upper()
+    cancelled = method == "CANCEL" or status == "CANCELLED"
     lines = []
-    summary = one_line(str(event.get("summary", "")))
+    summary = _read(lambda: one_line(_first(event.get("summary", ""))))
     label = "Événement annulé" if cancelled else "Événement"
     if summary or cancelled:
         lines.append(f"{label} : {summary}".rstrip(" :"))
-    when = _when(event)
+    when = _read(lambda: _when(event))
     if when:
         lines.append(f"Quand : {when}")
-    location = one_line(str(event.get("location", "")))
+    location = _read(lambda: one_line(_all(event.get("location", ""), ", ")))
     if location:
         lines.append(f"Lieu : {location}")
-    organizer = _person(event.get("organizer"))
+    organizer = _read(lambda: _person(event.get("organizer")))
     if organizer:
         lines.append(f"Organisateur : {organizer}")
     blocks = [lines] if lines else []
     if details:  # read as a plain-text body: paragraphs, hard wraps joined
+        description = _read(lambda: _all(event.get("description", ""), "\n\n"))
         paragraph: list[str] = []
-        for line in [*clean_lines(str(event.get("description", ""))), ""]:
+        for line in [*clean_lines(description), ""]:
             if line.strip():
                 paragraph.append(line)
             elif paragraph:
@@ -68,18 +103,27 @@ def _when(event) -> str:
     """Start and end as the invitation gives them: a day (an all-day event, its end day
     included), else a time in the event's own time zone, named."""
     start_property = event.get("dtstart")
+    if isinstance(start_property, list):  # DTSTART given twice: the first
+        start_property = start_property[0] if start_property else None
     if start_property is None:
         return ""
-    start = start_property.dt
-    try:
-        end = event.end
-    except (ValueError, TypeError):  # icalendar's InvalidCalendar: a DTEND and a DURATION
-        end = None
+    start, end = start_property.dt, None
+    if isinstance(start, tuple):  # VALUE=PERIOD: a start and an end (or a duration)
+        start, end = start[0], start[1] if isinstance(start[1], date) else start[0] + start[1]
+    else:
+        try:
+            end = event.end
+        except _UNREADABLE:  # InvalidCalendar (a DTEND and a DURATION), a date past 9999
+            end = None
+    if not isinstance(start, date):
+        return ""
     if not isinstance(start, datetime):  # an all-day event: DTEND is the day after
-        last = end - timedelta(days=1) if isinstance(end, date) else start
+        last = end - timedelta(days=1) if type(end) is date else start
         return start.isoformat() if last <= start else f"{start.isoformat()} – {last.isoformat()}"
     text = start.strftime("%Y-%m-%d %H:%M")
-    if isinstance(end, datetime) and end > start:
+    # A floating end beside a zoned start (or the reverse) cannot be compared: left out.
+    comparable = isinstance(end, datetime) and (end.tzinfo is None) == (start.tzinfo is None)
+    if comparable and end > start:
         text += " – " + end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
     zone = start_property.params.get("TZID") or (
         "UTC" if start.tzinfo is not None and start.utcoffset() == timedelta(0) else "")
@@ -88,6 +132,8 @@ def _when(event) -> str:
 
 def _person(value) -> str:
     """``Name <address>`` of an ORGANIZER, from its CN and its ``mailto:`` value."""
+    if isinstance(value, list):  # ORGANIZER given twice: the first
+        value = value[0] if value else None
     if value is None:
         return ""
     address = str(value)

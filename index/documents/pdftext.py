@@ -14,12 +14,17 @@ words and sentences:
   (the hyphenated form is more frequent in it than the joined word), when the word at the
   line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil") or is one letter
   ("e-\\nmail": no layout cuts a word after its first letter), or, with no evidence
-  either way, when the next part is a word that only ends compounds (:data:`COMPOUND_ENDS`:
-  "-il", "-être", "-deux"...). Otherwise the default joins: a justified line's hyphen cuts
-  a word far more often than it falls at a compound's. A capital after the hyphen
-  ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
+  either way, when the hyphen is inside a URL or an e-mail address, when the word before
+  it only starts compounds (:data:`COMPOUND_STARTS`: "après-", "grand-", "sous-"...), when
+  the next part only ends them (:data:`COMPOUND_ENDS`: "-il", "-être", "-deux"...) or when
+  it keeps two i's apart ("anti-inflammatoire"). Otherwise the default joins: a justified
+  line's hyphen cuts a word far more often than it falls at a compound's. A capital after
+  the hyphen ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
 * hard-wrapped lines are joined into paragraphs (:func:`~ragqa.index.documents.wrapping.unwrap`,
-  the rule of the other formats), so that a highlight is a sentence, not a line of it.
+  the rule of the other formats), so that a highlight is a sentence, not a line of it. A
+  line of 60 characters or more is taken as wrapped before a capital only when it reaches
+  near the page's full width (:func:`full_width`, from the lines that surely were wrapped):
+  a heading, a title or a table row stops short of the margin.
 
 Pages stay apart (a word hyphenated at a page end is left as printed: joining would move
 it to another page than the one cited), separated by a blank line, and the start offset of
@@ -33,7 +38,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragqa.index.documents.wrapping import unwrap
+from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on, unwrap
 
 PAGE_SEPARATOR = "\n\n"
 
@@ -54,12 +59,32 @@ COMPOUND_ENDS = frozenset({
     "quarante", "cinquante", "soixante", "cent", "cents", "mille",
 })
 
+# Words that start French compounds ("après-midi", "grand-mère", "sous-traitant",
+# "mot-clé") and that no layout would leave before a hyphen cutting an ordinary word: the
+# left-hand part of a line-end hyphen being one of these, the hyphen is kept unless the
+# document shows the joined word. Left out, as they also begin ordinary words a layout
+# cuts there: "auto" ("auto-risation"), "anti" ("anti-ciper"; "anti-inflammatoire" keeps
+# its hyphen by the two i's), "sur" ("sur-veillance"), "contre" ("contre-partie"),
+# "extra" ("extra-ordinaire"), "beau" ("beau-coup"), "bas" ("bas-sin"), "porte" and
+# "garde" (their verbs' "porte-ra", "garde-rait"), "mi", "co", "ex", "pré", "re"
+# ("mi-nistre", "co-mité", "ex-ception", "pré-sident", "re-cevoir"). "sous" still cuts
+# "sous-signé", far rarer than its compounds.
+COMPOUND_STARTS = frozenset({
+    "après", "avant", "arrière", "grand", "belle", "demi", "semi", "sous", "non", "chef",
+    "mot", "week", "état", "états", "haut", "petit", "petite", "vice", "nord", "sud",
+})
+
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
 # A word (maybe a compound) ending a line with a hyphen, and the word opening the next one.
+# The left word is matched from its first letter only (the look-behinds): tried from every
+# letter of a long token (a hash, a base64 block) the search was quadratic.
 _LINE_END_HYPHEN = re.compile(
-    rf"(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
+    rf"(?<!\w)(?<!\w[{_HYPHENS}])(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n"
+    rf"[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
+_ADDRESS_MARK = re.compile(r"[/@]|\.\w")
+_ADDRESS_REACH = 200  # characters looked at either side of the hyphen for an address
 _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 
@@ -80,11 +105,24 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
     offset = 0
     for page in pages:
         lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
-        shaped = "\n".join(unwrap(lines)).strip()
+        shaped = "\n".join(unwrap(lines, full_width(page.split("\n")))).strip()
         starts.append(offset)
         parts.append(shaped)
         offset += len(shaped) + len(PAGE_SEPARATOR)
     return PdfText(PAGE_SEPARATOR.join(parts), tuple(starts))
+
+
+def full_width(lines: Sequence[str]) -> int:
+    """The width, in characters, of a page's full lines: the median length of the lines
+    that surely were wrapped (one that ends no clause before a lower-case line, or a word
+    hyphenated at its end) and are long enough to be (:data:`WRAP_MIN_CHARS`); 0 where
+    the page has none."""
+    wrapped = sorted(
+        len(line.strip()) for line, following in zip(lines, lines[1:])
+        if len(line.strip()) >= WRAP_MIN_CHARS and following.strip()
+        and (goes_on(line, following)
+             or (line[-1] in _HYPHENS and following.lstrip()[0].isalpha())))
+    return wrapped[len(wrapped) // 2] if wrapped else 0
 
 
 def _letters(page: str) -> str:
@@ -109,4 +147,17 @@ def _joined(match: re.Match[str], words: Counter[str]) -> str:
     as_word = words[f"{left}{right}".casefold()]
     if as_compound != as_word:
         return compound if as_compound > as_word else f"{left}{right}"
-    return compound if right.casefold() in COMPOUND_ENDS else f"{left}{right}"
+    if (_in_address(match) or left.casefold() in COMPOUND_STARTS
+            or right.casefold() in COMPOUND_ENDS or left[-1] + right[0] == "ii"):
+        return compound
+    return f"{left}{right}"
+
+
+def _in_address(match: re.Match[str]) -> bool:
+    """Whether a line-end hyphen ``match`` is inside a URL or an e-mail address, whose
+    hyphens are its own: the token it cuts holds ``/``, ``@`` or a ``.`` between letters."""
+    before = match.string[max(0, match.start() - _ADDRESS_REACH):match.start()]
+    after = match.string[match.end():match.end() + _ADDRESS_REACH]
+    token = (before.split() or [""])[-1] if before[-1:].strip() else ""
+    token += "-" + (after.split() or [""])[0] if after[:1].strip() else ""
+    return bool(_ADDRESS_MARK.search(token))

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ragqa.index.documents.sections import is_dated_entry
-from ragqa.index.documents.wrapping import goes_on
+from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on
 
 
 TITLE_RULES = 3  # bumped whenever these rules change, so that indexes are rebuilt
@@ -105,10 +105,24 @@ def _preamble(text: str) -> list[tuple[_Line, str, int]]:
         match = _HEADING.match(raw)
         cleaned = clean_line(match.group(2) if match else raw)
         if not match and not _is_call_to_action(cleaned) and (
-                _is_prose(cleaned) or _is_prose(_paragraph(raws, i))):
+                _is_prose(cleaned) or _is_prose_paragraph(raws, i, lines)):
             break
         lines.append((_Line(cleaned, heading=bool(match)), raw, start))
     return lines
+
+
+def _is_prose_paragraph(raws: list[str], i: int, lines: list[tuple[_Line, str, int]]) -> bool:
+    """Whether line ``i`` starts a paragraph of body text, its lines joined: a long one,
+    or one ending a sentence where the line is no headline broken by hand below a label or
+    a date ("12 mars 2024" / "Note de service relative aux congés" / "du personnel."):
+    a line wrapped at the width of the text, the document's first line, or one below a
+    heading (the title is given)."""
+    paragraph = _paragraph(raws, i)
+    if len(_words(paragraph)) >= _PROSE_MIN_WORDS:
+        return True
+    wrapped = len(raws[i].strip()) >= WRAP_MIN_CHARS
+    return (wrapped or not lines or any(line.heading for line, _, _ in lines)) and _is_prose(
+        paragraph)
 
 
 def _paragraph(raws: list[str], i: int) -> str:

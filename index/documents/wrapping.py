@@ -13,19 +13,29 @@ from collections.abc import Sequence
 
 # A line at least this long that ends without punctuation was wrapped, whatever follows.
 WRAP_MIN_CHARS = 60
+# On a page whose full line width is known (a PDF's), a line is wrapped, whatever follows,
+# only when it reaches this share of that width: a heading or a table row of 60 characters
+# or more stops short of the margin a paragraph's wrapped lines run to.
+FULL_WIDTH_SHARE = 0.9
 
 # A comma does not end a clause: "le budget,\nvalidé en mars" goes on.
 _ENDS_CLAUSE = re.compile(r"[.!?…:;»\"”)\]]\s*$")
 _ITEM_START = re.compile(r"^\s*(?:[-–—•·▪►*+>]|\(?\d{1,3}[.)]|[a-z][.)])\s")
 
 
-def unwrap(lines: Sequence[str]) -> list[str]:
+def unwrap(lines: Sequence[str], full_width: int | None = None) -> list[str]:
     """``lines`` with hard-wrapped ones joined: a line that does not end a clause is joined
     to the next when the next starts in lower case (the sentence goes on) or when it is
-    long enough to have been wrapped. List items and blank lines are never joined."""
+    long enough to have been wrapped. List items and blank lines are never joined.
+
+    ``full_width`` is the width, in characters, that the wrapped lines of a printed page
+    reach (a PDF's; None where lines have no width, as in e-mails and Word paragraphs): a
+    line is then long enough to have been wrapped only when it, itself, reaches
+    :data:`FULL_WIDTH_SHARE` of it; 0 says no line of the page is known to be wrapped, and
+    only a lower-case next line is joined."""
     out: list[str] = []
-    for line in lines:
-        if out and _continues(out[-1], line):
+    for index, line in enumerate(lines):
+        if out and _continues(out[-1], line, lines[index - 1], full_width):
             out[-1] = f"{out[-1].rstrip()} {line.strip()}"
         else:
             out.append(line)
@@ -44,6 +54,12 @@ def _joinable(previous: str, line: str) -> bool:
                 and not _ENDS_CLAUSE.search(previous))
 
 
-def _continues(previous: str, line: str) -> bool:
-    return goes_on(previous, line) or (_joinable(previous, line)
-                                       and len(previous.strip()) >= WRAP_MIN_CHARS)
+def _continues(previous: str, line: str, last_line: str, full_width: int | None) -> bool:
+    if goes_on(previous, line):
+        return True
+    if not _joinable(previous, line):
+        return False
+    if full_width is None:
+        return len(previous.strip()) >= WRAP_MIN_CHARS
+    length = len(last_line.strip())
+    return bool(full_width) and length >= max(WRAP_MIN_CHARS, FULL_WIDTH_SHARE * full_width)

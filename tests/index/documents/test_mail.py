@@ -6,6 +6,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
+from ragqa.index.documents.invitations import event_blocks
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.errors import DocumentError
 
@@ -225,3 +226,54 @@ def test_an_unreadable_calendar_gives_an_empty_body_not_an_error(tmp_path):
     path.write_text("From: a@exemple.fr\nSubject: Invitation\nContent-Type: text/calendar\n\n"
                     "ceci n'est pas un calendrier\n", encoding="utf-8")
     assert load_document(path, "casse.eml").text == "Objet : Invitation\nDe : a@exemple.fr"
+
+
+def _calendar(*events: list[str]) -> str:
+    return "".join(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+        + "\r\n".join(event) + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" for event in events)
+
+
+def test_a_property_given_twice_reads_as_text_not_as_a_list():
+    blocks = event_blocks(_calendar([
+        "SUMMARY:Comité", "SUMMARY:Comité bis", "DTSTART:20261105T100000Z",
+        "DTSTART:20261106T100000Z", "LOCATION:Salle A", "LOCATION:Salle B",
+        "ORGANIZER;CN=Alice:mailto:alice@x.fr", "ORGANIZER:mailto:bob@x.fr",
+        "DESCRIPTION:Ordre du jour", "DESCRIPTION:Budget"]))
+    assert blocks == [["Événement : Comité", "Quand : 2026-11-05 10:00 (UTC)",
+                       "Lieu : Salle A, Salle B", "Organisateur : Alice <alice@x.fr>"],
+                      ["Ordre du jour"], ["Budget"]]
+
+
+@pytest.mark.parametrize("dates, when", [
+    # past year 9999: the end cannot be computed, the start is still read
+    (["DTSTART:99991231T230000Z", "DURATION:P2D"], "Quand : 9999-12-31 23:00 (UTC)"),
+    (["DTSTART;VALUE=DATE:99991231", "DURATION:P2D"], "Quand : 9999-12-31"),
+    # a floating start beside a UTC end: the end cannot be compared, left out
+    (["DTSTART:20261105T100000", "DTEND:20261105T110000Z"], "Quand : 2026-11-05 10:00"),
+    (["DTSTART;VALUE=PERIOD:20261105T100000Z/20261105T110000Z"],
+     "Quand : 2026-11-05 10:00 – 11:00 (UTC)"),
+    (["DTSTART:2026-11-05"], None),  # unreadable: the other lines stay
+])
+def test_a_malformed_date_leaves_the_rest_of_the_event(dates, when):
+    blocks = event_blocks(_calendar(["SUMMARY:Comité", *dates, "LOCATION:Salle A"]))
+    assert blocks == [["Événement : Comité", *([when] if when else []), "Lieu : Salle A"]]
+
+
+def test_a_malformed_calendar_leaves_the_mail_body(tmp_path):
+    path = tmp_path / "invitation.eml"
+    path.write_text(
+        "From: a@exemple.fr\nSubject: Invitation\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/alternative; boundary=XX\n\n--XX\n"
+        "Content-Type: text/plain; charset=utf-8\n\nLe comité se réunit jeudi.\n--XX\n"
+        "Content-Type: text/calendar; charset=utf-8; method=REQUEST\n\n"
+        + _calendar(["SUMMARY:Comité", "DTSTART:99991231T230000Z", "DURATION:P2D"])
+        + "\n--XX--\n", encoding="utf-8")
+    text = load_document(path, "invitation.eml").text
+    assert "Le comité se réunit jeudi." in text
+    assert "9999-12-31 23:00" in text
+
+
+def test_two_calendars_in_one_part_are_both_read():
+    assert event_blocks(_calendar(["SUMMARY:A"], ["SUMMARY:B"])) == [
+        ["Événement : A"], ["Événement : B"]]

@@ -2,6 +2,7 @@
 ends joined, ligature glyphs as letters, hard-wrapped lines as paragraphs, page offsets
 kept."""
 
+import time
 import unicodedata
 from pathlib import Path
 
@@ -55,6 +56,27 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
     (["Envoyez un e-", "mail au service."], "Envoyez un e-mail au service."),
     # a capital after the hyphen: a compound whose next part is a name, joined as one
     (["La croissance au Moyen-", "Orient ralentit."], "au Moyen-Orient ralentit."),
+    # no evidence: a word that starts compounds and no other word keeps its hyphen
+    (["Le rendez-vous est fixé dans l'après-", "midi."], "dans l'après-midi."),
+    (["Il vit chez sa grand-", "mère."], "chez sa grand-mère."),
+    (["Le sous-", "traitant a livré."], "Le sous-traitant a livré."),
+    (["Le mot-", "clé, le week-", "end, le chef-", "d'oeuvre."],
+     "Le mot-clé, le week-end, le chef-d'oeuvre."),
+    (["Les états-", "majors et la belle-", "soeur."], "Les états-majors et la belle-soeur."),
+    (["Une demi-", "heure de non-", "conformité."], "Une demi-heure de non-conformité."),
+    # no evidence: two i's that the hyphen keeps apart
+    (["Un traitement anti-", "inflammatoire."], "Un traitement anti-inflammatoire."),
+    # an address or a URL keeps its own hyphens
+    (["Voir https://www.exemple.fr/rapport-", "annuel pour le détail."],
+     "Voir https://www.exemple.fr/rapport-annuel pour le détail."),
+    (["Écrire à jean-", "marc.dupont@exemple.fr pour le détail."],
+     "Écrire à jean-marc.dupont@exemple.fr pour le détail."),
+    # a sentence's period after the next part is no address
+    (["Les congés sont posés avec un délai de préve-", "nance. Le service répond."],
+     "un délai de prévenance. Le service répond."),
+    # words that also begin ordinary words are no evidence: "autorisation", "anticiper"
+    (["La demande d'auto-", "risation est à anti-", "ciper."],
+     "La demande d'autorisation est à anticiper."),
     # no evidence: the default joins the word (a justified line's hyphen cuts a word)
     (["Les congés sont posés avec un délai de préve-", "nance d'un mois."],
      "un délai de prévenance d'un mois."),
@@ -119,3 +141,46 @@ def test_a_hyphen_at_a_page_end_is_left_alone():
     shaped = pdf_text(["Le délai de préve-", "nance est fixé."])
     assert shaped.text == "Le délai de préve-\n\nnance est fixé."
     assert shaped.pages == (0, len("Le délai de préve-\n\n"))
+
+
+def test_a_long_unbroken_token_is_read_in_linear_time():
+    # A hash or a base64 block printed on one line: looking for a line-end hyphen from
+    # every position inside it took minutes (quadratic); the limit is far above a linear run.
+    token = "0123456789abcdef" * 6250  # 100,000 characters
+    start = time.perf_counter()
+    shaped = pdf_text([f"Annexe : empreinte\n{token}\nLe délai de préve-\nnance est fixé."])
+    assert time.perf_counter() - start < 20
+    assert token in shaped.text and shaped.text.endswith("Le délai de prévenance est fixé.")
+
+
+def test_a_long_heading_or_table_row_is_not_joined_to_the_next_line(tmp_path):
+    # A line of 60 characters or more does not reach the margin of a page whose paragraph
+    # lines are wrapped further out (or that shows no wrapped line at all): a heading or a
+    # table row, whose next line starts a block of its own.
+    heading = "Rapport annuel sur la situation économique et financière de la région"
+    doc = load(tmp_path, [[
+        heading, "Le présent rapport présente les principaux indicateurs de l'année écoulée.",
+        "Il a été adopté par le conseil régional le 12 mars."]])
+    assert doc.text.split("\n")[0] == heading and doc.title == heading
+    table = ["Nom Prénom Service Téléphone Adresse électronique Bureau",
+             "Dupont Jean Ressources humaines 01 23 45 67 89 jean.dupont@x.fr B12",
+             "Martin Claire Comptabilité et finances 01 23 45 67 90 claire.martin@x.fr B14",
+             "Durand Paul Informatique 01 23 45 67 91 paul.durand@x.fr B15"]
+    assert pdf_text(["\n".join(table)]).text.split("\n") == table
+    article = ["Article 12 – Conditions de résiliation du contrat par l'une des parties",
+               "Le contrat peut être résilié par chacune des parties à tout moment par lettre "
+               "recommandée",
+               "avec avis de réception adressée à l'autre partie trois mois avant la date prévue."]
+    assert pdf_text(["\n".join(article)]).text.split("\n") == [
+        article[0], f"{article[1]} {article[2]}"]
+
+
+def test_a_line_wrapped_at_the_margin_is_joined_to_a_capital(tmp_path):
+    # The paragraph's lines reach the margin (the ones wrapped before a lower-case word
+    # show where it is): one wrapped before a name is joined too.
+    lines = ["Le comité de direction s'est réuni le mardi 4 mars dans les locaux de la",
+             "direction régionale de l'emploi pour examiner le budget prévisionnel de",
+             "l'exercice et les projets en cours dans les différents services de la ville de",
+             "Paris, avant de les présenter au conseil municipal lors de sa prochaine séance.",
+             "Annexe"]
+    assert pdf_text(["\n".join(lines)]).text.split("\n") == [" ".join(lines[:4]), "Annexe"]

@@ -163,3 +163,22 @@ def test_preamble_lines_are_classified_slices_of_the_text():
     ]
     assert lines[-1].text == "La fibre arrive à Dakhla"
     assert preamble_lines(BODY) == []
+
+
+@pytest.mark.parametrize("text, title", [
+    ("12 mars 2024\nNote de service relative aux congés\nd'été des agents titulaires.\n\n"
+     "Les congés d'été sont posés avant avril.\n", "Note de service relative aux congés"),
+    ("CONFIDENTIEL\nCompte rendu de la réunion\ndu comité de direction du 5 mars.\n\n"
+     "Présents : A, B.\n", "Compte rendu de la réunion"),
+    ("Ville de Lyon\nLe maire annonce la rénovation\ndu stade municipal.\n\n"
+     "Le maire a annoncé hier la rénovation.\n", "Le maire annonce la rénovation"),
+    # a paragraph wrapped at the text's width below the title is body text
+    ("Règlement intérieur\nLe présent règlement s'applique à l'ensemble des salariés de "
+     "l'entreprise, quel\nque soit leur lieu de travail et leur contrat. Il précise les règles "
+     "d'hygiène.\n", "Règlement intérieur"),
+    # the document's first lines, or the lines below a heading, ending a sentence: body
+    ("# Guide d'installation\n\nCe guide explique comment installer le logiciel\n"
+     "et le configurer.\n", "Guide d'installation"),
+])
+def test_a_headline_wrapped_onto_a_full_stop_below_a_label_is_the_title(text, title):
+    assert headline(text, "x") == title
