@@ -268,7 +268,7 @@ class JobQueue:
         """Set ``final`` unless the groups are no longer ``meanwhile``: a writer's ``PUT``
         made while the job ran is theirs to keep, not undone by the job."""
         groups = self._store.groups
-        if groups.of(doc_id) == meanwhile:
+        if final != meanwhile and groups.of(doc_id) == meanwhile:
             groups.set(doc_id, final)
 
     def _progress(self, job: Job) -> Progress:

@@ -79,13 +79,16 @@ class FolderGroups:
                 if t is not None and (among is None or link in among)}
 
     def ruled(self, own: OwnGroups, among: Collection[str] | None = None,
-              unlisted: Iterable[str] = ()) -> dict[str, frozenset[str]]:
+              unlisted: Iterable[str] = (),
+              explicit: Collection[str] = ()) -> dict[str, frozenset[str]]:
         """The groups the rules give documents (of ``among`` only, when given), over their
         own: UNREADABLE for one a ``.groups`` file names only in case or Unicode form
         (``unlisted`` too: documents the store holds that the folder does not list), and
         for a link whose target cannot be told or is itself so named; for another link,
         its target's groups as the store holds them (``own(target)``; None leaves the link
-        as it is). The other documents keep their own groups (absent here)."""
+        as it is). The other documents keep their own groups (absent here), and so do the
+        links of ``explicit`` whose target can be told: documents just given groups by a
+        writer (a ``PUT``, an upload under the link's id, whose text is not the target's)."""
         found = {doc_id: UNREADABLE for doc_id in self.near
                  if among is None or doc_id in among}
         for doc_id in self.nearly_named(unlisted):
@@ -96,6 +99,8 @@ class FolderGroups:
                 continue
             if target is None or target in self.near:
                 found[link] = UNREADABLE
+                continue
+            if link in explicit:
                 continue
             groups = own(target)
             if groups is not None:

@@ -102,3 +102,16 @@ def corpus_path(corpus_dir: Path, doc_id: str) -> Path:
     if not path.is_relative_to(root) or path == root:
         raise _invalid(f"{doc_id!r} points outside the corpus folder")
     return path
+
+
+def entry_path(corpus_dir: Path, doc_id: str) -> Path:
+    """The folder entry named ``doc_id`` itself, its folders checked to be inside
+    ``corpus_dir``: unlike :func:`corpus_path`, a link is not followed, so that a write or a
+    deletion under a link's id (an upload, its ``.groups`` file) reaches the link, never the
+    document it points at."""
+    root = corpus_dir.resolve()
+    relative = PurePosixPath(validate_doc_id(doc_id))
+    parent = (root / relative.parent).resolve()
+    if not parent.is_relative_to(root):
+        raise _invalid(f"{doc_id!r} points outside the corpus folder")
+    return parent / relative.name

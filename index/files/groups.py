@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ragqa.index.access import UNREADABLE, format_groups, may_read
 from ragqa.index.documents.folder import StampCache
-from ragqa.index.documents.ids import corpus_path
+from ragqa.index.documents.ids import entry_path
 from ragqa.index.documents.group_rules import read_corpus_groups
 from ragqa.index.documents.sidecars import groups_sidecar
 from ragqa.index.durable import remove_durably, write_atomic
@@ -100,7 +100,7 @@ class SidecarGroups:
         return dict(self._map())
 
     def set(self, doc_id: str, groups: frozenset[str]) -> None:
-        sidecar = groups_sidecar(corpus_path(self.corpus_dir, doc_id))
+        sidecar = groups_sidecar(entry_path(self.corpus_dir, doc_id))  # a link's own
         self._map()
         with self._lock:
             if groups:  # UNREADABLE as a sidecar naming no group: it reads back as itself

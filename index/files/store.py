@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import threading
 import time
@@ -32,7 +33,7 @@ from ragqa.index.documents.ids import (
     CorpusConflictError,
     LastDocumentError,
     check_suffix,
-    corpus_path,
+    entry_path,
     is_file,
 )
 from ragqa.index.documents.loaders import load_document
@@ -270,7 +271,9 @@ class FilesStore:
         it; ``title`` is kept in a ``.title`` sidecar beside the file so that every re-index
         keeps it (see :meth:`ragqa.index.store.Store.upload`)."""
         check_suffix(doc_id)
-        target = corpus_path(self.corpus_dir, doc_id)
+        # The entry itself: an upload under a link's id replaces the link with the file,
+        # never the document the link points at.
+        target = entry_path(self.corpus_dir, doc_id)
         sidecar = title_sidecar(target)
         new_title = None if title is None else clean_title(title)
         with self._write:
@@ -281,6 +284,7 @@ class FilesStore:
                 raise CorpusConflictError(f"{doc_id!r} would be inside {above!r}, a file in "
                                           "the corpus, not a folder")
             old = target.read_bytes() if target.is_file() else None
+            link = _link(target)
             old_title = sidecar.read_bytes() if is_file(sidecar) else None
             same_title = title is None or read_title_sidecar(target) == new_title
             if old is not None and _sha(old) == _sha(data) and same_title:
@@ -302,7 +306,7 @@ class FilesStore:
                                            progress)
             except BaseException:
                 self._failures += 1
-                _restore(target, old)
+                _restore(target, old, link)
                 if title is not None:
                     _put(sidecar, old_title)
                 raise
@@ -312,7 +316,7 @@ class FilesStore:
 
     def delete(self, doc_id: str) -> WriteResult:
         """Remove document ``doc_id`` from the corpus folder and the served index."""
-        target = corpus_path(self.corpus_dir, doc_id)
+        target = entry_path(self.corpus_dir, doc_id)  # a link's id: the link goes, not its target
         with self._write:
             indexed = self._current()
             if indexed.document(doc_id) is None and not is_file(target):
@@ -324,7 +328,7 @@ class FilesStore:
                 # a refused file may always go
                 raise LastDocumentError("cannot delete the last document; an index needs at "
                                         "least one (upload another first)")
-            old = target.read_bytes()
+            old, link = target.read_bytes(), _link(target)
             sidecar = title_sidecar(target)
             old_title = sidecar.read_bytes() if is_file(sidecar) else None
             remove_durably(target)
@@ -334,7 +338,7 @@ class FilesStore:
                 fresh = append_delete(self.index_dir, indexed, doc_id) or self._reindex()
             except BaseException:
                 self._failures += 1
-                _restore(target, old)
+                _restore(target, old, link)
                 _put(sidecar, old_title)
                 raise
             self._after_write(fresh)
@@ -418,9 +422,21 @@ def _file_above(corpus_dir: Path, target: Path) -> str | None:
     return None
 
 
-def _restore(target: Path, old: bytes | None) -> None:
+def _restore(target: Path, old: bytes | None, link: str | None = None) -> None:
     logger.warning("indexing failed; restoring %s", target)
-    _put(target, old)
+    if link is None:
+        _put(target, old)
+        return
+    target.unlink(missing_ok=True)  # it was a link: the link again, pointing where it did
+    target.symlink_to(link)
+
+
+def _link(path: Path) -> str | None:
+    """Where ``path`` points when it is a link, else None."""
+    try:
+        return os.readlink(path)
+    except OSError:  # not a link, or gone
+        return None
 
 
 def _sha(data: bytes) -> str:

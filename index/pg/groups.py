@@ -15,12 +15,13 @@ transaction, so that every replica sees the links change with their target.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 from pathlib import Path
 
 import psycopg
 
-from ragqa.index.documents.folder import Listed
+from ragqa.index.documents.folder import Listed, StampCache
 from ragqa.index.documents.group_rules import FolderGroups, read_folder_groups
 from ragqa.index.pg.pool import Pool
 from ragqa.index.search.view import IndexView
@@ -41,13 +42,25 @@ LEFT JOIN document_groups g USING (doc_id)
 LEFT JOIN documents d USING (doc_id)"""
 
 
+class FolderReads:
+    """What a store's writes keep of the folder's ``.groups`` files between them: each
+    file's groups by its stat, so that a ``PUT`` or an upload lists the folder but reads
+    only the ``.groups`` files that changed (one at a time: the cache is shared)."""
+
+    def __init__(self) -> None:
+        self.stamps = StampCache()
+        self.lock = threading.Lock()
+
+
 class PgGroups:
     """:class:`~ragqa.index.access.DocumentGroups` in the database, over the store's pool;
     ``corpus_dir``, the folder its syncs index (whose rules a change follows)."""
 
-    def __init__(self, pool: Pool, corpus_dir: Path | None = None) -> None:
+    def __init__(self, pool: Pool, corpus_dir: Path | None = None,
+                 reads: FolderReads | None = None) -> None:
         self.pool = pool
         self.corpus_dir = corpus_dir
+        self.reads = reads if reads is not None else FolderReads()
 
     def version(self) -> int:
         return 0  # every change bumps the generation, which keys the allowlists already
@@ -66,24 +79,31 @@ class PgGroups:
     def set(self, doc_id: str, groups: frozenset[str]) -> None:
         """Give ``doc_id`` these groups, and the links of the folder to it theirs, in one
         transaction (the folder's rules then decide: a misnamed ``.groups`` file meant for
-        it still hides it, a link of the folder without a ``.groups`` file of its own keeps
-        its target's groups)."""
+        it still hides it; groups given to a link are its own, and a link given none
+        follows its target, as on the files store)."""
         folder = self._folder()  # listed before the transaction: no lock held meanwhile
         with self.pool.connection() as conn, conn.transaction():
             set_groups(conn, {doc_id: groups})
-            apply_rules(conn, folder, folder.affected([doc_id]))
+            # Groups given to a link are its own; none: it follows its target again, as a
+            # link without a ``.groups`` file of its own does on the files store.
+            apply_rules(conn, folder, folder.affected([doc_id]),
+                        explicit=(doc_id,) if groups else ())
 
     def apply_rules(self, doc_id: str) -> None:
         """The folder's rules over ``doc_id`` and the links to it, written (an upload, before
-        the document is)."""
+        the document is: its text is the upload's, so a link's id keeps its own groups)."""
         folder = self._folder()
         with self.pool.connection() as conn, conn.transaction():
-            apply_rules(conn, folder, folder.affected([doc_id]))
+            held = conn.execute("SELECT 1 FROM document_groups WHERE doc_id = %s",
+                                (doc_id,)).fetchone() is not None
+            apply_rules(conn, folder, folder.affected([doc_id]),
+                        explicit=(doc_id,) if held else ())
 
     def _folder(self) -> FolderGroups:
         if self.corpus_dir is None:
             return FolderGroups({}, frozenset(), {}, {})
-        return read_folder_groups(self.corpus_dir)
+        with self.reads.lock:
+            return read_folder_groups(self.corpus_dir, stamps=self.reads.stamps)
 
     def readable(self, view: IndexView, groups: frozenset[str]) -> frozenset[str]:
         with self.pool.connection() as conn:
@@ -114,13 +134,14 @@ def set_groups(conn: psycopg.Connection, changes: dict[str, frozenset[str]]) -> 
 
 
 def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
-                among: Collection[str] | None = None) -> bool:
+                among: Collection[str] | None = None, explicit: Collection[str] = ()) -> bool:
     """The groups the folder's rules give its documents (``among`` only, when given),
     written in the caller's transaction over what the table holds; whether anything
     changed. A link's target's groups are the table's; for a target not stored yet (or
     deleted through the API), its ``.groups`` file's, else the link is left as it is. A
     misnamed ``.groups`` file hides the uploads it was meant for too (the folder does not
-    list them)."""
+    list them). ``explicit``: documents a writer just gave groups, which a link's rule
+    leaves as they are (:meth:`FolderGroups.ruled`)."""
     targets = sorted(folder.targets(among))
     own: dict[str, frozenset[str] | None] = {}
     if targets:
@@ -132,7 +153,8 @@ def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
     # The near-name rule reaches the documents uploaded through the API too: the folder
     # does not list them.
     unlisted = among if among is not None else _uploaded(conn) if folder.lonely else ()
-    return set_groups(conn, folder.ruled(lambda target: own.get(target), among, unlisted))
+    return set_groups(conn, folder.ruled(lambda target: own.get(target), among, unlisted,
+                                         explicit))
 
 
 def _uploaded(conn: psycopg.Connection) -> list[str]:

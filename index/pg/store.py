@@ -30,7 +30,7 @@ from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import ConfigError, UnknownDocumentError
 from ragqa.index.pg.connect import connect, redact
 from ragqa.index.pg.errors import LastDocumentRefusal
-from ragqa.index.pg.groups import PgGroups
+from ragqa.index.pg.groups import FolderReads, PgGroups
 from ragqa.index.pg.identity import StoreIdentity, ensure_identity
 from ragqa.index.pg.indexing import holds_documents, index_corpus_into, ingest_document
 from ragqa.index.pg.migrations import migrate
@@ -87,6 +87,7 @@ class PgStore:
         # What its syncs keep of the folder (stamps, plan, side rows found complete): a later
         # sync reads, cuts and checks only what changed (same syncs, one at a time).
         self._memo = SyncMemo()
+        self._group_reads = FolderReads()  # the .groups files its writes read, by stat
 
     @property
     def location(self) -> str:
@@ -106,7 +107,7 @@ class PgStore:
     @property
     def groups(self) -> PgGroups:
         """The documents' groups, in the database (read through the view's pool)."""
-        return PgGroups(self.view().pool, self.corpus_dir)
+        return PgGroups(self.view().pool, self.corpus_dir, self._group_reads)
 
     def close(self) -> None:
         if self._view is not None:

@@ -118,3 +118,49 @@ def test_a_misnamed_sidecar_hides_a_document_uploaded_or_put_later(
                       headers=KEY, groups="rh")
         assert body.json()["document"]["groups"] == sorted(UNREADABLE)
         assert _status(client, "Paie-2026.md", reader("rh")) == 404
+
+
+def test_a_link_s_own_groups_and_writes_never_reach_its_target(
+        write_app, jwks, tmp_path):  # noqa: F811
+    """Groups given to a link are its own (none: it follows its target), and an upload or a
+    deletion under a link's id reaches the link, never the document it points at. Before,
+    a files store's ``PUT`` of ``[]`` on a link removed its target's ``.groups`` file (the
+    target opened to every reader), a deletion removed the target's file, and on
+    PostgreSQL an upload with ``groups`` under a link's id took the target's (none)."""
+    with write_app(**auth_settings(jwks)) as client:
+        corpus = _folder(client, tmp_path)
+        _write(corpus, PAYSLIP, TEXT)
+        (corpus / f"{PAYSLIP}.groups").write_text("rh\n", encoding="utf-8")
+        _write(corpus, OPEN, "# Ouvert\n\nUne note ouverte à tous.\n")
+        (corpus / LINK).symlink_to("paie.md")
+        opened = "liens/vers-ouvert.md"
+        (corpus / opened).symlink_to("ouvert.md")
+        client.app.state.engine.store.sync()
+        assert _status(client, LINK, reader("x")) == 404
+
+        response = client.put(f"/v1/documents/{LINK}/groups", headers=KEY, json={"groups": []})
+        assert response.status_code == 200, response.text
+        assert response.json()["groups"] == ["rh"]  # it follows its target
+        assert (corpus / f"{PAYSLIP}.groups").read_text(encoding="utf-8").strip() == "rh"
+        assert _status(client, PAYSLIP, reader("x")) == 404
+        assert _status(client, LINK, reader("x")) == 404
+
+        response = client.put(f"/v1/documents/{LINK}/groups", headers=KEY,
+                              json={"groups": ["x"]})
+        assert response.status_code == 200, response.text
+        assert _status(client, LINK, reader("x")) == 200  # the writer's choice for the link
+        assert _status(client, PAYSLIP, reader("x")) == 404
+
+        secret = "# Secret\n\nLa prime confidentielle de Quarkonia. Marqueur okapi.\n"
+        response = upload(client, opened, secret.encode(), headers=KEY, groups="rh")
+        assert response.status_code == 200, response.text
+        assert response.json()["document"]["groups"] == ["rh"]
+        assert _status(client, opened, reader("x")) == 404
+        assert _status(client, opened, reader("rh")) == 200
+        assert "ouverte" in client.get(f"/v1/documents/{OPEN}/text", headers=KEY).text
+        assert "ouverte" in (corpus / OPEN).read_text(encoding="utf-8")
+
+        assert client.delete(f"/v1/documents/{LINK}", headers=KEY).status_code == 200
+        assert (corpus / PAYSLIP).is_file()
+        assert _status(client, PAYSLIP, KEY) == 200
+        assert _status(client, PAYSLIP, reader("x")) == 404
