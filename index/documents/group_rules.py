@@ -9,7 +9,8 @@ document of the folder gets groups from two rules, both failing closed:
   not in the other) was meant for it: the document is hidden
   (:data:`~ragqa.index.access.UNREADABLE`) until the name is fixed;
 * a link of the folder to a document of the folder, without a ``.groups`` file of its
-  own, holds that document's text, so it gets that document's groups; a link whose target
+  own, holds that document's text, so it gets that document's groups (a hard link too: a
+  second name of a file that has a ``.groups`` file gets its groups); a link whose target
   cannot be told (it points at nothing any more, a loop, a file the indexer skips in a
   hidden folder) is hidden.
 
@@ -198,6 +199,44 @@ def _links(corpus_dir: Path, sidecars: dict[str, frozenset[str]],
         if target == ".." or target.startswith("../"):
             continue  # out of the folder
         found[rel] = target if target in documents else None
+    found.update(_hard_links(sidecars, documents))
+    return found
+
+
+def _hard_links(sidecars: dict[str, frozenset[str]],
+                documents: dict[str, Listed]) -> dict[str, str | None]:
+    """Each document that is a second name of a file of the folder (a hard link: the same
+    file, so the same text), without a ``.groups`` file of its own, to the name of it that
+    has one (None when its names' ``.groups`` files disagree: hidden). Names are grouped by
+    inode, which listing gives for free, and checked by device only where they collide."""
+    by_inode: dict[int, list[str]] = {}
+    for rel, listed in documents.items():
+        entry = listed.entry
+        try:
+            if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                continue
+            by_inode.setdefault(entry.inode(), []).append(rel)
+        except OSError:
+            continue
+    found: dict[str, str | None] = {}
+    for names in by_inode.values():
+        if len(names) < 2:
+            continue
+        by_file: dict[tuple[int, int], list[str]] = {}
+        for rel in names:
+            try:
+                status = documents[rel].entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            by_file.setdefault((status.st_dev, status.st_ino), []).append(rel)
+        for twins in by_file.values():
+            restricted = sorted(rel for rel in twins if rel in sidecars)
+            if not restricted:
+                continue
+            agreed = len({sidecars[rel] for rel in restricted}) == 1
+            for rel in twins:
+                if rel not in sidecars:
+                    found[rel] = restricted[0] if agreed else None
     return found
 
 

@@ -105,3 +105,26 @@ def test_a_misnamed_sidecar_reaches_documents_the_folder_does_not_list(tmp_path)
     assert folder.near == frozenset()
     assert folder.nearly_named(["Paie.md", "paie.md", "autre.md"]) == {"Paie.md"}
     assert folder.ruled(lambda target: None, unlisted=["Paie.md"]) == {"Paie.md": UNREADABLE}
+
+
+def test_a_hard_link_gets_the_groups_of_its_twin(tmp_path):
+    """A hard link is a second name of the same file (the same text): without a ``.groups``
+    file of its own it gets the groups of the name that has one, and is hidden when its
+    names' files disagree. Before, ``ln paie.md copie.md`` left the copy open to every
+    reader."""
+    import os
+
+    corpus = tmp_path / "corpus"
+    paie = _doc(corpus, "rh/paie.md")
+    (corpus / "rh" / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    os.link(paie, corpus / "copie.md")
+    os.link(paie, corpus / "rh" / "autre.md")
+    (corpus / "rh" / "autre.md.groups").write_text("finance\n", encoding="utf-8")
+    _doc(corpus, "ouvert.md")
+    found = read_corpus_groups(corpus)
+    assert found == {"rh/paie.md": frozenset({"rh"}), "rh/autre.md": frozenset({"finance"}),
+                     "copie.md": UNREADABLE}  # its two twins' files disagree
+    (corpus / "rh" / "autre.md.groups").unlink()
+    found = read_corpus_groups(corpus)
+    assert found == {"rh/paie.md": frozenset({"rh"}), "rh/autre.md": frozenset({"rh"}),
+                     "copie.md": frozenset({"rh"})}
