@@ -49,6 +49,7 @@ from ragqa.index.pg.reclaim import KeptKeys, reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.side_fill import fill_side_rows
 from ragqa.index.pg.sync_memo import SyncMemo
+from ragqa.index.pg.versions import versions, versions_digest
 from ragqa.index.pg.writes import (
     DocumentWrite,
     PassageRow,
@@ -211,7 +212,13 @@ def _sync_folder(conn: psycopg.Connection, corpus_dir: Path, config: IndexConfig
         stored_refused.get(d) == (r.reason, r.sha256) for d, r in plan.refused.items())
     # Last: the rows of passages this run (or anyone since the last run) deleted or rewrote.
     # Nothing a reader sees changes, so the run stays up to date and no generation is bumped.
-    reclaim(conn, memo=kept)
+    # Skipped when no document was written or deleted since the memo's last complete
+    # reclaim (the versions read before it): no passage let go of a row since.
+    written = versions_digest(versions(conn))
+    if memo.reclaimed == written:
+        logger.debug("no document written since the last reclaim: nothing to reclaim")
+    elif reclaim(conn, memo=kept).complete:
+        memo.reclaimed = written
     memo.save(conn)  # what the next process's first sync starts from
     row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
                        "FROM corpus_stats").fetchone()

@@ -14,7 +14,12 @@ row's version, never a record of what the database holds:
 * the plan memo (:class:`~ragqa.index.files.planning.PlanMemo`: each file's part of the
   corpus context and its cut's digest, by its hash, title and the context);
 * which documents were found holding their sentence and token rows, by their row's version
-  (:class:`~ragqa.index.pg.side_fill.FilledRows`).
+  (:class:`~ragqa.index.pg.side_fill.FilledRows`);
+* a digest of the stored documents' row versions before the last reclaim that went through
+  (:func:`~ragqa.index.pg.versions.versions_digest`): while it is the digest of the
+  versions now, no passage let go of a side row, and the reclaim is skipped. (A fill of
+  another process racing a rewrite may leave rows no passage holds: they stay until the
+  next document write makes a reclaim run; nothing a passage holds is ever skipped.)
 
 The files store's encodings of the first two are reused (the files store's
 ``sync-state.json`` holds the same). The stored documents' layouts are not kept: they are
@@ -56,6 +61,7 @@ class Saved:
 
     stamps: StampCache
     filled: FilledRows
+    reclaimed: str | None
 
 
 def memo_key(corpus_dir: Path, config: IndexConfig, contextual: bool, model: str) -> str:
@@ -83,20 +89,25 @@ def load_memo(conn: psycopg.Connection, corpus_dir: Path, key: str,
             raise ValueError("not a memo")
         stamps = StampCache.from_json(data["stamps"])
         filled = FilledRows.from_json(data["filled"])
+        reclaimed = data["reclaimed"]
+        if not isinstance(reclaimed, str | None):
+            raise ValueError("a malformed reclaim digest")
         plans.load_json(data["memo"])
     except (zlib.error, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         plans.load_json({})
         logger.info("the sync memo saved in the database for %s is set aside (%s); this "
                     "sync reads the whole corpus folder", folder, exc)
         return None
-    return Saved(stamps, filled)
+    return Saved(stamps, filled, reclaimed)
 
 
-def encode_memo(stamps: StampCache, plans: PlanMemo, filled: FilledRows) -> bytes:
+def encode_memo(stamps: StampCache, plans: PlanMemo, filled: FilledRows,
+                reclaimed: str | None) -> bytes:
     """The memo's row (compressed JSON); the stamps and the plan memo encoded again only
     where they moved."""
     text = ('{"stamps":' + stamps.encoded() + ',"memo":' + plans.encoded() + ',"filled":'
-            + json.dumps(filled.to_json(), ensure_ascii=False, separators=(",", ":")) + "}")
+            + json.dumps(filled.to_json(), ensure_ascii=False, separators=(",", ":"))
+            + ',"reclaimed":' + json.dumps(reclaimed) + "}")
     return zlib.compress(text.encode("utf-8"), 1)
 
 

@@ -20,7 +20,9 @@ the files store's sync keeps (:mod:`ragqa.index.files.sync`), with the same mach
   row (:class:`~ragqa.index.pg.layouts.StoredLayouts`), so that only the documents written
   since the last sync, by anyone, are read again;
 * which documents' side rows were found complete, by the version of their row
-  (:class:`~ragqa.index.pg.side_fill.FilledRows`).
+  (:class:`~ragqa.index.pg.side_fill.FilledRows`);
+* the stored documents' versions before the last reclaim that went through: while no
+  document is written or deleted, the reclaim that ends a sync has nothing to find.
 
 All of it is a cache of functions of the files (or of a row version), never a record of
 what the database holds: every sync still compares with what the database holds then, so
@@ -28,11 +30,12 @@ a document written meanwhile by another process (a replica, an upload) is seen a
 handled as a full sync would, and a document gone from the folder is always deleted.
 
 What of it is safe to keep between processes (the stamps, the plan memo, the documents found
-holding their side rows) is saved in the database after a sync that moved it, and loaded by
-a process's first sync (:mod:`ragqa.index.pg.saved_memo`), so that the first sync costs
-what changed too; the layouts are not saved: the stored ones are read with their cut's
-digest (:mod:`ragqa.index.pg.layouts`), and a document whose stored digest is its plan's
-is compared without cutting it.
+holding their side rows, the versions of the last reclaim) is saved in the database after
+a sync that moved it, and loaded by a process's first sync
+(:mod:`ragqa.index.pg.saved_memo`), so that the first sync costs what changed too. The
+layouts are not saved: the stored ones are read with their cut's digest
+(:mod:`ragqa.index.pg.layouts`), and a document whose stored digest is its plan's is
+compared without cutting it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ class SyncMemo:
         self.stamps = StampCache()
         self.filled = FilledRows()
         self.stored = StoredLayouts()
+        # The documents' versions (versions_digest) before the last reclaim that went
+        # through: while they stay, no stored passage let go of a side row since.
+        self.reclaimed: str | None = None
         self._saved = saved
         self._key: tuple | None = None
         self._plans: PlanMemo | None = None
@@ -80,6 +86,7 @@ class SyncMemo:
             self.stamps = StampCache()
             self.filled.forget()
             self.stored = StoredLayouts()
+            self.reclaimed = None
             self._layouts = {}
             self._plans = PlanMemo(config, contextual)
             self._key, self._corpus_dir, self._saved_digest = key, corpus_dir, None
@@ -88,6 +95,7 @@ class SyncMemo:
                 found = saved_memo.load_memo(conn, corpus_dir, self._saved_key, self._plans)
                 if found is not None:
                     self.stamps, self.filled = found.stamps, found.filled
+                    self.reclaimed = found.reclaimed
                     self._saved_digest = _digest(self._encoded())
         return self._plans
 
@@ -117,7 +125,7 @@ class SyncMemo:
 
     def _encoded(self) -> bytes:
         assert self._plans is not None
-        return saved_memo.encode_memo(self.stamps, self._plans, self.filled)
+        return saved_memo.encode_memo(self.stamps, self._plans, self.filled, self.reclaimed)
 
     def layout(self, plan: FolderPlan, doc_id: str) -> Layout:
         """The layout of ``doc_id`` as ``plan`` cuts it: kept while its cut is the same

@@ -55,15 +55,20 @@ def _saved(twin: Twin) -> int:
 
 
 def test_a_new_process_reads_no_document_of_an_unchanged_folder(
-        twin, corpus, loads, hashed, settled):
+        twin, corpus, loads, hashed, settled, monkeypatch):
     twin.sync()
     assert _saved(twin) == 1 and twin.conns["full"].execute(
         "SELECT count(*) FROM sync_memo").fetchone()[0] == 0  # a full sync saves none
     restart(twin)
     loads.clear()
     hashed.clear()
+    reclaims: list[object] = []
+    real = indexing.reclaim
+    monkeypatch.setattr(indexing, "reclaim",
+                        lambda conn, **kwargs: reclaims.append(conn) or real(conn, **kwargs))
     report = twin.sync()
     assert report.up_to_date and report.unchanged == 3
+    assert reclaims == [twin.conns["full"]]  # nothing written since the memo's reclaim
     assert loads.count("a.md") == 1 and len(loads) == 3  # the full sync's alone
     assert hashed == [0, 3]  # (memo, full): the memo's took every hash from the stamps
 
@@ -84,6 +89,15 @@ def test_a_new_process_checks_no_side_row_of_an_unchanged_folder(
     monkeypatch.setattr(side_fill, "read_documents", spy)
     twin.sync()
     assert len(reads) == 2 and all(len(r) == 3 for r in reads)  # the full sync's alone
+
+    def upload(conn):  # another process writes: the next reclaim runs (and finds c.txt's)
+        conn.execute("UPDATE documents SET indexed_at = indexed_at WHERE doc_id = 'c.txt'")
+        conn.execute("INSERT INTO sentence_vectors (key, embedding) SELECT key + 1, "
+                     "embedding FROM sentence_vectors ORDER BY key DESC LIMIT 1")
+
+    twin.each(upload)
+    restart(twin)
+    twin.sync()  # the same tables as the full sync's, the orphan row deleted
 
 
 def test_a_new_process_reads_what_changed_and_gives_what_a_full_sync_gives(
@@ -171,7 +185,8 @@ def test_a_memo_of_other_settings_is_set_aside(pg_server, corpus, embedder, load
         twin = Twin(urls, corpus, embedder)
         stack.callback(twin.close)
         twin.sync()
-        other = IndexConfig(token_vectors=True, chunking=ChunkingParams(chunk_size=100, chunk_overlap=20))
+        other = IndexConfig(token_vectors=True,
+                            chunking=ChunkingParams(chunk_size=100, chunk_overlap=20))
         restart(twin)
         loads.clear()
         with caplog.at_level(logging.INFO, logger="ragqa.index.pg.saved_memo"):
