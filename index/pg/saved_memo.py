@@ -111,13 +111,21 @@ def encode_memo(stamps: StampCache, plans: PlanMemo, filled: FilledRows,
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-def save_memo(conn: psycopg.Connection, corpus_dir: Path, key: str, memo: bytes) -> None:
+def save_memo(conn: psycopg.Connection, corpus_dir: Path, key: str, memo: bytes) -> bool:
     """Save ``memo`` (:func:`encode_memo`) for ``corpus_dir`` under ``key``, in place of
-    what was saved for it (by any process)."""
-    conn.execute(
-        "INSERT INTO sync_memo (folder, key, memo) VALUES (%s, %s, %s) ON CONFLICT (folder) "
-        "DO UPDATE SET key = excluded.key, memo = excluded.memo, saved_at = now()",
-        (folder_path(corpus_dir), key, memo))
+    what was saved for it (by any process); whether it was (a failure is said in the log:
+    the sync it ends went through, and the next process checks what was saved before)."""
+    try:
+        conn.execute(
+            "INSERT INTO sync_memo (folder, key, memo) VALUES (%s, %s, %s) ON CONFLICT "
+            "(folder) DO UPDATE SET key = excluded.key, memo = excluded.memo, "
+            "saved_at = now()", (folder_path(corpus_dir), key, memo))
+    except psycopg.Error as exc:
+        logger.warning("the sync memo of %s cannot be saved in the database (%s); the next "
+                       "process's first sync checks what was saved before, if anything",
+                       folder_path(corpus_dir), " ".join(str(exc).split()))
+        return False
+    return True
 
 
 def forget_memo(conn: psycopg.Connection, corpus_dir: Path) -> None:

@@ -106,8 +106,8 @@ class SyncMemo:
             return
         encoded = self._encoded()
         digest = _digest(encoded)
-        if digest != self._saved_digest:
-            saved_memo.save_memo(conn, self._corpus_dir, self._saved_key, encoded)
+        if digest != self._saved_digest and saved_memo.save_memo(
+                conn, self._corpus_dir, self._saved_key, encoded):
             self._saved_digest = digest
 
     def forget(self, conn: psycopg.Connection) -> None:
