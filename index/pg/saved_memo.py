@@ -62,6 +62,7 @@ class Saved:
     stamps: StampCache
     filled: FilledRows
     reclaimed: str | None
+    row: bytes  # as read (its digest says whether a sync moved it)
 
 
 def memo_key(corpus_dir: Path, config: IndexConfig, contextual: bool, model: str) -> str:
@@ -98,7 +99,7 @@ def load_memo(conn: psycopg.Connection, corpus_dir: Path, key: str,
         logger.info("the sync memo saved in the database for %s is set aside (%s); this "
                     "sync reads the whole corpus folder", folder, exc)
         return None
-    return Saved(stamps, filled, reclaimed)
+    return Saved(stamps, filled, reclaimed, bytes(row[1]))
 
 
 def encode_memo(stamps: StampCache, plans: PlanMemo, filled: FilledRows,

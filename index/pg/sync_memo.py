@@ -96,7 +96,8 @@ class SyncMemo:
                 if found is not None:
                     self.stamps, self.filled = found.stamps, found.filled
                     self.reclaimed = found.reclaimed
-                    self._saved_digest = _digest(self._encoded())
+                    # (what encode_memo gives again while nothing moves: no encoding)
+                    self._saved_digest = _digest(found.row)
         return self._plans
 
     def save(self, conn: psycopg.Connection) -> None:
