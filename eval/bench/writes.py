@@ -341,6 +341,28 @@ def time_sync(engine, repeat: int, *, first: int) -> dict:
     }
 
 
+def time_first_sync(open_store: Callable[[], object], repeat: int) -> dict:
+    """A new process's first folder sync (``ragqa index``, a server's start) when nothing
+    changed since the last sync: a store opened anew syncs the folder once (untimed: what
+    a process before it did), then ``repeat`` times a store opened anew (nothing in its
+    memory) syncs it, timed; each must find the database up to date."""
+    timings: list[float] = []
+    up_to_date = True
+    for i in range(repeat + 1):
+        store = open_store()
+        try:
+            started = time.perf_counter()
+            report = store.sync()
+            if i:
+                timings.append((time.perf_counter() - started) * 1000)
+                up_to_date = up_to_date and report.up_to_date
+        finally:
+            store.close()
+    return {"first_sync_unchanged_ms": [round(v, 1) for v in timings],
+            "first_sync_unchanged_p50_ms": round(percentile(timings, 50), 1),
+            "first_sync_up_to_date": up_to_date}
+
+
 def time_search(engine, views: dict[str, object], questions: list[str], vectors: np.ndarray,
                 rounds: int = 5) -> dict:
     """Milliseconds per search over each of ``views`` (by name), the question's vector
@@ -429,6 +451,8 @@ class Loaded:
     load_s: float
     documents: int
     passages: int
+    # Another process's store over the same corpus and index (time_first_sync), if timed.
+    open_store: Callable[[], object] | None = None
 
 
 def load_files(settings, model, embedder, corpus: Path, index_dir: Path) -> Loaded:
@@ -475,7 +499,8 @@ def load_postgres(settings, model, embedder, corpus: Path, url: str) -> Loaded:
     finally:
         conn.close()
     load_s = time.perf_counter() - started
-    return Loaded(engine, round(load_s, 1), report.documents, report.passages)
+    return Loaded(engine, round(load_s, 1), report.documents, report.passages,
+                  open_store=lambda: wiring.open_store(pg, model, embedder=embedder))
 
 
 def _close(engine) -> None:
@@ -531,6 +556,10 @@ def run_writes(settings, model, embedder, work: Path, plan: WritesPlan,
                             "one file changed")
                         timed.update(time_sync(loaded.engine, plan.repeat,
                                                first=plan.repeat + plan.segments))
+                    if loaded.open_store is not None:
+                        say(f"writes: {store} {loaded.passages:,} passages: a new process's "
+                            "first sync, nothing changed")
+                        timed.update(time_first_sync(loaded.open_store, plan.repeat))
                     if store == "files" and plan.segments and questions:
                         say(f"writes: files {loaded.passages:,} passages: searches over "
                             f"{plan.segments} segments, then merged")

@@ -49,6 +49,7 @@ from ragqa.index.pg.reclaim import KeptKeys, reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.side_fill import fill_side_rows
 from ragqa.index.pg.sync_memo import SyncMemo
+from ragqa.index.pg.versions import versions, versions_digest
 from ragqa.index.pg.writes import (
     DocumentWrite,
     PassageRow,
@@ -60,6 +61,7 @@ from ragqa.index.pg.writes import (
     stored_vectors,
 )
 from ragqa.index.documents.processing import ProcessedDocument, process_document, retitle
+from ragqa.index.files.planning import StaleMemoError
 from ragqa.index.sentencetable import SentenceTable
 
 logger = logging.getLogger(__name__)
@@ -107,10 +109,27 @@ def index_corpus_into(
     if something must be embedded. With ``strict``, a refused file fails the run before
     anything is written (:class:`~ragqa.index.errors.DocumentError`).
     """
+    memo = memo if memo is not None else SyncMemo(saved=False)  # a fresh one: a full sync
+    args = (conn, corpus_dir, config, contextual, load_embedder, model_name, fallback, strict,
+            progress, kept, memo)
+    try:
+        return _sync_folder(*args)
+    except StaleMemoError as exc:
+        # A plan memo saved by other code (another ragqa or library version that its key
+        # did not tell apart): forgotten, here and in the database, and the sync made anew.
+        logger.warning("%s; the saved sync memo is forgotten and the corpus folder read "
+                       "again", exc)
+        memo.forget(conn)
+        return _sync_folder(*args)
+
+
+def _sync_folder(conn: psycopg.Connection, corpus_dir: Path, config: IndexConfig,
+                 contextual: bool, load_embedder: Callable[[], Embedder], model_name: str,
+                 fallback: bool, strict: bool, progress: Progress | None,
+                 kept: KeptKeys | None, memo: SyncMemo) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport(model=model_name, fallback=fallback)
-    memo = memo if memo is not None else SyncMemo()  # a fresh one: a full sync
-    planner = memo.planner(corpus_dir, config, contextual)
+    planner = memo.planner(conn, corpus_dir, config, contextual, model_name)
     scan = read_corpus(corpus_dir, config.max_document_bytes, stamps=memo.stamps)
     # The folder as a full index cuts it; only the files whose hash, title or context
     # moved since the memo's last sync are loaded and cut again (strict and empty folders
@@ -136,7 +155,7 @@ def index_corpus_into(
             report.added.append(doc_id)
         elif before[0] != plan.files[doc_id] or before[1] != explicit:
             report.changed.append(doc_id)
-        elif before[2] != memo.layout(plan, doc_id):
+        elif not memo.same_layout(plan, doc_id, before):
             pending.append((doc_id, True))  # same bytes, cut otherwise (a new context)
             report.unchanged += 1
             continue
@@ -193,7 +212,14 @@ def index_corpus_into(
         stored_refused.get(d) == (r.reason, r.sha256) for d, r in plan.refused.items())
     # Last: the rows of passages this run (or anyone since the last run) deleted or rewrote.
     # Nothing a reader sees changes, so the run stays up to date and no generation is bumped.
-    reclaim(conn, memo=kept)
+    # Skipped when no document was written or deleted since the memo's last complete
+    # reclaim (the versions read before it): no passage let go of a row since.
+    written = versions_digest(versions(conn))
+    if memo.reclaimed == written:
+        logger.debug("no document written since the last reclaim: nothing to reclaim")
+    elif reclaim(conn, memo=kept).complete:
+        memo.reclaimed = written
+    memo.save(conn)  # what the next process's first sync starts from
     row = conn.execute("SELECT (SELECT count(*) FROM documents), passages, changes "
                        "FROM corpus_stats").fetchone()
     report.documents, report.passages, report.generation = int(row[0]), int(row[1]), int(row[2])

@@ -9,24 +9,34 @@ their document's row version (:mod:`ragqa.index.pg.versions`: every write of a d
 passages rewrites its row, whoever writes it) and reads again only the documents whose
 version moved; the row and its passages are read in one statement, so a kept layout is
 always the one stored at its version.
+
+Each stored document is also read with its cut's digest
+(:func:`~ragqa.index.files.planning.cut_digest` of its stored title, sections, pages,
+passages and vector keys): a document whose digest is the one the folder's plan gives holds
+that plan's layout (the digest covers every field of it), so that a sync whose plan came
+from a saved memo (:mod:`ragqa.index.pg.saved_memo`) compares it without cutting it.
 """
 
 from __future__ import annotations
 
 import psycopg
 
+from ragqa.index.documents.chunking import Passage
 from ragqa.index.documents.processing import ProcessedDocument
+from ragqa.index.files.planning import cut_digest
 from ragqa.index.pg.versions import READ_STEP, versions
 
 # What is compared with a stored document: its title and each passage's
 # ``(start, end, section, page, vector key)``.
 Layout = tuple[str, tuple[tuple[int, int, str, int | None, str | None], ...]]
-# A stored document as a sync compares it: its content hash, explicit title and layout.
-Stored = tuple[str, str | None, Layout]
+# A stored document as a sync compares it: its content hash, explicit title, layout and
+# cut's digest.
+Stored = tuple[str, str | None, Layout, str]
 
 _LAYOUTS = (
     "SELECT d.doc_id, d.xmin::text || '/' || d.content_hash, d.content_hash, "
-    "d.explicit_title, d.title, p.start_offset, p.end_offset, p.section, p.page, p.embed_key "
+    "d.explicit_title, d.title, d.sections, d.pages, p.start_offset, p.end_offset, p.section, "
+    "p.page, p.embed_key "
     "FROM documents d LEFT JOIN passages p USING (doc_id)")
 _ALL = _LAYOUTS + " ORDER BY d.doc_id, p.ordinal"
 _THESE = _LAYOUTS + " WHERE d.doc_id = ANY(%s) ORDER BY d.doc_id, p.ordinal"
@@ -64,11 +74,17 @@ class StoredLayouts:
         return {d: kept[1] for d, kept in self._docs.items() if d in now}
 
     def _take(self, rows: list[tuple]) -> None:
-        found: dict[str, tuple[str, str, str | None, str, list]] = {}
-        for doc_id, version, content_hash, explicit, title, start, end, section, page, key \
-                in rows:
-            entry = found.setdefault(doc_id, (version, content_hash, explicit, title, []))
+        found: dict[str, tuple] = {}
+        for (doc_id, version, content_hash, explicit, title, sections, pages, start, end,
+             section, page, key) in rows:
+            entry = found.setdefault(doc_id, (version, content_hash, explicit, title,
+                                              sections, pages, []))
             if start is not None:
-                entry[4].append((int(start), int(end), section, page, key))
-        for doc_id, (version, content_hash, explicit, title, passages) in found.items():
-            self._docs[doc_id] = (version, (content_hash, explicit, (title, tuple(passages))))
+                entry[6].append((int(start), int(end), section, page, key))
+        for doc_id, (version, content_hash, explicit, title, sections, pages, passages) \
+                in found.items():
+            digest = cut_digest(title, sections, pages,
+                                [Passage(doc_id, a, b, s, p) for a, b, s, p, _ in passages],
+                                [k for *_, k in passages])
+            self._docs[doc_id] = (version, (content_hash, explicit, (title, tuple(passages)),
+                                            digest))

@@ -48,6 +48,11 @@ digest of the quote like the sentences (:mod:`ragqa.index.pg.tokens`).
 Version 6 adds ``corpus_folder``: one row, the corpus folder of the last folder sync, so that
 a command run elsewhere without ``--corpus`` does not sync the database with that place's
 ``./corpus`` (:mod:`ragqa.index.pg.origin`).
+
+Version 7 adds ``sync_memo``: by corpus folder, what a process's folder syncs learnt of it
+(the files' stamps and hashes, the plan memo, the documents found holding their side rows),
+so that a process's first sync reads only what changed (:mod:`ragqa.index.pg.saved_memo`).
+A cache, never the truth: checked entry by entry, and set aside when unreadable.
 """
 
 from __future__ import annotations
@@ -213,6 +218,22 @@ def _v6(dimension: int) -> list[str]:
     ]
 
 
+def _v7(dimension: int) -> list[str]:
+    del dimension
+    return [
+        # folder: absolute, links not followed (ragqa.index.origin.folder_path); key: a digest
+        # of what the memo is valid for (its format, the folder, the settings, the cutting
+        # code, the model); memo: its JSON, zlib-compressed (already: not compressed again).
+        """CREATE TABLE sync_memo (
+            folder text PRIMARY KEY,
+            key text NOT NULL,
+            memo bytea NOT NULL,
+            saved_at timestamptz NOT NULL DEFAULT now()
+        )""",
+        "ALTER TABLE sync_memo ALTER COLUMN memo SET STORAGE EXTERNAL",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
@@ -220,6 +241,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "sentence vectors", _v4),
     Migration(5, "passage token vectors", _v5),
     Migration(6, "the corpus folder of the last sync", _v6),
+    Migration(7, "what folder syncs learnt of a corpus folder", _v7),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -66,6 +66,22 @@ class FilledRows:
         for checked in self._checked.values():
             checked.clear()
 
+    def to_json(self) -> dict:
+        """What it holds, for :mod:`ragqa.index.pg.saved_memo`."""
+        return {table: dict(checked) for table, checked in self._checked.items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> FilledRows:
+        """What :meth:`to_json` gave; raises ``ValueError`` on a malformed record."""
+        filled = cls()
+        for table in (SENTENCES, TOKENS):
+            checked = data[table]
+            if not isinstance(checked, dict) or not all(
+                    isinstance(d, str) and isinstance(v, str) for d, v in checked.items()):
+                raise ValueError(f"a malformed record of the documents holding {table}")
+            filled._checked[table] = dict(checked)
+        return filled
+
 
 def fill_side_rows(conn: psycopg.Connection, filled: FilledRows, *,
                    sentences_of: Collection[str] | None, with_tokens: bool,

@@ -83,6 +83,7 @@ def test_postgres_store_writes_section(tmp_path: Path, minilm: ResolvedModel, em
     row = rows[0]
     assert row["passages"] >= 50 and row["upload_statuses"] == ["created"]
     assert row["searchable_after_upload"] is True and row["gone_after_delete"] is True
+    assert len(row["first_sync_unchanged_ms"]) == 2 and row["first_sync_up_to_date"] is True
 
 
 def test_bench_writes_only_from_the_command_line(tmp_path: Path, minilm: ResolvedModel,

@@ -15,7 +15,7 @@ from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
           "corpus_stats", "corpus_context", "document_groups", "sentence_vectors",
-          "token_vectors", "corpus_folder"}
+          "token_vectors", "corpus_folder", "sync_memo"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
@@ -160,3 +160,22 @@ def test_a_version_1_database_keeps_its_documents_through_version_2(pg_url: str)
         assert conn.execute("SELECT doc_id, explicit_title FROM documents").fetchall() == [
             ("a.txt", None)]
         assert "corpus_context" in _tables(conn)
+
+
+def test_a_version_6_database_gets_an_empty_sync_memo_and_keeps_its_folder(
+        pg_url: str) -> None:
+    from ragqa.index.pg import migrations
+    from ragqa.index.pg.schema import MIGRATIONS
+
+    with connect(pg_url) as conn:
+        original = migrations.MIGRATIONS
+        migrations.MIGRATIONS = MIGRATIONS[:6]  # what a ragqa of schema version 6 applied
+        try:
+            migrate(conn, dimension=8)
+        finally:
+            migrations.MIGRATIONS = original
+        conn.execute("INSERT INTO corpus_folder (path) VALUES ('/srv/corpus')")
+        assert "sync_memo" not in _tables(conn)
+        assert migrate(conn, dimension=8) == 6
+        assert conn.execute("SELECT path FROM corpus_folder").fetchall() == [("/srv/corpus",)]
+        assert conn.execute("SELECT count(*) FROM sync_memo").fetchone()[0] == 0
