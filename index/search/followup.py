@@ -161,6 +161,12 @@ def leans_on_history(question: str, analyzer: Analyzer,
     return specificity(question, analyzer, idf) < params.min_specificity
 
 
+def asks(turn: Turn) -> bool:
+    """Whether ``turn`` asked something: a word, not blanks or invisible characters only
+    ("\u200b" is no whitespace to :meth:`str.strip`)."""
+    return re.search(r"\w", turn.question) is not None
+
+
 def read_turns(history: Sequence[Turn], analyzer: Analyzer,
                idf: Callable[[Sequence[str]], list[float]],
                params: FollowupParams = FOLLOWUP) -> list[Turn]:
@@ -168,7 +174,7 @@ def read_turns(history: Sequence[Turn], analyzer: Analyzer,
     first: at most ``params.turns``; with ``params.chain``, a turn further back only while
     the turn after it leaned on it: a third turn carries what the second borrowed from the
     first, and after a change of subject the turns before it lend nothing."""
-    earlier = [t for t in history[-MAX_TURNS:] if t.question.strip()][::-1]  # newest first
+    earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     read = earlier[: min(1, params.turns)]
     for depth in range(1, min(params.turns, len(earlier))):
         if params.chain and not leans_on_history(
@@ -183,7 +189,7 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          idf: Callable[[Sequence[str]], list[float]],
          params: FollowupParams = FOLLOWUP) -> Followup:
     """How to search ``question`` asked after ``history`` (oldest turn first)."""
-    earlier = [t for t in history[-MAX_TURNS:] if t.question.strip()][::-1]  # newest first
+    earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     if not earlier or not leans_on_history(question, analyzer, idf, params,
                                            [t.question for t in earlier]):
         return standalone(question)
@@ -214,7 +220,10 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
                               + [question.strip()])
     cited: tuple[str, ...] = ()
     if params.prior and params.prior_documents:
-        cited = next((t.doc_ids for t in earlier if t.doc_ids), ())
+        # The previous turn's documents; when it showed none, those of the nearest turn
+        # the chain kept (the previous turn leaned on it: the same subject), never those
+        # of a turn the chain left.
+        cited = next((t.doc_ids for t in read if t.doc_ids), ())
         cited = tuple(dict.fromkeys(cited))[: params.prior_documents]
     if not lexical and dense_text is None and not cited:
         return standalone(question)

@@ -277,3 +277,20 @@ def test_ce_before_a_noun_points_back(question):
 def test_ce_the_pronoun_does_not_point_back(question):
     assert not has_marker(question)
 
+
+def test_the_boost_goes_to_documents_of_the_turns_the_chain_kept():
+    """The previous turn's documents; when it showed none, those of the turn it leaned on;
+    never those of a turn before a change of subject."""
+    spark = Turn("Quel est le programme SPARK de Huawei ?")  # names its subject: stands alone
+    followup = plan("Quels sont ses partenaires ?", [NOKIA, spark], ANALYZER, idf)
+    assert followup.history_used and followup.cited == () and followup.prior == 0.0
+    leaned = Turn("Qui l'a signé ?")  # leaned on NOKIA, showed nothing
+    followup = plan("Et lors de quel événement ?", [NOKIA, leaned], ANALYZER, idf)
+    assert followup.cited == NOKIA.doc_ids
+
+
+def test_an_earlier_turn_without_a_word_is_no_turn():
+    assert plan("Qui l'a signé ?", [Turn("\u200b\u200b")], ANALYZER, idf) == \
+        plan("Qui l'a signé ?", [], ANALYZER, idf)
+    followup = plan("Qui l'a signé ?", [NOKIA, Turn("\u200b")], ANALYZER, idf)
+    assert followup.history_used and followup.lexical[0][0] == "accord Nokia conclu Maroc"
