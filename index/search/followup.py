@@ -87,6 +87,11 @@ class FollowupParams:
     # Borrowed words weigh less when the follow-up has much of its own to search for: their
     # weight times min(1, own_mass / its idf mass) (0: always the full weight).
     own_mass: float = 0.0
+    # A follow-up that names a subject of its own borrows the earlier questions' other
+    # words, not their names nor their documents' boost: never ("keep"), when it names
+    # anything they did not ("new_name"), or when that name is a subject set before a
+    # comma ("dislocated": "Et Huawei, quel programme a-t-il lancé ?").
+    new_subject: str = "dislocated"
 
     def __post_init__(self) -> None:
         for name in ("lexical_weight", "decay", "prior", "prior_passages", "own_mass"):
@@ -94,9 +99,16 @@ class FollowupParams:
                 raise ValueError(f"{name} must not be negative")
         if self.weak_markers not in WEAK_MARKER_RULES:
             raise ValueError(f"weak_markers must be one of {', '.join(WEAK_MARKER_RULES)}")
+        if self.new_subject not in NEW_SUBJECT_RULES:
+            raise ValueError(f"new_subject must be one of {', '.join(NEW_SUBJECT_RULES)}")
 
 
 WEAK_MARKER_RULES = ("marker", "no_name", "no_new_name")
+NEW_SUBJECT_RULES = ("keep", "new_name", "dislocated")
+# "Et Huawei, … ?": a subject set out before a comma (not "Et pour le Conseil, … ?").
+_DISLOCATED = re.compile(r"^\W*(?:et|and)\s+(?!(?:pour|en|à|au|aux|dans|de|du|des|chez|avec|sur"
+                         r"|selon|par|lors|comme|for|in|at|with|on|by)\b|d['’])"
+                         r"(?P<subject>[^,?]+),", re.IGNORECASE)
 
 
 # Measured on eval/conversations.jsonl's dev split (docs/retrieval-quality.md#conversations).
@@ -197,9 +209,11 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     own = set(analyzer(question))
     lexical: list[tuple[str, float]] = []
     shown: list[str] = []
+    replaced = _replaced_names(question, read, params.new_subject)
 
     def borrow(text: str, weight: float) -> None:
         words = content_words(text, analyzer, own | set(analyzer(" ".join(shown))))
+        words = [w for w in words if w.casefold() not in replaced]
         if words and weight > 0:
             lexical.append((" ".join(words), weight))
             shown.extend(words)
@@ -216,10 +230,10 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     query = f"{question.strip()} ({' '.join(shown)})" if shown else question.strip()
     dense_text = None
     if params.dense_turns:
-        dense_text = " ".join([t.question.strip() for t in read[: params.dense_turns]][::-1]
-                              + [question.strip()])
+        dense_text = " ".join([_without(t.question, replaced)
+                               for t in read[: params.dense_turns]][::-1] + [question.strip()])
     cited: tuple[str, ...] = ()
-    if params.prior and params.prior_documents:
+    if params.prior and params.prior_documents and not replaced:
         # The previous turn's documents; when it showed none, those of the nearest turn
         # the chain kept (the previous turn leaned on it: the same subject), never those
         # of a turn the chain left.
@@ -229,6 +243,26 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
         return standalone(question)
     return Followup(question, query, True, tuple(lexical), dense_text, cited,
                     params.prior if cited else 0.0, params.prior_passages)
+
+
+def _replaced_names(question: str, read: Sequence[Turn], rule: str) -> set[str]:
+    """The earlier questions' names (casefolded) that ``question``'s own subject replaces
+    under ``rule`` (FollowupParams.new_subject); empty: it borrows them."""
+    if rule == "keep":
+        return set()
+    said = {n.casefold() for t in read for n in names(t.question)}
+    if rule == "dislocated":
+        match = _DISLOCATED.match(question)
+        mine = names(f"Et {match['subject']}") if match else []
+    else:
+        mine = names(question)
+    return said if any(n.casefold() not in said for n in mine) else set()
+
+
+def _without(text: str, replaced: set[str]) -> str:
+    """``text`` without the names in ``replaced``."""
+    words = text.strip().split()
+    return " ".join(w for w in words if w.strip(".,;:?!").casefold() not in replaced)
 
 
 _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vous)$",

@@ -294,3 +294,22 @@ def test_an_earlier_turn_without_a_word_is_no_turn():
         plan("Qui l'a signé ?", [], ANALYZER, idf)
     followup = plan("Qui l'a signé ?", [NOKIA, Turn("\u200b")], ANALYZER, idf)
     assert followup.history_used and followup.lexical[0][0] == "accord Nokia conclu Maroc"
+
+
+def test_a_follow_up_that_sets_its_own_subject_borrows_the_rest():
+    """"Et Huawei, …" after a question on Nokia: the earlier question's other words, not
+    its names nor its documents (FollowupParams.new_subject)."""
+    question = "Et Huawei, quel programme a-t-il lancé pour les startups ?"
+    kept = plan(question, [NOKIA], ANALYZER, idf, FollowupParams(new_subject="keep"))
+    assert kept.lexical[0][0] == "accord Nokia conclu Maroc" and kept.cited == NOKIA.doc_ids
+    for rule in ("dislocated", "new_name"):
+        followup = plan(question, [NOKIA], ANALYZER, idf, FollowupParams(new_subject=rule))
+        assert followup.lexical[0][0] == "accord conclu"
+        assert "Nokia" not in followup.dense_text and followup.cited == ()
+    # a name after a preposition is no subject of its own: "Nokia" is still the subject
+    dislocated = FollowupParams(new_subject="dislocated")
+    for question in ("Et pour le Conseil, qu'a-t-il mis en place ?", "Et en Égypte ?"):
+        assert plan(question, [NOKIA], ANALYZER, idf, dislocated).cited == NOKIA.doc_ids
+    assert FOLLOWUP.new_subject == "dislocated"  # measured on dev: docs/retrieval-quality.md
+    with pytest.raises(ValueError, match="new_subject"):
+        FollowupParams(new_subject="always")
