@@ -50,19 +50,22 @@ _INVERTED = re.compile(r"(?:\b(?:se|ne|en)\s+|\b[sn]['’])?(?P<verb>\w+)-(?:t-)
 # "Y aura-t-il… ?", "il y avait"): French has a closed class of impersonal verbs, here in
 # every tense (their third person singular), inverted or not, with "ne"/"n'" and the
 # clitics before them, and their compound and modal forms ("a-t-il fallu", "va-t-il y
-# avoir"). Verbs that are personal as often (arriver, passer, valoir, être) are
-# impersonal only in their impersonal shapes ("que se passe-t-il", "vaut-il mieux", "est-il
-# possible de"). These are masked before the markers are read.
+# avoir"). Verbs that are personal as often (arriver, passer, sembler, paraître, valoir,
+# être, faire) are impersonal only in their impersonal shapes ("que se passe-t-il", "il
+# semble que", "…, paraît-il", "vaut-il mieux", "est-il possible de", "fait-il chaud").
+# These are masked before the markers are read.
 _IMPERSONAL_VERB = r"""(?:
       y\s+(?:a|avait|aura|aurait|eut|eût|ait)                    # y avoir
     | fau[td]\w* | fall\w+ | faille                              # falloir
     | s['’]\s*agi\w*                                             # s'agir
-    | exist\w* | rest(?:e|ait|era|erait|a|ât|é)\b | sembl\w*     # exister, rester, sembler
-    | par(?:aî|ai)t\w* | paru[t]? | suff(?:it|isait|ira|irait|ise|i)\b
+    | exist\w* | rest(?:e|ait|era|erait|a|ât|é)\b                # exister, rester
+    | suff(?:it|isait|ira|irait|ise|i)\b                        # suffire
     | manqu\w* | pleu\w+ | plu\b | neig\w+ | gèle\w* | grêl\w*   # manquer, the weather
     | advien\w* | advint | advenu
     )"""
 _CLITICS = r"(?:ne\s+|n['’]\s*)?"  # not "lui", "leur": they point back
+_SEEM = r"(?:sembl\w*|par(?:aî|ai)t\w*|parut)"  # personal as often: "il semble fatigué"
+_WORTH = r"(?:vaut|valait|vaudra|vaudrait|valut)"
 _AUXILIARY = r"(?:a|avait|aura|aurait|eut|est|était|sera|serait|va|allait|doit|devait|" \
              r"devrait|peut|pouvait|pourrait|risque)"
 _ADJECTIVE = (r"(?:possible|impossible|nécessaire|obligatoire|interdit|permis|autorisé|prévu|"
@@ -73,19 +76,21 @@ _IMPERSONAL = re.compile(rf"""
       (?<![-\w])il\s+{_CLITICS}{_IMPERSONAL_VERB}                     # il y a, il n'y avait
     | (?<!\w){_CLITICS}{_IMPERSONAL_VERB}-(?:t-)?il\b                 # faut-il, n'y a-t-il
     | (?:(?<![-\w])il\s+{_CLITICS}{_AUXILIARY}|{_AUXILIARY}-(?:t-)?il)\b  # a-t-il fallu,
-      \s+(?:pas\s+)?(?:fallu|falloir|y\s+(?:avoir|eu)|s['’]\s*agir|agi|existé|suffi|manqué
-                      |plu|neigé|semblé|paru|pleuvoir|neiger)\b      # va-t-il y avoir
+      \s+(?:pas\s+)?(?:fallu|falloir|y\s+(?:avoir|eu)|s['’]\s*agir|agi|suffi|plu|neigé
+                      |pleuvoir|neiger)\b                             # va-t-il y avoir
     | \bqu(?:e\s+|['’])(?:(?:se|ne|y)\s+|[sn]['’])*                   # que se passe-t-il,
       (?:(?:pass|arriv|produi|adv)\w*-(?:t-)?il\b                     # qu'est-il arrivé
        |\w+-(?:t-)?il\s+(?:pas\s+)?(?:se\s+|s['’])?(?:pass|arriv|produi|adven)\w*)
     | (?<![-\w])il\s+(?:se|s['’])\s*pass\w* | (?<![-\w])il\s+arriv\w*\s+qu   # il se passe
-    | (?:(?<![-\w])il\s+{_CLITICS}va\w*|va\w*-(?:t-)?il)\s+mieux        # vaut-il mieux
+    | (?:(?<![-\w])il\s+{_CLITICS}{_SEEM}|{_SEEM}-(?:t-)?il)\s+(?:que\b|qu['’])  # il semble que
+    | ,\s*{_SEEM}-(?:t-)?il\b                                        # …, paraît-il
+    | (?:(?<![-\w])il\s+{_CLITICS}{_WORTH}|{_WORTH}-(?:t-)?il)\s+mieux  # vaut-il mieux
     | (?:(?<![-\w])il\s+(?:n['’]\s*|ne\s+)?(?:est|était|sera|serait|fut|a\s+été)
        |(?:est|était|sera|serait|fut)-(?:t-)?il|a-t-il\s+été)         # est-il possible de
       \s+(?:pas\s+|plus\s+|encore\s+|vraiment\s+|toujours\s+|aussi\s+|bien\s+|déjà\s+)*
       {_ADJECTIVE}\s+(?:de\b|d['’]|que\b|qu['’]|à\b)
-    | (?:(?<![-\w])il\s+|-il\s+)(?:fait|faisait|fera|ferait)\s+(?:chaud|froid|beau|doux|jour
-                                                                  |nuit|soleil)\b
+    | (?:(?<![-\w])il\s+(?:fait|faisait|fera|ferait)|(?:fait|faisait|fera|ferait)-(?:t-)?il)
+      \s+(?:chaud|froid|beau|doux|jour|nuit|soleil)\b                   # fait-il chaud
     | \btemps\s+(?:fait|faisait|fera|ferait)-(?:t-)?il\b
     """, re.IGNORECASE | re.VERBOSE)
 _DETERMINERS = frozenset(

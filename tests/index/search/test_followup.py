@@ -239,7 +239,9 @@ def test_a_definition_question_stands_alone():
     "Qu'adviendra-t-il des projets retenus ?",
     "Est-il possible d'exposer gratuitement au salon ?",
     "Est-il obligatoire de parler anglais pour candidater ?",
-    "Semble-t-il que la demande augmente ?",
+    "Semble-t-il que la demande augmente ?", "Il paraît qu'un concours est prévu ?",
+    "Le salon est gratuit, paraît-il, pour les étudiants ?",
+    "Fait-il chaud à Marrakech en avril ?",
 ])
 def test_an_impersonal_il_points_nowhere(question):
     assert not has_marker(question)
@@ -249,7 +251,9 @@ def test_an_impersonal_il_points_nowhere(question):
     "Quand arrive-t-il au Maroc ?", "Combien vaut-il en bourse ?", "Que fait-il au Maroc ?",
     "Est-il capable de gagner la course ?", "Où reste-t-elle pendant le salon ?",
     "Combien de temps lui faut-il pour livrer ?", "Y a-t-il un accord entre eux ?",
-    "Quand est-il arrivé au Maroc ?", "Existe-t-elle encore ?",
+    "Quand est-il arrivé au Maroc ?", "Existe-t-elle encore ?", "Va-t-il mieux ?",
+    "Quand paraîtra-t-il en France ?", "Quand est-il paru ?", "A-t-il manqué la finale ?",
+    "Semble-t-il satisfait du contrat ?", "Que fait-il au salon ?",
 ])
 def test_a_personal_il_still_points_back(question):
     assert has_marker(question)
