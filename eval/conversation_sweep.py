@@ -36,6 +36,7 @@ GRID: dict[str, tuple] = {
     "prior_passages": (0, 1, 2, 3, 5, 10),
     "own_mass": (0.0, 10.0, 15.0, 20.0, 30.0),
     "weak_markers": ("marker", "no_name", "no_new_name"),
+    "new_subject": ("keep", "new_name", "dislocated"),
     "chain": (True, False),
     "carry_names": (False, True),
     "definitions": (True, False),

@@ -20,7 +20,14 @@ from functools import partial
 
 import numpy as np
 
-from ragqa.index.search.followup import FOLLOWUP, Followup, FollowupParams, Turn, plan
+from ragqa.index.search.followup import (
+    FOLLOWUP,
+    Followup,
+    FollowupParams,
+    Turn,
+    asks,
+    plan,
+)
 from ragqa.index.search.retriever import Retriever, SearchResult
 from ragqa.index.search.view import IndexView, Ranked
 
@@ -150,7 +157,7 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
     if not followup.history_used:
         return followup
     read = list(history)
-    earlier = [i for i, turn in enumerate(history) if turn.question.strip()]
+    earlier = [i for i, turn in enumerate(history) if asks(turn)]
     for i in earlier[len(earlier) - params.turns:] if params.turns else ():
         asked = history[i].question
         typed = retriever.model_question(asked, doc_ids, scope)

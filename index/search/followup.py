@@ -87,6 +87,11 @@ class FollowupParams:
     # Borrowed words weigh less when the follow-up has much of its own to search for: their
     # weight times min(1, own_mass / its idf mass) (0: always the full weight).
     own_mass: float = 0.0
+    # A follow-up that names a subject of its own borrows the earlier questions' other
+    # words, not their names nor their documents' boost: never ("keep"), when it names
+    # anything they did not ("new_name"), or when that name is a subject set before a
+    # comma ("dislocated": "Et Huawei, quel programme a-t-il lancé ?").
+    new_subject: str = "dislocated"
 
     def __post_init__(self) -> None:
         for name in ("lexical_weight", "decay", "prior", "prior_passages", "own_mass"):
@@ -94,9 +99,16 @@ class FollowupParams:
                 raise ValueError(f"{name} must not be negative")
         if self.weak_markers not in WEAK_MARKER_RULES:
             raise ValueError(f"weak_markers must be one of {', '.join(WEAK_MARKER_RULES)}")
+        if self.new_subject not in NEW_SUBJECT_RULES:
+            raise ValueError(f"new_subject must be one of {', '.join(NEW_SUBJECT_RULES)}")
 
 
 WEAK_MARKER_RULES = ("marker", "no_name", "no_new_name")
+NEW_SUBJECT_RULES = ("keep", "new_name", "dislocated")
+# "Et Huawei, … ?": a subject set out before a comma (not "Et pour le Conseil, … ?").
+_DISLOCATED = re.compile(r"^\W*(?:et|and)\s+(?!(?:pour|en|à|au|aux|dans|de|du|des|chez|avec|sur"
+                         r"|selon|par|lors|comme|for|in|at|with|on|by)\b|d['’])"
+                         r"(?P<subject>[^,?]+),", re.IGNORECASE)
 
 
 # Measured on eval/conversations.jsonl's dev split (docs/retrieval-quality.md#conversations).
@@ -161,6 +173,12 @@ def leans_on_history(question: str, analyzer: Analyzer,
     return specificity(question, analyzer, idf) < params.min_specificity
 
 
+def asks(turn: Turn) -> bool:
+    """Whether ``turn`` asked something: a word, not blanks or invisible characters only
+    ("\u200b" is no whitespace to :meth:`str.strip`)."""
+    return re.search(r"\w", turn.question) is not None
+
+
 def read_turns(history: Sequence[Turn], analyzer: Analyzer,
                idf: Callable[[Sequence[str]], list[float]],
                params: FollowupParams = FOLLOWUP) -> list[Turn]:
@@ -168,7 +186,7 @@ def read_turns(history: Sequence[Turn], analyzer: Analyzer,
     first: at most ``params.turns``; with ``params.chain``, a turn further back only while
     the turn after it leaned on it: a third turn carries what the second borrowed from the
     first, and after a change of subject the turns before it lend nothing."""
-    earlier = [t for t in history[-MAX_TURNS:] if t.question.strip()][::-1]  # newest first
+    earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     read = earlier[: min(1, params.turns)]
     for depth in range(1, min(params.turns, len(earlier))):
         if params.chain and not leans_on_history(
@@ -183,7 +201,7 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          idf: Callable[[Sequence[str]], list[float]],
          params: FollowupParams = FOLLOWUP) -> Followup:
     """How to search ``question`` asked after ``history`` (oldest turn first)."""
-    earlier = [t for t in history[-MAX_TURNS:] if t.question.strip()][::-1]  # newest first
+    earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     if not earlier or not leans_on_history(question, analyzer, idf, params,
                                            [t.question for t in earlier]):
         return standalone(question)
@@ -191,9 +209,11 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     own = set(analyzer(question))
     lexical: list[tuple[str, float]] = []
     shown: list[str] = []
+    replaced = _replaced_names(question, read, params.new_subject)
 
     def borrow(text: str, weight: float) -> None:
         words = content_words(text, analyzer, own | set(analyzer(" ".join(shown))))
+        words = [w for w in words if w.casefold() not in replaced]
         if words and weight > 0:
             lexical.append((" ".join(words), weight))
             shown.extend(words)
@@ -210,16 +230,39 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     query = f"{question.strip()} ({' '.join(shown)})" if shown else question.strip()
     dense_text = None
     if params.dense_turns:
-        dense_text = " ".join([t.question.strip() for t in read[: params.dense_turns]][::-1]
-                              + [question.strip()])
+        dense_text = " ".join([_without(t.question, replaced)
+                               for t in read[: params.dense_turns]][::-1] + [question.strip()])
     cited: tuple[str, ...] = ()
-    if params.prior and params.prior_documents:
-        cited = next((t.doc_ids for t in earlier if t.doc_ids), ())
+    if params.prior and params.prior_documents and not replaced:
+        # The previous turn's documents; when it showed none, those of the nearest turn
+        # the chain kept (the previous turn leaned on it: the same subject), never those
+        # of a turn the chain left.
+        cited = next((t.doc_ids for t in read if t.doc_ids), ())
         cited = tuple(dict.fromkeys(cited))[: params.prior_documents]
     if not lexical and dense_text is None and not cited:
         return standalone(question)
     return Followup(question, query, True, tuple(lexical), dense_text, cited,
                     params.prior if cited else 0.0, params.prior_passages)
+
+
+def _replaced_names(question: str, read: Sequence[Turn], rule: str) -> set[str]:
+    """The earlier questions' names (casefolded) that ``question``'s own subject replaces
+    under ``rule`` (FollowupParams.new_subject); empty: it borrows them."""
+    if rule == "keep":
+        return set()
+    said = {n.casefold() for t in read for n in names(t.question)}
+    if rule == "dislocated":
+        match = _DISLOCATED.match(question)
+        mine = names(f"Et {match['subject']}") if match else []
+    else:
+        mine = names(question)
+    return said if any(n.casefold() not in said for n in mine) else set()
+
+
+def _without(text: str, replaced: set[str]) -> str:
+    """``text`` without the names in ``replaced``."""
+    words = text.strip().split()
+    return " ".join(w for w in words if w.strip(".,;:?!").casefold() not in replaced)
 
 
 _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vous)$",

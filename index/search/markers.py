@@ -23,8 +23,13 @@ _POINTS_BACK = re.compile(r"""
     | \b(?:lui|celui|celle|ceux|celles|cela|ça)\b
     | (?<![-'’])\b(?:il|elle|ils|elles|eux)\b(?!-)      # avec elle, d'entre elles
     | \b(?:cet|cette|ces)\s+\w+                         # cette entreprise, ces réseaux
-    | \bce\s+derni                                     # ce dernier
-    | \by\b(?!\s+a-t-il)                                # y sont inscrites (not "y a-t-il")
+    | (?<![-'’])\bce\s+(?!(?:que|qui|quoi|dont|à|a|en|y|ne|se|sur|pour|faisant|disant
+                           |sont|sera|serait|seront|fut|furent|fût|soit|soient|était
+                           |étaient|doit|doivent|devait|devrait|peut|peuvent|pouvait
+                           |pourrait|semble|semblait|va|vont|allait|faire
+                           |jour|moment|titre|matin|soir|midi|mois|week)\b|[nsq]u?['’])\w+
+                               # ce centre (not ce que, ce sont, à ce jour, en ce moment)
+    | \by\b                                            # y sont inscrites
     | \b(?:it|they|them|he|she|him|this|these|those)\b
     """, re.IGNORECASE | re.VERBOSE)
 # Weak markers: a possessive belongs to the question's own subject as often as to an
@@ -41,7 +46,53 @@ _WEAK = re.compile(r"""
 # télémédecine est-elle encadrée ?").
 _INVERTED = re.compile(r"(?:\b(?:se|ne|en)\s+|\b[sn]['’])?(?P<verb>\w+)-(?:t-)?(?:il|elle|ils|elles)\b",
                        re.IGNORECASE)
-_IMPERSONAL = re.compile(r"(?:^|\s)y\s*$", re.IGNORECASE)  # "y a-t-il": there is
+# Impersonal "il" refers to nothing ("Faut-il payer… ?", "Combien de places reste-t-il ?",
+# "Y aura-t-il… ?", "il y avait"): French has a closed class of impersonal verbs, here in
+# every tense (their third person singular), inverted or not, with "ne"/"n'" and the
+# clitics before them, and their compound and modal forms ("a-t-il fallu", "va-t-il y
+# avoir"). Verbs that are personal as often (arriver, passer, sembler, paraître, valoir,
+# être, faire) are impersonal only in their impersonal shapes ("que se passe-t-il", "il
+# semble que", "…, paraît-il", "vaut-il mieux", "est-il possible de", "fait-il chaud").
+# These are masked before the markers are read.
+_IMPERSONAL_VERB = r"""(?:
+      y\s+(?:a|avait|aura|aurait|eut|eût|ait)                    # y avoir
+    | fau[td]\w* | fall\w+ | faille                              # falloir
+    | s['’]\s*agi\w*                                             # s'agir
+    | exist\w* | rest(?:e|ait|era|erait|a|ât|é)\b                # exister, rester
+    | suff(?:it|isait|ira|irait|ise|i)\b                        # suffire
+    | manqu\w* | pleu\w+ | plu\b | neig\w+ | gèle\w* | grêl\w*   # manquer, the weather
+    | advien\w* | advint | advenu
+    )"""
+_CLITICS = r"(?:ne\s+|n['’]\s*)?"  # not "lui", "leur": they point back
+_SEEM = r"(?:sembl\w*|par(?:aî|ai)t\w*|parut)"  # personal as often: "il semble fatigué"
+_WORTH = r"(?:vaut|valait|vaudra|vaudrait|valut)"
+_AUXILIARY = r"(?:a|avait|aura|aurait|eut|est|était|sera|serait|va|allait|doit|devait|" \
+             r"devrait|peut|pouvait|pourrait|risque)"
+_ADJECTIVE = (r"(?:possible|impossible|nécessaire|obligatoire|interdit|permis|autorisé|prévu|"
+              r"vrai|faux|utile|inutile|important|difficile|facile|gratuit|conseillé|"
+              r"recommandé|question|temps|trop\s+tard|urgent|courant|fréquent|rare|normal|"
+              r"probable|légal|sûr|certain|exact)")
+_IMPERSONAL = re.compile(rf"""
+      (?<![-\w])il\s+{_CLITICS}{_IMPERSONAL_VERB}                     # il y a, il n'y avait
+    | (?<!\w){_CLITICS}{_IMPERSONAL_VERB}-(?:t-)?il\b                 # faut-il, n'y a-t-il
+    | (?:(?<![-\w])il\s+{_CLITICS}{_AUXILIARY}|{_AUXILIARY}-(?:t-)?il)\b  # a-t-il fallu,
+      \s+(?:pas\s+)?(?:fallu|falloir|y\s+(?:avoir|eu)|s['’]\s*agir|agi|suffi|plu|neigé
+                      |pleuvoir|neiger)\b                             # va-t-il y avoir
+    | \bqu(?:e\s+|['’])(?:(?:se|ne|y)\s+|[sn]['’])*                   # que se passe-t-il,
+      (?:(?:pass|arriv|produi|adv)\w*-(?:t-)?il\b                     # qu'est-il arrivé
+       |\w+-(?:t-)?il\s+(?:pas\s+)?(?:se\s+|s['’])?(?:pass|arriv|produi|adven)\w*)
+    | (?<![-\w])il\s+(?:se|s['’])\s*pass\w* | (?<![-\w])il\s+arriv\w*\s+qu   # il se passe
+    | (?:(?<![-\w])il\s+{_CLITICS}{_SEEM}|{_SEEM}-(?:t-)?il)\s+(?:que\b|qu['’])  # il semble que
+    | ,\s*{_SEEM}-(?:t-)?il\b                                        # …, paraît-il
+    | (?:(?<![-\w])il\s+{_CLITICS}{_WORTH}|{_WORTH}-(?:t-)?il)\s+mieux  # vaut-il mieux
+    | (?:(?<![-\w])il\s+(?:n['’]\s*|ne\s+)?(?:est|était|sera|serait|fut|a\s+été)
+       |(?:est|était|sera|serait|fut)-(?:t-)?il|a-t-il\s+été)         # est-il possible de
+      \s+(?:pas\s+|plus\s+|encore\s+|vraiment\s+|toujours\s+|aussi\s+|bien\s+|déjà\s+)*
+      {_ADJECTIVE}\s+(?:de\b|d['’]|que\b|qu['’]|à\b)
+    | (?:(?<![-\w])il\s+(?:fait|faisait|fera|ferait)|(?:fait|faisait|fera|ferait)-(?:t-)?il)
+      \s+(?:chaud|froid|beau|doux|jour|nuit|soleil)\b                   # fait-il chaud
+    | \btemps\s+(?:fait|faisait|fera|ferait)-(?:t-)?il\b
+    """, re.IGNORECASE | re.VERBOSE)
 _DETERMINERS = frozenset(
     "le la les l un une des du au aux ce cet cette ces son sa ses leur leurs mon ma mes "
     "notre nos votre vos the a an".split())
@@ -50,11 +101,10 @@ _DETERMINERS = frozenset(
 def pointing_back(question: str) -> str | None:
     """"strong" when ``question`` has a word or shape that points back to an earlier turn,
     "weak" when it has only a possessive or "en" before a verb, else None."""
-    question = question.strip()
+    question = _IMPERSONAL.sub(" _ ", question.strip())
     if _CONTINUES.search(question) or _POINTS_BACK.search(question):
         return "strong"
-    if any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)
-           if not _IMPERSONAL.search(question[: m.start()])):
+    if any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)):
         return "strong"
     return "weak" if _WEAK.search(question) else None
 

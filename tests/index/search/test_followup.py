@@ -216,3 +216,104 @@ def test_a_definition_question_stands_alone():
     assert plan(question, [NOKIA], ANALYZER, idf, FollowupParams(definitions=False)).history_used
     assert plan("Qu'est-ce que c'est ?", [NOKIA], ANALYZER, idf).history_used
     assert plan("Qu'est-ce que sa plateforme ?", [NOKIA], ANALYZER, idf).history_used
+
+
+# Impersonal "il" (a closed class of verbs: falloir, y avoir, s'agir, exister, rester,
+# sembler, suffire, manquer, valoir mieux, the weather, "il est possible de"…, in every
+# tense, inverted or not) refers to nothing: such a question does not point back.
+@pytest.mark.parametrize("question", [
+    "Faut-il s'inscrire avant le salon ?", "Faudra-t-il un badge pour entrer au salon ?",
+    "Combien de temps fallait-il attendre ?", "A-t-il fallu reporter le salon ?",
+    "Il faut combien de jours pour visiter le salon ?",
+    "Y avait-il des exposants étrangers au salon ?", "Y aura-t-il un concours l'an prochain ?",
+    "N'y a-t-il pas de tarif réduit pour les étudiants ?", "Y a-t-il eu des incidents ?",
+    "Combien de pays il y avait au salon ?", "Combien de stands il y aura au salon ?",
+    "Va-t-il y avoir un concours de robots ?",
+    "S'agit-il d'un salon annuel ?", "S'agissait-il d'une première au salon ?",
+    "De quoi s'agit-il exactement dans le programme Impulse ?",
+    "Existe-t-il une aide pour les jeunes pousses ?", "Existait-il déjà un salon semblable ?",
+    "Combien de billets reste-t-il pour la finale ?", "Restait-il des places au salon ?",
+    "Suffit-il d'un diplôme pour candidater ?", "Manque-t-il des ingénieurs au Maroc ?",
+    "Vaut-il mieux réserver le billet à l'avance ?", "Pleuvait-il pendant la course ?",
+    "Que se passe-t-il après la sélection des projets ?", "Que s'est-il passé en 2019 ?",
+    "Qu'adviendra-t-il des projets retenus ?",
+    "Est-il possible d'exposer gratuitement au salon ?",
+    "Est-il obligatoire de parler anglais pour candidater ?",
+    "Semble-t-il que la demande augmente ?", "Il paraît qu'un concours est prévu ?",
+    "Le salon est gratuit, paraît-il, pour les étudiants ?",
+    "Fait-il chaud à Marrakech en avril ?",
+])
+def test_an_impersonal_il_points_nowhere(question):
+    assert not has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Quand arrive-t-il au Maroc ?", "Combien vaut-il en bourse ?", "Que fait-il au Maroc ?",
+    "Est-il capable de gagner la course ?", "Où reste-t-elle pendant le salon ?",
+    "Combien de temps lui faut-il pour livrer ?", "Y a-t-il un accord entre eux ?",
+    "Quand est-il arrivé au Maroc ?", "Existe-t-elle encore ?", "Va-t-il mieux ?",
+    "Quand paraîtra-t-il en France ?", "Quand est-il paru ?", "A-t-il manqué la finale ?",
+    "Semble-t-il satisfait du contrat ?", "Que fait-il au salon ?",
+])
+def test_a_personal_il_still_points_back(question):
+    assert has_marker(question)
+
+
+# "ce" + a noun is a demonstrative, as "cette" and "ces" are; "ce" the pronoun ("ce que",
+# "c'est", "ce sont", "est-ce") and the idioms "à ce jour", "en ce moment" are not.
+@pytest.mark.parametrize("question", [
+    "Quel rôle jouera ce centre dans la région ?", "Qui dirige ce groupe au Maroc ?",
+    "Dans quelles villes ce programme itinérant est-il passé ?",
+    "Combien a coûté ce projet ?",
+])
+def test_ce_before_a_noun_points_back(question):
+    assert has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Qu'est-ce que le programme Impulse ?", "Est-ce que Nokia a ouvert un centre à Rabat ?",
+    "Ce sont combien de startups au programme Impulse ?", "Ce sera où, le salon de 2026 ?",
+    "Qui a dit ce que Nokia prévoit au Maroc ?", "Ce doit être quand, la finale du concours ?",
+    "Combien de startups ont été accompagnées à ce jour par Impulse ?",
+    "Quel projet Nokia mène-t-il en ce moment au Maroc ?",
+    "Ce n'est pas le salon de Casablanca ?",
+])
+def test_ce_the_pronoun_does_not_point_back(question):
+    assert not has_marker(question)
+
+
+def test_the_boost_goes_to_documents_of_the_turns_the_chain_kept():
+    """The previous turn's documents; when it showed none, those of the turn it leaned on;
+    never those of a turn before a change of subject."""
+    spark = Turn("Quel est le programme SPARK de Huawei ?")  # names its subject: stands alone
+    followup = plan("Quels sont ses partenaires ?", [NOKIA, spark], ANALYZER, idf)
+    assert followup.history_used and followup.cited == () and followup.prior == 0.0
+    leaned = Turn("Qui l'a signé ?")  # leaned on NOKIA, showed nothing
+    followup = plan("Et lors de quel événement ?", [NOKIA, leaned], ANALYZER, idf)
+    assert followup.cited == NOKIA.doc_ids
+
+
+def test_an_earlier_turn_without_a_word_is_no_turn():
+    assert plan("Qui l'a signé ?", [Turn("\u200b\u200b")], ANALYZER, idf) == \
+        plan("Qui l'a signé ?", [], ANALYZER, idf)
+    followup = plan("Qui l'a signé ?", [NOKIA, Turn("\u200b")], ANALYZER, idf)
+    assert followup.history_used and followup.lexical[0][0] == "accord Nokia conclu Maroc"
+
+
+def test_a_follow_up_that_sets_its_own_subject_borrows_the_rest():
+    """"Et Huawei, …" after a question on Nokia: the earlier question's other words, not
+    its names nor its documents (FollowupParams.new_subject)."""
+    question = "Et Huawei, quel programme a-t-il lancé pour les startups ?"
+    kept = plan(question, [NOKIA], ANALYZER, idf, FollowupParams(new_subject="keep"))
+    assert kept.lexical[0][0] == "accord Nokia conclu Maroc" and kept.cited == NOKIA.doc_ids
+    for rule in ("dislocated", "new_name"):
+        followup = plan(question, [NOKIA], ANALYZER, idf, FollowupParams(new_subject=rule))
+        assert followup.lexical[0][0] == "accord conclu"
+        assert "Nokia" not in followup.dense_text and followup.cited == ()
+    # a name after a preposition is no subject of its own: "Nokia" is still the subject
+    dislocated = FollowupParams(new_subject="dislocated")
+    for question in ("Et pour le Conseil, qu'a-t-il mis en place ?", "Et en Égypte ?"):
+        assert plan(question, [NOKIA], ANALYZER, idf, dislocated).cited == NOKIA.doc_ids
+    assert FOLLOWUP.new_subject == "dislocated"  # measured on dev: docs/retrieval-quality.md
+    with pytest.raises(ValueError, match="new_subject"):
+        FollowupParams(new_subject="always")
