@@ -74,8 +74,18 @@ class ProcessedDocument:
 
 
 def title_chrome(documents: Sequence[Document]) -> frozenset[str]:
-    """Preamble lines of several documents whose title comes from their text: site chrome."""
-    return shared_preamble_lines(doc.text for doc in documents if doc.title_source == "text")
+    """Preamble lines of several documents whose title comes from their text: site chrome.
+    Copies of one file count once (:func:`distinct`)."""
+    return shared_preamble_lines(doc.text for doc in distinct(documents)
+                                 if doc.title_source == "text")
+
+
+def distinct(documents: Sequence[Document]) -> list[Document]:
+    """``documents`` with copies of one file (the same bytes under several names) kept
+    once, the first of them: what is counted across a corpus (site chrome, generic
+    headings) is counted by distinct document, so three copies of a report do not make its
+    title line chrome."""
+    return list({doc.content_hash: doc for doc in reversed(documents)}.values())[::-1]
 
 
 def retitle(doc: Document, chrome: frozenset[str], explicit: str | None = None) -> Document:
@@ -96,9 +106,12 @@ def corpus_context(
     chrome = title_chrome(documents)
     titled = [retitle(doc, chrome, explicit.get(doc.doc_id)) for doc in documents]
     split = [document_sections(doc) for doc in titled]
+    firsts = {id(doc) for doc in distinct(titled)}
     return titled, CorpusContext(
         boilerplate=find_boilerplate((doc.text, secs) for doc, secs in zip(titled, split)),
-        generic_headings=find_generic_headings([s.title for s in secs] for secs in split),
+        generic_headings=find_generic_headings([s.title for s in secs]
+                                               for doc, secs in zip(titled, split)
+                                               if id(doc) in firsts),
         chrome=chrome,
     )
 

@@ -211,7 +211,10 @@ class PlanMemo:
         loaded = {d: e for d, e in entries.items() if e.refused is None}
         if not loaded:
             check_loaded(corpus_dir, [], reasons)
-        chrome = _counted((e.preamble for e in loaded.values() if e.preamble is not None),
+        # Copies of one file (the same bytes under several names) count once: three copies
+        # of a report do not make its title line site chrome.
+        distinct = list({e.sha256: e for e in reversed(loaded.values())}.values())
+        chrome = _counted((e.preamble for e in distinct if e.preamble is not None),
                           MIN_SHARED_DOCS)
         chrome_key = _fingerprint(sorted(chrome))
         for doc_id, entry in loaded.items():
@@ -224,7 +227,7 @@ class PlanMemo:
                 entry.shaped_by = (explicit, chrome_key)
         context = CorpusContext(
             boilerplate=frozenset().union(*(e.boilerplate for e in loaded.values())),
-            generic_headings=_counted((e.headings for e in loaded.values()), MIN_SECTIONS),
+            generic_headings=_counted((e.headings for e in distinct), MIN_SECTIONS),
             chrome=chrome)
         context_key = _fingerprint(context.to_json())
         processed: dict[str, ProcessedDocument] = {}

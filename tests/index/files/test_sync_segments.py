@@ -366,3 +366,27 @@ def test_kill_minus_9_during_a_sync_leaves_the_old_state_or_the_new(small_corpus
 def _folder_state(lines: list[list[str]], step: str) -> dict[str, str]:
     """The folder's documents as the syncer printed them before sync ``step``."""
     return {words[2]: words[3] for words in lines if words[:2] == ["file", step]}
+
+
+def test_copies_of_one_file_keep_their_title(tmp_path, embedder):
+    """Site chrome is a preamble line shared by several documents: copies of one file (the
+    same bytes under several names, a report filed in three folders) count once, so its
+    title line is not taken for chrome, by a rebuild's plan and the memo's alike. Before,
+    the three copies were titled by their first body line."""
+    corpus = tmp_path / "corpus"
+    report = ("Rapport sur les congés\n\nLe présent rapport fait le point sur les congés "
+              "payés de l'année écoulée dans les services.\n")
+    for folder in ("rh", "archives", "direction"):
+        (corpus / folder).mkdir(parents=True)
+        (corpus / folder / "rapport.txt").write_text(report, encoding="utf-8")
+    (corpus / "note.txt").write_text("Note de service\n\nLa cantine ferme en août.\n",
+                                     encoding="utf-8")
+    config = IndexConfig()
+    scan = read_corpus(corpus, config.max_document_bytes)
+    memo = PlanMemo(config, contextual=embedder.identity.embed_context)
+    got = memo.plan(corpus, scan)
+    want = plan_corpus(corpus, scan, config, embedder.identity, False, None, BuildReport())
+    titles = {d.doc_id: d.title for d in want.documents}
+    assert titles["rh/rapport.txt"] == titles["archives/rapport.txt"] == "Rapport sur les congés"
+    assert got.titles == want.titles and got.context == want.context
+    assert got.cuts == _cuts(want)
