@@ -25,7 +25,8 @@ from ragqa.index.documents.titles import TITLE_RULES
 # 7: PDF text as a person reads it (`documents.pdftext`: line-end hyphenation joined,
 # compounds, URLs and addresses kept, ligatures as letters, hard wraps unwrapped, a long
 # heading or table row kept a line of its own), and an invitation's repeated or malformed
-# properties read without Python lists or the mail lost (`documents.invitations`).
+# properties read without Python lists or the mail lost (`documents.invitations`), and
+# copies of one file counted once for site chrome and generic headings.
 PROCESSING_VERSION = 7
 
 
