@@ -85,7 +85,10 @@ def distinct(documents: Sequence[Document]) -> list[Document]:
     once, the first of them: what is counted across a corpus (site chrome, generic
     headings) is counted by distinct document, so three copies of a report do not make its
     title line chrome."""
-    return list({doc.content_hash: doc for doc in reversed(documents)}.values())[::-1]
+    first: dict[str, Document] = {}
+    for doc in documents:
+        first.setdefault(doc.content_hash, doc)
+    return list(first.values())
 
 
 def retitle(doc: Document, chrome: frozenset[str], explicit: str | None = None) -> Document:

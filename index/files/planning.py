@@ -213,8 +213,10 @@ class PlanMemo:
             check_loaded(corpus_dir, [], reasons)
         # Copies of one file (the same bytes under several names) count once: three copies
         # of a report do not make its title line site chrome.
-        distinct = list({e.sha256: e for e in reversed(loaded.values())}.values())
-        chrome = _counted((e.preamble for e in distinct if e.preamble is not None),
+        distinct: dict[str, _Entry] = {}
+        for entry in loaded.values():
+            distinct.setdefault(entry.sha256, entry)
+        chrome = _counted((e.preamble for e in distinct.values() if e.preamble is not None),
                           MIN_SHARED_DOCS)
         chrome_key = _fingerprint(sorted(chrome))
         for doc_id, entry in loaded.items():
@@ -227,7 +229,7 @@ class PlanMemo:
                 entry.shaped_by = (explicit, chrome_key)
         context = CorpusContext(
             boilerplate=frozenset().union(*(e.boilerplate for e in loaded.values())),
-            generic_headings=_counted((e.headings for e in distinct), MIN_SECTIONS),
+            generic_headings=_counted((e.headings for e in distinct.values()), MIN_SECTIONS),
             chrome=chrome)
         context_key = _fingerprint(context.to_json())
         processed: dict[str, ProcessedDocument] = {}
