@@ -15,20 +15,27 @@ words and sentences:
   line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil") or is one letter
   ("e-\\nmail": no layout cuts a word after its first letter), or, with no evidence
   either way, when the hyphen is inside a URL or an e-mail address, when the word before
-  it only starts compounds (:data:`COMPOUND_STARTS`: "après-", "grand-", "sous-"...), when
-  the next part only ends them (:data:`COMPOUND_ENDS`: "-il", "-être", "-deux"...) or when
-  it keeps two i's apart ("anti-inflammatoire"). Otherwise the default joins: a justified
-  line's hyphen cuts a word far more often than it falls at a compound's. A capital after
-  the hyphen ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
+  it only starts compounds (:data:`COMPOUND_STARTS`: "après-", "grand-", "sous-"...) or
+  starts them before the parts that follow it in compounds (:data:`GUARDED_STARTS`:
+  "porte-parole" but "porte-ra"), when the next part only ends them
+  (:data:`COMPOUND_ENDS`: "-il", "-être", "-deux"...) or when it keeps two i's apart
+  ("anti-inflammatoire"). Otherwise the default joins: a justified line's hyphen cuts a
+  word far more often than it falls at a compound's. A capital after the hyphen
+  ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
 * hard-wrapped lines are joined into paragraphs (:func:`~ragqa.index.documents.wrapping.unwrap`,
   the rule of the other formats), so that a highlight is a sentence, not a line of it. A
   line of 60 characters or more is taken as wrapped before a capital only when it reaches
   near the page's full width (:func:`full_width`, from the lines that surely were wrapped):
   a heading, a title or a table row stops short of the margin.
 
-Pages stay apart (a word hyphenated at a page end is left as printed: joining would move
-it to another page than the one cited), separated by a blank line, and the start offset of
-each is kept: every offset refers to the text returned here.
+A page break is read as a line break: the running lines at page edges (page numbers,
+headers, footers: :func:`~ragqa.index.documents.pageedges.running_lines`) are left out, a
+word hyphenated at a page end is joined by the rule of line ends and read on the page it
+starts on (the next page starts after it), and a paragraph that goes on over the break (by
+the rule of :func:`~ragqa.index.documents.wrapping.unwrap`) is joined by a space; other
+pages are set apart by a blank line, and an empty page adds nothing. The start offset of
+each page is kept (an empty one's is the next page's): every offset refers to the text
+returned here.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragqa.index.documents.pageedges import running_lines
 from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on, unwrap
 
 PAGE_SEPARATOR = "\n\n"
@@ -74,6 +82,26 @@ COMPOUND_STARTS = frozenset({
     "mot", "week", "état", "états", "haut", "petit", "petite", "vice", "nord", "sud",
 })
 
+# Words that start French compounds and also ordinary words, each with the test of its
+# compounds' next part: "porte-parole", "garde-fou" but the verbs' "porte-ra", "garde-rait"
+# and "garde-rie", "porte-feuille" (one word each); "mi-temps", "mi-mars" but
+# "mi-nistre", "mi-lieu"; "ex-président" (a word the document holds on its own) but
+# "ex-ception".
+_VERB_ENDINGS = frozenset({"r", "ra", "ras", "rai", "rais", "rait", "raient", "rez", "riez",
+                           "rions", "rons", "ront", "rie", "ries", "feuille", "feuilles"})
+_MI_ENDS = frozenset({
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre", "temps", "chemin", "parcours", "mandat", "journée",
+    "saison", "hauteur", "voix", "course", "carême", "clos", "long", "longue", "lourd",
+    "année", "semaine", "mois", "distance", "étape", "session", "exercice"})
+GUARDED_STARTS = {
+    "porte": lambda right, words: right not in _VERB_ENDINGS,
+    "garde": lambda right, words: right not in _VERB_ENDINGS,
+    "mi": lambda right, words: right in _MI_ENDS,
+    # the next part counts once where it is cut: "ex-\nprésident" holds "président"
+    "ex": lambda right, words: len(right) >= 4 and words[right] > 1,
+}
+
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
@@ -98,18 +126,72 @@ class PdfText:
 
 def pdf_text(page_texts: Sequence[str]) -> PdfText:
     """The canonical text of a PDF whose pages' extracted texts are ``page_texts``."""
-    pages = [_letters(page) for page in page_texts]
+    pages = _without_running_lines([_letters(page) for page in page_texts])
     words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
-    parts: list[str] = []
-    starts: list[int] = []
-    offset = 0
+    shaped = []
     for page in pages:
         lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
-        shaped = "\n".join(unwrap(lines, full_width(page.split("\n")))).strip()
-        starts.append(offset)
-        parts.append(shaped)
-        offset += len(shaped) + len(PAGE_SEPARATOR)
-    return PdfText(PAGE_SEPARATOR.join(parts), tuple(starts))
+        width = full_width(page.split("\n"))
+        shaped.append((width, "\n".join(unwrap(lines, width)).strip(), lines[-1].strip()))
+    text = ""
+    starts: list[int] = []
+    last_line, last_width = "", 0
+    for width, page, page_last_line in shaped:
+        if page and text:
+            text, page, separator = _over_the_break(text, page, last_line, last_width, words)
+            text += separator
+        starts.append(len(text))
+        text += page
+        if page:
+            last_line, last_width = page_last_line, width
+    # An empty page starts where the next page's text does (a passage is on the last page
+    # starting at or before it), not on the separator before it.
+    for index in range(len(starts) - 2, -1, -1):
+        if not shaped[index][1]:
+            starts[index] = starts[index + 1]
+    return PdfText(text, tuple(starts))
+
+
+def _without_running_lines(pages: list[str]) -> list[str]:
+    """``pages`` without their running lines (page numbers, headers, footers:
+    :func:`~ragqa.index.documents.pageedges.running_lines`)."""
+    lines = [[line for line in page.split("\n") if line.strip()] for page in pages]
+    kept = []
+    for page, page_lines, (top, bottom) in zip(pages, lines, running_lines(lines)):
+        if top or bottom:
+            page = "\n".join(page_lines[top:len(page_lines) - bottom])
+        kept.append(page)
+    return kept
+
+
+def _over_the_break(text: str, page: str, last_line: str, width: int,
+                    words: Counter[str]) -> tuple[str, str, str]:
+    """``text`` (the pages so far), the next non-empty ``page`` and the separator between
+    them, read over the page break as a line break: a word hyphenated at the page end is
+    joined (or its hyphen kept) by the rule of line ends and ends the page it starts on,
+    the next line's rest (punctuation included) going with it; a paragraph that goes on
+    is joined by a space, as the wrap rules join it within a page (``last_line``: the
+    page's last line as printed, ``width``: its :func:`full_width`); else the pages are
+    set apart by :data:`PAGE_SEPARATOR`."""
+    tail_start = text.rfind("\n") + 1
+    tail = text[tail_start:]
+    head, _, rest = page.partition("\n")
+    probe = f"{tail}\n{head}"
+    match = next((m for m in _LINE_END_HYPHEN.finditer(probe)
+                  if m.start() <= len(tail) < m.end()), None)
+    if match:
+        moved = probe[match.end():].split(" ", 1)
+        last_line = _joined(match, words) + moved[0]
+        text = text[:tail_start] + probe[:match.start()] + last_line
+        head = moved[1].lstrip() if len(moved) > 1 else ""
+        if head:
+            return text, head + ("\n" + rest if rest else ""), " "
+        page, (head, _, rest) = rest, rest.partition("\n")
+        if not page:
+            return text, page, ""
+    if len(unwrap([last_line, head], width)) == 1:
+        return text, page, " "
+    return text, page, PAGE_SEPARATOR
 
 
 def full_width(lines: Sequence[str]) -> int:
@@ -147,8 +229,10 @@ def _joined(match: re.Match[str], words: Counter[str]) -> str:
     as_word = words[f"{left}{right}".casefold()]
     if as_compound != as_word:
         return compound if as_compound > as_word else f"{left}{right}"
+    guard = GUARDED_STARTS.get(left.casefold())
     if (_in_address(match) or left.casefold() in COMPOUND_STARTS
-            or right.casefold() in COMPOUND_ENDS or left[-1] + right[0] == "ii"):
+            or right.casefold() in COMPOUND_ENDS or left[-1] + right[0] == "ii"
+            or (guard and guard(right.casefold(), words))):
         return compound
     return f"{left}{right}"
 

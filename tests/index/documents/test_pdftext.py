@@ -64,6 +64,16 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
      "Le mot-clé, le week-end, le chef-d'oeuvre."),
     (["Les états-", "majors et la belle-", "soeur."], "Les états-majors et la belle-soeur."),
     (["Une demi-", "heure de non-", "conformité."], "Une demi-heure de non-conformité."),
+    (["Le porte-", "parole, le garde-", "fou et le vice-", "président."],
+     "Le porte-parole, le garde-fou et le vice-président."),
+    (["Il le porte-", "ra, le garde-", "rait à la garde-", "rie."],
+     "Il le portera, le garderait à la garderie."),
+    (["À la mi-", "mars, à mi-", "temps, le mi-", "nistre."],
+     "À la mi-mars, à mi-temps, le ministre."),
+    (["Le président et l'ex-", "président, par ex-", "ception."],
+     "Le président et l'ex-président, par exception."),
+    (["Est-", "ce vingt-", "deux ou quatre-", "vingt-dix ?"],
+     "Est-ce vingt-deux ou quatre-vingt-dix ?"),
     # no evidence: two i's that the hyphen keeps apart
     (["Un traitement anti-", "inflammatoire."], "Un traitement anti-inflammatoire."),
     # an address or a URL keeps its own hyphens
@@ -136,11 +146,51 @@ def test_an_indented_next_line_is_joined_too():
         "Le délai de prévenance est fixé.")
 
 
-def test_a_hyphen_at_a_page_end_is_left_alone():
-    # Joining across pages would move a word to another page than the one it is printed on.
-    shaped = pdf_text(["Le délai de préve-", "nance est fixé."])
-    assert shaped.text == "Le délai de préve-\n\nnance est fixé."
-    assert shaped.pages == (0, len("Le délai de préve-\n\n"))
+def test_a_word_hyphenated_at_a_page_end_is_joined_on_the_page_it_starts_on():
+    shaped = pdf_text(["Le délai de préve-", "nance, fixé par accord.\nAnnexe"])
+    assert shaped.text == "Le délai de prévenance, fixé par accord.\nAnnexe"
+    assert shaped.pages == (0, len("Le délai de prévenance, "))
+    shaped = pdf_text(["La croissance au Moyen-", "Orient ralentit."])
+    assert shaped.text == "La croissance au Moyen-Orient ralentit."
+    shaped = pdf_text(["Le porte-", "parole.\nIl a lu la déclaration du syndicat."])
+    assert shaped.text == "Le porte-parole.\n\nIl a lu la déclaration du syndicat."
+    assert shaped.pages == (0, len("Le porte-parole.\n\n"))
+
+
+def test_a_paragraph_runs_over_the_page_break_without_running_lines(tmp_path):
+    footer = "Rapport d'activité 2024 – page {}"
+    pages = [["Rapport d'activité 2024", "Le conseil municipal a adopté le pro-",
+              footer.format(1)],
+             ["Rapport d'activité 2024", "gramme de rénovation des écoles, qui",
+              footer.format(2)],
+             ["Rapport d'activité 2024", "sera conduit en 2025.", "Annexe", footer.format(3)],
+             [],
+             ["5", "Le budget est voté."], ["6", "Fin du rapport."]]
+    doc = load(tmp_path, pages)
+    assert doc.text == (
+        "Rapport d'activité 2024\nLe conseil municipal a adopté le programme de rénovation "
+        "des écoles, qui sera conduit en 2025.\nAnnexe\n\nLe budget est voté.\n\n"
+        "Fin du rapport.")
+    starts = [doc.text[start:].split("\n")[0][:12] for start in doc.pages]
+    assert starts == ["Rapport d'ac", "de rénovatio", "sera conduit", "Le budget es",
+                      "Le budget es", "Fin du rappo"]
+    passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
+                              make_splitter(ChunkingParams(chunk_size=50, chunk_overlap=0)))
+    assert {doc.text[p.start:p.end].split()[0]: p.page for p in passages}["Fin"] == 6
+
+
+def test_a_short_line_before_a_capital_stays_apart_over_the_break():
+    shaped = pdf_text(["Le budget.\nConclusion", "Le conseil a voté.", "Article 3\nSuite.",
+                       "Article 4\nFin.", "Article 5\nFin."])
+    assert shaped.text.split("\n\n") == ["Le budget.\nConclusion", "Le conseil a voté.",
+                                          "Article 3\nSuite.", "Article 4\nFin.",
+                                          "Article 5\nFin."]
+
+
+def test_empty_pages_add_no_blank_lines():
+    shaped = pdf_text(["", "Le budget.", "  \n", "", "Annexe.", ""])
+    assert shaped.text == "Le budget.\n\nAnnexe."
+    assert shaped.pages == (0, 0, 12, 12, 12, 19)
 
 
 def test_a_long_unbroken_token_is_read_in_linear_time():
