@@ -18,6 +18,19 @@ WRAP_MIN_CHARS = 60
 # or more stops short of the margin a paragraph's wrapped lines run to.
 FULL_WIDTH_SHARE = 0.9
 
+# Words no heading, title or sentence ends with, as printed (lower case): a line ending
+# with one is cut mid-phrase, as a title wrapped over two lines ("Plan de continuité
+# d'activité de la" / "Direction régionale des finances"). "A" and "D" as printed
+# ("Annexe A", "Vitamine D") are capitals, not these words.
+DANGLING_WORDS = frozenset({
+    "de", "du", "des", "la", "le", "les", "un", "une", "et", "ou",
+    "à", "au", "aux", "en", "pour", "par", "sur", "dans", "avec", "sans", "sous", "entre",
+    "vers", "chez", "selon", "contre", "son", "sa", "ses", "leur", "leurs", "notre", "nos",
+    "votre", "vos", "ce", "cette", "ces", "dont",
+    "of", "the", "and", "or", "for", "to", "in", "on", "with", "a", "an", "by", "from", "at",
+})
+_LAST_WORD = re.compile(r"(?:^|[\s(])(\w+)$")
+
 # A comma does not end a clause: "le budget,\nvalidé en mars" goes on.
 _ENDS_CLAUSE = re.compile(r"[.!?…:;»\"”)\]]\s*$")
 _ITEM_START = re.compile(r"^\s*(?:[-–—•·▪►*+>]|\(?\d{1,3}[.)]|[a-z][.)])\s")
@@ -32,7 +45,9 @@ def unwrap(lines: Sequence[str], full_width: int | None = None) -> list[str]:
     reach (a PDF's; None where lines have no width, as in e-mails and Word paragraphs): a
     line is then long enough to have been wrapped only when it, itself, reaches
     :data:`FULL_WIDTH_SHARE` of it; 0 says no line of the page is known to be wrapped, and
-    only a lower-case next line is joined."""
+    only a lower-case next line is joined. On such a page, a line ending with one of
+    :data:`DANGLING_WORDS` is joined to the next whatever its case: it is cut mid-phrase,
+    as the first line of a title wrapped over two lines."""
     out: list[str] = []
     for index, line in enumerate(lines):
         if out and _continues(out[-1], line, lines[index - 1], full_width):
@@ -61,5 +76,8 @@ def _continues(previous: str, line: str, last_line: str, full_width: int | None)
         return False
     if full_width is None:
         return len(previous.strip()) >= WRAP_MIN_CHARS
+    last_word = _LAST_WORD.search(previous.rstrip())
+    if last_word and last_word.group(1) in DANGLING_WORDS:
+        return True
     length = len(last_line.strip())
     return bool(full_width) and length >= max(WRAP_MIN_CHARS, FULL_WIDTH_SHARE * full_width)

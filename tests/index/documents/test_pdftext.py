@@ -234,3 +234,14 @@ def test_a_line_wrapped_at_the_margin_is_joined_to_a_capital(tmp_path):
              "Paris, avant de les présenter au conseil municipal lors de sa prochaine séance.",
              "Annexe"]
     assert pdf_text(["\n".join(lines)]).text.split("\n") == [" ".join(lines[:4]), "Annexe"]
+
+
+def test_a_title_wrapped_over_two_lines_is_the_whole_title(tmp_path):
+    # Its first line ends with a word no title ends with: the second line goes on with it,
+    # whatever its case (a line ending with "A" or "D", capitals, is no such line).
+    doc = load(tmp_path, [["Plan de continuité d'activité de la",
+                           "Direction régionale des finances",
+                           "Le présent plan décrit les mesures prises en cas de crise.",
+                           "Annexe A", "Liste des sites et des", "Responsables désignés"]])
+    assert doc.title == "Plan de continuité d'activité de la Direction régionale des finances"
+    assert doc.text.split("\n")[2:] == ["Annexe A", "Liste des sites et des Responsables désignés"]
