@@ -5,7 +5,12 @@ mail client shows of it is the meeting, so that is its text, one block per event
 "Événement : Comité de direction", "Quand : 2026-11-05 14:00 – 15:30 (Romance Standard
 Time)" (the event's own local time and the name of its time zone, as the invitation
 gives them), "Lieu : ...", "Organisateur : Alice Martin <alice@example.fr>", then the
-description's paragraphs. A cancelled meeting says so ("Événement annulé : ..."). The
+description's paragraphs. A repeated meeting says how it repeats, in words ("Répétition :
+chaque semaine le mardi, jusqu'au 2027-06-29": :mod:`~ragqa.index.documents.recurrence`),
+and who is invited is named ("Participants : Alice Martin, bob@example.fr", then
+"Participants facultatifs : ..."; a name where the invitation gives one, else the address;
+rooms and equipment, the place's, left out; :data:`MAX_ATTENDEES` named, then how many
+more). A cancelled meeting says so ("Événement annulé : ..."). The
 ``icalendar`` package unfolds the lines, unescapes ``\\,`` and ``\\n`` and reads the time
 zones (``TZID``, an Outlook ``VTIMEZONE``, UTC). A property given twice reads as its first
 value (the places, the descriptions: all of them); a malformed line (a date past 9999, a
@@ -18,8 +23,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ragqa.index.documents.layout import clean_lines, one_line, unwrap
+from ragqa.index.documents.recurrence import repeat_words
 
 __all__ = ["event_blocks"]
+
+MAX_ATTENDEES = 20  # named, of each list; then "et N autres"
+_ROOMS = frozenset({"ROOM", "RESOURCE"})
 
 
 # What icalendar or a malformed value may raise while one line of an event is read: a
@@ -83,9 +92,14 @@ def _event(event, method: str, details: bool) -> list[list[str]]:
     location = _read(lambda: one_line(_all(event.get("location", ""), ", ")))
     if location:
         lines.append(f"Lieu : {location}")
+    repeat = _read(lambda: _repeat(event))
+    if repeat:
+        lines.append(f"Répétition : {repeat}")
     organizer = _read(lambda: _person(event.get("organizer")))
     if organizer:
         lines.append(f"Organisateur : {organizer}")
+    for label, names in _read(lambda: _attendees(event.get("attendee"))) or ():
+        lines.append(f"{label} : {names}")
     blocks = [lines] if lines else []
     if details:  # read as a plain-text body: paragraphs, hard wraps joined
         description = _read(lambda: _all(event.get("description", ""), "\n\n"))
@@ -128,6 +142,43 @@ def _when(event) -> str:
     zone = start_property.params.get("TZID") or (
         "UTC" if start.tzinfo is not None and start.utcoffset() == timedelta(0) else "")
     return f"{text} ({zone})" if zone else text
+
+
+def _repeat(event) -> str:
+    """The event's repeat rules in words (the first start gives UNTIL's time zone)."""
+    rules = event.get("rrule")
+    rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
+    start = event.get("dtstart")
+    start = start[0] if isinstance(start, list) and start else start
+    first = getattr(start, "dt", None)
+    return " ; ".join(filter(None, (_read(lambda r=rule: repeat_words(r, first))
+                                    for rule in rules)))
+
+
+def _attendees(value) -> list[tuple[str, str]]:
+    """The lines naming who is invited: the required (or unsaid) participants, then the
+    optional ones; each a name, else an address; rooms and resources left out."""
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    required: list[str] = []
+    optional: list[str] = []
+    for attendee in values:
+        params = getattr(attendee, "params", {})
+        if str(params.get("CUTYPE", "")).upper() in _ROOMS:
+            continue
+        name = one_line(str(params.get("CN", ""))).strip('"').strip()
+        address = str(attendee).removeprefix("mailto:").removeprefix("MAILTO:").strip()
+        who = name or address
+        if who:
+            role = str(params.get("ROLE", "")).upper()
+            (optional if role == "OPT-PARTICIPANT" else required).append(who)
+    lines = []
+    for label, people in (("Participants", required), ("Participants facultatifs", optional)):
+        people = list(dict.fromkeys(people))
+        if people:
+            shown = ", ".join(people[:MAX_ATTENDEES])
+            more = len(people) - MAX_ATTENDEES
+            lines.append((label, f"{shown} et {more} autres" if more > 0 else shown))
+    return lines
 
 
 def _person(value) -> str:

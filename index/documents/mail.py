@@ -11,10 +11,14 @@ a message forwarded inline, after its own header lines. A part's charset is the 
 one when its bytes decode with it, else UTF-8, else the legacy encoding they read best in.
 A meeting invitation (``text/calendar``) reads as the meeting: what, when, where, who
 organises it, then its description (:mod:`ragqa.index.documents.invitations`); beside a
-text part, only its what/when/where/who lines, above the text.
+text part, only its what/when/where/who lines, above the text. An invitation attached as a
+file (``invite.ics``, ``text/calendar`` or ``application/ics``) is read the same way where
+it is attached, its blocks that the message already shows (the same meeting sent inline
+too) left out, and it is not named among the attachments.
 
 Attachments are *not* indexed: a document is one file with one text, and the indexer has
-no notion of a document inside another. They are named on the last line instead,
+no notion of a document inside another (an invitation is the exception: it is what a mail
+client shows of the message). They are named on the last line instead,
 "Pièces jointes (non indexées) : rapport.pdf, budget.xlsx", so that a reader of a quote
 knows the message had them; save an attachment into the corpus to index it. An encrypted
 message (S/MIME, PGP) is refused: its body cannot be read.
@@ -62,6 +66,7 @@ _HTML_DROPPED = ("script", "style", "head", "title", "template", "noscript")
 _PARAGRAPH = "\x1e"  # marks a paragraph's end while the text is assembled
 _BREAK = "\x1f"  # a <br>; two in a row end a paragraph
 _BREAKS = re.compile(r"\x1f[^\S\n]*\x1f[\s\x1f]*")
+_CALENDARS = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 
 
 def load_email_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -81,7 +86,7 @@ def load_email_document(path: Path, doc_id: str) -> OutlinedDocument:
     builder.block(_header_lines(message))
     for block in _body_blocks(message, doc_id):
         builder.block(block)
-    attachments = _attachment_names(message)
+    attachments = _attachment_names(message, doc_id)
     if attachments:
         builder.block([ATTACHMENTS_LINE + ", ".join(attachments)])
     subject = metadata_title(_REPLY_PREFIX.sub("", str(message.get("subject") or "")))
@@ -121,6 +126,8 @@ def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[s
     HTML) and of a related set (HTML and its images), the best part only, as
     :meth:`EmailMessage.get_body` chooses it; an attachment is only named."""
     content_type = part.get_content_type()
+    if depth and part.is_attachment() and _is_calendar(part):
+        return _attached_meeting(part, doc_id)
     if depth > MAX_NESTING or (depth and part.is_attachment()):
         return []
     if content_type == "message/rfc822":
@@ -139,8 +146,13 @@ def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[s
     if content_type == "text/calendar":
         return event_blocks(_content(part, doc_id))
     if part.is_multipart():
-        return [block for sub in part.iter_parts()
-                for block in _body_blocks(sub, doc_id, depth + 1)]
+        blocks: list[list[str]] = []
+        for sub in part.iter_parts():
+            found = _body_blocks(sub, doc_id, depth + 1)
+            if sub.is_attachment():  # an attached invitation: what is not shown already
+                found = [block for block in found if block not in blocks]
+            blocks.extend(found)
+        return blocks
     if content_type == "text/html":
         return _blocks(html_lines(_content(part, doc_id)))
     if content_type != "text/plain":
@@ -200,9 +212,25 @@ def _blocks(lines: list[str]) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
-def _attachment_names(message: EmailMessage) -> list[str]:
+def _is_calendar(part: EmailMessage) -> bool:
+    """Whether an attachment is an invitation: a calendar by its type or its name."""
+    name = (part.get_filename() or "").lower()
+    return part.get_content_type() in _CALENDARS or name.endswith((".ics", ".vcs"))
+
+
+def _attached_meeting(part: EmailMessage, doc_id: str) -> list[list[str]]:
+    """The blocks of an attached invitation (none if it does not read as one)."""
+    if part.is_multipart():
+        return []
+    return event_blocks(_content(part, doc_id))
+
+
+def _attachment_names(message: EmailMessage, doc_id: str) -> list[str]:
+    """The attachments' names, but those of the invitations read as the meeting."""
     names = []
     for part in message.walk():
+        if part.is_attachment() and _is_calendar(part) and _attached_meeting(part, doc_id):
+            continue
         if part.is_attachment() and part.get_content_type() not in _SIGNATURES:
             name = part.get_filename() or _forwarded_subject(part) or f"({part.get_content_type()})"
             names.append(one_line(name))

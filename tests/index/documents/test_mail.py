@@ -183,7 +183,8 @@ def test_a_calendar_only_invitation_reads_as_the_meeting(tmp_path):
         "Événement : Comité de direction\n"
         "Quand : 2026-11-05 14:00 – 15:30 (Romance Standard Time)\n"
         "Lieu : Salle B, 3e étage\n"
-        "Organisateur : Martin, Alice <alice.martin@exemple.fr>",
+        "Organisateur : Martin, Alice <alice.martin@exemple.fr>\n"
+        "Participants : Bob",
         "Ordre du jour :\n- budget 2027, arbitrages\n- recrutements",
         "Merci de confirmer."]
 
@@ -202,7 +203,8 @@ def test_an_invitation_beside_its_text_adds_when_and_where(tmp_path):
         "Événement annulé : Comité de direction\n"
         "Quand : 2026-11-05 14:00 – 15:30 (Romance Standard Time)\n"
         "Lieu : Salle B, 3e étage\n"
-        "Organisateur : Martin, Alice <alice.martin@exemple.fr>",
+        "Organisateur : Martin, Alice <alice.martin@exemple.fr>\n"
+        "Participants : Bob",
         "La réunion est annulée."]
 
 
@@ -277,3 +279,71 @@ def test_a_malformed_calendar_leaves_the_mail_body(tmp_path):
 def test_two_calendars_in_one_part_are_both_read():
     assert event_blocks(_calendar(["SUMMARY:A"], ["SUMMARY:B"])) == [
         ["Événement : A"], ["Événement : B"]]
+
+
+@pytest.mark.parametrize("rule, words", [
+    # UNTIL is read in the event's time zone: 22:00 UTC is the next day in Paris
+    ("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270629T220000Z",
+     "chaque semaine le mardi, jusqu'au 2027-06-30"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=10",
+     "toutes les 2 semaines le lundi et le jeudi, 10 fois"),
+    ("FREQ=MONTHLY;BYDAY=-1FR", "chaque mois le dernier vendredi"),
+    ("FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2", "chaque mois le 2e mardi"),
+    ("FREQ=MONTHLY;BYMONTHDAY=1", "chaque mois le 1er"),
+    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15", "chaque année le 15 de mars"),
+    ("FREQ=DAILY;INTERVAL=3;UNTIL=20261130", "tous les 3 jours, jusqu'au 2026-11-30"),
+    ("FREQ=SECONDLY", None),  # nothing a reader would want said
+])
+def test_a_repeated_meeting_says_how_it_repeats(rule, words):
+    blocks = event_blocks(_calendar([
+        "SUMMARY:Point d'équipe", "DTSTART;TZID=Europe/Paris:20261103T100000",
+        f"RRULE:{rule}"]))
+    assert blocks[0][2:] == ([f"Répétition : {words}"] if words else [])
+
+
+def test_who_is_invited_is_named_and_a_long_list_capped():
+    attendees = [
+        'ATTENDEE;CN="Dupont, Marie";ROLE=REQ-PARTICIPANT:mailto:marie@x.fr',
+        "ATTENDEE;ROLE=CHAIR:mailto:paul@x.fr",
+        "ATTENDEE;CN=Salle B;CUTYPE=ROOM:mailto:salle-b@x.fr",
+        "ATTENDEE;CN=Jean;ROLE=OPT-PARTICIPANT:mailto:jean@x.fr",
+        *(f"ATTENDEE;CN=Agent {n}:mailto:agent{n}@x.fr" for n in range(25))]
+    blocks = event_blocks(_calendar(["SUMMARY:AG", *attendees]))
+    everyone = ", ".join(["Dupont, Marie", "paul@x.fr", *(f"Agent {n}" for n in range(18))])
+    assert blocks == [["Événement : AG", f"Participants : {everyone} et 7 autres",
+                       "Participants facultatifs : Jean"]]
+
+
+def _with_ics(inline: bool) -> bytes:
+    message = EmailMessage()
+    message["Subject"] = "Comité de direction"
+    message["From"] = "alice.martin@exemple.fr"
+    message.set_content("Vous trouverez l'invitation jointe.")
+    if inline:
+        message.add_alternative(INVITATION.format(method="REQUEST"), subtype="calendar",
+                                params={"method": "REQUEST"})
+    message.add_attachment(INVITATION.format(method="REQUEST").encode("utf-8"),
+                           maintype="application", subtype="ics", filename="invite.ics")
+    message.add_attachment(b"%PDF-1.4 ...", maintype="application", subtype="pdf",
+                           filename="budget.pdf")
+    return bytes(message)
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_an_attached_ics_file_reads_as_the_meeting(tmp_path, inline):
+    path = tmp_path / "invitation.eml"
+    path.write_bytes(_with_ics(inline))
+    blocks = load_document(path, "invitation.eml").text.split("\n\n")[1:]
+    meeting = ("Événement : Comité de direction\n"
+               "Quand : 2026-11-05 14:00 – 15:30 (Romance Standard Time)\n"
+               "Lieu : Salle B, 3e étage\n"
+               "Organisateur : Martin, Alice <alice.martin@exemple.fr>\n"
+               "Participants : Bob")
+    body = "Vous trouverez l'invitation jointe."
+    details = ["Ordre du jour :\n- budget 2027, arbitrages\n- recrutements",
+               "Merci de confirmer."]
+    # read once, where it is (inline above the text, attached below it, with the
+    # description the inline one leaves to the text); only the attachments left unread
+    # are named
+    assert blocks == ([meeting, body] if inline else [body, meeting]) + details + [
+        "Pièces jointes (non indexées) : budget.pdf"]
