@@ -9,9 +9,16 @@ as the cleanest wins when a Western European reader would recognise it better
 (:func:`plausibility`); among those, the cleanest, then the most common encoding.
 Readings in other scripts' encodings (cp1251, Shift JIS...) are left to the library.
 
-A UTF-8 file is read as UTF-8, unless the reading holds something Western text does not
-(a letter of another script glued to a Latin one: Mac Roman's "l’Église" is valid UTF-8,
-"lՃglise") and a legacy reading is both cleaner and more plausible.
+Short text in Central European, Turkish or Cyrillic encodings (cp1250, iso8859-2, cp1254,
+cp1251) reads cleanly in cp1252 too ("Toplantý yarýn baþlayacak" for "Toplantı yarın
+başlayacak"): a Western reading so chosen gives way when it is no language's writing while
+another reading as clean is (:func:`fits_one_alphabet`): its letters are not all found in
+one alphabet of :data:`ALPHABETS` (French's, German's, Polish's, Turkish's...: "ü" beside
+"ð" is no language's, nor "ù" beside "ø"), or it holds what Western text rarely holds (a
+symbol inside a word: "zarz±du"). A reading without accented letters ("12 € TTC") has
+nothing to tell and stays. Icelandic's þ, ð, ý are in no alphabet: a short Western reading
+whose only accented letters are those, beside a Turkish or Central European reading, is a
+misreading far more often than it is Icelandic (a longer Icelandic text holds á, ó, æ...).
 
 UTF-16 without a byte-order mark (some Windows tools write it) is recognised by its NUL
 bytes, which fall on one side of each two-byte unit (the high byte of Latin letters).
@@ -28,18 +35,50 @@ from dataclasses import dataclass
 # the first). latin_1 and iso8859_15 differ from cp1252 only where cp1252 has
 # typographic marks and ISO has controls or ¤ ½ ¼ (€ œ Œ in iso8859_15).
 WESTERN = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
+# The single-byte encodings of the other European alphabets, read too when the Western
+# reading is no language's (charset_normalizer may have stopped before them).
+OTHER_SINGLE_BYTE = ("cp1250", "iso8859_2", "cp1254", "cp1251", "cp1257", "cp1253")
 MAX_CHAOS = 0.2  # charset_normalizer's own threshold: messier readings are not text
 CHAOS_MARGIN = 0.1  # readings this close to the cleanest are compared by plausibility
 SAMPLE_CHARS = 100_000  # plausibility is measured on the text's start
 
 # Letters French, German, Spanish, Italian, Portuguese, Dutch and the Nordic languages are
-# written with (Latin-1's, and French's Œ œ Ÿ), typographic marks common in their running
-# text, and among those the marks that may stand inside a word (l’Église, Mo–Fr, l·l).
+# written with (Latin-1's, French's Œ œ Ÿ, the ordinals ª º of "nº 5"), typographic marks
+# common in their running text, and among those the marks that may stand inside a word
+# (l’Église, Mo–Fr, l·l).
 WESTERN_LETTERS = frozenset(
-    {chr(c) for c in range(0xC0, 0x100)} - {"×", "÷"} | set("ŒœŸ"))
+    {chr(c) for c in range(0xC0, 0x100)} - {"×", "÷"} | set("ŒœŸªº"))
 WESTERN_MARKS = frozenset("«»“”„‚‹›–—…•€£°§½¼¾¡¿\u00a0\u202f")
 WESTERN_JOINERS = frozenset("’‘·")
 _FRACTIONS = frozenset("½¼¾")
+# The non-ASCII letters (small) of the alphabets a reading may be written in, one language
+# (or a few that write alike) each; "ª º µ" ("nº 5") in every Western one. Icelandic's
+# þ ð ý are in none: see the module's docstring.
+_SIGNS = "ªºµ"
+ALPHABETS = {name: frozenset(letters) for name, letters in {
+    "french": "àâæçéèêëîïôœùûüÿ" + _SIGNS,
+    "german": "äöüßé" + _SIGNS,
+    "spanish": "áéíñóúü" + _SIGNS,
+    "italian": "àèéìíîòóùú" + _SIGNS,
+    "portuguese": "áâãàçéêíóôõúü" + _SIGNS,
+    "catalan": "àçéèíïòóúü" + _SIGNS,
+    "dutch": "áéíóúàèëïöüäêô" + _SIGNS,
+    "danish": "æøåéó" + _SIGNS,
+    "swedish": "åäöéü" + _SIGNS,
+    "finnish": "åäöšž" + _SIGNS,
+    "turkish": "çğıöşüâîû",
+    "polish": "ąćęłńóśźż",
+    "czech": "áčďéěíňóřšťúůýž",
+    "slovak": "áäčďéíĺľňóôŕšťúýž",
+    "hungarian": "áéíóöőúüű",
+    "romanian": "ăâîșțşţ",
+    "croatian": "čćđšž",
+    "latvian": "āčēģīķļņšūž",
+    "lithuanian": "ąčęėįšųūž",
+    "estonian": "äöõüšž",
+    "cyrillic": "".join(map(chr, range(0x430, 0x460))) + "ґ",
+    "greek": "".join(map(chr, range(0x3AC, 0x3CF))),
+}.items()}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -89,6 +128,39 @@ def plausibility(text: str) -> int:
     return score
 
 
+def fits_one_alphabet(text: str) -> bool | None:
+    """Whether ``text``'s non-ASCII letters are all in one of :data:`ALPHABETS`, with
+    nothing Western text rarely holds (a symbol inside a word, a control character, a
+    letter of another script glued to a Latin one: what :func:`plausibility` counts
+    against a reading); None when it has no non-ASCII letter (nothing to tell)."""
+    sample = text[:SAMPLE_CHARS]
+    letters = {c for c in "".join(_NON_ASCII.findall(sample)).lower()
+               if c.isalpha() and not c.isascii()}  # "İ" is "i̇" in small letters
+    if not letters:
+        return None
+    if not any(letters <= alphabet for alphabet in ALPHABETS.values()):
+        return False
+    return not _has_defects(sample)
+
+
+def _has_defects(sample: str) -> bool:
+    for found in _NON_ASCII.finditer(sample):
+        i, c = found.start(), found.group()
+        before = sample[i - 1] if i else " "
+        after = sample[i + 1] if i + 1 < len(sample) else " "
+        category = unicodedata.category(c)
+        if category in ("Cc", "Co", "Cn"):
+            return True
+        if c.isalpha():
+            if c not in _SIGNS and not unicodedata.name(c, "").startswith("LATIN") and (
+                    _ascii_letter(before) or _ascii_letter(after)):
+                return True
+        elif (category[0] != "M" and c not in WESTERN_JOINERS
+              and before.isalpha() and after.isalpha()):
+            return True
+    return False
+
+
 def _ascii_letter(c: str) -> bool:
     return c.isascii() and c.isalpha()
 
@@ -107,9 +179,16 @@ def legacy_reading(data: bytes) -> Reading | None:
     if not western:
         return best
     top = max(western, key=lambda r: (r.plausibility, -r.chaos, -_rank(r.encoding)))
-    if (top.plausibility, -round(top.chaos, 3)) >= (best.plausibility, -round(best.chaos, 3)):
+    if (top.plausibility, -round(top.chaos, 3)) < (best.plausibility, -round(best.chaos, 3)):
+        return best
+    if fits_one_alphabet(top.text) is not False:
         return top
-    return best
+    # A Western reading no language writes: another as clean that one language writes.
+    others = {r.text: r for r in [*readings, *_readings(data, OTHER_SINGLE_BYTE)]}
+    fitting = [r for r in others.values() if r.chaos <= top.chaos + CHAOS_MARGIN / 10
+               and r.encoding not in WESTERN and fits_one_alphabet(r.text)]
+    return min(fitting, key=lambda r: (round(r.chaos, 3), -r.coherence, r.encoding),
+               default=top)
 
 
 def doubtful_utf8(data: bytes, text: str) -> Reading | None:

@@ -77,6 +77,32 @@ def test_other_scripts_legacy_encodings_are_still_read(text, encoding):
     assert decode_text(text.encode(encoding), "doc.txt") == text
 
 
+@pytest.mark.parametrize("text, encoding", [
+    ("Toplantı yarın saat 10'da başlayacak.", "cp1254"),
+    ("Şirket müdürü Ağustos ayında İstanbul'a gidecek.", "cp1254"),
+    ("Teşekkürler", "cp1254"),
+    ("Spotkanie zarządu odbędzie się w środę.", "iso8859_2"),
+    ("Spotkanie zarządu odbędzie się w środę.", "cp1250"),
+    ("Kraków, ul. Długa", "iso8859_2"),
+    ("Schůzka bude ve středu.", "iso8859_2"),
+    ("Спасибо!", "cp1251"),
+])
+def test_short_central_european_turkish_and_russian_text_is_not_read_as_cp1252(text,
+                                                                               encoding):
+    """Read on main as cp1252 ("Toplantý yarýn baþlayacak", "zarz±du", "Ñïàñèáî!"): a
+    reading no language writes ("ü" beside "ð", a symbol inside a word)."""
+    assert decode_text(text.encode(encoding), "note.txt") == text
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("Le prix est de 12 € TTC.", "cp1252"),  # no accented letter: nothing to tell
+    ("Facture nº 5", "cp1252"),
+    ("Þórunn og Sigurður búa á Íslandi, í Reykjavík.", "cp1252"),  # ó ú á í: Icelandic's
+])
+def test_western_text_with_little_to_tell_stays_western(text, encoding):
+    assert decode_text(text.encode(encoding), "note.txt") == text
+
+
 @pytest.mark.parametrize("text", [
     "Le mot arménien Ճանապարհ et le grec λόγος, dans un texte français.",
     "Привет, как дела? Это тестовый документ.",
