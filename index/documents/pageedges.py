@@ -2,17 +2,23 @@
 
 A PDF's pages each start or end with lines the layout prints on every page ("Rapport
 annuel 2024", "Page 3 sur 12", "- 4 -"). They carry no answer, and left in the text they
-cut every paragraph that runs over a page break. :func:`running_lines` finds them, looking
-only at the first and last :data:`EDGE_LINES` lines of each page:
+cut every paragraph that runs over a page break. :func:`without_running_lines` leaves them
+out, looking only at the first and last :data:`EDGE_LINES` lines of each page:
 
 * a page number: a number that grows with the page (its value less the page's index is
   the same on :data:`MIN_NUMBERED_PAGES` pages or more), on a line with no other word
-  than "page", "p.", "sur", "of", "de" ("12", "Page 3 / 12", "- 4 -");
+  than "page", "p.", "sur", "of", "de" ("12", "Page 3 / 12", "- 4 -"), or after the word
+  "page" on a line of :data:`MAX_FOOTER_WORDS` words at most ("Rapport annuel – page 3 /
+  12");
 * a header or a footer: a line found at the same edge (top or bottom) of at least
   :data:`MIN_RUNNING_PAGES` pages and half of the pages with text, its page number (as
   above) aside when the line also says "page" or sets the number apart with a dash, a bar
-  or a slash ("Rapport annuel 2024 – page 3"; "Article 3" on page 3 is no running
-  line). The first page's top lines are kept: that is where a document names itself.
+  or a slash ("Rapport annuel 2024 – 3"; "Article 3" on page 3 is no running line).
+
+The first page's top lines are kept: that is where a document names itself. A footer that
+the text extraction glued to the end of the page's last line ("... composée d'un Les
+Ulis - page 1 / 2", as pypdf reads a footer printed level with it) is cut from it when
+the same footer stands as a line of its own on another page.
 """
 
 from __future__ import annotations
@@ -21,20 +27,24 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+__all__ = ["without_running_lines"]
+
 EDGE_LINES = 2
 MIN_NUMBERED_PAGES = 2
 MIN_RUNNING_PAGES = 3
+MAX_FOOTER_WORDS = 16  # a longer line numbered after "page" is a line with a footer glued
 
-_NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?![\d.,]\d)")
+_NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?![\d.,]?\d)")
 _SETS_APART = re.compile(r"\bpage\b|\bp\.|[|/–—·•]|\s-\s")
 _PAGE_NUMBER_SHAPE = re.compile(
-    r"^(?:page|p\.?)?\s*[-–—(\[]?\s*#\s*[-–—)\]]?\s*(?:(?:/|sur|of|de)\s*\d{1,4})?$",
-    re.IGNORECASE)
+    r"^(?:page|p\.?)?\s*[-–—(\[]?\s*#\s*[-–—)\]]?\s*(?:(?:/|sur|of|de)\s*\d{1,4})?$")
+_AFTER_PAGE_WORD = re.compile(r"\b(?:page|p\.)\s*#")
+_WORD_START = re.compile(r"(?:^|(?<=\s))\S")
 
 
-def running_lines(pages: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
-    """For each page (its non-blank lines), how many of its first and of its last lines are
-    running lines (page numbers, headers, footers: see the module's docstring)."""
+def without_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+    """``pages`` (each its non-blank lines) without their running lines (see the module's
+    docstring)."""
     shift = _page_number_shift(pages)
     keys = [[_key(line, index, shift) for line in lines] for index, lines in enumerate(pages)]
     with_text = sum(1 for lines in pages if lines)
@@ -43,10 +53,13 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
     bottoms = Counter(key for page in keys for key in set(page[-EDGE_LINES:]))
 
     def running(key: str, seen: Counter[str]) -> bool:
-        return bool(_PAGE_NUMBER_SHAPE.match(key) and "#" in key) or seen[key] >= needed
+        return _numbered(key) or seen[key] >= needed
 
-    edges = []
-    for index, page in enumerate(keys):
+    # A footer standing as a line of its own somewhere: where it ends a longer line, it
+    # was glued to it.
+    footers = {key for page in keys for key in page[-EDGE_LINES:] if _numbered(key)}
+    kept: list[list[str]] = []
+    for index, (lines, page) in enumerate(zip(pages, keys)):
         top = 0
         if index:
             while top < min(EDGE_LINES, len(page)) and running(page[top], tops):
@@ -55,30 +68,72 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
         while (bottom < min(EDGE_LINES, len(page) - top)
                and running(page[len(page) - 1 - bottom], bottoms)):
             bottom += 1
-        edges.append((top, bottom))
-    return edges
+        kept.append(list(lines[top:len(lines) - bottom]))
+        if kept[-1]:
+            kept[-1][-1] = _without_glued_footer(kept[-1][-1], index, shift, footers)
+    return kept
+
+
+def _numbered(key: str) -> bool:
+    """Whether the line ``key`` is a page number ("# / 12", "page #"), or a short line
+    with one after "page" ("rapport annuel – page # / 12")."""
+    return "#" in key and bool(_PAGE_NUMBER_SHAPE.match(key) or (
+        _AFTER_PAGE_WORD.search(key) and len(key.split()) <= MAX_FOOTER_WORDS))
+
+
+def _without_glued_footer(line: str, index: int, shift: int | None,
+                          footers: set[str]) -> str:
+    """``line`` without a running footer (one of ``footers``, as keys) glued to its end."""
+    for match in list(_WORD_START.finditer(line))[1:]:
+        if _key(line[match.start():], index, shift) in footers:
+            return line[:match.start()].rstrip()
+    return line
 
 
 def _page_number_shift(pages: Sequence[Sequence[str]]) -> int | None:
-    """The value a page number has less its page's index, when page numbers are printed
-    on :data:`MIN_NUMBERED_PAGES` pages or more; else None."""
-    shifts: Counter[int] = Counter()
+    """The value a page number has less its page's index: the one the numbers at the
+    pages' edges agree on most, those after "page" or alone on their line counting
+    double, when :data:`MIN_NUMBERED_PAGES` pages show it (or a document of one page
+    says "page 1"); else None."""
+    weights: Counter[int] = Counter()
+    support: Counter[int] = Counter()
+    says_page_one = False
     for index, lines in enumerate(pages):
-        edge = list(lines[:EDGE_LINES]) + list(lines[-EDGE_LINES:])
-        shifts.update({int(n) - index for line in edge for n in _NUMBER.findall(line)})
-    if not shifts:
+        found: dict[int, int] = {}
+        for line in [*lines[:EDGE_LINES], *lines[-EDGE_LINES:]]:
+            key = " ".join(line.split()).casefold()
+            for match in _NUMBER.finditer(key):
+                marked = f"{key[:match.start()]}#{key[match.end():]}"
+                strong = bool(_PAGE_NUMBER_SHAPE.match(marked)
+                              or _AFTER_PAGE_WORD.search(marked))
+                shift = int(match.group()) - index
+                found[shift] = max(found.get(shift, 0), 2 if strong else 1)
+                says_page_one |= shift == 1 and bool(_AFTER_PAGE_WORD.search(marked))
+        weights.update(found)
+        support.update(found.keys())
+    if not weights:
         return None
-    shift, count = shifts.most_common(1)[0]
-    return shift if count >= MIN_NUMBERED_PAGES else None
+    shift = max(weights, key=lambda s: (weights[s], support[s], s == 1))
+    if support[shift] >= MIN_NUMBERED_PAGES:
+        return shift
+    one_page = sum(1 for lines in pages if lines) == 1
+    return 1 if one_page and says_page_one else None
 
 
 def _key(line: str, index: int, shift: int | None) -> str:
-    """``line`` as compared across pages: case and spacing aside, its page number ``#``."""
+    """``line`` as compared across pages: case and spacing aside, its page number ``#``
+    (the number after "page", else the one before "/ 12" or "sur 12", else the last)."""
     key = " ".join(line.split()).casefold()
-    if shift is not None:
-        number = str(index + shift)
-        found = [m for m in _NUMBER.finditer(key) if m.group() == number]
-        if found and (_SETS_APART.search(key) or _PAGE_NUMBER_SHAPE.match(
-                f"{key[:found[-1].start()]}#{key[found[-1].end():]}")):
-            key = f"{key[:found[-1].start()]}#{key[found[-1].end():]}"
+    if shift is None:
+        return key
+    number = str(index + shift)
+    found = [m for m in _NUMBER.finditer(key) if m.group() == number]
+    if not found:
+        return key
+    chosen = next((m for m in found if re.search(r"(?:\bpage|\bp\.)\s*$", key[:m.start()])),
+                  None) or next((m for m in found if re.match(
+                      r"\s*(?:/|sur|of|de)\s*\d", key[m.end():])), None) or found[-1]
+    marked = f"{key[:chosen.start()]}#{key[chosen.end():]}"
+    if _SETS_APART.search(key) or _PAGE_NUMBER_SHAPE.match(marked):
+        return marked
     return key

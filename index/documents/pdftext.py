@@ -29,7 +29,7 @@ words and sentences:
   a heading, a title or a table row stops short of the margin.
 
 A page break is read as a line break: the running lines at page edges (page numbers,
-headers, footers: :func:`~ragqa.index.documents.pageedges.running_lines`) are left out, a
+headers, footers: :func:`~ragqa.index.documents.pageedges.without_running_lines`) are left out, a
 word hyphenated at a page end is joined by the rule of line ends and read on the page it
 starts on (the next page starts after it), and a paragraph that goes on over the break (by
 the rule of :func:`~ragqa.index.documents.wrapping.unwrap`) is joined by a space; other
@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragqa.index.documents.pageedges import running_lines
+from ragqa.index.documents.pageedges import without_running_lines
 from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on, unwrap
 
 PAGE_SEPARATOR = "\n\n"
@@ -154,14 +154,10 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
 
 def _without_running_lines(pages: list[str]) -> list[str]:
     """``pages`` without their running lines (page numbers, headers, footers:
-    :func:`~ragqa.index.documents.pageedges.running_lines`)."""
+    :func:`~ragqa.index.documents.pageedges.without_running_lines`)."""
     lines = [[line for line in page.split("\n") if line.strip()] for page in pages]
-    kept = []
-    for page, page_lines, (top, bottom) in zip(pages, lines, running_lines(lines)):
-        if top or bottom:
-            page = "\n".join(page_lines[top:len(page_lines) - bottom])
-        kept.append(page)
-    return kept
+    return [page if kept == page_lines else "\n".join(kept)
+            for page, page_lines, kept in zip(pages, lines, without_running_lines(lines))]
 
 
 def _over_the_break(text: str, page: str, last_line: str, width: int,

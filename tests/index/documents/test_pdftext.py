@@ -179,6 +179,20 @@ def test_a_paragraph_runs_over_the_page_break_without_running_lines(tmp_path):
     assert {doc.text[p.start:p.end].split()[0]: p.page for p in passages}["Fin"] == 6
 
 
+def test_page_footers_go_on_two_pages_on_one_or_glued_to_a_line():
+    # pypdf reads a footer printed level with the page's last line at that line's end.
+    shaped = pdf_text([
+        "Les Ulis\nVérifié le 2 janvier 2025\nLe ruisseau prend sa source de 2 à 3 m plus "
+        "haut, dans la commune voisine, composée d'un Les Ulis - page 1 / 2",
+        "grand cratère central.\nHaut de page\nLes Ulis - page 2 / 2"])
+    assert shaped.text == (
+        "Les Ulis\nVérifié le 2 janvier 2025\nLe ruisseau prend sa source de 2 à 3 m plus "
+        "haut, dans la commune voisine, composée d'un grand cratère central.\nHaut de page")
+    assert pdf_text(["Sport\nLe sport est une activité.\nSport - page 1 / 1"]).text == (
+        "Sport\nLe sport est une activité.")
+    assert pdf_text(["Bilan\nLe total est de\n1"]).text == "Bilan\nLe total est de 1"
+
+
 def test_a_short_line_before_a_capital_stays_apart_over_the_break():
     shaped = pdf_text(["Le budget.\nConclusion", "Le conseil a voté.", "Article 3\nSuite.",
                        "Article 4\nFin.", "Article 5\nFin."])
