@@ -11,7 +11,8 @@ out, looking only at the first and last :data:`EDGE_LINES` lines of each page:
   "page" on a line of :data:`MAX_FOOTER_WORDS` words at most ("Rapport annuel – page 3 /
   12");
 * a header or a footer: a line found at the same edge (top or bottom) of at least
-  :data:`MIN_RUNNING_PAGES` pages and half of the pages with text, its page number (as
+  :data:`MIN_RUNNING_PAGES` pages (both pages of a document of two) and half of the pages
+  with text, its page number (as
   above) aside when the line also says "page" or sets the number apart with a dash, a bar
   or a slash ("Rapport annuel 2024 – 3"; "Article 3" on page 3 is no running line).
 
@@ -48,7 +49,7 @@ def without_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
     shift = _page_number_shift(pages)
     keys = [[_key(line, index, shift) for line in lines] for index, lines in enumerate(pages)]
     with_text = sum(1 for lines in pages if lines)
-    needed = max(MIN_RUNNING_PAGES, (with_text + 1) // 2)
+    needed = max(2, min(MIN_RUNNING_PAGES, with_text), (with_text + 1) // 2)
     tops = Counter(key for page in keys for key in set(page[:EDGE_LINES]))
     bottoms = Counter(key for page in keys for key in set(page[-EDGE_LINES:]))
 

@@ -56,6 +56,7 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
     (["Envoyez un e-", "mail au service."], "Envoyez un e-mail au service."),
     # a capital after the hyphen: a compound whose next part is a name, joined as one
     (["La croissance au Moyen-", "Orient ralentit."], "au Moyen-Orient ralentit."),
+    (["Un discours anti-", "Américain."], "Un discours anti-Américain."),
     # no evidence: a word that starts compounds and no other word keeps its hyphen
     (["Le rendez-vous est fixé dans l'après-", "midi."], "dans l'après-midi."),
     (["Il vit chez sa grand-", "mère."], "chez sa grand-mère."),
@@ -191,6 +192,10 @@ def test_page_footers_go_on_two_pages_on_one_or_glued_to_a_line():
     assert pdf_text(["Sport\nLe sport est une activité.\nSport - page 1 / 1"]).text == (
         "Sport\nLe sport est une activité.")
     assert pdf_text(["Bilan\nLe total est de\n1"]).text == "Bilan\nLe total est de 1"
+    # a document of two pages with the same header on both: the second page's goes
+    assert pdf_text(["Ministère de l'Intérieur\nNote aux agents du", "Ministère de "
+                     "l'Intérieur\nservice des titres."]).text == (
+        "Ministère de l'Intérieur\nNote aux agents du service des titres.")
 
 
 def test_a_short_line_before_a_capital_stays_apart_over_the_break():
