@@ -2,8 +2,8 @@
 
 A PDF's pages each start or end with lines the layout prints on every page ("Rapport
 annuel 2024", "Page 3 sur 12", "- 4 -"). They carry no answer, and left in the text they
-cut every paragraph that runs over a page break. :func:`without_running_lines` leaves them
-out, looking only at the first and last :data:`EDGE_LINES` lines of each page:
+cut every paragraph that runs over a page break. :func:`running_lines` finds them, looking
+only at the first and last :data:`EDGE_LINES` lines of each page:
 
 * a page number: a number that grows with the page (its value less the page's index is
   the same on :data:`MIN_NUMBERED_PAGES` pages or more), on a line with no other word
@@ -27,8 +27,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["without_running_lines"]
+__all__ = ["RunningLines", "running_lines"]
 
 EDGE_LINES = 2
 MIN_NUMBERED_PAGES = 2
@@ -43,8 +44,18 @@ _AFTER_PAGE_WORD = re.compile(r"\b(?:page|p\.)\s*#")
 _WORD_START = re.compile(r"(?:^|(?<=\s))\S")
 
 
-def without_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
-    """``pages`` (each its non-blank lines) without their running lines (see the module's
+@dataclass(frozen=True)
+class RunningLines:
+    """A page's running lines: how many of its first and of its last lines are, and the
+    last line left once a footer glued to it is cut (None: no footer was glued)."""
+
+    top: int
+    bottom: int
+    last_line: str | None = None
+
+
+def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
+    """The running lines of each of ``pages`` (each its non-blank lines; see the module's
     docstring)."""
     shift = _page_number_shift(pages)
     keys = [[_key(line, index, shift) for line in lines] for index, lines in enumerate(pages)]
@@ -59,7 +70,7 @@ def without_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
     # A footer standing as a line of its own somewhere: where it ends a longer line, it
     # was glued to it.
     footers = {key for page in keys for key in page[-EDGE_LINES:] if _numbered(key)}
-    kept: list[list[str]] = []
+    found: list[RunningLines] = []
     for index, (lines, page) in enumerate(zip(pages, keys)):
         top = 0
         if index:
@@ -69,10 +80,10 @@ def without_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
         while (bottom < min(EDGE_LINES, len(page) - top)
                and running(page[len(page) - 1 - bottom], bottoms)):
             bottom += 1
-        kept.append(list(lines[top:len(lines) - bottom]))
-        if kept[-1]:
-            kept[-1][-1] = _without_glued_footer(kept[-1][-1], index, shift, footers)
-    return kept
+        last = lines[len(lines) - bottom - 1] if len(lines) - bottom > top else None
+        cut = _without_glued_footer(last, index, shift, footers) if last else last
+        found.append(RunningLines(top, bottom, cut if cut != last else None))
+    return found
 
 
 def _numbered(key: str) -> bool:

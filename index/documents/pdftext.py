@@ -29,7 +29,7 @@ words and sentences:
   a heading, a title or a table row stops short of the margin.
 
 A page break is read as a line break: the running lines at page edges (page numbers,
-headers, footers: :func:`~ragqa.index.documents.pageedges.without_running_lines`) are left out, a
+headers, footers: :func:`~ragqa.index.documents.pageedges.running_lines`) are left out, a
 word hyphenated at a page end is joined by the rule of line ends and read on the page it
 starts on (the next page starts after it), and a paragraph that goes on over the break (by
 the rule of :func:`~ragqa.index.documents.wrapping.unwrap`) is joined by a space; other
@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ragqa.index.documents.pageedges import without_running_lines
+from ragqa.index.documents.pageedges import running_lines
 from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on, unwrap
 
 PAGE_SEPARATOR = "\n\n"
@@ -154,10 +154,19 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
 
 def _without_running_lines(pages: list[str]) -> list[str]:
     """``pages`` without their running lines (page numbers, headers, footers:
-    :func:`~ragqa.index.documents.pageedges.without_running_lines`)."""
-    lines = [[line for line in page.split("\n") if line.strip()] for page in pages]
-    return [page if kept == page_lines else "\n".join(kept)
-            for page, page_lines, kept in zip(pages, lines, without_running_lines(lines))]
+    :func:`~ragqa.index.documents.pageedges.running_lines`), their blank lines kept."""
+    lines = [page.split("\n") for page in pages]
+    printed = [[i for i, line in enumerate(page) if line.strip()] for page in lines]
+    found = running_lines([[page[i] for i in kept] for page, kept in zip(lines, printed)])
+    out = []
+    for page, page_lines, kept, edges in zip(pages, lines, printed, found):
+        if edges.top or edges.bottom or edges.last_line is not None:
+            body = kept[edges.top:len(kept) - edges.bottom]
+            if edges.last_line is not None:
+                page_lines[body[-1]] = edges.last_line
+            page = "\n".join(page_lines[body[0]:body[-1] + 1]) if body else ""
+        out.append(page)
+    return out
 
 
 def _over_the_break(text: str, page: str, last_line: str, width: int,

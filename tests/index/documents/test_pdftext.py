@@ -192,6 +192,9 @@ def test_page_footers_go_on_two_pages_on_one_or_glued_to_a_line():
     assert pdf_text(["Sport\nLe sport est une activité.\nSport - page 1 / 1"]).text == (
         "Sport\nLe sport est une activité.")
     assert pdf_text(["Bilan\nLe total est de\n1"]).text == "Bilan\nLe total est de 1"
+    # the blank lines between a page's paragraphs stay where its running lines go
+    assert pdf_text(["Titre\n\nUn paragraphe sans point\n\nSuite.\n- 1 -", "Fin.\n- 2 -"]).text == (
+        "Titre\n\nUn paragraphe sans point\n\nSuite.\n\nFin.")
     # a document of two pages with the same header on both: the second page's goes
     assert pdf_text(["Ministère de l'Intérieur\nNote aux agents du", "Ministère de "
                      "l'Intérieur\nservice des titres."]).text == (
