@@ -126,10 +126,10 @@ def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[s
     HTML) and of a related set (HTML and its images), the best part only, as
     :meth:`EmailMessage.get_body` chooses it; an attachment is only named."""
     content_type = part.get_content_type()
-    if depth and part.is_attachment() and _is_calendar(part):
-        return _attached_meeting(part, doc_id)
-    if depth > MAX_NESTING or (depth and part.is_attachment()):
+    if depth > MAX_NESTING:
         return []
+    if depth and part.is_attachment():  # only an invitation is read
+        return _attached_meeting(part, doc_id) if _is_calendar(part) else []
     if content_type == "message/rfc822":
         inner = _forwarded(part)
         if inner is None:
