@@ -96,7 +96,8 @@ def _numbered(key: str) -> bool:
 def _without_glued_footer(line: str, index: int, shift: int | None,
                           footers: set[str]) -> str:
     """``line`` without a running footer (one of ``footers``, as keys) glued to its end."""
-    for match in list(_WORD_START.finditer(line))[1:]:
+    # a footer has MAX_FOOTER_WORDS words at most: only the line's last ones are tried
+    for match in list(_WORD_START.finditer(line))[1:][-MAX_FOOTER_WORDS:]:
         if _key(line[match.start():], index, shift) in footers:
             return line[:match.start()].rstrip()
     return line
