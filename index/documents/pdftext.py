@@ -27,9 +27,8 @@ words and sentences:
   line of 60 characters or more is taken as wrapped before a capital only when it reaches
   near the page's full width (:func:`full_width`, from the lines that surely were wrapped):
   a heading, a title or a table row stops short of the margin. A line ending with a word
-  no title or sentence ends with ("de", "la", "et": :data:`~ragqa.index.documents.wrapping.
-  DANGLING_WORDS`) goes on to the next whatever its case: a title wrapped over two lines
-  is read whole.
+  no title or sentence ends with ("de", "la", "et": the wrapping rules' ``DANGLING_WORDS``)
+  goes on to the next whatever its case: a title wrapped over two lines is read whole.
 
 A page break is read as a line break: the running lines at page edges (page numbers,
 headers, footers: :func:`~ragqa.index.documents.pageedges.running_lines`) are left out, a
