@@ -26,8 +26,13 @@ from ragqa.index.documents.titles import TITLE_RULES
 # compounds, URLs and addresses kept, ligatures as letters, hard wraps unwrapped, a long
 # heading or table row kept a line of its own), and an invitation's repeated or malformed
 # properties read without Python lists or the mail lost (`documents.invitations`), and
-# copies of one file counted once for site chrome and generic headings.
-PROCESSING_VERSION = 7
+# copies of one file counted once for site chrome and generic headings; 8: a PDF's page
+# breaks read as line breaks (running headers, footers and page numbers left out:
+# `documents.pageedges`; a word hyphenated at a page end joined, a paragraph over the break
+# joined, empty pages add nothing), a title wrapped after "de"/"la"... read whole, more
+# compounds kept; an invitation's repeat rule and attendees, an attached .ics read
+# (`documents.recurrence`); short non-Western legacy text read in its own alphabet.
+PROCESSING_VERSION = 8
 
 
 @dataclass(frozen=True)
