@@ -88,20 +88,19 @@ class FolderGroups:
         for a link whose target cannot be told or is itself so named; for another link,
         its target's groups as the store holds them (``own(target)``; None leaves the link
         as it is). The other documents keep their own groups (absent here), and so do the
-        links of ``explicit`` whose target can be told: documents just given groups by a
-        writer (a ``PUT``, an upload under the link's id, whose text is not the target's)."""
+        links of ``explicit``: documents given groups by a writer (a ``PUT``, an upload under
+        the link's id), their own as a ``.groups`` file of the link's name is on the files
+        store (whose links with one are not :attr:`links` at all)."""
         found = {doc_id: UNREADABLE for doc_id in self.near
                  if among is None or doc_id in among}
         for doc_id in self.nearly_named(unlisted):
             if among is None or doc_id in among:
                 found[doc_id] = UNREADABLE
         for link, target in self.links.items():
-            if link in found or (among is not None and link not in among):
+            if link in found or link in explicit or (among is not None and link not in among):
                 continue
             if target is None or target in self.near:
                 found[link] = UNREADABLE
-                continue
-            if link in explicit:
                 continue
             groups = own(target)
             if groups is not None:

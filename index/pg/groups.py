@@ -1,4 +1,5 @@
-"""The PostgreSQL store's document groups: the ``document_groups`` table (schema version 3).
+"""The PostgreSQL store's document groups: the ``document_groups`` table (schema version 3;
+version 8 adds what keeps a writer's groups from being undone by a sync).
 
 A reader's allowlist is computed in SQL (documents without a row, or whose groups overlap
 the reader's, through the GIN index on ``groups``) and the search's own statements then
@@ -11,18 +12,31 @@ target's groups, a misnamed ``.groups`` file hides the document it was meant for
 written with every change from the folder (a sync, :func:`apply_sidecars`) and from the API
 (a ``PUT``, an upload: :meth:`PgGroups.set`, :meth:`PgGroups.apply_rules`), in the same
 transaction, so that every replica sees the links change with their target.
+
+The database is this store's truth, so what a writer gives is kept as the files store keeps
+it in a ``.groups`` file: groups given to an id through the API are marked ``given`` (a
+link's own: the link rule leaves them, at a sync too; ``[]`` removes the row, and the link
+follows its target again), and a ``.groups`` file of the folder is applied when it appears
+or changes (``folder_sidecars`` holds what was applied), not at every sync over a ``PUT``
+made since. The folder's groups are applied again, whatever was given, to a document the
+store does not hold or holds from an upload that the folder's file replaces (its text is
+the folder's again). The links a sync finds are recorded (``document_links``), so that a
+``PUT`` reaches them on a replica that cannot see the folder.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 
 from ragqa.index.documents.folder import Listed, StampCache
 from ragqa.index.documents.group_rules import FolderGroups, read_folder_groups
+from ragqa.index.origin import folder_path
+from ragqa.index.pg.origin import recorded_folder
 from ragqa.index.pg.pool import Pool
 from ragqa.index.search.view import IndexView
 
@@ -30,8 +44,8 @@ READABLE_SQL = """SELECT d.doc_id FROM documents d
 LEFT JOIN document_groups g USING (doc_id)
 WHERE g.doc_id IS NULL OR g.groups && %s::text[]"""
 
-_SET = """INSERT INTO document_groups (doc_id, groups) VALUES (%s, %s)
-ON CONFLICT (doc_id) DO UPDATE SET groups = excluded.groups"""
+_SET = """INSERT INTO document_groups (doc_id, groups, given) VALUES (%s, %s, %s)
+ON CONFLICT (doc_id) DO UPDATE SET groups = excluded.groups, given = excluded.given"""
 
 _BUMP = "UPDATE corpus_stats SET changes = changes + 1"
 
@@ -40,6 +54,13 @@ _TARGETS = """SELECT t.doc_id, g.groups, d.doc_id IS NOT NULL
 FROM unnest(%s::text[]) AS t(doc_id)
 LEFT JOIN document_groups g USING (doc_id)
 LEFT JOIN documents d USING (doc_id)"""
+
+_NO_FOLDER = FolderGroups({}, frozenset(), {}, {})
+
+# Arbitrary constant shared by every ragqa process: the key of the lock that a change of
+# groups (a PUT, an upload's rules, a sync's groups step) holds for its transaction, so that
+# a sync reading which links were given groups never writes over a PUT committed meanwhile.
+GROUPS_LOCK_KEY = 0x72616771_67727073  # "ragqgrps"
 
 
 class FolderReads:
@@ -77,31 +98,40 @@ class PgGroups:
         return {r[0]: frozenset(r[1]) for r in rows}
 
     def set(self, doc_id: str, groups: frozenset[str]) -> None:
-        """Give ``doc_id`` these groups, and the links of the folder to it theirs, in one
-        transaction (the folder's rules then decide: a misnamed ``.groups`` file meant for
-        it still hides it; groups given to a link are its own, and a link given none
+        """Give ``doc_id`` these groups, and the links to it theirs, in one transaction (the
+        folder's rules then decide: a misnamed ``.groups`` file meant for it still hides it;
+        groups given to a link are its own, kept by later syncs, and a link given none
         follows its target, as on the files store)."""
         folder = self._folder()  # listed before the transaction: no lock held meanwhile
         with self.pool.connection() as conn, conn.transaction():
-            set_groups(conn, {doc_id: groups})
-            # Groups given to a link are its own; none: it follows its target again, as a
-            # link without a ``.groups`` file of its own does on the files store.
-            apply_rules(conn, folder, folder.affected([doc_id]),
-                        explicit=(doc_id,) if groups else ())
+            lock_groups(conn)
+            set_groups(conn, {doc_id: groups}, given=True)
+            folder = with_recorded_links(conn, folder, doc_id)
+            apply_rules(conn, folder, folder.affected([doc_id]))
 
     def apply_rules(self, doc_id: str) -> None:
         """The folder's rules over ``doc_id`` and the links to it, written (an upload, before
-        the document is: its text is the upload's, so a link's id keeps its own groups)."""
+        the document is: its text is the upload's, so groups given to a link's id stay),
+        and its ``.groups`` file's groups when the database has not applied them yet and no
+        writer gave it groups (one placed since the last sync: the files store's upload
+        lands beside it, restricted at once)."""
         folder = self._folder()
         with self.pool.connection() as conn, conn.transaction():
-            held = conn.execute("SELECT 1 FROM document_groups WHERE doc_id = %s",
-                                (doc_id,)).fetchone() is not None
-            apply_rules(conn, folder, folder.affected([doc_id]),
-                        explicit=(doc_id,) if held else ())
+            lock_groups(conn)
+            _apply_own_sidecar(conn, folder, doc_id)
+            folder = with_recorded_links(conn, folder, doc_id)
+            apply_rules(conn, folder, folder.affected([doc_id]))
 
     def _folder(self) -> FolderGroups:
-        if self.corpus_dir is None:
-            return FolderGroups({}, frozenset(), {}, {})
+        """What the folder says of groups, when this process sees the folder the database is
+        synced from (none synced yet: its own); elsewhere nothing (its ``.groups`` files and
+        near names are a sync's to apply; the links, :func:`with_recorded_links`)."""
+        if self.corpus_dir is None or not self.corpus_dir.is_dir():
+            return _NO_FOLDER
+        with self.pool.connection() as conn:
+            synced = recorded_folder(conn)
+        if synced is not None and synced != folder_path(self.corpus_dir):
+            return _NO_FOLDER
         with self.reads.lock:
             return read_folder_groups(self.corpus_dir, stamps=self.reads.stamps)
 
@@ -111,37 +141,76 @@ class PgGroups:
         return frozenset(r[0] for r in rows)
 
 
-def set_groups(conn: psycopg.Connection, changes: dict[str, frozenset[str]]) -> bool:
-    """Write ``changes`` (empty groups: the row goes) in the caller's transaction, bumping
-    ``changes`` once when anything differs; whether anything did."""
+def lock_groups(conn: psycopg.Connection) -> None:
+    """Hold :data:`GROUPS_LOCK_KEY` until the caller's transaction ends."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (GROUPS_LOCK_KEY,))
+
+
+def set_groups(conn: psycopg.Connection, changes: dict[str, frozenset[str]],
+               given: bool = False) -> bool:
+    """Write ``changes`` (empty groups: the row goes) in the caller's transaction, marked
+    ``given`` (by a writer, not by the folder), bumping ``changes`` once when any document's
+    groups differ; whether any did."""
     if not changes:
         return False
-    rows = conn.execute("SELECT doc_id, groups FROM document_groups WHERE doc_id = ANY(%s)",
-                        (list(changes),)).fetchall()
-    current = {r[0]: frozenset(r[1]) for r in rows}
+    rows = conn.execute("SELECT doc_id, groups, given FROM document_groups "
+                        "WHERE doc_id = ANY(%s)", (list(changes),)).fetchall()
+    current = {r[0]: (frozenset(r[1]), r[2]) for r in rows}
     changed = False
     for doc_id, groups in changes.items():
-        if current.get(doc_id, frozenset()) == groups:
-            continue
-        changed = True
+        before = current.get(doc_id)
         if groups:
-            conn.execute(_SET, (doc_id, sorted(groups)))
-        else:
+            if before == (groups, given):
+                continue
+            conn.execute(_SET, (doc_id, sorted(groups), given))
+            changed = changed or before is None or before[0] != groups
+        elif before is not None:
             conn.execute("DELETE FROM document_groups WHERE doc_id = %s", (doc_id,))
+            changed = True
     if changed:
         conn.execute(_BUMP)
     return changed
 
 
+def _apply_own_sidecar(conn: psycopg.Connection, folder: FolderGroups, doc_id: str) -> None:
+    """``doc_id``'s ``.groups`` file's groups written, as a sync would write them now
+    (:func:`apply_sidecars`), unless a writer gave it groups."""
+    groups = folder.sidecars.get(doc_id)
+    if groups is None:
+        return
+    given, applied, stored = conn.execute(
+        "SELECT g.given, s.groups, d.doc_id IS NOT NULL FROM (SELECT %s::text AS doc_id) x "
+        "LEFT JOIN document_groups g USING (doc_id) LEFT JOIN folder_sidecars s "
+        "USING (doc_id) LEFT JOIN documents d USING (doc_id)", (doc_id,)).fetchone()
+    if given or (stored and applied is not None and frozenset(applied) == groups):
+        return
+    set_groups(conn, {doc_id: groups})
+    _record_sidecars(conn, {}, {doc_id: groups})
+
+
+def with_recorded_links(conn: psycopg.Connection, folder: FolderGroups,
+                        doc_id: str) -> FolderGroups:
+    """``folder`` with the links the last sync recorded that are ``doc_id`` or point at it
+    (what the store holds of them is what the sync found), the folder's own listing, when
+    seen, having the last word (a link with a ``.groups`` file of its own follows none)."""
+    rows = conn.execute("SELECT doc_id, target FROM document_links "
+                        "WHERE doc_id = %s OR target = %s", (doc_id, doc_id)).fetchall()
+    links = {r[0]: r[1] for r in rows if r[0] not in folder.sidecars}
+    if not links:
+        return folder
+    links.update(folder.links)
+    return replace(folder, links=links)
+
+
 def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
-                among: Collection[str] | None = None, explicit: Collection[str] = ()) -> bool:
+                among: Collection[str] | None = None) -> bool:
     """The groups the folder's rules give its documents (``among`` only, when given),
     written in the caller's transaction over what the table holds; whether anything
     changed. A link's target's groups are the table's; for a target not stored yet (or
     deleted through the API), its ``.groups`` file's, else the link is left as it is. A
     misnamed ``.groups`` file hides the uploads it was meant for too (the folder does not
-    list them). ``explicit``: documents a writer just gave groups, which a link's rule
-    leaves as they are (:meth:`FolderGroups.ruled`)."""
+    list them). A link given groups by a writer keeps them (:meth:`FolderGroups.ruled`'s
+    ``explicit``)."""
     targets = sorted(folder.targets(among))
     own: dict[str, frozenset[str] | None] = {}
     if targets:
@@ -150,11 +219,15 @@ def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
                 own[doc_id] = frozenset(groups)
             else:
                 own[doc_id] = frozenset() if stored else folder.sidecars.get(doc_id)
+    links = [link for link in folder.links if among is None or link in among]
+    given = {r[0] for r in conn.execute(
+        "SELECT doc_id FROM document_groups WHERE given AND doc_id = ANY(%s)", (links,))
+    } if links else set()
     # The near-name rule reaches the documents uploaded through the API too: the folder
     # does not list them.
     unlisted = among if among is not None else _uploaded(conn) if folder.lonely else ()
     return set_groups(conn, folder.ruled(lambda target: own.get(target), among, unlisted,
-                                         explicit))
+                                         given))
 
 
 def _uploaded(conn: psycopg.Connection) -> list[str]:
@@ -165,10 +238,65 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
                    listing: list[Listed] | None = None) -> bool:
     """The corpus folder's ``.groups`` sidecars written to the database, and the folder's
     rules over them, in one transaction committed before a sync writes any document;
-    ``listing``: the sync's own listing of the folder (none: listed here). A document whose
-    sidecar was removed keeps its groups: on this store the database is the truth (``PUT
-    /v1/documents/{id}/groups`` changes them)."""
+    ``listing``: the sync's own listing of the folder (none: listed here). Whether any
+    document's groups changed.
+
+    On this store the database is the truth (``PUT /v1/documents/{id}/groups`` changes
+    it): a ``.groups`` file is applied when it appears or its groups change, and a
+    document whose file was removed keeps its groups. The folder's groups are applied again
+    where the folder's text is, or is about to be, what the store holds again: a document
+    the store does not hold, or holds from an upload under its id that the folder's file
+    replaces (its ``.groups`` file applied; a link's given groups dropped, so that it
+    follows its target). The folder's links are recorded (:func:`with_recorded_links`)."""
     folder = read_folder_groups(corpus_dir, listing)
+    alone = {doc_id for names in folder.lonely.values() for doc_id in names}
     with conn.transaction():
-        changed = set_groups(conn, folder.sidecars)
+        lock_groups(conn)
+        applied = {r[0]: frozenset(r[1]) for r in conn.execute(
+            "SELECT doc_id, groups FROM folder_sidecars")}
+        named = sorted(set(folder.sidecars) | set(folder.links))
+        sources = dict(conn.execute("SELECT doc_id, source FROM documents "
+                                    "WHERE doc_id = ANY(%s)", (named,)).fetchall())
+
+        def folder_text_again(doc_id: str) -> bool:
+            source = sources.get(doc_id)
+            return source is None or (source != "folder" and doc_id not in alone)
+
+        due = {doc_id: groups for doc_id, groups in folder.sidecars.items()
+               if applied.get(doc_id) != groups or folder_text_again(doc_id)}
+        changed = set_groups(conn, due)
+        _record_sidecars(conn, applied, folder.sidecars)
+        again = [link for link in folder.links if folder_text_again(link)]
+        if again:
+            conn.execute("UPDATE document_groups SET given = false "
+                         "WHERE given AND doc_id = ANY(%s)", (again,))
+        _record_links(conn, folder.links)
         return apply_rules(conn, folder) or changed
+
+
+def _record_sidecars(conn: psycopg.Connection, applied: dict[str, frozenset[str]],
+                     found: dict[str, frozenset[str]]) -> None:
+    """``folder_sidecars`` made ``found`` (the folder's ``.groups`` files' groups)."""
+    gone = [doc_id for doc_id in applied if doc_id not in found]
+    if gone:
+        conn.execute("DELETE FROM folder_sidecars WHERE doc_id = ANY(%s)", (gone,))
+    moved = [(doc_id, sorted(groups)) for doc_id, groups in found.items()
+             if applied.get(doc_id) != groups]
+    if moved:
+        conn.cursor().executemany(
+            "INSERT INTO folder_sidecars (doc_id, groups) VALUES (%s, %s) "
+            "ON CONFLICT (doc_id) DO UPDATE SET groups = excluded.groups", moved)
+
+
+def _record_links(conn: psycopg.Connection, links: dict[str, str | None]) -> None:
+    """``document_links`` made ``links`` (the folder's, to their targets)."""
+    held = {r[0]: r[1] for r in conn.execute("SELECT doc_id, target FROM document_links")}
+    gone = [link for link in held if link not in links]
+    if gone:
+        conn.execute("DELETE FROM document_links WHERE doc_id = ANY(%s)", (gone,))
+    moved = [(link, target) for link, target in links.items()
+             if link not in held or held[link] != target]
+    if moved:
+        conn.cursor().executemany(
+            "INSERT INTO document_links (doc_id, target) VALUES (%s, %s) "
+            "ON CONFLICT (doc_id) DO UPDATE SET target = excluded.target", moved)

@@ -53,6 +53,14 @@ Version 7 adds ``sync_memo``: by corpus folder, what a process's folder syncs le
 (the files' stamps and hashes, the plan memo, the documents found holding their side rows),
 so that a process's first sync reads only what changed (:mod:`ragqa.index.pg.saved_memo`).
 A cache, never the truth: checked entry by entry, and set aside when unreadable.
+
+Version 8 adds what keeps groups given through the API from being undone by a folder sync
+(:mod:`ragqa.index.pg.groups`): ``document_groups.given`` (the groups were given to that id
+by a writer, a ``PUT`` or an upload, not by the folder's link rule: a link's own, as a
+``.groups`` file of the link's name is on the files store), ``folder_sidecars`` (each
+``.groups`` file's groups as a sync last applied them: applied again only when they change,
+so a ``PUT`` made since stands) and ``document_links`` (the folder's links to its documents
+as the last sync found them: a ``PUT`` on a replica that cannot see the folder reaches them).
 """
 
 from __future__ import annotations
@@ -234,6 +242,26 @@ def _v7(dimension: int) -> list[str]:
     ]
 
 
+def _v8(dimension: int) -> list[str]:
+    del dimension
+    return [
+        # given: set by a writer (a PUT, an upload), not by the link rule; rows written
+        # before version 8 are taken as the rule's (it was the only one a sync kept).
+        "ALTER TABLE document_groups ADD COLUMN given boolean NOT NULL DEFAULT false",
+        # groups: a .groups file's, as a sync last applied them (UNREADABLE included).
+        """CREATE TABLE folder_sidecars (
+            doc_id text PRIMARY KEY,
+            groups text[] NOT NULL
+        )""",
+        # target: the document of the folder the link points at (NULL: cannot be told).
+        """CREATE TABLE document_links (
+            doc_id text PRIMARY KEY,
+            target text
+        )""",
+        "CREATE INDEX document_links_target ON document_links (target)",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
@@ -242,6 +270,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "passage token vectors", _v5),
     Migration(6, "the corpus folder of the last sync", _v6),
     Migration(7, "what folder syncs learnt of a corpus folder", _v7),
+    Migration(8, "groups given by writers, applied .groups files, the folder's links", _v8),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -113,8 +113,8 @@ def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
     groups = _groups(",".join(body.groups), settings)
     engine.store.groups.set(doc_id, groups)
     logger.info("groups of %s set to %s", doc_id, sorted(groups) or "every reader")
-    # What it holds now: the folder's rules may decide otherwise (a link keeps its target's
-    # groups; a misnamed .groups file meant for it hides it until its name is fixed).
+    # What it holds now: the folder's rules may decide otherwise (a link given none follows
+    # its target; a misnamed .groups file meant for it hides it until its name is fixed).
     return document_out(record, engine.store.groups.of(doc_id))
 
 

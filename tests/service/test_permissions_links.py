@@ -126,7 +126,8 @@ def test_a_link_s_own_groups_and_writes_never_reach_its_target(
     deletion under a link's id reaches the link, never the document it points at. Before,
     a files store's ``PUT`` of ``[]`` on a link removed its target's ``.groups`` file (the
     target opened to every reader), a deletion removed the target's file, and on
-    PostgreSQL an upload with ``groups`` under a link's id took the target's (none)."""
+    PostgreSQL an upload with ``groups`` under a link's id took the target's (none), and
+    its next sync gave a link its target's groups over a ``PUT``."""
     with write_app(**auth_settings(jwks)) as client:
         corpus = _folder(client, tmp_path)
         _write(corpus, PAYSLIP, TEXT)
@@ -149,6 +150,9 @@ def test_a_link_s_own_groups_and_writes_never_reach_its_target(
                               json={"groups": ["x"]})
         assert response.status_code == 200, response.text
         assert _status(client, LINK, reader("x")) == 200  # the writer's choice for the link
+        assert _status(client, PAYSLIP, reader("x")) == 404
+        client.app.state.engine.store.sync()  # kept by the next sync (PostgreSQL's undid it)
+        assert _status(client, LINK, reader("x")) == 200
         assert _status(client, PAYSLIP, reader("x")) == 404
 
         secret = "# Secret\n\nLa prime confidentielle de Quarkonia. Marqueur okapi.\n"

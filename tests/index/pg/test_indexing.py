@@ -292,3 +292,36 @@ def test_a_sync_lists_the_folder_once_and_its_links_follow_the_table(
     assert len(listed) == 1
     rows = dict(conn.execute("SELECT doc_id, groups FROM document_groups").fetchall())
     assert rows == {"paie.md": ["rh"], "lien.md": ["rh"]}
+
+
+def test_groups_given_through_the_api_outlast_a_whole_sync(store_conn, pg_url, embedder,
+                                                           tmp_path):
+    """A ``PUT`` on a link, and one on a document with a ``.groups`` file, stay what the
+    writer gave through a sync that writes documents (before, it gave both the folder's
+    groups again: the link its target's, the document its file's)."""
+    from ragqa.index.pg.groups import PgGroups
+
+    conn, _ = store_conn
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paie.md").write_text("# Paie\n\nLa paie de mars.\n", encoding="utf-8")
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "ouvert.md").write_text("# Ouvert\n\nUne note pour tous.\n", encoding="utf-8")
+    (corpus / "lien.md").symlink_to("paie.md")
+    counting = CountingEmbedder(embedder)
+    _sync(conn, corpus, counting)
+    pool = Pool(pg_url, size=1).open()
+    try:
+        groups = PgGroups(pool, corpus)
+        assert groups.of("lien.md") == {"rh"}
+        groups.set("lien.md", frozenset({"x"}))
+        groups.set("paie.md", frozenset({"direction"}))
+        (corpus / "ouvert.md").write_text("# Ouvert\n\nUne autre note.\n", encoding="utf-8")
+        report = _sync(conn, corpus, counting)
+        assert report.changed == ["ouvert.md"]
+        assert groups.of("lien.md") == {"x"} and groups.of("paie.md") == {"direction"}
+        groups.set("lien.md", frozenset())  # it follows its target again
+        _sync(conn, corpus, counting)
+        assert groups.of("lien.md") == {"direction"}
+    finally:
+        pool.close()

@@ -15,7 +15,7 @@ from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
           "corpus_stats", "corpus_context", "document_groups", "sentence_vectors",
-          "token_vectors", "corpus_folder", "sync_memo"}
+          "token_vectors", "corpus_folder", "sync_memo", "folder_sidecars", "document_links"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
@@ -179,3 +179,24 @@ def test_a_version_6_database_gets_an_empty_sync_memo_and_keeps_its_folder(
         assert migrate(conn, dimension=8) == 6
         assert conn.execute("SELECT path FROM corpus_folder").fetchall() == [("/srv/corpus",)]
         assert conn.execute("SELECT count(*) FROM sync_memo").fetchone()[0] == 0
+
+
+def test_a_version_7_database_keeps_its_groups_as_the_folder_rules(pg_url: str) -> None:
+    """Version 8: its groups kept, none taken as a writer's (it could not tell them apart),
+    no ``.groups`` file taken as applied and no link recorded (the next sync does both)."""
+    from ragqa.index.pg import migrations
+    from ragqa.index.pg.schema import MIGRATIONS
+
+    with connect(pg_url) as conn:
+        original = migrations.MIGRATIONS
+        migrations.MIGRATIONS = MIGRATIONS[:7]  # what a ragqa of schema version 7 applied
+        try:
+            migrate(conn, dimension=8)
+        finally:
+            migrations.MIGRATIONS = original
+        conn.execute("INSERT INTO document_groups (doc_id, groups) VALUES ('a.md', '{rh}')")
+        assert migrate(conn, dimension=8) == 7
+        assert conn.execute("SELECT doc_id, groups, given FROM document_groups").fetchall() == [
+            ("a.md", ["rh"], False)]
+        for table in ("folder_sidecars", "document_links"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0

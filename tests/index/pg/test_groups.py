@@ -1,0 +1,190 @@
+"""The PostgreSQL store's groups against the folder's syncs: what a writer gives (a ``PUT``, an
+upload with groups) is kept by later syncs as the files store keeps it in a ``.groups`` file,
+and a ``PUT`` reaches the links a sync recorded without seeing the folder. The sync's groups
+step (:func:`~ragqa.index.pg.groups.apply_sidecars`, what ``index_corpus_into`` runs before
+writing any document) over a real database; ``test_indexing.py`` runs a whole sync."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ragqa.index.access import UNREADABLE
+from ragqa.index.pg.groups import PgGroups, apply_sidecars
+from ragqa.index.pg.origin import record_folder
+from ragqa.index.pg.pool import Pool
+from ragqa.index.pg.writes import delete_document, replace_document
+from tests.index.pg.docs import make_document
+
+RH, X = frozenset({"rh"}), frozenset({"x"})
+
+
+@pytest.fixture
+def pool(pg_url: str, conn: psycopg.Connection) -> Iterator[Pool]:
+    """The store's pool over the ``conn`` fixture's (migrated) database."""
+    opened = Pool(pg_url, size=2).open()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _folder(tmp_path: Path, conn: psycopg.Connection) -> Path:
+    """``paie.md`` restricted to ``rh`` by its ``.groups`` file, ``ouvert.md``, and a link
+    ``lien.md`` to ``paie.md``: stored, and synced (the groups step)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paie.md").write_text("# Paie\n", encoding="utf-8")
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "ouvert.md").write_text("# Ouvert\n", encoding="utf-8")
+    (corpus / "lien.md").symlink_to("paie.md")
+    for doc_id in ("paie.md", "ouvert.md", "lien.md"):
+        replace_document(conn, make_document(doc_id, "v1"))
+    _sync(conn, corpus)
+    return corpus
+
+
+def _sync(conn: psycopg.Connection, corpus: Path) -> None:
+    apply_sidecars(conn, corpus)
+    record_folder(conn, corpus)
+
+
+def test_a_put_on_a_link_outlasts_the_syncs(conn, pool, tmp_path):
+    """Before, the next sync gave the link its target's groups again: a writer's choice
+    silently undone. ``[]`` makes it follow its target, as documented."""
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    assert groups.of("lien.md") == RH
+    groups.set("lien.md", X)
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == X  # the link's own, as its own .groups file would be
+    groups.set("paie.md", frozenset({"direction"}))  # its target's change leaves it
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == X and groups.of("paie.md") == {"direction"}
+
+    groups.set("lien.md", frozenset())  # it follows its target again, at once and later
+    assert groups.of("lien.md") == {"direction"}
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == {"direction"}
+    groups.set("paie.md", RH)
+    assert groups.of("lien.md") == RH
+
+
+def test_a_link_s_own_groups_outlast_a_rename_of_its_target(conn, pool, tmp_path):
+    """Its target renamed (the link dangles: the sync refuses it) and the link pointed at
+    the new name: its own groups are still its own, as with a ``.groups`` file of its own."""
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    groups.set("lien.md", X)
+    (corpus / "paie.md").rename(corpus / "paie-2026.md")
+    (corpus / "paie.md.groups").rename(corpus / "paie-2026.md.groups")
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == X
+    (corpus / "lien.md").unlink()
+    (corpus / "lien.md").symlink_to("paie-2026.md")
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == X and groups.of("paie-2026.md") == RH
+    # An unrestricted link to the renamed file follows it, as before.
+    (corpus / "autre.md").symlink_to("paie-2026.md")
+    _sync(conn, corpus)
+    assert groups.of("autre.md") == RH
+
+
+def test_a_put_on_a_document_with_a_groups_file_outlasts_the_syncs(conn, pool, tmp_path):
+    """Before, every sync wrote the ``.groups`` file's groups again over a ``PUT`` (a
+    narrowing undone); now the file is applied when it appears or changes, as the files
+    store's ``PUT`` rewrites it and a later edit by hand wins."""
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    groups.set("paie.md", frozenset({"direction"}))
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == {"direction"} and groups.of("lien.md") == {"direction"}
+    groups.set("ouvert.md", X)  # no .groups file: kept, as before
+    _sync(conn, corpus)
+    assert groups.of("ouvert.md") == X
+
+    (corpus / "paie.md.groups").write_text("compta\n", encoding="utf-8")  # edited: it wins
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == {"compta"} and groups.of("lien.md") == {"compta"}
+
+    # Deleted through the API: the folder's file is indexed again with its .groups file.
+    delete_document(conn, "paie.md")
+    groups.set("paie.md", frozenset())
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == {"compta"}
+
+    # An upload with groups under its id: the sync puts the folder's file back, with the
+    # folder's groups, not the upload's.
+    replace_document(conn, replace(make_document("paie.md", "v2"), source="api"))
+    groups.set("paie.md", X)
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == {"compta"}
+    replace_document(conn, make_document("paie.md", "v1"))  # what the rest of the sync writes
+
+    # An unreadable .groups file hides it when it appears, and a PUT since stands.
+    (corpus / "paie.md.groups").write_text("\n", encoding="utf-8")
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == UNREADABLE
+    groups.set("paie.md", RH)
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == RH
+
+
+def test_an_upload_with_groups_under_a_link_s_id_holds_until_the_folder_s_text_returns(
+        conn, pool, tmp_path):
+    """The upload's text is its own, so are its groups; the next sync writes the link's
+    text (its target's) back, and the link follows its target again."""
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    groups.set("lien.md", X)  # what an upload job sets, then writes the document
+    groups.apply_rules("lien.md")
+    replace_document(conn, replace(make_document("lien.md", "v2"), source="api"))
+    assert groups.of("lien.md") == X
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == RH
+
+
+def test_a_put_reaches_the_recorded_links_without_the_folder(conn, pool, tmp_path):
+    """A replica that cannot see the folder (none, or another one) reaches the links the
+    last sync recorded: before, they kept the old groups until the next sync."""
+    corpus = _folder(tmp_path, conn)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "paie.md").write_text("# Autre\n", encoding="utf-8")
+    (elsewhere / "autre-lien.md").symlink_to("paie.md")  # not the database's folder
+    for folder in (None, elsewhere):
+        PgGroups(pool, folder).set("paie.md", frozenset({"direction"}))
+        assert PgGroups(pool).of("lien.md") == {"direction"}
+        assert PgGroups(pool).of("autre-lien.md") == frozenset()
+        PgGroups(pool, folder).set("paie.md", RH)
+        assert PgGroups(pool).of("lien.md") == RH
+    # A link's own groups, given there, are kept there and by the next sync.
+    PgGroups(pool).set("lien.md", X)
+    PgGroups(pool).set("paie.md", frozenset({"direction"}))
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("lien.md") == X
+    assert PgGroups(pool).of("paie.md") == {"direction"}
+
+
+def test_an_upload_beside_a_groups_file_placed_since_the_last_sync_is_restricted(
+        conn, pool, tmp_path):
+    """Before, it was every reader's until the next sync (the files store's upload lands
+    beside the file, restricted at once); groups given by a writer still win."""
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    (corpus / "neuf.md.groups").write_text("rh\n", encoding="utf-8")
+    groups.apply_rules("neuf.md")  # what an upload without groups runs before writing
+    replace_document(conn, replace(make_document("neuf.md", "v1"), source="api"))
+    assert groups.of("neuf.md") == RH
+    groups.set("neuf.md", X)  # a PUT since, then a re-upload without groups: kept
+    groups.apply_rules("neuf.md")
+    _sync(conn, corpus)
+    assert groups.of("neuf.md") == X
+    (corpus / "autre.md.groups").write_text("rh\n", encoding="utf-8")
+    groups.set("autre.md", X)  # an upload with groups: the job sets them first
+    groups.apply_rules("autre.md")
+    assert groups.of("autre.md") == X
