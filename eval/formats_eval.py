@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragqa.eval.blocks import Block, context_blocks
+from ragqa.eval.metrics import mrr_at, recall_at
 from ragqa.eval.questions import Question, split_of
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.spanmap import map_spans
@@ -155,7 +156,8 @@ def evaluate_format(engine, articles: list[Article], questions: list[Question], 
     records = engine.index.documents_by_id()
     mapped = map_questions(articles, questions, fmt,
                            {doc_id: r.text for doc_id, r in records.items()})
-    metrics = summarise(run_questions(engine.retriever, mapped.questions, modes, k), k)
+    runs = run_questions(engine.retriever, mapped.questions, modes, k)
+    metrics = summarise(runs, k)
     keep = ("questions", "recall@1", "recall@5", "recall@10", f"mrr@{k}")
     row = {key: value for key, value in metrics.items()
            if key.split(".", 1)[1] in keep}
@@ -168,7 +170,49 @@ def evaluate_format(engine, articles: list[Article], questions: list[Question], 
         "spans_by_answer": mapped.by_answer,
         "unmapped_questions": mapped.unmapped_questions, "lost_blocks": mapped.lost_blocks,
         "titles_equal_article_title": titles_right, **stats,
+        # the first mode's rank of each question (None: not in the top k), for comparing
+        # formats on the questions they all mapped
+        "ranks": {q.id: r for q, r in zip(mapped.questions, runs[modes[0]].ranks)},
     }
+
+
+def markdown_table(results: dict, mode: str = "hybrid") -> str:
+    """One row per format of a :func:`main` JSON result: recall, MRR, what the spans and
+    the index became."""
+    lines = ["| format | questions | unmapped spans (placed by answer text) | recall@1 | "
+             "recall@5 | MRR@10 | recall@5, unmapped as misses | passages | sections | "
+             "titles = article's |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for fmt, row in results["formats"].items():
+        m = row["metrics"]
+        lines.append(
+            f"| {fmt} | {m[f'{mode}.questions']}/{row['asked']} | {row['unmapped_spans']}/"
+            f"{row['spans']} ({row.get('spans_by_answer', 0)}) | {m[f'{mode}.recall@1']:.3f} | "
+            f"{m[f'{mode}.recall@5']:.3f} | {m[f'{mode}.mrr@10']:.3f} | "
+            f"{m[f'{mode}.recall@5'] * m[f'{mode}.questions'] / row['asked']:.3f} | "
+            f"{row['passages']} | "
+            f"{row['sections']} | {row['titles_equal_article_title']}/{row['documents']} |")
+    return "\n".join(lines) + "\n"
+
+
+def common_table(results: dict, k: int = 10) -> str:
+    """Recall@1, recall@5 and MRR@k of each format on the questions every format mapped
+    (the same questions for all), from the ranks :func:`evaluate_format` keeps."""
+    rows = results["formats"]
+    common = set.intersection(*(set(row["ranks"]) for row in rows.values()))
+    lines = [f"On the {len(common)} questions mapped in every format:", "",
+             "| format | recall@1 | recall@5 | MRR@10 | worse than md (rank) | better |",
+             "|---|---|---|---|---|---|"]
+    reference = rows.get("md", {}).get("ranks", {})
+    for fmt, row in rows.items():
+        ranks = [row["ranks"][q] for q in common]
+        worse = sum(1 for q in common if q in reference
+                    and (row["ranks"][q] or k + 1) > (reference[q] or k + 1))
+        better = sum(1 for q in common if q in reference
+                     and (row["ranks"][q] or k + 1) < (reference[q] or k + 1))
+        lines.append(f"| {fmt} | {recall_at(ranks, 1):.3f} | {recall_at(ranks, 5):.3f} | "
+                     f"{mrr_at(ranks, k):.3f} | {worse} | {better} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{indexed_s:.0f}s", flush=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(markdown_table(results, modes[0]), flush=True)
+    print(common_table(results), flush=True)
     return 0
 
 
