@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ragqa.eval.blocks import Block, context_blocks
 from ragqa.eval.metrics import mrr_at, recall_at
-from ragqa.eval.questions import Question, split_of
+from ragqa.eval.questions import Question, QuestionSetError, split_of
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import _doc_id, load_squad
@@ -56,7 +56,8 @@ def read_articles(path: Path) -> tuple[list[Article], list[Question]]:
             blocks += context_blocks(context, base)
             base += len(context) + 2
         doc_id = _doc_id(number, title)
-        assert doc_id in documents
+        if doc_id not in documents:  # (ids carry the article number: a changed load_squad)
+            raise QuestionSetError(f"{path}: article {number} has no document {doc_id}")
         articles.append(Article(doc_id, title, tuple(blocks)))
     return articles, questions
 
