@@ -2,7 +2,8 @@
 
 The same French paragraphs (PIAF's, or any given) are written as one document in every
 format the indexer reads, with the libraries that write them (python-docx, python-pptx,
-openpyxl, odfdo, the standard library), then read back ``repeat`` times through the
+openpyxl, odfdo, the standard library; the text formats' writers are the retrieval eval's,
+:mod:`ragqa.eval.writing`), then read back ``repeat`` times through the
 indexer's own :func:`~ragqa.index.documents.loaders.load_document`. The rate is the reader's
 alone: what follows (cutting passages, embedding) costs the same for every format and is
 measured by the indexing section.
@@ -16,9 +17,10 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
-from html import escape
 from pathlib import Path
 
+from ragqa.eval.blocks import partie_blocks
+from ragqa.eval.writing import WRITERS as WRITERS_BY_FORMAT
 from ragqa.index.documents.loaders import load_document
 
 Writer = Callable[[Path, str, Sequence[str]], None]
@@ -28,53 +30,15 @@ def _txt(path: Path, title: str, paragraphs: Sequence[str]) -> None:
     path.write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
 
 
-def _md(path: Path, title: str, paragraphs: Sequence[str]) -> None:
-    body = "\n\n".join(f"## Partie {i // 10 + 1}\n\n{p}" if i % 10 == 0 else p
-                       for i, p in enumerate(paragraphs))
-    path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
+def _shared(fmt: str) -> Writer:
+    """The eval's writer of ``fmt`` (:mod:`ragqa.eval.writing`), given plain paragraphs
+    under a heading "Partie n" every ten."""
+    write = WRITERS_BY_FORMAT[fmt]
 
+    def written(path: Path, title: str, paragraphs: Sequence[str]) -> None:
+        write(path, title, partie_blocks(list(paragraphs)))
 
-def _html(path: Path, title: str, paragraphs: Sequence[str]) -> None:
-    body = "".join((f"<h2>Partie {i // 10 + 1}</h2>" if i % 10 == 0 else "")
-                   + f"<p>{escape(p)}</p>" for i, p in enumerate(paragraphs))
-    path.write_text(f"<html><head><title>{escape(title)}</title></head><body><article>"
-                    f"<h1>{escape(title)}</h1>{body}</article></body></html>", encoding="utf-8")
-
-
-def _docx(path: Path, title: str, paragraphs: Sequence[str]) -> None:
-    import docx
-
-    document = docx.Document()
-    document.add_paragraph(title, style="Title")
-    for i, p in enumerate(paragraphs):
-        if i % 10 == 0:
-            document.add_heading(f"Partie {i // 10 + 1}", 1)
-        document.add_paragraph(p)
-    document.save(str(path))
-
-
-def _odt(path: Path, title: str, paragraphs: Sequence[str]) -> None:
-    from odfdo import Document, Header, Paragraph
-
-    document = Document("text")
-    body = document.body
-    body.append(Header(1, title))
-    for i, p in enumerate(paragraphs):
-        if i % 10 == 0:
-            body.append(Header(2, f"Partie {i // 10 + 1}"))
-        body.append(Paragraph(p))
-    document.save(str(path))
-
-
-def _pptx(path: Path, title: str, paragraphs: Sequence[str]) -> None:
-    from pptx import Presentation
-
-    deck = Presentation()
-    for i, p in enumerate(paragraphs):
-        slide = deck.slides.add_slide(deck.slide_layouts[1])
-        slide.shapes.title.text = f"{title} ({i + 1})"
-        slide.placeholders[1].text = p
-    deck.save(str(path))
+    return written
 
 
 def _odp(path: Path, title: str, paragraphs: Sequence[str]) -> None:
@@ -126,8 +90,9 @@ def _eml(path: Path, title: str, paragraphs: Sequence[str]) -> None:
 
 
 WRITERS: dict[str, Writer] = {
-    ".txt": _txt, ".md": _md, ".html": _html, ".docx": _docx, ".odt": _odt, ".pptx": _pptx,
-    ".odp": _odp, ".xlsx": _xlsx, ".ods": _ods, ".eml": _eml,
+    ".txt": _txt, ".md": _shared("md"), ".html": _shared("html"), ".docx": _shared("docx"),
+    ".odt": _shared("odt"), ".pptx": _shared("pptx"), ".odp": _odp, ".xlsx": _xlsx,
+    ".ods": _ods, ".eml": _eml,
 }
 
 

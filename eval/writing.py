@@ -1,0 +1,144 @@
+"""Writing one document's :class:`~ragqa.eval.blocks.Block` records in each format the
+indexer reads, with the libraries people's files come from (python-docx, python-pptx,
+odfdo, the standard library; PDF by :mod:`ragqa.eval.pdfwriting`).
+
+Every writer lays the blocks out as a person would: the title first (Word's "Title"
+style, an ODF level-1 heading, an HTML ``<title>`` and ``<h1>``, a title slide, a larger
+first PDF line), headings as the format's headings (a markdown ``##`` is Word's "Heading
+1", ODF's level 2), list items as the format's bulleted list. A presentation gets a
+section-header slide per level-2 heading and content slides of a few blocks each, titled
+with the heading they fall under (the document's title before any heading).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from html import escape
+from itertools import groupby
+from pathlib import Path
+
+from ragqa.eval.blocks import Block
+from ragqa.eval.pdfwriting import laid_out_pdf, printable
+
+Writer = Callable[[Path, str, Sequence[Block]], None]
+
+# A content slide holds at most this many blocks, and no more characters than this past
+# its first block (a slide is read from a screen: a few paragraphs, not a page).
+SLIDE_BLOCKS = 3
+SLIDE_CHARS = 900
+
+
+def _lists(blocks: Sequence[Block]) -> Iterator[tuple[bool, list[Block]]]:
+    """``(is a list, blocks)``: consecutive items together, any other block alone."""
+    for is_item, run in groupby(blocks, key=lambda b: b.kind == "item"):
+        run = list(run)
+        if is_item:
+            yield True, run
+        else:
+            yield from ((False, [b]) for b in run)
+
+
+def write_md(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """Markdown as :func:`ragqa.eval.squad.load_squad` writes an article."""
+    chunks = [f"# {title}"]
+    for is_list, run in _lists(blocks):
+        if is_list:
+            chunks.append("\n".join(f"- {b.text}" for b in run))
+        elif run[0].kind == "heading":
+            chunks.append(f"{'#' * run[0].level} {run[0].text}")
+        else:
+            chunks.append(run[0].text)
+    path.write_text("\n\n".join(chunks) + "\n", encoding="utf-8")
+
+
+def write_html(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    parts = [f"<h1>{escape(title)}</h1>"]
+    for is_list, run in _lists(blocks):
+        if is_list:
+            parts.append("<ul>" + "".join(f"<li>{escape(b.text)}</li>" for b in run) + "</ul>")
+        elif run[0].kind == "heading":
+            level = min(run[0].level, 6)
+            parts.append(f"<h{level}>{escape(run[0].text)}</h{level}>")
+        else:
+            parts.append(f"<p>{escape(run[0].text)}</p>")
+    path.write_text(f"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+                    f"<title>{escape(title)}</title></head><body><article>\n"
+                    + "\n".join(parts) + "\n</article></body></html>\n", encoding="utf-8")
+
+
+def write_docx(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(title, style="Title")
+    for block in blocks:
+        if block.kind == "heading":
+            document.add_heading(block.text, max(block.level - 1, 1))
+        else:
+            document.add_paragraph(block.text,
+                                   style="List Bullet" if block.kind == "item" else None)
+    document.save(str(path))
+
+
+def write_odt(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    from odfdo import Document, Header, List, Paragraph
+
+    document = Document("text")
+    body = document.body
+    body.append(Header(1, title))
+    for is_list, run in _lists(blocks):
+        if is_list:
+            body.append(List([b.text for b in run]))
+        elif run[0].kind == "heading":
+            body.append(Header(run[0].level, run[0].text))
+        else:
+            body.append(Paragraph(run[0].text))
+    document.save(str(path))
+
+
+def slides(title: str, blocks: Sequence[Block]) -> list[tuple[str, str, list[Block]]]:
+    """``(layout, slide title, body blocks)`` per slide: "title" (the first), "section" (a
+    level-2 heading) and "content" slides of at most :data:`SLIDE_BLOCKS` blocks."""
+    out: list[tuple[str, str, list[Block]]] = [("title", title, [])]
+    current = title
+    for block in blocks:
+        if block.kind == "heading":
+            current = block.text
+            if block.level <= 2:
+                out.append(("section", block.text, []))
+            continue
+        last = out[-1]
+        full = (len(last[2]) >= SLIDE_BLOCKS
+                or sum(len(b.text) for b in last[2][1:]) + len(block.text) > SLIDE_CHARS)
+        if last[0] != "content" or last[1] != current or (last[2] and full):
+            out.append(("content", current, []))
+        out[-1][2].append(block)
+    return out
+
+
+def write_pptx(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    from pptx import Presentation
+
+    deck = Presentation()
+    layouts = {"title": 0, "content": 1, "section": 2}
+    for layout, heading, body in slides(title, blocks):
+        slide = deck.slides.add_slide(deck.slide_layouts[layouts[layout]])
+        slide.shapes.title.text = heading
+        if body:
+            frame = slide.placeholders[1].text_frame
+            frame.text = body[0].text
+            for block in body[1:]:
+                frame.add_paragraph().text = block.text
+    deck.save(str(path))
+
+
+def write_pdf(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    path.write_bytes(laid_out_pdf(title, blocks))
+
+
+WRITERS: dict[str, Writer] = {
+    "md": write_md, "html": write_html, "docx": write_docx, "odt": write_odt,
+    "pptx": write_pptx, "pdf": write_pdf,
+}
+# What each format can show of a text, character for character (PDF: Windows-1252 only).
+PRINTABLE: dict[str, Callable[[str], str]] = {"pdf": printable}
