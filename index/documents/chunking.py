@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ragqa.index.documents.boilerplate import normalise_line
+from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sections import Section, heading_title
 
@@ -161,7 +162,7 @@ def chunk_document(
         # ones for a question worded like it. A distinctive one (a live blog's video entry,
         # title only) is content and stays.
         if normalise_line(section.title) in generic_headings and all(
-            _heading_only(text[p.start : p.end]) for p in found_here
+            _heading_only(text[p.start : p.end], section.title) for p in found_here
         ):
             empty_sections.extend(found_here)
             continue
@@ -183,9 +184,15 @@ def _only_minor(text: str, passage: Passage, minor: Collection[int]) -> bool:
     return True
 
 
-def _heading_only(chunk: str) -> bool:
+def _heading_only(chunk: str, section_title: str) -> bool:
+    """Whether ``chunk`` is nothing but a heading line: a markdown heading, or the line of
+    its section's own heading as the file marks it (a Word or HTML heading, a slide's
+    title: a section-header slide holds only that line, and a passage never crosses a
+    slide)."""
     first, _, rest = chunk.partition("\n")
-    return heading_title(first) is not None and not any(c.isalnum() for c in rest)
+    own = section_title.rpartition(HEADING_PATH_SEPARATOR)[2]
+    return ((heading_title(first) is not None or normalise_line(first) == normalise_line(own))
+            and not any(c.isalnum() for c in rest))
 
 
 def page_of(pages: tuple[int, ...], offset: int) -> int | None:

@@ -213,3 +213,27 @@ def test_the_bundled_corpus_indexes_no_paywall_notice_and_no_kicker_alone():
     assert not [q for q in quotes if "vous offre cet article" in q or "Se connecter" in q]
     assert "## COMMUNIQUÉ DE PRESSE\n\n---" not in quotes
     assert len(quotes) > 400
+
+
+def test_a_section_header_slide_under_a_generic_heading_yields_no_passage(tmp_path):
+    # A deck's section-header slide holds only its title, and a passage never crosses a
+    # slide: without a markdown "#", the line is still the section's own heading.
+    from ragqa.eval.blocks import Block
+    from ragqa.eval.writing import write_pptx
+    from ragqa.index.documents.loaders import load_document
+
+    docs = []
+    for name, amount in (("a", 300), ("b", 450), ("c", 120)):
+        path = tmp_path / f"{name}.pptx"
+        write_pptx(path, f"Aide {name.upper()}", [
+            Block("heading", "Quel est le montant ?", 2),
+            Block("paragraph", f"Le montant est de {amount} euros par mois.")])
+        docs.append(load_document(path, path.name))
+    titled, context = corpus_context(docs)
+    assert "quel est le montant ?" in context.generic_headings
+    splitter = make_splitter(ChunkingParams())
+    for doc in titled:
+        quotes = [doc.text[p.start:p.end] for p in
+                  process_document(doc, context, splitter, contextual=True).passages]
+        assert "Quel est le montant ?" not in quotes, quotes
+        assert any("euros par mois" in q for q in quotes)
