@@ -74,10 +74,11 @@ class ProcessedDocument:
 
 
 def title_chrome(documents: Sequence[Document]) -> frozenset[str]:
-    """Preamble lines of several documents whose title comes from their text: site chrome.
-    Copies of one file count once (:func:`distinct`)."""
-    return shared_preamble_lines(doc.text for doc in distinct(documents)
-                                 if doc.title_source == "text")
+    """Preamble lines of several documents: site chrome. Whatever gave a document its title
+    (its text, or its file: Word's Title style, HTML's ``<title>``, a deck's first slide),
+    the notice every page of a site shares is chrome. Copies of one file count once
+    (:func:`distinct`)."""
+    return shared_preamble_lines(doc.text for doc in distinct(documents))
 
 
 def distinct(documents: Sequence[Document]) -> list[Document]:
