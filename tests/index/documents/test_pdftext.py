@@ -267,3 +267,26 @@ def test_a_title_wrapped_over_two_lines_is_the_whole_title(tmp_path):
                            "Annexe A", "Liste des sites et des", "Responsables désignés"]])
     assert doc.title == "Plan de continuité d'activité de la Direction régionale des finances"
     assert doc.text.split("\n")[2:] == ["Annexe A", "Liste des sites et des Responsables désignés"]
+
+
+def test_a_passage_after_a_sentence_joined_over_the_break_is_on_its_page(tmp_path):
+    doc = load(tmp_path, [
+        ["Règlement intérieur", "Article 1",
+         "Les agents sont tenus de respecter les horaires fixés par la direction",
+         "et de signaler toute absence à leur responsable hiérarchique dans les"],
+        ["meilleurs délais, par écrit ou par courriel.", "Article 2",
+         "Le télétravail est autorisé deux jours par semaine sur demande motivée.",
+         "Article 3", "Les congés annuels sont posés au moins un mois à l'avance."]])
+    second = doc.pages[1]
+    assert doc.text[second - 1] == " "  # page 2 starts mid-line
+    passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
+                              make_splitter(ChunkingParams()))
+    for p in passages:
+        quote = doc.text[p.start:p.end]
+        assert p.page == (2 if p.start >= second else 1)
+        # a passage of page 1 holds page 2's text only on the line joined over the break
+        assert p.page == 2 or "\n" not in doc.text[second:p.end]
+        if "télétravail" in quote or "congés annuels" in quote:
+            assert p.page == 2, quote
+    assert any("meilleurs délais" in doc.text[p.start:p.end] and p.page == 1
+               for p in passages)
