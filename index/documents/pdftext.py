@@ -115,6 +115,7 @@ _LINE_END_HYPHEN = re.compile(
     rf"[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
 _ADDRESS_MARK = re.compile(r"[/@]|\.\w")
 _ADDRESS_REACH = 200  # characters looked at either side of the hyphen for an address
+_BREAK_REACH = 2 * _ADDRESS_REACH  # characters of a page's end read for a hyphenated word
 _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 
@@ -135,17 +136,27 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
         lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
         width = full_width(page.split("\n"))
         shaped.append((width, "\n".join(unwrap(lines, width)).strip(), lines[-1].strip()))
-    text = ""
+    # The text is built as a list of parts, the last non-empty page's text last: a page
+    # break only changes that page's end (rebuilding the whole text at each break was
+    # quadratic in a paragraph running over hundreds of pages).
+    parts: list[str] = []
+    length = 0
     starts: list[int] = []
     last_line, last_width = "", 0
     for width, page, page_last_line in shaped:
-        if page and text:
-            text, page, separator = _over_the_break(text, page, last_line, last_width, words)
-            text += separator
-        starts.append(len(text))
-        text += page
+        if page and parts:
+            before, page, separator = _over_the_break(parts[-1], page, last_line, last_width,
+                                                      words)
+            length += len(before) - len(parts[-1]) + len(separator)
+            parts[-1] = before
+            if page:  # it is empty once a hyphenated word took its only line
+                parts.append(separator)
+        starts.append(length)
         if page:
+            parts.append(page)
+            length += len(page)
             last_line, last_width = page_last_line, width
+    text = "".join(parts)
     # An empty page starts where the next page's text does (a passage is on the last page
     # starting at or before it), not on the separator before it.
     for index in range(len(starts) - 2, -1, -1):
@@ -173,14 +184,19 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 
 def _over_the_break(text: str, page: str, last_line: str, width: int,
                     words: Counter[str]) -> tuple[str, str, str]:
-    """``text`` (the pages so far), the next non-empty ``page`` and the separator between
-    them, read over the page break as a line break: a word hyphenated at the page end is
+    """``text`` (the last non-empty page so far), the next non-empty ``page`` and the
+    separator between them, read over the page break as a line break: a word hyphenated at the page end is
     joined (or its hyphen kept) by the rule of line ends and ends the page it starts on,
     the next line's rest (punctuation included) going with it; a paragraph that goes on
     is joined by a space, as the wrap rules join it within a page (``last_line``: the
     page's last line as printed, ``width``: its :func:`full_width`); else the pages are
     set apart by :data:`PAGE_SEPARATOR`."""
+    # Only the end of the last line is looked at: the hyphenated word and the address it
+    # may be in (a paragraph over many pages is one long line).
     tail_start = text.rfind("\n") + 1
+    if len(text) - tail_start > _BREAK_REACH:
+        space = text.find(" ", len(text) - _BREAK_REACH)
+        tail_start = space + 1 if space >= 0 else len(text)
     tail = text[tail_start:]
     head, _, rest = page.partition("\n")
     probe = f"{tail}\n{head}"

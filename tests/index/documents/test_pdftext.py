@@ -290,3 +290,22 @@ def test_a_passage_after_a_sentence_joined_over_the_break_is_on_its_page(tmp_pat
             assert p.page == 2, quote
     assert any("meilleurs délais" in doc.text[p.start:p.end] and p.page == 1
                for p in passages)
+
+
+def test_a_page_break_reads_the_last_page_only_not_the_text_so_far(monkeypatch):
+    # A paragraph over hundreds of pages was rebuilt whole at every break (quadratic).
+    from ragqa.index.documents import pdftext
+
+    seen = []
+    over_the_break = pdftext._over_the_break
+
+    def recording(text, *args):
+        seen.append(len(text))
+        return over_the_break(text, *args)
+
+    monkeypatch.setattr(pdftext, "_over_the_break", recording)
+    line = "les agents du service instruisent les demandes de subvention déposées par"
+    page = "\n".join([line] * 10)
+    shaped = pdf_text([page] * 30)
+    assert "\n" not in shaped.text and len(seen) == 29
+    assert max(seen) <= len(page) + 2
