@@ -309,3 +309,31 @@ def test_a_page_break_reads_the_last_page_only_not_the_text_so_far(monkeypatch):
     shaped = pdf_text([page] * 30)
     assert "\n" not in shaped.text and len(seen) == 29
     assert max(seen) <= len(page) + 2
+
+
+def test_body_lines_at_page_edges_that_look_like_running_lines_stay():
+    body = "Le présent document décrit les modalités de travail des agents du service."
+    # years heading a timeline's pages are no page numbers
+    years = pdf_text([f"Chronologie\n{body}"] + [f"{y}\nEn {y}, une antenne a ouvert."
+                                                 for y in (2023, 2024, 2025)])
+    assert all(f"{y}\nEn {y}" in years.text for y in (2023, 2024, 2025))
+    # "3)" opens a list's item, not a page
+    items = pdf_text(["Procédure\n1) Ouvrir le dossier."]
+                     + [f"{n})\nVérifier la pièce {n}." for n in (2, 3, 4)])
+    assert all(f"{n})\nVérifier" in items.text for n in (2, 3, 4))
+    # bare numbers on two pages of a longer document: no page numbers
+    counts = pdf_text(["Inventaire\nArticles :", "6\nchaises.", "7\ntables.", "Fin."])
+    assert "6 chaises." in counts.text and "7 tables." in counts.text
+    # a cover page of one line whose title the footer repeats keeps it
+    cover = pdf_text(["Rapport annuel 2024"] + [
+        f"Le service compte {n} agents.\nRapport annuel 2024" for n in (40, 41, 42, 43)])
+    assert cover.text.startswith("Rapport annuel 2024\n\nLe service compte 40 agents.")
+    assert cover.text.count("Rapport annuel 2024") == 1
+    # the signature of mail-merged letters stays with each letter
+    letters = pdf_text([f"Madame {name},\nVotre inscription est confirmée.\nLe Directeur des "
+                        "ressources humaines\nJean Dupont" for name in ("Martin", "Durand",
+                                                                       "Petit", "Moreau")])
+    assert letters.text.count("Jean Dupont") == 4
+    # a footer of one line and page numbers still go
+    assert pdf_text([f"Titre {n}\n{body}\nConfidentiel\n{n}" for n in (1, 2, 3)]).text == (
+        "\n\n".join(f"Titre {n}\n{body}" for n in (1, 2, 3)))
