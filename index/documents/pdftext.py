@@ -87,8 +87,8 @@ COMPOUND_STARTS = frozenset({
 # Words that start French compounds and also ordinary words, each with the test of its
 # compounds' next part: "porte-parole", "garde-fou" but the verbs' "porte-ra", "garde-rait"
 # and "garde-rie", "porte-feuille" (one word each); "mi-temps", "mi-mars" but
-# "mi-nistre", "mi-lieu"; "ex-président" (a word the document holds on its own) but
-# "ex-ception".
+# "mi-nistre", "mi-lieu"; "ex-président", "ex-mari" (a role, a bond: :data:`_EX_ROLES`)
+# but "ex-ception", "ex-position".
 _VERB_ENDINGS = frozenset({"r", "ra", "ras", "rai", "rais", "rait", "raient", "rez", "riez",
                            "rions", "rons", "ront", "rie", "ries", "feuille", "feuilles"})
 _MI_ENDS = frozenset({
@@ -96,12 +96,28 @@ _MI_ENDS = frozenset({
     "octobre", "novembre", "décembre", "temps", "chemin", "parcours", "mandat", "journée",
     "saison", "hauteur", "voix", "course", "carême", "clos", "long", "longue", "lourd",
     "année", "semaine", "mois", "distance", "étape", "session", "exercice"})
+# What "ex-" is said of: a person by a role, a title or a bond ("ex-président", "ex-mari");
+# before anything else a line-end "ex-" cuts a word ("ex-position", "ex-trait").
+_EX_ROLES = frozenset(
+    form for word in (
+        "président", "présidente", "ministre", "premier", "première", "mari", "femme",
+        "épouse", "époux", "compagnon", "compagne", "conjoint", "conjointe", "fiancé",
+        "fiancée", "petit", "petite", "directeur", "directrice", "salarié", "salariée",
+        "employé", "employée", "collaborateur", "collaboratrice", "associé", "associée",
+        "champion", "championne", "maire", "député", "députée", "sénateur", "sénatrice",
+        "secrétaire", "patron", "patronne", "chef", "dirigeant", "dirigeante",
+        "gouverneur", "préfet", "préfète", "adjoint", "adjointe", "conseiller",
+        "conseillère", "élu", "élue", "membre", "détenu", "détenue", "otage", "footballeur",
+        "joueur", "joueuse", "entraîneur", "sélectionneur", "capitaine", "soldat",
+        "militaire", "policier", "policière", "agent", "agente", "élève", "étudiant",
+        "étudiante", "candidat", "candidate", "maître", "maîtresse", "roi", "reine", "prince",
+        "princesse", "colonie", "colonies", "république", "urss", "yougoslavie", "rda")
+    for form in (word, word + "s"))
 GUARDED_STARTS = {
     "porte": lambda right, words: right not in _VERB_ENDINGS,
     "garde": lambda right, words: right not in _VERB_ENDINGS,
     "mi": lambda right, words: right in _MI_ENDS,
-    # the next part counts once where it is cut: "ex-\nprésident" holds "président"
-    "ex": lambda right, words: len(right) >= 4 and words[right] > 1,
+    "ex": lambda right, words: right in _EX_ROLES,
 }
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")

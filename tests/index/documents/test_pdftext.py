@@ -73,6 +73,11 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
      "À la mi-mars, à mi-temps, le ministre."),
     (["Le président et l'ex-", "président, par ex-", "ception."],
      "Le président et l'ex-président, par exception."),
+    # a word after "ex-" is no evidence: "ex-" keeps its hyphen before a role or a bond only
+    (["La salle d'ex-", "position, la position ; un ex-", "trait, le trait ; son ex-",
+      "mari, l'ex-", "tension du réseau."],
+     "La salle d'exposition, la position ; un extrait, le trait ; son ex-mari, "
+     "l'extension du réseau."),
     (["Est-", "ce vingt-", "deux ou quatre-", "vingt-dix ?"],
      "Est-ce vingt-deux ou quatre-vingt-dix ?"),
     # no evidence: two i's that the hyphen keeps apart
