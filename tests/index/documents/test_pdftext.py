@@ -342,3 +342,15 @@ def test_body_lines_at_page_edges_that_look_like_running_lines_stay():
     # a footer of one line and page numbers still go
     assert pdf_text([f"Titre {n}\n{body}\nConfidentiel\n{n}" for n in (1, 2, 3)]).text == (
         "\n\n".join(f"Titre {n}\n{body}" for n in (1, 2, 3)))
+
+
+def test_a_heading_or_a_table_row_ending_with_a_small_word_stays_a_line():
+    wrapped = ("Les agents du service instruisent les demandes de subvention déposées par les\n"
+               "associations du territoire et vérifient la complétude des dossiers avant leur\n"
+               "passage en commission.")
+    for block in ("Le pour et le contre\nLe projet présente des avantages.",
+                  "Image et son\nRéglez la luminosité.", "Who this guide is for\nManagers.",
+                  "Sign in\nEnter your password.", "Français fr\nAnglais en\nAllemand de\nEspagnol es",
+                  "Voix pour\n12\nVoix contre\n3"):
+        text = pdf_text([f"{block}\n{wrapped}"]).text
+        assert text.startswith(block + "\n"), text
