@@ -7,7 +7,7 @@ Time)" (the event's own local time and the name of its time zone, as the invitat
 gives them), "Lieu : ...", "Organisateur : Alice Martin <alice@example.fr>", then the
 description's paragraphs. A repeated meeting says how it repeats, in words ("Répétition :
 chaque semaine le mardi, jusqu'au 2027-06-29": :mod:`~ragqa.index.documents.recurrence`),
-and who is invited is named ("Participants : Alice Martin, bob@example.fr", then
+and who is invited is named ("Participants : Alice Martin ; bob@example.fr", then
 "Participants facultatifs : ..."; a name where the invitation gives one, else the address;
 rooms and equipment, the place's, left out; :data:`MAX_ATTENDEES` named, then how many
 more). A cancelled meeting says so ("Événement annulé : ..."). The
@@ -168,14 +168,15 @@ def _attendees(value) -> list[tuple[str, str]]:
         name = one_line(str(params.get("CN", ""))).strip('"').strip()
         address = str(attendee).removeprefix("mailto:").removeprefix("MAILTO:").strip()
         who = name or address
-        if who:
+        if any(c.isalnum() for c in who):  # "ATTENDEE:;;;" names no one
             role = str(params.get("ROLE", "")).upper()
             (optional if role == "OPT-PARTICIPANT" else required).append(who)
     lines = []
     for label, people in (("Participants", required), ("Participants facultatifs", optional)):
         people = list(dict.fromkeys(people))
         if people:
-            shown = ", ".join(people[:MAX_ATTENDEES])
+            # " ; " between people: a name may hold a comma ("Dupont, Marie")
+            shown = " ; ".join(people[:MAX_ATTENDEES])
             more = len(people) - MAX_ATTENDEES
             lines.append((label, f"{shown} et {more} autres" if more > 0 else shown))
     return lines
