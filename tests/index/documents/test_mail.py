@@ -358,3 +358,31 @@ def test_an_attached_ics_file_reads_as_the_meeting(tmp_path, inline):
     # are named
     assert blocks == ([meeting, body] if inline else [body, meeting]) + details + [
         "Pièces jointes (non indexées) : budget.pdf"]
+
+
+def test_an_attached_agenda_export_is_named_and_an_invitation_read_once(tmp_path,
+                                                                        monkeypatch):
+    from ragqa.index.documents import invitations
+
+    events = "".join(f"BEGIN:VEVENT\r\nUID:{n}\r\nSUMMARY:Réunion {n}\r\n"
+                     "DTSTART:20261103T140000Z\r\nEND:VEVENT\r\n" for n in range(50))
+    export = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\n{events}END:VCALENDAR\r\n"
+    message = EmailMessage()
+    message["Subject"] = "Mon agenda"
+    message["From"] = "alice@exemple.fr"
+    message.set_content("Voici l'export de mon agenda.")
+    message.add_attachment(export.encode(), maintype="text", subtype="calendar",
+                           filename="agenda.ics")
+    path = tmp_path / "agenda.eml"
+    path.write_bytes(bytes(message))
+    text = load_document(path, "agenda.eml").text
+    assert "Réunion" not in text
+    assert text.endswith("Pièces jointes (non indexées) : agenda.ics")
+
+    parsed = []
+    event_blocks = invitations.event_blocks
+    monkeypatch.setattr(invitations, "event_blocks",
+                        lambda *args, **kw: parsed.append(1) or event_blocks(*args, **kw))
+    path.write_bytes(_with_ics(inline=False))
+    assert "Événement : Comité de direction" in load_document(path, "invitation.eml").text
+    assert len(parsed) == 1
