@@ -5,8 +5,9 @@ passage's text, character for character. Passages never cross a section, a boile
 line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_size``
 characters long. A page that starts mid-line (a PDF sentence joined over the page break)
 is cut at its first line start instead: the joined line stays whole in a passage of the
-page it starts on, and every later line of the page is in passages of that page. A section that holds nothing but a generic heading line yields no passage,
-nor does a passage made only of lines that say nothing (a kicker, the title alone).
+page it starts on, and every later line of the page is in passages of that page. A
+section that holds nothing but a generic heading line yields no passage, nor does a
+passage made only of lines that say nothing (a kicker, the title alone).
 """
 
 from __future__ import annotations

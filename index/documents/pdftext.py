@@ -201,12 +201,12 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 def _over_the_break(text: str, page: str, last_line: str, width: int,
                     words: Counter[str]) -> tuple[str, str, str]:
     """``text`` (the last non-empty page so far), the next non-empty ``page`` and the
-    separator between them, read over the page break as a line break: a word hyphenated at the page end is
-    joined (or its hyphen kept) by the rule of line ends and ends the page it starts on,
-    the next line's rest (punctuation included) going with it; a paragraph that goes on
-    is joined by a space, as the wrap rules join it within a page (``last_line``: the
-    page's last line as printed, ``width``: its :func:`full_width`); else the pages are
-    set apart by :data:`PAGE_SEPARATOR`."""
+    separator between them, read over the page break as a line break: a word hyphenated
+    at the page end is joined (or its hyphen kept) by the rule of line ends and ends the
+    page it starts on, the next line's rest (punctuation included) going with it; a
+    paragraph that goes on is joined by a space, as the wrap rules join it within a page
+    (``last_line``: the page's last line as printed, ``width``: its :func:`full_width`);
+    else the pages are set apart by :data:`PAGE_SEPARATOR`."""
     # Only the end of the last line is looked at: the hyphenated word and the address it
     # may be in (a paragraph over many pages is one long line).
     tail_start = text.rfind("\n") + 1

@@ -5,8 +5,8 @@ BYSETPOS, UNTIL, COUNT); this module only says it as a reader would: "chaque sem
 mardi et le jeudi, jusqu'au 2027-06-29", "chaque mois le dernier vendredi",
 "toutes les 2 semaines le lundi, 10 fois", "chaque année le 1er janvier", "tous les jours
 du lundi au vendredi", "chaque mois le dernier jour ouvré" (several days and a BYSETPOS:
-one day of them). A COUNT or an INTERVAL below 1 is left out. A part it cannot say (BYHOUR, BYWEEKNO...) is
-left out, and a rule with no frequency it knows gives "".
+one day of them). A COUNT or an INTERVAL below 1 is left out, as is a part it cannot
+say (BYHOUR, BYWEEKNO...), and a rule with no frequency it knows gives "".
 """
 
 from __future__ import annotations

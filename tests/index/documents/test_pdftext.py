@@ -350,7 +350,8 @@ def test_a_heading_or_a_table_row_ending_with_a_small_word_stays_a_line():
                "passage en commission.")
     for block in ("Le pour et le contre\nLe projet présente des avantages.",
                   "Image et son\nRéglez la luminosité.", "Who this guide is for\nManagers.",
-                  "Sign in\nEnter your password.", "Français fr\nAnglais en\nAllemand de\nEspagnol es",
+                  "Sign in\nEnter your password.",
+                  "Français fr\nAnglais en\nAllemand de\nEspagnol es",
                   "Voix pour\n12\nVoix contre\n3"):
         text = pdf_text([f"{block}\n{wrapped}"]).text
         assert text.startswith(block + "\n"), text
