@@ -4,8 +4,9 @@ The product's promise lives here: for every passage, ``doc.text[start:end]`` is 
 passage's text, character for character. Passages never cross a section, a boilerplate
 line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_size``
 characters long. A page that starts mid-line (a PDF sentence joined over the page break)
-is cut at its first line start instead: the joined line stays whole in a passage of the
-page it starts on, and every later line of the page is in passages of that page. A
+is cut at its first line start instead: the joined line is not cut at the break (a
+passage is cited by the page it starts on), and every later line of the page is in
+passages of that page. A
 section that holds nothing but a generic heading line yields no passage, nor does a
 passage made only of lines that say nothing (a kicker, the title alone).
 """
