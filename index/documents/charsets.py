@@ -19,6 +19,11 @@ symbol inside a word: "zarz±du"). A reading without accented letters ("12 € T
 nothing to tell and stays. Icelandic's þ, ð, ý are in no alphabet: a short Western reading
 whose only accented letters are those, beside a Turkish or Central European reading, is a
 misreading far more often than it is Icelandic (a longer Icelandic text holds á, ó, æ...).
+A Western reading whose letters are all Western, though of several alphabets ("Tube Ø 12
+mm à souder", "Rendez-vous à København": :func:`fits_western`), gives way only to a reading
+that shows two letters of its own inside words, none alone as a word ("Schůzka ve
+středu", not "Réunion ŕ Ĺrhus" nor "Tube Ш 12 mm а souder"), and never to a Baltic or DOS
+Cyrillic one when every byte reads as a Latin-1 letter (:data:`LATIN_1_LOOKALIKES`).
 
 UTF-16 without a byte-order mark (some Windows tools write it) is recognised by its NUL
 bytes, which fall on one side of each two-byte unit (the high byte of Latin letters).
@@ -80,6 +85,17 @@ ALPHABETS = {name: frozenset(letters) for name, letters in {
     "greek": "".join(map(chr, range(0x3AC, 0x3CF))),
 }.items()}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WESTERN_NAMES = ("french", "german", "spanish", "italian", "portuguese", "catalan", "dutch",
+                  "danish", "swedish", "finnish")
+_WESTERN_UNION = frozenset().union(*(ALPHABETS[name] for name in _WESTERN_NAMES))
+# Icelandic's alphabet is no alphabet of fits_one_alphabet (see the module's docstring),
+# only a Western one here.
+_ICELANDIC = frozenset("áéíóúýþðæö" + _SIGNS)
+_ICELANDIC_ONLY = _ICELANDIC - _WESTERN_UNION  # þ ð ý
+_WESTERN_ALL = _WESTERN_UNION | _ICELANDIC
+# Encodings whose letters sit where Latin-1 has letters too (Baltic, DOS Cyrillic): never
+# chosen for bytes that all read as Latin-1 letters ("København" is no "Kųbenhavn").
+LATIN_1_LOOKALIKES = ("cp1257", "cp866", "cp1125", "cp775", "iso8859_13", "iso8859_4")
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,41 @@ def fits_one_alphabet(text: str) -> bool | None:
     return not _has_defects(sample)
 
 
+def fits_western(text: str) -> bool:
+    """Whether ``text``'s non-ASCII letters are all Western European (the union of the
+    Western alphabets of :data:`ALPHABETS`, Danish's ø å æ, Catalan's ò and Icelandic's
+    letters among them: "Tube Ø 12 mm à souder", "Søren arrivera à 10 h."), with nothing
+    Western text rarely holds. Icelandic's þ ð ý count only beside Icelandic's other letters
+    ("Því miður", not "Teþekkürler")."""
+    sample = text[:SAMPLE_CHARS]
+    letters = {c for c in "".join(_NON_ASCII.findall(sample)).lower()
+               if c.isalpha() and not c.isascii()}
+    if not letters or _has_defects(sample):
+        return False
+    if letters & _ICELANDIC_ONLY:
+        return letters <= _ICELANDIC
+    return letters <= _WESTERN_UNION
+
+
+def _tells_itself(text: str) -> bool:
+    """Whether a reading shows enough of its own alphabet to outweigh a Western reading
+    that fits (:func:`fits_western`): two distinct letters no Western alphabet has inside
+    its words of two letters or more ("Schůzka ve středu": ů ř), and no such Latin letter
+    standing alone as a word (the French "à" read "ŕ" in "Réunion ŕ Ĺrhus"; "Tube Ш 12 mm
+    а souder" shows no Russian word)."""
+    words = re.findall(r"\w+", text[:SAMPLE_CHARS].lower())
+    foreign = {c for word in words if len(word) > 1 for c in word
+               if c.isalpha() and not c.isascii() and c not in _WESTERN_ALL}
+    return len(foreign) >= 2 and not any(
+        len(word) == 1 and not word.isascii() and word not in _WESTERN_ALL
+        and unicodedata.name(word, "").startswith("LATIN") for word in words)
+
+
+def _latin_1_letters_only(data: bytes) -> bool:
+    """Whether every non-ASCII byte of ``data`` reads as a letter in Latin-1."""
+    return all(chr(b).isalpha() for b in set(data) if b >= 0x80)
+
+
 def _has_defects(sample: str) -> bool:
     for found in _NON_ASCII.finditer(sample):
         i, c = found.start(), found.group()
@@ -185,8 +236,12 @@ def legacy_reading(data: bytes) -> Reading | None:
         return top
     # A Western reading no language writes: another as clean that one language writes.
     others = {r.text: r for r in [*readings, *_readings(data, OTHER_SINGLE_BYTE)]}
+    western_fit = fits_western(top.text)
+    latin_letters = _latin_1_letters_only(data)
     fitting = [r for r in others.values() if r.chaos <= top.chaos + CHAOS_MARGIN / 10
-               and r.encoding not in WESTERN and fits_one_alphabet(r.text)]
+               and r.encoding not in WESTERN and fits_one_alphabet(r.text)
+               and not (latin_letters and r.encoding in LATIN_1_LOOKALIKES)
+               and (not western_fit or _tells_itself(r.text))]
     return min(fitting, key=lambda r: (round(r.chaos, 3), -r.coherence, r.encoding),
                default=top)
 

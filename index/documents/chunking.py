@@ -3,8 +3,12 @@
 The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
 passage's text, character for character. Passages never cross a section, a boilerplate
 line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_size``
-characters long. A section that holds nothing but a generic heading line yields no passage,
-nor does a passage made only of lines that say nothing (a kicker, the title alone).
+characters long. A page that starts mid-line (a PDF sentence joined over the page break)
+is cut at its first line start instead: the joined line is not cut at the break (a
+passage is cited by the page it starts on), and every later line of the page is in
+passages of that page. A
+section that holds nothing but a generic heading line yields no passage, nor does a
+passage made only of lines that say nothing (a kicker, the title alone).
 """
 
 from __future__ import annotations
@@ -86,7 +90,8 @@ def content_runs(
     skipped: Collection[int] = frozenset(),
 ) -> Iterator[tuple[int, int]]:
     """Maximal spans of the section free of boilerplate lines, skipped lines (those starting
-    at an offset in ``skipped``) and page breaks, trimmed."""
+    at an offset in ``skipped``) and page breaks (``breaks``, as :func:`line_breaks` gives
+    them), trimmed."""
     run_start: int | None = None
     offset = section.start
     first = True
@@ -133,11 +138,12 @@ def chunk_document(
     chrome: a paywall notice, a login prompt) are in no passage.
     """
     text = doc.text
+    breaks = line_breaks(text, doc.pages)
     passages: list[Passage] = []
     empty_sections: list[Passage] = []
     for section in sections:
         found_here: list[Passage] = []
-        for run_start, run_end in content_runs(text, section, boilerplate, doc.pages, skipped):
+        for run_start, run_end in content_runs(text, section, boilerplate, breaks, skipped):
             run = text[run_start:run_end]
             cursor = -1
             for chunk in splitter.split_text(run):
@@ -193,6 +199,20 @@ def _heading_only(chunk: str, section_title: str) -> bool:
     own = section_title.rpartition(HEADING_PATH_SEPARATOR)[2]
     return ((heading_title(first) is not None or normalise_line(first) == normalise_line(own))
             and not any(c.isalnum() for c in rest))
+
+
+def line_breaks(text: str, pages: tuple[int, ...]) -> tuple[int, ...]:
+    """Where passages are cut for the page starts ``pages``: each page start that falls at
+    a line start, else the first line start after it (the line joined over the break goes
+    with the page it starts on; the rest of the page's lines are on their page)."""
+    cuts = []
+    for start in pages:
+        if start and text[start - 1] != "\n":
+            start = text.find("\n", start) + 1
+            if not start:
+                continue
+        cuts.append(start)
+    return tuple(cuts)
 
 
 def page_of(pages: tuple[int, ...], offset: int) -> int | None:

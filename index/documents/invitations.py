@@ -7,7 +7,7 @@ Time)" (the event's own local time and the name of its time zone, as the invitat
 gives them), "Lieu : ...", "Organisateur : Alice Martin <alice@example.fr>", then the
 description's paragraphs. A repeated meeting says how it repeats, in words ("Répétition :
 chaque semaine le mardi, jusqu'au 2027-06-29": :mod:`~ragqa.index.documents.recurrence`),
-and who is invited is named ("Participants : Alice Martin, bob@example.fr", then
+and who is invited is named ("Participants : Alice Martin ; bob@example.fr", then
 "Participants facultatifs : ..."; a name where the invitation gives one, else the address;
 rooms and equipment, the place's, left out; :data:`MAX_ATTENDEES` named, then how many
 more). A cancelled meeting says so ("Événement annulé : ..."). The
@@ -20,15 +20,23 @@ other parts stay.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from ragqa.index.documents.layout import clean_lines, one_line, unwrap
 from ragqa.index.documents.recurrence import repeat_words
 
-__all__ = ["event_blocks"]
+__all__ = ["event_blocks", "invitation_blocks"]
 
 MAX_ATTENDEES = 20  # named, of each list; then "et N autres"
 _ROOMS = frozenset({"ROOM", "RESOURCE"})
+# What makes an attached calendar an invitation (RFC 5546's methods of a meeting sent to
+# people), else the few events of one.
+INVITATION_METHODS = frozenset({"REQUEST", "CANCEL", "REPLY", "COUNTER", "DECLINECOUNTER",
+                                "ADD"})
+MAX_INVITATION_EVENTS = 3
+_METHOD = re.compile(r"^METHOD(?:;[^:\r\n]*)?:[ \t]*([A-Za-z-]+)", re.M | re.I)
+_EVENT_START = re.compile(r"^BEGIN:VEVENT[ \t]*\r?$", re.M | re.I)
 
 
 # What icalendar or a malformed value may raise while one line of an event is read: a
@@ -58,6 +66,18 @@ def event_blocks(content: str, details: bool = True) -> list[list[str]]:
         for event in events:
             blocks.extend(_event(event, method, details))
     return blocks
+
+
+def invitation_blocks(content: str) -> list[list[str]]:
+    """:func:`event_blocks` of the attached calendar ``content`` when it is an invitation:
+    its METHOD one of :data:`INVITATION_METHODS`, or :data:`MAX_INVITATION_EVENTS` events
+    at most; else none (an agenda's export of thousands of events is a file, not a
+    meeting). Told from the text before it is parsed."""
+    methods = {m.upper() for m in _METHOD.findall(content)}
+    if not methods & INVITATION_METHODS and (
+            len(_EVENT_START.findall(content)) > MAX_INVITATION_EVENTS):
+        return []
+    return event_blocks(content)
 
 
 def _read(value) -> str:
@@ -168,14 +188,15 @@ def _attendees(value) -> list[tuple[str, str]]:
         name = one_line(str(params.get("CN", ""))).strip('"').strip()
         address = str(attendee).removeprefix("mailto:").removeprefix("MAILTO:").strip()
         who = name or address
-        if who:
+        if any(c.isalnum() for c in who):  # "ATTENDEE:;;;" names no one
             role = str(params.get("ROLE", "")).upper()
             (optional if role == "OPT-PARTICIPANT" else required).append(who)
     lines = []
     for label, people in (("Participants", required), ("Participants facultatifs", optional)):
         people = list(dict.fromkeys(people))
         if people:
-            shown = ", ".join(people[:MAX_ATTENDEES])
+            # " ; " between people: a name may hold a comma ("Dupont, Marie")
+            shown = " ; ".join(people[:MAX_ATTENDEES])
             more = len(people) - MAX_ATTENDEES
             lines.append((label, f"{shown} et {more} autres" if more > 0 else shown))
     return lines

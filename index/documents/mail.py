@@ -14,7 +14,9 @@ organises it, then its description (:mod:`ragqa.index.documents.invitations`); b
 text part, only its what/when/where/who lines, above the text. An invitation attached as a
 file (``invite.ics``, ``text/calendar`` or ``application/ics``) is read the same way where
 it is attached, its blocks that the message already shows (the same meeting sent inline
-too) left out, and it is not named among the attachments.
+too) left out, and it is not named among the attachments; a calendar attached whole (an
+agenda's export: neither a request, a cancellation or a reply nor a few events) is only
+named, as other attachments are.
 
 Attachments are *not* indexed: a document is one file with one text, and the indexer has
 no notion of a document inside another (an invitation is the exception: it is what a mail
@@ -34,7 +36,7 @@ from email.parser import BytesParser
 from pathlib import Path, PurePosixPath
 
 from ragqa.index.documents.formats import read_bytes
-from ragqa.index.documents.invitations import event_blocks
+from ragqa.index.documents.invitations import event_blocks, invitation_blocks
 from ragqa.index.documents.layout import (
     TextBuilder,
     clean_lines,
@@ -84,9 +86,10 @@ def load_email_document(path: Path, doc_id: str) -> OutlinedDocument:
                             "cannot be read")
     builder = TextBuilder()
     builder.block(_header_lines(message))
-    for block in _body_blocks(message, doc_id):
+    read: list[EmailMessage] = []  # the attached invitations read as the meeting
+    for block in _body_blocks(message, doc_id, read=read):
         builder.block(block)
-    attachments = _attachment_names(message, doc_id)
+    attachments = _attachment_names(message, read)
     if attachments:
         builder.block([ATTACHMENTS_LINE + ", ".join(attachments)])
     subject = metadata_title(_REPLY_PREFIX.sub("", str(message.get("subject") or "")))
@@ -117,24 +120,29 @@ def _header_lines(message: EmailMessage) -> list[str]:
     return lines
 
 
-def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[str]]:
+def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0,
+                 read: list[EmailMessage] | None = None) -> list[list[str]]:
     """The blocks of every part a mail client shows in the body, in order.
 
     Not only the first: Apple Mail splits a body in two text parts around an inline
     image, and a message forwarded inline (``message/rfc822``) is text the reader sees,
     read here with its headers laid out as the message's own. Of alternatives (plain and
     HTML) and of a related set (HTML and its images), the best part only, as
-    :meth:`EmailMessage.get_body` chooses it; an attachment is only named."""
+    :meth:`EmailMessage.get_body` chooses it; an attachment is only named, but an attached
+    invitation, which is read (and added to ``read``)."""
     content_type = part.get_content_type()
     if depth > MAX_NESTING:
         return []
     if depth and part.is_attachment():  # only an invitation is read
-        return _attached_meeting(part, doc_id) if _is_calendar(part) else []
+        meeting = _attached_meeting(part, doc_id) if _is_calendar(part) else []
+        if meeting and read is not None:
+            read.append(part)
+        return meeting
     if content_type == "message/rfc822":
         inner = _forwarded(part)
         if inner is None:
             return []
-        return [_header_lines(inner), *_body_blocks(inner, doc_id, depth + 1)]
+        return [_header_lines(inner), *_body_blocks(inner, doc_id, depth + 1, read)]
     if content_type in ("multipart/alternative", "multipart/related"):
         best = part.get_body(preferencelist=("plain", "html"))
         invitation = next((sub for sub in part.iter_parts()
@@ -142,13 +150,14 @@ def _body_blocks(part: EmailMessage, doc_id: str, depth: int = 0) -> list[list[s
         # A meeting invitation's when and where, above the text that describes it.
         meeting = event_blocks(_content(invitation, doc_id), details=best is None) \
             if invitation is not None else []
-        return meeting + (_body_blocks(best, doc_id, depth + 1) if best is not None else [])
+        return meeting + (_body_blocks(best, doc_id, depth + 1, read) if best is not None
+                          else [])
     if content_type == "text/calendar":
         return event_blocks(_content(part, doc_id))
     if part.is_multipart():
         blocks: list[list[str]] = []
         for sub in part.iter_parts():
-            found = _body_blocks(sub, doc_id, depth + 1)
+            found = _body_blocks(sub, doc_id, depth + 1, read)
             if sub.is_attachment():  # an attached invitation: what is not shown already
                 found = [block for block in found if block not in blocks]
             blocks.extend(found)
@@ -219,17 +228,19 @@ def _is_calendar(part: EmailMessage) -> bool:
 
 
 def _attached_meeting(part: EmailMessage, doc_id: str) -> list[list[str]]:
-    """The blocks of an attached invitation (none if it does not read as one)."""
+    """The blocks of an attached invitation (none if it does not read as one, or is a
+    calendar rather than an invitation: :func:`~ragqa.index.documents.invitations.
+    invitation_blocks`)."""
     if part.is_multipart():
         return []
-    return event_blocks(_content(part, doc_id))
+    return invitation_blocks(_content(part, doc_id))
 
 
-def _attachment_names(message: EmailMessage, doc_id: str) -> list[str]:
-    """The attachments' names, but those of the invitations read as the meeting."""
+def _attachment_names(message: EmailMessage, read: list[EmailMessage]) -> list[str]:
+    """The attachments' names, but those of the invitations ``read`` as the meeting."""
     names = []
     for part in message.walk():
-        if part.is_attachment() and _is_calendar(part) and _attached_meeting(part, doc_id):
+        if any(part is meeting for meeting in read):
             continue
         if part.is_attachment() and part.get_content_type() not in _SIGNATURES:
             name = part.get_filename() or _forwarded_subject(part) or f"({part.get_content_type()})"

@@ -6,17 +6,24 @@ cut every paragraph that runs over a page break. :func:`running_lines` finds the
 only at the first and last :data:`EDGE_LINES` lines of each page:
 
 * a page number: a number that grows with the page (its value less the page's index is
-  the same on :data:`MIN_NUMBERED_PAGES` pages or more), on a line with no other word
-  than "page", "p.", "sur", "of", "de" ("12", "Page 3 / 12", "- 4 -"), or after the word
-  "page" on a line of :data:`MAX_FOOTER_WORDS` words at most ("Rapport annuel – page 3 /
-  12");
+  the same on :data:`MIN_NUMBERED_PAGES` pages or more at the same edge; in a document of
+  two pages, on both when the number says it is one: "Page 1 / 2", "- 1 -"), on a line
+  with no other word than "page", "p.", "sur", "of", "de" ("12", "Page 3 / 12", "- 4 -",
+  not "3)", a list's item), or after the word "page" on a line of
+  :data:`MAX_FOOTER_WORDS` words at most ("Rapport annuel – page 3 / 12"). A number of
+  :data:`YEARS` is a year, not a page number ("2024" heading each page of a timeline);
 * a header or a footer: a line found at the same edge (top or bottom) of at least
   :data:`MIN_RUNNING_PAGES` pages (both pages of a document of two) and half of the pages
   with text, its page number (as
   above) aside when the line also says "page" or sets the number apart with a dash, a bar
   or a slash ("Rapport annuel 2024 – 3"; "Article 3" on page 3 is no running line).
 
-The first page's top lines are kept: that is where a document names itself. A footer that
+The first page's top lines are kept: that is where a document names itself; so are all
+the lines of a first page of :data:`COVER_LINES` lines or fewer (a cover whose title the
+footer repeats) but its page number. A block of two lines or more at the bottom of the
+pages, without a digit and ending with a person's name ("Le Directeur des ressources
+humaines / Jean Dupont": the signature of mail-merged letters) is kept on every page. A
+footer that
 the text extraction glued to the end of the page's last line ("... composée d'un Les
 Ulis - page 1 / 2", as pypdf reads a footer printed level with it) is cut from it when
 the same footer stands as a line of its own on another page.
@@ -32,14 +39,18 @@ from dataclasses import dataclass
 __all__ = ["RunningLines", "running_lines"]
 
 EDGE_LINES = 2
-MIN_NUMBERED_PAGES = 2
+MIN_NUMBERED_PAGES = 3
+COVER_LINES = 2
+YEARS = range(1900, 2101)
 MIN_RUNNING_PAGES = 3
 MAX_FOOTER_WORDS = 16  # a longer line numbered after "page" is a line with a footer glued
 
 _NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?![\d.,]?\d)")
 _SETS_APART = re.compile(r"\bpage\b|\bp\.|[|/–—·•]|\s-\s")
 _PAGE_NUMBER_SHAPE = re.compile(
-    r"^(?:page|p\.?)?\s*[-–—(\[]?\s*#\s*[-–—)\]]?\s*(?:(?:/|sur|of|de)\s*\d{1,4})?$")
+    r"^(?:page|p\.?)?\s*(?:[-–—]?\s*#\s*[-–—]?|\(\s*#\s*\)|\[\s*#\s*\])"
+    r"\s*(?:(?:/|sur|of|de)\s*\d{1,4})?$")
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-Ý][\w'’.-]*|de|du|des|d'|d’|le|la|van|von)$")
 _AFTER_PAGE_WORD = re.compile(r"\b(?:page|p\.)\s*#")
 _WORD_START = re.compile(r"(?:^|(?<=\s))\S")
 
@@ -77,13 +88,26 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
             while top < min(EDGE_LINES, len(page)) and running(page[top], tops):
                 top += 1
         bottom = 0
+        cover = index == 0 and len(page) <= COVER_LINES
         while (bottom < min(EDGE_LINES, len(page) - top)
-               and running(page[len(page) - 1 - bottom], bottoms)):
+               and (_numbered(page[len(page) - 1 - bottom])
+                    or (not cover and running(page[len(page) - 1 - bottom], bottoms)))):
             bottom += 1
+        if bottom >= 2 and _signature(lines[len(lines) - bottom:]):
+            bottom = 0
         last = lines[len(lines) - bottom - 1] if len(lines) - bottom > top else None
         cut = _without_glued_footer(last, index, shift, footers) if last else last
         found.append(RunningLines(top, bottom, cut if cut != last else None))
     return found
+
+
+def _signature(lines: Sequence[str]) -> bool:
+    """Whether ``lines`` (a page's last ones) sign a letter: no digit, the last a name of
+    two to four words ("Jean Dupont", "Marie de La Tour")."""
+    words = lines[-1].split()
+    return (not any(c.isdigit() for line in lines for c in line) and 2 <= len(words) <= 4
+            and all(_NAME_WORD.match(word) for word in words)
+            and sum(word[0].isupper() for word in words) >= 2)
 
 
 def _numbered(key: str) -> bool:
@@ -106,31 +130,43 @@ def _without_glued_footer(line: str, index: int, shift: int | None,
 def _page_number_shift(pages: Sequence[Sequence[str]]) -> int | None:
     """The value a page number has less its page's index: the one the numbers at the
     pages' edges agree on most, those after "page" or alone on their line counting
-    double, when :data:`MIN_NUMBERED_PAGES` pages show it (or a document of one page
-    says "page 1"); else None."""
+    double, when :data:`MIN_NUMBERED_PAGES` pages show it at the same edge (both pages of
+    a document of two in a page number's shape other than a bare number, or a document of
+    one page says "page 1"); else None. A number of :data:`YEARS` is no page number
+    unless "page" precedes it."""
     weights: Counter[int] = Counter()
-    support: Counter[int] = Counter()
+    support: Counter[tuple[bool, int]] = Counter()  # (at the bottom, shift): pages
+    framed: Counter[int] = Counter()  # pages with "page N", "N / M", "- N -"
     says_page_one = False
     for index, lines in enumerate(pages):
         found: dict[int, int] = {}
-        for line in [*lines[:EDGE_LINES], *lines[-EDGE_LINES:]]:
-            key = " ".join(line.split()).casefold()
-            for match in _NUMBER.finditer(key):
-                marked = f"{key[:match.start()]}#{key[match.end():]}"
-                strong = bool(_PAGE_NUMBER_SHAPE.match(marked)
-                              or _AFTER_PAGE_WORD.search(marked))
-                shift = int(match.group()) - index
-                found[shift] = max(found.get(shift, 0), 2 if strong else 1)
-                says_page_one |= shift == 1 and bool(_AFTER_PAGE_WORD.search(marked))
+        edges: set[tuple[bool, int]] = set()
+        shaped: set[int] = set()
+        for bottom, edge in ((False, lines[:EDGE_LINES]), (True, lines[-EDGE_LINES:])):
+            for line in edge:
+                key = " ".join(line.split()).casefold()
+                for match in _NUMBER.finditer(key):
+                    marked = f"{key[:match.start()]}#{key[match.end():]}"
+                    after_page = bool(_AFTER_PAGE_WORD.search(marked))
+                    if int(match.group()) in YEARS and not after_page:
+                        continue
+                    shape = bool(_PAGE_NUMBER_SHAPE.match(marked))
+                    shift = int(match.group()) - index
+                    found[shift] = max(found.get(shift, 0), 2 if shape or after_page else 1)
+                    edges.add((bottom, shift))
+                    if after_page or (shape and marked.strip() != "#"):
+                        shaped.add(shift)
+                    says_page_one |= shift == 1 and after_page
         weights.update(found)
-        support.update(found.keys())
-    if not weights:
-        return None
-    shift = max(weights, key=lambda s: (weights[s], support[s], s == 1))
-    if support[shift] >= MIN_NUMBERED_PAGES:
-        return shift
-    one_page = sum(1 for lines in pages if lines) == 1
-    return 1 if one_page and says_page_one else None
+        support.update(edges)
+        framed.update(shaped)
+    with_text = sum(1 for lines in pages if lines)
+    candidates = [s for s in weights
+                  if max(support[False, s], support[True, s]) >= MIN_NUMBERED_PAGES
+                  or (with_text == 2 and framed[s] == 2)]
+    if candidates:
+        return max(candidates, key=lambda s: (weights[s], s == 1))
+    return 1 if with_text == 1 and says_page_one else None
 
 
 def _key(line: str, index: int, shift: int | None) -> str:

@@ -87,8 +87,8 @@ COMPOUND_STARTS = frozenset({
 # Words that start French compounds and also ordinary words, each with the test of its
 # compounds' next part: "porte-parole", "garde-fou" but the verbs' "porte-ra", "garde-rait"
 # and "garde-rie", "porte-feuille" (one word each); "mi-temps", "mi-mars" but
-# "mi-nistre", "mi-lieu"; "ex-président" (a word the document holds on its own) but
-# "ex-ception".
+# "mi-nistre", "mi-lieu"; "ex-président", "ex-mari" (a role, a bond: :data:`_EX_ROLES`)
+# but "ex-ception", "ex-position".
 _VERB_ENDINGS = frozenset({"r", "ra", "ras", "rai", "rais", "rait", "raient", "rez", "riez",
                            "rions", "rons", "ront", "rie", "ries", "feuille", "feuilles"})
 _MI_ENDS = frozenset({
@@ -96,12 +96,28 @@ _MI_ENDS = frozenset({
     "octobre", "novembre", "décembre", "temps", "chemin", "parcours", "mandat", "journée",
     "saison", "hauteur", "voix", "course", "carême", "clos", "long", "longue", "lourd",
     "année", "semaine", "mois", "distance", "étape", "session", "exercice"})
+# What "ex-" is said of: a person by a role, a title or a bond ("ex-président", "ex-mari");
+# before anything else a line-end "ex-" cuts a word ("ex-position", "ex-trait").
+_EX_ROLES = frozenset(
+    form for word in (
+        "président", "présidente", "ministre", "premier", "première", "mari", "femme",
+        "épouse", "époux", "compagnon", "compagne", "conjoint", "conjointe", "fiancé",
+        "fiancée", "petit", "petite", "directeur", "directrice", "salarié", "salariée",
+        "employé", "employée", "collaborateur", "collaboratrice", "associé", "associée",
+        "champion", "championne", "maire", "député", "députée", "sénateur", "sénatrice",
+        "secrétaire", "patron", "patronne", "chef", "dirigeant", "dirigeante",
+        "gouverneur", "préfet", "préfète", "adjoint", "adjointe", "conseiller",
+        "conseillère", "élu", "élue", "membre", "détenu", "détenue", "otage", "footballeur",
+        "joueur", "joueuse", "entraîneur", "sélectionneur", "capitaine", "soldat",
+        "militaire", "policier", "policière", "agent", "agente", "élève", "étudiant",
+        "étudiante", "candidat", "candidate", "maître", "maîtresse", "roi", "reine", "prince",
+        "princesse", "colonie", "colonies", "république", "urss", "yougoslavie", "rda")
+    for form in (word, word + "s"))
 GUARDED_STARTS = {
     "porte": lambda right, words: right not in _VERB_ENDINGS,
     "garde": lambda right, words: right not in _VERB_ENDINGS,
     "mi": lambda right, words: right in _MI_ENDS,
-    # the next part counts once where it is cut: "ex-\nprésident" holds "président"
-    "ex": lambda right, words: len(right) >= 4 and words[right] > 1,
+    "ex": lambda right, words: right in _EX_ROLES,
 }
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
@@ -115,6 +131,7 @@ _LINE_END_HYPHEN = re.compile(
     rf"[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
 _ADDRESS_MARK = re.compile(r"[/@]|\.\w")
 _ADDRESS_REACH = 200  # characters looked at either side of the hyphen for an address
+_BREAK_REACH = 2 * _ADDRESS_REACH  # characters of a page's end read for a hyphenated word
 _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 
@@ -135,17 +152,27 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
         lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
         width = full_width(page.split("\n"))
         shaped.append((width, "\n".join(unwrap(lines, width)).strip(), lines[-1].strip()))
-    text = ""
+    # The text is built as a list of parts, the last non-empty page's text last: a page
+    # break only changes that page's end (rebuilding the whole text at each break was
+    # quadratic in a paragraph running over hundreds of pages).
+    parts: list[str] = []
+    length = 0
     starts: list[int] = []
     last_line, last_width = "", 0
     for width, page, page_last_line in shaped:
-        if page and text:
-            text, page, separator = _over_the_break(text, page, last_line, last_width, words)
-            text += separator
-        starts.append(len(text))
-        text += page
+        if page and parts:
+            before, page, separator = _over_the_break(parts[-1], page, last_line, last_width,
+                                                      words)
+            length += len(before) - len(parts[-1]) + len(separator)
+            parts[-1] = before
+            if page:  # it is empty once a hyphenated word took its only line
+                parts.append(separator)
+        starts.append(length)
         if page:
+            parts.append(page)
+            length += len(page)
             last_line, last_width = page_last_line, width
+    text = "".join(parts)
     # An empty page starts where the next page's text does (a passage is on the last page
     # starting at or before it), not on the separator before it.
     for index in range(len(starts) - 2, -1, -1):
@@ -173,14 +200,19 @@ def _without_running_lines(pages: list[str]) -> list[str]:
 
 def _over_the_break(text: str, page: str, last_line: str, width: int,
                     words: Counter[str]) -> tuple[str, str, str]:
-    """``text`` (the pages so far), the next non-empty ``page`` and the separator between
-    them, read over the page break as a line break: a word hyphenated at the page end is
-    joined (or its hyphen kept) by the rule of line ends and ends the page it starts on,
-    the next line's rest (punctuation included) going with it; a paragraph that goes on
-    is joined by a space, as the wrap rules join it within a page (``last_line``: the
-    page's last line as printed, ``width``: its :func:`full_width`); else the pages are
-    set apart by :data:`PAGE_SEPARATOR`."""
+    """``text`` (the last non-empty page so far), the next non-empty ``page`` and the
+    separator between them, read over the page break as a line break: a word hyphenated
+    at the page end is joined (or its hyphen kept) by the rule of line ends and ends the
+    page it starts on, the next line's rest (punctuation included) going with it; a
+    paragraph that goes on is joined by a space, as the wrap rules join it within a page
+    (``last_line``: the page's last line as printed, ``width``: its :func:`full_width`);
+    else the pages are set apart by :data:`PAGE_SEPARATOR`."""
+    # Only the end of the last line is looked at: the hyphenated word and the address it
+    # may be in (a paragraph over many pages is one long line).
     tail_start = text.rfind("\n") + 1
+    if len(text) - tail_start > _BREAK_REACH:
+        space = text.find(" ", len(text) - _BREAK_REACH)
+        tail_start = space + 1 if space >= 0 else len(text)
     tail = text[tail_start:]
     head, _, rest = page.partition("\n")
     probe = f"{tail}\n{head}"

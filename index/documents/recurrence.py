@@ -2,9 +2,11 @@
 
 ``icalendar`` reads the rule (its ``vRecur``: FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH,
 BYSETPOS, UNTIL, COUNT); this module only says it as a reader would: "chaque semaine le
-mardi et le jeudi, jusqu'au 2027-06-29", "tous les mois le dernier vendredi",
-"toutes les 2 semaines le lundi, 10 fois". A part it cannot say (BYHOUR, BYWEEKNO...) is
-left out, and a rule with no frequency it knows gives "".
+mardi et le jeudi, jusqu'au 2027-06-29", "chaque mois le dernier vendredi",
+"toutes les 2 semaines le lundi, 10 fois", "chaque année le 1er janvier", "tous les jours
+du lundi au vendredi", "chaque mois le dernier jour ouvré" (several days and a BYSETPOS:
+one day of them). A COUNT or an INTERVAL below 1 is left out, as is a part it cannot
+say (BYHOUR, BYWEEKNO...), and a rule with no frequency it knows gives "".
 """
 
 from __future__ import annotations
@@ -32,17 +34,23 @@ def repeat_words(rule, start: date | None = None) -> str:
         return ""
     interval = _number(_one(rule, "INTERVAL")) or 1
     every, every_n = _EVERY[frequency]
-    words = [every if interval == 1 else every_n.format(interval)]
+    words = [every if interval <= 1 else every_n.format(interval)]
     position = _number(_one(rule, "BYSETPOS"))
-    days = [_day(str(day), position) for day in rule.get("BYDAY", [])]
+    codes = [str(day) for day in rule.get("BYDAY", [])]
+    days = _days(codes, position)
     month_days = [_month_day(_number(day)) for day in rule.get("BYMONTHDAY", [])]
     months = [MONTHS[n - 1] for n in map(_number, rule.get("BYMONTH", [])) if n and 1 <= n <= 12]
-    if days and all(days):
-        words.append(_joined(days))
-    if month_days and all(month_days):
-        words.append(_joined(month_days))
-    if months:
-        words.append(("en " if not month_days else "de ") + _joined(months))
+    if days:
+        words.append(days)
+    month_days = _joined(month_days) if month_days and all(month_days) else ""
+    if month_days and len(months) == 1:
+        words.append(f"{month_days} {months[0]}")  # "le 1er janvier"
+    elif month_days:
+        words.append(month_days)
+    if months and days:  # "le dernier dimanche de mars"
+        words.append(_joined([f"d'{m}" if m[0] in "aeiou" else f"de {m}" for m in months]))
+    elif months and not (month_days and len(months) == 1):
+        words.append(f"en {_joined(months)}")
     text = " ".join(words)
     until = _one(rule, "UNTIL")
     if isinstance(until, datetime) and isinstance(start, datetime) and until.tzinfo \
@@ -51,7 +59,7 @@ def repeat_words(rule, start: date | None = None) -> str:
     if isinstance(until, date):
         text += f", jusqu'au {(until.date() if isinstance(until, datetime) else until)}"
     count = _number(_one(rule, "COUNT"))
-    if count:
+    if count and count > 0:
         text += f", {count} fois"
     return text
 
@@ -70,6 +78,29 @@ def _number(value) -> int | None:
         return None
 
 
+_WEEK = list(DAYS)
+_WORKING_DAYS = ["MO", "TU", "WE", "TH", "FR"]
+
+
+def _days(codes: list[str], position: int | None) -> str:
+    """The BYDAY values ``codes`` in words, "" where one is unread: "le mardi et le
+    jeudi", "du lundi au vendredi" (three days or more in a row), "le dernier jour ouvré"
+    or "le premier jour parmi samedi et dimanche" (several days and a BYSETPOS: the one
+    day of the period that falls at that position among them)."""
+    plain = [code.upper() for code in codes if code[-2:].upper() in DAYS and len(code) == 2]
+    if len(codes) > 1 and len(plain) == len(codes):
+        ordered = sorted(set(plain), key=_WEEK.index)
+        if position:
+            if ordered == _WORKING_DAYS:
+                return f"{_rank(position)} jour ouvré"
+            return f"{_rank(position)} jour parmi {_joined([DAYS[c] for c in ordered])}"
+        first, last = _WEEK.index(ordered[0]), _WEEK.index(ordered[-1])
+        if len(ordered) >= 3 and last - first + 1 == len(ordered):
+            return f"du {DAYS[ordered[0]]} au {DAYS[ordered[-1]]}"
+    days = [_day(code, position) for code in codes]
+    return _joined(days) if days and all(days) else ""
+
+
 def _day(code: str, position: int | None) -> str:
     """"le mardi", "le 2e mardi", "le dernier vendredi" of a BYDAY value ("TU", "2TU",
     "-1FR"; ``position``: the rule's BYSETPOS), "" of one unread."""
@@ -79,13 +110,20 @@ def _day(code: str, position: int | None) -> str:
     n = _number(code[:-2]) if code[:-2] else position
     if not n:
         return f"le {name}"
-    if n == -1:
-        return f"le dernier {name}"
-    if n == -2:
-        return f"l'avant-dernier {name}"
-    if n < 0:
+    if n < -2:
         return f"le {-n}e {name} avant la fin"
-    return f"le premier {name}" if n == 1 else f"le {n}e {name}"
+    return f"{_rank(n)} {name}"
+
+
+def _rank(n: int) -> str:
+    """"le premier", "le 2e", "le dernier", "l'avant-dernier", "le 3e avant la fin"."""
+    if n == -1:
+        return "le dernier"
+    if n == -2:
+        return "l'avant-dernier"
+    if n < 0:
+        return f"le {-n}e avant la fin"
+    return "le premier" if n == 1 else f"le {n}e"
 
 
 def _month_day(n: int | None) -> str:

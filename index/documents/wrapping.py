@@ -21,14 +21,19 @@ FULL_WIDTH_SHARE = 0.9
 # Words no heading, title or sentence ends with, as printed (lower case): a line ending
 # with one is cut mid-phrase, as a title wrapped over two lines ("Plan de continuité
 # d'activité de la" / "Direction régionale des finances"). "A" and "D" as printed
-# ("Annexe A", "Vitamine D") are capitals, not these words.
+# ("Annexe A", "Vitamine D") are capitals, not these words. Left out: words that are also
+# nouns or verbs a heading or a table row ends with ("Le pour et le contre", "Image et
+# son", "Voix pour", "il entre"), English prepositions ("Who this guide is for", "Sign
+# in"), and "a" (the French verb).
 DANGLING_WORDS = frozenset({
     "de", "du", "des", "la", "le", "les", "un", "une", "et", "ou",
-    "à", "au", "aux", "en", "pour", "par", "sur", "dans", "avec", "sans", "sous", "entre",
-    "vers", "chez", "selon", "contre", "son", "sa", "ses", "leur", "leurs", "notre", "nos",
-    "votre", "vos", "ce", "cette", "ces", "dont",
-    "of", "the", "and", "or", "for", "to", "in", "on", "with", "a", "an", "by", "from", "at",
+    "à", "au", "aux", "en", "par", "sur", "dans", "avec", "sans", "chez", "selon",
+    "sa", "ses", "leurs", "notre", "nos", "votre", "vos", "cette", "ces", "dont",
+    "the", "and", "an",
 })
+# A line of fewer words ending with one of them is a table's row ("Allemand de", "Anglais
+# en": a language and its code), not a title's first line.
+DANGLING_MIN_WORDS = 3
 _LAST_WORD = re.compile(r"(?:^|[\s(])(\w+)$")
 
 # A comma does not end a clause: "le budget,\nvalidé en mars" goes on.
@@ -46,8 +51,9 @@ def unwrap(lines: Sequence[str], full_width: int | None = None) -> list[str]:
     line is then long enough to have been wrapped only when it, itself, reaches
     :data:`FULL_WIDTH_SHARE` of it; 0 says no line of the page is known to be wrapped, and
     only a lower-case next line is joined. On such a page, a line ending with one of
-    :data:`DANGLING_WORDS` is joined to the next whatever its case: it is cut mid-phrase,
-    as the first line of a title wrapped over two lines."""
+    :data:`DANGLING_WORDS` (and :data:`DANGLING_MIN_WORDS` words at least) is joined to the
+    next whatever its case: it is cut mid-phrase, as the first line of a title wrapped over
+    two lines."""
     out: list[str] = []
     for index, line in enumerate(lines):
         if out and _continues(out[-1], line, lines[index - 1], full_width):
@@ -77,7 +83,8 @@ def _continues(previous: str, line: str, last_line: str, full_width: int | None)
     if full_width is None:
         return len(previous.strip()) >= WRAP_MIN_CHARS
     last_word = _LAST_WORD.search(previous.rstrip())
-    if last_word and last_word.group(1) in DANGLING_WORDS:
+    if (last_word and last_word.group(1) in DANGLING_WORDS
+            and len(previous.split()) >= DANGLING_MIN_WORDS):
         return True
     length = len(last_line.strip())
     return bool(full_width) and length >= max(WRAP_MIN_CHARS, FULL_WIDTH_SHARE * full_width)

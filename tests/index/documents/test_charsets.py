@@ -98,6 +98,14 @@ def test_short_central_european_turkish_and_russian_text_is_not_read_as_cp1252(t
     ("Le prix est de 12 € TTC.", "cp1252"),  # no accented letter: nothing to tell
     ("Facture nº 5", "cp1252"),
     ("Þórunn og Sigurður búa á Íslandi, í Reykjavík.", "cp1252"),  # ó ú á í: Icelandic's
+    # letters of several Western alphabets together: no Cyrillic, Baltic or Central reading
+    ("Tube Ø 12 mm à souder.", "cp1252"),
+    ("Rendez-vous à København.", "cp1252"),
+    ("Søren arrivera à 10 h.", "cp1252"),
+    ("Réunion à Århus.", "cp1252"),
+    ("Því miður.", "cp1252"),
+    ("L'Ajuntament i la Generalitat: el año del niño, però també.", "cp1252"),
+    ("Rendez-vous à København, très bien, Søren viendra.", "cp1252"),
 ])
 def test_western_text_with_little_to_tell_stays_western(text, encoding):
     assert decode_text(text.encode(encoding), "note.txt") == text

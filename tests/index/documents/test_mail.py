@@ -290,7 +290,17 @@ def test_two_calendars_in_one_part_are_both_read():
     ("FREQ=MONTHLY;BYDAY=-1FR", "chaque mois le dernier vendredi"),
     ("FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2", "chaque mois le 2e mardi"),
     ("FREQ=MONTHLY;BYMONTHDAY=1", "chaque mois le 1er"),
-    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15", "chaque année le 15 de mars"),
+    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15", "chaque année le 15 mars"),
+    ("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1", "chaque année le 1er janvier"),
+    ("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "chaque année le dernier dimanche de mars"),
+    ("FREQ=YEARLY;BYMONTH=4;BYDAY=1MO", "chaque année le premier lundi d'avril"),
+    ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "chaque mois le dernier jour ouvré"),
+    ("FREQ=MONTHLY;BYDAY=SA,SU;BYSETPOS=1",
+     "chaque mois le premier jour parmi samedi et dimanche"),
+    ("FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR", "tous les jours du lundi au vendredi"),
+    ("FREQ=WEEKLY;BYDAY=MO,WE,FR", "chaque semaine le lundi, le mercredi et le vendredi"),
+    ("FREQ=WEEKLY;COUNT=-3", "chaque semaine"),
+    ("FREQ=WEEKLY;COUNT=0;INTERVAL=-2", "chaque semaine"),
     ("FREQ=DAILY;INTERVAL=3;UNTIL=20261130", "tous les 3 jours, jusqu'au 2026-11-30"),
     ("FREQ=SECONDLY", None),  # nothing a reader would want said
 ])
@@ -307,9 +317,10 @@ def test_who_is_invited_is_named_and_a_long_list_capped():
         "ATTENDEE;ROLE=CHAIR:mailto:paul@x.fr",
         "ATTENDEE;CN=Salle B;CUTYPE=ROOM:mailto:salle-b@x.fr",
         "ATTENDEE;CN=Jean;ROLE=OPT-PARTICIPANT:mailto:jean@x.fr",
-        *(f"ATTENDEE;CN=Agent {n}:mailto:agent{n}@x.fr" for n in range(25))]
+        *(f"ATTENDEE;CN=Agent {n}:mailto:agent{n}@x.fr" for n in range(25)),
+        "ATTENDEE:;;;"]
     blocks = event_blocks(_calendar(["SUMMARY:AG", *attendees]))
-    everyone = ", ".join(["Dupont, Marie", "paul@x.fr", *(f"Agent {n}" for n in range(18))])
+    everyone = " ; ".join(["Dupont, Marie", "paul@x.fr", *(f"Agent {n}" for n in range(18))])
     assert blocks == [["Événement : AG", f"Participants : {everyone} et 7 autres",
                        "Participants facultatifs : Jean"]]
 
@@ -347,3 +358,31 @@ def test_an_attached_ics_file_reads_as_the_meeting(tmp_path, inline):
     # are named
     assert blocks == ([meeting, body] if inline else [body, meeting]) + details + [
         "Pièces jointes (non indexées) : budget.pdf"]
+
+
+def test_an_attached_agenda_export_is_named_and_an_invitation_read_once(tmp_path,
+                                                                        monkeypatch):
+    from ragqa.index.documents import invitations
+
+    events = "".join(f"BEGIN:VEVENT\r\nUID:{n}\r\nSUMMARY:Réunion {n}\r\n"
+                     "DTSTART:20261103T140000Z\r\nEND:VEVENT\r\n" for n in range(50))
+    export = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\n{events}END:VCALENDAR\r\n"
+    message = EmailMessage()
+    message["Subject"] = "Mon agenda"
+    message["From"] = "alice@exemple.fr"
+    message.set_content("Voici l'export de mon agenda.")
+    message.add_attachment(export.encode(), maintype="text", subtype="calendar",
+                           filename="agenda.ics")
+    path = tmp_path / "agenda.eml"
+    path.write_bytes(bytes(message))
+    text = load_document(path, "agenda.eml").text
+    assert "Réunion" not in text
+    assert text.endswith("Pièces jointes (non indexées) : agenda.ics")
+
+    parsed = []
+    event_blocks = invitations.event_blocks
+    monkeypatch.setattr(invitations, "event_blocks",
+                        lambda *args, **kw: parsed.append(1) or event_blocks(*args, **kw))
+    path.write_bytes(_with_ics(inline=False))
+    assert "Événement : Comité de direction" in load_document(path, "invitation.eml").text
+    assert len(parsed) == 1

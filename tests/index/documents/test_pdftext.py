@@ -73,6 +73,11 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
      "À la mi-mars, à mi-temps, le ministre."),
     (["Le président et l'ex-", "président, par ex-", "ception."],
      "Le président et l'ex-président, par exception."),
+    # a word after "ex-" is no evidence: "ex-" keeps its hyphen before a role or a bond only
+    (["La salle d'ex-", "position, la position ; un ex-", "trait, le trait ; son ex-",
+      "mari, l'ex-", "tension du réseau."],
+     "La salle d'exposition, la position ; un extrait, le trait ; son ex-mari, "
+     "l'extension du réseau."),
     (["Est-", "ce vingt-", "deux ou quatre-", "vingt-dix ?"],
      "Est-ce vingt-deux ou quatre-vingt-dix ?"),
     # no evidence: two i's that the hyphen keeps apart
@@ -267,3 +272,86 @@ def test_a_title_wrapped_over_two_lines_is_the_whole_title(tmp_path):
                            "Annexe A", "Liste des sites et des", "Responsables désignés"]])
     assert doc.title == "Plan de continuité d'activité de la Direction régionale des finances"
     assert doc.text.split("\n")[2:] == ["Annexe A", "Liste des sites et des Responsables désignés"]
+
+
+def test_a_passage_after_a_sentence_joined_over_the_break_is_on_its_page(tmp_path):
+    doc = load(tmp_path, [
+        ["Règlement intérieur", "Article 1",
+         "Les agents sont tenus de respecter les horaires fixés par la direction",
+         "et de signaler toute absence à leur responsable hiérarchique dans les"],
+        ["meilleurs délais, par écrit ou par courriel.", "Article 2",
+         "Le télétravail est autorisé deux jours par semaine sur demande motivée.",
+         "Article 3", "Les congés annuels sont posés au moins un mois à l'avance."]])
+    second = doc.pages[1]
+    assert doc.text[second - 1] == " "  # page 2 starts mid-line
+    passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
+                              make_splitter(ChunkingParams()))
+    for p in passages:
+        quote = doc.text[p.start:p.end]
+        assert p.page == (2 if p.start >= second else 1)
+        # a passage of page 1 holds page 2's text only on the line joined over the break
+        assert p.page == 2 or "\n" not in doc.text[second:p.end]
+        if "télétravail" in quote or "congés annuels" in quote:
+            assert p.page == 2, quote
+    assert any("meilleurs délais" in doc.text[p.start:p.end] and p.page == 1
+               for p in passages)
+
+
+def test_a_page_break_reads_the_last_page_only_not_the_text_so_far(monkeypatch):
+    # A paragraph over hundreds of pages was rebuilt whole at every break (quadratic).
+    from ragqa.index.documents import pdftext
+
+    seen = []
+    over_the_break = pdftext._over_the_break
+
+    def recording(text, *args):
+        seen.append(len(text))
+        return over_the_break(text, *args)
+
+    monkeypatch.setattr(pdftext, "_over_the_break", recording)
+    line = "les agents du service instruisent les demandes de subvention déposées par"
+    page = "\n".join([line] * 10)
+    shaped = pdf_text([page] * 30)
+    assert "\n" not in shaped.text and len(seen) == 29
+    assert max(seen) <= len(page) + 2
+
+
+def test_body_lines_at_page_edges_that_look_like_running_lines_stay():
+    body = "Le présent document décrit les modalités de travail des agents du service."
+    # years heading a timeline's pages are no page numbers
+    years = pdf_text([f"Chronologie\n{body}"] + [f"{y}\nEn {y}, une antenne a ouvert."
+                                                 for y in (2023, 2024, 2025)])
+    assert all(f"{y}\nEn {y}" in years.text for y in (2023, 2024, 2025))
+    # "3)" opens a list's item, not a page
+    items = pdf_text(["Procédure\n1) Ouvrir le dossier."]
+                     + [f"{n})\nVérifier la pièce {n}." for n in (2, 3, 4)])
+    assert all(f"{n})\nVérifier" in items.text for n in (2, 3, 4))
+    # bare numbers on two pages of a longer document: no page numbers
+    counts = pdf_text(["Inventaire\nArticles :", "6\nchaises.", "7\ntables.", "Fin."])
+    assert "6 chaises." in counts.text and "7 tables." in counts.text
+    # a cover page of one line whose title the footer repeats keeps it
+    cover = pdf_text(["Rapport annuel 2024"] + [
+        f"Le service compte {n} agents.\nRapport annuel 2024" for n in (40, 41, 42, 43)])
+    assert cover.text.startswith("Rapport annuel 2024\n\nLe service compte 40 agents.")
+    assert cover.text.count("Rapport annuel 2024") == 1
+    # the signature of mail-merged letters stays with each letter
+    letters = pdf_text([f"Madame {name},\nVotre inscription est confirmée.\nLe Directeur des "
+                        "ressources humaines\nJean Dupont" for name in ("Martin", "Durand",
+                                                                       "Petit", "Moreau")])
+    assert letters.text.count("Jean Dupont") == 4
+    # a footer of one line and page numbers still go
+    assert pdf_text([f"Titre {n}\n{body}\nConfidentiel\n{n}" for n in (1, 2, 3)]).text == (
+        "\n\n".join(f"Titre {n}\n{body}" for n in (1, 2, 3)))
+
+
+def test_a_heading_or_a_table_row_ending_with_a_small_word_stays_a_line():
+    wrapped = ("Les agents du service instruisent les demandes de subvention déposées par les\n"
+               "associations du territoire et vérifient la complétude des dossiers avant leur\n"
+               "passage en commission.")
+    for block in ("Le pour et le contre\nLe projet présente des avantages.",
+                  "Image et son\nRéglez la luminosité.", "Who this guide is for\nManagers.",
+                  "Sign in\nEnter your password.",
+                  "Français fr\nAnglais en\nAllemand de\nEspagnol es",
+                  "Voix pour\n12\nVoix contre\n3"):
+        text = pdf_text([f"{block}\n{wrapped}"]).text
+        assert text.startswith(block + "\n"), text
