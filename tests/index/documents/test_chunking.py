@@ -237,3 +237,28 @@ def test_a_section_header_slide_under_a_generic_heading_yields_no_passage(tmp_pa
                   process_document(doc, context, splitter, contextual=True).passages]
         assert "Quel est le montant ?" not in quotes, quotes
         assert any("euros par mois" in q for q in quotes)
+
+
+def test_a_notice_shared_by_word_documents_titled_by_their_style_is_chrome(tmp_path):
+    # Titles from the file (Word's Title style) still leave the notice all pages share
+    # in no passage, as for documents titled by their text.
+    from ragqa.eval.blocks import Block
+    from ragqa.eval.writing import write_docx
+    from ragqa.index.documents.loaders import load_document
+
+    notice = "Vérifié le 2 janvier 2025 - Direction de l'information légale et administrative"
+    docs = []
+    for name, subject in (("a", "logement"), ("b", "transport"), ("c", "énergie")):
+        path = tmp_path / f"{name}.docx"
+        write_docx(path, f"Aide au {subject}", [
+            Block("paragraph", notice),
+            Block("paragraph", f"L'aide au {subject} est versée chaque mois aux foyers "
+                               "qui en font la demande auprès de la mairie.")])
+        docs.append(load_document(path, path.name))
+    assert all(doc.title_source == "metadata" for doc in docs)
+    titled, context = corpus_context(docs)
+    splitter = make_splitter(ChunkingParams())
+    for doc in titled:
+        quotes = [doc.text[p.start:p.end] for p in
+                  process_document(doc, context, splitter, contextual=True).passages]
+        assert quotes and not any("Vérifié le" in q for q in quotes), quotes
