@@ -282,6 +282,46 @@ def test_ce_the_pronoun_does_not_point_back(question):
     assert not has_marker(question)
 
 
+# English "it" before an extraposed clause, the weather or the time refers to nothing, as
+# French impersonal "il" does; "it" that stands for a thing points back.
+@pytest.mark.parametrize("question", [
+    "Is it possible to visit the innovation centre?", "Is it free for startups to register?",
+    "How long does it take to apply?", "What does it cost to attend the fair?",
+    "How much will it cost to exhibit at the fair?", "It takes how long to get a visa?",
+    "Is it true that the fair moved to Marrakech?", "It is said that prices rose; by how much?",
+    "Is it worth visiting the fair on the last day?", "It seems that prices rose; why?",
+    "Was it necessary to register in advance?", "Is it raining in Marrakech?",
+    "What time is it in Rabat?", "It's possible to apply online?",
+])
+def test_an_impersonal_it_points_nowhere(question):
+    assert not has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who signed it?", "When was it announced?", "What does it cost?", "Is it possible?",
+    "How long does it take?", "Where is it?", "Is it free?", "Was it signed in Marrakech?",
+    "Which cities did they visit?", "When was that programme launched?",
+    "Who runs the latter?", "How many people work there?", "What about Egypt?",
+    "How about the year before?",
+])
+def test_english_words_that_point_back(question):
+    assert has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who said that Nokia would invest in Morocco?", "Are there startups in Agadir?",
+    "How many startups are there in Morocco?", "What is the company that signed the deal?",
+    "Is there a fee for the exhibitors of the fair?",
+])
+def test_that_and_there_that_point_nowhere(question):
+    assert not has_marker(question)
+
+
+def test_the_pronoun_i_is_no_name():
+    assert names("Where can I apply for the programme?") == []
+    assert leans_on_history("Where can I apply?", ANALYZER, idf)
+
+
 def test_the_boost_goes_to_documents_of_the_turns_the_chain_kept():
     """The previous turn's documents; when it showed none, those of the turn it leaned on;
     never those of a turn before a change of subject."""
