@@ -59,6 +59,11 @@ class AnalyzerConfig:
     stopwords: bool = True
 
 
+# A term no analyzer makes (they split at whitespace): no passage holds it, so its idf is
+# the largest an index gives, which tells the terms it holds none of.
+NO_TERM = " "
+
+
 def fold_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -17,6 +17,7 @@ from cachetools import LRUCache
 from ragqa.index.cachestats import CacheCounter
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.search.analysis import NO_TERM
 from ragqa.index.search.fusion import FusionParams, fuse
 from ragqa.index.search.highlight import sentence_spans
 from ragqa.index.search.language import QuestionLanguage
@@ -54,8 +55,6 @@ BLANK_PATTERN = r"[\s\x00-\x1f\x7f-\x9f\ufeff]*"
 _BLANK = re.compile(BLANK_PATTERN)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
-# A term no analyzer makes (they split at whitespace): no passage holds it.
-_NO_TERM = " "
 
 
 @dataclass(frozen=True)
@@ -387,7 +386,7 @@ class Retriever:
         if not terms:
             return set()
         # A term no passage holds gets the largest idf: that of one no analyzer makes.
-        idf = self.index.idf([*terms, _NO_TERM], scope)
+        idf = self.index.idf([*terms, NO_TERM], scope)
         absent = {t for t, value in zip(terms, idf) if value >= idf[-1] - 1e-9}
         return {w for w, held in words.items() if held and any(t in absent for t in held)}
 
