@@ -75,6 +75,18 @@ def test_a_typo_in_a_follow_up_is_read_from_the_conversations_passages(retriever
     assert search_followup(off, followup, 5).read_as is None
 
 
+def test_an_english_follow_up_is_not_read_as_french_words(retriever):
+    """"signed" is a word of the question's language, not a typo of the passages' "signé";
+    a name mistyped is read as the passages write it in any language."""
+    followup = _followup(retriever, "Who signed it?", [NOKIA])
+    assert followup.history_used
+    assert search_followup(retriever, followup, 5).read_as is None
+    followup = _followup(retriever, "When did Nokia sign it with Morroco?", [NOKIA])
+    assert search_followup(retriever, followup, 5).read_as is None  # "Maroc" is no name of it
+    followup = _followup(retriever, "Was it signed at Marakech?", [NOKIA])
+    assert search_followup(retriever, followup, 5).read_as == "Was it signed at Marrakech?"
+
+
 def test_the_earlier_question_a_follow_up_borrows_from_is_read_too(retriever):
     typed = Turn("Quel acord Nokia a-t-il conclu avec le Maroc ?", doc_ids=(NOKIA_DOC,))
     followup = plan_followup(retriever, "Qui l'a signé ?", [Turn("Bonjour"), typed])
