@@ -31,7 +31,7 @@ _POINTS_BACK = re.compile(r"""
                            |jour|moment|titre|matin|soir|midi|mois|week)\b|[nsq]u?['’])\w+
                                # ce centre (not ce que, ce sont, à ce jour, en ce moment)
     | \by\b                                            # y sont inscrites
-    | \b(?:it|they|them|he|she|him|this|these|those)\b
+    | (?!(?-i:IT)\b)\b(?:it|they|them|he|she|him|this|these|those)\b  # not "IT", the trade
     | \bthe\s+(?:former|latter|same)\b                  # the latter, the same company
     | \bthat\s+(?!(?:is|was|are|were|will|would|has|have|had|can|could|may|might|must
                      |should|does|did|do|it|he|she|they|we|you|i|there|this|these|those
@@ -141,7 +141,10 @@ _DETERMINERS = frozenset(
 def pointing_back(question: str) -> str | None:
     """"strong" when ``question`` has a word or shape that points back to an earlier turn,
     "weak" when it has only a possessive or "en" before a verb, else None."""
-    question = _IMPERSONAL_EN.sub(" _ ", _IMPERSONAL.sub(" _ ", question.strip()))
+    question = question.strip()
+    if question.isupper():  # "WHO SIGNED IT?": its capitals tell nothing
+        question = question.lower()
+    question = _IMPERSONAL_EN.sub(" _ ", _IMPERSONAL.sub(" _ ", question))
     if _CONTINUES.search(question) or _POINTS_BACK.search(question):
         return "strong"
     if any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)):

@@ -319,6 +319,12 @@ def test_that_and_there_that_point_nowhere(question):
     assert not has_marker(question)
 
 
+def test_it_the_trade_is_no_pronoun():
+    assert not has_marker("How many IT jobs has Huawei created in Morocco?")
+    assert not has_marker("Combien d'emplois IT Huawei a-t-il créés au Maroc ?")
+    assert has_marker("WHO SIGNED IT?")
+
+
 def test_the_pronoun_i_is_no_name():
     assert names("Where can I apply for the programme?") == []
     assert leans_on_history("Where can I apply?", ANALYZER, idf)
