@@ -241,8 +241,9 @@ class Retriever:
         asked, read = question, None
         if mode != "bm25" and query_vector is None:
             assert self.embedder is not None
-            question, read = self._read_forms(question, depth, only, scope,
-                                              foreign=foreign if self._detects() else None)
+            if not foreign:
+                question, read = self._read_forms(question, depth, only, scope,
+                                                  foreign=False if self._detects() else None)
             text = question if dense_text is None else _ending_with(dense_text, asked, question)
             query_vector = self.embedder.encode_queries([text])[0]
         elif mode == "bm25" and self.params.question_typos:
@@ -357,14 +358,13 @@ class Retriever:
                    if self.params.question_typos else set())
         if not (plainly or unknown):
             return question, None
-        # A question in another language: its words' forms are that language's, and its
-        # words the index lacks are words of that language, not typos of the index's, but
-        # for names ("Who signed it?" is no "Who signé it?"; "Huwaei" is Huawei). A short
-        # one the identifier is not sure of is told by its function words.
-        other = ((foreign if foreign is not None else self._language.is_foreign(question))
-                 or self._language.is_written_in_another(question))
-        plainly = plainly and not other
-        if not (plainly or unknown):
+        # A question in another language: its words' forms are that language's, and the
+        # words the index lacks are words of that language, not typos of the index's ("Who
+        # signed it?" is no "Who signé it?"); a short one the identifier is not sure of is
+        # told by its function words. (Reading such words only into the passages' names was
+        # measured worse: "Foundation" became "Fondation", "Agency" "Agence".)
+        if ((foreign if foreign is not None else self._language.is_foreign(question))
+                or self._language.is_written_in_another(question)):
             return question, None
         typos = TYPO_PASSAGES if unknown else 0
         passages = max(typos, wanted if plainly else 0)
@@ -376,8 +376,7 @@ class Retriever:
         quotes = [found[r].quote for r in rows if r in found]
         read = WordForms.written_in(quotes[:wanted]).restore(question) if plainly else question
         if unknown:
-            read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos],
-                             names_only=other)
+            read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos])
         if read not in (question, unicodedata.normalize("NFC", question)):
             return read, None
         if passages > depth:

@@ -145,16 +145,13 @@ def long_words(question: str) -> set[str]:
     return {w for w in _WORD.findall(question) if len(w) >= TYPO_LETTERS and w.isalpha()}
 
 
-def corrected(question: str, unknown: Collection[str], texts: Iterable[str], *,
-              names_only: bool = False) -> str:
+def corrected(question: str, unknown: Collection[str], texts: Iterable[str]) -> str:
     """``question`` with each of its words in ``unknown`` (words the index holds no term of:
     typos, mostly) replaced by the word ``texts`` (BM25's top passages, best first) write
     most among those equal to it but for accents, ligatures and case ("oeuvre": "œuvre"),
     else among those one edit away (where either has :data:`TYPO_EDITED` letters), of two
     written as often the one written first; its capitals kept; a word with none stays as
-    typed. ``names_only``: only into a name, a word ``texts`` never write in lower case (a
-    question in another language than theirs: "Huwaei" is Huawei in any language, but
-    "signed" is no typo of "signé")."""
+    typed."""
     if not unknown:
         return question
     lengths = [len(_key(w)) for w in unknown]
@@ -165,9 +162,6 @@ def corrected(question: str, unknown: Collection[str], texts: Iterable[str], *,
     keyed: dict[str, list[tuple[int, int, str]]] = {}
     for first, (form, count) in enumerate(counts.items()):  # in the order first written
         keyed.setdefault(_key(form), []).append((count, -first, form))
-    if names_only:  # a name: a word the texts never write in lower case
-        keyed = {key: forms for key, forms in keyed.items()
-                 if all(not form[0].islower() for _, _, form in forms)}
     letters = {c for key in keyed for c in key}
 
     def word(match: re.Match) -> str:
