@@ -39,9 +39,9 @@ DEFAULT_OFFTOPIC = Path("eval/offtopic.jsonl")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.option("--modes", default="bm25,dense,hybrid", show_default=True)
-@click.option("--split", type=click.Choice(["dev", "test", "test2", "test3", "all"]),
+@click.option("--split", type=click.Choice(["dev", "dev2", "test", "test2", "test3", "all"]),
               default="all", show_default=True,
-              help="test2, test3: the conversations' second and third test splits only.")
+              help="dev2, test2, test3: splits of the conversations set only.")
 @click.option("--json", "as_json", is_flag=True, help="Print one flat JSON object.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json, report.md and recall_at_k.png here.")
 def eval_command(questions_file, squad_file, beir_dir, translations_file, conversations_file,
@@ -62,7 +62,7 @@ def eval_command(questions_file, squad_file, beir_dir, translations_file, conver
             raise click.BadParameter(f"cannot create {out_dir}: {exc.strerror or exc}",
                                      param_hint="--out") from None
     external = None
-    if split in ("test2", "test3") and conversations_file is None:
+    if split in ("dev2", "test2", "test3") and conversations_file is None:
         raise click.UsageError(f"--split {split} is a split of the conversations set only "
                                "(with --conversations)")
     if squad_file is not None and beir_dir is not None:

@@ -49,6 +49,15 @@ _EXTRA_STOPWORDS = {
 }
 
 
+def stopwords(language: str) -> frozenset[str]:
+    """The function words BM25 drops for ``language`` (a Snowball name; none for a language
+    without a list): the stock list and our additions, as written (with their accents)."""
+    return frozenset((*_STOPWORDS.get(language, ()), *_EXTRA_STOPWORDS.get(language, ())))
+
+
+STOPWORD_LANGUAGES = tuple(_STOPWORDS)
+
+
 @dataclass(frozen=True)
 class AnalyzerConfig:
     """How text is turned into BM25 terms. ``language`` is a Snowball language name."""
@@ -57,6 +66,11 @@ class AnalyzerConfig:
     stem: bool = True
     fold_accents: bool = True
     stopwords: bool = True
+
+
+# A term no analyzer makes (they split at whitespace): no passage holds it, so its idf is
+# the largest an index gives, which tells the terms it holds none of.
+NO_TERM = " "
 
 
 def fold_accents(text: str) -> str:
@@ -75,9 +89,7 @@ class Analyzer:
             )
         self.config = config
         self._elisions = tuple(e + "'" for e in _ELISIONS.get(config.language, ()))
-        words = set(_STOPWORDS.get(config.language, ())) if config.stopwords else set()
-        if config.stopwords:
-            words.update(_EXTRA_STOPWORDS.get(config.language, ()))
+        words = stopwords(config.language) if config.stopwords else frozenset()
         self._stopwords = frozenset(words | {fold_accents(w) for w in words})
         self._stemmer = Stemmer.Stemmer(config.language) if config.stem else None
         self._term = functools.lru_cache(maxsize=200_000)(self._term_uncached)

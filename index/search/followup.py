@@ -44,7 +44,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ragqa.index.search.analysis import Analyzer
+from ragqa.index.search.analysis import NO_TERM, Analyzer
 from ragqa.index.search.markers import is_definition, names, pointing_back
 
 # At most this many earlier turns are read (the API refuses more).
@@ -145,9 +145,15 @@ def standalone(question: str) -> Followup:
 
 def specificity(question: str, analyzer: Analyzer,
                 idf: Callable[[Sequence[str]], list[float]]) -> float:
-    """The idf mass of ``question``'s distinct terms: what it gives BM25 to search for."""
+    """The idf mass of ``question``'s distinct terms that the index holds: what it gives
+    BM25 to search for. A term no passage holds (a word of another language, "How many jobs
+    has the company created?" over French news, or a typo) gives it nothing, though its idf
+    is the largest of all."""
     terms = list(dict.fromkeys(analyzer(question)))
-    return float(sum(idf(terms))) if terms else 0.0
+    if not terms:
+        return 0.0
+    *values, absent = idf([*terms, NO_TERM])
+    return float(sum(v for v in values if v < absent - 1e-9))
 
 
 def leans_on_history(question: str, analyzer: Analyzer,

@@ -16,7 +16,8 @@ from ragqa.index.search.analysis import Analyzer
 # starts with "Et"/"And" continues the previous one ("Et l'édition précédente ?"); the
 # others are pronouns and determiners that need an antecedent. One feature beside the
 # specificity below, measured together (docs/retrieval-quality.md#conversations).
-_CONTINUES = re.compile(r"^\W*(?:et|and|also|aussi|mais|puis|but)\b", re.IGNORECASE)
+_CONTINUES = re.compile(r"^\W*(?:et|and|also|aussi|mais|puis|but|(?:what|how)\s+about)\b",
+                        re.IGNORECASE)
 _POINTS_BACK = re.compile(r"""
       \bl['’](?:a|ont|avait|avaient|aura)\b            # qui l'a signé
     | \bles\s+(?:a|ont|avait|avaient)\b                # les a reçus
@@ -30,7 +31,18 @@ _POINTS_BACK = re.compile(r"""
                            |jour|moment|titre|matin|soir|midi|mois|week)\b|[nsq]u?['’])\w+
                                # ce centre (not ce que, ce sont, à ce jour, en ce moment)
     | \by\b                                            # y sont inscrites
-    | \b(?:it|they|them|he|she|him|this|these|those)\b
+    | (?!(?-i:IT)\b)\b(?:it|they|them|he|she|him|this|these|those)\b  # not "IT", the trade
+    | \bthe\s+(?:former|latter|same)\b                  # the latter, the same company
+    | \bthat\s+(?!(?:is|was|are|were|will|would|has|have|had|can|could|may|might|must
+                     |should|does|did|do|it|he|she|they|we|you|i|there|this|these|those
+                     |the|a|an|its|his|her|their|our|my|your|no|not|all|some|any|each
+                     |every|many|much|most|more|one|to|of|in|on|at|by|for|with|from
+                     |as|if|when|what|who|which|how|so|also|still|only|such)\b)
+      (?-i:[a-z])\w*(?<!ed)(?<!ing)\b          # that programme (not "said that Nokia")
+    | (?<!\bis\s)(?<!\bare\s)(?<!\bwas\s)(?<!\bwere\s)(?<!\bbe\s)
+      \bthere\b(?!\s+(?:is|are|was|were|will|would|has|have|had|be|been|seems?|seemed
+                         |appears?|exists?|may|might|must|could|should|used)\b|['’])
+                               # who works there (not "is there", "there are")
     """, re.IGNORECASE | re.VERBOSE)
 # Weak markers: a possessive belongs to the question's own subject as often as to an
 # earlier turn's ("Quand Nokia a-t-il ouvert son centre… ?"), and "en" before a verb is an
@@ -44,8 +56,8 @@ _WEAK = re.compile(r"""
 # l'origine ?"), unless a noun phrase stands before the verb: a name or a determiner in
 # the few words before it ("Quand Satoru Iwata est-il devenu…", "Depuis quand la
 # télémédecine est-elle encadrée ?").
-_INVERTED = re.compile(r"(?:\b(?:se|ne|en)\s+|\b[sn]['’])?(?P<verb>\w+)-(?:t-)?(?:il|elle|ils|elles)\b",
-                       re.IGNORECASE)
+_INVERTED = re.compile(r"(?:\b(?:se|ne|en)\s+|\b[sn]['’])?(?P<verb>\w+)"
+                       r"-(?:t-)?(?:il|elle|ils|elles)\b", re.IGNORECASE)
 # Impersonal "il" refers to nothing ("Faut-il payer… ?", "Combien de places reste-t-il ?",
 # "Y aura-t-il… ?", "il y avait"): French has a closed class of impersonal verbs, here in
 # every tense (their third person singular), inverted or not, with "ne"/"n'" and the
@@ -93,6 +105,34 @@ _IMPERSONAL = re.compile(rf"""
       \s+(?:chaud|froid|beau|doux|jour|nuit|soleil)\b                   # fait-il chaud
     | \btemps\s+(?:fait|faisait|fera|ferait)-(?:t-)?il\b
     """, re.IGNORECASE | re.VERBOSE)
+# English impersonal "it" refers to nothing either: "it" before an extraposed clause ("Is it
+# possible to…", "it is said that…", "How long does it take to…", "What does it cost to…",
+# "Is it worth visiting…", "it seems that…"), the weather and the time ("is it raining",
+# "what time is it"). Only these shapes: "What does it cost?", "Is it possible?" with no
+# clause after them point back, as "Who signed it?" does.
+_BE = r"(?:is|was|will\s+be|would\s+be|has\s+been|had\s+been|isn['’]t|wasn['’]t|['’]s)"
+_EN_ADJECTIVE = (r"(?:possible|impossible|necessary|mandatory|compulsory|required|allowed|"
+                 r"permitted|forbidden|free|true|false|worth|useful|important|hard|difficult|"
+                 r"easy|better|best|safe|legal|common|usual|likely|unlikely|expected|planned|"
+                 r"known|said|reported|believed|estimated|thought|clear|certain|enough|"
+                 r"time|too\s+late|too\s+early)")
+_IMPERSONAL_EN = re.compile(rf"""
+      \bit\s*{_BE}\s+(?:not\s+|still\s+|really\s+|also\s+|already\s+)*{_EN_ADJECTIVE}
+      \b(?:\s+(?:that|whether|if)\b|(?=\s+(?:to|for|when|\w+ing)\b))          # it is possible to
+    | \b(?:is|was|will|would|isn['’]t|wasn['’]t)\s+it\s+(?:be\s+)?
+      (?:not\s+|still\s+|really\s+|also\s+|already\s+)*{_EN_ADJECTIVE}
+      \b(?:\s+(?:that|whether|if)\b|(?=\s+(?:to|for|when|\w+ing)\b))          # is it possible to
+    | \b(?:does|did|will|would|can|could)\s+it\s+(?:take|cost|require|need|matter)\b
+      (?=.*\bto\b)                                              # how long does it take to
+    | \bit\s+(?:takes|took|will\s+take|costs|cost|will\s+cost|requires|required)\b
+      (?=.*\bto\b)                                              # it takes … to
+    | \bit\s+(?:seems|seemed|appears|appeared|looks|looked|turns\s+out|turned\s+out
+                |happens|happened|follows)\s+(?:that|as\s+if|like)\b   # it seems that
+    | \b(?:does|did)\s+it\s+(?:seem|appear|look)\s+(?:that|as\s+if|like)\b
+    | \bit\s*(?:is|was|['’]s)\s+(?:raining|snowing|sunny|cold|hot|warm|late|early)\b
+    | \b(?:is|was)\s+it\s+(?:raining|snowing|sunny|cold|hot|warm|late|early)\b
+    | \bwhat\s+time\s+is\s+it\b | \bhow\s+far\s+is\s+it\b
+    """, re.IGNORECASE | re.VERBOSE)
 _DETERMINERS = frozenset(
     "le la les l un une des du au aux ce cet cette ces son sa ses leur leurs mon ma mes "
     "notre nos votre vos the a an".split())
@@ -101,7 +141,10 @@ _DETERMINERS = frozenset(
 def pointing_back(question: str) -> str | None:
     """"strong" when ``question`` has a word or shape that points back to an earlier turn,
     "weak" when it has only a possessive or "en" before a verb, else None."""
-    question = _IMPERSONAL.sub(" _ ", question.strip())
+    question = question.strip()
+    if question.isupper():  # "WHO SIGNED IT?": its capitals tell nothing
+        question = question.lower()
+    question = _IMPERSONAL_EN.sub(" _ ", _IMPERSONAL.sub(" _ ", question))
     if _CONTINUES.search(question) or _POINTS_BACK.search(question):
         return "strong"
     if any(not _has_subject(question[: m.start()]) for m in _INVERTED.finditer(question)):
@@ -128,8 +171,8 @@ def _has_subject(before: str) -> bool:
 
 # A definition: "Qu'est-ce qu'un réseau privé ?", "What is a private network?" asks what a
 # kind of thing is, a subject of its own ("Qu'est-ce que c'est ?" names nothing: not one).
-_DEFINITION = re.compile(r"^\W*(?:qu['’]est[- ]ce\s+qu(?:e\s+|['’])|what\s+(?:is|are)\s+)(?P<rest>.+)",
-                         re.IGNORECASE)
+_DEFINITION = re.compile(r"^\W*(?:qu['’]est[- ]ce\s+qu(?:e\s+|['’])|what\s+(?:is|are)\s+)"
+                         r"(?P<rest>.+)", re.IGNORECASE)
 
 
 def is_definition(question: str, analyzer: Analyzer) -> bool:
@@ -143,5 +186,6 @@ _NAME = re.compile(r"(?<=[\s'’(«\"-])[A-ZÀ-ÖØ-Ý][\w.-]*")
 
 
 def names(question: str) -> list[str]:
-    """The names ``question`` mentions (capitalised words after its first one)."""
-    return _NAME.findall(question.strip())
+    """The names ``question`` mentions (capitalised words after its first one; not the
+    English pronoun "I": "Where can I apply?" names nothing)."""
+    return [n for n in _NAME.findall(question.strip()) if n != "I"]

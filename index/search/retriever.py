@@ -17,6 +17,7 @@ from cachetools import LRUCache
 from ragqa.index.cachestats import CacheCounter
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.errors import QueryError, UnknownDocumentError
+from ragqa.index.search.analysis import NO_TERM
 from ragqa.index.search.fusion import FusionParams, fuse
 from ragqa.index.search.highlight import sentence_spans
 from ragqa.index.search.language import QuestionLanguage
@@ -54,8 +55,6 @@ BLANK_PATTERN = r"[\s\x00-\x1f\x7f-\x9f\ufeff]*"
 _BLANK = re.compile(BLANK_PATTERN)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 QUESTION_PATTERN = r"[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
-# A term no analyzer makes (they split at whitespace): no passage holds it.
-_NO_TERM = " "
 
 
 @dataclass(frozen=True)
@@ -359,8 +358,14 @@ class Retriever:
                    if self.params.question_typos else set())
         if not (plainly or unknown):
             return question, None
-        if foreign if foreign is not None else self._language.is_foreign(question):
-            return question, None  # its words' forms are another language's
+        # A question in another language: its words' forms are that language's, and the
+        # words the index lacks are words of that language, not typos of the index's ("Who
+        # signed it?" is no "Who signé it?"); a short one the identifier is not sure of is
+        # told by its function words. (Reading such words only into the passages' names was
+        # measured worse: "Foundation" became "Fondation", "Agency" "Agence".)
+        if ((foreign if foreign is not None else self._language.is_foreign(question))
+                or self._language.is_written_in_another(question)):
+            return question, None
         typos = TYPO_PASSAGES if unknown else 0
         passages = max(typos, wanted if plainly else 0)
         # (a conversation's BM25 ranks its top k otherwise than the top k of a longer list:
@@ -387,7 +392,7 @@ class Retriever:
         if not terms:
             return set()
         # A term no passage holds gets the largest idf: that of one no analyzer makes.
-        idf = self.index.idf([*terms, _NO_TERM], scope)
+        idf = self.index.idf([*terms, NO_TERM], scope)
         absent = {t for t, value in zip(terms, idf) if value >= idf[-1] - 1e-9}
         return {w for w, held in words.items() if held and any(t in absent for t in held)}
 

@@ -53,9 +53,11 @@ def test_a_conversation_is_read_with_every_place_its_answers_occur(tmp_path):
 
 def test_corpus_and_split_select(tmp_path):
     path = _write(tmp_path, _row(), _row(id="c2", split="test"), _row(id="c3", corpus="piaf"),
-                  _row(id="c4", split="test2"), _row(id="c5", split="test3"))
+                  _row(id="c4", split="test2"), _row(id="c5", split="test3"),
+                  _row(id="c6", split="dev2"))
     # test3 is held out: read only when asked for by name.
-    assert [c.id for c in load_conversations(path, TEXTS, "project")] == ["c1", "c2", "c4"]
+    assert [c.id for c in load_conversations(path, TEXTS, "project")] == ["c1", "c2", "c4", "c6"]
+    assert [c.id for c in load_conversations(path, TEXTS, "project", "dev2")] == ["c6"]
     assert [c.id for c in load_conversations(path, TEXTS, "project", "test")] == ["c2"]
     assert [c.id for c in load_conversations(path, TEXTS, "project", "test2")] == ["c4"]
     assert [c.id for c in load_conversations(path, TEXTS, "project", "test3")] == ["c5"]
@@ -67,7 +69,7 @@ def test_corpus_and_split_select(tmp_path):
     (_row(turns=[FIRST, {k: v for k, v in SECOND.items() if k != "standalone"}]), "standalone"),
     (_row(turns=[FIRST, {**SECOND, "answers": ["absent"]}]), "is not in orange.md"),
     (_row(turns=[FIRST, {**SECOND, "doc": "gone.md"}]), "not in the corpus"),
-    (_row(split="train"), "split dev, test, test2 or test3"),
+    (_row(split="train"), "split dev, dev2, test, test2 or test3"),
     ({"id": "c1"}, "malformed conversation"),
 ])
 def test_a_malformed_file_says_where(tmp_path, row, message):

@@ -75,6 +75,17 @@ def test_a_typo_in_a_follow_up_is_read_from_the_conversations_passages(retriever
     assert search_followup(off, followup, 5).read_as is None
 
 
+def test_an_english_follow_up_is_not_read_as_french_words(retriever):
+    """"signed" is a word of the question's language, not a typo of the passages' "signé".
+    Nor is a word the index lacks read into one of the passages' names ("Foundation" is no
+    "Fondation"): the model reads it as typed."""
+    followup = _followup(retriever, "Who signed it?", [NOKIA])
+    assert followup.history_used
+    assert search_followup(retriever, followup, 5).read_as is None
+    followup = _followup(retriever, "Was it signed at Marakech?", [NOKIA])
+    assert search_followup(retriever, followup, 5).read_as is None
+
+
 def test_the_earlier_question_a_follow_up_borrows_from_is_read_too(retriever):
     typed = Turn("Quel acord Nokia a-t-il conclu avec le Maroc ?", doc_ids=(NOKIA_DOC,))
     followup = plan_followup(retriever, "Qui l'a signé ?", [Turn("Bonjour"), typed])

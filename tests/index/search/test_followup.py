@@ -4,7 +4,7 @@ with the real French analyzer and a stand-in idf."""
 from __future__ import annotations
 
 import pytest
-from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
+from ragqa.index.search.analysis import NO_TERM, Analyzer, AnalyzerConfig
 from ragqa.index.search.followup import (
     FOLLOWUP,
     FollowupParams,
@@ -22,8 +22,9 @@ NOKIA = Turn("Quel accord Nokia a-t-il conclu avec le Maroc ?",
 
 
 def idf(terms):
-    """Every term weighs 3: a question of four content terms has a specificity of 12."""
-    return [3.0] * len(terms)
+    """Every term weighs 3: a question of four content terms has a specificity of 12 (a
+    term the index holds none of, here only NO_TERM, weighs more than any)."""
+    return [9.0 if term == NO_TERM else 3.0 for term in terms]
 
 
 @pytest.mark.parametrize("question", [
@@ -60,7 +61,8 @@ def test_names_are_capitalised_words_after_the_first():
 def test_specificity_is_the_idf_mass_of_distinct_terms():
     assert specificity("Qui l'a signé ?", ANALYZER, idf) == 3.0  # "sign"
     assert specificity("signé signé signé", ANALYZER, idf) == 3.0
-    assert specificity("Qui est-ce ?", ANALYZER, lambda t: [1.0] * len(t)) < 2.0
+    assert specificity("Qui est-ce ?", ANALYZER,
+                       lambda t: [9.0 if x == NO_TERM else 1.0 for x in t]) < 2.0
 
 
 def test_a_short_question_leans_unless_it_names_something():
@@ -280,6 +282,61 @@ def test_ce_before_a_noun_points_back(question):
 ])
 def test_ce_the_pronoun_does_not_point_back(question):
     assert not has_marker(question)
+
+
+# English "it" before an extraposed clause, the weather or the time refers to nothing, as
+# French impersonal "il" does; "it" that stands for a thing points back.
+@pytest.mark.parametrize("question", [
+    "Is it possible to visit the innovation centre?", "Is it free for startups to register?",
+    "How long does it take to apply?", "What does it cost to attend the fair?",
+    "How much will it cost to exhibit at the fair?", "It takes how long to get a visa?",
+    "Is it true that the fair moved to Marrakech?", "It is said that prices rose; by how much?",
+    "Is it worth visiting the fair on the last day?", "It seems that prices rose; why?",
+    "Was it necessary to register in advance?", "Is it raining in Marrakech?",
+    "What time is it in Rabat?", "It's possible to apply online?",
+])
+def test_an_impersonal_it_points_nowhere(question):
+    assert not has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who signed it?", "When was it announced?", "What does it cost?", "Is it possible?",
+    "How long does it take?", "Where is it?", "Is it free?", "Was it signed in Marrakech?",
+    "Which cities did they visit?", "When was that programme launched?",
+    "Who runs the latter?", "How many people work there?", "What about Egypt?",
+    "How about the year before?",
+])
+def test_english_words_that_point_back(question):
+    assert has_marker(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who said that Nokia would invest in Morocco?", "Are there startups in Agadir?",
+    "How many startups are there in Morocco?", "What is the company that signed the deal?",
+    "Is there a fee for the exhibitors of the fair?",
+])
+def test_that_and_there_that_point_nowhere(question):
+    assert not has_marker(question)
+
+
+def test_it_the_trade_is_no_pronoun():
+    assert not has_marker("How many IT jobs has Huawei created in Morocco?")
+    assert not has_marker("Combien d'emplois IT Huawei a-t-il créés au Maroc ?")
+    assert has_marker("WHO SIGNED IT?")
+
+
+def test_the_pronoun_i_is_no_name():
+    assert names("Where can I apply for the programme?") == []
+    assert leans_on_history("Where can I apply?", ANALYZER, idf)
+
+
+def test_words_the_index_holds_none_of_give_no_specificity():
+    """An English question over French news gives BM25 next to nothing to search for,
+    though each absent term has the largest idf."""
+    def held(terms):  # of the question's terms, the index holds "the" alone
+        return [3.0 if t == "the" else 9.0 for t in terms]
+    assert specificity("How many jobs has the company created?", ANALYZER, held) < 10
+    assert leans_on_history("How many jobs has the company created?", ANALYZER, held)
 
 
 def test_the_boost_goes_to_documents_of_the_turns_the_chain_kept():

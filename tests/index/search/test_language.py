@@ -28,6 +28,17 @@ def test_a_question_in_the_analysed_language_is_not(question):
     assert not QuestionLanguage("french").is_foreign(question)
 
 
+def test_a_short_question_is_told_by_its_function_words():
+    language = QuestionLanguage("french")
+    assert not language.is_foreign("Who signed it?")  # the identifier is not sure
+    assert language.is_written_in_another("Who signed it?")
+    assert language.is_written_in_another("Wer hat es unterschrieben?")
+    for french in ("Qui l'a signé ?", "Et en Égypte ?", "A quelle famille appartient-il ?",
+                   "Huawei SPARK"):
+        assert not language.is_written_in_another(french)
+    assert not QuestionLanguage("yiddish").is_written_in_another("Who signed it?")
+
+
 def test_the_analysed_language_decides():
     english = "What did Nokia and the Moroccan government sign?"
     assert not QuestionLanguage("english").is_foreign(english)
