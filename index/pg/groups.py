@@ -21,11 +21,15 @@ or changes (``folder_sidecars`` holds what was applied), not at every sync over 
 made since. The folder's groups are applied again, whatever was given, to a document the
 store does not hold or holds from an upload that the folder's file replaces (its text is
 the folder's again). The links a sync finds are recorded (``document_links``), so that a
-``PUT`` reaches them on a replica that cannot see the folder.
+``PUT`` reaches them on a replica that cannot see the folder; those with a ``.groups`` file
+of their own too (version 9: that file's groups, applied, are marked ``given``, so a
+``PUT []`` there makes the link follow its target), and so are the documents a misnamed
+``.groups`` file hides (``folder_hidden``), kept hidden there.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Collection
 from dataclasses import replace
@@ -54,8 +58,6 @@ _TARGETS = """SELECT t.doc_id, g.groups, d.doc_id IS NOT NULL
 FROM unnest(%s::text[]) AS t(doc_id)
 LEFT JOIN document_groups g USING (doc_id)
 LEFT JOIN documents d USING (doc_id)"""
-
-_NO_FOLDER = FolderGroups({}, frozenset(), {}, {})
 
 # Arbitrary constant shared by every ragqa process: the key of the lock that a change of
 # groups (a PUT, an upload's rules, a sync's groups step) holds for its transaction, so that
@@ -106,7 +108,7 @@ class PgGroups:
         with self.pool.connection() as conn, conn.transaction():
             lock_groups(conn)
             set_groups(conn, {doc_id: groups}, given=True)
-            folder = with_recorded_links(conn, folder, doc_id)
+            folder = with_recorded(conn, folder, doc_id)
             apply_rules(conn, folder, folder.affected([doc_id]))
 
     def apply_rules(self, doc_id: str) -> None:
@@ -118,22 +120,26 @@ class PgGroups:
         folder = self._folder()
         with self.pool.connection() as conn, conn.transaction():
             lock_groups(conn)
-            _apply_own_sidecar(conn, folder, doc_id)
-            folder = with_recorded_links(conn, folder, doc_id)
+            if folder is not None:
+                _apply_own_sidecar(conn, folder, doc_id)
+            folder = with_recorded(conn, folder, doc_id)
             apply_rules(conn, folder, folder.affected([doc_id]))
 
-    def _folder(self) -> FolderGroups:
-        """What the folder says of groups, when this process sees the folder the database is
-        synced from (none synced yet: its own); elsewhere nothing (its ``.groups`` files and
-        near names are a sync's to apply; the links, :func:`with_recorded_links`)."""
+    def _folder(self) -> FolderGroups | None:
+        """What the folder says of groups (its links with a ``.groups`` file of their own
+        among the links), when this process sees the folder the database is synced from
+        (none synced yet: its own), under that path or another (a link, a mount: the same
+        directory on disk); elsewhere None: its ``.groups`` files are a sync's to apply,
+        and what the last sync found is read from the database (:func:`with_recorded`)."""
         if self.corpus_dir is None or not self.corpus_dir.is_dir():
-            return _NO_FOLDER
+            return None
         with self.pool.connection() as conn:
             synced = recorded_folder(conn)
-        if synced is not None and synced != folder_path(self.corpus_dir):
-            return _NO_FOLDER
+        if synced is not None and not _same_folder(synced, self.corpus_dir):
+            return None
         with self.reads.lock:
-            return read_folder_groups(self.corpus_dir, stamps=self.reads.stamps)
+            folder = read_folder_groups(self.corpus_dir, stamps=self.reads.stamps)
+        return folder.with_own_links()
 
     def readable(self, view: IndexView, groups: frozenset[str]) -> frozenset[str]:
         with self.pool.connection() as conn:
@@ -184,18 +190,34 @@ def _apply_own_sidecar(conn: psycopg.Connection, folder: FolderGroups, doc_id: s
         "USING (doc_id) LEFT JOIN documents d USING (doc_id)", (doc_id,)).fetchone()
     if given or (stored and applied is not None and frozenset(applied) == groups):
         return
-    set_groups(conn, {doc_id: groups})
+    set_groups(conn, {doc_id: groups}, given=True)  # its own, as a sync applies it
     _record_sidecars(conn, {}, {doc_id: groups})
 
 
-def with_recorded_links(conn: psycopg.Connection, folder: FolderGroups,
-                        doc_id: str) -> FolderGroups:
-    """``folder`` with the links the last sync recorded that are ``doc_id`` or point at it
-    (what the store holds of them is what the sync found), the folder's own listing, when
-    seen, having the last word (a link with a ``.groups`` file of its own follows none)."""
+def _same_folder(synced: str, corpus_dir: Path) -> bool:
+    """Whether ``corpus_dir`` is the folder recorded as ``synced``: the same path, or the
+    same directory on disk reached through another (a link, a bind mount)."""
+    if synced == folder_path(corpus_dir):
+        return True
+    try:
+        return os.path.samefile(synced, corpus_dir)
+    except OSError:  # not there here: another machine's folder
+        return False
+
+
+def with_recorded(conn: psycopg.Connection, folder: FolderGroups | None,
+                  doc_id: str) -> FolderGroups:
+    """``folder`` (None: not seen here) with the links the last sync recorded that are
+    ``doc_id`` or point at it (what the store holds of them is what the sync found), the
+    folder's own listing, when seen, having the last word; where the folder is not seen,
+    with the documents the last sync found hidden by a misnamed ``.groups`` file, so that
+    a change here never shows one."""
     rows = conn.execute("SELECT doc_id, target FROM document_links "
                         "WHERE doc_id = %s OR target = %s", (doc_id, doc_id)).fetchall()
-    links = {r[0]: r[1] for r in rows if r[0] not in folder.sidecars}
+    links = {r[0]: r[1] for r in rows}
+    if folder is None:
+        hidden = frozenset(r[0] for r in conn.execute("SELECT doc_id FROM folder_hidden"))
+        return FolderGroups({}, hidden, links, {})
     if not links:
         return folder
     links.update(folder.links)
@@ -249,6 +271,8 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
     replaces (its ``.groups`` file applied; a link's given groups dropped, so that it
     follows its target). The folder's links are recorded (:func:`with_recorded_links`)."""
     folder = read_folder_groups(corpus_dir, listing)
+    own_links = folder.own_links
+    folder = folder.with_own_links()
     alone = {doc_id for names in folder.lonely.values() for doc_id in names}
     with conn.transaction():
         lock_groups(conn)
@@ -264,13 +288,20 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
 
         due = {doc_id: groups for doc_id, groups in folder.sidecars.items()
                if applied.get(doc_id) != groups or folder_text_again(doc_id)}
-        changed = set_groups(conn, due)
+        # A .groups file's groups are its document's own (a link's: the link rule leaves
+        # them; a PUT [] removes them and the link follows its target until the file changes).
+        changed = set_groups(conn, due, given=True)
         _record_sidecars(conn, applied, folder.sidecars)
-        again = [link for link in folder.links if folder_text_again(link)]
+        # A link's given groups dropped where the folder's text returns, or its own
+        # .groups file was removed: it follows its target, as on the files store.
+        again = [link for link in folder.links if link not in own_links
+                 and (folder_text_again(link) or link in applied)]
         if again:
             conn.execute("UPDATE document_groups SET given = false "
                          "WHERE given AND doc_id = ANY(%s)", (again,))
         _record_links(conn, folder.links)
+        hidden = folder.near | folder.nearly_named(_uploaded(conn) if folder.lonely else ())
+        _record_hidden(conn, hidden)
         return apply_rules(conn, folder) or changed
 
 
@@ -286,6 +317,18 @@ def _record_sidecars(conn: psycopg.Connection, applied: dict[str, frozenset[str]
         conn.cursor().executemany(
             "INSERT INTO folder_sidecars (doc_id, groups) VALUES (%s, %s) "
             "ON CONFLICT (doc_id) DO UPDATE SET groups = excluded.groups", moved)
+
+
+def _record_hidden(conn: psycopg.Connection, hidden: Collection[str]) -> None:
+    """``folder_hidden`` made ``hidden`` (the documents misnamed ``.groups`` files hide)."""
+    held = {r[0] for r in conn.execute("SELECT doc_id FROM folder_hidden")}
+    gone = sorted(held - set(hidden))
+    if gone:
+        conn.execute("DELETE FROM folder_hidden WHERE doc_id = ANY(%s)", (gone,))
+    new = sorted(set(hidden) - held)
+    if new:
+        conn.cursor().executemany("INSERT INTO folder_hidden (doc_id) VALUES (%s)",
+                                  [(doc_id,) for doc_id in new])
 
 
 def _record_links(conn: psycopg.Connection, links: dict[str, str | None]) -> None:

@@ -6,6 +6,7 @@ writing any document) over a real database; ``test_indexing.py`` runs a whole sy
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -188,3 +189,112 @@ def test_an_upload_beside_a_groups_file_placed_since_the_last_sync_is_restricted
     groups.set("autre.md", X)  # an upload with groups: the job sets them first
     groups.apply_rules("autre.md")
     assert groups.of("autre.md") == X
+
+
+def test_put_empty_on_a_link_with_its_own_groups_file_makes_it_follow_its_target(
+        conn, pool, tmp_path):
+    """Before, ``PUT []`` removed the link's groups and no rule gave it its target's: the
+    restricted text was every reader's for good (the file, unchanged, is not applied again).
+    The files store deletes the link's ``.groups`` file: it follows its target."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "lien.md.groups").write_text("direction\n", encoding="utf-8")
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    assert groups.of("lien.md") == {"direction"}
+    groups.set("lien.md", frozenset())
+    assert groups.of("lien.md") == RH
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == RH
+    groups.set("paie.md", X)  # it follows its target from now on
+    assert groups.of("lien.md") == X
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == X
+    (corpus / "lien.md.groups").write_text("direction\nrh\n", encoding="utf-8")
+    _sync(conn, corpus)  # its file changed: its own groups again
+    assert groups.of("lien.md") == {"direction", "rh"}
+
+
+def test_put_empty_on_a_link_with_its_own_groups_file_without_the_folder(conn, pool, tmp_path):
+    corpus = _folder(tmp_path, conn)
+    (corpus / "lien.md.groups").write_text("direction\n", encoding="utf-8")
+    _sync(conn, corpus)
+    PgGroups(pool, None).set("lien.md", frozenset())
+    assert PgGroups(pool).of("lien.md") == RH
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("lien.md") == RH
+    PgGroups(pool, tmp_path / "elsewhere").set("paie.md", X)
+    assert PgGroups(pool).of("lien.md") == X
+
+
+def test_a_link_s_own_groups_file_is_kept_by_the_syncs_and_its_removal_follows_the_target(
+        conn, pool, tmp_path):
+    """Its own file's groups, not its target's (even a public target); removing the file
+    makes it follow its target, as on the files store."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "l2.md").symlink_to("ouvert.md")
+    (corpus / "l2.md.groups").write_text("rh\n", encoding="utf-8")
+    replace_document(conn, make_document("l2.md", "v1"))
+    _sync(conn, corpus)
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    assert groups.of("l2.md") == RH
+    groups.set("ouvert.md", X)
+    assert groups.of("l2.md") == RH
+    (corpus / "l2.md.groups").unlink()
+    _sync(conn, corpus)
+    assert groups.of("l2.md") == X
+
+
+def _misnamed(tmp_path: Path, conn: psycopg.Connection) -> Path:
+    """``budget.md`` beside ``Budget.md.groups`` (misnamed: it hides the document)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "budget.md").write_text("# B\n", encoding="utf-8")
+    (corpus / "Budget.md.groups").write_text("rh\n", encoding="utf-8")
+    replace_document(conn, make_document("budget.md", "v1"))
+    _sync(conn, corpus)
+    return corpus
+
+
+def test_a_put_keeps_a_misnamed_groups_file_s_document_hidden_without_the_folder(
+        conn, pool, tmp_path):
+    """Before, a replica that cannot read the folder opened it (the near name is the
+    folder's to tell): the last sync's hidden documents are recorded."""
+    corpus = _misnamed(tmp_path, conn)
+    PgGroups(pool, None).set("budget.md", frozenset())
+    assert PgGroups(pool).of("budget.md") == UNREADABLE
+    (corpus / "budget.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "Budget.md.groups").unlink()  # its name fixed: the next sync applies it
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("budget.md") == RH
+    assert conn.execute("SELECT count(*) FROM folder_hidden").fetchone()[0] == 0
+
+
+def test_a_replica_seeing_the_folder_through_another_path_reads_it(conn, pool, tmp_path):
+    """Before, a link or mount to the recorded folder was taken as another folder: its
+    rules were not read, and a ``PUT []`` opened a hidden document."""
+    corpus = _misnamed(tmp_path, conn)
+    alias = tmp_path / "alias"
+    alias.symlink_to(corpus)
+    groups = PgGroups(pool, alias)
+    groups.set("budget.md", frozenset())
+    assert groups.of("budget.md") == UNREADABLE
+    (corpus / "neuf.md.groups").write_text("rh\n", encoding="utf-8")
+    groups.apply_rules("neuf.md")  # an upload beside a .groups file placed since the sync
+    assert groups.of("neuf.md") == RH
+
+
+def test_put_empty_on_a_hard_link_with_its_own_groups_file_follows_its_twin(
+        conn, pool, tmp_path):
+    """The files store: its ``.groups`` file deleted, it follows its twin's."""
+    corpus = _folder(tmp_path, conn)
+    os.link(corpus / "paie.md", corpus / "double.md")
+    (corpus / "double.md.groups").write_text("direction\n", encoding="utf-8")
+    replace_document(conn, make_document("double.md", "v1"))
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("double.md") == {"direction"}
+    PgGroups(pool, None).set("double.md", frozenset())
+    assert PgGroups(pool).of("double.md") == RH
+    _sync(conn, corpus)
+    assert PgGroups(pool, corpus).of("double.md") == RH
+
