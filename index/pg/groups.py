@@ -32,11 +32,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 
+from ragqa.index.access import while_replacing
 from ragqa.index.documents.folder import Listed, StampCache
 from ragqa.index.documents.group_rules import FolderGroups, read_folder_groups
 from ragqa.index.origin import folder_path
@@ -225,14 +226,17 @@ def with_recorded(conn: psycopg.Connection, folder: FolderGroups | None,
 
 
 def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
-                among: Collection[str] | None = None) -> bool:
+                among: Collection[str] | None = None,
+                narrowing: Collection[str] = ()) -> bool:
     """The groups the folder's rules give its documents (``among`` only, when given),
     written in the caller's transaction over what the table holds; whether anything
     changed. A link's target's groups are the table's; for a target not stored yet (or
     deleted through the API), its ``.groups`` file's, else the link is left as it is. A
     misnamed ``.groups`` file hides the uploads it was meant for too (the folder does not
     list them). A link given groups by a writer keeps them (:meth:`FolderGroups.ruled`'s
-    ``explicit``)."""
+    ``explicit``). The documents of ``narrowing`` (links whose stored text is not yet the
+    one the rules are for) get only what both their groups and the rules' allow
+    (:func:`~ragqa.index.access.while_replacing`)."""
     targets = sorted(folder.targets(among))
     own: dict[str, frozenset[str] | None] = {}
     if targets:
@@ -248,20 +252,39 @@ def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
     # The near-name rule reaches the documents uploaded through the API too: the folder
     # does not list them.
     unlisted = among if among is not None else _uploaded(conn) if folder.lonely else ()
-    return set_groups(conn, folder.ruled(lambda target: own.get(target), among, unlisted,
-                                         given))
+    ruled = folder.ruled(lambda target: own.get(target), among, unlisted, given)
+    narrowed = sorted(doc_id for doc_id in narrowing if doc_id in ruled)
+    if narrowed:
+        held = {r[0]: frozenset(r[1]) for r in conn.execute(
+            "SELECT doc_id, groups FROM document_groups WHERE doc_id = ANY(%s)", (narrowed,))}
+        for doc_id in narrowed:
+            ruled[doc_id] = while_replacing(held.get(doc_id, frozenset()), ruled[doc_id])
+    return set_groups(conn, ruled)
 
 
 def _uploaded(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT doc_id FROM documents WHERE source = 'api'")]
 
 
+@dataclass(frozen=True)
+class PendingLinks:
+    """What a sync's groups step left for after its writes (:func:`settle_links`): the
+    links whose stored text is not yet their target's (repointed, or an upload under the
+    link's id), given meanwhile only what both their old and new groups allow."""
+
+    folder: FolderGroups
+    links: frozenset[str]
+
+
 def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
-                   listing: list[Listed] | None = None) -> bool:
+                   listing: list[Listed] | None = None) -> PendingLinks:
     """The corpus folder's ``.groups`` sidecars written to the database, and the folder's
     rules over them, in one transaction committed before a sync writes any document;
-    ``listing``: the sync's own listing of the folder (none: listed here). Whether any
-    document's groups changed.
+    ``listing``: the sync's own listing of the folder (none: listed here). The links whose
+    text the sync is about to write anew are returned: :func:`settle_links` gives them
+    their rules' groups once it is written (until then, a link repointed from a restricted
+    target to an open one, or stored from an upload, keeps what both allow, also when the
+    sync dies in between: the next one narrows them again).
 
     On this store the database is the truth (``PUT /v1/documents/{id}/groups`` changes
     it): a ``.groups`` file is applied when it appears or its groups change, and a
@@ -290,7 +313,7 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
                if applied.get(doc_id) != groups or folder_text_again(doc_id)}
         # A .groups file's groups are its document's own (a link's: the link rule leaves
         # them; a PUT [] removes them and the link follows its target until the file changes).
-        changed = set_groups(conn, due, given=True)
+        set_groups(conn, due, given=True)
         _record_sidecars(conn, applied, folder.sidecars)
         # A link's given groups dropped where the folder's text returns, or its own
         # .groups file was removed: it follows its target, as on the files store.
@@ -299,10 +322,40 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
         if again:
             conn.execute("UPDATE document_groups SET given = false "
                          "WHERE given AND doc_id = ANY(%s)", (again,))
-        _record_links(conn, folder.links)
+        held = {r[0]: r[1] for r in conn.execute("SELECT doc_id, target FROM document_links")}
+        pending = frozenset(
+            link for link, target in folder.links.items() if link in sources
+            and (held.get(link, "") != target or folder_text_again(link)))
+        # A pending link stays recorded with the target whose text the store holds.
+        _record_links(conn, {link: held[link] if link in pending else target
+                             for link, target in folder.links.items()
+                             if link not in pending or link in held})
         hidden = folder.near | folder.nearly_named(_uploaded(conn) if folder.lonely else ())
         _record_hidden(conn, hidden)
-        return apply_rules(conn, folder) or changed
+        apply_rules(conn, folder, narrowing=pending)
+    return PendingLinks(folder, pending)
+
+
+def settle_links(conn: psycopg.Connection, pending: PendingLinks,
+                 unwritten: Collection[str] = ()) -> None:
+    """After a sync's writes: its :class:`PendingLinks` recorded with their new targets and
+    given their rules' groups (but those of ``unwritten``, the files the sync refused, and
+    those still stored from an upload: their text is not the target's)."""
+    links = [link for link in pending.links if link not in unwritten]
+    if not links:
+        return
+    with conn.transaction():
+        lock_groups(conn)
+        written = [r[0] for r in conn.execute(
+            "SELECT doc_id FROM documents WHERE source = 'folder' AND doc_id = ANY(%s)",
+            (links,))]
+        if not written:
+            return
+        conn.cursor().executemany(
+            "INSERT INTO document_links (doc_id, target) VALUES (%s, %s) "
+            "ON CONFLICT (doc_id) DO UPDATE SET target = excluded.target",
+            [(link, pending.folder.links[link]) for link in written])
+        apply_rules(conn, pending.folder, among=written)
 
 
 def _record_sidecars(conn: psycopg.Connection, applied: dict[str, frozenset[str]],

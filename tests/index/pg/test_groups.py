@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from ragqa.index.access import UNREADABLE
-from ragqa.index.pg.groups import PgGroups, apply_sidecars
+from ragqa.index.pg.groups import PgGroups, apply_sidecars, settle_links
 from ragqa.index.pg.origin import record_folder
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.writes import delete_document, replace_document
@@ -50,7 +50,9 @@ def _folder(tmp_path: Path, conn: psycopg.Connection) -> Path:
 
 
 def _sync(conn: psycopg.Connection, corpus: Path) -> None:
-    apply_sidecars(conn, corpus)
+    """A sync's groups steps, its writes landed in between (the documents' texts are not
+    this module's)."""
+    settle_links(conn, apply_sidecars(conn, corpus))
     record_folder(conn, corpus)
 
 
@@ -145,7 +147,10 @@ def test_an_upload_with_groups_under_a_link_s_id_holds_until_the_folder_s_text_r
     groups.apply_rules("lien.md")
     replace_document(conn, replace(make_document("lien.md", "v2"), source="api"))
     assert groups.of("lien.md") == X
-    _sync(conn, corpus)
+    pending = apply_sidecars(conn, corpus)  # until its text is written: what both allow
+    assert groups.of("lien.md") == UNREADABLE
+    replace_document(conn, make_document("lien.md", "v1"))
+    settle_links(conn, pending)
     assert groups.of("lien.md") == RH
 
 
@@ -298,3 +303,51 @@ def test_put_empty_on_a_hard_link_with_its_own_groups_file_follows_its_twin(
     _sync(conn, corpus)
     assert PgGroups(pool, corpus).of("double.md") == RH
 
+
+def _readable_by_anyone(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT d.doc_id FROM documents d LEFT JOIN document_groups g USING (doc_id) "
+        "WHERE g.doc_id IS NULL ORDER BY 1")]
+
+
+def test_a_repointed_link_opens_only_once_its_new_text_is_written(conn, pool, tmp_path):
+    """Before, the groups step gave it its new (open) target's groups while the store still
+    held its restricted text: readable by everyone until the write, for good if the sync
+    died in between."""
+    corpus = _folder(tmp_path, conn)
+    replace_document(conn, make_document("lien.md", "paie-secret"))  # paie.md's text
+    (corpus / "lien.md").unlink()
+    (corpus / "lien.md").symlink_to("ouvert.md")
+    pending = apply_sidecars(conn, corpus)  # the sync dies here
+    assert "lien.md" not in _readable_by_anyone(conn)
+    pending = apply_sidecars(conn, corpus)  # the next sync: still not
+    assert "lien.md" not in _readable_by_anyone(conn)
+    assert PgGroups(pool).of("lien.md") == RH
+    replace_document(conn, make_document("lien.md", "ouvert"))  # its new text written
+    settle_links(conn, pending)
+    assert "lien.md" in _readable_by_anyone(conn)
+    groups = PgGroups(pool, None)
+    groups.set("ouvert.md", X)  # recorded with its new target
+    assert groups.of("lien.md") == X
+
+
+def test_an_upload_under_a_link_s_id_keeps_its_groups_until_the_folder_s_text_is_written(
+        conn, pool, tmp_path):
+    """Before, the groups step dropped the upload's groups for its link's target's (open):
+    the uploaded text was every reader's if the sync died before writing the link."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "l2.md").symlink_to("ouvert.md")
+    replace_document(conn, make_document("l2.md", "v1"))
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    groups.set("l2.md", X)  # an upload with groups under the link's id
+    groups.apply_rules("l2.md")
+    replace_document(conn, replace(make_document("l2.md", "secret-upload"), source="api"))
+    pending = apply_sidecars(conn, corpus)  # the sync dies here
+    assert groups.of("l2.md") == X
+    settle_links(conn, pending)  # not written: still the upload's text
+    assert groups.of("l2.md") == X
+    pending = apply_sidecars(conn, corpus)
+    replace_document(conn, make_document("l2.md", "ouvert"))  # the folder's text again
+    settle_links(conn, pending)
+    assert groups.of("l2.md") == frozenset()
