@@ -311,6 +311,14 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
 
         due = {doc_id: groups for doc_id, groups in folder.sidecars.items()
                if applied.get(doc_id) != groups or folder_text_again(doc_id)}
+        if conn.execute("DELETE FROM folder_sidecars_unknown RETURNING true").fetchone():
+            # The first sync since an upgrade from schema 7, which did not record what it
+            # applied: every file looks new, but a writer's groups given since stand.
+            given = {r[0] for r in conn.execute(
+                "SELECT doc_id FROM document_groups WHERE given AND doc_id = ANY(%s)",
+                (sorted(due),))}
+            due = {doc_id: groups for doc_id, groups in due.items()
+                   if doc_id not in given or folder_text_again(doc_id)}
         # A .groups file's groups are its document's own (a link's: the link rule leaves
         # them; a PUT [] removes them and the link follows its target until the file changes).
         set_groups(conn, due, given=True)

@@ -63,7 +63,10 @@ so a ``PUT`` made since stands) and ``document_links`` (the folder's links to it
 as the last sync found them: a ``PUT`` on a replica that cannot see the folder reaches them).
 
 Version 9 adds ``folder_hidden`` (the documents a misnamed ``.groups`` file hides, as the
-last sync found them: a ``PUT`` on a replica that cannot read the folder keeps them hidden),
+last sync found them: a ``PUT`` on a replica that cannot read the folder keeps them hidden)
+and ``folder_sidecars_unknown`` (one row while no sync has recorded an applied ``.groups``
+file, as after an upgrade from version 7: the next sync keeps the groups a writer gave
+since, where the store's text stays the same),
 and marks a ``.groups`` file's applied groups ``given``: a link with a ``.groups`` file of
 its own is recorded among the links from now on, and its own groups are not the link
 rule's to write over (a ``PUT []`` removes them: it follows its target).
@@ -278,6 +281,14 @@ def _v9(dimension: int) -> list[str]:
         # given): a link's own file is no longer one that the link rule may write over.
         """UPDATE document_groups g SET given = true FROM folder_sidecars s
         WHERE g.doc_id = s.doc_id AND g.groups = s.groups AND NOT g.given""",
+        # A row: no sync has recorded the .groups files it applied (a database synced
+        # before version 8, or none yet): the next sync records them without writing them
+        # over groups a writer gave since the upgrade.
+        """CREATE TABLE folder_sidecars_unknown (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton)
+        )""",
+        """INSERT INTO folder_sidecars_unknown SELECT true
+        WHERE NOT EXISTS (SELECT 1 FROM folder_sidecars)""",
     ]
 
 

@@ -351,3 +351,53 @@ def test_an_upload_under_a_link_s_id_keeps_its_groups_until_the_folder_s_text_is
     replace_document(conn, make_document("l2.md", "ouvert"))  # the folder's text again
     settle_links(conn, pending)
     assert groups.of("l2.md") == frozenset()
+
+
+def test_a_put_before_the_first_sync_after_an_upgrade_from_schema_7_stands(pg_url, tmp_path):
+    """Before, that sync took every ``.groups`` file for a new one and applied it over the
+    ``PUT``; nothing else moves (nor opens)."""
+    from ragqa.index.pg import migrations
+    from ragqa.index.pg.connect import connect
+    from ragqa.index.pg.migrations import migrate
+    from ragqa.index.pg.schema import MIGRATIONS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in (("paie.md", "p"), ("putonly.md", "q"), ("budget.md", "b"),
+                       ("gone.md", "g")):
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "Budget.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "lien.md").symlink_to("paie.md")
+    (corpus / "own.md").symlink_to("paie.md")
+    (corpus / "own.md.groups").write_text("direction\n", encoding="utf-8")
+    rows = {"paie.md": RH, "lien.md": RH, "putonly.md": X, "budget.md": UNREADABLE,
+            "own.md": frozenset({"direction"}), "gone.md": RH}
+    with connect(pg_url) as conn:
+        original = migrations.MIGRATIONS
+        migrations.MIGRATIONS = MIGRATIONS[:7]  # what a ragqa of schema version 7 applied
+        try:
+            migrate(conn, dimension=8)
+        finally:
+            migrations.MIGRATIONS = original
+        for doc_id, groups in rows.items():
+            conn.execute("INSERT INTO document_groups (doc_id, groups) VALUES (%s, %s)",
+                         (doc_id, sorted(groups)))
+        migrate(conn, dimension=8)
+        for doc_id in rows:
+            replace_document(conn, make_document(doc_id, "v1"))
+        pool = Pool(pg_url, size=2).open()
+        try:
+            PgGroups(pool, None).set("paie.md", frozenset({"direction"}))
+            _sync(conn, corpus)
+            groups = PgGroups(pool, corpus)
+            assert groups.of("paie.md") == {"direction"}
+            assert groups.of("lien.md") == {"direction"}
+            assert {doc_id: groups.of(doc_id) for doc_id in rows if doc_id not in (
+                "paie.md", "lien.md")} == {k: v for k, v in rows.items() if k not in (
+                    "paie.md", "lien.md")}
+            (corpus / "paie.md.groups").write_text("rh\ncompta\n", encoding="utf-8")
+            _sync(conn, corpus)  # recorded: a later edit of the file is applied
+            assert groups.of("paie.md") == {"rh", "compta"}
+        finally:
+            pool.close()

@@ -16,7 +16,7 @@ from ragqa.index.pg.schema import SCHEMA_VERSION
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
           "corpus_stats", "corpus_context", "document_groups", "sentence_vectors",
           "token_vectors", "corpus_folder", "sync_memo", "folder_sidecars", "document_links",
-          "folder_hidden"}
+          "folder_hidden", "folder_sidecars_unknown"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
