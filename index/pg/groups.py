@@ -292,7 +292,7 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
     where the folder's text is, or is about to be, what the store holds again: a document
     the store does not hold, or holds from an upload under its id that the folder's file
     replaces (its ``.groups`` file applied; a link's given groups dropped, so that it
-    follows its target). The folder's links are recorded (:func:`with_recorded_links`)."""
+    follows its target). The folder's links are recorded (:func:`with_recorded`)."""
     folder = read_folder_groups(corpus_dir, listing)
     own_links = folder.own_links
     folder = folder.with_own_links()
