@@ -401,3 +401,14 @@ def test_a_put_before_the_first_sync_after_an_upgrade_from_schema_7_stands(pg_ur
             assert groups.of("paie.md") == {"rh", "compta"}
         finally:
             pool.close()
+
+
+def test_a_stricter_edit_of_a_groups_file_wins_over_a_put_and_reaches_the_link(
+        conn, pool, tmp_path):
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    groups.set("paie.md", frozenset({"rh", "tous"}))
+    _sync(conn, corpus)
+    (corpus / "paie.md.groups").write_text("direction\n", encoding="utf-8")
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == {"direction"} and groups.of("lien.md") == {"direction"}
