@@ -25,7 +25,7 @@ import logging
 import os
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ragqa.index.access import UNREADABLE
@@ -59,6 +59,18 @@ class FolderGroups:
     # The ``.groups`` files beside no document, by their names' key (case and Unicode form
     # set aside): what a document's name is checked against.
     lonely: dict[str, list[str]]
+    # Each symbolic link of the folder that has a ``.groups`` file of its own, to the
+    # document it points at as in :attr:`links`: the files store reads only that file, but
+    # PostgreSQL must know that it is a link (a ``PUT []`` there makes it follow its
+    # target, as removing the file does on the files store).
+    own_links: dict[str, str | None] = field(default_factory=dict)
+
+    def with_own_links(self) -> FolderGroups:
+        """These rules with :attr:`own_links` among :attr:`links` (PostgreSQL's view: a
+        link's own groups are a row marked given there, which the link rule leaves)."""
+        if not self.own_links:
+            return self
+        return replace(self, links={**self.own_links, **self.links}, own_links={})
 
     def nearly_named(self, doc_ids: Iterable[str]) -> set[str]:
         """Of ``doc_ids`` (the folder's, or documents it does not list: PostgreSQL's
@@ -151,8 +163,8 @@ def read_folder_groups(corpus_dir: Path, listing: list[Listed] | None = None,
     for doc_id in sidecars:
         if doc_id not in documents:
             lonely.setdefault(_name_key(doc_id), []).append(doc_id)
-    folder = FolderGroups(sidecars, frozenset(), _links(corpus_dir, sidecars, documents),
-                          lonely)
+    links, own_links = _links(corpus_dir, sidecars, documents)
+    folder = FolderGroups(sidecars, frozenset(), links, lonely, own_links)
     near = folder.nearly_named(documents)
     for rel in sorted(near):
         logger.warning("%s is named like a .groups file beside no document, but only in case "
@@ -177,37 +189,45 @@ def _name_key(rel: str) -> str:
 
 
 def _links(corpus_dir: Path, sidecars: dict[str, frozenset[str]],
-           documents: dict[str, Listed]) -> dict[str, str | None]:
+           documents: dict[str, Listed]
+           ) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """Each link of the folder named as a document, without a ``.groups`` file of its own,
     to the document of the folder it points at (None when it points into the folder at
-    nothing listed, or cannot be resolved); links out of the folder are left out."""
-    found: dict[str, str | None] = {}
+    nothing listed, or cannot be resolved); links out of the folder are left out. Then the
+    symbolic links with a ``.groups`` file of their own, the same way."""
+    every: dict[str, str | None] = {}
     root = os.path.realpath(corpus_dir)
     for rel, listed in documents.items():
         entry = listed.entry
-        if rel in sidecars or suffix_of(entry.name).lower() not in SUPPORTED_SUFFIXES:
+        if suffix_of(entry.name).lower() not in SUPPORTED_SUFFIXES:
             continue
         try:
             if not entry.is_symlink():
                 continue
             target = os.path.relpath(os.path.realpath(entry.path, strict=True), root)
         except (OSError, ValueError):  # to nothing, a loop: what it holds cannot be told
-            found[rel] = None  # (the sync says so: it refuses the file)
+            every[rel] = None  # (the sync says so: it refuses the file)
             continue
         target = target.replace(os.sep, "/")
         if target == ".." or target.startswith("../"):
             continue  # out of the folder
-        found[rel] = target if target in documents else None
-    found.update(_hard_links(sidecars, documents))
-    return found
+        every[rel] = target if target in documents else None
+    found = {rel: target for rel, target in every.items() if rel not in sidecars}
+    own = {rel: target for rel, target in every.items() if rel in sidecars}
+    twins, own_twins = _hard_links(sidecars, documents)
+    found.update(twins)
+    own.update(own_twins)
+    return found, own
 
 
-def _hard_links(sidecars: dict[str, frozenset[str]],
-                documents: dict[str, Listed]) -> dict[str, str | None]:
+def _hard_links(sidecars: dict[str, frozenset[str]], documents: dict[str, Listed]
+                ) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """Each document that is a second name of a file of the folder (a hard link: the same
     file, so the same text), without a ``.groups`` file of its own, to the name of it that
     has one (None when its names' ``.groups`` files disagree: hidden). Names are grouped by
-    inode, which listing gives for free, and checked by device only where they collide."""
+    inode, which listing gives for free, and checked by device only where they collide.
+    Then those with a ``.groups`` file of their own, to another name that has one, the
+    same way (what they would follow without theirs)."""
     by_inode: dict[int, list[str]] = {}
     for rel, listed in documents.items():
         entry = listed.entry
@@ -218,6 +238,7 @@ def _hard_links(sidecars: dict[str, frozenset[str]],
         except OSError:
             continue
     found: dict[str, str | None] = {}
+    own: dict[str, str | None] = {}
     for names in by_inode.values():
         if len(names) < 2:
             continue
@@ -236,7 +257,12 @@ def _hard_links(sidecars: dict[str, frozenset[str]],
             for rel in twins:
                 if rel not in sidecars:
                     found[rel] = restricted[0] if agreed else None
-    return found
+                    continue
+                others = [other for other in restricted if other != rel]
+                if others:
+                    alike = len({sidecars[other] for other in others}) == 1
+                    own[rel] = others[0] if alike else None
+    return found, own
 
 
 def _groups(document: Path, rel: str, stamps: StampCache | None, started: int

@@ -21,18 +21,23 @@ or changes (``folder_sidecars`` holds what was applied), not at every sync over 
 made since. The folder's groups are applied again, whatever was given, to a document the
 store does not hold or holds from an upload that the folder's file replaces (its text is
 the folder's again). The links a sync finds are recorded (``document_links``), so that a
-``PUT`` reaches them on a replica that cannot see the folder.
+``PUT`` reaches them on a replica that cannot see the folder; those with a ``.groups`` file
+of their own too (version 9: that file's groups, applied, are marked ``given``, so a
+``PUT []`` there makes the link follow its target), and so are the documents a misnamed
+``.groups`` file hides (``folder_hidden``), kept hidden there.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 
+from ragqa.index.access import while_replacing
 from ragqa.index.documents.folder import Listed, StampCache
 from ragqa.index.documents.group_rules import FolderGroups, read_folder_groups
 from ragqa.index.origin import folder_path
@@ -54,8 +59,6 @@ _TARGETS = """SELECT t.doc_id, g.groups, d.doc_id IS NOT NULL
 FROM unnest(%s::text[]) AS t(doc_id)
 LEFT JOIN document_groups g USING (doc_id)
 LEFT JOIN documents d USING (doc_id)"""
-
-_NO_FOLDER = FolderGroups({}, frozenset(), {}, {})
 
 # Arbitrary constant shared by every ragqa process: the key of the lock that a change of
 # groups (a PUT, an upload's rules, a sync's groups step) holds for its transaction, so that
@@ -106,7 +109,7 @@ class PgGroups:
         with self.pool.connection() as conn, conn.transaction():
             lock_groups(conn)
             set_groups(conn, {doc_id: groups}, given=True)
-            folder = with_recorded_links(conn, folder, doc_id)
+            folder = with_recorded(conn, folder, doc_id)
             apply_rules(conn, folder, folder.affected([doc_id]))
 
     def apply_rules(self, doc_id: str) -> None:
@@ -118,22 +121,26 @@ class PgGroups:
         folder = self._folder()
         with self.pool.connection() as conn, conn.transaction():
             lock_groups(conn)
-            _apply_own_sidecar(conn, folder, doc_id)
-            folder = with_recorded_links(conn, folder, doc_id)
+            if folder is not None:
+                _apply_own_sidecar(conn, folder, doc_id)
+            folder = with_recorded(conn, folder, doc_id)
             apply_rules(conn, folder, folder.affected([doc_id]))
 
-    def _folder(self) -> FolderGroups:
-        """What the folder says of groups, when this process sees the folder the database is
-        synced from (none synced yet: its own); elsewhere nothing (its ``.groups`` files and
-        near names are a sync's to apply; the links, :func:`with_recorded_links`)."""
+    def _folder(self) -> FolderGroups | None:
+        """What the folder says of groups (its links with a ``.groups`` file of their own
+        among the links), when this process sees the folder the database is synced from
+        (none synced yet: its own), under that path or another (a link, a mount: the same
+        directory on disk); elsewhere None: its ``.groups`` files are a sync's to apply,
+        and what the last sync found is read from the database (:func:`with_recorded`)."""
         if self.corpus_dir is None or not self.corpus_dir.is_dir():
-            return _NO_FOLDER
+            return None
         with self.pool.connection() as conn:
             synced = recorded_folder(conn)
-        if synced is not None and synced != folder_path(self.corpus_dir):
-            return _NO_FOLDER
+        if synced is not None and not _same_folder(synced, self.corpus_dir):
+            return None
         with self.reads.lock:
-            return read_folder_groups(self.corpus_dir, stamps=self.reads.stamps)
+            folder = read_folder_groups(self.corpus_dir, stamps=self.reads.stamps)
+        return folder.with_own_links()
 
     def readable(self, view: IndexView, groups: frozenset[str]) -> frozenset[str]:
         with self.pool.connection() as conn:
@@ -184,18 +191,34 @@ def _apply_own_sidecar(conn: psycopg.Connection, folder: FolderGroups, doc_id: s
         "USING (doc_id) LEFT JOIN documents d USING (doc_id)", (doc_id,)).fetchone()
     if given or (stored and applied is not None and frozenset(applied) == groups):
         return
-    set_groups(conn, {doc_id: groups})
+    set_groups(conn, {doc_id: groups}, given=True)  # its own, as a sync applies it
     _record_sidecars(conn, {}, {doc_id: groups})
 
 
-def with_recorded_links(conn: psycopg.Connection, folder: FolderGroups,
-                        doc_id: str) -> FolderGroups:
-    """``folder`` with the links the last sync recorded that are ``doc_id`` or point at it
-    (what the store holds of them is what the sync found), the folder's own listing, when
-    seen, having the last word (a link with a ``.groups`` file of its own follows none)."""
+def _same_folder(synced: str, corpus_dir: Path) -> bool:
+    """Whether ``corpus_dir`` is the folder recorded as ``synced``: the same path, or the
+    same directory on disk reached through another (a link, a bind mount)."""
+    if synced == folder_path(corpus_dir):
+        return True
+    try:
+        return os.path.samefile(synced, corpus_dir)
+    except OSError:  # not there here: another machine's folder
+        return False
+
+
+def with_recorded(conn: psycopg.Connection, folder: FolderGroups | None,
+                  doc_id: str) -> FolderGroups:
+    """``folder`` (None: not seen here) with the links the last sync recorded that are
+    ``doc_id`` or point at it (what the store holds of them is what the sync found), the
+    folder's own listing, when seen, having the last word; where the folder is not seen,
+    with the documents the last sync found hidden by a misnamed ``.groups`` file, so that
+    a change here never shows one."""
     rows = conn.execute("SELECT doc_id, target FROM document_links "
                         "WHERE doc_id = %s OR target = %s", (doc_id, doc_id)).fetchall()
-    links = {r[0]: r[1] for r in rows if r[0] not in folder.sidecars}
+    links = {r[0]: r[1] for r in rows}
+    if folder is None:
+        hidden = frozenset(r[0] for r in conn.execute("SELECT doc_id FROM folder_hidden"))
+        return FolderGroups({}, hidden, links, {})
     if not links:
         return folder
     links.update(folder.links)
@@ -203,14 +226,17 @@ def with_recorded_links(conn: psycopg.Connection, folder: FolderGroups,
 
 
 def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
-                among: Collection[str] | None = None) -> bool:
+                among: Collection[str] | None = None,
+                narrowing: Collection[str] = ()) -> bool:
     """The groups the folder's rules give its documents (``among`` only, when given),
     written in the caller's transaction over what the table holds; whether anything
     changed. A link's target's groups are the table's; for a target not stored yet (or
     deleted through the API), its ``.groups`` file's, else the link is left as it is. A
     misnamed ``.groups`` file hides the uploads it was meant for too (the folder does not
     list them). A link given groups by a writer keeps them (:meth:`FolderGroups.ruled`'s
-    ``explicit``)."""
+    ``explicit``). The documents of ``narrowing`` (links whose stored text is not yet the
+    one the rules are for) get only what both their groups and the rules' allow
+    (:func:`~ragqa.index.access.while_replacing`)."""
     targets = sorted(folder.targets(among))
     own: dict[str, frozenset[str] | None] = {}
     if targets:
@@ -226,20 +252,39 @@ def apply_rules(conn: psycopg.Connection, folder: FolderGroups,
     # The near-name rule reaches the documents uploaded through the API too: the folder
     # does not list them.
     unlisted = among if among is not None else _uploaded(conn) if folder.lonely else ()
-    return set_groups(conn, folder.ruled(lambda target: own.get(target), among, unlisted,
-                                         given))
+    ruled = folder.ruled(lambda target: own.get(target), among, unlisted, given)
+    narrowed = sorted(doc_id for doc_id in narrowing if doc_id in ruled)
+    if narrowed:
+        held = {r[0]: frozenset(r[1]) for r in conn.execute(
+            "SELECT doc_id, groups FROM document_groups WHERE doc_id = ANY(%s)", (narrowed,))}
+        for doc_id in narrowed:
+            ruled[doc_id] = while_replacing(held.get(doc_id, frozenset()), ruled[doc_id])
+    return set_groups(conn, ruled)
 
 
 def _uploaded(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT doc_id FROM documents WHERE source = 'api'")]
 
 
+@dataclass(frozen=True)
+class PendingLinks:
+    """What a sync's groups step left for after its writes (:func:`settle_links`): the
+    links whose stored text is not yet their target's (repointed, or an upload under the
+    link's id), given meanwhile only what both their old and new groups allow."""
+
+    folder: FolderGroups
+    links: frozenset[str]
+
+
 def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
-                   listing: list[Listed] | None = None) -> bool:
+                   listing: list[Listed] | None = None) -> PendingLinks:
     """The corpus folder's ``.groups`` sidecars written to the database, and the folder's
     rules over them, in one transaction committed before a sync writes any document;
-    ``listing``: the sync's own listing of the folder (none: listed here). Whether any
-    document's groups changed.
+    ``listing``: the sync's own listing of the folder (none: listed here). The links whose
+    text the sync is about to write anew are returned: :func:`settle_links` gives them
+    their rules' groups once it is written (until then, a link repointed from a restricted
+    target to an open one, or stored from an upload, keeps what both allow, also when the
+    sync dies in between: the next one narrows them again).
 
     On this store the database is the truth (``PUT /v1/documents/{id}/groups`` changes
     it): a ``.groups`` file is applied when it appears or its groups change, and a
@@ -247,8 +292,10 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
     where the folder's text is, or is about to be, what the store holds again: a document
     the store does not hold, or holds from an upload under its id that the folder's file
     replaces (its ``.groups`` file applied; a link's given groups dropped, so that it
-    follows its target). The folder's links are recorded (:func:`with_recorded_links`)."""
+    follows its target). The folder's links are recorded (:func:`with_recorded`)."""
     folder = read_folder_groups(corpus_dir, listing)
+    own_links = folder.own_links
+    folder = folder.with_own_links()
     alone = {doc_id for names in folder.lonely.values() for doc_id in names}
     with conn.transaction():
         lock_groups(conn)
@@ -264,14 +311,59 @@ def apply_sidecars(conn: psycopg.Connection, corpus_dir: Path,
 
         due = {doc_id: groups for doc_id, groups in folder.sidecars.items()
                if applied.get(doc_id) != groups or folder_text_again(doc_id)}
-        changed = set_groups(conn, due)
+        if conn.execute("DELETE FROM folder_sidecars_unknown RETURNING true").fetchone():
+            # The first sync since an upgrade from schema 7, which did not record what it
+            # applied: every file looks new, but a writer's groups given since stand.
+            given = {r[0] for r in conn.execute(
+                "SELECT doc_id FROM document_groups WHERE given AND doc_id = ANY(%s)",
+                (sorted(due),))}
+            due = {doc_id: groups for doc_id, groups in due.items()
+                   if doc_id not in given or folder_text_again(doc_id)}
+        # A .groups file's groups are its document's own (a link's: the link rule leaves
+        # them; a PUT [] removes them and the link follows its target until the file changes).
+        set_groups(conn, due, given=True)
         _record_sidecars(conn, applied, folder.sidecars)
-        again = [link for link in folder.links if folder_text_again(link)]
+        # A link's given groups dropped where the folder's text returns, or its own
+        # .groups file was removed: it follows its target, as on the files store.
+        again = [link for link in folder.links if link not in own_links
+                 and (folder_text_again(link) or link in applied)]
         if again:
             conn.execute("UPDATE document_groups SET given = false "
                          "WHERE given AND doc_id = ANY(%s)", (again,))
-        _record_links(conn, folder.links)
-        return apply_rules(conn, folder) or changed
+        held = {r[0]: r[1] for r in conn.execute("SELECT doc_id, target FROM document_links")}
+        pending = frozenset(
+            link for link, target in folder.links.items() if link in sources
+            and (held.get(link, "") != target or folder_text_again(link)))
+        # A pending link stays recorded with the target whose text the store holds.
+        _record_links(conn, {link: held[link] if link in pending else target
+                             for link, target in folder.links.items()
+                             if link not in pending or link in held})
+        hidden = folder.near | folder.nearly_named(_uploaded(conn) if folder.lonely else ())
+        _record_hidden(conn, hidden)
+        apply_rules(conn, folder, narrowing=pending)
+    return PendingLinks(folder, pending)
+
+
+def settle_links(conn: psycopg.Connection, pending: PendingLinks,
+                 unwritten: Collection[str] = ()) -> None:
+    """After a sync's writes: its :class:`PendingLinks` recorded with their new targets and
+    given their rules' groups (but those of ``unwritten``, the files the sync refused, and
+    those still stored from an upload: their text is not the target's)."""
+    links = [link for link in pending.links if link not in unwritten]
+    if not links:
+        return
+    with conn.transaction():
+        lock_groups(conn)
+        written = [r[0] for r in conn.execute(
+            "SELECT doc_id FROM documents WHERE source = 'folder' AND doc_id = ANY(%s)",
+            (links,))]
+        if not written:
+            return
+        conn.cursor().executemany(
+            "INSERT INTO document_links (doc_id, target) VALUES (%s, %s) "
+            "ON CONFLICT (doc_id) DO UPDATE SET target = excluded.target",
+            [(link, pending.folder.links[link]) for link in written])
+        apply_rules(conn, pending.folder, among=written)
 
 
 def _record_sidecars(conn: psycopg.Connection, applied: dict[str, frozenset[str]],
@@ -286,6 +378,18 @@ def _record_sidecars(conn: psycopg.Connection, applied: dict[str, frozenset[str]
         conn.cursor().executemany(
             "INSERT INTO folder_sidecars (doc_id, groups) VALUES (%s, %s) "
             "ON CONFLICT (doc_id) DO UPDATE SET groups = excluded.groups", moved)
+
+
+def _record_hidden(conn: psycopg.Connection, hidden: Collection[str]) -> None:
+    """``folder_hidden`` made ``hidden`` (the documents misnamed ``.groups`` files hide)."""
+    held = {r[0] for r in conn.execute("SELECT doc_id FROM folder_hidden")}
+    gone = sorted(held - set(hidden))
+    if gone:
+        conn.execute("DELETE FROM folder_hidden WHERE doc_id = ANY(%s)", (gone,))
+    new = sorted(set(hidden) - held)
+    if new:
+        conn.cursor().executemany("INSERT INTO folder_hidden (doc_id) VALUES (%s)",
+                                  [(doc_id,) for doc_id in new])
 
 
 def _record_links(conn: psycopg.Connection, links: dict[str, str | None]) -> None:

@@ -44,7 +44,7 @@ from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.pg import sentences, tokens
 from ragqa.index.pg.context import read_context, write_context
-from ragqa.index.pg.groups import apply_sidecars
+from ragqa.index.pg.groups import apply_sidecars, settle_links
 from ragqa.index.pg.reclaim import KeptKeys, reclaim
 from ragqa.index.pg.schema import CREATE_VECTOR_INDEX, VECTOR_INDEX
 from ragqa.index.pg.side_fill import fill_side_rows
@@ -141,7 +141,7 @@ def _sync_folder(conn: psycopg.Connection, corpus_dir: Path, config: IndexConfig
     # restricted document is never readable by everyone, not even while the run goes on or
     # after it died (the scan's listing: a sidecar placed before its document is in it; the
     # sidecars are read now). The folder's rules (links, near names) are applied with them.
-    apply_sidecars(conn, corpus_dir, scan.listing)  # the scan's listing: one a sync
+    links = apply_sidecars(conn, corpus_dir, scan.listing)  # the scan's listing: one a sync
     analyzer = Analyzer(config.analysis)
     stored = memo.stored.read(conn)  # as stored now (what moved since read again)
     stored_refused = _stored_refusals(conn)
@@ -184,6 +184,9 @@ def _sync_folder(conn: psycopg.Connection, corpus_dir: Path, config: IndexConfig
     for doc_id, refused in plan.refused.items():
         if stored_refused.get(doc_id) != (refused.reason, refused.sha256):
             refuse_document(conn, doc_id, refused.reason, refused.sha256)
+    # The links whose text was just written (repointed, or over an upload under their id)
+    # get their target's groups now: until then they had only what both allowed.
+    settle_links(conn, links, plan.refused)
     present = set(plan.cuts) | set(plan.refused)
     uploaded = _uploaded(conn) - present  # uploads through the API stay until deleted there
     if uploaded:

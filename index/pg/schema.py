@@ -61,6 +61,15 @@ by a writer, a ``PUT`` or an upload, not by the folder's link rule: a link's own
 ``.groups`` file's groups as a sync last applied them: applied again only when they change,
 so a ``PUT`` made since stands) and ``document_links`` (the folder's links to its documents
 as the last sync found them: a ``PUT`` on a replica that cannot see the folder reaches them).
+
+Version 9 adds ``folder_hidden`` (the documents a misnamed ``.groups`` file hides, as the
+last sync found them: a ``PUT`` on a replica that cannot read the folder keeps them hidden)
+and ``folder_sidecars_unknown`` (one row while no sync has recorded an applied ``.groups``
+file, as after an upgrade from version 7: the next sync keeps the groups a writer gave
+since, where the store's text stays the same),
+and marks a ``.groups`` file's applied groups ``given``: a link with a ``.groups`` file of
+its own is recorded among the links from now on, and its own groups are not the link
+rule's to write over (a ``PUT []`` removes them: it follows its target).
 """
 
 from __future__ import annotations
@@ -262,6 +271,27 @@ def _v8(dimension: int) -> list[str]:
     ]
 
 
+def _v9(dimension: int) -> list[str]:
+    del dimension
+    return [
+        # doc_id: a document a misnamed .groups file (case, Unicode form) hides, as the last
+        # sync found it: kept hidden by a PUT on a replica that cannot read the folder.
+        "CREATE TABLE folder_hidden (doc_id text PRIMARY KEY)",
+        # A .groups file's groups, applied, are the document's own from now on (marked
+        # given): a link's own file is no longer one that the link rule may write over.
+        """UPDATE document_groups g SET given = true FROM folder_sidecars s
+        WHERE g.doc_id = s.doc_id AND g.groups = s.groups AND NOT g.given""",
+        # A row: no sync has recorded the .groups files it applied (a database synced
+        # before version 8, or none yet): the next sync records them without writing them
+        # over groups a writer gave since the upgrade.
+        """CREATE TABLE folder_sidecars_unknown (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton)
+        )""",
+        """INSERT INTO folder_sidecars_unknown SELECT true
+        WHERE NOT EXISTS (SELECT 1 FROM folder_sidecars)""",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "documents, refused files, passages, postings, identity, statistics", _v1),
     Migration(2, "corpus context, explicit titles, document sources", _v2),
@@ -271,6 +301,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "the corpus folder of the last sync", _v6),
     Migration(7, "what folder syncs learnt of a corpus folder", _v7),
     Migration(8, "groups given by writers, applied .groups files, the folder's links", _v8),
+    Migration(9, "documents hidden by misnamed .groups files; links' own .groups files", _v9),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -6,6 +6,7 @@ writing any document) over a real database; ``test_indexing.py`` runs a whole sy
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ import psycopg
 import pytest
 
 from ragqa.index.access import UNREADABLE
-from ragqa.index.pg.groups import PgGroups, apply_sidecars
+from ragqa.index.pg.groups import PgGroups, apply_sidecars, settle_links
 from ragqa.index.pg.origin import record_folder
 from ragqa.index.pg.pool import Pool
 from ragqa.index.pg.writes import delete_document, replace_document
@@ -49,7 +50,9 @@ def _folder(tmp_path: Path, conn: psycopg.Connection) -> Path:
 
 
 def _sync(conn: psycopg.Connection, corpus: Path) -> None:
-    apply_sidecars(conn, corpus)
+    """A sync's groups steps, its writes landed in between (the documents' texts are not
+    this module's)."""
+    settle_links(conn, apply_sidecars(conn, corpus))
     record_folder(conn, corpus)
 
 
@@ -144,7 +147,10 @@ def test_an_upload_with_groups_under_a_link_s_id_holds_until_the_folder_s_text_r
     groups.apply_rules("lien.md")
     replace_document(conn, replace(make_document("lien.md", "v2"), source="api"))
     assert groups.of("lien.md") == X
-    _sync(conn, corpus)
+    pending = apply_sidecars(conn, corpus)  # until its text is written: what both allow
+    assert groups.of("lien.md") == UNREADABLE
+    replace_document(conn, make_document("lien.md", "v1"))
+    settle_links(conn, pending)
     assert groups.of("lien.md") == RH
 
 
@@ -188,3 +194,221 @@ def test_an_upload_beside_a_groups_file_placed_since_the_last_sync_is_restricted
     groups.set("autre.md", X)  # an upload with groups: the job sets them first
     groups.apply_rules("autre.md")
     assert groups.of("autre.md") == X
+
+
+def test_put_empty_on_a_link_with_its_own_groups_file_makes_it_follow_its_target(
+        conn, pool, tmp_path):
+    """Before, ``PUT []`` removed the link's groups and no rule gave it its target's: the
+    restricted text was every reader's for good (the file, unchanged, is not applied again).
+    The files store deletes the link's ``.groups`` file: it follows its target."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "lien.md.groups").write_text("direction\n", encoding="utf-8")
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    assert groups.of("lien.md") == {"direction"}
+    groups.set("lien.md", frozenset())
+    assert groups.of("lien.md") == RH
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == RH
+    groups.set("paie.md", X)  # it follows its target from now on
+    assert groups.of("lien.md") == X
+    _sync(conn, corpus)
+    assert groups.of("lien.md") == X
+    (corpus / "lien.md.groups").write_text("direction\nrh\n", encoding="utf-8")
+    _sync(conn, corpus)  # its file changed: its own groups again
+    assert groups.of("lien.md") == {"direction", "rh"}
+
+
+def test_put_empty_on_a_link_with_its_own_groups_file_without_the_folder(conn, pool, tmp_path):
+    corpus = _folder(tmp_path, conn)
+    (corpus / "lien.md.groups").write_text("direction\n", encoding="utf-8")
+    _sync(conn, corpus)
+    PgGroups(pool, None).set("lien.md", frozenset())
+    assert PgGroups(pool).of("lien.md") == RH
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("lien.md") == RH
+    PgGroups(pool, tmp_path / "elsewhere").set("paie.md", X)
+    assert PgGroups(pool).of("lien.md") == X
+
+
+def test_a_link_s_own_groups_file_is_kept_by_the_syncs_and_its_removal_follows_the_target(
+        conn, pool, tmp_path):
+    """Its own file's groups, not its target's (even a public target); removing the file
+    makes it follow its target, as on the files store."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "l2.md").symlink_to("ouvert.md")
+    (corpus / "l2.md.groups").write_text("rh\n", encoding="utf-8")
+    replace_document(conn, make_document("l2.md", "v1"))
+    _sync(conn, corpus)
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    assert groups.of("l2.md") == RH
+    groups.set("ouvert.md", X)
+    assert groups.of("l2.md") == RH
+    (corpus / "l2.md.groups").unlink()
+    _sync(conn, corpus)
+    assert groups.of("l2.md") == X
+
+
+def _misnamed(tmp_path: Path, conn: psycopg.Connection) -> Path:
+    """``budget.md`` beside ``Budget.md.groups`` (misnamed: it hides the document)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "budget.md").write_text("# B\n", encoding="utf-8")
+    (corpus / "Budget.md.groups").write_text("rh\n", encoding="utf-8")
+    replace_document(conn, make_document("budget.md", "v1"))
+    _sync(conn, corpus)
+    return corpus
+
+
+def test_a_put_keeps_a_misnamed_groups_file_s_document_hidden_without_the_folder(
+        conn, pool, tmp_path):
+    """Before, a replica that cannot read the folder opened it (the near name is the
+    folder's to tell): the last sync's hidden documents are recorded."""
+    corpus = _misnamed(tmp_path, conn)
+    PgGroups(pool, None).set("budget.md", frozenset())
+    assert PgGroups(pool).of("budget.md") == UNREADABLE
+    (corpus / "budget.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "Budget.md.groups").unlink()  # its name fixed: the next sync applies it
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("budget.md") == RH
+    assert conn.execute("SELECT count(*) FROM folder_hidden").fetchone()[0] == 0
+
+
+def test_a_replica_seeing_the_folder_through_another_path_reads_it(conn, pool, tmp_path):
+    """Before, a link or mount to the recorded folder was taken as another folder: its
+    rules were not read, and a ``PUT []`` opened a hidden document."""
+    corpus = _misnamed(tmp_path, conn)
+    alias = tmp_path / "alias"
+    alias.symlink_to(corpus)
+    groups = PgGroups(pool, alias)
+    groups.set("budget.md", frozenset())
+    assert groups.of("budget.md") == UNREADABLE
+    (corpus / "neuf.md.groups").write_text("rh\n", encoding="utf-8")
+    groups.apply_rules("neuf.md")  # an upload beside a .groups file placed since the sync
+    assert groups.of("neuf.md") == RH
+
+
+def test_put_empty_on_a_hard_link_with_its_own_groups_file_follows_its_twin(
+        conn, pool, tmp_path):
+    """The files store: its ``.groups`` file deleted, it follows its twin's."""
+    corpus = _folder(tmp_path, conn)
+    os.link(corpus / "paie.md", corpus / "double.md")
+    (corpus / "double.md.groups").write_text("direction\n", encoding="utf-8")
+    replace_document(conn, make_document("double.md", "v1"))
+    _sync(conn, corpus)
+    assert PgGroups(pool).of("double.md") == {"direction"}
+    PgGroups(pool, None).set("double.md", frozenset())
+    assert PgGroups(pool).of("double.md") == RH
+    _sync(conn, corpus)
+    assert PgGroups(pool, corpus).of("double.md") == RH
+
+
+def _readable_by_anyone(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT d.doc_id FROM documents d LEFT JOIN document_groups g USING (doc_id) "
+        "WHERE g.doc_id IS NULL ORDER BY 1")]
+
+
+def test_a_repointed_link_opens_only_once_its_new_text_is_written(conn, pool, tmp_path):
+    """Before, the groups step gave it its new (open) target's groups while the store still
+    held its restricted text: readable by everyone until the write, for good if the sync
+    died in between."""
+    corpus = _folder(tmp_path, conn)
+    replace_document(conn, make_document("lien.md", "paie-secret"))  # paie.md's text
+    (corpus / "lien.md").unlink()
+    (corpus / "lien.md").symlink_to("ouvert.md")
+    pending = apply_sidecars(conn, corpus)  # the sync dies here
+    assert "lien.md" not in _readable_by_anyone(conn)
+    pending = apply_sidecars(conn, corpus)  # the next sync: still not
+    assert "lien.md" not in _readable_by_anyone(conn)
+    assert PgGroups(pool).of("lien.md") == RH
+    replace_document(conn, make_document("lien.md", "ouvert"))  # its new text written
+    settle_links(conn, pending)
+    assert "lien.md" in _readable_by_anyone(conn)
+    groups = PgGroups(pool, None)
+    groups.set("ouvert.md", X)  # recorded with its new target
+    assert groups.of("lien.md") == X
+
+
+def test_an_upload_under_a_link_s_id_keeps_its_groups_until_the_folder_s_text_is_written(
+        conn, pool, tmp_path):
+    """Before, the groups step dropped the upload's groups for its link's target's (open):
+    the uploaded text was every reader's if the sync died before writing the link."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "l2.md").symlink_to("ouvert.md")
+    replace_document(conn, make_document("l2.md", "v1"))
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    groups.set("l2.md", X)  # an upload with groups under the link's id
+    groups.apply_rules("l2.md")
+    replace_document(conn, replace(make_document("l2.md", "secret-upload"), source="api"))
+    pending = apply_sidecars(conn, corpus)  # the sync dies here
+    assert groups.of("l2.md") == X
+    settle_links(conn, pending)  # not written: still the upload's text
+    assert groups.of("l2.md") == X
+    pending = apply_sidecars(conn, corpus)
+    replace_document(conn, make_document("l2.md", "ouvert"))  # the folder's text again
+    settle_links(conn, pending)
+    assert groups.of("l2.md") == frozenset()
+
+
+def test_a_put_before_the_first_sync_after_an_upgrade_from_schema_7_stands(pg_url, tmp_path):
+    """Before, that sync took every ``.groups`` file for a new one and applied it over the
+    ``PUT``; nothing else moves (nor opens)."""
+    from ragqa.index.pg import migrations
+    from ragqa.index.pg.connect import connect
+    from ragqa.index.pg.migrations import migrate
+    from ragqa.index.pg.schema import MIGRATIONS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in (("paie.md", "p"), ("putonly.md", "q"), ("budget.md", "b"),
+                       ("gone.md", "g")):
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "Budget.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "lien.md").symlink_to("paie.md")
+    (corpus / "own.md").symlink_to("paie.md")
+    (corpus / "own.md.groups").write_text("direction\n", encoding="utf-8")
+    rows = {"paie.md": RH, "lien.md": RH, "putonly.md": X, "budget.md": UNREADABLE,
+            "own.md": frozenset({"direction"}), "gone.md": RH}
+    with connect(pg_url) as conn:
+        original = migrations.MIGRATIONS
+        migrations.MIGRATIONS = MIGRATIONS[:7]  # what a ragqa of schema version 7 applied
+        try:
+            migrate(conn, dimension=8)
+        finally:
+            migrations.MIGRATIONS = original
+        for doc_id, groups in rows.items():
+            conn.execute("INSERT INTO document_groups (doc_id, groups) VALUES (%s, %s)",
+                         (doc_id, sorted(groups)))
+        migrate(conn, dimension=8)
+        for doc_id in rows:
+            replace_document(conn, make_document(doc_id, "v1"))
+        pool = Pool(pg_url, size=2).open()
+        try:
+            PgGroups(pool, None).set("paie.md", frozenset({"direction"}))
+            _sync(conn, corpus)
+            groups = PgGroups(pool, corpus)
+            assert groups.of("paie.md") == {"direction"}
+            assert groups.of("lien.md") == {"direction"}
+            assert {doc_id: groups.of(doc_id) for doc_id in rows if doc_id not in (
+                "paie.md", "lien.md")} == {k: v for k, v in rows.items() if k not in (
+                    "paie.md", "lien.md")}
+            (corpus / "paie.md.groups").write_text("rh\ncompta\n", encoding="utf-8")
+            _sync(conn, corpus)  # recorded: a later edit of the file is applied
+            assert groups.of("paie.md") == {"rh", "compta"}
+        finally:
+            pool.close()
+
+
+def test_a_stricter_edit_of_a_groups_file_wins_over_a_put_and_reaches_the_link(
+        conn, pool, tmp_path):
+    corpus = _folder(tmp_path, conn)
+    groups = PgGroups(pool, corpus)
+    groups.set("paie.md", frozenset({"rh", "tous"}))
+    _sync(conn, corpus)
+    (corpus / "paie.md.groups").write_text("direction\n", encoding="utf-8")
+    _sync(conn, corpus)
+    assert groups.of("paie.md") == {"direction"} and groups.of("lien.md") == {"direction"}

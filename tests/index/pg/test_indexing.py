@@ -325,3 +325,31 @@ def test_groups_given_through_the_api_outlast_a_whole_sync(store_conn, pg_url, e
         assert groups.of("lien.md") == {"direction"}
     finally:
         pool.close()
+
+
+def test_a_repointed_link_follows_its_new_target_once_a_whole_sync_wrote_it(
+        store_conn, pg_url, embedder, tmp_path):
+    """The groups step gives it only what both targets allow; the sync's end, its new
+    target's (``settle_links``)."""
+    from ragqa.index.pg.groups import PgGroups
+
+    conn, _ = store_conn
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paie.md").write_text("# Paie\n\nLa paie de mars.\n", encoding="utf-8")
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")
+    (corpus / "ouvert.md").write_text("# Ouvert\n\nUne note pour tous.\n", encoding="utf-8")
+    (corpus / "lien.md").symlink_to("paie.md")
+    counting = CountingEmbedder(embedder)
+    _sync(conn, corpus, counting)
+    (corpus / "lien.md").unlink()
+    (corpus / "lien.md").symlink_to("ouvert.md")
+    report = _sync(conn, corpus, counting)
+    assert report.changed == ["lien.md"]
+    pool = Pool(pg_url, size=1).open()
+    try:
+        assert PgGroups(pool).of("lien.md") == frozenset()
+        PgGroups(pool, None).set("ouvert.md", frozenset({"x"}))  # recorded: its new target
+        assert PgGroups(pool).of("lien.md") == {"x"}
+    finally:
+        pool.close()

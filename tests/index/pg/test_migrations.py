@@ -15,7 +15,8 @@ from ragqa.index.pg.schema import SCHEMA_VERSION
 
 TABLES = {"schema_version", "store_identity", "documents", "refused", "passages", "postings",
           "corpus_stats", "corpus_context", "document_groups", "sentence_vectors",
-          "token_vectors", "corpus_folder", "sync_memo", "folder_sidecars", "document_links"}
+          "token_vectors", "corpus_folder", "sync_memo", "folder_sidecars", "document_links",
+          "folder_hidden", "folder_sidecars_unknown"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
@@ -198,5 +199,30 @@ def test_a_version_7_database_keeps_its_groups_as_the_folder_rules(pg_url: str) 
         assert migrate(conn, dimension=8) == 7
         assert conn.execute("SELECT doc_id, groups, given FROM document_groups").fetchall() == [
             ("a.md", ["rh"], False)]
-        for table in ("folder_sidecars", "document_links"):
+        for table in ("folder_sidecars", "document_links", "folder_hidden"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_a_version_8_database_takes_its_applied_groups_files_as_their_documents_own(
+        pg_url: str) -> None:
+    """Version 9: a ``.groups`` file's groups as applied are marked given (a link's own file
+    is then not the link rule's to write over), the others are left."""
+    from ragqa.index.pg import migrations
+    from ragqa.index.pg.schema import MIGRATIONS
+
+    with connect(pg_url) as conn:
+        original = migrations.MIGRATIONS
+        migrations.MIGRATIONS = MIGRATIONS[:8]  # what a ragqa of schema version 8 applied
+        try:
+            migrate(conn, dimension=8)
+        finally:
+            migrations.MIGRATIONS = original
+        conn.execute("INSERT INTO document_groups (doc_id, groups) VALUES "
+                     "('lien.md', '{direction}'), ('paie.md', '{x}'), ('autre.md', '{rh}')")
+        conn.execute("INSERT INTO folder_sidecars (doc_id, groups) VALUES "
+                     "('lien.md', '{direction}'), ('paie.md', '{rh}')")
+        assert migrate(conn, dimension=8) == 8
+        assert conn.execute("SELECT doc_id, given FROM document_groups ORDER BY doc_id"
+                            ).fetchall() == [("autre.md", False), ("lien.md", True),
+                                             ("paie.md", False)]
+        assert conn.execute("SELECT count(*) FROM folder_hidden").fetchone()[0] == 0
