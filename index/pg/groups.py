@@ -109,8 +109,7 @@ class PgGroups:
         with self.pool.connection() as conn, conn.transaction():
             lock_groups(conn)
             set_groups(conn, {doc_id: groups}, given=True)
-            folder = with_recorded(conn, folder, doc_id)
-            apply_rules(conn, folder, folder.affected([doc_id]))
+            _apply_rules_over(conn, folder, doc_id)
 
     def apply_rules(self, doc_id: str) -> None:
         """The folder's rules over ``doc_id`` and the links to it, written (an upload, before
@@ -123,8 +122,7 @@ class PgGroups:
             lock_groups(conn)
             if folder is not None:
                 _apply_own_sidecar(conn, folder, doc_id)
-            folder = with_recorded(conn, folder, doc_id)
-            apply_rules(conn, folder, folder.affected([doc_id]))
+            _apply_rules_over(conn, folder, doc_id)
 
     def _folder(self) -> FolderGroups | None:
         """What the folder says of groups (its links with a ``.groups`` file of their own
@@ -146,6 +144,25 @@ class PgGroups:
         with self.pool.connection() as conn:
             rows = conn.execute(READABLE_SQL, (sorted(groups),)).fetchall()
         return frozenset(r[0] for r in rows)
+
+
+def _apply_rules_over(conn: psycopg.Connection, seen: FolderGroups | None,
+                      doc_id: str) -> None:
+    """The rules over ``doc_id`` and the links to it (:func:`apply_rules`), the folder
+    ``seen`` here (None: not seen) with what the last sync recorded; a link the folder
+    now points elsewhere than the last sync recorded still holds its old target's text
+    (a sync writes it, then settles it: :func:`settle_links`), so it gets only what both
+    allow meanwhile, as the sync's own groups step gives it."""
+    folder = with_recorded(conn, seen, doc_id)
+    among = folder.affected([doc_id])
+    repointed: list[str] = []
+    if seen is not None and seen.links:
+        links = sorted(link for link in among if link in seen.links)
+        if links:
+            rows = conn.execute("SELECT doc_id, target FROM document_links "
+                                "WHERE doc_id = ANY(%s)", (links,)).fetchall()
+            repointed = [link for link, target in rows if target != seen.links[link]]
+    apply_rules(conn, folder, among, narrowing=repointed)
 
 
 def lock_groups(conn: psycopg.Connection) -> None:
@@ -185,11 +202,15 @@ def _apply_own_sidecar(conn: psycopg.Connection, folder: FolderGroups, doc_id: s
     groups = folder.sidecars.get(doc_id)
     if groups is None:
         return
-    given, applied, stored = conn.execute(
-        "SELECT g.given, s.groups, d.doc_id IS NOT NULL FROM (SELECT %s::text AS doc_id) x "
+    given, current, applied, stored = conn.execute(
+        "SELECT g.given, g.groups, s.groups, d.doc_id IS NOT NULL "
+        "FROM (SELECT %s::text AS doc_id) x "
         "LEFT JOIN document_groups g USING (doc_id) LEFT JOIN folder_sidecars s "
         "USING (doc_id) LEFT JOIN documents d USING (doc_id)", (doc_id,)).fetchone()
-    if given or (stored and applied is not None and frozenset(applied) == groups):
+    # A file's groups a sync applied are marked given too (a link's own): they are a
+    # writer's only where they differ from what the file said then.
+    writers = given and (applied is None or frozenset(current or ()) != frozenset(applied))
+    if writers or (stored and applied is not None and frozenset(applied) == groups):
         return
     set_groups(conn, {doc_id: groups}, given=True)  # its own, as a sync applies it
     _record_sidecars(conn, {}, {doc_id: groups})

@@ -412,3 +412,45 @@ def test_a_stricter_edit_of_a_groups_file_wins_over_a_put_and_reaches_the_link(
     (corpus / "paie.md.groups").write_text("direction\n", encoding="utf-8")
     _sync(conn, corpus)
     assert groups.of("paie.md") == {"direction"} and groups.of("lien.md") == {"direction"}
+
+
+def test_an_upload_after_a_stricter_groups_edit_gets_the_file_s_groups(conn, pool, tmp_path):
+    """A ``.groups`` file's groups a sync applied are marked as given (a link's own); an
+    upload made after the file was narrowed took them for a writer's and kept the wider
+    ones until the next sync (the files store's upload lands beside the file: ``rh``)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paie.md").write_text("# Paie\n", encoding="utf-8")
+    (corpus / "paie.md.groups").write_text("rh\ntous\n", encoding="utf-8")
+    replace_document(conn, make_document("paie.md", "v1"))
+    _sync(conn, corpus)
+    groups = PgGroups(pool, corpus)
+    assert groups.of("paie.md") == {"rh", "tous"}
+    (corpus / "paie.md.groups").write_text("rh\n", encoding="utf-8")  # no sync since
+    groups.apply_rules("paie.md")  # an upload, on a replica that sees the folder
+    replace_document(conn, replace(make_document("paie.md", "v2"), source="api"))
+    assert groups.of("paie.md") == RH
+    groups.set("paie.md", X)  # a writer's groups stay a writer's at the next upload
+    groups.apply_rules("paie.md")
+    assert groups.of("paie.md") == X
+
+
+def test_an_upload_of_a_repointed_link_s_new_target_keeps_the_link_narrowed(conn, pool,
+                                                                            tmp_path):
+    """A sync died after its groups step: ``lien.md`` now points at ``ouvert.md`` but still
+    holds ``paie.md``'s text, narrowed to ``rh``. An upload of its new target on a replica
+    that sees the folder gave the link the open target's groups: the old secret text
+    readable by everyone until a sync completed."""
+    corpus = _folder(tmp_path, conn)
+    (corpus / "lien.md").unlink()
+    (corpus / "lien.md").symlink_to("ouvert.md")
+    apply_sidecars(conn, corpus)  # the sync dies here, the link's text not yet written
+    groups = PgGroups(pool, corpus)
+    assert groups.of("lien.md") == RH
+    groups.apply_rules("ouvert.md")  # an upload of ouvert.md without groups
+    replace_document(conn, replace(make_document("ouvert.md", "v2"), source="api"))
+    assert groups.of("lien.md") == RH
+    groups.set("ouvert.md", frozenset({"tous"}))  # a PUT on the new target
+    assert groups.of("lien.md") in (UNREADABLE, RH)
+    _sync(conn, corpus)  # a whole sync writes the link's text, then settles it
+    assert groups.of("lien.md") == {"tous"}
