@@ -6,9 +6,10 @@ line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_s
 characters long. A page that starts mid-line (a PDF sentence joined over the page break)
 is cut at its first line start instead: the joined line is not cut at the break (a
 passage is cited by the page it starts on), and every later line of the page is in
-passages of that page. A
-section that holds nothing but a generic heading line yields no passage, nor does a
-passage made only of lines that say nothing (a kicker, the title alone).
+passages of that page. A section that holds nothing but a generic heading line (a markdown
+heading, or the section's own heading line as the file marks it: a deck's section-header
+slide) yields no passage, nor does a passage made only of lines that say nothing (a
+kicker, the title alone).
 """
 
 from __future__ import annotations
