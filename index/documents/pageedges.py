@@ -14,10 +14,9 @@ only at the first and last :data:`EDGE_LINES` lines of each page:
   :data:`YEARS` is a year, not a page number ("2024" heading each page of a timeline).
   Bare numbers topping pages count items, not pages, where nothing else shows the pages
   numbered (no "page 3", "- 3 -", no number at a page's bottom or above a running
-  header) and every page they top
-  starts afresh after them (a capital's line, the page before ending a sentence): articles
-  or steps laid one a page; a page number at the top of running text, somewhere, tops a
-  page that goes on from the page before;
+  header) and every page they top starts afresh after them (a capital's line, the page
+  before ending a sentence): articles or steps laid one a page; a page number at the top
+  of running text, somewhere, tops a page that goes on from the page before;
 * a header or a footer: a line found at the same edge (top or bottom) of at least
   :data:`MIN_RUNNING_PAGES` pages (both pages of a document of two) and half of the pages
   with text, its page number (as
