@@ -32,9 +32,10 @@ cp1251 or KOI8-R word ("砎魤殣" for "Привет", "╚Ґюуш уюфр" fo
 choice, no words, gives way to a reading as clean that is (:func:`reads_as_words`: one
 alphabet's letters, each word cased as a bicameral script cases it, a small letter
 somewhere); random bytes must match the case of every letter to pass (4 of 300 random
-pairs of Big5 characters did, none of 300 triples). A text of
-capitals only ("ЗАО") or of one or two letters ("Да", which Dutch's "Äà" fits) shows too
-little to tell and may still be misread.
+pairs of Big5 characters did, none of 300 triples). A text of capitals only ("ЗАО") or
+of one or two letters ("Да", which Dutch's "Äà" fits) shows too little to tell and may
+still be misread, and a Greek word whose every reading is cased alike reads as cp1251's
+Russian, the more common ("Ευχαριστώ" as "Ехчбсйуфю", as before).
 
 UTF-16 without a byte-order mark (some Windows tools write it) is recognised by its NUL
 bytes, which fall on one side of each two-byte unit (the high byte of Latin letters).
@@ -266,7 +267,7 @@ def legacy_reading(data: bytes) -> Reading | None:
 
 def _worded_instead(data: bytes, best: Reading, readings: list[Reading]) -> Reading:
     """``best``, charset_normalizer's choice in another script's encoding, or where it
-    could not tell the language (a short text: no reading coherent) and ``best`` is not
+    could not tell the language (a short text: ``best`` has no coherence) and it is not
     written in words (:func:`reads_as_words`: "砎魤殣", "╚Ґюуш уюфр" for "Привет",
     "Итоги года" in cp1251), a reading as clean in one of :data:`OTHER_SINGLE_BYTE` that
     is; the one with the most small letters (a cp1251 word read as KOI8-R is in capitals),
