@@ -7,7 +7,8 @@ readings are equally clean to it: "Réunion" in Mac Roman reads "RŽunion" in cp
 little worse than its cp1250 reading ("atençăo ŕ"). So a Western reading nearly as clean
 as the cleanest wins when a Western European reader would recognise it better
 (:func:`plausibility`); among those, the cleanest, then the most common encoding.
-Readings in other scripts' encodings (cp1251, Shift JIS...) are left to the library.
+Readings in other scripts' encodings (cp1251, Shift JIS...) are left to the library,
+but for a text too short for it to tell (below).
 
 Short text in Central European, Turkish or Cyrillic encodings (cp1250, iso8859-2, cp1254,
 cp1251) reads cleanly in cp1252 too ("Toplantý yarýn baþlayacak" for "Toplantı yarın
@@ -25,6 +26,17 @@ that shows two letters of its own inside words, none alone as a word ("Schůzka 
 středu", not "Réunion ŕ Ĺrhus" nor "Tube Ш 12 mm а souder"), and never to a Baltic or DOS
 Cyrillic one when every byte reads as a Latin-1 letter (:data:`LATIN_1_LOOKALIKES`).
 
+A text of a few words is too short for charset_normalizer to tell a language (the reading
+it takes has no coherence): it may take a Big5, Shift JIS, DOS or EBCDIC reading of a
+cp1251 or KOI8-R word ("砎魤殣" for "Привет", "╚Ґюуш уюфр" for "Итоги года"). Such a
+choice, no words, gives way to a reading as clean that is (:func:`reads_as_words`: one
+alphabet's letters, each word cased as a bicameral script cases it, a small letter
+somewhere); random bytes must match the case of every letter to pass (4 of 300 random
+pairs of Big5 characters did, none of 300 triples). A text of capitals only ("ЗАО") or
+of one or two letters ("Да", which Dutch's "Äà" fits) shows too little to tell and may
+still be misread, and a Greek word whose every reading is cased alike reads as cp1251's
+Russian, the more common ("Ευχαριστώ" as "Ехчбсйуфю", as before).
+
 UTF-16 without a byte-order mark (some Windows tools write it) is recognised by its NUL
 bytes, which fall on one side of each two-byte unit (the high byte of Latin letters).
 """
@@ -41,8 +53,9 @@ from dataclasses import dataclass
 # typographic marks and ISO has controls or ¤ ½ ¼ (€ œ Œ in iso8859_15).
 WESTERN = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
 # The single-byte encodings of the other European alphabets, read too when the Western
-# reading is no language's (charset_normalizer may have stopped before them).
-OTHER_SINGLE_BYTE = ("cp1250", "iso8859_2", "cp1254", "cp1251", "cp1257", "cp1253")
+# reading is no language's, or a short text's chosen reading no words (charset_normalizer
+# may have stopped before them).
+OTHER_SINGLE_BYTE = ("cp1250", "iso8859_2", "cp1254", "cp1251", "koi8_r", "cp1257", "cp1253")
 MAX_CHAOS = 0.2  # charset_normalizer's own threshold: messier readings are not text
 CHAOS_MARGIN = 0.1  # readings this close to the cleanest are compared by plausibility
 SAMPLE_CHARS = 100_000  # plausibility is measured on the text's start
@@ -81,10 +94,16 @@ ALPHABETS = {name: frozenset(letters) for name, letters in {
     "latvian": "āčēģīķļņšūž",
     "lithuanian": "ąčęėįšųūž",
     "estonian": "äöõüšž",
-    "cyrillic": "".join(map(chr, range(0x430, 0x460))) + "ґ",
+    "russian": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "ukrainian": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя",
+    "belarusian": "абвгдеёжзійклмнопрстуўфхцчшыьэюя",
+    "bulgarian": "абвгдежзийклмнопрстуфхцчшщъьюя",
+    "serbian": "абвгдђежзијклљмнњопрстћуфхцчџш",
+    "macedonian": "абвгдѓежзѕијклљмнњопрстќуфхцчџш",
     "greek": "".join(map(chr, range(0x3AC, 0x3CF))),
 }.items()}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD = re.compile(r"[^\s.,;:!?()\[\]«»\"'’/№-]+")  # a word, its digits with it
 _WESTERN_NAMES = ("french", "german", "spanish", "italian", "portuguese", "catalan", "dutch",
                   "danish", "swedish", "finnish")
 _WESTERN_UNION = frozenset().union(*(ALPHABETS[name] for name in _WESTERN_NAMES))
@@ -228,10 +247,10 @@ def legacy_reading(data: bytes) -> Reading | None:
     western = [r for r in readings
                if r.encoding in WESTERN and r.chaos <= best.chaos + CHAOS_MARGIN]
     if not western:
-        return best
+        return _worded_instead(data, best, readings)
     top = max(western, key=lambda r: (r.plausibility, -r.chaos, -_rank(r.encoding)))
     if (top.plausibility, -round(top.chaos, 3)) < (best.plausibility, -round(best.chaos, 3)):
-        return best
+        return _worded_instead(data, best, readings)
     if fits_one_alphabet(top.text) is not False:
         return top
     # A Western reading no language writes: another as clean that one language writes.
@@ -244,6 +263,42 @@ def legacy_reading(data: bytes) -> Reading | None:
                and (not western_fit or _tells_itself(r.text))]
     return min(fitting, key=lambda r: (round(r.chaos, 3), -r.coherence, r.encoding),
                default=top)
+
+
+def _worded_instead(data: bytes, best: Reading, readings: list[Reading]) -> Reading:
+    """``best``, charset_normalizer's choice in another script's encoding, or where it
+    could not tell the language (a short text: ``best`` has no coherence) and it is not
+    written in words (:func:`reads_as_words`: "砎魤殣", "╚Ґюуш уюфр" for "Привет",
+    "Итоги года" in cp1251), a reading as clean in one of :data:`OTHER_SINGLE_BYTE` that
+    is; the one with the most small letters (a cp1251 word read as KOI8-R is in capitals),
+    then the cleanest, then a Western one ("Perché è", not "Perché č")."""
+    if best.coherence > 0 or reads_as_words(best.text):
+        return best
+    others = {r.text: r for r in [*readings, *_readings(data, OTHER_SINGLE_BYTE)]}
+    worded = [r for r in others.values()
+              if r.chaos <= best.chaos + CHAOS_MARGIN / 10 and reads_as_words(r.text)]
+    return min(worded, key=lambda r: (-sum(c.islower() for c in r.text[:SAMPLE_CHARS]),
+                                      round(r.chaos, 3), not fits_western(r.text),
+                                      _rank(r.encoding), r.encoding), default=best)
+
+
+def reads_as_words(text: str) -> bool:
+    """Whether ``text`` is written in words of one alphabet (:func:`fits_one_alphabet`)
+    as a bicameral script writes them: each word in small letters, or capitals, or a
+    capital then small letters, digits and punctuation aside, at least one non-ASCII small
+    letter ("Привет", "ООО Ромашка"; not "пРИВЕТ", "ЗАО", nor "╚Ґюуш" where a symbol stands
+    in a word). Random bytes read in the wrong alphabet rarely fall in that shape: the
+    case of each letter is one more byte they must match."""
+    if fits_one_alphabet(text) is not True:
+        return False
+    sample = text[:SAMPLE_CHARS]
+    for word in _WORD.findall(sample):
+        letters = "".join(c for c in word if not (c.isascii() and c.isdigit()))
+        if letters and not letters.isalpha():
+            return False
+        if not (letters[1:].islower() or letters.isupper() or letters[1:].isascii()):
+            return False
+    return any(c.islower() and not c.isascii() for c in sample)
 
 
 def doubtful_utf8(data: bytes, text: str) -> Reading | None:

@@ -6,16 +6,17 @@ mail client shows of it is the meeting, so that is its text, one block per event
 Time)" (the event's own local time and the name of its time zone, as the invitation
 gives them), "Lieu : ...", "Organisateur : Alice Martin <alice@example.fr>", then the
 description's paragraphs. A repeated meeting says how it repeats, in words ("Répétition :
-chaque semaine le mardi, jusqu'au 2027-06-29": :mod:`~ragqa.index.documents.recurrence`),
-and who is invited is named ("Participants : Alice Martin ; bob@example.fr", then
-"Participants facultatifs : ..."; a name where the invitation gives one, else the address;
-rooms and equipment, the place's, left out; :data:`MAX_ATTENDEES` named, then how many
-more). A cancelled meeting says so ("Événement annulé : ..."). The
-``icalendar`` package unfolds the lines, unescapes ``\\,`` and ``\\n`` and reads the time
-zones (``TZID``, an Outlook ``VTIMEZONE``, UTC). A property given twice reads as its first
-value (the places, the descriptions: all of them); a malformed line (a date past 9999, a
-floating start beside a UTC end) is left out of its event, and the event and the mail's
-other parts stay.
+chaque semaine le mardi, jusqu'au 2027-06-29, sauf le 22 décembre 2026, et aussi le
+8 janvier 2027": :mod:`~ragqa.index.documents.recurrence`), and who is invited is named
+("Participants : Alice Martin ; bob@example.fr", then "Participants facultatifs : ...";
+a name where the invitation gives one, else the address; rooms and equipment, the
+place's, left out; :data:`MAX_ATTENDEES` named, then how many more). A cancelled meeting
+says so ("Événement annulé : ..."). The ``icalendar`` package unfolds the lines,
+unescapes ``\\,`` and ``\\n`` and reads the time zones (``TZID``, an Outlook
+``VTIMEZONE``, UTC). A property given twice reads as its first value (the places, the
+descriptions: all of them); a malformed line (a date past 9999, a floating start beside a
+UTC end, an exception date "2026-12-22") is left out of its event, and the event and the
+mail's other parts stay.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from ragqa.index.documents.layout import clean_lines, one_line, unwrap
-from ragqa.index.documents.recurrence import repeat_words
+from ragqa.index.documents.recurrence import dates_words, repeat_words
 
 __all__ = ["event_blocks", "invitation_blocks"]
 
@@ -165,14 +166,39 @@ def _when(event) -> str:
 
 
 def _repeat(event) -> str:
-    """The event's repeat rules in words (the first start gives UNTIL's time zone)."""
+    """The event's repeat rules in words, then the dates it skips (EXDATE: "sauf le
+    25 décembre 2026") and the dates it adds (RDATE: "et aussi le 7 janvier 2027"), all in
+    the time zone of its first start. Exceptions without a rule or an extra date to
+    except from are left unsaid: they only remove the first start."""
     rules = event.get("rrule")
     rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
     start = event.get("dtstart")
     start = start[0] if isinstance(start, list) and start else start
     first = getattr(start, "dt", None)
-    return " ; ".join(filter(None, (_read(lambda r=rule: repeat_words(r, first))
-                                    for rule in rules)))
+    words = " ; ".join(filter(None, (_read(lambda r=rule: repeat_words(r, first))
+                                     for rule in rules)))
+    extra = _read(lambda: dates_words(_dates(event, "rdate"), first))
+    skipped = _read(lambda: dates_words(_dates(event, "exdate"), first))
+    parts = [words] if words else [f"aussi {extra}"] if extra else []
+    if skipped and parts:
+        parts.append(f"sauf {skipped}")
+    if extra and words:
+        parts.append(f"et aussi {extra}")
+    return ", ".join(parts)
+
+
+def _dates(event, name: str) -> list:
+    """The values icalendar read of the date-list property ``name`` (EXDATE, RDATE), every
+    line of it; a malformed line left out, not the others."""
+    lines = event.get(name)
+    lines = lines if isinstance(lines, list) else [lines] if lines is not None else []
+    values = []
+    for line in lines:
+        try:
+            values.extend([value.dt for value in line.dts])
+        except _UNREADABLE:  # icalendar's broken property: "EXDATE:2026-12-24"
+            continue
+    return values
 
 
 def _attendees(value) -> list[tuple[str, str]]:

@@ -11,7 +11,12 @@ only at the first and last :data:`EDGE_LINES` lines of each page:
   with no other word than "page", "p.", "sur", "of", "de" ("12", "Page 3 / 12", "- 4 -",
   not "3)", a list's item), or after the word "page" on a line of
   :data:`MAX_FOOTER_WORDS` words at most ("Rapport annuel – page 3 / 12"). A number of
-  :data:`YEARS` is a year, not a page number ("2024" heading each page of a timeline);
+  :data:`YEARS` is a year, not a page number ("2024" heading each page of a timeline).
+  Bare numbers topping pages count items, not pages, where nothing else shows the pages
+  numbered (no "page 3", "- 3 -", no number at a page's bottom or above a running
+  header) and every page they top starts afresh after them (a capital's line, the page
+  before ending a sentence): articles or steps laid one a page; a page number at the top
+  of running text, somewhere, tops a page that goes on from the page before;
 * a header or a footer: a line found at the same edge (top or bottom) of at least
   :data:`MIN_RUNNING_PAGES` pages (both pages of a document of two) and half of the pages
   with text, its page number (as
@@ -34,7 +39,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["RunningLines", "running_lines"]
 
@@ -98,7 +103,48 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
         last = lines[len(lines) - bottom - 1] if len(lines) - bottom > top else None
         cut = _without_glued_footer(last, index, shift, footers) if last else last
         found.append(RunningLines(top, bottom, cut if cut != last else None))
-    return found
+    return _counts_kept(pages, keys, found)
+
+
+def _counts_kept(pages: Sequence[Sequence[str]], keys: list[list[str]],
+                 found: list[RunningLines]) -> list[RunningLines]:
+    """``found``, the bare numbers topping pages given back to the text when they count
+    its items, not its pages: no other page number shows the pages are numbered (no
+    "page 3", "- 3 -", "3 / 12", no number at the bottom of a page or above a running
+    header), and every page they top starts afresh after them (its next line a capital's,
+    the page before ending a sentence), as articles or steps laid one a page do; running
+    text numbered at the top of its pages goes on over a page break somewhere."""
+    counted = {index for index, (page, edges) in enumerate(zip(keys, found))
+               if edges.top and page[edges.top - 1] == "#"}
+    numbers = sum(_numbered(key) for page, edges in zip(keys, found)
+                  for key in (*page[:edges.top], *page[len(page) - edges.bottom:]))
+    if not counted or numbers > len(counted) or not all(
+            _starts_afresh(pages, found, index) for index in counted):
+        return found
+    return [replace(edges, top=edges.top - 1) if index in counted else edges
+            for index, edges in enumerate(found)]
+
+
+def _starts_afresh(pages: Sequence[Sequence[str]], found: list[RunningLines],
+                   index: int) -> bool:
+    """Whether the text of page ``index``, past its running lines, starts a block: its
+    first line a capital's, the last text of the pages before it the end of a sentence."""
+    lines, edges = pages[index], found[index]
+    if edges.top >= len(lines) - edges.bottom or not lines[edges.top].strip()[:1].isupper():
+        return False
+    for before in range(index - 1, -1, -1):
+        last = _last_text(pages[before], found[before])
+        if last is not None:
+            return last.rstrip().rstrip(")]»\"'’”").endswith((".", "!", "?", "…"))
+    return True
+
+
+def _last_text(lines: Sequence[str], edges: RunningLines) -> str | None:
+    """A page's last line past its running lines (its glued footer cut), None where none."""
+    if len(lines) - edges.bottom <= edges.top:
+        return None
+    return edges.last_line if edges.last_line is not None else (
+        lines[len(lines) - edges.bottom - 1])
 
 
 def _signature(lines: Sequence[str]) -> bool:

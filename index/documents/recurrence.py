@@ -7,13 +7,22 @@ mardi et le jeudi, jusqu'au 2027-06-29", "chaque mois le dernier vendredi",
 du lundi au vendredi", "chaque mois le dernier jour ouvré" (several days and a BYSETPOS:
 one day of them). A COUNT or an INTERVAL below 1 is left out, as is a part it cannot
 say (BYHOUR, BYWEEKNO...), and a rule with no frequency it knows gives "".
+
+Its exceptions (``EXDATE``) and extra dates (``RDATE``) are said as the dates they are,
+in the event's time zone (:func:`dates_words`): "le 25 décembre 2026", "les 21 et
+28 décembre 2026 et le 4 janvier 2027", "le 7 janvier 2027 à 15:00" (a time only where it
+is not the meeting's own), :data:`MAX_DATES` of them, then how many more.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-__all__ = ["repeat_words"]
+__all__ = ["MAX_DATES", "dates_words", "repeat_words"]
+
+# Dates said of a list of exceptions or extra dates, the soonest; then "et N autres dates".
+# An invitation that skips every holiday for years is read for its rule, not its calendar.
+MAX_DATES = 10
 
 DAYS = {"MO": "lundi", "TU": "mardi", "WE": "mercredi", "TH": "jeudi", "FR": "vendredi",
         "SA": "samedi", "SU": "dimanche"}
@@ -137,3 +146,62 @@ def _month_day(n: int | None) -> str:
 def _joined(parts: list[str]) -> str:
     """"le lundi et le jeudi", "le lundi, le mardi et le jeudi"."""
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} et {parts[-1]}"
+
+
+def dates_words(values, start: date | None = None) -> str:
+    """The dates ``values`` (icalendar's ``.dt`` of EXDATE or RDATE: a date, a date-time,
+    or a PERIOD's (start, end or duration)) as a reader says them, in order, once each:
+    "le 25 décembre 2026", "les 21 et 28 décembre 2026 et le 4 janvier 2027" (the days of
+    one month together), :data:`MAX_DATES` of them then "et 3 autres dates". A date-time
+    is read in the time zone of ``start`` (the event's first start), its time said only
+    where it is not the meeting's own ("le 7 janvier 2027 à 15:00", a period "de 15:00 à
+    16:30"): an exception at the meeting's hour is the day it does not take place."""
+    said = sorted(filter(None, {_local(value, start) for value in values}))
+    more = len(said) - MAX_DATES
+    groups: list[tuple[int, int, list[str], str]] = []  # year, month, days, time
+    for day, time in said[:MAX_DATES]:
+        last = groups[-1] if groups else None
+        if last and not time and not last[3] and last[:2] == (day.year, day.month):
+            last[2].append(_day_of_month(day.day))
+        else:
+            groups.append((day.year, day.month, [_day_of_month(day.day)], time))
+    words = [f"{'les' if len(days) > 1 else 'le'} {_joined(days)} {MONTHS[month - 1]} {year}"
+             + (f" {time}" if time else "") for year, month, days, time in groups]
+    if more > 0:
+        words.append(f"{more} autres dates" if more > 1 else "1 autre date")
+    return _joined(words) if words else ""
+
+
+def _local(value, start: date | None) -> tuple[date, str] | None:
+    """The day of the date or date-time ``value`` in the time zone of ``start``, and the
+    time to say of it ("à 15:00", "de 15:00 à 16:30", "" for a date or the meeting's own
+    time); None of a value that is not a date."""
+    end = None
+    if isinstance(value, tuple) and len(value) == 2:  # a PERIOD: (start, end or duration)
+        value, end = value
+        end = value + end if isinstance(end, timedelta) else end
+    if not isinstance(value, date):
+        return None
+    if not isinstance(value, datetime):
+        return value, ""
+    value, end = _in_zone(value, start), _in_zone(end, start)
+    if not isinstance(start, datetime):  # an all-day meeting: its dates are days
+        return value.date(), ""
+    if isinstance(end, datetime) and (end.tzinfo is None) == (value.tzinfo is None) \
+            and end.date() == value.date() and end > value:
+        return value.date(), f"de {value:%H:%M} à {end:%H:%M}"
+    if (value.hour, value.minute) != (start.hour, start.minute):
+        return value.date(), f"à {value:%H:%M}"
+    return value.date(), ""
+
+
+def _in_zone(value, start):
+    """``value`` in the time zone of ``start`` where both have one, else as written."""
+    if isinstance(value, datetime) and value.tzinfo and isinstance(start, datetime) \
+            and start.tzinfo:
+        return value.astimezone(start.tzinfo)
+    return value
+
+
+def _day_of_month(n: int) -> str:
+    return "1er" if n == 1 else str(n)

@@ -95,6 +95,39 @@ def test_short_central_european_turkish_and_russian_text_is_not_read_as_cp1252(t
 
 
 @pytest.mark.parametrize("text, encoding", [
+    ("Привет", "cp1251"),
+    ("Отчёт", "cp1251"),
+    ("Итоги года", "cp1251"),
+    ("Сотрудники", "cp1251"),
+    ("Приказ № 5", "cp1251"),
+    ("Беларусь", "cp1251"),
+    ("Київ", "cp1251"),
+    ("Привет", "koi8_r"),
+    ("Заявление", "koi8_r"),
+    ("Анна", "koi8_r"),
+    ("ЗАО Восток", "koi8_r"),
+    ("Όχι", "cp1253"),
+    ("Łódź", "cp1250"),
+])
+def test_a_few_words_of_another_alphabet_are_not_read_as_cjk_or_dos_symbols(text, encoding):
+    """Read on main as Big5, Shift JIS, DOS or EBCDIC ("砎魤殣", "╚Ґюуш уюфр",
+    "JÓ203UÒY²Y"): too short for charset_normalizer to tell a language, it took a reading
+    that is no words; one as clean is written in words of one alphabet."""
+    assert decode_text(text.encode(encoding), "note.txt") == text
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("台北市政府", "big5"),
+    ("東京都庁", "shift_jis"),
+    ("서울특별시", "euc_kr"),
+    # read "Внјь" in cp1251: Serbian's ј beside Russian's ь is no one alphabet's
+    ("鎮瑩", "big5"),
+])
+def test_a_few_cjk_characters_stay_cjk(text, encoding):
+    assert decode_text(text.encode(encoding), "note.txt") == text
+
+
+@pytest.mark.parametrize("text, encoding", [
     ("Le prix est de 12 € TTC.", "cp1252"),  # no accented letter: nothing to tell
     ("Facture nº 5", "cp1252"),
     ("Þórunn og Sigurður búa á Íslandi, í Reykjavík.", "cp1252"),  # ó ú á í: Icelandic's

@@ -311,6 +311,74 @@ def test_a_repeated_meeting_says_how_it_repeats(rule, words):
     assert blocks[0][2:] == ([f"Répétition : {words}"] if words else [])
 
 
+# Outlook's own time zone definition, which its TZID names
+ROMANCE = INVITATION[INVITATION.index("BEGIN:VTIMEZONE"):INVITATION.index("BEGIN:VEVENT")]
+
+
+def _repeat_line(tmp_path, lines: list[str]) -> str:
+    """The "Répétition" line of a meeting request sent as a calendar-only message."""
+    calendar = _calendar(["SUMMARY:Point d'équipe", *lines]).replace(
+        "BEGIN:VEVENT", ROMANCE + "BEGIN:VEVENT")
+    path = tmp_path / "invitation.eml"
+    path.write_bytes(b"From: a@exemple.fr\r\nSubject: Point\r\nMIME-Version: 1.0\r\n"
+                     b"Content-Type: text/calendar; charset=utf-8; method=REQUEST\r\n\r\n"
+                     + calendar.encode("utf-8"))
+    said = [line for line in load_document(path, "invitation.eml").text.split("\n")
+            if line.startswith("Répétition : ")]
+    return said[0].removeprefix("Répétition : ") if said else ""
+
+
+PARIS = "DTSTART;TZID=Europe/Paris:20261103T100000"
+
+
+@pytest.mark.parametrize("lines, words", [
+    # the exception at the meeting's hour is the day it does not take place
+    ([PARIS, "RRULE:FREQ=WEEKLY;BYDAY=TU", "EXDATE;TZID=Europe/Paris:20261229T100000"],
+     "chaque semaine le mardi, sauf le 29 décembre 2026"),
+    # several: the days of one month together, in order, once each, over several lines;
+    # a UTC date-time read in the event's time zone, a date as a day
+    ([PARIS, "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270629T220000Z",
+      "EXDATE:20270105T090000Z,20261222T090000Z", "EXDATE;VALUE=DATE:20261229",
+      "EXDATE;TZID=Europe/Paris:20261222T100000"],
+     "chaque semaine le mardi, jusqu'au 2027-06-30, sauf les 22 et 29 décembre 2026 et "
+     "le 5 janvier 2027"),
+    # 23:00 UTC is the next day in Paris
+    (["DTSTART;TZID=Europe/Paris:20261102T000000", "RRULE:FREQ=DAILY",
+      "EXDATE:20261231T230000Z"], "tous les jours, sauf le 1er janvier 2027"),
+    # a long list: the soonest said, then how many more
+    ([PARIS, "RRULE:FREQ=DAILY", "EXDATE;VALUE=DATE:" + ",".join(
+        f"202612{day:02}" for day in range(1, 14))],
+     "tous les jours, sauf les 1er, 2, 3, 4, 5, 6, 7, 8, 9 et 10 décembre 2026 et "
+     "3 autres dates"),
+    ([PARIS, "RRULE:FREQ=DAILY", "EXDATE;VALUE=DATE:" + ",".join(
+        f"202612{day:02}" for day in range(1, 12))],
+     "tous les jours, sauf les 1er, 2, 3, 4, 5, 6, 7, 8, 9 et 10 décembre 2026 et "
+     "1 autre date"),
+    # extra dates: a time said where it is not the meeting's own, a period's end too
+    ([PARIS, "RRULE:FREQ=MONTHLY;BYDAY=1TU", "EXDATE;TZID=Europe/Paris:20270105T100000",
+      "RDATE;TZID=Europe/Paris:20270107T100000,20270108T150000",
+      "RDATE;VALUE=PERIOD:20270201T130000Z/PT90M"],
+     "chaque mois le premier mardi, sauf le 5 janvier 2027, et aussi le 7 janvier 2027, "
+     "le 8 janvier 2027 à 15:00 et le 1er février 2027 de 14:00 à 15:30"),
+    # an all-day meeting's dates are days
+    (["DTSTART;VALUE=DATE:20261103", "RRULE:FREQ=YEARLY", "EXDATE;VALUE=DATE:20281103"],
+     "chaque année, sauf le 3 novembre 2028"),
+    # extra dates without a rule; an exception alone only removes the first start: unsaid
+    ([PARIS, "RDATE;TZID=Europe/Paris:20261110T100000"], "aussi le 10 novembre 2026"),
+    ([PARIS, "EXDATE;TZID=Europe/Paris:20261103T100000"], ""),
+    # Outlook's own time zone, from the calendar's VTIMEZONE
+    (["DTSTART;TZID=Romance Standard Time:20261105T140000", "RRULE:FREQ=WEEKLY;BYDAY=TH",
+      "EXDATE;TZID=Romance Standard Time:20261224T140000,20261231T140000"],
+     "chaque semaine le jeudi, sauf les 24 et 31 décembre 2026"),
+    # a malformed line is left out, not the rule nor the other lines
+    ([PARIS, "RRULE:FREQ=WEEKLY;BYDAY=TU", "EXDATE:2026-12-22",
+      "EXDATE;TZID=Europe/Paris:20261229T100000", "RDATE:demain"],
+     "chaque semaine le mardi, sauf le 29 décembre 2026"),
+])
+def test_a_repeated_meeting_says_its_exceptions_and_extra_dates(tmp_path, lines, words):
+    assert _repeat_line(tmp_path, lines) == words
+
+
 def test_who_is_invited_is_named_and_a_long_list_capped():
     attendees = [
         'ATTENDEE;CN="Dupont, Marie";ROLE=REQ-PARTICIPANT:mailto:marie@x.fr',

@@ -355,3 +355,40 @@ def test_a_heading_or_a_table_row_ending_with_a_small_word_stays_a_line():
                   "Voix pour\n12\nVoix contre\n3"):
         text = pdf_text([f"{block}\n{wrapped}"]).text
         assert text.startswith(block + "\n"), text
+
+
+def test_bare_numbers_topping_pages_that_each_start_afresh_count_items(tmp_path):
+    # Articles or steps laid one a page, their numbers on a line of their own: the numbers
+    # follow the pages, but nothing else numbers the pages and each page starts afresh.
+    steps = load(tmp_path, [["Procédure d'inscription", "Suivez les étapes ci-dessous."],
+                            ["2", "Ouvrir le dossier", "Vérifier le nom du demandeur."],
+                            ["3", "Joindre les pièces", "Un justificatif de domicile."],
+                            ["4", "Signer", "La demande est signée et datée."]])
+    assert [block.split("\n")[0] for block in steps.text.split("\n\n")] == [
+        "Procédure d'inscription", "2", "3", "4"]
+    assert "2\nOuvrir le dossier" in steps.text
+    # a running header above them is still left out
+    articles = pdf_text(["Statuts\nL'association est créée."] + [
+        f"Statuts de l'association\n{n}\nArticle {n}\n{rule}" for n, rule in zip(
+            (2, 3, 4), ("Le bureau se réunit.", "Les membres votent.", "Le siège est à Lyon."))])
+    assert articles.text.count("Statuts de l'association") == 0
+    assert all(f"\n{n}\nArticle {n}\n" in f"\n{articles.text}\n" for n in (2, 3, 4))
+
+
+def test_bare_numbers_topping_pages_are_page_numbers_where_a_page_goes_on(tmp_path):
+    body = ["Le conseil a voté le budget.", "Le programme est adopté.", "Il sera",
+            "conduit en 2025."]
+    # a paragraph over a page break: the page goes on after its number
+    prose = pdf_text([body[0]] + [f"{n}\n{line}" for n, line in zip((2, 3, 4), body[1:])])
+    assert prose.text == "Le conseil a voté le budget.\n\nLe programme est adopté.\n\n" \
+                         "Il sera conduit en 2025."
+    # every page starts afresh, but a page number elsewhere shows the pages are numbered
+    # (at the bottom of a page, followed by a running header, in a page number's shape)
+    fresh = ["Budget\nLe conseil a voté.", "Travaux\nLes écoles sont rénovées.",
+             "Personnel\nDeux agents sont recrutés."]
+    for first in ("Rapport\nLe budget est voté.\n1", "Rapport\nLe budget est voté.\n- 1 -"):
+        assert pdf_text([first] + [f"{n}\n{page}" for n, page in zip((2, 3, 4), fresh)]).text \
+            == "Rapport\nLe budget est voté.\n\n" + "\n\n".join(fresh)
+    headed = pdf_text(["Rapport\nLe budget est voté."] + [
+        f"{n}\nRapport annuel\n{page}" for n, page in zip((2, 3, 4), fresh)])
+    assert headed.text == "Rapport\nLe budget est voté.\n\n" + "\n\n".join(fresh)
