@@ -31,8 +31,11 @@ from ragqa.index.documents.titles import TITLE_RULES
 # `documents.pageedges`; a word hyphenated at a page end joined, a paragraph over the break
 # joined, empty pages add nothing), a title wrapped after "de"/"la"... read whole, more
 # compounds kept; an invitation's repeat rule and attendees, an attached .ics read
-# (`documents.recurrence`); short non-Western legacy text read in its own alphabet.
-PROCESSING_VERSION = 8
+# (`documents.recurrence`); short non-Western legacy text read in its own alphabet;
+# 9: an invitation's skipped and added dates said (EXDATE, RDATE) and its UNTIL in words,
+# bare numbers topping a PDF's pages kept when they count items, a few words of Cyrillic,
+# Greek or Polish legacy text read in their alphabet.
+PROCESSING_VERSION = 9
 
 
 @dataclass(frozen=True)

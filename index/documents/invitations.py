@@ -6,7 +6,7 @@ mail client shows of it is the meeting, so that is its text, one block per event
 Time)" (the event's own local time and the name of its time zone, as the invitation
 gives them), "Lieu : ...", "Organisateur : Alice Martin <alice@example.fr>", then the
 description's paragraphs. A repeated meeting says how it repeats, in words ("Répétition :
-chaque semaine le mardi, jusqu'au 2027-06-29, sauf le 22 décembre 2026, et aussi le
+chaque semaine le mardi, jusqu'au 29 juin 2027, sauf le 22 décembre 2026, et aussi le
 8 janvier 2027": :mod:`~ragqa.index.documents.recurrence`), and who is invited is named
 ("Participants : Alice Martin ; bob@example.fr", then "Participants facultatifs : ...";
 a name where the invitation gives one, else the address; rooms and equipment, the

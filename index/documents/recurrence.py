@@ -2,7 +2,7 @@
 
 ``icalendar`` reads the rule (its ``vRecur``: FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH,
 BYSETPOS, UNTIL, COUNT); this module only says it as a reader would: "chaque semaine le
-mardi et le jeudi, jusqu'au 2027-06-29", "chaque mois le dernier vendredi",
+mardi et le jeudi, jusqu'au 29 juin 2027", "chaque mois le dernier vendredi",
 "toutes les 2 semaines le lundi, 10 fois", "chaque année le 1er janvier", "tous les jours
 du lundi au vendredi", "chaque mois le dernier jour ouvré" (several days and a BYSETPOS:
 one day of them). A COUNT or an INTERVAL below 1 is left out, as is a part it cannot
@@ -66,7 +66,8 @@ def repeat_words(rule, start: date | None = None) -> str:
             and start.tzinfo:
         until = until.astimezone(start.tzinfo)
     if isinstance(until, date):
-        text += f", jusqu'au {(until.date() if isinstance(until, datetime) else until)}"
+        day = until.date() if isinstance(until, datetime) else until
+        text += f", jusqu'au {_day_of_month(day.day)} {MONTHS[day.month - 1]} {day.year}"
     count = _number(_one(rule, "COUNT"))
     if count and count > 0:
         text += f", {count} fois"

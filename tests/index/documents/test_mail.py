@@ -284,7 +284,7 @@ def test_two_calendars_in_one_part_are_both_read():
 @pytest.mark.parametrize("rule, words", [
     # UNTIL is read in the event's time zone: 22:00 UTC is the next day in Paris
     ("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270629T220000Z",
-     "chaque semaine le mardi, jusqu'au 2027-06-30"),
+     "chaque semaine le mardi, jusqu'au 30 juin 2027"),
     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=10",
      "toutes les 2 semaines le lundi et le jeudi, 10 fois"),
     ("FREQ=MONTHLY;BYDAY=-1FR", "chaque mois le dernier vendredi"),
@@ -301,7 +301,7 @@ def test_two_calendars_in_one_part_are_both_read():
     ("FREQ=WEEKLY;BYDAY=MO,WE,FR", "chaque semaine le lundi, le mercredi et le vendredi"),
     ("FREQ=WEEKLY;COUNT=-3", "chaque semaine"),
     ("FREQ=WEEKLY;COUNT=0;INTERVAL=-2", "chaque semaine"),
-    ("FREQ=DAILY;INTERVAL=3;UNTIL=20261130", "tous les 3 jours, jusqu'au 2026-11-30"),
+    ("FREQ=DAILY;INTERVAL=3;UNTIL=20261130", "tous les 3 jours, jusqu'au 30 novembre 2026"),
     ("FREQ=SECONDLY", None),  # nothing a reader would want said
 ])
 def test_a_repeated_meeting_says_how_it_repeats(rule, words):
@@ -340,7 +340,7 @@ PARIS = "DTSTART;TZID=Europe/Paris:20261103T100000"
     ([PARIS, "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270629T220000Z",
       "EXDATE:20270105T090000Z,20261222T090000Z", "EXDATE;VALUE=DATE:20261229",
       "EXDATE;TZID=Europe/Paris:20261222T100000"],
-     "chaque semaine le mardi, jusqu'au 2027-06-30, sauf les 22 et 29 décembre 2026 et "
+     "chaque semaine le mardi, jusqu'au 30 juin 2027, sauf les 22 et 29 décembre 2026 et "
      "le 5 janvier 2027"),
     # 23:00 UTC is the next day in Paris
     (["DTSTART;TZID=Europe/Paris:20261102T000000", "RRULE:FREQ=DAILY",
