@@ -31,8 +31,11 @@ from ragqa.index.documents.titles import TITLE_RULES
 # `documents.pageedges`; a word hyphenated at a page end joined, a paragraph over the break
 # joined, empty pages add nothing), a title wrapped after "de"/"la"... read whole, more
 # compounds kept; an invitation's repeat rule and attendees, an attached .ics read
-# (`documents.recurrence`); short non-Western legacy text read in its own alphabet.
-PROCESSING_VERSION = 8
+# (`documents.recurrence`); short non-Western legacy text read in its own alphabet;
+# 9: a PDF's headings (its outline, else its larger type) as its sections, each a line of
+# its own, and its title from the first page's largest type when its metadata gives none
+# (`documents.pdfheadings`).
+PROCESSING_VERSION = 9
 
 
 @dataclass(frozen=True)
