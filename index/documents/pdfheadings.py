@@ -11,7 +11,8 @@ the file say which lines those are, tried in this order:
   page prints otherwise) are left out;
 * otherwise its type: a line set larger than the body text (the size most characters of
   the document are set in, :func:`body_size`), short (:data:`MAX_HEADING_WORDS` words at
-  most), with letters (two at least: a drop cap is no heading) and not ending like a
+  most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
+  nor a number) and not ending like a
   sentence (a full stop, a comma, a semicolon) is a heading; its level is the rank of its
   size among the headings' sizes (the largest is level 1). Consecutive heading lines of one
   size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the
@@ -141,8 +142,8 @@ def body_size(pages: Sequence[Sequence[TypedLine]]) -> float:
 
 def _looks_like_heading(text: str) -> bool:
     words = text.split()
-    return (0 < len(words) <= MAX_HEADING_WORDS and len(_LETTER.findall(text)) >= 2
-            and not _SENTENCE_END.search(text))
+    return (0 < len(words) <= MAX_HEADING_WORDS and bool(_LETTER.search(text))
+            and sum(c.isalnum() for c in text) >= 2 and not _SENTENCE_END.search(text))
 
 
 def type_headings(pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:

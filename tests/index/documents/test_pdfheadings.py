@@ -96,6 +96,7 @@ def test_a_heading_is_never_joined_to_the_line_after_it(tmp_path):
     "Si le dossier est complet, le service instructeur de la commune répond dans un délai "
     "de deux mois à compter du dépôt en mairie",  # too many words for a heading
     "2024",  # no word
+    "L",  # a drop cap
 ])
 def test_larger_type_that_is_no_heading_starts_no_section(tmp_path, line):
     doc = load(tmp_path, make_pdf([[(16, "Instruction des demandes"), (11, BODY),
@@ -124,6 +125,13 @@ def test_the_outline_comes_before_the_type(tmp_path):
     doc = load(tmp_path, with_outline(data, [("Introduction", 0, None)]))
     assert titles(doc) == ["Guide", "Introduction"]
     assert doc.title == "Guide"  # the largest type still names the document
+
+
+def test_a_title_of_one_letter_and_digits(tmp_path):
+    # one letter is enough with a digit: a name, not a drop cap
+    doc = load(tmp_path, make_pdf([[(20, "M87"), (11, BODY), (14, "Observation"), (11, BODY)]]))
+    assert doc.title == "M87" and doc.title_source == "metadata"
+    assert titles(doc) == ["M87", "M87 › Observation"]
 
 
 def test_a_metadata_title_still_wins(tmp_path):
