@@ -38,6 +38,11 @@ the rule of :func:`~ragqa.index.documents.wrapping.unwrap`) is joined by a space
 pages are set apart by a blank line, and an empty page adds nothing. The start offset of
 each page is kept (an empty one's is the next page's): every offset refers to the text
 returned here.
+
+A page's heading lines (:mod:`~ragqa.index.documents.pdfheadings`: its outline's, else its
+type's) are lines of their own: none is joined to the line before or after it, by a
+line-end hyphen, by unwrapping or over a page break, and each is then found, as a whole
+line on its page, in the text returned, which gives its offset.
 """
 
 from __future__ import annotations
