@@ -12,9 +12,9 @@ the file say which lines those are, tried in this order:
 * otherwise its type: a line set larger than the body text (the size most characters of
   the document are set in, :func:`body_size`), short (:data:`MAX_HEADING_WORDS` words at
   most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
-  nor a number) and not ending like a
-  sentence (a full stop, a comma, a semicolon) is a heading; its level is the rank of its
-  size among the headings' sizes (the largest is level 1). Consecutive heading lines of one
+  nor a number) and not ending like a sentence (a full stop, a comma, a semicolon) is a
+  heading; its level is the rank of its size among the headings' sizes (the largest is
+  level 1). Consecutive heading lines of one
   size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the
   size), are one heading wrapped over them. Bold lines of the body's size are not taken
   as headings: a bold lead-in, a table's header and a term in a glossary are set so too.
@@ -22,6 +22,8 @@ the file say which lines those are, tried in this order:
 Each page's type comes from the one pass of pypdf's text extraction that gives its text
 (:func:`typed_page`): the visitor it calls with each text run gives the run's font size
 (the ``Tf`` size times the text and current matrices' vertical scale) and its position.
+pypdf is still called once per page: reading the type costs about a tenth of the
+extraction's time (eval/results/formats-retrieval.md, "PDF: headings and sections").
 
 The document's title, when its metadata gives none, is the first heading set in the
 largest type of the first page (:func:`type_title`): the wrapped lines of a title are read
