@@ -44,13 +44,21 @@ def _escape(line: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
+def make_pdf(pages: list[list[str | tuple[float, str]]], title: str | None = None) -> bytes:
     """A valid PDF whose page ``i`` shows the lines ``pages[i]`` (cp1252 characters and
-    the ligatures ﬀ, ﬁ, ﬂ only)."""
+    the ligatures ﬀ, ﬁ, ﬂ only), 12 pt, or ``(size, line)`` in that size, one line under
+    the other at 1.2 times the size."""
     streams = []
     for lines in pages:
         ops = [b"BT /F1 12 Tf 14 TL 50 750 Td"]
-        ops += [b"(" + _escape(line) + b") Tj T*" for line in lines]
+        size = 12.0
+        for line in lines:
+            if isinstance(line, tuple):
+                wanted, line = line
+                if wanted != size:
+                    size = wanted
+                    ops.append(b"/F1 %g Tf %g TL" % (size, round(size * 1.2, 1)))
+            ops.append(b"(" + _escape(line) + b") Tj T*")
         ops.append(b"ET")
         streams.append(b"\n".join(ops))
     return _pdf(streams, title)

@@ -34,7 +34,10 @@ from ragqa.index.documents.titles import TITLE_RULES
 # (`documents.recurrence`); short non-Western legacy text read in its own alphabet;
 # 9: an invitation's skipped and added dates said (EXDATE, RDATE) and its UNTIL in words,
 # bare numbers topping a PDF's pages kept when they count items, a few words of Cyrillic,
-# Greek or Polish legacy text read in their alphabet.
+# Greek or Polish legacy text read in their alphabet;
+# a PDF's headings (its outline, else its larger type) as its sections, each a line of
+# its own, and its title from the first page's largest type when its metadata gives none
+# (`documents.pdfheadings`).
 PROCESSING_VERSION = 9
 
 

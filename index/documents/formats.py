@@ -5,7 +5,9 @@ person reads it, its headings kept as structure (:mod:`ragqa.index.documents.web
 PDF: the pages' text read as a person reads it (words hyphenated at line ends joined,
 ligature glyphs as letters, hard-wrapped lines as paragraphs:
 :mod:`ragqa.index.documents.pdftext`), joined by a blank line, with the start offset of
-every page kept in :attr:`Document.pages` so passages know their page. An encrypted PDF
+every page kept in :attr:`Document.pages` so passages know their page, and its headings
+(from its outline, else its type: :mod:`ragqa.index.documents.pdfheadings`) as section
+starts; without a metadata title, the largest heading of the first page names it. An encrypted PDF
 that opens without a password (an owner password only restricts printing or copying) is
 read; one that needs a password is refused.
 """
@@ -20,8 +22,9 @@ from pathlib import Path, PurePosixPath
 
 from ragqa.index.documents.charsets import utf16_without_bom
 from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.pdfheadings import headed_pages, heading_records
 from ragqa.index.documents.pdftext import pdf_text
-from ragqa.index.documents.reading import Document, extract_title, sha256_bytes
+from ragqa.index.documents.reading import extract_title, sha256_bytes
 from ragqa.index.documents.titles import metadata_title
 from ragqa.index.documents.webpages import HTML_SUFFIXES, read_html
 from ragqa.index.errors import DocumentError
@@ -63,8 +66,10 @@ def load_html_document(path: Path, doc_id: str) -> OutlinedDocument:
     return read_html(data, doc_id)
 
 
-def load_pdf_document(path: Path, doc_id: str) -> Document:
-    """Read a PDF's text into a :class:`Document` whose ``pages`` hold page start offsets."""
+def load_pdf_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read a PDF's text into an :class:`OutlinedDocument` whose ``pages`` hold page start
+    offsets and whose headings are those its outline or its type says
+    (:mod:`~ragqa.index.documents.pdfheadings`)."""
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
@@ -73,7 +78,7 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _opens_without_password(reader):
             raise DocumentError(f"{doc_id}: the PDF is encrypted; upload an unencrypted copy")
-        page_texts = [page.extract_text() or "" for page in reader.pages]
+        pages = headed_pages(reader)
         info_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
         raise
@@ -83,17 +88,20 @@ def load_pdf_document(path: Path, doc_id: str) -> Document:
                             "(a compression bomb?); not indexed") from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"{doc_id}: not a readable PDF ({exc})") from None
-    shaped = pdf_text(page_texts)
+    shaped = pdf_text(pages.texts, [[h.text for h in page] for page in pages.headings])
     text = shaped.text
     if not text.strip():
         raise DocumentError(
             f"{doc_id}: the PDF holds no extractable text (a scan needs OCR first)"
         )
-    title = metadata_title(info_title)
-    return Document(doc_id=doc_id, text=text,
-                    title=title or extract_title(text, PurePosixPath(doc_id).stem),
-                    content_hash=sha256_bytes(data), pages=shaped.pages,
-                    title_source="metadata" if title else "text")
+    # The title the type gives is the file's word, as a Word file's "Title" paragraph is:
+    # not a headline guessed from the text, which the corpus's chrome may refine.
+    title = metadata_title(info_title) or metadata_title(pages.title)
+    return OutlinedDocument(
+        doc_id=doc_id, text=text, title=title or extract_title(text, PurePosixPath(doc_id).stem),
+        content_hash=sha256_bytes(data), pages=shaped.pages,
+        title_source="metadata" if title else "text",
+        headings=heading_records(pages.headings, shaped.headings))
 
 
 def _opens_without_password(reader) -> bool:

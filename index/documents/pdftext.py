@@ -38,6 +38,11 @@ the rule of :func:`~ragqa.index.documents.wrapping.unwrap`) is joined by a space
 pages are set apart by a blank line, and an empty page adds nothing. The start offset of
 each page is kept (an empty one's is the next page's): every offset refers to the text
 returned here.
+
+A page's heading lines (:mod:`~ragqa.index.documents.pdfheadings`: its outline's, else its
+type's) are lines of their own: none is joined to the line before or after it, by a
+line-end hyphen, by unwrapping or over a page break, and each is then found, as a whole
+line on its page, in the text returned, which gives its offset.
 """
 
 from __future__ import annotations
@@ -137,32 +142,43 @@ _WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
 
 @dataclass(frozen=True)
 class PdfText:
-    """A PDF's canonical text and the start offset of each of its pages in it."""
+    """A PDF's canonical text, the start offset of each of its pages in it and the start
+    offset of each heading line :func:`pdf_text` was given (None: not in the text, e.g. a
+    running line left out)."""
 
     text: str
     pages: tuple[int, ...]
+    headings: tuple[int | None, ...] = ()
 
 
-def pdf_text(page_texts: Sequence[str]) -> PdfText:
-    """The canonical text of a PDF whose pages' extracted texts are ``page_texts``."""
+def pdf_text(page_texts: Sequence[str],
+             headings: Sequence[Sequence[str]] = ()) -> PdfText:
+    """The canonical text of a PDF whose pages' extracted texts are ``page_texts``.
+
+    ``headings`` holds each page's heading lines (:mod:`~ragqa.index.documents.pdfheadings`),
+    in order, each a line of the page's text: they stay lines of their own, never joined to
+    the lines around them (by unwrapping, a line-end hyphen or a page break), and their
+    offsets in the text are returned in :attr:`PdfText.headings`, in the same order."""
     pages = _without_running_lines([_letters(page) for page in page_texts])
     words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
-    shaped = []
-    for page in pages:
-        lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words), page).split("\n")
-        width = full_width(page.split("\n"))
-        shaped.append((width, "\n".join(unwrap(lines, width)).strip(), lines[-1].strip()))
+    wanted = [[_letters(line) for line in page] for page in headings]
+    wanted += [[] for _ in range(len(pages) - len(wanted))]
+    shaped = [_shaped(page, frozenset(lines), words) for page, lines in zip(pages, wanted)]
     # The text is built as a list of parts, the last non-empty page's text last: a page
     # break only changes that page's end (rebuilding the whole text at each break was
     # quadratic in a paragraph running over hundreds of pages).
     parts: list[str] = []
     length = 0
     starts: list[int] = []
-    last_line, last_width = "", 0
-    for width, page, page_last_line in shaped:
+    last_line, last_width, last_fixed = "", 0, False
+    for page_shape in shaped:
+        page = page_shape.text
         if page and parts:
-            before, page, separator = _over_the_break(parts[-1], page, last_line, last_width,
-                                                      words)
+            if last_fixed or page_shape.first_fixed:  # a heading: no join over the break
+                before, separator = parts[-1], PAGE_SEPARATOR
+            else:
+                before, page, separator = _over_the_break(parts[-1], page, last_line,
+                                                          last_width, words)
             length += len(before) - len(parts[-1]) + len(separator)
             parts[-1] = before
             if page:  # it is empty once a hyphenated word took its only line
@@ -171,14 +187,88 @@ def pdf_text(page_texts: Sequence[str]) -> PdfText:
         if page:
             parts.append(page)
             length += len(page)
-            last_line, last_width = page_last_line, width
+            last_line, last_width = page_shape.last_line, page_shape.width
+            last_fixed = page_shape.last_fixed
     text = "".join(parts)
     # An empty page starts where the next page's text does (a passage is on the last page
     # starting at or before it), not on the separator before it.
     for index in range(len(starts) - 2, -1, -1):
-        if not shaped[index][1]:
+        if not shaped[index].text:
             starts[index] = starts[index + 1]
-    return PdfText(text, tuple(starts))
+    return PdfText(text, tuple(starts), _heading_starts(text, starts, wanted))
+
+
+@dataclass(frozen=True)
+class _Shaped:
+    """A page's text once shaped, with what a page break needs to know of its edges."""
+
+    width: int  # its :func:`full_width`
+    text: str
+    last_line: str  # its last line as printed
+    first_fixed: bool  # whether its first line is a heading
+    last_fixed: bool  # ... and its last
+
+
+def _shaped(page: str, fixed: frozenset[str], words: Counter[str]) -> _Shaped:
+    """``page`` with line-end hyphens joined and wrapped lines unwrapped, but for its
+    ``fixed`` lines (headings), which stay lines of their own."""
+    raw = page.split("\n")
+    width = full_width(raw)
+    printed: list[str] = []
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words),
+                                         "\n".join(run)).split("\n")
+            printed.extend(lines)
+            out.extend(unwrap(lines, width))
+            run.clear()
+
+    first_fixed = last_fixed = False
+    for line in raw:
+        if fixed and line.strip() in fixed:
+            flush()
+            printed.append(line.strip())
+            out.append(line.strip())
+            first_fixed = first_fixed or not any(part.strip() for part in out[:-1])
+            last_fixed = True
+        else:
+            run.append(line)
+            last_fixed = last_fixed and not line.strip()
+    flush()
+    return _Shaped(width, "\n".join(out).strip(), printed[-1].strip() if printed else "",
+                   first_fixed, last_fixed)
+
+
+def _heading_starts(text: str, starts: Sequence[int],
+                    wanted: Sequence[Sequence[str]]) -> tuple[int | None, ...]:
+    """Where each of ``wanted`` (each page's heading lines, in order) is a line of
+    ``text`` on its page (None where it is not)."""
+    found: list[int | None] = []
+    for index, lines in enumerate(wanted):
+        if index >= len(starts):
+            found.extend(None for _ in lines)
+            continue
+        cursor = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        for line in lines:
+            at = _line_at(text, line, cursor, end) if line else None
+            found.append(at)
+            if at is not None:
+                cursor = at + len(line)
+    return tuple(found)
+
+
+def _line_at(text: str, line: str, start: int, end: int) -> int | None:
+    at = text.find(line, start, end + len(line))
+    while at >= 0 and at < end:
+        if (at == 0 or text[at - 1] == "\n") and text[at + len(line):at + len(line) + 1] in (
+                "", "\n"):
+            return at
+        at = text.find(line, at + 1, end + len(line))
+    return None
 
 
 def _without_running_lines(pages: list[str]) -> list[str]:

@@ -1,0 +1,300 @@
+"""A PDF's headings, from what the file itself says: its outline, else its type.
+
+A PDF has no heading markup: a heading is a line a person sees set apart. Two things in
+the file say which lines those are, tried in this order:
+
+* its outline (the bookmarks a reader's side panel shows; Word's "save as PDF" and
+  LibreOffice write one from the document's headings): each entry's title is looked for
+  among the lines of the page it points to (on one line, or on up to
+  :data:`MAX_HEADING_LINES` consecutive lines when the heading was wrapped), its level is
+  its depth in the outline. Entries found nowhere (a bookmark to a figure, a title the
+  page prints otherwise) are left out;
+* otherwise its type: a line set larger than the body text (the size most characters of
+  the document are set in, :func:`body_size`), short (:data:`MAX_HEADING_WORDS` words at
+  most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
+  nor a number) and not ending like a sentence (a full stop, a comma, a semicolon) is a
+  heading; its level is the rank of its size among the headings' sizes (the largest is
+  level 1). Consecutive heading lines of one
+  size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the
+  size), are one heading wrapped over them. Bold lines of the body's size are not taken
+  as headings: a bold lead-in, a table's header and a term in a glossary are set so too.
+
+Each page's type comes from the one pass of pypdf's text extraction that gives its text
+(:func:`typed_page`): the visitor it calls with each text run gives the run's font size
+(the ``Tf`` size times the text and current matrices' vertical scale) and its position.
+pypdf is still called once per page: reading the type costs about a tenth of the
+extraction's time (eval/results/formats-retrieval.md, "PDF: headings and sections").
+
+The document's title, when its metadata gives none, is the first heading set in the
+largest type of the first page (:func:`type_title`): the wrapped lines of a title are read
+whole, whatever their case.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ragqa.index.documents.outline import Heading
+
+MAX_HEADING_WORDS = 20
+MAX_HEADING_LINES = 3  # lines an outline entry's title may be wrapped over
+WRAPPED_SPACING = 1.6  # baseline to baseline, in font sizes: a wrapped line's, at most
+LARGER = 1.05  # a heading's size is at least this many times the body's
+SIZE_STEP = 0.5  # points: sizes closer than this are one size
+
+_LETTER = re.compile(r"[^\W\d_]")
+# A full stop (not an ellipsis), a comma or a semicolon ends a sentence's line, not a
+# heading's ("Article 3." is rare; "Conclusion." rarer than a paragraph's short last line).
+_SENTENCE_END = re.compile(r"(?:[^.]\.|[,;])\s*[»\"”’)]?$")
+
+
+@dataclass(frozen=True)
+class TypedLine:
+    """A line of a page's extracted text: its text, the size most of its characters are
+    set in (points; 0 where unknown) and its baseline's height on the page (None where
+    unknown)."""
+
+    text: str
+    size: float = 0.0
+    y: float | None = None
+
+
+@dataclass(frozen=True)
+class PageHeading:
+    """A heading found on a page: lines ``first`` to ``last`` of its extracted text (one
+    heading wrapped over them), its text on one line and its level (1 is the top)."""
+
+    first: int
+    last: int
+    text: str
+    level: int
+
+
+def typed_page(page) -> tuple[str, list[TypedLine]]:
+    """A pypdf page's extracted text (what ``page.extract_text()`` gives) and its lines with
+    their type. Where the visitor's runs do not make up the text, the lines carry no type."""
+    runs: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, font, font_size) -> None:
+        if text:
+            runs.append((text, _size(font_size, cm, tm), _baseline(cm, tm)))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if "".join(run[0] for run in runs) != text:
+        return text, [TypedLine(line) for line in text.split("\n")]
+    lines: list[TypedLine] = []
+    sizes: Counter[float] = Counter()
+    current: list[str] = []
+    y: float | None = None
+    for run, size, baseline in runs:
+        pieces = run.split("\n")
+        for index, piece in enumerate(pieces):
+            if index:  # a line ends
+                lines.append(_typed(current, sizes, y))
+                current, sizes, y = [], Counter(), None
+            if piece:
+                current.append(piece)
+                printed = len(piece) - piece.count(" ")
+                if printed:
+                    sizes[size] += printed
+                    if y is None:
+                        y = baseline
+    lines.append(_typed(current, sizes, y))
+    return text, lines
+
+
+def _typed(pieces: list[str], sizes: Counter[float], y: float | None) -> TypedLine:
+    size = sizes.most_common(1)[0][0] if sizes else 0.0
+    return TypedLine("".join(pieces), size, y)
+
+
+def _size(font_size, cm, tm) -> float:
+    """A run's size on the page: the ``Tf`` size scaled by the text matrix and the current
+    transformation matrix (a writer may set ``1 Tf`` and scale the matrix), rounded to
+    :data:`SIZE_STEP`."""
+    try:
+        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        size = abs(float(font_size)) * scale
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+    return round(size / SIZE_STEP) * SIZE_STEP if math.isfinite(size) else 0.0
+
+
+def _baseline(cm, tm) -> float | None:
+    try:
+        y = float(tm[4]) * cm[1] + float(tm[5]) * cm[3] + cm[5]
+    except (TypeError, ValueError, IndexError):
+        return None
+    return y if math.isfinite(y) else None
+
+
+def body_size(pages: Sequence[Sequence[TypedLine]]) -> float:
+    """The size most of the document's characters are set in (0 where no size is known)."""
+    chars: Counter[float] = Counter()
+    for lines in pages:
+        for line in lines:
+            if line.size:
+                chars[line.size] += len(line.text) - line.text.count(" ")
+    return chars.most_common(1)[0][0] if chars else 0.0
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = text.split()
+    return (0 < len(words) <= MAX_HEADING_WORDS and bool(_LETTER.search(text))
+            and sum(c.isalnum() for c in text) >= 2 and not _SENTENCE_END.search(text))
+
+
+def type_headings(pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:
+    """Each page's headings by type (see the module's docstring)."""
+    body = body_size(pages)
+    if not body:
+        return [[] for _ in pages]
+    found: list[list[tuple[int, int, str, float]]] = []
+    for lines in pages:
+        runs: list[tuple[int, int, str, float]] = []
+        for index, line in enumerate(lines):
+            text = " ".join(line.text.split())
+            if line.size < body * LARGER or not text:
+                continue
+            if runs and runs[-1][1] == index - 1 and _wrapped(lines[index - 1], line):
+                first, _, joined, size = runs[-1]
+                runs[-1] = (first, index, f"{joined} {text}", size)
+            else:
+                runs.append((index, index, text, line.size))
+        found.append([run for run in runs if _looks_like_heading(run[2])])
+    sizes = sorted({run[3] for runs in found for run in runs}, reverse=True)
+    level = {size: rank + 1 for rank, size in enumerate(sizes)}
+    return [[PageHeading(first, last, text, level[size]) for first, last, text, size in runs]
+            for runs in found]
+
+
+def _wrapped(above: TypedLine, line: TypedLine) -> bool:
+    """Whether ``line`` goes on the heading of the line ``above`` it: the same size, and a
+    wrapped line's spacing apart (where positions are known)."""
+    if line.size != above.size:
+        return False
+    if above.y is None or line.y is None:
+        return True
+    return 0 < above.y - line.y <= WRAPPED_SPACING * line.size
+
+
+def type_title(pages: Sequence[Sequence[TypedLine]],
+               headings: Sequence[Sequence[PageHeading]]) -> str | None:
+    """The first page's first heading set in the largest type of its headings, where it
+    has one (:func:`type_headings`)."""
+    if not pages or not headings or not headings[0]:
+        return None
+    lines = pages[0]
+    largest = max(lines[h.first].size for h in headings[0])
+    return next(h.text for h in headings[0] if lines[h.first].size == largest)
+
+
+def outline_entries(reader) -> list[tuple[str, int, int]]:
+    """``(title, level, page index)`` of each entry of a pypdf reader's outline, in order;
+    entries that point to no page of the file are left out."""
+    entries: list[tuple[str, int, int]] = []
+
+    def walk(items, level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            title = " ".join(str(getattr(item, "title", "") or "").split())
+            try:
+                page = reader.get_destination_page_number(item)
+            except Exception:  # noqa: BLE001 - a broken destination is one entry left out
+                page = None
+            if title and page is not None and page >= 0:
+                entries.append((title, level, page))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception:  # noqa: BLE001 - a damaged outline: the type says what it can
+        return []
+    return entries
+
+
+def outline_headings(entries: Sequence[tuple[str, int, int]],
+                     pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:
+    """Each page's headings from the outline ``entries`` (:func:`outline_entries`): the
+    lines of its target page that say its title, looked for after the page's last one."""
+    found: list[list[PageHeading]] = [[] for _ in pages]
+    for title, level, page in entries:
+        if page >= len(pages):
+            continue
+        wanted = title.casefold()
+        lines = pages[page]
+        start = found[page][-1].last + 1 if found[page] else 0
+        match = _find_lines(wanted, [" ".join(line.text.split()) for line in lines], start)
+        if match is not None:
+            first, last = match
+            text = " ".join(" ".join(line.text.split()) for line in lines[first:last + 1])
+            found[page].append(PageHeading(first, last, text, level))
+    return found
+
+
+def _find_lines(wanted: str, lines: Sequence[str], start: int) -> tuple[int, int] | None:
+    for first in range(start, len(lines)):
+        joined = ""
+        for last in range(first, min(first + MAX_HEADING_LINES, len(lines))):
+            joined = f"{joined} {lines[last]}".strip()
+            if joined.casefold() == wanted:
+                return first, last
+            if not wanted.startswith(joined.casefold()):
+                break
+    return None
+
+
+@dataclass(frozen=True)
+class HeadedPages:
+    """A PDF's pages read with their headings: each page's text with each heading on one
+    line of its own (a wrapped heading's lines joined), each page's headings, and the
+    title its type gives (:func:`type_title`)."""
+
+    texts: list[str]
+    headings: list[list[PageHeading]]
+    title: str | None
+
+
+def headed_pages(reader) -> HeadedPages:
+    """The pages of a pypdf ``reader`` with their headings: the outline's where it names
+    lines of the pages, else the type's (see the module's docstring)."""
+    typed = [typed_page(page) for page in reader.pages]
+    lines = [page_lines for _, page_lines in typed]
+    by_type = type_headings(lines)
+    by_outline = outline_headings(outline_entries(reader), lines)
+    found = by_outline if any(by_outline) else by_type
+    texts = [_one_line_each(text, page) for (text, _), page in zip(typed, found)]
+    return HeadedPages(texts, found, type_title(lines, by_type))
+
+
+def _one_line_each(text: str, headings: Sequence[PageHeading]) -> str:
+    """A page's ``text`` with each of its ``headings`` as one line, its text."""
+    if not headings:
+        return text
+    lines = text.split("\n")
+    for heading in reversed(headings):
+        lines[heading.first:heading.last + 1] = [heading.text]
+    return "\n".join(lines)
+
+
+def heading_records(headings: Sequence[Sequence[PageHeading]],
+                    starts: Sequence[int | None]) -> tuple[Heading, ...]:
+    """:class:`~ragqa.index.documents.outline.Heading` records of the ``headings`` found at
+    ``starts`` of the canonical text (in their order; None: not in the text), each with its
+    path: the headings above it, from the top level down."""
+    records: list[Heading] = []
+    path: list[tuple[int, str]] = []
+    flat = [heading for page in headings for heading in page]
+    for heading, start in zip(flat, starts):
+        if start is None or (records and start <= records[-1].start):
+            continue
+        while path and path[-1][0] >= heading.level:
+            path.pop()
+        path.append((heading.level, heading.text))
+        records.append(Heading(start, tuple(text for _, text in path)))
+    return tuple(records)

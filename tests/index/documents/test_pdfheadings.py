@@ -1,0 +1,164 @@
+"""A PDF's headings as its sections, and its title (index/documents/pdfheadings.py): from
+its outline, else from its type; heading lines stay lines of their own in the canonical
+text (index/documents/pdftext.py)."""
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from ragqa.eval.blocks import Block
+from ragqa.eval.pdfwriting import laid_out_pdf
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import document_sections
+from ragqa.index.documents.pdftext import pdf_text
+from tests.make_pdf import make_pdf
+
+PDFS = Path(__file__).parent / "pdfs"
+BODY = ("Le présent règlement s'applique à l'ensemble des salariés de l'entreprise, quel que "
+        "soit leur lieu de travail et la nature de leur contrat. ")
+
+
+def load(tmp_path: Path, data: bytes, name: str = "doc.pdf"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return load_document(path, name)
+
+
+def titles(doc) -> list[str]:
+    return [section.title for section in document_sections(doc)]
+
+
+def with_outline(data: bytes, entries: list[tuple[str, int, int | None]]) -> bytes:
+    """``data`` with bookmarks written by pypdf: ``(title, page, parent entry's index)``."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    made = []
+    for title, page, parent in entries:
+        made.append(writer.add_outline_item(title, page,
+                                            parent=made[parent] if parent is not None else None))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_larger_type_makes_sections_with_their_paths(tmp_path):
+    # the eval's writer: an 18 pt title, 14 pt and 12 pt headings, 11 pt text, a footer
+    doc = load(tmp_path, laid_out_pdf("Congés et absences", [
+        Block("heading", "Qui est concerné ?", 2),
+        Block("paragraph", BODY * 3),
+        Block("heading", "Cas général", 3),
+        Block("item", "les salariés à temps plein"),
+        Block("heading", "Montant de l'indemnité", 2),
+        Block("paragraph", BODY * 40),  # over the next page, under its footer
+        Block("heading", "Recours", 2),
+        Block("paragraph", BODY),
+    ]))
+    assert doc.title == "Congés et absences"
+    assert titles(doc) == [
+        "Congés et absences › Qui est concerné ?",
+        "Congés et absences › Qui est concerné ? › Cas général",
+        "Congés et absences › Montant de l'indemnité",
+        "Congés et absences › Recours",
+    ]
+    for heading in doc.headings:  # each heading is a line of the text, where it says
+        assert doc.text[heading.start:].split("\n", 1)[0] == heading.path[-1]
+        assert heading.start == 0 or doc.text[heading.start - 1] == "\n"
+    assert len(doc.pages) == 2 and doc.headings[-1].start > doc.pages[1]
+
+
+def test_a_title_wrapped_in_large_type_is_read_whole(tmp_path):
+    # the second line starts with a capital after an ordinary word: no wrapping rule joins
+    # it, the type does
+    doc = load(tmp_path, make_pdf([[
+        (20, "Plan de continuité d'activité"), (20, "Direction Régionale des Finances"),
+        (11, BODY), (11, "La liste des agents est mise à jour chaque trimestre.")]]))
+    assert doc.title == "Plan de continuité d'activité Direction Régionale des Finances"
+    assert doc.text.startswith("Plan de continuité d'activité Direction Régionale des "
+                               "Finances\nLe présent")
+
+
+def test_a_heading_is_never_joined_to_the_line_after_it(tmp_path):
+    # a lower-case line goes on the sentence of the line above it, but not of a heading;
+    # nor over a page break
+    doc = load(tmp_path, make_pdf([
+        [(16, "Conditions d'accès"), (11, "les demandeurs déposent leur dossier en mairie"),
+         (11, "avant le 31 mars."), (16, "Pièces à fournir")],
+        [(11, "une copie de la pièce d'identité et un justificatif de domicile.")]]))
+    assert "Conditions d'accès\nles demandeurs déposent leur dossier en mairie avant" in doc.text
+    assert "Pièces à fournir\n\nune copie" in doc.text
+    assert titles(doc)[-1] == "Pièces à fournir"
+    assert doc.text[doc.headings[-1].start:].startswith("Pièces à fournir\n")
+
+
+@pytest.mark.parametrize("line", [
+    "Le délai de réponse est de deux mois.",  # a sentence
+    "Si le dossier est complet, le service instructeur de la commune répond dans un délai "
+    "de deux mois à compter du dépôt en mairie",  # too many words for a heading
+    "2024",  # no word
+    "L",  # a drop cap
+])
+def test_larger_type_that_is_no_heading_starts_no_section(tmp_path, line):
+    doc = load(tmp_path, make_pdf([[(16, "Instruction des demandes"), (11, BODY),
+                                    (14, line), (11, BODY)]]))
+    assert titles(doc) == ["Instruction des demandes"]
+
+
+def test_the_outline_gives_the_headings_and_their_levels(tmp_path):
+    # one size throughout: only the bookmarks (as pypdf writes them) tell the headings; a
+    # bookmark whose title no line of its page says is left out
+    data = make_pdf([
+        ["Rapport d'activité", "Résumé", BODY, "Les effectifs", "Ils sont stables."],
+        ["Les effectifs par service et par", "catégorie d'emploi", "Voir le tableau."]])
+    doc = load(tmp_path, with_outline(data, [
+        ("Résumé", 0, None), ("Les effectifs", 0, 0), ("Figure 3", 0, 0),
+        ("Les effectifs par service et par catégorie d'emploi", 1, None)]))
+    assert titles(doc) == [
+        "Rapport d'activité", "Résumé", "Résumé › Les effectifs",
+        "Les effectifs par service et par catégorie d'emploi"]
+    assert "\nLes effectifs par service et par catégorie d'emploi\n" in doc.text
+
+
+def test_the_outline_comes_before_the_type(tmp_path):
+    data = make_pdf([[(16, "Guide"), (11, "Introduction"), (11, BODY), (14, "Annexe"),
+                      (11, BODY)]])
+    doc = load(tmp_path, with_outline(data, [("Introduction", 0, None)]))
+    assert titles(doc) == ["Guide", "Introduction"]
+    assert doc.title == "Guide"  # the largest type still names the document
+
+
+def test_a_title_of_one_letter_and_digits(tmp_path):
+    # one letter is enough with a digit: a name, not a drop cap
+    doc = load(tmp_path, make_pdf([[(20, "M87"), (11, BODY), (14, "Observation"), (11, BODY)]]))
+    assert doc.title == "M87" and doc.title_source == "metadata"
+    assert titles(doc) == ["M87", "M87 › Observation"]
+
+
+def test_a_metadata_title_still_wins(tmp_path):
+    doc = load(tmp_path, make_pdf([[(20, "Note interne"), (11, BODY)]],
+                                  title="Note sur le télétravail"))
+    assert doc.title == "Note sur le télétravail"
+    assert titles(doc) == ["Note interne"]
+
+
+@pytest.mark.parametrize("name", ["fpdf2-outline.pdf", "fpdf2-type.pdf"])
+def test_pdfs_of_another_writer(name):
+    # fpdf2 (tests/index/documents/pdfs/write_fpdf2.py): a bold title wrapped over three
+    # lines, bold headings of two sizes, the last section on the second page
+    doc = load_document(PDFS / name, name)
+    title = "Plan de continuité d'activité de la Direction Régionale des Finances Publiques"
+    assert doc.title == title
+    found = [section.title.removeprefix(f"{title} › ") for section in document_sections(doc)]
+    assert found[-4:] == ["Objet du plan", "Objet du plan › Activités essentielles",
+                          "Objet du plan › Personnel mobilisé",
+                          "Déclenchement et fin du plan"]
+
+
+def test_pdf_text_keeps_heading_lines_and_finds_them():
+    text = pdf_text(["Titre\nsuite en minuscules\nAutre titre", "la page suivante."],
+                    [["Titre", "Autre titre"], []])
+    assert text.text == "Titre\nsuite en minuscules\nAutre titre\n\nla page suivante."
+    assert text.headings == (0, 26)
+    # without headings, the same lines are joined as wrapped
+    assert pdf_text(["Titre\nsuite en minuscules\nAutre titre", "la page suivante."]).text == (
+        "Titre suite en minuscules\nAutre titre la page suivante.")
