@@ -31,6 +31,7 @@ GRID: dict[str, tuple] = {
     "decay": (0.5, 0.75, 1.0),
     "turns": (1, 2, 3),
     "dense_turns": (0, 1, 2),
+    "foreign_chain": (True, False),
     "prior": (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5),
     "prior_documents": (1, 3, 5),
     "prior_passages": (0, 1, 2, 3, 5, 10),

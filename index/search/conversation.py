@@ -150,10 +150,12 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
     is (forms, typos: :meth:`Retriever.model_question`, with ``doc_ids`` and ``scope`` as
     the search's) where it leans on them: a typo in an earlier question lends BM25 a word
     no passage holds, and the model a misspelt context. ``idf``: the statistics the plan
-    weighs terms with (``scope``'s; default the store's)."""
+    weighs terms with (``scope``'s; default the store's). A follow-up in another language
+    than the index's (:meth:`Retriever.is_foreign`) is embedded with the whole chain."""
     index = retriever.index
     idf = idf if idf is not None else index.idf
-    followup = plan(question, history, index.analyzer, idf, params)
+    foreign = retriever.is_foreign(question)
+    followup = plan(question, history, index.analyzer, idf, params, foreign=foreign)
     if not followup.history_used:
         return followup
     read = list(history)
@@ -164,4 +166,4 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
         if typed != asked:
             read[i] = replace(history[i], question=typed)
     return followup if read == list(history) else plan(question, read, index.analyzer, idf,
-                                                       params)
+                                                       params, foreign=foreign)

@@ -10,7 +10,9 @@ them (:class:`Followup`):
   turn further back (a BM25 score is a sum over query terms, so this is the BM25 score of
   a weighted query);
 * **dense**: the model embeds the previous question and the follow-up together, so "Qui
-  l'a signé ?" is read in the context that gives "l'" its meaning;
+  l'a signé ?" is read in the context that gives "l'" its meaning (a follow-up in another
+  language than the index's, whose older turns BM25 cannot carry, with every turn the
+  chain below reads);
 * **a prior** toward the documents the previous turn cited: their passages are added to
   both rankers' candidates, and the best ``prior_passages`` of each for the follow-up (in
   the dense ranker; in BM25, for the question and for each borrowed query) get their scores
@@ -69,6 +71,11 @@ class FollowupParams:
     lexical_weight: float = 0.25  # BM25 weight of the previous question's terms
     decay: float = 0.5            # each turn further back counts this much as the next one
     dense_turns: int = 1          # earlier questions embedded with the follow-up (0: none)
+    # A follow-up in another language than the index's is embedded with every turn the chain
+    # read (when dense_turns is not 0): BM25 carries the older turns' words for one in the
+    # index's language, but reads none of another's, and its hybrid search ranks by the
+    # model alone (crosslingual_dense_weight).
+    foreign_chain: bool = True
     prior: float = 0.3            # score bonus (share of a ranker's range) for cited documents
     prior_documents: int = 5      # how many of the previous turn's documents get it
     # How many passages of each such document get it, its best for the follow-up in each
@@ -205,8 +212,9 @@ def read_turns(history: Sequence[Turn], analyzer: Analyzer,
 
 def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          idf: Callable[[Sequence[str]], list[float]],
-         params: FollowupParams = FOLLOWUP) -> Followup:
-    """How to search ``question`` asked after ``history`` (oldest turn first)."""
+         params: FollowupParams = FOLLOWUP, *, foreign: bool = False) -> Followup:
+    """How to search ``question`` asked after ``history`` (oldest turn first); ``foreign``:
+    whether it is in another language than the index analyses (``params.foreign_chain``)."""
     earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     if not earlier or not leans_on_history(question, analyzer, idf, params,
                                            [t.question for t in earlier]):
@@ -236,8 +244,9 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     query = f"{question.strip()} ({' '.join(shown)})" if shown else question.strip()
     dense_text = None
     if params.dense_turns:
+        embedded = len(read) if foreign and params.foreign_chain else params.dense_turns
         dense_text = " ".join([_without(t.question, replaced)
-                               for t in read[: params.dense_turns]][::-1] + [question.strip()])
+                               for t in read[:embedded]][::-1] + [question.strip()])
     cited: tuple[str, ...] = ()
     if params.prior and params.prior_documents and not replaced:
         # The previous turn's documents; when it showed none, those of the nearest turn

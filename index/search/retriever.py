@@ -320,10 +320,17 @@ class Retriever:
         return (params.crosslingual_dense_weight is not None
                 or params.relevance_crosslingual is not None)
 
+    def is_foreign(self, question: str) -> bool:
+        """Whether ``question`` is in another language than the index analyses
+        (:meth:`~ragqa.index.search.language.QuestionLanguage.is_foreign`): the one test
+        behind every reading that depends on it (the fusion, the relevance model, the
+        forms and typos, a follow-up's context)."""
+        return self._language.is_foreign(question)
+
     def _is_foreign(self, question: str) -> bool:
-        """Whether ``question`` is in another language than the index analyses, when that
-        changes anything (a crosslingual fusion or relevance model is set)."""
-        return self._detects() and self._language.is_foreign(question)
+        """:meth:`is_foreign`, when that changes the ranking or the verdict (a
+        crosslingual fusion or relevance model is set)."""
+        return self._detects() and self.is_foreign(question)
 
     def _fusion(self, foreign: bool) -> FusionParams:
         weight = self.params.crosslingual_dense_weight
@@ -360,11 +367,11 @@ class Retriever:
             return question, None
         # A question in another language: its words' forms are that language's, and the
         # words the index lacks are words of that language, not typos of the index's ("Who
-        # signed it?" is no "Who signé it?"); a short one the identifier is not sure of is
-        # told by its function words. (Reading such words only into the passages' names was
-        # measured worse: "Foundation" became "Fondation", "Agency" "Agence".)
-        if ((foreign if foreign is not None else self._language.is_foreign(question))
-                or self._language.is_written_in_another(question)):
+        # signed it?" is no "Who signé it?"). (Reading such words only into the passages'
+        # names was measured worse: "Foundation" became "Fondation", "Agency" "Agence".)
+        if foreign is None:
+            foreign = self.is_foreign(question)
+        if foreign:
             return question, None
         typos = TYPO_PASSAGES if unknown else 0
         passages = max(typos, wanted if plainly else 0)

@@ -186,3 +186,19 @@ def test_a_third_turn_finds_what_the_first_named(retriever):
     result = search_followup(retriever, followup, 5)
     assert result.hits[0].doc_id == NOKIA_DOC
     assert any(WHERE in h.quote for h in result.hits[:3])
+
+
+def test_an_english_third_turn_is_embedded_with_the_whole_chain(retriever):
+    """The follow-up is English to the one language test: the model reads the first turn
+    too, as BM25 reads a French third turn's."""
+    first = Turn("What agreement did Nokia conclude with Morocco?", doc_ids=(NOKIA_DOC,))
+    second = Turn("Who signed it?", doc_ids=(NOKIA_DOC,))
+    question = "At which event was it signed?"
+    followup = plan_followup(retriever, question, [first, second])
+    assert followup.dense_text == f"{first.question} {second.question} {question}"
+    result = search_followup(retriever, followup, 5)
+    assert np.allclose(result.query_vector,
+                       retriever.embedder.encode_queries([followup.dense_text])[0])
+    signed = Turn("Qui l'a signé ?", doc_ids=(NOKIA_DOC,))
+    french = plan_followup(retriever, "Et lors de quel événement ?", [NOKIA, signed])
+    assert french.dense_text == f"{signed.question} Et lors de quel événement ?"

@@ -191,6 +191,27 @@ def test_a_third_turn_carries_what_the_second_borrowed():
     assert followup.cited == SIGNED.doc_ids
 
 
+def test_a_follow_up_in_another_language_is_embedded_with_the_whole_chain():
+    """BM25 carries a French third turn's older words; of an English one it reads none (and
+    its hybrid search ranks by the model alone): the model reads every turn of the chain."""
+    first = Turn("What agreement did Nokia conclude with Morocco?", doc_ids=("002_nokia.txt",))
+    second = Turn("Who signed it?", doc_ids=("002_nokia.txt",))
+    question = "At which event was it signed?"
+    followup = plan(question, [first, second], ANALYZER, idf, foreign=True)
+    assert followup.dense_text == f"{first.question} {second.question} {question}"
+    assert plan(question, [first, second], ANALYZER, idf).dense_text == \
+        f"{second.question} {question}"
+    off = plan(question, [first, second], ANALYZER, idf, FollowupParams(foreign_chain=False),
+               foreign=True)
+    assert off.dense_text == f"{second.question} {question}"
+    assert plan(question, [first, second], ANALYZER, idf, FollowupParams(dense_turns=0),
+                foreign=True).dense_text is None
+    # the chain still stops at a turn that stood alone
+    alone = Turn("How many visitors are expected at Gitex Africa 2025?")
+    assert plan(question, [first, alone], ANALYZER, idf, foreign=True).dense_text == \
+        f"{alone.question} {question}"
+
+
 def test_names_carried_from_older_turns_weigh_as_the_previous_ones():
     followup = plan("Et lors de quel événement ?", [NOKIA, SIGNED], ANALYZER, idf,
                     FollowupParams(carry_names=True))
