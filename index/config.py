@@ -31,8 +31,12 @@ from ragqa.index.documents.titles import TITLE_RULES
 # `documents.pageedges`; a word hyphenated at a page end joined, a paragraph over the break
 # joined, empty pages add nothing), a title wrapped after "de"/"la"... read whole, more
 # compounds kept; an invitation's repeat rule and attendees, an attached .ics read
-# (`documents.recurrence`); short non-Western legacy text read in its own alphabet.
-PROCESSING_VERSION = 8
+# (`documents.recurrence`); short non-Western legacy text read in its own alphabet;
+# 9: a slide titled as the slide before it ("(suite)", "(2/3)"...) carries on its section,
+# its title not repeated and passages read across it, a slide's paragraph of prose a block
+# of its own (`documents.presentations`), and a heading line left alone above a block too
+# long to share a passage makes none (`documents.chunking`).
+PROCESSING_VERSION = 9
 
 
 @dataclass(frozen=True)
