@@ -37,7 +37,11 @@ from ragqa.index.documents.titles import TITLE_RULES
 # Greek or Polish legacy text read in their alphabet;
 # a PDF's headings (its outline, else its larger type) as its sections, each a line of
 # its own, and its title from the first page's largest type when its metadata gives none
-# (`documents.pdfheadings`).
+# (`documents.pdfheadings`);
+# a slide titled as the slide before it ("(suite)", "(2/3)"...) carries on its section,
+# its title not repeated and passages read across it, a slide's paragraph of prose a block
+# of its own (`documents.presentations`), and a heading line left alone above a block too
+# long to share a passage makes none (`documents.chunking`).
 PROCESSING_VERSION = 9
 
 

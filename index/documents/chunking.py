@@ -2,14 +2,16 @@
 
 The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
 passage's text, character for character. Passages never cross a section, a boilerplate
-line, a skipped line (page chrome) or a page boundary, and are at most ``chunk_size``
-characters long. A page that starts mid-line (a PDF sentence joined over the page break)
-is cut at its first line start instead: the joined line is not cut at the break (a
-passage is cited by the page it starts on), and every later line of the page is in
-passages of that page. A section that holds nothing but a generic heading line (a markdown
-heading, or the section's own heading line as the file marks it: a deck's section-header
-slide) yields no passage, nor does a passage made only of lines that say nothing (a
-kicker, the title alone).
+line, a skipped line (page chrome) or a page boundary, but the start of a page that carries
+on the section of the page before (a continued slide: its passages cite the page they start
+on), and are at most ``chunk_size`` characters long. A page that starts mid-line (a PDF
+sentence joined over the page break) is cut at its first line start instead: the joined
+line is not cut at the break (a passage is cited by the page it starts on), and every later
+line of the page is in passages of that page. A section that holds nothing but a generic
+heading line (a markdown heading, or the section's own heading line as the file marks it: a
+deck's section-header slide) yields no passage, nor does a heading line left alone above a
+block too long to share a passage with it, nor a passage made only of lines that say
+nothing (a kicker, the title alone).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ragqa.index.documents.boilerplate import normalise_line
-from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
+from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR, OutlinedDocument
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sections import Section, heading_title
 
@@ -131,15 +133,19 @@ def chunk_document(
 ) -> list[Passage]:
     """All passages of ``doc``, in document order.
 
-    A section that holds nothing but its heading line yields no passage when that heading is
-    generic (its normalised title is in ``generic_headings``, see
+    A chunk that is only its section's heading line yields no passage when the section has
+    others. A section that holds nothing but its heading line yields no passage when that
+    heading is generic (its normalised title is in ``generic_headings``, see
     :func:`ragqa.index.documents.boilerplate.find_generic_headings`), nor does a passage whose every
     line is *minor* (starts at an offset in ``minor``: a kicker, a rule, the title line),
     unless the document has nothing else. Lines starting at an offset in ``skipped`` (page
     chrome: a paywall notice, a login prompt) are in no passage.
     """
     text = doc.text
-    breaks = line_breaks(text, doc.pages)
+    # A page that carries on the section of the page before (a continued slide) is read
+    # across: its passages may start on the page before, and cite it.
+    continued = set(doc.continued_pages) if isinstance(doc, OutlinedDocument) else set()
+    breaks = line_breaks(text, tuple(p for p in doc.pages if p not in continued))
     passages: list[Passage] = []
     empty_sections: list[Passage] = []
     for section in sections:
@@ -164,13 +170,19 @@ def chunk_document(
                         page=page_of(doc.pages, start),
                     )
                 )
+        # A heading line left alone above a block too long to share a passage with it says
+        # nothing the passages under it do not: they are of its section, named in what the
+        # model reads of them. As a passage of a few words it outscores them for a question
+        # worded like it.
+        headed = [p for p in found_here
+                  if not _heading_only(text[p.start : p.end], section.title)]
+        if headed:
+            found_here = headed
         # A generic heading with nothing under it ("## Qui est concerné ?" right above
         # "### Cas général") answers nothing, and as a few-word passage it outscores real
         # ones for a question worded like it. A distinctive one (a live blog's video entry,
         # title only) is content and stays.
-        if normalise_line(section.title) in generic_headings and all(
-            _heading_only(text[p.start : p.end], section.title) for p in found_here
-        ):
+        elif normalise_line(section.title) in generic_headings:
             empty_sections.extend(found_here)
             continue
         # A kicker over the headline ("COMMUNIQUÉ DE PRESSE", a rule) or the title alone

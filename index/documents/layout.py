@@ -12,7 +12,8 @@ The rules every structured format shares, so that their canonical texts read ali
 * hard-wrapped lines (a soft line break in the middle of a sentence, an e-mail wrapped at
   72 columns) are joined (:func:`~ragqa.index.documents.wrapping.unwrap`), so that no
   passage is cut mid-sentence;
-* pages (slides) are separated like a PDF's, with their start offsets kept.
+* pages (slides) are separated like a PDF's, with their start offsets kept; a page that
+  carries on the section of the page before (a continued slide) is marked so.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class TextBuilder:
         self._path: list[tuple[int, str]] = []  # (level, title) of the open headings
         self.headings: list[Heading] = []
         self.pages: list[int] = []
+        self.continued: list[int] = []  # starts of the pages carrying on the section before
 
     def __len__(self) -> int:
         return self._length
@@ -112,10 +114,14 @@ class TextBuilder:
         self._fresh = False
         return self._length
 
-    def page(self) -> None:
-        """Start a new page (a slide): its start offset is kept, even when it stays empty."""
+    def page(self, *, continues: bool = False) -> None:
+        """Start a new page (a slide): its start offset is kept, even when it stays empty.
+        ``continues``: the page carries on the section of the page before (it opens with
+        no heading), so passages may run across its start."""
         if self.pages:
             self._write(PAGE_SEPARATOR)
+        if continues and self.pages:
+            self.continued.append(self._length)
         self.pages.append(self._length)
         self._fresh = True
 
@@ -171,4 +177,5 @@ class TextBuilder:
                          if text[h.start:end].strip())
         return OutlinedDocument(doc_id=doc_id, text=text, title=title,
                                 content_hash=sha256_bytes(data), pages=tuple(self.pages),
-                                title_source=source, headings=headings)
+                                title_source=source, headings=headings,
+                                continued_pages=tuple(self.continued))

@@ -15,6 +15,7 @@ written by its author).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sections import Section, split_sections
@@ -42,9 +43,16 @@ class Heading:
 
 @dataclass(frozen=True)
 class OutlinedDocument(Document):
-    """A document whose section starts are known from its file (headings, slides, sheets)."""
+    """A document whose section starts are known from its file (headings, slides, sheets).
+
+    ``continued_pages``: the start offsets (among ``pages``) of the pages that carry on the
+    section of the page before, whose passages may run across their start: a slide titled
+    as the slide before it ("Résultats", then "Résultats (suite)"), whose title is not
+    repeated in the text (see :mod:`ragqa.index.documents.presentations`).
+    """
 
     headings: tuple[Heading, ...] = ()
+    continued_pages: tuple[int, ...] = ()
 
 
 def document_sections(doc: Document) -> list[Section]:
@@ -91,3 +99,19 @@ def _section_starts(text: str, headings: tuple[Heading, ...]) -> list[tuple[int,
         pending = None
         starts.append((start, heading.title))
     return starts
+
+
+def template_parts(doc: Document, sections: list[Section]) -> list[Section]:
+    """The parts of ``doc`` in which lines repeated are counted as its template
+    (boilerplate, :func:`ragqa.index.documents.boilerplate.find_boilerplate`): its
+    ``sections``, one that runs over continued slides counted slide by slide (a footer text
+    box on every slide is the deck's template however its slides are titled)."""
+    continued = doc.continued_pages if isinstance(doc, OutlinedDocument) else ()
+    if not continued:
+        return sections
+    parts: list[Section] = []
+    for section in sections:
+        bounds = [section.start, *(c for c in continued if section.start < c < section.end),
+                  section.end]
+        parts.extend(Section(section.title, a, b) for a, b in pairwise(bounds))
+    return parts

@@ -3,10 +3,24 @@
 A slide is a page (its number is the page passages cite, as a PDF's) and a section titled
 with the slide's title ("Diapositive N" for an untitled one; the label is not written in
 the text). A slide reads as its title line, then each shape's text in the file's order
-(text boxes as blocks, one line per paragraph; tables as ``header : value`` lines; groups
-opened), then its speaker notes. Footer, date and slide-number placeholders are left out:
-they repeat on every slide. The title is the file's metadata title, else the headline
-found in the text (the first slide's title, usually).
+(a text box's paragraphs of prose as blocks, its short ones, bullets, as lines; tables as
+``header : value`` lines; groups opened), then its speaker notes. Footer, date and
+slide-number placeholders are left out: they repeat on every slide. The title is the
+file's metadata title, else the headline found in the text (the first slide's title,
+usually).
+
+A slide titled as the slide before it, or so with a mark that it goes on ("Résultats",
+then "Résultats (suite)", "Résultats (2/3)", "Résultats (cont.)", "Résultats…"), carries on
+that slide's section, as a reader reads it: a section-header slide and the content slides
+under its title, or a text too long for one slide, are one section (:func:`continues`).
+Its title is not repeated in the text (as a PDF's running header, it only carries the
+reader over the page break) and passages may run across its start, cited by the slide
+they start on; the slide stays a page. Cut at every slide, a section became passages of a
+slide each, and the slide that ends a section (a last line or two, a page footer) a
+passage of a few words that outranked real ones. A paragraph of prose is a block of its
+own, as in a document: read as lines of one block, a slide of three paragraphs was one
+piece to the chunker, never cut between its paragraphs nor overlapped by its neighbours'
+passages. Measured: eval/results/formats-retrieval.md (session 28).
 
 python-pptx (MIT, lxml, Pillow, XlsxWriter) is the maintained reader of ``.pptx``: 3.1 MB
 installed (XlsxWriter 2 MB more; Pillow is already there). A generated 100-slide deck
@@ -16,11 +30,18 @@ loads in 59 ms, about 1,700 slides/s.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ragqa.index.documents.formats import read_bytes
-from ragqa.index.documents.layout import TextBuilder, clean_lines, table_lines, unwrap
+from ragqa.index.documents.layout import (
+    TextBuilder,
+    clean_lines,
+    one_line,
+    table_lines,
+    unwrap,
+)
 from ragqa.index.documents.opendocument import (
     ODP_MIMETYPE,
     PARSE_ERRORS,
@@ -45,6 +66,57 @@ ODP_KIND = "OpenDocument presentation"
 UNTITLED_SLIDE = "Diapositive {number}"
 # Placeholders that repeat on every slide: chrome, not content.
 _ODP_CHROME = frozenset({"footer", "date-time", "page-number", "header"})
+# A slide's paragraph this long runs over more than a line: prose, read as a paragraph.
+PROSE_CHARS = 100
+# What says that a slide goes on with the slide before, at the end of its title: "(suite)",
+# "(suite et fin)", "(fin)", "(cont.)", "(continued)", "(2/3)", "(2)", "(II)", or without
+# brackets after a dash or a colon ("– suite"), a count "2/3", an ellipsis.
+_GOES_ON = r"suite (?:\s+et\s+fin)? | cont(?:inued|['’]d|\.)"
+_CONTINUATION_MARK = re.compile(
+    rf"""(?:
+        [(\[] \s* (?: {_GOES_ON} | suite\s+\d{{1,2}} | cont | continuation | fin
+                     | \d{{1,2}} \s* / \s* \d{{1,2}} | \d{{1,2}} | [ivx]{{1,4}} ) \s* [)\]]
+      | (?: \s[–—-] | [,:;] ) \s* (?: {_GOES_ON} | fin ) \.?
+      | (?<=\s) \d{{1,2}} \s* / \s* \d{{1,2}}
+      | … | \.{{3}}
+    ) \s* $""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TRAILING = re.compile(r"[\s,:;.–—-]+$")
+# A title that is only such a mark: "Suite", "(suite)", "Suite…", "…".
+_ONLY_MARK = re.compile(
+    rf"[(\[]? \s* (?: {_GOES_ON} | cont ) \s* [)\]]? \s* (?: … | \.{{3}} )? | … | \.{{3}}",
+    re.IGNORECASE | re.VERBOSE)
+
+
+def continues(title: str, previous: str) -> bool:
+    """Whether a slide titled ``title`` carries on the section of the slide before it,
+    titled ``previous``: the same title, marks of continuation, case and spacing aside, or
+    a title that is only such a mark ("(suite)", "Suite…")."""
+    before = _base_title(previous)
+    if _ONLY_MARK.fullmatch(one_line(title)):
+        return bool(before)
+    return bool(before) and _base_title(title) == before
+
+
+def _base_title(title: str) -> str:
+    line, last = one_line(title), None
+    while line != last:
+        last = line
+        line = _TRAILING.sub("", _CONTINUATION_MARK.sub("", line))
+    return line.casefold()
+
+
+def _slide_start(builder: TextBuilder, title: str, previous: str, number: int) -> str:
+    """A new page for slide ``number`` titled ``title``: a section of its own, headed by its
+    title line, unless it carries on the section of the slide before, which runs under the
+    title ``previous``; the title the slide's section runs under."""
+    if continues(title, previous):
+        builder.page(continues=True)
+        return previous
+    builder.page()
+    builder.heading(title, 1, label=UNTITLED_SLIDE.format(number=number))
+    return title
 
 
 def load_pptx_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -56,9 +128,9 @@ def load_pptx_document(path: Path, doc_id: str) -> OutlinedDocument:
     check_ooxml(open_package(data, doc_id, PPTX_KIND), doc_id, PPTX_KIND, ".pptx")
     try:
         presentation = pptx.Presentation(io.BytesIO(data))
-        builder = TextBuilder()
+        builder, previous = TextBuilder(), ""
         for number, slide in enumerate(presentation.slides, start=1):
-            _pptx_slide(slide, number, builder)
+            previous = _pptx_slide(slide, number, builder, previous)
         title = metadata_title(presentation.core_properties.title)
     except DocumentError:
         raise
@@ -67,16 +139,18 @@ def load_pptx_document(path: Path, doc_id: str) -> OutlinedDocument:
     return builder.document(doc_id, data, title)
 
 
-def _pptx_slide(slide, number: int, builder: TextBuilder) -> None:
-    builder.page()
+def _pptx_slide(slide, number: int, builder: TextBuilder, previous: str) -> str:
+    """Slide ``number`` written into ``builder`` after a slide whose section runs under the
+    title ``previous``; the title this slide's section runs under."""
     title_shape = slide.shapes.title
     title = title_shape.text_frame.text if title_shape is not None else ""
-    builder.heading(title, 1, label=UNTITLED_SLIDE.format(number=number))
+    section_title = _slide_start(builder, title, previous, number)
     for shape in slide.shapes:
         if title_shape is None or shape.shape_id != title_shape.shape_id:
             _pptx_shape(shape, builder)
     if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
         _pptx_text(slide.notes_slide.notes_text_frame, builder)
+    return section_title
 
 
 def _pptx_shape(shape, builder: TextBuilder) -> None:
@@ -98,11 +172,25 @@ def _pptx_shape(shape, builder: TextBuilder) -> None:
 
 
 def _pptx_text(frame, builder: TextBuilder) -> None:
-    """A text frame as a block: one line per paragraph, soft line breaks unwrapped."""
-    lines: list[str] = []
-    for paragraph in frame.paragraphs:
-        lines.extend(unwrap(clean_lines(paragraph.text)))  # "\v" is a soft line break
-    builder.block(lines)
+    """A text frame's paragraphs as blocks (:func:`_box_blocks`), soft line breaks ("\\v")
+    unwrapped."""
+    _box_blocks([unwrap(clean_lines(paragraph.text)) for paragraph in frame.paragraphs],
+                builder)
+
+
+def _box_blocks(paragraphs: list[list[str]], builder: TextBuilder) -> None:
+    """A text box's paragraphs (each as its lines) as blocks: a paragraph of prose, longer
+    than a line of a slide (:data:`PROSE_CHARS`), is a block of its own, as a document's
+    paragraph; the short ones between (bullets, labels) are lines of one block, as a list."""
+    short: list[str] = []
+    for lines in paragraphs:
+        if sum(len(line) for line in lines) < PROSE_CHARS:
+            short.extend(lines)
+            continue
+        builder.block(short)
+        builder.block(lines)
+        short = []
+    builder.block(short)
 
 
 def load_odp_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -113,15 +201,14 @@ def load_odp_document(path: Path, doc_id: str) -> OutlinedDocument:
 
 
 def _walk_odp(document) -> TextBuilder:
-    builder = TextBuilder()
+    builder, previous = TextBuilder(), ""
     pages = [c for c in document.body.children if c.tag == "draw:page"]
     for number, page in enumerate(pages, start=1):
         shapes = page.children
         title_shape = next((s for s in shapes if s.tag == "draw:frame"
                             and s.get_attribute("presentation:class") == "title"), None)
-        builder.page()
         title = paragraphs_text(title_shape) if title_shape is not None else ""
-        builder.heading(title, 1, label=UNTITLED_SLIDE.format(number=number))
+        previous = _slide_start(builder, title, previous, number)
         for shape in shapes:
             if shape is not title_shape:
                 _odp_shape(shape, builder)
@@ -139,14 +226,15 @@ def _odp_shape(shape: Element, builder: TextBuilder) -> None:
     elif shape.tag in ("draw:page-thumbnail", "draw:image", "draw:object", "office:forms"):
         return
     else:  # a text box, or a drawn shape (rectangle, custom shape) holding text
-        builder.block(_odf_box_lines(shape))
+        _box_blocks(_odf_box_paragraphs(shape), builder)
 
 
-def _odf_box_lines(element: Element) -> list[str]:
-    lines: list[str] = []
+def _odf_box_paragraphs(element: Element) -> list[list[str]]:
+    """The paragraphs of a box (list items included), each as its lines."""
+    paragraphs: list[list[str]] = []
     for child in element.children:
         if child.tag in ("text:p", "text:h"):
-            lines.extend(unwrap(clean_lines(inline_text(child))))
+            paragraphs.append(unwrap(clean_lines(inline_text(child))))
         elif child.tag in ("text:list", "text:list-item", "text:list-header"):
-            lines.extend(_odf_box_lines(child))
-    return lines
+            paragraphs.extend(_odf_box_paragraphs(child))
+    return paragraphs

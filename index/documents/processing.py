@@ -27,7 +27,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ragqa.index.documents.boilerplate import find_boilerplate, find_generic_headings
 from ragqa.index.documents.chunking import Passage, chunk_document
 from ragqa.index.documents.reading import Document
-from ragqa.index.documents.outline import document_sections
+from ragqa.index.documents.outline import document_sections, template_parts
 from ragqa.index.documents.sections import Section, heading_title
 from ragqa.index.documents.titles import (
     MAX_TITLE_CHARS,
@@ -112,7 +112,8 @@ def corpus_context(
     split = [document_sections(doc) for doc in titled]
     firsts = {id(doc) for doc in distinct(titled)}
     return titled, CorpusContext(
-        boilerplate=find_boilerplate((doc.text, secs) for doc, secs in zip(titled, split)),
+        boilerplate=find_boilerplate((doc.text, template_parts(doc, secs))
+                                     for doc, secs in zip(titled, split)),
         generic_headings=find_generic_headings([s.title for s in secs]
                                                for doc, secs in zip(titled, split)
                                                if id(doc) in firsts),
@@ -136,7 +137,7 @@ def process_document(
     sections: list[Section] = document_sections(doc)
     boilerplate = context.boilerplate
     if own_boilerplate:
-        boilerplate = boilerplate | find_boilerplate([(doc.text, sections)])
+        boilerplate = boilerplate | find_boilerplate([(doc.text, template_parts(doc, sections))])
     skipped, minor = front_matter(doc, context.chrome)
     passages = tuple(chunk_document(doc, sections, boilerplate, splitter,
                                     context.generic_headings, skipped, minor))

@@ -41,7 +41,7 @@ from ragqa.index.documents.boilerplate import (
 from ragqa.index.documents.chunking import Passage, make_splitter
 from ragqa.index.documents.corpus import CorpusScan, check_loaded, check_strict
 from ragqa.index.documents.loaders import load_document
-from ragqa.index.documents.outline import document_sections
+from ragqa.index.documents.outline import document_sections, template_parts
 from ragqa.index.documents.processing import (
     CorpusContext,
     ProcessedDocument,
@@ -224,7 +224,8 @@ class PlanMemo:
             if entry.shaped_by != (explicit, chrome_key):
                 titled = retitle(self._document(doc_id, scan, docs), chrome, explicit)
                 sections = document_sections(titled)
-                entry.boilerplate = find_boilerplate([(titled.text, sections)])
+                entry.boilerplate = find_boilerplate(
+                    [(titled.text, template_parts(titled, sections))])
                 entry.headings = find_generic_headings([[s.title for s in sections]], 1)
                 entry.shaped_by = (explicit, chrome_key)
         context = CorpusContext(

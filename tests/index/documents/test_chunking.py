@@ -145,6 +145,27 @@ def test_a_section_holding_only_a_generic_heading_yields_no_passage():
     assert [p.section for p in kept][1] == "Qui est concerné ?"
 
 
+def test_a_heading_left_alone_above_a_long_block_makes_no_passage():
+    # A list too long to share a passage with its heading left the heading a passage of
+    # its own, which outscored the list for a question worded like it.
+    items = "\n".join(f"- Le site {n} ouvre au public en {2025 + n} après rénovation."
+                      for n in range(8))
+    text = f"# Plan\n\n## Calendrier des sites\n\n{items}\n"
+    doc = Document("a.md", text, "Plan", "0")
+    passages = chunk_document(doc, split_sections(text, "Plan"), frozenset(),
+                              make_splitter(ChunkingParams(200, 0)))
+    quotes = [text[p.start : p.end] for p in passages]
+    assert "## Calendrier des sites" not in quotes
+    assert all(q.startswith("- Le site") for q in quotes if q != "# Plan")
+    assert sum(q.count("- Le site") for q in quotes) == 8
+    # Alone in its section, a distinctive heading is still content.
+    alone = "# Plan\n\n## Vidéo : la ministre présente le plan\n"
+    doc = Document("b.md", alone, "Plan", "0")
+    assert [alone[p.start : p.end] for p in chunk_document(
+        doc, split_sections(alone, "Plan"), frozenset(), make_splitter(ChunkingParams()))] == [
+        "# Plan", "## Vidéo : la ministre présente le plan"]
+
+
 def test_generic_headings_are_those_of_several_documents():
     titles = [["Aide A", "Qui est concerné ?"], ["Aide B", "Qui est  concerné ?"],
               ["Aide C", "QUI EST CONCERNÉ ?", "Recours"], ["Aide D", "Recours"]]

@@ -1,13 +1,18 @@
 """PowerPoint (.pptx) and OpenDocument (.odp) presentations: a slide is a page and a
-section titled with its title; notes and tables read as text; no converter syntax."""
+section titled with its title, unless it continues the slide before (the same title, or
+"(suite)"...); notes and tables read as text; no converter syntax."""
 
 from __future__ import annotations
 
 import pptx
+import pytest
 from odfdo import Document as OdfDocument
 from odfdo import DrawPage, Frame
 from pptx.util import Inches
+from ragqa.index.documents.chunking import ChunkingParams, make_splitter
 from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.presentations import PROSE_CHARS, continues
+from ragqa.index.documents.processing import corpus_context, process_document
 
 from tests.index.documents.structured import assert_plain, passages, section_titles
 
@@ -87,3 +92,174 @@ def test_odp_slides_are_pages_and_sections(tmp_path):
     assert section_titles(doc) == ["Bilan 2024", "Diapositive 2", "Perspectives"]
     found = [(doc.text[p.start:p.end], p.page) for p in passages(doc)]
     assert ("Perspectives\n\nLa 5G arrive à Rabat en juin.", 3) in found
+
+
+@pytest.mark.parametrize(("title", "previous", "expected"), [
+    ("Résultats", "Résultats", True),
+    ("RÉSULTATS  (suite)", "Résultats", True),
+    ("Résultats (suite et fin)", "Résultats (suite)", True),
+    ("Résultats (2/3)", "Résultats (1/3)", True),
+    ("Résultats 2/3", "Résultats :", True),
+    ("Résultats – suite", "Résultats", True),
+    ("Results (cont'd)", "Results", True),
+    ("Results (continued)", "Results", True),
+    ("Résultats…", "Résultats", True),
+    ("(suite)", "Résultats", True),
+    ("Suite…", "Résultats", True),
+    ("Résultats 2024", "Résultats 2023", False),
+    ("Étape 2", "Étape 1", False),
+    ("Partie II", "Partie I", False),
+    ("La suite", "Résultats", False),
+    ("Plan de suite", "Plan de", False),
+    ("Bilan 2023/24", "Bilan", False),
+    ("(suite)", "", False),  # after an untitled slide
+    ("", "", False),
+])
+def test_a_slide_continues_the_one_titled_as_it(title, previous, expected):
+    assert continues(title, previous) is expected
+
+
+LONG_LINES = [f"Le site numéro {n} ouvrira ses portes au public en {2025 + n % 3} "
+              f"après des travaux de rénovation." for n in range(8)]
+assert all(len(line) < PROSE_CHARS for line in LONG_LINES)  # a slide's lines, not blocks
+
+
+def make_continued_pptx(path, titles) -> None:
+    """A title slide, a section-header slide "Chantiers", then one content slide per title
+    of ``titles``, each holding two of :data:`LONG_LINES`, and a last slide "Contacts"."""
+    deck = pptx.Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[0])
+    first.shapes.title.text = "Plan de rénovation"
+    header = deck.slides.add_slide(deck.slide_layouts[2])  # section header: title only
+    header.shapes.title.text = "Chantiers"
+    for number, title in enumerate(titles):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        body = slide.placeholders[1].text_frame
+        lines = LONG_LINES[2 * number: 2 * number + 2]
+        body.text = lines[0]
+        for line in lines[1:]:
+            body.add_paragraph().text = line
+    last = deck.slides.add_slide(deck.slide_layouts[1])
+    last.shapes.title.text = "Contacts"
+    last.placeholders[1].text_frame.text = "Écrire à renovation@exemple.ma"
+    deck.save(path)
+
+
+def test_slides_that_continue_a_section_are_read_as_one(tmp_path):
+    path = tmp_path / "plan.pptx"
+    make_continued_pptx(path, ["Chantiers", "Chantiers (suite)", "Chantiers (3/3)"])
+    doc = load_document(path, "plan.pptx")
+    assert_plain(doc)
+    assert len(doc.pages) == 6  # every slide is still a page
+    # One section from the section-header slide to the last continued slide; the repeated
+    # titles are not in the text, which reads on as one block per slide.
+    assert section_titles(doc) == ["Plan de rénovation", "Chantiers", "Contacts"]
+    assert doc.text.count("Chantiers") == 1 and "suite" not in doc.text
+    assert doc.text[doc.pages[1]:doc.pages[5]] == (
+        "Chantiers\n\n" + "\n\n".join("\n".join(LONG_LINES[i:i + 2]) for i in (0, 2, 4))
+        + "\n\n")
+    assert doc.continued_pages == doc.pages[2:5]
+    found = passages(doc, size=500)
+    quotes = [doc.text[p.start:p.end] for p in found]
+    # A passage runs across a slide's start, and cites the slide it starts on.
+    across = [p for p in found if p.section == "Chantiers"
+              and any(p.start < start < p.end for start in doc.pages[3:5])]
+    assert across
+    for p in across:
+        assert p.page == next(n for n, start in enumerate(doc.pages, start=1)
+                              if start <= p.start < (doc.pages + (len(doc.text),))[n])
+    assert all(q.strip() != "Chantiers" for q in quotes)
+    assert ("Contacts\n\nÉcrire à renovation@exemple.ma", 6, "Contacts") in [
+        (doc.text[p.start:p.end], p.page, p.section) for p in found]
+
+
+def test_slides_with_other_titles_stay_sections_and_cut_passages(tmp_path):
+    path = tmp_path / "plan.pptx"
+    make_continued_pptx(path, ["Chantiers du nord", "Chantiers du sud", "Chantiers de l'est"])
+    doc = load_document(path, "plan.pptx")
+    assert section_titles(doc) == ["Plan de rénovation", "Chantiers", "Chantiers du nord",
+                                   "Chantiers du sud", "Chantiers de l'est", "Contacts"]
+    assert doc.continued_pages == ()
+    pages = list(doc.pages) + [len(doc.text)]
+    for p in passages(doc, size=500):
+        assert pages[p.page - 1] <= p.start < p.end <= pages[p.page]
+
+
+def test_a_heading_line_alone_above_a_long_slide_makes_no_passage(tmp_path):
+    # A slide's body is one block: too long to share a passage with the title above it,
+    # it left the title a passage of its own.
+    path = tmp_path / "plan.pptx"
+    make_continued_pptx(path, ["Chantiers"])
+    doc = load_document(path, "plan.pptx")
+    quotes = [doc.text[p.start:p.end] for p in passages(doc, size=150)]
+    assert "Chantiers" not in quotes
+    assert any(LONG_LINES[0] in q for q in quotes)
+
+
+def make_continued_odp(path) -> None:
+    document = OdfDocument("presentation")
+    body = document.body
+    body.clear()
+    slides = [("Bilan 2024", LONG_LINES[:2]), ("Bilan 2024 (suite)", LONG_LINES[2:4]),
+              ("Perspectives", ["La 5G arrive à Rabat en juin."])]
+    for number, (title, lines) in enumerate(slides, start=1):
+        page = DrawPage(f"p{number}", name=f"page{number}")
+        page.append(Frame.text_frame(title, size=("20cm", "2cm"), position=("1cm", "1cm"),
+                                     presentation_class="title"))
+        page.append(Frame.text_frame(lines, size=("20cm", "8cm"), position=("1cm", "4cm")))
+        body.append(page)
+    document.meta.set_title("")
+    document.save(path)
+
+
+def test_odp_slides_that_continue_a_section_are_read_as_one(tmp_path):
+    path = tmp_path / "bilan.odp"
+    make_continued_odp(path)
+    doc = load_document(path, "bilan.odp")
+    assert_plain(doc)
+    assert len(doc.pages) == 3 and doc.continued_pages == (doc.pages[1],)
+    assert section_titles(doc) == ["Bilan 2024", "Perspectives"]
+    assert doc.text[doc.pages[1]:].startswith(LONG_LINES[2])
+    found = passages(doc, size=500)
+    assert any(p.start < doc.pages[1] < p.end and p.page == 1 for p in found)
+
+
+def test_a_paragraph_of_prose_is_a_block_and_bullets_are_lines(tmp_path):
+    prose = ("Le comité a validé le plan de rénovation des sites régionaux, financé sur "
+             "trois exercices par le budget d'investissement.")
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Décisions"
+    body = slide.placeholders[1].text_frame
+    body.text = "Contexte"
+    for text in (prose, "Lancement en janvier", "Bilan en décembre"):
+        body.add_paragraph().text = text
+    path = tmp_path / "decisions.pptx"
+    deck.save(path)
+    doc = load_document(path, "decisions.pptx")
+    assert doc.text == (f"Décisions\n\nContexte\n\n{prose}\n\n"
+                        "Lancement en janvier\nBilan en décembre")
+
+
+def test_a_footer_box_on_every_continued_slide_is_boilerplate(tmp_path):
+    # One section over four slides: the line each slide repeats is still the deck's
+    # template, counted slide by slide.
+    deck = pptx.Presentation()
+    for number in range(4):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = "Budget 2025" + (" (suite)" if number else "")
+        slide.placeholders[1].text_frame.text = LONG_LINES[number]
+        box = slide.shapes.add_textbox(Inches(1), Inches(6), Inches(6), Inches(1))
+        box.text_frame.text = "Confidentiel – ne pas diffuser"
+    path = tmp_path / "budget.pptx"
+    deck.save(path)
+    doc = load_document(path, "budget.pptx")
+    assert section_titles(doc) == ["Budget 2025"]
+    titled, context = corpus_context([doc])
+    assert "confidentiel – ne pas diffuser" in context.boilerplate
+    processed = process_document(titled[0], context, make_splitter(ChunkingParams()),
+                                 contextual=True)
+    quotes = [doc.text[p.start:p.end] for p in processed.passages]
+    assert not any("Confidentiel" in q for q in quotes)
+    assert all(any(line in q for q in quotes) for line in LONG_LINES[:4])
