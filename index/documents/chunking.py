@@ -3,11 +3,11 @@
 The product's promise lives here: for every passage, ``doc.text[start:end]`` is the
 passage's text, character for character. Passages never cross a section, a boilerplate
 line, a skipped line (page chrome) or a page boundary, but the start of a page that carries
-on the section of the page before (a continued slide: its passages cite the page they start
-on), and are at most ``chunk_size`` characters long. A page that starts mid-line (a PDF
-sentence joined over the page break) is cut at its first line start instead: the joined
-line is not cut at the break (a passage is cited by the page it starts on), and every later
-line of the page is in passages of that page. A section that holds nothing but a generic
+on the section of the page before (a continued slide, any page of a PDF but its first),
+and are at most ``chunk_size`` characters long. A passage is cited by the page that holds
+most of it (:func:`page_of_span`). Where a page break does cut, a page that starts mid-line
+is cut at its first line start instead: the joined line is not cut at the break, and every
+later line of the page is in passages of that page. A section that holds nothing but a generic
 heading line (a markdown heading, or the section's own heading line as the file marks it: a
 deck's section-header slide) yields no passage, nor does a heading line left alone above a
 block too long to share a passage with it, nor a passage made only of lines that say
@@ -142,8 +142,8 @@ def chunk_document(
     chrome: a paywall notice, a login prompt) are in no passage.
     """
     text = doc.text
-    # A page that carries on the section of the page before (a continued slide) is read
-    # across: its passages may start on the page before, and cite it.
+    # A page that carries on the section of the page before (a continued slide, a PDF's
+    # page) is read across: its passages may start on the page before.
     continued = set(doc.continued_pages) if isinstance(doc, OutlinedDocument) else set()
     breaks = line_breaks(text, tuple(p for p in doc.pages if p not in continued))
     passages: list[Passage] = []
@@ -167,7 +167,7 @@ def chunk_document(
                         start=start,
                         end=start + len(chunk),
                         section=section.title,
-                        page=page_of(doc.pages, start),
+                        page=page_of_span(doc.pages, start, start + len(chunk)),
                     )
                 )
         # A heading line left alone above a block too long to share a passage with it says
@@ -233,3 +233,16 @@ def page_of(pages: tuple[int, ...], offset: int) -> int | None:
     if not pages:
         return None
     return bisect.bisect_right(pages, offset)
+
+
+def page_of_span(pages: tuple[int, ...], start: int, end: int) -> int | None:
+    """The page a passage ``[start, end)`` is cited by: the one holding most of its text
+    (the first of equals). A passage read across a page break (a PDF's section, a continued
+    slide) is found where the reader will find most of it: a title line at the foot of a
+    page does not send them to the page before the text."""
+    first, last = page_of(pages, start), page_of(pages, max(start, end - 1))
+    if first is None or last is None or first == last:
+        return first
+    shares = [min(end, pages[n] if n < len(pages) else end) - max(start, pages[n - 1])
+              for n in range(first, last + 1)]
+    return first + shares.index(max(shares))

@@ -97,11 +97,15 @@ def load_pdf_document(path: Path, doc_id: str) -> OutlinedDocument:
     # The title the type gives is the file's word, as a Word file's "Title" paragraph is:
     # not a headline guessed from the text, which the corpus's chrome may refine.
     title = metadata_title(info_title) or metadata_title(pages.title)
+    # Every page carries on the section of the page before (a heading starts a new one
+    # wherever it falls): the paper ended there, not the text. Passages read across the
+    # break, as over a deck's continued slides, cited by the page holding most of them.
     return OutlinedDocument(
         doc_id=doc_id, text=text, title=title or extract_title(text, PurePosixPath(doc_id).stem),
         content_hash=sha256_bytes(data), pages=shaped.pages,
         title_source="metadata" if title else "text",
-        headings=heading_records(pages.headings, shaped.headings))
+        headings=heading_records(pages.headings, shaped.headings),
+        continued_pages=tuple(shaped.pages[1:]))
 
 
 def _opens_without_password(reader) -> bool:

@@ -48,7 +48,8 @@ class OutlinedDocument(Document):
     ``continued_pages``: the start offsets (among ``pages``) of the pages that carry on the
     section of the page before, whose passages may run across their start: a slide titled
     as the slide before it ("Résultats", then "Résultats (suite)"), whose title is not
-    repeated in the text (see :mod:`ragqa.index.documents.presentations`).
+    repeated in the text (see :mod:`ragqa.index.documents.presentations`); every page of a
+    PDF but its first (a page break is the paper's, not the author's).
     """
 
     headings: tuple[Heading, ...] = ()

@@ -15,7 +15,7 @@ that slide's section, as a reader reads it: a section-header slide and the conte
 under its title, or a text too long for one slide, are one section (:func:`continues`).
 Its title is not repeated in the text (as a PDF's running header, it only carries the
 reader over the page break) and passages may run across its start, cited by the slide
-they start on; the slide stays a page. Cut at every slide, a section became passages of a
+holding most of them; the slide stays a page. Cut at every slide, a section became passages of a
 slide each, and the slide that ends a section (a last line or two, a page footer) a
 passage of a few words that outranked real ones. A paragraph of prose is a block of its
 own, as in a document: read as lines of one block, a slide of three paragraphs was one

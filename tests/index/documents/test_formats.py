@@ -4,7 +4,12 @@
 """
 
 import pytest
-from ragqa.index.documents.chunking import ChunkingParams, chunk_document, make_splitter
+from ragqa.index.documents.chunking import (
+    ChunkingParams,
+    chunk_document,
+    make_splitter,
+    page_of,
+)
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import document_sections
 from ragqa.index.documents.sections import split_sections
@@ -31,7 +36,7 @@ def test_html_keeps_the_main_text_and_headings_without_chrome(tmp_path):
     assert doc.pages == ()
 
 
-def test_pdf_pages_are_kept_per_passage(tmp_path):
+def test_pdf_pages_are_kept_and_a_section_reads_across_them(tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(make_pdf(
         [["Rapport annuel", "Le réseau de fibre couvre 90 % du pays."],
@@ -44,8 +49,10 @@ def test_pdf_pages_are_kept_per_passage(tmp_path):
     assert doc.text[doc.pages[1]:].startswith("Page deux")
     passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
                               make_splitter(ChunkingParams(chunk_size=200, chunk_overlap=0)))
-    pages = {doc.text[p.start : p.end].split()[0]: p.page for p in passages}
-    assert pages == {"Rapport": 1, "Page": 2}
+    # one section over two pages reads across the break; the passage cites its first page
+    assert [(doc.text[p.start : p.end].split()[0], p.page) for p in passages] == [("Rapport", 1)]
+    assert "Page deux" in doc.text[passages[0].start : passages[0].end]
+    assert page_of(doc.pages, doc.text.index("Page deux")) == 2
 
 
 @pytest.mark.parametrize(

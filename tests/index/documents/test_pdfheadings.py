@@ -13,6 +13,7 @@ from ragqa.eval.pdfwriting import laid_out_pdf
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import document_sections
 from ragqa.index.documents.pdftext import pdf_text
+from tests.index.documents.structured import passages
 from tests.make_pdf import make_pdf
 
 PDFS = Path(__file__).parent / "pdfs"
@@ -162,3 +163,20 @@ def test_pdf_text_keeps_heading_lines_and_finds_them():
     # without headings, the same lines are joined as wrapped
     assert pdf_text(["Titre\nsuite en minuscules\nAutre titre", "la page suivante."]).text == (
         "Titre suite en minuscules\nAutre titre la page suivante.")
+
+
+def test_a_section_is_read_across_a_page_break(tmp_path):
+    # A page break is where the paper ended, not where the author did: the text of one
+    # section over two pages makes the passages it would make on one page, each citing the
+    # page it starts on (a heading still starts a section, wherever it falls).
+    first = "Le télétravail est ouvert à tous les salariés après la période d'essai."
+    second = "La demande est faite par écrit auprès du responsable hiérarchique."
+    doc = load(tmp_path, make_pdf([
+        [(14, "Télétravail"), (11, first)],
+        [(11, second), (14, "Congés"), (11, "Les congés se posent un mois à l'avance.")],
+    ]))
+    found = passages(doc, size=400)
+    assert [p.section for p in found] == ["Télétravail", "Congés"]
+    assert first in doc.text[found[0].start:found[0].end]
+    assert second in doc.text[found[0].start:found[0].end]
+    assert found[0].page == 1 and found[1].page == 2
