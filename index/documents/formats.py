@@ -94,18 +94,20 @@ def load_pdf_document(path: Path, doc_id: str) -> OutlinedDocument:
         raise DocumentError(
             f"{doc_id}: the PDF holds no extractable text (a scan needs OCR first)"
         )
-    # The title the type gives is the file's word, as a Word file's "Title" paragraph is:
-    # not a headline guessed from the text, which the corpus's chrome may refine.
-    title = metadata_title(info_title) or metadata_title(pages.title)
+    # The file's own title (its metadata) is the author's word. The first page's largest
+    # type usually is the title too ("layout"), but it may be a letterhead every notice of
+    # a ministry opens with: the corpus's chrome then gives the headline after it.
+    given = metadata_title(info_title)
+    title = given or metadata_title(pages.title)
     # Every page carries on the section of the page before (a heading starts a new one
     # wherever it falls): the paper ended there, not the text. Passages read across the
     # break, as over a deck's continued slides, cited by the page holding most of them.
     return OutlinedDocument(
         doc_id=doc_id, text=text, title=title or extract_title(text, PurePosixPath(doc_id).stem),
         content_hash=sha256_bytes(data), pages=shaped.pages,
-        title_source="metadata" if title else "text",
+        title_source="metadata" if given else "layout" if title else "text",
         headings=heading_records(pages.headings, shaped.headings),
-        continued_pages=tuple(shaped.pages[1:]))
+        continued_pages=tuple(shaped.pages[1:]), page_chrome_removed=True)
 
 
 def _opens_without_password(reader) -> bool:

@@ -50,10 +50,16 @@ class OutlinedDocument(Document):
     as the slide before it ("Résultats", then "Résultats (suite)"), whose title is not
     repeated in the text (see :mod:`ragqa.index.documents.presentations`); every page of a
     PDF but its first (a page break is the paper's, not the author's).
+
+    ``page_chrome_removed``: the loader has left out what the layout repeats on each page
+    (a PDF's running lines: :mod:`ragqa.index.documents.pageedges`), so its pages are not
+    counted one by one as a template (:func:`template_parts`): a sentence the text says
+    on three pages stays.
     """
 
     headings: tuple[Heading, ...] = ()
     continued_pages: tuple[int, ...] = ()
+    page_chrome_removed: bool = False
 
 
 def document_sections(doc: Document) -> list[Section]:
@@ -108,7 +114,7 @@ def template_parts(doc: Document, sections: list[Section]) -> list[Section]:
     ``sections``, one that runs over continued slides counted slide by slide (a footer text
     box on every slide is the deck's template however its slides are titled)."""
     continued = doc.continued_pages if isinstance(doc, OutlinedDocument) else ()
-    if not continued:
+    if not continued or doc.page_chrome_removed:
         return sections
     parts: list[Section] = []
     for section in sections:

@@ -32,13 +32,15 @@ whole, whatever their case.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ragqa.index.documents.outline import Heading
+from ragqa.index.documents.pdftext import letters
 
 MAX_HEADING_WORDS = 20
 MAX_HEADING_LINES = 3  # lines an outline entry's title may be wrapped over
@@ -221,24 +223,37 @@ def outline_entries(reader) -> list[tuple[str, int, int]]:
 def outline_headings(entries: Sequence[tuple[str, int, int]],
                      pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:
     """Each page's headings from the outline ``entries`` (:func:`outline_entries`): the
-    lines of its target page that say its title, looked for after the page's last one."""
+    lines of its target page that say its title, looked for after the page's last one.
+    Each page's lines are read once and looked up by their first word, so an outline of
+    thousands of entries costs no more than its lines."""
     found: list[list[PageHeading]] = [[] for _ in pages]
+    read: dict[int, tuple[list[str], dict[str, list[int]]]] = {}
     for title, level, page in entries:
         if page >= len(pages):
             continue
-        wanted = title.casefold()
-        lines = pages[page]
+        if page not in read:
+            lines = [" ".join(line.text.split()) for line in pages[page]]
+            by_word: dict[str, list[int]] = {}
+            for n, line in enumerate(lines):
+                if line:
+                    by_word.setdefault(line.split(" ", 1)[0].casefold(), []).append(n)
+            read[page] = lines, by_word
+        lines, by_word = read[page]
+        wanted = " ".join(title.split()).casefold()
         start = found[page][-1].last + 1 if found[page] else 0
-        match = _find_lines(wanted, [" ".join(line.text.split()) for line in lines], start)
+        candidates = by_word.get(wanted.split(" ", 1)[0], [])
+        match = _find_lines(wanted, lines, candidates[bisect.bisect_left(candidates, start):])
         if match is not None:
             first, last = match
-            text = " ".join(" ".join(line.text.split()) for line in lines[first:last + 1])
-            found[page].append(PageHeading(first, last, text, level))
+            found[page].append(PageHeading(first, last, " ".join(lines[first:last + 1]), level))
     return found
 
 
-def _find_lines(wanted: str, lines: Sequence[str], start: int) -> tuple[int, int] | None:
-    for first in range(start, len(lines)):
+def _find_lines(wanted: str, lines: Sequence[str], firsts: Sequence[int]
+                ) -> tuple[int, int] | None:
+    """The first of ``firsts`` (line numbers, in order) from which up to
+    :data:`MAX_HEADING_LINES` of ``lines`` say ``wanted`` (casefolded), and the last."""
+    for first in firsts:
         joined = ""
         for last in range(first, min(first + MAX_HEADING_LINES, len(lines))):
             joined = f"{joined} {lines[last]}".strip()
@@ -269,7 +284,11 @@ def headed_pages(reader) -> HeadedPages:
     by_outline = outline_headings(outline_entries(reader), lines)
     found = by_outline if any(by_outline) else by_type
     texts = [_one_line_each(text, page) for (text, _), page in zip(typed, found)]
-    return HeadedPages(texts, found, type_title(lines, by_type))
+    # A heading and the title are named as the canonical text reads them: "Définitions",
+    # not the "Déﬁnitions" of the ligature glyph (pdftext reads the page so).
+    found = [[replace(h, text=letters(h.text)) for h in page] for page in found]
+    title = type_title(lines, by_type)
+    return HeadedPages(texts, found, letters(title) if title else None)
 
 
 def _one_line_each(text: str, headings: Sequence[PageHeading]) -> str:

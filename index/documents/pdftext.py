@@ -159,9 +159,9 @@ def pdf_text(page_texts: Sequence[str],
     in order, each a line of the page's text: they stay lines of their own, never joined to
     the lines around them (by unwrapping, a line-end hyphen or a page break), and their
     offsets in the text are returned in :attr:`PdfText.headings`, in the same order."""
-    pages = _without_running_lines([_letters(page) for page in page_texts])
+    pages = _without_running_lines([letters(page) for page in page_texts])
     words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
-    wanted = [[_letters(line) for line in page] for page in headings]
+    wanted = [[letters(line) for line in page] for page in headings]
     wanted += [[] for _ in range(len(pages) - len(wanted))]
     shaped = [_shaped(page, frozenset(lines), words) for page, lines in zip(pages, wanted)]
     # The text is built as a list of parts, the last non-empty page's text last: a page
@@ -336,7 +336,7 @@ def full_width(lines: Sequence[str]) -> int:
     return wrapped[len(wrapped) // 2] if wrapped else 0
 
 
-def _letters(page: str) -> str:
+def letters(page: str) -> str:
     """``page`` with ligatures as letters, soft hyphens gone, its line breaks ``\\n``,
     control characters removed and lines right-stripped."""
     text = _LINE_BREAKS.sub("\n", page.replace("\ufeff", "")).translate(LIGATURES)

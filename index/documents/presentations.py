@@ -96,7 +96,25 @@ def continues(title: str, previous: str) -> bool:
     before = _base_title(previous)
     if _ONLY_MARK.fullmatch(one_line(title)):
         return bool(before)
-    return bool(before) and _base_title(title) == before
+    if one_line(title).casefold() == one_line(previous).casefold():
+        return bool(before)
+    return (bool(before) and _base_title(title) == before
+            and _a_count(title) and _a_count(previous))
+
+
+# A count at a title's end, "2/3" or "(2/3)"; one that is no count of slides ("12/03",
+# "19/03": dates) keeps two titles apart.
+_COUNT = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\W*$")
+
+
+def _a_count(title: str) -> bool:
+    """Whether ``title`` ends with no "n/m", or with one that counts slides: n at most m,
+    neither written with a leading zero ("12/03" and "02/03" are days of March)."""
+    match = _COUNT.search(one_line(title))
+    if match is None:
+        return True
+    n, m = match.groups()
+    return n[0] != "0" and m[0] != "0" and int(n) <= int(m)
 
 
 def _base_title(title: str) -> str:

@@ -99,6 +99,9 @@ def retitle(doc: Document, chrome: frozenset[str], explicit: str | None = None) 
         return replace(doc, title=explicit, title_source="explicit")
     if chrome and doc.title_source == "text":
         return replace(doc, title=headline(doc.text, doc.title, chrome))
+    if chrome and doc.title_source == "layout" and " ".join(doc.title.split()).casefold() in chrome:
+        # a letterhead set larger than the title: the headline the chrome leaves
+        return replace(doc, title=headline(doc.text, doc.title, chrome))
     return doc
 
 

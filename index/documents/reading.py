@@ -37,8 +37,9 @@ class Document:
     content_hash: str  # sha256 of the file's bytes
     pages: tuple[int, ...] = ()  # start offset of each page, for paginated sources
     # Where the title comes from: "text" (the headline found in the text, which the
-    # builder may refine with corpus-wide chrome), "metadata" (PDF info, HTML <title>) or
-    # "explicit" (given on upload, kept in a ``.title`` sidecar file).
+    # builder may refine with corpus-wide chrome), "metadata" (PDF info, HTML <title>),
+    # "layout" (a PDF's largest type on its first page: refined only where it is itself
+    # chrome, a letterhead) or "explicit" (given on upload, kept in a ``.title`` sidecar).
     title_source: str = "text"
 
 

@@ -278,8 +278,8 @@ class PlanMemo:
         if doc.content_hash != sha:  # the file changed between the scan and now
             raise DocumentError(f"{doc_id}: the file changed while it was indexed; sync again")
         docs[doc_id] = doc
-        preamble = (shared_preamble_lines([doc.text], 1) if doc.title_source == "text"
-                    else None)
+        preamble = (shared_preamble_lines([doc.text], 1)
+                    if doc.title_source in ("text", "layout") else None)
         return _Entry(sha, None, preamble)
 
     def _document(self, doc_id: str, scan: CorpusScan, docs: dict[str, Document]) -> Document:

@@ -10,9 +10,11 @@ from pypdf import PdfReader, PdfWriter
 
 from ragqa.eval.blocks import Block
 from ragqa.eval.pdfwriting import laid_out_pdf
+from ragqa.index.documents.chunking import ChunkingParams, make_splitter
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import document_sections
 from ragqa.index.documents.pdftext import pdf_text
+from ragqa.index.documents.processing import corpus_context, process_document
 from tests.index.documents.structured import passages
 from tests.make_pdf import make_pdf
 
@@ -131,7 +133,7 @@ def test_the_outline_comes_before_the_type(tmp_path):
 def test_a_title_of_one_letter_and_digits(tmp_path):
     # one letter is enough with a digit: a name, not a drop cap
     doc = load(tmp_path, make_pdf([[(20, "M87"), (11, BODY), (14, "Observation"), (11, BODY)]]))
-    assert doc.title == "M87" and doc.title_source == "metadata"
+    assert doc.title == "M87" and doc.title_source == "layout"
     assert titles(doc) == ["M87", "M87 › Observation"]
 
 
@@ -180,3 +182,48 @@ def test_a_section_is_read_across_a_page_break(tmp_path):
     assert first in doc.text[found[0].start:found[0].end]
     assert second in doc.text[found[0].start:found[0].end]
     assert found[0].page == 1 and found[1].page == 2
+
+
+def test_a_sentence_on_three_pages_stays(tmp_path):
+    # The pages' running lines are gone already (pageedges): a sentence the text says on
+    # three pages is content, not a page template, though the pages read as one section.
+    pages = [[f"Chapitre {n} : les pièces du dossier numéro {n}.",
+              "Date limite de dépôt : 30 juin 2027 à midi.",
+              f"Le dossier {n} est instruit par le service compétent."] for n in (1, 2, 3)]
+    path = tmp_path / "appel.pdf"
+    path.write_bytes(make_pdf(pages))
+    titled, context = corpus_context([load_document(path, "appel.pdf")])
+    done = process_document(titled[0], context, make_splitter(ChunkingParams()),
+                            contextual=True, own_boilerplate=True)
+    assert any("Date limite" in titled[0].text[p.start:p.end] for p in done.passages)
+
+
+def test_a_letterhead_in_the_largest_type_is_no_title(tmp_path):
+    # Three notices open with their ministry's letterhead, set larger than their titles:
+    # the corpus's chrome names each by the headline under it.
+    names = ["Aides aux festivals de musique", "Appel à projets patrimoine rural",
+             "Résidences d'artistes en milieu scolaire"]
+    docs = []
+    for n, name in enumerate(names):
+        path = tmp_path / f"avis{n}.pdf"
+        path.write_bytes(make_pdf([[(20, "MINISTÈRE DE LA CULTURE"), (16, name), (11, BODY),
+                                    (14, "Conditions"), (11, BODY)]]))
+        docs.append(load_document(path, path.name))
+    assert {doc.title for doc in docs} == {"MINISTÈRE DE LA CULTURE"}
+    titled, _ = corpus_context(docs)
+    assert [doc.title for doc in titled] == names
+    alone, _ = corpus_context(docs[:1])  # one notice alone: nothing says it is chrome
+    assert alone[0].title == "MINISTÈRE DE LA CULTURE"
+
+
+def test_headings_are_named_as_the_text_reads_them(tmp_path):
+    # "ﬁ" (a ligature glyph) is "fi" in the canonical text: in section names and the
+    # title too, so a heading line alone is still known as its section's own heading.
+    doc = load(tmp_path, make_pdf([[(18, "Règlement ﬁnancier"), (11, BODY),
+                                    (14, "Déﬁnitions"), (12, "Champ d'application"),
+                                    (11, BODY)]]))
+    assert doc.title == "Règlement financier"
+    # (the heading alone above another one heads its section, as in Word)
+    assert titles(doc) == ["Règlement financier",
+                           "Règlement financier › Définitions › Champ d'application"]
+    assert "ﬁ" not in doc.text

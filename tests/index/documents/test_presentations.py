@@ -113,6 +113,10 @@ def test_odp_slides_are_pages_and_sections(tmp_path):
     ("Plan de suite", "Plan de", False),
     ("Bilan 2023/24", "Bilan", False),
     ("(suite)", "", False),  # after an untitled slide
+    ("Comité de pilotage 19/03", "Comité de pilotage 12/03", False),  # days, not counts
+    ("Comité de pilotage 02/03", "Comité de pilotage 01/03", False),
+    ("Comité de pilotage (12/03)", "Comité de pilotage", False),
+    ("Comité de pilotage 12/03", "Comité de pilotage 12/03", True),  # the same title
     ("", "", False),
 ])
 def test_a_slide_continues_the_one_titled_as_it(title, previous, expected):
