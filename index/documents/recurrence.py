@@ -64,7 +64,10 @@ def repeat_words(rule, start: date | None = None) -> str:
     until = _one(rule, "UNTIL")
     if isinstance(until, datetime) and isinstance(start, datetime) and until.tzinfo \
             and start.tzinfo:
-        until = until.astimezone(start.tzinfo)
+        try:
+            until = until.astimezone(start.tzinfo)
+        except OverflowError:  # "UNTIL=99991231T235959Z" east of UTC: the day as written
+            pass
     if isinstance(until, date):
         day = until.date() if isinstance(until, datetime) else until
         text += f", jusqu'au {_day_of_month(day.day)} {MONTHS[day.month - 1]} {day.year}"

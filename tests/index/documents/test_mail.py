@@ -303,6 +303,8 @@ def test_two_calendars_in_one_part_are_both_read():
     ("FREQ=WEEKLY;COUNT=0;INTERVAL=-2", "chaque semaine"),
     ("FREQ=DAILY;INTERVAL=3;UNTIL=20261130", "tous les 3 jours, jusqu'au 30 novembre 2026"),
     ("FREQ=SECONDLY", None),  # nothing a reader would want said
+    # "until the end of time", past what Paris time can hold: the day as written
+    ("FREQ=WEEKLY;UNTIL=99991231T235959Z", "chaque semaine, jusqu'au 31 décembre 9999"),
 ])
 def test_a_repeated_meeting_says_how_it_repeats(rule, words):
     blocks = event_blocks(_calendar([
