@@ -105,12 +105,16 @@ class JobQueue:
         upload writes nothing)."""
         resumed = 0
         records = [p for p in self._folder.glob("*.json") if not p.name.startswith(".")]
-        for path in sorted(records, key=lambda p: p.stat().st_mtime):
+        loaded: list[Job] = []
+        for path in records:
             try:
-                job = Job.from_json(json.loads(path.read_text(encoding="utf-8")))
+                loaded.append(Job.from_json(json.loads(path.read_text(encoding="utf-8"))))
             except (OSError, ValueError, TypeError) as exc:
                 logger.warning("ignoring the unreadable job record %s: %s", path, exc)
-                continue
+        # In the order they were accepted: a record is rewritten as its job runs, so its
+        # file's time says when it last moved, not when it came (the running upload of a
+        # stopped process would resume after those queued behind it).
+        for job in sorted(loaded, key=lambda j: j.created_at):
             self._jobs[job.id] = job
             self._done[job.id] = threading.Event()
             if job.finished:

@@ -9,6 +9,7 @@ tests/service/test_jobs_api.py.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -81,6 +82,11 @@ def test_an_accepted_upload_survives_a_stop_and_resumes(tmp_path: Path):
     queued = first.submit("b.txt", b"two")
     wait_until(store.inside.is_set, what="the first upload to start")
     assert first.wait(queued.id, 0.1).state == "queued"
+    # The running upload's record was written last (it moved to "running"): order is
+    # not the files' times.
+    record = tmp_path / "jobs" / f"{running.id}.json"
+    later = record.stat().st_mtime + 60
+    os.utime(record, (later, later))
     # The process dies: nothing of the queue's memory survives, only its folder.
     again = HeldStore()
     second = JobQueue(again, tmp_path / "jobs").start()
