@@ -80,7 +80,8 @@ def sample(articles: list[Article], questions: list[Question], split: str,
 
 
 def format_id(doc_id: str, fmt: str) -> str:
-    return doc_id.rsplit(".", 1)[0] + "." + fmt
+    """The file name of ``doc_id`` written as ``fmt`` (``docx-bold`` is still a ``.docx``)."""
+    return doc_id.rsplit(".", 1)[0] + "." + fmt.split("-", 1)[0]
 
 
 def write_corpus(articles: list[Article], fmt: str, folder: Path) -> None:
