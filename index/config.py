@@ -42,7 +42,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # its title not repeated and passages read across it, a slide's paragraph of prose a block
 # of its own (`documents.presentations`), and a heading line left alone above a block too
 # long to share a passage makes none (`documents.chunking`).
-PROCESSING_VERSION = 9
+# 10: a heading set by hand in a Word, OpenDocument or HTML file (a short body line wholly
+# in bold, with text under it) starts a section (`documents.handheadings`).
+PROCESSING_VERSION = 10
 
 
 @dataclass(frozen=True)
