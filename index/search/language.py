@@ -91,8 +91,9 @@ OPENERS = {code: frozenset(words.split()) for code, words in {
     "pt": "quem que qual quais quando onde porque como quanto quanta quantos quantas",
     "nl": "wie wat wanneer waar waarom hoe welke welk is zijn heeft hebben",
 }.items()}
-for _code, _openers in OPENERS.items():  # an interrogative is a function word too
-    _FUNCTION_WORDS[_code] |= _openers
+# An interrogative is a function word too (German's list lacks "wann", "warum"...).
+_FUNCTION_WORDS = {code: listed | OPENERS.get(code, frozenset())
+                   for code, listed in _FUNCTION_WORDS.items()}
 _ALL_FUNCTION_WORDS = frozenset().union(*_FUNCTION_WORDS.values())
 # What a name or title is quoted in ("« The Wall »", "“Gone with the Wind”").
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"")
