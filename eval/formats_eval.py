@@ -29,7 +29,7 @@ from ragqa.eval.questions import Question, QuestionSetError, split_of
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import _doc_id, load_squad
-from ragqa.eval.writing import PRINTABLE, WRITERS
+from ragqa.eval.writing import PRINTABLE, WRITERS, suffix
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def sample(articles: list[Article], questions: list[Question], split: str,
 
 
 def format_id(doc_id: str, fmt: str) -> str:
-    return doc_id.rsplit(".", 1)[0] + "." + fmt
+    return doc_id.rsplit(".", 1)[0] + "." + suffix(fmt)
 
 
 def write_corpus(articles: list[Article], fmt: str, folder: Path) -> None:

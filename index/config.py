@@ -41,8 +41,13 @@ from ragqa.index.documents.titles import TITLE_RULES
 # a slide titled as the slide before it ("(suite)", "(2/3)"...) carries on its section,
 # its title not repeated and passages read across it, a slide's paragraph of prose a block
 # of its own (`documents.presentations`), and a heading line left alone above a block too
-# long to share a passage makes none (`documents.chunking`).
-PROCESSING_VERSION = 9
+# long to share a passage makes none (`documents.chunking`);
+# 10: a PDF's outline taken only where it outlines the document (two entries found, else
+# the type's headings), its entries found on their page in any order
+# (`documents.pdfheadings`); a deck's section-header slide heads the slides after it, its
+# line opening the first one's section (`documents.presentations`), and the lines of a
+# section's heading path alone make no passage (`documents.chunking`).
+PROCESSING_VERSION = 10
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from ragqa.eval.blocks import context_blocks
-from ragqa.eval.formats_eval import map_questions, read_articles
+from ragqa.eval.blocks import Block, context_blocks
+from ragqa.eval.formats_eval import format_id, map_questions, read_articles
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import load_squad
-from ragqa.eval.writing import PRINTABLE, WRITERS
+from ragqa.eval.writing import PRINTABLE, WRITERS, sectioned_slides
 from ragqa.index.documents.loaders import load_document
 
 CONTEXT = ("## Qui est concerné ?\n\nLa prime  est versée\naux ménages modestes.\n\n"
@@ -78,12 +78,12 @@ def test_the_markdown_writer_is_the_squad_document(tmp_path):
     assert [q.spans for q in mapped.questions] == [q.spans for q in questions]
 
 
-@pytest.mark.parametrize("fmt", ["docx", "html", "pdf"])
+@pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "pptx-sections"])
 def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
     path = tmp_path / "set.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
     articles, questions = read_articles(path)
-    written = tmp_path / f"0000_Prime_rénovation.{fmt}"
+    written = tmp_path / format_id("0000_Prime_rénovation.md", fmt)
     WRITERS[fmt](written, articles[0].title, articles[0].blocks)
     text = load_document(written, written.name).text
     mapped = map_questions(articles, questions, fmt, {written.name: text})
@@ -95,3 +95,15 @@ def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
         answer = next(a["text"] for p in SQUAD["data"][0]["paragraphs"] for qa in p["qas"]
                       if qa["id"] == original.id for a in qa["answers"])
         assert " ".join(text[start:end].split()) == " ".join(printable(answer).split())
+
+
+def test_a_sectioned_deck_has_numbered_section_headers_over_other_titles():
+    blocks = [Block("heading", "Montant", 2), Block("paragraph", "Le plafond est de 4 000 "
+                                                     "euros par foyer et par an."),
+              Block("heading", "Cas particuliers", 3), Block("paragraph", "Un bailleur aussi."),
+              Block("heading", "Démarches", 2), Block("paragraph", "En ligne.")]
+    assert [(layout, title) for layout, title, _ in sectioned_slides("Prime", blocks)] == [
+        ("title", "Prime"), ("section", "1. Montant"),
+        ("content", "Le plafond est de 4 000"), ("content", "Cas particuliers"),
+        ("section", "2. Démarches"), ("content", "En ligne.")]
+
