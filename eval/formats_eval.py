@@ -29,7 +29,7 @@ from ragqa.eval.questions import Question, QuestionSetError, split_of
 from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import _doc_id, load_squad
-from ragqa.eval.writing import PRINTABLE, WRITERS
+from ragqa.eval.writing import PRINTABLE, WRITERS, suffix
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
 
 
@@ -82,7 +82,7 @@ def sample(articles: list[Article], questions: list[Question], split: str,
 
 def format_id(doc_id: str, fmt: str) -> str:
     """The file name of ``doc_id`` written as ``fmt`` (``docx-bold`` is still a ``.docx``)."""
-    return doc_id.rsplit(".", 1)[0] + "." + fmt.split("-", 1)[0]
+    return doc_id.rsplit(".", 1)[0] + "." + suffix(fmt)
 
 
 def write_corpus(articles: list[Article], fmt: str, folder: Path) -> None:

@@ -7,7 +7,9 @@ style, an ODF level-1 heading, an HTML ``<title>`` and ``<h1>``, a title slide, 
 first PDF line), headings as the format's headings (a markdown ``##`` is Word's "Heading
 1", ODF's level 2), list items as the format's bulleted list. A presentation gets a
 section-header slide per level-2 heading and content slides of a few blocks each, titled
-with the heading they fall under (the document's title before any heading).
+with the heading they fall under (the document's title before any heading); the
+"pptx-sections" deck numbers its section-header slides and titles its content slides with
+their own sub-heading or first words (:func:`sectioned_slides`), as many decks are.
 
 The ``-bold`` writers (``docx-bold``, ``odt-bold``, ``html-bold``) set the headings by
 hand, as many intranet documents do: a paragraph in the body style made bold, larger for a
@@ -188,12 +190,44 @@ def slides(title: str, blocks: Sequence[Block]) -> list[tuple[str, str, list[Blo
     return out
 
 
+# A content slide of the sectioned deck with no sub-heading is titled with its first block's
+# first words, at most this many.
+SLIDE_TITLE_WORDS = 6
+
+
+def sectioned_slides(title: str, blocks: Sequence[Block]) -> list[tuple[str, str, list[Block]]]:
+    """:func:`slides` laid out as many decks are: a section-header slide "N. Heading" per
+    level-2 heading, and content slides titled with their own sub-heading (a level-3
+    heading), else with the first words of their first block, never with the section's
+    heading (nor the document's title)."""
+    out: list[tuple[str, str, list[Block]]] = []
+    number, above = 0, title  # the heading the content slides fall under directly
+    for layout, heading, body in slides(title, blocks):
+        if layout == "section":
+            number += 1
+            above = heading
+            heading = f"{number}. {heading}"
+        elif layout == "content" and heading == above and body:
+            heading = " ".join(body[0].text.split()[:SLIDE_TITLE_WORDS])
+        out.append((layout, heading, body))
+    return out
+
+
 def write_pptx(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    _write_deck(path, slides(title, blocks))
+
+
+def write_pptx_sections(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """A ``.pptx`` of :func:`sectioned_slides`."""
+    _write_deck(path, sectioned_slides(title, blocks))
+
+
+def _write_deck(path: Path, laid_out: list[tuple[str, str, list[Block]]]) -> None:
     from pptx import Presentation
 
     deck = Presentation()
     layouts = {"title": 0, "content": 1, "section": 2}
-    for layout, heading, body in slides(title, blocks):
+    for layout, heading, body in laid_out:
         slide = deck.slides.add_slide(deck.slide_layouts[layouts[layout]])
         slide.shapes.title.text = heading
         if body:
@@ -211,7 +245,14 @@ def write_pdf(path: Path, title: str, blocks: Sequence[Block]) -> None:
 WRITERS: dict[str, Writer] = {
     "md": write_md, "html": write_html, "docx": write_docx, "odt": write_odt,
     "pptx": write_pptx, "pdf": write_pdf,
+    # A deck of section-header slides over content slides of other titles (a .pptx file).
+    "pptx-sections": write_pptx_sections,
     "docx-bold": write_docx_bold, "odt-bold": write_odt_bold, "html-bold": write_html_bold,
 }
+
+
+def suffix(fmt: str) -> str:
+    """The file suffix of a format of :data:`WRITERS` ("pptx" for "pptx-sections")."""
+    return fmt.split("-", 1)[0]
 # What each format can show of a text, character for character (PDF: Windows-1252 only).
 PRINTABLE: dict[str, Callable[[str], str]] = {"pdf": printable}

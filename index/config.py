@@ -41,10 +41,15 @@ from ragqa.index.documents.titles import TITLE_RULES
 # a slide titled as the slide before it ("(suite)", "(2/3)"...) carries on its section,
 # its title not repeated and passages read across it, a slide's paragraph of prose a block
 # of its own (`documents.presentations`), and a heading line left alone above a block too
-# long to share a passage makes none (`documents.chunking`).
-# 10: a heading set by hand in a Word, OpenDocument or HTML file (a short body line wholly
+# long to share a passage makes none (`documents.chunking`);
+# 10: a PDF's outline taken only where it outlines the document (two entries found, else
+# the type's headings), its entries found on their page in any order
+# (`documents.pdfheadings`); a deck's section-header slide heads the slides after it, its
+# line opening the first one's section (`documents.presentations`), and the lines of a
+# section's heading path alone make no passage (`documents.chunking`).
+# 11: a heading set by hand in a Word, OpenDocument or HTML file (a short body line wholly
 # in bold, with text under it) starts a section (`documents.handheadings`).
-PROCESSING_VERSION = 10
+PROCESSING_VERSION = 11
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,15 @@ it takes has no coherence): it may take a Big5, Shift JIS, DOS or EBCDIC reading
 cp1251 or KOI8-R word ("砎魤殣" for "Привет", "╚Ґюуш уюфр" for "Итоги года"). Such a
 choice, no words, gives way to a reading as clean that is (:func:`reads_as_words`: one
 alphabet's letters, each word cased as a bicameral script cases it, a small letter
-somewhere); random bytes must match the case of every letter to pass (4 of 300 random
-pairs of Big5 characters did, none of 300 triples). A text of capitals only ("ЗАО") or
-of one or two letters ("Да", which Dutch's "Äà" fits) shows too little to tell and may
+somewhere); random bytes must match the case of every letter to pass. A word or two of
+Chinese in Big5 still did now and then, and took a Western reading more often (of 300
+random single hanzi among the frequently used, 42 read as Cyrillic or Greek and 111 as
+Western letters or symbols; of 300 pairs, 7 and 45): bytes that are all Big5's frequently
+used hanzi or punctuation, two by two with nothing between (:func:`common_hanzi`), are
+read as Big5 whenever the reading chosen holds no Chinese, Japanese or Korean character;
+a European text is almost never so (every other byte one of a few symbols or capitals, no
+ASCII letter, space or small accented letter). A text of capitals only ("ЗАО") or of one
+or two letters ("Да", which Dutch's "Äà" fits) shows too little to tell and may
 still be misread, and a Greek word whose every reading is cased alike reads as cp1251's
 Russian, the more common ("Ευχαριστώ" as "Ехчбсйуфю", as before).
 
@@ -239,7 +245,24 @@ def legacy_reading(data: bytes) -> Reading | None:
     """The best reading of ``data`` in a legacy encoding, or None when no reading is clean
     enough to be text. charset_normalizer's choice (the cleanest, then the most coherent)
     gives way to a Western reading nearly as clean that is more plausible, or as plausible
-    and as clean; other scripts' encodings (cp1251, Shift JIS...) are left to its choice."""
+    and as clean; other scripts' encodings (cp1251, Shift JIS...) are left to its choice,
+    but for a short text (see the module). Bytes all of Big5's frequently used hanzi
+    (:func:`common_hanzi`) read as Big5 unless the reading so chosen is East Asian."""
+    reading = _legacy_reading(data)
+    if reading is not None and common_hanzi(data) and not _east_asian(reading.text):
+        return next(iter(_readings(data, ("big5",))), reading)
+    return reading
+
+
+def _east_asian(text: str) -> bool:
+    """Whether ``text`` holds a Chinese, Japanese or Korean character (a reading in
+    another East Asian encoding, EUC-KR's "서울" whose bytes are Big5's too, is left to
+    charset_normalizer)."""
+    return any(unicodedata.name(c, "").startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA"))
+               for c in text[:SAMPLE_CHARS] if ord(c) >= 0x2E80)
+
+
+def _legacy_reading(data: bytes) -> Reading | None:
     readings = _readings(data)
     if not readings:
         return None
@@ -280,6 +303,27 @@ def _worded_instead(data: bytes, best: Reading, readings: list[Reading]) -> Read
     return min(worded, key=lambda r: (-sum(c.islower() for c in r.text[:SAMPLE_CHARS]),
                                       round(r.chaos, 3), not fits_western(r.text),
                                       _rank(r.encoding), r.encoding), default=best)
+
+
+def common_hanzi(data: bytes) -> bool:
+    """Whether ``data`` is Big5 of its frequently used hanzi and its punctuation only,
+    two bytes each and nothing between (lead bytes A1-C6, up to C67E: the standard's
+    first blocks, the 5,401 most used characters). A word or two of Chinese so written
+    reads too in Western, cp1251 or KOI8-R letters now and then ("麻藍" as "Ёббе", "擬"
+    as "юю", "草膝" as "ØÛΩ•"), while a European text almost never falls in these
+    blocks: every other byte of it would be one of a few symbols or capitals (cp1251's
+    А-Ж, Latin-1's À-Æ) with no ASCII letter, space or small accented letter (E0-FF in
+    cp1251 and Latin-1) among them."""
+    if not data or len(data) % 2:
+        return False
+    if not all(0xA1 <= data[i] and data[i:i + 2] < b"\xc6\x7f"
+               for i in range(0, len(data), 2)):
+        return False
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def reads_as_words(text: str) -> bool:

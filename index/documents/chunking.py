@@ -207,11 +207,17 @@ def _heading_only(chunk: str, section_title: str) -> bool:
     """Whether ``chunk`` is nothing but a heading line: a markdown heading, or the line of
     its section's own heading as the file marks it (a Word or HTML heading, a slide's
     title: a section-header slide holds only that line, and a passage never crosses a
-    slide)."""
+    slide), or lines of its section's heading path only (a section-header slide's title
+    above the title of the first slide under it)."""
     first, _, rest = chunk.partition("\n")
-    own = section_title.rpartition(HEADING_PATH_SEPARATOR)[2]
-    return ((heading_title(first) is not None or normalise_line(first) == normalise_line(own))
-            and not any(c.isalnum() for c in rest))
+    path = section_title.split(HEADING_PATH_SEPARATOR)
+    own = path[-1]
+    if ((heading_title(first) is not None or normalise_line(first) == normalise_line(own))
+            and not any(c.isalnum() for c in rest)):
+        return True
+    lines = [normalise_line(line) for line in chunk.split("\n") if line.strip()]
+    return len(lines) > 1 and lines[-1] == normalise_line(own) and all(
+        line in {normalise_line(part) for part in path[:-1]} for line in lines[:-1])
 
 
 def line_breaks(text: str, pages: tuple[int, ...]) -> tuple[int, ...]:

@@ -100,6 +100,7 @@ class TextBuilder:
         self.headings: list[Heading] = []
         self.pages: list[int] = []
         self.continued: list[int] = []  # starts of the pages carrying on the section before
+        self._opening: int | None = None  # a heading over the next one: where that one starts
 
     def __len__(self) -> int:
         return self._length
@@ -125,9 +126,15 @@ class TextBuilder:
         self.pages.append(self._length)
         self._fresh = True
 
-    def heading(self, title: str, level: int = 1, *, label: str | None = None) -> None:
+    def heading(self, title: str, level: int = 1, *, label: str | None = None,
+                over_next: bool = False) -> None:
         """A heading line ``title`` at ``level`` (1 is the top). ``label`` names a section
-        that has no heading line (an untitled slide): no text is written for it."""
+        that has no heading line (an untitled slide): no text is written for it.
+        ``over_next``: a heading over the next one (a section-header slide over the slides
+        after it), in the path of the headings below it but heading no section of its
+        own: its line, and what is written before the next heading, open that heading's
+        section, as a Word heading right above a deeper one does
+        (:func:`~ragqa.index.documents.outline.document_sections`)."""
         line = one_line(title)
         name = line or one_line(label or "")
         if not name:
@@ -138,6 +145,11 @@ class TextBuilder:
         start = self._open_block() if line else self._next_start()
         if line:
             self._write(line)
+        if over_next:
+            self._opening = start if self._opening is None else self._opening
+            return
+        if self._opening is not None:
+            start, self._opening = self._opening, None
         self.headings.append(Heading(start, tuple(name for _, name in self._path)))
 
     def _next_start(self) -> int:

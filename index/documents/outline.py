@@ -91,14 +91,16 @@ def document_sections(doc: Document) -> list[Section]:
 
 def _section_starts(text: str, headings: tuple[Heading, ...]) -> list[tuple[int, str]]:
     """``(offset, title)`` of each section start: a heading with nothing but its own line
-    before a deeper heading starts the next section instead."""
+    before a deeper heading under it starts the next section instead (a deck's title slide
+    above a section-header slide's first slide is not over it)."""
     starts: list[tuple[int, str]] = []
     pending: int | None = None  # the start of the headings waiting for their sub-section
     for heading, following in zip(headings, (*headings[1:], None)):
         start = heading.start if pending is None else pending
         line_end = text.find("\n", heading.start)
         # (A section named by a label, an untitled slide, has no heading line of its own.)
-        if (following is not None and following.level > heading.level and line_end >= 0
+        if (following is not None and following.path[:heading.level] == heading.path
+                and following.level > heading.level and line_end >= 0
                 and text[heading.start:line_end] == heading.path[-1]
                 and not text[line_end:following.start].strip()):
             pending = start

@@ -8,7 +8,12 @@ the file say which lines those are, tried in this order:
   among the lines of the page it points to (on one line, or on up to
   :data:`MAX_HEADING_LINES` consecutive lines when the heading was wrapped), its level is
   its depth in the outline. Entries found nowhere (a bookmark to a figure, a title the
-  page prints otherwise) are left out;
+  page prints otherwise) are left out. An entry is looked for after the heading its page's
+  entry before it was found on, else anywhere on the page (an outline may list a page's
+  headings in another order than the page prints them). The outline is taken when it
+  outlines the document: :data:`MIN_OUTLINE_HEADINGS` of its entries found at least, or
+  where the type finds no heading. One entry (a "Couverture" bookmark, the title's) names
+  a page, not the document's parts: the type's headings, where there are any, say more;
 * otherwise its type: a line set larger than the body text (the size most characters of
   the document are set in, :func:`body_size`), short (:data:`MAX_HEADING_WORDS` words at
   most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
@@ -36,7 +41,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from ragqa.index.documents.outline import Heading
@@ -47,6 +52,7 @@ MAX_HEADING_LINES = 3  # lines an outline entry's title may be wrapped over
 WRAPPED_SPACING = 1.6  # baseline to baseline, in font sizes: a wrapped line's, at most
 LARGER = 1.05  # a heading's size is at least this many times the body's
 SIZE_STEP = 0.5  # points: sizes closer than this are one size
+MIN_OUTLINE_HEADINGS = 2  # outline entries found in the text for the outline to be taken
 
 _LETTER = re.compile(r"[^\W\d_]")
 # A full stop (not an ellipsis), a comma or a semicolon ends a sentence's line, not a
@@ -222,10 +228,12 @@ def outline_entries(reader) -> list[tuple[str, int, int]]:
 
 def outline_headings(entries: Sequence[tuple[str, int, int]],
                      pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:
-    """Each page's headings from the outline ``entries`` (:func:`outline_entries`): the
-    lines of its target page that say its title, looked for after the page's last one.
-    Each page's lines are read once and looked up by their first word, so an outline of
-    thousands of entries costs no more than its lines."""
+    """Each page's headings from the outline ``entries`` (:func:`outline_entries`), in the
+    order of their lines: the lines of its target page that say its title, looked for after
+    the heading found last on that page, else among the page's lines no heading holds yet
+    (the outline lists them in another order). Each page's lines are read once and looked
+    up by their first word, so an outline of thousands of entries costs no more than its
+    lines."""
     found: list[list[PageHeading]] = [[] for _ in pages]
     read: dict[int, tuple[list[str], dict[str, list[int]]]] = {}
     for title, level, page in entries:
@@ -243,19 +251,25 @@ def outline_headings(entries: Sequence[tuple[str, int, int]],
         start = found[page][-1].last + 1 if found[page] else 0
         candidates = by_word.get(wanted.split(" ", 1)[0], [])
         match = _find_lines(wanted, lines, candidates[bisect.bisect_left(candidates, start):])
+        if match is None and start:
+            taken = {n for h in found[page] for n in range(h.first, h.last + 1)}
+            match = _find_lines(wanted, lines, candidates, taken)
         if match is not None:
             first, last = match
             found[page].append(PageHeading(first, last, " ".join(lines[first:last + 1]), level))
-    return found
+    return [sorted(headings, key=lambda h: h.first) for headings in found]
 
 
-def _find_lines(wanted: str, lines: Sequence[str], firsts: Sequence[int]
-                ) -> tuple[int, int] | None:
+def _find_lines(wanted: str, lines: Sequence[str], firsts: Sequence[int],
+                taken: Collection[int] = frozenset()) -> tuple[int, int] | None:
     """The first of ``firsts`` (line numbers, in order) from which up to
-    :data:`MAX_HEADING_LINES` of ``lines`` say ``wanted`` (casefolded), and the last."""
+    :data:`MAX_HEADING_LINES` of ``lines``, none of them ``taken``, say ``wanted``
+    (casefolded), and the last."""
     for first in firsts:
         joined = ""
         for last in range(first, min(first + MAX_HEADING_LINES, len(lines))):
+            if last in taken:
+                break
             joined = f"{joined} {lines[last]}".strip()
             if joined.casefold() == wanted:
                 return first, last
@@ -276,13 +290,15 @@ class HeadedPages:
 
 
 def headed_pages(reader) -> HeadedPages:
-    """The pages of a pypdf ``reader`` with their headings: the outline's where it names
-    lines of the pages, else the type's (see the module's docstring)."""
+    """The pages of a pypdf ``reader`` with their headings: the outline's where it outlines
+    the document, else the type's (see the module's docstring)."""
     typed = [typed_page(page) for page in reader.pages]
     lines = [page_lines for _, page_lines in typed]
     by_type = type_headings(lines)
     by_outline = outline_headings(outline_entries(reader), lines)
-    found = by_outline if any(by_outline) else by_type
+    outlined = sum(map(len, by_outline))
+    found = (by_outline if outlined >= MIN_OUTLINE_HEADINGS or (outlined and not any(by_type))
+             else by_type)
     texts = [_one_line_each(text, page) for (text, _), page in zip(typed, found)]
     # A heading and the title are named as the canonical text reads them: "Définitions",
     # not the "Déﬁnitions" of the ligature glyph (pdftext reads the page so).

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,16 +126,49 @@ def _base_title(title: str) -> str:
     return line.casefold()
 
 
-def _slide_start(builder: TextBuilder, title: str, previous: str, number: int) -> str:
-    """A new page for slide ``number`` titled ``title``: a section of its own, headed by its
-    title line, unless it carries on the section of the slide before, which runs under the
-    title ``previous``; the title the slide's section runs under."""
-    if continues(title, previous):
-        builder.page(continues=True)
-        return previous
-    builder.page()
-    builder.heading(title, 1, label=UNTITLED_SLIDE.format(number=number))
-    return title
+def section_headers(titles: Sequence[str], bare: Sequence[bool]) -> list[bool]:
+    """Which slides, titled ``titles``, are section-header slides, heading the slides
+    after them: a slide ``bare`` (its title and at most a subtitle, :func:`_pptx_bare`)
+    followed by a slide that is not, and that does not carry on its title (the eval's
+    writer's "Chantiers" then "Chantiers": one section, :func:`continues`). The first
+    slide names the deck; a bare slide followed by another, or last, is a divider ("Pause",
+    "Questions ?"): a section of its own."""
+    return [n > 0 and bare[n] and bool(one_line(title)) and n + 1 < len(titles)
+            and not bare[n + 1] and not continues(titles[n + 1], title)
+            for n, title in enumerate(titles)]
+
+
+class _SlideSections:
+    """Each slide's page and section start, slide after slide: a slide's title heads a
+    section of its own; a slide titled as the one before carries on its section; a
+    section-header slide (:func:`section_headers`) heads the sections of the slides after
+    it, up to the next one or to a bare slide (a divider), and heads no section of its
+    own: its line opens the next slide's section, whose page is read across (a passage of
+    its title alone answered nothing and outranked real ones)."""
+
+    def __init__(self, builder: TextBuilder, titles: Sequence[str],
+                 bare: Sequence[bool]) -> None:
+        self._builder, self._titles, self._bare = builder, titles, bare
+        self._headers = section_headers(titles, bare)
+        self._previous = ""  # the title the last slide's section runs under
+        self._under = False  # a section-header slide heads the slides now
+
+    def start(self, index: int) -> None:
+        """The page and section start of slide ``index`` (0-based)."""
+        title, builder = self._titles[index], self._builder
+        if self._headers[index]:
+            builder.page()
+            builder.heading(title, 1, over_next=True)
+            self._previous, self._under = title, True
+            return
+        if continues(title, self._previous):
+            builder.page(continues=True)
+            return
+        builder.page(continues=index > 0 and self._headers[index - 1])
+        self._under = self._under and not self._bare[index]
+        builder.heading(title, 2 if self._under else 1,
+                        label=UNTITLED_SLIDE.format(number=index + 1))
+        self._previous = title
 
 
 def load_pptx_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -146,9 +180,12 @@ def load_pptx_document(path: Path, doc_id: str) -> OutlinedDocument:
     check_ooxml(open_package(data, doc_id, PPTX_KIND), doc_id, PPTX_KIND, ".pptx")
     try:
         presentation = pptx.Presentation(io.BytesIO(data))
-        builder, previous = TextBuilder(), ""
-        for number, slide in enumerate(presentation.slides, start=1):
-            previous = _pptx_slide(slide, number, builder, previous)
+        builder, slides = TextBuilder(), list(presentation.slides)
+        sections = _SlideSections(builder, [_pptx_title(slide) for slide in slides],
+                                  [_pptx_bare(slide) for slide in slides])
+        for index, slide in enumerate(slides):
+            sections.start(index)
+            _pptx_slide(slide, builder)
         title = metadata_title(presentation.core_properties.title)
     except DocumentError:
         raise
@@ -157,29 +194,94 @@ def load_pptx_document(path: Path, doc_id: str) -> OutlinedDocument:
     return builder.document(doc_id, data, title)
 
 
-def _pptx_slide(slide, number: int, builder: TextBuilder, previous: str) -> str:
-    """Slide ``number`` written into ``builder`` after a slide whose section runs under the
-    title ``previous``; the title this slide's section runs under."""
+def _pptx_title(slide) -> str:
     title_shape = slide.shapes.title
-    title = title_shape.text_frame.text if title_shape is not None else ""
-    section_title = _slide_start(builder, title, previous, number)
+    return title_shape.text_frame.text if title_shape is not None else ""
+
+
+def _pptx_slide(slide, builder: TextBuilder) -> None:
+    """A slide's shapes but its title, then its notes, written into ``builder``."""
+    title_shape = slide.shapes.title
     for shape in slide.shapes:
         if title_shape is None or shape.shape_id != title_shape.shape_id:
             _pptx_shape(shape, builder)
     if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
         _pptx_text(slide.notes_slide.notes_text_frame, builder)
-    return section_title
+
+
+def _pptx_bare(slide) -> bool:
+    """Whether a slide holds its title and at most a subtitle: no other text (chrome
+    aside), no picture, table, chart or notes. A subtitle is one short paragraph
+    (:data:`PROSE_CHARS`) in a subtitle placeholder, or in a placeholder of a layout named
+    a section header's ("Section Header", "En-tête de section"): a content slide's one
+    bullet is content."""
+    title_shape = slide.shapes.title
+    if title_shape is None or not one_line(title_shape.text_frame.text):
+        return False
+    if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None and (
+            one_line(slide.notes_slide.notes_text_frame.text)):
+        return False
+    texts = []
+    for shape in _pptx_flat(slide.shapes):
+        if shape.shape_id == title_shape.shape_id or _pptx_chrome(shape):
+            continue
+        if _pptx_picture_or_frame(shape):
+            return False
+        if shape.has_text_frame:
+            paragraphs = [p.text for p in shape.text_frame.paragraphs if one_line(p.text)]
+            if paragraphs:
+                texts.append((shape, paragraphs))
+    if not texts:
+        return True
+    if len(texts) > 1 or len(texts[0][1]) > 1 or len(texts[0][1][0]) >= PROSE_CHARS:
+        return False
+    return _pptx_subtitle(slide, texts[0][0])
+
+
+def _pptx_flat(shapes):
+    from pptx.shapes.group import GroupShape
+
+    for shape in shapes:
+        if isinstance(shape, GroupShape):
+            yield from _pptx_flat(shape.shapes)
+        else:
+            yield shape
+
+
+def _pptx_chrome(shape) -> bool:
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    return shape.is_placeholder and shape.placeholder_format.type in (
+        PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.SLIDE_NUMBER)
+
+
+def _pptx_picture_or_frame(shape) -> bool:
+    """A picture, or a graphic frame (a table, a chart, a diagram): a slide's content."""
+    from pptx.shapes.graphfrm import GraphicFrame
+    from pptx.shapes.picture import Picture
+
+    return isinstance(shape, (Picture, GraphicFrame))
+
+
+_SECTION_LAYOUT = re.compile(r"section", re.IGNORECASE)  # "Section Header", "En-tête de section"
+
+
+def _pptx_subtitle(slide, shape) -> bool:
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    if not shape.is_placeholder:
+        return False
+    return (shape.placeholder_format.type == PP_PLACEHOLDER.SUBTITLE
+            or bool(_SECTION_LAYOUT.search(slide.slide_layout.name or "")))
 
 
 def _pptx_shape(shape, builder: TextBuilder) -> None:
-    from pptx.enum.shapes import PP_PLACEHOLDER
     from pptx.shapes.group import GroupShape
 
     if isinstance(shape, GroupShape):
         for inner in shape.shapes:
             _pptx_shape(inner, builder)
-    elif shape.is_placeholder and shape.placeholder_format.type in (
-            PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.SLIDE_NUMBER):
+    elif _pptx_chrome(shape):
         return
     elif shape.has_text_frame:
         _pptx_text(shape.text_frame, builder)
@@ -219,18 +321,51 @@ def load_odp_document(path: Path, doc_id: str) -> OutlinedDocument:
 
 
 def _walk_odp(document) -> TextBuilder:
-    builder, previous = TextBuilder(), ""
-    pages = [c for c in document.body.children if c.tag == "draw:page"]
-    for number, page in enumerate(pages, start=1):
-        shapes = page.children
-        title_shape = next((s for s in shapes if s.tag == "draw:frame"
-                            and s.get_attribute("presentation:class") == "title"), None)
-        title = paragraphs_text(title_shape) if title_shape is not None else ""
-        previous = _slide_start(builder, title, previous, number)
+    builder = TextBuilder()
+    # (odfdo makes new wrappers at each call of ``children``: a page's are read once.)
+    pages = [page.children for page in document.body.children if page.tag == "draw:page"]
+    title_shapes = [_odp_title_shape(shapes) for shapes in pages]
+    titles = [paragraphs_text(shape) if shape is not None else "" for shape in title_shapes]
+    sections = _SlideSections(builder, titles, [
+        _odp_bare(shapes, shape, title)
+        for shapes, shape, title in zip(pages, title_shapes, titles)])
+    for index, (shapes, title_shape) in enumerate(zip(pages, title_shapes)):
+        sections.start(index)
         for shape in shapes:
             if shape is not title_shape:
                 _odp_shape(shape, builder)
     return builder
+
+
+def _odp_title_shape(shapes: list[Element]) -> Element | None:
+    return next((s for s in shapes if s.tag == "draw:frame"
+                 and s.get_attribute("presentation:class") == "title"), None)
+
+
+_ODP_CONTENT = ("draw:image", "draw:object", "draw:object-ole", "table:table")
+
+
+def _odp_bare(shapes: list[Element], title_shape: Element | None, title: str) -> bool:
+    """:func:`_pptx_bare` for an ODP slide: a subtitle is the text of a frame of class
+    "subtitle"."""
+    if title_shape is None or not one_line(title):
+        return False
+    texts: list[tuple[Element, list[str]]] = []
+    for shape in shapes:
+        if shape is title_shape or shape.get_attribute("presentation:class") in _ODP_CHROME:
+            continue
+        if any(shape.get_elements(f"descendant-or-self::{tag}") for tag in _ODP_CONTENT):
+            return False
+        boxes = [shape] if shape.tag != "draw:frame" else shape.children
+        paragraphs = [" ".join(lines) for box in boxes for lines in _odf_box_paragraphs(box)
+                      if one_line(" ".join(lines))]
+        if paragraphs:
+            texts.append((shape, paragraphs))
+    if not texts:
+        return True
+    if len(texts) > 1 or len(texts[0][1]) > 1 or len(texts[0][1][0]) >= PROSE_CHARS:
+        return False
+    return texts[0][0].get_attribute("presentation:class") == "subtitle"
 
 
 def _odp_shape(shape: Element, builder: TextBuilder) -> None:

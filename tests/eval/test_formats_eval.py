@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from ragqa.eval.blocks import context_blocks
+from ragqa.eval.blocks import Block, context_blocks
 from ragqa.eval.formats_eval import format_id, heading_above, map_questions, read_articles
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import load_squad
-from ragqa.eval.writing import PRINTABLE, WRITERS
+from ragqa.eval.writing import PRINTABLE, WRITERS, sectioned_slides
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR, document_sections
 
@@ -79,7 +79,8 @@ def test_the_markdown_writer_is_the_squad_document(tmp_path):
     assert [q.spans for q in mapped.questions] == [q.spans for q in questions]
 
 
-@pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "docx-bold", "odt-bold", "html-bold"])
+@pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "pptx-sections", "docx-bold", "odt-bold",
+                                 "html-bold"])
 def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
     path = tmp_path / "set.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
@@ -119,3 +120,15 @@ def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
         assert section.title.split(HEADING_PATH_SEPARATOR)[-1] == expected, question.id
     assert {heading_above(articles[0], q.spans[0][0]) for q in questions} == {
         "Prime rénovation", "Qui est concerné ?"}
+
+
+def test_a_sectioned_deck_has_numbered_section_headers_over_other_titles():
+    blocks = [Block("heading", "Montant", 2), Block("paragraph", "Le plafond est de 4 000 "
+                                                     "euros par foyer et par an."),
+              Block("heading", "Cas particuliers", 3), Block("paragraph", "Un bailleur aussi."),
+              Block("heading", "Démarches", 2), Block("paragraph", "En ligne.")]
+    assert [(layout, title) for layout, title, _ in sectioned_slides("Prime", blocks)] == [
+        ("title", "Prime"), ("section", "1. Montant"),
+        ("content", "Le plafond est de 4 000"), ("content", "Cas particuliers"),
+        ("section", "2. Démarches"), ("content", "En ligne.")]
+

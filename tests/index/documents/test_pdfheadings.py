@@ -123,11 +123,36 @@ def test_the_outline_gives_the_headings_and_their_levels(tmp_path):
 
 
 def test_the_outline_comes_before_the_type(tmp_path):
-    data = make_pdf([[(16, "Guide"), (11, "Introduction"), (11, BODY), (14, "Annexe"),
-                      (11, BODY)]])
-    doc = load(tmp_path, with_outline(data, [("Introduction", 0, None)]))
-    assert titles(doc) == ["Guide", "Introduction"]
+    data = make_pdf([[(16, "Guide"), (11, "Introduction"), (11, BODY), (11, "Contexte"),
+                      (11, BODY), (14, "Annexe"), (11, BODY)]])
+    doc = load(tmp_path, with_outline(data, [("Introduction", 0, None),
+                                             ("Contexte", 0, None)]))
+    assert titles(doc) == ["Guide", "Introduction", "Contexte"]
     assert doc.title == "Guide"  # the largest type still names the document
+
+
+@pytest.mark.parametrize("bookmark", ["Couverture", "Guide"])
+def test_an_outline_of_one_entry_gives_way_to_the_type(tmp_path, bookmark):
+    # one bookmark (the cover, the title) outlines nothing: the headings set in larger
+    # type make the sections
+    data = make_pdf([[(16, "Guide"), (11, "Couverture"), (11, BODY)],
+                     [(14, "Introduction"), (11, BODY), (14, "Annexe"), (11, BODY)]])
+    doc = load(tmp_path, with_outline(data, [(bookmark, 0, None)]))
+    assert titles(doc) == ["Guide", "Guide › Introduction", "Guide › Annexe"]
+
+
+def test_an_outline_of_one_entry_serves_where_the_type_says_nothing(tmp_path):
+    data = make_pdf([["Guide", BODY, "Annexe", BODY]])
+    doc = load(tmp_path, with_outline(data, [("Annexe", 0, None)]))
+    assert titles(doc) == ["Guide", "Annexe"]
+
+
+def test_outline_entries_listed_out_of_their_page_order_are_all_found(tmp_path):
+    # the outline lists "Méthode" before "Contexte", the page prints them the other way
+    data = make_pdf([["Rapport", "Contexte", BODY, "Méthode", BODY, "Résultats", BODY]])
+    doc = load(tmp_path, with_outline(data, [("Méthode", 0, None), ("Contexte", 0, None),
+                                             ("Résultats", 0, None)]))
+    assert titles(doc) == ["Rapport", "Contexte", "Méthode", "Résultats"]
 
 
 def test_a_title_of_one_letter_and_digits(tmp_path):

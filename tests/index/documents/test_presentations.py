@@ -180,15 +180,146 @@ def test_slides_that_continue_a_section_are_read_as_one(tmp_path):
 
 
 def test_slides_with_other_titles_stay_sections_and_cut_passages(tmp_path):
+    # The section-header slide "Chantiers" heads the slides after it: its line opens the
+    # first one's section, the only page read across.
     path = tmp_path / "plan.pptx"
     make_continued_pptx(path, ["Chantiers du nord", "Chantiers du sud", "Chantiers de l'est"])
     doc = load_document(path, "plan.pptx")
-    assert section_titles(doc) == ["Plan de rénovation", "Chantiers", "Chantiers du nord",
-                                   "Chantiers du sud", "Chantiers de l'est", "Contacts"]
-    assert doc.continued_pages == ()
+    assert section_titles(doc) == [
+        "Plan de rénovation", "Chantiers › Chantiers du nord", "Chantiers › Chantiers du sud",
+        "Chantiers › Chantiers de l'est", "Chantiers › Contacts"]
+    assert doc.continued_pages == (doc.pages[2],)
     pages = list(doc.pages) + [len(doc.text)]
-    for p in passages(doc, size=500):
-        assert pages[p.page - 1] <= p.start < p.end <= pages[p.page]
+    found = passages(doc, size=500)
+    assert all(doc.text[p.start:p.end] != "Chantiers" for p in found)
+    for p in found:
+        first = pages[p.page - 2] if p.page == 3 else pages[p.page - 1]
+        assert first <= p.start < p.end <= pages[p.page]
+
+
+def add_slide(deck, layout: int, title: str | None, lines=(), subtitle: str | None = None):
+    """A slide of ``deck``'s ``layout`` titled ``title``, ``lines`` in its body placeholder
+    (placeholder 1), ``subtitle`` in it for a section header's."""
+    slide = deck.slides.add_slide(deck.slide_layouts[layout])
+    if title is not None:
+        slide.shapes.title.text = title
+    text = list(lines) or ([subtitle] if subtitle else [])
+    if text:
+        frame = slide.placeholders[1].text_frame
+        frame.text = text[0]
+        for line in text[1:]:
+            frame.add_paragraph().text = line
+    return slide
+
+
+TITLE, CONTENT, SECTION, TITLE_ONLY = 0, 1, 2, 5  # python-pptx's default layouts
+
+
+def test_a_section_header_slide_heads_the_slides_after_it(tmp_path):
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Rapport annuel", subtitle="Conseil du 12 mars")
+    add_slide(deck, SECTION, "2. Budget")
+    add_slide(deck, CONTENT, "Recettes", ["Les recettes montent à 12 millions d'euros."])
+    add_slide(deck, CONTENT, "Dépenses", ["Les dépenses baissent de 3 %."])
+    add_slide(deck, SECTION, "3. Perspectives", subtitle="Ce qui vient en 2026")
+    add_slide(deck, CONTENT, "Projets", ["Deux écoles ouvriront à la rentrée."])
+    add_slide(deck, TITLE_ONLY, "Questions ?")  # the last slide: no section header
+    path = tmp_path / "rapport.pptx"
+    deck.save(path)
+    doc = load_document(path, "rapport.pptx")
+    assert_plain(doc)
+    assert doc.title == "Rapport annuel"
+    assert len(doc.pages) == 7
+    assert section_titles(doc) == [
+        "Rapport annuel", "2. Budget › Recettes", "2. Budget › Dépenses",
+        "3. Perspectives › Projets", "Questions ?"]
+    assert doc.text[doc.pages[1]:].startswith("2. Budget\n\nRecettes\n\nLes recettes")
+    assert "3. Perspectives\n\nCe qui vient en 2026\n\nProjets" in doc.text
+    found = [(doc.text[p.start:p.end], p.section) for p in passages(doc, size=500)]
+    assert all(quote not in ("2. Budget", "3. Perspectives") for quote, _ in found)
+    assert ("2. Budget\n\nRecettes\n\nLes recettes montent à 12 millions d'euros.",
+            "2. Budget › Recettes") in found
+
+
+def test_a_section_header_line_and_a_title_alone_make_no_passage(tmp_path):
+    # The first slide's body is one block too long to share a passage with the two
+    # heading lines above it.
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Plan de rénovation")
+    add_slide(deck, SECTION, "Chantiers")
+    add_slide(deck, CONTENT, "Chantiers du nord", [" ".join(LONG_LINES)])
+    path = tmp_path / "plan.pptx"
+    deck.save(path)
+    doc = load_document(path, "plan.pptx")
+    quotes = [doc.text[p.start:p.end] for p in passages(doc, size=150)]
+    assert "Chantiers\n\nChantiers du nord" not in quotes
+    assert any(LONG_LINES[0][:40] in q for q in quotes)
+
+
+def test_title_only_slides_one_after_another_are_no_section_headers(tmp_path):
+    # "2. Budget" is followed by another title-only slide: a divider of its own
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Rapport annuel")
+    add_slide(deck, SECTION, "2. Budget")
+    add_slide(deck, SECTION, "3. Perspectives")
+    add_slide(deck, CONTENT, "Projets", ["Deux écoles ouvriront à la rentrée."])
+    path = tmp_path / "rapport.pptx"
+    deck.save(path)
+    doc = load_document(path, "rapport.pptx")
+    assert section_titles(doc) == ["Rapport annuel", "2. Budget", "3. Perspectives › Projets"]
+
+
+def test_a_slide_of_one_image_is_content_under_its_section_header(tmp_path):
+    from PIL import Image
+
+    image = tmp_path / "organigramme.png"
+    Image.new("RGB", (40, 30), "white").save(image)
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Rapport annuel")
+    add_slide(deck, SECTION, "2. Budget")
+    chart = add_slide(deck, TITLE_ONLY, "Organigramme")
+    chart.shapes.add_picture(str(image), Inches(1), Inches(2))
+    add_slide(deck, CONTENT, "Recettes", ["Les recettes montent à 12 millions d'euros."])
+    path = tmp_path / "rapport.pptx"
+    deck.save(path)
+    doc = load_document(path, "rapport.pptx")
+    # the image slide is no section header: "Recettes" stays under "2. Budget"
+    assert section_titles(doc) == ["Rapport annuel", "2. Budget › Organigramme",
+                                   "2. Budget › Recettes"]
+
+
+def test_a_one_line_content_slide_is_no_section_header(tmp_path):
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Rapport annuel")
+    add_slide(deck, CONTENT, "Objectif", ["Former 500 agents"])
+    add_slide(deck, CONTENT, "Moyens", ["Un budget de 2 millions d'euros."])
+    path = tmp_path / "rapport.pptx"
+    deck.save(path)
+    doc = load_document(path, "rapport.pptx")
+    assert section_titles(doc) == ["Rapport annuel", "Objectif", "Moyens"]
+
+
+def test_odp_section_header_slides_head_the_slides_after_them(tmp_path):
+    document = OdfDocument("presentation")
+    body = document.body
+    body.clear()
+    slides = [("Rapport annuel", ["Conseil du 12 mars", "Direction financière"]),
+              ("2. Budget", []), ("Recettes", ["Les recettes montent à 12 millions."]),
+              ("Dépenses", ["Les dépenses baissent de 3 %."]), ("Questions ?", [])]
+    for number, (title, lines) in enumerate(slides, start=1):
+        page = DrawPage(f"p{number}", name=f"page{number}")
+        page.append(Frame.text_frame(title, size=("20cm", "2cm"), position=("1cm", "1cm"),
+                                     presentation_class="title"))
+        if lines:
+            page.append(Frame.text_frame(lines, size=("20cm", "8cm"), position=("1cm", "4cm")))
+        body.append(page)
+    document.meta.set_title("")
+    path = tmp_path / "rapport.odp"
+    document.save(path)
+    doc = load_document(path, "rapport.odp")
+    assert section_titles(doc) == ["Rapport annuel", "2. Budget › Recettes",
+                                   "2. Budget › Dépenses", "Questions ?"]
+    assert doc.continued_pages == (doc.pages[2],)
 
 
 def test_a_heading_line_alone_above_a_long_slide_makes_no_passage(tmp_path):

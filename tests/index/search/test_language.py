@@ -50,6 +50,38 @@ def test_a_french_question_about_foreign_names_is_french(question):
     assert not QuestionLanguage("french").is_foreign(question)
 
 
+@pytest.mark.parametrize("question", [
+    "Qui a écrit Harry Potter and the Chamber of Secrets ?",  # 3 English words > 2 French
+    "Quand a paru Of the Sea and the Sky ?",
+    "Quel label a sorti « Songs of the Old Days » ?",
+])
+def test_a_french_question_quoting_an_english_title_is_french(question):
+    """A reader goes by the question's frame ("Qui a écrit", "Quand"), not by the title it
+    quotes: words inside quotes or a run of capitalised words are a name's, not the
+    question's."""
+    assert not QuestionLanguage("french").is_foreign(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who judged Paul?", "Who discovered penicillin?", "What replaced rhetorical algebra?",
+    "Is Paris big?",
+])
+def test_a_short_question_opening_with_another_languages_interrogative_is_foreign(question):
+    """One function word each, and the identifier unsure: the opening "Who", "What", "Is"
+    is English's, and nothing of French's is outside the names."""
+    assert QuestionLanguage("french").is_foreign(question)
+
+
+def test_the_frame_rule_holds_in_other_analysed_languages():
+    english, german = QuestionLanguage("english"), QuestionLanguage("german")
+    assert english.is_foreign("Qui a tué César ?")
+    assert not english.is_foreign("Who wrote Le Comte de Monte-Cristo?")
+    assert not english.is_foreign("What is Le Rouge et le Noir about?")
+    assert german.is_foreign("Who wrote Faust?")
+    assert not german.is_foreign("Wer hat Faust geschrieben?")
+    assert not german.is_foreign("Wann erschien The Lord of the Rings?")
+
+
 def test_the_analysed_language_decides():
     english = "What did Nokia and the Moroccan government sign?"
     assert not QuestionLanguage("english").is_foreign(english)
