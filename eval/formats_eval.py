@@ -30,6 +30,7 @@ from ragqa.eval.runner import run_questions, summarise
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import _doc_id, load_squad
 from ragqa.eval.writing import PRINTABLE, WRITERS, suffix
+from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def sample(articles: list[Article], questions: list[Question], split: str,
 
 
 def format_id(doc_id: str, fmt: str) -> str:
+    """The file name of ``doc_id`` written as ``fmt`` (``docx-bold`` is still a ``.docx``)."""
     return doc_id.rsplit(".", 1)[0] + "." + suffix(fmt)
 
 
@@ -150,6 +152,36 @@ def structure(records: dict) -> dict:
     }
 
 
+def heading_above(article: Article, offset: int) -> str:
+    """The innermost heading of ``article`` above markdown ``offset`` (its title if none)."""
+    above = [b for b in article.blocks if b.kind == "heading" and 0 <= b.start <= offset]
+    return " ".join((above[-1].text if above else article.title).split())
+
+
+def answer_sections(index, articles: list[Article], questions: list[Question],
+                    mapped: list[Question]) -> dict:
+    """How many questions' answers lie in a passage whose section is the heading the answer
+    falls under in the markdown article (the section path's last part: a citation names
+    the right section), out of the questions mapped."""
+    by_id = {a.doc_id: a for a in articles}
+    asked = {q.id: q for q in questions}
+    _, count = index.counts()
+    # Rows retired by a sync are absent; the range covers rows appended after them.
+    by_doc: dict[str, list] = {}
+    for record in index.passages_of(range(2 * count + 1000)).values():
+        by_doc.setdefault(record.doc_id, []).append(record)
+    right = 0
+    for question in mapped:
+        original = asked[question.id]
+        expected = heading_above(by_id[original.doc], original.spans[0][0])
+        start = question.spans[0][0]
+        holding = [p for p in by_doc.get(question.doc, []) if p.start <= start < p.end]
+        if any(p.section.split(HEADING_PATH_SEPARATOR)[-1].strip() == expected
+               for p in holding):
+            right += 1
+    return {"answers_in_right_section": right, "answers_checked": len(mapped)}
+
+
 def evaluate_format(engine, articles: list[Article], questions: list[Question], fmt: str,
                     modes: list[str], k: int = 10) -> dict:
     """Recall and MRR of ``questions`` over the engine's index of ``articles`` in
@@ -163,6 +195,7 @@ def evaluate_format(engine, articles: list[Article], questions: list[Question], 
     row = {key: value for key, value in metrics.items()
            if key.split(".", 1)[1] in keep}
     stats = structure(records)
+    stats.update(answer_sections(engine.index, articles, questions, mapped.questions))
     titles_right = sum(1 for a in articles
                        if stats["titles"].get(format_id(a.doc_id, fmt)) == a.title)
     return {
@@ -182,8 +215,8 @@ def markdown_table(results: dict, mode: str = "hybrid") -> str:
     the index became."""
     lines = ["| format | questions | unmapped spans (placed by answer text) | recall@1 | "
              "recall@5 | MRR@10 | recall@5, unmapped as misses | passages | sections | "
-             "titles = article's |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "titles = article's | answers in the right section |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for fmt, row in results["formats"].items():
         m = row["metrics"]
         lines.append(
@@ -192,7 +225,8 @@ def markdown_table(results: dict, mode: str = "hybrid") -> str:
             f"{m[f'{mode}.recall@5']:.3f} | {m[f'{mode}.mrr@10']:.3f} | "
             f"{m[f'{mode}.recall@5'] * m[f'{mode}.questions'] / row['asked']:.3f} | "
             f"{row['passages']} | "
-            f"{row['sections']} | {row['titles_equal_article_title']}/{row['documents']} |")
+            f"{row['sections']} | {row['titles_equal_article_title']}/{row['documents']} | "
+            f"{row.get('answers_in_right_section', '-')}/{row.get('answers_checked', '-')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -233,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path(".ragqa/formatseval"),
                         help="corpus and index folders, one pair per set and format (reused)")
     parser.add_argument("--out", type=Path, required=True, help="JSON results")
+    parser.add_argument("--no-update", action="store_true",
+                        help="measure the indexes under --root as they are (built by other "
+                             "code), neither writing nor indexing the corpus")
     args = parser.parse_args(argv)
     articles, questions = read_articles(args.squad)
     articles, questions = sample(articles, questions, args.split, args.articles,
@@ -247,10 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         if fmt not in WRITERS:
             parser.error(f"unknown format {fmt!r}; use {', '.join(WRITERS)}")
         folder = args.root / f"{args.squad.stem}-{args.split}-{len(articles)}" / fmt
-        write_corpus(articles, fmt, folder / "corpus")
+        if not args.no_update:
+            write_corpus(articles, fmt, folder / "corpus")
         settings = load_settings(corpus_dir=folder / "corpus", index_dir=folder / "index")
         started_at = time.perf_counter()
-        started = wiring.start(settings, model=model, embedder=embedder)
+        started = wiring.start(settings, update=not args.no_update, model=model,
+                               embedder=embedder)
         engine = started.engine
         model, embedder = engine.model, engine.embedder
         indexed_s = time.perf_counter() - started_at

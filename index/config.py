@@ -47,7 +47,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # (`documents.pdfheadings`); a deck's section-header slide heads the slides after it, its
 # line opening the first one's section (`documents.presentations`), and the lines of a
 # section's heading path alone make no passage (`documents.chunking`).
-PROCESSING_VERSION = 10
+# 11: a heading set by hand in a Word, OpenDocument or HTML file (a short body line wholly
+# in bold, with text under it) starts a section (`documents.handheadings`).
+PROCESSING_VERSION = 11
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ragqa.index.documents.handheadings import HandOutline, Look, is_bold
 from ragqa.index.documents.layout import (
     HEADER_SEPARATOR,
     TextBuilder,
@@ -56,6 +57,7 @@ DEFAULT_HEADING_LEVEL = 3  # a ``head`` without its level, as trafilatura render
 
 _BREAK = "\x00"  # a <br> inside inline text, until the text is cut into lines
 _LEVEL = re.compile(r"^h([1-6])$")
+_FONT_WEIGHT = re.compile(r"font-weight\s*:\s*([\w-]+)", re.IGNORECASE)
 _INLINE = frozenset({"hi", "ref", "del", "lb", "span", "sub", "sup", "graphic", "abbr",
                      "code", "quote"})
 _BLOCKS = frozenset({"head", "p", "list", "table", "quote", "code"})
@@ -68,6 +70,7 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
     import trafilatura  # heavy (lxml, dateparser): loaded only when an HTML file is read
 
     builder = TextBuilder()
+    outline = HandOutline()  # the main text's blocks, hand-set headings found at the end
     title: str | None = None
     tree = trafilatura.load_html(data)
     if tree is not None:
@@ -78,7 +81,8 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
             tree, include_comments=False, include_tables=True, include_formatting=True,
             favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
         if extracted is not None and extracted.body is not None:
-            _blocks(extracted.body, builder)
+            _blocks(extracted.body, outline)
+            outline.replay(builder)
             # trafilatura reads og:title, then <title> without the site name, then <h1>.
             title = metadata_title(extracted.title)
     if not builder.text().strip():
@@ -158,7 +162,7 @@ def _preformatted(elem: _Element) -> bool:
     return elem.tag == "code" and "\n" in "".join(elem.itertext()).strip()
 
 
-def _blocks(container: _Element, builder: TextBuilder) -> None:
+def _blocks(container: _Element, builder: HandOutline) -> None:
     """Lay out the blocks of ``container``; loose inline text between them is a paragraph."""
     run: list[str] = [container.text or ""]
     for child in container:
@@ -184,14 +188,14 @@ def _stands_alone(elem: _Element, run: list[str]) -> bool:
     return _preformatted(elem) or (_blank(*run) and _blank(elem.tail))
 
 
-def _block(elem: _Element, builder: TextBuilder) -> None:
+def _block(elem: _Element, builder: HandOutline) -> None:
     tag = elem.tag
     if tag == "head":
         match = _LEVEL.match(elem.get("rend", ""))
         builder.heading(_inline(elem, br=" "), int(match.group(1)) if match
                         else DEFAULT_HEADING_LEVEL)
     elif tag == "p":
-        _paragraph([_inline(elem)], builder)
+        _paragraph([_inline(elem)], builder, _look(elem))
     elif tag == "list":
         builder.block(_list_lines(elem))
     elif tag == "table":
@@ -202,14 +206,40 @@ def _block(elem: _Element, builder: TextBuilder) -> None:
         _blocks(elem, builder)
 
 
-def _paragraph(run: Iterable[str], builder: TextBuilder) -> None:
+def _paragraph(run: Iterable[str], builder: HandOutline, look: Look = Look()) -> None:
     """A paragraph from inline text (``<br>`` marked with :data:`_BREAK`): one line per
-    ``<br>``, hard-wrapped lines joined; a live blog's dated entry heads a section."""
+    ``<br>``, hard-wrapped lines joined; a live blog's dated entry heads a section. A
+    one-line paragraph in bold is recorded with its look: it may be a heading set by hand
+    (:mod:`~ragqa.index.documents.handheadings`)."""
     lines = _lines("".join(run))
     if lines and is_dated_entry(lines[0]):
         builder.heading(lines[0], ENTRY_LEVEL)
         lines = lines[1:]
-    builder.block(lines)
+    if look.bold and len(lines) == 1:
+        builder.paragraph(lines[0], look)
+    else:
+        builder.block(lines)
+
+
+def _look(paragraph: _Element) -> Look:
+    """Bold when every word of ``paragraph`` is: inside ``<b>``/``<strong>`` (trafilatura's
+    ``hi rend="#b"``), or the paragraph's inline style sets a bold ``font-weight``."""
+    style = _FONT_WEIGHT.search(paragraph.get("style", ""))
+    return Look(bold=_all_bold(paragraph, bool(style and is_bold(style.group(1)))))
+
+
+def _all_bold(elem: _Element, bold: bool) -> bool:
+    """Whether every piece of text with words under ``elem`` (not its tail) is bold."""
+    if elem.tag == "hi" and "#b" in elem.get("rend", ""):
+        bold = True
+    if elem.text and elem.text.strip() and not bold:
+        return False
+    for child in elem:
+        if isinstance(child.tag, str) and not _all_bold(child, bold):
+            return False
+        if child.tail and child.tail.strip() and not bold:
+            return False
+    return True
 
 
 def _lines(text: str) -> list[str]:

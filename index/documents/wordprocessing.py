@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 
 from ragqa.index.documents import wordml
 from ragqa.index.documents.formats import read_bytes
+from ragqa.index.documents.handheadings import HandOutline
 from ragqa.index.documents.layout import TextBuilder, clean_lines, table_lines, unwrap
+from ragqa.index.documents.odflooks import OdfLooks
 from ragqa.index.documents.opendocument import (
     ODT_MIMETYPE,
     PARSE_ERRORS,
@@ -36,6 +38,7 @@ from ragqa.index.documents.opendocument import (
 from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.packages import check_ooxml, open_package, unreadable
 from ragqa.index.documents.titles import metadata_title
+from ragqa.index.documents.wordlooks import WordLooks
 from ragqa.index.errors import DocumentError
 
 if TYPE_CHECKING:
@@ -77,7 +80,8 @@ def load_docx_document(path: Path, doc_id: str) -> OutlinedDocument:
 def _walk_docx(document) -> tuple[TextBuilder, str | None]:
     from docx.enum.style import WD_STYLE_TYPE
 
-    builder = TextBuilder()
+    builder = HandOutline()  # written into a TextBuilder once hand-set headings are known
+    looks = WordLooks(document)
     style_title: str | None = None
     kinds: dict[str | None, tuple[str, int]] = {}  # by style id
     items: list[str] = []  # the list being read, item by item
@@ -104,12 +108,16 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
         close_list()
         if kind == "heading":
             builder.heading(text, level)
-        else:
-            if kind == "title" and style_title is None:
+        elif kind == "title":
+            if style_title is None:
                 style_title = text
             builder.paragraph(text)
+        else:
+            builder.paragraph(text, looks.look(block))
     close_list()
-    return builder, style_title
+    text_builder = TextBuilder()
+    builder.replay(text_builder)
+    return text_builder, style_title
 
 
 def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
@@ -148,18 +156,20 @@ def load_odt_document(path: Path, doc_id: str) -> OutlinedDocument:
 
 
 def _walk_odt(document) -> TextBuilder:
+    outline = HandOutline()  # written into a TextBuilder once hand-set headings are known
+    _odt_blocks(document.body, outline, OdfLooks(document))
     builder = TextBuilder()
-    _odt_blocks(document.body, builder)
+    outline.replay(builder)
     return builder
 
 
-def _odt_blocks(parent: Element, builder: TextBuilder) -> None:
+def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks) -> None:
     for child in parent.children:
         tag = child.tag
         if tag == "text:h":
             builder.heading(inline_text(child), _outline_level(child))
         elif tag == "text:p":
-            builder.paragraph(inline_text(child))
+            builder.paragraph(inline_text(child), looks.look(child))
         elif tag == "text:list":
             lines: list[str] = []
             _odt_list(child, builder, lines)
@@ -167,14 +177,14 @@ def _odt_blocks(parent: Element, builder: TextBuilder) -> None:
         elif tag == "table:table":
             builder.block(table_lines(table_rows(child), marks_header(child)))
         elif tag in ("text:section", "office:text"):
-            _odt_blocks(child, builder)
+            _odt_blocks(child, builder, looks)
 
 
 def _outline_level(heading: Element) -> int:
     return max(heading.get_attribute_integer("text:outline-level") or 1, 1)
 
 
-def _odt_list(element: Element, builder: TextBuilder, lines: list[str]) -> None:
+def _odt_list(element: Element, builder: HandOutline, lines: list[str]) -> None:
     """A list's items as ``lines``; a numbered heading in it closes the block before it."""
     for item in element.children:  # text:list-item, text:list-header
         for child in item.children:

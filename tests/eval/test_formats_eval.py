@@ -6,11 +6,12 @@ import json
 import pytest
 
 from ragqa.eval.blocks import Block, context_blocks
-from ragqa.eval.formats_eval import format_id, map_questions, read_articles
+from ragqa.eval.formats_eval import format_id, heading_above, map_questions, read_articles
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import load_squad
 from ragqa.eval.writing import PRINTABLE, WRITERS, sectioned_slides
 from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR, document_sections
 
 CONTEXT = ("## Qui est concerné ?\n\nLa prime  est versée\naux ménages modestes.\n\n"
            "- un logement ancien\n- des travaux d'isolation\n\nLe plafond est de 4 000 euros.")
@@ -78,7 +79,8 @@ def test_the_markdown_writer_is_the_squad_document(tmp_path):
     assert [q.spans for q in mapped.questions] == [q.spans for q in questions]
 
 
-@pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "pptx-sections"])
+@pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "pptx-sections", "docx-bold", "odt-bold",
+                                 "html-bold"])
 def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
     path = tmp_path / "set.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
@@ -95,6 +97,29 @@ def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
         answer = next(a["text"] for p in SQUAD["data"][0]["paragraphs"] for qa in p["qas"]
                       if qa["id"] == original.id for a in qa["answers"])
         assert " ".join(text[start:end].split()) == " ".join(printable(answer).split())
+
+
+@pytest.mark.parametrize("fmt", ["docx-bold", "odt-bold", "html-bold"])
+def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
+    """The ``-bold`` writers set no heading style, and the loader still reads their bold
+    lines as the markdown's headings: each answer lies in the section it falls under."""
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps(SQUAD), encoding="utf-8")
+    articles, questions = read_articles(path)
+    written = tmp_path / format_id("0000_Prime_rénovation.md", fmt)
+    WRITERS[fmt](written, articles[0].title, articles[0].blocks)
+    raw = written.read_bytes()
+    assert b"Heading" not in raw and b"<h2" not in raw  # no styled heading (.odt: zipped)
+    doc = load_document(written, written.name)
+    sections = document_sections(doc)
+    mapped = map_questions(articles, questions, fmt, {written.name: doc.text})
+    for question, original in zip(mapped.questions, questions):
+        start = question.spans[0][0]
+        section = next(s for s in sections if s.start <= start < s.end)
+        expected = heading_above(articles[0], original.spans[0][0])
+        assert section.title.split(HEADING_PATH_SEPARATOR)[-1] == expected, question.id
+    assert {heading_above(articles[0], q.spans[0][0]) for q in questions} == {
+        "Prime rénovation", "Qui est concerné ?"}
 
 
 def test_a_sectioned_deck_has_numbered_section_headers_over_other_titles():

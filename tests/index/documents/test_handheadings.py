@@ -1,0 +1,238 @@
+"""Headings set by hand: a short line in the body style made bold (often larger), with the
+text it introduces under it, starts a section in Word, OpenDocument and HTML files, as a
+reader sees one; bold that is emphasis (a lead-in, a long sentence, a table's header, list
+items, a document all in bold) does not."""
+
+from __future__ import annotations
+
+import docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.shared import Pt
+from odfdo import Document as OdfDocument
+from odfdo import Header, List, Paragraph, Span, Style
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import OutlinedDocument
+
+from tests.index.documents.structured import assert_plain, passages, section_titles
+
+BODY = ("Les agents publics titulaires et contractuels peuvent en bénéficier dès leur "
+        "première année de service, sur demande écrite adressée au service.")
+LONG_BOLD = ("Le dossier complet doit impérativement être déposé avant le 31 mars auprès du "
+             "service des ressources humaines de votre direction")
+
+
+def paths(doc: OutlinedDocument) -> list[tuple[str, ...]]:
+    return [h.path for h in doc.headings]
+
+
+# --- Word --------------------------------------------------------------------------------
+
+
+def bold_line(document, text: str, size: float | None = None):
+    run = document.add_paragraph().add_run(text)
+    run.bold = True
+    if size is not None:
+        run.font.size = Pt(size)
+    return run
+
+
+def load_docx(tmp_path, document) -> OutlinedDocument:
+    path = tmp_path / "note.docx"
+    document.save(str(path))
+    doc = load_document(path, "note.docx")
+    assert isinstance(doc, OutlinedDocument)
+    assert_plain(doc)
+    return doc
+
+
+def titled_docx():
+    document = docx.Document()
+    document.styles["Normal"].font.size = Pt(11)
+    document.add_paragraph("Congés bonifiés", style="Title")
+    document.add_paragraph(BODY)
+    return document
+
+
+def test_docx_bold_lines_are_sections_larger_ones_higher(tmp_path):
+    document = titled_docx()
+    bold_line(document, "Qui est concerné ?", 14)
+    document.add_paragraph(BODY)
+    bold_line(document, "Cas général", 12)
+    document.add_paragraph(BODY)
+    bold_line(document, "Pièces à fournir :", 12)
+    document.add_paragraph("Une copie du livret de famille.", style="List Bullet")
+    document.add_paragraph("Un justificatif de domicile.", style="List Bullet")
+    doc = load_docx(tmp_path, document)
+    assert paths(doc) == [("Qui est concerné ?",), ("Qui est concerné ?", "Cas général"),
+                          ("Qui est concerné ?", "Pièces à fournir :")]
+    assert section_titles(doc) == ["Congés bonifiés", "Qui est concerné ?",
+                                   "Qui est concerné ? › Cas général",
+                                   "Qui est concerné ? › Pièces à fournir :"]
+    assert "Qui est concerné ?\n\n" in doc.text  # the line stays a line of the text
+    found = passages(doc)
+    assert {p.section for p in found if "livret" in doc.text[p.start:p.end]} == {
+        "Qui est concerné ? › Pièces à fournir :"}
+
+
+def test_docx_paragraph_style_in_bold_is_a_heading(tmp_path):
+    document = titled_docx()
+    style = document.styles.add_style("Intertitre maison", WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = document.styles["Normal"]
+    style.font.bold = True
+    document.add_paragraph("Montant de l'aide", style="Intertitre maison")
+    document.add_paragraph(BODY)
+    strong = document.add_paragraph().add_run("Durée de l'aide")
+    strong.style = document.styles["Strong"]  # bold by its character style
+    document.add_paragraph(BODY)
+    assert paths(load_docx(tmp_path, document)) == [("Montant de l'aide",),
+                                                     ("Durée de l'aide",)]
+
+
+def test_docx_hand_headings_sit_under_the_styled_heading_before_them(tmp_path):
+    document = titled_docx()
+    document.add_heading("Partie A", 1)
+    document.add_paragraph(BODY)
+    bold_line(document, "Détail des montants")
+    document.add_paragraph(BODY)
+    document.add_heading("Partie B", 1)
+    document.add_paragraph(BODY)
+    assert paths(load_docx(tmp_path, document)) == [
+        ("Partie A",), ("Partie A", "Détail des montants"), ("Partie B",)]
+
+
+def test_docx_two_bold_lines_in_a_row_the_later_is_a_sub_heading(tmp_path):
+    document = titled_docx()
+    bold_line(document, "Qui est concerné ?")
+    bold_line(document, "Cas général")
+    document.add_paragraph(BODY)
+    assert paths(load_docx(tmp_path, document)) == [
+        ("Qui est concerné ?",), ("Qui est concerné ?", "Cas général")]
+
+
+def test_docx_bold_that_is_emphasis_makes_no_heading(tmp_path):
+    document = titled_docx()
+    lead = document.add_paragraph()
+    lead.add_run("Attention :").bold = True  # a bold lead-in of a paragraph
+    lead.add_run(" le dossier doit être complet.")
+    document.add_paragraph(BODY)
+    bold_line(document, LONG_BOLD)  # a long sentence in bold: emphasis
+    document.add_paragraph(BODY)
+    bold_line(document, "Le dossier est à déposer avant mars.")  # a sentence
+    document.add_paragraph(BODY)
+    for text in ("Rabat", "Fès"):  # bold list items
+        item = document.add_paragraph(style="List Bullet")
+        item.add_run(text).bold = True
+    document.add_paragraph(BODY)
+    table = document.add_table(rows=2, cols=2)  # a bold header row
+    for c, (head, value) in enumerate([("Ville", "Rabat"), ("Visiteurs", "45 000")]):
+        table.cell(0, c).paragraphs[0].add_run(head).bold = True
+        table.cell(1, c).text = value
+    document.add_paragraph(BODY)
+    for text in ("Direction générale", "Service des pensions", "Bureau 12"):
+        bold_line(document, text)  # a block of bold lines (an address): no outline
+    document.add_paragraph(BODY)
+    bold_line(document, "Dernier point")  # nothing under it but bold emphasis
+    bold_line(document, LONG_BOLD)
+    doc = load_docx(tmp_path, document)
+    assert paths(doc) == []
+    assert section_titles(doc) == ["Congés bonifiés"]
+
+
+def test_docx_all_in_bold_reads_as_before(tmp_path):
+    document = titled_docx()
+    for text in ("Qui est concerné ?", BODY, "Cas général", BODY, "Montant", BODY):
+        bold_line(document, text)
+    document.add_paragraph(BODY)
+    assert paths(load_docx(tmp_path, document)) == []
+
+
+# --- OpenDocument ------------------------------------------------------------------------
+
+
+def load_odt(tmp_path, document) -> OutlinedDocument:
+    path = tmp_path / "note.odt"
+    document.save(str(path))
+    doc = load_document(path, "note.odt")
+    assert isinstance(doc, OutlinedDocument)
+    assert_plain(doc)
+    return doc
+
+
+def bold_odt():
+    document = OdfDocument("text")
+    for name, family, size in (("P1", "paragraph", "14pt"), ("T1", "text", "12pt"),
+                               ("T2", "text", None)):
+        style = Style(family, name=name, area="text", bold=True, size=size)
+        if family == "paragraph":
+            style.set_attribute("style:parent-style-name", "Standard")
+        document.insert_style(style, automatic=True)
+    document.body.append(Header(1, "Congés bonifiés"))
+    document.body.append(Paragraph(BODY))
+    return document
+
+
+def spanned(text: str, style: str = "T1", rest: str = "") -> Paragraph:
+    paragraph = Paragraph("")
+    paragraph.append(Span(text, style=style))
+    if rest:
+        paragraph.append(Span(rest))
+    return paragraph
+
+
+def test_odt_bold_lines_are_sections_under_the_title(tmp_path):
+    document = bold_odt()
+    body = document.body
+    body.append(Paragraph("Qui est concerné ?", style="P1"))  # the paragraph's style
+    body.append(Paragraph(BODY))
+    body.append(spanned("Cas général"))  # a bold span: the whole line
+    body.append(Paragraph(BODY))
+    body.append(spanned("Pièces à fournir"))
+    body.append(List(["Une copie du livret de famille.", "Un justificatif."]))
+    doc = load_odt(tmp_path, document)
+    assert paths(doc) == [
+        ("Congés bonifiés",), ("Congés bonifiés", "Qui est concerné ?"),
+        ("Congés bonifiés", "Qui est concerné ?", "Cas général"),
+        ("Congés bonifiés", "Qui est concerné ?", "Pièces à fournir")]
+
+
+def test_odt_bold_that_is_emphasis_makes_no_heading(tmp_path):
+    document = bold_odt()
+    body = document.body
+    body.append(spanned("Attention :", "T2", " le dossier doit être complet."))
+    body.append(Paragraph(BODY))
+    body.append(spanned(LONG_BOLD, "T2"))
+    body.append(Paragraph(BODY))
+    assert paths(load_odt(tmp_path, document)) == [("Congés bonifiés",)]
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+
+def load_html(tmp_path, body: str) -> OutlinedDocument:
+    path = tmp_path / "note.html"
+    path.write_text("<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+                    "<title>Congés bonifiés</title></head><body><article>"
+                    f"<h1>Congés bonifiés</h1><p>{BODY}</p>{body}</article></body></html>",
+                    encoding="utf-8")
+    doc = load_document(path, "note.html")
+    assert isinstance(doc, OutlinedDocument)
+    assert_plain(doc)
+    return doc
+
+
+def test_html_bold_paragraphs_are_sections_under_the_title(tmp_path):
+    doc = load_html(tmp_path, f"<p><strong>Qui est concerné ?</strong></p><p>{BODY}</p>"
+                              f"<div><b>Montant de l'aide</b></div><p>{BODY}</p>"
+                              f"<p style='font-weight: 700'>Durée</p><p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",), ("Congés bonifiés", "Qui est concerné ?"),
+                          ("Congés bonifiés", "Montant de l'aide"),
+                          ("Congés bonifiés", "Durée")]
+
+
+def test_html_bold_that_is_emphasis_makes_no_heading(tmp_path):
+    doc = load_html(tmp_path, f"<p><b>Attention :</b> le dossier doit être complet.</p>"
+                              f"<p>{BODY}</p><p><strong>{LONG_BOLD}</strong></p><p>{BODY}</p>"
+                              f"<ul><li><b>Rabat</b></li><li><b>Fès</b></li></ul><p>{BODY}</p>"
+                              "<table><tr><th>Ville</th><th>Visiteurs</th></tr>"
+                              f"<tr><td>Rabat</td><td>45 000</td></tr></table><p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",)]
