@@ -232,7 +232,8 @@ class Engine:
             return ()
         highlighter = self._highlighter_for(retriever, result.generation)
         focus = highlighter.focus(result.read_as or result.question, result.query_vector,
-                                  None if readable is None else _idf(retriever.index, readable))
+                                  None if readable is None else _idf(retriever.index, readable),
+                                  foreign=result.foreign)
         return tuple(highlighter.spans(focus, [
             (hit.doc_id, hit.before + hit.quote + hit.after, hit.start, hit.end,
              hit.start - len(hit.before)) for hit in result.hits]))

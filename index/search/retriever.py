@@ -142,6 +142,9 @@ class SearchResult:
     generation: int = 0  # the store's generation the passages were read from
     # The question's vector (None in bm25 mode): what the highlight compares sentences with.
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Whether it was read as another language than the index's (:meth:`Retriever.is_foreign`,
+    # where that changes its ranking): its highlight goes by the model's cosine.
+    foreign: bool = False
     # Whether the reorder (index/search/reorder.py) set the order of the top hits.
     reordered: bool = False
     # The question as it was searched where that differs: typed without accents or capitals,
@@ -301,7 +304,7 @@ class Retriever:
                               model=loaded.name,
                               fallback=loaded.fallback, generation=generation,
                               query_vector=query_vector if mode != "bm25" else None,
-                              reordered=reordered,
+                              reordered=reordered, foreign=foreign,
                               read_as=question if question != asked else None)
         if cacheable:
             with self._results_lock:

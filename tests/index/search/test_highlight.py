@@ -207,3 +207,29 @@ def test_spans_embed_the_sentences_of_every_passage_in_one_call_and_agree_with_s
                      for p in passages]
     highlighter.spans(focus, passages)
     assert model.calls == 1  # remembered
+
+
+# Four sentences naming Orange before the one that answers, which names nothing asked.
+ORANGE = ("Orange Maroc lance une offre. Orange Maroc vise les familles. Orange Maroc "
+          "couvre Rabat. Orange Maroc étend la fibre. Son tarif mensuel est de 249 dirhams.")
+
+
+def test_a_question_in_another_language_is_highlighted_by_the_models_cosine():
+    """An English question over French passages shares names at most: its terms pick a
+    sentence naming Orange, the model's cosine (over every sentence, not the three best by
+    terms) the one that answers. (The fake encoder stands in for the model's cosines: what
+    is tested is how they are weighed.)"""
+    vector = np.array([1.0, 0.0], np.float32)
+    highlighter = Highlighter(ANALYZE, embed=FakeModel())
+    question = "How much does Orange Maroc charge a month?"
+    as_french = highlighter.spans(highlighter.focus(question, vector),
+                                  [("a", ORANGE, 0, len(ORANGE))])
+    assert ORANGE[slice(*as_french[0])].startswith("Orange Maroc")
+    foreign = highlighter.focus(question, vector, foreign=True)
+    for span in (highlighter.spans(foreign, [("a", ORANGE, 0, len(ORANGE))])[0],
+                 highlighter.span(foreign, "a", ORANGE, 0, len(ORANGE))):
+        assert ORANGE[slice(*span)] == "Son tarif mensuel est de 249 dirhams."
+    # Without the model (weight 0) there is nothing else to go by: the terms decide.
+    plain = Highlighter(ANALYZE, embed=FakeModel(), weight=0)
+    span = plain.span(plain.focus(question, vector, foreign=True), "a", ORANGE, 0, len(ORANGE))
+    assert ORANGE[slice(*span)].startswith("Orange Maroc")

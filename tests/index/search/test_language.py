@@ -104,6 +104,8 @@ def test_an_english_question_is_ranked_by_the_model_alone(index, e5_embedder):
     hybrid = retriever.search(english, 5)
     dense = retriever.search(english, 5, mode="dense")
     assert [h.row for h in hybrid.hits] == [h.row for h in dense.hits]
+    assert hybrid.foreign and not retriever.search(
+        "Quelles villes marocaines les équipes de Huawei ont-elles visitées ?", 5).foreign
     # A French question keeps the measured fusion, and BM25 its half of the score.
     french = "Quelles villes marocaines les équipes de Huawei ont-elles visitées ?"
     assert retriever.fusion_for(french) == FusionParams("minmax", 0.5)
@@ -115,6 +117,7 @@ def test_an_english_question_is_ranked_by_the_model_alone(index, e5_embedder):
     off = Retriever(index, e5_embedder, replace(params, crosslingual_dense_weight=None))
     assert off.fusion_for(english) == FusionParams("minmax", 0.5)
     assert [h.row for h in off.search(english, 5).hits] != [h.row for h in hybrid.hits]
+    assert not off.search(english, 5).foreign  # its reading (and highlight) as a French one's
 
 
 def test_a_bad_weight_is_refused():
