@@ -22,8 +22,9 @@ Moholy-Nagy ?": Hungarian at 0.69). Then its frame (:data:`OPENERS`: the interro
 question verb it opens with, "Qui", "Quand", "Who", "Is"..., for the languages listed):
 opening with one of the analysed language's, and as many of its function words as of any
 other's, it is not foreign ("Que raconte The Old Man and the Sea ?"); opening with only
-other languages' and holding more of one's function words than of the analysed one's, it
-is ("Who judged Paul?": one function word, the identifier unsure). Else, as before: the
+other languages' and holding a function word of one of them and none of the analysed
+one's, it is ("Who judged Paul?": one function word, the identifier unsure; "What's up
+veut dire quoi ?" holds "quoi": the phrase it asks about opens it). Else, as before: the
 identifier's most likely language is not the analysed one, with a probability of at least
 :data:`MIN_PROBABILITY` (a majority: short questions are ambiguous, and a French question
 taken for English would lose BM25's help); or, too short for the identifier to be sure of
@@ -126,11 +127,11 @@ class QuestionLanguage:
         capitalised words are a title's or a name's, not counted: not with two or more of
         the analysed language's function words, more than of any other; nor opening with
         one of its interrogatives and holding as many of its function words as of any
-        other's; yes opening with only another language's and holding more of its function
-        words; else yes when the identifier's most likely language is another, with at
-        least ``min_probability``, or when two or more function words of another language,
-        more than of the analysed one, and the identifier rating that language above the
-        analysed one say so."""
+        other's; yes opening with only another language's and holding one of its function
+        words and none of the analysed one's; else yes when the identifier's most likely
+        language is another, with at least ``min_probability``, or when two or more
+        function words of another language, more than of the analysed one, and the
+        identifier rating that language above the analysed one say so."""
         if self.code is None:
             return False
         words = _frame_words(text)
@@ -143,7 +144,7 @@ class QuestionLanguage:
         if frame and self.code in frame:
             if own >= 1 and all(own >= n for n in counts.values()):
                 return False
-        elif any(counts[other] > own for other in frame if other in counts):
+        elif not own and any(counts[other] for other in frame if other in counts):
             return True
         with _LOCK:
             identifier = _identifier()

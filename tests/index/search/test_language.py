@@ -72,6 +72,16 @@ def test_a_short_question_opening_with_another_languages_interrogative_is_foreig
     assert QuestionLanguage("french").is_foreign(question)
 
 
+@pytest.mark.parametrize("question", [
+    "how are you ça veut dire quoi", "Is it safe ? veut dire quoi", "What's up veut dire quoi ?",
+])
+def test_a_french_question_about_an_english_phrase_is_not_foreign_by_its_opening(question):
+    """It opens with the phrase it asks about, but holds French words ("quoi"): the
+    opening alone does not make it foreign; the identifier and the counts decide, as they
+    did before the frame rule."""
+    assert not QuestionLanguage("french").is_foreign(question)
+
+
 def test_the_frame_rule_holds_in_other_analysed_languages():
     english, german = QuestionLanguage("english"), QuestionLanguage("german")
     assert english.is_foreign("Qui a tué César ?")
