@@ -399,3 +399,70 @@ def test_a_footer_box_on_every_continued_slide_is_boilerplate(tmp_path):
     quotes = [doc.text[p.start:p.end] for p in processed.passages]
     assert not any("Confidentiel" in q for q in quotes)
     assert all(any(line in q for q in quotes) for line in LONG_LINES[:4])
+
+
+@pytest.mark.parametrize("closing", ["Questions ?", "Merci de votre attention", "Pause"])
+def test_a_closing_slide_heads_nothing(tmp_path, closing):
+    # a bare slide that asks, exclaims or closes ("Questions ?", "Merci") is a divider:
+    # the appendix after it is no part of it
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Plan de mobilité", subtitle="Direction des transports")
+    add_slide(deck, SECTION, "Partie 1 : bilan")
+    add_slide(deck, CONTENT, "Résultats", ["Le budget 2024 est de 3 millions d'euros."])
+    add_slide(deck, TITLE_ONLY, closing)
+    add_slide(deck, CONTENT, "Annexe : chiffres", ["Le budget 2025 est de 4 millions."])
+    add_slide(deck, CONTENT, "Sources", ["Rapport du conseil, mars 2024."])
+    path = tmp_path / "plan.pptx"
+    deck.save(path)
+    doc = load_document(path, "plan.pptx")
+    assert section_titles(doc) == ["Plan de mobilité", "Partie 1 : bilan › Résultats",
+                                   closing, "Annexe : chiffres", "Sources"]
+
+
+def test_a_section_header_slide_may_be_named_by_a_closing_word_inside(tmp_path):
+    # only a title made of such words closes: "Questions fréquentes" heads its slides
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Guide de l'usager")
+    add_slide(deck, SECTION, "Questions fréquentes")
+    add_slide(deck, CONTENT, "Horaires", ["La mairie ouvre à 9 h."])
+    path = tmp_path / "guide.pptx"
+    deck.save(path)
+    doc = load_document(path, "guide.pptx")
+    assert section_titles(doc) == ["Guide de l'usager", "Questions fréquentes › Horaires"]
+
+
+def _movie(slide, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    slide.shapes.add_movie(str(clip), Inches(1), Inches(2), Inches(4), Inches(3),
+                           mime_type="video/mp4")
+
+
+def _ole_in_group(slide, tmp_path):
+    from pptx.enum.shapes import PROG_ID
+
+    sheet = tmp_path / "chiffres.xlsx"
+    sheet.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_ole_object(str(sheet), PROG_ID.XLSX, Inches(1), Inches(2))
+
+
+def _rectangle(slide, tmp_path):
+    from pptx.enum.shapes import MSO_SHAPE
+
+    slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(1), Inches(2), Inches(4), Inches(1))
+
+
+@pytest.mark.parametrize(("add", "content"), [
+    (_movie, True), (_ole_in_group, True), (_rectangle, False)])
+def test_a_slide_of_media_is_content_and_a_drawn_shape_is_not(tmp_path, add, content):
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Rapport annuel")
+    add(add_slide(deck, TITLE_ONLY, "Témoignage du maire"), tmp_path)
+    add_slide(deck, CONTENT, "Budget", ["Le budget est de 3 millions d'euros."])
+    path = tmp_path / "rapport.pptx"
+    deck.save(path)
+    doc = load_document(path, "rapport.pptx")
+    assert section_titles(doc) == (
+        ["Rapport annuel", "Témoignage du maire", "Budget"] if content
+        else ["Rapport annuel", "Témoignage du maire › Budget"])
