@@ -385,7 +385,9 @@ def _odp_title_shape(shapes: list[Element]) -> Element | None:
                  and s.get_attribute("presentation:class") == "title"), None)
 
 
-_ODP_CONTENT = ("draw:image", "draw:object", "draw:object-ole", "table:table")
+# A slide's content whatever its text: a picture, a chart or OLE object, a table, a video
+# or a sound (a plugin).
+_ODP_CONTENT = ("draw:image", "draw:object", "draw:object-ole", "table:table", "draw:plugin")
 
 
 def _odp_bare(shapes: list[Element], title_shape: Element | None, title: str) -> bool:

@@ -466,3 +466,29 @@ def test_a_slide_of_media_is_content_and_a_drawn_shape_is_not(tmp_path, add, con
     assert section_titles(doc) == (
         ["Rapport annuel", "Témoignage du maire", "Budget"] if content
         else ["Rapport annuel", "Témoignage du maire › Budget"])
+
+
+def test_an_odp_slide_of_a_video_is_content(tmp_path):
+    from odfdo import Element
+
+    document = OdfDocument("presentation")
+    body = document.body
+    body.clear()
+    for number, title in enumerate(["Rapport annuel", "Témoignage du maire", "Budget"], 1):
+        page = DrawPage(f"p{number}", name=f"page{number}")
+        page.append(Frame.text_frame(title, size=("20cm", "2cm"), position=("1cm", "1cm"),
+                                     presentation_class="title"))
+        if number == 2:
+            video = Frame(size=("10cm", "6cm"), position=("1cm", "4cm"))
+            video.append(Element.from_tag(
+                '<draw:plugin xlink:href="clip.mp4" draw:mime-type="video/mp4"/>'))
+            page.append(video)
+        if number == 3:
+            page.append(Frame.text_frame(["Le budget est de 3 millions d'euros."],
+                                         size=("20cm", "8cm"), position=("1cm", "4cm")))
+        body.append(page)
+    document.meta.set_title("")
+    path = tmp_path / "rapport.odp"
+    document.save(path)
+    doc = load_document(path, "rapport.odp")
+    assert section_titles(doc) == ["Rapport annuel", "Témoignage du maire", "Budget"]
