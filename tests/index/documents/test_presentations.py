@@ -401,7 +401,8 @@ def test_a_footer_box_on_every_continued_slide_is_boilerplate(tmp_path):
     assert all(any(line in q for q in quotes) for line in LONG_LINES[:4])
 
 
-@pytest.mark.parametrize("closing", ["Questions ?", "Merci de votre attention", "Pause"])
+@pytest.mark.parametrize("closing", ["Questions ?", "Merci de votre attention", "Pause",
+                                     "Bonne route !"])
 def test_a_closing_slide_heads_nothing(tmp_path, closing):
     # a bare slide that asks, exclaims or closes ("Questions ?", "Merci") is a divider:
     # the appendix after it is no part of it
@@ -419,16 +420,19 @@ def test_a_closing_slide_heads_nothing(tmp_path, closing):
                                    closing, "Annexe : chiffres", "Sources"]
 
 
-def test_a_section_header_slide_may_be_named_by_a_closing_word_inside(tmp_path):
-    # only a title made of such words closes: "Questions fréquentes" heads its slides
+@pytest.mark.parametrize("header", ["Questions fréquentes", "Qui est concerné ?",
+                                    "2. Comment faire ?"])
+def test_a_section_header_slide_may_ask_or_hold_a_closing_word(tmp_path, header):
+    # only a title made of closing words closes: "Questions fréquentes" heads its slides,
+    # and so does a question of other words (French guides title their parts so)
     deck = pptx.Presentation()
     add_slide(deck, TITLE, "Guide de l'usager")
-    add_slide(deck, SECTION, "Questions fréquentes")
+    add_slide(deck, SECTION, header)
     add_slide(deck, CONTENT, "Horaires", ["La mairie ouvre à 9 h."])
     path = tmp_path / "guide.pptx"
     deck.save(path)
     doc = load_document(path, "guide.pptx")
-    assert section_titles(doc) == ["Guide de l'usager", "Questions fréquentes › Horaires"]
+    assert section_titles(doc) == ["Guide de l'usager", f"{header} › Horaires"]
 
 
 def _movie(slide, tmp_path):
