@@ -17,11 +17,12 @@ the file say which lines those are, tried in this order:
 * otherwise its type: a line set larger than the body text (the size most characters of
   the document are set in, :func:`body_size`), short (:data:`MAX_HEADING_WORDS` words at
   most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
-  nor a number) and not ending like a sentence (a full stop, a comma, a semicolon) is a
-  heading; its level is the rank of its size among the headings' sizes (the largest is
-  level 1). Consecutive heading lines of one
-  size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the
-  size), are one heading wrapped over them. Bold lines of the body's size are not taken
+  nor a number), not ending like a sentence (a full stop, a comma, a semicolon), not
+  wholly inside quotation marks (a pull quote) and not made mostly of figures (a phone
+  number, a date: more digits than letters) is a heading; its level is the rank of its
+  size among the headings' sizes (the largest is level 1). Consecutive heading lines of
+  one size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times
+  the size), are one heading wrapped over them. Bold lines of the body's size are not taken
   as headings: a bold lead-in, a table's header and a term in a glossary are set so too.
 
 Each page's type comes from the one pass of pypdf's text extraction that gives its text
@@ -58,6 +59,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 # A full stop (not an ellipsis), a comma or a semicolon ends a sentence's line, not a
 # heading's ("Article 3." is rare; "Conclusion." rarer than a paragraph's short last line).
 _SENTENCE_END = re.compile(r"(?:[^.]\.|[,;])\s*[»\"”’)]?$")
+# A line wholly inside quotation marks is a quote set large (a pull quote, an epigraph),
+# never a heading, in any PDF.
+_QUOTED = re.compile(r'«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|"[^"]*"')
+_DIGIT_GROUP = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,15 @@ def body_size(pages: Sequence[Sequence[TypedLine]]) -> float:
 def _looks_like_heading(text: str) -> bool:
     words = text.split()
     return (0 < len(words) <= MAX_HEADING_WORDS and bool(_LETTER.search(text))
-            and sum(c.isalnum() for c in text) >= 2 and not _SENTENCE_END.search(text))
+            and sum(c.isalnum() for c in text) >= 2 and not _SENTENCE_END.search(text)
+            and not _QUOTED.fullmatch(text) and not _figures(text))
+
+
+def _figures(text: str) -> bool:
+    """Whether a line is made mostly of figures: more digits than letters, in two groups
+    of digits at least (a phone number, a date, an amount; "M87" is a name)."""
+    digits = sum(c.isdigit() for c in text)
+    return digits > len(_LETTER.findall(text)) and len(_DIGIT_GROUP.findall(text)) >= 2
 
 
 def type_headings(pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:

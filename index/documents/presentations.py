@@ -29,6 +29,7 @@ loads in 59 ms, about 1,700 slides/s.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Sequence
@@ -131,11 +132,38 @@ def section_headers(titles: Sequence[str], bare: Sequence[bool]) -> list[bool]:
     after them: a slide ``bare`` (its title and at most a subtitle, :func:`_pptx_bare`)
     followed by a slide that is not, and that does not carry on its title (the eval's
     writer's "Chantiers" then "Chantiers": one section, :func:`continues`). The first
-    slide names the deck; a bare slide followed by another, or last, is a divider ("Pause",
-    "Questions ?"): a section of its own."""
+    slide names the deck; a bare slide followed by another, or last, or one that closes
+    or pauses (:func:`divider`), is a divider: a section of its own."""
     return [n > 0 and bare[n] and bool(one_line(title)) and n + 1 < len(titles)
             and not bare[n + 1] and not continues(titles[n + 1], title)
+            and not divider(title)
             for n, title in enumerate(titles)]
+
+
+# The words a closing or pausing slide is titled with ("Questions ?", "Merci de votre
+# attention", "Thank you", "Pause", "Fin"), and those that go with them; a title made of
+# these alone, and holding one of the first, closes.
+_CLOSING = frozenset({"question", "questions", "merci", "thank", "thanks", "pause", "fin",
+                      "end", "break"})
+_CLOSING_FILLER = frozenset({"the", "you", "for", "your", "attention", "de", "des", "une",
+                             "votre", "vos", "pour", "et", "and", "réponses", "answers",
+                             "any"})
+_WORDS = re.compile(r"\w+")
+
+
+def divider(title: str) -> bool:
+    """Whether a bare slide titled ``title`` closes or pauses rather than heads the slides
+    after it: a title made of closing words only ("Questions ?", "Merci de votre
+    attention", "Pause"), or one that exclaims ("Bonne route !"). After "Questions ?"
+    come the appendix's slides, no part of the questions. A question of other words
+    names a part ("Qui est concerné ?", "2. Comment faire ?": the eval's decks head 35 of
+    93 decks' sections so) and "Questions fréquentes" names one too."""
+    line = one_line(title).rstrip(" .…")
+    if line.endswith("!"):
+        return True
+    words = [w.casefold() for w in _WORDS.findall(line)]
+    return (bool(words) and any(w in _CLOSING for w in words)
+            and all(w in _CLOSING or w in _CLOSING_FILLER for w in words))
 
 
 class _SlideSections:
@@ -211,10 +239,10 @@ def _pptx_slide(slide, builder: TextBuilder) -> None:
 
 def _pptx_bare(slide) -> bool:
     """Whether a slide holds its title and at most a subtitle: no other text (chrome
-    aside), no picture, table, chart or notes. A subtitle is one short paragraph
-    (:data:`PROSE_CHARS`) in a subtitle placeholder, or in a placeholder of a layout named
-    a section header's ("Section Header", "En-tête de section"): a content slide's one
-    bullet is content."""
+    aside), no content shape (:func:`_pptx_content`), no notes. A subtitle is one short
+    paragraph (:data:`PROSE_CHARS`) in a subtitle placeholder, or in a placeholder of a
+    layout named a section header's ("Section Header", "En-tête de section"): a content
+    slide's one bullet is content."""
     title_shape = slide.shapes.title
     if title_shape is None or not one_line(title_shape.text_frame.text):
         return False
@@ -225,7 +253,7 @@ def _pptx_bare(slide) -> bool:
     for shape in _pptx_flat(slide.shapes):
         if shape.shape_id == title_shape.shape_id or _pptx_chrome(shape):
             continue
-        if _pptx_picture_or_frame(shape):
+        if _pptx_content(shape):
             return False
         if shape.has_text_frame:
             paragraphs = [p.text for p in shape.text_frame.paragraphs if one_line(p.text)]
@@ -255,12 +283,29 @@ def _pptx_chrome(shape) -> bool:
         PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.SLIDE_NUMBER)
 
 
-def _pptx_picture_or_frame(shape) -> bool:
-    """A picture, or a graphic frame (a table, a chart, a diagram): a slide's content."""
+def _pptx_content(shape) -> bool:
+    """Whether a shape is a slide's content whatever its text: a picture, a video or a
+    sound, a table, a chart, a diagram, an OLE object or control (python-pptx's
+    ``MSO_SHAPE_TYPE``; a SmartArt diagram's frame it types None). A drawn shape, a line
+    or a text box is content by its text only (a decorative rectangle is none)."""
     from pptx.shapes.graphfrm import GraphicFrame
-    from pptx.shapes.picture import Picture
 
-    return isinstance(shape, (Picture, GraphicFrame))
+    try:
+        kind = shape.shape_type
+    except NotImplementedError:  # an element python-pptx does not model (ink)
+        return False
+    if kind is None:
+        return isinstance(shape, GraphicFrame)
+    return kind in _content_types()
+
+
+@functools.cache
+def _content_types() -> frozenset:
+    from pptx.enum.shapes import MSO_SHAPE_TYPE as T
+
+    return frozenset({T.PICTURE, T.LINKED_PICTURE, T.MEDIA, T.WEB_VIDEO, T.TABLE, T.CHART,
+                      T.DIAGRAM, T.CANVAS, T.IGX_GRAPHIC, T.EMBEDDED_OLE_OBJECT,
+                      T.LINKED_OLE_OBJECT, T.OLE_CONTROL_OBJECT})
 
 
 _SECTION_LAYOUT = re.compile(r"section", re.IGNORECASE)  # "Section Header", "En-tête de section"
@@ -342,7 +387,9 @@ def _odp_title_shape(shapes: list[Element]) -> Element | None:
                  and s.get_attribute("presentation:class") == "title"), None)
 
 
-_ODP_CONTENT = ("draw:image", "draw:object", "draw:object-ole", "table:table")
+# A slide's content whatever its text: a picture, a chart or OLE object, a table, a video
+# or a sound (a plugin).
+_ODP_CONTENT = ("draw:image", "draw:object", "draw:object-ole", "table:table", "draw:plugin")
 
 
 def _odp_bare(shapes: list[Element], title_shape: Element | None, title: str) -> bool:

@@ -100,6 +100,11 @@ def test_a_heading_is_never_joined_to_the_line_after_it(tmp_path):
     "de deux mois à compter du dépôt en mairie",  # too many words for a heading
     "2024",  # no word
     "L",  # a drop cap
+    "« Lire, c'est voyager »",  # a pull quote
+    "“Lire, c'est voyager”",
+    '"Lire, c\'est voyager"',
+    "Tél. 04 72 10 30 30",  # more digits than letters: a phone number, a date
+    "Le 12/03/2024",
 ])
 def test_larger_type_that_is_no_heading_starts_no_section(tmp_path, line):
     doc = load(tmp_path, make_pdf([[(16, "Instruction des demandes"), (11, BODY),
@@ -139,6 +144,16 @@ def test_an_outline_of_one_entry_gives_way_to_the_type(tmp_path, bookmark):
                      [(14, "Introduction"), (11, BODY), (14, "Annexe"), (11, BODY)]])
     doc = load(tmp_path, with_outline(data, [(bookmark, 0, None)]))
     assert titles(doc) == ["Guide", "Guide › Introduction", "Guide › Annexe"]
+
+
+def test_an_outline_of_one_entry_gives_way_to_headings_not_to_a_quote_or_a_number(tmp_path):
+    # the outline's one entry is the title; the larger type holds only a pull quote and a
+    # phone number: the one section stays
+    data = make_pdf([[(16, "Règlement de la médiathèque"), (11, BODY * 2),
+                      (14, "« Lire, c'est voyager »"), (11, BODY * 2),
+                      (13, "Tél. 04 72 10 30 30"), (11, BODY)]])
+    doc = load(tmp_path, with_outline(data, [("Règlement de la médiathèque", 0, None)]))
+    assert titles(doc) == ["Règlement de la médiathèque"]
 
 
 def test_an_outline_of_one_entry_serves_where_the_type_says_nothing(tmp_path):

@@ -399,3 +399,100 @@ def test_a_footer_box_on_every_continued_slide_is_boilerplate(tmp_path):
     quotes = [doc.text[p.start:p.end] for p in processed.passages]
     assert not any("Confidentiel" in q for q in quotes)
     assert all(any(line in q for q in quotes) for line in LONG_LINES[:4])
+
+
+@pytest.mark.parametrize("closing", ["Questions ?", "Merci de votre attention", "Pause",
+                                     "Bonne route !"])
+def test_a_closing_slide_heads_nothing(tmp_path, closing):
+    # a bare slide that asks, exclaims or closes ("Questions ?", "Merci") is a divider:
+    # the appendix after it is no part of it
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Plan de mobilité", subtitle="Direction des transports")
+    add_slide(deck, SECTION, "Partie 1 : bilan")
+    add_slide(deck, CONTENT, "Résultats", ["Le budget 2024 est de 3 millions d'euros."])
+    add_slide(deck, TITLE_ONLY, closing)
+    add_slide(deck, CONTENT, "Annexe : chiffres", ["Le budget 2025 est de 4 millions."])
+    add_slide(deck, CONTENT, "Sources", ["Rapport du conseil, mars 2024."])
+    path = tmp_path / "plan.pptx"
+    deck.save(path)
+    doc = load_document(path, "plan.pptx")
+    assert section_titles(doc) == ["Plan de mobilité", "Partie 1 : bilan › Résultats",
+                                   closing, "Annexe : chiffres", "Sources"]
+
+
+@pytest.mark.parametrize("header", ["Questions fréquentes", "Qui est concerné ?",
+                                    "2. Comment faire ?"])
+def test_a_section_header_slide_may_ask_or_hold_a_closing_word(tmp_path, header):
+    # only a title made of closing words closes: "Questions fréquentes" heads its slides,
+    # and so does a question of other words (French guides title their parts so)
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Guide de l'usager")
+    add_slide(deck, SECTION, header)
+    add_slide(deck, CONTENT, "Horaires", ["La mairie ouvre à 9 h."])
+    path = tmp_path / "guide.pptx"
+    deck.save(path)
+    doc = load_document(path, "guide.pptx")
+    assert section_titles(doc) == ["Guide de l'usager", f"{header} › Horaires"]
+
+
+def _movie(slide, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    slide.shapes.add_movie(str(clip), Inches(1), Inches(2), Inches(4), Inches(3),
+                           mime_type="video/mp4")
+
+
+def _ole_in_group(slide, tmp_path):
+    from pptx.enum.shapes import PROG_ID
+
+    sheet = tmp_path / "chiffres.xlsx"
+    sheet.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_ole_object(str(sheet), PROG_ID.XLSX, Inches(1), Inches(2))
+
+
+def _rectangle(slide, tmp_path):
+    from pptx.enum.shapes import MSO_SHAPE
+
+    slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(1), Inches(2), Inches(4), Inches(1))
+
+
+@pytest.mark.parametrize(("add", "content"), [
+    (_movie, True), (_ole_in_group, True), (_rectangle, False)])
+def test_a_slide_of_media_is_content_and_a_drawn_shape_is_not(tmp_path, add, content):
+    deck = pptx.Presentation()
+    add_slide(deck, TITLE, "Rapport annuel")
+    add(add_slide(deck, TITLE_ONLY, "Témoignage du maire"), tmp_path)
+    add_slide(deck, CONTENT, "Budget", ["Le budget est de 3 millions d'euros."])
+    path = tmp_path / "rapport.pptx"
+    deck.save(path)
+    doc = load_document(path, "rapport.pptx")
+    assert section_titles(doc) == (
+        ["Rapport annuel", "Témoignage du maire", "Budget"] if content
+        else ["Rapport annuel", "Témoignage du maire › Budget"])
+
+
+def test_an_odp_slide_of_a_video_is_content(tmp_path):
+    from odfdo import Element
+
+    document = OdfDocument("presentation")
+    body = document.body
+    body.clear()
+    for number, title in enumerate(["Rapport annuel", "Témoignage du maire", "Budget"], 1):
+        page = DrawPage(f"p{number}", name=f"page{number}")
+        page.append(Frame.text_frame(title, size=("20cm", "2cm"), position=("1cm", "1cm"),
+                                     presentation_class="title"))
+        if number == 2:
+            video = Frame(size=("10cm", "6cm"), position=("1cm", "4cm"))
+            video.append(Element.from_tag(
+                '<draw:plugin xlink:href="clip.mp4" draw:mime-type="video/mp4"/>'))
+            page.append(video)
+        if number == 3:
+            page.append(Frame.text_frame(["Le budget est de 3 millions d'euros."],
+                                         size=("20cm", "8cm"), position=("1cm", "4cm")))
+        body.append(page)
+    document.meta.set_title("")
+    path = tmp_path / "rapport.odp"
+    document.save(path)
+    doc = load_document(path, "rapport.odp")
+    assert section_titles(doc) == ["Rapport annuel", "Témoignage du maire", "Budget"]
