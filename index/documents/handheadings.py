@@ -16,10 +16,25 @@ A paragraph is a heading set by hand when, as a reader would judge:
 * it is short (at most :data:`MAX_WORDS` words, one line) and is no sentence: it does not
   end with a full stop, a comma or a semicolon. A colon is allowed: "Pièces à fournir :"
   above a list is a heading in all but style, and its section is what it introduces;
+* it is no "label : value" line: text after a colon ("Attention : le service sera fermé",
+  "Tarif réduit : 5 €") is a notice or a value, not the name of what follows;
+* it is in a body-text style (:func:`style_role`): Normal, Body Text / "Corps de texte",
+  No Spacing, ODF's "Standard" / "Text body" / "Default", or a custom style based on one.
+  A caption, a quotation, a table of contents, a header or a list style is bold by its own
+  role; a paragraph numbered or bulleted by Word numbering is a list item (the walkers
+  leave both out);
 * a body paragraph that is not bold, a list or a table comes right after it (a line with
-  nothing under it heads nothing). Two such lines in a row are a heading and its
+  nothing under it heads nothing), and not a fill-in line (dots, underscores: "Nom" above
+  "........" is a form's label). Two such lines in a row are a heading and its
   sub-heading ("Qui est concerné ?" above "Cas général"); three or more are a bold block
   (an address, a signature), not an outline;
+* its section holds some body: a list, a table, or a paragraph that reads as text (a
+  sentence's end, or at least :data:`MIN_BODY_WORDS` words). A signature ("Jean Dupont"
+  above "Directeur général des services") or an address ("1 place de la Comédie" above
+  "69001 Lyon") heads nothing;
+* two bold lines in a row are taken for a heading and its sub-heading only in a document
+  structured by hand headings, one with another hand heading elsewhere: alone, they are
+  more likely a letter's sender ("Mairie de Villeurbanne" / "Service de l'état civil");
 * the document is not mostly bold: when the bold paragraphs outnumber the others twice,
   bold is the document's body font, and it reads as before.
 
@@ -32,6 +47,7 @@ below the first unless its size already puts it deeper.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -40,7 +56,21 @@ from ragqa.index.documents.layout import TextBuilder, clean_lines, one_line, unw
 MAX_WORDS = 15
 MAX_CHARS = 150
 MAX_RUN = 2  # bold lines in a row that still read as headings (a heading, a sub-heading)
+MIN_BODY_WORDS = 6  # a body paragraph with fewer words and no sentence's end is no text
 _SENTENCE_ENDS = (".", ",", ";")
+_TEXT_ENDS = (".", "!", "?", "…", ":", ";")
+_LABEL_VALUE = re.compile(r"\s:\s*\S|:\s+\S")  # "Tarif réduit : 5 €", "Note: voir"
+_FILL_IN = re.compile(r"^[\s._\-–—/…]*$")  # "........", "____", "..../..../......"
+# Style names (Word's, ODF's internal ones with "_20_" read as spaces), nearest first.
+_BODY_STYLE = re.compile(
+    r"^(?:normal|standard|default\b.*|text body\b.*|body text\b.*|corps de texte\b.*|"
+    r"no spacing|sans interligne|plain text|texte brut|first line indent|hanging indent)$",
+    re.IGNORECASE)
+_ASIDE_STYLE = re.compile(
+    r"caption|l[ée]gende|quot|citation|contents|\btoc\b|table des mati|\bindex|^header\b|"
+    r"^footer\b|^en-t[êe]te\b|^pied de page|illustration|drawing|figure|^table\b|sender|"
+    r"signature|addressee|marginalia|\blist|\bliste|^(?:sub)?title$|^(?:sous-)?titre$|"
+    r"preformatted", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -107,15 +137,59 @@ def is_bold(weight: str | None) -> bool | None:
     return weight.isdigit() and int(weight) >= 600
 
 
+def style_role(name: str) -> bool | None:
+    """What a paragraph style's name says of its paragraphs: True for body text (whose bold
+    lines may be headings set by hand), False for a role of its own (a caption, a quotation,
+    a list...), None when the name says neither (a custom style: ask its base style)."""
+    name = name.replace("_20_", " ").strip()
+    if _BODY_STYLE.match(name):
+        return True
+    if _ASIDE_STYLE.search(name):
+        return False
+    return None
+
+
 def is_candidate(text: str, look: Look) -> bool:
     """Whether a paragraph looks like a heading set by hand on its own: wholly bold, one
-    short line with a letter, no sentence's end."""
+    short line with a letter, no sentence's end, no value after a colon."""
     lines = [line for line in unwrap(clean_lines(text)) if line.strip()]
     if not look.bold or len(lines) != 1:
         return False
     line = one_line(lines[0])
     return (len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS
-            and any(c.isalpha() for c in line) and not line.endswith(_SENTENCE_ENDS))
+            and any(c.isalpha() for c in line) and not line.endswith(_SENTENCE_ENDS)
+            and not _LABEL_VALUE.search(line))
+
+
+def _lines(step: _Step) -> list[str]:
+    """A step's lines with words (a walker may record a plain paragraph as a block)."""
+    found = step.lines if step.kind == "block" else (step.text,)
+    return [one_line(line) for line in found if line.strip()]
+
+
+def _is_fill_in(step: _Step) -> bool:
+    lines = _lines(step)
+    return step.kind != "heading" and bool(lines) and all(_FILL_IN.match(x) for x in lines)
+
+
+def _reads_as_text(step: _Step) -> bool:
+    """A list or a table (lines), or a paragraph that is text: a sentence's end or enough
+    words."""
+    lines = _lines(step)
+    if len(lines) != 1:
+        return len(lines) > 1
+    return lines[0].endswith(_TEXT_ENDS) or len(lines[0].split()) >= MIN_BODY_WORDS
+
+
+def _has_body(steps: Sequence[_Step], start: int) -> bool:
+    """Whether the steps from ``start`` up to the next heading or candidate hold text."""
+    for step in steps[start:]:
+        if step.kind == "heading" or (
+                step.kind == "paragraph" and is_candidate(step.text, step.look)):
+            return False
+        if _reads_as_text(step):
+            return True
+    return False
 
 
 def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
@@ -135,9 +209,12 @@ def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
             run.append(i)
             continue
         body = step.kind == "block" or (step.kind == "paragraph" and not step.look.bold)
-        if run and body and len(run) <= MAX_RUN:
+        if (run and body and len(run) <= MAX_RUN and not _is_fill_in(step)
+                and _has_body(steps, i)):
             runs.append(run)
         run = []
+    if len(runs) == 1 and len(runs[0]) > 1:
+        runs = []  # a lone pair of bold lines: a sender's block more likely than an outline
     sizes = sorted({steps[i].look.size or 0.0 for r in runs for i in r}, reverse=True)
     ranks: dict[int, int] = {}
     for found in runs:

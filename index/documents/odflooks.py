@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ragqa.index.documents.handheadings import Look, is_bold
+from ragqa.index.documents.handheadings import Look, is_bold, style_role
 
 if TYPE_CHECKING:
     from odfdo import Document, Element
@@ -40,6 +40,21 @@ class OdfLooks:
             return Look()
         sizes = [s for _, s in pieces if s is not None]
         return Look(bold=all(b for b, _ in pieces), size=max(sizes) if sizes else None)
+
+    def body_text(self, paragraph: Element) -> bool:
+        """Whether a paragraph is in a body-text style ("Standard", "Text body"... or a style
+        whose names say nothing, as Writer's automatic ``P1``), not a caption, a quotation,
+        a header: the first name of its style chain that tells decides (:func:`style_role`).
+        """
+        name = paragraph.get_attribute_string("text:style-name")
+        for _ in range(_MAX_STYLE_DEPTH):
+            if not name:
+                break
+            if (role := style_role(name)) is not None:
+                return role
+            style = self._document.get_style("paragraph", name)
+            name = style.parent_style if style is not None else None
+        return True
 
     def _pieces(self, element: Element, bold: bool | None, size: float | None,
                 out: list[tuple[bool, float | None]]) -> None:

@@ -86,6 +86,13 @@ def paragraph_text(paragraph: CT_P) -> str:
     return "".join(run.text for run in runs(paragraph))
 
 
+def is_numbered(element: _Element) -> bool:
+    """Whether a paragraph's (or a paragraph style's) own properties number or bullet it
+    with Word numbering (``w:numPr``; ``w:numId`` 0 takes the numbering off)."""
+    found = element.xpath("./w:pPr/w:numPr/w:numId/@w:val")
+    return bool(found) and str(found[0]) != "0"
+
+
 def runs(element: _Element) -> Iterator[CT_R]:
     """The runs (``w:r``) Word shows under ``element``, in document order."""
     for child in element:

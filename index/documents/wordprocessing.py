@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ragqa.index.documents import wordml
 from ragqa.index.documents.formats import read_bytes
-from ragqa.index.documents.handheadings import HandOutline
+from ragqa.index.documents.handheadings import HandOutline, style_role
 from ragqa.index.documents.layout import TextBuilder, clean_lines, table_lines, unwrap
 from ragqa.index.documents.odflooks import OdfLooks
 from ragqa.index.documents.opendocument import (
@@ -102,6 +102,8 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
         text = wordml.paragraph_text(block)
         if kind == "toc" or not text.strip():
             continue
+        if kind in ("text", "aside") and wordml.is_numbered(block):
+            kind = "list"  # numbered by the paragraph itself, as Google Docs exports lists
         if kind == "list":
             items.extend(unwrap(clean_lines(text)))
             continue
@@ -111,6 +113,8 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
         elif kind == "title":
             if style_title is None:
                 style_title = text
+            builder.paragraph(text)
+        elif kind == "aside":  # a caption, a quotation: bold by its role, never a heading
             builder.paragraph(text)
         else:
             builder.paragraph(text, looks.look(block))
@@ -122,14 +126,25 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
 
 def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
     """What a paragraph of ``style`` is, from the style's name or the names of the styles it
-    is based on: ("heading", level), or ("title" | "list" | "toc" | "text", 0)."""
+    is based on: ("heading", level), or ("title" | "list" | "toc" | "text" | "aside", 0).
+    "text" is body text, whose bold lines may be headings set by hand: the first style of
+    the chain whose name tells (:func:`style_role`) decides, a built-in style whose name
+    does not (Macro Text, Block Text...) is "aside", and a chain of custom styles alone is
+    the document's own body text. A style numbered by Word numbering is a list."""
     names: list[str] = []
     outline: int | None = None
+    numbered = False
+    body: bool | None = None
     current = style
     for _ in range(_MAX_STYLE_DEPTH):
         if current is None:
             break
         names.append((current.name or "").strip())
+        numbered = numbered or wordml.is_numbered(current.element)
+        if body is None:
+            body = style_role(names[-1])
+            if body is None and current.builtin:
+                body = False
         if outline is None:
             found = current.element.xpath("./w:pPr/w:outlineLvl/@w:val")
             outline = int(found[0]) if found and str(found[0]).isdigit() else None
@@ -143,9 +158,9 @@ def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
             return "toc", 0
     if outline is not None and outline < 9:  # 9 is Word's "body text" level
         return "heading", outline + 1
-    if any(_LIST_STYLE.search(name) for name in names):
+    if numbered or any(_LIST_STYLE.search(name) for name in names):
         return "list", 0
-    return "text", 0
+    return ("text" if body is not False else "aside"), 0
 
 
 def load_odt_document(path: Path, doc_id: str) -> OutlinedDocument:
@@ -169,7 +184,10 @@ def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks) -> None:
         if tag == "text:h":
             builder.heading(inline_text(child), _outline_level(child))
         elif tag == "text:p":
-            builder.paragraph(inline_text(child), looks.look(child))
+            if looks.body_text(child):
+                builder.paragraph(inline_text(child), looks.look(child))
+            else:  # a caption, a quotation: bold by its role, never a heading
+                builder.paragraph(inline_text(child))
         elif tag == "text:list":
             lines: list[str] = []
             _odt_list(child, builder, lines)

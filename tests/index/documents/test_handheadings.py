@@ -105,8 +105,96 @@ def test_docx_two_bold_lines_in_a_row_the_later_is_a_sub_heading(tmp_path):
     bold_line(document, "Qui est concerné ?")
     bold_line(document, "Cas général")
     document.add_paragraph(BODY)
+    bold_line(document, "Montant")  # another hand heading: the document is outlined so
+    document.add_paragraph(BODY)
     assert paths(load_docx(tmp_path, document)) == [
-        ("Qui est concerné ?",), ("Qui est concerné ?", "Cas général")]
+        ("Qui est concerné ?",), ("Qui est concerné ?", "Cas général"), ("Montant",)]
+
+
+def numbered(document, text: str, style: str | None = None) -> None:
+    """A bold item numbered by Word numbering (``w:numPr``), as Google Docs exports lists:
+    on the paragraph itself, or (``style`` given) on its style."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = document.add_paragraph(style=style)
+    paragraph.add_run(text).bold = True
+    if style is None:
+        numbering = OxmlElement("w:numPr")
+        for tag in ("w:ilvl", "w:numId"):
+            value = OxmlElement(tag)
+            value.set(qn("w:val"), "0" if tag == "w:ilvl" else "1")
+            numbering.append(value)
+        paragraph._p.get_or_add_pPr().append(numbering)
+
+
+def test_docx_numbered_bold_items_are_list_items_not_headings(tmp_path):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = titled_docx()
+    document.add_heading("Carte d'identité", 1)
+    document.add_paragraph("Présentez en mairie les pièces suivantes :")
+    numbered(document, "Un justificatif de domicile de moins de 3 mois")
+    numbered(document, "Une photo d'identité récente")
+    document.add_paragraph(BODY)
+    style = document.styles.add_style("Puces maison", WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = document.styles["Normal"]
+    style.element.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:numId w:val="1"/></w:numPr>'))
+    numbered(document, "Le formulaire rempli", style="Puces maison")
+    numbered(document, "Un timbre fiscal", style="Puces maison")
+    document.add_paragraph(BODY)
+    doc = load_docx(tmp_path, document)
+    assert paths(doc) == [("Carte d'identité",)]
+    assert ("Un justificatif de domicile de moins de 3 mois\n"
+            "Une photo d'identité récente\n") in doc.text  # one list block, as styled lists
+    assert "Le formulaire rempli\nUn timbre fiscal\n" in doc.text
+
+
+def test_docx_bold_styles_that_are_no_body_text_make_no_heading(tmp_path):
+    document = titled_docx()
+    assert document.styles["Caption"].font.bold  # bold in python-docx's template
+    table = document.add_table(rows=2, cols=2)
+    for c, (head, value) in enumerate([("Année", "2024"), ("Effectif", "120")]):
+        table.cell(0, c).text = head
+        table.cell(1, c).text = value
+    document.add_paragraph("Tableau 1 : effectifs par année", style="Caption")
+    document.add_paragraph(BODY)
+    document.add_paragraph("Le service public est notre affaire", style="Intense Quote")
+    document.add_paragraph(BODY)
+    mine = document.styles.add_style("Légende maison", WD_STYLE_TYPE.PARAGRAPH)
+    mine.base_style = document.styles["Caption"]  # a custom style based on a caption
+    document.add_paragraph("Figure 2 évolution des effectifs", style="Légende maison")
+    document.add_paragraph(BODY)
+    assert paths(load_docx(tmp_path, document)) == []
+
+
+def test_docx_letter_address_and_signature_blocks_make_no_heading(tmp_path):
+    document = docx.Document()
+    bold_line(document, "Mairie de Villeurbanne")
+    bold_line(document, "Service de l'état civil")
+    document.add_paragraph("Madame, Monsieur,")
+    document.add_paragraph(BODY)
+    document.add_paragraph("Veuillez agréer, Madame, Monsieur, mes salutations distinguées.")
+    bold_line(document, "Jean Dupont")
+    document.add_paragraph("Directeur général des services")
+    assert paths(load_docx(tmp_path, document)) == []
+
+
+def test_docx_form_labels_and_label_value_lines_make_no_heading(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Formulaire de demande de congé", style="Title")
+    for label, blank in [("Nom", "...................."), ("Prénom", "____________"),
+                         ("Date de début", "..../..../......")]:
+        bold_line(document, label)
+        document.add_paragraph(blank)
+    document.add_paragraph(BODY)
+    bold_line(document, "Tableau 1 : tarifs 2024")
+    document.add_paragraph(BODY)
+    bold_line(document, "Important : le dossier doit être complet")
+    document.add_paragraph(BODY)
+    assert paths(load_docx(tmp_path, document)) == []
 
 
 def test_docx_bold_that_is_emphasis_makes_no_heading(tmp_path):
@@ -205,6 +293,20 @@ def test_odt_bold_that_is_emphasis_makes_no_heading(tmp_path):
     assert paths(load_odt(tmp_path, document)) == [("Congés bonifiés",)]
 
 
+def test_odt_bold_styles_that_are_no_body_text_make_no_heading(tmp_path):
+    document = bold_odt()
+    for name, parent in (("P2", "Caption"), ("P3", "Quotations")):
+        style = Style("paragraph", name=name, area="text", bold=True)
+        style.set_attribute("style:parent-style-name", parent)
+        document.insert_style(style, automatic=True)
+    body = document.body
+    body.append(Paragraph("Tableau 1 effectifs par année", style="P2"))
+    body.append(Paragraph(BODY))
+    body.append(Paragraph("Le service public est notre affaire", style="P3"))
+    body.append(Paragraph(BODY))
+    assert paths(load_odt(tmp_path, document)) == [("Congés bonifiés",)]
+
+
 # --- HTML --------------------------------------------------------------------------------
 
 
@@ -236,3 +338,13 @@ def test_html_bold_that_is_emphasis_makes_no_heading(tmp_path):
                               "<table><tr><th>Ville</th><th>Visiteurs</th></tr>"
                               f"<tr><td>Rabat</td><td>45 000</td></tr></table><p>{BODY}</p>")
     assert paths(doc) == [("Congés bonifiés",)]
+
+
+def test_html_contact_block_and_notices_make_no_heading(tmp_path):
+    doc = load_html(tmp_path, "<p><b>Mairie de Lyon</b></p><p><b>1 place de la Comédie</b></p>"
+                              "<p>69001 Lyon</p><p><strong>Horaires</strong></p>"
+                              f"<p>Du lundi au vendredi de 9h à 17h.</p><p>{BODY}</p>"
+                              "<p><strong>Attention : le service sera fermé le 14 juillet"
+                              f"</strong></p><p>{BODY}</p>"
+                              f"<p><strong>Tarif réduit : 5 €</strong></p><p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",), ("Congés bonifiés", "Horaires")]
