@@ -261,9 +261,17 @@ def _pptx_bare(slide) -> bool:
                 texts.append((shape, paragraphs))
     if not texts:
         return True
+    lone = _lone_short(texts)
+    return lone is not None and _pptx_subtitle(slide, lone)
+
+
+def _lone_short(texts: list[tuple[object, list[str]]]):
+    """The shape of ``texts`` (``(shape, its paragraphs)`` of a slide but its title) when
+    it is one shape of one short paragraph (under :data:`PROSE_CHARS`), a subtitle's
+    size, else None."""
     if len(texts) > 1 or len(texts[0][1]) > 1 or len(texts[0][1][0]) >= PROSE_CHARS:
-        return False
-    return _pptx_subtitle(slide, texts[0][0])
+        return None
+    return texts[0][0]
 
 
 def _pptx_flat(shapes):
@@ -410,9 +418,8 @@ def _odp_bare(shapes: list[Element], title_shape: Element | None, title: str) ->
             texts.append((shape, paragraphs))
     if not texts:
         return True
-    if len(texts) > 1 or len(texts[0][1]) > 1 or len(texts[0][1][0]) >= PROSE_CHARS:
-        return False
-    return texts[0][0].get_attribute("presentation:class") == "subtitle"
+    lone = _lone_short(texts)
+    return lone is not None and lone.get_attribute("presentation:class") == "subtitle"
 
 
 def _odp_shape(shape: Element, builder: TextBuilder) -> None:
