@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import argparse
 
     from ragqa import wiring
-    from ragqa.eval.questions import load_questions, load_translations, select
+    from ragqa.eval.questions import (QuestionSetError, load_questions, load_translations,
+                                      select)
     from ragqa.eval.squad import load_squad, materialise
     from ragqa.settings import load_settings
 
@@ -69,10 +70,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="weights of the model's cosine for foreign questions, "
                              "comma-separated (0.3: the French rule, three contenders)")
     args = parser.parse_args(argv)
+    try:
+        weights = [float(w) for w in args.weights.split(",") if w]
+    except ValueError:
+        parser.error(f"--weights: numbers separated by commas, not {args.weights!r}")
     if args.set == "project":
         corpus, index = Path("corpus"), Path(".ragqa/index")
     else:
-        documents, loaded = load_squad(args.piaf)
+        try:
+            documents, loaded = load_squad(args.piaf)
+        except QuestionSetError as exc:
+            raise SystemExit(f"error: {exc}") from None
         corpus = materialise(documents, Path(".ragqa/eval"))
         index = corpus.parent / "index"
     engine = wiring.start(load_settings(corpus_dir=corpus, index_dir=index)).engine
@@ -82,8 +90,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         questions = select(load_questions(Path("eval/questions.jsonl"), texts), args.split)
     else:
         questions = select(load_translations(Path("eval/piaf-en.jsonl"), loaded), args.split)
-    highlighter = engine._highlighter_for(retriever, retriever.index.generation)
-    weights = [float(w) for w in args.weights.split(",") if w]
+    # the service's highlighter (Engine._highlight), made here from the same parts
+    highlighter = Highlighter(retriever.index.analyzer, idf=retriever.index.idf,
+                              embed=retriever.sentence_vectors,
+                              weight=engine.settings.highlight_model_weight)
     print(json.dumps({"set": args.set, "split": args.split,
                       **measure(retriever, highlighter, questions, weights)}, indent=2))
 
