@@ -74,6 +74,8 @@ NO_TERM = " "
 
 
 def fold_accents(text: str) -> str:
+    if text.isascii():  # no letter of ASCII decomposes (most words: the fast path)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

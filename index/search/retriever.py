@@ -37,9 +37,9 @@ from ragqa.index.search.sentences import PassageTokens, SentenceVectors
 from ragqa.index.search.typed import (
     PASSAGES,
     TYPO_PASSAGES,
-    WordForms,
     corrected,
     long_words,
+    restored,
     typed_plainly,
 )
 from ragqa.index.search.view import IndexView
@@ -384,7 +384,7 @@ class Retriever:
         rows = ranked[0][:passages].tolist()
         found = self.index.passages_of(rows)
         quotes = [found[r].quote for r in rows if r in found]
-        read = WordForms.written_in(quotes[:wanted]).restore(question) if plainly else question
+        read = restored(question, quotes[:wanted]) if plainly else question
         if unknown:
             read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos])
         if read not in (question, unicodedata.normalize("NFC", question)):

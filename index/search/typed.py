@@ -87,13 +87,19 @@ class WordForms:
     def weighted(cls, weight: dict[str, float]) -> WordForms:
         forms: dict[str, list[tuple[float, str]]] = {}
         for form, w in weight.items():
-            forms.setdefault(fold_accents(form).lower(), []).append((w, form))
+            forms.setdefault(_folded(form), []).append((w, form))
         return cls(forms, weight)
 
     @classmethod
-    def written_in(cls, texts: Iterable[str]) -> WordForms:
-        """The forms ``texts`` write their words in, mid-sentence."""
+    def written_in(cls, texts: Iterable[str], words: Iterable[str] | None = None) -> WordForms:
+        """The forms ``texts`` write their words in, mid-sentence; only those of ``words``
+        (forms of the same key: what :meth:`restore` of a question made of them reads) when
+        given: a search restores one question, and keying every word of ten passages was
+        most of what reading the forms cost."""
         counts = Counter(w for text in texts for w in _MID.findall(text))
+        if words is not None:
+            keys = {_folded(w) for w in words}
+            counts = {w: c for w, c in counts.items() if _folded(w) in keys}
         return cls.weighted({w: math.log(c) for w, c in counts.items()})
 
     def restore(self, question: str, margin: float = math.log(RATIO)) -> str:
@@ -109,7 +115,7 @@ class WordForms:
             typed = match.group(0)
             if len(typed) < MIN_LETTERS or not typed.isalpha():
                 return typed
-            pool = self.forms.get(fold_accents(typed).lower(), [])
+            pool = self.forms.get(_folded(typed), [])
             if not (folded and lower):  # keep what was typed: its accents, or its capitals
                 pool = [(w, f) for w, f in pool
                         if (f.lower() == typed if lower else fold_accents(f) == typed)]
@@ -118,6 +124,12 @@ class WordForms:
             best_weight, best = max(pool)
             return best if best_weight - self.weight.get(typed, -math.inf) >= margin else typed
         return _WORD.sub(word, question)
+
+
+def restored(question: str, texts: Iterable[str]) -> str:
+    """:meth:`WordForms.restore` of ``question`` with the forms ``texts`` write its words
+    in (those forms alone are keyed)."""
+    return WordForms.written_in(texts, words=_WORD.findall(question)).restore(question)
 
 
 def _one_edit(word: str, letters: Iterable[str]) -> set[str]:
@@ -129,6 +141,12 @@ def _one_edit(word: str, letters: Iterable[str]) -> set[str]:
             | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
             | {a + c + b[1:] for a, b in cuts if b for c in letters}
             | {a + c + b for a, b in cuts for c in letters}) - {word}
+
+
+@lru_cache(maxsize=65536)
+def _folded(word: str) -> str:
+    """``word`` without accents, in lower case: what :class:`WordForms` groups forms by."""
+    return fold_accents(word).lower()
 
 
 @lru_cache(maxsize=65536)

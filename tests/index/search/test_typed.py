@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,13 @@ from ragqa.index.search.fusion import default_fusion
 from ragqa.index.search.relevance import default_relevance
 from ragqa.index.search.reorder import default_reorder
 from ragqa.index.search.retriever import RetrievalParams, Retriever
-from ragqa.index.search.typed import WordForms, corrected, long_words, typed_plainly
+from ragqa.index.search.typed import (
+    WordForms,
+    corrected,
+    long_words,
+    restored,
+    typed_plainly,
+)
 
 TEXT = ("Le ministère du Numérique annonce que Huawei forme des étudiants au Maroc. "
         "Selon le ministère, Huawei a formé 2000 étudiants. Un rapport du ministère, "
@@ -51,6 +58,31 @@ def test_words_take_the_forms_the_passages_write():
     # a no-break space does not keep a question from its accents
     assert forms.restore("Combien d'etudiants au Maroc\u00a0?") == \
         "Combien d'étudiants au Maroc\u00a0?"
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    """The default corpus's documents (real French news text)."""
+    folder = Path(__file__).resolve().parents[3] / "corpus"
+    return [path.read_text("utf-8") for path in sorted(folder.glob("*.txt"))]
+
+
+def test_a_question_is_restored_as_by_every_form_of_the_passages(corpus_texts):
+    """``restored`` keys only the question's words' forms: it must read every question as
+    the forms of every word of the passages would (the corpus's own sentences, typed
+    without accents, in lower case, or both)."""
+    texts = corpus_texts[:10]
+    forms = WordForms.written_in(texts)
+    sentences = [s.strip() for text in corpus_texts[:10] for s in text.split(". ")
+                 if 20 < len(s) < 200][:300]
+    changed = 0
+    for sentence in sentences:
+        plain = "".join(c for c in unicodedata.normalize("NFKD", sentence)
+                        if not unicodedata.combining(c))
+        for question in (plain, sentence.lower(), plain.lower()):
+            assert restored(question, texts) == forms.restore(question)
+            changed += restored(question, texts) != question
+    assert changed > 50  # the comparison restores words, not only leaves them as typed
 
 
 def test_words_after_an_elision_count_whatever_the_apostrophe():
