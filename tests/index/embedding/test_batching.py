@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -75,6 +76,25 @@ def test_batch_never_exceeds_max_batch_and_keeps_order():
     assert all(len(c) <= 4 for c in calls)
     assert sum(len(c) for c in calls) == 11
     assert len(calls) < len(requests)
+
+
+def test_many_callers_each_get_their_own_rows_and_none_is_left_waiting():
+    """Callers sleep on their own wake-up: each must be woken with its rows or handed the
+    lead (a lost wake-up would hang a request; the pool's timeout says so)."""
+    def encode(texts: list[str]) -> np.ndarray:
+        time.sleep(0.001)  # a pass takes time: callers queue behind it
+        return np.array([[float(t)] for t in texts], dtype=np.float32)
+
+    batcher = MicroBatcher(encode, max_batch=5, max_wait_ms=0.5)
+    requests = [[str(i * 10 + j) for j in range(1 + i % 3)] for i in range(600)]
+    with ThreadPoolExecutor(24) as pool:
+        futures = [pool.submit(batcher, texts) for texts in requests]
+        results = [f.result(timeout=60) for f in futures]
+    for texts, result in zip(requests, results):
+        assert result[:, 0].tolist() == [float(t) for t in texts]
+    assert batcher.stats.texts == sum(len(t) for t in requests)
+    assert batcher.stats.calls < len(requests)  # they shared passes
+    assert not batcher._running and not batcher._queue
 
 
 def test_an_encode_failure_reaches_every_caller_of_the_batch():
