@@ -25,6 +25,7 @@ the browser's own defaults (``<b>`` and ``<h1>`` are read from the markup elsewh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,7 @@ def declared_fonts(root: _Element) -> dict[_Element, Font]:
 
     found: dict[_Element, dict[str, tuple[_Rank, object]]] = {}
     order = 0
+    elements: _Elements | None = None  # indexed once a rule declares a font
     for style in root.iter("style"):
         for rule in tinycss2.parse_stylesheet(style.text or "", skip_comments=True,
                                               skip_whitespace=True):
@@ -88,9 +90,11 @@ def declared_fonts(root: _Element) -> dict[_Element, Font]:
             if not declared:
                 continue
             order += 1
-            for xpath, specificity in _simple_selectors(tinycss2.serialize(rule.prelude)):
+            elements = elements or _Elements(root)
+            for selector, test in _simple_selectors(tinycss2.serialize(rule.prelude)):
+                specificity = selector.specificity()
                 try:
-                    matched = root.xpath(xpath)
+                    matched = [e for e in elements.candidates(selector) if test(e)]
                 except XPathError:
                     continue
                 for elem in matched:
@@ -116,12 +120,46 @@ def _cascade(values: dict[str, tuple[_Rank, object]], name: str, value: object,
         values[name] = (rank, value)
 
 
-def _simple_selectors(text: str) -> list[tuple[str, tuple[int, int, int]]]:
-    """The XPath and specificity of each selector of a rule's selector list that this
-    module matches (see the module's docstring); an unparsable list gives none, as a
-    browser drops the rule."""
+class _Elements:
+    """The page's elements by tag, class and id: the few a simple selector may match, so
+    that a long style sheet costs no walk of the whole page per rule."""
+
+    def __init__(self, root: _Element) -> None:
+        from lxml import etree
+
+        self.all = list(root.iter(etree.Element))
+        self.by: dict[tuple[str, str], list[_Element]] = {}
+        for elem in self.all:
+            self.by.setdefault(("tag", elem.tag), []).append(elem)
+            for name in (elem.get("class") or "").split():
+                self.by.setdefault(("class", name), []).append(elem)
+            if elem.get("id"):
+                self.by.setdefault(("id", elem.get("id", "")), []).append(elem)
+
+    def candidates(self, selector) -> list[_Element]:
+        """The elements ``selector`` (a simple one) may match: those of its id, else of one
+        of its classes, else of its tag, else all."""
+        from cssselect.parser import Class, Element, Hash
+
+        node, key = selector.parsed_tree, None
+        while not isinstance(node, Element):
+            if isinstance(node, Hash):
+                key = ("id", node.id)
+            elif isinstance(node, Class) and (key is None or key[0] != "id"):
+                key = ("class", node.class_name)
+            node = node.selector
+        if key is None and node.element not in (None, "*"):
+            key = ("tag", node.element.lower())
+        return self.all if key is None else self.by.get(key, [])
+
+
+def _simple_selectors(text: str) -> list[tuple[object, Callable[[_Element], list]]]:
+    """Each selector of a rule's selector list that this module matches (see the module's
+    docstring), with its test of one element (cssselect's XPath, compiled); an unparsable
+    list gives none, as a browser drops the rule."""
     from cssselect import HTMLTranslator, SelectorError, parse
     from cssselect.parser import Attrib, Class, Element, Hash
+    from lxml.etree import XPath, XPathError
 
     try:
         selectors = parse(text)
@@ -134,9 +172,9 @@ def _simple_selectors(text: str) -> list[tuple[str, tuple[int, int, int]]]:
             node = node.selector
         if isinstance(node, Element) and selector.pseudo_element is None:
             try:
-                kept.append((HTMLTranslator().selector_to_xpath(selector),
-                             selector.specificity()))
-            except SelectorError:  # (cssselect's ExpressionError: a namespace, say)
+                xpath = HTMLTranslator().selector_to_xpath(selector, prefix="self::")
+                kept.append((selector, XPath(xpath)))
+            except (SelectorError, XPathError):  # a namespace, say
                 continue
     return kept
 

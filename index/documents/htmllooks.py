@@ -5,16 +5,20 @@ the page's body text.
 extraction, which keeps ``<b>``/``<strong>`` (as ``hi rend="#b"``) but drops ``class`` and
 ``style`` attributes and every ``<span>``. So the page is read before the extraction:
 
-* text that the page's CSS (:mod:`~ragqa.index.documents.htmlcss`) makes bold, outside
-  ``<b>``/``<strong>``, is wrapped in a ``<b>`` (:meth:`PageLooks.embolden`): the walker
-  then tells a wholly bold paragraph from one bold word as it does for markup, and a page
-  all in bold by its style sheet meets the same mostly-bold guard as one all in ``<b>``;
-* a size cannot go through the extraction that way, so the page's bold lines (text
-  between two block boundaries) are listed with their size first, and the walker's bold
-  paragraphs are matched with them by their text, in order (:meth:`PageLooks.sizes`:
-  difflib's alignment, as the extraction leaves lines out but never reorders them). A
-  size counts only above the page's body text size (the size most of its characters have),
-  as a larger bold line in Word is a higher heading than a bold line at body size.
+* a line (the text between two block boundaries) that the page's CSS
+  (:mod:`~ragqa.index.documents.htmlcss`) makes wholly bold is wrapped in one ``<b>``
+  (:meth:`PageLooks.embolden`), as an author writing ``<p><b>...</b></p>`` would have: the
+  walker then reads it as bold markup, and a page all in bold by its style sheet meets the
+  same mostly-bold guard as one all in ``<b>``. So that the extraction sees the least
+  change, a line only partly bold is left as it is (it is no heading either way), and so
+  is a line of loose text beside blocks (``<div>Titre<p>...</p></div>``): trafilatura
+  lays out such a ``<div>`` otherwise once it holds a ``<b>``, words glued together;
+* a size cannot go through the extraction that way, so the page's bold lines are listed
+  with their size first, and the walker's bold paragraphs are matched with them by their
+  text, in order (:meth:`PageLooks.sizes`: difflib's alignment, as the extraction leaves
+  lines out but never reorders them). A size counts only above the page's body text size
+  (the size most of its characters have), as a larger bold line in Word is a higher
+  heading than a bold line at body size.
 
 The browser's own defaults are not modelled (headings' sizes, ``<small>``), nor the
 legacy ``<font size>``: a page without CSS reads as it did without this module.
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
@@ -47,8 +51,24 @@ _NO_WRAP = _UNREAD | _BOLD_MARKUP | {"h1", "h2", "h3", "h4", "h5", "h6", "pre", 
 class _State:
     bold: bool = False
     px: float = DEFAULT_PX
+    markup: bool = False  # inside <b>/<strong>
     unread: bool = False  # inside <head>, a script...: no text of the page
-    wrap: bool = True  # CSS-bold text here is wrapped in a <b>
+    wrap: bool = True  # a bold line here may be wrapped in a <b>
+
+
+@dataclass
+class _Line:
+    """The text of ``container`` after ``after`` (one of its block children; None: from
+    its start) up to its next block child: ``children``, its inline elements."""
+
+    container: _Element
+    after: _Element | None
+    children: list[_Element] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    alone: bool = True  # the container holds no block: this line is all of its text
+    bold: bool = True  # every piece with words is bold
+    by_css: bool = False  # some of it is bold by CSS alone (no <b>/<strong>)
+    px: float = 0.0  # its largest size
 
 
 class PageLooks:
@@ -58,96 +78,126 @@ class PageLooks:
         from lxml.html import defs
 
         self._inline = (defs.special_inline_tags | defs.phrase_tags | defs.font_style_tags
-                        | {"mark", "time", "wbr", "label"}) - {"br"}
-        self._root = root
+                        | {"mark", "time", "wbr", "label"})
         self._fonts = declared_fonts(root)
-        self._to_wrap: list[tuple[_Element, bool]] = []  # (element, its tail?) made bold
-        self._lines: list[tuple[str, float]] = []  # bold lines: text, largest px
+        self._states: dict[_Element, _State] = {}
+        self._lines: list[_Line] = []  # the page's lines with words, in order
         self._chars: Counter[float] = Counter()  # characters per size (px)
-        self._line: list[str] = []
-        self._line_bold, self._line_px = True, 0.0
         if self._fonts:  # else nothing to read: no CSS bold, every size the default
-            self._walk()
+            self._read(root)
         self.body_px = self._chars.most_common(1)[0][0] if self._chars else DEFAULT_PX
 
     def embolden(self) -> None:
-        """Wrap the text the page's CSS makes bold in ``<b>`` elements (the page changes)."""
-        for elem, tail in self._to_wrap:
-            bold = elem.makeelement("b", {})
-            if tail:
-                bold.text, elem.tail = elem.tail, None
-                elem.addnext(bold)
+        """Wrap each line the page's CSS makes wholly bold in a ``<b>`` (the page changes)."""
+        for line in self._lines:
+            if not (line.bold and line.by_css and line.alone
+                    and self._states[line.container].wrap):
+                continue
+            bold = line.container.makeelement("b", {})
+            if line.after is None:
+                bold.text, line.container.text = line.container.text, None
+                line.container.insert(0, bold)
             else:
-                bold.text, elem.text = elem.text, None
-                elem.insert(0, bold)
-        self._to_wrap = []
+                bold.text, line.after.tail = line.after.tail, None
+                line.after.addnext(bold)
+            bold.extend(line.children)  # moved, their tails with them
 
     def sizes(self, texts: Sequence[str]) -> list[float | None]:
         """The size in points of each of ``texts`` (the bold one-line paragraphs of the
         extraction, in order) when the page shows it larger than its body text, else None
         (body size, or not found among the page's bold lines)."""
-        keys = [key for key, _ in self._lines]
+        if not self._lines:  # a page without CSS fonts
+            return [None] * len(texts)
+        wanted = [one_line(t) for t in texts]
+        known = set(wanted)  # the page's other bold lines (its menus...) are no match
+        lines, keys = [], []
+        for line in self._lines:
+            key = one_line("".join(line.texts))
+            if line.bold and key in known:
+                lines.append(line)
+                keys.append(key)
         found: list[float | None] = [None] * len(texts)
-        matcher = SequenceMatcher(None, keys, [one_line(t) for t in texts], autojunk=False)
-        for start, at, length in matcher.get_matching_blocks():
+        if keys == wanted:  # the usual case, and a quick one: nothing to align
+            matched = [(0, 0, len(keys))]
+        else:
+            matched = SequenceMatcher(None, keys, wanted, autojunk=False).get_matching_blocks()
+        for start, at, length in matched:
             for k in range(length):
-                px = self._lines[start + k][1]
+                px = lines[start + k].px
                 if px >= self.body_px + LARGER_BY_PX:
                     found[at + k] = round(px / PX_PER_PT, 2)
         return found
 
-    def _walk(self) -> None:
+    def _read(self, root: _Element) -> None:
+        """Every element's state, then the lines of every block, in order."""
         from lxml import etree
 
-        states = [_State()]
         root_px = DEFAULT_PX
-        events = ("start", "end", "comment", "pi")
-        for event, elem in etree.iterwalk(self._root, events=events):
-            if event in ("comment", "pi"):  # no text of the page; its tail is
-                self._text(elem, True, states[-1])
-            elif event == "start":
-                state = self._state(elem, states[-1], root_px)
-                if len(states) == 1:
-                    root_px = state.px
-                states.append(state)
-                if elem.tag not in self._inline:
-                    self._end_line()
-                self._text(elem, False, state)
-            else:
-                states.pop()
-                if elem.tag not in self._inline:
-                    self._end_line()
-                self._text(elem, True, states[-1])
-        self._end_line()
+        for elem in root.iter(etree.Element):
+            parent = elem.getparent()
+            state = self._state(elem, self._states.get(parent, _State()), root_px)
+            if parent is None:
+                root_px = state.px
+            self._states[elem] = state
+        for elem in root.iter(etree.Element):
+            if not self._states[elem].unread and not self._is_inline(elem):
+                self._read_block(elem)
 
     def _state(self, elem: _Element, parent: _State, root_px: float) -> _State:
         tag, font = elem.tag, self._fonts.get(elem)
+        markup = parent.markup or tag in _BOLD_MARKUP
         bold = True if tag in _BOLD_MARKUP else parent.bold
         px = parent.px
         if font is not None:
             bold = bold if font.bold is None else font.bold
             px = px if font.size is None else font.size.px(parent.px, root_px)
-        return _State(bold=bold, px=px, unread=parent.unread or tag in _UNREAD,
+        return _State(bold=bold, px=px, markup=markup, unread=parent.unread or tag in _UNREAD,
                       wrap=parent.wrap and tag not in _NO_WRAP)
 
-    def _text(self, elem: _Element, tail: bool, state: _State) -> None:
-        """Take the text (or the tail) of ``elem``, which ``state`` describes."""
-        text = elem.tail if tail else elem.text
-        if not text or state.unread:
-            return
-        self._line.append(text)
-        chars = len("".join(text.split()))
-        if not chars:
-            return
-        self._chars[round(state.px, 2)] += chars
-        self._line_bold = self._line_bold and state.bold
-        self._line_px = max(self._line_px, state.px)
-        if state.bold and state.wrap:
-            self._to_wrap.append((elem, tail))
+    def _is_inline(self, elem: _Element) -> bool:
+        """An inline element holding no block (one that does is a block of its own)."""
+        from lxml import etree
 
-    def _end_line(self) -> None:
-        """A block boundary: the line read so far is done."""
-        key = one_line("".join(self._line))
-        if key and self._line_bold:
-            self._lines.append((key, self._line_px))
-        self._line, self._line_bold, self._line_px = [], True, 0.0
+        return elem.tag in self._inline and all(
+            d.tag in self._inline for d in elem.iterdescendants(etree.Element))
+
+    def _read_block(self, block: _Element) -> None:
+        """The lines of ``block``'s own text: its text, inline children and their tails,
+        cut by its block children (read as blocks of their own)."""
+        lines = [_Line(block, None)]
+        line = lines[0]
+        self._take(line, block.text, self._states[block])
+        for child in block:
+            if not isinstance(child.tag, str) or self._is_inline(child):
+                if isinstance(child.tag, str):
+                    self._take_inline(line, child)
+                line.children.append(child)
+            else:
+                line = _Line(block, child)
+                lines.append(line)
+            self._take(line, child.tail, self._states[block])
+        for line in lines:
+            line.alone = len(lines) == 1
+            if any(text.strip() for text in line.texts):
+                self._lines.append(line)
+
+    def _take_inline(self, line: _Line, elem: _Element) -> None:
+        state = self._states[elem]
+        if state.unread:
+            return
+        self._take(line, " " if elem.tag == "br" else elem.text, state)
+        for child in elem:
+            if isinstance(child.tag, str):
+                self._take_inline(line, child)
+            self._take(line, child.tail, state)
+
+    def _take(self, line: _Line, text: str | None, state: _State) -> None:
+        if not text:
+            return
+        line.texts.append(text)
+        chars = len("".join(text.split()))
+        if chars:
+            self._chars[round(state.px, 2)] += chars
+            line.bold = line.bold and state.bold
+            line.by_css = line.by_css or (state.bold and not state.markup)
+            line.px = max(line.px, state.px)

@@ -472,9 +472,53 @@ def test_html_style_sheet_rules_that_do_not_apply_make_no_heading(tmp_path):
 
 
 def test_html_all_paragraphs_bold_by_the_style_sheet_read_as_before(tmp_path):
+    """Text, lines and sections as without the style sheet, loose text beside blocks and
+    inline elements included."""
     body = (f"<p>Qui est concerné ?</p><p>{BODY}</p><p>Montant</p><p>{BODY}</p>"
-            f"<p>Durée</p><p>{BODY}</p>")
+            f"<p>Durée</p><p>{BODY}</p><div>Bloc <p>dans</p> div <i>it</i></div>"
+            "<blockquote>Cité <q>q</q> ici.</blockquote><p>Un <a href='/x'>lien</a>, du "
+            "<em>texte</em> et<b>gras</b>collé<br>ligne <span>deux</span><sub>2</sub>.</p>")
     plain = load_styled_html(tmp_path, "", body)
-    bold = load_styled_html(tmp_path, "p { font-weight: bold; font-size: 15px }", body)
+    bold = load_styled_html(tmp_path, "p, div, blockquote { font-weight: bold; font-size: "
+                                      "15px }", body)
     assert paths(bold) == paths(plain) == [("Congés bonifiés",)]
     assert bold.text == plain.text
+
+
+WORD_SHEET = """
+ /* Font Definitions */
+ @font-face {font-family:Calibri; panose-1:2 15 5 2 2 2 4 3 2 4;}
+ /* Style Definitions */
+ p.MsoNormal, li.MsoNormal, div.MsoNormal
+	{margin-top:0cm; margin-bottom:8.0pt; line-height:107%; font-size:11.0pt;
+	font-family:"Calibri",sans-serif;}
+h1 {mso-style-link:"Titre 1 Car"; font-size:16.0pt; color:#2F5496; font-weight:normal;}
+a:link, span.MsoHyperlink {color:#0563C1; text-decoration:underline;}
+p.Titrenote, li.Titrenote, div.Titrenote {mso-style-name:"Titre note"; margin:0cm;
+	font-size:14.0pt; font-family:"Calibri",sans-serif; font-weight:bold;}
+@page WordSection1 {size:595.3pt 841.9pt; margin:70.85pt 70.85pt 70.85pt 70.85pt;}
+div.WordSection1 {page:WordSection1;}
+"""
+
+
+def test_html_saved_by_word_as_a_web_page_nests_its_hand_headings(tmp_path):
+    """Word's "save as web page": a custom bold 14pt paragraph style over bold lines at
+    the 11pt body size (``<b>`` with Word's ``<o:p>``), a larger bold line for the title."""
+    path = tmp_path / "note.html"
+    path.write_text(
+        "<html xmlns:o='urn:schemas-microsoft-com:office:office' "
+        "xmlns='http://www.w3.org/TR/REC-html40'><head><meta http-equiv=Content-Type "
+        "content='text/html; charset=utf-8'><meta name=Generator content='Microsoft Word 15 "
+        f"(filtered)'><title>Note</title><style><!--{WORD_SHEET}--></style></head><body "
+        "lang=FR style='word-wrap:break-word'><div class=WordSection1>"
+        "<p class=MsoNormal align=center style='text-align:center'><b><span "
+        "style='font-size:20.0pt'>Congés bonifiés</span></b></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Qui est concerné ?</p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=MsoNormal><b>Cas général<o:p></o:p></b></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=MsoNormal><b>Cas particuliers</b></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Montant de l'aide</p>"
+        f"<p class=MsoNormal>{BODY}</p></div></body></html>", encoding="utf-8")
+    doc = load_document(path, "note.html")
+    top, who = ("Congés bonifiés",), "Qui est concerné ?"
+    assert paths(doc) == [top, (*top, who), (*top, who, "Cas général"),
+                          (*top, who, "Cas particuliers"), (*top, "Montant de l'aide")]
