@@ -82,7 +82,7 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
         _keep_preformatted(tree)
         _wrap_loose_text(tree)
         looks = PageLooks(tree)
-        looks.embolden()  # CSS-bold text in <b>: the one bold the extraction keeps
+        looks.embolden()  # lines CSS makes bold in a <b>: the one bold trafilatura keeps
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
             tree, include_comments=False, include_tables=True, include_formatting=True,
