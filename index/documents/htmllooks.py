@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 DEFAULT_PX = 16.0  # a browser's "medium", the root's size when the page sets none
 LARGER_BY_PX = 0.5  # less than this above the body size is the body size (rounding)
 _BOLD_MARKUP = frozenset({"b", "strong"})
+_HTML5_BLOCKS = frozenset({"article", "aside", "details", "dialog", "figcaption", "figure",
+                           "footer", "header", "hgroup", "main", "nav", "section", "summary"})
 _UNREAD = frozenset({"head", "script", "style", "template", "noscript", "title"})
 # Text left as it is: bold there is no paragraph's look (a heading, code, a table's head).
 _NO_WRAP = _UNREAD | _BOLD_MARKUP | {"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code",
@@ -77,8 +79,10 @@ class PageLooks:
     def __init__(self, root: _Element) -> None:
         from lxml.html import defs
 
-        self._inline = (defs.special_inline_tags | defs.phrase_tags | defs.font_style_tags
-                        | {"mark", "time", "wbr", "label"})
+        # Blocks cut lines; any other element is inline, as a browser shows an element it
+        # does not know (Word's <o:p>, a custom element).
+        self._blocks = (defs.block_tags | defs.list_tags | defs.table_tags
+                        | defs.top_level_tags | defs.head_tags | _HTML5_BLOCKS) - {"del", "ins"}
         self._fonts = declared_fonts(root)
         self._states: dict[_Element, _State] = {}
         self._lines: list[_Line] = []  # the page's lines with words, in order
@@ -158,8 +162,8 @@ class PageLooks:
         """An inline element holding no block (one that does is a block of its own)."""
         from lxml import etree
 
-        return elem.tag in self._inline and all(
-            d.tag in self._inline for d in elem.iterdescendants(etree.Element))
+        return elem.tag not in self._blocks and all(
+            d.tag not in self._blocks for d in elem.iterdescendants(etree.Element))
 
     def _read_block(self, block: _Element) -> None:
         """The lines of ``block``'s own text: its text, inline children and their tails,

@@ -513,7 +513,7 @@ def test_html_saved_by_word_as_a_web_page_nests_its_hand_headings(tmp_path):
         "lang=FR style='word-wrap:break-word'><div class=WordSection1>"
         "<p class=MsoNormal align=center style='text-align:center'><b><span "
         "style='font-size:20.0pt'>Congés bonifiés</span></b></p>"
-        f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Qui est concerné ?</p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Qui est concerné ?<o:p></o:p></p>"
         f"<p class=MsoNormal>{BODY}</p><p class=MsoNormal><b>Cas général<o:p></o:p></b></p>"
         f"<p class=MsoNormal>{BODY}</p><p class=MsoNormal><b>Cas particuliers</b></p>"
         f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Montant de l'aide</p>"
