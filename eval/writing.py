@@ -11,11 +11,14 @@ with the heading they fall under (the document's title before any heading); the
 "pptx-sections" deck numbers its section-header slides and titles its content slides with
 their own sub-heading or first words (:func:`sectioned_slides`), as many decks are.
 
-The ``-bold`` writers (``docx-bold``, ``odt-bold``, ``html-bold``) set the headings by
-hand, as many intranet documents do: a paragraph in the body style made bold, larger for a
-level-2 heading in Word and OpenDocument (14 pt, and 12 pt for deeper ones, over an 11 pt
-body); in HTML a ``<p>`` whose text is all ``<strong>`` (level 2) or ``<b>`` (deeper).
-The title stays the format's own (Word's "Title", ODF's level-1 heading, ``<h1>``).
+The ``-bold`` writers (``docx-bold``, ``odt-bold``, ``html-bold``) and ``html-css`` set
+the headings by hand, as many intranet documents do: a paragraph in the body style made
+bold, larger for a level-2 heading in Word and OpenDocument (14 pt, and 12 pt for deeper
+ones, over an 11 pt body); in HTML a ``<p>`` whose text is all ``<strong>`` (level 2) or
+``<b>`` (deeper). ``html-css`` sets them by a ``<style>`` sheet, as WYSIWYG editors and
+Word's "save as web page" do: a ``<p class="titre">`` bold at 18px (level 2), a
+``<p class="sous-titre">`` bold at 15px (deeper), over a 13px body. The title stays the
+format's own (Word's "Title", ODF's level-1 heading, ``<h1>``).
 """
 
 from __future__ import annotations
@@ -101,6 +104,29 @@ def write_html_bold(path: Path, title: str, blocks: Sequence[Block]) -> None:
     path.write_text(f"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
                     f"<title>{escape(title)}</title></head><body><article>\n"
                     + "\n".join(parts) + "\n</article></body></html>\n", encoding="utf-8")
+
+
+# html-css: the headings' classes, bold and larger than the body by the page's style sheet
+# (a class rule, a tag.class rule with the "font" shorthand, a weight given as a number).
+_CSS_SHEET = ("body { font-family: Arial, sans-serif; font-size: 13px; }\n"
+              ".titre { font-weight: 700; font-size: 18px; }\n"
+              "p.sous-titre { font: bold 15px/1.3 Arial, sans-serif; }\n")
+
+
+def write_html_css(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    parts = [f"<h1>{escape(title)}</h1>"]
+    for is_list, run in _lists(blocks):
+        if is_list:
+            parts.append("<ul>" + "".join(f"<li>{escape(b.text)}</li>" for b in run) + "</ul>")
+        elif run[0].kind == "heading":
+            name = "titre" if run[0].level <= 2 else "sous-titre"
+            parts.append(f"<p class=\"{name}\">{escape(run[0].text)}</p>")
+        else:
+            parts.append(f"<p>{escape(run[0].text)}</p>")
+    path.write_text(f"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+                    f"<title>{escape(title)}</title>\n<style>\n{_CSS_SHEET}</style></head>"
+                    "<body><article>\n" + "\n".join(parts) + "\n</article></body></html>\n",
+                    encoding="utf-8")
 
 
 def _hand_size(level: int) -> float:
@@ -248,6 +274,7 @@ WRITERS: dict[str, Writer] = {
     # A deck of section-header slides over content slides of other titles (a .pptx file).
     "pptx-sections": write_pptx_sections,
     "docx-bold": write_docx_bold, "odt-bold": write_odt_bold, "html-bold": write_html_bold,
+    "html-css": write_html_css,
 }
 
 

@@ -49,7 +49,10 @@ from ragqa.index.documents.titles import TITLE_RULES
 # section's heading path alone make no passage (`documents.chunking`).
 # 11: a heading set by hand in a Word, OpenDocument or HTML file (a short body line wholly
 # in bold, with text under it) starts a section (`documents.handheadings`).
-PROCESSING_VERSION = 11
+# 12: an HTML line made bold by the page's own CSS (a <style> sheet's simple selectors, a
+# style attribute, a bold <span> around it) can be such a heading, and a larger one ranks
+# above one at body size (`documents.htmlcss`, `documents.htmllooks`).
+PROCESSING_VERSION = 12
 
 
 @dataclass(frozen=True)

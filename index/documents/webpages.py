@@ -22,15 +22,21 @@ extraction, so that trafilatura keeps its whitespace and the walk below can tell
 
 A paragraph that opens with a date and a time of day ("18-04 à 17:52 Titre", a live blog's
 entry) starts a section, as it did when sections were cut in the markdown.
+
+A paragraph wholly in bold may be a heading set by hand
+(:mod:`~ragqa.index.documents.handheadings`): bold by ``<b>``/``<strong>``, or by the
+page's own CSS, and larger than the body text or not, as
+:mod:`~ragqa.index.documents.htmllooks` reads them from the page before the extraction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from ragqa.index.documents.handheadings import HandOutline, Look, is_bold
+from ragqa.index.documents.handheadings import HandOutline, Look
+from ragqa.index.documents.htmllooks import PageLooks
 from ragqa.index.documents.layout import (
     HEADER_SEPARATOR,
     TextBuilder,
@@ -57,7 +63,6 @@ DEFAULT_HEADING_LEVEL = 3  # a ``head`` without its level, as trafilatura render
 
 _BREAK = "\x00"  # a <br> inside inline text, until the text is cut into lines
 _LEVEL = re.compile(r"^h([1-6])$")
-_FONT_WEIGHT = re.compile(r"font-weight\s*:\s*([\w-]+)", re.IGNORECASE)
 _INLINE = frozenset({"hi", "ref", "del", "lb", "span", "sub", "sup", "graphic", "abbr",
                      "code", "quote"})
 _BLOCKS = frozenset({"head", "p", "list", "table", "quote", "code"})
@@ -76,12 +81,14 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
     if tree is not None:
         _keep_preformatted(tree)
         _wrap_loose_text(tree)
+        looks = PageLooks(tree)
+        looks.embolden()  # lines CSS makes bold in a <b>: the one bold trafilatura keeps
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
             tree, include_comments=False, include_tables=True, include_formatting=True,
             favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
         if extracted is not None and extracted.body is not None:
-            _blocks(extracted.body, outline)
+            _blocks(extracted.body, outline, _sizes(extracted.body, looks))
             outline.replay(builder)
             # trafilatura reads og:title, then <title> without the site name, then <h1>.
             title = metadata_title(extracted.title)
@@ -162,8 +169,18 @@ def _preformatted(elem: _Element) -> bool:
     return elem.tag == "code" and "\n" in "".join(elem.itertext()).strip()
 
 
-def _blocks(container: _Element, builder: HandOutline) -> None:
-    """Lay out the blocks of ``container``; loose inline text between them is a paragraph."""
+def _sizes(body: _Element, looks: PageLooks) -> dict[_Element, float]:
+    """The font size (points) of each bold paragraph of the extraction ``body`` that the
+    page shows larger than its body text."""
+    bold = [p for p in body.iter("p") if _all_bold(p, False)]
+    found = looks.sizes([_inline(p, br=" ") for p in bold])
+    return {p: size for p, size in zip(bold, found) if size is not None}
+
+
+def _blocks(container: _Element, builder: HandOutline,
+            sizes: Mapping[_Element, float]) -> None:
+    """Lay out the blocks of ``container``; loose inline text between them is a paragraph;
+    ``sizes`` the larger bold paragraphs' sizes (:func:`_sizes`)."""
     run: list[str] = [container.text or ""]
     for child in container:
         tag = child.tag
@@ -177,7 +194,7 @@ def _blocks(container: _Element, builder: HandOutline) -> None:
         else:
             _paragraph(run, builder)
             run = []
-            _block(child, builder)
+            _block(child, builder, sizes)
         run.append(child.tail or "")
     _paragraph(run, builder)
 
@@ -188,14 +205,15 @@ def _stands_alone(elem: _Element, run: list[str]) -> bool:
     return _preformatted(elem) or (_blank(*run) and _blank(elem.tail))
 
 
-def _block(elem: _Element, builder: HandOutline) -> None:
+def _block(elem: _Element, builder: HandOutline, sizes: Mapping[_Element, float]) -> None:
     tag = elem.tag
     if tag == "head":
         match = _LEVEL.match(elem.get("rend", ""))
         builder.heading(_inline(elem, br=" "), int(match.group(1)) if match
                         else DEFAULT_HEADING_LEVEL)
     elif tag == "p":
-        _paragraph([_inline(elem)], builder, _look(elem))
+        _paragraph([_inline(elem)], builder,
+                   Look(bold=_all_bold(elem, False), size=sizes.get(elem)))
     elif tag == "list":
         builder.block(_list_lines(elem))
     elif tag == "table":
@@ -203,7 +221,7 @@ def _block(elem: _Element, builder: HandOutline) -> None:
     elif _preformatted(elem):
         builder.block(_pre_lines(elem))
     else:  # a blockquote, a div, a section: its own blocks
-        _blocks(elem, builder)
+        _blocks(elem, builder, sizes)
 
 
 def _paragraph(run: Iterable[str], builder: HandOutline, look: Look = Look()) -> None:
@@ -221,15 +239,10 @@ def _paragraph(run: Iterable[str], builder: HandOutline, look: Look = Look()) ->
         builder.block(lines)
 
 
-def _look(paragraph: _Element) -> Look:
-    """Bold when every word of ``paragraph`` is: inside ``<b>``/``<strong>`` (trafilatura's
-    ``hi rend="#b"``), or the paragraph's inline style sets a bold ``font-weight``."""
-    style = _FONT_WEIGHT.search(paragraph.get("style", ""))
-    return Look(bold=_all_bold(paragraph, bool(style and is_bold(style.group(1)))))
-
-
 def _all_bold(elem: _Element, bold: bool) -> bool:
-    """Whether every piece of text with words under ``elem`` (not its tail) is bold."""
+    """Whether every piece of text with words under ``elem`` (not its tail) is bold: inside
+    ``<b>``/``<strong>`` (trafilatura's ``hi rend="#b"``), those CSS makes bold included
+    (:meth:`PageLooks.embolden`)."""
     if elem.tag == "hi" and "#b" in elem.get("rend", ""):
         bold = True
     if elem.text and elem.text.strip() and not bold:

@@ -348,3 +348,177 @@ def test_html_contact_block_and_notices_make_no_heading(tmp_path):
                               f"</strong></p><p>{BODY}</p>"
                               f"<p><strong>Tarif réduit : 5 €</strong></p><p>{BODY}</p>")
     assert paths(doc) == [("Congés bonifiés",), ("Congés bonifiés", "Horaires")]
+
+
+# --- HTML styled by style sheets and spans ---------------------------------------------
+
+
+def load_styled_html(tmp_path, sheet: str, body: str) -> OutlinedDocument:
+    """A page whose ``<style>`` sheet is ``sheet``, as editors and Word's "save as web page"
+    write them (inside an HTML comment), ``body`` after a title and a paragraph."""
+    path = tmp_path / "note.html"
+    path.write_text("<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+                    f"<title>Congés bonifiés</title><style><!--\n{sheet}\n--></style></head>"
+                    f"<body><article><h1>Congés bonifiés</h1><p>{BODY}</p>{body}</article>"
+                    "</body></html>", encoding="utf-8")
+    doc = load_document(path, "note.html")
+    assert isinstance(doc, OutlinedDocument)
+    assert_plain(doc)
+    return doc
+
+
+def test_html_bold_by_the_style_sheet_makes_sections(tmp_path):
+    sheet = (".titre { font-weight: bold }\np.fort { font-weight: 700; color: #333 }\n"
+             "#duree { font: bold 14px Arial, sans-serif }\nh5, .important, dt { font-weight:"
+             " 600 }\n@page { margin: 2cm }")
+    doc = load_styled_html(tmp_path, sheet,
+                           f"<p class='titre'>Qui est concerné ?</p><p>{BODY}</p>"
+                           f"<p class='fort intro'>Montant de l'aide</p><p>{BODY}</p>"
+                           f"<p id='duree'>Durée</p><p>{BODY}</p>"
+                           f"<div class='important'>Pièces à fournir</div><p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",), ("Congés bonifiés", "Qui est concerné ?"),
+                          ("Congés bonifiés", "Montant de l'aide"),
+                          ("Congés bonifiés", "Durée"), ("Congés bonifiés", "Pièces à fournir")]
+
+
+def test_html_bold_by_spans_wrapping_the_paragraph_makes_sections(tmp_path):
+    doc = load_styled_html(tmp_path, "",
+                           "<p><span style='font-weight: bold;'>Modalités</span></p>"
+                           f"<p>{BODY}</p><p><span style='font-family: Arial'><span "
+                           f"style='font-weight:bold'>Durée</span></span> </p><p>{BODY}</p>"
+                           "<div><span style='FONT-WEIGHT: 700'>Pièces à fournir</span></div>"
+                           f"<p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",), ("Congés bonifiés", "Modalités"),
+                          ("Congés bonifiés", "Durée"), ("Congés bonifiés", "Pièces à fournir")]
+
+
+def test_html_larger_bold_lines_are_higher_headings(tmp_path):
+    """A bold line larger than the page's body text heads the bold lines at body size (or
+    smaller than it) that follow, as Word's sizes do."""
+    sheet = ("body { font-size: 13px }\n.t1 { font-weight: bold; font-size: 18px }\n"
+             "p.t2 { font: bold 14px/1.3 Arial }")
+    doc = load_styled_html(tmp_path, sheet,
+                           f"<p class='t1'>Qui est concerné ?</p><p>{BODY}</p>"
+                           f"<p class='t2'>Cas général</p><p>{BODY}</p>"
+                           f"<p class='t2'>Cas particuliers</p><p>{BODY}</p>"
+                           f"<p><b>Agents en détachement</b></p><p>{BODY}</p>"
+                           f"<p class='t1'>Montant de l'aide</p><p>{BODY}</p>")
+    top, who, montant = ("Congés bonifiés",), "Qui est concerné ?", "Montant de l'aide"
+    assert paths(doc) == [top, (*top, who), (*top, who, "Cas général"),
+                          (*top, who, "Cas particuliers"),
+                          (*top, who, "Cas particuliers", "Agents en détachement"),
+                          (*top, montant)]
+
+
+def test_html_sizes_follow_the_page_not_its_menu(tmp_path):
+    """A size goes to the bold line it was read from: a menu (left out of the text) whose
+    links share the headings' words, in another size, lends them none."""
+    sheet = ("body { font-size: 13px }\n.t1 { font-weight: bold; font-size: 18px }\n"
+             ".t2 { font-weight: bold; font-size: 14px }\n.menu { font-size: 20px }")
+    path = tmp_path / "note.html"
+    path.write_text("<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+                    f"<title>Congés bonifiés</title><style>{sheet}</style></head><body>"
+                    "<nav><p class='menu'><b>Cas général</b></p><p class='t1'>Montant</p>"
+                    f"</nav><article><h1>Congés bonifiés</h1><p>{BODY}</p>"
+                    f"<p class='t1'>Qui est concerné ?</p><p>{BODY}</p>"
+                    f"<p class='t2'>Cas général</p><p>{BODY}</p>"
+                    f"<p class='t2'>Montant</p><p>{BODY}</p></article></body></html>",
+                    encoding="utf-8")
+    doc = load_document(path, "note.html")
+    top, who = ("Congés bonifiés",), "Qui est concerné ?"
+    assert paths(doc) == [top, (*top, who), (*top, who, "Cas général"),
+                          (*top, who, "Montant")]
+
+
+def test_html_sizes_in_any_unit_rank_the_headings(tmp_path):
+    """Word's "save as web page" (11pt body, a 14pt span in bold), em, % and keywords."""
+    sheet = "p.MsoNormal { margin: 0cm; font-size: 11.0pt; font-family: 'Calibri' }"
+    for big in ("<span style='font-size:14.0pt'><b>{}</b></span>",
+                "<b style='font-size: 1.4em'>{}</b>", "<strong style='font-size:130%'>{}</strong>",
+                "<span style='font-size: x-large; font-weight: bold'>{}</span>"):
+        doc = load_styled_html(tmp_path, sheet,
+                               f"<p class='MsoNormal'>{big.format('Qui est concerné ?')}</p>"
+                               f"<p class='MsoNormal'>{BODY}</p>"
+                               "<p class='MsoNormal'><b>Cas général</b></p>"
+                               f"<p class='MsoNormal'>{BODY}</p>")
+        top = ("Congés bonifiés",)
+        assert paths(doc) == [top, (*top, "Qui est concerné ?"),
+                              (*top, "Qui est concerné ?", "Cas général")], big
+
+
+def test_html_every_word_in_a_bold_class_is_bold_one_word_is_not(tmp_path):
+    sheet = ".gras { font-weight: bold }"
+    doc = load_styled_html(tmp_path, sheet,
+                           "<p><span class='gras'>Pièces</span> <span class='gras'>à "
+                           f"fournir</span></p><p>{BODY}</p>"
+                           "<p>Dossier <span class='gras'>complet</span></p>"
+                           f"<p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",), ("Congés bonifiés", "Pièces à fournir")]
+
+
+def test_html_style_sheet_rules_that_do_not_apply_make_no_heading(tmp_path):
+    """A pseudo-class (hover), print styles, a more specific rule, the ``font`` shorthand
+    or an inline style that sets the weight back to normal: no bold line."""
+    sheet = ("p:hover, a:hover { font-weight: bold }\n@media print { .imprime { font-weight:"
+             " bold } }\n.titre { font-weight: bold }\np#normal { font-weight: normal }\n"
+             "p.court { font: 15px Arial }")
+    doc = load_styled_html(tmp_path, sheet,
+                           f"<p>Survol</p><p>{BODY}</p><p class='imprime'>Impression</p>"
+                           f"<p>{BODY}</p><p class='titre court'>Raccourci</p>"
+                           f"<p>{BODY}</p><p class='titre' id='normal'>Identifiant</p>"
+                           f"<p>{BODY}</p><p class='titre' style='font-weight: normal'>Style</p>"
+                           f"<p>{BODY}</p>")
+    assert paths(doc) == [("Congés bonifiés",)]
+
+
+def test_html_all_paragraphs_bold_by_the_style_sheet_read_as_before(tmp_path):
+    """Text, lines and sections as without the style sheet, loose text beside blocks and
+    inline elements included."""
+    body = (f"<p>Qui est concerné ?</p><p>{BODY}</p><p>Montant</p><p>{BODY}</p>"
+            f"<p>Durée</p><p>{BODY}</p><div>Bloc <p>dans</p> div <i>it</i></div>"
+            "<blockquote>Cité <q>q</q> ici.</blockquote><p>Un <a href='/x'>lien</a>, du "
+            "<em>texte</em> et<b>gras</b>collé<br>ligne <span>deux</span><sub>2</sub>.</p>")
+    plain = load_styled_html(tmp_path, "", body)
+    bold = load_styled_html(tmp_path, "p, div, blockquote { font-weight: bold; font-size: "
+                                      "15px }", body)
+    assert paths(bold) == paths(plain) == [("Congés bonifiés",)]
+    assert bold.text == plain.text
+
+
+WORD_SHEET = """
+ /* Font Definitions */
+ @font-face {font-family:Calibri; panose-1:2 15 5 2 2 2 4 3 2 4;}
+ /* Style Definitions */
+ p.MsoNormal, li.MsoNormal, div.MsoNormal
+	{margin-top:0cm; margin-bottom:8.0pt; line-height:107%; font-size:11.0pt;
+	font-family:"Calibri",sans-serif;}
+h1 {mso-style-link:"Titre 1 Car"; font-size:16.0pt; color:#2F5496; font-weight:normal;}
+a:link, span.MsoHyperlink {color:#0563C1; text-decoration:underline;}
+p.Titrenote, li.Titrenote, div.Titrenote {mso-style-name:"Titre note"; margin:0cm;
+	font-size:14.0pt; font-family:"Calibri",sans-serif; font-weight:bold;}
+@page WordSection1 {size:595.3pt 841.9pt; margin:70.85pt 70.85pt 70.85pt 70.85pt;}
+div.WordSection1 {page:WordSection1;}
+"""
+
+
+def test_html_saved_by_word_as_a_web_page_nests_its_hand_headings(tmp_path):
+    """Word's "save as web page": a custom bold 14pt paragraph style over bold lines at
+    the 11pt body size (``<b>`` with Word's ``<o:p>``), a larger bold line for the title."""
+    path = tmp_path / "note.html"
+    path.write_text(
+        "<html xmlns:o='urn:schemas-microsoft-com:office:office' "
+        "xmlns='http://www.w3.org/TR/REC-html40'><head><meta http-equiv=Content-Type "
+        "content='text/html; charset=utf-8'><meta name=Generator content='Microsoft Word 15 "
+        f"(filtered)'><title>Note</title><style><!--{WORD_SHEET}--></style></head><body "
+        "lang=FR style='word-wrap:break-word'><div class=WordSection1>"
+        "<p class=MsoNormal align=center style='text-align:center'><b><span "
+        "style='font-size:20.0pt'>Congés bonifiés</span></b></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Qui est concerné ?<o:p></o:p></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=MsoNormal><b>Cas général<o:p></o:p></b></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=MsoNormal><b>Cas particuliers</b></p>"
+        f"<p class=MsoNormal>{BODY}</p><p class=Titrenote>Montant de l'aide</p>"
+        f"<p class=MsoNormal>{BODY}</p></div></body></html>", encoding="utf-8")
+    doc = load_document(path, "note.html")
+    top, who = ("Congés bonifiés",), "Qui est concerné ?"
+    assert paths(doc) == [top, (*top, who), (*top, who, "Cas général"),
+                          (*top, who, "Cas particuliers"), (*top, "Montant de l'aide")]

@@ -1,0 +1,257 @@
+"""The font an HTML page's own CSS declares for its elements: weight and size.
+
+Intranet pages written by WYSIWYG editors, Word's "save as web page" or wiki exports set
+their headings by hand with CSS rather than ``<b>`` or ``<h2>``: a ``<p class="titre">``
+made bold and larger by the page's ``<style>`` sheet, a ``<span style="font-weight:
+bold">`` around a line. trafilatura drops those attributes, so they are read here, on the
+page as loaded, for :mod:`~ragqa.index.documents.htmllooks`.
+
+Only the two properties that tell a heading set by hand are cascaded: ``font-weight`` and
+``font-size``, the ``font`` shorthand included (which sets both: a weight it does not name
+is normal). The cascade is a browser's for author styles: ``!important`` first, then a
+``style`` attribute over the style sheets, then the selector's specificity, then the later
+rule. Style sheets are parsed by tinycss2, selectors matched by cssselect (its XPath run by
+lxml).
+
+Supported: the ``<style>`` elements of the page and ``style`` attributes; simple selectors
+(a tag, ``*``, ``.class``, ``#id``, an attribute test, compounds of them such as
+``p.titre``) and selector lists. Not supported, their rules left out (the text keeps its
+weight and size): combinators (``.a .b``, ``div > p``, ``+``, ``~``), pseudo-classes and
+pseudo-elements (``:hover``, ``:first-child``, ``::first-line``), at-rules (``@media``,
+``@import``, ``@supports``: print styles must not count, and the screen's are rare for
+text weight), external style sheets (``<link rel="stylesheet">``: nothing is fetched) and
+the browser's own defaults (``<b>`` and ``<h1>`` are read from the markup elsewhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ragqa.index.documents.handheadings import is_bold
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+PX_PER_PT = 4 / 3
+# Absolute lengths in CSS pixels, and the size keywords (CSS Fonts 4, medium = 16px).
+_ABSOLUTE = {"px": 1.0, "pt": PX_PER_PT, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54,
+             "mm": 9.6 / 2.54, "q": 2.4 / 2.54}
+_KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0,
+             "large": 18.0, "x-large": 24.0, "xx-large": 32.0, "xxx-large": 48.0}
+_RELATIVE = {"em": 1.0, "ex": 0.5, "ch": 0.5, "%": 0.01}  # times the parent's size
+_SCALE = 1.2  # "larger", "smaller": one step of the keyword scale
+_WEIGHTS = frozenset({"normal", "bold", "bolder", "lighter"})
+
+
+@dataclass(frozen=True)
+class FontSize:
+    """A declared ``font-size``: ``value`` CSS pixels, or a factor of the parent's size
+    (``em``, ``%``, ``larger``) or of the root's (``rem``) when ``of`` names it."""
+
+    value: float
+    of: str | None = None  # None (absolute), "parent" or "root"
+
+    def px(self, parent: float, root: float) -> float:
+        """The size in pixels, under a parent of ``parent`` px in a page of ``root`` px."""
+        if self.of == "parent":
+            return self.value * parent
+        return self.value * root if self.of == "root" else self.value
+
+
+@dataclass(frozen=True)
+class Font:
+    """What the cascade declares for one element (None: nothing, the parent's holds)."""
+
+    bold: bool | None = None
+    size: FontSize | None = None
+
+
+# A declaration's rank in the cascade: !important, a style attribute, the selector's
+# specificity, the order of the rules.
+_Rank = tuple[bool, bool, tuple[int, int, int], int]
+
+
+def declared_fonts(root: _Element) -> dict[_Element, Font]:
+    """The weight and size the page's own CSS declares for each element that gets one."""
+    import tinycss2
+    from lxml.etree import XPathError
+
+    found: dict[_Element, dict[str, tuple[_Rank, object]]] = {}
+    order = 0
+    elements: _Elements | None = None  # indexed once a rule declares a font
+    for style in root.iter("style"):
+        for rule in tinycss2.parse_stylesheet(style.text or "", skip_comments=True,
+                                              skip_whitespace=True):
+            if rule.type != "qualified-rule":  # at-rules and parse errors
+                continue
+            declared = _font_declarations(rule.content)
+            if not declared:
+                continue
+            order += 1
+            elements = elements or _Elements(root)
+            for selector, test in _simple_selectors(tinycss2.serialize(rule.prelude)):
+                specificity = selector.specificity()
+                try:
+                    matched = [e for e in elements.candidates(selector) if test(e)]
+                except XPathError:
+                    continue
+                for elem in matched:
+                    for name, value, important in declared:
+                        rank = (important, False, specificity, order)
+                        _cascade(found.setdefault(elem, {}), name, value, rank)
+    for elem in root.xpath("//*[@style]"):
+        order += 1
+        for name, value, important in _font_declarations(elem.get("style", "")):
+            _cascade(found.setdefault(elem, {}), name, value, (important, True, (0, 0, 0),
+                                                                 order))
+    fonts: dict[_Element, Font] = {}
+    for elem, values in found.items():
+        bold = values["bold"][1] if "bold" in values else None
+        size = values["size"][1] if "size" in values else None
+        fonts[elem] = Font(bold=bold, size=size)  # type: ignore[arg-type]
+    return fonts
+
+
+def _cascade(values: dict[str, tuple[_Rank, object]], name: str, value: object,
+             rank: _Rank) -> None:
+    if name not in values or values[name][0] <= rank:
+        values[name] = (rank, value)
+
+
+class _Elements:
+    """The page's elements by tag, class and id: the few a simple selector may match, so
+    that a long style sheet costs no walk of the whole page per rule."""
+
+    def __init__(self, root: _Element) -> None:
+        from lxml import etree
+
+        self.all = list(root.iter(etree.Element))
+        self.by: dict[tuple[str, str], list[_Element]] = {}
+        for elem in self.all:
+            self.by.setdefault(("tag", elem.tag), []).append(elem)
+            for name in (elem.get("class") or "").split():
+                self.by.setdefault(("class", name), []).append(elem)
+            if elem.get("id"):
+                self.by.setdefault(("id", elem.get("id", "")), []).append(elem)
+
+    def candidates(self, selector) -> list[_Element]:
+        """The elements ``selector`` (a simple one) may match: those of its id, else of one
+        of its classes, else of its tag, else all."""
+        from cssselect.parser import Class, Element, Hash
+
+        node, key = selector.parsed_tree, None
+        while not isinstance(node, Element):
+            if isinstance(node, Hash):
+                key = ("id", node.id)
+            elif isinstance(node, Class) and (key is None or key[0] != "id"):
+                key = ("class", node.class_name)
+            node = node.selector
+        if key is None and node.element not in (None, "*"):
+            key = ("tag", node.element.lower())
+        return self.all if key is None else self.by.get(key, [])
+
+
+def _simple_selectors(text: str) -> list[tuple[object, Callable[[_Element], list]]]:
+    """Each selector of a rule's selector list that this module matches (see the module's
+    docstring), with its test of one element (cssselect's XPath, compiled); an unparsable
+    list gives none, as a browser drops the rule."""
+    from cssselect import HTMLTranslator, SelectorError, parse
+    from cssselect.parser import Attrib, Class, Element, Hash
+    from lxml.etree import XPath, XPathError
+
+    try:
+        selectors = parse(text)
+    except SelectorError:
+        return []
+    kept = []
+    for selector in selectors:
+        node = selector.parsed_tree
+        while isinstance(node, (Class, Hash, Attrib)):
+            node = node.selector
+        if isinstance(node, Element) and selector.pseudo_element is None:
+            try:
+                xpath = HTMLTranslator().selector_to_xpath(selector, prefix="self::")
+                kept.append((selector, XPath(xpath)))
+            except (SelectorError, XPathError):  # a namespace, say
+                continue
+    return kept
+
+
+def _font_declarations(tokens) -> list[tuple[str, object, bool]]:
+    """``("bold", bool, important)`` and ``("size", FontSize, important)`` for the
+    ``font-weight``, ``font-size`` and ``font`` declarations among ``tokens`` (a rule's
+    block, or a ``style`` attribute's text) that are valid."""
+    import tinycss2
+
+    found: list[tuple[str, object, bool]] = []
+    for declaration in tinycss2.parse_blocks_contents(tokens, skip_comments=True,
+                                                      skip_whitespace=True):
+        if declaration.type != "declaration":
+            continue
+        values = [t for t in declaration.value if t.type not in ("whitespace", "comment")]
+        name, important = declaration.lower_name, declaration.important
+        if name == "font-weight" and len(values) == 1:
+            bold = _weight(values[0])
+            if bold is not None:
+                found.append(("bold", bold, important))
+        elif name == "font-size" and len(values) == 1:
+            size = _size(values[0])
+            if size is not None:
+                found.append(("size", size, important))
+        elif name == "font":
+            shorthand = _shorthand(values)
+            if shorthand is not None:
+                found.append(("bold", shorthand[0], important))
+                found.append(("size", shorthand[1], important))
+    return found
+
+
+def _weight(token) -> bool | None:
+    """A ``font-weight`` value read as bold or not; None when it is no weight."""
+    if token.type == "ident" and token.lower_value in _WEIGHTS:
+        return bool(is_bold(token.lower_value))
+    if token.type == "number" and token.is_integer and 1 <= token.int_value <= 1000:
+        return bool(is_bold(str(token.int_value)))
+    return None
+
+
+def _size(token) -> FontSize | None:
+    """A ``font-size`` value; None when it is none (or ``inherit``: the parent's)."""
+    if token.type == "dimension":
+        unit = token.lower_unit
+        if unit in _ABSOLUTE:
+            return FontSize(token.value * _ABSOLUTE[unit])
+        if unit == "rem":
+            return FontSize(token.value, "root")
+        if unit in _RELATIVE:
+            return FontSize(token.value * _RELATIVE[unit], "parent")
+    elif token.type == "percentage":
+        return FontSize(token.value * _RELATIVE["%"], "parent")
+    elif token.type == "ident":
+        if token.lower_value in _KEYWORDS:
+            return FontSize(_KEYWORDS[token.lower_value])
+        if token.lower_value in ("larger", "smaller"):
+            return FontSize(_SCALE if token.lower_value == "larger" else 1 / _SCALE,
+                            "parent")
+    elif token.type == "number" and token.value == 0:
+        return FontSize(0.0)
+    return None
+
+
+def _shorthand(values: list) -> tuple[bool, FontSize] | None:
+    """The weight and size the ``font`` shorthand sets (``bold 14px/1.3 Arial``): its
+    style, variant and weight come first, then the size (required); a weight it does not
+    name is reset to normal. None when it is no valid shorthand (``font: caption``)."""
+    bold = False
+    for token in values:
+        size = _size(token)
+        if size is not None and token.type != "number":
+            return bold, size
+        weight = _weight(token)
+        if weight is not None:
+            bold = weight
+        elif token.type != "ident":  # neither a style nor a variant keyword
+            return None
+    return None
