@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,8 +32,6 @@ class _Request:
     result: np.ndarray | None = None
     error: BaseException | None = None
     done: bool = False
-    # set when the request is done, or when it is handed the lead (``done`` still False)
-    woken: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -57,57 +54,47 @@ class MicroBatcher:
         self._encode = encode
         self.max_batch = max_batch
         self.max_wait = max(0.0, max_wait_ms) / 1000.0
-        self._lock = threading.Lock()
-        # the leader waits on it for a full batch; a caller that fills one notifies it
-        self._filled = threading.Condition(self._lock)
-        self._queue: deque[_Request] = deque()
+        self._cond = threading.Condition()
+        self._queue: list[_Request] = []
         self._running = False
         self._last_requests = 0
         self._keep_sizes = keep_sizes
         self.stats = BatchStats()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors for ``texts`` (one row each), possibly computed with other callers' texts.
-
-        Each waiting caller sleeps on its own event, woken when its batch is done or when it
-        is handed the lead: with 16 callers waiting, waking them all at every pass to check
-        made each pass's end cost as much interpreter time as a search's reading (measured
-        in the service under load)."""
+        """Vectors for ``texts`` (one row each), possibly computed with other callers' texts."""
         request = _Request(list(texts))
-        with self._lock:
+        with self._cond:
             self._queue.append(request)
-            lead = not self._running
-            self._running = True
-            if not lead and _count(self._queue) >= self.max_batch:
-                self._filled.notify()  # a leader waiting for a full batch has one
-        if not lead:
-            request.woken.wait()
+            if self._running and _count(self._queue) >= self.max_batch:
+                self._cond.notify_all()  # a leader waiting for a full batch has one
+            while not request.done and self._running:
+                self._cond.wait()
             if request.done:
                 return _outcome(request)
-        try:  # leading: this caller's own request is in the next batch taken
+            self._running = True
+        try:
             while not request.done:
                 self._lead()
         finally:
-            with self._lock:
-                if self._queue:  # the oldest waiting caller leads the next pass
-                    self._queue[0].woken.set()
-                else:
-                    self._running = False
+            with self._cond:
+                self._running = False
+                self._cond.notify_all()
         return _outcome(request)
 
     def _lead(self) -> None:
         """Take one batch off the queue (waiting briefly under load), encode it, deliver."""
-        with self._lock:
+        with self._cond:
             if self._last_requests > 1 and self.max_wait > 0:
                 deadline = time.monotonic() + self.max_wait
                 while _count(self._queue) < self.max_batch:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
-                    self._filled.wait(left)
+                    self._cond.wait(left)
             batch, size = [], 0
             while self._queue and (not batch or size + len(self._queue[0].texts) <= self.max_batch):
-                request = self._queue.popleft()
+                request = self._queue.pop(0)
                 batch.append(request)
                 size += len(request.texts)
             self._last_requests = len(batch)
@@ -115,26 +102,27 @@ class MicroBatcher:
         try:
             vectors = self._encode(texts) if texts else None
         except BaseException as exc:  # noqa: BLE001 - every caller of the batch gets it
-            for request in batch:
-                request.error, request.done = exc, True
-                request.woken.set()
+            with self._cond:
+                for request in batch:
+                    request.error, request.done = exc, True
+                self._cond.notify_all()
             return
-        with self._lock:
+        with self._cond:
+            offset = 0
+            for request in batch:
+                n = len(request.texts)
+                request.result = vectors[offset : offset + n] if vectors is not None else None
+                request.done = True
+                offset += n
             self.stats.calls += 1
             self.stats.requests += len(batch)
             self.stats.texts += len(texts)
             self.stats.sizes.append(len(batch))
             del self.stats.sizes[: -self._keep_sizes]
-        offset = 0
-        for request in batch:
-            n = len(request.texts)
-            request.result = vectors[offset : offset + n] if vectors is not None else None
-            request.done = True
-            offset += n
-            request.woken.set()
+            self._cond.notify_all()
 
 
-def _count(queue: deque[_Request]) -> int:
+def _count(queue: list[_Request]) -> int:
     return sum(len(request.texts) for request in queue)
 
 

@@ -79,8 +79,8 @@ def test_batch_never_exceeds_max_batch_and_keeps_order():
 
 
 def test_many_callers_each_get_their_own_rows_and_none_is_left_waiting():
-    """Callers sleep on their own wake-up: each must be woken with its rows or handed the
-    lead (a lost wake-up would hang a request; the pool's timeout says so)."""
+    """Under a steady load every caller gets its own rows and none is left waiting (a lost
+    wake-up would hang a request: the pool's timeout says so)."""
     def encode(texts: list[str]) -> np.ndarray:
         time.sleep(0.001)  # a pass takes time: callers queue behind it
         return np.array([[float(t)] for t in texts], dtype=np.float32)
