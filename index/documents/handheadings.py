@@ -38,6 +38,12 @@ A paragraph is a heading set by hand when, as a reader would judge:
 * the document is not mostly bold: when the bold paragraphs outnumber the others twice,
   bold is the document's body font, and it reads as before.
 
+A PDF (:mod:`~ragqa.index.documents.pdfheadings`) records its lines the same way, each as
+a paragraph with its look (all its characters in a bold font, its size), its headings set
+in larger type as styled headings, and reads the levels found (:meth:`HandOutline.levels`)
+instead of replaying them; it also vetoes lines its type rules reject (a quote, figures)
+through ``may_head``, which keeps them bold but never headings.
+
 Styled headings keep their levels. A hand heading sits one level below the styled heading
 open before it (or at level 1 when none is, e.g. under a Word "Title", which is no heading),
 so a document that mixes both nests them; among hand headings a larger font is a higher
@@ -48,7 +54,7 @@ below the first unless its size already puts it deeper.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.documents.layout import TextBuilder, clean_lines, one_line, unwrap
@@ -95,10 +101,13 @@ class HandOutline:
     """A walker's blocks, recorded in order, then written with the hand-set headings found.
 
     It takes the :class:`~ragqa.index.documents.layout.TextBuilder` calls the walkers
-    make (:meth:`heading`, :meth:`paragraph`, :meth:`block`), a paragraph's look added."""
+    make (:meth:`heading`, :meth:`paragraph`, :meth:`block`), a paragraph's look added.
+    ``may_head``, where given, is asked of each bold line that passes the rules: False
+    keeps it from being a heading (it still counts as a bold line)."""
 
-    def __init__(self) -> None:
+    def __init__(self, may_head: Callable[[str], bool] | None = None) -> None:
         self._steps: list[_Step] = []
+        self._may_head = may_head
 
     def heading(self, title: str, level: int = 1) -> None:
         self._steps.append(_Step("heading", title, level))
@@ -113,18 +122,36 @@ class HandOutline:
 
     def replay(self, builder: TextBuilder) -> None:
         """Write the recorded blocks into ``builder``, hand-set headings as headings."""
-        ranks = hand_headings(self._steps)
-        styled = 0  # the level of the styled heading open before
+        levels = self._levels()
         for i, step in enumerate(self._steps):
             if step.kind == "heading":
                 builder.heading(step.text, step.level)
-                styled = step.level
             elif step.kind == "block":
                 builder.block(step.lines)
-            elif i in ranks:
-                builder.heading(step.text, styled + 1 + ranks[i])
+            elif i in levels:
+                builder.heading(step.text, levels[i])
             else:
                 builder.paragraph(step.text)
+
+    def levels(self) -> dict[int, int]:
+        """The hand-set headings found, as ``{n: level}``: the ``n``-th :meth:`paragraph`
+        recorded (from 0) is a heading of that level."""
+        levels = self._levels()
+        numbers = [i for i, step in enumerate(self._steps) if step.kind == "paragraph"]
+        return {n: levels[i] for n, i in enumerate(numbers) if i in levels}
+
+    def _levels(self) -> dict[int, int]:
+        """The steps that are hand-set headings, each with its level: one below the styled
+        heading open before it, plus its rank."""
+        ranks = hand_headings(self._steps, self._may_head)
+        levels: dict[int, int] = {}
+        styled = 0  # the level of the styled heading open before
+        for i, step in enumerate(self._steps):
+            if step.kind == "heading":
+                styled = step.level
+            elif i in ranks:
+                levels[i] = styled + 1 + ranks[i]
+        return levels
 
 
 def is_bold(weight: str | None) -> bool | None:
@@ -181,20 +208,27 @@ def _reads_as_text(step: _Step) -> bool:
     return lines[0].endswith(_TEXT_ENDS) or len(lines[0].split()) >= MIN_BODY_WORDS
 
 
-def _has_body(steps: Sequence[_Step], start: int) -> bool:
+def _candidate(step: _Step, may_head: Callable[[str], bool] | None) -> bool:
+    return (step.kind == "paragraph" and is_candidate(step.text, step.look)
+            and (may_head is None or may_head(one_line(step.text))))
+
+
+def _has_body(steps: Sequence[_Step], start: int,
+              may_head: Callable[[str], bool] | None = None) -> bool:
     """Whether the steps from ``start`` up to the next heading or candidate hold text."""
     for step in steps[start:]:
-        if step.kind == "heading" or (
-                step.kind == "paragraph" and is_candidate(step.text, step.look)):
+        if step.kind == "heading" or _candidate(step, may_head):
             return False
         if _reads_as_text(step):
             return True
     return False
 
 
-def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
+def hand_headings(steps: Sequence[_Step],
+                  may_head: Callable[[str], bool] | None = None) -> dict[int, int]:
     """The positions of the paragraphs of ``steps`` that are headings set by hand, each with
-    its rank below the styled heading open before it (0: just below)."""
+    its rank below the styled heading open before it (0: just below); ``may_head`` as
+    :class:`HandOutline` takes it."""
     paragraphs = [s for s in steps if s.kind == "paragraph" and s.text.strip()]
     bold = sum(1 for s in paragraphs if s.look.bold)
     others = len(paragraphs) - bold + sum(1 for s in steps if s.kind == "block")
@@ -205,12 +239,12 @@ def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
     for i, step in enumerate(steps):
         if step.kind == "paragraph" and not step.text.strip():
             continue  # an empty paragraph (spacing) neither ends nor joins a run
-        if step.kind == "paragraph" and is_candidate(step.text, step.look):
+        if _candidate(step, may_head):
             run.append(i)
             continue
         body = step.kind == "block" or (step.kind == "paragraph" and not step.look.bold)
         if (run and body and len(run) <= MAX_RUN and not _is_fill_in(step)
-                and _has_body(steps, i)):
+                and _has_body(steps, i, may_head)):
             runs.append(run)
         run = []
     if len(runs) == 1 and len(runs[0]) > 1:
