@@ -49,7 +49,10 @@ from ragqa.index.documents.titles import TITLE_RULES
 # section's heading path alone make no passage (`documents.chunking`).
 # 11: a heading set by hand in a Word, OpenDocument or HTML file (a short body line wholly
 # in bold, with text under it) starts a section (`documents.handheadings`).
-PROCESSING_VERSION = 11
+# 12: a PDF line wholly in a bold font at any size, passing the same rules, starts a
+# section one level below the type's headings, and a numbered heading in larger type
+# ("10.2.4 CA") is no longer read as figures (`documents.pdfheadings`).
+PROCESSING_VERSION = 12
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,21 @@ the file say which lines those are, tried in this order:
   most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
   nor a number), not ending like a sentence (a full stop, a comma, a semicolon), not
   wholly inside quotation marks (a pull quote) and not made mostly of figures (a phone
-  number, a date: more digits than letters) is a heading; its level is the rank of its
-  size among the headings' sizes (the largest is level 1). Consecutive heading lines of
-  one size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times
-  the size), are one heading wrapped over them. Bold lines of the body's size are not taken
-  as headings: a bold lead-in, a table's header and a term in a glossary are set so too.
+  number, a date: more digits than letters, a leading section number such as "10.2.4" or
+  "3.1" not counted) is a heading; its level is the rank of its size among the headings'
+  sizes (the largest is level 1). Consecutive heading lines of one size, no further apart
+  than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the size), are one heading
+  wrapped over them;
+* and with the type, its bold lines (:func:`bold_headings`): a Word file whose author made
+  short lines bold at the body's size (the most common intranet PDF) is read as Word
+  reads it (:mod:`~ragqa.index.documents.handheadings`, the same rules and guards, each
+  line a paragraph): a line all of whose characters are in a bold font
+  (:func:`is_bold_font`), short, no sentence, no "label : value", with body text under
+  it, neither one of three bold lines in a row (an address) nor a lone pair (a sender),
+  in a document not mostly bold, and passing the type's rules (no quote, no figures), is
+  a heading one level below the type heading open before it (a bold line under the title
+  is level 2). Bold words inside a line, a bold lead-in, make no heading. The outline,
+  where taken, is the author's own list of headings: bold lines are not added to it.
 
 Each page's type comes from the one pass of pypdf's text extraction that gives its text
 (:func:`typed_page`): the visitor it calls with each text run gives the run's font size
@@ -45,6 +55,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from ragqa.index.documents.handheadings import HandOutline, Look
 from ragqa.index.documents.outline import Heading
 from ragqa.index.documents.pdftext import letters
 
@@ -63,17 +74,27 @@ _SENTENCE_END = re.compile(r"(?:[^.]\.|[,;])\s*[»\"”’)]?$")
 # never a heading, in any PDF.
 _QUOTED = re.compile(r'«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|"[^"]*"')
 _DIGIT_GROUP = re.compile(r"\d+")
+# A heading's leading section number: "10.2.4", "3.1.", "1)", "IV.", "A.", "B.2" (a bare
+# "12" is none: "12 mars 2024" is a date), before a word with a letter.
+_SECTION_NUMBER = re.compile(
+    r"(?:(?:[IVXLC]+|[A-Z])(?:[.)]|(?=\.\d))|\d+(?=[.)]))(?:\.\d+)*[.)]?\s+(?=\S*[^\W\d_])")
+# A bold font by its name ("Arial-BoldMT", "ABCDEF+Calibri-Bold", "Arial,Bold",
+# "Montserrat-SemiBold", "Lato-Black", "Avenir-Heavy", "Garamond-Demi").
+_BOLD_NAME = re.compile(r"bold|black|heavy|demi", re.IGNORECASE)
+_BOLD_WEIGHT = 600  # a FontDescriptor's /FontWeight from which the font is bold
+_FORCE_BOLD = 1 << 18  # a FontDescriptor's /Flags bit 19: glyphs painted bold
 
 
 @dataclass(frozen=True)
 class TypedLine:
     """A line of a page's extracted text: its text, the size most of its characters are
-    set in (points; 0 where unknown) and its baseline's height on the page (None where
-    unknown)."""
+    set in (points; 0 where unknown), its baseline's height on the page (None where
+    unknown) and whether all its characters are in a bold font."""
 
     text: str
     size: float = 0.0
     y: float | None = None
+    bold: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,11 +111,14 @@ class PageHeading:
 def typed_page(page) -> tuple[str, list[TypedLine]]:
     """A pypdf page's extracted text (what ``page.extract_text()`` gives) and its lines with
     their type. Where the visitor's runs do not make up the text, the lines carry no type."""
-    runs: list[tuple[str, float, float]] = []
+    runs: list[tuple[str, float, float | None, bool]] = []
+    fonts: dict[int, bool] = {}  # id of a font dictionary -> bold, read once per page
 
     def visit(text, cm, tm, font, font_size) -> None:
         if text:
-            runs.append((text, _size(font_size, cm, tm), _baseline(cm, tm)))
+            if id(font) not in fonts:
+                fonts[id(font)] = is_bold_font(font)
+            runs.append((text, _size(font_size, cm, tm), _baseline(cm, tm), fonts[id(font)]))
 
     text = page.extract_text(visitor_text=visit) or ""
     if "".join(run[0] for run in runs) != text:
@@ -103,26 +127,54 @@ def typed_page(page) -> tuple[str, list[TypedLine]]:
     sizes: Counter[float] = Counter()
     current: list[str] = []
     y: float | None = None
-    for run, size, baseline in runs:
+    light = 0  # printed characters of the line not in a bold font
+    for run, size, baseline, bold in runs:
         pieces = run.split("\n")
         for index, piece in enumerate(pieces):
             if index:  # a line ends
-                lines.append(_typed(current, sizes, y))
-                current, sizes, y = [], Counter(), None
+                lines.append(_typed(current, sizes, y, light))
+                current, sizes, y, light = [], Counter(), None, 0
             if piece:
                 current.append(piece)
-                printed = len(piece) - piece.count(" ")
+                printed = len(piece) - sum(c.isspace() for c in piece)
                 if printed:
                     sizes[size] += printed
+                    light += 0 if bold else printed
                     if y is None:
                         y = baseline
-    lines.append(_typed(current, sizes, y))
+    lines.append(_typed(current, sizes, y, light))
     return text, lines
 
 
-def _typed(pieces: list[str], sizes: Counter[float], y: float | None) -> TypedLine:
+def _typed(pieces: list[str], sizes: Counter[float], y: float | None,
+           light: int) -> TypedLine:
     size = sizes.most_common(1)[0][0] if sizes else 0.0
-    return TypedLine("".join(pieces), size, y)
+    return TypedLine("".join(pieces), size, y, bool(sizes) and not light)
+
+
+def is_bold_font(font) -> bool:
+    """Whether a pypdf font dictionary is a bold font: its name says so
+    (:data:`_BOLD_NAME`), or its descriptor (a composite font's, of its descendant) gives
+    a weight of 600 or more or the ForceBold flag."""
+    try:
+        if font is None:
+            return False
+        if _BOLD_NAME.search(str(font.get("/BaseFont", ""))):
+            return True
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is None and font.get("/DescendantFonts"):
+            descendant = font["/DescendantFonts"][0].get_object()
+            if _BOLD_NAME.search(str(descendant.get("/BaseFont", ""))):
+                return True
+            descriptor = descendant.get("/FontDescriptor")
+        if descriptor is None:
+            return False
+        descriptor = descriptor.get_object()
+        weight = float(descriptor.get("/FontWeight", 0) or 0)
+        flags = int(descriptor.get("/Flags", 0) or 0)
+        return weight >= _BOLD_WEIGHT or bool(flags & _FORCE_BOLD)
+    except Exception:  # noqa: BLE001 - a damaged font dictionary: read as not bold
+        return False
 
 
 def _size(font_size, cm, tm) -> float:
@@ -164,9 +216,14 @@ def _looks_like_heading(text: str) -> bool:
 
 def _figures(text: str) -> bool:
     """Whether a line is made mostly of figures: more digits than letters, in two groups
-    of digits at least (a phone number, a date, an amount; "M87" is a name)."""
+    of digits at least (a phone number, a date, an amount; "M87" is a name). A leading
+    section number before words ("10.2.4 CA", "3.1 TVA") is no figure: it is left out."""
+    letters_in = len(_LETTER.findall(text))
+    number = _SECTION_NUMBER.match(text)
+    if number:
+        text = text[number.end():]
     digits = sum(c.isdigit() for c in text)
-    return digits > len(_LETTER.findall(text)) and len(_DIGIT_GROUP.findall(text)) >= 2
+    return digits > letters_in and len(_DIGIT_GROUP.findall(text)) >= 2
 
 
 def type_headings(pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:
@@ -191,6 +248,32 @@ def type_headings(pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading
     level = {size: rank + 1 for rank, size in enumerate(sizes)}
     return [[PageHeading(first, last, text, level[size]) for first, last, text, size in runs]
             for runs in found]
+
+
+def bold_headings(pages: Sequence[Sequence[TypedLine]],
+                  by_type: Sequence[Sequence[PageHeading]]) -> list[list[PageHeading]]:
+    """Each page's headings by type (``by_type``, :func:`type_headings`) with its headings
+    set in bold at the body's size added (see the module's docstring), in line order."""
+    if not any(line.bold for lines in pages for line in lines):
+        return [list(found) for found in by_type]
+    outline = HandOutline(may_head=_looks_like_heading)
+    where: list[tuple[int, int]] = []  # (page, line) of each paragraph recorded
+    for page, (lines, headings) in enumerate(zip(pages, by_type)):
+        starts = {h.first: h for h in headings}
+        skip = -1  # the last line of the type heading being read
+        for index, line in enumerate(lines):
+            if index in starts:
+                outline.heading(starts[index].text, starts[index].level)
+                skip = starts[index].last
+            elif index > skip:
+                outline.paragraph(line.text, Look(line.bold, line.size or None))
+                where.append((page, index))
+    found = [list(headings) for headings in by_type]
+    for n, level in outline.levels().items():
+        page, index = where[n]
+        text = " ".join(pages[page][index].text.split())
+        found[page].append(PageHeading(index, index, text, level))
+    return [sorted(headings, key=lambda h: h.first) for headings in found]
 
 
 def _wrapped(above: TypedLine, line: TypedLine) -> bool:
@@ -311,7 +394,7 @@ def headed_pages(reader) -> HeadedPages:
     by_outline = outline_headings(outline_entries(reader), lines)
     outlined = sum(map(len, by_outline))
     found = (by_outline if outlined >= MIN_OUTLINE_HEADINGS or (outlined and not any(by_type))
-             else by_type)
+             else bold_headings(lines, by_type))
     texts = [_one_line_each(text, page) for (text, _), page in zip(typed, found)]
     # A heading and the title are named as the canonical text reads them: "Définitions",
     # not the "Déﬁnitions" of the ligature glyph (pdftext reads the page so).
