@@ -57,6 +57,7 @@ from dataclasses import dataclass, replace
 
 from ragqa.index.documents.handheadings import HandOutline, Look
 from ragqa.index.documents.outline import Heading
+from ragqa.index.documents.pageedges import running_lines
 from ragqa.index.documents.pdftext import letters
 
 MAX_HEADING_WORDS = 20
@@ -258,14 +259,14 @@ def bold_headings(pages: Sequence[Sequence[TypedLine]],
         return [list(found) for found in by_type]
     outline = HandOutline(may_head=_looks_like_heading)
     where: list[tuple[int, int]] = []  # (page, line) of each paragraph recorded
-    for page, (lines, headings) in enumerate(zip(pages, by_type)):
+    for page, (lines, headings, running) in enumerate(zip(pages, by_type, _running(pages))):
         starts = {h.first: h for h in headings}
         skip = -1  # the last line of the type heading being read
         for index, line in enumerate(lines):
             if index in starts:
                 outline.heading(starts[index].text, starts[index].level)
                 skip = starts[index].last
-            elif index > skip:
+            elif index > skip and index not in running:
                 outline.paragraph(line.text, Look(line.bold, line.size or None))
                 where.append((page, index))
     found = [list(headings) for headings in by_type]
@@ -274,6 +275,16 @@ def bold_headings(pages: Sequence[Sequence[TypedLine]],
         text = " ".join(pages[page][index].text.split())
         found[page].append(PageHeading(index, index, text, level))
     return [sorted(headings, key=lambda h: h.first) for headings in found]
+
+
+def _running(pages: Sequence[Sequence[TypedLine]]) -> list[set[int]]:
+    """Each page's running lines (headers, footers, page numbers), by line number: the
+    text leaves them out (:mod:`~ragqa.index.documents.pdftext`), so the bold headings
+    read a page break as a line break, not as body text."""
+    printed = [[n for n, line in enumerate(lines) if line.text.strip()] for lines in pages]
+    edges = running_lines([[pages[p][n].text for n in kept] for p, kept in enumerate(printed)])
+    return [set(kept[:found.top]) | set(kept[len(kept) - found.bottom:])
+            for kept, found in zip(printed, edges)]
 
 
 def _wrapped(above: TypedLine, line: TypedLine) -> bool:

@@ -405,3 +405,15 @@ def _font(name: str, weight: int | None = None, flags: int = 32, composite: bool
     (None, False)])
 def test_bold_fonts_by_name_weight_or_flag(font, bold):
     assert is_bold_font(font) is bold
+
+
+def test_a_bold_heading_over_a_page_break_heads_the_next_page(tmp_path):
+    # the footer between a heading at a page's foot and its sub-heading on the next page
+    # is no body text: the two are a heading and its sub-heading, as on one page
+    text = [(11, BODY)] * 3
+    doc = load(tmp_path, make_pdf([
+        [(16, "Guide"), (11, "Conditions", B), *text, (11, "Pièces justificatives", B),
+         (9, "Guide - page 1 / 2")],
+        [(11, "Cas général", B), *text, (9, "Guide - page 2 / 2")]]))
+    assert titles(doc) == ["Guide › Conditions",
+                           "Guide › Pièces justificatives › Cas général"]
