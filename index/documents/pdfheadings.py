@@ -32,12 +32,18 @@ the file say which lines those are, tried in this order:
   it, neither one of three bold lines in a row (an address) nor a lone pair (a sender),
   in a document not mostly bold, and passing the type's rules (no quote, no figures), is
   a heading one level below the type heading open before it (a bold line under the title
-  is level 2). Bold words inside a line, a bold lead-in, make no heading. The outline,
-  where taken, is the author's own list of headings: bold lines are not added to it.
+  is level 2), as a hand heading in Word sits below the styled heading open before it.
+  They are added to the type's headings, not only taken where the type finds none: the
+  title alone is set larger in most such exports, and it would hide them all. Bold words
+  inside a line, a bold lead-in, make no heading; a page's running lines (a footer) are
+  left out of the count, so a page break is no body text. "Mostly bold" counts lines.
+  The outline, where taken, is the author's own list of headings: bold lines are not
+  added to it.
 
 Each page's type comes from the one pass of pypdf's text extraction that gives its text
 (:func:`typed_page`): the visitor it calls with each text run gives the run's font size
-(the ``Tf`` size times the text and current matrices' vertical scale) and its position.
+(the ``Tf`` size times the text and current matrices' vertical scale), its position and
+its font (bold or not, read once per font dictionary and page).
 pypdf is still called once per page: reading the type costs about a tenth of the
 extraction's time (eval/results/formats-retrieval.md, "PDF: headings and sections").
 
