@@ -27,7 +27,8 @@ the file say which lines those are, tried in this order:
 * and with the type, its bold lines (:func:`bold_headings`): a Word file whose author made
   short lines bold at the body's size (the most common intranet PDF) is read as Word
   reads it (:mod:`~ragqa.index.documents.handheadings`, the same rules and guards, each
-  line a paragraph): a line all of whose characters are in a bold font
+  line a paragraph, but a bold line wrapped over the next ones: a lower-case start, or a
+  line ending on a word no title ends with, "de", "des", in the same size): a line all of whose characters are in a bold font
   (:func:`is_bold_font`), short, no sentence, no "label : value", with body text under
   it, neither one of three bold lines in a row (an address) nor a lone pair (a sender),
   in a document not mostly bold, and passing the type's rules (no quote, no figures), is
@@ -65,6 +66,7 @@ from ragqa.index.documents.handheadings import HandOutline, Look
 from ragqa.index.documents.outline import Heading
 from ragqa.index.documents.pageedges import running_lines
 from ragqa.index.documents.pdftext import letters
+from ragqa.index.documents.wrapping import DANGLING_WORDS, goes_on
 
 MAX_HEADING_WORDS = 20
 MAX_HEADING_LINES = 3  # lines an outline entry's title may be wrapped over
@@ -263,24 +265,54 @@ def bold_headings(pages: Sequence[Sequence[TypedLine]],
     set in bold at the body's size added (see the module's docstring), in line order."""
     if not any(line.bold for lines in pages for line in lines):
         return [list(found) for found in by_type]
-    outline = HandOutline(may_head=_looks_like_heading)
-    where: list[tuple[int, int]] = []  # (page, line) of each paragraph recorded
+    # (page, first line, last line, text) of each paragraph (a line, or a bold line and
+    # the bold lines it is wrapped over), or (page, line, line, None) for a type heading
+    steps: list[tuple[int, int, int, str | None]] = []
     for page, (lines, headings, running) in enumerate(zip(pages, by_type, _running(pages))):
         starts = {h.first: h for h in headings}
         skip = -1  # the last line of the type heading being read
         for index, line in enumerate(lines):
+            text = " ".join(line.text.split())
             if index in starts:
-                outline.heading(starts[index].text, starts[index].level)
+                steps.append((page, index, index, None))
                 skip = starts[index].last
             elif index > skip and index not in running:
-                outline.paragraph(line.text, Look(line.bold, line.size or None))
-                where.append((page, index))
+                if steps and _bold_wrapped(pages, steps[-1], page, index):
+                    _, first, _, above = steps.pop()
+                    steps.append((page, first, index, f"{above} {text}"))
+                else:
+                    steps.append((page, index, index, text))
+    outline = HandOutline(may_head=_looks_like_heading)
+    where: list[tuple[int, int, int, str]] = []  # the paragraphs, in the order recorded
+    for page, first, last, text in steps:
+        if text is None:
+            heading = next(h for h in by_type[page] if h.first == first)
+            outline.heading(heading.text, heading.level)
+        else:
+            line = pages[page][first]
+            outline.paragraph(text, Look(line.bold, line.size or None))
+            where.append((page, first, last, text))
     found = [list(headings) for headings in by_type]
     for n, level in outline.levels().items():
-        page, index = where[n]
-        text = " ".join(pages[page][index].text.split())
-        found[page].append(PageHeading(index, index, text, level))
+        page, first, last, text = where[n]
+        found[page].append(PageHeading(first, last, text, level))
     return [sorted(headings, key=lambda h: h.first) for headings in found]
+
+
+def _bold_wrapped(pages: Sequence[Sequence[TypedLine]],
+                  above: tuple[int, int, int, str | None], page: int, index: int) -> bool:
+    """Whether line ``index`` of ``page``, bold, goes on the bold line recorded ``above``
+    (its page, first and last lines, text): the next line, in the same size, carrying on
+    its words (a lower-case start, or a line ending on "de", "la", "des"...)."""
+    above_page, _, last, text = above
+    if text is None or above_page != page or last != index - 1:
+        return False
+    previous, line = pages[page][last], pages[page][index]
+    if not (previous.bold and line.bold and previous.size == line.size and line.text.strip()):
+        return False
+    words = previous.text.split()
+    return goes_on(previous.text, line.text) or bool(
+        words and words[-1].casefold() in DANGLING_WORDS)
 
 
 def _running(pages: Sequence[Sequence[TypedLine]]) -> list[set[int]]:

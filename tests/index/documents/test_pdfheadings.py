@@ -417,3 +417,16 @@ def test_a_bold_heading_over_a_page_break_heads_the_next_page(tmp_path):
         [(11, "Cas général", B), *text, (9, "Guide - page 2 / 2")]]))
     assert titles(doc) == ["Guide › Conditions",
                            "Guide › Pièces justificatives › Cas général"]
+
+
+def test_a_bold_heading_wrapped_over_two_lines_is_read_whole(tmp_path):
+    # the second line goes on the first (a lower-case start, a line ending on "des"): one
+    # heading, not a heading and its sub-heading
+    text = [(11, BODY)] * 3
+    doc = load(tmp_path, make_pdf([[
+        (16, "Guide"), (11, "Conditions", B), *text,
+        (11, "Montant de l'aide au logement versée aux familles des", B),
+        (11, "étudiants boursiers", B), *text]]))
+    heading = "Montant de l'aide au logement versée aux familles des étudiants boursiers"
+    assert titles(doc) == ["Guide › Conditions", f"Guide › {heading}"]
+    assert f"\n{heading}\nLe présent" in doc.text
