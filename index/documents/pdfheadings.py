@@ -25,21 +25,21 @@ the file say which lines those are, tried in this order:
   than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the size), are one heading
   wrapped over them;
 * and with the type, its bold lines (:func:`bold_headings`): a Word file whose author made
-  short lines bold at the body's size (the most common intranet PDF) is read as Word
-  reads it (:mod:`~ragqa.index.documents.handheadings`, the same rules and guards, each
-  line a paragraph, but a bold line wrapped over the next ones: a lower-case start, or a
-  line ending on a word no title ends with, "de", "des", in the same size): a line all of whose characters are in a bold font
-  (:func:`is_bold_font`), short, no sentence, no "label : value", with body text under
-  it, neither one of three bold lines in a row (an address) nor a lone pair (a sender),
-  in a document not mostly bold, and passing the type's rules (no quote, no figures), is
-  a heading one level below the type heading open before it (a bold line under the title
-  is level 2), as a hand heading in Word sits below the styled heading open before it.
-  They are added to the type's headings, not only taken where the type finds none: the
-  title alone is set larger in most such exports, and it would hide them all. Bold words
-  inside a line, a bold lead-in, make no heading; a page's running lines (a footer) are
-  left out of the count, so a page break is no body text. "Mostly bold" counts lines.
-  The outline, where taken, is the author's own list of headings: bold lines are not
-  added to it.
+  short lines bold at the body's size (the most common intranet PDF) is read as Word reads
+  it (:mod:`~ragqa.index.documents.handheadings`, the same rules and guards, each line a
+  paragraph, but a bold line wrapped over the next ones: a lower-case start, or a line
+  ending on a word no title ends with, "de", "des", in the same size): a line all of whose
+  characters are in a bold font (:func:`is_bold_font`), short, no sentence, no "label :
+  value", with body text under it, neither one of three bold lines in a row (an address)
+  nor a lone pair (a sender), in a document not mostly bold, and passing the type's rules
+  (no quote, no figures), is a heading one level below the type heading open before it (a
+  bold line under the title is level 2), as a hand heading in Word sits below the styled
+  heading open before it. They are added to the type's headings, not only taken where the
+  type finds none: the title alone is set larger in most such exports, and it would hide
+  them all. Bold words inside a line, a bold lead-in, make no heading; a page's running
+  lines (a footer) are left out of the count, so a page break is no body text. "Mostly
+  bold" counts lines. The outline, where taken, is the author's own list of headings: bold
+  lines are not added to it.
 
 Each page's type comes from the one pass of pypdf's text extraction that gives its text
 (:func:`typed_page`): the visitor it calls with each text run gives the run's font size
