@@ -145,7 +145,7 @@ def typed_page(page) -> tuple[str, list[TypedLine]]:
                 current, sizes, y, light = [], Counter(), None, 0
             if piece:
                 current.append(piece)
-                printed = len(piece) - sum(c.isspace() for c in piece)
+                printed = len(piece) - piece.count(" ")
                 if printed:
                     sizes[size] += printed
                     light += 0 if bold else printed
