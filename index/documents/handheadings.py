@@ -38,11 +38,25 @@ A paragraph is a heading set by hand when, as a reader would judge:
 * the document is not mostly bold: when the bold paragraphs outnumber the others twice,
   bold is the document's body font, and it reads as before.
 
-A PDF (:mod:`~ragqa.index.documents.pdfheadings`) records its lines the same way, each as
-a paragraph with its look (all its characters in a bold font, its size), its headings set
-in larger type as styled headings, and reads the levels found (:meth:`HandOutline.levels`)
-instead of replaying them; it also vetoes lines its type rules reject (a quote, figures)
-through ``may_head``, which keeps them bold but never headings.
+A walker whose paragraphs are printed lines (``lines=True``: a PDF's, where a paragraph
+style, a list or a table is no longer known) reads a few more things as a reader would:
+
+* the line right under the bold ones must itself read as text (with :data:`MIN_BODY_WORDS`
+  words holding a letter, or a sentence's end, with the lines it goes on to: a lower-case
+  start), and be no "label : value" line: a table's
+  bold header row above rows of figures, a form's bold labels above their values
+  ("Nom du demandeur" / "Jean Dupont"), a signature above "Pièces jointes : ..." head
+  nothing, even where text comes further down;
+* a term in a glossary is no heading: :data:`MIN_GLOSSARY` bold lines or more in a row,
+  each over at most :data:`GLOSSARY_LINES` lines of text before the next, are a list of
+  terms and their definitions inside the section, not sections of their own (one or two
+  short sections in a row stay sections);
+* a :meth:`HandOutline.page_break` that is no line break (a cover page's end, a page that
+  stops short of its foot) ends a run of bold lines: the lines before it head nothing,
+  the lines after it start afresh.
+
+The walker may also veto a bold line (``may_head``: a PDF's type rules reject a quote, a
+line of figures): it stays a bold line, never a heading.
 
 Styled headings keep their levels. A hand heading sits one level below the styled heading
 open before it (or at level 1 when none is, e.g. under a Word "Title", which is no heading),
@@ -58,11 +72,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.documents.layout import TextBuilder, clean_lines, one_line, unwrap
+from ragqa.index.documents.wrapping import goes_on
 
 MAX_WORDS = 15
 MAX_CHARS = 150
 MAX_RUN = 2  # bold lines in a row that still read as headings (a heading, a sub-heading)
 MIN_BODY_WORDS = 6  # a body paragraph with fewer words and no sentence's end is no text
+MIN_GLOSSARY = 3  # bold terms in a row, each over a short definition, that make a glossary
+GLOSSARY_LINES = 2  # printed lines of a definition, at most
 _SENTENCE_ENDS = (".", ",", ";")
 _TEXT_ENDS = (".", "!", "?", "…", ":", ";")
 _LABEL_VALUE = re.compile(r"\s:\s*\S|:\s+\S")  # "Tarif réduit : 5 €", "Note: voir"
@@ -90,7 +107,8 @@ class Look:
 
 @dataclass(frozen=True)
 class _Step:
-    kind: str  # "heading" (styled), "paragraph" (body text), "block" (lines: list, table)
+    kind: str  # "heading" (styled), "paragraph" (body text), "block" (lines: list, table),
+    # "break" (a page break that ends a run of bold lines)
     text: str = ""
     level: int = 0
     look: Look = Look()
@@ -103,11 +121,14 @@ class HandOutline:
     It takes the :class:`~ragqa.index.documents.layout.TextBuilder` calls the walkers
     make (:meth:`heading`, :meth:`paragraph`, :meth:`block`), a paragraph's look added.
     ``may_head``, where given, is asked of each bold line that passes the rules: False
-    keeps it from being a heading (it still counts as a bold line)."""
+    keeps it from being a heading (it still counts as a bold line). ``lines``: each
+    paragraph is a printed line (see the module's docstring)."""
 
-    def __init__(self, may_head: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, may_head: Callable[[str], bool] | None = None,
+                 lines: bool = False) -> None:
         self._steps: list[_Step] = []
         self._may_head = may_head
+        self._lines = lines
 
     def heading(self, title: str, level: int = 1) -> None:
         self._steps.append(_Step("heading", title, level))
@@ -120,6 +141,10 @@ class HandOutline:
         if any(line.strip() for line in kept):
             self._steps.append(_Step("block", lines=kept))
 
+    def page_break(self) -> None:
+        """A page break that is no line break: it ends a run of bold lines, no heading."""
+        self._steps.append(_Step("break"))
+
     def replay(self, builder: TextBuilder) -> None:
         """Write the recorded blocks into ``builder``, hand-set headings as headings."""
         levels = self._levels()
@@ -128,6 +153,8 @@ class HandOutline:
                 builder.heading(step.text, step.level)
             elif step.kind == "block":
                 builder.block(step.lines)
+            elif step.kind == "break":
+                continue
             elif i in levels:
                 builder.heading(step.text, levels[i])
             else:
@@ -143,7 +170,7 @@ class HandOutline:
     def _levels(self) -> dict[int, int]:
         """The steps that are hand-set headings, each with its level: one below the styled
         heading open before it, plus its rank."""
-        ranks = hand_headings(self._steps, self._may_head)
+        ranks = hand_headings(self._steps, self._may_head, self._lines)
         levels: dict[int, int] = {}
         styled = 0  # the level of the styled heading open before
         for i, step in enumerate(self._steps):
@@ -208,6 +235,32 @@ def _reads_as_text(step: _Step) -> bool:
     return lines[0].endswith(_TEXT_ENDS) or len(lines[0].split()) >= MIN_BODY_WORDS
 
 
+def reads_as_text(line: str) -> bool:
+    """Whether one printed line reads as text: a sentence's end, or :data:`MIN_BODY_WORDS`
+    words holding a letter ("Ramette de papier A4 10 4,50", a table's row, holds four),
+    and no "label : value" line without a sentence's end ("Pièces jointes : formulaire")."""
+    line = one_line(line)
+    if line.endswith(_TEXT_ENDS):
+        return True
+    words = sum(1 for word in line.split() if any(c.isalpha() for c in word))
+    return words >= MIN_BODY_WORDS and not _LABEL_VALUE.search(line)
+
+
+def _opens_text(steps: Sequence[_Step], start: int) -> bool:
+    """Whether the printed line ``start`` opens text: it reads as text with the lines it
+    goes on to (a lower-case start: "La prime est versée" / "aux ménages modestes."),
+    :data:`GLOSSARY_LINES` more at most."""
+    if steps[start].kind != "paragraph":
+        return False
+    text = steps[start].text
+    for step in steps[start + 1:start + 1 + GLOSSARY_LINES]:
+        if reads_as_text(text) or step.kind != "paragraph" or step.look.bold or not goes_on(
+                text, step.text):
+            break
+        text = f"{text} {step.text}"
+    return reads_as_text(text)
+
+
 def _candidate(step: _Step, may_head: Callable[[str], bool] | None) -> bool:
     return (step.kind == "paragraph" and is_candidate(step.text, step.look)
             and (may_head is None or may_head(one_line(step.text))))
@@ -217,7 +270,7 @@ def _has_body(steps: Sequence[_Step], start: int,
               may_head: Callable[[str], bool] | None = None) -> bool:
     """Whether the steps from ``start`` up to the next heading or candidate hold text."""
     for step in steps[start:]:
-        if step.kind == "heading" or _candidate(step, may_head):
+        if step.kind in ("heading", "break") or _candidate(step, may_head):
             return False
         if _reads_as_text(step):
             return True
@@ -225,10 +278,11 @@ def _has_body(steps: Sequence[_Step], start: int,
 
 
 def hand_headings(steps: Sequence[_Step],
-                  may_head: Callable[[str], bool] | None = None) -> dict[int, int]:
+                  may_head: Callable[[str], bool] | None = None,
+                  lines: bool = False) -> dict[int, int]:
     """The positions of the paragraphs of ``steps`` that are headings set by hand, each with
-    its rank below the styled heading open before it (0: just below); ``may_head`` as
-    :class:`HandOutline` takes it."""
+    its rank below the styled heading open before it (0: just below); ``may_head`` and
+    ``lines`` as :class:`HandOutline` takes them."""
     paragraphs = [s for s in steps if s.kind == "paragraph" and s.text.strip()]
     bold = sum(1 for s in paragraphs if s.look.bold)
     others = len(paragraphs) - bold + sum(1 for s in steps if s.kind == "block")
@@ -243,10 +297,13 @@ def hand_headings(steps: Sequence[_Step],
             run.append(i)
             continue
         body = step.kind == "block" or (step.kind == "paragraph" and not step.look.bold)
-        if (run and body and len(run) <= MAX_RUN and not _is_fill_in(step)
-                and _has_body(steps, i, may_head)):
+        if run and body and len(run) <= MAX_RUN and (
+                _opens_text(steps, i) if lines
+                else not _is_fill_in(step) and _has_body(steps, i, may_head)):
             runs.append(run)
         run = []
+    if lines:
+        runs = _without_glossaries(steps, runs)
     if len(runs) == 1 and len(runs[0]) > 1:
         runs = []  # a lone pair of bold lines: a sender's block more likely than an outline
     sizes = sorted({steps[i].look.size or 0.0 for r in runs for i in r}, reverse=True)
@@ -258,3 +315,27 @@ def hand_headings(steps: Sequence[_Step],
                 rank = max(rank, ranks[found[position - 1]] + 1)
             ranks[i] = rank
     return ranks
+
+
+def _without_glossaries(steps: Sequence[_Step], runs: list[list[int]]) -> list[list[int]]:
+    """``runs`` less the terms of glossaries: :data:`MIN_GLOSSARY` single bold lines or more
+    in a row, each but the last over :data:`GLOSSARY_LINES` lines of text at most before the
+    next."""
+    chains: list[list[list[int]]] = []
+    for found in runs:
+        chain = chains[-1] if chains else None
+        if (chain and len(found) == 1 and len(chain[-1]) == 1
+                and _short_body_up_to(steps, chain[-1][0], found[0])):
+            chain.append(found)
+        else:
+            chains.append([found])
+    return [found for chain in chains if len(chain) < MIN_GLOSSARY for found in chain]
+
+
+def _short_body_up_to(steps: Sequence[_Step], term: int, following: int) -> bool:
+    """Whether the steps between the bold line ``term`` and the bold line ``following`` are
+    lines of text, :data:`GLOSSARY_LINES` at most."""
+    between = [s for s in steps[term + 1:following]
+               if not (s.kind == "paragraph" and not s.text.strip())]
+    return 0 < len(between) <= GLOSSARY_LINES and all(
+        s.kind == "paragraph" and not s.look.bold for s in between)

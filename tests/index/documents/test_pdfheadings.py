@@ -13,7 +13,7 @@ from ragqa.eval.pdfwriting import laid_out_pdf
 from ragqa.index.documents.chunking import ChunkingParams, make_splitter
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import document_sections
-from ragqa.index.documents.pdfheadings import is_bold_font
+from ragqa.index.documents.pdflines import is_bold_font
 from ragqa.index.documents.pdftext import pdf_text
 from ragqa.index.documents.processing import corpus_context, process_document
 from tests.index.documents.structured import passages
@@ -408,8 +408,10 @@ def test_bold_fonts_by_name_weight_or_flag(font, bold):
 
 
 def test_a_bold_heading_over_a_page_break_heads_the_next_page(tmp_path):
-    # the footer between a heading at a page's foot and its sub-heading on the next page
-    # is no body text: the two are a heading and its sub-heading, as on one page
+    # page 1 ends, after body text, on a bold line at its foot (no line of the document
+    # stands lower): the footer between it and the sub-heading on the next page is no body
+    # text, the two are a heading and its sub-heading, as on one page. A cover page, or a
+    # page ending above its foot, ends the run instead (test_pdfbold.py)
     text = [(11, BODY)] * 3
     doc = load(tmp_path, make_pdf([
         [(16, "Guide"), (11, "Conditions", B), *text, (11, "Pièces justificatives", B),
