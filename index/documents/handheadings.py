@@ -41,12 +41,12 @@ A paragraph is a heading set by hand when, as a reader would judge:
 A walker whose paragraphs are printed lines (``lines=True``: a PDF's, where a paragraph
 style, a list or a table is no longer known) reads a few more things as a reader would:
 
-* the line right under the bold ones must itself read as text (with :data:`MIN_BODY_WORDS`
-  words holding a letter, or a sentence's end, with the lines it goes on to: a lower-case
-  start), and be no "label : value" line: a table's
-  bold header row above rows of figures, a form's bold labels above their values
-  ("Nom du demandeur" / "Jean Dupont"), a signature above "Pièces jointes : ..." head
-  nothing, even where text comes further down;
+* the line right under the bold ones must itself read as text, with the lines it goes on
+  to (a lower-case start): a sentence's end, or :data:`MIN_BODY_WORDS` words holding a
+  letter (after the colon of a "label : value" line). A table's bold header row above
+  rows of figures, a form's bold labels above their values ("Nom du demandeur" / "Jean
+  Dupont"), a signature above "Pièces jointes : formulaire CERFA" head nothing, even where
+  text comes further down;
 * a term in a glossary is no heading: :data:`MIN_GLOSSARY` bold lines or more in a row,
   each over at most :data:`GLOSSARY_LINES` lines of text before the next, are a list of
   terms and their definitions inside the section, not sections of their own (one or two
@@ -238,12 +238,15 @@ def _reads_as_text(step: _Step) -> bool:
 def reads_as_text(line: str) -> bool:
     """Whether one printed line reads as text: a sentence's end, or :data:`MIN_BODY_WORDS`
     words holding a letter ("Ramette de papier A4 10 4,50", a table's row, holds four),
-    and no "label : value" line without a sentence's end ("Pièces jointes : formulaire")."""
+    after the colon of a "label : value" line ("Pièces jointes : formulaire CERFA n° 12156"
+    holds three; "Pièce justificative : Document officiel fourni pour prouver une situation"
+    is a definition, text)."""
     line = one_line(line)
     if line.endswith(_TEXT_ENDS):
         return True
-    words = sum(1 for word in line.split() if any(c.isalpha() for c in word))
-    return words >= MIN_BODY_WORDS and not _LABEL_VALUE.search(line)
+    label = _LABEL_VALUE.search(line)
+    value = line[label.start():] if label else line
+    return sum(1 for word in value.split() if any(c.isalpha() for c in word)) >= MIN_BODY_WORDS
 
 
 def _opens_text(steps: Sequence[_Step], start: int) -> bool:

@@ -101,6 +101,15 @@ def test_a_bold_signature_above_attachments_heads_nothing(tmp_path):
     assert titles(doc) == ["Mairie de Lyon"]
 
 
+def test_a_definition_under_a_bold_line_is_text(tmp_path):
+    # "Terme : définition" is text under its heading, unlike "Pièces jointes : formulaire"
+    doc = load(tmp_path, make_pdf([[
+        (16, "Guide"), *TEXT, (11, "Définitions", B),
+        (11, "Pièce justificative : Document officiel fourni pour prouver une situation"),
+        (11, "(identité, ressources, adresse)."), *TEXT, (11, "Recours", B), *TEXT]]))
+    assert titles(doc) == ["Guide", "Guide › Définitions", "Guide › Recours"]
+
+
 GLOSSARY = [("Ayant droit",
              "Personne qui bénéficie d'une prestation du fait de son lien avec l'assuré."),
             ("Quotient familial",
