@@ -177,3 +177,14 @@ def test_bold_font_names(name, bold):
                              NameObject("/FontDescriptor"): DictionaryObject(
                                  {NameObject("/Flags"): NumberObject(32)})})
     assert is_bold_font(font) is bold
+
+
+def test_a_short_bold_pair_at_the_line_spacing_is_no_wrapped_heading(tmp_path):
+    # a sender's two lines typed with a line break: the first stops far short of the
+    # page's width, so the pair is no heading wrapped over two lines (and a lone pair of
+    # bold lines heads nothing)
+    body = [(BODY[:80], False, 6), (BODY[80:], False, 0)]
+    doc = load(tmp_path, spaced_pdf([
+        ("Mairie de Villeurbanne", True, 6), ("Service de l'état civil", True, 0), *body,
+        *body]))
+    assert titles(doc) == ["Guide"]
