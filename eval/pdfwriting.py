@@ -44,34 +44,52 @@ def _escape(line: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def make_pdf(pages: list[list[str | tuple[float, str]]], title: str | None = None) -> bytes:
+Parts = str | Sequence[tuple[str, bool]]
+Line = str | tuple[float, Parts] | tuple[float, Parts, bool]
+
+
+def make_pdf(pages: list[list[Line]], title: str | None = None) -> bytes:
     """A valid PDF whose page ``i`` shows the lines ``pages[i]`` (cp1252 characters and
-    the ligatures ﬀ, ﬁ, ﬂ only), 12 pt, or ``(size, line)`` in that size, one line under
-    the other at 1.2 times the size."""
+    the ligatures ﬀ, ﬁ, ﬂ only), 12 pt, or ``(size, line)`` in that size, or
+    ``(size, line, True)`` in bold, one line under the other at 1.2 times the size. A line
+    may also be ``(text, bold)`` parts: "Attention" in bold, the rest of the line not."""
     streams = []
     for lines in pages:
         ops = [b"BT /F1 12 Tf 14 TL 50 750 Td"]
         size = 12.0
         for line in lines:
+            parts: Parts = line
+            bold = False
             if isinstance(line, tuple):
-                wanted, line = line
+                wanted, parts, *rest = line
+                bold = bool(rest and rest[0])
                 if wanted != size:
                     size = wanted
-                    ops.append(b"/F1 %g Tf %g TL" % (size, round(size * 1.2, 1)))
-            ops.append(b"(" + _escape(line) + b") Tj T*")
+                    ops.append(b"%g TL" % round(size * 1.2, 1))
+            if isinstance(parts, str):
+                parts = [(parts, bold)]
+            for text, in_bold in parts:
+                ops.append(b"/F%d %g Tf (" % (2 if in_bold else 1, size) + _escape(text)
+                           + b") Tj")
+            ops.append(b"T*")
         ops.append(b"ET")
         streams.append(b"\n".join(ops))
     return _pdf(streams, title)
 
 
-def laid_out_pdf(title: str, blocks: Sequence[Block]) -> bytes:
+def laid_out_pdf(title: str, blocks: Sequence[Block], bold_headings: bool = False) -> bytes:
     """A PDF of ``title`` (the first line, larger) and ``blocks``, laid out on pages with a
-    footer; every character goes through :func:`printable`."""
+    footer; every character goes through :func:`printable`. Headings are set larger, or
+    with ``bold_headings`` in bold at the body's size."""
     lines: list[tuple[int, str, int]] = [(_HEADING_SIZES[1], printable(title), 10)]
+    headings: set[int] = set()
     for block in blocks:
         text = printable(block.text)
         if block.kind == "heading":
-            lines.append((_HEADING_SIZES.get(block.level, _BODY + 1), text, 8))
+            if bold_headings:
+                headings.add(len(lines))
+            lines.append((_BODY if bold_headings
+                          else _HEADING_SIZES.get(block.level, _BODY + 1), text, 8))
             continue
         wrapped = [w for part in text.split("\n")
                    for w in textwrap.wrap(part, _WRAP - (2 if block.kind == "item" else 0),
@@ -82,13 +100,14 @@ def laid_out_pdf(title: str, blocks: Sequence[Block]) -> bytes:
         lines += [(_BODY, w, gap if i == 0 else 0) for i, w in enumerate(wrapped)]
     pages: list[list[bytes]] = [[]]
     y = _TOP
-    for size, text, gap in lines:
+    for number, (size, text, gap) in enumerate(lines):
         step = size + 3 + gap
         if y - step < _BOTTOM and pages[-1]:
             pages.append([])
             y = _TOP
         y -= step if pages[-1] else size
-        pages[-1].append(b"BT /F1 %d Tf %d %d Td (%s) Tj ET" % (size, _LEFT, y, _escape(text)))
+        pages[-1].append(b"BT /F%d %d Tf %d %d Td (%s) Tj ET" % (
+            2 if number in headings else 1, size, _LEFT, y, _escape(text)))
     footer = _escape(printable(title))
     streams = [b"\n".join([*ops, b"BT /F1 9 Tf %d %d Td (%s - page %d / %d) Tj ET"
                            % (_LEFT, _FOOTER, footer, number, len(pages))])
@@ -97,7 +116,8 @@ def laid_out_pdf(title: str, blocks: Sequence[Block]) -> bytes:
 
 
 def _pdf(streams: list[bytes], title: str | None) -> bytes:
-    """A PDF of one page per content stream, all drawn with one Helvetica font ``/F1``."""
+    """A PDF of one page per content stream, drawn with Helvetica (``/F1``) and
+    Helvetica-Bold (``/F2``)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -105,16 +125,17 @@ def _pdf(streams: list[bytes], title: str | None) -> bytes:
         return len(objects)
 
     catalog = add(b"")  # filled in once the page tree's number is known
-    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-               b"/Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences ["
-               + b" ".join(b"%d %s" % item for item in sorted(_GLYPHS.items())) + b"] >> >>")
+    encoding = (b"/Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences ["
+                + b" ".join(b"%d %s" % item for item in sorted(_GLYPHS.items())) + b"] >> >>")
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica " + encoding)
+    bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold " + encoding)
     page_tree = len(objects) + 1 + 2 * len(streams)
     kids = []
     for stream in streams:
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] "
-                        b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>"
-                        % (page_tree, font, content)))
+                        b"/Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Contents %d 0 R >>"
+                        % (page_tree, font, bold, content)))
     assert add(b"<< /Type /Pages /Kids [%s] /Count %d >>"
                % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))) == page_tree
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % page_tree

@@ -268,6 +268,12 @@ def write_pdf(path: Path, title: str, blocks: Sequence[Block]) -> None:
     path.write_bytes(laid_out_pdf(title, blocks))
 
 
+def write_pdf_bold(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """Headings as bold lines at the body's size, no outline (a Word file with headings
+    set by hand, saved as PDF); the title still set larger."""
+    path.write_bytes(laid_out_pdf(title, blocks, bold_headings=True))
+
+
 WRITERS: dict[str, Writer] = {
     "md": write_md, "html": write_html, "docx": write_docx, "odt": write_odt,
     "pptx": write_pptx, "pdf": write_pdf,
@@ -275,6 +281,7 @@ WRITERS: dict[str, Writer] = {
     "pptx-sections": write_pptx_sections,
     "docx-bold": write_docx_bold, "odt-bold": write_odt_bold, "html-bold": write_html_bold,
     "html-css": write_html_css,
+    "pdf-bold": write_pdf_bold,
 }
 
 
@@ -282,4 +289,4 @@ def suffix(fmt: str) -> str:
     """The file suffix of a format of :data:`WRITERS` ("pptx" for "pptx-sections")."""
     return fmt.split("-", 1)[0]
 # What each format can show of a text, character for character (PDF: Windows-1252 only).
-PRINTABLE: dict[str, Callable[[str], str]] = {"pdf": printable}
+PRINTABLE: dict[str, Callable[[str], str]] = {"pdf": printable, "pdf-bold": printable}

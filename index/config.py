@@ -51,7 +51,11 @@ from ragqa.index.documents.titles import TITLE_RULES
 # in bold, with text under it) starts a section (`documents.handheadings`).
 # 12: an HTML line made bold by the page's own CSS (a <style> sheet's simple selectors, a
 # style attribute, a bold <span> around it) can be such a heading, and a larger one ranks
-# above one at body size (`documents.htmlcss`, `documents.htmllooks`).
+# above one at body size (`documents.htmlcss`, `documents.htmllooks`); a PDF line wholly
+# in a bold font at any size, passing the same rules, starts a section one level below the
+# type's headings, and a numbered heading in larger type ("10.2.4 CA") is no longer read
+# as figures (`documents.pdfbold`, `documents.pdfheadings`); a bold numbered division
+# with its name ("Article 3 : Durée") is a heading, not a label and its value.
 PROCESSING_VERSION = 12
 
 

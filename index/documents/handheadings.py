@@ -38,6 +38,26 @@ A paragraph is a heading set by hand when, as a reader would judge:
 * the document is not mostly bold: when the bold paragraphs outnumber the others twice,
   bold is the document's body font, and it reads as before.
 
+A walker whose paragraphs are printed lines (``lines=True``: a PDF's, where a paragraph
+style, a list or a table is no longer known) reads a few more things as a reader would:
+
+* the line right under the bold ones must itself read as text, with the lines it goes on
+  to (a lower-case start): a sentence's end, or :data:`MIN_BODY_WORDS` words holding a
+  letter (after the colon of a "label : value" line). A table's bold header row above
+  rows of figures, a form's bold labels above their values ("Nom du demandeur" / "Jean
+  Dupont"), a signature above "Pièces jointes : formulaire CERFA" head nothing, even where
+  text comes further down;
+* a term in a glossary is no heading: :data:`MIN_GLOSSARY` bold lines or more in a row,
+  each over at most :data:`GLOSSARY_LINES` lines of text before the next, are a list of
+  terms and their definitions inside the section, not sections of their own (one or two
+  short sections in a row stay sections);
+* a :meth:`HandOutline.page_break` that is no line break (a cover page's end, a page that
+  stops short of its foot) ends a run of bold lines: the lines before it head nothing,
+  the lines after it start afresh.
+
+The walker may also veto a bold line (``may_head``: a PDF's type rules reject a quote, a
+line of figures): it stays a bold line, never a heading.
+
 Styled headings keep their levels. A hand heading sits one level below the styled heading
 open before it (or at level 1 when none is, e.g. under a Word "Title", which is no heading),
 so a document that mixes both nests them; among hand headings a larger font is a higher
@@ -48,15 +68,18 @@ below the first unless its size already puts it deeper.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.documents.layout import TextBuilder, clean_lines, one_line, unwrap
+from ragqa.index.documents.wrapping import goes_on
 
 MAX_WORDS = 15
 MAX_CHARS = 150
 MAX_RUN = 2  # bold lines in a row that still read as headings (a heading, a sub-heading)
 MIN_BODY_WORDS = 6  # a body paragraph with fewer words and no sentence's end is no text
+MIN_GLOSSARY = 3  # bold terms in a row, each over a short definition, that make a glossary
+GLOSSARY_LINES = 2  # printed lines of a definition, at most
 _SENTENCE_ENDS = (".", ",", ";")
 _TEXT_ENDS = (".", "!", "?", "…", ":", ";")
 _LABEL_VALUE = re.compile(r"\s:\s*\S|:\s+\S")  # "Tarif réduit : 5 €", "Note: voir"
@@ -84,7 +107,8 @@ class Look:
 
 @dataclass(frozen=True)
 class _Step:
-    kind: str  # "heading" (styled), "paragraph" (body text), "block" (lines: list, table)
+    kind: str  # "heading" (styled), "paragraph" (body text), "block" (lines: list, table),
+    # "break" (a page break that ends a run of bold lines)
     text: str = ""
     level: int = 0
     look: Look = Look()
@@ -95,10 +119,16 @@ class HandOutline:
     """A walker's blocks, recorded in order, then written with the hand-set headings found.
 
     It takes the :class:`~ragqa.index.documents.layout.TextBuilder` calls the walkers
-    make (:meth:`heading`, :meth:`paragraph`, :meth:`block`), a paragraph's look added."""
+    make (:meth:`heading`, :meth:`paragraph`, :meth:`block`), a paragraph's look added.
+    ``may_head``, where given, is asked of each bold line that passes the rules: False
+    keeps it from being a heading (it still counts as a bold line). ``lines``: each
+    paragraph is a printed line (see the module's docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, may_head: Callable[[str], bool] | None = None,
+                 lines: bool = False) -> None:
         self._steps: list[_Step] = []
+        self._may_head = may_head
+        self._lines = lines
 
     def heading(self, title: str, level: int = 1) -> None:
         self._steps.append(_Step("heading", title, level))
@@ -111,20 +141,44 @@ class HandOutline:
         if any(line.strip() for line in kept):
             self._steps.append(_Step("block", lines=kept))
 
+    def page_break(self) -> None:
+        """A page break that is no line break: it ends a run of bold lines, no heading."""
+        self._steps.append(_Step("break"))
+
     def replay(self, builder: TextBuilder) -> None:
         """Write the recorded blocks into ``builder``, hand-set headings as headings."""
-        ranks = hand_headings(self._steps)
-        styled = 0  # the level of the styled heading open before
+        levels = self._levels()
         for i, step in enumerate(self._steps):
             if step.kind == "heading":
                 builder.heading(step.text, step.level)
-                styled = step.level
             elif step.kind == "block":
                 builder.block(step.lines)
-            elif i in ranks:
-                builder.heading(step.text, styled + 1 + ranks[i])
+            elif step.kind == "break":
+                continue
+            elif i in levels:
+                builder.heading(step.text, levels[i])
             else:
                 builder.paragraph(step.text)
+
+    def levels(self) -> dict[int, int]:
+        """The hand-set headings found, as ``{n: level}``: the ``n``-th :meth:`paragraph`
+        recorded (from 0) is a heading of that level."""
+        levels = self._levels()
+        numbers = [i for i, step in enumerate(self._steps) if step.kind == "paragraph"]
+        return {n: levels[i] for n, i in enumerate(numbers) if i in levels}
+
+    def _levels(self) -> dict[int, int]:
+        """The steps that are hand-set headings, each with its level: one below the styled
+        heading open before it, plus its rank."""
+        ranks = hand_headings(self._steps, self._may_head, self._lines)
+        levels: dict[int, int] = {}
+        styled = 0  # the level of the styled heading open before
+        for i, step in enumerate(self._steps):
+            if step.kind == "heading":
+                styled = step.level
+            elif i in ranks:
+                levels[i] = styled + 1 + ranks[i]
+        return levels
 
 
 def is_bold(weight: str | None) -> bool | None:
@@ -181,20 +235,57 @@ def _reads_as_text(step: _Step) -> bool:
     return lines[0].endswith(_TEXT_ENDS) or len(lines[0].split()) >= MIN_BODY_WORDS
 
 
-def _has_body(steps: Sequence[_Step], start: int) -> bool:
+def reads_as_text(line: str) -> bool:
+    """Whether one printed line reads as text: a sentence's end, or :data:`MIN_BODY_WORDS`
+    words holding a letter ("Ramette de papier A4 10 4,50", a table's row, holds four),
+    after the colon of a "label : value" line ("Pièces jointes : formulaire CERFA n° 12156"
+    holds three; "Pièce justificative : Document officiel fourni pour prouver une situation"
+    is a definition, text)."""
+    line = one_line(line)
+    if line.endswith(_TEXT_ENDS):
+        return True
+    label = _LABEL_VALUE.search(line)
+    value = line[label.start():] if label else line
+    return sum(1 for word in value.split() if any(c.isalpha() for c in word)) >= MIN_BODY_WORDS
+
+
+def _opens_text(steps: Sequence[_Step], start: int) -> bool:
+    """Whether the printed line ``start`` opens text: it reads as text with the lines it
+    goes on to (a lower-case start: "La prime est versée" / "aux ménages modestes."),
+    :data:`GLOSSARY_LINES` more at most."""
+    if steps[start].kind != "paragraph":
+        return False
+    text = steps[start].text
+    for step in steps[start + 1:start + 1 + GLOSSARY_LINES]:
+        if reads_as_text(text) or step.kind != "paragraph" or step.look.bold or not goes_on(
+                text, step.text):
+            break
+        text = f"{text} {step.text}"
+    return reads_as_text(text)
+
+
+def _candidate(step: _Step, may_head: Callable[[str], bool] | None) -> bool:
+    return (step.kind == "paragraph" and is_candidate(step.text, step.look)
+            and (may_head is None or may_head(one_line(step.text))))
+
+
+def _has_body(steps: Sequence[_Step], start: int,
+              may_head: Callable[[str], bool] | None = None) -> bool:
     """Whether the steps from ``start`` up to the next heading or candidate hold text."""
     for step in steps[start:]:
-        if step.kind == "heading" or (
-                step.kind == "paragraph" and is_candidate(step.text, step.look)):
+        if step.kind in ("heading", "break") or _candidate(step, may_head):
             return False
         if _reads_as_text(step):
             return True
     return False
 
 
-def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
+def hand_headings(steps: Sequence[_Step],
+                  may_head: Callable[[str], bool] | None = None,
+                  lines: bool = False) -> dict[int, int]:
     """The positions of the paragraphs of ``steps`` that are headings set by hand, each with
-    its rank below the styled heading open before it (0: just below)."""
+    its rank below the styled heading open before it (0: just below); ``may_head`` and
+    ``lines`` as :class:`HandOutline` takes them."""
     paragraphs = [s for s in steps if s.kind == "paragraph" and s.text.strip()]
     bold = sum(1 for s in paragraphs if s.look.bold)
     others = len(paragraphs) - bold + sum(1 for s in steps if s.kind == "block")
@@ -205,14 +296,17 @@ def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
     for i, step in enumerate(steps):
         if step.kind == "paragraph" and not step.text.strip():
             continue  # an empty paragraph (spacing) neither ends nor joins a run
-        if step.kind == "paragraph" and is_candidate(step.text, step.look):
+        if _candidate(step, may_head):
             run.append(i)
             continue
         body = step.kind == "block" or (step.kind == "paragraph" and not step.look.bold)
-        if (run and body and len(run) <= MAX_RUN and not _is_fill_in(step)
-                and _has_body(steps, i)):
+        if run and body and len(run) <= MAX_RUN and (
+                _opens_text(steps, i) if lines
+                else not _is_fill_in(step) and _has_body(steps, i, may_head)):
             runs.append(run)
         run = []
+    if lines:
+        runs = _without_glossaries(steps, runs)
     if len(runs) == 1 and len(runs[0]) > 1:
         runs = []  # a lone pair of bold lines: a sender's block more likely than an outline
     sizes = sorted({steps[i].look.size or 0.0 for r in runs for i in r}, reverse=True)
@@ -224,3 +318,27 @@ def hand_headings(steps: Sequence[_Step]) -> dict[int, int]:
                 rank = max(rank, ranks[found[position - 1]] + 1)
             ranks[i] = rank
     return ranks
+
+
+def _without_glossaries(steps: Sequence[_Step], runs: list[list[int]]) -> list[list[int]]:
+    """``runs`` less the terms of glossaries: :data:`MIN_GLOSSARY` single bold lines or more
+    in a row, each but the last over :data:`GLOSSARY_LINES` lines of text at most before the
+    next."""
+    chains: list[list[list[int]]] = []
+    for found in runs:
+        chain = chains[-1] if chains else None
+        if (chain and len(found) == 1 and len(chain[-1]) == 1
+                and _short_body_up_to(steps, chain[-1][0], found[0])):
+            chain.append(found)
+        else:
+            chains.append([found])
+    return [found for chain in chains if len(chain) < MIN_GLOSSARY for found in chain]
+
+
+def _short_body_up_to(steps: Sequence[_Step], term: int, following: int) -> bool:
+    """Whether the steps between the bold line ``term`` and the bold line ``following`` are
+    lines of text, :data:`GLOSSARY_LINES` at most."""
+    between = [s for s in steps[term + 1:following]
+               if not (s.kind == "paragraph" and not s.text.strip())]
+    return 0 < len(between) <= GLOSSARY_LINES and all(
+        s.kind == "paragraph" and not s.look.bold for s in between)

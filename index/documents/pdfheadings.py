@@ -19,17 +19,20 @@ the file say which lines those are, tried in this order:
   most), with a letter and two letters or digits at least ("M87", not a drop cap's "L"
   nor a number), not ending like a sentence (a full stop, a comma, a semicolon), not
   wholly inside quotation marks (a pull quote) and not made mostly of figures (a phone
-  number, a date: more digits than letters) is a heading; its level is the rank of its
-  size among the headings' sizes (the largest is level 1). Consecutive heading lines of
-  one size, no further apart than a wrapped line's spacing (:data:`WRAPPED_SPACING` times
-  the size), are one heading wrapped over them. Bold lines of the body's size are not taken
-  as headings: a bold lead-in, a table's header and a term in a glossary are set so too.
+  number, a date: more digits than letters, a leading section number such as "10.2.4" or
+  "3.1" not counted) is a heading; its level is the rank of its size among the headings'
+  sizes (the largest is level 1). Consecutive heading lines of one size, no further apart
+  than a wrapped line's spacing (:data:`WRAPPED_SPACING` times the size), are one heading
+  wrapped over them;
+* and with the type, its bold lines (:mod:`~ragqa.index.documents.pdfbold`): a Word file
+  whose author made short lines bold at the body's size (the most common intranet PDF)
+  is read as Word reads it, each of those headings one level below the type heading open
+  before it; a line the type's rules reject (a quote, figures) is no heading there either.
+  The outline, where taken, is the author's own list of headings: bold lines are not added
+  to it.
 
 Each page's type comes from the one pass of pypdf's text extraction that gives its text
-(:func:`typed_page`): the visitor it calls with each text run gives the run's font size
-(the ``Tf`` size times the text and current matrices' vertical scale) and its position.
-pypdf is still called once per page: reading the type costs about a tenth of the
-extraction's time (eval/results/formats-retrieval.md, "PDF: headings and sections").
+(:func:`~ragqa.index.documents.pdflines.typed_page`).
 
 The document's title, when its metadata gives none, is the first heading set in the
 largest type of the first page (:func:`type_title`): the wrapped lines of a title are read
@@ -39,20 +42,20 @@ whole, whatever their case.
 from __future__ import annotations
 
 import bisect
-import math
 import re
-from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from ragqa.index.documents.outline import Heading
+from ragqa.index.documents.pageedges import running_lines
+from ragqa.index.documents.pdfbold import bold_headings
+from ragqa.index.documents.pdflines import PageHeading, TypedLine, body_size, typed_page
 from ragqa.index.documents.pdftext import letters
 
 MAX_HEADING_WORDS = 20
 MAX_HEADING_LINES = 3  # lines an outline entry's title may be wrapped over
 WRAPPED_SPACING = 1.6  # baseline to baseline, in font sizes: a wrapped line's, at most
 LARGER = 1.05  # a heading's size is at least this many times the body's
-SIZE_STEP = 0.5  # points: sizes closer than this are one size
 MIN_OUTLINE_HEADINGS = 2  # outline entries found in the text for the outline to be taken
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -63,96 +66,19 @@ _SENTENCE_END = re.compile(r"(?:[^.]\.|[,;])\s*[»\"”’)]?$")
 # never a heading, in any PDF.
 _QUOTED = re.compile(r'«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|"[^"]*"')
 _DIGIT_GROUP = re.compile(r"\d+")
-
-
-@dataclass(frozen=True)
-class TypedLine:
-    """A line of a page's extracted text: its text, the size most of its characters are
-    set in (points; 0 where unknown) and its baseline's height on the page (None where
-    unknown)."""
-
-    text: str
-    size: float = 0.0
-    y: float | None = None
-
-
-@dataclass(frozen=True)
-class PageHeading:
-    """A heading found on a page: lines ``first`` to ``last`` of its extracted text (one
-    heading wrapped over them), its text on one line and its level (1 is the top)."""
-
-    first: int
-    last: int
-    text: str
-    level: int
-
-
-def typed_page(page) -> tuple[str, list[TypedLine]]:
-    """A pypdf page's extracted text (what ``page.extract_text()`` gives) and its lines with
-    their type. Where the visitor's runs do not make up the text, the lines carry no type."""
-    runs: list[tuple[str, float, float]] = []
-
-    def visit(text, cm, tm, font, font_size) -> None:
-        if text:
-            runs.append((text, _size(font_size, cm, tm), _baseline(cm, tm)))
-
-    text = page.extract_text(visitor_text=visit) or ""
-    if "".join(run[0] for run in runs) != text:
-        return text, [TypedLine(line) for line in text.split("\n")]
-    lines: list[TypedLine] = []
-    sizes: Counter[float] = Counter()
-    current: list[str] = []
-    y: float | None = None
-    for run, size, baseline in runs:
-        pieces = run.split("\n")
-        for index, piece in enumerate(pieces):
-            if index:  # a line ends
-                lines.append(_typed(current, sizes, y))
-                current, sizes, y = [], Counter(), None
-            if piece:
-                current.append(piece)
-                printed = len(piece) - piece.count(" ")
-                if printed:
-                    sizes[size] += printed
-                    if y is None:
-                        y = baseline
-    lines.append(_typed(current, sizes, y))
-    return text, lines
-
-
-def _typed(pieces: list[str], sizes: Counter[float], y: float | None) -> TypedLine:
-    size = sizes.most_common(1)[0][0] if sizes else 0.0
-    return TypedLine("".join(pieces), size, y)
-
-
-def _size(font_size, cm, tm) -> float:
-    """A run's size on the page: the ``Tf`` size scaled by the text matrix and the current
-    transformation matrix (a writer may set ``1 Tf`` and scale the matrix), rounded to
-    :data:`SIZE_STEP`."""
-    try:
-        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
-        size = abs(float(font_size)) * scale
-    except (TypeError, ValueError, IndexError):
-        return 0.0
-    return round(size / SIZE_STEP) * SIZE_STEP if math.isfinite(size) else 0.0
-
-
-def _baseline(cm, tm) -> float | None:
-    try:
-        y = float(tm[4]) * cm[1] + float(tm[5]) * cm[3] + cm[5]
-    except (TypeError, ValueError, IndexError):
-        return None
-    return y if math.isfinite(y) else None
-
-
-def body_size(pages: Sequence[Sequence[TypedLine]]) -> float:
-    """The size most of the document's characters are set in (0 where no size is known)."""
-    chars: Counter[float] = Counter()
-    for lines in pages:
-        for line in lines:
-            if line.size:
-                chars[line.size] += len(line.text) - line.text.count(" ")
-    return chars.most_common(1)[0][0] if chars else 0.0
+# A heading's leading section number: "10.2.4", "3.1.", "1)", "IV.", "A.", "B.2" (a bare
+# "12" is none: "12 mars 2024" is a date), before a word with a letter. Its parts have one
+# or two digits, no leading zero, four parts at most: "04.72.10.30.30" (a phone number),
+# "12.03.2024" (a date), "1.500.000" (an amount) are figures. A unit, a currency or a
+# reference's abbreviation after it makes it a figure too: "12.50 DH", "2.5 h", "3.14 m2",
+# "12.3 al. 2".
+_PART = r"[1-9]\d?"
+_SECTION_NUMBER = re.compile(
+    rf"(?:(?:[IVXLC]+|[A-Z])(?:(?:\.{_PART}){{1,3}}[.)]?|[.)])"
+    rf"|{_PART}(?:(?:\.{_PART}){{1,3}}[.)]?|[.)]))\s+"
+    r"(?!(?:[kKM]|Md|Mds)?\s?(?:€|\$|£|%|DH|MAD|EUR|USD|CHF|F?CFA)(?!\w)"
+    r"|(?:h|min|mn|s|j|km|m|cm|mm|m2|m²|m3|m³|ha|kg|g|t|ml|cl|HT|TTC|ETP|al|art|p|pp)"
+    r"(?![\w²³'’]))(?=\S*[^\W\d_])")
 
 
 def _looks_like_heading(text: str) -> bool:
@@ -164,9 +90,14 @@ def _looks_like_heading(text: str) -> bool:
 
 def _figures(text: str) -> bool:
     """Whether a line is made mostly of figures: more digits than letters, in two groups
-    of digits at least (a phone number, a date, an amount; "M87" is a name)."""
+    of digits at least (a phone number, a date, an amount; "M87" is a name). A leading
+    section number before words ("10.2.4 CA", "3.1 TVA") is no figure: it is left out."""
+    letters_in = len(_LETTER.findall(text))
+    number = _SECTION_NUMBER.match(text)
+    if number:
+        text = text[number.end():]
     digits = sum(c.isdigit() for c in text)
-    return digits > len(_LETTER.findall(text)) and len(_DIGIT_GROUP.findall(text)) >= 2
+    return digits > letters_in and len(_DIGIT_GROUP.findall(text)) >= 2
 
 
 def type_headings(pages: Sequence[Sequence[TypedLine]]) -> list[list[PageHeading]]:
@@ -310,14 +241,28 @@ def headed_pages(reader) -> HeadedPages:
     by_type = type_headings(lines)
     by_outline = outline_headings(outline_entries(reader), lines)
     outlined = sum(map(len, by_outline))
-    found = (by_outline if outlined >= MIN_OUTLINE_HEADINGS or (outlined and not any(by_type))
-             else by_type)
+    if outlined >= MIN_OUTLINE_HEADINGS or (outlined and not any(by_type)):
+        found = by_outline
+    elif any(line.bold for page in lines for line in page):
+        found = bold_headings(lines, by_type, _running(lines), _looks_like_heading)
+    else:
+        found = [list(page) for page in by_type]
     texts = [_one_line_each(text, page) for (text, _), page in zip(typed, found)]
     # A heading and the title are named as the canonical text reads them: "Définitions",
     # not the "Déﬁnitions" of the ligature glyph (pdftext reads the page so).
     found = [[replace(h, text=letters(h.text)) for h in page] for page in found]
     title = type_title(lines, by_type)
     return HeadedPages(texts, found, letters(title) if title else None)
+
+
+def _running(pages: Sequence[Sequence[TypedLine]]) -> list[set[int]]:
+    """Each page's running lines (headers, footers, page numbers), by line number: the
+    text leaves them out (:mod:`~ragqa.index.documents.pdftext`), and so do the bold
+    headings' rules."""
+    printed = [[n for n, line in enumerate(lines) if line.text.strip()] for lines in pages]
+    edges = running_lines([[pages[p][n].text for n in kept] for p, kept in enumerate(printed)])
+    return [set(kept[:found.top]) | set(kept[len(kept) - found.bottom:])
+            for kept, found in zip(printed, edges)]
 
 
 def _one_line_each(text: str, headings: Sequence[PageHeading]) -> str:

@@ -80,7 +80,7 @@ def test_the_markdown_writer_is_the_squad_document(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "pptx-sections", "docx-bold", "odt-bold",
-                                 "html-bold", "html-css"])
+                                 "html-bold", "html-css", "pdf-bold"])
 def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
     path = tmp_path / "set.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
@@ -99,7 +99,8 @@ def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
         assert " ".join(text[start:end].split()) == " ".join(printable(answer).split())
 
 
-@pytest.mark.parametrize("fmt", ["docx-bold", "odt-bold", "html-bold", "html-css"])
+@pytest.mark.parametrize("fmt", ["docx-bold", "odt-bold", "html-bold", "html-css",
+                                 "pdf-bold"])
 def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
     """The ``-bold`` and ``html-css`` writers set no heading style, and the loader still
     reads their bold lines as the markdown's headings: each answer lies in the section it

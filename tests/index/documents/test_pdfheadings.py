@@ -13,6 +13,7 @@ from ragqa.eval.pdfwriting import laid_out_pdf
 from ragqa.index.documents.chunking import ChunkingParams, make_splitter
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import document_sections
+from ragqa.index.documents.pdflines import is_bold_font
 from ragqa.index.documents.pdftext import pdf_text
 from ragqa.index.documents.processing import corpus_context, process_document
 from tests.index.documents.structured import passages
@@ -267,3 +268,167 @@ def test_headings_are_named_as_the_text_reads_them(tmp_path):
     assert titles(doc) == ["Règlement financier",
                            "Règlement financier › Définitions › Champ d'application"]
     assert "ﬁ" not in doc.text
+
+
+@pytest.mark.parametrize("line", ["10.2.4 CA", "3.1 TVA", "4.2 PV 2023", "12.1 Loi 2024",
+                                  "1) SMIC 2024", "IV. Budget 2024"])
+def test_a_numbered_heading_in_larger_type_is_no_figure(tmp_path, line):
+    # a section number is no group of figures: "10.2.4 CA" is a heading, not a phone number
+    doc = load(tmp_path, make_pdf([[(16, "Rapport annuel"), (11, BODY), (14, line),
+                                    (11, BODY)]]))
+    assert titles(doc) == ["Rapport annuel", f"Rapport annuel › {line}"]
+
+
+@pytest.mark.parametrize("line", ["12 mars 2024", "1. 04 72 10 30 30", "12.03.2024"])
+def test_figures_after_a_number_are_still_figures(tmp_path, line):
+    doc = load(tmp_path, make_pdf([[(16, "Rapport annuel"), (11, BODY), (14, line),
+                                    (11, BODY)]]))
+    assert titles(doc) == ["Rapport annuel"]
+
+
+B = True  # a line set in bold (Helvetica-Bold) at the body's size
+
+
+def test_bold_lines_at_the_body_size_make_sections(tmp_path):
+    # the eval's pdf-bold writer: a Word file whose headings were made bold by hand, saved
+    # as PDF (no outline); the title is set larger, the headings are one level below it
+    doc = load(tmp_path, laid_out_pdf("Congés et absences", [
+        Block("heading", "Qui est concerné ?", 2),
+        Block("paragraph", BODY * 3),
+        Block("heading", "Montant de l'indemnité", 2),
+        Block("paragraph", BODY * 40),  # over the next page, under its footer
+        Block("heading", "Recours", 2),
+        Block("item", "auprès du service des ressources humaines"),
+        Block("paragraph", BODY),
+    ], bold_headings=True))
+    assert doc.title == "Congés et absences"
+    assert titles(doc) == [
+        "Congés et absences › Qui est concerné ?",
+        "Congés et absences › Montant de l'indemnité",
+        "Congés et absences › Recours",
+    ]
+    for heading in doc.headings:
+        assert doc.text[heading.start:].split("\n", 1)[0] == heading.path[-1]
+    assert doc.headings[-1].start > doc.pages[1]
+
+
+def test_bold_headings_sit_below_the_type_headings(tmp_path):
+    doc = load(tmp_path, make_pdf([[
+        (18, "Guide de l'usager"), (14, "Inscription"), (11, BODY),
+        (11, "Pièces à fournir", B), (11, BODY), (14, "Tarifs"), (11, BODY)]]))
+    assert titles(doc) == ["Guide de l'usager › Inscription",
+                           "Guide de l'usager › Inscription › Pièces à fournir",
+                           "Guide de l'usager › Tarifs"]
+
+
+def test_a_bold_sender_block_and_signature_head_nothing(tmp_path):
+    # three bold lines in a row (an address) and a bold pair with nothing under it (a
+    # signature) are no headings; the bold lines with body text under them are (each body
+    # paragraph is three lines: a PDF's lines are its paragraphs' lines)
+    text = [(11, BODY)] * 3
+    doc = load(tmp_path, make_pdf([[
+        (16, "Note de service"), (11, "Horaires d'été", B), *text,
+        (11, "Mairie de Villeurbanne", B), (11, "Service de l'état civil", B),
+        (11, "Place Lazare-Goujon", B), *text,
+        (11, "Fermeture du site", B), *text,
+        (11, "Jean Dupont", B), (11, "Directeur général des services", B)]]))
+    assert titles(doc) == ["Note de service › Horaires d'été",
+                           "Note de service › Fermeture du site"]
+
+
+def test_a_lone_bold_pair_is_a_sender_not_an_outline(tmp_path):
+    doc = load(tmp_path, make_pdf([[
+        (16, "Courrier"), (11, "Mairie de Villeurbanne", B),
+        (11, "Service de l'état civil", B), (11, BODY), (11, BODY)]]))
+    assert titles(doc) == ["Courrier"]
+
+
+def test_a_mostly_bold_pdf_has_no_bold_headings(tmp_path):
+    # bold is the body's font: its short lines are no headings
+    doc = load(tmp_path, make_pdf([[
+        (16, "Règlement intérieur"), (11, "Article premier", B), (11, BODY, B),
+        (11, BODY, B), (11, "Article 2", B), (11, BODY, B), (11, BODY)]]))
+    assert titles(doc) == ["Règlement intérieur"]
+
+
+def test_bold_words_inside_a_body_line_are_no_heading(tmp_path):
+    doc = load(tmp_path, make_pdf([[
+        (16, "Guide"), (11, "Inscription", B), (11, BODY),
+        (11, [("Attention", True), (" le service sera fermé en août", False)]), (11, BODY),
+        (11, [("Lundi", True), (" et ", False), ("mardi", True)]), (11, BODY)]]))
+    assert titles(doc) == ["Guide › Inscription"]
+
+
+@pytest.mark.parametrize("line", [
+    "« Lire, c'est voyager »",  # a pull quote
+    "Tél. 04 72 10 30 30",  # a phone number, a date
+    "Le 12/03/2024",
+    "Tarif réduit : 5 €",  # a label and its value
+    "Le dossier est complet.",  # a sentence
+])
+def test_bold_lines_that_are_no_heading(tmp_path, line):
+    doc = load(tmp_path, make_pdf([[(16, "Instruction des demandes"),
+                                    (11, "Dépôt du dossier", B), (11, BODY),
+                                    (11, line, B), (11, BODY)]]))
+    assert titles(doc) == ["Instruction des demandes › Dépôt du dossier"]
+
+
+def test_the_outline_leaves_bold_lines_alone(tmp_path):
+    data = make_pdf([[(16, "Guide"), (11, "Introduction"), (11, BODY), (11, "Contexte"),
+                      (11, BODY), (11, "Pièces à fournir", B), (11, BODY)]])
+    doc = load(tmp_path, with_outline(data, [("Introduction", 0, None),
+                                             ("Contexte", 0, None)]))
+    assert titles(doc) == ["Guide", "Introduction", "Contexte"]
+
+
+def _font(name: str, weight: int | None = None, flags: int = 32, composite: bool = False):
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    descriptor = DictionaryObject({NameObject("/Flags"): NumberObject(flags)})
+    if weight is not None:
+        descriptor[NameObject("/FontWeight")] = NumberObject(weight)
+    font = DictionaryObject({NameObject("/BaseFont"): NameObject(name),
+                             NameObject("/FontDescriptor"): descriptor})
+    if composite:
+        return DictionaryObject({NameObject("/BaseFont"): NameObject("/ABCDEF+F1"),
+                                 NameObject("/DescendantFonts"): ArrayObject([font])})
+    return font
+
+
+@pytest.mark.parametrize("font, bold", [
+    (_font("/ABCDEF+Calibri-Bold"), True), (_font("/Arial,Bold"), True),
+    (_font("/Montserrat-SemiBold"), True), (_font("/Lato-Black"), True),
+    (_font("/F3", weight=700), True), (_font("/F3", flags=32 | 1 << 18), True),
+    (_font("/F3", weight=400, composite=True), False),
+    (_font("/F3", weight=600, composite=True), True),
+    (_font("/ABCDEF+Calibri"), False), (_font("/Times-Italic", weight=400), False),
+    (None, False)])
+def test_bold_fonts_by_name_weight_or_flag(font, bold):
+    assert is_bold_font(font) is bold
+
+
+def test_a_bold_heading_over_a_page_break_heads_the_next_page(tmp_path):
+    # page 1 ends, after body text, on a bold line at its foot (no line of the document
+    # stands lower): the footer between it and the sub-heading on the next page is no body
+    # text, the two are a heading and its sub-heading, as on one page. A cover page, or a
+    # page ending above its foot, ends the run instead (test_pdfbold.py)
+    text = [(11, BODY)] * 3
+    doc = load(tmp_path, make_pdf([
+        [(16, "Guide"), (11, "Conditions", B), *text, (11, "Pièces justificatives", B),
+         (9, "Guide - page 1 / 2")],
+        [(11, "Cas général", B), *text, (9, "Guide - page 2 / 2")]]))
+    assert titles(doc) == ["Guide › Conditions",
+                           "Guide › Pièces justificatives › Cas général"]
+
+
+def test_a_bold_heading_wrapped_over_two_lines_is_read_whole(tmp_path):
+    # the second line goes on the first (a lower-case start, a line ending on "des"): one
+    # heading, not a heading and its sub-heading
+    text = [(11, BODY)] * 3
+    doc = load(tmp_path, make_pdf([[
+        (16, "Guide"), (11, "Conditions", B), *text,
+        (11, "Montant de l'aide au logement versée aux familles des", B),
+        (11, "étudiants boursiers", B), *text]]))
+    heading = "Montant de l'aide au logement versée aux familles des étudiants boursiers"
+    assert titles(doc) == ["Guide › Conditions", f"Guide › {heading}"]
+    assert f"\n{heading}\nLe présent" in doc.text
