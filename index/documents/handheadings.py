@@ -17,7 +17,9 @@ A paragraph is a heading set by hand when, as a reader would judge:
   end with a full stop, a comma or a semicolon. A colon is allowed: "Pièces à fournir :"
   above a list is a heading in all but style, and its section is what it introduces;
 * it is no "label : value" line: text after a colon ("Attention : le service sera fermé",
-  "Tarif réduit : 5 €") is a notice or a value, not the name of what follows;
+  "Tarif réduit : 5 €") is a notice or a value, not the name of what follows, unless the
+  label is a numbered division of the text ("Article 3 : Durée", "Chapitre II : Les
+  aides", "Annexe 1 : Pièces à fournir"), as rules and contracts name theirs;
 * it is in a body-text style (:func:`style_role`): Normal, Body Text / "Corps de texte",
   No Spacing, ODF's "Standard" / "Text body" / "Default", or a custom style based on one.
   A caption, a quotation, a table of contents, a header or a list style is bold by its own
@@ -83,6 +85,14 @@ GLOSSARY_LINES = 2  # printed lines of a definition, at most
 _SENTENCE_ENDS = (".", ",", ";")
 _TEXT_ENDS = (".", "!", "?", "…", ":", ";")
 _LABEL_VALUE = re.compile(r"\s:\s*\S|:\s+\S")  # "Tarif réduit : 5 €", "Note: voir"
+# A numbered division of a text with its name ("Article 3 : Durée", "Chapitre II – Les
+# aides", "Annexe 1 : Pièces"): what comes after the colon names the division, not a value
+# (a table's or a figure's caption, "Tableau 1 : tarifs", names no division of the text).
+_DIVISION = re.compile(
+    r"^(?:article|art\.|chapitre|titre|section|sous-section|partie|annexe|livre|paragraphe|"
+    r"§|[ée]tape|phase|axe|volet|lot|chapter|part|appendix|annex|step)\s+"
+    r"(?:\d+(?:[.-]\d+)*|[ivxlc]+|premier|premi[èe]re|unique|[a-z])(?:er|e|ème|re)?\s*"
+    r"[:\-–—.]\s*\S", re.IGNORECASE)
 _FILL_IN = re.compile(r"^[\s._\-–—/…]*$")  # "........", "____", "..../..../......"
 # Style names (Word's, ODF's internal ones with "_20_" read as spaces), nearest first.
 _BODY_STYLE = re.compile(
@@ -212,7 +222,7 @@ def is_candidate(text: str, look: Look) -> bool:
     line = one_line(lines[0])
     return (len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS
             and any(c.isalpha() for c in line) and not line.endswith(_SENTENCE_ENDS)
-            and not _LABEL_VALUE.search(line))
+            and (not _LABEL_VALUE.search(line) or bool(_DIVISION.match(line))))
 
 
 def _lines(step: _Step) -> list[str]:

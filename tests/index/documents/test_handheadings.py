@@ -197,6 +197,25 @@ def test_docx_form_labels_and_label_value_lines_make_no_heading(tmp_path):
     assert paths(load_docx(tmp_path, document)) == []
 
 
+def test_docx_numbered_divisions_with_their_names_are_sections(tmp_path):
+    """Rules, contracts and guides name their divisions "Article 3 : Durée": a colon with
+    text after it, yet a heading, not a "label : value" line (a table's caption is none)."""
+    document = titled_docx()
+    for title in ["Article 1 : Objet", "Article 2 - Durée du contrat", "Article 3 – Congés",
+                  "Chapitre II : Les aides au logement", "Annexe 1 : Pièces à fournir",
+                  "Article premier : Champ d'application", "Section 2 : Modalités"]:
+        bold_line(document, title)
+        document.add_paragraph(BODY)
+    bold_line(document, "Tableau 1 : tarifs 2024")
+    document.add_paragraph(BODY)
+    bold_line(document, "Important : le dossier doit être complet")
+    document.add_paragraph(BODY)
+    assert [p[-1] for p in paths(load_docx(tmp_path, document))] == [
+        "Article 1 : Objet", "Article 2 - Durée du contrat", "Article 3 – Congés",
+        "Chapitre II : Les aides au logement", "Annexe 1 : Pièces à fournir",
+        "Article premier : Champ d'application", "Section 2 : Modalités"]
+
+
 def test_docx_bold_that_is_emphasis_makes_no_heading(tmp_path):
     document = titled_docx()
     lead = document.add_paragraph()
