@@ -188,3 +188,12 @@ def test_a_short_bold_pair_at_the_line_spacing_is_no_wrapped_heading(tmp_path):
         ("Mairie de Villeurbanne", True, 6), ("Service de l'état civil", True, 0), *body,
         *body]))
     assert titles(doc) == ["Guide"]
+
+
+def test_numbered_divisions_with_their_names_head_in_bold(tmp_path):
+    # "Article 3 : Durée": a colon with words after it, yet a division's name (handheadings)
+    doc = load(tmp_path, make_pdf([[(16, "Règlement du télétravail"), *TEXT,
+                                    (11, "Article 1 : Objet", B), *TEXT,
+                                    (11, "Article 2 : Durée", B), *TEXT]]))
+    assert titles(doc)[1:] == ["Règlement du télétravail › Article 1 : Objet",
+                               "Règlement du télétravail › Article 2 : Durée"]
