@@ -70,6 +70,7 @@ below the first unless its size already puts it deeper.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -88,11 +89,13 @@ _LABEL_VALUE = re.compile(r"\s:\s*\S|:\s+\S")  # "Tarif réduit : 5 €", "Note:
 # A numbered division of a text with its name ("Article 3 : Durée", "Chapitre II – Les
 # aides", "Annexe 1 : Pièces"): what comes after the colon names the division, not a value
 # (a table's or a figure's caption, "Tableau 1 : tarifs", names no division of the text).
+# The name starts with a capital and holds no figure: "Lot 2 : 35 000 € HT", "Section 2 :
+# 15 €", "Étape 1 : cliquez sur Valider" are values and instructions (:func:`is_division`).
 _DIVISION = re.compile(
     r"^(?:article|art\.|chapitre|titre|section|sous-section|partie|annexe|livre|paragraphe|"
-    r"§|[ée]tape|phase|axe|volet|lot|chapter|part|appendix|annex|step)\s+"
+    r"§|clause|point|[ée]tape|phase|axe|volet|lot|chapter|part|appendix|annex|step)\s+"
     r"(?:\d+(?:[.-]\d+)*|[ivxlc]+|premier|premi[èe]re|unique|[a-z])(?:er|e|ème|re)?\s*"
-    r"[:\-–—.]\s*\S", re.IGNORECASE)
+    r"[:\-–—.]\s*[\"«“'‘]?\s*(?P<name>.*)$", re.IGNORECASE)
 _FILL_IN = re.compile(r"^[\s._\-–—/…]*$")  # "........", "____", "..../..../......"
 # Style names (Word's, ODF's internal ones with "_20_" read as spaces), nearest first.
 _BODY_STYLE = re.compile(
@@ -222,7 +225,15 @@ def is_candidate(text: str, look: Look) -> bool:
     line = one_line(lines[0])
     return (len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS
             and any(c.isalpha() for c in line) and not line.endswith(_SENTENCE_ENDS)
-            and (not _LABEL_VALUE.search(line) or bool(_DIVISION.match(line))))
+            and (not _LABEL_VALUE.search(line) or is_division(line)))
+
+
+def is_division(line: str) -> bool:
+    """Whether ``line`` names a numbered division of the text ("Article 3 : Durée"): its
+    name after the number starts with a capital and holds no figure."""
+    found = _DIVISION.match(one_line(line))
+    name = found.group("name") if found else ""
+    return name[:1].isupper() and not any(c.isdigit() for c in name)
 
 
 def _lines(step: _Step) -> list[str]:
@@ -342,7 +353,25 @@ def _without_glossaries(steps: Sequence[_Step], runs: list[list[int]]) -> list[l
             chain.append(found)
         else:
             chains.append([found])
-    return [found for chain in chains if len(chain) < MIN_GLOSSARY for found in chain]
+    return [found for chain in chains if not _glossary(steps, chain) for found in chain]
+
+
+def _sort_key(term: str) -> str:
+    """A glossary's order: letters without their accents, case folded."""
+    return "".join(c for c in unicodedata.normalize("NFKD", term)
+                   if not unicodedata.combining(c)).casefold()
+
+
+def _glossary(steps: Sequence[_Step], chain: list[list[int]]) -> bool:
+    """Whether a chain of single bold lines over short bodies is a glossary: long enough,
+    its terms in alphabetical order (a glossary's are; a guide's questions, "Qui peut en
+    bénéficier ?", and a rule's articles, "Article 2 : Réservation", are in the order they
+    are read, and head their short sections)."""
+    terms = [one_line(steps[found[0]].text) for found in chain]
+    if len(terms) < MIN_GLOSSARY or any(t.endswith("?") or is_division(t) for t in terms):
+        return False
+    keys = [_sort_key(t) for t in terms]
+    return keys == sorted(keys)
 
 
 def _short_body_up_to(steps: Sequence[_Step], term: int, following: int) -> bool:

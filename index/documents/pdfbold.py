@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.documents.handheadings import HandOutline, Look, reads_as_text
-from ragqa.index.documents.pdflines import SIZE_STEP, PageHeading, TypedLine
+from ragqa.index.documents.pdflines import SIZE_STEP, PageHeading, TypedLine, body_size
 from ragqa.index.documents.wrapping import DANGLING_WORDS, goes_on
 
 FOOT_LINES = 4  # lines of its size (1.2 times the size each) a page's foot may stand above
@@ -107,9 +107,13 @@ class _Layout:
     @classmethod
     def of(cls, pages: Sequence[Sequence[TypedLine]],
            running: Sequence[Collection[int]]) -> _Layout:
+        # the body's lines alone: footnotes in smaller type printed lower on one page do
+        # not move every page's foot
+        body = body_size(pages)
         ys = [line.y for lines, edges in zip(pages, running)
               for n, line in enumerate(lines)
-              if n not in edges and line.y is not None and line.text.strip()]
+              if n not in edges and line.y is not None and line.text.strip()
+              and (line.size or body) >= body]
         gaps: Counter[float] = Counter()
         for lines in pages:
             printed = [line for line in lines if line.text.strip()]

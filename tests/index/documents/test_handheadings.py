@@ -210,6 +210,11 @@ def test_docx_numbered_divisions_with_their_names_are_sections(tmp_path):
     document.add_paragraph(BODY)
     bold_line(document, "Important : le dossier doit être complet")
     document.add_paragraph(BODY)
+    # a value or an instruction after a division's number names no division
+    for line in ["Lot 2 : 35 000 € HT", "Section 2 : 15 €", "Article 3 : voir ci-dessous",
+                 "Étape 1 : cliquez sur Valider", "Phase 2 : 3 mois"]:
+        bold_line(document, line)
+        document.add_paragraph(BODY)
     assert [p[-1] for p in paths(load_docx(tmp_path, document))] == [
         "Article 1 : Objet", "Article 2 - Durée du contrat", "Article 3 – Congés",
         "Chapitre II : Les aides au logement", "Annexe 1 : Pièces à fournir",

@@ -137,6 +137,37 @@ def test_two_short_sections_are_no_glossary(tmp_path):
                            "Guide des aides › Quotient familial"]
 
 
+@pytest.mark.parametrize("headings", [
+    # a rule's articles and a guide's questions, each over a line or two: short sections,
+    # not a glossary (its terms are in alphabetical order, these in the order they are read)
+    ["Article 1 : Objet", "Article 2 : Réservation", "Article 3 : Tarifs",
+     "Article 4 : Responsabilité"],
+    ["Qui peut en bénéficier ?", "Comment faire la demande ?", "Quel est le délai ?",
+     "Quels justificatifs fournir ?"],
+    ["Inscription", "Tarifs", "Horaires", "Transport", "Restauration"],
+])
+@pytest.mark.parametrize("body_lines", [1, 2])
+def test_short_sections_read_in_order_are_no_glossary(tmp_path, headings, body_lines):
+    lines = [(16, "Guide pratique")]
+    for heading in headings:
+        lines += [(11, heading, B), *[(11, BODY)] * body_lines]
+    doc = load(tmp_path, make_pdf([lines]))
+    assert titles(doc) == [f"Guide pratique › {h}" for h in headings]
+
+
+def test_footnotes_lower_on_one_page_leave_the_foot_where_the_body_ends(tmp_path):
+    # a heading at page 1's foot heads page 2 although page 2's footnotes, in smaller type,
+    # run lower than any body line
+    body = [(11, f"Ligne {i} du rapport : le service instruit les demandes dans un délai "
+                 "raisonnable.") for i in range(100)]
+    notes = [(8, f"({k}) Note de bas de page citant le décret du 12 mars 2021.")
+             for k in range(1, 12)]
+    doc = load(tmp_path, make_pdf([[(16, "Rapport"), (11, "Contexte", B), *body[:44],
+                                    (11, "Objectifs", B)], [*body[50:95], *notes],
+                                   [(11, "Moyens", B), *body[:10]]]))
+    assert titles(doc) == ["Rapport › Contexte", "Rapport › Objectifs", "Rapport › Moyens"]
+
+
 def spaced_pdf(lines: list[tuple[str, bool, int]]) -> bytes:
     """A page of 11 pt lines ``(text, bold, gap)``: ``gap`` points more than the 13 pt line
     spacing above the line (a paragraph's space before)."""
