@@ -256,7 +256,7 @@ def _reads_as_text(step: _Step) -> bool:
     return lines[0].endswith(_TEXT_ENDS) or len(lines[0].split()) >= MIN_BODY_WORDS
 
 
-def reads_as_text(line: str) -> bool:
+def line_reads_as_text(line: str) -> bool:
     """Whether one printed line reads as text: a sentence's end, or :data:`MIN_BODY_WORDS`
     words holding a letter ("Ramette de papier A4 10 4,50", a table's row, holds four),
     after the colon of a "label : value" line ("Pièces jointes : formulaire CERFA n° 12156"
@@ -278,11 +278,11 @@ def _opens_text(steps: Sequence[_Step], start: int) -> bool:
         return False
     text = steps[start].text
     for step in steps[start + 1:start + 1 + GLOSSARY_LINES]:
-        if reads_as_text(text) or step.kind != "paragraph" or step.look.bold or not goes_on(
+        if line_reads_as_text(text) or step.kind != "paragraph" or step.look.bold or not goes_on(
                 text, step.text):
             break
         text = f"{text} {step.text}"
-    return reads_as_text(text)
+    return line_reads_as_text(text)
 
 
 def _candidate(step: _Step, may_head: Callable[[str], bool] | None) -> bool:

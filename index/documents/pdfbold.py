@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from ragqa.index.documents.handheadings import HandOutline, Look, reads_as_text
+from ragqa.index.documents.handheadings import HandOutline, Look, line_reads_as_text
 from ragqa.index.documents.pdflines import SIZE_STEP, PageHeading, TypedLine, body_size
 from ragqa.index.documents.wrapping import DANGLING_WORDS, goes_on
 
@@ -145,7 +145,7 @@ class _Layout:
         if line.y - self.foot > FOOT_LINES * 1.2 * (line.size or 1):
             return False
         headed = {n for h in by_type[page] for n in range(h.first, h.last + 1)}
-        return any(not above.bold and n not in headed and reads_as_text(above.text)
+        return any(not above.bold and n not in headed and line_reads_as_text(above.text)
                    for n, above in enumerate(pages[page][:first]))
 
 
