@@ -5,20 +5,24 @@ the page's body text.
 extraction, which keeps ``<b>``/``<strong>`` (as ``hi rend="#b"``) but drops ``class`` and
 ``style`` attributes and every ``<span>``. So the page is read before the extraction:
 
-* a line (the text between two block boundaries) that the page's CSS
-  (:mod:`~ragqa.index.documents.htmlcss`) makes wholly bold is wrapped in one ``<b>``
-  (:meth:`PageLooks.embolden`), as an author writing ``<p><b>...</b></p>`` would have: the
-  walker then reads it as bold markup, and a page all in bold by its style sheet meets the
-  same mostly-bold guard as one all in ``<b>``. So that the extraction sees the least
-  change, a line only partly bold is left as it is (it is no heading either way), and so
-  is a line of loose text beside blocks (``<div>Titre<p>...</p></div>``): trafilatura
-  lays out such a ``<div>`` otherwise once it holds a ``<b>``, words glued together;
-* a size cannot go through the extraction that way, so the page's bold lines are listed
-  with their size first, and the walker's bold paragraphs are matched with them by their
-  text, in order (:meth:`PageLooks.sizes`: difflib's alignment, as the extraction leaves
-  lines out but never reorders them). A size counts only above the page's body text size
-  (the size most of its characters have), as a larger bold line in Word is a higher
-  heading than a bold line at body size.
+The page is never changed before the extraction, so that its text is, by construction,
+the text read without this module. Its lines (the text between two block boundaries) are
+read with their looks first, and the walker's paragraphs are matched with them by their
+text, in order (:meth:`PageLooks.looks`), as the extraction leaves lines out but never
+reorders them:
+
+* a paragraph whose line the page's CSS (:mod:`~ragqa.index.documents.htmlcss`) makes
+  wholly bold reads as bold, as ``<p><b>...</b></p>`` would: a page all in bold by its
+  style sheet meets the same mostly-bold guard as one all in ``<b>``. A line holding a
+  ``<br>`` is several lines for the walker, never one heading;
+* a bold line's size counts only above the page's body text size (the size most of its
+  characters have), as a larger bold line in Word is a higher heading than a bold line at
+  body size.
+
+Matching goes per distinct text, in order: a paragraph takes the first line of its text
+after the line the paragraph before it took (a menu's line ahead of the article lends
+its look to nothing), which costs a binary search per paragraph where an alignment of
+the two sequences (difflib) was quadratic on pages of many identical lines.
 
 The browser's own defaults are not modelled (headings' sizes, ``<small>``), nor the
 legacy ``<font size>``: a page without CSS reads as it did without this module.
@@ -26,12 +30,13 @@ legacy ``<font size>``: a page without CSS reads as it did without this module.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
+from ragqa.index.documents.handheadings import Look
 from ragqa.index.documents.htmlcss import PX_PER_PT, declared_fonts
 from ragqa.index.documents.layout import one_line
 
@@ -44,8 +49,8 @@ _BOLD_MARKUP = frozenset({"b", "strong"})
 _HTML5_BLOCKS = frozenset({"article", "aside", "details", "dialog", "figcaption", "figure",
                            "footer", "header", "hgroup", "main", "nav", "section", "summary"})
 _UNREAD = frozenset({"head", "script", "style", "template", "noscript", "title"})
-# Text left as it is: bold there is no paragraph's look (a heading, code, a table's head).
-_NO_WRAP = _UNREAD | _BOLD_MARKUP | {"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code",
+# Text whose CSS bold is no paragraph's look (a heading, code, a table's head).
+_NO_LOOK = _UNREAD | _BOLD_MARKUP | {"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code",
                                      "th", "textarea", "select", "option", "button"}
 
 
@@ -55,19 +60,16 @@ class _State:
     px: float = DEFAULT_PX
     markup: bool = False  # inside <b>/<strong>
     unread: bool = False  # inside <head>, a script...: no text of the page
-    wrap: bool = True  # a bold line here may be wrapped in a <b>
+    look: bool = True  # CSS bold here is a paragraph's look
 
 
 @dataclass
 class _Line:
-    """The text of ``container`` after ``after`` (one of its block children; None: from
-    its start) up to its next block child: ``children``, its inline elements."""
+    """A run of ``container``'s own text between two of its block children (or its start
+    or end): ``texts``, its pieces."""
 
     container: _Element
-    after: _Element | None
-    children: list[_Element] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
-    alone: bool = True  # the container holds no block: this line is all of its text
     bold: bool = True  # every piece with words is bold
     by_css: bool = False  # some of it is bold by CSS alone (no <b>/<strong>)
     px: float = 0.0  # its largest size
@@ -91,46 +93,36 @@ class PageLooks:
             self._read(root)
         self.body_px = self._chars.most_common(1)[0][0] if self._chars else DEFAULT_PX
 
-    def embolden(self) -> None:
-        """Wrap each line the page's CSS makes wholly bold in a ``<b>`` (the page changes)."""
-        for line in self._lines:
-            if not (line.bold and line.by_css and line.alone
-                    and self._states[line.container].wrap):
-                continue
-            bold = line.container.makeelement("b", {})
-            if line.after is None:
-                bold.text, line.container.text = line.container.text, None
-                line.container.insert(0, bold)
-            else:
-                bold.text, line.after.tail = line.after.tail, None
-                line.after.addnext(bold)
-            bold.extend(line.children)  # moved, their tails with them
-
-    def sizes(self, texts: Sequence[str]) -> list[float | None]:
-        """The size in points of each of ``texts`` (the bold one-line paragraphs of the
-        extraction, in order) when the page shows it larger than its body text, else None
-        (body size, or not found among the page's bold lines)."""
+    def looks(self, texts: Sequence[str]) -> list[Look | None]:
+        """The look the page's CSS gives each of ``texts`` (the extraction's paragraphs, in
+        order, ``<br>`` read as a space): bold when CSS makes its line wholly bold, with its
+        size in points when a bold line is larger than the body text; None where CSS adds
+        nothing (or the line is not found)."""
         if not self._lines:  # a page without CSS fonts
             return [None] * len(texts)
-        wanted = [one_line(t) for t in texts]
-        known = set(wanted)  # the page's other bold lines (its menus...) are no match
-        lines, keys = [], []
-        for line in self._lines:
-            key = one_line("".join(line.texts))
-            if line.bold and key in known:
-                lines.append(line)
-                keys.append(key)
-        found: list[float | None] = [None] * len(texts)
-        if keys == wanted:  # the usual case, and a quick one: nothing to align
-            matched = [(0, 0, len(keys))]
-        else:
-            matched = SequenceMatcher(None, keys, wanted, autojunk=False).get_matching_blocks()
-        for start, at, length in matched:
-            for k in range(length):
-                px = lines[start + k].px
-                if px >= self.body_px + LARGER_BY_PX:
-                    found[at + k] = round(px / PX_PER_PT, 2)
+        by_text: dict[str, list[int]] = {}
+        for at, line in enumerate(self._lines):
+            by_text.setdefault(one_line("".join(line.texts)), []).append(at)
+        found: list[Look | None] = []
+        last = -1  # the page's line matched last: the next match comes after it
+        for text in texts:
+            places = by_text.get(one_line(text), [])
+            k = bisect_right(places, last)
+            if k < len(places):
+                last = places[k]
+                found.append(self._look(self._lines[last]))
+            else:
+                found.append(None)
         return found
+
+    def _look(self, line: _Line) -> Look | None:
+        if not line.bold:
+            return None
+        larger = line.px >= self.body_px + LARGER_BY_PX
+        by_css = line.by_css and self._states[line.container].look
+        if not (by_css or larger):
+            return None
+        return Look(bold=True, size=round(line.px / PX_PER_PT, 2) if larger else None)
 
     def _read(self, root: _Element) -> None:
         """Every element's state, then the lines of every block, in order."""
@@ -156,7 +148,7 @@ class PageLooks:
             bold = bold if font.bold is None else font.bold
             px = px if font.size is None else font.size.px(parent.px, root_px)
         return _State(bold=bold, px=px, markup=markup, unread=parent.unread or tag in _UNREAD,
-                      wrap=parent.wrap and tag not in _NO_WRAP)
+                      look=parent.look and tag not in _NO_LOOK)
 
     def _is_inline(self, elem: _Element) -> bool:
         """An inline element holding no block (one that does is a block of its own)."""
@@ -168,20 +160,18 @@ class PageLooks:
     def _read_block(self, block: _Element) -> None:
         """The lines of ``block``'s own text: its text, inline children and their tails,
         cut by its block children (read as blocks of their own)."""
-        lines = [_Line(block, None)]
+        lines = [_Line(block)]
         line = lines[0]
         self._take(line, block.text, self._states[block])
         for child in block:
             if not isinstance(child.tag, str) or self._is_inline(child):
                 if isinstance(child.tag, str):
                     self._take_inline(line, child)
-                line.children.append(child)
             else:
-                line = _Line(block, child)
+                line = _Line(block)
                 lines.append(line)
             self._take(line, child.tail, self._states[block])
         for line in lines:
-            line.alone = len(lines) == 1
             if any(text.strip() for text in line.texts):
                 self._lines.append(line)
 

@@ -1,0 +1,74 @@
+"""CSS bold carried to the extracted text, never changing it (the review of session 30):
+the text of a page read with its style sheet is the text read without it, byte for byte."""
+
+import re
+
+import pytest
+
+from ragqa.index.documents.webpages import read_html
+
+BODY = ("Les agents publics titulaires et contractuels peuvent en bénéficier dès leur "
+        "première année de service, sur demande écrite adressée au service.")
+
+
+def page(css: str, body: str) -> bytes:
+    return ("<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Note</title>"
+            f"<style>{css}</style></head><body><article><h1>Congés</h1><p>{BODY}</p>{body}"
+            f"<p>{BODY}</p><p>{BODY}</p></article></body></html>").encode()
+
+
+# The reviewer's pages (/tmp/rev30html): a bootstrap card page whose .badge and .fw-bold
+# lines stand alone in a <div>/<span>, and a bold paragraph of <br> lines.
+BOOTSTRAP = (
+    "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Note RH</title><style>\n"
+    ".btn { font-weight: 400 } .btn-primary { font-weight: bold } .nav-link { font-weight: 500 }\n"
+    ".card-title { font-weight: 500; font-size: 1.25rem } "
+    ".fw-bold { font-weight: 700 !important }\n"
+    ".badge { font-weight: 700; font-size: .75em } .alert-heading { font-weight: bold }\n"
+    "</style></head><body><div class=\"container\"><h1>Télétravail</h1>"
+    f"<p>{BODY}</p>\n<div class=\"card\"><div class=\"card-body\">"
+    f"<h5 class=\"card-title\">Jours autorisés</h5><p class=\"card-text\">{BODY}</p>\n"
+    "<a href=\"#\" class=\"btn btn-primary\">En savoir plus</a></div></div>\n"
+    f"<p>{BODY}</p>\n<div class=\"row\"><div class=\"col\"><span class=\"badge\">Nouveau</span>"
+    f"</div></div>\n<p>{BODY}</p>\n<div class=\"fw-bold\">Mis à jour le 3 avril 2024</div>\n"
+    f"<p>{BODY}</p>\n</div></body></html>").encode()
+BOOTSTRAP_LINES = ["Nouveau", "Mis à jour le 3 avril 2024"]
+PAGES = {
+    "bootstrap": BOOTSTRAP,
+    "badges": (
+        "<!DOCTYPE html><html lang='fr'><head><title>Note RH</title><style>"
+        ".badge{font-weight:700}.fw-bold{font-weight:700}</style></head><body>"
+        f"<div class='container'><h1>Télétravail</h1><p>{BODY}</p><div class='card'>"
+        f"<div class='card-body'><h5>Jours autorisés</h5><p>{BODY}</p></div></div><p>{BODY}</p>"
+        "<div class='row'><div class='col'><span class='badge'>Nouveau</span></div></div>"
+        f"<p>{BODY}</p><div class='fw-bold'>Mis à jour le 3 avril 2024</div><p>{BODY}</p>"
+        "</div></body></html>").encode(),
+    "br": page(".g { font-weight: bold }",
+               "<p class=g>Mairie de Villeurbanne<br>Service RH<br>69100 Villeurbanne</p>"),
+    "br-sized": page(".gs { font-weight: bold; font-size: 20px }",
+                     "<p class=gs>Première ligne<br>Deuxième ligne<br/>Troisième</p>"),
+    "loose": page(".g { font-weight: bold }",
+                  f"<div class=g>Titre libre<p>{BODY}</p>suite</div>"),
+}
+
+
+def without_css(data: bytes) -> bytes:
+    return re.sub(rb"<style>.*?</style>", b"", data, flags=re.S)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_css_never_changes_the_extracted_text(name):
+    data = PAGES[name]
+    assert read_html(data, "x").text == read_html(without_css(data), "x").text
+
+
+def test_bootstrap_badges_and_bold_divs_are_kept():
+    text = read_html(PAGES["badges"], "x").text
+    for line in BOOTSTRAP_LINES:
+        assert line in text
+
+
+def test_a_css_bold_paragraph_of_br_lines_is_lines_not_a_heading():
+    doc = read_html(PAGES["br"], "x")
+    assert [h.path for h in doc.headings] == [("Congés",)]
+    assert "Mairie de Villeurbanne\nService RH\n69100 Villeurbanne" in doc.text
