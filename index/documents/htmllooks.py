@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 from ragqa.index.documents.handheadings import Look
 from ragqa.index.documents.htmlcss import PX_PER_PT, declared_fonts
 from ragqa.index.documents.layout import one_line
+from ragqa.index.documents.recurrence import MONTHS
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -52,6 +54,29 @@ _UNREAD = frozenset({"head", "script", "style", "template", "noscript", "title"}
 # Text whose CSS bold is no paragraph's look (a heading, code, a table's head).
 _NO_LOOK = _UNREAD | _BOLD_MARKUP | {"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code",
                                      "th", "textarea", "select", "option", "button"}
+# The page's default weight: bold set on <body> is no line's look (a theme's body { 600 }
+# with p { 400 } would make every line outside a <p> a heading).
+_PAGE = frozenset({"html", "body"})
+# Class names naming a role of their own, as a Word style's name does
+# (:func:`~ragqa.index.documents.handheadings.style_role`): a theme's bold there is the
+# CMS's chrome inside the article (a date, a lead paragraph, tags, a badge, a button), no
+# heading. The words of a class ("post-date", "entry_meta") are read, singular or plural;
+# the list is short on purpose: a class the theme names otherwise ("fw-bold", "titre") is
+# read as bold.
+_ROLE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:date|time|meta|byline|author|lead|intro|chapo|chapeau|excerpt|summary"
+    r"|badge|tag|label|btn|button|caption|legend|breadcrumb|nav|menu|footer|header|note)"
+    r"s?(?:$|[\s_-])", re.IGNORECASE)
+# A line reading as a date, maybe after a publication's words: "Publié le 12 mars 2024",
+# "Mis à jour le 03/04/2024 à 10h", "12 mars 2024" (a date heading a section names more:
+# "Conseil municipal du 12 mars 2024").
+_DATE = (rf"(?:\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\s+\d{{4}}"
+         r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})")
+_DATE_LINE = re.compile(
+    r"^(?:(?:dernière\s+)?(?:publié|publiée|mis|mise|modifié|modifiée|posté|postée|créé"
+    r"|créée|actualisé|actualisée|date)\b[^\d]{0,25}?)?(?:le\s+)?"
+    r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+    rf"{_DATE}(?:\s*(?:à|-|,)?\s*\d{{1,2}}\s*[h:]\s*\d{{0,2}})?\W*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,7 +85,7 @@ class _State:
     px: float = DEFAULT_PX
     markup: bool = False  # inside <b>/<strong>
     unread: bool = False  # inside <head>, a script...: no text of the page
-    look: bool = True  # CSS bold here is a paragraph's look
+    look: bool = True  # CSS bold here is a paragraph's look (no heading's, no role's)
 
 
 @dataclass
@@ -71,6 +96,7 @@ class _Line:
     container: _Element
     texts: list[str] = field(default_factory=list)
     bold: bool = True  # every piece with words is bold
+    look: bool = True  # every piece with words is where CSS bold is a paragraph's look
     by_css: bool = False  # some of it is bold by CSS alone (no <b>/<strong>)
     px: float = 0.0  # its largest size
 
@@ -116,11 +142,15 @@ class PageLooks:
         return found
 
     def _look(self, line: _Line) -> Look | None:
+        """What CSS adds to a line's look: bold (not where the line's classes name a role
+        of its own, nor on a date line), a size larger than the body text's."""
         if not line.bold:
             return None
+        if line.by_css and not (line.look
+                                and not _DATE_LINE.match(one_line("".join(line.texts)))):
+            return None  # the theme's bold on its chrome: neither bold nor larger counts
         larger = line.px >= self.body_px + LARGER_BY_PX
-        by_css = line.by_css and self._states[line.container].look
-        if not (by_css or larger):
+        if not (line.by_css or larger):
             return None
         return Look(bold=True, size=round(line.px / PX_PER_PT, 2) if larger else None)
 
@@ -145,10 +175,11 @@ class PageLooks:
         bold = True if tag in _BOLD_MARKUP else parent.bold
         px = parent.px
         if font is not None:
-            bold = bold if font.bold is None else font.bold
+            bold = bold if font.bold is None or tag in _PAGE else font.bold
             px = px if font.size is None else font.size.px(parent.px, root_px)
         return _State(bold=bold, px=px, markup=markup, unread=parent.unread or tag in _UNREAD,
-                      look=parent.look and tag not in _NO_LOOK)
+                      look=parent.look and tag not in _NO_LOOK
+                      and not _ROLE_CLASS.search(elem.get("class") or ""))
 
     def _is_inline(self, elem: _Element) -> bool:
         """An inline element holding no block (one that does is a block of its own)."""
@@ -193,5 +224,6 @@ class PageLooks:
         if chars:
             self._chars[round(state.px, 2)] += chars
             line.bold = line.bold and state.bold
+            line.look = line.look and state.look
             line.by_css = line.by_css or (state.bold and not state.markup)
             line.px = max(line.px, state.px)

@@ -373,7 +373,7 @@ def test_html_bold_by_the_style_sheet_makes_sections(tmp_path):
              " 600 }\n@page { margin: 2cm }")
     doc = load_styled_html(tmp_path, sheet,
                            f"<p class='titre'>Qui est concerné ?</p><p>{BODY}</p>"
-                           f"<p class='fort intro'>Montant de l'aide</p><p>{BODY}</p>"
+                           f"<p class='fort encadre'>Montant de l'aide</p><p>{BODY}</p>"
                            f"<p id='duree'>Durée</p><p>{BODY}</p>"
                            f"<p class='important'>Pièces à fournir</p><p>{BODY}</p>")
     # (a lone <div> line here is left out by trafilatura, with or without the sheet)

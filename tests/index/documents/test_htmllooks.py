@@ -72,3 +72,41 @@ def test_a_css_bold_paragraph_of_br_lines_is_lines_not_a_heading():
     doc = read_html(PAGES["br"], "x")
     assert [h.path for h in doc.headings] == [("Congés",)]
     assert "Mairie de Villeurbanne\nService RH\n69100 Villeurbanne" in doc.text
+
+
+def headings(data: bytes) -> list[tuple[str, ...]]:
+    return [h.path for h in read_html(data, "x").headings]
+
+
+CHROME_CSS = (".date,.meta,.post-date{font-weight:600} .lead,.chapo{font-weight:600;"
+              "font-size:1.25rem} .author,.tag,.badge,.entry-meta,.titre,.maj"
+              "{font-weight:bold}")
+
+
+@pytest.mark.parametrize("line", [
+    "<p class=date>Publié le 12 mars 2024</p>",
+    "<p class=lead>Le congé bonifié permet de rendre visite à sa famille</p>",
+    "<p class=chapo>Le congé bonifié permet de rendre visite à sa famille</p>",
+    "<div class=tag>Congés Outre-mer Famille</div>",
+    "<p><span class=badge>Nouveau</span></p>",
+    "<p class=maj>Mis à jour le 3 avril 2024</p>",
+    "<p class=maj>12 mars 2024</p>",
+])
+def test_css_bold_chrome_and_dates_make_no_heading(line):
+    """A class naming a role of its own (as a Word style's name does) or a line reading
+    as a date: no heading, however bold the theme makes it. (trafilatura already leaves
+    out .author and .meta lines.)"""
+    assert headings(page(CHROME_CSS, line)) == [("Congés",)]
+
+
+def test_css_bold_title_class_still_makes_a_heading():
+    assert headings(page(CHROME_CSS, "<p class=titre>Qui est concerné ?</p>")) == [
+        ("Congés",), ("Congés", "Qui est concerné ?")]
+
+
+def test_a_bold_body_with_normal_paragraphs_makes_no_heading_of_its_divs():
+    """``body { font-weight: 600 } p { font-weight: 400 }``: the page's default weight is
+    bold, its lines outside a <p> are not headings for that."""
+    data = page("body { font-weight: 600 } p { font-weight: 400 } h1 { font-weight: 700 }",
+                f"<div>Voir aussi</div><p>{BODY}</p><div>Documents à télécharger</div>")
+    assert headings(data) == [("Congés",)]
