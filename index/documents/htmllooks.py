@@ -98,6 +98,7 @@ class _Line:
     bold: bool = True  # every piece with words is bold
     look: bool = True  # every piece with words is where CSS bold is a paragraph's look
     by_css: bool = False  # some of it is bold by CSS alone (no <b>/<strong>)
+    unbolded: bool = False  # some of it is in a <b>/<strong> that CSS makes normal
     px: float = 0.0  # its largest size
 
 
@@ -142,10 +143,11 @@ class PageLooks:
         return found
 
     def _look(self, line: _Line) -> Look | None:
-        """What CSS adds to a line's look: bold (not where the line's classes name a role
-        of its own, nor on a date line), a size larger than the body text's."""
-        if not line.bold:
-            return None
+        """What CSS changes in a line's look: bold (not where the line's classes name a
+        role of its own, nor on a date line), a size larger than the body text's, or a
+        ``<b>`` made normal."""
+        if not line.bold:  # a <b class=nobold> is not bold, whatever the extraction says
+            return Look(bold=False) if line.unbolded else None
         if line.by_css and not (line.look
                                 and not _DATE_LINE.match(one_line("".join(line.texts)))):
             return None  # the theme's bold on its chrome: neither bold nor larger counts
@@ -226,4 +228,5 @@ class PageLooks:
             line.bold = line.bold and state.bold
             line.look = line.look and state.look
             line.by_css = line.by_css or (state.bold and not state.markup)
+            line.unbolded = line.unbolded or (state.markup and not state.bold)
             line.px = max(line.px, state.px)

@@ -212,11 +212,9 @@ def _block(elem: _Element, builder: HandOutline, looks: Mapping[_Element, Look])
         builder.heading(_inline(elem, br=" "), int(match.group(1)) if match
                         else DEFAULT_HEADING_LEVEL)
     elif tag == "p":
-        css = looks.get(elem)
-        if css is not None and (css.bold or _all_bold(elem, False)):
-            _paragraph([_inline(elem)], builder, css)
-        else:
-            _paragraph([_inline(elem)], builder, Look(bold=_all_bold(elem, False)))
+        css = looks.get(elem)  # what the page's CSS says of it first
+        _paragraph([_inline(elem)], builder,
+                   css if css is not None else Look(bold=_all_bold(elem, False)))
     elif tag == "list":
         builder.block(_list_lines(elem))
     elif tag == "table":

@@ -110,3 +110,10 @@ def test_a_bold_body_with_normal_paragraphs_makes_no_heading_of_its_divs():
     data = page("body { font-weight: 600 } p { font-weight: 400 } h1 { font-weight: 700 }",
                 f"<div>Voir aussi</div><p>{BODY}</p><div>Documents à télécharger</div>")
     assert headings(data) == [("Congés",)]
+
+
+def test_a_b_made_normal_by_the_style_sheet_makes_no_heading():
+    data = page("b.nobold { font-weight: normal }",
+                "<p><b class=nobold>Qui est concerné ?</b></p>")
+    assert headings(data) == [("Congés",)]
+    assert headings(without_css(data)) == [("Congés",), ("Congés", "Qui est concerné ?")]
