@@ -15,9 +15,9 @@ reorders them:
   wholly bold reads as bold, as ``<p><b>...</b></p>`` would: a page all in bold by its
   style sheet meets the same mostly-bold guard as one all in ``<b>``. A line holding a
   ``<br>`` is several lines for the walker, never one heading;
-* a bold line's size counts only above the page's body text size (the size most of its
-  characters have), as a larger bold line in Word is a higher heading than a bold line at
-  body size.
+* a bold line has its size, as Word's lines do: a larger bold line is a higher heading
+  than one at the page's body text size (the size most of its characters have), a
+  smaller one a lower heading.
 
 Matching goes per distinct text, in order: a paragraph takes the first line of its text
 after the line the paragraph before it took (a menu's line ahead of the article lends
@@ -151,10 +151,10 @@ class PageLooks:
         if line.by_css and not (line.look
                                 and not _DATE_LINE.match(one_line("".join(line.texts)))):
             return None  # the theme's bold on its chrome: neither bold nor larger counts
-        larger = line.px >= self.body_px + LARGER_BY_PX
-        if not (line.by_css or larger):
-            return None
-        return Look(bold=True, size=round(line.px / PX_PER_PT, 2) if larger else None)
+        # Every bold line gets a size, as Word's do (its body size within rounding): a
+        # smaller bold line then ranks below one at body size.
+        px = line.px if abs(line.px - self.body_px) >= LARGER_BY_PX else self.body_px
+        return Look(bold=True, size=round(px / PX_PER_PT, 2))
 
     def _read(self, root: _Element) -> None:
         """Every element's state, then the lines of every block, in order."""

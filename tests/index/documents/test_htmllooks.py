@@ -117,3 +117,15 @@ def test_a_b_made_normal_by_the_style_sheet_makes_no_heading():
                 "<p><b class=nobold>Qui est concerné ?</b></p>")
     assert headings(data) == [("Congés",)]
     assert headings(without_css(data)) == [("Congés",), ("Congés", "Qui est concerné ?")]
+
+
+def test_a_bold_line_smaller_than_the_body_ranks_below_one_at_body_size():
+    """As in Word (sizes ranked, largest first): 18px > 13px (the body's) > 11px."""
+    css = ("body { font-size: 13px } .t1 { font-weight: bold; font-size: 18px }"
+           " .petit { font-weight: bold; font-size: 11px }")
+    data = page(css, f"<p class=t1>Qui est concerné ?</p><p>{BODY}</p>"
+                     f"<p><b>Cas général</b></p><p>{BODY}</p>"
+                     f"<p class=petit>Agents détachés</p><p>{BODY}</p>")
+    top, who = ("Congés",), "Qui est concerné ?"
+    assert headings(data) == [top, (*top, who), (*top, who, "Cas général"),
+                              (*top, who, "Cas général", "Agents détachés")]
