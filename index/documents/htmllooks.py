@@ -3,18 +3,19 @@ the page's body text.
 
 :mod:`~ragqa.index.documents.webpages` tells headings set by hand in trafilatura's
 extraction, which keeps ``<b>``/``<strong>`` (as ``hi rend="#b"``) but drops ``class`` and
-``style`` attributes and every ``<span>``. So the page is read before the extraction:
-
-The page is never changed before the extraction, so that its text is, by construction,
-the text read without this module. Its lines (the text between two block boundaries) are
-read with their looks first, and the walker's paragraphs are matched with them by their
-text, in order (:meth:`PageLooks.looks`), as the extraction leaves lines out but never
-reorders them:
+``style`` attributes and every ``<span>``. So the page is read before the extraction, and
+never changed, so that its text is, by construction, the text read without this module
+(wrapping CSS-bold lines in ``<b>`` made trafilatura drop lone ``<div>`` lines). Its lines
+(the text between two block boundaries) are read with their looks first, and the walker's
+paragraphs are matched with them by their text, in order (:meth:`PageLooks.looks`), as
+the extraction leaves lines out but never reorders them:
 
 * a paragraph whose line the page's CSS (:mod:`~ragqa.index.documents.htmlcss`) makes
   wholly bold reads as bold, as ``<p><b>...</b></p>`` would: a page all in bold by its
   style sheet meets the same mostly-bold guard as one all in ``<b>``. A line holding a
-  ``<br>`` is several lines for the walker, never one heading;
+  ``<br>`` is several lines for the walker, never one heading. Not a line whose classes
+  name a role (a date, a lead paragraph, a tag...: :data:`_ROLE_CLASS`), nor one that
+  reads as a date, nor bold set on ``<body>`` (the page's default weight);
 * a bold line has its size, as Word's lines do: a larger bold line is a higher heading
   than one at the page's body text size (the size most of its characters have), a
   smaller one a lower heading.
