@@ -94,6 +94,10 @@ class _Inherited:
 INHERITED = _Inherited()
 
 
+# An <svg>'s or a <math>'s own <style> styles its drawing, not the page's text.
+_FOREIGN = frozenset({"svg", "math"})
+
+
 def declared_fonts(root: _Element) -> dict[_Element, Font]:
     """The weight and size the page's own CSS declares for each element that gets one."""
     import tinycss2
@@ -102,7 +106,8 @@ def declared_fonts(root: _Element) -> dict[_Element, Font]:
     found: dict[_Element, dict[str, tuple[_Rank, object]]] = {}
     order, selectors, budget = 0, 0, None
     for style in root.iter("style"):
-        if not _for_screen(style.get("media")):
+        if not _for_screen(style.get("media")) or any(
+                a.tag in _FOREIGN for a in style.iterancestors()):
             continue
         for rule in tinycss2.parse_stylesheet(style.text or "", skip_comments=True,
                                               skip_whitespace=True):

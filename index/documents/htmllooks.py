@@ -31,11 +31,12 @@ legacy ``<font size>``: a page without CSS reads as it did without this module.
 
 from __future__ import annotations
 
+import math
+import re
 from bisect import bisect_right
 from collections import Counter
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ragqa.index.documents.handheadings import Look
@@ -51,6 +52,9 @@ LARGER_BY_PX = 0.5  # less than this above the body size is the body size (round
 _BOLD_MARKUP = frozenset({"b", "strong"})
 _HTML5_BLOCKS = frozenset({"article", "aside", "details", "dialog", "figcaption", "figure",
                            "footer", "header", "hgroup", "main", "nav", "section", "summary"})
+# The page's chrome: its lines are no candidates for the article's (a menu's "Inscriptions"
+# lends its look to no paragraph of the same words), whatever the extraction keeps.
+_CHROME = frozenset({"nav", "header", "footer", "aside"})
 _UNREAD = frozenset({"head", "script", "style", "template", "noscript", "title"})
 # Text whose CSS bold is no paragraph's look (a heading, code, a table's head).
 _NO_LOOK = _UNREAD | _BOLD_MARKUP | {"h1", "h2", "h3", "h4", "h5", "h6", "pre", "code",
@@ -63,11 +67,14 @@ _PAGE = frozenset({"html", "body"})
 # CMS's chrome inside the article (a date, a lead paragraph, tags, a badge, a button), no
 # heading. The words of a class ("post-date", "entry_meta") are read, singular or plural;
 # the list is short on purpose: a class the theme names otherwise ("fw-bold", "titre") is
-# read as bold.
+# read as bold, and so is one that also names a title ("summary-title", "form-label-titre":
+# :data:`_TITLE_CLASS`). "header" and "note" are no role: "section-header" and "note" name
+# titles and callouts as often as chrome.
 _ROLE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:date|time|meta|byline|author|lead|intro|chapo|chapeau|excerpt|summary"
-    r"|badge|tag|label|btn|button|caption|legend|breadcrumb|nav|menu|footer|header|note)"
+    r"|badge|tag|label|btn|button|caption|legend|breadcrumb|nav|menu|footer)"
     r"s?(?:$|[\s_-])", re.IGNORECASE)
+_TITLE_CLASS = re.compile(r"title|titre|heading|headline", re.IGNORECASE)
 # A line reading as a date, maybe after a publication's words: "Publié le 12 mars 2024",
 # "Mis à jour le 03/04/2024 à 10h", "12 mars 2024" (a date heading a section names more:
 # "Conseil municipal du 12 mars 2024").
@@ -87,14 +94,14 @@ class _State:
     markup: bool = False  # inside <b>/<strong>
     unread: bool = False  # inside <head>, a script...: no text of the page
     look: bool = True  # CSS bold here is a paragraph's look (no heading's, no role's)
+    chrome: bool = False  # inside a menu, a header, a footer...: no article's line
 
 
 @dataclass
 class _Line:
-    """A run of ``container``'s own text between two of its block children (or its start
-    or end): ``texts``, its pieces."""
+    """A run of a block's own text between two of its block children (or its start or
+    end): ``texts``, its pieces."""
 
-    container: _Element
     texts: list[str] = field(default_factory=list)
     bold: bool = True  # every piece with words is bold
     look: bool = True  # every piece with words is where CSS bold is a paragraph's look
@@ -106,7 +113,9 @@ class _Line:
 class PageLooks:
     """The looks of one page's text, read from the page as loaded (before extraction)."""
 
-    def __init__(self, root: _Element) -> None:
+    def __init__(self, root: _Element, chrome_xpaths: Iterable[str] = ()) -> None:
+        """``chrome_xpaths`` name the elements the extraction leaves out (besides
+        ``nav``, ``header``, ``footer`` and ``aside``): their lines are no candidates."""
         from lxml.html import defs
 
         # Blocks cut lines; any other element is inline, as a browser shows an element it
@@ -114,6 +123,7 @@ class PageLooks:
         self._blocks = (defs.block_tags | defs.list_tags | defs.table_tags
                         | defs.top_level_tags | defs.head_tags | _HTML5_BLOCKS) - {"del", "ins"}
         self._fonts = declared_fonts(root)
+        self._chrome_xpaths = tuple(chrome_xpaths)
         self._states: dict[_Element, _State] = {}
         self._lines: list[_Line] = []  # the page's lines with words, in order
         self._chars: Counter[float] = Counter()  # characters per size (px)
@@ -122,8 +132,9 @@ class PageLooks:
         self.body_px = self._chars.most_common(1)[0][0] if self._chars else DEFAULT_PX
 
     def looks(self, texts: Sequence[str]) -> list[Look | None]:
-        """The look the page's CSS gives each of ``texts`` (the extraction's paragraphs, in
-        order, ``<br>`` read as a space): bold when CSS makes its line wholly bold, with its
+        """The look the page's CSS gives each of ``texts`` (the extraction's blocks, every
+        one in order so that a heading or a list moves past the lines before it, ``<br>``
+        read as a space): bold when CSS makes its line wholly bold, with its
         size in points when a bold line is larger than the body text; None where CSS adds
         nothing (or the line is not found)."""
         if not self._lines:  # a page without CSS fonts
@@ -149,6 +160,8 @@ class PageLooks:
         ``<b>`` made normal."""
         if not line.bold:  # a <b class=nobold> is not bold, whatever the extraction says
             return Look(bold=False) if line.unbolded else None
+        if not 1 < line.px < math.inf:  # hidden text (font-size: 0), or a size none shows
+            return None
         if line.by_css and not (line.look
                                 and not _DATE_LINE.match(one_line("".join(line.texts)))):
             return None  # the theme's bold on its chrome: neither bold nor larger counts
@@ -161,10 +174,15 @@ class PageLooks:
         """Every element's state, then the lines of every block, in order."""
         from lxml import etree
 
+        chrome = set()
+        for xpath in self._chrome_xpaths:
+            chrome.update(e for e in root.xpath(xpath) if isinstance(e, etree._Element))
         root_px = DEFAULT_PX
         for elem in root.iter(etree.Element):
             parent = elem.getparent()
             state = self._state(elem, self._states.get(parent, _State()), root_px)
+            if elem in chrome and not state.chrome:
+                state = replace(state, chrome=True)
             if parent is None:
                 root_px = state.px
             self._states[elem] = state
@@ -182,7 +200,8 @@ class PageLooks:
             px = px if font.size is None else font.size.px(parent.px, root_px)
         return _State(bold=bold, px=px, markup=markup, unread=parent.unread or tag in _UNREAD,
                       look=parent.look and tag not in _NO_LOOK
-                      and not _ROLE_CLASS.search(elem.get("class") or ""))
+                      and not _has_role(elem.get("class") or ""),
+                      chrome=parent.chrome or tag in _CHROME)
 
     def _is_inline(self, elem: _Element) -> bool:
         """An inline element holding no block (one that does is a block of its own)."""
@@ -194,7 +213,9 @@ class PageLooks:
     def _read_block(self, block: _Element) -> None:
         """The lines of ``block``'s own text: its text, inline children and their tails,
         cut by its block children (read as blocks of their own)."""
-        lines = [_Line(block)]
+        if self._states[block].chrome:
+            return
+        lines = [_Line()]
         line = lines[0]
         self._take(line, block.text, self._states[block])
         for child in block:
@@ -202,7 +223,7 @@ class PageLooks:
                 if isinstance(child.tag, str):
                     self._take_inline(line, child)
             else:
-                line = _Line(block)
+                line = _Line()
                 lines.append(line)
             self._take(line, child.tail, self._states[block])
         for line in lines:
@@ -231,3 +252,9 @@ class PageLooks:
             line.by_css = line.by_css or (state.bold and not state.markup)
             line.unbolded = line.unbolded or (state.markup and not state.bold)
             line.px = max(line.px, state.px)
+
+
+def _has_role(classes: str) -> bool:
+    """Whether ``classes`` name a role of their own and no title (:data:`_ROLE_CLASS`):
+    "form-label titre" is a title set as a form's label is."""
+    return bool(_ROLE_CLASS.search(classes)) and not _TITLE_CLASS.search(classes)

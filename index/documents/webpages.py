@@ -66,6 +66,8 @@ _LEVEL = re.compile(r"^h([1-6])$")
 _INLINE = frozenset({"hi", "ref", "del", "lb", "span", "sub", "sup", "graphic", "abbr",
                      "code", "quote"})
 _BLOCKS = frozenset({"head", "p", "list", "table", "quote", "code"})
+# The blocks matched with the page's lines (:func:`_css_looks`): the innermost ones.
+_MATCHED = ("head", "p", "item", "cell", "code")
 _LINE_TAGS = frozenset({"head", "p", "list", "item", "table", "row", "div"})
 
 
@@ -81,7 +83,7 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
     if tree is not None:
         _keep_preformatted(tree)
         _wrap_loose_text(tree)
-        looks = PageLooks(tree)  # read only: the extraction sees the page as it is
+        looks = PageLooks(tree, CHROME_XPATHS)  # read only: the extraction sees the page as it is
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
             tree, include_comments=False, include_tables=True, include_formatting=True,
@@ -171,10 +173,14 @@ def _preformatted(elem: _Element) -> bool:
 def _css_looks(body: _Element, looks: PageLooks) -> dict[_Element, Look]:
     """The look the page's CSS gives each paragraph of the extraction ``body`` where it
     gives one (bold, larger than the body text), matched by text
-    (:meth:`PageLooks.looks`)."""
-    paragraphs = list(body.iter("p"))
-    found = looks.looks([_inline(p, br=" ") for p in paragraphs])
-    return {p: look for p, look in zip(paragraphs, found) if look is not None}
+    (:meth:`PageLooks.looks`). Every block is matched, in order, and not the paragraphs
+    alone: a heading, a list item or a cell before a paragraph moves the match past the
+    page's lines before it (a menu's "Inscriptions" ahead of the article's)."""
+    blocks = [block for block in body.iter(*_MATCHED)
+              if next(block.iterdescendants(*_MATCHED), None) is None]
+    found = looks.looks([_inline(block, br=" ") for block in blocks])
+    return {block: look for block, look in zip(blocks, found)
+            if look is not None and block.tag == "p"}
 
 
 def _blocks(container: _Element, builder: HandOutline,

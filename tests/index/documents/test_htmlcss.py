@@ -67,3 +67,9 @@ def test_print_style_sheets_are_left_out():
 def test_a_style_sheet_past_its_cap_is_read_up_to_it():
     many = "\n".join(f".x{i} {{ font-weight: bold }}" for i in range(MAX_SELECTORS))
     assert bold(f"{many}\n.titre {{ font-weight: bold }}") is None
+
+
+def test_an_svg_style_sheet_is_not_the_page_s():
+    """``<svg><style>`` styles the drawing's own elements, not the page's text."""
+    assert bold("", "<svg><style>p{font-weight:bold}</style></svg><p id=t>T</p>") is None
+    assert bold("p{font-weight:bold}", "<svg></svg><p id=t>T</p>") is True

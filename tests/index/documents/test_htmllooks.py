@@ -129,3 +129,62 @@ def test_a_bold_line_smaller_than_the_body_ranks_below_one_at_body_size():
     top, who = ("Congés",), "Qui est concerné ?"
     assert headings(data) == [top, (*top, who), (*top, who, "Cas général"),
                               (*top, who, "Cas général", "Agents détachés")]
+
+
+# The second review's pages (/tmp/rev30html2/p): a menu's link, bold or not, with the
+# words of an article's line.
+MENU = ("<nav id=menu><ul><li><a href=/a>Inscriptions</a></li>"
+        "<li><a href=/b>Horaires</a></li></ul></nav>")
+INSCRIPTIONS = ("Les inscriptions pour la rentrée sont ouvertes du premier au trente juin, en "
+                "ligne sur le portail famille ou à l'accueil du conservatoire.")
+HORAIRES = ("Le conservatoire est ouvert du lundi au samedi de neuf heures à dix-neuf heures, "
+            "sauf pendant les vacances scolaires de la zone.")
+
+
+def conservatoire(css: str, heading_class: str, menu: str = MENU) -> bytes:
+    return (f"<html><head><style>{css}</style></head><body>{menu}<div id=content>"
+            f"<h1>Conservatoire municipal</h1><p{heading_class}>Inscriptions</p>"
+            f"<p>{INSCRIPTIONS}</p><p{heading_class}>Horaires</p><p>{HORAIRES}</p>"
+            "</div></body></html>").encode()
+
+
+def test_a_bold_menu_link_lends_its_look_to_no_article_paragraph():
+    data = conservatoire("#menu a{font-weight:bold}", "")
+    assert headings(data) == [("Conservatoire municipal",)]
+    assert read_html(data, "x").text == read_html(without_css(data), "x").text
+
+
+def test_a_plain_menu_link_takes_no_css_heading_of_the_article():
+    data = conservatoire("p.t{font-weight:bold}", " class=t")
+    top = ("Conservatoire municipal",)
+    assert headings(data) == [top, (*top, "Inscriptions"), (*top, "Horaires")]
+    assert read_html(data, "x").text == read_html(without_css(data), "x").text
+
+
+@pytest.mark.parametrize("chrome", [
+    "<aside><p class=t>Inscriptions</p></aside>",
+    "<header><div>Inscriptions</div></header>",
+    "<div role=navigation><span>Inscriptions</span></div>",
+])
+def test_a_chrome_line_with_an_article_line_s_words_lends_it_nothing(chrome):
+    """The chrome's line (left out by the extraction) is no candidate: the article's plain
+    line of the same words stays plain, the bold one stays a heading."""
+    css = "p.t, header div, [role] span{font-weight:bold}"
+    assert headings(conservatoire(css, "", menu=chrome)) == [("Conservatoire municipal",)]
+    top = ("Conservatoire municipal",)
+    data = conservatoire(css, " class=t", menu=chrome)
+    assert headings(data) == [top, (*top, "Inscriptions"), (*top, "Horaires")]
+
+
+@pytest.mark.parametrize("cls", ["section-header", "note-title", "summary-title",
+                                 "form-label titre"])
+def test_a_class_naming_a_title_besides_a_role_word_is_a_heading(cls):
+    data = page(f".{cls.split()[0]}{{font-weight:bold;font-size:13pt}}",
+                f"<p class='{cls}'>Contacts utiles</p>")
+    assert headings(data) == [("Congés",), ("Congés", "Contacts utiles")]
+
+
+def test_a_bold_line_at_font_size_zero_is_no_heading():
+    data = page(".z{font-size:0} .z p{font-weight:bold}",
+                "<div class=z><p>Texte caché</p></div>")
+    assert headings(data) == [("Congés",)]
