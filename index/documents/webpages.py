@@ -66,8 +66,9 @@ _LEVEL = re.compile(r"^h([1-6])$")
 _INLINE = frozenset({"hi", "ref", "del", "lb", "span", "sub", "sup", "graphic", "abbr",
                      "code", "quote"})
 _BLOCKS = frozenset({"head", "p", "list", "table", "quote", "code"})
-# The blocks matched with the page's lines (:func:`_css_looks`): the innermost ones.
-_MATCHED = ("head", "p", "item", "cell", "code")
+# The blocks matched with the page's lines (:func:`_css_looks`): the innermost ones (not
+# ``code``, inline in a paragraph as often as a block: "host" would match a later line).
+_MATCHED = ("head", "p", "item", "cell")
 _LINE_TAGS = frozenset({"head", "p", "list", "item", "table", "row", "div"})
 
 

@@ -188,3 +188,13 @@ def test_a_bold_line_at_font_size_zero_is_no_heading():
     data = page(".z{font-size:0} .z p{font-weight:bold}",
                 "<div class=z><p>Texte caché</p></div>")
     assert headings(data) == [("Congés",)]
+
+
+def test_inline_code_in_a_paragraph_moves_no_match_past_a_later_heading():
+    """A ``<code>`` inside a paragraph is no block of its own: its words, found on a later
+    line of the page, must not move the match past the heading between them."""
+    data = page("p.t{font-weight:bold}",
+                f"<p>Une adresse s'écrit <code>host</code> puis le port, comme indiqué ici "
+                f"dans la suite du texte.</p><p class=t>Qui est concerné ?</p><p>{BODY}</p>"
+                "<table><tr><td>host</td><td>le nom de la machine</td></tr></table>")
+    assert headings(data) == [("Congés",), ("Congés", "Qui est concerné ?")]
