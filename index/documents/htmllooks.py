@@ -20,10 +20,13 @@ the extraction leaves lines out but never reorders them:
   than one at the page's body text size (the size most of its characters have), a
   smaller one a lower heading.
 
-Matching goes per distinct text, in order: a paragraph takes the first line of its text
-after the line the paragraph before it took (a menu's line ahead of the article lends
-its look to nothing), which costs a binary search per paragraph where an alignment of
-the two sequences (difflib) was quadratic on pages of many identical lines.
+Matching goes per distinct text, in order: a block (every block of the extraction, a
+heading or a list item as well as a paragraph) takes the first line of its text after the
+line the block before it took, and the lines of the page's chrome (``nav``, ``header``,
+``footer``, ``aside`` and the loader's pruned XPaths) are no candidates, so a menu's line
+lends its look to nothing and takes no article line's. This costs a binary search per
+block where an alignment of the two sequences (difflib) was quadratic on pages of many
+identical lines.
 
 The browser's own defaults are not modelled (headings' sizes, ``<small>``), nor the
 legacy ``<font size>``: a page without CSS reads as it did without this module.
