@@ -13,19 +13,25 @@ is normal). The cascade is a browser's for author styles: ``!important`` first, 
 rule. Style sheets are parsed by tinycss2, selectors matched by cssselect (its XPath run by
 lxml).
 
-Supported: the ``<style>`` elements of the page and ``style`` attributes; simple selectors
-(a tag, ``*``, ``.class``, ``#id``, an attribute test, compounds of them such as
-``p.titre``) and selector lists. Not supported, their rules left out (the text keeps its
-weight and size): combinators (``.a .b``, ``div > p``, ``+``, ``~``), pseudo-classes and
-pseudo-elements (``:hover``, ``:first-child``, ``::first-line``), at-rules (``@media``,
-``@import``, ``@supports``: print styles must not count, and the screen's are rare for
-text weight), external style sheets (``<link rel="stylesheet">``: nothing is fetched) and
-the browser's own defaults (``<b>`` and ``<h1>`` are read from the markup elsewhere).
+Supported: the ``<style>`` elements of the page for the screen (no ``media``, or one
+naming ``all`` or ``screen``: a print sheet does not count) and ``style`` attributes;
+selectors as cssselect translates them to XPath (tags, classes, ids, attribute tests,
+combinators, the structural pseudo-classes; ``:hover`` and the like match nothing) and
+selector lists, each evaluated once over the whole page; the CSS-wide keywords
+(``initial`` is normal or medium, ``inherit`` and ``unset`` the parent's, both properties
+being inherited). Not supported, their rules left out (the text keeps its weight and
+size): pseudo-elements (``::first-line``), at-rules (``@media``, ``@import``,
+``@supports``: print styles must not count, and the screen's are rare for text weight),
+external style sheets (``<link rel="stylesheet">``: nothing is fetched), the browser's own
+defaults (``<b>`` and ``<h1>`` are read from the markup elsewhere), and the selectors of a
+page past its first :data:`MAX_SELECTORS` declaring a font, fewer on a large page (at
+most :data:`MAX_VISITS` element visits in all: each selector costs a walk of the page, and
+a framework's sheet holds thousands).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +39,8 @@ from ragqa.index.documents.handheadings import is_bold
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
+
+logger = logging.getLogger(__name__)
 
 PX_PER_PT = 4 / 3
 # Absolute lengths in CSS pixels, and the size keywords (CSS Fonts 4, medium = 16px).
@@ -43,6 +51,12 @@ _KEYWORDS = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0,
 _RELATIVE = {"em": 1.0, "ex": 0.5, "ch": 0.5, "%": 0.01}  # times the parent's size
 _SCALE = 1.2  # "larger", "smaller": one step of the keyword scale
 _WEIGHTS = frozenset({"normal", "bold", "bolder", "lighter"})
+MAX_SELECTORS = 2_000  # selectors declaring a font read per page; those past it are left out
+# Each selector is one walk of the page (libxml2's XPath: ~0.15 s per walk of a 4 MB page of
+# 112,000 elements): a large page reads fewer selectors, at most this many element visits.
+MAX_VISITS = 10_000_000
+_SCREEN = frozenset({"all", "screen"})
+_PARENTS = ("inherit", "unset")  # the parent's value: both properties are inherited
 
 
 @dataclass(frozen=True)
@@ -73,15 +87,28 @@ class Font:
 _Rank = tuple[bool, bool, tuple[int, int, int], int]
 
 
+class _Inherited:
+    """A declared ``inherit``/``unset``: the parent's value, over any lower declaration."""
+
+
+INHERITED = _Inherited()
+
+
+# An <svg>'s or a <math>'s own <style> styles its drawing, not the page's text.
+_FOREIGN = frozenset({"svg", "math"})
+
+
 def declared_fonts(root: _Element) -> dict[_Element, Font]:
     """The weight and size the page's own CSS declares for each element that gets one."""
     import tinycss2
     from lxml.etree import XPathError
 
     found: dict[_Element, dict[str, tuple[_Rank, object]]] = {}
-    order = 0
-    elements: _Elements | None = None  # indexed once a rule declares a font
+    order, selectors, budget = 0, 0, None
     for style in root.iter("style"):
+        if not _for_screen(style.get("media")) or any(
+                a.tag in _FOREIGN for a in style.iterancestors()):
+            continue
         for rule in tinycss2.parse_stylesheet(style.text or "", skip_comments=True,
                                               skip_whitespace=True):
             if rule.type != "qualified-rule":  # at-rules and parse errors
@@ -90,11 +117,17 @@ def declared_fonts(root: _Element) -> dict[_Element, Font]:
             if not declared:
                 continue
             order += 1
-            elements = elements or _Elements(root)
-            for selector, test in _simple_selectors(tinycss2.serialize(rule.prelude)):
-                specificity = selector.specificity()
+            if budget is None:  # counted once a rule declares a font
+                elements = sum(1 for _ in root.iter())
+                budget = min(MAX_SELECTORS, MAX_VISITS // max(elements, 1))
+            for specificity, xpath in _selectors(tinycss2.serialize(rule.prelude)):
+                selectors += 1
+                if selectors > budget:
+                    if selectors == budget + 1:
+                        logger.info("style sheet read up to its first %d selectors", budget)
+                    break
                 try:
-                    matched = [e for e in elements.candidates(selector) if test(e)]
+                    matched = root.xpath(xpath)
                 except XPathError:
                     continue
                 for elem in matched:
@@ -110,8 +143,23 @@ def declared_fonts(root: _Element) -> dict[_Element, Font]:
     for elem, values in found.items():
         bold = values["bold"][1] if "bold" in values else None
         size = values["size"][1] if "size" in values else None
-        fonts[elem] = Font(bold=bold, size=size)  # type: ignore[arg-type]
+        fonts[elem] = Font(bold=None if bold is INHERITED else bold,  # type: ignore[arg-type]
+                           size=None if size is INHERITED else size)  # type: ignore[arg-type]
     return fonts
+
+
+def _for_screen(media: str | None) -> bool:
+    """Whether a ``<style media>`` applies on a screen: no media, or a query of ``all`` or
+    ``screen`` (``only screen and (...)`` too; its features are not tested)."""
+    if not media or not media.strip():
+        return True
+    for query in media.lower().split(","):
+        words = query.split()
+        if words and words[0] == "only":
+            words = words[1:]
+        if not words or words[0] in _SCREEN or words[0].startswith("("):
+            return True
+    return False
 
 
 def _cascade(values: dict[str, tuple[_Rank, object]], name: str, value: object,
@@ -120,62 +168,26 @@ def _cascade(values: dict[str, tuple[_Rank, object]], name: str, value: object,
         values[name] = (rank, value)
 
 
-class _Elements:
-    """The page's elements by tag, class and id: the few a simple selector may match, so
-    that a long style sheet costs no walk of the whole page per rule."""
-
-    def __init__(self, root: _Element) -> None:
-        from lxml import etree
-
-        self.all = list(root.iter(etree.Element))
-        self.by: dict[tuple[str, str], list[_Element]] = {}
-        for elem in self.all:
-            self.by.setdefault(("tag", elem.tag), []).append(elem)
-            for name in (elem.get("class") or "").split():
-                self.by.setdefault(("class", name), []).append(elem)
-            if elem.get("id"):
-                self.by.setdefault(("id", elem.get("id", "")), []).append(elem)
-
-    def candidates(self, selector) -> list[_Element]:
-        """The elements ``selector`` (a simple one) may match: those of its id, else of one
-        of its classes, else of its tag, else all."""
-        from cssselect.parser import Class, Element, Hash
-
-        node, key = selector.parsed_tree, None
-        while not isinstance(node, Element):
-            if isinstance(node, Hash):
-                key = ("id", node.id)
-            elif isinstance(node, Class) and (key is None or key[0] != "id"):
-                key = ("class", node.class_name)
-            node = node.selector
-        if key is None and node.element not in (None, "*"):
-            key = ("tag", node.element.lower())
-        return self.all if key is None else self.by.get(key, [])
-
-
-def _simple_selectors(text: str) -> list[tuple[object, Callable[[_Element], list]]]:
-    """Each selector of a rule's selector list that this module matches (see the module's
-    docstring), with its test of one element (cssselect's XPath, compiled); an unparsable
-    list gives none, as a browser drops the rule."""
+def _selectors(text: str) -> list[tuple[tuple[int, int, int], str]]:
+    """Each selector of a rule's selector list with its specificity and cssselect's XPath
+    for it over the whole page; an unparsable list gives none, as a browser drops the
+    rule, and a selector with a pseudo-element or one cssselect cannot translate is left
+    out."""
     from cssselect import HTMLTranslator, SelectorError, parse
-    from cssselect.parser import Attrib, Class, Element, Hash
-    from lxml.etree import XPath, XPathError
 
     try:
-        selectors = parse(text)
+        parsed = parse(text)
     except SelectorError:
         return []
     kept = []
-    for selector in selectors:
-        node = selector.parsed_tree
-        while isinstance(node, (Class, Hash, Attrib)):
-            node = node.selector
-        if isinstance(node, Element) and selector.pseudo_element is None:
-            try:
-                xpath = HTMLTranslator().selector_to_xpath(selector, prefix="self::")
-                kept.append((selector, XPath(xpath)))
-            except (SelectorError, XPathError):  # a namespace, say
-                continue
+    translator = HTMLTranslator()
+    for selector in parsed:
+        if selector.pseudo_element is not None:
+            continue
+        try:
+            kept.append((selector.specificity(), translator.selector_to_xpath(selector)))
+        except SelectorError:  # an unknown pseudo-class, a namespace...
+            continue
     return kept
 
 
@@ -208,8 +220,13 @@ def _font_declarations(tokens) -> list[tuple[str, object, bool]]:
     return found
 
 
-def _weight(token) -> bool | None:
-    """A ``font-weight`` value read as bold or not; None when it is no weight."""
+def _weight(token) -> bool | _Inherited | None:
+    """A ``font-weight`` value read as bold or not (:data:`INHERITED`: the parent's); None
+    when it is no weight."""
+    if token.type == "ident" and token.lower_value in _PARENTS:
+        return INHERITED
+    if token.type == "ident" and token.lower_value == "initial":
+        return False
     if token.type == "ident" and token.lower_value in _WEIGHTS:
         return bool(is_bold(token.lower_value))
     if token.type == "number" and token.is_integer and 1 <= token.int_value <= 1000:
@@ -217,8 +234,8 @@ def _weight(token) -> bool | None:
     return None
 
 
-def _size(token) -> FontSize | None:
-    """A ``font-size`` value; None when it is none (or ``inherit``: the parent's)."""
+def _size(token) -> FontSize | _Inherited | None:
+    """A ``font-size`` value (:data:`INHERITED`: the parent's); None when it is none."""
     if token.type == "dimension":
         unit = token.lower_unit
         if unit in _ABSOLUTE:
@@ -230,6 +247,10 @@ def _size(token) -> FontSize | None:
     elif token.type == "percentage":
         return FontSize(token.value * _RELATIVE["%"], "parent")
     elif token.type == "ident":
+        if token.lower_value in _PARENTS:
+            return INHERITED
+        if token.lower_value == "initial":
+            return FontSize(_KEYWORDS["medium"])
         if token.lower_value in _KEYWORDS:
             return FontSize(_KEYWORDS[token.lower_value])
         if token.lower_value in ("larger", "smaller"):
@@ -240,11 +261,16 @@ def _size(token) -> FontSize | None:
     return None
 
 
-def _shorthand(values: list) -> tuple[bool, FontSize] | None:
+def _shorthand(values: list) -> tuple[object, object] | None:
     """The weight and size the ``font`` shorthand sets (``bold 14px/1.3 Arial``): its
     style, variant and weight come first, then the size (required); a weight it does not
-    name is reset to normal. None when it is no valid shorthand (``font: caption``)."""
-    bold = False
+    name is reset to normal; a CSS-wide keyword alone sets both. None when it is no valid
+    shorthand (``font: caption``)."""
+    wide = [t.lower_value for t in values if t.type == "ident"
+            and t.lower_value in (*_PARENTS, "initial")]
+    if wide:
+        return (_weight(values[0]), _size(values[0])) if len(values) == 1 else None
+    bold: object = False
     for token in values:
         size = _size(token)
         if size is not None and token.type != "number":

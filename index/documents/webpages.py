@@ -66,6 +66,9 @@ _LEVEL = re.compile(r"^h([1-6])$")
 _INLINE = frozenset({"hi", "ref", "del", "lb", "span", "sub", "sup", "graphic", "abbr",
                      "code", "quote"})
 _BLOCKS = frozenset({"head", "p", "list", "table", "quote", "code"})
+# The blocks matched with the page's lines (:func:`_css_looks`): the innermost ones (not
+# ``code``, inline in a paragraph as often as a block: "host" would match a later line).
+_MATCHED = ("head", "p", "item", "cell")
 _LINE_TAGS = frozenset({"head", "p", "list", "item", "table", "row", "div"})
 
 
@@ -81,14 +84,13 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
     if tree is not None:
         _keep_preformatted(tree)
         _wrap_loose_text(tree)
-        looks = PageLooks(tree)
-        looks.embolden()  # lines CSS makes bold in a <b>: the one bold trafilatura keeps
+        looks = PageLooks(tree, CHROME_XPATHS)  # read only: the extraction sees the page as it is
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
             tree, include_comments=False, include_tables=True, include_formatting=True,
             favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
         if extracted is not None and extracted.body is not None:
-            _blocks(extracted.body, outline, _sizes(extracted.body, looks))
+            _blocks(extracted.body, outline, _css_looks(extracted.body, looks))
             outline.replay(builder)
             # trafilatura reads og:title, then <title> without the site name, then <h1>.
             title = metadata_title(extracted.title)
@@ -169,18 +171,23 @@ def _preformatted(elem: _Element) -> bool:
     return elem.tag == "code" and "\n" in "".join(elem.itertext()).strip()
 
 
-def _sizes(body: _Element, looks: PageLooks) -> dict[_Element, float]:
-    """The font size (points) of each bold paragraph of the extraction ``body`` that the
-    page shows larger than its body text."""
-    bold = [p for p in body.iter("p") if _all_bold(p, False)]
-    found = looks.sizes([_inline(p, br=" ") for p in bold])
-    return {p: size for p, size in zip(bold, found) if size is not None}
+def _css_looks(body: _Element, looks: PageLooks) -> dict[_Element, Look]:
+    """The look the page's CSS gives each paragraph of the extraction ``body`` where it
+    gives one (bold, larger than the body text), matched by text
+    (:meth:`PageLooks.looks`). Every block is matched, in order, and not the paragraphs
+    alone: a heading, a list item or a cell before a paragraph moves the match past the
+    page's lines before it (a menu's "Inscriptions" ahead of the article's)."""
+    blocks = [block for block in body.iter(*_MATCHED)
+              if next(block.iterdescendants(*_MATCHED), None) is None]
+    found = looks.looks([_inline(block, br=" ") for block in blocks])
+    return {block: look for block, look in zip(blocks, found)
+            if look is not None and block.tag == "p"}
 
 
 def _blocks(container: _Element, builder: HandOutline,
-            sizes: Mapping[_Element, float]) -> None:
+            looks: Mapping[_Element, Look]) -> None:
     """Lay out the blocks of ``container``; loose inline text between them is a paragraph;
-    ``sizes`` the larger bold paragraphs' sizes (:func:`_sizes`)."""
+    ``looks`` what the page's CSS makes of its paragraphs (:func:`_css_looks`)."""
     run: list[str] = [container.text or ""]
     for child in container:
         tag = child.tag
@@ -194,7 +201,7 @@ def _blocks(container: _Element, builder: HandOutline,
         else:
             _paragraph(run, builder)
             run = []
-            _block(child, builder, sizes)
+            _block(child, builder, looks)
         run.append(child.tail or "")
     _paragraph(run, builder)
 
@@ -205,15 +212,16 @@ def _stands_alone(elem: _Element, run: list[str]) -> bool:
     return _preformatted(elem) or (_blank(*run) and _blank(elem.tail))
 
 
-def _block(elem: _Element, builder: HandOutline, sizes: Mapping[_Element, float]) -> None:
+def _block(elem: _Element, builder: HandOutline, looks: Mapping[_Element, Look]) -> None:
     tag = elem.tag
     if tag == "head":
         match = _LEVEL.match(elem.get("rend", ""))
         builder.heading(_inline(elem, br=" "), int(match.group(1)) if match
                         else DEFAULT_HEADING_LEVEL)
     elif tag == "p":
+        css = looks.get(elem)  # what the page's CSS says of it first
         _paragraph([_inline(elem)], builder,
-                   Look(bold=_all_bold(elem, False), size=sizes.get(elem)))
+                   css if css is not None else Look(bold=_all_bold(elem, False)))
     elif tag == "list":
         builder.block(_list_lines(elem))
     elif tag == "table":
@@ -221,7 +229,7 @@ def _block(elem: _Element, builder: HandOutline, sizes: Mapping[_Element, float]
     elif _preformatted(elem):
         builder.block(_pre_lines(elem))
     else:  # a blockquote, a div, a section: its own blocks
-        _blocks(elem, builder, sizes)
+        _blocks(elem, builder, looks)
 
 
 def _paragraph(run: Iterable[str], builder: HandOutline, look: Look = Look()) -> None:
@@ -241,8 +249,8 @@ def _paragraph(run: Iterable[str], builder: HandOutline, look: Look = Look()) ->
 
 def _all_bold(elem: _Element, bold: bool) -> bool:
     """Whether every piece of text with words under ``elem`` (not its tail) is bold: inside
-    ``<b>``/``<strong>`` (trafilatura's ``hi rend="#b"``), those CSS makes bold included
-    (:meth:`PageLooks.embolden`)."""
+    ``<b>``/``<strong>`` (trafilatura's ``hi rend="#b"``); CSS bold is read apart
+    (:meth:`PageLooks.looks`)."""
     if elem.tag == "hi" and "#b" in elem.get("rend", ""):
         bold = True
     if elem.text and elem.text.strip() and not bold:
