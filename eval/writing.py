@@ -91,19 +91,28 @@ def write_docx(path: Path, title: str, blocks: Sequence[Block]) -> None:
     document.save(str(path))
 
 
-def write_html_bold(path: Path, title: str, blocks: Sequence[Block]) -> None:
+def _html_page(path: Path, title: str, blocks: Sequence[Block],
+               heading: Callable[[Block], str], head: str = "") -> None:
+    """An HTML page of ``blocks`` under an ``<h1>``, each heading written by ``heading``
+    (the ``-bold`` and ``-css`` writers set no heading element), ``head`` in its head."""
     parts = [f"<h1>{escape(title)}</h1>"]
     for is_list, run in _lists(blocks):
         if is_list:
             parts.append("<ul>" + "".join(f"<li>{escape(b.text)}</li>" for b in run) + "</ul>")
         elif run[0].kind == "heading":
-            mark = "strong" if run[0].level <= 2 else "b"
-            parts.append(f"<p><{mark}>{escape(run[0].text)}</{mark}></p>")
+            parts.append(heading(run[0]))
         else:
             parts.append(f"<p>{escape(run[0].text)}</p>")
     path.write_text(f"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-                    f"<title>{escape(title)}</title></head><body><article>\n"
+                    f"<title>{escape(title)}</title>{head}</head><body><article>\n"
                     + "\n".join(parts) + "\n</article></body></html>\n", encoding="utf-8")
+
+
+def write_html_bold(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    def heading(block: Block) -> str:
+        mark = "strong" if block.level <= 2 else "b"
+        return f"<p><{mark}>{escape(block.text)}</{mark}></p>"
+    _html_page(path, title, blocks, heading)
 
 
 # html-css: the headings' classes, bold and larger than the body by the page's style sheet
@@ -114,19 +123,10 @@ _CSS_SHEET = ("body { font-family: Arial, sans-serif; font-size: 13px; }\n"
 
 
 def write_html_css(path: Path, title: str, blocks: Sequence[Block]) -> None:
-    parts = [f"<h1>{escape(title)}</h1>"]
-    for is_list, run in _lists(blocks):
-        if is_list:
-            parts.append("<ul>" + "".join(f"<li>{escape(b.text)}</li>" for b in run) + "</ul>")
-        elif run[0].kind == "heading":
-            name = "titre" if run[0].level <= 2 else "sous-titre"
-            parts.append(f"<p class=\"{name}\">{escape(run[0].text)}</p>")
-        else:
-            parts.append(f"<p>{escape(run[0].text)}</p>")
-    path.write_text(f"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-                    f"<title>{escape(title)}</title>\n<style>\n{_CSS_SHEET}</style></head>"
-                    "<body><article>\n" + "\n".join(parts) + "\n</article></body></html>\n",
-                    encoding="utf-8")
+    def heading(block: Block) -> str:
+        name = "titre" if block.level <= 2 else "sous-titre"
+        return f"<p class=\"{name}\">{escape(block.text)}</p>"
+    _html_page(path, title, blocks, heading, f"\n<style>\n{_CSS_SHEET}</style>")
 
 
 def _hand_size(level: int) -> float:
