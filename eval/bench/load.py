@@ -12,11 +12,11 @@ Prints one JSON object.
 
 The workers speak HTTP/1.1 themselves (:class:`Connection`: one keep-alive connection
 each, a request written and its answer read by its length) rather than through httpx,
-because the generator runs on the cores of the server it measures: httpx cost about 1.5 ms
+because the generator runs on the cores of the server it measures: httpx cost 1.5-2.2 ms
 of CPU a request on 2 cores (a tenth of the machine at 130 requests/s, taken from the
-server), this about 0.4 ms (session 30: the generator's CPU time, its imports taken off,
-over 2,000 requests at concurrency 16). The scrapes of ``--metrics`` still use httpx (two a
-run).
+server), this 0.3-0.5 ms (session 30: the generator's CPU time, its imports taken off,
+over 1,900-2,400 requests at concurrency 16; eval/results/bench-varying-session30). The
+scrapes of ``--metrics`` still use httpx (two a run).
 """
 
 from __future__ import annotations
