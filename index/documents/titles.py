@@ -15,8 +15,8 @@ notice ("Un proche vous offre cet article"), a login prompt, a rubric label
 The first markdown heading that is a headline wins, else the first headline line, else the
 first label (a live blog titled "GITEX 2025"), else the first line, else ``fallback``.
 The preamble ends at the first prose paragraph or live-blog entry ("18-04 à 17:52 ..."),
-which open the body rather than name it. A paragraph is a line with the lines that carry
-on its sentence (:func:`~ragqa.index.documents.wrapping.goes_on`): the first line of a
+which open the body rather than name it. A paragraph is a line with the lines hard wrapping
+cut from it (:func:`~ragqa.index.documents.wrapping.unwrap`): the first line of a
 hard-wrapped paragraph ("Le présent règlement s'applique à l'ensemble des salariés de
 l'entreprise, quel") is body text, not a headline, even when short of a sentence.
 """
@@ -29,10 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ragqa.index.documents.sections import is_dated_entry
-from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on
+from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, unwrap_groups
 
 
-TITLE_RULES = 3  # bumped whenever these rules change, so that indexes are rebuilt
+TITLE_RULES = 4  # bumped whenever these rules change, so that indexes are rebuilt
 PREAMBLE_LINES = 15  # non-empty lines looked at, at most
 MAX_TITLE_CHARS = 300
 MIN_SHARED_DOCS = 3  # a preamble line in this many documents is site chrome
@@ -127,16 +127,11 @@ def _is_prose_paragraph(raws: list[str], i: int, lines: list[tuple[_Line, str, i
 
 def _paragraph(raws: list[str], i: int) -> str:
     """Line ``i`` of ``raws`` with the lines that carry on its sentence (a justified
-    paragraph hard-wrapped: "… de l'entreprise, quel" / "que soit leur lieu …"), cleaned,
-    as long as needed to tell prose."""
-    words = [clean_line(raws[i])]
-    n = len(words[0].split())
-    for previous, line in zip(raws[i:i + PREAMBLE_LINES], raws[i + 1:i + 1 + PREAMBLE_LINES]):
-        if n >= _PROSE_MIN_WORDS or not goes_on(previous, line):
-            break
-        words.append(clean_line(line))
-        n += len(words[-1].split())
-    return " ".join(words)
+    paragraph hard-wrapped: "… de l'entreprise, quel" / "que soit leur lieu …"; "… et avis
+    de la" / "Direction régionale …" once the paragraph is as long as a wrapped line), as
+    :func:`~ragqa.index.documents.wrapping.unwrap` joins them, cleaned."""
+    window = raws[i:i + 1 + PREAMBLE_LINES]
+    return " ".join(clean_line(window[j]) for j in unwrap_groups(window)[0])
 
 
 @dataclass(frozen=True)

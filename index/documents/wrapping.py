@@ -54,13 +54,22 @@ def unwrap(lines: Sequence[str], full_width: int | None = None) -> list[str]:
     :data:`DANGLING_WORDS` (and :data:`DANGLING_MIN_WORDS` words at least) is joined to the
     next whatever its case: it is cut mid-phrase, as the first line of a title wrapped over
     two lines."""
-    out: list[str] = []
+    return [" ".join([lines[group[0]].rstrip(), *(lines[i].strip() for i in group[1:])])
+            if len(group) > 1 else lines[group[0]] for group in unwrap_groups(lines, full_width)]
+
+
+def unwrap_groups(lines: Sequence[str], full_width: int | None = None) -> list[list[int]]:
+    """The indices of ``lines`` that :func:`unwrap` joins into each of its lines, in order."""
+    groups: list[list[int]] = []
+    joined = ""
     for index, line in enumerate(lines):
-        if out and _continues(out[-1], line, lines[index - 1], full_width):
-            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        if groups and _continues(joined, line, lines[index - 1], full_width):
+            groups[-1].append(index)
+            joined = f"{joined.rstrip()} {line.strip()}"
         else:
-            out.append(line)
-    return out
+            groups.append([index])
+            joined = line
+    return groups
 
 
 def goes_on(previous: str, line: str) -> bool:

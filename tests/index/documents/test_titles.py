@@ -90,6 +90,17 @@ def test_a_wrapped_body_line_is_not_the_title(tmp_path):
     assert headline(wrapped, "x") == "Rapport sur le déploiement de la fibre optique dans les"
 
 
+def test_a_wrapped_line_cut_before_a_capital_does_not_end_the_paragraph():
+    """Wrapped at 72 columns, a line can stop short before a long capitalised word: the
+    paragraph goes on (it is as long as a wrapped line), so its first line is no title."""
+    text = ("Guide du télétravail\n\n"
+            "Le télétravail est ouvert aux agents dont les missions le permettent, après\n"
+            "accord de leur responsable et avis de la\n"
+            "Direction régionale des ressources humaines qui instruit la demande dans un\n"
+            "délai d'un mois.\n")
+    assert headline(text, "x") == "Guide du télétravail"
+
+
 def test_lines_in_the_preamble_of_several_documents_are_chrome():
     texts = [f"Le Journal des Télécoms\n\nTitre numéro {n} de la journée\n\n{BODY}"
              for n in range(3)]
