@@ -56,7 +56,10 @@ from ragqa.index.documents.titles import TITLE_RULES
 # type's headings, and a numbered heading in larger type ("10.2.4 CA") is no longer read
 # as figures (`documents.pdfbold`, `documents.pdfheadings`); a bold numbered division
 # with its name ("Article 3 : Durée") is a heading, not a label and its value.
-PROCESSING_VERSION = 12
+# 13: a plain .txt file with no markdown, underlined or dated heading has the headings its
+# lines make (numbered, named divisions, capitals, bare lines in an outline), read by the
+# hand-heading rules (`documents.plaintext`).
+PROCESSING_VERSION = 13
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ragqa.index.documents.formats import (
     load_pdf_document,
 )
 from ragqa.index.documents.mail import EMAIL_SUFFIXES, load_email_document
+from ragqa.index.documents.plaintext import PLAIN_TEXT_SUFFIXES, load_plain_text_document
 from ragqa.index.documents.presentations import (
     ODP_SUFFIXES,
     PPTX_SUFFIXES,
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 _LOADERS: dict[frozenset[str], Callable[[Path, str], Document]] = {
     TEXT_SUFFIXES: load_text_document,
+    PLAIN_TEXT_SUFFIXES: load_plain_text_document,  # (after TEXT_SUFFIXES: it replaces .txt's)
     HTML_SUFFIXES: load_html_document,
     PDF_SUFFIXES: load_pdf_document,
     WORD_SUFFIXES: load_docx_document,

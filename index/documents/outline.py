@@ -101,7 +101,7 @@ def _section_starts(text: str, headings: tuple[Heading, ...]) -> list[tuple[int,
         # (A section named by a label, an untitled slide, has no heading line of its own.)
         if (following is not None and following.path[:heading.level] == heading.path
                 and following.level > heading.level and line_end >= 0
-                and text[heading.start:line_end] == heading.path[-1]
+                and text[heading.start:line_end].rstrip() == heading.path[-1]
                 and not text[line_end:following.start].strip()):
             pending = start
             continue
