@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import _doc_id, load_squad
 from ragqa.eval.writing import PRINTABLE, WRITERS, suffix
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
+
+
+_OUTLINE_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,6}\.)\s+")
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,12 @@ def heading_above(article: Article, offset: int) -> str:
     return " ".join((above[-1].text if above else article.title).split())
 
 
+def heading_key(heading: str) -> str:
+    """A heading as compared by :func:`answer_sections`: its words, case folded, without a
+    leading outline number ("2.1 Cas général" and "CAS GÉNÉRAL" are "cas général")."""
+    return " ".join(_OUTLINE_NUMBER.sub("", heading.strip()).split()).casefold()
+
+
 def answer_sections(index, articles: list[Article], questions: list[Question],
                     mapped: list[Question]) -> dict:
     """How many questions' answers lie in a passage whose section is the heading the answer
@@ -176,7 +186,7 @@ def answer_sections(index, articles: list[Article], questions: list[Question],
         expected = heading_above(by_id[original.doc], original.spans[0][0])
         start = question.spans[0][0]
         holding = [p for p in by_doc.get(question.doc, []) if p.start <= start < p.end]
-        if any(p.section.split(HEADING_PATH_SEPARATOR)[-1].strip() == expected
+        if any(heading_key(p.section.split(HEADING_PATH_SEPARATOR)[-1]) == heading_key(expected)
                for p in holding):
             right += 1
     return {"answers_in_right_section": right, "answers_checked": len(mapped)}

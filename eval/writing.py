@@ -274,6 +274,63 @@ def write_pdf_bold(path: Path, title: str, blocks: Sequence[Block]) -> None:
     path.write_bytes(laid_out_pdf(title, blocks, bold_headings=True))
 
 
+def _numbered(blocks: Sequence[Block]) -> dict[int, str]:
+    """Each heading's number as a typed outline gives it ("2.", "2.1", "2.1.3"), levels from
+    2 (the document's title is level 1)."""
+    counters: list[int] = []
+    numbers: dict[int, str] = {}
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        depth = max(block.level - 1, 1)
+        counters = counters[:depth] + [0] * (depth - len(counters))
+        counters[depth - 1] += 1
+        numbers[i] = ".".join(map(str, counters)) + ("." if depth == 1 else "")
+    return numbers
+
+
+def write_txt(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """A Word document saved as plain text: one line a paragraph, no blank line between
+    them, headings as bare lines of their own, list items after a dash."""
+    lines = [title]
+    for block in blocks:
+        text = " ".join(block.text.split())
+        lines.append(f"- {text}" if block.kind == "item" else text)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_txt_typed(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """A text typed in an editor: blocks apart by a blank line, paragraphs wrapped at 72
+    columns, headings numbered ("1. De quoi s'agit-il ?", "1.1 Cas général")."""
+    import textwrap
+
+    numbers = _numbered(blocks)
+    chunks = [title]
+    for i, block in enumerate(blocks):
+        text = " ".join(block.text.split())
+        if block.kind == "heading":
+            chunks.append(f"{numbers[i]} {text}")
+        elif block.kind == "item":
+            chunks.append(textwrap.fill(text, 72, initial_indent="- ", subsequent_indent="  ",
+                                        break_long_words=False, break_on_hyphens=False))
+        else:
+            chunks.append(textwrap.fill(text, 72, break_long_words=False,
+                                        break_on_hyphens=False))
+    path.write_text("\n\n".join(chunks) + "\n", encoding="utf-8")
+
+
+def write_txt_caps(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """Plain text with its top headings in capitals, deeper ones as bare lines, blocks
+    apart by a blank line."""
+    chunks = [title]
+    for block in blocks:
+        text = " ".join(block.text.split())
+        if block.kind == "heading" and block.level <= 2:
+            text = text.upper()
+        chunks.append(f"- {text}" if block.kind == "item" else text)
+    path.write_text("\n\n".join(chunks) + "\n", encoding="utf-8")
+
+
 WRITERS: dict[str, Writer] = {
     "md": write_md, "html": write_html, "docx": write_docx, "odt": write_odt,
     "pptx": write_pptx, "pdf": write_pdf,
@@ -282,6 +339,8 @@ WRITERS: dict[str, Writer] = {
     "docx-bold": write_docx_bold, "odt-bold": write_odt_bold, "html-bold": write_html_bold,
     "html-css": write_html_css,
     "pdf-bold": write_pdf_bold,
+    # Plain text files: Word's "save as text", typed and wrapped, headings in capitals.
+    "txt": write_txt, "txt-typed": write_txt_typed, "txt-caps": write_txt_caps,
 }
 
 

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from ragqa.eval.blocks import Block, context_blocks
-from ragqa.eval.formats_eval import format_id, heading_above, map_questions, read_articles
+from ragqa.eval.formats_eval import (format_id, heading_above, heading_key, map_questions,
+                                     read_articles)
 from ragqa.eval.spanmap import map_spans
 from ragqa.eval.squad import load_squad
 from ragqa.eval.writing import PRINTABLE, WRITERS, sectioned_slides
@@ -80,7 +81,8 @@ def test_the_markdown_writer_is_the_squad_document(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "pdf", "pptx-sections", "docx-bold", "odt-bold",
-                                 "html-bold", "html-css", "pdf-bold"])
+                                 "html-bold", "html-css", "pdf-bold", "txt", "txt-typed",
+                                 "txt-caps"])
 def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
     path = tmp_path / "set.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
@@ -100,11 +102,12 @@ def test_gold_answers_are_found_in_the_loaded_text(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["docx-bold", "odt-bold", "html-bold", "html-css",
-                                 "pdf-bold"])
+                                 "pdf-bold", "txt-typed", "txt-caps"])
 def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
     """The ``-bold`` and ``html-css`` writers set no heading style, and the loader still
-    reads their bold lines as the markdown's headings: each answer lies in the section it
-    falls under."""
+    reads their bold lines as the markdown's headings (a plain text file's numbered lines
+    and lines in capitals, as :func:`heading_key` compares them): each answer lies in the
+    section it falls under."""
     path = tmp_path / "set.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
     articles, questions = read_articles(path)
@@ -112,6 +115,7 @@ def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
     WRITERS[fmt](written, articles[0].title, articles[0].blocks)
     raw = written.read_bytes()
     assert b"Heading" not in raw and b"<h2" not in raw  # no styled heading (.odt: zipped)
+    assert not raw.startswith(b"#") and b"\n#" not in raw  # nor a markdown one
     doc = load_document(written, written.name)
     sections = document_sections(doc)
     mapped = map_questions(articles, questions, fmt, {written.name: doc.text})
@@ -119,7 +123,8 @@ def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
         start = question.spans[0][0]
         section = next(s for s in sections if s.start <= start < s.end)
         expected = heading_above(articles[0], original.spans[0][0])
-        assert section.title.split(HEADING_PATH_SEPARATOR)[-1] == expected, question.id
+        assert heading_key(section.title.split(HEADING_PATH_SEPARATOR)[-1]) == heading_key(
+            expected), question.id
     assert {heading_above(articles[0], q.spans[0][0]) for q in questions} == {
         "Prime rénovation", "Qui est concerné ?"}
 
@@ -134,3 +139,24 @@ def test_a_sectioned_deck_has_numbered_section_headers_over_other_titles():
         ("content", "Le plafond est de 4 000"), ("content", "Cas particuliers"),
         ("section", "2. Démarches"), ("content", "En ligne.")]
 
+
+def test_heading_key_reads_numbers_and_capitals_as_the_heading():
+    assert heading_key("2.1 Cas général") == heading_key("CAS GÉNÉRAL") == "cas général"
+    assert heading_key("IV. Budget") == "budget" and heading_key("2024 en bref") == "2024 en bref"
+
+
+def test_the_plain_text_writers_lay_out_as_people_do(tmp_path):
+    """Word's "save as text" (one line a paragraph, no blank line), a typed text (numbered
+    headings, wrapped at 72 columns), capitals for the top headings."""
+    blocks = [Block("heading", "Qui est concerné ?", 2), Block("heading", "Cas général", 3),
+              Block("paragraph", "mot " * 30), Block("item", "un logement"),
+              Block("heading", "Montant", 2), Block("paragraph", "Le plafond est fixé.")]
+    for fmt in ("txt", "txt-typed", "txt-caps"):
+        WRITERS[fmt](tmp_path / f"{fmt}.txt", "Prime", blocks)
+    assert (tmp_path / "txt.txt").read_text(encoding="utf-8").splitlines()[:3] == [
+        "Prime", "Qui est concerné ?", "Cas général"]
+    typed = (tmp_path / "txt-typed.txt").read_text(encoding="utf-8")
+    assert "\n\n1. Qui est concerné ?\n\n1.1 Cas général\n\n" in typed
+    assert "\n\n2. Montant\n\n" in typed and max(map(len, typed.splitlines())) <= 72
+    caps = (tmp_path / "txt-caps.txt").read_text(encoding="utf-8")
+    assert "\n\nQUI EST CONCERNÉ ?\n\nCas général\n\n" in caps
