@@ -3,28 +3,42 @@ head what, the lines themselves do.
 
 A ``.txt`` file is often a Word document saved as text, a rule typed in a text editor, or
 notes: its headings are lines of their own, numbered ("1. Objet", "2.3 Délais", "IV.
-Budget"), named as divisions ("Article 3 : Durée", "CHAPITRE II"), in capitals
-("CONDITIONS GÉNÉRALES") or bare ("Qui est concerné ?" above its text). Markdown's ``#``
-headings, underlined headings and live-blog entries (:mod:`ragqa.index.documents.sections`)
-say it outright; a file that uses none of them had one section, whatever its length.
+Budget", "A. Contexte"), named as divisions ("Article 3 : Durée", "CHAPITRE II"), in
+capitals ("CONDITIONS GÉNÉRALES") or bare ("Qui est concerné ?" above its text).
+Markdown's ``#`` headings, underlined headings and live-blog entries
+(:mod:`ragqa.index.documents.sections`) say it outright; a file that uses none of them had
+one section, whatever its length.
 
-Each paragraph of such a file (its blank-line separated blocks, hard-wrapped lines joined by
-:func:`~ragqa.index.documents.wrapping.unwrap`) is judged by the rules of headings set by
-hand (:mod:`ragqa.index.documents.handheadings`), its *shape* standing for bold: a short
-line, no sentence, no "label : value", with text under it; three or more such lines in a
-row are a block (an address, a signature), a document mostly of such lines has none. The
-shapes rank the headings' levels (largest first): a "Titre", "Partie" or "Livre" division,
-a "Chapitre", a "Section", a line in capitals, a roman number ("II."), any other division
-("Article 3", "Annexe 1"), then numbers by their depth ("1." over "1.2" over "1.2.3"), a
-letter ("a)"), and last the bare lines.
+The paragraphs of such a file are its blank-line separated blocks, hard-wrapped lines
+joined by :func:`~ragqa.index.documents.wrapping.unwrap` (one line a paragraph where a
+block's lines run past :data:`WRAPPED_WIDTH` characters, as Word saves them). A paragraph
+is a heading only if it is shaped as one on its own (a short line, no sentence, no "label :
+value": :func:`~ragqa.index.documents.handheadings.is_candidate`), and then:
 
-A bare line is the weakest sign and is read only where the document has at least
-:data:`MIN_BARE_OUTLINE` headings in all: a lone short line over a paragraph is more often a
-dateline, a byline or a salutation than an outline. A bare line is also no heading when it
-holds a date or opens as a byline or a letter's salutation, and numbered lines next to
-each other at the same depth ("1. Pièce d'identité" / "2. Justificatif de domicile") are a
-list. The first paragraph is the document's title (:mod:`ragqa.index.documents.titles`),
-never a section of its own. The text itself is not changed: every offset stays the file's.
+* a *numbered* line or a *named division* says what it is: it is a heading, ranked by its
+  shape (a "Titre", "Partie" or "Livre" over a "Chapitre", a "Section", a roman number, any
+  other division, an upper-case letter, then numbers by their depth, "1." over "1.2", a
+  lower-case letter last), as long as its numbering is an outline's: a number has a sibling
+  or a parent heading ("1.1" under "1."), a roman number or a letter the one before or
+  after it ("C. Martin" signing a mail, "A. Durand" alone, are initials), and numbered
+  lines that follow one another ("1. Pièce d'identité" / "2. Justificatif") are a list,
+  the whole run of their numbers with them (steps 1 to 5, one of them over a paragraph);
+* a line in *capitals* or a *bare* line is only a sign, read by the rules of headings set
+  by hand (:mod:`ragqa.index.documents.handheadings`, its shape standing for bold): text
+  under it, no three such lines in a row (an address, a signature), not a document made
+  mostly of them; only where the document has at least :data:`MIN_OUTLINE` headings in all
+  (a lone "URGENT" or short line over a letter is no outline); never a line inside a block
+  wrapped by hand ("... de J. K." / "Rowling"), a line going on in lower case or in
+  brackets, a verse's first line (the line under it is no paragraph), a line with a date
+  or a time, a byline, a salutation or a closing ("Bonne journée", "Best regards"), a
+  reply's header ("Le 5 nov. 2024 à 18:03, Claire a écrit :"), or code ("RETENTION=30").
+  A bare line ranks below a line in capitals, both below the numbered heading open above.
+
+A heading with no sentence and no list under it (up to its next sibling) heads nothing: a
+page's footer in short lines ("Cette page vous a-t-elle été utile ?" / "Oui Non") has an
+outline's shape, not its text. The first paragraph is the document's title
+(:mod:`ragqa.index.documents.titles`), never a section of its own. The text itself is not
+changed: every offset stays the file's.
 """
 
 from __future__ import annotations
@@ -40,43 +54,59 @@ from ragqa.index.documents.outline import Heading, OutlinedDocument
 from ragqa.index.documents.reading import Document, load_text_document
 from ragqa.index.documents.recurrence import MONTHS
 from ragqa.index.documents.sections import split_sections
-from ragqa.index.documents.wrapping import DANGLING_WORDS, unwrap_groups
+from ragqa.index.documents.wrapping import DANGLING_WORDS, WRAP_MIN_CHARS, unwrap_groups
 
 PLAIN_TEXT_SUFFIXES = frozenset({".txt"})
-# Headings a document needs for its bare lines to be read as headings at all.
-MIN_BARE_OUTLINE = 2
+# Headings a document needs for its lines in capitals and bare lines to be read at all.
+MIN_OUTLINE = 2
+# A block whose longest line is longer than this was not wrapped by hand: each of its lines
+# is a paragraph (a Word document saved as text writes one line a paragraph).
+WRAPPED_WIDTH = 100
 
 _NUMBERED = re.compile(
-    r"^(?P<number>\d{1,2}(?:\.\d{1,2}){1,4}\.?|\d{1,2}[.)]|\d{1,2}\s*[-–—]|"
+    r"^(?:(?P<number>\d{1,2}(?:\.\d{1,2}){1,4})\.?|(?P<single>\d{1,2})\s*[.)\-–—]|"
     r"(?P<roman>[IVXLC]{1,6})[.)]|(?P<letter>[A-Ha-h])[.)])\s+(?P<rest>[^\W\d_].*)$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _DIVISION_ALONE = re.compile(
     r"^(?P<word>article|chapitre|titre|section|sous-section|partie|annexe|livre)\s+"
     r"(?:\d{1,3}(?:[.-]\d{1,3})*|[IVXLC]{1,6}|premier|premi[èe]re|unique)(?:er|e|ème|re)?\.?$",
     re.IGNORECASE)
-_DIVISION_WORD = re.compile(r"^(?P<word>[^\W\d_][\w-]*)", re.UNICODE)
+_DIVISION_WORD = re.compile(r"^(?P<word>[^\W\d_][\w-]*)")
 _ITEM = re.compile(r"^\s*[-–—•·▪►*+>o]\s")
+# A table's row: Word writes its cells apart with tabs (not the tab after a heading's number).
+_ROW = re.compile(r"\t|\|")
+_NUMBER_TAB = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,6}\.|[A-Ha-h][.)])\t")
 _TEXT_ENDS = (".", "!", "?", "…", ":", ";", "»", '"')
 _SENTENCE_ENDS = (".", "!", "?", "…", ".»", '."', ".)")
-_ROW = re.compile(r"\t|\|")  # a table's row (Word writes its cells apart with tabs)
+_MONTHS = "|".join((*MONTHS, "janv", "févr", "fevr", "avr", "juil", "sept", "oct", "nov", "déc",
+                    "dec", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                    "january", "february", "march", "april", "june", "july", "august",
+                    "september", "october", "november", "december"))
 _DATE = re.compile(
-    rf"\b\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\s+\d{{4}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b"
-    r"|\b\d{4}-\d{2}-\d{2}\b", re.IGNORECASE)
+    rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\s?[:h]\s?\d{2}\b",
+    re.IGNORECASE)
 _NOT_BARE = re.compile(
-    r"^(?:par|by|madame|monsieur|mesdames|messieurs|cher|chère|chers|bonjour|bonsoir|"
-    r"cordialement|salutations|bien à vous|signé|fait à|p\.\s?j\.|pj)\b", re.IGNORECASE)
+    r"^(?:(?:par|by)\s+(?:[A-ZÀ-Þ][\w.'’-]*\s*)+$|madame|monsieur|mesdames|messieurs|cher|"
+    r"chère|chers|dear|bonjour|bonsoir|hello|cordialement|bien cordialement|salutations|"
+    r"sincères salutations|bien à vous|amicalement|respectueusement|merci|bonne (?:journée|"
+    r"soirée|fin|continuation|réception)|à bientôt|best regards|kind regards|warm regards|"
+    r"regards|thanks|thank you|sincerely|cheers|signé|fait à|p\.\s?j\.|pj|p\.\s?s\.|ps|"
+    r"n\.\s?b\.|nb)\b|(?:a écrit|wrote)\s*:?\s*$"
+    r"|^[A-ZÀ-Þ]\.\s*[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+)?$", re.IGNORECASE)
+_CODE = re.compile(r"[=<>{}\[\]\\/_@#$%^*|~`]")
 
-# Sizes standing for each shape (HandOutline ranks headings by size, largest first).
+# Sizes standing for each numbered or named shape (the larger, the higher the level).
 _DIVISION_SIZES = {"titre": 30.0, "partie": 30.0, "livre": 30.0, "chapitre": 29.0,
                    "section": 28.0, "sous-section": 27.5}
-_CAPITALS = 27.0
 _ROMAN = 26.0
 _DIVISION = 25.0  # "Article", "Annexe", "Clause"...
-_LETTER = 17.0
+_UPPER_LETTER = 24.5
+_LOWER_LETTER = 12.0
+# The hand-heading rules rank lines in capitals above bare lines.
+_CAPITALS = 27.0
 _BARE = 10.0
 _SHAPED = Look(bold=True)  # what a short line of its own is to the hand-heading rules
-# A block whose longest line is longer than this was not wrapped by hand: each of its lines
-# is a paragraph (a Word document saved as text writes one line a paragraph).
-WRAPPED_WIDTH = 100
 
 
 @dataclass(frozen=True)
@@ -85,8 +115,21 @@ class _Paragraph:
     text: str  # its lines joined (hard wrapping undone), one line
     first_line: str  # its first line as written (the heading line when it is one)
     item: bool  # a bulleted list item or a table's row: body, never a heading
-    # It may be a bare heading: no piece of a paragraph (see :func:`_paragraphs`).
-    opens: bool
+    weak: bool  # it may be a heading by a weak sign (capitals, bare): see _paragraphs
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A line's outline number: its kind ("number", "roman", "upper", "lower"), the
+    numbers above it ("2.3" is 3 under (2,)) and its value."""
+
+    kind: str
+    parent: tuple[int, ...]
+    value: int
+
+    @property
+    def depth(self) -> int:
+        return len(self.parent) + 1
 
 
 def load_plain_text_document(path: Path, doc_id: str) -> Document:
@@ -109,10 +152,18 @@ def load_plain_text_document(path: Path, doc_id: str) -> Document:
 def plain_headings(text: str) -> tuple[Heading, ...]:
     """The headings of a plain ``text`` (see the module), each at the offset of its line."""
     paragraphs = _paragraphs(text)
-    shapes = [_shape(p) if i else None for i, p in enumerate(paragraphs)]  # (the title: none)
-    found = _with_text(paragraphs, _levels(paragraphs, shapes, bare=True))
-    if len(found) < MIN_BARE_OUTLINE and any(shapes[i][0] == _BARE for i in found):
-        found = _with_text(paragraphs, _levels(paragraphs, shapes, bare=False))
+    shaped = [i > 0 and not p.item and len(p.text) <= MAX_CHARS
+              and p.text.count(" ") < MAX_WORDS and is_candidate(p.text, _SHAPED)
+              for i, p in enumerate(paragraphs)]
+    numbers = [_number(p.text) for p in paragraphs]
+    # (steps written as sentences, "1. Désactiver l'alarme.", make a list of the run too)
+    listed = _listed(numbers)
+    strong = _strong(paragraphs, shaped, [n if ok else None for n, ok in zip(numbers, shaped)],
+                     listed)
+    found = _levels(paragraphs, shaped, listed, strong, weak=True)
+    if len(found) < MIN_OUTLINE and len(found) > len(strong):
+        found = _levels(paragraphs, shaped, listed, strong, weak=False)
+    found = _with_text(paragraphs, found)
     headings: list[Heading] = []
     path: list[tuple[int, str]] = []
     for i in sorted(found):
@@ -139,14 +190,21 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         for n, group in enumerate(groups):
             first = lines[group[0]]
             joined = one_line(" ".join(lines[i] for i in group))
-            following = lines[groups[n + 1][0]].strip() if n + 1 < len(groups) else ""
-            # A bare line of a block wrapped by hand opens it: a line further down is a
-            # piece of a paragraph the wrapping cut before a capital ("... de J. K." /
-            # "Rowling"); nor does a bare line go on in lower case or in brackets.
-            opens = (n == 0 if wrapped and len(lines) > 1 else _breaks_before(previous)) and not (
-                following[:1].islower() or following.startswith(("(", "[", "{")))
-            out.append(_Paragraph(offsets[group[0]], joined, first,
-                                  bool(_ITEM.match(first) or _ROW.search(first.strip())), opens))
+            following = groups[n + 1] if n + 1 < len(groups) else []
+            under = one_line(" ".join(lines[i] for i in following))
+            if wrapped and len(lines) > 1:
+                # A block wrapped by hand: only its first line may be a heading, over a
+                # paragraph (a verse's first line is over another short line; a line
+                # further down is a piece of a paragraph cut before a capital)
+                weak = n == 0 and (len(following) > 1 or len(under) >= WRAP_MIN_CHARS
+                                   or under.endswith(_SENTENCE_ENDS))
+            else:
+                weak = _breaks_before(previous)
+            # nor does a heading go on in lower case or in brackets
+            weak = weak and not (under[:1].islower() or under.startswith(("(", "[", "{")))
+            item = bool(_ITEM.match(first)
+                        or (_ROW.search(first.strip()) and not _NUMBER_TAB.match(first)))
+            out.append(_Paragraph(offsets[group[0]], joined, first, item, weak))
             previous = joined
     return out
 
@@ -158,16 +216,89 @@ def _breaks_before(previous: str) -> bool:
             or len(previous.split()) <= MAX_WORDS)
 
 
-def _number_depth(line: str) -> tuple[str, int] | None:
-    """``(kind, depth)`` of a numbered line: "number" with its depth, "roman", "letter"."""
+def _roman(numeral: str) -> int | None:
+    """The value of a well-formed roman numeral ("XIV" 14), None for another string."""
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v
+                for i, v in enumerate(values))
+    return total if _to_roman(total) == numeral else None
+
+
+def _to_roman(value: int) -> str:
+    out = ""
+    for number, letters in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"),
+                            (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while value >= number:
+            out, value = out + letters, value - number
+    return out
+
+
+def _number(line: str) -> _Number | None:
+    """A line's outline number, if it opens with one."""
     found = _NUMBERED.match(line)
     if found is None:
         return None
     if found.group("roman"):
-        return "roman", 1
+        value = _roman(found.group("roman"))
+        return _Number("roman", (), value) if value else None
     if found.group("letter"):
-        return "letter", 1
-    return "number", len(re.findall(r"\d+", found.group("number")))
+        letter = found.group("letter")
+        return _Number("upper" if letter.isupper() else "lower", (),
+                       ord(letter.upper()) - ord("A") + 1)
+    parts = [int(x) for x in re.findall(r"\d+", found.group("number") or found.group("single"))]
+    return _Number("number", tuple(parts[:-1]), parts[-1])
+
+
+def _listed(numbers: list[_Number | None]) -> set[int]:
+    """The numbered paragraphs that are a list's items: runs of consecutive numbers (1, 2,
+    3... of one kind under one parent) of which two follow one another in the text."""
+    runs: list[list[int]] = []
+    last: dict[tuple, int] = {}  # (kind, parent) -> the run its last number ended
+    for i, number in enumerate(numbers):
+        if number is None:
+            continue
+        key = (number.kind, number.parent)
+        run = last.get(key)
+        if run is not None and numbers[runs[run][-1]].value + 1 == number.value:
+            runs[run].append(i)
+        else:
+            runs.append([i])
+            last[key] = len(runs) - 1
+    listed: set[int] = set()
+    for run in runs:
+        if any(b == a + 1 for a, b in zip(run, run[1:])):
+            listed.update(run)
+    return listed
+
+
+def _strong(paragraphs: list[_Paragraph], shaped: list[bool],
+            numbers: list[_Number | None], listed: set[int]) -> dict[int, float]:
+    """``{paragraph index: size}`` of the numbered and named headings (see the module)."""
+    kinds: dict[tuple, set[int]] = {}
+    for number in numbers:
+        if number is not None:
+            kinds.setdefault((number.kind, number.parent), set()).add(number.value)
+    parents = {(n.kind, (*n.parent, n.value)) for n in numbers if n is not None}
+    strong: dict[int, float] = {}
+    for i, (paragraph, number) in enumerate(zip(paragraphs, numbers)):
+        if not shaped[i] or i in listed:
+            continue
+        sizes = []
+        division = _division(paragraph.text)
+        if division is not None:
+            sizes.append(_DIVISION_SIZES.get(division, _DIVISION))
+        if number is not None:
+            values = kinds[(number.kind, number.parent)]
+            outline = (number.value - 1 in values or number.value + 1 in values
+                       or (number.kind == "number" and (number.kind, number.parent) in parents))
+            if outline:
+                sizes.append(_ROMAN if number.kind == "roman"
+                             else _UPPER_LETTER if number.kind == "upper"
+                             else _LOWER_LETTER if number.kind == "lower"
+                             else 24.0 - 2 * min(number.depth, 5))
+        if sizes:
+            strong[i] = max(sizes)
+    return strong
 
 
 def _division(line: str) -> str | None:
@@ -178,58 +309,42 @@ def _division(line: str) -> str | None:
     return word.group("word").casefold() if word else None
 
 
-def _capitals(line: str) -> bool:
-    return line.isupper() and sum(c.isalpha() for c in line) >= 4
-
-
-def _shape(paragraph: _Paragraph) -> tuple[float, bool] | None:
-    """``(size, may be a bare heading)`` of a paragraph shaped as a heading on its own (a
-    short line, no sentence: :func:`~ragqa.index.documents.handheadings.is_candidate`),
-    else None."""
+def _weak_size(paragraph: _Paragraph) -> float | None:
+    """The size of a line shaped as a heading by a weak sign: capitals, or none (bare);
+    None when it may not be one (see the module)."""
     line = paragraph.text
-    if (paragraph.item or len(line) > MAX_CHARS or line.count(" ") >= MAX_WORDS
-            or not is_candidate(line, _SHAPED)):
+    if not paragraph.weak or _CODE.search(line) or _DATE.search(line) or _NOT_BARE.search(line):
         return None
-    return _size(line), paragraph.opens and _bare_may_head(line)
-
-
-def _size(line: str) -> float:
-    """The size standing for a line's shape (:data:`_BARE` for none)."""
-    sizes = [_BARE]
-    division = _division(line)
-    if division is not None:
-        sizes.append(_DIVISION_SIZES.get(division, _DIVISION))
-    numbered = _number_depth(line)
-    if numbered is not None:
-        kind, depth = numbered
-        sizes.append(_ROMAN if kind == "roman" else _LETTER if kind == "letter"
-                     else 24.0 - 2 * min(depth, 5))
-    if _capitals(line):
-        sizes.append(_CAPITALS)
-    return max(sizes)
-
-
-def _bare_may_head(line: str) -> bool:
+    if line.isupper() and sum(c.isalpha() for c in line) >= 4:
+        return _CAPITALS
     last = line.rsplit(None, 1)[-1].casefold()
-    return ((line[:1].isupper() or line[:1].isdigit()) and not _DATE.search(line)
-            and not _NOT_BARE.match(line) and last not in DANGLING_WORDS
-            and not line.endswith(("…", "...")))
+    if ((line[:1].isupper() or line[:1].isdigit()) and last not in DANGLING_WORDS
+            and not line.endswith(("…", "..."))):
+        return _BARE
+    return None
 
 
-def _levels(paragraphs: list[_Paragraph], shapes: list[tuple[float, bool] | None], *,
-            bare: bool) -> dict[int, int]:
-    """``{paragraph index: level}`` of the headings, bare lines read or not."""
-    listed = _listed(paragraphs)
+def _levels(paragraphs: list[_Paragraph], shaped: list[bool], listed: set[int],
+            strong: dict[int, float], *, weak: bool) -> dict[int, int]:
+    """``{paragraph index: level}`` of the headings: the strong ones at the rank of their
+    size, the weak ones (if ``weak``) by the hand-heading rules, below the strong one open
+    above them."""
+    ranks = sorted(set(strong.values()), reverse=True)
     outline = HandOutline()
-    for i, (paragraph, shape) in enumerate(zip(paragraphs, shapes)):
-        if paragraph.item or i in listed:
+    recorded: list[int] = []
+    found: dict[int, int] = {}
+    for i, paragraph in enumerate(paragraphs):
+        if i in strong:
+            found[i] = ranks.index(strong[i]) + 1
+            outline.heading(paragraph.text, found[i])
+        elif paragraph.item or i in listed:
             outline.block([paragraph.text])
-            continue
-        shaped = shape is not None and (shape[0] > _BARE or (bare and shape[1]))
-        outline.paragraph(paragraph.text,
-                          Look(bold=shaped, size=shape[0] if shape else None))
-    recorded = [i for i, p in enumerate(paragraphs) if not (p.item or i in listed)]
-    return {recorded[n]: level for n, level in outline.levels().items()}
+        else:
+            size = _weak_size(paragraph) if weak and shaped[i] else None
+            outline.paragraph(paragraph.text, Look(bold=size is not None, size=size))
+            recorded.append(i)
+    found.update((recorded[n], level) for n, level in outline.levels().items())
+    return found
 
 
 def _with_text(paragraphs: list[_Paragraph], found: dict[int, int]) -> dict[int, int]:
@@ -256,13 +371,3 @@ def _with_text(paragraphs: list[_Paragraph], found: dict[int, int]) -> dict[int,
                 kept[i] = found[i]
                 break
     return kept
-
-
-def _listed(paragraphs: list[_Paragraph]) -> set[int]:
-    """Numbered paragraphs next to one another at the same depth: a list's items."""
-    shapes = [_number_depth(p.text) for p in paragraphs]
-    listed: set[int] = set()
-    for i in range(len(paragraphs) - 1):
-        if shapes[i] is not None and shapes[i] == shapes[i + 1]:
-            listed.update((i, i + 1))
-    return listed

@@ -35,6 +35,9 @@ DANGLING_WORDS = frozenset({
 # en": a language and its code), not a title's first line.
 DANGLING_MIN_WORDS = 3
 _LAST_WORD = re.compile(r"(?:^|[\s(])(\w+)$")
+# How much of a joined line's end the rules read: its last characters and words decide, its
+# length only up to WRAP_MIN_CHARS (a paragraph of thousands of lines is read in linear time).
+_TAIL = 200
 
 # A comma does not end a clause: "le budget,\nvalidé en mars" goes on.
 _ENDS_CLAUSE = re.compile(r"[.!?…:;»\"”)\]]\s*$")
@@ -61,14 +64,14 @@ def unwrap(lines: Sequence[str], full_width: int | None = None) -> list[str]:
 def unwrap_groups(lines: Sequence[str], full_width: int | None = None) -> list[list[int]]:
     """The indices of ``lines`` that :func:`unwrap` joins into each of its lines, in order."""
     groups: list[list[int]] = []
-    joined = ""
+    joined = ""  # the end of the line joined so far: what the rules read of it
     for index, line in enumerate(lines):
         if groups and _continues(joined, line, lines[index - 1], full_width):
             groups[-1].append(index)
-            joined = f"{joined.rstrip()} {line.strip()}"
+            joined = f"{joined.rstrip()} {line.strip()}"[-_TAIL:]
         else:
             groups.append([index])
-            joined = line
+            joined = line[-_TAIL:]
     return groups
 
 

@@ -15,7 +15,8 @@ from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR, document_sections
 
 CONTEXT = ("## Qui est concerné ?\n\nLa prime  est versée\naux ménages modestes.\n\n"
-           "- un logement ancien\n- des travaux d'isolation\n\nLe plafond est de 4 000 euros.")
+           "- un logement ancien\n- des travaux d'isolation\n\n## Montant\n\n"
+           "Le plafond est de 4 000 euros.")
 SQUAD = {"data": [{"title": "Prime_rénovation", "paragraphs": [
     {"context": "Une aide de l'Agence nationale de l'habitat.", "qas": [
         {"id": "q0", "question": "Qui verse l'aide ?",
@@ -36,10 +37,12 @@ def _span(context: str, answer: str) -> tuple[int, int]:
 
 def test_spans_follow_blocks_through_layout_changes():
     blocks = context_blocks(CONTEXT)
-    assert [b.kind for b in blocks] == ["heading", "paragraph", "item", "item", "paragraph"]
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "item", "item", "heading",
+                                        "paragraph"]
     # What a loader makes of it: no markup, lines joined, blocks one per line.
     canonical = ("Qui est concerné ?\n\nLa prime est versée aux ménages modestes.\n"
-                 "un logement ancien\ndes travaux d'isolation\nLe plafond est de 4 000 euros.")
+                 "un logement ancien\ndes travaux d'isolation\nMontant\n"
+                 "Le plafond est de 4 000 euros.")
     answers = ["versée\naux ménages", "travaux d'isolation", "4 000 euros"]
     mapping = map_spans(canonical, blocks, [_span(CONTEXT, a) for a in answers])
     assert [canonical[s:e] for s, e in mapping.spans] == [
@@ -55,7 +58,7 @@ def test_a_block_the_loader_lost_is_reported_not_dropped():
     assert mapping.spans[0] is None and mapping.spans[1] is not None
     assert {b.text for b in mapping.lost_blocks} == {
         "La prime  est versée\naux ménages modestes.", "un logement ancien",
-        "des travaux d'isolation"}
+        "des travaux d'isolation", "Montant"}
 
 
 def test_a_block_cut_by_a_page_footer_places_its_spans_by_their_text():
@@ -126,7 +129,7 @@ def test_headings_set_by_hand_name_the_answers_sections(tmp_path, fmt):
         assert heading_key(section.title.split(HEADING_PATH_SEPARATOR)[-1]) == heading_key(
             expected), question.id
     assert {heading_above(articles[0], q.spans[0][0]) for q in questions} == {
-        "Prime rénovation", "Qui est concerné ?"}
+        "Prime rénovation", "Qui est concerné ?", "Montant"}
 
 
 def test_a_sectioned_deck_has_numbered_section_headers_over_other_titles():

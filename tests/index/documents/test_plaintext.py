@@ -161,3 +161,67 @@ def test_markdown_headings_and_markdown_files_read_as_before(tmp_path):
     assert section_titles(doc) == ["Guide", "Accès"]
     md = _load(tmp_path, RULES, "rules.md")
     assert not isinstance(md, OutlinedDocument) and len(section_titles(md)) == 1
+
+
+def _titles(tmp_path: Path, *paragraphs: str) -> list[str]:
+    return section_titles(_load(tmp_path, "\n\n".join(paragraphs) + "\n"))
+
+
+def test_a_poem_and_an_email_keep_their_lines_in_their_sections(tmp_path):
+    """Found by review: a verse's first line, a reply's header, a closing and a signature
+    with an initial ("C. Martin", not the roman number 100) made sections."""
+    assert len(_titles(tmp_path, "La Complainte du facteur",
+                       "Il passe tous les matins\nAvec sa sacoche de cuir\n"
+                       "Il connaît tous les chemins\nEt chaque nom sans faiblir.",
+                       "Quand il pleut sur le village\nIl ne manque jamais sa tournée\n"
+                       "Il apporte les messages\nEt les colis de l'année.")) == 1
+    mail = ("Objet : Point sur le chantier", "Bonjour,", "Voici le point hebdomadaire.",
+            "Gros œuvre\nLes fondations sont terminées, le coulage de la dalle est prévu lundi.",
+            "Second œuvre\nLes menuisiers interviendront à partir du 15 avril, sauf pluie.",
+            "Bonne journée\nMarc Lenoir",
+            "Le 5 nov. 2024 à 18:03, Claire Robert a écrit :\n> Peux-tu nous envoyer le point ?",
+            "C. Martin\nResponsable des ressources humaines, poste 4100, au deuxième étage.")
+    assert _titles(tmp_path, *mail)[1:] == ["Gros œuvre", "Second œuvre"]
+
+
+def test_numbered_outlines_nest_and_numbered_lists_stay_lists(tmp_path):
+    plan = _titles(tmp_path, "Rapport sur le logement", "I. Le contexte",
+                   "A. Une demande en hausse\nLa demande a augmenté de 12 % en cinq ans.",
+                   "1. Les jeunes actifs\nIls représentent un tiers des demandes.",
+                   "2. Les familles\nLeur part progresse chaque année.",
+                   "B. Une offre insuffisante\nSeuls 400 logements ont été livrés.",
+                   "II. Les propositions\nL'objectif est de 600 logements par an.")
+    assert plan[1:] == ["I. Le contexte › A. Une demande en hausse",
+                        "I. Le contexte › A. Une demande en hausse › 1. Les jeunes actifs",
+                        "I. Le contexte › A. Une demande en hausse › 2. Les familles",
+                        "I. Le contexte › B. Une offre insuffisante", "II. Les propositions"]
+    # stacked divisions open one section; an agenda's list is no heading, its items later are
+    statutes = _titles(tmp_path, "Statuts de l'association",
+                       "TITRE I - DISPOSITIONS GÉNÉRALES\nArticle 1er - Dénomination\n"
+                       "L'association est nommée Les Amis du Parc.",
+                       "TITRE II - ADMINISTRATION\nChapitre 1 - Le conseil\nArticle 2\n"
+                       "Le conseil compte douze membres élus pour trois ans.")
+    assert statutes[1:] == ["TITRE I - DISPOSITIONS GÉNÉRALES › Article 1er - Dénomination",
+                            "TITRE II - ADMINISTRATION › Chapitre 1 - Le conseil › Article 2"]
+    minutes = _titles(tmp_path, "Compte rendu du conseil",
+                      "Ordre du jour\n1. Approbation\n2. Effectifs\n3. Questions diverses",
+                      "1. Approbation\nLe compte rendu du 12 juin est approuvé.",
+                      "2. Effectifs\nL'école compte 212 élèves en huit classes.",
+                      "3. Questions diverses\nAucune question n'a été posée.")
+    assert minutes[1:] == ["1. Approbation", "2. Effectifs", "3. Questions diverses"]
+    steps = _titles(tmp_path, "Ouverture du bâtiment", "1. Désactiver l'alarme.",
+                    "2. Allumer l'éclairage.", "3. Vérifier le chauffage\nIl doit faire 19 °C.",
+                    "4. Ouvrir le portail\nIl se referme à 8h35.")
+    assert len(steps) == 1
+    # Word's numbered headings saved as text: the number, a tab, the heading
+    assert _titles(tmp_path, "Guide", "1.\tObjet\nLe guide décrit les aides.",
+                   "2.\tMontants\nLes montants sont fixés chaque année.")[1:] == [
+        "1.\tObjet", "2.\tMontants"]
+
+
+def test_a_long_paragraph_wrapped_by_hand_is_read_in_linear_time(tmp_path):
+    """Found by review: a 2 MB wrapped text took minutes (each line re-read the whole
+    paragraph joined so far); its 30,000 lines are one paragraph, read at once."""
+    line = "mot " * 17 + "suite"
+    doc = _load(tmp_path, "Texte\n\n" + "\n".join([line] * 30000) + ".\n")
+    assert len(section_titles(doc)) == 1
