@@ -78,6 +78,7 @@ _ROW = re.compile(r"\t|\|")
 _NUMBER_TAB = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLC]{1,6}\.|[A-Ha-h][.)])\t")
 _TEXT_ENDS = (".", "!", "?", "…", ":", ";", "»", '"')
 _SENTENCE_ENDS = (".", "!", "?", "…", ".»", '."', ".)")
+_STATEMENT_ENDS = (".", "…", ".»", '."', ".)", ";", ",")  # a list's items, not a question
 _MONTHS = "|".join((*MONTHS, "janv", "févr", "fevr", "avr", "juil", "sept", "oct", "nov", "déc",
                     "dec", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
                     "january", "february", "march", "april", "june", "july", "august",
@@ -116,6 +117,7 @@ class _Paragraph:
     first_line: str  # its first line as written (the heading line when it is one)
     item: bool  # a bulleted list item or a table's row: body, never a heading
     weak: bool  # it may be a heading by a weak sign (capitals, bare): see _paragraphs
+    block: int  # the number of its blank-line separated block
 
 
 @dataclass(frozen=True)
@@ -157,13 +159,13 @@ def plain_headings(text: str) -> tuple[Heading, ...]:
               for i, p in enumerate(paragraphs)]
     numbers = [_number(p.text) for p in paragraphs]
     # (steps written as sentences, "1. Désactiver l'alarme.", make a list of the run too)
-    listed = _listed(numbers)
+    listed = _listed(paragraphs, numbers)
     strong = _strong(paragraphs, shaped, [n if ok else None for n, ok in zip(numbers, shaped)],
                      listed)
     found = _levels(paragraphs, shaped, listed, strong, weak=True)
     if len(found) < MIN_OUTLINE and len(found) > len(strong):
         found = _levels(paragraphs, shaped, listed, strong, weak=False)
-    found = _with_text(paragraphs, found)
+    found = _with_text(paragraphs, found, listed)
     headings: list[Heading] = []
     path: list[tuple[int, str]] = []
     for i in sorted(found):
@@ -178,33 +180,43 @@ def plain_headings(text: str) -> tuple[Heading, ...]:
 def _paragraphs(text: str) -> list[_Paragraph]:
     """The blank-line separated blocks of ``text``, their hard-wrapped lines joined."""
     out: list[_Paragraph] = []
-    for block in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text):
+    for number, block in enumerate(re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text)):
         lines, offsets, at = [], [], block.start()
         for line in block.group().split("\n"):
             lines.append(line)
             offsets.append(at + len(line) - len(line.lstrip()))
             at += len(line) + 1
-        wrapped = max(len(line.strip()) for line in lines) <= WRAPPED_WIDTH
-        groups = unwrap_groups(lines) if wrapped else [[i] for i in range(len(lines))]
+        short = max(len(line.strip()) for line in lines) <= WRAPPED_WIDTH
+        groups = unwrap_groups(lines) if short else [[i] for i in range(len(lines))]
+        wrapped = any(len(group) > 1 for group in groups)
         previous = ""
         for n, group in enumerate(groups):
             first = lines[group[0]]
             joined = one_line(" ".join(lines[i] for i in group))
             following = groups[n + 1] if n + 1 < len(groups) else []
             under = one_line(" ".join(lines[i] for i in following))
-            if wrapped and len(lines) > 1:
-                # A block wrapped by hand: only its first line may be a heading, over a
-                # paragraph (a verse's first line is over another short line; a line
-                # further down is a piece of a paragraph cut before a capital)
-                weak = n == 0 and (len(following) > 1 or len(under) >= WRAP_MIN_CHARS
-                                   or under.endswith(_SENTENCE_ENDS))
+            # The line under a heading in its block is a paragraph or a list, not another
+            # short line (a verse's first line is over the next verse)
+            over_text = (not following or len(following) > 1 or len(under) >= WRAP_MIN_CHARS
+                         or under.endswith(_SENTENCE_ENDS)
+                         or bool(_ITEM.match(lines[following[0]])))
+            if wrapped:
+                # a block wrapped by hand: a line further down is a piece of a paragraph
+                # cut before a capital
+                weak = n == 0 and over_text
+            elif short:
+                # short lines, one a paragraph: a heading follows a sentence's end (or the
+                # document's title), not the line of a verse, an address or a list, and has
+                # its text under it ("... de J. K." / "Rowling" ends a wrapped sentence)
+                weak = over_text and (n == 0 or (bool(following) and (
+                    previous.endswith(_TEXT_ENDS) or (len(out) == 1 and n == 1))))
             else:
                 weak = _breaks_before(previous)
             # nor does a heading go on in lower case or in brackets
             weak = weak and not (under[:1].islower() or under.startswith(("(", "[", "{")))
             item = bool(_ITEM.match(first)
                         or (_ROW.search(first.strip()) and not _NUMBER_TAB.match(first)))
-            out.append(_Paragraph(offsets[group[0]], joined, first, item, weak))
+            out.append(_Paragraph(offsets[group[0]], joined, first, item, weak, number))
             previous = joined
     return out
 
@@ -249,24 +261,37 @@ def _number(line: str) -> _Number | None:
     return _Number("number", tuple(parts[:-1]), parts[-1])
 
 
-def _listed(numbers: list[_Number | None]) -> set[int]:
+def _listed(paragraphs: list[_Paragraph], numbers: list[_Number | None]) -> set[int]:
     """The numbered paragraphs that are a list's items: runs of consecutive numbers (1, 2,
-    3... of one kind under one parent) of which two follow one another in the text."""
+    3... of one kind under one parent) at least half of whose items have nothing between
+    them (an agenda), or at least half of whose items end as statements (steps
+    written as sentences, one of them over a paragraph); a run of headings whose one section
+    is empty is no list. A run whose numbers have all followed one another goes on only with
+    the next line: a list of "1. CV" / "2. Diplôme" under the heading "2." does not take the
+    heading "3." after it."""
+    def next_line(a: int, b: int) -> bool:
+        return b == a + 1 and paragraphs[a].block == paragraphs[b].block
+
     runs: list[list[int]] = []
-    last: dict[tuple, int] = {}  # (kind, parent) -> the run its last number ended
     for i, number in enumerate(numbers):
         if number is None:
             continue
         key = (number.kind, number.parent)
-        run = last.get(key)
-        if run is not None and numbers[runs[run][-1]].value + 1 == number.value:
-            runs[run].append(i)
+        for run in reversed(runs):
+            last = numbers[run[-1]]
+            if ((last.kind, last.parent) == key and last.value + 1 == number.value
+                    and (len(run) < 2 or next_line(run[-1], i)
+                         or not all(next_line(a, b) for a, b in zip(run, run[1:])))):
+                run.append(i)
+                break
         else:
             runs.append([i])
-            last[key] = len(runs) - 1
     listed: set[int] = set()
     for run in runs:
-        if any(b == a + 1 for a, b in zip(run, run[1:])):
+        steps = list(zip(run, run[1:]))
+        sentences = sum(paragraphs[i].text.endswith(_STATEMENT_ENDS) for i in run)
+        if steps and (2 * sum(b == a + 1 for a, b in steps) >= len(steps)
+                      or 2 * sentences >= len(run)):
             listed.update(run)
     return listed
 
@@ -274,11 +299,12 @@ def _listed(numbers: list[_Number | None]) -> set[int]:
 def _strong(paragraphs: list[_Paragraph], shaped: list[bool],
             numbers: list[_Number | None], listed: set[int]) -> dict[int, float]:
     """``{paragraph index: size}`` of the numbered and named headings (see the module)."""
+    headed = [n if i not in listed else None for i, n in enumerate(numbers)]
     kinds: dict[tuple, set[int]] = {}
-    for number in numbers:
+    for number in headed:
         if number is not None:
             kinds.setdefault((number.kind, number.parent), set()).add(number.value)
-    parents = {(n.kind, (*n.parent, n.value)) for n in numbers if n is not None}
+    parents = {(n.kind, (*n.parent, n.value)) for n in headed if n is not None}
     strong: dict[int, float] = {}
     for i, (paragraph, number) in enumerate(zip(paragraphs, numbers)):
         if not shaped[i] or i in listed:
@@ -347,7 +373,8 @@ def _levels(paragraphs: list[_Paragraph], shaped: list[bool], listed: set[int],
     return found
 
 
-def _with_text(paragraphs: list[_Paragraph], found: dict[int, int]) -> dict[int, int]:
+def _with_text(paragraphs: list[_Paragraph], found: dict[int, int],
+               listed: set[int]) -> dict[int, int]:
     """``found`` less the headings over no text: from a heading to the next one of its level
     or higher, no paragraph ends a sentence and no list runs two items. A page's footer in
     short lines ("Cette page vous a-t-elle été utile ?" / "Oui Non" / "Partager la page :
@@ -366,8 +393,9 @@ def _with_text(paragraphs: list[_Paragraph], found: dict[int, int]) -> dict[int,
             paragraph = paragraphs[j]
             if j in found:
                 continue
-            items += paragraph.item
-            if items >= 2 or (not paragraph.item and paragraph.text.endswith(_SENTENCE_ENDS)):
+            item = paragraph.item or j in listed
+            items += item
+            if items >= 2 or (not item and paragraph.text.endswith(_SENTENCE_ENDS)):
                 kept[i] = found[i]
                 break
     return kept

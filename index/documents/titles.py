@@ -58,6 +58,10 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 _CTA_MAX_WORDS = 15
+_NUMBERED_PART = re.compile(
+    r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]|\d{1,2}(?:\.\d{1,2})+|[IVXLC]{1,6}[.)])\s+\w")
+_DIVISION_PART = re.compile(r"^(?:article|chapitre|titre|section|partie|annexe)\s+"
+                            r"(?:\d|[IVXLC]+\b|premier|première|1er)", re.IGNORECASE)
 _LABEL_MAX_WORDS = 3
 _CAPS_LABEL_MAX_WORDS = 5
 _HEADLINE_MAX_WORDS = 30
@@ -185,11 +189,17 @@ def _kind(line: _Line, raw: str, chrome: frozenset[str]) -> str:
         return "chrome"
     if len(_BREADCRUMB.findall(f" {line.text} ")) >= 2:
         return "chrome"
-    if _is_label(line.text):
+    if _is_label(line.text) or (not line.heading and _is_numbered_part(line.text)):
         return "label"
     if len(_words(line.text)) > _HEADLINE_MAX_WORDS:
         return "noise"
     return "headline"
+
+
+def _is_numbered_part(line: str) -> bool:
+    """Whether a plain line names a numbered part of a text ("1. Objet", "2.3 Délais", "IV.
+    Budget", "Article 1 : Organisateur"): the document's outline, not its title."""
+    return bool(_NUMBERED_PART.match(line) or _DIVISION_PART.match(line))
 
 
 def headline(text: str, fallback: str, chrome: frozenset[str] = frozenset()) -> str:

@@ -71,7 +71,7 @@ def unwrap_groups(lines: Sequence[str], full_width: int | None = None) -> list[l
             joined = f"{joined.rstrip()} {line.strip()}"[-_TAIL:]
         else:
             groups.append([index])
-            joined = line[-_TAIL:]
+            joined = line.rstrip()[-_TAIL:]
     return groups
 
 

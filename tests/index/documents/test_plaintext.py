@@ -225,3 +225,35 @@ def test_a_long_paragraph_wrapped_by_hand_is_read_in_linear_time(tmp_path):
     line = "mot " * 17 + "suite"
     doc = _load(tmp_path, "Texte\n\n" + "\n".join([line] * 30000) + ".\n")
     assert len(section_titles(doc)) == 1
+
+
+def test_numbered_runs_of_headings_lists_and_steps_are_told_apart(tmp_path):
+    """Found by the second review: an empty numbered section ("3. Questions diverses" right
+    above "4. ...") made the whole outline a list, and a list "1." / "2." under the heading
+    "2." took the heading "3." after it; a heading over a numbered list only was dropped."""
+    minutes = _titles(tmp_path, "Compte rendu du comité",
+                      "1. Approbation\nLe procès-verbal du 12 février est approuvé.",
+                      "2. Plan de formation\nLe plan comprend 45 actions.",
+                      "3. Questions diverses\n4. Prochaine séance\nElle aura lieu le 18 juin.")
+    assert minutes[1:] == ["1. Approbation", "2. Plan de formation", "4. Prochaine séance"]
+    procedure = _titles(tmp_path, "Procédure de recrutement d'un vacataire",
+                        "1. Avant le recrutement\nLe service vérifie les crédits.",
+                        "2. Pièces à réunir\n1. Curriculum vitae\n2. Copie du diplôme",
+                        "3. Après le recrutement\nLe contrat est transmis à la paie.",
+                        "4. Fin du contrat\nUne attestation est remise à l'agent.")
+    assert procedure[1:] == ["1. Avant le recrutement", "2. Pièces à réunir",
+                             "3. Après le recrutement", "4. Fin du contrat"]
+    # short steps one a block, the last over a sentence: a list, not one heading
+    assert len(_titles(tmp_path, "Consignes en cas d'incendie", "1. Gardez votre calme",
+                       "2. Donnez l'alerte", "3. Évacuez par l'escalier",
+                       "4. Rejoignez le point de rassemblement",
+                       "Ne revenez jamais dans le bâtiment.")) == 1
+
+
+def test_a_heading_over_a_list_in_its_block(tmp_path):
+    assert _titles(tmp_path, "Carte de stationnement résident",
+                   "Pièces à fournir :\n- justificatif de domicile ;\n- carte grise ;\n"
+                   "- pièce d'identité.",
+                   "Tarifs :\n- première carte : 20 euros ;\n- seconde carte : 40 euros.",
+                   "Où déposer la demande ?\nAu guichet unique de la mairie, en semaine.")[1:] == [
+        "Pièces à fournir :", "Tarifs :", "Où déposer la demande ?"]

@@ -101,6 +101,17 @@ def test_a_wrapped_line_cut_before_a_capital_does_not_end_the_paragraph():
     assert headline(text, "x") == "Guide du télétravail"
 
 
+def test_a_numbered_part_of_the_text_is_not_its_title():
+    """A short first line is a label, but a numbered part or an article below it is the
+    document's outline, not its headline."""
+    assert headline("Recrutement d'un vacataire\n\n1. Avant le recrutement\n"
+                    "Le service vérifie les crédits.\n", "x") == "Recrutement d'un vacataire"
+    assert headline("RÈGLEMENT DU CONCOURS\n\nArticle 1 : Organisateur\n"
+                    "La mairie organise le concours.\n", "x") == "RÈGLEMENT DU CONCOURS"
+    news = "5 startups à suivre en 2025"
+    assert headline(f"{news}\n\nTexte.\n", "x") == news
+
+
 def test_lines_in_the_preamble_of_several_documents_are_chrome():
     texts = [f"Le Journal des Télécoms\n\nTitre numéro {n} de la journée\n\n{BODY}"
              for n in range(3)]
