@@ -75,6 +75,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.documents.layout import TextBuilder, clean_lines, one_line, unwrap
+from ragqa.index.documents.numbering import is_division
 from ragqa.index.documents.wrapping import goes_on
 
 MAX_WORDS = 15
@@ -86,16 +87,6 @@ GLOSSARY_LINES = 2  # printed lines of a definition, at most
 _SENTENCE_ENDS = (".", ",", ";")
 _TEXT_ENDS = (".", "!", "?", "…", ":", ";")
 _LABEL_VALUE = re.compile(r"\s:\s*\S|:\s+\S")  # "Tarif réduit : 5 €", "Note: voir"
-# A numbered division of a text with its name ("Article 3 : Durée", "Chapitre II – Les
-# aides", "Annexe 1 : Pièces"): what comes after the colon names the division, not a value
-# (a table's or a figure's caption, "Tableau 1 : tarifs", names no division of the text).
-# The name starts with a capital and holds no figure: "Lot 2 : 35 000 € HT", "Section 2 :
-# 15 €", "Étape 1 : cliquez sur Valider" are values and instructions (:func:`is_division`).
-_DIVISION = re.compile(
-    r"^(?:article|art\.|chapitre|titre|section|sous-section|partie|annexe|livre|paragraphe|"
-    r"§|clause|point|[ée]tape|phase|axe|volet|lot|chapter|part|appendix|annex|step)\s+"
-    r"(?:\d+(?:[.-]\d+)*|[ivxlc]+|premier|premi[èe]re|unique|[a-z])(?:er|e|ème|re)?\s*"
-    r"[:\-–—.]\s*[\"«“'‘]?\s*(?P<name>.*)$", re.IGNORECASE)
 _FILL_IN = re.compile(r"^[\s._\-–—/…]*$")  # "........", "____", "..../..../......"
 # Style names (Word's, ODF's internal ones with "_20_" read as spaces), nearest first.
 _BODY_STYLE = re.compile(
@@ -226,14 +217,6 @@ def is_candidate(text: str, look: Look) -> bool:
     return (len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS
             and any(c.isalpha() for c in line) and not line.endswith(_SENTENCE_ENDS)
             and (not _LABEL_VALUE.search(line) or is_division(line)))
-
-
-def is_division(line: str) -> bool:
-    """Whether ``line`` names a numbered division of the text ("Article 3 : Durée"): its
-    name after the number starts with a capital and holds no figure."""
-    found = _DIVISION.match(one_line(line))
-    name = found.group("name") if found else ""
-    return name[:1].isupper() and not any(c.isdigit() for c in name)
 
 
 def _lines(step: _Step) -> list[str]:

@@ -20,9 +20,10 @@ value": :func:`~ragqa.index.documents.handheadings.is_candidate`), and then:
   other division, an upper-case letter, then numbers by their depth, "1." over "1.2", a
   lower-case letter last), as long as its numbering is an outline's: a number has a sibling
   or a parent heading ("1.1" under "1."), a roman number or a letter the one before or
-  after it ("C. Martin" signing a mail, "A. Durand" alone, are initials), and numbered
-  lines that follow one another ("1. Pièce d'identité" / "2. Justificatif") are a list,
-  the whole run of their numbers with them (steps 1 to 5, one of them over a paragraph);
+  after it ("C. Martin" signing a mail, "A. Durand" alone, are initials), and a run of
+  numbers whose items mostly follow one another ("1. Pièce d'identité" / "2.
+  Justificatif") or end as statements (steps written as sentences) is a list
+  (:func:`_listed`);
 * a line in *capitals* or a *bare* line is only a sign, read by the rules of headings set
   by hand (:mod:`ragqa.index.documents.handheadings`, its shape standing for bold): text
   under it, no three such lines in a row (an address, a signature), not a document made
@@ -48,8 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragqa.index.documents.handheadings import (MAX_CHARS, MAX_WORDS, HandOutline, Look,
-                                                    is_candidate, is_division)
+                                                    is_candidate)
 from ragqa.index.documents.layout import one_line
+from ragqa.index.documents.numbering import Number, division_word, outline_number
 from ragqa.index.documents.outline import Heading, OutlinedDocument
 from ragqa.index.documents.reading import Document, load_text_document
 from ragqa.index.documents.recurrence import MONTHS
@@ -63,15 +65,6 @@ MIN_OUTLINE = 2
 # is a paragraph (a Word document saved as text writes one line a paragraph).
 WRAPPED_WIDTH = 100
 
-_NUMBERED = re.compile(
-    r"^(?:(?P<number>\d{1,2}(?:\.\d{1,2}){1,4})\.?|(?P<single>\d{1,2})\s*[.)\-–—]|"
-    r"(?P<roman>[IVXLC]{1,6})[.)]|(?P<letter>[A-Ha-h])[.)])\s+(?P<rest>[^\W\d_].*)$")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-_DIVISION_ALONE = re.compile(
-    r"^(?P<word>article|chapitre|titre|section|sous-section|partie|annexe|livre)\s+"
-    r"(?:\d{1,3}(?:[.-]\d{1,3})*|[IVXLC]{1,6}|premier|premi[èe]re|unique)(?:er|e|ème|re)?\.?$",
-    re.IGNORECASE)
-_DIVISION_WORD = re.compile(r"^(?P<word>[^\W\d_][\w-]*)")
 _ITEM = re.compile(r"^\s*[-–—•·▪►*+>o]\s")
 # A table's row: Word writes its cells apart with tabs (not the tab after a heading's number).
 _ROW = re.compile(r"\t|\|")
@@ -120,20 +113,6 @@ class _Paragraph:
     block: int  # the number of its blank-line separated block
 
 
-@dataclass(frozen=True)
-class _Number:
-    """A line's outline number: its kind ("number", "roman", "upper", "lower"), the
-    numbers above it ("2.3" is 3 under (2,)) and its value."""
-
-    kind: str
-    parent: tuple[int, ...]
-    value: int
-
-    @property
-    def depth(self) -> int:
-        return len(self.parent) + 1
-
-
 def load_plain_text_document(path: Path, doc_id: str) -> Document:
     """A ``.txt`` file as :func:`~ragqa.index.documents.reading.load_text_document` reads it,
     with the headings its lines make (:func:`plain_headings`) when it uses no markdown,
@@ -157,7 +136,7 @@ def plain_headings(text: str) -> tuple[Heading, ...]:
     shaped = [i > 0 and not p.item and len(p.text) <= MAX_CHARS
               and p.text.count(" ") < MAX_WORDS and is_candidate(p.text, _SHAPED)
               for i, p in enumerate(paragraphs)]
-    numbers = [_number(p.text) for p in paragraphs]
+    numbers = [outline_number(p.text) for p in paragraphs]
     # (steps written as sentences, "1. Désactiver l'alarme.", make a list of the run too)
     listed = _listed(paragraphs, numbers)
     strong = _strong(paragraphs, shaped, [n if ok else None for n, ok in zip(numbers, shaped)],
@@ -228,40 +207,7 @@ def _breaks_before(previous: str) -> bool:
             or len(previous.split()) <= MAX_WORDS)
 
 
-def _roman(numeral: str) -> int | None:
-    """The value of a well-formed roman numeral ("XIV" 14), None for another string."""
-    values = [_ROMAN_VALUES[c] for c in numeral]
-    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v
-                for i, v in enumerate(values))
-    return total if _to_roman(total) == numeral else None
-
-
-def _to_roman(value: int) -> str:
-    out = ""
-    for number, letters in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"),
-                            (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while value >= number:
-            out, value = out + letters, value - number
-    return out
-
-
-def _number(line: str) -> _Number | None:
-    """A line's outline number, if it opens with one."""
-    found = _NUMBERED.match(line)
-    if found is None:
-        return None
-    if found.group("roman"):
-        value = _roman(found.group("roman"))
-        return _Number("roman", (), value) if value else None
-    if found.group("letter"):
-        letter = found.group("letter")
-        return _Number("upper" if letter.isupper() else "lower", (),
-                       ord(letter.upper()) - ord("A") + 1)
-    parts = [int(x) for x in re.findall(r"\d+", found.group("number") or found.group("single"))]
-    return _Number("number", tuple(parts[:-1]), parts[-1])
-
-
-def _listed(paragraphs: list[_Paragraph], numbers: list[_Number | None]) -> set[int]:
+def _listed(paragraphs: list[_Paragraph], numbers: list[Number | None]) -> set[int]:
     """The numbered paragraphs that are a list's items: runs of consecutive numbers (1, 2,
     3... of one kind under one parent) at least half of whose items have nothing between
     them (an agenda), or at least half of whose items end as statements (steps
@@ -273,19 +219,24 @@ def _listed(paragraphs: list[_Paragraph], numbers: list[_Number | None]) -> set[
         return b == a + 1 and paragraphs[a].block == paragraphs[b].block
 
     runs: list[list[int]] = []
+    touching: list[bool] = []  # whether each run's numbers have all followed one another
+    ending: dict[tuple, list[int]] = {}  # (kind, parent, last value): its runs, oldest first
     for i, number in enumerate(numbers):
         if number is None:
             continue
         key = (number.kind, number.parent)
-        for run in reversed(runs):
-            last = numbers[run[-1]]
-            if ((last.kind, last.parent) == key and last.value + 1 == number.value
-                    and (len(run) < 2 or next_line(run[-1], i)
-                         or not all(next_line(a, b) for a, b in zip(run, run[1:])))):
-                run.append(i)
-                break
+        waiting = ending.get((*key, number.value - 1), [])
+        chosen = next((r for r in reversed(waiting) if len(runs[r]) < 2 or not touching[r]
+                       or next_line(runs[r][-1], i)), None)
+        if chosen is None:
+            chosen = len(runs)
+            runs.append([])
+            touching.append(True)
         else:
-            runs.append([i])
+            waiting.remove(chosen)
+            touching[chosen] = touching[chosen] and next_line(runs[chosen][-1], i)
+        runs[chosen].append(i)
+        ending.setdefault((*key, number.value), []).append(chosen)
     listed: set[int] = set()
     for run in runs:
         steps = list(zip(run, run[1:]))
@@ -297,7 +248,7 @@ def _listed(paragraphs: list[_Paragraph], numbers: list[_Number | None]) -> set[
 
 
 def _strong(paragraphs: list[_Paragraph], shaped: list[bool],
-            numbers: list[_Number | None], listed: set[int]) -> dict[int, float]:
+            numbers: list[Number | None], listed: set[int]) -> dict[int, float]:
     """``{paragraph index: size}`` of the numbered and named headings (see the module)."""
     headed = [n if i not in listed else None for i, n in enumerate(numbers)]
     kinds: dict[tuple, set[int]] = {}
@@ -310,7 +261,7 @@ def _strong(paragraphs: list[_Paragraph], shaped: list[bool],
         if not shaped[i] or i in listed:
             continue
         sizes = []
-        division = _division(paragraph.text)
+        division = division_word(paragraph.text)
         if division is not None:
             sizes.append(_DIVISION_SIZES.get(division, _DIVISION))
         if number is not None:
@@ -325,14 +276,6 @@ def _strong(paragraphs: list[_Paragraph], shaped: list[bool],
         if sizes:
             strong[i] = max(sizes)
     return strong
-
-
-def _division(line: str) -> str | None:
-    """The division word of a line naming one ("Article 3 : Durée", "CHAPITRE II")."""
-    if not (is_division(line) or _DIVISION_ALONE.match(line)):
-        return None
-    word = _DIVISION_WORD.match(line)
-    return word.group("word").casefold() if word else None
 
 
 def _weak_size(paragraph: _Paragraph) -> float | None:

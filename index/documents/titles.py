@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ragqa.index.documents.numbering import division_word, outline_number
 from ragqa.index.documents.sections import is_dated_entry
 from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, unwrap_groups
 
@@ -58,10 +59,6 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 _CTA_MAX_WORDS = 15
-_NUMBERED_PART = re.compile(
-    r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]|\d{1,2}(?:\.\d{1,2})+|[IVXLC]{1,6}[.)])\s+\w")
-_DIVISION_PART = re.compile(r"^(?:article|chapitre|titre|section|partie|annexe)\s+"
-                            r"(?:\d|[IVXLC]+\b|premier|première|1er)", re.IGNORECASE)
 _LABEL_MAX_WORDS = 3
 _CAPS_LABEL_MAX_WORDS = 5
 _HEADLINE_MAX_WORDS = 30
@@ -199,7 +196,7 @@ def _kind(line: _Line, raw: str, chrome: frozenset[str]) -> str:
 def _is_numbered_part(line: str) -> bool:
     """Whether a plain line names a numbered part of a text ("1. Objet", "2.3 Délais", "IV.
     Budget", "Article 1 : Organisateur"): the document's outline, not its title."""
-    return bool(_NUMBERED_PART.match(line) or _DIVISION_PART.match(line))
+    return outline_number(line) is not None or division_word(line) is not None
 
 
 def headline(text: str, fallback: str, chrome: frozenset[str] = frozenset()) -> str:
