@@ -59,7 +59,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # 13: a plain .txt file with no markdown, underlined or dated heading has the headings its
 # lines make (numbered, named divisions, capitals, bare lines in an outline), read by the
 # hand-heading rules (`documents.plaintext`).
-PROCESSING_VERSION = 13
+# 14: running lines stacked deeper than two lines at a PDF page edge are left out, and the
+# first page's lines that run on the others make no passage (`documents.pageedges`).
+PROCESSING_VERSION = 14
 
 
 @dataclass(frozen=True)

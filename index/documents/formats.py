@@ -25,7 +25,7 @@ from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.pdfheadings import headed_pages, heading_records
 from ragqa.index.documents.pdftext import pdf_text
 from ragqa.index.documents.reading import extract_title, sha256_bytes
-from ragqa.index.documents.titles import metadata_title
+from ragqa.index.documents.titles import metadata_title, normalise
 from ragqa.index.documents.webpages import HTML_SUFFIXES, read_html
 from ragqa.index.errors import DocumentError
 
@@ -107,7 +107,8 @@ def load_pdf_document(path: Path, doc_id: str) -> OutlinedDocument:
         content_hash=sha256_bytes(data), pages=shaped.pages,
         title_source="metadata" if given else "layout" if title else "text",
         headings=heading_records(pages.headings, shaped.headings),
-        continued_pages=tuple(shaped.pages[1:]), page_chrome_removed=True)
+        continued_pages=tuple(shaped.pages[1:]), page_chrome_removed=True,
+        page_chrome_kept=frozenset(normalise(line) for line in shaped.first_page_running))
 
 
 def _opens_without_password(reader) -> bool:

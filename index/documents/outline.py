@@ -54,12 +54,16 @@ class OutlinedDocument(Document):
     ``page_chrome_removed``: the loader has left out what the layout repeats on each page
     (a PDF's running lines: :mod:`ragqa.index.documents.pageedges`), so its pages are not
     counted one by one as a template (:func:`template_parts`): a sentence the text says
-    on three pages stays.
+    on three pages stays. ``page_chrome_kept``: the lines of the first page that the layout
+    repeats on the others, kept in its text (a document may name itself there), as
+    :func:`~ragqa.index.documents.titles.normalise` gives them: no passage holds them (see
+    :func:`~ragqa.index.documents.processing.front_matter`).
     """
 
     headings: tuple[Heading, ...] = ()
     continued_pages: tuple[int, ...] = ()
     page_chrome_removed: bool = False
+    page_chrome_kept: frozenset[str] = frozenset()
 
 
 def document_sections(doc: Document) -> list[Section]:

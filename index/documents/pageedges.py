@@ -23,7 +23,11 @@ only at the first and last :data:`EDGE_LINES` lines of each page:
   above) aside when the line also says "page" or sets the number apart with a dash, a bar
   or a slash ("Rapport annuel 2024 – 3"; "Article 3" on page 3 is no running line).
 
-The first page's top lines are kept: that is where a document names itself; so are all
+Running lines may be stacked at an edge deeper than its first two lines (a header, "Page 3"
+and "Document interne" all printed at the top), down to :data:`MAX_STACKED_LINES` lines:
+a short line ending no sentence, under running lines only. The first page's top lines are kept in its text: that is
+where a document names itself (:attr:`RunningLines.kept_top` says how many of them run on
+the other pages, so that they make no passage of their own); so are all
 the lines of a first page of :data:`COVER_LINES` lines or fewer (a cover whose title the
 footer repeats) but its page number. A block of two lines or more at the bottom of the
 pages, without a digit and ending with a person's name ("Le Directeur des ressources
@@ -44,6 +48,7 @@ from dataclasses import dataclass, replace
 __all__ = ["RunningLines", "running_lines"]
 
 EDGE_LINES = 2
+MAX_STACKED_LINES = 4  # running lines stacked at one edge, at most (see _stacked)
 MIN_NUMBERED_PAGES = 3
 COVER_LINES = 2
 YEARS = range(1900, 2101)
@@ -68,6 +73,9 @@ class RunningLines:
     top: int
     bottom: int
     last_line: str | None = None
+    # the first page's top lines that run on the others, kept in its text (where a
+    # document names itself) but no content of it
+    kept_top: int = 0
 
 
 def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
@@ -86,24 +94,67 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
     # A footer standing as a line of its own somewhere: where it ends a longer line, it
     # was glued to it.
     footers = {key for page in keys for key in page[-EDGE_LINES:] if _numbered(key)}
-    found: list[RunningLines] = []
-    for index, (lines, page) in enumerate(zip(pages, keys)):
+    edges: list[list[int]] = []  # each page's [top, bottom]
+    for index, page in enumerate(keys):
+        # the first page's top lines are counted as the others' (they show what runs) but
+        # kept (below)
         top = 0
-        if index:
-            while top < min(EDGE_LINES, len(page)) and running(page[top], tops):
-                top += 1
+        while top < min(EDGE_LINES, len(page)) and running(page[top], tops):
+            top += 1
         bottom = 0
         cover = index == 0 and len(page) <= COVER_LINES
-        while (bottom < min(EDGE_LINES, len(page) - top)
+        while (bottom < min(EDGE_LINES, len(page) - (top if index else 0))
                and (_numbered(page[len(page) - 1 - bottom])
                     or (not cover and running(page[len(page) - 1 - bottom], bottoms)))):
             bottom += 1
+        edges.append([top, bottom])
+    _stacked(keys, edges, needed, at_top=True)
+    kept_top = 0
+    if edges:
+        kept_top, edges[0][0] = edges[0][0], 0
+    _stacked(keys, edges, needed, at_top=False)
+    found: list[RunningLines] = []
+    for index, (lines, page) in enumerate(zip(pages, keys)):
+        top, bottom = edges[index]
         if bottom >= 2 and _signature(lines[len(lines) - bottom:]):
             bottom = 0
         last = lines[len(lines) - bottom - 1] if len(lines) - bottom > top else None
         cut = _without_glued_footer(last, index, shift, footers) if last else last
-        found.append(RunningLines(top, bottom, cut if cut != last else None))
+        found.append(RunningLines(top, bottom, cut if cut != last else None,
+                                  kept_top if not index else 0))
     return _counts_kept(pages, keys, found)
+
+
+def _stacked(keys: list[list[str]], edges: list[list[int]], needed: int, at_top: bool) -> None:
+    """Running lines stacked deeper than :data:`EDGE_LINES` (a header, "Page 3" and a
+    footer all printed at the top of each page): below the edge lines of the pages whose
+    edge lines all run, the next line runs too where the same short line ending no
+    sentence is there on ``needed`` of them (or is a page number), down to
+    :data:`MAX_STACKED_LINES` lines. ``edges`` is
+    updated in place."""
+    side = 0 if at_top else 1
+    for depth in range(EDGE_LINES, MAX_STACKED_LINES):
+        # pages whose lines at this edge all ran so far, with a line left below them
+        deeper = [index for index, page in enumerate(keys)
+                  if edges[index][side] == depth and len(page) - sum(edges[index]) > 1]
+        key_at = {index: keys[index][depth] if at_top else keys[index][-1 - depth]
+                  for index in deeper}
+        seen = Counter(key_at.values())
+        grown = [index for index in deeper
+                 if _numbered(key_at[index]) or (seen[key_at[index]] >= needed
+                                                 and _chrome_shaped(key_at[index]))]
+        if not grown:
+            return
+        for index in grown:
+            edges[index][side] += 1
+
+
+def _chrome_shaped(key: str) -> bool:
+    """Whether a line found deeper than the edge lines can be a running line: a short one
+    that ends no sentence ("Document interne – ne pas diffuser", not a body line the
+    pages repeat, "Le présent document décrit ... du service.")."""
+    return (len(key.split()) <= MAX_FOOTER_WORDS
+            and not key.rstrip(")]»\"'’” ").endswith((".", "!", "?", ":", ";", ",")))
 
 
 def _counts_kept(pages: Sequence[Sequence[str]], keys: list[list[str]],

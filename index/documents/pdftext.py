@@ -149,6 +149,9 @@ class PdfText:
     text: str
     pages: tuple[int, ...]
     headings: tuple[int | None, ...] = ()
+    # the first page's top lines that run on the other pages, kept in the text (see
+    # :attr:`~ragqa.index.documents.pageedges.RunningLines.kept_top`)
+    first_page_running: tuple[str, ...] = ()
 
 
 def pdf_text(page_texts: Sequence[str],
@@ -159,7 +162,7 @@ def pdf_text(page_texts: Sequence[str],
     in order, each a line of the page's text: they stay lines of their own, never joined to
     the lines around them (by unwrapping, a line-end hyphen or a page break), and their
     offsets in the text are returned in :attr:`PdfText.headings`, in the same order."""
-    pages = _without_running_lines([letters(page) for page in page_texts])
+    pages, first_page_running = _without_running_lines([letters(page) for page in page_texts])
     words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
     wanted = [[letters(line) for line in page] for page in headings]
     wanted += [[] for _ in range(len(pages) - len(wanted))]
@@ -195,7 +198,8 @@ def pdf_text(page_texts: Sequence[str],
     for index in range(len(starts) - 2, -1, -1):
         if not shaped[index].text:
             starts[index] = starts[index + 1]
-    return PdfText(text, tuple(starts), _heading_starts(text, starts, wanted))
+    return PdfText(text, tuple(starts), _heading_starts(text, starts, wanted),
+                   first_page_running)
 
 
 @dataclass(frozen=True)
@@ -271,12 +275,15 @@ def _line_at(text: str, line: str, start: int, end: int) -> int | None:
     return None
 
 
-def _without_running_lines(pages: list[str]) -> list[str]:
+def _without_running_lines(pages: list[str]) -> tuple[list[str], tuple[str, ...]]:
     """``pages`` without their running lines (page numbers, headers, footers:
-    :func:`~ragqa.index.documents.pageedges.running_lines`), their blank lines kept."""
+    :func:`~ragqa.index.documents.pageedges.running_lines`), their blank lines kept; and the
+    first page's top lines that run on the others, kept in its text."""
     lines = [page.split("\n") for page in pages]
     printed = [[i for i, line in enumerate(page) if line.strip()] for page in lines]
     found = running_lines([[page[i] for i in kept] for page, kept in zip(lines, printed)])
+    first = (tuple(lines[0][i] for i in printed[0][:found[0].kept_top])
+             if found and found[0].kept_top else ())
     out = []
     for page, page_lines, kept, edges in zip(pages, lines, printed, found):
         if edges.top or edges.bottom or edges.last_line is not None:
@@ -285,7 +292,7 @@ def _without_running_lines(pages: list[str]) -> list[str]:
                 page_lines[body[-1]] = edges.last_line
             page = "\n".join(page_lines[body[0]:body[-1] + 1]) if body else ""
         out.append(page)
-    return out
+    return out, first
 
 
 def _over_the_break(text: str, page: str, last_line: str, width: int,

@@ -27,11 +27,12 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ragqa.index.documents.boilerplate import find_boilerplate, find_generic_headings
 from ragqa.index.documents.chunking import Passage, chunk_document
 from ragqa.index.documents.reading import Document
-from ragqa.index.documents.outline import document_sections, template_parts
+from ragqa.index.documents.outline import OutlinedDocument, document_sections, template_parts
 from ragqa.index.documents.sections import Section, heading_title
 from ragqa.index.documents.titles import (
     MAX_TITLE_CHARS,
     headline,
+    normalise,
     preamble_lines,
     shared_preamble_lines,
 )
@@ -161,8 +162,18 @@ def front_matter(doc: Document, chrome: frozenset[str]) -> tuple[frozenset[int],
     """Offsets of the lines of ``doc``'s preamble that no passage holds (page chrome: calls
     to action, lines shared by several documents' preambles, breadcrumbs) and of those that
     make no passage on their own (chrome, kickers, rules, bylines, the title line itself);
-    a headline other than the title, such as a standfirst, is content."""
+    a headline other than the title, such as a standfirst, is content. The lines opening a
+    PDF that its layout repeats on the other pages (a header, "Page 1", a footer printed
+    at the top: ``page_chrome_kept``) are chrome too."""
     skipped, minor = set(), set()
+    if isinstance(doc, OutlinedDocument) and doc.page_chrome_kept:
+        offset = 0
+        for line in doc.text.split("\n"):  # the first page's top lines
+            if line.strip() and normalise(line) not in doc.page_chrome_kept:
+                break
+            skipped.add(offset)
+            minor.add(offset)
+            offset += len(line) + 1
     for line in preamble_lines(doc.text, chrome):
         if line.kind == "chrome":
             skipped.add(line.start)

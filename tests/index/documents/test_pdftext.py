@@ -15,7 +15,9 @@ from ragqa.index.documents.chunking import (
     page_of,
 )
 from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import document_sections
 from ragqa.index.documents.pdftext import pdf_text
+from ragqa.index.documents.processing import front_matter
 from ragqa.index.documents.sections import split_sections
 from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
 from ragqa.index.search.highlight import Highlighter
@@ -391,3 +393,38 @@ def test_bare_numbers_topping_pages_are_page_numbers_where_a_page_goes_on(tmp_pa
     headed = pdf_text(["Rapport\nLe budget est voté."] + [
         f"{n}\nRapport annuel\n{page}" for n, page in zip((2, 3, 4), fresh)])
     assert headed.text == "Rapport\nLe budget est voté.\n\n" + "\n\n".join(fresh)
+
+
+def test_running_lines_stacked_at_the_top_are_all_left_out(tmp_path):
+    # A header, the page number and the footer all printed at the top of each page (as
+    # reportlab draws a page's template first): the third line runs too, and a paragraph
+    # over the break is read without the footer in it.
+    chrome = ["ACME Industries – Règlement intérieur", "Page {}",
+              "Document interne – ne pas diffuser"]
+    body = [["Règlement intérieur", "Article 1 – Horaires",
+             "En cas de doute sur cet article, le salarié peut"],
+            ["s'adresser au service des ressources humaines.", "Article 2 – Retards",
+             "Tout retard est justifié dans la journée."],
+            ["Article 3 – Accès", "L'entrée des visiteurs est soumise à autorisation."]]
+    pages = [[line.format(n) for line in chrome] + lines for n, lines in enumerate(body, 1)]
+    doc = load(tmp_path, pages)
+    assert doc.text.count("Document interne") == 1  # the first page's, kept
+    assert "le salarié peut s'adresser au service" in doc.text
+    # the first page's running lines stay in its text but make no passage of their own
+    assert doc.page_chrome_kept == {"acme industries – règlement intérieur", "page 1",
+                                    "document interne – ne pas diffuser"}
+    skipped, minor = front_matter(doc, frozenset())
+    passages = chunk_document(doc, document_sections(doc), frozenset(),
+                              make_splitter(ChunkingParams()), skipped=skipped, minor=minor)
+    quotes = [doc.text[p.start:p.end] for p in passages]
+    assert not any("ACME" in quote or "Document interne" in quote for quote in quotes)
+    assert any(quote.startswith("Règlement intérieur") for quote in quotes)
+
+
+def test_a_repeated_line_below_body_text_at_a_page_top_stays():
+    # Stacked running lines are only those under running lines: a line that tops three
+    # pages' text below a body line is the text's.
+    pages = ["Rapport 2024\nIntroduction du rapport.\nRésumé\nLe budget est voté.",
+             "Rapport 2024\nLa suite est lue.\nRésumé\nLe budget est exécuté.",
+             "Rapport 2024\nLa fin est écrite.\nRésumé\nLe budget est clos."]
+    assert pdf_text(pages).text.count("Résumé") == 3
