@@ -204,6 +204,8 @@ class JobQueue:
                 self._cancelled.add(job.id)
                 if job.id in self._queue:
                     self._queue.remove(job.id)
+                    self._errors[job.id] = JobCancelledError(
+                        f"the upload of {job.doc_id} was cancelled")
                     self._finish(job, "cancelled", error="cancelled: the document was deleted")
         for job in found:
             if job.state == "running":

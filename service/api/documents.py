@@ -185,6 +185,9 @@ def upload_document(
                         job=job_out(job))
         return JSONResponse(body.model_dump(mode="json"), status_code=202,
                             headers={"Location": f"/v1/jobs/{job.id}"})
+    if job.state == "cancelled":  # a DELETE of this id came first: nothing was written
+        return JSONResponse(WriteOut(status="cancelled", id=name, generation=engine.generation,
+                                     job=job_out(job)).model_dump(mode="json"), status_code=200)
     outcome = jobs.outcome(job.id)
     if isinstance(outcome, BaseException):
         raise outcome  # the write's own error: the same status as a synchronous write

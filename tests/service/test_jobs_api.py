@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -78,6 +79,31 @@ def test_a_delete_cancels_an_upload_not_yet_indexed(write_app):
         assert client.get("/v1/documents/notes/long.txt").status_code == 404
         found = client.post("/v1/search", json=QUESTION).json()["passages"]
         assert all(p["doc_id"] != "notes/long.txt" for p in found)
+
+
+def test_an_upload_waiting_in_the_queue_answers_cancelled_when_deleted(write_app):
+    # The upload request is still waiting for its job (queued behind a long one) when a
+    # DELETE of the same id cancels it: it answers `cancelled` (it was a 500 before).
+    text = "\n\n".join(f"Paragraphe {i} : Zorglub Telecom pose un câble sous-marin numéro {i} "
+                       f"entre Dakhla et les Canaries, long de {i * 7} kilomètres."
+                       for i in range(400))
+    with write_app(upload_wait_seconds=120) as client, ThreadPoolExecutor(2) as pool:
+        long = pool.submit(upload, client, "notes/long.txt", text.encode())
+        wait_until(lambda: any(j["document"] == "notes/long.txt"
+                               for j in client.get("/v1/jobs").json()["jobs"]),
+                   what="the long upload's job")
+        queued = pool.submit(upload, client, DOC, FILES[DOC])
+        wait_until(lambda: any(j["document"] == DOC and j["state"] == "queued"
+                               for j in client.get("/v1/jobs").json()["jobs"]),
+                   what="the second upload queued")
+        deleted = client.delete(f"/v1/documents/{DOC}")
+        assert deleted.status_code == 200 and deleted.json()["status"] == "cancelled"
+        answer = queued.result(timeout=120)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "cancelled"
+        assert answer.json()["job"]["state"] == "cancelled"
+        assert long.result(timeout=300).status_code == 201
+        assert client.get(f"/v1/documents/{DOC}").status_code == 404
 
 
 @pytest.mark.heavy
