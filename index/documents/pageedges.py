@@ -25,10 +25,10 @@ only at the first and last :data:`EDGE_LINES` lines of each page:
 
 Running lines may be stacked at an edge deeper than its first two lines (a header, "Page 3"
 and "Document interne" all printed at the top), down to :data:`MAX_STACKED_LINES` lines:
-a short line ending no sentence, under running lines only. The first page's top lines are kept in its text: that is
-where a document names itself (:attr:`RunningLines.kept_top` says how many of them run on
-the other pages, so that they make no passage of their own); so are all
-the lines of a first page of :data:`COVER_LINES` lines or fewer (a cover whose title the
+a short line ending no sentence, under running lines only. The first page's top lines are
+kept in its text: that is where a document names itself (:attr:`RunningLines.kept_top`
+says how many of them run on the other pages, so that they make no passage of their own);
+so are all the lines of a first page of :data:`COVER_LINES` lines or fewer (a cover whose title the
 footer repeats) but its page number. A block of two lines or more at the bottom of the
 pages, without a digit and ending with a person's name ("Le Directeur des ressources
 humaines / Jean Dupont": the signature of mail-merged letters) is kept on every page. A
