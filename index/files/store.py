@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ragqa.index.config import IndexConfig
 from ragqa.index.documents.corpus import read_corpus
-from ragqa.index.documents.folder import StampCache
+from ragqa.index.documents.folder import StampCache, suffix_of
 from ragqa.index.documents.ids import (
     CorpusConflictError,
     LastDocumentError,
@@ -36,7 +36,7 @@ from ragqa.index.documents.ids import (
     entry_path,
     is_file,
 )
-from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sidecars import clean_title, read_title_sidecar, title_sidecar
 from ragqa.index.durable import (
@@ -319,7 +319,10 @@ class FilesStore:
         target = entry_path(self.corpus_dir, doc_id)  # a link's id: the link goes, not its target
         with self._write:
             indexed = self._current()
-            if indexed.document(doc_id) is None and not is_file(target):
+            if indexed.document(doc_id) is None and (
+                    not is_file(target) or suffix_of(doc_id).lower() not in SUPPORTED_SUFFIXES):
+                # a refused file may go; a sidecar (.groups, .title) or another file the
+                # indexer never reads is no document
                 raise UnknownDocumentError(f"no document {doc_id!r}")
             if not is_file(target):
                 raise CorpusConflictError(f"{doc_id!r} is indexed but not in the corpus "

@@ -301,6 +301,25 @@ def test_files_store_reports_a_refused_corpus_file_that_can_be_fixed_or_deleted(
         assert client.get("/v1/documents/broken.pdf").json()["pages"] == 2
 
 
+@FILES_ONLY
+def test_files_store_deletes_documents_only_not_their_sidecars_or_other_files(
+        write_app, writable):
+    # A writer's DELETE of "x.txt.groups" removed the sidecar, opening the document to
+    # every reader; any file of the folder could go ("200 deleted", then GET 404).
+    corpus, _ = writable
+    (corpus / "keep.bin").write_bytes(b"\x00binary")
+    (corpus / "equipe").mkdir()
+    (corpus / "equipe/x.txt").write_text("Le comité se réunit le mardi.", encoding="utf-8")
+    (corpus / "equipe/x.txt.title").write_text("Comité", encoding="utf-8")
+    (corpus / "equipe/x.txt.groups").write_text("direction\n", encoding="utf-8")
+    with write_app(update_index=True) as client:
+        for name in ("equipe/x.txt.groups", "equipe/x.txt.title", "keep.bin"):
+            assert_error(client.delete(f"/v1/documents/{name}"), 404, "unknown_document")
+        assert (corpus / "equipe/x.txt.groups").is_file()
+        assert (corpus / "equipe/x.txt.title").is_file() and (corpus / "keep.bin").is_file()
+        assert client.get("/v1/documents/equipe/x.txt").json()["title"] == "Comité"
+
+
 @POSTGRES_ONLY
 def test_postgres_store_writes_nothing_beside_the_database(client, tmp_path):
     for doc_id, data in sorted(FILES.items()):
