@@ -299,6 +299,7 @@ def check_listen(host: str, port: int) -> None:
     """:class:`ConfigError` naming the setting when ``host:port`` cannot be listened on (an
     unknown address, a port in use or reserved), as uvicorn would find only after the index
     is brought up to date; the socket is closed again at once."""
+    import errno
     import socket
 
     try:  # every address the server will bind, as asyncio finds them ("": all interfaces)
@@ -315,7 +316,11 @@ def check_listen(host: str, port: int) -> None:
             try:
                 sock.bind(address)
             except OSError as exc:
-                raise ConfigError(f"RAGQA_PORT (--port): cannot listen on {host}:{port}: "
+                # an address of no interface of this machine is the host's fault, a port
+                # in use or reserved the port's
+                setting = ("RAGQA_HOST (--host)" if exc.errno == errno.EADDRNOTAVAIL
+                           else "RAGQA_PORT (--port)")
+                raise ConfigError(f"{setting}: cannot listen on {host}:{port}: "
                                   f"{exc.strerror or exc}") from None
 
 

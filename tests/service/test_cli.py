@@ -148,6 +148,11 @@ def test_serve_on_a_port_in_use_fails_before_indexing(corpus_index):
                      "--index", str(corpus_index))
     assert proc.returncode == 2
     assert f"RAGQA_PORT (--port): cannot listen on 127.0.0.1:{port}" in _one_error_line(proc)
+    # an address of no interface of this machine names the host (TEST-NET-3, RFC 5737)
+    proc = ragqa("serve", "--host", "203.0.113.7", "--port", str(port), "--corpus",
+                 str(CORPUS), "--index", str(corpus_index))
+    assert proc.returncode == 2
+    assert "RAGQA_HOST (--host): cannot listen on 203.0.113.7" in _one_error_line(proc)
 
 
 def test_serve_with_an_audit_log_it_cannot_write_fails_before_indexing(small_corpus, tmp_path):
