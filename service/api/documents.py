@@ -26,6 +26,7 @@ from ragqa.service.deps import (
     SettingsDep,
     limit_upload_size,
     require_multipart,
+    require_json,
     require_reader,
     require_writer,
     too_large,
@@ -99,7 +100,8 @@ def get_document(doc_id: DocId, engine: EngineDep, reader: ReaderDep,
 
 
 @router.put("/{doc_id:path}/groups", response_model=DocumentOut,
-            dependencies=[Depends(require_writer)], responses=error_responses(403, 404))
+            dependencies=[Depends(require_writer), Depends(require_json)],
+            responses=error_responses(403, 404))
 def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
                engine: EngineDep, settings: SettingsDep) -> DocumentOut:
     """Who may read the document from now on (empty: every authenticated reader). Nothing

@@ -174,6 +174,10 @@ def test_changing_groups_re_embeds_nothing_and_is_seen_at_once(write_app, jwks):
         for bad in (["r h"], [""], ["rh", " "], ["\u200brh"], ["rh\ndirection"]):
             assert_error(client.put("/v1/documents/finance/budget.md/groups", headers=KEY,
                                     json={"groups": bad}), 422, "invalid_groups")
+        # a body that is not JSON: 415, as every JSON route answers it
+        assert_error(client.put("/v1/documents/finance/budget.md/groups", content=b"rh",
+                                headers={**KEY, "Content-Type": "text/plain"}),
+                     415, "unsupported_media_type")
 
 
 def _ids(found: dict) -> set[str]:
