@@ -33,7 +33,7 @@ from ragqa.index.documents.sections import is_dated_entry
 from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, unwrap_groups
 
 
-TITLE_RULES = 4  # bumped whenever these rules change, so that indexes are rebuilt
+TITLE_RULES = 5  # bumped whenever these rules change, so that indexes are rebuilt
 PREAMBLE_LINES = 15  # non-empty lines looked at, at most
 MAX_TITLE_CHARS = 300
 MIN_SHARED_DOCS = 3  # a preamble line in this many documents is site chrome
@@ -62,11 +62,13 @@ _CTA_MAX_WORDS = 15
 _LABEL_MAX_WORDS = 3
 _CAPS_LABEL_MAX_WORDS = 5
 _HEADLINE_MAX_WORDS = 30
+_SHORTENED_WORDS = 12
+_TITLE_BREAK = re.compile(r"\s*[:;]\s|\s[–—-]\s|(?<=[^\W\d][^\W\d])\.\s")
 _PROSE_MIN_WORDS = 36  # a line this long is body text, whatever its punctuation
 _SENTENCE_MIN_WORDS = 5  # ... and so is a shorter one ending with a full stop
 # Metadata titles that name the file or the template, not the document.
 _JUNK_METADATA = re.compile(
-    r"^(?:untitled|sans titre|document\d*|microsoft (?:word|powerpoint)\b.*|"
+    r"^(?:untitled|sans titre|\(?anonymous\)?|document\d*|microsoft (?:word|powerpoint)\b.*|"
     r"powerpoint presentation|présentation powerpoint|.*\.(?:docx?|pdf|pptx?|odt|indd|rtf))$",
     re.IGNORECASE,
 )
@@ -76,6 +78,7 @@ _JUNK_METADATA = re.compile(
 class _Line:
     text: str  # without markdown markup, whitespace collapsed
     heading: bool
+    top: bool = False  # a markdown heading of level 1 ("# FAQ informatique")
 
 
 def clean_line(line: str) -> str:
@@ -108,7 +111,8 @@ def _preamble(text: str) -> list[tuple[_Line, str, int]]:
         if not match and not _is_call_to_action(cleaned) and (
                 _is_prose(cleaned) or _is_prose_paragraph(raws, i, lines)):
             break
-        lines.append((_Line(cleaned, heading=bool(match)), raw, start))
+        lines.append((_Line(cleaned, heading=bool(match),
+                            top=bool(match) and len(match.group(1)) == 1), raw, start))
     return lines
 
 
@@ -186,8 +190,9 @@ def _kind(line: _Line, raw: str, chrome: frozenset[str]) -> str:
         return "chrome"
     if len(_BREADCRUMB.findall(f" {line.text} ")) >= 2:
         return "chrome"
-    if _is_label(line.text) or (not line.heading and _is_numbered_part(line.text)):
-        return "label"
+    if (_is_label(line.text) and not line.top) or (
+            not line.heading and _is_numbered_part(line.text)):
+        return "label"  # (a level-1 heading is the author's title however short)
     if len(_words(line.text)) > _HEADLINE_MAX_WORDS:
         return "noise"
     return "headline"
@@ -219,8 +224,21 @@ def headline(text: str, fallback: str, chrome: frozenset[str] = frozenset()) -> 
     for raw in text.split("\n"):  # nothing looks like a title: the first line with words
         line = clean_line(_HEADING.sub(r"\2", raw))
         if _LETTER.search(line) and line.casefold() not in chrome:
-            return line[:MAX_TITLE_CHARS]
+            return _shortened(line)[:MAX_TITLE_CHARS]
     return fallback
+
+
+def _shortened(line: str) -> str:
+    """A line too long for a headline, as a title: up to its first colon, semicolon, dash
+    or full stop after two words ("Liste des numéros utiles du site : poste 1000 ..."),
+    else its first :data:`_SHORTENED_WORDS` words and an ellipsis."""
+    words = _words(line)
+    if len(words) <= _HEADLINE_MAX_WORDS:
+        return line
+    cut = _TITLE_BREAK.search(line, len(" ".join(words[:2])))
+    if cut and len(_words(line[:cut.start()])) <= _HEADLINE_MAX_WORDS:
+        return line[:cut.start()].rstrip()
+    return " ".join(words[:_SHORTENED_WORDS]) + " …"
 
 
 def shared_preamble_lines(texts: Iterable[str], min_docs: int = MIN_SHARED_DOCS) -> frozenset[str]:

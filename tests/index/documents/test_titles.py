@@ -61,7 +61,9 @@ def test_generated_documents_get_their_headline(preamble, title):
 
 
 def test_the_body_and_live_blog_entries_are_not_the_title():
-    assert headline(f"{BODY}\n\n## Plus loin\n\ntexte", "stem") == BODY[:300]
+    # no headline: the first line, as long as a headline at most
+    assert headline(f"{BODY}\n\n## Plus loin\n\ntexte", "stem") == (
+        " ".join(BODY.split()[:12]) + " …")
     live = "GITEX 2025\n\n 18-04 à 17:52 Une annonce importante du ministre\n\ntexte\n"
     assert headline(live, "stem") == "GITEX 2025"
     assert headline("\n\n---\n\n", "stem") == "stem"
@@ -125,6 +127,7 @@ def test_lines_in_the_preamble_of_several_documents_are_chrome():
 @pytest.mark.parametrize("raw, expected", [
     ("Rapport annuel 2024", "Rapport annuel 2024"),
     ("Microsoft Word - rapport_v3.docx", None), ("untitled", None), ("scan0001.pdf", None),
+    ("(anonymous)", None),  # reportlab's default when no title is set
     ("  ", None), (None, None),
 ])
 def test_metadata_titles_naming_a_file_or_template_are_ignored(raw, expected):
@@ -204,3 +207,22 @@ def test_preamble_lines_are_classified_slices_of_the_text():
 ])
 def test_a_headline_wrapped_onto_a_full_stop_below_a_label_is_the_title(text, title):
     assert headline(text, "x") == title
+
+
+def test_a_short_level_one_markdown_heading_is_the_title():
+    # Two words read as a rubric label, and the first question of the FAQ became the title
+    # of every passage.
+    faq = ("# FAQ informatique\n\n## Imprimantes\n\n### Comment ajouter une imprimante ?\n"
+           "Ouvrez le Centre logiciel et cliquez sur Installer.\n")
+    assert headline(faq, "faq") == "FAQ informatique"
+    # a level-2 rubric above the headline stays a label
+    assert headline("## COMMUNIQUÉ DE PRESSE\n\n### La fibre arrive dans les campagnes\n\n"
+                    + BODY, "x") == "La fibre arrive dans les campagnes"
+
+
+def test_a_long_first_line_gives_a_title_cut_at_its_first_break():
+    numbers = " ; ".join(f"poste {n} – bureau {n}" for n in range(1000, 1040))
+    assert headline(f"Liste des numéros utiles du site : {numbers}\n", "x") == (
+        "Liste des numéros utiles du site")
+    words = " ".join(f"mot{n}" for n in range(40))
+    assert headline(words, "x") == " ".join(words.split()[:12]) + " …"
