@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from ragqa.index.documents.packages import check_odf, open_package, unreadable
@@ -33,8 +33,9 @@ ODP_MIMETYPE = "application/vnd.oasis.opendocument.presentation"
 MAX_TEXT_COLUMNS = 64  # a text or slide table is narrow; a sheet is read otherwise
 MAX_SPACES = 16  # a <text:s text:c="..."/> run is capped: a count is no reason to allocate
 # Inline elements whose text is not the paragraph's: footnotes and endnotes (their body
-# would cut the sentence that cites them), comments, change-tracking records, frames
-# (images, text boxes) anchored in the paragraph.
+# would cut the sentence that cites them: read after it, :func:`anchored`), comments,
+# change-tracking records, frames (images, text boxes: read after it) anchored in the
+# paragraph.
 _NOT_INLINE = frozenset({"text:note", "office:annotation", "office:annotation-end",
                          "text:tracked-changes", "draw:frame", "draw:a", "text:deletion"})
 # Errors that a damaged package's XML makes odfdo or lxml raise.
@@ -76,6 +77,28 @@ def inline_text(element: Element) -> str:
             parts.append(inline_text(child))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def anchored(element: Element) -> Iterator[str]:
+    """The paragraphs a paragraph or heading holds that are not its own text, in document
+    order: its footnotes' and endnotes' bodies (``[1] text``, with the note's citation)
+    and its text boxes' paragraphs, those of a box or a note inside another left to it."""
+    for child in element.children:
+        tag = child.tag
+        if tag == "text:note":
+            citation = next((c for c in child.children if c.tag == "text:note-citation"), None)
+            body = next((c for c in child.children if c.tag == "text:note-body"), None)
+            text = " ".join(paragraphs_text(body).split("\n")) if body is not None else ""
+            if text.strip():
+                mark = inline_text(citation).strip() if citation is not None else ""
+                yield f"[{mark}] {text.strip()}" if mark else text.strip()
+        elif tag == "draw:frame":
+            for box in child.children:
+                if box.tag == "draw:text-box":
+                    yield from (line for line in paragraphs_text(box).split("\n")
+                                if line.strip())
+        elif tag not in _NOT_INLINE:
+            yield from anchored(child)
 
 
 def paragraphs_text(element: Element) -> str:

@@ -14,7 +14,9 @@ package and resolves styles.
 Left out, as Word shows the document once changes are accepted: deleted text (``w:del``),
 the origin of a move (``w:moveFrom``), field codes (``w:instrText``, never part of
 ``CT_R.text``), a content control's placeholder prompt ("Cliquez ici pour entrer du texte"),
-and text boxes and drawings anchored in a run (the run's children are not walked). Block
+and drawings anchored in a run (the run's children are not walked). Text boxes and the
+notes a paragraph cites are read apart (:func:`anchored`, :func:`notes`): their text would
+cut the paragraph's sentence, so the reader puts it after the paragraph. Block
 content controls holding a cover page or a table of contents (Word's "Cover Pages" and
 "Table of Contents" galleries) are left out too: a cover page repeats the file's title,
 author and date, and a table of contents repeats the headings.
@@ -45,6 +47,11 @@ _ALTERNATE, _CHOICE, _FALLBACK = (f"{_MC}AlternateContent", f"{_MC}Choice",
 # move, the properties of the paragraph and of content controls.
 _NOT_SHOWN = frozenset(f"{_W}{tag}" for tag in ("del", "moveFrom", "pPr", "sdtPr", "sdtEndPr"))
 _SKIPPED_GALLERIES = frozenset({"Cover Pages", "Table of Contents"})
+_FOOTNOTE_REF, _ENDNOTE_REF = f"{_W}footnoteReference", f"{_W}endnoteReference"
+_TEXT_BOX = f"{_W}txbxContent"
+# Where a note's reference or a text box is not what Word shows: deleted, or the fallback
+# copy of an alternate content.
+_HIDING = frozenset({f"{_W}del", f"{_W}moveFrom", _FALLBACK})
 MAX_COLUMNS = 64  # Word's tables have 63 columns at most: a larger grid span is damage
 
 
@@ -107,6 +114,47 @@ def runs(element: _Element) -> Iterator[CT_R]:
                 yield from runs(chosen)
         elif tag not in _NOT_SHOWN and not (tag == _SDT and not _shown(child)):
             yield from runs(child)
+
+
+def notes(document_part) -> dict[tuple[str, str], list[str]]:
+    """The footnotes' and endnotes' paragraphs by (kind, id), kind ``footnote`` or
+    ``endnote`` (the separators Word keeps among them left out)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for kind, reltype in (("footnote", RT.FOOTNOTES), ("endnote", RT.ENDNOTES)):
+        rel = next((r for r in document_part.rels.values()
+                    if r.reltype == reltype and not r.is_external), None)
+        if rel is None:
+            continue
+        root = parse_xml(rel.target_part.blob)
+        for note in root.iterfind(f"{_W}{kind}"):
+            if note.get(f"{_W}type") in ("separator", "continuationSeparator",
+                                         "continuationNotice"):
+                continue
+            texts = [paragraph_text(p) for p in blocks(note) if p.tag == PARAGRAPH]
+            found[kind, note.get(f"{_W}id", "")] = [t.strip() for t in texts if t.strip()]
+    return found
+
+
+def anchored(paragraph: CT_P) -> Iterator[tuple[str, object]]:
+    """What a paragraph holds that is not its own line, in document order: its notes'
+    references (``("footnote" | "endnote", id)``) and its text boxes' paragraphs
+    (``("box", texts)``), those Word shows only (not a deleted reference, not the VML copy
+    of a text box kept for older readers, not a box inside another box)."""
+    for element in paragraph.iter(_FOOTNOTE_REF, _ENDNOTE_REF, _TEXT_BOX):
+        if any(a.tag in _HIDING for a in element.iterancestors()):
+            continue
+        if element.tag == _TEXT_BOX:
+            if any(a.tag == _TEXT_BOX for a in element.iterancestors()):
+                continue
+            texts = [paragraph_text(p) if p.tag == PARAGRAPH else CELL_SEPARATOR.join(
+                table_lines(table_rows(p), header_row(p))) for p in blocks(element)]
+            yield "box", [t.strip() for t in texts if t.strip()]
+        else:
+            kind = "footnote" if element.tag == _FOOTNOTE_REF else "endnote"
+            yield kind, element.get(f"{_W}id", "")
 
 
 def table_rows(table: CT_Tbl) -> list[list[str]]:

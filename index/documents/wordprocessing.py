@@ -5,8 +5,11 @@ styles with an outline level; ODF's ``text:h``) as section starts with their hea
 list items as lines, tables as ``header : value`` lines (see
 :mod:`ragqa.index.documents.layout`). A ``.docx``'s text is what Word shows with changes
 accepted, content controls and nested tables included (:mod:`ragqa.index.documents.wordml`).
-Left out: headers and footers, footnotes, comments, tables of contents, text boxes, tracked
-deletions, and a cover page building block.
+A paragraph's text boxes and the footnotes and endnotes it cites follow it, each a
+paragraph (a note as ``[1] text``, numbered as Word numbers them: footnotes 1, 2, 3,
+endnotes i, ii, iii): their text would cut the paragraph's sentence where they are
+anchored. Left out: headers and footers, comments, tables of contents, tracked deletions,
+and a cover page building block.
 The title is the file's metadata title, else the paragraph styled "Title", else the
 headline found in the text.
 
@@ -30,6 +33,7 @@ from ragqa.index.documents.odflooks import OdfLooks
 from ragqa.index.documents.opendocument import (
     ODT_MIMETYPE,
     PARSE_ERRORS,
+    anchored,
     inline_text,
     marks_header,
     read_odf,
@@ -86,9 +90,30 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
     kinds: dict[str | None, tuple[str, int]] = {}  # by style id
     items: list[str] = []  # the list being read, item by item
 
+    notes = wordml.notes(document.part)
+    numbers: dict[tuple[str, str], str] = {}  # a note's number, as Word counts them
+
     def close_list() -> None:
         builder.block(items)
         items.clear()
+
+    def asides(paragraph) -> None:
+        """A paragraph's text boxes and the notes it cites, each a paragraph after it."""
+        texts: list[str] = []
+        for kind, found in wordml.anchored(paragraph):
+            if kind == "box":
+                texts.extend(found)
+                continue
+            note = notes.get((kind, found))
+            if not note or (kind, found) in numbers:
+                continue
+            count = 1 + sum(1 for k, _ in numbers if k == kind)
+            numbers[kind, found] = str(count) if kind == "footnote" else _roman(count)
+            texts.append(f"[{numbers[kind, found]}] " + " ".join(note))
+        if texts:
+            close_list()  # (a list item's: the list goes on after them)
+            for text in texts:
+                builder.paragraph(text)
 
     for block in wordml.blocks(document.element.body):
         if block.tag == wordml.TABLE:
@@ -100,12 +125,16 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
             kinds[key] = _style_kind(document.part.get_style(key, WD_STYLE_TYPE.PARAGRAPH))
         kind, level = kinds[key]
         text = wordml.paragraph_text(block)
-        if kind == "toc" or not text.strip():
+        if kind == "toc":
+            continue
+        if not text.strip():
+            asides(block)  # a paragraph that only anchors a text box
             continue
         if kind in ("text", "aside") and wordml.is_numbered(block):
             kind = "list"  # numbered by the paragraph itself, as Google Docs exports lists
         if kind == "list":
             items.extend(unwrap(clean_lines(text)))
+            asides(block)
             continue
         close_list()
         if kind == "heading":
@@ -118,10 +147,22 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
             builder.paragraph(text)
         else:
             builder.paragraph(text, looks.look(block))
+        asides(block)
     close_list()
     text_builder = TextBuilder()
     builder.replay(text_builder)
     return text_builder, style_title
+
+
+def _roman(number: int) -> str:
+    """``number`` in lower-case roman numerals, as Word numbers endnotes ("iv")."""
+    found = []
+    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                          (4, "iv"), (1, "i")):
+        count, number = divmod(number, value)
+        found.append(digits * count)
+    return "".join(found)
 
 
 def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
@@ -183,11 +224,13 @@ def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks) -> None:
         tag = child.tag
         if tag == "text:h":
             builder.heading(inline_text(child), _outline_level(child))
+            _odt_asides(child, builder)
         elif tag == "text:p":
             if looks.body_text(child):
                 builder.paragraph(inline_text(child), looks.look(child))
             else:  # a caption, a quotation: bold by its role, never a heading
                 builder.paragraph(inline_text(child))
+            _odt_asides(child, builder)
         elif tag == "text:list":
             lines: list[str] = []
             _odt_list(child, builder, lines)
@@ -196,6 +239,12 @@ def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks) -> None:
             builder.block(table_lines(table_rows(child), marks_header(child)))
         elif tag in ("text:section", "office:text"):
             _odt_blocks(child, builder, looks)
+
+
+def _odt_asides(element: Element, builder: HandOutline) -> None:
+    """A paragraph's notes and text boxes, each a paragraph after it."""
+    for text in anchored(element):
+        builder.paragraph(text)
 
 
 def _outline_level(heading: Element) -> int:
@@ -208,6 +257,7 @@ def _odt_list(element: Element, builder: HandOutline, lines: list[str]) -> None:
         for child in item.children:
             if child.tag == "text:p":
                 lines.extend(unwrap(clean_lines(inline_text(child))))
+                lines.extend(anchored(child))
             elif child.tag == "text:h":
                 builder.block(lines)
                 lines.clear()

@@ -178,3 +178,74 @@ def test_blocks_in_content_controls_are_read_a_cover_page_and_placeholders_are_n
         "Statut : Cadre",
         "Fin du document.",
     ]
+
+
+NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+      "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+      "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+      "v": "urn:schemas-microsoft-com:vml"}
+
+
+def text_box(*paragraphs: str) -> str:
+    """A run holding a text box as Word writes it: the shape, and its VML copy for older
+    readers (the same paragraphs twice)."""
+    content = f"<w:txbxContent>{''.join(p(r(t)) for t in paragraphs)}</w:txbxContent>"
+    return (f'<w:r><mc:AlternateContent xmlns:mc="{NS["mc"]}"><mc:Choice Requires="wps">'
+            f'<w:drawing><wps:wsp xmlns:wps="{NS["wps"]}"><wps:txbx>{content}</wps:txbx>'
+            f'</wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape xmlns:v="'
+            f'{NS["v"]}"><v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback>'
+            "</mc:AlternateContent></w:r>")
+
+
+def with_notes(path, kind: str, notes: dict[int, str]) -> None:
+    """Add a footnotes or endnotes part holding ``notes`` (with Word's separators) to the
+    .docx at ``path``."""
+    import zipfile
+
+    tag = f"{kind}s"
+    body = "".join(f'<w:{kind} w:id="{n}"><w:p>{r(text)}</w:p></w:{kind}>'
+                   for n, text in notes.items())
+    part = (f'<w:{tag} xmlns:w="{NS["w"]}"><w:{kind} w:type="separator" w:id="-1"><w:p><w:r>'
+            f"<w:separator/></w:r></w:p></w:{kind}>{body}</w:{tag}>")
+    files = {}
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            files[name] = package.read(name)
+    files[f"word/{tag}.xml"] = part.encode()
+    files["[Content_Types].xml"] = files["[Content_Types].xml"].replace(
+        b"</Types>", f'<Override PartName="/word/{tag}.xml" ContentType="application/vnd.'
+        f'openxmlformats-officedocument.wordprocessingml.{tag}+xml"/></Types>'.encode())
+    rels = "word/_rels/document.xml.rels"
+    files[rels] = files[rels].replace(
+        b"</Relationships>", f'<Relationship Id="rId{kind}" Type="http://schemas.openxmlformats'
+        f'.org/officeDocument/2006/relationships/{tag}" Target="{tag}.xml"/></Relationships>'
+        .encode())
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in files.items():
+            package.writestr(name, data)
+
+
+def test_footnotes_endnotes_and_text_boxes_follow_their_paragraph(tmp_path):
+    # They were left out: "signalez tout courriel suspect au 3615" in a text box, a note's
+    # contact name, lost to every search.
+    path = tmp_path / "doc.docx"
+    note = '<w:r><w:footnoteReference w:id="{}"/></w:r>'
+    save(path,
+         p(r("Le mot de passe a 12 caractères."), note.format(1), r(" Il change tous les ans."),
+           note.format(1)),
+         p(r("Le prêt dure cinq jours."), '<w:r><w:endnoteReference w:id="1"/></w:r>',
+           f'<w:del {CHANGE} w:id="9"><w:r><w:footnoteReference w:id="2"/></w:r></w:del>'),
+         p(text_box("Important : signalez tout courriel suspect au 3615.", "Merci.")),
+         p(r("Le poste se verrouille."), note.format(3)))
+    with_notes(path, "footnote", {1: "Recommandation de l'ANSSI, mesure 10.",
+                                  2: "Une note supprimée.", 3: "Touches Windows + L."})
+    with_notes(path, "endnote", {1: "Au-delà, demandez à Karim Benali."})
+    doc = load_document(path, "doc.docx")
+    assert_plain(doc)
+    passages(doc)
+    assert lines(doc) == [
+        "Procédure", "Le mot de passe a 12 caractères. Il change tous les ans.",
+        "[1] Recommandation de l'ANSSI, mesure 10.",  # once, though cited twice
+        "Le prêt dure cinq jours.", "[i] Au-delà, demandez à Karim Benali.",
+        "Important : signalez tout courriel suspect au 3615.", "Merci.",  # once, not twice
+        "Le poste se verrouille.", "[2] Touches Windows + L.", "Fin du document."]

@@ -139,3 +139,33 @@ def test_the_indexer_cites_a_word_heading_path(tmp_path):
     cited = {p.section for p in done.passages if "Rabat accueille" in
              titled[0].text[p.start:p.end]}
     assert cited == {"Résultats › Par ville"}
+
+
+def test_odt_notes_and_text_boxes_follow_their_paragraph(tmp_path):
+    # They were left out: a note's "Karim Benali" lost to every search.
+    from odfdo import Element, Note
+
+    document = OdfDocument("text")
+    body = document.body
+    body.clear()
+    body.append(Header(1, "Prêt de matériel"))
+    paragraph = Paragraph("Le matériel est prêté cinq jours.")
+    paragraph.append(Note(note_id="n1", citation="1",
+                          body="Au-delà, la prolongation est demandée à Karim Benali."))
+    paragraph.append_plain_text(" Il est rendu complet.")
+    body.append(paragraph)
+    boxed = Paragraph("Le retrait se fait au magasin.")
+    boxed.append(Element.from_tag(
+        '<draw:frame><draw:text-box><text:p>Attention : pièce d\'identité exigée.</text:p>'
+        "</draw:text-box></draw:frame>"))
+    body.append(boxed)
+    body.append(Paragraph("Fin."))
+    path = tmp_path / "pret.odt"
+    document.save(path)
+    doc = load_document(path, "pret.odt")
+    assert_plain(doc)
+    assert [line for line in doc.text.split("\n") if line] == [
+        "Prêt de matériel", "Le matériel est prêté cinq jours. Il est rendu complet.",
+        "[1] Au-delà, la prolongation est demandée à Karim Benali.",
+        "Le retrait se fait au magasin.", "Attention : pièce d'identité exigée.", "Fin."]
+    passages(doc)
