@@ -60,7 +60,10 @@ from ragqa.index.documents.titles import TITLE_RULES
 # lines make (numbered, named divisions, capitals, bare lines in an outline), read by the
 # hand-heading rules (`documents.plaintext`).
 # 14: running lines stacked deeper than two lines at a PDF page edge are left out, and the
-# first page's lines that run on the others make no passage (`documents.pageedges`).
+# first page's lines that run on the others make no passage (`documents.pageedges`); a
+# Word or OpenDocument paragraph's text boxes and notes follow it (`documents.wordml`,
+# `documents.opendocument`); a full stop after an initial, "M." or an abbreviation, or
+# after the number opening a line, ends no sentence (`search.highlight.sentence_spans`).
 PROCESSING_VERSION = 14
 
 

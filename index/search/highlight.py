@@ -26,15 +26,38 @@ from ragqa.index.documents.sections import heading_title
 # A sentence ends at ., !, ? or … (optionally followed by a closing quote or bracket) and
 # whitespace, or at a line break: live-blog entries and lists have no final punctuation.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"')\]]?\s+|\n+")
+# A full stop that ends no sentence: after an initial or "M." ("M. Dupont", "J. K.
+# Rowling", "J.-C."), a title or a usual abbreviation ("Mme.", "Dr.", "art.", "p."), or
+# the number opening a line ("3. Délais de paiement", "2.1. Objet").
+_ABBREVIATION = re.compile(
+    r"(?:^|(?<=[\s(\[«\"'’-]))(?:[A-ZÀ-Ý]|MM|Mmes?|Mlles?|Dr|Drs|Pr|Me|Mgr|St|Ste|av|apr|art|"
+    r"cf|chap|fig|vol|pp?|env|hab|sq|éd|trad|coll|Cie|Ets|vs)\.$")
+_LINE_NUMBER = re.compile(r"(?:^|\n)[^\S\n]*(?:\d{1,3}\.)+$")
+_BEFORE = 12  # characters read before a full stop to tell an abbreviation
 
 
 def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Spans of the sentences of ``text[start:end]``, whitespace-trimmed, in order."""
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        yield from _trim(text, cursor, match.start())
+        stop = match.start()
+        if text[stop - 1] == "." and "\n" not in match.group() and _ends_no_sentence(
+                text, max(start, stop - _BEFORE), stop):
+            continue
+        yield from _trim(text, cursor, stop)
         cursor = match.end()
     yield from _trim(text, cursor, end)
+
+
+def _ends_no_sentence(text: str, start: int, stop: int) -> bool:
+    """Whether the full stop ending ``text[start:stop]`` ends an abbreviation, an initial or
+    a line's opening number rather than a sentence."""
+    before = text[start:stop]
+    if _ABBREVIATION.search(before):
+        return True
+    number = _LINE_NUMBER.search(before)
+    return bool(number) and (before[number.start()] == "\n" or start == 0
+                             or text[start - 1] == "\n")
 
 
 def _trim(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

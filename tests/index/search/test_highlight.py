@@ -34,6 +34,24 @@ def test_sentence_spans_are_trimmed_and_cover_the_sentences():
     ]
 
 
+@pytest.mark.parametrize("text, sentences", [
+    # an initial, "M." and the usual abbreviations end no sentence
+    ("Présents : M. Martin, Mme Durand et Dr. Petit. La séance est ouverte.",
+     ["Présents : M. Martin, Mme Durand et Dr. Petit.", "La séance est ouverte."]),
+    ("Le livre de J. K. Rowling est paru. Il a plu.",
+     ["Le livre de J. K. Rowling est paru.", "Il a plu."]),
+    ("Fondée en 44 av. J.-C. par César. Voir p. 12. Fin.",
+     ["Fondée en 44 av. J.-C. par César.", "Voir p. 12.", "Fin."]),
+    # nor does the number opening a line (a numbered heading or list item); a number
+    # ending a sentence does
+    ("3. Délais de paiement\n2.1. Les factures sont payées à 30 jours. Le total est de 3. "
+     "Fin.", ["3. Délais de paiement", "2.1. Les factures sont payées à 30 jours.",
+              "Le total est de 3.", "Fin."]),
+])
+def test_a_full_stop_after_an_abbreviation_or_a_line_number_ends_no_sentence(text, sentences):
+    assert [text[s:e] for s, e in sentence_spans(text, 0, len(text))] == sentences
+
+
 def test_picks_the_sentence_with_the_question_terms_stemmed_and_unaccented():
     start, end = TEXT.index("GITEX"), len(TEXT)
     span = highlight_span(TEXT, start, end, "Combien de visiteur et d'exposant au Gitex ?", ANALYZE)
