@@ -164,6 +164,21 @@ def echo_refused(report: BuildReport) -> None:
                    "(GET /v1/documents lists them all)", err=True)
 
 
+def echo_other_files(corpus_dir: Path) -> int:
+    """One stderr line per file of the corpus folder whose type the indexer does not read
+    (a ``.doc`` says to save it as ``.docx``); how many there are."""
+    from ragqa.index.documents.corpus import other_files
+    from ragqa.index.documents.loaders import unsupported
+
+    found = other_files(corpus_dir)
+    for doc_id in found[:_REFUSED_SHOWN]:
+        click.echo(f"  skipped: {unsupported(doc_id, listed=False)}", err=True)
+    if len(found) > _REFUSED_SHOWN:
+        click.echo(f"  ... and {len(found) - _REFUSED_SHOWN} more files of other types",
+                   err=True)
+    return len(found)
+
+
 def describe_build(report: BuildReport, corpus_dir: Path, index_dir: Path | str) -> str:
     model = f"{report.model}{' (fallback)' if report.fallback else ''}"
     count = len(report.refused)
@@ -222,7 +237,10 @@ def index_command(
         for doc_id in ids:
             click.echo(f"  {label}: {doc_id}")
     echo_refused(report)
-    click.echo(describe_build(report, settings.corpus_dir, location))
+    skipped = echo_other_files(settings.corpus_dir)
+    click.echo(describe_build(report, settings.corpus_dir, location)
+               + (f"; {skipped} file{'s' if skipped > 1 else ''} of other types skipped"
+                  if skipped else ""))
 
 
 @main.command("ask")

@@ -24,6 +24,7 @@ from ragqa.index.documents.ids import InvalidDocumentIdError, validate_doc_id
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document, sha256_bytes
 from ragqa.index.documents.sidecars import (
+    GROUPS_SIDECAR_SUFFIX,
     TITLE_SIDECAR_SUFFIX,
     read_title_sidecar,
     read_title_sidecar_or_fail,
@@ -140,6 +141,25 @@ def read_corpus(corpus_dir: Path, max_bytes: int | None = None,
 
 
 _NO_TITLE = ""  # kept for a sidecar that holds none (a title is never empty)
+
+
+def other_files(corpus_dir: Path) -> list[str]:
+    """The files of ``corpus_dir`` the indexer does not read (a ``.doc``, a ``.csv``, a
+    picture), by id in listing order: their types are no documents, so they are neither
+    indexed nor refused, but a user who put them there may expect them to be. Sidecars
+    (``.title``, ``.groups``) are the documents' own."""
+    sidecars = (TITLE_SIDECAR_SUFFIX, GROUPS_SIDECAR_SUFFIX)
+    found = []
+    for doc_id, entry in list_folder(corpus_dir):
+        if (suffix_of(entry.name).lower() in SUPPORTED_SUFFIXES
+                or entry.name.endswith(sidecars)):
+            continue
+        try:
+            if entry.is_file():
+                found.append(doc_id)
+        except OSError:
+            continue
+    return found
 
 
 def _title(path: str, sidecar: str, stamps: StampCache | None, started: int) -> str | None:

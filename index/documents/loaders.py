@@ -97,12 +97,13 @@ def load_document(path: Path, doc_id: str) -> Document:
                             f"({detail})") from exc
 
 
-def unsupported(doc_id: str) -> str:
-    """Why ``doc_id``'s file type is refused, and what to save it as where we know."""
+def unsupported(doc_id: str, listed: bool = True) -> str:
+    """Why ``doc_id``'s file type is refused, and what to save it as where we know (with the
+    supported types unless ``listed`` is false)."""
     suffix = PurePosixPath(doc_id).suffix.lower()
     if suffix in MACRO_SUFFIXES:
         return (f"{doc_id}: macro-enabled Office files ({suffix}) are not accepted; save it "
                 f"as {MACRO_SUFFIXES[suffix]} without macros")
     hint = (f"; save it as {LEGACY_SUFFIXES[suffix]}" if suffix in LEGACY_SUFFIXES else "")
-    return (f"{doc_id}: unsupported file type {suffix or '(none)'}{hint}; "
-            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+    supported = f"; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}" if listed else ""
+    return f"{doc_id}: unsupported file type {suffix or '(none)'}{hint}{supported}"

@@ -197,6 +197,10 @@ def test_bad_files_are_listed_and_the_rest_indexed(small_corpus, tmp_path):
     served = (index_dir / "CURRENT").read_text()
     (small_corpus / "photo.txt").write_bytes(b"\x89PNG\x00\x00\x00" * 100)
     (small_corpus / "new.txt").write_text("Inwi lance la 5G à Agadir.\n", encoding="utf-8")
+    # files of types the indexer does not read are named, not silently passed over (their
+    # sidecars are the documents' own)
+    (small_corpus / "ancien.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word")
+    (small_corpus / "new.txt.title").write_text("Inwi à Agadir", encoding="utf-8")
     proc = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir), "--strict")
     assert proc.returncode == 3 and "photo.txt" in _one_error_line(proc)
     assert (index_dir / "CURRENT").read_text() == served
@@ -204,6 +208,8 @@ def test_bad_files_are_listed_and_the_rest_indexed(small_corpus, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "refused: photo.txt: looks like a binary file" in proc.stderr
     assert "added: new.txt" in proc.stdout and "1 file refused" in proc.stdout
+    assert "skipped: ancien.doc: unsupported file type .doc; save it as .docx" in proc.stderr
+    assert "1 file of other types skipped" in proc.stdout and "new.txt.title" not in proc.stderr
     assert (index_dir / "CURRENT").read_text() != served
     again = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
     assert "is up to date" in again.stdout and "refused: photo.txt" in again.stderr
