@@ -66,7 +66,8 @@ class RetrievalParams:
     crosslingual_dense_weight: float | None = None
     candidates: int = 100  # per ranker, before fusion
     # Overlapping chunks can return the same text twice; keep only the better-ranked of two
-    # passages of one document that share more than half of the shorter one.
+    # passages of one document that share more than half of the shorter one, and of a
+    # passage and its copy in a copy of its document (same title, text and offsets).
     dedupe: bool = True
     # Overlapping or touching windows of one section found together become one passage (their
     # union, still an exact slice of the document, at its better rank) while it stays within
@@ -566,7 +567,8 @@ class Retriever:
     def _chosen(self, ranked: list[tuple[int, float]],
                 k: int) -> list[tuple[PassageRecord, float]]:
         """The first ``k`` ranked passages, read from the store a batch at a time (usually
-        one), without near-duplicates when ``dedupe``; rows gone meanwhile are skipped."""
+        one), without near-duplicates when ``dedupe`` (windows mostly the same, a passage
+        of a document's copy shown from the original); rows gone meanwhile are skipped."""
         kept: list[tuple[PassageRecord, float]] = []
         batch = max(4 * k, 20) if self.params.dedupe else k
         for begin in range(0, len(ranked), batch):
@@ -576,7 +578,8 @@ class Retriever:
                 p = records.get(row)
                 if p is None or _merged(kept, p, self.params.merge_neighbours):
                     continue
-                if self.params.dedupe and any(_mostly_same(p, other) for other, _ in kept):
+                if self.params.dedupe and any(_mostly_same(p, other) or _copied(p, other)
+                                              for other, _ in kept):
                     continue
                 kept.append((p, score))
                 if len(kept) == k:
@@ -643,6 +646,15 @@ def _union(a: PassageRecord, b: PassageRecord, limit: int) -> PassageRecord | No
                             *(b.windows or ((b.start, b.end),))}))
     return replace(a, start=first.start, end=max(a.end, b.end), quote=quote,
                    before=first.before, after=after, page=first.page, windows=windows)
+
+
+def _copied(p: PassageRecord, kept: PassageRecord) -> bool:
+    """Whether ``p`` is a passage ``kept`` already shows from a copy of its document ("Copie
+    de note.docx", "faq (1).md" beside the original): of another document of the same
+    title, the same text at the same offsets."""
+    return (p.doc_id != kept.doc_id and p.title == kept.title and kept.start <= p.start
+            and p.end <= kept.end
+            and kept.quote[p.start - kept.start:p.end - kept.start] == p.quote)
 
 
 def _mostly_same(a, b) -> bool:

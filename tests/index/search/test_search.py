@@ -1,5 +1,7 @@
 """Ranking sanity with the real bundled model on the real corpus."""
 
+from dataclasses import replace
+
 import pytest
 
 from ragqa.index.errors import QueryError, UnknownDocumentError
@@ -174,3 +176,32 @@ def test_a_passage_reaching_two_kept_ones_joins_them():
     assert _merged(kept, _record(3, 900, 1600, text), 3000)
     assert [(p.row, p.start, p.end) for p, _ in kept] == [(1, 0, 2500)]
     assert kept[0][0].quote == text[0:2500]
+
+
+def test_a_copy_of_a_document_does_not_show_its_passages_twice(small_corpus, tmp_path, minilm,
+                                                                embedder):
+    # "Copie de note.docx" beside "note.docx": 2 to 4 of a search's 5 passages were the
+    # same text twice.
+    from tests.support import build_index
+
+    (small_corpus / "orange (1).md").write_bytes((small_corpus / "orange.md").read_bytes())
+    build_index(small_corpus, tmp_path / "idx", minilm, embedder)
+    retriever = Retriever(load_index(tmp_path / "idx"), embedder,
+                          RetrievalParams(fusion=default_fusion(embedder.model.name)))
+    question = "Quand ouvrira le data center de Rabat ?"
+    hits = retriever.search(question, 5).hits
+    quotes = [hit.quote for hit in hits]
+    assert len(quotes) == len(set(quotes)) and hits[0].doc_id in ("orange.md", "orange (1).md")
+    # a search of the copy alone (a reader allowed only the copy) still finds it
+    only = retriever.search(question, 5, doc_ids=["orange (1).md"]).hits
+    assert only[0].doc_id == "orange (1).md" and "Rabat" in only[0].quote
+    # the same text in a document of another title is another document's word: kept
+    from ragqa.index.search.retriever import _copied
+
+    text = "".join(chr(ord("a") + i % 26) for i in range(30))
+    assert _copied(_record(2, 2, 8, text, doc="b"), _record(1, 0, 10, text))
+    other = replace(_record(2, 2, 8, text, doc="b"), title="Autre")
+    assert not _copied(other, _record(1, 0, 10, text))  # another title
+    assert not _copied(_record(2, 5, 15, text, doc="b"), _record(1, 0, 10, text))  # beyond it
+    moved = replace(_record(2, 2, 8, text, doc="b"), quote=text[3:9])
+    assert not _copied(moved, _record(1, 0, 10, text))  # other text at those offsets
