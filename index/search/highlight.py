@@ -21,6 +21,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from ragqa.index.cachestats import CacheCount, CacheCounter
+from ragqa.index.documents.numbering import division_word, outline_number
 from ragqa.index.documents.sections import heading_title
 
 # A sentence ends at ., !, ? or … (optionally followed by a closing quote or bracket) and
@@ -106,6 +107,8 @@ CARRY = 0.5
 _LABEL_MAX_WORDS = 12
 _TITLE_LINE_MAX_WORDS = 8
 _ENDS_SENTENCE = re.compile(r"[.!?…][»”\"')\]]?$")
+# A label and its value ("Fournisseur retenu : Bechtle"), not a heading ending with a colon
+_LABEL_VALUE = re.compile(r"^[^:]*[^\W\d_][^:]*\s:\s*[^\s:]")
 _EMPHASIS = re.compile(r"^(\*\*|__)(.+)\1$")
 
 
@@ -114,7 +117,9 @@ def is_heading_only(text: str, start: int, end: int) -> bool:
 
     Markdown headings and live-blog entry lines (:func:`ragqa.index.documents.sections.heading_title`), and
     short label lines: wholly bold, or in capitals, or ending with a colon, without a final
-    full stop (``**A PROPOS DE HUAWEI MAROC :**``, ``Chiffres clés :``).
+    full stop (``**A PROPOS DE HUAWEI MAROC :**``, ``Chiffres clés :``). A label with its
+    value ("Fournisseur retenu : Bechtle") is content, unless it names a numbered part
+    ("Article 3 : Durée").
     """
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
@@ -128,10 +133,18 @@ def is_heading_only(text: str, start: int, end: int) -> bool:
     inner = emphasis.group(2).strip() if emphasis else bare
     if len(inner.split()) > _LABEL_MAX_WORDS or _ENDS_SENTENCE.search(inner):
         return False
+    if _LABEL_VALUE.match(inner) and not _is_numbered_part(inner):
+        return False  # "Microsoft 365 E3 : 1 200 licences": a fact, as a slide states it
     letters = [c for c in inner if c.isalpha()]
     capitals = bool(letters) and all(c.isupper() for c in letters)
     short = len(inner.split()) <= _TITLE_LINE_MAX_WORDS and not inner.endswith(("?", ","))
     return bool(emphasis) or capitals or inner.endswith(":") or short
+
+
+def _is_numbered_part(line: str) -> bool:
+    """Whether ``line`` names a numbered part of a text ("Article 3 : Durée", "Partie 1 :
+    Contexte"), which is a heading with a colon."""
+    return outline_number(line) is not None or division_word(line) is not None
 
 
 def analysed_sentences(

@@ -147,6 +147,11 @@ def test_an_interview_question_points_to_the_answer_after_it():
     ("Le réseau couvre 98 % de la population.", False),
     ("**Casablanca, le 7 juin 2021 – Le Maroc s’est retrouvé face à une migration.**", False),
     ("Quels gains tangibles ont été observés par l'entreprise cliente ?", False),
+    # a label and its value is a fact (a slide's "Microsoft 365 E3 : 1 200 licences" was
+    # never highlighted), a numbered part with its name a heading
+    ("Microsoft 365 E3 : 1 200 licences", False),
+    ("**Fournisseur retenu : Bechtle**", False),
+    ("Article 3 : Durée", True),
 ])
 def test_heading_only_lines(line, heading):
     text = f"Avant.\n{line}\nAprès."
