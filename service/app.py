@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
@@ -26,6 +25,7 @@ from ragqa.settings import Settings, check_extras, load_settings
 from ragqa.service.auth import authenticator
 from ragqa.service.api import ask, chat, docs, documents, health, jobs, search, widget
 from ragqa.service.errors import COMMON_ERRORS, error_responses, install_error_handlers
+from ragqa.service.cors import JsonCORSMiddleware
 from ragqa.service.limits import UploadLimitMiddleware
 from ragqa.service.audit import open_audit_log
 from ragqa.service.ratelimit import RateLimitMiddleware, parse_limits
@@ -111,7 +111,7 @@ def create_app(
     app.include_router(docs.router)
     if settings.cors_origin_list:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=list(settings.cors_origin_list),
             allow_methods=["GET", "POST", "PUT", "DELETE"],  # PUT: a document's groups
             allow_headers=["Authorization", "Content-Type"],

@@ -129,7 +129,8 @@ def test_cors_preflight_only_for_configured_origins(writable):
         assert allowed.headers["access-control-allow-origin"] == "https://intranet.example"
         assert "POST" in allowed.headers["access-control-allow-methods"]
         other = client.options("/v1/ask", headers={**preflight, "Origin": "https://evil.example"})
-        assert other.status_code == 400
+        error = assert_error(other, 400, "cors_refused")  # the API's error shape, not text
+        assert "origin" in error["message"] and "RAGQA_CORS_ORIGINS" in error["message"]
         assert "access-control-allow-origin" not in other.headers
         simple = client.post("/v1/search", json={"question": "Nokia"},
                              headers={"Origin": "https://evil.example"})
