@@ -171,6 +171,16 @@ async def require_multipart(request: Request) -> None:
                        f"with a `file` field (got {kind or 'no content type'})")
 
 
+async def one_of_each_field(request: Request) -> None:
+    """Refuse a form that gives a field twice (two ``file`` parts: the first was dropped
+    in silence), after FastAPI has parsed it (the form is read once, then cached)."""
+    form = await request.form()
+    for name in ("file", "id", "title", "groups"):
+        if len(form.getlist(name)) > 1:
+            raise ApiError(422, "invalid_request", f"{name}: given {len(form.getlist(name))} "
+                           "times; upload one document a request")
+
+
 async def limit_upload_size(request: Request, settings: SettingsDep) -> None:
     """Refuse a body announced larger than the limit before reading it."""
     length = request.headers.get("content-length")

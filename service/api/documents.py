@@ -25,6 +25,7 @@ from ragqa.service.deps import (
     ReaderDep,
     SettingsDep,
     limit_upload_size,
+    one_of_each_field,
     require_multipart,
     require_json,
     require_reader,
@@ -136,7 +137,7 @@ def _groups(text: str, settings: Settings) -> frozenset[str]:
 
 @router.post("", response_model=WriteOut, status_code=201,
              dependencies=[Depends(require_writer), Depends(require_multipart),
-                           Depends(limit_upload_size)],
+                           Depends(limit_upload_size), Depends(one_of_each_field)],
              responses={200: {"model": WriteOut, "description": "Replaced or unchanged"},
                         202: {"model": WriteOut, "description": "Stored, being indexed: "
                               "follow `job` (GET /v1/jobs/{id})"},

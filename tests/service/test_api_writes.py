@@ -101,6 +101,12 @@ def test_upload_needs_multipart_and_a_file(client):
                  "unsupported_media_type")
     assert_error(client.post("/v1/documents", files={"other": ("a.txt", b"x")}), 422,
                  "missing_field")
+    # two files in one request: the first was dropped in silence
+    before = stored_state(client)
+    two = client.post("/v1/documents", files=[("file", ("a.txt", b"Texte A.")),
+                                              ("file", ("b.txt", b"Texte B."))])
+    assert "2 times" in assert_error(two, 422, "invalid_request")["message"]
+    assert stored_state(client) == before
 
 
 def test_upload_over_the_limit_is_413(write_app):
