@@ -51,7 +51,7 @@ def open_package(data: bytes, doc_id: str, kind: str) -> zipfile.ZipFile:
             raise DocumentError(f"{doc_id}: the {kind} is encrypted (password-protected); "
                                 "upload an unprotected copy")
         raise DocumentError(f"{doc_id}: an old binary Office file (.doc, .xls, .ppt) or a "
-                            f"protected one, not a {kind}; save it in the current format")
+                            f"protected one, not {_a(kind)}; save it in the current format")
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         members = package.infolist()
@@ -98,7 +98,7 @@ def check_ooxml(package: zipfile.ZipFile, doc_id: str, kind: str, plain_suffix: 
     suffix to save it as, e.g. ``.docx``)."""
     types = read_member(package, "[Content_Types].xml")
     if types is None:
-        raise DocumentError(f"{doc_id}: not a {kind} (no [Content_Types].xml in the package)")
+        raise DocumentError(f"{doc_id}: not {_a(kind)} (no [Content_Types].xml in the package)")
     if _MACRO_MAIN_PART.search(types):
         raise DocumentError(f"{doc_id}: a macro-enabled {kind} (.docm, .xlsm, .pptm) is not "
                             f"accepted; save it as {plain_suffix} without macros")
@@ -109,14 +109,19 @@ def check_odf(package: zipfile.ZipFile, doc_id: str, kind: str, mimetype: str) -
     ``mimetype`` (e.g. a spreadsheet named ``.odt``)."""
     found = (read_member(package, "mimetype") or b"").decode("ascii", "replace").strip()
     if found and found != mimetype:
-        raise DocumentError(f"{doc_id}: not a {kind} (its type is {found[:80]}); "
+        raise DocumentError(f"{doc_id}: not {_a(kind)} (its type is {found[:80]}); "
                             "give it the suffix of its type")
     manifest = read_member(package, "META-INF/manifest.xml") or b""
     if _ODF_ENCRYPTED in manifest:
         raise DocumentError(f"{doc_id}: the {kind} is encrypted (password-protected); "
                             "upload an unprotected copy")
     if "content.xml" not in package.namelist():
-        raise DocumentError(f"{doc_id}: not a {kind} (no content.xml in the package)")
+        raise DocumentError(f"{doc_id}: not {_a(kind)} (no content.xml in the package)")
+
+
+def _a(kind: str) -> str:
+    """``kind`` with its indefinite article: "a Word document", "an OpenDocument text"."""
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
 def unreadable(doc_id: str, kind: str, exc: BaseException) -> DocumentError:
