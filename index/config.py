@@ -64,7 +64,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # Word or OpenDocument paragraph's text boxes and notes follow it (`documents.wordml`,
 # `documents.opendocument`); a full stop after an initial, "M." or an abbreviation, or
 # after the number opening a line, ends no sentence (`search.highlight.sentence_spans`).
-PROCESSING_VERSION = 14
+# 15: a markdown heading (below level 1) right above a deeper one opens its first
+# sub-section instead of a section of its line alone (`documents.sections`).
+PROCESSING_VERSION = 15
 
 
 @dataclass(frozen=True)

@@ -215,6 +215,8 @@ def _heading_only(chunk: str, section_title: str) -> bool:
     if ((heading_title(first) is not None or normalise_line(first) == normalise_line(own))
             and not any(c.isalnum() for c in rest)):
         return True
+    if all(heading_title(line) is not None for line in chunk.split("\n") if line.strip()):
+        return True  # markdown headings only: "## Messagerie" above "### Boîte pleine"
     lines = [normalise_line(line) for line in chunk.split("\n") if line.strip()]
     return len(lines) > 1 and lines[-1] == normalise_line(own) and all(
         line in {normalise_line(part) for part in path[:-1]} for line in lines[:-1])

@@ -118,7 +118,7 @@ def load_plain_text_document(path: Path, doc_id: str) -> Document:
     with the headings its lines make (:func:`plain_headings`) when it uses no markdown,
     underlined or live-blog headings."""
     doc = load_text_document(path, doc_id)
-    if len(split_sections(doc.text, doc.title)) > 1:
+    if len(split_sections(doc.text, doc.title, nest=False)) > 1:
         return doc
     # (a line that repeats the title, under a site's rubric above it, heads no section: the
     # text before the first heading is the title's own)

@@ -66,9 +66,18 @@ def heading_title(line: str) -> str | None:
     return title or None
 
 
-def split_sections(text: str, doc_title: str) -> list[Section]:
-    """Cut ``text`` into consecutive sections covering it entirely, in order."""
+def _level(line: str) -> int:
+    """A section start's level: a markdown heading's ``#`` count; a dated entry is none's
+    parent (7)."""
+    hashes = len(line) - len(line.lstrip(" ").lstrip("#"))
+    return hashes - (len(line) - len(line.lstrip(" "))) if _HEADING.match(line) else 7
+
+
+def split_sections(text: str, doc_title: str, nest: bool = True) -> list[Section]:
+    """Cut ``text`` into consecutive sections covering it entirely, in order (``nest``
+    false: one a heading, a heading right above a deeper one included)."""
     starts: list[tuple[int, str]] = []
+    levels: list[int] = []
     in_fence = False
     previous: tuple[int, str] | None = None  # the last line, if it could be underlined
     offset = front_matter_end(text)
@@ -80,9 +89,11 @@ def split_sections(text: str, doc_title: str) -> list[Section]:
             title = heading_title(line)
             if title is not None:
                 starts.append((offset, title))
+                levels.append(_level(line))
                 previous = None
             elif previous is not None and _UNDERLINE.match(line):
                 starts.append((previous[0], previous[1]))
+                levels.append(1 if line.strip().startswith("=") else 2)
                 previous = None
             else:
                 words = " ".join(_MARKUP.sub("", line).split())
@@ -90,6 +101,16 @@ def split_sections(text: str, doc_title: str) -> list[Section]:
                             and _LETTER.search(words) and not _NOT_A_HEADING.match(line)
                             else None)
         offset += len(line) + 1
+    # A heading right above a deeper one ("## Messagerie" / "### Boîte pleine") heads no
+    # section of its own, a passage of its line alone: it opens its first sub-section's.
+    # (Not a level-1 heading: the document's title, which makes no passage.)
+    for i in range(len(starts) - 2, -1, -1) if nest else ():
+        (start, _), (below, title) = starts[i], starts[i + 1]
+        line_end = text.find("\n", start)
+        if (1 < levels[i] < levels[i + 1] and line_end >= 0
+                and not text[line_end:below].strip()):
+            starts[i], levels[i] = (start, title), levels[i + 1]
+            del starts[i + 1], levels[i + 1]
     sections: list[Section] = []
     if starts and not text[: starts[0][0]].strip():
         starts[0] = (0, starts[0][1])  # only blank lines before the first heading

@@ -128,7 +128,7 @@ def test_bad_chunking_parameters_are_refused():
 
 
 def test_a_section_holding_only_a_generic_heading_yields_no_passage():
-    text = ("# Aide au logement\n\n## Qui est concerné ?\n\n### Cas général\n\n"
+    text = ("# Aide au logement\n\n## Qui est concerné ?\n\n## Cas général\n\n"
             "Les locataires d'un logement décent peuvent en bénéficier.\n\n"
             "## Vidéo : la ministre présente l'aide\n")
     doc = Document("a.md", text, "Aide au logement", "0")
@@ -140,9 +140,34 @@ def test_a_section_holding_only_a_generic_heading_yields_no_passage():
     assert [p.section for p in passages] == [
         "Aide au logement", "Cas général", "Vidéo : la ministre présente l'aide"]
     assert text[passages[1].start : passages[1].end] == (
-        "### Cas général\n\nLes locataires d'un logement décent peuvent en bénéficier.")
+        "## Cas général\n\nLes locataires d'un logement décent peuvent en bénéficier.")
     kept = chunk_document(doc, sections, frozenset(), splitter)
     assert [p.section for p in kept][1] == "Qui est concerné ?"
+
+
+def test_a_heading_right_above_a_deeper_one_opens_its_section():
+    # "## Messagerie" right above "### Boîte pleine" was a passage of its line alone.
+    text = ("# FAQ\n\n## Messagerie\n\n### Boîte pleine\n\nLe quota est de 50 Go.\n\n"
+            "### Pièces jointes\n\nLa limite est de 25 Mo.\n\n"
+            "## Qui est concerné ?\n\n### Cas général\n\nTout agent.\n")
+    doc = Document("faq.md", text, "FAQ", "0")
+    sections = split_sections(text, doc.title)
+    assert [s.title for s in sections] == ["FAQ", "Boîte pleine", "Pièces jointes",
+                                           "Cas général"]
+    assert len(split_sections(text, doc.title, nest=False)) == 6
+    passages = chunk_document(doc, sections, frozenset(), make_splitter(ChunkingParams()),
+                              frozenset({"qui est concerné ?", "cas général"}))
+    quotes = [text[p.start:p.end] for p in passages]
+    assert quotes[1:3] == ["## Messagerie\n\n### Boîte pleine\n\nLe quota est de 50 Go.",
+                          "### Pièces jointes\n\nLa limite est de 25 Mo."]
+    assert quotes[-1] == "## Qui est concerné ?\n\n### Cas général\n\nTout agent."
+    # two heading lines left alone above a block too long to share a passage with them
+    items = "\n".join(f"- Le site {n} ouvre au public en {2025 + n}." for n in range(8))
+    long = f"# Plan\n\n## Calendrier\n\n### Sites\n\n{items}\n"
+    doc = Document("p.md", long, "Plan", "0")
+    quotes = [long[p.start:p.end] for p in chunk_document(
+        doc, split_sections(long, "Plan"), frozenset(), make_splitter(ChunkingParams(120, 0)))]
+    assert all(q.startswith("- Le site") for q in quotes if q != "# Plan")
 
 
 def test_a_heading_left_alone_above_a_long_block_makes_no_passage():
