@@ -65,7 +65,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # `documents.opendocument`); a full stop after an initial, "M." or an abbreviation, or
 # after the number opening a line, ends no sentence (`search.highlight.sentence_spans`).
 # 15: a markdown heading (below level 1) right above a deeper one opens its first
-# sub-section instead of a section of its line alone (`documents.sections`).
+# sub-section instead of a section of its line alone (`documents.sections`); a Word or
+# OpenDocument numbered list item starts with its number (`documents.wordml.Numbering`,
+# `documents.opendocument.ListNumbers`).
 PROCESSING_VERSION = 15
 
 

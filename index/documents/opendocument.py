@@ -141,3 +141,49 @@ def table_rows(table: Element) -> list[list[str]]:
 def marks_header(table: Element) -> bool | None:
     """True when the table marks its header rows (``table:table-header-rows``), else None."""
     return True if any(c.tag == "table:table-header-rows" for c in table.children) else None
+
+
+class ListNumbers:
+    """The numbers a word processor shows before a numbered list's items ("1.", "a)",
+    "2.1."), from the list's style (``text:list-level-style-number``: its format, prefix,
+    suffix, start value and the levels it displays); a bulleted level shows none here
+    (list items are lines without bullets)."""
+
+    def __init__(self, document: OdfDocument) -> None:
+        self._document = document
+        self._styles: dict[str, dict[int, tuple[str, str, str, int, int]]] = {}
+
+    def levels(self, style_name: str | None) -> dict[int, tuple[str, str, str, int, int]]:
+        """A list style's numbered levels: level → (format, prefix, suffix, start,
+        levels displayed)."""
+        if not style_name:
+            return {}
+        if style_name not in self._styles:
+            found: dict[int, tuple[str, str, str, int, int]] = {}
+            style = self._document.get_style("list", style_name)
+            for child in style.children if style is not None else ():
+                if child.tag != "text:list-level-style-number":
+                    continue
+                level = child.get_attribute_integer("text:level") or 1
+                found[level] = (child.get_attribute_string("style:num-format") or "",
+                                child.get_attribute_string("style:num-prefix") or "",
+                                child.get_attribute_string("style:num-suffix") or "",
+                                child.get_attribute_integer("text:start-value") or 1,
+                                max(child.get_attribute_integer("text:display-levels") or 1, 1))
+            self._styles[style_name] = found
+        return self._styles[style_name]
+
+
+def list_number(value: int, kind: str) -> str:
+    """``value`` as an ODF number format shows it ("1", "a", "A", "i", "I"); "" for none."""
+    if kind in ("a", "A") and value >= 1:
+        letters = ""
+        while value > 0:
+            value, rest = divmod(value - 1, 26)
+            letters = chr(ord("a") + rest) + letters
+        return letters if kind == "a" else letters.upper()
+    if kind in ("i", "I") and 0 < value < 4000:
+        from ragqa.index.documents.wordml import roman
+
+        return roman(value) if kind == "i" else roman(value).upper()
+    return str(value) if kind == "1" else ""

@@ -24,6 +24,7 @@ author and date, and a table of contents repeats the headings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -205,3 +206,125 @@ def header_row(table: CT_Tbl) -> bool | None:
             for tc in _content(first, (_CELL,)) for p in _content(tc, (PARAGRAPH,))
             for run in runs(p) if run.text.strip()]
     return True if bold and all(bold) else None
+
+
+class Numbering:
+    """The numbers Word shows before numbered paragraphs ("1.", "a)", "2.1."), counted in
+    document order from the file's numbering definitions (``word/numbering.xml``): each list
+    (``w:numId``) counts its levels from their ``w:start``, a level restarting when a higher
+    one goes on; a bulleted level shows no number here (list items are lines without
+    bullets). Only what a paragraph's own properties or its style's say is read."""
+
+    def __init__(self, document_part) -> None:
+        self._levels: dict[str, dict[int, tuple[int, str, str]]] = {}  # numId → ilvl → …
+        self._counts: dict[str, dict[int, int]] = {}
+        try:
+            root = document_part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract: dict[str, dict[int, tuple[int, str, str]]] = {}
+        for definition in root.iterfind(f"{_W}abstractNum"):
+            abstract[definition.get(f"{_W}abstractNumId", "")] = {
+                _int(lvl.get(f"{_W}ilvl"), 0): _level(lvl)
+                for lvl in definition.iterfind(f"{_W}lvl")}
+        for num in root.iterfind(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            levels = dict(abstract.get(ref.get(f"{_W}val", "") if ref is not None else "", {}))
+            for override in num.iterfind(f"{_W}lvlOverride"):
+                ilvl = _int(override.get(f"{_W}ilvl"), 0)
+                lvl = override.find(f"{_W}lvl")
+                if lvl is not None:
+                    levels[ilvl] = _level(lvl)
+                start = override.find(f"{_W}startOverride")
+                if start is not None and ilvl in levels:
+                    levels[ilvl] = (_int(start.get(f"{_W}val"), 1), *levels[ilvl][1:])
+            self._levels[num.get(f"{_W}numId", "")] = levels
+
+    def label(self, paragraph: CT_P, style_element: _Element | None) -> str:
+        """The number Word shows before ``paragraph`` (counted: call it once a paragraph,
+        in document order), "" for none or a bullet."""
+        found = _num_pr(paragraph)
+        if found is None and style_element is not None:
+            found = _num_pr(style_element)
+        if found is None or found[0] not in self._levels:
+            return ""
+        num_id, ilvl = found
+        levels = self._levels[num_id]
+        if ilvl not in levels:
+            return ""
+        counts = self._counts.setdefault(num_id, {})
+        counts[ilvl] = counts.get(ilvl, levels[ilvl][0] - 1) + 1
+        for deeper in [k for k in counts if k > ilvl]:
+            del counts[deeper]  # a higher level going on restarts the ones below it
+        start, kind, text = levels[ilvl]
+        if kind in ("bullet", "none") or not text:
+            return ""
+
+        def shown(match: re.Match) -> str:
+            level = int(match.group(1)) - 1
+            if level not in levels:
+                return ""
+            value = counts.get(level, levels[level][0])
+            return _formatted(value, levels[level][1])
+
+        return _PLACEHOLDER.sub(shown, text).strip()
+
+
+_PLACEHOLDER = re.compile(r"%([1-9])")
+
+
+def _num_pr(element: _Element) -> tuple[str, int] | None:
+    """``(numId, ilvl)`` of a paragraph's or a style's own numbering, None without (or
+    numId 0, which takes the numbering off)."""
+    num_pr = element.find(f"{_W}pPr/{_W}numPr")
+    if num_pr is None:
+        return None
+    num_id = num_pr.find(f"{_W}numId")
+    value = num_id.get(f"{_W}val", "0") if num_id is not None else "0"
+    if value == "0":
+        return None
+    ilvl = num_pr.find(f"{_W}ilvl")
+    return value, _int(ilvl.get(f"{_W}val") if ilvl is not None else None, 0)
+
+
+def _level(lvl: _Element) -> tuple[int, str, str]:
+    """A numbering level's start value, format and text ("%1.")."""
+    def value(tag: str, default: str) -> str:
+        found = lvl.find(f"{_W}{tag}")
+        return found.get(f"{_W}val", default) if found is not None else default
+
+    return _int(value("start", "1"), 1), value("numFmt", "decimal"), value("lvlText", "")
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+def _formatted(value: int, kind: str) -> str:
+    """``value`` as a numbering format shows it (decimal unless a letter or roman one)."""
+    if kind in ("lowerLetter", "upperLetter") and value >= 1:
+        letters = ""
+        while value > 0:
+            value, rest = divmod(value - 1, 26)
+            letters = chr(ord("a") + rest) + letters
+        return letters.upper() if kind == "upperLetter" else letters
+    if kind in ("lowerRoman", "upperRoman") and 0 < value < 4000:
+        shown = roman(value)
+        return shown.upper() if kind == "upperRoman" else shown
+    if kind == "decimalZero" and 0 <= value < 10:
+        return f"0{value}"
+    return str(value)
+
+
+def roman(number: int) -> str:
+    """``number`` in lower-case roman numerals ("iv"), as Word numbers endnotes."""
+    found = []
+    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                          (4, "iv"), (1, "i")):
+        count, number = divmod(number, value)
+        found.append(digits * count)
+    return "".join(found)

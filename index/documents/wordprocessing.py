@@ -5,6 +5,8 @@ styles with an outline level; ODF's ``text:h``) as section starts with their hea
 list items as lines, tables as ``header : value`` lines (see
 :mod:`ragqa.index.documents.layout`). A ``.docx``'s text is what Word shows with changes
 accepted, content controls and nested tables included (:mod:`ragqa.index.documents.wordml`).
+A numbered list item starts with the number Word shows ("1.", "a)", "2.1.":
+:class:`~ragqa.index.documents.wordml.Numbering`); a bulleted one with no bullet.
 A paragraph's text boxes and the footnotes and endnotes it cites follow it, each a
 paragraph (a note as ``[1] text``, numbered as Word numbers them: footnotes 1, 2, 3,
 endnotes i, ii, iii): their text would cut the paragraph's sentence where they are
@@ -33,8 +35,10 @@ from ragqa.index.documents.odflooks import OdfLooks
 from ragqa.index.documents.opendocument import (
     ODT_MIMETYPE,
     PARSE_ERRORS,
+    ListNumbers,
     anchored,
     inline_text,
+    list_number,
     marks_header,
     read_odf,
     table_rows,
@@ -91,6 +95,7 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
     items: list[str] = []  # the list being read, item by item
 
     notes = wordml.notes(document.part)
+    numbering = wordml.Numbering(document.part)
     numbers: dict[tuple[str, str], str] = {}  # a note's number, as Word counts them
 
     def close_list() -> None:
@@ -108,7 +113,7 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
             if not note or (kind, found) in numbers:
                 continue
             count = 1 + sum(1 for k, _ in numbers if k == kind)
-            numbers[kind, found] = str(count) if kind == "footnote" else _roman(count)
+            numbers[kind, found] = str(count) if kind == "footnote" else wordml.roman(count)
             texts.append(f"[{numbers[kind, found]}] " + " ".join(note))
         if texts:
             close_list()  # (a list item's: the list goes on after them)
@@ -133,7 +138,12 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
         if kind in ("text", "aside") and wordml.is_numbered(block):
             kind = "list"  # numbered by the paragraph itself, as Google Docs exports lists
         if kind == "list":
-            items.extend(unwrap(clean_lines(text)))
+            style = document.part.get_style(key, WD_STYLE_TYPE.PARAGRAPH)
+            label = numbering.label(block, style.element if style is not None else None)
+            lines = unwrap(clean_lines(text))
+            if label and lines:  # "1. Ouvrir le dossier": the number Word shows
+                lines[0] = f"{label} {lines[0]}"
+            items.extend(lines)
             asides(block)
             continue
         close_list()
@@ -152,17 +162,6 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
     text_builder = TextBuilder()
     builder.replay(text_builder)
     return text_builder, style_title
-
-
-def _roman(number: int) -> str:
-    """``number`` in lower-case roman numerals, as Word numbers endnotes ("iv")."""
-    found = []
-    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
-                          (4, "iv"), (1, "i")):
-        count, number = divmod(number, value)
-        found.append(digits * count)
-    return "".join(found)
 
 
 def _style_kind(style: ParagraphStyle | None) -> tuple[str, int]:
@@ -213,13 +212,14 @@ def load_odt_document(path: Path, doc_id: str) -> OutlinedDocument:
 
 def _walk_odt(document) -> TextBuilder:
     outline = HandOutline()  # written into a TextBuilder once hand-set headings are known
-    _odt_blocks(document.body, outline, OdfLooks(document))
+    _odt_blocks(document.body, outline, OdfLooks(document), ListNumbers(document))
     builder = TextBuilder()
     outline.replay(builder)
     return builder
 
 
-def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks) -> None:
+def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks,
+                numbers: ListNumbers) -> None:
     for child in parent.children:
         tag = child.tag
         if tag == "text:h":
@@ -233,12 +233,12 @@ def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks) -> None:
             _odt_asides(child, builder)
         elif tag == "text:list":
             lines: list[str] = []
-            _odt_list(child, builder, lines)
+            _odt_list(child, builder, lines, numbers)
             builder.block(lines)
         elif tag == "table:table":
             builder.block(table_lines(table_rows(child), marks_header(child)))
         elif tag in ("text:section", "office:text"):
-            _odt_blocks(child, builder, looks)
+            _odt_blocks(child, builder, looks, numbers)
 
 
 def _odt_asides(element: Element, builder: HandOutline) -> None:
@@ -251,16 +251,30 @@ def _outline_level(heading: Element) -> int:
     return max(heading.get_attribute_integer("text:outline-level") or 1, 1)
 
 
-def _odt_list(element: Element, builder: HandOutline, lines: list[str]) -> None:
-    """A list's items as ``lines``; a numbered heading in it closes the block before it."""
-    for item in element.children:  # text:list-item, text:list-header
+def _odt_list(element: Element, builder: HandOutline, lines: list[str], numbers: ListNumbers,
+              style: str | None = None, level: int = 1, above: tuple[str, ...] = ()) -> None:
+    """A list's items as ``lines``, each numbered as its list style shows it ("1. ...",
+    "a) ...", "2.1. ..."); a numbered heading in it closes the block before it."""
+    style = element.get_attribute_string("text:style-name") or style  # nested: inherited
+    kind, prefix, suffix, start, shown = numbers.levels(style).get(level, ("", "", "", 1, 1))
+    count = start - 1
+    for item in element.children:  # text:list-item, text:list-header (not numbered)
+        label, mine = "", ()
+        if item.tag == "text:list-item":
+            count = (item.get_attribute_integer("text:start-value") or count + 1)
+            mine = (list_number(count, kind),)
+            if mine[0]:
+                label = prefix + ".".join((*above, *mine)[-shown:]) + suffix
         for child in item.children:
             if child.tag == "text:p":
-                lines.extend(unwrap(clean_lines(inline_text(child))))
+                found = unwrap(clean_lines(inline_text(child)))
+                if label and found:
+                    found[0], label = f"{label} {found[0]}", ""
+                lines.extend(found)
                 lines.extend(anchored(child))
             elif child.tag == "text:h":
                 builder.block(lines)
                 lines.clear()
                 builder.heading(inline_text(child), _outline_level(child))
             elif child.tag == "text:list":
-                _odt_list(child, builder, lines)
+                _odt_list(child, builder, lines, numbers, style, level + 1, (*above, *mine))

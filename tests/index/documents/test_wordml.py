@@ -249,3 +249,37 @@ def test_footnotes_endnotes_and_text_boxes_follow_their_paragraph(tmp_path):
         "Le prêt dure cinq jours.", "[i] Au-delà, demandez à Karim Benali.",
         "Important : signalez tout courriel suspect au 3615.", "Merci.",  # once, not twice
         "Le poste se verrouille.", "[2] Touches Windows + L.", "Fin du document."]
+
+
+def test_numbered_list_items_show_the_numbers_word_shows(tmp_path):
+    # The steps lost their "1." to "4.": "la troisième étape" could not be found.
+    document = docx.Document()
+    document.add_heading("Clôture", 1)
+    for step in ("Extraire le grand livre.", "Contrôler les comptes.", "Transmettre la liasse."):
+        document.add_paragraph(step, style="List Number")
+    document.add_paragraph("Une puce sans numéro.", style="List Bullet")
+    # a list of its own, two levels, numbered by the paragraphs themselves (as Google Docs
+    # exports them): "I." then "a)", "b)", the lower level restarting under "II."
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {W} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/>'
+        '<w:lvlText w:val="%1."/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/>'
+        '<w:lvlText w:val="%2)"/></w:lvl></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {W} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for level, text in ((0, "Contexte"), (1, "Objet"), (1, "Portée"), (0, "Mesures"),
+                        (1, "Calendrier")):
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {W}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+    document.add_paragraph("Fin du document.")
+    path = tmp_path / "doc.docx"
+    document.save(path)
+    doc = load_document(path, "doc.docx")
+    assert_plain(doc)
+    passages(doc)
+    assert lines(doc) == [
+        "Clôture", "1. Extraire le grand livre.", "2. Contrôler les comptes.",
+        "3. Transmettre la liasse.", "Une puce sans numéro.", "I. Contexte", "a) Objet",
+        "b) Portée", "II. Mesures", "a) Calendrier", "Fin du document."]

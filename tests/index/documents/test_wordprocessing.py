@@ -169,3 +169,33 @@ def test_odt_notes_and_text_boxes_follow_their_paragraph(tmp_path):
         "[1] Au-delà, la prolongation est demandée à Karim Benali.",
         "Le retrait se fait au magasin.", "Attention : pièce d'identité exigée.", "Fin."]
     passages(doc)
+
+
+def test_odt_numbered_list_items_show_their_numbers(tmp_path):
+    from odfdo import Element, ListItem
+
+    document = OdfDocument("text")
+    body = document.body
+    body.clear()
+    document.insert_style(Element.from_tag(
+        '<text:list-style style:name="Etapes">'
+        '<text:list-level-style-number text:level="1" style:num-format="1" '
+        'style:num-suffix="."/>'
+        '<text:list-level-style-number text:level="2" style:num-format="a" '
+        'style:num-suffix=")"/></text:list-style>'), automatic=True)
+    body.append(Header(1, "Prêt"))
+    steps = List(["Réserver le matériel.", "Retirer le matériel."])
+    steps.set_attribute("text:style-name", "Etapes")
+    sub = List(["Au magasin.", "Avec un badge."])  # its style: the list's, one level down
+    steps.get_elements("text:list-item")[1].append(sub)
+    steps.append(ListItem("Rapporter le matériel."))
+    body.append(steps)
+    body.append(List(["Une puce.", "Une autre."]))  # no numbered style: no numbers
+    path = tmp_path / "pret.odt"
+    document.save(path)
+    doc = load_document(path, "pret.odt")
+    assert_plain(doc)
+    assert [line for line in doc.text.split("\n") if line] == [
+        "Prêt", "1. Réserver le matériel.", "2. Retirer le matériel.", "a) Au magasin.",
+        "b) Avec un badge.", "3. Rapporter le matériel.", "Une puce.", "Une autre."]
+    passages(doc)
