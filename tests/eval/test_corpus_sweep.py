@@ -14,7 +14,9 @@ def _corpus() -> Corpus:
     for i, (subject, fact) in enumerate([("Rabat", "La ville compte 600 000 habitants."),
                                          ("Fès", "Sa médina date du IXe siècle."),
                                          ("Agadir", "Le port accueille des chalutiers.")]):
-        text = (f"# {subject}\n\n## Qui est concerné ?\n\n### Cas général\n\n{fact}\n\n"
+        # (a generic heading above one of its level: a section holding only its heading;
+        # above a deeper one it would open that one's section)
+        text = (f"# {subject}\n\n## Qui est concerné ?\n\n## Cas général\n\n{fact}\n\n"
                 f"## Où s'adresser ?\n\nAllô Service Public répond au 39 39.\n")
         docs.append(Document(f"{i}.md", text, subject, ""))
         start = text.index(fact)
