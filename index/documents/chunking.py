@@ -25,7 +25,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ragqa.index.documents.boilerplate import normalise_line
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR, OutlinedDocument
 from ragqa.index.documents.reading import Document
-from ragqa.index.documents.sections import Section, heading_title
+from ragqa.index.documents.sections import Section, heading_title, is_markdown_heading
 
 # Paragraphs first, then lines, then sentences, then clauses, then words. Lookbehind
 # separators keep the punctuation with the sentence it ends.
@@ -215,9 +215,13 @@ def _heading_only(chunk: str, section_title: str) -> bool:
     if ((heading_title(first) is not None or normalise_line(first) == normalise_line(own))
             and not any(c.isalnum() for c in rest)):
         return True
-    if all(heading_title(line) is not None for line in chunk.split("\n") if line.strip()):
-        return True  # markdown headings only: "## Messagerie" above "### Boîte pleine"
-    lines = [normalise_line(line) for line in chunk.split("\n") if line.strip()]
+    # markdown headings only, the last its section's own: "## Messagerie" above "### Boîte
+    # pleine" (not a log's or an agenda's dated lines, text in a Word or PDF file)
+    lines = [line for line in chunk.split("\n") if line.strip()]
+    if (len(lines) > 1 and all(is_markdown_heading(line) for line in lines)
+            and heading_title(lines[-1]) == own):
+        return True
+    lines = [normalise_line(line) for line in lines]
     return len(lines) > 1 and lines[-1] == normalise_line(own) and all(
         line in {normalise_line(part) for part in path[:-1]} for line in lines[:-1])
 

@@ -108,7 +108,8 @@ def load_pdf_document(path: Path, doc_id: str) -> OutlinedDocument:
         title_source="metadata" if given else "layout" if title else "text",
         headings=heading_records(pages.headings, shaped.headings),
         continued_pages=tuple(shaped.pages[1:]), page_chrome_removed=True,
-        page_chrome_kept=frozenset(normalise(line) for line in shaped.first_page_running))
+        page_chrome_kept=frozenset(normalise(line) for line in shaped.first_page_running),
+        page_chrome_stacked=frozenset(normalise(line) for line in shaped.first_page_stacked))
 
 
 def _opens_without_password(reader) -> bool:

@@ -101,6 +101,16 @@ def anchored(element: Element) -> Iterator[str]:
             yield from anchored(child)
 
 
+def cell_paragraphs(table: Element) -> Iterator[Element]:
+    """The paragraphs and headings of a table's cells, in document order (not those of a
+    note's body or a text box: their paragraph's :func:`anchored` reads them)."""
+    for child in table.children:
+        if child.tag in ("text:p", "text:h"):
+            yield child
+        elif child.tag not in ("text:note", "draw:frame", "office:annotation"):
+            yield from cell_paragraphs(child)
+
+
 def paragraphs_text(element: Element) -> str:
     """The paragraphs anywhere under ``element`` (a table cell, a text box), one a line."""
     lines = []

@@ -57,13 +57,16 @@ class OutlinedDocument(Document):
     on three pages stays. ``page_chrome_kept``: the lines of the first page that the layout
     repeats on the others, kept in its text (a document may name itself there), as
     :func:`~ragqa.index.documents.titles.normalise` gives them: no passage holds them (see
-    :func:`~ragqa.index.documents.processing.front_matter`).
+    :func:`~ragqa.index.documents.processing.front_matter`); ``page_chrome_stacked``:
+    those repeated under them (a footer printed third, a table's header row), which make
+    no passage on their own.
     """
 
     headings: tuple[Heading, ...] = ()
     continued_pages: tuple[int, ...] = ()
     page_chrome_removed: bool = False
     page_chrome_kept: frozenset[str] = frozenset()
+    page_chrome_stacked: frozenset[str] = frozenset()
 
 
 def document_sections(doc: Document) -> list[Section]:

@@ -27,7 +27,9 @@ Running lines may be stacked at an edge deeper than its first two lines (a heade
 and "Document interne" all printed at the top), down to :data:`MAX_STACKED_LINES` lines:
 a short line ending no sentence, under running lines only. The first page's top lines are
 kept in its text: that is where a document names itself (:attr:`RunningLines.kept_top`
-says how many of them run on the other pages, so that they make no passage of their own);
+says how many of them run on the other pages: those at the edge are no passage's, those
+stacked under them no passage on their own, as a table's header row repeated on each page
+is content where it first stands);
 so are all the lines of a first page of :data:`COVER_LINES` lines or fewer (a cover whose title the
 footer repeats) but its page number. A block of two lines or more at the bottom of the
 pages, without a digit and ending with a person's name ("Le Directeur des ressources
@@ -74,8 +76,11 @@ class RunningLines:
     bottom: int
     last_line: str | None = None
     # the first page's top lines that run on the others, kept in its text (where a
-    # document names itself) but no content of it
+    # document names itself) but no content of it; the first ``kept_edge`` of them at the
+    # edge, the others stacked under them (a table's header row repeated on each page may
+    # be one: content where it first stands)
     kept_top: int = 0
+    kept_edge: int = 0
 
 
 def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
@@ -108,6 +113,7 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
                     or (not cover and running(page[len(page) - 1 - bottom], bottoms)))):
             bottom += 1
         edges.append([top, bottom])
+    kept_edge = edges[0][0] if edges else 0
     _stacked(keys, edges, needed, at_top=True)
     kept_top = 0
     if edges:
@@ -121,7 +127,7 @@ def running_lines(pages: Sequence[Sequence[str]]) -> list[RunningLines]:
         last = lines[len(lines) - bottom - 1] if len(lines) - bottom > top else None
         cut = _without_glued_footer(last, index, shift, footers) if last else last
         found.append(RunningLines(top, bottom, cut if cut != last else None,
-                                  kept_top if not index else 0))
+                                  kept_top if not index else 0, kept_edge if not index else 0))
     return _counts_kept(pages, keys, found)
 
 

@@ -150,8 +150,10 @@ class PdfText:
     pages: tuple[int, ...]
     headings: tuple[int | None, ...] = ()
     # the first page's top lines that run on the other pages, kept in the text (see
-    # :attr:`~ragqa.index.documents.pageedges.RunningLines.kept_top`)
+    # :attr:`~ragqa.index.documents.pageedges.RunningLines.kept_top`): those at the edge,
+    # and those stacked under them
     first_page_running: tuple[str, ...] = ()
+    first_page_stacked: tuple[str, ...] = ()
 
 
 def pdf_text(page_texts: Sequence[str],
@@ -162,7 +164,8 @@ def pdf_text(page_texts: Sequence[str],
     in order, each a line of the page's text: they stay lines of their own, never joined to
     the lines around them (by unwrapping, a line-end hyphen or a page break), and their
     offsets in the text are returned in :attr:`PdfText.headings`, in the same order."""
-    pages, first_page_running = _without_running_lines([letters(page) for page in page_texts])
+    pages, first_page_running, first_page_stacked = _without_running_lines(
+        [letters(page) for page in page_texts])
     words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
     wanted = [[letters(line) for line in page] for page in headings]
     wanted += [[] for _ in range(len(pages) - len(wanted))]
@@ -199,7 +202,7 @@ def pdf_text(page_texts: Sequence[str],
         if not shaped[index].text:
             starts[index] = starts[index + 1]
     return PdfText(text, tuple(starts), _heading_starts(text, starts, wanted),
-                   first_page_running)
+                   first_page_running, first_page_stacked)
 
 
 @dataclass(frozen=True)
@@ -275,15 +278,18 @@ def _line_at(text: str, line: str, start: int, end: int) -> int | None:
     return None
 
 
-def _without_running_lines(pages: list[str]) -> tuple[list[str], tuple[str, ...]]:
+def _without_running_lines(pages: list[str]
+                           ) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
     """``pages`` without their running lines (page numbers, headers, footers:
     :func:`~ragqa.index.documents.pageedges.running_lines`), their blank lines kept; and the
-    first page's top lines that run on the others, kept in its text."""
+    first page's top lines that run on the others, kept in its text: at the edge, and
+    stacked under them."""
     lines = [page.split("\n") for page in pages]
     printed = [[i for i, line in enumerate(page) if line.strip()] for page in lines]
     found = running_lines([[page[i] for i in kept] for page, kept in zip(lines, printed)])
-    first = (tuple(lines[0][i] for i in printed[0][:found[0].kept_top])
-             if found and found[0].kept_top else ())
+    top = [lines[0][i] for i in printed[0][:found[0].kept_top]] if found else []
+    edge = found[0].kept_edge if found else 0
+    first, stacked = tuple(top[:edge]), tuple(top[edge:])
     out = []
     for page, page_lines, kept, edges in zip(pages, lines, printed, found):
         if edges.top or edges.bottom or edges.last_line is not None:
@@ -292,7 +298,7 @@ def _without_running_lines(pages: list[str]) -> tuple[list[str], tuple[str, ...]
                 page_lines[body[-1]] = edges.last_line
             page = "\n".join(page_lines[body[0]:body[-1] + 1]) if body else ""
         out.append(page)
-    return out, first
+    return out, first, stacked
 
 
 def _over_the_break(text: str, page: str, last_line: str, width: int,

@@ -163,15 +163,18 @@ def front_matter(doc: Document, chrome: frozenset[str]) -> tuple[frozenset[int],
     to action, lines shared by several documents' preambles, breadcrumbs) and of those that
     make no passage on their own (chrome, kickers, rules, bylines, the title line itself);
     a headline other than the title, such as a standfirst, is content. The lines opening a
-    PDF that its layout repeats on the other pages (a header, "Page 1", a footer printed
-    at the top: ``page_chrome_kept``) are chrome too."""
+    PDF that its layout repeats on the other pages (a header, "Page 1": ``page_chrome_kept``)
+    are chrome too, and those stacked under them (a footer printed third, a table's header
+    row: ``page_chrome_stacked``) make no passage on their own."""
     skipped, minor = set(), set()
-    if isinstance(doc, OutlinedDocument) and doc.page_chrome_kept:
+    if isinstance(doc, OutlinedDocument) and (doc.page_chrome_kept or doc.page_chrome_stacked):
         offset = 0
         for line in doc.text.split("\n"):  # the first page's top lines
-            if line.strip() and normalise(line) not in doc.page_chrome_kept:
+            key = normalise(line)
+            if line.strip() and key not in doc.page_chrome_kept | doc.page_chrome_stacked:
                 break
-            skipped.add(offset)
+            if key not in doc.page_chrome_stacked:
+                skipped.add(offset)  # (a stacked line, as a table's header row, is content)
             minor.add(offset)
             offset += len(line) + 1
     for line in preamble_lines(doc.text, chrome):

@@ -66,6 +66,11 @@ def heading_title(line: str) -> str | None:
     return title or None
 
 
+def is_markdown_heading(line: str) -> bool:
+    """Whether ``line`` is a markdown ATX heading (``## Title``)."""
+    return _HEADING.match(line) is not None
+
+
 def _level(line: str) -> int:
     """A section start's level: a markdown heading's ``#`` count; a dated entry is none's
     parent (7)."""

@@ -230,14 +230,18 @@ def headline(text: str, fallback: str, chrome: frozenset[str] = frozenset()) -> 
 
 def _shortened(line: str) -> str:
     """A line too long for a headline, as a title: up to its first colon, semicolon, dash
-    or full stop after two words ("Liste des numéros utiles du site : poste 1000 ..."),
-    else its first :data:`_SHORTENED_WORDS` words and an ellipsis."""
+    or full stop after two words with letters ("Liste des numéros utiles du site : poste
+    1000 ...", not "Le 12" of "Le 12 - 14 mars"), else its first :data:`_SHORTENED_WORDS`
+    words and an ellipsis."""
     words = _words(line)
     if len(words) <= _HEADLINE_MAX_WORDS:
         return line
-    cut = _TITLE_BREAK.search(line, len(" ".join(words[:2])))
-    if cut and len(_words(line[:cut.start()])) <= _HEADLINE_MAX_WORDS:
-        return line[:cut.start()].rstrip()
+    for cut in _TITLE_BREAK.finditer(line, len(" ".join(words[:2]))):
+        head = _words(line[:cut.start()])
+        if len(head) > _HEADLINE_MAX_WORDS:
+            break
+        if sum(1 for word in head if _LETTER.search(word)) >= 2:  # not "Le 12" of "12 - 14"
+            return line[:cut.start()].rstrip()
     return " ".join(words[:_SHORTENED_WORDS]) + " …"
 
 

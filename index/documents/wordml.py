@@ -158,6 +158,14 @@ def anchored(paragraph: CT_P) -> Iterator[tuple[str, object]]:
             yield kind, element.get(f"{_W}id", "")
 
 
+def cell_paragraphs(table: CT_Tbl) -> Iterator[CT_P]:
+    """The paragraphs of a table's cells (nested tables' included, a text box's not: its
+    paragraph's :func:`anchored` reads it), in document order."""
+    for paragraph in table.iter(PARAGRAPH):
+        if not any(a.tag == _TEXT_BOX for a in paragraph.iterancestors()):
+            yield paragraph
+
+
 def table_rows(table: CT_Tbl) -> list[list[str]]:
     """A table's rows, each cell's text at its grid column (a row may start late,
     ``w:gridBefore``; a cell may span columns, ``w:gridSpan``), so that it meets its

@@ -37,6 +37,7 @@ from ragqa.index.documents.opendocument import (
     PARSE_ERRORS,
     ListNumbers,
     anchored,
+    cell_paragraphs,
     inline_text,
     list_number,
     marks_header,
@@ -97,6 +98,7 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
     notes = wordml.notes(document.part)
     numbering = wordml.Numbering(document.part)
     numbers: dict[tuple[str, str], str] = {}  # a note's number, as Word counts them
+    counts = {"footnote": 0, "endnote": 0}
 
     def close_list() -> None:
         builder.block(items)
@@ -112,7 +114,8 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
             note = notes.get((kind, found))
             if not note or (kind, found) in numbers:
                 continue
-            count = 1 + sum(1 for k, _ in numbers if k == kind)
+            counts[kind] += 1
+            count = counts[kind]
             numbers[kind, found] = str(count) if kind == "footnote" else wordml.roman(count)
             texts.append(f"[{numbers[kind, found]}] " + " ".join(note))
         if texts:
@@ -124,6 +127,8 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
         if block.tag == wordml.TABLE:
             close_list()
             builder.block(table_lines(wordml.table_rows(block), wordml.header_row(block)))
+            for paragraph in wordml.cell_paragraphs(block):  # their notes, after the table
+                asides(paragraph)
             continue
         key = block.style  # the paragraph's style id, None for the default style
         if key not in kinds:
@@ -237,6 +242,8 @@ def _odt_blocks(parent: Element, builder: HandOutline, looks: OdfLooks,
             builder.block(lines)
         elif tag == "table:table":
             builder.block(table_lines(table_rows(child), marks_header(child)))
+            for paragraph in cell_paragraphs(child):  # their notes, after the table
+                _odt_asides(paragraph, builder)
         elif tag in ("text:section", "office:text"):
             _odt_blocks(child, builder, looks, numbers)
 

@@ -27,14 +27,19 @@ from ragqa.index.documents.sections import heading_title
 # A sentence ends at ., !, ? or … (optionally followed by a closing quote or bracket) and
 # whitespace, or at a line break: live-blog entries and lists have no final punctuation.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"')\]]?\s+|\n+")
-# A full stop that ends no sentence: after an initial or "M." ("M. Dupont", "J. K.
-# Rowling", "J.-C."), a title or a usual abbreviation ("Mme.", "Dr.", "art.", "p."), or
-# the number opening a line ("3. Délais de paiement", "2.1. Objet").
-_ABBREVIATION = re.compile(
-    r"(?:^|(?<=[\s(\[«\"'’-]))(?:[A-ZÀ-Ý]|MM|Mmes?|Mlles?|Dr|Drs|Pr|Me|Mgr|St|Ste|av|apr|art|"
-    r"cf|chap|fig|vol|pp?|env|hab|sq|éd|trad|coll|Cie|Ets|vs)\.$")
+# A full stop that ends no sentence (see :func:`_ends_no_sentence`): after a title before
+# a name ("M. Dupont", "Mme. Durand", "Dr. Petit"), an abbreviation before a number or a
+# lower-case word ("p. 12", "art. 4", "cf. la note"), an initial in a name ("J. K.
+# Rowling", "44 av. J.-C."), or the number opening a line ("3. Délais de paiement").
+_TITLE = re.compile(r"(?:^|(?<=[\s(\[«\"'’]))(?:M|MM|Mmes?|Mlles?|Drs?|Pr|Me|Mgr|Ste?)\.$")
+_ABBREVIATED = re.compile(
+    r"(?:^|(?<=[\s(\[«\"'’]))(?i:av|apr|art|cf|chap|fig|vol|pp?|env|hab|sq|éd|trad|coll|vs|"
+    r"n[o°]?)\.$")
+_INITIAL = re.compile(r"(?:^|(?<=[\s(\[«\"'’-]))[A-ZÀ-Ý]\.$")
+_INITIAL_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý]\.[-\s]?[A-ZÀ-Ý]\.$")
+_NAME_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý][a-zà-ÿ]+\s[A-ZÀ-Ý]\.$")
 _LINE_NUMBER = re.compile(r"(?:^|\n)[^\S\n]*(?:\d{1,3}\.)+$")
-_BEFORE = 12  # characters read before a full stop to tell an abbreviation
+_BEFORE = 16  # characters read before a full stop to tell an abbreviation
 
 
 def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -43,19 +48,31 @@ def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.start()
         if text[stop - 1] == "." and "\n" not in match.group() and _ends_no_sentence(
-                text, max(start, stop - _BEFORE), stop):
+                text, max(start, stop - _BEFORE), stop,
+                text[match.end():min(end, match.end() + 3)]):
             continue
         yield from _trim(text, cursor, stop)
         cursor = match.end()
     yield from _trim(text, cursor, end)
 
 
-def _ends_no_sentence(text: str, start: int, stop: int) -> bool:
-    """Whether the full stop ending ``text[start:stop]`` ends an abbreviation, an initial or
-    a line's opening number rather than a sentence."""
+def _ends_no_sentence(text: str, start: int, stop: int, after: str) -> bool:
+    """Whether the full stop ending ``text[start:stop]``, ``after`` following it, ends a
+    title, an abbreviation, an initial or a line's opening number rather than a sentence.
+    An ordinary word or a lone capital ending a sentence ("le vol.", "l'art.", "au
+    bâtiment B.") still ends it."""
     before = text[start:stop]
-    if _ABBREVIATION.search(before):
-        return True
+    following = after[:1]
+    if _TITLE.search(before):
+        return following.isupper()  # M. Dupont
+    if _ABBREVIATED.search(before):
+        return following.isdigit() or following.islower() or after.startswith(("J.", "J-"))
+    if before.endswith("J.-C."):  # "av. J.-C.": an era, which ends many a sentence
+        return not following.isupper()
+    if _INITIAL.search(before):
+        return (bool(re.match(r"[A-ZÀ-Ý][.-]", after))  # J. K., another initial
+                or bool(_INITIAL_BEFORE.search(before))  # J. K., J.-C.
+                or (following.isupper() and bool(_NAME_BEFORE.search(before))))  # John F. K
     number = _LINE_NUMBER.search(before)
     return bool(number) and (before[number.start()] == "\n" or start == 0
                              or text[start - 1] == "\n")

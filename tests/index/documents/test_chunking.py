@@ -308,3 +308,14 @@ def test_a_notice_shared_by_word_documents_titled_by_their_style_is_chrome(tmp_p
         quotes = [doc.text[p.start:p.end] for p in
                   process_document(doc, context, splitter, contextual=True).passages]
         assert quotes and not any("Vérifié le" in q for q in quotes), quotes
+
+
+def test_dated_lines_of_a_log_are_text_not_headings_left_alone():
+    # A Word log of dated lines ("2024-03-12 14:30 Panne ...") lost most of its chunks to
+    # the rule for markdown heading lines left alone.
+    from ragqa.index.documents.chunking import _heading_only
+
+    log = "2024-03-12 14:30 Panne du serveur\n2024-03-12 15:10 Redémarrage du serveur"
+    assert not _heading_only(log, "Journal des incidents")
+    assert _heading_only("## Messagerie\n\n### Boîte pleine", "Boîte pleine")
+    assert not _heading_only("## Messagerie\n\n### Boîte pleine", "Autre section")

@@ -411,14 +411,15 @@ def test_running_lines_stacked_at_the_top_are_all_left_out(tmp_path):
     assert doc.text.count("Document interne") == 1  # the first page's, kept
     assert "le salarié peut s'adresser au service" in doc.text
     # the first page's running lines stay in its text but make no passage of their own
-    assert doc.page_chrome_kept == {"acme industries – règlement intérieur", "page 1",
-                                    "document interne – ne pas diffuser"}
+    assert doc.page_chrome_kept == {"acme industries – règlement intérieur", "page 1"}
+    assert doc.page_chrome_stacked == {"document interne – ne pas diffuser"}
     skipped, minor = front_matter(doc, frozenset())
     passages = chunk_document(doc, document_sections(doc), frozenset(),
                               make_splitter(ChunkingParams()), skipped=skipped, minor=minor)
     quotes = [doc.text[p.start:p.end] for p in passages]
-    assert not any("ACME" in quote or "Document interne" in quote for quote in quotes)
-    assert any(quote.startswith("Règlement intérieur") for quote in quotes)
+    assert not any("ACME" in quote for quote in quotes)
+    # the line stacked under them is content where it stands, never a passage alone
+    assert "Document interne – ne pas diffuser" not in [q.strip() for q in quotes]
 
 
 def test_a_repeated_line_below_body_text_at_a_page_top_stays():
@@ -428,3 +429,20 @@ def test_a_repeated_line_below_body_text_at_a_page_top_stays():
              "Rapport 2024\nLa suite est lue.\nRésumé\nLe budget est exécuté.",
              "Rapport 2024\nLa fin est écrite.\nRésumé\nLe budget est clos."]
     assert pdf_text(pages).text.count("Résumé") == 3
+
+
+def test_a_table_header_row_repeated_on_each_page_is_content_where_it_first_stands(tmp_path):
+    # Stacked under the running lines, the header row is left out of pages 2 and 3 but was
+    # then in no passage at all.
+    rows = [f"{name} Comptabilité {1000 + n}" for n, name in enumerate(
+        ["Petit", "Leroy", "Moreau", "Simon", "Durand", "Martin"])]
+    pages = [["ACME – Annuaire interne", f"Page {n}", "Nom Service Poste", *rows[2 * n - 2:2 * n]]
+             for n in (1, 2, 3)]
+    doc = load(tmp_path, pages)
+    assert doc.text.count("Nom Service Poste") == 1
+    skipped, minor = front_matter(doc, frozenset())
+    passages = chunk_document(doc, document_sections(doc), frozenset(),
+                              make_splitter(ChunkingParams()), skipped=skipped, minor=minor)
+    quotes = [doc.text[p.start:p.end] for p in passages]
+    assert any("Nom Service Poste" in quote and "Petit" in quote for quote in quotes)
+    assert not any("ACME" in quote for quote in quotes)

@@ -224,5 +224,7 @@ def test_a_long_first_line_gives_a_title_cut_at_its_first_break():
     numbers = " ; ".join(f"poste {n} – bureau {n}" for n in range(1000, 1040))
     assert headline(f"Liste des numéros utiles du site : {numbers}\n", "x") == (
         "Liste des numéros utiles du site")
+    dates = "Le 12 - 14 mars 2024, séminaire des cadres : " + " ".join(["les équipes"] * 20)
+    assert headline(dates, "x") == "Le 12 - 14 mars 2024, séminaire des cadres"  # not "Le 12"
     words = " ".join(f"mot{n}" for n in range(40))
     assert headline(words, "x") == " ".join(words.split()[:12]) + " …"

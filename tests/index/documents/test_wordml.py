@@ -231,6 +231,7 @@ def test_footnotes_endnotes_and_text_boxes_follow_their_paragraph(tmp_path):
     path = tmp_path / "doc.docx"
     note = '<w:r><w:footnoteReference w:id="{}"/></w:r>'
     save(path,
+         tbl(1, f"<w:tr>{tc(p(r('Tarif : 12 euros'), note.format(4)))}</w:tr>"),
          p(r("Le mot de passe a 12 caractères."), note.format(1), r(" Il change tous les ans."),
            note.format(1)),
          p(r("Le prêt dure cinq jours."), '<w:r><w:endnoteReference w:id="1"/></w:r>',
@@ -238,17 +239,20 @@ def test_footnotes_endnotes_and_text_boxes_follow_their_paragraph(tmp_path):
          p(text_box("Important : signalez tout courriel suspect au 3615.", "Merci.")),
          p(r("Le poste se verrouille."), note.format(3)))
     with_notes(path, "footnote", {1: "Recommandation de l'ANSSI, mesure 10.",
-                                  2: "Une note supprimée.", 3: "Touches Windows + L."})
+                                  2: "Une note supprimée.", 3: "Touches Windows + L.",
+                                  4: "Tarif réduit pour Karim Benali."})
     with_notes(path, "endnote", {1: "Au-delà, demandez à Karim Benali."})
     doc = load_document(path, "doc.docx")
     assert_plain(doc)
     passages(doc)
     assert lines(doc) == [
-        "Procédure", "Le mot de passe a 12 caractères. Il change tous les ans.",
-        "[1] Recommandation de l'ANSSI, mesure 10.",  # once, though cited twice
+        "Procédure", "Tarif : 12 euros",
+        "[1] Tarif réduit pour Karim Benali.",  # a cell's note: after its table, counted
+        "Le mot de passe a 12 caractères. Il change tous les ans.",
+        "[2] Recommandation de l'ANSSI, mesure 10.",  # once, though cited twice
         "Le prêt dure cinq jours.", "[i] Au-delà, demandez à Karim Benali.",
         "Important : signalez tout courriel suspect au 3615.", "Merci.",  # once, not twice
-        "Le poste se verrouille.", "[2] Touches Windows + L.", "Fin du document."]
+        "Le poste se verrouille.", "[3] Touches Windows + L.", "Fin du document."]
 
 
 def test_numbered_list_items_show_the_numbers_word_shows(tmp_path):

@@ -159,6 +159,14 @@ def test_odt_notes_and_text_boxes_follow_their_paragraph(tmp_path):
         '<draw:frame><draw:text-box><text:p>Attention : pièce d\'identité exigée.</text:p>'
         "</draw:text-box></draw:frame>"))
     body.append(boxed)
+    table = Table("Tarifs", width=1, height=1)
+    cell = table.get_cell((0, 0))
+    cell.clear()
+    tarif = Paragraph("Tarif : 12 euros")
+    tarif.append(Note(note_id="n2", citation="2", body="Réduit pour les agents."))
+    cell.append(tarif)
+    table.set_cell((0, 0), cell)
+    body.append(table)
     body.append(Paragraph("Fin."))
     path = tmp_path / "pret.odt"
     document.save(path)
@@ -167,7 +175,8 @@ def test_odt_notes_and_text_boxes_follow_their_paragraph(tmp_path):
     assert [line for line in doc.text.split("\n") if line] == [
         "Prêt de matériel", "Le matériel est prêté cinq jours. Il est rendu complet.",
         "[1] Au-delà, la prolongation est demandée à Karim Benali.",
-        "Le retrait se fait au magasin.", "Attention : pièce d'identité exigée.", "Fin."]
+        "Le retrait se fait au magasin.", "Attention : pièce d'identité exigée.",
+        "Tarif : 12 euros", "[2] Réduit pour les agents.", "Fin."]
     passages(doc)
 
 

@@ -42,6 +42,14 @@ def test_sentence_spans_are_trimmed_and_cover_the_sentences():
      ["Le livre de J. K. Rowling est paru.", "Il a plu."]),
     ("Fondée en 44 av. J.-C. par César. Voir p. 12. Fin.",
      ["Fondée en 44 av. J.-C. par César.", "Voir p. 12.", "Fin."]),
+    ("Voir art. 4 du code. Né en 1950 av. J.-C. Il meurt.",
+     ["Voir art. 4 du code.", "Né en 1950 av. J.-C.", "Il meurt."]),
+    # a word that is an abbreviation too, or a lone capital, still ends a sentence
+    ("Il a signalé le vol. La police est venue. C'est de l'art. Le reste suit.",
+     ["Il a signalé le vol.", "La police est venue.", "C'est de l'art.", "Le reste suit."]),
+    ("Rendez-vous au bâtiment B. Merci. Voir l'annexe A. Les montants sont en euros.",
+     ["Rendez-vous au bâtiment B.", "Merci.", "Voir l'annexe A.",
+      "Les montants sont en euros."]),
     # nor does the number opening a line (a numbered heading or list item); a number
     # ending a sentence does
     ("3. Délais de paiement\n2.1. Les factures sont payées à 30 jours. Le total est de 3. "
