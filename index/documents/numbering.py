@@ -1,6 +1,7 @@
 """Numbered parts of a text, as its lines name them: "1. Objet", "2.3 Délais", "IV.
 Budget", "A. Contexte", "b) Recours", and named divisions, "Article 3 : Durée",
-"CHAPITRE II", "Titre premier".
+"CHAPITRE II", "Titre premier"; and a list's counters as a word processor shows them
+(:func:`counter`: "3", "c", "iii").
 
 :func:`outline_number` reads a line's outline number, :func:`division_word` the division a
 line names. The headings of plain text files (:mod:`~ragqa.index.documents.plaintext`)
@@ -87,13 +88,30 @@ def _roman(numeral: str) -> int | None:
     values = [_ROMAN_VALUES[c] for c in numeral]
     total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v
                 for i, v in enumerate(values))
-    return total if _to_roman(total) == numeral else None
+    return total if roman(total).upper() == numeral else None
 
 
-def _to_roman(value: int) -> str:
-    out = ""
-    for number, letters in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"),
-                            (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while value >= number:
-            out, value = out + letters, value - number
-    return out
+def counter(value: int, kind: str) -> str:
+    """A list counter ``value`` as a word processor shows it, ``kind`` in ODF's terms:
+    "1" (decimal), "a" / "A" (letters: "z", "aa"), "i" / "I" (roman); "" for another kind
+    (none, a bullet)."""
+    if kind in ("a", "A") and value >= 1:
+        letters = ""
+        while value > 0:
+            value, rest = divmod(value - 1, 26)
+            letters = chr(ord("a") + rest) + letters
+        return letters if kind == "a" else letters.upper()
+    if kind in ("i", "I") and 0 < value < 4000:
+        return roman(value) if kind == "i" else roman(value).upper()
+    return str(value) if kind == "1" else ""
+
+
+def roman(number: int) -> str:
+    """``number`` in lower-case roman numerals ("iv"), as Word numbers endnotes."""
+    found = []
+    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                          (4, "iv"), (1, "i")):
+        count, number = divmod(number, value)
+        found.append(digits * count)
+    return "".join(found)

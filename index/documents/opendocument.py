@@ -182,18 +182,3 @@ class ListNumbers:
                                 max(child.get_attribute_integer("text:display-levels") or 1, 1))
             self._styles[style_name] = found
         return self._styles[style_name]
-
-
-def list_number(value: int, kind: str) -> str:
-    """``value`` as an ODF number format shows it ("1", "a", "A", "i", "I"); "" for none."""
-    if kind in ("a", "A") and value >= 1:
-        letters = ""
-        while value > 0:
-            value, rest = divmod(value - 1, 26)
-            letters = chr(ord("a") + rest) + letters
-        return letters if kind == "a" else letters.upper()
-    if kind in ("i", "I") and 0 < value < 4000:
-        from ragqa.index.documents.wordml import roman
-
-        return roman(value) if kind == "i" else roman(value).upper()
-    return str(value) if kind == "1" else ""

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ragqa.index.documents.layout import CELL_SEPARATOR, table_lines
+from ragqa.index.documents.numbering import counter
 
 if TYPE_CHECKING:
     from docx.oxml.table import CT_Tbl, CT_Tc
@@ -311,28 +312,14 @@ def _int(text: str | None, default: int) -> int:
         return default
 
 
+# Word's numbering formats, as the counters of :func:`~ragqa.index.documents.numbering.counter`
+_KINDS = {"decimal": "1", "lowerLetter": "a", "upperLetter": "A", "lowerRoman": "i",
+          "upperRoman": "I"}
+
+
 def _formatted(value: int, kind: str) -> str:
-    """``value`` as a numbering format shows it (decimal unless a letter or roman one)."""
-    if kind in ("lowerLetter", "upperLetter") and value >= 1:
-        letters = ""
-        while value > 0:
-            value, rest = divmod(value - 1, 26)
-            letters = chr(ord("a") + rest) + letters
-        return letters.upper() if kind == "upperLetter" else letters
-    if kind in ("lowerRoman", "upperRoman") and 0 < value < 4000:
-        shown = roman(value)
-        return shown.upper() if kind == "upperRoman" else shown
+    """``value`` as a Word numbering format shows it (decimal unless a letter or roman one,
+    "01" for ``decimalZero``)."""
     if kind == "decimalZero" and 0 <= value < 10:
         return f"0{value}"
-    return str(value)
-
-
-def roman(number: int) -> str:
-    """``number`` in lower-case roman numerals ("iv"), as Word numbers endnotes."""
-    found = []
-    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
-                          (4, "iv"), (1, "i")):
-        count, number = divmod(number, value)
-        found.append(digits * count)
-    return "".join(found)
+    return counter(value, _KINDS.get(kind, "1"))

@@ -39,11 +39,11 @@ from ragqa.index.documents.opendocument import (
     anchored,
     cell_paragraphs,
     inline_text,
-    list_number,
     marks_header,
     read_odf,
     table_rows,
 )
+from ragqa.index.documents.numbering import counter, roman
 from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.packages import check_ooxml, open_package, unreadable
 from ragqa.index.documents.titles import metadata_title
@@ -116,7 +116,7 @@ def _walk_docx(document) -> tuple[TextBuilder, str | None]:
                 continue
             counts[kind] += 1
             count = counts[kind]
-            numbers[kind, found] = str(count) if kind == "footnote" else wordml.roman(count)
+            numbers[kind, found] = str(count) if kind == "footnote" else roman(count)
             texts.append(f"[{numbers[kind, found]}] " + " ".join(note))
         if texts:
             close_list()  # (a list item's: the list goes on after them)
@@ -269,7 +269,7 @@ def _odt_list(element: Element, builder: HandOutline, lines: list[str], numbers:
         label, mine = "", ()
         if item.tag == "text:list-item":
             count = (item.get_attribute_integer("text:start-value") or count + 1)
-            mine = (list_number(count, kind),)
+            mine = (counter(count, kind),)
             if mine[0]:
                 label = prefix + ".".join((*above, *mine)[-shown:]) + suffix
         for child in item.children:
