@@ -40,6 +40,15 @@ _INITIAL_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý]\.[-\s]?[A-ZÀ-Ý]
 _NAME_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý][a-zà-ÿ]+\s[A-ZÀ-Ý]\.$")
 _LINE_NUMBER = re.compile(r"(?:^|\n)[^\S\n]*(?:\d{1,3}\.)+$")
 _BEFORE = 16  # characters read before a full stop to tell an abbreviation
+_AFTER = 16  # ... and after it
+# Words that open a sentence far more often than they follow an initial in a name: "la
+# Station F. Quel est ...", "la Série A. Comment ...", "la Wii U. Toujours ..."
+_OPENERS = frozenset("""le la les l un une des du de d il elle ils elles on nous vous je j ce
+    cette ces cet c ça comment quel quelle quels quelles que qu qui quand où pourquoi même
+    toujours mais et puis depuis dans en au aux pour par sur avec après avant selon ainsi
+    cependant enfin alors aussi the a an in on it he she they this these that what how when
+    why""".split())
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -49,11 +58,17 @@ def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]
         stop = match.start()
         if text[stop - 1] == "." and "\n" not in match.group() and _ends_no_sentence(
                 text, max(start, stop - _BEFORE), stop,
-                text[match.end():min(end, match.end() + 3)]):
+                text[match.end():min(end, match.end() + _AFTER)]):
             continue
         yield from _trim(text, cursor, stop)
         cursor = match.end()
     yield from _trim(text, cursor, end)
+
+
+def _opens_sentence(after: str) -> bool:
+    """Whether the word ``after`` starts with usually opens a sentence (see :data:`_OPENERS`)."""
+    word = _WORD.match(after)
+    return word is not None and word.group().casefold() in _OPENERS
 
 
 def _ends_no_sentence(text: str, start: int, stop: int, after: str) -> bool:
@@ -72,7 +87,8 @@ def _ends_no_sentence(text: str, start: int, stop: int, after: str) -> bool:
     if _INITIAL.search(before):
         return (bool(re.match(r"[A-ZÀ-Ý][.-]", after))  # J. K., another initial
                 or bool(_INITIAL_BEFORE.search(before))  # J. K., J.-C.
-                or (following.isupper() and bool(_NAME_BEFORE.search(before))))  # John F. K
+                or (following.isupper() and bool(_NAME_BEFORE.search(before))  # John F. K
+                    and not _opens_sentence(after)))
     number = _LINE_NUMBER.search(before)
     return bool(number) and (before[number.start()] == "\n" or start == 0
                              or text[start - 1] == "\n")

@@ -47,6 +47,10 @@ def test_sentence_spans_are_trimmed_and_cover_the_sentences():
     # a word that is an abbreviation too, or a lone capital, still ends a sentence
     ("Il a signalé le vol. La police est venue. C'est de l'art. Le reste suit.",
      ["Il a signalé le vol.", "La police est venue.", "C'est de l'art.", "Le reste suit."]),
+    # an initial after a name, unless a sentence's opening word follows ("Franklin D.
+    # Roosevelt", not "la Station F. Quel ...")
+    ("Franklin D. Roosevelt est élu. Elle est à la Station F. Quel est son rôle ?",
+     ["Franklin D. Roosevelt est élu.", "Elle est à la Station F.", "Quel est son rôle ?"]),
     ("Rendez-vous au bâtiment B. Merci. Voir l'annexe A. Les montants sont en euros.",
      ["Rendez-vous au bâtiment B.", "Merci.", "Voir l'annexe A.",
       "Les montants sont en euros."]),
