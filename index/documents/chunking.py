@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ragqa.index.documents.boilerplate import normalise_line
+from ragqa.index.documents.closing import closes
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR, OutlinedDocument
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sections import Section, heading_title, is_markdown_heading
@@ -180,9 +181,11 @@ def chunk_document(
             found_here = headed
         # A generic heading with nothing under it ("## Qui est concerné ?" right above
         # "### Cas général") answers nothing, and as a few-word passage it outscores real
-        # ones for a question worded like it. A distinctive one (a live blog's video entry,
-        # title only) is content and stays.
-        elif normalise_line(section.title) in generic_headings:
+        # ones for a question worded like it; nor does a closing one (a deck's last slide,
+        # "Questions ?"). A distinctive one (a live blog's video entry, title only) is
+        # content and stays.
+        elif (normalise_line(section.title) in generic_headings
+              or closes(section.title.split(HEADING_PATH_SEPARATOR)[-1])):
             empty_sections.extend(found_here)
             continue
         # A kicker over the headline ("COMMUNIQUÉ DE PRESSE", a rule) or the title alone

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ragqa.index.documents.closing import closes
 from ragqa.index.documents.formats import read_bytes
 from ragqa.index.documents.layout import (
     TextBuilder,
@@ -140,30 +141,11 @@ def section_headers(titles: Sequence[str], bare: Sequence[bool]) -> list[bool]:
             for n, title in enumerate(titles)]
 
 
-# The words a closing or pausing slide is titled with ("Questions ?", "Merci de votre
-# attention", "Thank you", "Pause", "Fin"), and those that go with them; a title made of
-# these alone, and holding one of the first, closes.
-_CLOSING = frozenset({"question", "questions", "merci", "thank", "thanks", "pause", "fin",
-                      "end", "break"})
-_CLOSING_FILLER = frozenset({"the", "you", "for", "your", "attention", "de", "des", "une",
-                             "votre", "vos", "pour", "et", "and", "réponses", "answers",
-                             "any"})
-_WORDS = re.compile(r"\w+")
-
-
 def divider(title: str) -> bool:
     """Whether a bare slide titled ``title`` closes or pauses rather than heads the slides
-    after it: a title made of closing words only ("Questions ?", "Merci de votre
-    attention", "Pause"), or one that exclaims ("Bonne route !"). After "Questions ?"
-    come the appendix's slides, no part of the questions. A question of other words
-    names a part ("Qui est concerné ?", "2. Comment faire ?": the eval's decks head 35 of
-    93 decks' sections so) and "Questions fréquentes" names one too."""
-    line = one_line(title).rstrip(" .…")
-    if line.endswith("!"):
-        return True
-    words = [w.casefold() for w in _WORDS.findall(line)]
-    return (bool(words) and any(w in _CLOSING for w in words)
-            and all(w in _CLOSING or w in _CLOSING_FILLER for w in words))
+    after it (:func:`~ragqa.index.documents.closing.closes`: "Questions ?", "Merci de votre
+    attention", "Bonne route !")."""
+    return closes(one_line(title))
 
 
 class _SlideSections:

@@ -418,6 +418,8 @@ def test_a_closing_slide_heads_nothing(tmp_path, closing):
     doc = load_document(path, "plan.pptx")
     assert section_titles(doc) == ["Plan de mobilité", "Partie 1 : bilan › Résultats",
                                    closing, "Annexe : chiffres", "Sources"]
+    # and its title alone makes no passage ("Questions ?" answered nothing)
+    assert closing not in [doc.text[p.start:p.end].strip() for p in passages(doc)]
 
 
 @pytest.mark.parametrize("header", ["Questions fréquentes", "Qui est concerné ?",
