@@ -29,9 +29,9 @@ a short line ending no sentence, under running lines only. The first page's top 
 kept in its text: that is where a document names itself (:attr:`RunningLines.kept_top`
 says how many of them run on the other pages: those at the edge are no passage's, those
 stacked under them no passage on their own, as a table's header row repeated on each page
-is content where it first stands);
-so are all the lines of a first page of :data:`COVER_LINES` lines or fewer (a cover whose title the
-footer repeats) but its page number. A block of two lines or more at the bottom of the
+is content where it first stands); so are all the lines of a first page of
+:data:`COVER_LINES` lines or fewer (a cover whose title the footer repeats) but its page
+number. A block of two lines or more at the bottom of the
 pages, without a digit and ending with a person's name ("Le Directeur des ressources
 humaines / Jean Dupont": the signature of mail-merged letters) is kept on every page. A
 footer that
@@ -136,8 +136,7 @@ def _stacked(keys: list[list[str]], edges: list[list[int]], needed: int, at_top:
     footer all printed at the top of each page): below the edge lines of the pages whose
     edge lines all run, the next line runs too where the same short line ending no
     sentence is there on ``needed`` of them (or is a page number), down to
-    :data:`MAX_STACKED_LINES` lines. ``edges`` is
-    updated in place."""
+    :data:`MAX_STACKED_LINES` lines. ``edges`` is updated in place."""
     side = 0 if at_top else 1
     for depth in range(EDGE_LINES, MAX_STACKED_LINES):
         # pages whose lines at this edge all ran so far, with a line left below them
