@@ -168,10 +168,10 @@ def front_matter(doc: Document, chrome: frozenset[str]) -> tuple[frozenset[int],
     row: ``page_chrome_stacked``) make no passage on their own."""
     skipped, minor = set(), set()
     if isinstance(doc, OutlinedDocument) and (doc.page_chrome_kept or doc.page_chrome_stacked):
-        offset = 0
+        offset, running = 0, doc.page_chrome_kept | doc.page_chrome_stacked
         for line in doc.text.split("\n"):  # the first page's top lines
             key = normalise(line)
-            if line.strip() and key not in doc.page_chrome_kept | doc.page_chrome_stacked:
+            if line.strip() and key not in running:
                 break
             if key not in doc.page_chrome_stacked:
                 skipped.add(offset)  # (a stacked line, as a table's header row, is content)

@@ -74,8 +74,8 @@ def is_markdown_heading(line: str) -> bool:
 def _level(line: str) -> int:
     """A section start's level: a markdown heading's ``#`` count; a dated entry is none's
     parent (7)."""
-    hashes = len(line) - len(line.lstrip(" ").lstrip("#"))
-    return hashes - (len(line) - len(line.lstrip(" "))) if _HEADING.match(line) else 7
+    marked = line.lstrip(" ")
+    return len(marked) - len(marked.lstrip("#")) if _HEADING.match(line) else 7
 
 
 def split_sections(text: str, doc_title: str, nest: bool = True) -> list[Section]:

@@ -77,6 +77,9 @@ def _ends_no_sentence(text: str, start: int, stop: int, after: str) -> bool:
     An ordinary word or a lone capital ending a sentence ("le vol.", "l'art.", "au
     bâtiment B.") still ends it."""
     before = text[start:stop]
+    token = before.rsplit(None, 1)[-1][:-1] if before.strip() else ""
+    if len(token) > 5 and "." not in token and "-" not in token:
+        return False  # a word of six letters or more: the sentence's (most of them)
     following = after[:1]
     if _TITLE.search(before):
         return following.isupper()  # M. Dupont
