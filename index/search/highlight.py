@@ -38,6 +38,11 @@ _ABBREVIATED = re.compile(
 _INITIAL = re.compile(r"(?:^|(?<=[\s(\[«\"'’-]))[A-ZÀ-Ý]\.$")
 _INITIAL_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý]\.[-\s]?[A-ZÀ-Ý]\.$")
 _NAME_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý][a-zà-ÿ]+\s[A-ZÀ-Ý]\.$")
+# A preposition before an initial introduces a name ("signé par C. Martin", "chez B.
+# Durand"); a lone capital ending a sentence follows a noun ("au bâtiment B.") or "et"
+# ("les groupes A et B.").
+_NAMING_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])(?:par|de|à|avec|pour|selon|chez|entre)"
+                            r"\s[A-ZÀ-Ý]\.$")
 _LINE_NUMBER = re.compile(r"(?:^|\n)[^\S\n]*(?:\d{1,3}\.)+$")
 _BEFORE = 16  # characters read before a full stop to tell an abbreviation
 _AFTER = 16  # ... and after it
@@ -90,8 +95,8 @@ def _ends_no_sentence(text: str, start: int, stop: int, after: str) -> bool:
     if _INITIAL.search(before):
         return (bool(re.match(r"[A-ZÀ-Ý][.-]", after))  # J. K., another initial
                 or bool(_INITIAL_BEFORE.search(before))  # J. K., J.-C.
-                or (following.isupper() and bool(_NAME_BEFORE.search(before))  # John F. K
-                    and not _opens_sentence(after)))
+                or (following.isupper() and not _opens_sentence(after)  # John F. K
+                    and bool(_NAME_BEFORE.search(before) or _NAMING_BEFORE.search(before))))
     number = _LINE_NUMBER.search(before)
     return bool(number) and (before[number.start()] == "\n" or start == 0
                              or text[start - 1] == "\n")

@@ -51,6 +51,9 @@ def test_sentence_spans_are_trimmed_and_cover_the_sentences():
     # Roosevelt", not "la Station F. Quel ...")
     ("Franklin D. Roosevelt est élu. Elle est à la Station F. Quel est son rôle ?",
      ["Franklin D. Roosevelt est élu.", "Elle est à la Station F.", "Quel est son rôle ?"]),
+    # ... or after a preposition introducing a name
+    ("Le compte rendu signé par C. Martin est validé. Voir chez B. Durand. Fin.",
+     ["Le compte rendu signé par C. Martin est validé.", "Voir chez B. Durand.", "Fin."]),
     ("Rendez-vous au bâtiment B. Merci. Voir l'annexe A. Les montants sont en euros.",
      ["Rendez-vous au bâtiment B.", "Merci.", "Voir l'annexe A.",
       "Les montants sont en euros."]),
