@@ -1,10 +1,9 @@
 """Excel (``.xlsx``, openpyxl) and OpenDocument (``.ods``, odfdo) workbooks.
 
 A sheet is a section titled with its name, its rows laid out as lines under their header
-(:mod:`ragqa.index.documents.sheets`: "Ville : Rabat ; Visiteurs : 45000"). Hidden sheets
-are left out, Excel's and LibreOffice's alike (a sheet hidden is often one not meant for
-every reader). A cell
-reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
+(:mod:`ragqa.index.documents.sheets`: "Ville : Rabat ; Visiteurs : 45000"). Hidden sheets,
+rows and columns are left out, Excel's and LibreOffice's alike (one hidden is often not
+meant for every reader). A cell reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
 the text the file displays. The title is the file's metadata title, else the file's name:
 a workbook has no headline, and its first line is a sheet's name.
 
@@ -77,8 +76,12 @@ def load_xlsx_document(path: Path, doc_id: str) -> OutlinedDocument:
                 last = _last_filled_row(package, sheet)
                 if last == 0:
                     continue  # nothing but blank (perhaps formatted) cells
+                hidden_rows, hidden_columns = _hidden_rows_and_columns(package, sheet)
                 sheet.reset_dimensions()  # a row is as wide as its last cell, not the sheet
-                rows = ([_xlsx_cell(c) for c in row] for row in sheet.iter_rows(max_row=last))
+                rows = ([_xlsx_cell(c) if column not in hidden_columns else ""
+                         for column, c in enumerate(row, 1)]
+                        for number, row in enumerate(sheet.iter_rows(max_row=last), 1)
+                        if number not in hidden_rows)
                 read_sheet(builder, sheet.title, rows, doc_id, budget)
             title = metadata_title(workbook.properties.title)
         finally:
@@ -125,6 +128,41 @@ def _last_filled_row(package: zipfile.ZipFile, sheet) -> int | None:
             while row.getprevious() is not None:  # the rows read: a million would weigh
                 del row.getparent()[0]
     return last
+
+
+def _hidden_rows_and_columns(package: zipfile.ZipFile, sheet) -> tuple[set[int], set[int]]:
+    """The numbers of a sheet's hidden rows and columns (1 for the first), left out as
+    hidden sheets are: a row or a column hidden is often one not meant for every reader
+    ("Provision contentieux (confidentiel)", an internal comment). Rows a filter hides are
+    marked alike in the file, and left out too. openpyxl's read-only mode reads no row or
+    column dimensions, so lxml skims the sheet's ``<col>`` and ``<row hidden>`` elements."""
+    from lxml import etree
+
+    member = getattr(sheet, "_worksheet_path", None)
+    rows: set[int] = set()
+    columns: set[int] = set()
+    if not member or member not in package.namelist():
+        return rows, columns
+    number = 0
+    with package.open(member) as source:
+        for _, element in etree.iterparse(source, events=("end",), tag=("{*}row", "{*}col"),
+                                          resolve_entities=False, no_network=True):
+            if element.tag.endswith("}col"):
+                if _true(element.get("hidden")):
+                    first, last = int(element.get("min") or 0), int(element.get("max") or 0)
+                    columns.update(range(max(first, 1), min(last, MAX_SHEET_COLUMNS) + 1))
+            else:
+                number = int(element.get("r") or number + 1)
+                if _true(element.get("hidden")):
+                    rows.add(number)
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    return rows, columns
+
+
+def _true(value: str | None) -> bool:
+    return value in ("1", "true")
 
 
 def format_value(value: object, number_format: str = "") -> str:
@@ -181,8 +219,36 @@ def _walk_ods(document, doc_id: str) -> TextBuilder:
     for table in document.body.children:
         if table.tag == "table:table" and not _ods_hidden(document, table):
             name = str(table.get_attribute("table:name") or "")
-            read_sheet(builder, name, _ods_rows(table, doc_id), doc_id, budget)
+            hidden = _ods_hidden_columns(table)
+            rows = _ods_rows(table, doc_id)
+            if hidden:
+                rows = ([v if i not in hidden else "" for i, v in enumerate(row)] for row in rows)
+            read_sheet(builder, name, rows, doc_id, budget)
     return builder
+
+
+def _ods_visible(element: Element) -> bool:
+    """Whether a row or a column shows: LibreOffice marks one hidden by hand
+    ``table:visibility="collapse"`` and one a filter hides ``"filter"``; both are left out,
+    as hidden sheets are (see :func:`_hidden_rows_and_columns`)."""
+    return element.get_attribute("table:visibility") in (None, "visible")
+
+
+def _ods_hidden_columns(table: Element) -> set[int]:
+    """The indices (0 for the first) of a sheet's hidden columns."""
+    hidden: set[int] = set()
+    column = 0
+    for element in table.children:
+        groups = ([element] if element.tag == "table:table-column"
+                  else [c for c in element.children if c.tag == "table:table-column"]
+                  if element.tag in ("table:table-columns", "table:table-header-columns",
+                                     "table:table-column-group") else [])
+        for group in groups:
+            count = min(repeat(group, "table:number-columns-repeated"), MAX_SHEET_COLUMNS)
+            if not _ods_visible(group):
+                hidden.update(range(column, column + count))
+            column += count
+    return hidden
 
 
 def _ods_hidden(document, table: Element) -> bool:
@@ -204,6 +270,8 @@ def _ods_rows(element: Element, doc_id: str) -> Iterator[list[str]]:
     ones (LibreOffice ends a sheet with a million of them), yielded once."""
     for child in element.children:
         if child.tag == "table:table-row":
+            if not _ods_visible(child):
+                continue
             cells = _ods_cells(child, doc_id)
             if any(cells):
                 for _ in range(repeat(child, "table:number-rows-repeated")):

@@ -153,6 +153,45 @@ def test_a_hidden_ods_sheet_is_left_out(tmp_path):
     assert section_titles(doc) == ["Effectifs"]
 
 
+def test_hidden_xlsx_rows_and_columns_are_left_out(tmp_path):
+    """A row or a column hidden by hand is often not for every reader, as a hidden sheet."""
+    path = tmp_path / "budget.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Synthèse"
+    for row in (["Poste", "BP 2025", "Commentaire interne"], ["Personnel", 1200000, "négociation"],
+                ["Provision contentieux Dupuis", 45000, ""], ["Fournitures", 80000, ""]):
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = True
+    sheet.column_dimensions["C"].hidden = True
+    workbook.save(path)
+    lines = load_document(path, "budget.xlsx").text.split("\n")[2:]  # under "Synthèse"
+    assert lines == ["Poste : Personnel ; BP 2025 : 1200000",
+                         "Poste : Fournitures ; BP 2025 : 80000"]
+
+
+def test_hidden_ods_rows_and_columns_are_left_out(tmp_path):
+    path = tmp_path / "budget.ods"
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    table = Table("Synthèse", width=3, height=4)
+    table.set_values([["Poste", "BP 2025", "Commentaire interne"],
+                      ["Personnel", "1200000", "négociation"],
+                      ["Honoraires litige (confidentiel)", "45000", ""],
+                      ["Fournitures", "80000", ""]])
+    row = table.get_row(2)
+    row.set_attribute("table:visibility", "collapse")
+    table.set_row(2, row)
+    column = table.get_column(2)
+    column.set_attribute("table:visibility", "collapse")
+    table.set_column(2, column)
+    document.body.append(table)
+    document.save(path)
+    lines = load_document(path, "budget.ods").text.split("\n")[2:]
+    assert lines == ["Poste : Personnel ; BP 2025 : 1200000",
+                         "Poste : Fournitures ; BP 2025 : 80000"]
+
+
 def test_blank_formatted_cells_below_the_data_are_not_counted(tmp_path, monkeypatch):
     """A template with borders on A1:Z200 but three rows of data is read, not refused as
     too many cells: only the cells up to the last value count."""
