@@ -18,9 +18,10 @@ import codecs
 import dataclasses
 import io
 import logging
+import re
 from pathlib import Path, PurePosixPath
 
-from ragqa.index.documents.charsets import utf16_without_bom
+from ragqa.index.documents.charsets import Reading, legacy_reading, utf16_without_bom
 from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.pdfheadings import headed_pages, heading_records
 from ragqa.index.documents.pdftext import pdf_text
@@ -35,6 +36,11 @@ __all__ = ["HTML_SUFFIXES", "PDF_SUFFIXES", "load_html_document", "load_pdf_docu
            "read_bytes"]
 
 PDF_SUFFIXES = frozenset({".pdf"})
+# A charset declared by the page: <meta charset>, <meta http-equiv ... content="...;
+# charset=...">, or an XML declaration's encoding, within its first bytes (HTML5 says 1,024;
+# comments and scripts before the head push it further).
+_DECLARED_CHARSET = re.compile(rb"(?i)<meta[^>]*charset\s*=|<\?xml[^>]*encoding\s*=")
+_CHARSET_SCAN = 8192
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -63,7 +69,27 @@ def load_html_document(path: Path, doc_id: str) -> OutlinedDocument:
         bom = codecs.BOM_UTF16_LE if codec == "utf_16_le" else codecs.BOM_UTF16_BE
         document = read_html(bom + data, doc_id)
         return dataclasses.replace(document, content_hash=sha256_bytes(data))
+    legacy = _undeclared_legacy(data)
+    if legacy is not None:
+        document = read_html(legacy.text.encode("utf-8"), doc_id)
+        logger.warning("%s: not UTF-8 and no charset declared, decoded as %s", doc_id,
+                       legacy.encoding)
+        return dataclasses.replace(document, content_hash=sha256_bytes(data))
     return read_html(data, doc_id)
+
+
+def _undeclared_legacy(data: bytes) -> Reading | None:
+    """The legacy reading of a page that is not UTF-8 and declares no charset (a page saved
+    by an old editor in Windows-1252), else None: such a page is read as text files are
+    (:func:`~ragqa.index.documents.charsets.legacy_reading`); left to trafilatura, its "à"
+    read as cp1250's "ŕ". A page that declares its charset is read as it says."""
+    if _DECLARED_CHARSET.search(data[:_CHARSET_SCAN]):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return legacy_reading(data)
+    return None
 
 
 def load_pdf_document(path: Path, doc_id: str) -> OutlinedDocument:

@@ -249,6 +249,22 @@ def test_a_utf16_page_without_a_bom_is_read_and_keeps_the_file_hash(tmp_path, co
     assert doc.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+def test_a_legacy_page_without_a_declared_charset_reads_as_text_files_do(tmp_path, codec):
+    """Left to trafilatura's guess, "à" read as cp1250's "ŕ" and "fêtes" as "fętes"; a page
+    that declares its charset is read as it says."""
+    html = ("<html><head><title>Chauffage</title></head><body><p>La température est fixée "
+            "à 19 °C dans les salles des fêtes ; le coût a baissé.</p></body></html>")
+    path = tmp_path / "note.html"
+    path.write_bytes(html.encode(codec))
+    doc = load_document(path, "note.html")
+    assert "fixée à 19 °C dans les salles des fêtes ; le coût" in doc.text
+    assert doc.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    declared = html.replace("<head>", '<head><meta charset="utf-8">')  # read as it says
+    path.write_bytes(declared.encode("utf-8"))
+    assert "fixée à 19 °C" in load_document(path, "note.html").text
+
+
 def test_a_binary_named_html_is_still_refused(tmp_path):
     path = tmp_path / "image.html"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
