@@ -7,6 +7,7 @@ other answers 404 exactly as an absent document does."""
 from __future__ import annotations
 
 import logging
+import unicodedata
 from pathlib import PurePosixPath
 from typing import Annotated
 
@@ -53,10 +54,25 @@ DocId = Annotated[str, Path(description="The document's path in the corpus folde
 reads = [Depends(require_reader)]
 
 
+def indexed_id(engine: Engine, doc_id: str) -> str:
+    """``doc_id`` as the index spells it: a name copied from a Mac is stored decomposed
+    ("e" and a combining accent, NFD), the same name typed or sent by most clients is
+    composed (NFC); either reaches the document. ``doc_id`` itself where neither is
+    indexed."""
+    if engine.index.document(doc_id) is not None:
+        return doc_id
+    for form in ("NFC", "NFD"):
+        spelt = unicodedata.normalize(form, doc_id)
+        if spelt != doc_id and engine.index.document(spelt) is not None:
+            return spelt
+    return doc_id
+
+
 def find(engine: Engine, doc_id: str, reader: Reader) -> DocumentRecord:
     """The record of ``doc_id`` if ``reader`` may read it; 404 alike for one they may not
     and for an absent one."""
     validate_doc_id(doc_id)
+    doc_id = indexed_id(engine, doc_id)
     readable = engine.readable(reader)
     record = engine.index.document(doc_id) if readable is None or doc_id in readable else None
     if record is None:
@@ -87,7 +103,7 @@ def document_text(doc_id: DocId, engine: EngineDep, reader: ReaderDep,
                   audit: AuditDep) -> PlainTextResponse:
     """The canonical text that every ``start``/``end`` offset refers to."""
     record = find(engine, doc_id, reader)
-    audit.record([doc_id])
+    audit.record([record.doc_id])
     return PlainTextResponse(record.text, headers={"X-Content-SHA256": record.content_hash})
 
 
@@ -96,8 +112,8 @@ def get_document(doc_id: DocId, engine: EngineDep, reader: ReaderDep,
                  audit: AuditDep) -> DocumentOut:
     """One document's metadata."""
     record = find(engine, doc_id, reader)
-    audit.record([doc_id])
-    return document_out(record, engine.store.groups.of(doc_id))
+    audit.record([record.doc_id])
+    return document_out(record, engine.store.groups.of(record.doc_id))
 
 
 @router.put("/{doc_id:path}/groups", response_model=DocumentOut,
@@ -108,6 +124,7 @@ def put_groups(doc_id: DocId, body: Annotated[GroupsIn, Body()],
     """Who may read the document from now on (empty: every authenticated reader). Nothing
     is re-embedded; the next request of every reader sees the change."""
     record = find(engine, doc_id, EVERYONE)
+    doc_id = record.doc_id  # as the index spells it
     if any("," in g or "\n" in g for g in body.groups):  # each is one name, not a list
         raise ApiError(422, "invalid_groups", "a group name cannot hold a comma or a new line")
     if any(not g.strip() for g in body.groups):  # was dropped: [""] opened the document
@@ -174,6 +191,7 @@ def upload_document(
     """
     name = doc_id if doc_id is not None else PurePosixPath(file.filename or "").name
     validate_doc_id(name)
+    name = indexed_id(engine, name)  # a new version of "Procédure.docx" however spelt
     check_name_lengths(name)
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
@@ -209,6 +227,7 @@ def delete_document(doc_id: DocId, engine: EngineDep, jobs: JobsDep) -> WriteOut
     """Remove a document from the index (and the corpus folder); an upload of it not yet
     indexed is cancelled (``cancelled`` when there was nothing else to delete)."""
     validate_doc_id(doc_id)
+    doc_id = indexed_id(engine, doc_id)
     cancelled = jobs.cancel(doc_id)
     try:
         result = engine.store.delete(doc_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 
 import psycopg
 import pytest
@@ -324,6 +325,24 @@ def test_files_store_deletes_documents_only_not_their_sidecars_or_other_files(
         assert (corpus / "equipe/x.txt.groups").is_file()
         assert (corpus / "equipe/x.txt.title").is_file() and (corpus / "keep.bin").is_file()
         assert client.get("/v1/documents/equipe/x.txt").json()["title"] == "Comité"
+
+
+def test_an_id_spelt_composed_or_decomposed_reaches_one_document(client):
+    # A name copied from a Mac is decomposed ("e" + U+0301); typed, it is composed: both
+    # spellings are one document, read, replaced and deleted alike.
+    decomposed = unicodedata.normalize("NFD", "notes/procédure.txt")
+    composed = unicodedata.normalize("NFC", decomposed)
+    first = upload(client, decomposed, "La procédure de congé passe par le portail RH.")
+    assert first.status_code == 201, first.text
+    found = client.get(f"/v1/documents/{composed}")
+    assert found.status_code == 200 and found.json()["id"] == decomposed
+    assert "portail RH" in client.get(f"/v1/documents/{composed}/text").text
+    again = upload(client, composed, "La procédure de congé passe par le portail SIRH.")
+    assert again.status_code == 200 and again.json()["id"] == decomposed
+    listed = [d["id"] for d in client.get("/v1/documents").json()["documents"]]
+    assert listed.count(decomposed) == 1 and composed not in listed
+    assert client.delete(f"/v1/documents/{composed}").json()["status"] == "deleted"
+    assert_error(client.get(f"/v1/documents/{decomposed}"), 404, "unknown_document")
 
 
 @POSTGRES_ONLY
