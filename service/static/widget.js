@@ -85,6 +85,11 @@
       title: 'Assistant documentaire', placeholder: 'Posez votre question…',
       question: 'Votre question', send: 'Envoyer', conversation: 'Conversation',
       hint: 'Entrée pour envoyer · Maj+Entrée pour aller à la ligne',
+      hintBusy: 'Échap pour annuler la question en cours',
+      tooLong: (n) => `Une question compte au plus ${n} caractères : la suite n’a pas été gardée.`,
+      confirmNewChat: 'Effacer la conversation ?',
+      found: (n) => (n === 1 ? '1 passage trouvé.' : `${n} passages trouvés.`),
+      errCancelled: 'Question annulée.',
       emptyTitle: 'Posez une question sur vos documents.',
       emptyBody: 'Chaque réponse cite mot pour mot les passages qui la prouvent.',
       searching: 'Recherche dans les documents…', writing: 'Rédaction de la réponse…',
@@ -123,6 +128,11 @@
       title: 'Document assistant', placeholder: 'Ask a question…',
       question: 'Your question', send: 'Send', conversation: 'Conversation',
       hint: 'Enter to send · Shift+Enter for a new line',
+      hintBusy: 'Escape to cancel the question being asked',
+      tooLong: (n) => `A question holds at most ${n} characters: the rest was not kept.`,
+      confirmNewChat: 'Clear the conversation?',
+      found: (n) => (n === 1 ? '1 passage found.' : `${n} passages found.`),
+      errCancelled: 'Question cancelled.',
       emptyTitle: 'Ask a question about your documents.',
       emptyBody: 'Every answer quotes, word for word, the passages that prove it.',
       searching: 'Searching the documents…', writing: 'Writing the answer…',
@@ -240,18 +250,20 @@ mark { background: var(--ragqa-mark); color: inherit; border-radius: 3px; paddin
 .composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 4px;
   border-top: 1px solid var(--ragqa-line); }
 textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; line-height: 1.4;
-  max-height: 9em; padding: 9px 12px; border: 1px solid #cfd4dc; border-radius: 10px;
+  max-height: 9em; padding: 9px 12px; border: 1px solid #8a93a3; border-radius: 10px;
   background: var(--ragqa-bg); }
 .send { flex: none; width: 42px; height: 42px; display: grid; place-items: center; border: 0;
   border-radius: 10px; background: var(--ragqa-accent); color: #fff; cursor: pointer; }
 .send:disabled { opacity: .55; cursor: default; }
 .foot { margin: 0; padding: 0 14px 8px; font-size: .75rem; color: var(--ragqa-muted); }
+.foot.warn { color: #a03a00; }
 :focus { outline: none; }
 :focus-visible, textarea:focus { outline: 2px solid var(--ragqa-accent); outline-offset: 2px; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 @media (max-width: 420px) { .log { padding: 12px; } .ask { max-width: 94%; }
-  .foot { display: none; } .ghost .label { display: none; } }
+  .foot { display: none; } .foot.warn { display: block; } .ghost .label { display: none; }
+  .ghost.confirm .label { display: inline; } }
 @media (prefers-reduced-motion: reduce) { .dots i { animation: none; opacity: .7; } }
 `;
 
@@ -453,10 +465,14 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     _build() {
       const id = `ragqa-${++uid}`;
       this._title = h('h2', { class: 'title', id: `${id}-title` });
-      this._clear = h('button', { class: 'ghost', type: 'button', onclick: () => this._reset() },
+      this._clear = h('button', { class: 'ghost', type: 'button', onclick: () => this._askReset() },
         icon('reset', 15), h('span', { class: 'label' }));
-      this._log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite',
+      this._clear.addEventListener('blur', () => this._unconfirm());
+      // The log is read on demand, not aloud as it grows (a reply of five passages is
+      // thousands of characters); what a reply says in short is announced instead.
+      this._log = h('div', { class: 'log', role: 'log', 'aria-live': 'off',
         'aria-busy': 'false', 'aria-labelledby': `${id}-title`, tabindex: '0' });
+      this._announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
       this._input = h('textarea', { id: `${id}-q`, rows: '1', maxlength: String(MAX_QUESTION),
         enterkeyhint: 'send', autocomplete: 'off' });
       this._label = h('label', { class: 'sr-only', for: `${id}-q` });
@@ -468,11 +484,18 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._input.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this._submit(); }
       });
-      this._input.addEventListener('input', () => this._grow());
+      this._input.addEventListener('input', () => { this._grow(); this._showHint(); });
       this._shell = h('section', { class: 'shell', 'aria-labelledby': `${id}-title` },
         h('header', { class: 'head' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, icon('logo', 17)),
           this._title, this._clear),
-        this._log, this._form, this._hint);
+        this._log, this._form, this._hint, this._announcer);
+      this._shell.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape' && this._busy && this._controller) {
+          e.preventDefault();
+          this._controller.cancelled = true;
+          this._controller.abort();
+        }
+      });
       this._root.append(this._shell);
       this._relabel();
     }
@@ -484,10 +507,18 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._label.textContent = t.question;
       this._send.setAttribute('aria-label', t.send);
       this._send.title = t.send;
-      this._clear.lastChild.textContent = t.newChat;
-      this._clear.setAttribute('aria-label', t.newChat);
-      this._hint.textContent = t.hint;
+      this._unconfirm();
+      this._showHint();
       this._render();
+    }
+
+    /** The line under the box: how to send, how to cancel while busy, or that a question
+     * was cut at the API's limit. */
+    _showHint() {
+      const t = this._t;
+      const full = this._input.value.length >= MAX_QUESTION;
+      this._hint.textContent = full ? t.tooLong(MAX_QUESTION) : this._busy ? t.hintBusy : t.hint;
+      this._hint.classList.toggle('warn', full);
     }
 
     _grow() {
@@ -501,6 +532,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._log.setAttribute('aria-busy', String(busy));
       this._send.disabled = busy;
       this.toggleAttribute('busy', busy);
+      this._showHint();
     }
 
     // ---- conversation state ---------------------------------------------------------------
@@ -525,6 +557,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         if (Array.isArray(saved)) this._turns = saved.filter((turn) => turn && turn.q && turn.status !== 'pending');
       } catch (_) { /* storage unavailable or corrupt: start afresh */ }
       this._render();
+      this._scrollDown();  // back where the reader left it: the latest question and answer
     }
 
     _save() {
@@ -534,7 +567,29 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       } catch (_) { /* full or blocked: the conversation just is not kept */ }
     }
 
+    /** "New conversation": at once when there is nothing to lose, else on a second press
+     * (its label asks first), so that one stray Enter does not erase a conversation. */
+    _askReset() {
+      if (!this._turns.length || this._confirming) { this._reset(); return; }
+      this._confirming = true;
+      this._clear.lastChild.textContent = this._t.confirmNewChat;
+      this._clear.setAttribute('aria-label', this._t.confirmNewChat);
+      this._clear.classList.add('confirm');
+      clearTimeout(this._confirmTimer);
+      this._confirmTimer = setTimeout(() => this._unconfirm(), 5000);
+    }
+
+    _unconfirm() {
+      const t = this._t;
+      clearTimeout(this._confirmTimer);
+      this._confirming = false;
+      this._clear.lastChild.textContent = t.newChat;
+      this._clear.setAttribute('aria-label', t.newChat);
+      this._clear.classList.remove('confirm');
+    }
+
     _reset() {
+      this._unconfirm();
       if (this._controller) this._controller.abort();
       this._turns = [];
       try { sessionStorage.removeItem(this._storageKey); } catch (_) { /* ignore */ }
@@ -558,7 +613,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
 
     /** Shows a finished answer from its question down, rather than its last card. */
     _scrollTo(view) {
-      const top = view.root.getBoundingClientRect().top - this._log.getBoundingClientRect().top;
+      // A question taller than half the log (a long paste) would fill it: show the reply.
+      const ask = view.root.querySelector('.ask');
+      const target = ask && ask.offsetHeight > this._log.clientHeight / 2 ? view.reply : view.root;
+      const top = target.getBoundingClientRect().top - this._log.getBoundingClientRect().top;
       this._log.scrollTop += top - 8;
     }
 
@@ -569,6 +627,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       if (!question || this._busy) return;
       this._input.value = '';
       this._grow();
+      this._input.focus();  // sent with the button: its disabling would drop the focus
       this._ask(question);
     }
 
@@ -608,9 +667,9 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         else turn.body = await response.json();
         if (turn.status === 'pending') turn.status = 'done';
       } catch (error) {
-        if (controller.signal.aborted && !controller.timedOut) return;  // reset by the user
+        if (controller.signal.aborted && !controller.timedOut && !controller.cancelled) return;  // reset
         turn.status = 'error';
-        turn.error = controller.timedOut ? 'timeout'
+        turn.error = controller.cancelled ? 'cancelled' : controller.timedOut ? 'timeout'
           : error instanceof ApiFailure ? error.kind : error instanceof SyntaxError ? 'server' : 'network';
         turn.detail = error instanceof ApiFailure ? error.detail : '';
       } finally {
@@ -624,6 +683,25 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._fillReply(turn, view);
       this._save();
       this._scrollTo(view);
+      this._announce(turn);
+    }
+
+    /** What a finished reply says, in short, for screen readers. */
+    _announce(turn) {
+      const t = this._t;
+      const body = turn.body;
+      const passages = body && Array.isArray(body.passages) ? body.passages : [];
+      const answer = answerOf(body);
+      let text = '';
+      if (turn.status === 'error') {
+        const error = turn.view && turn.view.reply.querySelector('.error p');
+        text = error ? error.textContent : '';
+      }
+      else if (!passages.length) text = t.noPassages;
+      else if (nothingAnswers(body, answer, turn.text)) text = t.lowRelevance;
+      else if (answer && answer.text) text = String(answer.text).replace(/\[\s*[\d\s,;]+\]/g, '').slice(0, 400);
+      else text = t.found(passages.length);
+      this._announcer.textContent = text;
     }
 
     /** The turns before `turn` as the API reads them, oldest first, within its bounds. */
@@ -783,9 +861,14 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       }
       if (turn.status === 'error') {
         const message = { network: t.errNetwork, auth: t.errAuth, busy: t.errBusy, server: t.errServer,
-          stream: t.errStream, timeout: t.errTimeout, request: t.errRequest }[turn.error] || t.errServer;
+          stream: t.errStream, timeout: t.errTimeout, request: t.errRequest,
+          cancelled: t.errCancelled }[turn.error] || t.errServer;
         const retry = turn.error === 'stream' || turn.error === 'auth' ? null
-          : h('button', { class: 'ghost', type: 'button', onclick: () => { if (!this._busy) this._ask(turn.q, turn); } }, t.retry);
+          : h('button', { class: 'ghost', type: 'button', onclick: () => {
+            if (this._busy) return;
+            this._input.focus();  // the button goes with the error it answers
+            this._ask(turn.q, turn);
+          } }, t.retry);
         parts.push(h('div', { class: 'error', role: 'alert' },
           h('p', {}, message, turn.detail ? ` (${turn.detail})` : ''), retry));
       }
@@ -1030,8 +1113,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       passages.forEach((p, i) => {
         const span = relativeSpan(p.quote, p.start, p.highlight);
         const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote;
+        // The offsets of what is quoted: the document's text[start:end] is the excerpt.
+        const [start, end] = span ? [p.start + span.start, p.start + span.end] : [p.start, p.end];
         const where = [sectionOf(p), p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
-        lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${p.start}–${p.end})`,
+        lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${start}–${end})`,
           `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);
       });
       return lines.join('\n');

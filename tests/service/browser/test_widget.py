@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import httpx
 from playwright.sync_api import expect
@@ -201,10 +202,77 @@ def test_conversation_is_kept_copied_and_reset(stack, open_tab):
     page.keyboard.press("Enter")
     expect(page.locator(".context-text").first).to_be_visible()
 
+    # One press asks first (a stray Enter on the first Tab stop erased the conversation).
     page.get_by_role("button", name="Nouvelle conversation").click()
+    expect(page.locator(".turn")).to_have_count(1)
+    page.get_by_role("button", name="Effacer la conversation ?").click()
     expect(page.locator(".turn")).to_have_count(0)
     page.reload()
     expect(page.locator(".turn")).to_have_count(0)
+    assert tab.errors == []
+
+
+def test_the_copied_sources_give_the_offsets_of_what_they_quote(stack, open_tab):
+    # The copy quoted the highlighted sentence with the whole passage's offsets.
+    tab = open_tab(permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    page.goto(f"{stack.ragqa}/")
+    ask(page, QUESTION)
+    finished(page)
+    page.get_by_role("button", name="Copier la réponse et ses sources").click()
+    expect(page.get_by_text("Copié dans le presse-papiers")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    sources = re.findall(r"\(([^,()]+), (\d+)–(\d+)\)\n    «\u00a0(.+)\u00a0»", copied)
+    assert sources
+    for doc_id, start, end, quote in sources:
+        text = httpx.get(f"{stack.ragqa}/v1/documents/{doc_id}/text").text
+        assert " ".join(text[int(start):int(end)].split()) == quote
+    assert tab.errors == []
+
+
+def test_keyboard_focus_cancel_and_the_questions_limit(stack, open_tab):
+    tab = open_tab()
+    page = tab.page
+    held = []
+    page.route("**/v1/ask", lambda route: held.append(route))  # a server that takes its time
+    page.goto(f"{stack.ragqa}/")
+    box = page.get_by_role("textbox", name="Votre question")
+    box.fill(QUESTION)
+    page.get_by_role("button", name="Envoyer").click()  # sent with the button, not Enter
+    expect(page.get_by_role("log")).to_have_attribute("aria-busy", "true")
+    expect(box).to_be_focused()  # the button's disabling dropped the focus to the page
+    expect(page.get_by_text("Échap pour annuler la question en cours")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("alert")).to_contain_text("Question annulée.")
+    expect(page.get_by_role("log")).to_have_attribute("aria-busy", "false")
+    page.unroute("**/v1/ask")
+    page.get_by_role("button", name="Réessayer").click()
+    reply = finished(page)
+    expect(box).to_be_focused()
+    expect(reply.locator(".card mark").first).to_contain_text(EXPECTED)
+    # The log is not read aloud as it grows; the reply is announced in short.
+    expect(page.get_by_role("log")).to_have_attribute("aria-live", "off")
+    expect(page.get_by_role("status").filter(has_text="passages trouvés")).to_have_count(1)
+
+    box.fill("x" * 5000)  # a paste past the API's limit is cut, and says so
+    assert len(box.input_value()) == 2000
+    expect(page.get_by_text("Une question compte au plus 2000 caractères")).to_be_visible()
+    assert tab.errors == []
+
+
+def test_a_restored_conversation_shows_its_latest_turn(stack, open_tab):
+    tab = open_tab(height=700)
+    page = tab.page
+    page.goto(f"{stack.ragqa}/")
+    for question in (QUESTION, "Qui organise le Gitex Africa ?", "Combien d'exposants ?"):
+        ask(page, question)
+        finished(page)
+    page.reload()
+    expect(page.locator(".turn")).to_have_count(3)
+    log = page.get_by_role("log")
+    wait_until(lambda: log.evaluate("l => l.scrollHeight - l.scrollTop - l.clientHeight") < 2,
+               what="the log scrolled to its end", timeout=10,
+               pause=lambda seconds: page.wait_for_timeout(seconds * 1000))
     assert tab.errors == []
 
 
