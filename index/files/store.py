@@ -38,7 +38,12 @@ from ragqa.index.documents.ids import (
 )
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document
-from ragqa.index.documents.sidecars import clean_title, read_title_sidecar, title_sidecar
+from ragqa.index.documents.sidecars import (
+    clean_title,
+    groups_sidecar,
+    read_title_sidecar,
+    title_sidecar,
+)
 from ragqa.index.durable import (
     remove_durably,
     replace_durably,
@@ -296,6 +301,7 @@ class FilesStore:
             try:
                 write_bytes(tmp, data)
                 document = load_document(tmp, doc_id)  # refuse what the indexer could not read
+                _keep_twins_groups(self.corpus_dir, target)
                 replace_durably(tmp, target)
                 if title is not None:
                     _put(sidecar, new_title.encode("utf-8") if new_title else None)
@@ -334,6 +340,7 @@ class FilesStore:
             old, link = target.read_bytes(), _link(target)
             sidecar = title_sidecar(target)
             old_title = sidecar.read_bytes() if is_file(sidecar) else None
+            _keep_twins_groups(self.corpus_dir, target)
             remove_durably(target)
             if old_title is not None:
                 remove_durably(sidecar)
@@ -414,6 +421,39 @@ def _put(target: Path, data: bytes | None) -> None:
         remove_durably(target)
     else:
         write_atomic(target, data)
+
+
+def _keep_twins_groups(corpus_dir: Path, target: Path) -> None:
+    """Before ``target`` is replaced or removed: give its other names in the folder (hard
+    links, the same file) without a ``.groups`` file of their own the one they follow now.
+
+    A second name of a restricted file takes its groups from the name that has a ``.groups``
+    file (:mod:`~ragqa.index.documents.group_rules`); replacing or deleting that name makes
+    the other one a file of its own, still holding the restricted text, and it was then
+    every reader's. Rare (a file with one name is left at once), so the folder is walked
+    only then."""
+    try:
+        status = target.stat(follow_symlinks=False)
+    except OSError:
+        return
+    sidecar = groups_sidecar(target)
+    if status.st_nlink < 2 or not target.is_file() or target.is_symlink() or not is_file(sidecar):
+        return
+    groups = sidecar.read_bytes()
+    root = corpus_dir.resolve()
+    for folder, _, names in os.walk(root):
+        for name in names:
+            twin = Path(folder) / name
+            if twin == target or is_file(groups_sidecar(twin)):
+                continue
+            try:
+                other = twin.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (other.st_ino, other.st_dev) == (status.st_ino, status.st_dev):
+                write_atomic(groups_sidecar(twin), groups)
+                logger.info("%s: a hard link of %s, given its groups before it is changed",
+                            twin.relative_to(root), target.relative_to(root))
 
 
 def _file_above(corpus_dir: Path, target: Path) -> str | None:

@@ -5,8 +5,11 @@ the same folder or database. Both stores, the real model."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+
+import pytest
 
 from ragqa.index.access import UNREADABLE
 from tests.service.test_permissions import KEY, auth_settings, jwks, reader  # noqa: F401
@@ -168,3 +171,33 @@ def test_a_link_s_own_groups_and_writes_never_reach_its_target(
         assert (corpus / PAYSLIP).is_file()
         assert _status(client, PAYSLIP, KEY) == 200
         assert _status(client, PAYSLIP, reader("x")) == 404
+
+
+@pytest.mark.parametrize("store", ["files"])
+def test_a_hard_link_keeps_its_groups_when_its_twin_is_replaced_or_deleted(
+        write_app, jwks, tmp_path):  # noqa: F811
+    # A second name of a restricted file follows the name with the .groups file; replacing
+    # or deleting that name through the API made the other one a file of its own, with the
+    # restricted text, and every reader's.
+    with write_app(**auth_settings(jwks)) as client:
+        corpus = _folder(client, tmp_path)
+        _write(corpus, PAYSLIP, TEXT)
+        (corpus / f"{PAYSLIP}.groups").write_text("rh\n", encoding="utf-8")
+        twin = "autres/copie-paie.md"
+        (corpus / "autres").mkdir()
+        os.link(corpus / PAYSLIP, corpus / twin)
+        client.app.state.engine.store.sync()
+        assert _status(client, twin, reader("x")) == 404
+        assert _status(client, twin, reader("rh")) == 200
+
+        replaced = upload(client, PAYSLIP, TEXT.replace("mars", "avril").encode(), headers=KEY)
+        assert replaced.status_code == 200, replaced.text
+        assert _status(client, twin, reader("x")) == 404
+        assert "mars" in client.get(f"/v1/documents/{twin}/text", headers=reader("rh")).text
+        assert client.delete(f"/v1/documents/{PAYSLIP}", headers=KEY).status_code == 200
+        client.app.state.engine.store.sync()
+        assert _status(client, twin, reader("x")) == 404
+        assert _status(client, twin, reader("rh")) == 200
+        found = client.post("/v1/search", json={"question": "paie tamanoir", "k": 10},
+                            headers=reader("x")).json()
+        assert twin not in {p["doc_id"] for p in found["passages"]}
