@@ -274,6 +274,11 @@ def write_pdf_bold(path: Path, title: str, blocks: Sequence[Block]) -> None:
     path.write_bytes(laid_out_pdf(title, blocks, bold_headings=True))
 
 
+def write_pdf_columns(path: Path, title: str, blocks: Sequence[Block]) -> None:
+    """Text in two columns (a newsletter's page), headings larger."""
+    path.write_bytes(laid_out_pdf(title, blocks, columns=2))
+
+
 def _numbered(blocks: Sequence[Block]) -> dict[int, str]:
     """Each heading's number as a typed outline gives it ("2.", "2.1", "2.1.3"), levels from
     2 (the document's title is level 1)."""
@@ -338,7 +343,7 @@ WRITERS: dict[str, Writer] = {
     "pptx-sections": write_pptx_sections,
     "docx-bold": write_docx_bold, "odt-bold": write_odt_bold, "html-bold": write_html_bold,
     "html-css": write_html_css,
-    "pdf-bold": write_pdf_bold,
+    "pdf-bold": write_pdf_bold, "pdf-columns": write_pdf_columns,
     # Plain text files: Word's "save as text", typed and wrapped, headings in capitals.
     "txt": write_txt, "txt-typed": write_txt_typed, "txt-caps": write_txt_caps,
 }
@@ -348,4 +353,5 @@ def suffix(fmt: str) -> str:
     """The file suffix of a format of :data:`WRITERS` ("pptx" for "pptx-sections")."""
     return fmt.split("-", 1)[0]
 # What each format can show of a text, character for character (PDF: Windows-1252 only).
-PRINTABLE: dict[str, Callable[[str], str]] = {"pdf": printable, "pdf-bold": printable}
+PRINTABLE: dict[str, Callable[[str], str]] = {"pdf": printable, "pdf-bold": printable,
+                                                  "pdf-columns": printable}

@@ -68,7 +68,11 @@ from ragqa.index.documents.titles import TITLE_RULES
 # sub-section instead of a section of its line alone (`documents.sections`); a Word or
 # OpenDocument numbered list item starts with its number (`documents.wordml.Numbering`,
 # `documents.opendocument.ListNumbers`).
-PROCESSING_VERSION = 15
+# 16: hidden rows and columns of a workbook are left out (`documents.spreadsheets`); an HTML
+# page that is not UTF-8 and declares no charset is decoded as legacy text files are
+# (`documents.formats`); a PDF page set in columns joins its wrapped lines
+# (`documents.pdftext.full_width`).
+PROCESSING_VERSION = 16
 
 
 @dataclass(frozen=True)

@@ -53,9 +53,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ragqa.index.documents.pageedges import running_lines
-from ragqa.index.documents.wrapping import WRAP_MIN_CHARS, goes_on, unwrap
+from ragqa.index.documents.wrapping import COLUMN_MIN_CHARS, WRAP_MIN_CHARS, goes_on, unwrap
 
 PAGE_SEPARATOR = "\n\n"
+# Lines surely wrapped short that make a page one set in columns (see :func:`full_width`).
+MIN_COLUMN_LINES = 4
 
 # Their NFKC forms (checked by the tests), kept as a table: NFKC on the whole text would
 # also change other characters (superscripts, fractions, full-width forms) people wrote.
@@ -340,13 +342,22 @@ def full_width(lines: Sequence[str]) -> int:
     """The width, in characters, of a page's full lines: the median length of the lines
     that surely were wrapped (one that ends no clause before a lower-case line, or a word
     hyphenated at its end) and are long enough to be (:data:`WRAP_MIN_CHARS`); 0 where
-    the page has none."""
+    the page has none.
+
+    A page set in columns (a newsletter's, a brochure's) wraps its lines at 35 to 50
+    characters: where :data:`MIN_COLUMN_LINES` lines at least surely were wrapped at
+    :data:`~ragqa.index.documents.wrapping.COLUMN_MIN_CHARS` or more, and fewer of
+    :data:`WRAP_MIN_CHARS`, their median is the width (a few wrapped cells of a table do
+    not make a column)."""
     wrapped = sorted(
         len(line.strip()) for line, following in zip(lines, lines[1:])
-        if len(line.strip()) >= WRAP_MIN_CHARS and following.strip()
+        if len(line.strip()) >= COLUMN_MIN_CHARS and following.strip()
         and (goes_on(line, following)
              or (line[-1] in _HYPHENS and following.lstrip()[0].isalpha())))
-    return wrapped[len(wrapped) // 2] if wrapped else 0
+    wide = [length for length in wrapped if length >= WRAP_MIN_CHARS]
+    if wide and len(wide) * 2 >= len(wrapped):
+        return wide[len(wide) // 2]
+    return wrapped[len(wrapped) // 2] if len(wrapped) >= MIN_COLUMN_LINES else 0
 
 
 def letters(page: str) -> str:

@@ -17,6 +17,9 @@ WRAP_MIN_CHARS = 60
 # only when it reaches this share of that width: a heading or a table row of 60 characters
 # or more stops short of the margin a paragraph's wrapped lines run to.
 FULL_WIDTH_SHARE = 0.9
+# A page set in columns wraps its lines shorter (35 to 50 characters a column): there a
+# line of this length or more that reaches the share of the columns' width was wrapped.
+COLUMN_MIN_CHARS = 30
 
 # Words no heading, title or sentence ends with, as printed (lower case): a line ending
 # with one is cut mid-phrase, as a title wrapped over two lines ("Plan de continuité
@@ -99,4 +102,5 @@ def _continues(previous: str, line: str, last_line: str, full_width: int | None)
             and len(previous.split()) >= DANGLING_MIN_WORDS):
         return True
     length = len(last_line.strip())
-    return bool(full_width) and length >= max(WRAP_MIN_CHARS, FULL_WIDTH_SHARE * full_width)
+    shortest = WRAP_MIN_CHARS if full_width >= WRAP_MIN_CHARS else COLUMN_MIN_CHARS
+    return bool(full_width) and length >= max(shortest, FULL_WIDTH_SHARE * full_width)

@@ -266,6 +266,35 @@ def test_a_line_wrapped_at_the_margin_is_joined_to_a_capital(tmp_path):
     assert pdf_text(["\n".join(lines)]).text.split("\n") == [" ".join(lines[:4]), "Annexe"]
 
 
+def test_a_page_in_columns_joins_its_lines_wrapped_before_a_capital_or_a_digit():
+    # A newsletter's column wraps at about 45 characters: its lines wrapped before a lower-
+    # case word show the column's width, and one as wide is joined before a capital or a
+    # digit too ("de 6 h" / "30 à 15 h"); a short line (a heading) before a capital is not.
+    column = ["Horaires d'été",
+              "Du 1er juillet au 31 août, l'accueil de la",
+              "mairie est ouvert du lundi au vendredi de 6 h",
+              "30 à 15 h sans interruption. Les services",
+              "techniques restent joignables par téléphone",
+              "en cas d'urgence et le samedi matin pour les",
+              "démarches d'état civil déjà programmées avec",
+              "Madame la secrétaire générale de la commune.",
+              "Travaux"]
+    assert pdf_text(["\n".join(column)]).text.split("\n") == [
+        column[0], " ".join(column[1:8]), "Travaux"]
+
+
+def test_a_few_wrapped_table_cells_make_no_column():
+    # Two cells wrapped in a table of short rows: no page in columns, its rows stay apart.
+    table = ["Service Responsable Téléphone",
+             "Ressources humaines et gestion des",
+             "carrières Claire Martin 01 23 45 67 90",
+             "Informatique et systèmes d'information",
+             "Paul Durand 01 23 45 67 91",
+             "Comptabilité Jean Dupont 01 23 45 67 89"]
+    assert pdf_text(["\n".join(table)]).text.split("\n") == [
+        table[0], f"{table[1]} {table[2]}", *table[3:]]
+
+
 def test_a_title_wrapped_over_two_lines_is_the_whole_title(tmp_path):
     # Its first line ends with a word no title ends with: the second line goes on with it,
     # whatever its case (a line ending with "A" or "D", capitals, is no such line).
