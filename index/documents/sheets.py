@@ -13,6 +13,7 @@ rows is refused with that reason (:mod:`ragqa.index.documents.spreadsheets` says
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from ragqa.index.documents.layout import CELL_SEPARATOR, TextBuilder, labelled_row, one_line
@@ -22,6 +23,7 @@ MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
 MAX_SHEET_CELLS = 400_000  # cells up to each row's last value, empty rows between included
 MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
 HEADER_SEARCH_ROWS = 10  # the header is looked for among a sheet's first filled rows
+_FIGURE = re.compile(r"^[\s\d.,:/%€$£+-]+$")  # a cell of figures: an amount, a date, a rate
 
 
 class RowBudget:
@@ -37,23 +39,22 @@ def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], d
     lines: list[str] = []
     top: list[list[str]] | None = []  # the first rows, until the header is chosen among them
     gaps: list[bool] = []  # whether blank rows stand above each of them
-    header: list[str] | None = None
-    data_rows = 0
+    labeller: _Labeller | None = None
     for values, after_blank in _filled_rows(name, rows, doc_id, budget):
         if top is not None:
             top.append(values)
             gaps.append(after_blank)
             if len(top) <= HEADER_SEARCH_ROWS:
                 continue
-            header, data_rows = _lay_out_top(top, gaps, lines)
+            labeller = _lay_out_top(top, gaps, lines)
             top = None
-        elif header is None:
+        elif labeller is None:
             lines.append(CELL_SEPARATOR.join(v for v in values if v))
         else:
-            lines.append(labelled_row(header, values))
-            data_rows += 1
+            labeller.add(values, after_blank)
     if top is not None:
-        header, data_rows = _lay_out_top(top, gaps, lines)
+        labeller = _lay_out_top(top, gaps, lines)
+    header, data_rows = (labeller.finish() if labeller is not None else (None, 0))
     if header is not None and data_rows == 0:
         lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
     if lines:
@@ -93,23 +94,67 @@ def _filled_rows(name: str, rows: Iterable[Sequence[str]], doc_id: str,
         after_blank = False
 
 
+def _names_columns(values: Sequence[str]) -> bool:
+    """Whether a row reads as a table's header: two cells or more, none of them a number
+    or a date (years as column names, "2024", do not count as words here: a row of them
+    under a title is as often data)."""
+    filled = [v for v in values if v]
+    return len(filled) >= 2 and not any(_FIGURE.search(v) for v in filled)
+
+
 def _width(values: Sequence[str]) -> int:
     """How far a row goes: the column of its last value (0 for an empty row)."""
     return next((i + 1 for i in range(len(values) - 1, -1, -1) if values[i]), 0)
 
 
+class _Labeller:
+    """Lays out the rows under a header, each labelled with it, into ``lines``; a blank row,
+    a lone cell (a title) and a row naming columns start another table under its own
+    header ("Subventions aux associations culturelles", then "Association | Adhérents |
+    Convention signée le": its rows were labelled "Montant 2024 : 48")."""
+
+    def __init__(self, header: list[str], lines: list[str]) -> None:
+        self.header, self.lines, self.rows = header, lines, 0
+        self.title: list[str] | None = None  # a lone cell after a blank row, held
+
+    def add(self, values: list[str], after_blank: bool) -> None:
+        if self.title is not None:
+            title, self.title = self.title, None
+            if not after_blank and _names_columns(values):
+                self.lines.append(title[_width(title) - 1])
+                self.header = values
+                return
+            self._label(title)
+        if after_blank and sum(1 for v in values if v) == 1:
+            self.title = values
+            return
+        self._label(values)
+
+    def _label(self, values: list[str]) -> None:
+        self.lines.append(labelled_row(self.header, values))
+        self.rows += 1
+
+    def finish(self) -> tuple[list[str], int]:
+        """The last header and how many rows were labelled."""
+        if self.title is not None:
+            self._label(self.title)
+            self.title = None
+        return self.header, self.rows
+
+
 def _lay_out_top(top: list[list[str]], gaps: list[bool],
-                 lines: list[str]) -> tuple[list[str] | None, int]:
+                 lines: list[str]) -> _Labeller | None:
     """Lay out a sheet's first rows into ``lines``: those above its header as their cells,
-    those below it labelled. Returns the header and how many rows it labelled."""
+    those below it labelled. Returns the labeller of the rows to come (None: no header)."""
     at = header_row(top, gaps)
     for values in top[:at]:
         lines.append(CELL_SEPARATOR.join(v for v in values if v))
     if at is None:
-        return None, 0
-    header = top[at]
-    lines.extend(labelled_row(header, values) for values in top[at + 1:])
-    return header, len(top) - at - 1
+        return None
+    labeller = _Labeller(top[at], lines)
+    for values, after_blank in zip(top[at + 1:], gaps[at + 1:]):
+        labeller.add(values, after_blank)
+    return labeller
 
 
 def header_row(top: Sequence[Sequence[str]], gaps: Sequence[bool]) -> int | None:

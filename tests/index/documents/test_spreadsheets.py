@@ -170,6 +170,29 @@ def test_hidden_xlsx_rows_and_columns_are_left_out(tmp_path):
                          "Poste : Fournitures ; BP 2025 : 80000"]
 
 
+def test_a_second_table_under_its_own_title_is_labelled_with_its_own_header(tmp_path):
+    # Its rows were labelled with the first table's header: "Montant 2024 : 48" for 48
+    # members. A lone cell after a blank row over a row of figures is still a row.
+    path = tmp_path / "subventions.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Subventions"
+    for row in (["Association", "Montant 2024", "Montant 2025"], ["Tennis club", 4500, 4200],
+                [], ["Associations culturelles"],
+                ["Association", "Nombre d'adhérents", "Convention signée le"],
+                ["Harmonie municipale", 48, "20/01/2025"], [], ["Total"], ["Tous", 4548, 4200]):
+        sheet.append(row)
+    workbook.save(path)
+    lines = load_document(path, "subventions.xlsx").text.split("\n")[2:]
+    assert lines == [
+        "Association : Tennis club ; Montant 2024 : 4500 ; Montant 2025 : 4200",
+        "Associations culturelles",
+        "Association : Harmonie municipale ; Nombre d'adhérents : 48 ; "
+        "Convention signée le : 20/01/2025",
+        "Association : Total",
+        "Association : Tous ; Nombre d'adhérents : 4548 ; Convention signée le : 4200"]
+
+
 def test_hidden_ods_rows_and_columns_are_left_out(tmp_path):
     path = tmp_path / "budget.ods"
     document = OdfDocument("spreadsheet")
