@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -76,13 +77,10 @@ def load_xlsx_document(path: Path, doc_id: str) -> OutlinedDocument:
                 last = _last_filled_row(package, sheet)
                 if last == 0:
                     continue  # nothing but blank (perhaps formatted) cells
-                hidden_rows, hidden_columns = _hidden_rows_and_columns(package, sheet)
+                layout = _sheet_layout(package, sheet)
                 sheet.reset_dimensions()  # a row is as wide as its last cell, not the sheet
-                rows = ([_xlsx_cell(c) if column not in hidden_columns else ""
-                         for column, c in enumerate(row, 1)]
-                        for number, row in enumerate(sheet.iter_rows(max_row=last), 1)
-                        if number not in hidden_rows)
-                read_sheet(builder, sheet.title, rows, doc_id, budget)
+                read_sheet(builder, sheet.title, _xlsx_rows(sheet, last, layout), doc_id,
+                           budget)
             title = metadata_title(workbook.properties.title)
         finally:
             workbook.close()
@@ -130,35 +128,79 @@ def _last_filled_row(package: zipfile.ZipFile, sheet) -> int | None:
     return last
 
 
-def _hidden_rows_and_columns(package: zipfile.ZipFile, sheet) -> tuple[set[int], set[int]]:
-    """The numbers of a sheet's hidden rows and columns (1 for the first), left out as
-    hidden sheets are: a row or a column hidden is often one not meant for every reader
-    ("Provision contentieux (confidentiel)", an internal comment). Rows a filter hides are
-    marked alike in the file, and left out too. openpyxl's read-only mode reads no row or
-    column dimensions, so lxml skims the sheet's ``<col>`` and ``<row hidden>`` elements."""
-    from lxml import etree
+@dataclass
+class _Layout:
+    """What openpyxl's read-only mode does not read of a sheet: its hidden rows and columns
+    (numbers from 1) and, by the row each starts on, its cells merged down over several
+    rows (column, last row)."""
 
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
+    merged_down: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+def _xlsx_rows(sheet, last: int | None, layout: _Layout) -> Iterator[list[str]]:
+    """A sheet's rows as text, hidden ones and hidden columns left out, and a cell merged
+    down over several rows ("Salle des fêtes" beside its "Location" and "Caution" rows)
+    read on each of them: a row reads alone."""
+    carried: dict[int, tuple[str, int]] = {}  # column -> merged cell's text, its last row
+    for number, row in enumerate(sheet.iter_rows(max_row=last), 1):
+        values = [_xlsx_cell(c) if column not in layout.hidden_columns else ""
+                  for column, c in enumerate(row, 1)]
+        for column, (text, until) in list(carried.items()):
+            if number > until:
+                del carried[column]
+            elif column <= len(values) and not values[column - 1]:
+                values[column - 1] = text
+        for column, until in layout.merged_down.get(number, ()):
+            if column <= len(values) and values[column - 1]:
+                carried[column] = (values[column - 1], until)
+        if number not in layout.hidden_rows:
+            yield values
+
+
+def _sheet_layout(package: zipfile.ZipFile, sheet) -> _Layout:
+    """A sheet's :class:`_Layout`, skimmed from its XML by lxml (its ``<col hidden>``,
+    ``<row hidden>`` and ``<mergeCell>`` elements).
+
+    Hidden rows and columns are left out as hidden sheets are: one hidden is often not
+    meant for every reader ("Provision contentieux (confidentiel)", an internal comment).
+    Rows a filter hides are marked alike in the file, and left out too."""
+    from lxml import etree
+    from openpyxl.utils.cell import range_boundaries
+
+    layout = _Layout()
     member = getattr(sheet, "_worksheet_path", None)
-    rows: set[int] = set()
-    columns: set[int] = set()
     if not member or member not in package.namelist():
-        return rows, columns
+        return layout
     number = 0
+    tags = ("{*}row", "{*}col", "{*}mergeCell")
     with package.open(member) as source:
-        for _, element in etree.iterparse(source, events=("end",), tag=("{*}row", "{*}col"),
+        for _, element in etree.iterparse(source, events=("end",), tag=tags,
                                           resolve_entities=False, no_network=True):
-            if element.tag.endswith("}col"):
+            kind = element.tag.rsplit("}", 1)[-1]
+            if kind == "col":
                 if _true(element.get("hidden")):
-                    first, last = int(element.get("min") or 0), int(element.get("max") or 0)
-                    columns.update(range(max(first, 1), min(last, MAX_SHEET_COLUMNS) + 1))
-            else:
+                    first, end = int(element.get("min") or 0), int(element.get("max") or 0)
+                    layout.hidden_columns.update(
+                        range(max(first, 1), min(end, MAX_SHEET_COLUMNS) + 1))
+            elif kind == "row":
                 number = int(element.get("r") or number + 1)
                 if _true(element.get("hidden")):
-                    rows.add(number)
+                    layout.hidden_rows.add(number)
+            else:
+                try:
+                    first_column, first_row, _, last_row = range_boundaries(
+                        element.get("ref") or "")
+                except (TypeError, ValueError):
+                    first_row = last_row = None
+                if first_row is not None and last_row is not None and last_row > first_row:
+                    layout.merged_down.setdefault(first_row, []).append(
+                        (first_column, last_row))
             element.clear()
             while element.getprevious() is not None:
                 del element.getparent()[0]
-    return rows, columns
+    return layout
 
 
 def _true(value: str | None) -> bool:
@@ -265,26 +307,49 @@ def _ods_hidden(document, table: Element) -> bool:
                                                                                    "false")
 
 
-def _ods_rows(element: Element, doc_id: str) -> Iterator[list[str]]:
+def _ods_rows(element: Element, doc_id: str,
+              carried: dict[int, list] | None = None) -> Iterator[list[str]]:
     """The rows of a sheet. Repeated rows are yielded as often as they stand, except empty
-    ones (LibreOffice ends a sheet with a million of them), yielded once."""
+    ones (LibreOffice ends a sheet with a million of them), yielded once. A cell merged down
+    over several rows is read on each of them, as in an Excel workbook."""
+    carried = {} if carried is None else carried  # column -> [merged cell's text, rows left]
     for child in element.children:
         if child.tag == "table:table-row":
+            count = repeat(child, "table:number-rows-repeated")
             if not _ods_visible(child):
+                _spend(carried, count)
                 continue
-            cells = _ods_cells(child, doc_id)
+            cells, spans = _ods_cells(child, doc_id)
+            for index, (text, _) in carried.items():
+                if text and (index >= len(cells) or not cells[index]):
+                    cells.extend([""] * (index + 1 - len(cells)))
+                    cells[index] = text
+            _spend(carried, count)
+            for index, rows in spans:
+                carried[index] = [cells[index], rows - 1]
             if any(cells):
-                for _ in range(repeat(child, "table:number-rows-repeated")):
+                for _ in range(count):
                     yield cells  # the sheet's row cap stops a repeated row's flood
             else:
                 yield []  # once, however repeated: a blank row tells a title block
         elif child.tag in ("table:table-header-rows", "table:table-rows",
                            "table:table-row-group"):
-            yield from _ods_rows(child, doc_id)
+            yield from _ods_rows(child, doc_id, carried)
 
 
-def _ods_cells(row: Element, doc_id: str) -> list[str]:
+def _spend(carried: dict[int, list], rows: int) -> None:
+    """``rows`` rows read under the merged cells ``carried``: those they end are dropped."""
+    for index in list(carried):
+        carried[index][1] -= rows
+        if carried[index][1] <= 0:
+            del carried[index]
+
+
+def _ods_cells(row: Element, doc_id: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """A row's cells' texts and, for each cell with text merged down over more rows than
+    its own, its index and how many rows it spans."""
     cells: list[str] = []
+    spans: list[tuple[int, int]] = []
     empty = 0  # empty cells not yet written: only written when a filled one follows
     for cell in row.children:
         if cell.tag not in ("table:table-cell", "table:covered-table-cell"):
@@ -299,7 +364,10 @@ def _ods_cells(row: Element, doc_id: str) -> list[str]:
                                 "columns; not a readable sheet")
         cells.extend([""] * empty + [text] * count)
         empty = 0
-    return cells
+        rows = repeat(cell, "table:number-rows-spanned")
+        if rows > 1:
+            spans.append((len(cells) - 1, rows))
+    return cells, spans
 
 
 def _ods_cell_text(cell: Element) -> str:

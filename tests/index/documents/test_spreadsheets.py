@@ -193,6 +193,36 @@ def test_a_second_table_under_its_own_title_is_labelled_with_its_own_header(tmp_
         "Association : Tous ; Nombre d'adhérents : 4548 ; Convention signée le : 4200"]
 
 
+def test_a_cell_merged_down_reads_on_each_of_its_rows(tmp_path):
+    # "Salle des fêtes" merged over its two rows was on the first one only: "Caution :
+    # 1500" read as no one's.
+    rows = [["Catégorie", "Prestation", "Tarif"], ["Salle des fêtes", "Location", "420"],
+            ["", "Caution", "1500"], ["Piscine", "Entrée", "3.5"]]
+    expected = ["Catégorie : Salle des fêtes ; Prestation : Location ; Tarif : 420",
+                "Catégorie : Salle des fêtes ; Prestation : Caution ; Tarif : 1500",
+                "Catégorie : Piscine ; Prestation : Entrée ; Tarif : 3.5"]
+    path = tmp_path / "tarifs.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Tarifs"
+    for row in rows:
+        sheet.append([int(v) if v.isdigit() else (float(v) if "." in v else v or None)
+                      for v in row])
+    sheet.merge_cells("A2:A3")
+    workbook.save(path)
+    assert load_document(path, "tarifs.xlsx").text.split("\n")[2:] == expected
+
+    path = tmp_path / "tarifs.ods"
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    table = Table("Tarifs", width=3, height=4)
+    table.set_values(rows)
+    table.set_span((0, 1, 0, 2), merge=True)  # A2:A3
+    document.body.append(table)
+    document.save(path)
+    assert load_document(path, "tarifs.ods").text.split("\n")[2:] == expected
+
+
 def test_hidden_ods_rows_and_columns_are_left_out(tmp_path):
     path = tmp_path / "budget.ods"
     document = OdfDocument("spreadsheet")
