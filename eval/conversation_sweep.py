@@ -25,6 +25,8 @@ from ragqa.index.search.followup import FOLLOWUP, FollowupParams
 # One axis at a time around the served configuration, then the pairs that matter.
 GRID: dict[str, tuple] = {
     "min_specificity": (0.0, 6.0, 8.0, 10.0, 11.0, 12.0, 14.0, 1e9),
+    "relative_specificity": (True, False),
+    "unknown_stands_alone": (True, False),
     "markers": (True, False),
     "names": (True, False),
     "lexical_weight": (0.0, 0.25, 0.5, 0.75, 1.0),

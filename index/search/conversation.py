@@ -155,15 +155,20 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
     index = retriever.index
     idf = idf if idf is not None else index.idf
     foreign = retriever.is_foreign(question)
-    followup = plan(question, history, index.analyzer, idf, params, foreign=foreign)
+    earlier = [i for i, turn in enumerate(history) if asks(turn)]
+    # A word of the question no passage holds may be a typo the search will read: only one
+    # it cannot read makes the question a subject of its own.
+    read_as = (retriever.model_question(question, doc_ids, scope)
+               if earlier and params.unknown_stands_alone else None)
+    followup = plan(question, history, index.analyzer, idf, params, foreign=foreign,
+                    read_as=read_as)
     if not followup.history_used:
         return followup
     read = list(history)
-    earlier = [i for i, turn in enumerate(history) if asks(turn)]
     for i in earlier[len(earlier) - params.turns:] if params.turns else ():
         asked = history[i].question
         typed = retriever.model_question(asked, doc_ids, scope)
         if typed != asked:
             read[i] = replace(history[i], question=typed)
     return followup if read == list(history) else plan(question, read, index.analyzer, idf,
-                                                       params, foreign=foreign)
+                                                       params, foreign=foreign, read_as=read_as)

@@ -42,6 +42,7 @@ the table in docs/retrieval-quality.md#conversations.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,6 +83,15 @@ class FollowupParams:
     # ranker (0: all of its candidates): a long document should not be lifted whole.
     prior_passages: int = 3
     min_specificity: float = 10.0  # idf mass under which a question cannot stand alone
+    # The idf mass asked of a question as chosen (over the project corpus's 452 passages) or
+    # scaled by the index's own weight of a term no passage holds, ln(2N + 2), against that
+    # corpus's (SPECIFICITY_REFERENCE): over a reader's 22 passages, idfs are half as large
+    # and almost any question fell under 10 (a new subject borrowed the last one's words).
+    relative_specificity: bool = True
+    # A question without a marker that holds a word no passage holds ("Quelle est la recette
+    # du couscous ?" after a question on the Gitex) names a subject of its own: it stands
+    # alone, and its low relevance stays.
+    unknown_stands_alone: bool = True
     markers: bool = True          # anaphora and ellipsis markers make a question lean too
     names: bool = True            # a name in a short question lets it stand alone
     # When a weak marker (a possessive, "en" before a verb) makes a question lean: always
@@ -111,6 +121,14 @@ class FollowupParams:
 
 
 WEAK_MARKER_RULES = ("marker", "no_name", "no_new_name")
+# ln(2 × 452 + 2): BM25's idf of a term no passage holds over the project corpus (452
+# passages), where ``min_specificity`` was chosen.
+SPECIFICITY_REFERENCE = math.log(2 * 452 + 2)
+# An analysed term shorter than this is no word a question names a subject with.
+_UNKNOWN_MIN_CHARS = 4
+# A verb's form the documents do not use ("Quels partenaires le soutiennent ?" over texts
+# that write "soutient") is no subject of its own: French conjugated endings.
+_VERB_FORM = re.compile(r"(?:ent|ons|ez|ait|aient|ais|ont|era|eront|erait|iez|ions)$")
 NEW_SUBJECT_RULES = ("keep", "new_name", "dislocated")
 # "Et Huawei, … ?": a subject set out before a comma (not "Et pour le Conseil, … ?").
 _DISLOCATED = re.compile(r"^\W*(?:et|and)\s+(?!(?:pour|en|à|au|aux|dans|de|du|des|chez|avec|sur"
@@ -163,11 +181,37 @@ def specificity(question: str, analyzer: Analyzer,
     return float(sum(v for v in values if v < absent - 1e-9))
 
 
+def unknown_terms(question: str, analyzer: Analyzer,
+                  idf: Callable[[Sequence[str]], list[float]]) -> list[str]:
+    """The analysed terms of ``question`` (of :data:`_UNKNOWN_MIN_CHARS` characters or more,
+    not numbers nor verb forms) that no passage holds."""
+    terms = [t for t in dict.fromkeys(analyzer(question))
+             if len(t) >= _UNKNOWN_MIN_CHARS and not t.isdigit() and not _VERB_FORM.search(t)]
+    if not terms:
+        return []
+    *values, absent = idf([*terms, NO_TERM])
+    return [t for t, v in zip(terms, values) if v >= absent - 1e-9]
+
+
+def min_specificity(params: FollowupParams,
+                    idf: Callable[[Sequence[str]], list[float]]) -> float:
+    """The idf mass under which a question cannot stand alone over the index ``idf``
+    weighs terms for (see :attr:`FollowupParams.relative_specificity`)."""
+    if not params.relative_specificity:
+        return params.min_specificity
+    absent = idf([NO_TERM])[0]
+    return params.min_specificity * absent / SPECIFICITY_REFERENCE
+
+
 def leans_on_history(question: str, analyzer: Analyzer,
                      idf: Callable[[Sequence[str]], list[float]],
-                     params: FollowupParams = FOLLOWUP, earlier: Sequence[str] = ()) -> bool:
+                     params: FollowupParams = FOLLOWUP, earlier: Sequence[str] = (),
+                     read_as: str | None = None, foreign: bool = False) -> bool:
     """Whether ``question`` needs the turns before it to be searched (see the module);
-    ``earlier``: the questions asked before it (for ``weak_markers="no_new_name"``)."""
+    ``earlier``: the questions asked before it (for ``weak_markers="no_new_name"``);
+    ``read_as``: the question with its typos read (a typo is no unknown subject);
+    ``foreign``: in another language than the index's, whose words the index holds none
+    of (they name no subject of its own)."""
     marker = pointing_back(question) if params.markers else None
     if marker == "strong":
         return True
@@ -183,7 +227,10 @@ def leans_on_history(question: str, analyzer: Analyzer,
         return False
     if params.names and own:
         return False
-    return specificity(question, analyzer, idf) < params.min_specificity
+    if params.unknown_stands_alone and marker is None and not foreign and unknown_terms(
+            read_as or question, analyzer, idf):
+        return False
+    return specificity(question, analyzer, idf) < min_specificity(params, idf)
 
 
 def asks(turn: Turn) -> bool:
@@ -212,12 +259,14 @@ def read_turns(history: Sequence[Turn], analyzer: Analyzer,
 
 def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          idf: Callable[[Sequence[str]], list[float]],
-         params: FollowupParams = FOLLOWUP, *, foreign: bool = False) -> Followup:
+         params: FollowupParams = FOLLOWUP, *, foreign: bool = False,
+         read_as: str | None = None) -> Followup:
     """How to search ``question`` asked after ``history`` (oldest turn first); ``foreign``:
-    whether it is in another language than the index analyses (``params.foreign_chain``)."""
+    whether it is in another language than the index analyses (``params.foreign_chain``);
+    ``read_as``: the question with its typos read, as the search will read it."""
     earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     if not earlier or not leans_on_history(question, analyzer, idf, params,
-                                           [t.question for t in earlier]):
+                                           [t.question for t in earlier], read_as, foreign):
         return standalone(question)
     read = read_turns(history, analyzer, idf, params)
     own = set(analyzer(question))
