@@ -70,6 +70,13 @@ def groups_sidecar(path: Path) -> Path:
     return path.with_name(path.name + GROUPS_SIDECAR_SUFFIX)
 
 
+# What ragqa writes in a ``.groups`` file to keep a document to readers of everything for
+# a while (a new version whose groups have none in common with the old one's being
+# indexed: :func:`~ragqa.index.access.while_replacing`): read back silently as such, where
+# a file naming no group, placed by hand, is a mistake said in the log.
+HELD_SIDECAR = "# readers of everything only, while ragqa indexes a version of other groups\n"
+
+
 def read_groups_sidecar(path: Path) -> frozenset[str] | None:
     """The groups of the document at ``path`` from its sidecar, None without one. A sidecar
     that cannot be read or parsed fails closed: :data:`~ragqa.index.access.UNREADABLE` (only
@@ -87,7 +94,10 @@ def read_groups_sidecar(path: Path) -> frozenset[str] | None:
     try:
         if len(data) > 64 * 1024:
             raise GroupsError("the file is over 64 KB")
-        groups = parse_groups(data.decode("utf-8-sig"))  # a BOM (older Windows tools) is no name
+        text = data.decode("utf-8-sig")  # a BOM (older Windows tools) is no name
+        if text.strip() == HELD_SIDECAR.strip():
+            return UNREADABLE  # ragqa's own, while a version of other groups is indexed
+        groups = parse_groups(text)
         if not groups:  # placed to restrict, not to open: delete it for that
             raise GroupsError("it names no group (to let every reader read the document, "
                               "delete the file)")

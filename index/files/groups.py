@@ -23,7 +23,7 @@ from ragqa.index.access import UNREADABLE, format_groups, may_read
 from ragqa.index.documents.folder import StampCache
 from ragqa.index.documents.ids import entry_path
 from ragqa.index.documents.group_rules import read_corpus_groups
-from ragqa.index.documents.sidecars import groups_sidecar
+from ragqa.index.documents.sidecars import HELD_SIDECAR, groups_sidecar
 from ragqa.index.durable import remove_durably, write_atomic
 from ragqa.index.search.view import IndexView
 
@@ -105,7 +105,7 @@ class SidecarGroups:
         with self._lock:
             if groups:  # UNREADABLE as a sidecar naming no group: it reads back as itself
                 sidecar.parent.mkdir(parents=True, exist_ok=True)
-                text = "" if groups == UNREADABLE else format_groups(groups) + "\n"
+                text = HELD_SIDECAR if groups == UNREADABLE else format_groups(groups) + "\n"
                 write_atomic(sidecar, text.encode("utf-8"))
             elif sidecar.exists():
                 remove_durably(sidecar)

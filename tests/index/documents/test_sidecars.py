@@ -128,3 +128,19 @@ def test_a_hard_link_gets_the_groups_of_its_twin(tmp_path):
     found = read_corpus_groups(corpus)
     assert found == {"rh/paie.md": frozenset({"rh"}), "rh/autre.md": frozenset({"rh"}),
                      "copie.md": frozenset({"rh"})}
+
+
+def test_ragqa_s_own_hold_reads_back_silently_a_hand_placed_empty_file_says_so(tmp_path, caplog):
+    # While a version whose groups share none with the old one's is indexed, the document
+    # is kept to readers of everything; the log said "it names no group ... hidden until
+    # it is fixed", which an administrator reads as a broken file.
+    from ragqa.index.documents.sidecars import HELD_SIDECAR, read_groups_sidecar
+
+    held, placed = tmp_path / "note.md", tmp_path / "autre.md"
+    (tmp_path / "note.md.groups").write_text(HELD_SIDECAR, encoding="utf-8")
+    (tmp_path / "autre.md.groups").write_text("\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        assert read_groups_sidecar(held) == UNREADABLE
+        assert not caplog.records
+        assert read_groups_sidecar(placed) == UNREADABLE
+        assert "names no group" in caplog.text
