@@ -22,6 +22,7 @@ cells/s; the same sheet as ``.ods`` in 1.4 s.
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ from ragqa.index.errors import DocumentError
 
 if TYPE_CHECKING:
     from odfdo import Element
+
+logger = logging.getLogger(__name__)
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
 ODS_SUFFIXES = frozenset({".ods"})
@@ -78,6 +81,14 @@ def load_xlsx_document(path: Path, doc_id: str) -> OutlinedDocument:
                 if last == 0:
                     continue  # nothing but blank (perhaps formatted) cells
                 layout = _sheet_layout(package, sheet)
+                if layout.uncomputed:
+                    cells = ", ".join(layout.uncomputed[:5])
+                    more = len(layout.uncomputed) - 5
+                    logger.warning(
+                        "%s: sheet %r: %d formula cell(s) saved without their value (%s%s) "
+                        "are read as empty; open and save the workbook in Excel or LibreOffice "
+                        "to index their values", doc_id, sheet.title, len(layout.uncomputed),
+                        cells, f" and {more} more" if more > 0 else "")
                 sheet.reset_dimensions()  # a row is as wide as its last cell, not the sheet
                 read_sheet(builder, sheet.title, _xlsx_rows(sheet, last, layout), doc_id,
                            budget)
@@ -137,6 +148,7 @@ class _Layout:
     hidden_rows: set[int] = field(default_factory=set)
     hidden_columns: set[int] = field(default_factory=set)
     merged_down: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    uncomputed: list[str] = field(default_factory=list)  # formula cells saved without a value
 
 
 def _xlsx_rows(sheet, last: int | None, layout: _Layout) -> Iterator[list[str]]:
@@ -188,6 +200,10 @@ def _sheet_layout(package: zipfile.ZipFile, sheet) -> _Layout:
                 number = int(element.get("r") or number + 1)
                 if _true(element.get("hidden")):
                     layout.hidden_rows.add(number)
+                for cell in element.iterfind("{*}c"):
+                    value = cell.find("{*}v")  # openpyxl writes an empty one
+                    if cell.find("{*}f") is not None and (value is None or not value.text):
+                        layout.uncomputed.append(cell.get("r") or f"row {number}")
             else:
                 try:
                     first_column, first_row, _, last_row = range_boundaries(

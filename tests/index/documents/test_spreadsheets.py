@@ -223,6 +223,24 @@ def test_a_cell_merged_down_reads_on_each_of_its_rows(tmp_path):
     assert load_document(path, "tarifs.ods").text.split("\n")[2:] == expected
 
 
+def test_formulas_saved_without_their_value_are_named_in_the_log(tmp_path, caplog):
+    # A workbook written by a program (openpyxl itself) holds formulas and no value: their
+    # cells read as empty, which ragqa index said nothing of.
+    path = tmp_path / "commande.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Calcul"
+    for row in (["Poste", "Quantité", "Prix", "Total"], ["Papier", 120, 3.2, "=B2*C2"],
+                ["Toner", 14, 89, "=B3*C3"]):
+        sheet.append(row)
+    workbook.save(path)
+    with caplog.at_level("WARNING"):
+        doc = load_document(path, "commande.xlsx")
+    assert "Poste : Papier ; Quantité : 120 ; Prix : 3.2" in doc.text
+    assert "commande.xlsx: sheet 'Calcul': 2 formula cell(s) saved without their value " \
+           "(D2, D3)" in caplog.text
+
+
 def test_hidden_ods_rows_and_columns_are_left_out(tmp_path):
     path = tmp_path / "budget.ods"
     document = OdfDocument("spreadsheet")
