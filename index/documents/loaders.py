@@ -3,8 +3,8 @@
 Text and markdown (:mod:`~ragqa.index.documents.reading`), HTML and PDF
 (:mod:`~ragqa.index.documents.formats`), Word and OpenDocument text
 (:mod:`~ragqa.index.documents.wordprocessing`), PowerPoint and OpenDocument presentations
-(:mod:`~ragqa.index.documents.presentations`), Excel and OpenDocument workbooks
-(:mod:`~ragqa.index.documents.spreadsheets`) and e-mail (:mod:`~ragqa.index.documents.mail`).
+(:mod:`~ragqa.index.documents.presentations`), Excel and OpenDocument workbooks and CSV
+files (:mod:`~ragqa.index.documents.spreadsheets`) and e-mail (:mod:`~ragqa.index.documents.mail`).
 Structured formats give an :class:`~ragqa.index.documents.outline.OutlinedDocument`, whose
 sections :func:`~ragqa.index.documents.outline.document_sections` gives.
 """
@@ -31,8 +31,10 @@ from ragqa.index.documents.presentations import (
 )
 from ragqa.index.documents.reading import TEXT_SUFFIXES, Document, load_text_document
 from ragqa.index.documents.spreadsheets import (
+    CSV_SUFFIXES,
     ODS_SUFFIXES,
     XLSX_SUFFIXES,
+    load_csv_document,
     load_ods_document,
     load_xlsx_document,
 )
@@ -57,6 +59,7 @@ _LOADERS: dict[frozenset[str], Callable[[Path, str], Document]] = {
     ODP_SUFFIXES: load_odp_document,
     XLSX_SUFFIXES: load_xlsx_document,
     ODS_SUFFIXES: load_ods_document,
+    CSV_SUFFIXES: load_csv_document,
     EMAIL_SUFFIXES: load_email_document,
 }
 LOADERS: dict[str, Callable[[Path, str], Document]] = {

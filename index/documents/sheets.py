@@ -34,8 +34,9 @@ class RowBudget:
 
 
 def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], doc_id: str,
-               budget: RowBudget) -> None:
-    """Lay out one sheet (a heading line, then its rows) or refuse it when over a cap."""
+               budget: RowBudget, heading: bool = True) -> None:
+    """Lay out one sheet (a heading line, then its rows; without ``heading``, a CSV file's
+    one table, its rows only) or refuse it when over a cap."""
     lines: list[str] = []
     top: list[list[str]] | None = []  # the first rows, until the header is chosen among them
     gaps: list[bool] = []  # whether blank rows stand above each of them
@@ -58,7 +59,8 @@ def read_sheet(builder: TextBuilder, name: str, rows: Iterable[Sequence[str]], d
     if header is not None and data_rows == 0:
         lines.append(CELL_SEPARATOR.join(v for v in header if v))  # a header alone
     if lines:
-        builder.heading(name or "?", 1)
+        if heading:
+            builder.heading(name or "?", 1)
         builder.block(lines)
 
 

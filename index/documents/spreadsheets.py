@@ -41,6 +41,7 @@ from ragqa.index.documents.opendocument import (
     repeat,
 )
 from ragqa.index.documents.outline import OutlinedDocument
+from ragqa.index.documents.reading import decode_text
 from ragqa.index.documents.packages import check_ooxml, open_package, unreadable
 from ragqa.index.documents.sheets import RowBudget, read_sheet
 from ragqa.index.documents.titles import metadata_title
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
+CSV_SUFFIXES = frozenset({".csv"})
+_CSV_DELIMITERS = ";,\t|"
+_CSV_SAMPLE = 64 * 1024
 ODS_SUFFIXES = frozenset({".ods"})
 XLSX_KIND = "Excel workbook"
 ODS_KIND = "OpenDocument spreadsheet"
@@ -262,6 +266,37 @@ def format_duration(value: timedelta, number_format: str = "") -> str:
     text = f"{sign}{hours}:{minutes:02d}"
     shows_seconds = "s" in code.replace("[h]", "") if code else bool(secs)  # no format: all
     return f"{text}:{secs:02d}" if shows_seconds else text
+
+
+def load_csv_document(path: Path, doc_id: str) -> OutlinedDocument:
+    """Read a ``.csv`` file (an export of a table: Excel's French one separates with ";",
+    in Windows-1252) as one sheet's rows under their header, without a sheet's heading.
+    Its encoding is told as a text file's is; its separator by :class:`csv.Sniffer` among
+    ";", ",", tab and "|", else the one its first line holds most of."""
+    import csv
+
+    data = read_bytes(path, doc_id)
+    text = decode_text(data, doc_id)
+    sample = text[:_CSV_SAMPLE]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, _CSV_DELIMITERS)
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        delimiter = max(_CSV_DELIMITERS, key=first.count)
+
+        class dialect(csv.excel):  # noqa: N801 - a csv dialect is a class
+            pass
+        dialect.delimiter = delimiter
+    builder, budget = TextBuilder(), RowBudget()
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""), dialect)
+        read_sheet(builder, "", ([cell.strip() for cell in row] for row in rows), doc_id,
+                   budget, heading=False)
+    except csv.Error as exc:
+        raise DocumentError(f"{doc_id}: not a readable CSV file ({exc})") from None
+    if not builder.text().strip():
+        raise DocumentError(f"{doc_id}: the CSV file holds no value")
+    return builder.document(doc_id, data, PurePosixPath(doc_id).stem)
 
 
 def load_ods_document(path: Path, doc_id: str) -> OutlinedDocument:

@@ -241,6 +241,28 @@ def test_formulas_saved_without_their_value_are_named_in_the_log(tmp_path, caplo
            "(D2, D3)" in caplog.text
 
 
+def test_a_csv_export_reads_as_a_sheet_s_rows(tmp_path):
+    # Excel's French export: ";" between cells, Windows-1252, CRLF; a comma-separated one
+    # with quoted cells. Both were refused ("unsupported file type .csv").
+    path = tmp_path / "elus.csv"
+    path.write_bytes("Nom;Délégation;Téléphone\r\nJeanne Lambert;Adjointe aux finances;"
+                     "01 23 45 67 89\r\nPaul Roux;Adjoint à l'urbanisme;\r\n".encode("cp1252"))
+    doc = load_document(path, "elus/elus.csv")
+    assert doc.title == "elus"
+    assert doc.text.split("\n") == [
+        "Nom : Jeanne Lambert ; Délégation : Adjointe aux finances ; Téléphone : 01 23 45 67 89",
+        "Nom : Paul Roux ; Délégation : Adjoint à l'urbanisme"]
+    first = passages(doc)[0]
+    assert doc.text[first.start:first.end].startswith("Nom : Jeanne Lambert")
+    path = tmp_path / "tarifs.csv"
+    path.write_text('Prestation,Tarif,Unité\n"Location, week-end",420,forfait\n', encoding="utf-8")
+    assert load_document(path, "tarifs.csv").text == (
+        "Prestation : Location, week-end ; Tarif : 420 ; Unité : forfait")
+    path.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(DocumentError, match="empty"):
+        load_document(path, "tarifs.csv")
+
+
 def test_hidden_ods_rows_and_columns_are_left_out(tmp_path):
     path = tmp_path / "budget.ods"
     document = OdfDocument("spreadsheet")
