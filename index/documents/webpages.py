@@ -87,7 +87,7 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
         looks = PageLooks(tree, CHROME_XPATHS)  # read only: the extraction sees the page as it is
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
-            tree, include_comments=False, include_tables=True, include_formatting=True,
+            _inline_divs_as_paragraphs(tree), include_comments=False, include_tables=True, include_formatting=True,
             favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
         if extracted is not None and extracted.body is not None:
             _blocks(extracted.body, outline, _css_looks(extracted.body, looks))
@@ -116,15 +116,40 @@ def _keep_preformatted(tree: _Element) -> None:
         pre.append(code)
 
 
+def _inline_divs_as_paragraphs(tree: _Element) -> _Element:
+    """A copy of ``tree`` whose ``<div>`` holding text and inline elements only (a callout:
+    ``<div class="alert"><strong>Attention :</strong> la DSI…``) is a ``<p>``: trafilatura
+    reads such a div as a paragraph but drops the space after its first inline element
+    ("Attention :la DSI"). The page's own tree, whose looks are read, is left as it is."""
+    from copy import deepcopy
+
+    inline = _inline_tags()
+    divs = [div for div in tree.iter("div")
+            if len(div) and all(isinstance(c.tag, str) and c.tag in inline for c in div)]
+    if not divs:
+        return tree
+    copy = deepcopy(tree)
+    for div in copy.iter("div"):
+        if len(div) and all(isinstance(c.tag, str) and c.tag in inline for c in div):
+            div.tag = "p"
+    return copy
+
+
+def _inline_tags() -> frozenset[str]:
+    from lxml.html import defs
+
+    return frozenset(defs.special_inline_tags | defs.phrase_tags | defs.font_style_tags
+                     | {"mark", "time", "wbr", "label"})
+
+
 def _wrap_loose_text(tree: _Element) -> None:
     """Wrap each run of text and inline elements standing directly in ``<body>`` in a
     ``<p>``: trafilatura drops the body's own text (a page of ``<br>`` lines lost its first
     line) and makes a paragraph of every line after it; inside a ``<p>`` the lines stay
     lines, as a browser shows them."""
-    from lxml.html import Element, defs
+    from lxml.html import Element
 
-    inline = (defs.special_inline_tags | defs.phrase_tags | defs.font_style_tags
-              | {"mark", "time", "wbr", "label"})
+    inline = _inline_tags()
     body = tree if tree.tag == "body" else tree.find("body")
     if body is None or _blank(body.text, *(child.tail for child in body)):
         return

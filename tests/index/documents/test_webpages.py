@@ -265,6 +265,18 @@ def test_a_legacy_page_without_a_declared_charset_reads_as_text_files_do(tmp_pat
     assert "fixée à 19 °C" in load_document(path, "note.html").text
 
 
+def test_a_callout_keeps_the_space_after_its_bold_label(tmp_path):
+    """trafilatura read a div of text and inline elements as a paragraph without the space
+    after its first element: "Attention :la DSI"."""
+    html = ("<html><body><main><h1>Consignes</h1><p>La charte informatique s'applique à "
+            "tous les agents de la collectivité.</p><div class=\"alert\"><strong>Attention "
+            ":</strong> la DSI ne demande jamais votre mot de passe.</div><p>Signalez tout "
+            "courriel suspect au support informatique.</p></main></body></html>")
+    path = tmp_path / "consignes.html"
+    path.write_text(html, encoding="utf-8")
+    assert "Attention : la DSI ne demande jamais" in load_document(path, "consignes.html").text
+
+
 def test_a_binary_named_html_is_still_refused(tmp_path):
     path = tmp_path / "image.html"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
