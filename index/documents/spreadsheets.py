@@ -3,9 +3,10 @@
 A sheet is a section titled with its name, its rows laid out as lines under their header
 (:mod:`ragqa.index.documents.sheets`: "Ville : Rabat ; Visiteurs : 45000"). Hidden sheets,
 rows and columns are left out, Excel's and LibreOffice's alike (one hidden is often not
-meant for every reader). A cell reads as the value Excel last computed (formulas are not evaluated), and an ODS cell as
-the text the file displays. The title is the file's metadata title, else the file's name:
-a workbook has no headline, and its first line is a sheet's name.
+meant for every reader). A cell reads as the value Excel last computed (formulas are not
+evaluated; a date as its format shows it, :mod:`~ragqa.index.documents.cellformats`), and an
+ODS cell as the text the file displays. The title is the file's metadata title, else the
+file's name: a workbook has no headline, and its first line is a sheet's name.
 
 A sheet of more than ``MAX_SHEET_ROWS`` rows with content, or ``MAX_SHEET_CELLS`` cells up
 to each row's last value (blank formatted cells beside or below the data do not count: a
@@ -26,11 +27,12 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from ragqa.index.documents.cellformats import format_date
 from ragqa.index.documents.formats import read_bytes
 from ragqa.index.documents.layout import TextBuilder
 from ragqa.index.documents.opendocument import (
@@ -228,17 +230,14 @@ def _true(value: str | None) -> bool:
 
 
 def format_value(value: object, number_format: str = "") -> str:
-    """A cell's value as a reader sees it (dates in ISO form, percentages as "25 %")."""
+    """A cell's value as a reader sees it (dates as their format shows them, "14/04/2025":
+    :mod:`~ragqa.index.documents.cellformats`; percentages as "25 %")."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "VRAI" if value else "FAUX"
-    if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
+    if isinstance(value, (date, time)):  # a datetime is a date
+        return format_date(value, number_format)
     if isinstance(value, timedelta):
         return format_duration(value, number_format)
     if isinstance(value, (int, float)):
