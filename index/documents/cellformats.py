@@ -1,4 +1,4 @@
-"""A workbook cell's date or time as the spreadsheet shows it, from its number format.
+"""A workbook cell's number, date or time as the spreadsheet shows it, from its format.
 
 Excel keeps a date as a number and a format code that says how to show it ("dd/mm/yyyy",
 "d mmmm yyyy", "hh:mm"); openpyxl gives the date and the code. A date shown as the file's
@@ -16,6 +16,12 @@ names them "mm-dd-yy" and "m/d/yy h:mm") and the system's long date ``[$-F800]``
 reader's own settings, which a file does not hold: they are shown as a French Excel shows
 them ("14/04/2025", "lundi 14 avril 2025"), ragqa's language by default; so are dates
 under the General format.
+
+Numbers (:func:`format_number`) take the code's decimals, grouping, percent, currency and
+literal text ("#,##0.00 €" shows 1254300.5 as "1 254 300,50 €", "0.0%" 0.06274 as "6,3 %",
+"00 00 00 00 00" 612345678 as "06 12 34 56 78"), with a French Excel's separators (a space
+between thousands, a decimal comma), as under the General format ("3,5"); a code this
+does not read (a fraction, a scientific one) shows the number as General does.
 """
 
 from __future__ import annotations
@@ -142,3 +148,134 @@ def _part(value: date | datetime | time, code: str, minutes: bool, twelve: bool,
     if width == 3:
         return names["short_days"][value.weekday()]
     return f"{value.day:02d}" if width == 2 else str(value.day)
+
+
+_NUMBER_TOKEN = re.compile(
+    r'"(?P<quoted>[^"]*)"|\\(?P<escaped>.)|_(?P<space>.)|\*(?P<fill>.)'
+    r"|\[\$(?P<symbol>[^\]-]*)[^\]]*\]|(?P<bracket>\[[^\]]*\])"
+    r"|(?P<digits>[0#?][0#?,. ]*[0#?]|[0#?])|(?P<other>.)", re.DOTALL)
+_GENERAL_DIGITS = 10  # significant digits General shows in a cell of usual width
+
+
+def format_number(value: float, number_format: str = "") -> str:
+    """``value`` as the cell's ``number_format`` shows it (see the module)."""
+    sections = _sections(number_format)
+    if not sections or sections[0].strip().lower() in ("", "general", "@"):
+        return _general(value)
+    code = sections[0]
+    if value < 0 and len(sections) > 1 and sections[1].strip():
+        code, value = sections[1], -value  # the negative section writes its own sign
+    elif value == 0 and len(sections) > 2 and sections[2].strip():
+        code = sections[2]
+    shown = _number(value, code)
+    return _general(value) if shown is None else shown
+
+
+def _sections(code: str) -> list[str]:
+    """A code's sections (positive; negative; zero; text), split at semicolons outside
+    quotes."""
+    out, current, quoted = [], [], False
+    for char in code:
+        if char == '"':
+            quoted = not quoted
+        if char == ";" and not quoted:
+            out.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    out.append("".join(current))
+    return out
+
+
+def _general(value: float) -> str:
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:.{_GENERAL_DIGITS}g}".replace(".", ",")
+
+
+def _number(value: float, code: str) -> str | None:
+    tokens = list(_NUMBER_TOKEN.finditer(code))
+    digits = [t for t in tokens if t["digits"]]
+    if not digits:  # a section of text alone ("-" for zero)
+        return _literals(tokens) or None
+    if _template(tokens) and (len(digits) > 1 or " " in digits[0]["digits"]):
+        return _fill_template(value, tokens)
+    if len(digits) != 1 or re.search(r"[eE][+-]|/", code.replace("\\/", "")):
+        return None  # a fraction, scientific, or several numbers: shown as General
+    percent = sum(1 for t in tokens if t["other"] == "%")
+    value = value * 100 ** percent
+    out: list[str] = []
+    for token in tokens:
+        if token["quoted"] is not None:
+            out.append(token["quoted"])
+        elif token["escaped"] is not None:
+            out.append(token["escaped"])
+        elif token["space"] is not None:
+            out.append(" ")
+        elif token["symbol"] is not None:
+            out.append(token["symbol"])
+        elif token["digits"]:
+            out.append(_digits(value, token["digits"]))
+        elif token["other"] and token["other"] not in "*":
+            out.append(" %" if token["other"] == "%" and not out[-1:] == [" "] else
+                       token["other"])
+    return " ".join("".join(out).split()) or None
+
+
+def _literals(tokens: list[re.Match[str]]) -> str:
+    return "".join(t["quoted"] if t["quoted"] is not None else t["escaped"]
+                   if t["escaped"] is not None else t["other"] or "" for t in tokens).strip()
+
+
+def _digits(value: float, pattern: str) -> str:
+    """``value`` under one run of digit placeholders ("#,##0.00", "0.0", "0")."""
+    whole, _, decimals = pattern.partition(".")
+    places = sum(1 for c in decimals if c in "0#?")
+    kept = sum(1 for c in decimals if c == "0")
+    grouped = "," in whole
+    text = f"{abs(value):.{places}f}"
+    integer, _, fraction = text.partition(".")
+    if fraction and kept < places:
+        fraction = fraction.rstrip("0").ljust(kept, "0")
+    minimum = sum(1 for c in whole.replace(",", "") if c == "0")
+    if integer == "0" and minimum == 0:
+        integer = ""
+    integer = integer.zfill(minimum) if minimum else integer
+    if grouped:
+        integer = " ".join(_thirds(integer))
+    sign = "-" if value < 0 and (integer.strip("0 ") or fraction.strip("0")) else ""
+    return sign + integer + ("," + fraction if fraction else "")
+
+
+def _thirds(integer: str) -> list[str]:
+    head = len(integer) % 3 or 3
+    return [integer[:head]] + [integer[i:i + 3] for i in range(head, len(integer), 3)]
+
+
+def _template(tokens: list[re.Match[str]]) -> bool:
+    """Whether a code is a template of digits between literals ("00 00 00 00 00", a phone
+    number; "000-000"): zeros only, no decimals, grouping or percent."""
+    return all(t["digits"] is None or set(t["digits"]) <= {"0", " "} for t in tokens) \
+        and not any(t["other"] in ("%", ".", ",") for t in tokens if t["other"])
+
+
+def _fill_template(value: float, tokens: list[re.Match[str]]) -> str:
+    places = sum(t["digits"].count("0") for t in tokens if t["digits"])
+    number = str(int(round(abs(value)))).zfill(places)
+    extra, number = number[:-places] if len(number) > places else "", number[-places:]
+    out, at = [extra], 0
+    for token in tokens:
+        if token["digits"]:
+            for char in token["digits"]:
+                if char == "0":
+                    out.append(number[at])
+                    at += 1
+                else:
+                    out.append(char)
+        elif token["quoted"] is not None:
+            out.append(token["quoted"])
+        elif token["escaped"] is not None:
+            out.append(token["escaped"])
+        elif token["other"]:
+            out.append(token["other"])
+    return "".join(out).strip()

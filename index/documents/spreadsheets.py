@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from ragqa.index.documents.cellformats import format_date
+from ragqa.index.documents.cellformats import format_date, format_number
 from ragqa.index.documents.formats import read_bytes
 from ragqa.index.documents.layout import TextBuilder
 from ragqa.index.documents.opendocument import (
@@ -230,8 +230,8 @@ def _true(value: str | None) -> bool:
 
 
 def format_value(value: object, number_format: str = "") -> str:
-    """A cell's value as a reader sees it (dates as their format shows them, "14/04/2025":
-    :mod:`~ragqa.index.documents.cellformats`; percentages as "25 %")."""
+    """A cell's value as a reader sees it: a number or a date as its format shows it
+    ("1 254 300,50 €", "6,3 %", "14/04/2025": :mod:`~ragqa.index.documents.cellformats`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -241,11 +241,7 @@ def format_value(value: object, number_format: str = "") -> str:
     if isinstance(value, timedelta):
         return format_duration(value, number_format)
     if isinstance(value, (int, float)):
-        if "%" in number_format:
-            return f"{value * 100:.10g} %"
-        if isinstance(value, float):
-            return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.12g}"
-        return str(value)
+        return format_number(value, number_format)
     return str(value)
 
 

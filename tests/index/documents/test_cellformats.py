@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import openpyxl
 import pytest
-from ragqa.index.documents.cellformats import format_date
+from ragqa.index.documents.cellformats import format_date, format_number
 from ragqa.index.documents.loaders import load_document
 
 MONDAY = datetime(2025, 4, 14)
@@ -34,6 +34,24 @@ MORNING = datetime(2025, 4, 14, 8, 5)
 ])
 def test_dates_and_times_as_their_format_shows_them(value, code, shown):
     assert format_date(value, code) == shown
+
+
+@pytest.mark.parametrize(("value", "code", "shown"), [
+    (1254300.5, '#,##0.00 "€"', "1 254 300,50 €"), (1254300.5, "#,##0.00\\ [$€-40C]",
+                                                    "1 254 300,50 €"),
+    (0.06274, "0.0%", "6,3 %"), (0.25, "0%", "25 %"), (0.1234, "0.00%", "12,34 %"),
+    (3.5, "#,##0.00 €", "3,50 €"), (1234567, "#,##0", "1 234 567"), (7.0, "0.0", "7,0"),
+    (612345678, "00 00 00 00 00", "06 12 34 56 78"), (12345, "000-000", "012-345"),
+    (42, '"N° "0', "N° 42"), (1500, '#,##0_-"€"', "1 500 €"),
+    # sections: negative, zero
+    (-1200, "#,##0;[Red]-#,##0", "-1 200"), (-1200, "#,##0 €;(#,##0 €)", "(1 200 €)"),
+    (0, '#,##0;-#,##0;"-"', "-"), (-5.5, "0.0", "-5,5"),
+    # General, and what is read as General: a fraction, a scientific code
+    (3.5, "General", "3,5"), (125400.5, "", "125400,5"), (45000, "", "45000"),
+    (0.5, "# ?/?", "0,5"), (12345, "0.00E+00", "12345"),
+])
+def test_numbers_as_their_format_shows_them(value, code, shown):
+    assert format_number(value, code) == shown
 
 
 def test_a_workbook_s_dates_read_as_the_sheet_shows_them(tmp_path):

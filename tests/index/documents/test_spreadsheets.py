@@ -197,17 +197,16 @@ def test_a_cell_merged_down_reads_on_each_of_its_rows(tmp_path):
     # "Salle des fêtes" merged over its two rows was on the first one only: "Caution :
     # 1500" read as no one's.
     rows = [["Catégorie", "Prestation", "Tarif"], ["Salle des fêtes", "Location", "420"],
-            ["", "Caution", "1500"], ["Piscine", "Entrée", "3.5"]]
+            ["", "Caution", "1500"], ["Piscine", "Entrée", "4"]]
     expected = ["Catégorie : Salle des fêtes ; Prestation : Location ; Tarif : 420",
                 "Catégorie : Salle des fêtes ; Prestation : Caution ; Tarif : 1500",
-                "Catégorie : Piscine ; Prestation : Entrée ; Tarif : 3.5"]
+                "Catégorie : Piscine ; Prestation : Entrée ; Tarif : 4"]
     path = tmp_path / "tarifs.xlsx"
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Tarifs"
     for row in rows:
-        sheet.append([int(v) if v.isdigit() else (float(v) if "." in v else v or None)
-                      for v in row])
+        sheet.append([int(v) if v.isdigit() else v or None for v in row])
     sheet.merge_cells("A2:A3")
     workbook.save(path)
     assert load_document(path, "tarifs.xlsx").text.split("\n")[2:] == expected
@@ -236,7 +235,7 @@ def test_formulas_saved_without_their_value_are_named_in_the_log(tmp_path, caplo
     workbook.save(path)
     with caplog.at_level("WARNING"):
         doc = load_document(path, "commande.xlsx")
-    assert "Poste : Papier ; Quantité : 120 ; Prix : 3.2" in doc.text
+    assert "Poste : Papier ; Quantité : 120 ; Prix : 3,2" in doc.text
     assert "commande.xlsx: sheet 'Calcul': 2 formula cell(s) saved without their value " \
            "(D2, D3)" in caplog.text
 
