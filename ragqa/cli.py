@@ -305,8 +305,15 @@ def ask_command(
             click.echo(f"   section: {p.section}")
         page = f", page {p.page}" if p.page else ""
         click.echo(f"   {p.doc_id} [{p.start}:{p.end}]{page}")
-        for line in textwrap.wrap(" ".join(p.quote.split()), width=96):
-            click.echo(f"   | {line}")
+        if p.highlight is not None:  # the sentence that best answers, as the widget marks it
+            sentence = p.quote[p.highlight.start - p.start:p.highlight.end - p.start]
+            for number, line in enumerate(textwrap.wrap(" ".join(sentence.split()), width=94)):
+                click.echo(click.style(f"   {'»' if number == 0 else ' '} {line}", bold=True))
+        # The quote's own lines (a sheet's rows, a list's items), each wrapped: one block of
+        # text read as a wall.
+        for row in p.quote.split("\n"):
+            for line in textwrap.wrap(" ".join(row.split()), width=96):
+                click.echo(f"   | {line}")
         click.echo()
     fallback = " (fallback model)" if body.retrieval.fallback else ""
     click.echo(f"{body.retrieval.mode} retrieval with {body.retrieval.model}{fallback}, "

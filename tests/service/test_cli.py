@@ -52,6 +52,8 @@ def test_ask_prints_readable_citations(corpus_index):
     assert proc.stdout.startswith("Relevance ") and "Low relevance" not in proc.stdout
     assert "retrieval score" in proc.stdout
     assert "Searched for" not in proc.stdout  # searched as typed
+    # the sentence that best answers, as the widget marks it, above the quote
+    assert any(line.startswith("   » ") for line in proc.stdout.splitlines())
 
 
 def test_ask_says_what_it_searched_when_it_read_a_typo(corpus_index):
