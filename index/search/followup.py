@@ -52,6 +52,9 @@ from ragqa.index.search.markers import is_definition, names, pointing_back
 
 # At most this many earlier turns are read (the API refuses more).
 MAX_TURNS = 10
+# A longer run of word characters is borrowed by no follow-up ("anticonstitutionnellement"
+# is 25; a URL or a pasted run of "x" is no subject).
+MAX_BORROWED_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,10 @@ class FollowupParams:
     # anything they did not ("new_name"), or when that name is a subject set before a
     # comma ("dislocated": "Et Huawei, quel programme a-t-il lancé ?").
     new_subject: str = "dislocated"
+    # A follow-up that names a year of its own ("Et en 2024 ?" after "… en 2025 ?") borrows
+    # the earlier questions' other words, not their years (the documents' boost is kept:
+    # one live blog covers both editions).
+    replace_years: bool = True
 
     def __post_init__(self) -> None:
         for name in ("lexical_weight", "decay", "prior", "prior_passages", "own_mass"):
@@ -273,10 +280,11 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     lexical: list[tuple[str, float]] = []
     shown: list[str] = []
     replaced = _replaced_names(question, read, params.new_subject)
+    years = _replaced_years(question, read) if params.replace_years else set()
 
     def borrow(text: str, weight: float) -> None:
         words = content_words(text, analyzer, own | set(analyzer(" ".join(shown))))
-        words = [w for w in words if w.casefold() not in replaced]
+        words = [w for w in words if w.casefold() not in replaced and w not in years]
         if words and weight > 0:
             lexical.append((" ".join(words), weight))
             shown.extend(words)
@@ -294,7 +302,7 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     dense_text = None
     if params.dense_turns:
         embedded = len(read) if foreign and params.foreign_chain else params.dense_turns
-        dense_text = " ".join([_without(t.question, replaced)
+        dense_text = " ".join([_without(t.question, replaced | years)
                                for t in read[:embedded]][::-1] + [question.strip()])
     cited: tuple[str, ...] = ()
     if params.prior and params.prior_documents and not replaced:
@@ -323,12 +331,22 @@ def _replaced_names(question: str, read: Sequence[Turn], rule: str) -> set[str]:
     return said if any(n.casefold() not in said for n in mine) else set()
 
 
+def _replaced_years(question: str, read: Sequence[Turn]) -> set[str]:
+    """The earlier questions' years that ``question``'s own year replaces (empty when it
+    names none)."""
+    mine = set(_YEAR.findall(question))
+    if not mine:
+        return set()
+    return {y for t in read for y in _YEAR.findall(t.question)} - mine
+
+
 def _without(text: str, replaced: set[str]) -> str:
     """``text`` without the names in ``replaced``."""
     words = text.strip().split()
     return " ".join(w for w in words if w.strip(".,;:?!").casefold() not in replaced)
 
 
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vous)$",
                              re.IGNORECASE)
 
@@ -339,6 +357,8 @@ def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset()) 
     words: list[str] = []
     seen = set(known)
     for word in re.findall(r"[\w’'.-]+", text):
+        if len(word) > MAX_BORROWED_CHARS:
+            continue  # no word: a pasted run of characters ("xxxx…" in an earlier message)
         word = _PRONOUN_SUFFIX.sub("", re.split(r"['’]", word)[-1].strip(".-"))
         parts = [t for part in word.split("-") for t in analyzer(part)]
         if parts and not set(parts) <= seen:

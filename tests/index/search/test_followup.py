@@ -427,3 +427,22 @@ def test_a_follow_up_that_sets_its_own_subject_borrows_the_rest():
     assert FOLLOWUP.new_subject == "dislocated"  # measured on dev: docs/retrieval-quality.md
     with pytest.raises(ValueError, match="new_subject"):
         FollowupParams(new_subject="always")
+
+
+def test_a_follow_up_naming_its_own_year_borrows_no_other_year():
+    # "Et en 2024 ?" after "… au Gitex Africa 2025 ?" was searched "(… Gitex Africa 2025)".
+    gitex = Turn("Combien de visiteurs sont attendus au Gitex Africa 2025 ?",
+                 doc_ids=("004_blog.txt",))
+    followup = plan("Et en 2024 ?", [gitex], ANALYZER, idf)
+    assert followup.query == "Et en 2024 ? (visiteurs attendus Gitex Africa)"
+    assert followup.dense_text == ("Combien de visiteurs sont attendus au Gitex Africa ? "
+                                   "Et en 2024 ?")
+    assert followup.cited == ("004_blog.txt",)  # the same live blog covers both editions
+    kept = plan("Et en 2024 ?", [gitex], ANALYZER, idf, FollowupParams(replace_years=False))
+    assert kept.query.endswith("Gitex Africa 2025)")
+
+
+def test_a_pasted_run_of_characters_is_borrowed_by_no_follow_up():
+    pasted = Turn("Que veut dire " + "x" * 2000 + " dans le rapport Nokia ?")
+    followup = plan("Et qui l'a écrit ?", [pasted], ANALYZER, idf)
+    assert "xxxx" not in followup.query and "Nokia" in followup.query
