@@ -79,6 +79,15 @@ def _ods(path: Path, title: str, paragraphs: Sequence[str]) -> None:
     document.save(str(path))
 
 
+def _csv(path: Path, title: str, paragraphs: Sequence[str]) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(("Partie", "Numéro", "Texte"))
+        writer.writerows(_rows(paragraphs))
+
+
 def _eml(path: Path, title: str, paragraphs: Sequence[str]) -> None:
     message = EmailMessage()
     message["Subject"] = title
@@ -92,7 +101,7 @@ def _eml(path: Path, title: str, paragraphs: Sequence[str]) -> None:
 WRITERS: dict[str, Writer] = {
     ".txt": _txt, ".md": _shared("md"), ".html": _shared("html"), ".docx": _shared("docx"),
     ".odt": _shared("odt"), ".pptx": _shared("pptx"), ".odp": _odp, ".xlsx": _xlsx,
-    ".ods": _ods, ".eml": _eml,
+    ".ods": _ods, ".csv": _csv, ".eml": _eml,
 }
 
 
