@@ -193,9 +193,11 @@ def answer_sections(index, articles: list[Article], questions: list[Question],
 
 
 def evaluate_format(engine, articles: list[Article], questions: list[Question], fmt: str,
-                    modes: list[str], k: int = 10) -> dict:
+                    modes: list[str], k: int = 10, highlights: bool = False) -> dict:
     """Recall and MRR of ``questions`` over the engine's index of ``articles`` in
-    ``fmt``, with the mapping's losses and the index's structure."""
+    ``fmt``, with the mapping's losses and the index's structure; with ``highlights``, how
+    often the service's highlight holds the answer
+    (:func:`~ragqa.eval.highlights.measure_service`)."""
     records = engine.index.documents_by_id()
     mapped = map_questions(articles, questions, fmt,
                            {doc_id: r.text for doc_id, r in records.items()})
@@ -208,6 +210,10 @@ def evaluate_format(engine, articles: list[Article], questions: list[Question], 
     stats.update(answer_sections(engine.index, articles, questions, mapped.questions))
     titles_right = sum(1 for a in articles
                        if stats["titles"].get(format_id(a.doc_id, fmt)) == a.title)
+    if highlights:
+        from ragqa.eval.highlights import measure_service
+
+        stats["highlight"] = measure_service(engine, mapped.questions, k)
     return {
         "format": fmt, "metrics": row, "asked": len(questions),
         "spans": mapped.spans, "unmapped_spans": mapped.unmapped_spans,
@@ -277,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path(".ragqa/formatseval"),
                         help="corpus and index folders, one pair per set and format (reused)")
     parser.add_argument("--out", type=Path, required=True, help="JSON results")
+    parser.add_argument("--highlights", action="store_true",
+                        help="also measure how often the highlight holds the answer")
     parser.add_argument("--no-update", action="store_true",
                         help="measure the indexes under --root as they are (built by other "
                              "code), neither writing nor indexing the corpus")
@@ -304,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         model, embedder = engine.model, engine.embedder
         indexed_s = time.perf_counter() - started_at
         try:
-            row = evaluate_format(engine, articles, questions, fmt, modes)
+            row = evaluate_format(engine, articles, questions, fmt, modes,
+                                  highlights=args.highlights)
         finally:
             engine.store.close()
         row["index_s"] = round(indexed_s, 1)
@@ -312,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         results["formats"][fmt] = row
         print(fmt, json.dumps(row["metrics"]), "unmapped", row["unmapped_spans"],
               "passages", row["passages"], "sections", row["sections"],
+              *(["highlight", json.dumps(row["highlight"])] if "highlight" in row else []),
               f"{indexed_s:.0f}s", flush=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

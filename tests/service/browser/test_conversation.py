@@ -57,6 +57,7 @@ def test_a_follow_up_is_sent_with_its_conversation_and_says_what_was_searched(st
     expect(page.locator(".searched")).to_have_count(1)
 
     page.get_by_role("button", name="Nouvelle conversation").click()
+    page.get_by_role("button", name="Effacer la conversation ?").click()  # asked first
     expect(page.locator(".turn")).to_have_count(0)
     ask(page, FOLLOW_UP)
     alone = finished(page)
