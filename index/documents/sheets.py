@@ -110,38 +110,61 @@ def _width(values: Sequence[str]) -> int:
 
 
 class _Labeller:
-    """Lays out the rows under a header, each labelled with it, into ``lines``; a blank row,
-    a lone cell (a title) and a row naming columns start another table under its own
-    header ("Subventions aux associations culturelles", then "Association | Adhérents |
-    Convention signée le": its rows were labelled "Montant 2024 : 48")."""
+    """Lays out the rows under a header, each labelled with it, into ``lines``. Another
+    table of the sheet starts under its own header when a blank row, a lone cell (its
+    title) and a row naming columns come, and that row is a header: it repeats a column's
+    name of the table above, or words stand in it over figures in the row under it
+    ("Subventions aux associations culturelles", then "Association | Adhérents | Convention
+    signée le" over "Harmonie | 48 | 20/01/2025": its rows were labelled "Montant 2024 : 48").
+    A directory's section titles over rows of words ("Ressources humaines", then "Durand
+    Paul | DRH | p.durand@…") keep the header."""
 
     def __init__(self, header: list[str], lines: list[str]) -> None:
         self.header, self.lines, self.rows = header, lines, 0
         self.title: list[str] | None = None  # a lone cell after a blank row, held
+        self.candidate: list[str] | None = None  # the row after it, held until the next
 
     def add(self, values: list[str], after_blank: bool) -> None:
-        if self.title is not None:
-            title, self.title = self.title, None
-            if not after_blank and _names_columns(values):
+        if self.candidate is not None:
+            title, candidate = self.title, self.candidate
+            self.title = self.candidate = None
+            if not after_blank and _heads(candidate, values, self.header):
                 self.lines.append(title[_width(title) - 1])
-                self.header = values
+                self.header = candidate
+            else:
+                self._label(title)
+                self._label(candidate)
+        elif self.title is not None:
+            if not after_blank and _names_columns(values):
+                self.candidate = values
                 return
+            title, self.title = self.title, None
             self._label(title)
         if after_blank and sum(1 for v in values if v) == 1:
             self.title = values
             return
         self._label(values)
 
-    def _label(self, values: list[str]) -> None:
-        self.lines.append(labelled_row(self.header, values))
-        self.rows += 1
+    def _label(self, values: list[str] | None) -> None:
+        if values is not None:
+            self.lines.append(labelled_row(self.header, values))
+            self.rows += 1
 
     def finish(self) -> tuple[list[str], int]:
         """The last header and how many rows were labelled."""
-        if self.title is not None:
-            self._label(self.title)
-            self.title = None
+        self._label(self.title)
+        self._label(self.candidate)
+        self.title = self.candidate = None
         return self.header, self.rows
+
+
+def _heads(candidate: Sequence[str], below: Sequence[str], header: Sequence[str]) -> bool:
+    """Whether ``candidate`` heads the rows from ``below`` on (see :class:`_Labeller`)."""
+    names = {v.casefold() for v in header if v}
+    if any(v and v.casefold() in names for v in candidate):
+        return True
+    return any(word and i < len(below) and below[i] and _FIGURE.search(below[i])
+               for i, word in enumerate(candidate))
 
 
 def _lay_out_top(top: list[list[str]], gaps: list[bool],

@@ -13,6 +13,7 @@ from openpyxl.styles import Border, Side
 from odfdo import Document as OdfDocument
 from odfdo import Style, Table
 from ragqa.index.documents import sheets, spreadsheets
+from ragqa.index.documents.layout import TextBuilder
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.errors import DocumentError
 
@@ -193,6 +194,23 @@ def test_a_second_table_under_its_own_title_is_labelled_with_its_own_header(tmp_
         "Association : Tous ; Nombre d'adhérents : 4548 ; Convention signée le : 4200"]
 
 
+def test_a_directory_s_section_titles_keep_its_header():
+    # Each section a blank row, a title, rows of words: no second table (the first row
+    # under each title was taken for a header, and a section of one row vanished).
+    builder = TextBuilder()
+    rows = [["Nom", "Fonction", "Courriel"], [], ["Direction générale"],
+            ["Dupont Jean", "Directeur", "j.dupont@ville.fr"],
+            ["Martin Anne", "Assistante", "a.martin@ville.fr"], [], ["Ressources humaines"],
+            ["Durand Paul", "DRH", "p.durand@ville.fr"]]
+    sheets.read_sheet(builder, "Annuaire", rows, "annuaire.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Nom : Direction générale",
+        "Nom : Dupont Jean ; Fonction : Directeur ; Courriel : j.dupont@ville.fr",
+        "Nom : Martin Anne ; Fonction : Assistante ; Courriel : a.martin@ville.fr",
+        "Nom : Ressources humaines",
+        "Nom : Durand Paul ; Fonction : DRH ; Courriel : p.durand@ville.fr"]
+
+
 def test_a_cell_merged_down_reads_on_each_of_its_rows(tmp_path):
     # "Salle des fêtes" merged over its two rows was on the first one only: "Caution :
     # 1500" read as no one's.
@@ -260,6 +278,25 @@ def test_a_csv_export_reads_as_a_sheet_s_rows(tmp_path):
     path.write_text("\n\n", encoding="utf-8")
     with pytest.raises(DocumentError, match="empty"):
         load_document(path, "tarifs.csv")
+
+
+def test_a_merge_reaches_short_rows_and_a_hidden_one_reaches_none(tmp_path):
+    # A merge in the last column was lost on rows shorter than it; a merge whose first row
+    # is hidden showed its text on the visible rows under it.
+    path = tmp_path / "salles.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Salles"
+    for row in (["Nom", "Salle", "Remarque"], ["A", "Salle 1", "voir régie"], ["B"],
+                ["C", "Salle 2"], ["D"]):
+        sheet.append(row)
+    sheet.merge_cells("C2:C3")
+    sheet.merge_cells("B4:B5")
+    sheet.row_dimensions[4].hidden = True
+    workbook.save(path)
+    assert load_document(path, "salles.xlsx").text.split("\n")[2:] == [
+        "Nom : A ; Salle : Salle 1 ; Remarque : voir régie",
+        "Nom : B ; Remarque : voir régie", "Nom : D"]
 
 
 def test_hidden_ods_rows_and_columns_are_left_out(tmp_path):
