@@ -39,10 +39,9 @@ _INITIAL = re.compile(r"(?:^|(?<=[\s(\[«\"'’-]))[A-ZÀ-Ý]\.$")
 _INITIAL_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý]\.[-\s]?[A-ZÀ-Ý]\.$")
 _NAME_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])[A-ZÀ-Ý][a-zà-ÿ]+\s[A-ZÀ-Ý]\.$")
 # A preposition before an initial introduces a name ("signé par C. Martin", "chez B.
-# Durand"); a lone capital ending a sentence follows a noun ("au bâtiment B.") or "et"
-# ("les groupes A et B.").
-_NAMING_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])(?:par|de|à|avec|pour|selon|chez|entre)"
-                            r"\s[A-ZÀ-Ý]\.$")
+# Durand"); a lone capital ending a sentence follows a noun ("au bâtiment B."), "et" ("les
+# groupes A et B."), or "à", "de", "entre" in a range ("classés de A à E.").
+_NAMING_BEFORE = re.compile(r"(?:^|[\s(\[«\"'’])(?:par|avec|pour|selon|chez)\s[A-ZÀ-Ý]\.$")
 _LINE_NUMBER = re.compile(r"(?:^|\n)[^\S\n]*(?:\d{1,3}\.)+$")
 _BEFORE = 16  # characters read before a full stop to tell an abbreviation
 _AFTER = 16  # ... and after it

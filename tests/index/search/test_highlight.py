@@ -54,6 +54,8 @@ def test_sentence_spans_are_trimmed_and_cover_the_sentences():
     # ... or after a preposition introducing a name
     ("Le compte rendu signé par C. Martin est validé. Voir chez B. Durand. Fin.",
      ["Le compte rendu signé par C. Martin est validé.", "Voir chez B. Durand.", "Fin."]),
+    ("Les agents sont classés de A à E. Chaque niveau donne une prime.",
+     ["Les agents sont classés de A à E.", "Chaque niveau donne une prime."]),
     ("Rendez-vous au bâtiment B. Merci. Voir l'annexe A. Les montants sont en euros.",
      ["Rendez-vous au bâtiment B.", "Merci.", "Voir l'annexe A.",
       "Les montants sont en euros."]),
