@@ -12,7 +12,8 @@ Month and day names are French unless the code's locale tag names another langua
 
 A date at midnight under a code with hours shows its date alone (openpyxl writes every
 date with "yyyy-mm-dd h:mm:ss"). Excel's built-in short date and date-time codes (openpyxl
-names them "mm-dd-yy" and "m/d/yy h:mm") and the system's long date ``[$-F800]`` follow the
+names them "mm-dd-yy" and "m/d/yy h:mm") and the system's long date and time (``[$-F800]``, ``[$-x-sysdate]``; ``[$-F400]``,
+``[$-x-systime]``) follow the
 reader's own settings, which a file does not hold: they are shown as a French Excel shows
 them ("14/04/2025", "lundi 14 avril 2025"), ragqa's language by default; so are dates
 under the General format.
@@ -26,6 +27,8 @@ does not read (a fraction, a scientific one) shows the number as General does.
 
 from __future__ import annotations
 
+import decimal
+import functools
 import re
 from datetime import date, datetime, time
 
@@ -49,6 +52,7 @@ _ENGLISH = {
 _SHORT_DATE = "dd/mm/yyyy"
 _SHORT_DATE_TIME = "dd/mm/yyyy hh:mm"
 _LONG_DATE = "dddd d mmmm yyyy"
+_SYSTEM_TIME = "hh:mm:ss"
 _SYSTEM_FORMATS = {"mm-dd-yy": _SHORT_DATE, "m/d/yy h:mm": _SHORT_DATE_TIME,
                    "general": "", "": ""}
 _TOKEN = re.compile(
@@ -57,14 +61,18 @@ _TOKEN = re.compile(
 _BRACKET = re.compile(r"\[[^\]]*\]")
 _MIDNIGHT = re.compile(r"^(.*?)[\s,T]*[hH].*$", re.DOTALL)  # a code's part before its hours
 _ENGLISH_TAG = re.compile(r"\[\$[^\]]*-(?:[0-9a-f]*09|en(?:-[a-z]+)?)\]", re.IGNORECASE)
+_ROUND = decimal.Context(rounding=decimal.ROUND_HALF_UP)
 
 
 def format_date(value: date | datetime | time, number_format: str = "") -> str:
     """``value`` as the cell's ``number_format`` shows it (see the module)."""
     code = number_format.split(";", 1)[0].strip()
     names = _ENGLISH if _ENGLISH_TAG.search(code) else _FRENCH
-    if "[$-F800]" in code.upper():
+    upper = code.upper()
+    if "[$-F800]" in upper or "[$-X-SYSDATE]" in upper:
         code = _LONG_DATE
+    elif "[$-F400]" in upper or "[$-X-SYSTIME]" in upper:
+        code = _SYSTEM_TIME
     code = _SYSTEM_FORMATS.get(code.lower(), code)
     if not code:
         code = _default_code(value)
@@ -159,6 +167,8 @@ _GENERAL_DIGITS = 10  # significant digits General shows in a cell of usual widt
 
 def format_number(value: float, number_format: str = "") -> str:
     """``value`` as the cell's ``number_format`` shows it (see the module)."""
+    if number_format in ("General", ""):  # most cells: no parsing
+        return _general(value)
     sections = _sections(number_format)
     if not sections or sections[0].strip().lower() in ("", "general", "@"):
         return _general(value)
@@ -171,7 +181,8 @@ def format_number(value: float, number_format: str = "") -> str:
     return _general(value) if shown is None else shown
 
 
-def _sections(code: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _sections(code: str) -> tuple[str, ...]:
     """A code's sections (positive; negative; zero; text), split at semicolons outside
     quotes."""
     out, current, quoted = [], [], False
@@ -184,7 +195,7 @@ def _sections(code: str) -> list[str]:
         else:
             current.append(char)
     out.append("".join(current))
-    return out
+    return tuple(out)
 
 
 def _general(value: float) -> str:
@@ -193,8 +204,13 @@ def _general(value: float) -> str:
     return f"{value:.{_GENERAL_DIGITS}g}".replace(".", ",")
 
 
+@functools.lru_cache(maxsize=256)
+def _tokens(code: str) -> tuple[re.Match[str], ...]:
+    return tuple(_NUMBER_TOKEN.finditer(code))
+
+
 def _number(value: float, code: str) -> str | None:
-    tokens = list(_NUMBER_TOKEN.finditer(code))
+    tokens = list(_tokens(code))
     digits = [t for t in tokens if t["digits"]]
     if not digits:  # a section of text alone ("-" for zero)
         return _literals(tokens) or None
@@ -203,9 +219,12 @@ def _number(value: float, code: str) -> str | None:
     if len(digits) != 1 or re.search(r"[eE][+-]|/", code.replace("\\/", "")):
         return None  # a fraction, scientific, or several numbers: shown as General
     percent = sum(1 for t in tokens if t["other"] == "%")
-    value = value * 100 ** percent
+    scaled = _scaling_commas(tokens)
+    amount = decimal.Decimal(repr(float(value))) * 100 ** percent / 1000 ** len(scaled)
     out: list[str] = []
     for token in tokens:
+        if token in scaled:
+            continue
         if token["quoted"] is not None:
             out.append(token["quoted"])
         elif token["escaped"] is not None:
@@ -215,7 +234,7 @@ def _number(value: float, code: str) -> str | None:
         elif token["symbol"] is not None:
             out.append(token["symbol"])
         elif token["digits"]:
-            out.append(_digits(value, token["digits"]))
+            out.append(_digits(amount, token["digits"]))
         elif token["other"] and token["other"] not in "*":
             out.append(" %" if token["other"] == "%" and not out[-1:] == [" "] else
                        token["other"])
@@ -227,13 +246,26 @@ def _literals(tokens: list[re.Match[str]]) -> str:
                    if t["escaped"] is not None else t["other"] or "" for t in tokens).strip()
 
 
-def _digits(value: float, pattern: str) -> str:
-    """``value`` under one run of digit placeholders ("#,##0.00", "0.0", "0")."""
+def _scaling_commas(tokens: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The commas right after a code's digits ("#,##0," thousands, "0.0,," millions): each
+    divides the number by 1,000 and shows nothing."""
+    at = next(i for i, t in enumerate(tokens) if t["digits"])
+    commas = []
+    for token in tokens[at + 1:]:
+        if token["other"] != ",":
+            break
+        commas.append(token)
+    return commas
+
+
+def _digits(value: decimal.Decimal, pattern: str) -> str:
+    """``value`` under one run of digit placeholders ("#,##0.00", "0.0", "0"), rounded as
+    Excel rounds (halves away from zero: 2.5 shows 3)."""
     whole, _, decimals = pattern.partition(".")
     places = sum(1 for c in decimals if c in "0#?")
     kept = sum(1 for c in decimals if c == "0")
     grouped = "," in whole
-    text = f"{abs(value):.{places}f}"
+    text = f"{abs(value).quantize(decimal.Decimal(1).scaleb(-places), context=_ROUND):f}"
     integer, _, fraction = text.partition(".")
     if fraction and kept < places:
         fraction = fraction.rstrip("0").ljust(kept, "0")

@@ -23,6 +23,10 @@ MORNING = datetime(2025, 4, 14, 8, 5)
     (MONDAY, "yyyy-mm-dd", "2025-04-14"), (MONDAY, "mmm-yy", "avr.-25"),
     (MONDAY, "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy", "lundi 14 avril 2025"),
     (MONDAY, "[$-409]mmmm d, yyyy", "April 14, 2025"),  # a code in English says so
+    # Excel 365's system long date and time: the reader's own, as a French Excel shows them
+    (MONDAY, "[$-x-sysdate]dddd, mmmm dd, yyyy", "lundi 14 avril 2025"),
+    (datetime(2025, 4, 14, 18, 0), "[$-x-systime]h:mm:ss AM/PM", "18:00:00"),
+    (time(18, 0), "[$-F400]h:mm:ss AM/PM", "18:00:00"),
     (MONDAY, '"le "d/m/yyyy', "le 14/4/2025"),
     # m is minutes after an hour or before seconds
     (MORNING, "dd/mm/yyyy hh:mm", "14/04/2025 08:05"), (MORNING, "h:mm AM/PM", "8:05 AM"),
@@ -46,6 +50,10 @@ def test_dates_and_times_as_their_format_shows_them(value, code, shown):
     # sections: negative, zero
     (-1200, "#,##0;[Red]-#,##0", "-1 200"), (-1200, "#,##0 €;(#,##0 €)", "(1 200 €)"),
     (0, '#,##0;-#,##0;"-"', "-"), (-5.5, "0.0", "-5,5"),
+    # a comma after the digits divides by 1,000; halves round away from zero, as in Excel
+    (1254300, "#,##0,", "1 254"), (1254300, '#,##0.0,,"M"', "1,3M"),
+    (1254300, '#,##0,"k€"', "1 254k€"), (2.5, "0", "3"), (-2.5, "0", "-3"),
+    (0.125, "0%", "13 %"), (-0.0001, "0.00", "0,00"),
     # General, and what is read as General: a fraction, a scientific code
     (3.5, "General", "3,5"), (125400.5, "", "125400,5"), (45000, "", "45000"),
     (0.5, "# ?/?", "0,5"), (12345, "0.00E+00", "12345"),
