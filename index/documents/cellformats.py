@@ -12,11 +12,11 @@ Month and day names are French unless the code's locale tag names another langua
 
 A date at midnight under a code with hours shows its date alone (openpyxl writes every
 date with "yyyy-mm-dd h:mm:ss"). Excel's built-in short date and date-time codes (openpyxl
-names them "mm-dd-yy" and "m/d/yy h:mm") and the system's long date and time (``[$-F800]``, ``[$-x-sysdate]``; ``[$-F400]``,
-``[$-x-systime]``) follow the
-reader's own settings, which a file does not hold: they are shown as a French Excel shows
-them ("14/04/2025", "lundi 14 avril 2025"), ragqa's language by default; so are dates
-under the General format.
+names them "mm-dd-yy" and "m/d/yy h:mm") and the system's long date and time
+(``[$-F800]``, ``[$-x-sysdate]``; ``[$-F400]``, ``[$-x-systime]``) follow the reader's own
+settings, which a file does not hold: they are shown as a French Excel shows them
+("14/04/2025", "lundi 14 avril 2025", "18:00:00"), ragqa's language by default; so are
+dates under the General format.
 
 Numbers (:func:`format_number`) take the code's decimals, grouping, percent, currency and
 literal text ("#,##0.00 €" shows 1254300.5 as "1 254 300,50 €", "0.0%" 0.06274 as "6,3 %",
