@@ -68,9 +68,12 @@ from ragqa.index.documents.titles import TITLE_RULES
 # sub-section instead of a section of its line alone (`documents.sections`); a Word or
 # OpenDocument numbered list item starts with its number (`documents.wordml.Numbering`,
 # `documents.opendocument.ListNumbers`).
-# 16: hidden rows and columns of a workbook are left out (`documents.spreadsheets`); an HTML
-# page that is not UTF-8 and declares no charset is decoded as legacy text files are
-# (`documents.formats`); a PDF page set in columns joins its wrapped lines
+# 16: hidden rows and columns of a workbook are left out, a cell merged down reads on each
+# of its rows, numbers and dates read as their format shows them (`documents.spreadsheets`,
+# `documents.cellformats`), a sheet's second table has its own header (`documents.sheets`);
+# an HTML page that is not UTF-8 and declares no charset is decoded as legacy text files
+# are (`documents.formats`), a callout keeps the space after its bold label
+# (`documents.webpages`); a PDF page set in columns joins its wrapped lines
 # (`documents.pdftext.full_width`).
 PROCESSING_VERSION = 16
 

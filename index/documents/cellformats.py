@@ -22,7 +22,9 @@ Numbers (:func:`format_number`) take the code's decimals, grouping, percent, cur
 literal text ("#,##0.00 €" shows 1254300.5 as "1 254 300,50 €", "0.0%" 0.06274 as "6,3 %",
 "00 00 00 00 00" 612345678 as "06 12 34 56 78"), with a French Excel's separators (a space
 between thousands, a decimal comma), as under the General format ("3,5"); a code this
-does not read (a fraction, a scientific one) shows the number as General does.
+does not read (a fraction, a scientific one) shows the number as General does. A comma
+after the digits divides by 1,000 ("#,##0," shows thousands), and halves round away from
+zero, as Excel rounds them (2.5 under "0" shows 3).
 """
 
 from __future__ import annotations
