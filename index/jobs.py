@@ -260,6 +260,8 @@ class JobQueue:
         groups = self._store.groups
         before, after = groups.of(job.doc_id), frozenset(job.groups)
         meanwhile = while_replacing(before, after)
+        if meanwhile != before:
+            self._store.keep_links(job.doc_id)  # a hard link keeps ``before``, not the hold
         groups.set(job.doc_id, meanwhile)
         try:
             result = self._store.upload(job.doc_id, data, job.title,

@@ -76,5 +76,10 @@ class Store(Protocol):
         """Remove document ``doc_id`` (:class:`~ragqa.index.errors.UnknownDocumentError`
         when absent; the last document cannot go: an index needs one)."""
 
+    def keep_links(self, doc_id: str) -> None:
+        """Before a write that replaces ``doc_id``'s file under groups held for the time of
+        the write: the folder's other names of that file (hard links) keep the groups they
+        follow now, the file's own (files store; nothing where uploads write no folder)."""
+
     def close(self) -> None:
         """Release what the store holds open (connections); nothing for files."""

@@ -39,6 +39,7 @@ from ragqa.index.documents.ids import (
 from ragqa.index.documents.loaders import SUPPORTED_SUFFIXES, load_document
 from ragqa.index.documents.reading import Document
 from ragqa.index.documents.sidecars import (
+    GROUPS_SIDECAR_SUFFIX,
     clean_title,
     groups_sidecar,
     read_title_sidecar,
@@ -320,6 +321,9 @@ class FilesStore:
             logger.info("%s %s (generation %d)", status, doc_id, fresh.generation)
             return WriteResult(status, doc_id, fresh.document(doc_id), fresh.generation)
 
+    def keep_links(self, doc_id: str) -> None:
+        _keep_twins_groups(self.corpus_dir, entry_path(self.corpus_dir, doc_id))
+
     def delete(self, doc_id: str) -> WriteResult:
         """Remove document ``doc_id`` from the corpus folder and the served index."""
         target = entry_path(self.corpus_dir, doc_id)  # a link's id: the link goes, not its target
@@ -430,8 +434,11 @@ def _keep_twins_groups(corpus_dir: Path, target: Path) -> None:
     A second name of a restricted file takes its groups from the name that has a ``.groups``
     file (:mod:`~ragqa.index.documents.group_rules`); replacing or deleting that name makes
     the other one a file of its own, still holding the restricted text, and it was then
-    every reader's. Rare (a file with one name is left at once), so the folder is walked
-    only then."""
+    every reader's. An upload that changes the groups holds them for the time of the write
+    (:func:`~ragqa.index.access.while_replacing`): its job calls this first
+    (:meth:`FilesStore.keep_links`), so the link keeps the groups it followed, not the hold.
+    Only a file with other names and a ``.groups`` file walks the folder (hidden folders
+    aside), as a write lists it anyway."""
     try:
         status = target.stat(follow_symlinks=False)
     except OSError:
@@ -441,8 +448,11 @@ def _keep_twins_groups(corpus_dir: Path, target: Path) -> None:
         return
     groups = sidecar.read_bytes()
     root = corpus_dir.resolve()
-    for folder, _, names in os.walk(root):
+    for folder, folders, names in os.walk(root):
+        folders[:] = [f for f in folders if not f.startswith(".")]  # the index's, a .git
         for name in names:
+            if name.startswith(".") or name.endswith(GROUPS_SIDECAR_SUFFIX):
+                continue
             twin = Path(folder) / name
             if twin == target or is_file(groups_sidecar(twin)):
                 continue

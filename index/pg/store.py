@@ -109,6 +109,9 @@ class PgStore:
         """The documents' groups, in the database (read through the view's pool)."""
         return PgGroups(self.view().pool, self.corpus_dir, self._group_reads)
 
+    def keep_links(self, doc_id: str) -> None:
+        """Nothing: an upload writes no corpus file, so no hard link of one is parted."""
+
     def close(self) -> None:
         if self._view is not None:
             self._view.close()

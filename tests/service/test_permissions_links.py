@@ -190,14 +190,24 @@ def test_a_hard_link_keeps_its_groups_when_its_twin_is_replaced_or_deleted(
         assert _status(client, twin, reader("x")) == 404
         assert _status(client, twin, reader("rh")) == 200
 
-        replaced = upload(client, PAYSLIP, TEXT.replace("mars", "avril").encode(), headers=KEY)
+        # Replaced with other groups: held for the write (none in common: readers of
+        # everything only), the link keeps those it followed, not the hold.
+        replaced = upload(client, PAYSLIP, TEXT.replace("mars", "avril").encode(), headers=KEY,
+                          groups="direction")
         assert replaced.status_code == 200, replaced.text
         assert _status(client, twin, reader("x")) == 404
+        assert _status(client, PAYSLIP, reader("direction")) == 200
         assert "mars" in client.get(f"/v1/documents/{twin}/text", headers=reader("rh")).text
+        assert (corpus / f"{twin}.groups").read_text(encoding="utf-8") == "rh\n"
+        os.link(corpus / PAYSLIP, corpus / "autres/copie-2.md")  # the new version's twin
+        client.app.state.engine.store.sync()
+        assert _status(client, "autres/copie-2.md", reader("direction")) == 200
         assert client.delete(f"/v1/documents/{PAYSLIP}", headers=KEY).status_code == 200
         client.app.state.engine.store.sync()
         assert _status(client, twin, reader("x")) == 404
         assert _status(client, twin, reader("rh")) == 200
+        assert _status(client, "autres/copie-2.md", reader("rh")) == 404
+        assert _status(client, "autres/copie-2.md", reader("direction")) == 200
         found = client.post("/v1/search", json={"question": "paie tamanoir", "k": 10},
                             headers=reader("x")).json()
-        assert twin not in {p["doc_id"] for p in found["passages"]}
+        assert not {twin, "autres/copie-2.md"} & {p["doc_id"] for p in found["passages"]}
