@@ -87,6 +87,7 @@
       hint: 'Entrée pour envoyer · Maj+Entrée pour aller à la ligne',
       hintBusy: 'Échap pour annuler la question en cours',
       tooLong: (n) => `Une question compte au plus ${n} caractères : la suite n’a pas été gardée.`,
+      atLimit: (n) => `Une question compte au plus ${n} caractères.`,
       confirmNewChat: 'Effacer la conversation ?',
       found: (n) => (n === 1 ? '1 passage trouvé.' : `${n} passages trouvés.`),
       errCancelled: 'Question annulée.',
@@ -130,6 +131,7 @@
       hint: 'Enter to send · Shift+Enter for a new line',
       hintBusy: 'Escape to cancel the question being asked',
       tooLong: (n) => `A question holds at most ${n} characters: the rest was not kept.`,
+      atLimit: (n) => `A question holds at most ${n} characters.`,
       confirmNewChat: 'Clear the conversation?',
       found: (n) => (n === 1 ? '1 passage found.' : `${n} passages found.`),
       errCancelled: 'Question cancelled.',
@@ -485,6 +487,12 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this._submit(); }
       });
       this._input.addEventListener('input', () => { this._grow(); this._showHint(); });
+      this._input.addEventListener('paste', (e) => {  // the box's maxlength cuts it silently
+        const pasted = (e.clipboardData && e.clipboardData.getData('text')) || '';
+        const box = this._input;
+        const kept = box.value.length - (box.selectionEnd - box.selectionStart);
+        this._cut = kept + pasted.length > MAX_QUESTION;
+      });
       this._shell = h('section', { class: 'shell', 'aria-labelledby': `${id}-title` },
         h('header', { class: 'head' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, icon('logo', 17)),
           this._title, this._clear),
@@ -517,7 +525,9 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     _showHint() {
       const t = this._t;
       const full = this._input.value.length >= MAX_QUESTION;
-      this._hint.textContent = full ? t.tooLong(MAX_QUESTION) : this._busy ? t.hintBusy : t.hint;
+      if (!full) this._cut = false;
+      this._hint.textContent = this._cut ? t.tooLong(MAX_QUESTION) : full ? t.atLimit(MAX_QUESTION)
+        : this._busy ? t.hintBusy : t.hint;
       this._hint.classList.toggle('warn', full);
     }
 
@@ -686,6 +696,14 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       this._announce(turn);
     }
 
+    /** What a failed turn says. */
+    _errorText(turn) {
+      const t = this._t;
+      return { network: t.errNetwork, auth: t.errAuth, busy: t.errBusy, server: t.errServer,
+        stream: t.errStream, timeout: t.errTimeout, request: t.errRequest,
+        cancelled: t.errCancelled }[turn.error] || t.errServer;
+    }
+
     /** What a finished reply says, in short, for screen readers. */
     _announce(turn) {
       const t = this._t;
@@ -693,10 +711,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const passages = body && Array.isArray(body.passages) ? body.passages : [];
       const answer = answerOf(body);
       let text = '';
-      if (turn.status === 'error') {
-        const error = turn.view && turn.view.reply.querySelector('.error p');
-        text = error ? error.textContent : '';
-      }
+      if (turn.status === 'error') text = this._errorText(turn);
       else if (!passages.length) text = t.noPassages;
       else if (nothingAnswers(body, answer, turn.text)) text = t.lowRelevance;
       else if (answer && answer.text) text = String(answer.text).replace(/\[\s*[\d\s,;]+\]/g, '').slice(0, 400);
@@ -860,9 +875,7 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
           body ? t.writing : t.searching));
       }
       if (turn.status === 'error') {
-        const message = { network: t.errNetwork, auth: t.errAuth, busy: t.errBusy, server: t.errServer,
-          stream: t.errStream, timeout: t.errTimeout, request: t.errRequest,
-          cancelled: t.errCancelled }[turn.error] || t.errServer;
+        const message = this._errorText(turn);
         const retry = turn.error === 'stream' || turn.error === 'auth' ? null
           : h('button', { class: 'ghost', type: 'button', onclick: () => {
             if (this._busy) return;
