@@ -144,7 +144,7 @@ _NO_TITLE = ""  # kept for a sidecar that holds none (a title is never empty)
 
 
 def other_files(corpus_dir: Path) -> list[str]:
-    """The files of ``corpus_dir`` the indexer does not read (a ``.doc``, a ``.csv``, a
+    """The files of ``corpus_dir`` the indexer does not read (a ``.doc``, a ``.zip``, a
     picture), by id in listing order: their types are no documents, so they are neither
     indexed nor refused, but a user who put them there may expect them to be. Sidecars
     (``.title``, ``.groups``) are the documents' own."""
