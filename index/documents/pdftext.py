@@ -346,9 +346,10 @@ def full_width(lines: Sequence[str]) -> int:
 
     A page set in columns (a newsletter's, a brochure's) wraps its lines at 35 to 50
     characters: where :data:`MIN_COLUMN_LINES` lines at least surely were wrapped at
-    :data:`~ragqa.index.documents.wrapping.COLUMN_MIN_CHARS` or more, and fewer of
-    :data:`WRAP_MIN_CHARS`, their median is the width (a few wrapped cells of a table do
-    not make a column)."""
+    :data:`~ragqa.index.documents.wrapping.COLUMN_MIN_CHARS` or more, fewer of them of
+    :data:`WRAP_MIN_CHARS`, and they are half the page's lines of that length at least,
+    their median is the width (a few wrapped cells of a table, or a list of contacts above a
+    short paragraph, make no column)."""
     wrapped = sorted(
         len(line.strip()) for line, following in zip(lines, lines[1:])
         if len(line.strip()) >= COLUMN_MIN_CHARS and following.strip()
@@ -357,7 +358,10 @@ def full_width(lines: Sequence[str]) -> int:
     wide = [length for length in wrapped if length >= WRAP_MIN_CHARS]
     if wide and len(wide) * 2 >= len(wrapped):
         return wide[len(wide) // 2]
-    return wrapped[len(wrapped) // 2] if len(wrapped) >= MIN_COLUMN_LINES else 0
+    long_enough = sum(1 for line in lines if len(line.strip()) >= COLUMN_MIN_CHARS)
+    if len(wrapped) < MIN_COLUMN_LINES or len(wrapped) * 2 < long_enough:
+        return 0  # a list of lines as long beside one short paragraph is no column
+    return wrapped[len(wrapped) // 2]
 
 
 def letters(page: str) -> str:

@@ -283,6 +283,24 @@ def test_a_page_in_columns_joins_its_lines_wrapped_before_a_capital_or_a_digit()
         column[0], " ".join(column[1:8]), "Travaux"]
 
 
+def test_a_list_above_a_short_narrow_paragraph_makes_no_column():
+    # Four lines wrapped at 45 characters under a list of lines as long: the list's lines
+    # were joined before their capitals.
+    lines = ["Liste des contacts utiles de la mairie",
+             "Service de l'état civil et des élections",
+             "Mairie centrale, guichet 2, rez-de-chaussée",
+             "Service de l'urbanisme et du droit des sols",
+             "Centre technique municipal, bâtiment B",
+             "Service des affaires scolaires et périscolaires",
+             "Hôtel de ville, premier étage, bureau 12",
+             "Les demandes de rendez-vous se font en ligne",
+             "sur le site de la commune ou par téléphone",
+             "auprès de chaque service, du lundi au vendredi",
+             "entre 9 heures et 17 heures, sauf jours fériés",
+             "et pendant les congés annuels des agents."]
+    assert pdf_text(["\n".join(lines)]).text.split("\n") == [*lines[:7], " ".join(lines[7:])]
+
+
 def test_a_few_wrapped_table_cells_make_no_column():
     # Two cells wrapped in a table of short rows: no page in columns, its rows stay apart.
     table = ["Service Responsable Téléphone",
