@@ -33,6 +33,11 @@ class HeldStore:
         self.hold = threading.Event()
         self.hold.set()
         self.inside = threading.Event()
+        self.kept: list[tuple[str, frozenset[str]]] = []
+
+    def keep_links(self, doc_id):
+        """Recorded with the groups held then: a hard link keeps those, not the hold."""
+        self.kept.append((doc_id, self.groups.of(doc_id)))
 
     def upload(self, doc_id, data, title=None, *, progress=None):
         if data == b"bad":
@@ -177,6 +182,9 @@ def test_a_replacement_s_groups_while_it_is_indexed_let_in_only_readers_of_both(
         job = jobs.submit("paie.md", b"v2", groups=frozenset(after))
         assert store.inside.wait(10)  # the old version is still the one served
         assert store.groups.of("paie.md") == frozenset(meanwhile)
+        # the file's other names (hard links) were given the groups before the hold
+        assert store.kept == ([("paie.md", frozenset(before))]
+                              if frozenset(meanwhile) != frozenset(before) else [])
         store.hold.set()
         assert jobs.wait(job.id, 10).state == "done"
         assert store.groups.of("paie.md") == frozenset(after)
