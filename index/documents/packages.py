@@ -43,6 +43,11 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:.0f} MB"
 
 
+# A page of markup (an HTML table a web application exports "to Excel"), after a BOM and
+# blanks: "<html", "<!DOCTYPE", "<table", "<?xml"...
+_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<(?:[!?]|[a-zA-Z])")
+
+
 def open_package(data: bytes, doc_id: str, kind: str) -> zipfile.ZipFile:
     """``data`` as a zip package checked against bombs and encryption, or
     :class:`DocumentError`. ``kind`` names the format in messages ("Word document")."""
@@ -56,6 +61,11 @@ def open_package(data: bytes, doc_id: str, kind: str) -> zipfile.ZipFile:
         package = zipfile.ZipFile(io.BytesIO(data))
         members = package.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        if _MARKUP.match(data[:1024]):
+            # An "export to Excel" that writes an HTML table under an Office name.
+            raise DocumentError(f"{doc_id}: an HTML or XML page named as {_a(kind)}, not "
+                                "one; rename it .html, or open and save it in its "
+                                "application") from None
         raise DocumentError(f"{doc_id}: not a readable {kind} (not a valid zip package: "
                             f"{exc}); the file may be corrupt or truncated") from None
     _check_members(members, doc_id, kind)

@@ -43,6 +43,15 @@ def test_corrupt_and_truncated_packages_are_refused(tmp_path, name):
     assert "not a valid zip package" in refused(tmp_path, name, truncated)
 
 
+@pytest.mark.parametrize("name", OFFICE_NAMES)
+def test_a_web_page_named_as_an_office_file_says_so(tmp_path, name):
+    # A web application's "export to Excel" writes an HTML table under a .xlsx name: it
+    # was called corrupt or truncated.
+    page = "\ufeff<html><body><table><tr><td>Paie</td></tr></table></body></html>"
+    message = refused(tmp_path, name, page.encode("utf-8"))
+    assert "an HTML or XML page named as" in message and "rename it .html" in message
+
+
 def test_a_zip_that_is_not_an_office_package_is_refused(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
