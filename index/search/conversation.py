@@ -27,6 +27,7 @@ from ragqa.index.search.followup import (
     Turn,
     asks,
     plan,
+    unknown_terms,
 )
 from ragqa.index.search.retriever import Retriever, SearchResult
 from ragqa.index.search.view import IndexView, Ranked
@@ -156,10 +157,12 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
     idf = idf if idf is not None else index.idf
     foreign = retriever.is_foreign(question)
     earlier = [i for i, turn in enumerate(history) if asks(turn)]
-    # A word of the question no passage holds may be a typo the search will read: only one
-    # it cannot read makes the question a subject of its own.
+    # A word of the question no passage holds may be a typo (or an unaccented word) the
+    # search will read: only one it cannot read makes the question a subject of its own.
+    # Read only where such a word stands: most questions hold none.
     read_as = (retriever.model_question(question, doc_ids, scope)
-               if earlier and params.unknown_stands_alone else None)
+               if earlier and params.unknown_stands_alone
+               and unknown_terms(question, index.analyzer, idf) else None)
     followup = plan(question, history, index.analyzer, idf, params, foreign=foreign,
                     read_as=read_as)
     if not followup.history_used:
