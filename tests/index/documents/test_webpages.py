@@ -293,3 +293,41 @@ def test_text_standing_directly_in_body_keeps_its_first_line(tmp_path):
                + "<br>\n".join(lines) + "<br><br>\nHoraires : de 9h à 17h.<br>\n"
                "Fermé les jours fériés.</body></html>", name="annuaire.html")
     assert doc.text == "\n".join([*lines, "Horaires : de 9h à 17h.", "Fermé les jours fériés."])
+
+
+CLOSED = "Les bureaux seront fermés le 2 mai."
+THANKS = "Merci de votre compréhension."
+
+
+@pytest.mark.parametrize(("body", "after"), [
+    (f"<p>{CLOSED}</p>", CLOSED),
+    (f"<p>{CLOSED}</p><p>{THANKS}</p>", f"{CLOSED}\n\n{THANKS}"),
+    (f"<ul><li>{CLOSED}</li><li>{THANKS}</li></ul>", f"{CLOSED}\n{THANKS}")])
+def test_a_short_page_keeps_its_heading_and_its_lines(tmp_path, body, after):
+    """trafilatura found too little there and dumped the page's text as one paragraph:
+    "Fermeture exceptionnelle Les bureaux seront fermés le 2 mai. Merci de..."."""
+    doc = load(tmp_path, f"<html><body><h1>Fermeture exceptionnelle</h1>{body}</body></html>",
+               "fermeture.html")
+    assert doc.title == "Fermeture exceptionnelle"
+    assert doc.text == f"Fermeture exceptionnelle\n\n{after}"
+    assert section_titles(doc) == ["Fermeture exceptionnelle"]
+    assert doc.headings[0].start == 0
+
+
+def test_a_page_all_in_its_chrome_keeps_its_lines(tmp_path):
+    """Every word in a <header>: read all the same, its heading a heading (html2txt made
+    one line of it)."""
+    page = ("<html><body><header><h1>Portail des agents</h1><p>Le portail est en "
+            "maintenance jusqu'à 14 h.</p></header></body></html>")
+    doc = load(tmp_path, page, "portail.html")
+    assert doc.text == "Portail des agents\n\nLe portail est en maintenance jusqu'à 14 h."
+    assert section_titles(doc) == ["Portail des agents"]
+
+
+
+
+
+def test_a_page_all_in_its_footer_is_still_read(tmp_path):
+    page = ("<html><body><footer><p>Service informatique</p><p>Poste 4412</p></footer>"
+            "</body></html>")
+    assert load(tmp_path, page, "contact.html").text == "Service informatique\n\nPoste 4412"
