@@ -28,6 +28,8 @@ listing of a few news items) is read whole (:mod:`~ragqa.index.documents.wholepa
 trafilatura's heuristics need more text to weigh, and on such a page fell back on rescues
 that dropped its headings or glued its lines into one paragraph. A page trafilatura finds
 nothing in is read whole too, and one whose every word is in its chrome, chrome included.
+Several ``<article>`` elements of similar size are a listing's items (:func:`_listed_articles`):
+trafilatura reads them all, not the first alone.
 
 A paragraph wholly in bold may be a heading set by hand
 (:mod:`~ragqa.index.documents.handheadings`): bold by ``<b>``/``<strong>``, or by the
@@ -69,6 +71,9 @@ ENTRY_LEVEL = 7
 # A page whose text (its chrome left out) is shorter is read whole: trafilatura's main-content
 # heuristics need more to weigh (:mod:`~ragqa.index.documents.wholepages`).
 SHORT_PAGE_CHARS = 1000
+# Articles of a page are a listing's items when the shortest holds this share of the
+# longest's text at least (:func:`_listed_articles`).
+LISTED_SHARE = 0.2
 DEFAULT_HEADING_LEVEL = 3  # a ``head`` without its level, as trafilatura renders one
 
 _BREAK = "\x00"  # a <br> inside inline text, until the text is cut into lines
@@ -94,7 +99,7 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
         _keep_preformatted(tree)
         _wrap_loose_text(tree)
         looks = PageLooks(tree, CHROME_XPATHS)  # read only: the extraction sees the page as it is
-        page = _inline_divs_as_paragraphs(tree)
+        page = _for_extraction(tree)
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
             page, include_comments=False, include_tables=True, include_formatting=True,
@@ -133,6 +138,41 @@ def _laid_out(body: _Element, looks: PageLooks) -> TextBuilder:
 def _chars(body: _Element) -> int:
     """How many characters the words of ``body`` hold, spaces between them counted once."""
     return len(one_line(" ".join(body.itertext())))
+
+
+def _for_extraction(tree: _Element) -> _Element:
+    """The page as the extraction reads it: ``tree`` itself, or a copy whose callouts are
+    paragraphs (:func:`_inline_divs_as_paragraphs`) and whose listed articles are sections
+    (:func:`_listed_articles`)."""
+    from copy import deepcopy
+
+    page = _inline_divs_as_paragraphs(tree)
+    if _listed_articles(page):
+        if page is tree:
+            page = deepcopy(tree)
+        for article in _listed_articles(page):
+            article.tag = "section"
+    return page
+
+
+def _listed_articles(tree: _Element) -> list[_Element]:
+    """The ``<article>`` elements of a listing (a news page's items), outside the page's
+    chrome and none inside another, when there are several and none dwarfs another (the
+    shortest holds at least :data:`LISTED_SHARE` of the longest's words); else none.
+    trafilatura takes a page's first ``<article>`` for its main content: a listing's other
+    items were lost, or their paragraphs kept without their headings. One long article and
+    short ones (a post and its related teasers) is no listing."""
+    from lxml import etree
+
+    chrome = {e for xpath in CHROME_XPATHS for e in tree.xpath(xpath)
+              if isinstance(e, etree._Element)}
+    articles = [a for a in tree.iter("article")
+                if not any(p.tag == "article" or p in chrome for p in a.iterancestors())
+                and a not in chrome]
+    if len(articles) < 2:
+        return []
+    sizes = [len(one_line(" ".join(a.itertext()))) for a in articles]
+    return articles if min(sizes) >= LISTED_SHARE * max(sizes) else []
 
 
 def _keep_preformatted(tree: _Element) -> None:

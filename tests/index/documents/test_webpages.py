@@ -295,6 +295,60 @@ def test_text_standing_directly_in_body_keeps_its_first_line(tmp_path):
     assert doc.text == "\n".join([*lines, "Horaires : de 9h à 17h.", "Fermé les jours fériés."])
 
 
+# An intranet's news page: a few items, each an <article> with its title and a paragraph
+# or two. trafilatura took the first <article> for the main content: the others' headings
+# were lost (their paragraphs recovered without them), or the items with them.
+NEWS = ("<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Actualités"
+        "</title></head><body><nav><a href=\"/\">Accueil</a> <a href=\"/rh\">RH</a></nav>"
+        "<main><h1>Actualités</h1>{items}</main>"
+        "<footer>Direction de la communication</footer></body></html>")
+ITEMS = [("Nouveau portail RH", ["Le portail RH ouvre le 3 juin.",
+                                 "Il remplace l'ancien intranet des agents."]),
+         ("Fermeture du restaurant", ["Le restaurant administratif sera fermé du 10 au 14 "
+                                      "juin pour travaux."]),
+         ("Campagne de vaccination", ["La campagne contre la grippe débute en octobre.",
+                                      "Inscriptions auprès du service médical."])]
+
+
+def news_page(items=ITEMS, main=True) -> str:
+    html = NEWS.format(items="".join(
+        f"<article><h2>{title}</h2>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article>" for title, paragraphs in items))
+    return html if main else html.replace("<main>", "").replace("</main>", "")
+
+
+@pytest.mark.parametrize("main", [True, False])
+def test_every_item_of_a_news_listing_heads_its_own_section(tmp_path, main):
+    doc = load(tmp_path, news_page(main=main), "actualites.html")
+    assert section_titles(doc) == [f"Actualités › {title}" for title, _ in ITEMS]
+    assert doc.text == "\n\n".join(["Actualités", *(
+        f"{title}\n\n" + "\n\n".join(paragraphs) for title, paragraphs in ITEMS)])
+    assert "Accueil" not in doc.text and "communication" not in doc.text
+    passages(doc)
+
+
+def test_a_longer_listing_keeps_every_item(tmp_path):
+    """Items long enough for trafilatura's main pass: it kept the first, and only it."""
+    sentence = ("Les agents concernés recevront un courriel de la direction des ressources "
+                "humaines précisant les modalités pratiques et le calendrier retenu. ")
+    items = [(f"Information n° {n}", [sentence * 2]) for n in range(1, 5)]
+    doc = load(tmp_path, news_page(items), "actualites.html")
+    assert section_titles(doc) == [f"Actualités › Information n° {n}" for n in range(1, 5)]
+    assert doc.text.count(sentence.strip()) == 8
+
+
+def test_a_post_and_its_teasers_are_no_listing(tmp_path):
+    """One long article beside short ones: trafilatura's main content is the long one."""
+    sentence = ("La mutuelle de la collectivité rembourse désormais les consultations de "
+                "psychologue, dans la limite de huit séances par an et par agent. ")
+    page = ("<html><head><title>Mutuelle</title></head><body>"
+            f"<article><h1>Mutuelle</h1><p>{sentence * 6}</p><p>{sentence * 5}</p></article>"
+            "<article><h2>À lire aussi</h2><p>Le restaurant ferme en juin.</p></article>"
+            "</body></html>")
+    doc = load(tmp_path, page, "mutuelle.html")
+    assert "restaurant" not in doc.text and doc.text.startswith("Mutuelle\n\nLa mutuelle")
+
+
 CLOSED = "Les bureaux seront fermés le 2 mai."
 THANKS = "Merci de votre compréhension."
 
