@@ -29,7 +29,10 @@ trafilatura's heuristics need more text to weigh, and on such a page fell back o
 that dropped its headings or glued its lines into one paragraph. A page trafilatura finds
 nothing in is read whole too, and one whose every word is in its chrome, chrome included.
 Several ``<article>`` elements of similar size are a listing's items (:func:`_listed_articles`):
-trafilatura reads them all, not the first alone.
+trafilatura reads them all, not the first alone. Tables whose cells span rows or columns,
+or whose header holds several rows, are laid out as their grids before the extraction
+(:mod:`~ragqa.index.documents.htmltables`): a row reads "Titulaires Hommes : 12", and a
+cell spanning three rows stands in each.
 
 A paragraph wholly in bold may be a heading set by hand
 (:mod:`~ragqa.index.documents.handheadings`): bold by ``<b>``/``<strong>``, or by the
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING
 
 from ragqa.index.documents.handheadings import HandOutline, Look
 from ragqa.index.documents.htmllooks import PageLooks
+from ragqa.index.documents.htmltables import lay_out_tables, needs_layout
 from ragqa.index.documents.layout import (
     HEADER_SEPARATOR,
     TextBuilder,
@@ -142,16 +146,18 @@ def _chars(body: _Element) -> int:
 
 def _for_extraction(tree: _Element) -> _Element:
     """The page as the extraction reads it: ``tree`` itself, or a copy whose callouts are
-    paragraphs (:func:`_inline_divs_as_paragraphs`) and whose listed articles are sections
-    (:func:`_listed_articles`)."""
+    paragraphs (:func:`_inline_divs_as_paragraphs`), whose listed articles are sections
+    (:func:`_listed_articles`) and whose tables are laid out as their grids
+    (:mod:`~ragqa.index.documents.htmltables`)."""
     from copy import deepcopy
 
     page = _inline_divs_as_paragraphs(tree)
-    if _listed_articles(page):
+    if _listed_articles(page) or needs_layout(page):
         if page is tree:
             page = deepcopy(tree)
         for article in _listed_articles(page):
             article.tag = "section"
+        lay_out_tables(page)
     return page
 
 

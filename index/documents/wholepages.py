@@ -47,6 +47,8 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
     from lxml.html import defs
     from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
 
+    from ragqa.index.documents.htmltables import lay_out_tables
+
     root = deepcopy(root)
     body = root if root.tag == "body" else root.find("body")
     if body is None:
@@ -63,6 +65,7 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
     for elem in dropped:
         if elem is not body and elem.getparent() is not None:
             _drop(elem)
+    lay_out_tables(body)  # no span left: a spanned cell stands in each of its rows
     etree.strip_tags(body, *MANUALLY_STRIPPED)
     blocks = (defs.block_tags | defs.list_tags | defs.table_tags | _CONTAINERS) - {"del", "ins"}
     for container in [e for e in body.iter(etree.Element)

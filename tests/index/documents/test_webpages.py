@@ -378,7 +378,37 @@ def test_a_page_all_in_its_chrome_keeps_its_lines(tmp_path):
     assert section_titles(doc) == ["Portail des agents"]
 
 
+# A staff table with two header levels: "Service" spans both header rows, "Titulaires"
+# and "Contractuels" each span two columns; "DSI" spans three rows of the body.
+STAFF = ("<table><tr><th rowspan=\"2\">Service</th><th colspan=\"2\">Titulaires</th>"
+         "<th colspan=\"2\">Contractuels</th></tr><tr><th>Hommes</th><th>Femmes</th>"
+         "<th>Hommes</th><th>Femmes</th></tr>"
+         "<tr><td rowspan=\"3\">DSI</td><td>12</td><td>8</td><td>3</td><td>4</td></tr>"
+         "<tr><td>5</td><td>6</td><td>1</td><td>0</td></tr>"
+         "<tr><td>7</td><td>2</td><td>2</td><td>1</td></tr>"
+         "<tr><td>RH</td><td>2</td><td>9</td><td>1</td><td>3</td></tr></table>")
+STAFF_LINES = [
+    "Service : DSI ; Titulaires Hommes : 12 ; Titulaires Femmes : 8 ; "
+    "Contractuels Hommes : 3 ; Contractuels Femmes : 4",
+    "Service : DSI ; Titulaires Hommes : 5 ; Titulaires Femmes : 6 ; "
+    "Contractuels Hommes : 1 ; Contractuels Femmes : 0",
+    "Service : DSI ; Titulaires Hommes : 7 ; Titulaires Femmes : 2 ; "
+    "Contractuels Hommes : 2 ; Contractuels Femmes : 1",
+    "Service : RH ; Titulaires Hommes : 2 ; Titulaires Femmes : 9 ; "
+    "Contractuels Hommes : 1 ; Contractuels Femmes : 3"]
 
+
+@pytest.mark.parametrize("long", [False, True])
+def test_a_table_row_reads_with_both_header_levels(tmp_path, long):
+    """trafilatura kept "Titulaires" apart from "Hommes", read the second header row as
+    data, and left DSI's second and third rows without their service."""
+    text = ("Les effectifs sont arrêtés au 31 décembre, agents à temps partiel compris, "
+            "hors apprentis et stagiaires accueillis au cours de l'année. ") * (8 if long else 1)
+    page = (f"<html><head><title>Effectifs</title></head><body><main><h1>Effectifs 2025</h1>"
+            f"<p>{text}</p>{STAFF}</main></body></html>")
+    doc = load(tmp_path, page, "effectifs.html")
+    assert "\n".join(STAFF_LINES) in doc.text
+    assert "Hommes ; Femmes" not in doc.text and "Service : Hommes" not in doc.text
 
 
 def test_a_page_all_in_its_footer_is_still_read(tmp_path):
