@@ -109,13 +109,17 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
             page, include_comments=False, include_tables=True, include_formatting=True,
             favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
         body = extracted.body if extracted is not None else None
-        whole = page_body(page, CHROME_XPATHS)
-        if whole is not None and (body is None or _chars(whole) < SHORT_PAGE_CHARS):
-            body = whole  # too short for trafilatura's heuristics: read whole
+        whole: _Element | None = None  # the page read whole, unless trafilatura found more
+        if body is None or _chars(body) < SHORT_PAGE_CHARS:
+            whole = page_body(page, CHROME_XPATHS)
+            if whole is not None and (body is None or _chars(whole) < SHORT_PAGE_CHARS):
+                body = whole  # too short for trafilatura's heuristics: read whole
         if body is not None:
             builder = _laid_out(body, looks)
-        if not builder.text().strip() and whole is not None and whole is not body:
-            builder = _laid_out(whole, looks)  # trafilatura kept no words: the page's own
+        if not builder.text().strip() and body is not whole:
+            whole = page_body(page, CHROME_XPATHS)  # trafilatura kept no words: the page's own
+            if whole is not None:
+                builder = _laid_out(whole, looks)
         if not builder.text().strip():  # every word in the page's chrome: all of them
             everything = page_body(page)
             if everything is not None:
