@@ -395,3 +395,65 @@ def test_durations_read_as_excel_shows_them(tmp_path):
     workbook.save(path)
     doc = load_document(path, "heures.xlsx")
     assert doc.text == "Heures\n\nAgent : Durand ; Heures sup : 36:00 ; Pause : 90:00"
+
+
+STAFF = [["Effectifs au 1er janvier 2025"],  # a title of one cell: still a title
+         ["Service", "Titulaires", "", "Contractuels", ""],
+         ["", "Hommes", "Femmes", "Hommes", "Femmes"],
+         ["Paie", "12", "9", "3", "4"], ["Urbanisme", "7", "11", "2", "1"]]
+STAFF_LINES = [
+    "Effectifs au 1er janvier 2025",
+    "Service : Paie ; Titulaires Hommes : 12 ; Titulaires Femmes : 9 ; "
+    "Contractuels Hommes : 3 ; Contractuels Femmes : 4",
+    "Service : Urbanisme ; Titulaires Hommes : 7 ; Titulaires Femmes : 11 ; "
+    "Contractuels Hommes : 2 ; Contractuels Femmes : 1"]
+
+
+def staff_xlsx(path, merged: bool) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Effectifs"
+    for row in STAFF:
+        sheet.append([int(v) if v.isdigit() else v or None for v in row])
+    if merged:  # the groups across their columns, "Service" down over both header rows
+        sheet.merge_cells("B2:C2")
+        sheet.merge_cells("D2:E2")
+        sheet.merge_cells("A2:A3")
+    workbook.save(path)
+
+
+def test_a_two_level_header_names_each_column_by_both_levels(tmp_path):
+    # The upper level was lost: "Hommes : 12 ; Femmes : 9 ; Hommes : 3", which Hommes?
+    # Merged or not, in .xlsx, .ods or .csv, the groups read alike.
+    for merged in (True, False):
+        path = tmp_path / f"effectifs-{merged}.xlsx"
+        staff_xlsx(path, merged)
+        assert load_document(path, path.name).text.split("\n")[2:] == STAFF_LINES
+
+    path = tmp_path / "effectifs.ods"
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    table = Table("Effectifs", width=5, height=len(STAFF))
+    table.set_values([row + [""] * (5 - len(row)) for row in STAFF])
+    table.set_span((1, 1, 2, 1), merge=True)  # B2:C2, number-columns-spanned="2"
+    table.set_span((3, 1, 4, 1), merge=True)
+    document.body.append(table)
+    document.save(path)
+    assert b'number-columns-spanned="2"' in zipfile.ZipFile(path).read("content.xml")
+    assert load_document(path, "effectifs.ods").text.split("\n")[2:] == STAFF_LINES
+
+    path = tmp_path / "effectifs.csv"  # an export: no merge, the label in the first column
+    path.write_text("\n".join(";".join(row) for row in STAFF[1:]), encoding="utf-8")
+    assert load_document(path, "effectifs.csv").text.split("\n") == STAFF_LINES[1:]
+
+
+def test_a_second_table_s_two_level_header_is_its_own():
+    builder = TextBuilder()
+    rows = [["Service", "Effectif"], ["Paie", "21"], [], ["Par statut"],
+            ["Service", "Titulaires", "", "Contractuels"], ["", "Hommes", "Femmes", ""],
+            ["Paie", "12", "9", "0"]]
+    sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Service : Paie ; Effectif : 21", "Par statut",
+        "Service : Paie ; Titulaires Hommes : 12 ; Titulaires Femmes : 9 ; Contractuels : 0"]
+
