@@ -6,7 +6,8 @@ the header is the first row of two filled cells or more below any title block
 cell by cell, so that a row stands alone: "Ville : Rabat ; Visiteurs : 45000". A header
 over two rows names each column by both ("Titulaires Hommes : 12",
 :mod:`~ragqa.index.documents.sheetheaders`). Rows above the header (a title, a note) read as
-their cells.
+their cells, and so does a note below a table ("Source : DRH, mars 2025", :class:`_Labeller`
+tells it from a row whose other cells are empty).
 
 A sheet of more than :data:`MAX_SHEET_ROWS` rows with content, or :data:`MAX_SHEET_CELLS`
 cells up to each row's last value, or a workbook of more than :data:`MAX_WORKBOOK_ROWS`
@@ -15,6 +16,7 @@ rows is refused with that reason (:mod:`ragqa.index.documents.spreadsheets` says
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from ragqa.index.documents.layout import CELL_SEPARATOR, TextBuilder, labelled_row, one_line
@@ -31,6 +33,11 @@ from ragqa.index.errors import DocumentError
 MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
 MAX_SHEET_CELLS = 400_000  # cells up to each row's last value, empty rows between included
 MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
+MAX_NOTE_ROWS = 3  # lone first cells under a table: more are its rows (see _Labeller._is_note)
+# A note's marks (see _Labeller._is_note): a label and a colon ("Source : DRH", "NB :"), a
+# footnote's call ("*", "(1)", "1)"); a total's first cell ("Total", "Sous-total").
+_NOTE_MARK = re.compile(r"^(?:[^\W\d_][^:]{0,29}?\s?:\s+\S|[*†‡]|\(\d{1,2}\)|\d{1,2}\)\s)")
+_TOTAL = re.compile(r"^(?:sous-?\s?)?total|^(?:ensemble|cumul|somme)\b", re.IGNORECASE)
 
 
 class RowBudget:
@@ -111,7 +118,13 @@ class _Labeller:
     ("Subventions aux associations culturelles", then "Association | Adhérents | Convention
     signée le" over "Harmonie | 48 | 20/01/2025": its rows were labelled "Montant 2024 : 48"),
     or it is the upper row of a two-level header. A directory's section titles over rows of
-    words ("Ressources humaines", then "Durand Paul | DRH | p.durand@…") keep the header."""
+    words ("Ressources humaines", then "Durand Paul | DRH | p.durand@…") keep the header.
+
+    A row whose only value stands in the first column is held until a row with more comes:
+    then it was a row of the table ("Rabat" with its figures not yet filled in, a section
+    title) and is labelled. Held until the table ends, it may be a note under it, read as
+    its own line ("Source : direction des ressources humaines", "Chiffres provisoires"),
+    not "Service : Source : ...": see :meth:`_is_note`."""
 
     def __init__(self, header: list[str], lines: list[str]) -> None:
         self.lines = lines
@@ -121,6 +134,10 @@ class _Labeller:
 
     def _start(self, header: list[str]) -> None:
         self.header, self.rows = header, 0
+        self.first = next((i for i, v in enumerate(header) if v), 0)  # its first column
+        self.held: list[tuple[list[str], bool]] = []  # lone first cells, after a blank?
+        self.longest: dict[int, int] = {}  # column -> its longest value in labelled rows
+        self.last: list[str] | None = None  # the last labelled row
         self.shown = False  # the header read as a line of its own (a table without rows)
 
     def add(self, values: list[str], after_blank: bool) -> None:
@@ -153,15 +170,70 @@ class _Labeller:
         self._start(header)
 
     def _label(self, values: list[str] | None, after_blank: bool) -> None:
-        if values is not None:
-            self.lines.append(labelled_row(self.header, values))
-            self.rows += 1
+        if values is None:
+            return
+        filled = [i for i, v in enumerate(values) if v]
+        if len(filled) == 1 and filled[0] <= self.first:
+            self.held.append((values, after_blank))
+            return
+        self._release(notes=False)
+        self._write(values)
+
+    def _write(self, values: list[str]) -> None:
+        self.lines.append(labelled_row(self.header, values))
+        self.rows += 1
+        self.last = values
+        for i, v in enumerate(values):
+            if v and len(v) > self.longest.get(i, 0):
+                self.longest[i] = len(v)
+
+    def _release(self, notes: bool) -> None:
+        """Lay out the held rows: as rows of the table, or, at its end (``notes``), the
+        rows from the first one :meth:`_is_note` tells a note on as notes (a note's block:
+        "Chiffres provisoires" under a "Source : ..." line), the others as rows."""
+        held, self.held = self.held, []
+        note = False
+        for i, (values, after_blank) in enumerate(held):
+            note = note or (notes and self._is_note(
+                values, after_blank, first=i == 0, few=len(held) <= MAX_NOTE_ROWS))
+            if not note:
+                self._write(values)
+                continue
+            if not self.rows and not self.shown:
+                self._show_header()
+            self.lines.append(values[width(values) - 1])
+
+    def _is_note(self, values: list[str], after_blank: bool, first: bool, few: bool) -> bool:
+        """Whether a lone first cell under the table's last row is a note (``first``: it
+        is right under that row; ``few``: no more than :data:`MAX_NOTE_ROWS` are held).
+
+        The table has ended: no row followed it, so it is no section title, and a note's
+        place is there. A data row whose other cells are empty stands there as well ("Fès",
+        its figures to come), so a note must show it some way besides. Wherever it stands:
+        a blank row sets it apart from the table, or it reads as a sentence rather than a
+        value (a label and colon, "Source : ..."; a footnote's call, "(1) ..."; a final
+        period). Only where a few are held (a note is a line or a few; a longer run of lone
+        first cells is the table's rows with their other cells empty, names without their
+        phone numbers): it comes right after the totals row (the table's end), or it is
+        longer than any value of its column and of two words or more, as a note runs past
+        its column's width, "Chiffres provisoires" under "Paie" and "Urbanisme", where a
+        value fits it."""
+        column = width(values) - 1
+        text = values[column]
+        if after_blank or _NOTE_MARK.match(text) or (" " in text and text.endswith(".")):
+            return True
+        if not few:
+            return False
+        if first and self.last is not None and _TOTAL.match(next(v for v in self.last if v)):
+            return True
+        return " " in text and len(text) > self.longest.get(column, 0)
 
     def _show_header(self) -> None:
         self.lines.append(CELL_SEPARATOR.join(v for v in self.header if v))
         self.shown = True
 
     def _end_table(self) -> None:
+        self._release(notes=True)
         if not self.rows and not self.shown:
             self._show_header()  # a header alone: its names are the table's only words
 

@@ -457,3 +457,51 @@ def test_a_second_table_s_two_level_header_is_its_own():
         "Service : Paie ; Effectif : 21", "Par statut",
         "Service : Paie ; Titulaires Hommes : 12 ; Titulaires Femmes : 9 ; Contractuels : 0"]
 
+
+def test_a_note_under_a_table_reads_as_its_own_line(tmp_path):
+    # A row with only its first cell filled under the data read "Service : Source : ...".
+    # A short value there ("Fès", its figures to come) is still a row of the table.
+    path = tmp_path / "effectifs.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Effectifs"
+    for row in (["Service", "Effectif", "Budget"], ["Paie", 5, 1200], ["Urbanisme", 7, 900],
+                ["Total", 12, 2100], ["Chiffres provisoires"], [],
+                ["Source : direction des ressources humaines, mars 2025"]):
+        sheet.append(row)
+    visits = workbook.create_sheet("Visites")
+    for row in (["Ville", "Visiteurs"], ["Rabat", 45000], ["Fès"], ["Données estimées en mai"]):
+        visits.append(row)
+    workbook.save(path)
+    assert load_document(path, "effectifs.xlsx").text == (
+        "Effectifs\n\nService : Paie ; Effectif : 5 ; Budget : 1200\n"
+        "Service : Urbanisme ; Effectif : 7 ; Budget : 900\n"
+        "Service : Total ; Effectif : 12 ; Budget : 2100\nChiffres provisoires\n"
+        "Source : direction des ressources humaines, mars 2025\n\n"
+        "Visites\n\nVille : Rabat ; Visiteurs : 45000\nVille : Fès\nDonnées estimées en mai")
+
+    path = tmp_path / "effectifs.csv"
+    path.write_text("Service;Effectif\nPaie;5\nUrbanisme;7\n(1) hors contrats aidés;\n",
+                    encoding="utf-8")
+    assert load_document(path, "effectifs.csv").text.split("\n") == [
+        "Service : Paie ; Effectif : 5", "Service : Urbanisme ; Effectif : 7",
+        "(1) hors contrats aidés"]
+
+
+def test_a_header_over_a_note_alone_reads_before_it():
+    builder = TextBuilder()
+    rows = [["Service", "Effectif"], ["Aucune donnée transmise pour 2025."]]
+    sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == ["Service ; Effectif",
+                                              "Aucune donnée transmise pour 2025."]
+
+
+def test_names_without_their_other_cells_under_a_table_stay_its_rows():
+    # A list's last names without a phone number: longer than the names above, yet rows.
+    builder = TextBuilder()
+    rows = [["Nom", "Téléphone"], ["Anne Roy", "01 23 45 67 89"], ["Paul Durand"],
+            ["Marie-Hélène Lefebvre-Martin"], ["Luc Petit"], ["Éva Morel"]]
+    sheets.read_sheet(builder, "Annuaire", rows, "annuaire.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Nom : Anne Roy ; Téléphone : 01 23 45 67 89", "Nom : Paul Durand",
+        "Nom : Marie-Hélène Lefebvre-Martin", "Nom : Luc Petit", "Nom : Éva Morel"]
