@@ -441,6 +441,11 @@ def test_a_two_level_header_names_each_column_by_both_levels(tmp_path):
     document.save(path)
     assert b'number-columns-spanned="2"' in zipfile.ZipFile(path).read("content.xml")
     assert load_document(path, "effectifs.ods").text.split("\n")[2:] == STAFF_LINES
+    # A covered cell that kept its text (LibreOffice's "keep the contents of the hidden
+    # cells") shows none: it read, between "Titulaires" and its second column.
+    patch_content(path, b"<table:covered-table-cell/>", b'<table:covered-table-cell office:'
+                  b'value-type="string"><text:p>ancien</text:p></table:covered-table-cell>')
+    assert load_document(path, "effectifs.ods").text.split("\n")[2:] == STAFF_LINES
 
     path = tmp_path / "effectifs.csv"  # an export: no merge, the label in the first column
     path.write_text("\n".join(";".join(row) for row in STAFF[1:]), encoding="utf-8")
