@@ -510,3 +510,13 @@ def test_names_without_their_other_cells_under_a_table_stay_its_rows():
     assert builder.text().split("\n")[2:] == [
         "Nom : Anne Roy ; Téléphone : 01 23 45 67 89", "Nom : Paul Durand",
         "Nom : Marie-Hélène Lefebvre-Martin", "Nom : Luc Petit", "Nom : Éva Morel"]
+
+
+def test_a_table_without_rows_keeps_its_header_when_another_follows():
+    # A table whose header no row followed, then a second table: its names were lost.
+    builder = TextBuilder()
+    rows = [["Service", "Effectif"], [], ["Par statut"], ["Service", "Titulaires"],
+            ["Paie", "12"]]
+    sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Service ; Effectif", "Par statut", "Service : Paie ; Titulaires : 12"]
