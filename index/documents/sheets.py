@@ -172,8 +172,8 @@ class _Labeller:
     def _label(self, values: list[str] | None, after_blank: bool) -> None:
         if values is None:
             return
-        filled = [i for i, v in enumerate(values) if v]
-        if len(filled) == 1 and filled[0] <= self.first:
+        if (sum(1 for v in values if v) == 1
+                and any(values[:self.first + 1])):  # its one value in the first column
             self.held.append((values, after_blank))
             return
         self._release(notes=False)
@@ -183,7 +183,7 @@ class _Labeller:
         self.lines.append(labelled_row(self.header, values))
         self.rows += 1
         self.last = values
-        for i, v in enumerate(values):
+        for i, v in enumerate(values[:self.first + 1]):  # where a lone first cell stands
             if v and len(v) > self.longest.get(i, 0):
                 self.longest[i] = len(v)
 
