@@ -16,7 +16,6 @@ rows is refused with that reason (:mod:`ragqa.index.documents.spreadsheets` says
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from ragqa.index.documents.layout import CELL_SEPARATOR, TextBuilder, labelled_row, one_line
@@ -28,16 +27,13 @@ from ragqa.index.documents.sheetheaders import (
     two_level_header,
     width,
 )
+from ragqa.index.documents.sheetnotes import is_total, reads_as_sentence, starts_like_note
 from ragqa.index.errors import DocumentError
 
 MAX_SHEET_ROWS = 20_000  # rows with content, per sheet
 MAX_SHEET_CELLS = 400_000  # cells up to each row's last value, empty rows between included
 MAX_WORKBOOK_ROWS = 100_000  # rows with content, all sheets together
 MAX_NOTE_ROWS = 3  # lone first cells under a table: more are its rows (see _Labeller._is_note)
-# A note's marks (see _Labeller._is_note): a label and a colon ("Source : DRH", "NB :"), a
-# footnote's call ("*", "(1)", "1)"); a total's first cell ("Total", "Sous-total").
-_NOTE_MARK = re.compile(r"^(?:[^\W\d_][^:]{0,29}?\s?:\s+\S|[*†‡]|\(\d{1,2}\)|\d{1,2}\)\s)")
-_TOTAL = re.compile(r"^(?:sous-?\s?)?total|^(?:ensemble|cumul|somme)\b", re.IGNORECASE)
 
 
 class RowBudget:
@@ -137,6 +133,7 @@ class _Labeller:
         self.first = next((i for i, v in enumerate(header) if v), 0)  # its first column
         self.held: list[tuple[list[str], bool]] = []  # lone first cells, after a blank?
         self.longest: dict[int, int] = {}  # column -> its longest value in labelled rows
+        self.figures: dict[int, bool] = {}  # column -> whether its values are all figures
         self.last: list[str] | None = None  # the last labelled row
         self.shown = False  # the header read as a line of its own (a table without rows)
 
@@ -184,8 +181,10 @@ class _Labeller:
         self.rows += 1
         self.last = values
         for i, v in enumerate(values[:self.first + 1]):  # where a lone first cell stands
-            if v and len(v) > self.longest.get(i, 0):
-                self.longest[i] = len(v)
+            if v:
+                self.longest[i] = max(self.longest.get(i, 0), len(v))
+                if self.figures.get(i, True) and not is_total(v):
+                    self.figures[i] = FIGURE.search(v) is not None
 
     def _release(self, notes: bool) -> None:
         """Lay out the held rows: as rows of the table, or, at its end (``notes``), the
@@ -209,24 +208,28 @@ class _Labeller:
 
         The table has ended: no row followed it, so it is no section title, and a note's
         place is there. A data row whose other cells are empty stands there as well ("Fès",
-        its figures to come), so a note must show it some way besides. Wherever it stands:
-        a blank row sets it apart from the table, or it reads as a sentence rather than a
-        value (a label and colon, "Source : ..."; a footnote's call, "(1) ..."; a final
-        period). Only where a few are held (a note is a line or a few; a longer run of lone
-        first cells is the table's rows with their other cells empty, names without their
-        phone numbers): it comes right after the totals row (the table's end), or it is
-        longer than any value of its column and of two words or more, as a note runs past
-        its column's width, "Chiffres provisoires" under "Paie" and "Urbanisme", where a
-        value fits it."""
+        its figures to come; "Moreau Jean-Baptiste", the longest name of a directory,
+        without a phone number), so a note must show it by stronger evidence than its
+        length. Wherever it stands, its words (:mod:`~ragqa.index.documents.sheetnotes`):
+        it starts like a note ("Source : ...", "(1) ...", "Chiffres provisoires"), or it
+        reads as a sentence clearly longer than its column's values. Only where a few are
+        held (a note is a line or a few; a longer run of lone first cells is the table's
+        rows with their other cells empty, names without their phone numbers), its place:
+        a blank row sets it apart from the table, or it comes right after the totals row
+        (the table's end), or it is words under a column of figures only (years, dates:
+        "Estimation" under "2023" and "2024"), where a value would fit its column."""
         column = width(values) - 1
         text = values[column]
-        if after_blank or _NOTE_MARK.match(text) or (" " in text and text.endswith(".")):
+        if starts_like_note(text) or reads_as_sentence(text, self.longest.get(column, 0)):
             return True
         if not few:
             return False
-        if first and self.last is not None and _TOTAL.match(next(v for v in self.last if v)):
+        if after_blank:
             return True
-        return " " in text and len(text) > self.longest.get(column, 0)
+        if first and self.last is not None and is_total(next(v for v in self.last if v)):
+            return True
+        return (not is_total(text) and FIGURE.search(text) is None
+                and self.figures.get(column, False))
 
     def _show_header(self) -> None:
         self.lines.append(CELL_SEPARATOR.join(v for v in self.header if v))

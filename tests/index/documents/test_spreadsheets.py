@@ -520,3 +520,64 @@ def test_a_table_without_rows_keeps_its_header_when_another_follows():
     sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
     assert builder.text().split("\n")[2:] == [
         "Service ; Effectif", "Par statut", "Service : Paie ; Titulaires : 12"]
+
+
+def _workbook(path, sheets_rows: dict[str, list[list]]) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets_rows.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+
+
+def test_a_last_value_without_its_other_cells_stays_labelled(tmp_path):
+    # Longer than its column's values above it, with a space or a final full stop: the
+    # last names of a directory, a place, a company, a total still to fill in read as
+    # "Nom : Moreau Jean-Baptiste", not as a note of their own.
+    path = tmp_path / "listes.xlsx"
+    _workbook(path, {
+        "Annuaire": [["Nom", "Fonction", "Téléphone"], ["Roy Anne", "DGS", "4501"],
+                     ["Petit Luc", "DRH", "4510"], ["Bernard Sophie"], ["de La Fontaine Jean"],
+                     ["Moreau Jean-Baptiste"]],
+        "Villes": [["Ville", "Visiteurs"], ["Rabat", 45000], ["Fès", 30000],
+                   ["Aix-en-Provence"], ["Le Puy-en-Velay"], ["Total"]],
+        "Clients": [["Client", "Montant"], ["Durand SARL", 1200], ["Martin et Fils S.A."]],
+        "Services": [["Service", "Effectif"], ["Paie", 5], ["DSI", 7],
+                     ["Direction des ressources humaines et des relations sociales"]]})
+    assert load_document(path, "listes.xlsx").text.split("\n") == [
+        "Annuaire", "", "Nom : Roy Anne ; Fonction : DGS ; Téléphone : 4501",
+        "Nom : Petit Luc ; Fonction : DRH ; Téléphone : 4510", "Nom : Bernard Sophie",
+        "Nom : de La Fontaine Jean", "Nom : Moreau Jean-Baptiste", "",
+        "Villes", "", "Ville : Rabat ; Visiteurs : 45000", "Ville : Fès ; Visiteurs : 30000",
+        "Ville : Aix-en-Provence", "Ville : Le Puy-en-Velay", "Ville : Total", "",
+        "Clients", "", "Client : Durand SARL ; Montant : 1200",
+        "Client : Martin et Fils S.A.", "",
+        "Services", "", "Service : Paie ; Effectif : 5", "Service : DSI ; Effectif : 7",
+        "Service : Direction des ressources humaines et des relations sociales"]
+
+
+def test_a_note_shows_itself_by_its_words_or_its_place(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    _workbook(path, {
+        # After the totals row, its first words ("Chiffres", "Source :").
+        "Effectifs": [["Service", "Effectif"], ["Paie", 5], ["Urbanisme", 7], ["Total", 12],
+                      ["Chiffres provisoires."], ["Source : DRH, mars 2025"]],
+        # A sentence clearly longer than the names, a footnote's call.
+        "Agents": [["Nom", "Service"], ["Durand Paul", "DRH"], ["Roy Anne", "DSI"],
+                   ["Les agents en disponibilité ne sont pas comptés"],
+                   ["(1) hors contrats aidés"]],
+        # One word after a blank row.
+        "Visites": [["Ville", "Visiteurs"], ["Rabat", 45000], ["Fès", 30000], [],
+                    ["Provisoire"]],
+        # Words under a column of years.
+        "Historique": [["Année", "Visiteurs"], [2023, 41000], [2024, 45000], ["Estimation"]]})
+    assert load_document(path, "notes.xlsx").text.split("\n") == [
+        "Effectifs", "", "Service : Paie ; Effectif : 5", "Service : Urbanisme ; Effectif : 7",
+        "Service : Total ; Effectif : 12", "Chiffres provisoires.", "Source : DRH, mars 2025",
+        "", "Agents", "", "Nom : Durand Paul ; Service : DRH", "Nom : Roy Anne ; Service : DSI",
+        "Les agents en disponibilité ne sont pas comptés", "(1) hors contrats aidés", "",
+        "Visites", "", "Ville : Rabat ; Visiteurs : 45000", "Ville : Fès ; Visiteurs : 30000",
+        "Provisoire", "", "Historique", "", "Année : 2023 ; Visiteurs : 41000",
+        "Année : 2024 ; Visiteurs : 45000", "Estimation"]
