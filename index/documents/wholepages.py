@@ -13,7 +13,9 @@ trafilatura's ``bare_extraction`` gives its main content (``head``, ``p``,
 
 What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls,
 media, ``<time>``...), and so is the page's chrome (the XPaths given: ``<nav>``,
-``<header>``, ``<footer>``, ``<aside>``...).
+``<header>``, ``<footer>``, ``<aside>``...). A table laying the page out
+(:func:`~ragqa.index.documents.htmltables.page_tables`: a content cell of headings beside a
+menu) is no table: its cells are read as the page's blocks.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
     from lxml.html import defs
     from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
 
-    from ragqa.index.documents.htmltables import lay_out_tables
+    from ragqa.index.documents.htmltables import lay_out_tables, page_tables
 
     root = deepcopy(root)
     body = root if root.tag == "body" else root.find("body")
@@ -65,6 +67,8 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
     for elem in dropped:
         if elem is not body and elem.getparent() is not None:
             _drop(elem)
+    for table in page_tables(body):
+        _unwrap(table)  # a page laid out with a table: its cells are the page's blocks
     lay_out_tables(body)  # no span left: a spanned cell stands in each of its rows
     etree.strip_tags(body, *MANUALLY_STRIPPED)
     blocks = (defs.block_tags | defs.list_tags | defs.table_tags | _CONTAINERS) - {"del", "ins"}
@@ -160,6 +164,23 @@ def _wrap_runs(container: _Element, blocks: frozenset[str]) -> None:
             run.text = tail
             kept.append(run)
     container.extend(kept)
+
+
+def _unwrap(table: _Element) -> None:
+    """A layout table, its row groups, rows and cells (not a nested table's) as ``div``: each
+    cell's headings, paragraphs and tables read in the page's order."""
+    parts, rows = [table], []
+    for child in table:
+        if child.tag in ("thead", "tbody", "tfoot"):
+            parts.append(child)
+            rows.extend(row for row in child if row.tag == "tr")
+        elif child.tag == "tr":
+            rows.append(child)
+        elif child.tag == "caption":
+            parts.append(child)
+    cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+    for part in (*parts, *rows, *cells):
+        part.tag = "div"
 
 
 def _drop(elem: _Element) -> None:
