@@ -16,7 +16,11 @@ as its grid before the extraction (:func:`lay_out_tables`):
   word of every column's name;
 * a cell spanning rows (``rowspan``) stands in each of them, as a merged cell of a
   spreadsheet does; one spanning columns stands in the first, the others empty (its value
-  is read once).
+  is read once);
+* a note across the table's whole width at its foot (a ``<tfoot>`` row of one cell: "Gratuit
+  pour les moins de 3 ans") is a line of its own after it, not a value of its first column.
+  A ``<tfoot>`` is read at the table's foot, where a browser shows it, wherever the source
+  sets it.
 
 Each row then reads with both levels ("Service : DSI ; Titulaires Hommes : 12 ; ...", as
 :func:`~ragqa.index.documents.layout.table_lines` lays rows out). A table without spans
@@ -107,14 +111,16 @@ def _is_menu(cell: _Element, text: str) -> bool:
 
 
 def _rows(table: _Element) -> list[_Element]:
-    """The table's own rows (not a nested table's), in order."""
-    rows = []
+    """The table's own rows (not a nested table's), in the order a browser shows them: a
+    ``<tfoot>``'s last wherever the source sets it."""
+    rows, foot = [], []
     for child in table:
         if child.tag == "tr":
             rows.append(child)
         elif child.tag in _GROUPS:
-            rows.extend(row for row in child if row.tag == "tr")
-    return rows
+            (foot if child.tag == "tfoot" else rows).extend(
+                row for row in child if row.tag == "tr")
+    return rows + foot
 
 
 def _span(cell: _Element, attribute: str) -> int:
@@ -182,6 +188,10 @@ def _lay_out(table: _Element) -> bool:
     if heads > 1 and _lone_cell(grid[0], width):
         title = _text(grid[0][0][0])  # type: ignore[index]
         grid, heads = grid[1:], heads - 1
+    notes: list[str] = []
+    while len(grid) > heads + 1 and _lone_cell(grid[-1], width) and not grid[-1][0][1]:
+        notes.insert(0, _text(grid[-1][0][0]))  # type: ignore[index]
+        grid = grid[:-1]  # a note across the table at its foot: a line after it
     laid: list[_Element] = []
     if heads > 1:
         header = Element("tr")
@@ -210,6 +220,13 @@ def _lay_out(table: _Element) -> bool:
         line = Element("p")  # the table's title: a line of its own, before it
         line.text = title
         table.addprevious(line)
+    after = table
+    for note in filter(None, notes):
+        line = Element("p")
+        line.text = note
+        line.tail, after.tail = after.tail, None  # loose text after the table follows it
+        after.addnext(line)
+        after = line
     return True
 
 

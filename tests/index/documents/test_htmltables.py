@@ -130,3 +130,19 @@ def test_a_table_in_a_data_table_s_cell_is_its_value(tmp_path):
              "<tr><td>Jeudi</td><td>Sur rendez-vous</td></tr></table>")
     assert read(tmp_path, table).endswith("Jour : Mardi ; Détail : 9h-12h Architecte conseil\n"
                                           "Jour : Jeudi ; Détail : Sur rendez-vous")
+
+
+@pytest.mark.parametrize("before", ["", LONG])
+@pytest.mark.parametrize("foot_first", [False, True])  # HTML 4 set <tfoot> before <tbody>
+def test_a_note_across_the_table_at_its_foot_is_a_line_after_it(tmp_path, before,
+                                                                   foot_first):
+    """It read as a value of the first column: "Public : Gratuit pour les moins de 3 ans"."""
+    foot = "<tfoot><tr><td colspan=3>Gratuit pour les moins de 3 ans.</td></tr></tfoot>"
+    body = ("<tbody><tr><td>Adulte</td><td>4 €</td><td>35 €</td></tr>"
+            "<tr><td>Enfant</td><td>2 €</td><td>18 €</td></tr></tbody>")
+    table = ("<table><thead><tr><th>Public</th><th>Entrée</th><th>Carte</th></tr></thead>"
+             + (foot + body if foot_first else body + foot) + "</table>")
+    assert read(tmp_path, table + "<p>Renseignements à l'accueil.</p>", before).endswith(
+        "Public : Adulte ; Entrée : 4 € ; Carte : 35 €\n"
+        "Public : Enfant ; Entrée : 2 € ; Carte : 18 €\n\n"
+        "Gratuit pour les moins de 3 ans.\n\nRenseignements à l'accueil.")
