@@ -11,9 +11,10 @@ trafilatura's ``bare_extraction`` gives its main content (``head``, ``p``,
 ``list``/``item``, ``table``/``row``/``cell``, ``quote``, ``code``, ``hi``, ``lb``,
 ``ref``, containers as ``div``), for the same walk.
 
-What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls,
-media, ``<time>``...), and so is the page's chrome (the XPaths given: ``<nav>``,
-``<header>``, ``<footer>``, ``<aside>``...). A table laying the page out
+What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls and
+their labels, media...) but for words a reader sees on a short page: a date in ``<time>``,
+a figure's caption, a ``<label>`` outside a form; and so is the page's chrome (the XPaths
+given: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``...). A table laying the page out
 (:func:`~ragqa.index.documents.htmltables.page_tables`: a content cell of headings beside a
 menu) is no table: its cells are read as the page's blocks.
 """
@@ -58,12 +59,13 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
     dropped = {e for xpath in chrome_xpaths for e in body.xpath(xpath)
                if isinstance(e, etree._Element)}
     dropped.update(e for e in body.iter(etree.Comment, etree.ProcessingInstruction))
-    for figure in body.iter("figure"):
-        if figure.find(".//table") is not None:
-            figure.tag = "div"  # a table in a figure is text, as trafilatura keeps it
-    # A form's text stays (its controls go); the chrome goes where ``chrome_xpaths`` say.
-    cleaned = frozenset(MANUALLY_CLEANED) - {"form", "nav", "footer", "aside"}
+    # A form's text stays (its controls and their labels go); the chrome goes where
+    # ``chrome_xpaths`` say; a date, a figure (its media go) and its caption stay.
+    cleaned = frozenset(MANUALLY_CLEANED) - {"form", "nav", "footer", "aside", "time",
+                                             "figure", "label"}
     dropped.update(e for e in body.iter() if e.tag in cleaned)
+    dropped.update(label for label in body.iter("label")
+                   if any(a.tag == "form" for a in label.iterancestors()))
     for elem in dropped:
         if elem is not body and elem.getparent() is not None:
             _drop(elem)
