@@ -14,7 +14,8 @@ trafilatura's ``bare_extraction`` gives its main content (``head``, ``p``,
 What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls and
 their labels, media...) but for words a reader sees on a short page: a date in ``<time>``,
 a figure's caption, a ``<label>`` outside a form; and so is the page's chrome (the XPaths
-given: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``...). A table laying the page out
+given: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``...). A ``<details>``'s
+``<summary>`` is a heading over its text. A table laying the page out
 (:func:`~ragqa.index.documents.htmltables.page_tables`: a content cell of headings beside a
 menu) is no table: its cells are read as the page's blocks.
 """
@@ -73,7 +74,8 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
         _unwrap(table)  # a page laid out with a table: its cells are the page's blocks
     lay_out_tables(body)  # no span left: a spanned cell stands in each of its rows
     etree.strip_tags(body, *MANUALLY_STRIPPED)
-    blocks = (defs.block_tags | defs.list_tags | defs.table_tags | _CONTAINERS) - {"del", "ins"}
+    blocks = ((defs.block_tags | defs.list_tags | defs.table_tags | _CONTAINERS | {"summary"})
+              - {"del", "ins"})
     for container in [e for e in body.iter(etree.Element)
                       if e.tag in _CONTAINERS or e.tag in ("div", "form", "center")]:
         _wrap_runs(container, blocks)

@@ -69,3 +69,17 @@ def test_a_date_a_caption_and_a_label_outside_a_form_keep_their_words(tmp_path):
             "<form><label for='q'>Rechercher</label><input id='q'></form></main>")
     assert load(tmp_path, page).text == ("Actualités\n\nCoupure réseau\n\nPublié le 20 mai 2025"
                                          "\n\nPlan du bâtiment B\n\nStatut : confirmé")
+
+
+def test_each_question_of_a_faq_in_details_heads_its_answer(tmp_path):
+    page = ("<main><h1>Foire aux questions</h1>"
+            "<details><summary>Comment poser un congé ?</summary>"
+            "<p>Depuis le portail RH.</p></details>"
+            "<details><summary>Qui contacter pour la paie ?</summary>"
+            "<p>Le service paie au poste 4520.</p></details></main>")
+    doc = load(tmp_path, page)
+    assert [h.path for h in doc.headings] == [
+        ("Foire aux questions",), ("Foire aux questions", "Comment poser un congé ?"),
+        ("Foire aux questions", "Qui contacter pour la paie ?")]
+    assert doc.text == ("Foire aux questions\n\nComment poser un congé ?\n\nDepuis le portail "
+                        "RH.\n\nQui contacter pour la paie ?\n\nLe service paie au poste 4520.")
