@@ -68,8 +68,10 @@ if TYPE_CHECKING:
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 # Page chrome that HTML5 marks as such: pruned before extraction, because on short pages
-# trafilatura falls back to a baseline extraction that would keep it.
-CHROME_XPATHS = ["//nav", "//header", "//footer", "//aside", "//*[@role='navigation']"]
+# trafilatura falls back to a baseline extraction that would keep it. The page's header
+# only: an article's or a section's holds its title and its date.
+CHROME_XPATHS = ["//nav", "//header[not(ancestor::article or ancestor::section or ancestor::main)]",
+                 "//footer", "//aside", "//*[@role='navigation']"]
 # A dated entry sits below every heading level: the next entry or any heading ends it.
 ENTRY_LEVEL = 7
 # A page whose text (its chrome left out) is shorter is read whole: trafilatura's main-content

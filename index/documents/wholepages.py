@@ -14,7 +14,7 @@ trafilatura's ``bare_extraction`` gives its main content (``head``, ``p``,
 What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls and
 their labels, media...) but for words a reader sees on a short page: a date in ``<time>``,
 a figure's caption, a ``<label>`` outside a form; and so is the page's chrome (the XPaths
-given: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``...). A ``<details>``'s
+given: ``<nav>``, the page's ``<header>``, ``<footer>``, ``<aside>``...). A ``<details>``'s
 ``<summary>`` is a heading over its text. A table laying the page out
 (:func:`~ragqa.index.documents.htmltables.page_tables`: a content cell of headings beside a
 menu) is no table: its cells are read as the page's blocks.
