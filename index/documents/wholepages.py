@@ -14,8 +14,9 @@ trafilatura's ``bare_extraction`` gives its main content (``head``, ``p``,
 What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls and
 their labels, media...) but for words a reader sees on a short page: a date in ``<time>``,
 a figure's caption, a ``<label>`` outside a form; and so is the page's chrome (the XPaths
-given: ``<nav>``, the page's ``<header>``, ``<footer>``, ``<aside>``...). A ``<details>``'s
-``<summary>`` is a heading over its text. A table laying the page out
+given: ``<nav>``, the page's ``<header>``, ``<footer>``, ``<aside>``..., and, when asked,
+the blocks its class and id names call chrome, :mod:`~ragqa.index.documents.pagechrome`).
+A ``<details>``'s ``<summary>`` is a heading over its text. A table laying the page out
 (:func:`~ragqa.index.documents.htmltables.page_tables`: a content cell of headings beside a
 menu) is no table: its cells are read as the page's blocks.
 """
@@ -44,13 +45,16 @@ _CONTAINERS = frozenset({"article", "aside", "details", "dialog", "figcaption", 
                          "tbody", "thead", "tfoot"})
 
 
-def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | None:
+def page_body(root: _Element, chrome_xpaths: Iterable[str] = (), *,
+              named_chrome: bool = False) -> _Element | None:
     """The text of the page ``root`` (left as it is), its ``<body>`` but the elements
-    ``chrome_xpaths`` name, as trafilatura's extraction writes it; None without a body."""
+    ``chrome_xpaths`` name (and, with ``named_chrome``, the blocks named chrome by their
+    class or id), as trafilatura's extraction writes it; None without a body."""
     from lxml import etree
     from lxml.html import defs
     from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
 
+    from ragqa.index.documents import pagechrome
     from ragqa.index.documents.htmltables import lay_out_tables, page_tables
 
     root = deepcopy(root)
@@ -59,6 +63,8 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
         return None
     dropped = {e for xpath in chrome_xpaths for e in body.xpath(xpath)
                if isinstance(e, etree._Element)}
+    if named_chrome:
+        dropped.update(pagechrome.named_chrome(body))
     dropped.update(e for e in body.iter(etree.Comment, etree.ProcessingInstruction))
     # A form's text stays (its controls and their labels go); the chrome goes where
     # ``chrome_xpaths`` say; a date, a figure (its media go) and its caption stay.
