@@ -16,11 +16,18 @@ as its grid before the extraction (:func:`lay_out_tables`):
   word of every column's name;
 * a cell spanning rows (``rowspan``) stands in each of them, as a merged cell of a
   spreadsheet does; one spanning columns stands in the first, the others empty (its value
-  is read once).
+  is read once);
+* a note across the table's whole width at its foot (a ``<tfoot>`` row of one cell: "Gratuit
+  pour les moins de 3 ans") is a line of its own after it, not a value of its first column.
+  A ``<tfoot>`` is read at the table's foot, where a browser shows it, wherever the source
+  sets it.
 
 Each row then reads with both levels ("Service : DSI ; Titulaires Hommes : 12 ; ...", as
 :func:`~ragqa.index.documents.layout.table_lines` lays rows out). A table without spans
-and with one header row at most is left as it is.
+and with one header row at most is left as it is, and so is a *layout* table
+(:func:`is_layout`): an old page laid out with a table whose content cell spans the rows
+of a menu beside it holds the page's text, not values; copied down each row, the page
+would be read once per menu link.
 """
 
 from __future__ import annotations
@@ -32,8 +39,16 @@ if TYPE_CHECKING:
     from lxml.etree import _Element
 
 MAX_SPAN = 100  # a larger rowspan/colspan reads as this (trafilatura caps spans alike)
+# A cell holding more text is a column of a page's layout, not a value of a data table.
+LAYOUT_CELL_CHARS = 300
 _CELLS = ("td", "th")
 _GROUPS = ("thead", "tbody", "tfoot")
+# A cell holding one of these is a column of a page's layout.
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_PAGE_BLOCKS = (*_HEADINGS, "table")
+# A cell holding several of these (paragraphs, lists, quotes) is one too: a data table's
+# cell holds one paragraph at most (a word processor's or an editor's <p> around its text).
+_TEXT_BLOCKS = ("p", "ul", "ol", "dl", "blockquote", "pre")
 
 
 def lay_out_tables(root: _Element) -> bool:
@@ -47,18 +62,65 @@ def lay_out_tables(root: _Element) -> bool:
 
 def needs_layout(root: _Element) -> bool:
     """Whether :func:`lay_out_tables` would change a table under ``root``."""
-    return any(_spans_or_levels(_rows(table)) for table in root.iter("table"))
+    return any(_spans_or_levels(rows) and not is_layout(rows)
+               for rows in map(_rows, root.iter("table")))
+
+
+def page_tables(root: _Element) -> list[_Element]:
+    """The tables under ``root`` that lay the page's own structure out: a cell of theirs
+    holds a heading (the plainest sign of :func:`is_layout`; a table in a cell may be a
+    value's detail)."""
+    return [table for table in root.iter("table")
+            if any(len(cell) and next(cell.iterdescendants(*_HEADINGS), None) is not None
+                   for row in _rows(table) for cell in _cells(row))]
+
+
+def is_layout(rows: list[_Element]) -> bool:
+    """Whether a table of ``rows`` (its own, :func:`_rows`) lays a page out rather than
+    holding data: one of its cells holds a heading or a table, several paragraphs or lists,
+    or more than :data:`LAYOUT_CELL_CHARS` characters, or is a menu (links alone, two at
+    least) spanning rows."""
+    from ragqa.index.documents.layout import one_line
+
+    for row in rows:
+        for cell in _cells(row):
+            if not len(cell):  # text alone (most cells): no block, no link
+                text = cell.text or ""
+                if len(text) > LAYOUT_CELL_CHARS and len(one_line(text)) > LAYOUT_CELL_CHARS:
+                    return True
+                continue
+            blocks = [e.tag for e in cell.iterdescendants(*_PAGE_BLOCKS, *_TEXT_BLOCKS)]
+            if len(blocks) > 1 or any(tag in _PAGE_BLOCKS for tag in blocks):
+                return True
+            raw = cell.text_content()
+            long = len(raw) > LAYOUT_CELL_CHARS and len(one_line(raw)) > LAYOUT_CELL_CHARS
+            if long or (_span(cell, "rowspan") > 1 and _is_menu(cell, one_line(raw))):
+                return True
+    return False
+
+
+def _is_menu(cell: _Element, text: str) -> bool:
+    """Whether ``cell`` (its words ``text``) is links alone, two at least (a separator
+    between them, "Accueil | Horaires", allowed)."""
+    from ragqa.index.documents.layout import one_line
+
+    links = [one_line(link.text_content()) for link in cell.iterdescendants("a")]
+    linked = sum(len(link) for link in links if link)
+    count = sum(1 for link in links if link)
+    return count > 1 and len(text) - linked <= 3 * count
 
 
 def _rows(table: _Element) -> list[_Element]:
-    """The table's own rows (not a nested table's), in order."""
-    rows = []
+    """The table's own rows (not a nested table's), in the order a browser shows them: a
+    ``<tfoot>``'s last wherever the source sets it."""
+    rows, foot = [], []
     for child in table:
         if child.tag == "tr":
             rows.append(child)
         elif child.tag in _GROUPS:
-            rows.extend(row for row in child if row.tag == "tr")
-    return rows
+            (foot if child.tag == "tfoot" else rows).extend(
+                row for row in child if row.tag == "tr")
+    return rows + foot
 
 
 def _span(cell: _Element, attribute: str) -> int:
@@ -117,7 +179,7 @@ def _lay_out(table: _Element) -> bool:
     from lxml.html import Element
 
     rows = _rows(table)
-    if not _spans_or_levels(rows):
+    if not _spans_or_levels(rows) or is_layout(rows):
         return False
     heads = _header_count(rows)
     grid = _grid(rows)
@@ -126,6 +188,10 @@ def _lay_out(table: _Element) -> bool:
     if heads > 1 and _lone_cell(grid[0], width):
         title = _text(grid[0][0][0])  # type: ignore[index]
         grid, heads = grid[1:], heads - 1
+    notes: list[str] = []
+    while len(grid) > heads + 1 and _lone_cell(grid[-1], width) and not grid[-1][0][1]:
+        notes.insert(0, _text(grid[-1][0][0]))  # type: ignore[index]
+        grid = grid[:-1]  # a note across the table at its foot: a line after it
     laid: list[_Element] = []
     if heads > 1:
         header = Element("tr")
@@ -154,6 +220,13 @@ def _lay_out(table: _Element) -> bool:
         line = Element("p")  # the table's title: a line of its own, before it
         line.text = title
         table.addprevious(line)
+    after = table
+    for note in filter(None, notes):
+        line = Element("p")
+        line.text = note
+        line.tail, after.tail = after.tail, None  # loose text after the table follows it
+        after.addnext(line)
+        after = line
     return True
 
 

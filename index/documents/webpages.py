@@ -26,7 +26,9 @@ entry) starts a section, as it did when sections were cut in the markdown.
 A short page (under :data:`SHORT_PAGE_CHARS` once its chrome is left out: a notice, a
 listing of a few news items) is read whole (:mod:`~ragqa.index.documents.wholepages`):
 trafilatura's heuristics need more text to weigh, and on such a page fell back on rescues
-that dropped its headings or glued its lines into one paragraph. A page trafilatura finds
+that dropped its headings or glued its lines into one paragraph. There the chrome that
+trafilatura would tell by its class and id names (``<div id="bandeau">``, ``<ul
+class="menu">``) is left out by :mod:`~ragqa.index.documents.pagechrome`. A page trafilatura finds
 nothing in is read whole too, and one whose every word is in its chrome, chrome included.
 Several ``<article>`` elements of similar size are a listing's items (:func:`_listed_articles`):
 trafilatura reads them all, not the first alone. Tables whose cells span rows or columns,
@@ -68,8 +70,10 @@ if TYPE_CHECKING:
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 # Page chrome that HTML5 marks as such: pruned before extraction, because on short pages
-# trafilatura falls back to a baseline extraction that would keep it.
-CHROME_XPATHS = ["//nav", "//header", "//footer", "//aside", "//*[@role='navigation']"]
+# trafilatura falls back to a baseline extraction that would keep it. The page's header
+# only: an article's or a section's holds its title and its date.
+CHROME_XPATHS = ["//nav", "//header[not(ancestor::article or ancestor::section or ancestor::main)]",
+                 "//footer", "//aside", "//*[@role='navigation']"]
 # A dated entry sits below every heading level: the next entry or any heading ends it.
 ENTRY_LEVEL = 7
 # A page whose text (its chrome left out) is shorter is read whole: trafilatura's main-content
@@ -111,13 +115,14 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
         body = extracted.body if extracted is not None else None
         whole: _Element | None = None  # the page read whole, unless trafilatura found more
         if body is None or _chars(body) < SHORT_PAGE_CHARS:
-            whole = page_body(page, CHROME_XPATHS)
+            whole = page_body(page, CHROME_XPATHS, named_chrome=True)
             if whole is not None and (body is None or _chars(whole) < SHORT_PAGE_CHARS):
                 body = whole  # too short for trafilatura's heuristics: read whole
         if body is not None:
             builder = _laid_out(body, looks)
         if not builder.text().strip() and body is not whole:
-            whole = page_body(page, CHROME_XPATHS)  # trafilatura kept no words: the page's own
+            # trafilatura kept no words: the page's own
+            whole = page_body(page, CHROME_XPATHS, named_chrome=True)
             if whole is not None:
                 builder = _laid_out(whole, looks)
         if not builder.text().strip():  # every word in the page's chrome: all of them

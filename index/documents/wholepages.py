@@ -11,9 +11,14 @@ trafilatura's ``bare_extraction`` gives its main content (``head``, ``p``,
 ``list``/``item``, ``table``/``row``/``cell``, ``quote``, ``code``, ``hi``, ``lb``,
 ``ref``, containers as ``div``), for the same walk.
 
-What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls,
-media, ``<time>``...), and so is the page's chrome (the XPaths given: ``<nav>``,
-``<header>``, ``<footer>``, ``<aside>``...).
+What trafilatura's cleaning drops is dropped (its own lists: scripts, forms' controls and
+their labels, media...) but for words a reader sees on a short page: a date in ``<time>``,
+a figure's caption, a ``<label>`` outside a form; and so is the page's chrome (the XPaths
+given: ``<nav>``, the page's ``<header>``, ``<footer>``, ``<aside>``..., and, when asked,
+the blocks its class and id names call chrome, :mod:`~ragqa.index.documents.pagechrome`).
+A ``<details>``'s ``<summary>`` is a heading over its text. A table laying the page out
+(:func:`~ragqa.index.documents.htmltables.page_tables`: a content cell of headings beside a
+menu) is no table: its cells are read as the page's blocks.
 """
 
 from __future__ import annotations
@@ -40,14 +45,17 @@ _CONTAINERS = frozenset({"article", "aside", "details", "dialog", "figcaption", 
                          "tbody", "thead", "tfoot"})
 
 
-def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | None:
+def page_body(root: _Element, chrome_xpaths: Iterable[str] = (), *,
+              named_chrome: bool = False) -> _Element | None:
     """The text of the page ``root`` (left as it is), its ``<body>`` but the elements
-    ``chrome_xpaths`` name, as trafilatura's extraction writes it; None without a body."""
+    ``chrome_xpaths`` name (and, with ``named_chrome``, the blocks named chrome by their
+    class or id), as trafilatura's extraction writes it; None without a body."""
     from lxml import etree
     from lxml.html import defs
     from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
 
-    from ragqa.index.documents.htmltables import lay_out_tables
+    from ragqa.index.documents import pagechrome
+    from ragqa.index.documents.htmltables import lay_out_tables, page_tables
 
     root = deepcopy(root)
     body = root if root.tag == "body" else root.find("body")
@@ -55,19 +63,25 @@ def page_body(root: _Element, chrome_xpaths: Iterable[str] = ()) -> _Element | N
         return None
     dropped = {e for xpath in chrome_xpaths for e in body.xpath(xpath)
                if isinstance(e, etree._Element)}
+    if named_chrome:
+        dropped.update(pagechrome.named_chrome(body))
     dropped.update(e for e in body.iter(etree.Comment, etree.ProcessingInstruction))
-    for figure in body.iter("figure"):
-        if figure.find(".//table") is not None:
-            figure.tag = "div"  # a table in a figure is text, as trafilatura keeps it
-    # A form's text stays (its controls go); the chrome goes where ``chrome_xpaths`` say.
-    cleaned = frozenset(MANUALLY_CLEANED) - {"form", "nav", "footer", "aside"}
+    # A form's text stays (its controls and their labels go); the chrome goes where
+    # ``chrome_xpaths`` say; a date, a figure (its media go) and its caption stay.
+    cleaned = frozenset(MANUALLY_CLEANED) - {"form", "nav", "footer", "aside", "time",
+                                             "figure", "label"}
     dropped.update(e for e in body.iter() if e.tag in cleaned)
+    dropped.update(label for label in body.iter("label")
+                   if any(a.tag == "form" for a in label.iterancestors()))
     for elem in dropped:
         if elem is not body and elem.getparent() is not None:
             _drop(elem)
+    for table in page_tables(body):
+        _unwrap(table)  # a page laid out with a table: its cells are the page's blocks
     lay_out_tables(body)  # no span left: a spanned cell stands in each of its rows
     etree.strip_tags(body, *MANUALLY_STRIPPED)
-    blocks = (defs.block_tags | defs.list_tags | defs.table_tags | _CONTAINERS) - {"del", "ins"}
+    blocks = ((defs.block_tags | defs.list_tags | defs.table_tags | _CONTAINERS | {"summary"})
+              - {"del", "ins"})
     for container in [e for e in body.iter(etree.Element)
                       if e.tag in _CONTAINERS or e.tag in ("div", "form", "center")]:
         _wrap_runs(container, blocks)
@@ -160,6 +174,23 @@ def _wrap_runs(container: _Element, blocks: frozenset[str]) -> None:
             run.text = tail
             kept.append(run)
     container.extend(kept)
+
+
+def _unwrap(table: _Element) -> None:
+    """A layout table, its row groups, rows and cells (not a nested table's) as ``div``: each
+    cell's headings, paragraphs and tables read in the page's order."""
+    parts, rows = [table], []
+    for child in table:
+        if child.tag in ("thead", "tbody", "tfoot"):
+            parts.append(child)
+            rows.extend(row for row in child if row.tag == "tr")
+        elif child.tag == "tr":
+            rows.append(child)
+        elif child.tag == "caption":
+            parts.append(child)
+    cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+    for part in (*parts, *rows, *cells):
+        part.tag = "div"
 
 
 def _drop(elem: _Element) -> None:

@@ -71,3 +71,78 @@ def test_a_header_cell_spanning_down_into_the_body_is_no_value(tmp_path):
              "<tr><td>12</td><td>14</td></tr><tr><td>Paie</td><td>3</td><td>4</td></tr></table>")
     assert read(tmp_path, table).endswith("Agents : 12 ; Postes : 14\n"
                                           "Service : Paie ; Agents : 3 ; Postes : 4")
+
+
+GUIDE = ("Chaque agent peut demander jusqu'à deux jours de télétravail par semaine après "
+         "accord de son responsable hiérarchique.")
+MENU = ["Accueil", "RH", "Informatique", "Documents", "Annuaire", "Contact"]
+
+
+@pytest.mark.parametrize("paragraphs", [2, 8])  # read whole, and by trafilatura
+def test_a_page_laid_out_in_a_table_is_read_once(tmp_path, paragraphs):
+    """An old intranet page: its content cell spans the six rows of the menu beside it. Read
+    as a data table, the guide stood in each row, after a menu link ("RH : Guide...")."""
+    content = "<h1>Guide du télétravail</h1>" + "".join(
+        f"<p>Paragraphe {n}. {GUIDE}</p>" for n in range(paragraphs))
+    rows = "".join(f"<tr><td><a href='/{n}'>{link}</a></td>"
+                   + (f"<td rowspan=6>{content}</td>" if n == 0 else "") + "</tr>"
+                   for n, link in enumerate(MENU))
+    path = tmp_path / "guide.html"
+    path.write_text(f"<html><head><title>Guide</title></head><body><table>{rows}</table>"
+                    "</body></html>", encoding="utf-8")
+    text = load_document(path, "guide.html").text
+    assert text.count(GUIDE) == paragraphs
+    assert not any(f"{link} : Guide" in text for link in MENU[1:])
+
+
+def test_a_short_page_laid_out_in_a_table_keeps_its_headings_once(tmp_path):
+    """A menu cell spanning the content rows beside it: read whole, the page's headings
+    are headings, each row's text once, the table in a cell a table."""
+    page = ("<html><head><title>Règlement</title></head><body><table>"
+            "<tr><td rowspan=3><a href='/'>Accueil</a><br><a href='/h'>Horaires</a></td>"
+            "<td><h1>Règlement de la médiathèque</h1></td></tr>"
+            "<tr><td><h2>Article 1 – Accès</h2><p>L'accès est libre et gratuit.</p>"
+            "<table><tr><th>Tarif</th><th>Montant</th></tr><tr><td>Habitant</td>"
+            "<td>Gratuit</td></tr></table></td></tr>"
+            "<tr><td><h2>Article 2 – Prêt</h2><p>Dix documents pour trois semaines.</p>"
+            "</td></tr></table></body></html>")
+    path = tmp_path / "reglement.html"
+    path.write_text(page, encoding="utf-8")
+    doc = load_document(path, "reglement.html")
+    assert "Horaires :" not in doc.text and doc.text.count("Dix documents") == 1
+    assert [h.path[-1] for h in doc.headings] == [
+        "Règlement de la médiathèque", "Article 1 – Accès", "Article 2 – Prêt"]
+    assert "L'accès est libre et gratuit.\n\nTarif : Habitant ; Montant : Gratuit" in doc.text
+
+
+def test_a_data_table_of_one_paragraph_cells_still_spans(tmp_path):
+    """A word processor's <p> around each cell's text is no layout."""
+    table = ("<table><tr><th><p>Jour</p></th><th><p>Salle</p></th></tr>"
+             "<tr><td rowspan=2><p>Lundi</p></td><td><p>A</p></td></tr>"
+             "<tr><td><p>B</p></td></tr></table>")
+    assert read(tmp_path, table).endswith("Jour : Lundi ; Salle : A\nJour : Lundi ; Salle : B")
+
+
+def test_a_table_in_a_data_table_s_cell_is_its_value(tmp_path):
+    """A table in a cell is no sign of a page laid out in a table: its rows stay rows."""
+    table = ("<table><tr><th>Jour</th><th>Détail</th></tr><tr><td>Mardi</td><td><table>"
+             "<tr><td>9h-12h</td><td>Architecte conseil</td></tr></table></td></tr>"
+             "<tr><td>Jeudi</td><td>Sur rendez-vous</td></tr></table>")
+    assert read(tmp_path, table).endswith("Jour : Mardi ; Détail : 9h-12h Architecte conseil\n"
+                                          "Jour : Jeudi ; Détail : Sur rendez-vous")
+
+
+@pytest.mark.parametrize("before", ["", LONG])
+@pytest.mark.parametrize("foot_first", [False, True])  # HTML 4 set <tfoot> before <tbody>
+def test_a_note_across_the_table_at_its_foot_is_a_line_after_it(tmp_path, before,
+                                                                   foot_first):
+    """It read as a value of the first column: "Public : Gratuit pour les moins de 3 ans"."""
+    foot = "<tfoot><tr><td colspan=3>Gratuit pour les moins de 3 ans.</td></tr></tfoot>"
+    body = ("<tbody><tr><td>Adulte</td><td>4 €</td><td>35 €</td></tr>"
+            "<tr><td>Enfant</td><td>2 €</td><td>18 €</td></tr></tbody>")
+    table = ("<table><thead><tr><th>Public</th><th>Entrée</th><th>Carte</th></tr></thead>"
+             + (foot + body if foot_first else body + foot) + "</table>")
+    assert read(tmp_path, table + "<p>Renseignements à l'accueil.</p>", before).endswith(
+        "Public : Adulte ; Entrée : 4 € ; Carte : 35 €\n"
+        "Public : Enfant ; Entrée : 2 € ; Carte : 18 €\n\n"
+        "Gratuit pour les moins de 3 ans.\n\nRenseignements à l'accueil.")

@@ -415,3 +415,21 @@ def test_a_page_all_in_its_footer_is_still_read(tmp_path):
     page = ("<html><body><footer><p>Service informatique</p><p>Poste 4412</p></footer>"
             "</body></html>")
     assert load(tmp_path, page, "contact.html").text == "Service informatique\n\nPoste 4412"
+
+
+def test_each_item_of_a_listing_keeps_its_own_header(tmp_path):
+    """An article's <header> holds its title and date: only the page's is chrome (both
+    were lost with it)."""
+    items = "".join(
+        f"<article><header><h2>{title}</h2><p>Publié le <time>{date}</time></p></header>"
+        f"<p>{text}</p></article>" for title, date, text in (
+            ("Fermeture de la cantine", "10/07/2025", "La cantine sera fermée le 14 juillet."),
+            ("Coupure réseau", "20/05/2025", "Le réseau sera coupé de 12h à 14h.")))
+    page = ("<html><head><title>Actualités</title></head><body><header><a href='/'>Intranet"
+            f"</a></header><main><h1>Actualités</h1>{items}</main></body></html>")
+    doc = load(tmp_path, page, "actualites.html")
+    assert section_titles(doc) == ["Actualités › Fermeture de la cantine",
+                                   "Actualités › Coupure réseau"]
+    assert doc.text == ("Actualités\n\nFermeture de la cantine\n\nPublié le 10/07/2025\n\n"
+                        "La cantine sera fermée le 14 juillet.\n\nCoupure réseau\n\n"
+                        "Publié le 20/05/2025\n\nLe réseau sera coupé de 12h à 14h.")

@@ -7,6 +7,8 @@ import trafilatura
 
 from ragqa.index.documents import webpages
 from ragqa.index.documents.htmllooks import PageLooks
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.wholepages import page_body
 
 from tests.index.documents.test_webpages import CHAPTER
@@ -46,3 +48,38 @@ def test_an_unknown_element_is_inline():
     page = ("<html><body><p>Bonjour <x-nom>Marie</x-nom>, la réunion est reportée."
             "<o:p></o:p></p></body></html>")
     assert read_whole(page) == "Bonjour Marie, la réunion est reportée."
+
+
+def load(tmp_path, body: str) -> OutlinedDocument:
+    path = tmp_path / "page.html"
+    path.write_text(f"<!doctype html><html lang='fr'><head><title>Page</title></head>"
+                    f"<body>{body}</body></html>", encoding="utf-8")
+    doc = load_document(path, "page.html")
+    assert isinstance(doc, OutlinedDocument)
+    return doc
+
+
+def test_a_date_a_caption_and_a_label_outside_a_form_keep_their_words(tmp_path):
+    """trafilatura's cleaning drops <time>, <figure> and <label>: a short page lost its
+    dates ("Publié le" alone)."""
+    page = ("<main><h1>Actualités</h1><h2>Coupure réseau</h2><p>Publié le "
+            "<time datetime='2025-05-20'>20 mai 2025</time></p>"
+            "<figure><img src='plan.png'><figcaption>Plan du bâtiment B</figcaption></figure>"
+            "<p><label>Statut :</label> confirmé</p>"
+            "<form><label for='q'>Rechercher</label><input id='q'></form></main>")
+    assert load(tmp_path, page).text == ("Actualités\n\nCoupure réseau\n\nPublié le 20 mai 2025"
+                                         "\n\nPlan du bâtiment B\n\nStatut : confirmé")
+
+
+def test_each_question_of_a_faq_in_details_heads_its_answer(tmp_path):
+    page = ("<main><h1>Foire aux questions</h1>"
+            "<details><summary>Comment poser un congé ?</summary>"
+            "<p>Depuis le portail RH.</p></details>"
+            "<details><summary>Qui contacter pour la paie ?</summary>"
+            "<p>Le service paie au poste 4520.</p></details></main>")
+    doc = load(tmp_path, page)
+    assert [h.path for h in doc.headings] == [
+        ("Foire aux questions",), ("Foire aux questions", "Comment poser un congé ?"),
+        ("Foire aux questions", "Qui contacter pour la paie ?")]
+    assert doc.text == ("Foire aux questions\n\nComment poser un congé ?\n\nDepuis le portail "
+                        "RH.\n\nQui contacter pour la paie ?\n\nLe service paie au poste 4520.")
