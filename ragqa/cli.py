@@ -261,6 +261,7 @@ def ask_command(
     """Print the passages that best answer QUESTION, with citations."""
     from ragqa.index.search.retriever import validate_question
     from ragqa import wiring
+    from ragqa.service.headings import shown_from
     from ragqa.service.schemas import search_response
 
     validate_question(question)  # fail before loading anything
@@ -303,15 +304,18 @@ def ask_command(
                    + f"  (retrieval score {p.score:.3f})")
         if p.section != p.title:
             click.echo(f"   section: {p.section}")
+        # The quote without its first lines where they repeat the title or the section
+        # printed above it; the offsets are those of what is printed.
+        at = shown_from(p.quote, p.title, p.section)
         page = f", page {p.page}" if p.page else ""
-        click.echo(f"   {p.doc_id} [{p.start}:{p.end}]{page}")
+        click.echo(f"   {p.doc_id} [{p.start + at}:{p.end}]{page}")
         if p.highlight is not None:  # the sentence that best answers, as the widget marks it
             sentence = p.quote[p.highlight.start - p.start:p.highlight.end - p.start]
             for number, line in enumerate(textwrap.wrap(" ".join(sentence.split()), width=94)):
                 click.echo(click.style(f"   {'»' if number == 0 else ' '} {line}", bold=True))
         # The quote's own lines (a sheet's rows, a list's items), each wrapped: one block of
         # text read as a wall.
-        for row in p.quote.split("\n"):
+        for row in p.quote[at:].split("\n"):
             for line in textwrap.wrap(" ".join(row.split()), width=96):
                 click.echo(f"   | {line}")
         click.echo()

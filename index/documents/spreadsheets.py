@@ -425,7 +425,10 @@ def _ods_cells(row: Element, doc_id: str) -> tuple[list[str], list[tuple[int, in
         if cell.tag not in ("table:table-cell", "table:covered-table-cell"):
             continue
         count = repeat(cell, "table:number-columns-repeated")
-        text = _ods_cell_text(cell)
+        # A cell a merge covers shows nothing, whatever it holds (LibreOffice may keep a
+        # merged cell's old text in it): read, it would split a group's label from the
+        # columns it spans, or stand in for the text merged down over it.
+        text = "" if cell.tag == "table:covered-table-cell" else _ods_cell_text(cell)
         if not text:
             empty += count
             continue

@@ -23,6 +23,17 @@ extraction, so that trafilatura keeps its whitespace and the walk below can tell
 A paragraph that opens with a date and a time of day ("18-04 à 17:52 Titre", a live blog's
 entry) starts a section, as it did when sections were cut in the markdown.
 
+A short page (under :data:`SHORT_PAGE_CHARS` once its chrome is left out: a notice, a
+listing of a few news items) is read whole (:mod:`~ragqa.index.documents.wholepages`):
+trafilatura's heuristics need more text to weigh, and on such a page fell back on rescues
+that dropped its headings or glued its lines into one paragraph. A page trafilatura finds
+nothing in is read whole too, and one whose every word is in its chrome, chrome included.
+Several ``<article>`` elements of similar size are a listing's items (:func:`_listed_articles`):
+trafilatura reads them all, not the first alone. Tables whose cells span rows or columns,
+or whose header holds several rows, are laid out as their grids before the extraction
+(:mod:`~ragqa.index.documents.htmltables`): a row reads "Titulaires Hommes : 12", and a
+cell spanning three rows stands in each.
+
 A paragraph wholly in bold may be a heading set by hand
 (:mod:`~ragqa.index.documents.handheadings`): bold by ``<b>``/``<strong>``, or by the
 page's own CSS, and larger than the body text or not, as
@@ -37,6 +48,7 @@ from typing import TYPE_CHECKING
 
 from ragqa.index.documents.handheadings import HandOutline, Look
 from ragqa.index.documents.htmllooks import PageLooks
+from ragqa.index.documents.htmltables import lay_out_tables, needs_layout
 from ragqa.index.documents.layout import (
     HEADER_SEPARATOR,
     TextBuilder,
@@ -48,6 +60,7 @@ from ragqa.index.documents.layout import (
 from ragqa.index.documents.outline import OutlinedDocument
 from ragqa.index.documents.sections import is_dated_entry
 from ragqa.index.documents.titles import metadata_title
+from ragqa.index.documents.wholepages import page_body
 from ragqa.index.errors import DocumentError
 
 if TYPE_CHECKING:
@@ -59,6 +72,12 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 CHROME_XPATHS = ["//nav", "//header", "//footer", "//aside", "//*[@role='navigation']"]
 # A dated entry sits below every heading level: the next entry or any heading ends it.
 ENTRY_LEVEL = 7
+# A page whose text (its chrome left out) is shorter is read whole: trafilatura's main-content
+# heuristics need more to weigh (:mod:`~ragqa.index.documents.wholepages`).
+SHORT_PAGE_CHARS = 1000
+# Articles of a page are a listing's items when the shortest holds this share of the
+# longest's text at least (:func:`_listed_articles`).
+LISTED_SHARE = 0.2
 DEFAULT_HEADING_LEVEL = 3  # a ``head`` without its level, as trafilatura renders one
 
 _BREAK = "\x00"  # a <br> inside inline text, until the text is cut into lines
@@ -78,28 +97,92 @@ def read_html(data: bytes, doc_id: str) -> OutlinedDocument:
     import trafilatura  # heavy (lxml, dateparser): loaded only when an HTML file is read
 
     builder = TextBuilder()
-    outline = HandOutline()  # the main text's blocks, hand-set headings found at the end
     title: str | None = None
     tree = trafilatura.load_html(data)
     if tree is not None:
         _keep_preformatted(tree)
         _wrap_loose_text(tree)
         looks = PageLooks(tree, CHROME_XPATHS)  # read only: the extraction sees the page as it is
+        page = _for_extraction(tree)
         # bare_extraction works on a copy: the tree is left as it is.
         extracted = trafilatura.bare_extraction(
-            _inline_divs_as_paragraphs(tree), include_comments=False, include_tables=True, include_formatting=True,
+            page, include_comments=False, include_tables=True, include_formatting=True,
             favor_recall=True, prune_xpath=CHROME_XPATHS, with_metadata=True)
-        if extracted is not None and extracted.body is not None:
-            _blocks(extracted.body, outline, _css_looks(extracted.body, looks))
-            outline.replay(builder)
+        body = extracted.body if extracted is not None else None
+        whole: _Element | None = None  # the page read whole, unless trafilatura found more
+        if body is None or _chars(body) < SHORT_PAGE_CHARS:
+            whole = page_body(page, CHROME_XPATHS)
+            if whole is not None and (body is None or _chars(whole) < SHORT_PAGE_CHARS):
+                body = whole  # too short for trafilatura's heuristics: read whole
+        if body is not None:
+            builder = _laid_out(body, looks)
+        if not builder.text().strip() and body is not whole:
+            whole = page_body(page, CHROME_XPATHS)  # trafilatura kept no words: the page's own
+            if whole is not None:
+                builder = _laid_out(whole, looks)
+        if not builder.text().strip():  # every word in the page's chrome: all of them
+            everything = page_body(page)
+            if everything is not None:
+                builder = _laid_out(everything, looks)
+        if extracted is not None:
             # trafilatura reads og:title, then <title> without the site name, then <h1>.
             title = metadata_title(extracted.title)
-    if not builder.text().strip():
-        # Pages too short for trafilatura's main-content heuristics: all visible text.
+    if not builder.text().strip():  # no body to read (a frameset): all the visible text
         builder.paragraph(trafilatura.html2txt(data) or "")
     if not builder.text().strip():
         raise DocumentError(f"{doc_id}: the HTML page holds no text")
     return builder.document(doc_id, data, title)
+
+
+def _laid_out(body: _Element, looks: PageLooks) -> TextBuilder:
+    """The text of ``body`` (trafilatura's vocabulary), hand-set headings found at the end."""
+    outline = HandOutline()
+    _blocks(body, outline, _css_looks(body, looks))
+    builder = TextBuilder()
+    outline.replay(builder)
+    return builder
+
+
+def _chars(body: _Element) -> int:
+    """How many characters the words of ``body`` hold, spaces between them counted once."""
+    return len(one_line(" ".join(body.itertext())))
+
+
+def _for_extraction(tree: _Element) -> _Element:
+    """The page as the extraction reads it: ``tree`` itself, or a copy whose callouts are
+    paragraphs (:func:`_inline_divs_as_paragraphs`), whose listed articles are sections
+    (:func:`_listed_articles`) and whose tables are laid out as their grids
+    (:mod:`~ragqa.index.documents.htmltables`)."""
+    from copy import deepcopy
+
+    page = _inline_divs_as_paragraphs(tree)
+    if _listed_articles(page) or needs_layout(page):
+        if page is tree:
+            page = deepcopy(tree)
+        for article in _listed_articles(page):
+            article.tag = "section"
+        lay_out_tables(page)
+    return page
+
+
+def _listed_articles(tree: _Element) -> list[_Element]:
+    """The ``<article>`` elements of a listing (a news page's items), outside the page's
+    chrome and none inside another, when there are several and none dwarfs another (the
+    shortest holds at least :data:`LISTED_SHARE` of the longest's words); else none.
+    trafilatura takes a page's first ``<article>`` for its main content: a listing's other
+    items were lost, or their paragraphs kept without their headings. One long article and
+    short ones (a post and its related teasers) is no listing."""
+    from lxml import etree
+
+    chrome = {e for xpath in CHROME_XPATHS for e in tree.xpath(xpath)
+              if isinstance(e, etree._Element)}
+    articles = [a for a in tree.iter("article")
+                if not any(p.tag == "article" or p in chrome for p in a.iterancestors())
+                and a not in chrome]
+    if len(articles) < 2:
+        return []
+    sizes = [len(one_line(" ".join(a.itertext()))) for a in articles]
+    return articles if min(sizes) >= LISTED_SHARE * max(sizes) else []
 
 
 def _keep_preformatted(tree: _Element) -> None:

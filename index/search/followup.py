@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.search.analysis import NO_TERM, Analyzer
+from ragqa.index.search.frame import frames
 from ragqa.index.search.markers import is_definition, names, pointing_back
 
 # At most this many earlier turns are read (the API refuses more).
@@ -352,14 +353,20 @@ _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vou
 
 
 def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset()) -> list[str]:
-    """The words of ``text`` that are index terms (not stopwords, not "a-t-il"), as written,
-    each once and none whose terms are all in ``known``: what a follow-up borrows."""
+    """The words of ``text`` that are index terms (not stopwords, not "a-t-il") and name
+    something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça":
+    :mod:`~ragqa.index.search.frame`), as written, each once and none whose terms are all
+    in ``known``: what a follow-up borrows."""
     words: list[str] = []
     seen = set(known)
+    language = analyzer.config.language
+    named = set(names(text))
     for word in re.findall(r"[\w’'.-]+", text):
         if len(word) > MAX_BORROWED_CHARS:
             continue  # no word: a pasted run of characters ("xxxx…" in an earlier message)
         word = _PRONOUN_SUFFIX.sub("", re.split(r"['’]", word)[-1].strip(".-"))
+        if frames(word, language) and word not in named:
+            continue
         parts = [t for part in word.split("-") for t in analyzer(part)]
         if parts and not set(parts) <= seen:
             seen.update(parts)

@@ -39,6 +39,7 @@ from ragqa.index.search.typed import (
     TYPO_PASSAGES,
     corrected,
     long_words,
+    marked_letters,
     restored,
     typed_plainly,
 )
@@ -387,7 +388,8 @@ class Retriever:
         quotes = [found[r].quote for r in rows if r in found]
         read = restored(question, quotes[:wanted]) if plainly else question
         if unknown:
-            read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos])
+            read = corrected(unicodedata.normalize("NFC", read), unknown, quotes[:typos],
+                             marks=marked_letters(question))
         if read not in (question, unicodedata.normalize("NFC", question)):
             return read, None
         if passages > depth:

@@ -19,7 +19,9 @@ index holds ("minstère", "huwaei") is read, by the model and by BM25, as the wo
 top :data:`TYPO_PASSAGES` passages for the question write most among those
 equal to it but for accents, ligatures and case, else one edit away (a letter dropped,
 added, swapped with the next or changed; one of the two words of at least
-:data:`TYPO_EDITED` letters): :func:`corrected`. A word the index holds, in any inflection
+:data:`TYPO_EDITED` letters) by a typing slip (:func:`slipped`: the first letter kept, a
+changed letter a neighbouring key, no accent missed that the question types elsewhere):
+:func:`corrected`. A word the index holds, in any inflection
 its stemmer joins, is never touched, nor is a word no passage writes near it.
 """
 
@@ -59,6 +61,13 @@ _MID = re.compile("|".join(
         _AFTER, "(?<=[a-zà-ÿ,;] [ldnscjmt]['’])", "(?<=[a-zà-ÿ,;] qu['’])",
         "(?<=[a-zà-ÿ,;] jusqu['’])", "(?<=[a-zà-ÿ,;] lorsqu['’])",
         "(?<=[a-zà-ÿ,;] puisqu['’])")))
+
+
+def marked_letters(text: str) -> frozenset[str]:
+    """The letters with a mark (an accent, a cedilla) ``text`` holds, in lower case: those
+    its writer types."""
+    return frozenset(c for c in unicodedata.normalize("NFC", text.lower())
+                     if c.isalpha() and fold_accents(c) != c)
 
 
 def _unaccented(text: str) -> bool:
@@ -143,6 +152,58 @@ def _one_edit(word: str, letters: Iterable[str]) -> set[str]:
             | {a + c + b for a, b in cuts for c in letters}) - {word}
 
 
+# Keys next to each other on an AZERTY or a QWERTY keyboard (each row's keys, and those of
+# the row below at the same place and one to the left: the rows are staggered).
+_ROWS = (("azertyuiop", "qsdfghjklm", "wxcvbn"), ("qwertyuiop", "asdfghjkl", "zxcvbnm"))
+_NEIGHBOURS = frozenset(
+    pair for rows in _ROWS for r, row in enumerate(rows) for i, key in enumerate(row)
+    for other in (row[i + 1: i + 2], *(rows[r + 1][max(0, i - 1): i + 1]
+                                      if r + 1 < len(rows) else ()))
+    if other for pair in ((key, other), (other, key)))
+
+
+def slipped(typed: str, word: str, marks: Collection[str] = frozenset()) -> bool:
+    """Whether ``typed`` is a typing slip of ``word``, which is one edit away from it (a
+    letter dropped, added, swapped with the next or changed; accents, ligatures and case
+    aside): one that keeps the word's first letter (people seldom miss it: "préside" is no
+    slip of "réside"), whose changed letter is a neighbouring key ("auteur" and "autour",
+    "espèce" and "espère" are two words), and one edit away still where ``word`` has a
+    letter with an accent the person typed elsewhere (``marks``): "Quel est le salaire
+    d'un développeur ?" holds "é", so "salaire" is no slip of "salarié" (a letter swapped
+    and an "é" missed), while "Où est le minstere ?" may miss the "è" of "ministère"."""
+    a, b = _key(typed), _key(word)
+    if not (a and b) or a[0] != b[0]:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1 and (a[diff[0]], b[diff[0]]) not in _NEIGHBOURS:
+            return False
+    if not marks:
+        return True
+    written = "".join(c if c in marks else fold_accents(c) for c in _marked(word))
+    return _one_apart(_marked(typed), written)
+
+
+def _marked(word: str) -> str:
+    """``word`` in lower case and composed, its ligatures written out, its accents kept."""
+    return unicodedata.normalize("NFC", word.lower()).replace("œ", "oe").replace("æ", "ae")
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are at most one edit apart (a letter dropped, added, swapped
+    with the next or changed)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if len(a) != len(b):
+        shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+        return shorter[start:] == longer[start + 1:]
+    return (a[start + 1:] == b[start + 1:]
+            or (a[start + 2:] == b[start + 2:] and a[start:start + 2] == b[start:start + 2][::-1]))
+
+
 @lru_cache(maxsize=65536)
 def _folded(word: str) -> str:
     """``word`` without accents, in lower case: what :class:`WordForms` groups forms by."""
@@ -163,15 +224,19 @@ def long_words(question: str) -> set[str]:
     return {w for w in _WORD.findall(question) if len(w) >= TYPO_LETTERS and w.isalpha()}
 
 
-def corrected(question: str, unknown: Collection[str], texts: Iterable[str]) -> str:
+def corrected(question: str, unknown: Collection[str], texts: Iterable[str],
+              marks: Collection[str] | None = None) -> str:
     """``question`` with each of its words in ``unknown`` (words the index holds no term of:
     typos, mostly) replaced by the word ``texts`` (BM25's top passages, best first) write
     most among those equal to it but for accents, ligatures and case ("oeuvre": "œuvre"),
-    else among those one edit away (where either has :data:`TYPO_EDITED` letters), of two
-    written as often the one written first; its capitals kept; a word with none stays as
-    typed."""
+    else among those one edit away that a typing slip makes of them (:func:`slipped`;
+    where either has :data:`TYPO_EDITED` letters), of two written as often the one written
+    first; its capitals kept; a word with none stays as typed. ``marks``: the letters with
+    an accent the person typed (default: those of ``question``, :func:`marked_letters`)."""
     if not unknown:
         return question
+    if marks is None:
+        marks = marked_letters(question)
     lengths = [len(_key(w)) for w in unknown]
     # the words of the lengths a neighbour may have (one letter more or less; a ligature
     # makes a word one letter shorter than its key: "œuvre", "oeuvre")
@@ -189,7 +254,7 @@ def corrected(question: str, unknown: Collection[str], texts: Iterable[str]) -> 
         key = _key(typed)
         near = [f for f in keyed.get(key, ()) if f[2] != typed] or [
             f for k in _one_edit(key, letters) if max(len(k), len(key)) >= TYPO_EDITED
-            for f in keyed.get(k, ())]
+            for f in keyed.get(k, ()) if slipped(typed, f[2], marks)]
         if not near:
             return typed
         best = max(near)[2]

@@ -2,7 +2,9 @@
 
 Used by the OpenAI-compatible endpoint, whose clients show only the message text: each
 passage appears whole, as a markdown quote, under its ``[n]`` marker, its title and its
-place (document id and character offsets, page for PDFs). A quote longer than
+place (document id and character offsets, page for PDFs), without its first lines where
+they only repeat the title or the section (:mod:`ragqa.service.headings`; the offsets are
+then those of what is quoted). A quote longer than
 :data:`MAX_QUOTE_CHARS` is cut at a word boundary and ends with a visible "[…]"; the
 offsets then still give the whole passage.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ragqa.service.headings import shown_from
 from ragqa.service.llm.abstain import guess_language
 from ragqa.service.schemas import PassageOut
 
@@ -51,10 +54,13 @@ def passages_text(question: str, passages: Sequence[PassageOut], low_relevance: 
         head = f"[{n}] {p.title}"
         if p.section and p.section != p.title:
             head += f" — {p.section}"
-        where = f"{p.doc_id}, {words['chars']} {p.start}–{p.end}"
+        # The quote without its first lines where they repeat the head's title or section;
+        # the offsets are those of what is quoted.
+        at = shown_from(p.quote, p.title, p.section)
+        where = f"{p.doc_id}, {words['chars']} {p.start + at}–{p.end}"
         if p.page:
             where += f", {words['page']} {p.page}"
-        quote, cut = _bounded(p.quote)
+        quote, cut = _bounded(p.quote[at:])
         lines = [f"> {line}".rstrip() for line in quote.split("\n")]
         if cut:
             lines[-1] += " […]"

@@ -368,6 +368,39 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return section && section !== String(passage.title || '').trim() ? section : null;
   }
 
+  /** A heading line as a reader compares it: without markdown's marks (`## `, `**`), an
+   *  outline number ("2. ", "IV. ", "b) ") or a closing colon, spaces and case aside. */
+  function headingKey(line) {
+    return String(line).normalize('NFC').replace(/^ {0,3}#{1,6}[ \t]+/, '').replace(/[ \t]+#+[ \t]*$/, '')
+      .replace(/[*_`]+/g, '').trim()
+      .replace(/^(?:\d{1,2}(?:\.\d{1,2}){0,4}\.?|[IVXLC]{1,6}[.)]|[A-Ha-h][.)])\s+(?=\S)/, '')
+      .replace(/\s*:$/, '').replace(/\s+/g, ' ').toLowerCase();
+  }
+
+  /** Where a card's quote starts to be shown: after its first lines when they only repeat
+   *  what the card's head shows (a passage's text starts with its section's heading line,
+   *  "Conditions à remplir" under "Guide › Conditions à remplir", and the headings above
+   *  it; a setext heading's underline with it). 0 when nothing else would be left, or when
+   *  one of `spans` (the marked sentence, the answer; relative to the quote) starts there:
+   *  the quote shown is then quote.slice(at), still the document's text[start + at:end]. */
+  function headingEnd(passage, ...spans) {
+    const quote = String(passage.quote || '');
+    const names = new Set([passage.title, ...String(passage.section || '').split(' › ')]
+      .map(headingKey).filter(Boolean));
+    let at = 0;
+    let heading = false;  // the line before was a heading left out
+    for (;;) {
+      const cut = quote.indexOf('\n', at);
+      const line = quote.slice(at, cut < 0 ? quote.length : cut);
+      const underline = heading && /^ {0,3}(?:=+|-{2,})[ \t]*$/.test(line);
+      if (line.trim() && !underline && !names.has(headingKey(line))) break;
+      if (cut < 0) return 0;  // nothing but headings: the quote is shown whole
+      heading = Boolean(line.trim()) && !underline;
+      at = cut + 1;
+    }
+    return spans.some((s) => s && s.start < at) ? 0 : at;
+  }
+
   /** Whether a reply says "nothing here answers" instead of showing an answer: ragqa's own
    *  abstention, the LLM's (`llm_abstained`), or low relevance, unless the search was
    *  borderline and the LLM wrote an answer (or is writing one). */
@@ -995,12 +1028,16 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const t = this._t;
       const title = String(passage.title || passage.doc_id || '');
       const where = [sectionOf(passage), passage.page ? t.page(passage.page) : null].filter(Boolean).join(' · ');
-      const quote = String(passage.quote || '');
+      // The quote without its first lines where they repeat the head's title or section:
+      // the passage's text from `skip` on, the spans moved with it.
+      const answer = relativeSpan(String(passage.quote || ''), passage.start, passage.answer_span);
+      const skip = headingEnd(passage, span, answer);
+      const quote = String(passage.quote || '').slice(skip);
+      const shift = (s) => (s ? { start: s.start - skip, end: s.end - skip } : null);
       const block = h('blockquote', { class: 'quote' });
       const long = quote.length > (span ? span.end - span.start : 0) + 2 * EXCERPT + 40;
       let full = !long;
-      const answer = relativeSpan(quote, passage.start, passage.answer_span);
-      const draw = () => block.replaceChildren(...this._quoteNodes(quote, span, full, answer));
+      const draw = () => block.replaceChildren(...this._quoteNodes(quote, shift(span), full, shift(answer)));
       draw();
       const id = `ragqa-ctx-${++uid}`;
       const context = h('div', { class: 'context', id, hidden: true });
@@ -1125,9 +1162,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       lines.push(`${t.copySources}${t.colon.trimEnd()}`);
       passages.forEach((p, i) => {
         const span = relativeSpan(p.quote, p.start, p.highlight);
-        const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote;
+        const skip = span ? 0 : headingEnd(p);  // as the card shows it: no heading repeated
+        const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote.slice(skip);
         // The offsets of what is quoted: the document's text[start:end] is the excerpt.
-        const [start, end] = span ? [p.start + span.start, p.start + span.end] : [p.start, p.end];
+        const [start, end] = span ? [p.start + span.start, p.start + span.end] : [p.start + skip, p.end];
         const where = [sectionOf(p), p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
         lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${start}–${end})`,
           `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);

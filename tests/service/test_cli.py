@@ -56,6 +56,26 @@ def test_ask_prints_readable_citations(corpus_index):
     assert any(line.startswith("   » ") for line in proc.stdout.splitlines())
 
 
+def test_ask_does_not_print_the_section_heading_again_as_the_quotes_first_line(tmp_path):
+    # A Word section's passage starts with its heading line, printed as "section:" above.
+    from ragqa.index.documents.loaders import load_document
+
+    from tests.service.test_headings import CONDITIONS, make_docx
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_docx(corpus / "guide.docx")
+    proc = ragqa("ask", "Quelles conditions le demandeur doit-il remplir ?", "-k", "1",
+                 "--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    assert proc.returncode == 0, proc.stderr
+    assert "   section: Conditions à remplir\n" in proc.stdout
+    assert "| Conditions à remplir" not in proc.stdout
+    quoted = " ".join(line[5:] for line in proc.stdout.splitlines() if line.startswith("   | "))
+    a, b = map(int, re.search(r"guide\.docx \[(\d+):(\d+)\]", proc.stdout).groups())
+    text = load_document(corpus / "guide.docx", "guide.docx").text
+    assert " ".join(text[a:b].split()) == quoted == CONDITIONS  # the offsets of what is printed
+
+
 def test_ask_says_what_it_searched_when_it_read_a_typo(corpus_index):
     proc = ragqa("ask", "Quel protocle Nokia a signé ?", "-k", "1", "--corpus", str(CORPUS),
                  "--index", str(corpus_index))

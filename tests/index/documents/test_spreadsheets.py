@@ -395,3 +395,128 @@ def test_durations_read_as_excel_shows_them(tmp_path):
     workbook.save(path)
     doc = load_document(path, "heures.xlsx")
     assert doc.text == "Heures\n\nAgent : Durand ; Heures sup : 36:00 ; Pause : 90:00"
+
+
+STAFF = [["Effectifs au 1er janvier 2025"],  # a title of one cell: still a title
+         ["Service", "Titulaires", "", "Contractuels", ""],
+         ["", "Hommes", "Femmes", "Hommes", "Femmes"],
+         ["Paie", "12", "9", "3", "4"], ["Urbanisme", "7", "11", "2", "1"]]
+STAFF_LINES = [
+    "Effectifs au 1er janvier 2025",
+    "Service : Paie ; Titulaires Hommes : 12 ; Titulaires Femmes : 9 ; "
+    "Contractuels Hommes : 3 ; Contractuels Femmes : 4",
+    "Service : Urbanisme ; Titulaires Hommes : 7 ; Titulaires Femmes : 11 ; "
+    "Contractuels Hommes : 2 ; Contractuels Femmes : 1"]
+
+
+def staff_xlsx(path, merged: bool) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Effectifs"
+    for row in STAFF:
+        sheet.append([int(v) if v.isdigit() else v or None for v in row])
+    if merged:  # the groups across their columns, "Service" down over both header rows
+        sheet.merge_cells("B2:C2")
+        sheet.merge_cells("D2:E2")
+        sheet.merge_cells("A2:A3")
+    workbook.save(path)
+
+
+def test_a_two_level_header_names_each_column_by_both_levels(tmp_path):
+    # The upper level was lost: "Hommes : 12 ; Femmes : 9 ; Hommes : 3", which Hommes?
+    # Merged or not, in .xlsx, .ods or .csv, the groups read alike.
+    for merged in (True, False):
+        path = tmp_path / f"effectifs-{merged}.xlsx"
+        staff_xlsx(path, merged)
+        assert load_document(path, path.name).text.split("\n")[2:] == STAFF_LINES
+
+    path = tmp_path / "effectifs.ods"
+    document = OdfDocument("spreadsheet")
+    document.body.clear()
+    table = Table("Effectifs", width=5, height=len(STAFF))
+    table.set_values([row + [""] * (5 - len(row)) for row in STAFF])
+    table.set_span((1, 1, 2, 1), merge=True)  # B2:C2, number-columns-spanned="2"
+    table.set_span((3, 1, 4, 1), merge=True)
+    document.body.append(table)
+    document.save(path)
+    assert b'number-columns-spanned="2"' in zipfile.ZipFile(path).read("content.xml")
+    assert load_document(path, "effectifs.ods").text.split("\n")[2:] == STAFF_LINES
+    # A covered cell that kept its text (LibreOffice's "keep the contents of the hidden
+    # cells") shows none: it read, between "Titulaires" and its second column.
+    patch_content(path, b"<table:covered-table-cell/>", b'<table:covered-table-cell office:'
+                  b'value-type="string"><text:p>ancien</text:p></table:covered-table-cell>')
+    assert load_document(path, "effectifs.ods").text.split("\n")[2:] == STAFF_LINES
+
+    path = tmp_path / "effectifs.csv"  # an export: no merge, the label in the first column
+    path.write_text("\n".join(";".join(row) for row in STAFF[1:]), encoding="utf-8")
+    assert load_document(path, "effectifs.csv").text.split("\n") == STAFF_LINES[1:]
+
+
+def test_a_second_table_s_two_level_header_is_its_own():
+    builder = TextBuilder()
+    rows = [["Service", "Effectif"], ["Paie", "21"], [], ["Par statut"],
+            ["Service", "Titulaires", "", "Contractuels"], ["", "Hommes", "Femmes", ""],
+            ["Paie", "12", "9", "0"]]
+    sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Service : Paie ; Effectif : 21", "Par statut",
+        "Service : Paie ; Titulaires Hommes : 12 ; Titulaires Femmes : 9 ; Contractuels : 0"]
+
+
+def test_a_note_under_a_table_reads_as_its_own_line(tmp_path):
+    # A row with only its first cell filled under the data read "Service : Source : ...".
+    # A short value there ("Fès", its figures to come) is still a row of the table.
+    path = tmp_path / "effectifs.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Effectifs"
+    for row in (["Service", "Effectif", "Budget"], ["Paie", 5, 1200], ["Urbanisme", 7, 900],
+                ["Total", 12, 2100], ["Chiffres provisoires"], [],
+                ["Source : direction des ressources humaines, mars 2025"]):
+        sheet.append(row)
+    visits = workbook.create_sheet("Visites")
+    for row in (["Ville", "Visiteurs"], ["Rabat", 45000], ["Fès"], ["Données estimées en mai"]):
+        visits.append(row)
+    workbook.save(path)
+    assert load_document(path, "effectifs.xlsx").text == (
+        "Effectifs\n\nService : Paie ; Effectif : 5 ; Budget : 1200\n"
+        "Service : Urbanisme ; Effectif : 7 ; Budget : 900\n"
+        "Service : Total ; Effectif : 12 ; Budget : 2100\nChiffres provisoires\n"
+        "Source : direction des ressources humaines, mars 2025\n\n"
+        "Visites\n\nVille : Rabat ; Visiteurs : 45000\nVille : Fès\nDonnées estimées en mai")
+
+    path = tmp_path / "effectifs.csv"
+    path.write_text("Service;Effectif\nPaie;5\nUrbanisme;7\n(1) hors contrats aidés;\n",
+                    encoding="utf-8")
+    assert load_document(path, "effectifs.csv").text.split("\n") == [
+        "Service : Paie ; Effectif : 5", "Service : Urbanisme ; Effectif : 7",
+        "(1) hors contrats aidés"]
+
+
+def test_a_header_over_a_note_alone_reads_before_it():
+    builder = TextBuilder()
+    rows = [["Service", "Effectif"], ["Aucune donnée transmise pour 2025."]]
+    sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == ["Service ; Effectif",
+                                              "Aucune donnée transmise pour 2025."]
+
+
+def test_names_without_their_other_cells_under_a_table_stay_its_rows():
+    # A list's last names without a phone number: longer than the names above, yet rows.
+    builder = TextBuilder()
+    rows = [["Nom", "Téléphone"], ["Anne Roy", "01 23 45 67 89"], ["Paul Durand"],
+            ["Marie-Hélène Lefebvre-Martin"], ["Luc Petit"], ["Éva Morel"]]
+    sheets.read_sheet(builder, "Annuaire", rows, "annuaire.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Nom : Anne Roy ; Téléphone : 01 23 45 67 89", "Nom : Paul Durand",
+        "Nom : Marie-Hélène Lefebvre-Martin", "Nom : Luc Petit", "Nom : Éva Morel"]
+
+
+def test_a_table_without_rows_keeps_its_header_when_another_follows():
+    # A table whose header no row followed, then a second table: its names were lost.
+    builder = TextBuilder()
+    rows = [["Service", "Effectif"], [], ["Par statut"], ["Service", "Titulaires"],
+            ["Paie", "12"]]
+    sheets.read_sheet(builder, "Effectifs", rows, "effectifs.xlsx", sheets.RowBudget())
+    assert builder.text().split("\n")[2:] == [
+        "Service ; Effectif", "Par statut", "Service : Paie ; Titulaires : 12"]

@@ -293,3 +293,125 @@ def test_text_standing_directly_in_body_keeps_its_first_line(tmp_path):
                + "<br>\n".join(lines) + "<br><br>\nHoraires : de 9h à 17h.<br>\n"
                "Fermé les jours fériés.</body></html>", name="annuaire.html")
     assert doc.text == "\n".join([*lines, "Horaires : de 9h à 17h.", "Fermé les jours fériés."])
+
+
+# An intranet's news page: a few items, each an <article> with its title and a paragraph
+# or two. trafilatura took the first <article> for the main content: the others' headings
+# were lost (their paragraphs recovered without them), or the items with them.
+NEWS = ("<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Actualités"
+        "</title></head><body><nav><a href=\"/\">Accueil</a> <a href=\"/rh\">RH</a></nav>"
+        "<main><h1>Actualités</h1>{items}</main>"
+        "<footer>Direction de la communication</footer></body></html>")
+ITEMS = [("Nouveau portail RH", ["Le portail RH ouvre le 3 juin.",
+                                 "Il remplace l'ancien intranet des agents."]),
+         ("Fermeture du restaurant", ["Le restaurant administratif sera fermé du 10 au 14 "
+                                      "juin pour travaux."]),
+         ("Campagne de vaccination", ["La campagne contre la grippe débute en octobre.",
+                                      "Inscriptions auprès du service médical."])]
+
+
+def news_page(items=ITEMS, main=True) -> str:
+    html = NEWS.format(items="".join(
+        f"<article><h2>{title}</h2>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article>" for title, paragraphs in items))
+    return html if main else html.replace("<main>", "").replace("</main>", "")
+
+
+@pytest.mark.parametrize("main", [True, False])
+def test_every_item_of_a_news_listing_heads_its_own_section(tmp_path, main):
+    doc = load(tmp_path, news_page(main=main), "actualites.html")
+    assert section_titles(doc) == [f"Actualités › {title}" for title, _ in ITEMS]
+    assert doc.text == "\n\n".join(["Actualités", *(
+        f"{title}\n\n" + "\n\n".join(paragraphs) for title, paragraphs in ITEMS)])
+    assert "Accueil" not in doc.text and "communication" not in doc.text
+    passages(doc)
+
+
+def test_a_longer_listing_keeps_every_item(tmp_path):
+    """Items long enough for trafilatura's main pass: it kept the first, and only it."""
+    sentence = ("Les agents concernés recevront un courriel de la direction des ressources "
+                "humaines précisant les modalités pratiques et le calendrier retenu. ")
+    items = [(f"Information n° {n}", [sentence * 2]) for n in range(1, 5)]
+    doc = load(tmp_path, news_page(items), "actualites.html")
+    assert section_titles(doc) == [f"Actualités › Information n° {n}" for n in range(1, 5)]
+    assert doc.text.count(sentence.strip()) == 8
+
+
+def test_a_post_and_its_teasers_are_no_listing(tmp_path):
+    """One long article beside short ones: trafilatura's main content is the long one."""
+    sentence = ("La mutuelle de la collectivité rembourse désormais les consultations de "
+                "psychologue, dans la limite de huit séances par an et par agent. ")
+    page = ("<html><head><title>Mutuelle</title></head><body>"
+            f"<article><h1>Mutuelle</h1><p>{sentence * 6}</p><p>{sentence * 5}</p></article>"
+            "<article><h2>À lire aussi</h2><p>Le restaurant ferme en juin.</p></article>"
+            "</body></html>")
+    doc = load(tmp_path, page, "mutuelle.html")
+    assert "restaurant" not in doc.text and doc.text.startswith("Mutuelle\n\nLa mutuelle")
+
+
+CLOSED = "Les bureaux seront fermés le 2 mai."
+THANKS = "Merci de votre compréhension."
+
+
+@pytest.mark.parametrize(("body", "after"), [
+    (f"<p>{CLOSED}</p>", CLOSED),
+    (f"<p>{CLOSED}</p><p>{THANKS}</p>", f"{CLOSED}\n\n{THANKS}"),
+    (f"<ul><li>{CLOSED}</li><li>{THANKS}</li></ul>", f"{CLOSED}\n{THANKS}")])
+def test_a_short_page_keeps_its_heading_and_its_lines(tmp_path, body, after):
+    """trafilatura found too little there and dumped the page's text as one paragraph:
+    "Fermeture exceptionnelle Les bureaux seront fermés le 2 mai. Merci de..."."""
+    doc = load(tmp_path, f"<html><body><h1>Fermeture exceptionnelle</h1>{body}</body></html>",
+               "fermeture.html")
+    assert doc.title == "Fermeture exceptionnelle"
+    assert doc.text == f"Fermeture exceptionnelle\n\n{after}"
+    assert section_titles(doc) == ["Fermeture exceptionnelle"]
+    assert doc.headings[0].start == 0
+
+
+def test_a_page_all_in_its_chrome_keeps_its_lines(tmp_path):
+    """Every word in a <header>: read all the same, its heading a heading (html2txt made
+    one line of it)."""
+    page = ("<html><body><header><h1>Portail des agents</h1><p>Le portail est en "
+            "maintenance jusqu'à 14 h.</p></header></body></html>")
+    doc = load(tmp_path, page, "portail.html")
+    assert doc.text == "Portail des agents\n\nLe portail est en maintenance jusqu'à 14 h."
+    assert section_titles(doc) == ["Portail des agents"]
+
+
+# A staff table with two header levels: "Service" spans both header rows, "Titulaires"
+# and "Contractuels" each span two columns; "DSI" spans three rows of the body.
+STAFF = ("<table><tr><th rowspan=\"2\">Service</th><th colspan=\"2\">Titulaires</th>"
+         "<th colspan=\"2\">Contractuels</th></tr><tr><th>Hommes</th><th>Femmes</th>"
+         "<th>Hommes</th><th>Femmes</th></tr>"
+         "<tr><td rowspan=\"3\">DSI</td><td>12</td><td>8</td><td>3</td><td>4</td></tr>"
+         "<tr><td>5</td><td>6</td><td>1</td><td>0</td></tr>"
+         "<tr><td>7</td><td>2</td><td>2</td><td>1</td></tr>"
+         "<tr><td>RH</td><td>2</td><td>9</td><td>1</td><td>3</td></tr></table>")
+STAFF_LINES = [
+    "Service : DSI ; Titulaires Hommes : 12 ; Titulaires Femmes : 8 ; "
+    "Contractuels Hommes : 3 ; Contractuels Femmes : 4",
+    "Service : DSI ; Titulaires Hommes : 5 ; Titulaires Femmes : 6 ; "
+    "Contractuels Hommes : 1 ; Contractuels Femmes : 0",
+    "Service : DSI ; Titulaires Hommes : 7 ; Titulaires Femmes : 2 ; "
+    "Contractuels Hommes : 2 ; Contractuels Femmes : 1",
+    "Service : RH ; Titulaires Hommes : 2 ; Titulaires Femmes : 9 ; "
+    "Contractuels Hommes : 1 ; Contractuels Femmes : 3"]
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_a_table_row_reads_with_both_header_levels(tmp_path, long):
+    """trafilatura kept "Titulaires" apart from "Hommes", read the second header row as
+    data, and left DSI's second and third rows without their service."""
+    text = ("Les effectifs sont arrêtés au 31 décembre, agents à temps partiel compris, "
+            "hors apprentis et stagiaires accueillis au cours de l'année. ") * (8 if long else 1)
+    page = (f"<html><head><title>Effectifs</title></head><body><main><h1>Effectifs 2025</h1>"
+            f"<p>{text}</p>{STAFF}</main></body></html>")
+    doc = load(tmp_path, page, "effectifs.html")
+    assert "\n".join(STAFF_LINES) in doc.text
+    assert "Hommes ; Femmes" not in doc.text and "Service : Hommes" not in doc.text
+
+
+def test_a_page_all_in_its_footer_is_still_read(tmp_path):
+    page = ("<html><body><footer><p>Service informatique</p><p>Poste 4412</p></footer>"
+            "</body></html>")
+    assert load(tmp_path, page, "contact.html").text == "Service informatique\n\nPoste 4412"

@@ -218,3 +218,10 @@ def test_an_off_topic_question_after_an_on_topic_one_is_searched_alone(retriever
     assert served["flagged"] == sum(bool(retriever.search(q, 5).low_relevance) for q in off)
     before = measure(retriever, off, gitex, FOLLOWUP_WITHOUT_UNKNOWN)
     assert before["history_used"] >= 1
+
+
+def test_a_follow_up_borrows_no_word_that_only_frames_the_earlier_question(retriever):
+    earlier = Turn("Je voudrais savoir si ça marche, le programme Huawei SPARK au Maroc ?")
+    followup = plan_followup(retriever, "Combien de startups y sont inscrites ?", [earlier])
+    assert followup.history_used
+    assert followup.lexical == (("programme Huawei SPARK Maroc", FOLLOWUP.lexical_weight),)

@@ -446,3 +446,24 @@ def test_a_pasted_run_of_characters_is_borrowed_by_no_follow_up():
     pasted = Turn("Que veut dire " + "x" * 2000 + " dans le rapport Nokia ?")
     followup = plan("Et qui l'a écrit ?", [pasted], ANALYZER, idf)
     assert "xxxx" not in followup.query and "Nokia" in followup.query
+
+
+def test_the_words_that_frame_a_question_are_not_borrowed():
+    # "Peut-on", "Je voudrais savoir si ça marche": how the question is asked, not what about
+    assert content_words("Peut-on postuler au programme de Huawei ?", ANALYZER) == \
+        ["postuler", "programme", "Huawei"]
+    assert content_words("Je voudrais savoir si ça marche, le programme de Nokia ?",
+                         ANALYZER) == ["programme", "Nokia"]
+    assert content_words("Faut-il payer pour aller au Gitex ?", ANALYZER) == ["payer", "Gitex"]
+    followup = plan("Combien d'étudiants en ont bénéficié ?",
+                    [Turn("Peut-on postuler au programme de Huawei ?")], ANALYZER, idf)
+    assert followup.query == \
+        "Combien d'étudiants en ont bénéficié ? (postuler programme Huawei)"
+    # matched as written, not by stem ("marché", "pouvoirs" are kept), and never a name
+    assert content_words("Quelle part du marché les pouvoirs publics veulent-ils ?",
+                         ANALYZER) == ["part", "marché", "pouvoirs", "publics"]
+    assert content_words("Quand a eu lieu la Marche verte ?", ANALYZER) == \
+        ["lieu", "Marche", "verte"]
+    # a language without a list borrows as before
+    english = Analyzer(AnalyzerConfig(language="danish"))
+    assert "voudrais" in content_words("Je voudrais savoir", english)

@@ -19,7 +19,9 @@ from ragqa.index.search.typed import (
     WordForms,
     corrected,
     long_words,
+    marked_letters,
     restored,
+    slipped,
     typed_plainly,
 )
 
@@ -117,6 +119,36 @@ def test_a_word_the_index_does_not_hold_is_read_as_the_passages_nearest():
         == "le métal jaunes"
 
 
+def test_a_correct_word_is_not_read_as_another_one_edit_away():
+    # the passages' words one edit from words they do not write
+    passages = ["Les salariés du ministère espère un accord autour du contrat, chaque "
+                "salarié. La présidente réside à Rabat. " * 3]
+    # a slip keeps the first letter ("préside" is no slip of "réside"), changes a letter
+    # for a neighbouring key only ("auteur"/"autour", "espèce"/"espère": e/o, c/r), and
+    # misses no accent its writer types elsewhere (the "é" of "développeur")
+    for question, word in [("Quel est le salaire d'un développeur ?", "salaire"),
+                           ("Qui préside le conseil ?", "préside"),
+                           ("Qui est l'auteur du contrat ?", "auteur"),
+                           ("Quelle espèce est protégée ?", "espèce")]:
+        assert corrected(question, {word}, passages) == question
+    # typos are still read: a letter dropped, swapped, doubled, or a neighbouring key
+    assert corrected("Que fait le minstère ?", {"minstère"}, passages) == \
+        "Que fait le ministère ?"
+    assert corrected("Que fait le minidtère ?", {"minidtère"}, passages) == \
+        "Que fait le ministère ?"
+    assert corrected("Combien de salairés ?", {"salairés"}, passages) == \
+        "Combien de salariés ?"
+    # an accent its writer never types may be missed with the slip ("ù" typed, not "è")
+    assert corrected("Où est le minstere ?", {"minstere"}, passages) == \
+        "Où est le ministère ?"
+    assert corrected("Où est le minstere ?", {"minstere"}, passages, marks={"è"}) == \
+        "Où est le minstere ?"
+    assert marked_letters("Où est le Ministère ? Ça") == {"ù", "è", "ç"}
+    assert slipped("huwaei", "Huawei") and slipped("Qelles", "Quelles")
+    assert not slipped("Qelles", "Elles")
+    assert not slipped("salaires", "salariés", {"é"}) and slipped("salaires", "salariés")
+
+
 @pytest.fixture(scope="module")
 def retriever(e5_corpus_index, e5_embedder):
     name = e5_embedder.model.name
@@ -177,6 +209,10 @@ def test_a_typo_is_read_by_both_rankers_as_the_word_the_passages_write(retriever
     # (a word held only outside a reader's documents is unknown to that reader)
     assert "Huawei" in retriever._unknown_words("Que fait Huawei ?", others)
     assert "Huawei" not in retriever._unknown_words("Que fait Huawei ?", None)
+    # a correct word the documents do not write is not read as their word one edit away
+    # ("salaires" as "salariés" when the writer types the "é" of "employés")
+    asked = "Les salaires des employés augmentent-ils avec l'IA ?"
+    assert retriever.model_question(asked) == asked
     # a decomposed accent (macOS, text copied from a PDF) does not cut a word in two
     decomposed = unicodedata.normalize("NFD", "Combien d'étudiants de Huwaei sont inscrits ?")
     assert retriever.search(decomposed, 5).read_as == \

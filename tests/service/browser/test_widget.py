@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
+from ragqa.service.headings import shown_from
+
 from tests.conftest import LIVE_BLOG, ROOT
-from tests.service.browser.conftest import ARTIFACTS, EXPECTED, QUESTION, ask, finished
-from tests.support import wait_until
+from tests.service.browser.conftest import (
+    ARTIFACTS, EXPECTED, QUESTION, ask, finished, ragqa_serve)
+from tests.service.test_headings import CONDITIONS, make_docx
+from tests.support import free_port, wait_until
 
 # The test servers use the bundled fallback model (MiniLM, English-trained), whose
 # low-relevance threshold flags only the questions farthest from the corpus (about half
@@ -55,7 +61,11 @@ def test_french_question_shows_the_quote_then_its_context(stack, open_tab):
     expect(reply.locator(".notice")).to_have_count(0)
 
     card.get_by_role("button", name="Passage complet").click()
-    assert card.locator("blockquote").text_content() == first["quote"]
+    # The passage from its first line the head does not already show (a live-blog entry's
+    # dated line is its section: ragqa.service.headings)
+    at = shown_from(first["quote"], first["title"], first["section"],
+                    keep=first["highlight"]["start"] - first["start"])
+    assert card.locator("blockquote").text_content() == first["quote"][at:]
 
     show = card.get_by_role("button", name="Voir dans le contexte")
     show.click()
@@ -393,4 +403,89 @@ def test_the_readers_answer_is_bold_inside_the_marked_sentence(stack, open_tab):
     card = finished(tab.page).locator(".card").nth(index)
     expect(card.locator("mark strong.answer")).to_have_text("45.000 visiteurs")
     expect(card.locator("mark")).to_contain_text(EXPECTED)
+    assert tab.errors == []
+
+
+@pytest.fixture(scope="module")
+def guide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``ragqa serve`` over one Word document whose sections' passages open with their
+    heading line ("Conditions à remplir", then its text)."""
+    work = tmp_path_factory.mktemp("guide")
+    corpus = work / "corpus"
+    corpus.mkdir()
+    make_docx(corpus / "guide.docx")
+    with ragqa_serve(corpus, work / "index", work, free_port()) as url:
+        yield url
+
+
+GUIDE_QUESTION = "Quelles conditions le demandeur doit-il remplir ?"
+
+
+def _conditions(body: dict) -> tuple[int, dict]:
+    return next((i, p) for i, p in enumerate(body["passages"]) if CONDITIONS in p["quote"])
+
+
+def test_a_card_does_not_repeat_its_section_heading_as_the_quotes_first_line(guide, open_tab):
+    body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
+    index, passage = _conditions(body)
+    assert passage["section"] == "Conditions à remplir"
+    assert passage["quote"].startswith("Conditions à remplir\n")  # the API's quote is whole
+    text = httpx.get(f"{guide}/v1/documents/guide.docx/text").text
+    assert text[passage["start"]:passage["end"]] == passage["quote"]
+    sentence = text[passage["highlight"]["start"]:passage["highlight"]["end"]]
+    tab = open_tab(permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    page.goto(f"{guide}/")
+    ask(page, GUIDE_QUESTION)
+    card = finished(page).locator(".card").nth(index)
+    expect(card.locator(".section")).to_have_text("Conditions à remplir")
+    expect(card.locator("blockquote")).to_have_text(CONDITIONS)  # the heading shown once
+    expect(card.locator("blockquote mark")).to_have_text(sentence)
+    expect(card).to_have_attribute("aria-label", f"Passage {index + 1} : {passage['title']}")
+    # The context is the document's: the quote in it whole, its heading line included.
+    card.get_by_role("button", name="Voir dans le contexte").click()
+    expect(card.locator(".context-text .in-quote")).to_have_text(passage["quote"])
+    expect(card.locator(".context-text mark")).to_have_text(sentence)
+    assert tab.errors == []
+
+
+def test_the_copy_gives_the_offsets_of_the_quote_as_shown(guide, open_tab):
+    # Without a marked sentence the whole passage is copied: from its first line shown.
+    body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
+    for p in body["passages"]:
+        p["highlight"] = None
+    text = httpx.get(f"{guide}/v1/documents/guide.docx/text").text
+    tab = open_tab(permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    page.goto(f"{guide}/")
+    ask(page, GUIDE_QUESTION)
+    index, _ = _conditions(body)
+    card = finished(page).locator(".card").nth(index)
+    expect(card.locator("blockquote")).to_have_text(CONDITIONS)
+    page.get_by_role("button", name="Copier la réponse et ses sources").click()
+    expect(page.get_by_text("Copié dans le presse-papiers")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    sources = re.findall(r"\(guide\.docx, (\d+)–(\d+)\)\n    «\u00a0(.+)\u00a0»", copied)
+    assert len(sources) == len(body["passages"])
+    assert "— Conditions à remplir (guide.docx" in copied
+    assert f"«\u00a0{CONDITIONS}\u00a0»" in copied
+    for start, end, quote in sources:
+        assert " ".join(text[int(start):int(end)].split()) == quote
+    assert tab.errors == []
+
+
+def test_a_marked_sentence_that_holds_the_heading_keeps_it_shown(guide, open_tab):
+    # The heading is left out only above what is marked: a mark over the whole passage
+    # (its heading line included) shows the passage whole.
+    body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
+    index, passage = _conditions(body)
+    passage["highlight"] = {"start": passage["start"], "end": passage["end"]}
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{guide}/")
+    ask(tab.page, GUIDE_QUESTION)
+    card = finished(tab.page).locator(".card").nth(index)
+    assert card.locator("blockquote").text_content() == passage["quote"]
+    assert card.locator("blockquote mark").text_content() == passage["quote"]
     assert tab.errors == []

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
+from ragqa.service.headings import shown_from
 from ragqa.service.llm.prompt import SYSTEM_PROMPT
 from tests.service.conftest import assert_error
 from tests.service.llm.conftest import GITEX, closed_port_url, ragqa_serve, using_llm
@@ -100,10 +101,13 @@ def test_without_an_llm_the_completion_lists_the_passages(client):
     passages = body["ragqa"]["passages"]
     assert content.startswith("Aucun LLM n’est configuré")  # a French question
     for n, p in enumerate(passages, start=1):
-        # each quote whole, line by line, under its marker with its offsets
+        # each quote whole, line by line, under its marker with its offsets (less its first
+        # lines where they repeat the title or section above it: ragqa.service.headings)
+        at = shown_from(p["quote"], p["title"], p["section"])
         assert f"[{n}] {p['title']}" in content
-        assert f"{p['doc_id']}, caractères {p['start']}–{p['end']}" in content
-        quoted = "\n".join(f"> {line}".rstrip() for line in p["quote"].strip("\n").split("\n"))
+        assert f"{p['doc_id']}, caractères {p['start'] + at}–{p['end']}" in content
+        quoted = "\n".join(f"> {line}".rstrip()
+                           for line in p["quote"][at:].strip("\n").split("\n"))
         assert quoted in content, n
     assert "[…]" not in content  # passages of the default size are never cut
     assert [c["n"] for c in body["ragqa"]["citations"]] == list(range(1, len(passages) + 1))

@@ -36,3 +36,24 @@ def test_an_overlong_quote_is_cut_visibly_at_a_word():
     body = text.split("\n> ", 1)[1]
     assert body.endswith("(passage coupé ; texte complet aux caractères indiqués)")
     assert "mot […]" in body and len(body) < MAX_QUOTE_CHARS + 100
+
+
+def test_a_quote_does_not_repeat_the_heading_its_head_names(tmp_path):
+    # A Word section's passage opened with its heading line, named just above it as well.
+    import re
+
+    from ragqa.index.documents.loaders import load_document
+
+    from tests.service.test_headings import CONDITIONS, make_docx, passages_of
+
+    path = tmp_path / "guide.docx"
+    make_docx(path)
+    text = load_document(path, path.name).text
+    title, section, quote, start = next(p for p in passages_of(path) if CONDITIONS in p[2])
+    listed = passages_text("Quelles conditions ?", [passage(
+        quote, doc_id=path.name, title=title, section=section, start=start,
+        end=start + len(quote))], False)
+    assert f"[1] {title} — Conditions à remplir (" in listed
+    assert "> Conditions à remplir" not in listed and f"\n> {CONDITIONS}" in listed
+    a, b = map(int, re.search(r"caractères (\d+)–(\d+)", listed).groups())
+    assert text[a:b] == CONDITIONS  # the offsets are those of what is quoted

@@ -1,0 +1,116 @@
+"""Where a quote is shown from: real documents read by the real loaders and cut by the
+indexer's own processing, whose passages start with their section's heading line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from odfdo import Document as OdfDocument
+from odfdo import Header, Paragraph
+from ragqa.index.documents.chunking import ChunkingParams, make_splitter
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.processing import corpus_context, process_document
+from ragqa.service.headings import heading_key, shown_from
+
+CONDITIONS = ("Le demandeur doit résider dans la commune depuis au moins deux ans et "
+              "justifier de revenus inférieurs au plafond.")
+PIECES = ("Il faut fournir un avis d'imposition, un justificatif de domicile et une pièce "
+          "d'identité.")
+DELAIS = "La commission examine les dossiers complets dans un délai de trente jours ouvrés."
+
+
+def make_docx(path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("Guide des aides au logement", 0)
+    document.add_paragraph("Ce guide présente les aides au logement proposées aux familles.")
+    document.add_heading("Conditions à remplir", 1)
+    document.add_paragraph(CONDITIONS)
+    document.add_heading("Pièces justificatives", 1)
+    document.add_heading("Cas général", 2)  # right under its parent: one section, two lines
+    document.add_paragraph(PIECES)
+    document.add_heading("2. Délais de traitement", 1)
+    document.add_paragraph(DELAIS)
+    document.save(path)
+
+
+def make_odt(path: Path) -> None:
+    document = OdfDocument("text")
+    document.body.clear()
+    document.body.append(Header(1, "Conditions à remplir"))
+    document.body.append(Paragraph(CONDITIONS))
+    document.body.append(Header(1, "Délais"))
+    document.body.append(Paragraph(DELAIS))
+    document.save(path)
+
+
+FILES = {
+    "guide.docx": make_docx,
+    "guide.odt": make_odt,
+    "guide.html": lambda path: path.write_text(
+        "<!doctype html><html lang=fr><head><meta charset=utf-8><title>Guide</title></head>"
+        f"<body><h1>Guide des aides</h1><h2>Conditions à remplir</h2><p>{CONDITIONS}</p>"
+        f"<h2>Délais</h2><p>{DELAIS}</p></body></html>", encoding="utf-8"),
+    "guide.md": lambda path: path.write_text(
+        f"# Guide des aides\n\n## **Conditions à remplir**\n\n{CONDITIONS}\n\n"
+        f"Pièces justificatives\n---------------------\n\n{PIECES}\n", encoding="utf-8"),
+    "guide.txt": lambda path: path.write_text(
+        f"Guide des aides\n\n1. Conditions à remplir\n\n{CONDITIONS}\n\n2. Délais\n\n{DELAIS}\n",
+        encoding="utf-8"),
+}
+
+
+def passages_of(path: Path) -> list[tuple[str, str, str, int]]:
+    """``(title, section, quote, start)`` of each passage the indexer cuts ``path`` into."""
+    titled, context = corpus_context([load_document(path, path.name)])
+    doc = titled[0]
+    done = process_document(doc, context, make_splitter(ChunkingParams()), contextual=False)
+    return [(doc.title, p.section, doc.text[p.start:p.end], p.start) for p in done.passages]
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_a_passage_is_shown_without_the_heading_its_card_names(tmp_path, name):
+    path = tmp_path / name
+    FILES[name](path)
+    passages = passages_of(path)
+    conditions = next(p for p in passages if CONDITIONS in p[2])
+    title, section, quote, _ = conditions
+    assert "Conditions à remplir" in section
+    assert "Conditions à remplir" in quote[:quote.index(CONDITIONS)]  # the text opens with it
+    at = shown_from(quote, title, section)
+    assert quote[at:] == CONDITIONS  # the heading line (and the blank after it) left out
+    for title, section, quote, _ in passages:
+        shown = quote[shown_from(quote, title, section):]
+        first = heading_key(shown.split("\n", 1)[0])
+        assert first not in {heading_key(title), heading_key(section.split(" › ")[-1])}, name
+
+
+def test_the_headings_above_a_section_go_with_its_own_and_the_offsets_stay_exact(tmp_path):
+    path = tmp_path / "guide.docx"
+    make_docx(path)
+    text = load_document(path, path.name).text
+    by_text = {quote: (title, section, start) for title, section, quote, start in passages_of(path)}
+    pieces = next(q for q in by_text if PIECES in q)
+    title, section, start = by_text[pieces]
+    assert section == "Pièces justificatives › Cas général"
+    assert pieces.startswith("Pièces justificatives\n")  # the parent's line, then its own
+    at = shown_from(pieces, title, section)
+    assert pieces[at:] == PIECES
+    assert text[start + at:start + len(pieces)] == PIECES  # what is shown is text[a:b]
+    delais = next(q for q in by_text if DELAIS in q)
+    assert delais[shown_from(delais, *by_text[delais][:2]):] == DELAIS  # "2. Délais..."
+
+
+def test_lines_that_do_not_repeat_the_head_are_shown():
+    quote = "Le demandeur doit résider ici.\nConditions à remplir"
+    assert shown_from(quote, "Guide", "Conditions à remplir") == 0  # not a first line
+    assert shown_from("Conditions à remplir\n\n", "Guide", "Conditions à remplir") == 0
+    assert shown_from("Conditions à remplir", "Guide", "Conditions à remplir") == 0
+    assert shown_from("Conditions générales\nTexte.", "Guide", "Conditions à remplir") == 0
+
+
+def test_a_marked_sentence_that_starts_in_the_heading_keeps_the_quote_whole():
+    quote = "Conditions à remplir\nLe demandeur doit résider ici."
+    assert shown_from(quote, "Guide", "Conditions à remplir", keep=21) == 21
+    assert shown_from(quote, "Guide", "Conditions à remplir", keep=0) == 0
