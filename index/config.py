@@ -75,7 +75,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # are (`documents.formats`), a callout keeps the space after its bold label
 # (`documents.webpages`); a PDF page set in columns joins its wrapped lines
 # (`documents.pdftext.full_width`).
-PROCESSING_VERSION = 16
+# 17: a date reads alike in figures and in words ("14/04/2025", "14 avril 2025": the month's
+# name, the day's own term; `search.dates`), so BM25 terms change.
+PROCESSING_VERSION = 17
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from ragqa.index.reading.stage import Answer, ReadingStage
 from ragqa.index.search.conversation import plan_followup, search_followup
 from ragqa.index.search.followup import Turn
 from ragqa.index.search.highlight import Highlighter, sentence_spans
+from ragqa.index.search.relevance import NAMES_NOTHING_CAP, names_nothing
 from ragqa.index.search.retriever import (
     MODES,
     RetrievalParams,
@@ -172,7 +173,8 @@ class Engine:
         if standalone is not None and history:
             return self._rewritten(retriever, question, standalone, k, mode, doc_ids, readable)
         if not history:
-            result = retriever.search(question, k, mode=mode, doc_ids=doc_ids, scope=readable)
+            result = _judged_alone(retriever, retriever.search(
+                question, k, mode=mode, doc_ids=doc_ids, scope=readable))
             return Found(result, self._highlight(retriever, result, readable),
                          result.read_as or result.question)
         followup = plan_followup(retriever, question, history, doc_ids=doc_ids, scope=readable,
@@ -180,6 +182,8 @@ class Engine:
         result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
                                  scope=readable)
         used = followup.history_used
+        if not used:
+            result = _judged_alone(retriever, result)
         return Found(result, self._highlight(retriever, result, readable),
                      followup.read_as(result.read_as) if used
                      else result.read_as or result.question, used, "context" if used else None)
@@ -189,7 +193,8 @@ class Engine:
                    readable: frozenset[str] | None) -> Found:
         """The LLM's standalone question searched (and highlighted) as any question; the
         result keeps the question as asked."""
-        result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids, scope=readable)
+        result = _judged_alone(retriever, retriever.search(standalone, k, mode=mode,
+                                                           doc_ids=doc_ids, scope=readable))
         highlights = self._highlight(retriever, result, readable)
         used = " ".join(result.question.split()).casefold() != " ".join(
             question.split()).casefold()
@@ -254,6 +259,19 @@ class Engine:
     def close(self) -> None:
         """Release the store's connections (if any)."""
         self.store.close()
+
+
+def _judged_alone(retriever: Retriever, result: SearchResult) -> SearchResult:
+    """``result`` of a question searched alone (no history lent it words), low and not
+    borderline when the question names nothing but figures and function words ("et pour
+    2025 ?" sent without its conversation): its relevance capped at
+    :data:`~ragqa.index.search.relevance.NAMES_NOTHING_CAP` of the threshold."""
+    asked = result.read_as or result.question
+    if not result.hits or not names_nothing(retriever.index.analyzer(asked)):
+        return result
+    model = retriever.relevance_model_for(asked, result.mode)
+    capped = min(result.relevance or 0.0, model.threshold * NAMES_NOTHING_CAP)
+    return replace(result, relevance=round(capped, 4), low_relevance=True, borderline=False)
 
 
 def _answer_sentence(hit, answer: Answer) -> Span:

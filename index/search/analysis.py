@@ -17,9 +17,16 @@ from itertools import chain
 import bm25s.stopwords as bm25s_stopwords
 import Stemmer
 
+from ragqa.index.search.dates import MONTHS, WordedDates, in_figures
+
 _WORDS = re.compile(r"[^\w'.-]+")
 _TOKEN = re.compile(r"\w+(?:[-.]\w+)*", re.UNICODE)
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+# A number whose thousands a space separates, as French writes them ("1 200 fintechs",
+# "194 000", a no-break space too): it also gives the number whole, as "1200" and "1.200" do.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
+# A quick test first: most text holds none, and the search above is slow on figures.
+_MAY_SPACE_THOUSANDS = re.compile(r"\d[ \u00a0\u202f]\d{3}")
 _APOSTROPHES = ("’", "‘", "`", "ʼ")
 
 # Elided articles and pronouns glued to the next word by an apostrophe.
@@ -91,6 +98,9 @@ class Analyzer:
             )
         self.config = config
         self._elisions = tuple(e + "'" for e in _ELISIONS.get(config.language, ()))
+        # Dates as another form writes them (:mod:`ragqa.index.search.dates`).
+        self._months = MONTHS.get(config.language)
+        self._worded_dates = WordedDates(self._months) if self._months else None
         words = stopwords(config.language) if config.stopwords else frozenset()
         self._stopwords = frozenset(words | {fold_accents(w) for w in words})
         self._stemmer = Stemmer.Stemmer(config.language) if config.stem else None
@@ -112,18 +122,41 @@ class Analyzer:
         # Whitespace splits words (it is one of _WORDS' separators), each one's terms a
         # cache lookup; the loop in C (map, chain): a search analyses its top passages'
         # sentences, and splitting them by _WORDS was half of it (measured).
-        return list(chain.from_iterable(map(self._word, text.casefold().split())))
+        text = text.casefold()
+        words = text.split()
+        terms = list(chain.from_iterable(map(self._word, words)))
+        if _MAY_SPACE_THOUSANDS.search(text):
+            terms.extend(re.sub(r"\s", "", number) for number in _SPACED_THOUSANDS.findall(text))
+        if self._worded_dates is not None:
+            terms.extend(chain.from_iterable(
+                day.terms() for day in self._worded_dates(text, words)))
+        return terms
 
     def _word_uncached(self, word: str) -> tuple[str, ...]:
         """The terms of a whitespace-free ``word`` (casefolded): of each of its pieces
-        between _WORDS' separators."""
+        between _WORDS' separators, and of the date it writes in figures."""
         terms: list[str] = []
         for raw in _WORDS.split(word):
             if raw:
                 for part in self._strip_elision(raw).split("'"):
                     for token in _TOKEN.findall(part):
                         terms.extend(self._terms_of(token))
+        if self._months is not None and (word[0].isdigit() or word[0] in "(«[\"'"):
+            terms.extend(self._date_terms(word, terms))
         return tuple(terms)
+
+    def _date_terms(self, word: str, pieces: list[str]) -> list[str]:
+        """What a date in figures adds to the terms of its pieces: its month's name, its day
+        and year as figures (unpadded, in full), the day's own terms ("14/04/2025": ``avril``,
+        ``2025-04-14``, ``04-14``; "01/04/25" also ``1``, ``2025``); nothing for another
+        word."""
+        day = in_figures(word)
+        if day is None or self._months is None:
+            return []
+        words = (self._months[day.month - 1],
+                 *(str(n) for n in (day.day, day.year) if n is not None))
+        added = [t for w in words if (t := self._term(w)) and t not in pieces]
+        return [*added, *day.terms()]
 
     def _terms_of(self, token: str) -> list[str]:
         if _THOUSANDS.match(token):  # 45.000 and 45,000 mean 45000

@@ -21,6 +21,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from ragqa.index.cachestats import CacheCount, CacheCounter
+from ragqa.index.search.answerkind import Asked, month_terms
 from ragqa.index.documents.numbering import division_word, outline_number
 from ragqa.index.documents.sections import heading_title
 
@@ -204,6 +205,7 @@ def best_sentence(
     weight: float = SIMILARITY_WEIGHT,
     idf: dict[str, float] | None = None,
     most: int | None = MAX_EMBEDDED,
+    asked: Asked | None = None,
 ) -> tuple[int, int]:
     """The span of the sentence that best matches the question (see :func:`highlight_span`).
 
@@ -216,11 +218,14 @@ def best_sentence(
     sentences that could still win (a cosine moves a score by at most ``2 * weight``), at
     most ``most`` of them (:data:`MAX_EMBEDDED`, so a request embeds few sentences; None:
     every one).
+
+    ``asked``: what the question asks for (:mod:`ragqa.index.search.answerkind`): a sentence
+    holding it gains, one naming only other years loses, a share of the best term score.
     """
     if not sentences:
         return default
     return _decide(sentences, _plan(sentences, wanted, similarity is not None, weight, idf,
-                                    most), similarity, weight)
+                                    most, asked), similarity, weight)
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,7 @@ class _Plan:
 
 def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similarity: bool,
           weight: float, idf: dict[str, float] | None,
-          most: int | None = MAX_EMBEDDED) -> _Plan:
+          most: int | None = MAX_EMBEDDED, asked: Asked | None = None) -> _Plan:
     """:func:`best_sentence`'s term scores (``sentences`` not empty), the model comparing
     at most ``most`` sentences (None: every one that could win). Plain Python, not
     numpy: a passage has a few sentences, and numpy's cost per call was most of it."""
@@ -264,6 +269,9 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
     top = max(lexical)
     score = [x / top for x in lexical] if top > 0 else lexical
     score = [x if ok else -math.inf for x, ok in zip(score, allowed)]
+    if asked is not None:
+        score = [x + asked.adjustment(s.terms) if x > -math.inf else x
+                 for x, s in zip(score, sentences)]
     if with_similarity and weight > 0:
         floor = max(score) - 2 * weight
         # the best by terms first (a stable sort keeps document order among equals)
@@ -313,9 +321,9 @@ def highlight_span(
     if query_vector is not None and embed is not None:
         similarity = functools.partial(_embedded_similarity, embed, text, sentences,
                                        query_vector)
-    wanted = set(analyze(question))
+    wanted = frozenset(analyze(question))
     return best_sentence(sentences, wanted, (start, end), similarity, weight,
-                         _idf(idf, wanted))
+                         _idf(idf, wanted), asked=Asked.of(question, wanted, month_terms(analyze)))
 
 
 def _embedded_similarity(embed: EmbedTexts, text: str, sentences: Sentences,
@@ -342,6 +350,7 @@ class Focus:
     vector: np.ndarray | None
     weight: float = SIMILARITY_WEIGHT
     most: int | None = MAX_EMBEDDED
+    asked: Asked | None = None  # what kind of answer, which years (None: unsaid)
 
 
 class Highlighter:
@@ -362,6 +371,7 @@ class Highlighter:
         ``highlight_sentences`` and ``highlight_vectors`` (an engine passes the same ones to
         each highlighter it makes, so the counts outlive generations)."""
         self._analyze = analyze
+        self._months = month_terms(analyze)
         self._idf = idf
         self._embed = embed if weight > 0 else None
         self._weight = weight
@@ -392,9 +402,10 @@ class Highlighter:
         terms = frozenset(self._analyze(question))
         vector = query_vector if self.uses_model else None
         weights = _idf(idf if idf is not None else self._idf, terms)
+        asked = Asked.of(question, terms, self._months)
         if foreign and vector is not None:
-            return Focus(terms, weights, vector, FOREIGN_SIMILARITY_WEIGHT, None)
-        return Focus(terms, weights, vector, self._weight)
+            return Focus(terms, weights, vector, FOREIGN_SIMILARITY_WEIGHT, None, asked)
+        return Focus(terms, weights, vector, self._weight, asked=asked)
 
     def spans(self, focus: Focus,
               passages: Sequence[tuple[str, str, int, int] | tuple[str, str, int, int, int]]
@@ -410,7 +421,7 @@ class Highlighter:
             offset = rest[0] if rest else 0
             sentences = self._sentences(doc_id, text, start, end, offset)
             plan = _plan(sentences, focus.terms, True, focus.weight, focus.weights,
-                         focus.most) if sentences else _Plan(None)
+                         focus.most, focus.asked) if sentences else _Plan(None)
             plans.append((sentences, plan))
             for i in plan.contenders:  # the sentences the model's cosine settles
                 a, b = sentences[i].span
@@ -451,7 +462,7 @@ class Highlighter:
             similarity = functools.partial(self._similarity, focus.vector, doc_id, text,
                                            sentences, offset)
         return best_sentence(sentences, focus.terms, (start, end), similarity, focus.weight,
-                             focus.weights, focus.most)
+                             focus.weights, focus.most, focus.asked)
 
     def _sentences(self, doc_id: str, text: str, start: int, end: int,
                    offset: int = 0) -> Sentences:

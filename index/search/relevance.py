@@ -52,6 +52,18 @@ AGREEMENT_DEPTH = 20
 # 1 flagged answerable one and 5 of 16 off-topic.
 BORDERLINE = 0.8
 
+# A question that names nothing but figures and function words ("et pour 2025 ?", "combien
+# en 2024", "Qui ?": a follow-up sent without the conversation it follows) says nothing a
+# passage could be about: whichever passage comes first is chance, however close the model
+# finds it (0.93 for "et pour 2025 ?" over the project's corpus). Its relevance is capped at
+# this share of the threshold: low, and not borderline (an LLM would be handed chance).
+NAMES_NOTHING_CAP = 0.5
+
+
+def names_nothing(terms: Iterable[str]) -> bool:
+    """Whether a question's analysed ``terms`` hold no word (figures only, or none)."""
+    return not any(any(c.isalpha() for c in term) for term in terms)
+
 
 class RelevanceFeatures(NamedTuple):
     """What a search measured of its best passage; None: not measured (no query vector, or

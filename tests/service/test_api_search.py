@@ -186,3 +186,18 @@ def test_low_relevance_says_when_the_documents_do_not_touch_the_question(client,
     assert off.json()["low_relevance"] is True and off.json()["passages"]
     assert on.json()["low_relevance"] is False
     assert 0 <= off.json()["relevance"] < on.json()["relevance"] <= 1
+
+
+def test_a_question_naming_nothing_but_figures_is_low_unless_a_history_lends_it_words(client):
+    """"et pour 2025 ?" sent without its conversation names nothing a passage could be about
+    (the model found the first passage 93 % likely to answer): low, and not borderline; after
+    a question it leans on, it borrows that question's words and is judged as they are."""
+    for question in ("et pour 2025 ?", "combien en 2024", "Qui ?"):
+        body = client.post("/v1/search", json={"question": question}).json()
+        assert body["passages"], question
+        assert body["low_relevance"] is True and body["borderline"] is False, question
+    alone = client.post("/v1/search", json={"question": "Et en 2024 ?"}).json()
+    followed = client.post("/v1/search", json={
+        "question": "Et en 2024 ?", "history": [{"question": GITEX}]}).json()
+    assert followed["retrieval"]["history_used"] is True
+    assert followed["relevance"] > alone["relevance"]
