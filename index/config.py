@@ -76,7 +76,12 @@ from ragqa.index.documents.titles import TITLE_RULES
 # (`documents.webpages`); a PDF page set in columns joins its wrapped lines
 # (`documents.pdftext.full_width`).
 # 17: a date reads alike in figures and in words ("14/04/2025", "14 avril 2025": the month's
-# name, the day's own term; `search.dates`), so BM25 terms change.
+# name, the day's own term; `search.dates`) and thousands a space separates make one number
+# ("1 200"), so BM25 terms change; a sheet's two-level header names each column by both
+# levels, a note under a table is a line of its own (`documents.sheetheaders`,
+# `documents.sheetnotes`); a short HTML page is read whole, several articles as a listing,
+# a table with spanned cells as a grid, a layout table as blocks (`documents.wholepages`,
+# `documents.htmltables`, `documents.pagechrome`).
 PROCESSING_VERSION = 17
 
 
