@@ -20,19 +20,18 @@ from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
 _MARKDOWN_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+")
 _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 _MARKUP = re.compile(r"[*_`]+")
-# An outline number before a heading's words: "2. ", "2.3 ", "IV. ", "b) ".
-_OUTLINE_NUMBER = re.compile(
-    r"^(?:\d{1,2}(?:\.\d{1,2}){0,4}\.?|[IVXLC]{1,6}[.)]|[A-Ha-h][.)])\s+(?=\S)")
 _CLOSING_COLON = re.compile(r"\s*:$")
 _UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*$")  # a setext heading's
 
 
 def heading_key(line: str) -> str:
-    """A heading line as a reader compares it: without markdown's marks (``## ``, ``**``),
-    an outline number or a closing colon, spaces and case aside."""
+    """A heading line as a reader compares it: as written, an outline number kept ("2.
+    Menus" is not "Menus": a reader sees the number, and every loader writes it in the
+    section as in the line), without markdown's marks (``## ``, ``**``) or a closing colon,
+    spaces and case aside."""
     line = unicodedata.normalize("NFC", line)
     line = _MARKUP.sub("", _CLOSING_HASHES.sub("", _MARKDOWN_HEADING.sub("", line))).strip()
-    line = _CLOSING_COLON.sub("", _OUTLINE_NUMBER.sub("", line))
+    line = _CLOSING_COLON.sub("", line)
     return " ".join(line.split()).casefold()
 
 

@@ -368,12 +368,12 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return section && section !== String(passage.title || '').trim() ? section : null;
   }
 
-  /** A heading line as a reader compares it: without markdown's marks (`## `, `**`), an
-   *  outline number ("2. ", "IV. ", "b) ") or a closing colon, spaces and case aside. */
+  /** A heading line as a reader compares it (service/headings.py's heading_key): as
+   *  written, an outline number kept ("2. Menus" is not "Menus"), without markdown's marks
+   *  (`## `, `**`) or a closing colon, spaces and case aside. */
   function headingKey(line) {
     return String(line).normalize('NFC').replace(/^ {0,3}#{1,6}[ \t]+/, '').replace(/[ \t]+#+[ \t]*$/, '')
       .replace(/[*_`]+/g, '').trim()
-      .replace(/^(?:\d{1,2}(?:\.\d{1,2}){0,4}\.?|[IVXLC]{1,6}[.)]|[A-Ha-h][.)])\s+(?=\S)/, '')
       .replace(/\s*:$/, '').replace(/\s+/g, ' ').toLowerCase();
   }
 

@@ -102,6 +102,34 @@ def test_the_headings_above_a_section_go_with_its_own_and_the_offsets_stay_exact
     assert delais[shown_from(delais, *by_text[delais][:2]):] == DELAIS  # "2. Délais..."
 
 
+def test_a_numbered_item_that_names_the_section_is_shown(tmp_path):
+    # A Word numbered list under the heading "Inscription" whose first step is
+    # "Inscription": the reader writes "1. Inscription", a line the heading does not say.
+    path = tmp_path / "adhesion.docx"
+    document = docx.Document()
+    document.add_heading("Procédure d'adhésion", 0)
+    document.add_paragraph("Cette page décrit la procédure d'adhésion à la médiathèque.")
+    document.add_heading("Inscription", 1)
+    for item in ("Inscription", "Paiement de la cotisation", "Confirmation par courriel"):
+        document.add_paragraph(item, style="List Number")
+    document.add_paragraph("Le dossier est traité sous huit jours par le service des adhésions.")
+    document.save(path)
+    title, section, quote, _ = next(p for p in passages_of(path) if p[1] == "Inscription")
+    assert quote.startswith("Inscription\n\n1. Inscription\n2. Paiement")
+    assert quote[shown_from(quote, title, section):].startswith("1. Inscription\n")
+
+
+def test_a_lettered_line_that_names_the_section_is_shown(tmp_path):
+    # A staff directory in markdown: the section "Martin", then "B. Martin" and their role.
+    path = tmp_path / "annuaire.md"
+    path.write_text("# Annuaire des services\n\n## Martin\n\nB. Martin\nDirecteur des services "
+                    "techniques depuis 2019.\n\n## Durand\n\nC. Durand\nResponsable de "
+                    "l'accueil et de l'état civil.\n", encoding="utf-8")
+    title, section, quote, _ = next(p for p in passages_of(path) if p[1] == "Martin")
+    assert quote[shown_from(quote, title, section):] == (
+        "B. Martin\nDirecteur des services techniques depuis 2019.")
+
+
 def test_lines_that_do_not_repeat_the_head_are_shown():
     quote = "Le demandeur doit résider ici.\nConditions à remplir"
     assert shown_from(quote, "Guide", "Conditions à remplir") == 0  # not a first line
