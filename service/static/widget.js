@@ -1179,8 +1179,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         const span = relativeSpan(p.quote, p.start, p.highlight);
         const skip = span ? 0 : headingEnd(p);  // as the card shows it: no heading repeated
         const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote.slice(skip);
-        // The offsets of what is quoted: the document's text[start:end] is the excerpt.
-        const [start, end] = span ? [p.start + span.start, p.start + span.end] : [p.start + skip, p.end];
+        // The offsets of what is quoted: the document's text[start:end] is the excerpt (the
+        // API counts code points, a string's indices UTF-16 units: an emoji is two).
+        const [start, end] = span ? [p.start + span.start, p.start + span.end]
+          : [p.start + [...p.quote.slice(0, skip)].length, p.end];
         const where = [sectionOf(p), p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
         lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${start}–${end})`,
           `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);

@@ -491,11 +491,15 @@ def test_a_marked_sentence_that_holds_the_heading_keeps_it_shown(guide, open_tab
     assert tab.errors == []
 
 
+ASTRAL = ("\U0001f3db Mairie\nTexte du guichet.", "\U0001f3db Mairie", "\U0001f3db Mairie",
+          "Texte du guichet.")  # offsets count code points, JavaScript's strings UTF-16 units
+
+
 def test_the_widget_leaves_out_the_lines_the_service_leaves_out(guide, open_tab):
     # headingEnd (widget.js) and shown_from (service/headings.py) over one table of cases:
     # each card shows the quote from where the service's listing prints it, and the copy
-    # gives that offset.
-    cases = CASES
+    # gives that offset (in code points, as the API's are).
+    cases = [*CASES, ASTRAL]
     body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
     model = body["passages"][0]
     body["passages"] = [
