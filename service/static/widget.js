@@ -424,12 +424,20 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return Boolean(body.low_relevance) && !(body.borderline && (text || (answer && answer.text)));
   }
 
-  /** The highlighted span of a passage, relative to its quote, or null. */
+  /** The highlighted span of a passage, relative to its quote (in the quote's UTF-16 indices),
+   *  or null. The API's offsets count code points: an emoji before the sentence is one of
+   *  them and two of a string's indices. */
   function relativeSpan(quote, base, span) {
     if (!span) return null;
     const start = span.start - base;
     const end = span.end - base;
-    return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
+    if (!/[\uD800-\uDBFF]/.test(quote)) {  // no astral character: the two counts agree
+      return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
+    }
+    const points = Array.from(quote);
+    if (!(start >= 0 && end > start && end <= points.length)) return null;
+    const units = (n) => points.slice(0, n).join('').length;
+    return { start: units(start), end: units(end) };
   }
 
   /** What the server searched when it differs from the question (a follow-up the history

@@ -524,3 +524,22 @@ def test_the_widget_leaves_out_the_lines_the_service_leaves_out(guide, open_tab)
     starts = [int(start) for start in re.findall(r"\(guide\.docx, (\d+)–\d+\)", copied)]
     assert starts == [len(quote) - len(expected) for quote, _, _, expected in cases]
     assert tab.errors == []
+
+
+def test_the_marked_sentence_stays_in_place_after_an_emoji(guide, open_tab):
+    # The API's offsets count code points, JavaScript's string indices UTF-16 units: an
+    # emoji before the highlighted sentence must not shift the mark by one.
+    body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
+    quote = "\U0001f4de Accueil : 01 23 45 67 89. Le guichet ouvre à 9 h 30 le lundi."
+    sentence = "Le guichet ouvre à 9 h 30 le lundi."
+    at = quote.index(sentence)  # Python counts code points, as the API does
+    body["passages"] = [{**body["passages"][0], "quote": quote, "start": 100,
+                         "end": 100 + len(quote), "section": "Accueil", "title": "Guide",
+                         "highlight": {"start": 100 + at, "end": 100 + at + len(sentence)},
+                         "answer_span": None, "rank": 1}]
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{guide}/")
+    ask(tab.page, GUIDE_QUESTION)
+    expect(finished(tab.page).locator(".card mark").first).to_have_text(sentence)
+    assert tab.errors == []
