@@ -17,23 +17,35 @@ import unicodedata
 
 from ragqa.index.documents.outline import HEADING_PATH_SEPARATOR
 
+# The characters the rule reads as spaces, and those it reads as nothing, spelt out: Python's
+# ``str.split``/``strip`` and JavaScript's ``\s``/``trim`` disagree on some (U+FEFF is a
+# space to JavaScript, U+001F to Python), and the widget must hide the same lines.
+SPACES = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Control characters (a tab and line ends aside), a soft hyphen and the zero-width ones,
+# U+FEFF (a byte order mark left at a text's start) among them: a reader sees none.
+INVISIBLE = "\x00-\x08\x0e-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
+_BLANK = re.compile(f"[{SPACES}{INVISIBLE}]*")  # (fullmatch)
+_RUN_OF_SPACES = re.compile(f"[{SPACES}]+")
 _MARKDOWN_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+")
-_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
+_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*\Z")
 _MARKUP = re.compile(r"[*_`]+")
-# An outline number before a heading's words: "2. ", "2.3 ", "IV. ", "b) ".
-_OUTLINE_NUMBER = re.compile(
-    r"^(?:\d{1,2}(?:\.\d{1,2}){0,4}\.?|[IVXLC]{1,6}[.)]|[A-Ha-h][.)])\s+(?=\S)")
-_CLOSING_COLON = re.compile(r"\s*:$")
-_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*$")  # a setext heading's
+_CLOSING_COLON = re.compile(f"[{SPACES}]*:\\Z")
+_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*\Z")  # a setext heading's
+_EDGE_SPACES = re.compile(f"^[{SPACES}]+|[{SPACES}]+\\Z")
 
 
 def heading_key(line: str) -> str:
-    """A heading line as a reader compares it: without markdown's marks (``## ``, ``**``),
-    an outline number or a closing colon, spaces and case aside."""
-    line = unicodedata.normalize("NFC", line)
-    line = _MARKUP.sub("", _CLOSING_HASHES.sub("", _MARKDOWN_HEADING.sub("", line))).strip()
-    line = _CLOSING_COLON.sub("", _OUTLINE_NUMBER.sub("", line))
-    return " ".join(line.split()).casefold()
+    """A heading line as a reader compares it: as written, an outline number kept ("2.
+    Menus" is not "Menus": a reader sees the number, and every loader writes it in the
+    section as in the line), without markdown's marks (``## ``, ``**``), a closing colon or
+    what is invisible (control characters, U+FEFF), spaces and case aside (``upper`` then
+    ``lower``: "Straße" is "STRASSE", as the widget's ``toUpperCase().toLowerCase()`` has
+    it)."""
+    line = unicodedata.normalize("NFC", _INVISIBLE.sub("", line))
+    line = _MARKUP.sub("", _CLOSING_HASHES.sub("", _MARKDOWN_HEADING.sub("", line)))
+    line = _CLOSING_COLON.sub("", _EDGE_SPACES.sub("", line))
+    return _RUN_OF_SPACES.sub(" ", line).upper().lower()
 
 
 def shown_from(quote: str, title: str, section: str, keep: int | None = None) -> int:
@@ -49,10 +61,11 @@ def shown_from(quote: str, title: str, section: str, keep: int | None = None) ->
         cut = quote.find("\n", at)
         line = quote[at:] if cut < 0 else quote[at:cut]
         underline = heading and _UNDERLINE.match(line) is not None
-        if line.strip() and not underline and heading_key(line) not in names:
+        blank = _BLANK.fullmatch(line) is not None
+        if not blank and not underline and heading_key(line) not in names:
             break
         if cut < 0:
             return 0  # nothing but headings: the quote is shown whole
-        heading = bool(line.strip()) and not underline
+        heading = not blank and not underline
         at = cut + 1
     return 0 if keep is not None and keep < at else at

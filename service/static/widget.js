@@ -360,7 +360,6 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     }
   }
 
-  /** The highlighted span of a passage, relative to its quote, or null. */
   // The section line of a card, or null when it would only repeat the document title (a
   // one-section document, or text before the first heading, is titled with the document).
   function sectionOf(passage) {
@@ -368,13 +367,27 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return section && section !== String(passage.title || '').trim() ? section : null;
   }
 
-  /** A heading line as a reader compares it: without markdown's marks (`## `, `**`), an
-   *  outline number ("2. ", "IV. ", "b) ") or a closing colon, spaces and case aside. */
+  // The characters read as spaces, and those read as nothing (control characters, a tab
+  // and line ends aside, a soft hyphen, the zero-width ones, U+FEFF), spelt out as
+  // service/headings.py spells them: `\s` and trim() are not Python's (U+FEFF is a space
+  // here, U+001F one there).
+  const SPACES = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+  const INVISIBLE = '\\u0000-\\u0008\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2060\\ufeff';
+  const INVISIBLE_RE = new RegExp(`[${INVISIBLE}]+`, 'g');
+  const BLANK_RE = new RegExp(`^[${SPACES}${INVISIBLE}]*$`);
+  const SPACES_RE = new RegExp(`[${SPACES}]+`, 'g');
+  const EDGE_SPACES_RE = new RegExp(`^[${SPACES}]+|[${SPACES}]+$`, 'g');
+  const CLOSING_COLON_RE = new RegExp(`[${SPACES}]*:$`);
+
+  /** A heading line as a reader compares it (service/headings.py's heading_key): as
+   *  written, an outline number kept ("2. Menus" is not "Menus"), without markdown's marks
+   *  (`## `, `**`), a closing colon or what is invisible, spaces and case aside (upper
+   *  then lower case: "Straße" is "STRASSE", as Python's upper().lower() has it). */
   function headingKey(line) {
-    return String(line).normalize('NFC').replace(/^ {0,3}#{1,6}[ \t]+/, '').replace(/[ \t]+#+[ \t]*$/, '')
-      .replace(/[*_`]+/g, '').trim()
-      .replace(/^(?:\d{1,2}(?:\.\d{1,2}){0,4}\.?|[IVXLC]{1,6}[.)]|[A-Ha-h][.)])\s+(?=\S)/, '')
-      .replace(/\s*:$/, '').replace(/\s+/g, ' ').toLowerCase();
+    return String(line).replace(INVISIBLE_RE, '').normalize('NFC')
+      .replace(/^ {0,3}#{1,6}[ \t]+/, '').replace(/[ \t]+#+[ \t]*$/, '').replace(/[*_`]+/g, '')
+      .replace(EDGE_SPACES_RE, '').replace(CLOSING_COLON_RE, '').replace(SPACES_RE, ' ')
+      .toUpperCase().toLowerCase();
   }
 
   /** Where a card's quote starts to be shown: after its first lines when they only repeat
@@ -393,9 +406,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       const cut = quote.indexOf('\n', at);
       const line = quote.slice(at, cut < 0 ? quote.length : cut);
       const underline = heading && /^ {0,3}(?:=+|-{2,})[ \t]*$/.test(line);
-      if (line.trim() && !underline && !names.has(headingKey(line))) break;
+      const blank = BLANK_RE.test(line);
+      if (!blank && !underline && !names.has(headingKey(line))) break;
       if (cut < 0) return 0;  // nothing but headings: the quote is shown whole
-      heading = Boolean(line.trim()) && !underline;
+      heading = !blank && !underline;
       at = cut + 1;
     }
     return spans.some((s) => s && s.start < at) ? 0 : at;
@@ -410,11 +424,20 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     return Boolean(body.low_relevance) && !(body.borderline && (text || (answer && answer.text)));
   }
 
+  /** The highlighted span of a passage, relative to its quote (in the quote's UTF-16 indices),
+   *  or null. The API's offsets count code points: an emoji before the sentence is one of
+   *  them and two of a string's indices. */
   function relativeSpan(quote, base, span) {
     if (!span) return null;
     const start = span.start - base;
     const end = span.end - base;
-    return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
+    if (!/[\uD800-\uDBFF]/.test(quote)) {  // no astral character: the two counts agree
+      return start >= 0 && end > start && end <= quote.length ? { start, end } : null;
+    }
+    const points = Array.from(quote);
+    if (!(start >= 0 && end > start && end <= points.length)) return null;
+    const units = (n) => points.slice(0, n).join('').length;
+    return { start: units(start), end: units(end) };
   }
 
   /** What the server searched when it differs from the question (a follow-up the history
@@ -1164,8 +1187,10 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
         const span = relativeSpan(p.quote, p.start, p.highlight);
         const skip = span ? 0 : headingEnd(p);  // as the card shows it: no heading repeated
         const excerpt = span ? p.quote.slice(span.start, span.end) : p.quote.slice(skip);
-        // The offsets of what is quoted: the document's text[start:end] is the excerpt.
-        const [start, end] = span ? [p.start + span.start, p.start + span.end] : [p.start + skip, p.end];
+        // The offsets of what is quoted: the document's text[start:end] is the excerpt (the
+        // API counts code points, a string's indices UTF-16 units: an emoji is two).
+        const [start, end] = span ? [p.start + span.start, p.start + span.end]
+          : [p.start + [...p.quote.slice(0, skip)].length, p.end];
         const where = [sectionOf(p), p.page ? t.page(p.page) : null].filter(Boolean).join(' · ');
         lines.push(`[${p.rank || i + 1}] ${p.title}${where ? ` — ${where}` : ''} (${p.doc_id}, ${start}–${end})`,
           `    ${t.quote(excerpt.replace(/\s+/g, ' ').trim())}`);

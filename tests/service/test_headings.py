@@ -102,6 +102,85 @@ def test_the_headings_above_a_section_go_with_its_own_and_the_offsets_stay_exact
     assert delais[shown_from(delais, *by_text[delais][:2]):] == DELAIS  # "2. Délais..."
 
 
+def test_a_numbered_item_that_names_the_section_is_shown(tmp_path):
+    # A Word numbered list under the heading "Inscription" whose first step is
+    # "Inscription": the reader writes "1. Inscription", a line the heading does not say.
+    path = tmp_path / "adhesion.docx"
+    document = docx.Document()
+    document.add_heading("Procédure d'adhésion", 0)
+    document.add_paragraph("Cette page décrit la procédure d'adhésion à la médiathèque.")
+    document.add_heading("Inscription", 1)
+    for item in ("Inscription", "Paiement de la cotisation", "Confirmation par courriel"):
+        document.add_paragraph(item, style="List Number")
+    document.add_paragraph("Le dossier est traité sous huit jours par le service des adhésions.")
+    document.save(path)
+    title, section, quote, _ = next(p for p in passages_of(path) if p[1] == "Inscription")
+    assert quote.startswith("Inscription\n\n1. Inscription\n2. Paiement")
+    assert quote[shown_from(quote, title, section):].startswith("1. Inscription\n")
+
+
+def test_a_lettered_line_that_names_the_section_is_shown(tmp_path):
+    # A staff directory in markdown: the section "Martin", then "B. Martin" and their role.
+    path = tmp_path / "annuaire.md"
+    path.write_text("# Annuaire des services\n\n## Martin\n\nB. Martin\nDirecteur des services "
+                    "techniques depuis 2019.\n\n## Durand\n\nC. Durand\nResponsable de "
+                    "l'accueil et de l'état civil.\n", encoding="utf-8")
+    title, section, quote, _ = next(p for p in passages_of(path) if p[1] == "Martin")
+    assert quote[shown_from(quote, title, section):] == (
+        "B. Martin\nDirecteur des services techniques depuis 2019.")
+
+
+# (quote, title, section, what is shown): the rule's table, which the widget's headingEnd
+# must follow too (tests/service/browser/test_widget.py runs it in a real Chromium).
+CASES = [
+    ("Horaires\nLundi 9h-17h", "Mairie", "Mairie › Horaires", "Lundi 9h-17h"),
+    ("Horaires d'ouverture : du lundi au vendredi\nsuite", "Mairie",
+     "Mairie › Horaires d'ouverture", "Horaires d'ouverture : du lundi au vendredi\nsuite"),
+    # An outline number is part of the heading as written, in the section as in the line.
+    ("## 2. Conditions à remplir\n\nÊtre agent titulaire.", "Guide",
+     "Guide › 2. Conditions à remplir", "Être agent titulaire."),
+    ("## 2. Conditions à remplir\n\nÊtre agent titulaire.", "Guide",
+     "Guide › Conditions à remplir", "## 2. Conditions à remplir\n\nÊtre agent titulaire."),
+    ("1. Inscription\n2. Paiement\n3. Confirmation", "Procédure", "Procédure › Inscription",
+     "1. Inscription\n2. Paiement\n3. Confirmation"),
+    ("B. Martin\nDirecteur", "Annuaire", "Annuaire › Martin", "B. Martin\nDirecteur"),
+    ("a) Contexte\nLe projet...", "Projet", "Projet › Contexte", "a) Contexte\nLe projet..."),
+    ("IV. Budget\nLe budget...", "Rapport", "Rapport › IV. Budget", "Le budget..."),
+    ("**1.2 Délais**\nTrente jours.", "Guide", "1. Procédure › 1.2 Délais", "Trente jours."),
+    # A closing colon, markdown's marks, spaces (a no-break one before the colon) and case.
+    ("Conditions à remplir :\nÊtre agent.", "Guide", "Guide › Conditions à remplir",
+     "Être agent."),
+    ("Horaires\u00a0:\nLundi", "Mairie", "Mairie › Horaires", "Lundi"),
+    ("Overview:\nThe service opens at 9.", "Remote work policy", "Remote work policy › Overview",
+     "The service opens at 9."),
+    ("# MAIRIE   DE  LYON #\nTexte.", "Mairie de Lyon", "Mairie de Lyon", "Texte."),
+    ("Straße\nText", "STRASSE", "STRASSE", "Text"),
+    ("ΟΔΟΣ\nΚείμενο", "Οδος", "Οδος", "Κείμενο"),
+    ("\u0130stanbul\nText", "istanbul", "istanbul", "\u0130stanbul\nText"),
+    # What a reader does not see: a byte order mark, control and zero-width characters.
+    ("\ufeffHoraires\nLundi", "Mairie", "Mairie › Horaires", "Lundi"),
+    ("Horai\u200bres\u00ad\nLundi", "Mairie", "Mairie › Horaires", "Lundi"),
+    ("C'est\x1fok\nx", "c'est ok", "c'est ok", "C'est\x1fok\nx"),
+    ("Mairie\n\ufeff\x1f\nHoraires\nLundi", "Mairie", "Mairie › Horaires", "Lundi"),
+    ("Mairie\x85\nLundi", "Mairie", "Mairie", "Lundi"),
+    # Underlines, repeated lines, blank lines, nothing else left.
+    ("Horaires\n--\nLundi", "Mairie", "Mairie › Horaires", "Lundi"),
+    ("Mairie\n\nHoraires\n=====\nLundi", "Mairie", "Mairie › Horaires", "Lundi"),
+    ("Horaires\nHoraires\nLundi", "Horaires", "Horaires", "Lundi"),
+    ("Horaires\n\n", "Mairie", "Mairie › Horaires", "Horaires\n\n"),
+    ("Total\nService : Total ; Montant : 12", "budget.xlsx", "Total",
+     "Service : Total ; Montant : 12"),
+    ("\u201cRemote work\u201d\nAgents may...", "Remote work", "Remote work",
+     "\u201cRemote work\u201d\nAgents may..."),
+]
+
+
+@pytest.mark.parametrize(("quote", "title", "section", "shown"), CASES,
+                         ids=[str(n) for n in range(len(CASES))])
+def test_the_table_of_cases(quote, title, section, shown):
+    assert quote[shown_from(quote, title, section):] == shown
+
+
 def test_lines_that_do_not_repeat_the_head_are_shown():
     quote = "Le demandeur doit résider ici.\nConditions à remplir"
     assert shown_from(quote, "Guide", "Conditions à remplir") == 0  # not a first line

@@ -15,7 +15,7 @@ from ragqa.service.headings import shown_from
 from tests.conftest import LIVE_BLOG, ROOT
 from tests.service.browser.conftest import (
     ARTIFACTS, EXPECTED, QUESTION, ask, finished, ragqa_serve)
-from tests.service.test_headings import CONDITIONS, make_docx
+from tests.service.test_headings import CASES, CONDITIONS, make_docx
 from tests.support import free_port, wait_until
 
 # The test servers use the bundled fallback model (MiniLM, English-trained), whose
@@ -488,4 +488,58 @@ def test_a_marked_sentence_that_holds_the_heading_keeps_it_shown(guide, open_tab
     card = finished(tab.page).locator(".card").nth(index)
     assert card.locator("blockquote").text_content() == passage["quote"]
     assert card.locator("blockquote mark").text_content() == passage["quote"]
+    assert tab.errors == []
+
+
+ASTRAL = ("\U0001f3db Mairie\nTexte du guichet.", "\U0001f3db Mairie", "\U0001f3db Mairie",
+          "Texte du guichet.")  # offsets count code points, JavaScript's strings UTF-16 units
+
+
+def test_the_widget_leaves_out_the_lines_the_service_leaves_out(guide, open_tab):
+    # headingEnd (widget.js) and shown_from (service/headings.py) over one table of cases:
+    # each card shows the quote from where the service's listing prints it, and the copy
+    # gives that offset (in code points, as the API's are).
+    cases = [*CASES, ASTRAL]
+    body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
+    model = body["passages"][0]
+    body["passages"] = [
+        {**model, "doc_id": "guide.docx", "title": title, "section": section, "quote": quote,
+         "start": 0, "end": len(quote), "page": None, "highlight": None, "answer_span": None,
+         "rank": n + 1}
+        for n, (quote, title, section, _) in enumerate(cases)]
+    tab = open_tab(permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    page.goto(f"{guide}/")
+    ask(page, GUIDE_QUESTION)
+    cards = finished(page).locator(".card")
+    expect(cards).to_have_count(len(cases))
+    shown = cards.locator("blockquote").evaluate_all("quotes => quotes.map(q => q.textContent)")
+    for (quote, title, section, expected), text in zip(cases, shown):
+        assert quote[shown_from(quote, title, section):] == expected
+        assert text == expected, (quote, title, section)  # (a short quote, shown whole)
+    page.get_by_role("button", name="Copier la réponse et ses sources").click()
+    expect(page.get_by_text("Copié dans le presse-papiers")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    starts = [int(start) for start in re.findall(r"\(guide\.docx, (\d+)–\d+\)", copied)]
+    assert starts == [len(quote) - len(expected) for quote, _, _, expected in cases]
+    assert tab.errors == []
+
+
+def test_the_marked_sentence_stays_in_place_after_an_emoji(guide, open_tab):
+    # The API's offsets count code points, JavaScript's string indices UTF-16 units: an
+    # emoji before the highlighted sentence must not shift the mark by one.
+    body = httpx.post(f"{guide}/v1/ask", json={"question": GUIDE_QUESTION}).json()
+    quote = "\U0001f4de Accueil : 01 23 45 67 89. Le guichet ouvre à 9 h 30 le lundi."
+    sentence = "Le guichet ouvre à 9 h 30 le lundi."
+    at = quote.index(sentence)  # Python counts code points, as the API does
+    body["passages"] = [{**body["passages"][0], "quote": quote, "start": 100,
+                         "end": 100 + len(quote), "section": "Accueil", "title": "Guide",
+                         "highlight": {"start": 100 + at, "end": 100 + at + len(sentence)},
+                         "answer_span": None, "rank": 1}]
+    tab = open_tab()
+    tab.page.route("**/v1/ask", lambda route: route.fulfill(json=body))
+    tab.page.goto(f"{guide}/")
+    ask(tab.page, GUIDE_QUESTION)
+    expect(finished(tab.page).locator(".card mark").first).to_have_text(sentence)
     assert tab.errors == []
