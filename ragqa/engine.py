@@ -165,7 +165,7 @@ class Engine:
                                    standalone, readable)
         # The reader needs no store: it runs after the session (a postgres connection is
         # not held through its model passes).
-        return self._read(found)
+        return _judged_as_searched(retriever, self._read(found))
 
     def _searched(self, retriever: Retriever, question: str, k: int, mode: str | None,
                   doc_ids: Collection[str] | None, history: Sequence[Turn],
@@ -173,8 +173,7 @@ class Engine:
         if standalone is not None and history:
             return self._rewritten(retriever, question, standalone, k, mode, doc_ids, readable)
         if not history:
-            result = _judged_alone(retriever, retriever.search(
-                question, k, mode=mode, doc_ids=doc_ids, scope=readable))
+            result = retriever.search(question, k, mode=mode, doc_ids=doc_ids, scope=readable)
             return Found(result, self._highlight(retriever, result, readable),
                          result.read_as or result.question)
         followup = plan_followup(retriever, question, history, doc_ids=doc_ids, scope=readable,
@@ -182,8 +181,6 @@ class Engine:
         result = search_followup(retriever, followup, k, mode=mode, doc_ids=doc_ids,
                                  scope=readable)
         used = followup.history_used
-        if not used:
-            result = _judged_alone(retriever, result)
         return Found(result, self._highlight(retriever, result, readable),
                      followup.read_as(result.read_as) if used
                      else result.read_as or result.question, used, "context" if used else None)
@@ -193,8 +190,7 @@ class Engine:
                    readable: frozenset[str] | None) -> Found:
         """The LLM's standalone question searched (and highlighted) as any question; the
         result keeps the question as asked."""
-        result = _judged_alone(retriever, retriever.search(standalone, k, mode=mode,
-                                                           doc_ids=doc_ids, scope=readable))
+        result = retriever.search(standalone, k, mode=mode, doc_ids=doc_ids, scope=readable)
         highlights = self._highlight(retriever, result, readable)
         used = " ".join(result.question.split()).casefold() != " ".join(
             question.split()).casefold()
@@ -261,17 +257,21 @@ class Engine:
         self.store.close()
 
 
-def _judged_alone(retriever: Retriever, result: SearchResult) -> SearchResult:
-    """``result`` of a question searched alone (no history lent it words), low and not
-    borderline when the question names nothing but figures and function words ("et pour
-    2025 ?" sent without its conversation): its relevance capped at
+def _judged_as_searched(retriever: Retriever, found: Found) -> Found:
+    """``found``, low and not borderline when what was searched (the question as read, with
+    the words a history lent it, if any) names nothing but figures and the words that frame
+    a question ("et pour 2025 ?" sent without its conversation, or after one that lent it
+    nothing): its relevance, the reader's belief joined or not, capped at
     :data:`~ragqa.index.search.relevance.NAMES_NOTHING_CAP` of the threshold."""
-    asked = result.read_as or result.question
-    if not result.hits or not names_nothing(retriever.index.analyzer(asked)):
-        return result
-    model = retriever.relevance_model_for(asked, result.mode)
+    result = found.result
+    searched = found.query or result.question
+    analyzer = retriever.index.analyzer
+    if not result.hits or not names_nothing(searched, analyzer, analyzer.config.language):
+        return found
+    model = retriever.relevance_model_for(searched, result.mode)
     capped = min(result.relevance or 0.0, model.threshold * NAMES_NOTHING_CAP)
-    return replace(result, relevance=round(capped, 4), low_relevance=True, borderline=False)
+    return replace(found, result=replace(result, relevance=round(capped, 4),
+                                         low_relevance=True, borderline=False))
 
 
 def _answer_sentence(hit, answer: Answer) -> Span:

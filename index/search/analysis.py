@@ -17,7 +17,7 @@ from itertools import chain
 import bm25s.stopwords as bm25s_stopwords
 import Stemmer
 
-from ragqa.index.search.dates import MONTHS, WordedDates, in_figures
+from ragqa.index.search.dates import ABBREVIATIONS, MONTHS, WordedDates, in_figures
 
 _WORDS = re.compile(r"[^\w'.-]+")
 _TOKEN = re.compile(r"\w+(?:[-.]\w+)*", re.UNICODE)
@@ -100,7 +100,8 @@ class Analyzer:
         self._elisions = tuple(e + "'" for e in _ELISIONS.get(config.language, ()))
         # Dates as another form writes them (:mod:`ragqa.index.search.dates`).
         self._months = MONTHS.get(config.language)
-        self._worded_dates = WordedDates(self._months) if self._months else None
+        self._worded_dates = (WordedDates(self._months, ABBREVIATIONS.get(config.language))
+                              if self._months else None)
         words = stopwords(config.language) if config.stopwords else frozenset()
         self._stopwords = frozenset(words | {fold_accents(w) for w in words})
         self._stemmer = Stemmer.Stemmer(config.language) if config.stem else None
@@ -151,12 +152,12 @@ class Analyzer:
         ``2025-04-14``, ``04-14``; "01/04/25" also ``1``, ``2025``); nothing for another
         word."""
         day = in_figures(word)
-        if day is None or self._months is None:
+        if day is None:
             return []
         words = (self._months[day.month - 1],
                  *(str(n) for n in (day.day, day.year) if n is not None))
         added = [t for w in words if (t := self._term(w)) and t not in pieces]
-        return [*added, *day.terms()]
+        return [*added, *(t for t in day.terms() if t not in pieces)]  # "2025-04-14" once
 
     def _terms_of(self, token: str) -> list[str]:
         if _THOUSANDS.match(token):  # 45.000 and 45,000 mean 45000

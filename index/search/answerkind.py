@@ -37,18 +37,33 @@ class Kind(Enum):
 KIND_BONUS = 0.5
 OTHER_YEAR_PENALTY = 0.5
 
+_QUANTITIES = (r"part|superficie|population|budget|coût|cout|prix|valeur|capacité|effectif|"
+               r"surface|hauteur|longueur|distance|âge|age|durée|somme|nombre|montant|taux|"
+               r"pourcentage|proportion|chiffre|quantité|salaire|tarif")
+_TIMES = r"année|an|date|dates|jour|mois|époque|siècle|heure"
+_IS = r"(?:est|sont|était|étaient|sera|seront|fut|serait)"
+_DETERMINER = r"(?:la|le|les|l['’]|son|sa|ses|leur|leurs|ce|cette)"
+# How a question asks for a figure or a time, in its own words: an interrogative ("combien",
+# "quand" opening or closing it, "en quelle année"), or "quel est le montant / la date …"
+# opening it. Not a word alone: "un grand nombre de startups", "Qu'est-ce que le taux
+# directeur ?", "Que faire quand on perd sa carte ?" ask for neither.
 _ASKS = (
     (Kind.FIGURE, re.compile(
-        r"\b(?:combien|nombre|montant|pourcentage|proportion|taux|chiffre|quantité|"
-        r"how\s+(?:many|much)|what\s+(?:percentage|proportion|number|amount)|"
-        r"quel(?:le)?s?\s+(?:est|sont|était|étaient|sera|fut)?\s*(?:la|le|les)?\s*"
-        r"(?:part|superficie|population|budget|coût|prix|valeur|capacité|effectif|"
-        r"surface|hauteur|longueur|distance|âge|durée|somme))\b", re.IGNORECASE)),
+        rf"\bcombien\b|^\W*(?:{_QUANTITIES})\b|"
+        rf"\bquel(?:le)?s?\s+(?:(?:{_IS})\s+{_DETERMINER}\s*)?(?:{_QUANTITIES})\b|"
+        r"\bhow\s+(?:many|much|old|long|far|large|big|tall)\b|"
+        r"\bwhat\s+(?:is\s+the\s+|was\s+the\s+|are\s+the\s+)?(?:percentage|proportion|"
+        r"number|amount|share|price|cost|population|size|rate|budget|age)\b",
+        re.IGNORECASE)),
     (Kind.TIME, re.compile(
-        r"\b(?:quand|when|(?:en|à|a|de|depuis)\s+quel(?:le)?\s+(?:année|an|date|mois|"
-        r"époque|siècle|jour)|quel(?:le)?\s+(?:année|date|jour|mois)|"
-        r"(?:what|which)\s+(?:year|date|month|day)|depuis\s+quand|jusqu'à\s+quand|"
-        r"jusqu’à\s+quand)\b", re.IGNORECASE)),
+        rf"^\W*(?:et\s+)?quand\b|\bquand\s*\W*$|\bc['’]est\s+quand\b|"
+        rf"\b(?:depuis|jusqu['’]à|jusqu['’]a|d['’]ici)\s+quand\b|"
+        rf"\b(?:en|à|a|de|depuis|pour|dans)\s+quel(?:le)?s?\s+(?:{_TIMES})\b|"
+        rf"\bquel(?:le)?s?\s+(?:(?:{_IS})\s+{_DETERMINER}\s*)?(?:{_TIMES})\b|"
+        rf"^\W*(?:date|dates)\b|"
+        r"^\W*when\b|\bwhen\s*\W*$|\b(?:what|which)\s+(?:year|date|month|day|time)\b|"
+        r"\bsince\s+when\b",
+        re.IGNORECASE)),
 )
 # A year of our times: what a question's "en 2025" is told from (a figure such as "1.500
 # exposants" reads 1500 once analysed, so older years are not told from figures there)...

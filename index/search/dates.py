@@ -25,6 +25,12 @@ MONTHS = {
                "septembre", "octobre", "novembre", "décembre"),
 }
 
+# Their usual abbreviations ("14 févr. 2025", "3 sept."), each read with or without its stop.
+ABBREVIATIONS = {
+    "french": {"janv": 1, "févr": 2, "fév": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10,
+               "nov": 11, "déc": 12},
+}
+
 _IN_FIGURES = re.compile(
     r"(?P<day>\d{1,2})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4}|(?<=/)\d{2})"
     r"|(?P<my_month>\d{1,2})/(?P<my_year>\d{4})"  # a month: 04/2025
@@ -75,30 +81,42 @@ def in_figures(word: str) -> Day | None:
 
 
 class WordedDates:
-    """Finds the dates a text writes in words ("14 avril 2025", "1er mai") in one language."""
+    """Finds the dates a text writes in words ("14 avril 2025", "1er mai", "14 févr.", a
+    range's days: "du 14 au 16 avril", "les 3 et 4 mai", "14-15 avril") in one language."""
 
-    def __init__(self, months: tuple[str, ...]) -> None:
+    def __init__(self, months: tuple[str, ...],
+                 abbreviations: dict[str, int] | None = None) -> None:
         number = {}
         for i, name in enumerate(months, 1):
+            number[name] = number[_unaccented(name)] = i
+        for name, i in (abbreviations or {}).items():
             number[name] = number[_unaccented(name)] = i
         self._number = number
         # A text's words that may follow a day: a month's name, bare or before punctuation.
         # A text holding none is not scanned (most are not; the scan is most of the cost).
-        self._names = frozenset(name + end for name in number for end in ("", *",.;:)"))
+        self._names = frozenset(name + end for name in number
+                                for end in ("", *",.;:)?!»…", "?»", ".)"))
         names = "|".join(sorted(number, key=len, reverse=True))
-        self._pattern = re.compile(
-            rf"(?<![\w.,/-])(\d{{1,2}})(?:er)?\s+({names})(?:\s+(\d{{4}}))?(?![\w/-])")
+        month = rf"({names})\.?(?:\s+(\d{{4}}))?(?![\w/-])"
+        self._pattern = re.compile(rf"(?<![\w.,/])(\d{{1,2}})(?:er)?\s+{month}")
+        # the first day of a range, whose month (and year) its last day's gives
+        self._range = re.compile(
+            rf"(?<![\w.,/-])(\d{{1,2}})(?:er)?(?:\s*[-–]\s*|\s+(?:au|et|à)\s+(?:le\s+)?)"
+            rf"\d{{1,2}}(?:er)?\s+{month}")
 
     def __call__(self, text: str, words: Iterable[str] | None = None) -> Iterator[Day]:
         """The dates of a casefolded ``text`` (whose whitespace-split ``words`` may be given:
-        they tell quickly a text without any)."""
+        they tell quickly a text without any), each once."""
         if self._names.isdisjoint(text.split() if words is None else words):
             return
-        for match in self._pattern.finditer(text):
-            found = _day(self._number[match[2]], int(match[1]),
-                         int(match[3]) if match[3] else None)
-            if found is not None:
-                yield found
+        found: dict[Day, None] = {}
+        for pattern in (self._range, self._pattern):
+            for match in pattern.finditer(text):
+                day = _day(self._number[match[2]], int(match[1]),
+                           int(match[3]) if match[3] else None)
+                if day is not None:
+                    found[day] = None
+        yield from found
 
 
 def _unaccented(word: str) -> str:

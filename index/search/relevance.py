@@ -32,12 +32,15 @@ passages as well as an answerable one does, so it is rarely flagged.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
+
+from ragqa.index.search.analysis import stopwords
+from ragqa.index.search.frame import frames
 
 
 # How deep the two rankers' lists are compared (the search's candidate lists are cut here;
@@ -58,11 +61,22 @@ BORDERLINE = 0.8
 # finds it (0.93 for "et pour 2025 ?" over the project's corpus). Its relevance is capped at
 # this share of the threshold: low, and not borderline (an LLM would be handed chance).
 NAMES_NOTHING_CAP = 0.5
+_PUNCTUATION = ".,;:!?¿¡…«»\"'()[]"
+# English words that ask without naming (Lucene's stopword list, the analyzer's for English,
+# holds none of them), and the acknowledgements of a chat.
+_ASKING = frozenset("what about when where who whom why how which whose ok okay".split())
 
 
-def names_nothing(terms: Iterable[str]) -> bool:
-    """Whether a question's analysed ``terms`` hold no word (figures only, or none)."""
-    return not any(any(c.isalpha() for c in term) for term in terms)
+def names_nothing(question: str, analyze: Callable[[str], list[str]], language: str) -> bool:
+    """Whether ``question`` names no word once the words that frame a question are left out
+    (:mod:`~ragqa.index.search.frame`'s, in ``language`` and in English, and English
+    function words: "What about 2025?", "et pour 2025, merci ?"): figures only, or nothing."""
+    english = stopwords("english") | _ASKING
+    kept = [word for word in question.split()
+            if not ((bare := word.strip(_PUNCTUATION)) and (
+                frames(bare, language) or frames(bare, "english")
+                or bare.casefold() in english))]
+    return not any(any(c.isalpha() for c in term) for term in analyze(" ".join(kept)))
 
 
 class RelevanceFeatures(NamedTuple):

@@ -190,12 +190,17 @@ def test_low_relevance_says_when_the_documents_do_not_touch_the_question(client,
 
 def test_a_question_naming_nothing_but_figures_is_low_unless_a_history_lends_it_words(client):
     """"et pour 2025 ?" sent without its conversation names nothing a passage could be about
-    (the model found the first passage 93 % likely to answer): low, and not borderline; after
-    a question it leans on, it borrows that question's words and is judged as they are."""
-    for question in ("et pour 2025 ?", "combien en 2024", "Qui ?"):
+    (the model found the first passage likely to answer): low, and not borderline; after a
+    question it leans on, it borrows that question's words and is judged as they are."""
+    for question in ("et pour 2025 ?", "combien en 2024", "Qui ?", "et 2025, merci ?",
+                     "What about 2025?"):
         body = client.post("/v1/search", json={"question": question}).json()
         assert body["passages"], question
         assert body["low_relevance"] is True and body["borderline"] is False, question
+    # a history that lends nothing ("Bonjour") leaves it as it was
+    greeted = client.post("/v1/search", json={"question": "et pour 2025 ?",
+                                              "history": [{"question": "Bonjour"}]}).json()
+    assert greeted["low_relevance"] is True and greeted["borderline"] is False
     alone = client.post("/v1/search", json={"question": "Et en 2024 ?"}).json()
     followed = client.post("/v1/search", json={
         "question": "Et en 2024 ?", "history": [{"question": GITEX}]}).json()

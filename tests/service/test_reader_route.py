@@ -115,3 +115,10 @@ def test_a_reordered_top_keeps_its_order_when_read(reading_client, plain_client,
     engine = reading_client.app.state.engine
     assert engine.search(question, 7).result.reordered
     assert not engine.search(question, 7, mode="bm25").result.reordered
+
+
+def test_a_question_naming_nothing_stays_low_with_the_reader(reading_client):
+    # the reader's belief joins the relevance after the search: the cap is applied last
+    for question in ("et pour 2025 ?", "Combien ?", "What about 2025?"):
+        body = reading_client.post("/v1/search", json={"question": question}).json()
+        assert body["low_relevance"] is True and body["borderline"] is False, question

@@ -22,6 +22,16 @@ ANALYZE = Analyzer(AnalyzerConfig())
     ("Qui a signé l'accord ?", None),
     ("Où se tient le salon ?", None),
     ("Quelle entreprise a participé ?", None),  # "part" is no word of its own here
+    ("Quelle est la date du GITEX ?", Kind.TIME),
+    ("Date du salon ?", Kind.TIME),
+    ("Il ouvre quand ?", Kind.TIME),
+    ("Quel est l'âge du fondateur ?", Kind.FIGURE),
+    ("Quel est son coût ?", Kind.FIGURE),
+    ("What is the price?", Kind.FIGURE),
+    # a word alone asks nothing
+    ("Que faire quand on perd sa carte ?", None),
+    ("Qu'est-ce que le taux directeur ?", None),
+    ("Qui a fondé un grand nombre de startups ?", None),
 ])
 def test_the_kind_a_question_asks_for(question, kind):
     assert asked_kind(question) is kind

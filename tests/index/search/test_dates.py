@@ -10,7 +10,7 @@ from ragqa.index.documents.chunking import ChunkingParams, chunk_document, make_
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.sections import split_sections
 from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
-from ragqa.index.search.dates import MONTHS, Day, WordedDates, in_figures
+from ragqa.index.search.dates import ABBREVIATIONS, MONTHS, Day, WordedDates, in_figures
 from ragqa.index.search.highlight import Highlighter
 
 
@@ -26,6 +26,16 @@ from ragqa.index.search.highlight import Highlighter
 ])
 def test_dates_in_figures_read_day_first(word, day):
     assert in_figures(word) == day
+
+
+def test_a_ranges_days_abbreviated_months_and_a_month_before_a_question_mark():
+    read = WordedDates(MONTHS["french"], ABBREVIATIONS["french"])
+    assert list(read("que se passe-t-il le 14 avril?")) == [Day(4, 14)]
+    assert list(read("du 14 au 16 avril 2025")) == [Day(4, 14, 2025), Day(4, 16, 2025)]
+    assert list(read("les 3 et le 4 mai")) == [Day(5, 3), Day(5, 4)]
+    assert list(read("14-15 avril")) == [Day(4, 14), Day(4, 15)]
+    assert list(read("le 14 févr. 2025 et le 3 sept.")) == [Day(2, 14, 2025), Day(9, 3)]
+    assert list(read("2019-2020, 45 avril, 14 avrils")) == []
 
 
 def test_dates_in_words_with_or_without_their_year():
