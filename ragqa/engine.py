@@ -265,8 +265,7 @@ def _judged_as_searched(retriever: Retriever, found: Found) -> Found:
     :data:`~ragqa.index.search.relevance.NAMES_NOTHING_CAP` of the threshold."""
     result = found.result
     searched = found.query or result.question
-    analyzer = retriever.index.analyzer
-    if not result.hits or not names_nothing(searched, analyzer, analyzer.config.language):
+    if not result.hits or not names_nothing(searched, retriever.index.analyzer):
         return found
     model = retriever.relevance_model_for(searched, result.mode)
     capped = min(result.relevance or 0.0, model.threshold * NAMES_NOTHING_CAP)

@@ -40,7 +40,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ragqa.index.search.analysis import stopwords
-from ragqa.index.search.frame import frames
 
 
 # How deep the two rankers' lists are compared (the search's candidate lists are cut here;
@@ -62,20 +61,21 @@ BORDERLINE = 0.8
 # this share of the threshold: low, and not borderline (an LLM would be handed chance).
 NAMES_NOTHING_CAP = 0.5
 _PUNCTUATION = ".,;:!?¿¡…«»\"'()[]"
-# English words that ask without naming (Lucene's stopword list, the analyzer's for English,
-# holds none of them), and the acknowledgements of a chat.
-_ASKING = frozenset("what about when where who whom why how which whose ok okay".split())
+# Words that name nothing in a chat's question whatever the index's language: English
+# function words (Lucene's list, the analyzer's for English), the English words that ask
+# (that list holds none of them), and a chat's fillers.
+_NAMELESS = stopwords("english") | frozenset(
+    "what about when where who whom why how which whose ok okay merci svp stp please thanks "
+    "thank you bonjour bonsoir hello hi".split())
 
 
-def names_nothing(question: str, analyze: Callable[[str], list[str]], language: str) -> bool:
-    """Whether ``question`` names no word once the words that frame a question are left out
-    (:mod:`~ragqa.index.search.frame`'s, in ``language`` and in English, and English
-    function words: "What about 2025?", "et pour 2025, merci ?"): figures only, or nothing."""
-    english = stopwords("english") | _ASKING
+def names_nothing(question: str, analyze: Callable[[str], list[str]]) -> bool:
+    """Whether ``question`` names no word once a chat's fillers ("merci", "svp", "ok") and
+    English function and asking words ("What about 2025?", "When?") are left out: figures
+    only, or nothing. (Not the follow-ups' framing words, :mod:`~ragqa.index.search.frame`:
+    "A qui doivent-ils leur salut ?" names its "salut", no greeting there.)"""
     kept = [word for word in question.split()
-            if not ((bare := word.strip(_PUNCTUATION)) and (
-                frames(bare, language) or frames(bare, "english")
-                or bare.casefold() in english))]
+            if not ((bare := word.strip(_PUNCTUATION).casefold()) and bare in _NAMELESS)]
     return not any(any(c.isalpha() for c in term) for term in analyze(" ".join(kept)))
 
 

@@ -372,9 +372,10 @@ def test_borderline_is_a_low_relevance_search_near_its_threshold(corpus_index, e
     ("Et pour 2025, svp ?", True), ("What about 2025?", True), ("When?", True),
     ("5G ?", False), ("Covid-19", False), ("ISO 27001", False), ("RGPD", False),
     ("Who is the CEO?", False), ("Combien de startups ?", False),
+    ("A qui doivent ils leur salut ?", False),  # a PIAF question: "salut" is no greeting
 ])
 def test_a_question_names_nothing_with_figures_and_framing_words_only(question, nothing):
     from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
     from ragqa.index.search.relevance import names_nothing
 
-    assert names_nothing(question, Analyzer(AnalyzerConfig()), "french") is nothing
+    assert names_nothing(question, Analyzer(AnalyzerConfig())) is nothing
