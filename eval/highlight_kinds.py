@@ -23,6 +23,7 @@ from pathlib import Path
 
 def main(argv: Sequence[str] | None = None) -> None:
     from ragqa import wiring
+    from ragqa.eval.highlights import first_answer_hit
     from ragqa.eval.questions import load_questions, select
     from ragqa.index.search.answerkind import KIND_BONUS, OTHER_YEAR_PENALTY
     from ragqa.index.search.highlight import Highlighter
@@ -67,8 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for q in questions:
         found = engine.search(q.question, 10)
         hits = found.result.hits
-        first = next(((i, h) for i, h in enumerate(hits[:5]) if h.doc_id == q.doc
-                      and any(h.start <= gs and ge <= h.end for gs, ge in q.spans)), None)
+        first = first_answer_hit(hits, q)
         if first is None:
             continue
         i, hit = first

@@ -62,6 +62,12 @@ def measure(retriever: Retriever, questions: Sequence[Question],
     return HighlightReport(len(answerable), retrieved, contains, overlaps)
 
 
+def first_answer_hit(hits: Sequence, q: Question, top: int = 5) -> tuple[int, object] | None:
+    """The first of the ``top`` hits holding a whole gold span of ``q``, with its index."""
+    return next(((i, h) for i, h in enumerate(hits[:top]) if h.doc_id == q.doc
+                 and any(h.start <= gs and ge <= h.end for gs, ge in q.spans)), None)
+
+
 def measure_service(engine, questions: Sequence[Question], k: int = 10) -> dict:
     """The highlight as ``Engine.search`` gives it (with the reader when ``engine.reading``
     is set), for the first of the top 5 passages holding a gold span; with recall@1, MRR@10
@@ -79,8 +85,7 @@ def measure_service(engine, questions: Sequence[Question], k: int = 10) -> dict:
         hits = found.result.hits
         ranks.append(first_hit_rank(
             [is_hit(h.doc_id, h.start, h.end, q.doc or "", q.spans) for h in hits]))
-        first = next(((i, h) for i, h in enumerate(hits[:5]) if h.doc_id == q.doc
-                      and any(h.start <= gs and ge <= h.end for gs, ge in q.spans)), None)
+        first = first_answer_hit(hits, q)
         if first is None:
             continue
         i, hit = first

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 
 from ragqa.index.documents.handheadings import HandOutline, Look
 from ragqa.index.documents.htmllooks import PageLooks
+from ragqa.index.documents.htmlruns import wrap_runs
 from ragqa.index.documents.htmltables import lay_out_tables, needs_layout
 from ragqa.index.documents.layout import (
     HEADER_SEPARATOR,
@@ -235,39 +236,10 @@ def _wrap_loose_text(tree: _Element) -> None:
     ``<p>``: trafilatura drops the body's own text (a page of ``<br>`` lines lost its first
     line) and makes a paragraph of every line after it; inside a ``<p>`` the lines stay
     lines, as a browser shows them."""
-    from lxml.html import Element
-
-    inline = _inline_tags()
     body = tree if tree.tag == "body" else tree.find("body")
     if body is None or _blank(body.text, *(child.tail for child in body)):
         return
-    children = list(body)  # rebuilt in one pass: indexing an lxml child walks the list
-    for child in children:
-        body.remove(child)  # its tail goes with it: loose text after it
-    kept: list[_Element] = []
-    run: _Element | None = None  # the <p> that collects the current run
-    if not _blank(body.text):
-        run = Element("p")
-        run.text = body.text
-        kept.append(run)
-    body.text = None
-    for child in children:
-        if isinstance(child.tag, str) and child.tag in inline:
-            if run is None:
-                run = Element("p")
-                kept.append(run)
-            run.append(child)  # its tail (more loose text) with it
-            continue
-        run = None  # a block (or a comment) ends the run; loose text after it opens one
-        tail, child.tail = child.tail, None
-        kept.append(child)
-        if not _blank(tail):
-            run = Element("p")
-            run.text = tail
-            kept.append(run)
-        elif tail:
-            child.tail = tail  # blank: kept where it was
-    body.extend(kept)
+    wrap_runs(body, _inline_tags().__contains__, keep_blank_tails=True)
 
 
 def _blank(*texts: str | None) -> bool:

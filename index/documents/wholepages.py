@@ -26,6 +26,8 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import TYPE_CHECKING
 
+from ragqa.index.documents.htmlruns import wrap_runs
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -145,35 +147,8 @@ def _wrap_runs(container: _Element, blocks: frozenset[str]) -> None:
     """Wrap each run of loose text and inline elements of a container that also holds
     blocks in a ``<p>``: a line of its own, as a browser shows it (``<div>Bloc <p>dans</p>
     suite</div>`` is three lines), and a paragraph the page's CSS gives its look."""
-    from lxml.html import Element
-
-    children = list(container)
-    if not any(isinstance(c.tag, str) and c.tag in blocks for c in children):
-        return
-    for child in children:
-        container.remove(child)  # its tail goes with it: loose text after it
-    kept: list[_Element] = []
-    run: _Element | None = None  # the <p> that collects the current run
-    if container.text and container.text.strip():
-        run = Element("p")
-        run.text = container.text
-        kept.append(run)
-    container.text = None
-    for child in children:
-        if isinstance(child.tag, str) and child.tag not in blocks:
-            if run is None:
-                run = Element("p")
-                kept.append(run)
-            run.append(child)  # its tail (more loose text) with it
-            continue
-        run = None  # a block (or a comment) ends the run; loose text after it opens one
-        tail, child.tail = child.tail, None
-        kept.append(child)
-        if tail and tail.strip():
-            run = Element("p")
-            run.text = tail
-            kept.append(run)
-    container.extend(kept)
+    if any(isinstance(c.tag, str) and c.tag in blocks for c in container):
+        wrap_runs(container, lambda tag: tag not in blocks)
 
 
 def _unwrap(table: _Element) -> None:
