@@ -259,9 +259,10 @@ class Engine:
 
 def _judged_as_searched(retriever: Retriever, found: Found) -> Found:
     """``found``, low and not borderline when what was searched (the question as read, with
-    the words a history lent it, if any) names nothing but figures and the words that frame
-    a question ("et pour 2025 ?" sent without its conversation, or after one that lent it
-    nothing): its relevance, the reader's belief joined or not, capped at
+    the words a history lent it, if any) names nothing but figures, function words and a
+    chat's fillers (:func:`~ragqa.index.search.relevance.names_nothing`: "et pour 2025 ?"
+    sent without its conversation, or after one that lent it nothing): its relevance, the
+    reader's belief joined or not, capped at
     :data:`~ragqa.index.search.relevance.NAMES_NOTHING_CAP` of the threshold."""
     result = found.result
     searched = found.query or result.question
