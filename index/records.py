@@ -29,6 +29,10 @@ class PassageRecord:
     # ``(start, end)`` of the index's passages it was made of, in document order (empty for
     # a passage as stored).
     windows: tuple[tuple[int, int], ...] = ()
+    # A passage cut at query time to the sentences better-ranked passages of its document do
+    # not show (it overlaps one it could not join): the quotes of the index's passages it was
+    # cut from, whose stored tokens stand for it (empty for a passage as stored or joined).
+    cut_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

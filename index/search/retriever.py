@@ -68,8 +68,12 @@ class RetrievalParams:
     candidates: int = 100  # per ranker, before fusion
     # Overlapping chunks can return the same text twice; keep only the better-ranked of two
     # passages of one document that share more than half of the shorter one, and of a
-    # passage and its copy in a copy of its document (same title, text and offsets).
+    # passage and its copy in a copy of its document (same title, text and offsets); a
+    # passage that overlaps a better-ranked one it could not join (below) is cut to its
+    # whole sentences no better-ranked passage shows, and left out when fewer than
+    # ``least_new`` characters of them remain. Measured: eval/results/neighbours.md
     dedupe: bool = True
+    least_new: int = 200
     # Overlapping or touching windows of one section found together become one passage (their
     # union, still an exact slice of the document, at its better rank) while it stays within
     # this many characters; 0 leaves them apart. Measured: eval/results/neighbours.md
@@ -127,6 +131,9 @@ class Hit:
     # The spans of the index's passages a passage joined at query time was made of (see
     # PassageRecord): the relevance's token match reads their stored tokens.
     windows: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    # The quotes of the index's passages a passage cut at query time was cut from (see
+    # PassageRecord): the token match reads their stored tokens.
+    cut_from: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -578,11 +585,18 @@ class Retriever:
             records = self.index.passages_of(row for row, _ in part)
             for row, score in part:
                 p = records.get(row)
-                if p is None or _merged(kept, p, self.params.merge_neighbours):
+                if p is None:
                     continue
-                if self.params.dedupe and any(_mostly_same(p, other) or _copied(p, other)
-                                              for other, _ in kept):
+                if _merged(kept, p, self.params.merge_neighbours):
+                    if self.params.dedupe:  # the passage it joined may now reach others
+                        _recut(kept, self.params.least_new)
                     continue
+                if self.params.dedupe:
+                    if any(_mostly_same(p, other) or _copied(p, other) for other, _ in kept):
+                        continue
+                    p = _unshown(p, [other for other, _ in kept], self.params.least_new)
+                    if p is None:
+                        continue
                 kept.append((p, score))
                 if len(kept) == k:
                     return kept
@@ -601,15 +615,24 @@ def _ending_with(text: str, question: str, read: str) -> str:
     return text
 
 
-def _window_quotes(hit: Hit) -> list[str]:
-    """The quotes of the index's passages ``hit`` was joined from (none when it is one)."""
+def _window_quotes(hit: Hit | PassageRecord) -> list[str]:
+    """The quotes of the index's passages ``hit`` was joined or cut from (none when it is
+    one)."""
+    if hit.cut_from:
+        return list(hit.cut_from)
     return [hit.quote[a - hit.start : b - hit.start] for a, b in hit.windows]
+
+
+def _stored_quotes(p: PassageRecord) -> tuple[str, ...]:
+    """The quotes of the index's passages that make ``p``: its windows', else its own."""
+    return tuple(_window_quotes(p)) or (p.quote,)
 
 
 def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
     return Hit(rank=rank, score=round(float(score), 6), row=p.row, doc_id=p.doc_id,
                title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
-               page=p.page, before=p.before, after=p.after, windows=p.windows)
+               page=p.page, before=p.before, after=p.after, windows=p.windows,
+               cut_from=p.cut_from)
 
 
 def _merged(kept: list[tuple[PassageRecord, float]], p: PassageRecord, limit: int) -> bool:
@@ -637,7 +660,7 @@ def _union(a: PassageRecord, b: PassageRecord, limit: int) -> PassageRecord | No
     """One passage of ``a`` and ``b`` (the row, rank and score of ``a``) when they are of one
     section of one document, overlap or touch, and span at most ``limit`` characters."""
     if (a.doc_id != b.doc_id or a.section != b.section or b.start > a.end or a.start > b.end
-            or max(a.end, b.end) - min(a.start, b.start) > limit):
+            or max(a.end, b.end) - min(a.start, b.start) > limit or a.cut_from or b.cut_from):
         return None
     first, last = (a, b) if a.start <= b.start else (b, a)
     if last.end <= first.end:  # one holds the other
@@ -648,6 +671,50 @@ def _union(a: PassageRecord, b: PassageRecord, limit: int) -> PassageRecord | No
                             *(b.windows or ((b.start, b.end),))}))
     return replace(a, start=first.start, end=max(a.end, b.end), quote=quote,
                    before=first.before, after=after, page=first.page, windows=windows)
+
+
+def _recut(kept: list[tuple[PassageRecord, float]], least: int) -> None:
+    """Each passage of ``kept`` cut to what the ones before it do not show (see
+    :func:`_unshown`), or left out."""
+    i = 1
+    while i < len(kept):
+        p, score = kept[i]
+        cut = _unshown(p, [other for other, _ in kept[:i]], least)
+        if cut is None:
+            del kept[i]
+        else:
+            kept[i] = (cut, score)
+            i += 1
+
+
+def _unshown(p: PassageRecord, kept: Sequence[PassageRecord],
+             least: int) -> PassageRecord | None:
+    """``p`` as it is when no passage of ``kept`` shows any of its text; else the longest run
+    of its sentences that they do not show (a sentence counts as shown when its middle is),
+    cut from it as an exact slice of the document, or None when that run is shorter than
+    ``least`` characters."""
+    shown = sorted((o.start, o.end) for o in kept
+                   if o.doc_id == p.doc_id and o.start < p.end and p.start < o.end)
+    if not shown:
+        return p
+    runs: list[list[tuple[int, int]]] = [[]]
+    for a, b in sentence_spans(p.quote, 0, len(p.quote)):
+        middle = p.start + (a + b) / 2
+        if any(s <= middle < e for s, e in shown):
+            runs.append([])
+        else:
+            runs[-1].append((a, b))
+    if len(runs) == 1:
+        return p  # it only touches what they show
+    cut = max(((run[0][0], run[-1][1]) for run in runs if run),
+              key=lambda span: span[1] - span[0], default=None)
+    if cut is None or cut[1] - cut[0] < least:
+        return None
+    a, b = cut
+    return replace(p, start=p.start + a, end=p.start + b, quote=p.quote[a:b],
+                   before=(p.before + p.quote[:a]).rsplit("\n", 1)[-1],
+                   after=(p.quote[b:] + p.after).split("\n", 1)[0], windows=(),
+                   cut_from=p.cut_from or _stored_quotes(p))
 
 
 def _copied(p: PassageRecord, kept: PassageRecord) -> bool:

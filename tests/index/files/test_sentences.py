@@ -308,3 +308,23 @@ def test_a_joined_passage_s_tokens_are_its_windows_stored_ones(e5_corpus_index: 
     assert e5_embedder.cache_counts()["token_vectors_passage"] != before
     vector = e5_embedder.token_vectors(question, query=True)
     assert abs(token_match(vector, tokens) - token_match(vector, made)) < 0.05
+
+
+def test_a_cut_passage_s_tokens_are_its_window_s_stored_ones(e5_corpus_index: Path,
+                                                            e5_embedder):
+    """A window cut at query time to what better passages do not show is not in the token
+    table; the window it was cut from is: its stored tokens stand for it, without a model
+    pass (the reorder's token match needs every top passage's)."""
+    from ragqa.index.search.retriever import _window_quotes
+
+    view = load_index(e5_corpus_index)
+    retriever = Retriever(view, e5_embedder, RetrievalParams())
+    hits = retriever.search("Combien de lits prévoit le CHU Mohammed VI de Rabat ?", 10).hits
+    cut = [hit for hit in hits if hit.cut_from]
+    assert cut, "no cut passage for this question"
+    before = e5_embedder.cache_counts()["token_vectors_passage"]
+    for hit in cut:
+        (window,) = hit.cut_from
+        assert hit.quote in window and view.stored_token_vectors(hit.quote) is None
+        assert retriever.passage_tokens.stored(hit.quote, _window_quotes(hit)) is not None
+    assert e5_embedder.cache_counts()["token_vectors_passage"] == before  # no model pass
