@@ -156,6 +156,21 @@ def test_a_title_wrapped_in_large_type_is_shown_once(tmp_path):
     assert load_document(path, path.name).text[start + at:start + len(quote)] == intro
 
 
+def test_an_underlined_heading_wrapped_over_two_lines_is_shown_once(tmp_path):
+    # Markdown's setext heading over two lines: the section joins them, the text keeps them
+    # (the first line was left at the end of the passage above, the second named the section)
+    path = tmp_path / "cantine.md"
+    path.write_text(f"# Guide des aides\n\nConditions d'accès au service\nde restauration "
+                    f"scolaire\n----------------------\n\n{CONDITIONS}\n\n## Délais\n\n"
+                    f"{DELAIS}\n", encoding="utf-8")
+    passages = passages_of(path)
+    title, section, quote, _ = next(p for p in passages if CONDITIONS in p[2])
+    assert section == "Conditions d'accès au service de restauration scolaire"
+    assert quote.startswith("Conditions d'accès au service\nde restauration scolaire\n---")
+    assert quote[shown_from(quote, title, section):] == CONDITIONS
+    assert not any(p[2].rstrip().endswith("au service") for p in passages)
+
+
 # (quote, title, section, what is shown): the rule's table, which the widget's headingEnd
 # must follow too (tests/service/browser/test_widget.py runs it in a real Chromium).
 CASES = [
