@@ -3,7 +3,9 @@
 A passage's text starts with its section's heading line ("Conditions à remplir" under the
 section "Guide › Conditions à remplir"), or with the headings above it, or with the
 document's title line: a card or a listing that names the title and the section above the
-quote would show that line twice. :func:`shown_from` gives the offset, inside the quote,
+quote would show that line twice. A heading the document wraps over lines (a PDF's title
+set large over two lines, a markdown heading hard-wrapped) while the title or the section
+joins them is such a line too, its lines taken whole. :func:`shown_from` gives the offset, inside the quote,
 after such lines; what is shown is ``quote[at:]``, the document's ``text[start + at:end]``,
 so the offsets given with it stay exact. The quote itself (``text[start:end]``, the API's
 contract) is never changed. The widget (``service/static/widget.js``, ``headingEnd``)
@@ -33,6 +35,9 @@ _MARKUP = re.compile(r"[*_`]+")
 _CLOSING_COLON = re.compile(f"[{SPACES}]*:\\Z")
 _UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*\Z")  # a setext heading's
 _EDGE_SPACES = re.compile(f"^[{SPACES}]+|[{SPACES}]+\\Z")
+# Lines a heading may be wrapped over in a quote: a PDF's title in large type, a heading
+# hard-wrapped in a markdown file, whose section (or title) joins its lines with a space.
+MAX_WRAPPED_LINES = 4
 
 
 def heading_key(line: str) -> str:
@@ -51,8 +56,11 @@ def heading_key(line: str) -> str:
 def shown_from(quote: str, title: str, section: str, keep: int | None = None) -> int:
     """The offset in ``quote`` after its first lines (blank ones with them) when each only
     repeats ``title`` or a part of the heading path ``section`` (a setext heading's
-    underline goes with its line); 0 when nothing else would be left, or when ``keep`` (an
-    offset in the quote that must be shown: a marked sentence's start) lies before it."""
+    underline goes with its line); a heading wrapped over consecutive lines of the quote
+    (up to :data:`MAX_WRAPPED_LINES`, none blank) while the section joins them ("Conditions
+    d'accès au service" then "de restauration scolaire") is such a line, whole: never a
+    part of a line. 0 when nothing else would be left, or when ``keep`` (an offset in the
+    quote that must be shown: a marked sentence's start) lies before it."""
     names = {heading_key(name) for name in (title, *section.split(HEADING_PATH_SEPARATOR))}
     names.discard("")
     at = 0
@@ -60,12 +68,35 @@ def shown_from(quote: str, title: str, section: str, keep: int | None = None) ->
     while True:
         cut = quote.find("\n", at)
         line = quote[at:] if cut < 0 else quote[at:cut]
-        underline = heading and _UNDERLINE.match(line) is not None
-        blank = _BLANK.fullmatch(line) is not None
-        if not blank and not underline and heading_key(line) not in names:
+        if _BLANK.fullmatch(line) is not None or (heading and _UNDERLINE.match(line)):
+            if cut < 0:
+                return 0  # nothing but headings: the quote is shown whole
+            heading = False
+            at = cut + 1
+            continue
+        end = _heading_end(quote, at, names)
+        if end is None:
             break
-        if cut < 0:
-            return 0  # nothing but headings: the quote is shown whole
-        heading = not blank and not underline
-        at = cut + 1
+        if end == len(quote):
+            return 0
+        heading = True
+        at = end + 1
     return 0 if keep is not None and keep < at else at
+
+
+def _heading_end(quote: str, at: int, names: set[str]) -> int | None:
+    """Where the longest run of lines from ``at`` (up to :data:`MAX_WRAPPED_LINES`, none
+    blank) that says one of ``names`` whole ends (its last line's end), or None."""
+    found = None
+    start = at
+    for _ in range(MAX_WRAPPED_LINES):
+        cut = quote.find("\n", start)
+        end = len(quote) if cut < 0 else cut
+        if _BLANK.fullmatch(quote[start:end]) is not None:
+            break
+        if heading_key(quote[at:end]) in names:
+            found = end
+        if cut < 0:
+            break
+        start = cut + 1
+    return found

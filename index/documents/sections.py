@@ -5,6 +5,8 @@ Three kinds of section starts are recognised in any text document:
 * markdown ATX headings (``## Title``), outside fenced code blocks;
 * underlined headings (markdown's setext, and plain text's habit): a line of words followed
   by a line of three or more ``=`` or ``-`` alone (``---`` after a blank line is a rule);
+  a heading wrapped over up to three lines above its underline is read whole, as markdown
+  reads it (the section's title joins its lines, the text keeps them);
 * dated entries as written by live blogs, e.g. `` 18-04 à 17:52 Title`` or
   ``2025-04-18 17:52 Title``: a line that *starts* with a date and a time of day.
 
@@ -29,6 +31,8 @@ _UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$")
 _NOT_A_HEADING = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|[|+])")
 _LETTER = re.compile(r"[^\W\d_]")
 _MAX_UNDERLINED = 120  # characters: a heading, not a paragraph that runs into a rule
+_MAX_WRAPPED = 3  # lines an underlined heading may be wrapped over
+_SENTENCE_END = re.compile(r"[.!?;]\W*$")
 # A YAML front matter block opening a document (Jekyll, Hugo, MkDocs, Obsidian): ``---``,
 # key lines, ``---`` or ``...``. Metadata, not a section's text: no heading is read in it.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*\n){0,60}?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
@@ -78,33 +82,53 @@ def _level(line: str) -> int:
     return len(marked) - len(marked.lstrip("#")) if _HEADING.match(line) else 7
 
 
+def _underlined(lines: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The start and title of the heading an underline closes, from the ``lines`` above it
+    (``(offset, words)``, since a blank line), or None: a heading wrapped over them, as
+    markdown reads it ("Conditions d'accès au service" / "de restauration scolaire" /
+    "---"), when they are :data:`_MAX_WRAPPED` at most, :data:`_MAX_UNDERLINED` characters
+    together and none but the last ends a sentence; else the last line alone (a paragraph
+    that runs into a rule names its section by its last line, as before). A heading has a
+    letter: figures above a rule head nothing."""
+    title = " ".join(words for _, words in lines)
+    if (len(lines) <= _MAX_WRAPPED and len(title) <= _MAX_UNDERLINED
+            and not any(_SENTENCE_END.search(words) for _, words in lines[:-1])):
+        heading = lines[0][0], title
+    else:
+        heading = lines[-1]
+    return heading if _LETTER.search(heading[1]) else None
+
+
 def split_sections(text: str, doc_title: str, nest: bool = True) -> list[Section]:
     """Cut ``text`` into consecutive sections covering it entirely, in order (``nest``
     false: one a heading, a heading right above a deeper one included)."""
     starts: list[tuple[int, str]] = []
     levels: list[int] = []
     in_fence = False
-    previous: tuple[int, str] | None = None  # the last line, if it could be underlined
+    # The lines right above, since a blank one, that could be underlined: (offset, words).
+    previous: list[tuple[int, str]] = []
     offset = front_matter_end(text)
     for line in text[offset:].split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
-            previous = None
+            previous = []
         elif not in_fence:
             title = heading_title(line)
             if title is not None:
                 starts.append((offset, title))
                 levels.append(_level(line))
-                previous = None
-            elif previous is not None and _UNDERLINE.match(line):
-                starts.append((previous[0], previous[1]))
-                levels.append(1 if line.strip().startswith("=") else 2)
-                previous = None
+                previous = []
+            elif _UNDERLINE.match(line):  # a heading's underline, else a rule
+                heading = _underlined(previous) if previous else None
+                if heading is not None:
+                    starts.append(heading)
+                    levels.append(1 if line.strip().startswith("=") else 2)
+                previous = []
             else:
                 words = " ".join(_MARKUP.sub("", line).split())
-                previous = ((offset, words) if len(words) <= _MAX_UNDERLINED
-                            and _LETTER.search(words) and not _NOT_A_HEADING.match(line)
-                            else None)
+                previous = ([*previous, (offset, words)] if words
+                            and len(words) <= _MAX_UNDERLINED
+                            and not _NOT_A_HEADING.match(line) else [])
         offset += len(line) + 1
     # A heading right above a deeper one ("## Messagerie" / "### Boîte pleine") heads no
     # section of its own, a passage of its line alone: it opens its first sub-section's.

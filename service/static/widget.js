@@ -390,12 +390,17 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
       .toUpperCase().toLowerCase();
   }
 
+  // Lines a heading may be wrapped over in a quote (service/headings.py's MAX_WRAPPED_LINES).
+  const MAX_WRAPPED_LINES = 4;
+
   /** Where a card's quote starts to be shown: after its first lines when they only repeat
    *  what the card's head shows (a passage's text starts with its section's heading line,
    *  "Conditions à remplir" under "Guide › Conditions à remplir", and the headings above
-   *  it; a setext heading's underline with it). 0 when nothing else would be left, or when
-   *  one of `spans` (the marked sentence, the answer; relative to the quote) starts there:
-   *  the quote shown is then quote.slice(at), still the document's text[start + at:end]. */
+   *  it; a setext heading's underline with it; a heading wrapped over consecutive lines,
+   *  none blank, that the section joins, whole, never a part of a line). 0 when nothing
+   *  else would be left, or when one of `spans` (the marked sentence, the answer; relative
+   *  to the quote) starts there: the quote shown is then quote.slice(at), still the
+   *  document's text[start + at:end]. service/headings.py's shown_from, line for line. */
   function headingEnd(passage, ...spans) {
     const quote = String(passage.quote || '');
     const names = new Set([passage.title, ...String(passage.section || '').split(' › ')]
@@ -405,14 +410,35 @@ textarea { flex: 1; min-width: 0; resize: none; font: inherit; color: inherit; l
     for (;;) {
       const cut = quote.indexOf('\n', at);
       const line = quote.slice(at, cut < 0 ? quote.length : cut);
-      const underline = heading && /^ {0,3}(?:=+|-{2,})[ \t]*$/.test(line);
-      const blank = BLANK_RE.test(line);
-      if (!blank && !underline && !names.has(headingKey(line))) break;
-      if (cut < 0) return 0;  // nothing but headings: the quote is shown whole
-      heading = !blank && !underline;
-      at = cut + 1;
+      if (BLANK_RE.test(line) || (heading && /^ {0,3}(?:=+|-{2,})[ \t]*$/.test(line))) {
+        if (cut < 0) return 0;  // nothing but headings: the quote is shown whole
+        heading = false;
+        at = cut + 1;
+        continue;
+      }
+      const end = wrappedHeadingEnd(quote, at, names);
+      if (end === null) break;
+      if (end === quote.length) return 0;
+      heading = true;
+      at = end + 1;
     }
     return spans.some((s) => s && s.start < at) ? 0 : at;
+  }
+
+  /** Where the longest run of lines from `at` (up to MAX_WRAPPED_LINES, none blank) that
+   *  says one of `names` whole ends (its last line's end), or null. */
+  function wrappedHeadingEnd(quote, at, names) {
+    let found = null;
+    let start = at;
+    for (let n = 0; n < MAX_WRAPPED_LINES; n += 1) {
+      const cut = quote.indexOf('\n', start);
+      const end = cut < 0 ? quote.length : cut;
+      if (BLANK_RE.test(quote.slice(start, end))) break;
+      if (names.has(headingKey(quote.slice(at, end)))) found = end;
+      if (cut < 0) break;
+      start = cut + 1;
+    }
+    return found;
   }
 
   /** Whether a reply says "nothing here answers" instead of showing an answer: ragqa's own

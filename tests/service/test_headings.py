@@ -12,7 +12,10 @@ from odfdo import Header, Paragraph
 from ragqa.index.documents.chunking import ChunkingParams, make_splitter
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.processing import corpus_context, process_document
+from ragqa.eval.pdfwriting import make_pdf
 from ragqa.service.headings import heading_key, shown_from
+
+from tests.index.documents.test_pdfheadings import with_outline
 
 CONDITIONS = ("Le demandeur doit résider dans la commune depuis au moins deux ans et "
               "justifier de revenus inférieurs au plafond.")
@@ -130,6 +133,44 @@ def test_a_lettered_line_that_names_the_section_is_shown(tmp_path):
         "B. Martin\nDirecteur des services techniques depuis 2019.")
 
 
+def test_a_title_wrapped_in_large_type_is_shown_once(tmp_path):
+    # A PDF whose outline lists its sections but not its title, set in large type over two
+    # lines: the title (and the section of the text above the first heading) joins them,
+    # the text keeps them as printed (the second line starts with a capital: no wrap).
+    intro = ("Le présent règlement fixe les conditions d'accueil des élèves pendant la pause "
+             "méridienne.")
+    bodies = {"Inscription": "L'inscription se fait en mairie avant le 31 août.",
+              "Tarifs": "Le prix du repas dépend du quotient familial.",
+              "Horaires": "Le service est ouvert les lundis, mardis, jeudis et vendredis."}
+    lines = [(20, "Règlement du service de restauration"), (20, "Année scolaire 2025-2026"),
+             (11, intro)]
+    for heading, body in bodies.items():
+        lines += [(16, heading), (11, body)]
+    path = tmp_path / "cantine.pdf"
+    path.write_bytes(with_outline(make_pdf([lines]), [(h, 0, None) for h in bodies]))
+    title, section, quote, start = passages_of(path)[0]
+    assert title == section == "Règlement du service de restauration Année scolaire 2025-2026"
+    assert quote.startswith("Règlement du service de restauration\nAnnée scolaire 2025-2026\n")
+    at = shown_from(quote, title, section)
+    assert quote[at:] == intro
+    assert load_document(path, path.name).text[start + at:start + len(quote)] == intro
+
+
+def test_an_underlined_heading_wrapped_over_two_lines_is_shown_once(tmp_path):
+    # Markdown's setext heading over two lines: the section joins them, the text keeps them
+    # (the first line was left at the end of the passage above, the second named the section)
+    path = tmp_path / "cantine.md"
+    path.write_text(f"# Guide des aides\n\nConditions d'accès au service\nde restauration "
+                    f"scolaire\n----------------------\n\n{CONDITIONS}\n\n## Délais\n\n"
+                    f"{DELAIS}\n", encoding="utf-8")
+    passages = passages_of(path)
+    title, section, quote, _ = next(p for p in passages if CONDITIONS in p[2])
+    assert section == "Conditions d'accès au service de restauration scolaire"
+    assert quote.startswith("Conditions d'accès au service\nde restauration scolaire\n---")
+    assert quote[shown_from(quote, title, section):] == CONDITIONS
+    assert not any(p[2].rstrip().endswith("au service") for p in passages)
+
+
 # (quote, title, section, what is shown): the rule's table, which the widget's headingEnd
 # must follow too (tests/service/browser/test_widget.py runs it in a real Chromium).
 CASES = [
@@ -172,6 +213,35 @@ CASES = [
      "Service : Total ; Montant : 12"),
     ("\u201cRemote work\u201d\nAgents may...", "Remote work", "Remote work",
      "\u201cRemote work\u201d\nAgents may..."),
+    # A heading wrapped over consecutive lines that the section (or the title) joins: left
+    # out whole, spaces and line ends aside, its underline with it; never a part of a line,
+    # nor lines a blank one parts, nor more than MAX_WRAPPED_LINES (4) of them.
+    ("Conditions d'accès au service\nde restauration scolaire\nLes élèves inscrits...",
+     "Règlement", "Règlement › Conditions d'accès au service de restauration scolaire",
+     "Les élèves inscrits..."),
+    ("  Conditions d'accès  au service \n de restauration\u00a0scolaire :\nTexte.", "Règlement",
+     "Conditions d'accès au service de restauration scolaire", "Texte."),
+    ("Conditions d'accès au service\nde restauration scolaire\n---------------\n\nTexte.",
+     "Guide", "Guide › Conditions d'accès au service de restauration scolaire", "Texte."),
+    ("Plan de continuité\nd'activité\nObjet du plan\nLe plan...", "Plan de continuité d'activité",
+     "Plan de continuité d'activité › Objet du plan", "Le plan..."),
+    ("Conditions d'accès\nau service est ouvert à tous.", "Guide",
+     "Guide › Conditions d'accès au service", "Conditions d'accès\nau service est ouvert à tous."),
+    ("Conditions d'accès au service\nde restauration scolaire ouvert à tous.", "Guide",
+     "Conditions d'accès au service de restauration scolaire",
+     "Conditions d'accès au service\nde restauration scolaire ouvert à tous."),
+    ("Conditions d'accès au service\n\nde restauration scolaire\nTexte.", "Guide",
+     "Conditions d'accès au service de restauration scolaire",
+     "Conditions d'accès au service\n\nde restauration scolaire\nTexte."),
+    ("Tarifs\n2024\nLe repas...", "Cantine", "Cantine › Tarifs 2024", "Le repas..."),
+    ("Tarifs\n2024 : le repas...", "Cantine", "Cantine › Tarifs 2024",
+     "Tarifs\n2024 : le repas..."),
+    ("Conditions d'accès au service\nde restauration scolaire", "Guide",
+     "Guide › Conditions d'accès au service de restauration scolaire",
+     "Conditions d'accès au service\nde restauration scolaire"),
+    ("Un\ndeux\ntrois\nquatre\nTexte.", "Guide", "Un deux trois quatre", "Texte."),
+    ("Un\ndeux\ntrois\nquatre\ncinq\nTexte.", "Guide", "Un deux trois quatre cinq",
+     "Un\ndeux\ntrois\nquatre\ncinq\nTexte."),
 ]
 
 

@@ -58,6 +58,25 @@ def test_underlined_headings_are_sections_and_rules_are_not():
     assert sections[-1].end == len(text)
 
 
+def test_an_underlined_heading_wrapped_over_lines_is_read_whole():
+    """Markdown reads the lines above an underline as one heading: its first line was left
+    in the section above and its last line named the section."""
+    text = ("Intro.\n\nConditions d'accès au service\nde restauration scolaire\n---\n\n"
+            "Être inscrit.\n\nTarifs\n2025-2026\n===\n\nDeux euros.\n")
+    sections = split_sections(text, "Doc")
+    assert [s.title for s in sections] == [
+        "Doc", "Conditions d'accès au service de restauration scolaire", "Tarifs 2025-2026"]
+    assert text[:sections[1].start] == "Intro.\n\n"
+    assert text[sections[1].start:].startswith("Conditions d'accès au service\nde restauration")
+    # A paragraph that runs into a rule still names its section by its last line: one of
+    # more than three lines, or whose lines before the last end a sentence.
+    long = "Un\ndeux\ntrois\nQuatre\n---\n\nTexte.\n"
+    assert [(s.title, s.start) for s in split_sections(long, "Doc")] == [
+        ("Doc", 0), ("Quatre", long.index("Quatre"))]
+    sentence = "Le service ouvre à 9 h.\nHoraires\n---\n\nTexte.\n"
+    assert [s.title for s in split_sections(sentence, "Doc")] == ["Doc", "Horaires"]
+
+
 def test_a_front_matter_block_is_no_heading_and_gives_the_title(tmp_path):
     """Its keys were read as a heading (`date: 2024` underlined by the closing `---`) and
     the title was "title: Politique de télétravail"."""
