@@ -82,7 +82,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # `documents.sheetnotes`); a short HTML page is read whole, several articles as a listing,
 # a table with spanned cells as a grid, a layout table as blocks (`documents.wholepages`,
 # `documents.htmltables`, `documents.pagechrome`).
-PROCESSING_VERSION = 17
+# 18: an underlined (setext) heading wrapped over up to three lines names its section whole
+# (`documents.sections`).
+PROCESSING_VERSION = 18
 
 
 @dataclass(frozen=True)
