@@ -9,18 +9,21 @@ asked a little more (:data:`KIND_BONUS`), and a sentence naming only other years
 question's a little less (:data:`OTHER_YEAR_PENALTY`): "en 2025" is not "en 2024".
 
 A question's kind is read from its words (French and English), a sentence's from its
-analysed terms: a figure is a term opening with a digit that is no year and no day
-(:mod:`ragqa.index.search.dates`); a time is a year, a month's name or a day.
+analysed terms and the years it writes: a figure is a term opening with a digit that is no
+year and no day (:mod:`ragqa.index.search.dates`); a time is a year, a month's name or a
+day. A year is read from the text as written (:func:`written_years`), not from the terms:
+the analyzer makes "2.000 emplois" and "2 000 startups" the term ``2000``, as it makes
+"2000" one (so that BM25 matches them), but these are counts, not the year 2000.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from ragqa.index.search.dates import MONTHS
+from ragqa.index.search.dates import MONTHS, in_figures
 
 
 class Kind(Enum):
@@ -65,12 +68,19 @@ _ASKS = (
         r"\bsince\s+when\b",
         re.IGNORECASE)),
 )
-# A year of our times: what a question's "en 2025" is told from (a figure such as "1.500
-# exposants" reads 1500 once analysed, so older years are not told from figures there)...
+# A year of our times: what a question's "en 2025" is told from (a figure written without a
+# separator, "1500 exposants", is not told from a year; older years are not read there)...
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # ... and any year a time can be ("en quelle année ?": 1789 as well).
 _ANY_YEAR = re.compile(r"1\d\d\d|20\d\d")
 _DAY = re.compile(r"(?:\d{4}-)?\d\d-\d\d")  # the day's own terms the analyzer adds
+# Four figures standing alone as a year is written: "en 2025", "2023-2024", "14/04/2025",
+# "(2025)". Not a part of a number a separator splits ("2.000", "2,000", "2 000", "1 950"
+# hold no four figures together; "1.2025", "2025,5", "2025.04" are decimals or versions), nor
+# of a word ("medias2025").
+_WRITTEN_YEAR = re.compile(r"(?<![\w.])(?<!\d,)(?:1\d{3}|20\d\d)(?![\w]|[.,]\d)")
+# A word that may be a date in figures (dates.in_figures): "14.04.2025", "14/04/25".
+_DATE_WORD = re.compile(r"\S*\d[/.-]\d\S*")
 
 
 def asked_kind(question: str) -> Kind | None:
@@ -81,9 +91,23 @@ def asked_kind(question: str) -> Kind | None:
     return None
 
 
-def years(terms: Iterable[str]) -> frozenset[str]:
-    """The years among analysed ``terms``."""
-    return frozenset(t for t in terms if _YEAR.fullmatch(t))
+def written_years(text: str) -> frozenset[str]:
+    """The years ``text`` writes (any from 1000 to 2099): four figures standing alone, and
+    the year of a date in figures ("14.04.2025", "14/04/25": 2025). A number written with
+    thousands separators is none ("2.000 emplois", "2 000 startups", "1 950 lits")."""
+    if not any(c.isdigit() for c in text):
+        return frozenset()
+    found = set(_WRITTEN_YEAR.findall(text))
+    for word in _DATE_WORD.findall(text):
+        day = in_figures(word)
+        if day is not None and day.year is not None and _ANY_YEAR.fullmatch(str(day.year)):
+            found.add(str(day.year))
+    return frozenset(found)
+
+
+def years(text: str) -> frozenset[str]:
+    """The years of our times ``text`` writes (:func:`written_years` from 1900 to 2099)."""
+    return frozenset(y for y in written_years(text) if _YEAR.fullmatch(y))
 
 
 @dataclass(frozen=True)
@@ -97,33 +121,33 @@ class Asked:
     penalty: float = OTHER_YEAR_PENALTY
 
     @classmethod
-    def of(cls, question: str, terms: frozenset[str], months: frozenset[str]) -> Asked | None:
-        """``question`` (its analysed ``terms``; ``months``: the analyzer's terms of month
-        names, :func:`month_terms`) read; None when it asks for nothing these rules weigh."""
-        kind, named = asked_kind(question), years(terms)
+    def of(cls, question: str, months: frozenset[str]) -> Asked | None:
+        """``question`` read (``months``: the analyzer's terms of month names,
+        :func:`month_terms`); None when it asks for nothing these rules weigh."""
+        kind, named = asked_kind(question), years(question)
         if kind is None and not named:
             return None
         return cls(kind, named, months)
 
-    def adjustment(self, terms: frozenset[str]) -> float:
-        """What a sentence of analysed ``terms`` gains (or loses) for this question."""
+    def adjustment(self, terms: frozenset[str], written: frozenset[str]) -> float:
+        """What a sentence gains (or loses) for this question: its analysed ``terms`` and
+        the years it writes (``written``, :func:`written_years` of its text)."""
         change = 0.0
-        if self.kind is not None and self._holds(terms):
+        if self.kind is not None and self._holds(terms, written):
             change += self.bonus
         if self.years:
-            said = years(terms)
+            said = frozenset(y for y in written if _YEAR.fullmatch(y))
             if said and not said & self.years:
                 change -= self.penalty
         return change
 
-    def _holds(self, terms: frozenset[str]) -> bool:
+    def _holds(self, terms: frozenset[str], written: frozenset[str]) -> bool:
         if self.kind is Kind.TIME:
-            return any(_ANY_YEAR.fullmatch(t) or _DAY.fullmatch(t) or t in self.months
-                       for t in terms)
-        # a term opening with a figure ("45000", "26", "5g"), not a name holding one
-        # ("medias24", "covid-19")
-        return any(t[0].isdigit() and not _YEAR.fullmatch(t) and not _DAY.fullmatch(t)
-                   for t in terms)
+            return bool(written) or any(_DAY.fullmatch(t) or t in self.months for t in terms)
+        # a term opening with a figure ("45000", "26", "5g", "2000" of "2.000 emplois"), not
+        # a year the sentence writes, a day, or a name holding one ("medias24", "covid-19")
+        return any(t[0].isdigit() and not _DAY.fullmatch(t)
+                   and not (t in written and _YEAR.fullmatch(t)) for t in terms)
 
 
 def month_terms(analyze: Callable[[str], list[str]]) -> frozenset[str]:

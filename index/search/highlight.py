@@ -21,7 +21,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from ragqa.index.cachestats import CacheCount, CacheCounter
-from ragqa.index.search.answerkind import Asked, month_terms
+from ragqa.index.search.answerkind import Asked, month_terms, written_years
 from ragqa.index.documents.numbering import division_word, outline_number
 from ragqa.index.documents.sections import heading_title
 
@@ -118,6 +118,9 @@ class Sentence:
     terms: frozenset[str]
     heading: bool  # a whole line that only names what follows (see :func:`is_heading_only`)
     asks: bool = False  # a question (an interview's): what follows it is the answer
+    # the years it writes (:func:`~ragqa.index.search.answerkind.written_years`): its terms
+    # cannot tell "en 2000" from "2.000 emplois"
+    years: frozenset[str] = frozenset()
 
 
 Sentences = list[Sentence]
@@ -193,7 +196,7 @@ def analysed_sentences(
 ) -> Sentences:
     """The sentences of ``text[start:end]`` with the set of terms of each."""
     return [Sentence((s, e), frozenset(analyze(text[s:e])), is_heading_only(text, s, e),
-                     text[s:e].rstrip(" »”\"')").endswith("?"))
+                     text[s:e].rstrip(" »”\"')").endswith("?"), written_years(text[s:e]))
             for s, e in sentence_spans(text, start, end)]
 
 
@@ -270,7 +273,7 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
     score = [x / top for x in lexical] if top > 0 else lexical
     score = [x if ok else -math.inf for x, ok in zip(score, allowed)]
     if asked is not None:
-        score = [x + asked.adjustment(s.terms) if x > -math.inf else x
+        score = [x + asked.adjustment(s.terms, s.years) if x > -math.inf else x
                  for x, s in zip(score, sentences)]
     if with_similarity and weight > 0:
         floor = max(score) - 2 * weight
@@ -323,7 +326,7 @@ def highlight_span(
                                        query_vector)
     wanted = frozenset(analyze(question))
     return best_sentence(sentences, wanted, (start, end), similarity, weight,
-                         _idf(idf, wanted), asked=Asked.of(question, wanted, month_terms(analyze)))
+                         _idf(idf, wanted), asked=Asked.of(question, month_terms(analyze)))
 
 
 def _embedded_similarity(embed: EmbedTexts, text: str, sentences: Sentences,
@@ -402,7 +405,7 @@ class Highlighter:
         terms = frozenset(self._analyze(question))
         vector = query_vector if self.uses_model else None
         weights = _idf(idf if idf is not None else self._idf, terms)
-        asked = Asked.of(question, terms, self._months)
+        asked = Asked.of(question, self._months)
         if foreign and vector is not None:
             return Focus(terms, weights, vector, FOREIGN_SIMILARITY_WEIGHT, None, asked)
         return Focus(terms, weights, vector, self._weight, asked=asked)

@@ -2,9 +2,13 @@
 
 import pytest
 
+from ragqa.index.documents.chunking import ChunkingParams, chunk_document, make_splitter
+from ragqa.index.documents.loaders import load_document
+from ragqa.index.documents.sections import split_sections
 from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
-from ragqa.index.search.answerkind import Asked, Kind, asked_kind, month_terms, years
-from ragqa.index.search.highlight import highlight_span
+from ragqa.index.search.answerkind import (Asked, Kind, asked_kind, month_terms, written_years,
+                                           years)
+from ragqa.index.search.highlight import Highlighter, highlight_span
 
 ANALYZE = Analyzer(AnalyzerConfig())
 
@@ -37,19 +41,72 @@ def test_the_kind_a_question_asks_for(question, kind):
     assert asked_kind(question) is kind
 
 
+def _adjustment(asked: Asked, sentence: str) -> float:
+    return asked.adjustment(frozenset(ANALYZE(sentence)), written_years(sentence))
+
+
 def test_a_sentence_holding_what_is_asked_gains_one_of_another_year_loses():
     question = "Combien de visiteurs au GITEX 2025 ?"
-    asked = Asked.of(question, frozenset(ANALYZE(question)), month_terms(ANALYZE))
+    asked = Asked.of(question, month_terms(ANALYZE))
     assert asked is not None and asked.kind is Kind.FIGURE and asked.years == {"2025"}
-    figures = frozenset(ANALYZE("Plus de 45.000 visiteurs et 1.500 exposants attendus."))
-    other_year = frozenset(ANALYZE("L'édition 2024 avait reçu 40.000 visiteurs."))
-    none = frozenset(ANALYZE("Les visiteurs viendront de toute l'Afrique."))
-    assert asked.adjustment(figures) == asked.bonus  # 1.500 is a figure, not a year
-    assert asked.adjustment(other_year) == asked.bonus - asked.penalty
-    assert asked.adjustment(none) == 0.0
-    assert years(ANALYZE("en 2024 et 1.500 exposants")) == {"2024"}
-    assert Asked.of("Qui a signé ?", frozenset(ANALYZE("Qui a signé ?")),
-                    month_terms(ANALYZE)) is None
+    figures = "Plus de 45.000 visiteurs et 1.500 exposants attendus."
+    other_year = "L'édition 2024 avait reçu 40.000 visiteurs."
+    none = "Les visiteurs viendront de toute l'Afrique."
+    assert _adjustment(asked, figures) == asked.bonus  # 1.500 is a figure, not a year
+    assert _adjustment(asked, other_year) == asked.bonus - asked.penalty
+    assert _adjustment(asked, none) == 0.0
+    assert years("en 2024 et 1.500 exposants") == {"2024"}
+    assert Asked.of("Qui a signé ?", month_terms(ANALYZE)) is None
+
+
+@pytest.mark.parametrize("text, written", [
+    # a count written with thousands separators is no year, whichever the separator
+    ("2.000 emplois créés", set()), ("2 000 startups", set()), ("2,000 jobs", set()),
+    ("1 950 lits", set()), ("1\u202f950 lits", set()), ("un solde de 2.000,5 euros", set()),
+    ("2025,5 %", set()), ("version 1.2025", set()), ("Medias2025", set()),
+    # a year as it is written, dates in figures and in words as dates.py reads them
+    ("en 2025", {"2025"}), ("(2025).", {"2025"}), ("2023-2024", {"2023", "2024"}),
+    ("le 14/04/2025", {"2025"}), ("le 2025-04-14", {"2025"}), ("le 14.04.2025", {"2025"}),
+    ("le 14/04/25", {"2025"}), ("14 avril 2025", {"2025"}), ("en 1789", {"1789"}),
+])
+def test_a_year_is_four_figures_written_alone_not_a_count_with_separators(text, written):
+    assert written_years(text) == written
+
+
+@pytest.mark.parametrize("count", ["2.000", "2 000", "2,000", "2\u00a0000"])
+def test_a_count_between_1900_and_2099_is_a_figure_not_a_year(count):
+    """The analyzer makes "2.000" (and "2 000") the term "2000", as it does the year; the
+    sentence still holds a figure, names no other year, and says no time."""
+    sentence = f"Le programme a créé {count} emplois dans la région."
+    figure = Asked.of("Combien d'emplois le programme a-t-il créés en 2024 ?",
+                      month_terms(ANALYZE))
+    time = Asked.of("Quand le programme a-t-il été lancé ?", month_terms(ANALYZE))
+    assert figure is not None and figure.years == {"2024"}
+    assert _adjustment(figure, sentence) == figure.bonus
+    assert time is not None and _adjustment(time, sentence) == 0.0
+    assert _adjustment(time, "Il a été lancé en 2000.") == time.bonus
+    # the question's own years are read as written too
+    assert years("Combien de startups parmi les 2 000 du programme ?") == frozenset()
+
+
+def test_a_count_written_with_a_separator_is_the_highlight_of_how_many(tmp_path):
+    """A page's sentence "2.000 emplois" answers "combien ... en 2024 ?": it was read as the
+    year 2000 (another year than the question's, no figure), and the sentence naming the
+    programme and the year won."""
+    page = ("<html><head><title>Bilan du programme Emploi Plus</title></head><body>"
+            "<h1>Bilan du programme Emploi Plus</h1>"
+            "<p>Le programme Emploi Plus a été présenté en 2024 devant les élus régionaux.</p>"
+            "<p>Le programme a créé 2.000 emplois dans les zones rurales.</p>"
+            "</body></html>")
+    (tmp_path / "bilan.html").write_text(page, encoding="utf-8")
+    doc = load_document(tmp_path / "bilan.html", "bilan.html")
+    passages = chunk_document(doc, split_sections(doc.text, doc.title), frozenset(),
+                              make_splitter(ChunkingParams()))
+    highlighter = Highlighter(ANALYZE)
+    focus = highlighter.focus("Combien d'emplois le programme a-t-il créés en 2024 ?")
+    start, end = highlighter.span(focus, doc.doc_id, doc.text, passages[0].start,
+                                  passages[-1].end)
+    assert "2.000 emplois" in doc.text[start:end], doc.text[start:end]
 
 
 @pytest.mark.parametrize("question, passage, answer", [
