@@ -41,6 +41,9 @@ GRID: dict[str, tuple] = {
     "weak_markers": ("marker", "no_name", "no_new_name"),
     "new_subject": ("keep", "new_name", "dislocated"),
     "chain": (True, False),
+    "same_document": (True, False),
+    "dense_names": (True, False),
+    "relay_pointers": (True, False),
     "carry_names": (False, True),
     "definitions": (True, False),
 }

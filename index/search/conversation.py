@@ -27,6 +27,7 @@ from ragqa.index.search.followup import (
     Turn,
     asks,
     plan,
+    read_turns,
     unknown_terms,
 )
 from ragqa.index.search.retriever import Retriever, SearchResult
@@ -163,15 +164,21 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
     read_as = (retriever.model_question(question, doc_ids, scope)
                if earlier and params.unknown_stands_alone
                and unknown_terms(question, index.analyzer, idf) else None)
+    words = retriever.foreign_function_words
     followup = plan(question, history, index.analyzer, idf, params, foreign=foreign,
-                    read_as=read_as)
+                    read_as=read_as, foreign_words=words)
     if not followup.history_used:
         return followup
     read = list(history)
-    for i in earlier[len(earlier) - params.turns:] if params.turns else ():
+    # The turns the chain reads (at least the last two, as measured), not every turn a
+    # long conversation holds: each reading is a BM25 search.
+    chain = len(read_turns(history, index.analyzer, idf, params))
+    reading = min(params.turns, max(chain, 2))
+    for i in earlier[len(earlier) - reading:] if reading else ():
         asked = history[i].question
         typed = retriever.model_question(asked, doc_ids, scope)
         if typed != asked:
             read[i] = replace(history[i], question=typed)
     return followup if read == list(history) else plan(question, read, index.analyzer, idf,
-                                                       params, foreign=foreign, read_as=read_as)
+                                                       params, foreign=foreign, read_as=read_as,
+                                                       foreign_words=words)

@@ -31,9 +31,14 @@ index below ``min_specificity`` ("Qui a terminé deuxième ?"). A question that 
 ("Quand ouvre le Gitex Africa ?") is searched exactly as without a history.
 
 The turns a follow-up reads form a chain (:func:`read_turns`): the previous turn, and the
-one before it only if the previous one leaned on it, so a third turn carries what the
-second borrowed ("Qui l'a signé ?" then "Et lors de quel événement ?": "Nokia" is in the
-first question only), and the subject a conversation has left lends nothing. The rules,
+one before it only if the previous one carried on from it (:func:`carries_on`: it leaned
+on it, or stood alone by its words but was answered from the same document), and so on
+back, so a third turn carries what the second borrowed ("Qui l'a signé ?" then "Et lors de
+quel événement ?": "Nokia" is in the first question only), and the subject a conversation
+has left lends nothing. The turns are resolved in order: each lends what it was searched
+with, not the names and years it replaced itself, nor the function words of its language
+when that is not the index's, and one further back that only points back ("Who organises
+it?") lends what it borrowed, not its own words. The rules,
 thresholds and weights were measured on the dev split of ``eval/conversations.jsonl``,
 with each conversation's first question also asked after the previous conversation (a
 change of subject the history must not touch): ``python -m ragqa.eval.conversation_sweep``,
@@ -72,7 +77,10 @@ class Turn:
 class FollowupParams:
     """How a follow-up borrows from the turns before it (see the module's docstring)."""
 
-    turns: int = 2                # earlier turns whose questions lend terms (most recent first)
+    # Earlier turns whose questions lend terms (most recent first): each turn lends what it
+    # was searched with, its own words and what it borrowed in turn, so a fourth turn
+    # reaches the first through the two that leaned on it (with ``decay`` per turn).
+    turns: int = MAX_TURNS
     lexical_weight: float = 0.25  # BM25 weight of the previous question's terms
     decay: float = 0.5            # each turn further back counts this much as the next one
     dense_turns: int = 1          # earlier questions embedded with the follow-up (0: none)
@@ -103,6 +111,20 @@ class FollowupParams:
     # the earlier questions did not ("no_new_name").
     weak_markers: str = "no_name"
     chain: bool = True            # read an older turn only if the turn after it leaned on it
+    # ... or stood alone by its words but was answered from the document the turn before it
+    # was ("Combien de startups en Egypte ?" after "Qu'est-ce que le programme SPARK de
+    # Huawei ?", both answered by the programme's article: the subject went on).
+    same_document: bool = True
+    # The names the older turns of the chain said (those not embedded, dense_turns) join
+    # the model's text: what the embedded turns point back to ("Combien de startups en
+    # Egypte ?" read with "SPARK Huawei" when it carried on from the programme's question).
+    dense_names: bool = True
+    # A turn further back than the previous one that only points back (names nothing, a
+    # strong marker: "Who organises it?") lends none of its own words, only what it
+    # borrowed (with no decay of its own): its question's words are replaced by the newer
+    # turns' ("And how many exhibitors…?", then "et pour 2025 ?"), its subject is further
+    # back (the nearest turn that names one).
+    relay_pointers: bool = True
     definitions: bool = True      # "Qu'est-ce qu'un réseau privé ?" stands alone
     carry_names: bool = False     # names from older turns of the chain weigh as the previous one's
     # Borrowed words weigh less when the follow-up has much of its own to search for: their
@@ -252,26 +274,50 @@ def read_turns(history: Sequence[Turn], analyzer: Analyzer,
                params: FollowupParams = FOLLOWUP) -> list[Turn]:
     """The earlier turns a follow-up asked after ``history`` (oldest first) reads, newest
     first: at most ``params.turns``; with ``params.chain``, a turn further back only while
-    the turn after it leaned on it: a third turn carries what the second borrowed from the
-    first, and after a change of subject the turns before it lend nothing."""
+    the turn after it carried on from it (:func:`carries_on`): a third turn carries what
+    the second borrowed from the first, and after a change of subject the turns before it
+    lend nothing."""
     earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     read = earlier[: min(1, params.turns)]
     for depth in range(1, min(params.turns, len(earlier))):
-        if params.chain and not leans_on_history(
-                earlier[depth - 1].question, analyzer, idf, params,
-                [t.question for t in earlier[depth:]]):
+        if not carries_on(earlier[depth - 1], earlier[depth:], analyzer, idf, params):
             break
         read.append(earlier[depth])
     return read
 
 
+def carries_on(turn: Turn, before: Sequence[Turn], analyzer: Analyzer,
+               idf: Callable[[Sequence[str]], list[float]],
+               params: FollowupParams = FOLLOWUP) -> bool:
+    """Whether ``turn`` carried on from the turns ``before`` it (newest first), so that a
+    follow-up of ``turn`` reads them too: always without ``params.chain``; else when it
+    leaned on them, or (``params.same_document``) when it stood alone by its words but was
+    answered from the document the turn before it was (the first of each one's
+    ``doc_ids``)."""
+    if not params.chain:
+        return True
+    if leans_on_history(turn.question, analyzer, idf, params, [t.question for t in before]):
+        return True
+    return (params.same_document and bool(before) and bool(turn.doc_ids)
+            and bool(before[0].doc_ids) and turn.doc_ids[0] == before[0].doc_ids[0])
+
+
 def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          idf: Callable[[Sequence[str]], list[float]],
          params: FollowupParams = FOLLOWUP, *, foreign: bool = False,
-         read_as: str | None = None) -> Followup:
+         read_as: str | None = None,
+         foreign_words: Callable[[str], frozenset[str]] | None = None) -> Followup:
     """How to search ``question`` asked after ``history`` (oldest turn first); ``foreign``:
     whether it is in another language than the index analyses (``params.foreign_chain``);
-    ``read_as``: the question with its typos read, as the search will read it."""
+    ``read_as``: the question with its typos read, as the search will read it;
+    ``foreign_words``: of an earlier question, the function and framing words of its
+    language when that is not the index's (casefolded; its analyzer drops only its own
+    language's): an English turn over a French index lends "exhibitors", not "how",
+    "were", "there".
+
+    Each turn of the chain lends what it was searched with: its own words, and what it
+    borrowed in turn (the older turns' words, less the names and years its own question
+    replaced), ``params.decay`` times less per turn further back."""
     earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     if not earlier or not leans_on_history(question, analyzer, idf, params,
                                            [t.question for t in earlier], read_as, foreign):
@@ -282,10 +328,12 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     shown: list[str] = []
     replaced = _replaced_names(question, read, params.new_subject)
     years = _replaced_years(question, read) if params.replace_years else set()
+    dropped = replaced | years  # casefolded: not lent, by this turn nor the ones before
 
     def borrow(text: str, weight: float) -> None:
-        words = content_words(text, analyzer, own | set(analyzer(" ".join(shown))))
-        words = [w for w in words if w.casefold() not in replaced and w not in years]
+        words = content_words(text, analyzer, own | set(analyzer(" ".join(shown))),
+                              foreign_words(text) if foreign_words else frozenset())
+        words = [w for w in words if w.casefold() not in dropped]
         if words and weight > 0:
             lexical.append((" ".join(words), weight))
             shown.extend(words)
@@ -294,17 +342,31 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     if params.own_mass:
         weight *= min(1.0, params.own_mass / max(specificity(question, analyzer, idf), 1e-9))
     for depth, turn in enumerate(read):
-        borrow(turn.question, weight)
+        relayed = depth and params.relay_pointers and _only_points_back(turn.question)
+        if not relayed:
+            borrow(turn.question, weight)
         if depth == 0 and params.carry_names:
             # The older turns' names, as much as the previous turn's own words.
             borrow(" ".join(n for t in read[1:] for n in names(t.question)), weight)
-        weight *= params.decay
+        # What this turn was searched with: not the older names and years it replaced.
+        dropped |= _replaced_names(turn.question, read[depth + 1:], params.new_subject)
+        if params.replace_years:
+            dropped |= _replaced_years(turn.question, read[depth + 1:])
+        if not relayed:
+            weight *= params.decay
     query = f"{question.strip()} ({' '.join(shown)})" if shown else question.strip()
     dense_text = None
     if params.dense_turns:
         embedded = len(read) if foreign and params.foreign_chain else params.dense_turns
-        dense_text = " ".join([_without(t.question, replaced | years)
-                               for t in read[:embedded]][::-1] + [question.strip()])
+        texts = [_without(t.question, replaced | years) for t in read[:embedded]][::-1]
+        if params.dense_names:
+            # The subject the older turns named, which the embedded ones point back to.
+            said = {w.casefold() for text in [*texts, question]
+                    for w in re.findall(r"[\w.-]+", text)}
+            older = [n for t in read[embedded:] for n in names(t.question)
+                     if n.casefold() not in dropped and n.casefold() not in said]
+            texts = [" ".join(dict.fromkeys(older)), *texts] if older else texts
+        dense_text = " ".join([*texts, question.strip()])
     cited: tuple[str, ...] = ()
     if params.prior and params.prior_documents and not replaced:
         # The previous turn's documents; when it showed none, those of the nearest turn
@@ -316,6 +378,12 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
         return standalone(question)
     return Followup(question, query, True, tuple(lexical), dense_text, cited,
                     params.prior if cited else 0.0, params.prior_passages)
+
+
+def _only_points_back(question: str) -> bool:
+    """Whether ``question`` names nothing and points back (a strong marker: "Who organises
+    it?", "Qui l'a signé ?"): its subject is in the turns before it."""
+    return not names(question) and pointing_back(question) == "strong"
 
 
 def _replaced_names(question: str, read: Sequence[Turn], rule: str) -> set[str]:
@@ -352,11 +420,13 @@ _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vou
                              re.IGNORECASE)
 
 
-def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset()) -> list[str]:
+def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset(),
+                  function_words: frozenset[str] = frozenset()) -> list[str]:
     """The words of ``text`` that are index terms (not stopwords, not "a-t-il") and name
     something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça":
-    :mod:`~ragqa.index.search.frame`), as written, each once and none whose terms are all
-    in ``known``: what a follow-up borrows."""
+    :mod:`~ragqa.index.search.frame`; nor, unless a name, those in ``function_words``,
+    casefolded: a text in another language's), as written, each once and none whose terms
+    are all in ``known``: what a follow-up borrows."""
     words: list[str] = []
     seen = set(known)
     language = analyzer.config.language
@@ -365,7 +435,7 @@ def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset()) 
         if len(word) > MAX_BORROWED_CHARS:
             continue  # no word: a pasted run of characters ("xxxx…" in an earlier message)
         word = _PRONOUN_SUFFIX.sub("", re.split(r"['’]", word)[-1].strip(".-"))
-        if frames(word, language) and word not in named:
+        if (frames(word, language) or word.casefold() in function_words) and word not in named:
             continue
         parts = [t for part in word.split("-") for t in analyzer(part)]
         if parts and not set(parts) <= seen:

@@ -57,7 +57,7 @@ _FRAME_WORDS = {
     "english": """
         can could may might must shall should will would do does did done doing
         please tell know wonder want wanted like need needs thanks thank hello hi
-        also then so if whether yes no just really exactly
+        also then so if whether yes no just really exactly many much
     """,
 }
 

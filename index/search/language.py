@@ -49,6 +49,7 @@ import threading
 import bm25s.stopwords as bm25s_stopwords
 
 from ragqa.index.search.analysis import STOPWORD_LANGUAGES, stopwords
+from ragqa.index.search.frame import frame_words
 
 MIN_PROBABILITY = 0.5
 
@@ -63,6 +64,9 @@ ISO_CODES = {
     "polish": "pl", "portuguese": "pt", "romanian": "ro", "russian": "ru", "serbian": "sr",
     "sesotho": "st", "spanish": "es", "swedish": "sv", "tamil": "ta", "turkish": "tr",
 }
+
+# The Snowball name of each ISO code (the first listed: "english", not "porter").
+_NAMES = {code: name for name, code in reversed(ISO_CODES.items())}
 
 _LOCK = threading.Lock()
 
@@ -158,6 +162,38 @@ class QuestionLanguage:
         mine = probabilities.get(self.code, 0.0)
         return any(n >= 2 and n > own and probabilities.get(other, 0.0) > mine
                    for other, n in counts.items())
+
+    def function_words(self, text: str) -> frozenset[str]:
+        """The words that say how ``text`` is asked rather than what about, in the language
+        it is written in, when that is not the analysed one (:meth:`is_foreign`): its
+        function words and the words that frame a question
+        (:func:`~ragqa.index.search.frame.frame_words`), casefolded. Empty for a text in
+        the analysed language: its analyzer drops its stopwords, and
+        :func:`~ragqa.index.search.followup.content_words` its framing words. An English
+        question over a French index ("Who organises it?") holds words the French
+        stopword list does not know ("who", "does", "were"): lent to a follow-up, they
+        would match whatever passage holds them."""
+        if self.code is None or not self.is_foreign(text):
+            return frozenset()
+        code = self._written_in(text)
+        if code is None:
+            return frozenset()
+        return _FUNCTION_WORDS.get(code, frozenset()) | frame_words(_NAMES.get(code, ""))
+
+    def _written_in(self, text: str) -> str | None:
+        """The ISO code of the language ``text`` (a foreign one) is written in: the only
+        other language its frame opens with, else the identifier's most likely other
+        language."""
+        frame = _frame(_frame_words(text)) - {self.code}
+        if len(frame) == 1:
+            return next(iter(frame))
+        with _LOCK:
+            identifier = _identifier()
+        for code, _ in identifier.rank(text):
+            code = "no" if code in ("nb", "nn") else code
+            if code != self.code:
+                return code
+        return None
 
 
 def _frame_words(text: str) -> list[str]:

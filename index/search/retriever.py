@@ -339,6 +339,12 @@ class Retriever:
         forms and typos, a follow-up's context)."""
         return self._language.is_foreign(question)
 
+    def foreign_function_words(self, text: str) -> frozenset[str]:
+        """The function and framing words of the language ``text`` is written in, when it
+        is another than the index's
+        (:meth:`~ragqa.index.search.language.QuestionLanguage.function_words`)."""
+        return self._language.function_words(text)
+
     def _is_foreign(self, question: str) -> bool:
         """:meth:`is_foreign`, when that changes the ranking or the verdict (a
         crosslingual fusion or relevance model is set)."""

@@ -156,3 +156,34 @@ def test_a_turn_with_an_unknown_field_or_a_bad_document_id(client):
                                                "history": [{"question": NOKIA,
                                                             "doc_ids": ["../etc/passwd"]}]})
     assert_error(response, 400, "invalid_document_id")
+
+
+SPARK_DOC = "001_d52cea156ab06147.txt"
+GITEX_DOC = "004_ec1b8a876384ec69.txt"
+
+
+def test_a_turn_that_carried_on_lends_what_it_was_searched_with(client):
+    """"Combien de startups en Egypte ?" stands alone by its words, but was answered from
+    the SPARK article as the question before it: "il" in the third turn reaches SPARK and
+    Huawei, and the answer is not taken for an off-topic one."""
+    history = [{"question": "Qu'est-ce que le programme SPARK de Huawei ?",
+                "doc_ids": [SPARK_DOC]},
+               {"question": "Combien de startups en Egypte ?", "doc_ids": [SPARK_DOC]}]
+    body = _search(client, "et dans quelles villes va-t-il poursuivre sa tournée ?", history)
+    assert body["retrieval"]["query"].endswith("(startups Egypte programme SPARK Huawei)")
+    assert "Marrakech, Fès, Oujda" in body["passages"][0]["quote"]
+    assert body["low_relevance"] is False
+    check_passages(client, body)
+
+
+def test_an_english_conversation_lends_its_content_words(client):
+    """Four turns, three in English over the French corpus: the last borrows what the
+    third was searched with, not its function words, nor the pronoun turn's own words,
+    nor the year it replaces."""
+    history = [{"question": q, "doc_ids": [GITEX_DOC]} for q in (
+        "When does GITEX Africa 2025 take place?", "Who organises it?",
+        "And how many exhibitors were there in 2024?")]
+    body = _search(client, "et pour 2025 ?", history)
+    assert body["retrieval"]["query"] == "et pour 2025 ? (exhibitors GITEX Africa take place)"
+    assert all(p["doc_id"] == GITEX_DOC for p in body["passages"])
+    check_passages(client, body)

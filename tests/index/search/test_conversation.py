@@ -203,7 +203,8 @@ def test_an_english_third_turn_is_embedded_with_the_whole_chain(retriever):
                        retriever.embedder.encode_queries([followup.dense_text])[0])
     signed = Turn("Qui l'a signé ?", doc_ids=(NOKIA_DOC,))
     french = plan_followup(retriever, "Et lors de quel événement ?", [NOKIA, signed])
-    assert french.dense_text == f"{signed.question} Et lors de quel événement ?"
+    # a French one: the previous question, after the names the older turns said
+    assert french.dense_text == f"Nokia Maroc {signed.question} Et lors de quel événement ?"
 
 
 def test_an_off_topic_question_after_an_on_topic_one_is_searched_alone(retriever):

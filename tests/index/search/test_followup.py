@@ -17,6 +17,7 @@ from ragqa.index.search.followup import (
     plan,
     specificity,
 )
+from ragqa.index.search.language import QuestionLanguage
 from ragqa.index.search.markers import has_marker, is_definition, names
 
 ANALYZER = Analyzer(AnalyzerConfig())
@@ -203,11 +204,12 @@ def test_a_follow_up_in_another_language_is_embedded_with_the_whole_chain():
     question = "At which event was it signed?"
     followup = plan(question, [first, second], ANALYZER, idf, foreign=True)
     assert followup.dense_text == f"{first.question} {second.question} {question}"
+    # otherwise the previous question, after the names the older ones said (dense_names)
     assert plan(question, [first, second], ANALYZER, idf).dense_text == \
-        f"{second.question} {question}"
+        f"Nokia Morocco {second.question} {question}"
     off = plan(question, [first, second], ANALYZER, idf, FollowupParams(foreign_chain=False),
                foreign=True)
-    assert off.dense_text == f"{second.question} {question}"
+    assert off.dense_text == f"Nokia Morocco {second.question} {question}"
     assert plan(question, [first, second], ANALYZER, idf, FollowupParams(dense_turns=0),
                 foreign=True).dense_text is None
     # the chain still stops at a turn that stood alone
@@ -467,3 +469,69 @@ def test_the_words_that_frame_a_question_are_not_borrowed():
     # a language without a list borrows as before
     english = Analyzer(AnalyzerConfig(language="danish"))
     assert "voudrais" in content_words("Je voudrais savoir", english)
+
+
+SPARK_DOC = "001_spark.txt"
+SPARK = Turn("Qu'est-ce que le programme SPARK de Huawei ?", doc_ids=(SPARK_DOC,))
+TOUR = "et dans quelles villes va-t-il poursuivre sa tournée ?"
+
+
+def test_a_turn_answered_from_the_same_document_carries_the_chain_on():
+    """"Combien de startups en Egypte ?" names its own subject and stands alone, but was
+    answered from the programme's article, as the question before it: "il" in the next
+    turn reaches SPARK and Huawei, in BM25 and in the model's text."""
+    egypt = Turn("Combien de startups en Egypte ?", doc_ids=(SPARK_DOC, "004_blog.txt"))
+    assert not leans_on_history(egypt.question, ANALYZER, idf, earlier=[SPARK.question])
+    weight = FOLLOWUP.lexical_weight
+    followup = plan(TOUR, [SPARK, egypt], ANALYZER, idf)
+    assert followup.lexical == (("startups Egypte", weight),
+                                ("programme SPARK Huawei", weight * FOLLOWUP.decay))
+    assert followup.dense_text == f"SPARK Huawei {egypt.question} {TOUR}"
+    # answered from another document: a change of subject, the chain stops there
+    elsewhere = Turn(egypt.question, doc_ids=("004_blog.txt", SPARK_DOC))
+    alone = plan(TOUR, [SPARK, elsewhere], ANALYZER, idf)
+    assert alone.lexical == (("startups Egypte", weight),)
+    assert alone.dense_text == f"{egypt.question} {TOUR}"
+    off = plan(TOUR, [SPARK, egypt], ANALYZER, idf,
+               FollowupParams(same_document=False, dense_names=False))
+    assert off.lexical == alone.lexical and off.dense_text == alone.dense_text
+
+
+GITEX_EN = [Turn("When does GITEX Africa 2025 take place?", doc_ids=("004_blog.txt",)),
+            Turn("Who organises it?", doc_ids=("004_blog.txt",)),
+            Turn("And how many exhibitors were there in 2024?", doc_ids=("004_blog.txt",))]
+
+
+def test_each_turn_lends_what_it_was_searched_with():
+    """A fourth turn reaches the first through the two that leaned on it; an English turn
+    lends its content words, not "how", "many", "were"; a turn further back that only
+    points back ("Who organises it?") lends what it borrowed, not its own words; and the
+    follow-up's year replaces the earlier one."""
+    followup = plan("et pour 2025 ?", GITEX_EN, ANALYZER, idf,
+                    foreign_words=QuestionLanguage("french").function_words)
+    weight = FOLLOWUP.lexical_weight
+    assert followup.lexical == (("exhibitors", weight),
+                                ("GITEX Africa take place", weight * FOLLOWUP.decay))
+    assert followup.query == "et pour 2025 ? (exhibitors GITEX Africa take place)"
+    assert followup.dense_text.startswith("GITEX Africa And how many exhibitors")
+    unrelayed = plan("et pour 2025 ?", GITEX_EN, ANALYZER, idf,
+                     FollowupParams(relay_pointers=False),
+                     foreign_words=QuestionLanguage("french").function_words)
+    assert [text for text, _ in unrelayed.lexical] == [
+        "exhibitors", "organises", "GITEX Africa take place"]
+
+
+def test_a_name_a_turn_replaced_is_not_lent_further():
+    """"Et Huawei, quel accord a-t-il conclu ?" set Nokia aside: the turn after it does not
+    borrow Nokia back from the first."""
+    first = Turn("Quel accord Nokia a-t-il conclu avec le Maroc ?")
+    huawei = Turn("Et Huawei, quel accord a-t-il conclu ?")
+    followup = plan("Qui l'a signé ?", [first, huawei], ANALYZER, idf)
+    borrowed = " ".join(text for text, _ in followup.lexical)
+    assert "Huawei" in borrowed and "Nokia" not in borrowed and "Maroc" not in borrowed
+
+
+def test_content_words_leave_out_another_languages_function_words():
+    words = QuestionLanguage("french").function_words("Who organises it?")
+    assert content_words("When does GITEX Africa 2025 take place?", ANALYZER,
+                         function_words=words) == ["GITEX", "Africa", "2025", "take", "place"]

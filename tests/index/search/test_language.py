@@ -101,6 +101,18 @@ def test_the_analysed_language_decides():
     assert not QuestionLanguage("yiddish").is_foreign(english)
 
 
+def test_a_foreign_texts_function_words_are_those_of_its_language():
+    """What an English turn over a French index lends a follow-up: not "who", "how",
+    "many", "were", "there" (the French stopword list knows none of them)."""
+    french = QuestionLanguage("french")
+    words = french.function_words("And how many exhibitors were there in 2024?")
+    assert {"and", "how", "many", "were", "there", "in", "who", "does"} <= words
+    assert "exhibitors" not in words
+    assert french.function_words("Qui l'a signé côté marocain ?") == frozenset()
+    assert "wer" in french.function_words("Wer hat Faust geschrieben?")
+    assert QuestionLanguage("yiddish").function_words("Who organises it?") == frozenset()
+
+
 @pytest.fixture(scope="module")
 def index(e5_corpus_index):
     return load_index(e5_corpus_index)
