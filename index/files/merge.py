@@ -38,7 +38,13 @@ from ragqa.index.files.builder import (
 from ragqa.index.files.folders import new_merging, place, write_lock
 from ragqa.index.files.generation import LoadedIndex, load_generation
 from ragqa.index.files.manifest import MANIFEST, write_manifest
-from ragqa.index.files.pointer import Pointer, generation_name, read_pointer, write_pointer
+from ragqa.index.files.pointer import (
+    Pointer,
+    generation_name,
+    number_of,
+    read_pointer,
+    write_pointer,
+)
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.records import BuildReport, Progress
 
@@ -124,7 +130,7 @@ def publish_merge(index_dir: Path, prepared: Prepared,
             pointer = read_pointer(index_dir)
             if (pointer is None or pointer != current.pointer
                     or pointer.generation != snapshot.generation
-                    or pointer.segments[: len(snapshot.segments)] != snapshot.segments):
+                    or not _grew_from(snapshot, pointer)):
                 logger.info("merge dropped: the index changed otherwise meanwhile")
                 shutil.rmtree(prepared.folder, ignore_errors=True)
                 return None
@@ -133,14 +139,25 @@ def publish_merge(index_dir: Path, prepared: Prepared,
             write_manifest(prepared.folder, manifest)
             fsync_file(prepared.folder / MANIFEST)
             final = place(index_dir, prepared.folder, generation_name(number))
-            carried = pointer.segments[len(snapshot.segments):]
-            write_pointer(index_dir, Pointer(final.name, carried), pointer)
+            carried = tuple(s for s in pointer.segments if number_of(s) > snapshot.version)
+            write_pointer(index_dir, Pointer(final.name, carried))
     except BaseException:
         shutil.rmtree(prepared.folder, ignore_errors=True)
         raise
     base = replace(prepared.loaded, path=final, generation=number, manifest=manifest)
     prepared.report.generation = number
-    return SegmentedIndex.over(base).with_segments(current.segments[len(snapshot.segments):])
+    return SegmentedIndex.over(base).with_segments(
+        [s for s in current.segments if s.name in carried])
+
+
+def _grew_from(snapshot: Pointer, pointer: Pointer) -> bool:
+    """Whether ``pointer`` is ``snapshot`` with segments written since (numbered above
+    it), some of the snapshot's dropped or rewritten by them (:mod:`ragqa.index.files.
+    erasure`): then the merge, built from the corpus folder as those segments left it or
+    later, serves the same documents with the new segments applied on top."""
+    older = [s for s in pointer.segments if number_of(s) <= snapshot.version]
+    remaining = iter(snapshot.segments)
+    return all(name in remaining for name in older)  # in the snapshot, in its order
 
 
 class Merger:
