@@ -5,9 +5,12 @@ with the context of the whole corpus, vectors reused by key, so normally nothing
 embedded), in a folder of its own (``.merging-*``) and without the index's lock: writes
 go on meanwhile, as segments. It is then published under the lock, in milliseconds: the
 new generation is named in ``CURRENT`` followed by the segments written since the merge
-began, which apply to it as they applied to the old one (a segment retires its documents'
-passages wherever they are). A merge that finds the index changed otherwise meanwhile (a
-``ragqa index`` run, a write that failed and put a file back) is dropped; a merge that is
+began (numbered above its snapshot; a write meanwhile may have dropped or rewritten some of
+the snapshot's: :mod:`ragqa.index.files.erasure`), which apply to it as they applied to the
+old one (a segment retires its documents' passages wherever they are); the old
+generation's folder goes as ``CURRENT`` is replaced. A merge that finds the index changed
+otherwise meanwhile (a ``ragqa index`` run, a write that failed and put a file back) is
+dropped; a merge that is
 killed leaves a folder that the next writer removes, and never touches the served state.
 """
 
@@ -56,17 +59,22 @@ class MergePolicy:
     """When a store merges its segments, in the background: once there are
     ``max_segments`` of them, or once the passages they add and retire reach ``max_share``
     of the generation's (search costs a little per segment, and every merge costs a whole
-    build, so neither too often nor too late)."""
+    build, so neither too often nor too late); and at once when a passage is retired (a
+    deleted or replaced document's text is still on disk until then)."""
 
     max_segments: int = 32
     max_share: float = 0.1
     background: bool = True
 
     def due(self, view: SegmentedIndex) -> bool:
+        """Whether ``view`` is to be merged now: the thresholds above, or at once when it
+        retires any passage (a document deleted or replaced whose text the generation still
+        holds on disk: the merge erases it, :mod:`ragqa.index.files.erasure`)."""
         if not view.segments:
             return False
-        return self._due(len(view.segments), view.size - view.base.size + view.dead,
-                         view.base.size)
+        return view.dead > 0 or self._due(len(view.segments),
+                                          view.size - view.base.size + view.dead,
+                                          view.base.size)
 
     def due_after(self, view: SegmentedIndex, added: int, retired: int) -> bool:
         """Whether a merge would be due once one more segment, adding ``added`` passages and
