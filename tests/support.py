@@ -165,7 +165,10 @@ def files_holding(folder: Path, strings) -> list[str]:
                for encoding in ("utf-8", "utf-16-le", "utf-32-le")}
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # removed meanwhile (a merge publishing)
+            continue
         if any(needle in data for needle in needles):
             found.append(path.relative_to(folder).as_posix())
     return found
