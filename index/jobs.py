@@ -212,6 +212,15 @@ class JobQueue:
                 self._done[job.id].wait(60)
         return found
 
+    def forget_titles(self, doc_id: str) -> None:
+        """After ``doc_id`` was deleted: its finished jobs, still listed, no longer hold the
+        title they were given (it named the deleted document; their bytes are gone already)."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.doc_id == doc_id and job.finished and job.title is not None:
+                    job.title = None
+                    self._save(job)
+
     # -- the worker ------------------------------------------------------------------------
 
     def _run(self) -> None:

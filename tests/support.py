@@ -155,3 +155,20 @@ def build_index(corpus, index_dir, model, embedder, config=None, *, load_embedde
     return update_index(corpus, index_dir, model=model, identity=embedder.identity,
                         load_embedder=load_embedder or (lambda: embedder),
                         config=config or IndexConfig(), **kw)
+
+
+def files_holding(folder: Path, strings) -> list[str]:
+    """The files under ``folder`` (every one, read as bytes) holding any of ``strings``,
+    as UTF-8, UTF-16 or UTF-32 (numpy stores its string arrays as UTF-32), as written or
+    lowercased: where a document's text could still be on disk."""
+    needles = {s.encode(encoding) for text in strings for s in (text, text.lower())
+               for encoding in ("utf-8", "utf-16-le", "utf-32-le")}
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # removed meanwhile (a merge publishing)
+            continue
+        if any(needle in data for needle in needles):
+            found.append(path.relative_to(folder).as_posix())
+    return found

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ragqa.index.durable import fsync_dir, fsync_tree
 from ragqa.index.errors import IndexBusyError, IndexWriteError
-from ragqa.index.files.pointer import CURRENT, Pointer, generation_name, read_pointer, write_pointer
+from ragqa.index.files.pointer import CURRENT, Pointer, generation_name, write_pointer
 
 
 def new_staging(index_dir: Path) -> Path:
@@ -64,9 +64,8 @@ def place(index_dir: Path, staging: Path, name: str) -> Path:
 def publish(index_dir: Path, staging: Path, generation: int) -> Path:
     """Move a complete staging folder into place and serve it as generation ``generation``,
     with no segment (the index's lock held)."""
-    previous = read_pointer(index_dir)
     final = place(index_dir, staging, generation_name(generation))
-    write_pointer(index_dir, Pointer(final.name), previous)
+    write_pointer(index_dir, Pointer(final.name))
     return final
 
 

@@ -5,9 +5,12 @@ with the context of the whole corpus, vectors reused by key, so normally nothing
 embedded), in a folder of its own (``.merging-*``) and without the index's lock: writes
 go on meanwhile, as segments. It is then published under the lock, in milliseconds: the
 new generation is named in ``CURRENT`` followed by the segments written since the merge
-began, which apply to it as they applied to the old one (a segment retires its documents'
-passages wherever they are). A merge that finds the index changed otherwise meanwhile (a
-``ragqa index`` run, a write that failed and put a file back) is dropped; a merge that is
+began (numbered above its snapshot; a write meanwhile may have dropped or rewritten some of
+the snapshot's: :mod:`ragqa.index.files.erasure`), which apply to it as they applied to the
+old one (a segment retires its documents' passages wherever they are); the old
+generation's folder goes as ``CURRENT`` is replaced. A merge that finds the index changed
+otherwise meanwhile (a ``ragqa index`` run, a write that failed and put a file back) is
+dropped; a merge that is
 killed leaves a folder that the next writer removes, and never touches the served state.
 """
 
@@ -38,7 +41,13 @@ from ragqa.index.files.builder import (
 from ragqa.index.files.folders import new_merging, place, write_lock
 from ragqa.index.files.generation import LoadedIndex, load_generation
 from ragqa.index.files.manifest import MANIFEST, write_manifest
-from ragqa.index.files.pointer import Pointer, generation_name, read_pointer, write_pointer
+from ragqa.index.files.pointer import (
+    Pointer,
+    generation_name,
+    number_of,
+    read_pointer,
+    write_pointer,
+)
 from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.records import BuildReport, Progress
 
@@ -50,17 +59,22 @@ class MergePolicy:
     """When a store merges its segments, in the background: once there are
     ``max_segments`` of them, or once the passages they add and retire reach ``max_share``
     of the generation's (search costs a little per segment, and every merge costs a whole
-    build, so neither too often nor too late)."""
+    build, so neither too often nor too late); and at once when a passage is retired (a
+    deleted or replaced document's text is still on disk until then)."""
 
     max_segments: int = 32
     max_share: float = 0.1
     background: bool = True
 
     def due(self, view: SegmentedIndex) -> bool:
+        """Whether ``view`` is to be merged now: the thresholds above, or at once when it
+        retires any passage (a document deleted or replaced whose text the generation still
+        holds on disk: the merge erases it, :mod:`ragqa.index.files.erasure`)."""
         if not view.segments:
             return False
-        return self._due(len(view.segments), view.size - view.base.size + view.dead,
-                         view.base.size)
+        return view.dead > 0 or self._due(len(view.segments),
+                                          view.size - view.base.size + view.dead,
+                                          view.base.size)
 
     def due_after(self, view: SegmentedIndex, added: int, retired: int) -> bool:
         """Whether a merge would be due once one more segment, adding ``added`` passages and
@@ -124,7 +138,7 @@ def publish_merge(index_dir: Path, prepared: Prepared,
             pointer = read_pointer(index_dir)
             if (pointer is None or pointer != current.pointer
                     or pointer.generation != snapshot.generation
-                    or pointer.segments[: len(snapshot.segments)] != snapshot.segments):
+                    or not _grew_from(snapshot, pointer)):
                 logger.info("merge dropped: the index changed otherwise meanwhile")
                 shutil.rmtree(prepared.folder, ignore_errors=True)
                 return None
@@ -133,14 +147,25 @@ def publish_merge(index_dir: Path, prepared: Prepared,
             write_manifest(prepared.folder, manifest)
             fsync_file(prepared.folder / MANIFEST)
             final = place(index_dir, prepared.folder, generation_name(number))
-            carried = pointer.segments[len(snapshot.segments):]
-            write_pointer(index_dir, Pointer(final.name, carried), pointer)
+            carried = tuple(s for s in pointer.segments if number_of(s) > snapshot.version)
+            write_pointer(index_dir, Pointer(final.name, carried))
     except BaseException:
         shutil.rmtree(prepared.folder, ignore_errors=True)
         raise
     base = replace(prepared.loaded, path=final, generation=number, manifest=manifest)
     prepared.report.generation = number
-    return SegmentedIndex.over(base).with_segments(current.segments[len(snapshot.segments):])
+    return SegmentedIndex.over(base).with_segments(
+        [s for s in current.segments if s.name in carried])
+
+
+def _grew_from(snapshot: Pointer, pointer: Pointer) -> bool:
+    """Whether ``pointer`` is ``snapshot`` with segments written since (numbered above
+    it), some of the snapshot's dropped or rewritten by them (:mod:`ragqa.index.files.
+    erasure`): then the merge, built from the corpus folder as those segments left it or
+    later, serves the same documents with the new segments applied on top."""
+    older = [s for s in pointer.segments if number_of(s) <= snapshot.version]
+    remaining = iter(snapshot.segments)
+    return all(name in remaining for name in older)  # in the snapshot, in its order
 
 
 class Merger:

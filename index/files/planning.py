@@ -164,6 +164,16 @@ class PlanMemo:
         return {d: e.cut for d, e in self._entries.items()
                 if e.refused is None and e.cut is not None}
 
+    def forget(self, doc_id: str) -> bool:
+        """Drop what it holds of ``doc_id`` (its preamble, boilerplate and heading lines are
+        the document's text: a deleted or replaced document's must not stay saved);
+        whether it held any."""
+        if self._entries.pop(doc_id, None) is None:
+            return False
+        self._encoded.pop(doc_id, None)
+        self.changed = True
+        return True
+
     def to_json(self) -> dict:
         """What it holds, for :mod:`ragqa.index.files.sync_state`."""
         return {doc_id: entry.to_json() for doc_id, entry in self._entries.items()}

@@ -102,12 +102,16 @@ def _bad(path: Path, name: str):
                             + REBUILD_HINT)
 
 
-def write_pointer(index_dir: Path, pointer: Pointer, previous: Pointer | None) -> None:
-    """Serve ``pointer`` (its folders already durable), then remove the folders neither it
-    nor ``previous`` names: a reader that has just read the previous pointer can still load
-    it; anything older, or left by a killed write, goes. Call with the index's lock held."""
+def write_pointer(index_dir: Path, pointer: Pointer) -> None:
+    """Serve ``pointer`` (its folders already durable), then remove every generation and
+    segment folder it does not name: what a merge, a rebuild or a compacting write replaced
+    holds text no longer served (a deleted document's: :mod:`ragqa.index.files.erasure`),
+    and what a killed write left is garbage. A reader of another process that read the
+    previous ``CURRENT`` just before and finds a folder gone reads ``CURRENT`` again
+    (:func:`~ragqa.index.files.generations.load_index`); a view already loaded is in memory
+    (its tables' open files stay readable). Call with the index's lock held."""
     write_atomic(index_dir / CURRENT, pointer.to_text().encode("utf-8"))
-    keep = pointer.names() | (previous.names() if previous is not None else frozenset())
+    keep = pointer.names()
     for path in index_dir.iterdir():
         if _NAME.match(path.name) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)

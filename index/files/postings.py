@@ -74,6 +74,27 @@ class Postings:
         v = self.vocabulary.get(term)
         return 0 if v is None else int(self.indptr[v + 1] - self.indptr[v])
 
+    def select(self, keep: np.ndarray) -> Postings:
+        """The statistics of the passages ``keep`` (rows, ascending) alone, renumbered from
+        0; a term no kept passage holds leaves the vocabulary (a segment rewritten without a
+        deleted document keeps none of its words: :mod:`ragqa.index.files.erasure`)."""
+        keep = np.asarray(keep, dtype=np.int64)
+        new_row = np.full(self.size, -1, dtype=np.int64)
+        new_row[keep] = np.arange(len(keep), dtype=np.int64)
+        term_of = np.repeat(np.arange(len(self.vocabulary), dtype=np.int64),
+                            np.diff(self.indptr))
+        mapped = new_row[self.rows]
+        kept = mapped >= 0
+        terms, rows, tf = term_of[kept], mapped[kept], self.tf[kept]
+        present = np.bincount(terms, minlength=len(self.vocabulary)) > 0
+        renumber = np.cumsum(present) - 1
+        vocabulary = {t: int(renumber[v]) for t, v in self.vocabulary.items() if present[v]}
+        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(renumber[terms], minlength=len(vocabulary)), out=indptr[1:])
+        # rows stay ascending within a term: the renumbering keeps their order
+        return Postings(vocabulary, indptr, rows, tf.astype(np.float32, copy=False),
+                        self.lengths[keep])
+
     def save(self, path: Path) -> None:
         terms = np.array(sorted(self.vocabulary, key=self.vocabulary.__getitem__), dtype=str)
         with open(path, "wb") as handle:

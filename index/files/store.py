@@ -59,7 +59,7 @@ from ragqa.index.errors import IndexWriteError, UnknownDocumentError
 from ragqa.index.files.builder import note_changes, served_manifest, up_to_date, update_index
 from ragqa.index.files.folders import clean_stale, write_lock
 from ragqa.index.files.follow import PointerFollower
-from ragqa.index.files.generations import load_index, load_pointer
+from ragqa.index.files.generations import load_index
 from ragqa.index.files.groups import SidecarGroups
 from ragqa.index.files.merge import MergePolicy, Merger, prepare_merge, publish_merge
 from ragqa.index.files.origin import record_folder
@@ -176,11 +176,7 @@ class FilesStore:
         when a generation is to be built instead."""
         started = time.perf_counter()
         report = BuildReport(model=self._model.name, fallback=self._model.fallback)
-        if self._state is None:  # the first sync of this store: what the last one saved
-            self._state = load_state(self.index_dir, self._state_key, self._memo)
-            if self._state.saved is not None:  # a whole state, not an empty one
-                self._saved_at = time.monotonic()
-        state = self._state
+        state = self._loaded_state()
         with write_lock(self.index_dir):
             clean_stale(self.index_dir)  # what a killed write left, as a build removes it
             scan = read_corpus(self.corpus_dir, self._config.max_document_bytes, state.stamps)
@@ -193,8 +189,9 @@ class FilesStore:
         if up_to_date(report, found, previous, scan, self._identity, self._config, strict):
             self.groups.reload()
             if self._view is not None and self._view.pointer != found:
-                # another process (`ragqa index`) wrote the folder's state: serve it
-                self._view = as_view(load_pointer(self.index_dir, found))
+                # another process (`ragqa index`) wrote the folder's state: serve it (read
+                # again: the folders it names go once another write replaces it)
+                self._view = as_view(load_index(self.index_dir))
         else:
             plan = self._memo.plan(self.corpus_dir, scan, strict)
             current = self._current()
@@ -227,6 +224,22 @@ class FilesStore:
                         scan.hashed, plan.loaded, report.embedded)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _loaded_state(self) -> SyncState:
+        """What the syncs know of the folder (the write lock held): loaded at first use
+        from what the last one saved."""
+        if self._state is None:
+            self._state = load_state(self.index_dir, self._state_key, self._memo)
+            if self._state.saved is not None:  # a whole state, not an empty one
+                self._saved_at = time.monotonic()
+        return self._state
+
+    def _forget(self, doc_id: str) -> None:
+        """After ``doc_id`` was deleted or replaced (the write lock held): what the sync
+        state holds of its old file (lines of its text) goes from disk at once."""
+        self._loaded_state()
+        if self._memo.forget(doc_id):
+            self._save_state(now=True)
 
     def _save_state(self, now: bool = False) -> None:
         """Save what the syncs know of the folder when it moved (the write lock held): at
@@ -261,12 +274,16 @@ class FilesStore:
         with self._write:
             if self._failures != failures or self._merger.stopping.is_set():
                 shutil.rmtree(prepared.folder, ignore_errors=True)
+                if self._failures != failures:  # asked for again when still due (erasure)
+                    self._after_write(self._current())
                 return None
             self.groups.reload()  # the merge indexed the folder: its sidecars too, first
             fresh = publish_merge(self.index_dir, prepared, self._current())
-            if fresh is None:
+            if fresh is None:  # another process wrote: serving its state asks again
                 return None
-            self._view = fresh
+            # another merge at once when still due: a write meanwhile retired passages
+            # of the documents the new generation holds (their text is on disk)
+            self._after_write(fresh)
         logger.info("merged %d segments into generation %d (%.1f s)", len(view.segments),
                     fresh.generation, prepared.report.seconds)
         return prepared.report
@@ -318,6 +335,8 @@ class FilesStore:
                     _put(sidecar, old_title)
                 raise
             status = "created" if old is None else "replaced"
+            if old is not None:
+                self._forget(doc_id)
             logger.info("%s %s (generation %d)", status, doc_id, fresh.generation)
             return WriteResult(status, doc_id, fresh.document(doc_id), fresh.generation)
 
@@ -356,6 +375,7 @@ class FilesStore:
                 _put(sidecar, old_title)
                 raise
             self._after_write(fresh)
+            self._forget(doc_id)
             logger.info("deleted %s (generation %d)", doc_id, fresh.generation)
             return WriteResult("deleted", doc_id, None, fresh.generation)
 

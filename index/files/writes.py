@@ -6,12 +6,15 @@ passages, and only the document's new passages are embedded. The segment is writ
 staging folder, fsynced, renamed into place, and ``CURRENT`` is replaced to name it
 (:mod:`ragqa.index.files.pointer`); the new view is the old one with the segment applied
 (:meth:`~ragqa.index.files.segmented.SegmentedIndex.with_segments`), made without reading
-the index again. The index's lock is held throughout, so writes of other processes (``ragqa
-index``) come before or after, never between.
+the index again. A write that changes a document an earlier segment holds compacts the
+segments in the same swap (:mod:`ragqa.index.files.erasure`): the old text leaves the disk
+before the write is acknowledged. The index's lock is held throughout, so writes of other
+processes (``ragqa index``) come before or after, never between.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 from collections.abc import Callable, Sequence
@@ -26,6 +29,7 @@ from ragqa.index.documents.reading import Document
 from ragqa.index.embedding.embedder import Embedder
 from ragqa.index.embedding.identity import VectorIdentity
 from ragqa.index.files.builder import checked_embedder
+from ragqa.index.files.erasure import compacted
 from ragqa.index.files.folders import clean_stale, new_staging, no_room, place, write_lock
 from ragqa.index.files.generations import load_pointer
 from ragqa.index.files.lexical import passage_terms
@@ -119,19 +123,37 @@ def append_segment(index_dir: Path, view: SegmentedIndex,
             return None
         if segment is None:
             return view
-        fresh = view.with_segments([segment])
-        staging = new_staging(index_dir)
-        try:
-            write_segment(staging, segment, fresh.counts())
-            place(index_dir, staging, name)
-        except BaseException as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            error = no_room(index_dir, exc)
-            if error is not None:
-                raise error from exc
-            raise
-        write_pointer(index_dir, pointer.with_segment(name), pointer)
+        numbers = itertools.count(pointer.version + 2)
+        served = [*view.segments, segment]
+        kept = compacted(served, lambda: segment_name(next(numbers)))
+        if len(kept) == len(served) and all(a is b for a, b in zip(kept, served)):
+            # nothing a segment holds is retired: the view grows by one
+            fresh, written = view.with_segments([segment]), [(segment, None)]
+        else:  # the segments applied again, some dropped or rewritten (ragqa.index.files.erasure)
+            old = {s.name for s in view.segments}
+            fresh, written = SegmentedIndex.over(view.base), []
+            for part in kept:
+                fresh = fresh.with_segments([part])
+                if part.name not in old:
+                    written.append((part, fresh.counts()))
+        for part, totals in written:
+            _write(index_dir, part, totals or fresh.counts())
+        write_pointer(index_dir, fresh.pointer)
         return fresh
+
+
+def _write(index_dir: Path, segment: Segment, totals: tuple[int, int]) -> None:
+    """Write ``segment`` durably in its folder (not yet served)."""
+    staging = new_staging(index_dir)
+    try:
+        write_segment(staging, segment, totals)
+        place(index_dir, staging, segment.name)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        error = no_room(index_dir, exc)
+        if error is not None:
+            raise error from exc
+        raise
 
 
 def segment_sentences(current: SegmentedIndex, records: Sequence[DocumentRecord],

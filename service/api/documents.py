@@ -238,5 +238,6 @@ def delete_document(doc_id: DocId, engine: EngineDep, jobs: JobsDep) -> WriteOut
         return WriteOut(status="cancelled", id=doc_id, generation=engine.generation,
                         job=job_out(cancelled[0]))
     engine.store.groups.set(doc_id, frozenset())  # a later upload of this id starts open
+    jobs.forget_titles(doc_id)
     return WriteOut(status=result.status, id=result.doc_id, generation=result.generation,
                     job=job_out(cancelled[0]) if cancelled else None)

@@ -86,6 +86,22 @@ def test_postings_round_trip(tmp_path):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_selected_rows_are_the_postings_of_those_passages_alone(seed):
+    rng = np.random.default_rng(seed)
+    passages = _passages(rng, 60) + [["seulici"]]  # a term only a dropped passage holds
+    keep = np.sort(rng.choice(60, size=35, replace=False))
+    selected = Postings.build(passages).select(keep)
+    expected = Postings.build([passages[i] for i in keep.tolist()])
+    assert set(selected.vocabulary) == set(expected.vocabulary) and "seulici" not in (
+        selected.vocabulary)
+    np.testing.assert_array_equal(selected.lengths, expected.lengths)
+    for term in expected.vocabulary:
+        for a, b in zip(selected.lookup(term), expected.lookup(term)):
+            np.testing.assert_array_equal(a, b)
+    assert Postings.build(passages).select(np.zeros(0, dtype=np.int64)).vocabulary == {}
+
+
 def test_an_analyzer_is_what_builds_a_real_generation_s_postings():
     """The generation's postings hold the same terms bm25s indexed (the real analyzer)."""
     texts = ["Orange Maroc lance la 5G à Casablanca.", "", "La fibre optique arrive à Rabat."]

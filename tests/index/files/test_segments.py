@@ -102,7 +102,8 @@ def test_search_over_segments_equals_the_merged_index(copied, minilm, embedder):
     store.delete("000_53d6d8110b4badda.txt")
     store.upload("notes/zorglub.md", NOTE.replace("Canaries", "Açores").encode())
     segmented = store.view()
-    assert len(segmented.segments) == 5 and segmented.dead > 0
+    # the first zorglub segment is dropped by its replacement (ragqa.index.files.erasure)
+    assert len(segmented.segments) == 4 and segmented.dead > 0
     answers = {mode: _hits(segmented, embedder, mode) for mode in ("bm25", "dense", "hybrid")}
     report = store.merge()
     assert report is not None and report.embedded == 0  # every vector reused

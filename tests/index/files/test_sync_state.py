@@ -126,7 +126,8 @@ def test_a_sync_after_uploads_compares_only_the_documents_they_touched(copied, m
     _clear(counted)
     (corpus / "ajout.txt").write_text("Ajout\n\nUn fichier posé à la main, changé.\n", "utf-8")
     report = store.sync()
-    assert report.changed == ["ajout.txt"] and len(read_pointer(index).segments) == before + 1
+    # one segment more, the first sync's dropped: it held only the old ajout.txt
+    assert report.changed == ["ajout.txt"] and len(read_pointer(index).segments) == before
     assert counted["compared"] == ["envoi.txt"]  # the upload: cut as a rebuild cuts it?
     assert counted["loaded"] == ["ajout.txt", "envoi.txt"]
 
