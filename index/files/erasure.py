@@ -24,10 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
-from ragqa.index.errors import IndexCorruptError
 from ragqa.index.files.segments import Segment
-from ragqa.index.files.sentences import SentenceLookup, embed_sentences
-from ragqa.index.files.tokens import TokenLookup, embed_tokens
 
 
 def superseded(segments: Sequence[Segment]) -> list[frozenset[str]]:
@@ -54,34 +51,19 @@ def compacted(segments: Sequence[Segment], name: Callable[[], str]) -> list[Segm
 
 
 def without(segment: Segment, gone: frozenset[str], name: str) -> Segment:
-    """``segment`` without the documents ``gone`` (their changes, texts, passages, vectors,
-    terms, sentence and token vectors), named ``name``."""
+    """``segment`` without the documents ``gone`` (their changes, texts, passages, vectors
+    and terms), named ``name``."""
     keep = np.asarray([row for row, p in enumerate(segment.passages) if p.doc_id not in gone],
                       dtype=np.int64)
     documents = {d: r for d, r in segment.documents.items() if d not in gone}
     passages = [segment.passages[row] for row in keep.tolist()]
-    quotes = [documents[p.doc_id].text[p.start : p.end] for p in passages]
-    dimension = int(segment.vectors.shape[1])
-    sentences = tokens = None
-    if segment.sentences is not None:
-        sentences, _ = embed_sentences(quotes, SentenceLookup([segment.sentences]), dimension,
-                                       _held_only(segment))
-    if segment.tokens is not None:
-        tokens, _ = embed_tokens(quotes, TokenLookup([segment.tokens]), dimension,
-                                 _held_only(segment))
+    # The sentence and token tables are kept whole: they hold digests and vectors, no text,
+    # and cutting them to the kept passages' sentences would need every one of them there
+    # (a segment written before a change of the sentence rules holds others: a write would
+    # fail on it). Those of the documents gone leave with the segment or the next merge.
     return replace(segment, name=name,
                    changes={d: c for d, c in segment.changes.items() if d not in gone},
                    documents=documents, passages=passages,
                    keys=[segment.keys[row] for row in keep.tolist()],
                    vectors=np.ascontiguousarray(segment.vectors[keep]),
-                   postings=segment.postings.select(keep), sentences=sentences, tokens=tokens)
-
-
-def _held_only(segment: Segment) -> Callable:
-    """An encoder that is never to be called: a segment's tables hold its passages' vectors."""
-
-    def encode(texts):
-        raise IndexCorruptError(f"{segment.name}: its sentence or token vectors lack some of "
-                                f"its passages' ({len(texts)}); run `ragqa index --rebuild`")
-
-    return encode
+                   postings=segment.postings.select(keep))

@@ -67,12 +67,12 @@ class MergePolicy:
     background: bool = True
 
     def due(self, view: SegmentedIndex) -> bool:
-        """Whether ``view`` is to be merged now: the thresholds above, or at once when it
-        retires any passage (a document deleted or replaced whose text the generation still
-        holds on disk: the merge erases it, :mod:`ragqa.index.files.erasure`)."""
+        """Whether ``view`` is to be merged now: the thresholds above, or at once when a
+        segment deletes or changes a document the generation holds (its text is still on
+        disk: the merge erases it, :mod:`ragqa.index.files.erasure`; :func:`erases`)."""
         if not view.segments:
             return False
-        return view.dead > 0 or self._due(len(view.segments),
+        return erases(view) or self._due(len(view.segments),
                                           view.size - view.base.size + view.dead,
                                           view.base.size)
 
@@ -84,6 +84,16 @@ class MergePolicy:
 
     def _due(self, segments: int, churn: int, base: int) -> bool:
         return segments >= self.max_segments or churn >= self.max_share * max(base, 1)
+
+
+def erases(view: SegmentedIndex) -> bool:
+    """Whether a segment of ``view`` deletes or changes a document whose earlier text its
+    generation holds (a merge erases it). A segment that writes a document again as the
+    generation holds it (a merge's carried segments, whose files the merge had read) erases
+    nothing: merging again at once for it would rebuild the generation after every write."""
+    held = view.base.documents
+    return any(doc_id in held and change.sha256 != held[doc_id].content_hash
+               for segment in view.segments for doc_id, change in segment.changes.items())
 
 
 @dataclass(frozen=True)

@@ -591,21 +591,10 @@ class Retriever:
             records = self.index.passages_of(row for row, _ in part)
             for row, score in part:
                 p = records.get(row)
-                if p is None:
-                    continue
-                if _merged(kept, p, self.params.merge_neighbours):
-                    if self.params.dedupe:  # the passage it joined may now reach others
-                        _recut(kept, self.params.least_new)
-                    continue
-                if self.params.dedupe:
-                    if any(_mostly_same(p, other) or _copied(p, other) for other, _ in kept):
-                        continue
-                    p = _unshown(p, [other for other, _ in kept], self.params.least_new)
-                    if p is None:
-                        continue
-                kept.append((p, score))
-                if len(kept) == k:
-                    return kept
+                if p is not None:
+                    _take(kept, p, score, self.params)
+                    if len(kept) == k:
+                        return kept
         return kept
 
 
@@ -639,6 +628,27 @@ def _hit(rank: int, p: PassageRecord, score: float) -> Hit:
                title=p.title, section=p.section, quote=p.quote, start=p.start, end=p.end,
                page=p.page, before=p.before, after=p.after, windows=p.windows,
                cut_from=p.cut_from)
+
+
+def _take(kept: list[tuple[PassageRecord, float]], p: PassageRecord, score: float,
+          params: RetrievalParams) -> None:
+    """``kept`` (best first) with the next ranked passage ``p``: joined to one it overlaps
+    or touches, left out as a near-duplicate, cut to what the others do not show, or added."""
+    if _merged(kept, p, params.merge_neighbours):
+        if params.dedupe:  # the passage it joined may now reach others
+            _recut(kept, params.least_new)
+        return
+    if params.dedupe:
+        # a cut passage shows less than its window: what it does not show is left to the
+        # cut below, not dropped with it
+        if any((_mostly_same(p, other) and not other.cut_from) or _copied(p, other)
+               for other, _ in kept):
+            return
+        cut = _unshown(p, [other for other, _ in kept], params.least_new)
+        if cut is None:
+            return
+        p = cut
+    kept.append((p, score))
 
 
 def _merged(kept: list[tuple[PassageRecord, float]], p: PassageRecord, limit: int) -> bool:
@@ -700,7 +710,8 @@ def _unshown(p: PassageRecord, kept: Sequence[PassageRecord],
     cut from it as an exact slice of the document, or None when that run is shorter than
     ``least`` characters."""
     shown = sorted((o.start, o.end) for o in kept
-                   if o.doc_id == p.doc_id and o.start < p.end and p.start < o.end)
+                   if (o.doc_id == p.doc_id or _same_text(o, p))
+                   and o.start < p.end and p.start < o.end)
     if not shown:
         return p
     runs: list[list[tuple[int, int]]] = [[]]
@@ -721,6 +732,14 @@ def _unshown(p: PassageRecord, kept: Sequence[PassageRecord],
                    before=(p.before + p.quote[:a]).rsplit("\n", 1)[-1],
                    after=(p.quote[b:] + p.after).split("\n", 1)[0], windows=(),
                    cut_from=p.cut_from or _stored_quotes(p))
+
+
+def _same_text(a: PassageRecord, b: PassageRecord) -> bool:
+    """Whether ``a`` and ``b``, of two documents of one title, write the same text where
+    they overlap at the same offsets (a document and its copy: see :func:`_copied`)."""
+    first, last = max(a.start, b.start), min(a.end, b.end)
+    return (a.title == b.title and first < last
+            and a.quote[first - a.start:last - a.start] == b.quote[first - b.start:last - b.start])
 
 
 def _copied(p: PassageRecord, kept: PassageRecord) -> bool:

@@ -245,9 +245,11 @@ def test_a_window_overlapping_a_kept_passage_is_cut_to_what_it_alone_shows():
     # less than ``least`` characters of its own: left out; merely touching: kept whole
     assert _unshown(_record(3, 500, 1150, text), kept, 200) is None
     assert _unshown(_record(4, 1000, 1600, text), kept, 200) == _record(4, 1000, 1600, text)
-    # another document's passage is not cut
-    other = _record(5, 500, 1500, text, doc="e")
+    # another document's passage is not cut, unless it is a copy (same title, same text)
+    other = replace(_record(5, 500, 1500, text, doc="e"), title="U")
     assert _unshown(other, kept, 200) is other
+    copy = _record(5, 500, 1500, text, doc="e")
+    assert _unshown(copy, kept, 200).start > 990
 
 
 def test_a_window_between_two_kept_passages_keeps_its_longest_unshown_run():
@@ -294,3 +296,35 @@ def test_a_cut_passage_s_line_context_is_read_from_its_window():
     cut = _unshown(window, [_record(1, 0, 700, text)], 100)
     assert cut is not None and 640 < cut.start < 760
     assert cut.before == text[601:cut.start]
+
+
+def _taken(*records):
+    """The passages ``records`` (ranked best first) leave, as a search keeps them."""
+    from ragqa.index.search.retriever import _take
+
+    kept = []
+    for i, record in enumerate(records):
+        _take(kept, record, 1.0 - i / 100, RetrievalParams())
+    return [(p.doc_id, p.start, p.end) for p, _ in kept]
+
+
+def test_a_copy_of_a_cut_window_is_not_shown_again():
+    text = SENTENCES
+    copy = replace(_record(9, 1100, 2100, text, doc="copie.md"))
+    taken = _taken(_record(1, 0, 1000, text), _record(2, 1100, 2100, text),
+                   _record(3, 550, 1550, text), copy)
+    # the first joins the third (0-1550), the second is cut to what follows; the copy of the
+    # second shows nothing new
+    assert [t[0] for t in taken] == ["d", "d"] and taken[0] == ("d", 0, 1550)
+    # a copy whose text differs is another document's: kept
+    other = _record(9, 1100, 2100, text.replace("Phrase", "Ligne"), doc="copie.md")
+    assert len(_taken(_record(1, 0, 1000, text), _record(2, 1100, 2100, text),
+                      _record(3, 550, 1550, text), other)) == 3
+
+
+def test_a_window_mostly_over_a_cut_passage_keeps_what_it_alone_shows():
+    text = SENTENCES
+    taken = _taken(_record(1, 0, 1000, text), _record(2, 1100, 2100, text),
+                   _record(3, 550, 1550, text), _record(4, 1650, 2650, text))
+    # the fourth shares most of the cut second's text, but its end [2100, 2650) is new
+    assert len(taken) == 3 and taken[2][0] == "d" and taken[2][2] > 2500
