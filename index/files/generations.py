@@ -63,16 +63,27 @@ def load_index(index_dir: Path) -> LoadedIndex | SegmentedIndex:
     """Load and verify what ``index_dir`` serves (its generation, and its segments when any
     were written after it), or raise a clear error naming the bad file."""
     for attempt in range(3):
-        pointer = read_pointer(index_dir)
-        if pointer is None:
-            raise IndexMissingError(f"no index at {index_dir}; run `ragqa index` to build one")
+        served = _served_text(index_dir)
         try:
+            pointer = read_pointer(index_dir)
+            if pointer is None:
+                raise IndexMissingError(
+                    f"no index at {index_dir}; run `ragqa index` to build one")
             return load_pointer(index_dir, pointer)
         except IndexCorruptError:
-            # A writer may have retired a folder of that pointer meanwhile: read it again.
-            if attempt == 2 or read_pointer(index_dir) == pointer:
+            # A writer may have replaced CURRENT and removed the folders it named meanwhile
+            # (even between reading it and finding its folders): read it again.
+            if attempt == 2 or _served_text(index_dir) == served:
                 raise
     raise AssertionError("unreachable")
+
+
+def _served_text(index_dir: Path) -> bytes | None:
+    """``CURRENT`` as it is now (None when absent or unreadable)."""
+    try:
+        return (index_dir / CURRENT).read_bytes()
+    except OSError:
+        return None
 
 
 def load_pointer(index_dir: Path, pointer: Pointer) -> LoadedIndex | SegmentedIndex:

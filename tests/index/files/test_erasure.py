@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import docx
+import pytest
 from ragqa.index.config import IndexConfig
 from ragqa.index.files.generations import load_index
 from ragqa.index.files.merge import MergePolicy
@@ -15,7 +16,7 @@ from ragqa.index.files.segmented import SegmentedIndex
 from ragqa.index.files.store import FilesStore
 from ragqa.index.search.retriever import RetrievalParams, Retriever
 
-from tests.index.files.test_segments import QUESTIONS, _hits, _passages
+from tests.index.files.test_segments import NOTE, QUESTIONS, _hits, _passages
 from tests.support import build_index, files_holding, wait_until
 
 NAMES = ["Ondrelique Vaszmirov", "06 47 19 83 52", "ondrelique.vaszmirov@exemple.fr"]
@@ -149,3 +150,34 @@ def test_a_delete_drops_the_sync_states_lines_of_the_document(copied, minilm, em
     store.delete("contacts.docx")
     store.merge()
     assert files_holding(index, ["Liste des contacts du projet"]) == []
+
+
+def test_a_reader_finding_a_named_folder_gone_reads_current_again(copied, minilm, embedder,
+                                                                  monkeypatch):
+    """A write removes the folders it replaced as soon as CURRENT names the new state, so a
+    reader of another process may read CURRENT, then find a folder it named gone: it reads
+    CURRENT again instead of calling the index corrupt; a CURRENT naming a missing folder
+    that does not move is still an error."""
+    from ragqa.index.errors import IndexCorruptError
+    from ragqa.index.files import generations
+
+    corpus, index = copied
+    store = _store(corpus, index, minilm, embedder)
+    store.upload("notes/zorglub.md", NOTE.encode())
+    real = generations.read_pointer
+    calls = []
+
+    def racing(index_dir):
+        calls.append(index_dir)
+        if len(calls) == 1:  # CURRENT read, then a writer replaces it and removes its folders
+            store.delete("notes/zorglub.md")
+            raise IndexCorruptError("CURRENT names 'seg-000001', which is not a segment folder")
+        return real(index_dir)
+
+    monkeypatch.setattr(generations, "read_pointer", racing)
+    loaded = load_index(index)
+    assert len(calls) == 2 and "notes/zorglub.md" not in loaded.documents
+    monkeypatch.setattr(generations, "read_pointer", real)
+    (index / "CURRENT").write_text((index / "CURRENT").read_text() + "seg-999999\n")
+    with pytest.raises(IndexCorruptError, match="seg-999999"):
+        load_index(index)
