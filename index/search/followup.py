@@ -53,7 +53,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.search.analysis import NO_TERM, Analyzer
-from ragqa.index.search.frame import frames
+from ragqa.index.search.frame import frames, light_verbs
 from ragqa.index.search.markers import is_definition, names, pointing_back
 
 # At most this many earlier turns are read (the API refuses more).
@@ -423,14 +423,17 @@ _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vou
 def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset(),
                   function_words: frozenset[str] = frozenset()) -> list[str]:
     """The words of ``text`` that are index terms (not stopwords, not "a-t-il") and name
-    something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça":
-    :mod:`~ragqa.index.search.frame`; nor, unless a name, those in ``function_words``,
+    something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça",
+    nor light verbs, "take place", "a-t-il eu lieu": :mod:`~ragqa.index.search.frame`; nor, unless a name, those in ``function_words``,
     casefolded: a text in another language's), as written, each once and none whose terms
     are all in ``known``: what a follow-up borrows."""
     words: list[str] = []
     seen = set(known)
     language = analyzer.config.language
     named = set(names(text))
+    for phrase in light_verbs(text):  # "take place", "aura-t-il lieu": no subject
+        if not named & set(re.findall(r"[\w.-]+", phrase[0])):
+            text = text[:phrase.start()] + " " * len(phrase[0]) + text[phrase.end():]
     for word in re.findall(r"[\w’'.-]+", text):
         if len(word) > MAX_BORROWED_CHARS:
             continue  # no word: a pasted run of characters ("xxxx…" in an earlier message)
