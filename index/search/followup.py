@@ -424,9 +424,10 @@ def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset(),
                   function_words: frozenset[str] = frozenset()) -> list[str]:
     """The words of ``text`` that are index terms (not stopwords, not "a-t-il") and name
     something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça",
-    nor light verbs, "take place", "a-t-il eu lieu": :mod:`~ragqa.index.search.frame`; nor, unless a name, those in ``function_words``,
-    casefolded: a text in another language's), as written, each once and none whose terms
-    are all in ``known``: what a follow-up borrows."""
+    nor light verbs, "take place", "a-t-il eu lieu": :mod:`~ragqa.index.search.frame`;
+    nor, unless a name, those in ``function_words``, casefolded: a text in another
+    language's), as written, each once and none whose terms are all in ``known``: what a
+    follow-up borrows."""
     words: list[str] = []
     seen = set(known)
     language = analyzer.config.language
