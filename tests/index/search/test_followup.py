@@ -497,6 +497,43 @@ def test_a_turn_answered_from_the_same_document_carries_the_chain_on():
     assert off.lexical == alone.lexical and off.dense_text == alone.dense_text
 
 
+def test_an_old_standalone_turn_stops_lending_once_newer_ones_stood_alone():
+    """Three questions that stand alone, all answered from the programme's article, then a
+    follow-up: it reads the previous one and the one before it (one link by the document
+    alone), not the first."""
+    first = Turn("Quels partenaires soutiennent le programme Huawei ?", doc_ids=(SPARK_DOC,))
+    egypt = Turn("Combien de startups en Egypte ?", doc_ids=(SPARK_DOC,))
+    tunisia = Turn("Combien de startups en Tunisie ?", doc_ids=(SPARK_DOC,))
+    followup = plan(TOUR, [first, egypt, tunisia], ANALYZER, idf)
+    assert [text for text, _ in followup.lexical] == ["startups Tunisie", "Egypte"]
+    more = plan(TOUR, [first, egypt, tunisia], ANALYZER, idf, FollowupParams(document_links=2))
+    assert [text for text, _ in more.lexical] == [
+        "startups Tunisie", "Egypte", "partenaires soutiennent programme Huawei"]
+
+
+def test_a_document_that_holds_most_of_the_index_does_not_carry_a_new_subject_on():
+    """Where the document holds most of what is searched (a handbook alone in its index),
+    a turn that names a subject of its own ("Egypte") breaks the chain; one that names
+    nothing new still carries it on (an ellipsis its words do not show)."""
+    egypt = Turn("Combien de startups en Egypte ?", doc_ids=(SPARK_DOC,))
+    most = {SPARK_DOC: 0.9}.get
+    followup = plan(TOUR, [SPARK, egypt], ANALYZER, idf, share=most)
+    assert followup.lexical == (("startups Egypte", FOLLOWUP.lexical_weight),)
+    assert plan(TOUR, [SPARK, egypt], ANALYZER, idf, share={SPARK_DOC: 0.4}.get).lexical == \
+        plan(TOUR, [SPARK, egypt], ANALYZER, idf).lexical  # a small share: as before
+    unnamed = Turn("Combien de startups africaines ont été retenues en mars dernier ?",
+                   doc_ids=(SPARK_DOC,))
+    assert not leans_on_history(unnamed.question, ANALYZER, idf, earlier=[SPARK.question])
+    followup = plan(TOUR, [SPARK, unnamed], ANALYZER, idf, share=most)
+    assert [text for text, _ in followup.lexical] == [
+        "startups africaines retenues mars dernier", "programme SPARK Huawei"]
+    # a definition asks about a subject of its own, named or not
+    definition = Turn("Qu'est-ce qu'un réseau privé d'entreprise ?", doc_ids=(SPARK_DOC,))
+    followup = plan("Dans quels secteurs ces réseaux sont-ils déployés ?", [SPARK, definition],
+                    ANALYZER, idf, share=most)
+    assert [text for text, _ in followup.lexical] == ["privé entreprise"]  # "réseaux": its own
+
+
 GITEX_EN = [Turn("When does GITEX Africa 2025 take place?", doc_ids=("004_blog.txt",)),
             Turn("Who organises it?", doc_ids=("004_blog.txt",)),
             Turn("And how many exhibitors were there in 2024?", doc_ids=("004_blog.txt",))]
