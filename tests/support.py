@@ -1,6 +1,6 @@
 """Helpers shared by the tests (not fixtures): waiting on a condition, the real ``ragqa``
-command as a subprocess, its environment, free loopback ports, a live ``ragqa serve``, and
-building an index."""
+command as a subprocess, its environment, free loopback ports, a live ``ragqa serve``,
+building an index, and a handbook to index alone."""
 
 from __future__ import annotations
 
@@ -23,6 +23,33 @@ from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 RAGQA = (sys.executable, "-m", "ragqa")
 
 T = TypeVar("T")
+
+# One document of several sections, a handbook alone in its index (every question is
+# answered from it): conversations over it.
+HANDBOOK = """# Livret d'accueil des salariés
+
+## Congés payés
+
+Chaque salarié acquiert deux jours et demi de congés payés par mois de travail effectif.
+Les congés sont posés dans le portail du personnel au moins un mois à l'avance, et le
+responsable les valide sous huit jours.
+
+## Télétravail
+
+Le télétravail est possible deux jours par semaine après la période d'essai. La demande
+est adressée au service des ressources humaines, qui signe un avenant au contrat.
+
+## Notes de frais
+
+Les frais de déplacement sont remboursés sur justificatif dans les trente jours. Un repas
+au restaurant est pris en charge jusqu'à vingt-cinq euros, une nuit d'hôtel jusqu'à cent
+vingt euros en province.
+
+## Mutuelle
+
+La mutuelle d'entreprise couvre le salarié et ses enfants. L'employeur en paie la moitié,
+le reste est prélevé sur le bulletin de paie.
+"""
 
 
 def wait_until(condition: Callable[[], T], *, what: str, timeout: float = 60.0,

@@ -14,12 +14,14 @@ borrows from read as any question is.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
-from functools import partial
 
 import numpy as np
 
+from ragqa.index.search.analysis import NO_TERM
 from ragqa.index.search.followup import (
     FOLLOWUP,
     Followup,
@@ -57,7 +59,7 @@ class ConversationView:
         scores: dict[int, float] = {}
         cited: set[int] = set()
         ranker = (self._base.lexical_top if scope is None
-                  else partial(self._base.lexical_top, scope=scope))
+                  else functools.partial(self._base.lexical_top, scope=scope))
         for text, weight in ((question, 1.0), *self._followup.lexical):
             found, rows = self._candidates(ranker, text, k, doc_ids)
             cited |= rows
@@ -165,14 +167,15 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
                if earlier and params.unknown_stands_alone
                and unknown_terms(question, index.analyzer, idf) else None)
     words = retriever.foreign_function_words
+    share = document_share(index, idf, doc_ids)
     followup = plan(question, history, index.analyzer, idf, params, foreign=foreign,
-                    read_as=read_as, foreign_words=words)
+                    read_as=read_as, foreign_words=words, share=share)
     if not followup.history_used:
         return followup
     read = list(history)
     # The turns the chain reads (at least the last two, as measured), not every turn a
     # long conversation holds: each reading is a BM25 search.
-    chain = len(read_turns(history, index.analyzer, idf, params))
+    chain = len(read_turns(history, index.analyzer, idf, params, share))
     reading = min(params.turns, max(chain, 2))
     for i in earlier[len(earlier) - reading:] if reading else ():
         asked = history[i].question
@@ -181,4 +184,27 @@ def plan_followup(retriever: Retriever, question: str, history: Sequence[Turn], 
             read[i] = replace(history[i], question=typed)
     return followup if read == list(history) else plan(question, read, index.analyzer, idf,
                                                        params, foreign=foreign, read_as=read_as,
-                                                       foreign_words=words)
+                                                       foreign_words=words, share=share)
+
+
+def document_share(index: IndexView, idf: Callable[[Sequence[str]], list[float]],
+                   doc_ids: Collection[str] | None = None) -> Callable[[str], float]:
+    """Of a document id, the share of the passages searched (those ``idf`` counts, or of
+    the documents ``doc_ids`` when given) that its document holds; 0 for one gone. Read
+    from the store only when asked (a chain through a turn that stood alone)."""
+
+    @functools.cache
+    def searched() -> float:
+        # BM25's idf of a term no passage holds is ln(2N + 2) over N passages.
+        passages = (math.exp(idf([NO_TERM])[0]) - 2) / 2
+        if doc_ids:
+            passages = min(passages, sum(record.passages for record
+                                         in index.documents_by_id(doc_ids).values()))
+        return passages
+
+    @functools.cache
+    def share(doc_id: str) -> float:
+        record = index.document(doc_id)
+        return record.passages / searched() if record is not None and searched() > 0 else 0.0
+
+    return share

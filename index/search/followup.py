@@ -35,7 +35,11 @@ one before it only if the previous one carried on from it (:func:`carries_on`: i
 on it, or stood alone by its words but was answered from the same document), and so on
 back, so a third turn carries what the second borrowed ("Qui l'a signé ?" then "Et lors de
 quel événement ?": "Nokia" is in the first question only), and the subject a conversation
-has left lends nothing. The turns are resolved in order: each lends what it was searched
+has left lends nothing. The same document says the subject went on only where it is a
+small part of what is searched: in an index of one handbook every turn is answered from
+it, so there a turn that names a subject of its own breaks the chain; and a chain goes
+through one such link at most, so an old standalone turn stops lending once newer ones
+stood alone. The turns are resolved in order: each lends what it was searched
 with, not the names and years it replaced itself, nor the function words of its language
 when that is not the index's, and one further back that only points back ("Who organises
 it?") lends what it borrowed, not its own words. The rules,
@@ -53,7 +57,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ragqa.index.search.analysis import NO_TERM, Analyzer
-from ragqa.index.search.frame import frames
+from ragqa.index.search.frame import frames, light_verbs
 from ragqa.index.search.markers import is_definition, names, pointing_back
 
 # At most this many earlier turns are read (the API refuses more).
@@ -115,6 +119,17 @@ class FollowupParams:
     # was ("Combien de startups en Egypte ?" after "Qu'est-ce que le programme SPARK de
     # Huawei ?", both answered by the programme's article: the subject went on).
     same_document: bool = True
+    # ... but where that document holds more than this share of the passages searched (a
+    # handbook alone in its index, a live blog beside four articles), being answered from
+    # it says nothing of the subject: there the link holds only for a turn that names
+    # nothing of its own nor asks a definition, an ellipsis its words do not show ("À
+    # quel âge faut-il commencer ?" after "Qu'a signé l'UM6P avec la Fédération… ?").
+    # 1: any document.
+    document_share: float = 0.5
+    # At most this many links of a chain by the document alone: a standalone turn reached
+    # through one passes nothing further back but what it leaned on, so an old standalone
+    # turn stops lending once newer ones stood alone.
+    document_links: int = 1
     # The names the older turns of the chain said (those not embedded, dense_turns) join
     # the model's text: what the embedded turns point back to ("Combien de startups en
     # Egypte ?" read with "SPARK Huawei" when it carried on from the programme's question).
@@ -141,7 +156,8 @@ class FollowupParams:
     replace_years: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("lexical_weight", "decay", "prior", "prior_passages", "own_mass"):
+        for name in ("lexical_weight", "decay", "prior", "prior_passages", "own_mass",
+                     "document_share", "document_links"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.weak_markers not in WEAK_MARKER_RULES:
@@ -271,16 +287,21 @@ def asks(turn: Turn) -> bool:
 
 def read_turns(history: Sequence[Turn], analyzer: Analyzer,
                idf: Callable[[Sequence[str]], list[float]],
-               params: FollowupParams = FOLLOWUP) -> list[Turn]:
+               params: FollowupParams = FOLLOWUP,
+               share: Callable[[str], float] | None = None) -> list[Turn]:
     """The earlier turns a follow-up asked after ``history`` (oldest first) reads, newest
     first: at most ``params.turns``; with ``params.chain``, a turn further back only while
-    the turn after it carried on from it (:func:`carries_on`): a third turn carries what
-    the second borrowed from the first, and after a change of subject the turns before it
-    lend nothing."""
+    the turn after it carried on from it (:func:`carries_on`, ``share`` as there), by the
+    document alone at most ``params.document_links`` times: a third turn carries what the
+    second borrowed from the first, and after a change of subject the turns before it lend
+    nothing."""
     earlier = [t for t in history[-MAX_TURNS:] if asks(t)][::-1]  # newest first
     read = earlier[: min(1, params.turns)]
+    links = 0
     for depth in range(1, min(params.turns, len(earlier))):
-        if not carries_on(earlier[depth - 1], earlier[depth:], analyzer, idf, params):
+        link = _link(earlier[depth - 1], earlier[depth:], analyzer, idf, params, share)
+        links += link == "document"
+        if link is None or links > params.document_links:
             break
         read.append(earlier[depth])
     return read
@@ -288,32 +309,55 @@ def read_turns(history: Sequence[Turn], analyzer: Analyzer,
 
 def carries_on(turn: Turn, before: Sequence[Turn], analyzer: Analyzer,
                idf: Callable[[Sequence[str]], list[float]],
-               params: FollowupParams = FOLLOWUP) -> bool:
+               params: FollowupParams = FOLLOWUP,
+               share: Callable[[str], float] | None = None) -> bool:
     """Whether ``turn`` carried on from the turns ``before`` it (newest first), so that a
     follow-up of ``turn`` reads them too: always without ``params.chain``; else when it
     leaned on them, or (``params.same_document``) when it stood alone by its words but was
     answered from the document the turn before it was (the first of each one's
-    ``doc_ids``)."""
+    ``doc_ids``), one that holds at most ``params.document_share`` of the passages searched
+    (``share``: of a document id; None: every document a small share), or any document for
+    a turn that names nothing the turns before it did not and asks no definition."""
+    return _link(turn, before, analyzer, idf, params, share) is not None
+
+
+def _link(turn: Turn, before: Sequence[Turn], analyzer: Analyzer,
+          idf: Callable[[Sequence[str]], list[float]], params: FollowupParams,
+          share: Callable[[str], float] | None) -> str | None:
+    """How ``turn`` carried on from the turns ``before`` it (:func:`carries_on`): "leans",
+    "document" (by the document alone), or None (it did not)."""
     if not params.chain:
-        return True
+        return "leans"
     if leans_on_history(turn.question, analyzer, idf, params, [t.question for t in before]):
-        return True
-    return (params.same_document and bool(before) and bool(turn.doc_ids)
-            and bool(before[0].doc_ids) and turn.doc_ids[0] == before[0].doc_ids[0])
+        return "leans"
+    if not (params.same_document and before and turn.doc_ids and before[0].doc_ids
+            and turn.doc_ids[0] == before[0].doc_ids[0]):
+        return None
+    if share is None or share(turn.doc_ids[0]) <= params.document_share:
+        return "document"
+    # A subject of its own: a name the turns before it did not say, or a definition asked
+    # ("Qu'est-ce qu'un réseau privé d'entreprise ?").
+    said = {w.casefold() for t in before for w in re.findall(r"[\w.-]+", t.question)}
+    if any(n.casefold() not in said for n in names(turn.question)) or (
+            params.definitions and is_definition(turn.question, analyzer)):
+        return None
+    return "document"
 
 
 def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
          idf: Callable[[Sequence[str]], list[float]],
          params: FollowupParams = FOLLOWUP, *, foreign: bool = False,
          read_as: str | None = None,
-         foreign_words: Callable[[str], frozenset[str]] | None = None) -> Followup:
+         foreign_words: Callable[[str], frozenset[str]] | None = None,
+         share: Callable[[str], float] | None = None) -> Followup:
     """How to search ``question`` asked after ``history`` (oldest turn first); ``foreign``:
     whether it is in another language than the index analyses (``params.foreign_chain``);
     ``read_as``: the question with its typos read, as the search will read it;
     ``foreign_words``: of an earlier question, the function and framing words of its
     language when that is not the index's (casefolded; its analyzer drops only its own
     language's): an English turn over a French index lends "exhibitors", not "how",
-    "were", "there".
+    "were", "there"; ``share``: of a document id, the share of the passages searched it
+    holds (:func:`carries_on`; None: every document a small share).
 
     Each turn of the chain lends what it was searched with: its own words, and what it
     borrowed in turn (the older turns' words, less the names and years its own question
@@ -322,7 +366,7 @@ def plan(question: str, history: Sequence[Turn], analyzer: Analyzer,
     if not earlier or not leans_on_history(question, analyzer, idf, params,
                                            [t.question for t in earlier], read_as, foreign):
         return standalone(question)
-    read = read_turns(history, analyzer, idf, params)
+    read = read_turns(history, analyzer, idf, params, share)
     own = set(analyzer(question))
     lexical: list[tuple[str, float]] = []
     shown: list[str] = []
@@ -423,14 +467,18 @@ _PRONOUN_SUFFIX = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on|ce|je|tu|nous|vou
 def content_words(text: str, analyzer: Analyzer, known: set[str] = frozenset(),
                   function_words: frozenset[str] = frozenset()) -> list[str]:
     """The words of ``text`` that are index terms (not stopwords, not "a-t-il") and name
-    something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça":
-    :mod:`~ragqa.index.search.frame`; nor, unless a name, those in ``function_words``,
-    casefolded: a text in another language's), as written, each once and none whose terms
-    are all in ``known``: what a follow-up borrows."""
+    something (not the words that frame a question, "Peut-on", "Je voudrais savoir si ça",
+    nor light verbs, "take place", "a-t-il eu lieu": :mod:`~ragqa.index.search.frame`;
+    nor, unless a name, those in ``function_words``, casefolded: a text in another
+    language's), as written, each once and none whose terms are all in ``known``: what a
+    follow-up borrows."""
     words: list[str] = []
     seen = set(known)
     language = analyzer.config.language
     named = set(names(text))
+    for phrase in light_verbs(text):  # "take place", "aura-t-il lieu": no subject
+        if not named & set(re.findall(r"[\w.-]+", phrase[0])):
+            text = text[:phrase.start()] + " " * len(phrase[0]) + text[phrase.end():]
     for word in re.findall(r"[\w’'.-]+", text):
         if len(word) > MAX_BORROWED_CHARS:
             continue  # no word: a pasted run of characters ("xxxx…" in an earlier message)

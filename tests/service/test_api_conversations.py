@@ -178,12 +178,12 @@ def test_a_turn_that_carried_on_lends_what_it_was_searched_with(client):
 
 def test_an_english_conversation_lends_its_content_words(client):
     """Four turns, three in English over the French corpus: the last borrows what the
-    third was searched with, not its function words, nor the pronoun turn's own words,
-    nor the year it replaces."""
+    third was searched with, not its function words nor its light verb ("take place"),
+    nor the pronoun turn's own words, nor the year it replaces."""
     history = [{"question": q, "doc_ids": [GITEX_DOC]} for q in (
         "When does GITEX Africa 2025 take place?", "Who organises it?",
         "And how many exhibitors were there in 2024?")]
     body = _search(client, "et pour 2025 ?", history)
-    assert body["retrieval"]["query"] == "et pour 2025 ? (exhibitors GITEX Africa take place)"
+    assert body["retrieval"]["query"] == "et pour 2025 ? (exhibitors GITEX Africa)"
     assert all(p["doc_id"] == GITEX_DOC for p in body["passages"])
     check_passages(client, body)

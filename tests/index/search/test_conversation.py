@@ -226,3 +226,41 @@ def test_a_follow_up_borrows_no_word_that_only_frames_the_earlier_question(retri
     followup = plan_followup(retriever, "Combien de startups y sont inscrites ?", [earlier])
     assert followup.history_used
     assert followup.lexical == (("programme Huawei SPARK Maroc", FOLLOWUP.lexical_weight),)
+
+
+@pytest.fixture(scope="module")
+def handbook(tmp_path_factory, minilm, embedder):
+    """An index of one document, a handbook: every turn is answered from it."""
+    from tests.support import HANDBOOK, build_index
+
+    folder = tmp_path_factory.mktemp("handbook-corpus")
+    (folder / "livret.md").write_text(HANDBOOK, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("handbook-index") / "index"
+    build_index(folder, index_dir, minilm, embedder)
+    params = RetrievalParams(fusion=default_fusion(embedder.model.name))
+    return Retriever(load_index(index_dir), embedder, params)
+
+
+def _asked(retriever, question):
+    """``question`` as a client sends it back: with the documents it was answered from."""
+    hits = retriever.search(question, 5).hits
+    return Turn(question, doc_ids=tuple(dict.fromkeys(hit.doc_id for hit in hits)))
+
+
+def test_in_a_one_document_index_an_old_question_lends_nothing_to_a_new_subject(handbook):
+    """Unrelated questions in a row over one handbook are all answered from it: that says
+    nothing of their subject. A question that names a subject of its own ("les Ressources
+    Humaines") breaks the chain there, so a follow-up of it borrows its words, not the
+    congés of the question before (before: at half the weight)."""
+    leave = _asked(handbook, "Combien de jours de congés payés acquiert un salarié par mois ?")
+    remote = _asked(handbook, "Qui signe l'avenant de télétravail aux Ressources Humaines ?")
+    assert leave.doc_ids == remote.doc_ids == ("livret.md",)
+    followup = plan_followup(handbook, "Et pour les notes de frais ?", [leave, remote])
+    borrowed = " ".join(text for text, _ in followup.lexical)
+    assert "avenant" in borrowed and "congés" not in borrowed
+    assert followup.lexical == (("signe avenant télétravail Ressources Humaines",
+                                 FOLLOWUP.lexical_weight),)
+    # a turn that leans on the one before it carries the chain on, one document or many
+    again = Turn("Et combien de jours de télétravail ?", doc_ids=remote.doc_ids)
+    followup = plan_followup(handbook, "Qui les valide ?", [remote, again])
+    assert "avenant" in " ".join(text for text, _ in followup.lexical)
