@@ -37,6 +37,9 @@ MAX_FALSE_FLAGS = 0.04  # share of dev questions answered at rank 1 that may be 
 MAX_FLAGGED_ANSWERABLE = 0.08  # share of answerable dev questions that may be flagged
 TARGET_FLAGGED_ANSWERABLE = 0.10  # the issue's limit, for any question set
 CONFIDENCE = 0.90
+# Passages a search of the fit asks for: `ragqa eval`'s default k (the best passage can be
+# joined with a window of its section found further down, so what is measured depends on k).
+EVAL_K = 10
 # Columns of the feature rows (RelevanceFeatures' order) and the models printed: the served
 # one first.
 COLUMNS = ("coverage", "cosine", "agreement", "sentence", "token_match")
@@ -83,15 +86,19 @@ def features(retriever: Retriever, questions: list[Question], hold_out: bool,
             if mode != "bm25":  # as the service reads it (index/search/typed.py)
                 asked = retriever.model_question(q.question, doc_ids)
                 vector = retriever.embedder.encode_queries([asked])[0]
-            hits = retriever.search(asked, 1, mode=mode, doc_ids=doc_ids,
-                                    query_vector=vector).hits
-            if not hits:
+            # k as the evaluation asks (a search for fewer passages joins windows otherwise)
+            result = retriever.search(asked, EVAL_K, mode=mode, doc_ids=doc_ids,
+                                      query_vector=vector)
+            if not result.hits:
                 continue
             positive = q.answerable and doc_ids is None
-            rows.append(retriever.relevance_features(asked, hits[0], vector, doc_ids))
+            # the passage the served signal measures (the fusion's best), not the top the
+            # reorder shows: what a refit is applied to
+            rows.append(retriever.relevance_features(asked, result.measured, vector, doc_ids))
             labels.append(positive)
             off.append(q.kind == "offtopic")
-            answered.append(positive and is_hit(hits[0].doc_id, hits[0].start, hits[0].end,
+            top = result.hits[0]
+            answered.append(positive and is_hit(top.doc_id, top.start, top.end,
                                                 q.doc or "", q.spans))
     return np.array(rows, dtype=float), np.array(labels), np.array(answered), np.array(off)
 

@@ -160,6 +160,9 @@ class SearchResult:
     # with its words as the corpus writes them, or its typos read as the passages' nearest
     # words (index/search/typed.py).
     read_as: str | None = None
+    # The passage ``relevance`` was measured on: the fusion's best, which the reorder may have
+    # moved from the top (None when nothing was found).
+    measured: Hit | None = field(default=None, repr=False, compare=False)
 
 
 class Retriever:
@@ -314,7 +317,8 @@ class Retriever:
                               fallback=loaded.fallback, generation=generation,
                               query_vector=query_vector if mode != "bm25" else None,
                               reordered=reordered, foreign=foreign,
-                              read_as=question if question != asked else None)
+                              read_as=question if question != asked else None,
+                              measured=fused_best)
         if cacheable:
             with self._results_lock:
                 self._results[key] = result

@@ -42,3 +42,37 @@ def test_the_threshold_flags_no_more_than_allowed_in_each_set():
         assert (p[y & (part == i)] < threshold).sum() <= allowed_flags(n)
     # The small set binds: it has exactly its allowance flagged.
     assert (p[y & (part == 0)] < threshold).sum() == allowed_flags(77)
+
+
+def test_the_fit_measures_the_passage_the_served_signal_measures(e5_corpus_index, e5_embedder):
+    """With the reorder on (as served), a search's top can be another passage than the
+    fusion's best, which the relevance signal measures: the fit's rows must be that one's,
+    or a refit is made on other passages than it is applied to."""
+    from ragqa.eval.calibrate import features
+    from ragqa.eval.questions import Question
+    from ragqa.index.files.generations import load_index
+    from ragqa.index.search.fusion import default_fusion
+    from ragqa.index.search.relevance import default_relevance
+    from ragqa.index.search.reorder import default_reorder
+    from ragqa.index.search.retriever import Retriever, RetrievalParams
+
+    name = e5_embedder.model.name
+    model = default_relevance(name)
+    retriever = Retriever(load_index(e5_corpus_index), e5_embedder, RetrievalParams(
+        fusion=default_fusion(name), relevance=model, reorder=default_reorder(name)))
+    asked = ["Quand l'équipementier finlandais a-t-il ouvert son centre d'innovation dans "
+             "le Royaume ?",
+             "Quel montant Maroc Telecom a-t-il payé pour obtenir sa licence 5G ?",
+             "Quel rôle Royal Air Maroc joue-t-elle pour le GITEX Africa ?",
+             "Combien de startups sont inscrites au programme SPARK ?"]
+    questions = [Question(f"q{i}", text, "fr", "unanswerable", None, (), f"q{i}")
+                 for i, text in enumerate(asked)]
+    x, *_ = features(retriever, questions, hold_out=False)
+    moved = 0
+    for row, q in zip(x, questions):
+        vector = retriever.embedder.encode_queries([retriever.model_question(q.question)])[0]
+        result = retriever.search(retriever.model_question(q.question), 10,
+                                  query_vector=vector)
+        moved += result.hits[0] != result.measured
+        assert model.probability(*row) == pytest.approx(result.relevance, abs=1e-4)
+    assert moved, "the reorder kept the fusion's best first on every question"
