@@ -81,5 +81,10 @@ class Store(Protocol):
         the write: the folder's other names of that file (hard links) keep the groups they
         follow now, the file's own (files store; nothing where uploads write no folder)."""
 
+    def settle(self) -> None:
+        """Before a one-shot command exits (``ragqa index``): finish what its writes left to
+        run in the background (the files store's merge that erases the text of a document
+        deleted, or removed or replaced in the folder); nothing for PostgreSQL."""
+
     def close(self) -> None:
         """Release what the store holds open (connections); nothing for files."""

@@ -205,12 +205,14 @@ def make_embedder(settings: Settings, model: ResolvedModel,
 @contextmanager
 def opened_store(settings: Settings, model: ResolvedModel, *,
                  embedder: Embedder | None = None) -> Iterator[Store]:
-    """:func:`open_store` for one block (``ragqa index``), closed after it, its errors
-    naming the setting to fix."""
+    """:func:`open_store` for one block (``ragqa index``), settled (:meth:`~ragqa.index.
+    store.Store.settle`: a merge that erases a removed file's text run before the process
+    ends) and closed after it, its errors naming the setting to fix."""
     store = open_store(settings, model, embedder=embedder)
     try:
         with _store_errors(settings):
             yield store
+            store.settle()
     finally:
         store.close()
 

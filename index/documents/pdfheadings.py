@@ -37,15 +37,24 @@ Each page's type comes from the one pass of pypdf's text extraction that gives i
 The document's title, when its metadata gives none, is the first heading set in the
 largest type of the first page (:func:`type_title`): the wrapped lines of a title are read
 whole, whatever their case.
+
+A heading or a title wrapped over lines is read as one line, its lines joined by a space
+but where a line ends with a hyphen: a word hyphenated there is one word ("ser-" / "vice
+public" is "service public"), a compound keeps its hyphen ("porte-" / "parole", "Al-" /
+"Maghrib"), by the rule of the body's line ends
+(:mod:`~ragqa.index.documents.linehyphens`); an outline entry's title says itself which it
+is ("service public" is found on "ser-" / "vice public").
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from ragqa.index.documents.linehyphens import HYPHENS, SOFT_HYPHEN, joined_lines, vocabulary
 from ragqa.index.documents.outline import Heading
 from ragqa.index.documents.pageedges import running_lines
 from ragqa.index.documents.pdfbold import bold_headings
@@ -199,27 +208,50 @@ def outline_headings(entries: Sequence[tuple[str, int, int]],
             taken = {n for h in found[page] for n in range(h.first, h.last + 1)}
             match = _find_lines(wanted, lines, candidates, taken)
         if match is not None:
-            first, last = match
-            found[page].append(PageHeading(first, last, " ".join(lines[first:last + 1]), level))
+            found[page].append(PageHeading(*match, level))
     return [sorted(headings, key=lambda h: h.first) for headings in found]
 
 
 def _find_lines(wanted: str, lines: Sequence[str], firsts: Sequence[int],
-                taken: Collection[int] = frozenset()) -> tuple[int, int] | None:
+                taken: Collection[int] = frozenset()) -> tuple[int, int, str] | None:
     """The first of ``firsts`` (line numbers, in order) from which up to
     :data:`MAX_HEADING_LINES` of ``lines``, none of them ``taken``, say ``wanted``
-    (casefolded), and the last."""
+    (casefolded), the last, and the heading's text: the lines joined as the title joins
+    them (:func:`_readings`)."""
     for first in firsts:
-        joined = ""
+        readings = [""]
         for last in range(first, min(first + MAX_HEADING_LINES, len(lines))):
             if last in taken:
                 break
-            joined = f"{joined} {lines[last]}".strip()
-            if joined.casefold() == wanted:
-                return first, last
-            if not wanted.startswith(joined.casefold()):
+            readings = [reading for before in readings for reading in _readings(before, lines[last])
+                        if _starts(wanted, reading.casefold())]
+            found = next((reading for reading in readings if reading.casefold() == wanted), None)
+            if found is not None:
+                return first, last, found
+            if not readings:
                 break
     return None
+
+
+def _starts(wanted: str, reading: str) -> bool:
+    """Whether ``reading`` (casefolded) may start ``wanted``: it does, or it does but for
+    the hyphen it ends with, which the next line may drop ("ser-" of "service")."""
+    return wanted.startswith(reading) or (
+        reading[-1:] in (*HYPHENS, SOFT_HYPHEN) and wanted.startswith(reading[:-1]))
+
+
+def _readings(before: str, line: str) -> list[str]:
+    """The ways ``line`` may go on the heading's lines ``before`` it: after a space, or,
+    after a line-end hyphen, with the hyphen kept or dropped and no space (the outline's
+    title says which: "ser-" / "vice public" for "service public", "porte-" / "parole" for
+    "porte-parole"); after a soft hyphen, with no space."""
+    if not before:
+        return [line]
+    if before.endswith(SOFT_HYPHEN):
+        return [before[:-1] + line, f"{before} {line}"]
+    if before[-1] in HYPHENS and line[:1].isalnum():
+        return [f"{before} {line}", before + line, before[:-1] + line]
+    return [f"{before} {line}"]
 
 
 @dataclass(frozen=True)
@@ -238,13 +270,15 @@ def headed_pages(reader) -> HeadedPages:
     the document, else the type's (see the module's docstring)."""
     typed = [typed_page(page) for page in reader.pages]
     lines = [page_lines for _, page_lines in typed]
-    by_type = type_headings(lines)
+    words = _Vocabulary([text for text, _ in typed])
+    by_type = _read_whole(type_headings(lines), lines, words)
     by_outline = outline_headings(outline_entries(reader), lines)
     outlined = sum(map(len, by_outline))
     if outlined >= MIN_OUTLINE_HEADINGS or (outlined and not any(by_type)):
         found = by_outline
     elif any(line.bold for page in lines for line in page):
-        found = bold_headings(lines, by_type, _running(lines), _looks_like_heading)
+        found = _read_whole(bold_headings(lines, by_type, _running(lines), _looks_like_heading),
+                            lines, words)
     else:
         found = [list(page) for page in by_type]
     texts = [_one_line_each(text, page) for (text, _), page in zip(typed, found)]
@@ -253,6 +287,32 @@ def headed_pages(reader) -> HeadedPages:
     found = [[replace(h, text=letters(h.text)) for h in page] for page in found]
     title = type_title(lines, by_type)
     return HeadedPages(texts, found, letters(title) if title else None)
+
+
+class _Vocabulary:
+    """The document's words (:func:`~ragqa.index.documents.linehyphens.vocabulary`), counted
+    the first time a heading needs them: most headings are one line."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._words: Counter[str] | None = None
+
+    def __call__(self) -> Counter[str]:
+        if self._words is None:
+            self._words = vocabulary(letters(text) for text in self._texts)
+        return self._words
+
+
+def _read_whole(found: Sequence[Sequence[PageHeading]], pages: Sequence[Sequence[TypedLine]],
+                words: _Vocabulary) -> list[list[PageHeading]]:
+    """``found`` (each page's headings by type or in bold) with each heading wrapped over
+    lines read as one line: a word hyphenated at a line end joined, or its hyphen kept, by
+    the rule of the body's line ends (:func:`~ragqa.index.documents.linehyphens.joined_lines`:
+    "ser-" / "vice public" is "service public"), the other lines joined by a space."""
+    return [[replace(heading, text=joined_lines(
+        [" ".join(pages[page][n].text.split()) for n in range(heading.first, heading.last + 1)],
+        words())) if heading.last > heading.first else heading for heading in headings]
+        for page, headings in enumerate(found)]
 
 
 def _running(pages: Sequence[Sequence[TypedLine]]) -> list[set[int]]:

@@ -9,19 +9,9 @@ words and sentences:
   BM25's analyzer (``casefold``) and the model's tokenizer (NFKC) already read "ﬁ" as
   "fi"; the glyph still reached the quotes people read and copy, and the LLM's prompt;
 * a word hyphenated at a line end is joined when the next line starts in lower case:
-  "préve-\\nnance" reads "prévenance". French writes many compounds with a hyphen
-  ("porte-parole", "peut-être"), so the hyphen is kept when the document itself says so
-  (the hyphenated form is more frequent in it than the joined word), when the word at the
-  line end already holds a hyphen ("c'est-à-\\ndire", "a-t-\\nil") or is one letter
-  ("e-\\nmail": no layout cuts a word after its first letter), or, with no evidence
-  either way, when the hyphen is inside a URL or an e-mail address, when the word before
-  it only starts compounds (:data:`COMPOUND_STARTS`: "après-", "grand-", "sous-"...) or
-  starts them before the parts that follow it in compounds (:data:`GUARDED_STARTS`:
-  "porte-parole" but "porte-ra"), when the next part only ends them
-  (:data:`COMPOUND_ENDS`: "-il", "-être", "-deux"...) or when it keeps two i's apart
-  ("anti-inflammatoire"). Otherwise the default joins: a justified line's hyphen cuts a
-  word far more often than it falls at a compound's. A capital after the hyphen
-  ("Moyen-\\nOrient") is a compound: the lines are joined, the hyphen kept;
+  "préve-\\nnance" reads "prévenance"; its hyphen is kept for a compound ("porte-parole",
+  "c'est-à-\\ndire", "Moyen-\\nOrient"), by the rule of
+  :mod:`~ragqa.index.documents.linehyphens`, which the document's headings follow too;
 * hard-wrapped lines are joined into paragraphs (:func:`~ragqa.index.documents.wrapping.unwrap`,
   the rule of the other formats), so that a highlight is a sentence, not a line of it. A
   line of 60 characters or more is taken as wrapped before a capital only when it reaches
@@ -52,6 +42,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragqa.index.documents.linehyphens import (
+    ADDRESS_REACH,
+    HYPHENS,
+    LINE_END_HYPHEN,
+    SOFT_HYPHEN,
+    joined,
+    vocabulary,
+)
 from ragqa.index.documents.pageedges import running_lines
 from ragqa.index.documents.wrapping import COLUMN_MIN_CHARS, WRAP_MIN_CHARS, goes_on, unwrap
 
@@ -63,83 +61,9 @@ MIN_COLUMN_LINES = 4
 # also change other characters (superscripts, fractions, full-width forms) people wrote.
 LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
                            "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
-SOFT_HYPHEN = "\xad"
-# Words that end French compounds and are no word's last syllable: inverted pronouns
-# ("dit-il", "pensez-vous"), "-là", "-ci", "-même(s)", "-être" and the numbers
-# ("vingt-deux", "dix-sept"). The right-hand part of a line-end hyphen being one of these,
-# the hyphen is kept unless the document shows the joined word.
-COMPOUND_ENDS = frozenset({
-    "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi", "lui",
-    "leur", "eux", "ce", "là", "ci", "même", "mêmes", "être",
-    "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze",
-    "douze", "treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente",
-    "quarante", "cinquante", "soixante", "cent", "cents", "mille",
-})
-
-# Words that start French compounds ("après-midi", "grand-mère", "sous-traitant",
-# "mot-clé") and that no layout would leave before a hyphen cutting an ordinary word: the
-# left-hand part of a line-end hyphen being one of these, the hyphen is kept unless the
-# document shows the joined word. Left out, as they also begin ordinary words a layout
-# cuts there: "auto" ("auto-risation"), "anti" ("anti-ciper"; "anti-inflammatoire" keeps
-# its hyphen by the two i's), "sur" ("sur-veillance"), "contre" ("contre-partie"),
-# "extra" ("extra-ordinaire"), "beau" ("beau-coup"), "bas" ("bas-sin"), "porte" and
-# "garde" (their verbs' "porte-ra", "garde-rait"), "mi", "co", "ex", "pré", "re"
-# ("mi-nistre", "co-mité", "ex-ception", "pré-sident", "re-cevoir"). "sous" still cuts
-# "sous-signé", far rarer than its compounds.
-COMPOUND_STARTS = frozenset({
-    "après", "avant", "arrière", "grand", "belle", "demi", "semi", "sous", "non", "chef",
-    "mot", "week", "état", "états", "haut", "petit", "petite", "vice", "nord", "sud",
-})
-
-# Words that start French compounds and also ordinary words, each with the test of its
-# compounds' next part: "porte-parole", "garde-fou" but the verbs' "porte-ra", "garde-rait"
-# and "garde-rie", "porte-feuille" (one word each); "mi-temps", "mi-mars" but
-# "mi-nistre", "mi-lieu"; "ex-président", "ex-mari" (a role, a bond: :data:`_EX_ROLES`)
-# but "ex-ception", "ex-position".
-_VERB_ENDINGS = frozenset({"r", "ra", "ras", "rai", "rais", "rait", "raient", "rez", "riez",
-                           "rions", "rons", "ront", "rie", "ries", "feuille", "feuilles"})
-_MI_ENDS = frozenset({
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre", "temps", "chemin", "parcours", "mandat", "journée",
-    "saison", "hauteur", "voix", "course", "carême", "clos", "long", "longue", "lourd",
-    "année", "semaine", "mois", "distance", "étape", "session", "exercice"})
-# What "ex-" is said of: a person by a role, a title or a bond ("ex-président", "ex-mari");
-# before anything else a line-end "ex-" cuts a word ("ex-position", "ex-trait").
-_EX_ROLES = frozenset(
-    form for word in (
-        "président", "présidente", "ministre", "premier", "première", "mari", "femme",
-        "épouse", "époux", "compagnon", "compagne", "conjoint", "conjointe", "fiancé",
-        "fiancée", "petit", "petite", "directeur", "directrice", "salarié", "salariée",
-        "employé", "employée", "collaborateur", "collaboratrice", "associé", "associée",
-        "champion", "championne", "maire", "député", "députée", "sénateur", "sénatrice",
-        "secrétaire", "patron", "patronne", "chef", "dirigeant", "dirigeante",
-        "gouverneur", "préfet", "préfète", "adjoint", "adjointe", "conseiller",
-        "conseillère", "élu", "élue", "membre", "détenu", "détenue", "otage", "footballeur",
-        "joueur", "joueuse", "entraîneur", "sélectionneur", "capitaine", "soldat",
-        "militaire", "policier", "policière", "agent", "agente", "élève", "étudiant",
-        "étudiante", "candidat", "candidate", "maître", "maîtresse", "roi", "reine", "prince",
-        "princesse", "colonie", "colonies", "république", "urss", "yougoslavie", "rda")
-    for form in (word, word + "s"))
-GUARDED_STARTS = {
-    "porte": lambda right, words: right not in _VERB_ENDINGS,
-    "garde": lambda right, words: right not in _VERB_ENDINGS,
-    "mi": lambda right, words: right in _MI_ENDS,
-    "ex": lambda right, words: right in _EX_ROLES,
-}
-
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_HYPHENS = "-\u2010"  # the ASCII hyphen-minus and U+2010 HYPHEN
-# A word (maybe a compound) ending a line with a hyphen, and the word opening the next one.
-# The left word is matched from its first letter only (the look-behinds): tried from every
-# letter of a long token (a hash, a base64 block) the search was quadratic.
-_LINE_END_HYPHEN = re.compile(
-    rf"(?<!\w)(?<!\w[{_HYPHENS}])(?P<left>\w+(?:[{_HYPHENS}]\w+)*)[{_HYPHENS}]\n"
-    rf"[ \t]*(?P<right>\w+(?:[{_HYPHENS}]\w+)*)")
-_ADDRESS_MARK = re.compile(r"[/@]|\.\w")
-_ADDRESS_REACH = 200  # characters looked at either side of the hyphen for an address
-_BREAK_REACH = 2 * _ADDRESS_REACH  # characters of a page's end read for a hyphenated word
-_WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
+_BREAK_REACH = 2 * ADDRESS_REACH  # characters of a page's end read for a hyphenated word
 
 
 @dataclass(frozen=True)
@@ -168,7 +92,7 @@ def pdf_text(page_texts: Sequence[str],
     offsets in the text are returned in :attr:`PdfText.headings`, in the same order."""
     pages, first_page_running, first_page_stacked = _without_running_lines(
         [letters(page) for page in page_texts])
-    words = Counter(word.casefold() for page in pages for word in _WORD.findall(page))
+    words = vocabulary(pages)
     wanted = [[letters(line) for line in page] for page in headings]
     wanted += [[] for _ in range(len(pages) - len(wanted))]
     shaped = [_shaped(page, frozenset(lines), words) for page, lines in zip(pages, wanted)]
@@ -229,7 +153,7 @@ def _shaped(page: str, fixed: frozenset[str], words: Counter[str]) -> _Shaped:
 
     def flush() -> None:
         if run:
-            lines = _LINE_END_HYPHEN.sub(lambda match: _joined(match, words),
+            lines = LINE_END_HYPHEN.sub(lambda match: joined(match, words),
                                          "\n".join(run)).split("\n")
             printed.extend(lines)
             out.extend(unwrap(lines, width))
@@ -321,11 +245,11 @@ def _over_the_break(text: str, page: str, last_line: str, width: int,
     tail = text[tail_start:]
     head, _, rest = page.partition("\n")
     probe = f"{tail}\n{head}"
-    match = next((m for m in _LINE_END_HYPHEN.finditer(probe)
+    match = next((m for m in LINE_END_HYPHEN.finditer(probe)
                   if m.start() <= len(tail) < m.end()), None)
     if match:
         moved = probe[match.end():].split(" ", 1)
-        last_line = _joined(match, words) + moved[0]
+        last_line = joined(match, words) + moved[0]
         text = text[:tail_start] + probe[:match.start()] + last_line
         head = moved[1].lstrip() if len(moved) > 1 else ""
         if head:
@@ -354,7 +278,7 @@ def full_width(lines: Sequence[str]) -> int:
         len(line.strip()) for line, following in zip(lines, lines[1:])
         if len(line.strip()) >= COLUMN_MIN_CHARS and following.strip()
         and (goes_on(line, following)
-             or (line[-1] in _HYPHENS and following.lstrip()[0].isalpha())))
+             or (line[-1] in HYPHENS and following.lstrip()[0].isalpha())))
     wide = [length for length in wrapped if length >= WRAP_MIN_CHARS]
     if wide and len(wide) * 2 >= len(wrapped):
         return wide[len(wide) // 2]
@@ -370,35 +294,3 @@ def letters(page: str) -> str:
     text = _LINE_BREAKS.sub("\n", page.replace("\ufeff", "")).translate(LIGATURES)
     text = text.replace(SOFT_HYPHEN + "\n", "").replace(SOFT_HYPHEN, "")
     return "\n".join(line.rstrip() for line in _CONTROL.sub("", text).split("\n")).strip()
-
-
-def _joined(match: re.Match[str], words: Counter[str]) -> str:
-    """The text of a line-end hyphen ``match``: the two parts joined, with the hyphen or
-    without (see the module's docstring)."""
-    left, right = match["left"], match["right"]
-    hyphen = match.group()[len(left)]
-    compound = f"{left}{hyphen}{right}"
-    if not right[0].islower():
-        return compound
-    if len(left) == 1 or any(h in left or h in right for h in _HYPHENS):
-        return compound  # layouts leave two letters at least before a hyphen that cuts
-    as_compound = sum(words[form.casefold()] for form in {f"{left}-{right}", compound})
-    as_word = words[f"{left}{right}".casefold()]
-    if as_compound != as_word:
-        return compound if as_compound > as_word else f"{left}{right}"
-    guard = GUARDED_STARTS.get(left.casefold())
-    if (_in_address(match) or left.casefold() in COMPOUND_STARTS
-            or right.casefold() in COMPOUND_ENDS or left[-1] + right[0] == "ii"
-            or (guard and guard(right.casefold(), words))):
-        return compound
-    return f"{left}{right}"
-
-
-def _in_address(match: re.Match[str]) -> bool:
-    """Whether a line-end hyphen ``match`` is inside a URL or an e-mail address, whose
-    hyphens are its own: the token it cuts holds ``/``, ``@`` or a ``.`` between letters."""
-    before = match.string[max(0, match.start() - _ADDRESS_REACH):match.start()]
-    after = match.string[match.end():match.end() + _ADDRESS_REACH]
-    token = (before.split() or [""])[-1] if before[-1:].strip() else ""
-    token += "-" + (after.split() or [""])[0] if after[:1].strip() else ""
-    return bool(_ADDRESS_MARK.search(token))

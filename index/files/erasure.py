@@ -14,8 +14,11 @@ the same changes applied in the same order, so both rankers answer exactly as be
 Text held by the generation itself (a corpus-folder document deleted or replaced) is
 erased by a merge, which rebuilds the generation from the corpus folder: the store asks
 for one at once when the served view retires any of the generation's passages
-(:meth:`~ragqa.index.files.merge.MergePolicy.due`). Removing the folders ``CURRENT`` no
-longer names happens as it is replaced (:func:`~ragqa.index.files.pointer.write_pointer`).
+(:meth:`~ragqa.index.files.merge.MergePolicy.due`): after a delete or an upload through the
+store, and after a folder sync that found the file removed or replaced by hand, which
+``ragqa index`` waits for (:meth:`~ragqa.index.files.store.FilesStore.settle`). Removing
+the folders ``CURRENT`` no longer names happens as it is replaced
+(:func:`~ragqa.index.files.pointer.write_pointer`).
 """
 
 from __future__ import annotations

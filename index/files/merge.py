@@ -211,6 +211,15 @@ class Merger:
             except Exception:
                 logger.exception("background merge failed; the segments stay served")
 
+    def wait(self) -> None:
+        """Wait until the merges asked for have run (one asked for meanwhile included)."""
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None or not thread.is_alive():
+                return
+            thread.join()
+
     def close(self, timeout: float = 5.0) -> None:
         """Start no other merge and wait (up to ``timeout`` seconds) for the one running: a
         server stopping does not wait for a long merge, which is then dropped (it publishes

@@ -190,8 +190,9 @@ class FilesStore:
             self.groups.reload()
             if self._view is not None and self._view.pointer != found:
                 # another process (`ragqa index`) wrote the folder's state: serve it (read
-                # again: the folders it names go once another write replaces it)
-                self._view = as_view(load_index(self.index_dir))
+                # again: the folders it names go once another write replaces it), as the
+                # follower does, a merge asked for when due
+                self._after_write(as_view(load_index(self.index_dir)))
         else:
             plan = self._memo.plan(self.corpus_dir, scan, strict)
             current = self._current()
@@ -218,7 +219,9 @@ class FilesStore:
             report.generation = fresh.generation
             report.documents, report.passages = fresh.counts()
             self.groups.reload()  # before the view that serves the folder's documents
-            self._view = fresh
+            # served as a write's segment is: a file removed or replaced by hand whose text
+            # the generation holds asks for the merge that erases it, as a delete does
+            self._after_write(fresh)
             logger.info("synced %s as a segment (generation %d): %d files read, %d loaded "
                         "again, %d passages embedded", self.corpus_dir, fresh.generation,
                         scan.hashed, plan.loaded, report.embedded)
@@ -258,6 +261,17 @@ class FilesStore:
             except IndexWriteError as exc:  # a cache: never an error
                 logger.warning("the sync state is not saved: %s", exc)
             self._saved_at = time.monotonic()
+
+    def settle(self) -> None:
+        """Before a one-shot command exits (``ragqa index``): ask for the merge the policy
+        says is due on the view this process served (a document deleted, or removed or
+        replaced in the folder, whose text the generation holds:
+        :mod:`~ragqa.index.files.erasure`), and wait for the merges asked for, which
+        :meth:`close` would drop."""
+        view = self._view
+        if view is not None and self.merge_policy.background and self.merge_policy.due(view):
+            self._merger.request()
+        self._merger.wait()
 
     def merge(self) -> BuildReport | None:
         """Merge the segments into a new generation built from the corpus folder, as

@@ -18,8 +18,13 @@ with another BM25 method, when the vectors' identity or the index settings chang
 policy would be due with it applied (:meth:`~ragqa.index.files.merge.MergePolicy.due_after`:
 by default a tenth of the generation's passages added or retired, or 32 segments). A due
 merge is a whole build: building it at once costs that one build, where a segment followed
-by the merge costs both; and ``ragqa index``, which runs no background merge, never piles
-segments up.
+by the merge costs both; and ``ragqa index`` never piles segments up.
+
+A segment that retires text the generation holds (a file removed or replaced by hand) makes
+a merge due at once, as a delete's does (:meth:`~ragqa.index.files.merge.MergePolicy.due`):
+the store asks for it when it serves the segment, as after any write, and ``ragqa index``
+waits for it (:meth:`~ragqa.index.files.store.FilesStore.settle`), so the old text leaves
+the index folder (:mod:`~ragqa.index.files.erasure`).
 """
 
 from __future__ import annotations

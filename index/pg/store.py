@@ -112,6 +112,10 @@ class PgStore:
     def keep_links(self, doc_id: str) -> None:
         """Nothing: an upload writes no corpus file, so no hard link of one is parted."""
 
+    def settle(self) -> None:
+        """Nothing: no write leaves work running in the background (a deleted row's bytes
+        go with VACUUM, the operator's step: docs/postgres.md)."""
+
     def close(self) -> None:
         if self._view is not None:
             self._view.close()

@@ -10,7 +10,7 @@ import pytest
 from ragqa.index.embedding.models import FALLBACK_MODEL_NAME
 
 from tests.conftest import CORPUS, LIVE_BLOG
-from tests.support import run_ragqa
+from tests.support import build_index, files_holding, run_ragqa
 
 ragqa = run_ragqa
 
@@ -106,6 +106,24 @@ def test_index_reports_then_is_up_to_date(small_corpus, tmp_path):
     (small_corpus / "orange.md").unlink()
     third = ragqa("index", "--corpus", str(small_corpus), "--index", str(index_dir))
     assert "0 added, 0 changed, 1 removed" in third.stdout
+
+
+def test_index_erases_a_file_removed_by_hand(corpus_index, minilm, embedder, tmp_path):
+    # `rm corpus/x.txt` then `ragqa index`: the file's text leaves the index folder before
+    # the command ends (its segment's merge, as an API delete's), not at the next --rebuild
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "idx"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(corpus_index, index_dir)
+    secret = "Ondrelique Vaszmirov"
+    (corpus / "contacts.txt").write_text(
+        f"Contacts du projet\n\n{secret} suit le déploiement de la fibre à Dakhla.\n", "utf-8")
+    build_index(corpus, index_dir, minilm, embedder)  # in the generation
+    assert files_holding(index_dir, [secret])
+    (corpus / "contacts.txt").unlink()
+    proc = ragqa("index", "--corpus", str(corpus), "--index", str(index_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert "removed: contacts.txt" in proc.stdout
+    assert files_holding(index_dir, [secret]) == []
 
 
 def test_an_index_is_not_synced_to_a_default_folder_it_was_not_made_from(small_corpus, tmp_path):

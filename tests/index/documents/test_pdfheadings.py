@@ -432,3 +432,60 @@ def test_a_bold_heading_wrapped_over_two_lines_is_read_whole(tmp_path):
     heading = "Montant de l'aide au logement versée aux familles des étudiants boursiers"
     assert titles(doc) == ["Guide › Conditions", f"Guide › {heading}"]
     assert f"\n{heading}\nLe présent" in doc.text
+
+
+def assert_headings_are_lines(doc) -> None:
+    """Each heading is a line of the canonical text, where its record says."""
+    for heading in doc.headings:
+        assert doc.text[heading.start:].split("\n", 1)[0] == heading.path[-1]
+        assert heading.start == 0 or doc.text[heading.start - 1] == "\n"
+
+
+def test_a_heading_hyphenated_at_a_line_end_is_one_word(tmp_path):
+    # a heading wrapped inside a word: the layout's hyphen goes, as in the body's lines
+    # (the body says "service" elsewhere, and so would the default); a compound's hyphen
+    # stays, with no space ("Al-" / "Maghrib": a capital; "porte-" / "parole": a compound's
+    # start before no verb's ending)
+    doc = load(tmp_path, make_pdf([[
+        (18, "Guide de l'usager"), (11, BODY),
+        (14, "Conditions d'accès au ser-"), (14, "vice public"), (11, BODY),
+        (14, "Relations avec Bank Al-"), (14, "Maghrib"), (11, BODY),
+        (14, "Rôle du porte-"), (14, "parole du ministère"), (11, BODY)]]))
+    assert titles(doc)[1:] == [
+        "Guide de l'usager › Conditions d'accès au service public",
+        "Guide de l'usager › Relations avec Bank Al-Maghrib",
+        "Guide de l'usager › Rôle du porte-parole du ministère"]
+    assert "\nConditions d'accès au service public\nLe présent" in doc.text
+    assert "ser-" not in doc.text and "ser- vice" not in doc.text
+    assert_headings_are_lines(doc)
+    found = passages(doc, size=200)  # each an exact slice of the text, in its section
+    assert any(p.section.endswith("service public") for p in found)
+
+
+def test_a_title_hyphenated_at_a_line_end_is_one_word(tmp_path):
+    doc = load(tmp_path, make_pdf([[
+        (20, "Plan de continuité des ser-"), (20, "vices de la Direction"),
+        (11, BODY), (11, "Les services essentiels sont listés en annexe.")]]))
+    assert doc.title == "Plan de continuité des services de la Direction"
+    assert doc.text.startswith("Plan de continuité des services de la Direction\n")
+
+
+def test_a_bold_heading_hyphenated_at_a_line_end_is_one_word(tmp_path):
+    doc = load(tmp_path, make_pdf([[
+        (16, "Note de service"), (11, "Conditions d'accès au ser-", B), (11, "vice public", B),
+        (11, BODY), (11, BODY), (11, "Fermeture du site", B), (11, BODY), (11, BODY)]]))
+    assert titles(doc) == ["Note de service › Conditions d'accès au service public",
+                           "Note de service › Fermeture du site"]
+    assert_headings_are_lines(doc)
+
+
+@pytest.mark.parametrize("first, second, title", [
+    ("Conditions d'accès au ser-", "vice public", "Conditions d'accès au service public"),
+    ("Rôle du porte-", "parole", "Rôle du porte-parole"),
+])
+def test_an_outline_entry_is_found_over_a_line_end_hyphen(tmp_path, first, second, title):
+    # the outline says how the lines join: the hyphen dropped or kept
+    data = make_pdf([["Guide", BODY, first, second, BODY, "Annexe", BODY]])
+    doc = load(tmp_path, with_outline(data, [(title, 0, None), ("Annexe", 0, None)]))
+    assert titles(doc) == ["Guide", title, "Annexe"]
+    assert_headings_are_lines(doc)

@@ -138,6 +138,55 @@ def test_a_generation_document_deleted_is_erased_by_a_merge_at_once(copied, mini
     assert again.start().up_to_date and "contacts.docx" not in again.view().documents
 
 
+@pytest.mark.parametrize("by_hand", ["removed", "replaced"])
+def test_a_generation_document_removed_by_hand_is_erased_by_the_sync_s_merge(
+        copied, minilm, embedder, by_hand):
+    # `rm corpus/contacts.docx` (or a new version copied over it), then a sync (the
+    # watcher's job, serve's start): the segment retires the file's passages, and the merge
+    # a delete asks for erases its text from the generation, at once
+    corpus, index = copied
+    (corpus / "contacts.docx").write_bytes(CONTACTS)
+    build_index(corpus, index, minilm, embedder)  # in the generation
+    store = _store(corpus, index, minilm, embedder, background=True)
+    try:
+        store.start(update=False)
+        needles = _needles(store)
+        assert files_holding(index, needles)
+        if by_hand == "removed":
+            (corpus / "contacts.docx").unlink()
+        else:
+            (corpus / "contacts.docx").write_bytes(contacts_docx(
+                ("Marie Curie", "01 23 45 67 89", "marie@exemple.fr")))
+        synced = store.sync()
+        assert synced.removed if by_hand == "removed" else synced.changed
+        wait_until(lambda: store.view().generation > synced.generation,
+                   what="the merge the sync asks for", timeout=120)
+        assert files_holding(index, needles) == []
+        assert read_pointer(index).segments == () and not store.view().dead
+    finally:
+        store.close()
+    if by_hand == "replaced":
+        assert "Marie Curie" in store.view().document("contacts.docx").text
+
+
+def test_a_one_shot_sync_erases_before_it_ends(copied, minilm, embedder):
+    # `ragqa index` ends after its sync: the store is settled first, the merge run (a close
+    # alone drops a merge still running)
+    corpus, index = copied
+    (corpus / "contacts.docx").write_bytes(CONTACTS)
+    build_index(corpus, index, minilm, embedder)
+    store = _store(corpus, index, minilm, embedder, background=True)
+    needles = _needles(store)
+    (corpus / "contacts.docx").unlink()
+    synced = store.sync()
+    store.settle()
+    store.close()
+    assert files_holding(index, needles) == []
+    assert read_pointer(index).version > synced.generation
+    again = _store(corpus, index, minilm, embedder)
+    assert again.start().up_to_date and "contacts.docx" not in again.view().documents
+
+
 def test_a_delete_drops_the_sync_states_lines_of_the_document(copied, minilm, embedder):
     corpus, index = copied
     store = _store(corpus, index, minilm, embedder)
