@@ -237,8 +237,9 @@ def test_background_merges_follow_the_policy(copied, minilm, embedder):
     try:
         for i in range(3):
             store.upload(f"notes/n{i}.txt", f"Note {i}\n\nLa note {i} parle de fibre.\n".encode())
-        wait_until(lambda: not read_pointer(index).segments, what="a background merge",
-                   timeout=120)
+        # CURRENT is written a moment before the store swaps its view: wait for both
+        wait_until(lambda: not read_pointer(index).segments and not store.view().segments,
+                   what="a background merge", timeout=120)
         assert set(store.view().documents) >= {"notes/n0.txt", "notes/n1.txt", "notes/n2.txt"}
         assert not store.view().segments
     finally:
