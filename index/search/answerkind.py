@@ -72,6 +72,12 @@ _ASKS = (
         r"\bsince\s+when\b",
         re.IGNORECASE)),
 )
+# Numbers in words, French and English, a figure as "3" is ("trois États"): not "un",
+# "une", "one" (articles as often), nor "neuf" (new).
+_NUMBER_WORDS = ("deux trois quatre cinq six sept huit dix onze douze treize quatorze quinze "
+                 "seize vingt trente quarante cinquante soixante cent cents mille millions "
+                 "milliards two three four five six seven eight nine ten eleven twelve twenty "
+                 "thirty forty fifty hundred thousand millions billions")
 # A year of our times: what a question's "en 2025" is told from (a figure written without a
 # separator, "1500 exposants", is not told from a year; older years are not read there)...
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -159,6 +165,8 @@ class Asked:
     bonus: float = KIND_BONUS
     penalty: float = OTHER_YEAR_PENALTY
     periods: frozenset[str] = frozenset()  # the quarters, half-years it names (:func:`periods`)
+    # the analysed terms of numbers written in words ("trois pièces"): a figure too
+    numbers: frozenset[str] = frozenset()
     position: Position | None = None  # the numbered item it asks for ("la première étape")
 
     @classmethod
@@ -172,7 +180,9 @@ class Asked:
         position = asked_position(question, analyze) if analyze is not None else None
         if kind is None and not named and not parts and position is None:
             return None
-        return cls(kind, named, months, periods=parts, position=position)
+        numbers = (frozenset(analyze(_NUMBER_WORDS)) if kind is Kind.FIGURE and analyze
+                   else frozenset())
+        return cls(kind, named, months, periods=parts, position=position, numbers=numbers)
 
     def adjustment(self, terms: frozenset[str], written: frozenset[str],
                    named: frozenset[str] = frozenset()) -> float:
@@ -204,9 +214,11 @@ class Asked:
         if self.kind is Kind.TIME:
             return bool(written) or any(_DAY.fullmatch(t) or t in self.months for t in terms)
         # a term opening with a figure ("45000", "26", "5g", "2000" of "2.000 emplois"), not
-        # a year the sentence writes, a day, or a name holding one ("medias24", "covid-19")
-        return any(t[0].isdigit() and not _DAY.fullmatch(t)
-                   and not (t in written and _YEAR.fullmatch(t)) for t in terms)
+        # a year the sentence writes, a day, or a name holding one ("medias24", "covid-19");
+        # or a number in words ("l'une des trois pièces")
+        return any((t[0].isdigit() and not _DAY.fullmatch(t)
+                    and not (t in written and _YEAR.fullmatch(t))) or t in self.numbers
+                   for t in terms)
 
 
 def month_terms(analyze: Callable[[str], list[str]]) -> frozenset[str]:

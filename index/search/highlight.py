@@ -4,7 +4,8 @@ A highlight is a span of the document's canonical text inside a passage's ``[sta
 (so a client can underline it in the quote or in the full text with the same offsets).
 The sentence is chosen by the analysed terms it shares with the question and, when the
 caller passes the question's vector and the model's encoder, by the model's similarity;
-a heading-only line is never chosen when a content sentence matches.
+a heading-only line is never chosen when a content sentence matches, unless it alone holds
+the figure or time asked; its terms count for each sentence under it.
 """
 
 from __future__ import annotations
@@ -155,11 +156,6 @@ FOREIGN_SIMILARITY_WEIGHT = 30.0
 # the question asks, the answer under it says. (A heading's terms count for every sentence
 # under it, :func:`_under`.)
 CARRY = 0.5
-# Share of the passage's best term score the first sentence under a heading sharing terms
-# with the question gains: what a heading announces, the sentence right under it most often
-# says. Small: it settles ties between sentences alike by their terms (the heading's
-# counting for all), never lifts a sentence over one holding more of the question.
-LEAD = 0.1
 _LABEL_MAX_WORDS = 12
 _TITLE_LINE_MAX_WORDS = 8
 _ENDS_SENTENCE = re.compile(r"[.!?…][»”\"')\]]?$")
@@ -292,7 +288,7 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
                    for t in found) for found in shared]
     lexical = [score + CARRY * (lexical[i - 1] if i and sentences[i - 1].asks else 0.0)
                * is_content for i, (score, is_content) in enumerate(zip(lexical, content))]
-    extra = _told(sentences, under, content, asked) if asked is not None else [0.0] * count
+    extra = _told(sentences, under, asked) if asked is not None else [0.0] * count
     if any(extra):
         content = [c or (x > 0 and s.heading) for c, x, s in zip(content, extra, sentences)]
     matched = [score > 0 for score in lexical]
@@ -308,11 +304,6 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
         # the number opening a list item ("5. Retirez votre carte") is no figure
         score = [x + asked.adjustment(s.terms - {str(s.item)}, s.years, s.periods) + bonus
                  if x > -math.inf else x for x, s, bonus in zip(score, sentences, extra)]
-    for h in set(under):
-        if h is not None and shared[h]:
-            lead = under.index(h)
-            if score[lead] > -math.inf:
-                score[lead] += LEAD
     if with_similarity and weight > 0:
         floor = max(score) - 2 * weight
         # the best by terms first (a stable sort keeps document order among equals)
@@ -336,8 +327,7 @@ def _under(sentences: Sentences, content: list[bool]) -> list[int | None]:
     return under
 
 
-def _told(sentences: Sentences, under: list[int | None], content: list[bool],
-          asked: Asked) -> list[float]:
+def _told(sentences: Sentences, under: list[int | None], asked: Asked) -> list[float]:
     """What each sentence gains beyond :meth:`Asked.adjustment`, as a share of the best
     term score: the sentence under a heading that repeats the heading's answer to what is
     asked (its figure, its date) gains the kind's bonus, and the heading itself when no
@@ -397,7 +387,8 @@ def highlight_span(
     ``idf`` gives the corpus's term weights, weigh more. With
     ``query_vector`` (the question's normalised vector) and ``embed`` (the same model's
     passage encoder), the model's similarity joins the term match. A heading-only line is
-    never chosen when a content sentence matches. Ties go to the earlier sentence; with no
+    never chosen when a content sentence matches (unless it alone holds the figure or time
+    asked, :func:`best_sentence`). Ties go to the earlier sentence; with no
     match at all, the first content sentence is returned.
     """
     sentences = analysed_sentences(text, start, end, analyze)

@@ -149,3 +149,14 @@ def test_a_sentence_naming_the_quarter_asked_gains_one_naming_another_loses():
     assert change("Trimestre : T2 2024 ; CA : 13,1") == -asked.penalty
     assert change("Le chiffre d'affaires annuel atteint 55,5 M€.") == 0.0  # names none
     assert Asked.of("Qui dirige Nordis au T3 ?", month_terms(ANALYZE)) is not None
+
+
+def test_a_number_in_words_is_a_figure():
+    """"Combien y a-t-il de types de pièces ?": "l'une des trois pièces" says how many,
+    "17 mornilles" what one is worth; both hold a figure, neither a year."""
+    asked = Asked.of("Combien y a-t-il de types de pièces ?", month_terms(ANALYZE), ANALYZE)
+    assert asked is not None
+    assert _adjustment(asked, "Le gallion est l'une des trois pièces de la monnaie.") == (
+        asked.bonus)
+    assert _adjustment(asked, "Il est l'une des pièces de la monnaie.") == 0.0
+    assert _adjustment(asked, "Une pièce neuve.") == 0.0  # an article, new: no figures
