@@ -25,6 +25,7 @@ _SP = r"[^\S\n]"  # any whitespace but a newline: live blogs use non-breaking sp
 _DATED_ENTRY = re.compile(
     rf"^{_SP}*(?P<title>{_DATE}(?:{_SP}|,)+(?:(?:à|a|at|-|–){_SP}+)?{_TIME}\b{_SP}*\S.*?){_SP}*$"
 )
+_STAMP = re.compile(rf"^{_SP}*{_DATE}(?:{_SP}|,)+(?:(?:à|a|at|-|–){_SP}+)?{_TIME}\b{_SP}*")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$")
 # A list item or a table row (``| a | b |``, ``+---+``) is no heading, underlined or not.
@@ -68,6 +69,13 @@ def heading_title(line: str) -> str | None:
         return None
     title = " ".join(_MARKUP.sub("", match.group("title")).split())
     return title or None
+
+
+def entry_headline(line: str) -> str:
+    """``line`` without the date and time a live blog's entry opens with (`` 14-04 à 15:00
+    L'UM6P formera …``: what the entry says, not when); ``line`` as it is otherwise."""
+    stamp = _STAMP.match(line)
+    return line[stamp.end():] if stamp else line
 
 
 def is_markdown_heading(line: str) -> bool:

@@ -6,7 +6,10 @@ centre ?" for a time. A passage's sentences often share the question's subject a
 its figure in Morocco), and the terms cannot tell them apart: the subject's name weighs
 most, and "combien" is no term at all. So the highlight gives a sentence holding what is
 asked a little more (:data:`KIND_BONUS`), and a sentence naming only other years than the
-question's a little less (:data:`OTHER_YEAR_PENALTY`): "en 2025" is not "en 2024".
+question's a little less (:data:`OTHER_YEAR_PENALTY`): "en 2025" is not "en 2024". A quarter
+or a half-year the question names ("au T3 2024", "au premier semestre") is read alike
+(:func:`periods`): a sentence naming it gains the bonus, one naming only other quarters
+loses the penalty; a table's rows ("T1 2024", "T2 2024", "T3 2024") share every other term.
 
 A question's kind is read from its words (French and English), a sentence's from its
 analysed terms and the years it writes: a figure is a term opening with a digit that is no
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ragqa.index.search.dates import MONTHS, in_figures
+from ragqa.index.search.ordinals import Position, asked_position
 
 
 class Kind(Enum):
@@ -68,6 +72,12 @@ _ASKS = (
         r"\bsince\s+when\b",
         re.IGNORECASE)),
 )
+# Numbers in words, French and English, a figure as "3" is ("trois États"): not "un",
+# "une", "one" (articles as often), nor "neuf" (new).
+_NUMBER_WORDS = ("deux trois quatre cinq six sept huit dix onze douze treize quatorze quinze "
+                 "seize vingt trente quarante cinquante soixante cent cents mille millions "
+                 "milliards two three four five six seven eight nine ten eleven twelve twenty "
+                 "thirty forty fifty hundred thousand millions billions")
 # A year of our times: what a question's "en 2025" is told from (a figure written without a
 # separator, "1500 exposants", is not told from a year; older years are not read there)...
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -81,6 +91,41 @@ _DAY = re.compile(r"(?:\d{4}-)?\d\d-\d\d")  # the day's own terms the analyzer a
 _WRITTEN_YEAR = re.compile(r"(?<![\w.])(?<!\d,)(?:1\d{3}|20\d\d)(?![\w]|[.,]\d)")
 # A word that may be a date in figures (dates.in_figures): "14.04.2025", "14/04/25".
 _DATE_WORD = re.compile(r"\S*\d[/.-]\d\S*")
+
+
+# A quarter or a half-year as written: "T3", "Q3", "3e trimestre", "troisième trimestre",
+# "third quarter"; "S1", "H1", "premier semestre", "first half". Read as "q3", "s1". The
+# letter in capitals: "un t3" is a flat of three rooms.
+_ORDINAL_WORDS = {"premier": 1, "première": 1, "1er": 1, "1re": 1, "first": 1, "deuxième": 2,
+                  "second": 2, "seconde": 2, "2e": 2, "2ème": 2, "2nd": 2, "troisième": 3,
+                  "3e": 3, "3ème": 3, "third": 3, "3rd": 3, "quatrième": 4, "4e": 4,
+                  "4ème": 4, "fourth": 4, "4th": 4}
+_ORDINAL = "|".join(sorted(map(re.escape, _ORDINAL_WORDS), key=len, reverse=True))
+_PERIOD = re.compile(
+    rf"(?<![\w-])(?-i:(?P<quarter>[TQ][1-4])|(?P<half>[SH][12]))(?![\w]|-\d\b)"
+    rf"|(?<!\w)(?P<ordinal>{_ORDINAL})\s+(?P<unit>trimestre|quarter|semestre|half)\b",
+    re.IGNORECASE)
+
+
+def periods(text: str) -> frozenset[str]:
+    """The quarters and half-years ``text`` names, as "q1" to "q4" and "s1", "s2"."""
+    if not any(c.isdigit() for c in text) and not re.search(
+            r"trimestre|semestre|quarter|half", text, re.IGNORECASE):
+        return frozenset()
+    found = set()
+    for match in _PERIOD.finditer(text):
+        if match["quarter"]:
+            found.add(f"q{match['quarter'][1]}")
+        elif match["half"]:
+            found.add(f"s{match['half'][1]}")
+        else:
+            number = _ORDINAL_WORDS[match["ordinal"].lower()]
+            unit = match["unit"].lower()
+            if unit in ("trimestre", "quarter"):
+                found.add(f"q{number}")
+            elif number <= 2:
+                found.add(f"s{number}")
+    return frozenset(found)
 
 
 def asked_kind(question: str) -> Kind | None:
@@ -119,19 +164,31 @@ class Asked:
     months: frozenset[str]  # the analysed terms of month names (a time)
     bonus: float = KIND_BONUS
     penalty: float = OTHER_YEAR_PENALTY
+    periods: frozenset[str] = frozenset()  # the quarters, half-years it names (:func:`periods`)
+    # the analysed terms of numbers written in words ("trois pièces"): a figure too
+    numbers: frozenset[str] = frozenset()
+    position: Position | None = None  # the numbered item it asks for ("la première étape")
 
     @classmethod
-    def of(cls, question: str, months: frozenset[str]) -> Asked | None:
+    def of(cls, question: str, months: frozenset[str],
+           analyze: Callable[[str], list[str]] | None = None) -> Asked | None:
         """``question`` read (``months``: the analyzer's terms of month names,
-        :func:`month_terms`); None when it asks for nothing these rules weigh."""
-        kind, named = asked_kind(question), years(question)
-        if kind is None and not named:
+        :func:`month_terms`; ``analyze``, when given, reads the numbered item it asks for,
+        :mod:`~ragqa.index.search.ordinals`); None when it asks for nothing these rules
+        weigh."""
+        kind, named, parts = asked_kind(question), years(question), periods(question)
+        position = asked_position(question, analyze) if analyze is not None else None
+        if kind is None and not named and not parts and position is None:
             return None
-        return cls(kind, named, months)
+        numbers = (frozenset(analyze(_NUMBER_WORDS)) if kind is Kind.FIGURE and analyze
+                   else frozenset())
+        return cls(kind, named, months, periods=parts, position=position, numbers=numbers)
 
-    def adjustment(self, terms: frozenset[str], written: frozenset[str]) -> float:
-        """What a sentence gains (or loses) for this question: its analysed ``terms`` and
-        the years it writes (``written``, :func:`written_years` of its text)."""
+    def adjustment(self, terms: frozenset[str], written: frozenset[str],
+                   named: frozenset[str] = frozenset()) -> float:
+        """What a sentence gains (or loses) for this question: its analysed ``terms``, the
+        years it writes (``written``, :func:`written_years` of its text) and the quarters
+        and half-years it names (``named``, :func:`periods`)."""
         change = 0.0
         if self.kind is not None and self._holds(terms, written):
             change += self.bonus
@@ -139,15 +196,29 @@ class Asked:
             said = frozenset(y for y in written if _YEAR.fullmatch(y))
             if said and not said & self.years:
                 change -= self.penalty
+        if self.periods:
+            if named & self.periods:
+                change += self.bonus
+            elif {p[0] for p in named} & {p[0] for p in self.periods}:
+                change -= self.penalty  # "T2 2024" is not "T3 2024"
         return change
+
+    def answers(self, terms: frozenset[str], written: frozenset[str]) -> frozenset[str]:
+        """The terms of ``terms`` that hold what is asked (a figure, a time; none when the
+        kind is unsaid): a headline's "200.000", which the sentence repeating it carries."""
+        if self.kind is None:
+            return frozenset()
+        return frozenset(t for t in terms if self._holds(frozenset((t,)), written & {t}))
 
     def _holds(self, terms: frozenset[str], written: frozenset[str]) -> bool:
         if self.kind is Kind.TIME:
             return bool(written) or any(_DAY.fullmatch(t) or t in self.months for t in terms)
         # a term opening with a figure ("45000", "26", "5g", "2000" of "2.000 emplois"), not
-        # a year the sentence writes, a day, or a name holding one ("medias24", "covid-19")
-        return any(t[0].isdigit() and not _DAY.fullmatch(t)
-                   and not (t in written and _YEAR.fullmatch(t)) for t in terms)
+        # a year the sentence writes, a day, or a name holding one ("medias24", "covid-19");
+        # or a number in words ("l'une des trois pièces")
+        return any((t[0].isdigit() and not _DAY.fullmatch(t)
+                    and not (t in written and _YEAR.fullmatch(t))) or t in self.numbers
+                   for t in terms)
 
 
 def month_terms(analyze: Callable[[str], list[str]]) -> frozenset[str]:

@@ -4,7 +4,8 @@ A highlight is a span of the document's canonical text inside a passage's ``[sta
 (so a client can underline it in the quote or in the full text with the same offsets).
 The sentence is chosen by the analysed terms it shares with the question and, when the
 caller passes the question's vector and the model's encoder, by the model's similarity;
-a heading-only line is never chosen when a content sentence matches.
+a heading-only line is never chosen when a content sentence matches, unless it alone holds
+the figure or time asked; its terms count for each sentence under it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import numpy as np
 from cachetools import LRUCache
 
 from ragqa.index.cachestats import CacheCount, CacheCounter
-from ragqa.index.search.answerkind import Asked, month_terms, written_years
+from ragqa.index.search.answerkind import Asked, month_terms, periods, written_years
+from ragqa.index.search.ordinals import LAST, item_number
 from ragqa.index.documents.numbering import division_word, outline_number
-from ragqa.index.documents.sections import heading_title
+from ragqa.index.documents.sections import entry_headline, heading_title
 
 # A sentence ends at ., !, ? or … (optionally followed by a closing quote or bracket) and
 # whitespace, or at a line break: live-blog entries and lists have no final punctuation.
@@ -121,6 +123,11 @@ class Sentence:
     # the years it writes (:func:`~ragqa.index.search.answerkind.written_years`): its terms
     # cannot tell "en 2000" from "2.000 emplois"
     years: frozenset[str] = frozenset()
+    periods: frozenset[str] = frozenset()  # the quarters, half-years it names ("T3 2024")
+    item: int | None = None  # the number of the list item it opens ("1. …", "Étape 2 : …")
+    # a heading's terms without a live-blog entry's date and time (None: ``terms``): what
+    # it says, whose figure a sentence under it may repeat
+    said: frozenset[str] | None = None
 
 
 Sentences = list[Sentence]
@@ -145,8 +152,9 @@ SIMILARITY_WEIGHT = 0.3
 # 50 at 100, 49 at 1,000 (every sentence); 30 is the middle of the plateau (README,
 # "Highlight").
 FOREIGN_SIMILARITY_WEIGHT = 30.0
-# Share of a heading's or an interview question's term score passed to the sentence right
-# after it: what a heading announces, the sentence under it says.
+# Share of an interview question's term score passed to the sentence right after it: what
+# the question asks, the answer under it says. (A heading's terms count for every sentence
+# under it, :func:`_under`.)
 CARRY = 0.5
 _LABEL_MAX_WORDS = 12
 _TITLE_LINE_MAX_WORDS = 8
@@ -195,9 +203,16 @@ def analysed_sentences(
     text: str, start: int, end: int, analyze: Callable[[str], list[str]]
 ) -> Sentences:
     """The sentences of ``text[start:end]`` with the set of terms of each."""
-    return [Sentence((s, e), frozenset(analyze(text[s:e])), is_heading_only(text, s, e),
-                     text[s:e].rstrip(" »”\"')").endswith("?"), written_years(text[s:e]))
-            for s, e in sentence_spans(text, start, end)]
+    sentences = []
+    for s, e in sentence_spans(text, start, end):
+        sentence, heading = text[s:e], is_heading_only(text, s, e)
+        said = entry_headline(sentence) if heading else sentence
+        sentences.append(Sentence(
+            (s, e), frozenset(analyze(sentence)), heading,
+            sentence.rstrip(" »”\"')").endswith("?"), written_years(sentence),
+            periods(sentence), item_number(sentence),
+            frozenset(analyze(said)) if said != sentence else None))
+    return sentences
 
 
 def best_sentence(
@@ -223,7 +238,14 @@ def best_sentence(
     every one).
 
     ``asked``: what the question asks for (:mod:`ragqa.index.search.answerkind`): a sentence
-    holding it gains, one naming only other years loses, a share of the best term score.
+    holding it gains, one naming only other years or quarters loses, a share of the best
+    term score; the list item it asks for ("la première étape") gains.
+
+    A heading's terms count for every sentence under it (the passage's sentences after it
+    up to the next heading), as if each wrote them: the heading may lift its section
+    over another, never one of its sentences over another. A heading holding what is asked
+    ("L'UM6P formera 200.000 jeunes…" for "combien") lends the bonus to the sentence under
+    it repeating it, and is itself a highlight when none does.
     """
     if not sentences:
         return default
@@ -249,7 +271,14 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
     at most ``most`` sentences (None: every one that could win). Plain Python, not
     numpy: a passage has a few sentences, and numpy's cost per call was most of it."""
     frequency: dict[str, int] = {}
-    shared = [s.terms & wanted for s in sentences]
+    # Headings and interview questions name a topic, they do not say anything about it:
+    # one is the highlight only when no content sentence matches at all (or a heading
+    # alone holds what is asked); a heading's terms count for each sentence under it, the
+    # sentence right after a question inherits part of its match.
+    content = [not (s.heading or s.asks) for s in sentences]
+    under = _under(sentences, content)
+    shared = [(s.terms | sentences[h].terms if h is not None else s.terms) & wanted
+              for s, h in zip(sentences, under)]
     for found in shared:
         for term in found:
             frequency[term] = frequency.get(term, 0) + 1
@@ -257,12 +286,11 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
     count = len(sentences)
     lexical = [sum(corpus.get(t, 1.0) * (1.0 + math.log(count / frequency[t]))
                    for t in found) for found in shared]
-    # Headings and interview questions name a topic, they do not say anything about it:
-    # one is the highlight only when no content sentence matches at all, and the sentence
-    # right after one inherits part of its match.
-    content = [not (s.heading or s.asks) for s in sentences]
-    lexical = [score + CARRY * (lexical[i - 1] if i and not content[i - 1] else 0.0)
+    lexical = [score + CARRY * (lexical[i - 1] if i and sentences[i - 1].asks else 0.0)
                * is_content for i, (score, is_content) in enumerate(zip(lexical, content))]
+    extra = _told(sentences, under, asked) if asked is not None else [0.0] * count
+    if any(extra):
+        content = [c or (x > 0 and s.heading) for c, x, s in zip(content, extra, sentences)]
     matched = [score > 0 for score in lexical]
     allowed = [c and (m or with_similarity) for c, m in zip(content, matched)]
     if not any(allowed):
@@ -273,8 +301,9 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
     score = [x / top for x in lexical] if top > 0 else lexical
     score = [x if ok else -math.inf for x, ok in zip(score, allowed)]
     if asked is not None:
-        score = [x + asked.adjustment(s.terms, s.years) if x > -math.inf else x
-                 for x, s in zip(score, sentences)]
+        # the number opening a list item ("5. Retirez votre carte") is no figure
+        score = [x + asked.adjustment(s.terms - {str(s.item)}, s.years, s.periods) + bonus
+                 if x > -math.inf else x for x, s, bonus in zip(score, sentences, extra)]
     if with_similarity and weight > 0:
         floor = max(score) - 2 * weight
         # the best by terms first (a stable sort keeps document order among equals)
@@ -284,6 +313,48 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
             contenders.sort()
             return _Plan(None, tuple(contenders), np.array([score[i] for i in contenders]))
     return _Plan(max(range(count), key=score.__getitem__))  # ties go to the earlier sentence
+
+
+def _under(sentences: Sentences, content: list[bool]) -> list[int | None]:
+    """The index of the heading each content sentence is under (the last one before it in
+    the passage), None for the others and for content before any heading."""
+    under: list[int | None] = []
+    heading = None
+    for sentence, is_content in zip(sentences, content):
+        under.append(heading if is_content else None)
+        if sentence.heading:
+            heading = len(under) - 1
+    return under
+
+
+def _told(sentences: Sentences, under: list[int | None], asked: Asked) -> list[float]:
+    """What each sentence gains beyond :meth:`Asked.adjustment`, as a share of the best
+    term score: the sentence under a heading that repeats the heading's answer to what is
+    asked (its figure, its date) gains the kind's bonus, and the heading itself when no
+    sentence under it does; the list item asked for gains the position's bonus."""
+    extra = [0.0] * len(sentences)
+    if asked.kind is not None:
+        for h, heading in enumerate(sentences):
+            if not heading.heading:
+                continue
+            told = asked.answers(heading.said or heading.terms, heading.years)
+            if not told:
+                continue
+            repeating = [i for i, at in enumerate(under) if at == h and sentences[i].terms & told]
+            for i in repeating or [h]:
+                extra[i] += asked.bonus
+    position = asked.position
+    if position is not None:
+        items = [i for i, s in enumerate(sentences) if s.item is not None and position.counted
+                 & (s.terms | (sentences[under[i]].terms if under[i] is not None else
+                               frozenset()))]
+        numbers = [sentences[i].item for i in items]
+        wanted = max(n for n in numbers if n is not None) if position.number == LAST and \
+            numbers else position.number
+        for i in items:
+            if sentences[i].item == wanted:
+                extra[i] += position.bonus
+    return extra
 
 
 def _decide(sentences: Sentences, plan: _Plan, similarity: Similarity | None,
@@ -316,7 +387,8 @@ def highlight_span(
     ``idf`` gives the corpus's term weights, weigh more. With
     ``query_vector`` (the question's normalised vector) and ``embed`` (the same model's
     passage encoder), the model's similarity joins the term match. A heading-only line is
-    never chosen when a content sentence matches. Ties go to the earlier sentence; with no
+    never chosen when a content sentence matches (unless it alone holds the figure or time
+    asked, :func:`best_sentence`). Ties go to the earlier sentence; with no
     match at all, the first content sentence is returned.
     """
     sentences = analysed_sentences(text, start, end, analyze)
@@ -326,7 +398,8 @@ def highlight_span(
                                        query_vector)
     wanted = frozenset(analyze(question))
     return best_sentence(sentences, wanted, (start, end), similarity, weight,
-                         _idf(idf, wanted), asked=Asked.of(question, month_terms(analyze)))
+                         _idf(idf, wanted),
+                         asked=Asked.of(question, month_terms(analyze), analyze))
 
 
 def _embedded_similarity(embed: EmbedTexts, text: str, sentences: Sentences,
@@ -405,7 +478,7 @@ class Highlighter:
         terms = frozenset(self._analyze(question))
         vector = query_vector if self.uses_model else None
         weights = _idf(idf if idf is not None else self._idf, terms)
-        asked = Asked.of(question, self._months)
+        asked = Asked.of(question, self._months, self._analyze)
         if foreign and vector is not None:
             return Focus(terms, weights, vector, FOREIGN_SIMILARITY_WEIGHT, None, asked)
         return Focus(terms, weights, vector, self._weight, asked=asked)

@@ -1,6 +1,6 @@
 import re
 
-from ragqa.index.documents.sections import heading_title, split_sections
+from ragqa.index.documents.sections import entry_headline, heading_title, split_sections
 from tests.conftest import CORPUS, LIVE_BLOG
 
 ENTRY_LINE = re.compile(r"^\s*\d\d-\d\d à \d\d:\d\d", re.M)
@@ -91,3 +91,10 @@ def test_a_front_matter_block_is_no_heading_and_gives_the_title(tmp_path):
     assert document.title_source == "metadata" and document.text == text  # offsets hold
     (tmp_path / "plain.md").write_text("---\n\nNotes de réunion\n", encoding="utf-8")
     assert load_text_document(tmp_path / "plain.md", "plain.md").title == "Notes de réunion"
+
+
+def test_an_entrys_headline_without_its_date_and_time():
+    assert entry_headline(" 14-04 à 15:00\u00a0L'UM6P formera 200.000 jeunes") == (
+        "L'UM6P formera 200.000 jeunes")
+    assert entry_headline("2025-04-18 17:52 Titre") == "Titre"
+    assert entry_headline("## Un titre") == "## Un titre"

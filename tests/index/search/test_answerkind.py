@@ -6,8 +6,8 @@ from ragqa.index.documents.chunking import ChunkingParams, chunk_document, make_
 from ragqa.index.documents.loaders import load_document
 from ragqa.index.documents.sections import split_sections
 from ragqa.index.search.analysis import Analyzer, AnalyzerConfig
-from ragqa.index.search.answerkind import (Asked, Kind, asked_kind, month_terms, written_years,
-                                           years)
+from ragqa.index.search.answerkind import (Asked, Kind, asked_kind, month_terms, periods,
+                                           written_years, years)
 from ragqa.index.search.highlight import Highlighter, highlight_span
 
 ANALYZE = Analyzer(AnalyzerConfig())
@@ -126,3 +126,37 @@ def test_a_count_written_with_a_separator_is_the_highlight_of_how_many(tmp_path)
 def test_the_highlight_holds_what_the_question_asks_for(question, passage, answer):
     start, end = highlight_span(passage, 0, len(passage), question, ANALYZE)
     assert answer in passage[start:end], passage[start:end]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("au T3 2024", {"q3"}), ("Q1-2025", {"q1"}), ("au 3e trimestre", {"q3"}),
+    ("le troisième trimestre", {"q3"}), ("premier semestre 2025", {"s1"}), ("H2 2024", {"s2"}),
+    ("un t3 à louer", set()), ("le modèle T3-2", set()), ("la grippe H1N1", set()),
+])
+def test_quarters_and_half_years(text, found):
+    assert periods(text) == found
+
+
+def test_a_sentence_naming_the_quarter_asked_gains_one_naming_another_loses():
+    asked = Asked.of("Quel était le chiffre d'affaires au T3 2024 ?", month_terms(ANALYZE))
+    assert asked is not None and asked.periods == {"q3"}
+
+    def change(sentence: str) -> float:
+        return asked.adjustment(frozenset(ANALYZE(sentence)), written_years(sentence),
+                                periods(sentence)) - asked.bonus  # each holds a figure
+
+    assert change("Trimestre : T3 2024 ; CA : 14,8") == asked.bonus
+    assert change("Trimestre : T2 2024 ; CA : 13,1") == -asked.penalty
+    assert change("Le chiffre d'affaires annuel atteint 55,5 M€.") == 0.0  # names none
+    assert Asked.of("Qui dirige Nordis au T3 ?", month_terms(ANALYZE)) is not None
+
+
+def test_a_number_in_words_is_a_figure():
+    """"Combien y a-t-il de types de pièces ?": "l'une des trois pièces" says how many,
+    "17 mornilles" what one is worth; both hold a figure, neither a year."""
+    asked = Asked.of("Combien y a-t-il de types de pièces ?", month_terms(ANALYZE), ANALYZE)
+    assert asked is not None
+    assert _adjustment(asked, "Le gallion est l'une des trois pièces de la monnaie.") == (
+        asked.bonus)
+    assert _adjustment(asked, "Il est l'une des pièces de la monnaie.") == 0.0
+    assert _adjustment(asked, "Une pièce neuve.") == 0.0  # an article, new: no figures
