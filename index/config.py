@@ -84,7 +84,9 @@ from ragqa.index.documents.titles import TITLE_RULES
 # `documents.htmltables`, `documents.pagechrome`).
 # 18: an underlined (setext) heading wrapped over up to three lines names its section whole
 # (`documents.sections`).
-PROCESSING_VERSION = 18
+# 19: a PDF's heading or title wrapped inside a word reads as one word ("ser-" / "vice
+# public" is "service public"), a compound keeping its hyphen (`documents.linehyphens`).
+PROCESSING_VERSION = 19
 
 
 @dataclass(frozen=True)
