@@ -73,10 +73,11 @@ _ASKS = (
         re.IGNORECASE)),
 )
 # Numbers in words, French and English, a figure as "3" is ("trois États"): not "un",
-# "une", "one" (articles as often), nor "neuf" (new).
+# "une", "one" (articles as often), nor "neuf" (new), nor "four" (an oven) and "ten" (the
+# French analyzer's stem of "tenir", "se tenir": any sentence saying it would hold a figure).
 _NUMBER_WORDS = ("deux trois quatre cinq six sept huit dix onze douze treize quatorze quinze "
                  "seize vingt trente quarante cinquante soixante cent cents mille millions "
-                 "milliards two three four five six seven eight nine ten eleven twelve twenty "
+                 "milliards two three five six seven eight nine eleven twelve twenty "
                  "thirty forty fifty hundred thousand millions billions")
 # A year of our times: what a question's "en 2025" is told from (a figure written without a
 # separator, "1500 exposants", is not told from a year; older years are not read there)...

@@ -288,7 +288,7 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
                    for t in found) for found in shared]
     lexical = [score + CARRY * (lexical[i - 1] if i and sentences[i - 1].asks else 0.0)
                * is_content for i, (score, is_content) in enumerate(zip(lexical, content))]
-    extra = _told(sentences, under, asked) if asked is not None else [0.0] * count
+    extra = _told(sentences, under, content, asked) if asked is not None else [0.0] * count
     if any(extra):
         content = [c or (x > 0 and s.heading) for c, x, s in zip(content, extra, sentences)]
     matched = [score > 0 for score in lexical]
@@ -301,8 +301,10 @@ def _plan(sentences: Sentences, wanted: set[str] | frozenset[str], with_similari
     score = [x / top for x in lexical] if top > 0 else lexical
     score = [x if ok else -math.inf for x, ok in zip(score, allowed)]
     if asked is not None:
-        # the number opening a list item ("5. Retirez votre carte") is no figure
-        score = [x + asked.adjustment(s.terms - {str(s.item)}, s.years, s.periods) + bonus
+        # the number opening a list item ("5. Retirez votre carte") is no figure; a heading
+        # opened by what it holds gains that once (its extra), not the kind's bonus again
+        score = [x + (0.0 if s.heading else
+                      asked.adjustment(s.terms - {str(s.item)}, s.years, s.periods)) + bonus
                  if x > -math.inf else x for x, s, bonus in zip(score, sentences, extra)]
     if with_similarity and weight > 0:
         floor = max(score) - 2 * weight
@@ -327,13 +329,19 @@ def _under(sentences: Sentences, content: list[bool]) -> list[int | None]:
     return under
 
 
-def _told(sentences: Sentences, under: list[int | None], asked: Asked) -> list[float]:
+def _told(sentences: Sentences, under: list[int | None], content: list[bool],
+          asked: Asked) -> list[float]:
     """What each sentence gains beyond :meth:`Asked.adjustment`, as a share of the best
     term score: the sentence under a heading that repeats the heading's answer to what is
     asked (its figure, its date) gains the kind's bonus, and the heading itself when no
-    sentence under it does; the list item asked for gains the position's bonus."""
+    content sentence of the passage holds a figure or date at all (a heading's "200.000
+    jeunes" is no answer to what a sentence's "3 milliards" answers); the list item asked
+    for gains the position's bonus, or the first sentence under it where the item is a
+    label line ("Étape 1 :")."""
     extra = [0.0] * len(sentences)
     if asked.kind is not None:
+        holding = any(is_content and asked.answers(s.terms - {str(s.item)}, s.years)
+                      for s, is_content in zip(sentences, content))
         for h, heading in enumerate(sentences):
             if not heading.heading:
                 continue
@@ -341,7 +349,7 @@ def _told(sentences: Sentences, under: list[int | None], asked: Asked) -> list[f
             if not told:
                 continue
             repeating = [i for i, at in enumerate(under) if at == h and sentences[i].terms & told]
-            for i in repeating or [h]:
+            for i in repeating or ([] if holding else [h]):
                 extra[i] += asked.bonus
     position = asked.position
     if position is not None:
@@ -352,8 +360,14 @@ def _told(sentences: Sentences, under: list[int | None], asked: Asked) -> list[f
         wanted = max(n for n in numbers if n is not None) if position.number == LAST and \
             numbers else position.number
         for i in items:
-            if sentences[i].item == wanted:
+            if sentences[i].item != wanted:
+                continue
+            if content[i]:
                 extra[i] += position.bonus
+            else:  # a label line: what it says is the sentence under it
+                first = next((j for j, at in enumerate(under) if at == i), None)
+                if first is not None:
+                    extra[first] += position.bonus
     return extra
 
 

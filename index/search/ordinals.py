@@ -33,11 +33,16 @@ _NUMBERS = {"premier": 1, "première": 1, "premiere": 1, "1er": 1, "1re": 1, "1�
             "dernière": LAST, "derniere": LAST, "last": LAST, "final": LAST, "finale": LAST}
 _ORDINAL = "|".join(sorted(map(re.escape, _NUMBERS), key=len, reverse=True))
 _WORD = r"[^\W\d_][\w'’-]*"
+# The nouns a number after them names an item by ("l'étape 2", "the step 3"); not any
+# noun: "le top 10", "la loi 15", "la Ligue 1", "la Formule 1" name no item of a list.
+_ITEM_NOUNS = ("étape|etape|step|phase|point|article|question|partie|part|chapitre|chapter|"
+               "section|règle|regle|rule")
 # In a question: an ordinal and the noun it counts ("la première étape", "the last step"),
-# or the noun and its number after an article ("l'étape 2", "the step 3"; not "a gagné 3
-# médailles").
+# or one of those nouns and its number after an article ("l'étape 2", "the step 3"; not "a
+# gagné 3 médailles").
 _ASKED = re.compile(rf"(?<!\w)(?P<ordinal>{_ORDINAL})\s+(?P<noun>{_WORD})"
-                    rf"|(?<!\w)(?:l['’]|la\s+|le\s+|the\s+)(?P<named>{_WORD})\s+(?P<number>\d{{1,2}})"
+                    rf"|(?<!\w)(?:l['’]|la\s+|le\s+|the\s+)(?:(?P<named>{_ITEM_NOUNS})s?)"
+                    rf"\s+(?P<number>\d{{1,2}})"
                     r"(?![\w.,]|\s*%)",
                     re.IGNORECASE)
 # A list item's opening, at the start of a line: "1. ", "2) ", "- 3. ", "**Étape 1 :**",

@@ -160,3 +160,7 @@ def test_a_number_in_words_is_a_figure():
         asked.bonus)
     assert _adjustment(asked, "Il est l'une des pièces de la monnaie.") == 0.0
     assert _adjustment(asked, "Une pièce neuve.") == 0.0  # an article, new: no figures
+    # French words the analyzer makes English number words of: "tenir" is "ten", "four" an
+    # oven
+    assert _adjustment(asked, "Le salon va se tenir à Marrakech.") == 0.0
+    assert _adjustment(asked, "Un four solaire chauffe la pièce.") == 0.0

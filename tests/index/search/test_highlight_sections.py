@@ -167,3 +167,42 @@ def test_an_ordinal_counting_something_else_gives_no_item_a_bonus(tmp_path):
     # "la première édition" counts editions: no step is one
     assert _highlight(text, 0, len(text), "Quelle est la première carte de stationnement ?"
                       ).startswith("Cette procédure explique")
+
+
+def test_a_heading_holding_another_figure_does_not_outrank_the_sentence_that_answers(tmp_path):
+    """The heading holds a figure ("200.000 jeunes"), the sentence under it the one asked
+    (the cost): the heading is no highlight where a sentence holds a figure (it gained the
+    kind's bonus twice, and won)."""
+    text = _load(tmp_path, "programme.md",
+                 "## Le programme de formation de l'UM6P : 200.000 jeunes\n\n"
+                 "Le programme coûtera 3 milliards de dirhams.\n")
+    assert _highlight(text, 0, len(text), "Combien coûtera le programme de formation de "
+                      "l'UM6P ?") == "Le programme coûtera 3 milliards de dirhams."
+
+
+def test_the_step_asked_on_a_label_line_highlights_what_the_step_says(tmp_path):
+    """"Étape 1 :" alone on its line is a label: the highlight is the sentence under it."""
+    text = _load(tmp_path, "compte.txt",
+                 "Ouvrir un compte bancaire en ligne\n\n"
+                 "Étape 1 :\nTéléchargez l'application de la banque.\n\n"
+                 "Étape 2 :\nRenseignez votre identité et votre adresse.\n\n"
+                 "Étape 3 :\nSignez le contrat avec votre code reçu par SMS.\n")
+    assert _highlight(text, 0, len(text), "Quelle est la première étape pour ouvrir un "
+                      "compte bancaire ?") == "Téléchargez l'application de la banque."
+    assert _highlight(text, 0, len(text), "Quelle est la dernière étape pour ouvrir un "
+                      "compte bancaire ?") == "Signez le contrat avec votre code reçu par SMS."
+
+
+def test_a_ranking_or_a_law_number_is_no_item_asked(tmp_path):
+    """"le top 10" names a ranking, not the tenth item of the list under it."""
+    text = _load(tmp_path, "top.md",
+                 "## Top 10 des startups marocaines\n\n"
+                 + "".join(f"{i}. {name}, startup de {sector}.\n" for i, (name, sector) in
+                           enumerate([("Chari", "distribution"), ("YoLa Fresh", "agritech"),
+                                      ("Freterium", "logistique"), ("Ora", "technologie"),
+                                      ("Sowit", "agriculture"), ("Userguest", "tourisme"),
+                                      ("Kinz", "santé"), ("Tookeez", "commerce"),
+                                      ("Wafr", "paiement"), ("Kifal Auto", "mobilité")],
+                                     start=1)))
+    highlight = _highlight(text, 0, len(text), "Quel est le top 10 des startups marocaines ?")
+    assert "Kifal" not in highlight
