@@ -267,10 +267,16 @@ class FilesStore:
         says is due on the view this process served (a document deleted, or removed or
         replaced in the folder, whose text the generation holds:
         :mod:`~ragqa.index.files.erasure`), and wait for the merges asked for, which
-        :meth:`close` would drop."""
+        :meth:`close` would drop. A process that synced nothing loads the served index
+        only where ``CURRENT`` names segments, so an erasure an interrupted run left is
+        finished by the next ``ragqa index``."""
         view = self._view
-        if view is not None and self.merge_policy.background and self.merge_policy.due(view):
-            self._merger.request()
+        if self.merge_policy.background:
+            if view is None and read_pointer(self.index_dir).segments:
+                with self._write:
+                    view = self._current()
+            if view is not None and self.merge_policy.due(view):
+                self._merger.request()
         self._merger.wait()
 
     def merge(self) -> BuildReport | None:

@@ -187,6 +187,26 @@ def test_a_one_shot_sync_erases_before_it_ends(copied, minilm, embedder):
     assert again.start().up_to_date and "contacts.docx" not in again.view().documents
 
 
+def test_the_next_one_shot_sync_finishes_an_erasure_a_run_left(copied, minilm, embedder):
+    # a run that synced the removal but ended before its merge (interrupted; here a store
+    # without background merges): the next `ragqa index` has nothing to sync, and still
+    # erases
+    corpus, index = copied
+    (corpus / "contacts.docx").write_bytes(CONTACTS)
+    build_index(corpus, index, minilm, embedder)
+    store = _store(corpus, index, minilm, embedder)
+    needles = _needles(store)
+    (corpus / "contacts.docx").unlink()
+    store.sync()
+    store.close()
+    assert files_holding(index, needles) and read_pointer(index).segments
+    again = _store(corpus, index, minilm, embedder, background=True)
+    assert again.sync().up_to_date
+    again.settle()
+    again.close()
+    assert files_holding(index, needles) == [] and read_pointer(index).segments == ()
+
+
 def test_a_delete_drops_the_sync_states_lines_of_the_document(copied, minilm, embedder):
     corpus, index = copied
     store = _store(corpus, index, minilm, embedder)
