@@ -116,15 +116,22 @@ def test_a_sync_segment_is_rewritten_without_the_deleted_document(copied, minilm
     assert len(QUESTIONS) > 5
 
 
+def _served_with_contacts(corpus, index, minilm, embedder):
+    """contacts.docx built into the generation and served by a store that merges in the
+    background; the store and the strings of the file's text to look for on disk."""
+    (corpus / "contacts.docx").write_bytes(CONTACTS)
+    build_index(corpus, index, minilm, embedder)
+    store = _store(corpus, index, minilm, embedder, background=True)
+    store.start(update=False)
+    needles = _needles(store)
+    assert files_holding(index, needles)
+    return store, needles
+
+
 def test_a_generation_document_deleted_is_erased_by_a_merge_at_once(copied, minilm, embedder):
     corpus, index = copied
-    (corpus / "contacts.docx").write_bytes(CONTACTS)
-    build_index(corpus, index, minilm, embedder)  # in the generation
-    store = _store(corpus, index, minilm, embedder, background=True)
+    store, needles = _served_with_contacts(corpus, index, minilm, embedder)
     try:
-        store.start(update=False)
-        needles = _needles(store)
-        assert files_holding(index, needles)
         deleted = store.delete("contacts.docx")
         wait_until(lambda: store.view().generation > deleted.generation,
                    what="the merge a delete asks for", timeout=120)
@@ -145,13 +152,8 @@ def test_a_generation_document_removed_by_hand_is_erased_by_the_sync_s_merge(
     # watcher's job, serve's start): the segment retires the file's passages, and the merge
     # a delete asks for erases its text from the generation, at once
     corpus, index = copied
-    (corpus / "contacts.docx").write_bytes(CONTACTS)
-    build_index(corpus, index, minilm, embedder)  # in the generation
-    store = _store(corpus, index, minilm, embedder, background=True)
+    store, needles = _served_with_contacts(corpus, index, minilm, embedder)
     try:
-        store.start(update=False)
-        needles = _needles(store)
-        assert files_holding(index, needles)
         if by_hand == "removed":
             (corpus / "contacts.docx").unlink()
         else:
