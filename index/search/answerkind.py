@@ -96,14 +96,16 @@ _DATE_WORD = re.compile(r"\S*\d[/.-]\d\S*")
 
 # A quarter or a half-year as written: "T3", "Q3", "3e trimestre", "troisième trimestre",
 # "third quarter"; "S1", "H1", "premier semestre", "first half". Read as "q3", "s1". The
-# letter in capitals: "un t3" is a flat of three rooms.
+# letter in capitals: "un t3" is a flat of three rooms; "S1", "H2" only before a year ("H2
+# 2024", "S1-2025"): "H2 vert" is hydrogen.
 _ORDINAL_WORDS = {"premier": 1, "première": 1, "1er": 1, "1re": 1, "first": 1, "deuxième": 2,
                   "second": 2, "seconde": 2, "2e": 2, "2ème": 2, "2nd": 2, "troisième": 3,
                   "3e": 3, "3ème": 3, "third": 3, "3rd": 3, "quatrième": 4, "4e": 4,
                   "4ème": 4, "fourth": 4, "4th": 4}
 _ORDINAL = "|".join(sorted(map(re.escape, _ORDINAL_WORDS), key=len, reverse=True))
 _PERIOD = re.compile(
-    rf"(?<![\w-])(?-i:(?P<quarter>[TQ][1-4])|(?P<half>[SH][12]))(?![\w]|-\d\b)"
+    rf"(?<![\w-])(?-i:(?P<quarter>[TQ][1-4])"
+    rf"|(?P<half>[SH][12])(?=[^\S\n]*[-/]?[^\S\n]*(?:19|20)\d\d(?!\d)))(?![\w]|-\d\b)"
     rf"|(?<!\w)(?P<ordinal>{_ORDINAL})\s+(?P<unit>trimestre|quarter|semestre|half)\b",
     re.IGNORECASE)
 

@@ -132,6 +132,7 @@ def test_the_highlight_holds_what_the_question_asks_for(question, passage, answe
     ("au T3 2024", {"q3"}), ("Q1-2025", {"q1"}), ("au 3e trimestre", {"q3"}),
     ("le troisième trimestre", {"q3"}), ("premier semestre 2025", {"s1"}), ("H2 2024", {"s2"}),
     ("un t3 à louer", set()), ("le modèle T3-2", set()), ("la grippe H1N1", set()),
+    ("S1-2025", {"s1"}), ("l'hydrogène H2 vert", set()), ("le H2 de 2024", set()),
 ])
 def test_quarters_and_half_years(text, found):
     assert periods(text) == found
