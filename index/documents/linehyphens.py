@@ -54,7 +54,7 @@ COMPOUND_ENDS = frozenset({
 # "sous-signé", far rarer than its compounds.
 COMPOUND_STARTS = frozenset({
     "après", "avant", "arrière", "grand", "belle", "demi", "semi", "sous", "non", "chef",
-    "mot", "week", "état", "états", "haut", "petit", "petite", "vice", "nord", "sud",
+    "mot", "mots", "week", "état", "états", "haut", "petit", "petite", "vice", "nord", "sud",
 })
 
 # Words that start French compounds and also ordinary words, each with the test of its

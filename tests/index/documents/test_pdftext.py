@@ -70,6 +70,7 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path):
     (["Le sous-", "traitant a livré."], "Le sous-traitant a livré."),
     (["Le mot-", "clé, le week-", "end, le chef-", "d'oeuvre."],
      "Le mot-clé, le week-end, le chef-d'oeuvre."),
+    (["Les mots-", "clés du rapport."], "Les mots-clés du rapport."),
     (["Les états-", "majors et la belle-", "soeur."], "Les états-majors et la belle-soeur."),
     (["Une demi-", "heure de non-", "conformité."], "Une demi-heure de non-conformité."),
     (["Le porte-", "parole, le garde-", "fou et le vice-", "président."],
